@@ -1,0 +1,208 @@
+import type { Attributes, AttributeValue } from './types.js'
+
+/** Limits applied to attribute values at the boundary. */
+export interface AttributeLimits {
+  /**
+   * Longest string kept; longer ones are cut and end with `…[truncated N chars]`.
+   * @default 65536
+   */
+  maxStringLength?: number
+  /**
+   * Most attributes one span keeps; later keys are dropped and counted.
+   * @default 256
+   */
+  maxAttributes?: number
+  /**
+   * Longest array kept; the rest is cut.
+   * @default 1000
+   */
+  maxArrayLength?: number
+  /**
+   * Deepest nesting serialised when an object becomes JSON.
+   * @default 8
+   */
+  maxDepth?: number
+}
+
+export type ResolvedLimits = Required<AttributeLimits>
+
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  maxStringLength: 65_536,
+  maxAttributes: 256,
+  maxArrayLength: 1000,
+  maxDepth: 8,
+}
+
+/** The text put in place of a credential. */
+export const REDACTED = '[REDACTED]'
+
+// Keys whose values are credentials. Token *counts* (`input_tokens`) must not match.
+const SECRET_KEY =
+  /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|api[._-]?key|apikey|x-api-key|password|passwd|secret|client[._-]?secret|access[._-]?token|refresh[._-]?token|id[._-]?token|session[._-]?token|auth[._-]?token|bearer|private[._-]?key|credentials?)($|[._-])/i
+
+const secretKeyCache = new Map<string, boolean>()
+
+/** True when an attribute or object key names a credential (authorization, cookie, api key, password, secret…). */
+export function isSecretKey(key: string): boolean {
+  let hit = secretKeyCache.get(key)
+  if (hit === undefined) {
+    hit = SECRET_KEY.test(key)
+    if (secretKeyCache.size < 4096) secretKeyCache.set(key, hit)
+  }
+  return hit
+}
+
+// Credentials that show up inside free text: bearer tokens and provider keys.
+const SECRET_VALUE =
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\b(sk|pk|rk)-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,}|\bAIza[0-9A-Za-z_-]{30,}/g
+
+/** Replaces bearer tokens and API keys that appear inside a string. */
+export function redactSecretsInText(text: string): string {
+  if (text.length < 16) return text
+  SECRET_VALUE.lastIndex = 0
+  if (!SECRET_VALUE.test(text)) return text
+  SECRET_VALUE.lastIndex = 0
+  return text.replace(SECRET_VALUE, REDACTED)
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text
+  return `${text.slice(0, max)}…[truncated ${text.length - max} chars]`
+}
+
+/** Serialises any value to JSON without ever throwing: cycles, BigInt, functions, symbols and deep nesting become markers. */
+export function safeJson(value: unknown, limits: ResolvedLimits = DEFAULT_LIMITS): string {
+  const seen: unknown[] = []
+  const walk = (input: unknown, depth: number): unknown => {
+    switch (typeof input) {
+      case 'string':
+        return truncate(input, limits.maxStringLength)
+      case 'number':
+        return Number.isFinite(input) ? input : String(input)
+      case 'boolean':
+        return input
+      case 'bigint':
+        return input.toString()
+      case 'undefined':
+        return undefined
+      case 'function':
+        return `[Function ${input.name || 'anonymous'}]`
+      case 'symbol':
+        return input.toString()
+    }
+    if (input === null) return null
+    if (seen.includes(input)) return '[Circular]'
+    if (depth >= limits.maxDepth) return '[MaxDepth]'
+    if (input instanceof Date)
+      return Number.isNaN(input.getTime()) ? 'Invalid Date' : input.toISOString()
+    if (input instanceof Error) return { name: input.name, message: input.message }
+    if (input instanceof Uint8Array || input instanceof ArrayBuffer)
+      return `[Binary ${input.byteLength} bytes]`
+    if (typeof (input as any).toJSON === 'function') {
+      try {
+        return walk((input as any).toJSON(), depth)
+      } catch {
+        return '[Unserializable]'
+      }
+    }
+    seen.push(input)
+    try {
+      if (Array.isArray(input)) {
+        const out = input.slice(0, limits.maxArrayLength).map((item) => {
+          const v = walk(item, depth + 1)
+          return v === undefined ? null : v
+        })
+        if (input.length > limits.maxArrayLength)
+          out.push(`[${input.length - limits.maxArrayLength} more]`)
+        return out
+      }
+      const entries: [string, unknown][] =
+        input instanceof Map
+          ? [...input.entries()].map(([k, v]) => [String(k), v])
+          : Object.entries(input as object)
+      const out: Record<string, unknown> = {}
+      let count = 0
+      for (const [key, item] of entries) {
+        if (count++ >= limits.maxAttributes) {
+          out['…'] = `${entries.length - limits.maxAttributes} more keys`
+          break
+        }
+        if (isSecretKey(key)) {
+          out[key] = REDACTED
+          continue
+        }
+        const v = walk(item, depth + 1)
+        if (v !== undefined) out[key] = v
+      }
+      return out
+    } catch {
+      return '[Unserializable]'
+    } finally {
+      seen.pop()
+    }
+  }
+  try {
+    return JSON.stringify(walk(value, 0)) ?? 'null'
+  } catch {
+    return '"[Unserializable]"'
+  }
+}
+
+function isHomogeneousPrimitiveArray(value: unknown[]): boolean {
+  if (value.length === 0) return true
+  const first = typeof value[0]
+  if (first !== 'string' && first !== 'number' && first !== 'boolean') return false
+  for (let i = 1; i < value.length; i++) if (typeof value[i] !== first) return false
+  if (first === 'number') for (const n of value) if (!Number.isFinite(n)) return false
+  return true
+}
+
+/**
+ * Turns any input into a storable attribute value, or `undefined` to skip it.
+ * Primitives pass through; objects become JSON; non-finite numbers become strings.
+ */
+export function sanitizeValue(
+  value: unknown,
+  limits: ResolvedLimits = DEFAULT_LIMITS,
+): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.length > limits.maxStringLength ? truncate(value, limits.maxStringLength) : value
+    case 'number':
+      return Number.isFinite(value) ? value : String(value)
+    case 'boolean':
+      return value
+    case 'bigint':
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
+    case 'undefined':
+      return undefined
+    case 'function':
+    case 'symbol':
+      return safeJson(value, limits).slice(1, -1)
+  }
+  if (value === null) return undefined
+  if (Array.isArray(value) && isHomogeneousPrimitiveArray(value)) {
+    const arr = value.length > limits.maxArrayLength ? value.slice(0, limits.maxArrayLength) : value
+    if (typeof arr[0] === 'string')
+      return (arr as string[]).map((s) => truncate(s, limits.maxStringLength))
+    return arr.slice() as number[] | boolean[]
+  }
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
+  return truncate(safeJson(value, limits), limits.maxStringLength)
+}
+
+/** Copies sanitised attributes into `target`, honouring the attribute count limit; returns how many were dropped. */
+export function setSanitized(
+  target: Attributes,
+  key: string,
+  value: unknown,
+  limits: ResolvedLimits,
+  count: number,
+): number {
+  if (typeof key !== 'string' || key === '') return 0
+  const clean = sanitizeValue(value, limits)
+  if (clean === undefined) return 0
+  if (!(key in target) && count >= limits.maxAttributes) return 1
+  target[key] = clean
+  return 0
+}

@@ -1,0 +1,170 @@
+import { type AttributeLimits, DEFAULT_LIMITS, type ResolvedLimits } from './attributes.js'
+import { readEnv } from './env.js'
+import { TokentrailError } from './errors.js'
+import { consoleExporter } from './exporters/console.js'
+import { otlpExporter, otlpTracesUrlFromEnv, parseHeaderList } from './exporters/otlp.js'
+import type { RetryOptions } from './processor.js'
+import type { SpanData, SpanExporter } from './types.js'
+
+/** Options of `createTracer`. Every option falls back to env, then to its default; explicit options win. */
+export interface TracerOptions {
+  /** `service.name` of every span. @default OTEL_SERVICE_NAME, else "unknown_service" */
+  serviceName?: string
+  /**
+   * Where spans go. @default from env: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, `console`/`none` by OTEL_TRACES_EXPORTER; none otherwise
+   */
+  exporters?: SpanExporter[]
+  /** Share of traces kept, from 0 to 1, decided once per trace. @default OTEL_TRACES_SAMPLER_ARG, else 1 */
+  sampleRate?: number
+  /** Off makes the tracer a no-op. @default true, unless OTEL_SDK_DISABLED=true or TOKENTRAIL_ENABLED=false */
+  enabled?: boolean
+  /** Report telemetry failures (once per kind): `true` for console.warn, or a function. @default TOKENTRAIL_DEBUG */
+  debug?: boolean | ((message: string, error?: unknown) => void)
+  /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
+  redact?: (span: SpanData) => SpanData | null | undefined
+  /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
+  recordInputs?: boolean
+  /** Record generated text, reasoning and tool results. @default TOKENTRAIL_RECORD_OUTPUTS, else true */
+  recordOutputs?: boolean
+  /** Extra resource attributes, merged over OTEL_RESOURCE_ATTRIBUTES. */
+  resource?: Record<string, unknown>
+  /** Spans held waiting for export, per exporter; more are dropped and counted. @default 2048 */
+  maxQueueSize?: number
+  /** Spans per export request. @default 512 */
+  maxBatchSize?: number
+  /** Longest wait before a partial batch goes out. @default 2000 */
+  flushIntervalMs?: number
+  /** Bound on one export request. @default 10000 */
+  exportTimeoutMs?: number
+  /** Retry policy. @default { maxRetries: 5, initialBackoffMs: 1000, multiplier: 1.5, maxBackoffMs: 5000 } */
+  retry?: RetryOptions
+  /** Attribute limits. @default { maxStringLength: 65536, maxAttributes: 256, maxArrayLength: 1000, maxDepth: 8 } */
+  limits?: AttributeLimits
+}
+
+export interface ResolvedConfig {
+  serviceName: string
+  exporters: SpanExporter[]
+  sampleRate: number
+  enabled: boolean
+  debug: ((message: string, error?: unknown) => void) | undefined
+  redact: TracerOptions['redact']
+  recordInputs: boolean
+  recordOutputs: boolean
+  resource: Record<string, unknown>
+  maxQueueSize: number
+  maxBatchSize: number
+  flushIntervalMs: number
+  exportTimeoutMs: number
+  retry: Required<RetryOptions>
+  limits: ResolvedLimits
+}
+
+function envBoolean(name: string): boolean | undefined {
+  const value = readEnv(name)?.toLowerCase()
+  if (value === undefined) return undefined
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off'].includes(value)) return false
+  throw new TokentrailError(`${name} must be true or false, got "${value}"`)
+}
+
+function wholeNumber(value: unknown, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new TokentrailError(
+      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
+    )
+  return value
+}
+
+function sampleRateFrom(value: unknown, name: string): number {
+  const rate = typeof value === 'string' ? Number(value) : value
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new TokentrailError(
+      `${name} must be a number from 0 to 1 (the share of traces kept), got ${JSON.stringify(value)}`,
+    )
+  return rate
+}
+
+function exportersFromEnv(): SpanExporter[] {
+  const names = (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpTracesUrlFromEnv() ? 'otlp' : 'none'))
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+  const exporters: SpanExporter[] = []
+  for (const name of names) {
+    if (name === 'otlp') exporters.push(otlpExporter())
+    else if (name === 'console') exporters.push(consoleExporter())
+    else if (name !== 'none' && name !== '')
+      throw new TokentrailError(
+        `OTEL_TRACES_EXPORTER must list otlp, console or none, got "${name}"`,
+      )
+  }
+  return exporters
+}
+
+/** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
+export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('createTracer(options) takes an options object')
+  const enabled =
+    options.enabled ??
+    (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
+  const debugOption = options.debug ?? envBoolean('TOKENTRAIL_DEBUG') ?? false
+  const debug =
+    typeof debugOption === 'function'
+      ? debugOption
+      : debugOption
+        ? (message: string, error?: unknown) => console.warn(`[tokentrail] ${message}`, error ?? '')
+        : undefined
+  const sampleRate =
+    options.sampleRate !== undefined
+      ? sampleRateFrom(options.sampleRate, 'sampleRate')
+      : readEnv('OTEL_TRACES_SAMPLER_ARG') !== undefined
+        ? sampleRateFrom(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG')
+        : 1
+  if (options.exporters !== undefined && !Array.isArray(options.exporters))
+    throw new TokentrailError('exporters must be an array of exporters, such as [otlpExporter()]')
+  for (const [i, exporter] of (options.exporters ?? []).entries())
+    if (typeof exporter?.export !== 'function')
+      throw new TokentrailError(
+        `exporters[${i}] is not an exporter: it needs an export(spans, signal) method`,
+      )
+  if (options.redact !== undefined && typeof options.redact !== 'function')
+    throw new TokentrailError('redact must be a function (span) => span | null')
+  const serviceName = options.serviceName ?? readEnv('OTEL_SERVICE_NAME') ?? 'unknown_service'
+  if (typeof serviceName !== 'string' || serviceName === '')
+    throw new TokentrailError('serviceName must be a non-empty string')
+  const retry = {
+    maxRetries: 5,
+    initialBackoffMs: 1000,
+    multiplier: 1.5,
+    maxBackoffMs: 5000,
+    maxRetryAfterMs: 30_000,
+    ...options.retry,
+  }
+  wholeNumber(retry.maxRetries, 'retry.maxRetries', 0)
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
+  const config: ResolvedConfig = {
+    serviceName,
+    exporters: options.exporters ?? (enabled ? exportersFromEnv() : []),
+    sampleRate,
+    enabled,
+    debug,
+    redact: options.redact,
+    recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
+    recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
+    resource: {
+      ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
+      ...options.resource,
+    },
+    maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
+    maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
+    flushIntervalMs: wholeNumber(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),
+    exportTimeoutMs: wholeNumber(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
+    retry,
+    limits,
+  }
+  delete config.resource['service.name']
+  return config
+}

@@ -1,0 +1,34 @@
+import { TokentrailError } from '../errors.js'
+import type { SpanExporter } from '../types.js'
+import { validateUrl } from './otlp.js'
+import { post } from './post.js'
+
+export interface HttpExporterOptions {
+  /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
+  url: string
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string
+  /** Extra request headers. */
+  headers?: Record<string, string>
+}
+
+/**
+ * POSTs batches of spans as plain JSON (`{ spans: SpanData[] }`) to any ingest URL, for teams with
+ * their own trace API. Retries like the OTLP exporter.
+ *
+ * @example
+ * httpExporter({ url: 'https://traces.example.com/ingest', apiKey: process.env.TRACES_KEY })
+ */
+export function httpExporter({ url, apiKey, headers = {} }: HttpExporterOptions): SpanExporter {
+  if (typeof url !== 'string')
+    throw new TokentrailError('httpExporter({ url }) is required: the ingest URL to POST spans to')
+  const target = validateUrl(url, 'httpExporter({ url })')
+  const requestHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' }
+  if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
+  return {
+    name: 'http',
+    export(spans, signal) {
+      return post(target, JSON.stringify({ spans }), requestHeaders, signal)
+    },
+  }
+}

@@ -1,0 +1,55 @@
+export {
+  type AttributeLimits,
+  isSecretKey,
+  REDACTED,
+  redactSecretsInText,
+  safeJson,
+  sanitizeValue,
+} from './attributes.js'
+export { now } from './clock.js'
+export type { TracerOptions } from './config.js'
+export { hasAsyncContext, runWithSpan } from './context.js'
+export { readEnv } from './env.js'
+export { TokentrailError } from './errors.js'
+export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
+export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
+export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
+export { encodeOtlpTraces, msToNanos } from './exporters/otlp-json.js'
+export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
+export type { RetryOptions } from './processor.js'
+export {
+  type Carrier,
+  extractBaggage,
+  extractTraceContext,
+  formatTraceparent,
+  injectBaggage,
+  injectTraceContext,
+  parseTraceparent,
+  parseTracestate,
+} from './propagation.js'
+export { ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
+export { type EndOptions, NOOP_SPAN, NonRecordingSpan, type Span, toSpanError } from './span.js'
+export {
+  createTracer,
+  type FlushResult,
+  getActiveSpan,
+  getTracer,
+  type StartSpanOptions,
+  setTracer,
+  type Tracer,
+  type TracerStats,
+} from './tracer.js'
+export { buildSpanTree, flattenSpanTree, type SpanTreeNode } from './tree.js'
+export type {
+  Attributes,
+  AttributeValue,
+  ExportResult,
+  Resource,
+  SpanContext,
+  SpanData,
+  SpanError,
+  SpanEvent,
+  SpanExporter,
+  SpanKind,
+  SpanStatus,
+} from './types.js'

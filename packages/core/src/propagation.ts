@@ -1,0 +1,143 @@
+import type { ContextSpan } from './context.js'
+import { isValidSpanId, isValidTraceId } from './ids.js'
+import type { SpanContext } from './types.js'
+
+/** Where trace context travels: `Headers`, a plain header object, or any object such as a queue job's payload. */
+export type Carrier = Headers | { get(name: string): string | null } | Record<string, unknown>
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+
+/** Parses a W3C `traceparent`; anything malformed gives `undefined`, never a throw. */
+export function parseTraceparent(value: unknown, traceState?: unknown): SpanContext | undefined {
+  if (typeof value !== 'string' || value.length < 55 || value.length > 512) return undefined
+  const header = value.trim()
+  const match = TRACEPARENT.exec(header)
+  if (!match) return undefined
+  const [, version, traceId, spanId, flags, rest] = match
+  if (version === 'ff') return undefined
+  if (version === '00' && rest !== undefined) return undefined
+  if (!isValidTraceId(traceId!) || !isValidSpanId(spanId!)) return undefined
+  const state = parseTracestate(traceState)
+  return {
+    traceId: traceId!,
+    spanId: spanId!,
+    traceFlags: Number.parseInt(flags!, 16) & 0xff,
+    isRemote: true,
+    ...(state ? { traceState: state } : {}),
+  }
+}
+
+/** Formats a span context as a W3C `traceparent` header value. */
+export function formatTraceparent(context: SpanContext): string {
+  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 1) === 1 ? '01' : '00'}`
+}
+
+const TRACESTATE_MEMBER =
+  /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
+
+/** Validates a `tracestate` value; an invalid one is dropped whole, a long one trimmed to 512 characters. */
+export function parseTracestate(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return undefined
+  const members = value
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '')
+  if (members.length === 0 || members.length > 32) return undefined
+  const keys = new Set<string>()
+  for (const member of members) {
+    if (!TRACESTATE_MEMBER.test(member)) return undefined
+    const key = member.slice(0, member.indexOf('='))
+    if (keys.has(key)) return undefined
+    keys.add(key)
+  }
+  let kept = members
+  if (kept.join(',').length > 512) kept = kept.filter((m) => m.length <= 128)
+  while (kept.length > 0 && kept.join(',').length > 512) kept = kept.slice(0, -1)
+  return kept.length > 0 ? kept.join(',') : undefined
+}
+
+function read(carrier: Carrier, name: string): string | undefined {
+  try {
+    if (typeof (carrier as Headers).get === 'function') {
+      const value = (carrier as Headers).get(name)
+      return typeof value === 'string' ? value : undefined
+    }
+    const record = carrier as Record<string, unknown>
+    let value = record[name]
+    if (value === undefined) {
+      for (const key in record) {
+        if (key.toLowerCase() === name) {
+          value = record[key]
+          break
+        }
+      }
+    }
+    if (Array.isArray(value)) value = value[0]
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function write(carrier: Carrier, name: string, value: string): void {
+  if (typeof (carrier as Headers).set === 'function') (carrier as Headers).set(name, value)
+  else (carrier as Record<string, unknown>)[name] = value
+}
+
+/** Reads `traceparent`/`tracestate` from a carrier; malformed values give `undefined` (start a new trace). */
+export function extractTraceContext(carrier: Carrier | null | undefined): SpanContext | undefined {
+  if (carrier === null || typeof carrier !== 'object') return undefined
+  return parseTraceparent(read(carrier, 'traceparent'), read(carrier, 'tracestate'))
+}
+
+/**
+ * Writes `traceparent` (and `tracestate`) for `span` into a carrier and returns the carrier.
+ * Does nothing for a disabled tracer's span.
+ */
+export function injectTraceContext<C extends Carrier>(
+  carrier: C,
+  span: ContextSpan | SpanContext | undefined,
+): C {
+  if (!span || carrier === null || typeof carrier !== 'object') return carrier
+  try {
+    const context = 'spanContext' in span ? span.spanContext() : span
+    if (!isValidTraceId(context.traceId) || !isValidSpanId(context.spanId)) return carrier
+    write(carrier, 'traceparent', formatTraceparent(context))
+    if (context.traceState) write(carrier, 'tracestate', context.traceState)
+  } catch {}
+  return carrier
+}
+
+const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Reads W3C `baggage` into a plain object; malformed members are skipped, never thrown. */
+export function extractBaggage(carrier: Carrier | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (carrier === null || typeof carrier !== 'object') return out
+  const header = read(carrier, 'baggage')
+  if (!header || header.length > 8192) return out
+  let count = 0
+  for (const member of header.split(',')) {
+    if (++count > 180) break
+    const [pair] = member.split(';')
+    const index = pair!.indexOf('=')
+    if (index <= 0) continue
+    const key = pair!.slice(0, index).trim()
+    if (!BAGGAGE_KEY.test(key)) continue
+    try {
+      out[key] = decodeURIComponent(pair!.slice(index + 1).trim())
+    } catch {}
+  }
+  return out
+}
+
+/** Writes entries as a W3C `baggage` header value into a carrier and returns the carrier. */
+export function injectBaggage<C extends Carrier>(carrier: C, entries: Record<string, string>): C {
+  const members: string[] = []
+  for (const [key, value] of Object.entries(entries)) {
+    if (BAGGAGE_KEY.test(key) && typeof value === 'string')
+      members.push(`${key}=${encodeURIComponent(value)}`)
+  }
+  if (members.length > 0) write(carrier, 'baggage', members.join(','))
+  return carrier
+}

@@ -1,0 +1,264 @@
+import type { ResolvedLimits } from './attributes.js'
+import { sanitizeValue } from './attributes.js'
+import { now } from './clock.js'
+import type { ContextSpan } from './context.js'
+import type {
+  Attributes,
+  Resource,
+  SpanContext,
+  SpanData,
+  SpanError,
+  SpanEvent,
+  SpanKind,
+  SpanStatus,
+} from './types.js'
+
+/** How to end a span. */
+export interface EndOptions {
+  /** Final status; defaults to `error` when an error was recorded, else `ok`. */
+  status?: SpanStatus
+  /** Epoch milliseconds; defaults to now. */
+  endTime?: number
+  /**
+   * Also end child spans that are still open (status `cancelled`), as a request span does when its
+   * body ends before a model stream noticed.
+   * @default false
+   */
+  endOpenChildren?: boolean
+}
+
+/** A span being recorded. Every method is safe to call after `end()` (it does nothing). */
+export interface Span extends ContextSpan {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string | undefined
+  readonly name: string
+  readonly kind: SpanKind
+  /** Epoch milliseconds. */
+  readonly startTime: number
+  /** False for a sampled-out or disabled span: it records nothing. */
+  readonly isRecording: boolean
+  readonly ended: boolean
+  setAttribute(key: string, value: unknown): this
+  setAttributes(attributes: Record<string, unknown>): this
+  addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this
+  /** Marks the span as failed and keeps the error's type, message and stack. */
+  recordError(error: unknown): this
+  updateName(name: string): this
+  /** Runs `callback` just before the span ends, however it ends (also when its parent closes it). */
+  onEnding(callback: (span: Span) => void): this
+  /** Ends the span; only the first call counts. */
+  end(options?: EndOptions): void
+}
+
+/** What a recording span reports to. */
+export interface SpanOwner {
+  readonly limits: ResolvedLimits
+  readonly resource: Resource
+  onSpanEnd(data: SpanData, span: RecordingSpan): void
+  onInternalError(where: string, error: unknown): void
+}
+
+/** Turns anything thrown into plain error data. */
+export function toSpanError(error: unknown): SpanError {
+  if (
+    error instanceof Error ||
+    (typeof error === 'object' && error !== null && 'message' in error)
+  ) {
+    const e = error as Error
+    const type =
+      (typeof e.name === 'string' && e.name !== 'Error' ? e.name : e.constructor?.name) || 'Error'
+    return {
+      type,
+      message: String(e.message),
+      ...(typeof e.stack === 'string' ? { stack: e.stack } : {}),
+    }
+  }
+  return { type: typeof error, message: typeof error === 'string' ? error : String(error) }
+}
+
+/** A span that records; created by a tracer. */
+export class RecordingSpan implements Span {
+  readonly isRecording = true
+  ended = false
+  name: string
+  private attributes: Attributes = {}
+  private attributeCount = 0
+  private events: SpanEvent[] | undefined
+  private error: SpanError | undefined
+  private openChildren: Set<RecordingSpan> | undefined
+  private endingCallbacks: ((span: Span) => void)[] | undefined
+
+  constructor(
+    private readonly owner: SpanOwner,
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly parentSpanId: string | undefined,
+    name: string,
+    readonly kind: SpanKind,
+    readonly startTime: number,
+    private readonly traceState: string | undefined,
+    private readonly parent: RecordingSpan | undefined,
+  ) {
+    this.name = name
+    if (parent) (parent.openChildren ??= new Set()).add(this)
+  }
+
+  spanContext(): SpanContext {
+    return this.traceState === undefined
+      ? { traceId: this.traceId, spanId: this.spanId, traceFlags: 1 }
+      : { traceId: this.traceId, spanId: this.spanId, traceFlags: 1, traceState: this.traceState }
+  }
+
+  setAttribute(key: string, value: unknown): this {
+    if (this.ended) return this
+    const clean = sanitizeValue(value, this.owner.limits)
+    if (clean === undefined) return this
+    if (!(key in this.attributes)) {
+      if (this.attributeCount >= this.owner.limits.maxAttributes) return this
+      this.attributeCount++
+    }
+    this.attributes[key] = clean
+    return this
+  }
+
+  setAttributes(attributes: Record<string, unknown>): this {
+    if (this.ended || attributes === null || typeof attributes !== 'object') return this
+    for (const key in attributes) this.setAttribute(key, attributes[key])
+    return this
+  }
+
+  addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this {
+    if (this.ended) return this
+    const events = (this.events ??= [])
+    if (events.length >= this.owner.limits.maxAttributes) return this
+    let clean: Attributes | undefined
+    if (attributes && typeof attributes === 'object') {
+      clean = {}
+      for (const key in attributes) {
+        const v = sanitizeValue(attributes[key], this.owner.limits)
+        if (v !== undefined) clean[key] = v
+      }
+    }
+    events.push(
+      clean ? { name, time: time ?? now(), attributes: clean } : { name, time: time ?? now() },
+    )
+    return this
+  }
+
+  recordError(error: unknown): this {
+    if (this.ended) return this
+    const data = toSpanError(error)
+    this.error = data
+    const attributes: Record<string, unknown> = {
+      'exception.type': data.type,
+      'exception.message': data.message,
+    }
+    if (data.stack) attributes['exception.stacktrace'] = data.stack
+    this.addEvent('exception', attributes)
+    return this
+  }
+
+  updateName(name: string): this {
+    if (!this.ended && typeof name === 'string') this.name = name
+    return this
+  }
+
+  onEnding(callback: (span: Span) => void): this {
+    if (!this.ended) (this.endingCallbacks ??= []).push(callback)
+    return this
+  }
+
+  end(options?: EndOptions): void {
+    if (this.ended) return
+    if (this.endingCallbacks) {
+      const callbacks = this.endingCallbacks
+      this.endingCallbacks = undefined
+      for (const callback of callbacks) {
+        try {
+          callback(this)
+        } catch (error) {
+          this.owner.onInternalError('span.onEnding', error)
+        }
+      }
+    }
+    const endTime = options?.endTime ?? now()
+    if (options?.endOpenChildren && this.openChildren) {
+      for (const child of [...this.openChildren]) {
+        child.setAttribute('tokentrail.closed_by_parent', true)
+        child.end({ status: 'cancelled', endTime, endOpenChildren: true })
+      }
+    }
+    this.ended = true
+    this.parent?.openChildren?.delete(this)
+    const status: SpanStatus = options?.status ?? (this.error ? 'error' : 'ok')
+    const data: SpanData = {
+      traceId: this.traceId,
+      spanId: this.spanId,
+      parentSpanId: this.parentSpanId,
+      traceState: this.traceState,
+      name: this.name,
+      kind: this.kind,
+      startTime: this.startTime,
+      endTime: Math.max(endTime, this.startTime),
+      status,
+      attributes: this.attributes,
+      events: this.events ?? EMPTY_EVENTS,
+      error: this.error,
+      resource: this.owner.resource,
+    }
+    this.owner.onSpanEnd(data, this)
+  }
+}
+
+const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
+
+/** A span that records nothing but keeps its ids, so sampled-out traces still propagate. */
+export class NonRecordingSpan implements Span {
+  readonly isRecording = false
+  readonly parentSpanId = undefined
+  readonly name = ''
+  readonly kind: SpanKind = 'internal'
+  readonly startTime = 0
+  ended = false
+
+  constructor(private readonly context: SpanContext) {}
+
+  get traceId() {
+    return this.context.traceId
+  }
+  get spanId() {
+    return this.context.spanId
+  }
+  spanContext(): SpanContext {
+    return this.context
+  }
+  setAttribute(): this {
+    return this
+  }
+  setAttributes(): this {
+    return this
+  }
+  addEvent(): this {
+    return this
+  }
+  recordError(): this {
+    return this
+  }
+  updateName(): this {
+    return this
+  }
+  onEnding(): this {
+    return this
+  }
+  end(): void {
+    this.ended = true
+  }
+}
+
+/** The span a disabled tracer hands out: invalid ids, records nothing, injects nothing. */
+export const NOOP_SPAN: Span = new NonRecordingSpan({
+  traceId: '00000000000000000000000000000000',
+  spanId: '0000000000000000',
+  traceFlags: 0,
+})

@@ -1,0 +1,49 @@
+import type { SpanData, SpanExporter } from './types.js'
+
+/** An exporter that keeps spans in memory, for tests. */
+export interface MemoryExporter extends SpanExporter {
+  /** Every span exported so far, in export order. */
+  readonly spans: readonly SpanData[]
+  /** The spans of one trace. */
+  trace(traceId: string): SpanData[]
+  /** The first span with this name; throws when there is none, listing the names there are. */
+  span(name: string | RegExp): SpanData
+  reset(): void
+}
+
+/**
+ * Keeps exported spans in memory. Call `await tracer.flush()` before reading.
+ *
+ * @example
+ * const exporter = memoryExporter()
+ * const tracer = createTracer({ exporters: [exporter] })
+ */
+export function memoryExporter(): MemoryExporter {
+  const spans: SpanData[] = []
+  return {
+    name: 'memory',
+    get spans() {
+      return spans
+    },
+    async export(batch) {
+      spans.push(...batch)
+      return { code: 'success' }
+    },
+    trace(traceId) {
+      return spans.filter((s) => s.traceId === traceId)
+    },
+    span(name) {
+      const found = spans.find((s) =>
+        typeof name === 'string' ? s.name === name : name.test(s.name),
+      )
+      if (!found)
+        throw new Error(
+          `no span named ${String(name)}; spans: ${spans.map((s) => s.name).join(', ') || 'none'}`,
+        )
+      return found
+    },
+    reset() {
+      spans.length = 0
+    },
+  }
+}
