@@ -212,19 +212,21 @@ class RecordingTracer implements Tracer, SpanOwner {
 
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
-    let span: SpanData | null | undefined = this.scrub(data)
+    let span: SpanData = this.scrub(data)
     if (this.config.redact) {
+      let result: SpanData | null | undefined
       try {
-        span = this.config.redact(span) ?? span
+        result = this.config.redact(span)
       } catch (error) {
         this.drops.redactError++
         this.onInternalError('redact hook', error)
         return
       }
-      if (span === null) {
+      if (result === null) {
         this.drops.redacted++
         return
       }
+      if (result !== undefined) span = result
     }
     for (const processor of this.processors) processor.onEnd(span)
   }

@@ -17,16 +17,19 @@ export const STATUS_ATTRIBUTE = 'tokentrail.span.status'
 export const SCOPE_NAME = '@tokentrail/core'
 export const SCOPE_VERSION = '0.1.0'
 
-/** Epoch milliseconds (with a fraction) to a decimal string of nanoseconds, without float overflow. */
+/**
+ * Epoch milliseconds (with a fraction) to a decimal string of nanoseconds, without float overflow.
+ * A double near 1.7e12 ms resolves about 0.25 µs, so the fraction is kept to the microsecond.
+ */
 export function msToNanos(ms: number): string {
   let whole = Math.floor(ms)
-  let fraction = Math.round((ms - whole) * 1e6)
-  if (fraction >= 1e6) {
+  let micros = Math.round((ms - whole) * 1e3)
+  if (micros >= 1e3) {
     whole += 1
-    fraction -= 1e6
+    micros -= 1e3
   }
-  if (whole === 0) return String(fraction)
-  return `${whole}${fraction.toString().padStart(6, '0')}`
+  if (whole === 0) return String(micros * 1e3)
+  return `${whole}${micros.toString().padStart(3, '0')}000`
 }
 
 const str = JSON.stringify

@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { EdgeVM } from '@edge-runtime/vm'
+import { build } from 'esbuild'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+// Core bundled as a user's edge function would ship it, then run inside the Edge Runtime VM:
+// an isolated context with Web APIs only (no `process`, no `require`).
+let bundle = ''
+beforeAll(async () => {
+  const result = await build({
+    stdin: {
+      contents: `export * from './src/index.ts'; export { memoryExporter } from './src/testing.ts'`,
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    globalName: 'tokentrail',
+    platform: 'neutral',
+    write: false,
+  })
+  bundle = result.outputFiles[0]!.text
+})
+
+async function runInEdge(scenario: string, extend?: (context: Record<string, unknown>) => void) {
+  const vm = new EdgeVM(extend ? { extend: (context) => (extend(context), context) } : undefined)
+  expect(vm.evaluate('typeof process')).toBe('undefined')
+  vm.evaluate(bundle)
+  return JSON.parse(await vm.evaluate(`(async () => { ${scenario} })().then(JSON.stringify)`))
+}
+
+const NESTED = `
+  const { createTracer, hasAsyncContext } = tokentrail
+  const exporter = tokentrail.memoryExporter()
+  const tracer = createTracer({ serviceName: 'edge', exporters: [exporter] })
+  await tracer.withSpan('root', async () => {
+    await new Promise((r) => setTimeout(r, 1))
+    await tracer.withSpan('child', async () => {})
+  })
+  await tracer.flush()
+  const root = exporter.span('root'), child = exporter.span('child')
+  return { asyncContext: hasAsyncContext(), parent: child.parentSpanId === root.spanId, sameTrace: child.traceId === root.traceId }
+`
+
+describe('core in the Edge Runtime VM', () => {
+  it('follows async context where the runtime offers AsyncLocalStorage (as Vercel Edge does)', async () => {
+    const result = await runInEdge(NESTED, (context) => {
+      context.AsyncLocalStorage = AsyncLocalStorage
+    })
+    expect(result).toEqual({ asyncContext: true, parent: true, sameTrace: true })
+  })
+
+  it('still works without AsyncLocalStorage: explicit parents and synchronous nesting', async () => {
+    const result = await runInEdge(`
+      const { createTracer, hasAsyncContext } = tokentrail
+      const exporter = tokentrail.memoryExporter()
+      const tracer = createTracer({ exporters: [exporter] })
+      const root = tracer.startSpan('root')
+      await new Promise((r) => setTimeout(r, 1))
+      tracer.startSpan('explicit', { parent: root }).end()
+      tracer.withSpan('sync', () => tracer.startSpan('nested').end())
+      root.end()
+      await tracer.flush()
+      return {
+        asyncContext: hasAsyncContext(),
+        explicit: exporter.span('explicit').parentSpanId === root.spanId,
+        nested: exporter.span('nested').parentSpanId === exporter.span('sync').spanId,
+      }
+    `)
+    expect(result).toEqual({ asyncContext: false, explicit: true, nested: true })
+  })
+
+  it('exports OTLP over fetch from the edge', async () => {
+    const bodies: any[] = []
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (c) => (body += c))
+      request.on('end', () => {
+        bodies.push(JSON.parse(body))
+        response.end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const result = await runInEdge(`
+        const tracer = tokentrail.createTracer({ exporters: [tokentrail.otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
+        tracer.startSpan('edge span').end()
+        return await tracer.flush()
+      `)
+      expect(result).toEqual({ ok: true, pending: 0 })
+      expect(bodies[0].resourceSpans[0].scopeSpans[0].spans[0].name).toBe('edge span')
+    } finally {
+      server.close()
+    }
+  })
+})

@@ -1,0 +1,565 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  buildSpanTree,
+  createTracer,
+  flattenSpanTree,
+  getActiveSpan,
+  getTracer,
+  hasAsyncContext,
+  NOOP_SPAN,
+  runWithSpan,
+  setTracer,
+  TokentrailError,
+} from '../src/index.js'
+import { memoryExporter } from '../src/testing.js'
+
+function setup(options: Parameters<typeof createTracer>[0] = {}) {
+  const exporter = memoryExporter()
+  const tracer = createTracer({ serviceName: 'test', exporters: [exporter], ...options })
+  return { exporter, tracer }
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+  setTracer(undefined)
+})
+
+describe('spans', () => {
+  it('records name, kind, ids, attributes, events and timings', async () => {
+    const { exporter, tracer } = setup()
+    const span = tracer.startSpan('work', { kind: 'queue', attributes: { 'job.id': 7 } })
+    span
+      .setAttribute('a', 'x')
+      .setAttributes({ b: true, c: [1, 2] })
+      .addEvent('step', { n: 1 })
+    span.end()
+    await tracer.flush()
+    const [data] = exporter.spans
+    expect(data).toMatchObject({
+      name: 'work',
+      kind: 'queue',
+      status: 'ok',
+      attributes: { 'job.id': 7, a: 'x', b: true, c: [1, 2] },
+      resource: { serviceName: 'test' },
+    })
+    expect(data!.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(data!.spanId).toMatch(/^[0-9a-f]{16}$/)
+    expect(data!.parentSpanId).toBeUndefined()
+    expect(data!.events[0]).toMatchObject({ name: 'step', attributes: { n: 1 } })
+    expect(data!.endTime).toBeGreaterThanOrEqual(data!.startTime)
+    expect(Math.abs(data!.startTime - Date.now())).toBeLessThan(5000)
+  })
+
+  it('ends once: later end calls and writes change nothing', async () => {
+    const { exporter, tracer } = setup()
+    const span = tracer.startSpan('once')
+    span.end({ status: 'cancelled' })
+    span.setAttribute('late', 1)
+    span.end({ status: 'error' })
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(1)
+    expect(exporter.spans[0]!.status).toBe('cancelled')
+    expect(exporter.spans[0]!.attributes.late).toBeUndefined()
+  })
+
+  it('records an error with type, message, stack and an exception event', async () => {
+    const { exporter, tracer } = setup()
+    class QuotaError extends Error {
+      override name = 'QuotaError'
+    }
+    tracer.startSpan('fails').recordError(new QuotaError('over quota')).end()
+    await tracer.flush()
+    const span = exporter.span('fails')
+    expect(span.status).toBe('error')
+    expect(span.error).toMatchObject({ type: 'QuotaError', message: 'over quota' })
+    expect(span.error!.stack).toContain('over quota')
+    expect(span.events[0]).toMatchObject({
+      name: 'exception',
+      attributes: { 'exception.type': 'QuotaError', 'exception.message': 'over quota' },
+    })
+  })
+
+  it('sanitises hostile attribute values instead of throwing', async () => {
+    const { exporter, tracer } = setup({ limits: { maxStringLength: 100, maxAttributes: 20 } })
+    const cyclic: Record<string, unknown> = { name: 'loop' }
+    cyclic.self = cyclic
+    const span = tracer.startSpan('hostile')
+    span.setAttributes({
+      cyclic,
+      big: 2n ** 70n,
+      small: 5n,
+      fn: () => 1,
+      sym: Symbol('s'),
+      undef: undefined,
+      nan: Number.NaN,
+      inf: Number.POSITIVE_INFINITY,
+      long: 'x'.repeat(1000),
+      date: new Date(0),
+      mixed: [1, 'a', null],
+      nul: null,
+      nested: { deeper: { list: [1n, () => 2] } },
+    })
+    for (let i = 0; i < 50; i++) span.setAttribute(`k${i}`, i)
+    span.end()
+    await tracer.flush()
+    const attributes = exporter.span('hostile').attributes
+    expect(JSON.parse(attributes.cyclic as string)).toEqual({ name: 'loop', self: '[Circular]' })
+    expect(attributes.big).toBe('1180591620717411303424')
+    expect(attributes.small).toBe(5)
+    expect(attributes.fn).toContain('Function')
+    expect(attributes.sym).toBe('Symbol(s)')
+    expect('undef' in attributes).toBe(false)
+    expect('nul' in attributes).toBe(false)
+    expect(attributes.nan).toBe('NaN')
+    expect(attributes.inf).toBe('Infinity')
+    expect(attributes.long).toMatch(/^x{100}…\[truncated 900 chars\]$/)
+    expect(attributes.date).toBe('1970-01-01T00:00:00.000Z')
+    expect(JSON.parse(attributes.mixed as string)).toEqual([1, 'a', null])
+    expect(JSON.parse(attributes.nested as string)).toEqual({
+      deeper: { list: ['1', '[Function anonymous]'] },
+    })
+    expect(Object.keys(attributes)).toHaveLength(20)
+  })
+
+  it('ends open children as cancelled when asked, and runs onEnding hooks first', async () => {
+    const { exporter, tracer } = setup()
+    const root = tracer.startSpan('request', { kind: 'http' })
+    const llm = tracer.startSpan('chat', { parent: root, kind: 'llm' })
+    llm.onEnding((span) => span.setAttribute('partial.text', 'Hel'))
+    const done = tracer.startSpan('done', { parent: root })
+    done.end()
+    root.end({ endOpenChildren: true })
+    await tracer.flush()
+    expect(exporter.span('chat')).toMatchObject({
+      status: 'cancelled',
+      attributes: { 'partial.text': 'Hel', 'tokentrail.closed_by_parent': true },
+    })
+    expect(exporter.span('done').status).toBe('ok')
+    expect(exporter.span('chat').endTime).toBe(exporter.span('request').endTime)
+  })
+
+  it('builds a span tree with offsets and depths for waterfalls', async () => {
+    const { exporter, tracer } = setup()
+    await tracer.withSpan('root', async () => {
+      await tracer.withSpan('a', async () => {
+        await tracer.withSpan('a.1', async () => {})
+      })
+      await tracer.withSpan('b', async () => {})
+    })
+    await tracer.flush()
+    const [root, ...others] = buildSpanTree(exporter.spans)
+    expect(others).toHaveLength(0)
+    expect(flattenSpanTree([root!]).map((n) => `${n.depth}:${n.span.name}`)).toEqual([
+      '0:root',
+      '1:a',
+      '2:a.1',
+      '1:b',
+    ])
+    expect(root!.offset).toBe(0)
+    expect(root!.children[1]!.offset).toBeGreaterThanOrEqual(root!.children[0]!.offset)
+  })
+})
+
+describe('withSpan and context', () => {
+  it('makes the span active across await, timers and streams', async () => {
+    const { exporter, tracer } = setup()
+    expect(hasAsyncContext()).toBe(true)
+    await tracer.withSpan('root', async (root) => {
+      expect(getActiveSpan()).toBe(root)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      expect(tracer.getActiveSpan()).toBe(root)
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          tracer.startSpan('in-timer').end()
+          resolve()
+        }, 1),
+      )
+      const stream = new ReadableStream({
+        pull(controller) {
+          tracer.startSpan('in-stream').end()
+          controller.enqueue(1)
+          controller.close()
+        },
+      })
+      for await (const _ of stream as unknown as AsyncIterable<number>) {
+      }
+    })
+    await tracer.flush()
+    const root = exporter.span('root')
+    expect(exporter.span('in-timer').parentSpanId).toBe(root.spanId)
+    expect(exporter.span('in-stream').parentSpanId).toBe(root.spanId)
+    expect(getActiveSpan()).toBeUndefined()
+  })
+
+  it('keeps concurrent traces apart', async () => {
+    const { exporter, tracer } = setup()
+    await Promise.all(
+      ['a', 'b', 'c'].map((name) =>
+        tracer.withSpan(name, async () => {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5))
+          await tracer.withSpan(`${name}.child`, async () => {})
+        }),
+      ),
+    )
+    await tracer.flush()
+    for (const name of ['a', 'b', 'c']) {
+      expect(exporter.span(`${name}.child`).parentSpanId).toBe(exporter.span(name).spanId)
+      expect(exporter.span(`${name}.child`).traceId).toBe(exporter.span(name).traceId)
+    }
+  })
+
+  it('rethrows the same error object, sync and async, and marks the span', async () => {
+    const { exporter, tracer } = setup()
+    const syncError = new TypeError('sync')
+    const asyncError = new RangeError('async')
+    expect(() =>
+      tracer.withSpan('sync', () => {
+        throw syncError
+      }),
+    ).toThrow(syncError)
+    await expect(
+      tracer.withSpan('async', async () => {
+        throw asyncError
+      }),
+    ).rejects.toBe(asyncError)
+    expect(tracer.withSpan('value', () => 42)).toBe(42)
+    await tracer.flush()
+    expect(exporter.span('sync')).toMatchObject({ status: 'error', error: { type: 'TypeError' } })
+    expect(exporter.span('async')).toMatchObject({ status: 'error', error: { message: 'async' } })
+    expect(exporter.span('value').status).toBe('ok')
+  })
+
+  it('takes an explicit parent, and null for a new trace', async () => {
+    const { exporter, tracer } = setup()
+    const parent = tracer.startSpan('parent')
+    await tracer.withSpan('active', async () => {
+      tracer.startSpan('explicit', { parent }).end()
+      tracer.startSpan('fresh', { parent: null }).end()
+    })
+    parent.end()
+    await tracer.flush()
+    expect(exporter.span('explicit').parentSpanId).toBe(exporter.span('parent').spanId)
+    expect(exporter.span('fresh').parentSpanId).toBeUndefined()
+    expect(exporter.span('fresh').traceId).not.toBe(exporter.span('active').traceId)
+  })
+
+  it('runWithSpan activates an existing span', async () => {
+    const { exporter, tracer } = setup()
+    const root = tracer.startSpan('root')
+    await runWithSpan(root, async () => {
+      await Promise.resolve()
+      tracer.startSpan('child').end()
+    })
+    root.end()
+    await tracer.flush()
+    expect(exporter.span('child').parentSpanId).toBe(exporter.span('root').spanId)
+  })
+})
+
+describe('sampling', () => {
+  it('keeps or drops whole traces, and the rate holds roughly', async () => {
+    const { exporter, tracer } = setup({ sampleRate: 0.5, maxQueueSize: 10_000 })
+    for (let i = 0; i < 2000; i++) {
+      tracer.withSpan('root', () => {
+        tracer.startSpan('child').end()
+      })
+    }
+    await tracer.flush()
+    const roots = exporter.spans.filter((s) => s.name === 'root')
+    const children = exporter.spans.filter((s) => s.name === 'child')
+    expect(roots.length).toBeGreaterThan(850)
+    expect(roots.length).toBeLessThan(1150)
+    expect(children.length).toBe(roots.length)
+    const kept = new Set(roots.map((s) => s.traceId))
+    for (const child of children) expect(kept.has(child.traceId)).toBe(true)
+    expect(tracer.stats().notSampled).toBe(2 * (2000 - roots.length))
+  })
+
+  it('decides from the trace id, so two services agree', () => {
+    const a = setup({ sampleRate: 0.3 }).tracer
+    const b = setup({ sampleRate: 0.3 }).tracer
+    for (let i = 0; i < 200; i++) {
+      const span = a.startSpan('x')
+      const remote = {
+        traceId: span.traceId,
+        spanId: span.spanId,
+        traceFlags: span.isRecording ? 1 : 0,
+      }
+      // b follows the remote sampled flag
+      expect(b.startSpan('y', { parent: remote }).isRecording).toBe(span.isRecording)
+    }
+  })
+
+  it('rate 0 records nothing but keeps ids for propagation', async () => {
+    const { exporter, tracer } = setup({ sampleRate: 0 })
+    const span = tracer.startSpan('dropped')
+    expect(span.isRecording).toBe(false)
+    expect(span.spanContext().traceFlags).toBe(0)
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/)
+    span.end()
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(0)
+  })
+})
+
+describe('configuration', () => {
+  it('fails at creation naming the bad option', () => {
+    expect(() => createTracer({ sampleRate: 7 })).toThrow(
+      /sampleRate must be a number from 0 to 1.*7/,
+    )
+    expect(() => createTracer({ maxQueueSize: -1 })).toThrow(/maxQueueSize must be a whole number/)
+    expect(() => createTracer({ exporters: [{} as never] })).toThrow(
+      /exporters\[0\] is not an exporter/,
+    )
+    try {
+      createTracer({ sampleRate: 7 })
+    } catch (error) {
+      expect(TokentrailError.isInstance(error)).toBe(true)
+      expect((error as Error).name).toBe('TokentrailError')
+    }
+  })
+
+  it('reads OTEL_* env, and explicit options win', async () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', 'from-env')
+    vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', '0')
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=test,team=ai')
+    const exporter = memoryExporter()
+    const fromEnv = createTracer({ exporters: [exporter] })
+    expect(fromEnv.serviceName).toBe('from-env')
+    expect(fromEnv.startSpan('x').isRecording).toBe(false)
+    const explicit = createTracer({ exporters: [exporter], serviceName: 'explicit', sampleRate: 1 })
+    expect(explicit.serviceName).toBe('explicit')
+    explicit.startSpan('kept').end()
+    await explicit.flush()
+    expect(exporter.span('kept').resource.attributes).toEqual({
+      'deployment.environment': 'test',
+      team: 'ai',
+    })
+  })
+
+  it('rejects bad env values with the variable name', () => {
+    vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', 'lots')
+    expect(() => createTracer({ exporters: [memoryExporter()] })).toThrow(/OTEL_TRACES_SAMPLER_ARG/)
+    vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', '1')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url')
+    expect(() => createTracer()).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http\(s\) URL/,
+    )
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'novalue')
+    expect(() => createTracer()).toThrow(/OTEL_EXPORTER_OTLP_HEADERS.*"novalue"/)
+  })
+
+  it('is a no-op when disabled, by option or env, or with no exporter', async () => {
+    vi.stubEnv('OTEL_SDK_DISABLED', 'true')
+    const exporter = memoryExporter()
+    for (const tracer of [
+      createTracer({ exporters: [exporter] }),
+      createTracer({ exporters: [exporter], enabled: false }),
+      createTracer({ exporters: [], enabled: true }),
+    ]) {
+      expect(tracer.enabled).toBe(false)
+      expect(tracer.startSpan('x')).toBe(NOOP_SPAN)
+      expect(await tracer.withSpan('y', async () => 'result')).toBe('result')
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    }
+    vi.stubEnv('OTEL_SDK_DISABLED', 'false')
+    vi.stubEnv('TOKENTRAIL_ENABLED', 'false')
+    expect(createTracer({ exporters: [exporter] }).enabled).toBe(false)
+    expect(exporter.spans).toHaveLength(0)
+  })
+
+  it('the default tracer comes from env; a bad env gives a no-op tracer, not a throw', () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:4318')
+    expect(getTracer().enabled).toBe(true)
+    setTracer(undefined)
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '::bad::')
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    expect(getTracer().enabled).toBe(false)
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('OTEL_EXPORTER_OTLP_ENDPOINT'))
+    error.mockRestore()
+  })
+})
+
+describe('redaction', () => {
+  it('never exports credentials, but keeps token counts', async () => {
+    const { exporter, tracer } = setup()
+    tracer
+      .startSpan('request')
+      .setAttributes({
+        'http.request.header.authorization': 'Bearer abc.def.ghi',
+        'http.request.header.cookie': 'session=1',
+        'provider.apiKey': 'sk-1234567890abcdefghijkl',
+        'db.password': 'hunter2',
+        'app.client_secret': 'x',
+        'gen_ai.usage.input_tokens': 12,
+        'gen_ai.usage.output_tokens': 3,
+        settings: {
+          apiKey: 'sk-abcdefghijklmnopqrstuvwx',
+          baseURL: 'http://x',
+          headers: { Authorization: 'Basic Zm9vOmJhcg==' },
+        },
+        note: 'called with Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig and key sk-proj-abcdefghijklmnopqrstuvwxyz',
+      })
+      .end()
+    await tracer.flush()
+    const { attributes } = exporter.span('request')
+    expect(attributes['http.request.header.authorization']).toBe('[REDACTED]')
+    expect(attributes['http.request.header.cookie']).toBe('[REDACTED]')
+    expect(attributes['provider.apiKey']).toBe('[REDACTED]')
+    expect(attributes['db.password']).toBe('[REDACTED]')
+    expect(attributes['app.client_secret']).toBe('[REDACTED]')
+    expect(attributes['gen_ai.usage.input_tokens']).toBe(12)
+    expect(attributes['gen_ai.usage.output_tokens']).toBe(3)
+    expect(JSON.parse(attributes.settings as string)).toEqual({
+      apiKey: '[REDACTED]',
+      baseURL: 'http://x',
+      headers: { Authorization: '[REDACTED]' },
+    })
+    expect(attributes.note).toBe('called with [REDACTED] and key [REDACTED]')
+    expect(JSON.stringify(exporter.spans)).not.toMatch(/abc\.def|sk-|hunter2|eyJ/)
+  })
+
+  it('drops prompt or output text when switched off', async () => {
+    const run = async (options: { recordInputs?: boolean; recordOutputs?: boolean }) => {
+      const { exporter, tracer } = setup(options)
+      tracer
+        .startSpan('chat', { kind: 'llm' })
+        .setAttributes({
+          'gen_ai.input.messages': '[{"role":"user"}]',
+          'gen_ai.system_instructions': 'be nice',
+          'tokentrail.output.text': 'Hello',
+          'gen_ai.usage.output_tokens': 2,
+        })
+        .end()
+      await tracer.flush()
+      return Object.keys(exporter.span('chat').attributes).sort()
+    }
+    expect(await run({ recordInputs: false })).toEqual([
+      'gen_ai.usage.output_tokens',
+      'tokentrail.output.text',
+    ])
+    expect(await run({ recordOutputs: false })).toEqual([
+      'gen_ai.input.messages',
+      'gen_ai.system_instructions',
+      'gen_ai.usage.output_tokens',
+    ])
+  })
+
+  it('runs the redact hook last; null drops the span and counts it', async () => {
+    const { exporter, tracer } = setup({
+      redact: (span) =>
+        span.name === 'secret'
+          ? null
+          : {
+              ...span,
+              attributes: {
+                ...span.attributes,
+                email: String(span.attributes.email).replace(/.+@/, '***@'),
+              },
+            },
+    })
+    tracer.startSpan('user').setAttribute('email', 'ada@example.com').end()
+    tracer.startSpan('secret').end()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['user'])
+    expect(exporter.span('user').attributes.email).toBe('***@example.com')
+    expect(tracer.stats().dropped.redacted).toBe(1)
+  })
+
+  it('drops (and counts) a span whose redact hook throws, instead of leaking it', async () => {
+    const { exporter, tracer } = setup({
+      redact: () => {
+        throw new Error('bug in hook')
+      },
+    })
+    tracer.startSpan('x').end()
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(0)
+    expect(tracer.stats().dropped.redactError).toBe(1)
+  })
+})
+
+describe('processor', () => {
+  it('bounds the queue and counts drops', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const exported: number[] = []
+    const tracer = createTracer({
+      maxQueueSize: 10,
+      maxBatchSize: 5,
+      exporters: [
+        {
+          name: 'slow',
+          async export(spans) {
+            await gate
+            exported.push(spans.length)
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    for (let i = 0; i < 100; i++) tracer.startSpan(`s${i}`).end()
+    const stats = tracer.stats()
+    // one batch of 5 in flight, 10 queued, the rest dropped
+    expect(stats.started).toBe(100)
+    expect(stats.dropped.queueFull).toBe(85)
+    expect(stats.queued).toBe(10)
+    release()
+    expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({ ok: true, pending: 0 })
+    expect(exported.reduce((a, b) => a + b, 0)).toBe(15)
+    expect(tracer.stats().exported).toBe(15)
+  })
+
+  it('flush resolves within its bound when the exporter never answers, and never rejects', async () => {
+    const tracer = createTracer({
+      exportTimeoutMs: 60_000,
+      exporters: [{ name: 'hang', export: () => new Promise(() => {}) }],
+    })
+    tracer.startSpan('x').end()
+    const started = performance.now()
+    const result = await tracer.flush({ timeoutMs: 50 })
+    expect(result.ok).toBe(false)
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('an exporter that throws is contained and retried, never reaching user code', async () => {
+    let calls = 0
+    const debug = vi.fn()
+    const tracer = createTracer({
+      debug,
+      retry: { maxRetries: 2, initialBackoffMs: 1 },
+      exporters: [
+        {
+          name: 'broken',
+          export() {
+            calls++
+            throw new Error('exporter bug')
+          },
+        },
+      ],
+    })
+    tracer.withSpan('x', () => {})
+    await tracer.flush({ timeoutMs: 2000 })
+    expect(calls).toBe(3)
+    expect(tracer.stats()).toMatchObject({ failed: 1, retried: 2, exported: 0 })
+    expect(debug).toHaveBeenCalledTimes(1)
+  })
+
+  it('shutdown flushes, then drops and counts later spans', async () => {
+    const { exporter, tracer } = setup()
+    tracer.startSpan('before').end()
+    await tracer.shutdown()
+    tracer.startSpan('after').end()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['before'])
+    expect(tracer.stats().dropped.shutdown).toBe(1)
+  })
+
+  it('exports by interval without an explicit flush', async () => {
+    const { exporter, tracer } = setup({ flushIntervalMs: 10 })
+    tracer.startSpan('timed').end()
+    await vi.waitFor(() => expect(exporter.spans).toHaveLength(1), { timeout: 2000, interval: 5 })
+    expect(tracer.stats().exported).toBe(1)
+  })
+})
