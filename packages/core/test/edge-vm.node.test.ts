@@ -26,7 +26,16 @@ beforeAll(async () => {
 })
 
 async function runInEdge(scenario: string, extend?: (context: Record<string, unknown>) => void) {
-  const vm = new EdgeVM(extend ? { extend: (context) => (extend(context), context) } : undefined)
+  const vm = new EdgeVM(
+    extend
+      ? {
+          extend: (context) => {
+            extend(context)
+            return context
+          },
+        }
+      : undefined,
+  )
   expect(vm.evaluate('typeof process')).toBe('undefined')
   vm.evaluate(bundle)
   return JSON.parse(await vm.evaluate(`(async () => { ${scenario} })().then(JSON.stringify)`))

@@ -146,7 +146,7 @@ describe('OTLP/HTTP JSON encoding', () => {
   it('writes nanosecond timestamps as exact decimal strings', () => {
     expect(msToNanos(1_700_000_000_123.456)).toBe('1700000000123456000')
     expect(msToNanos(1_700_000_000_000)).toBe('1700000000000000000')
-    expect(msToNanos(1_700_000_000_000.9999999)).toBe('1700000000001000000')
+    expect(msToNanos(1_700_000_000_000 + 0.9999))).toBe('1700000000001000000')
     expect(msToNanos(0.5)).toBe('500000')
   })
 
@@ -159,7 +159,7 @@ describe('OTLP/HTTP JSON encoding', () => {
       startTime: 1,
       endTime: 2,
       status: 'cancelled',
-      attributes: { big: 2 ** 60 },
+      attributes: { big: 2 ** 60, unsafe: Number.MAX_SAFE_INTEGER + 1 },
       events: [],
       resource: { serviceName: 's', attributes: {} },
     }
@@ -168,6 +168,7 @@ describe('OTLP/HTTP JSON encoding', () => {
     expect(encoded.status).toEqual({ code: 0 })
     expect(encoded.attributes).toEqual([
       { key: 'big', value: { doubleValue: 2 ** 60 } },
+      { key: 'unsafe', value: { doubleValue: 2 ** 53 } },
       { key: 'tokentrail.span.kind', value: { stringValue: 'tool' } },
       { key: 'tokentrail.span.status', value: { stringValue: 'cancelled' } },
     ])
