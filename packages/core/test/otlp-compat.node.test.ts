@@ -146,7 +146,7 @@ describe('OTLP/HTTP JSON encoding', () => {
   it('writes nanosecond timestamps as exact decimal strings', () => {
     expect(msToNanos(1_700_000_000_123.456)).toBe('1700000000123456000')
     expect(msToNanos(1_700_000_000_000)).toBe('1700000000000000000')
-    expect(msToNanos(1_700_000_000_000 + 0.9999))).toBe('1700000000001000000')
+    expect(msToNanos(1_700_000_000_000 + 0.9999)).toBe('1700000000001000000')
     expect(msToNanos(0.5)).toBe('500000')
   })
 
