@@ -54,6 +54,12 @@ export const ATTR = {
   userId: 'user.id',
   sessionId: 'session.id',
   tags: 'tokentrail.tags',
+  // Added for @tokentrail/ai-sdk.
+  toolNames: 'tokentrail.request.tool_names',
+  requestReasoning: 'tokentrail.request.reasoning',
+  toolType: 'gen_ai.tool.type',
+  cancelledBy: 'tokentrail.cancelled_by',
+  reasoningTextLength: 'tokentrail.reasoning.text_length',
 } as const
 
 /** Attributes that hold prompt text; dropped when `recordInputs` is off. */
