@@ -1,0 +1,1 @@
+export { type TracingOptions, tracing } from './tracing.js'

@@ -1,0 +1,322 @@
+import {
+  extractTraceContext,
+  getTracer,
+  NOOP_SPAN,
+  runWithSpan,
+  type Span,
+  TokentrailError,
+  type Tracer,
+} from '@tokentrail/core'
+import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import { HTTP } from './http-attributes.js'
+import { scheduleFlush } from './wait-until.js'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The request's root span, set by `tracing()`; a no-op span on skipped paths. */
+    span: Span
+    /** The request's trace id (32 hex), set by `tracing()`; empty when the request is not traced. */
+    traceId: string
+  }
+}
+
+/** Options of `tracing()`. */
+export interface TracingOptions {
+  /** The tracer to use. @default getTracer(), the process-wide tracer, read on each request */
+  tracer?: Tracer
+  /**
+   * Requests to leave untraced, such as health checks: exact paths or patterns matched against
+   * `c.req.path`, or a function. @default []
+   */
+  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => boolean)
+  /**
+   * Names the root span once the handler has returned, when `routePath(c)` is known.
+   * @default `${method} ${route}` (such as `POST /api/chat`), or just the method when no route matched
+   */
+  spanName?: (c: Context) => string
+  /** Extra attributes for the root span, read when the request arrives. @default none */
+  requestAttributes?: (c: Context) => Record<string, unknown>
+  /** Response header that carries the trace id, such as `x-trace-id`; `false` adds none. @default false */
+  traceIdHeader?: string | false
+  /**
+   * Flush the tracer after each request: through `c.executionCtx.waitUntil` on Workers, the
+   * request context's `waitUntil` on Vercel, or as a caught background promise elsewhere.
+   * @default true
+   */
+  flush?: boolean
+  /** Bound on each flush, in milliseconds. @default 5000 */
+  flushTimeoutMs?: number
+  /** Where to hand the flush promise, for platforms not detected on their own (Netlify, Deno Deploy…). @default detected */
+  waitUntil?: (promise: Promise<unknown>) => void
+}
+
+const OWNED = Symbol.for('tokentrail.hono.traced')
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+function validate(options: TracingOptions): void {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('tracing(options) takes an options object')
+  const { tracer, skip, spanName, requestAttributes, traceIdHeader, flush } = options
+  if (tracer !== undefined && typeof (tracer as Tracer)?.startSpan !== 'function')
+    throw new TokentrailError('tracing({ tracer }) must be a tracer from createTracer()')
+  if (skip !== undefined && typeof skip !== 'function') {
+    if (!Array.isArray(skip))
+      throw new TokentrailError(
+        'tracing({ skip }) must be an array of paths or RegExps, or a function (c) => boolean',
+      )
+    for (const [i, entry] of skip.entries())
+      if (typeof entry !== 'string' && !(entry instanceof RegExp))
+        throw new TokentrailError(
+          `tracing({ skip }) entry ${i} must be a path string or a RegExp, got ${typeof entry}`,
+        )
+  }
+  for (const [name, value] of [
+    ['spanName', spanName],
+    ['requestAttributes', requestAttributes],
+    ['waitUntil', options.waitUntil],
+  ] as const)
+    if (value !== undefined && typeof value !== 'function')
+      throw new TokentrailError(`tracing({ ${name} }) must be a function`)
+  if (
+    traceIdHeader !== undefined &&
+    traceIdHeader !== false &&
+    (typeof traceIdHeader !== 'string' || !HEADER_NAME.test(traceIdHeader))
+  )
+    throw new TokentrailError(
+      `tracing({ traceIdHeader }) must be a header name such as 'x-trace-id', or false; got ${JSON.stringify(traceIdHeader)}`,
+    )
+  if (flush !== undefined && typeof flush !== 'boolean')
+    throw new TokentrailError('tracing({ flush }) must be true or false')
+  const timeout = options.flushTimeoutMs
+  if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1))
+    throw new TokentrailError(
+      `tracing({ flushTimeoutMs }) must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(timeout)}`,
+    )
+}
+
+// A throwing option callback must not break the request: note it on the span and go on.
+function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
+  try {
+    return fn()
+  } catch (error) {
+    span.addEvent('tokentrail.option_error', {
+      option: name,
+      message: error instanceof Error ? error.message : String(error),
+    })
+    return undefined
+  }
+}
+
+function isSkipped(c: Context, skip: TracingOptions['skip']): boolean {
+  if (!skip) return false
+  if (typeof skip === 'function') {
+    try {
+      return skip(c) === true
+    } catch {
+      return false
+    }
+  }
+  const path = c.req.path
+  for (const entry of skip)
+    if (typeof entry === 'string' ? entry === path : entry.test(path)) return true
+  return false
+}
+
+function isAbortLike(reason: unknown): boolean {
+  if (reason === undefined || reason === null || typeof reason !== 'object') return true
+  const name = (reason as { name?: unknown }).name
+  return name === 'AbortError' || name === 'TimeoutError'
+}
+
+/**
+ * Hono middleware that traces each request: one `http` root span named after the matched route,
+ * continuing an incoming `traceparent`, active while the handler runs so model spans nest, ended
+ * when the response body ends or is cancelled, then flushed without delaying the response.
+ *
+ * @example
+ * import { tracing } from '@tokentrail/hono'
+ * app.use('/api/*', tracing())
+ * app.post('/api/chat', (c) => {
+ *   c.var.span.setAttribute('user.id', userId)
+ *   return streamText({ model, prompt }).toUIMessageStreamResponse()
+ * })
+ */
+export function tracing({
+  tracer: explicitTracer,
+  skip,
+  spanName,
+  requestAttributes,
+  traceIdHeader = false,
+  flush = true,
+  flushTimeoutMs = 5000,
+  waitUntil,
+}: TracingOptions = {}): MiddlewareHandler {
+  validate({
+    tracer: explicitTracer,
+    skip,
+    spanName,
+    requestAttributes,
+    traceIdHeader,
+    flush,
+    flushTimeoutMs,
+    waitUntil,
+  })
+
+  return async function tracing(c, next) {
+    // Mounted twice (app and sub-app): the outer one owns the request.
+    if ((c as any)[OWNED]) return next()
+    ;(c as any)[OWNED] = true
+    const tracer = explicitTracer ?? getTracer()
+    if (!tracer.enabled || isSkipped(c, skip)) {
+      c.set('span', NOOP_SPAN)
+      c.set('traceId', '')
+      return next()
+    }
+
+    const request = c.req.raw
+    const method = c.req.method
+    const span = tracer.startSpan(method, {
+      kind: 'http',
+      parent: extractTraceContext(request.headers),
+    })
+    c.set('span', span)
+    c.set('traceId', span.isRecording ? span.traceId : '')
+    if (!span.isRecording) return runWithSpan(span, next)
+
+    const userAgent = request.headers.get('user-agent')
+    span.setAttributes({
+      [HTTP.requestMethod]: method,
+      [HTTP.urlPath]: c.req.path,
+      [HTTP.urlScheme]: schemeOf(request.url),
+      ...(userAgent ? { [HTTP.userAgent]: userAgent } : {}),
+    })
+    if (requestAttributes) {
+      const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
+      if (extra) span.setAttributes(extra)
+    }
+
+    let resolveEnded!: () => void
+    const ended = new Promise<void>((resolve) => (resolveEnded = resolve))
+    let status: 'ok' | 'error' | 'cancelled' = 'ok'
+    const signal = request.signal as AbortSignal | undefined
+    let bytes = 0
+    let handedOver = false
+    // The client went away. Once the body is handed over this ends the span, even on runtimes
+    // whose TransformStream never calls `cancel`.
+    const onAbort = () => {
+      span.addEvent('http.request.aborted')
+      if (status === 'ok') status = 'cancelled'
+      if (handedOver) finish(bytes)
+    }
+    signal?.addEventListener?.('abort', onAbort)
+
+    const finish = (bytes?: number) => {
+      if (span.ended) return
+      signal?.removeEventListener?.('abort', onAbort)
+      if (bytes !== undefined) span.setAttribute(HTTP.responseBodySize, bytes)
+      span.end({ status, endOpenChildren: true })
+      resolveEnded()
+    }
+
+    if (flush) {
+      scheduleFlush(
+        c,
+        ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+        waitUntil,
+      )
+    }
+
+    const ownIndex = c.req.routeIndex
+    try {
+      await runWithSpan(span, next)
+    } catch (error) {
+      // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
+      span.recordError(error)
+      status = 'error'
+      finish()
+      throw error
+    }
+
+    const route = routeOf(c, ownIndex)
+    if (route !== undefined) span.setAttribute(HTTP.route, route)
+    const named = spanName && callOption(span, 'spanName', () => spanName(c))
+    span.updateName(
+      typeof named === 'string' && named !== ''
+        ? named
+        : route !== undefined
+          ? `${method} ${route}`
+          : method,
+    )
+
+    const response = c.res
+    span.setAttribute(HTTP.responseStatusCode, response.status)
+    if (c.error) {
+      span.recordError(c.error)
+      span.setAttribute(HTTP.errorType, c.error.name || 'Error')
+      status = 'error'
+    } else if (response.status >= 500) {
+      span.setAttribute(HTTP.errorType, String(response.status))
+      status = 'error'
+    }
+    span.addEvent('http.response.start', { [HTTP.responseStatusCode]: response.status })
+
+    // A WebSocket upgrade response must be handed back untouched, and null bodies end now.
+    if (!response.body || response.status === 101 || (response as any).webSocket) {
+      if (traceIdHeader) setHeader(c, traceIdHeader, span.traceId)
+      finish()
+      return
+    }
+
+    const watcher = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += (chunk as Uint8Array)?.byteLength ?? 0
+        controller.enqueue(chunk)
+      },
+      flush() {
+        finish(bytes)
+      },
+      cancel(reason: unknown) {
+        // The same hook hears a consumer cancel (client left) and a source error (body broke).
+        if (isAbortLike(reason)) {
+          span.addEvent('http.response.cancelled')
+          if (status === 'ok') status = 'cancelled'
+        } else {
+          span.recordError(reason)
+          status = 'error'
+        }
+        finish(bytes)
+      },
+    } as Transformer<Uint8Array, Uint8Array>)
+    // Piping inside the span's context makes the body's pulls (later model steps) nest under it.
+    const body = runWithSpan(span, () => response.body!.pipeThrough(watcher))
+    c.res = new Response(body, response)
+    if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
+    handedOver = true
+  }
+}
+
+function schemeOf(url: string): string {
+  const colon = url.indexOf(':')
+  return colon > 0 ? url.slice(0, colon) : 'http'
+}
+
+// The route that answered: the last handler Hono dispatched after this middleware.
+function routeOf(c: Context, ownIndex: number): string | undefined {
+  try {
+    if (c.req.routeIndex <= ownIndex) return undefined
+    return matchedRoutes(c)[c.req.routeIndex]?.path
+  } catch {
+    return undefined
+  }
+}
+
+function setHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    // Immutable headers (a proxied fetch Response): copy the response once.
+    c.res = new Response(c.res.body, c.res)
+    c.res.headers.set(name, value)
+  }
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'hono'
+
+type WaitUntil = (promise: Promise<unknown>) => void
+
+const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
+
+// The same lookup `waitUntil` from `@vercel/functions` does, without depending on it.
+function vercelWaitUntil(): WaitUntil | undefined {
+  try {
+    const context = (globalThis as any)[VERCEL_CONTEXT]?.get?.()
+    if (typeof context?.waitUntil === 'function') return (p) => context.waitUntil(p)
+  } catch {}
+  return undefined
+}
+
+// On Node and Bun `c.executionCtx` throws; on Workers it holds `waitUntil`.
+function executionCtxWaitUntil(c: Context): WaitUntil | undefined {
+  try {
+    const context = c.executionCtx
+    if (typeof context?.waitUntil === 'function') return (p) => context.waitUntil(p)
+  } catch {}
+  return undefined
+}
+
+/**
+ * Hands `promise` to the platform so the work outlives the response: an explicit `waitUntil`, the
+ * Workers execution context, Vercel's request context, or else a caught background promise (a
+ * long-lived Node or Bun server keeps running). Never throws, never delays the response.
+ */
+export function scheduleFlush(c: Context, promise: Promise<unknown>, explicit?: WaitUntil): void {
+  const caught = promise.catch(() => {})
+  const candidates = [explicit, executionCtxWaitUntil(c), vercelWaitUntil()]
+  for (const waitUntil of candidates) {
+    if (!waitUntil) continue
+    try {
+      waitUntil(caught)
+      return
+    } catch {}
+  }
+}

@@ -1,0 +1,523 @@
+import { createTracer, getActiveSpan, TokentrailError } from '@tokentrail/core'
+import { generateText, streamText } from 'ai'
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { describe, expect, it } from 'vitest'
+import { type TracingOptions, tracing } from '../src/index.js'
+import { deferred, executionContext, generatingModel, setup, streamingModel } from './helpers.js'
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
+const PARENT_ID = 'b7ad6b7169203331'
+
+function chatApp(options: Omit<TracingOptions, 'tracer'> = {}, tracerOptions = {}) {
+  const { tracer, exporter } = setup(tracerOptions)
+  const app = new Hono()
+  app.use('/api/*', tracing({ tracer, ...options }))
+  app.post('/api/chat', (c) => {
+    c.var.span.setAttribute('user.id', 'u-1')
+    const result = streamText({
+      model: streamingModel(tracer, ['Hello', ' ', 'world']),
+      prompt: 'hi',
+    })
+    return result.toTextStreamResponse()
+  })
+  app.get('/api/users/:id', async (c) => {
+    const { text } = await generateText({ model: generatingModel(tracer, 'hi'), prompt: 'x' })
+    return c.json({ id: c.req.param('id'), text, traceId: c.var.traceId })
+  })
+  app.get('/api/health', (c) => c.text('ok'))
+  return { app, tracer, exporter }
+}
+
+describe('tracing()', () => {
+  it('records one http root span per request with HTTP semconv attributes and nests model spans', async () => {
+    const { app, tracer, exporter } = chatApp()
+    const response = await app.request('/api/users/42', {
+      headers: { 'user-agent': 'vitest/5' },
+    })
+    const body = (await response.json()) as { id: string; text: string; traceId: string }
+    expect(body).toMatchObject({ id: '42', text: 'hi' })
+    await tracer.flush()
+    const root = exporter.span('GET /api/users/:id')
+    expect(root.kind).toBe('http')
+    expect(root.status).toBe('ok')
+    expect(root.parentSpanId).toBeUndefined()
+    expect(root.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/api/users/:id',
+      'http.response.status_code': 200,
+      'url.path': '/api/users/42',
+      'url.scheme': 'http',
+      'user_agent.original': 'vitest/5',
+    })
+    expect(body.traceId).toBe(root.traceId)
+    const model = exporter.span('chat mock-generate')
+    expect(model.parentSpanId).toBe(root.spanId)
+    expect(model.traceId).toBe(root.traceId)
+    expect(exporter.spans).toHaveLength(2)
+  })
+
+  it('keeps the root span open until a streamed body ends, with the model span inside it', async () => {
+    const { app, tracer, exporter } = chatApp()
+    const response = await app.request('/api/chat', { method: 'POST' })
+    expect(response.status).toBe(200)
+    await tracer.flush()
+    expect(exporter.spans.filter((s) => s.kind === 'http')).toHaveLength(0)
+    expect(await response.text()).toBe('Hello world')
+    await tracer.flush()
+    const root = exporter.span('POST /api/chat')
+    const model = exporter.span('chat mock-stream')
+    expect(model.parentSpanId).toBe(root.spanId)
+    expect(model.status).toBe('ok')
+    expect(root.status).toBe('ok')
+    expect(root.endTime).toBeGreaterThanOrEqual(model.endTime)
+    expect(root.attributes['user.id']).toBe('u-1')
+    expect(root.attributes['http.response.body.size']).toBe(11)
+    expect(root.events.map((e) => e.name)).toContain('http.response.start')
+  })
+
+  it('passes streamed bytes through unchanged compared with an untraced app', async () => {
+    const { tracer } = setup()
+    const handler = () =>
+      streamText({
+        model: streamingModel(tracer, ['a', 'é', '😀', 'z'.repeat(70_000)]),
+        prompt: 'x',
+      }).toTextStreamResponse()
+    const plain = new Hono().post('/api/chat', handler)
+    const traced = new Hono().use(tracing({ tracer })).post('/api/chat', handler)
+    const [a, b] = await Promise.all([
+      plain.request('/api/chat', { method: 'POST' }),
+      traced.request('/api/chat', { method: 'POST' }),
+    ])
+    expect(b.status).toBe(a.status)
+    expect([...b.headers]).toEqual([...a.headers])
+    expect(new Uint8Array(await b.arrayBuffer())).toEqual(new Uint8Array(await a.arrayBuffer()))
+  })
+
+  it('marks the span cancelled when the client cancels the body, closing the open model span', async () => {
+    const { app, tracer, exporter } = chatApp()
+    app.post('/api/slow', () =>
+      streamText({
+        model: streamingModel(tracer, ['a', 'b', 'c', 'd', 'e', 'f'], 20),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    const response = await app.request('/api/slow', { method: 'POST' })
+    const reader = response.body!.getReader()
+    const first = await reader.read()
+    expect(first.done).toBe(false)
+    await reader.cancel()
+    await tracer.flush()
+    const root = exporter.span('POST /api/slow')
+    expect(root.status).toBe('cancelled')
+    expect(root.events.map((e) => e.name)).toContain('http.response.cancelled')
+    const model = exporter.span('chat mock-stream')
+    expect(model.parentSpanId).toBe(root.spanId)
+    expect(model.status).toBe('cancelled')
+    expect(model.attributes['tokentrail.closed_by_parent']).toBe(true)
+  })
+
+  it('marks the span error when the body stream breaks, and the client sees the same error', async () => {
+    const { tracer, exporter } = setup()
+    const boom = new Error('upstream broke')
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/broken', () => {
+      let n = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (n++ === 0) controller.enqueue(new TextEncoder().encode('part'))
+          else controller.error(boom)
+        },
+      })
+      return new Response(body)
+    })
+    const response = await app.request('/broken')
+    const reader = response.body!.getReader()
+    expect((await reader.read()).done).toBe(false)
+    await expect(reader.read()).rejects.toBe(boom)
+    await tracer.flush()
+    const root = exporter.span('GET /broken')
+    expect(root.status).toBe('error')
+    expect(root.error?.message).toBe('upstream broke')
+  })
+
+  it('leaves Hono error handling unchanged: onError runs, same status and body, span marked error', async () => {
+    const build = (traced: boolean) => {
+      const { tracer, exporter } = setup()
+      const app = new Hono()
+      const seen: Error[] = []
+      if (traced) app.use(tracing({ tracer }))
+      app.get('/fail', () => {
+        throw new TypeError('bad input')
+      })
+      app.get('/denied', () => {
+        throw new HTTPException(401, { message: 'no key' })
+      })
+      app.onError((error, c) => {
+        seen.push(error)
+        if (error instanceof HTTPException) return error.getResponse()
+        return c.json({ message: error.message }, 418)
+      })
+      return { app, tracer, exporter, seen }
+    }
+    const plain = build(false)
+    const traced = build(true)
+    for (const path of ['/fail', '/denied']) {
+      const a = await plain.app.request(path)
+      const b = await traced.app.request(path)
+      expect(b.status).toBe(a.status)
+      expect(await b.text()).toBe(await a.text())
+    }
+    expect(traced.seen.map((e) => e.message)).toEqual(['bad input', 'no key'])
+    await traced.tracer.flush()
+    const fail = traced.exporter.span('GET /fail')
+    expect(fail.status).toBe('error')
+    expect(fail.error).toMatchObject({ type: 'TypeError', message: 'bad input' })
+    expect(fail.attributes['http.response.status_code']).toBe(418)
+    expect(fail.attributes['error.type']).toBe('TypeError')
+    expect(fail.events.map((e) => e.name)).toContain('exception')
+    const denied = traced.exporter.span('GET /denied')
+    expect(denied.status).toBe('error')
+    expect(denied.attributes['http.response.status_code']).toBe(401)
+  })
+
+  it('marks 5xx responses as errors without an exception, and leaves 4xx ok', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/unavailable', (c) => c.text('later', 503))
+    app.get('/missing', (c) => c.text('nope', 404))
+    await (await app.request('/unavailable')).text()
+    await (await app.request('/missing')).text()
+    await (await app.request('/no-such-route')).text()
+    await tracer.flush()
+    const unavailable = exporter.span('GET /unavailable')
+    expect(unavailable.status).toBe('error')
+    expect(unavailable.attributes['error.type']).toBe('503')
+    expect(unavailable.error).toBeUndefined()
+    expect(exporter.span('GET /missing').status).toBe('ok')
+    // No route matched: the span is named after the method only, without http.route.
+    const notFound = exporter.span('GET')
+    expect(notFound.attributes['http.route']).toBeUndefined()
+    expect(notFound.attributes['http.response.status_code']).toBe(404)
+  })
+
+  it('rethrows a non-Error throw unchanged and still ends the span', async () => {
+    const { tracer, exporter } = setup()
+    const thrown = { reason: 'plain object' }
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/odd', () => {
+      throw thrown
+    })
+    await expect(app.request('/odd')).rejects.toBe(thrown)
+    await tracer.flush()
+    const span = exporter.span('GET')
+    expect(span.status).toBe('error')
+    expect(span.error?.message).toBe('[object Object]')
+  })
+
+  it('skips paths by string, RegExp or function, and gives handlers a no-op span there', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono()
+    app.use(
+      tracing({
+        tracer,
+        skip: ['/health', /^\/static\//],
+      }),
+    )
+    const seen: string[] = []
+    app.get('*', (c) => {
+      c.var.span.setAttribute('touched', true)
+      seen.push(c.var.traceId)
+      return c.text('ok')
+    })
+    for (const path of ['/health', '/static/app.js'])
+      expect(await (await app.request(path)).text()).toBe('ok')
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(0)
+    expect(seen).toEqual(['', ''])
+    await (await app.request('/healthz')).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*'])
+  })
+
+  it('skips by function', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer, skip: (c) => c.req.header('x-probe') === '1' }))
+    app.get('/x', (c) => c.text('ok'))
+    await (await app.request('/x', { headers: { 'x-probe': '1' } })).text()
+    await (await app.request('/x')).text()
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(1)
+  })
+
+  it('continues an incoming traceparent and keeps tracestate; ignores a malformed one', async () => {
+    const { app, tracer, exporter } = chatApp()
+    const response = await app.request('/api/users/1', {
+      headers: {
+        traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`,
+        tracestate: 'vendor=abc',
+      },
+    })
+    await response.text()
+    await tracer.flush()
+    const root = exporter.span('GET /api/users/:id')
+    expect(root.traceId).toBe(TRACE_ID)
+    expect(root.parentSpanId).toBe(PARENT_ID)
+    expect(root.traceState).toBe('vendor=abc')
+    expect(exporter.span('chat mock-generate').traceId).toBe(TRACE_ID)
+
+    exporter.reset()
+    await (
+      await app.request('/api/users/2', {
+        headers: { traceparent: `00-${'0'.repeat(32)}-${PARENT_ID}-01`, tracestate: 'a=b' },
+      })
+    ).text()
+    await tracer.flush()
+    const fresh = exporter.span('GET /api/users/:id')
+    expect(fresh.traceId).not.toBe('0'.repeat(32))
+    expect(fresh.parentSpanId).toBeUndefined()
+    expect(fresh.traceState).toBeUndefined()
+  })
+
+  it('records nothing for a trace the caller sampled out, yet keeps the trace id for children', async () => {
+    const { app, tracer, exporter } = chatApp()
+    const response = await app.request('/api/users/1', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` },
+    })
+    expect(((await response.json()) as { traceId: string }).traceId).toBe('')
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(0)
+    expect(tracer.stats().notSampled).toBe(2)
+  })
+
+  it('adds the trace id response header when asked', async () => {
+    const { app, tracer, exporter } = chatApp({ traceIdHeader: 'x-trace-id' })
+    const streamed = await app.request('/api/chat', { method: 'POST' })
+    const json = await app.request('/api/users/7')
+    await streamed.text()
+    await json.text()
+    await tracer.flush()
+    const [first, second] = exporter.spans.filter((s) => s.kind === 'http')
+    expect(streamed.headers.get('x-trace-id')).toBe(exporter.span('POST /api/chat').traceId)
+    expect(json.headers.get('x-trace-id')).toBe(exporter.span('GET /api/users/:id').traceId)
+    expect(first!.traceId).not.toBe(second!.traceId)
+    const noHeader = chatApp()
+    expect((await noHeader.app.request('/api/users/7')).headers.has('x-trace-id')).toBe(false)
+  })
+
+  it('adds the header to a null-body response and to one with immutable headers', async () => {
+    const { tracer } = setup()
+    const app = new Hono().use(tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+    app.get('/empty', (c) => c.body(null, 204))
+    app.get('/proxied', () => Response.redirect('http://127.0.0.1/elsewhere', 302))
+    const empty = await app.request('/empty')
+    expect(empty.status).toBe(204)
+    expect(empty.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/)
+    const proxied = await app.request('/proxied')
+    expect(proxied.status).toBe(302)
+    expect(proxied.headers.get('location')).toBe('http://127.0.0.1/elsewhere')
+    expect(proxied.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  it('names spans and adds request attributes through options', async () => {
+    const { app, tracer, exporter } = chatApp({
+      spanName: (c) => `chat ${c.req.method.toLowerCase()}`,
+      requestAttributes: (c) => ({ 'tenant.id': c.req.header('x-tenant'), secret_api_key: 'x' }),
+    })
+    await (await app.request('/api/chat', { method: 'POST', headers: { 'x-tenant': 't9' } })).text()
+    await tracer.flush()
+    const root = exporter.span('chat post')
+    expect(root.attributes['tenant.id']).toBe('t9')
+    expect(root.attributes['http.route']).toBe('/api/chat')
+    expect(root.attributes.secret_api_key).toBe('[REDACTED]')
+  })
+
+  it('survives option callbacks that throw, noting them on the span', async () => {
+    const { app, tracer, exporter } = chatApp({
+      spanName: () => {
+        throw new Error('name boom')
+      },
+      requestAttributes: () => {
+        throw new Error('attr boom')
+      },
+      skip: () => {
+        throw new Error('skip boom')
+      },
+    })
+    const response = await app.request('/api/users/3')
+    expect(response.status).toBe(200)
+    await response.text()
+    await tracer.flush()
+    const root = exporter.span('GET /api/users/:id')
+    const problems = root.events.filter((e) => e.name === 'tokentrail.option_error')
+    expect(problems.map((e) => e.attributes?.option)).toEqual(['requestAttributes', 'spanName'])
+  })
+
+  it('records one span when mounted twice (app and sub-app)', async () => {
+    const { tracer, exporter } = setup()
+    const api = new Hono().use(tracing({ tracer })).get('/x', (c) => c.text('ok'))
+    const app = new Hono().use(tracing({ tracer })).route('/api', api)
+    await (await app.request('/api/x')).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /api/x'])
+  })
+
+  it('does nothing with a disabled tracer, and handlers still get a span to call', async () => {
+    const tracer = createTracer({ enabled: false })
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/x', (c) => {
+      c.var.span.setAttribute('a', 1)
+      return c.text(`[${c.var.traceId}]`)
+    })
+    const context = executionContext()
+    const response = await app.fetch(new Request('http://localhost/x'), {}, context)
+    expect(await response.text()).toBe('[]')
+    expect(context.promises).toHaveLength(0)
+  })
+
+  it('throws a TokentrailError naming the bad option', () => {
+    const bad: [TracingOptions, RegExp][] = [
+      [{ tracer: {} as any }, /tracer/],
+      [{ skip: '/health' as any }, /skip/],
+      [{ skip: [42 as any] }, /skip.*entry 0/],
+      [{ spanName: 'x' as any }, /spanName/],
+      [{ requestAttributes: {} as any }, /requestAttributes/],
+      [{ traceIdHeader: 'x trace' }, /traceIdHeader/],
+      [{ flush: 'yes' as any }, /flush/],
+      [{ flushTimeoutMs: 0 }, /flushTimeoutMs/],
+      [{ waitUntil: 1 as any }, /waitUntil/],
+    ]
+    for (const [options, message] of bad) {
+      let caught: unknown
+      try {
+        tracing(options)
+      } catch (error) {
+        caught = error
+      }
+      expect(TokentrailError.isInstance(caught)).toBe(true)
+      expect((caught as Error).message).toMatch(message)
+    }
+  })
+
+  it('makes the root span the active span in the handler', async () => {
+    const { tracer } = setup()
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/x', async (c) => {
+      await new Promise((r) => setTimeout(r, 1))
+      return c.text(String(getActiveSpan() === c.var.span))
+    })
+    expect(await (await app.request('/x')).text()).toBe('true')
+  })
+})
+
+describe('flushing', () => {
+  it('hands a flush to executionCtx.waitUntil that delivers the whole trace, without delaying the response', async () => {
+    const gate = deferred()
+    const exported: string[] = []
+    const tracer = createTracer({
+      serviceName: 'hono-test',
+      flushIntervalMs: 600_000,
+      exporters: [
+        {
+          name: 'gated',
+          async export(spans) {
+            await gate.promise
+            exported.push(...spans.map((s) => s.name))
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    const app = new Hono().use('/api/*', tracing({ tracer }))
+    app.post('/api/chat', () =>
+      streamText({ model: streamingModel(tracer, ['a', 'b']), prompt: 'x' }).toTextStreamResponse(),
+    )
+    const context = executionContext()
+    const response = await app.fetch(
+      new Request('http://localhost/api/chat', { method: 'POST' }),
+      {},
+      context,
+    )
+    expect(context.promises).toHaveLength(1)
+    // The export is held at the gate, yet the whole body arrives.
+    expect(await response.text()).toBe('ab')
+    let settled = false
+    void context.promises[0]!.then(() => (settled = true))
+    await new Promise((r) => setTimeout(r, 10))
+    expect(settled).toBe(false)
+    gate.resolve()
+    await Promise.all(context.promises)
+    expect(exported.sort()).toEqual(['POST /api/chat', 'chat mock-stream'])
+  })
+
+  it('bounds the flush by flushTimeoutMs and never rejects', async () => {
+    const tracer = createTracer({
+      flushIntervalMs: 600_000,
+      exporters: [{ name: 'stuck', export: () => new Promise(() => {}) }],
+    })
+    const app = new Hono().use(tracing({ tracer, flushTimeoutMs: 20 }))
+    app.get('/x', (c) => c.text('ok'))
+    const context = executionContext()
+    const response = await app.fetch(new Request('http://localhost/x'), {}, context)
+    await response.text()
+    const started = performance.now()
+    await expect(context.promises[0]).resolves.toEqual({ ok: false, pending: 0 })
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it("uses Vercel's request-context waitUntil, the same one @vercel/functions reads", async () => {
+    const { waitUntil } = await import('@vercel/functions')
+    const { tracer, exporter } = setup()
+    const handed: Promise<unknown>[] = []
+    const key = Symbol.for('@vercel/request-context')
+    const g = globalThis as any
+    const previous = g[key]
+    g[key] = { get: () => ({ waitUntil: (p: Promise<unknown>) => handed.push(p) }) }
+    try {
+      const app = new Hono().use(tracing({ tracer }))
+      app.get('/x', (c) => {
+        waitUntil(Promise.resolve('user work'))
+        return c.text('ok')
+      })
+      await (await app.request('/x')).text()
+      expect(handed).toHaveLength(2)
+      await Promise.all(handed)
+      expect(exporter.spans.map((s) => s.name)).toEqual(['GET /x'])
+    } finally {
+      g[key] = previous
+    }
+  })
+
+  it('flushes in the background on a long-lived server with no execution context', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/x', (c) => c.text('ok'))
+    await (await app.request('/x')).text()
+    await expect.poll(() => exporter.spans.length, { timeout: 2000 }).toBe(1)
+  })
+
+  it('uses an explicit waitUntil option first', async () => {
+    const { tracer, exporter } = setup()
+    const handed: Promise<unknown>[] = []
+    const app = new Hono().use(tracing({ tracer, waitUntil: (p) => handed.push(p) }))
+    app.get('/x', (c) => c.text('ok'))
+    const context = executionContext()
+    await (await app.fetch(new Request('http://localhost/x'), {}, context)).text()
+    expect(handed).toHaveLength(1)
+    expect(context.promises).toHaveLength(0)
+    await handed[0]
+    expect(exporter.spans).toHaveLength(1)
+  })
+
+  it('does not flush when flush is false', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer, flush: false }))
+    app.get('/x', (c) => c.text('ok'))
+    const context = executionContext()
+    await (await app.fetch(new Request('http://localhost/x'), {}, context)).text()
+    expect(context.promises).toHaveLength(0)
+    expect(tracer.stats().queued).toBe(1)
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(1)
+  })
+})
