@@ -7,6 +7,15 @@ export default defineConfig({
         extends: true,
         test: { name: 'node', environment: 'node', include: ['test/**/*.test.ts'] },
       },
+      {
+        extends: true,
+        test: {
+          name: 'edge',
+          environment: 'edge-runtime',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.node.test.ts'],
+        },
+      },
     ],
   },
 })

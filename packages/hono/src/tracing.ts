@@ -288,7 +288,7 @@ export function tracing({
         finish(bytes)
       },
     } as Transformer<Uint8Array, Uint8Array>)
-    // Piping inside the span's context makes the body's pulls (later model steps) nest under it.
+    // Piping inside the span's context makes a lazily pulled body (highWaterMark 0) nest under it.
     const body = runWithSpan(span, () => response.body!.pipeThrough(watcher))
     c.res = new Response(body, response)
     if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)

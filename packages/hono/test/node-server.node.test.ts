@@ -1,0 +1,193 @@
+import type { AddressInfo } from 'node:net'
+import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
+import { serve } from '@hono/node-server'
+import {
+  jsonSchema,
+  simulateReadableStream,
+  stepCountIs,
+  streamText,
+  tool,
+  wrapLanguageModel,
+} from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
+import { Hono } from 'hono'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tracing } from '../src/index.js'
+import { modelSpans, setup, streamingModel, usage } from './helpers.js'
+
+const closers: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close()
+})
+
+async function listen(app: Hono): Promise<string> {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        ;(server as any).closeAllConnections?.()
+        server.close(() => resolve())
+      }),
+  )
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+describe('tracing() on @hono/node-server over real HTTP', () => {
+  it('nests every model step and the tool span under the request span, and ends it at body end', async () => {
+    const { tracer, exporter } = setup()
+    const steps: LanguageModelV4StreamPart[][] = [
+      [
+        { type: 'stream-start', warnings: [] },
+        {
+          type: 'tool-call',
+          toolCallId: 'call-1',
+          toolName: 'weather',
+          input: '{"city":"Paris"}',
+        },
+        { type: 'finish', usage, finishReason: { unified: 'tool-calls', raw: 'tool_calls' } },
+      ],
+      [
+        { type: 'stream-start', warnings: [] },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'Sunny in Paris' },
+        { type: 'text-end', id: 't' },
+        { type: 'finish', usage, finishReason: { unified: 'stop', raw: 'stop' } },
+      ],
+    ]
+    let call = 0
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        modelId: 'mock-tools',
+        doStream: async () => ({
+          stream: simulateReadableStream({ chunks: steps[call++]!, chunkDelayInMs: 5 }),
+        }),
+      }),
+      middleware: modelSpans(tracer),
+    })
+    const app = new Hono()
+    app.use('/api/*', tracing({ tracer }))
+    app.post('/api/chat', () =>
+      streamText({
+        model,
+        prompt: 'weather?',
+        stopWhen: stepCountIs(3),
+        tools: {
+          weather: tool({
+            inputSchema: jsonSchema<{ city: string }>({
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            }),
+            execute: ({ city }) =>
+              tracer.withSpan(
+                'execute_tool weather',
+                { kind: 'tool' },
+                async () => `sun in ${city}`,
+              ),
+          }),
+        },
+      }).toTextStreamResponse(),
+    )
+    const url = await listen(app)
+    const response = await fetch(`${url}/api/chat`, { method: 'POST' })
+    expect(await response.text()).toBe('Sunny in Paris')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(4)
+    const root = exporter.span('POST /api/chat')
+    expect(root.status).toBe('ok')
+    const children = exporter.spans.filter((s) => s !== root)
+    expect(children.map((s) => s.name).sort()).toEqual([
+      'chat mock-tools',
+      'chat mock-tools',
+      'execute_tool weather',
+    ])
+    for (const child of children) {
+      expect(child.traceId).toBe(root.traceId)
+      expect(child.parentSpanId).toBe(root.spanId)
+      expect(child.endTime).toBeLessThanOrEqual(root.endTime)
+    }
+  })
+
+  it('runs a lazily pulled body inside the request span, so spans started there nest', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.get('/lazy', () => {
+      let n = 0
+      const body = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            if (n++ === 2) return controller.close()
+            await tracer.withSpan(`pull ${n}`, () => new Promise((r) => setTimeout(r, 2)))
+            controller.enqueue(new TextEncoder().encode(`chunk ${n};`))
+          },
+        },
+        { highWaterMark: 0 },
+      )
+      return new Response(body)
+    })
+    const url = await listen(app)
+    expect(await (await fetch(`${url}/lazy`)).text()).toBe('chunk 1;chunk 2;')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(3)
+    const root = exporter.span('GET /lazy')
+    expect(exporter.span('pull 1').parentSpanId).toBe(root.spanId)
+    expect(exporter.span('pull 2').parentSpanId).toBe(root.spanId)
+  })
+
+  it('marks the request span cancelled when the client disconnects mid-stream', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.post('/api/chat', () =>
+      streamText({
+        model: streamingModel(
+          tracer,
+          Array.from({ length: 200 }, (_, i) => `w${i} `),
+          10,
+        ),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    const url = await listen(app)
+    const controller = new AbortController()
+    const response = await fetch(`${url}/api/chat`, { method: 'POST', signal: controller.signal })
+    const reader = response.body!.getReader()
+    expect((await reader.read()).done).toBe(false)
+    controller.abort()
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(2)
+    const root = exporter.span('POST /api/chat')
+    expect(root.status).toBe('cancelled')
+    // Ended at the disconnect, not after the 2 s the full stream would take.
+    expect(root.endTime - root.startTime).toBeLessThan(1500)
+    const model = exporter.span('chat mock-stream')
+    expect(model.parentSpanId).toBe(root.spanId)
+    expect(model.status).toBe('cancelled')
+  })
+
+  it('returns the same bytes, status and headers as the untraced app', async () => {
+    const { tracer } = setup()
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      if (traced) app.use(tracing({ tracer }))
+      app.get('/json', (c) => c.json({ ok: true, list: [1, 2, 3] }, 201, { 'x-custom': 'yes' }))
+      app.get('/stream', () =>
+        streamText({
+          model: streamingModel(tracer, ['one ', 'two']),
+          prompt: 'x',
+        }).toTextStreamResponse(),
+      )
+      return app
+    }
+    const plain = await listen(build(false))
+    const traced = await listen(build(true))
+    for (const path of ['/json', '/stream']) {
+      const a = await fetch(plain + path)
+      const b = await fetch(traced + path)
+      expect(b.status).toBe(a.status)
+      const skip = new Set(['date', 'keep-alive', 'connection'])
+      const headers = (r: Response) => [...r.headers].filter(([k]) => !skip.has(k))
+      expect(headers(b)).toEqual(headers(a))
+      expect(await b.text()).toBe(await a.text())
+    }
+  })
+})
