@@ -1,0 +1,65 @@
+import { waitUntil } from '@vercel/functions'
+
+/** How a flush promise was kept alive past the response. */
+export type KeepAliveVia = 'waitUntil' | 'after' | 'background'
+
+type After = (task: () => unknown) => void
+
+const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
+
+let after: After | undefined
+let loading: Promise<void> | undefined
+let settled = false
+
+/**
+ * Loads Next's `after()` once. Lazy so the package loads (and stays cheap) where `next/server`
+ * is absent or cannot run, such as a test runner or a non-Next host.
+ */
+export function loadAfter(): Promise<void> {
+  loading ??= import('next/server.js').then(
+    (module) => {
+      if (typeof module.after === 'function') after = module.after as After
+      settled = true
+    },
+    () => {
+      settled = true
+    },
+  )
+  return loading
+}
+
+/** The pending load of `after()`, or undefined once it has settled (so callers skip an `await`). */
+export function afterPending(): Promise<void> | undefined {
+  return settled ? undefined : loadAfter()
+}
+
+function hasVercelContext(): boolean {
+  try {
+    const g = globalThis as Record<symbol, { get?: () => { waitUntil?: unknown } } | undefined>
+    return typeof g[VERCEL_CONTEXT]?.get?.()?.waitUntil === 'function'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Keeps `promise` alive past the response: the platform's `waitUntil` on Vercel, else Next's
+ * `after()` inside a Next request, else a plain background promise (lost if the function freezes).
+ * Must be called during the request. `promise` must never reject.
+ */
+export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
+  if (hasVercelContext()) {
+    try {
+      waitUntil(promise)
+      return 'waitUntil'
+    } catch {}
+  }
+  if (after) {
+    try {
+      // `after` throws outside a request scope (a test, a script): fall through.
+      after(() => promise)
+      return 'after'
+    } catch {}
+  }
+  return 'background'
+}

@@ -1,0 +1,48 @@
+type Params = Record<string, string | string[] | undefined>
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/**
+ * Rebuilds an App Router pattern such as `/api/chat/[id]` from a path and its resolved params, so
+ * span names stay low-cardinality. Segments that match no param stay as they are.
+ */
+export function inferRoute(path: string, params: unknown): string {
+  if (params === null || typeof params !== 'object') return path
+  const decoded = path.split('/').map(decode)
+  // null marks a segment folded into a catch-all.
+  const out: (string | null)[] = path.split('/')
+  const taken = new Set<number>([0])
+  const free = (i: number) => !taken.has(i) && i < decoded.length
+  const entries = Object.entries(params as Params)
+  // Catch-alls first: their runs are longer and more telling than single values.
+  for (const [name, value] of entries) {
+    if (!Array.isArray(value) || value.length === 0) continue
+    for (let start = 1; start + value.length <= decoded.length; start++) {
+      if (!value.every((part, k) => free(start + k) && decoded[start + k] === String(part)))
+        continue
+      out[start] = `[...${name}]`
+      for (let k = 0; k < value.length; k++) {
+        taken.add(start + k)
+        if (k > 0) out[start + k] = null
+      }
+      break
+    }
+  }
+  for (const [name, value] of entries) {
+    if (typeof value !== 'string') continue
+    for (let i = decoded.length - 1; i > 0; i--) {
+      if (free(i) && decoded[i] === value) {
+        out[i] = `[${name}]`
+        taken.add(i)
+        break
+      }
+    }
+  }
+  return out.filter((segment) => segment !== null).join('/')
+}

@@ -1,0 +1,70 @@
+import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { afterPending, keepAlive, loadAfter } from './keep-alive.js'
+import { HTTP } from './semconv.js'
+
+/** Options of `traceAction`. */
+export interface TraceActionOptions {
+  /** The tracer to record with. @default getTracer() */
+  tracer?: Tracer
+  /** Longest wait for the export once the action has settled. @default 5000 */
+  flushTimeoutMs?: number
+}
+
+/**
+ * Traces a server action: one span `action {name}`, active while the action runs (so model spans
+ * nest), ended when it settles, then flushed like `withTracing`. Results and errors pass through.
+ *
+ * @example
+ * 'use server'
+ * import { traceAction } from '@tokentrail/next'
+ *
+ * export const summarize = traceAction('summarize', async (text: string) => {
+ *   return (await generateText({ model, prompt: `Summarize: ${text}` })).text
+ * })
+ */
+export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
+  name: string,
+  action: A,
+  options: TraceActionOptions = {},
+): A {
+  if (typeof name !== 'string' || name === '')
+    throw new TokentrailError('traceAction(name, action): name must be a non-empty string')
+  if (typeof action !== 'function')
+    throw new TokentrailError(
+      `traceAction(name, action): action must be a function, got ${typeof action}`,
+    )
+  const flushTimeoutMs = options.flushTimeoutMs ?? 5000
+  if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1)
+    throw new TokentrailError(
+      `traceAction: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(flushTimeoutMs)}`,
+    )
+  void loadAfter()
+
+  return async function tracedAction(this: unknown, ...args: Parameters<A>) {
+    const tracer = options.tracer ?? getTracer()
+    if (!tracer.enabled) return action.apply(this, args)
+    const pending = afterPending()
+    if (pending) await pending
+    return tracer.withSpan(
+      `action ${name}`,
+      { attributes: { [HTTP.actionName]: name } },
+      (span) => {
+        if (span.isRecording) {
+          // Registered now, inside the request scope; it runs once the span has ended.
+          let release!: () => void
+          const flushed = new Promise<void>((resolve) => {
+            release = resolve
+          })
+            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+            .then(
+              () => {},
+              () => {},
+            )
+          span.onEnding(() => queueMicrotask(release))
+          span.setAttribute(HTTP.flushVia, keepAlive(flushed))
+        }
+        return action.apply(this, args)
+      },
+    )
+  } as A
+}

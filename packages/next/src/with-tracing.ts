@@ -1,0 +1,327 @@
+import {
+  extractTraceContext,
+  getTracer,
+  runWithSpan,
+  type Span,
+  type SpanStatus,
+  TokentrailError,
+  type Tracer,
+} from '@tokentrail/core'
+import { afterPending, type KeepAliveVia, keepAlive, loadAfter } from './keep-alive.js'
+import { inferRoute } from './route.js'
+import { HTTP } from './semconv.js'
+
+/** Any App Router route handler: `(request, { params })` returning a `Response`. */
+export type RouteHandler = (request: any, ...rest: any[]) => unknown
+
+/**
+ * The wrapped handler: the same parameters (a handler that declares none still takes the request and
+ * context Next passes), always async.
+ */
+export type TracedRouteHandler<H extends RouteHandler> = (
+  ...args: Parameters<H> extends [] ? [request: Request, context?: unknown] : Parameters<H>
+) => Promise<Awaited<ReturnType<H>>>
+
+/** Options of `withTracing`. */
+export interface WithTracingOptions {
+  /** The tracer to record with. @default getTracer(), the process-wide tracer (from env unless set with setTracer) */
+  tracer?: Tracer
+  /**
+   * The route pattern for `http.route` and the span name, such as `/api/chat/[id]`.
+   * @default inferred from the path and the resolved `params`
+   */
+  route?: string
+  /**
+   * A response header that carries the trace id, so a client or a bug report can point at the trace.
+   * @default undefined (no header)
+   */
+  traceIdHeader?: string
+  /** Longest wait for the export once the body has ended. @default 5000 */
+  flushTimeoutMs?: number
+  /**
+   * Longest wait for a body to end; past it the span ends `cancelled` (with
+   * `tokentrail.stream_timeout`) and is flushed, before the platform's own time limit kills the function.
+   * @default 280000
+   */
+  streamTimeoutMs?: number
+  /** Extra attributes from the request, such as a user id; a throw inside is ignored. */
+  attributes?: (request: Request) => Record<string, unknown> | undefined
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new TokentrailError(
+      `withTracing: ${name} must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(value)}`,
+    )
+  return value
+}
+
+function validate(handler: unknown, options: WithTracingOptions) {
+  if (typeof handler !== 'function')
+    throw new TokentrailError(
+      `withTracing(handler) takes the route handler function, got ${handler === null ? 'null' : typeof handler}`,
+    )
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('withTracing(handler, options): options must be an object')
+  const { tracer, route, traceIdHeader, attributes } = options
+  if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
+    throw new TokentrailError('withTracing: tracer must be a tracer from createTracer()')
+  if (route !== undefined && (typeof route !== 'string' || !route.startsWith('/')))
+    throw new TokentrailError(
+      `withTracing: route must be a path pattern starting with "/", such as "/api/chat/[id]", got ${JSON.stringify(route)}`,
+    )
+  if (
+    traceIdHeader !== undefined &&
+    (typeof traceIdHeader !== 'string' || !HEADER_NAME.test(traceIdHeader))
+  )
+    throw new TokentrailError(
+      `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", got ${JSON.stringify(traceIdHeader)}`,
+    )
+  if (attributes !== undefined && typeof attributes !== 'function')
+    throw new TokentrailError('withTracing: attributes must be a function (request) => object')
+  return {
+    flushTimeoutMs: positiveInteger(options.flushTimeoutMs ?? 5000, 'flushTimeoutMs'),
+    streamTimeoutMs: positiveInteger(options.streamTimeoutMs ?? 280_000, 'streamTimeoutMs'),
+  }
+}
+
+function isRequest(value: unknown): value is Request {
+  return (
+    typeof (value as Request)?.url === 'string' &&
+    typeof (value as Request)?.method === 'string' &&
+    typeof (value as Request)?.headers?.get === 'function'
+  )
+}
+
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof (value as Response)?.status === 'number' &&
+    typeof (value as Response)?.headers?.get === 'function' &&
+    'body' in (value as Response)
+  )
+}
+
+// `redirect()` and `notFound()` throw to steer Next; they are answers, not failures.
+function controlFlowStatus(error: unknown): number | undefined {
+  const digest = (error as { digest?: unknown })?.digest
+  if (typeof digest !== 'string') return undefined
+  if (digest.startsWith('NEXT_REDIRECT;')) return Number(digest.split(';')[3]) || 307
+  if (digest.startsWith('NEXT_HTTP_ERROR_FALLBACK;')) return Number(digest.split(';')[1]) || 404
+  if (digest === 'NEXT_NOT_FOUND') return 404
+  return undefined
+}
+
+function isAbortReason(reason: unknown): boolean {
+  if (reason === undefined || reason === null) return true
+  const name = (reason as { name?: unknown }).name
+  return name === 'AbortError' || name === 'ResponseAborted' || name === 'TimeoutError'
+}
+
+// A copy with a new body, of the same class where it takes (body, init), e.g. NextResponse.
+function withBody(response: Response, body: ReadableStream | null): Response {
+  const Class = response.constructor as typeof Response
+  if (Class !== Response && typeof Class === 'function') {
+    try {
+      const copy = new Class(body, response)
+      if (copy instanceof Response) return copy
+    } catch {}
+  }
+  return new Response(body, response)
+}
+
+function setHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value)
+    return response
+  } catch {
+    // Immutable headers, as on Response.redirect(): copy the response.
+    const copy = withBody(response, response.body)
+    copy.headers.set(name, value)
+    return copy
+  }
+}
+
+function startRouteSpan(
+  tracer: Tracer,
+  request: Request,
+  route: string | undefined,
+  attributes: WithTracingOptions['attributes'],
+): { span: Span; path: string } {
+  let url: URL | undefined
+  try {
+    url = new URL(request.url)
+  } catch {}
+  const path = url?.pathname ?? '/'
+  const span = tracer.startSpan(`${request.method} ${route ?? path}`, {
+    kind: 'http',
+    parent: extractTraceContext(request.headers),
+    attributes: {
+      [HTTP.requestMethod]: request.method,
+      [HTTP.urlPath]: path,
+      [HTTP.urlScheme]: url?.protocol.slice(0, -1),
+      [HTTP.serverAddress]: url?.hostname,
+      [HTTP.userAgent]: request.headers.get('user-agent') ?? undefined,
+      ...(route ? { [HTTP.route]: route } : {}),
+    },
+  })
+  if (attributes) {
+    try {
+      const extra = attributes(request)
+      if (extra) span.setAttributes(extra)
+    } catch {}
+  }
+  return { span, path }
+}
+
+/**
+ * Traces an App Router route handler: one `http` span per request (continuing an incoming
+ * `traceparent`), active inside the handler so model spans nest under it, ended when a streamed body
+ * ends or is cancelled, then flushed with `waitUntil` (Vercel), `after()` (Next) or in the background.
+ * The handler's result, errors and stream are passed through unchanged.
+ *
+ * @example
+ * import { withTracing } from '@tokentrail/next'
+ *
+ * export const POST = withTracing(async (request: Request) => {
+ *   const { messages } = await request.json()
+ *   return streamText({ model, messages: await convertToModelMessages(messages) }).toUIMessageStreamResponse()
+ * })
+ */
+export function withTracing<H extends RouteHandler>(
+  handler: H,
+  options: WithTracingOptions = {},
+): TracedRouteHandler<H> {
+  const { flushTimeoutMs, streamTimeoutMs } = validate(handler, options)
+  const { tracer: explicitTracer, route, traceIdHeader, attributes } = options
+  void loadAfter()
+
+  return async function tracedRoute(this: unknown, ...args: [request: any, ...rest: any[]]) {
+    const request = args[0]
+    const tracer = explicitTracer ?? getTracer()
+    if (!tracer.enabled || !isRequest(request)) return handler.apply(this, args) as any
+
+    let started: ReturnType<typeof startRouteSpan>
+    try {
+      started = startRouteSpan(tracer, request, route, attributes)
+    } catch {
+      return handler.apply(this, args) as any
+    }
+    const { span, path } = started
+    if (!span.isRecording) return runWithSpan(span, () => handler.apply(this, args)) as any
+
+    // Name by the route pattern once params resolve; never awaited, so the handler is not delayed.
+    if (!route) {
+      const params = (args[1] as { params?: unknown } | undefined)?.params
+      if (params !== undefined) {
+        Promise.resolve(params).then(
+          (resolved) => {
+            if (span.ended) return
+            const pattern = inferRoute(path, resolved)
+            span.setAttribute(HTTP.route, pattern)
+            span.updateName(`${request.method} ${pattern}`)
+          },
+          () => {},
+        )
+      } else span.setAttribute(HTTP.route, path)
+    }
+
+    let bodyDone!: () => void
+    const ended = new Promise<void>((resolve) => {
+      bodyDone = resolve
+    })
+    // Never rejects: flush() resolves within its bound whatever the exporters do.
+    const flushed = ended
+      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+      .then(
+        () => {},
+        () => {},
+      )
+    const schedule = async (): Promise<KeepAliveVia> => {
+      const pending = afterPending()
+      if (pending) await pending
+      const via = keepAlive(flushed)
+      span.setAttribute(HTTP.flushVia, via)
+      return via
+    }
+
+    let result: unknown
+    try {
+      result = await runWithSpan(span, () => handler.apply(this, args))
+    } catch (error) {
+      const status = controlFlowStatus(error)
+      if (status !== undefined) {
+        span.setAttribute(HTTP.responseStatusCode, status)
+        await schedule()
+        span.end({ status: 'ok', endOpenChildren: true })
+      } else {
+        span.recordError(error)
+        span.setAttribute(HTTP.errorType, (error as Error)?.name || typeof error)
+        await schedule()
+        span.end({ status: 'error', endOpenChildren: true })
+      }
+      bodyDone()
+      throw error
+    }
+
+    await schedule()
+    if (!isResponse(result)) {
+      span.end({ endOpenChildren: true })
+      bodyDone()
+      return result as any
+    }
+
+    let response: Response = result
+    const code = response.status
+    span.setAttribute(HTTP.responseStatusCode, code)
+    if (code >= 500) span.setAttribute(HTTP.errorType, String(code))
+    const finalStatus: SpanStatus = code >= 500 ? 'error' : 'ok'
+    if (traceIdHeader) response = setHeader(response, traceIdHeader, span.traceId)
+
+    if (response.body === null || response.body.locked) {
+      span.end({ status: finalStatus, endOpenChildren: true })
+      bodyDone()
+      return response as any
+    }
+
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const signal: AbortSignal | undefined = request.signal
+    const onAbort = () => finish('cancelled')
+    const finish = (status: SpanStatus, error?: unknown) => {
+      if (span.ended) return
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener?.('abort', onAbort)
+      if (error !== undefined) span.recordError(error)
+      span.end({ status, endOpenChildren: true })
+      bodyDone()
+    }
+    let body: ReadableStream
+    try {
+      // `cancel` is in the Streams standard and Node ≥ 21.5, Deno, Bun, Workers; not yet in TS's DOM lib.
+      const transformer: Transformer & { cancel(reason: unknown): void } = {
+        flush: () => finish(finalStatus),
+        // Both a consumer's cancel (client went away) and an error of the handler's stream land here.
+        cancel: (reason) => {
+          if (signal?.aborted || isAbortReason(reason)) finish('cancelled')
+          else finish('error', reason)
+        },
+      }
+      body = response.body.pipeThrough(new TransformStream(transformer))
+    } catch {
+      span.end({ status: finalStatus, endOpenChildren: true })
+      bodyDone()
+      return response as any
+    }
+    // Next aborts the request signal when the client goes away; also covers runtimes whose
+    // TransformStream ignores `cancel`.
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener?.('abort', onAbort, { once: true })
+    timer = setTimeout(() => {
+      span.setAttribute(HTTP.streamTimeout, true)
+      finish('cancelled')
+    }, streamTimeoutMs)
+    ;(timer as { unref?: () => void }).unref?.()
+    return withBody(response, body) as any
+  } as TracedRouteHandler<H>
+}
