@@ -1,0 +1,309 @@
+import type {
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4FinishReason,
+  LanguageModelV4Prompt,
+  LanguageModelV4Usage,
+} from '@ai-sdk/provider'
+import { ATTR } from '@tokentrail/core'
+
+// AI SDK provider ids (`openai.chat`, `google.generative-ai`) to GenAI semconv provider names.
+const PROVIDER_NAMES: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'gcp.gemini',
+  'google.vertex': 'gcp.vertex_ai',
+  vertex: 'gcp.vertex_ai',
+  'amazon-bedrock': 'aws.bedrock',
+  bedrock: 'aws.bedrock',
+  azure: 'azure.ai.openai',
+  mistral: 'mistral_ai',
+  groq: 'groq',
+  deepseek: 'deepseek',
+  xai: 'x_ai',
+  cohere: 'cohere',
+  perplexity: 'perplexity',
+}
+
+/** The GenAI semconv provider name for an AI SDK provider id; unknown ids keep their first part. */
+export function providerName(provider: string): string {
+  if (typeof provider !== 'string' || provider === '') return 'unknown'
+  const dot = provider.indexOf('.')
+  const head = dot === -1 ? provider : provider.slice(0, dot)
+  return PROVIDER_NAMES[provider] ?? PROVIDER_NAMES[head] ?? head
+}
+
+const FINISH_REASONS: Record<string, string> = {
+  stop: 'stop',
+  length: 'length',
+  'content-filter': 'content_filter',
+  'tool-calls': 'tool_call',
+  error: 'error',
+  interrupted: 'interrupted',
+  other: 'other',
+}
+
+/** Finish reason attributes: semconv name of the unified reason, plus the provider's raw one. */
+export function finishReasonAttributes(
+  reason: LanguageModelV4FinishReason | string | undefined,
+  attributes: Record<string, unknown>,
+): void {
+  if (reason === undefined || reason === null) return
+  // ai@6 and older models give a plain string.
+  const unified = typeof reason === 'string' ? reason : reason.unified
+  const raw = typeof reason === 'string' ? undefined : reason.raw
+  if (typeof unified === 'string')
+    attributes[ATTR.responseFinishReasons] = [FINISH_REASONS[unified] ?? unified]
+  if (typeof raw === 'string') attributes[ATTR.finishReasonRaw] = raw
+}
+
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
+
+/** Token counts; a count the provider did not give stays undefined. */
+export interface TokenCounts {
+  input?: number
+  output?: number
+  cacheRead?: number
+  cacheWrite?: number
+  reasoning?: number
+}
+
+/** Reads the nested V4 usage (and the flat V2 shape, to be safe); missing fields stay missing. */
+export function readUsage(usage: LanguageModelV4Usage | undefined): TokenCounts | undefined {
+  if (!usage || typeof usage !== 'object') return undefined
+  const u = usage as any
+  const input = u.inputTokens
+  const output = u.outputTokens
+  if (typeof input === 'object' || typeof output === 'object')
+    return {
+      input: count(input?.total),
+      output: count(output?.total),
+      cacheRead: count(input?.cacheRead),
+      cacheWrite: count(input?.cacheWrite),
+      reasoning: count(output?.reasoning),
+    }
+  return {
+    input: count(input),
+    output: count(output),
+    cacheRead: count(u.cachedInputTokens),
+    reasoning: count(u.reasoningTokens),
+  }
+}
+
+/** Usage attributes; only known counts are set. */
+export function usageAttributes(tokens: TokenCounts, attributes: Record<string, unknown>): void {
+  if (tokens.input !== undefined) attributes[ATTR.usageInputTokens] = tokens.input
+  if (tokens.output !== undefined) attributes[ATTR.usageOutputTokens] = tokens.output
+  if (tokens.input !== undefined && tokens.output !== undefined)
+    attributes[ATTR.usageTotalTokens] = tokens.input + tokens.output
+  if (tokens.cacheRead !== undefined) attributes[ATTR.usageCacheReadInputTokens] = tokens.cacheRead
+  if (tokens.cacheWrite !== undefined)
+    attributes[ATTR.usageCacheCreationInputTokens] = tokens.cacheWrite
+  if (tokens.reasoning !== undefined) attributes[ATTR.usageReasoningOutputTokens] = tokens.reasoning
+}
+
+/** Request attributes that hold no prompt content: call settings, tools, response format. */
+export function settingsAttributes(
+  params: LanguageModelV4CallOptions,
+  attributes: Record<string, unknown>,
+): void {
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined && value !== null) attributes[key] = value
+  }
+  set(ATTR.requestTemperature, params.temperature)
+  set(ATTR.requestMaxTokens, params.maxOutputTokens)
+  set(ATTR.requestTopP, params.topP)
+  set(ATTR.requestTopK, params.topK)
+  set(ATTR.requestSeed, params.seed)
+  set(ATTR.requestFrequencyPenalty, params.frequencyPenalty)
+  set(ATTR.requestPresencePenalty, params.presencePenalty)
+  if (Array.isArray(params.stopSequences) && params.stopSequences.length > 0)
+    attributes[ATTR.requestStopSequences] = params.stopSequences
+  set(ATTR.requestReasoning, params.reasoning)
+  if (params.responseFormat?.type) attributes[ATTR.outputType] = params.responseFormat.type
+  if (Array.isArray(params.tools) && params.tools.length > 0)
+    attributes[ATTR.toolNames] = params.tools.map((tool) => tool.name)
+  const choice = params.toolChoice
+  if (choice?.type)
+    attributes[ATTR.toolChoice] = choice.type === 'tool' ? `tool:${choice.toolName}` : choice.type
+}
+
+/** A character budget shared by every text of one recording, so a huge prompt cannot blow a span up. */
+export class Budget {
+  truncated = false
+  constructor(private left: number) {}
+  take(text: string): string {
+    if (text.length <= this.left) {
+      this.left -= text.length
+      return text
+    }
+    this.truncated = true
+    const kept = text.slice(0, Math.max(0, this.left))
+    this.left = 0
+    return kept
+  }
+}
+
+type Part = Record<string, unknown>
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function fileLike(part: any): Part {
+  // Binary data never goes into a span, only what it was.
+  return {
+    type: 'blob',
+    mime_type: part.mediaType,
+    modality: String(part.mediaType ?? '').split('/')[0],
+  }
+}
+
+function toolOutputText(output: any): string {
+  if (!output || typeof output !== 'object') return stringify(output)
+  if (output.type === 'text' || output.type === 'error-text') return String(output.value)
+  if (output.type === 'execution-denied')
+    return `[execution denied${output.reason ? `: ${output.reason}` : ''}]`
+  return stringify(output.value ?? output)
+}
+
+/**
+ * Converts the AI SDK prompt into GenAI semconv `gen_ai.system_instructions` and
+ * `gen_ai.input.messages` values (JSON strings), sharing one character budget.
+ */
+export function promptAttributes(
+  prompt: LanguageModelV4Prompt,
+  budget: Budget,
+  attributes: Record<string, unknown>,
+): void {
+  if (!Array.isArray(prompt)) return
+  const system: Part[] = []
+  const messages: { role: string; parts: Part[] }[] = []
+  for (const message of prompt) {
+    if (message.role === 'system') {
+      system.push({ type: 'text', content: budget.take(String(message.content)) })
+      continue
+    }
+    const parts: Part[] = []
+    for (const part of (Array.isArray(message.content) ? message.content : []) as any[]) {
+      switch (part?.type) {
+        case 'text':
+          parts.push({ type: 'text', content: budget.take(String(part.text)) })
+          break
+        case 'reasoning':
+          parts.push({ type: 'reasoning', content: budget.take(String(part.text)) })
+          break
+        case 'tool-call':
+          parts.push({
+            type: 'tool_call',
+            id: part.toolCallId,
+            name: part.toolName,
+            arguments: budget.take(stringify(part.input)),
+          })
+          break
+        case 'tool-result':
+          parts.push({
+            type: 'tool_call_response',
+            id: part.toolCallId,
+            response: budget.take(toolOutputText(part.output)),
+          })
+          break
+        case 'file':
+        case 'reasoning-file':
+          parts.push(fileLike(part))
+          break
+        default:
+          if (part?.type) parts.push({ type: String(part.type) })
+      }
+    }
+    messages.push({ role: message.role, parts })
+  }
+  if (system.length > 0) attributes[ATTR.systemInstructions] = JSON.stringify(system)
+  attributes[ATTR.inputMessages] = JSON.stringify(messages)
+}
+
+/** What a call produced, gathered from `doGenerate` content or stream parts. */
+export interface Output {
+  text: string
+  textLength: number
+  reasoning: string
+  reasoningLength: number
+  toolCalls: { id: string; name: string; arguments: string }[]
+  truncated: boolean
+}
+
+/** Gathers the output of a `doGenerate` result within a character budget. */
+export function readContent(content: LanguageModelV4Content[], maxLength: number): Output {
+  const budget = new Budget(maxLength)
+  const text: string[] = []
+  const reasoning: string[] = []
+  let textLength = 0
+  let reasoningLength = 0
+  const toolCalls: Output['toolCalls'] = []
+  for (const part of Array.isArray(content) ? content : []) {
+    if (part.type === 'text') {
+      textLength += part.text.length
+      text.push(budget.take(part.text))
+    } else if (part.type === 'reasoning') {
+      reasoningLength += part.text.length
+      reasoning.push(budget.take(part.text))
+    } else if (part.type === 'tool-call')
+      toolCalls.push({
+        id: part.toolCallId,
+        name: part.toolName,
+        arguments: budget.take(String(part.input)),
+      })
+  }
+  return {
+    text: text.join(''),
+    textLength,
+    reasoning: reasoning.join(''),
+    reasoningLength,
+    toolCalls,
+    truncated: budget.truncated,
+  }
+}
+
+/** Output attributes: text, reasoning, tool calls and `gen_ai.output.messages`. */
+export function outputAttributes(
+  output: Output,
+  finishReason: string | undefined,
+  attributes: Record<string, unknown>,
+): void {
+  attributes[ATTR.outputTextLength] = output.textLength
+  if (output.truncated) attributes[ATTR.outputTruncated] = true
+  if (output.text !== '') attributes[ATTR.outputText] = output.text
+  if (output.reasoningLength > 0) {
+    attributes[ATTR.reasoningText] = output.reasoning
+    attributes[ATTR.reasoningTextLength] = output.reasoningLength
+  }
+  if (output.toolCalls.length > 0) attributes[ATTR.toolCalls] = JSON.stringify(output.toolCalls)
+  const parts: Part[] = []
+  if (output.reasoning !== '') parts.push({ type: 'reasoning', content: output.reasoning })
+  if (output.text !== '') parts.push({ type: 'text', content: output.text })
+  for (const call of output.toolCalls)
+    parts.push({ type: 'tool_call', id: call.id, name: call.name, arguments: call.arguments })
+  if (parts.length > 0)
+    attributes[ATTR.outputMessages] = JSON.stringify([
+      finishReason
+        ? { role: 'assistant', parts, finish_reason: finishReason }
+        : { role: 'assistant', parts },
+    ])
+}
+
+/** The step of a multi-step run: assistant turns since the last user message (0 for the first call). */
+export function stepNumber(prompt: LanguageModelV4Prompt): number {
+  let step = 0
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const role = prompt[i].role
+    if (role === 'user') break
+    if (role === 'assistant') step++
+  }
+  return step
+}

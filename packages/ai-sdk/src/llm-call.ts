@@ -1,0 +1,262 @@
+import type {
+  LanguageModelV4CallOptions,
+  LanguageModelV4FinishReason,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
+} from '@ai-sdk/provider'
+import { ATTR, now, type Span, type SpanStatus, type Tracer } from '@tokentrail/core'
+import {
+  Budget,
+  finishReasonAttributes,
+  type Output,
+  outputAttributes,
+  promptAttributes,
+  providerName,
+  readContent,
+  readUsage,
+  settingsAttributes,
+  stepNumber,
+  usageAttributes,
+} from './convert.js'
+import type { TraceMetadata } from './metadata.js'
+import { computeCost, findPrice, type PriceTable } from './prices.js'
+
+/** Settings of one middleware, resolved for one call. */
+export interface CallSettings {
+  recordInputs: boolean
+  recordOutputs: boolean
+  maxTextLength: number
+  prices: PriceTable | undefined
+  metadata: TraceMetadata | undefined
+}
+
+/** What ended a call early. */
+export type CancelCause = 'abort_signal' | 'stream_cancel' | 'parent'
+
+function isAbortError(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name
+  return name === 'AbortError' || name === 'TimeoutError' || name === 'ResponseAborted'
+}
+
+/**
+ * One LLM span: started before the provider is called, fed stream parts, and written in full just
+ * before it ends — however it ends (flush, error, cancel, abort signal, or its parent closing it).
+ */
+export class LlmCall {
+  readonly span: Span
+  private readonly start = now()
+  private firstChunkAt: number | undefined
+  private lastChunkAt: number | undefined
+  private readonly text: string[] = []
+  private textLength = 0
+  private readonly reasoning: string[] = []
+  private reasoningLength = 0
+  private toolCalls: Output['toolCalls'] | undefined
+  private truncated = false
+  private chunks = 0
+  private usage: LanguageModelV4Usage | undefined
+  private finishReason: LanguageModelV4FinishReason | undefined
+  private responseId: string | undefined
+  private responseModel: string | undefined
+  private warnings: unknown[] | undefined
+  private output: Output | undefined
+  private failed = false
+  private ending = false
+  private cancelledBy: CancelCause | undefined
+  private readonly signal: AbortSignal | undefined
+  private readonly onAbort = () => this.cancel('abort_signal')
+
+  constructor(
+    tracer: Tracer,
+    private readonly settings: CallSettings,
+    params: LanguageModelV4CallOptions,
+    private readonly model: { provider: string; modelId: string },
+    private readonly streamed: boolean,
+  ) {
+    const attributes: Record<string, unknown> = {
+      [ATTR.operationName]: 'chat',
+      [ATTR.providerName]: providerName(model.provider),
+      [ATTR.requestModel]: model.modelId,
+      [ATTR.requestStream]: streamed,
+      [ATTR.step]: stepNumber(params.prompt ?? []),
+    }
+    settingsAttributes(params, attributes)
+    const metadata = settings.metadata
+    if (metadata) {
+      if (metadata.attributes) Object.assign(attributes, metadata.attributes)
+      if (metadata.userId) attributes[ATTR.userId] = metadata.userId
+      if (metadata.sessionId) {
+        attributes[ATTR.sessionId] = metadata.sessionId
+        attributes[ATTR.conversationId] = metadata.sessionId
+      }
+      if (metadata.tags && metadata.tags.length > 0) attributes[ATTR.tags] = metadata.tags
+    }
+    if (settings.recordInputs) {
+      const budget = new Budget(settings.maxTextLength)
+      promptAttributes(params.prompt, budget, attributes)
+      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+    }
+    this.span = tracer.startSpan(`chat ${model.modelId}`, {
+      kind: 'llm',
+      attributes,
+      startTime: this.start,
+    })
+    this.span.onEnding((span) => this.write(span))
+    this.signal = params.abortSignal
+    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  /** Records one stream part. Runs for every chunk, so it does the least it can. */
+  observe(part: LanguageModelV4StreamPart): void {
+    this.chunks++
+    switch (part.type) {
+      case 'text-delta': {
+        this.firstChunkAt ??= now()
+        const delta = part.delta
+        this.textLength += delta.length
+        if (this.textLength <= this.settings.maxTextLength) this.text.push(delta)
+        else this.clip(this.text, delta, this.textLength)
+        return
+      }
+      case 'reasoning-delta': {
+        this.firstChunkAt ??= now()
+        const delta = part.delta
+        this.reasoningLength += delta.length
+        if (this.reasoningLength <= this.settings.maxTextLength) this.reasoning.push(delta)
+        else this.clip(this.reasoning, delta, this.reasoningLength)
+        return
+      }
+      case 'tool-input-delta':
+        this.firstChunkAt ??= now()
+        return
+      case 'tool-call':
+        this.firstChunkAt ??= now()
+        ;(this.toolCalls ??= []).push({
+          id: part.toolCallId,
+          name: part.toolName,
+          arguments: String(part.input).slice(0, this.settings.maxTextLength),
+        })
+        return
+      case 'response-metadata':
+        if (part.id !== undefined) this.responseId = part.id
+        if (part.modelId !== undefined) this.responseModel = part.modelId
+        return
+      case 'stream-start':
+        if (part.warnings?.length) this.warnings = part.warnings
+        return
+      case 'finish':
+        this.lastChunkAt = now()
+        this.usage = part.usage
+        this.finishReason = part.finishReason
+        return
+      case 'error':
+        this.failed = true
+        this.span.recordError(part.error)
+        return
+    }
+  }
+
+  // Keeps the part of a delta that still fits under the cap.
+  private clip(into: string[], delta: string, lengthAfter: number): void {
+    this.truncated = true
+    const room = this.settings.maxTextLength - (lengthAfter - delta.length)
+    if (room > 0) into.push(delta.slice(0, room))
+  }
+
+  /** Records a `doGenerate` result. */
+  generated(result: LanguageModelV4GenerateResult): void {
+    this.lastChunkAt = now()
+    this.usage = result.usage
+    this.finishReason = result.finishReason
+    this.responseId = result.response?.id
+    this.responseModel = result.response?.modelId
+    if (result.warnings?.length) this.warnings = result.warnings
+    if (this.settings.recordOutputs)
+      this.output = readContent(result.content, this.settings.maxTextLength)
+    this.end('ok')
+  }
+
+  /** The stream flushed: the provider finished. */
+  finished(): void {
+    this.lastChunkAt ??= now()
+    this.end(this.failed ? 'error' : 'ok')
+  }
+
+  /** The provider call threw: an abort ends the span cancelled, anything else as an error. */
+  threw(error: unknown): void {
+    if (this.signal?.aborted || isAbortError(error)) {
+      this.cancel('abort_signal')
+      return
+    }
+    this.span.recordError(error)
+    this.span.setAttribute(ATTR.errorType, (error as Error)?.name ?? typeof error)
+    this.end('error')
+  }
+
+  cancel(cause: CancelCause): void {
+    this.cancelledBy ??= cause
+    this.end('cancelled')
+  }
+
+  private end(status: SpanStatus): void {
+    this.ending = true
+    this.signal?.removeEventListener('abort', this.onAbort)
+    this.span.end({ status })
+  }
+
+  // Runs once, right before the span ends, whoever ends it.
+  private write(span: Span): void {
+    this.signal?.removeEventListener('abort', this.onAbort)
+    const attributes: Record<string, unknown> = {}
+    // Not ended by us: the parent span closed its open children.
+    if (!this.ending) this.cancelledBy ??= 'parent'
+    if (this.cancelledBy) attributes[ATTR.cancelledBy] = this.cancelledBy
+    if (this.responseId !== undefined) attributes[ATTR.responseId] = this.responseId
+    if (this.responseModel !== undefined) attributes[ATTR.responseModel] = this.responseModel
+    finishReasonAttributes(this.finishReason, attributes)
+    if (this.warnings) attributes[ATTR.warnings] = JSON.stringify(this.warnings)
+    const tokens = readUsage(this.usage)
+    if (tokens) {
+      usageAttributes(tokens, attributes)
+      const price = this.settings.prices
+        ? (findPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
+          findPrice(this.model.modelId, this.settings.prices))
+        : undefined
+      const cost = price && computeCost(tokens, price)
+      if (cost) {
+        attributes[ATTR.costUsd] = cost.total
+        attributes[ATTR.costInputUsd] = cost.input
+        attributes[ATTR.costOutputUsd] = cost.output
+      }
+    }
+    if (this.streamed) {
+      attributes[ATTR.chunkCount] = this.chunks
+      if (this.firstChunkAt !== undefined) {
+        const ttft = this.firstChunkAt - this.start
+        attributes[ATTR.ttftMs] = ttft
+        attributes[ATTR.responseTimeToFirstChunk] = ttft / 1000
+      }
+    }
+    if (this.lastChunkAt !== undefined) {
+      attributes[ATTR.timeToLastChunkMs] = this.lastChunkAt - this.start
+      const from = this.streamed ? this.firstChunkAt : this.start
+      const seconds = from === undefined ? 0 : (this.lastChunkAt - from) / 1000
+      if (tokens?.output !== undefined && seconds > 0)
+        attributes[ATTR.outputTokensPerSecond] = tokens.output / seconds
+    }
+    if (this.settings.recordOutputs) {
+      const output = this.output ?? {
+        text: this.text.join(''),
+        textLength: this.textLength,
+        reasoning: this.reasoning.join(''),
+        reasoningLength: this.reasoningLength,
+        toolCalls: this.toolCalls ?? [],
+        truncated: this.truncated,
+      }
+      const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
+      outputAttributes(output, reason?.[0], attributes)
+    } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
+    span.setAttributes(attributes)
+  }
+}

@@ -1,0 +1,127 @@
+/** List prices of one model in USD per million tokens. */
+export interface ModelPrice {
+  /** Uncached input tokens. */
+  input: number
+  /** Output tokens, reasoning included. */
+  output: number
+  /** Input tokens read from the prompt cache. @default input */
+  cachedInput?: number
+  /** Input tokens written to the prompt cache. @default input */
+  cacheWrite?: number
+}
+
+/** A price table: model id (without date suffix) to prices. */
+export type PriceTable = Readonly<Record<string, ModelPrice>>
+
+/**
+ * The date the built-in prices were compiled. Standard (not batch, not priority) short-context
+ * rates, USD per million tokens; Anthropic cache writes are the 5-minute rate.
+ */
+export const PRICES_AS_OF = '2026-07-04'
+
+const p = (input: number, cachedInput: number, output: number, cacheWrite?: number): ModelPrice =>
+  cacheWrite === undefined
+    ? { input, cachedInput, output }
+    : { input, cachedInput, output, cacheWrite }
+
+/** The built-in price table (see `PRICES_AS_OF`). Override or extend it with the `prices` option. */
+export const DEFAULT_PRICES: PriceTable = Object.freeze({
+  // OpenAI
+  'gpt-5.5': p(5, 0.5, 30),
+  'gpt-5.4': p(2.5, 0.25, 15),
+  'gpt-5.4-mini': p(0.75, 0.075, 4.5),
+  'gpt-5.4-nano': p(0.2, 0.02, 1.25),
+  'gpt-5.1': p(1.25, 0.125, 10),
+  'gpt-5': p(1.25, 0.125, 10),
+  'gpt-5-mini': p(0.25, 0.025, 2),
+  'gpt-5-nano': p(0.05, 0.005, 0.4),
+  'gpt-4.1': p(2, 0.5, 8),
+  'gpt-4.1-mini': p(0.4, 0.1, 1.6),
+  'gpt-4.1-nano': p(0.1, 0.025, 0.4),
+  'gpt-4o': p(2.5, 1.25, 10),
+  'gpt-4o-mini': p(0.15, 0.075, 0.6),
+  o3: p(2, 0.5, 8),
+  'o4-mini': p(1.1, 0.275, 4.4),
+  // Anthropic
+  'claude-opus-4-6': p(5, 0.5, 25, 6.25),
+  'claude-opus-4-5': p(5, 0.5, 25, 6.25),
+  'claude-opus-4-1': p(15, 1.5, 75, 18.75),
+  'claude-opus-4': p(15, 1.5, 75, 18.75),
+  'claude-sonnet-4-6': p(3, 0.3, 15, 3.75),
+  'claude-sonnet-4-5': p(3, 0.3, 15, 3.75),
+  'claude-sonnet-4': p(3, 0.3, 15, 3.75),
+  'claude-haiku-4-5': p(1, 0.1, 5, 1.25),
+  'claude-3-5-haiku': p(0.8, 0.08, 4, 1),
+  // Google (prompts up to 200k tokens)
+  'gemini-3.1-pro-preview': p(2, 0.2, 12),
+  'gemini-3-flash-preview': p(0.5, 0.05, 3),
+  'gemini-2.5-pro': p(1.25, 0.125, 10),
+  'gemini-2.5-flash': p(0.3, 0.03, 2.5),
+  'gemini-2.5-flash-lite': p(0.1, 0.01, 0.4),
+})
+
+// `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `o3-2025-04-16`
+const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
+
+/**
+ * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,
+ * `models/gemini-2.5-pro`) and without a date suffix. Unknown models get `undefined`.
+ */
+export function findPrice(modelId: string | undefined, table: PriceTable): ModelPrice | undefined {
+  if (!modelId) return undefined
+  const own = (id: string) => (Object.hasOwn(table, id) ? table[id] : undefined)
+  const exact = own(modelId)
+  if (exact) return exact
+  const bare = modelId.slice(modelId.lastIndexOf('/') + 1)
+  return own(bare) ?? own(bare.replace(DATE_SUFFIX, ''))
+}
+
+/** Cost of one call in USD. */
+export interface Cost {
+  total: number
+  input: number
+  output: number
+}
+
+/** Token counts a cost is computed from; cache counts are part of `input`. */
+export interface CostUsage {
+  input?: number | undefined
+  output?: number | undefined
+  cacheRead?: number | undefined
+  cacheWrite?: number | undefined
+}
+
+// Sub-nano-dollar float noise (0.1 + 0.2) is not a cost anyone bills.
+const round = (usd: number) => Math.round(usd * 1e12) / 1e12
+
+/** The cost of a call, or undefined unless both input and output token counts are known. */
+export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefined {
+  const { input, output } = usage
+  if (input === undefined || output === undefined) return undefined
+  const cacheRead = usage.cacheRead ?? 0
+  const cacheWrite = usage.cacheWrite ?? 0
+  const uncached = Math.max(0, input - cacheRead - cacheWrite)
+  const inputUsd =
+    (uncached * price.input +
+      cacheRead * (price.cachedInput ?? price.input) +
+      cacheWrite * (price.cacheWrite ?? price.input)) /
+    1e6
+  const outputUsd = (output * price.output) / 1e6
+  return { total: round(inputUsd + outputUsd), input: round(inputUsd), output: round(outputUsd) }
+}
+
+/** Checks a user price table, naming the first bad entry. Returns an error message or undefined. */
+export function checkPriceTable(table: unknown): string | undefined {
+  if (table === null || typeof table !== 'object' || Array.isArray(table))
+    return 'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite? } } (USD per million tokens), or false'
+  for (const [id, price] of Object.entries(table)) {
+    for (const field of ['input', 'output', 'cachedInput', 'cacheWrite'] as const) {
+      const value = (price as any)?.[field]
+      const optional = field === 'cachedInput' || field === 'cacheWrite'
+      if (optional && value === undefined) continue
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        return `prices["${id}"].${field} must be a number ≥ 0 (USD per million tokens), got ${JSON.stringify(value)}`
+    }
+  }
+  return undefined
+}

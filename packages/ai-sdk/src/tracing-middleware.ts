@@ -1,0 +1,168 @@
+import type {
+  LanguageModelV4CallOptions,
+  LanguageModelV4Middleware,
+  LanguageModelV4StreamPart,
+} from '@ai-sdk/provider'
+import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { type CallSettings, LlmCall } from './llm-call.js'
+import { getTraceMetadata, mergeMetadata, readMetadata, type TraceMetadata } from './metadata.js'
+import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
+
+/** Options of `tracingMiddleware` and `traceModel`. */
+export interface TracingMiddlewareOptions {
+  /** The tracer spans go to. @default getTracer(), looked up on each call */
+  tracer?: Tracer
+  /** Record the prompt and system instructions. @default the tracer's `recordInputs` (TOKENTRAIL_RECORD_INPUTS) */
+  recordInputs?: boolean
+  /** Record generated text, reasoning and tool calls. @default the tracer's `recordOutputs` (TOKENTRAIL_RECORD_OUTPUTS) */
+  recordOutputs?: boolean
+  /**
+   * Most characters of captured text per span, for the prompt and for the output each; beyond it
+   * text is cut and `tokentrail.input.truncated` / `tokentrail.output.truncated` is set.
+   * @default 32768
+   */
+  maxTextLength?: number
+  /**
+   * Prices in USD per million tokens, merged over the built-in table (`DEFAULT_PRICES`, dated
+   * `PRICES_AS_OF`); `false` records no cost.
+   * @default {}
+   */
+  prices?: Record<string, ModelPrice> | false
+  /** Metadata recorded on every call of this model; merged under `withTraceMetadata` and `providerOptions.tokentrail`. */
+  metadata?: TraceMetadata
+}
+
+/** Per-call metadata read from `providerOptions.tokentrail`. */
+export type TokentrailProviderOptions = TraceMetadata
+
+// Telemetry failures are swallowed: the user's call must not notice them.
+function quietly(fn: () => void): void {
+  try {
+    fn()
+  } catch {}
+}
+
+function check(options: TracingMiddlewareOptions): void {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('tracingMiddleware(options) takes an options object')
+  const { tracer, recordInputs, recordOutputs, maxTextLength, prices, metadata } = options
+  if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
+    throw new TokentrailError(
+      'tracer must be a Tracer from createTracer() (it has no startSpan method)',
+    )
+  for (const [name, value] of Object.entries({ recordInputs, recordOutputs }))
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new TokentrailError(`${name} must be true or false, got ${JSON.stringify(value)}`)
+  if (
+    maxTextLength !== undefined &&
+    (typeof maxTextLength !== 'number' || !Number.isInteger(maxTextLength) || maxTextLength < 0)
+  )
+    throw new TokentrailError(
+      `maxTextLength must be a whole number of characters ≥ 0, got ${JSON.stringify(maxTextLength)}`,
+    )
+  if (prices !== undefined && prices !== false) {
+    const problem = checkPriceTable(prices)
+    if (problem) throw new TokentrailError(problem)
+  }
+  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object'))
+    throw new TokentrailError(
+      'metadata must be an object { userId?, sessionId?, tags?, attributes? }',
+    )
+}
+
+/**
+ * AI SDK middleware that records one LLM span per model call: request settings, usage, cost,
+ * latency, time to first chunk, streamed text, tool calls, errors and aborts. Stream parts pass
+ * through untouched.
+ *
+ * @example
+ * import { streamText, wrapLanguageModel } from 'ai'
+ * import { tracingMiddleware } from '@tokentrail/ai-sdk'
+ * const model = wrapLanguageModel({ model: openai('gpt-4o'), middleware: tracingMiddleware() })
+ * const result = streamText({ model, prompt: 'Hello' })
+ */
+export function tracingMiddleware(
+  options: TracingMiddlewareOptions = {},
+): LanguageModelV4Middleware {
+  check(options)
+  const { tracer: fixedTracer, maxTextLength = 32_768, metadata } = options
+  const prices: PriceTable | undefined =
+    options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
+
+  // Returns undefined when nothing would be recorded, so the call goes straight through.
+  function begin(
+    params: LanguageModelV4CallOptions,
+    model: { provider: string; modelId: string },
+    streamed: boolean,
+  ): LlmCall | undefined {
+    try {
+      const tracer = fixedTracer ?? getTracer()
+      if (!tracer.enabled) return undefined
+      const settings: CallSettings = {
+        recordInputs: options.recordInputs ?? tracer.recordInputs,
+        recordOutputs: options.recordOutputs ?? tracer.recordOutputs,
+        maxTextLength,
+        prices,
+        metadata: mergeMetadata(
+          mergeMetadata(metadata, getTraceMetadata()),
+          readMetadata(params.providerOptions?.tokentrail),
+        ),
+      }
+      const call = new LlmCall(tracer, settings, params, model, streamed)
+      if (call.span.isRecording) return call
+      call.span.end()
+    } catch {
+      // Telemetry never breaks the call: a failure here means the call is not traced.
+    }
+    return undefined
+  }
+
+  return {
+    specificationVersion: 'v4',
+
+    async wrapGenerate({ doGenerate, params, model }) {
+      const call = begin(params, model, false)
+      if (!call) return doGenerate()
+      let result: Awaited<ReturnType<typeof doGenerate>>
+      try {
+        result = await doGenerate()
+      } catch (error) {
+        quietly(() => call.threw(error))
+        throw error
+      }
+      quietly(() => call.generated(result))
+      return result
+    },
+
+    async wrapStream({ doStream, params, model }) {
+      const call = begin(params, model, true)
+      if (!call) return doStream()
+      let result: Awaited<ReturnType<typeof doStream>>
+      try {
+        result = await doStream()
+      } catch (error) {
+        quietly(() => call.threw(error))
+        throw error
+      }
+      // `cancel` runs when the consumer cancels the stream (Streams spec; Node ≥ 21, browsers).
+      const transformer: Transformer<LanguageModelV4StreamPart, LanguageModelV4StreamPart> & {
+        cancel(reason: unknown): void
+      } = {
+        transform(part, controller) {
+          controller.enqueue(part)
+          try {
+            call.observe(part)
+          } catch {}
+        },
+        flush() {
+          quietly(() => call.finished())
+        },
+        cancel() {
+          quietly(() => call.cancel('stream_cancel'))
+        },
+      }
+      const stream = result.stream.pipeThrough(new TransformStream(transformer))
+      return { ...result, stream }
+    },
+  }
+}
