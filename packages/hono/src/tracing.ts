@@ -289,10 +289,15 @@ export function tracing({
       },
     } as Transformer<Uint8Array, Uint8Array>)
     // Piping inside the span's context makes a lazily pulled body (highWaterMark 0) nest under it.
-    const body = runWithSpan(span, () => response.body!.pipeThrough(watcher))
-    c.res = new Response(body, response)
-    if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
-    handedOver = true
+    try {
+      const body = runWithSpan(span, () => response.body!.pipeThrough(watcher))
+      c.res = new Response(body, response)
+      if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
+      handedOver = true
+    } catch {
+      // A body already locked or read cannot be watched: hand it on as it is.
+      finish()
+    }
   }
 }
 
