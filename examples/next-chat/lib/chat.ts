@@ -1,0 +1,43 @@
+import { createOpenAI } from '@ai-sdk/openai'
+import { toolTelemetry, traceModel } from '@tokentrail/ai-sdk'
+import { convertToModelMessages, stepCountIs, streamText, tool, type UIMessage } from 'ai'
+import { z } from 'zod'
+
+/**
+ * The chat model: real OpenAI when OPENAI_API_KEY is set, else the local mock the dev/start
+ * scripts run (MOCK_OPENAI_URL). Wrapped so every model call is a span under the request span.
+ */
+function chatModel() {
+  const apiKey = process.env.OPENAI_API_KEY
+  const openai = apiKey
+    ? createOpenAI({ apiKey })
+    : createOpenAI({
+        baseURL: process.env.MOCK_OPENAI_URL ?? 'http://127.0.0.1:4010/v1',
+        apiKey: 'mock',
+      })
+  return traceModel(openai.chat(process.env.OPENAI_MODEL ?? 'gpt-4o-mini'))
+}
+
+const tools = {
+  getWeather: tool({
+    description: 'The current weather in a city.',
+    inputSchema: z.object({ city: z.string().describe('City name, such as Paris') }),
+    execute: async ({ city }) => ({ city, temperatureC: 21, conditions: 'sunny' }),
+  }),
+}
+
+/** The route handler both routes share: stream a reply, calling the weather tool when asked. */
+export async function chat(request: Request): Promise<Response> {
+  const { messages }: { messages: UIMessage[] } = await request.json()
+  const result = streamText({
+    model: chatModel(),
+    system: 'You are a concise assistant. Use getWeather for questions about the weather.',
+    messages: await convertToModelMessages(messages),
+    tools,
+    stopWhen: stepCountIs(3),
+    abortSignal: request.signal,
+    // Tool executions as `execute_tool` spans, nested in the request's trace.
+    telemetry: { integrations: [toolTelemetry()] },
+  })
+  return result.toUIMessageStreamResponse()
+}
