@@ -34,12 +34,24 @@ export function msToNanos(ms: number): string {
 
 const str = JSON.stringify
 
+// Short strings repeat across spans (models, providers, operation names): keep their JSON form.
+const quoted = new Map<string, string>()
+function quote(value: string): string {
+  if (value.length > 64) return str(value)
+  let encoded = quoted.get(value)
+  if (encoded === undefined) {
+    encoded = str(value)
+    if (quoted.size < 4096) quoted.set(value, encoded)
+  }
+  return encoded
+}
+
 function anyValue(value: AttributeValue): string {
   switch (typeof value) {
     case 'string':
-      return `{"stringValue":${str(value)}}`
+      return `{"stringValue":${quote(value)}}`
     case 'boolean':
-      return `{"boolValue":${value}}`
+      return value ? '{"boolValue":true}' : '{"boolValue":false}'
     case 'number':
       return Number.isSafeInteger(value) ? `{"intValue":"${value}"}` : `{"doubleValue":${value}}`
   }
@@ -51,19 +63,34 @@ function anyValue(value: AttributeValue): string {
   return `${out}]}}`
 }
 
-function keyValues(attributes: Attributes, extra?: string): string {
-  let out = '['
+// Attribute keys repeat across spans (gen_ai.*), so their encoded prefix is worth keeping.
+const keyPrefixes = new Map<string, string>()
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key)
+  if (prefix === undefined) {
+    prefix = `{"key":${str(key)},"value":`
+    if (keyPrefixes.size < 2048) keyPrefixes.set(key, prefix)
+  }
+  return prefix
+}
+
+function appendKeyValues(out: string, attributes: Attributes, extra?: string): string {
+  out += '['
   let first = true
   for (const key in attributes) {
     if (!first) out += ','
     first = false
-    out += `{"key":${str(key)},"value":${anyValue(attributes[key]!)}}`
+    out += keyPrefix(key)
+    out += anyValue(attributes[key]!)
+    out += '}'
   }
   if (extra) out += first ? extra : `,${extra}`
   return `${out}]`
 }
 
-function encodeSpan(span: SpanData): string {
+// Appends to one growing string: V8 flattens a single append chain cheaply, where nested
+// templates and join() make ropes of ropes that cost more to flatten than to build.
+function encodeSpan(out: string, span: SpanData): string {
   let extra: string | undefined
   if (span.kind !== 'internal')
     extra = `{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${span.kind}"}}`
@@ -71,16 +98,19 @@ function encodeSpan(span: SpanData): string {
     const cancelled = `{"key":"${STATUS_ATTRIBUTE}","value":{"stringValue":"cancelled"}}`
     extra = extra ? `${extra},${cancelled}` : cancelled
   }
-  let out = `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`
+  out += `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`
   if (span.parentSpanId) out += `,"parentSpanId":"${span.parentSpanId}"`
   if (span.traceState) out += `,"traceState":${str(span.traceState)}`
-  out += `,"name":${str(span.name)},"kind":${OTLP_SPAN_KIND[span.kind] ?? 1}`
+  out += `,"name":${quote(span.name)},"kind":${OTLP_SPAN_KIND[span.kind] ?? 1}`
   out += `,"startTimeUnixNano":"${msToNanos(span.startTime)}","endTimeUnixNano":"${msToNanos(span.endTime)}"`
-  out += `,"attributes":${keyValues(span.attributes, extra)},"droppedAttributesCount":0,"events":[`
+  out = appendKeyValues(`${out},"attributes":`, span.attributes, extra)
+  out += ',"droppedAttributesCount":0,"events":['
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i]!
     if (i > 0) out += ','
-    out += `{"timeUnixNano":"${msToNanos(event.time)}","name":${str(event.name)},"attributes":${keyValues(event.attributes ?? {})},"droppedAttributesCount":0}`
+    out += `{"timeUnixNano":"${msToNanos(event.time)}","name":${quote(event.name)},"attributes":`
+    out = appendKeyValues(out, event.attributes ?? {})
+    out += ',"droppedAttributesCount":0}'
   }
   out += '],"droppedEventsCount":0,"status":'
   if (span.status === 'error') {
@@ -90,25 +120,30 @@ function encodeSpan(span: SpanData): string {
   return `${out},"links":[],"droppedLinksCount":0}`
 }
 
-function encodeResource(resource: Resource): string {
-  const attributes: Attributes = { 'service.name': resource.serviceName, ...resource.attributes }
-  return `{"attributes":${keyValues(attributes)},"droppedAttributesCount":0}`
-}
-
 /** Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body. */
 export function encodeOtlpTraces(spans: readonly SpanData[]): string {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
-  const groups = new Map<Resource, string[]>()
+  const groups = new Map<Resource, SpanData[]>()
   for (const span of spans) {
     let group = groups.get(span.resource)
     if (!group) groups.set(span.resource, (group = []))
-    group.push(encodeSpan(span))
+    group.push(span)
   }
-  const resourceSpans: string[] = []
-  for (const [resource, encoded] of groups) {
-    resourceSpans.push(
-      `{"resource":${encodeResource(resource)},"scopeSpans":[{"scope":{"name":"${SCOPE_NAME}","version":"${SCOPE_VERSION}"},"spans":[${encoded.join(',')}]}]}`,
-    )
+  let out = '{"resourceSpans":['
+  let firstGroup = true
+  for (const [resource, group] of groups) {
+    if (!firstGroup) out += ','
+    firstGroup = false
+    out = appendKeyValues(`${out}{"resource":{"attributes":`, {
+      'service.name': resource.serviceName,
+      ...resource.attributes,
+    })
+    out += `,"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"${SCOPE_NAME}","version":"${SCOPE_VERSION}"},"spans":[`
+    for (let i = 0; i < group.length; i++) {
+      if (i > 0) out += ','
+      out = encodeSpan(out, group[i]!)
+    }
+    out += ']}]}'
   }
-  return `{"resourceSpans":[${resourceSpans.join(',')}]}`
+  return `${out}]}`
 }

@@ -1,0 +1,198 @@
+// Core benchmarks: ratios against the OpenTelemetry JS SDK measured in the same run.
+// Run with `pnpm bench` (after a build). Not a test: it prints figures and targets.
+import { gzipSync } from 'node:zlib'
+import { context as otelContext, trace } from '@opentelemetry/api'
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { build } from 'esbuild'
+import { createTracer, encodeOtlpTraces } from '../dist/index.js'
+
+const small = process.argv.includes('--small')
+const ROUNDS = small ? 3 : 7
+const OPS = small ? 20_000 : 200_000
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const fmt = (n, d = 1) => n.toFixed(d)
+const rows = []
+const row = (name, value, target, pass) => rows.push({ name, value, target, pass })
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve))
+
+async function timePerOp(fn) {
+  const samples = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < OPS; i += 1000) {
+      for (let j = 0; j < 1000; j++) fn()
+      await yieldToLoop()
+    }
+    samples.push(Number(process.hrtime.bigint() - start) / OPS)
+  }
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples) }
+}
+
+// 1. span start + end + queue
+const noop = { name: 'noop', export: async () => ({ code: 'success' }) }
+const ours = createTracer({ serviceName: 'bench', exporters: [noop] })
+const provider = new BasicTracerProvider({
+  resource: resourceFromAttributes({ 'service.name': 'bench' }),
+  spanProcessors: [
+    new BatchSpanProcessor({ export: (_s, done) => done({ code: 0 }), shutdown: async () => {} }),
+  ],
+})
+const otel = provider.getTracer('bench')
+const attrs = { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 12 }
+const otelParent = otel.startSpan('parent')
+const otelCtx = trace.setSpan(otelContext.active(), otelParent)
+const ourParent = ours.startSpan('parent')
+// warm-up
+await timePerOp(() => ours.startSpan('op', { parent: ourParent, attributes: attrs }).end())
+await timePerOp(() => otel.startSpan('op', { attributes: attrs }, otelCtx).end())
+const tSpan = await timePerOp(() =>
+  ours.startSpan('op', { parent: ourParent, attributes: attrs }).end(),
+)
+const oSpan = await timePerOp(() => otel.startSpan('op', { attributes: attrs }, otelCtx).end())
+const spanRatio = tSpan.median / oSpan.median
+row(
+  `span start+end+queue: tokentrail ${fmt(tSpan.median)} ns/op (${fmt(tSpan.min)}–${fmt(tSpan.max)}), OTel SDK ${fmt(oSpan.median)} ns/op (${fmt(oSpan.min)}–${fmt(oSpan.max)})`,
+  `${fmt(spanRatio, 2)}×`,
+  '≤ 0.5×',
+  spanRatio <= 0.5,
+)
+
+// 2. OTLP JSON encoding to request bytes (OTel's serializer returns bytes, so ours is UTF-8 encoded too)
+const BATCH = 512
+const utf8 = new TextEncoder()
+const llmAttrs = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'gpt-4o',
+  'gen_ai.response.model': 'gpt-4o-2024-08-06',
+  'gen_ai.usage.input_tokens': 1234,
+  'gen_ai.usage.output_tokens': 256,
+  'gen_ai.request.temperature': 0.7,
+  'gen_ai.response.finish_reasons': ['stop'],
+}
+async function encodeRow(label, attributes) {
+  const memory = []
+  const collectTracer = createTracer({
+    serviceName: 'bench',
+    maxQueueSize: 10_000,
+    exporters: [
+      { name: 'keep', export: async (spans) => (memory.push(...spans), { code: 'success' }) },
+    ],
+  })
+  const otelSpans = []
+  const otelProvider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    spanProcessors: [
+      {
+        onStart() {},
+        onEnd: (s) => otelSpans.push(s),
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      },
+    ],
+  })
+  const otelCollect = otelProvider.getTracer('@tokentrail/core', '0.1.0')
+  for (let i = 0; i < BATCH; i++) {
+    collectTracer.startSpan('chat gpt-4o', { kind: 'llm', attributes }).end()
+    otelCollect.startSpan('chat gpt-4o', { kind: 2, attributes }).end()
+  }
+  await collectTracer.flush()
+  const encodeRounds = small ? 20 : 200
+  const rate = (fn) => {
+    const samples = []
+    for (let r = 0; r < ROUNDS; r++) {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < encodeRounds; i++) fn()
+      samples.push((BATCH * encodeRounds) / (Number(process.hrtime.bigint() - start) / 1e9))
+    }
+    return median(samples)
+  }
+  const ours = () => utf8.encode(encodeOtlpTraces(memory))
+  const theirs = () => JsonTraceSerializer.serializeRequest(otelSpans)
+  rate(ours)
+  rate(theirs)
+  const t = rate(ours)
+  const o = rate(theirs)
+  row(
+    `OTLP JSON encode to bytes, ${label}: tokentrail ${fmt(t / 1000, 0)}k spans/s, @opentelemetry/otlp-transformer ${fmt(o / 1000, 0)}k spans/s`,
+    `${fmt(t / o, 2)}× faster`,
+    '≥ 2×',
+    t / o >= 2,
+  )
+}
+await encodeRow('LLM spans, 8 attributes', llmAttrs)
+await encodeRow('LLM spans + 360-char output text', {
+  ...llmAttrs,
+  'tokentrail.output.text': 'The quick brown fox jumps over the lazy dog. '.repeat(8),
+})
+
+// 3. heap with an exporter that never answers
+const hanging = createTracer({
+  serviceName: 'bench',
+  exportTimeoutMs: 3_600_000,
+  exporters: [{ name: 'hang', export: () => new Promise(() => {}) }],
+})
+global.gc?.()
+const heapBefore = process.memoryUsage().heapUsed
+const SPANS = small ? 100_000 : 1_000_000
+for (let i = 0; i < SPANS; i++) {
+  hanging.startSpan('op', { attributes: attrs }).end()
+  if (i % 10_000 === 0) await yieldToLoop()
+}
+global.gc?.()
+const heapAfter = process.memoryUsage().heapUsed
+const grownMb = (heapAfter - heapBefore) / 1024 / 1024
+const st = hanging.stats()
+row(
+  `heap after ${SPANS.toLocaleString('en')} spans, exporter never answers (queue 2048): +${fmt(grownMb)} MB, dropped ${st.dropped.queueFull.toLocaleString('en')} (counted), queued ${st.queued}`,
+  `+${fmt(grownMb)} MB`,
+  'bounded (< 16 MB)',
+  grownMb < 16 && st.dropped.queueFull + st.queued + 512 >= SPANS,
+)
+
+// 4. bundle size
+const bundle = await build({
+  entryPoints: [new URL('../dist/index.js', import.meta.url).pathname],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+})
+const gz = gzipSync(bundle.outputFiles[0].contents, { level: 9 }).length
+row(
+  `core bundle (esbuild, min+gzip, everything exported)`,
+  `${fmt(gz / 1024, 2)} KB`,
+  '≤ 6 KB',
+  gz <= 6 * 1024,
+)
+const treeShaken = await build({
+  stdin: {
+    contents: `export { createTracer, otlpExporter } from './dist/index.js'`,
+    resolveDir: new URL('..', import.meta.url).pathname,
+  },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+})
+const gz2 = gzipSync(treeShaken.outputFiles[0].contents, { level: 9 }).length
+row(
+  `core bundle, createTracer + otlpExporter only (min+gzip)`,
+  `${fmt(gz2 / 1024, 2)} KB`,
+  '≤ 6 KB',
+  gz2 <= 6 * 1024,
+)
+
+console.log(
+  `\n@tokentrail/core benchmarks — Node ${process.version}, ${ROUNDS} rounds, medians (min–max)\n`,
+)
+console.log('| measure | result | target | met |')
+console.log('|---|---|---|---|')
+for (const r of rows)
+  console.log(`| ${r.name} | ${r.value} | ${r.target} | ${r.pass ? 'yes' : 'NO'} |`)
+process.exit(0)
