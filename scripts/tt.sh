@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PWD/node_modules/.bin:$PATH"
+export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 DO_NOT_TRACK=1
 
-if ! pnpm --version 2>/dev/null | grep -q '^12\.'; then
-  echo "› installing pnpm 12 into .tools/" >&2
-  npm install --silent --no-audit --no-fund --prefix .tools pnpm@12 >/dev/null
+if ! pnpm --version 2>/dev/null | grep -qx '12.21.0'; then
+  echo "› installing pnpm 12.21.0 into .tools/" >&2
+  npm install --silent --no-audit --no-fund --prefix .tools pnpm@12.21.0 >/dev/null
 fi
 echo "› pnpm install" >&2
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|Packages):' >&2 || true

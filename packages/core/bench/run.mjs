@@ -79,7 +79,13 @@ async function encodeRow(label, attributes) {
     serviceName: 'bench',
     maxQueueSize: 10_000,
     exporters: [
-      { name: 'keep', export: async (spans) => (memory.push(...spans), { code: 'success' }) },
+      {
+        name: 'keep',
+        export: async (spans) => {
+          memory.push(...spans)
+          return { code: 'success' }
+        },
+      },
     ],
   })
   const otelSpans = []
