@@ -1,0 +1,77 @@
+import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
+import { createTracer, type Tracer, type TracerOptions } from '@tokentrail/core'
+import { type MemoryExporter, memoryExporter } from '@tokentrail/core/testing'
+
+/** A real tracer that exports to memory. */
+export function setup(options: TracerOptions = {}): { tracer: Tracer; exporter: MemoryExporter } {
+  const exporter = memoryExporter()
+  const tracer = createTracer({ serviceName: 'ai-sdk-test', exporters: [exporter], ...options })
+  return { tracer, exporter }
+}
+
+export function usage(
+  input: number | undefined,
+  output: number | undefined,
+  extra: { cacheRead?: number; cacheWrite?: number; reasoning?: number } = {},
+): LanguageModelV4Usage {
+  return {
+    inputTokens: {
+      total: input,
+      noCache:
+        input === undefined ? undefined : input - (extra.cacheRead ?? 0) - (extra.cacheWrite ?? 0),
+      cacheRead: extra.cacheRead,
+      cacheWrite: extra.cacheWrite,
+    },
+    outputTokens: {
+      total: output,
+      text: output === undefined ? undefined : output - (extra.reasoning ?? 0),
+      reasoning: extra.reasoning,
+    },
+  }
+}
+
+/** The parts of a streamed text reply, as a provider sends them. */
+export function textParts(
+  deltas: string[],
+  options: { usage?: LanguageModelV4Usage; id?: string; modelId?: string } = {},
+): LanguageModelV4StreamPart[] {
+  return [
+    { type: 'stream-start', warnings: [] },
+    {
+      type: 'response-metadata',
+      id: options.id ?? 'resp-1',
+      modelId: options.modelId ?? 'gpt-4o-2024-08-06',
+      timestamp: new Date(0),
+    },
+    { type: 'text-start', id: 't1' },
+    ...deltas.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 't1', delta })),
+    { type: 'text-end', id: 't1' },
+    {
+      type: 'finish',
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage: options.usage ?? usage(10, deltas.length),
+    },
+  ]
+}
+
+/** A stream that hands out `parts` one by one, and waits on `gate` before the part at `pauseAt`. */
+export function gatedStream(
+  parts: LanguageModelV4StreamPart[],
+  pauseAt: number,
+  gate: Promise<void>,
+): { stream: ReadableStream<LanguageModelV4StreamPart>; cancelled: Promise<unknown> } {
+  let i = 0
+  let onCancel: (reason: unknown) => void = () => {}
+  const cancelled = new Promise<unknown>((resolve) => (onCancel = resolve))
+  const stream = new ReadableStream<LanguageModelV4StreamPart>({
+    async pull(controller) {
+      if (i === pauseAt) await gate
+      if (i < parts.length) controller.enqueue(parts[i++])
+      else controller.close()
+    },
+    cancel(reason) {
+      onCancel(reason)
+    },
+  })
+  return { stream, cancelled }
+}

@@ -1,0 +1,491 @@
+import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
+import { ATTR, createTracer, TokentrailError } from '@tokentrail/core'
+import {
+  generateObject,
+  generateText,
+  simulateReadableStream,
+  streamObject,
+  streamText,
+  wrapLanguageModel,
+} from 'ai'
+import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 } from 'ai/test'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { traceModel, tracingMiddleware, withTraceMetadata } from '../src/index.js'
+import { setup, textParts, usage } from './helpers.js'
+
+const generated = (text: string, extra: Record<string, unknown> = {}) => ({
+  content: [{ type: 'text' as const, text }],
+  finishReason: { unified: 'stop' as const, raw: 'stop' },
+  usage: usage(12, 5, { cacheRead: 2 }),
+  warnings: [],
+  response: { id: 'resp-42', modelId: 'gpt-4o-2024-08-06', timestamp: new Date(0) },
+  ...extra,
+})
+
+describe('tracingMiddleware with generateText', () => {
+  it('records one LLM span with settings, usage, cost, prompt and output', async () => {
+    const { tracer, exporter } = setup()
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+        doGenerate: generated('Paris is the capital.'),
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const result = await generateText({
+      model,
+      system: 'Answer briefly.',
+      prompt: 'What is the capital of France?',
+      temperature: 0.3,
+      maxOutputTokens: 100,
+      topP: 0.9,
+      topK: 40,
+      seed: 7,
+      stopSequences: ['END'],
+    })
+    expect(result.text).toBe('Paris is the capital.')
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(1)
+    const span = exporter.span('chat gpt-4o')
+    expect(span.kind).toBe('llm')
+    expect(span.status).toBe('ok')
+    expect(span.attributes).toMatchObject({
+      [ATTR.operationName]: 'chat',
+      [ATTR.providerName]: 'openai',
+      [ATTR.requestModel]: 'gpt-4o',
+      [ATTR.requestStream]: false,
+      [ATTR.requestTemperature]: 0.3,
+      [ATTR.requestMaxTokens]: 100,
+      [ATTR.requestTopP]: 0.9,
+      [ATTR.requestTopK]: 40,
+      [ATTR.requestSeed]: 7,
+      [ATTR.requestStopSequences]: ['END'],
+      [ATTR.responseId]: 'resp-42',
+      [ATTR.responseModel]: 'gpt-4o-2024-08-06',
+      [ATTR.responseFinishReasons]: ['stop'],
+      [ATTR.finishReasonRaw]: 'stop',
+      [ATTR.usageInputTokens]: 12,
+      [ATTR.usageOutputTokens]: 5,
+      [ATTR.usageTotalTokens]: 17,
+      [ATTR.usageCacheReadInputTokens]: 2,
+      [ATTR.outputText]: 'Paris is the capital.',
+      [ATTR.step]: 0,
+    })
+    // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million tokens.
+    expect(span.attributes[ATTR.costUsd]).toBeCloseTo((10 * 2.5 + 2 * 1.25 + 5 * 10) / 1e6, 12)
+    expect(span.attributes[ATTR.costInputUsd]).toBeCloseTo((10 * 2.5 + 2 * 1.25) / 1e6, 12)
+    expect(JSON.parse(span.attributes[ATTR.systemInstructions] as string)).toEqual([
+      { type: 'text', content: 'Answer briefly.' },
+    ])
+    expect(JSON.parse(span.attributes[ATTR.inputMessages] as string)).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'What is the capital of France?' }] },
+    ])
+    expect(JSON.parse(span.attributes[ATTR.outputMessages] as string)).toEqual([
+      {
+        role: 'assistant',
+        parts: [{ type: 'text', content: 'Paris is the capital.' }],
+        finish_reason: 'stop',
+      },
+    ])
+    expect(span.attributes[ATTR.ttftMs]).toBeUndefined()
+    expect(span.attributes[ATTR.usageReasoningOutputTokens]).toBeUndefined()
+  })
+
+  it('passes the original error through and marks the span error', async () => {
+    const { tracer, exporter } = setup()
+    const failure = new Error('provider exploded')
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doGenerate: async () => {
+          throw failure
+        },
+      }),
+      { tracer },
+    )
+    const error = await generateText({ model, prompt: 'hi', maxRetries: 0 }).catch((e) => e)
+    expect(error).toBe(failure)
+    await tracer.flush()
+    const span = exporter.span(/^chat /)
+    expect(span.status).toBe('error')
+    expect(span.error?.message).toBe('provider exploded')
+    expect(span.events.map((e) => e.name)).toContain('exception')
+  })
+
+  it('records no usage and no cost when the provider reports none — never 0 or NaN', async () => {
+    const { tracer, exporter } = setup()
+    const model = traceModel(
+      new MockLanguageModelV4({
+        modelId: 'gpt-4o',
+        doGenerate: generated('ok', { usage: usage(undefined, undefined) }),
+      }),
+      { tracer },
+    )
+    await generateText({ model, prompt: 'hi' })
+    const partial = traceModel(
+      new MockLanguageModelV4({
+        modelId: 'gpt-4o',
+        doGenerate: generated('ok', { usage: usage(9, undefined) }),
+      }),
+      { tracer },
+    )
+    await generateText({ model: partial, prompt: 'hi' })
+    await tracer.flush()
+    const [none, inputOnly] = exporter.spans
+    for (const key of [
+      ATTR.usageInputTokens,
+      ATTR.usageOutputTokens,
+      ATTR.usageTotalTokens,
+      ATTR.costUsd,
+      ATTR.outputTokensPerSecond,
+    ])
+      expect(none.attributes[key]).toBeUndefined()
+    expect(inputOnly.attributes[ATTR.usageInputTokens]).toBe(9)
+    expect(inputOnly.attributes[ATTR.usageOutputTokens]).toBeUndefined()
+    expect(inputOnly.attributes[ATTR.usageTotalTokens]).toBeUndefined()
+    expect(inputOnly.attributes[ATTR.costUsd]).toBeUndefined()
+    for (const span of exporter.spans)
+      for (const value of Object.values(span.attributes))
+        expect(Number.isNaN(value as number)).toBe(false)
+  })
+
+  it('gives unknown models no cost, and takes user prices over the built-in table', async () => {
+    const { tracer, exporter } = setup()
+    const mock = () =>
+      new MockLanguageModelV4({
+        modelId: 'acme-llm-1',
+        doGenerate: generated('ok', { response: {} }),
+      })
+    await generateText({ model: traceModel(mock(), { tracer }), prompt: 'x' })
+    await generateText({
+      model: traceModel(mock(), { tracer, prices: { 'acme-llm-1': { input: 1, output: 2 } } }),
+      prompt: 'x',
+    })
+    await generateText({
+      model: traceModel(
+        new MockLanguageModelV4({ modelId: 'gpt-4o', doGenerate: generated('ok') }),
+        { tracer, prices: false },
+      ),
+      prompt: 'x',
+    })
+    await tracer.flush()
+    const [unknown, priced, off] = exporter.spans
+    expect(unknown.attributes[ATTR.costUsd]).toBeUndefined()
+    // cacheRead without a cached price is billed at the input price: 12 × $1 + 5 × $2.
+    expect(priced.attributes[ATTR.costUsd]).toBeCloseTo((12 * 1 + 5 * 2) / 1e6, 12)
+    expect(off.attributes[ATTR.costUsd]).toBeUndefined()
+  })
+
+  it('records nothing and changes nothing with a disabled tracer', async () => {
+    const tracer = createTracer({ enabled: false })
+    const inner = new MockLanguageModelV4({ doGenerate: generated('same') })
+    const result = await generateText({ model: traceModel(inner, { tracer }), prompt: 'x' })
+    expect(result.text).toBe('same')
+    expect(inner.doGenerateCalls).toHaveLength(1)
+    expect(tracer.stats().started).toBe(0)
+  })
+
+  it('rejects bad options with an error naming the option', () => {
+    expect(() => tracingMiddleware({ maxTextLength: -1 })).toThrow(/maxTextLength/)
+    expect(() => tracingMiddleware({ tracer: {} as any })).toThrow(/tracer/)
+    expect(() => tracingMiddleware({ recordInputs: 'yes' as any })).toThrow(/recordInputs/)
+    expect(() => tracingMiddleware({ prices: { 'gpt-x': { input: -1, output: 1 } } })).toThrow(
+      /prices\["gpt-x"\]\.input/,
+    )
+    expect(TokentrailError.isInstance(catchError(() => tracingMiddleware(null as any)))).toBe(true)
+  })
+
+  it('serves a V3 model wrapped by ai@7', async () => {
+    const { tracer, exporter } = setup()
+    const v3 = new MockLanguageModelV3({
+      modelId: 'gpt-4o-mini',
+      doGenerate: {
+        content: [{ type: 'text', text: 'from v3' }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: {
+          inputTokens: { total: 3, noCache: 3, cacheRead: undefined, cacheWrite: undefined },
+          outputTokens: { total: 2, text: 2, reasoning: undefined },
+        },
+        warnings: [],
+      },
+    })
+    const result = await generateText({ model: traceModel(v3, { tracer }), prompt: 'x' })
+    expect(result.text).toBe('from v3')
+    await tracer.flush()
+    expect(exporter.span('chat gpt-4o-mini').attributes).toMatchObject({
+      [ATTR.usageInputTokens]: 3,
+      [ATTR.usageOutputTokens]: 2,
+      [ATTR.outputText]: 'from v3',
+    })
+  })
+})
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+describe('tracingMiddleware with streamText', () => {
+  it('passes the very same chunk objects through, in order', async () => {
+    const { tracer, exporter } = setup()
+    const parts = textParts(['Hel', 'lo', ' world'])
+    const model = traceModel(
+      new MockLanguageModelV4({ doStream: { stream: convertArrayToReadableStream(parts) } }),
+      { tracer },
+    )
+    const { stream } = await model.doStream({ prompt: [] })
+    const seen: LanguageModelV4StreamPart[] = []
+    for await (const part of stream) seen.push(part)
+    expect(seen).toHaveLength(parts.length)
+    seen.forEach((part, i) => expect(part).toBe(parts[i]))
+    await tracer.flush()
+    expect(exporter.spans[0].attributes[ATTR.chunkCount]).toBe(parts.length)
+  })
+
+  it('records streamed text, TTFT, time to last chunk and usage from the finish part', async () => {
+    const { tracer, exporter } = setup()
+    const parts = textParts(['The ', 'answer ', 'is ', '42.'], {
+      usage: usage(20, 4, { cacheWrite: 5, reasoning: 1 }),
+      modelId: 'claude-sonnet-4-5-20250929',
+    })
+    const model = traceModel(
+      new MockLanguageModelV4({
+        modelId: 'claude-sonnet-4-5-20250929',
+        provider: 'anthropic.messages',
+        doStream: {
+          stream: simulateReadableStream({ chunks: parts, initialDelayInMs: 60, chunkDelayInMs: 5 }),
+        },
+      }),
+      { tracer },
+    )
+    const result = streamText({ model, prompt: 'question' })
+    let received = ''
+    for await (const delta of result.textStream) received += delta
+    expect(received).toBe('The answer is 42.')
+    await tracer.flush()
+    const span = exporter.span('chat claude-sonnet-4-5-20250929')
+    expect(span.attributes).toMatchObject({
+      [ATTR.providerName]: 'anthropic',
+      [ATTR.requestStream]: true,
+      [ATTR.outputText]: received,
+      [ATTR.outputTextLength]: received.length,
+      [ATTR.usageInputTokens]: 20,
+      [ATTR.usageOutputTokens]: 4,
+      [ATTR.usageCacheCreationInputTokens]: 5,
+      [ATTR.usageReasoningOutputTokens]: 1,
+      [ATTR.responseId]: 'resp-1',
+    })
+    const ttft = span.attributes[ATTR.ttftMs] as number
+    // The first text delta is the 4th part: 60 ms initial delay + 3 × 5 ms.
+    expect(ttft).toBeGreaterThanOrEqual(70)
+    expect(span.attributes[ATTR.responseTimeToFirstChunk]).toBeCloseTo(ttft / 1000, 9)
+    expect(span.attributes[ATTR.timeToLastChunkMs] as number).toBeGreaterThan(ttft)
+    expect(span.attributes[ATTR.outputTokensPerSecond]).toBeGreaterThan(0)
+    // claude-sonnet-4-5: $3 input, $3.75 cache write, $15 output per million tokens.
+    expect(span.attributes[ATTR.costUsd]).toBeCloseTo((15 * 3 + 5 * 3.75 + 4 * 15) / 1e6, 12)
+  })
+
+  it('records reasoning text, with TTFT at the first reasoning delta', async () => {
+    const { tracer, exporter } = setup()
+    const parts: LanguageModelV4StreamPart[] = [
+      { type: 'stream-start', warnings: [] },
+      { type: 'reasoning-start', id: 'r' },
+      { type: 'reasoning-delta', id: 'r', delta: 'Let me ' },
+      { type: 'reasoning-delta', id: 'r', delta: 'think.' },
+      { type: 'reasoning-end', id: 'r' },
+      ...textParts(['Done.'], { usage: usage(5, 9, { reasoning: 6 }) }).slice(2),
+    ]
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doStream: { stream: simulateReadableStream({ chunks: parts, chunkDelayInMs: 10 }) },
+      }),
+      { tracer },
+    )
+    const result = streamText({ model, prompt: 'think' })
+    expect(await result.reasoningText).toBe('Let me think.')
+    expect(await result.text).toBe('Done.')
+    await tracer.flush()
+    const span = exporter.spans[0]
+    expect(span.attributes[ATTR.reasoningText]).toBe('Let me think.')
+    expect(span.attributes[ATTR.usageReasoningOutputTokens]).toBe(6)
+    // First chunk is the reasoning delta (3rd part), well before the text delta (7th part).
+    expect(span.attributes[ATTR.ttftMs] as number).toBeLessThan(55)
+    expect(JSON.parse(span.attributes[ATTR.outputMessages] as string)[0].parts).toEqual([
+      { type: 'reasoning', content: 'Let me think.' },
+      { type: 'text', content: 'Done.' },
+    ])
+  })
+
+  it('marks an error part as an error, and the caller still gets the original error', async () => {
+    const { tracer, exporter } = setup()
+    const failure = new Error('overloaded')
+    const parts: LanguageModelV4StreamPart[] = [
+      ...textParts(['partial ']).slice(0, 4),
+      { type: 'error', error: failure },
+    ]
+    const model = traceModel(
+      new MockLanguageModelV4({ doStream: { stream: convertArrayToReadableStream(parts) } }),
+      { tracer },
+    )
+    const errors: unknown[] = []
+    const result = streamText({ model, prompt: 'x', onError: ({ error }) => errors.push(error) })
+    const seen: unknown[] = []
+    for await (const part of result.fullStream) if (part.type === 'error') seen.push(part.error)
+    expect(seen).toEqual([failure])
+    expect(seen[0]).toBe(failure)
+    await tracer.flush()
+    const span = exporter.spans[0]
+    expect(span.status).toBe('error')
+    expect(span.error?.message).toBe('overloaded')
+    expect(span.attributes[ATTR.outputText]).toBe('partial ')
+  })
+
+  it('marks a doStream throw as an error and rethrows it unchanged', async () => {
+    const { tracer, exporter } = setup()
+    const failure = new TypeError('bad request')
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doStream: async () => {
+          throw failure
+        },
+      }),
+      { tracer },
+    )
+    await expect(model.doStream({ prompt: [] })).rejects.toBe(failure)
+    await tracer.flush()
+    expect(exporter.spans[0].status).toBe('error')
+    expect(exporter.spans[0].attributes[ATTR.errorType]).toBe('TypeError')
+  })
+
+  it('caps huge outputs with a truncation flag while the client gets everything', async () => {
+    const { tracer, exporter } = setup()
+    const deltas = Array.from({ length: 20_000 }, (_, i) => `${String(i).padStart(49, '0')} `)
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doStream: { stream: convertArrayToReadableStream(textParts(deltas)) },
+      }),
+      { tracer, maxTextLength: 10_005 },
+    )
+    const result = streamText({ model, prompt: 'x'.repeat(20_000) })
+    const text = await result.text
+    expect(text.length).toBe(1_000_000)
+    await tracer.flush()
+    const span = exporter.spans[0]
+    expect(span.attributes[ATTR.outputTextLength]).toBe(1_000_000)
+    expect(span.attributes[ATTR.outputTruncated]).toBe(true)
+    expect(span.attributes[ATTR.outputText]).toBe(text.slice(0, 10_005))
+    expect(span.attributes[ATTR.inputTruncated]).toBe(true)
+    const messages = JSON.parse(span.attributes[ATTR.inputMessages] as string)
+    expect(messages[0].parts[0].content).toBe('x'.repeat(10_005))
+    expect(span.attributes[ATTR.chunkCount]).toBe(20_005)
+  })
+})
+
+describe('switches and metadata', () => {
+  it('drops prompt and output content when recordInputs / recordOutputs are off', async () => {
+    const { tracer, exporter } = setup()
+    const model = traceModel(new MockLanguageModelV4({ doGenerate: generated('secret answer') }), {
+      tracer,
+      recordInputs: false,
+      recordOutputs: false,
+    })
+    await generateText({ model, system: 'secret system', prompt: 'secret prompt' })
+    const envOff = setup({ recordInputs: false, recordOutputs: false })
+    const model2 = traceModel(new MockLanguageModelV4({ doGenerate: generated('secret answer') }), {
+      tracer: envOff.tracer,
+    })
+    await generateText({ model: model2, system: 'secret system', prompt: 'secret prompt' })
+    await tracer.flush()
+    await envOff.tracer.flush()
+    for (const span of [exporter.spans[0], envOff.exporter.spans[0]]) {
+      expect(JSON.stringify(span.attributes)).not.toContain('secret')
+      expect(span.attributes[ATTR.usageInputTokens]).toBe(12)
+    }
+  })
+
+  it('records per-call metadata from withTraceMetadata and providerOptions.tokentrail', async () => {
+    const { tracer, exporter } = setup()
+    const model = traceModel(new MockLanguageModelV4({ doGenerate: generated('ok') }), {
+      tracer,
+      metadata: { tags: ['support-bot'] },
+    })
+    await withTraceMetadata({ userId: 'u-1', sessionId: 'chat-9', tags: ['web'] }, async () => {
+      await generateText({ model, prompt: 'a' })
+      await generateText({
+        model,
+        prompt: 'b',
+        providerOptions: { tokentrail: { userId: 'u-2', tags: ['retry'], attributes: { plan: 'pro' } } },
+      })
+    })
+    await generateText({ model, prompt: 'c' })
+    await tracer.flush()
+    const [a, b, c] = exporter.spans
+    expect(a.attributes).toMatchObject({
+      [ATTR.userId]: 'u-1',
+      [ATTR.sessionId]: 'chat-9',
+      [ATTR.conversationId]: 'chat-9',
+      [ATTR.tags]: ['support-bot', 'web'],
+    })
+    expect(b.attributes).toMatchObject({
+      [ATTR.userId]: 'u-2',
+      [ATTR.sessionId]: 'chat-9',
+      [ATTR.tags]: ['support-bot', 'web', 'retry'],
+      plan: 'pro',
+    })
+    expect(c.attributes[ATTR.userId]).toBeUndefined()
+    expect(c.attributes[ATTR.tags]).toEqual(['support-bot'])
+  })
+
+  it('nests under a withSpan parent: one trace, the right parent ids', async () => {
+    const { tracer, exporter } = setup()
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doGenerate: generated('one'),
+        doStream: { stream: convertArrayToReadableStream(textParts(['two'])) },
+      }),
+      { tracer },
+    )
+    await tracer.withSpan('POST /api/chat', async () => {
+      await generateText({ model, prompt: 'a' })
+      await streamText({ model, prompt: 'b' }).consumeStream()
+    })
+    await tracer.flush()
+    const root = exporter.span('POST /api/chat')
+    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(llm).toHaveLength(2)
+    for (const span of llm) {
+      expect(span.traceId).toBe(root.traceId)
+      expect(span.parentSpanId).toBe(root.spanId)
+    }
+  })
+
+  it('traces generateObject and streamObject with output type json', async () => {
+    const { tracer, exporter } = setup()
+    const json = '{"city":"Paris"}'
+    const model = traceModel(
+      new MockLanguageModelV4({
+        doGenerate: generated(json),
+        doStream: { stream: convertArrayToReadableStream(textParts(['{"city":', '"Paris"}'])) },
+      }),
+      { tracer },
+    )
+    const schema = z.object({ city: z.string() })
+    const generatedObject = await generateObject({ model, schema, prompt: 'city?' })
+    expect(generatedObject.object).toEqual({ city: 'Paris' })
+    const streamed = streamObject({ model, schema, prompt: 'city?' })
+    // streamObject only settles `object` once its stream is consumed.
+    for await (const _ of streamed.partialObjectStream);
+    expect(await streamed.object).toEqual({ city: 'Paris' })
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(2)
+    for (const span of exporter.spans) {
+      expect(span.attributes[ATTR.outputType]).toBe('json')
+      expect(span.attributes[ATTR.outputText]).toBe(json)
+    }
+  })
+})
