@@ -1,29 +1,64 @@
 #!/usr/bin/env bash
-# One entry point for the README's commands: makes sure pnpm 12 is here (from the npm
-# registry, no corepack), installs the workspace (which brings Node 22 as a devDependency,
-# so every package script runs on it), then runs the task.
+# One entry point for the README's commands. On a fresh machine (Node 20, no pnpm) it installs
+# pnpm 12 from the npm registry into .tools/ (no corepack), installs the workspace — which
+# brings Node 22 as a root devDependency, so every package script runs on Node 22 — and, for
+# the tests, Debian's Chromium for the viewer's browser test. Then it runs the task.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PWD/node_modules/.bin:$PATH"
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 DO_NOT_TRACK=1
+PNPM_VERSION=12.21.0
 
-if ! pnpm --version 2>/dev/null | grep -qx '12.21.0'; then
-  echo "› installing pnpm 12.21.0 into .tools/" >&2
-  npm install --silent --no-audit --no-fund --prefix .tools pnpm@12.21.0 >/dev/null
+step() { printf '\n› %s\n' "$*" >&2; }
+
+if ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+  step "installing pnpm $PNPM_VERSION into .tools/"
+  npm install --silent --no-audit --no-fund --prefix .tools "pnpm@$PNPM_VERSION" >/dev/null
 fi
-echo "› pnpm install" >&2
-pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|Packages):' >&2 || true
-test -x node_modules/.bin/node || { echo "pnpm install failed" >&2; exit 1; }
+
+step "pnpm install (Node 22 comes in as a devDependency)"
+mkdir -p .tools
+if ! pnpm install --frozen-lockfile --reporter=append-only >.tools/install.log 2>&1; then
+  cat .tools/install.log >&2
+  echo "pnpm install failed (log above)" >&2
+  exit 1
+fi
+echo "  node $(node --version), pnpm $(pnpm --version)" >&2
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Debian's chromium for the viewer's browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >.tools/apt.log 2>&1 ||
+      { tail -20 .tools/apt.log >&2; echo "chromium install failed" >&2; return 1; }
+  else
+    echo "  /usr/bin/chromium is missing and apt-get is not usable here: install Debian's chromium" >&2
+    return 1
+  fi
+}
+
+build() { step "build"; turbo run build --output-logs=errors-only; }
 
 task="${1:-test}"
 shift || true
 case "$task" in
   test)
-    pnpm turbo run build --output-logs=errors-only
-    pnpm exec biome ci .
-    pnpm turbo run typecheck lint test --output-logs=new-on-error --concurrency=1 "$@"
+    ensure_chromium
+    build
+    step "format and lint (biome)"
+    biome ci .
+    step "typecheck, package lint (publint, attw) and tests"
+    turbo run typecheck lint test --output-logs=new-on-error --concurrency=1 "$@"
     ;;
-  demo) pnpm turbo run build --output-logs=errors-only && pnpm --filter @tokentrail/cli run demo "$@" ;;
-  bench) pnpm turbo run build --output-logs=errors-only && pnpm --filter @tokentrail/bench run bench "$@" ;;
-  *) pnpm "$task" "$@" ;;
+  demo)
+    build
+    pnpm --filter @tokentrail/cli run demo "$@"
+    ;;
+  bench)
+    build
+    turbo run bench --concurrency=1 --output-logs=full "$@"
+    ;;
+  *)
+    pnpm "$task" "$@"
+    ;;
 esac
