@@ -1,0 +1,354 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { HttpError, sendBody, sendJson } from './http-error.js'
+import { decodeBody, ingestFormat, mediaType, readBody } from './ingest.js'
+import { LiveHub } from './live.js'
+import { encodeRpcStatus } from './otlp-protobuf.js'
+import { openTraceStore, type TraceQuery, type TraceStore } from './store.js'
+import { parseTime } from './time.js'
+import { VERSION } from './version.js'
+import { viewerAsset } from './viewer/assets.js'
+
+/** Options of `startCollector`. */
+export interface CollectorOptions {
+  /**
+   * Port to listen on; `0` picks a free one.
+   * @default 4318
+   */
+  port?: number
+  /**
+   * Interface to bind. Loopback by default: traces hold prompts.
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /**
+   * SQLite file to store traces in (ignored when `store` is given).
+   * @default '.tokentrail/traces.db'
+   */
+  db?: string
+  /** An open store to use instead of opening `db`; the caller closes it. */
+  store?: TraceStore
+  /** When set, ingest and API calls need `Authorization: Bearer <token>` (or `?token=`). */
+  token?: string
+  /**
+   * Most traces kept.
+   * @default 100000
+   */
+  maxTraces?: number
+  /**
+   * Traces older than this many milliseconds are deleted; `0` keeps all.
+   * @default 0
+   */
+  maxAgeMs?: number
+  /**
+   * Largest request body, in bytes, after decompression.
+   * @default 16777216
+   */
+  maxBodyBytes?: number
+}
+
+/** Counters of what the collector received and refused, so nothing is dropped silently. */
+export interface CollectorStats {
+  requests: number
+  spansReceived: number
+  spansStored: number
+  duplicateSpans: number
+  /** Rejected requests by HTTP status. */
+  rejected: Record<string, number>
+  liveClients: number
+  slowLiveClientsDropped: number
+  tracesDeletedByRetention: number
+}
+
+/** A running collector. */
+export interface Collector {
+  /** Base URL, such as `http://127.0.0.1:4318`. */
+  readonly url: string
+  readonly port: number
+  readonly store: TraceStore
+  stats(): CollectorStats
+  /** Stops listening, ends live streams and closes the store it opened. */
+  close(): Promise<void>
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+function readStatus(value: string | null): SpanStatus | undefined {
+  if (value === null || value === '') return undefined
+  if (!STATUSES.has(value))
+    throw new HttpError(400, `status must be ok, error or cancelled, got "${value}"`)
+  return value as SpanStatus
+}
+
+function readQuery(params: URLSearchParams): TraceQuery {
+  const query: TraceQuery = {}
+  const status = readStatus(params.get('status'))
+  if (status) query.status = status
+  for (const key of ['model', 'service', 'text', 'cursor'] as const) {
+    const value = params.get(key)
+    if (value) query[key] = value
+  }
+  for (const key of ['from', 'to'] as const) {
+    const value = params.get(key)
+    if (!value) continue
+    const time = parseTime(value)
+    if (time === undefined)
+      throw new HttpError(
+        400,
+        `${key} must be epoch milliseconds, an ISO date or an age such as 15m, got "${value}"`,
+      )
+    query[key] = time
+  }
+  const limit = params.get('limit')
+  if (limit) {
+    const n = Number(limit)
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new HttpError(400, `limit must be a whole number from 1 to 1000, got "${limit}"`)
+    query.limit = n
+  }
+  return query
+}
+
+/**
+ * Starts the local collector: OTLP/HTTP (JSON and protobuf) at `/v1/traces`, Tokentrail JSON at
+ * `/api/spans`, the query API under `/api`, live updates at `/api/live` and the viewer at `/`.
+ *
+ * @example
+ * const collector = await startCollector({ port: 4318, db: '.tokentrail/traces.db' })
+ * console.log(`viewer at ${collector.url}`)
+ */
+export async function startCollector({
+  port = 4318,
+  host = '127.0.0.1',
+  db = '.tokentrail/traces.db',
+  store: givenStore,
+  token,
+  maxTraces,
+  maxAgeMs,
+  maxBodyBytes = 16 * 1024 * 1024,
+}: CollectorOptions = {}): Promise<Collector> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TokentrailError(`port must be a whole number from 0 to 65535, got ${port}`)
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new TokentrailError(`maxBodyBytes must be a whole number ≥ 1, got ${maxBodyBytes}`)
+  if (token !== undefined && token.length < 8)
+    throw new TokentrailError('token must be at least 8 characters long')
+  const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs })
+  const live = new LiveHub()
+  const expected = token === undefined ? undefined : digest(token)
+  const checkHost = LOOPBACK.has(host)
+  const counters: Omit<CollectorStats, 'liveClients' | 'slowLiveClientsDropped'> = {
+    requests: 0,
+    spansReceived: 0,
+    spansStored: 0,
+    duplicateSpans: 0,
+    rejected: {},
+    tracesDeletedByRetention: store.sweep(),
+  }
+
+  function authorized(request: IncomingMessage, url: URL): boolean {
+    if (!expected) return true
+    const header = request.headers.authorization
+    const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token')
+    return given !== null && given !== undefined && timingSafeEqual(digest(given), expected)
+  }
+
+  async function ingest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: '/v1/traces' | '/api/spans',
+  ): Promise<void> {
+    const format = ingestFormat(path, mediaType(request))
+    const body = await readBody(request, maxBodyBytes)
+    const spans: SpanData[] = decodeBody(format, body)
+    counters.spansReceived += spans.length
+    const result = spans.length ? store.insert(spans) : undefined
+    if (result) {
+      counters.spansStored += result.inserted
+      counters.duplicateSpans += result.duplicates
+      live.publish(result.spans, result.traces)
+      counters.tracesDeletedByRetention += store.sweep()
+    }
+    if (format === 'otlp-protobuf')
+      // An empty ExportTraceServiceResponse: full success.
+      sendBody(response, 200, 'application/x-protobuf', new Uint8Array(0))
+    else if (format === 'otlp-json') sendJson(response, 200, { partialSuccess: {} })
+    else
+      sendJson(response, 200, {
+        accepted: spans.length,
+        stored: result?.inserted ?? 0,
+        duplicates: result?.duplicates ?? 0,
+      })
+  }
+
+  function traceDetail(id: string) {
+    const resolved = store.resolveTraceId(id)
+    if (!resolved.found)
+      throw resolved.reason === 'ambiguous'
+        ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
+        : new HttpError(404, `no trace with id "${id}"`)
+    return store.getTrace(resolved.traceId)!
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
+    const path = url.pathname
+    const method = request.method ?? 'GET'
+    const isRead = method === 'GET' || method === 'HEAD'
+    if (path === '/v1/traces' || path === '/api/spans') {
+      if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
+      if (!authorized(request, url))
+        throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
+      return ingest(request, response, path)
+    }
+    if (path === '/health') {
+      if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
+      return sendJson(response, 200, { status: 'ok', version: VERSION })
+    }
+    if (path.startsWith('/api/')) {
+      if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
+      if (!authorized(request, url))
+        throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
+      if (path === '/api/traces')
+        return sendJson(response, 200, store.listTraces(readQuery(url.searchParams)))
+      if (path.startsWith('/api/traces/'))
+        return sendJson(response, 200, traceDetail(decodeURIComponent(path.slice(12))))
+      if (path === '/api/last' || path === '/api/last-error') {
+        const detail = store.lastTrace(path === '/api/last' ? undefined : 'error')
+        if (!detail)
+          throw new HttpError(404, path === '/api/last' ? 'no traces yet' : 'no failed traces yet')
+        return sendJson(response, 200, detail)
+      }
+      if (path === '/api/stats') {
+        const query = readQuery(url.searchParams)
+        return sendJson(response, 200, {
+          ...store.stats({ from: query.from, to: query.to }),
+          collector: stats(),
+        })
+      }
+      if (path === '/api/live') {
+        const status = readStatus(url.searchParams.get('status'))
+        const service = url.searchParams.get('service') || undefined
+        return live.add(response, { status, service })
+      }
+      throw new HttpError(404, `no API route ${path}`)
+    }
+    const asset = isRead ? await viewerAsset(path) : undefined
+    if (asset) return sendBody(response, 200, asset.type, asset.body, asset.headers)
+    throw new HttpError(404, `nothing at ${path}`)
+  }
+
+  function stats(): CollectorStats {
+    return {
+      ...counters,
+      rejected: { ...counters.rejected },
+      liveClients: live.size,
+      slowLiveClientsDropped: live.slowClientsDropped,
+    }
+  }
+
+  function reject(request: IncomingMessage, response: ServerResponse, error: HttpError) {
+    counters.rejected[error.status] = (counters.rejected[error.status] ?? 0) + 1
+    if (response.headersSent) {
+      response.destroy()
+      return
+    }
+    // A body we refused may still be arriving: answer, then close instead of reading it all.
+    if (!request.complete) response.setHeader('connection', 'close')
+    if (mediaType(request) === 'application/x-protobuf' && request.url?.startsWith('/v1/traces'))
+      sendBody(
+        response,
+        error.status,
+        'application/x-protobuf',
+        encodeRpcStatus(error.status === 400 ? 3 : error.status === 401 ? 16 : 9, error.message),
+      )
+    else if (request.url?.startsWith('/v1/traces'))
+      sendJson(response, error.status, {
+        code: error.status === 400 ? 3 : 9,
+        message: error.message,
+      })
+    else sendJson(response, error.status, { error: error.message })
+    if (!request.complete) request.resume()
+  }
+
+  const server = createServer(async (request, response) => {
+    counters.requests++
+    let url: URL
+    try {
+      url = new URL(request.url ?? '/', 'http://collector.invalid')
+      const hostHeader = (request.headers.host ?? '').replace(/:\d+$/, '')
+      // Refuses other sites' pages reaching this loopback port through DNS rebinding.
+      if (checkHost && !LOOPBACK.has(hostHeader))
+        throw new HttpError(403, `host "${hostHeader}" is not allowed; use 127.0.0.1 or localhost`)
+      await route(request, response, url)
+    } catch (error) {
+      if (error instanceof HttpError) return reject(request, response, error)
+      if (TokentrailError.isInstance(error))
+        return reject(request, response, new HttpError(400, error.message))
+      reject(request, response, new HttpError(500, `internal error: ${(error as Error).message}`))
+    }
+  })
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
+  })
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (!givenStore) store.close()
+      live.close()
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new TokentrailError(
+            `port ${port} on ${host} is in use (another tokentrail dev or OpenTelemetry collector?); pass --port`,
+            { cause: error },
+          ),
+        )
+      else
+        reject(
+          new TokentrailError(`cannot listen on ${host}:${port}: ${error.message}`, {
+            cause: error,
+          }),
+        )
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+  const sweeper = setInterval(() => {
+    try {
+      counters.tracesDeletedByRetention += store.sweep()
+    } catch {}
+  }, 60_000)
+  sweeper.unref()
+
+  const address = server.address() as AddressInfo
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    store,
+    stats,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(sweeper)
+        live.close()
+        server.close(() => {
+          if (!givenStore) store.close()
+          resolve()
+        })
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+}

@@ -1,0 +1,90 @@
+import type { IncomingMessage } from 'node:http'
+import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
+import { type SpanData, TokentrailError } from '@tokentrail/core'
+import { HttpError } from './http-error.js'
+import { otlpToSpans } from './otlp-decode.js'
+import { decodeOtlpProtobuf } from './otlp-protobuf.js'
+import { spansFromJson } from './span-json.js'
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+
+/** The body formats the collector accepts. */
+export type IngestFormat = 'otlp-json' | 'otlp-protobuf' | 'spans-json'
+
+/** Reads the media type of a request: `application/json; charset=utf-8` → `application/json`. */
+export function mediaType(request: IncomingMessage): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+/** Picks the decoder for an endpoint and content type, or answers 415. */
+export function ingestFormat(path: '/v1/traces' | '/api/spans', type: string): IngestFormat {
+  if (path === '/api/spans') {
+    if (type === 'application/json') return 'spans-json'
+    throw new HttpError(
+      415,
+      `content-type must be application/json for /api/spans, got "${type || 'none'}"`,
+    )
+  }
+  if (type === 'application/json') return 'otlp-json'
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'otlp-protobuf'
+  throw new HttpError(
+    415,
+    `content-type must be application/json or application/x-protobuf for /v1/traces, got "${type || 'none'}"`,
+  )
+}
+
+/**
+ * Reads a request body up to `limit` bytes (after decompression too). A larger body answers 413
+ * before it is stored anywhere.
+ */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase()
+  if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate')
+    throw new HttpError(
+      415,
+      `content-encoding must be gzip, deflate or identity, got "${encoding}"`,
+    )
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit)
+    throw new HttpError(
+      413,
+      `body of ${declared} bytes is over the ${limit}-byte limit (--max-body)`,
+    )
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new HttpError(413, `body is over the ${limit}-byte limit (--max-body)`)
+    chunks.push(chunk)
+  }
+  const raw = Buffer.concat(chunks, size)
+  if (encoding === 'identity') return raw
+  try {
+    return encoding === 'gzip'
+      ? await gunzipAsync(raw, { maxOutputLength: limit })
+      : await inflateAsync(raw, { maxOutputLength: limit })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new HttpError(413, `decompressed body is over the ${limit}-byte limit (--max-body)`)
+    throw new HttpError(400, `body is not valid ${encoding}: ${(error as Error).message}`)
+  }
+}
+
+/** Decodes a body into spans; malformed input answers 400 naming what was wrong. */
+export function decodeBody(format: IngestFormat, body: Buffer): SpanData[] {
+  try {
+    if (format === 'otlp-protobuf') return otlpToSpans(decodeOtlpProtobuf(body))
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body.toString('utf8'))
+    } catch (error) {
+      throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`)
+    }
+    return format === 'otlp-json' ? otlpToSpans(parsed) : spansFromJson(parsed)
+  } catch (error) {
+    if (TokentrailError.isInstance(error)) throw new HttpError(400, error.message)
+    throw error
+  }
+}

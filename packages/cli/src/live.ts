@@ -1,0 +1,86 @@
+import type { ServerResponse } from 'node:http'
+import type { SpanStatus } from '@tokentrail/core'
+import type { SpanSummary, TraceSummary } from './store.js'
+
+interface Client {
+  response: ServerResponse
+  status?: SpanStatus
+  service?: string
+}
+
+// A client that stops reading is dropped past this much unsent data, never buffered without bound.
+const MAX_BUFFERED = 1 << 20
+const HEARTBEAT_MS = 15_000
+
+/** Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch. */
+export class LiveHub {
+  private readonly clients = new Set<Client>()
+  private readonly heartbeat: NodeJS.Timeout
+  /** Clients disconnected because they fell too far behind. */
+  slowClientsDropped = 0
+
+  constructor() {
+    this.heartbeat = setInterval(() => {
+      for (const client of this.clients) this.write(client, ': ping\n\n')
+    }, HEARTBEAT_MS)
+    this.heartbeat.unref()
+  }
+
+  get size(): number {
+    return this.clients.size
+  }
+
+  /** Starts an event stream on `response`; `status`/`service` filter the `spans` events. */
+  add(response: ServerResponse, filter: { status?: SpanStatus; service?: string }): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    })
+    response.flushHeaders()
+    const client: Client = { response, ...filter }
+    this.clients.add(client)
+    response.on('close', () => this.clients.delete(client))
+    this.write(client, 'retry: 2000\n: connected\n\n')
+  }
+
+  /** Sends the spans and trace rows one ingest stored. */
+  publish(spans: readonly SpanSummary[], traces: readonly TraceSummary[]): void {
+    if (this.clients.size === 0 || spans.length === 0) return
+    const tracesEvent = `event: traces\ndata: ${JSON.stringify(traces)}\n\n`
+    let allSpans: string | undefined
+    for (const client of this.clients) {
+      let chosen = spans
+      if (client.status || client.service)
+        chosen = spans.filter(
+          (s) =>
+            (!client.status || s.status === client.status) &&
+            (!client.service || s.service === client.service),
+        )
+      let message = tracesEvent
+      if (chosen.length > 0) {
+        const data =
+          chosen === spans ? (allSpans ??= JSON.stringify(spans)) : JSON.stringify(chosen)
+        message = `event: spans\ndata: ${data}\n\n${message}`
+      }
+      this.write(client, message)
+    }
+  }
+
+  private write(client: Client, text: string): void {
+    if (client.response.writableLength > MAX_BUFFERED) {
+      this.slowClientsDropped++
+      this.clients.delete(client)
+      client.response.destroy()
+      return
+    }
+    client.response.write(text)
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat)
+    for (const client of this.clients) client.response.end()
+    this.clients.clear()
+  }
+}

@@ -1,0 +1,365 @@
+import {
+  type Attributes,
+  type AttributeValue,
+  isSecretKey,
+  REDACTED,
+  type Resource,
+  redactSecretsInText,
+  type SpanData,
+  type SpanError,
+  type SpanEvent,
+  type SpanKind,
+  type SpanStatus,
+  TokentrailError,
+} from '@tokentrail/core'
+
+/** An OTLP `AnyValue`, as OTLP/JSON writes it or as the protobuf decoder returns it. */
+export interface OtlpAnyValue {
+  stringValue?: string
+  boolValue?: boolean
+  intValue?: string | number | bigint
+  doubleValue?: number | string
+  arrayValue?: { values?: OtlpAnyValue[] }
+  kvlistValue?: { values?: OtlpKeyValue[] }
+  bytesValue?: string | Uint8Array
+}
+
+export interface OtlpKeyValue {
+  key: string
+  value?: OtlpAnyValue
+}
+
+export interface OtlpSpan {
+  traceId?: string
+  spanId?: string
+  parentSpanId?: string
+  traceState?: string
+  name?: string
+  kind?: number | string
+  startTimeUnixNano?: string | number | bigint
+  endTimeUnixNano?: string | number | bigint
+  attributes?: OtlpKeyValue[]
+  events?: { timeUnixNano?: string | number | bigint; name?: string; attributes?: OtlpKeyValue[] }[]
+  status?: { code?: number | string; message?: string }
+}
+
+/** An OTLP `ExportTraceServiceRequest` in its JSON shape (ids as hex strings). */
+export interface OtlpTracesRequest {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpKeyValue[] }
+    scopeSpans?: { scope?: { name?: string; version?: string }; spans?: OtlpSpan[] }[]
+  }[]
+}
+
+const KIND_ATTRIBUTE = 'tokentrail.span.kind'
+const STATUS_ATTRIBUTE = 'tokentrail.span.status'
+const KINDS: ReadonlySet<string> = new Set(['llm', 'tool', 'http', 'queue', 'internal'])
+const LLM_OPERATIONS: ReadonlySet<string> = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'embeddings',
+])
+const OTLP_KIND_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+}
+const HEX32 = /^[0-9a-f]{32}$/
+const HEX16 = /^[0-9a-f]{16}$/
+const ZERO32 = '0'.repeat(32)
+const ZERO16 = '0'.repeat(16)
+const NANOS = /^\d{1,30}$/
+
+function fail(path: string, message: string): never {
+  throw new TokentrailError(`${path}: ${message}`)
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function list<T>(value: unknown, path: string): T[] {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) fail(path, `expected an array, got ${typeof value}`)
+  return value as T[]
+}
+
+/** Checks an id: lowercase hex of the right length and not all zeros. */
+function readId(
+  value: unknown,
+  path: string,
+  length: 16 | 32,
+  required: boolean,
+): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    if (required) fail(path, `is required (${length} hex characters)`)
+    return undefined
+  }
+  if (typeof value !== 'string') fail(path, `expected a hex string, got ${typeof value}`)
+  const id = value.toLowerCase()
+  if (!(length === 32 ? HEX32 : HEX16).test(id))
+    fail(
+      path,
+      `expected ${length} hex characters, got "${value.slice(0, 40)}" (OTLP/JSON ids are hex, not base64)`,
+    )
+  if (id === (length === 32 ? ZERO32 : ZERO16)) fail(path, 'an all-zero id is invalid')
+  return id
+}
+
+/** Nanoseconds since the epoch (decimal string, number or bigint) to epoch milliseconds. */
+export function nanosToMs(value: unknown, path: string): number {
+  if (typeof value === 'bigint') {
+    if (value < 0n) fail(path, 'must not be negative')
+    return Number(value / 1_000_000n) + Number(value % 1_000_000n) / 1e6
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) fail(path, `expected nanoseconds, got ${value}`)
+    return value / 1e6
+  }
+  if (typeof value !== 'string' || !NANOS.test(value))
+    fail(
+      path,
+      `expected nanoseconds as a decimal string, got ${JSON.stringify(value) ?? 'nothing'}`,
+    )
+  if (value.length <= 6) return Number(value) / 1e6
+  return Number(value.slice(0, -6)) + Number(value.slice(-6)) / 1e6
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+}
+
+/** Plain JSON for nested values (arrays of mixed types, key-value lists). */
+function toPlain(value: OtlpAnyValue | undefined, path: string): unknown {
+  if (!isObject(value)) return null
+  if (value.stringValue !== undefined) return String(value.stringValue)
+  if (value.boolValue !== undefined) return Boolean(value.boolValue)
+  if (value.intValue !== undefined) return readInt(value.intValue, path)
+  if (value.doubleValue !== undefined) return Number(value.doubleValue)
+  if (value.bytesValue !== undefined)
+    return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
+  if (value.arrayValue !== undefined)
+    return list<OtlpAnyValue>(value.arrayValue?.values, `${path}.arrayValue.values`).map((v, i) =>
+      toPlain(v, `${path}.arrayValue.values[${i}]`),
+    )
+  if (value.kvlistValue !== undefined) {
+    const out: Record<string, unknown> = {}
+    const entries = list<OtlpKeyValue>(value.kvlistValue?.values, `${path}.kvlistValue.values`)
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      if (!isObject(entry) || typeof entry.key !== 'string')
+        fail(`${path}.kvlistValue.values[${i}].key`, 'expected a string')
+      out[entry.key] = isSecretKey(entry.key)
+        ? REDACTED
+        : toPlain(entry.value, `${path}.kvlistValue.values[${i}].value`)
+    }
+    return out
+  }
+  return null
+}
+
+function readInt(value: unknown, path: string): number | string {
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
+  if (typeof value === 'number' && Number.isInteger(value)) return value
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) {
+    const n = Number(value)
+    return Number.isSafeInteger(n) ? n : value
+  }
+  return fail(path, `expected an integer, got ${JSON.stringify(value)}`)
+}
+
+function readValue(value: unknown, path: string): AttributeValue | undefined {
+  if (!isObject(value)) return undefined
+  if (typeof value.stringValue === 'string') return redactSecretsInText(value.stringValue)
+  if (value.boolValue !== undefined) return Boolean(value.boolValue)
+  if (value.intValue !== undefined) return readInt(value.intValue, `${path}.intValue`)
+  if (value.doubleValue !== undefined) {
+    const n = Number(value.doubleValue)
+    return Number.isFinite(n) ? n : String(value.doubleValue)
+  }
+  if (value.arrayValue !== undefined) {
+    const items = list<unknown>(value.arrayValue?.values, `${path}.arrayValue.values`).map((v, i) =>
+      toPlain(v as OtlpAnyValue, `${path}.arrayValue.values[${i}]`),
+    )
+    const first = typeof items[0]
+    if (
+      (first === 'string' || first === 'number' || first === 'boolean') &&
+      items.every((item) => typeof item === first)
+    )
+      return first === 'string'
+        ? (items as string[]).map(redactSecretsInText)
+        : (items as number[] | boolean[])
+    if (items.length === 0) return [] as string[]
+    return redactSecretsInText(JSON.stringify(items))
+  }
+  if (value.kvlistValue !== undefined)
+    return redactSecretsInText(JSON.stringify(toPlain(value as OtlpAnyValue, path)))
+  if (value.bytesValue !== undefined)
+    return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
+  return undefined
+}
+
+function readAttributes(input: unknown, path: string): Attributes {
+  const attributes: Attributes = {}
+  const entries = list<OtlpKeyValue>(input, path)
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    if (!isObject(entry) || typeof entry.key !== 'string' || entry.key === '')
+      fail(`${path}[${i}].key`, 'expected a non-empty string')
+    const value = readValue(entry.value, `${path}[${i}].value`)
+    if (value === undefined) continue
+    attributes[entry.key] = isSecretKey(entry.key) ? REDACTED : value
+  }
+  return attributes
+}
+
+function readKind(otlpKind: unknown, attributes: Attributes, path: string): SpanKind {
+  const ours = attributes[KIND_ATTRIBUTE]
+  if (ours !== undefined) {
+    delete attributes[KIND_ATTRIBUTE]
+    if (typeof ours === 'string' && KINDS.has(ours)) return ours as SpanKind
+  }
+  const operation = attributes['gen_ai.operation.name']
+  if (operation === 'execute_tool') return 'tool'
+  if (typeof operation === 'string' && LLM_OPERATIONS.has(operation)) return 'llm'
+  let kind = otlpKind ?? 0
+  if (typeof kind === 'string') kind = OTLP_KIND_NAMES[kind] ?? Number(kind)
+  if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 5)
+    fail(`${path}.kind`, `expected a SpanKind number 0-5, got ${JSON.stringify(otlpKind)}`)
+  if (kind === 2) return 'http'
+  if (kind === 4 || kind === 5) return 'queue'
+  if (kind === 3 && (attributes['http.request.method'] ?? attributes['http.method']) !== undefined)
+    return 'http'
+  return 'internal'
+}
+
+function readStatus(
+  status: unknown,
+  attributes: Attributes,
+  path: string,
+): { status: SpanStatus; message?: string } {
+  const ours = attributes[STATUS_ATTRIBUTE]
+  if (ours !== undefined) delete attributes[STATUS_ATTRIBUTE]
+  if (status !== undefined && status !== null && !isObject(status))
+    fail(`${path}.status`, 'expected an object')
+  let code = status?.code ?? 0
+  if (code === 'STATUS_CODE_UNSET') code = 0
+  else if (code === 'STATUS_CODE_OK') code = 1
+  else if (code === 'STATUS_CODE_ERROR') code = 2
+  if (code !== 0 && code !== 1 && code !== 2)
+    fail(
+      `${path}.status.code`,
+      `expected 0 (unset), 1 (ok) or 2 (error), got ${JSON.stringify(code)}`,
+    )
+  const message =
+    typeof status?.message === 'string' && status.message !== ''
+      ? redactSecretsInText(status.message)
+      : undefined
+  if (code === 2) return { status: 'error', message }
+  if (ours === 'cancelled') return { status: 'cancelled', message }
+  return { status: 'ok', message }
+}
+
+function readEvents(input: unknown, path: string): { events: SpanEvent[]; error?: SpanError } {
+  const events: SpanEvent[] = []
+  let error: SpanError | undefined
+  const entries = list<any>(input, path)
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    if (!isObject(entry)) fail(`${path}[${i}]`, 'expected an object')
+    const attributes = readAttributes(entry.attributes, `${path}[${i}].attributes`)
+    const name = typeof entry.name === 'string' ? entry.name : ''
+    const event: SpanEvent = {
+      name,
+      time: nanosToMs(entry.timeUnixNano, `${path}[${i}].timeUnixNano`),
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+    }
+    events.push(event)
+    if (name === 'exception' && !error) {
+      const stack = attributes['exception.stacktrace']
+      error = {
+        type: String(attributes['exception.type'] ?? 'Error'),
+        message: String(attributes['exception.message'] ?? ''),
+        ...(typeof stack === 'string' ? { stack } : {}),
+      }
+    }
+  }
+  return { events, error }
+}
+
+function readResource(input: unknown, path: string): Resource {
+  if (input !== undefined && input !== null && !isObject(input)) fail(path, 'expected an object')
+  const attributes = readAttributes(input?.attributes, `${path}.attributes`)
+  const name = attributes['service.name']
+  delete attributes['service.name']
+  return { serviceName: typeof name === 'string' && name ? name : 'unknown_service', attributes }
+}
+
+function readSpan(input: unknown, resource: Resource, path: string): SpanData {
+  if (!isObject(input)) fail(path, 'expected an object')
+  const traceId = readId(input.traceId, `${path}.traceId`, 32, true)!
+  const spanId = readId(input.spanId, `${path}.spanId`, 16, true)!
+  const parentSpanId = readId(input.parentSpanId, `${path}.parentSpanId`, 16, false)
+  if (input.name !== undefined && typeof input.name !== 'string')
+    fail(`${path}.name`, 'expected a string')
+  const startTime = nanosToMs(input.startTimeUnixNano, `${path}.startTimeUnixNano`)
+  const endTime = nanosToMs(input.endTimeUnixNano, `${path}.endTimeUnixNano`)
+  if (endTime < startTime) fail(`${path}.endTimeUnixNano`, 'is before startTimeUnixNano')
+  const attributes = readAttributes(input.attributes, `${path}.attributes`)
+  const kind = readKind(input.kind, attributes, path)
+  const { status, message } = readStatus(input.status, attributes, path)
+  const { events, error: exception } = readEvents(input.events, `${path}.events`)
+  let error: SpanError | undefined
+  if (status === 'error' || exception)
+    error = exception
+      ? { ...exception, message: exception.message || message || '' }
+      : { type: String(attributes['error.type'] ?? 'Error'), message: message ?? 'error' }
+  const span: SpanData = {
+    traceId,
+    spanId,
+    ...(parentSpanId ? { parentSpanId } : {}),
+    ...(typeof input.traceState === 'string' && input.traceState
+      ? { traceState: input.traceState }
+      : {}),
+    name: input.name || 'unknown',
+    kind,
+    startTime,
+    endTime,
+    status,
+    attributes,
+    events,
+    ...(error ? { error } : {}),
+    resource,
+  }
+  return span
+}
+
+/**
+ * Turns an OTLP `ExportTraceServiceRequest` (the JSON shape, or what `decodeOtlpProtobuf` returns)
+ * into spans. Throws a `TokentrailError` naming the first bad field; secrets are redacted.
+ */
+export function otlpToSpans(request: unknown): SpanData[] {
+  if (!isObject(request)) fail('body', 'expected an ExportTraceServiceRequest object')
+  const spans: SpanData[] = []
+  const resourceSpans = list<any>(request.resourceSpans, 'resourceSpans')
+  for (let r = 0; r < resourceSpans.length; r++) {
+    const entry = resourceSpans[r]
+    const path = `resourceSpans[${r}]`
+    if (!isObject(entry)) fail(path, 'expected an object')
+    const resource = readResource(entry.resource, `${path}.resource`)
+    const scopeSpans = list<any>(entry.scopeSpans, `${path}.scopeSpans`)
+    for (let s = 0; s < scopeSpans.length; s++) {
+      const scope = scopeSpans[s]
+      if (!isObject(scope)) fail(`${path}.scopeSpans[${s}]`, 'expected an object')
+      const items = list<unknown>(scope.spans, `${path}.scopeSpans[${s}].spans`)
+      for (let i = 0; i < items.length; i++)
+        spans.push(readSpan(items[i], resource, `${path}.scopeSpans[${s}].spans[${i}]`))
+    }
+  }
+  return spans
+}

@@ -1,0 +1,280 @@
+import { ATTR, type SpanData, type SpanStatus } from '@tokentrail/core'
+
+/** Bumped when the tables change; a file of another version is refused with a clear message. */
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS spans (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  parent_span_id TEXT,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time REAL NOT NULL,
+  end_time REAL NOT NULL,
+  service TEXT NOT NULL,
+  model TEXT,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cost_usd REAL,
+  ttft_ms REAL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (trace_id, span_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS spans_llm_time ON spans (start_time) WHERE model IS NOT NULL;
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id TEXT PRIMARY KEY,
+  start_time REAL NOT NULL,
+  end_time REAL NOT NULL,
+  root_name TEXT NOT NULL,
+  root_span_id TEXT NOT NULL,
+  root_has_parent INTEGER NOT NULL,
+  root_start REAL NOT NULL,
+  status TEXT NOT NULL,
+  service TEXT NOT NULL,
+  model TEXT,
+  llm_start REAL,
+  ttft_ms REAL,
+  span_count INTEGER NOT NULL,
+  error_count INTEGER NOT NULL,
+  cancelled_count INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  total_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  error_message TEXT,
+  search TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time);
+CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time);
+CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time);
+CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time);
+`
+
+/** One row of the trace list. */
+export interface TraceSummary {
+  traceId: string
+  /** Epoch milliseconds of the earliest span. */
+  startTime: number
+  endTime: number
+  durationMs: number
+  /** Name of the root span (the span without a parent, else the earliest). */
+  rootName: string
+  rootSpanId: string
+  /** `error` when any span failed, else `cancelled` when any was cancelled, else `ok`. */
+  status: SpanStatus
+  service: string
+  /** Model of the first LLM call. */
+  model?: string
+  spanCount: number
+  errorCount: number
+  inputTokens: number
+  outputTokens: number
+  totalTokens: number
+  costUsd: number
+  /** Time to first token of the first LLM call, in milliseconds. */
+  ttftMs?: number
+  /** Message of the first error recorded in the trace. */
+  errorMessage?: string
+}
+
+/** The columns of one span that lists, stats and live updates need. */
+export interface SpanSummary {
+  traceId: string
+  spanId: string
+  parentSpanId?: string
+  name: string
+  kind: SpanData['kind']
+  status: SpanStatus
+  startTime: number
+  endTime: number
+  durationMs: number
+  service: string
+  model?: string
+  inputTokens?: number
+  outputTokens?: number
+  costUsd?: number
+  ttftMs?: number
+  errorMessage?: string
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** Reads the indexed columns of a span from its GenAI attributes. */
+export function summarizeSpan(span: SpanData): SpanSummary {
+  const a = span.attributes
+  const llm = span.kind === 'llm'
+  let ttft = num(a[ATTR.ttftMs])
+  if (ttft === undefined) {
+    const seconds = num(a[ATTR.responseTimeToFirstChunk])
+    ttft = seconds === undefined ? num(a['ai.response.msToFirstChunk']) : seconds * 1000
+  }
+  const summary: SpanSummary = {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    name: span.name,
+    kind: span.kind,
+    status: span.status,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    durationMs: span.endTime - span.startTime,
+    service: span.resource.serviceName,
+  }
+  if (span.parentSpanId) summary.parentSpanId = span.parentSpanId
+  if (llm) {
+    const model = str(a[ATTR.requestModel]) ?? str(a[ATTR.responseModel])
+    if (model) summary.model = model
+    const input = num(a[ATTR.usageInputTokens])
+    const output = num(a[ATTR.usageOutputTokens])
+    const cost = num(a[ATTR.costUsd])
+    if (input !== undefined) summary.inputTokens = input
+    if (output !== undefined) summary.outputTokens = output
+    if (cost !== undefined) summary.costUsd = cost
+    if (ttft !== undefined) summary.ttftMs = ttft
+  }
+  if (span.error?.message) summary.errorMessage = span.error.message
+  else if (span.status === 'error') summary.errorMessage = 'error'
+  return summary
+}
+
+/** Text a trace can be found by: names, service, model, errors and the start of prompts/outputs. */
+export function searchText(span: SpanData, summary: SpanSummary): string {
+  const a = span.attributes
+  let text = `${span.name} ${summary.service}`
+  if (summary.model) text += ` ${summary.model}`
+  if (span.error) text += ` ${span.error.type} ${span.error.message}`
+  for (const key of [ATTR.inputMessages, ATTR.outputText, ATTR.toolName]) {
+    const value = a[key]
+    if (typeof value === 'string') text += ` ${value.slice(0, 300)}`
+  }
+  return text.toLowerCase()
+}
+
+const STATUS_RANK: Record<SpanStatus, number> = { ok: 0, cancelled: 1, error: 2 }
+
+/** The `traces` row as stored. */
+export interface TraceRow {
+  trace_id: string
+  start_time: number
+  end_time: number
+  root_name: string
+  root_span_id: string
+  root_has_parent: number
+  root_start: number
+  status: string
+  service: string
+  model: string | null
+  llm_start: number | null
+  ttft_ms: number | null
+  span_count: number
+  error_count: number
+  cancelled_count: number
+  input_tokens: number
+  output_tokens: number
+  total_tokens: number
+  cost_usd: number
+  error_message: string | null
+  search: string
+}
+
+const MAX_SEARCH = 2000
+
+/** Folds newly stored spans of one trace into its row; `row` is undefined for a new trace. */
+export function mergeTraceRow(
+  row: TraceRow | undefined,
+  items: readonly { span: SpanData; summary: SpanSummary }[],
+): TraceRow {
+  const first = items[0]!
+  const out: TraceRow = row
+    ? { ...row }
+    : {
+        trace_id: first.span.traceId,
+        start_time: Number.POSITIVE_INFINITY,
+        end_time: Number.NEGATIVE_INFINITY,
+        root_name: first.span.name,
+        root_span_id: first.span.spanId,
+        root_has_parent: 2,
+        root_start: Number.POSITIVE_INFINITY,
+        status: 'ok',
+        service: first.summary.service,
+        model: null,
+        llm_start: null,
+        ttft_ms: null,
+        span_count: 0,
+        error_count: 0,
+        cancelled_count: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        total_tokens: 0,
+        cost_usd: 0,
+        error_message: null,
+        search: '',
+      }
+  for (const { span, summary } of items) {
+    out.span_count++
+    if (span.startTime < out.start_time) out.start_time = span.startTime
+    if (span.endTime > out.end_time) out.end_time = span.endTime
+    const hasParent = span.parentSpanId ? 1 : 0
+    if (
+      hasParent < out.root_has_parent ||
+      (hasParent === out.root_has_parent && span.startTime < out.root_start)
+    ) {
+      out.root_has_parent = hasParent
+      out.root_start = span.startTime
+      out.root_name = span.name
+      out.root_span_id = span.spanId
+      out.service = summary.service
+    }
+    if (span.status === 'error') {
+      out.error_count++
+      if (out.error_message === null) out.error_message = summary.errorMessage ?? 'error'
+    } else if (span.status === 'cancelled') out.cancelled_count++
+    if (STATUS_RANK[span.status] > STATUS_RANK[out.status as SpanStatus]) out.status = span.status
+    if (summary.model && (out.llm_start === null || span.startTime < out.llm_start)) {
+      out.llm_start = span.startTime
+      out.model = summary.model
+      out.ttft_ms = summary.ttftMs ?? null
+    }
+    const input = summary.inputTokens ?? 0
+    const output = summary.outputTokens ?? 0
+    out.input_tokens += input
+    out.output_tokens += output
+    if (span.kind === 'llm')
+      out.total_tokens += num(span.attributes[ATTR.usageTotalTokens]) ?? input + output
+    out.cost_usd += summary.costUsd ?? 0
+    if (out.search.length < MAX_SEARCH)
+      out.search = `${out.search} ${searchText(span, summary)}`.slice(0, MAX_SEARCH)
+  }
+  return out
+}
+
+/** The public shape of a `traces` row. */
+export function toTraceSummary(row: TraceRow): TraceSummary {
+  const summary: TraceSummary = {
+    traceId: row.trace_id,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    durationMs: row.end_time - row.start_time,
+    rootName: row.root_name,
+    rootSpanId: row.root_span_id,
+    status: row.status as SpanStatus,
+    service: row.service,
+    spanCount: row.span_count,
+    errorCount: row.error_count,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    totalTokens: row.total_tokens,
+    costUsd: row.cost_usd,
+  }
+  if (row.model !== null) summary.model = row.model
+  if (row.ttft_ms !== null) summary.ttftMs = row.ttft_ms
+  if (row.error_message !== null) summary.errorMessage = row.error_message
+  return summary
+}

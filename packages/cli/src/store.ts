@@ -1,0 +1,518 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import {
+  buildSpanTree,
+  type SpanData,
+  type SpanStatus,
+  type SpanTreeNode,
+  TokentrailError,
+} from '@tokentrail/core'
+import {
+  mergeTraceRow,
+  SCHEMA,
+  SCHEMA_VERSION,
+  type SpanSummary,
+  summarizeSpan,
+  type TraceRow,
+  type TraceSummary,
+  toTraceSummary,
+} from './store-schema.js'
+
+export type { SpanSummary, TraceSummary } from './store-schema.js'
+
+/** Options of `openTraceStore`. */
+export interface TraceStoreOptions {
+  /**
+   * SQLite file; its folder is created. `:memory:` keeps nothing on disk.
+   * @default '.tokentrail/traces.db'
+   */
+  path?: string
+  /**
+   * Most traces kept; the oldest are deleted past this. `0` keeps all.
+   * @default 100000
+   */
+  maxTraces?: number
+  /**
+   * Traces older than this many milliseconds are deleted. `0` keeps all.
+   * @default 0
+   */
+  maxAgeMs?: number
+}
+
+/** Filters and paging of `listTraces`. */
+export interface TraceQuery {
+  status?: SpanStatus
+  model?: string
+  service?: string
+  /** Case-insensitive text found in span names, errors, models or the start of prompts. */
+  text?: string
+  /** Epoch milliseconds, inclusive. */
+  from?: number
+  /** Epoch milliseconds, exclusive. */
+  to?: number
+  /** @default 50 */
+  limit?: number
+  /** `nextCursor` of the previous page. */
+  cursor?: string
+}
+
+export interface TracePage {
+  traces: TraceSummary[]
+  /** Pass as `cursor` for the next (older) page; absent on the last page. */
+  nextCursor?: string
+}
+
+/** A span tree node that refers to its span by id, for JSON answers. */
+export interface SpanTreeRef {
+  spanId: string
+  depth: number
+  /** Milliseconds from the trace start. */
+  offset: number
+  durationMs: number
+  children: SpanTreeRef[]
+}
+
+/** One trace with every stored span (sorted by start time) and its span tree. */
+export interface TraceDetail {
+  trace: TraceSummary
+  spans: SpanData[]
+  tree: SpanTreeRef[]
+}
+
+export interface Percentiles {
+  p50: number | null
+  p95: number | null
+  p99: number | null
+}
+
+export interface ModelStats {
+  model: string
+  calls: number
+  errors: number
+  errorRate: number
+  latencyMs: Percentiles
+  ttftMs: Percentiles
+  inputTokens: number
+  outputTokens: number
+  costUsd: number
+}
+
+export interface TraceStats {
+  traces: { count: number; errors: number; errorRate: number; durationMs: Percentiles }
+  models: ModelStats[]
+  store: { traces: number; spans: number }
+}
+
+/** What one `insert` stored. */
+export interface InsertResult {
+  /** Spans stored now. */
+  inserted: number
+  /** Spans already stored (an exporter retried a batch); kept once. */
+  duplicates: number
+  spans: SpanSummary[]
+  traces: TraceSummary[]
+}
+
+/** The result of looking up a trace id or a unique prefix of one. */
+export type ResolvedId =
+  | { found: true; traceId: string }
+  | { found: false; reason: 'unknown' | 'ambiguous'; matches?: number }
+
+const HEX_PREFIX = /^[0-9a-f]{6,32}$/
+
+function percentiles(sorted: number[]): Percentiles {
+  const at = (p: number) =>
+    sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!
+  return { p50: at(50), p95: at(95), p99: at(99) }
+}
+
+function encodeCursor(row: { start_time: number; trace_id: string }): string {
+  return `${row.start_time}_${row.trace_id}`
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  const match = /^(\d+(?:\.\d+)?)_([0-9a-f]{32})$/.exec(cursor)
+  if (!match)
+    throw new TokentrailError(`cursor "${cursor.slice(0, 60)}" is not a nextCursor from this API`)
+  return [Number(match[1]), match[2]!]
+}
+
+function toRef(node: SpanTreeNode): SpanTreeRef {
+  return {
+    spanId: node.span.spanId,
+    depth: node.depth,
+    offset: node.offset,
+    durationMs: node.duration,
+    children: node.children.map(toRef),
+  }
+}
+
+/** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
+export class TraceStore {
+  readonly path: string
+  private readonly db: DatabaseSync
+  private readonly maxTraces: number
+  private readonly maxAgeMs: number
+  private traceCount: number
+  private spanCount: number
+  private readonly statements: Record<string, StatementSync> = {}
+
+  constructor({
+    path = '.tokentrail/traces.db',
+    maxTraces = 100_000,
+    maxAgeMs = 0,
+  }: TraceStoreOptions = {}) {
+    if (!Number.isInteger(maxTraces) || maxTraces < 0)
+      throw new TokentrailError(`maxTraces must be a whole number ≥ 0, got ${maxTraces}`)
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0)
+      throw new TokentrailError(`maxAgeMs must be a number of milliseconds ≥ 0, got ${maxAgeMs}`)
+    this.path = path
+    this.maxTraces = maxTraces
+    this.maxAgeMs = maxAgeMs
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      this.db = new DatabaseSync(path)
+    } catch (cause) {
+      throw new TokentrailError(
+        `cannot open the trace database at ${path}: ${(cause as Error).message}; pass another --db path`,
+        { cause },
+      )
+    }
+    try {
+      this.db.exec('PRAGMA busy_timeout = 5000')
+      const version = Number(
+        (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
+      )
+      const tables = this.db
+        .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
+        .get() as { n: number }
+      if (tables.n > 0 && version !== SCHEMA_VERSION)
+        throw new TokentrailError(
+          `${path} holds data of another tokentrail version (schema ${version}, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path`,
+        )
+      if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
+      this.db.exec(
+        'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
+      )
+      this.db.exec(SCHEMA)
+      this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    } catch (error) {
+      this.db.close()
+      if (TokentrailError.isInstance(error)) throw error
+      throw new TokentrailError(
+        `${path} is not a tokentrail trace database (${(error as Error).message}); pass another --db path`,
+        { cause: error },
+      )
+    }
+    const counts = this.db
+      .prepare('SELECT count(*) AS traces, total(span_count) AS spans FROM traces')
+      .get() as { traces: number; spans: number }
+    this.traceCount = counts.traces
+    this.spanCount = counts.spans
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements[sql]
+    if (!statement) this.statements[sql] = statement = this.db.prepare(sql)
+    return statement
+  }
+
+  /**
+   * Stores spans in one transaction and updates their traces' rows. A span already stored (same
+   * trace and span id) is kept once, so retried batches are harmless.
+   */
+  insert(spans: readonly SpanData[]): InsertResult {
+    const insertSpan = this.statement(
+      'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    const selectTrace = this.statement('SELECT * FROM traces WHERE trace_id = ?')
+    const upsertTrace = this.statement(
+      'INSERT OR REPLACE INTO traces (trace_id, start_time, end_time, root_name, root_span_id, root_has_parent, root_start, status, service, model, llm_start, ttft_ms, span_count, error_count, cancelled_count, input_tokens, output_tokens, total_tokens, cost_usd, error_message, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    const byTrace = new Map<string, { span: SpanData; summary: SpanSummary }[]>()
+    const stored: SpanSummary[] = []
+    const traces: TraceSummary[] = []
+    let duplicates = 0
+    this.db.exec('BEGIN')
+    try {
+      for (const span of spans) {
+        const s = summarizeSpan(span)
+        const result = insertSpan.run(
+          span.traceId,
+          span.spanId,
+          span.parentSpanId ?? null,
+          span.name,
+          span.kind,
+          span.status,
+          span.startTime,
+          span.endTime,
+          s.service,
+          s.model ?? null,
+          s.inputTokens ?? null,
+          s.outputTokens ?? null,
+          s.costUsd ?? null,
+          s.ttftMs ?? null,
+          JSON.stringify(span),
+        )
+        if (result.changes === 0) {
+          duplicates++
+          continue
+        }
+        stored.push(s)
+        let group = byTrace.get(span.traceId)
+        if (!group) byTrace.set(span.traceId, (group = []))
+        group.push({ span, summary: s })
+      }
+      let added = 0
+      for (const [traceId, items] of byTrace) {
+        const existing = selectTrace.get(traceId) as TraceRow | undefined
+        if (!existing) added++
+        const row = mergeTraceRow(existing, items)
+        upsertTrace.run(
+          row.trace_id,
+          row.start_time,
+          row.end_time,
+          row.root_name,
+          row.root_span_id,
+          row.root_has_parent,
+          row.root_start,
+          row.status,
+          row.service,
+          row.model,
+          row.llm_start,
+          row.ttft_ms,
+          row.span_count,
+          row.error_count,
+          row.cancelled_count,
+          row.input_tokens,
+          row.output_tokens,
+          row.total_tokens,
+          row.cost_usd,
+          row.error_message,
+          row.search,
+        )
+        traces.push(toTraceSummary(row))
+      }
+      this.db.exec('COMMIT')
+      this.traceCount += added
+      this.spanCount += stored.length
+    } catch (error) {
+      this.db.exec('ROLLBACK')
+      throw error
+    }
+    return { inserted: stored.length, duplicates, spans: stored, traces }
+  }
+
+  /** Deletes the oldest traces past `maxTraces` and those older than `maxAgeMs`; returns how many. */
+  sweep(now = Date.now()): number {
+    let deleted = 0
+    if (this.maxAgeMs > 0) deleted += this.deleteThrough(now - this.maxAgeMs, '', false)
+    if (this.maxTraces > 0 && this.traceCount > this.maxTraces) {
+      const cutoff = this.statement(
+        'SELECT start_time, trace_id FROM traces ORDER BY start_time DESC, trace_id DESC LIMIT 1 OFFSET ?',
+      ).get(this.maxTraces) as { start_time: number; trace_id: string } | undefined
+      if (cutoff) deleted += this.deleteThrough(cutoff.start_time, cutoff.trace_id, true)
+    }
+    return deleted
+  }
+
+  private deleteThrough(startTime: number, traceId: string, inclusive: boolean): number {
+    const where = inclusive
+      ? '(start_time < ? OR (start_time = ? AND trace_id <= ?))'
+      : '(start_time < ? OR (start_time = ? AND trace_id < ?))'
+    this.db.exec('BEGIN')
+    try {
+      const spans = this.statement(
+        `DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
+      ).run(startTime, startTime, traceId)
+      const { changes } = this.statement(`DELETE FROM traces WHERE ${where}`).run(
+        startTime,
+        startTime,
+        traceId,
+      )
+      this.db.exec('COMMIT')
+      this.traceCount -= Number(changes)
+      this.spanCount -= Number(spans.changes)
+      return Number(changes)
+    } catch (error) {
+      this.db.exec('ROLLBACK')
+      throw error
+    }
+  }
+
+  /** Newest traces first, filtered, one page at a time. */
+  listTraces(query: TraceQuery = {}): TracePage {
+    const limit = query.limit ?? 50
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new TokentrailError(`limit must be a whole number from 1 to 1000, got ${query.limit}`)
+    const where: string[] = []
+    const params: SQLInputValue[] = []
+    if (query.status) {
+      where.push('status = ?')
+      params.push(query.status)
+    }
+    if (query.model) {
+      where.push('model = ?')
+      params.push(query.model)
+    }
+    if (query.service) {
+      where.push('service = ?')
+      params.push(query.service)
+    }
+    if (query.from !== undefined) {
+      where.push('start_time >= ?')
+      params.push(query.from)
+    }
+    if (query.to !== undefined) {
+      where.push('start_time < ?')
+      params.push(query.to)
+    }
+    if (query.cursor) {
+      const [time, id] = decodeCursor(query.cursor)
+      where.push('(start_time < ? OR (start_time = ? AND trace_id < ?))')
+      params.push(time, time, id)
+    }
+    if (query.text) {
+      where.push('(instr(search, ?) > 0 OR trace_id = ?)')
+      params.push(query.text.toLowerCase(), query.text.toLowerCase())
+    }
+    const sql = `SELECT * FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC, trace_id DESC LIMIT ?`
+    const rows = this.statement(sql).all(...params, limit + 1) as unknown as TraceRow[]
+    const page: TracePage = { traces: rows.slice(0, limit).map(toTraceSummary) }
+    if (rows.length > limit) page.nextCursor = encodeCursor(rows[limit - 1]!)
+    return page
+  }
+
+  /** Finds a trace by its full id or a unique prefix of at least 6 hex characters. */
+  resolveTraceId(id: string): ResolvedId {
+    const value = id.toLowerCase()
+    if (!HEX_PREFIX.test(value)) return { found: false, reason: 'unknown' }
+    if (value.length === 32) {
+      const row = this.statement('SELECT trace_id FROM traces WHERE trace_id = ?').get(value)
+      return row ? { found: true, traceId: value } : { found: false, reason: 'unknown' }
+    }
+    const rows = this.statement(
+      'SELECT trace_id FROM traces WHERE trace_id >= ? AND trace_id < ? LIMIT 2',
+    ).all(value, `${value}g`) as { trace_id: string }[]
+    if (rows.length === 1) return { found: true, traceId: rows[0]!.trace_id }
+    return rows.length === 0
+      ? { found: false, reason: 'unknown' }
+      : { found: false, reason: 'ambiguous', matches: rows.length }
+  }
+
+  /** One trace with all its spans and span tree, or undefined. */
+  getTrace(traceId: string): TraceDetail | undefined {
+    const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
+      | TraceRow
+      | undefined
+    if (!row) return undefined
+    const spans = (
+      this.statement('SELECT data FROM spans WHERE trace_id = ? ORDER BY start_time').all(
+        traceId,
+      ) as { data: string }[]
+    ).map((r) => JSON.parse(r.data) as SpanData)
+    return { trace: toTraceSummary(row), spans, tree: buildSpanTree(spans).map(toRef) }
+  }
+
+  /** The newest trace, or the newest with this status. */
+  lastTrace(status?: SpanStatus): TraceDetail | undefined {
+    const row = (
+      status
+        ? this.statement(
+            'SELECT trace_id FROM traces WHERE status = ? ORDER BY start_time DESC LIMIT 1',
+          ).get(status)
+        : this.statement('SELECT trace_id FROM traces ORDER BY start_time DESC LIMIT 1').get()
+    ) as { trace_id: string } | undefined
+    return row ? this.getTrace(row.trace_id) : undefined
+  }
+
+  /** Counts, error rates, latency and TTFT percentiles, tokens and cost by model. */
+  stats(query: { from?: number; to?: number } = {}): TraceStats {
+    const from = query.from ?? 0
+    const to = query.to ?? Number.MAX_SAFE_INTEGER
+    const traceRows = this.statement(
+      "SELECT end_time - start_time AS d, status = 'error' AS e FROM traces WHERE start_time >= ? AND start_time < ? ORDER BY d",
+    ).all(from, to) as { d: number; e: number }[]
+    const traceErrors = traceRows.reduce((n, r) => n + r.e, 0)
+    const byModel = new Map<
+      string,
+      {
+        latency: number[]
+        ttft: number[]
+        errors: number
+        input: number
+        output: number
+        cost: number
+      }
+    >()
+    const llmRows = this.statement(
+      'SELECT model, status, end_time - start_time AS d, ttft_ms, input_tokens, output_tokens, cost_usd FROM spans WHERE model IS NOT NULL AND start_time >= ? AND start_time < ?',
+    ).all(from, to) as {
+      model: string
+      status: string
+      d: number
+      ttft_ms: number | null
+      input_tokens: number | null
+      output_tokens: number | null
+      cost_usd: number | null
+    }[]
+    for (const row of llmRows) {
+      let entry = byModel.get(row.model)
+      if (!entry)
+        byModel.set(
+          row.model,
+          (entry = { latency: [], ttft: [], errors: 0, input: 0, output: 0, cost: 0 }),
+        )
+      entry.latency.push(row.d)
+      if (row.ttft_ms !== null) entry.ttft.push(row.ttft_ms)
+      if (row.status === 'error') entry.errors++
+      entry.input += row.input_tokens ?? 0
+      entry.output += row.output_tokens ?? 0
+      entry.cost += row.cost_usd ?? 0
+    }
+    const byNumber = (a: number, b: number) => a - b
+    const models: ModelStats[] = [...byModel]
+      .map(([model, e]) => ({
+        model,
+        calls: e.latency.length,
+        errors: e.errors,
+        errorRate: e.errors / e.latency.length,
+        latencyMs: percentiles(e.latency.sort(byNumber)),
+        ttftMs: percentiles(e.ttft.sort(byNumber)),
+        inputTokens: e.input,
+        outputTokens: e.output,
+        costUsd: e.cost,
+      }))
+      .sort((a, b) => b.calls - a.calls)
+    return {
+      traces: {
+        count: traceRows.length,
+        errors: traceErrors,
+        errorRate: traceRows.length ? traceErrors / traceRows.length : 0,
+        durationMs: percentiles(traceRows.map((r) => r.d)),
+      },
+      models,
+      store: { traces: this.traceCount, spans: this.spanCount },
+    }
+  }
+
+  /** Numbers of traces and spans stored. */
+  get counts(): { traces: number; spans: number } {
+    return { traces: this.traceCount, spans: this.spanCount }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close()
+  }
+}
+
+/**
+ * Opens (or creates) a trace database.
+ *
+ * @example
+ * const store = openTraceStore({ path: '.tokentrail/traces.db', maxTraces: 10_000 })
+ */
+export function openTraceStore(options: TraceStoreOptions = {}): TraceStore {
+  return new TraceStore(options)
+}

@@ -1,0 +1,696 @@
+// @ts-check
+// The trace viewer. Every captured string reaches the page through text nodes (`h` below), never
+// through HTML parsing: prompts and outputs are untrusted input.
+
+/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string }} Trace */
+/** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, events: { name: string, time: number, attributes?: Record<string, any> }[], error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
+/** @typedef {{ spanId: string, depth: number, offset: number, durationMs: number, children: TreeRef[] }} TreeRef */
+
+const TOKEN_KEY = 'tokentrail.token'
+const initial = new URLSearchParams(location.search)
+if (initial.has('token')) {
+  sessionStorage.setItem(TOKEN_KEY, initial.get('token') ?? '')
+  // Keeps the token out of the address bar and of anything copied from it.
+  history.replaceState(null, '', location.pathname + location.hash)
+}
+const token = sessionStorage.getItem(TOKEN_KEY)
+
+const app = /** @type {HTMLElement} */ (document.getElementById('app'))
+const liveBadge = /** @type {HTMLElement} */ (document.getElementById('live'))
+const summaryEl = /** @type {HTMLElement} */ (document.getElementById('summary'))
+
+/**
+ * Builds an element. Strings become text nodes, so captured text is never parsed as HTML.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [props]
+ * @param {...any} children
+ * @returns {HTMLElement}
+ */
+function h(tag, props, ...children) {
+  const el = document.createElement(tag)
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue
+    if (key === 'class') el.className = String(value)
+    else if (key === 'style') el.setAttribute('style', String(value))
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value)
+    else el.setAttribute(key, String(value))
+  }
+  const add = (/** @type {any} */ child) => {
+    if (child === undefined || child === null || child === false) return
+    if (Array.isArray(child)) child.forEach(add)
+    else if (child instanceof Node) el.append(child)
+    else el.append(document.createTextNode(String(child)))
+  }
+  children.forEach(add)
+  return el
+}
+
+/** @param {string} path */
+async function api(path) {
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined
+  const response = await fetch(path, { headers })
+  const body = await response.json().catch(() => ({}))
+  if (!response.ok) throw new Error(body.error ?? `${path} answered ${response.status}`)
+  return body
+}
+
+/** @param {number} ms */
+function duration(ms) {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`
+}
+
+/** @param {number} usd */
+function cost(usd) {
+  if (!usd) return '–'
+  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
+}
+
+/** @param {number} time */
+function clock(time) {
+  const d = new Date(time)
+  const today = new Date().toDateString() === d.toDateString()
+  const t = d.toLocaleTimeString([], { hour12: false })
+  return today ? t : `${d.toLocaleDateString()} ${t}`
+}
+
+/** @param {string} status */
+function statusBadge(status) {
+  return h('span', { class: `status ${status}` }, status)
+}
+
+// ---- trace list ----
+
+const state = {
+  /** @type {Record<string, string>} */
+  filters: { status: '', model: '', service: '', text: '', since: '' },
+  /** @type {Trace[]} */
+  traces: [],
+  /** @type {string | undefined} */
+  nextCursor: undefined,
+  /** @type {string | undefined} */
+  openTraceId: undefined,
+  /** @type {string | undefined} */
+  selectedSpanId: undefined,
+}
+
+const SINCE = {
+  '': 'any time',
+  '15m': 'last 15 min',
+  '1h': 'last hour',
+  '24h': 'last 24 h',
+  '7d': 'last 7 days',
+}
+
+function listQuery(cursor = '') {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(state.filters)) {
+    if (!value) continue
+    if (key === 'since') params.set('from', value)
+    else params.set(key, value)
+  }
+  if (cursor) params.set('cursor', cursor)
+  params.set('limit', '50')
+  return `/api/traces?${params}`
+}
+
+/** @param {Trace} trace */
+function matchesFilters(trace) {
+  const f = state.filters
+  if (f.status && trace.status !== f.status) return false
+  if (f.model && trace.model !== f.model) return false
+  if (f.service && trace.service !== f.service) return false
+  if (f.text) return false // text matching needs the server's index: refetch instead
+  return true
+}
+
+/** @param {Trace} trace @param {boolean} fresh */
+function traceRow(trace, fresh) {
+  return h(
+    'tr',
+    {
+      class: `trace-row${fresh ? ' fresh' : ''}`,
+      'data-trace-id': trace.traceId,
+      onclick: () => {
+        location.hash = `#/trace/${trace.traceId}`
+      },
+    },
+    h('td', { class: 'mono' }, clock(trace.startTime)),
+    h('td', { class: 'name' }, h('a', { href: `#/trace/${trace.traceId}` }, trace.rootName)),
+    h('td', { class: 'num' }, duration(trace.durationMs)),
+    h('td', null, statusBadge(trace.status)),
+    h('td', null, trace.model ?? '–'),
+    h('td', { class: 'num' }, trace.totalTokens ? trace.totalTokens.toLocaleString() : '–'),
+    h('td', { class: 'num' }, cost(trace.costUsd)),
+    h('td', { class: 'num' }, String(trace.spanCount)),
+    h('td', { class: 'muted' }, trace.service),
+  )
+}
+
+/** @type {HTMLElement | undefined} */
+let listBody
+
+function renderListRows(fresh = new Set()) {
+  if (!listBody) return
+  listBody.replaceChildren(...state.traces.map((t) => traceRow(t, fresh.has(t.traceId))))
+  const empty = document.getElementById('list-empty')
+  if (empty) empty.hidden = state.traces.length > 0
+  const more = document.getElementById('more')
+  if (more) more.hidden = !state.nextCursor
+}
+
+async function loadList() {
+  const page = await api(listQuery())
+  state.traces = page.traces
+  state.nextCursor = page.nextCursor
+  renderListRows()
+}
+
+function renderList() {
+  state.openTraceId = undefined
+  const f = state.filters
+  /** @param {string} key */
+  const onInput = (key) => (/** @type {Event} */ event) => {
+    f[key] = /** @type {HTMLInputElement} */ (event.target).value.trim()
+    loadList().catch(showError)
+  }
+  const select = (/** @type {string} */ key, /** @type {Record<string, string>} */ options) =>
+    h(
+      'select',
+      { name: key, onchange: onInput(key) },
+      Object.entries(options).map(([value, label]) =>
+        h('option', { value, selected: f[key] === value }, label),
+      ),
+    )
+  listBody = h('tbody', { id: 'trace-rows' })
+  app.replaceChildren(
+    h(
+      'form',
+      { class: 'filters', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
+      select('status', { '': 'any status', ok: 'ok', error: 'error', cancelled: 'cancelled' }),
+      h('input', {
+        name: 'model',
+        placeholder: 'model',
+        value: f.model,
+        onchange: onInput('model'),
+        list: 'models',
+      }),
+      h('input', {
+        name: 'service',
+        placeholder: 'service',
+        value: f.service,
+        onchange: onInput('service'),
+      }),
+      h('input', {
+        name: 'text',
+        placeholder: 'search text',
+        value: f.text,
+        onchange: onInput('text'),
+        type: 'search',
+      }),
+      select('since', SINCE),
+      h('datalist', { id: 'models' }),
+    ),
+    h(
+      'table',
+      { id: 'trace-list' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          [
+            'Time',
+            'Trace',
+            'Duration',
+            'Status',
+            'Model',
+            'Tokens',
+            'Cost',
+            'Spans',
+            'Service',
+          ].map((c, i) => h('th', { class: [2, 5, 6, 7].includes(i) ? 'num' : undefined }, c)),
+        ),
+      ),
+      listBody,
+    ),
+    h(
+      'div',
+      { id: 'list-empty', class: 'empty', hidden: true },
+      'No traces yet. Point an exporter at ',
+      h('code', null, `${location.origin}/v1/traces`),
+      '.',
+    ),
+    h(
+      'button',
+      {
+        id: 'more',
+        class: 'more',
+        hidden: true,
+        onclick: async () => {
+          if (!state.nextCursor) return
+          const page = await api(listQuery(state.nextCursor))
+          state.traces.push(...page.traces)
+          state.nextCursor = page.nextCursor
+          renderListRows()
+        },
+      },
+      'Load older traces',
+    ),
+  )
+  loadList().catch(showError)
+}
+
+/** @param {Trace[]} updates */
+function liveTraces(updates) {
+  if (state.openTraceId) {
+    if (updates.some((t) => t.traceId === state.openTraceId)) scheduleTraceReload()
+    return
+  }
+  if (!listBody) return
+  if (state.filters.text) {
+    scheduleListReload()
+    return
+  }
+  const fresh = new Set()
+  for (const trace of updates) {
+    const index = state.traces.findIndex((t) => t.traceId === trace.traceId)
+    if (index >= 0) state.traces.splice(index, 1)
+    if (!matchesFilters(trace)) continue
+    state.traces.push(trace)
+    fresh.add(trace.traceId)
+  }
+  state.traces.sort((a, b) => b.startTime - a.startTime)
+  renderListRows(fresh)
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let listTimer
+function scheduleListReload() {
+  clearTimeout(listTimer)
+  listTimer = setTimeout(() => loadList().catch(showError), 300)
+}
+
+// ---- one trace ----
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let traceTimer
+function scheduleTraceReload() {
+  clearTimeout(traceTimer)
+  traceTimer = setTimeout(() => {
+    if (state.openTraceId) renderTrace(state.openTraceId).catch(showError)
+  }, 300)
+}
+
+/** @param {TreeRef[]} tree @returns {TreeRef[]} */
+function flatten(tree) {
+  /** @type {TreeRef[]} */
+  const out = []
+  const walk = (/** @type {TreeRef} */ node) => {
+    out.push(node)
+    node.children.forEach(walk)
+  }
+  tree.forEach(walk)
+  return out
+}
+
+/** @param {{ trace: Trace, spans: Span[], tree: TreeRef[] }} detail */
+function pickSpan(detail) {
+  const { spans } = detail
+  const chosen =
+    spans.find((s) => s.kind === 'llm' && s.status === 'error') ??
+    spans.find((s) => s.status === 'error') ??
+    spans.find((s) => s.kind === 'llm') ??
+    spans.find((s) => !s.parentSpanId) ??
+    spans[0]
+  return chosen?.spanId
+}
+
+/** @param {string} traceId */
+async function renderTrace(traceId) {
+  const changed = state.openTraceId !== traceId
+  state.openTraceId = traceId
+  listBody = undefined
+  /** @type {{ trace: Trace, spans: Span[], tree: TreeRef[] }} */
+  const detail = await api(`/api/traces/${encodeURIComponent(traceId)}`)
+  if (state.openTraceId !== traceId) return
+  if (changed || !detail.spans.some((s) => s.spanId === state.selectedSpanId))
+    state.selectedSpanId = pickSpan(detail)
+  const { trace, spans, tree } = detail
+  const byId = new Map(spans.map((s) => [s.spanId, s]))
+  const total = Math.max(trace.durationMs, 0.001)
+  const panel = h('section', { id: 'span-panel', class: 'panel' })
+  const rows = flatten(tree).map((node) => {
+    const span = /** @type {Span} */ (byId.get(node.spanId))
+    const left = (node.offset / total) * 100
+    const width = Math.max((node.durationMs / total) * 100, 0.3)
+    const ttft = span.attributes['tokentrail.ttft_ms']
+    const barClass = span.status === 'ok' ? span.kind : span.status
+    const row = h(
+      'div',
+      {
+        class: `wf-row${node.spanId === state.selectedSpanId ? ' selected' : ''}`,
+        'data-span-id': node.spanId,
+        onclick: () => {
+          state.selectedSpanId = node.spanId
+          for (const r of document.querySelectorAll('.wf-row'))
+            r.classList.toggle('selected', r === row)
+          renderSpan(panel, span, trace)
+        },
+      },
+      h(
+        'div',
+        { class: 'wf-name', style: `padding-left:${node.depth * 14}px`, title: span.name },
+        h('span', { class: `kind ${span.kind}` }, span.kind),
+        span.name,
+      ),
+      h(
+        'div',
+        { class: 'wf-track' },
+        h('div', {
+          class: `wf-bar ${barClass}`,
+          style: `left:${left.toFixed(3)}%;width:${width.toFixed(3)}%`,
+        }),
+        typeof ttft === 'number'
+          ? h('div', {
+              class: 'wf-ttft',
+              title: `first token after ${duration(ttft)}`,
+              style: `left:${(((node.offset + ttft) / total) * 100).toFixed(3)}%`,
+            })
+          : null,
+      ),
+      h('div', { class: 'wf-dur' }, duration(node.durationMs)),
+    )
+    return row
+  })
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'trace-head' },
+      h('a', { href: '#/' }, '← traces'),
+      h('h1', { id: 'trace-title' }, trace.rootName),
+      statusBadge(trace.status),
+      h(
+        'div',
+        { class: 'facts' },
+        h('span', null, 'duration ', h('b', null, duration(trace.durationMs))),
+        h('span', null, 'started ', h('b', null, new Date(trace.startTime).toLocaleString())),
+        h('span', null, 'service ', h('b', null, trace.service)),
+        trace.model ? h('span', null, 'model ', h('b', null, trace.model)) : null,
+        h(
+          'span',
+          null,
+          'tokens ',
+          h('b', null, `${trace.inputTokens} in · ${trace.outputTokens} out`),
+        ),
+        h('span', null, 'cost ', h('b', null, cost(trace.costUsd))),
+        h('span', { class: 'mono' }, trace.traceId),
+        h('button', { id: 'export', onclick: () => exportTrace(detail) }, 'Export JSON'),
+      ),
+    ),
+    h('div', { class: 'layout' }, h('div', { class: 'waterfall', id: 'waterfall' }, rows), panel),
+  )
+  const selected = byId.get(state.selectedSpanId ?? '')
+  if (selected) renderSpan(panel, selected, trace)
+}
+
+/** @param {{ trace: Trace, spans: Span[] }} detail */
+function exportTrace(detail) {
+  const file = {
+    format: 'tokentrail.trace.v1',
+    exportedAt: new Date().toISOString(),
+    trace: detail.trace,
+    spans: detail.spans,
+  }
+  const url = URL.createObjectURL(
+    new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }),
+  )
+  const link = h('a', { href: url, download: `trace-${detail.trace.traceId}.json` })
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+/** @param {unknown} value */
+function pretty(value) {
+  if (typeof value !== 'string') return JSON.stringify(value, null, 2)
+  try {
+    const parsed = JSON.parse(value)
+    return typeof parsed === 'object' && parsed !== null ? JSON.stringify(parsed, null, 2) : value
+  } catch {
+    return value
+  }
+}
+
+/** @param {Array<[string, any]>} entries */
+function facts(entries) {
+  const shown = entries.filter(([, v]) => v !== undefined && v !== null && v !== '')
+  if (shown.length === 0) return null
+  return h(
+    'dl',
+    { class: 'grid' },
+    shown.map(([k, v]) => [h('dt', null, k), h('dd', null, String(v))]),
+  )
+}
+
+/** Renders GenAI messages (`{ role, parts }[]` JSON) or falls back to the raw text. @param {unknown} value */
+function messages(value) {
+  if (typeof value !== 'string') return null
+  let parsed
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return h('pre', { class: 'msg' }, value)
+  }
+  if (!Array.isArray(parsed)) return h('pre', { class: 'msg' }, pretty(value))
+  return parsed.map((message) => {
+    const parts = Array.isArray(message?.parts) ? message.parts : [message?.content ?? message]
+    return h(
+      'div',
+      { class: 'msg' },
+      h('div', { class: 'role' }, String(message?.role ?? 'message')),
+      parts.map((/** @type {any} */ part) => {
+        if (typeof part === 'string') return h('pre', null, part)
+        if (part?.type === 'text') return h('pre', null, String(part.content ?? ''))
+        if (part?.type === 'tool_call')
+          return h('pre', null, `→ ${part.name}(${pretty(part.arguments ?? '')})`)
+        if (part?.type === 'tool_call_response')
+          return h('pre', null, `← ${pretty(part.response ?? part.result ?? '')}`)
+        return h('pre', null, pretty(part))
+      }),
+    )
+  })
+}
+
+/** @param {HTMLElement} panel @param {Span} span @param {Trace} trace */
+function renderSpan(panel, span, trace) {
+  const a = span.attributes
+  const ms = span.endTime - span.startTime
+  /** @type {any[]} */
+  const body = [
+    h('h2', { id: 'span-title' }, h('span', { class: `kind ${span.kind}` }, span.kind), span.name),
+    facts([
+      ['status', span.status],
+      ['duration', duration(ms)],
+      ['starts at', `+${duration(span.startTime - trace.startTime)}`],
+      ['span id', span.spanId],
+      ['service', span.resource.serviceName],
+    ]),
+  ]
+  if (span.error)
+    body.push(
+      h(
+        'div',
+        { class: 'error-box', id: 'span-error' },
+        h('div', { class: 'title' }, `${span.error.type}: ${span.error.message}`),
+        span.error.stack ? h('pre', { class: 'stack' }, span.error.stack) : null,
+      ),
+    )
+  if (span.kind === 'llm') {
+    const input = a['gen_ai.usage.input_tokens']
+    const output = a['gen_ai.usage.output_tokens']
+    const ttft = a['tokentrail.ttft_ms']
+    let perSecond = a['tokentrail.output_tokens_per_second']
+    if (perSecond === undefined && typeof output === 'number' && ms > (ttft ?? 0))
+      perSecond = output / ((ms - (ttft ?? 0)) / 1000)
+    body.push(
+      h('h3', null, 'LLM call'),
+      facts([
+        ['model', a['gen_ai.request.model']],
+        [
+          'response model',
+          a['gen_ai.response.model'] !== a['gen_ai.request.model']
+            ? a['gen_ai.response.model']
+            : undefined,
+        ],
+        ['provider', a['gen_ai.provider.name']],
+        [
+          'finish reason',
+          [].concat(a['gen_ai.response.finish_reasons'] ?? []).join(', ') ||
+            a['tokentrail.finish_reason.raw'],
+        ],
+        ['time to first token', typeof ttft === 'number' ? duration(ttft) : undefined],
+        ['tokens / s', typeof perSecond === 'number' ? perSecond.toFixed(1) : undefined],
+        [
+          'cost',
+          a['tokentrail.cost.usd'] !== undefined ? cost(a['tokentrail.cost.usd']) : undefined,
+        ],
+        ['temperature', a['gen_ai.request.temperature']],
+        ['max tokens', a['gen_ai.request.max_tokens']],
+      ]),
+      h('h3', null, 'Tokens'),
+      facts([
+        ['input', input],
+        ['cache read', a['gen_ai.usage.cache_read.input_tokens']],
+        ['cache write', a['gen_ai.usage.cache_creation.input_tokens']],
+        ['output', output],
+        ['reasoning', a['gen_ai.usage.reasoning.output_tokens']],
+        ['total', a['tokentrail.usage.total_tokens']],
+      ]) ?? h('p', { class: 'muted' }, 'no usage reported'),
+    )
+    if (a['gen_ai.system_instructions'] !== undefined)
+      body.push(h('h3', null, 'System'), messages(a['gen_ai.system_instructions']))
+    if (a['gen_ai.input.messages'] !== undefined)
+      body.push(
+        h('h3', null, 'Prompt'),
+        h('div', { id: 'prompt' }, messages(a['gen_ai.input.messages'])),
+      )
+    if (a['tokentrail.reasoning.text'] !== undefined)
+      body.push(h('h3', null, 'Reasoning'), h('pre', null, String(a['tokentrail.reasoning.text'])))
+    if (a['tokentrail.output.text'] !== undefined)
+      body.push(
+        h('h3', null, 'Output'),
+        h('pre', { id: 'output' }, String(a['tokentrail.output.text'])),
+      )
+    else if (a['gen_ai.output.messages'] !== undefined)
+      body.push(
+        h('h3', null, 'Output'),
+        h('div', { id: 'output' }, messages(a['gen_ai.output.messages'])),
+      )
+    if (a['tokentrail.tool_calls'] !== undefined)
+      body.push(h('h3', null, 'Tool calls'), h('pre', null, pretty(a['tokentrail.tool_calls'])))
+  }
+  if (span.kind === 'tool' || a['gen_ai.tool.name'] !== undefined) {
+    body.push(
+      h('h3', null, 'Tool'),
+      facts([
+        ['tool', a['gen_ai.tool.name']],
+        ['call id', a['gen_ai.tool.call.id']],
+      ]),
+    )
+    if (a['gen_ai.tool.call.arguments'] !== undefined)
+      body.push(
+        h('h3', null, 'Arguments'),
+        h('pre', { id: 'tool-arguments' }, pretty(a['gen_ai.tool.call.arguments'])),
+      )
+    if (a['gen_ai.tool.call.result'] !== undefined)
+      body.push(
+        h('h3', null, 'Result'),
+        h('pre', { id: 'tool-result' }, pretty(a['gen_ai.tool.call.result'])),
+      )
+  }
+  const keys = Object.keys(a).sort()
+  body.push(
+    h('h3', null, `Attributes (${keys.length})`),
+    h(
+      'table',
+      { class: 'attrs' },
+      h(
+        'tbody',
+        null,
+        keys.map((k) =>
+          h(
+            'tr',
+            null,
+            h('td', { class: 'mono' }, k),
+            h(
+              'td',
+              null,
+              typeof a[k] === 'string' && a[k].length > 120
+                ? h('pre', null, a[k])
+                : Array.isArray(a[k])
+                  ? JSON.stringify(a[k])
+                  : String(a[k]),
+            ),
+          ),
+        ),
+      ),
+    ),
+  )
+  if (span.events.length)
+    body.push(
+      h('h3', null, `Events (${span.events.length})`),
+      span.events.map((e) =>
+        h(
+          'div',
+          { class: 'msg' },
+          h('div', { class: 'role' }, `+${duration(e.time - span.startTime)} ${e.name}`),
+          e.attributes ? h('pre', null, JSON.stringify(e.attributes, null, 2)) : null,
+        ),
+      ),
+    )
+  const resourceKeys = Object.keys(span.resource.attributes)
+  if (resourceKeys.length)
+    body.push(
+      h('h3', null, 'Resource'),
+      h('pre', null, JSON.stringify(span.resource.attributes, null, 2)),
+    )
+  panel.replaceChildren(...body.filter(Boolean))
+}
+
+// ---- header stats, live stream, routing ----
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let statsTimer
+async function loadStats() {
+  const stats = await api('/api/stats?from=24h')
+  const t = stats.traces
+  summaryEl.textContent = `${t.count} traces in 24 h · ${(t.errorRate * 100).toFixed(1)}% errors · p95 ${t.durationMs.p95 === null ? '–' : duration(t.durationMs.p95)}`
+  const list = document.getElementById('models')
+  if (list)
+    list.replaceChildren(
+      ...stats.models.map((/** @type {{ model: string }} */ m) => h('option', { value: m.model })),
+    )
+}
+
+function connectLive() {
+  const url = token ? `/api/live?token=${encodeURIComponent(token)}` : '/api/live'
+  const source = new EventSource(url)
+  source.onopen = () => {
+    liveBadge.textContent = 'live'
+    liveBadge.className = 'live on'
+  }
+  source.onerror = () => {
+    liveBadge.textContent = 'reconnecting…'
+    liveBadge.className = 'live off'
+  }
+  source.addEventListener('traces', (event) => {
+    liveTraces(JSON.parse(/** @type {MessageEvent} */ (event).data))
+    clearTimeout(statsTimer)
+    statsTimer = setTimeout(() => loadStats().catch(() => {}), 1000)
+  })
+}
+
+/** @param {unknown} error */
+function showError(error) {
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'error-box', id: 'app-error' },
+      h('div', { class: 'title' }, String(/** @type {Error} */ (error)?.message ?? error)),
+    ),
+  )
+}
+
+function route() {
+  const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(location.hash)
+  if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
+  else renderList()
+}
+
+window.addEventListener('hashchange', route)
+route()
+connectLive()
+loadStats().catch(() => {})
