@@ -242,7 +242,7 @@ describe('tracingMiddleware with streamText', () => {
     const seen: LanguageModelV4StreamPart[] = []
     for await (const part of stream) seen.push(part)
     expect(seen).toHaveLength(parts.length)
-    seen.forEach((part, i) => expect(part).toBe(parts[i]))
+    for (const [i, part] of seen.entries()) expect(part).toBe(parts[i])
     await tracer.flush()
     expect(exporter.spans[0].attributes[ATTR.chunkCount]).toBe(parts.length)
   })
@@ -258,7 +258,11 @@ describe('tracingMiddleware with streamText', () => {
         modelId: 'claude-sonnet-4-5-20250929',
         provider: 'anthropic.messages',
         doStream: {
-          stream: simulateReadableStream({ chunks: parts, initialDelayInMs: 60, chunkDelayInMs: 5 }),
+          stream: simulateReadableStream({
+            chunks: parts,
+            initialDelayInMs: 60,
+            chunkDelayInMs: 5,
+          }),
         },
       }),
       { tracer },
@@ -419,7 +423,9 @@ describe('switches and metadata', () => {
       await generateText({
         model,
         prompt: 'b',
-        providerOptions: { tokentrail: { userId: 'u-2', tags: ['retry'], attributes: { plan: 'pro' } } },
+        providerOptions: {
+          tokentrail: { userId: 'u-2', tags: ['retry'], attributes: { plan: 'pro' } },
+        },
       })
     })
     await generateText({ model, prompt: 'c' })
