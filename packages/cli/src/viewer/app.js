@@ -31,7 +31,8 @@ function h(tag, props, ...children) {
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue
     if (key === 'class') el.className = String(value)
-    else if (key === 'style') el.setAttribute('style', String(value))
+    // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+    else if (key === 'style') Object.assign(el.style, value)
     else if (key.startsWith('on')) el.addEventListener(key.slice(2), value)
     else el.setAttribute(key, String(value))
   }
@@ -363,7 +364,7 @@ async function renderTrace(traceId) {
       },
       h(
         'div',
-        { class: 'wf-name', style: `padding-left:${node.depth * 14}px`, title: span.name },
+        { class: 'wf-name', style: { paddingLeft: `${node.depth * 14}px` }, title: span.name },
         h('span', { class: `kind ${span.kind}` }, span.kind),
         span.name,
       ),
@@ -372,13 +373,13 @@ async function renderTrace(traceId) {
         { class: 'wf-track' },
         h('div', {
           class: `wf-bar ${barClass}`,
-          style: `left:${left.toFixed(3)}%;width:${width.toFixed(3)}%`,
+          style: { left: `${left.toFixed(3)}%`, width: `${width.toFixed(3)}%` },
         }),
         typeof ttft === 'number'
           ? h('div', {
               class: 'wf-ttft',
               title: `first token after ${duration(ttft)}`,
-              style: `left:${(((node.offset + ttft) / total) * 100).toFixed(3)}%`,
+              style: { left: `${(((node.offset + ttft) / total) * 100).toFixed(3)}%` },
             })
           : null,
       ),
@@ -637,7 +638,7 @@ function renderSpan(panel, span, trace) {
       h('h3', null, 'Resource'),
       h('pre', null, JSON.stringify(span.resource.attributes, null, 2)),
     )
-  panel.replaceChildren(...body.filter(Boolean))
+  panel.replaceChildren(...body.flat().filter(Boolean))
 }
 
 // ---- header stats, live stream, routing ----

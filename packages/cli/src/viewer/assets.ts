@@ -15,12 +15,16 @@ const CSP =
 
 const HEADERS = { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' }
 
+const ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#a371f7"/></svg>'
+
 let script: Promise<string> | undefined
 
 /** The viewer file at `path`, or undefined when there is none. */
 export async function viewerAsset(path: string): Promise<Asset | undefined> {
   if (path === '/' || path === '/index.html')
     return { type: 'text/html; charset=utf-8', body: VIEWER_HTML, headers: HEADERS }
+  if (path === '/favicon.ico') return { type: 'image/svg+xml', body: ICON, headers: HEADERS }
   if (path === '/assets/style.css')
     return { type: 'text/css; charset=utf-8', body: VIEWER_CSS, headers: HEADERS }
   if (path === '/assets/app.js') {

@@ -1,0 +1,412 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { CliError, CollectorClient } from './client.js'
+import { startCollector } from './collector.js'
+import {
+  formatSpanLine,
+  formatStats,
+  formatTrace,
+  formatTraceList,
+  type Palette,
+  palette,
+} from './format.js'
+import type { TraceDetail, TracePage, TraceStats } from './store.js'
+import { parseDuration, parseSize, parseTime } from './time.js'
+import { VERSION } from './version.js'
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean }
+  stderr: { write(text: string): unknown }
+  env: Record<string, string | undefined>
+  cwd: string
+  /** Stops `dev` and `tail`; by default SIGINT/SIGTERM. */
+  signal?: AbortSignal
+  /** Called once `dev` listens, with its URL. */
+  onListening?: (url: string) => void
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
+
+const CLIENT_OPTIONS: OptionSpec = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+}
+
+const EXPORT_OPTIONS: OptionSpec = {
+  ...CLIENT_OPTIONS,
+  export: { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+}
+
+const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals?: number }> = {
+  dev: {
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      token: { type: 'string' },
+      'max-traces': { type: 'string' },
+      'max-age': { type: 'string' },
+      'max-body': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
+               [--max-traces 100000] [--max-age 7d] [--max-body 16mb]
+
+Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces (JSON and protobuf)
+and Tokentrail JSON at /api/spans; stores traces in SQLite; serves the viewer at /.
+--token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".`,
+  },
+  list: {
+    options: {
+      ...CLIENT_OPTIONS,
+      status: { type: 'string' },
+      model: { type: 'string' },
+      service: { type: 'string' },
+      search: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string', short: 'n' },
+    },
+    usage: `tokentrail list [--status ok|error|cancelled] [--model M] [--service S] [--search TEXT]
+                [--since 1h] [--limit 20] [--json]
+
+Lists the newest traces.`,
+  },
+  last: {
+    options: EXPORT_OPTIONS,
+    usage: 'tokentrail last [--json | --export [--out FILE]]\n\nShows the newest trace.',
+  },
+  error: {
+    options: EXPORT_OPTIONS,
+    usage: 'tokentrail error [--json | --export [--out FILE]]\n\nShows the newest failed trace.',
+  },
+  trace: {
+    options: EXPORT_OPTIONS,
+    positionals: 1,
+    usage:
+      'tokentrail trace <id> [--json | --export [--out FILE]]\n\nShows one trace; <id> may be a unique prefix of 6+ hex characters.',
+  },
+  tail: {
+    options: { ...CLIENT_OPTIONS, status: { type: 'string' }, service: { type: 'string' } },
+    usage:
+      'tokentrail tail [--status error] [--service S] [--json]\n\nPrints spans as they arrive.',
+  },
+  stats: {
+    options: { ...CLIENT_OPTIONS, since: { type: 'string' } },
+    usage:
+      'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model.',
+  },
+  import: {
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    positionals: 1,
+    usage: 'tokentrail import <file>\n\nSends a file written by --export to the collector.',
+  },
+}
+
+const HELP = `tokentrail ${VERSION}: local collector, trace viewer and CLI for LLM traces
+
+Usage:
+  tokentrail dev               start the collector and viewer (http://127.0.0.1:4318)
+  tokentrail list              newest traces       (--status error, --limit N, --json)
+  tokentrail last              newest trace        (--json, --export)
+  tokentrail error             newest failed trace (--json, --export)
+  tokentrail trace <id>        one trace           (--json, --export)
+  tokentrail tail              follow spans live
+  tokentrail stats             latency, TTFT, tokens and cost by model
+  tokentrail import <file>     load an exported trace
+
+Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
+--token (or TOKENTRAIL_TOKEN). Run "tokentrail <command> --help" for a command's options.
+`
+
+const STATUSES = new Set(['ok', 'error', 'cancelled'])
+
+function readStatus(value: string | undefined): SpanStatus | undefined {
+  if (value === undefined) return undefined
+  if (!STATUSES.has(value))
+    throw new CliError(`--status must be ok, error or cancelled, got "${value}"`, 2)
+  return value as SpanStatus
+}
+
+function readWhole(value: string | undefined, name: string, min: number, max: number) {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`, 2)
+  return n
+}
+
+function readSince(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const time = parseTime(value)
+  if (time === undefined)
+    throw new CliError(
+      `--since must be an age such as 15m, 2h, 7d or an ISO date, got "${value}"`,
+      2,
+    )
+  return time
+}
+
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((done) => {
+    if (signal) {
+      if (signal.aborted) return done()
+      signal.addEventListener('abort', () => done(), { once: true })
+      return
+    }
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      done()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+/**
+ * Runs the `tokentrail` command line and resolves to its exit code: 0 done, 1 failed, 2 bad usage.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2))
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const out = io.stdout ?? process.stdout
+  const err = io.stderr ?? process.stderr
+  const env = io.env ?? process.env
+  const cwd = io.cwd ?? process.cwd()
+  const color =
+    env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0'
+      ? true
+      : !env.NO_COLOR && Boolean(out.isTTY)
+  const p = palette(color)
+  const [command, ...rest] = argv
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      out.write(HELP)
+      return command === undefined ? 2 : 0
+    }
+    if (command === '--version' || command === '-v') {
+      out.write(`${VERSION}\n`)
+      return 0
+    }
+    const spec = COMMANDS[command]
+    if (!spec) throw new CliError(`unknown command "${command}"; run tokentrail --help`, 2)
+    let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }
+    try {
+      parsed = parseArgs({
+        args: [...rest],
+        options: spec.options,
+        allowPositionals: true,
+        strict: true,
+      }) as typeof parsed
+    } catch (error) {
+      const message = (error as Error).message.split('. To specify')[0]
+      throw new CliError(`tokentrail ${command}: ${message}\n\n${spec.usage}`, 2)
+    }
+    const { values, positionals } = parsed
+    if (values.help) {
+      out.write(`${spec.usage}\n`)
+      return 0
+    }
+    if (positionals.length !== (spec.positionals ?? 0))
+      throw new CliError(
+        spec.positionals
+          ? `tokentrail ${command} needs ${spec.positionals === 1 ? 'one argument' : 'arguments'}\n\n${spec.usage}`
+          : `tokentrail ${command} takes no arguments, got "${positionals.join(' ')}"`,
+        2,
+      )
+    const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
+    if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
+    const url = (
+      (values.url as string | undefined) ??
+      env.TOKENTRAIL_URL ??
+      'http://127.0.0.1:4318'
+    ).replace(/\/+$/, '')
+    if (!/^https?:\/\/[^/]+/.test(url))
+      throw new CliError(
+        `--url must be an http(s) URL such as http://127.0.0.1:4318, got "${url}"`,
+        2,
+      )
+    const client = new CollectorClient(url, token)
+    const json = values.json === true
+    switch (command) {
+      case 'list': {
+        const page = await client.get<TracePage>('/api/traces', {
+          status: readStatus(values.status as string | undefined),
+          model: values.model as string | undefined,
+          service: values.service as string | undefined,
+          text: values.search as string | undefined,
+          from: readSince(values.since as string | undefined),
+          limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
+        })
+        out.write(
+          json ? `${JSON.stringify(page, null, 2)}\n` : `${formatTraceList(page.traces, p)}\n`,
+        )
+        return 0
+      }
+      case 'last':
+      case 'error':
+      case 'trace': {
+        const path =
+          command === 'last'
+            ? '/api/last'
+            : command === 'error'
+              ? '/api/last-error'
+              : `/api/traces/${encodeURIComponent(positionals[0]!)}`
+        const detail = await client.get<TraceDetail>(path)
+        return await showTrace(detail, values, { out, p, cwd })
+      }
+      case 'tail':
+        return await tail(client, values, { out, err, io, p, cwd })
+      case 'stats': {
+        const stats = await client.get<TraceStats>('/api/stats', {
+          from: readSince(values.since as string | undefined),
+        })
+        out.write(json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStats(stats, p)}\n`)
+        return 0
+      }
+      case 'import': {
+        const file = resolve(cwd, positionals[0]!)
+        let body: string
+        try {
+          body = await readFile(file, 'utf8')
+        } catch (error) {
+          throw new CliError(`cannot read ${file}: ${(error as Error).message}`)
+        }
+        const result = await client.post<{ stored: number; duplicates: number }>('/api/spans', body)
+        out.write(
+          `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+        )
+        return 0
+      }
+    }
+    return 2
+  } catch (error) {
+    if (error instanceof CliError) {
+      err.write(`${p.red('error')} ${error.message}\n`)
+      return error.exitCode
+    }
+    if (TokentrailError.isInstance(error)) {
+      err.write(`${p.red('error')} ${error.message}\n`)
+      return 1
+    }
+    err.write(`${p.red('error')} ${(error as Error)?.stack ?? String(error)}\n`)
+    return 1
+  }
+}
+
+interface Context {
+  out: CliIO['stdout']
+  err: CliIO['stderr']
+  io: Partial<CliIO>
+  p: Palette
+  cwd: string
+}
+
+async function showTrace(
+  detail: TraceDetail,
+  values: Record<string, string | boolean | undefined>,
+  { out, p, cwd }: Pick<Context, 'out' | 'p' | 'cwd'>,
+): Promise<number> {
+  const file = {
+    format: 'tokentrail.trace.v1',
+    exportedAt: new Date().toISOString(),
+    trace: detail.trace,
+    spans: detail.spans,
+  }
+  if (values.export || values.out) {
+    const target = resolve(
+      cwd,
+      (values.out as string | undefined) ??
+        `tokentrail-trace-${detail.trace.traceId.slice(0, 12)}.json`,
+    )
+    await writeFile(target, `${JSON.stringify(file, null, 2)}\n`)
+    out.write(
+      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
+    )
+    return 0
+  }
+  if (values.json) out.write(`${JSON.stringify({ ...detail }, null, 2)}\n`)
+  else out.write(`${formatTrace(detail, p)}\n`)
+  return 0
+}
+
+async function dev(
+  values: Record<string, string | boolean | undefined>,
+  token: string | undefined,
+  { out, io, p, cwd }: Context,
+): Promise<number> {
+  const maxAge = values['max-age'] as string | undefined
+  const maxAgeMs = maxAge === undefined ? 0 : parseDuration(maxAge)
+  if (maxAgeMs === undefined)
+    throw new CliError(`--max-age must be a duration such as 12h or 7d, got "${maxAge}"`, 2)
+  const maxBody = values['max-body'] as string | undefined
+  const maxBodyBytes = maxBody === undefined ? undefined : parseSize(maxBody)
+  if (maxBodyBytes === undefined && maxBody !== undefined)
+    throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
+  const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  const collector = await startCollector({
+    port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
+    host: (values.host as string | undefined) ?? '127.0.0.1',
+    db,
+    token,
+    maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
+    maxAgeMs,
+    maxBodyBytes,
+  })
+  const viewer = token
+    ? `${collector.url}/?token=${encodeURIComponent(token)}`
+    : `${collector.url}/`
+  out.write(
+    `${p.bold('tokentrail dev')} ${VERSION}\n` +
+      `  viewer   ${p.cyan(viewer)}\n` +
+      `  OTLP     ${collector.url}/v1/traces  (JSON or protobuf; OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url})\n` +
+      `  JSON     ${collector.url}/api/spans\n` +
+      `  storage  ${db}  (${collector.store.counts.traces} traces)\n` +
+      (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
+      p.dim('  Ctrl-C to stop\n'),
+  )
+  io.onListening?.(collector.url)
+  await waitForStop(io.signal)
+  await collector.close()
+  out.write(p.dim('collector stopped\n'))
+  return 0
+}
+
+async function tail(
+  client: CollectorClient,
+  values: Record<string, string | boolean | undefined>,
+  { out, err, io, p }: Context,
+): Promise<number> {
+  const controller = new AbortController()
+  const stop = waitForStop(io.signal).then(() => controller.abort())
+  const json = values.json === true
+  const result = await client.follow(
+    {
+      status: readStatus(values.status as string | undefined),
+      service: values.service as string | undefined,
+    },
+    (spans) => {
+      for (const span of spans)
+        out.write(json ? `${JSON.stringify(span)}\n` : `${formatSpanLine(span, p)}\n`)
+    },
+    controller.signal,
+    () => {
+      if (!json) err.write(p.dim(`following ${client.url} (Ctrl-C to stop)\n`))
+    },
+  )
+  void stop
+  if (result === 'ended')
+    throw new CliError(`the collector at ${client.url} closed the live stream`)
+  return 0
+}

@@ -1,0 +1,301 @@
+import type { SpanData } from '@tokentrail/core'
+import type { SpanSummary, SpanTreeRef, TraceDetail, TraceStats, TraceSummary } from './store.js'
+
+/** Terminal colours; all identity functions when colour is off. */
+export interface Palette {
+  red(text: string): string
+  green(text: string): string
+  yellow(text: string): string
+  magenta(text: string): string
+  cyan(text: string): string
+  dim(text: string): string
+  bold(text: string): string
+}
+
+const codes = (open: number, close: number) => (text: string) =>
+  `\x1b[${open}m${text}\x1b[${close}m`
+const plain = (text: string) => text
+
+/** A palette with ANSI colours, or without. */
+export function palette(color: boolean): Palette {
+  if (!color)
+    return {
+      red: plain,
+      green: plain,
+      yellow: plain,
+      magenta: plain,
+      cyan: plain,
+      dim: plain,
+      bold: plain,
+    }
+  return {
+    red: codes(31, 39),
+    green: codes(32, 39),
+    yellow: codes(33, 39),
+    magenta: codes(35, 39),
+    cyan: codes(36, 39),
+    dim: codes(2, 22),
+    bold: codes(1, 22),
+  }
+}
+
+// Captured text may hold terminal escape sequences; they are shown, never executed.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+/** Makes untrusted text safe to print: control characters become visible `\xNN`. */
+export function safeText(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = safeText(text.replace(/\s+/g, ' ').trim())
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** `850ms`, `1.52s`, `2m03s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)}ms`
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`
+  const seconds = Math.round(ms / 1000)
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
+}
+
+/** `$0.00012`, `$1.234`, or `-` for nothing. */
+export function formatCost(usd: number): string {
+  if (!usd) return '-'
+  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
+}
+
+function formatTime(time: number): string {
+  const d = new Date(time)
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+}
+
+function statusText(status: string, p: Palette): string {
+  if (status === 'error') return p.red('✗ error')
+  if (status === 'cancelled') return p.yellow('⊘ cancelled')
+  return p.green('✓ ok')
+}
+
+const ANSI = /\x1b\[\d+m/g
+const visible = (text: string) => text.replace(ANSI, '').length
+const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - visible(text)))
+const padStart = (text: string, width: number) =>
+  ' '.repeat(Math.max(0, width - visible(text))) + text
+
+function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? ''))))
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          i === row.length - 1
+            ? cell
+            : rightAligned.has(i)
+              ? padStart(cell, widths[i]!)
+              : pad(cell, widths[i]!),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** The trace list as a table. */
+export function formatTraceList(traces: readonly TraceSummary[], p: Palette): string {
+  if (traces.length === 0) return p.dim('no traces match')
+  const rows = [
+    ['TIME', 'TRACE', 'DURATION', 'STATUS', 'MODEL', 'TOKENS', 'COST', 'NAME'].map(p.dim),
+    ...traces.map((t) => [
+      formatTime(t.startTime).slice(5),
+      t.traceId.slice(0, 12),
+      formatDuration(t.durationMs),
+      statusText(t.status, p),
+      t.model ? oneLine(t.model, 28) : '-',
+      t.totalTokens ? String(t.totalTokens) : '-',
+      formatCost(t.costUsd),
+      oneLine(t.rootName, 60),
+    ]),
+  ]
+  return table(rows, new Set([2, 5, 6]))
+}
+
+const BAR_WIDTH = 24
+
+function bar(
+  offset: number,
+  duration: number,
+  total: number,
+  p: Palette,
+  color: (s: string) => string,
+) {
+  const start = Math.min(BAR_WIDTH - 1, Math.floor((offset / total) * BAR_WIDTH))
+  const length = Math.max(
+    1,
+    Math.min(BAR_WIDTH - start, Math.round((duration / total) * BAR_WIDTH)),
+  )
+  return (
+    p.dim('·'.repeat(start)) +
+    color('█'.repeat(length)) +
+    p.dim('·'.repeat(BAR_WIDTH - start - length))
+  )
+}
+
+function spanFacts(span: SpanData, p: Palette): string {
+  const a = span.attributes
+  const facts: string[] = []
+  if (span.kind === 'llm') {
+    const input = a['gen_ai.usage.input_tokens']
+    const output = a['gen_ai.usage.output_tokens']
+    if (input !== undefined || output !== undefined)
+      facts.push(`${input ?? '?'}→${output ?? '?'} tok`)
+    const ttft = a['tokentrail.ttft_ms']
+    if (typeof ttft === 'number') facts.push(`ttft ${formatDuration(ttft)}`)
+    const cost = a['tokentrail.cost.usd']
+    if (typeof cost === 'number') facts.push(formatCost(cost))
+    const finish = a['gen_ai.response.finish_reasons']
+    if (Array.isArray(finish) && finish.length) facts.push(`finish ${finish.join(',')}`)
+  }
+  if (span.status === 'error' && span.error)
+    facts.push(p.red(oneLine(`${span.error.type}: ${span.error.message}`, 80)))
+  else if (span.status === 'cancelled') facts.push(p.yellow('cancelled'))
+  return facts.join('  ')
+}
+
+const KIND_COLOR: Record<string, keyof Palette> = {
+  llm: 'magenta',
+  tool: 'cyan',
+  http: 'bold',
+  queue: 'yellow',
+  internal: 'dim',
+}
+
+/** A trace as a timeline and span tree with durations, tokens and errors. */
+export function formatTrace(detail: TraceDetail, p: Palette): string {
+  const { trace, spans, tree } = detail
+  const byId = new Map(spans.map((s) => [s.spanId, s]))
+  const total = Math.max(trace.durationMs, 0.001)
+  const lines: string[] = [
+    `${p.bold(oneLine(trace.rootName, 80))}  ${statusText(trace.status, p)}  ${formatDuration(trace.durationMs)}`,
+    p.dim(
+      `trace ${trace.traceId} · ${trace.service} · ${formatTime(trace.startTime)} · ${trace.spanCount} spans` +
+        (trace.totalTokens ? ` · ${trace.inputTokens}→${trace.outputTokens} tokens` : '') +
+        (trace.costUsd ? ` · ${formatCost(trace.costUsd)}` : ''),
+    ),
+    '',
+  ]
+  const rows: string[][] = []
+  const walk = (node: SpanTreeRef, prefix: string, last: boolean, root: boolean) => {
+    const span = byId.get(node.spanId)!
+    const branch = root ? '' : last ? '└─ ' : '├─ '
+    const color =
+      span.status === 'error'
+        ? p.red
+        : span.status === 'cancelled'
+          ? p.yellow
+          : p[KIND_COLOR[span.kind] ?? 'dim']
+    rows.push([
+      p.dim(`+${formatDuration(node.offset)}`),
+      `${p.dim(prefix + branch)}${color(span.kind)} ${oneLine(span.name, 48)}`,
+      formatDuration(node.durationMs),
+      bar(node.offset, node.durationMs, total, p, color),
+      spanFacts(span, p),
+    ])
+    const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ')
+    node.children.forEach((child, i) => {
+      walk(child, childPrefix, i === node.children.length - 1, false)
+    })
+  }
+  for (const node of tree) walk(node, '', true, true)
+  lines.push(table(rows, new Set([0, 2])))
+  const failed = spans.filter((s) => s.status === 'error' && s.error)
+  const shownStacks = new Set<string>()
+  for (const span of failed) {
+    lines.push(
+      '',
+      p.red(
+        `✗ ${oneLine(span.name, 60)}: ${safeText(`${span.error!.type}: ${span.error!.message}`)}`,
+      ),
+    )
+    // An error rethrown through parent spans carries the same stack; print it once.
+    if (span.error!.stack && !shownStacks.has(span.error!.stack)) {
+      shownStacks.add(span.error!.stack)
+      lines.push(
+        ...safeText(span.error!.stack)
+          .split('\n')
+          .slice(1, 8)
+          .map((line) => p.dim(`    ${line.trim()}`)),
+      )
+    }
+  }
+  return lines.join('\n')
+}
+
+/** One line per span, for `tokentrail tail`. */
+export function formatSpanLine(span: SpanSummary, p: Palette): string {
+  const parts = [
+    p.dim(formatTime(span.startTime).slice(11)),
+    p.dim(span.traceId.slice(0, 12)),
+    statusText(span.status, p),
+    `${span.kind} ${oneLine(span.name, 60)}`,
+    formatDuration(span.durationMs),
+  ]
+  if (span.model) parts.push(oneLine(span.model, 30))
+  if (span.inputTokens !== undefined || span.outputTokens !== undefined)
+    parts.push(`${span.inputTokens ?? '?'}→${span.outputTokens ?? '?'} tok`)
+  if (span.ttftMs !== undefined) parts.push(`ttft ${formatDuration(span.ttftMs)}`)
+  if (span.costUsd) parts.push(formatCost(span.costUsd))
+  if (span.errorMessage && span.status === 'error')
+    parts.push(p.red(oneLine(span.errorMessage, 80)))
+  return parts.join('  ')
+}
+
+const pct = (value: number | null) => (value === null ? '-' : formatDuration(value))
+
+/** Counts, error rate, latency and TTFT percentiles, tokens and cost by model. */
+export function formatStats(stats: TraceStats, p: Palette): string {
+  const t = stats.traces
+  const lines = [
+    `${p.bold('traces')} ${t.count}  errors ${t.errors} (${(t.errorRate * 100).toFixed(1)}%)  duration p50 ${pct(t.durationMs.p50)}  p95 ${pct(t.durationMs.p95)}  p99 ${pct(t.durationMs.p99)}`,
+    p.dim(`stored: ${stats.store.traces} traces, ${stats.store.spans} spans`),
+    '',
+  ]
+  if (stats.models.length === 0) {
+    lines.push(p.dim('no LLM calls recorded'))
+    return lines.join('\n')
+  }
+  const rows = [
+    [
+      'MODEL',
+      'CALLS',
+      'ERR%',
+      'P50',
+      'P95',
+      'P99',
+      'TTFT P50',
+      'TTFT P95',
+      'TTFT P99',
+      'IN TOK',
+      'OUT TOK',
+      'COST',
+    ].map(p.dim),
+    ...stats.models.map((m) => [
+      oneLine(m.model, 32),
+      String(m.calls),
+      (m.errorRate * 100).toFixed(1),
+      pct(m.latencyMs.p50),
+      pct(m.latencyMs.p95),
+      pct(m.latencyMs.p99),
+      pct(m.ttftMs.p50),
+      pct(m.ttftMs.p95),
+      pct(m.ttftMs.p99),
+      String(m.inputTokens),
+      String(m.outputTokens),
+      formatCost(m.costUsd),
+    ]),
+  ]
+  lines.push(table(rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])))
+  return lines.join('\n')
+}
