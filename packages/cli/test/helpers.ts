@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ATTR, createTracer, type SpanData } from '@tokentrail/core'
+import { memoryExporter } from '@tokentrail/core/testing'
+import { afterEach } from 'vitest'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+/** Runs `fn` after the current test. */
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn)
+}
+
+/** A fresh folder removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tokentrail-cli-'))
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export const HOSTILE =
+  '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> \u001b[31mred'
+
+/**
+ * Real spans from core's tracer: an HTTP root, an LLM call with GenAI attributes, a tool call, and
+ * (when `fail`) a tool that throws.
+ */
+export async function chatTrace(
+  options: { fail?: boolean; model?: string; service?: string; prompt?: string } = {},
+): Promise<SpanData[]> {
+  const exporter = memoryExporter()
+  const tracer = createTracer({ serviceName: options.service ?? 'chat-api', exporters: [exporter] })
+  const model = options.model ?? 'gpt-4o-mini'
+  try {
+    await tracer.withSpan('POST /api/chat', { kind: 'http' }, async () => {
+      await tracer.withSpan(
+        `chat ${model}`,
+        {
+          kind: 'llm',
+          attributes: {
+            [ATTR.operationName]: 'chat',
+            [ATTR.providerName]: 'openai',
+            [ATTR.requestModel]: model,
+            [ATTR.usageInputTokens]: 21,
+            [ATTR.usageOutputTokens]: 34,
+            [ATTR.costUsd]: 0.000123,
+            [ATTR.ttftMs]: 12.5,
+            [ATTR.responseFinishReasons]: ['tool-calls'],
+            [ATTR.inputMessages]: JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: options.prompt ?? HOSTILE }] },
+            ]),
+            [ATTR.outputText]: `answer to ${options.prompt ?? 'hostile'}`,
+          },
+        },
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2))
+        },
+      )
+      await tracer.withSpan(
+        'execute_tool weather',
+        {
+          kind: 'tool',
+          attributes: {
+            [ATTR.toolName]: 'weather',
+            [ATTR.toolCallId]: 'call_1',
+            [ATTR.toolCallArguments]: '{"city":"Paris"}',
+            [ATTR.toolCallResult]: '{"celsius":21}',
+          },
+        },
+        async () => {
+          if (options.fail) throw new TypeError('weather service unreachable')
+        },
+      )
+    })
+  } catch {}
+  await tracer.flush()
+  return [...exporter.spans]
+}

@@ -1,0 +1,207 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
+import { encodeOtlpTraces, type SpanData } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
+import { decodeOtlpProtobuf, otlpToSpans } from '../src/index.js'
+import { chatTrace } from './helpers.js'
+
+function otelSpans(): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'otel-app',
+      'deployment.environment': 'test',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  const tracer = provider.getTracer('test-scope', '1.2.3')
+  {
+    const root = tracer.startSpan('POST /chat', {
+      kind: SpanKind.SERVER,
+      startTime: 1_700_000_000_123.456,
+    })
+    // No context manager is registered, so children get their parent explicitly.
+    const parent = trace.setSpan(context.active(), root)
+    const llm = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        kind: SpanKind.CLIENT,
+        startTime: 1_700_000_000_130,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 10,
+          'gen_ai.request.temperature': 0.25,
+          'gen_ai.response.finish_reasons': ['stop', 'length'],
+          'flags.list': [true, false],
+          'big.int': 2 ** 40,
+          'http.request.header.authorization': 'Bearer abcdefghijklmnop',
+          note: 'key sk-proj-abcdefghijklmnopqrstuvwx in text',
+        },
+      },
+      parent,
+    )
+    llm.addEvent('first-token', { index: 1 }, 1_700_000_000_140)
+    llm.end(1_700_000_000_150.5)
+    const tool = tracer.startSpan(
+      'execute_tool search',
+      {
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' },
+        startTime: 1_700_000_000_151,
+      },
+      parent,
+    )
+    const error = new RangeError('index out of range')
+    tool.recordException(error)
+    tool.setStatus({ code: SpanStatusCode.ERROR, message: 'index out of range' })
+    tool.end(1_700_000_000_160)
+    const queue = tracer.startSpan(
+      'send job',
+      { kind: SpanKind.PRODUCER, startTime: 1_700_000_000_161 },
+      parent,
+    )
+    queue.end(1_700_000_000_162)
+    root.setStatus({ code: SpanStatusCode.OK })
+    root.end(1_700_000_000_200)
+  }
+  return exporter.getFinishedSpans()
+}
+
+function byName(spans: SpanData[], name: string): SpanData {
+  const span = spans.find((s) => s.name === name)
+  if (!span) throw new Error(`no span ${name}`)
+  return span
+}
+
+describe('OTLP decoding', () => {
+  it('round-trips core spans through core’s OTLP JSON encoder unchanged', async () => {
+    const original = [...(await chatTrace({ fail: true })), ...(await chatTrace())]
+    const decoded = otlpToSpans(JSON.parse(encodeOtlpTraces(original)))
+    expect(decoded).toHaveLength(original.length)
+    for (const span of original) {
+      const back = decoded.find((s) => s.spanId === span.spanId)!
+      // JSON loses nothing but the sub-microsecond float noise of the nanosecond conversion.
+      expect({ ...back, startTime: 0, endTime: 0, events: [] }).toEqual({
+        ...JSON.parse(JSON.stringify(span)),
+        startTime: 0,
+        endTime: 0,
+        events: [],
+      })
+      expect(back.startTime).toBeCloseTo(span.startTime, 3)
+      expect(back.endTime).toBeCloseTo(span.endTime, 3)
+      expect(back.events.map((e) => e.name)).toEqual(span.events.map((e) => e.name))
+    }
+    expect(byName(decoded, 'execute_tool weather').error?.stack).toContain(
+      'weather service unreachable',
+    )
+  })
+
+  it('reads the same spans from the OpenTelemetry SDK’s protobuf and JSON serializers', () => {
+    const spans = otelSpans()
+    const fromProto = otlpToSpans(
+      decodeOtlpProtobuf(ProtobufTraceSerializer.serializeRequest(spans)!),
+    )
+    const fromJson = otlpToSpans(
+      JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!)),
+    )
+    expect(fromProto).toEqual(fromJson)
+    expect(fromProto).toHaveLength(4)
+
+    const root = byName(fromProto, 'POST /chat')
+    const llm = byName(fromProto, 'chat gpt-4o')
+    const tool = byName(fromProto, 'execute_tool search')
+    expect(root.kind).toBe('http')
+    expect(root.status).toBe('ok')
+    expect(root.parentSpanId).toBeUndefined()
+    expect(root.startTime).toBeCloseTo(1_700_000_000_123.456, 3)
+    expect(root.resource).toEqual({
+      serviceName: 'otel-app',
+      attributes: expect.objectContaining({ 'deployment.environment': 'test' }),
+    })
+    expect(llm.kind).toBe('llm')
+    expect(llm.parentSpanId).toBe(root.spanId)
+    expect(llm.traceId).toBe(root.traceId)
+    expect(llm.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(llm.endTime).toBeCloseTo(1_700_000_000_150.5, 3)
+    expect(llm.attributes['gen_ai.usage.input_tokens']).toBe(10)
+    expect(llm.attributes['gen_ai.request.temperature']).toBe(0.25)
+    expect(llm.attributes['gen_ai.response.finish_reasons']).toEqual(['stop', 'length'])
+    expect(llm.attributes['flags.list']).toEqual([true, false])
+    expect(llm.attributes['big.int']).toBe(2 ** 40)
+    expect(llm.events).toEqual([
+      { name: 'first-token', time: 1_700_000_000_140, attributes: { index: 1 } },
+    ])
+    // No secrets in traces: credential keys and keys inside text are redacted at the door.
+    expect(llm.attributes['http.request.header.authorization']).toBe('[REDACTED]')
+    expect(llm.attributes.note).toBe('key [REDACTED] in text')
+    expect(tool.kind).toBe('tool')
+    expect(tool.status).toBe('error')
+    expect(tool.error).toMatchObject({ type: 'RangeError', message: 'index out of range' })
+    expect(tool.error?.stack).toContain('RangeError')
+    expect(byName(fromProto, 'send job').kind).toBe('queue')
+  })
+
+  it('skips unknown protobuf fields, so newer senders still work', () => {
+    const body = ProtobufTraceSerializer.serializeRequest(otelSpans())!
+    // Field 99 (varint) and field 100 (length-delimited) appended at the top level.
+    const extra = Uint8Array.from([0x98, 0x06, 0x2a, 0xa2, 0x06, 0x02, 0x68, 0x69])
+    const padded = new Uint8Array(body.length + extra.length)
+    padded.set(body)
+    padded.set(extra, body.length)
+    expect(otlpToSpans(decodeOtlpProtobuf(padded))).toHaveLength(4)
+  })
+
+  it('names the field and byte offset of malformed protobuf', () => {
+    const body = ProtobufTraceSerializer.serializeRequest(otelSpans())!
+    expect(() => decodeOtlpProtobuf(body.subarray(0, body.length - 7))).toThrow(
+      /protobuf .* at byte \d+: (length \d+ runs past|truncated)/,
+    )
+    // Field 1 (resource_spans) sent as a varint instead of a message.
+    expect(() => decodeOtlpProtobuf(Uint8Array.from([0x08, 0x01]))).toThrow(
+      /resource_spans has wire type varint, expected length-delimited/,
+    )
+    // A 3-byte trace id inside an otherwise valid span.
+    const span = [0x0a, 0x03, 1, 2, 3]
+    const scope = [0x12, span.length, ...span]
+    const resourceSpans = [0x12, scope.length, ...scope]
+    expect(() =>
+      decodeOtlpProtobuf(Uint8Array.from([0x0a, resourceSpans.length, ...resourceSpans])),
+    ).toThrow(/trace_id must be 16 bytes, got 3/)
+  })
+
+  it('names the bad field of malformed OTLP JSON', () => {
+    const good = JSON.parse(
+      new TextDecoder().decode(JsonTraceSerializer.serializeRequest(otelSpans())!),
+    )
+    const mutate = (fn: (span: any) => void) => {
+      const copy = structuredClone(good)
+      fn(copy.resourceSpans[0].scopeSpans[0].spans[1])
+      return copy
+    }
+    expect(() => otlpToSpans(mutate((s) => (s.traceId = 'AAECAwQFBgcICQoLDA0ODw==')))).toThrow(
+      /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.traceId: expected 32 hex characters.*not base64/,
+    )
+    expect(() => otlpToSpans(mutate((s) => (s.spanId = '0000000000000000')))).toThrow(
+      /spanId: an all-zero id/,
+    )
+    expect(() => otlpToSpans(mutate((s) => (s.startTimeUnixNano = 'soon')))).toThrow(
+      /startTimeUnixNano: expected nanoseconds/,
+    )
+    expect(() => otlpToSpans(mutate((s) => (s.endTimeUnixNano = '1')))).toThrow(
+      /is before startTimeUnixNano/,
+    )
+    expect(() => otlpToSpans(mutate((s) => (s.attributes = 'x')))).toThrow(
+      /attributes: expected an array/,
+    )
+    expect(() => otlpToSpans({ resourceSpans: {} })).toThrow(/resourceSpans: expected an array/)
+    expect(() => otlpToSpans([])).toThrow(/body: expected an ExportTraceServiceRequest/)
+    expect(otlpToSpans({})).toEqual([])
+  })
+})
