@@ -144,24 +144,37 @@ export function tracingMiddleware(
         quietly(() => call.threw(error))
         throw error
       }
-      // `cancel` runs when the consumer cancels the stream (Streams spec; Node ≥ 21, browsers).
-      const transformer: Transformer<LanguageModelV4StreamPart, LanguageModelV4StreamPart> & {
-        cancel(reason: unknown): void
-      } = {
-        transform(part, controller) {
-          controller.enqueue(part)
-          try {
-            call.observe(part)
-          } catch {}
+      // A pull-through stream rather than pipeThrough(TransformStream): measured at a third of the
+      // per-chunk cost (see bench/), it reads the provider only when the consumer reads (no
+      // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.
+      const reader = result.stream.getReader()
+      const stream = new ReadableStream<LanguageModelV4StreamPart>(
+        {
+          async pull(controller) {
+            let next: ReadableStreamReadResult<LanguageModelV4StreamPart>
+            try {
+              next = await reader.read()
+            } catch (error) {
+              quietly(() => call.threw(error))
+              throw error
+            }
+            if (next.done) {
+              controller.close()
+              quietly(() => call.finished())
+              return
+            }
+            controller.enqueue(next.value)
+            try {
+              call.observe(next.value)
+            } catch {}
+          },
+          cancel(reason) {
+            quietly(() => call.cancel('stream_cancel'))
+            return reader.cancel(reason)
+          },
         },
-        flush() {
-          quietly(() => call.finished())
-        },
-        cancel() {
-          quietly(() => call.cancel('stream_cancel'))
-        },
-      }
-      const stream = result.stream.pipeThrough(new TransformStream(transformer))
+        { highWaterMark: 0 },
+      )
       return { ...result, stream }
     },
   }

@@ -366,6 +366,26 @@ describe('tracingMiddleware with streamText', () => {
     expect(exporter.spans[0].attributes[ATTR.errorType]).toBe('TypeError')
   })
 
+  it('marks an upstream stream failure as an error and hands the consumer the same error', async () => {
+    const { tracer, exporter } = setup()
+    const failure = new Error('socket hang up')
+    let sent = 0
+    const parts = textParts(['a', 'b', 'c'])
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      pull(controller) {
+        if (sent === 4) controller.error(failure)
+        else controller.enqueue(parts[sent++])
+      },
+    })
+    const model = traceModel(new MockLanguageModelV4({ doStream: { stream } }), { tracer })
+    const reader = (await model.doStream({ prompt: [] })).stream.getReader()
+    for (let i = 0; i < 4; i++) await reader.read()
+    await expect(reader.read()).rejects.toBe(failure)
+    await tracer.flush()
+    expect(exporter.spans[0].status).toBe('error')
+    expect(exporter.spans[0].attributes[ATTR.outputText]).toBe('a')
+  })
+
   it('caps huge outputs with a truncation flag while the client gets everything', async () => {
     const { tracer, exporter } = setup()
     const deltas = Array.from({ length: 20_000 }, (_, i) => `${String(i).padStart(49, '0')} `)

@@ -134,7 +134,7 @@ describe('tool loops', () => {
       tools: {
         lookup: tool({
           inputSchema: z.object({ id: z.number() }),
-          execute: async () => {
+          execute: async (): Promise<string> => {
             throw failure
           },
         }),
