@@ -54,7 +54,7 @@ function oneLine(text: string, max: number): string {
 
 /** `850ms`, `1.52s`, `2m03s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(1)}ms`
+  if (ms < 100) return `${Number(ms.toFixed(1))}ms`
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`
   const seconds = Math.round(ms / 1000)
@@ -210,7 +210,16 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
   }
   for (const node of tree) walk(node, '', true, true)
   lines.push(table(rows, new Set([0, 2])))
-  const failed = spans.filter((s) => s.status === 'error' && s.error)
+  // Deepest first: that is where an error started; parents only rethrew it.
+  const depth = new Map<string, number>()
+  const measure = (node: SpanTreeRef) => {
+    depth.set(node.spanId, node.depth)
+    for (const child of node.children) measure(child)
+  }
+  for (const node of tree) measure(node)
+  const failed = spans
+    .filter((s) => s.status === 'error' && s.error)
+    .sort((a, b) => (depth.get(b.spanId) ?? 0) - (depth.get(a.spanId) ?? 0))
   const shownStacks = new Set<string>()
   for (const span of failed) {
     lines.push(

@@ -1,3 +1,4 @@
+export { type CliIO, runCli } from './cli.js'
 export {
   type Collector,
   type CollectorOptions,
