@@ -135,6 +135,35 @@ await encodeRow('LLM spans + 360-char output text', {
   'tokentrail.output.text': 'The quick brown fox jumps over the lazy dog. '.repeat(8),
 })
 
+// 2b. metrics: added cost per traced LLM call with GenAI metrics on vs off
+{
+  const llmSpanAttrs = {
+    ...llmAttrs,
+    'tokentrail.ttft_ms': 120.5,
+    'tokentrail.time_to_last_chunk_ms': 900.25,
+    'tokentrail.chunk_count': 40,
+    'tokentrail.cost.usd': 0.0042,
+  }
+  const off = createTracer({ serviceName: 'bench', exporters: [noop], metrics: false })
+  const on = createTracer({
+    serviceName: 'bench',
+    exporters: [noop],
+    metrics: { exporters: [{ name: 'noop-metrics', export: async () => ({ code: 'success' }) }] },
+  })
+  const call = (tracer) => () =>
+    tracer.startSpan('chat gpt-4o', { kind: 'llm', attributes: llmSpanAttrs }).end()
+  await timePerOp(call(off))
+  await timePerOp(call(on))
+  const tOff = await timePerOp(call(off))
+  const tOn = await timePerOp(call(on))
+  row(
+    `LLM span with GenAI metrics: on ${fmt(tOn.median)} ns/call, off ${fmt(tOff.median)} ns/call`,
+    `+${fmt(tOn.median - tOff.median)} ns/call (${fmt(tOn.median / tOff.median, 2)}×)`,
+    '< 1 µs added',
+    tOn.median - tOff.median < 1000,
+  )
+}
+
 // 3. heap with an exporter that never answers
 const hanging = createTracer({
   serviceName: 'bench',

@@ -3,6 +3,12 @@ import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { otlpExporter, otlpTracesUrlFromEnv, parseHeaderList } from './exporters/otlp.js'
+import {
+  consoleMetricsExporter,
+  otlpMetricsExporter,
+  otlpMetricsUrlFromEnv,
+} from './exporters/otlp-metrics.js'
+import type { MetricExporter } from './metrics.js'
 import type { RetryOptions } from './processor.js'
 import type { SpanData, SpanExporter } from './types.js'
 
@@ -39,8 +45,25 @@ export interface TracerOptions {
   exportTimeoutMs?: number
   /** Retry policy. @default { maxRetries: 5, initialBackoffMs: 1000, multiplier: 1.5, maxBackoffMs: 5000 } */
   retry?: RetryOptions
+  /**
+   * GenAI metrics derived from finished LLM and tool spans (token usage, duration, time to first
+   * chunk, calls, errors, cost), exported as OTLP metrics. `false` turns them off.
+   * @default from env: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or _METRICS_ENDPOINT) is set, unless
+   * OTEL_METRICS_EXPORTER=none or TOKENTRAIL_METRICS=false
+   */
+  metrics?: false | MetricsOptions
   /** Attribute limits. @default { maxStringLength: 65536, maxAttributes: 256, maxArrayLength: 1000, maxDepth: 8 } */
   limits?: AttributeLimits
+}
+
+/** Options of GenAI metrics. */
+export interface MetricsOptions {
+  /** @default from env (OTEL_METRICS_EXPORTER: otlp, console, none) */
+  exporters?: MetricExporter[]
+  /** @default OTEL_METRIC_EXPORT_INTERVAL, else 60000 */
+  exportIntervalMs?: number
+  /** Series per instrument; more collapse into one `otel.metric.overflow` series. @default 2000 */
+  cardinalityLimit?: number
 }
 
 export interface ResolvedConfig {
@@ -59,6 +82,7 @@ export interface ResolvedConfig {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   limits: ResolvedLimits
+  metrics: { exporters: MetricExporter[]; exportIntervalMs: number; cardinalityLimit: number }
 }
 
 function envBoolean(name: string): boolean | undefined {
@@ -100,6 +124,46 @@ function exportersFromEnv(): SpanExporter[] {
       )
   }
   return exporters
+}
+
+function metricExportersFromEnv(): MetricExporter[] {
+  if (envBoolean('TOKENTRAIL_METRICS') === false) return []
+  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (otlpMetricsUrlFromEnv() ? 'otlp' : 'none'))
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+  const exporters: MetricExporter[] = []
+  for (const name of names) {
+    if (name === 'otlp') exporters.push(otlpMetricsExporter())
+    else if (name === 'console') exporters.push(consoleMetricsExporter())
+    else if (name !== 'none' && name !== '')
+      throw new TokentrailError(
+        `OTEL_METRICS_EXPORTER must list otlp, console or none, got "${name}"`,
+      )
+  }
+  return exporters
+}
+
+function resolveMetrics(
+  option: TracerOptions['metrics'],
+  enabled: boolean,
+): ResolvedConfig['metrics'] {
+  const intervalEnv = readEnv('OTEL_METRIC_EXPORT_INTERVAL')
+  const options = option === false ? undefined : option
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TokentrailError(
+      'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
+    )
+  return {
+    exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
+    exportIntervalMs: wholeNumber(
+      options?.exportIntervalMs ?? (intervalEnv !== undefined ? Number(intervalEnv) : 60_000),
+      options?.exportIntervalMs !== undefined
+        ? 'metrics.exportIntervalMs'
+        : 'OTEL_METRIC_EXPORT_INTERVAL',
+      1,
+    ),
+    cardinalityLimit: wholeNumber(options?.cardinalityLimit ?? 2000, 'metrics.cardinalityLimit', 2),
+  }
 }
 
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
@@ -164,6 +228,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     exportTimeoutMs: wholeNumber(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
     retry,
     limits,
+    metrics: resolveMetrics(options.metrics, enabled),
   }
   delete config.resource['service.name']
   return config

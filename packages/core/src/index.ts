@@ -7,7 +7,7 @@ export {
   sanitizeValue,
 } from './attributes.js'
 export { now } from './clock.js'
-export type { TracerOptions } from './config.js'
+export type { MetricsOptions, TracerOptions } from './config.js'
 export { hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
@@ -15,7 +15,24 @@ export { type ConsoleExporterOptions, consoleExporter } from './exporters/consol
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export { encodeOtlpTraces, msToNanos } from './exporters/otlp-json.js'
+export {
+  consoleMetricsExporter,
+  encodeOtlpMetrics,
+  type OtlpMetricsExporterOptions,
+  otlpMetricsExporter,
+} from './exporters/otlp-metrics.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
+export {
+  DURATION_BUCKETS,
+  type HistogramPoint,
+  type MetricData,
+  type MetricExporter,
+  MetricsRecorder,
+  type MetricsSnapshot,
+  OVERFLOW_ATTRIBUTE,
+  type SumPoint,
+  TOKEN_BUCKETS,
+} from './metrics.js'
 export type { RetryOptions } from './processor.js'
 export {
   type Carrier,

@@ -1,3 +1,4 @@
+import type { MetricData, MetricExporter, MetricsSnapshot } from './metrics.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** An exporter that keeps spans in memory, for tests. */
@@ -44,6 +45,31 @@ export function memoryExporter(): MemoryExporter {
     },
     reset() {
       spans.length = 0
+    },
+  }
+}
+
+/** A metric exporter that keeps every snapshot, for tests. */
+export interface MemoryMetricExporter extends MetricExporter {
+  readonly snapshots: readonly MetricsSnapshot[]
+  /** The newest snapshot's metric with this name. */
+  metric(name: string): MetricData | undefined
+}
+
+/** Keeps exported metric snapshots in memory. Call `await tracer.flush()` before reading. */
+export function memoryMetricExporter(): MemoryMetricExporter {
+  const snapshots: MetricsSnapshot[] = []
+  return {
+    name: 'memory-metrics',
+    get snapshots() {
+      return snapshots
+    },
+    async export(snapshot) {
+      snapshots.push(snapshot)
+      return { code: 'success' }
+    },
+    metric(name) {
+      return snapshots.at(-1)?.metrics.find((m) => m.name === name)
     },
   }
 }

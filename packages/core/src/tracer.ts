@@ -4,6 +4,7 @@ import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import { TokentrailError } from './errors.js'
 import { newSpanId, newTraceId } from './ids.js'
+import { MetricsPipeline, MetricsRecorder } from './metrics.js'
 import { BatchProcessor } from './processor.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import { NOOP_SPAN, NonRecordingSpan, RecordingSpan, type Span, type SpanOwner } from './span.js'
@@ -36,6 +37,8 @@ export interface TracerStats {
   dropped: { queueFull: number; shutdown: number; redacted: number; redactError: number }
   /** Spans waiting in queues now. */
   queued: number
+  /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
+  metrics: { exports: number; failures: number }
 }
 
 /** The outcome of `flush`: whether every queue emptied within the time bound. */
@@ -80,6 +83,7 @@ class RecordingTracer implements Tracer, SpanOwner {
   readonly resource: Resource
   readonly limits: ResolvedConfig['limits']
   private readonly processors: BatchProcessor[]
+  private readonly metrics: MetricsPipeline | undefined
   private readonly counts = { started: 0, ended: 0, notSampled: 0 }
   private readonly drops = { redacted: 0, redactError: 0 }
   private readonly reported = new Set<string>()
@@ -106,6 +110,15 @@ class RecordingTracer implements Tracer, SpanOwner {
           onError: (where, error) => this.onInternalError(where, error),
         }),
     )
+    const { metrics } = config
+    if (metrics.exporters.length > 0)
+      this.metrics = new MetricsPipeline(
+        new MetricsRecorder(this.resource, metrics.cardinalityLimit),
+        metrics.exporters,
+        metrics.exportIntervalMs,
+        config.exportTimeoutMs,
+        (where, error) => this.onInternalError(where, error),
+      )
   }
 
   get serviceName() {
@@ -213,6 +226,13 @@ class RecordingTracer implements Tracer, SpanOwner {
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
     let span: SpanData = this.scrub(data)
+    if (this.metrics) {
+      try {
+        this.metrics.record(span)
+      } catch (error) {
+        this.onInternalError('metrics', error)
+      }
+    }
     if (this.config.redact) {
       let result: SpanData | null | undefined
       try {
@@ -271,7 +291,10 @@ class RecordingTracer implements Tracer, SpanOwner {
   async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
-      const results = await Promise.all(this.processors.map((p) => p.flush(timeoutMs)))
+      const results = await Promise.all([
+        ...this.processors.map((p) => p.flush(timeoutMs)),
+        ...(this.metrics ? [this.metrics.export(timeoutMs)] : []),
+      ])
       return {
         ok: results.every(Boolean),
         pending: this.processors.reduce((n, p) => n + p.pending, 0),
@@ -285,7 +308,11 @@ class RecordingTracer implements Tracer, SpanOwner {
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
-      await Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
+      await Promise.all([
+        ...this.processors.map((p) => p.shutdown(timeoutMs)),
+        this.metrics?.export(timeoutMs),
+      ])
+      this.metrics?.stop()
     } catch (error) {
       this.onInternalError('shutdown', error)
     }
@@ -300,6 +327,7 @@ class RecordingTracer implements Tracer, SpanOwner {
       rejected: 0,
       dropped: { queueFull: 0, shutdown: 0, ...this.drops },
       queued: 0,
+      metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
     for (const processor of this.processors) {
       const s = processor.snapshot()
@@ -325,6 +353,7 @@ const EMPTY_STATS = (): TracerStats => ({
   rejected: 0,
   dropped: { queueFull: 0, shutdown: 0, redacted: 0, redactError: 0 },
   queued: 0,
+  metrics: { exports: 0, failures: 0 },
 })
 
 /** The tracer used when tracing is off or nothing would receive spans: costs next to nothing. */
@@ -369,7 +398,8 @@ class NoopTracer implements Tracer {
  */
 export function createTracer(options: TracerOptions = {}): Tracer {
   const config = resolveConfig(options)
-  if (!config.enabled || config.exporters.length === 0) return new NoopTracer(config.serviceName)
+  if (!config.enabled || config.exporters.length + config.metrics.exporters.length === 0)
+    return new NoopTracer(config.serviceName)
   return new RecordingTracer(config)
 }
 

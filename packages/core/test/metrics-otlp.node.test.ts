@@ -1,0 +1,207 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ValueType } from '@opentelemetry/api'
+import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  ATTR,
+  createTracer,
+  DURATION_BUCKETS,
+  encodeOtlpMetrics,
+  type MetricsSnapshot,
+  TOKEN_BUCKETS,
+} from '../src/index.js'
+import { MetricsRecorder } from '../src/metrics.js'
+
+class CollectingReader extends MetricReader {
+  protected async onForceFlush() {}
+  protected async onShutdown() {}
+}
+
+// Comparable form: 64-bit numbers as numbers, no timestamps (each SDK stamps its own), sorted.
+function normalize(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => normalize(v))
+    return key === 'metrics' || key === 'dataPoints'
+      ? items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+      : items
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(value).sort()) {
+      if (
+        [
+          'startTimeUnixNano',
+          'timeUnixNano',
+          'exemplars',
+          'flags',
+          'droppedAttributesCount',
+          'schemaUrl',
+        ].includes(k)
+      )
+        continue
+      out[k] = normalize((value as Record<string, unknown>)[k], k)
+    }
+    return out
+  }
+  if (['count', 'asInt', 'intValue'].includes(key ?? '')) return Number(value)
+  if (key === undefined && typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  return value
+}
+
+const base = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'gpt-4o',
+  'gen_ai.response.model': 'gpt-4o-2024',
+}
+const calls = [
+  { input: 12, output: 300, seconds: 0.4, cost: 0.0031 },
+  { input: 5000, output: 20, seconds: 2.5, cost: 0.0127 },
+  { input: 12, output: 3, seconds: 0.05, cost: 0.0002 },
+]
+
+describe('OTLP metrics JSON', () => {
+  it('matches the official OpenTelemetry JS metrics serializer for the same data', async () => {
+    // Ours: spans → recorder → snapshot → JSON.
+    const recorder = new MetricsRecorder({ serviceName: 'chat-api', attributes: {} })
+    for (const call of calls) {
+      recorder.record({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        name: 'chat gpt-4o',
+        kind: 'llm',
+        startTime: 0,
+        endTime: call.seconds * 1000,
+        status: 'ok',
+        attributes: {
+          ...base,
+          [ATTR.usageInputTokens]: call.input,
+          [ATTR.usageOutputTokens]: call.output,
+          [ATTR.costUsd]: call.cost,
+        },
+        events: [],
+        resource: { serviceName: 'chat-api', attributes: {} },
+      })
+    }
+    const snapshot: MetricsSnapshot = recorder.snapshot()
+    const ours = JSON.parse(encodeOtlpMetrics(snapshot))
+
+    // OpenTelemetry JS SDK: the same instruments, recorded by hand.
+    const reader = new CollectingReader()
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'chat-api' }) as never,
+      readers: [reader],
+    })
+    const meter = provider.getMeter('@tokentrail/core', '0.1.0')
+    const tokenUsage = meter.createHistogram('gen_ai.client.token.usage', {
+      description: 'Number of tokens used per model call, by token type',
+      unit: '{token}',
+      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+    })
+    const duration = meter.createHistogram('gen_ai.client.operation.duration', {
+      description: 'Duration of model calls',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    })
+    const callCount = meter.createCounter('tokentrail.llm.calls', {
+      description: 'Model calls',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    })
+    const cost = meter.createCounter('tokentrail.llm.cost', {
+      description: 'Estimated cost of model calls',
+      unit: 'USD',
+      valueType: ValueType.DOUBLE,
+    })
+    for (const call of calls) {
+      duration.record(call.seconds, base)
+      callCount.add(1, base)
+      tokenUsage.record(call.input, { ...base, 'gen_ai.token.type': 'input' })
+      tokenUsage.record(call.output, { ...base, 'gen_ai.token.type': 'output' })
+      cost.add(call.cost, base)
+    }
+    const { resourceMetrics } = await reader.collect()
+    const theirs = JSON.parse(
+      new TextDecoder().decode(JsonMetricsSerializer.serializeRequest(resourceMetrics)),
+    )
+
+    expect(normalize(ours)).toEqual(normalize(theirs))
+  })
+
+  describe('export', () => {
+    afterEach(() => vi.unstubAllEnvs())
+
+    it('goes to /v1/metrics from OTEL_EXPORTER_OTLP_ENDPOINT, flushed by tracer.flush()', async () => {
+      const received: { url: string; body: any }[] = []
+      const server = createServer((request, response) => {
+        let body = ''
+        request.on('data', (c) => (body += c))
+        request.on('end', () => {
+          received.push({ url: request.url!, body: JSON.parse(body) })
+          response.end('{}')
+        })
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        vi.stubEnv(
+          'OTEL_EXPORTER_OTLP_ENDPOINT',
+          `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        )
+        const tracer = createTracer({ serviceName: 'svc' })
+        tracer
+          .startSpan('chat gpt-4o', {
+            kind: 'llm',
+            attributes: { ...base, [ATTR.usageInputTokens]: 7 },
+          })
+          .end()
+        expect((await tracer.flush()).ok).toBe(true)
+        expect(received.map((r) => r.url).sort()).toEqual(['/v1/metrics', '/v1/traces'])
+        const metrics = received.find((r) => r.url === '/v1/metrics')!.body.resourceMetrics[0]
+          .scopeMetrics[0].metrics
+        expect(metrics.map((m: any) => m.name)).toContain('gen_ai.client.token.usage')
+        expect(tracer.stats().metrics).toEqual({ exports: 1, failures: 0 })
+      } finally {
+        server.close()
+      }
+    })
+
+    it('a failed metrics export is counted and its totals go out with the next one', async () => {
+      let fail = true
+      const bodies: any[] = []
+      const server = createServer((request, response) => {
+        let body = ''
+        request.on('data', (c) => (body += c))
+        request.on('end', () => {
+          if (request.url === '/v1/metrics') bodies.push(JSON.parse(body))
+          response.statusCode = fail && request.url === '/v1/metrics' ? 503 : 200
+          response.end('{}')
+        })
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        vi.stubEnv(
+          'OTEL_EXPORTER_OTLP_ENDPOINT',
+          `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        )
+        const tracer = createTracer({ serviceName: 'svc', retry: { maxRetries: 0 } })
+        tracer.startSpan('chat', { kind: 'llm', attributes: base }).end()
+        expect((await tracer.flush()).ok).toBe(false)
+        fail = false
+        tracer.startSpan('chat', { kind: 'llm', attributes: base }).end()
+        expect((await tracer.flush()).ok).toBe(true)
+        expect(tracer.stats().metrics).toEqual({ exports: 1, failures: 1 })
+        const calls = bodies
+          .at(-1)
+          .resourceMetrics[0].scopeMetrics[0].metrics.find(
+            (m: any) => m.name === 'tokentrail.llm.calls',
+          )
+        expect(calls.sum.dataPoints[0].asInt).toBe('2')
+      } finally {
+        server.close()
+      }
+    })
+  })
+})
