@@ -123,12 +123,6 @@ function isSkipped(c: Context, skip: TracingOptions['skip']): boolean {
   return false
 }
 
-function isAbortLike(reason: unknown): boolean {
-  if (reason === undefined || reason === null || typeof reason !== 'object') return true
-  const name = (reason as { name?: unknown }).name
-  return name === 'AbortError' || name === 'TimeoutError'
-}
-
 /**
  * Hono middleware that traces each request: one `http` root span named after the matched route,
  * continuing an incoming `traceparent`, active while the handler runs so model spans nest, ended
@@ -261,8 +255,13 @@ export function tracing({
     }
     span.addEvent('http.response.start', { [HTTP.responseStatusCode]: response.status })
 
-    // A WebSocket upgrade response must be handed back untouched, and null bodies end now.
-    if (!response.body || response.status === 101 || (response as any).webSocket) {
+    // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now.
+    if (
+      !response.body ||
+      response.body.locked ||
+      response.status === 101 ||
+      (response as any).webSocket
+    ) {
       if (traceIdHeader) setHeader(c, traceIdHeader, span.traceId)
       finish()
       return
@@ -276,26 +275,32 @@ export function tracing({
       flush() {
         finish(bytes)
       },
-      cancel(reason: unknown) {
-        // The same hook hears a consumer cancel (client left) and a source error (body broke).
-        if (isAbortLike(reason)) {
-          span.addEvent('http.response.cancelled')
-          if (status === 'ok') status = 'cancelled'
-        } else {
-          span.recordError(reason)
-          status = 'error'
-        }
+      // Only the consumer reaches this (the client left): a source error is taken below.
+      cancel() {
+        span.addEvent('http.response.cancelled')
+        if (status === 'ok') status = 'cancelled'
         finish(bytes)
       },
     } as Transformer<Uint8Array, Uint8Array>)
-    // Piping inside the span's context makes a lazily pulled body (highWaterMark 0) nest under it.
     try {
-      const body = runWithSpan(span, () => response.body!.pipeThrough(watcher))
-      c.res = new Response(body, response)
+      // Piping inside the span's context makes a lazily pulled body (highWaterMark 0) nest under
+      // it. `preventAbort` lets a broken body be told apart from a cancel; the client then gets
+      // the very same error.
+      runWithSpan(span, () =>
+        response.body!.pipeTo(watcher.writable, { preventAbort: true }).catch((error) => {
+          if (!span.ended) {
+            span.recordError(error)
+            status = 'error'
+            finish(bytes)
+          }
+          watcher.writable.abort(error).catch(() => {})
+        }),
+      )
+      c.res = new Response(watcher.readable, response)
       if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
       handedOver = true
     } catch {
-      // A body already locked or read cannot be watched: hand it on as it is.
+      // Should the host's Response refuse the stream, telemetry steps aside.
       finish()
     }
   }

@@ -1,0 +1,38 @@
+import { createTracer, otlpExporter, type TracerOptions } from '@tokentrail/core'
+import type { TracingOptions } from '@tokentrail/hono'
+import type { ExecutionContext } from 'hono'
+import { createApp } from './app.js'
+import { chatModel, type ModelSettings } from './model.js'
+
+/** Bindings of the Workers entry (wrangler.jsonc `vars`, or secrets). */
+export interface Env extends ModelSettings {
+  /** OTLP/HTTP base URL; spans go to `${OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string
+  OTEL_SERVICE_NAME?: string
+}
+
+/** The tracer of one request, sending to the endpoint the bindings name. */
+export function workerTracer(env: Env, options: TracerOptions = {}) {
+  const endpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/$/, '')
+  return createTracer({
+    serviceName: env.OTEL_SERVICE_NAME ?? 'hono-chat-worker',
+    exporters: [otlpExporter({ url: `${endpoint}/v1/traces` })],
+    ...options,
+  })
+}
+
+/** A Workers module for the chat app; `tracing` options pass through to `tracing()`. */
+export function createWorker(options: { tracing?: Omit<TracingOptions, 'tracer'> } = {}) {
+  return {
+    fetch(request: Request, env: Env, ctx: ExecutionContext) {
+      // One tracer per request: workerd binds a tracer's timers and AbortController to the
+      // request that made it, so a tracer kept for the isolate stops exporting after request 1.
+      const tracer = workerTracer(env)
+      const app = createApp({ model: chatModel(env, tracer), tracer, tracing: options.tracing })
+      return app.fetch(request, env, ctx)
+    },
+  }
+}
+
+// Workers entry: `tracing()` hands each request's flush to `ctx.waitUntil`.
+export default createWorker()
