@@ -62,7 +62,6 @@ export class LlmCall {
   private warnings: unknown[] | undefined
   private output: Output | undefined
   private failed = false
-  private ending = false
   private cancelledBy: CancelCause | undefined
   private readonly signal: AbortSignal | undefined
   private readonly onAbort = () => this.cancel('abort_signal')
@@ -102,7 +101,7 @@ export class LlmCall {
       attributes,
       startTime: this.start,
     })
-    this.span.onEnding((span) => this.write(span))
+    this.span.onEnding((span, info) => this.write(span, info.closedByParent))
     this.signal = params.abortSignal
     this.signal?.addEventListener('abort', this.onAbort, { once: true })
   }
@@ -200,17 +199,15 @@ export class LlmCall {
   }
 
   private end(status: SpanStatus): void {
-    this.ending = true
     this.signal?.removeEventListener('abort', this.onAbort)
     this.span.end({ status })
   }
 
   // Runs once, right before the span ends, whoever ends it.
-  private write(span: Span): void {
+  private write(span: Span, closedByParent: boolean): void {
     this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
-    // Not ended by us: the parent span closed its open children.
-    if (!this.ending) this.cancelledBy ??= 'parent'
+    if (closedByParent) this.cancelledBy ??= 'parent'
     if (this.cancelledBy) attributes[ATTR.cancelledBy] = this.cancelledBy
     if (this.responseId !== undefined) attributes[ATTR.responseId] = this.responseId
     if (this.responseModel !== undefined) attributes[ATTR.responseModel] = this.responseModel

@@ -1,3 +1,4 @@
+import { createAsyncStorage } from '@tokentrail/core'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id`. */
@@ -10,48 +11,8 @@ export interface TraceMetadata {
   attributes?: Record<string, unknown>
 }
 
-interface Storage {
-  getStore(): TraceMetadata | undefined
-  run<R>(store: TraceMetadata | undefined, fn: () => R): R
-}
-
-// Without AsyncLocalStorage the metadata is only known synchronously inside `run`.
-class StackStorage implements Storage {
-  private current: TraceMetadata | undefined
-  getStore() {
-    return this.current
-  }
-  run<R>(store: TraceMetadata | undefined, fn: () => R): R {
-    const previous = this.current
-    this.current = store
-    try {
-      return fn()
-    } finally {
-      this.current = previous
-    }
-  }
-}
-
-const KEY = Symbol.for('tokentrail.ai-sdk.metadata.storage')
-
-// One storage per process, shared by every copy of this package, found at run time so that the
-// package has no static `node:` import and loads on edge runtimes too.
-function storage(): Storage {
-  const g = globalThis as any
-  let found: Storage | undefined = g[KEY]
-  if (!found) {
-    let Als: (new () => Storage) | undefined =
-      typeof g.AsyncLocalStorage === 'function' ? g.AsyncLocalStorage : undefined
-    try {
-      Als ??= g.process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage
-    } catch {}
-    found = Als ? new Als() : new StackStorage()
-    Object.defineProperty(g, KEY, { value: found, enumerable: false, configurable: true })
-  }
-  return found
-}
-
-let cached: Storage | undefined
+// One slot per process, shared by every copy of this package; no static `node:` import.
+const storage = createAsyncStorage<TraceMetadata>('tokentrail.ai-sdk.metadata.storage')
 
 /** Merges metadata: later values win, tags add up, attributes merge. */
 export function mergeMetadata(
@@ -86,13 +47,12 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
-  const store = (cached ??= storage())
-  return store.run(mergeMetadata(store.getStore(), readMetadata(metadata)), fn)
+  return storage.run(mergeMetadata(storage.get(), readMetadata(metadata)), fn)
 }
 
 /** The metadata of the current `withTraceMetadata` scope, if any. */
 export function getTraceMetadata(): TraceMetadata | undefined {
-  return (cached ??= storage()).getStore()
+  return storage.get()
 }
 
 /** Keeps only well-typed fields of user-supplied metadata; never throws. */

@@ -5,18 +5,18 @@ export interface ContextSpan {
   spanContext(): SpanContext
 }
 
-interface Storage {
-  getStore(): ContextSpan | undefined
-  run<R>(store: ContextSpan | undefined, fn: () => R): R
+interface Storage<T> {
+  getStore(): T | undefined
+  run<R>(store: T | undefined, fn: () => R): R
 }
 
-// Without AsyncLocalStorage the active span is only known synchronously inside `run`.
-class StackStorage implements Storage {
-  private current: ContextSpan | undefined
+// Without AsyncLocalStorage the value is only known synchronously inside `run`.
+class StackStorage<T> implements Storage<T> {
+  private current: T | undefined
   getStore() {
     return this.current
   }
-  run<R>(store: ContextSpan | undefined, fn: () => R): R {
+  run<R>(store: T | undefined, fn: () => R): R {
     const previous = this.current
     this.current = store
     try {
@@ -27,7 +27,7 @@ class StackStorage implements Storage {
   }
 }
 
-function findAsyncLocalStorage(): (new () => Storage) | undefined {
+function findAsyncLocalStorage(): (new () => Storage<never>) | undefined {
   const g = globalThis as any
   // Vercel Edge and Workers (nodejs_compat) expose it as a global.
   if (typeof g.AsyncLocalStorage === 'function') return g.AsyncLocalStorage
@@ -39,33 +39,54 @@ function findAsyncLocalStorage(): (new () => Storage) | undefined {
   return undefined
 }
 
-const KEY = Symbol.for('tokentrail.context.storage')
-
-// One storage per process, shared by every copy of this package that gets loaded.
-function storage(): Storage {
-  const g = globalThis as any
-  let found: Storage | undefined = g[KEY]
-  if (!found) {
-    const Als = findAsyncLocalStorage()
-    found = Als ? new Als() : new StackStorage()
-    Object.defineProperty(g, KEY, { value: found, enumerable: false, configurable: true })
-  }
-  return found
+/** A value that follows async work, like the active span; see `createAsyncStorage`. */
+export interface AsyncStorage<T> {
+  get(): T | undefined
+  run<R>(value: T | undefined, fn: () => R): R
+  /** True when the value follows `await` (AsyncLocalStorage exists), not only synchronous calls. */
+  readonly isAsync: boolean
 }
 
-let cached: Storage | undefined
+/**
+ * A process-wide async-context slot named `name`, shared by every copy of the package that asks
+ * for the same name. Uses AsyncLocalStorage found at run time (no static `node:` import).
+ */
+export function createAsyncStorage<T>(name: string): AsyncStorage<T> {
+  const key = Symbol.for(name)
+  let storage: Storage<T> | undefined
+  const get = (): Storage<T> => {
+    if (storage) return storage
+    const g = globalThis as any
+    storage = g[key]
+    if (!storage) {
+      const Als = findAsyncLocalStorage()
+      storage = Als ? (new Als() as Storage<T>) : new StackStorage<T>()
+      Object.defineProperty(g, key, { value: storage, enumerable: false, configurable: true })
+    }
+    return storage
+  }
+  return {
+    get: () => get().getStore(),
+    run: (value, fn) => get().run(value, fn),
+    get isAsync() {
+      return !(get() instanceof StackStorage)
+    },
+  }
+}
+
+const spans = createAsyncStorage<ContextSpan>('tokentrail.context.storage')
 
 /** The span active in the current async context, if any. */
 export function getActiveContextSpan(): ContextSpan | undefined {
-  return (cached ??= storage()).getStore()
+  return spans.get()
 }
 
 /** Runs `fn` with `span` as the active span; it follows `await`, timers and streams where AsyncLocalStorage exists. */
 export function runWithSpan<R>(span: ContextSpan | undefined, fn: () => R): R {
-  return (cached ??= storage()).run(span, fn)
+  return spans.run(span, fn)
 }
 
 /** True when the runtime gives async context propagation (AsyncLocalStorage). */
 export function hasAsyncContext(): boolean {
-  return !((cached ??= storage()) instanceof StackStorage)
+  return spans.isAsync
 }

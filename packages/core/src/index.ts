@@ -8,7 +8,7 @@ export {
 } from './attributes.js'
 export { now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
-export { hasAsyncContext, runWithSpan } from './context.js'
+export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
@@ -45,7 +45,14 @@ export {
   parseTracestate,
 } from './propagation.js'
 export { ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
-export { type EndOptions, NOOP_SPAN, NonRecordingSpan, type Span, toSpanError } from './span.js'
+export {
+  type EndingInfo,
+  type EndOptions,
+  NOOP_SPAN,
+  NonRecordingSpan,
+  type Span,
+  toSpanError,
+} from './span.js'
 export {
   createTracer,
   type FlushResult,

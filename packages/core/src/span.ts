@@ -27,6 +27,14 @@ export interface EndOptions {
   endOpenChildren?: boolean
 }
 
+/** What `onEnding` callbacks learn about how the span is ending. */
+export interface EndingInfo {
+  /** The status passed to `end`, if any (the default is decided after the callbacks). */
+  status: SpanStatus | undefined
+  /** True when the parent ended with `endOpenChildren` while this span was still open. */
+  closedByParent: boolean
+}
+
 /** A span being recorded. Every method is safe to call after `end()` (it does nothing). */
 export interface Span extends ContextSpan {
   readonly traceId: string
@@ -46,7 +54,7 @@ export interface Span extends ContextSpan {
   recordError(error: unknown): this
   updateName(name: string): this
   /** Runs `callback` just before the span ends, however it ends (also when its parent closes it). */
-  onEnding(callback: (span: Span) => void): this
+  onEnding(callback: (span: Span, info: EndingInfo) => void): this
   /** Ends the span; only the first call counts. */
   end(options?: EndOptions): void
 }
@@ -87,7 +95,8 @@ export class RecordingSpan implements Span {
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
   private openChildren: Set<RecordingSpan> | undefined
-  private endingCallbacks: ((span: Span) => void)[] | undefined
+  private endingCallbacks: ((span: Span, info: EndingInfo) => void)[] | undefined
+  private closedByParent = false
 
   constructor(
     private readonly owner: SpanOwner,
@@ -164,7 +173,7 @@ export class RecordingSpan implements Span {
     return this
   }
 
-  onEnding(callback: (span: Span) => void): this {
+  onEnding(callback: (span: Span, info: EndingInfo) => void): this {
     if (!this.ended) (this.endingCallbacks ??= []).push(callback)
     return this
   }
@@ -174,9 +183,10 @@ export class RecordingSpan implements Span {
     if (this.endingCallbacks) {
       const callbacks = this.endingCallbacks
       this.endingCallbacks = undefined
+      const info: EndingInfo = { status: options?.status, closedByParent: this.closedByParent }
       for (const callback of callbacks) {
         try {
-          callback(this)
+          callback(this, info)
         } catch (error) {
           this.owner.onInternalError('span.onEnding', error)
         }
@@ -185,6 +195,7 @@ export class RecordingSpan implements Span {
     const endTime = options?.endTime ?? now()
     if (options?.endOpenChildren && this.openChildren) {
       for (const child of [...this.openChildren]) {
+        child.closedByParent = true
         child.setAttribute('tokentrail.closed_by_parent', true)
         child.end({ status: 'cancelled', endTime, endOpenChildren: true })
       }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   buildSpanTree,
+  createAsyncStorage,
   createTracer,
   flattenSpanTree,
   getActiveSpan,
@@ -125,7 +126,11 @@ describe('spans', () => {
     const { exporter, tracer } = setup()
     const root = tracer.startSpan('request', { kind: 'http' })
     const llm = tracer.startSpan('chat', { parent: root, kind: 'llm' })
-    llm.onEnding((span) => span.setAttribute('partial.text', 'Hel'))
+    const infos: unknown[] = []
+    llm.onEnding((span, info) => {
+      infos.push(info)
+      span.setAttribute('partial.text', 'Hel')
+    })
     const done = tracer.startSpan('done', { parent: root })
     done.end()
     root.end({ endOpenChildren: true })
@@ -136,6 +141,7 @@ describe('spans', () => {
     })
     expect(exporter.span('done').status).toBe('ok')
     expect(exporter.span('chat').endTime).toBe(exporter.span('request').endTime)
+    expect(infos).toEqual([{ status: 'cancelled', closedByParent: true }])
   })
 
   it('builds a span tree with offsets and depths for waterfalls', async () => {
@@ -241,6 +247,17 @@ describe('withSpan and context', () => {
     expect(exporter.span('explicit').parentSpanId).toBe(exporter.span('parent').spanId)
     expect(exporter.span('fresh').parentSpanId).toBeUndefined()
     expect(exporter.span('fresh').traceId).not.toBe(exporter.span('active').traceId)
+  })
+
+  it('createAsyncStorage gives other packages their own slot that follows await', async () => {
+    const a = createAsyncStorage<{ user: string }>('tokentrail.test.slot')
+    const again = createAsyncStorage<{ user: string }>('tokentrail.test.slot')
+    expect(a.isAsync).toBe(true)
+    await a.run({ user: 'ada' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      expect(again.get()).toEqual({ user: 'ada' })
+    })
+    expect(a.get()).toBeUndefined()
   })
 
   it('runWithSpan activates an existing span', async () => {
