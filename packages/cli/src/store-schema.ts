@@ -20,11 +20,11 @@ CREATE TABLE IF NOT EXISTS spans (
   cost_usd REAL,
   ttft_ms REAL,
   data TEXT NOT NULL,
-  PRIMARY KEY (trace_id, span_id)
-) WITHOUT ROWID;
+  UNIQUE (trace_id, span_id)
+);
 CREATE INDEX IF NOT EXISTS spans_llm_time ON spans (start_time) WHERE model IS NOT NULL;
 CREATE TABLE IF NOT EXISTS traces (
-  trace_id TEXT PRIMARY KEY,
+  trace_id TEXT NOT NULL UNIQUE,
   start_time REAL NOT NULL,
   end_time REAL NOT NULL,
   root_name TEXT NOT NULL,
@@ -45,11 +45,11 @@ CREATE TABLE IF NOT EXISTS traces (
   cost_usd REAL NOT NULL,
   error_message TEXT,
   search TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time);
-CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time);
-CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time);
-CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time);
+);
+CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time, trace_id);
+CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time, trace_id);
+CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time, trace_id);
+CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time, trace_id);
 `
 
 /** One row of the trace list. */

@@ -1,0 +1,310 @@
+// Collector benchmark: ingest rate over real HTTP, listing at 1M stored spans, full trace fetch.
+// Prints figures against the issue's targets; it never fails on timing.
+//   pnpm --filter @tokentrail/cli bench            (SPANS=1000000 by default)
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startCollector } from '@tokentrail/cli'
+import { encodeOtlpTraces, type Resource, type SpanData } from '@tokentrail/core'
+
+const TOTAL_SPANS = Number(process.env.SPANS ?? 1_000_000)
+const HTTP_SPANS = Number(process.env.HTTP_SPANS ?? 100_000)
+const BATCH = 512
+const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']
+const resources: Resource[] = [
+  { serviceName: 'chat-api', attributes: { 'deployment.environment': 'bench' } },
+  { serviceName: 'worker', attributes: { 'deployment.environment': 'bench' } },
+]
+const PROMPT = JSON.stringify([
+  { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. '.repeat(8) }] },
+  {
+    role: 'user',
+    parts: [{ type: 'text', content: 'What is the weather in Paris today? '.repeat(6) }],
+  },
+])
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex')
+
+/** One chat trace of 5 spans: request → LLM → tool → LLM, plus a DB call. */
+function chatTrace(start: number, n: number): SpanData[] {
+  const traceId = hex(16)
+  const root = hex(8)
+  const failed = n % 20 === 0
+  const model = MODELS[n % MODELS.length]!
+  const resource = resources[n % resources.length]!
+  const llm = (offset: number, input: number, status: 'ok' | 'error'): SpanData => ({
+    traceId,
+    spanId: hex(8),
+    parentSpanId: root,
+    name: `chat ${model}`,
+    kind: 'llm',
+    startTime: start + offset,
+    endTime: start + offset + 400 + (n % 300),
+    status,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': input,
+      'gen_ai.usage.output_tokens': 40 + (n % 50),
+      'tokentrail.cost.usd': 0.00012,
+      'tokentrail.ttft_ms': 120 + (n % 80),
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.input.messages': PROMPT,
+      'tokentrail.output.text': 'It is 21°C and sunny in Paris. '.repeat(4),
+    },
+    events: [],
+    ...(status === 'error'
+      ? {
+          error: {
+            type: 'APICallError',
+            message: '429 rate limit',
+            stack: 'APICallError: 429\n    at x',
+          },
+        }
+      : {}),
+    resource,
+  })
+  return [
+    llm(5, 180, 'ok'),
+    {
+      traceId,
+      spanId: hex(8),
+      parentSpanId: root,
+      name: 'execute_tool weather',
+      kind: 'tool',
+      startTime: start + 500,
+      endTime: start + 520,
+      status: 'ok',
+      attributes: {
+        'gen_ai.tool.name': 'weather',
+        'gen_ai.tool.call.arguments': '{"city":"Paris"}',
+      },
+      events: [],
+      resource,
+    },
+    {
+      traceId,
+      spanId: hex(8),
+      parentSpanId: root,
+      name: 'db.query',
+      kind: 'internal',
+      startTime: start + 1,
+      endTime: start + 4,
+      status: 'ok',
+      attributes: { 'db.system': 'postgresql' },
+      events: [],
+      resource,
+    },
+    llm(530, 260, failed ? 'error' : 'ok'),
+    {
+      traceId,
+      spanId: root,
+      name: 'POST /api/chat',
+      kind: 'http',
+      startTime: start,
+      endTime: start + 1300,
+      status: failed ? 'error' : 'ok',
+      attributes: {
+        'http.request.method': 'POST',
+        'http.response.status_code': failed ? 500 : 200,
+      },
+      events: [],
+      resource,
+    },
+  ]
+}
+
+function spansFor(count: number, startAt: number): SpanData[] {
+  const out: SpanData[] = []
+  for (let n = 0; out.length < count; n++) out.push(...chatTrace(startAt + n * 50, n))
+  return out.slice(0, count)
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+function p95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!
+}
+
+const rows: string[][] = []
+function row(figure: string, value: string, target: string, ratio: string) {
+  rows.push([figure, value, target, ratio])
+  console.log(`  ${figure}: ${value}  (target ${target}, ${ratio})`)
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tokentrail-bench-'))
+try {
+  // 1. Ingest over real HTTP: `tokentrail dev` in its own process, as users run it, fed OTLP/JSON
+  // batches of 512 spans (what core's otlpExporter sends) by two concurrent clients.
+  {
+    const bin = new URL('../dist/bin.js', import.meta.url).pathname
+    const child = spawn(
+      process.execPath,
+      [bin, 'dev', '--port', '0', '--db', join(dir, 'http.db'), '--max-traces', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    )
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout.on('data', (chunk) => {
+        out += chunk
+        const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
+        if (match) resolve(match[1]!)
+      })
+      child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
+    })
+    const collector = { url }
+    const bodies: string[] = []
+    const spans = spansFor(HTTP_SPANS, Date.now() - 3_600_000)
+    for (let i = 0; i < spans.length; i += BATCH)
+      bodies.push(encodeOtlpTraces(spans.slice(i, i + BATCH)))
+    const post = (body: string) =>
+      fetch(`${collector.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then((r) => {
+        if (!r.ok) throw new Error(`ingest answered ${r.status}`)
+        return r.arrayBuffer()
+      })
+    await post(bodies[0]!) // warm-up (stored once; duplicates are ignored afterwards)
+    const started = performance.now()
+    // Two concurrent exporters, like two app processes.
+    let next = 0
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < bodies.length) await post(bodies[next++]!)
+      }),
+    )
+    const seconds = (performance.now() - started) / 1000
+    const rate = HTTP_SPANS / seconds
+    const stored = (await (await fetch(`${url}/api/stats`)).json()) as { store: { spans: number } }
+    if (stored.store.spans !== HTTP_SPANS)
+      throw new Error(`stored ${stored.store.spans} of ${HTTP_SPANS} spans`)
+    row(
+      'ingest, OTLP/JSON over HTTP into `tokentrail dev`',
+      `${Math.round(rate).toLocaleString('en')} spans/s`,
+      '≥ 20,000 spans/s',
+      `${(rate / 20_000).toFixed(2)}× target`,
+    )
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.on('exit', resolve))
+  }
+
+  // 2. Fill a store to TOTAL_SPANS and query it.
+  const collector = await startCollector({ port: 0, db: join(dir, 'big.db'), maxTraces: 0 })
+  const store = collector.store
+  const startAt = Date.now() - 30 * 86_400_000
+  const fillStarted = performance.now()
+  let inserted = 0
+  let n = 0
+  while (inserted < TOTAL_SPANS) {
+    const batch: SpanData[] = []
+    while (batch.length < BATCH) batch.push(...chatTrace(startAt + n * 50, n++))
+    inserted += store.insert(batch).inserted
+  }
+  const fillSeconds = (performance.now() - fillStarted) / 1000
+  const fillRate = inserted / fillSeconds
+  row(
+    `store insert while filling to ${(inserted / 1e6).toFixed(2)}M spans`,
+    `${Math.round(fillRate).toLocaleString('en')} spans/s`,
+    '≥ 20,000 spans/s',
+    `${(fillRate / 20_000).toFixed(2)}× target`,
+  )
+
+  const time = (fn: () => unknown, runs = 30) => {
+    fn()
+    const samples: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now()
+      fn()
+      samples.push(performance.now() - t)
+    }
+    return { median: median(samples), p95: p95(samples) }
+  }
+  const listCases: [string, Parameters<typeof store.listTraces>[0]][] = [
+    ['newest 50, no filter', { limit: 50 }],
+    ['newest 50, status=error', { limit: 50, status: 'error' }],
+    ['newest 50, model=gpt-4o', { limit: 50, model: 'gpt-4o' }],
+    [
+      'newest 50, service=worker, last 24 h',
+      { limit: 50, service: 'worker', from: Date.now() - 86_400_000 },
+    ],
+    ['newest 50, status=error + model', { limit: 50, status: 'error', model: 'claude-sonnet-4' }],
+    [
+      'page 2 (cursor), status=error',
+      {
+        limit: 50,
+        status: 'error',
+        cursor: store.listTraces({ limit: 50, status: 'error' }).nextCursor,
+      },
+    ],
+    ['newest 50, text search "rate limit"', { limit: 50, text: 'rate limit' }],
+  ]
+  for (const [name, query] of listCases) {
+    const t = time(() => store.listTraces(query))
+    row(
+      `list at ${(inserted / 1e6).toFixed(2)}M spans: ${name}`,
+      `${t.median.toFixed(2)} ms (p95 ${t.p95.toFixed(2)})`,
+      '< 100 ms',
+      `${(100 / t.median).toFixed(0)}× under`,
+    )
+  }
+  {
+    const ids = store
+      .listTraces({ limit: 200, from: startAt + 1000 * 50, to: startAt + 40_000 * 50 })
+      .traces.map((t) => t.traceId)
+    let i = 0
+    const direct = time(() => store.getTrace(ids[i++ % ids.length]!), 200)
+    row(
+      'full trace fetch (5 spans, store)',
+      `${direct.median.toFixed(3)} ms (p95 ${direct.p95.toFixed(3)})`,
+      '< 20 ms',
+      `${(20 / direct.median).toFixed(0)}× under`,
+    )
+    const samples: number[] = []
+    for (let k = 0; k < 200; k++) {
+      const t = performance.now()
+      const response = await fetch(`${collector.url}/api/traces/${ids[k % ids.length]}`)
+      await response.json()
+      samples.push(performance.now() - t)
+    }
+    row(
+      'full trace fetch (GET /api/traces/:id over HTTP)',
+      `${median(samples).toFixed(3)} ms (p95 ${p95(samples).toFixed(3)})`,
+      '< 20 ms',
+      `${(20 / median(samples)).toFixed(0)}× under`,
+    )
+    const httpList: number[] = []
+    for (let k = 0; k < 30; k++) {
+      const t = performance.now()
+      await (await fetch(`${collector.url}/api/traces?limit=50&status=error`)).json()
+      httpList.push(performance.now() - t)
+    }
+    row(
+      'list over HTTP: GET /api/traces?status=error&limit=50',
+      `${median(httpList).toFixed(2)} ms (p95 ${p95(httpList).toFixed(2)})`,
+      '< 100 ms',
+      `${(100 / median(httpList)).toFixed(0)}× under`,
+    )
+    const stats = time(() => store.stats({ from: Date.now() - 86_400_000 }), 5)
+    row('stats, last 24 h', `${stats.median.toFixed(1)} ms`, '(no target)', '-')
+  }
+  await collector.close()
+
+  console.log('\n| figure | measured | target | ratio |\n|---|---|---|---|')
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+  console.log(
+    `\nNode ${process.version}, node:sqlite, ${(await import('node:os')).cpus().length} CPUs`,
+  )
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
