@@ -1,4 +1,5 @@
 import { now } from './clock.js'
+import { Instrument, type Point } from './metrics-instrument.js'
 import { ATTR } from './semconv.js'
 import type { Attributes, ExportResult, Resource, SpanData } from './types.js'
 
@@ -60,12 +61,9 @@ export interface MetricExporter {
   export(snapshot: MetricsSnapshot, signal: AbortSignal): Promise<ExportResult>
 }
 
-/** The attribute that marks the series collecting everything past the cardinality limit. */
-export const OVERFLOW_ATTRIBUTE = 'otel.metric.overflow'
+export { OVERFLOW_ATTRIBUTE } from './metrics-instrument.js'
 
 const MAX_VALUE_LENGTH = 128
-
-type Point = HistogramPoint | SumPoint
 
 // The series of one model/provider pair, created on first use so untouched ones are never exported.
 interface LlmSeries {
@@ -77,80 +75,6 @@ interface LlmSeries {
   timePerChunk?: Point
   cost?: Point
   tokens: (Point | undefined)[]
-}
-
-class Instrument {
-  readonly series = new Map<string, Point>()
-  constructor(
-    readonly type: 'histogram' | 'sum',
-    readonly name: string,
-    readonly description: string,
-    readonly unit: string,
-    private readonly limit: number,
-    readonly boundaries: readonly number[] = [],
-    readonly isInteger = true,
-  ) {}
-
-  /** The series for `attributes` (found by `key`), or the overflow series past the limit. */
-  point(key: string, attributes: Attributes): Point {
-    let point = this.series.get(key)
-    if (point) return point
-    // Past the limit everything lands in one overflow series, so memory stays bounded.
-    if (this.series.size >= this.limit - 1) {
-      key = OVERFLOW_ATTRIBUTE
-      point = this.series.get(key)
-      if (point) return point
-      attributes = { [OVERFLOW_ATTRIBUTE]: true }
-    }
-    point =
-      this.type === 'histogram'
-        ? {
-            attributes,
-            count: 0,
-            sum: 0,
-            min: Number.POSITIVE_INFINITY,
-            max: Number.NEGATIVE_INFINITY,
-            bucketCounts: new Array(this.boundaries.length + 1).fill(0),
-          }
-        : { attributes, value: 0 }
-    this.series.set(key, point)
-    return point
-  }
-
-  add(point: Point, value: number): void {
-    if (!Number.isFinite(value) || value < 0) return
-    if ('bucketCounts' in point) {
-      point.count++
-      point.sum += value
-      if (value < point.min) point.min = value
-      if (value > point.max) point.max = value
-      let i = 0
-      while (i < this.boundaries.length && value > this.boundaries[i]!) i++
-      point.bucketCounts[i]!++
-    } else point.value += value
-  }
-
-  record(value: number, attributes: Attributes): void {
-    let key = ''
-    for (const k in attributes) key += `${k}\u0000${attributes[k]}\u0001`
-    this.add(this.point(key, attributes), value)
-  }
-
-  snapshot(): MetricData | undefined {
-    if (this.series.size === 0) return undefined
-    const points = [...this.series.values()].map((p) =>
-      'bucketCounts' in p ? { ...p, bucketCounts: [...p.bucketCounts] } : { ...p },
-    )
-    const common = { name: this.name, description: this.description, unit: this.unit }
-    return this.type === 'histogram'
-      ? {
-          type: 'histogram',
-          ...common,
-          boundaries: this.boundaries,
-          points: points as HistogramPoint[],
-        }
-      : { type: 'sum', ...common, isInteger: this.isInteger, points: points as SumPoint[] }
-  }
 }
 
 function pick(attributes: Attributes, keys: readonly string[]): Attributes {
@@ -342,60 +266,5 @@ export class MetricsRecorder {
       if (data) metrics.push(data)
     }
     return { resource: this.resource, startTime: this.startTime, time: now(), metrics }
-  }
-}
-
-/** Exports a recorder's snapshot on an interval and on demand; a failed export is retried with the next one. */
-export class MetricsPipeline {
-  readonly stats = { exports: 0, failures: 0 }
-  private dirty = false
-  private readonly timer: ReturnType<typeof setInterval> | undefined
-
-  constructor(
-    readonly recorder: MetricsRecorder,
-    private readonly exporters: readonly MetricExporter[],
-    intervalMs: number,
-    private readonly timeoutMs: number,
-    private readonly onError: (where: string, error: unknown) => void,
-  ) {
-    this.timer = setInterval(() => void this.export(this.timeoutMs), intervalMs)
-    ;(this.timer as { unref?: () => void }).unref?.()
-  }
-
-  record(span: SpanData): void {
-    if (this.recorder.record(span)) this.dirty = true
-  }
-
-  /** Sends the current totals if anything changed; resolves within `timeoutMs`, never rejects. */
-  async export(timeoutMs: number): Promise<boolean> {
-    if (!this.dirty) return true
-    this.dirty = false
-    const snapshot = this.recorder.snapshot()
-    const results = await Promise.all(
-      this.exporters.map(async (exporter) => {
-        try {
-          const result = await exporter.export(
-            snapshot,
-            AbortSignal.timeout(Math.min(timeoutMs, this.timeoutMs)),
-          )
-          if (result.code === 'success') return true
-          this.onError(`${exporter.name} export`, result.error)
-        } catch (error) {
-          this.onError(`${exporter.name} export`, error)
-        }
-        return false
-      }),
-    )
-    const ok = results.every(Boolean)
-    if (ok) this.stats.exports++
-    else {
-      this.stats.failures++
-      this.dirty = true
-    }
-    return ok
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
   }
 }

@@ -1,0 +1,57 @@
+import type { MetricExporter, MetricsRecorder } from './metrics.js'
+import type { SpanData } from './types.js'
+
+/** Exports a recorder's snapshot on an interval and on demand; a failed export is retried with the next one. */
+export class MetricsPipeline {
+  readonly stats = { exports: 0, failures: 0 }
+  private dirty = false
+  private readonly timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    readonly recorder: MetricsRecorder,
+    private readonly exporters: readonly MetricExporter[],
+    intervalMs: number,
+    private readonly timeoutMs: number,
+    private readonly onError: (where: string, error: unknown) => void,
+  ) {
+    this.timer = setInterval(() => void this.export(this.timeoutMs), intervalMs)
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  record(span: SpanData): void {
+    if (this.recorder.record(span)) this.dirty = true
+  }
+
+  /** Sends the current totals if anything changed; resolves within `timeoutMs`, never rejects. */
+  async export(timeoutMs: number): Promise<boolean> {
+    if (!this.dirty) return true
+    this.dirty = false
+    const snapshot = this.recorder.snapshot()
+    const results = await Promise.all(
+      this.exporters.map(async (exporter) => {
+        try {
+          const result = await exporter.export(
+            snapshot,
+            AbortSignal.timeout(Math.min(timeoutMs, this.timeoutMs)),
+          )
+          if (result.code === 'success') return true
+          this.onError(`${exporter.name} export`, result.error)
+        } catch (error) {
+          this.onError(`${exporter.name} export`, error)
+        }
+        return false
+      }),
+    )
+    const ok = results.every(Boolean)
+    if (ok) this.stats.exports++
+    else {
+      this.stats.failures++
+      this.dirty = true
+    }
+    return ok
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+}

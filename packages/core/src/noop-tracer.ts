@@ -1,0 +1,47 @@
+import { NOOP_SPAN, type Span } from './span.js'
+import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
+
+export const EMPTY_STATS = (): TracerStats => ({
+  started: 0,
+  ended: 0,
+  notSampled: 0,
+  exported: 0,
+  retried: 0,
+  failed: 0,
+  rejected: 0,
+  dropped: { queueFull: 0, shutdown: 0, redacted: 0, redactError: 0 },
+  queued: 0,
+  metrics: { exports: 0, failures: 0 },
+})
+
+/** The tracer used when tracing is off or nothing would receive spans: costs next to nothing. */
+export class NoopTracer implements Tracer {
+  readonly enabled = false
+  readonly recordInputs = false
+  readonly recordOutputs = false
+  constructor(readonly serviceName: string) {}
+  startSpan(): Span {
+    return NOOP_SPAN
+  }
+  withSpan<T>(
+    _name: string,
+    optionsOrFn: StartSpanOptions | ((span: Span) => T),
+    maybeFn?: (span: Span) => T,
+  ): T {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn!
+    return fn(NOOP_SPAN)
+  }
+  getActiveSpan(): Span | undefined {
+    return undefined
+  }
+  runInSpan<T>(_span: Span, fn: () => T): T {
+    return fn()
+  }
+  async flush(): Promise<FlushResult> {
+    return { ok: true, pending: 0 }
+  }
+  async shutdown(): Promise<void> {}
+  stats(): TracerStats {
+    return EMPTY_STATS()
+  }
+}

@@ -1,0 +1,287 @@
+import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
+import { now } from './clock.js'
+import type { ResolvedConfig } from './config.js'
+import { getActiveContextSpan, runWithSpan } from './context.js'
+import { newSpanId, newTraceId } from './ids.js'
+import { MetricsRecorder } from './metrics.js'
+import { MetricsPipeline } from './metrics-pipeline.js'
+import { BatchProcessor } from './processor.js'
+import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
+import { NOOP_SPAN, NonRecordingSpan, RecordingSpan, type Span, type SpanOwner } from './span.js'
+import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
+import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
+
+// Lower 56 bits of the trace id, so every service decides the same for one trace.
+function traceIdRatio(traceId: string): number {
+  return Number.parseInt(traceId.slice(18), 16) / 2 ** 56
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown>)?.then === 'function'
+}
+
+/** The tracer that records: spans go through redaction to one batch processor per exporter. */
+export class RecordingTracer implements Tracer, SpanOwner {
+  readonly enabled = true
+  readonly resource: Resource
+  readonly limits: ResolvedConfig['limits']
+  private readonly processors: BatchProcessor[]
+  private readonly metrics: MetricsPipeline | undefined
+  private readonly counts = { started: 0, ended: 0, notSampled: 0 }
+  private readonly drops = { redacted: 0, redactError: 0 }
+  private readonly reported = new Set<string>()
+
+  constructor(private readonly config: ResolvedConfig) {
+    this.limits = config.limits
+    const attributes: Attributes = {}
+    for (const [key, value] of Object.entries(config.resource)) {
+      const clean = sanitizeValue(value, config.limits)
+      if (clean !== undefined) attributes[key] = clean
+    }
+    this.resource = Object.freeze({
+      serviceName: config.serviceName,
+      attributes: Object.freeze(attributes),
+    })
+    this.processors = config.exporters.map(
+      (exporter) =>
+        new BatchProcessor(exporter, {
+          maxQueueSize: config.maxQueueSize,
+          maxBatchSize: config.maxBatchSize,
+          flushIntervalMs: config.flushIntervalMs,
+          exportTimeoutMs: config.exportTimeoutMs,
+          retry: config.retry,
+          onError: (where, error) => this.onInternalError(where, error),
+        }),
+    )
+    const { metrics } = config
+    if (metrics.exporters.length > 0)
+      this.metrics = new MetricsPipeline(
+        new MetricsRecorder(this.resource, metrics.cardinalityLimit),
+        metrics.exporters,
+        metrics.exportIntervalMs,
+        config.exportTimeoutMs,
+        (where, error) => this.onInternalError(where, error),
+      )
+  }
+
+  get serviceName() {
+    return this.config.serviceName
+  }
+  get recordInputs() {
+    return this.config.recordInputs
+  }
+  get recordOutputs() {
+    return this.config.recordOutputs
+  }
+
+  startSpan(name: string, options?: StartSpanOptions): Span {
+    let parent: Span | SpanContext | undefined | null = options?.parent
+    if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
+    let traceId: string
+    let parentSpanId: string | undefined
+    let traceState: string | undefined
+    let sampled: boolean
+    let localParent: RecordingSpan | undefined
+    if (parent) {
+      const context = 'spanContext' in parent ? parent.spanContext() : parent
+      traceId = context.traceId
+      parentSpanId = context.spanId
+      traceState = context.traceState
+      sampled = (context.traceFlags & 1) === 1
+      if (parent instanceof RecordingSpan) localParent = parent
+      // A disabled tracer's span carries no trace: start a new one.
+      if (parent === NOOP_SPAN) {
+        traceId = newTraceId()
+        parentSpanId = undefined
+        sampled = this.sampleRoot(traceId)
+      }
+    } else {
+      traceId = newTraceId()
+      sampled = this.sampleRoot(traceId)
+    }
+    if (!sampled) {
+      this.counts.notSampled++
+      return new NonRecordingSpan({ traceId, spanId: newSpanId(), traceFlags: 0, traceState })
+    }
+    this.counts.started++
+    const span = new RecordingSpan(
+      this,
+      traceId,
+      newSpanId(),
+      parentSpanId,
+      typeof name === 'string' ? name : String(name),
+      options?.kind ?? 'internal',
+      options?.startTime ?? now(),
+      traceState,
+      localParent,
+    )
+    if (options?.attributes) span.setAttributes(options.attributes)
+    return span
+  }
+
+  private sampleRoot(traceId: string): boolean {
+    const rate = this.config.sampleRate
+    return rate >= 1 || (rate > 0 && traceIdRatio(traceId) < rate)
+  }
+
+  withSpan<T>(
+    name: string,
+    optionsOrFn: StartSpanOptions | ((span: Span) => T),
+    maybeFn?: (span: Span) => T,
+  ): T {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn!
+    const options = typeof optionsOrFn === 'function' ? undefined : optionsOrFn
+    const span = this.startSpan(name, options)
+    let result: T
+    try {
+      result = runWithSpan(span, () => fn(span))
+    } catch (error) {
+      span.recordError(error)
+      span.end({ status: 'error' })
+      throw error
+    }
+    if (isPromiseLike(result)) {
+      return Promise.resolve(result).then(
+        (value) => {
+          span.end()
+          return value
+        },
+        (error) => {
+          span.recordError(error)
+          span.end({ status: 'error' })
+          throw error
+        },
+      ) as T
+    }
+    span.end()
+    return result
+  }
+
+  getActiveSpan(): Span | undefined {
+    const active = getActiveContextSpan()
+    return active && 'setAttribute' in active ? (active as Span) : undefined
+  }
+
+  runInSpan<T>(span: Span, fn: () => T): T {
+    return runWithSpan(span, fn)
+  }
+
+  onSpanEnd(data: SpanData): void {
+    this.counts.ended++
+    let span: SpanData = this.scrub(data)
+    if (this.metrics) {
+      try {
+        this.metrics.record(span)
+      } catch (error) {
+        this.onInternalError('metrics', error)
+      }
+    }
+    if (this.config.redact) {
+      let result: SpanData | null | undefined
+      try {
+        result = this.config.redact(span)
+      } catch (error) {
+        this.drops.redactError++
+        this.onInternalError('redact hook', error)
+        return
+      }
+      if (result === null) {
+        this.drops.redacted++
+        return
+      }
+      if (result !== undefined) span = result
+    }
+    for (const processor of this.processors) processor.onEnd(span)
+  }
+
+  // Credentials never leave; prompt and output text leave only when switched on.
+  private scrub(data: SpanData): SpanData {
+    const attributes = data.attributes as Attributes
+    const { recordInputs, recordOutputs } = this.config
+    for (const key in attributes) {
+      if (
+        (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
+        (!recordOutputs && OUTPUT_CONTENT_KEYS.has(key))
+      ) {
+        delete attributes[key]
+        continue
+      }
+      if (isSecretKey(key)) attributes[key] = REDACTED
+      else {
+        const value = attributes[key]
+        if (typeof value === 'string') attributes[key] = redactSecretsInText(value)
+      }
+    }
+    if (data.error) {
+      const error = {
+        type: data.error.type,
+        message: redactSecretsInText(data.error.message),
+        ...(data.error.stack ? { stack: redactSecretsInText(data.error.stack) } : {}),
+      }
+      return { ...data, error }
+    }
+    return data
+  }
+
+  onInternalError(where: string, error: unknown): void {
+    if (!this.config.debug || this.reported.has(where)) return
+    this.reported.add(where)
+    try {
+      this.config.debug(`${where} failed (reported once)`, error)
+    } catch {}
+  }
+
+  async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
+    const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    try {
+      const results = await Promise.all([
+        ...this.processors.map((p) => p.flush(timeoutMs)),
+        ...(this.metrics ? [this.metrics.export(timeoutMs)] : []),
+      ])
+      return {
+        ok: results.every(Boolean),
+        pending: this.processors.reduce((n, p) => n + p.pending, 0),
+      }
+    } catch (error) {
+      this.onInternalError('flush', error)
+      return { ok: false, pending: this.processors.reduce((n, p) => n + p.pending, 0) }
+    }
+  }
+
+  async shutdown(options?: { timeoutMs?: number }): Promise<void> {
+    const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    try {
+      await Promise.all([
+        ...this.processors.map((p) => p.shutdown(timeoutMs)),
+        this.metrics?.export(timeoutMs),
+      ])
+      this.metrics?.stop()
+    } catch (error) {
+      this.onInternalError('shutdown', error)
+    }
+  }
+
+  stats(): TracerStats {
+    const stats: TracerStats = {
+      ...this.counts,
+      exported: 0,
+      retried: 0,
+      failed: 0,
+      rejected: 0,
+      dropped: { queueFull: 0, shutdown: 0, ...this.drops },
+      queued: 0,
+      metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
+    }
+    for (const processor of this.processors) {
+      const s = processor.snapshot()
+      stats.exported += s.exported
+      stats.retried += s.retried
+      stats.failed += s.failed
+      stats.rejected += s.rejected
+      stats.dropped.queueFull += s.dropped.queueFull
+      stats.dropped.shutdown += s.dropped.shutdown
+      stats.queued += s.queued
+    }
+    return stats
+  }
+}
