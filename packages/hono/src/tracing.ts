@@ -196,8 +196,8 @@ export function tracing({
     const signal = request.signal as AbortSignal | undefined
     let bytes = 0
     let handedOver = false
-    // The client went away. Once the body is handed over this ends the span, even on runtimes
-    // whose TransformStream never calls `cancel`.
+    // The client went away. Once the body is handed over this ends the span: workerd drops the
+    // body of a disconnected client without cancelling it, and says so only through the signal.
     const onAbort = () => {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
@@ -267,41 +267,52 @@ export function tracing({
       return
     }
 
-    const watcher = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        bytes += (chunk as Uint8Array)?.byteLength ?? 0
-        controller.enqueue(chunk)
-      },
-      flush() {
-        finish(bytes)
-      },
-      // Only the consumer reaches this (the client left): a source error is taken below.
-      cancel() {
-        span.addEvent('http.response.cancelled')
-        if (status === 'ok') status = 'cancelled'
-        finish(bytes)
-      },
-    } as Transformer<Uint8Array, Uint8Array>)
     try {
-      // Piping inside the span's context makes a lazily pulled body (highWaterMark 0) nest under
-      // it. `preventAbort` lets a broken body be told apart from a cancel; the client then gets
-      // the very same error.
-      runWithSpan(span, () =>
-        response.body!.pipeTo(watcher.writable, { preventAbort: true }).catch((error) => {
-          if (!span.ended) {
-            span.recordError(error)
-            status = 'error'
-            finish(bytes)
-          }
-          watcher.writable.abort(error).catch(() => {})
-        }),
-      )
-      c.res = new Response(watcher.readable, response)
+      c.res = new Response(watchBody(response.body), response)
       if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
       handedOver = true
     } catch {
       // Should the host's Response refuse the stream, telemetry steps aside.
       finish()
+    }
+
+    // Pull-through: one chunk per read, no read-ahead, chunks untouched. Measured cheaper per
+    // chunk than pipeThrough (bench/tracing.bench.ts), and it tells a broken body (read rejects)
+    // from a client that went away (cancel).
+    function watchBody(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+      const reader = source.getReader()
+      // Reads run in the span's context, so a lazily pulled body nests its spans under it.
+      const read = () => reader.read()
+      return new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            let result: ReadableStreamReadResult<Uint8Array>
+            try {
+              result = await runWithSpan(span, read)
+            } catch (error) {
+              span.recordError(error)
+              status = 'error'
+              finish(bytes)
+              controller.error(error)
+              return
+            }
+            if (result.done) {
+              finish(bytes)
+              controller.close()
+              return
+            }
+            bytes += result.value?.byteLength ?? 0
+            controller.enqueue(result.value)
+          },
+          cancel(reason) {
+            span.addEvent('http.response.cancelled')
+            if (status === 'ok') status = 'cancelled'
+            finish(bytes)
+            return reader.cancel(reason)
+          },
+        },
+        { highWaterMark: 0 },
+      )
     }
   }
 }
