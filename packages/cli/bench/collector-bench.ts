@@ -202,7 +202,8 @@ try {
   // 2. Fill a store to TOTAL_SPANS and query it.
   const collector = await startCollector({ port: 0, db: join(dir, 'big.db'), maxTraces: 0 })
   const store = collector.store
-  const startAt = Date.now() - 30 * 86_400_000
+  // Spans 50 ms apart ending about now, so "last 24 h" covers them all.
+  const startAt = Date.now() - (TOTAL_SPANS / 5) * 50 - 60_000
   const fillStarted = performance.now()
   let inserted = 0
   let n = 0
@@ -248,6 +249,7 @@ try {
       },
     ],
     ['newest 50, text search "rate limit"', { limit: 50, text: 'rate limit' }],
+    ['text search with no match (scans every trace)', { limit: 50, text: 'no such words' }],
   ]
   for (const [name, query] of listCases) {
     const t = time(() => store.listTraces(query))
