@@ -117,6 +117,24 @@ describe('tracing()', () => {
     expect(model.attributes['tokentrail.closed_by_parent']).toBe(true)
   })
 
+  it('ends the span as cancelled when the request signal aborts after the body was handed over', async () => {
+    // workerd drops a disconnected client's body without cancelling it; only the signal tells.
+    const { app, tracer, exporter } = chatApp()
+    app.get('/api/endless', () => new Response(new ReadableStream({ pull() {} })))
+    const controller = new AbortController()
+    const response = await app.fetch(
+      new Request('http://localhost/api/endless', { signal: controller.signal }),
+    )
+    expect(response.status).toBe(200)
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(0)
+    controller.abort()
+    await tracer.flush()
+    const root = exporter.span('GET /api/endless')
+    expect(root.status).toBe('cancelled')
+    expect(root.events.map((e) => e.name)).toContain('http.request.aborted')
+  })
+
   it('marks the span error when the body stream breaks, and the client sees the same error', async () => {
     const { tracer, exporter } = setup()
     const boom = new Error('upstream broke')
