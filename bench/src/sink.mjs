@@ -1,0 +1,74 @@
+// The local sink every exporter sends to: a node:http server on 127.0.0.1 that reads each body,
+// answers at once the way the contender's SDK expects, and only then counts what arrived.
+import { createServer } from 'node:http'
+
+const braintrustOrg = (url) => ({
+  org_info: [{ id: 'org-bench', name: 'bench', api_url: url, proxy_url: url, git_metadata: null }],
+})
+
+// Spans (or rows/events) in one request body, for the delivered-spans count.
+function countItems(path, body) {
+  try {
+    if (path.endsWith('/v1/traces') || path.endsWith('/otel')) {
+      const json = JSON.parse(body)
+      let n = 0
+      for (const rs of json.resourceSpans ?? [])
+        for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0
+      return n
+    }
+    if (path.endsWith('/logs3')) return JSON.parse(body).rows?.length ?? 0
+  } catch {}
+  return 0
+}
+
+/** Starts the sink on an ephemeral port. `stats` counts requests, bytes and spans per path. */
+export async function startSink() {
+  const stats = { requests: 0, bytes: 0, spans: 0, paths: {} }
+  let url = ''
+  const server = createServer((request, response) => {
+    const chunks = []
+    request.on('data', (chunk) => chunks.push(chunk))
+    request.on('end', () => {
+      const path = (request.url ?? '/').split('?')[0]
+      let answer = '{}'
+      if (path.endsWith('/api/apikey/login')) answer = JSON.stringify(braintrustOrg(url))
+      else if (path.endsWith('/api/project/register'))
+        answer = JSON.stringify({
+          project: { id: 'project-bench', name: 'bench', org_id: 'org-bench' },
+        })
+      else if (path.endsWith('/version')) answer = JSON.stringify({ logs3_payload_max_bytes: null })
+      response.writeHead(200, { 'content-type': 'application/json' }).end(answer)
+      setImmediate(() => {
+        const body = Buffer.concat(chunks)
+        stats.requests++
+        stats.bytes += body.length
+        stats.paths[path] = (stats.paths[path] ?? 0) + 1
+        stats.spans += countItems(path, body.toString('utf8'))
+      })
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${server.address().port}`
+  return {
+    url,
+    stats,
+    reset() {
+      Object.assign(stats, { requests: 0, bytes: 0, spans: 0, paths: {} })
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A URL on 127.0.0.1 where nothing listens: the "exporter down" case. */
+export async function closedPortUrl() {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}`
+}
