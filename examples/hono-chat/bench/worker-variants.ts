@@ -14,7 +14,7 @@ export default {
   fetch(request: Request, env: Env & { VARIANT: string }, ctx: ExecutionContext) {
     if (env.VARIANT === 'no-flush') return noFlush.fetch(request, env, ctx)
     if (env.VARIANT === 'shared-tracer') {
-      // What a user may write first: one tracer and app for the whole isolate.
+      // One tracer and app for the whole isolate, kept in module scope by hand.
       sharedTracer ??= workerTracer(env)
       shared ??= createApp({ model: chatModel(env, sharedTracer), tracer: sharedTracer })
       return shared.fetch(request, env, ctx)

@@ -23,12 +23,14 @@ export function workerTracer(env: Env, options: TracerOptions = {}) {
 
 /** A Workers module for the chat app; `tracing` options pass through to `tracing()`. */
 export function createWorker(options: { tracing?: Omit<TracingOptions, 'tracer'> } = {}) {
+  // One tracer and app for the isolate, made on the first request (bindings arrive with it).
+  let app: ReturnType<typeof createApp> | undefined
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext) {
-      // One tracer per request: workerd binds a tracer's timers and AbortController to the
-      // request that made it, so a tracer kept for the isolate stops exporting after request 1.
-      const tracer = workerTracer(env)
-      const app = createApp({ model: chatModel(env, tracer), tracer, tracing: options.tracing })
+      if (!app) {
+        const tracer = workerTracer(env)
+        app = createApp({ model: chatModel(env, tracer), tracer, tracing: options.tracing })
+      }
       return app.fetch(request, env, ctx)
     },
   }

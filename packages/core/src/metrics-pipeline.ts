@@ -5,21 +5,27 @@ import type { SpanData } from './types.js'
 export class MetricsPipeline {
   readonly stats = { exports: 0, failures: 0 }
   private dirty = false
-  private readonly timer: ReturnType<typeof setInterval> | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  private stopped = false
 
   constructor(
     readonly recorder: MetricsRecorder,
     private readonly exporters: readonly MetricExporter[],
-    intervalMs: number,
+    private readonly intervalMs: number,
     private readonly timeoutMs: number,
     private readonly onError: (where: string, error: unknown) => void,
-  ) {
-    this.timer = setInterval(() => void this.export(this.timeoutMs), intervalMs)
-    ;(this.timer as { unref?: () => void }).unref?.()
-  }
+  ) {}
 
   record(span: SpanData): void {
-    if (this.recorder.record(span)) this.dirty = true
+    if (!this.recorder.record(span)) return
+    this.dirty = true
+    // Started on first use, not at construction: on Workers timers belong to a request.
+    if (this.timer === undefined && !this.stopped) {
+      try {
+        this.timer = setInterval(() => void this.export(this.timeoutMs), this.intervalMs)
+        ;(this.timer as { unref?: () => void }).unref?.()
+      } catch {}
+    }
   }
 
   /** Sends the current totals if anything changed; resolves within `timeoutMs`, never rejects. */
@@ -52,6 +58,9 @@ export class MetricsPipeline {
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    this.stopped = true
+    try {
+      if (this.timer !== undefined) clearInterval(this.timer)
+    } catch {}
   }
 }

@@ -34,19 +34,35 @@ export interface ExporterStats {
   rejected: number
   dropped: { queueFull: number; shutdown: number }
   queued: number
+  /** Flushes that hit their time bound with spans still pending. */
+  flushTimeouts: number
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+const sleep = (ms: number) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    })
+    unref(setTimeout(resolve, ms))
   })
 
 function unref(timer: unknown) {
   ;(timer as { unref?: () => void })?.unref?.()
+}
+
+// Timers and abort controllers are made per call, never kept from construction: on Workers a
+// tracer lives across requests, and I/O objects of one request cannot be touched from another.
+function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> | undefined {
+  try {
+    const timer = setTimeout(fn, ms)
+    unref(timer)
+    return timer
+  } catch {
+    return undefined
+  }
+}
+
+function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
+  try {
+    if (timer !== undefined) clearTimeout(timer)
+  } catch {}
 }
 
 /** Exponential backoff with ±20 % jitter. */
@@ -67,13 +83,15 @@ export class BatchProcessor {
     rejected: 0,
     dropped: { queueFull: 0, shutdown: 0 },
     queued: 0,
+    flushTimeouts: 0,
   }
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
   private idleWaiters: (() => void)[] = []
   private isShutdown = false
-  private readonly stopSignal = new AbortController()
+  private stopped = false
+  private attempt: AbortController | undefined
 
   constructor(
     readonly exporter: SpanExporter,
@@ -91,11 +109,9 @@ export class BatchProcessor {
     }
     this.queue.push(span)
     if (this.sending) return
-    if (this.queue.length >= this.options.maxBatchSize) this.kick()
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs)
-      unref(this.timer)
-    }
+    if (this.queue.length >= this.options.maxBatchSize) void this.kick()
+    else if (this.timer === undefined)
+      this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
   }
 
   get pending(): number {
@@ -103,26 +119,27 @@ export class BatchProcessor {
   }
 
   private kick(): Promise<void> {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer)
-      this.timer = undefined
-    }
-    this.sending ??= this.drain().finally(() => {
+    cancel(this.timer)
+    this.timer = undefined
+    this.sending ??= this.drain().then(() => {
       this.sending = undefined
-      if (this.queue.length > 0 && !this.stopSignal.signal.aborted) {
-        this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs)
-        unref(this.timer)
-      } else {
-        for (const resolve of this.idleWaiters.splice(0)) resolve()
-      }
+      if (this.queue.length > 0 && !this.stopped)
+        this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
+      else for (const resolve of this.idleWaiters.splice(0)) resolve()
     })
     return this.sending
   }
 
+  // Never rejects: a throw while sending fails (and counts) that batch, and the loop goes on.
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopSignal.signal.aborted) {
+    while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.options.maxBatchSize)
-      await this.sendWithRetry(batch)
+      try {
+        await this.sendWithRetry(batch)
+      } catch (error) {
+        this.stats.failed += batch.length
+        this.options.onError(`${this.exporter.name} send loop`, error)
+      }
     }
   }
 
@@ -130,22 +147,20 @@ export class BatchProcessor {
     const { retry } = this.options
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController()
-      const timeout = setTimeout(
+      this.attempt = controller
+      const timeout = later(
         () =>
           controller.abort(new Error(`export timed out after ${this.options.exportTimeoutMs} ms`)),
         this.options.exportTimeoutMs,
       )
-      unref(timeout)
-      const onStop = () => controller.abort(new Error('tracer shut down'))
-      this.stopSignal.signal.addEventListener('abort', onStop)
       let result: Awaited<ReturnType<SpanExporter['export']>>
       try {
         result = await this.exporter.export(batch, controller.signal)
       } catch (error) {
         result = { code: 'retryable', error }
       } finally {
-        clearTimeout(timeout)
-        this.stopSignal.signal.removeEventListener('abort', onStop)
+        cancel(timeout)
+        this.attempt = undefined
       }
       if (result.code === 'success') {
         const rejected = Math.min(result.rejected ?? 0, batch.length)
@@ -158,11 +173,7 @@ export class BatchProcessor {
           )
         return
       }
-      if (
-        result.code === 'failed' ||
-        attempt >= retry.maxRetries ||
-        this.stopSignal.signal.aborted
-      ) {
+      if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
         this.stats.failed += batch.length
         this.options.onError(`${this.exporter.name} export`, result.error)
         return
@@ -172,7 +183,7 @@ export class BatchProcessor {
         result.retryAfterMs !== undefined
           ? Math.min(result.retryAfterMs, retry.maxRetryAfterMs)
           : backoffDelay(attempt, retry)
-      await sleep(delay, this.stopSignal.signal)
+      await sleep(delay)
     }
   }
 
@@ -185,12 +196,14 @@ export class BatchProcessor {
     })
     void this.kick()
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs)
+      timer = later(() => resolve(false), timeoutMs)
     })
     try {
-      return await Promise.race([idle, timedOut])
+      const done = await Promise.race([idle, timedOut])
+      if (!done) this.stats.flushTimeouts++
+      return done
     } finally {
-      clearTimeout(timer)
+      cancel(timer)
     }
   }
 
@@ -199,8 +212,11 @@ export class BatchProcessor {
     if (this.isShutdown) return
     const flushed = await this.flush(timeoutMs)
     this.isShutdown = true
-    this.stopSignal.abort()
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.stopped = true
+    try {
+      this.attempt?.abort(new Error('tracer shut down'))
+    } catch {}
+    cancel(this.timer)
     if (!flushed) {
       this.stats.dropped.shutdown += this.queue.length
       this.queue.length = 0

@@ -270,6 +270,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       rejected: 0,
       dropped: { queueFull: 0, shutdown: 0, ...this.drops },
       queued: 0,
+      flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
     for (const processor of this.processors) {
@@ -281,6 +282,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.dropped.queueFull += s.dropped.queueFull
       stats.dropped.shutdown += s.dropped.shutdown
       stats.queued += s.queued
+      stats.flushTimeouts += s.flushTimeouts
     }
     return stats
   }

@@ -33,6 +33,8 @@ export interface TracerStats {
   dropped: { queueFull: number; shutdown: number; redacted: number; redactError: number }
   /** Spans waiting in queues now. */
   queued: number
+  /** Flushes that hit their time bound with spans still pending. */
+  flushTimeouts: number
   /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
   metrics: { exports: number; failures: number }
 }
