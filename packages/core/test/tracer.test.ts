@@ -563,6 +563,32 @@ describe('processor', () => {
     expect(debug).toHaveBeenCalledTimes(1)
   })
 
+  it('a throw in the send loop (as workerd does across requests) fails the batch, flush still settles', async () => {
+    const { exporter, tracer } = setup()
+    tracer.startSpan('lost').end()
+    vi.stubGlobal('AbortController', () => {
+      throw new Error('Cannot perform I/O on behalf of a different request')
+    })
+    try {
+      expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({ ok: true, pending: 0 })
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    tracer.startSpan('next').end()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['next'])
+    expect(tracer.stats()).toMatchObject({ failed: 1, exported: 1, flushTimeouts: 0 })
+  })
+
+  it('counts a flush that hits its bound', async () => {
+    const tracer = createTracer({
+      exporters: [{ name: 'hang', export: () => new Promise(() => {}) }],
+    })
+    tracer.startSpan('x').end()
+    await tracer.flush({ timeoutMs: 10 })
+    expect(tracer.stats().flushTimeouts).toBe(1)
+  })
+
   it('shutdown flushes, then drops and counts later spans', async () => {
     const { exporter, tracer } = setup()
     tracer.startSpan('before').end()
