@@ -21,6 +21,7 @@ export {
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
+export { httpRequestAttributes } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export {
   DURATION_BUCKETS,

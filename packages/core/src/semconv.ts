@@ -32,6 +32,15 @@ export const ATTR = {
   toolCallResult: 'gen_ai.tool.call.result',
   toolDefinitions: 'gen_ai.tool.definitions',
   errorType: 'error.type',
+  // OpenTelemetry HTTP server conventions, for the adapters' request spans.
+  httpRequestMethod: 'http.request.method',
+  httpRoute: 'http.route',
+  httpResponseStatusCode: 'http.response.status_code',
+  httpResponseBodySize: 'http.response.body.size',
+  urlPath: 'url.path',
+  urlScheme: 'url.scheme',
+  serverAddress: 'server.address',
+  userAgentOriginal: 'user_agent.original',
   // Tokentrail additions, for what the conventions lack.
   usageTotalTokens: 'tokentrail.usage.total_tokens',
   costUsd: 'tokentrail.cost.usd',

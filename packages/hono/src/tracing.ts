@@ -1,6 +1,8 @@
 import {
+  ATTR,
   extractTraceContext,
   getTracer,
+  httpRequestAttributes,
   NOOP_SPAN,
   runWithSpan,
   type Span,
@@ -9,7 +11,6 @@ import {
 } from '@tokentrail/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import { HTTP } from './http-attributes.js'
 import { scheduleFlush } from './wait-until.js'
 
 declare module 'hono' {
@@ -178,13 +179,7 @@ export function tracing({
     c.set('traceId', span.isRecording ? span.traceId : '')
     if (!span.isRecording) return runWithSpan(span, next)
 
-    const userAgent = request.headers.get('user-agent')
-    span.setAttributes({
-      [HTTP.requestMethod]: method,
-      [HTTP.urlPath]: c.req.path,
-      [HTTP.urlScheme]: schemeOf(request.url),
-      ...(userAgent ? { [HTTP.userAgent]: userAgent } : {}),
-    })
+    span.setAttributes(httpRequestAttributes(request, c.req.path))
     if (requestAttributes) {
       const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
       if (extra) span.setAttributes(extra)
@@ -208,7 +203,7 @@ export function tracing({
     const finish = (bytes?: number) => {
       if (span.ended) return
       signal?.removeEventListener?.('abort', onAbort)
-      if (bytes !== undefined) span.setAttribute(HTTP.responseBodySize, bytes)
+      if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       span.end({ status, endOpenChildren: true })
       resolveEnded()
     }
@@ -233,7 +228,7 @@ export function tracing({
     }
 
     const route = routeOf(c, ownIndex)
-    if (route !== undefined) span.setAttribute(HTTP.route, route)
+    if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
     const named = spanName && callOption(span, 'spanName', () => spanName(c))
     span.updateName(
       typeof named === 'string' && named !== ''
@@ -244,16 +239,16 @@ export function tracing({
     )
 
     const response = c.res
-    span.setAttribute(HTTP.responseStatusCode, response.status)
+    span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
       span.recordError(c.error)
-      span.setAttribute(HTTP.errorType, c.error.name || 'Error')
+      span.setAttribute(ATTR.errorType, c.error.name || 'Error')
       status = 'error'
     } else if (response.status >= 500) {
-      span.setAttribute(HTTP.errorType, String(response.status))
+      span.setAttribute(ATTR.errorType, String(response.status))
       status = 'error'
     }
-    span.addEvent('http.response.start', { [HTTP.responseStatusCode]: response.status })
+    span.addEvent('http.response.start', { [ATTR.httpResponseStatusCode]: response.status })
 
     // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now.
     if (
@@ -315,11 +310,6 @@ export function tracing({
       )
     }
   }
-}
-
-function schemeOf(url: string): string {
-  const colon = url.indexOf(':')
-  return colon > 0 ? url.slice(0, colon) : 'http'
 }
 
 // The route that answered: the last handler Hono dispatched after this middleware.
