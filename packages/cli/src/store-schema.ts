@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS spans (
   data TEXT NOT NULL,
   UNIQUE (trace_id, span_id)
 );
-CREATE INDEX IF NOT EXISTS spans_llm_time ON spans (start_time) WHERE model IS NOT NULL;
+-- Covers the stats query (LLM calls by model in a time range) without touching span rows.
+CREATE INDEX IF NOT EXISTS spans_llm_time ON spans (start_time, model, status, end_time, ttft_ms, input_tokens, output_tokens, cost_usd) WHERE model IS NOT NULL;
 CREATE TABLE IF NOT EXISTS traces (
   trace_id TEXT NOT NULL UNIQUE,
   start_time REAL NOT NULL,
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS traces (
   error_message TEXT,
   search TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time, trace_id);
+CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time, trace_id, end_time, status);
 CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time, trace_id);

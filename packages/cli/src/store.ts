@@ -308,7 +308,8 @@ export class TraceStore {
   sweep(now = Date.now()): number {
     let deleted = 0
     if (this.maxAgeMs > 0) deleted += this.deleteThrough(now - this.maxAgeMs, '', false)
-    if (this.maxTraces > 0 && this.traceCount > this.maxTraces) {
+    // A 1% slack lets one sweep delete a chunk instead of a few traces after every batch.
+    if (this.maxTraces > 0 && this.traceCount > this.maxTraces + Math.floor(this.maxTraces / 100)) {
       const cutoff = this.statement(
         'SELECT start_time, trace_id FROM traces ORDER BY start_time DESC, trace_id DESC LIMIT 1 OFFSET ?',
       ).get(this.maxTraces) as { start_time: number; trace_id: string } | undefined
