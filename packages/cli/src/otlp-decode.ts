@@ -2,6 +2,7 @@ import {
   type Attributes,
   type AttributeValue,
   isSecretKey,
+  KIND_ATTRIBUTE,
   REDACTED,
   type Resource,
   redactSecretsInText,
@@ -10,6 +11,7 @@ import {
   type SpanEvent,
   type SpanKind,
   type SpanStatus,
+  STATUS_ATTRIBUTE,
   TokentrailError,
 } from '@tokentrail/core'
 
@@ -51,8 +53,6 @@ export interface OtlpTracesRequest {
   }[]
 }
 
-const KIND_ATTRIBUTE = 'tokentrail.span.kind'
-const STATUS_ATTRIBUTE = 'tokentrail.span.status'
 const KINDS: ReadonlySet<string> = new Set(['llm', 'tool', 'http', 'queue', 'internal'])
 const LLM_OPERATIONS: ReadonlySet<string> = new Set([
   'chat',

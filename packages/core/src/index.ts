@@ -14,7 +14,12 @@ export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
-export { encodeOtlpTraces, msToNanos } from './exporters/otlp-json.js'
+export {
+  encodeOtlpTraces,
+  KIND_ATTRIBUTE,
+  msToNanos,
+  STATUS_ATTRIBUTE,
+} from './exporters/otlp-json.js'
 export {
   consoleMetricsExporter,
   encodeOtlpMetrics,
