@@ -14,9 +14,19 @@ const gc = () => {
   globalThis.gc?.()
 }
 
-async function calls(c, model, n) {
+// One way of calling the AI SDK: the contender's, or its untraced baseline in the same process.
+function side(c, { chunks = 8 } = {}) {
+  return {
+    generateText: c.generateText,
+    streamText: c.streamText,
+    model: c.model(createModel({ chunks })),
+    options: { ...PROMPT, ...c.options },
+  }
+}
+
+async function calls(s, n) {
   for (let i = 0; i < n; i++) {
-    const result = await c.generateText({ model, ...PROMPT })
+    const result = await s.generateText({ model: s.model, ...s.options })
     if (result.text.length === 0) throw new Error('generateText returned no text')
     // Let timers and sockets run, as they do between requests in a server.
     if (i % 50 === 49) await yieldToLoop()
@@ -32,97 +42,119 @@ async function drainText(result) {
 const tasks = {
   // A few calls of each kind, to check that the contender runs and reaches the sink.
   async smoke(c) {
-    const model = c.model(createModel())
-    const { text } = await c.generateText({ model, ...PROMPT })
-    const chunks = await drainText(
-      c.streamText({ model: c.model(createModel({ chunks: 20 })), ...PROMPT }),
-    )
+    const s = side(c, { chunks: 20 })
+    const { text } = await s.generateText({ model: s.model, ...s.options })
+    const chunks = await drainText(s.streamText({ model: s.model, ...s.options }))
     await c.flush()
     return { text, chunks }
   },
 
-  // µs per generateText (including the flush at the end of each round, so deferred work counts).
-  async overhead(c, { calls: n, rounds }) {
-    const model = c.model(createModel())
-    await calls(c, model, n)
+  // Only the untraced baseline: the sink must receive nothing.
+  async baselineOnly(c) {
+    const s = side(c.baseline, { chunks: 20 })
+    await calls(s, 20)
+    await drainText(s.streamText({ model: s.model, ...s.options }))
     await c.flush()
-    const us = []
-    for (let r = 0; r < rounds; r++) {
-      const start = performance.now()
-      await calls(c, model, n)
-      await c.flush()
-      us.push(((performance.now() - start) * 1000) / n)
-    }
-    return { us }
+    return { value: 0 }
   },
 
-  // Chunks per second through streamText of a long answer, read as text by the consumer.
-  async stream(c, { chunks, rounds }) {
-    const model = c.model(createModel({ chunks }))
-    const perSecond = []
-    for (let r = 0; r <= rounds; r++) {
+  // µs per generateText, traced and untraced in alternating blocks, each block ending with the
+  // contender's flush (so deferred export work is counted).
+  async overhead(c, { calls: n }) {
+    const sides = { baseline: side(c.baseline), traced: side(c) }
+    const us = { baseline: 0, traced: 0 }
+    for (const s of Object.values(sides)) await calls(s, n / 4)
+    await c.flush()
+    const blocks = 4
+    for (let block = 0; block < blocks; block++)
+      for (const name of block % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']) {
+        const start = performance.now()
+        await calls(sides[name], n / blocks)
+        await c.flush()
+        us[name] += ((performance.now() - start) * 1000) / n
+      }
+    return { value: us.traced, baseline: us.baseline }
+  },
+
+  // Chunks per second through streamText of one long answer read as text, traced and untraced;
+  // which goes first alternates from one process to the next.
+  async stream(c, { chunks, repeat = 0 }) {
+    const sides = { baseline: side(c.baseline, { chunks }), traced: side(c, { chunks }) }
+    const perSecond = {}
+    for (const name of ['baseline', 'traced']) {
+      const s = side(name === 'traced' ? c : c.baseline, { chunks: Math.min(chunks, 10_000) })
+      await drainText(s.streamText({ model: s.model, ...s.options }))
+    }
+    await c.flush()
+    for (const name of repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']) {
+      const s = sides[name]
       const start = performance.now()
-      const received = await drainText(c.streamText({ model, ...PROMPT }))
+      const received = await drainText(s.streamText({ model: s.model, ...s.options }))
       const seconds = (performance.now() - start) / 1000
       if (received !== chunks) throw new Error(`streamText gave ${received} chunks, not ${chunks}`)
       await c.flush()
-      if (r > 0) perSecond.push(chunks / seconds) // round 0 warms up
+      perSecond[name] = chunks / seconds
     }
-    return { perSecond }
+    return { value: perSecond.traced, baseline: perSecond.baseline }
   },
 
-  // µs from the streamText call to the first text chunk in the consumer's hands.
-  async ttft(c, { samples, rounds }) {
-    const model = c.model(createModel({ chunks: 8 }))
-    const once = async () => {
+  // Median µs from the streamText call to the first text chunk in the consumer's hands, traced
+  // and untraced calls interleaved.
+  async ttft(c, { samples }) {
+    const sides = { baseline: side(c.baseline), traced: side(c) }
+    const once = async (s) => {
       const start = performance.now()
-      const iterator = c.streamText({ model, ...PROMPT }).textStream[Symbol.asyncIterator]()
+      const iterator = s
+        .streamText({ model: s.model, ...s.options })
+        .textStream[Symbol.asyncIterator]()
       await iterator.next()
       const us = (performance.now() - start) * 1000
       while (!(await iterator.next()).done) {}
       return us
     }
-    for (let i = 0; i < samples; i++) await once()
-    await c.flush()
-    const us = []
-    for (let r = 0; r < rounds; r++) {
-      const round = []
-      for (let i = 0; i < samples; i++) {
-        round.push(await once())
-        if (i % 50 === 49) await yieldToLoop()
-      }
-      await c.flush()
-      us.push(median(round))
+    for (let i = 0; i < samples / 2; i++) {
+      await once(sides.baseline)
+      await once(sides.traced)
     }
-    return { us }
+    await c.flush()
+    const us = { baseline: [], traced: [] }
+    for (let i = 0; i < samples; i++) {
+      for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
+        us[name].push(await once(sides[name]))
+      if (i % 50 === 49) await yieldToLoop()
+    }
+    await c.flush()
+    return { value: median(us.traced), baseline: median(us.baseline) }
   },
 
-  // Heap still held (after full GC) once `calls` traced calls are done; no flush beforehand.
-  async memory(c, { calls: n }) {
-    const model = c.model(createModel())
-    await calls(c, model, 1000)
-    await c.flush()
+  // Heap still held (after full GCs) once `calls` traced calls are done; no flush in between.
+  // With the exporter down there is no flush at all: it would only wait for retries.
+  async memory(c, { calls: n, down }) {
+    const s = side(c)
+    await calls(s, 1000)
+    if (!down) await c.flush()
     await yieldToLoop()
     gc()
     const before = process.memoryUsage().heapUsed
-    await calls(c, model, n)
+    await calls(s, n)
     await new Promise((resolve) => setTimeout(resolve, 200)) // in-flight exports settle
     gc()
     const after = process.memoryUsage().heapUsed
-    return { retainedMb: (after - before) / 1024 / 1024 }
+    return { value: (after - before) / 1024 / 1024 }
   },
 
-  // Sustained generateText loop, then a flush: the parent divides the spans the sink received by this time.
-  async export(c, { calls: n, rounds }) {
-    const model = c.model(createModel())
-    const seconds = []
-    for (let r = 0; r < rounds; r++) {
-      const start = performance.now()
-      await calls(c, model, n)
-      await c.flush()
-      seconds.push((performance.now() - start) / 1000)
-    }
-    return { seconds, calls: n * rounds }
+  // A sustained generateText loop, then a flush. After the warm-up the worker prints a mark, so
+  // the parent counts only what the sink receives from the measured calls.
+  async export(c, { calls: n }) {
+    const s = side(c)
+    await calls(s, 200)
+    await c.flush()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    process.stdout.write('{"mark":true}\n')
+    const start = performance.now()
+    await calls(s, n)
+    await c.flush()
+    return { value: (performance.now() - start) / 1000, calls: n }
   },
 }
 

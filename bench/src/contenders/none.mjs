@@ -2,5 +2,6 @@
 import { generateText, streamText } from 'ai'
 
 export async function setup() {
-  return { generateText, streamText, model: (model) => model, flush: async () => {} }
+  const plain = { generateText, streamText, model: (model) => model }
+  return { ...plain, flush: async () => {}, baseline: plain }
 }

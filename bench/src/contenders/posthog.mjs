@@ -10,5 +10,18 @@ export async function setup({ url }) {
   const provider = new NodeTracerProvider({ spanProcessors: [processor] })
   provider.register()
   registerTelemetry(new OpenTelemetry())
-  return { generateText, streamText, model: (model) => model, flush: () => processor.forceFlush() }
+  return {
+    generateText,
+    streamText,
+    model: (model) => model,
+    flush: () => processor.forceFlush(),
+    // Untraced, in the same process: no integrations for this call, the path of an app that
+    // registered none (`isEnabled: false` would skip even the AI SDK's own tracing channel).
+    baseline: {
+      generateText,
+      streamText,
+      model: (model) => model,
+      options: { telemetry: { integrations: [] } },
+    },
+  }
 }

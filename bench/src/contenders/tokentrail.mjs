@@ -17,5 +17,7 @@ export async function setup({ url }) {
     model: (model) => wrapLanguageModel({ model, middleware }),
     flush: () => tracer.flush({ timeoutMs: 60_000 }),
     stats: () => tracer.stats(),
+    // Untraced, in the same process: the model without the middleware.
+    baseline: { generateText, streamText, model: (model) => model },
   }
 }

@@ -1,0 +1,462 @@
+// Tokentrail side by side with the alternatives, in one run, on one machine.
+//   node src/run.mjs            full size; writes results/latest.md
+//   node src/run.mjs --small    small size (CI); writes nothing unless --write
+//   node src/run.mjs --readme   also puts the table into the root README (between bench markers)
+//   node src/run.mjs --only tokentrail,ai-sdk-otel   a subset of contenders
+// Every contender runs in its own child process per task (Node flags: --expose-gc). It is a
+// benchmark: it prints figures and says which targets are met, it asserts nothing.
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { CONTENDERS } from './contenders.mjs'
+import { tryWithTracing } from './posthog-with-tracing.mjs'
+import { closedPortUrl, startSink } from './sink.mjs'
+import { bundleSize } from './size.mjs'
+
+const args = process.argv.slice(2)
+const small = args.includes('--small')
+const write = args.includes('--write') || !small
+const onlyIndex = args.indexOf('--only')
+const only = onlyIndex >= 0 ? new Set(['none', ...args[onlyIndex + 1].split(',')]) : undefined
+const contenders = CONTENDERS.filter((c) => !only || only.has(c.id))
+
+// Each measurement is one child process; a row's figure is the median of `repeats` of them,
+// run round-robin across the contenders so that a burst of load on the machine hits all alike.
+const SIZE = small
+  ? {
+      overhead: { calls: 200, repeats: 1 },
+      stream: { chunks: 5_000, repeats: 1 },
+      ttft: { samples: 100, repeats: 1 },
+      memory: { calls: 1_000, repeats: 1 },
+      export: { calls: 500, repeats: 1 },
+      timeoutMs: 60_000,
+    }
+  : {
+      overhead: { calls: 5_000, repeats: 7 },
+      stream: { chunks: 100_000, repeats: 3 },
+      ttft: { samples: 1_000, repeats: 5 },
+      memory: { calls: 100_000, repeats: 2 },
+      export: { calls: 10_000, repeats: 5 },
+      timeoutMs: 900_000,
+    }
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url))
+const workerPath = fileURLToPath(new URL('./worker.mjs', import.meta.url))
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b)
+const median = (xs) => sorted(xs)[Math.floor(xs.length / 2)]
+const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Runs one contender's task in a child process; resolves with its JSON result or { error }.
+ * `onMark` is called when the worker says its warm-up is over.
+ */
+function runWorker(contenderId, task, options, sinkUrl, onMark) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', workerPath, contenderId, task, JSON.stringify(options)],
+      {
+        cwd: benchDir,
+        env: { ...process.env, SINK_URL: sinkUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (data) => {
+      stdout += data
+      if (stdout.includes('{"mark":true}\n')) {
+        stdout = stdout.replace('{"mark":true}\n', '')
+        onMark?.()
+      }
+    })
+    child.stderr.on('data', (data) => {
+      stderr += data
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), SIZE.timeoutMs)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const line = stdout.trim().split('\n').at(-1)
+      try {
+        resolve(JSON.parse(line))
+      } catch {
+        const why = signal ? `killed (${signal}) after ${SIZE.timeoutMs / 1000} s` : `exit ${code}`
+        resolve({ error: `${why}: ${(stderr || stdout).trim().slice(-500)}` })
+      }
+    })
+  })
+}
+
+const progress = (text) => process.stderr.write(`  ${text}\n`)
+// results[task][contenderId] = { values: [...], runs: [worker results with sink deltas], error? }
+const results = {}
+
+async function measure(task, { repeats, ...options }, sink, url = sink.url) {
+  results[task] ??= {}
+  for (let repeat = 0; repeat < repeats; repeat++)
+    for (const c of contenders) {
+      const entry = (results[task][c.id] ??= { values: [], runs: [] })
+      if (entry.error) continue
+      sink.reset()
+      let from = { ...sink.stats }
+      const started = performance.now()
+      const result = await runWorker(
+        c.id,
+        task.replace(/-.*/, ''),
+        { ...options, repeat },
+        url,
+        () => {
+          from = { ...sink.stats }
+        },
+      )
+      await sleep(50) // the sink counts each body just after answering it
+      result.sink = {
+        spans: sink.stats.spans - from.spans,
+        bytes: sink.stats.bytes - from.bytes,
+        requests: sink.stats.requests - from.requests,
+      }
+      if (result.error) entry.error = result.error
+      else {
+        entry.values.push(result.value)
+        entry.runs.push(result)
+      }
+      progress(
+        `${task} ${repeat + 1}/${repeats} ${c.id}: ${result.error ? `ERROR ${result.error.split('\n')[0]}` : 'done'} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      )
+    }
+}
+
+const began = performance.now()
+process.stderr.write(`tokentrail bench (${small ? 'small' : 'full'} size)\n`)
+const sink = await startSink()
+const downUrl = await closedPortUrl()
+const withTracingError = contenders.some((c) => c.id === 'posthog')
+  ? await tryWithTracing(sink.url)
+  : undefined
+
+await measure('overhead', SIZE.overhead, sink)
+await measure('stream', SIZE.stream, sink)
+await measure('ttft', SIZE.ttft, sink)
+await measure('memory', SIZE.memory, sink)
+await measure('memory-down', { ...SIZE.memory, down: true }, sink, downUrl)
+await measure('export', SIZE.export, sink)
+const sizes = {}
+for (const c of contenders) {
+  try {
+    sizes[c.id] = await bundleSize(c.id)
+  } catch (error) {
+    sizes[c.id] = { error: String(error?.message ?? error).split('\n')[0] }
+  }
+}
+await sink.close()
+
+// ---- figures -------------------------------------------------------------------------------
+
+const f = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
+const ok = (task, id) => results[task]?.[id]?.values.length > 0 && !results[task][id].error
+const errorCell = (task, id) => {
+  const error = results[task]?.[id]?.error
+  return error ? `failed: ${error.split('\n')[0].slice(0, 120)}` : '—'
+}
+
+const figures = {} // figures[id] = numbers used by the table and the targets
+// Paired figures: each process measured the contender and its untraced baseline side by side.
+const paired = (task, id) => {
+  const runs = results[task][id].runs
+  return {
+    traced: stat(runs.map((r) => r.value)),
+    baseline: stat(runs.map((r) => r.baseline)),
+    added: stat(runs.map((r) => r.value - r.baseline)),
+    ratio: stat(runs.map((r) => r.value / r.baseline)),
+  }
+}
+for (const c of contenders) {
+  const x = (figures[c.id] = {})
+  if (ok('overhead', c.id)) x.overhead = paired('overhead', c.id)
+  if (ok('stream', c.id)) x.stream = paired('stream', c.id)
+  if (ok('ttft', c.id)) x.ttft = paired('ttft', c.id)
+  if (ok('memory', c.id)) x.memory = stat(results.memory[c.id].values)
+  if (ok('memory-down', c.id)) x.memoryDown = stat(results['memory-down'][c.id].values)
+  if (ok('export', c.id)) {
+    const runs = results.export[c.id].runs
+    x.export = stat(runs.map((r) => r.sink.spans / r.value))
+    const calls = runs.reduce((sum, r) => sum + r.calls, 0)
+    x.spansPerCall = runs.reduce((sum, r) => sum + r.sink.spans, 0) / calls
+    x.bytesPerCall = runs.reduce((sum, r) => sum + r.sink.bytes, 0) / calls
+  }
+  if (sizes[c.id] && !sizes[c.id].error) x.size = sizes[c.id]
+}
+const traced = contenders.filter((c) => c.id !== 'none')
+
+// Per row: the value to rank by and whether lower is better.
+const range = (x, digits = 1, scale = 1, sign = '') =>
+  `${sign}${f(x.median / scale, digits)} (${sign}${f(x.min / scale, digits)}–${f(x.max / scale, digits)})`
+const ROWS = [
+  {
+    key: 'overhead',
+    title: 'generateText: µs per call (min–max)',
+    cell: (x) => x.overhead && range(x.overhead.traced),
+  },
+  {
+    key: 'overheadAdded',
+    title: 'generateText: µs added per call vs untraced in the same process (× untraced)',
+    value: (x) => x.overhead?.added.median,
+    lower: true,
+    cell: (x) =>
+      x.overhead && `${range(x.overhead.added, 1, 1, '+')} ${f(x.overhead.ratio.median, 2)}×`,
+  },
+  {
+    key: 'stream',
+    title: `streamText, ${SIZE.stream.chunks / 1000}k-chunk answer: k chunks/s (min–max)`,
+    cell: (x) => x.stream && range(x.stream.traced, 1, 1000),
+  },
+  {
+    key: 'streamRatio',
+    title: 'streamText: throughput traced ÷ untraced (min–max)',
+    value: (x) => x.stream?.ratio.median,
+    lower: false,
+    cell: (x) => x.stream && range(x.stream.ratio, 3),
+  },
+  {
+    key: 'ttft',
+    title: 'time to first chunk: µs (min–max)',
+    cell: (x) => x.ttft && range(x.ttft.traced),
+  },
+  {
+    key: 'ttftAdded',
+    title: 'time to first chunk: µs added (min–max)',
+    value: (x) => x.ttft?.added.median,
+    lower: true,
+    cell: (x) => x.ttft && range(x.ttft.added, 1, 1, '+'),
+  },
+  {
+    key: 'memory',
+    title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, sink answering: MB (min–max)`,
+    value: (x) => x.memory?.median,
+    lower: true,
+    cell: (x) => x.memory && range(x.memory),
+  },
+  {
+    key: 'memoryDown',
+    title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, exporter down: MB (min–max)`,
+    value: (x) => x.memoryDown?.median,
+    lower: true,
+    cell: (x) => x.memoryDown && range(x.memoryDown),
+  },
+  {
+    key: 'export',
+    title: 'export: k spans/s delivered to the sink, sustained (min–max)',
+    value: (x) => x.export?.median,
+    lower: false,
+    cell: (x) => x.export && range(x.export, 1, 1000),
+  },
+  {
+    key: 'exportCalls',
+    title: 'export: k LLM calls/s delivered (spans per call)',
+    value: (x) => x.export && x.export.median / x.spansPerCall,
+    lower: false,
+    cell: (x) =>
+      x.export && `${f(x.export.median / x.spansPerCall / 1000)} (${f(x.spansPerCall, 2)})`,
+  },
+  {
+    key: 'bytes',
+    title: 'export: bytes sent per call',
+    value: (x) => x.bytesPerCall,
+    lower: true,
+    cell: (x) =>
+      x.bytesPerCall !== undefined && `${Math.round(x.bytesPerCall).toLocaleString('en')}`,
+  },
+  {
+    key: 'size',
+    title: 'size: min+gzip KB (minified KB)',
+    value: (x) => x.size?.gzip,
+    lower: true,
+    cell: (x) => x.size && `${f(x.size.gzip / 1024)} (${f(x.size.minified / 1024)})`,
+  },
+]
+
+const taskOfRow = (key) =>
+  ({
+    overhead: 'overhead',
+    overheadAdded: 'overhead',
+    stream: 'stream',
+    streamRatio: 'stream',
+    ttft: 'ttft',
+    ttftAdded: 'ttft',
+    memory: 'memory',
+    memoryDown: 'memory-down',
+    export: 'export',
+    exportCalls: 'export',
+    bytes: 'export',
+  })[key]
+
+const best = {} // best[rowKey] = contender id with the best value among traced contenders
+for (const row of ROWS) {
+  if (!row.value) continue
+  let bestId
+  for (const c of traced) {
+    const v = row.value(figures[c.id])
+    if (v === undefined || !Number.isFinite(v)) continue
+    const b = bestId && row.value(figures[bestId])
+    if (!bestId || (row.lower ? v < b : v > b)) bestId = c.id
+  }
+  best[row.key] = bestId
+}
+
+const header = `| measure | ${contenders.map((c) => c.label).join(' | ')} |`
+const lines = [header, `|---|${contenders.map(() => '---:').join('|')}|`]
+for (const row of ROWS) {
+  const cells = contenders.map((c) => {
+    const task = taskOfRow(row.key)
+    const text =
+      row.cell(figures[c.id]) || (task ? errorCell(task, c.id) : (sizes[c.id]?.error ?? '—'))
+    return best[row.key] === c.id ? `**${text}**` : text
+  })
+  lines.push(`| ${row.title} | ${cells.join(' | ')} |`)
+}
+const table = lines.join('\n')
+
+// ---- targets -------------------------------------------------------------------------------
+
+const targets = []
+const t = figures.tokentrail
+const target = (name, met, detail) =>
+  targets.push(`- ${met ? 'met' : '**missed**'}: ${name} — ${detail}`)
+if (t) {
+  const lost = ROWS.filter((r) => r.value && best[r.key] && best[r.key] !== 'tokentrail')
+  target(
+    'Tokentrail lowest (best) on every row',
+    lost.length === 0,
+    lost.length === 0
+      ? 'best among the tracers on every ranked row'
+      : lost
+          .map((r) => {
+            const ours = r.value(t)
+            const theirs = r.value(figures[best[r.key]])
+            const label = contenders.find((c) => c.id === best[r.key]).label
+            const by = r.lower ? ours / theirs : theirs / ours
+            return `${r.title}: ${label} is better (${f(theirs, 2)} vs ours ${f(ours, 2)}, ${f(by, 2)}× ${r.lower ? 'less' : 'more'})`
+          })
+          .join('; '),
+  )
+  if (t.stream) {
+    const ratio = t.stream.ratio.median
+    target(
+      'streaming throughput ratio ≥ 0.95',
+      ratio >= 0.95,
+      `${f(ratio, 3)}${ratio < 0.95 ? ` (short by ${f(0.95 - ratio, 3)})` : ''}`,
+    )
+  }
+  if (t.ttft) {
+    const added = t.ttft.added.median
+    target(
+      'added time to first chunk < 50 µs',
+      added < 50,
+      `+${f(added)} µs${added >= 50 ? ` (over by ${f(added - 50)} µs)` : ''}`,
+    )
+  }
+  const otel = figures['ai-sdk-otel']
+  if (t.overhead && otel?.overhead) {
+    const ours = t.overhead.added.median
+    const theirs = otel.overhead.added.median
+    target(
+      'overhead per call ≤ ⅓ of the AI SDK OpenTelemetry path',
+      ours <= theirs / 3,
+      `+${f(ours)} µs vs +${f(theirs)} µs = ${f(ours / theirs, 2)} of it${ours > theirs / 3 ? ` (over the ⅓ budget of ${f(theirs / 3)} µs by ${f(ours - theirs / 3)} µs)` : ''}`,
+    )
+  }
+}
+
+// ---- notes, machine, versions ----------------------------------------------------------------
+
+const notes = []
+if (withTracingError)
+  notes.push(
+    `PostHog \`withTracing\` (@posthog/ai) with an AI SDK 7 model throws: \`${withTracingError}\` — so the PostHog column is its OpenTelemetry path.`,
+  )
+for (const task of Object.keys(results))
+  for (const c of contenders) {
+    const error = results[task][c.id]?.error
+    if (error) notes.push(`${c.label}, ${task}: failed: \`${error.split('\n')[0].slice(0, 300)}\``)
+  }
+const tt = results.export?.tokentrail?.runs.at(-1)?.stats
+if (tt)
+  notes.push(
+    `Tokentrail tracer stats after the export run: exported ${tt.exported}, failed ${tt.failed}, dropped ${JSON.stringify(tt.dropped)}.`,
+  )
+const ttDown = results['memory-down']?.tokentrail?.runs.at(-1)?.stats
+if (ttDown)
+  notes.push(
+    `Tokentrail with the exporter down: ${ttDown.dropped.queueFull.toLocaleString('en')} spans dropped on a full queue (counted in \`tracer.stats()\`), ${ttDown.queued} queued, ${ttDown.retried} retries.`,
+  )
+
+function version(name) {
+  try {
+    return JSON.parse(readFileSync(`${benchDir}/node_modules/${name}/package.json`, 'utf8')).version
+  } catch {
+    return '?'
+  }
+}
+const packages = [...new Set(contenders.flatMap((c) => c.packages))]
+const cpus = os.cpus()
+const machine = `${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${f(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`
+const seconds = (performance.now() - began) / 1000
+
+const report = [
+  `Tokentrail side by side (${small ? 'small size, CI check' : 'full size'}), ${new Date().toISOString().slice(0, 10)}`,
+  '',
+  `Node ${process.version} · ${machine} · ${f(seconds, 0)} s`,
+  '',
+  table,
+  '',
+  `Best traced value per ranked row in **bold**. "Added" and ratios compare each contender with its own untraced calls in the same process; the No tracing column compares untraced with untraced, so its "added" figures show the noise floor. ${small ? 'Small size: figures are noisy.' : ''}`,
+  '',
+  '**Targets**',
+  '',
+  ...targets,
+  '',
+  '**How it was measured**',
+  '',
+  `- Zero-latency AI SDK \`LanguageModelV4\` (answers from memory); the real \`generateText\`/\`streamText\` of ai@${version('ai')}; each contender in its own \`node --expose-gc\` process per task; exporters send to a local node:http sink on 127.0.0.1 that answers 200 at once.`,
+  `- Each figure is the median of separate processes (min–max across them), run round-robin over the contenders; each process warms up first, then measures.`,
+  `- generateText: ${SIZE.overhead.repeats} processes × ${SIZE.overhead.calls.toLocaleString('en')} calls, ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests.`,
+  `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes × median of ${SIZE.ttft.samples.toLocaleString('en')} calls, \`streamText()\` to the first \`textStream\` chunk.`,
+  `- Memory: heap used after two full GCs, after ${SIZE.memory.calls.toLocaleString('en')} calls minus before them, no flush in between (${SIZE.memory.repeats} process${SIZE.memory.repeats > 1 ? 'es' : ''}); "exporter down" points the exporter at a closed port (and never flushes).`,
+  `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows) the sink received ÷ that time. Spans per call differ: Tokentrail sends one LLM span per call, @ai-sdk/otel three (invoke_agent → step → chat).`,
+  '- Size: the contender file in `bench/src/contenders/` bundled by esbuild (ESM, node, minified), gzip -9; `ai`, `@ai-sdk/*` and `zod` excluded (every app ships them).',
+  '',
+  '**Setups**',
+  '',
+  ...contenders.map((c) => `- ${c.label}: ${c.setup}`),
+  ...(notes.length ? ['', '**Notes**', '', ...notes.map((n) => `- ${n}`)] : []),
+  '',
+  `**Versions**: ${packages.map((p) => `${p} ${version(p)}`).join(', ')}.`,
+].join('\n')
+
+process.stdout.write(`\n${report}\n`)
+
+if (write) {
+  writeFileSync(
+    `${benchDir}/results/${small ? 'small' : 'latest'}.md`,
+    `# Benchmarks\n\n${report}\n`,
+  )
+  progress(`wrote bench/results/${small ? 'small' : 'latest'}.md`)
+}
+if (args.includes('--readme')) {
+  const readmePath = `${benchDir}/../README.md`
+  const readme = readFileSync(readmePath, 'utf8')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  const section = `${start}\n## Benchmarks\n\n${report}\n\nRun \`pnpm bench\` to reproduce; details and the latest full output are in \`bench/results/latest.md\`.\n${end}`
+  const next =
+    readme.includes(start) && readme.includes(end)
+      ? readme.slice(0, readme.indexOf(start)) +
+        section +
+        readme.slice(readme.indexOf(end) + end.length)
+      : `${readme.trimEnd()}\n\n${section}\n`
+  writeFileSync(readmePath, next)
+  progress('updated the Benchmarks section of README.md')
+}
