@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { HttpError, sendBody, sendJson } from './http-error.js'
-import { decodeBody, ingestFormat, mediaType, readBody } from './ingest.js'
+import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
+import { summarizeMetrics } from './metrics-summary.js'
+import { encodeMetricsResponse } from './otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from './otlp-protobuf.js'
 import { openTraceStore, type TraceQuery, type TraceStore } from './store.js'
 import { parseTime } from './time.js'
@@ -43,6 +45,11 @@ export interface CollectorOptions {
    */
   maxAgeMs?: number
   /**
+   * Most metric series kept (each producer run counts once); the least recently updated go first.
+   * @default 50000
+   */
+  maxMetricSeries?: number
+  /**
    * Largest request body, in bytes, after decompression.
    * @default 16777216
    */
@@ -60,6 +67,14 @@ export interface CollectorStats {
   liveClients: number
   slowLiveClientsDropped: number
   tracesDeletedByRetention: number
+  /** Metric data points received at `/v1/metrics` in accepted requests. */
+  metricPointsReceived: number
+  metricPointsStored: number
+  /** Points answered as rejected in an OTLP partial success (kinds not stored, non-finite values). */
+  metricPointsRejected: number
+  /** Cumulative points older than the one already stored for their series (late retries). */
+  staleMetricPoints: number
+  metricSeriesDeletedByRetention: number
 }
 
 /** A running collector. */
@@ -117,8 +132,9 @@ function readQuery(params: URLSearchParams): TraceQuery {
 }
 
 /**
- * Starts the local collector: OTLP/HTTP (JSON and protobuf) at `/v1/traces`, Tokentrail JSON at
- * `/api/spans`, the query API under `/api`, live updates at `/api/live` and the viewer at `/`.
+ * Starts the local collector: OTLP/HTTP (JSON and protobuf) at `/v1/traces` and `/v1/metrics`,
+ * Tokentrail JSON at `/api/spans`, the query API under `/api`, live updates at `/api/live` and the
+ * viewer at `/`.
  *
  * @example
  * const collector = await startCollector({ port: 4318, db: '.tokentrail/traces.db' })
@@ -132,6 +148,7 @@ export async function startCollector({
   token,
   maxTraces,
   maxAgeMs,
+  maxMetricSeries,
   maxBodyBytes = 16 * 1024 * 1024,
 }: CollectorOptions = {}): Promise<Collector> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -140,7 +157,7 @@ export async function startCollector({
     throw new TokentrailError(`maxBodyBytes must be a whole number ≥ 1, got ${maxBodyBytes}`)
   if (token !== undefined && token.length < 8)
     throw new TokentrailError('token must be at least 8 characters long')
-  const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs })
+  const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
   const live = new LiveHub()
   const expected = token === undefined ? undefined : digest(token)
   const checkHost = LOOPBACK.has(host)
@@ -151,6 +168,11 @@ export async function startCollector({
     duplicateSpans: 0,
     rejected: {},
     tracesDeletedByRetention: store.sweep(),
+    metricPointsReceived: 0,
+    metricPointsStored: 0,
+    metricPointsRejected: 0,
+    staleMetricPoints: 0,
+    metricSeriesDeletedByRetention: store.metrics.sweep(),
   }
 
   function authorized(request: IncomingMessage, url: URL): boolean {
@@ -188,6 +210,29 @@ export async function startCollector({
       })
   }
 
+  async function ingestMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const format = ingestFormat('/v1/metrics', mediaType(request))
+    const body = await readBody(request, maxBodyBytes)
+    const { points, rejected, reasons } = decodeMetricsBody(format, body)
+    counters.metricPointsReceived += points.length + rejected
+    counters.metricPointsRejected += rejected
+    if (points.length) {
+      const result = store.metrics.record(points)
+      counters.metricPointsStored += result.stored
+      counters.staleMetricPoints += result.stale
+      counters.metricSeriesDeletedByRetention += store.metrics.sweep()
+    }
+    const message = reasons.join('; ')
+    if (format === 'otlp-protobuf')
+      sendBody(response, 200, 'application/x-protobuf', encodeMetricsResponse(rejected, message))
+    else
+      sendJson(response, 200, {
+        partialSuccess: rejected
+          ? { rejectedDataPoints: String(rejected), errorMessage: message }
+          : {},
+      })
+  }
+
   function traceDetail(id: string) {
     const resolved = store.resolveTraceId(id)
     if (!resolved.found)
@@ -206,6 +251,12 @@ export async function startCollector({
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
       return ingest(request, response, path)
+    }
+    if (path === '/v1/metrics') {
+      if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
+      if (!authorized(request, url))
+        throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
+      return ingestMetrics(request, response)
     }
     if (path === '/health') {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
@@ -229,7 +280,19 @@ export async function startCollector({
         const query = readQuery(url.searchParams)
         return sendJson(response, 200, {
           ...store.stats({ from: query.from, to: query.to }),
+          metrics: summarizeMetrics(store.metrics.series({ from: query.from })),
           collector: stats(),
+        })
+      }
+      if (path === '/api/metrics') {
+        const query = readQuery(url.searchParams)
+        const name = url.searchParams.get('name') || undefined
+        const series = store.metrics.series({ service: query.service, name, from: query.from })
+        const limit = query.limit ?? 1000
+        return sendJson(response, 200, {
+          series: series.slice(0, limit),
+          ...(series.length > limit ? { truncated: series.length } : {}),
+          summary: summarizeMetrics(series),
         })
       }
       if (path === '/api/live') {
@@ -261,14 +324,15 @@ export async function startCollector({
     }
     // A body we refused may still be arriving: answer, then close instead of reading it all.
     if (!request.complete) response.setHeader('connection', 'close')
-    if (mediaType(request) === 'application/x-protobuf' && request.url?.startsWith('/v1/traces'))
+    const otlp = request.url?.startsWith('/v1/traces') || request.url?.startsWith('/v1/metrics')
+    if (mediaType(request) === 'application/x-protobuf' && otlp)
       sendBody(
         response,
         error.status,
         'application/x-protobuf',
         encodeRpcStatus(error.status === 400 ? 3 : error.status === 401 ? 16 : 9, error.message),
       )
-    else if (request.url?.startsWith('/v1/traces'))
+    else if (otlp)
       sendJson(response, error.status, {
         code: error.status === 400 ? 3 : 9,
         message: error.message,
@@ -326,6 +390,7 @@ export async function startCollector({
   const sweeper = setInterval(() => {
     try {
       counters.tracesDeletedByRetention += store.sweep()
+      counters.metricSeriesDeletedByRetention += store.metrics.sweep()
     } catch {}
   }, 60_000)
   sweeper.unref()

@@ -4,6 +4,8 @@ import { gunzip, inflate } from 'node:zlib'
 import { type SpanData, TokentrailError } from '@tokentrail/core'
 import { HttpError } from './http-error.js'
 import { otlpToSpans } from './otlp-decode.js'
+import { type DecodedMetrics, otlpToMetricPoints } from './otlp-metrics-decode.js'
+import { decodeOtlpMetricsProtobuf } from './otlp-metrics-protobuf.js'
 import { decodeOtlpProtobuf } from './otlp-protobuf.js'
 import { spansFromJson } from './span-json.js'
 
@@ -19,7 +21,10 @@ export function mediaType(request: IncomingMessage): string {
 }
 
 /** Picks the decoder for an endpoint and content type, or answers 415. */
-export function ingestFormat(path: '/v1/traces' | '/api/spans', type: string): IngestFormat {
+export function ingestFormat(
+  path: '/v1/traces' | '/v1/metrics' | '/api/spans',
+  type: string,
+): IngestFormat {
   if (path === '/api/spans') {
     if (type === 'application/json') return 'spans-json'
     throw new HttpError(
@@ -31,7 +36,7 @@ export function ingestFormat(path: '/v1/traces' | '/api/spans', type: string): I
   if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'otlp-protobuf'
   throw new HttpError(
     415,
-    `content-type must be application/json or application/x-protobuf for /v1/traces, got "${type || 'none'}"`,
+    `content-type must be application/json or application/x-protobuf for ${path}, got "${type || 'none'}"`,
   )
 }
 
@@ -72,17 +77,32 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   }
 }
 
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
 /** Decodes a body into spans; malformed input answers 400 naming what was wrong. */
 export function decodeBody(format: IngestFormat, body: Buffer): SpanData[] {
   try {
     if (format === 'otlp-protobuf') return otlpToSpans(decodeOtlpProtobuf(body))
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(body.toString('utf8'))
-    } catch (error) {
-      throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`)
-    }
+    const parsed = parseJson(body)
     return format === 'otlp-json' ? otlpToSpans(parsed) : spansFromJson(parsed)
+  } catch (error) {
+    if (TokentrailError.isInstance(error)) throw new HttpError(400, error.message)
+    throw error
+  }
+}
+
+/** Decodes an OTLP metrics body; malformed input answers 400 naming what was wrong. */
+export function decodeMetricsBody(format: IngestFormat, body: Buffer): DecodedMetrics {
+  try {
+    return otlpToMetricPoints(
+      format === 'otlp-protobuf' ? decodeOtlpMetricsProtobuf(body) : parseJson(body),
+    )
   } catch (error) {
     if (TokentrailError.isInstance(error)) throw new HttpError(400, error.message)
     throw error

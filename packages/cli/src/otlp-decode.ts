@@ -74,15 +74,16 @@ const ZERO32 = '0'.repeat(32)
 const ZERO16 = '0'.repeat(16)
 const NANOS = /^\d{1,30}$/
 
-function fail(path: string, message: string): never {
+/** Throws a `TokentrailError` that names the bad field. */
+export function fail(path: string, message: string): never {
   throw new TokentrailError(`${path}: ${message}`)
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+export function isObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function list<T>(value: unknown, path: string): T[] {
+export function list<T>(value: unknown, path: string): T[] {
   if (value === undefined || value === null) return []
   if (!Array.isArray(value)) fail(path, `expected an array, got ${typeof value}`)
   return value as T[]
@@ -204,7 +205,8 @@ function readValue(value: unknown, path: string): AttributeValue | undefined {
   return undefined
 }
 
-function readAttributes(input: unknown, path: string): Attributes {
+/** Reads an OTLP `KeyValue[]`; secrets are redacted. */
+export function readAttributes(input: unknown, path: string): Attributes {
   const attributes: Attributes = {}
   const entries = list<OtlpKeyValue>(input, path)
   for (let i = 0; i < entries.length; i++) {
@@ -292,7 +294,8 @@ function readEvents(input: unknown, path: string): { events: SpanEvent[]; error?
   return { events, error }
 }
 
-function readResource(input: unknown, path: string): Resource {
+/** Reads an OTLP `Resource`: `service.name` becomes `serviceName`. */
+export function readResource(input: unknown, path: string): Resource {
   if (input !== undefined && input !== null && !isObject(input)) fail(path, 'expected an object')
   const attributes = readAttributes(input?.attributes, `${path}.attributes`)
   const name = attributes['service.name']

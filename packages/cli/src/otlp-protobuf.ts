@@ -3,15 +3,15 @@ import type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTracesRequest } from './
 
 // Field numbers from opentelemetry-proto: collector/trace/v1/trace_service.proto,
 // trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto.
-const VARINT = 0
-const I64 = 1
-const LEN = 2
-const I32 = 5
+export const VARINT = 0
+export const I64 = 1
+export const LEN = 2
+export const I32 = 5
 
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32']
 
 /** A bounded view of one message inside the request buffer. */
-class Reader {
+export class Reader {
   pos: number
   constructor(
     readonly buf: Uint8Array,
@@ -214,7 +214,7 @@ function keyValue(r: Reader): OtlpKeyValue {
   return kv
 }
 
-function attributeList(r: Reader, list: OtlpKeyValue[], name: string, wire: number): void {
+export function attributeList(r: Reader, list: OtlpKeyValue[], name: string, wire: number): void {
   r.expect(LEN, wire, name)
   list.push(keyValue(r.child(`${r.path}.${name}[${list.length}]`)))
 }

@@ -8,6 +8,7 @@ import {
   type SpanTreeNode,
   TokentrailError,
 } from '@tokentrail/core'
+import { MetricStore } from './metric-store.js'
 import {
   mergeTraceRow,
   SCHEMA,
@@ -38,6 +39,12 @@ export interface TraceStoreOptions {
    * @default 0
    */
   maxAgeMs?: number
+  /**
+   * Most metric series kept (each producer run of a series counts once); the least recently
+   * updated are deleted past this. `0` keeps all. `maxAgeMs` applies to their newest point.
+   * @default 50000
+   */
+  maxMetricSeries?: number
 }
 
 /** Filters and paging of `listTraces`. */
@@ -151,6 +158,8 @@ function toRef(node: SpanTreeNode): SpanTreeRef {
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 export class TraceStore {
   readonly path: string
+  /** Metric points received at `/v1/metrics`, in the same file. */
+  readonly metrics: MetricStore
   private readonly db: DatabaseSync
   private readonly maxTraces: number
   private readonly maxAgeMs: number
@@ -162,11 +171,16 @@ export class TraceStore {
     path = '.tokentrail/traces.db',
     maxTraces = 100_000,
     maxAgeMs = 0,
+    maxMetricSeries = 50_000,
   }: TraceStoreOptions = {}) {
     if (!Number.isInteger(maxTraces) || maxTraces < 0)
       throw new TokentrailError(`maxTraces must be a whole number ≥ 0, got ${maxTraces}`)
     if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0)
       throw new TokentrailError(`maxAgeMs must be a number of milliseconds ≥ 0, got ${maxAgeMs}`)
+    if (!Number.isInteger(maxMetricSeries) || maxMetricSeries < 0)
+      throw new TokentrailError(
+        `maxMetricSeries must be a whole number ≥ 0, got ${maxMetricSeries}`,
+      )
     this.path = path
     this.maxTraces = maxTraces
     this.maxAgeMs = maxAgeMs
@@ -197,6 +211,7 @@ export class TraceStore {
       )
       this.db.exec(SCHEMA)
       this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+      this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
     } catch (error) {
       this.db.close()
       if (TokentrailError.isInstance(error)) throw error
