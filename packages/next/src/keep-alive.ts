@@ -33,7 +33,8 @@ export function afterPending(): Promise<void> | undefined {
   return settled ? undefined : loadAfter()
 }
 
-function hasVercelContext(): boolean {
+/** True inside a Vercel invocation: its request context offers `waitUntil`. */
+export function hasVercelContext(): boolean {
   try {
     const g = globalThis as Record<symbol, { get?: () => { waitUntil?: unknown } } | undefined>
     return typeof g[VERCEL_CONTEXT]?.get?.()?.waitUntil === 'function'

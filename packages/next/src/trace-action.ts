@@ -1,5 +1,5 @@
 import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
-import { afterPending, keepAlive, loadAfter } from './keep-alive.js'
+import { afterPending, hasVercelContext, keepAlive, loadAfter } from './keep-alive.js'
 import { HTTP } from './semconv.js'
 
 /** Options of `traceAction`. */
@@ -43,7 +43,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
   return async function tracedAction(this: unknown, ...args: Parameters<A>) {
     const tracer = options.tracer ?? getTracer()
     if (!tracer.enabled) return action.apply(this, args)
-    const pending = afterPending()
+    const pending = hasVercelContext() ? undefined : afterPending()
     if (pending) await pending
     return tracer.withSpan(
       `action ${name}`,

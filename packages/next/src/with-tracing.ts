@@ -7,7 +7,13 @@ import {
   TokentrailError,
   type Tracer,
 } from '@tokentrail/core'
-import { afterPending, type KeepAliveVia, keepAlive, loadAfter } from './keep-alive.js'
+import {
+  afterPending,
+  hasVercelContext,
+  type KeepAliveVia,
+  keepAlive,
+  loadAfter,
+} from './keep-alive.js'
 import { inferRoute } from './route.js'
 import { HTTP } from './semconv.js'
 
@@ -44,7 +50,10 @@ export interface WithTracingOptions {
    * @default 280000
    */
   streamTimeoutMs?: number
-  /** Extra attributes from the request, such as a user id; a throw inside is ignored. */
+  /**
+   * Extra attributes from the request, such as a user id from a header or cookie (do not read the
+   * body here: the handler needs it). A throw inside is ignored.
+   */
   attributes?: (request: Request) => Record<string, unknown> | undefined
 }
 
@@ -239,7 +248,8 @@ export function withTracing<H extends RouteHandler>(
         () => {},
       )
     const schedule = async (): Promise<KeepAliveVia> => {
-      const pending = afterPending()
+      // Only off Vercel is `after()` needed; its first load is the only wait, once per process.
+      const pending = hasVercelContext() ? undefined : afterPending()
       if (pending) await pending
       const via = keepAlive(flushed)
       span.setAttribute(HTTP.flushVia, via)

@@ -1,7 +1,7 @@
 import { createTracer, TokentrailError } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { streamText } from 'ai'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { withTracing } from '../src/index.js'
 import { chatRequest, fakeVercelContext, testTracer, tracedModel } from './helpers.js'
 
@@ -333,6 +333,16 @@ describe('withTracing: without a platform, disabled, sampled out, bad options', 
     expect(await (await POST(chatRequest())).text()).toBe('Hello traced world')
     await tracer.flush()
     expect(exporter.spans).toHaveLength(0)
+  })
+
+  it("keeps the handler's parameter and return types (checked by tsc)", () => {
+    const handler = async (_request: Request, _context: { params: Promise<{ id: string }> }) =>
+      Response.json({ ok: true })
+    const wrapped = withTracing(handler)
+    expectTypeOf(wrapped).parameters.toEqualTypeOf<[Request, { params: Promise<{ id: string }> }]>()
+    expectTypeOf(wrapped).returns.toEqualTypeOf<Promise<Response>>()
+    // A handler that declares no parameters still takes what Next passes.
+    expectTypeOf(withTracing(async () => new Response('ok'))).toBeCallableWith(chatRequest())
   })
 
   it('names the bad option', () => {
