@@ -12,6 +12,8 @@ import {
   type Palette,
   palette,
 } from './format.js'
+import { formatMetricsSummary } from './format-metrics.js'
+import type { MetricsSummary } from './metrics-summary.js'
 import type { TraceDetail, TracePage, TraceStats } from './store.js'
 import { parseDuration, parseSize, parseTime } from './time.js'
 import { VERSION } from './version.js'
@@ -53,13 +55,14 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-traces': { type: 'string' },
       'max-age': { type: 'string' },
       'max-body': { type: 'string' },
+      'max-metric-series': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
-               [--max-traces 100000] [--max-age 7d] [--max-body 16mb]
+               [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
 
-Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces (JSON and protobuf)
-and Tokentrail JSON at /api/spans; stores traces in SQLite; serves the viewer at /.
+Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
+and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves the viewer at /.
 --token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".`,
   },
   list: {
@@ -99,7 +102,7 @@ Lists the newest traces.`,
   stats: {
     options: { ...CLIENT_OPTIONS, since: { type: 'string' } },
     usage:
-      'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model.',
+      'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model, from\nstored traces and from the GenAI metrics received at /v1/metrics (--since keeps metric series\nupdated in that window; their values are totals since each producer started).',
   },
   import: {
     options: {
@@ -121,7 +124,7 @@ Usage:
   tokentrail error             newest failed trace (--json, --export)
   tokentrail trace <id>        one trace           (--json, --export)
   tokentrail tail              follow spans live
-  tokentrail stats             latency, TTFT, tokens and cost by model
+  tokentrail stats             latency, TTFT, tokens and cost by model (traces and metrics)
   tokentrail import <file>     load an exported trace
 
 Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
@@ -269,10 +272,15 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'tail':
         return await tail(client, values, { out, err, io, p, cwd })
       case 'stats': {
-        const stats = await client.get<TraceStats>('/api/stats', {
+        const stats = await client.get<TraceStats & { metrics?: MetricsSummary }>('/api/stats', {
           from: readSince(values.since as string | undefined),
         })
-        out.write(json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStats(stats, p)}\n`)
+        if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
+        else {
+          out.write(`${formatStats(stats, p)}\n`)
+          // A collector from before metrics answers without them.
+          if (stats.metrics) out.write(`\n${formatMetricsSummary(stats.metrics, p)}\n`)
+        }
         return 0
       }
       case 'import': {
@@ -363,6 +371,12 @@ async function dev(
     maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
     maxAgeMs,
     maxBodyBytes,
+    maxMetricSeries: readWhole(
+      values['max-metric-series'] as string | undefined,
+      'max-metric-series',
+      0,
+      1e9,
+    ),
   })
   const viewer = token
     ? `${collector.url}/?token=${encodeURIComponent(token)}`
@@ -371,6 +385,7 @@ async function dev(
     `${p.bold('tokentrail dev')} ${VERSION}\n` +
       `  viewer   ${p.cyan(viewer)}\n` +
       `  OTLP     ${collector.url}/v1/traces  (JSON or protobuf; OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url})\n` +
+      `  metrics  ${collector.url}/v1/metrics\n` +
       `  JSON     ${collector.url}/api/spans\n` +
       `  storage  ${db}  (${collector.store.counts.traces} traces)\n` +
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +

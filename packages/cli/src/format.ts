@@ -47,7 +47,8 @@ export function safeText(text: string): string {
   return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
-function oneLine(text: string, max: number): string {
+/** One line of at most `max` characters, control characters made visible. */
+export function oneLine(text: string, max: number): string {
   const flat = safeText(text.replace(/\s+/g, ' ').trim())
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
@@ -67,7 +68,8 @@ export function formatCost(usd: number): string {
   return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
 }
 
-function formatTime(time: number): string {
+/** Local `YYYY-MM-DD HH:MM:SS.mmm`. */
+export function formatTime(time: number): string {
   const d = new Date(time)
   const pad = (n: number, w = 2) => String(n).padStart(w, '0')
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
@@ -85,7 +87,8 @@ const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width
 const padStart = (text: string, width: number) =>
   ' '.repeat(Math.max(0, width - visible(text))) + text
 
-function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
+/** Rows as aligned columns; the last column is never padded. */
+export function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? ''))))
   return rows
     .map((row) =>
@@ -261,7 +264,8 @@ export function formatSpanLine(span: SpanSummary, p: Palette): string {
   return parts.join('  ')
 }
 
-const pct = (value: number | null) => (value === null ? '-' : formatDuration(value))
+/** A percentile in milliseconds, or `-`. */
+export const pct = (value: number | null) => (value === null ? '-' : formatDuration(value))
 
 /** Counts, error rate, latency and TTFT percentiles, tokens and cost by model. */
 export function formatStats(stats: TraceStats, p: Palette): string {

@@ -1,6 +1,6 @@
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
 import { toolTelemetry, traceModel } from '@tokentrail/ai-sdk'
-import { createTracer, otlpExporter } from '@tokentrail/core'
+import { createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
 import { stepCountIs, streamText, tool } from 'ai'
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test'
 import { z } from 'zod'
@@ -35,15 +35,19 @@ const text = (deltas: string[]): LanguageModelV4StreamPart[] => [
 
 /**
  * Sends real AI SDK traces to a collector over OTLP/HTTP: a streamed tool loop with `prompt`, and
- * (when `fail`) a call whose provider throws. Returns the trace ids.
+ * (when `fail`) a call whose provider throws. With `metrics`, the tracer also sends the GenAI
+ * metrics derived from those spans to `/v1/metrics`. Returns the trace ids.
  */
 export async function sendAiSdkTraces(
   collectorUrl: string,
-  { prompt, fail = false }: { prompt: string; fail?: boolean },
+  { prompt, fail = false, metrics = false }: { prompt: string; fail?: boolean; metrics?: boolean },
 ): Promise<string[]> {
   const tracer = createTracer({
     serviceName: 'ai-chat',
     exporters: [otlpExporter({ url: `${collectorUrl}/v1/traces` })],
+    metrics: metrics
+      ? { exporters: [otlpMetricsExporter({ url: `${collectorUrl}/v1/metrics` })] }
+      : false,
     recordInputs: true,
     recordOutputs: true,
   })
