@@ -129,4 +129,24 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-error.png') })
     expect(problems).toEqual([])
   })
+
+  it('shows the GenAI metrics received at /v1/metrics in the stats view', async () => {
+    await page.goto(`${collector.url}/#/stats`)
+    await page.waitForSelector('#metrics-empty')
+    await sendAiSdkTraces(collector.url, { prompt: 'with metrics', metrics: true })
+    await page.goto(`${collector.url}/`)
+    await page.click('#stats-link')
+    const row = page.locator('#stats-metrics tr.metric-model[data-model="gpt-4o-mini"]')
+    await row.waitFor()
+    // One tool loop: two model calls, 40 + 60 input and 12 + 3 output tokens.
+    const cells = await row.locator('td').allInnerTexts()
+    expect(cells.slice(0, 3)).toEqual(['gpt-4o-mini', '2', '0.0%'])
+    expect(cells.slice(7, 9)).toEqual(['100', '15'])
+    expect(await page.locator('#stats-tools tbody tr').first().innerText()).toMatch(
+      /^weather\s+1\s/,
+    )
+    expect(await page.locator('#stats-traces tbody tr').first().innerText()).toMatch(/^gpt-4o-mini/)
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-stats.png') })
+    expect(problems).toEqual([])
+  })
 })

@@ -267,6 +267,10 @@ function renderList() {
 
 /** @param {Trace[]} updates */
 function liveTraces(updates) {
+  if (statsOpen) {
+    scheduleStatsReload()
+    return
+  }
   if (state.openTraceId) {
     if (updates.some((t) => t.traceId === state.openTraceId)) scheduleTraceReload()
     return
@@ -641,6 +645,201 @@ function renderSpan(panel, span, trace) {
   panel.replaceChildren(...body.flat().filter(Boolean))
 }
 
+// ---- stats view: from stored traces and from the metrics received at /v1/metrics ----
+
+let statsOpen = false
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let statsViewTimer
+function scheduleStatsReload() {
+  clearTimeout(statsViewTimer)
+  statsViewTimer = setTimeout(() => {
+    if (statsOpen) renderStats().catch(showError)
+  }, 1000)
+}
+
+/** @param {number | null} ms */
+function ms(ms) {
+  return ms === null ? '–' : duration(ms)
+}
+
+/** @param {number} rate */
+function percent(rate) {
+  return `${(rate * 100).toFixed(1)}%`
+}
+
+/**
+ * @param {string} id
+ * @param {string[]} headers
+ * @param {(string | number)[][]} rows
+ * @param {Record<string, string>[]} [rowProps]
+ */
+function statsTable(id, headers, rows, rowProps = []) {
+  return h(
+    'table',
+    { id },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        headers.map((c, i) => h('th', { class: i > 0 ? 'num' : undefined }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      rows.map((row, r) =>
+        h(
+          'tr',
+          rowProps[r] ?? null,
+          row.map((c, i) => h('td', { class: i > 0 ? 'num' : undefined }, String(c))),
+        ),
+      ),
+    ),
+  )
+}
+
+const EXTRA_TOKENS = [
+  ['cached_input', 'Cached'],
+  ['cache_creation_input', 'Cache write'],
+  ['reasoning', 'Reasoning'],
+]
+
+async function renderStats() {
+  statsOpen = true
+  state.openTraceId = undefined
+  listBody = undefined
+  const since = state.filters.since || '24h'
+  const stats = await api(`/api/stats?from=${encodeURIComponent(since)}`)
+  if (!statsOpen) return
+  /** @type {{ series: number, services: string[], updatedAt: number | null, models: any[], tools: any[] }} */
+  const metrics = stats.metrics ?? {
+    series: 0,
+    services: [],
+    updatedAt: null,
+    models: [],
+    tools: [],
+  }
+  const extra = EXTRA_TOKENS.filter(([type]) =>
+    metrics.models.some((m) => (m.tokens[/** @type {string} */ (type)] ?? 0) > 0),
+  )
+  const fromTraces = stats.models.length
+    ? statsTable(
+        'stats-traces',
+        [
+          'Model',
+          'Calls',
+          'Errors',
+          'p50',
+          'p95',
+          'TTFT p50',
+          'TTFT p95',
+          'In tokens',
+          'Out tokens',
+          'Cost',
+        ],
+        stats.models.map((/** @type {any} */ m) => [
+          m.model,
+          m.calls,
+          percent(m.errorRate),
+          ms(m.latencyMs.p50),
+          ms(m.latencyMs.p95),
+          ms(m.ttftMs.p50),
+          ms(m.ttftMs.p95),
+          m.inputTokens.toLocaleString(),
+          m.outputTokens.toLocaleString(),
+          cost(m.costUsd),
+        ]),
+      )
+    : h('div', { class: 'empty' }, 'No LLM calls in stored traces for this period.')
+  const fromMetrics = metrics.models.length
+    ? statsTable(
+        'stats-metrics',
+        [
+          'Model',
+          'Calls',
+          'Errors',
+          'p50',
+          'p95',
+          'TTFT p50',
+          'TTFT p95',
+          'In tokens',
+          'Out tokens',
+          ...extra.map(([, label]) => /** @type {string} */ (label)),
+          'Cost',
+        ],
+        metrics.models.map((m) => [
+          m.model,
+          m.calls,
+          percent(m.errorRate),
+          ms(m.durationMs.p50),
+          ms(m.durationMs.p95),
+          ms(m.ttftMs.p50),
+          ms(m.ttftMs.p95),
+          (m.tokens.input ?? 0).toLocaleString(),
+          (m.tokens.output ?? 0).toLocaleString(),
+          ...extra.map(([type]) => (m.tokens[/** @type {string} */ (type)] ?? 0).toLocaleString()),
+          cost(m.costUsd),
+        ]),
+        metrics.models.map((m) => ({ class: 'metric-model', 'data-model': m.model })),
+      )
+    : h(
+        'div',
+        { class: 'empty', id: 'metrics-empty' },
+        'No GenAI metrics received. Point an OTLP metrics exporter at ',
+        h('code', null, `${location.origin}/v1/metrics`),
+        '.',
+      )
+  const tools = metrics.tools.length
+    ? statsTable(
+        'stats-tools',
+        ['Tool', 'Calls', 'Errors', 'p50', 'p95'],
+        metrics.tools.map((t) => [
+          t.tool,
+          t.calls,
+          percent(t.calls ? t.errors / t.calls : 0),
+          ms(t.durationMs.p50),
+          ms(t.durationMs.p95),
+        ]),
+      )
+    : null
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'trace-head' },
+      h('a', { href: '#/' }, '← traces'),
+      h('h1', null, 'Stats'),
+      h(
+        'span',
+        { class: 'muted' },
+        `traces since ${SINCE[/** @type {keyof typeof SINCE} */ (since)] ?? since}`,
+      ),
+      h(
+        'button',
+        { id: 'stats-refresh', onclick: () => renderStats().catch(showError) },
+        'Refresh',
+      ),
+    ),
+    h('h3', { class: 'section' }, 'From traces'),
+    fromTraces,
+    h(
+      'h3',
+      { class: 'section' },
+      'From metrics ',
+      h(
+        'span',
+        { class: 'muted' },
+        metrics.series
+          ? `${metrics.series} series from ${metrics.services.join(', ')} · totals since each producer started · p50/p95 estimated from histogram buckets`
+          : '',
+      ),
+    ),
+    fromMetrics,
+    ...(tools ? [h('h3', { class: 'section' }, 'Tools (from metrics)'), tools] : []),
+  )
+}
+
 // ---- header stats, live stream, routing ----
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -687,7 +886,9 @@ function showError(error) {
 
 function route() {
   const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(location.hash)
+  statsOpen = false
   if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
+  else if (location.hash === '#/stats') renderStats().catch(showError)
   else renderList()
 }
 

@@ -10,6 +10,7 @@ export const VIEWER_HTML = `<!doctype html>
 <body>
 <header class="top">
   <a class="brand" href="#/">tokentrail</a>
+  <a id="stats-link" href="#/stats">stats</a>
   <span id="live" class="live" title="live updates">connecting…</span>
   <span id="summary" class="summary"></span>
 </header>
@@ -93,4 +94,6 @@ tr.fresh { animation: fresh 1.5s ease-out; }
 .attrs td:first-child { color: var(--muted); width: 34%; }
 .empty { padding: 24px; text-align: center; color: var(--muted); border: 1px dashed var(--line); border-radius: 8px; }
 .more { margin-top: 12px; }
+h3.section { font-size: 12px; text-transform: uppercase; color: var(--muted); margin: 20px 0 6px; letter-spacing: .4px; }
+h3.section .muted { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 8px; }
 `
