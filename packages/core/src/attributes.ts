@@ -65,9 +65,23 @@ export function redactSecretsInText(text: string): string {
   return text.replace(SECRET_VALUE, REDACTED)
 }
 
+const canCheckWellFormed = typeof (String.prototype as any).isWellFormed === 'function'
+
+/**
+ * Replaces lone surrogates, which UTF-8 (and so OTLP/protobuf) cannot carry, with U+FFFD. A
+ * receiver may refuse a whole batch over one of them.
+ */
+export function wellFormed(text: string): string {
+  return canCheckWellFormed && !(text as any).isWellFormed() ? (text as any).toWellFormed() : text
+}
+
+// Never cuts a surrogate pair in half.
 function truncate(text: string, max: number): string {
   if (text.length <= max) return text
-  return `${text.slice(0, max)}…[truncated ${text.length - max} chars]`
+  let end = max
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  return `${text.slice(0, end)}…[truncated ${text.length - end} chars]`
 }
 
 /** Serialises any value to JSON without ever throwing: cycles, BigInt, functions, symbols and deep nesting become markers. */
@@ -167,7 +181,9 @@ export function sanitizeValue(
 ): AttributeValue | undefined {
   switch (typeof value) {
     case 'string':
-      return value.length > limits.maxStringLength ? truncate(value, limits.maxStringLength) : value
+      return wellFormed(
+        value.length > limits.maxStringLength ? truncate(value, limits.maxStringLength) : value,
+      )
     case 'number':
       return Number.isFinite(value) ? value : String(value)
     case 'boolean':
@@ -184,7 +200,7 @@ export function sanitizeValue(
   if (Array.isArray(value) && isHomogeneousPrimitiveArray(value)) {
     const arr = value.length > limits.maxArrayLength ? value.slice(0, limits.maxArrayLength) : value
     if (typeof arr[0] === 'string')
-      return (arr as string[]).map((s) => truncate(s, limits.maxStringLength))
+      return (arr as string[]).map((s) => wellFormed(truncate(s, limits.maxStringLength)))
     return arr.slice() as number[] | boolean[]
   }
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()

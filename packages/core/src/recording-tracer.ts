@@ -7,7 +7,14 @@ import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
 import { BatchProcessor } from './processor.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
-import { NOOP_SPAN, NonRecordingSpan, RecordingSpan, type Span, type SpanOwner } from './span.js'
+import {
+  NOOP_SPAN,
+  NonRecordingSpan,
+  RecordingSpan,
+  type Span,
+  type SpanOwner,
+  textOf,
+} from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
 
@@ -109,7 +116,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       traceId,
       newSpanId(),
       parentSpanId,
-      typeof name === 'string' ? name : String(name),
+      textOf(name),
       options?.kind ?? 'internal',
       options?.startTime ?? now(),
       traceState,

@@ -1,5 +1,5 @@
 import type { ResolvedLimits } from './attributes.js'
-import { sanitizeValue } from './attributes.js'
+import { sanitizeValue, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -67,22 +67,38 @@ export interface SpanOwner {
   onInternalError(where: string, error: unknown): void
 }
 
+/** A name for anything: strings pass, other values are converted without ever throwing. */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return wellFormed(value)
+  try {
+    return wellFormed(String(value))
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
 /** Turns anything thrown into plain error data. */
 export function toSpanError(error: unknown): SpanError {
-  if (
-    error instanceof Error ||
-    (typeof error === 'object' && error !== null && 'message' in error)
-  ) {
-    const e = error as Error
-    const type =
-      (typeof e.name === 'string' && e.name !== 'Error' ? e.name : e.constructor?.name) || 'Error'
-    return {
-      type,
-      message: String(e.message),
-      ...(typeof e.stack === 'string' ? { stack: e.stack } : {}),
+  // Whatever was thrown (a Proxy, an object without prototype, throwing getters) must not turn
+  // into a second error in place of the user's own.
+  try {
+    if (
+      error instanceof Error ||
+      (typeof error === 'object' && error !== null && 'message' in error)
+    ) {
+      const e = error as Error
+      const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : e.constructor?.name
+      const stack = e.stack
+      return {
+        type: typeof name === 'string' && name !== '' ? name : 'Error',
+        message: textOf(e.message),
+        ...(typeof stack === 'string' ? { stack: wellFormed(stack) } : {}),
+      }
     }
+    return { type: typeof error, message: textOf(error) }
+  } catch {
+    return { type: typeof error, message: Object.prototype.toString.call(error) }
   }
-  return { type: typeof error, message: typeof error === 'string' ? error : String(error) }
 }
 
 /** A span that records; created by a tracer. */
@@ -120,20 +136,35 @@ export class RecordingSpan implements Span {
   }
 
   setAttribute(key: string, value: unknown): this {
-    if (this.ended) return this
+    // OTLP requires a non-empty string key; one bad key must not get the whole batch refused.
+    if (this.ended || typeof key !== 'string' || key === '') return this
+    key = wellFormed(key)
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
-    if (!(key in this.attributes)) {
+    if (!Object.hasOwn(this.attributes, key)) {
       if (this.attributeCount >= this.owner.limits.maxAttributes) return this
       this.attributeCount++
     }
-    this.attributes[key] = clean
+    // A plain assignment to `__proto__` would replace the prototype instead of adding a key.
+    if (key === '__proto__')
+      Object.defineProperty(this.attributes, key, {
+        value: clean,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    else this.attributes[key] = clean
     return this
   }
 
   setAttributes(attributes: Record<string, unknown>): this {
     if (this.ended || attributes === null || typeof attributes !== 'object') return this
-    for (const key in attributes) this.setAttribute(key, attributes[key])
+    // The caller's object may throw (getters, proxies): keep what was read, never throw back.
+    try {
+      for (const key in attributes) this.setAttribute(key, attributes[key])
+    } catch (error) {
+      this.owner.onInternalError('span.setAttributes', error)
+    }
     return this
   }
 
@@ -144,13 +175,20 @@ export class RecordingSpan implements Span {
     let clean: Attributes | undefined
     if (attributes && typeof attributes === 'object') {
       clean = {}
-      for (const key in attributes) {
-        const v = sanitizeValue(attributes[key], this.owner.limits)
-        if (v !== undefined) clean[key] = v
+      try {
+        for (const key in attributes) {
+          if (key === '' || key === '__proto__') continue
+          const v = sanitizeValue(attributes[key], this.owner.limits)
+          if (v !== undefined) clean[wellFormed(key)] = v
+        }
+      } catch (error) {
+        this.owner.onInternalError('span.addEvent', error)
       }
     }
+    const eventName = textOf(name)
+    const at = typeof time === 'number' && Number.isFinite(time) ? time : now()
     events.push(
-      clean ? { name, time: time ?? now(), attributes: clean } : { name, time: time ?? now() },
+      clean ? { name: eventName, time: at, attributes: clean } : { name: eventName, time: at },
     )
     return this
   }
@@ -169,7 +207,7 @@ export class RecordingSpan implements Span {
   }
 
   updateName(name: string): this {
-    if (!this.ended && typeof name === 'string') this.name = name
+    if (!this.ended && typeof name === 'string') this.name = wellFormed(name)
     return this
   }
 

@@ -1,0 +1,116 @@
+// Found by the reliability suite's property tests: values that used to throw into user code,
+// lose a span, or make a batch that OTLP receivers refuse.
+import { describe, expect, it } from 'vitest'
+import { createTracer, encodeOtlpTraces } from '../src/index.js'
+import { memoryExporter } from '../src/testing.js'
+
+function setup() {
+  const exporter = memoryExporter()
+  const tracer = createTracer({ serviceName: 'test', exporters: [exporter], metrics: false })
+  return { exporter, tracer }
+}
+
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+describe('hostile attribute keys and values', () => {
+  it('drops empty keys, which OTLP forbids, and keeps a __proto__ key as a plain key', async () => {
+    const { tracer, exporter } = setup()
+    const span = tracer.startSpan('s')
+    span.setAttribute('', 1)
+    span.setAttributes({ '': 2, ok: 3 })
+    span.setAttribute('__proto__', ['a', 'b'])
+    span.addEvent('e', { '': 1, kept: 2 })
+    span.end()
+    await tracer.flush()
+    const [data] = exporter.spans
+    expect(Object.getPrototypeOf(data!.attributes)).toBe(Object.prototype)
+    expect(Object.keys(data!.attributes).sort()).toEqual(['__proto__', 'ok'])
+    expect(data!.events[0]!.attributes).toEqual({ kept: 2 })
+    const keys = JSON.parse(
+      encodeOtlpTraces(exporter.spans),
+    ).resourceSpans[0].scopeSpans[0].spans[0].attributes.map((kv: { key: string }) => kv.key)
+    expect(keys).not.toContain('')
+  })
+
+  it('never throws on throwing getters and proxies, and the span still ends and exports', async () => {
+    const { tracer, exporter } = setup()
+    const getter = {
+      first: 1,
+      get boom(): number {
+        throw new Error('getter')
+      },
+    }
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('trap')
+        },
+      },
+    )
+    const span = tracer.startSpan('s', { attributes: getter })
+    expect(() => span.setAttributes(proxy as any)).not.toThrow()
+    expect(() => span.addEvent('e', getter)).not.toThrow()
+    span.end()
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(1)
+    expect(exporter.spans[0]!.attributes.first).toBe(1)
+  })
+
+  it('rethrows the original error whatever was thrown, even what String() cannot convert', async () => {
+    const { tracer, exporter } = setup()
+    const bare = Object.create(null)
+    const hostile = new Proxy(
+      {},
+      {
+        has() {
+          throw new Error('trap')
+        },
+      },
+    )
+    for (const thrown of [bare, hostile, Symbol('s')]) {
+      let caught: unknown
+      try {
+        tracer.withSpan(Object.create(null), () => {
+          throw thrown
+        })
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBe(thrown)
+    }
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(3)
+    expect(exporter.spans.every((s) => s.status === 'error')).toBe(true)
+  })
+
+  it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'test',
+      exporters: [exporter],
+      metrics: false,
+      limits: { maxStringLength: 4 },
+    })
+    const span = tracer.startSpan('name \uD800')
+    span.setAttribute('lone', 'a\uDC00b')
+    span.setAttribute('cut', 'abc😀😀')
+    span.setAttribute('list', ['x\uD800'])
+    span.setAttribute('key \uD800', 1)
+    span.addEvent(Symbol('event') as any)
+    span.recordError(new Error('bad \uD800'))
+    span.updateName('renamed \uDFFF')
+    span.end()
+    await tracer.flush()
+    const parsed = JSON.parse(encodeOtlpTraces(exporter.spans))
+    const strings: string[] = []
+    JSON.stringify(parsed, (key, value) => {
+      strings.push(key)
+      if (typeof value === 'string') strings.push(value)
+      return value
+    })
+    expect(strings.filter((s) => LONE.test(s))).toEqual([])
+    expect(exporter.spans[0]!.attributes.cut).toBe('abc…[truncated 4 chars]')
+    expect(exporter.spans[0]!.events[0]!.name).toBe('Symbol(event)')
+  })
+})
