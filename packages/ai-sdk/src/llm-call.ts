@@ -43,6 +43,25 @@ function isAbortError(error: unknown): boolean {
  * One LLM span: started before the provider is called, fed stream parts, and written in full just
  * before it ends — however it ends (flush, error, cancel, abort signal, or its parent closing it).
  */
+/**
+ * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
+ * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
+ */
+function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  try {
+    for (const key of Object.keys(source)) {
+      try {
+        Object.defineProperty(target, key, {
+          value: source[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+      } catch {}
+    }
+  } catch {}
+}
+
 export class LlmCall {
   readonly span: Span
   private readonly start = now()
@@ -83,7 +102,7 @@ export class LlmCall {
     settingsAttributes(params, attributes)
     const metadata = settings.metadata
     if (metadata) {
-      if (metadata.attributes) Object.assign(attributes, metadata.attributes)
+      if (metadata.attributes) copyOwn(attributes, metadata.attributes)
       if (metadata.userId) attributes[ATTR.userId] = metadata.userId
       if (metadata.sessionId) {
         attributes[ATTR.sessionId] = metadata.sessionId
