@@ -6,6 +6,19 @@ export {
   startCollector,
 } from './collector.js'
 export {
+  type MetricQuery,
+  type MetricRecordResult,
+  type MetricSeries,
+  MetricStore,
+} from './metric-store.js'
+export {
+  histogramQuantile,
+  type MetricModelStats,
+  type MetricsSummary,
+  type MetricToolStats,
+  summarizeMetrics,
+} from './metrics-summary.js'
+export {
   nanosToMs,
   type OtlpAnyValue,
   type OtlpKeyValue,
@@ -13,6 +26,15 @@ export {
   type OtlpTracesRequest,
   otlpToSpans,
 } from './otlp-decode.js'
+export {
+  type DecodedMetrics,
+  type MetricPoint,
+  type OtlpDataPoint,
+  type OtlpMetric,
+  type OtlpMetricsRequest,
+  otlpToMetricPoints,
+} from './otlp-metrics-decode.js'
+export { decodeOtlpMetricsProtobuf } from './otlp-metrics-protobuf.js'
 export { decodeOtlpProtobuf } from './otlp-protobuf.js'
 export { spansFromJson } from './span-json.js'
 export {

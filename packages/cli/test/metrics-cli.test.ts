@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli, startCollector } from '../src/index.js'
 import type { MetricsSummary } from '../src/metrics-summary.js'
@@ -71,5 +73,23 @@ describe('GenAI metrics end to end', () => {
     const printed = await run(['stats', '--url', c.url])
     expect(printed.code).toBe(0)
     expect(printed.stdout).toContain('metrics: none received (OTLP metrics go to /v1/metrics)')
+  })
+
+  it('the metrics benchmark runs to its table at a small size', async () => {
+    const script = fileURLToPath(new URL('../bench/metrics-bench.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
+      env: { ...process.env, CALLS: '400', NO_COLOR: '1' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code, stderr).toBe(0)
+    expect(stdout).toMatch(
+      /\| bytes sent for 400 calls, 20 models \| [\d.]+ MB \| [\d.]+ kB \| \d+× smaller \|/,
+    )
+    expect(stdout).toMatch(/\| ingest over HTTP .* \| \d+× faster \|/)
+    expect(stdout).toMatch(/\| per-model stats, in process .* \| \d+× faster \|/)
   })
 })
