@@ -1,3 +1,4 @@
+import { type ContextSpan, runWithSpan } from './context.js'
 import { ATTR } from './semconv.js'
 
 /**
@@ -17,4 +18,65 @@ export function httpRequestAttributes(request: Request, path?: string): Record<s
   const userAgent = request.headers.get('user-agent')
   if (userAgent) attributes[ATTR.userAgentOriginal] = userAgent
   return attributes
+}
+
+/** How a watched body ended: read to the end, cancelled by its reader, or failed at the source. */
+export interface BodyEnd {
+  reason: 'done' | 'cancelled' | 'error'
+  /** The source's error, or the cancel reason. */
+  error?: unknown
+  /** Bytes (or chunks, for non-byte streams) passed through. */
+  bytes: number
+}
+
+/**
+ * Passes a response body through untouched — same chunks, one read per pull, no read-ahead — and
+ * calls `onEnd` once when it ends, so a request span can end with its body. Each read runs in
+ * `context`'s async context, so spans made while a lazy body is pulled nest under it.
+ * Measured cheaper per chunk than `pipeThrough(new TransformStream())`, and it tells a failing
+ * source (read rejects) from a reader that went away (cancel).
+ */
+export function watchBody<T>(
+  source: ReadableStream<T>,
+  onEnd: (end: BodyEnd) => void,
+  context?: ContextSpan,
+): ReadableStream<T> {
+  const reader = source.getReader()
+  let ended = false
+  let bytes = 0
+  const end = (result: BodyEnd) => {
+    if (ended) return
+    ended = true
+    try {
+      onEnd(result)
+    } catch {}
+  }
+  const read = () => reader.read()
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        let result: ReadableStreamReadResult<T>
+        try {
+          result = await (context ? runWithSpan(context, read) : read())
+        } catch (error) {
+          end({ reason: 'error', error, bytes })
+          controller.error(error)
+          return
+        }
+        if (result.done) {
+          end({ reason: 'done', bytes })
+          controller.close()
+          return
+        }
+        const chunk = result.value
+        bytes += (chunk as { byteLength?: number })?.byteLength ?? 1
+        controller.enqueue(chunk)
+      },
+      cancel(reason) {
+        end({ reason: 'cancelled', error: reason, bytes })
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
 }

@@ -1,15 +1,8 @@
-/** OpenTelemetry HTTP server semantic convention names used by the route span. */
-export const HTTP = {
-  requestMethod: 'http.request.method',
-  route: 'http.route',
-  responseStatusCode: 'http.response.status_code',
-  urlPath: 'url.path',
-  urlScheme: 'url.scheme',
-  serverAddress: 'server.address',
-  userAgent: 'user_agent.original',
-  errorType: 'error.type',
-  // Tokentrail additions.
+/** Attributes only the Next adapter records; HTTP convention names come from core's `ATTR`. */
+export const NEXT_ATTR = {
+  /** How the flush was kept alive: `waitUntil`, `after` or `background`. */
   flushVia: 'tokentrail.flush.via',
+  /** The body was not read within `streamTimeoutMs`; the span ended as cancelled. */
   streamTimeout: 'tokentrail.stream_timeout',
   actionName: 'tokentrail.action.name',
 } as const

@@ -1,6 +1,6 @@
 import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
 import { afterPending, hasVercelContext, keepAlive, loadAfter } from './keep-alive.js'
-import { HTTP } from './semconv.js'
+import { NEXT_ATTR } from './semconv.js'
 
 /** Options of `traceAction`. */
 export interface TraceActionOptions {
@@ -47,7 +47,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
     if (pending) await pending
     return tracer.withSpan(
       `action ${name}`,
-      { attributes: { [HTTP.actionName]: name } },
+      { attributes: { [NEXT_ATTR.actionName]: name } },
       (span) => {
         if (span.isRecording) {
           // Registered now, inside the request scope; it runs once the span has ended.
@@ -61,7 +61,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
               () => {},
             )
           span.onEnding(() => queueMicrotask(release))
-          span.setAttribute(HTTP.flushVia, keepAlive(flushed))
+          span.setAttribute(NEXT_ATTR.flushVia, keepAlive(flushed))
         }
         return action.apply(this, args)
       },

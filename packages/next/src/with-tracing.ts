@@ -1,11 +1,14 @@
 import {
+  ATTR,
   extractTraceContext,
   getTracer,
+  httpRequestAttributes,
   runWithSpan,
   type Span,
   type SpanStatus,
   TokentrailError,
   type Tracer,
+  watchBody,
 } from '@tokentrail/core'
 import {
   afterPending,
@@ -15,7 +18,7 @@ import {
   loadAfter,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
-import { HTTP } from './semconv.js'
+import { NEXT_ATTR } from './semconv.js'
 
 /** Any App Router route handler: `(request, { params })` returning a `Response`. */
 export type RouteHandler = (request: any, ...rest: any[]) => unknown
@@ -122,12 +125,6 @@ function controlFlowStatus(error: unknown): number | undefined {
   return undefined
 }
 
-function isAbortReason(reason: unknown): boolean {
-  if (reason === undefined || reason === null) return true
-  const name = (reason as { name?: unknown }).name
-  return name === 'AbortError' || name === 'ResponseAborted' || name === 'TimeoutError'
-}
-
 // A copy with a new body, of the same class where it takes (body, init), e.g. NextResponse.
 function withBody(response: Response, body: ReadableStream | null): Response {
   const Class = response.constructor as typeof Response
@@ -158,22 +155,12 @@ function startRouteSpan(
   route: string | undefined,
   attributes: WithTracingOptions['attributes'],
 ): { span: Span; path: string } {
-  let url: URL | undefined
-  try {
-    url = new URL(request.url)
-  } catch {}
-  const path = url?.pathname ?? '/'
+  const http = httpRequestAttributes(request)
+  const path = http[ATTR.urlPath] ?? '/'
   const span = tracer.startSpan(`${request.method} ${route ?? path}`, {
     kind: 'http',
     parent: extractTraceContext(request.headers),
-    attributes: {
-      [HTTP.requestMethod]: request.method,
-      [HTTP.urlPath]: path,
-      [HTTP.urlScheme]: url?.protocol.slice(0, -1),
-      [HTTP.serverAddress]: url?.hostname,
-      [HTTP.userAgent]: request.headers.get('user-agent') ?? undefined,
-      ...(route ? { [HTTP.route]: route } : {}),
-    },
+    attributes: route ? { ...http, [ATTR.httpRoute]: route } : http,
   })
   if (attributes) {
     try {
@@ -228,12 +215,12 @@ export function withTracing<H extends RouteHandler>(
           (resolved) => {
             if (span.ended) return
             const pattern = inferRoute(path, resolved)
-            span.setAttribute(HTTP.route, pattern)
+            span.setAttribute(ATTR.httpRoute, pattern)
             span.updateName(`${request.method} ${pattern}`)
           },
           () => {},
         )
-      } else span.setAttribute(HTTP.route, path)
+      } else span.setAttribute(ATTR.httpRoute, path)
     }
 
     let bodyDone!: () => void
@@ -252,7 +239,7 @@ export function withTracing<H extends RouteHandler>(
       const pending = hasVercelContext() ? undefined : afterPending()
       if (pending) await pending
       const via = keepAlive(flushed)
-      span.setAttribute(HTTP.flushVia, via)
+      span.setAttribute(NEXT_ATTR.flushVia, via)
       return via
     }
 
@@ -262,12 +249,12 @@ export function withTracing<H extends RouteHandler>(
     } catch (error) {
       const status = controlFlowStatus(error)
       if (status !== undefined) {
-        span.setAttribute(HTTP.responseStatusCode, status)
+        span.setAttribute(ATTR.httpResponseStatusCode, status)
         await schedule()
         span.end({ status: 'ok', endOpenChildren: true })
       } else {
         span.recordError(error)
-        span.setAttribute(HTTP.errorType, (error as Error)?.name || typeof error)
+        span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
         await schedule()
         span.end({ status: 'error', endOpenChildren: true })
       }
@@ -284,8 +271,8 @@ export function withTracing<H extends RouteHandler>(
 
     let response: Response = result
     const code = response.status
-    span.setAttribute(HTTP.responseStatusCode, code)
-    if (code >= 500) span.setAttribute(HTTP.errorType, String(code))
+    span.setAttribute(ATTR.httpResponseStatusCode, code)
+    if (code >= 500) span.setAttribute(ATTR.errorType, String(code))
     const finalStatus: SpanStatus = code >= 500 ? 'error' : 'ok'
     if (traceIdHeader) response = setHeader(response, traceIdHeader, span.traceId)
 
@@ -308,16 +295,12 @@ export function withTracing<H extends RouteHandler>(
     }
     let body: ReadableStream
     try {
-      // `cancel` is in the Streams standard and Node ≥ 21.5, Deno, Bun, Workers; not yet in TS's DOM lib.
-      const transformer: Transformer & { cancel(reason: unknown): void } = {
-        flush: () => finish(finalStatus),
-        // Both a consumer's cancel (client went away) and an error of the handler's stream land here.
-        cancel: (reason) => {
-          if (signal?.aborted || isAbortReason(reason)) finish('cancelled')
-          else finish('error', reason)
-        },
-      }
-      body = response.body.pipeThrough(new TransformStream(transformer))
+      // A failing source and a reader that went away are told apart by the stream itself.
+      body = watchBody(response.body, (end) => {
+        if (end.reason === 'done') finish(finalStatus)
+        else if (end.reason === 'cancelled') finish('cancelled')
+        else finish('error', end.error)
+      })
     } catch {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
@@ -328,7 +311,7 @@ export function withTracing<H extends RouteHandler>(
     if (signal?.aborted) onAbort()
     else signal?.addEventListener?.('abort', onAbort, { once: true })
     timer = setTimeout(() => {
-      span.setAttribute(HTTP.streamTimeout, true)
+      span.setAttribute(NEXT_ATTR.streamTimeout, true)
       finish('cancelled')
     }, streamTimeoutMs)
     ;(timer as { unref?: () => void }).unref?.()
