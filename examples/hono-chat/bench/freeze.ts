@@ -4,9 +4,9 @@
 // reach a local OTLP receiver afterwards. Run: pnpm --filter @tokentrail/example-hono-chat bench
 import { fileURLToPath } from 'node:url'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
+import { startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { startOtlpReceiver } from '../test/otlp-receiver.ts'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 40)
 const CONCURRENCY = 4

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { assertWholeTrace, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertWholeTrace, startOtlpReceiver } from './otlp-receiver.js'
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const PARENT_ID = '00f067aa0ba902b7'
@@ -87,7 +87,7 @@ describe('examples/hono-chat on @hono/node-server', () => {
     expect(root.name).toBe('POST /api/chat')
     expect(root.parentSpanId).toBe(PARENT_ID)
     expect(root.kind).toBe(2)
-    expect(root.serviceName).toBe('hono-chat-test')
+    expect(root.service).toBe('hono-chat-test')
     expect(root.attributes).toMatchObject({
       'http.request.method': 'POST',
       'http.route': '/api/chat',

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { assertWholeTrace, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertWholeTrace, startOtlpReceiver } from './otlp-receiver.js'
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
 let mock: MockOpenAI
@@ -56,7 +56,7 @@ describe('examples/hono-chat Workers entry in workerd', () => {
     const trace = receiver.spans.filter((s) => s.traceId === traceId)
     const root = assertWholeTrace(trace)
     expect(root.name).toBe('POST /api/chat')
-    expect(root.serviceName).toBe('hono-chat-worker-test')
+    expect(root.service).toBe('hono-chat-worker-test')
     expect(root.attributes['http.response.status_code']).toBe(200)
     expect(root.status.code).not.toBe(2)
     const llm = trace.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat')

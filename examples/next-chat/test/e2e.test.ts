@@ -4,8 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
+import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js'
 
 const app = fileURLToPath(new URL('..', import.meta.url))
 const SERVER = 2

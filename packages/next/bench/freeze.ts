@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
+import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { build } from 'esbuild'
-import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts'
 
 export type Pattern = 'traced' | 'naive'
 
