@@ -66,9 +66,11 @@ export class Instrument {
 
   snapshot(): MetricData | undefined {
     if (this.series.size === 0) return undefined
-    const points = [...this.series.values()].map((p) =>
-      'bucketCounts' in p ? { ...p, bucketCounts: [...p.bucketCounts] } : { ...p },
-    )
+    // A series whose every value was rejected (negative, NaN) has nothing to say.
+    const points = [...this.series.values()]
+      .filter((p) => ('bucketCounts' in p ? p.count > 0 : p.value !== 0))
+      .map((p) => ('bucketCounts' in p ? { ...p, bucketCounts: [...p.bucketCounts] } : { ...p }))
+    if (points.length === 0) return undefined
     const common = { name: this.name, description: this.description, unit: this.unit }
     return this.type === 'histogram'
       ? {

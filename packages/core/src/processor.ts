@@ -88,7 +88,11 @@ export class BatchProcessor {
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
-  private idleWaiters: (() => void)[] = []
+  // Spans are sent in order, so a flush waits for the spans queued before it — not for a queue
+  // that other requests keep filling — by comparing counts.
+  private enqueued = 0
+  private settled = 0
+  private flushWaiters: { target: number; resolve: () => void }[] = []
   private isShutdown = false
   private stopped = false
   private attempt: AbortController | undefined
@@ -108,6 +112,7 @@ export class BatchProcessor {
       return
     }
     this.queue.push(span)
+    this.enqueued++
     if (this.sending) return
     if (this.queue.length >= this.options.maxBatchSize) void this.kick()
     else if (this.timer === undefined)
@@ -125,9 +130,18 @@ export class BatchProcessor {
       this.sending = undefined
       if (this.queue.length > 0 && !this.stopped)
         this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
-      else for (const resolve of this.idleWaiters.splice(0)) resolve()
     })
     return this.sending
+  }
+
+  private settle(count: number): void {
+    this.settled += count
+    if (this.flushWaiters.length === 0) return
+    this.flushWaiters = this.flushWaiters.filter((waiter) => {
+      if (waiter.target > this.settled) return true
+      waiter.resolve()
+      return false
+    })
   }
 
   // Never rejects: a throw while sending fails (and counts) that batch, and the loop goes on.
@@ -140,6 +154,7 @@ export class BatchProcessor {
         this.stats.failed += batch.length
         this.options.onError(`${this.exporter.name} send loop`, error)
       }
+      this.settle(batch.length)
     }
   }
 
@@ -187,12 +202,16 @@ export class BatchProcessor {
     }
   }
 
-  /** Sends everything queued now; resolves when the queue is empty or `timeoutMs` passed. */
+  /**
+   * Sends everything queued now; resolves when every span queued before the call has been sent (or
+   * given up on), or when `timeoutMs` passed.
+   */
   async flush(timeoutMs: number): Promise<boolean> {
-    if (this.queue.length === 0 && !this.sending) return true
+    const target = this.enqueued
+    if (this.settled >= target) return true
     let timer: ReturnType<typeof setTimeout> | undefined
     const idle = new Promise<boolean>((resolve) => {
-      this.idleWaiters.push(() => resolve(true))
+      this.flushWaiters.push({ target, resolve: () => resolve(true) })
     })
     void this.kick()
     const timedOut = new Promise<boolean>((resolve) => {
@@ -219,6 +238,7 @@ export class BatchProcessor {
     cancel(this.timer)
     if (!flushed) {
       this.stats.dropped.shutdown += this.queue.length
+      this.settle(this.queue.length)
       this.queue.length = 0
     }
     try {

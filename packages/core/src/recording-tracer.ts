@@ -45,6 +45,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const clean = sanitizeValue(value, config.limits)
       if (clean !== undefined) attributes[key] = clean
     }
+    // Tells apart two processes of one service, e.g. for cumulative metrics. Workers refuse random
+    // values outside a request, so a tracer made at global scope goes without.
+    if (attributes['service.instance.id'] === undefined) {
+      try {
+        attributes['service.instance.id'] = crypto.randomUUID()
+      } catch {}
+    }
     this.resource = Object.freeze({
       serviceName: config.serviceName,
       attributes: Object.freeze(attributes),

@@ -168,6 +168,16 @@ describe('GenAI metrics from finished spans', () => {
     expect(calls.reduce((n, p) => n + p.value, 0)).toBe(500)
   })
 
+  it('exports no empty series when every value was rejected', async () => {
+    const { exporter, tracer } = setup()
+    llmCall(tracer, { input: -5, output: Number.NaN })
+    await tracer.flush()
+    const tokens = exporter.metric('gen_ai.client.token.usage')
+    const types = (tokens?.points ?? []).map((p) => p.attributes['gen_ai.token.type'])
+    expect(types).toEqual(['cached_input'])
+    expect(JSON.stringify(exporter.snapshots)).not.toContain('Infinity')
+  })
+
   it('switches off by option and by env', async () => {
     const off = setup(false)
     llmCall(off.tracer)

@@ -351,6 +351,7 @@ describe('configuration', () => {
     expect(exporter.span('kept').resource.attributes).toEqual({
       'deployment.environment': 'test',
       team: 'ai',
+      'service.instance.id': expect.stringMatching(/^[0-9a-f-]{36}$/),
     })
   })
 
@@ -578,6 +579,32 @@ describe('processor', () => {
     await tracer.flush()
     expect(exporter.spans.map((s) => s.name)).toEqual(['next'])
     expect(tracer.stats()).toMatchObject({ failed: 1, exported: 1, flushTimeouts: 0 })
+  })
+
+  it('flush waits for the spans queued before it, not for a queue other requests keep filling', async () => {
+    const gates: (() => void)[] = []
+    const sent: string[] = []
+    const tracer = createTracer({
+      maxBatchSize: 1,
+      exporters: [
+        {
+          name: 'gated',
+          export: async (spans) => {
+            await new Promise<void>((resolve) => gates.push(resolve))
+            sent.push(spans[0]!.name)
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    tracer.startSpan('mine').end()
+    const flushed = tracer.flush({ timeoutMs: 5000 })
+    tracer.startSpan('theirs 1').end()
+    tracer.startSpan('theirs 2').end()
+    await vi.waitFor(() => expect(gates).toHaveLength(1))
+    gates[0]!() // 'mine' delivered; 'theirs 1' goes out next and hangs
+    expect(await flushed).toEqual({ ok: true, pending: 1 })
+    expect(sent).toEqual(['mine'])
   })
 
   it('counts a flush that hits its bound', async () => {
