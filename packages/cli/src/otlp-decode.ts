@@ -134,9 +134,14 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }
 
+/** Deepest nesting of array and key-value list values; deeper input is refused, not recursed into. */
+export const MAX_VALUE_NESTING = 64
+
 /** Plain JSON for nested values (arrays of mixed types, key-value lists). */
-function toPlain(value: OtlpAnyValue | undefined, path: string): unknown {
+function toPlain(value: OtlpAnyValue | undefined, path: string, depth = 0): unknown {
   if (!isObject(value)) return null
+  // Recursing without a bound let a deeply nested body overflow the stack (a 500, not a 400).
+  if (depth > MAX_VALUE_NESTING) fail(path, `values nested deeper than ${MAX_VALUE_NESTING} levels`)
   if (value.stringValue !== undefined) return String(value.stringValue)
   if (value.boolValue !== undefined) return Boolean(value.boolValue)
   if (value.intValue !== undefined) return readInt(value.intValue, path)
@@ -145,7 +150,7 @@ function toPlain(value: OtlpAnyValue | undefined, path: string): unknown {
     return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
   if (value.arrayValue !== undefined)
     return list<OtlpAnyValue>(value.arrayValue?.values, `${path}.arrayValue.values`).map((v, i) =>
-      toPlain(v, `${path}.arrayValue.values[${i}]`),
+      toPlain(v, `${path}.arrayValue.values[${i}]`, depth + 1),
     )
   if (value.kvlistValue !== undefined) {
     const out: Record<string, unknown> = {}
@@ -156,7 +161,7 @@ function toPlain(value: OtlpAnyValue | undefined, path: string): unknown {
         fail(`${path}.kvlistValue.values[${i}].key`, 'expected a string')
       out[entry.key] = isSecretKey(entry.key)
         ? REDACTED
-        : toPlain(entry.value, `${path}.kvlistValue.values[${i}].value`)
+        : toPlain(entry.value, `${path}.kvlistValue.values[${i}].value`, depth + 1)
     }
     return out
   }

@@ -1,5 +1,11 @@
 import { TokentrailError } from '@tokentrail/core'
-import type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTracesRequest } from './otlp-decode.js'
+import {
+  MAX_VALUE_NESTING,
+  type OtlpAnyValue,
+  type OtlpKeyValue,
+  type OtlpSpan,
+  type OtlpTracesRequest,
+} from './otlp-decode.js'
 
 // Field numbers from opentelemetry-proto: collector/trace/v1/trace_service.proto,
 // trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto.
@@ -139,7 +145,8 @@ export class Reader {
   }
 }
 
-function anyValue(r: Reader): OtlpAnyValue {
+function anyValue(r: Reader, depth = 0): OtlpAnyValue {
+  if (depth > MAX_VALUE_NESTING) r.fail(`values nested deeper than ${MAX_VALUE_NESTING} levels`)
   const value: OtlpAnyValue = {}
   while (r.pos < r.end) {
     const [field, wire] = r.tag()
@@ -168,7 +175,7 @@ function anyValue(r: Reader): OtlpAnyValue {
           const [f, w] = inner.tag()
           if (f === 1) {
             inner.expect(LEN, w, 'values')
-            values.push(anyValue(inner.child(`${inner.path}.values[${values.length}]`)))
+            values.push(anyValue(inner.child(`${inner.path}.values[${values.length}]`), depth + 1))
           } else inner.skip(w)
         }
         value.arrayValue = { values }
@@ -182,7 +189,7 @@ function anyValue(r: Reader): OtlpAnyValue {
           const [f, w] = inner.tag()
           if (f === 1) {
             inner.expect(LEN, w, 'values')
-            values.push(keyValue(inner.child(`${inner.path}.values[${values.length}]`)))
+            values.push(keyValue(inner.child(`${inner.path}.values[${values.length}]`), depth + 1))
           } else inner.skip(w)
         }
         value.kvlistValue = { values }
@@ -199,7 +206,7 @@ function anyValue(r: Reader): OtlpAnyValue {
   return value
 }
 
-function keyValue(r: Reader): OtlpKeyValue {
+function keyValue(r: Reader, depth = 0): OtlpKeyValue {
   const kv: OtlpKeyValue = { key: '' }
   while (r.pos < r.end) {
     const [field, wire] = r.tag()
@@ -208,7 +215,7 @@ function keyValue(r: Reader): OtlpKeyValue {
       kv.key = r.string()
     } else if (field === 2) {
       r.expect(LEN, wire, 'value')
-      kv.value = anyValue(r.child(`${r.path}.value`))
+      kv.value = anyValue(r.child(`${r.path}.value`), depth)
     } else r.skip(wire)
   }
   return kv
