@@ -143,7 +143,7 @@ async function main(): Promise<number> {
     const known = ids.filter((id): id is string => Boolean(id))
     const traces = await waitForTraces(collector, known, 15_000)
     console.log(
-      `\n${bold(pad('chat', 16) + pad('trace', 14) + pad('status', 11) + pad('duration', 10) + pad('LLM calls', 11) + pad('tokens in→out', 15) + pad('TTFT', 9) + 'cost')}`,
+      `\n${bold(`${pad('chat', 16) + pad('trace', 14) + pad('status', 11) + pad('duration', 10) + pad('LLM calls', 11) + pad('tokens in→out', 15) + pad('TTFT', 9)}cost`)}`,
     )
     let input = 0
     let output = 0
