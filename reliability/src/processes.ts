@@ -122,7 +122,7 @@ export function startCollectorProcess(options: {
 
 /** Starts the OpenAI-compatible mock; its URL ends in /v1. */
 export function startMockProcess(
-  options: { firstChunkDelayMs?: number; chunkDelayMs?: number } = {},
+  options: { firstChunkDelayMs?: number; chunkDelayMs?: number; reply?: string } = {},
 ) {
   return start(
     [
@@ -131,6 +131,7 @@ export function startMockProcess(
       String(options.firstChunkDelayMs ?? 0),
       '--chunk-delay',
       String(options.chunkDelayMs ?? 0),
+      ...(options.reply ? ['--reply', options.reply] : []),
     ],
     {},
     (out) => /^(http:\/\/\S+\/v1)\s*$/m.exec(out)?.[1],
@@ -145,6 +146,7 @@ export function startAppProcess(options: {
   mockUrl: string
   service: string
   apiKey?: string
+  model?: string
 }) {
   return start(
     ['--max-old-space-size=512', APP],
@@ -157,6 +159,7 @@ export function startAppProcess(options: {
       OTEL_SERVICE_NAME: options.service,
       OPENAI_BASE_URL: options.mockUrl,
       OPENAI_API_KEY: options.apiKey,
+      OPENAI_MODEL: options.model,
     },
     (out) => /^\{"url":"(http:\/\/[^"]+)"\}$/m.exec(out)?.[1],
     'hono-chat app',

@@ -178,16 +178,14 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
   fc
     .integer({ min: 60, max: 100_000 })
     .map((depth) => proto('deep nesting (protobuf)', deepProtobuf(depth))),
-  fc
-    .constantFrom('text/plain', '', 'application/jsonx', 'multipart/form-data')
-    .map(
-      (type): Case => ({
-        path: '/v1/traces',
-        type,
-        body: Buffer.from(seeds.json),
-        kind: 'wrong content-type',
-      }),
-    ),
+  fc.constantFrom('text/plain', '', 'application/jsonx', 'multipart/form-data').map(
+    (type): Case => ({
+      path: '/v1/traces',
+      type,
+      body: Buffer.from(seeds.json),
+      kind: 'wrong content-type',
+    }),
+  ),
   fc
     .uint8Array({ maxLength: 200 })
     .map((b): Case => ({ ...json('garbage gzip', ''), body: Buffer.from(b), encoding: 'gzip' })),
