@@ -54,6 +54,12 @@ case "$task" in
     build
     pnpm --filter @tokentrail/cli run demo "$@"
     ;;
+  reliability)
+    ensure_chromium
+    build
+    step "reliability suite, full size (faults, load, bad input, security; figures table at the end)"
+    pnpm --filter @tokentrail/reliability run reliability "$@"
+    ;;
   bench)
     build
     turbo run bench --concurrency=1 --output-logs=full "$@"
