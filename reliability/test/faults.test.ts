@@ -12,9 +12,9 @@ import { percentile } from '../src/load.js'
 import { type Child, startCollectorProcess, startMockProcess } from '../src/processes.js'
 import { runScenario, type ScenarioResult, unaccounted } from '../src/scenario.js'
 
-const CONCURRENCY = FULL ? 50 : 20
-const LOAD_MS = FULL ? 8000 : 4000
-const OUTAGE_MS = FULL ? 5000 : 3000
+const CONCURRENCY = FULL ? 8 : 4
+const LOAD_MS = FULL ? 15_000 : 4000
+const OUTAGE_MS = FULL ? 6000 : 3000
 const LONG_OUTAGE_MS = 25_000
 const MB = 1024 * 1024
 const COLUMNS = [

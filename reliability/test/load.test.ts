@@ -17,8 +17,8 @@ import {
   startNextProcess,
 } from '../src/processes.js'
 
-const TOTAL = FULL ? 10_000 : 1000
-const NEXT_TOTAL = FULL ? 10_000 : 300
+const TOTAL = FULL ? 10_000 : 500
+const NEXT_TOTAL = FULL ? 10_000 : 200
 const CONCURRENCY = FULL ? 100 : 50
 const MB = 1024 * 1024
 const COLUMNS = [
