@@ -73,4 +73,21 @@ console.log(`\nself time by package (${contender} ${task}, ${(total / 1e6).toFix
 console.log(top(byPackage, 12).join('\n'))
 console.log('\nself time by function')
 console.log(top(byFunction, 30).join('\n'))
+
+// Inclusive time of Tokentrail's own functions (self + everything they call), outermost frames only.
+const inclusive = new Map()
+const walk = (node, inside) => {
+  let time = self.get(node) ?? 0
+  const pkg = where(node.callFrame.url)
+  const ours = pkg.startsWith('@tokentrail/')
+  for (const childId of node.children ?? []) time += walk(byId.get(childId), inside || ours)
+  if (ours && !inside) {
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${pkg}:${node.callFrame.lineNumber + 1}`
+    inclusive.set(key, (inclusive.get(key) ?? 0) + time)
+  }
+  return time
+}
+walk(profile.nodes[0], false)
+console.log('\nTokentrail entry points, inclusive time (outermost Tokentrail frames)')
+console.log(top(inclusive, 15).join('\n'))
 console.log(`\nprofile: ${dir}/${file}`)

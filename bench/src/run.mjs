@@ -192,8 +192,10 @@ for (const c of contenders) {
 const traced = contenders.filter((c) => c.id !== 'none')
 
 // Per row: the value to rank by and whether lower is better.
-const range = (x, digits = 1, scale = 1, sign = '') =>
-  `${sign}${f(x.median / scale, digits)} (${sign}${f(x.min / scale, digits)}–${f(x.max / scale, digits)})`
+const range = (x, digits = 1, scale = 1, sign = '') => {
+  const n = (v) => `${sign && v >= 0 ? '+' : ''}${f(v / scale, digits)}`
+  return `${n(x.median)} (${n(x.min)} to ${n(x.max)})`
+}
 const ROWS = [
   {
     key: 'overhead',
@@ -205,6 +207,7 @@ const ROWS = [
     title: 'generateText: µs added per call vs untraced in the same process (× untraced)',
     value: (x) => x.overhead?.added.median,
     lower: true,
+    noise: 10, // µs: well inside the No tracing column's spread
     cell: (x) =>
       x.overhead && `${range(x.overhead.added, 1, 1, '+')} ${f(x.overhead.ratio.median, 2)}×`,
   },
@@ -218,6 +221,7 @@ const ROWS = [
     title: 'streamText: throughput traced ÷ untraced (min–max)',
     value: (x) => x.stream?.ratio.median,
     lower: false,
+    noise: 0.05,
     cell: (x) => x.stream && range(x.stream.ratio, 3),
   },
   {
@@ -230,6 +234,7 @@ const ROWS = [
     title: 'time to first chunk: µs added (min–max)',
     value: (x) => x.ttft?.added.median,
     lower: true,
+    noise: 5,
     cell: (x) => x.ttft && range(x.ttft.added, 1, 1, '+'),
   },
   {
@@ -237,6 +242,7 @@ const ROWS = [
     title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, sink answering: MB (min–max)`,
     value: (x) => x.memory?.median,
     lower: true,
+    noise: 1, // MB
     cell: (x) => x.memory && range(x.memory),
   },
   {
@@ -244,6 +250,7 @@ const ROWS = [
     title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, exporter down: MB (min–max)`,
     value: (x) => x.memoryDown?.median,
     lower: true,
+    noise: 1,
     cell: (x) => x.memoryDown && range(x.memoryDown),
   },
   {
@@ -251,6 +258,8 @@ const ROWS = [
     title: 'export: k spans/s delivered to the sink, sustained (min–max)',
     value: (x) => x.export?.median,
     lower: false,
+    noise: 0.05, // relative
+    relative: true,
     cell: (x) => x.export && range(x.export, 1, 1000),
   },
   {
@@ -258,6 +267,8 @@ const ROWS = [
     title: 'export: k LLM calls/s delivered (spans per call)',
     value: (x) => x.export && x.export.median / x.spansPerCall,
     lower: false,
+    noise: 0.05,
+    relative: true,
     cell: (x) =>
       x.export && `${f(x.export.median / x.spansPerCall / 1000)} (${f(x.spansPerCall, 2)})`,
   },
@@ -266,6 +277,7 @@ const ROWS = [
     title: 'export: bytes sent per call',
     value: (x) => x.bytesPerCall,
     lower: true,
+    noise: 0,
     cell: (x) =>
       x.bytesPerCall !== undefined && `${Math.round(x.bytesPerCall).toLocaleString('en')}`,
   },
@@ -274,6 +286,7 @@ const ROWS = [
     title: 'size: min+gzip KB (minified KB)',
     value: (x) => x.size?.gzip,
     lower: true,
+    noise: 0,
     cell: (x) => x.size && `${f(x.size.gzip / 1024)} (${f(x.size.minified / 1024)})`,
   },
 ]
@@ -326,21 +339,40 @@ const t = figures.tokentrail
 const target = (name, met, detail) =>
   targets.push(`- ${met ? 'met' : '**missed**'}: ${name} — ${detail}`)
 if (t) {
-  const lost = ROWS.filter((r) => r.value && best[r.key] && best[r.key] !== 'tokentrail')
+  // A contender beats Tokentrail on a row only by more than the row's noise tolerance.
+  const margin = (r, ours, theirs) => {
+    const gain = r.lower ? ours - theirs : theirs - ours
+    return r.relative ? gain / Math.abs(ours) : gain
+  }
+  const lost = ROWS.filter((r) => {
+    if (!r.value || !best[r.key] || best[r.key] === 'tokentrail') return false
+    const ours = r.value(t)
+    return ours === undefined || margin(r, ours, r.value(figures[best[r.key]])) > r.noise
+  })
+  const tied = ROWS.filter(
+    (r) => r.value && best[r.key] && best[r.key] !== 'tokentrail' && !lost.includes(r),
+  )
   target(
     'Tokentrail lowest (best) on every row',
     lost.length === 0,
-    lost.length === 0
-      ? 'best among the tracers on every ranked row'
-      : lost
-          .map((r) => {
-            const ours = r.value(t)
-            const theirs = r.value(figures[best[r.key]])
-            const label = contenders.find((c) => c.id === best[r.key]).label
-            const by = r.lower ? ours / theirs : theirs / ours
-            return `${r.title}: ${label} is better (${f(theirs, 2)} vs ours ${f(ours, 2)}, ${f(by, 2)}× ${r.lower ? 'less' : 'more'})`
-          })
-          .join('; '),
+    [
+      lost.length === 0
+        ? 'best among the tracers on every ranked row, or within noise of the best'
+        : lost
+            .map((r) => {
+              const ours = r.value(t)
+              const theirs = r.value(figures[best[r.key]])
+              const label = contenders.find((c) => c.id === best[r.key]).label
+              const by = r.lower ? `${f(ours - theirs, 2)} more` : `${f(theirs / ours, 2)}× less`
+              return `${r.title}: ${label} ${f(theirs, 2)} vs Tokentrail ${f(ours, 2)} (Tokentrail ${by})`
+            })
+            .join('; '),
+      ...(tied.length
+        ? [
+            `within noise of the best (${tied.map((r) => `${r.title}: ${contenders.find((c) => c.id === best[r.key]).label} ${f(r.value(figures[best[r.key]]), 2)} vs ${f(r.value(t), 2)}, tolerance ${r.noise}${r.relative ? ' relative' : ''}`).join('; ')})`,
+          ]
+        : []),
+    ].join('; '),
   )
   if (t.stream) {
     const ratio = t.stream.ratio.median
@@ -439,6 +471,10 @@ const report = [
 process.stdout.write(`\n${report}\n`)
 
 if (write) {
+  writeFileSync(
+    `${benchDir}/results/${small ? 'small' : 'latest'}.json`,
+    `${JSON.stringify({ results, sizes, withTracingError }, null, 1)}\n`,
+  )
   writeFileSync(
     `${benchDir}/results/${small ? 'small' : 'latest'}.md`,
     `# Benchmarks\n\n${report}\n`,
