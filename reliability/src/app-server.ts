@@ -1,6 +1,6 @@
 // A child process the suite drives: the hono-chat example's own app (createApp + chatModel), traced
 // or not, on @hono/node-server, plus two untraced routes that report what the app went through.
-// Env: TRACING=on|off, OTEL_EXPORTER_OTLP_ENDPOINT, OPENAI_BASE_URL, OPENAI_API_KEY, OTEL_SERVICE_NAME.
+// Env: TRACING=on|off, FLUSH=off, OTEL_EXPORTER_OTLP_ENDPOINT, OPENAI_BASE_URL, OPENAI_API_KEY, OTEL_SERVICE_NAME.
 import { serve } from '@hono/node-server'
 import { createTracer, otlpExporter } from '@tokentrail/core'
 import { createApp } from '../../examples/hono-chat/src/app.js'
@@ -28,7 +28,12 @@ const tracer = createTracer({
   },
 })
 
-const app = createApp({ model: chatModel(env, tracer), tracer })
+// FLUSH=off: no flush per request; the batch processor sends by size and interval alone.
+const app = createApp({
+  model: chatModel(env, tracer),
+  tracer,
+  tracing: env.FLUSH === 'off' ? { flush: false } : {},
+})
 app.get('/__stats', (c) =>
   c.json({
     tracer: tracer.stats(),

@@ -147,6 +147,8 @@ export function startAppProcess(options: {
   service: string
   apiKey?: string
   model?: string
+  /** `false` turns off `tracing()`'s flush after each request. */
+  flushPerRequest?: boolean
 }) {
   return start(
     ['--max-old-space-size=512', APP],
@@ -160,6 +162,7 @@ export function startAppProcess(options: {
       OPENAI_BASE_URL: options.mockUrl,
       OPENAI_API_KEY: options.apiKey,
       OPENAI_MODEL: options.model,
+      FLUSH: options.flushPerRequest === false ? 'off' : undefined,
     },
     (out) => /^\{"url":"(http:\/\/[^"]+)"\}$/m.exec(out)?.[1],
     'hono-chat app',

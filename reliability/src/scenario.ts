@@ -46,8 +46,10 @@ export async function runScenario(options: {
   /** Keep moving the fault this long even when the load stopped earlier. */
   windowMs?: number
   flushTimeoutMs?: number
+  flushPerRequest?: boolean
 }): Promise<ScenarioResult> {
   const app = await startAppProcess({
+    flushPerRequest: options.flushPerRequest,
     tracing: options.tracing,
     otlpEndpoint: options.proxy.url,
     mockUrl: options.mockUrl,

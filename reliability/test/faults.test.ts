@@ -16,6 +16,8 @@ const CONCURRENCY = FULL ? 8 : 4
 const LOAD_MS = FULL ? 15_000 : 4000
 const OUTAGE_MS = FULL ? 6000 : 3000
 const LONG_OUTAGE_MS = 25_000
+/** Under the 5 s that five retries a second apart last. */
+const RETRY_AFTER_OUTAGE_MS = 3500
 const MB = 1024 * 1024
 const COLUMNS = [
   'scenario',
@@ -155,14 +157,31 @@ describe('exporter faults under load', () => {
     expect(result.delivered.complete).toBe(result.load.ok)
   })
 
-  const short: [string, Fault][] = [
-    [`collector down ${OUTAGE_MS / 1000} s (closed port)`, 'down'],
-    [`429 + Retry-After: 1 for ${OUTAGE_MS / 1000} s`, '429'],
-    [`connection reset mid-body for ${OUTAGE_MS / 1000} s`, 'reset'],
+  it('healthy collector, no flush per request (batches by size and interval only)', async () => {
+    const result = await runScenario({
+      service: 'faults-healthy-batched',
+      tracing: true,
+      flushPerRequest: false,
+      proxy,
+      collectorUrl: () => collector.url,
+      mockUrl: mock.url,
+      durationMs: LOAD_MS,
+      concurrency: CONCURRENCY,
+    })
+    record('healthy collector, tracing({ flush: false })', result)
+    expectHarmless(result)
+    expect(result.delivered.spans).toBe(result.stats.tracer.ended)
+  })
+
+  // Retry budgets: backoff 1 + 1.5 + 2.25 + 3.4 + 5 s ≈ 13 s; with `Retry-After: 1`, 5 × 1 s.
+  const short: [string, Fault, number][] = [
+    [`collector down ${OUTAGE_MS / 1000} s (closed port)`, 'down', OUTAGE_MS],
+    [`429 + Retry-After: 1 for ${RETRY_AFTER_OUTAGE_MS / 1000} s`, '429', RETRY_AFTER_OUTAGE_MS],
+    [`connection reset mid-body for ${OUTAGE_MS / 1000} s`, 'reset', OUTAGE_MS],
   ]
-  for (const [name, fault] of short)
+  for (const [name, fault, outage] of short)
     it(`${name}: shorter than the retry budget, so every span arrives after recovery`, async () => {
-      const result = await scenario(`faults-${fault}`, window(fault, OUTAGE_MS), OUTAGE_MS + 500)
+      const result = await scenario(`faults-${fault}`, window(fault, outage), outage + 500)
       record(name, result)
       expectHarmless(result)
       expect(result.stats.tracer.retried).toBeGreaterThan(0)
