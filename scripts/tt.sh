@@ -47,8 +47,15 @@ case "$task" in
     build
     step "format and lint (biome)"
     biome ci .
-    step "typecheck, package lint (publint, attw) and tests"
-    turbo run typecheck lint test --output-logs=new-on-error --concurrency=1 "$@"
+    step "typecheck and package lint (publint, attw)"
+    turbo run typecheck lint --output-logs=errors-only "$@"
+    step "tests"
+    find . -path ./node_modules -prune -o -name vitest.json -path '*test-results*' -print | xargs rm -f
+    status=0
+    turbo run test --output-logs=errors-only --concurrency=1 "$@" -- \
+      --reporter=dot --reporter=json --outputFile.json=test-results/vitest.json || status=$?
+    node scripts/test-summary.mjs
+    exit $status
     ;;
   demo)
     build

@@ -42,8 +42,10 @@ export interface TracingOptions {
   /** Response header that carries the trace id, such as `x-trace-id`; `false` adds none. @default false */
   traceIdHeader?: string | false
   /**
-   * Flush the tracer after each request: through `c.executionCtx.waitUntil` on Workers, the
-   * request context's `waitUntil` on Vercel, or as a caught background promise elsewhere.
+   * Flush the tracer after each request where the platform may freeze the function: through
+   * `c.executionCtx.waitUntil` on Workers, the request context's `waitUntil` on Vercel, or the
+   * `waitUntil` option. A long-lived server (Node, Bun) has none and needs none: its spans go out
+   * in batches on the tracer's interval, which costs far less than one export per request.
    * @default true
    */
   flush?: boolean
@@ -208,13 +210,12 @@ export function tracing({
       resolveEnded()
     }
 
-    if (flush) {
+    if (flush)
       scheduleFlush(
         c,
-        ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+        () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
         waitUntil,
       )
-    }
 
     const ownIndex = c.req.routeIndex
     try {

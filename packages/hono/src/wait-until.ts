@@ -23,18 +23,23 @@ function executionCtxWaitUntil(c: Context): WaitUntil | undefined {
 }
 
 /**
- * Hands `promise` to the platform so the work outlives the response: an explicit `waitUntil`, the
- * Workers execution context, Vercel's request context, or else a caught background promise (a
- * long-lived Node or Bun server keeps running). Never throws, never delays the response.
+ * Hands the flush to the platform so it outlives the response: an explicit `waitUntil`, the
+ * Workers execution context, or Vercel's request context. Where there is none (a long-lived Node
+ * or Bun server) there is nothing to do: the batch processor exports on its interval. Never throws,
+ * never delays the response.
  */
-export function scheduleFlush(c: Context, promise: Promise<unknown>, explicit?: WaitUntil): void {
-  const caught = promise.catch(() => {})
+export function scheduleFlush(
+  c: Context,
+  flush: () => Promise<unknown>,
+  explicit?: WaitUntil,
+): boolean {
   const candidates = [explicit, executionCtxWaitUntil(c), vercelWaitUntil()]
   for (const waitUntil of candidates) {
     if (!waitUntil) continue
     try {
-      waitUntil(caught)
-      return
+      waitUntil(flush().catch(() => {}))
+      return true
     } catch {}
   }
+  return false
 }

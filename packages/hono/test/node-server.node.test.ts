@@ -35,7 +35,8 @@ async function listen(app: Hono): Promise<string> {
 
 describe('tracing() on @hono/node-server over real HTTP', () => {
   it('nests every model step and the tool span under the request span, and ends it at body end', async () => {
-    const { tracer, exporter } = setup()
+    // A long-lived server: spans leave on the tracer's interval, not per request.
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const steps: LanguageModelV4StreamPart[][] = [
       [
         { type: 'stream-start', warnings: [] },
@@ -109,7 +110,8 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
   })
 
   it('runs a lazily pulled body inside the request span, so spans started there nest', async () => {
-    const { tracer, exporter } = setup()
+    // A long-lived server: spans leave on the tracer's interval, not per request.
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const app = new Hono()
     app.use(tracing({ tracer }))
     app.get('/lazy', () => {
@@ -135,7 +137,8 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
   })
 
   it('marks the request span cancelled when the client disconnects mid-stream', async () => {
-    const { tracer, exporter } = setup()
+    // A long-lived server: spans leave on the tracer's interval, not per request.
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const app = new Hono()
     app.use(tracing({ tracer }))
     app.post('/api/chat', () =>

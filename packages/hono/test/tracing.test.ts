@@ -506,12 +506,19 @@ describe('flushing', () => {
     }
   })
 
-  it('flushes in the background on a long-lived server with no execution context', async () => {
-    const { tracer, exporter } = setup()
+  it('schedules no per-request flush on a long-lived server: spans leave on the interval', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    let flushes = 0
+    const flush = tracer.flush.bind(tracer)
+    tracer.flush = (options) => {
+      flushes++
+      return flush(options)
+    }
     const app = new Hono().use(tracing({ tracer }))
     app.get('/x', (c) => c.text('ok'))
     await (await app.request('/x')).text()
     await expect.poll(() => exporter.spans.length, { timeout: 2000 }).toBe(1)
+    expect(flushes).toBe(0)
   })
 
   it('uses an explicit waitUntil option first', async () => {
