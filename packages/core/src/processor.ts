@@ -194,10 +194,12 @@ export class BatchProcessor {
         return
       }
       this.stats.retried += batch.length
+      // Retry-After is a floor, not a replacement: a short one must not shrink the retry budget.
+      const backoff = backoffDelay(attempt, retry)
       const delay =
         result.retryAfterMs !== undefined
-          ? Math.min(result.retryAfterMs, retry.maxRetryAfterMs)
-          : backoffDelay(attempt, retry)
+          ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
+          : backoff
       await sleep(delay)
     }
   }
