@@ -12,7 +12,7 @@ import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { traceModel, tracingMiddleware, withTraceMetadata } from '../src/index.js'
-import { setup, textParts, usage } from './helpers.js'
+import { gatedStream, setup, textParts, usage } from './helpers.js'
 
 const generated = (text: string, extra: Record<string, unknown> = {}) => ({
   content: [{ type: 'text' as const, text }],
@@ -304,12 +304,10 @@ describe('tracingMiddleware with streamText', () => {
       { type: 'reasoning-end', id: 'r' },
       ...textParts(['Done.'], { usage: usage(5, 9, { reasoning: 6 }) }).slice(2),
     ]
-    const model = traceModel(
-      new MockLanguageModelV4({
-        doStream: { stream: simulateReadableStream({ chunks: parts, chunkDelayInMs: 10 }) },
-      }),
-      { tracer },
-    )
+    // The text arrives only after a 60 ms pause, so the first chunk must be the reasoning delta.
+    const textAt = parts.findIndex((p) => p.type === 'text-delta')
+    const { stream } = gatedStream(parts, textAt, new Promise((resolve) => setTimeout(resolve, 60)))
+    const model = traceModel(new MockLanguageModelV4({ doStream: { stream } }), { tracer })
     const result = streamText({ model, prompt: 'think' })
     expect(await result.reasoningText).toBe('Let me think.')
     expect(await result.text).toBe('Done.')
@@ -317,8 +315,8 @@ describe('tracingMiddleware with streamText', () => {
     const span = exporter.spans[0]
     expect(span.attributes[ATTR.reasoningText]).toBe('Let me think.')
     expect(span.attributes[ATTR.usageReasoningOutputTokens]).toBe(6)
-    // First chunk is the reasoning delta (3rd part), well before the text delta (7th part).
-    expect(span.attributes[ATTR.ttftMs] as number).toBeLessThan(55)
+    const ttft = span.attributes[ATTR.ttftMs] as number
+    expect(ttft + 50).toBeLessThanOrEqual(span.attributes[ATTR.timeToLastChunkMs] as number)
     expect(JSON.parse(span.attributes[ATTR.outputMessages] as string)[0].parts).toEqual([
       { type: 'reasoning', content: 'Let me think.' },
       { type: 'text', content: 'Done.' },
