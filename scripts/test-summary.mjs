@@ -7,7 +7,9 @@ const reports = []
 for (const root of roots) {
   let entries = []
   try {
-    entries = statSync(join(root, 'package.json'), { throwIfNoEntry: false }) ? ['.'] : readdirSync(root)
+    entries = statSync(join(root, 'package.json'), { throwIfNoEntry: false })
+      ? ['.']
+      : readdirSync(root)
   } catch {
     continue
   }
