@@ -63,7 +63,7 @@ describe('deeply nested attribute values', () => {
       const proto = await fetch(`${collector.url}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf' },
-        body: protobufNested(20_000),
+        body: new Uint8Array(protobufNested(20_000)),
       })
       expect(proto.status).toBe(400)
       expect((await fetch(`${collector.url}/health`)).status).toBe(200)
