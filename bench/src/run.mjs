@@ -14,6 +14,13 @@ import { tryWithTracing } from './posthog-with-tracing.mjs'
 import { closedPortUrl, startSink } from './sink.mjs'
 import { bundleSize } from './size.mjs'
 
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(
+    `bench: needs Node ≥ 22 (ai@7 declares engines.node >=22), this is ${process.version}. Run it through pnpm (the workspace brings Node 22 as a devDependency).`,
+  )
+  process.exit(1)
+}
+
 const args = process.argv.slice(2)
 const small = args.includes('--small')
 const write = args.includes('--write') || !small
