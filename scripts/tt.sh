@@ -61,7 +61,7 @@ case "$task" in
     step "tests"
     find . -path ./node_modules -prune -o -name vitest.json -path '*test-results*' -print | xargs rm -f
     status=0
-    turbo run test --output-logs=errors-only --concurrency=1 "$@" -- \
+    turbo run test --output-logs=errors-only --concurrency=1 --continue "$@" -- \
       --reporter=dot --reporter=json --outputFile.json=test-results/vitest.json || status=$?
     node scripts/test-summary.mjs
     exit $status

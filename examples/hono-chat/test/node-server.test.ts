@@ -111,7 +111,9 @@ describe('examples/hono-chat on @hono/node-server', () => {
     const bad = await fetch(`${url}/api/chat`, { method: 'POST', body: '{}' })
     expect(bad.status).toBe(400)
     const traceId = bad.headers.get('x-trace-id')
-    await expect.poll(() => receiver.spans.some((s) => s.traceId === traceId)).toBe(true)
+    await expect
+      .poll(() => receiver.spans.some((s) => s.traceId === traceId), { timeout: 8000 })
+      .toBe(true)
     expect(receiver.spans.filter((s) => s.attributes['url.path'] === '/health')).toEqual([])
   })
 })
