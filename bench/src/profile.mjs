@@ -1,7 +1,7 @@
 // Profiles one contender's task with node --cpu-prof and prints where the time went.
 //   node src/profile.mjs tokentrail overhead '{"calls":20000}'
 // Writes the .cpuprofile to results/profiles/ (open it in Chrome DevTools for the full picture).
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startSink } from './sink.mjs'
@@ -14,8 +14,7 @@ rmSync(dir, { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })
 
 const sink = await startSink()
-// The sink lives in this process, so the child is run asynchronously-free: spawnSync would block it.
-const { spawn } = await import('node:child_process')
+// The sink lives in this process, so the child must run asynchronously (spawnSync would block it).
 await new Promise((resolve) => {
   const child = spawn(
     process.execPath,
@@ -33,7 +32,6 @@ await new Promise((resolve) => {
   child.on('close', resolve)
 })
 await sink.close()
-void spawnSync
 
 const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'))
