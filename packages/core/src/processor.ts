@@ -216,8 +216,12 @@ export class BatchProcessor {
       this.flushWaiters.push({ target, resolve: () => resolve(true) })
     })
     void this.kick()
+    // This timer is not unref'd: whoever awaits a flush (a script's last line) must see it settle,
+    // not have Node exit under it while an export is backing off.
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = later(() => resolve(false), timeoutMs)
+      try {
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      } catch {}
     })
     try {
       const done = await Promise.race([idle, timedOut])
