@@ -206,19 +206,3 @@ export function sanitizeValue(
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
   return truncate(safeJson(value, limits), limits.maxStringLength)
 }
-
-/** Copies sanitised attributes into `target`, honouring the attribute count limit; returns how many were dropped. */
-export function setSanitized(
-  target: Attributes,
-  key: string,
-  value: unknown,
-  limits: ResolvedLimits,
-  count: number,
-): number {
-  if (typeof key !== 'string' || key === '') return 0
-  const clean = sanitizeValue(value, limits)
-  if (clean === undefined) return 0
-  if (!(key in target) && count >= limits.maxAttributes) return 1
-  target[key] = clean
-  return 0
-}
