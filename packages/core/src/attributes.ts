@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue } from './types.js'
+import type { AttributeValue } from './types.js'
 
 /** Limits applied to attribute values at the boundary. */
 export interface AttributeLimits {
