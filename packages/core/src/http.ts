@@ -80,3 +80,17 @@ export function watchBody<T>(
     { highWaterMark: 0 },
   )
 }
+
+const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
+
+/**
+ * The `waitUntil` of the current Vercel invocation — the same lookup `@vercel/functions` does —
+ * or undefined off Vercel (including `next start`). Never throws.
+ */
+export function vercelWaitUntil(): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const context = (globalThis as any)[VERCEL_CONTEXT]?.get?.()
+    if (typeof context?.waitUntil === 'function') return (promise) => context.waitUntil(promise)
+  } catch {}
+  return undefined
+}

@@ -26,7 +26,7 @@ export {
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
-export { type BodyEnd, httpRequestAttributes, watchBody } from './http.js'
+export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export {
   DURATION_BUCKETS,

@@ -1,17 +1,7 @@
+import { vercelWaitUntil } from '@tokentrail/core'
 import type { Context } from 'hono'
 
 type WaitUntil = (promise: Promise<unknown>) => void
-
-const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
-
-// The same lookup `waitUntil` from `@vercel/functions` does, without depending on it.
-function vercelWaitUntil(): WaitUntil | undefined {
-  try {
-    const context = (globalThis as any)[VERCEL_CONTEXT]?.get?.()
-    if (typeof context?.waitUntil === 'function') return (p) => context.waitUntil(p)
-  } catch {}
-  return undefined
-}
 
 // On Node and Bun `c.executionCtx` throws; on Workers it holds `waitUntil`.
 function executionCtxWaitUntil(c: Context): WaitUntil | undefined {

@@ -1,11 +1,10 @@
+import { vercelWaitUntil } from '@tokentrail/core'
 import { waitUntil } from '@vercel/functions'
 
 /** How a flush promise was kept alive past the response. */
 export type KeepAliveVia = 'waitUntil' | 'after' | 'background'
 
 type After = (task: () => unknown) => void
-
-const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
 
 let after: After | undefined
 let loading: Promise<void> | undefined
@@ -35,12 +34,7 @@ export function afterPending(): Promise<void> | undefined {
 
 /** True inside a Vercel invocation: its request context offers `waitUntil`. */
 export function hasVercelContext(): boolean {
-  try {
-    const g = globalThis as Record<symbol, { get?: () => { waitUntil?: unknown } } | undefined>
-    return typeof g[VERCEL_CONTEXT]?.get?.()?.waitUntil === 'function'
-  } catch {
-    return false
-  }
+  return vercelWaitUntil() !== undefined
 }
 
 /**
