@@ -165,7 +165,8 @@ describe('hostile text', () => {
         await page.goto(`${collector.url}/#/trace/${id}`)
         await page.waitForSelector('.wf-row')
         const rows = page.locator('.wf-row')
-        expect(await rows.count()).toBe(spans)
+        // A hash change re-renders the page: the previous trace's rows can still be there.
+        await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(spans)
         for (let i = 0; i < spans; i++) {
           await rows.nth(i).click()
           await page.waitForSelector('#span-panel')
