@@ -40,6 +40,9 @@ export function ingestFormat(
   )
 }
 
+/** How much of a refused body is read (and dropped) past the limit before the connection is cut. */
+const DRAIN_EXTRA = 16 * 1024 * 1024
+
 /**
  * Reads a request body up to `limit` bytes (after decompression too). A larger body answers 413
  * before it is stored anywhere.
@@ -51,19 +54,31 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
       415,
       `content-encoding must be gzip, deflate or identity, got "${encoding}"`,
     )
+  // A refused body is still read to its end (up to a bound, and not kept), so the client finishes
+  // sending and reads the 413; cutting the connection mid-upload shows it a broken pipe instead,
+  // which OTLP exporters take for a network error and retry.
+  const drainLimit = limit + DRAIN_EXTRA
   const declared = Number(request.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit)
+  if (Number.isFinite(declared) && declared > drainLimit)
     throw new HttpError(
       413,
       `body of ${declared} bytes is over the ${limit}-byte limit (--max-body)`,
     )
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new HttpError(413, `body is over the ${limit}-byte limit (--max-body)`)
-    chunks.push(chunk)
-  }
+  await new Promise<void>((resolve, reject) => {
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+      else if (size > drainLimit) {
+        request.pause()
+        resolve()
+      }
+    })
+    request.on('end', () => resolve())
+    request.on('error', reject)
+  })
+  if (size > limit) throw new HttpError(413, `body is over the ${limit}-byte limit (--max-body)`)
   const raw = Buffer.concat(chunks, size)
   if (encoding === 'identity') return raw
   try {
