@@ -17,8 +17,11 @@ export function send(
   method = 'POST',
 ): Promise<Answer> {
   return new Promise((resolve) => {
+    let answered: import('node:http').IncomingMessage | undefined
+    const received: Buffer[] = []
     const request = httpRequest(url, { method, headers, agent }, (response) => {
-      const chunks: Buffer[] = []
+      answered = response
+      const chunks = received
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
       response.on('end', () =>
         resolve({
@@ -32,9 +35,19 @@ export function send(
       )
     })
     request.setTimeout(30_000, () => request.destroy(new Error('timed out after 30 s')))
-    request.on('error', (error) =>
-      resolve({ status: 0, contentType: '', body: Buffer.alloc(0), error: String(error) }),
-    )
+    request.on('error', (error) => {
+      // A server may answer a refused upload and close before the client has written it all: the
+      // write then fails (EPIPE), but the answer it sent is what counts.
+      if (answered) {
+        resolve({
+          status: answered.statusCode ?? 0,
+          contentType: String(answered.headers['content-type'] ?? ''),
+          body: Buffer.concat(received),
+        })
+        return
+      }
+      resolve({ status: 0, contentType: '', body: Buffer.alloc(0), error: String(error) })
+    })
     request.end(body)
   })
 }
