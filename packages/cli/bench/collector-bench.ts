@@ -54,6 +54,9 @@ function chatTrace(start: number, n: number): SpanData[] {
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.input.messages': PROMPT,
       'tokentrail.output.text': 'It is 21°C and sunny in Paris. '.repeat(4),
+      'user.id': `user-${n % 1000}`,
+      'session.id': `session-${n % 20_000}`,
+      'tokentrail.tags': n % 10 === 0 ? ['bench', 'canary'] : ['bench'],
     },
     events: [],
     ...(status === 'error'
@@ -249,7 +252,19 @@ try {
       },
     ],
     ['newest 50, text search "rate limit"', { limit: 50, text: 'rate limit' }],
-    ['text search with no match (scans every trace)', { limit: 50, text: 'no such words' }],
+    ['text search with no match', { limit: 50, text: 'no such words' }],
+    ['text search, rare hit "session-4242 "', { limit: 50, text: 'session-4242 ' }],
+    ['newest 50, user=user-42', { limit: 50, user: 'user-42' }],
+    ['newest 50, session=session-4242', { limit: 50, session: 'session-4242' }],
+    ['newest 50, tag=canary', { limit: 50, tags: ['canary'] }],
+    [
+      'newest 50, attr http.response.status_code=500',
+      { limit: 50, attributes: { 'http.response.status_code': '500' } },
+    ],
+    [
+      'newest 50, min duration 1.2 s + min cost $0.0002',
+      { limit: 50, minDurationMs: 1200, minCostUsd: 0.0002 },
+    ],
   ]
   for (const [name, query] of listCases) {
     const t = time(() => store.listTraces(query))

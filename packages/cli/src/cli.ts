@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { exportReport, importableBody, readListFilters } from './cli-report.js'
 import { CliError, CollectorClient } from './client.js'
 import { startCollector } from './collector.js'
 import {
@@ -30,7 +31,7 @@ export interface CliIO {
   onListening?: (url: string) => void
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
 
 const CLIENT_OPTIONS: OptionSpec = {
   url: { type: 'string' },
@@ -42,8 +43,16 @@ const CLIENT_OPTIONS: OptionSpec = {
 const EXPORT_OPTIONS: OptionSpec = {
   ...CLIENT_OPTIONS,
   export: { type: 'boolean' },
+  format: { type: 'string' },
+  raw: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
 }
+
+const EXPORT_USAGE = `--export writes a bug report for a person or an AI assistant: summary, debug hints read from
+the data, one line per span, errors with their causes. Markdown, or JSON with --format json;
+--raw adds every span (importable with tokentrail import). It goes to stdout when stdout is
+not a terminal (tokentrail last --export > report.md), else to --out FILE or a file named after
+the trace.`
 
 const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals?: number }> = {
   dev: {
@@ -72,27 +81,36 @@ and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves t
       model: { type: 'string' },
       service: { type: 'string' },
       search: { type: 'string' },
+      user: { type: 'string' },
+      session: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      attr: { type: 'string', multiple: true },
+      'min-duration': { type: 'string' },
+      'min-cost': { type: 'string' },
       since: { type: 'string' },
+      until: { type: 'string' },
       limit: { type: 'string', short: 'n' },
     },
     usage: `tokentrail list [--status ok|error|cancelled] [--model M] [--service S] [--search TEXT]
-                [--since 1h] [--limit 20] [--json]
+                [--user U] [--session S] [--tag T]... [--attr key=value]...
+                [--min-duration 2s] [--min-cost 0.01] [--since 1h] [--until 10m] [--limit 20] [--json]
 
-Lists the newest traces.`,
+Lists the newest traces. --tag and --attr repeat (all must match); --attr matches any span or
+resource attribute exactly (http.route=/api/chat, gen_ai.provider.name=openai). --since and
+--until take an age (15m, 2h, 7d) or an ISO date.`,
   },
   last: {
     options: EXPORT_OPTIONS,
-    usage: 'tokentrail last [--json | --export [--out FILE]]\n\nShows the newest trace.',
+    usage: `tokentrail last [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest trace.\n\n${EXPORT_USAGE}`,
   },
   error: {
     options: EXPORT_OPTIONS,
-    usage: 'tokentrail error [--json | --export [--out FILE]]\n\nShows the newest failed trace.',
+    usage: `tokentrail error [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest failed trace.\n\n${EXPORT_USAGE}`,
   },
   trace: {
     options: EXPORT_OPTIONS,
     positionals: 1,
-    usage:
-      'tokentrail trace <id> [--json | --export [--out FILE]]\n\nShows one trace; <id> may be a unique prefix of 6+ hex characters.',
+    usage: `tokentrail trace <id> [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows one trace; <id> may be a unique prefix of 6+ hex characters.\n\n${EXPORT_USAGE}`,
   },
   tail: {
     options: { ...CLIENT_OPTIONS, status: { type: 'string' }, service: { type: 'string' } },
@@ -111,7 +129,8 @@ Lists the newest traces.`,
       help: { type: 'boolean', short: 'h' },
     },
     positionals: 1,
-    usage: 'tokentrail import <file>\n\nSends a file written by --export to the collector.',
+    usage:
+      'tokentrail import <file>\n\nSends a file written by --export --raw (JSON or Markdown) to the collector.',
   },
 }
 
@@ -119,8 +138,8 @@ const HELP = `tokentrail ${VERSION}: local collector, trace viewer and CLI for L
 
 Usage:
   tokentrail dev               start the collector and viewer (http://127.0.0.1:4318)
-  tokentrail list              newest traces       (--status error, --limit N, --json)
-  tokentrail last              newest trace        (--json, --export)
+  tokentrail list              newest traces       (--status, --user, --session, --tag, --attr k=v, --json)
+  tokentrail last              newest trace        (--json, --export: a bug report for an assistant)
   tokentrail error             newest failed trace (--json, --export)
   tokentrail trace <id>        one trace           (--json, --export)
   tokentrail tail              follow spans live
@@ -148,12 +167,12 @@ function readWhole(value: string | undefined, name: string, min: number, max: nu
   return n
 }
 
-function readSince(value: string | undefined): number | undefined {
+function readSince(value: string | undefined, name = 'since'): number | undefined {
   if (value === undefined) return undefined
   const time = parseTime(value)
   if (time === undefined)
     throw new CliError(
-      `--since must be an age such as 15m, 2h, 7d or an ISO date, got "${value}"`,
+      `--${name} must be an age such as 15m, 2h, 7d or an ISO date, got "${value}"`,
       2,
     )
   return time
@@ -250,7 +269,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           service: values.service as string | undefined,
           text: values.search as string | undefined,
           from: readSince(values.since as string | undefined),
+          to: readSince(values.until as string | undefined, 'until'),
           limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
+          ...readListFilters(values),
         })
         out.write(
           json ? `${JSON.stringify(page, null, 2)}\n` : `${formatTraceList(page.traces, p)}\n`,
@@ -266,6 +287,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
             : command === 'error'
               ? '/api/last-error'
               : `/api/traces/${encodeURIComponent(positionals[0]!)}`
+        if (values.export || values.out)
+          return await exportReport(client, path, values, { out, cwd })
         const detail = await client.get<TraceDetail>(path)
         return await showTrace(detail, values, { out, p, cwd })
       }
@@ -291,7 +314,10 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         } catch (error) {
           throw new CliError(`cannot read ${file}: ${(error as Error).message}`)
         }
-        const result = await client.post<{ stored: number; duplicates: number }>('/api/spans', body)
+        const result = await client.post<{ stored: number; duplicates: number }>(
+          '/api/spans',
+          importableBody(body, file),
+        )
         out.write(
           `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
         )
@@ -324,26 +350,8 @@ interface Context {
 async function showTrace(
   detail: TraceDetail,
   values: Record<string, string | boolean | undefined>,
-  { out, p, cwd }: Pick<Context, 'out' | 'p' | 'cwd'>,
+  { out, p }: Pick<Context, 'out' | 'p' | 'cwd'>,
 ): Promise<number> {
-  const file = {
-    format: 'tokentrail.trace.v1',
-    exportedAt: new Date().toISOString(),
-    trace: detail.trace,
-    spans: detail.spans,
-  }
-  if (values.export || values.out) {
-    const target = resolve(
-      cwd,
-      (values.out as string | undefined) ??
-        `tokentrail-trace-${detail.trace.traceId.slice(0, 12)}.json`,
-    )
-    await writeFile(target, `${JSON.stringify(file, null, 2)}\n`)
-    out.write(
-      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
-    )
-    return 0
-  }
   if (values.json) out.write(`${JSON.stringify({ ...detail }, null, 2)}\n`)
   else out.write(`${formatTrace(detail, p)}\n`)
   return 0

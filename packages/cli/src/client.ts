@@ -50,10 +50,14 @@ export class CollectorClient {
   }
 
   /** GETs a JSON API path. */
-  async get<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+  async get<T>(
+    path: string,
+    params: Record<string, string | number | readonly string[] | undefined> = {},
+  ): Promise<T> {
     const search = new URLSearchParams()
     for (const [key, value] of Object.entries(params))
-      if (value !== undefined && value !== '') search.set(key, String(value))
+      if (Array.isArray(value)) for (const item of value) search.append(key, item)
+      else if (value !== undefined && value !== '') search.set(key, String(value))
     const target = `${this.url}${path}${search.size ? `?${search}` : ''}`
     let response: Response
     try {

@@ -2,12 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { viewRoute } from './api-views.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
 import { summarizeMetrics } from './metrics-summary.js'
 import { encodeMetricsResponse } from './otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from './otlp-protobuf.js'
+import { readIdentityQuery } from './query-params.js'
 import { openTraceStore, type TraceQuery, type TraceStore } from './store.js'
 import { parseTime } from './time.js'
 import { VERSION } from './version.js'
@@ -106,10 +108,11 @@ function readQuery(params: URLSearchParams): TraceQuery {
   const query: TraceQuery = {}
   const status = readStatus(params.get('status'))
   if (status) query.status = status
-  for (const key of ['model', 'service', 'text', 'cursor'] as const) {
+  for (const key of ['model', 'service', 'text', 'cursor', 'user', 'session'] as const) {
     const value = params.get(key)
     if (value) query[key] = value
   }
+  readIdentityQuery(params, query)
   for (const key of ['from', 'to'] as const) {
     const value = params.get(key)
     if (!value) continue
@@ -266,6 +269,8 @@ export async function startCollector({
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
+      const view = viewRoute(store, path, url.searchParams, traceDetail)
+      if (view !== undefined) return sendJson(response, 200, view)
       if (path === '/api/traces')
         return sendJson(response, 200, store.listTraces(readQuery(url.searchParams)))
       if (path.startsWith('/api/traces/'))

@@ -62,10 +62,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
 }
 
-/** `$0.00012`, `$1.234`, or `-` for nothing. */
+/** `$0.0000044`, `$0.00012` (two significant digits below a cent), `$1.234`, or `-` for nothing. */
 export function formatCost(usd: number): string {
   if (!usd) return '-'
-  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
+  if (usd >= 0.01) return `$${usd.toFixed(3)}`
+  const digits = Math.min(12, Math.ceil(-Math.log10(usd)) + 1)
+  return `$${usd.toFixed(digits)}`
 }
 
 /** Local `YYYY-MM-DD HH:MM:SS.mmm`. */
@@ -110,7 +112,9 @@ export function table(rows: string[][], rightAligned: ReadonlySet<number>): stri
 export function formatTraceList(traces: readonly TraceSummary[], p: Palette): string {
   if (traces.length === 0) return p.dim('no traces match')
   const rows = [
-    ['TIME', 'TRACE', 'DURATION', 'STATUS', 'MODEL', 'TOKENS', 'COST', 'NAME'].map(p.dim),
+    ['TIME', 'TRACE', 'DURATION', 'STATUS', 'MODEL', 'TOKENS', 'COST', 'USER', 'NAME · INPUT'].map(
+      p.dim,
+    ),
     ...traces.map((t) => [
       formatTime(t.startTime).slice(5),
       t.traceId.slice(0, 12),
@@ -119,7 +123,13 @@ export function formatTraceList(traces: readonly TraceSummary[], p: Palette): st
       t.model ? oneLine(t.model, 28) : '-',
       t.totalTokens ? String(t.totalTokens) : '-',
       formatCost(t.costUsd),
-      oneLine(t.rootName, 60),
+      t.userId ? oneLine(t.userId, 20) : '-',
+      // A failed row shows why; others what was asked.
+      t.status === 'error' && t.errorMessage
+        ? `${oneLine(t.rootName, 40)} · ${p.red(oneLine(t.errorMessage, 60))}`
+        : t.input
+          ? `${oneLine(t.rootName, 40)} · ${oneLine(t.input, 60)}`
+          : oneLine(t.rootName, 60),
     ]),
   ]
   return table(rows, new Set([2, 5, 6]))

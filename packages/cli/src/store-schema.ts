@@ -1,7 +1,17 @@
 import { ATTR, type SpanData, type SpanStatus } from '@tokentrail/core'
+import {
+  indexedAttributes,
+  mergeTags,
+  spanInput,
+  spanOutput,
+  spanSession,
+  spanTags,
+  spanUser,
+} from './trace-identity.js'
+import { attrToken, TAG_KEY, TRACE_INDEX_SCHEMA } from './trace-index.js'
 
 /** Bumped when the tables change; a file of another version is refused with a clear message. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS spans (
@@ -45,12 +55,23 @@ CREATE TABLE IF NOT EXISTS traces (
   total_tokens INTEGER NOT NULL,
   cost_usd REAL NOT NULL,
   error_message TEXT,
-  search TEXT NOT NULL
+  search TEXT NOT NULL,
+  user_id TEXT,
+  session_id TEXT,
+  tags TEXT,
+  input_text TEXT,
+  input_start REAL,
+  output_text TEXT,
+  output_end REAL,
+  attr_tokens TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time, trace_id, end_time, status);
 CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time, trace_id);
+CREATE INDEX IF NOT EXISTS traces_user_time ON traces (user_id, start_time, trace_id) WHERE user_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS traces_session_time ON traces (session_id, start_time, trace_id) WHERE session_id IS NOT NULL;
+${TRACE_INDEX_SCHEMA}
 `
 
 /** One row of the trace list. */
@@ -78,6 +99,16 @@ export interface TraceSummary {
   ttftMs?: number
   /** Message of the first error recorded in the trace. */
   errorMessage?: string
+  /** `user.id` (or `enduser.id`, `langfuse.user.id`) of any span. */
+  userId?: string
+  /** `session.id` (or `gen_ai.conversation.id`) of any span. */
+  sessionId?: string
+  /** Tags of all spans (`tokentrail.tags`, `tag.tags`, `langfuse.trace.tags`). */
+  tags?: string[]
+  /** The last user message of the first LLM call's prompt (up to 4000 characters). */
+  input?: string
+  /** The output text of the last LLM call (up to 4000 characters). */
+  output?: string
 }
 
 /** The columns of one span that lists, stats and live updates need. */
@@ -145,12 +176,17 @@ export function summarizeSpan(span: SpanData): SpanSummary {
   return summary
 }
 
-/** Text a trace can be found by: names, service, model, errors and the start of prompts/outputs. */
+/** Text a trace can be found by: names, service, model, errors, user, session, tags and the start of prompts/outputs. */
 export function searchText(span: SpanData, summary: SpanSummary): string {
   const a = span.attributes
   let text = `${span.name} ${summary.service}`
   if (summary.model) text += ` ${summary.model}`
   if (span.error) text += ` ${span.error.type} ${span.error.message}`
+  const user = spanUser(span)
+  const session = spanSession(span)
+  if (user) text += ` ${user}`
+  if (session) text += ` ${session}`
+  for (const tag of spanTags(span)) text += ` ${tag}`
   for (const key of [ATTR.inputMessages, ATTR.outputText, ATTR.toolName]) {
     const value = a[key]
     if (typeof value === 'string') text += ` ${value.slice(0, 300)}`
@@ -183,6 +219,15 @@ export interface TraceRow {
   cost_usd: number
   error_message: string | null
   search: string
+  user_id: string | null
+  session_id: string | null
+  tags: string | null
+  input_text: string | null
+  input_start: number | null
+  output_text: string | null
+  output_end: number | null
+  /** Space-separated `trace_attrs` tokens of the trace's `key=value` pairs and tags. */
+  attr_tokens: string
 }
 
 const MAX_SEARCH = 2000
@@ -217,8 +262,19 @@ export function mergeTraceRow(
         cost_usd: 0,
         error_message: null,
         search: '',
+        user_id: null,
+        session_id: null,
+        tags: null,
+        input_text: null,
+        input_start: null,
+        output_text: null,
+        output_end: null,
+        attr_tokens: '',
       }
+  const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
+  const before = tokens.size
   for (const { span, summary } of items) {
+    indexedAttributes(span, tokens, attrToken)
     out.span_count++
     if (span.startTime < out.start_time) out.start_time = span.startTime
     if (span.endTime > out.end_time) out.end_time = span.endTime
@@ -250,9 +306,31 @@ export function mergeTraceRow(
     if (span.kind === 'llm')
       out.total_tokens += num(span.attributes[ATTR.usageTotalTokens]) ?? input + output
     out.cost_usd += summary.costUsd ?? 0
+    out.user_id ??= spanUser(span) ?? null
+    out.session_id ??= spanSession(span) ?? null
+    const tags = spanTags(span)
+    out.tags = mergeTags(out.tags, tags)
+    for (const tag of tags) tokens.add(attrToken(TAG_KEY, tag))
+    if (span.kind === 'llm') {
+      if (out.input_start === null || span.startTime < out.input_start) {
+        const input = spanInput(span)
+        if (input !== undefined) {
+          out.input_text = input
+          out.input_start = span.startTime
+        }
+      }
+      if (out.output_end === null || span.endTime > out.output_end) {
+        const output = spanOutput(span)
+        if (output !== undefined) {
+          out.output_text = output
+          out.output_end = span.endTime
+        }
+      }
+    }
     if (out.search.length < MAX_SEARCH)
       out.search = `${out.search} ${searchText(span, summary)}`.slice(0, MAX_SEARCH)
   }
+  if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')
   return out
 }
 
@@ -277,5 +355,10 @@ export function toTraceSummary(row: TraceRow): TraceSummary {
   if (row.model !== null) summary.model = row.model
   if (row.ttft_ms !== null) summary.ttftMs = row.ttft_ms
   if (row.error_message !== null) summary.errorMessage = row.error_message
+  if (row.user_id !== null) summary.userId = row.user_id
+  if (row.session_id !== null) summary.sessionId = row.session_id
+  if (row.tags !== null) summary.tags = JSON.parse(row.tags)
+  if (row.input_text !== null) summary.input = row.input_text
+  if (row.output_text !== null) summary.output = row.output_text
   return summary
 }

@@ -19,6 +19,7 @@ import {
   type TraceSummary,
   toTraceSummary,
 } from './store-schema.js'
+import { type TraceIdentityQuery, TraceIndex } from './trace-index.js'
 
 export type { SpanSummary, TraceSummary } from './store-schema.js'
 
@@ -48,11 +49,11 @@ export interface TraceStoreOptions {
 }
 
 /** Filters and paging of `listTraces`. */
-export interface TraceQuery {
+export interface TraceQuery extends TraceIdentityQuery {
   status?: SpanStatus
   model?: string
   service?: string
-  /** Case-insensitive text found in span names, errors, models or the start of prompts. */
+  /** Case-insensitive text found in span names, errors, models, users, sessions, tags or the start of prompts. */
   text?: string
   /** Epoch milliseconds, inclusive. */
   from?: number
@@ -160,7 +161,9 @@ export class TraceStore {
   readonly path: string
   /** Metric points received at `/v1/metrics`, in the same file. */
   readonly metrics: MetricStore
-  private readonly db: DatabaseSync
+  /** @internal The open database, for the query modules beside this one (views, time series). */
+  readonly db: DatabaseSync
+  private readonly index: TraceIndex
   private readonly maxTraces: number
   private readonly maxAgeMs: number
   private traceCount: number
@@ -212,6 +215,7 @@ export class TraceStore {
       this.db.exec(SCHEMA)
       this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
+      this.index = new TraceIndex(this.db)
     } catch (error) {
       this.db.close()
       if (TokentrailError.isInstance(error)) throw error
@@ -241,9 +245,9 @@ export class TraceStore {
     const insertSpan = this.statement(
       'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
-    const selectTrace = this.statement('SELECT * FROM traces WHERE trace_id = ?')
+    const selectTrace = this.statement('SELECT rowid, * FROM traces WHERE trace_id = ?')
     const upsertTrace = this.statement(
-      'INSERT OR REPLACE INTO traces (trace_id, start_time, end_time, root_name, root_span_id, root_has_parent, root_start, status, service, model, llm_start, ttft_ms, span_count, error_count, cancelled_count, input_tokens, output_tokens, total_tokens, cost_usd, error_message, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO traces (trace_id, start_time, end_time, root_name, root_span_id, root_has_parent, root_start, status, service, model, llm_start, ttft_ms, span_count, error_count, cancelled_count, input_tokens, output_tokens, total_tokens, cost_usd, error_message, search, user_id, session_id, tags, input_text, input_start, output_text, output_end, attr_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
     const byTrace = new Map<string, { span: SpanData; summary: SpanSummary }[]>()
     const stored: SpanSummary[] = []
@@ -281,10 +285,10 @@ export class TraceStore {
       }
       let added = 0
       for (const [traceId, items] of byTrace) {
-        const existing = selectTrace.get(traceId) as TraceRow | undefined
+        const existing = selectTrace.get(traceId) as (TraceRow & { rowid: number }) | undefined
         if (!existing) added++
         const row = mergeTraceRow(existing, items)
-        upsertTrace.run(
+        const written = upsertTrace.run(
           row.trace_id,
           row.start_time,
           row.end_time,
@@ -306,7 +310,16 @@ export class TraceStore {
           row.cost_usd,
           row.error_message,
           row.search,
+          row.user_id,
+          row.session_id,
+          row.tags,
+          row.input_text,
+          row.input_start,
+          row.output_text,
+          row.output_end,
+          row.attr_tokens,
         )
+        this.index.update(existing, Number(written.lastInsertRowid), row)
         traces.push(toTraceSummary(row))
       }
       this.db.exec('COMMIT')
@@ -339,6 +352,7 @@ export class TraceStore {
       : '(start_time < ? OR (start_time = ? AND trace_id < ?))'
     this.db.exec('BEGIN')
     try {
+      this.index.deleteTraces(where, [startTime, startTime, traceId])
       const spans = this.statement(
         `DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
       ).run(startTime, startTime, traceId)
@@ -389,10 +403,7 @@ export class TraceStore {
       where.push('(start_time < ? OR (start_time = ? AND trace_id < ?))')
       params.push(time, time, id)
     }
-    if (query.text) {
-      where.push('(instr(search, ?) > 0 OR trace_id = ?)')
-      params.push(query.text.toLowerCase(), query.text.toLowerCase())
-    }
+    this.index.filter(query, where, params)
     const sql = `SELECT * FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC, trace_id DESC LIMIT ?`
     const rows = this.statement(sql).all(...params, limit + 1) as unknown as TraceRow[]
     const page: TracePage = { traces: rows.slice(0, limit).map(toTraceSummary) }

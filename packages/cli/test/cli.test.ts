@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,6 +35,8 @@ async function freePort(): Promise<number> {
   return port
 }
 
+let ttyOut = ''
+
 describe('tokentrail CLI', () => {
   it('lists traces, shows the last one and the last error as a span tree', async () => {
     const c = await collector()
@@ -45,10 +47,15 @@ describe('tokentrail CLI', () => {
     const list = await run(['list', '--url', c.url])
     expect(list.code).toBe(0)
     const lines = list.stdout.trim().split('\n')
-    expect(lines[0]).toMatch(/^TIME\s+TRACE\s+DURATION\s+STATUS\s+MODEL\s+TOKENS\s+COST\s+NAME$/)
+    expect(lines[0]).toMatch(
+      /^TIME\s+TRACE\s+DURATION\s+STATUS\s+MODEL\s+TOKENS\s+COST\s+USER\s+NAME · INPUT$/,
+    )
     expect(lines[1]).toContain(failed[0]!.traceId.slice(0, 12))
-    expect(lines[1]).toMatch(/✗ error\s+gpt-4o-mini\s+55\s+\$0\.00012\s+POST \/api\/chat/)
-    expect(lines[2]).toMatch(/✓ ok/)
+    // A failed row says why; an ok row what was asked.
+    expect(lines[1]).toMatch(
+      /✗ error\s+gpt-4o-mini\s+55\s+\$0\.00012\s+-\s+POST \/api\/chat · weather service unreachable$/,
+    )
+    expect(lines[2]).toMatch(/✓ ok.*POST \/api\/chat · hello$/)
     const errors = await run(['list', '--status', 'error', '--url', c.url])
     expect(errors.stdout.trim().split('\n')).toHaveLength(2)
 
@@ -70,22 +77,36 @@ describe('tokentrail CLI', () => {
     expect(JSON.parse(last.stdout).trace.traceId).toBe(failed[0]!.traceId)
   })
 
-  it('exports a self-contained JSON file that imports into another collector', async () => {
+  it('exports a report with raw spans (JSON to a file, Markdown to stdout) that imports into another collector', async () => {
     const source = await collector()
     const spans = await chatTrace({ fail: true })
     source.store.insert(spans)
     const cwd = tempDir()
     const exported = await run(
-      ['trace', spans[0]!.traceId.slice(0, 8), '--export', '--url', source.url],
+      [
+        'trace',
+        spans[0]!.traceId.slice(0, 8),
+        '--export',
+        '--format',
+        'json',
+        '--raw',
+        '--out',
+        'trace.json',
+        '--url',
+        source.url,
+      ],
       { cwd },
     )
     expect(exported.code).toBe(0)
-    const file = join(cwd, `tokentrail-trace-${spans[0]!.traceId.slice(0, 12)}.json`)
-    expect(exported.stdout).toContain(file)
+    const file = join(cwd, 'trace.json')
+    expect(exported.stdout).toBe(
+      `exported trace ${spans[0]!.traceId} (3 spans, 1 hints, raw spans) to ${file}\n`,
+    )
     const content = JSON.parse(readFileSync(file, 'utf8'))
     expect(content).toMatchObject({
-      format: 'tokentrail.trace.v1',
+      format: 'tokentrail.report.v1',
       trace: { traceId: spans[0]!.traceId },
+      hints: [{ id: 'tool-threw' }],
     })
     expect(content.spans).toHaveLength(3)
 
@@ -95,6 +116,31 @@ describe('tokentrail CLI', () => {
     expect(target.store.getTrace(spans[0]!.traceId)!.spans).toEqual(
       source.store.getTrace(spans[0]!.traceId)!.spans,
     )
+
+    // Piped (stdout not a terminal): Markdown on stdout; its raw block imports too.
+    const markdown = await run(['last', '--export', '--raw', '--url', source.url], { cwd })
+    expect(markdown.code).toBe(0)
+    expect(markdown.stdout).toMatch(/^# Trace `[0-9a-f]{32}`: POST \/api\/chat \(✗ error\)/)
+    expect(markdown.stdout).toContain('\n## Raw spans\n')
+    writeFileSync(join(cwd, 'trace.md'), markdown.stdout)
+    const third = await collector()
+    const again = await run(['import', 'trace.md', '--url', third.url], { cwd })
+    expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('imported 3 spans') })
+    const plain = await run(['last', '--export', '--url', source.url], { cwd })
+    writeFileSync(join(cwd, 'plain.md'), plain.stdout)
+    const refused = await run(['import', 'plain.md', '--url', third.url], { cwd })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('holds no spans: export with --raw')
+
+    // On a terminal without --out, the report goes to a file named after the trace.
+    const tty = await run(['last', '--export', '--url', source.url], {
+      cwd,
+      stdout: { write: (text: string) => (ttyOut += text), isTTY: true },
+    })
+    expect(tty.code).toBe(0)
+    const named = join(cwd, `tokentrail-trace-${spans[0]!.traceId.slice(0, 12)}.md`)
+    expect(ttyOut).toContain(named)
+    expect(readFileSync(named, 'utf8')).toBe(plain.stdout)
   })
 
   it('prints stats by model', async () => {

@@ -1,0 +1,81 @@
+import { HttpError } from './http-error.js'
+import { buildReport } from './report.js'
+import type { TraceDetail, TraceStore } from './store.js'
+import { parseTime } from './time.js'
+import { timeSeries } from './timeseries.js'
+import { getSession, listSessions, listUsers, modelBaseline } from './trace-views.js'
+
+function time(params: URLSearchParams, key: string): number | undefined {
+  const value = params.get(key)
+  if (!value) return undefined
+  const parsed = parseTime(value)
+  if (parsed === undefined)
+    throw new HttpError(
+      400,
+      `${key} must be epoch milliseconds, an ISO date or an age such as 15m, got "${value.slice(0, 60)}"`,
+    )
+  return parsed
+}
+
+function limit(params: URLSearchParams, fallback: number): number {
+  const value = params.get('limit')
+  if (!value) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new HttpError(
+      400,
+      `limit must be a whole number from 1 to 1000, got "${value.slice(0, 20)}"`,
+    )
+  return n
+}
+
+/**
+ * The read API of the users, sessions, charts and report views. Answers `undefined` for a path
+ * it does not serve, so the collector's own routes apply.
+ */
+export function viewRoute(
+  store: TraceStore,
+  path: string,
+  params: URLSearchParams,
+  traceDetail: (id: string) => TraceDetail,
+): unknown {
+  if (path === '/api/users')
+    return { users: listUsers(store.db, { from: time(params, 'from'), limit: limit(params, 200) }) }
+  if (path === '/api/sessions')
+    return {
+      sessions: listSessions(store.db, {
+        from: time(params, 'from'),
+        user: params.get('user') || undefined,
+        limit: limit(params, 200),
+      }),
+    }
+  if (path.startsWith('/api/sessions/')) {
+    const id = decodeURIComponent(path.slice('/api/sessions/'.length))
+    const session = getSession(store.db, id)
+    if (!session) throw new HttpError(404, `no session with id "${id.slice(0, 200)}"`)
+    return session
+  }
+  if (path === '/api/timeseries') {
+    const by = params.get('by') || 'model'
+    if (by !== 'model' && by !== 'service')
+      throw new HttpError(400, `by must be model or service, got "${by.slice(0, 20)}"`)
+    const to = time(params, 'to') ?? Date.now()
+    const from = time(params, 'from') ?? to - 86_400_000
+    if (!(from < to)) throw new HttpError(400, 'from must be before to')
+    return timeSeries(store.db, { by, from, to })
+  }
+  const report = /^\/api\/traces\/([^/]+)\/report$/.exec(path)
+  if (report) {
+    const detail = traceDetail(decodeURIComponent(report[1]!))
+    const models = detail.spans.flatMap((s) => {
+      const model = s.attributes['gen_ai.request.model'] ?? s.attributes['gen_ai.response.model']
+      return s.kind === 'llm' && typeof model === 'string' ? [model] : []
+    })
+    const raw = params.get('raw')
+    return buildReport(detail, {
+      baseline: modelBaseline(store.db, models),
+      raw: raw === '1' || raw === 'true',
+    })
+  }
+  return undefined
+}

@@ -1,0 +1,84 @@
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { CliError, type CollectorClient } from './client.js'
+import { parseAttribute, parseCost, parseMinDuration } from './query-params.js'
+import { formatReportMarkdown, type TraceReport } from './report.js'
+import type { TraceDetail } from './store.js'
+
+type Values = Record<string, string | boolean | string[] | undefined>
+
+/** The `list` filters on trace identity, as `/api/traces` query parameters. */
+export function readListFilters(values: Values): Record<string, string | string[] | undefined> {
+  const attrs = (values.attr as string[] | undefined) ?? []
+  for (const attr of attrs)
+    if (!parseAttribute(attr))
+      throw new CliError(`--attr must be key=value, such as http.route=/api/chat, got "${attr}"`, 2)
+  const minDuration = values['min-duration'] as string | undefined
+  if (minDuration !== undefined && parseMinDuration(minDuration) === undefined)
+    throw new CliError(
+      `--min-duration must be milliseconds or a duration such as 500ms or 2s, got "${minDuration}"`,
+      2,
+    )
+  const minCost = values['min-cost'] as string | undefined
+  if (minCost !== undefined && parseCost(minCost) === undefined)
+    throw new CliError(`--min-cost must be US dollars such as 0.01, got "${minCost}"`, 2)
+  return {
+    user: values.user as string | undefined,
+    session: values.session as string | undefined,
+    tag: (values.tag as string[] | undefined) ?? [],
+    attr: attrs,
+    minDuration,
+    minCost,
+  }
+}
+
+/**
+ * `--export`: fetches the trace's report and writes it as Markdown or JSON, to stdout when
+ * stdout is not a terminal, else to `--out` or a file named after the trace.
+ */
+export async function exportReport(
+  client: CollectorClient,
+  path: string,
+  values: Values,
+  { out, cwd }: { out: { write(text: string): unknown; isTTY?: boolean }; cwd: string },
+): Promise<number> {
+  const format = (values.format as string | undefined) ?? 'md'
+  if (format !== 'md' && format !== 'markdown' && format !== 'json')
+    throw new CliError(`--format must be md or json, got "${format}"`, 2)
+  const detail = await client.get<TraceDetail>(path)
+  const report = await client.get<TraceReport>(`/api/traces/${detail.trace.traceId}/report`, {
+    raw: values.raw ? '1' : undefined,
+  })
+  const text =
+    format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReportMarkdown(report)
+  const target = values.out as string | undefined
+  if (target === '-' || (target === undefined && !out.isTTY)) {
+    out.write(text)
+    return 0
+  }
+  const file = resolve(
+    cwd,
+    target ??
+      `tokentrail-trace-${detail.trace.traceId.slice(0, 12)}.${format === 'json' ? 'json' : 'md'}`,
+  )
+  await writeFile(file, text)
+  out.write(
+    `exported trace ${detail.trace.traceId} (${detail.spans.length} spans, ${report.hints.length} hints${report.spans ? ', raw spans' : ''}) to ${file}\n`,
+  )
+  return 0
+}
+
+/**
+ * What `import` sends: a JSON file as it is, or the raw spans block of a Markdown report
+ * written with `--raw`.
+ */
+export function importableBody(text: string, file: string): string {
+  const trimmed = text.trimStart()
+  if (trimmed.startsWith('{')) return text
+  const match = /\n## Raw spans\n\n(`{3,})json\n([\s\S]*?)\n\1(?:\n|$)/.exec(text)
+  if (!match)
+    throw new CliError(
+      `${file} holds no spans: export with --raw (tokentrail last --export --raw > trace.md)`,
+    )
+  return match[2]!
+}

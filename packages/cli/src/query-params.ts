@@ -1,0 +1,60 @@
+import { HttpError } from './http-error.js'
+import { parseDuration } from './time.js'
+import type { TraceIdentityQuery } from './trace-index.js'
+
+/** Splits `key=value` at the first `=`; undefined when there is no key. */
+export function parseAttribute(text: string): [string, string] | undefined {
+  const cut = text.indexOf('=')
+  if (cut < 1) return undefined
+  return [text.slice(0, cut).trim(), text.slice(cut + 1)]
+}
+
+/** Reads a duration (`1500`, `1500ms`, `2s`, `1m`) in milliseconds. */
+export function parseMinDuration(text: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text)
+  return parseDuration(text)
+}
+
+/** Reads a cost in US dollars (`0.01`, `$0.01`). */
+export function parseCost(text: string): number | undefined {
+  const match = /^\$?(\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(text.trim())
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * Reads the identity filters of `/api/traces`: `tag` and `attr` (`key=value`) may repeat;
+ * `minDuration` is milliseconds or a duration such as `2s`; `minCost` is US dollars.
+ */
+export function readIdentityQuery(params: URLSearchParams, query: TraceIdentityQuery): void {
+  const tags = params.getAll('tag').filter(Boolean)
+  if (tags.length) query.tags = tags
+  const attrs = params.getAll('attr').filter(Boolean)
+  if (attrs.length) {
+    query.attributes = {}
+    for (const attr of attrs) {
+      const pair = parseAttribute(attr)
+      if (!pair) throw new HttpError(400, `attr must be key=value, got "${attr.slice(0, 100)}"`)
+      query.attributes[pair[0]] = pair[1]
+    }
+  }
+  const minDuration = params.get('minDuration')
+  if (minDuration) {
+    const ms = parseMinDuration(minDuration)
+    if (ms === undefined)
+      throw new HttpError(
+        400,
+        `minDuration must be milliseconds or a duration such as 2s, got "${minDuration.slice(0, 60)}"`,
+      )
+    query.minDurationMs = ms
+  }
+  const minCost = params.get('minCost')
+  if (minCost) {
+    const usd = parseCost(minCost)
+    if (usd === undefined)
+      throw new HttpError(
+        400,
+        `minCost must be US dollars such as 0.01, got "${minCost.slice(0, 60)}"`,
+      )
+    query.minCostUsd = usd
+  }
+}

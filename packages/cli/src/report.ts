@@ -1,0 +1,229 @@
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
+import { formatCost, formatDuration, formatTime, oneLine } from './format.js'
+import type { SpanTreeRef, TraceDetail, TraceSummary } from './store.js'
+
+/** One span of a report: where it sits and the numbers that matter. */
+export interface ReportSpan {
+  spanId: string
+  parentSpanId?: string
+  depth: number
+  /** Milliseconds from the trace start. */
+  offsetMs: number
+  durationMs: number
+  kind: SpanData['kind']
+  name: string
+  status: SpanData['status']
+  model?: string
+  step?: number
+  inputTokens?: number
+  outputTokens?: number
+  ttftMs?: number
+  costUsd?: number
+  finishReason?: string
+  tool?: string
+  cancelledBy?: string
+  error?: string
+}
+
+/** An error with where it started and which spans rethrew it. */
+export interface ReportError {
+  spanId: string
+  span: string
+  type: string
+  message: string
+  /** `[cause]` lines of the stack, outermost first. */
+  causes: string[]
+  /** Spans above it that failed with the same message. */
+  rethrownBy: string[]
+  /** The first lines of the stack, once per distinct stack. */
+  stack?: string
+}
+
+/** A compact account of one trace for a person or an AI assistant to debug from. */
+export interface TraceReport {
+  format: 'tokentrail.report.v1'
+  trace: TraceSummary
+  hints: DebugHint[]
+  timeline: ReportSpan[]
+  errors: ReportError[]
+  /** Every span as stored; only with `raw`. Importable with `tokentrail import`. */
+  spans?: SpanData[]
+}
+
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
+
+function reportSpan(span: SpanData, node: SpanTreeRef): ReportSpan {
+  const a = span.attributes
+  const out: ReportSpan = {
+    spanId: span.spanId,
+    depth: node.depth,
+    offsetMs: node.offset,
+    durationMs: node.durationMs,
+    kind: span.kind,
+    name: span.name,
+    status: span.status,
+  }
+  if (span.parentSpanId) out.parentSpanId = span.parentSpanId
+  const model = a[ATTR.responseModel] ?? a[ATTR.requestModel]
+  if (span.kind === 'llm' && typeof model === 'string') out.model = model
+  const fields: [keyof ReportSpan, string][] = [
+    ['step', ATTR.step],
+    ['inputTokens', ATTR.usageInputTokens],
+    ['outputTokens', ATTR.usageOutputTokens],
+    ['ttftMs', ATTR.ttftMs],
+    ['costUsd', ATTR.costUsd],
+  ]
+  for (const [field, key] of fields) {
+    const value = num(a[key])
+    if (value !== undefined) (out as unknown as Record<string, number>)[field] = value
+  }
+  const finish = a[ATTR.responseFinishReasons]
+  if (Array.isArray(finish) && finish.length) out.finishReason = finish.join(',')
+  if (typeof a[ATTR.toolName] === 'string') out.tool = a[ATTR.toolName] as string
+  if (typeof a[ATTR.cancelledBy] === 'string') out.cancelledBy = a[ATTR.cancelledBy] as string
+  if (span.error) out.error = `${span.error.type}: ${span.error.message}`
+  return out
+}
+
+/** Builds the report of a trace; `baseline` feeds the cost-outlier hint. */
+export function buildReport(
+  detail: TraceDetail,
+  { baseline = {}, raw = false }: { baseline?: ModelBaseline; raw?: boolean } = {},
+): TraceReport {
+  const byId = new Map(detail.spans.map((s) => [s.spanId, s]))
+  const timeline: ReportSpan[] = []
+  const walk = (node: SpanTreeRef) => {
+    const span = byId.get(node.spanId)
+    if (span) timeline.push(reportSpan(span, node))
+    for (const child of node.children) walk(child)
+  }
+  for (const node of detail.tree) walk(node)
+  const depth = new Map(timeline.map((s) => [s.spanId, s.depth]))
+  // Deepest first: that is where an error started; the spans above only rethrew it.
+  const failed = detail.spans
+    .filter((s) => s.status === 'error' && s.error)
+    .sort((a, b) => (depth.get(b.spanId) ?? 0) - (depth.get(a.spanId) ?? 0))
+  const errors: ReportError[] = []
+  const seenStacks = new Set<string>()
+  const claimed = new Set<string>()
+  for (const span of failed) {
+    if (claimed.has(span.spanId)) continue
+    const error = span.error!
+    const rethrownBy: string[] = []
+    for (let parent = byId.get(span.parentSpanId ?? ''); parent; ) {
+      if (parent.error?.message === error.message) {
+        rethrownBy.push(parent.name)
+        claimed.add(parent.spanId)
+      }
+      parent = byId.get(parent.parentSpanId ?? '')
+    }
+    const entry: ReportError = {
+      spanId: span.spanId,
+      span: span.name,
+      type: error.type,
+      message: error.message,
+      causes: (error.stack ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => /^\[cause\]:|^caused by:/i.test(line)),
+      rethrownBy,
+    }
+    if (error.stack && !seenStacks.has(error.stack)) {
+      seenStacks.add(error.stack)
+      entry.stack = error.stack.split('\n').slice(0, 8).join('\n')
+    }
+    errors.push(entry)
+  }
+  const report: TraceReport = {
+    format: 'tokentrail.report.v1',
+    trace: detail.trace,
+    hints: debugHints(detail.spans, baseline),
+    timeline,
+    errors,
+  }
+  if (raw) report.spans = detail.spans
+  return report
+}
+
+/** A code fence longer than any run of backticks in `text`, so captured text cannot close it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length))
+  return '`'.repeat(longest + 1)
+}
+
+const quote = (text: string, max: number) => JSON.stringify(oneLine(text, max))
+
+function spanLine(s: ReportSpan): string {
+  const facts = [`+${formatDuration(s.offsetMs)}`, formatDuration(s.durationMs)]
+  let name = `${s.kind} \`${oneLine(s.name, 80)}\``
+  if (s.step !== undefined) name += ` (step ${s.step})`
+  facts.push(name, s.status)
+  if (s.inputTokens !== undefined || s.outputTokens !== undefined)
+    facts.push(`${s.inputTokens ?? '?'}→${s.outputTokens ?? '?'} tokens`)
+  if (s.ttftMs !== undefined) facts.push(`TTFT ${formatDuration(s.ttftMs)}`)
+  if (s.costUsd !== undefined) facts.push(formatCost(s.costUsd))
+  if (s.finishReason) facts.push(`finish ${s.finishReason}`)
+  if (s.cancelledBy) facts.push(`cancelled by ${s.cancelledBy}`)
+  if (s.error) facts.push(`**${oneLine(s.error, 160)}**`)
+  return `${'  '.repeat(s.depth)}- ${facts.join(' · ')}`
+}
+
+/** The report as Markdown: summary, hints, one line per span, errors, raw spans when kept. */
+export function formatReportMarkdown(report: TraceReport): string {
+  const t = report.trace
+  const status =
+    t.status === 'error' ? '✗ error' : t.status === 'cancelled' ? '⊘ cancelled' : '✓ ok'
+  const lines = [
+    `# Trace \`${t.traceId}\`: ${oneLine(t.rootName, 80)} (${status})`,
+    '',
+    `- started ${formatTime(t.startTime)} (local time) · ${formatDuration(t.durationMs)} · ${t.spanCount} spans · service \`${oneLine(t.service, 60)}\``,
+  ]
+  if (t.model)
+    lines.push(
+      `- model \`${oneLine(t.model, 60)}\` · ${t.inputTokens}→${t.outputTokens} tokens · ${formatCost(t.costUsd)}${t.ttftMs !== undefined ? ` · first TTFT ${formatDuration(t.ttftMs)}` : ''}`,
+    )
+  const who = [
+    t.userId ? `user \`${oneLine(t.userId, 60)}\`` : '',
+    t.sessionId ? `session \`${oneLine(t.sessionId, 60)}\`` : '',
+    t.tags?.length ? `tags ${t.tags.map((tag) => `\`${oneLine(tag, 40)}\``).join(', ')}` : '',
+  ].filter(Boolean)
+  if (who.length) lines.push(`- ${who.join(' · ')}`)
+  if (t.input) lines.push(`- input: ${quote(t.input, 300)}`)
+  if (t.output) lines.push(`- output: ${quote(t.output, 300)}`)
+  lines.push('', '## Debug hints', '')
+  if (report.hints.length === 0) lines.push('- none found in the data')
+  for (const hint of report.hints) lines.push(`- **${hint.id}**: ${hint.message}`)
+  lines.push('', '## Timeline', '', ...report.timeline.map(spanLine))
+  if (report.errors.length) {
+    lines.push('', '## Errors')
+    for (const error of report.errors) {
+      lines.push(
+        '',
+        `### ${oneLine(`${error.type}: ${error.message}`, 200)}`,
+        '',
+        `- in \`${oneLine(error.span, 80)}\`${error.rethrownBy.length ? `; rethrown by ${error.rethrownBy.map((n) => `\`${oneLine(n, 60)}\``).join(', ')}` : ''}`,
+        ...error.causes.map((cause) => `- ${oneLine(cause, 200)}`),
+      )
+      if (error.stack) {
+        const f = fence(error.stack)
+        lines.push('', f, safeBlock(error.stack), f)
+      }
+    }
+  }
+  if (report.spans) {
+    const json = JSON.stringify({ spans: report.spans }, null, 2)
+    const f = fence(json)
+    lines.push('', '## Raw spans', '', `${f}json`, json, f)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+// Multi-line captured text inside a fence: control characters made visible, lines kept.
+function safeBlock(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => oneLine(line, 400))
+    .join('\n')
+}

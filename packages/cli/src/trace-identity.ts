@@ -1,0 +1,188 @@
+import { ATTR, type SpanData } from '@tokentrail/core'
+
+// Who and what a trace is about, read from any of its spans: the keys our adapters write, the
+// OpenTelemetry conventions, and the ones Langfuse, Phoenix and the AI SDK's own telemetry read.
+const USER_KEYS = [ATTR.userId, 'enduser.id', 'langfuse.user.id', 'ai.telemetry.metadata.userId']
+const SESSION_KEYS = [
+  ATTR.sessionId,
+  ATTR.conversationId,
+  'langfuse.session.id',
+  'ai.telemetry.metadata.sessionId',
+]
+const TAG_KEYS = [ATTR.tags, 'tag.tags', 'langfuse.trace.tags']
+
+/** Longest stored input or output text of a trace (the list and session view show it). */
+export const MAX_TURN_TEXT = 4000
+const MAX_ID = 200
+const MAX_TAGS = 20
+
+/** Attributes that hold captured content or free text: searchable, never an exact-match index. */
+export const CONTENT_KEYS: ReadonlySet<string> = new Set([
+  ATTR.inputMessages,
+  ATTR.outputMessages,
+  ATTR.systemInstructions,
+  ATTR.toolCallArguments,
+  ATTR.toolCallResult,
+  ATTR.toolDefinitions,
+  ATTR.outputText,
+  ATTR.reasoningText,
+  ATTR.toolCalls,
+  ATTR.warnings,
+  'input.value',
+  'output.value',
+  'ai.prompt',
+  'ai.prompt.messages',
+  'ai.response.text',
+])
+
+function id(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string') return undefined
+  const text = value.trim()
+  return text && text.length <= MAX_ID ? text : undefined
+}
+
+/** The user id a span records, if any. */
+export function spanUser(span: SpanData): string | undefined {
+  for (const key of USER_KEYS) {
+    const value = id(span.attributes[key])
+    if (value) return value
+  }
+  return undefined
+}
+
+/** The session (conversation) id a span records, if any. */
+export function spanSession(span: SpanData): string | undefined {
+  for (const key of SESSION_KEYS) {
+    const value = id(span.attributes[key])
+    if (value) return value
+  }
+  return undefined
+}
+
+/** Tags a span records, as a string array or a JSON string of one. */
+export function spanTags(span: SpanData): string[] {
+  const out: string[] = []
+  for (const key of TAG_KEYS) {
+    let value = span.attributes[key]
+    if (typeof value === 'string' && value.startsWith('[')) {
+      try {
+        value = JSON.parse(value)
+      } catch {}
+    }
+    const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : []
+    for (const item of list) {
+      const tag = id(item)
+      if (tag && !out.includes(tag)) out.push(tag)
+    }
+  }
+  return out
+}
+
+/** Adds `tags` to a stored JSON list of tags; returns the new JSON or the old one unchanged. */
+export function mergeTags(stored: string | null, tags: readonly string[]): string | null {
+  if (tags.length === 0) return stored
+  const list: string[] = stored ? JSON.parse(stored) : []
+  let changed = false
+  for (const tag of tags)
+    if (!list.includes(tag) && list.length < MAX_TAGS) {
+      list.push(tag)
+      changed = true
+    }
+  return changed ? JSON.stringify(list) : stored
+}
+
+function partsText(parts: unknown): string {
+  if (typeof parts === 'string') return parts
+  if (!Array.isArray(parts)) return ''
+  const texts: string[] = []
+  for (const part of parts) {
+    if (typeof part === 'string') texts.push(part)
+    else if (part && typeof part === 'object') {
+      const p = part as { type?: unknown; content?: unknown; text?: unknown }
+      if (typeof p.content === 'string' && (p.type === 'text' || p.type === undefined))
+        texts.push(p.content)
+      else if (typeof p.text === 'string') texts.push(p.text)
+    }
+  }
+  return texts.join('\n')
+}
+
+function parseMessages(value: unknown): { role?: unknown; parts?: unknown; content?: unknown }[] {
+  if (typeof value !== 'string') return []
+  try {
+    const parsed = JSON.parse(value)
+    return Array.isArray(parsed) ? parsed : []
+  } catch {
+    return []
+  }
+}
+
+function clip(text: string): string | undefined {
+  const trimmed = text.trim()
+  if (!trimmed) return undefined
+  return trimmed.length > MAX_TURN_TEXT ? `${trimmed.slice(0, MAX_TURN_TEXT - 1)}…` : trimmed
+}
+
+/** What the user asked in this call: the last user message of its prompt, else the whole input. */
+export function spanInput(span: SpanData): string | undefined {
+  const a = span.attributes
+  const messages = parseMessages(a[ATTR.inputMessages])
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!
+    if (message?.role !== 'user') continue
+    const text = partsText(message.parts ?? message.content)
+    if (text.trim()) return clip(text)
+  }
+  for (const key of ['input.value', 'ai.prompt']) {
+    const value = a[key]
+    if (typeof value === 'string') return clip(value)
+  }
+  return undefined
+}
+
+/** What this call answered: its output text, else the text of its output messages. */
+export function spanOutput(span: SpanData): string | undefined {
+  const a = span.attributes
+  const text = a[ATTR.outputText]
+  if (typeof text === 'string' && text.trim()) return clip(text)
+  const messages = parseMessages(a[ATTR.outputMessages])
+  const joined = messages
+    .map((m) => partsText(m?.parts ?? m?.content))
+    .filter(Boolean)
+    .join('\n')
+  if (joined.trim()) return clip(joined)
+  for (const key of ['output.value', 'ai.response.text']) {
+    const value = a[key]
+    if (typeof value === 'string') return clip(value)
+  }
+  return undefined
+}
+
+const MAX_INDEXED_VALUE = 200
+
+/**
+ * The `key=value` pairs of a span that `--attr` can find: scalar span and resource attributes
+ * (and string array items), except captured content and long text.
+ */
+export function indexedAttributes(
+  span: SpanData,
+  into: Set<string>,
+  token: (key: string, value: string) => string,
+): void {
+  const add = (key: string, value: unknown) => {
+    if (CONTENT_KEYS.has(key)) return
+    if (typeof value === 'string') {
+      if (value.length <= MAX_INDEXED_VALUE) into.add(token(key, value))
+    } else if (typeof value === 'number' && Number.isFinite(value))
+      into.add(token(key, String(value)))
+    else if (typeof value === 'boolean') into.add(token(key, String(value)))
+    else if (Array.isArray(value))
+      for (const item of value.slice(0, 20))
+        if (typeof item === 'string' && item.length <= MAX_INDEXED_VALUE) into.add(token(key, item))
+  }
+  for (const key in span.attributes) add(key, span.attributes[key])
+  const resource = span.resource.attributes
+  for (const key in resource) add(key, resource[key])
+  add('service.name', span.resource.serviceName)
+}

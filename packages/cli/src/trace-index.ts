@@ -1,0 +1,143 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
+
+/**
+ * Two full-text indexes beside the `traces` table, both contentless (no copy of the text) with
+ * doclists only (`detail=none`), kept in step by rowid:
+ * - `trace_search`: trigrams of each trace's search text. It narrows the candidates; the
+ *   `instr()` check on `traces.search` then keeps the exact substring meaning.
+ * - `trace_attrs`: one token per distinct `key=value` of a trace's spans and tags (a 64-bit hash),
+ *   for `--attr` and `--tag`. A table of (key, value, trace) rows cost 3× the ingest rate: each
+ *   batch dirtied a B-tree page per row, where FTS5 buffers postings and writes segments.
+ */
+export const TRACE_INDEX_SCHEMA = `
+CREATE VIRTUAL TABLE IF NOT EXISTS trace_search USING fts5(text, tokenize='trigram', detail='none', content='', contentless_delete=1);
+CREATE VIRTUAL TABLE IF NOT EXISTS trace_attrs USING fts5(tokens, tokenize='ascii', detail='none', content='', contentless_delete=1);
+`
+
+/** The key tags are stored under in `trace_attrs` (no attribute name starts with `#`). */
+export const TAG_KEY = '#tag'
+
+/** Filters on what is promoted to a trace, beside those `listTraces` always had. */
+export interface TraceIdentityQuery {
+  /** Exact `user.id`. */
+  user?: string
+  /** Exact `session.id` / `gen_ai.conversation.id`. */
+  session?: string
+  /** Traces carrying every one of these tags. */
+  tags?: string[]
+  /** Traces with a span (or resource) attribute equal to each value, e.g. `{ 'http.route': '/api/chat' }`. */
+  attributes?: Record<string, string>
+  /** Traces at least this long, in milliseconds. */
+  minDurationMs?: number
+  /** Traces that cost at least this many US dollars. */
+  minCostUsd?: number
+}
+
+/** The token of one `key=value` pair in `trace_attrs`: FNV-1a, twice, as 16 hex digits. */
+export function attrToken(key: string, value: string): string {
+  const text = `${key}\u0000${value}`
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  return `a${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`
+}
+
+/** The trigram query that narrows a substring search, or undefined below 3 characters. */
+export function trigramQuery(text: string): string | undefined {
+  const chars = [...text]
+  if (chars.length < 3) return undefined
+  const grams = new Set<string>()
+  for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(''))
+  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ')
+}
+
+/** Keeps `trace_search` and `trace_attrs` in step with the `traces` rows. */
+export class TraceIndex {
+  private readonly statements: Record<string, StatementSync> = {}
+
+  constructor(private readonly db: DatabaseSync) {}
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements[sql]
+    if (!statement) this.statements[sql] = statement = this.db.prepare(sql)
+    return statement
+  }
+
+  /** Called after a trace row was written (inside the insert transaction). */
+  update(
+    previous: { rowid: number; search: string; attr_tokens: string } | undefined,
+    rowid: number,
+    row: { search: string; attr_tokens: string },
+  ): void {
+    const moved = !previous || previous.rowid !== rowid
+    if (moved || previous.search !== row.search) {
+      if (previous) this.statement('DELETE FROM trace_search WHERE rowid = ?').run(previous.rowid)
+      this.statement('INSERT INTO trace_search (rowid, text) VALUES (?, ?)').run(rowid, row.search)
+    }
+    if (moved || previous.attr_tokens !== row.attr_tokens) {
+      if (previous) this.statement('DELETE FROM trace_attrs WHERE rowid = ?').run(previous.rowid)
+      this.statement('INSERT INTO trace_attrs (rowid, tokens) VALUES (?, ?)').run(
+        rowid,
+        row.attr_tokens,
+      )
+    }
+  }
+
+  /** Deletes the index rows of the traces `where` selects (run before deleting those traces). */
+  deleteTraces(where: string, params: SQLInputValue[]): void {
+    for (const table of ['trace_search', 'trace_attrs'])
+      this.statement(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM traces WHERE ${where})`,
+      ).run(...params)
+  }
+
+  /** Adds the SQL conditions (on `traces`) for a text search and the identity filters. */
+  filter(
+    query: TraceIdentityQuery & { text?: string },
+    where: string[],
+    params: SQLInputValue[],
+  ): void {
+    if (query.user !== undefined) {
+      where.push('user_id = ?')
+      params.push(query.user)
+    }
+    if (query.session !== undefined) {
+      where.push('session_id = ?')
+      params.push(query.session)
+    }
+    const tokens = [
+      ...(query.tags ?? []).map((tag) => attrToken(TAG_KEY, tag)),
+      ...Object.entries(query.attributes ?? {}).map(([key, value]) => attrToken(key, value)),
+    ]
+    if (tokens.length) {
+      where.push('rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)')
+      params.push(tokens.join(' AND '))
+    }
+    if (query.minDurationMs !== undefined) {
+      where.push('end_time - start_time >= ?')
+      params.push(query.minDurationMs)
+    }
+    if (query.minCostUsd !== undefined) {
+      where.push('cost_usd >= ?')
+      params.push(query.minCostUsd)
+    }
+    if (query.text) {
+      const text = query.text.toLowerCase()
+      const match = trigramQuery(text)
+      if (match) {
+        where.push(
+          '(trace_id = ? OR (rowid IN (SELECT rowid FROM trace_search WHERE trace_search MATCH ?) AND instr(search, ?) > 0))',
+        )
+        params.push(text, match, text)
+      } else {
+        where.push('(instr(search, ?) > 0 OR trace_id = ?)')
+        params.push(text, text)
+      }
+    }
+  }
+}
