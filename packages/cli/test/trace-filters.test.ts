@@ -1,0 +1,255 @@
+import { join } from 'node:path'
+import { ATTR, createTracer, type SpanData } from '@tokentrail/core'
+import { memoryExporter } from '@tokentrail/core/testing'
+import { describe, expect, it } from 'vitest'
+import { type CliIO, type Collector, openTraceStore, runCli, startCollector } from '../src/index.js'
+import { onCleanup, tempDir } from './helpers.js'
+
+interface Turn {
+  user?: string
+  session?: string
+  tags?: string[]
+  /** Where the identity is recorded: on the request span or on the LLM span. */
+  on?: 'root' | 'llm'
+  prompt?: string
+  answer?: string
+  model?: string
+  cost?: number
+  durationMs?: number
+  fail?: boolean
+  route?: string
+  startTime?: number
+}
+
+/** A request trace from core's real tracer: request span → LLM call (→ failing tool). */
+async function turn(t: Turn = {}): Promise<SpanData[]> {
+  const exporter = memoryExporter()
+  const tracer = createTracer({ serviceName: 'chat-api', exporters: [exporter] })
+  const start = t.startTime ?? Date.now() - 10_000
+  const identity: Record<string, unknown> = {}
+  if (t.user) identity[ATTR.userId] = t.user
+  if (t.session) identity[ATTR.sessionId] = t.session
+  if (t.tags) identity[ATTR.tags] = t.tags
+  const root = tracer.startSpan('POST /api/chat', {
+    kind: 'http',
+    startTime: start,
+    attributes: {
+      [ATTR.httpRoute]: t.route ?? '/api/chat',
+      ...(t.on === 'root' ? identity : {}),
+    },
+  })
+  const llm = tracer.startSpan(`chat ${t.model ?? 'gpt-4o-mini'}`, {
+    kind: 'llm',
+    parent: root,
+    startTime: start + 5,
+    attributes: {
+      [ATTR.requestModel]: t.model ?? 'gpt-4o-mini',
+      [ATTR.usageInputTokens]: 10,
+      [ATTR.usageOutputTokens]: 20,
+      [ATTR.costUsd]: t.cost ?? 0.0001,
+      [ATTR.inputMessages]: JSON.stringify([
+        { role: 'system', parts: [{ type: 'text', content: 'be brief' }] },
+        { role: 'user', parts: [{ type: 'text', content: t.prompt ?? 'hello' }] },
+      ]),
+      [ATTR.outputText]: t.answer ?? 'hi there',
+      ...(t.on === 'root' ? {} : identity),
+    },
+  })
+  llm.end({ endTime: start + (t.durationMs ?? 100) - 10 })
+  if (t.fail) {
+    const tool = tracer.startSpan('execute_tool search', {
+      kind: 'tool',
+      parent: root,
+      startTime: start + 20,
+      attributes: { [ATTR.toolName]: 'search' },
+    })
+    tool.recordError(new Error('index offline'))
+    tool.end({ endTime: start + 30 })
+  }
+  root.end({ endTime: start + (t.durationMs ?? 100) })
+  await tracer.flush()
+  return [...exporter.spans]
+}
+
+async function collector(): Promise<Collector> {
+  const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+  onCleanup(() => c.close())
+  return c
+}
+
+async function run(argv: string[], io: Partial<CliIO> = {}) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: tempDir(),
+    ...io,
+  })
+  return { code, stdout, stderr }
+}
+
+describe('trace identity promoted at ingest', () => {
+  it('reads user, session, tags and the turn text from any span, across batches', () => {
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    return (async () => {
+      const spans = await turn({
+        user: 'user-bob',
+        session: 'chat-7',
+        tags: ['beta'],
+        on: 'root',
+        prompt: 'What is the weather in Paris?',
+        answer: 'Sunny, 21°C.',
+      })
+      // The LLM span arrives first, the request span (with the identity) in a later batch.
+      const llm = spans.filter((s) => s.kind === 'llm')
+      store.insert(llm)
+      expect(store.listTraces().traces[0]).toMatchObject({
+        input: 'What is the weather in Paris?',
+        output: 'Sunny, 21°C.',
+      })
+      expect(store.listTraces().traces[0]!.userId).toBeUndefined()
+      expect(store.listTraces({ user: 'user-bob' }).traces).toEqual([])
+      store.insert(spans.filter((s) => s.kind !== 'llm'))
+      const [row] = store.listTraces().traces
+      expect(row).toMatchObject({
+        userId: 'user-bob',
+        sessionId: 'chat-7',
+        tags: ['beta'],
+        input: 'What is the weather in Paris?',
+        output: 'Sunny, 21°C.',
+      })
+      expect(store.listTraces({ user: 'user-bob' }).traces).toHaveLength(1)
+      expect(store.listTraces({ session: 'chat-7' }).traces).toHaveLength(1)
+      expect(store.listTraces({ tags: ['beta'] }).traces).toHaveLength(1)
+      // Search finds the user now, and the rewritten row is indexed once.
+      expect(store.listTraces({ text: 'user-bob' }).traces).toHaveLength(1)
+      expect(store.listTraces({ text: 'paris' }).traces).toHaveLength(1)
+      expect(store.listTraces({ text: 'no such text' }).traces).toEqual([])
+    })()
+  })
+
+  it('keeps search exact (substring, case-insensitive, short words) and drops index rows with the trace', async () => {
+    const store = openTraceStore({ path: ':memory:', maxTraces: 1 })
+    onCleanup(() => store.close())
+    const old = await turn({ prompt: 'rate limit hit', startTime: Date.now() - 60_000 })
+    store.insert(old)
+    expect(store.listTraces({ text: 'RATE LIMIT' }).traces).toHaveLength(1)
+    // Every trigram of "limit rate" is in "rate limit hit", but the phrase is not.
+    expect(store.listTraces({ text: 'limit rate' }).traces).toEqual([])
+    expect(store.listTraces({ text: 'hi' }).traces).toHaveLength(1)
+    expect(store.listTraces({ text: old[0]!.traceId }).traces).toHaveLength(1)
+    // Retention deletes the trace and its index rows (1% slack: two more traces past the cap).
+    store.insert(await turn({ prompt: 'second' }))
+    store.insert(await turn({ prompt: 'third' }))
+    expect(store.sweep()).toBe(2)
+    expect(store.listTraces({ text: 'rate limit' }).traces).toEqual([])
+    const counts = store.db
+      .prepare(
+        'SELECT (SELECT count(*) FROM trace_search) AS search, (SELECT count(*) FROM trace_attrs) AS attrs',
+      )
+      .get() as { search: number; attrs: number }
+    expect(counts).toEqual({ search: 1, attrs: 1 })
+  })
+})
+
+describe('tokentrail list filters', () => {
+  it('--user, --session, --tag, --attr, --model, --status, --min-duration, --min-cost, --since, --until', async () => {
+    const c = await collector()
+    const now = Date.now()
+    const ids: Record<string, string> = {}
+    const add = async (name: string, t: Turn) => {
+      const spans = await turn(t)
+      c.store.insert(spans)
+      ids[name] = spans[0]!.traceId
+    }
+    await add('bob1', {
+      user: 'user-bob',
+      session: 's-1',
+      tags: ['beta', 'mobile'],
+      startTime: now - 3 * 3_600_000,
+    })
+    await add('bob2', {
+      user: 'user-bob',
+      session: 's-1',
+      tags: ['beta'],
+      on: 'root',
+      durationMs: 4000,
+      startTime: now - 2 * 3_600_000,
+    })
+    await add('ann', {
+      user: 'user-ann',
+      session: 's-2',
+      model: 'gpt-4o',
+      cost: 0.02,
+      fail: true,
+      route: '/api/agent',
+      startTime: now - 30 * 60_000,
+    })
+    const list = async (...flags: string[]) => {
+      const result = await run(['list', '--json', '--url', c.url, ...flags])
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      return (JSON.parse(result.stdout).traces as { traceId: string }[]).map((t) => t.traceId)
+    }
+    expect(await list('--user', 'user-bob')).toEqual([ids.bob2, ids.bob1])
+    expect(await list('--session', 's-2')).toEqual([ids.ann])
+    expect(await list('--tag', 'beta')).toEqual([ids.bob2, ids.bob1])
+    expect(await list('--tag', 'beta', '--tag', 'mobile')).toEqual([ids.bob1])
+    expect(await list('--attr', 'http.route=/api/agent')).toEqual([ids.ann])
+    expect(
+      await list('--attr', 'gen_ai.request.model=gpt-4o-mini', '--attr', 'user.id=user-bob'),
+    ).toEqual([ids.bob2, ids.bob1])
+    expect(await list('--attr', 'user.id=user-bob', '--tag', 'mobile')).toEqual([ids.bob1])
+    expect(await list('--attr', 'service.name=chat-api')).toHaveLength(3)
+    expect(await list('--attr', 'http.route=/nope')).toEqual([])
+    expect(await list('--model', 'gpt-4o')).toEqual([ids.ann])
+    expect(await list('--status', 'error')).toEqual([ids.ann])
+    expect(await list('--min-duration', '2s')).toEqual([ids.bob2])
+    expect(await list('--min-duration', '100')).toHaveLength(3)
+    expect(await list('--min-cost', '0.01')).toEqual([ids.ann])
+    expect(await list('--min-cost', '$0.00005')).toHaveLength(3)
+    expect(await list('--since', '1h')).toEqual([ids.ann])
+    expect(await list('--until', '1h')).toEqual([ids.bob2, ids.bob1])
+    expect(await list('--since', '150m', '--until', '1h')).toEqual([ids.bob2])
+    expect(await list('--search', 'user-ann')).toEqual([ids.ann])
+
+    // The table shows the user and what was asked, or the error of a failed trace.
+    const table = await run(['list', '--user', 'user-ann', '--url', c.url])
+    expect(table.stdout.trim().split('\n')[1]).toMatch(
+      /✗ error\s+gpt-4o\s+30\s+\$0\.020\s+user-ann\s+POST \/api\/chat · index offline$/,
+    )
+    const bob = await run(['list', '--user', 'user-bob', '-n', '1', '--url', c.url])
+    expect(bob.stdout.trim().split('\n')[1]).toMatch(
+      /\$0\.00010\s+user-bob\s+POST \/api\/chat · hello$/,
+    )
+  })
+
+  it('explains bad filter values', async () => {
+    const c = await collector()
+    const bad = async (flags: string[], message: string) => {
+      const result = await run(['list', '--url', c.url, ...flags])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(message)
+    }
+    await bad(
+      ['--attr', 'novalue'],
+      '--attr must be key=value, such as http.route=/api/chat, got "novalue"',
+    )
+    await bad(
+      ['--min-duration', 'soon'],
+      '--min-duration must be milliseconds or a duration such as 500ms or 2s, got "soon"',
+    )
+    await bad(['--min-cost', 'cheap'], '--min-cost must be US dollars such as 0.01, got "cheap"')
+    await bad(
+      ['--until', 'later'],
+      '--until must be an age such as 15m, 2h, 7d or an ISO date, got "later"',
+    )
+    await bad(['--status', 'weird'], '--status must be ok, error or cancelled, got "weird"')
+    // The API says the same to other clients.
+    const response = await fetch(`${c.url}/api/traces?attr=novalue&minCost=x`)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: 'attr must be key=value, got "novalue"' })
+  })
+})
