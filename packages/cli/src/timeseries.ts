@@ -7,8 +7,8 @@ export interface Series {
   latencyP50: (number | null)[]
   latencyP95: (number | null)[]
   ttftP50: (number | null)[]
-  tokens: number[]
-  costUsd: number[]
+  tokens: (number | null)[]
+  costUsd: (number | null)[]
   errorRate: (number | null)[]
 }
 
@@ -48,12 +48,6 @@ export function timeSeries(
     count = 60,
   }: { by: 'model' | 'service'; from: number; to: number; count?: number },
 ): TimeSeries {
-  const span = Math.max(1, to - from)
-  const bucketMs =
-    NICE_BUCKETS.find((b) => span / b <= count) ?? Math.ceil(span / count / 86_400_000) * 86_400_000
-  const first = Math.floor(from / bucketMs) * bucketMs
-  const n = Math.max(1, Math.ceil((to - first) / bucketMs))
-  const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs)
   const rows = (
     by === 'model'
       ? db.prepare(
@@ -71,6 +65,14 @@ export function timeSeries(
     cost: number
     status: string
   }[]
+  // The chart starts at the first data point, not at an empty start of the asked range.
+  const start = rows.reduce((min, r) => Math.min(min, r.t), to)
+  const span = Math.max(1, to - start)
+  const bucketMs =
+    NICE_BUCKETS.find((b) => span / b <= count) ?? Math.ceil(span / count / 86_400_000) * 86_400_000
+  const first = Math.floor(start / bucketMs) * bucketMs
+  const n = Math.max(1, Math.ceil((to - first) / bucketMs))
+  const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs)
   const groups = new Map<
     string,
     {
@@ -119,8 +121,8 @@ export function timeSeries(
         latencyP50: sorted.map((d) => quantile(d, 0.5)),
         latencyP95: sorted.map((d) => quantile(d, 0.95)),
         ttftP50: g.ttft.map((t) => quantile(t.sort(byNumber), 0.5)),
-        tokens: g.tokens,
-        costUsd: g.cost,
+        tokens: g.tokens.map((t, i) => (g.calls[i] ? t : null)),
+        costUsd: g.cost.map((c, i) => (g.calls[i] ? c : null)),
         errorRate: g.calls.map((c, i) => (c ? g.errors[i]! / c : null)),
       }
     })

@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
   it('shows the waterfall, the LLM panel with the prompt escaped, and tool arguments', async () => {
     await page.goto(`${collector.url}/#/trace/${loopId}`)
     await page.waitForSelector('.wf-row')
-    const rows = await page.locator('.wf-row').allInnerTexts()
+    const rows = await page.locator('.wf-row[data-span-id]').allInnerTexts()
     expect(rows).toHaveLength(4)
     expect(rows[0]).toMatch(/^HTTP\s*POST \/api\/chat/i)
     expect(rows.filter((r) => /LLM/i.test(r) && r.includes('chat gpt-4o-mini'))).toHaveLength(2)

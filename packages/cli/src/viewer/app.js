@@ -2,11 +2,27 @@
 // The trace viewer. Every captured string reaches the page through text nodes (`h` below), never
 // through HTML parsing: prompts and outputs are untrusted input.
 
-/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string }} Trace */
+/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string }} Trace */
 /** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, events: { name: string, time: number, attributes?: Record<string, any> }[], error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
 /** @typedef {{ spanId: string, depth: number, offset: number, durationMs: number, children: TreeRef[] }} TreeRef */
 
-const TOKEN_KEY = 'tokentrail.token'
+import { destroyCharts, renderCharts } from './charts.js'
+import {
+  api,
+  breakableKey,
+  cost,
+  dateTime,
+  duration,
+  h,
+  hashParams,
+  number,
+  preview,
+  statusBadge,
+  TOKEN_KEY,
+} from './dom.js'
+import { renderSession, renderSessions } from './sessions.js'
+import { renderUsers } from './users.js'
+
 const initial = new URLSearchParams(location.search)
 if (initial.has('token')) {
   sessionStorage.setItem(TOKEN_KEY, initial.get('token') ?? '')
@@ -19,74 +35,23 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'))
 const liveBadge = /** @type {HTMLElement} */ (document.getElementById('live'))
 const summaryEl = /** @type {HTMLElement} */ (document.getElementById('summary'))
 
-/**
- * Builds an element. Strings become text nodes, so captured text is never parsed as HTML.
- * @param {string} tag
- * @param {Record<string, any> | null} [props]
- * @param {...any} children
- * @returns {HTMLElement}
- */
-function h(tag, props, ...children) {
-  const el = document.createElement(tag)
-  for (const [key, value] of Object.entries(props ?? {})) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'class') el.className = String(value)
-    // CSSOM, not a style attribute: the page's CSP allows no inline styles.
-    else if (key === 'style') Object.assign(el.style, value)
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value)
-    else el.setAttribute(key, String(value))
-  }
-  const add = (/** @type {any} */ child) => {
-    if (child === undefined || child === null || child === false) return
-    if (Array.isArray(child)) child.forEach(add)
-    else if (child instanceof Node) el.append(child)
-    else el.append(document.createTextNode(String(child)))
-  }
-  children.forEach(add)
-  return el
-}
-
-/** @param {string} path */
-async function api(path) {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined
-  const response = await fetch(path, { headers })
-  const body = await response.json().catch(() => ({}))
-  if (!response.ok) throw new Error(body.error ?? `${path} answered ${response.status}`)
-  return body
-}
-
-/** @param {number} ms */
-function duration(ms) {
-  if (ms < 1) return `${ms.toFixed(2)} ms`
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
-  return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`
-}
-
-/** @param {number} usd */
-function cost(usd) {
-  if (!usd) return '–'
-  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
-}
-
-/** @param {number} time */
-function clock(time) {
-  const d = new Date(time)
-  const today = new Date().toDateString() === d.toDateString()
-  const t = d.toLocaleTimeString([], { hour12: false })
-  return today ? t : `${d.toLocaleDateString()} ${t}`
-}
-
-/** @param {string} status */
-function statusBadge(status) {
-  return h('span', { class: `status ${status}` }, status)
-}
-
 // ---- trace list ----
 
 const state = {
   /** @type {Record<string, string>} */
-  filters: { status: '', model: '', service: '', text: '', since: '' },
+  filters: {
+    status: '',
+    model: '',
+    service: '',
+    text: '',
+    since: '',
+    user: '',
+    session: '',
+    tag: '',
+    attr: '',
+    minDuration: '',
+    minCost: '',
+  },
   /** @type {Trace[]} */
   traces: [],
   /** @type {string | undefined} */
@@ -123,8 +88,27 @@ function matchesFilters(trace) {
   if (f.status && trace.status !== f.status) return false
   if (f.model && trace.model !== f.model) return false
   if (f.service && trace.service !== f.service) return false
-  if (f.text) return false // text matching needs the server's index: refetch instead
+  if (f.user && trace.userId !== f.user) return false
+  if (f.session && trace.sessionId !== f.session) return false
+  if (f.tag && !(trace.tags ?? []).includes(f.tag)) return false
+  if (f.minDuration && trace.durationMs < Number(f.minDuration)) return false
+  if (f.minCost && trace.costUsd < Number(f.minCost)) return false
+  if (f.text || f.attr) return false // these need the server's indexes: refetch instead
   return true
+}
+
+/** What a row says under the name: the error of a failed trace, else its input → output. @param {Trace} trace */
+function rowPreview(trace) {
+  if (trace.status === 'error' && trace.errorMessage)
+    return h('div', { class: 'row-preview error-text' }, preview(trace.errorMessage, 140))
+  if (!trace.input && !trace.output) return null
+  return h(
+    'div',
+    { class: 'row-preview' },
+    trace.input ? h('span', { class: 'in' }, preview(trace.input, 80)) : null,
+    trace.input && trace.output ? h('span', { class: 'muted' }, ' → ') : null,
+    trace.output ? h('span', { class: 'out' }, preview(trace.output, 80)) : null,
+  )
 }
 
 /** @param {Trace} trace @param {boolean} fresh */
@@ -134,16 +118,31 @@ function traceRow(trace, fresh) {
     {
       class: `trace-row${fresh ? ' fresh' : ''}`,
       'data-trace-id': trace.traceId,
-      onclick: () => {
+      'data-href': `#/trace/${trace.traceId}`,
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (/** @type {HTMLElement} */ (event.target).closest('a')) return
         location.hash = `#/trace/${trace.traceId}`
       },
     },
-    h('td', { class: 'mono' }, clock(trace.startTime)),
-    h('td', { class: 'name' }, h('a', { href: `#/trace/${trace.traceId}` }, trace.rootName)),
+    h('td', { class: 'mono when' }, dateTime(trace.startTime)),
+    h(
+      'td',
+      { class: 'name' },
+      h('a', { href: `#/trace/${trace.traceId}` }, trace.rootName),
+      (trace.tags ?? []).map((tag) => h('span', { class: 'tag' }, tag)),
+      rowPreview(trace),
+    ),
     h('td', { class: 'num' }, duration(trace.durationMs)),
     h('td', null, statusBadge(trace.status)),
     h('td', null, trace.model ?? '–'),
-    h('td', { class: 'num' }, trace.totalTokens ? trace.totalTokens.toLocaleString() : '–'),
+    h(
+      'td',
+      { class: 'user' },
+      trace.userId
+        ? h('a', { href: `#/?user=${encodeURIComponent(trace.userId)}` }, preview(trace.userId, 24))
+        : '–',
+    ),
+    h('td', { class: 'num' }, trace.totalTokens ? number(trace.totalTokens) : '–'),
     h('td', { class: 'num' }, cost(trace.costUsd)),
     h('td', { class: 'num' }, String(trace.spanCount)),
     h('td', { class: 'muted' }, trace.service),
@@ -157,7 +156,11 @@ function renderListRows(fresh = new Set()) {
   if (!listBody) return
   listBody.replaceChildren(...state.traces.map((t) => traceRow(t, fresh.has(t.traceId))))
   const empty = document.getElementById('list-empty')
-  if (empty) empty.hidden = state.traces.length > 0
+  const none = document.getElementById('list-none')
+  const filtered = Object.values(state.filters).some(Boolean)
+  if (empty) empty.hidden = state.traces.length > 0 || filtered
+  if (none) none.hidden = state.traces.length > 0 || !filtered
+  keyboard.clamp()
   const more = document.getElementById('more')
   if (more) more.hidden = !state.nextCursor
 }
@@ -172,6 +175,9 @@ async function loadList() {
 function renderList() {
   state.openTraceId = undefined
   const f = state.filters
+  // Links such as #/?user=bob set filters.
+  const linked = hashParams()
+  if ([...linked.keys()].length) for (const key of Object.keys(f)) f[key] = linked.get(key) ?? ''
   /** @param {string} key */
   const onInput = (key) => (/** @type {Event} */ event) => {
     f[key] = /** @type {HTMLInputElement} */ (event.target).value.trim()
@@ -211,12 +217,55 @@ function renderList() {
         onchange: onInput('text'),
         type: 'search',
       }),
+      h('input', { name: 'user', placeholder: 'user', value: f.user, onchange: onInput('user') }),
+      h('input', {
+        name: 'session',
+        placeholder: 'session',
+        value: f.session,
+        onchange: onInput('session'),
+      }),
+      h('input', { name: 'tag', placeholder: 'tag', value: f.tag, onchange: onInput('tag') }),
+      h('input', {
+        name: 'attr',
+        placeholder: 'attribute key=value',
+        value: f.attr,
+        onchange: onInput('attr'),
+      }),
+      h('input', {
+        name: 'minDuration',
+        placeholder: 'min ms',
+        value: f.minDuration,
+        onchange: onInput('minDuration'),
+        class: 'narrow',
+        inputmode: 'numeric',
+      }),
+      h('input', {
+        name: 'minCost',
+        placeholder: 'min $',
+        value: f.minCost,
+        onchange: onInput('minCost'),
+        class: 'narrow',
+        inputmode: 'decimal',
+      }),
       select('since', SINCE),
+      h(
+        'button',
+        {
+          id: 'clear-filters',
+          type: 'button',
+          onclick: () => {
+            for (const key of Object.keys(f)) f[key] = ''
+            if (location.hash.includes('?')) location.hash = '#/'
+            else renderList()
+          },
+        },
+        'Clear',
+      ),
       h('datalist', { id: 'models' }),
     ),
     h(
       'table',
-      { id: 'trace-list' },
+      { id: 'trace-list', class: 'nav-list' },
       h(
         'thead',
         null,
@@ -229,11 +278,12 @@ function renderList() {
             'Duration',
             'Status',
             'Model',
+            'User',
             'Tokens',
             'Cost',
             'Spans',
             'Service',
-          ].map((c, i) => h('th', { class: [2, 5, 6, 7].includes(i) ? 'num' : undefined }, c)),
+          ].map((c, i) => h('th', { class: [2, 6, 7, 8].includes(i) ? 'num' : undefined }, c)),
         ),
       ),
       listBody,
@@ -243,6 +293,25 @@ function renderList() {
       { id: 'list-empty', class: 'empty', hidden: true },
       'No traces yet. Point an exporter at ',
       h('code', null, `${location.origin}/v1/traces`),
+      '.',
+    ),
+    h(
+      'div',
+      { id: 'list-none', class: 'empty', hidden: true },
+      'No traces match these filters. ',
+      h(
+        'a',
+        {
+          href: '#/',
+          onclick: (/** @type {Event} */ event) => {
+            event.preventDefault()
+            for (const key of Object.keys(f)) f[key] = ''
+            if (location.hash.includes('?')) location.hash = '#/'
+            else renderList()
+          },
+        },
+        'Clear the filters',
+      ),
       '.',
     ),
     h(
@@ -276,7 +345,7 @@ function liveTraces(updates) {
     return
   }
   if (!listBody) return
-  if (state.filters.text) {
+  if (state.filters.text || state.filters.attr) {
     scheduleListReload()
     return
   }
@@ -363,7 +432,7 @@ async function renderTrace(traceId) {
           state.selectedSpanId = node.spanId
           for (const r of document.querySelectorAll('.wf-row'))
             r.classList.toggle('selected', r === row)
-          renderSpan(panel, span, trace)
+          renderSpan(panel, span, trace, detail)
         },
       },
       h(
@@ -371,6 +440,9 @@ async function renderTrace(traceId) {
         { class: 'wf-name', style: { paddingLeft: `${node.depth * 14}px` }, title: span.name },
         h('span', { class: `kind ${span.kind}` }, span.kind),
         span.name,
+        typeof span.attributes['tokentrail.step'] === 'number'
+          ? h('span', { class: 'step' }, `step ${span.attributes['tokentrail.step'] + 1}`)
+          : null,
       ),
       h(
         'div',
@@ -391,6 +463,22 @@ async function renderTrace(traceId) {
     )
     return row
   })
+  const hasTtft = spans.some((s) => typeof s.attributes['tokentrail.ttft_ms'] === 'number')
+  const waterfall = h(
+    'div',
+    { class: 'waterfall', id: 'waterfall' },
+    timeAxis(total),
+    rows,
+    h(
+      'div',
+      { class: 'wf-legend', id: 'wf-legend' },
+      ['llm', 'tool', 'http', 'internal'].map((kind) =>
+        h('span', null, h('i', { class: `swatch wf-bar-${kind}` }), kind),
+      ),
+      h('span', null, h('i', { class: 'swatch error' }), 'error'),
+      hasTtft ? h('span', null, h('i', { class: 'swatch ttft' }), 'first token (TTFT)') : null,
+    ),
+  )
   app.replaceChildren(
     h(
       'div',
@@ -402,24 +490,81 @@ async function renderTrace(traceId) {
         'div',
         { class: 'facts' },
         h('span', null, 'duration ', h('b', null, duration(trace.durationMs))),
-        h('span', null, 'started ', h('b', null, new Date(trace.startTime).toLocaleString())),
+        h('span', null, 'started ', h('b', null, dateTime(trace.startTime))),
+        trace.userId
+          ? h(
+              'span',
+              null,
+              'user ',
+              h(
+                'a',
+                { href: `#/?user=${encodeURIComponent(trace.userId)}`, id: 'trace-user' },
+                trace.userId,
+              ),
+            )
+          : null,
+        trace.sessionId
+          ? h(
+              'span',
+              null,
+              'session ',
+              h(
+                'a',
+                { href: `#/session/${encodeURIComponent(trace.sessionId)}`, id: 'trace-session' },
+                preview(trace.sessionId, 40),
+              ),
+            )
+          : null,
+        (trace.tags ?? []).map((tag) => h('span', { class: 'tag' }, tag)),
         h('span', null, 'service ', h('b', null, trace.service)),
         trace.model ? h('span', null, 'model ', h('b', null, trace.model)) : null,
         h(
           'span',
           null,
           'tokens ',
-          h('b', null, `${trace.inputTokens} in · ${trace.outputTokens} out`),
+          h('b', null, `${number(trace.inputTokens)} in · ${number(trace.outputTokens)} out`),
         ),
         h('span', null, 'cost ', h('b', null, cost(trace.costUsd))),
         h('span', { class: 'mono' }, trace.traceId),
         h('button', { id: 'export', onclick: () => exportTrace(detail) }, 'Export JSON'),
       ),
     ),
-    h('div', { class: 'layout' }, h('div', { class: 'waterfall', id: 'waterfall' }, rows), panel),
+    h('div', { class: 'layout' }, waterfall, panel),
   )
   const selected = byId.get(state.selectedSpanId ?? '')
-  if (selected) renderSpan(panel, selected, trace)
+  if (selected) renderSpan(panel, selected, trace, detail)
+}
+
+/** A round step (1, 2, 2.5 or 5 × 10ⁿ) giving four to seven ticks over `total` ms. @param {number} total */
+function tickStep(total) {
+  const raw = total / 6
+  const power = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw) ?? raw
+  return step
+}
+
+/** The waterfall's time axis: ticks at round offsets from the trace start. @param {number} total */
+function timeAxis(total) {
+  const step = tickStep(total)
+  const ticks = []
+  for (let t = 0; t <= total + step * 1e-9; t += step) ticks.push(t)
+  return h(
+    'div',
+    { class: 'wf-row wf-axis', id: 'wf-axis' },
+    h('div', { class: 'wf-name muted' }, 'time from start'),
+    h(
+      'div',
+      { class: 'wf-track axis' },
+      ticks.map((t) =>
+        h(
+          'span',
+          { class: 'tick', style: { left: `${((t / total) * 100).toFixed(3)}%` } },
+          t === 0 ? '0' : duration(t),
+        ),
+      ),
+    ),
+    h('div', { class: 'wf-dur muted' }, duration(total)),
+  )
 }
 
 /** @param {{ trace: Trace, spans: Span[] }} detail */
@@ -489,10 +634,44 @@ function messages(value) {
   })
 }
 
-/** @param {HTMLElement} panel @param {Span} span @param {Trace} trace */
-function renderSpan(panel, span, trace) {
+/**
+ * The span an error was first recorded on, when `span` only rethrew it: a descendant failing with
+ * the same stack.
+ * @param {Span} span @param {{ spans: Span[] }} detail
+ */
+function rethrownFrom(span, detail) {
+  const stack = span.error?.stack
+  if (!stack) return undefined
+  const byId = new Map(detail.spans.map((s) => [s.spanId, s]))
+  /** @type {Span | undefined} */
+  let found
+  for (const other of detail.spans) {
+    if (other === span || other.error?.stack !== stack) continue
+    for (let p = byId.get(other.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? ''))
+      if (p === span) found = other
+  }
+  return found
+}
+
+/** A stack without its first line when that line repeats the title. @param {string} stack @param {string} title */
+function stackBody(stack, title) {
+  const lines = stack.split('\n')
+  return lines[0]?.trim() === title.trim() ? lines.slice(1).join('\n') : stack
+}
+
+/** An attribute value for people: numbers formatted, long text in a block. @param {any} value */
+function attributeValue(value) {
+  if (typeof value === 'number') return h('span', { title: String(value) }, number(value))
+  if (typeof value === 'string' && value.length > 120) return h('pre', null, value)
+  if (Array.isArray(value)) return JSON.stringify(value)
+  return String(value)
+}
+
+/** @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
+function renderSpan(panel, span, trace, detail) {
   const a = span.attributes
   const ms = span.endTime - span.startTime
+  const fmt = (/** @type {any} */ v) => (typeof v === 'number' ? number(v) : v)
   /** @type {any[]} */
   const body = [
     h('h2', { id: 'span-title' }, h('span', { class: `kind ${span.kind}` }, span.kind), span.name),
@@ -504,15 +683,39 @@ function renderSpan(panel, span, trace) {
       ['service', span.resource.serviceName],
     ]),
   ]
-  if (span.error)
+  if (span.error) {
+    const title = `${span.error.type}: ${span.error.message}`
+    const origin = rethrownFrom(span, detail)
     body.push(
       h(
         'div',
         { class: 'error-box', id: 'span-error' },
-        h('div', { class: 'title' }, `${span.error.type}: ${span.error.message}`),
-        span.error.stack ? h('pre', { class: 'stack' }, span.error.stack) : null,
+        h('div', { class: 'title' }, title),
+        // One stack per error: a span that only rethrew points at where it started.
+        origin
+          ? h(
+              'p',
+              { class: 'muted', id: 'rethrown' },
+              'rethrown from ',
+              h(
+                'a',
+                {
+                  href: `#/trace/${trace.traceId}`,
+                  onclick: (/** @type {Event} */ event) => {
+                    event.preventDefault()
+                    selectSpan(origin.spanId)
+                  },
+                },
+                origin.name,
+              ),
+              ' (stack there)',
+            )
+          : span.error.stack
+            ? h('pre', { class: 'stack' }, stackBody(span.error.stack, title))
+            : null,
       ),
     )
+  }
   if (span.kind === 'llm') {
     const input = a['gen_ai.usage.input_tokens']
     const output = a['gen_ai.usage.output_tokens']
@@ -537,7 +740,7 @@ function renderSpan(panel, span, trace) {
             a['tokentrail.finish_reason.raw'],
         ],
         ['time to first token', typeof ttft === 'number' ? duration(ttft) : undefined],
-        ['tokens / s', typeof perSecond === 'number' ? perSecond.toFixed(1) : undefined],
+        ['tokens / s', typeof perSecond === 'number' ? number(perSecond) : undefined],
         [
           'cost',
           a['tokentrail.cost.usd'] !== undefined ? cost(a['tokentrail.cost.usd']) : undefined,
@@ -547,12 +750,12 @@ function renderSpan(panel, span, trace) {
       ]),
       h('h3', null, 'Tokens'),
       facts([
-        ['input', input],
-        ['cache read', a['gen_ai.usage.cache_read.input_tokens']],
-        ['cache write', a['gen_ai.usage.cache_creation.input_tokens']],
-        ['output', output],
-        ['reasoning', a['gen_ai.usage.reasoning.output_tokens']],
-        ['total', a['tokentrail.usage.total_tokens']],
+        ['input', fmt(input)],
+        ['cache read', fmt(a['gen_ai.usage.cache_read.input_tokens'])],
+        ['cache write', fmt(a['gen_ai.usage.cache_creation.input_tokens'])],
+        ['output', fmt(output)],
+        ['reasoning', fmt(a['gen_ai.usage.reasoning.output_tokens'])],
+        ['total', fmt(a['tokentrail.usage.total_tokens'])],
       ]) ?? h('p', { class: 'muted' }, 'no usage reported'),
     )
     if (a['gen_ai.system_instructions'] !== undefined)
@@ -609,16 +812,8 @@ function renderSpan(panel, span, trace) {
           h(
             'tr',
             null,
-            h('td', { class: 'mono' }, k),
-            h(
-              'td',
-              null,
-              typeof a[k] === 'string' && a[k].length > 120
-                ? h('pre', null, a[k])
-                : Array.isArray(a[k])
-                  ? JSON.stringify(a[k])
-                  : String(a[k]),
-            ),
+            h('td', { class: 'mono key' }, breakableKey(k)),
+            h('td', null, attributeValue(a[k])),
           ),
         ),
       ),
@@ -804,6 +999,7 @@ async function renderStats() {
         ]),
       )
     : null
+  const charts = h('div', { class: 'charts', id: 'charts' })
   app.replaceChildren(
     h(
       'div',
@@ -821,6 +1017,27 @@ async function renderStats() {
         'Refresh',
       ),
     ),
+    h(
+      'h3',
+      { class: 'section' },
+      'Over time ',
+      h(
+        'select',
+        {
+          id: 'charts-by',
+          onchange: (/** @type {Event} */ event) => {
+            chartsBy =
+              /** @type {HTMLSelectElement} */ (event.target).value === 'service'
+                ? 'service'
+                : 'model'
+            renderCharts(charts, { from: since, by: chartsBy }).catch(showError)
+          },
+        },
+        h('option', { value: 'model', selected: chartsBy === 'model' }, 'per model (LLM calls)'),
+        h('option', { value: 'service', selected: chartsBy === 'service' }, 'per service (traces)'),
+      ),
+    ),
+    charts,
     h('h3', { class: 'section' }, 'From traces'),
     fromTraces,
     h(
@@ -838,7 +1055,11 @@ async function renderStats() {
     fromMetrics,
     ...(tools ? [h('h3', { class: 'section' }, 'Tools (from metrics)'), tools] : []),
   )
+  await renderCharts(charts, { from: since, by: chartsBy })
 }
+
+/** @type {'model' | 'service'} */
+let chartsBy = 'model'
 
 // ---- header stats, live stream, routing ----
 
@@ -884,11 +1105,102 @@ function showError(error) {
   )
 }
 
+/** Clicks the waterfall row of a span, as a person would. @param {string} spanId */
+function selectSpan(spanId) {
+  const row = document.querySelector(`.wf-row[data-span-id="${CSS.escape(spanId)}"]`)
+  if (row instanceof HTMLElement) {
+    row.click()
+    row.scrollIntoView({ block: 'nearest' })
+  }
+}
+
+// ---- keyboard: j/k move, Enter opens, Esc goes back ----
+
+const keyboard = {
+  index: -1,
+  rows() {
+    return /** @type {HTMLElement[]} */ ([...document.querySelectorAll('table.nav-list tbody tr')])
+  },
+  /** Keeps the highlighted row after a re-render. */
+  clamp() {
+    const rows = this.rows()
+    if (this.index >= rows.length) this.index = rows.length - 1
+    rows.forEach((row, i) => {
+      row.classList.toggle('selected', i === this.index)
+    })
+  },
+  /** @param {number} delta */
+  move(delta) {
+    const rows = this.rows()
+    if (!rows.length) return
+    this.index = Math.max(0, Math.min(rows.length - 1, this.index + delta))
+    this.clamp()
+    rows[this.index]?.scrollIntoView({ block: 'nearest' })
+  },
+  open() {
+    const href = this.rows()[this.index]?.getAttribute('data-href')
+    if (href) location.hash = href
+  },
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.metaKey || event.ctrlKey || event.altKey) return
+  const target = /** @type {HTMLElement} */ (event.target)
+  if (target.closest('input, select, textarea')) {
+    if (event.key === 'Escape') target.blur()
+    return
+  }
+  const onTrace = location.hash.startsWith('#/trace/')
+  if (event.key === 'Escape') {
+    if (onTrace) history.length > 1 ? history.back() : (location.hash = '#/')
+    else if (location.hash.startsWith('#/session/')) location.hash = '#/sessions'
+    return
+  }
+  if (event.key !== 'j' && event.key !== 'k' && event.key !== 'Enter') return
+  if (onTrace) {
+    if (event.key === 'Enter') return
+    const rows = /** @type {HTMLElement[]} */ ([
+      ...document.querySelectorAll('.wf-row[data-span-id]'),
+    ])
+    const at = rows.findIndex((r) => r.classList.contains('selected'))
+    const next = rows[Math.max(0, Math.min(rows.length - 1, at + (event.key === 'j' ? 1 : -1)))]
+    if (next) selectSpan(/** @type {string} */ (next.getAttribute('data-span-id')))
+    event.preventDefault()
+    return
+  }
+  if (event.key === 'Enter') keyboard.open()
+  else keyboard.move(event.key === 'j' ? 1 : -1)
+  event.preventDefault()
+})
+
 function route() {
-  const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(location.hash)
+  const hash = location.hash
+  const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(hash)
+  const session = /^#\/session\/(.+)$/.exec(hash)
   statsOpen = false
+  destroyCharts()
+  keyboard.index = -1
+  const page = match
+    ? 'traces'
+    : session || hash.startsWith('#/sessions')
+      ? 'sessions'
+      : hash.startsWith('#/users')
+        ? 'users'
+        : hash === '#/stats'
+          ? 'stats'
+          : 'traces'
+  for (const link of document.querySelectorAll('nav.pages a'))
+    link.classList.toggle('active', link.getAttribute('data-page') === page)
+  if (match || session || page !== 'traces') {
+    state.openTraceId = undefined
+    listBody = undefined
+  }
   if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
-  else if (location.hash === '#/stats') renderStats().catch(showError)
+  else if (session)
+    renderSession(app, decodeURIComponent(/** @type {string} */ (session[1]))).catch(showError)
+  else if (page === 'sessions') renderSessions(app).then(() => keyboard.clamp(), showError)
+  else if (page === 'users') renderUsers(app).then(() => keyboard.clamp(), showError)
+  else if (page === 'stats') renderStats().catch(showError)
   else renderList()
 }
 

@@ -5,16 +5,23 @@ export const VIEWER_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tokentrail</title>
+<link rel="stylesheet" href="/assets/uplot.css">
 <link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
 <header class="top">
   <a class="brand" href="#/">tokentrail</a>
-  <a id="stats-link" href="#/stats">stats</a>
+  <nav class="pages">
+    <a data-page="traces" href="#/">traces</a>
+    <a data-page="sessions" id="sessions-link" href="#/sessions">sessions</a>
+    <a data-page="users" id="users-link" href="#/users">users</a>
+    <a data-page="stats" id="stats-link" href="#/stats">stats</a>
+  </nav>
   <span id="live" class="live" title="live updates">connecting…</span>
   <span id="summary" class="summary"></span>
 </header>
 <main id="app"><p class="muted">Loading…</p></main>
+<script src="/assets/uplot.js"></script>
 <script type="module" src="/assets/app.js"></script>
 </body>
 </html>
@@ -96,4 +103,46 @@ tr.fresh { animation: fresh 1.5s ease-out; }
 .more { margin-top: 12px; }
 h3.section { font-size: 12px; text-transform: uppercase; color: var(--muted); margin: 20px 0 6px; letter-spacing: .4px; }
 h3.section .muted { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 8px; }
+h3.section select { margin-left: 8px; text-transform: none; }
+nav.pages { display: flex; gap: 12px; }
+nav.pages a { color: var(--muted); }
+nav.pages a.active { color: var(--text); font-weight: 600; }
+.filters input.narrow { width: 80px; }
+.error-text { color: var(--error); }
+td.when { color: var(--muted); }
+td.user { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
+.row-preview { color: var(--muted); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 520px; }
+.row-preview.error-text { color: var(--error); }
+.tag { display: inline-block; font-size: 10px; padding: 0 6px; margin-left: 6px; border-radius: 8px; border: 1px solid var(--line); color: var(--muted); }
+tr.trace-row.selected { background: #1f6feb33; outline: 1px solid var(--accent); }
+.step { font-size: 10px; color: var(--muted); margin-left: 6px; border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; }
+.wf-axis { cursor: default; background: var(--bg); }
+.wf-axis:hover { background: var(--bg); }
+.wf-track.axis { background: transparent; height: 16px; border-bottom: 1px solid var(--line); }
+.tick { position: absolute; top: 0; font-size: 10px; color: var(--muted); transform: translateX(-50%); white-space: nowrap; }
+.tick:first-child { transform: none; }
+.tick::before { content: ""; position: absolute; left: 50%; top: 13px; width: 1px; height: 4px; background: var(--muted); }
+.wf-legend { display: flex; flex-wrap: wrap; gap: 12px; padding: 6px 8px; font-size: 11px; color: var(--muted); border-top: 1px solid var(--line); }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; background: var(--internal); }
+.swatch.wf-bar-llm { background: var(--llm); } .swatch.wf-bar-tool { background: var(--tool); }
+.swatch.wf-bar-http { background: var(--http); } .swatch.error { background: var(--error); }
+.swatch.ttft { width: 2px; background: #fff; }
+.attrs td.key { word-break: normal; overflow-wrap: normal; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
+.chart { border: 1px solid var(--line); border-radius: 8px; background: var(--panel); padding: 8px; overflow: hidden; }
+.chart h4 { margin: 0 0 4px; font-size: 12px; color: var(--muted); font-weight: 500; }
+.chart .u-legend { font-size: 11px; color: var(--text); }
+.chat { display: flex; flex-direction: column; gap: 14px; max-width: 980px; }
+.turn { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--panel); }
+.turn-meta { display: flex; flex-wrap: wrap; gap: 12px; align-items: baseline; font-size: 12px; color: var(--muted); margin-bottom: 8px; }
+.turn-meta b { color: var(--text); }
+.turn-link { margin-left: auto; }
+.bubble { border-radius: 8px; padding: 6px 10px; margin: 6px 0; max-width: 85%; }
+.bubble pre { background: transparent; border: none; padding: 0; max-height: none; }
+.bubble.user { background: #1f6feb22; border: 1px solid #1f6feb55; }
+.bubble.assistant { background: #a371f71a; border: 1px solid #a371f755; margin-left: auto; }
+.tools { margin: 4px 0 4px 12px; }
+.tool-call summary { cursor: pointer; color: var(--text); font-size: 12px; }
+.tool-call.error summary { color: var(--error); }
+.tool-call pre { margin: 2px 0 6px; }
 `

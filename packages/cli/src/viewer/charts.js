@@ -1,0 +1,141 @@
+// @ts-check
+// Charts of the stats page, drawn by uPlot (bundled as /assets/uplot.js; it writes labels with
+// textContent and styles through the CSSOM, so the strict CSP holds).
+import { api, cost, duration, h, number } from './dom.js'
+
+/** @type {any} */
+const uPlot = /** @type {any} */ (globalThis).uPlot
+
+const COLORS = [
+  '#58a6ff',
+  '#a371f7',
+  '#3fb950',
+  '#d29922',
+  '#f85149',
+  '#3fb9a8',
+  '#db61a2',
+  '#8b93a7',
+]
+
+/** @typedef {{ key: string, calls: number[], latencyP50: (number|null)[], latencyP95: (number|null)[], ttftP50: (number|null)[], tokens: number[], costUsd: number[], errorRate: (number|null)[] }} Series */
+
+/**
+ * @type {{ id: string, title: string, lines: [keyof Series, string][], value: (v: number) => string }[]}
+ */
+const CHARTS = [
+  {
+    id: 'latency',
+    title: 'Latency p50 / p95',
+    lines: [
+      ['latencyP50', 'p50'],
+      ['latencyP95', 'p95'],
+    ],
+    value: duration,
+  },
+  { id: 'ttft', title: 'Time to first token p50', lines: [['ttftP50', '']], value: duration },
+  { id: 'tokens', title: 'Tokens', lines: [['tokens', '']], value: number },
+  { id: 'cost', title: 'Cost', lines: [['costUsd', '']], value: (v) => (v === 0 ? '$0' : cost(v)) },
+  {
+    id: 'errors',
+    title: 'Error rate',
+    lines: [['errorRate', '']],
+    value: (v) => `${(v * 100).toFixed(1)}%`,
+  },
+]
+
+/** @type {any[]} */
+let plots = []
+
+function destroy() {
+  for (const plot of plots) plot.destroy()
+  plots = []
+}
+
+/**
+ * Fetches `/api/timeseries` and draws one chart per figure, one line per model or service.
+ * @param {HTMLElement} container
+ * @param {{ from: string, by: 'model' | 'service' }} options
+ */
+export async function renderCharts(container, { from, by }) {
+  const data = await api(`/api/timeseries?by=${by}&from=${encodeURIComponent(from)}`)
+  destroy()
+  /** @type {Series[]} */
+  const series = data.series
+  if (!series.length) {
+    container.replaceChildren(
+      h(
+        'div',
+        { class: 'empty', id: 'charts-empty' },
+        `No ${by === 'model' ? 'LLM calls' : 'traces'} in this period.`,
+      ),
+    )
+    return
+  }
+  if (!uPlot) {
+    container.replaceChildren(h('div', { class: 'empty' }, 'The charting library did not load.'))
+    return
+  }
+  const x = data.buckets.map((/** @type {number} */ t) => t / 1000)
+  const cards = CHARTS.map((chart) =>
+    h('div', { class: 'chart', id: `chart-${chart.id}` }, h('h4', null, chart.title)),
+  )
+  // Laid out first, so that each chart takes its card's width.
+  container.replaceChildren(...cards)
+  CHARTS.forEach((chart, c) => {
+    const card = /** @type {HTMLElement} */ (cards[c])
+    const width = Math.max(280, card.clientWidth - 16)
+    /** @type {any[]} */
+    const lines = [{}]
+    /** @type {any[]} */
+    const columns = [x]
+    series.forEach((s, i) => {
+      for (const [field, suffix] of chart.lines) {
+        lines.push({
+          label: suffix ? `${s.key} ${suffix}` : s.key,
+          stroke: COLORS[i % COLORS.length],
+          width: 1.5,
+          dash: suffix === 'p95' ? [5, 4] : undefined,
+          spanGaps: false,
+          points: { size: 4 },
+          value: (/** @type {any} */ _u, /** @type {number | null} */ v) =>
+            v === null || v === undefined ? '–' : chart.value(v),
+        })
+        columns.push(s[field])
+      }
+    })
+    const plot = new uPlot(
+      {
+        width,
+        height: 200,
+        series: lines,
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: true },
+        axes: [
+          { stroke: '#8b93a7', grid: { stroke: '#262b36' }, ticks: { stroke: '#262b36' } },
+          {
+            stroke: '#8b93a7',
+            grid: { stroke: '#262b36' },
+            ticks: { stroke: '#262b36' },
+            size: 70,
+            values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) =>
+              ticks.map((v) => chart.value(v)),
+          },
+        ],
+        scales: {
+          y: {
+            range: (
+              /** @type {any} */ _u,
+              /** @type {number} */ _min,
+              /** @type {number} */ max,
+            ) => [0, max > 0 ? max * 1.1 : 1],
+          },
+        },
+      },
+      columns,
+      card,
+    )
+    plots.push(plot)
+  })
+}
+
+export { destroy as destroyCharts }

@@ -1,0 +1,97 @@
+// @ts-check
+// Shared by the viewer's pages: the element builder and the number formats. Every captured
+// string reaches the page through text nodes (`h`), never through HTML parsing.
+
+export const TOKEN_KEY = 'tokentrail.token'
+
+/**
+ * Builds an element. Strings become text nodes, so captured text is never parsed as HTML.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [props]
+ * @param {...any} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag)
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue
+    if (key === 'class') el.className = String(value)
+    // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+    else if (key === 'style') Object.assign(el.style, value)
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value)
+    else el.setAttribute(key, String(value))
+  }
+  const add = (/** @type {any} */ child) => {
+    if (child === undefined || child === null || child === false) return
+    if (Array.isArray(child)) child.forEach(add)
+    else if (child instanceof Node) el.append(child)
+    else el.append(document.createTextNode(String(child)))
+  }
+  children.forEach(add)
+  return el
+}
+
+/** @param {string} path */
+export async function api(path) {
+  const token = sessionStorage.getItem(TOKEN_KEY)
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined
+  const response = await fetch(path, { headers })
+  const body = await response.json().catch(() => ({}))
+  if (!response.ok) throw new Error(body.error ?? `${path} answered ${response.status}`)
+  return body
+}
+
+/** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {number} ms */
+export function duration(ms) {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  return `${Math.floor(ms / 60_000)} m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`
+}
+
+/** `$0.0000044`, `$0.00012` (two significant digits under a cent), `$1.234`, `–`. @param {number} usd */
+export function cost(usd) {
+  if (!usd) return '–'
+  if (usd >= 0.01) return `$${usd.toFixed(3)}`
+  return `$${usd.toFixed(Math.min(12, Math.ceil(-Math.log10(usd)) + 1))}`
+}
+
+/** Whole numbers grouped (`12,345`), others to four significant digits (`30.92`). @param {number} n */
+export function number(n) {
+  if (!Number.isFinite(n)) return String(n)
+  if (Number.isInteger(n)) return n.toLocaleString('en')
+  const abs = Math.abs(n)
+  if (abs >= 1000) return Math.round(n).toLocaleString('en')
+  return String(Number(n.toPrecision(4)))
+}
+
+/** `2026-12-01 14:03:07`, local time. @param {number} time */
+export function dateTime(time) {
+  const d = new Date(time)
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+/** @param {string} status */
+export function statusBadge(status) {
+  return h('span', { class: `status ${status}` }, status)
+}
+
+/** An attribute key that wraps only after `.` and `_`, never mid-word. @param {string} key */
+export function breakableKey(key) {
+  const parts = key.split(/(?<=[._])/)
+  return parts.flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]))
+}
+
+/** One line of at most `max` characters. @param {string | undefined} text @param {number} max */
+export function preview(text, max) {
+  if (!text) return ''
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** The query of a hash route such as `#/sessions?user=bob`. */
+export function hashParams() {
+  const cut = location.hash.indexOf('?')
+  return new URLSearchParams(cut < 0 ? '' : location.hash.slice(cut + 1))
+}
