@@ -197,8 +197,15 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
         (trace.totalTokens ? ` · ${trace.inputTokens}→${trace.outputTokens} tokens` : '') +
         (trace.costUsd ? ` · ${formatCost(trace.costUsd)}` : ''),
     ),
-    '',
   ]
+  const who = [
+    trace.userId ? `user ${oneLine(trace.userId, 40)}` : '',
+    trace.sessionId ? `session ${oneLine(trace.sessionId, 40)}` : '',
+    trace.tags?.length ? `tags ${oneLine(trace.tags.join(', '), 60)}` : '',
+    trace.input ? `input "${oneLine(trace.input, 80)}"` : '',
+  ].filter(Boolean)
+  if (who.length) lines.push(p.dim(who.join(' · ')))
+  lines.push('')
   const rows: string[][] = []
   const walk = (node: SpanTreeRef, prefix: string, last: boolean, root: boolean) => {
     const span = byId.get(node.spanId)!

@@ -105,9 +105,9 @@ export interface TraceSummary {
   sessionId?: string
   /** Tags of all spans (`tokentrail.tags`, `tag.tags`, `langfuse.trace.tags`). */
   tags?: string[]
-  /** The last user message of the first LLM call's prompt (up to 4000 characters). */
+  /** The last user message of the first LLM call's prompt (300 characters in lists, 4000 in a trace or session). */
   input?: string
-  /** The output text of the last LLM call (up to 4000 characters). */
+  /** The output text of the last LLM call (300 characters in lists, 4000 in a trace or session). */
   output?: string
 }
 
@@ -358,6 +358,22 @@ export function toTraceSummary(row: TraceRow): TraceSummary {
   if (row.user_id !== null) summary.userId = row.user_id
   if (row.session_id !== null) summary.sessionId = row.session_id
   if (row.tags !== null) summary.tags = JSON.parse(row.tags)
+  // Lists and live events carry a preview; one trace or a session carries the whole text.
+  if (row.input_text !== null) summary.input = preview(row.input_text)
+  if (row.output_text !== null) summary.output = preview(row.output_text)
+  return summary
+}
+
+/** Longest `input` / `output` in trace lists and live events. */
+export const MAX_PREVIEW = 300
+
+function preview(text: string): string {
+  return text.length > MAX_PREVIEW ? `${text.slice(0, MAX_PREVIEW - 1)}…` : text
+}
+
+/** A trace row with its whole stored input and output (up to 4000 characters each). */
+export function fullTraceSummary(row: TraceRow): TraceSummary {
+  const summary = toTraceSummary(row)
   if (row.input_text !== null) summary.input = row.input_text
   if (row.output_text !== null) summary.output = row.output_text
   return summary

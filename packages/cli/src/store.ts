@@ -10,6 +10,7 @@ import {
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
 import {
+  fullTraceSummary,
   mergeTraceRow,
   SCHEMA,
   SCHEMA_VERSION,
@@ -439,7 +440,7 @@ export class TraceStore {
         traceId,
       ) as { data: string }[]
     ).map((r) => JSON.parse(r.data) as SpanData)
-    return { trace: toTraceSummary(row), spans, tree: buildSpanTree(spans).map(toRef) }
+    return { trace: fullTraceSummary(row), spans, tree: buildSpanTree(spans).map(toRef) }
   }
 
   /** The newest trace, or the newest with this status. */

@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import type { ModelBaseline } from './debug-hints.js'
-import { type TraceRow, type TraceSummary, toTraceSummary } from './store-schema.js'
+import { fullTraceSummary, type TraceRow, type TraceSummary } from './store-schema.js'
 
 /** One user: how many traces, sessions, errors, tokens and dollars. */
 export interface UserSummary {
@@ -188,7 +188,7 @@ export function getSession(db: DatabaseSync, sessionId: string): SessionDetail |
       if (span.error) call.error = `${span.error.type}: ${span.error.message}`
       toolCalls.push(call)
     }
-    turns.push({ trace: toTraceSummary(row), llmCalls, toolCalls })
+    turns.push({ trace: fullTraceSummary(row), llmCalls, toolCalls })
   }
   return { session: toSession(summary), turns }
 }

@@ -131,6 +131,21 @@ describe('trace identity promoted at ingest', () => {
     })()
   })
 
+  it('keeps a 300-character preview in lists and the whole turn text in a trace', async () => {
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    const long = `${'why '.repeat(300)}end`
+    const spans = await turn({ prompt: long, answer: 'x'.repeat(5000) })
+    store.insert(spans)
+    const [row] = store.listTraces().traces
+    expect(row!.input).toHaveLength(300)
+    expect(row!.input!.endsWith('…')).toBe(true)
+    const detail = store.getTrace(spans[0]!.traceId)!
+    expect(detail.trace.input).toBe(long)
+    // Stored text is capped at 4000 characters.
+    expect(detail.trace.output).toBe(`${'x'.repeat(3999)}…`)
+  })
+
   it('keeps search exact (substring, case-insensitive, short words) and drops index rows with the trace', async () => {
     const store = openTraceStore({ path: ':memory:', maxTraces: 1 })
     onCleanup(() => store.close())
