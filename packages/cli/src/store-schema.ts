@@ -176,22 +176,29 @@ export function summarizeSpan(span: SpanData): SpanSummary {
   return summary
 }
 
-/** Text a trace can be found by: names, service, model, errors, user, session, tags and the start of prompts/outputs. */
-export function searchText(span: SpanData, summary: SpanSummary): string {
+/**
+ * Text a trace can be found by, in parts: names, service, model, errors, user, session, tags, the
+ * start of prompts and outputs and the user's last message.
+ */
+export function searchParts(span: SpanData, summary: SpanSummary): string[] {
   const a = span.attributes
-  let text = `${span.name} ${summary.service}`
-  if (summary.model) text += ` ${summary.model}`
-  if (span.error) text += ` ${span.error.type} ${span.error.message}`
+  const parts = [span.name, summary.service]
+  if (summary.model) parts.push(summary.model)
+  if (span.error) parts.push(`${span.error.type} ${span.error.message}`)
   const user = spanUser(span)
   const session = spanSession(span)
-  if (user) text += ` ${user}`
-  if (session) text += ` ${session}`
-  for (const tag of spanTags(span)) text += ` ${tag}`
+  if (user) parts.push(user)
+  if (session) parts.push(session)
+  parts.push(...spanTags(span))
   for (const key of [ATTR.inputMessages, ATTR.outputText, ATTR.toolName]) {
     const value = a[key]
-    if (typeof value === 'string') text += ` ${value.slice(0, 300)}`
+    if (typeof value === 'string') parts.push(value.slice(0, 300))
   }
-  return text.toLowerCase()
+  if (span.kind === 'llm') {
+    const input = spanInput(span)
+    if (input) parts.push(input.slice(0, 300))
+  }
+  return parts.map((part) => part.toLowerCase())
 }
 
 const STATUS_RANK: Record<SpanStatus, number> = { ok: 0, cancelled: 1, error: 2 }
@@ -327,8 +334,11 @@ export function mergeTraceRow(
         }
       }
     }
+    // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
+    // its trigram index) holds more of the trace.
     if (out.search.length < MAX_SEARCH)
-      out.search = `${out.search} ${searchText(span, summary)}`.slice(0, MAX_SEARCH)
+      for (const part of searchParts(span, summary))
+        if (!out.search.includes(part)) out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')
   return out

@@ -41,24 +41,29 @@ export async function api(path) {
   return body
 }
 
-/** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {number} ms */
+// Captured attributes can hold any type (a cost sent as a string, an array of token counts): the
+// formatters take any value and show what is not a finite number as text.
+
+/** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {unknown} ms */
 export function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return String(ms)
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
   return `${Math.floor(ms / 60_000)} m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`
 }
 
-/** `$0.0000044`, `$0.00012` (two significant digits under a cent), `$1.234`, `–`. @param {number} usd */
+/** `$0.0000044`, `$0.00012` (two significant digits under a cent), `$1.234`, `–`. @param {unknown} usd */
 export function cost(usd) {
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) return usd === undefined ? '–' : String(usd)
   if (!usd) return '–'
   if (usd >= 0.01) return `$${usd.toFixed(3)}`
   return `$${usd.toFixed(Math.min(12, Math.ceil(-Math.log10(usd)) + 1))}`
 }
 
-/** Whole numbers grouped (`12,345`), others to four significant digits (`30.92`). @param {number} n */
+/** Whole numbers grouped (`12,345`), others to four significant digits (`30.92`). @param {unknown} n */
 export function number(n) {
-  if (!Number.isFinite(n)) return String(n)
+  if (typeof n !== 'number' || !Number.isFinite(n)) return String(n)
   if (Number.isInteger(n)) return n.toLocaleString('en')
   const abs = Math.abs(n)
   if (abs >= 1000) return Math.round(n).toLocaleString('en')
