@@ -404,7 +404,7 @@ export class TraceStore {
       where.push('(start_time < ? OR (start_time = ? AND trace_id < ?))')
       params.push(time, time, id)
     }
-    this.index.filter(query, where, params)
+    this.index.filter(query, where, params, this.traceCount)
     const sql = `SELECT * FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC, trace_id DESC LIMIT ?`
     const rows = this.statement(sql).all(...params, limit + 1) as unknown as TraceRow[]
     const page: TracePage = { traces: rows.slice(0, limit).map(toTraceSummary) }

@@ -14,6 +14,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS trace_search USING fts5(text, tokenize='trigr
 CREATE VIRTUAL TABLE IF NOT EXISTS trace_attrs USING fts5(tokens, tokenize='ascii', detail='none', content='', contentless_delete=1);
 `
 
+/**
+ * From this many FTS matches on (and this share of all traces), a list walks traces by time
+ * instead of sorting the matches. Measured at 60k traces: "rate limit" (5 % of traces) took 78 ms
+ * driven by its matches and 18 ms walking by time; a rare hit with ~1,000 trigram candidates the
+ * other way round.
+ */
+const MANY_MATCHES = 400
+const MANY_SHARE = 0.02
+
 /** The key tags are stored under in `trace_attrs` (no attribute name starts with `#`). */
 export const TAG_KEY = '#tag'
 
@@ -96,11 +105,26 @@ export class TraceIndex {
       ).run(...params)
   }
 
+  /**
+   * The condition that keeps the traces an FTS query matches. Few matches: look them up and sort
+   * them. Many: walk the traces newest first and keep the matching ones (`+rowid` stops SQLite
+   * from driving the query by the match list), which stops after a page.
+   */
+  private matchTerm(table: 'trace_search' | 'trace_attrs', match: string, total: number): string {
+    const many = Math.max(MANY_MATCHES, Math.ceil(total * MANY_SHARE))
+    const { n } = this.statement(
+      `SELECT count(*) AS n FROM (SELECT rowid FROM ${table} WHERE ${table} MATCH ? LIMIT ?)`,
+    ).get(match, many) as { n: number }
+    const rowid = n >= many ? '+rowid' : 'rowid'
+    return `${rowid} IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ?)`
+  }
+
   /** Adds the SQL conditions (on `traces`) for a text search and the identity filters. */
   filter(
     query: TraceIdentityQuery & { text?: string },
     where: string[],
     params: SQLInputValue[],
+    total: number,
   ): void {
     if (query.user !== undefined) {
       where.push('user_id = ?')
@@ -115,7 +139,7 @@ export class TraceIndex {
       ...Object.entries(query.attributes ?? {}).map(([key, value]) => attrToken(key, value)),
     ]
     if (tokens.length) {
-      where.push('rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)')
+      where.push(this.matchTerm('trace_attrs', tokens.join(' AND '), total))
       params.push(tokens.join(' AND '))
     }
     if (query.minDurationMs !== undefined) {
@@ -130,10 +154,14 @@ export class TraceIndex {
       const text = query.text.toLowerCase()
       const match = trigramQuery(text)
       if (match) {
-        where.push(
-          '(trace_id = ? OR (rowid IN (SELECT rowid FROM trace_search WHERE trace_search MATCH ?) AND instr(search, ?) > 0))',
-        )
-        params.push(text, match, text)
+        const term = `${this.matchTerm('trace_search', match, total)} AND instr(search, ?) > 0`
+        if (/^[0-9a-f]{32}$/.test(text)) {
+          where.push(`(trace_id = ? OR (${term}))`)
+          params.push(text, match, text)
+        } else {
+          where.push(term)
+          params.push(match, text)
+        }
       } else {
         where.push('(instr(search, ?) > 0 OR trace_id = ?)')
         params.push(text, text)
