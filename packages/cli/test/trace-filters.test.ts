@@ -168,6 +168,56 @@ describe('trace identity promoted at ingest', () => {
       .get() as { search: number; attrs: number }
     expect(counts).toEqual({ search: 1, attrs: 1 })
   })
+
+  it('pages a filter that matches most traces (walked by time) like one that matches few (sorted)', () => {
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    const t0 = Date.now() - 3_600_000
+    const resource = { serviceName: 'api', attributes: {} }
+    const expected: string[] = []
+    const rare: string[] = []
+    // Inserted out of time order, so rowid order is not time order.
+    for (let i = 0; i < 900; i++) {
+      const n = (i * 7919) % 900
+      const traceId = n.toString(16).padStart(32, '0')
+      const many = n % 3 !== 0
+      store.insert([
+        {
+          traceId,
+          spanId: '1'.padStart(16, '0'),
+          name: many ? 'GET /often found' : 'GET /seldom',
+          kind: 'http',
+          status: 'ok',
+          startTime: t0 + n * 1000,
+          endTime: t0 + n * 1000 + 5,
+          attributes: {
+            [ATTR.tags]: many ? ['many'] : n % 100 === 0 ? ['rare'] : [],
+            'http.route': many ? '/often' : '/seldom',
+          },
+          events: [],
+          resource,
+        },
+      ])
+      if (many) expected.push(traceId)
+      if (n % 100 === 0 && !many) rare.push(traceId)
+    }
+    const newestFirst = (ids: string[]) => [...ids].sort((a, b) => (a < b ? 1 : -1))
+    const all = (query: Parameters<typeof store.listTraces>[0]) => {
+      const ids: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = store.listTraces({ ...query, limit: 70, cursor })
+        ids.push(...page.traces.map((t) => t.traceId))
+        cursor = page.nextCursor
+      } while (cursor)
+      return ids
+    }
+    expect(expected.length).toBeGreaterThan(400)
+    expect(all({ tags: ['many'] })).toEqual(newestFirst(expected))
+    expect(all({ attributes: { 'http.route': '/often' } })).toEqual(newestFirst(expected))
+    expect(all({ text: 'often found' })).toEqual(newestFirst(expected))
+    expect(all({ tags: ['rare'] })).toEqual(newestFirst(rare))
+  })
 })
 
 describe('tokentrail list filters', () => {
