@@ -176,27 +176,53 @@ export function summarizeSpan(span: SpanData): SpanSummary {
   return summary
 }
 
+/** Who and what one span is about, read once per span at ingest. */
+export interface SpanIdentity {
+  user?: string
+  session?: string
+  tags: string[]
+  /** The user's last message, for LLM spans. */
+  input?: string
+}
+
+/** Reads the identity of a span. */
+export function spanIdentity(span: SpanData): SpanIdentity {
+  const identity: SpanIdentity = { tags: spanTags(span) }
+  const user = spanUser(span)
+  const session = spanSession(span)
+  if (user) identity.user = user
+  if (session) identity.session = session
+  if (span.kind === 'llm') {
+    const input = spanInput(span)
+    if (input) identity.input = input
+  }
+  return identity
+}
+
 /**
  * Text a trace can be found by, in parts: names, service, model, errors, user, session, tags, the
- * start of prompts and outputs and the user's last message.
+ * user's last message (else the start of the prompt), the start of the output and tool names.
  */
-export function searchParts(span: SpanData, summary: SpanSummary): string[] {
+export function searchParts(
+  span: SpanData,
+  summary: SpanSummary,
+  identity: SpanIdentity = spanIdentity(span),
+): string[] {
   const a = span.attributes
   const parts = [span.name, summary.service]
   if (summary.model) parts.push(summary.model)
   if (span.error) parts.push(`${span.error.type} ${span.error.message}`)
-  const user = spanUser(span)
-  const session = spanSession(span)
-  if (user) parts.push(user)
-  if (session) parts.push(session)
-  parts.push(...spanTags(span))
-  for (const key of [ATTR.inputMessages, ATTR.outputText, ATTR.toolName]) {
+  if (identity.user) parts.push(identity.user)
+  if (identity.session) parts.push(identity.session)
+  parts.push(...identity.tags)
+  // The user's message, not the raw prompt JSON: its start is mostly the system prompt, the same
+  // in every trace, and trigram-indexing it cost a fifth of the ingest rate.
+  const prompt = a[ATTR.inputMessages]
+  if (identity.input) parts.push(identity.input.slice(0, 300))
+  else if (typeof prompt === 'string') parts.push(prompt.slice(0, 300))
+  for (const key of [ATTR.outputText, ATTR.toolName]) {
     const value = a[key]
     if (typeof value === 'string') parts.push(value.slice(0, 300))
-  }
-  if (span.kind === 'llm') {
-    const input = spanInput(span)
-    if (input) parts.push(input.slice(0, 300))
   }
   return parts.map((part) => part.toLowerCase())
 }
@@ -313,14 +339,14 @@ export function mergeTraceRow(
     if (span.kind === 'llm')
       out.total_tokens += num(span.attributes[ATTR.usageTotalTokens]) ?? input + output
     out.cost_usd += summary.costUsd ?? 0
-    out.user_id ??= spanUser(span) ?? null
-    out.session_id ??= spanSession(span) ?? null
-    const tags = spanTags(span)
-    out.tags = mergeTags(out.tags, tags)
-    for (const tag of tags) tokens.add(attrToken(TAG_KEY, tag))
+    const identity = spanIdentity(span)
+    out.user_id ??= identity.user ?? null
+    out.session_id ??= identity.session ?? null
+    out.tags = mergeTags(out.tags, identity.tags)
+    for (const tag of identity.tags) tokens.add(attrToken(TAG_KEY, tag))
     if (span.kind === 'llm') {
       if (out.input_start === null || span.startTime < out.input_start) {
-        const input = spanInput(span)
+        const input = identity.input
         if (input !== undefined) {
           out.input_text = input
           out.input_start = span.startTime
@@ -337,7 +363,7 @@ export function mergeTraceRow(
     // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
     // its trigram index) holds more of the trace.
     if (out.search.length < MAX_SEARCH)
-      for (const part of searchParts(span, summary))
+      for (const part of searchParts(span, summary, identity))
         if (!out.search.includes(part)) out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')

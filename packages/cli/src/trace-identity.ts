@@ -162,8 +162,8 @@ export function spanOutput(span: SpanData): string | undefined {
 const MAX_INDEXED_VALUE = 200
 
 /**
- * The `key=value` pairs of a span that `--attr` can find: scalar span and resource attributes
- * (and string array items), except captured content and long text.
+ * The `key=value` pairs of a span that `--attr` can find: string, whole-number and boolean span
+ * and resource attributes (and string array items), except captured content and long text.
  */
 export function indexedAttributes(
   span: SpanData,
@@ -174,7 +174,9 @@ export function indexedAttributes(
     if (CONTENT_KEYS.has(key)) return
     if (typeof value === 'string') {
       if (value.length <= MAX_INDEXED_VALUE) into.add(token(key, value))
-    } else if (typeof value === 'number' && Number.isFinite(value))
+    } else if (typeof value === 'number' && Number.isInteger(value))
+      // Whole numbers only (status codes, token counts, steps): a float such as a latency or a
+      // cost is never asked for exactly, and each distinct one would be a token.
       into.add(token(key, String(value)))
     else if (typeof value === 'boolean') into.add(token(key, String(value)))
     else if (Array.isArray(value))

@@ -42,13 +42,35 @@ export interface TraceIdentityQuery {
   minCostUsd?: number
 }
 
+// Most pairs repeat from trace to trace (model, provider, route, service): their tokens are kept.
+const tokens = new Map<string, string>()
+const MAX_CACHED_TOKENS = 20_000
+
 /** The token of one `key=value` pair in `trace_attrs`: FNV-1a, twice, as 16 hex digits. */
 export function attrToken(key: string, value: string): string {
-  const text = `${key}\u0000${value}`
+  const pair = `${key}\u0000${value}`
+  let token = tokens.get(pair)
+  if (token === undefined) {
+    token = hashPair(key, value)
+    if (tokens.size >= MAX_CACHED_TOKENS) tokens.clear()
+    tokens.set(pair, token)
+  }
+  return token
+}
+
+function hashPair(key: string, value: string): string {
   let a = 0x811c9dc5
-  let b = 0x01000193 ^ text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
+  let b = 0x01000193 ^ (key.length * 65_599 + value.length)
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  // The separator: keys `a.b` + `c` and `a` + `.bc` hash apart.
+  a = Math.imul(a ^ 0xff, 0x01000193)
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
     a = Math.imul(a ^ c, 0x01000193)
     b = Math.imul(b ^ c, 0x5bd1e995)
     b ^= b >>> 15
