@@ -44,7 +44,7 @@ export {
   type Percentiles,
   type ResolvedId,
   type SpanSummary,
-  type SpanTreeRef,
+  type WaterfallRow,
   type TraceDetail,
   type TracePage,
   type TraceQuery,

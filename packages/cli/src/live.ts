@@ -12,14 +12,21 @@ interface Client {
 const MAX_BUFFERED = 1 << 20
 const HEARTBEAT_MS = 15_000
 
-/** Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch. */
+/**
+ * Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch.
+ * Unsent data is bounded per client (1 MB) and across all clients (`maxTotalBytes`): past the
+ * total, the clients furthest behind are disconnected until the rest fit, so many clients that
+ * never read cannot grow the collector's memory.
+ */
 export class LiveHub {
   private readonly clients = new Set<Client>()
   private readonly heartbeat: NodeJS.Timeout
+  private readonly maxTotalBytes: number
   /** Clients disconnected because they fell too far behind. */
   slowClientsDropped = 0
 
-  constructor() {
+  constructor({ maxTotalBytes = 32 * 1024 * 1024 }: { maxTotalBytes?: number } = {}) {
+    this.maxTotalBytes = maxTotalBytes
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.write(client, ': ping\n\n')
     }, HEARTBEAT_MS)
@@ -66,13 +73,39 @@ export class LiveHub {
       }
       this.write(client, message)
     }
+    this.enforceBudget()
+  }
+
+  /** Bytes queued to all clients and not yet taken by their sockets. */
+  get bufferedBytes(): number {
+    let total = 0
+    for (const client of this.clients) total += client.response.writableLength
+    return total
+  }
+
+  private enforceBudget(): void {
+    let total = this.bufferedBytes
+    if (total <= this.maxTotalBytes) return
+    const behind = [...this.clients].sort(
+      (a, b) => b.response.writableLength - a.response.writableLength,
+    )
+    for (const client of behind) {
+      if (total <= this.maxTotalBytes) break
+      total -= client.response.writableLength
+      this.drop(client)
+    }
+  }
+
+  private drop(client: Client): void {
+    this.slowClientsDropped++
+    this.clients.delete(client)
+    // destroy() frees the queued chunks now; end() would keep them until the peer read them.
+    client.response.destroy()
   }
 
   private write(client: Client, text: string): void {
     if (client.response.writableLength > MAX_BUFFERED) {
-      this.slowClientsDropped++
-      this.clients.delete(client)
-      client.response.destroy()
+      this.drop(client)
       return
     }
     client.response.write(text)

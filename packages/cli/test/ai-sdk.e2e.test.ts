@@ -30,7 +30,7 @@ describe('real AI SDK → otlpExporter → collector', () => {
     expect(llm[0]!.attributes['gen_ai.input.messages']).toContain('Weather in Paris?')
     expect(llm[1]!.attributes['tokentrail.output.text']).toBe('It is 21°C in Paris.')
     expect(typeof llm[1]!.attributes['tokentrail.ttft_ms']).toBe('number')
-    expect(loop.tree[0]!.spanId).toBe(loop.spans.find((s) => s.kind === 'http')!.spanId)
+    expect(loop.waterfall[0]!.spanId).toBe(loop.spans.find((s) => s.kind === 'http')!.spanId)
 
     const failed = c.store.getTrace(failedId!)!
     expect(failed.trace).toMatchObject({
