@@ -245,12 +245,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
     } catch {}
   }
 
-  async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
+  async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
       const results = await Promise.all([
         ...this.processors.map((p) => p.flush(timeoutMs)),
-        ...(this.metrics ? [this.metrics.export(timeoutMs)] : []),
+        ...(this.metrics && options?.metrics !== false ? [this.metrics.export(timeoutMs)] : []),
       ])
       return {
         ok: results.every(Boolean),
