@@ -9,6 +9,8 @@ import {
   TokentrailError,
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
+import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
+import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   mergeTraceRow,
   SCHEMA,
@@ -19,8 +21,6 @@ import {
   type TraceSummary,
   toTraceSummary,
 } from './store-schema.js'
-import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
-import { describeStorageFailure, storageFailure } from './storage-error.js'
 
 export type { SpanSummary, TraceSummary } from './store-schema.js'
 
