@@ -86,6 +86,8 @@ export interface CollectorStats {
   rejected: Record<string, number>
   liveClients: number
   slowLiveClientsDropped: number
+  /** Bytes queued to live-stream clients and not yet sent (bounded by `maxLiveBufferBytes`). */
+  liveBufferedBytes: number
   tracesDeletedByRetention: number
   /** Metric data points received at `/v1/metrics` in accepted requests. */
   metricPointsReceived: number
@@ -220,7 +222,10 @@ export async function startCollector({
       log(message)
     } catch {}
   }
-  const counters: Omit<CollectorStats, 'liveClients' | 'slowLiveClientsDropped'> = {
+  const counters: Omit<
+    CollectorStats,
+    'liveClients' | 'slowLiveClientsDropped' | 'liveBufferedBytes'
+  > = {
     requests: 0,
     spansReceived: 0,
     spansStored: 0,
@@ -386,6 +391,7 @@ export async function startCollector({
       rejected: { ...counters.rejected },
       liveClients: live.size,
       slowLiveClientsDropped: live.slowClientsDropped,
+      liveBufferedBytes: live.bufferedBytes,
     }
   }
 

@@ -56,24 +56,35 @@ export class LiveHub {
   publish(spans: readonly SpanSummary[], traces: readonly TraceSummary[]): void {
     if (this.clients.size === 0 || spans.length === 0) return
     const tracesEvent = `event: traces\ndata: ${JSON.stringify(traces)}\n\n`
-    let allSpans: string | undefined
+    // One encoded message per filter, written to every client that shares it: a queued write
+    // holds a reference to it, not a copy per client.
+    const messages = new Map<string, Buffer>()
+    let total = this.bufferedBytes
     for (const client of this.clients) {
-      let chosen = spans
-      if (client.status || client.service)
-        chosen = spans.filter(
-          (s) =>
-            (!client.status || s.status === client.status) &&
-            (!client.service || s.service === client.service),
+      const key = `${client.status ?? ''}\n${client.service ?? ''}`
+      let message = messages.get(key)
+      if (!message) {
+        const chosen =
+          client.status || client.service
+            ? spans.filter(
+                (s) =>
+                  (!client.status || s.status === client.status) &&
+                  (!client.service || s.service === client.service),
+              )
+            : spans
+        message = Buffer.from(
+          chosen.length > 0
+            ? `event: spans\ndata: ${JSON.stringify(chosen)}\n\n${tracesEvent}`
+            : tracesEvent,
         )
-      let message = tracesEvent
-      if (chosen.length > 0) {
-        const data =
-          chosen === spans ? (allSpans ??= JSON.stringify(spans)) : JSON.stringify(chosen)
-        message = `event: spans\ndata: ${data}\n\n${message}`
+        messages.set(key, message)
       }
+      const before = client.response.writableLength
       this.write(client, message)
+      total += client.response.writableLength - before
+      // Checked as it grows, so the peak stays near the budget too, not just the end state.
+      if (total > this.maxTotalBytes) total = this.enforceBudget()
     }
-    this.enforceBudget()
   }
 
   /** Bytes queued to all clients and not yet taken by their sockets. */
@@ -83,9 +94,10 @@ export class LiveHub {
     return total
   }
 
-  private enforceBudget(): void {
+  /** Drops the clients furthest behind until the rest fit the budget; returns what stays queued. */
+  private enforceBudget(): number {
     let total = this.bufferedBytes
-    if (total <= this.maxTotalBytes) return
+    if (total <= this.maxTotalBytes) return total
     const behind = [...this.clients].sort(
       (a, b) => b.response.writableLength - a.response.writableLength,
     )
@@ -94,6 +106,7 @@ export class LiveHub {
       total -= client.response.writableLength
       this.drop(client)
     }
+    return total
   }
 
   private drop(client: Client): void {
@@ -103,7 +116,7 @@ export class LiveHub {
     client.response.destroy()
   }
 
-  private write(client: Client, text: string): void {
+  private write(client: Client, text: string | Buffer): void {
     if (client.response.writableLength > MAX_BUFFERED) {
       this.drop(client)
       return
