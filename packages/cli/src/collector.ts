@@ -110,6 +110,7 @@ export interface Collector {
   close(): Promise<void>
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8'
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
@@ -303,7 +304,7 @@ export async function startCollector({
       throw resolved.reason === 'ambiguous'
         ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
         : new HttpError(404, `no trace with id "${id}"`)
-    return store.getTrace(resolved.traceId)!
+    return store.getTraceJson(resolved.traceId)!
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
@@ -346,13 +347,13 @@ export async function startCollector({
         } catch {
           throw new HttpError(400, 'trace id must be hex characters, 6 to 32 of them')
         }
-        return sendJson(response, 200, traceDetail(id))
+        return sendBody(response, 200, JSON_TYPE, traceDetail(id))
       }
       if (path === '/api/last' || path === '/api/last-error') {
-        const detail = store.lastTrace(path === '/api/last' ? undefined : 'error')
+        const detail = store.lastTraceJson(path === '/api/last' ? undefined : 'error')
         if (!detail)
           throw new HttpError(404, path === '/api/last' ? 'no traces yet' : 'no failed traces yet')
-        return sendJson(response, 200, detail)
+        return sendBody(response, 200, JSON_TYPE, detail)
       }
       if (path === '/api/stats') {
         const query = readQuery(url.searchParams)

@@ -465,22 +465,47 @@ export class TraceStore {
       : { found: false, reason: 'ambiguous', matches: rows.length }
   }
 
-  /** One trace with all its spans and span tree, or undefined. */
+  /** One trace with all its spans and its waterfall, or undefined. */
   getTrace(traceId: string): TraceDetail | undefined {
+    const json = this.getTraceJson(traceId)
+    return json === undefined ? undefined : (JSON.parse(json) as TraceDetail)
+  }
+
+  /**
+   * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
+   * and times (columns), and each span's stored JSON goes into the answer as it is. Keeps a trace
+   * of tens of thousands of spans quick to serve.
+   */
+  getTraceJson(traceId: string): string | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
       | TraceRow
       | undefined
     if (!row) return undefined
-    const spans = (
-      this.statement('SELECT data FROM spans WHERE trace_id = ? ORDER BY start_time').all(
-        traceId,
-      ) as { data: string }[]
-    ).map((r) => JSON.parse(r.data) as SpanData)
-    return { trace: toTraceSummary(row), spans, waterfall: waterfall(spans) }
+    const rows = (
+      this.statement(
+        'SELECT span_id, parent_span_id, start_time, end_time, data FROM spans WHERE trace_id = ?',
+      ).all(traceId) as {
+        span_id: string
+        parent_span_id: string | null
+        start_time: number
+        end_time: number
+        data: string
+      }[]
+    ).sort((a, b) => a.start_time - b.start_time)
+    const light = rows.map(
+      (r) =>
+        ({
+          traceId,
+          spanId: r.span_id,
+          parentSpanId: r.parent_span_id ?? undefined,
+          startTime: r.start_time,
+          endTime: r.end_time,
+        }) as SpanData,
+    )
+    return `{"trace":${JSON.stringify(toTraceSummary(row))},"spans":[${rows.map((r) => r.data).join(',')}],"waterfall":${JSON.stringify(waterfall(light))}}`
   }
 
-  /** The newest trace, or the newest with this status. */
-  lastTrace(status?: SpanStatus): TraceDetail | undefined {
+  private lastTraceId(status?: SpanStatus): string | undefined {
     const row = (
       status
         ? this.statement(
@@ -488,7 +513,19 @@ export class TraceStore {
           ).get(status)
         : this.statement('SELECT trace_id FROM traces ORDER BY start_time DESC LIMIT 1').get()
     ) as { trace_id: string } | undefined
-    return row ? this.getTrace(row.trace_id) : undefined
+    return row?.trace_id
+  }
+
+  /** The newest trace, or the newest with this status. */
+  lastTrace(status?: SpanStatus): TraceDetail | undefined {
+    const id = this.lastTraceId(status)
+    return id === undefined ? undefined : this.getTrace(id)
+  }
+
+  /** `lastTrace` as JSON text. */
+  lastTraceJson(status?: SpanStatus): string | undefined {
+    const id = this.lastTraceId(status)
+    return id === undefined ? undefined : this.getTraceJson(id)
   }
 
   /**
