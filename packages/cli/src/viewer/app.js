@@ -301,6 +301,8 @@ function renderList() {
 /** Live updates wait here and are applied once per frame, however fast they arrive. @type {Map<string, Trace>} */
 const pendingTraces = new Map()
 let frameRequested = false
+/** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
+let arrivals = []
 
 /** @param {Trace[]} updates */
 function liveTraces(updates) {
@@ -344,6 +346,13 @@ function applyLiveTraces() {
   pendingTraces.clear()
   if (!listBody) return
   const body = listBody
+  // New rows flash briefly, unless traces stream in faster than anyone reads them: then the
+  // animation would only keep the page repainting.
+  const now = performance.now()
+  arrivals = arrivals.filter((time) => now - time < 1000)
+  // Only whether more than 10 arrived matters: the list stays short.
+  for (let i = 0; i < Math.min(updates.length, 11); i++) arrivals.push(now)
+  const flash = arrivals.length <= 10
   for (const trace of updates) {
     const old = rowOf.get(trace.traceId)
     if (old) {
@@ -357,7 +366,7 @@ function applyLiveTraces() {
     // Older than every row of a full window: it belongs to "Load older".
     if (index >= MAX_ROWS) continue
     state.traces.splice(index, 0, trace)
-    const row = traceRow(trace, true)
+    const row = traceRow(trace, flash)
     rowOf.set(trace.traceId, row)
     body.insertBefore(row, body.children[index] ?? null)
   }
