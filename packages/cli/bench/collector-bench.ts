@@ -5,10 +5,9 @@
 //   pnpm --filter @tokentrail/cli bench            (SPANS=1000000 by default)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { existsSync } from 'node:fs'
 import { startCollector } from '@tokentrail/cli'
 import { encodeOtlpTraces, type Resource, type SpanData } from '@tokentrail/core'
 

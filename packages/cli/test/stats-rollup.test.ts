@@ -1,8 +1,9 @@
 // Issue 17, item 2: stats loaded and sorted every row in JS (3.1 s over 24 h at 1M spans). They now
 // come from a rollup kept at ingest; this checks it against an exact count from the rows, at 100k
 // spans, through trace updates, duplicates and retention deletes. (Speed: see bench/.)
-import { DatabaseSync } from 'node:sqlite'
+
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import type { SpanData } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { openTraceStore } from '../src/index.js'
