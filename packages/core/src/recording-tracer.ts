@@ -1,3 +1,4 @@
+import { runFlushHooks } from './flush-hooks.js'
 import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
@@ -247,6 +248,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    runFlushHooks(this)
     try {
       const results = await Promise.all([
         ...this.processors.map((p) => p.flush(timeoutMs)),
