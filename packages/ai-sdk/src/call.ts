@@ -295,6 +295,11 @@ export class AiCall {
   end(status: SpanStatus, error?: unknown, endTime?: number): void {
     if (this.ended) return
     this.ended = true
+    // A call whose last step failed failed, even when the SDK ends it normally (a stream error part).
+    if (status === 'ok' && this.lastStatus === 'error') {
+      status = 'error'
+      error ??= this.lastError
+    }
     this.resume()
     const state = callState()
     for (const id of this.askers.keys())
