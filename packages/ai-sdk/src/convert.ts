@@ -95,8 +95,7 @@ export function readUsage(
       input:
         count(input?.total) ??
         (noCache === undefined ? undefined : noCache + (cacheRead ?? 0) + (cacheWrite ?? 0)),
-      output:
-        count(output?.total) ?? (text === undefined ? undefined : text + (reasoning ?? 0)),
+      output: count(output?.total) ?? (text === undefined ? undefined : text + (reasoning ?? 0)),
       cacheRead,
       cacheWrite,
       reasoning,

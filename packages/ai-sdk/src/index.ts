@@ -1,3 +1,5 @@
+export { CALL_ATTR } from './call.js'
+export { ERROR_ATTR } from './errors.js'
 export {
   getTraceMetadata,
   type TraceMetadata,
@@ -12,8 +14,6 @@ export {
   PRICES_AS_OF,
   type PriceTable,
 } from './prices.js'
-export { CALL_ATTR } from './call.js'
-export { ERROR_ATTR } from './errors.js'
 export {
   type TokentrailTelemetryOptions,
   type TokentrailTelemetryOptions as ToolTelemetryOptions,

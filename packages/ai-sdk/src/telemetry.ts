@@ -268,4 +268,3 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   }
   return integration
 }
-

@@ -6,8 +6,8 @@ import type {
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
-import { providerName } from './convert.js'
 import { callStorage, inferCall, type Resolved } from './call.js'
+import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import { getTraceMetadata, mergeMetadata, readMetadata, type TraceMetadata } from './metadata.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
@@ -128,7 +128,13 @@ function check(options: TracingMiddlewareOptions): void {
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.
 function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): string {
   const object = params.responseFormat?.type === 'json'
-  return streamed ? (object ? 'streamObject' : 'streamText') : object ? 'generateObject' : 'generateText'
+  return streamed
+    ? object
+      ? 'streamObject'
+      : 'streamText'
+    : object
+      ? 'generateObject'
+      : 'generateText'
 }
 
 /**

@@ -3,7 +3,7 @@ import { generateText, streamText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { traceModel } from '../src/index.js'
-import { gatedStream, setup, textParts, usage, modelSpans } from './helpers.js'
+import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
 
 // Parts: stream-start, response-metadata, text-start, 'Hello ', 'wor', | gate | 'ld', text-end, finish
 const parts = () => textParts(['Hello ', 'wor', 'ld'], { usage: usage(7, 3) })

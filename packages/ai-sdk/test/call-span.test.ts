@@ -1,6 +1,6 @@
-import { ATTR } from '@tokentrail/core'
 import { createOpenAI } from '@ai-sdk/openai'
-import { startMockOpenAI, type MockOpenAI } from '@tokentrail/mock-openai'
+import { ATTR } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import {
   convertToModelMessages,
   generateText,
@@ -44,7 +44,10 @@ const weather = tool({
 describe('the call span (ai@7)', () => {
   it('a useChat body passed to streamText unconverted: the client sees the error stream, the call span says what happened', async () => {
     const { openai, tracer, exporter } = await start()
-    const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+    const model = wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
     // What a route gets from `useChat` (DefaultChatTransport): UI messages, not model messages.
     const body = { id: 'chat-1', messages: [uiMessage('hello')], trigger: 'submit-message' }
     const response = await tracer.withSpan('POST /api/chat', { kind: 'http' }, async () =>
@@ -65,10 +68,16 @@ describe('the call span (ai@7)', () => {
 
   it('the README snippet (convertToModelMessages) streams the answer and traces it', async () => {
     const { openai, tracer, exporter } = await start()
-    const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+    const model = wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
     const messages: UIMessage[] = [uiMessage('hello')]
     const response = await tracer.withSpan('POST /api/chat', { kind: 'http' }, async () =>
-      streamText({ model, messages: await convertToModelMessages(messages) }).toUIMessageStreamResponse(),
+      streamText({
+        model,
+        messages: await convertToModelMessages(messages),
+      }).toUIMessageStreamResponse(),
     )
     const text = await response.text()
     expect(text).toContain('said: ')
@@ -82,7 +91,10 @@ describe('the call span (ai@7)', () => {
     const { openai, tracer, exporter } = await start()
     const run = async () => {
       // A reloaded route module makes its model again: a new middleware, a new registration.
-      const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+      const model = wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
       return generateText({
         model,
         tools: { weather },
@@ -114,7 +126,10 @@ describe('the call span (ai@7)', () => {
 
   it('a tool that throws: its span is an error, the call counts it, the loop carries on', async () => {
     const { openai, tracer, exporter } = await start()
-    const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+    const model = wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
     await generateText({
       model,
       stopWhen: stepCountIs(3),
@@ -122,8 +137,8 @@ describe('the call span (ai@7)', () => {
       tools: {
         weather: tool({
           inputSchema: z.object({ city: z.string() }),
-          execute: async () => {
-            throw new Error('weather service down')
+          execute: async ({ city }): Promise<string> => {
+            throw new Error(`weather service down for ${city}`)
           },
         }),
       },
@@ -131,7 +146,7 @@ describe('the call span (ai@7)', () => {
     await tracer.flush()
     const toolSpan = exporter.span('execute_tool weather')
     expect(toolSpan.status).toBe('error')
-    expect(toolSpan.error?.message).toBe('weather service down')
+    expect(toolSpan.error?.message).toBe('weather service down for Oslo')
     const call = exporter.span('generateText gpt-4o')
     expect(call.attributes[CALL_ATTR.toolErrors]).toBe(1)
     expect(call.attributes[CALL_ATTR.steps]).toBe(2)
@@ -139,7 +154,10 @@ describe('the call span (ai@7)', () => {
 
   it('a mid-stream provider error has a real type, not Object', async () => {
     const { openai, tracer, exporter } = await start()
-    const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+    const model = wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
     const result = streamText({ model, prompt: 'say a lot [fail-stream]', onError: () => {} })
     for await (const _ of result.fullStream);
     await tracer.flush()

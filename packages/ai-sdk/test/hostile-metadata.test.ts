@@ -4,7 +4,7 @@ import { generateText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { expect, it } from 'vitest'
 import { traceModel, withTraceMetadata } from '../src/index.js'
-import { setup, usage, modelSpans } from './helpers.js'
+import { modelSpans, setup, usage } from './helpers.js'
 
 it('records the LLM span whatever the metadata attributes hold', async () => {
   const { tracer, exporter } = setup({ metrics: false })

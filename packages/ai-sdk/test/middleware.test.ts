@@ -12,7 +12,7 @@ import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { traceModel, tracingMiddleware, withTraceMetadata } from '../src/index.js'
-import { gatedStream, setup, textParts, usage, modelSpans } from './helpers.js'
+import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
 
 const generated = (text: string, extra: Record<string, unknown> = {}) => ({
   content: [{ type: 'text' as const, text }],
@@ -483,7 +483,10 @@ describe('switches and metadata', () => {
     const llm = modelSpans(exporter).filter((s) => s.kind === 'llm')
     expect(llm).toHaveLength(2)
     const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
-    expect(calls.map((s) => s.name)).toEqual(['generateText mock-model-id', 'streamText mock-model-id'])
+    expect(calls.map((s) => s.name)).toEqual([
+      'generateText mock-model-id',
+      'streamText mock-model-id',
+    ])
     for (const [i, span] of llm.entries()) {
       expect(span.traceId).toBe(root.traceId)
       expect(calls[i].parentSpanId).toBe(root.spanId)

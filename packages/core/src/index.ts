@@ -10,7 +10,6 @@ export { now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
-export { addFlushHook } from './flush-hooks.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
@@ -27,6 +26,7 @@ export {
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
+export { addFlushHook } from './flush-hooks.js'
 export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export {

@@ -446,7 +446,12 @@ export async function startMockOpenAI(options = {}) {
     const failure = /\[fail(?::(\d{3}))?\]/.exec(lastUserText(request))
     const chosen = resolve(options.status, request, undefined)
     if (failure || (typeof chosen === 'number' && chosen !== 200)) {
-      call.status = typeof chosen === 'number' && chosen !== 200 ? chosen : failure[1] ? Number(failure[1]) : 500
+      call.status =
+        typeof chosen === 'number' && chosen !== 200
+          ? chosen
+          : failure[1]
+            ? Number(failure[1])
+            : 500
       if (call.status === 429) res.setHeader('retry-after-ms', '10')
       await delay(firstChunkDelayMs, signal)
       sendJson(
