@@ -1,5 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai'
-import { ATTR } from '@tokentrail/core'
+import { ATTR, createTracer } from '@tokentrail/core'
+import { memoryExporter, memoryMetricExporter } from '@tokentrail/core/testing'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import {
   convertToModelMessages,
@@ -88,7 +89,10 @@ describe('the call span (ai@7)', () => {
   })
 
   it('registering again (hot reload, an explicit registerTelemetry) never duplicates a span or a metric', async () => {
-    const { openai, tracer, exporter } = await start()
+    const { openai } = await start()
+    const exporter = memoryExporter()
+    const metrics = memoryMetricExporter()
+    const tracer = createTracer({ exporters: [exporter], metrics: { exporters: [metrics] } })
     const run = async () => {
       // A reloaded route module makes its model again: a new middleware, a new registration.
       const model = wrapLanguageModel({
@@ -116,6 +120,10 @@ describe('the call span (ai@7)', () => {
       expect(spans.map((s) => s.kind).sort()).toEqual(['internal', 'llm', 'llm', 'tool'])
     }
     expect(tracer.stats().started).toBe(12)
+    const total = (name: string) =>
+      (metrics.metric(name)!.points as any[]).reduce((n, p) => n + (p.value ?? p.count), 0)
+    expect(total('tokentrail.llm.calls')).toBe(6)
+    expect(total('tokentrail.tool.calls')).toBe(3)
   })
 
   it('the tracing middleware registers one integration however often it is made', async () => {
