@@ -266,5 +266,57 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       call.end(aborted ? 'cancelled' : 'error', aborted ? undefined : error)
     },
   }
-  return integration
+  // ai@6 calls the same global list with its own events, which carry no call id but name the
+  // tool call: an inferred call gets exact tool spans from them, including the tools of its last
+  // step, and ends as soon as the SDK finishes instead of waiting.
+  const v6 = {
+    onToolCallStart(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const asker = call?.askers.get(id)
+      if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
+      const tracer = call.tracer
+      const name = event.toolCall.toolName ?? asker.name
+      const attributes: Record<string, unknown> = {
+        [ATTR.operationName]: 'execute_tool',
+        [ATTR.toolName]: name,
+        [ATTR.toolCallId]: id,
+        [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
+      }
+      if (options.recordInputs ?? tracer.recordInputs)
+        attributes[ATTR.toolCallArguments] = safeJson(event.toolCall.input ?? null)
+      call.tools.set(
+        id,
+        tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
+      )
+    },
+    onToolCallFinish(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const span = call?.tools.get(id)
+      if (!call || !span || span.ended) return
+      if (event.success === false) {
+        call.toolErrors++
+        span.recordError(recordableError(event.error))
+        span.setAttribute(ATTR.errorType, errorType(event.error))
+        span.end({ status: 'error' })
+        return
+      }
+      if (options.recordOutputs ?? call.tracer?.recordOutputs)
+        span.setAttribute(ATTR.toolCallResult, safeJson(event.output ?? null))
+      span.end()
+    },
+    onFinish(event: any) {
+      if (fromV7(event)) return
+      const steps = Array.isArray(event?.steps) ? event.steps : [event]
+      for (const step of steps)
+        for (const toolCall of Array.isArray(step?.toolCalls) ? step.toolCalls : []) {
+          const call = callState().askedBy.get(toolCall?.toolCallId)
+          if (call && !call.ended) call.closePending(now())
+        }
+    },
+  }
+  return Object.assign(integration, v6)
 }

@@ -43,7 +43,7 @@ function tree(spans: readonly SpanData[]) {
 
 describe.each(majors)(
   '$major with its own @ai-sdk/openai, over HTTP',
-  ({ ai, createOpenAI, source }) => {
+  ({ major, ai, createOpenAI, source }) => {
     async function start(options: Parameters<typeof startMockOpenAI>[0] = {}) {
       server = await startMockOpenAI(options)
       const openai = createOpenAI({
@@ -101,6 +101,10 @@ describe.each(majors)(
         expect(tools[0].parentSpanId).toBe(llm[0].spanId)
         expect(tools[0].attributes[ATTR.toolCallId]).toBe(server!.calls[0].toolCall!.id)
         expect(tools[0].endTime - tools[0].startTime).toBeGreaterThanOrEqual(10)
+        // ai@6 and ai@7 say when a tool ran; on ai@5 its span is timed from the call to the next step.
+        expect(tools[0].attributes[CALL_ATTR.toolTiming]).toBe(
+          major === 'ai@5' ? 'inferred' : undefined,
+        )
         // Totals are the sum of the steps, under names no backend adds to the LLM spans'.
         expect(call.attributes[CALL_ATTR.steps]).toBe(2)
         expect(call.attributes[CALL_ATTR.inputTokens]).toBe(sum(llm, ATTR.usageInputTokens))
@@ -118,6 +122,26 @@ describe.each(majors)(
         expect(call.endTime).toBeGreaterThanOrEqual(llm[1].endTime)
       })
     }
+
+    it("a call whose last step asks for a tool (stopWhen reached) still ends, by the script's flush at the latest", async () => {
+      const { tracer, exporter, model } = await start()
+      const result = await ai.generateText({
+        model,
+        tools: { weather: weather(ai) },
+        stopWhen: ai.stepCountIs(1),
+        prompt: 'Weather in Oslo? [tool:weather]',
+      })
+      expect(result.toolResults).toHaveLength(1)
+      await tracer.flush()
+      const { call, llm, tools } = tree(exporter.spans)
+      expect(call, 'the call span is exported').toBeDefined()
+      expect(call.status).toBe('ok')
+      expect(llm).toHaveLength(1)
+      expect(call.attributes[CALL_ATTR.finishReason]).toBe('tool_call')
+      // A tool whose result no later step reads is seen only where the SDK reports tools (ai@6, ai@7).
+      expect(tools).toHaveLength(major === 'ai@5' ? 0 : 1)
+      if (major !== 'ai@5') expect(call.endTime).toBeGreaterThanOrEqual(tools[0].endTime)
+    })
 
     it('nests the call under the active span (a route handler) instead of starting a trace', async () => {
       const { tracer, exporter, model } = await start()
