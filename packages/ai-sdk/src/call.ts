@@ -33,6 +33,7 @@ export const CALL_ATTR = {
   attempt: 'tokentrail.attempt',
   maxAttempts: 'tokentrail.attempt.max',
   toolTiming: 'tokentrail.tool.timing',
+  inputSkippedMessages: 'tokentrail.input.skipped_messages',
 } as const
 
 /** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
@@ -219,6 +220,19 @@ export class AiCall {
       if (!this.ended && this.openSteps === 0) this.closePending()
     })
     return span
+  }
+
+  private readonly promptLengths: number[] = []
+
+  /**
+   * Where a step's recorded prompt starts: a later step's prompt repeats the one before it, so
+   * only the messages after it are recorded (the first step records them all). A retry records
+   * what its first attempt did.
+   */
+  promptStart(step: number, length: number): number {
+    if (this.promptLengths[step] === undefined) this.promptLengths[step] = length
+    const before = step > 0 ? this.promptLengths[step - 1] : undefined
+    return before !== undefined && before < length ? before : 0
   }
 
   /** A traced model invocation of this call begins. */
