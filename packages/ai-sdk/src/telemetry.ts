@@ -107,6 +107,15 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
   } catch {}
 }
 
+// The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
+function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
+  if (!fromV7(event)) return
+  const call = callState().byCallId.get(event.callId)
+  if (!call) return
+  forgetCall(event.callId)
+  call.end(status)
+}
+
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
 
@@ -219,21 +228,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('ok')
+      endAnnounced(event, 'ok')
     },
 
     onAbort(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('cancelled')
+      endAnnounced(event, 'cancelled')
     },
 
     onError(event: any) {

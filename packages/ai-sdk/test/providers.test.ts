@@ -135,40 +135,32 @@ const googleHandler: Handler = (path) => {
 const claudeCost = (3 * (170 - 50 - 20) + 0.3 * 50 + 3.75 * 20 + 15 * 7) / 1e6
 const geminiCost = (0.3 * (170 - 50) + 0.03 * 50 + 2.5 * 37) / 1e6
 
+const anthropicExpected = {
+  input: 170,
+  output: 7,
+  cacheRead: 50,
+  cacheWrite: 20,
+  reasoning: undefined,
+  cost: claudeCost,
+}
+const anthropicKey = 'sk-ant-test-0000000000000000'
+
 const cases = [
   {
     name: 'Anthropic, ai@7 + @ai-sdk/anthropic@4',
     ai: ai7 as any,
     handler: anthropicHandler,
     model: (url: string) =>
-      createAnthropic({ baseURL: `${url}/v1`, apiKey: 'sk-ant-test-0000000000000000' })(
-        'claude-sonnet-4-5',
-      ),
-    expected: {
-      input: 170,
-      output: 7,
-      cacheRead: 50,
-      cacheWrite: 20,
-      reasoning: undefined,
-      cost: claudeCost,
-    },
+      createAnthropic({ baseURL: `${url}/v1`, apiKey: anthropicKey })('claude-sonnet-4-5'),
+    expected: anthropicExpected,
   },
   {
     name: 'Anthropic, ai@5 + @ai-sdk/anthropic@2 (flat usage, input without the cache)',
     ai: ai5 as any,
     handler: anthropicHandler,
     model: (url: string) =>
-      createAnthropicV2({ baseURL: `${url}/v1`, apiKey: 'sk-ant-test-0000000000000000' })(
-        'claude-sonnet-4-5',
-      ),
-    expected: {
-      input: 170,
-      output: 7,
-      cacheRead: 50,
-      cacheWrite: 20,
-      reasoning: undefined,
-      cost: claudeCost,
-    },
+      createAnthropicV2({ baseURL: `${url}/v1`, apiKey: anthropicKey })('claude-sonnet-4-5'),
+    expected: anthropicExpected,
   },
   {
     name: 'Google, ai@7 + @ai-sdk/google@4',
