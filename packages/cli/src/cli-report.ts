@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CliError, type CollectorClient } from './client.js'
+import { safeText } from './format.js'
 import { parseAttribute, parseCost, parseMinDuration } from './query-params.js'
 import { formatReportMarkdown, type TraceReport } from './report.js'
 import type { TraceDetail } from './store.js'
@@ -63,7 +64,9 @@ export async function exportReport(
   )
   await writeFile(file, text)
   out.write(
-    `exported trace ${detail.trace.traceId} (${detail.spans.length} spans, ${report.hints.length} hints${report.spans ? ', raw spans' : ''}) to ${file}\n`,
+    safeText(
+      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans, ${report.hints.length} hints${report.spans ? ', raw spans' : ''}) to ${file}\n`,
+    ),
   )
   return 0
 }

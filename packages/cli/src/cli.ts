@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { exportReport, importableBody, readListFilters } from './cli-report.js'
 import { CliError, CollectorClient } from './client.js'
-import { startCollector } from './collector.js'
+import { isLoopbackHost, startCollector } from './collector.js'
 import {
   formatSpanLine,
   formatStats,
@@ -12,6 +12,7 @@ import {
   formatTraceList,
   type Palette,
   palette,
+  safeText,
 } from './format.js'
 import { formatMetricsSummary } from './format-metrics.js'
 import type { MetricsSummary } from './metrics-summary.js'
@@ -65,14 +66,18 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-age': { type: 'string' },
       'max-body': { type: 'string' },
       'max-metric-series': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
                [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
+               [--allowed-hosts devbox.local,traces.internal]
 
 Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
 and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves the viewer at /.
---token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".`,
+--token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".
+The viewer and API answer only to localhost, IP addresses and the --allowed-hosts names (comma
+separated), so other sites' pages cannot read traces through DNS rebinding.`,
   },
   list: {
     options: {
@@ -319,22 +324,25 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           importableBody(body, file),
         )
         out.write(
-          `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          safeText(
+            `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          ),
         )
         return 0
       }
     }
     return 2
   } catch (error) {
+    // Messages can carry what a server or a file said: escaped like any captured text.
     if (error instanceof CliError) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return error.exitCode
     }
     if (TokentrailError.isInstance(error)) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return 1
     }
-    err.write(`${p.red('error')} ${(error as Error)?.stack ?? String(error)}\n`)
+    err.write(`${p.red('error')} ${safeText((error as Error)?.stack ?? String(error))}\n`)
     return 1
   }
 }
@@ -360,7 +368,7 @@ async function showTrace(
 async function dev(
   values: Record<string, string | boolean | undefined>,
   token: string | undefined,
-  { out, io, p, cwd }: Context,
+  { out, err, io, p, cwd }: Context,
 ): Promise<number> {
   const maxAge = values['max-age'] as string | undefined
   const maxAgeMs = maxAge === undefined ? 0 : parseDuration(maxAge)
@@ -371,9 +379,24 @@ async function dev(
   if (maxBodyBytes === undefined && maxBody !== undefined)
     throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  const host = (values.host as string | undefined) ?? '127.0.0.1'
+  const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  for (const name of allowedHosts)
+    if (!/^[a-z0-9.-]+$/i.test(name))
+      throw new CliError(
+        `--allowed-hosts takes host names separated by commas, such as devbox.local,traces.internal; got "${name}"`,
+        2,
+      )
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
+    host,
+    allowedHosts,
+    log: (line) => {
+      err.write(`${safeText(line)}\n`)
+    },
     db,
     token,
     maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
@@ -399,6 +422,14 @@ async function dev(
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
       p.dim('  Ctrl-C to stop\n'),
   )
+  if (!isLoopbackHost(host))
+    err.write(
+      `${p.yellow('warning')} listening on ${safeText(host)}: every machine that can reach port ${collector.port} can ${
+        token
+          ? 'try tokens against it, and reads traffic in clear text over plain HTTP'
+          : 'send spans and read every stored prompt, output and error through the API and viewer, with no token; pass --token'
+      }. The viewer and API answer only to IP addresses${allowedHosts.length ? `, localhost and ${safeText(allowedHosts.join(', '))}` : ' and localhost (add names with --allowed-hosts)'}.\n`,
+    )
   io.onListening?.(collector.url)
   await waitForStop(io.signal)
   await collector.close()

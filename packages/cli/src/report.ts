@@ -1,7 +1,7 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
 import { formatCost, formatDuration, formatTime, oneLine } from './format.js'
-import type { SpanTreeRef, TraceDetail, TraceSummary } from './store.js'
+import type { TraceDetail, TraceSummary, WaterfallRow } from './store.js'
 
 /** One span of a report: where it sits and the numbers that matter. */
 export interface ReportSpan {
@@ -54,7 +54,7 @@ export interface TraceReport {
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined
 
-function reportSpan(span: SpanData, node: SpanTreeRef): ReportSpan {
+function reportSpan(span: SpanData, node: WaterfallRow): ReportSpan {
   const a = span.attributes
   const out: ReportSpan = {
     spanId: span.spanId,
@@ -93,13 +93,12 @@ export function buildReport(
   { baseline = {}, raw = false }: { baseline?: ModelBaseline; raw?: boolean } = {},
 ): TraceReport {
   const byId = new Map(detail.spans.map((s) => [s.spanId, s]))
+  // The waterfall lists the span tree depth first.
   const timeline: ReportSpan[] = []
-  const walk = (node: SpanTreeRef) => {
+  for (const node of detail.waterfall) {
     const span = byId.get(node.spanId)
     if (span) timeline.push(reportSpan(span, node))
-    for (const child of node.children) walk(child)
   }
-  for (const node of detail.tree) walk(node)
   const depth = new Map(timeline.map((s) => [s.spanId, s.depth]))
   // Deepest first: that is where an error started; the spans above only rethrew it.
   const failed = detail.spans

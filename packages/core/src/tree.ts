@@ -11,9 +11,13 @@ export interface SpanTreeNode {
   duration: number
 }
 
+const byStart = (a: SpanTreeNode, b: SpanTreeNode) => a.span.startTime - b.span.startTime
+
 /**
  * Builds the span tree (for waterfalls) from finished spans: one root per trace, or several when
- * parents are missing. Children are sorted by start time.
+ * parents are missing. Children are sorted by start time. Linear in the number of spans whatever
+ * the input: no recursion (a trace may be thousands of levels deep) and parent links that form a
+ * cycle are cut once, the earliest span of the cycle becoming a root.
  */
 export function buildSpanTree(spans: readonly SpanData[]): SpanTreeNode[] {
   const nodes = new Map<string, SpanTreeNode>()
@@ -31,33 +35,49 @@ export function buildSpanTree(spans: readonly SpanData[]): SpanTreeNode[] {
       duration: span.endTime - span.startTime,
     })
   }
-  const roots: SpanTreeNode[] = []
+  const parentOf = new Map<SpanTreeNode, SpanTreeNode>()
   for (const node of nodes.values()) {
     const parent = node.span.parentSpanId
       ? nodes.get(`${node.span.traceId}:${node.span.parentSpanId}`)
       : undefined
-    if (parent && parent !== node) parent.children.push(node)
+    if (parent && parent !== node) parentOf.set(node, parent)
+  }
+  // Hostile input can make parent links form a cycle. Each node is coloured once: following
+  // parents from an unvisited node either reaches a finished chain or comes back to the current
+  // walk, which is a cycle; its earliest span loses its parent and becomes a root. O(n) overall.
+  const state = new Map<SpanTreeNode, 1 | 2>()
+  for (const start of nodes.values()) {
+    if (state.has(start)) continue
+    const walk: SpanTreeNode[] = []
+    let node: SpanTreeNode | undefined = start
+    while (node && !state.has(node)) {
+      state.set(node, 1)
+      walk.push(node)
+      node = parentOf.get(node)
+    }
+    if (node && state.get(node) === 1) {
+      let earliest = node
+      for (let i = walk.indexOf(node); i < walk.length; i++)
+        if (byStart(walk[i]!, earliest) < 0) earliest = walk[i]!
+      parentOf.delete(earliest)
+    }
+    for (const visited of walk) state.set(visited, 2)
+  }
+  const roots: SpanTreeNode[] = []
+  for (const node of nodes.values()) {
+    const parent = parentOf.get(node)
+    if (parent) parent.children.push(node)
     else roots.push(node)
   }
-  const byStart = (a: SpanTreeNode, b: SpanTreeNode) => a.span.startTime - b.span.startTime
-  const reached = new Set<SpanTreeNode>()
-  const visit = (node: SpanTreeNode, depth: number, path: Set<SpanTreeNode>) => {
-    reached.add(node)
-    node.depth = depth
-    node.children.sort(byStart)
-    path.add(node)
-    node.children = node.children.filter((child) => !path.has(child))
-    for (const child of node.children) visit(child, depth + 1, path)
-    path.delete(node)
-  }
   roots.sort(byStart)
-  for (const root of roots) visit(root, 0, new Set())
-  // Hostile input can make parent links form a cycle; such spans become roots instead of vanishing.
-  for (const node of nodes.values()) {
-    if (reached.has(node)) continue
-    for (const other of nodes.values()) other.children = other.children.filter((c) => c !== node)
-    roots.push(node)
-    visit(node, 0, new Set())
+  const stack: SpanTreeNode[] = [...roots]
+  while (stack.length) {
+    const node = stack.pop()!
+    node.children.sort(byStart)
+    for (const child of node.children) {
+      child.depth = node.depth + 1
+      stack.push(child)
+    }
   }
   return roots
 }
@@ -65,10 +85,12 @@ export function buildSpanTree(spans: readonly SpanData[]): SpanTreeNode[] {
 /** Flattens a span tree depth-first, the order a waterfall draws rows in. */
 export function flattenSpanTree(roots: readonly SpanTreeNode[]): SpanTreeNode[] {
   const out: SpanTreeNode[] = []
-  const walk = (node: SpanTreeNode) => {
+  const stack: SpanTreeNode[] = []
+  for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i]!)
+  while (stack.length) {
+    const node = stack.pop()!
     out.push(node)
-    for (const child of node.children) walk(child)
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!)
   }
-  for (const root of roots) walk(root)
   return out
 }
