@@ -5,7 +5,7 @@
 //   pnpm --filter @tokentrail/cli bench            (SPANS=1000000 by default)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector } from '@tokentrail/cli'
@@ -128,6 +128,16 @@ function spansFor(count: number, startAt: number): SpanData[] {
   return out.slice(0, count)
 }
 
+/** CPU seconds (user + system) a child process has used so far, from /proc; 0 elsewhere. */
+function childCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
@@ -181,6 +191,7 @@ try {
         return r.arrayBuffer()
       })
     await post(bodies[0]!) // warm-up (stored once; duplicates are ignored afterwards)
+    const childCpu0 = childCpuSeconds(child.pid)
     const started = performance.now()
     // Two concurrent exporters, like two app processes.
     let next = 0
@@ -190,13 +201,14 @@ try {
       }),
     )
     const seconds = (performance.now() - started) / 1000
+    const cpuSeconds = childCpuSeconds(child.pid) - childCpu0
     const rate = HTTP_SPANS / seconds
     const stored = (await (await fetch(`${url}/api/stats`)).json()) as { store: { spans: number } }
     if (stored.store.spans !== HTTP_SPANS)
       throw new Error(`stored ${stored.store.spans} of ${HTTP_SPANS} spans`)
     row(
       'ingest, OTLP/JSON over HTTP into `tokentrail dev`',
-      `${Math.round(rate).toLocaleString('en')} spans/s`,
+      `${Math.round(rate).toLocaleString('en')} spans/s (${Math.round(HTTP_SPANS / cpuSeconds).toLocaleString('en')} per CPU second of the collector)`,
       '≥ 20,000 spans/s',
       `${(rate / 20_000).toFixed(2)}× target`,
     )
@@ -221,6 +233,7 @@ try {
   const gap = 86_400_000 / (TOTAL_SPANS / 5)
   const startAt = Date.now() - (TOTAL_SPANS / 5) * gap - 60_000
   const fillStarted = performance.now()
+  const fillCpu0 = process.cpuUsage()
   let inserted = 0
   let n = 0
   let fillPaused = 0
@@ -256,10 +269,12 @@ try {
     }
   }
   const fillSeconds = (performance.now() - fillStarted - fillPaused) / 1000
+  const fillCpu = process.cpuUsage(fillCpu0)
+  const fillCpuSeconds = (fillCpu.user + fillCpu.system) / 1e6 - fillPaused / 1000
   const fillRate = inserted / fillSeconds
   row(
     `store insert while filling to ${(inserted / 1e6).toFixed(2)}M spans`,
-    `${Math.round(fillRate).toLocaleString('en')} spans/s`,
+    `${Math.round(fillRate).toLocaleString('en')} spans/s (${Math.round(inserted / fillCpuSeconds).toLocaleString('en')} per CPU second)`,
     '≥ 20,000 spans/s',
     `${(fillRate / 20_000).toFixed(2)}× target`,
   )
