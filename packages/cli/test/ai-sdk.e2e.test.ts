@@ -22,7 +22,7 @@ describe('real AI SDK → otlpExporter → collector', () => {
     expect(loop.trace.inputTokens).toBe(100)
     expect(loop.trace.outputTokens).toBe(15)
     const kinds = loop.spans.map((s) => s.kind).sort()
-    // The request, the AI SDK call span (internal), its two model calls and the tool.
+    // The request, the AI SDK call span (internal), two model steps and the tool.
     expect(kinds).toEqual(['http', 'internal', 'llm', 'llm', 'tool'])
     const tool = loop.spans.find((s) => s.kind === 'tool')!
     expect(tool.attributes['gen_ai.tool.name']).toBe('weather')
