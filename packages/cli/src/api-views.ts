@@ -17,6 +17,14 @@ function time(params: URLSearchParams, key: string): number | undefined {
   return parsed
 }
 
+function decode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new HttpError(400, `${what} is not valid percent-encoding`)
+  }
+}
+
 function limit(params: URLSearchParams, fallback: number): number {
   const value = params.get('limit')
   if (!value) return fallback
@@ -50,7 +58,7 @@ export function viewRoute(
       }),
     }
   if (path.startsWith('/api/sessions/')) {
-    const id = decodeURIComponent(path.slice('/api/sessions/'.length))
+    const id = decode(path.slice('/api/sessions/'.length), 'session id')
     const session = getSession(store.db, id)
     if (!session) throw new HttpError(404, `no session with id "${id.slice(0, 200)}"`)
     return session
@@ -66,7 +74,7 @@ export function viewRoute(
   }
   const report = /^\/api\/traces\/([^/]+)\/report$/.exec(path)
   if (report) {
-    const detail = traceDetail(decodeURIComponent(report[1]!))
+    const detail = traceDetail(decode(report[1]!, 'trace id'))
     const models = detail.spans.flatMap((s) => {
       const model = s.attributes['gen_ai.request.model'] ?? s.attributes['gen_ai.response.model']
       return s.kind === 'llm' && typeof model === 'string' ? [model] : []

@@ -316,5 +316,15 @@ describe('tokentrail list filters', () => {
     const response = await fetch(`${c.url}/api/traces?attr=novalue&minCost=x`)
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({ error: 'attr must be key=value, got "novalue"' })
+    for (const [path, error] of [
+      ['/api/sessions/%E0%A4%A', 'session id is not valid percent-encoding'],
+      ['/api/traces/%E0%A4%A/report', 'trace id is not valid percent-encoding'],
+      ['/api/sessions/nope', 'no session with id "nope"'],
+      ['/api/timeseries?by=user', 'by must be model or service, got "user"'],
+    ]) {
+      const answer = await fetch(`${c.url}${path}`)
+      expect(answer.status).toBe(error.startsWith('no session') ? 404 : 400)
+      expect(await answer.json()).toEqual({ error })
+    }
   })
 })
