@@ -262,6 +262,16 @@ describe.skipIf(!hasChromium)('viewer pages in headless Chromium', () => {
       /Turn 2[\s\S]*ok[\s\S]*\d+ ms[\s\S]*TTFT[\s\S]*150 → 30 tokens[\s\S]*\$0\.0000\d+/,
     )
     await shot('session-chat')
+    // A new turn of the open conversation appears live.
+    const [fourth] = await sendConversation(collector.url, {
+      userId: 'user-bob',
+      sessionId: 'chat-bob-1',
+      tags: ['support'],
+      turns: [{ prompt: 'Thanks!', answer: 'You are welcome.' }],
+    })
+    await expect.poll(() => page.locator('#chat .turn').count()).toBe(4)
+    expect(await page.locator('#chat .turn').last().getAttribute('data-trace-id')).toBe(fourth)
+    bobTurns.push(fourth!)
     await turns.nth(1).locator('.turn-link').click()
     await page.waitForURL(`**/#/trace/${bobTurns[1]}`)
     await page.keyboard.press('Escape')
@@ -281,7 +291,7 @@ describe.skipIf(!hasChromium)('viewer pages in headless Chromium', () => {
     const rows = await page.locator('tr.user-row').allInnerTexts()
     expect(rows).toHaveLength(2)
     expect(rows.find((r) => r.startsWith('user-bob'))).toMatch(
-      /^user-bob\s+3\s+1\s+1\s+[\d,]+\s+\$0\.000\d+\s+\d{4}-\d{2}-\d{2} [\d:]+\s+\d{4}-\d{2}-\d{2} [\d:]+\s+sessions$/,
+      /^user-bob\s+4\s+1\s+1\s+[\d,]+\s+\$0\.000\d+\s+\d{4}-\d{2}-\d{2} [\d:]+\s+\d{4}-\d{2}-\d{2} [\d:]+\s+sessions$/,
     )
     expect(rows.some((r) => r.includes('<img src=x'))).toBe(true)
     await shot('users')

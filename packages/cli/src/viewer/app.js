@@ -365,6 +365,11 @@ let arrivals = []
 /** @param {Trace[]} updates */
 function liveTraces(updates) {
   if (statsOpen) return // the stats page refreshes on its own interval, never per event
+  if (openSessionId !== undefined) {
+    // A new or updated turn of the open conversation.
+    if (updates.some((t) => t.sessionId === openSessionId)) scheduleSessionReload()
+    return
+  }
   if (state.openTraceId) {
     if (updates.some((t) => t.traceId === state.openTraceId)) scheduleTraceReload()
     return
@@ -1258,6 +1263,18 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault()
 })
 
+/** The conversation shown, reloaded when one of its turns arrives. @type {string | undefined} */
+let openSessionId
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let sessionTimer
+function scheduleSessionReload() {
+  clearTimeout(sessionTimer)
+  sessionTimer = setTimeout(() => {
+    if (openSessionId !== undefined) renderSession(app, openSessionId).catch(showError)
+  }, 300)
+}
+
 function route() {
   const hash = location.hash
   const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(hash)
@@ -1280,10 +1297,16 @@ function route() {
     state.openTraceId = undefined
     listBody = undefined
   }
+  openSessionId = undefined
   if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
-  else if (session)
-    renderSession(app, decodeURIComponent(/** @type {string} */ (session[1]))).catch(showError)
-  else if (page === 'sessions') renderSessions(app).then(() => keyboard.clamp(), showError)
+  else if (session) {
+    try {
+      openSessionId = decodeURIComponent(/** @type {string} */ (session[1]))
+    } catch {
+      return showError(new Error('this session link is not valid percent-encoding'))
+    }
+    renderSession(app, openSessionId).catch(showError)
+  } else if (page === 'sessions') renderSessions(app).then(() => keyboard.clamp(), showError)
   else if (page === 'users') renderUsers(app).then(() => keyboard.clamp(), showError)
   else if (page === 'stats') renderStats().catch(showError)
   else renderList()
