@@ -185,14 +185,17 @@ export interface SpanIdentity {
   input?: string
 }
 
-/** Reads the identity of a span. */
-export function spanIdentity(span: SpanData): SpanIdentity {
+/**
+ * Reads the identity of a span. `withInput` reads the user's message too, which parses the prompt
+ * (large in a long conversation): only the trace's first LLM call needs it.
+ */
+export function spanIdentity(span: SpanData, withInput = true): SpanIdentity {
   const identity: SpanIdentity = { tags: spanTags(span) }
   const user = spanUser(span)
   const session = spanSession(span)
   if (user) identity.user = user
   if (session) identity.session = session
-  if (span.kind === 'llm') {
+  if (withInput && span.kind === 'llm') {
     const input = spanInput(span)
     if (input) identity.input = input
   }
@@ -339,7 +342,10 @@ export function mergeTraceRow(
     if (span.kind === 'llm')
       out.total_tokens += num(span.attributes[ATTR.usageTotalTokens]) ?? input + output
     out.cost_usd += summary.costUsd ?? 0
-    const identity = spanIdentity(span)
+    const identity = spanIdentity(
+      span,
+      span.kind === 'llm' && (out.input_start === null || span.startTime < out.input_start),
+    )
     out.user_id ??= identity.user ?? null
     out.session_id ??= identity.session ?? null
     out.tags = mergeTags(out.tags, identity.tags)

@@ -82,6 +82,8 @@ export function spanTags(span: SpanData): string[] {
 /** Adds `tags` to a stored JSON list of tags; returns the new JSON or the old one unchanged. */
 export function mergeTags(stored: string | null, tags: readonly string[]): string | null {
   if (tags.length === 0) return stored
+  // Usually every span of a trace carries the same tags: nothing to parse then.
+  if (stored !== null && tags.every((tag) => stored.includes(JSON.stringify(tag)))) return stored
   const list: string[] = stored ? JSON.parse(stored) : []
   let changed = false
   for (const tag of tags)
