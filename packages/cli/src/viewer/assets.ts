@@ -19,7 +19,17 @@ const HEADERS = { 'content-security-policy': CSP, 'referrer-policy': 'no-referre
 const ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#a371f7"/></svg>'
 
-const MODULES = new Set(['app.js', 'dom.js', 'sessions.js', 'users.js', 'charts.js'])
+const MODULES = new Set([
+  'app.js',
+  'dom.js',
+  'list.js',
+  'trace.js',
+  'span-panel.js',
+  'stats.js',
+  'sessions.js',
+  'users.js',
+  'charts.js',
+])
 const scripts = new Map<string, Promise<string>>()
 
 /** A file of the uPlot build: copied into dist/viewer/vendor at build, else read from the package. */

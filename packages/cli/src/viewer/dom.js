@@ -4,6 +4,13 @@
 
 export const TOKEN_KEY = 'tokentrail.token'
 
+/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string }} Trace */
+/** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, events: { name: string, time: number, attributes?: Record<string, any> }[], error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
+/** @typedef {{ spanId: string, parentSpanId?: string, depth: number, offset: number, durationMs: number }} WaterfallRow */
+
+/** Where pages render. */
+export const app = /** @type {HTMLElement} */ (document.getElementById('app'))
+
 /**
  * Builds an element. Strings become text nodes, so captured text is never parsed as HTML.
  * @param {string} tag
@@ -99,4 +106,43 @@ export function preview(text, max) {
 export function hashParams() {
   const cut = location.hash.indexOf('?')
   return new URLSearchParams(cut < 0 ? '' : location.hash.slice(cut + 1))
+}
+
+/** @param {unknown} error */
+export function showError(error) {
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'error-box', id: 'app-error' },
+      h('div', { class: 'title' }, String(/** @type {Error} */ (error)?.message ?? error)),
+    ),
+  )
+}
+
+/** j/k move through the rows of a list page, Enter opens the highlighted one. */
+export const keyboard = {
+  index: -1,
+  rows() {
+    return /** @type {HTMLElement[]} */ ([...document.querySelectorAll('table.nav-list tbody tr')])
+  },
+  /** Keeps the highlighted row after a re-render. */
+  clamp() {
+    const rows = this.rows()
+    if (this.index >= rows.length) this.index = rows.length - 1
+    rows.forEach((row, i) => {
+      row.classList.toggle('selected', i === this.index)
+    })
+  },
+  /** @param {number} delta */
+  move(delta) {
+    const rows = this.rows()
+    if (!rows.length) return
+    this.index = Math.max(0, Math.min(rows.length - 1, this.index + delta))
+    this.clamp()
+    rows[this.index]?.scrollIntoView({ block: 'nearest' })
+  },
+  open() {
+    const href = this.rows()[this.index]?.getAttribute('data-href')
+    if (href) location.hash = href
+  },
 }

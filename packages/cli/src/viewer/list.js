@@ -1,0 +1,425 @@
+// @ts-check
+// The trace list: filters, newest first, live rows, paging.
+import {
+  api,
+  app,
+  cost,
+  dateTime,
+  duration,
+  h,
+  hashParams,
+  keyboard,
+  number,
+  preview,
+  showError,
+  statusBadge,
+} from './dom.js'
+
+/** @typedef {import('./dom.js').Trace} Trace */
+/** @typedef {import('./dom.js').Span} Span */
+/** @typedef {import('./dom.js').WaterfallRow} WaterfallRow */
+
+export const state = {
+  /** @type {Record<string, string>} */
+  filters: {
+    status: '',
+    model: '',
+    service: '',
+    text: '',
+    since: '',
+    user: '',
+    session: '',
+    tag: '',
+    attr: '',
+    minDuration: '',
+    minCost: '',
+  },
+  /** Newest first, at most MAX_ROWS: the list is a window on the store, not a copy of it. @type {Trace[]} */
+  traces: [],
+  /** @type {string | undefined} */
+  nextCursor: undefined,
+}
+
+// The live list keeps this many rows; older traces are a click on "Load older" away.
+const MAX_ROWS = 200
+
+export const SINCE = {
+  '': 'any time',
+  '15m': 'last 15 min',
+  '1h': 'last hour',
+  '24h': 'last 24 h',
+  '7d': 'last 7 days',
+}
+
+function listQuery(cursor = '') {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(state.filters)) {
+    if (!value) continue
+    if (key === 'since') params.set('from', value)
+    else params.set(key, value)
+  }
+  if (cursor) params.set('cursor', cursor)
+  params.set('limit', '50')
+  return `/api/traces?${params}`
+}
+
+/** @param {Trace} trace */
+function matchesFilters(trace) {
+  const f = state.filters
+  if (f.status && trace.status !== f.status) return false
+  if (f.model && trace.model !== f.model) return false
+  if (f.service && trace.service !== f.service) return false
+  if (f.user && trace.userId !== f.user) return false
+  if (f.session && trace.sessionId !== f.session) return false
+  if (f.tag && !(trace.tags ?? []).includes(f.tag)) return false
+  if (f.minDuration && trace.durationMs < Number(f.minDuration)) return false
+  if (f.minCost && trace.costUsd < Number(f.minCost)) return false
+  if (f.text || f.attr) return false // these need the server's indexes: refetch instead
+  return true
+}
+
+/** What a row says under the name: the error of a failed trace, else its input → output. @param {Trace} trace */
+function rowPreview(trace) {
+  if (trace.status === 'error' && trace.errorMessage)
+    return h('div', { class: 'row-preview error-text' }, preview(trace.errorMessage, 140))
+  if (!trace.input && !trace.output) return null
+  return h(
+    'div',
+    { class: 'row-preview' },
+    trace.input ? h('span', { class: 'in' }, preview(trace.input, 80)) : null,
+    trace.input && trace.output ? h('span', { class: 'muted' }, ' → ') : null,
+    trace.output ? h('span', { class: 'out' }, preview(trace.output, 80)) : null,
+  )
+}
+
+/** @param {Trace} trace @param {boolean} fresh */
+function traceRow(trace, fresh) {
+  return h(
+    'tr',
+    {
+      class: `trace-row${fresh ? ' fresh' : ''}`,
+      'data-trace-id': trace.traceId,
+      'data-href': `#/trace/${trace.traceId}`,
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (/** @type {HTMLElement} */ (event.target).closest('a')) return
+        location.hash = `#/trace/${trace.traceId}`
+      },
+    },
+    h('td', { class: 'mono when' }, dateTime(trace.startTime)),
+    h(
+      'td',
+      { class: 'name' },
+      h('a', { href: `#/trace/${trace.traceId}` }, trace.rootName),
+      (trace.tags ?? []).map((tag) => h('span', { class: 'tag' }, tag)),
+      rowPreview(trace),
+    ),
+    h('td', { class: 'num' }, duration(trace.durationMs)),
+    h('td', null, statusBadge(trace.status)),
+    h('td', null, trace.model ?? '–'),
+    h(
+      'td',
+      { class: 'user' },
+      trace.userId
+        ? h('a', { href: `#/?user=${encodeURIComponent(trace.userId)}` }, preview(trace.userId, 24))
+        : '–',
+    ),
+    h('td', { class: 'num' }, trace.totalTokens ? number(trace.totalTokens) : '–'),
+    h('td', { class: 'num' }, cost(trace.costUsd)),
+    h('td', { class: 'num' }, String(trace.spanCount)),
+    h('td', { class: 'muted' }, trace.service),
+  )
+}
+
+/** @type {HTMLElement | undefined} */
+let listBody
+/** The row element of each listed trace, so a live update touches only its own row. @type {Map<string, HTMLElement>} */
+const rowOf = new Map()
+
+function renderListRows() {
+  if (!listBody) return
+  rowOf.clear()
+  listBody.replaceChildren(
+    ...state.traces.map((t) => {
+      const row = traceRow(t, false)
+      rowOf.set(t.traceId, row)
+      return row
+    }),
+  )
+  updateListChrome()
+}
+
+function updateListChrome() {
+  const empty = document.getElementById('list-empty')
+  const none = document.getElementById('list-none')
+  const filtered = Object.values(state.filters).some(Boolean)
+  if (empty) empty.hidden = state.traces.length > 0 || filtered
+  if (none) none.hidden = state.traces.length > 0 || !filtered
+  keyboard.clamp()
+  const more = document.getElementById('more')
+  if (more) more.hidden = !state.nextCursor
+}
+
+async function loadList() {
+  const page = await api(listQuery())
+  state.traces = page.traces
+  state.nextCursor = page.nextCursor
+  renderListRows()
+}
+
+export function renderList() {
+  const f = state.filters
+  // Links such as #/?user=bob set filters.
+  const linked = hashParams()
+  if ([...linked.keys()].length) for (const key of Object.keys(f)) f[key] = linked.get(key) ?? ''
+  /** @param {string} key */
+  const onInput = (key) => (/** @type {Event} */ event) => {
+    f[key] = /** @type {HTMLInputElement} */ (event.target).value.trim()
+    loadList().catch(showError)
+  }
+  const select = (/** @type {string} */ key, /** @type {Record<string, string>} */ options) =>
+    h(
+      'select',
+      { name: key, onchange: onInput(key) },
+      Object.entries(options).map(([value, label]) =>
+        h('option', { value, selected: f[key] === value }, label),
+      ),
+    )
+  listBody = h('tbody', { id: 'trace-rows' })
+  app.replaceChildren(
+    h(
+      'form',
+      { class: 'filters', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
+      select('status', { '': 'any status', ok: 'ok', error: 'error', cancelled: 'cancelled' }),
+      h('input', {
+        name: 'model',
+        placeholder: 'model',
+        value: f.model,
+        onchange: onInput('model'),
+        list: 'models',
+      }),
+      h('input', {
+        name: 'service',
+        placeholder: 'service',
+        value: f.service,
+        onchange: onInput('service'),
+      }),
+      h('input', {
+        name: 'text',
+        placeholder: 'search text',
+        value: f.text,
+        onchange: onInput('text'),
+        type: 'search',
+      }),
+      h('input', { name: 'user', placeholder: 'user', value: f.user, onchange: onInput('user') }),
+      h('input', {
+        name: 'session',
+        placeholder: 'session',
+        value: f.session,
+        onchange: onInput('session'),
+      }),
+      h('input', { name: 'tag', placeholder: 'tag', value: f.tag, onchange: onInput('tag') }),
+      h('input', {
+        name: 'attr',
+        placeholder: 'attribute key=value',
+        value: f.attr,
+        onchange: onInput('attr'),
+      }),
+      h('input', {
+        name: 'minDuration',
+        placeholder: 'min ms',
+        value: f.minDuration,
+        onchange: onInput('minDuration'),
+        class: 'narrow',
+        inputmode: 'numeric',
+      }),
+      h('input', {
+        name: 'minCost',
+        placeholder: 'min $',
+        value: f.minCost,
+        onchange: onInput('minCost'),
+        class: 'narrow',
+        inputmode: 'decimal',
+      }),
+      select('since', SINCE),
+      h(
+        'button',
+        {
+          id: 'clear-filters',
+          type: 'button',
+          onclick: () => {
+            for (const key of Object.keys(f)) f[key] = ''
+            if (location.hash.includes('?')) location.hash = '#/'
+            else renderList()
+          },
+        },
+        'Clear',
+      ),
+      h('datalist', { id: 'models' }),
+    ),
+    h(
+      'table',
+      { id: 'trace-list', class: 'nav-list' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          [
+            'Time',
+            'Trace',
+            'Duration',
+            'Status',
+            'Model',
+            'User',
+            'Tokens',
+            'Cost',
+            'Spans',
+            'Service',
+          ].map((c, i) => h('th', { class: [2, 6, 7, 8].includes(i) ? 'num' : undefined }, c)),
+        ),
+      ),
+      listBody,
+    ),
+    h(
+      'div',
+      { id: 'list-empty', class: 'empty', hidden: true },
+      'No traces yet. Point an exporter at ',
+      h('code', null, `${location.origin}/v1/traces`),
+      '.',
+    ),
+    h(
+      'div',
+      { id: 'list-none', class: 'empty', hidden: true },
+      'No traces match these filters. ',
+      h(
+        'a',
+        {
+          href: '#/',
+          onclick: (/** @type {Event} */ event) => {
+            event.preventDefault()
+            for (const key of Object.keys(f)) f[key] = ''
+            if (location.hash.includes('?')) location.hash = '#/'
+            else renderList()
+          },
+        },
+        'Clear the filters',
+      ),
+      '.',
+    ),
+    h(
+      'button',
+      {
+        id: 'more',
+        class: 'more',
+        hidden: true,
+        onclick: async () => {
+          if (!state.nextCursor || !listBody) return
+          const page = await api(listQuery(state.nextCursor))
+          state.nextCursor = page.nextCursor
+          for (const trace of page.traces) {
+            if (rowOf.has(trace.traceId)) continue
+            state.traces.push(trace)
+            const row = traceRow(trace, false)
+            rowOf.set(trace.traceId, row)
+            listBody.append(row)
+          }
+          updateListChrome()
+        },
+      },
+      'Load older traces',
+    ),
+  )
+  loadList().catch(showError)
+}
+
+/** Live updates wait here and are applied once per frame, however fast they arrive. @type {Map<string, Trace>} */
+const pendingTraces = new Map()
+let frameRequested = false
+/** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
+let arrivals = []
+
+/** Applies live trace rows to the list, if it is shown. @param {Trace[]} updates */
+export function liveList(updates) {
+  if (!listBody) return
+  if (state.filters.text || state.filters.attr) {
+    scheduleListReload()
+    return
+  }
+  for (const trace of updates) pendingTraces.set(trace.traceId, trace)
+  if (frameRequested) return
+  frameRequested = true
+  requestAnimationFrame(applyLiveTraces)
+}
+
+// Newest first; a trace is placed by its start time among the rows shown.
+/** @param {Trace} a @param {Trace} b */
+const newerFirst = (a, b) => b.startTime - a.startTime || (a.traceId < b.traceId ? 1 : -1)
+
+/** Finds where `trace` goes in the newest-first list (binary search). @param {Trace} trace */
+function insertionIndex(trace) {
+  let low = 0
+  let high = state.traces.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (newerFirst(/** @type {Trace} */ (state.traces[mid]), trace) < 0) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+// Touches only the rows that changed: O(updates × log rows) work and DOM changes, whatever the
+// number of traces stored or received.
+function applyLiveTraces() {
+  frameRequested = false
+  const updates = [...pendingTraces.values()]
+  pendingTraces.clear()
+  if (!listBody) return
+  const body = listBody
+  // New rows flash briefly, unless traces stream in faster than anyone reads them: then the
+  // animation would only keep the page repainting.
+  const now = performance.now()
+  arrivals = arrivals.filter((time) => now - time < 1000)
+  // Only whether more than 10 arrived matters: the list stays short.
+  for (let i = 0; i < Math.min(updates.length, 11); i++) arrivals.push(now)
+  const flash = arrivals.length <= 10
+  for (const trace of updates) {
+    const old = rowOf.get(trace.traceId)
+    if (old) {
+      const index = state.traces.findIndex((t) => t.traceId === trace.traceId)
+      if (index >= 0) state.traces.splice(index, 1)
+      old.remove()
+      rowOf.delete(trace.traceId)
+    }
+    if (!matchesFilters(trace)) continue
+    const index = insertionIndex(trace)
+    // Older than every row of a full window: it belongs to "Load older".
+    if (index >= MAX_ROWS) continue
+    state.traces.splice(index, 0, trace)
+    const row = traceRow(trace, flash)
+    rowOf.set(trace.traceId, row)
+    body.insertBefore(row, body.children[index] ?? null)
+  }
+  if (state.traces.length > MAX_ROWS) {
+    for (const dropped of state.traces.splice(MAX_ROWS)) {
+      rowOf.get(dropped.traceId)?.remove()
+      rowOf.delete(dropped.traceId)
+    }
+    // The window moved: older traces are paged from the oldest row shown.
+    const last = /** @type {Trace} */ (state.traces[MAX_ROWS - 1])
+    state.nextCursor = `${last.startTime}_${last.traceId}`
+  }
+  updateListChrome()
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let listTimer
+function scheduleListReload() {
+  clearTimeout(listTimer)
+  listTimer = setTimeout(() => loadList().catch(showError), 300)
+}
+
+/** Leaves the list page: live updates stop touching it. */
+export function closeList() {
+  listBody = undefined
+}

@@ -1,0 +1,281 @@
+// @ts-check
+// The span panel of the trace page: facts, LLM call, tokens, prompt and output, tool arguments
+// and result, one stack per error, attributes, events, resource.
+import { breakableKey, cost, duration, h, number } from './dom.js'
+import { selectSpan } from './trace.js'
+
+/** @typedef {import('./dom.js').Trace} Trace */
+/** @typedef {import('./dom.js').Span} Span */
+/** @typedef {import('./dom.js').WaterfallRow} WaterfallRow */
+
+/** Shows a span; if its data defeats the layout, its raw JSON instead of a broken page. @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
+export function renderSpan(panel, span, trace, detail) {
+  try {
+    renderSpanDetail(panel, span, trace, detail)
+  } catch (error) {
+    panel.replaceChildren(
+      h('h2', { id: 'span-title' }, String(span?.name)),
+      h('p', { class: 'muted' }, `shown raw: ${String(/** @type {Error} */ (error)?.message)}`),
+      h('pre', null, JSON.stringify(span, null, 2)),
+    )
+  }
+}
+
+/** @param {unknown} value */
+function pretty(value) {
+  if (typeof value !== 'string') return JSON.stringify(value, null, 2)
+  try {
+    const parsed = JSON.parse(value)
+    return typeof parsed === 'object' && parsed !== null ? JSON.stringify(parsed, null, 2) : value
+  } catch {
+    return value
+  }
+}
+
+/** @param {Array<[string, any]>} entries */
+function facts(entries) {
+  const shown = entries.filter(([, v]) => v !== undefined && v !== null && v !== '')
+  if (shown.length === 0) return null
+  return h(
+    'dl',
+    { class: 'grid' },
+    shown.map(([k, v]) => [h('dt', null, k), h('dd', null, String(v))]),
+  )
+}
+
+/** Renders GenAI messages (`{ role, parts }[]` JSON) or falls back to the raw text. @param {unknown} value */
+function messages(value) {
+  if (typeof value !== 'string') return null
+  let parsed
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return h('pre', { class: 'msg' }, value)
+  }
+  if (!Array.isArray(parsed)) return h('pre', { class: 'msg' }, pretty(value))
+  return parsed.map((message) => {
+    const parts = Array.isArray(message?.parts) ? message.parts : [message?.content ?? message]
+    return h(
+      'div',
+      { class: 'msg' },
+      h('div', { class: 'role' }, String(message?.role ?? 'message')),
+      parts.map((/** @type {any} */ part) => {
+        if (typeof part === 'string') return h('pre', null, part)
+        if (part?.type === 'text') return h('pre', null, String(part.content ?? ''))
+        if (part?.type === 'tool_call')
+          return h('pre', null, `→ ${part.name}(${pretty(part.arguments ?? '')})`)
+        if (part?.type === 'tool_call_response')
+          return h('pre', null, `← ${pretty(part.response ?? part.result ?? '')}`)
+        return h('pre', null, pretty(part))
+      }),
+    )
+  })
+}
+
+/**
+ * The span an error was first recorded on, when `span` only rethrew it: a descendant failing with
+ * the same stack.
+ * @param {Span} span @param {{ spans: Span[] }} detail
+ */
+function rethrownFrom(span, detail) {
+  const stack = span.error?.stack
+  if (!stack) return undefined
+  const byId = new Map(detail.spans.map((s) => [s.spanId, s]))
+  /** @type {Span | undefined} */
+  let found
+  for (const other of detail.spans) {
+    if (other === span || other.error?.stack !== stack) continue
+    for (let p = byId.get(other.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? ''))
+      if (p === span) found = other
+  }
+  return found
+}
+
+/** A stack without its first line when that line repeats the title. @param {string} stack @param {string} title */
+function stackBody(stack, title) {
+  const lines = stack.split('\n')
+  return lines[0]?.trim() === title.trim() ? lines.slice(1).join('\n') : stack
+}
+
+/** An attribute value for people: numbers formatted, long text in a block. @param {any} value */
+function attributeValue(value) {
+  if (typeof value === 'number') return h('span', { title: String(value) }, number(value))
+  if (typeof value === 'string' && value.length > 120) return h('pre', null, value)
+  if (Array.isArray(value)) return JSON.stringify(value)
+  return String(value)
+}
+
+/** @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
+function renderSpanDetail(panel, span, trace, detail) {
+  const a = span.attributes ?? {}
+  const ms = span.endTime - span.startTime
+  const fmt = (/** @type {any} */ v) => (typeof v === 'number' ? number(v) : v)
+  /** @type {any[]} */
+  const body = [
+    h('h2', { id: 'span-title' }, h('span', { class: `kind ${span.kind}` }, span.kind), span.name),
+    facts([
+      ['status', span.status],
+      ['duration', duration(ms)],
+      ['starts at', `+${duration(span.startTime - trace.startTime)}`],
+      ['span id', span.spanId],
+      ['service', span.resource?.serviceName],
+    ]),
+  ]
+  if (span.error) {
+    const title = `${span.error.type}: ${span.error.message}`
+    const origin = rethrownFrom(span, detail)
+    body.push(
+      h(
+        'div',
+        { class: 'error-box', id: 'span-error' },
+        h('div', { class: 'title' }, title),
+        // One stack per error: a span that only rethrew points at where it started.
+        origin
+          ? h(
+              'p',
+              { class: 'muted', id: 'rethrown' },
+              'rethrown from ',
+              h(
+                'a',
+                {
+                  href: `#/trace/${trace.traceId}`,
+                  onclick: (/** @type {Event} */ event) => {
+                    event.preventDefault()
+                    selectSpan(origin.spanId)
+                  },
+                },
+                origin.name,
+              ),
+              ' (stack there)',
+            )
+          : span.error.stack
+            ? h('pre', { class: 'stack' }, stackBody(span.error.stack, title))
+            : null,
+      ),
+    )
+  }
+  if (span.kind === 'llm') {
+    const input = a['gen_ai.usage.input_tokens']
+    const output = a['gen_ai.usage.output_tokens']
+    const ttft = a['tokentrail.ttft_ms']
+    let perSecond = a['tokentrail.output_tokens_per_second']
+    const ttftMs = typeof ttft === 'number' ? ttft : 0
+    if (perSecond === undefined && typeof output === 'number' && ms > ttftMs)
+      perSecond = output / ((ms - ttftMs) / 1000)
+    body.push(
+      h('h3', null, 'LLM call'),
+      facts([
+        ['model', a['gen_ai.request.model']],
+        [
+          'response model',
+          a['gen_ai.response.model'] !== a['gen_ai.request.model']
+            ? a['gen_ai.response.model']
+            : undefined,
+        ],
+        ['provider', a['gen_ai.provider.name']],
+        [
+          'finish reason',
+          [].concat(a['gen_ai.response.finish_reasons'] ?? []).join(', ') ||
+            a['tokentrail.finish_reason.raw'],
+        ],
+        ['time to first token', typeof ttft === 'number' ? duration(ttft) : undefined],
+        ['tokens / s', typeof perSecond === 'number' ? number(perSecond) : perSecond],
+        [
+          'cost',
+          a['tokentrail.cost.usd'] !== undefined ? cost(a['tokentrail.cost.usd']) : undefined,
+        ],
+        ['temperature', a['gen_ai.request.temperature']],
+        ['max tokens', a['gen_ai.request.max_tokens']],
+      ]),
+      h('h3', null, 'Tokens'),
+      facts([
+        ['input', fmt(input)],
+        ['cache read', fmt(a['gen_ai.usage.cache_read.input_tokens'])],
+        ['cache write', fmt(a['gen_ai.usage.cache_creation.input_tokens'])],
+        ['output', fmt(output)],
+        ['reasoning', fmt(a['gen_ai.usage.reasoning.output_tokens'])],
+        ['total', fmt(a['tokentrail.usage.total_tokens'])],
+      ]) ?? h('p', { class: 'muted' }, 'no usage reported'),
+    )
+    if (a['gen_ai.system_instructions'] !== undefined)
+      body.push(h('h3', null, 'System'), messages(a['gen_ai.system_instructions']))
+    if (a['gen_ai.input.messages'] !== undefined)
+      body.push(
+        h('h3', null, 'Prompt'),
+        h('div', { id: 'prompt' }, messages(a['gen_ai.input.messages'])),
+      )
+    if (a['tokentrail.reasoning.text'] !== undefined)
+      body.push(h('h3', null, 'Reasoning'), h('pre', null, String(a['tokentrail.reasoning.text'])))
+    if (a['tokentrail.output.text'] !== undefined)
+      body.push(
+        h('h3', null, 'Output'),
+        h('pre', { id: 'output' }, String(a['tokentrail.output.text'])),
+      )
+    else if (a['gen_ai.output.messages'] !== undefined)
+      body.push(
+        h('h3', null, 'Output'),
+        h('div', { id: 'output' }, messages(a['gen_ai.output.messages'])),
+      )
+    if (a['tokentrail.tool_calls'] !== undefined)
+      body.push(h('h3', null, 'Tool calls'), h('pre', null, pretty(a['tokentrail.tool_calls'])))
+  }
+  if (span.kind === 'tool' || a['gen_ai.tool.name'] !== undefined) {
+    body.push(
+      h('h3', null, 'Tool'),
+      facts([
+        ['tool', a['gen_ai.tool.name']],
+        ['call id', a['gen_ai.tool.call.id']],
+      ]),
+    )
+    if (a['gen_ai.tool.call.arguments'] !== undefined)
+      body.push(
+        h('h3', null, 'Arguments'),
+        h('pre', { id: 'tool-arguments' }, pretty(a['gen_ai.tool.call.arguments'])),
+      )
+    if (a['gen_ai.tool.call.result'] !== undefined)
+      body.push(
+        h('h3', null, 'Result'),
+        h('pre', { id: 'tool-result' }, pretty(a['gen_ai.tool.call.result'])),
+      )
+  }
+  const keys = Object.keys(a).sort()
+  body.push(
+    h('h3', null, `Attributes (${keys.length})`),
+    h(
+      'table',
+      { class: 'attrs' },
+      h(
+        'tbody',
+        null,
+        keys.map((k) =>
+          h(
+            'tr',
+            null,
+            h('td', { class: 'mono key' }, breakableKey(k)),
+            h('td', null, attributeValue(a[k])),
+          ),
+        ),
+      ),
+    ),
+  )
+  const events = Array.isArray(span.events) ? span.events : []
+  if (events.length)
+    body.push(
+      h('h3', null, `Events (${events.length})`),
+      events.map((e) =>
+        h(
+          'div',
+          { class: 'msg' },
+          h('div', { class: 'role' }, `+${duration(e.time - span.startTime)} ${e.name}`),
+          e.attributes ? h('pre', null, JSON.stringify(e.attributes, null, 2)) : null,
+        ),
+      ),
+    )
+  const resourceKeys = Object.keys(span.resource?.attributes ?? {})
+  if (resourceKeys.length)
+    body.push(
+      h('h3', null, 'Resource'),
+      h('pre', null, JSON.stringify(span.resource.attributes, null, 2)),
+    )
+  panel.replaceChildren(...body.flat().filter(Boolean))
+}

@@ -1,0 +1,243 @@
+// @ts-check
+// One trace: the waterfall with its time axis and legend, and the span panel.
+import {
+  api,
+  app,
+  cost,
+  dateTime,
+  duration,
+  h,
+  number,
+  preview,
+  showError,
+  statusBadge,
+} from './dom.js'
+import { renderSpan } from './span-panel.js'
+
+/** @typedef {import('./dom.js').Trace} Trace */
+/** @typedef {import('./dom.js').Span} Span */
+/** @typedef {import('./dom.js').WaterfallRow} WaterfallRow */
+
+/** The trace shown and its selected span. */
+export const traceState = {
+  /** @type {string | undefined} */
+  openTraceId: undefined,
+  /** @type {string | undefined} */
+  selectedSpanId: undefined,
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let traceTimer
+export function scheduleTraceReload() {
+  clearTimeout(traceTimer)
+  traceTimer = setTimeout(() => {
+    if (traceState.openTraceId) renderTrace(traceState.openTraceId).catch(showError)
+  }, 300)
+}
+
+// Past this depth the waterfall stops indenting (a trace can be thousands of levels deep).
+const MAX_INDENT = 40
+
+/** @param {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} detail */
+function pickSpan(detail) {
+  const { spans } = detail
+  const chosen =
+    spans.find((s) => s.kind === 'llm' && s.status === 'error') ??
+    spans.find((s) => s.status === 'error') ??
+    spans.find((s) => s.kind === 'llm') ??
+    spans.find((s) => !s.parentSpanId) ??
+    spans[0]
+  return chosen?.spanId
+}
+
+/** @param {string} traceId */
+export async function renderTrace(traceId) {
+  const changed = traceState.openTraceId !== traceId
+  traceState.openTraceId = traceId
+  /** @type {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} */
+  const detail = await api(`/api/traces/${encodeURIComponent(traceId)}`)
+  if (traceState.openTraceId !== traceId) return
+  if (changed || !detail.spans.some((s) => s.spanId === traceState.selectedSpanId))
+    traceState.selectedSpanId = pickSpan(detail)
+  const { trace, spans, waterfall } = detail
+  const byId = new Map(spans.map((s) => [s.spanId, s]))
+  const total = Math.max(trace.durationMs, 0.001)
+  const panel = h('section', { id: 'span-panel', class: 'panel' })
+  const rows = waterfall.map((node) => {
+    const span = /** @type {Span} */ (byId.get(node.spanId))
+    const left = (node.offset / total) * 100
+    const width = Math.max((node.durationMs / total) * 100, 0.3)
+    const ttft = span.attributes['tokentrail.ttft_ms']
+    const barClass = span.status === 'ok' ? span.kind : span.status
+    const row = h(
+      'div',
+      {
+        class: `wf-row${node.spanId === traceState.selectedSpanId ? ' selected' : ''}`,
+        'data-span-id': node.spanId,
+        onclick: () => {
+          traceState.selectedSpanId = node.spanId
+          for (const r of document.querySelectorAll('.wf-row'))
+            r.classList.toggle('selected', r === row)
+          renderSpan(panel, span, trace, detail)
+        },
+      },
+      h(
+        'div',
+        {
+          class: 'wf-name',
+          style: { paddingLeft: `${Math.min(node.depth, MAX_INDENT) * 14}px` },
+          title: node.depth > MAX_INDENT ? `depth ${node.depth}: ${span.name}` : span.name,
+        },
+        h('span', { class: `kind ${span.kind}` }, span.kind),
+        span.name,
+        typeof span.attributes['tokentrail.step'] === 'number'
+          ? h('span', { class: 'step' }, `step ${span.attributes['tokentrail.step'] + 1}`)
+          : null,
+      ),
+      h(
+        'div',
+        { class: 'wf-track' },
+        h('div', {
+          class: `wf-bar ${barClass}`,
+          style: { left: `${left.toFixed(3)}%`, width: `${width.toFixed(3)}%` },
+        }),
+        typeof ttft === 'number'
+          ? h('div', {
+              class: 'wf-ttft',
+              title: `first token after ${duration(ttft)}`,
+              style: { left: `${(((node.offset + ttft) / total) * 100).toFixed(3)}%` },
+            })
+          : null,
+      ),
+      h('div', { class: 'wf-dur' }, duration(node.durationMs)),
+    )
+    return row
+  })
+  const hasTtft = spans.some((s) => typeof s.attributes['tokentrail.ttft_ms'] === 'number')
+  const waterfallEl = h(
+    'div',
+    { class: 'waterfall', id: 'waterfall' },
+    timeAxis(total),
+    rows,
+    h(
+      'div',
+      { class: 'wf-legend', id: 'wf-legend' },
+      ['llm', 'tool', 'http', 'internal'].map((kind) =>
+        h('span', null, h('i', { class: `swatch wf-bar-${kind}` }), kind),
+      ),
+      h('span', null, h('i', { class: 'swatch error' }), 'error'),
+      hasTtft ? h('span', null, h('i', { class: 'swatch ttft' }), 'first token (TTFT)') : null,
+    ),
+  )
+  app.replaceChildren(
+    h(
+      'div',
+      { class: 'trace-head' },
+      h('a', { href: '#/' }, '← traces'),
+      h('h1', { id: 'trace-title' }, trace.rootName),
+      statusBadge(trace.status),
+      h(
+        'div',
+        { class: 'facts' },
+        h('span', null, 'duration ', h('b', null, duration(trace.durationMs))),
+        h('span', null, 'started ', h('b', null, dateTime(trace.startTime))),
+        trace.userId
+          ? h(
+              'span',
+              null,
+              'user ',
+              h(
+                'a',
+                { href: `#/?user=${encodeURIComponent(trace.userId)}`, id: 'trace-user' },
+                trace.userId,
+              ),
+            )
+          : null,
+        trace.sessionId
+          ? h(
+              'span',
+              null,
+              'session ',
+              h(
+                'a',
+                { href: `#/session/${encodeURIComponent(trace.sessionId)}`, id: 'trace-session' },
+                preview(trace.sessionId, 40),
+              ),
+            )
+          : null,
+        (trace.tags ?? []).map((tag) => h('span', { class: 'tag' }, tag)),
+        h('span', null, 'service ', h('b', null, trace.service)),
+        trace.model ? h('span', null, 'model ', h('b', null, trace.model)) : null,
+        h(
+          'span',
+          null,
+          'tokens ',
+          h('b', null, `${number(trace.inputTokens)} in · ${number(trace.outputTokens)} out`),
+        ),
+        h('span', null, 'cost ', h('b', null, cost(trace.costUsd))),
+        h('span', { class: 'mono' }, trace.traceId),
+        h('button', { id: 'export', onclick: () => exportTrace(detail) }, 'Export JSON'),
+      ),
+    ),
+    h('div', { class: 'layout' }, waterfallEl, panel),
+  )
+  const selected = byId.get(traceState.selectedSpanId ?? '')
+  if (selected) renderSpan(panel, selected, trace, detail)
+}
+
+/** A round step (1, 2, 2.5 or 5 × 10ⁿ) giving four to seven ticks over `total` ms. @param {number} total */
+function tickStep(total) {
+  const raw = total / 6
+  const power = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw) ?? raw
+  return step
+}
+
+/** The waterfall's time axis: ticks at round offsets from the trace start. @param {number} total */
+function timeAxis(total) {
+  const step = tickStep(total)
+  const ticks = []
+  for (let t = 0; t <= total + step * 1e-9; t += step) ticks.push(t)
+  return h(
+    'div',
+    { class: 'wf-row wf-axis', id: 'wf-axis' },
+    h('div', { class: 'wf-name muted' }, 'time from start'),
+    h(
+      'div',
+      { class: 'wf-track axis' },
+      ticks.map((t) =>
+        h(
+          'span',
+          { class: 'tick', style: { left: `${((t / total) * 100).toFixed(3)}%` } },
+          t === 0 ? '0' : duration(t),
+        ),
+      ),
+    ),
+    h('div', { class: 'wf-dur muted' }, duration(total)),
+  )
+}
+
+/** @param {{ trace: Trace, spans: Span[] }} detail */
+function exportTrace(detail) {
+  const file = {
+    format: 'tokentrail.trace.v1',
+    exportedAt: new Date().toISOString(),
+    trace: detail.trace,
+    spans: detail.spans,
+  }
+  const url = URL.createObjectURL(
+    new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }),
+  )
+  const link = h('a', { href: url, download: `trace-${detail.trace.traceId}.json` })
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+/** Clicks the waterfall row of a span, as a person would. @param {string} spanId */
+export function selectSpan(spanId) {
+  const row = document.querySelector(`.wf-row[data-span-id="${CSS.escape(spanId)}"]`)
+  if (row instanceof HTMLElement) {
+    row.click()
+    row.scrollIntoView({ block: 'nearest' })
+  }
+}
