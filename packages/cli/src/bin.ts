@@ -13,5 +13,5 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   return (emitWarning as (...args: unknown[]) => void)(warning, ...rest)
 }) as typeof process.emitWarning
 
-const { runCli } = await import('./cli.js')
+const { runCli } = await import('./commands/cli.js')
 process.exitCode = await runCli(process.argv.slice(2))

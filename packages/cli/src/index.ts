@@ -1,23 +1,10 @@
-export { type CliIO, runCli } from './cli.js'
 export {
   type Collector,
   type CollectorOptions,
   type CollectorStats,
   startCollector,
-} from './collector.js'
-export {
-  type MetricQuery,
-  type MetricRecordResult,
-  type MetricSeries,
-  MetricStore,
-} from './metric-store.js'
-export {
-  histogramQuantile,
-  type MetricModelStats,
-  type MetricsSummary,
-  type MetricToolStats,
-  summarizeMetrics,
-} from './metrics-summary.js'
+} from './collector/collector.js'
+export { type CliIO, runCli } from './commands/cli.js'
 export {
   nanosToMs,
   type OtlpAnyValue,
@@ -25,7 +12,7 @@ export {
   type OtlpSpan,
   type OtlpTracesRequest,
   otlpToSpans,
-} from './otlp-decode.js'
+} from './otlp/otlp-decode.js'
 export {
   type DecodedMetrics,
   type MetricPoint,
@@ -33,10 +20,23 @@ export {
   type OtlpMetric,
   type OtlpMetricsRequest,
   otlpToMetricPoints,
-} from './otlp-metrics-decode.js'
-export { decodeOtlpMetricsProtobuf } from './otlp-metrics-protobuf.js'
-export { decodeOtlpProtobuf } from './otlp-protobuf.js'
-export { spansFromJson } from './span-json.js'
+} from './otlp/otlp-metrics-decode.js'
+export { decodeOtlpMetricsProtobuf } from './otlp/otlp-metrics-protobuf.js'
+export { decodeOtlpProtobuf } from './otlp/otlp-protobuf.js'
+export { spansFromJson } from './otlp/span-json.js'
+export {
+  type MetricQuery,
+  type MetricRecordResult,
+  type MetricSeries,
+  MetricStore,
+} from './store/metric-store.js'
+export {
+  histogramQuantile,
+  type MetricModelStats,
+  type MetricsSummary,
+  type MetricToolStats,
+  summarizeMetrics,
+} from './store/metrics-summary.js'
 export {
   type InsertResult,
   type ModelStats,
@@ -52,4 +52,4 @@ export {
   type TraceStoreOptions,
   type TraceSummary,
   type WaterfallRow,
-} from './store.js'
+} from './store/store.js'

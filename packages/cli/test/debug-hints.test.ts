@@ -4,7 +4,7 @@ import { ATTR, createTracer, type SpanData, type Tracer } from '@tokentrail/core
 import { memoryExporter } from '@tokentrail/core/testing'
 import { describe, expect, it } from 'vitest'
 import { type Collector, runCli, startCollector } from '../src/index.js'
-import type { TraceReport } from '../src/report.js'
+import type { TraceReport } from '../src/report/report.js'
 import { onCleanup, tempDir } from './helpers.js'
 
 // Each hint gets a trace that should trigger it and one that should not, recorded by core's

@@ -21,8 +21,8 @@ import {
 } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { type Collector, type CollectorOptions, startCollector } from '../src/index.js'
-import type { MetricSeries } from '../src/metric-store.js'
-import type { MetricsSummary } from '../src/metrics-summary.js'
+import type { MetricSeries } from '../src/store/metric-store.js'
+import type { MetricsSummary } from '../src/store/metrics-summary.js'
 import { onCleanup, tempDir } from './helpers.js'
 import { bucketOf, CALLS, type KnownCall, recordCalls } from './metrics-helpers.js'
 

@@ -4,9 +4,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { createTracer, encodeOtlpMetrics, type MetricsSnapshot } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
-import { histogramQuantile } from '../src/metrics-summary.js'
-import { otlpToMetricPoints } from '../src/otlp-metrics-decode.js'
-import { decodeOtlpMetricsProtobuf } from '../src/otlp-metrics-protobuf.js'
+import { otlpToMetricPoints } from '../src/otlp/otlp-metrics-decode.js'
+import { decodeOtlpMetricsProtobuf } from '../src/otlp/otlp-metrics-protobuf.js'
+import { histogramQuantile } from '../src/store/metrics-summary.js'
 import { CALLS, recordCalls } from './metrics-helpers.js'
 
 class CollectingReader extends MetricReader {

@@ -1,5 +1,5 @@
 import type { SpanStatus } from '@tokentrail/core'
-import type { SpanSummary } from './store.js'
+import type { SpanSummary } from '../store/store.js'
 
 /** A failure the CLI prints as one clear line and exits with `exitCode`. */
 export class CliError extends Error {

@@ -1,6 +1,6 @@
+import type { TraceIdentityQuery } from '../store/trace-index.js'
+import { parseDuration } from '../time.js'
 import { HttpError } from './http-error.js'
-import { parseDuration } from './time.js'
-import type { TraceIdentityQuery } from './trace-index.js'
 
 /** Splits `key=value` at the first `=`; undefined when there is no key. */
 export function parseAttribute(text: string): [string, string] | undefined {

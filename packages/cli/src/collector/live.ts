@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { SpanStatus } from '@tokentrail/core'
-import type { SpanSummary, TraceSummary } from './store.js'
+import type { SpanSummary, TraceSummary } from '../store/store.js'
 
 interface Client {
   response: ServerResponse

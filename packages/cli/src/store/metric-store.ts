@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import { type Attributes, TokentrailError } from '@tokentrail/core'
-import type { MetricPoint } from './otlp-metrics-decode.js'
+import type { MetricPoint } from '../otlp/otlp-metrics-decode.js'
 
 // Additive to the trace schema (its own table, created if missing), so SCHEMA_VERSION stays.
 const METRICS_SCHEMA = `

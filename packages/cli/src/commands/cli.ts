@@ -2,9 +2,13 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { isLoopbackHost, startCollector } from '../collector/collector.js'
+import type { MetricsSummary } from '../store/metrics-summary.js'
+import type { TraceDetail, TracePage, TraceStats } from '../store/store.js'
+import { parseDuration, parseSize, parseTime } from '../time.js'
+import { VERSION } from '../version.js'
 import { exportReport, importableBody, readListFilters } from './cli-report.js'
 import { CliError, CollectorClient } from './client.js'
-import { isLoopbackHost, startCollector } from './collector.js'
 import {
   formatSpanLine,
   formatStats,
@@ -15,10 +19,6 @@ import {
   safeText,
 } from './format.js'
 import { formatMetricsSummary } from './format-metrics.js'
-import type { MetricsSummary } from './metrics-summary.js'
-import type { TraceDetail, TracePage, TraceStats } from './store.js'
-import { parseDuration, parseSize, parseTime } from './time.js'
-import { VERSION } from './version.js'
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIO {

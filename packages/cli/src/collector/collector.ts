@@ -2,19 +2,24 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
+import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
+import { summarizeMetrics } from '../store/metrics-summary.js'
+import { RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-error.js'
+import {
+  openTraceStore,
+  type TraceDetail,
+  type TraceQuery,
+  type TraceStore,
+} from '../store/store.js'
+import { parseTime } from '../time.js'
+import { VERSION } from '../version.js'
+import { viewerAsset } from '../viewer/assets.js'
 import { viewRoute } from './api-views.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
-import { summarizeMetrics } from './metrics-summary.js'
-import { encodeMetricsResponse } from './otlp-metrics-protobuf.js'
-import { encodeRpcStatus } from './otlp-protobuf.js'
 import { readIdentityQuery } from './query-params.js'
-import { RETRY_AFTER_SECONDS, storageFailure } from './storage-error.js'
-import { openTraceStore, type TraceDetail, type TraceQuery, type TraceStore } from './store.js'
-import { parseTime } from './time.js'
-import { VERSION } from './version.js'
-import { viewerAsset } from './viewer/assets.js'
 
 /** Options of `startCollector`. */
 export interface CollectorOptions {

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { parseAttribute, parseCost, parseMinDuration } from '../collector/query-params.js'
+import { formatReportMarkdown, type TraceReport } from '../report/report.js'
+import type { TraceDetail } from '../store/store.js'
 import { CliError, type CollectorClient } from './client.js'
 import { safeText } from './format.js'
-import { parseAttribute, parseCost, parseMinDuration } from './query-params.js'
-import { formatReportMarkdown, type TraceReport } from './report.js'
-import type { TraceDetail } from './store.js'
 
 type Values = Record<string, string | boolean | string[] | undefined>
 

@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { type SpanData, TokentrailError } from '@tokentrail/core'
+import { otlpToSpans } from '../otlp/otlp-decode.js'
+import { type DecodedMetrics, otlpToMetricPoints } from '../otlp/otlp-metrics-decode.js'
+import { decodeOtlpMetricsProtobuf } from '../otlp/otlp-metrics-protobuf.js'
+import { decodeOtlpProtobuf } from '../otlp/otlp-protobuf.js'
+import { spansFromJson } from '../otlp/span-json.js'
 import { HttpError } from './http-error.js'
-import { otlpToSpans } from './otlp-decode.js'
-import { type DecodedMetrics, otlpToMetricPoints } from './otlp-metrics-decode.js'
-import { decodeOtlpMetricsProtobuf } from './otlp-metrics-protobuf.js'
-import { decodeOtlpProtobuf } from './otlp-protobuf.js'
-import { spansFromJson } from './span-json.js'
 
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)

@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { ATTR, type SpanData } from '@tokentrail/core'
-import type { ModelBaseline } from './debug-hints.js'
+import type { ModelBaseline } from '../report/debug-hints.js'
 import { fullTraceSummary, type TraceRow, type TraceSummary } from './store-schema.js'
 
 /** One user: how many traces, sessions, errors, tokens and dollars. */

@@ -1,5 +1,5 @@
+import type { MetricsSummary } from '../store/metrics-summary.js'
 import { formatCost, formatTime, oneLine, type Palette, pct, table } from './format.js'
-import type { MetricsSummary } from './metrics-summary.js'
 
 // Token types shown as their own columns when any model has them, in this order.
 const EXTRA_TOKEN_TYPES: [string, string][] = [

@@ -1,5 +1,5 @@
 import type { SpanData } from '@tokentrail/core'
-import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from './store.js'
+import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
 
 /** Terminal colours; all identity functions when colour is off. */
 export interface Palette {

@@ -1,9 +1,9 @@
+import { buildReport } from '../report/report.js'
+import type { TraceDetail, TraceStore } from '../store/store.js'
+import { timeSeries } from '../store/timeseries.js'
+import { getSession, listSessions, listUsers, modelBaseline } from '../store/trace-views.js'
+import { parseTime } from '../time.js'
 import { HttpError } from './http-error.js'
-import { buildReport } from './report.js'
-import type { TraceDetail, TraceStore } from './store.js'
-import { parseTime } from './time.js'
-import { timeSeries } from './timeseries.js'
-import { getSession, listSessions, listUsers, modelBaseline } from './trace-views.js'
 
 function time(params: URLSearchParams, key: string): number | undefined {
   const value = params.get(key)

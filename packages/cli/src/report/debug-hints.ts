@@ -1,5 +1,5 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
-import { formatCost, formatDuration, oneLine } from './format.js'
+import { formatCost, formatDuration, oneLine } from '../commands/format.js'
 
 /** A finding read from a trace's data that points at the likely cause of a problem. */
 export interface DebugHint {

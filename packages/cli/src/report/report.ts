@@ -1,7 +1,7 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
+import { formatCost, formatDuration, formatTime, oneLine } from '../commands/format.js'
+import type { TraceDetail, TraceSummary, WaterfallRow } from '../store/store.js'
 import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
-import { formatCost, formatDuration, formatTime, oneLine } from './format.js'
-import type { TraceDetail, TraceSummary, WaterfallRow } from './store.js'
 
 /** One span of a report: where it sits and the numbers that matter. */
 export interface ReportSpan {
