@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -221,6 +221,14 @@ describe.skipIf(!hasChromium)('viewer pages in headless Chromium', () => {
     expect(perSecond.replace(/[,.]/g, '').length).toBeLessThanOrEqual(6)
     expect(await page.locator('.attrs td.key wbr').count()).toBeGreaterThan(0)
     await shot('trace-page')
+    // The bug report button downloads the Markdown the CLI's --export writes.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bug-report')])
+    expect(download.suggestedFilename()).toBe(`trace-${bobTurns[2]}.md`)
+    const markdown = readFileSync((await download.path())!, 'utf8')
+    expect(markdown).toMatch(/^# Trace `[0-9a-f]{32}`: POST \/api\/chat \(✗ error\)/)
+    expect(markdown).toContain(
+      '- **tool-threw**: tool `lookup` threw Error: lookup failed for order 42',
+    )
     await page.goto(`${collector.url}/#/trace/${hostileTurns[0]}`)
     await page.waitForSelector('#trace-user')
     expect(await page.locator('#trace-user').innerText()).toBe(HOSTILE)

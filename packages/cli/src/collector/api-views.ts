@@ -1,4 +1,4 @@
-import { buildReport } from '../report/report.js'
+import { buildReport, formatReportMarkdown } from '../report/report.js'
 import type { TraceDetail, TraceStore } from '../store/store.js'
 import { timeSeries } from '../store/timeseries.js'
 import { getSession, listSessions, listUsers, modelBaseline } from '../store/trace-views.js'
@@ -80,10 +80,12 @@ export function viewRoute(
       return s.kind === 'llm' && typeof model === 'string' ? [model] : []
     })
     const raw = params.get('raw')
-    return buildReport(detail, {
+    const built = buildReport(detail, {
       baseline: modelBaseline(store.db, models),
       raw: raw === '1' || raw === 'true',
     })
+    // The viewer's "Bug report" button downloads the same Markdown the CLI writes.
+    return params.get('format') === 'md' ? { markdown: formatReportMarkdown(built) } : built
   }
   return undefined
 }

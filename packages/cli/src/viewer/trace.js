@@ -176,6 +176,16 @@ export async function renderTrace(traceId) {
         ),
         h('span', null, 'cost ', h('b', null, cost(trace.costUsd))),
         h('span', { class: 'mono' }, trace.traceId),
+        h(
+          'button',
+          {
+            id: 'bug-report',
+            title:
+              'the Markdown report `tokentrail trace --export` writes, for a person or an AI assistant',
+            onclick: () => downloadReport(trace.traceId).catch(showError),
+          },
+          'Bug report',
+        ),
         h('button', { id: 'export', onclick: () => exportTrace(detail) }, 'Export JSON'),
       ),
     ),
@@ -215,6 +225,19 @@ function timeAxis(total) {
     ),
     h('div', { class: 'wf-dur muted' }, duration(total)),
   )
+}
+
+/** Downloads the trace's Markdown bug report (summary, debug hints, timeline, errors). @param {string} traceId */
+async function downloadReport(traceId) {
+  const { markdown } = await api(`/api/traces/${traceId}/report?format=md`)
+  download(new Blob([markdown], { type: 'text/markdown' }), `trace-${traceId}.md`)
+}
+
+/** @param {Blob} blob @param {string} name */
+function download(blob, name) {
+  const url = URL.createObjectURL(blob)
+  h('a', { href: url, download: name }).click()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
 /** @param {{ trace: Trace, spans: Span[] }} detail */
