@@ -116,8 +116,8 @@ td.user { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
 .tag { display: inline-block; font-size: 10px; padding: 0 6px; margin-left: 6px; border-radius: 8px; border: 1px solid var(--line); color: var(--muted); }
 tr.trace-row.selected { background: #1f6feb33; outline: 1px solid var(--accent); }
 .step { font-size: 10px; color: var(--muted); margin-left: 6px; border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; }
-.wf-axis { cursor: default; background: var(--bg); }
-.wf-axis:hover { background: var(--bg); }
+.wf-axis { display: grid; grid-template-columns: minmax(180px, 38%) 1fr 72px; gap: 8px; align-items: center;
+  padding: 4px 8px; border-bottom: 1px solid var(--line); background: var(--bg); }
 .wf-track.axis { background: transparent; height: 16px; border-bottom: 1px solid var(--line); }
 .tick { position: absolute; top: 0; font-size: 10px; color: var(--muted); transform: translateX(-50%); white-space: nowrap; }
 .tick:first-child { transform: none; }

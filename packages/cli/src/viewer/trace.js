@@ -210,7 +210,8 @@ function timeAxis(total) {
   for (let t = 0; t <= total + step * 1e-9; t += step) ticks.push(t)
   return h(
     'div',
-    { class: 'wf-row wf-axis', id: 'wf-axis' },
+    // Not a `.wf-row`: those are spans, one each.
+    { class: 'wf-axis', id: 'wf-axis' },
     h('div', { class: 'wf-name muted' }, 'time from start'),
     h(
       'div',
