@@ -13,6 +13,7 @@ export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
+export { type OtlpProfile } from './exporters/backend-profiles.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
   encodeOtlpTraces,
@@ -26,6 +27,11 @@ export {
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
+export {
+  encodeOtlpMetricsProtobuf,
+  encodeOtlpTracesProtobuf,
+} from './exporters/otlp-protobuf.js'
+export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
 export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export {
