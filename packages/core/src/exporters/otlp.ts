@@ -1,7 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
-import { ProtobufReader } from '../otlp/protobuf-reader.js'
 import type { ExportResult, SpanExporter } from '../types.js'
 import {
   createSpanMapper,
@@ -103,30 +102,37 @@ export function otlpTracesUrlFromEnv(): string | undefined {
 /**
  * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`. `post` hands over the body
  * as text: ASCII bytes survive that, so small counts and plain messages are read; anything else
- * counts as a plain success.
+ * counts as a plain success. Written without the reader so the exporter stays small.
  */
 function readProtobufPartialSuccess(text: string): ExportResult {
   if (!text || text.includes('\uFFFD')) return { code: 'success' }
-  const bytes = new Uint8Array(text.length)
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  let pos = 0
+  const varint = (end: number): number => {
+    let value = 0
+    let shift = 1
+    while (pos < end) {
+      const byte = text.charCodeAt(pos++)
+      value += (byte & 0x7f) * shift
+      if (byte < 0x80) return value
+      shift *= 128
+    }
+    throw new Error('truncated')
+  }
   try {
-    const root = new ProtobufReader(bytes, 0, bytes.length, 'ExportTraceServiceResponse')
     let rejected = 0
     let message = ''
-    while (root.pos < root.end) {
-      const [no, wire] = root.tag()
-      if (no !== RESPONSE.partialSuccess.no || wire !== RESPONSE.partialSuccess.wire) {
-        root.skip(wire)
-        continue
-      }
-      const partial = root.child('partial_success')
-      while (partial.pos < partial.end) {
-        const [f, w] = partial.tag()
-        if (f === PARTIAL_SUCCESS.rejected.no && w === PARTIAL_SUCCESS.rejected.wire)
-          rejected = partial.varint()
-        else if (f === PARTIAL_SUCCESS.errorMessage.no && w === PARTIAL_SUCCESS.errorMessage.wire)
-          message = partial.string()
-        else partial.skip(w)
+    while (pos < text.length) {
+      const tag = varint(text.length)
+      if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
+      const end = pos + varint(text.length)
+      while (pos < end) {
+        const field = varint(end)
+        if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
+        else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
+          const length = varint(end)
+          message = text.slice(pos, pos + length)
+          pos += length
+        } else throw new Error('unexpected field')
       }
     }
     if (rejected > 0) return { code: 'success', rejected, message }
