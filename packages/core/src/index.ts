@@ -11,9 +11,9 @@ export type { MetricsOptions, TracerOptions } from './config.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
+export type { OtlpProfile } from './exporters/backend-profiles.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
-export { type OtlpProfile } from './exporters/backend-profiles.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
   encodeOtlpTraces,

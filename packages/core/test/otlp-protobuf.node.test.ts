@@ -38,7 +38,7 @@ import {
   NUMBER_POINT,
   type OtlpAnyValue,
   type OtlpKeyValue,
-  ProtobufReader,
+  type ProtobufReader,
   REQUEST,
   readAttribute,
   readEnvelope,

@@ -55,7 +55,10 @@ export class ProtobufWriter {
 
   /** A safe integer as an `int64` varint (negatives take 10 bytes, two's complement). */
   int64(value: number): void {
-    if (value >= 0) return this.varint(value)
+    if (value >= 0) {
+      this.varint(value)
+      return
+    }
     this.ensure(10)
     let big = BigInt.asUintN(64, BigInt(value))
     for (let i = 0; i < 9; i++) {
