@@ -28,117 +28,130 @@ export interface Field {
   readonly tag: number
 }
 
-function field(no: number, wire: number, name: string): Field {
-  return { no, wire, name, tag: no * 8 + wire }
+/** Builds a message's fields from `key: [number, wire type]`; the proto name is the key in snake_case. */
+function message<K extends string>(
+  fields: Record<K, [number, number]>,
+): Readonly<Record<K, Field>> {
+  const out = {} as Record<K, Field>
+  for (const key in fields) {
+    const [no, wire] = fields[key]
+    out[key] = {
+      no,
+      wire,
+      name: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      tag: no * 8 + wire,
+    }
+  }
+  return out
 }
 
 /** `Export{Trace,Metrics}ServiceRequest` and the `Resource{Spans,Metrics}` / `Scope*` envelope. */
-export const REQUEST = { resourceSpans: field(1, LEN, 'resource_spans') } as const
-export const METRICS_REQUEST = { resourceMetrics: field(1, LEN, 'resource_metrics') } as const
-export const RESOURCE_ITEMS = {
-  resource: field(1, LEN, 'resource'),
-  scopeItems: field(2, LEN, 'scope_items'),
-  schemaUrl: field(3, LEN, 'schema_url'),
-} as const
-export const SCOPE_ITEMS = {
-  scope: field(1, LEN, 'scope'),
-  items: field(2, LEN, 'items'),
-  schemaUrl: field(3, LEN, 'schema_url'),
-} as const
-export const RESOURCE = {
-  attributes: field(1, LEN, 'attributes'),
-  droppedAttributesCount: field(2, VARINT, 'dropped_attributes_count'),
-} as const
-export const SCOPE = {
-  name: field(1, LEN, 'name'),
-  version: field(2, LEN, 'version'),
-  attributes: field(3, LEN, 'attributes'),
-} as const
+export const REQUEST = message({ resourceSpans: [1, LEN] })
+export const METRICS_REQUEST = message({ resourceMetrics: [1, LEN] })
+export const RESOURCE_ITEMS = message({
+  resource: [1, LEN],
+  scopeItems: [2, LEN],
+  schemaUrl: [3, LEN],
+})
+export const SCOPE_ITEMS = message({
+  scope: [1, LEN],
+  items: [2, LEN],
+  schemaUrl: [3, LEN],
+})
+export const RESOURCE = message({
+  attributes: [1, LEN],
+  droppedAttributesCount: [2, VARINT],
+})
+export const SCOPE = message({
+  name: [1, LEN],
+  version: [2, LEN],
+  attributes: [3, LEN],
+})
 
 /** `KeyValue`, `AnyValue`, `ArrayValue`, `KeyValueList`. */
-export const KEY_VALUE = { key: field(1, LEN, 'key'), value: field(2, LEN, 'value') } as const
-export const ANY_VALUE = {
-  stringValue: field(1, LEN, 'string_value'),
-  boolValue: field(2, VARINT, 'bool_value'),
-  intValue: field(3, VARINT, 'int_value'),
-  doubleValue: field(4, I64, 'double_value'),
-  arrayValue: field(5, LEN, 'array_value'),
-  kvlistValue: field(6, LEN, 'kvlist_value'),
-  bytesValue: field(7, LEN, 'bytes_value'),
-} as const
-export const VALUES = { values: field(1, LEN, 'values') } as const
+export const KEY_VALUE = message({ key: [1, LEN], value: [2, LEN] })
+export const ANY_VALUE = message({
+  stringValue: [1, LEN],
+  boolValue: [2, VARINT],
+  intValue: [3, VARINT],
+  doubleValue: [4, I64],
+  arrayValue: [5, LEN],
+  kvlistValue: [6, LEN],
+  bytesValue: [7, LEN],
+})
+export const VALUES = message({ values: [1, LEN] })
 
 /** `Span`, `Span.Event`, `Status`. */
-export const SPAN = {
-  traceId: field(1, LEN, 'trace_id'),
-  spanId: field(2, LEN, 'span_id'),
-  traceState: field(3, LEN, 'trace_state'),
-  parentSpanId: field(4, LEN, 'parent_span_id'),
-  name: field(5, LEN, 'name'),
-  kind: field(6, VARINT, 'kind'),
-  startTimeUnixNano: field(7, I64, 'start_time_unix_nano'),
-  endTimeUnixNano: field(8, I64, 'end_time_unix_nano'),
-  attributes: field(9, LEN, 'attributes'),
-  droppedAttributesCount: field(10, VARINT, 'dropped_attributes_count'),
-  events: field(11, LEN, 'events'),
-  droppedEventsCount: field(12, VARINT, 'dropped_events_count'),
-  links: field(13, LEN, 'links'),
-  droppedLinksCount: field(14, VARINT, 'dropped_links_count'),
-  status: field(15, LEN, 'status'),
-  flags: field(16, I32, 'flags'),
-} as const
-export const EVENT = {
-  timeUnixNano: field(1, I64, 'time_unix_nano'),
-  name: field(2, LEN, 'name'),
-  attributes: field(3, LEN, 'attributes'),
-} as const
-export const STATUS = { message: field(2, LEN, 'message'), code: field(3, VARINT, 'code') } as const
+export const SPAN = message({
+  traceId: [1, LEN],
+  spanId: [2, LEN],
+  traceState: [3, LEN],
+  parentSpanId: [4, LEN],
+  name: [5, LEN],
+  kind: [6, VARINT],
+  startTimeUnixNano: [7, I64],
+  endTimeUnixNano: [8, I64],
+  attributes: [9, LEN],
+  droppedAttributesCount: [10, VARINT],
+  events: [11, LEN],
+  droppedEventsCount: [12, VARINT],
+  links: [13, LEN],
+  droppedLinksCount: [14, VARINT],
+  status: [15, LEN],
+  flags: [16, I32],
+})
+export const EVENT = message({
+  timeUnixNano: [1, I64],
+  name: [2, LEN],
+  attributes: [3, LEN],
+})
+export const STATUS = message({ message: [2, LEN], code: [3, VARINT] })
 
 /** `Metric`, its `Gauge` / `Sum` / `Histogram`, and their data points. */
-export const METRIC = {
-  name: field(1, LEN, 'name'),
-  description: field(2, LEN, 'description'),
-  unit: field(3, LEN, 'unit'),
-  gauge: field(5, LEN, 'gauge'),
-  sum: field(7, LEN, 'sum'),
-  histogram: field(9, LEN, 'histogram'),
-  exponentialHistogram: field(10, LEN, 'exponential_histogram'),
-  summary: field(11, LEN, 'summary'),
-} as const
-export const METRIC_DATA = {
-  dataPoints: field(1, LEN, 'data_points'),
-  aggregationTemporality: field(2, VARINT, 'aggregation_temporality'),
-  isMonotonic: field(3, VARINT, 'is_monotonic'),
-} as const
-export const NUMBER_POINT = {
-  startTimeUnixNano: field(2, I64, 'start_time_unix_nano'),
-  timeUnixNano: field(3, I64, 'time_unix_nano'),
-  asDouble: field(4, I64, 'as_double'),
-  asInt: field(6, I64, 'as_int'),
-  attributes: field(7, LEN, 'attributes'),
-  flags: field(8, VARINT, 'flags'),
-} as const
-export const HISTOGRAM_POINT = {
-  startTimeUnixNano: field(2, I64, 'start_time_unix_nano'),
-  timeUnixNano: field(3, I64, 'time_unix_nano'),
-  count: field(4, I64, 'count'),
-  sum: field(5, I64, 'sum'),
-  bucketCounts: field(6, LEN, 'bucket_counts'),
-  explicitBounds: field(7, LEN, 'explicit_bounds'),
-  attributes: field(9, LEN, 'attributes'),
-  flags: field(10, VARINT, 'flags'),
-  min: field(11, I64, 'min'),
-  max: field(12, I64, 'max'),
-} as const
+export const METRIC = message({
+  name: [1, LEN],
+  description: [2, LEN],
+  unit: [3, LEN],
+  gauge: [5, LEN],
+  sum: [7, LEN],
+  histogram: [9, LEN],
+  exponentialHistogram: [10, LEN],
+  summary: [11, LEN],
+})
+export const METRIC_DATA = message({
+  dataPoints: [1, LEN],
+  aggregationTemporality: [2, VARINT],
+  isMonotonic: [3, VARINT],
+})
+export const NUMBER_POINT = message({
+  startTimeUnixNano: [2, I64],
+  timeUnixNano: [3, I64],
+  asDouble: [4, I64],
+  asInt: [6, I64],
+  attributes: [7, LEN],
+  flags: [8, VARINT],
+})
+export const HISTOGRAM_POINT = message({
+  startTimeUnixNano: [2, I64],
+  timeUnixNano: [3, I64],
+  count: [4, I64],
+  sum: [5, I64],
+  bucketCounts: [6, LEN],
+  explicitBounds: [7, LEN],
+  attributes: [9, LEN],
+  flags: [10, VARINT],
+  min: [11, I64],
+  max: [12, I64],
+})
 
 /** `Export*ServiceResponse.partial_success` and its `rejected_*` / `error_message`. */
-export const RESPONSE = { partialSuccess: field(1, LEN, 'partial_success') } as const
-export const PARTIAL_SUCCESS = {
-  rejected: field(1, VARINT, 'rejected'),
-  errorMessage: field(2, LEN, 'error_message'),
-} as const
+export const RESPONSE = message({ partialSuccess: [1, LEN] })
+export const PARTIAL_SUCCESS = message({
+  rejected: [1, VARINT],
+  errorMessage: [2, LEN],
+})
 /** `google.rpc.Status`, the body of an OTLP/HTTP protobuf error answer. */
-export const RPC_STATUS = {
-  code: field(1, VARINT, 'code'),
-  message: field(2, LEN, 'message'),
-} as const
+export const RPC_STATUS = message({
+  code: [1, VARINT],
+  message: [2, LEN],
+})
