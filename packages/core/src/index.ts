@@ -32,6 +32,7 @@ export {
   encodeOtlpTracesProtobuf,
 } from './exporters/otlp-protobuf.js'
 export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
+export { addFlushHook } from './flush-hooks.js'
 export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export {
