@@ -293,6 +293,41 @@ describe('backend profiles: the keys each backend reads', () => {
     expect(root).not.toHaveProperty(['input.value'])
   })
 
+  it('the AI SDK call span as trace root: tags and trace input/output on it, none on its LLM span', async () => {
+    for (const profile of ['langfuse', 'phoenix'] as const) {
+      const server = await receiver()
+      const tracer = createTracer({
+        serviceName: 'chat-api',
+        exporters: [otlpExporter({ url: server.url, profile, protocol: 'http/json' })],
+      })
+      await tracer.withSpan(
+        'generateText gpt-4o',
+        { attributes: { [ATTR.operationName]: 'invoke_agent', [ATTR.tags]: ['chat'] } },
+        async () => {
+          tracer
+            .startSpan('chat gpt-4o', {
+              kind: 'llm',
+              attributes: {
+                [ATTR.operationName]: 'chat',
+                [ATTR.inputMessages]: INPUT,
+                [ATTR.outputMessages]: OUTPUT,
+              },
+            })
+            .end()
+        },
+      )
+      await tracer.flush()
+      const [llm, call] = server.received.flatMap((r) => fromJson(r.body))
+      expect(call!.name).toBe('generateText gpt-4o')
+      expect(call!.attributes[profile === 'langfuse' ? 'langfuse.trace.tags' : 'tag.tags']).toEqual(
+        ['chat'],
+      )
+      expect(call!.attributes['input.value']).toBe(INPUT)
+      expect(call!.attributes['output.value']).toBe(OUTPUT)
+      expect(llm!.attributes).not.toHaveProperty(['input.value'])
+    }
+  })
+
   it('picks the profile from the endpoint, TOKENTRAIL_OTLP_PROFILE, or the option', () => {
     expect(detectProfile('https://cloud.langfuse.com/api/public/otel/v1/traces', {})).toBe(
       'langfuse',

@@ -128,10 +128,11 @@ function langfuseMapper(): SpanMapper {
       const by = a[ATTR.cancelledBy]
       out['langfuse.observation.status_message'] = by ? `cancelled (${by})` : 'cancelled'
     }
+    // Tags sit on the call span and its LLM spans; Langfuse merges them into the trace's.
+    const tags = a[ATTR.tags]
+    if (Array.isArray(tags) && tags.length > 0) (out ??= {})['langfuse.trace.tags'] = tags
     if (isLlmSpan(span)) {
       out ??= {}
-      const tags = a[ATTR.tags]
-      if (Array.isArray(tags) && tags.length > 0) out['langfuse.trace.tags'] = tags
       const ttft = ttftMs(a)
       if (ttft !== undefined)
         out['langfuse.observation.completion_start_time'] = new Date(
@@ -180,10 +181,11 @@ function phoenixMapper(toolDefinitions: boolean): SpanMapper {
   const content = new TraceContent()
   return function phoenix(span) {
     const a = span.attributes
+    const tags = a[ATTR.tags]
+    const tagged: Attributes | undefined =
+      Array.isArray(tags) && tags.length > 0 ? { 'tag.tags': tags } : undefined
     if (isLlmSpan(span)) {
-      const out: Attributes = {}
-      const tags = a[ATTR.tags]
-      if (Array.isArray(tags) && tags.length > 0) out['tag.tags'] = tags
+      const out: Attributes = tagged ?? {}
       const reasoning = num(a[ATTR.usageReasoningOutputTokens])
       if (reasoning !== undefined) out['llm.token_count.completion_details.reasoning'] = reasoning
       const cacheRead = num(a[ATTR.usageCacheReadInputTokens])
@@ -214,11 +216,11 @@ function phoenixMapper(toolDefinitions: boolean): SpanMapper {
       return Object.keys(out).length > 0 ? out : undefined
     }
     if (isTraceRoot(span)) {
-      const out: Attributes = { 'openinference.span.kind': 'CHAIN' }
+      const out: Attributes = { ...tagged, 'openinference.span.kind': 'CHAIN' }
       addRootContent(out, content, span)
       return out
     }
-    return undefined
+    return tagged
   }
 }
 
