@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { detectProfile } from '../src/exporters/backend-profiles.js'
+import { createSpanMapper, detectProfile } from '../src/exporters/backend-profiles.js'
 import {
   ATTR,
   createTracer,
   type OtlpProfile,
   type OtlpProtocol,
   otlpExporter,
+  type SpanData,
   TokentrailError,
 } from '../src/index.js'
 import {
@@ -249,6 +250,7 @@ describe('backend profiles: the keys each backend reads', () => {
     expect(cancelled['langfuse.observation.status_message']).toBe('cancelled (abort_signal)')
     expect(root['input.value']).toBe(INPUT)
     expect(root['output.value']).toBe(OUTPUT)
+    expect(root).not.toHaveProperty(['input.mime_type']) // an OpenInference key Langfuse does not need
   })
 
   it('phoenix: protobuf by default; tags, metadata (with TTFT), reasoning and cache tokens, cost, trace input/output on the root', async () => {
@@ -326,6 +328,27 @@ describe('backend profiles: the keys each backend reads', () => {
       expect(call!.attributes['output.value']).toBe(OUTPUT)
       expect(llm!.attributes).not.toHaveProperty(['input.value'])
     }
+  })
+
+  it('holds trace content for a bounded number of traces (a root that never comes is forgotten)', () => {
+    const mapper = createSpanMapper('phoenix')!
+    const span = (trace: number, root: boolean): SpanData => ({
+      traceId: trace.toString(16).padStart(32, '0'),
+      spanId: root ? 'a'.repeat(16) : 'b'.repeat(16),
+      parentSpanId: root ? undefined : 'a'.repeat(16),
+      name: root ? 'POST /api/chat' : 'chat gpt-4o',
+      kind: root ? 'http' : 'llm',
+      startTime: 1,
+      endTime: 2,
+      status: 'ok',
+      attributes: root ? {} : { [ATTR.inputMessages]: INPUT },
+      events: [],
+      resource: { serviceName: 's', attributes: {} },
+    })
+    for (let trace = 1; trace <= 600; trace++) mapper(span(trace, false))
+    expect(mapper(span(1, true))).not.toHaveProperty(['input.value']) // the oldest, forgotten
+    expect(mapper(span(600, true))).toHaveProperty(['input.value'], INPUT)
+    expect(mapper(span(600, true))).not.toHaveProperty(['input.value']) // taken once
   })
 
   it('picks the profile from the endpoint, TOKENTRAIL_OTLP_PROFILE, or the option', () => {

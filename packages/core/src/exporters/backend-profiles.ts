@@ -74,46 +74,65 @@ function userMetadata(attributes: Attributes): Record<string, AttributeValue> | 
 }
 
 const MAX_OPEN_TRACES = 512
+// The strings are the spans' own (no copies), but a trace whose root never comes (sampled out,
+// dropped) would keep them alive: bound the characters held as well as the traces.
+const MAX_HELD_CHARS = 4_000_000
 
 /**
  * Remembers, per trace, the first LLM input and the last LLM output this exporter sent, so the
  * trace's root span can carry them as `input.value` / `output.value` (both Langfuse and Phoenix
  * take a trace's input and output from its root). LLM spans end, and are exported, before the
- * request span that holds them. Bounded: the oldest trace is forgotten first.
+ * span that holds them. Bounded: the oldest trace is forgotten first.
  */
 class TraceContent {
   private readonly traces = new Map<string, { input?: string; output?: string }>()
+  private held = 0
 
   see(span: SpanData): void {
     const input = span.attributes[ATTR.inputMessages]
     const output = span.attributes[ATTR.outputMessages]
     if (typeof input !== 'string' && typeof output !== 'string') return
     let entry = this.traces.get(span.traceId)
-    if (!entry) {
-      if (this.traces.size >= MAX_OPEN_TRACES)
-        this.traces.delete(this.traces.keys().next().value as string)
-      this.traces.set(span.traceId, (entry = {}))
+    if (!entry) this.traces.set(span.traceId, (entry = {}))
+    if (typeof input === 'string' && entry.input === undefined) {
+      entry.input = input
+      this.held += input.length
     }
-    if (typeof input === 'string' && entry.input === undefined) entry.input = input
-    if (typeof output === 'string') entry.output = output
+    if (typeof output === 'string') {
+      this.held += output.length - (entry.output?.length ?? 0)
+      entry.output = output
+    }
+    while (this.traces.size > MAX_OPEN_TRACES || this.held > MAX_HELD_CHARS) {
+      const oldest = this.traces.keys().next().value as string
+      this.take(oldest)
+    }
   }
 
   take(traceId: string): { input?: string; output?: string } | undefined {
     const entry = this.traces.get(traceId)
-    if (entry) this.traces.delete(traceId)
+    if (entry) {
+      this.traces.delete(traceId)
+      this.held -= (entry.input?.length ?? 0) + (entry.output?.length ?? 0)
+    }
     return entry
   }
 }
 
-function addRootContent(out: Attributes, content: TraceContent, span: SpanData): void {
+// OpenInference reads `*.mime_type` to render the value as JSON; Langfuse parses JSON by itself.
+function addRootContent(
+  out: Attributes,
+  content: TraceContent,
+  span: SpanData,
+  mimeTypes: boolean,
+): void {
   const entry = content.take(span.traceId)
   if (entry?.input !== undefined) {
     out['input.value'] = entry.input
-    out['input.mime_type'] = 'application/json'
+    if (mimeTypes) out['input.mime_type'] = 'application/json'
   }
   if (entry?.output !== undefined) {
     out['output.value'] = entry.output
-    out['output.mime_type'] = 'application/json'
+    if (mimeTypes) out['output.mime_type'] = 'application/json'
   }
 }
 
@@ -170,7 +189,7 @@ function langfuseMapper(): SpanMapper {
       content.see(span)
     } else if (isTraceRoot(span)) {
       out ??= {}
-      addRootContent(out, content, span)
+      addRootContent(out, content, span, false)
     }
     return out && Object.keys(out).length > 0 ? out : undefined
   }
@@ -217,7 +236,7 @@ function phoenixMapper(toolDefinitions: boolean): SpanMapper {
     }
     if (isTraceRoot(span)) {
       const out: Attributes = { ...tagged, 'openinference.span.kind': 'CHAIN' }
-      addRootContent(out, content, span)
+      addRootContent(out, content, span, true)
       return out
     }
     return tagged
