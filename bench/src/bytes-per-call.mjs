@@ -19,6 +19,10 @@ const SETTINGS = [
     { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' },
   ],
   ['langfuse profile (http/json)', { TOKENTRAIL_OTLP_PROFILE: 'langfuse' }],
+  [
+    'langfuse profile (http/protobuf)',
+    { TOKENTRAIL_OTLP_PROFILE: 'langfuse', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+  ],
   ['phoenix profile (http/protobuf)', { TOKENTRAIL_OTLP_PROFILE: 'phoenix' }],
   ['datadog profile (http/protobuf)', { TOKENTRAIL_OTLP_PROFILE: 'datadog' }],
 ]

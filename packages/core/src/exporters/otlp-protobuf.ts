@@ -61,11 +61,25 @@ function anyValue(w: ProtobufWriter, value: AttributeValue): void {
   w.end(array)
 }
 
+// Attribute keys repeat across spans (gen_ai.*): keep each one's encoded `key` field.
+const keyFields = new Map<string, Uint8Array>()
+const keyWriter = new ProtobufWriter(256)
+function keyField(key: string): Uint8Array {
+  let field = keyFields.get(key)
+  if (field === undefined) {
+    keyWriter.reset()
+    keyWriter.tag(KEY_VALUE.key.tag)
+    keyWriter.string(key)
+    field = keyWriter.finish()
+    if (keyFields.size < 2048) keyFields.set(key, field)
+  }
+  return field
+}
+
 function keyValue(w: ProtobufWriter, tag: number, key: string, value: AttributeValue): void {
   w.tag(tag)
   const start = w.begin()
-  w.tag(KEY_VALUE.key.tag)
-  w.string(key)
+  w.raw(keyField(key))
   w.tag(KEY_VALUE.value.tag)
   const inner = w.begin()
   anyValue(w, value)

@@ -21,9 +21,14 @@ for (let i = 0; i < 16; i++) {
  * values) are short, so this beats a separate sizing pass.
  */
 export class ProtobufWriter {
-  buf = new Uint8Array(16 * 1024)
+  buf: Uint8Array
   pos = 0
-  private view = new DataView(this.buf.buffer)
+  private view: DataView
+
+  constructor(size = 16 * 1024) {
+    this.buf = new Uint8Array(size)
+    this.view = new DataView(this.buf.buffer)
+  }
 
   reset(): void {
     this.pos = 0
@@ -131,6 +136,16 @@ export class ProtobufWriter {
       this.buf.copyWithin(this.pos + actual, this.pos + header, this.pos + header + written)
     this.varint(written)
     this.pos += written
+  }
+
+  /** Bytes prepared earlier (a cached field), copied as they are. */
+  raw(bytes: Uint8Array): void {
+    const length = bytes.length
+    this.ensure(length)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < length; i++) buf[pos++] = bytes[i]!
+    this.pos = pos
   }
 
   /** A hex id (trace or span id) as length-delimited bytes. */
