@@ -435,6 +435,9 @@ describe('otlpExporter protocol selection', () => {
     expect(() => otlpExporter({ url: 'http://127.0.0.1:1' })).toThrow(
       'OTEL_EXPORTER_OTLP_PROTOCOL must be "http/protobuf" or "http/json", got "grpc" (gRPC is not supported: use http/protobuf)',
     )
+    // From env alone, createTracer refuses it at start-up too, naming the variable.
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:1')
+    expect(() => createTracer()).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL must be "http\/protobuf"/)
     vi.unstubAllEnvs()
     vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli')
     expect(() => otlpExporter({ url: 'http://127.0.0.1:1' })).toThrow(
