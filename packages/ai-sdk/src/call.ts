@@ -33,6 +33,7 @@ export const CALL_ATTR = {
   attempt: 'tokentrail.attempt',
   maxAttempts: 'tokentrail.attempt.max',
   toolTiming: 'tokentrail.tool.timing',
+  inputSkippedMessages: 'tokentrail.input.skipped_messages',
 } as const
 
 /** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
@@ -73,6 +74,8 @@ interface CallState {
   pending: Set<AiCall>
   /** Call ids the AI SDK ended lately: a late second end event (abort, then error) adds nothing. */
   ended: Set<string>
+  /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
+  askedBy: Map<string, AiCall>
 }
 
 // One state per process, shared by every copy of this package (two installs, a hot reload).
@@ -88,6 +91,7 @@ export function callState(): CallState {
       byPrompt: new WeakMap(),
       pending: new Set(),
       ended: new Set(),
+      askedBy: new Map(),
     }
     Object.defineProperty(g, STATE_KEY, { value: state, enumerable: false, configurable: true })
     // A script's final flush must not leave a call span behind that waits for a step to come.
@@ -218,6 +222,19 @@ export class AiCall {
     return span
   }
 
+  private readonly promptLengths: number[] = []
+
+  /**
+   * Where a step's recorded prompt starts: a later step's prompt repeats the one before it, so
+   * only the messages after it are recorded (the first step records them all). A retry records
+   * what its first attempt did.
+   */
+  promptStart(step: number, length: number): number {
+    if (this.promptLengths[step] === undefined) this.promptLengths[step] = length
+    const before = step > 0 ? this.promptLengths[step - 1] : undefined
+    return before !== undefined && before < length ? before : 0
+  }
+
   /** A traced model invocation of this call begins. */
   stepStarted(): void {
     this.resume()
@@ -229,6 +246,7 @@ export class AiCall {
   asked(toolCallId: string, name: string, span: Span): void {
     if (typeof toolCallId !== 'string') return
     this.askers.set(toolCallId, { span, at: now(), name })
+    callState().askedBy.set(toolCallId, this)
   }
 
   /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
@@ -276,14 +294,13 @@ export class AiCall {
     callState().pending.delete(this)
   }
 
-  /** Ends a call that waits for a step that has not come, as its last step left it. */
-  closePending(): void {
+  /**
+   * Ends a call that waits for a step that has not come, as its last step left it: at `endTime`
+   * when the SDK said it finished, else at its last step's end.
+   */
+  closePending(endTime?: number): void {
     if (this.ended) return
-    this.end(
-      this.lastStatus === 'error' ? 'error' : this.lastStatus,
-      this.lastError,
-      this.lastActivity,
-    )
+    this.end(this.lastStatus, this.lastError, endTime ?? this.lastActivity)
   }
 
   // The step's LLM span is still ending when it reports; the call ends right after it.
@@ -302,8 +319,10 @@ export class AiCall {
     }
     this.resume()
     const state = callState()
-    for (const id of this.askers.keys())
+    for (const id of this.askers.keys()) {
       if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
+      if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+    }
     for (const tool of this.tools.values()) tool.end()
     const span = this.span
     if (!span || span.ended) return

@@ -107,6 +107,15 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
   } catch {}
 }
 
+// The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
+function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
+  if (!fromV7(event)) return
+  const call = callState().byCallId.get(event.callId)
+  if (!call) return
+  forgetCall(event.callId)
+  call.end(status)
+}
+
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
 
@@ -219,21 +228,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('ok')
+      endAnnounced(event, 'ok')
     },
 
     onAbort(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('cancelled')
+      endAnnounced(event, 'cancelled')
     },
 
     onError(event: any) {
@@ -266,5 +265,57 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       call.end(aborted ? 'cancelled' : 'error', aborted ? undefined : error)
     },
   }
-  return integration
+  // ai@6 calls the same global list with its own events, which carry no call id but name the
+  // tool call: an inferred call gets exact tool spans from them, including the tools of its last
+  // step, and ends as soon as the SDK finishes instead of waiting.
+  const v6 = {
+    onToolCallStart(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const asker = call?.askers.get(id)
+      if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
+      const tracer = call.tracer
+      const name = event.toolCall.toolName ?? asker.name
+      const attributes: Record<string, unknown> = {
+        [ATTR.operationName]: 'execute_tool',
+        [ATTR.toolName]: name,
+        [ATTR.toolCallId]: id,
+        [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
+      }
+      if (options.recordInputs ?? tracer.recordInputs)
+        attributes[ATTR.toolCallArguments] = safeJson(event.toolCall.input ?? null)
+      call.tools.set(
+        id,
+        tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
+      )
+    },
+    onToolCallFinish(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const span = call?.tools.get(id)
+      if (!call || !span || span.ended) return
+      if (event.success === false) {
+        call.toolErrors++
+        span.recordError(recordableError(event.error))
+        span.setAttribute(ATTR.errorType, errorType(event.error))
+        span.end({ status: 'error' })
+        return
+      }
+      if (options.recordOutputs ?? call.tracer?.recordOutputs)
+        span.setAttribute(ATTR.toolCallResult, safeJson(event.output ?? null))
+      span.end()
+    },
+    onFinish(event: any) {
+      if (fromV7(event)) return
+      const steps = Array.isArray(event?.steps) ? event.steps : [event]
+      for (const step of steps)
+        for (const toolCall of Array.isArray(step?.toolCalls) ? step.toolCalls : []) {
+          const call = callState().askedBy.get(toolCall?.toolCallId)
+          if (call && !call.ended) call.closePending(now())
+        }
+    },
+  }
+  return Object.assign(integration, v6)
 }

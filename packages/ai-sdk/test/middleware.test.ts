@@ -513,6 +513,11 @@ describe('switches and metadata', () => {
     expect(await streamed.object).toEqual({ city: 'Paris' })
     await tracer.flush()
     expect(modelSpans(exporter)).toHaveLength(2)
+    const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(calls.map((s) => s.attributes['tokentrail.call.operation'])).toEqual([
+      'generateObject',
+      'streamObject',
+    ])
     for (const span of modelSpans(exporter)) {
       expect(span.attributes[ATTR.outputType]).toBe('json')
       expect(span.attributes[ATTR.outputText]).toBe(json)
