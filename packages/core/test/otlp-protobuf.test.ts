@@ -71,4 +71,14 @@ describe('protobuf encoder on Web APIs', () => {
     expect(list[1]!.value).toEqual({ stringValue: 'ünï'.repeat(5000) })
     expect(list[2]!.value).toEqual({ intValue: -3n })
   })
+  it('grows past its first buffer for a large batch, then encodes small ones correctly again', () => {
+    const big = { ...span, attributes: { text: 'x'.repeat(2_000_000) } }
+    const [large] = read(encodeOtlpTracesProtobuf([big, span]))
+    expect(large!.scopes[0]!.items).toHaveLength(2)
+    expect(large!.scopes[0]!.items[0]!.list[0]!.value).toEqual({
+      stringValue: 'x'.repeat(2_000_000),
+    })
+    const [small] = read(encodeOtlpTracesProtobuf([span]))
+    expect(small!.scopes[0]!.items[0]!.list.map((kv) => kv.key)).toContain('gen_ai.request.model')
+  })
 })

@@ -185,8 +185,13 @@ export class ProtobufWriter {
     this.pos += extra
   }
 
-  /** A copy of what was written. */
+  /** A copy of what was written. A buffer grown past 1 MB by a large batch is let go. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos)
+    const out = this.buf.slice(0, this.pos)
+    if (this.buf.length > 1024 * 1024) {
+      this.buf = new Uint8Array(16 * 1024)
+      this.view = new DataView(this.buf.buffer)
+    }
+    return out
   }
 }
