@@ -55,8 +55,7 @@ it('the root README route answers a real useChat transport, and the call is one 
   try {
     const transport = new DefaultChatTransport<UIMessage>({
       api: 'http://localhost/api/chat',
-      fetch: async (input, init) =>
-        POST(new Request(input as string, init), { params: Promise.resolve({}) } as never),
+      fetch: async (input, init) => POST(new Request(input as string, init)),
     })
     const chunks = await transport.sendMessages({
       chatId: 'chat-1',
