@@ -27,6 +27,12 @@ export interface TracerOptions {
   enabled?: boolean
   /** Report telemetry failures (once per kind): `true` for console.warn, or a function. @default TOKENTRAIL_DEBUG */
   debug?: boolean | ((message: string, error?: unknown) => void)
+  /**
+   * Say when spans cannot be delivered (once, then at most one summary a minute) and when tracing
+   * is on but nothing would receive spans: `true` for console.warn, a function, or `false`.
+   * @default TOKENTRAIL_WARNINGS, else true
+   */
+  warnings?: boolean | ((message: string) => void)
   /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
   redact?: (span: SpanData) => SpanData | null | undefined
   /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
@@ -72,6 +78,7 @@ export interface ResolvedConfig {
   sampleRate: number
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
+  warn: ((message: string) => void) | undefined
   redact: TracerOptions['redact']
   recordInputs: boolean
   recordOutputs: boolean
@@ -180,6 +187,15 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       : debugOption
         ? (message: string, error?: unknown) => console.warn(`[tokentrail] ${message}`, error ?? '')
         : undefined
+  const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
+  if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
+    throw new TokentrailError('warnings must be true, false or a function (message) => void')
+  const warn =
+    typeof warningsOption === 'function'
+      ? warningsOption
+      : warningsOption
+        ? (message: string) => console.warn(`[tokentrail] ${message}`)
+        : undefined
   const sampleRate =
     options.sampleRate !== undefined
       ? sampleRateFrom(options.sampleRate, 'sampleRate')
@@ -215,6 +231,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     sampleRate,
     enabled,
     debug,
+    warn,
     redact: options.redact,
     recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,

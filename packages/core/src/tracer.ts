@@ -1,4 +1,5 @@
 import { resolveConfig, type TracerOptions } from './config.js'
+import { readEnv } from './env.js'
 import { getActiveContextSpan } from './context.js'
 import { TokentrailError } from './errors.js'
 import { NoopTracer } from './noop-tracer.js'
@@ -35,15 +36,20 @@ export interface TracerStats {
   queued: number
   /** Flushes that hit their time bound with spans still pending. */
   flushTimeouts: number
+  /** Writes (`setAttribute`, `addEvent`, …) to spans that had already ended, and so were ignored. */
+  lateWrites: number
   /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
   metrics: { exports: number; failures: number }
 }
 
-/** The outcome of `flush`: whether every queue emptied within the time bound. */
+/** The outcome of `flush`: whether every span it waited for arrived within the time bound. */
 export interface FlushResult {
+  /** False when the bound passed first, or when spans failed or were rejected by a receiver. */
   ok: boolean
   /** Spans still queued when the bound passed. */
   pending: number
+  /** Why `ok` is false, such as "2 spans not delivered: 404 Not Found: wrong path?". */
+  reason?: string
 }
 
 /** Makes spans and sends them; see `createTracer`. */
@@ -77,9 +83,34 @@ export interface Tracer {
  */
 export function createTracer(options: TracerOptions = {}): Tracer {
   const config = resolveConfig(options)
-  if (!config.enabled || config.exporters.length + config.metrics.exporters.length === 0)
-    return new NoopTracer(config.serviceName)
+  if (!config.enabled || config.exporters.length + config.metrics.exporters.length === 0) {
+    // Nothing configured (as opposed to exporters: [] or OTEL_TRACES_EXPORTER=none) while on.
+    const unconfigured =
+      config.enabled &&
+      options?.exporters === undefined &&
+      readEnv('OTEL_TRACES_EXPORTER') === undefined &&
+      config.warn !== undefined
+    return new NoopTracer(
+      config.serviceName,
+      unconfigured ? () => sayNoExporterOnce(config.warn!) : undefined,
+    )
+  }
   return new RecordingTracer(config)
+}
+
+const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
+
+/** The message a tracer that is on but has nowhere to send spans prints, once per process. */
+export const NO_EXPORTER_MESSAGE =
+  'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. ' +
+  'Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); ' +
+  'TOKENTRAIL_ENABLED=false turns tracing off and this message with it.'
+
+function sayNoExporterOnce(warn: (message: string) => void) {
+  const g = globalThis as Record<symbol, boolean | undefined>
+  if (g[NOTICE_KEY]) return
+  g[NOTICE_KEY] = true
+  warn(NO_EXPORTER_MESSAGE)
 }
 
 const DEFAULT_KEY = Symbol.for('tokentrail.tracer.default')

@@ -27,6 +27,8 @@ export function httpExporter({ url, apiKey, headers = {} }: HttpExporterOptions)
   if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
   return {
     name: 'http',
+    url: target,
+    headerNames: Object.keys(requestHeaders),
     export(spans, signal) {
       return post(target, JSON.stringify({ spans }), requestHeaders, signal)
     },

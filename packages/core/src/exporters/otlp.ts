@@ -98,8 +98,9 @@ export function otlpExporter({ url, headers = {} }: OtlpExporterOptions = {}): S
   return {
     name: 'otlp',
     url: target,
+    headerNames: Object.keys(requestHeaders),
     export(spans, signal) {
       return post(target, encodeOtlpTraces(spans), requestHeaders, signal, readPartialSuccess)
     },
-  } as SpanExporter & { url: string }
+  }
 }

@@ -1,4 +1,5 @@
 import type { ExportResult } from '../types.js'
+import { ExportError } from './export-error.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 
@@ -33,8 +34,9 @@ export async function post(
     text = await response.text()
   } catch {}
   if (response.ok) return readSuccess ? readSuccess(text) : { code: 'success' }
-  const error = new Error(
+  const error = new ExportError(
     `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    { status: response.status, location: response.headers.get('location') ?? undefined },
   )
   if (RETRYABLE.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
