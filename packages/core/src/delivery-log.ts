@@ -45,7 +45,9 @@ export class DeliveryLog {
     this.say(
       'debug',
       `export attempt ${attempt + 1}/${this.maxRetries + 1} to ${this.target}: ${plural(spans, 'span')}, ${reason}; ${
-        retryInMs === undefined ? 'giving up on them' : `next attempt in ${(retryInMs / 1000).toFixed(1)} s`
+        retryInMs === undefined
+          ? 'giving up on them'
+          : `next attempt in ${(retryInMs / 1000).toFixed(1)} s`
       }`,
     )
     if (retryInMs === undefined) this.lost(spans)
@@ -107,7 +109,10 @@ export class DeliveryLog {
     if (!this.warned) {
       this.warned = true
       this.lastReportAt = Date.now()
-      this.say('warn', `${text}. Spans still waiting when the function freezes are lost. ${DOCTOR}.`)
+      this.say(
+        'warn',
+        `${text}. Spans still waiting when the function freezes are lost. ${DOCTOR}.`,
+      )
     } else if (Date.now() - this.lastReportAt >= this.intervalMs) {
       this.lastReportAt = Date.now()
       this.say('warn', text)

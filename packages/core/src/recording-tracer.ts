@@ -280,7 +280,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const pending = this.processors.reduce((n, p) => n + p.pending, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
-        if (!outcome.ok) reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
+        if (!outcome.ok)
+          reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
       })
       if (!metricsOk) reasons.push('metrics export failed')
       return reasons.length === 0

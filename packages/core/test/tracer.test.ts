@@ -563,7 +563,9 @@ describe('processor', () => {
     expect(tracer.stats()).toMatchObject({ failed: 1, retried: 2, exported: 0 })
     // One line per attempt, and the exporter's own bug reported once.
     expect(debug.mock.calls.map((c) => c[0])).toEqual([
-      expect.stringMatching(/^export attempt 1\/3 to the broken exporter: 1 span, exporter bug; next attempt in/),
+      expect.stringMatching(
+        /^export attempt 1\/3 to the broken exporter: 1 span, exporter bug; next attempt in/,
+      ),
       expect.stringMatching(/^export attempt 2\/3 /),
       expect.stringMatching(/^export attempt 3\/3 .*giving up on them$/),
       'broken export failed (reported once)',

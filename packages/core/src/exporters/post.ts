@@ -25,7 +25,14 @@ export async function post(
 ): Promise<ExportResult> {
   let response: Response
   try {
-    response = await fetch(url, { method: 'POST', headers, body: body as BodyInit, signal })
+    response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: body as BodyInit,
+      signal,
+      // A redirect is a wrong URL to fix, not a hop to take with the credentials on board.
+      redirect: 'manual',
+    })
   } catch (error) {
     return { code: 'retryable', error: signal.aborted ? (signal.reason ?? error) : error }
   }
