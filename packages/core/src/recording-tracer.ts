@@ -2,10 +2,10 @@ import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './att
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
+import { DeliveryLog } from './delivery-log.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
-import { DeliveryLog } from './delivery-log.js'
 import { BatchProcessor } from './processor.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {

@@ -1,6 +1,6 @@
 import { resolveConfig, type TracerOptions } from './config.js'
-import { readEnv } from './env.js'
 import { getActiveContextSpan } from './context.js'
+import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
