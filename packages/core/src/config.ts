@@ -9,6 +9,7 @@ import {
   otlpMetricsUrlFromEnv,
 } from './exporters/otlp-metrics.js'
 import type { MetricExporter } from './metrics.js'
+import { checkOptionKeys } from './options.js'
 import type { RetryOptions } from './processor.js'
 import type { SpanData, SpanExporter } from './types.js'
 
@@ -173,10 +174,56 @@ function resolveMetrics(
   }
 }
 
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const TRACER_KEYS = Object.keys({
+  serviceName: true,
+  exporters: true,
+  sampleRate: true,
+  enabled: true,
+  debug: true,
+  warnings: true,
+  redact: true,
+  recordInputs: true,
+  recordOutputs: true,
+  resource: true,
+  maxQueueSize: true,
+  maxBatchSize: true,
+  flushIntervalMs: true,
+  exportTimeoutMs: true,
+  retry: true,
+  metrics: true,
+  limits: true,
+} satisfies Record<keyof TracerOptions, true>)
+const RETRY_KEYS = Object.keys({
+  maxRetries: true,
+  initialBackoffMs: true,
+  maxBackoffMs: true,
+  multiplier: true,
+  maxRetryAfterMs: true,
+} satisfies Record<keyof RetryOptions, true>)
+const METRICS_KEYS = Object.keys({
+  exporters: true,
+  exportIntervalMs: true,
+  cardinalityLimit: true,
+} satisfies Record<keyof MetricsOptions, true>)
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS)
+const TRACER_ALIASES = {
+  exporter: 'exporters',
+  service: 'serviceName',
+  name: 'serviceName',
+  sampler: 'sampleRate',
+  samplingRate: 'sampleRate',
+  disabled: 'enabled',
+}
+
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('createTracer(options) takes an options object')
+  checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
+  checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
+  checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
+  if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
   const enabled =
     options.enabled ??
     (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)

@@ -39,6 +39,7 @@ export {
   type SumPoint,
   TOKEN_BUCKETS,
 } from './metrics.js'
+export { checkOptionKeys, closestKey } from './options.js'
 export type { RetryOptions } from './processor.js'
 export {
   type Carrier,

@@ -1,7 +1,8 @@
 import { readEnv } from '../env.js'
 import type { MetricExporter, MetricsSnapshot } from '../metrics.js'
+import { checkOptionKeys } from '../options.js'
 import type { Attributes, AttributeValue } from '../types.js'
-import { parseHeaderList, validateUrl } from './otlp.js'
+import { OTLP_ALIASES, parseHeaderList, validateUrl } from './otlp.js'
 import { msToNanos, SCOPE_NAME, SCOPE_VERSION } from './otlp-json.js'
 import { post } from './post.js'
 
@@ -102,10 +103,9 @@ export interface OtlpMetricsExporterOptions {
  * Sends GenAI metrics as OTLP/HTTP JSON to `/v1/metrics`. Cumulative: a failed send loses nothing,
  * the next one carries the totals.
  */
-export function otlpMetricsExporter({
-  url,
-  headers = {},
-}: OtlpMetricsExporterOptions = {}): MetricExporter {
+export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
+  checkOptionKeys(options, ['url', 'headers'], 'otlpMetricsExporter', OTLP_ALIASES)
+  const { url, headers = {} } = options
   const target = url
     ? validateUrl(url, 'otlpMetricsExporter({ url })')
     : (otlpMetricsUrlFromEnv() ?? 'http://localhost:4318/v1/metrics')
@@ -127,11 +127,14 @@ export function otlpMetricsExporter({
 }
 
 /** Prints a short summary of the GenAI metrics at each export: calls, errors, tokens, p50 latency, cost. */
-export function consoleMetricsExporter({
-  write = (line: string) => console.log(line),
-}: {
-  write?: (line: string) => void
-} = {}): MetricExporter {
+export function consoleMetricsExporter(
+  options: {
+    /** Where lines go. @default console.log */
+    write?: (line: string) => void
+  } = {},
+): MetricExporter {
+  checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
+  const { write = (line: string) => console.log(line) } = options
   return {
     name: 'console-metrics',
     async export(snapshot) {

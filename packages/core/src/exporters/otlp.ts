@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { checkOptionKeys } from '../options.js'
 import type { ExportResult, SpanExporter } from '../types.js'
 import { encodeOtlpTraces } from './otlp-json.js'
 import { post } from './post.js'
@@ -13,6 +14,9 @@ export interface OtlpExporterOptions {
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`). */
   headers?: Record<string, string>
 }
+
+/** Names other OpenTelemetry tools use for our options. */
+export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
 
 /** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
 export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
@@ -82,7 +86,9 @@ function readPartialSuccess(text: string): ExportResult {
  * @example
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
-export function otlpExporter({ url, headers = {} }: OtlpExporterOptions = {}): SpanExporter {
+export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
+  checkOptionKeys(options, ['url', 'headers'], 'otlpExporter', OTLP_ALIASES)
+  const { url, headers = {} } = options
   const target = url
     ? validateUrl(url, 'otlpExporter({ url })')
     : (otlpTracesUrlFromEnv() ?? 'http://localhost:4318/v1/traces')
