@@ -3,7 +3,6 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { CliError, CollectorClient } from './client.js'
-import { startCollector } from './collector.js'
 import {
   formatSpanLine,
   formatStats,
@@ -14,6 +13,7 @@ import {
 } from './format.js'
 import { formatMetricsSummary } from './format-metrics.js'
 import type { MetricsSummary } from './metrics-summary.js'
+import { databaseProblem } from './node-support.js'
 import type { TraceDetail, TracePage, TraceStats } from './store.js'
 import { parseDuration, parseSize, parseTime } from './time.js'
 import { VERSION } from './version.js'
@@ -363,6 +363,10 @@ async function dev(
   if (maxBodyBytes === undefined && maxBody !== undefined)
     throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
+  const problem = databaseProblem('dev')
+  if (problem) throw new CliError(problem)
+  const { startCollector } = await import('./collector.js')
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
     host: (values.host as string | undefined) ?? '127.0.0.1',
