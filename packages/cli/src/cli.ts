@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { CliError, CollectorClient } from './client.js'
+import { formatDoctorReport, runDoctor } from './commands/doctor.js'
 import {
   formatSpanLine,
   formatStats,
@@ -104,6 +105,20 @@ Lists the newest traces.`,
     usage:
       'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model, from\nstored traces and from the GenAI metrics received at /v1/metrics (--since keeps metric series\nupdated in that window; their values are totals since each producer started).',
   },
+  doctor: {
+    options: {
+      config: { type: 'string' },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    usage: `tokentrail doctor [--config tracing.mjs] [--timeout 5000] [--token T] [--json]
+
+Reads the tracing config as the SDK does (env, or a module that creates the tracer), says what it
+would do, checks each endpoint (DNS, connect, TLS, a test export) and, for tokentrail dev, that the
+test trace arrived. Exit 0 only when a span would reach its destination. Run it in the app's env.`,
+  },
   import: {
     options: {
       url: { type: 'string' },
@@ -126,6 +141,7 @@ Usage:
   tokentrail tail              follow spans live
   tokentrail stats             latency, TTFT, tokens and cost by model (traces and metrics)
   tokentrail import <file>     load an exported trace
+  tokentrail doctor            check the tracing setup: config, endpoints, a test trace
 
 Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
 --token (or TOKENTRAIL_TOKEN). Run "tokentrail <command> --help" for a command's options.
@@ -230,6 +246,21 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       )
     const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
+    if (command === 'doctor') {
+      const report = await runDoctor({
+        env,
+        cwd,
+        config: values.config as string | undefined,
+        token,
+        timeoutMs: readWhole(values.timeout as string | undefined, 'timeout', 1, 600_000),
+      })
+      out.write(
+        values.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : formatDoctorReport(report, VERSION, p),
+      )
+      return report.ok ? 0 : 1
+    }
     const url = (
       (values.url as string | undefined) ??
       env.TOKENTRAIL_URL ??

@@ -12,6 +12,7 @@ export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } f
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
+export { describeExportFailure, ExportError } from './exporters/export-error.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
@@ -62,12 +63,14 @@ export {
 } from './span.js'
 export {
   createTracer,
+  describeTracer,
   type FlushResult,
   getActiveSpan,
   getTracer,
   type StartSpanOptions,
   setTracer,
   type Tracer,
+  type TracerDescription,
   type TracerStats,
 } from './tracer.js'
 export { buildSpanTree, flattenSpanTree, type SpanTreeNode } from './tree.js'

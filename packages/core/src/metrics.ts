@@ -58,6 +58,8 @@ export interface MetricsSnapshot {
 /** Sends metric snapshots; like span exporters, never throws. */
 export interface MetricExporter {
   readonly name: string
+  /** Where metrics go, for `tokentrail doctor`. */
+  readonly url?: string
   export(snapshot: MetricsSnapshot, signal: AbortSignal): Promise<ExportResult>
 }
 

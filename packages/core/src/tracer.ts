@@ -1,11 +1,12 @@
-import { resolveConfig, type TracerOptions } from './config.js'
+import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config.js'
 import { getActiveContextSpan } from './context.js'
 import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
+import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
 import type { Span } from './span.js'
-import type { SpanContext, SpanKind } from './types.js'
+import type { SpanContext, SpanExporter, SpanKind } from './types.js'
 
 /** Options of `startSpan` and `withSpan`. */
 export interface StartSpanOptions {
@@ -52,6 +53,53 @@ export interface FlushResult {
   reason?: string
 }
 
+/** What a tracer would do with spans, for `tokentrail doctor`: no header values, no secrets. */
+export interface TracerDescription {
+  enabled: boolean
+  /** Why the tracer records nothing, when it does not. */
+  why?: string
+  serviceName: string
+  sampleRate: number
+  recordInputs: boolean
+  recordOutputs: boolean
+  debug: boolean
+  warnings: boolean
+  exporters: readonly SpanExporter[]
+  metricExporters: readonly MetricExporter[]
+}
+
+const DESCRIBE = Symbol.for('tokentrail.tracer.describe')
+
+/**
+ * What `tracer` would do: enabled or why not, exporters and their URLs, sampling, recording.
+ * Works on a tracer from another installed copy of this package.
+ */
+export function describeTracer(tracer: Tracer): TracerDescription | undefined {
+  try {
+    return (tracer as unknown as Record<symbol, (() => TracerDescription) | undefined>)[
+      DESCRIBE
+    ]?.()
+  } catch {
+    return undefined
+  }
+}
+
+/** Builds the description from resolved config; the tracers keep it behind a symbol. */
+function descriptionOf(config: ResolvedConfig, why?: string): () => TracerDescription {
+  return () => ({
+    enabled: why === undefined,
+    ...(why === undefined ? {} : { why }),
+    serviceName: config.serviceName,
+    sampleRate: config.sampleRate,
+    recordInputs: config.recordInputs,
+    recordOutputs: config.recordOutputs,
+    debug: config.debug !== undefined,
+    warnings: config.warn !== undefined,
+    exporters: config.exporters,
+    metricExporters: config.metrics.exporters,
+  })
+}
+
 /** Makes spans and sends them; see `createTracer`. */
 export interface Tracer {
   /** False for a no-op tracer: disabled, or no exporter. */
@@ -90,12 +138,19 @@ export function createTracer(options: TracerOptions = {}): Tracer {
       options?.exporters === undefined &&
       readEnv('OTEL_TRACES_EXPORTER') === undefined &&
       config.warn !== undefined
-    return new NoopTracer(
+    const tracer = new NoopTracer(
       config.serviceName,
       unconfigured ? () => sayNoExporterOnce(config.warn!) : undefined,
     )
+    const why = !config.enabled
+      ? 'tracing is off (enabled: false, TOKENTRAIL_ENABLED=false or OTEL_SDK_DISABLED=true)'
+      : 'no exporter: pass exporters, or set OTEL_EXPORTER_OTLP_ENDPOINT'
+    Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config, why) })
+    return tracer
   }
-  return new RecordingTracer(config)
+  const tracer = new RecordingTracer(config)
+  Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
+  return tracer
 }
 
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')

@@ -120,6 +120,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
   }
   return {
     name: 'otlp-metrics',
+    url: target,
     export(snapshot, signal) {
       return post(target, encodeOtlpMetrics(snapshot), requestHeaders, signal)
     },
