@@ -44,6 +44,8 @@ export type MetricData =
       readonly description: string
       readonly unit: string
       readonly isInteger: boolean
+      /** False for an up-down counter such as a queue size. @default true */
+      readonly isMonotonic?: boolean
       readonly points: readonly SumPoint[]
     }
 

@@ -7,6 +7,7 @@ import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
 import { BatchProcessor } from './processor.js'
+import { sdkMetrics } from './sdk-metrics.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {
   NOOP_SPAN,
@@ -87,6 +88,29 @@ export class RecordingTracer implements Tracer, SpanOwner {
         metrics.exportIntervalMs,
         config.exportTimeoutMs,
         (where, error) => this.onInternalError(where, error),
+        {
+          metrics: () =>
+            sdkMetrics({
+              ...this.counts,
+              ...this.drops,
+              processors: this.processors.map((p) => ({
+                exporter: p.exporter.name,
+                url: p.exporter.url,
+                capacity: config.maxQueueSize,
+                stats: p.snapshot(),
+              })),
+            }),
+          losses: () => {
+            const s = this.stats()
+            return (
+              s.failed +
+              s.rejected +
+              s.dropped.queueFull +
+              s.dropped.shutdown +
+              s.dropped.redactError
+            )
+          },
+        },
       )
   }
 

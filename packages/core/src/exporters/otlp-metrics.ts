@@ -53,7 +53,7 @@ export function encodeOtlpMetrics(snapshot: MetricsSnapshot): string {
       ...common,
       sum: {
         aggregationTemporality: CUMULATIVE,
-        isMonotonic: true,
+        isMonotonic: metric.isMonotonic !== false,
         dataPoints: metric.points.map((p) => ({
           attributes: keyValues(p.attributes),
           startTimeUnixNano,
