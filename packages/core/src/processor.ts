@@ -280,7 +280,7 @@ export class BatchProcessor {
       const last = this.options.log?.reason
       return {
         ok: false,
-        reason: `flush timed out after ${timeoutMs} ms with ${pending} spans not delivered${last ? ` (last failure: ${last})` : ''}`,
+        reason: `flush timed out after ${timeoutMs} ms with ${pending} ${pending === 1 ? 'span' : 'spans'} not delivered${last ? ` (last failure: ${last})` : ''}`,
       }
     }
     let failed = 0
@@ -294,7 +294,7 @@ export class BatchProcessor {
     }
     return failed === 0
       ? { ok: true }
-      : { ok: false, reason: `${failed} spans not delivered: ${reason}` }
+      : { ok: false, reason: `${failed} ${failed === 1 ? 'span' : 'spans'} not delivered: ${reason}` }
   }
 
   private async waitFor(target: number, timeoutMs: number): Promise<boolean> {

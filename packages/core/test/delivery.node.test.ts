@@ -109,7 +109,7 @@ describe('delivery warnings through the real OTLP exporter', () => {
       `spans not delivered to ${base}/v1/traces: 401 Unauthorized: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS). 1 span dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
     ])
     expect(result.ok).toBe(false)
-    expect(result.reason).toMatch(/1 spans not delivered: 401 Unauthorized/)
+    expect(result.reason).toMatch(/1 span not delivered: 401 Unauthorized/)
     // The secret is never in a message.
     expect(JSON.stringify(warnings)).not.toContain('wrong')
   })
@@ -144,7 +144,7 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(warnings.map((w) => w.message)).toEqual([
       `spans not delivered to ${base}/v1/traces: no answer within 100 ms (exportTimeoutMs). 1 span dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
     ])
-    expect(result.reason).toMatch(/1 spans not delivered: no answer within 100 ms/)
+    expect(result.reason).toMatch(/1 span not delivered: no answer within 100 ms/)
   })
 
   it('partial success: the rejected count and the receiver message, ok: false', async () => {

@@ -173,7 +173,7 @@ describe('otlpExporter against a real HTTP server', () => {
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({
       ok: false,
       pending: 0,
-      reason: `${url}: 1 spans not delivered: connection refused (nothing listens there) [ECONNREFUSED]`,
+      reason: `${url}: 1 span not delivered: connection refused (nothing listens there) [ECONNREFUSED]`,
     })
     expect(tracer.stats()).toMatchObject({ failed: 1, retried: 3, exported: 0 })
   })

@@ -582,7 +582,7 @@ describe('processor', () => {
       expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({
         ok: false,
         pending: 0,
-        reason: expect.stringMatching(/^the memory exporter: 1 spans not delivered: /),
+        reason: expect.stringMatching(/^the memory exporter: 1 span not delivered: /),
       })
     } finally {
       vi.unstubAllGlobals()

@@ -482,7 +482,7 @@ describe('flushing', () => {
     await expect(context.promises[0]).resolves.toEqual({
       ok: false,
       pending: 0,
-      reason: 'the stuck exporter: flush timed out after 20 ms with 1 spans not delivered',
+      reason: 'the stuck exporter: flush timed out after 20 ms with 1 span not delivered',
     })
     expect(performance.now() - started).toBeLessThan(2000)
   })
