@@ -294,7 +294,10 @@ export class BatchProcessor {
     }
     return failed === 0
       ? { ok: true }
-      : { ok: false, reason: `${failed} ${failed === 1 ? 'span' : 'spans'} not delivered: ${reason}` }
+      : {
+          ok: false,
+          reason: `${failed} ${failed === 1 ? 'span' : 'spans'} not delivered: ${reason}`,
+        }
   }
 
   private async waitFor(target: number, timeoutMs: number): Promise<boolean> {

@@ -346,3 +346,11 @@ describe('late writes', () => {
     ])
   })
 })
+
+describe('describeExportFailure', () => {
+  it('falls back to the cause when fetch gives no code', async () => {
+    const { describeExportFailure } = await import('../src/index.js')
+    const error = new TypeError('fetch failed', { cause: new Error('bad port') })
+    expect(describeExportFailure(error)).toBe('fetch failed (bad port)')
+  })
+})

@@ -85,7 +85,12 @@ export function describeExportFailure(error: unknown, url?: string): string {
       if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS failed [${code}]`
       return `network error [${code}]`
     }
-    if (error instanceof Error) return error.message || error.name
+    if (error instanceof Error) {
+      // fetch says only "fetch failed"; the cause says why ("bad port", a TLS message…).
+      const cause = (error as { cause?: unknown }).cause
+      const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : ''
+      return `${error.message || error.name}${detail}`
+    }
     return String(error)
   } catch {
     return 'unknown error'
