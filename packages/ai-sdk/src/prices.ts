@@ -63,6 +63,24 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
 // `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `o3-2025-04-16`
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
 
+// The middleware's own tables never change once made, and the model ids its calls name are few:
+// their lookups are kept (a regex per call is not free).
+const lookups = new WeakMap<PriceTable, Map<string, ModelPrice | undefined>>()
+
+/** `findPrice` for a table nobody changes after this call (the middleware's own), remembered. */
+export function cachedPrice(
+  modelId: string | undefined,
+  table: PriceTable,
+): ModelPrice | undefined {
+  if (!modelId) return undefined
+  let cache = lookups.get(table)
+  if (!cache) lookups.set(table, (cache = new Map()))
+  if (cache.has(modelId)) return cache.get(modelId)
+  const price = findPrice(modelId, table)
+  if (cache.size < 1000) cache.set(modelId, price)
+  return price
+}
+
 /**
  * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,
  * `models/gemini-2.5-pro`) and without a date suffix. Unknown models get `undefined`.

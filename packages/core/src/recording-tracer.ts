@@ -3,6 +3,7 @@ import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import { DeliveryLog } from './delivery-log.js'
+import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
@@ -296,6 +297,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    runFlushHooks(this)
     try {
       const [outcomes, metricsOk] = await Promise.all([
         Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
