@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { CliError, CollectorClient } from './client.js'
 import { formatDoctorReport, runDoctor } from './commands/doctor.js'
+import { type DeliveryHealth, formatDelivery } from './delivery-health.js'
 import {
   formatSpanLine,
   formatStats,
@@ -303,7 +304,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'tail':
         return await tail(client, values, { out, err, io, p, cwd })
       case 'stats': {
-        const stats = await client.get<TraceStats & { metrics?: MetricsSummary }>('/api/stats', {
+        const stats = await client.get<
+          TraceStats & { metrics?: MetricsSummary; delivery?: DeliveryHealth[] }
+        >('/api/stats', {
           from: readSince(values.since as string | undefined),
         })
         if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
@@ -311,6 +314,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           out.write(`${formatStats(stats, p)}\n`)
           // A collector from before metrics answers without them.
           if (stats.metrics) out.write(`\n${formatMetricsSummary(stats.metrics, p)}\n`)
+          if (stats.delivery?.length) out.write(`\n${formatDelivery(stats.delivery, p)}\n`)
         }
         return 0
       }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { summarizeDelivery } from './delivery-health.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
@@ -281,6 +282,7 @@ export async function startCollector({
         return sendJson(response, 200, {
           ...store.stats({ from: query.from, to: query.to }),
           metrics: summarizeMetrics(store.metrics.series({ from: query.from })),
+          delivery: summarizeDelivery(store.metrics.series({ from: query.from })),
           collector: stats(),
         })
       }
