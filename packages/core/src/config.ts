@@ -232,7 +232,10 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     typeof debugOption === 'function'
       ? debugOption
       : debugOption
-        ? (message: string, error?: unknown) => console.warn(`[tokentrail] ${message}`, error ?? '')
+        ? (message: string, error?: unknown) =>
+            error === undefined
+              ? console.warn(`[tokentrail] ${message}`)
+              : console.warn(`[tokentrail] ${message}`, error)
         : undefined
   const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
   if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
