@@ -26,7 +26,10 @@ export interface TracerOptions {
   sampleRate?: number
   /** Off makes the tracer a no-op. @default true, unless OTEL_SDK_DISABLED=true or TOKENTRAIL_ENABLED=false */
   enabled?: boolean
-  /** Report telemetry failures (once per kind): `true` for console.warn, or a function. @default TOKENTRAIL_DEBUG */
+  /**
+   * Report telemetry failures (once per kind) and log every export attempt and retry: `true` for
+   * console.warn, or a function. @default TOKENTRAIL_DEBUG
+   */
   debug?: boolean | ((message: string, error?: unknown) => void)
   /**
    * Say when spans cannot be delivered (once, then at most one summary a minute) and when tracing

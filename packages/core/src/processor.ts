@@ -1,5 +1,5 @@
 import type { DeliveryLog } from './delivery-log.js'
-import { describeExportFailure, ExportError } from './exporters/export-error.js'
+import { describeExportFailure, ExportError, exportErrorType } from './exporters/export-error.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
@@ -41,6 +41,8 @@ export interface ExporterStats {
   retried: number
   /** Spans given up on after the retry budget or a non-retryable answer. */
   failed: number
+  /** `failed` by `error.type`: HTTP status, `timeout`, network code, `_OTHER`. */
+  failedBy: Record<string, number>
   /** Spans the receiver rejected in a partial success answer. */
   rejected: number
   dropped: { queueFull: number; shutdown: number }
@@ -91,6 +93,7 @@ export class BatchProcessor {
     exported: 0,
     retried: 0,
     failed: 0,
+    failedBy: {},
     rejected: 0,
     dropped: { queueFull: 0, shutdown: 0 },
     queued: 0,
@@ -169,6 +172,7 @@ export class BatchProcessor {
         failure = await this.sendWithRetry(batch)
       } catch (error) {
         this.stats.failed += batch.length
+        this.countFailure(error, batch.length)
         failure = { count: batch.length, reason: describeExportFailure(error) }
         this.options.onError(`${this.exporter.name} send loop`, error)
       }
@@ -237,6 +241,7 @@ export class BatchProcessor {
       const reason = describeExportFailure(result.error, target)
       if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
         this.stats.failed += batch.length
+        this.countFailure(result.error, batch.length)
         log?.attemptFailed(batch.length, attempt, reason, undefined)
         this.options.onError(`${this.exporter.name} export`, result.error)
         return { count: batch.length, reason }
@@ -345,7 +350,19 @@ export class BatchProcessor {
     }
   }
 
+  private countFailure(error: unknown, count: number) {
+    const by = this.stats.failedBy
+    // Bounded: past a handful of kinds, the rest share one.
+    const type = Object.keys(by).length < 16 ? exportErrorType(error) : '_OTHER'
+    by[type] = (by[type] ?? 0) + count
+  }
+
   snapshot(): ExporterStats {
-    return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.length }
+    return {
+      ...this.stats,
+      failedBy: { ...this.stats.failedBy },
+      dropped: { ...this.stats.dropped },
+      queued: this.queue.length,
+    }
   }
 }

@@ -88,7 +88,10 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
     }
     exported.push(
       { attributes: component, value: stats.exported },
-      { attributes: { ...component, 'error.type': 'export_failed' }, value: stats.failed },
+      ...Object.entries(stats.failedBy ?? { _OTHER: stats.failed }).map(([type, value]) => ({
+        attributes: { ...component, 'error.type': type },
+        value,
+      })),
       { attributes: { ...component, 'error.type': 'rejected' }, value: stats.rejected },
     )
   })

@@ -353,4 +353,16 @@ describe('describeExportFailure', () => {
     const error = new TypeError('fetch failed', { cause: new Error('bad port') })
     expect(describeExportFailure(error)).toBe('fetch failed (bad port)')
   })
+
+  it('gives error.type as the conventions spell it: status, timeout, network code, _OTHER', async () => {
+    const { ExportError } = await import('../src/index.js')
+    const { exportErrorType } = await import('../src/exporters/export-error.js')
+    expect(exportErrorType(new ExportError('x', { status: 404 }))).toBe('404')
+    expect(exportErrorType(new ExportError('x', { code: 'timeout' }))).toBe('timeout')
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    })
+    expect(exportErrorType(refused)).toBe('ECONNREFUSED')
+    expect(exportErrorType(new Error('exporter bug'))).toBe('_OTHER')
+  })
 })

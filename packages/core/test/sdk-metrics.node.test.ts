@@ -48,7 +48,7 @@ describe('otel.sdk.* self-observability metrics', () => {
         'otel.component.name': 'otlp/1',
         'server.address': '127.0.0.1',
         'server.port': port,
-        'error.type': 'export_failed',
+        'error.type': 'ECONNREFUSED',
         value: 1,
       },
     ])
@@ -94,7 +94,7 @@ describe('otel.sdk.* self-observability metrics', () => {
     await failing.flush({ timeoutMs: 3000 })
     expect(metrics.snapshots).toHaveLength(1)
     expect(points(metrics.metric('otel.sdk.exporter.span.exported'))).toEqual([
-      expect.objectContaining({ 'error.type': 'export_failed', value: 1 }),
+      expect.objectContaining({ 'error.type': 'ECONNREFUSED', value: 1 }),
     ])
   })
 })

@@ -57,6 +57,24 @@ function networkCode(error: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * A low-cardinality `error.type` for a failed export, as OpenTelemetry's conventions spell it: the
+ * HTTP status code, `timeout`, the network error code (`ECONNREFUSED`…), else `_OTHER`.
+ */
+export function exportErrorType(error: unknown): string {
+  try {
+    const e = error as ExportError
+    if (e?.name === 'ExportError') {
+      if (e.code === 'timeout') return 'timeout'
+      if (e.status !== undefined) return String(e.status)
+    }
+    const code = networkCode(error)
+    return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : '_OTHER'
+  } catch {
+    return '_OTHER'
+  }
+}
+
 /** A short reason for a failed export attempt: refused, 404 wrong path, 401, timeout, redirect… */
 export function describeExportFailure(error: unknown, url?: string): string {
   try {
