@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -160,6 +162,50 @@ export const tracer = createTracer({ serviceName: 'from-config', sampleRate: 0.5
     expect(stdout).not.toContain('secret-team')
     expect(code).toBe(0)
   })
+
+  it.skipIf(!existsSync('/usr/bin/openssl'))(
+    'TLS: a self-signed certificate fails the handshake check, before any export',
+    async () => {
+      const dir = tempDir()
+      execFileSync(
+        '/usr/bin/openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      )
+      let requests = 0
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_q, res) => {
+          requests++
+          res.end('{}')
+        },
+      )
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      onCleanup(() => new Promise((resolve) => server.close(resolve)))
+      const port = (server.address() as { port: number }).port
+      const { code, stdout } = await doctor({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${port}`,
+      })
+      expect(stdout).toContain(`  ✓ connect      127.0.0.1:${port} in `)
+      expect(stdout).toContain('  ✗ TLS          handshake failed (DEPTH_ZERO_SELF_SIGNED_CERT)')
+      expect(requests).toBe(0)
+      expect(code).toBe(1)
+    },
+  )
 
   it('says what AsyncContextFrame saves on Node 22 when it is off, nothing otherwise', () => {
     expect(asyncContextNote('22.23.3', [], undefined)).toMatch(
