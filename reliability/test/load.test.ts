@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import buildNext from '../../examples/next-chat/test/build.ts'
-import { countComplete, getTrace, listAllTraces } from '../src/collector-api.js'
+import {
+  countComplete,
+  getTrace,
+  listAllTraces,
+  SPANS_PER_CHAT_TRACE,
+} from '../src/collector-api.js'
 import { FULL, recordFigure } from '../src/figures.js'
 import { percentile, runLoad } from '../src/load.js'
 import {
@@ -55,7 +60,10 @@ afterAll(async () => {
 async function waitForTraces(service: string, expected: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs
   let rows = await listAllTraces(collector.url, service)
-  while (rows.filter((r) => r.spanCount === 4).length < expected && Date.now() < deadline) {
+  while (
+    rows.filter((r) => r.spanCount === SPANS_PER_CHAT_TRACE).length < expected &&
+    Date.now() < deadline
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 500))
     rows = await listAllTraces(collector.url, service)
   }
@@ -96,7 +104,7 @@ describe('load', () => {
       })
       await fetch(`${app.url}/__flush?timeoutMs=60000`, { method: 'POST' })
       const rows = await waitForTraces(service, TOTAL, 30_000)
-      const counted = countComplete(rows, load.traceIds, 4)
+      const counted = countComplete(rows, load.traceIds, SPANS_PER_CHAT_TRACE)
       recordFigure('Load: traced chat requests exporting to tokentrail dev', COLUMNS, {
         app: 'hono-chat (Node)',
         requests: TOTAL,
@@ -145,7 +153,7 @@ describe('load', () => {
         body,
       })
       const rows = await waitForTraces(service, NEXT_TOTAL + 20, 30_000)
-      const counted = countComplete(rows, load.traceIds, 4)
+      const counted = countComplete(rows, load.traceIds, SPANS_PER_CHAT_TRACE)
       recordFigure('Load: traced chat requests exporting to tokentrail dev', COLUMNS, {
         app: 'next-chat (next start)',
         requests: NEXT_TOTAL,

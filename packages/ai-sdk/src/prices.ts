@@ -52,6 +52,10 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'claude-sonnet-4': p(3, 0.3, 15, 3.75),
   'claude-haiku-4-5': p(1, 0.1, 5, 1.25),
   'claude-3-5-haiku': p(0.8, 0.08, 4, 1),
+  // OpenAI embeddings (input only)
+  'text-embedding-3-small': p(0.02, 0.02, 0),
+  'text-embedding-3-large': p(0.13, 0.13, 0),
+  'text-embedding-ada-002': p(0.1, 0.1, 0),
   // Google (prompts up to 200k tokens)
   'gemini-3.1-pro-preview': p(2, 0.2, 12),
   'gemini-3-flash-preview': p(0.5, 0.05, 3),

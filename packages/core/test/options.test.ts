@@ -23,7 +23,7 @@ function thrown(fn: () => unknown): Error {
 describe('unknown option keys fail at creation, naming the closest valid one', () => {
   it('otlpExporter({ endpoint }) — the misspelling that fell back to localhost', () => {
     expect(thrown(() => otlpExporter({ endpoint: 'https://otel.example' } as never)).message).toBe(
-      'otlpExporter: unknown option `endpoint` — did you mean `url`? Valid options: url, headers.',
+      'otlpExporter: unknown option `endpoint` — did you mean `url`? Valid options: url, headers, protocol, compression, profile, toolDefinitions.',
     )
   })
 

@@ -4,6 +4,15 @@ import { checkOptionKeys } from '../options.js'
 import type { Attributes, AttributeValue } from '../types.js'
 import { OTLP_ALIASES, parseHeaderList, validateUrl } from './otlp.js'
 import { msToNanos, SCOPE_NAME, SCOPE_VERSION } from './otlp-json.js'
+import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
+import {
+  canGzip,
+  gzip,
+  type OtlpCompression,
+  type OtlpProtocol,
+  resolveCompression,
+  resolveProtocol,
+} from './otlp-wire.js'
 import { post } from './post.js'
 
 function anyValue(value: AttributeValue): unknown {
@@ -97,6 +106,10 @@ export interface OtlpMetricsExporterOptions {
   url?: string
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS`. */
   headers?: Record<string, string>
+  /** Wire encoding. @default OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else "http/json" */
+  protocol?: OtlpProtocol
+  /** Body compression where the runtime has `CompressionStream`. @default OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else "none" */
+  compression?: OtlpCompression
 }
 
 /**
@@ -104,8 +117,18 @@ export interface OtlpMetricsExporterOptions {
  * the next one carries the totals.
  */
 export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
-  checkOptionKeys(options, ['url', 'headers'], 'otlpMetricsExporter', OTLP_ALIASES)
-  const { url, headers = {} } = options
+  checkOptionKeys(
+    options,
+    Object.keys({
+      url: true,
+      headers: true,
+      protocol: true,
+      compression: true,
+    } satisfies Record<keyof OtlpMetricsExporterOptions, true>),
+    'otlpMetricsExporter',
+    OTLP_ALIASES,
+  )
+  const { url, headers = {}, protocol, compression } = options
   const target = url
     ? validateUrl(url, 'otlpMetricsExporter({ url })')
     : (otlpMetricsUrlFromEnv() ?? 'http://localhost:4318/v1/metrics')
@@ -116,13 +139,26 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
       'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
     ),
     ...headers,
-    'content-type': 'application/json',
   }
+  const wire = resolveProtocol(
+    protocol,
+    'otlpMetricsExporter({ protocol })',
+    'METRICS',
+    'http/json',
+  )
+  const gzipped =
+    resolveCompression(compression, 'otlpMetricsExporter({ compression })', 'METRICS') === 'gzip' &&
+    canGzip()
+  requestHeaders['content-type'] =
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
+  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
   return {
     name: 'otlp-metrics',
     url: target,
-    export(snapshot, signal) {
-      return post(target, encodeOtlpMetrics(snapshot), requestHeaders, signal)
+    async export(snapshot, signal) {
+      const body =
+        wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
+      return post(target, gzipped ? await gzip(body) : body, requestHeaders, signal)
     },
   }
 }
