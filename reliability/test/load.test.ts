@@ -76,13 +76,14 @@ async function expectShape(traceIds: string[], toolName: string) {
     const { spans } = await getTrace(collector.url, id)
     const root = spans.find((s) => !s.parentSpanId)!
     expect(root).toMatchObject({ kind: 'http', name: 'POST /api/chat', status: 'ok' })
-    expect(spans.filter((s) => s.kind === 'llm').map((s) => s.parentSpanId)).toEqual([
-      root.spanId,
-      root.spanId,
-    ])
-    expect(spans.filter((s) => s.kind === 'tool').map((s) => s.name)).toEqual([
-      `execute_tool ${toolName}`,
-    ])
+    // request → AI SDK call → two steps; the tool under the step that asked for it
+    const call = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(root.spanId)
+    const llm = spans.filter((s) => s.kind === 'llm')
+    expect(llm.map((s) => s.parentSpanId)).toEqual([call.spanId, call.spanId])
+    const tools = spans.filter((s) => s.kind === 'tool')
+    expect(tools.map((s) => s.name)).toEqual([`execute_tool ${toolName}`])
+    expect(llm.map((s) => s.spanId)).toContain(tools[0]!.parentSpanId)
   }
 }
 
@@ -121,7 +122,12 @@ describe('load', () => {
       expect(load.failures).toEqual([])
       expect(load.ok).toBe(TOTAL)
       expect(load.traceIds).toHaveLength(TOTAL)
-      expect(counted).toMatchObject({ complete: TOTAL, partial: 0, missing: 0, spans: TOTAL * 4 })
+      expect(counted).toMatchObject({
+        complete: TOTAL,
+        partial: 0,
+        missing: 0,
+        spans: TOTAL * SPANS_PER_CHAT_TRACE,
+      })
       await expectShape(load.traceIds, 'weather')
     } finally {
       await app.stop()

@@ -159,8 +159,9 @@ describe('hostile text', () => {
       let shown = ''
       let opened = 0
       for (const [id, spans] of [
-        [traceId, 4],
-        [outputTraceId, 2],
+        [traceId, SPANS_PER_CHAT_TRACE],
+        // request, call, one LLM step
+        [outputTraceId, 3],
       ] as const) {
         await page.goto(`${collector.url}/#/trace/${id}`)
         await page.waitForSelector('.wf-row')
