@@ -12,6 +12,7 @@ import {
   formatTraceList,
   type Palette,
   palette,
+  safeText,
 } from './format.js'
 import { formatMetricsSummary } from './format-metrics.js'
 import type { MetricsSummary } from './metrics-summary.js'
@@ -58,14 +59,18 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-age': { type: 'string' },
       'max-body': { type: 'string' },
       'max-metric-series': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
                [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
+               [--allowed-hosts devbox.local,traces.internal]
 
 Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
 and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves the viewer at /.
---token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".`,
+--token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".
+The viewer and API answer only to localhost, IP addresses and the --allowed-hosts names (comma
+separated), so other sites' pages cannot read traces through DNS rebinding.`,
   },
   list: {
     options: {
@@ -328,22 +333,25 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         }
         const result = await client.post<{ stored: number; duplicates: number }>('/api/spans', body)
         out.write(
-          `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          safeText(
+            `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          ),
         )
         return 0
       }
     }
     return 2
   } catch (error) {
+    // Messages can carry what a server or a file said: escaped like any captured text.
     if (error instanceof CliError) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return error.exitCode
     }
     if (TokentrailError.isInstance(error)) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return 1
     }
-    err.write(`${p.red('error')} ${(error as Error)?.stack ?? String(error)}\n`)
+    err.write(`${p.red('error')} ${safeText((error as Error)?.stack ?? String(error))}\n`)
     return 1
   }
 }
@@ -375,7 +383,9 @@ async function showTrace(
     )
     await writeFile(target, `${JSON.stringify(file, null, 2)}\n`)
     out.write(
-      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
+      safeText(
+        `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
+      ),
     )
     return 0
   }
@@ -387,7 +397,7 @@ async function showTrace(
 async function dev(
   values: Record<string, string | boolean | undefined>,
   token: string | undefined,
-  { out, io, p, cwd }: Context,
+  { out, err, io, p, cwd }: Context,
 ): Promise<number> {
   const maxAge = values['max-age'] as string | undefined
   const maxAgeMs = maxAge === undefined ? 0 : parseDuration(maxAge)
@@ -401,10 +411,25 @@ async function dev(
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
   if (problem) throw new CliError(problem)
-  const { startCollector } = await import('./collector.js')
+  const { isLoopbackHost, startCollector } = await import('./collector.js')
+  const host = (values.host as string | undefined) ?? '127.0.0.1'
+  const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  for (const name of allowedHosts)
+    if (!/^[a-z0-9.-]+$/i.test(name))
+      throw new CliError(
+        `--allowed-hosts takes host names separated by commas, such as devbox.local,traces.internal; got "${name}"`,
+        2,
+      )
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
+    host,
+    allowedHosts,
+    log: (line) => {
+      err.write(`${safeText(line)}\n`)
+    },
     db,
     token,
     maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
@@ -430,6 +455,14 @@ async function dev(
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
       p.dim('  Ctrl-C to stop\n'),
   )
+  if (!isLoopbackHost(host))
+    err.write(
+      `${p.yellow('warning')} listening on ${safeText(host)}: every machine that can reach port ${collector.port} can ${
+        token
+          ? 'try tokens against it, and reads traffic in clear text over plain HTTP'
+          : 'send spans and read every stored prompt, output and error through the API and viewer, with no token; pass --token'
+      }. The viewer and API answer only to IP addresses${allowedHosts.length ? `, localhost and ${safeText(allowedHosts.join(', '))}` : ' and localhost (add names with --allowed-hosts)'}.\n`,
+    )
   io.onListening?.(collector.url)
   await waitForStop(io.signal)
   await collector.close()

@@ -295,13 +295,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
     } catch {}
   }
 
-  async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
+  async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     runFlushHooks(this)
     try {
       const [outcomes, metricsOk] = await Promise.all([
         Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
-        this.metrics ? this.metrics.export(timeoutMs) : true,
+        this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
       ])
       const pending = this.processors.reduce((n, p) => n + p.pending, 0)
       const reasons: string[] = []

@@ -114,8 +114,12 @@ export interface Tracer {
   getActiveSpan(): Span | undefined
   /** Runs `fn` with `span` active. */
   runInSpan<T>(span: Span, fn: () => T): T
-  /** Sends everything queued; resolves (never rejects) within `timeoutMs`. */
-  flush(options?: { timeoutMs?: number }): Promise<FlushResult>
+  /**
+   * Sends everything queued; resolves (never rejects) within `timeoutMs`. `metrics: false` sends
+   * the queued spans only, leaving metrics to their export interval (for a per-request flush on a
+   * long-lived server, where a snapshot per request would be waste).
+   */
+  flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult>
   /** Flushes, then stops exporting. */
   shutdown(options?: { timeoutMs?: number }): Promise<void>
   stats(): TracerStats

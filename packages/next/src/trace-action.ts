@@ -1,5 +1,12 @@
 import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
-import { afterPending, hasVercelContext, keepAlive, loadAfter } from './keep-alive.js'
+import {
+  afterPending,
+  hasVercelContext,
+  type KeepAliveVia,
+  keepAlive,
+  loadAfter,
+  sendsMetrics,
+} from './keep-alive.js'
 import { NEXT_ATTR } from './semconv.js'
 
 /** Options of `traceAction`. */
@@ -55,16 +62,18 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
         if (span.isRecording) {
           // Registered now, inside the request scope; it runs once the span has ended.
           let release!: () => void
+          let via: KeepAliveVia | undefined
           const flushed = new Promise<void>((resolve) => {
             release = resolve
           })
-            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
             .then(
               () => {},
               () => {},
             )
           span.onEnding(() => queueMicrotask(release))
-          span.setAttribute(NEXT_ATTR.flushVia, keepAlive(flushed))
+          via = keepAlive(flushed)
+          span.setAttribute(NEXT_ATTR.flushVia, via)
         }
         return action.apply(this, args)
       },

@@ -17,6 +17,7 @@ import {
   type KeepAliveVia,
   keepAlive,
   loadAfter,
+  sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
 import { NEXT_ATTR } from './semconv.js'
@@ -239,9 +240,12 @@ export function withTracing<H extends RouteHandler>(
     const ended = new Promise<void>((resolve) => {
       bodyDone = resolve
     })
-    // Never rejects: flush() resolves within its bound whatever the exporters do.
+    let via: KeepAliveVia | undefined
+    // Never rejects: flush() resolves within its bound whatever the exporters do. Set before the
+    // body can end, `via` tells a function that may freeze (send metrics too) from a long-lived
+    // server (spans only: metrics go out on their own interval, not one snapshot per request).
     const flushed = ended
-      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
       .then(
         () => {},
         () => {},
@@ -250,7 +254,7 @@ export function withTracing<H extends RouteHandler>(
       // Only off Vercel is `after()` needed; its first load is the only wait, once per process.
       const pending = hasVercelContext() ? undefined : afterPending()
       if (pending) await pending
-      const via = keepAlive(flushed)
+      via = keepAlive(flushed)
       span.setAttribute(NEXT_ATTR.flushVia, via)
       return via
     }
