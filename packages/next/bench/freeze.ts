@@ -131,21 +131,18 @@ function runInstance(
   })
 }
 
+// Complete: the request root, the AI SDK call span under it, and the LLM span under that with usage.
 function isComplete(spans: ReceivedSpan[]): boolean {
   const root = spans.find((s) => s.name === 'POST /api/chat' && s.parentSpanId === undefined)
   if (!root) return false
-  const byId = new Map(spans.map((s) => [s.spanId, s]))
-  // The chat span sits below the root, directly or under the AI SDK call span.
-  const underRoot = (span: ReceivedSpan) => {
-    for (let at: ReceivedSpan | undefined = span, hops = 0; at && hops < 8; hops++) {
-      if (at.parentSpanId === root.spanId) return true
-      at = at.parentSpanId === undefined ? undefined : byId.get(at.parentSpanId)
-    }
-    return false
-  }
+  const call = spans.find(
+    (s) =>
+      s.parentSpanId === root.spanId && s.attributes['gen_ai.operation.name'] === 'invoke_agent',
+  )
+  if (!call) return false
   return spans.some(
     (s) =>
-      underRoot(s) &&
+      s.parentSpanId === call.spanId &&
       s.attributes['gen_ai.operation.name'] === 'chat' &&
       Number(s.attributes['gen_ai.usage.input_tokens']) > 0 &&
       Number(s.attributes['gen_ai.usage.output_tokens']) > 0,

@@ -1,4 +1,4 @@
-import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
 import {
   afterPending,
   hasVercelContext,
@@ -40,6 +40,9 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
     throw new TokentrailError(
       `traceAction(name, action): action must be a function, got ${typeof action}`,
     )
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('traceAction(name, action, options): options must be an object')
+  checkOptionKeys(options, ['tracer', 'flushTimeoutMs'], 'traceAction')
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000
   if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1)
     throw new TokentrailError(

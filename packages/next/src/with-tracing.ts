@@ -1,5 +1,6 @@
 import {
   ATTR,
+  checkOptionKeys,
   extractTraceContext,
   getTracer,
   httpRequestAttributes,
@@ -61,6 +62,16 @@ export interface WithTracingOptions {
   attributes?: (request: Request) => Record<string, unknown> | undefined
 }
 
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const OPTION_KEYS = Object.keys({
+  tracer: true,
+  route: true,
+  traceIdHeader: true,
+  flushTimeoutMs: true,
+  streamTimeoutMs: true,
+  attributes: true,
+} satisfies Record<keyof WithTracingOptions, true>)
+
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function positiveInteger(value: unknown, name: string): number {
@@ -78,6 +89,7 @@ function validate(handler: unknown, options: WithTracingOptions) {
     )
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('withTracing(handler, options): options must be an object')
+  checkOptionKeys(options, OPTION_KEYS, 'withTracing')
   const { tracer, route, traceIdHeader, attributes } = options
   if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
     throw new TokentrailError('withTracing: tracer must be a tracer from createTracer()')

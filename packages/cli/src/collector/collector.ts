@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
 import { summarizeMetrics } from '../store/metrics-summary.js'
@@ -375,6 +376,7 @@ export async function startCollector({
         return sendJson(response, 200, {
           ...store.stats({ from: query.from, to: query.to }),
           metrics: summarizeMetrics(store.metrics.series({ from: query.from })),
+          delivery: summarizeDelivery(store.metrics.series({ from: query.from })),
           collector: stats(),
         })
       }

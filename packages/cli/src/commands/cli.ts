@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
-import { isLoopbackHost, startCollector } from '../collector/collector.js'
+import { type DeliveryHealth, formatDelivery } from '../delivery-health.js'
+import { databaseProblem } from '../node-support.js'
 import type { MetricsSummary } from '../store/metrics-summary.js'
 import type { TraceDetail, TracePage, TraceStats } from '../store/store.js'
 import { parseDuration, parseSize, parseTime } from '../time.js'
 import { VERSION } from '../version.js'
 import { exportReport, importableBody, readListFilters } from './cli-report.js'
 import { CliError, CollectorClient } from './client.js'
+import { formatDoctorReport, runDoctor } from './doctor.js'
 import {
   formatSpanLine,
   formatStats,
@@ -127,6 +129,20 @@ resource attribute exactly (http.route=/api/chat, gen_ai.provider.name=openai). 
     usage:
       'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model, from\nstored traces and from the GenAI metrics received at /v1/metrics (--since keeps metric series\nupdated in that window; their values are totals since each producer started).',
   },
+  doctor: {
+    options: {
+      config: { type: 'string' },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    usage: `tokentrail doctor [--config tracing.mjs] [--timeout 5000] [--token T] [--json]
+
+Reads the tracing config as the SDK does (env, or a module that creates the tracer), says what it
+would do, checks each endpoint (DNS, connect, TLS, a test export) and, for tokentrail dev, that the
+test trace arrived. Exit 0 only when a span would reach its destination. Run it in the app's env.`,
+  },
   import: {
     options: {
       url: { type: 'string' },
@@ -150,6 +166,7 @@ Usage:
   tokentrail tail              follow spans live
   tokentrail stats             latency, TTFT, tokens and cost by model (traces and metrics)
   tokentrail import <file>     load an exported trace
+  tokentrail doctor            check the tracing setup: config, endpoints, a test trace
 
 Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
 --token (or TOKENTRAIL_TOKEN). Run "tokentrail <command> --help" for a command's options.
@@ -254,6 +271,21 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       )
     const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
+    if (command === 'doctor') {
+      const report = await runDoctor({
+        env,
+        cwd,
+        config: values.config as string | undefined,
+        token,
+        timeoutMs: readWhole(values.timeout as string | undefined, 'timeout', 1, 600_000),
+      })
+      out.write(
+        values.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : formatDoctorReport(report, VERSION, p),
+      )
+      return report.ok ? 0 : 1
+    }
     const url = (
       (values.url as string | undefined) ??
       env.TOKENTRAIL_URL ??
@@ -300,7 +332,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'tail':
         return await tail(client, values, { out, err, io, p, cwd })
       case 'stats': {
-        const stats = await client.get<TraceStats & { metrics?: MetricsSummary }>('/api/stats', {
+        const stats = await client.get<
+          TraceStats & { metrics?: MetricsSummary; delivery?: DeliveryHealth[] }
+        >('/api/stats', {
           from: readSince(values.since as string | undefined),
         })
         if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
@@ -308,6 +342,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           out.write(`${formatStats(stats, p)}\n`)
           // A collector from before metrics answers without them.
           if (stats.metrics) out.write(`\n${formatMetricsSummary(stats.metrics, p)}\n`)
+          if (stats.delivery?.length) out.write(`\n${formatDelivery(stats.delivery, p)}\n`)
         }
         return 0
       }
@@ -379,6 +414,10 @@ async function dev(
   if (maxBodyBytes === undefined && maxBody !== undefined)
     throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
+  const problem = databaseProblem('dev')
+  if (problem) throw new CliError(problem)
+  const { isLoopbackHost, startCollector } = await import('../collector/collector.js')
   const host = (values.host as string | undefined) ?? '127.0.0.1'
   const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
     .split(',')

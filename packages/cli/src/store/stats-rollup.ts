@@ -111,6 +111,8 @@ export class StatsRollup {
   >()
   private readonly upsertTotals: StatementSync
   private readonly upsertBin: StatementSync
+  // The newest start time a retention sweep counted out: `prune` looks no further.
+  private removedThrough = Number.NEGATIVE_INFINITY
 
   constructor(private readonly db: DatabaseSync) {
     this.upsertTotals = db.prepare(
@@ -226,9 +228,22 @@ export class StatsRollup {
     this.bins.clear()
   }
 
-  /** Removes rows that dropped to nothing after deletions. */
+  /**
+   * Removes rows that dropped to nothing after `removeTraces`. Only buckets up to the newest one
+   * touched are read: a range of the primary key, not the whole table.
+   */
   prune(): void {
-    this.db.exec('DELETE FROM stat_hist WHERE n <= 0; DELETE FROM stat_totals WHERE calls <= 0')
+    if (this.removedThrough === Number.NEGATIVE_INFINITY) return
+    for (const scale of SCALES) {
+      const last = Math.floor(this.removedThrough / scale)
+      this.db
+        .prepare('DELETE FROM stat_hist WHERE scale = ? AND bucket <= ? AND n <= 0')
+        .run(scale, last)
+      this.db
+        .prepare('DELETE FROM stat_totals WHERE scale = ? AND bucket <= ? AND calls <= 0')
+        .run(scale, last)
+    }
+    this.removedThrough = Number.NEGATIVE_INFINITY
   }
 
   /** Totals and histograms of traces and LLM calls that started in `[from, to)`. */
@@ -353,14 +368,18 @@ export class StatsRollup {
   removeTraces(where: string, params: (number | string)[]): void {
     for (const r of this.db
       .prepare(`SELECT start_time, end_time, status FROM traces WHERE ${where}`)
-      .iterate(...params) as Iterable<Pick<TraceRow, 'start_time' | 'end_time' | 'status'>>)
+      .iterate(...params) as Iterable<Pick<TraceRow, 'start_time' | 'end_time' | 'status'>>) {
       this.trace(r, -1)
+      if (r.start_time > this.removedThrough) this.removedThrough = r.start_time
+    }
     for (const r of this.db
       .prepare(
         `SELECT model, status, start_time, end_time, ttft_ms, input_tokens, output_tokens, cost_usd FROM spans WHERE model IS NOT NULL AND trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
       )
-      .iterate(...params) as Iterable<Record<string, any>>)
+      .iterate(...params) as Iterable<Record<string, any>>) {
       this.span(rawSpan(r), -1)
+      if (r.start_time > this.removedThrough) this.removedThrough = r.start_time
+    }
   }
 }
 

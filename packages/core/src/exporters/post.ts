@@ -1,4 +1,5 @@
 import type { ExportResult } from '../types.js'
+import { ExportError } from './export-error.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 // Enough for any partial-success answer or error message; a larger body is not kept in memory.
@@ -47,7 +48,8 @@ export async function post(
   let response: Response
   try {
     // A followed 301/302 turns the POST into a GET without a body: the data would be lost while
-    // the 2xx of the new address reads as success. A redirect is a failed export instead.
+    // the 2xx of the new address reads as success. A redirect is a failed export instead, and a
+    // wrong URL to fix, not a hop to take with the credentials on board.
     response = await fetch(url, {
       method: 'POST',
       headers,
@@ -70,8 +72,9 @@ export async function post(
   }
   const text = await readCapped(response, MAX_RESPONSE_BYTES)
   if (response.ok) return readSuccess ? readSuccess(text) : { code: 'success' }
-  const error = new Error(
+  const error = new ExportError(
     `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    { status: response.status, location: response.headers.get('location') ?? undefined },
   )
   if (RETRYABLE.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
