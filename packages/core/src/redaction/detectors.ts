@@ -93,6 +93,15 @@ function phoneCheck(match: string): [number, number] | undefined {
   return [0, match.length]
 }
 
+// `a::b` is a valid IPv6 address but far more often code (`std::vector`, `a::b`): ask for some
+// substance (four hex digits), except for the loopback `::1`.
+function ipCheck(match: string): [number, number] | undefined {
+  if (!match.includes(':') || match === '::1') return [0, match.length]
+  let hex = 0
+  for (let i = 0; i < match.length; i++) if (match.charCodeAt(i) !== 58) hex++
+  return hex >= 4 ? [0, match.length] : undefined
+}
+
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const H = '[0-9A-Fa-f]{1,4}'
 
@@ -136,6 +145,7 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
       `(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)|(?<![\\w:])(?:(?:${H}:){7}${H}|(?:${H}:){1,6}:(?:${H}:){0,5}${H}|(?:${H}:){1,7}:|::(?:${H}:){0,6}${H})(?![\\w:])`,
       'g',
     ),
+    check: ipCheck,
   },
   phone: {
     name: 'phone',
