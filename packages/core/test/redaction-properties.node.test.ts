@@ -65,7 +65,13 @@ const pii = fc.oneof(
     )
     .map(([a, sep, b, domain, tld]) => `${a}${sep}${b}@${domain}.${tld}`),
   fc
-    .tuple(fc.integer({ min: 1, max: 99 }), digits(3), digits(3), digits(4), fc.constantFrom(' ', '-', '.'))
+    .tuple(
+      fc.integer({ min: 1, max: 99 }),
+      digits(3),
+      digits(3),
+      digits(4),
+      fc.constantFrom(' ', '-', '.'),
+    )
     .map(([cc, a, b, c, sep]) => `+${cc} ${a}${sep}${b}${sep}${c}`),
   fc.tuple(digits(3), digits(3), digits(4)).map(([a, b, c]) => `(${a}) ${b}-${c}`),
   fc
@@ -103,7 +109,10 @@ const sentence = fc
   .tuple(filler, pii, filler)
   .map(([before, value, after]) => ({ text: `${before} | ${value} | ${after}`, value }))
 
-function tracerWith(replace: 'label' | 'hash'): { tracer: Tracer; memory: ReturnType<typeof memoryExporter> } {
+function tracerWith(replace: 'label' | 'hash'): {
+  tracer: Tracer
+  memory: ReturnType<typeof memoryExporter>
+} {
   const memory = memoryExporter()
   const tracer = createTracer({
     serviceName: 'redaction-properties',
@@ -187,7 +196,16 @@ describe('redaction properties (fast-check)', () => {
         { numRuns: 400 },
       )
       const counts = tracer.stats().redaction!
-      for (const rule of ['email', 'phone', 'creditCard', 'iban', 'apiKey', 'jwt', 'ip', 'CUSTOMER'])
+      for (const rule of [
+        'email',
+        'phone',
+        'creditCard',
+        'iban',
+        'apiKey',
+        'jwt',
+        'ip',
+        'CUSTOMER',
+      ])
         expect(counts[rule], rule).toBeGreaterThan(0)
       await tracer.shutdown()
     })

@@ -146,7 +146,9 @@ describe('redaction rules on spans', () => {
       },
       paths: ['gen_ai.input.messages[*].parts[*].content'],
     })
-    tracer.startSpan('s', { attributes: { 'gen_ai.input.messages': '[{"role":"user","parts":[{"con' } }).end()
+    tracer
+      .startSpan('s', { attributes: { 'gen_ai.input.messages': '[{"role":"user","parts":[{"con' } })
+      .end()
     await tracer.flush()
     expect(exporter.spans[0]!.attributes['gen_ai.input.messages']).toBe('[REDACTED]')
   })

@@ -1,4 +1,3 @@
-import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { tracingMiddleware } from '@tokentrail/ai-sdk'
 import {
   createTracer,
@@ -36,7 +35,8 @@ const TOKENS: Record<Kind, [number, number]> = {
 
 function model(tracer: Tracer, kind: Kind) {
   const [input, output] = TOKENS[kind]
-  const chunks: LanguageModelV4StreamPart[] = [
+  // The stream parts of LanguageModelV4 (the provider types are not a dependency here).
+  const chunks: any[] = [
     { type: 'stream-start', warnings: [] },
     { type: 'text-start', id: 't' },
     ...['Hello', ' ', 'there', '!'].map((delta) => ({

@@ -8,6 +8,8 @@ export interface TextRule {
   /** What a match becomes: `[LABEL]`, or `[LABEL:hash]`. */
   readonly label: string
   readonly pattern: RegExp
+  /** Finds matches itself, as ascending [start, end) ranges, where a scan beats the regex. */
+  readonly find?: (text: string) => [number, number][]
   /** Cheap test that the text may hold a match at all. */
   readonly mayMatch?: (text: string) => boolean
   /**
@@ -102,6 +104,38 @@ function ipCheck(match: string): [number, number] | undefined {
   return hex >= 4 ? [0, match.length] : undefined
 }
 
+const isLocal = (c: number) =>
+  (c >= 48 && c <= 57) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 97 && c <= 122) ||
+  c === 46 ||
+  c === 95 ||
+  c === 37 ||
+  c === 43 ||
+  c === 45
+const DOMAIN = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/y
+
+// From each `@` outwards: the regex alone tries every word start of a long prompt.
+function findEmails(text: string): [number, number][] {
+  const out: [number, number][] = []
+  let from = 0
+  let at = text.indexOf('@')
+  while (at >= 0) {
+    let start = at
+    while (start > from && isLocal(text.charCodeAt(start - 1))) start--
+    DOMAIN.lastIndex = at + 1
+    if (start < at && DOMAIN.test(text)) {
+      out.push([start, DOMAIN.lastIndex])
+      from = DOMAIN.lastIndex
+      at = text.indexOf('@', from)
+    } else at = text.indexOf('@', at + 1)
+  }
+  return out
+}
+
+// Cheap hints that an address may be there: digits around dots, or two colons close together.
+const IP_HINT = /\d\.\d{1,3}\.|:[0-9A-Fa-f]{0,4}:/
+
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const H = '[0-9A-Fa-f]{1,4}'
 
@@ -125,6 +159,7 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
     pattern:
       /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
     mayMatch: (text) => text.includes('@'),
+    find: findEmails,
   },
   creditCard: {
     name: 'creditCard',
@@ -146,6 +181,7 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
       'g',
     ),
     check: ipCheck,
+    mayMatch: (text) => IP_HINT.test(text),
   },
   phone: {
     name: 'phone',

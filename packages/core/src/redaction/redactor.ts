@@ -40,6 +40,19 @@ export class Redactor {
     for (const rule of this.config.rules) {
       if (rule.mayMatch && !rule.mayMatch(text)) continue
       const { pattern, check, label, name } = rule
+      if (rule.find) {
+        const ranges = rule.find(text)
+        if (ranges.length === 0) continue
+        let out = ''
+        let at = 0
+        for (const [start, end] of ranges) {
+          out += text.slice(at, start) + this.mark(label, text.slice(start, end))
+          at = end
+        }
+        text = out + text.slice(at)
+        this.counts[name]! += ranges.length
+        continue
+      }
       pattern.lastIndex = 0
       if (!pattern.test(text)) continue
       pattern.lastIndex = 0
