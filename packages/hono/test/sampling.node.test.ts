@@ -1,6 +1,12 @@
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { tracingMiddleware } from '@tokentrail/ai-sdk'
-import { createTracer, SAMPLING_ATTR, type SpanData, type Tracer } from '@tokentrail/core'
+import {
+  createTracer,
+  encodeOtlpTraces,
+  SAMPLING_ATTR,
+  type SpanData,
+  type Tracer,
+} from '@tokentrail/core'
 import { memoryExporter, memoryMetricExporter } from '@tokentrail/core/testing'
 import { generateText, simulateReadableStream, streamText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
@@ -278,4 +284,84 @@ describe('trace-complete sampling through Hono and the AI SDK', () => {
       }
     }
   }, 300_000)
+})
+
+describe('redaction through Hono and the AI SDK', () => {
+  it('takes configured values out of every exported span and the OTLP bytes, while the app and the client see them unchanged', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'hono-redaction',
+      exporters: [exporter],
+      flushIntervalMs: 600_000,
+      metrics: false,
+      redaction: { patterns: [{ name: 'ORDER', pattern: /ORD-\d{6}/ }] },
+    })
+    const secrets = [
+      'jane.doe@example.com',
+      '4111 1111 1111 1111',
+      '+1 415-555-2671',
+      'ORD-123456',
+      '203.0.113.7',
+    ]
+    const answer = `Call ${secrets[2]} about ${secrets[3]}.`
+    const streamed = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        modelId: 'gpt-4o',
+        doStream: async () => ({
+          stream: simulateReadableStream({
+            chunks: [
+              { type: 'stream-start', warnings: [] },
+              { type: 'text-start', id: 't' },
+              { type: 'text-delta', id: 't', delta: answer },
+              { type: 'text-end', id: 't' },
+              {
+                type: 'finish',
+                usage: usageOf(12, 8),
+                finishReason: { unified: 'stop', raw: 'stop' },
+              },
+            ] as LanguageModelV4StreamPart[],
+          }),
+        }),
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const app = new Hono()
+    app.use('/api/*', tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+    const seenByApp: string[] = []
+    app.post('/api/support', async (c) => {
+      const { message } = (await c.req.json()) as { message: string }
+      seenByApp.push(message)
+      c.var.span.setAttribute('client.address', secrets[4])
+      const result = streamText({
+        model: streamed,
+        messages: [{ role: 'user', content: message }],
+      })
+      return result.toTextStreamResponse()
+    })
+    const message = `I am ${secrets[0]}, card ${secrets[1]}, order ${secrets[3]}`
+    const context = executionContext()
+    const response = await app.request(
+      '/api/support',
+      { method: 'POST', body: JSON.stringify({ message }) },
+      {},
+      context,
+    )
+    // The client gets the model's words as they were; the app saw the message as sent.
+    expect(await response.text()).toBe(answer)
+    expect(seenByApp).toEqual([message])
+    await Promise.all(context.promises)
+
+    const spans = exporter.trace(response.headers.get('x-trace-id')!)
+    expect(spans.map((s) => s.kind).sort()).toEqual(['http', 'llm'])
+    const call = spans.find((s) => s.kind === 'llm')!
+    expect(call.attributes['gen_ai.input.messages']).toContain('[EMAIL]')
+    expect(call.attributes['gen_ai.input.messages']).toContain('[CREDIT_CARD]')
+    const bytes = new TextEncoder().encode(encodeOtlpTraces(spans))
+    const text = new TextDecoder().decode(bytes)
+    for (const secret of secrets) expect(text).not.toContain(secret)
+    // Counted per rule (how often depends on how many attributes carry the text).
+    const counts = tracer.stats().redaction!
+    for (const rule of ['email', 'creditCard', 'phone', 'ORDER', 'ip'])
+      expect(counts[rule], rule).toBeGreaterThanOrEqual(1)
+  })
 })
