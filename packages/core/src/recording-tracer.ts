@@ -104,21 +104,35 @@ export class RecordingTracer implements Tracer, SpanOwner {
     let traceState: string | undefined
     let sampled: boolean
     let localParent: RecordingSpan | undefined
-    let parentKept = false
+    // What a remote parent decided, for trace-complete sampling: kept, dropped, or deferred.
+    let upstream: 'kept' | 'dropped' | undefined
+    let traceFlags = 1
     if (parent) {
       const context = 'spanContext' in parent ? parent.spanContext() : parent
       traceId = context.traceId
       parentSpanId = context.spanId
       traceState = context.traceState
       sampled = (context.traceFlags & 1) === 1
-      if (parent instanceof RecordingSpan) localParent = parent
+      if (parent instanceof RecordingSpan) {
+        localParent = parent
+        // A recording parent records its children, whatever it tells other services.
+        sampled = true
+        traceFlags = context.traceFlags & 1
+      }
       // A disabled tracer's span carries no trace: start a new one.
       if (parent === NOOP_SPAN) {
         traceId = newTraceId()
         parentSpanId = undefined
         sampled = this.sampleRoot(traceId)
         traceState = this.sampler ? DEFERRED_TRACESTATE : undefined
-      } else if (this.sampler && sampled && !localParent) parentKept = !isDeferred(traceState)
+      } else if (this.sampler && !localParent) {
+        if (!sampled) {
+          // Recorded all the same so GenAI metrics stay exact; never exported, and sampled=0 goes on.
+          upstream = 'dropped'
+          sampled = true
+          traceFlags = 0
+        } else if (!isDeferred(traceState)) upstream = 'kept'
+      }
     } else {
       traceId = newTraceId()
       sampled = this.sampleRoot(traceId)
@@ -140,8 +154,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       options?.startTime ?? now(),
       traceState,
       localParent,
+      traceFlags,
     )
-    this.sampler?.onStart(traceId, span.spanId, !localParent, parentKept)
+    this.sampler?.onStart(traceId, span.spanId, !localParent, upstream)
     if (options?.attributes) span.setAttributes(options.attributes)
     return span
   }

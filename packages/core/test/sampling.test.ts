@@ -219,7 +219,7 @@ describe('trace-complete sampling', () => {
   })
 
   it('respects an upstream sampled=0 and sampled=1, and defers with a marked sampled=1', async () => {
-    const { tracer, exporter } = setup({ sampleRate: 0 })
+    const { tracer, exporter, metrics } = setup({ sampleRate: 0 })
     const upstream = (flags: string, tracestate?: string) =>
       extractTraceContext(
         new Headers({
@@ -227,13 +227,24 @@ describe('trace-complete sampling', () => {
           ...(tracestate ? { tracestate } : {}),
         }),
       )
-    tracer.startSpan('unsampled', { parent: upstream('00') }).end()
+    const unsampled = tracer.startSpan('unsampled', { parent: upstream('00') })
+    const call = tracer.startSpan('chat m', {
+      kind: 'llm',
+      parent: unsampled,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' },
+    })
+    // Downstream still hears sampled=0.
+    expect(injectTraceContext(new Headers(), call).get('traceparent')).toMatch(/-00$/)
+    call.end()
+    unsampled.end()
     tracer.startSpan('sampled', { parent: upstream('01') }).end()
     tracer.startSpan('deferred', { parent: upstream('01', 'tokentrail=tc') }).end()
     await tracer.flush()
     expect(exporter.spans.map((s) => s.name)).toEqual(['sampled'])
     expect(exporter.span('sampled').attributes[SAMPLING_ATTR.reason]).toBe('parent')
-    expect(tracer.stats().sampling!.droppedTraces).toBe(1)
+    expect(tracer.stats().sampling!.droppedTraces).toBe(2)
+    // The unsampled trace's model call still counts in the metrics.
+    expect(calls(metrics)).toBe(1)
   })
 
   it('sends sampled=1 with tokentrail=tc downstream while the decision is pending', () => {

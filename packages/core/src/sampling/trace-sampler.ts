@@ -117,8 +117,16 @@ export class TraceSampler {
     private readonly onError: (where: string, error: unknown) => void,
   ) {}
 
-  /** A recording span started. `parentKept`: a remote parent said sampled=1 and did not defer. */
-  onStart(traceId: string, spanId: string, localRoot: boolean, parentKept: boolean): void {
+  /**
+   * A recording span started. `upstream`: a remote parent said sampled=1 without deferring
+   * (`kept`), or sampled=0 (`dropped`: recorded for metrics only).
+   */
+  onStart(
+    traceId: string,
+    spanId: string,
+    localRoot: boolean,
+    upstream?: 'kept' | 'dropped',
+  ): void {
     let entry = this.entries.get(traceId)
     if (!entry) {
       entry = {
@@ -129,7 +137,9 @@ export class TraceSampler {
         decision: undefined,
         capDrops: 0,
       }
-      if (parentKept) this.settle(entry, 'parent', this.textFor(traceId, false), 'trace_complete')
+      if (upstream === 'kept')
+        this.settle(entry, 'parent', this.textFor(traceId, false), 'trace_complete')
+      else if (upstream === 'dropped') this.settle(entry, 'not_sampled', false, 'trace_complete')
       else if (this.fallback && !this.underHalf()) {
         this.counts.headFallback++
         const keep = this.rate >= 1 || (this.rate > 0 && traceIdRatio(traceId) < this.rate)
