@@ -199,4 +199,71 @@ describe('trace-complete sampling through withTracing and the AI SDK', () => {
     expect(stats.sampling).toMatchObject({ openTraces: 0, bufferedSpans: 0 })
     expect(stats.exported + stats.notSampled).toBe(2 * N)
   }, 300_000)
+
+  it('holds 1,000 open requests within a tight budget: oldest decided early, new ones at their start, metrics exact', async () => {
+    const exporter = memoryExporter()
+    const metrics = memoryMetricExporter()
+    const budget = 300
+    const tracer = createTracer({
+      serviceName: 'next-sampling-open',
+      exporters: [exporter],
+      metrics: { exporters: [metrics] },
+      flushIntervalMs: 600_000,
+      maxQueueSize: 10_000,
+      sampleRate: 0.1,
+      sampling: { maxBufferedSpans: budget, maxBufferedBytes: budget * 2048 },
+    })
+    let openGate!: () => void
+    const gate = new Promise<void>((resolve) => (openGate = resolve))
+    const held = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        modelId: 'gpt-4o',
+        doStream: async () => {
+          await gate
+          return {
+            stream: simulateReadableStream({
+              chunks: [
+                { type: 'stream-start', warnings: [] },
+                { type: 'text-start', id: 't' },
+                { type: 'text-delta', id: 't', delta: 'late' },
+                { type: 'text-end', id: 't' },
+                {
+                  type: 'finish',
+                  usage: usageOf(5, 1),
+                  finishReason: { unified: 'stop', raw: 'stop' },
+                },
+              ] as any[],
+            }),
+          }
+        },
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const POST = withTracing(
+      async () => {
+        // One finished call (buffered) and a stream held open until the gate opens.
+        await generateText({ model: model(tracer, 'normal'), prompt: 'hi' })
+        return streamText({ model: held, prompt: 'hi' }).toTextStreamResponse()
+      },
+      { tracer },
+    )
+    let peak = 0
+    const responses = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const response = await POST(new Request('https://app.example/api/chat', { method: 'POST' }))
+        peak = Math.max(peak, tracer.stats().sampling!.bufferedSpans)
+        return response
+      }),
+    )
+    const open = tracer.stats().sampling!
+    expect(peak).toBeLessThanOrEqual(budget)
+    expect(open.bufferedBytes).toBeLessThanOrEqual(budget * 2048)
+    expect(open.decidedEarly + open.headFallback).toBeGreaterThan(0)
+    openGate()
+    expect(await Promise.all(responses.map((r) => r.text()))).toEqual(Array(1000).fill('late'))
+    await vercel.settle()
+    expect(tracer.stats().sampling).toMatchObject({ openTraces: 0, bufferedSpans: 0 })
+    await tracer.flush()
+    expect(sumOf(metrics, 'tokentrail.llm.calls')).toBe(2000)
+  }, 300_000)
 })
