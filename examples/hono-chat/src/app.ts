@@ -1,4 +1,3 @@
-import { toolTelemetry } from '@tokentrail/ai-sdk'
 import type { Tracer } from '@tokentrail/core'
 import { type TracingOptions, tracing } from '@tokentrail/hono'
 import {
@@ -54,7 +53,6 @@ export function createApp({ model, tracer, tracing: tracingOptions }: ChatAppOpt
       messages: await convertToModelMessages(messages),
       tools: { weather },
       stopWhen: stepCountIs(3),
-      telemetry: { integrations: [toolTelemetry({ tracer })] },
     })
     return result.toUIMessageStreamResponse()
   })

@@ -81,7 +81,7 @@ describe('examples/hono-chat on @hono/node-server', () => {
 
     await expect
       .poll(() => receiver.spans.filter((s) => s.traceId === TRACE_ID).length, { timeout: 10_000 })
-      .toBe(4)
+      .toBe(5)
     const trace = receiver.spans.filter((s) => s.traceId === TRACE_ID)
     const root = assertWholeTrace(trace)
     expect(root.name).toBe('POST /api/chat')
@@ -95,15 +95,18 @@ describe('examples/hono-chat on @hono/node-server', () => {
       'user.id': 'user-7',
     })
     const llm = trace.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat')
+    const call = trace.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(root.spanId)
     expect(llm).toHaveLength(2)
     for (const span of llm) {
       expect(span.kind).toBe(3)
-      expect(span.parentSpanId).toBe(root.spanId)
+      expect(span.parentSpanId).toBe(call.spanId)
       expect(span.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0)
       expect(span.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0)
     }
     const tool = trace.find((s) => s.name === 'execute_tool weather')
     expect(tool?.attributes['gen_ai.tool.name']).toBe('weather')
+    expect(llm.map((s) => s.spanId)).toContain(tool?.parentSpanId)
   })
 
   it('traces the API but not the health check', async () => {

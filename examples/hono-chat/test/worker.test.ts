@@ -52,7 +52,7 @@ describe('examples/hono-chat Workers entry in workerd', () => {
 
     await expect
       .poll(() => receiver.spans.filter((s) => s.traceId === traceId).length, { timeout: 10_000 })
-      .toBe(4)
+      .toBe(5)
     const trace = receiver.spans.filter((s) => s.traceId === traceId)
     const root = assertWholeTrace(trace)
     expect(root.name).toBe('POST /api/chat')
@@ -61,7 +61,9 @@ describe('examples/hono-chat Workers entry in workerd', () => {
     expect(root.status.code).not.toBe(2)
     const llm = trace.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat')
     expect(llm).toHaveLength(2)
-    for (const span of llm) expect(span.parentSpanId).toBe(root.spanId)
+    const call = trace.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(root.spanId)
+    for (const span of llm) expect(span.parentSpanId).toBe(call.spanId)
     expect(trace.map((s) => s.name)).toContain('execute_tool weather')
   })
 
@@ -79,7 +81,7 @@ describe('examples/hono-chat Workers entry in workerd', () => {
       .poll(() => ids.map((id) => receiver.spans.filter((s) => s.traceId === id).length), {
         timeout: 10_000,
       })
-      .toEqual([2, 2, 2])
+      .toEqual([3, 3, 3]) // request, call, LLM
   })
 
   it('marks the request span cancelled when the client cancels the stream', async () => {
@@ -98,12 +100,14 @@ describe('examples/hono-chat Workers entry in workerd', () => {
     controller.abort()
     await expect
       .poll(() => receiver.spans.filter((s) => s.traceId === traceId).length, { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(2)
+      .toBeGreaterThanOrEqual(3)
     const trace = receiver.spans.filter((s) => s.traceId === traceId)
     const root = assertWholeTrace(trace)
     expect(root.attributes['tokentrail.span.status']).toBe('cancelled')
     const llm = trace.find((s) => s.attributes['gen_ai.operation.name'] === 'chat')
-    expect(llm?.parentSpanId).toBe(root.spanId)
+    const call = trace.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')
+    expect(call?.parentSpanId).toBe(root.spanId)
+    expect(llm?.parentSpanId).toBe(call?.spanId)
     // The model call was cut short too: the mock saw the upstream request go away, or the span closed with its parent.
     expect(llm?.attributes['tokentrail.span.status']).toBe('cancelled')
   })

@@ -1,11 +1,11 @@
 import { createOpenAI } from '@ai-sdk/openai'
-import { toolTelemetry, traceModel } from '@tokentrail/ai-sdk'
+import { traceModel } from '@tokentrail/ai-sdk'
 import { convertToModelMessages, stepCountIs, streamText, tool, type UIMessage } from 'ai'
 import { z } from 'zod'
 
 /**
  * The chat model: real OpenAI when OPENAI_API_KEY is set, else the local mock the dev/start
- * scripts run (MOCK_OPENAI_URL). Wrapped so every model call is a span under the request span.
+ * scripts run (MOCK_OPENAI_URL). Wrapped so every call is a span under the request span, with its steps and tools beneath it.
  */
 function chatModel() {
   const apiKey = process.env.OPENAI_API_KEY
@@ -36,8 +36,6 @@ export async function chat(request: Request): Promise<Response> {
     tools,
     stopWhen: stepCountIs(3),
     abortSignal: request.signal,
-    // Tool executions as `execute_tool` spans, nested in the request's trace.
-    telemetry: { integrations: [toolTelemetry()] },
   })
   return result.toUIMessageStreamResponse()
 }

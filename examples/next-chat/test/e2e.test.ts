@@ -143,7 +143,11 @@ describe('examples/next-chat under next start', () => {
       'tokentrail.flush.via': 'after',
     })
     expect(llm).toHaveLength(1)
-    expect(llm[0]!.parentSpanId).toBe(root.spanId)
+    // request → call span (the streamText call) → LLM span
+    const call = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.name).toBe('streamText gpt-4o-mini')
+    expect(call.parentSpanId).toBe(root.spanId)
+    expect(llm[0]!.parentSpanId).toBe(call.spanId)
     const usage = mock.calls[0]!.usage!
     expect(llm[0]!.attributes['gen_ai.usage.input_tokens']).toBe(usage.inputTokens)
     expect(llm[0]!.attributes['gen_ai.usage.output_tokens']).toBe(usage.outputTokens)
@@ -161,7 +165,7 @@ describe('examples/next-chat under next start', () => {
       conditions: 'sunny',
     })
 
-    await receiver.waitFor((spans) => spans.filter((s) => s.traceId === traceId).length >= 4)
+    await receiver.waitFor((spans) => spans.filter((s) => s.traceId === traceId).length >= 5)
     const spans = receiver.trace(traceId)
     const root = spans.find((s) => s.name === 'POST /api/chat')!
     const llm = spans
@@ -172,7 +176,12 @@ describe('examples/next-chat under next start', () => {
     const tool = spans.find((s) => s.name === 'execute_tool getWeather')!
     expect(llm).toHaveLength(2)
     expect(tool).toBeDefined()
-    for (const span of [...llm, tool]) expect(span.parentSpanId).toBe(root.spanId)
+    const call = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(root.spanId)
+    for (const span of llm) expect(span.parentSpanId).toBe(call.spanId)
+    // The tool runs under the step that asked for it.
+    expect(tool.parentSpanId).toBe(llm[0]!.spanId)
+    expect(call.attributes['tokentrail.call.steps']).toBe(2)
     expect(tool.attributes['gen_ai.tool.call.id']).toBe(mock.calls[0]!.toolCall!.id)
     expect(mock.calls).toHaveLength(2)
     llm.forEach((span, i) => {
@@ -203,7 +212,11 @@ describe('examples/next-chat under next start', () => {
     const llm = receiver
       .trace(traceId)
       .find((s) => s.attributes['gen_ai.operation.name'] === 'chat')!
-    expect(llm.parentSpanId).toBe(root.spanId)
+    const call = receiver
+      .trace(traceId)
+      .find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')
+    expect(call?.parentSpanId).toBe(root.spanId)
+    expect(llm.parentSpanId).toBe(call?.spanId)
     expect(llm.attributes['tokentrail.span.status']).toBe('cancelled')
     // The abort reached the model: the mock saw the client go away before its reply was complete.
     await receiver.waitFor(() => mock.calls[0]?.aborted === true)
@@ -231,7 +244,11 @@ describe('examples/next-chat under next start', () => {
     const llm = receiver
       .trace(traceId)
       .find((s) => s.attributes['gen_ai.operation.name'] === 'chat')!
-    expect(llm.parentSpanId).toBe(root.spanId)
+    const call = receiver
+      .trace(traceId)
+      .find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')
+    expect(call?.parentSpanId).toBe(root.spanId)
+    expect(llm.parentSpanId).toBe(call?.spanId)
     expect(llm.attributes['gen_ai.usage.output_tokens']).toBe(mock.calls[0]!.usage!.outputTokens)
   })
 })

@@ -69,26 +69,59 @@ export interface TokenCounts {
   reasoning?: number
 }
 
-/** Reads the nested V4 usage (and the flat V2 shape, to be safe); missing fields stay missing. */
-export function readUsage(usage: LanguageModelV4Usage | undefined): TokenCounts | undefined {
+/**
+ * Token counts as the GenAI conventions define them — input includes cached and cache-write
+ * tokens, output includes reasoning tokens — whatever the AI SDK major and provider: the nested
+ * usage of ai@6/ai@7 providers, and the flat usage of ai@5 providers, where Anthropic's input
+ * leaves the cache out (cache writes only in its provider metadata) and Google's output leaves
+ * the thoughts out. Missing fields stay missing.
+ */
+export function readUsage(
+  usage: LanguageModelV4Usage | undefined,
+  provider?: string,
+  providerMetadata?: unknown,
+): TokenCounts | undefined {
   if (!usage || typeof usage !== 'object') return undefined
   const u = usage as any
   const input = u.inputTokens
   const output = u.outputTokens
-  if (typeof input === 'object' || typeof output === 'object')
+  if (typeof input === 'object' || typeof output === 'object') {
+    const cacheRead = count(input?.cacheRead)
+    const cacheWrite = count(input?.cacheWrite)
+    const noCache = count(input?.noCache)
+    const text = count(output?.text)
+    const reasoning = count(output?.reasoning)
     return {
-      input: count(input?.total),
-      output: count(output?.total),
-      cacheRead: count(input?.cacheRead),
-      cacheWrite: count(input?.cacheWrite),
-      reasoning: count(output?.reasoning),
+      input:
+        count(input?.total) ??
+        (noCache === undefined ? undefined : noCache + (cacheRead ?? 0) + (cacheWrite ?? 0)),
+      output: count(output?.total) ?? (text === undefined ? undefined : text + (reasoning ?? 0)),
+      cacheRead,
+      cacheWrite,
+      reasoning,
     }
-  return {
-    input: count(input),
-    output: count(output),
-    cacheRead: count(u.cachedInputTokens),
-    reasoning: count(u.reasoningTokens),
   }
+  let inputTokens = count(input)
+  let outputTokens = count(output)
+  const cacheRead = count(u.cachedInputTokens)
+  const reasoning = count(u.reasoningTokens)
+  const total = count(u.totalTokens)
+  let cacheWrite: number | undefined
+  if (provider === 'anthropic') {
+    cacheWrite = count((providerMetadata as any)?.anthropic?.cacheCreationInputTokens)
+    if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
+  }
+  // A total that only adds up with reasoning on top says the output count left it out.
+  if (
+    outputTokens !== undefined &&
+    reasoning !== undefined &&
+    reasoning > 0 &&
+    total !== undefined &&
+    count(input) !== undefined &&
+    total === count(input)! + outputTokens + reasoning
+  )
+    outputTokens += reasoning
+  return { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning }
 }
 
 /** Usage attributes; only known counts are set. */
@@ -181,11 +214,13 @@ export function promptAttributes(
   prompt: LanguageModelV4Prompt,
   budget: Budget,
   attributes: Record<string, unknown>,
+  from = 0,
 ): void {
   if (!Array.isArray(prompt)) return
   const system: Part[] = []
   const messages: { role: string; parts: Part[] }[] = []
-  for (const message of prompt) {
+  for (let i = from; i < prompt.length; i++) {
+    const message = prompt[i]
     if (message.role === 'system') {
       system.push({ type: 'text', content: budget.take(String(message.content)) })
       continue
@@ -295,15 +330,4 @@ export function outputAttributes(
         ? { role: 'assistant', parts, finish_reason: finishReason }
         : { role: 'assistant', parts },
     ])
-}
-
-/** The step of a multi-step run: assistant turns since the last user message (0 for the first call). */
-export function stepNumber(prompt: LanguageModelV4Prompt): number {
-  let step = 0
-  for (let i = prompt.length - 1; i >= 0; i--) {
-    const role = prompt[i].role
-    if (role === 'user') break
-    if (role === 'assistant') step++
-  }
-  return step
 }

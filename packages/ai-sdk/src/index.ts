@@ -1,3 +1,10 @@
+export { CALL_ATTR } from './call.js'
+export {
+  type EmbeddingTracingMiddleware,
+  type EmbeddingTracingMiddlewareOptions,
+  embeddingTracingMiddleware,
+} from './embedding-middleware.js'
+export { ERROR_ATTR } from './errors.js'
 export {
   getTraceMetadata,
   type TraceMetadata,
@@ -12,10 +19,16 @@ export {
   PRICES_AS_OF,
   type PriceTable,
 } from './prices.js'
-export { type ToolTelemetryOptions, toolTelemetry } from './tool-telemetry.js'
+export {
+  type TokentrailTelemetryOptions,
+  type TokentrailTelemetryOptions as ToolTelemetryOptions,
+  tokentrailTelemetry,
+  toolTelemetry,
+} from './telemetry.js'
 export { traceModel } from './trace-model.js'
 export {
   type TokentrailProviderOptions,
+  type TracingMiddleware,
   type TracingMiddlewareOptions,
   tracingMiddleware,
 } from './tracing-middleware.js'

@@ -6,6 +6,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
 import { ATTR, now, type Span, type SpanStatus, type Tracer } from '@tokentrail/core'
+import { type AiCall, CALL_ATTR, type StepReport } from './call.js'
 import {
   Budget,
   finishReasonAttributes,
@@ -16,11 +17,12 @@ import {
   readContent,
   readUsage,
   settingsAttributes,
-  stepNumber,
+  type TokenCounts,
   usageAttributes,
 } from './convert.js'
+import { errorAttributes, errorType, isRetryable, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { computeCost, findPrice, type PriceTable } from './prices.js'
+import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
 export interface CallSettings {
@@ -64,6 +66,7 @@ function copyOwn(target: Record<string, unknown>, source: Record<string, unknown
 
 export class LlmCall {
   readonly span: Span
+  private readonly provider: string
   private readonly start = now()
   private firstChunkAt: number | undefined
   private lastChunkAt: number | undefined
@@ -84,6 +87,11 @@ export class LlmCall {
   private cancelledBy: CancelCause | undefined
   private readonly signal: AbortSignal | undefined
   private readonly onAbort = () => this.cancel('abort_signal')
+  private providerMetadata: unknown
+  private error: unknown
+  private readonly toolCallIds: string[] = []
+  private prompt: LanguageModelV4CallOptions['prompt'] | undefined
+  private promptFrom = 0
 
   constructor(
     tracer: Tracer,
@@ -91,13 +99,22 @@ export class LlmCall {
     params: LanguageModelV4CallOptions,
     private readonly model: { provider: string; modelId: string },
     private readonly streamed: boolean,
+    private readonly call: AiCall,
+    private readonly step: number,
+    attempt: number,
   ) {
+    const provider = providerName(model.provider)
+    this.provider = provider
     const attributes: Record<string, unknown> = {
       [ATTR.operationName]: 'chat',
-      [ATTR.providerName]: providerName(model.provider),
+      [ATTR.providerName]: provider,
       [ATTR.requestModel]: model.modelId,
       [ATTR.requestStream]: streamed,
-      [ATTR.step]: stepNumber(params.prompt ?? []),
+      [ATTR.step]: step,
+    }
+    if (attempt > 1) {
+      attributes[CALL_ATTR.attempt] = attempt
+      if (call.maxAttempts !== undefined) attributes[CALL_ATTR.maxAttempts] = call.maxAttempts
     }
     settingsAttributes(params, attributes)
     const metadata = settings.metadata
@@ -110,17 +127,22 @@ export class LlmCall {
       }
       if (metadata.tags && metadata.tags.length > 0) attributes[ATTR.tags] = metadata.tags
     }
-    if (settings.recordInputs) {
-      const budget = new Budget(settings.maxTextLength)
-      promptAttributes(params.prompt, budget, attributes)
-      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+    // The prompt is written when the span ends, not here: serialising a long history before the
+    // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
+    // step anyway, so keeping a reference retains nothing more.
+    if (settings.recordInputs && Array.isArray(params.prompt)) {
+      this.prompt = params.prompt
+      this.promptFrom = call.promptStart(step, params.prompt.length)
     }
+    const parent = call.materialize(tracer, settings.metadata)
     this.span = tracer.startSpan(`chat ${model.modelId}`, {
       kind: 'llm',
+      parent,
       attributes,
       startTime: this.start,
     })
-    this.span.onEnding((span, info) => this.write(span, info.closedByParent))
+    call.stepStarted()
+    this.span.onEnding((span, info) => this.write(span, info.closedByParent, info.status))
     this.signal = params.abortSignal
     this.signal?.addEventListener('abort', this.onAbort, { once: true })
   }
@@ -150,6 +172,8 @@ export class LlmCall {
         return
       case 'tool-call':
         this.firstChunkAt ??= now()
+        this.toolCallIds.push(part.toolCallId)
+        this.call.asked(part.toolCallId, part.toolName, this.span)
         ;(this.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
@@ -167,10 +191,13 @@ export class LlmCall {
         this.lastChunkAt = now()
         this.usage = part.usage
         this.finishReason = part.finishReason
+        this.providerMetadata = part.providerMetadata
         return
       case 'error':
         this.failed = true
-        this.span.recordError(part.error)
+        this.error = part.error
+        this.span.recordError(recordableError(part.error))
+        this.span.setAttribute(ATTR.errorType, errorType(part.error))
         return
     }
   }
@@ -189,7 +216,13 @@ export class LlmCall {
     this.finishReason = result.finishReason
     this.responseId = result.response?.id
     this.responseModel = result.response?.modelId
+    this.providerMetadata = result.providerMetadata
     if (result.warnings?.length) this.warnings = result.warnings
+    for (const part of Array.isArray(result.content) ? result.content : [])
+      if (part?.type === 'tool-call') {
+        this.toolCallIds.push(part.toolCallId)
+        this.call.asked(part.toolCallId, part.toolName, this.span)
+      }
     if (this.settings.recordOutputs)
       this.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
@@ -207,8 +240,11 @@ export class LlmCall {
       this.cancel('abort_signal')
       return
     }
-    this.span.recordError(error)
-    this.span.setAttribute(ATTR.errorType, (error as Error)?.name ?? typeof error)
+    this.error = error
+    this.span.recordError(recordableError(error))
+    const attributes: Record<string, unknown> = {}
+    errorAttributes(error, attributes)
+    this.span.setAttributes(attributes)
     this.end('error')
   }
 
@@ -223,33 +259,44 @@ export class LlmCall {
   }
 
   // Runs once, right before the span ends, whoever ends it.
-  private write(span: Span, closedByParent: boolean): void {
+  private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
+    if (this.prompt) {
+      const budget = new Budget(this.settings.maxTextLength)
+      promptAttributes(this.prompt, budget, attributes, this.promptFrom)
+      if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
+      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+      this.prompt = undefined
+    }
     if (closedByParent) this.cancelledBy ??= 'parent'
     if (this.cancelledBy) attributes[ATTR.cancelledBy] = this.cancelledBy
     if (this.responseId !== undefined) attributes[ATTR.responseId] = this.responseId
     if (this.responseModel !== undefined) attributes[ATTR.responseModel] = this.responseModel
     finishReasonAttributes(this.finishReason, attributes)
     if (this.warnings) attributes[ATTR.warnings] = JSON.stringify(this.warnings)
-    const tokens = readUsage(this.usage)
+    const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
+    let costUsd: number | undefined
     if (tokens) {
       usageAttributes(tokens, attributes)
       const price = this.settings.prices
-        ? (findPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
-          findPrice(this.model.modelId, this.settings.prices))
+        ? (cachedPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
+          cachedPrice(this.model.modelId, this.settings.prices))
         : undefined
       const cost = price && computeCost(tokens, price)
       if (cost) {
+        costUsd = cost.total
         attributes[ATTR.costUsd] = cost.total
         attributes[ATTR.costInputUsd] = cost.input
         attributes[ATTR.costOutputUsd] = cost.output
       }
     }
+    let ttftMs: number | undefined
     if (this.streamed) {
       attributes[ATTR.chunkCount] = this.chunks
       if (this.firstChunkAt !== undefined) {
         const ttft = this.firstChunkAt - this.start
+        ttftMs = ttft
         attributes[ATTR.ttftMs] = ttft
         attributes[ATTR.responseTimeToFirstChunk] = ttft / 1000
       }
@@ -274,5 +321,17 @@ export class LlmCall {
       outputAttributes(output, reason?.[0], attributes)
     } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
     span.setAttributes(attributes)
+    const finish = attributes[ATTR.responseFinishReasons] as string[] | undefined
+    const report: StepReport = {
+      status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),
+      tokens: tokens as TokenCounts | undefined,
+      costUsd,
+      finishReason: finish?.[0],
+      ttftMs,
+      error: this.error,
+      retryable: isRetryable(this.error),
+      toolCallIds: this.toolCallIds,
+    }
+    this.call.stepEnded(this.step, report)
   }
 }

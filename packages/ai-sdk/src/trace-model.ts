@@ -3,15 +3,16 @@ import { wrapLanguageModel } from 'ai'
 import { type TracingMiddlewareOptions, tracingMiddleware } from './tracing-middleware.js'
 
 /**
- * Wraps a model so that every call records an LLM span: `wrapLanguageModel` with
- * `tracingMiddleware(options)` in one call.
+ * Wraps a model so that every call is traced: `wrapLanguageModel` of the installed `ai` with
+ * `tracingMiddleware(options)`, in one call. The model keeps its type (a V2 model on ai@5, V3 on
+ * ai@6, V4 on ai@7).
  *
  * @example
  * const model = traceModel(openai('gpt-4o'), { metadata: { tags: ['support-bot'] } })
  */
-export function traceModel(
-  model: LanguageModelV2 | LanguageModelV3 | LanguageModelV4,
+export function traceModel<MODEL extends LanguageModelV2 | LanguageModelV3 | LanguageModelV4>(
+  model: MODEL,
   options: TracingMiddlewareOptions = {},
-): LanguageModelV4 {
-  return wrapLanguageModel({ model, middleware: tracingMiddleware(options) })
+): MODEL {
+  return wrapLanguageModel({ model, middleware: tracingMiddleware(options) }) as unknown as MODEL
 }

@@ -1,12 +1,17 @@
 import type {
+  LanguageModelV2Middleware,
+  LanguageModelV3Middleware,
   LanguageModelV4CallOptions,
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { callStorage, inferCall, type Resolved } from './call.js'
+import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import { getTraceMetadata, mergeMetadata, readMetadata, type TraceMetadata } from './metadata.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
+import { ensureRegistered } from './telemetry.js'
 
 /** Options of `tracingMiddleware` and `traceModel`. */
 export interface TracingMiddlewareOptions {
@@ -32,6 +37,14 @@ export interface TracingMiddlewareOptions {
   metadata?: TraceMetadata
 }
 
+/**
+ * The middleware `tracingMiddleware()` returns: one object that `wrapLanguageModel` of ai@7
+ * (`LanguageModelV4Middleware`), ai@6 (`V3`) and ai@5 (`V2`) each accept.
+ */
+export type TracingMiddleware = LanguageModelV4Middleware &
+  LanguageModelV3Middleware &
+  LanguageModelV2Middleware
+
 /** Per-call metadata read from `providerOptions.tokentrail`. */
 export type TokentrailProviderOptions = TraceMetadata
 
@@ -42,9 +55,51 @@ function quietly(fn: () => void): void {
   } catch {}
 }
 
+const OPTION_KEYS = [
+  'tracer',
+  'recordInputs',
+  'recordOutputs',
+  'maxTextLength',
+  'prices',
+  'metadata',
+] as const
+
+// The valid key closest to a misspelt one, by edit distance.
+function closest(key: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  const a = key.toLowerCase()
+  for (const candidate of valid) {
+    const b = candidate.toLowerCase()
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]
+      row[0] = i
+      for (let j = 1; j <= b.length; j++) {
+        const kept = row[j]
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+        previous = kept
+      }
+    }
+    const distance = row[b.length]
+    if (distance < bestDistance) {
+      bestDistance = distance
+      best = candidate
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+}
+
 function check(options: TracingMiddlewareOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('tracingMiddleware(options) takes an options object')
+  for (const key of Object.keys(options))
+    if (!(OPTION_KEYS as readonly string[]).includes(key)) {
+      const suggestion = closest(key, OPTION_KEYS)
+      throw new TokentrailError(
+        `tracingMiddleware: unknown option \`${key}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''} Valid options: ${OPTION_KEYS.join(', ')}`,
+      )
+    }
   const { tracer, recordInputs, recordOutputs, maxTextLength, prices, metadata } = options
   if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
     throw new TokentrailError(
@@ -70,6 +125,18 @@ function check(options: TracingMiddlewareOptions): void {
     )
 }
 
+// Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.
+function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): string {
+  const object = params.responseFormat?.type === 'json'
+  return streamed
+    ? object
+      ? 'streamObject'
+      : 'streamText'
+    : object
+      ? 'generateObject'
+      : 'generateText'
+}
+
 /**
  * AI SDK middleware that records one LLM span per model call: request settings, usage, cost,
  * latency, time to first chunk, streamed text, tool calls, errors and aborts. Stream parts pass
@@ -81,11 +148,16 @@ function check(options: TracingMiddlewareOptions): void {
  * const model = wrapLanguageModel({ model: openai('gpt-4o'), middleware: tracingMiddleware() })
  * const result = streamText({ model, prompt: 'Hello' })
  */
-export function tracingMiddleware(
-  options: TracingMiddlewareOptions = {},
-): LanguageModelV4Middleware {
+export function tracingMiddleware(options: TracingMiddlewareOptions = {}): TracingMiddleware {
   check(options)
   const { tracer: fixedTracer, maxTextLength = 32_768, metadata } = options
+  // On ai@7 the call span, step numbers and tool spans come from the AI SDK's telemetry events:
+  // one integration per process, put in place here so wrapping the model is the only setup.
+  ensureRegistered({
+    tracer: fixedTracer,
+    recordInputs: options.recordInputs,
+    recordOutputs: options.recordOutputs,
+  })
   const prices: PriceTable | undefined =
     options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
 
@@ -108,7 +180,35 @@ export function tracingMiddleware(
           readMetadata(params.providerOptions?.tokentrail),
         ),
       }
-      const call = new LlmCall(tracer, settings, params, model, streamed)
+      const frame = callStorage.get()
+      let resolved: Resolved
+      if (frame && !frame.ended) {
+        // ai@7: the AI SDK said which call and step this is; a second invocation is a retry.
+        frame.attempt++
+        if (frame.attempt > 1) frame.retried()
+        resolved = { call: frame, step: frame.currentStep, attempt: frame.attempt }
+      } else
+        resolved = inferCall(
+          tracer,
+          params.prompt,
+          {
+            operation: callOperation(params, streamed),
+            provider: providerName(model.provider),
+            modelId: model.modelId,
+            metadata: settings.metadata,
+          },
+          { inputs: settings.recordInputs, outputs: settings.recordOutputs },
+        )
+      const call = new LlmCall(
+        tracer,
+        settings,
+        params,
+        model,
+        streamed,
+        resolved.call,
+        resolved.step,
+        resolved.attempt,
+      )
       if (call.span.isRecording) return call
       call.span.end()
     } catch {
@@ -117,7 +217,7 @@ export function tracingMiddleware(
     return undefined
   }
 
-  return {
+  const middleware: LanguageModelV4Middleware = {
     specificationVersion: 'v4',
 
     async wrapGenerate({ doGenerate, params, model }) {
@@ -178,4 +278,6 @@ export function tracingMiddleware(
       return { ...result, stream }
     },
   }
+  // The same code serves V2, V3 and V4 models: it reads parts and usage of every shape.
+  return middleware as TracingMiddleware
 }

@@ -3,7 +3,7 @@ import { generateText, streamText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { traceModel } from '../src/index.js'
-import { gatedStream, setup, textParts, usage } from './helpers.js'
+import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
 
 // Parts: stream-start, response-metadata, text-start, 'Hello ', 'wor', | gate | 'ld', text-end, finish
 const parts = () => textParts(['Hello ', 'wor', 'ld'], { usage: usage(7, 3) })
@@ -34,8 +34,8 @@ describe('aborts', () => {
     controller.abort()
     await tracer.flush()
     // The provider stream is still stalled: the span closed on the signal, not on the stream.
-    expect(exporter.spans).toHaveLength(1)
-    const span = exporter.spans[0]
+    expect(modelSpans(exporter)).toHaveLength(1)
+    const span = modelSpans(exporter)[0]
     expect(span.status).toBe('cancelled')
     expect(span.attributes[ATTR.cancelledBy]).toBe('abort_signal')
     expect(span.attributes[ATTR.outputText]).toBe('Hello wor')
@@ -71,8 +71,8 @@ describe('aborts', () => {
     const error = await generating.catch((e) => e)
     expect(error).toBe(generateAbort.signal.reason)
     await tracer.flush()
-    expect(exporter.spans.map((s) => s.status)).toEqual(['cancelled', 'cancelled'])
-    for (const span of exporter.spans) {
+    expect(modelSpans(exporter).map((s) => s.status)).toEqual(['cancelled', 'cancelled'])
+    for (const span of modelSpans(exporter)) {
       expect(span.attributes[ATTR.cancelledBy]).toBe('abort_signal')
       expect(span.error).toBeUndefined()
     }
@@ -89,7 +89,7 @@ describe('aborts', () => {
     await reader.cancel('client went away')
     expect(await cancelled).toBe('client went away')
     await tracer.flush()
-    const span = exporter.spans[0]
+    const span = modelSpans(exporter)[0]
     expect(span.status).toBe('cancelled')
     expect(span.attributes[ATTR.cancelledBy]).toBe('stream_cancel')
     expect(span.attributes[ATTR.outputText]).toBe('Hello ')
@@ -107,14 +107,16 @@ describe('aborts', () => {
     expect((await reader.read()).value).toBe('Hello ')
     await reader.cancel()
     await tracer.flush()
-    const open = exporter.spans.filter((s) => s.kind === 'llm')
+    const open = modelSpans(exporter).filter((s) => s.kind === 'llm')
     // The request span ending (as a Next/Hono adapter does when the body ends) closes the LLM span.
     request.end({ endOpenChildren: true })
     await tracer.flush()
-    const llm = exporter.spans.find((s) => s.kind === 'llm')
+    const llm = modelSpans(exporter).find((s) => s.kind === 'llm')
     expect(llm, 'the LLM span must close').toBeDefined()
     expect(llm!.status).toBe('cancelled')
-    expect(llm!.parentSpanId).toBe(request.spanId)
+    const call = exporter.spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(call!.parentSpanId).toBe(request.spanId)
+    expect(llm!.parentSpanId).toBe(call!.spanId)
     expect(String(llm!.attributes[ATTR.outputText])).toMatch(/^Hello /)
     // Either the cancel reached the middleware's stream, or the parent closed the span.
     expect(['stream_cancel', 'parent']).toContain(llm!.attributes[ATTR.cancelledBy])

@@ -75,3 +75,8 @@ export function gatedStream(
   })
   return { stream, cancelled }
 }
+
+/** The exported spans without the call spans: what the LLM-level tests look at. */
+export function modelSpans(exporter: MemoryExporter) {
+  return exporter.spans.filter((s) => s.attributes['gen_ai.operation.name'] !== 'invoke_agent')
+}

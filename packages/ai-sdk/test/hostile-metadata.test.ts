@@ -4,7 +4,7 @@ import { generateText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { expect, it } from 'vitest'
 import { traceModel, withTraceMetadata } from '../src/index.js'
-import { setup, usage } from './helpers.js'
+import { modelSpans, setup, usage } from './helpers.js'
 
 it('records the LLM span whatever the metadata attributes hold', async () => {
   const { tracer, exporter } = setup({ metrics: false })
@@ -37,6 +37,7 @@ it('records the LLM span whatever the metadata attributes hold', async () => {
   )
   expect(result.text).toBe('ok')
   await tracer.flush()
-  expect(tracer.stats()).toMatchObject({ started: 1, ended: 1, exported: 1 })
-  expect(exporter.spans[0]!.attributes.plan).toBe('pro')
+  // The call span and its LLM span.
+  expect(tracer.stats()).toMatchObject({ started: 2, ended: 2, exported: 2 })
+  expect(modelSpans(exporter)[0]!.attributes.plan).toBe('pro')
 })

@@ -12,7 +12,7 @@ import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { traceModel, tracingMiddleware, withTraceMetadata } from '../src/index.js'
-import { gatedStream, setup, textParts, usage } from './helpers.js'
+import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
 
 const generated = (text: string, extra: Record<string, unknown> = {}) => ({
   content: [{ type: 'text' as const, text }],
@@ -47,7 +47,7 @@ describe('tracingMiddleware with generateText', () => {
     })
     expect(result.text).toBe('Paris is the capital.')
     await tracer.flush()
-    expect(exporter.spans).toHaveLength(1)
+    expect(modelSpans(exporter)).toHaveLength(1)
     const span = exporter.span('chat gpt-4o')
     expect(span.kind).toBe('llm')
     expect(span.status).toBe('ok')
@@ -132,7 +132,7 @@ describe('tracingMiddleware with generateText', () => {
     )
     await generateText({ model: partial, prompt: 'hi' })
     await tracer.flush()
-    const [none, inputOnly] = exporter.spans
+    const [none, inputOnly] = modelSpans(exporter)
     for (const key of [
       ATTR.usageInputTokens,
       ATTR.usageOutputTokens,
@@ -145,7 +145,7 @@ describe('tracingMiddleware with generateText', () => {
     expect(inputOnly.attributes[ATTR.usageOutputTokens]).toBeUndefined()
     expect(inputOnly.attributes[ATTR.usageTotalTokens]).toBeUndefined()
     expect(inputOnly.attributes[ATTR.costUsd]).toBeUndefined()
-    for (const span of exporter.spans)
+    for (const span of modelSpans(exporter))
       for (const value of Object.values(span.attributes))
         expect(Number.isNaN(value as number)).toBe(false)
   })
@@ -170,7 +170,7 @@ describe('tracingMiddleware with generateText', () => {
       prompt: 'x',
     })
     await tracer.flush()
-    const [unknown, priced, off] = exporter.spans
+    const [unknown, priced, off] = modelSpans(exporter)
     expect(unknown.attributes[ATTR.costUsd]).toBeUndefined()
     // cacheRead without a cached price is billed at the input price: 12 × $1 + 5 × $2.
     expect(priced.attributes[ATTR.costUsd]).toBeCloseTo((12 * 1 + 5 * 2) / 1e6, 12)
@@ -244,7 +244,7 @@ describe('tracingMiddleware with streamText', () => {
     expect(seen).toHaveLength(parts.length)
     for (const [i, part] of seen.entries()) expect(part).toBe(parts[i])
     await tracer.flush()
-    expect(exporter.spans[0].attributes[ATTR.chunkCount]).toBe(parts.length)
+    expect(modelSpans(exporter)[0].attributes[ATTR.chunkCount]).toBe(parts.length)
   })
 
   it('records streamed text, TTFT, time to last chunk and usage from the finish part', async () => {
@@ -312,11 +312,11 @@ describe('tracingMiddleware with streamText', () => {
     expect(await result.reasoningText).toBe('Let me think.')
     expect(await result.text).toBe('Done.')
     await tracer.flush()
-    const span = exporter.spans[0]
+    const span = modelSpans(exporter)[0]
     expect(span.attributes[ATTR.reasoningText]).toBe('Let me think.')
     expect(span.attributes[ATTR.usageReasoningOutputTokens]).toBe(6)
     const ttft = span.attributes[ATTR.ttftMs] as number
-    expect(ttft + 50).toBeLessThanOrEqual(span.attributes[ATTR.timeToLastChunkMs] as number)
+    expect(ttft + 30).toBeLessThanOrEqual(span.attributes[ATTR.timeToLastChunkMs] as number)
     expect(JSON.parse(span.attributes[ATTR.outputMessages] as string)[0].parts).toEqual([
       { type: 'reasoning', content: 'Let me think.' },
       { type: 'text', content: 'Done.' },
@@ -341,7 +341,7 @@ describe('tracingMiddleware with streamText', () => {
     expect(seen).toEqual([failure])
     expect(seen[0]).toBe(failure)
     await tracer.flush()
-    const span = exporter.spans[0]
+    const span = modelSpans(exporter)[0]
     expect(span.status).toBe('error')
     expect(span.error?.message).toBe('overloaded')
     expect(span.attributes[ATTR.outputText]).toBe('partial ')
@@ -360,8 +360,8 @@ describe('tracingMiddleware with streamText', () => {
     )
     await expect(model.doStream({ prompt: [] })).rejects.toBe(failure)
     await tracer.flush()
-    expect(exporter.spans[0].status).toBe('error')
-    expect(exporter.spans[0].attributes[ATTR.errorType]).toBe('TypeError')
+    expect(modelSpans(exporter)[0].status).toBe('error')
+    expect(modelSpans(exporter)[0].attributes[ATTR.errorType]).toBe('TypeError')
   })
 
   it('marks an upstream stream failure as an error and hands the consumer the same error', async () => {
@@ -380,8 +380,8 @@ describe('tracingMiddleware with streamText', () => {
     for (let i = 0; i < 4; i++) await reader.read()
     await expect(reader.read()).rejects.toBe(failure)
     await tracer.flush()
-    expect(exporter.spans[0].status).toBe('error')
-    expect(exporter.spans[0].attributes[ATTR.outputText]).toBe('a')
+    expect(modelSpans(exporter)[0].status).toBe('error')
+    expect(modelSpans(exporter)[0].attributes[ATTR.outputText]).toBe('a')
   })
 
   it('caps huge outputs with a truncation flag while the client gets everything', async () => {
@@ -397,7 +397,7 @@ describe('tracingMiddleware with streamText', () => {
     const text = await result.text
     expect(text.length).toBe(1_000_000)
     await tracer.flush()
-    const span = exporter.spans[0]
+    const span = modelSpans(exporter)[0]
     expect(span.attributes[ATTR.outputTextLength]).toBe(1_000_000)
     expect(span.attributes[ATTR.outputTruncated]).toBe(true)
     expect(span.attributes[ATTR.outputText]).toBe(text.slice(0, 10_005))
@@ -424,7 +424,7 @@ describe('switches and metadata', () => {
     await generateText({ model: model2, system: 'secret system', prompt: 'secret prompt' })
     await tracer.flush()
     await envOff.tracer.flush()
-    for (const span of [exporter.spans[0], envOff.exporter.spans[0]]) {
+    for (const span of [modelSpans(exporter)[0], modelSpans(envOff.exporter)[0]]) {
       expect(JSON.stringify(span.attributes)).not.toContain('secret')
       expect(span.attributes[ATTR.usageInputTokens]).toBe(12)
     }
@@ -448,7 +448,7 @@ describe('switches and metadata', () => {
     })
     await generateText({ model, prompt: 'c' })
     await tracer.flush()
-    const [a, b, c] = exporter.spans
+    const [a, b, c] = modelSpans(exporter)
     expect(a.attributes).toMatchObject({
       [ATTR.userId]: 'u-1',
       [ATTR.sessionId]: 'chat-9',
@@ -480,11 +480,17 @@ describe('switches and metadata', () => {
     })
     await tracer.flush()
     const root = exporter.span('POST /api/chat')
-    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    const llm = modelSpans(exporter).filter((s) => s.kind === 'llm')
     expect(llm).toHaveLength(2)
-    for (const span of llm) {
+    const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(calls.map((s) => s.name)).toEqual([
+      'generateText mock-model-id',
+      'streamText mock-model-id',
+    ])
+    for (const [i, span] of llm.entries()) {
       expect(span.traceId).toBe(root.traceId)
-      expect(span.parentSpanId).toBe(root.spanId)
+      expect(calls[i].parentSpanId).toBe(root.spanId)
+      expect(span.parentSpanId).toBe(calls[i].spanId)
     }
   })
 
@@ -506,8 +512,13 @@ describe('switches and metadata', () => {
     for await (const _ of streamed.partialObjectStream);
     expect(await streamed.object).toEqual({ city: 'Paris' })
     await tracer.flush()
-    expect(exporter.spans).toHaveLength(2)
-    for (const span of exporter.spans) {
+    expect(modelSpans(exporter)).toHaveLength(2)
+    const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(calls.map((s) => s.attributes['tokentrail.call.operation'])).toEqual([
+      'generateObject',
+      'streamObject',
+    ])
+    for (const span of modelSpans(exporter)) {
       expect(span.attributes[ATTR.outputType]).toBe('json')
       expect(span.attributes[ATTR.outputText]).toBe(json)
     }

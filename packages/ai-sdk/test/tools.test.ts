@@ -85,11 +85,13 @@ describe('tool loops', () => {
     const tools = exporter.spans.filter((s) => s.kind === 'tool')
     expect(llm.map((s) => s.attributes[ATTR.step])).toEqual([0, 1])
     expect(tools).toHaveLength(1)
-    for (const span of [...llm, ...tools]) {
-      expect(span.traceId).toBe(root.traceId)
-      expect(span.parentSpanId).toBe(root.spanId)
-    }
+    const call = exporter.span('streamText gpt-4o')
+    expect(call.parentSpanId).toBe(root.spanId)
+    for (const span of [...llm, ...tools]) expect(span.traceId).toBe(root.traceId)
+    for (const span of llm) expect(span.parentSpanId).toBe(call.spanId)
     const [first, second] = llm
+    // The tool runs under the step that asked for it.
+    expect(tools[0].parentSpanId).toBe(first.spanId)
     expect(first.attributes[ATTR.responseFinishReasons]).toEqual(['tool_call'])
     expect(JSON.parse(first.attributes[ATTR.toolCalls] as string)).toEqual([
       { id: 'call-1', name: 'weather', arguments: '{"city":"Paris"}' },
@@ -184,8 +186,11 @@ describe('tool loops', () => {
     })
     await tracer.flush()
     const toolSpan = exporter.span('execute_tool research')
+    const nestedCall = exporter.span('generateText gpt-4o-mini')
     const nested = exporter.span('chat gpt-4o-mini')
-    expect(nested.parentSpanId).toBe(toolSpan.spanId)
+    expect(nestedCall.parentSpanId).toBe(toolSpan.spanId)
+    expect(nested.parentSpanId).toBe(nestedCall.spanId)
+    expect(nested.traceId).toBe(toolSpan.traceId)
     expect(toolSpan.attributes[ATTR.toolCallResult]).toBeUndefined()
   })
 })

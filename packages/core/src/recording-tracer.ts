@@ -2,6 +2,7 @@ import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './att
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
+import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
@@ -299,6 +300,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    runFlushHooks(this)
     try {
       const results = await Promise.all([
         ...this.processors.map((p) => p.flush(timeoutMs)),

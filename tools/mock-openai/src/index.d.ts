@@ -65,6 +65,8 @@ export interface MockOpenAIOptions {
   usage?: PerRequest<boolean>
   /** The model the reply names. @default the requested model */
   responseModel?: PerRequest<string>
+  /** HTTP status to answer with instead of a reply (an error body follows; 429 says `retry-after-ms: 10`). @default 200 */
+  status?: PerRequest<number>
   /** Called for each request once its body is parsed. */
   onRequest?: (call: MockCall) => void
 }

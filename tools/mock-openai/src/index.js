@@ -444,10 +444,23 @@ export async function startMockOpenAI(options = {}) {
     onRequest?.(call)
 
     const failure = /\[fail(?::(\d{3}))?\]/.exec(lastUserText(request))
-    if (failure) {
-      call.status = failure[1] ? Number(failure[1]) : 500
+    const chosen = resolve(options.status, request, undefined)
+    if (failure || (typeof chosen === 'number' && chosen !== 200)) {
+      call.status =
+        typeof chosen === 'number' && chosen !== 200
+          ? chosen
+          : failure[1]
+            ? Number(failure[1])
+            : 500
+      if (call.status === 429) res.setHeader('retry-after-ms', '10')
       await delay(firstChunkDelayMs, signal)
-      sendJson(res, call.status, errorBody('The mock server failed as asked by [fail].'))
+      sendJson(
+        res,
+        call.status,
+        call.status === 429
+          ? errorBody('Rate limit reached (mock).', 'requests', 'rate_limit_exceeded')
+          : errorBody('The mock server failed as asked by [fail].'),
+      )
       return
     }
 

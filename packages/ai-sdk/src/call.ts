@@ -1,0 +1,471 @@
+import {
+  ATTR,
+  addFlushHook,
+  createAsyncStorage,
+  getActiveSpan,
+  now,
+  type Span,
+  type SpanStatus,
+  safeJson,
+  type Tracer,
+} from '@tokentrail/core'
+import type { TokenCounts } from './convert.js'
+import { errorAttributes, recordableError } from './errors.js'
+import type { TraceMetadata } from './metadata.js'
+
+/** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
+export const CALL_ATTR = {
+  operation: 'tokentrail.call.operation',
+  source: 'tokentrail.call.source',
+  functionId: 'tokentrail.call.function_id',
+  steps: 'tokentrail.call.steps',
+  inputTokens: 'tokentrail.call.input_tokens',
+  outputTokens: 'tokentrail.call.output_tokens',
+  cacheReadTokens: 'tokentrail.call.cache_read_tokens',
+  cacheWriteTokens: 'tokentrail.call.cache_write_tokens',
+  reasoningTokens: 'tokentrail.call.reasoning_tokens',
+  costUsd: 'tokentrail.call.cost_usd',
+  finishReason: 'tokentrail.call.finish_reason',
+  ttftMs: 'tokentrail.call.ttft_ms',
+  retries: 'tokentrail.call.retries',
+  toolCalls: 'tokentrail.call.tool_calls',
+  toolErrors: 'tokentrail.call.tool_errors',
+  attempt: 'tokentrail.attempt',
+  maxAttempts: 'tokentrail.attempt.max',
+  toolTiming: 'tokentrail.tool.timing',
+  inputSkippedMessages: 'tokentrail.input.skipped_messages',
+} as const
+
+/** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
+export type CallSource = 'ai-sdk-telemetry' | 'inferred'
+
+/** What one LLM step reports to its call when it ends. */
+export interface StepReport {
+  status: SpanStatus
+  tokens: TokenCounts | undefined
+  costUsd: number | undefined
+  finishReason: string | undefined
+  ttftMs: number | undefined
+  error: unknown
+  retryable: boolean
+  toolCallIds: string[]
+}
+
+interface Asker {
+  span: Span
+  at: number
+  name: string
+}
+
+// An inferred call waits this long after a step that asked for tools (or failed in a way the AI SDK
+// retries) for the step that continues it; a flush or the end of its parent span closes it sooner.
+const PENDING_MS = 30_000
+// Calls the AI SDK announced but never ended (a stream nobody read) are forgotten past this many.
+const MAX_OPEN_CALLS = 10_000
+
+interface CallState {
+  /** Calls announced by the AI SDK's telemetry (ai@7), by the SDK's call id. */
+  byCallId: Map<string, AiCall>
+  /** Inferred calls waiting for a continuation, by the tool call ids their last step asked for. */
+  byToolCallId: Map<string, AiCall>
+  /** The step each prompt array belongs to: the AI SDK retries a step with the same prompt array. */
+  byPrompt: WeakMap<object, { call: AiCall; step: number; attempts: number }>
+  /** Inferred calls waiting for a continuation. */
+  pending: Set<AiCall>
+  /** Call ids the AI SDK ended lately: a late second end event (abort, then error) adds nothing. */
+  ended: Set<string>
+  /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
+  askedBy: Map<string, AiCall>
+}
+
+// One state per process, shared by every copy of this package (two installs, a hot reload).
+const STATE_KEY = Symbol.for('tokentrail.ai-sdk.calls')
+
+export function callState(): CallState {
+  const g = globalThis as Record<symbol, CallState | undefined>
+  let state = g[STATE_KEY]
+  if (!state) {
+    state = {
+      byCallId: new Map(),
+      byToolCallId: new Map(),
+      byPrompt: new WeakMap(),
+      pending: new Set(),
+      ended: new Set(),
+      askedBy: new Map(),
+    }
+    Object.defineProperty(g, STATE_KEY, { value: state, enumerable: false, configurable: true })
+    // A script's final flush must not leave a call span behind that waits for a step to come.
+    addFlushHook(() => {
+      for (const call of [...state!.pending]) if (!call.parent) call.closePending()
+    })
+  }
+  return state
+}
+
+/** The call whose model invocation is running (set by the AI SDK telemetry integration). */
+export const callStorage = createAsyncStorage<AiCall>('tokentrail.ai-sdk.call.storage')
+
+const OPERATIONS: Record<string, string> = {
+  'ai.generateText': 'generateText',
+  'ai.streamText': 'streamText',
+  'ai.generateObject': 'generateObject',
+  'ai.streamObject': 'streamObject',
+}
+
+/** `ai.streamText` → `streamText`; unknown ids pass through without their `ai.` prefix. */
+export function operationName(operationId: unknown): string {
+  if (typeof operationId !== 'string') return 'unknown'
+  return OPERATIONS[operationId] ?? operationId.replace(/^ai\./, '')
+}
+
+export interface CallInit {
+  source: CallSource
+  operation: string
+  parent: Span | undefined
+  provider?: string
+  modelId?: string
+  functionId?: string
+  maxAttempts?: number
+  metadata?: TraceMetadata
+  startTime?: number
+}
+
+/**
+ * One AI SDK call (`generateText`, `streamText`, …): a span over all its steps, the parent of each
+ * step's LLM span and of the tool spans. Its span is made when the first traced model call of the
+ * call begins (or when the call fails before any), so calls of untraced models record nothing.
+ */
+export class AiCall {
+  span: Span | undefined
+  tracer: Tracer | undefined
+  readonly source: CallSource
+  readonly operation: string
+  readonly parent: Span | undefined
+  readonly startTime: number
+  readonly maxAttempts: number | undefined
+  private readonly init: CallInit
+  currentStep = 0
+  attempt = 0
+  private stepsSeen = 0
+  private retries = 0
+  private readonly totals: TokenCounts = {}
+  private cost: number | undefined
+  private finishReason: string | undefined
+  private ttftMs: number | undefined
+  private toolCalls = 0
+  toolErrors = 0
+  private openSteps = 0
+  private lastStatus: SpanStatus = 'ok'
+  private lastError: unknown
+  private lastActivity: number
+  private timer: ReturnType<typeof setTimeout> | undefined
+  ended = false
+  /** The LLM span that asked for each tool call, by tool call id. */
+  readonly askers = new Map<string, Asker>()
+  /** Tool spans made from the AI SDK's tool events, by tool call id. */
+  readonly tools = new Map<string, Span>()
+  /** When each tool's `execute` returned; its span ends then, once its result is known. */
+  readonly toolEnds = new Map<string, number>()
+
+  constructor(init: CallInit) {
+    this.init = init
+    this.source = init.source
+    this.operation = init.operation
+    this.parent = init.parent
+    this.maxAttempts = init.maxAttempts
+    this.startTime = init.startTime ?? now()
+    this.lastActivity = this.startTime
+  }
+
+  /** Makes the call span if it is not made yet; returns it. */
+  materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
+    if (this.span) return this.span
+    const init = this.init
+    const model = init.modelId
+    const attributes: Record<string, unknown> = {
+      [ATTR.operationName]: 'invoke_agent',
+      [CALL_ATTR.operation]: this.operation,
+      [CALL_ATTR.source]: this.source,
+    }
+    if (init.provider) attributes[ATTR.providerName] = init.provider
+    if (model) attributes[ATTR.requestModel] = model
+    if (init.functionId) {
+      attributes[CALL_ATTR.functionId] = init.functionId
+      attributes['gen_ai.agent.name'] = init.functionId
+    }
+    const meta = metadata ?? init.metadata
+    if (meta?.userId) attributes[ATTR.userId] = meta.userId
+    if (meta?.sessionId) {
+      attributes[ATTR.sessionId] = meta.sessionId
+      attributes[ATTR.conversationId] = meta.sessionId
+    }
+    if (meta?.tags && meta.tags.length > 0) attributes[ATTR.tags] = meta.tags
+    const name = init.functionId
+      ? `invoke_agent ${init.functionId}`
+      : model
+        ? `${this.operation} ${model}`
+        : this.operation
+    this.tracer = tracer
+    const span = tracer.startSpan(name, {
+      kind: 'internal',
+      parent: this.parent ?? null,
+      startTime: this.startTime,
+      attributes,
+    })
+    this.span = span
+    span.onEnding((ending) => this.writeTotals(ending))
+    if (!span.isRecording) this.ended = true
+    // A parent that ends while this call only waits for a continuation ends it as it stands.
+    this.parent?.onEnding(() => {
+      if (!this.ended && this.openSteps === 0) this.closePending()
+    })
+    return span
+  }
+
+  private readonly promptLengths: number[] = []
+
+  /**
+   * Where a step's recorded prompt starts: a later step's prompt repeats the one before it, so
+   * only the messages after it are recorded (the first step records them all). A retry records
+   * what its first attempt did.
+   */
+  promptStart(step: number, length: number): number {
+    if (this.promptLengths[step] === undefined) this.promptLengths[step] = length
+    const before = step > 0 ? this.promptLengths[step - 1] : undefined
+    return before !== undefined && before < length ? before : 0
+  }
+
+  /** A traced model invocation of this call begins. */
+  stepStarted(): void {
+    this.resume()
+    this.openSteps++
+    this.lastActivity = now()
+  }
+
+  /** Records which LLM span asked for a tool call, so the tool's span nests under it. */
+  asked(toolCallId: string, name: string, span: Span): void {
+    if (typeof toolCallId !== 'string') return
+    this.askers.set(toolCallId, { span, at: now(), name })
+    callState().askedBy.set(toolCallId, this)
+  }
+
+  /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
+  stepEnded(step: number, report: StepReport): void {
+    this.openSteps = Math.max(0, this.openSteps - 1)
+    this.lastActivity = now()
+    this.stepsSeen = Math.max(this.stepsSeen, step + 1)
+    this.lastStatus = report.status
+    this.lastError = report.error
+    const tokens = report.tokens
+    if (tokens) {
+      for (const key of ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const)
+        if (tokens[key] !== undefined) this.totals[key] = (this.totals[key] ?? 0) + tokens[key]!
+    }
+    if (report.costUsd !== undefined) this.cost = (this.cost ?? 0) + report.costUsd
+    if (report.finishReason !== undefined) this.finishReason = report.finishReason
+    if (this.ttftMs === undefined && report.ttftMs !== undefined) this.ttftMs = report.ttftMs
+    this.toolCalls += report.toolCallIds.length
+    if (this.source !== 'inferred' || this.ended) return
+    const state = callState()
+    if (report.status === 'cancelled') this.endSoon('cancelled')
+    else if (report.status === 'error' && !report.retryable) this.endSoon('error', report.error)
+    else if (report.status === 'error' || report.toolCallIds.length > 0) {
+      for (const id of report.toolCallIds) state.byToolCallId.set(id, this)
+      this.pend()
+    } else this.endSoon('ok')
+  }
+
+  /** A retry of the current step: the same prompt again. */
+  retried(): void {
+    this.retries++
+  }
+
+  private pend(): void {
+    const state = callState()
+    state.pending.add(this)
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.closePending(), PENDING_MS)
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  private resume(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    callState().pending.delete(this)
+  }
+
+  /**
+   * Ends a call that waits for a step that has not come, as its last step left it: at `endTime`
+   * when the SDK said it finished, else at its last step's end.
+   */
+  closePending(endTime?: number): void {
+    if (this.ended) return
+    this.end(this.lastStatus, this.lastError, endTime ?? this.lastActivity)
+  }
+
+  // The step's LLM span is still ending when it reports; the call ends right after it.
+  private endSoon(status: SpanStatus, error?: unknown): void {
+    queueMicrotask(() => this.end(status, error))
+  }
+
+  /** Ends the call span (once), with the roll-up of its steps. */
+  end(status: SpanStatus, error?: unknown, endTime?: number): void {
+    if (this.ended) return
+    this.ended = true
+    // A call whose last step failed failed, even when the SDK ends it normally (a stream error part).
+    if (status === 'ok' && this.lastStatus === 'error') {
+      status = 'error'
+      error ??= this.lastError
+    }
+    this.resume()
+    const state = callState()
+    for (const id of this.askers.keys()) {
+      if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
+      if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+    }
+    for (const tool of this.tools.values()) tool.end()
+    const span = this.span
+    if (!span || span.ended) return
+    if (error !== undefined && status === 'error') {
+      span.recordError(recordableError(error))
+      const attributes: Record<string, unknown> = {}
+      errorAttributes(error, attributes)
+      span.setAttributes(attributes)
+    }
+    span.end(endTime === undefined ? { status } : { status, endTime })
+  }
+
+  // Runs once, right before the call span ends, however it ends.
+  private writeTotals(span: Span): void {
+    const attributes: Record<string, unknown> = { [CALL_ATTR.steps]: this.stepsSeen }
+    const t = this.totals
+    if (t.input !== undefined) attributes[CALL_ATTR.inputTokens] = t.input
+    if (t.output !== undefined) attributes[CALL_ATTR.outputTokens] = t.output
+    if (t.cacheRead !== undefined) attributes[CALL_ATTR.cacheReadTokens] = t.cacheRead
+    if (t.cacheWrite !== undefined) attributes[CALL_ATTR.cacheWriteTokens] = t.cacheWrite
+    if (t.reasoning !== undefined) attributes[CALL_ATTR.reasoningTokens] = t.reasoning
+    if (this.cost !== undefined) attributes[CALL_ATTR.costUsd] = Math.round(this.cost * 1e9) / 1e9
+    if (this.finishReason !== undefined) attributes[CALL_ATTR.finishReason] = this.finishReason
+    if (this.ttftMs !== undefined) attributes[CALL_ATTR.ttftMs] = this.ttftMs
+    if (this.retries > 0) attributes[CALL_ATTR.retries] = this.retries
+    if (this.toolCalls > 0) attributes[CALL_ATTR.toolCalls] = this.toolCalls
+    if (this.toolErrors > 0) attributes[CALL_ATTR.toolErrors] = this.toolErrors
+    span.setAttributes(attributes)
+  }
+}
+
+/** Forgets an announced call that ended, remembering its id for a while. */
+export function forgetCall(callId: string): void {
+  const state = callState()
+  state.byCallId.delete(callId)
+  if (state.ended.size >= 1000) {
+    const oldest = state.ended.values().next().value
+    if (oldest !== undefined) state.ended.delete(oldest)
+  }
+  state.ended.add(callId)
+}
+
+/** Remembers a call the AI SDK announced; the oldest are forgotten past a bound. */
+export function rememberCall(callId: string, call: AiCall): void {
+  const calls = callState().byCallId
+  if (calls.size >= MAX_OPEN_CALLS) {
+    const oldest = calls.keys().next().value
+    if (oldest !== undefined) calls.delete(oldest)
+  }
+  calls.set(callId, call)
+}
+
+/** The tool call ids of the tool results at the end of a prompt: what a continuing step answers. */
+function trailingToolResults(prompt: unknown): any[] {
+  const results: any[] = []
+  if (!Array.isArray(prompt)) return results
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i]
+    if (message?.role !== 'tool') break
+    if (Array.isArray(message.content))
+      for (const part of message.content) if (part?.type === 'tool-result') results.push(part)
+  }
+  return results
+}
+
+function isToolError(output: any): boolean {
+  return output?.type === 'error-text' || output?.type === 'error-json' || output?.isError === true
+}
+
+export interface Resolved {
+  call: AiCall
+  step: number
+  attempt: number
+}
+
+/**
+ * Finds the call a model invocation belongs to when the AI SDK does not say (ai@5, ai@6, or ai@7
+ * with its telemetry turned off): a retry brings the same prompt array again; a continuing step's
+ * prompt ends with the results of the tool calls the previous step asked for. Anything else starts
+ * a new call under the active span. The tool spans of a continued step are made here, from the
+ * results in its prompt, timed from the tool call to this step (marked `tokentrail.tool.timing: inferred`).
+ */
+export function inferCall(
+  tracer: Tracer,
+  prompt: unknown,
+  init: Omit<CallInit, 'source' | 'parent'>,
+  record: { inputs: boolean; outputs: boolean },
+): Resolved {
+  const state = callState()
+  const key = prompt !== null && typeof prompt === 'object' ? (prompt as object) : undefined
+  const known = key ? state.byPrompt.get(key) : undefined
+  if (known && !known.call.ended) {
+    known.attempts++
+    known.call.retried()
+    return { call: known.call, step: known.step, attempt: known.attempts }
+  }
+  let call: AiCall | undefined
+  const results = trailingToolResults(prompt)
+  for (const part of results) {
+    const candidate = state.byToolCallId.get(part.toolCallId)
+    if (candidate && !candidate.ended) {
+      call = candidate
+      break
+    }
+  }
+  let step = 0
+  if (call) {
+    step = call.currentStep + 1
+    call.currentStep = step
+    const at = now()
+    for (const part of results) {
+      const asker = call.askers.get(part.toolCallId)
+      if (!asker || call.tools.has(part.toolCallId)) continue
+      state.byToolCallId.delete(part.toolCallId)
+      const attributes: Record<string, unknown> = {
+        [ATTR.operationName]: 'execute_tool',
+        [ATTR.toolName]: part.toolName ?? asker.name,
+        [ATTR.toolCallId]: part.toolCallId,
+        [ATTR.toolType]: 'function',
+        [CALL_ATTR.toolTiming]: 'inferred',
+      }
+      const output = part.output ?? part.result
+      if (record.outputs && output !== undefined)
+        attributes[ATTR.toolCallResult] = safeJson(output?.value ?? output)
+      const span = tracer.startSpan(`execute_tool ${part.toolName ?? asker.name}`, {
+        kind: 'tool',
+        parent: asker.span,
+        startTime: asker.at,
+        attributes,
+      })
+      const failed = isToolError(output)
+      if (failed) {
+        call.toolErrors++
+        span.recordError({
+          name: 'ToolExecutionError',
+          message: String(output?.value ?? 'tool failed'),
+        })
+      }
+      span.end({ status: failed ? 'error' : 'ok', endTime: at })
+    }
+  } else {
+    call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan() })
+  }
+  if (key) state.byPrompt.set(key, { call, step, attempts: 1 })
+  return { call, step, attempt: 1 }
+}

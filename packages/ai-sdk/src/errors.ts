@@ -1,0 +1,140 @@
+import { redactSecretsInText } from '@tokentrail/core'
+
+/** Most characters of a provider's error body kept on a span. */
+const BODY_EXCERPT = 500
+
+/** Attribute keys for errors, beside the OpenTelemetry `error.type`. */
+export const ERROR_ATTR = {
+  type: 'error.type',
+  statusCode: 'http.response.status_code',
+  retryable: 'tokentrail.error.retryable',
+  providerType: 'tokentrail.error.provider_type',
+  body: 'tokentrail.error.body',
+  url: 'tokentrail.error.url',
+  attempts: 'tokentrail.error.attempts',
+  reason: 'tokentrail.error.reason',
+} as const
+
+const read = (value: unknown, key: string): unknown => {
+  try {
+    return value !== null && typeof value === 'object' ? (value as any)[key] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined
+
+/**
+ * The provider's own error type from its JSON error body: OpenAI `{ error: { type, code } }`,
+ * Anthropic `{ type: 'error', error: { type } }`, Google `{ error: { status } }`.
+ */
+export function providerErrorType(body: unknown): string | undefined {
+  let json = body
+  if (typeof body === 'string') {
+    if (!body.trimStart().startsWith('{')) return undefined
+    try {
+      json = JSON.parse(body)
+    } catch {
+      return undefined
+    }
+  }
+  const inner = read(json, 'error')
+  return (
+    text(read(inner, 'type')) ??
+    text(read(inner, 'code')) ??
+    text(read(inner, 'status')) ??
+    (read(json, 'type') !== 'error' ? text(read(json, 'type')) : undefined) ??
+    text(read(json, 'code'))
+  )
+}
+
+/** The AI SDK's `RetryError` keeps every attempt's error; its last one says what happened. */
+function unwrapRetry(error: unknown): { last: unknown; attempts?: number; reason?: string } {
+  const errors = read(error, 'errors')
+  if (read(error, 'name') === 'AI_RetryError' && Array.isArray(errors) && errors.length > 0)
+    return {
+      last: read(error, 'lastError') ?? errors[errors.length - 1],
+      attempts: errors.length,
+      reason: text(read(error, 'reason')),
+    }
+  return { last: error }
+}
+
+/**
+ * What a span records about a failure beside the exception event: `error.type`, the HTTP status,
+ * whether the provider said to retry, the provider's error type, and a capped, credential-redacted
+ * excerpt of its answer. Never throws.
+ */
+export function errorAttributes(error: unknown, attributes: Record<string, unknown>): void {
+  try {
+    const { last, attempts, reason } = unwrapRetry(error)
+    attributes[ERROR_ATTR.type] = errorType(last)
+    if (attempts !== undefined) attributes[ERROR_ATTR.attempts] = attempts
+    if (reason) attributes[ERROR_ATTR.reason] = reason
+    const status = read(last, 'statusCode')
+    if (typeof status === 'number') attributes[ERROR_ATTR.statusCode] = status
+    const retryable = read(last, 'isRetryable')
+    if (typeof retryable === 'boolean') attributes[ERROR_ATTR.retryable] = retryable
+    const body = read(last, 'responseBody') ?? read(last, 'data')
+    const providerType = providerErrorType(body) ?? providerErrorType(last)
+    if (providerType) attributes[ERROR_ATTR.providerType] = providerType
+    if (typeof body === 'string' && body !== '')
+      attributes[ERROR_ATTR.body] = redactSecretsInText(body.slice(0, BODY_EXCERPT))
+    const url = read(last, 'url')
+    if (typeof url === 'string') attributes[ERROR_ATTR.url] = redactUrl(url)
+  } catch {}
+}
+
+// Some providers take the key in the query string (`?key=` for Google).
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    for (const key of [...parsed.searchParams.keys()])
+      if (/key|token|secret|sig/i.test(key)) parsed.searchParams.set(key, 'REDACTED')
+    return parsed.toString()
+  } catch {
+    return url.replace(/\?.*$/, '')
+  }
+}
+
+/**
+ * A type name for anything thrown or streamed as an error: the error's own name, or, for the plain
+ * objects providers put in stream `error` parts, their `type`/`code` — never `Object`.
+ */
+export function errorType(error: unknown): string {
+  if (error === null || error === undefined) return 'unknown'
+  if (typeof error !== 'object') return typeof error
+  const name = text(read(error, 'name'))
+  if (name && name !== 'Error') return name
+  const own = providerErrorType(error) ?? text(read(error, 'type')) ?? text(read(error, 'code'))
+  if (own) return own
+  const ctor = read(error, 'constructor') as { name?: unknown } | undefined
+  const ctorName = text(ctor?.name)
+  return ctorName && ctorName !== 'Object' ? ctorName : 'Error'
+}
+
+/**
+ * The error a span records: Errors as they are; a plain object from a stream `error` part becomes
+ * an Error-like value with a real type and a readable message.
+ */
+export function recordableError(error: unknown): unknown {
+  if (error instanceof Error || error === null || typeof error !== 'object') return error
+  const message =
+    text(read(error, 'message')) ?? text(read(read(error, 'error'), 'message')) ?? safeJson(error)
+  return { name: errorType(error), message }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, BODY_EXCERPT) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** True for an AI SDK / provider error that says a retry may work (429, 5xx, network). */
+export function isRetryable(error: unknown): boolean {
+  return read(error, 'isRetryable') === true
+}

@@ -1,0 +1,321 @@
+import {
+  ATTR,
+  getActiveSpan,
+  getTracer,
+  now,
+  runWithSpan,
+  type Span,
+  safeJson,
+  TokentrailError,
+  type Tracer,
+} from '@tokentrail/core'
+import type { Telemetry } from 'ai'
+import { AiCall, callState, callStorage, forgetCall, operationName, rememberCall } from './call.js'
+import { errorType, recordableError } from './errors.js'
+import { getTraceMetadata } from './metadata.js'
+
+/** Options of `tokentrailTelemetry`. */
+export interface TokentrailTelemetryOptions {
+  /** The tracer spans go to. @default getTracer(), looked up on each call */
+  tracer?: Tracer
+  /** Record tool arguments. @default the tracer's `recordInputs` */
+  recordInputs?: boolean
+  /** Record tool results. @default the tracer's `recordOutputs` */
+  recordOutputs?: boolean
+}
+
+const OPTION_KEYS = ['tracer', 'recordInputs', 'recordOutputs']
+
+// Marks our integrations in the AI SDK's global list, so registering again replaces, never adds.
+const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
+
+// Embeddings, reranking, speech and transcription have no middleware of ours to trace them.
+const TRACED_OPERATIONS = new Set([
+  'ai.generateText',
+  'ai.streamText',
+  'ai.generateObject',
+  'ai.streamObject',
+])
+
+// If the AI SDK never reports the end of a tool (it always should), the span still closes.
+const TOOL_END_FALLBACK_MS = 5000
+
+// The events this integration reads come from ai@7 (its events say `aiVersion`); ai@6 calls the
+// same global list with other shapes, which it leaves alone (the middleware infers those calls).
+function fromV7(event: unknown): event is Record<string, any> {
+  const version = (event as { aiVersion?: unknown } | null)?.aiVersion
+  if (typeof version !== 'string') return false
+  const major = Number.parseInt(version, 10)
+  return Number.isFinite(major) && major >= 7
+}
+
+function checkOptions(options: TokentrailTelemetryOptions, name: string): void {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError(`${name}(options) takes an options object`)
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.includes(key))
+      throw new TokentrailError(
+        `${name}: unknown option \`${key}\` — valid options are ${OPTION_KEYS.map((k) => `\`${k}\``).join(', ')}`,
+      )
+  if (options.tracer !== undefined && typeof options.tracer?.startSpan !== 'function')
+    throw new TokentrailError(
+      'tracer must be a Tracer from createTracer() (it has no startSpan method)',
+    )
+  for (const key of ['recordInputs', 'recordOutputs'] as const)
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new TokentrailError(`${key} must be true or false, got ${JSON.stringify(options[key])}`)
+}
+
+/**
+ * The AI SDK 7 telemetry integration behind `tracingMiddleware()`: it gives each `generateText`,
+ * `streamText`, `generateObject` and `streamObject` call its call span (the parent of the step
+ * LLM spans), numbers steps and retries as the SDK does, records tool executions as
+ * `execute_tool {name}` spans under the step that asked for them (tools run inside their span, so
+ * model calls a tool makes nest under it), and records failures anywhere in the call. The
+ * middleware registers it once by itself; register it yourself only to pass other options.
+ * Registering it again (a hot reload) never duplicates a span.
+ *
+ * @example
+ * import { registerTelemetry } from 'ai'
+ * registerTelemetry(tokentrailTelemetry({ recordOutputs: false }))
+ */
+export function tokentrailTelemetry(options: TokentrailTelemetryOptions = {}): Telemetry {
+  checkOptions(options, 'tokentrailTelemetry')
+  return makeIntegration(options)
+}
+
+/** @deprecated Use `tokentrailTelemetry()`; `tracingMiddleware()` registers it by itself. */
+export function toolTelemetry(options: TokentrailTelemetryOptions = {}): Telemetry {
+  checkOptions(options, 'toolTelemetry')
+  return makeIntegration(options)
+}
+
+/**
+ * Puts one Tokentrail integration in the AI SDK's global list (`globalThis.AI_SDK_TELEMETRY_INTEGRATIONS`,
+ * what `registerTelemetry` fills): the newest replaces an older one, so a reloaded module adds nothing.
+ */
+export function ensureRegistered(options: TokentrailTelemetryOptions): void {
+  try {
+    const g = globalThis as { AI_SDK_TELEMETRY_INTEGRATIONS?: unknown[] }
+    const list = Array.isArray(g.AI_SDK_TELEMETRY_INTEGRATIONS)
+      ? g.AI_SDK_TELEMETRY_INTEGRATIONS
+      : (g.AI_SDK_TELEMETRY_INTEGRATIONS = [])
+    const integration = makeIntegration(options, true)
+    const index = list.findIndex((entry) => (entry as any)?.[MARK] === true)
+    if (index === -1) list.push(integration)
+    else if ((list[index] as any).auto) list[index] = integration
+  } catch {}
+}
+
+// The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
+function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
+  if (!fromV7(event)) return
+  const call = callState().byCallId.get(event.callId)
+  if (!call) return
+  forgetCall(event.callId)
+  call.end(status)
+}
+
+function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
+  const tracerOf = () => options.tracer ?? getTracer()
+
+  function closeTool(call: AiCall, toolCallId: string, output?: any): void {
+    const span = call.tools.get(toolCallId)
+    if (!span || span.ended) return
+    const recordOutputs = options.recordOutputs ?? call.tracer?.recordOutputs ?? false
+    if (output?.type === 'tool-error') {
+      call.toolErrors++
+      span.recordError(recordableError(output.error))
+      span.setAttribute(ATTR.errorType, errorType(output.error))
+      span.end({ status: 'error', endTime: call.toolEnds.get(toolCallId) })
+      return
+    }
+    if (output?.type === 'tool-result' && recordOutputs)
+      span.setAttribute(ATTR.toolCallResult, safeJson(output.output ?? null))
+    span.end({ endTime: call.toolEnds.get(toolCallId) })
+  }
+
+  const integration: Telemetry & { [MARK]: true; auto: boolean } = {
+    [MARK]: true,
+    auto,
+
+    onStart(event) {
+      if (!fromV7(event) || typeof event.callId !== 'string') return
+      const state = callState()
+      if (state.byCallId.has(event.callId)) return
+      if (!TRACED_OPERATIONS.has(event.operationId)) return
+      rememberCall(
+        event.callId,
+        new AiCall({
+          source: 'ai-sdk-telemetry',
+          operation: operationName(event.operationId),
+          parent: getActiveSpan(),
+          provider: undefined,
+          modelId: typeof event.modelId === 'string' ? event.modelId : undefined,
+          functionId: typeof event.functionId === 'string' ? event.functionId : undefined,
+          maxAttempts: typeof event.maxRetries === 'number' ? event.maxRetries + 1 : undefined,
+          metadata: getTraceMetadata(),
+          startTime: typeof event.timestamp === 'number' ? event.timestamp : now(),
+        }),
+      )
+    },
+
+    onStepStart(event) {
+      if (!fromV7(event)) return
+      const call = callState().byCallId.get(event.callId)
+      if (!call || typeof event.stepNumber !== 'number') return
+      if (call.currentStep !== event.stepNumber) call.attempt = 0
+      call.currentStep = event.stepNumber
+    },
+
+    executeLanguageModelCall({ callId, execute }) {
+      const call = callState().byCallId.get(callId)
+      if (!call || call.ended || callStorage.get() === call) return execute()
+      return callStorage.run(call, execute)
+    },
+
+    async executeTool({ callId, toolCallId, toolCall, execute }) {
+      const call = callState().byCallId.get(callId)
+      // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
+      // already spanned: both just run the tool.
+      if (!call?.span || !call.tracer || call.tools.has(toolCallId))
+        return callStorage.run(undefined, execute)
+      const tracer = call.tracer
+      let span: Span
+      try {
+        const name = toolCall?.toolName ?? 'unknown'
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'execute_tool',
+          [ATTR.toolName]: name,
+          [ATTR.toolCallId]: toolCallId,
+          [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
+        }
+        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
+          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+        span = tracer.startSpan(`execute_tool ${name}`, {
+          kind: 'tool',
+          parent: call.askers.get(toolCallId)?.span ?? call.span,
+          attributes,
+        })
+        call.tools.set(toolCallId, span)
+      } catch {
+        return callStorage.run(undefined, execute)
+      }
+      // Inside the tool, its span is active and no call is: a model call the tool makes is a call
+      // of its own, nested under the tool.
+      const run = () => runWithSpan(span, () => callStorage.run(undefined, execute))
+      try {
+        const result = await run()
+        call.toolEnds.set(toolCallId, now())
+        // The result arrives in onToolExecutionEnd, right after this returns.
+        const timer = setTimeout(() => closeTool(call, toolCallId), TOOL_END_FALLBACK_MS)
+        ;(timer as { unref?: () => void }).unref?.()
+        return result
+      } catch (error) {
+        call.toolErrors++
+        span.recordError(recordableError(error))
+        span.setAttribute(ATTR.errorType, errorType(error))
+        span.end({ status: 'error' })
+        throw error
+      }
+    },
+
+    onToolExecutionEnd(event) {
+      if (!fromV7(event)) return
+      const call = callState().byCallId.get(event.callId)
+      const id = event.toolCall?.toolCallId
+      if (call && typeof id === 'string') closeTool(call, id, event.toolOutput)
+    },
+
+    onEnd(event) {
+      endAnnounced(event, 'ok')
+    },
+
+    onAbort(event) {
+      endAnnounced(event, 'cancelled')
+    },
+
+    onError(event: any) {
+      const callId = event?.callId
+      if (typeof callId !== 'string') return
+      const state = callState()
+      if (state.ended.has(callId)) return
+      let call = state.byCallId.get(callId)
+      forgetCall(callId)
+      if (call?.ended) return
+      const error = event.error
+      const aborted = (error as { name?: unknown })?.name === 'AbortError'
+      if (!call) {
+        // The call failed before it began (its prompt could not be read): it gets a span of its
+        // own, so a request that streams "An error occurred." does not look fine in the trace.
+        const tracer = tracerOf()
+        if (!tracer.enabled) return
+        call = new AiCall({
+          source: 'ai-sdk-telemetry',
+          operation: 'unknown',
+          parent: getActiveSpan(),
+          metadata: getTraceMetadata(),
+        })
+        call.materialize(tracer)
+      } else if (!call.span) {
+        const tracer = tracerOf()
+        if (!tracer.enabled) return
+        call.materialize(tracer)
+      }
+      call.end(aborted ? 'cancelled' : 'error', aborted ? undefined : error)
+    },
+  }
+  // ai@6 calls the same global list with its own events, which carry no call id but name the
+  // tool call: an inferred call gets exact tool spans from them, including the tools of its last
+  // step, and ends as soon as the SDK finishes instead of waiting.
+  const v6 = {
+    onToolCallStart(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const asker = call?.askers.get(id)
+      if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
+      const tracer = call.tracer
+      const name = event.toolCall.toolName ?? asker.name
+      const attributes: Record<string, unknown> = {
+        [ATTR.operationName]: 'execute_tool',
+        [ATTR.toolName]: name,
+        [ATTR.toolCallId]: id,
+        [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
+      }
+      if (options.recordInputs ?? tracer.recordInputs)
+        attributes[ATTR.toolCallArguments] = safeJson(event.toolCall.input ?? null)
+      call.tools.set(
+        id,
+        tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
+      )
+    },
+    onToolCallFinish(event: any) {
+      if (fromV7(event)) return
+      const id = event?.toolCall?.toolCallId
+      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const span = call?.tools.get(id)
+      if (!call || !span || span.ended) return
+      if (event.success === false) {
+        call.toolErrors++
+        span.recordError(recordableError(event.error))
+        span.setAttribute(ATTR.errorType, errorType(event.error))
+        span.end({ status: 'error' })
+        return
+      }
+      if (options.recordOutputs ?? call.tracer?.recordOutputs)
+        span.setAttribute(ATTR.toolCallResult, safeJson(event.output ?? null))
+      span.end()
+    },
+    onFinish(event: any) {
+      if (fromV7(event)) return
+      const steps = Array.isArray(event?.steps) ? event.steps : [event]
+      for (const step of steps)
+        for (const toolCall of Array.isArray(step?.toolCalls) ? step.toolCalls : []) {
+          const call = callState().askedBy.get(toolCall?.toolCallId)
+          if (call && !call.ended) call.closePending(now())
+        }
+    },
+  }
+  return Object.assign(integration, v6)
+}
