@@ -105,6 +105,14 @@ const modeOf = (kind: Kind, i: number) =>
         ? 'stream'
         : 'generate'
 
+// One request's trace, whole: request span → AI SDK call span → LLM step span, no parent missing.
+function expectWhole(spans: SpanData[], root: SpanData) {
+  expect(spans).toHaveLength(3)
+  const ids = new Set(spans.map((s) => s.spanId))
+  for (const span of spans) if (span !== root) expect(ids.has(span.parentSpanId!)).toBe(true)
+  expect(spans.filter((s) => s.kind === 'llm')).toHaveLength(1)
+}
+
 const ratio = (traceId: string) => Number.parseInt(traceId.slice(18), 16) / 2 ** 56
 
 function sumOf(metrics: ReturnType<typeof memoryMetricExporter>, name: string, type?: string) {
@@ -194,10 +202,8 @@ describe('trace-complete sampling through Hono and the AI SDK', () => {
         }[kind]
         if (reason !== expected) expect(reason === 'slow' && slowRoot).toBe(true)
       }
-      // Complete: the request span and the model call span beneath it, nothing missing.
-      expect(spans).toHaveLength(2)
-      const call = spans.find((s) => s.kind === 'llm')!
-      expect(call.parentSpanId).toBe(root!.spanId)
+      // Complete: the request span, the AI SDK call span and its LLM step span, every parent there.
+      expectWhole(spans, root!)
       expect(root!.attributes[SAMPLING_ATTR.decision]).toBe('keep')
     }
     // Binomial(600, 0.1): mean 60, sd 7.3; outside ±6 sd about once in 10⁹ runs.
@@ -217,7 +223,7 @@ describe('trace-complete sampling through Hono and the AI SDK', () => {
     expect(stats.sampling!.keptTraces + stats.sampling!.droppedTraces).toBe(N)
     expect(stats.sampling).toMatchObject({ openTraces: 0, bufferedSpans: 0, spanCapDrops: 0 })
     expect(stats.exported).toBe(exporter.spans.length)
-    expect(stats.exported + stats.notSampled).toBe(2 * N)
+    expect(stats.exported + stats.notSampled).toBe(3 * N)
   }, 300_000)
 
   it('holds 1,000 open traces within its budget, and all of them whole when the budget allows', async () => {
@@ -265,7 +271,8 @@ describe('trace-complete sampling through Hono and the AI SDK', () => {
       expect(open.bufferedBytes).toBeLessThanOrEqual(budget * 2048)
       if (budget === 20_000) {
         expect(open.openTraces).toBe(1000)
-        expect(open.bufferedSpans).toBe(1000)
+        // The finished generateText of each: its call span and LLM step span.
+        expect(open.bufferedSpans).toBe(2000)
         expect(open.decidedEarly + open.headFallback).toBe(0)
       } else expect(open.decidedEarly + open.headFallback).toBeGreaterThan(0)
       gate.resolve()
@@ -276,10 +283,11 @@ describe('trace-complete sampling through Hono and the AI SDK', () => {
       expect(done).toMatchObject({ openTraces: 0, bufferedSpans: 0, bufferedBytes: 0 })
       expect(sumOf(metrics, 'tokentrail.llm.calls')).toBe(2000)
       if (budget === 20_000) {
-        // Nothing was decided early: every kept trace has its three spans.
+        // Nothing was decided early: every kept trace has all its spans (request, then a call
+        // span and an LLM step span for each of the two model calls).
         const counts = new Map<string, number>()
         for (const s of exporter.spans) counts.set(s.traceId, (counts.get(s.traceId) ?? 0) + 1)
-        for (const n of counts.values()) expect(n).toBe(3)
+        for (const n of counts.values()) expect(n).toBe(5)
         expect(counts.size).toBe(done.keptTraces)
       }
     }
@@ -352,7 +360,7 @@ describe('redaction through Hono and the AI SDK', () => {
     await Promise.all(context.promises)
 
     const spans = exporter.trace(response.headers.get('x-trace-id')!)
-    expect(spans.map((s) => s.kind).sort()).toEqual(['http', 'llm'])
+    expect(spans.map((s) => s.kind).sort()).toEqual(['http', 'internal', 'llm'])
     const call = spans.find((s) => s.kind === 'llm')!
     expect(call.attributes['gen_ai.input.messages']).toContain('[EMAIL]')
     expect(call.attributes['gen_ai.input.messages']).toContain('[CREDIT_CARD]')
