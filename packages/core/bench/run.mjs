@@ -285,6 +285,39 @@ const spread = (s) => `${us(s.median)} µs (${us(s.min)}–${us(s.max)})`
   )
 }
 
+// 3c. heap with 10,000 traces open at once under trace-complete sampling (default budget:
+// 20,000 spans, 32 MiB estimated): each trace has three finished spans waiting for its root.
+{
+  const tracer = createTracer({
+    serviceName: 'bench',
+    exporters: [noop],
+    sampleRate: 0.1,
+    sampling: {},
+  })
+  const OPEN = small ? 2_000 : 10_000
+  global.gc?.()
+  const before = process.memoryUsage().heapUsed
+  const roots = []
+  for (let i = 0; i < OPEN; i++) {
+    const root = tracer.startSpan('POST /api/chat', { kind: 'http' })
+    for (let j = 0; j < 3; j++)
+      tracer.startSpan('chat gpt-4o', { kind: 'llm', parent: root, attributes: llmAttrs }).end()
+    roots.push(root)
+    if (i % 1000 === 0) await yieldToLoop()
+  }
+  global.gc?.()
+  const open = tracer.stats().sampling
+  const grown = (process.memoryUsage().heapUsed - before) / 1024 / 1024
+  for (const root of roots) root.end()
+  const done = tracer.stats().sampling
+  row(
+    `heap with ${OPEN.toLocaleString('en')} traces open (3 finished spans each, trace-complete sampling, budget 20,000 spans): +${fmt(grown)} MB, ${open.bufferedSpans.toLocaleString('en')} spans buffered (${fmt(open.bufferedBytes / 1024 / 1024)} MB estimated), ${open.decidedEarly.toLocaleString('en')} traces decided early, ${open.headFallback.toLocaleString('en')} at their start; after the roots end: ${done.bufferedSpans} buffered`,
+    `+${fmt(grown)} MB`,
+    'bounded (≤ 20,000 spans buffered)',
+    open.bufferedSpans <= 20_000 && done.bufferedSpans === 0,
+  )
+}
+
 // 4. bundle size
 const bundle = await build({
   entryPoints: [new URL('../dist/index.js', import.meta.url).pathname],
