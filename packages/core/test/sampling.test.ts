@@ -276,8 +276,14 @@ describe('trace-complete sampling', () => {
     expect(tracer.stats().sampling).toBeDefined()
     vi.stubEnv('TOKENTRAIL_SAMPLING_COST_ABOVE_USD', 'lots')
     expect(() => createTracer({ exporters: [exporter] })).toThrow(
-      'TOKENTRAIL_SAMPLING_COST_ABOVE_USD must be a number ≥ 0, or "off"',
+      'TOKENTRAIL_SAMPLING_COST_ABOVE_USD must be a number ≥ 0, or "off" to turn the rule off; got "lots"',
     )
+    vi.stubEnv('TOKENTRAIL_SAMPLING_COST_ABOVE_USD', '0.2')
+    vi.stubEnv('TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS', 'many')
+    expect(() => createTracer({ exporters: [exporter] })).toThrow(
+      'TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS must be a whole number ≥ 1, got "many"',
+    )
+    vi.stubEnv('TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS', '100')
     expect(() =>
       createTracer({ exporters: [exporter], sampling: { slowerThan: 5 } as never }),
     ).toThrow('unknown option `sampling.slowerThan` — did you mean `slowerThanMs`?')

@@ -125,31 +125,35 @@ function threshold(
   fallback: number,
 ): number | undefined {
   let source = name
+  let shown: unknown = value
   if (value === undefined) {
     const raw = readEnv(envName)
     if (raw === undefined) return fallback
     if (['off', 'false', 'none'].includes(raw.toLowerCase())) return undefined
     value = Number(raw)
+    shown = raw
     source = envName
   }
   if (value === false) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new TokentrailError(
-      `${source} must be a number ≥ 0, or ${source === name ? 'false' : '"off"'} to turn the rule off; got ${JSON.stringify(value)}`,
+      `${source} must be a number ≥ 0, or ${source === name ? 'false' : '"off"'} to turn the rule off; got ${JSON.stringify(shown)}`,
     )
   return value
 }
 
 function count(value: unknown, envName: string, name: string, fallback: number): number {
   let source = name
+  let shown: unknown = value
   if (value === undefined) {
     const raw = readEnv(envName)
     if (raw === undefined) return fallback
     value = Number(raw)
+    shown = raw
     source = envName
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new TokentrailError(`${source} must be a whole number ≥ 1, got ${JSON.stringify(value)}`)
+    throw new TokentrailError(`${source} must be a whole number ≥ 1, got ${JSON.stringify(shown)}`)
   return value
 }
 
