@@ -257,13 +257,14 @@ describe('tracingMiddleware with streamText', () => {
       new MockLanguageModelV4({
         modelId: 'claude-sonnet-4-5-20250929',
         provider: 'anthropic.messages',
-        doStream: {
+        // Made per call, so its delays start when the model is called, not when the test is set up.
+        doStream: async () => ({
           stream: simulateReadableStream({
             chunks: parts,
             initialDelayInMs: 60,
             chunkDelayInMs: 5,
           }),
-        },
+        }),
       }),
       { tracer },
     )
