@@ -373,3 +373,66 @@ describe('redaction through Hono and the AI SDK', () => {
       expect(counts[rule], rule).toBeGreaterThanOrEqual(1)
   })
 })
+
+describe('text sampling through Hono and the AI SDK', () => {
+  it('with text rate 0 keeps the numbers of every kept trace, and prompt and output text only for traces with an error', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'hono-text-sampling',
+      exporters: [exporter],
+      flushIntervalMs: 600_000,
+      metrics: false,
+      sampleRate: 1,
+      sampling: { text: { rate: 0 } },
+    })
+    const replying = (reply: string) =>
+      wrapLanguageModel({
+        model: new MockLanguageModelV4({
+          modelId: 'gpt-4o',
+          doGenerate: async () => ({
+            content: [{ type: 'text', text: reply }],
+            finishReason: { unified: 'stop', raw: 'stop' },
+            usage: usageOf(12, 8),
+            warnings: [],
+          }),
+        }),
+        middleware: tracingMiddleware({ tracer }),
+      })
+    const app = new Hono()
+    app.use('/api/*', tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+    app.onError((error, c) => c.text(error.message, 500))
+    app.post('/api/:outcome', async (c) => {
+      const outcome = c.req.param('outcome')
+      const { text } = await generateText({
+        model: replying(`reply-${outcome}-7c1e`),
+        prompt: `prompt-${outcome}-5b2f`,
+      })
+      if (outcome === 'fails') throw new Error('after the model')
+      return c.text(text)
+    })
+    const context = executionContext()
+    const ok = await app.request('/api/works', { method: 'POST' }, {}, context)
+    expect(await ok.text()).toBe('reply-works-7c1e')
+    const failed = await app.request('/api/fails', { method: 'POST' }, {}, context)
+    expect(failed.status).toBe(500)
+    await failed.text()
+    await Promise.all(context.promises)
+
+    const okSpans = exporter.trace(ok.headers.get('x-trace-id')!)
+    const failedSpans = exporter.trace(failed.headers.get('x-trace-id')!)
+    expect(okSpans).toHaveLength(3)
+    expect(failedSpans).toHaveLength(3)
+    const okJson = JSON.stringify(okSpans)
+    expect(okJson).not.toContain('prompt-works-5b2f')
+    expect(okJson).not.toContain('reply-works-7c1e')
+    const okCall = okSpans.find((s) => s.kind === 'llm')!
+    expect(okCall.attributes['gen_ai.usage.input_tokens']).toBe(12)
+    expect(okCall.attributes['gen_ai.usage.output_tokens']).toBe(8)
+    const okRoot = okSpans.find((s) => s.kind === 'http')!
+    expect(okRoot.attributes[SAMPLING_ATTR.text]).toBe(false)
+    const failedJson = JSON.stringify(failedSpans)
+    expect(failedJson).toContain('prompt-fails-5b2f')
+    expect(failedJson).toContain('reply-fails-7c1e')
+    expect(tracer.stats().sampling!.textLeftOut).toBe(1)
+  })
+})
