@@ -3,6 +3,7 @@ import { tracingMiddleware } from '@tokentrail/ai-sdk'
 import {
   createTracer,
   encodeOtlpTraces,
+  injectTraceContext,
   SAMPLING_ATTR,
   type SpanData,
   type Tracer,
@@ -434,5 +435,66 @@ describe('text sampling through Hono and the AI SDK', () => {
     expect(failedJson).toContain('prompt-fails-5b2f')
     expect(failedJson).toContain('reply-fails-7c1e')
     expect(tracer.stats().sampling!.textLeftOut).toBe(1)
+  })
+})
+
+describe('what a child service sees', () => {
+  it('a trace-complete caller sends sampled=1 with tokentrail=tc; a trace-complete child decides for itself, a head-sampling child records all', async () => {
+    const make = (name: string, sampling: false | object) => {
+      const exporter = memoryExporter()
+      const tracer = createTracer({
+        serviceName: name,
+        exporters: [exporter],
+        flushIntervalMs: 600_000,
+        metrics: false,
+        sampleRate: 0,
+        sampling: sampling as never,
+      })
+      return { exporter, tracer }
+    }
+    const caller = make('caller', {})
+    const tcChild = make('child-trace-complete', {})
+    const headChild = make('child-head', false)
+    const seen: { traceparent: string | null; tracestate: string | null }[] = []
+    const childApp = (tracer: Tracer) => {
+      const app = new Hono()
+      app.use('*', tracing({ tracer }))
+      app.onError((error, c) => c.text(error.message, 500))
+      app.get('/work/:outcome', (c) => {
+        seen.push({
+          traceparent: c.req.header('traceparent') ?? null,
+          tracestate: c.req.header('tracestate') ?? null,
+        })
+        if (c.req.param('outcome') === 'fail') throw new Error('child failed')
+        return c.text('done')
+      })
+      return app
+    }
+    const children = { tc: childApp(tcChild.tracer), head: childApp(headChild.tracer) }
+    const app = new Hono()
+    app.use('*', tracing({ tracer: caller.tracer }))
+    app.get('/call/:child/:outcome', async (c) => {
+      const headers = injectTraceContext(new Headers(), c.var.span)
+      const child = children[c.req.param('child') as 'tc' | 'head']
+      const response = await child.request(`/work/${c.req.param('outcome')}`, { headers })
+      return c.text(await response.text())
+    })
+    for (const path of ['/call/tc/ok', '/call/tc/fail', '/call/head/ok'])
+      await (await app.request(path)).text()
+    for (const { tracer } of [caller, tcChild, headChild]) await tracer.flush()
+
+    expect(seen).toHaveLength(3)
+    for (const headers of seen) {
+      expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(headers.tracestate).toBe('tokentrail=tc')
+    }
+    // The caller (p = 0, no error of its own) kept none of its traces.
+    expect(caller.exporter.spans).toHaveLength(0)
+    // The trace-complete child kept only the trace where it failed, on its own rule.
+    expect(tcChild.exporter.spans).toHaveLength(1)
+    expect(tcChild.exporter.spans[0]!.attributes[SAMPLING_ATTR.reason]).toBe('error')
+    // The head-sampling child honours sampled=1 and records everything.
+    expect(headChild.exporter.spans).toHaveLength(1)
+    expect(headChild.exporter.spans[0]!.traceState).toBe('tokentrail=tc')
   })
 })
