@@ -181,25 +181,33 @@ describe('trace-complete sampling', () => {
     let maxBuffered = 0
     for (let i = 0; i < 200; i++) {
       const root = tracer.startSpan('root')
-      const call = tracer.startSpan('chat m', {
-        kind: 'llm',
-        parent: root,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' },
-      })
-      if (i === 199) call.recordError(new Error('late failure'))
-      call.end()
+      for (let j = 0; j < 3; j++) {
+        const call = tracer.startSpan('chat m', {
+          kind: 'llm',
+          parent: root,
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' },
+        })
+        if (i === 199 && j === 2) call.recordError(new Error('late failure'))
+        call.end()
+      }
       roots.push(root)
       maxBuffered = Math.max(maxBuffered, tracer.stats().sampling!.bufferedSpans)
     }
     expect(maxBuffered).toBeLessThanOrEqual(50)
     const stats = tracer.stats().sampling!
-    expect(stats.decidedEarly + stats.headFallback).toBeGreaterThan(0)
+    expect(stats.decidedEarly).toBeGreaterThan(0)
+    expect(stats.headFallback).toBeGreaterThan(0)
     for (const root of roots) root.end()
     await tracer.flush()
-    expect(calls(metrics)).toBe(200)
+    expect(calls(metrics)).toBe(600)
     expect(tracer.stats().sampling!.openTraces).toBe(0)
-    // An error in a trace decided at its start still keeps its own span (not the rest).
-    expect(exporter.spans.filter((s) => s.status === 'error')).toHaveLength(0)
+    // The last trace was decided at its start (over budget, p = 0): its failed call still leaves
+    // its own span, marked partial; the rest of that trace is not exported.
+    const failed = exporter.spans.filter((s) => s.status === 'error')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]!.attributes[SAMPLING_ATTR.partial]).toBe(true)
+    expect(exporter.trace(failed[0]!.traceId)).toHaveLength(1)
+    expect(tracer.stats().sampling!.partialSpans).toBe(1)
   })
 
   it('records prompt text for only a share of kept traces, and always for errors', async () => {
@@ -294,5 +302,30 @@ describe('trace-complete sampling', () => {
     expect(() => createTracer({ exporters: [exporter], sampling: undefined })).toThrow(
       'TOKENTRAIL_TRACES_SAMPLER must be trace_complete or head, got "tail"',
     )
+  })
+})
+
+describe('trace-complete sampling with leaked spans', () => {
+  it('recovers from roots that never end: the fallback ends, and later errors are kept again', async () => {
+    const { tracer, exporter } = setup({ sampleRate: 0, sampling: { maxBufferedSpans: 100 } })
+    // 300 requests whose root span leaks (never ends), each with a finished child.
+    for (let i = 0; i < 300; i++) {
+      const leaked = tracer.startSpan('leaked')
+      tracer.startSpan('child', { parent: leaked }).end()
+    }
+    const during = tracer.stats().sampling!
+    expect(during.bufferedSpans).toBeLessThanOrEqual(100)
+    expect(during.openTraces).toBeLessThanOrEqual(100)
+    // Then ordinary traffic: the buffer drains, so errors are judged on the whole trace again.
+    const ids: string[] = []
+    for (let i = 0; i < 200; i++) ids.push(trace(tracer, { status: i % 10 === 0 ? 'error' : 'ok' }))
+    await tracer.flush()
+    const last = ids.slice(100)
+    const keptErrors = last.filter((id) => exporter.trace(id).length === 2)
+    expect(keptErrors).toHaveLength(10)
+    for (const id of keptErrors)
+      expect(
+        exporter.trace(id).find((s) => s.kind === 'http')!.attributes[SAMPLING_ATTR.decidedAt],
+      ).toBe('trace_complete')
   })
 })

@@ -25,6 +25,8 @@ export interface SamplingStats {
   headFallback: number
   /** Kept traces whose prompt and output text was left out by text sampling. */
   textLeftOut: number
+  /** Failed spans kept alone (marked `tokentrail.sampling.partial`) from traces decided without a look at them. */
+  partialSpans: number
 }
 
 /** Attributes of the root span of a kept trace. */
@@ -38,6 +40,8 @@ export const SAMPLING_ATTR = {
   weight: 'tokentrail.sampling.weight',
   text: 'tokentrail.sampling.text_recorded',
   spansDropped: 'tokentrail.sampling.spans_dropped',
+  /** On a failed span kept alone from a trace that was decided without a look at it (over budget). */
+  partial: 'tokentrail.sampling.partial',
 } as const
 
 /** The tracestate member a trace-complete root sends downstream: "sampled=1, decision deferred". */
@@ -107,6 +111,7 @@ export class TraceSampler {
     decidedEarly: 0,
     headFallback: 0,
     textLeftOut: 0,
+    partialSpans: 0,
   }
   private readonly kept: Record<string, number> = {}
 
@@ -160,8 +165,9 @@ export class TraceSampler {
         (this.rules.keepErrors && span.status === 'error') ||
         this.rate >= 1 ||
         (this.rate > 0 && traceIdRatio(span.traceId) < this.rate)
-      if (keep) this.release(span)
-      else this.counts.droppedSpans++
+      if (!keep) this.counts.droppedSpans++
+      else if (span.status === 'error' && this.rules.keepErrors) this.releasePartial(span)
+      else this.release(span)
       return
     }
     entry.open--
@@ -211,11 +217,12 @@ export class TraceSampler {
     }
   }
 
+  // Only what is buffered counts here: traces that wait for a leaked span hold no spans, and must
+  // not keep the fallback on for good.
   private underHalf(): boolean {
     return (
       this.buffered <= this.rules.maxBufferedSpans / 2 &&
-      this.bytes <= this.rules.maxBufferedBytes / 2 &&
-      this.entries.size <= this.rules.maxBufferedSpans / 2
+      this.bytes <= this.rules.maxBufferedBytes / 2
     )
   }
 
@@ -227,16 +234,25 @@ export class TraceSampler {
     )
   }
 
-  // Oldest first (a Map iterates in insertion order): decide waiting traces early, forget decided
-  // ones that only wait for stray spans.
+  // Oldest first (a Map iterates in insertion order). Too many traces tracked: forget decided ones
+  // that only wait for stray spans. Too many spans or bytes: decide waiting traces early, and fall
+  // back to deciding new traces at their start.
   private trim(): void {
-    this.fallback = true
+    const maxTraces = this.rules.maxBufferedSpans
+    if (this.entries.size > maxTraces)
+      for (const [traceId, entry] of this.entries) {
+        if (this.entries.size <= maxTraces) break
+        if (entry.decision) this.entries.delete(traceId)
+      }
+    if (!this.overBudget()) return
+    if (this.buffered > this.rules.maxBufferedSpans || this.bytes > this.rules.maxBufferedBytes)
+      this.fallback = true
     for (const [traceId, entry] of this.entries) {
       if (!this.overBudget()) return
-      if (!entry.decision) {
-        this.counts.decidedEarly++
-        this.decideEntry(traceId, entry, 'early')
-      } else if (this.entries.size > this.rules.maxBufferedSpans) this.entries.delete(traceId)
+      if (entry.decision) continue
+      this.counts.decidedEarly++
+      this.decideEntry(traceId, entry, 'early')
+      if (this.entries.size > maxTraces) this.entries.delete(traceId)
     }
   }
 
@@ -270,10 +286,18 @@ export class TraceSampler {
     if (entry.open <= 0) this.entries.delete(traceId)
   }
 
+  private releasePartial(span: SpanData): void {
+    this.counts.partialSpans++
+    this.release({ ...span, attributes: { ...span.attributes, [SAMPLING_ATTR.partial]: true } })
+  }
+
   private pass(entry: Entry, span: SpanData): void {
     const decision = entry.decision!
     if (!decision.keep) {
-      this.counts.droppedSpans++
+      // Decided at its start, over budget: a failure still leaves a trace of itself.
+      if (decision.at === 'head' && this.rules.keepErrors && span.status === 'error')
+        this.releasePartial(span)
+      else this.counts.droppedSpans++
       return
     }
     const isRoot = span.spanId === entry.rootSpanId
