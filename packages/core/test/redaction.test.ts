@@ -167,10 +167,12 @@ describe('redaction rules on spans', () => {
     vi.unstubAllEnvs()
     expect(() =>
       createTracer({ exporters: [exporter], redaction: { detector: {} } as never }),
-    ).toThrow('unknown option `redaction.detector` — did you mean `detectors`?')
+    ).toThrow('createTracer({ redaction }): unknown option `detector` — did you mean `detectors`?')
     expect(() =>
       createTracer({ exporters: [exporter], redaction: { detectors: { emails: false } as never } }),
-    ).toThrow('unknown option `redaction.detectors.emails` — did you mean `email`?')
+    ).toThrow(
+      'createTracer({ redaction.detectors }): unknown option `emails` — did you mean `email`?',
+    )
     expect(() => createTracer({ exporters: [exporter], redaction: { paths: ['a[x]'] } })).toThrow(
       'redaction.paths[0] has a bad path "[x]"',
     )

@@ -294,7 +294,9 @@ describe('trace-complete sampling', () => {
     vi.stubEnv('TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS', '100')
     expect(() =>
       createTracer({ exporters: [exporter], sampling: { slowerThan: 5 } as never }),
-    ).toThrow('unknown option `sampling.slowerThan` — did you mean `slowerThanMs`?')
+    ).toThrow(
+      'createTracer({ sampling }): unknown option `slowerThan` — did you mean `slowerThanMs`?',
+    )
     expect(() =>
       createTracer({ exporters: [exporter], sampling: { maxBufferedSpans: 0 } }),
     ).toThrow(TokentrailError)

@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { checkOptionKeys } from '../options.js'
 import type { SpanData } from '../types.js'
 
 /** What a trace-complete sampling rule sees: the whole trace, once its root span has ended. */
@@ -75,38 +76,9 @@ const KEYS = [
   'text',
 ]
 
-/** The closest of `candidates` to `key` by edit distance, for "did you mean" hints. */
-export function closest(key: string, candidates: readonly string[]): string {
-  let best = candidates[0]!
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const candidate of candidates) {
-    const a = key.toLowerCase()
-    const b = candidate.toLowerCase()
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!
-      row[0] = i
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-        previous = current
-      }
-    }
-    if (row[b.length]! < bestDistance) {
-      bestDistance = row[b.length]!
-      best = candidate
-    }
-  }
-  return best
-}
-
-/** Throws for an unknown key, naming the closest valid one. */
+/** Throws for an unknown key, naming the closest valid one (`where` is `sampling`, `redaction.detectors`…). */
 export function checkKeys(options: object, valid: readonly string[], where: string): void {
-  for (const key of Object.keys(options))
-    if (!valid.includes(key))
-      throw new TokentrailError(
-        `unknown option \`${where}.${key}\` — did you mean \`${closest(key, valid)}\`?`,
-      )
+  checkOptionKeys(options, valid, `createTracer({ ${where} })`)
 }
 
 function envBool(name: string): boolean | undefined {
