@@ -125,9 +125,11 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute type
         ]),
       ).toBe(200)
       await page.goto(`${collector.url}/#/trace/${traceId}`)
-      await page.waitForSelector('#span-title')
+      // A hash change keeps the previous trace on screen until the new one is fetched.
+      await expect
+        .poll(() => page.locator('#span-title').innerText())
+        .toContain(`chat odd-${label}`)
       const panel = await page.locator('#span-panel').innerText()
-      expect(panel).toContain(`chat odd-${label}`)
       expect(panel).toMatch(new RegExp(`cost\\s+${label === 'array' ? '1,2' : String(value)}`))
       expect(await page.locator('#app-error').count()).toBe(0)
     }
