@@ -230,8 +230,8 @@ describe.skipIf(!hasChromium)('viewer pages in headless Chromium', () => {
       '- **tool-threw**: tool `lookup` threw Error: lookup failed for order 42',
     )
     await page.goto(`${collector.url}/#/trace/${hostileTurns[0]}`)
-    await page.waitForSelector('#trace-user')
-    expect(await page.locator('#trace-user').innerText()).toBe(HOSTILE)
+    // The previous trace stays on screen until this one is fetched.
+    await expect.poll(() => page.locator('#trace-user').innerText()).toBe(HOSTILE)
     expect(await page.locator('img, script:not([src])').count()).toBe(0)
   })
 
