@@ -1,4 +1,7 @@
 import type { ExportResult } from '../types.js'
+// `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
+// followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
+import { transportFetch as fetch } from './transport.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 
