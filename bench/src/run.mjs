@@ -32,7 +32,7 @@ const contenders = CONTENDERS.filter((c) => !only || only.has(c.id))
 // run round-robin across the contenders so that a burst of load on the machine hits all alike.
 const SIZE = small
   ? {
-      overhead: { calls: 400, warmup: 200, repeats: 1 },
+      overhead: { calls: 800, warmup: 400, repeats: 1 },
       stream: { chunks: 2_000, repeats: 1 },
       ttft: { samples: 50, streams: 10, repeats: 1 },
       memory: { calls: 500, repeats: 1 },
@@ -40,11 +40,11 @@ const SIZE = small
       timeoutMs: 60_000,
     }
   : {
-      overhead: { calls: 20_000, warmup: 5_000, repeats: 3 },
+      overhead: { calls: 20_000, warmup: 8_000, repeats: 3 },
       stream: { chunks: 100_000, repeats: 3 },
       ttft: { samples: 1_000, streams: 200, repeats: 3 },
       memory: { calls: 50_000, repeats: 2 },
-      export: { calls: 10_000, repeats: 5 },
+      export: { calls: 10_000, repeats: 3 },
       timeoutMs: 900_000,
     }
 
@@ -614,7 +614,7 @@ const report = [
   '',
   `- Zero-latency AI SDK \`LanguageModelV4\` (answers from memory); the real \`generateText\`/\`streamText\` of ai@${version('ai')}; each contender in its own \`node --expose-gc\` process per task; exporters send to a local node:http sink on 127.0.0.1 that answers 200 at once.`,
   `- Each figure is the median of separate processes (min–max across them), run round-robin over the contenders; each process warms up first, then measures. Rows marked Node 24 run the same worker on Node ${nodeVersions[24]} (the bench's \`node24\` devDependency); all others on Node ${nodeVersions[22]}.`,
-  `- generateText: ${SIZE.overhead.repeats} processes per Node version × ${SIZE.overhead.calls.toLocaleString('en')} measured calls per prompt size per side (traced, untraced), after a warm-up of ${SIZE.overhead.warmup.toLocaleString('en')} calls per prompt size per side; 8 blocks per side in A B B A B A A B order, the two prompt sizes interleaved, each block ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests. Wall time from \`performance.now()\`, CPU time from \`process.cpuUsage()\` (user + system, all threads: GC helpers and sockets count). The long prompt is a system prompt and 50 messages, ≈ 20 KB of text; its CPU cost is also given in units of one \`JSON.stringify\` of its messages, timed in the same process ("passes over the prompt").`,
+  `- generateText: ${SIZE.overhead.repeats} processes per Node version × ${SIZE.overhead.calls.toLocaleString('en')} measured calls per process (a quarter per prompt size per side, traced and untraced), after ${SIZE.overhead.warmup.toLocaleString('en')} warm-up calls spread the same way; 8 blocks per side in A B B A B A A B order, the two prompt sizes interleaved, each block ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests. Wall time from \`performance.now()\`, CPU time from \`process.cpuUsage()\` (user + system, all threads: GC helpers and sockets count). The long prompt is a system prompt and 50 messages, ≈ 20 KB of text; its CPU cost is also given in units of one \`JSON.stringify\` of its messages, timed in the same process ("passes over the prompt").`,
   `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes per Node version × median of ${SIZE.ttft.samples.toLocaleString('en')} calls per prompt size, after as many warm-up calls, \`streamText()\` to the first \`textStream\` chunk. Heap per open stream: ${SIZE.ttft.streams} streams with the long prompt opened and their first chunk read, heap after two full GCs minus before, per stream, median of 3 rounds per side, traced minus untraced.`,
   `- Memory: heap used after two full GCs, after ${SIZE.memory.calls.toLocaleString('en')} calls minus before them, no flush in between (${SIZE.memory.repeats} process${SIZE.memory.repeats > 1 ? 'es' : ''}); "exporter down" points the exporter at a closed port (and never flushes).`,
   `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows) the sink received ÷ that time. Spans per call differ: Tokentrail sends two (the call span and its LLM span), @ai-sdk/otel three (invoke_agent → step → chat).`,

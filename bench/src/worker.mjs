@@ -111,16 +111,18 @@ const tasks = {
   // in interleaved blocks in the same process, each block ending with the contender's flush (so
   // deferred export work is counted). Both sides warm up first, so neither is measured while the
   // JIT is still compiling (a short warm-up made the untraced side look slow: a flattering figure).
-  async overhead(c, { calls: n, warmup = n / 4, repeat = 0 }) {
+  async overhead(c, { calls: n, warmup = n / 2, repeat = 0 }) {
     const sizes = Object.keys(prompts)
     const sides = {}
     for (const prompt of sizes)
       sides[prompt] = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
-    const blockCalls = Math.max(50, Math.round(n / 8 / 50) * 50)
+    // `n` measured calls in all: per prompt size and side, 4 blocks of `blockCalls`.
+    const round50 = (x) => Math.max(50, Math.round(x / 50) * 50)
+    const blockCalls = round50(n / sizes.length / 2 / 4)
+    const warmupCalls = round50(warmup / sizes.length / 2 / 2)
     for (let i = 0; i < 2; i++)
       for (const prompt of sizes)
-        for (const s of Object.values(sides[prompt]))
-          await calls(s, Math.max(50, Math.round(warmup / 2 / 50) * 50))
+        for (const s of Object.values(sides[prompt])) await calls(s, warmupCalls)
     await c.flush()
     // A B B A B A A B (the mirror every other process): linear drift in the process cancels out.
     const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
