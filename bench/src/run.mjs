@@ -27,6 +27,9 @@ const write = args.includes('--write') || !small
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? new Set(['none', ...args[onlyIndex + 1].split(',')]) : undefined
 const contenders = CONTENDERS.filter((c) => !only || only.has(c.id))
+// `--tasks overhead,export`: measure only these (the other rows print —); all by default.
+const tasksIndex = args.indexOf('--tasks')
+const onlyTasks = tasksIndex >= 0 ? new Set(args[tasksIndex + 1].split(',')) : undefined
 
 // Each measurement is one child process; a row's figure is the median of `repeats` of them,
 // run round-robin across the contenders so that a burst of load on the machine hits all alike.
@@ -127,6 +130,7 @@ const results = {}
 // `task` names the results entry; the worker task is the part before any `-` or `@`, and `@24`
 // runs it on Node 24.
 async function measure(task, { repeats, ...options }, sink, url = sink.url) {
+  if (onlyTasks && !onlyTasks.has(task.replace(/[-@].*/, ''))) return
   const node = task.includes('@') ? task.split('@')[1] : '22'
   results[task] ??= {}
   for (let repeat = 0; repeat < repeats; repeat++)
