@@ -36,6 +36,12 @@ export async function listAllTraces(
   return rows
 }
 
+/**
+ * Spans in one traced chat request with a tool: the request root, the AI SDK call span, two LLM
+ * steps and the tool.
+ */
+export const SPANS_PER_CHAT_TRACE = 5
+
 /** How many of the expected traces arrived complete: the request root plus `spansPerTrace - 1` children. */
 export function countComplete(
   rows: readonly TraceRow[],

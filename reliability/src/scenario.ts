@@ -1,7 +1,7 @@
 // One fault scenario: the hono-chat app under load, exporting through the fault proxy to the real
 // collector; then the fault lifts, the tracer flushes, and the collector is asked what arrived.
 import type { TracerStats } from '@tokentrail/core'
-import { countComplete, listAllTraces } from './collector-api.js'
+import { countComplete, listAllTraces, SPANS_PER_CHAT_TRACE } from './collector-api.js'
 import type { FaultProxy } from './fault-proxy.js'
 import { type LoadResult, runLoad } from './load.js'
 import { type Child, startAppProcess } from './processes.js'
@@ -114,7 +114,7 @@ export async function runScenario(options: {
       stats,
       flush,
       rss,
-      delivered: countComplete(rows, load.traceIds, 4),
+      delivered: countComplete(rows, load.traceIds, SPANS_PER_CHAT_TRACE),
     }
   } finally {
     await Promise.all([app.stop(), offApp.stop()])

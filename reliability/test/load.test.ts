@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import buildNext from '../../examples/next-chat/test/build.ts'
-import { countComplete, getTrace, listAllTraces } from '../src/collector-api.js'
+import {
+  countComplete,
+  getTrace,
+  listAllTraces,
+  SPANS_PER_CHAT_TRACE,
+} from '../src/collector-api.js'
 import { FULL, recordFigure } from '../src/figures.js'
 import { percentile, runLoad } from '../src/load.js'
 import {
@@ -55,7 +60,10 @@ afterAll(async () => {
 async function waitForTraces(service: string, expected: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs
   let rows = await listAllTraces(collector.url, service)
-  while (rows.filter((r) => r.spanCount === 4).length < expected && Date.now() < deadline) {
+  while (
+    rows.filter((r) => r.spanCount === SPANS_PER_CHAT_TRACE).length < expected &&
+    Date.now() < deadline
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 500))
     rows = await listAllTraces(collector.url, service)
   }
@@ -68,13 +76,14 @@ async function expectShape(traceIds: string[], toolName: string) {
     const { spans } = await getTrace(collector.url, id)
     const root = spans.find((s) => !s.parentSpanId)!
     expect(root).toMatchObject({ kind: 'http', name: 'POST /api/chat', status: 'ok' })
-    expect(spans.filter((s) => s.kind === 'llm').map((s) => s.parentSpanId)).toEqual([
-      root.spanId,
-      root.spanId,
-    ])
-    expect(spans.filter((s) => s.kind === 'tool').map((s) => s.name)).toEqual([
-      `execute_tool ${toolName}`,
-    ])
+    // request → AI SDK call → two steps; the tool under the step that asked for it
+    const call = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(root.spanId)
+    const llm = spans.filter((s) => s.kind === 'llm')
+    expect(llm.map((s) => s.parentSpanId)).toEqual([call.spanId, call.spanId])
+    const tools = spans.filter((s) => s.kind === 'tool')
+    expect(tools.map((s) => s.name)).toEqual([`execute_tool ${toolName}`])
+    expect(llm.map((s) => s.spanId)).toContain(tools[0]!.parentSpanId)
   }
 }
 
@@ -96,7 +105,7 @@ describe('load', () => {
       })
       await fetch(`${app.url}/__flush?timeoutMs=60000`, { method: 'POST' })
       const rows = await waitForTraces(service, TOTAL, 30_000)
-      const counted = countComplete(rows, load.traceIds, 4)
+      const counted = countComplete(rows, load.traceIds, SPANS_PER_CHAT_TRACE)
       recordFigure('Load: traced chat requests exporting to tokentrail dev', COLUMNS, {
         app: 'hono-chat (Node)',
         requests: TOTAL,
@@ -113,7 +122,12 @@ describe('load', () => {
       expect(load.failures).toEqual([])
       expect(load.ok).toBe(TOTAL)
       expect(load.traceIds).toHaveLength(TOTAL)
-      expect(counted).toMatchObject({ complete: TOTAL, partial: 0, missing: 0, spans: TOTAL * 4 })
+      expect(counted).toMatchObject({
+        complete: TOTAL,
+        partial: 0,
+        missing: 0,
+        spans: TOTAL * SPANS_PER_CHAT_TRACE,
+      })
       await expectShape(load.traceIds, 'weather')
     } finally {
       await app.stop()
@@ -145,7 +159,7 @@ describe('load', () => {
         body,
       })
       const rows = await waitForTraces(service, NEXT_TOTAL + 20, 30_000)
-      const counted = countComplete(rows, load.traceIds, 4)
+      const counted = countComplete(rows, load.traceIds, SPANS_PER_CHAT_TRACE)
       recordFigure('Load: traced chat requests exporting to tokentrail dev', COLUMNS, {
         app: 'next-chat (next start)',
         requests: NEXT_TOTAL,

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getTrace } from '../src/collector-api.js'
+import { getTrace, SPANS_PER_CHAT_TRACE } from '../src/collector-api.js'
 import { recordFigure } from '../src/figures.js'
 import { send } from '../src/http-send.js'
 import { runLoad } from '../src/load.js'
@@ -117,7 +117,7 @@ describe('hostile text', () => {
 
   it('is stored verbatim: the prompt, the tool arguments and the streamed output', async () => {
     const { spans } = await getTrace(collector.url, traceId)
-    expect(spans).toHaveLength(4)
+    expect(spans).toHaveLength(SPANS_PER_CHAT_TRACE)
     const [first] = spans.filter((s) => s.kind === 'llm')
     const prompt = JSON.parse(first!.attributes['gen_ai.input.messages'] as string)
     expect(prompt[0].parts[0].content).toBe(HOSTILE)
@@ -159,8 +159,9 @@ describe('hostile text', () => {
       let shown = ''
       let opened = 0
       for (const [id, spans] of [
-        [traceId, 4],
-        [outputTraceId, 2],
+        [traceId, SPANS_PER_CHAT_TRACE],
+        // request, call, one LLM step
+        [outputTraceId, 3],
       ] as const) {
         await page.goto(`${collector.url}/#/trace/${id}`)
         await page.waitForSelector('.wf-row')
@@ -252,7 +253,7 @@ describe('secrets', () => {
     })
     // The request really went through with the key: the mock saw it.
     const { spans } = await getTrace(collector.url, traceId)
-    expect(spans).toHaveLength(4)
+    expect(spans).toHaveLength(SPANS_PER_CHAT_TRACE)
     const apiText = JSON.stringify(spans)
     // Stop the collector so SQLite checkpoints its WAL, then read every file of the database.
     const dbFiles = () => readdirSync(dir).filter((f) => f.startsWith('traces.db'))

@@ -33,6 +33,7 @@ export const CALL_ATTR = {
   attempt: 'tokentrail.attempt',
   maxAttempts: 'tokentrail.attempt.max',
   toolTiming: 'tokentrail.tool.timing',
+  inputSkippedMessages: 'tokentrail.input.skipped_messages',
 } as const
 
 /** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
@@ -145,6 +146,7 @@ export class AiCall {
   private readonly init: CallInit
   currentStep = 0
   attempt = 0
+  private modelCalls = 0
   private stepsSeen = 0
   private retries = 0
   private readonly totals: TokenCounts = {}
@@ -219,6 +221,37 @@ export class AiCall {
       if (!this.ended && this.openSteps === 0) this.closePending()
     })
     return span
+  }
+
+  private readonly promptLengths: number[] = []
+
+  /**
+   * Where a step's recorded prompt starts: a later step's prompt repeats the one before it, so
+   * only the messages after it are recorded (the first step records them all). A retry records
+   * what its first attempt did.
+   */
+  promptStart(step: number, length: number): number {
+    if (this.promptLengths[step] === undefined) this.promptLengths[step] = length
+    const before = step > 0 ? this.promptLengths[step - 1] : undefined
+    return before !== undefined && before < length ? before : 0
+  }
+
+  private lastPrompt: unknown
+
+  /**
+   * The step and attempt of a model invocation the SDK runs in this call (ai@7): the SDK sends a
+   * step's prompt array again when it retries, and a new array for the next step.
+   */
+  invocation(prompt: unknown): { step: number; attempt: number } {
+    if (this.modelCalls > 0 && prompt === this.lastPrompt) {
+      this.attempt++
+      this.retried()
+    } else {
+      this.currentStep = this.modelCalls++
+      this.attempt = 1
+      this.lastPrompt = prompt
+    }
+    return { step: this.currentStep, attempt: this.attempt }
   }
 
   /** A traced model invocation of this call begins. */

@@ -214,11 +214,13 @@ export function promptAttributes(
   prompt: LanguageModelV4Prompt,
   budget: Budget,
   attributes: Record<string, unknown>,
+  from = 0,
 ): void {
   if (!Array.isArray(prompt)) return
   const system: Part[] = []
   const messages: { role: string; parts: Part[] }[] = []
-  for (const message of prompt) {
+  for (let i = from; i < prompt.length; i++) {
+    const message = prompt[i]
     if (message.role === 'system') {
       system.push({ type: 'text', content: budget.take(String(message.content)) })
       continue

@@ -1,4 +1,9 @@
 export { CALL_ATTR } from './call.js'
+export {
+  type EmbeddingTracingMiddleware,
+  type EmbeddingTracingMiddlewareOptions,
+  embeddingTracingMiddleware,
+} from './embedding-middleware.js'
 export { ERROR_ATTR } from './errors.js'
 export {
   getTraceMetadata,

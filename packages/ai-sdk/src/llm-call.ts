@@ -22,7 +22,7 @@ import {
 } from './convert.js'
 import { errorAttributes, errorType, isRetryable, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { computeCost, findPrice, type PriceTable } from './prices.js'
+import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
 export interface CallSettings {
@@ -90,6 +90,8 @@ export class LlmCall {
   private providerMetadata: unknown
   private error: unknown
   private readonly toolCallIds: string[] = []
+  private prompt: LanguageModelV4CallOptions['prompt'] | undefined
+  private promptFrom = 0
 
   constructor(
     tracer: Tracer,
@@ -125,10 +127,12 @@ export class LlmCall {
       }
       if (metadata.tags && metadata.tags.length > 0) attributes[ATTR.tags] = metadata.tags
     }
-    if (settings.recordInputs) {
-      const budget = new Budget(settings.maxTextLength)
-      promptAttributes(params.prompt, budget, attributes)
-      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+    // The prompt is written when the span ends, not here: serialising a long history before the
+    // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
+    // step anyway, so keeping a reference retains nothing more.
+    if (settings.recordInputs && Array.isArray(params.prompt)) {
+      this.prompt = params.prompt
+      this.promptFrom = call.promptStart(step, params.prompt.length)
     }
     const parent = call.materialize(tracer, settings.metadata)
     this.span = tracer.startSpan(`chat ${model.modelId}`, {
@@ -258,6 +262,13 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
+    if (this.prompt) {
+      const budget = new Budget(this.settings.maxTextLength)
+      promptAttributes(this.prompt, budget, attributes, this.promptFrom)
+      if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
+      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+      this.prompt = undefined
+    }
     if (closedByParent) this.cancelledBy ??= 'parent'
     if (this.cancelledBy) attributes[ATTR.cancelledBy] = this.cancelledBy
     if (this.responseId !== undefined) attributes[ATTR.responseId] = this.responseId
@@ -269,8 +280,8 @@ export class LlmCall {
     if (tokens) {
       usageAttributes(tokens, attributes)
       const price = this.settings.prices
-        ? (findPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
-          findPrice(this.model.modelId, this.settings.prices))
+        ? (cachedPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
+          cachedPrice(this.model.modelId, this.settings.prices))
         : undefined
       const cost = price && computeCost(tokens, price)
       if (cost) {

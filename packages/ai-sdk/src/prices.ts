@@ -52,6 +52,10 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'claude-sonnet-4': p(3, 0.3, 15, 3.75),
   'claude-haiku-4-5': p(1, 0.1, 5, 1.25),
   'claude-3-5-haiku': p(0.8, 0.08, 4, 1),
+  // OpenAI embeddings (input only)
+  'text-embedding-3-small': p(0.02, 0.02, 0),
+  'text-embedding-3-large': p(0.13, 0.13, 0),
+  'text-embedding-ada-002': p(0.1, 0.1, 0),
   // Google (prompts up to 200k tokens)
   'gemini-3.1-pro-preview': p(2, 0.2, 12),
   'gemini-3-flash-preview': p(0.5, 0.05, 3),
@@ -62,6 +66,24 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
 
 // `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `o3-2025-04-16`
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
+
+// The middleware's own tables never change once made, and the model ids its calls name are few:
+// their lookups are kept (a regex per call is not free).
+const lookups = new WeakMap<PriceTable, Map<string, ModelPrice | undefined>>()
+
+/** `findPrice` for a table nobody changes after this call (the middleware's own), remembered. */
+export function cachedPrice(
+  modelId: string | undefined,
+  table: PriceTable,
+): ModelPrice | undefined {
+  if (!modelId) return undefined
+  let cache = lookups.get(table)
+  if (!cache) lookups.set(table, (cache = new Map()))
+  if (cache.has(modelId)) return cache.get(modelId)
+  const price = findPrice(modelId, table)
+  if (cache.size < 1000) cache.set(modelId, price)
+  return price
+}
 
 /**
  * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,

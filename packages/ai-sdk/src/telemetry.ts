@@ -29,6 +29,9 @@ const OPTION_KEYS = ['tracer', 'recordInputs', 'recordOutputs']
 // Marks our integrations in the AI SDK's global list, so registering again replaces, never adds.
 const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 
+// If the AI SDK never reports the end of a tool (it always should), the span still closes.
+const TOOL_END_FALLBACK_MS = 5000
+
 // Embeddings, reranking, speech and transcription have no middleware of ours to trace them.
 const TRACED_OPERATIONS = new Set([
   'ai.generateText',
@@ -36,9 +39,6 @@ const TRACED_OPERATIONS = new Set([
   'ai.generateObject',
   'ai.streamObject',
 ])
-
-// If the AI SDK never reports the end of a tool (it always should), the span still closes.
-const TOOL_END_FALLBACK_MS = 5000
 
 // The events this integration reads come from ai@7 (its events say `aiVersion`); ai@6 calls the
 // same global list with other shapes, which it leaves alone (the middleware infers those calls).
@@ -107,23 +107,33 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
   } catch {}
 }
 
+// The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
+function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
+  if (!fromV7(event)) return
+  const call = callState().byCallId.get(event.callId)
+  if (!call) return
+  forgetCall(event.callId)
+  call.end(status)
+}
+
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
 
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
     if (!span || span.ended) return
-    const recordOutputs = options.recordOutputs ?? call.tracer?.recordOutputs ?? false
+    const endTime = call.toolEnds.get(toolCallId)
+    call.toolEnds.delete(toolCallId)
     if (output?.type === 'tool-error') {
       call.toolErrors++
       span.recordError(recordableError(output.error))
       span.setAttribute(ATTR.errorType, errorType(output.error))
-      span.end({ status: 'error', endTime: call.toolEnds.get(toolCallId) })
+      span.end({ status: 'error', endTime })
       return
     }
-    if (output?.type === 'tool-result' && recordOutputs)
+    if (output?.type === 'tool-result' && (options.recordOutputs ?? call.tracer?.recordOutputs))
       span.setAttribute(ATTR.toolCallResult, safeJson(output.output ?? null))
-    span.end({ endTime: call.toolEnds.get(toolCallId) })
+    span.end({ endTime })
   }
 
   const integration: Telemetry & { [MARK]: true; auto: boolean } = {
@@ -149,14 +159,6 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           startTime: typeof event.timestamp === 'number' ? event.timestamp : now(),
         }),
       )
-    },
-
-    onStepStart(event) {
-      if (!fromV7(event)) return
-      const call = callState().byCallId.get(event.callId)
-      if (!call || typeof event.stepNumber !== 'number') return
-      if (call.currentStep !== event.stepNumber) call.attempt = 0
-      call.currentStep = event.stepNumber
     },
 
     executeLanguageModelCall({ callId, execute }) {
@@ -197,8 +199,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const run = () => runWithSpan(span, () => callStorage.run(undefined, execute))
       try {
         const result = await run()
+        // The span ends now; its result comes in onToolExecutionEnd, right after this returns
+        // (with streamText, `execute` resolves to nothing). If it never comes, the span closes anyway.
         call.toolEnds.set(toolCallId, now())
-        // The result arrives in onToolExecutionEnd, right after this returns.
         const timer = setTimeout(() => closeTool(call, toolCallId), TOOL_END_FALLBACK_MS)
         ;(timer as { unref?: () => void }).unref?.()
         return result
@@ -219,21 +222,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('ok')
+      endAnnounced(event, 'ok')
     },
 
     onAbort(event) {
-      if (!fromV7(event)) return
-      const state = callState()
-      const call = state.byCallId.get(event.callId)
-      if (!call) return
-      forgetCall(event.callId)
-      call.end('cancelled')
+      endAnnounced(event, 'cancelled')
     },
 
     onError(event: any) {

@@ -183,10 +183,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const frame = callStorage.get()
       let resolved: Resolved
       if (frame && !frame.ended) {
-        // ai@7: the AI SDK said which call and step this is; a second invocation is a retry.
-        frame.attempt++
-        if (frame.attempt > 1) frame.retried()
-        resolved = { call: frame, step: frame.currentStep, attempt: frame.attempt }
+        // ai@7: the AI SDK said which call this is.
+        const { step, attempt } = frame.invocation(params.prompt)
+        resolved = { call: frame, step, attempt }
       } else
         resolved = inferCall(
           tracer,

@@ -116,6 +116,14 @@ describe.each(majors)(
         expect(call.attributes[CALL_ATTR.costUsd]).toBeCloseTo(sum(llm, ATTR.costUsd), 9)
         expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
         expect(call.attributes[ATTR.usageInputTokens]).toBeUndefined()
+        // The first step records the whole prompt; the next one only what it adds to it.
+        const firstInput = JSON.parse(String(llm[0].attributes[ATTR.inputMessages]))
+        const secondInput = JSON.parse(String(llm[1].attributes[ATTR.inputMessages]))
+        expect(firstInput.map((m: any) => m.role)).toEqual(['user'])
+        expect(secondInput.map((m: any) => m.role)).toEqual(['assistant', 'tool'])
+        expect(secondInput[0].parts[0].type).toBe('tool_call')
+        expect(llm[1].attributes[CALL_ATTR.inputSkippedMessages]).toBe(1)
+        expect(llm[0].attributes[CALL_ATTR.inputSkippedMessages]).toBeUndefined()
         if (mode === 'streamText')
           expect(call.attributes[CALL_ATTR.ttftMs]).toBe(llm[0].attributes[ATTR.ttftMs])
         expect(call.startTime).toBeLessThanOrEqual(llm[0].startTime)
@@ -141,6 +149,49 @@ describe.each(majors)(
       // A tool whose result no later step reads is seen only where the SDK reports tools (ai@6, ai@7).
       expect(tools).toHaveLength(major === 'ai@5' ? 0 : 1)
       if (major !== 'ai@5') expect(call.endTime).toBeGreaterThanOrEqual(tools[0].endTime)
+    })
+
+    it('a tool that throws: an error tool span under its step, the loop carries on, the call counts it', async () => {
+      const { tracer, exporter, model } = await start()
+      const result = await ai.generateText({
+        model,
+        stopWhen: ai.stepCountIs(3),
+        prompt: 'Weather in Oslo? [tool:weather]',
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }: { city: string }): Promise<string> => {
+              throw new Error(`weather service down for ${city}`)
+            },
+          }),
+        },
+      })
+      expect(result.steps).toHaveLength(2)
+      await tracer.flush()
+      const { call, llm, tools } = tree(exporter.spans)
+      expect(tools).toHaveLength(1)
+      expect(tools[0].status).toBe('error')
+      expect(tools[0].error?.message).toContain('weather service down for Oslo')
+      expect(tools[0].parentSpanId).toBe(llm[0].spanId)
+      expect(call.attributes[CALL_ATTR.toolErrors]).toBe(1)
+      expect(call.status).toBe('ok')
+    })
+
+    it('a provider error mid-stream: the step and the call are errors with a real type, not Object', async () => {
+      const { tracer, exporter, model } = await start()
+      const result = ai.streamText({
+        model,
+        prompt: 'one two three four [fail-stream]',
+        onError: () => {},
+      })
+      for await (const _ of result.fullStream);
+      await tracer.flush()
+      const { call, llm } = tree(exporter.spans)
+      expect(llm[0].status).toBe('error')
+      expect(llm[0].attributes[ATTR.errorType]).toBeTypeOf('string')
+      expect(llm[0].attributes[ATTR.errorType]).not.toBe('Object')
+      expect(llm[0].error?.type).not.toBe('Object')
+      expect(call.status).toBe('error')
     })
 
     it('nests the call under the active span (a route handler) instead of starting a trace', async () => {

@@ -257,13 +257,14 @@ describe('tracingMiddleware with streamText', () => {
       new MockLanguageModelV4({
         modelId: 'claude-sonnet-4-5-20250929',
         provider: 'anthropic.messages',
-        doStream: {
+        // Made per call, so its delays start when the model is called, not when the test is set up.
+        doStream: async () => ({
           stream: simulateReadableStream({
             chunks: parts,
             initialDelayInMs: 60,
             chunkDelayInMs: 5,
           }),
-        },
+        }),
       }),
       { tracer },
     )
@@ -513,6 +514,11 @@ describe('switches and metadata', () => {
     expect(await streamed.object).toEqual({ city: 'Paris' })
     await tracer.flush()
     expect(modelSpans(exporter)).toHaveLength(2)
+    const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(calls.map((s) => s.attributes['tokentrail.call.operation'])).toEqual([
+      'generateObject',
+      'streamObject',
+    ])
     for (const span of modelSpans(exporter)) {
       expect(span.attributes[ATTR.outputType]).toBe('json')
       expect(span.attributes[ATTR.outputText]).toBe(json)

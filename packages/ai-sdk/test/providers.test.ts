@@ -6,10 +6,14 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAnthropic } from '@ai-sdk/anthropic'
 import { createAnthropic as createAnthropicV2 } from '@ai-sdk/anthropic-v2'
+import { createAnthropic as createAnthropicV3 } from '@ai-sdk/anthropic-v3'
 import { createGoogleGenerativeAI } from '@ai-sdk/google'
+import { createGoogleGenerativeAI as createGoogleV2 } from '@ai-sdk/google-v2'
+import { createGoogleGenerativeAI as createGoogleV3 } from '@ai-sdk/google-v3'
 import { ATTR } from '@tokentrail/core'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
+import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
@@ -135,40 +139,65 @@ const googleHandler: Handler = (path) => {
 const claudeCost = (3 * (170 - 50 - 20) + 0.3 * 50 + 3.75 * 20 + 15 * 7) / 1e6
 const geminiCost = (0.3 * (170 - 50) + 0.03 * 50 + 2.5 * 37) / 1e6
 
+const anthropicExpected = {
+  input: 170,
+  output: 7,
+  cacheRead: 50,
+  cacheWrite: 20,
+  reasoning: undefined,
+  cost: claudeCost,
+}
+const anthropicKey = 'sk-ant-test-0000000000000000'
+
+const googleExpected = {
+  input: 170,
+  output: 37,
+  cacheRead: 50,
+  cacheWrite: undefined,
+  reasoning: 30,
+  cost: geminiCost,
+}
+
 const cases = [
+  {
+    name: 'Anthropic, ai@6 + @ai-sdk/anthropic@3',
+    ai: ai6 as any,
+    handler: anthropicHandler,
+    model: (url: string) =>
+      createAnthropicV3({ baseURL: `${url}/v1`, apiKey: anthropicKey })('claude-sonnet-4-5'),
+    expected: anthropicExpected,
+  },
+  {
+    name: 'Google, ai@5 + @ai-sdk/google@2 (flat usage, output without the thoughts)',
+    ai: ai5 as any,
+    handler: googleHandler,
+    model: (url: string) =>
+      createGoogleV2({ baseURL: `${url}/v1beta`, apiKey: 'test-key' })('gemini-2.5-flash'),
+    expected: googleExpected,
+  },
+  {
+    name: 'Google, ai@6 + @ai-sdk/google@3',
+    ai: ai6 as any,
+    handler: googleHandler,
+    model: (url: string) =>
+      createGoogleV3({ baseURL: `${url}/v1beta`, apiKey: 'test-key' })('gemini-2.5-flash'),
+    expected: googleExpected,
+  },
   {
     name: 'Anthropic, ai@7 + @ai-sdk/anthropic@4',
     ai: ai7 as any,
     handler: anthropicHandler,
     model: (url: string) =>
-      createAnthropic({ baseURL: `${url}/v1`, apiKey: 'sk-ant-test-0000000000000000' })(
-        'claude-sonnet-4-5',
-      ),
-    expected: {
-      input: 170,
-      output: 7,
-      cacheRead: 50,
-      cacheWrite: 20,
-      reasoning: undefined,
-      cost: claudeCost,
-    },
+      createAnthropic({ baseURL: `${url}/v1`, apiKey: anthropicKey })('claude-sonnet-4-5'),
+    expected: anthropicExpected,
   },
   {
     name: 'Anthropic, ai@5 + @ai-sdk/anthropic@2 (flat usage, input without the cache)',
     ai: ai5 as any,
     handler: anthropicHandler,
     model: (url: string) =>
-      createAnthropicV2({ baseURL: `${url}/v1`, apiKey: 'sk-ant-test-0000000000000000' })(
-        'claude-sonnet-4-5',
-      ),
-    expected: {
-      input: 170,
-      output: 7,
-      cacheRead: 50,
-      cacheWrite: 20,
-      reasoning: undefined,
-      cost: claudeCost,
-    },
+      createAnthropicV2({ baseURL: `${url}/v1`, apiKey: anthropicKey })('claude-sonnet-4-5'),
+    expected: anthropicExpected,
   },
   {
     name: 'Google, ai@7 + @ai-sdk/google@4',
@@ -178,14 +207,7 @@ const cases = [
       createGoogleGenerativeAI({ baseURL: `${url}/v1beta`, apiKey: 'test-key' })(
         'gemini-2.5-flash',
       ),
-    expected: {
-      input: 170,
-      output: 37,
-      cacheRead: 50,
-      cacheWrite: undefined,
-      reasoning: 30,
-      cost: geminiCost,
-    },
+    expected: googleExpected,
   },
 ]
 

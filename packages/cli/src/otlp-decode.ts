@@ -14,22 +14,14 @@ import {
   STATUS_ATTRIBUTE,
   TokentrailError,
 } from '@tokentrail/core'
+import {
+  MAX_VALUE_NESTING,
+  type OtlpAnyValue,
+  type OtlpKeyValue,
+} from '@tokentrail/core/otlp-protobuf'
 
-/** An OTLP `AnyValue`, as OTLP/JSON writes it or as the protobuf decoder returns it. */
-export interface OtlpAnyValue {
-  stringValue?: string
-  boolValue?: boolean
-  intValue?: string | number | bigint
-  doubleValue?: number | string
-  arrayValue?: { values?: OtlpAnyValue[] }
-  kvlistValue?: { values?: OtlpKeyValue[] }
-  bytesValue?: string | Uint8Array
-}
-
-export interface OtlpKeyValue {
-  key: string
-  value?: OtlpAnyValue
-}
+// One definition of the OTLP value shapes and the nesting limit, shared with core's protobuf reader.
+export type { OtlpAnyValue, OtlpKeyValue } from '@tokentrail/core/otlp-protobuf'
 
 export interface OtlpSpan {
   traceId?: string
@@ -135,7 +127,7 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** Deepest nesting of array and key-value list values; deeper input is refused, not recursed into. */
-export const MAX_VALUE_NESTING = 64
+export { MAX_VALUE_NESTING }
 
 /** Plain JSON for nested values (arrays of mixed types, key-value lists). */
 function toPlain(value: OtlpAnyValue | undefined, path: string, depth = 0): unknown {

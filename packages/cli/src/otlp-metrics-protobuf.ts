@@ -1,49 +1,66 @@
+import {
+  type Field,
+  HISTOGRAM_POINT,
+  I64,
+  METRIC,
+  METRIC_DATA,
+  METRICS_REQUEST,
+  NUMBER_POINT,
+  PARTIAL_SUCCESS,
+  type ProtobufReader,
+  RESPONSE,
+  readAttribute,
+  readEnvelope,
+} from '@tokentrail/core/otlp-protobuf'
 import type { OtlpKeyValue } from './otlp-decode.js'
 import type { OtlpDataPoint, OtlpMetric, OtlpMetricsRequest } from './otlp-metrics-decode.js'
-import { attributeList, I64, LEN, Reader, VARINT } from './otlp-protobuf.js'
+import { varintBytes } from './otlp-protobuf.js'
 
-// Field numbers from opentelemetry-proto: collector/metrics/v1/metrics_service.proto and
-// metrics/v1/metrics.proto (Metric: gauge 5, sum 7, histogram 9, exponential_histogram 10,
-// summary 11; NumberDataPoint attributes 7; HistogramDataPoint attributes 9).
+// Field numbers and wire types come from core's schema module (`@tokentrail/core/otlp-protobuf`).
 
 /** Reads a repeated fixed64 or double field, packed (one LEN field) or not (one I64 per item). */
-function repeated64<T>(r: Reader, wire: number, name: string, read: (r: Reader) => T): T[] {
+function repeated64<T>(
+  r: ProtobufReader,
+  wire: number,
+  field: Field,
+  read: (r: ProtobufReader) => T,
+): T[] {
   if (wire === I64) return [read(r)]
-  r.expect(LEN, wire, name)
-  const inner = r.child(`${r.path}.${name}`)
+  r.check(field, wire)
+  const inner = r.child(`${r.path}.${field.name}`)
   if ((inner.end - inner.pos) % 8 !== 0)
-    inner.fail(`packed ${name} is ${inner.end - inner.pos} bytes, not a multiple of 8`)
+    inner.fail(`packed ${field.name} is ${inner.end - inner.pos} bytes, not a multiple of 8`)
   const out: T[] = []
   while (inner.pos < inner.end) out.push(read(inner))
   return out
 }
 
-function numberPoint(r: Reader): OtlpDataPoint {
+function numberPoint(r: ProtobufReader): OtlpDataPoint {
   const out: OtlpDataPoint = { attributes: [] }
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
-    switch (field) {
-      case 7:
-        attributeList(r, out.attributes as OtlpKeyValue[], 'attributes', wire)
+    const [no, wire] = r.tag()
+    switch (no) {
+      case NUMBER_POINT.attributes.no:
+        readAttribute(r, out.attributes as OtlpKeyValue[], NUMBER_POINT.attributes, wire)
         break
-      case 2:
-        r.expect(I64, wire, 'start_time_unix_nano')
+      case NUMBER_POINT.startTimeUnixNano.no:
+        r.check(NUMBER_POINT.startTimeUnixNano, wire)
         out.startTimeUnixNano = r.fixed64()
         break
-      case 3:
-        r.expect(I64, wire, 'time_unix_nano')
+      case NUMBER_POINT.timeUnixNano.no:
+        r.check(NUMBER_POINT.timeUnixNano, wire)
         out.timeUnixNano = r.fixed64()
         break
-      case 4:
-        r.expect(I64, wire, 'as_double')
+      case NUMBER_POINT.asDouble.no:
+        r.check(NUMBER_POINT.asDouble, wire)
         out.asDouble = r.double()
         break
-      case 6:
-        r.expect(I64, wire, 'as_int')
+      case NUMBER_POINT.asInt.no:
+        r.check(NUMBER_POINT.asInt, wire)
         out.asInt = BigInt.asIntN(64, r.fixed64())
         break
-      case 8:
-        r.expect(VARINT, wire, 'flags')
+      case NUMBER_POINT.flags.no:
+        r.check(NUMBER_POINT.flags, wire)
         out.flags = r.varint()
         break
       default:
@@ -53,46 +70,50 @@ function numberPoint(r: Reader): OtlpDataPoint {
   return out
 }
 
-function histogramPoint(r: Reader): OtlpDataPoint {
+function histogramPoint(r: ProtobufReader): OtlpDataPoint {
   const out: OtlpDataPoint = { attributes: [], bucketCounts: [], explicitBounds: [] }
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
-    switch (field) {
-      case 9:
-        attributeList(r, out.attributes as OtlpKeyValue[], 'attributes', wire)
+    const [no, wire] = r.tag()
+    switch (no) {
+      case HISTOGRAM_POINT.attributes.no:
+        readAttribute(r, out.attributes as OtlpKeyValue[], HISTOGRAM_POINT.attributes, wire)
         break
-      case 2:
-        r.expect(I64, wire, 'start_time_unix_nano')
+      case HISTOGRAM_POINT.startTimeUnixNano.no:
+        r.check(HISTOGRAM_POINT.startTimeUnixNano, wire)
         out.startTimeUnixNano = r.fixed64()
         break
-      case 3:
-        r.expect(I64, wire, 'time_unix_nano')
+      case HISTOGRAM_POINT.timeUnixNano.no:
+        r.check(HISTOGRAM_POINT.timeUnixNano, wire)
         out.timeUnixNano = r.fixed64()
         break
-      case 4:
-        r.expect(I64, wire, 'count')
+      case HISTOGRAM_POINT.count.no:
+        r.check(HISTOGRAM_POINT.count, wire)
         out.count = r.fixed64()
         break
-      case 5:
-        r.expect(I64, wire, 'sum')
+      case HISTOGRAM_POINT.sum.no:
+        r.check(HISTOGRAM_POINT.sum, wire)
         out.sum = r.double()
         break
-      case 6:
-        out.bucketCounts!.push(...repeated64(r, wire, 'bucket_counts', (x) => x.fixed64()))
+      case HISTOGRAM_POINT.bucketCounts.no:
+        out.bucketCounts!.push(
+          ...repeated64(r, wire, HISTOGRAM_POINT.bucketCounts, (x) => x.fixed64()),
+        )
         break
-      case 7:
-        out.explicitBounds!.push(...repeated64(r, wire, 'explicit_bounds', (x) => x.double()))
+      case HISTOGRAM_POINT.explicitBounds.no:
+        out.explicitBounds!.push(
+          ...repeated64(r, wire, HISTOGRAM_POINT.explicitBounds, (x) => x.double()),
+        )
         break
-      case 10:
-        r.expect(VARINT, wire, 'flags')
+      case HISTOGRAM_POINT.flags.no:
+        r.check(HISTOGRAM_POINT.flags, wire)
         out.flags = r.varint()
         break
-      case 11:
-        r.expect(I64, wire, 'min')
+      case HISTOGRAM_POINT.min.no:
+        r.check(HISTOGRAM_POINT.min, wire)
         out.min = r.double()
         break
-      case 12:
-        r.expect(I64, wire, 'max')
+      case HISTOGRAM_POINT.max.no:
+        r.check(HISTOGRAM_POINT.max, wire)
         out.max = r.double()
         break
       default:
@@ -103,12 +124,12 @@ function histogramPoint(r: Reader): OtlpDataPoint {
 }
 
 /** Counts the data points of an exponential histogram or summary without decoding them. */
-function countPoints(r: Reader): unknown[] {
+function countPoints(r: ProtobufReader): unknown[] {
   const points: unknown[] = []
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
-    if (field === 1) {
-      r.expect(LEN, wire, 'data_points')
+    const [no, wire] = r.tag()
+    if (no === METRIC_DATA.dataPoints.no) {
+      r.check(METRIC_DATA.dataPoints, wire)
       points.push(undefined)
     }
     r.skip(wire)
@@ -116,51 +137,58 @@ function countPoints(r: Reader): unknown[] {
   return points
 }
 
-function metric(r: Reader): OtlpMetric {
+const DATA_FIELDS = {
+  [METRIC.gauge.no]: ['gauge', METRIC.gauge],
+  [METRIC.sum.no]: ['sum', METRIC.sum],
+  [METRIC.histogram.no]: ['histogram', METRIC.histogram],
+} as Record<number, ['gauge' | 'sum' | 'histogram', Field]>
+
+function metric(r: ProtobufReader): OtlpMetric {
   const out: OtlpMetric = {}
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
-    switch (field) {
-      case 1:
-        r.expect(LEN, wire, 'name')
+    const [no, wire] = r.tag()
+    switch (no) {
+      case METRIC.name.no:
+        r.check(METRIC.name, wire)
         out.name = r.string()
         break
-      case 2:
-        r.expect(LEN, wire, 'description')
+      case METRIC.description.no:
+        r.check(METRIC.description, wire)
         out.description = r.string()
         break
-      case 3:
-        r.expect(LEN, wire, 'unit')
+      case METRIC.unit.no:
+        r.check(METRIC.unit, wire)
         out.unit = r.string()
         break
-      case 5:
-      case 7:
-      case 9: {
-        const name = field === 5 ? 'gauge' : field === 7 ? 'sum' : 'histogram'
-        r.expect(LEN, wire, name)
+      case METRIC.gauge.no:
+      case METRIC.sum.no:
+      case METRIC.histogram.no: {
+        const [name, field] = DATA_FIELDS[no]!
+        r.check(field, wire)
         const inner = r.child(`${r.path}.${name}`)
         const data: NonNullable<OtlpMetric['sum']> = { dataPoints: [] }
         while (inner.pos < inner.end) {
           const [f, w] = inner.tag()
-          if (f === 1) {
-            inner.expect(LEN, w, 'data_points')
+          if (f === METRIC_DATA.dataPoints.no) {
+            inner.check(METRIC_DATA.dataPoints, w)
             const child = inner.child(`${inner.path}.dataPoints[${data.dataPoints!.length}]`)
-            data.dataPoints!.push(field === 9 ? histogramPoint(child) : numberPoint(child))
-          } else if (f === 2 && field !== 5) {
-            inner.expect(VARINT, w, 'aggregation_temporality')
+            data.dataPoints!.push(name === 'histogram' ? histogramPoint(child) : numberPoint(child))
+          } else if (f === METRIC_DATA.aggregationTemporality.no && name !== 'gauge') {
+            inner.check(METRIC_DATA.aggregationTemporality, w)
             data.aggregationTemporality = inner.varint()
-          } else if (f === 3 && field === 7) {
-            inner.expect(VARINT, w, 'is_monotonic')
+          } else if (f === METRIC_DATA.isMonotonic.no && name === 'sum') {
+            inner.check(METRIC_DATA.isMonotonic, w)
             data.isMonotonic = inner.varint() !== 0
           } else inner.skip(w)
         }
         out[name] = data
         break
       }
-      case 10:
-      case 11: {
-        const name = field === 10 ? 'exponentialHistogram' : 'summary'
-        r.expect(LEN, wire, name)
+      case METRIC.exponentialHistogram.no:
+      case METRIC.summary.no: {
+        const field = no === METRIC.summary.no ? METRIC.summary : METRIC.exponentialHistogram
+        const name = no === METRIC.summary.no ? 'summary' : 'exponentialHistogram'
+        r.check(field, wire)
         out[name] = { dataPoints: countPoints(r.child(`${r.path}.${name}`)) }
         break
       }
@@ -177,69 +205,19 @@ function metric(r: Reader): OtlpMetric {
  * that names the field and byte offset.
  */
 export function decodeOtlpMetricsProtobuf(body: Uint8Array): OtlpMetricsRequest {
-  const root = new Reader(body, 0, body.length, 'ExportMetricsServiceRequest')
-  const resourceMetrics: NonNullable<OtlpMetricsRequest['resourceMetrics']> = []
-  while (root.pos < root.end) {
-    const [field, wire] = root.tag()
-    if (field !== 1) {
-      root.skip(wire)
-      continue
-    }
-    root.expect(LEN, wire, 'resource_metrics')
-    const rm = root.child(`resourceMetrics[${resourceMetrics.length}]`)
-    const entry: NonNullable<OtlpMetricsRequest['resourceMetrics']>[number] = {
-      scopeMetrics: [],
-    }
-    while (rm.pos < rm.end) {
-      const [f, w] = rm.tag()
-      if (f === 1) {
-        rm.expect(LEN, w, 'resource')
-        const res = rm.child(`${rm.path}.resource`)
-        const attributes: OtlpKeyValue[] = []
-        while (res.pos < res.end) {
-          const [rf, rw] = res.tag()
-          if (rf === 1) attributeList(res, attributes, 'attributes', rw)
-          else res.skip(rw)
-        }
-        entry.resource = { attributes }
-      } else if (f === 2) {
-        rm.expect(LEN, w, 'scope_metrics')
-        const sm = rm.child(`${rm.path}.scopeMetrics[${entry.scopeMetrics!.length}]`)
-        const scope: { name?: string; version?: string } = {}
-        const metrics: OtlpMetric[] = []
-        while (sm.pos < sm.end) {
-          const [sf, sw] = sm.tag()
-          if (sf === 1) {
-            sm.expect(LEN, sw, 'scope')
-            const sc = sm.child(`${sm.path}.scope`)
-            while (sc.pos < sc.end) {
-              const [cf, cw] = sc.tag()
-              if (cf === 1 || cf === 2) {
-                sc.expect(LEN, cw, cf === 1 ? 'name' : 'version')
-                scope[cf === 1 ? 'name' : 'version'] = sc.string()
-              } else sc.skip(cw)
-            }
-          } else if (sf === 2) {
-            sm.expect(LEN, sw, 'metrics')
-            metrics.push(metric(sm.child(`${sm.path}.metrics[${metrics.length}]`)))
-          } else sm.skip(sw)
-        }
-        entry.scopeMetrics!.push({ scope, metrics })
-      } else rm.skip(w)
-    }
-    resourceMetrics.push(entry)
+  const entries = readEnvelope(
+    body,
+    'ExportMetricsServiceRequest',
+    METRICS_REQUEST.resourceMetrics,
+    { resource: 'resourceMetrics', scope: 'scopeMetrics', item: 'metrics' },
+    metric,
+  )
+  return {
+    resourceMetrics: entries.map((entry) => ({
+      ...(entry.resource ? { resource: entry.resource } : {}),
+      scopeMetrics: entry.scopes.map(({ scope, items }) => ({ scope, metrics: items })),
+    })),
   }
-  return { resourceMetrics }
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = []
-  while (value >= 0x80) {
-    out.push((value % 0x80) | 0x80)
-    value = Math.floor(value / 0x80)
-  }
-  out.push(value)
-  return out
 }
 
 /**
@@ -250,9 +228,12 @@ export function encodeMetricsResponse(rejected: number, message: string): Uint8A
   if (rejected === 0 && message === '') return new Uint8Array(0)
   const text = Buffer.from(message, 'utf8')
   const inner = [
-    ...(rejected > 0 ? [0x08, ...varintBytes(rejected)] : []),
-    ...(text.length > 0 ? [0x12, ...varintBytes(text.length)] : []),
+    ...(rejected > 0 ? [PARTIAL_SUCCESS.rejected.tag, ...varintBytes(rejected)] : []),
+    ...(text.length > 0 ? [PARTIAL_SUCCESS.errorMessage.tag, ...varintBytes(text.length)] : []),
   ]
   const innerLength = inner.length + text.length
-  return Buffer.concat([Buffer.from([0x0a, ...varintBytes(innerLength), ...inner]), text])
+  return Buffer.concat([
+    Buffer.from([RESPONSE.partialSuccess.tag, ...varintBytes(innerLength), ...inner]),
+    text,
+  ])
 }

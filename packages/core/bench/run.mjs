@@ -2,12 +2,17 @@
 // Run with `pnpm bench` (after a build). Not a test: it prints figures and targets.
 import { gzipSync } from 'node:zlib'
 import { context as otelContext, trace } from '@opentelemetry/api'
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { build } from 'esbuild'
 import { chooseTransport, webFetch } from '../dist/exporters/transport.js'
-import { createTracer, encodeOtlpTraces, otlpExporter } from '../dist/index.js'
+import {
+  createTracer,
+  encodeOtlpTraces,
+  encodeOtlpTracesProtobuf,
+  otlpExporter,
+} from '../dist/index.js'
 
 const small = process.argv.includes('--small')
 const ROUNDS = small ? 3 : 7
@@ -135,6 +140,140 @@ await encodeRow('LLM spans + 360-char output text', {
   ...llmAttrs,
   'tokentrail.output.text': 'The quick brown fox jumps over the lazy dog. '.repeat(8),
 })
+
+// 2a. OTLP protobuf: encode rate against our JSON and OTel's protobuf serializer, and bytes per
+// call for JSON, protobuf and gzip, with each backend profile's added keys.
+{
+  const callAttrs = {
+    ...llmAttrs,
+    'gen_ai.usage.reasoning.output_tokens': 64,
+    'tokentrail.ttft_ms': 120.5,
+    'tokentrail.cost.usd': 0.0042,
+    'tokentrail.cost.input_usd': 0.003,
+    'tokentrail.cost.output_usd': 0.0012,
+    'tokentrail.tags': ['chat', 'beta'],
+    'user.id': 'user-1',
+    'session.id': 'chat-9',
+    'tokentrail.output.text': 'The quick brown fox jumps over the lazy dog. '.repeat(8),
+  }
+  // One call = a request span holding one LLM span, as the adapters and the middleware record it.
+  const CALLS = 256
+  const memory = []
+  const keep = createTracer({
+    serviceName: 'bench',
+    maxQueueSize: 10_000,
+    exporters: [
+      {
+        name: 'keep',
+        export: async (spans) => {
+          memory.push(...spans)
+          return { code: 'success' }
+        },
+      },
+    ],
+  })
+  // Each call's answer differs (gzip would otherwise fold 256 identical texts into one).
+  const words =
+    'the quick brown fox jumps over lazy dog while seven wizards quietly judge boxing'.split(' ')
+  let seed = 7
+  const answer = () => {
+    let text = ''
+    while (text.length < 360) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      text += `${words[seed % words.length]} `
+    }
+    return text
+  }
+  for (let i = 0; i < CALLS; i++) {
+    const root = keep.startSpan('POST /api/chat', { kind: 'http' })
+    keep
+      .startSpan('chat gpt-4o', {
+        kind: 'llm',
+        parent: root,
+        attributes: { ...callAttrs, 'tokentrail.output.text': answer() },
+      })
+      .end()
+    root.end()
+  }
+  await keep.flush()
+  const otelSpans = []
+  const otelProvider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    spanProcessors: [
+      {
+        onStart() {},
+        onEnd: (s) => otelSpans.push(s),
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      },
+    ],
+  })
+  const otelTracer = otelProvider.getTracer('@tokentrail/core', '0.1.0')
+  for (let i = 0; i < CALLS; i++)
+    otelTracer.startSpan('chat gpt-4o', { kind: 2, attributes: callAttrs }).end()
+  const rounds = small ? 20 : 200
+  const rate = (fn, spans) => {
+    const samples = []
+    for (let r = 0; r < ROUNDS; r++) {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < rounds; i++) fn()
+      samples.push((spans * rounds) / (Number(process.hrtime.bigint() - start) / 1e9))
+    }
+    return median(samples)
+  }
+  const llmOnly = memory.filter((s) => s.kind === 'llm')
+  const jsonRun = () => utf8.encode(encodeOtlpTraces(llmOnly))
+  const protoRun = () => encodeOtlpTracesProtobuf(llmOnly)
+  const otelRun = () => ProtobufTraceSerializer.serializeRequest(otelSpans)
+  for (const fn of [jsonRun, protoRun, otelRun]) rate(fn, CALLS)
+  const json = rate(jsonRun, CALLS)
+  const proto = rate(protoRun, CALLS)
+  const otelProto = rate(otelRun, CALLS)
+  row(
+    `OTLP encode to bytes, LLM spans (16 attributes + 360-char text): protobuf ${fmt(proto / 1000, 0)}k spans/s, JSON ${fmt(json / 1000, 0)}k spans/s, @opentelemetry/otlp-transformer protobuf ${fmt(otelProto / 1000, 0)}k spans/s`,
+    `${fmt(proto / json, 2)}× JSON, ${fmt(proto / otelProto, 2)}× OTel`,
+    'protobuf ≥ 1× JSON',
+    proto >= json,
+  )
+  // Bytes per call as each profile's exporter would send them (the same encoders, the same mapper).
+  const sizes = {}
+  for (const profile of ['otel', 'langfuse', 'phoenix']) {
+    for (const protocol of ['http/json', 'http/protobuf']) {
+      let bytes = 0
+      const sink = async (_url, init) => {
+        bytes += init.body.byteLength ?? utf8.encode(init.body).length
+        return new Response('')
+      }
+      const realFetch = globalThis.fetch
+      globalThis.fetch = sink
+      try {
+        const exporter = otlpExporter({ url: 'http://127.0.0.1:1/v1/traces', profile, protocol })
+        await exporter.export(memory, new AbortController().signal)
+      } finally {
+        globalThis.fetch = realFetch
+      }
+      const body =
+        protocol === 'http/json'
+          ? utf8.encode(encodeOtlpTraces(memory))
+          : encodeOtlpTracesProtobuf(memory)
+      sizes[`${profile} ${protocol}`] = bytes / CALLS
+      if (profile === 'otel') sizes[`gzip ${protocol}`] = gzipSync(body).length / CALLS
+    }
+  }
+  const b = (key) => Math.round(sizes[key]).toLocaleString('en')
+  row(
+    `bytes per call (request span + LLM span), batch of ${CALLS}: JSON ${b('otel http/json')}, protobuf ${b('otel http/protobuf')}, gzip JSON ${b('gzip http/json')}, gzip protobuf ${b('gzip http/protobuf')}`,
+    `protobuf ${fmt(sizes['otel http/protobuf'] / sizes['otel http/json'], 2)}× JSON`,
+    'protobuf < JSON',
+    sizes['otel http/protobuf'] < sizes['otel http/json'],
+  )
+  row(
+    `bytes per call by profile (JSON / protobuf): otel ${b('otel http/json')} / ${b('otel http/protobuf')}, langfuse ${b('langfuse http/json')} / ${b('langfuse http/protobuf')}, phoenix ${b('phoenix http/json')} / ${b('phoenix http/protobuf')}`,
+    `+${Math.round(sizes['langfuse http/protobuf'] - sizes['otel http/protobuf'])} / +${Math.round(sizes['phoenix http/protobuf'] - sizes['otel http/protobuf'])} bytes (protobuf)`,
+    'only on the profile that needs them',
+    true,
+  )
+}
 
 // 2b. metrics: added cost per traced LLM call with GenAI metrics on vs off
 {

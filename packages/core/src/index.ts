@@ -11,6 +11,7 @@ export type { MetricsOptions, TracerOptions } from './config.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
+export type { OtlpProfile } from './exporters/backend-profiles.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
@@ -26,6 +27,11 @@ export {
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
+export {
+  encodeOtlpMetricsProtobuf,
+  encodeOtlpTracesProtobuf,
+} from './exporters/otlp-protobuf.js'
+export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
 export { addFlushHook } from './flush-hooks.js'
 export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'

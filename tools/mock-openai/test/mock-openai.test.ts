@@ -157,9 +157,24 @@ describe('startMockOpenAI', () => {
 
   it('fails on [fail] with a JSON error and the status asked for', async () => {
     server = await startMockOpenAI()
-    const response = await post('/responses', { model: 'm', input: 'please [fail:429]' })
-    expect(response.status).toBe(429)
+    const response = await post('/responses', { model: 'm', input: 'please [fail:503]' })
+    expect(response.status).toBe(503)
     expect((await response.json()).error.code).toBe('mock_failure')
+  })
+
+  it('answers the status the `status` option chooses per request; a 429 reads as OpenAI rate limits do', async () => {
+    let n = 0
+    server = await startMockOpenAI({ status: () => (n++ === 0 ? 429 : undefined) })
+    const limited = await post('/responses', { model: 'm', input: 'hello' })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after-ms')).toBe('10')
+    expect((await limited.json()).error).toMatchObject({
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+    })
+    const ok = await post('/responses', { model: 'm', input: 'hello' })
+    expect(ok.status).toBe(200)
+    expect(server.calls.map((c) => c.status)).toEqual([429, 200])
   })
 
   it('waits firstChunkDelayMs before the first delta, and notices a client abort', async () => {

@@ -90,10 +90,16 @@ function appendKeyValues(out: string, attributes: Attributes, extra?: string): s
 
 // Appends to one growing string: V8 flattens a single append chain cheaply, where nested
 // templates and join() make ropes of ropes that cost more to flatten than to build.
-function encodeSpan(out: string, span: SpanData): string {
+function encodeSpan(out: string, span: SpanData, more: Attributes | undefined): string {
   let extra: string | undefined
-  if (span.kind !== 'internal')
-    extra = `{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${span.kind}"}}`
+  if (more) {
+    const list = appendKeyValues('', more)
+    if (list.length > 2) extra = list.slice(1, -1)
+  }
+  if (span.kind !== 'internal') {
+    const kind = `{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${span.kind}"}}`
+    extra = extra ? `${extra},${kind}` : kind
+  }
   if (span.status === 'cancelled') {
     const cancelled = `{"key":"${STATUS_ATTRIBUTE}","value":{"stringValue":"cancelled"}}`
     extra = extra ? `${extra},${cancelled}` : cancelled
@@ -120,8 +126,14 @@ function encodeSpan(out: string, span: SpanData): string {
   return `${out},"links":[],"droppedLinksCount":0}`
 }
 
-/** Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body. */
-export function encodeOtlpTraces(spans: readonly SpanData[]): string {
+/**
+ * Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body.
+ * `extra(span)` may add attributes to a span on the wire (the backend mappings do).
+ */
+export function encodeOtlpTraces(
+  spans: readonly SpanData[],
+  extra?: (span: SpanData) => Attributes | undefined,
+): string {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
   const groups = new Map<Resource, SpanData[]>()
   for (const span of spans) {
@@ -141,7 +153,7 @@ export function encodeOtlpTraces(spans: readonly SpanData[]): string {
     out += `,"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"${SCOPE_NAME}","version":"${SCOPE_VERSION}"},"spans":[`
     for (let i = 0; i < group.length; i++) {
       if (i > 0) out += ','
-      out = encodeSpan(out, group[i]!)
+      out = encodeSpan(out, group[i]!, extra?.(group[i]!))
     }
     out += ']}]}'
   }

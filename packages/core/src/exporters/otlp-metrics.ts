@@ -3,6 +3,15 @@ import type { MetricExporter, MetricsSnapshot } from '../metrics.js'
 import type { Attributes, AttributeValue } from '../types.js'
 import { parseHeaderList, validateUrl } from './otlp.js'
 import { msToNanos, SCOPE_NAME, SCOPE_VERSION } from './otlp-json.js'
+import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
+import {
+  canGzip,
+  gzip,
+  type OtlpCompression,
+  type OtlpProtocol,
+  resolveCompression,
+  resolveProtocol,
+} from './otlp-wire.js'
 import { post } from './post.js'
 
 function anyValue(value: AttributeValue): unknown {
@@ -96,6 +105,10 @@ export interface OtlpMetricsExporterOptions {
   url?: string
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS`. */
   headers?: Record<string, string>
+  /** Wire encoding. @default OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else "http/json" */
+  protocol?: OtlpProtocol
+  /** Body compression where the runtime has `CompressionStream`. @default OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else "none" */
+  compression?: OtlpCompression
 }
 
 /**
@@ -105,6 +118,8 @@ export interface OtlpMetricsExporterOptions {
 export function otlpMetricsExporter({
   url,
   headers = {},
+  protocol,
+  compression,
 }: OtlpMetricsExporterOptions = {}): MetricExporter {
   const target = url
     ? validateUrl(url, 'otlpMetricsExporter({ url })')
@@ -116,12 +131,25 @@ export function otlpMetricsExporter({
       'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
     ),
     ...headers,
-    'content-type': 'application/json',
   }
+  const wire = resolveProtocol(
+    protocol,
+    'otlpMetricsExporter({ protocol })',
+    'METRICS',
+    'http/json',
+  )
+  const gzipped =
+    resolveCompression(compression, 'otlpMetricsExporter({ compression })', 'METRICS') === 'gzip' &&
+    canGzip()
+  requestHeaders['content-type'] =
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
+  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
   return {
     name: 'otlp-metrics',
-    export(snapshot, signal) {
-      return post(target, encodeOtlpMetrics(snapshot), requestHeaders, signal)
+    async export(snapshot, signal) {
+      const body =
+        wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
+      return post(target, gzipped ? await gzip(body) : body, requestHeaders, signal)
     },
   }
 }

@@ -1,7 +1,23 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanExporter } from '../types.js'
+import {
+  createSpanMapper,
+  detectProfile,
+  OTLP_PROFILES,
+  type OtlpProfile,
+} from './backend-profiles.js'
 import { encodeOtlpTraces } from './otlp-json.js'
+import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
+import {
+  canGzip,
+  gzip,
+  type OtlpCompression,
+  type OtlpProtocol,
+  resolveCompression,
+  resolveProtocol,
+} from './otlp-wire.js'
 import { post } from './post.js'
 
 export interface OtlpExporterOptions {
@@ -12,6 +28,25 @@ export interface OtlpExporterOptions {
   url?: string
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`). */
   headers?: Record<string, string>
+  /**
+   * Wire encoding. @default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL,
+   * else `http/protobuf` for the phoenix and datadog profiles (they accept nothing else) and
+   * `http/json` otherwise
+   */
+  protocol?: OtlpProtocol
+  /**
+   * Body compression, where the runtime has `CompressionStream` (else sent as is).
+   * @default OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else "none"
+   */
+  compression?: OtlpCompression
+  /**
+   * The backend's extra keys to add on the wire (see docs/backends.md): `langfuse`, `phoenix`,
+   * `datadog`, or `otel` for none. @default TOKENTRAIL_OTLP_PROFILE, else detected from the URL
+   * (cloud.langfuse.com or `/api/public/otel`, app.phoenix.arize.com or port 6006, datadoghq), else "otel"
+   */
+  profile?: OtlpProfile
+  /** Phoenix profile: also send `gen_ai.tool.definitions` as `llm.tools.N.tool.json_schema` (large). @default false */
+  toolDefinitions?: boolean
 }
 
 /** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
@@ -64,6 +99,47 @@ export function otlpTracesUrlFromEnv(): string | undefined {
   return undefined
 }
 
+/**
+ * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`. `post` hands over the body
+ * as text: ASCII bytes survive that, so small counts and plain messages are read; anything else
+ * counts as a plain success. Written without the reader so the exporter stays small.
+ */
+function readProtobufPartialSuccess(text: string): ExportResult {
+  if (!text || text.includes('\uFFFD')) return { code: 'success' }
+  let pos = 0
+  const varint = (end: number): number => {
+    let value = 0
+    let shift = 1
+    while (pos < end) {
+      const byte = text.charCodeAt(pos++)
+      value += (byte & 0x7f) * shift
+      if (byte < 0x80) return value
+      shift *= 128
+    }
+    throw new Error('truncated')
+  }
+  try {
+    let rejected = 0
+    let message = ''
+    while (pos < text.length) {
+      const tag = varint(text.length)
+      if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
+      const end = pos + varint(text.length)
+      while (pos < end) {
+        const field = varint(end)
+        if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
+        else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
+          const length = varint(end)
+          message = text.slice(pos, pos + length)
+          pos += length
+        } else throw new Error('unexpected field')
+      }
+    }
+    if (rejected > 0) return { code: 'success', rejected, message }
+  } catch {}
+  return { code: 'success' }
+}
+
 function readPartialSuccess(text: string): ExportResult {
   if (!text) return { code: 'success' }
   try {
@@ -82,7 +158,14 @@ function readPartialSuccess(text: string): ExportResult {
  * @example
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
-export function otlpExporter({ url, headers = {} }: OtlpExporterOptions = {}): SpanExporter {
+export function otlpExporter({
+  url,
+  headers = {},
+  protocol,
+  compression,
+  profile,
+  toolDefinitions = false,
+}: OtlpExporterOptions = {}): SpanExporter {
   const target = url
     ? validateUrl(url, 'otlpExporter({ url })')
     : (otlpTracesUrlFromEnv() ?? 'http://localhost:4318/v1/traces')
@@ -93,13 +176,51 @@ export function otlpExporter({ url, headers = {} }: OtlpExporterOptions = {}): S
       'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
     ),
     ...headers,
-    'content-type': 'application/json',
   }
+  const backend = resolveProfile(profile, target, requestHeaders)
+  const wire = resolveProtocol(
+    protocol,
+    'otlpExporter({ protocol })',
+    'TRACES',
+    backend === 'phoenix' || backend === 'datadog' ? 'http/protobuf' : 'http/json',
+  )
+  const gzipped =
+    resolveCompression(compression, 'otlpExporter({ compression })', 'TRACES') === 'gzip' &&
+    canGzip()
+  if (
+    backend === 'datadog' &&
+    !Object.keys(requestHeaders).some((k) => k.toLowerCase() === 'dd-otlp-source')
+  )
+    requestHeaders['dd-otlp-source'] = 'llmobs'
+  requestHeaders['content-type'] =
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
+  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  const mapper = createSpanMapper(backend, { toolDefinitions })
+  const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
   return {
     name: 'otlp',
     url: target,
-    export(spans, signal) {
-      return post(target, encodeOtlpTraces(spans), requestHeaders, signal, readPartialSuccess)
+    protocol: wire,
+    profile: backend,
+    async export(spans, signal) {
+      const body =
+        wire === 'http/protobuf'
+          ? encodeOtlpTracesProtobuf(spans, mapper)
+          : encodeOtlpTraces(spans, mapper)
+      return post(target, gzipped ? await gzip(body) : body, requestHeaders, signal, readSuccess)
     },
-  } as SpanExporter & { url: string }
+  } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
+}
+
+function resolveProfile(
+  option: unknown,
+  url: string,
+  headers: Record<string, string>,
+): OtlpProfile {
+  const value = option ?? readEnv('TOKENTRAIL_OTLP_PROFILE')
+  if (value === undefined) return detectProfile(url, headers)
+  if (OTLP_PROFILES.includes(value as OtlpProfile)) return value as OtlpProfile
+  throw new TokentrailError(
+    `${option === undefined ? 'TOKENTRAIL_OTLP_PROFILE' : 'otlpExporter({ profile })'} must be one of ${OTLP_PROFILES.map((p) => `"${p}"`).join(', ')}, got ${JSON.stringify(value)}`,
+  )
 }

@@ -1,0 +1,128 @@
+import type { EmbeddingModelV3Middleware, EmbeddingModelV4Middleware } from '@ai-sdk/provider'
+import { ATTR, getTracer, now, TokentrailError, type Tracer } from '@tokentrail/core'
+import { providerName } from './convert.js'
+import { errorAttributes, recordableError } from './errors.js'
+import { getTraceMetadata, mergeMetadata, type TraceMetadata } from './metadata.js'
+import {
+  cachedPrice,
+  checkPriceTable,
+  DEFAULT_PRICES,
+  type ModelPrice,
+  type PriceTable,
+} from './prices.js'
+
+/** Options of `embeddingTracingMiddleware`. */
+export interface EmbeddingTracingMiddlewareOptions {
+  /** The tracer spans go to. @default getTracer(), looked up on each call */
+  tracer?: Tracer
+  /**
+   * Prices in USD per million input tokens (`{ input }`), merged over the built-in table; `false`
+   * records no cost.
+   * @default {}
+   */
+  prices?: Record<string, ModelPrice> | false
+  /** Metadata recorded on every call of this model; merged under `withTraceMetadata`. */
+  metadata?: TraceMetadata
+}
+
+const OPTION_KEYS = ['tracer', 'prices', 'metadata']
+
+/** The middleware `embeddingTracingMiddleware()` returns: `wrapEmbeddingModel` of ai@7 and ai@6 accept it. */
+export type EmbeddingTracingMiddleware = EmbeddingModelV4Middleware & EmbeddingModelV3Middleware
+
+/**
+ * AI SDK embedding-model middleware that records one `embeddings {model}` span per provider call
+ * (`embed` makes one; `embedMany` one per chunk it sends): input tokens, how many values and
+ * dimensions, cost, latency and errors. The texts themselves are never recorded.
+ *
+ * @example
+ * import { embedMany, wrapEmbeddingModel } from 'ai'
+ * const model = wrapEmbeddingModel({
+ *   model: openai.embedding('text-embedding-3-small'),
+ *   middleware: embeddingTracingMiddleware(),
+ * })
+ */
+export function embeddingTracingMiddleware(
+  options: EmbeddingTracingMiddlewareOptions = {},
+): EmbeddingTracingMiddleware {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('embeddingTracingMiddleware(options) takes an options object')
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.includes(key))
+      throw new TokentrailError(
+        `embeddingTracingMiddleware: unknown option \`${key}\` — valid options are ${OPTION_KEYS.join(', ')}`,
+      )
+  if (options.tracer !== undefined && typeof options.tracer?.startSpan !== 'function')
+    throw new TokentrailError(
+      'tracer must be a Tracer from createTracer() (it has no startSpan method)',
+    )
+  if (options.prices !== undefined && options.prices !== false) {
+    const problem = checkPriceTable(
+      Object.fromEntries(
+        Object.entries(options.prices).map(([id, price]) => [
+          id,
+          { ...price, output: price?.output ?? 0 },
+        ]),
+      ),
+    )
+    if (problem) throw new TokentrailError(problem)
+  }
+  const prices: PriceTable | undefined =
+    options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
+
+  const middleware: EmbeddingModelV4Middleware = {
+    specificationVersion: 'v4',
+    async wrapEmbed({ doEmbed, params, model }) {
+      let tracer: Tracer
+      let span: ReturnType<Tracer['startSpan']>
+      try {
+        tracer = options.tracer ?? getTracer()
+        if (!tracer.enabled) return doEmbed()
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'embeddings',
+          [ATTR.providerName]: providerName(model.provider),
+          [ATTR.requestModel]: model.modelId,
+          'tokentrail.embeddings.count': Array.isArray(params.values) ? params.values.length : 0,
+        }
+        if (typeof params.dimensions === 'number')
+          attributes['gen_ai.embeddings.dimension.count'] = params.dimensions
+        const metadata = mergeMetadata(options.metadata, getTraceMetadata())
+        if (metadata?.userId) attributes[ATTR.userId] = metadata.userId
+        if (metadata?.sessionId) attributes[ATTR.sessionId] = metadata.sessionId
+        if (metadata?.tags?.length) attributes[ATTR.tags] = metadata.tags
+        span = tracer.startSpan(`embeddings ${model.modelId}`, { kind: 'llm', attributes })
+      } catch {
+        return doEmbed()
+      }
+      let result: Awaited<ReturnType<typeof doEmbed>>
+      try {
+        result = await doEmbed()
+      } catch (error) {
+        try {
+          span.recordError(recordableError(error))
+          const attributes: Record<string, unknown> = {}
+          errorAttributes(error, attributes)
+          span.setAttributes(attributes)
+          span.end({ status: 'error' })
+        } catch {}
+        throw error
+      }
+      try {
+        const attributes: Record<string, unknown> = {}
+        const tokens = result.usage?.tokens
+        if (typeof tokens === 'number' && tokens >= 0) {
+          attributes[ATTR.usageInputTokens] = tokens
+          const price = prices && cachedPrice(model.modelId, prices)
+          if (price) attributes[ATTR.costUsd] = Math.round(tokens * price.input * 1e3) / 1e9
+        }
+        const first = result.embeddings?.[0]
+        if (first && typeof first.length === 'number' && params.dimensions === undefined)
+          attributes['gen_ai.embeddings.dimension.count'] = first.length
+        span.setAttributes(attributes)
+        span.end({ endTime: now() })
+      } catch {}
+      return result
+    },
+  }
+  return middleware as EmbeddingTracingMiddleware
+}

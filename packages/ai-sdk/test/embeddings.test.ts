@@ -1,0 +1,107 @@
+// embed / embedMany through a wrapped embedding model: the real @ai-sdk/openai of ai@7 and ai@6
+// against a local server speaking OpenAI's /embeddings wire format, with usage the server chose.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
+import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
+import { ATTR } from '@tokentrail/core'
+import * as ai7 from 'ai'
+import * as ai6 from 'ai-v6'
+import { afterEach, describe, expect, it } from 'vitest'
+import { embeddingTracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+
+let server: Server | undefined
+afterEach(async () => {
+  await new Promise((r) => server?.close(r) ?? r(undefined))
+  server = undefined
+})
+
+async function serve(status = 200): Promise<{ url: string; bodies: any[] }> {
+  const bodies: any[] = []
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const body = JSON.parse(Buffer.concat(chunks).toString())
+    bodies.push(body)
+    res.writeHead(status, { 'content-type': 'application/json' })
+    if (status !== 200) {
+      res.end(
+        JSON.stringify({
+          error: { message: 'bad input', type: 'invalid_request_error', code: 'bad' },
+        }),
+      )
+      return
+    }
+    const inputs: string[] = body.input
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: inputs.map((_, index) => ({
+          object: 'embedding',
+          index,
+          embedding: [0.1, 0.2, 0.3, 0.4],
+        })),
+        model: body.model,
+        // The server's own count: 5 tokens a value.
+        usage: { prompt_tokens: inputs.length * 5, total_tokens: inputs.length * 5 },
+      }),
+    )
+  })
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1`, bodies }
+}
+
+const majors = [
+  { major: 'ai@6', ai: ai6 as any, createOpenAI: createOpenAI3 as any },
+  { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any },
+]
+
+describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
+  it('embedMany: one embeddings span per provider call, tokens and cost as the server said, texts never recorded', async () => {
+    const { url, bodies } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding('text-embedding-3-small'),
+      middleware: embeddingTracingMiddleware({ tracer }),
+    })
+    const values = ['secret one', 'secret two', 'secret three']
+    const result = await ai.embedMany({ model, values, maxParallelCalls: 1 })
+    expect(result.embeddings).toHaveLength(3)
+    const single = await ai.embed({ model, value: 'secret four' })
+    expect(single.embedding).toEqual([0.1, 0.2, 0.3, 0.4])
+    await tracer.flush()
+    const spans = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'embeddings')
+    expect(spans).toHaveLength(bodies.length)
+    const tokens = spans.reduce((n, s) => n + (s.attributes[ATTR.usageInputTokens] as number), 0)
+    expect(tokens).toBe(4 * 5)
+    for (const span of spans) {
+      expect(span.name).toBe('embeddings text-embedding-3-small')
+      expect(span.kind).toBe('llm')
+      expect(span.attributes['gen_ai.embeddings.dimension.count']).toBe(4)
+      expect(span.attributes[ATTR.costUsd]).toBeCloseTo(
+        ((span.attributes[ATTR.usageInputTokens] as number) * 0.02) / 1e6,
+        12,
+      )
+      expect(JSON.stringify(span)).not.toContain('secret')
+    }
+  })
+
+  it('a failing embedding call: error span with the HTTP status, the caller gets the same error', async () => {
+    const { url } = await serve(400)
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding('text-embedding-3-small'),
+      middleware: embeddingTracingMiddleware({ tracer }),
+    })
+    const error = await ai.embed({ model, value: 'x', maxRetries: 0 }).catch((e: unknown) => e)
+    expect((error as any).statusCode).toBe(400)
+    await tracer.flush()
+    const span = exporter.span('embeddings text-embedding-3-small')
+    expect(span.status).toBe('error')
+    expect(span.attributes['http.response.status_code']).toBe(400)
+    expect(span.error?.message).toBe((error as Error).message)
+  })
+})

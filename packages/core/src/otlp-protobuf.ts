@@ -1,0 +1,41 @@
+// `@tokentrail/core/otlp-protobuf`: the OTLP protobuf schema and the reader built on it, for
+// decoders outside core (the CLI's collector). Core's own encoder uses the same schema.
+export {
+  MAX_VALUE_NESTING,
+  type OtlpAnyValue,
+  type OtlpKeyValue,
+  type OtlpResourceEntry,
+  ProtobufReader,
+  readAnyValue,
+  readAttribute,
+  readEnvelope,
+  readKeyValue,
+} from './otlp/protobuf-reader.js'
+export {
+  ANY_VALUE,
+  EVENT,
+  type Field,
+  HISTOGRAM_POINT,
+  I32,
+  I64,
+  KEY_VALUE,
+  LEN,
+  METRIC,
+  METRIC_DATA,
+  METRICS_REQUEST,
+  NUMBER_POINT,
+  PARTIAL_SUCCESS,
+  REQUEST,
+  RESOURCE,
+  RESOURCE_ITEMS,
+  RESPONSE,
+  RPC_STATUS,
+  SCOPE,
+  SCOPE_ITEMS,
+  SPAN,
+  STATUS,
+  VALUES,
+  VARINT,
+  WIRE_NAMES,
+} from './otlp/protobuf-schema.js'
+export { ProtobufWriter } from './otlp/protobuf-writer.js'
