@@ -235,23 +235,24 @@ await encodeRow('LLM spans + 360-char output text', {
     'protobuf ≥ 1× JSON',
     proto >= json,
   )
-  // Bytes per call as each profile's exporter would send them (the same encoders, the same mapper).
+  // Bytes per call as each profile's exporter would send them (the same encoders, the same mapper),
+  // counted by a local server (the exporter picks its transport itself: node:http here).
+  const { createServer } = await import('node:http')
+  let bytes = 0
+  const counter = createServer((request, response) => {
+    request.on('data', (chunk) => {
+      bytes += chunk.length
+    })
+    request.on('end', () => response.end())
+  })
+  await new Promise((resolve) => counter.listen(0, '127.0.0.1', resolve))
+  const counterUrl = `http://127.0.0.1:${counter.address().port}/v1/traces`
   const sizes = {}
   for (const profile of ['otel', 'langfuse', 'phoenix']) {
     for (const protocol of ['http/json', 'http/protobuf']) {
-      let bytes = 0
-      const sink = async (_url, init) => {
-        bytes += init.body.byteLength ?? utf8.encode(init.body).length
-        return new Response('')
-      }
-      const realFetch = globalThis.fetch
-      globalThis.fetch = sink
-      try {
-        const exporter = otlpExporter({ url: 'http://127.0.0.1:1/v1/traces', profile, protocol })
-        await exporter.export(memory, new AbortController().signal)
-      } finally {
-        globalThis.fetch = realFetch
-      }
+      bytes = 0
+      const exporter = otlpExporter({ url: counterUrl, profile, protocol })
+      await exporter.export(memory, new AbortController().signal)
       const body =
         protocol === 'http/json'
           ? utf8.encode(encodeOtlpTraces(memory))
@@ -260,6 +261,8 @@ await encodeRow('LLM spans + 360-char output text', {
       if (profile === 'otel') sizes[`gzip ${protocol}`] = gzipSync(body).length / CALLS
     }
   }
+  counter.closeAllConnections()
+  counter.close()
   const b = (key) => Math.round(sizes[key]).toLocaleString('en')
   row(
     `bytes per call (request span + LLM span), batch of ${CALLS}: JSON ${b('otel http/json')}, protobuf ${b('otel http/protobuf')}, gzip JSON ${b('gzip http/json')}, gzip protobuf ${b('gzip http/protobuf')}`,
@@ -307,13 +310,18 @@ await encodeRow('LLM spans + 360-char output text', {
 // 2c. export: µs per span from encode to the collector's answer, over fetch and over the
 // keep-alive node:http transport (what Node now uses), to a local sink, CPU time beside wall time.
 {
-  const { createServer } = await import('node:http')
-  const sink = createServer((request, response) => {
-    request.resume()
-    request.on('end', () => response.end('{}'))
-  })
-  await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${sink.address().port}/v1/traces`
+  // The sink runs in its own process, so its CPU time is not counted as the exporter's.
+  const { spawn } = await import('node:child_process')
+  const sink = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => r.end('{}')) }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const port = await new Promise((resolve) => sink.stdout.once('data', (d) => resolve(Number(d))))
+  const url = `http://127.0.0.1:${port}/v1/traces`
   const spans = []
   const collect = createTracer({
     serviceName: 'bench',
@@ -381,8 +389,7 @@ await encodeRow('LLM spans + 360-char output text', {
     '—',
     true,
   )
-  sink.closeAllConnections()
-  sink.close()
+  sink.kill()
 }
 
 // 3. heap with an exporter that never answers
