@@ -325,7 +325,15 @@ await encodeRow('LLM spans + 360-char output text', {
   const spans = []
   const collect = createTracer({
     serviceName: 'bench',
-    exporters: [{ name: 'keep', export: async (s) => (spans.push(...s), { code: 'success' }) }],
+    exporters: [
+      {
+        name: 'keep',
+        export: async (batch) => {
+          spans.push(...batch)
+          return { code: 'success' }
+        },
+      },
+    ],
   })
   for (let i = 0; i < 64; i++)
     collect.startSpan('chat gpt-4o', { kind: 'llm', attributes: llmAttrs }).end()
