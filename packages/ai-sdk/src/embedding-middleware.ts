@@ -1,5 +1,12 @@
 import type { EmbeddingModelV3Middleware, EmbeddingModelV4Middleware } from '@ai-sdk/provider'
-import { ATTR, getTracer, now, TokentrailError, type Tracer } from '@tokentrail/core'
+import {
+  ATTR,
+  checkOptionKeys,
+  getTracer,
+  now,
+  TokentrailError,
+  type Tracer,
+} from '@tokentrail/core'
 import { providerName } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import { getTraceMetadata, mergeMetadata, type TraceMetadata } from './metadata.js'
@@ -47,11 +54,7 @@ export function embeddingTracingMiddleware(
 ): EmbeddingTracingMiddleware {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('embeddingTracingMiddleware(options) takes an options object')
-  for (const key of Object.keys(options))
-    if (!OPTION_KEYS.includes(key))
-      throw new TokentrailError(
-        `embeddingTracingMiddleware: unknown option \`${key}\` — valid options are ${OPTION_KEYS.join(', ')}`,
-      )
+  checkOptionKeys(options, OPTION_KEYS, 'embeddingTracingMiddleware')
   if (options.tracer !== undefined && typeof options.tracer?.startSpan !== 'function')
     throw new TokentrailError(
       'tracer must be a Tracer from createTracer() (it has no startSpan method)',

@@ -1,4 +1,4 @@
-import { createAsyncStorage } from '@tokentrail/core'
+import { checkOptionKeys, createAsyncStorage } from '@tokentrail/core'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id`. */
@@ -10,6 +10,9 @@ export interface TraceMetadata {
   /** Any other attributes, recorded as given (values are sanitised). */
   attributes?: Record<string, unknown>
 }
+
+/** The keys of `TraceMetadata`. */
+export const METADATA_KEYS = ['userId', 'sessionId', 'tags', 'attributes']
 
 // One slot per process, shared by every copy of this package; no static `node:` import.
 const storage = createAsyncStorage<TraceMetadata>('tokentrail.ai-sdk.metadata.storage')
@@ -47,6 +50,7 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
+  checkOptionKeys(metadata, METADATA_KEYS, 'withTraceMetadata')
   return storage.run(mergeMetadata(storage.get(), readMetadata(metadata)), fn)
 }
 

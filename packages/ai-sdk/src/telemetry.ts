@@ -1,5 +1,6 @@
 import {
   ATTR,
+  checkOptionKeys,
   getActiveSpan,
   getTracer,
   now,
@@ -52,11 +53,7 @@ function fromV7(event: unknown): event is Record<string, any> {
 function checkOptions(options: TokentrailTelemetryOptions, name: string): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError(`${name}(options) takes an options object`)
-  for (const key of Object.keys(options))
-    if (!OPTION_KEYS.includes(key))
-      throw new TokentrailError(
-        `${name}: unknown option \`${key}\` — valid options are ${OPTION_KEYS.map((k) => `\`${k}\``).join(', ')}`,
-      )
+  checkOptionKeys(options, OPTION_KEYS, name)
   if (options.tracer !== undefined && typeof options.tracer?.startSpan !== 'function')
     throw new TokentrailError(
       'tracer must be a Tracer from createTracer() (it has no startSpan method)',

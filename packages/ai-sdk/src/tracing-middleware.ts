@@ -5,11 +5,17 @@ import type {
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
-import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
 import { callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
-import { getTraceMetadata, mergeMetadata, readMetadata, type TraceMetadata } from './metadata.js'
+import {
+  getTraceMetadata,
+  METADATA_KEYS,
+  mergeMetadata,
+  readMetadata,
+  type TraceMetadata,
+} from './metadata.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
 import { ensureRegistered } from './telemetry.js'
 
@@ -64,42 +70,10 @@ const OPTION_KEYS = [
   'metadata',
 ] as const
 
-// The valid key closest to a misspelt one, by edit distance.
-function closest(key: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Number.POSITIVE_INFINITY
-  const a = key.toLowerCase()
-  for (const candidate of valid) {
-    const b = candidate.toLowerCase()
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]
-      row[0] = i
-      for (let j = 1; j <= b.length; j++) {
-        const kept = row[j]
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-        previous = kept
-      }
-    }
-    const distance = row[b.length]
-    if (distance < bestDistance) {
-      bestDistance = distance
-      best = candidate
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
-}
-
 function check(options: TracingMiddlewareOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('tracingMiddleware(options) takes an options object')
-  for (const key of Object.keys(options))
-    if (!(OPTION_KEYS as readonly string[]).includes(key)) {
-      const suggestion = closest(key, OPTION_KEYS)
-      throw new TokentrailError(
-        `tracingMiddleware: unknown option \`${key}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''} Valid options: ${OPTION_KEYS.join(', ')}`,
-      )
-    }
+  checkOptionKeys(options, OPTION_KEYS, 'tracingMiddleware')
   const { tracer, recordInputs, recordOutputs, maxTextLength, prices, metadata } = options
   if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
     throw new TokentrailError(
@@ -123,6 +97,7 @@ function check(options: TracingMiddlewareOptions): void {
     throw new TokentrailError(
       'metadata must be an object { userId?, sessionId?, tags?, attributes? }',
     )
+  checkOptionKeys(metadata, METADATA_KEYS, 'tracingMiddleware({ metadata })')
 }
 
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.

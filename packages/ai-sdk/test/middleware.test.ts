@@ -11,7 +11,13 @@ import {
 import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { traceModel, tracingMiddleware, withTraceMetadata } from '../src/index.js'
+import {
+  embeddingTracingMiddleware,
+  tokentrailTelemetry,
+  traceModel,
+  tracingMiddleware,
+  withTraceMetadata,
+} from '../src/index.js'
 import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
 
 const generated = (text: string, extra: Record<string, unknown> = {}) => ({
@@ -523,5 +529,25 @@ describe('switches and metadata', () => {
       expect(span.attributes[ATTR.outputType]).toBe('json')
       expect(span.attributes[ATTR.outputText]).toBe(json)
     }
+  })
+})
+
+describe('options are checked whole', () => {
+  it('an unknown key fails at creation, naming the closest valid one', () => {
+    expect(() => tracingMiddleware({ recordOutput: false } as never)).toThrow(
+      /unknown option `recordOutput` — did you mean `recordOutputs`\?/,
+    )
+    expect(() => tracingMiddleware({ metadata: { userID: 'u' } } as never)).toThrow(
+      /unknown option `userID` — did you mean `userId`\?/,
+    )
+    expect(() => tokentrailTelemetry({ tracr: undefined } as never)).toThrow(
+      /did you mean `tracer`/,
+    )
+    expect(() => embeddingTracingMiddleware({ price: {} } as never)).toThrow(
+      /did you mean `prices`/,
+    )
+    expect(() => withTraceMetadata({ sesionId: 's' } as never, () => 1)).toThrow(
+      /did you mean `sessionId`/,
+    )
   })
 })

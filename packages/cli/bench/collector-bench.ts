@@ -1,9 +1,11 @@
-// Collector benchmark: ingest rate over real HTTP, listing at 1M stored spans, full trace fetch.
+// Collector benchmark: ingest rate over real HTTP, listing and stats at 100k and 1M stored spans,
+// full trace fetch (also of a 16,000-span parent cycle and a 10,000-deep trace), ingest latency
+// with 0, 1 and 5 live viewer tabs open in headless Chromium.
 // Prints figures against the issue's targets; it never fails on timing.
 //   pnpm --filter @tokentrail/cli bench            (SPANS=1000000 by default)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector } from '@tokentrail/cli'
@@ -200,27 +202,6 @@ try {
   }
 
   // 2. Fill a store to TOTAL_SPANS and query it.
-  const collector = await startCollector({ port: 0, db: join(dir, 'big.db'), maxTraces: 0 })
-  const store = collector.store
-  // Spans 50 ms apart ending about now, so "last 24 h" covers them all.
-  const startAt = Date.now() - (TOTAL_SPANS / 5) * 50 - 60_000
-  const fillStarted = performance.now()
-  let inserted = 0
-  let n = 0
-  while (inserted < TOTAL_SPANS) {
-    const batch: SpanData[] = []
-    while (batch.length < BATCH) batch.push(...chatTrace(startAt + n * 50, n++))
-    inserted += store.insert(batch).inserted
-  }
-  const fillSeconds = (performance.now() - fillStarted) / 1000
-  const fillRate = inserted / fillSeconds
-  row(
-    `store insert while filling to ${(inserted / 1e6).toFixed(2)}M spans`,
-    `${Math.round(fillRate).toLocaleString('en')} spans/s`,
-    '≥ 20,000 spans/s',
-    `${(fillRate / 20_000).toFixed(2)}× target`,
-  )
-
   const time = (fn: () => unknown, runs = 30) => {
     fn()
     const samples: number[] = []
@@ -231,6 +212,55 @@ try {
     }
     return { median: median(samples), p95: p95(samples) }
   }
+  const collector = await startCollector({ port: 0, db: join(dir, 'big.db'), maxTraces: 0 })
+  const store = collector.store
+  // Traces spread evenly over the last 24 h, ending about now, as a day of a team's traffic.
+  const gap = 86_400_000 / (TOTAL_SPANS / 5)
+  const startAt = Date.now() - (TOTAL_SPANS / 5) * gap - 60_000
+  const fillStarted = performance.now()
+  let inserted = 0
+  let n = 0
+  let fillPaused = 0
+  const statsAt = (label: string) => {
+    const paused = performance.now()
+    // An odd window (not on minute or hour lines) reads hour, minute and raw rows alike.
+    const windows: [string, { from?: number; to?: number }][] = [
+      ['last 24 h', { from: Date.now() - 86_400_000 }],
+      ['last 15 min', { from: Date.now() - 900_000 }],
+      ['all time', {}],
+    ]
+    for (const [name, window] of windows) {
+      const t = time(() => store.stats(window), 10)
+      row(
+        `stats at ${label} spans, ${name}`,
+        `${t.median.toFixed(2)} ms (p95 ${t.p95.toFixed(2)})`,
+        '< 100 ms',
+        t.median < 100
+          ? `${(100 / t.median).toFixed(0)}× under`
+          : `${(t.median / 100).toFixed(1)}× OVER target`,
+      )
+    }
+    fillPaused += performance.now() - paused
+  }
+  let statsDone = false
+  while (inserted < TOTAL_SPANS) {
+    const batch: SpanData[] = []
+    while (batch.length < BATCH) batch.push(...chatTrace(startAt + n * gap, n++))
+    inserted += store.insert(batch).inserted
+    if (!statsDone && inserted >= 100_000 && TOTAL_SPANS > 100_000) {
+      statsDone = true
+      statsAt(`${Math.round(inserted / 1000)}k`)
+    }
+  }
+  const fillSeconds = (performance.now() - fillStarted - fillPaused) / 1000
+  const fillRate = inserted / fillSeconds
+  row(
+    `store insert while filling to ${(inserted / 1e6).toFixed(2)}M spans`,
+    `${Math.round(fillRate).toLocaleString('en')} spans/s`,
+    '≥ 20,000 spans/s',
+    `${(fillRate / 20_000).toFixed(2)}× target`,
+  )
+
   const listCases: [string, Parameters<typeof store.listTraces>[0]][] = [
     ['newest 50, no filter', { limit: 50 }],
     ['newest 50, status=error', { limit: 50, status: 'error' }],
@@ -299,15 +329,132 @@ try {
       '< 100 ms',
       `${(100 / median(httpList)).toFixed(0)}× under`,
     )
-    const stats = time(() => store.stats({ from: Date.now() - 86_400_000 }), 5)
-    row('stats, last 24 h', `${stats.median.toFixed(1)} ms`, '(no target)', '-')
+    statsAt(`${(inserted / 1e6).toFixed(2)}M`)
+    const httpStats: number[] = []
+    for (let k = 0; k < 10; k++) {
+      const t = performance.now()
+      await (await fetch(`${collector.url}/api/stats?from=24h`)).json()
+      httpStats.push(performance.now() - t)
+    }
+    row(
+      `stats over HTTP at ${(inserted / 1e6).toFixed(2)}M spans: GET /api/stats?from=24h`,
+      `${median(httpStats).toFixed(2)} ms (p95 ${p95(httpStats).toFixed(2)})`,
+      '< 100 ms',
+      median(httpStats) < 100
+        ? `${(100 / median(httpStats)).toFixed(0)}× under`
+        : `${(median(httpStats) / 100).toFixed(1)}× OVER target`,
+    )
   }
+
+  // 3. Hostile trace shapes: a parent cycle through 16,000 spans and a chain 10,000 levels deep.
+  for (const [name, count, cycle] of [
+    ['16,000-span parent cycle', 16_000, true],
+    ['10,000-deep trace', 10_000, false],
+  ] as const) {
+    const traceId = hex(16)
+    const ids = Array.from({ length: count }, () => hex(8))
+    const start = Date.now() - 10_000
+    const spans: SpanData[] = ids.map((spanId, i) => ({
+      traceId,
+      spanId,
+      parentSpanId: i + 1 < count ? ids[i + 1] : cycle ? ids[0] : undefined,
+      name: `level ${count - i}`,
+      kind: 'internal',
+      startTime: start + (count - i),
+      endTime: start + 2 * count - (count - i),
+      status: 'ok',
+      attributes: {},
+      events: [],
+      resource: resources[0]!,
+    }))
+    for (let i = 0; i < spans.length; i += 2000) store.insert(spans.slice(i, i + 2000))
+    const samples: number[] = []
+    const cpu: number[] = []
+    for (let k = 0; k < 6; k++) {
+      const t = performance.now()
+      const c = process.cpuUsage()
+      const response = await fetch(`${collector.url}/api/traces/${traceId}`)
+      const detail = (await response.json()) as { waterfall: unknown[] }
+      if (response.status !== 200 || detail.waterfall.length !== count)
+        throw new Error(`${name}: answered ${response.status}`)
+      samples.push(performance.now() - t)
+      const used = process.cpuUsage(c)
+      cpu.push((used.user + used.system) / 1000)
+    }
+    samples.shift() // warm-up
+    cpu.shift()
+    row(
+      `trace fetch, ${name} (GET /api/traces/:id)`,
+      `${median(samples).toFixed(1)} ms wall (p95 ${p95(samples).toFixed(1)}), ${median(cpu).toFixed(1)} ms CPU (server and client)`,
+      '< 200 ms',
+      median(samples) < 200
+        ? `${(200 / median(samples)).toFixed(1)}× under`
+        : `${(median(samples) / 200).toFixed(1)}× OVER target`,
+    )
+  }
+
+  // 4. Ingest latency with live viewer tabs open in headless Chromium, at the store's full size.
+  const CHROMIUM = '/usr/bin/chromium'
+  if (existsSync(CHROMIUM)) {
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    const ingestP50: Record<number, number> = {}
+    try {
+      let k = 0
+      for (const tabs of [0, 1, 5]) {
+        const pages = []
+        for (let t = 0; t < tabs; t++) {
+          const page = await browser.newPage()
+          await page.goto(`${collector.url}/`)
+          await page.waitForSelector('#live.on')
+          pages.push(page)
+        }
+        const samples: number[] = []
+        const cpuStart = process.cpuUsage()
+        // 300 batches of 5 traces (25 spans), 20 a second: steady traffic the tabs see live.
+        for (let b = 0; b < 300; b++) {
+          const batch: SpanData[] = []
+          for (let i = 0; i < 5; i++) batch.push(...chatTrace(Date.now() - 1000, k++))
+          const body = encodeOtlpTraces(batch)
+          const t = performance.now()
+          const response = await fetch(`${collector.url}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          })
+          await response.arrayBuffer()
+          samples.push(performance.now() - t)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        const cpuUsed = process.cpuUsage(cpuStart)
+        samples.splice(0, 20) // warm-up
+        ingestP50[tabs] = median(samples)
+        const base = ingestP50[0]!
+        row(
+          `ingest p50 with ${tabs} live viewer tab${tabs === 1 ? '' : 's'} (25 spans/POST, 20 POST/s)`,
+          `${median(samples).toFixed(2)} ms wall (p95 ${p95(samples).toFixed(2)}); collector+client CPU ${((cpuUsed.user + cpuUsed.system) / 1000 / 300).toFixed(2)} ms per POST`,
+          tabs === 0 ? '(baseline)' : 'within 10 % of none',
+          tabs === 0 ? '-' : `${((median(samples) / base - 1) * 100).toFixed(1)} % vs none`,
+        )
+        for (const page of pages) await page.close()
+      }
+    } finally {
+      await browser.close()
+    }
+  } else console.log(`  (no ${CHROMIUM}: the live-tab rows are skipped)`)
   await collector.close()
 
   console.log('\n| figure | measured | target | ratio |\n|---|---|---|---|')
   for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+  const os = await import('node:os')
   console.log(
-    `\nNode ${process.version}, node:sqlite, ${(await import('node:os')).cpus().length} CPUs`,
+    `\nNode ${process.version}, node:sqlite, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end (wall times include waiting for a CPU; Chromium tabs share them)`,
   )
 } finally {
   rmSync(dir, { recursive: true, force: true })

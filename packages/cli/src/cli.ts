@@ -3,7 +3,8 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { CliError, CollectorClient } from './client.js'
-import { startCollector } from './collector.js'
+import { formatDoctorReport, runDoctor } from './commands/doctor.js'
+import { type DeliveryHealth, formatDelivery } from './delivery-health.js'
 import {
   formatSpanLine,
   formatStats,
@@ -11,9 +12,11 @@ import {
   formatTraceList,
   type Palette,
   palette,
+  safeText,
 } from './format.js'
 import { formatMetricsSummary } from './format-metrics.js'
 import type { MetricsSummary } from './metrics-summary.js'
+import { databaseProblem } from './node-support.js'
 import type { TraceDetail, TracePage, TraceStats } from './store.js'
 import { parseDuration, parseSize, parseTime } from './time.js'
 import { VERSION } from './version.js'
@@ -56,14 +59,18 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-age': { type: 'string' },
       'max-body': { type: 'string' },
       'max-metric-series': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
                [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
+               [--allowed-hosts devbox.local,traces.internal]
 
 Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
 and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves the viewer at /.
---token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".`,
+--token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".
+The viewer and API answer only to localhost, IP addresses and the --allowed-hosts names (comma
+separated), so other sites' pages cannot read traces through DNS rebinding.`,
   },
   list: {
     options: {
@@ -104,6 +111,20 @@ Lists the newest traces.`,
     usage:
       'tokentrail stats [--since 24h] [--json]\n\nTrace count, error rate, latency and TTFT percentiles, tokens and cost by model, from\nstored traces and from the GenAI metrics received at /v1/metrics (--since keeps metric series\nupdated in that window; their values are totals since each producer started).',
   },
+  doctor: {
+    options: {
+      config: { type: 'string' },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    usage: `tokentrail doctor [--config tracing.mjs] [--timeout 5000] [--token T] [--json]
+
+Reads the tracing config as the SDK does (env, or a module that creates the tracer), says what it
+would do, checks each endpoint (DNS, connect, TLS, a test export) and, for tokentrail dev, that the
+test trace arrived. Exit 0 only when a span would reach its destination. Run it in the app's env.`,
+  },
   import: {
     options: {
       url: { type: 'string' },
@@ -126,6 +147,7 @@ Usage:
   tokentrail tail              follow spans live
   tokentrail stats             latency, TTFT, tokens and cost by model (traces and metrics)
   tokentrail import <file>     load an exported trace
+  tokentrail doctor            check the tracing setup: config, endpoints, a test trace
 
 Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
 --token (or TOKENTRAIL_TOKEN). Run "tokentrail <command> --help" for a command's options.
@@ -230,6 +252,21 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       )
     const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
+    if (command === 'doctor') {
+      const report = await runDoctor({
+        env,
+        cwd,
+        config: values.config as string | undefined,
+        token,
+        timeoutMs: readWhole(values.timeout as string | undefined, 'timeout', 1, 600_000),
+      })
+      out.write(
+        values.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : formatDoctorReport(report, VERSION, p),
+      )
+      return report.ok ? 0 : 1
+    }
     const url = (
       (values.url as string | undefined) ??
       env.TOKENTRAIL_URL ??
@@ -272,7 +309,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'tail':
         return await tail(client, values, { out, err, io, p, cwd })
       case 'stats': {
-        const stats = await client.get<TraceStats & { metrics?: MetricsSummary }>('/api/stats', {
+        const stats = await client.get<
+          TraceStats & { metrics?: MetricsSummary; delivery?: DeliveryHealth[] }
+        >('/api/stats', {
           from: readSince(values.since as string | undefined),
         })
         if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
@@ -280,6 +319,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           out.write(`${formatStats(stats, p)}\n`)
           // A collector from before metrics answers without them.
           if (stats.metrics) out.write(`\n${formatMetricsSummary(stats.metrics, p)}\n`)
+          if (stats.delivery?.length) out.write(`\n${formatDelivery(stats.delivery, p)}\n`)
         }
         return 0
       }
@@ -293,22 +333,25 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         }
         const result = await client.post<{ stored: number; duplicates: number }>('/api/spans', body)
         out.write(
-          `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          safeText(
+            `imported ${result.stored} spans (${result.duplicates} already stored) from ${file}\n`,
+          ),
         )
         return 0
       }
     }
     return 2
   } catch (error) {
+    // Messages can carry what a server or a file said: escaped like any captured text.
     if (error instanceof CliError) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return error.exitCode
     }
     if (TokentrailError.isInstance(error)) {
-      err.write(`${p.red('error')} ${error.message}\n`)
+      err.write(`${p.red('error')} ${safeText(error.message)}\n`)
       return 1
     }
-    err.write(`${p.red('error')} ${(error as Error)?.stack ?? String(error)}\n`)
+    err.write(`${p.red('error')} ${safeText((error as Error)?.stack ?? String(error))}\n`)
     return 1
   }
 }
@@ -340,7 +383,9 @@ async function showTrace(
     )
     await writeFile(target, `${JSON.stringify(file, null, 2)}\n`)
     out.write(
-      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
+      safeText(
+        `exported trace ${detail.trace.traceId} (${detail.spans.length} spans) to ${target}\n`,
+      ),
     )
     return 0
   }
@@ -352,7 +397,7 @@ async function showTrace(
 async function dev(
   values: Record<string, string | boolean | undefined>,
   token: string | undefined,
-  { out, io, p, cwd }: Context,
+  { out, err, io, p, cwd }: Context,
 ): Promise<number> {
   const maxAge = values['max-age'] as string | undefined
   const maxAgeMs = maxAge === undefined ? 0 : parseDuration(maxAge)
@@ -363,9 +408,28 @@ async function dev(
   if (maxBodyBytes === undefined && maxBody !== undefined)
     throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
+  const problem = databaseProblem('dev')
+  if (problem) throw new CliError(problem)
+  const { isLoopbackHost, startCollector } = await import('./collector.js')
+  const host = (values.host as string | undefined) ?? '127.0.0.1'
+  const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  for (const name of allowedHosts)
+    if (!/^[a-z0-9.-]+$/i.test(name))
+      throw new CliError(
+        `--allowed-hosts takes host names separated by commas, such as devbox.local,traces.internal; got "${name}"`,
+        2,
+      )
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
+    host,
+    allowedHosts,
+    log: (line) => {
+      err.write(`${safeText(line)}\n`)
+    },
     db,
     token,
     maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
@@ -391,6 +455,14 @@ async function dev(
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
       p.dim('  Ctrl-C to stop\n'),
   )
+  if (!isLoopbackHost(host))
+    err.write(
+      `${p.yellow('warning')} listening on ${safeText(host)}: every machine that can reach port ${collector.port} can ${
+        token
+          ? 'try tokens against it, and reads traffic in clear text over plain HTTP'
+          : 'send spans and read every stored prompt, output and error through the API and viewer, with no token; pass --token'
+      }. The viewer and API answer only to IP addresses${allowedHosts.length ? `, localhost and ${safeText(allowedHosts.join(', '))}` : ' and localhost (add names with --allowed-hosts)'}.\n`,
+    )
   io.onListening?.(collector.url)
   await waitForStop(io.signal)
   await collector.close()

@@ -2,12 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { summarizeDelivery } from './delivery-health.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
 import { summarizeMetrics } from './metrics-summary.js'
 import { encodeMetricsResponse } from './otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from './otlp-protobuf.js'
+import { RETRY_AFTER_SECONDS, storageFailure } from './storage-error.js'
 import { openTraceStore, type TraceQuery, type TraceStore } from './store.js'
 import { parseTime } from './time.js'
 import { VERSION } from './version.js'
@@ -25,6 +27,25 @@ export interface CollectorOptions {
    * @default '127.0.0.1'
    */
   host?: string
+  /**
+   * Host names (the `Host` header, without port) the query API, live stream and viewer answer to,
+   * besides `localhost` and IP addresses. Others are refused, so a page on another site cannot
+   * read traces through DNS rebinding. Ingest endpoints answer any host.
+   * @default []
+   */
+  allowedHosts?: readonly string[]
+  /**
+   * Most bytes queued to all live-stream clients together; past it the clients furthest behind
+   * are disconnected (each one is also capped at 1 MB).
+   * @default 33554432
+   */
+  maxLiveBufferBytes?: number
+  /**
+   * Where storage errors are reported with SQLite's own message (ingest answers 503 with
+   * `Retry-After` meanwhile); repeats of one message are reported at most every 10 s.
+   * @default a line on stderr
+   */
+  log?: (line: string) => void
   /**
    * SQLite file to store traces in (ignored when `store` is given).
    * @default '.tokentrail/traces.db'
@@ -66,6 +87,8 @@ export interface CollectorStats {
   rejected: Record<string, number>
   liveClients: number
   slowLiveClientsDropped: number
+  /** Bytes queued to live-stream clients and not yet sent (bounded by `maxLiveBufferBytes`). */
+  liveBufferedBytes: number
   tracesDeletedByRetention: number
   /** Metric data points received at `/v1/metrics` in accepted requests. */
   metricPointsReceived: number
@@ -88,8 +111,27 @@ export interface Collector {
   close(): Promise<void>
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8'
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
+
+/** True when `host` binds loopback only, so nothing off this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+// The Host header without its port; an IPv6 literal keeps its brackets.
+function hostName(header: string | undefined): string {
+  const value = (header ?? '').toLowerCase()
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1)
+  return value.replace(/:\d*$/, '')
+}
+
+// DNS rebinding needs a name the attacker controls: an IP literal or loopback name cannot be one.
+function trustedHost(name: string, allowed: ReadonlySet<string>): boolean {
+  return LOOPBACK.has(name) || IPV4.test(name) || name.startsWith('[') || allowed.has(name)
+}
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
@@ -150,6 +192,11 @@ export async function startCollector({
   maxAgeMs,
   maxMetricSeries,
   maxBodyBytes = 16 * 1024 * 1024,
+  allowedHosts = [],
+  maxLiveBufferBytes = 32 * 1024 * 1024,
+  log = (line: string) => {
+    process.stderr.write(`${line}\n`)
+  },
 }: CollectorOptions = {}): Promise<Collector> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TokentrailError(`port must be a whole number from 0 to 65535, got ${port}`)
@@ -157,11 +204,30 @@ export async function startCollector({
     throw new TokentrailError(`maxBodyBytes must be a whole number ≥ 1, got ${maxBodyBytes}`)
   if (token !== undefined && token.length < 8)
     throw new TokentrailError('token must be at least 8 characters long')
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string' || !h))
+    throw new TokentrailError('allowedHosts must be a list of host names such as ["devbox.local"]')
+  if (!Number.isInteger(maxLiveBufferBytes) || maxLiveBufferBytes < 1)
+    throw new TokentrailError(
+      `maxLiveBufferBytes must be a whole number ≥ 1, got ${maxLiveBufferBytes}`,
+    )
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase().replace(/:\d*$/, '')))
   const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
-  const live = new LiveHub()
+  const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
   const expected = token === undefined ? undefined : digest(token)
-  const checkHost = LOOPBACK.has(host)
-  const counters: Omit<CollectorStats, 'liveClients' | 'slowLiveClientsDropped'> = {
+  const logged = new Map<string, number>()
+  function report(message: string) {
+    const now = Date.now()
+    if ((logged.get(message) ?? 0) > now - 10_000) return
+    if (logged.size > 100) logged.clear()
+    logged.set(message, now)
+    try {
+      log(message)
+    } catch {}
+  }
+  const counters: Omit<
+    CollectorStats,
+    'liveClients' | 'slowLiveClientsDropped' | 'liveBufferedBytes'
+  > = {
     requests: 0,
     spansReceived: 0,
     spansStored: 0,
@@ -239,7 +305,7 @@ export async function startCollector({
       throw resolved.reason === 'ambiguous'
         ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
         : new HttpError(404, `no trace with id "${id}"`)
-    return store.getTrace(resolved.traceId)!
+    return store.getTraceJson(resolved.traceId)!
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
@@ -262,25 +328,40 @@ export async function startCollector({
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
       return sendJson(response, 200, { status: 'ok', version: VERSION })
     }
+    const name = hostName(request.headers.host)
+    // Refuses other sites' pages reaching this port through DNS rebinding, whatever the bind.
+    if (!trustedHost(name, allowed))
+      throw new HttpError(
+        403,
+        `host "${name.slice(0, 100)}" is not allowed; use 127.0.0.1, localhost or an IP address, or start with --allowed-hosts ${name.slice(0, 100)}`,
+      )
     if (path.startsWith('/api/')) {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
       if (path === '/api/traces')
         return sendJson(response, 200, store.listTraces(readQuery(url.searchParams)))
-      if (path.startsWith('/api/traces/'))
-        return sendJson(response, 200, traceDetail(decodeURIComponent(path.slice(12))))
+      if (path.startsWith('/api/traces/')) {
+        let id: string
+        try {
+          id = decodeURIComponent(path.slice(12))
+        } catch {
+          throw new HttpError(400, 'trace id must be hex characters, 6 to 32 of them')
+        }
+        return sendBody(response, 200, JSON_TYPE, traceDetail(id))
+      }
       if (path === '/api/last' || path === '/api/last-error') {
-        const detail = store.lastTrace(path === '/api/last' ? undefined : 'error')
+        const detail = store.lastTraceJson(path === '/api/last' ? undefined : 'error')
         if (!detail)
           throw new HttpError(404, path === '/api/last' ? 'no traces yet' : 'no failed traces yet')
-        return sendJson(response, 200, detail)
+        return sendBody(response, 200, JSON_TYPE, detail)
       }
       if (path === '/api/stats') {
         const query = readQuery(url.searchParams)
         return sendJson(response, 200, {
           ...store.stats({ from: query.from, to: query.to }),
           metrics: summarizeMetrics(store.metrics.series({ from: query.from })),
+          delivery: summarizeDelivery(store.metrics.series({ from: query.from })),
           collector: stats(),
         })
       }
@@ -313,6 +394,7 @@ export async function startCollector({
       rejected: { ...counters.rejected },
       liveClients: live.size,
       slowLiveClientsDropped: live.slowClientsDropped,
+      liveBufferedBytes: live.bufferedBytes,
     }
   }
 
@@ -346,15 +428,29 @@ export async function startCollector({
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://collector.invalid')
-      const hostHeader = (request.headers.host ?? '').replace(/:\d+$/, '')
-      // Refuses other sites' pages reaching this loopback port through DNS rebinding.
-      if (checkHost && !LOOPBACK.has(hostHeader))
-        throw new HttpError(403, `host "${hostHeader}" is not allowed; use 127.0.0.1 or localhost`)
       await route(request, response, url)
     } catch (error) {
       if (error instanceof HttpError) return reject(request, response, error)
       if (TokentrailError.isInstance(error))
         return reject(request, response, new HttpError(400, error.message))
+      const failure = storageFailure(error)
+      const retryAfter = failure && RETRY_AFTER_SECONDS[failure]
+      if (retryAfter !== undefined) {
+        // A transient storage failure (full disk, locked file): 503 is what OTLP exporters retry.
+        report(`tokentrail: cannot store data in ${store.path}: ${(error as Error).message}`)
+        response.setHeader('retry-after', String(retryAfter))
+        return reject(
+          request,
+          response,
+          new HttpError(
+            503,
+            `storage unavailable (${failure === 'full' ? 'disk full' : failure}): ${(error as Error).message}; retry later`,
+          ),
+        )
+      }
+      report(
+        `tokentrail: internal error on ${request.method} ${request.url?.split('?')[0]}: ${(error as Error)?.stack ?? error}`,
+      )
       reject(request, response, new HttpError(500, `internal error: ${(error as Error).message}`))
     }
   })

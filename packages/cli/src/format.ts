@@ -1,5 +1,5 @@
 import type { SpanData } from '@tokentrail/core'
-import type { SpanSummary, SpanTreeRef, TraceDetail, TraceStats, TraceSummary } from './store.js'
+import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from './store.js'
 
 /** Terminal colours; all identity functions when colour is off. */
 export interface Palette {
@@ -42,19 +42,24 @@ export function palette(color: boolean): Palette {
 // Captured text may hold terminal escape sequences; they are shown, never executed.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 
-/** Makes untrusted text safe to print: control characters become visible `\xNN`. */
-export function safeText(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+/**
+ * Makes untrusted text safe to print: control characters become visible `\xNN`. The one escape
+ * every captured or received string goes through before the CLI prints it; takes any value, as a
+ * field can hold another type than its name suggests.
+ */
+export function safeText(text: unknown): string {
+  return String(text).replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 /** One line of at most `max` characters, control characters made visible. */
-export function oneLine(text: string, max: number): string {
-  const flat = safeText(text.replace(/\s+/g, ' ').trim())
+export function oneLine(text: unknown, max: number): string {
+  const flat = safeText(String(text).replace(/\s+/g, ' ').trim())
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
 /** `850ms`, `1.52s`, `2m03s`. */
 export function formatDuration(ms: number): string {
+  if (typeof ms !== 'number') return oneLine(ms, 20)
   if (ms < 100) return `${Number(ms.toFixed(1))}ms`
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`
@@ -64,6 +69,7 @@ export function formatDuration(ms: number): string {
 
 /** `$0.00012`, `$1.234`, or `-` for nothing. */
 export function formatCost(usd: number): string {
+  if (typeof usd !== 'number') return oneLine(usd, 20)
   if (!usd) return '-'
   return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
 }
@@ -113,11 +119,11 @@ export function formatTraceList(traces: readonly TraceSummary[], p: Palette): st
     ['TIME', 'TRACE', 'DURATION', 'STATUS', 'MODEL', 'TOKENS', 'COST', 'NAME'].map(p.dim),
     ...traces.map((t) => [
       formatTime(t.startTime).slice(5),
-      t.traceId.slice(0, 12),
+      safeText(t.traceId.slice(0, 12)),
       formatDuration(t.durationMs),
       statusText(t.status, p),
       t.model ? oneLine(t.model, 28) : '-',
-      t.totalTokens ? String(t.totalTokens) : '-',
+      t.totalTokens ? safeText(t.totalTokens) : '-',
       formatCost(t.costUsd),
       oneLine(t.rootName, 60),
     ]),
@@ -126,6 +132,7 @@ export function formatTraceList(traces: readonly TraceSummary[], p: Palette): st
 }
 
 const BAR_WIDTH = 24
+const MAX_INDENT = 24
 
 function bar(
   offset: number,
@@ -153,13 +160,14 @@ function spanFacts(span: SpanData, p: Palette): string {
     const input = a['gen_ai.usage.input_tokens']
     const output = a['gen_ai.usage.output_tokens']
     if (input !== undefined || output !== undefined)
-      facts.push(`${input ?? '?'}→${output ?? '?'} tok`)
+      facts.push(`${oneLine(input ?? '?', 20)}→${oneLine(output ?? '?', 20)} tok`)
     const ttft = a['tokentrail.ttft_ms']
     if (typeof ttft === 'number') facts.push(`ttft ${formatDuration(ttft)}`)
     const cost = a['tokentrail.cost.usd']
     if (typeof cost === 'number') facts.push(formatCost(cost))
     const finish = a['gen_ai.response.finish_reasons']
-    if (Array.isArray(finish) && finish.length) facts.push(`finish ${finish.join(',')}`)
+    if (Array.isArray(finish) && finish.length)
+      facts.push(`finish ${oneLine(finish.join(','), 60)}`)
   }
   if (span.status === 'error' && span.error)
     facts.push(p.red(oneLine(`${span.error.type}: ${span.error.message}`, 80)))
@@ -177,22 +185,43 @@ const KIND_COLOR: Record<string, keyof Palette> = {
 
 /** A trace as a timeline and span tree with durations, tokens and errors. */
 export function formatTrace(detail: TraceDetail, p: Palette): string {
-  const { trace, spans, tree } = detail
+  const { trace, spans } = detail
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const total = Math.max(trace.durationMs, 0.001)
   const lines: string[] = [
     `${p.bold(oneLine(trace.rootName, 80))}  ${statusText(trace.status, p)}  ${formatDuration(trace.durationMs)}`,
     p.dim(
-      `trace ${trace.traceId} · ${trace.service} · ${formatTime(trace.startTime)} · ${trace.spanCount} spans` +
-        (trace.totalTokens ? ` · ${trace.inputTokens}→${trace.outputTokens} tokens` : '') +
+      `trace ${safeText(trace.traceId)} · ${oneLine(trace.service, 60)} · ${formatTime(trace.startTime)} · ${safeText(trace.spanCount)} spans` +
+        (trace.totalTokens
+          ? ` · ${safeText(trace.inputTokens)}→${safeText(trace.outputTokens)} tokens`
+          : '') +
         (trace.costUsd ? ` · ${formatCost(trace.costUsd)}` : ''),
     ),
     '',
   ]
   const rows: string[][] = []
-  const walk = (node: SpanTreeRef, prefix: string, last: boolean, root: boolean) => {
+  const { waterfall } = detail
+  // Whether a later sibling follows the row at each depth, found walking backwards: draws `├─` or
+  // `└─` and the `│` of open branches without recursion, whatever the depth.
+  const lastAt: boolean[] = new Array(waterfall.length)
+  const siblingBelow: boolean[] = []
+  for (let i = waterfall.length - 1; i >= 0; i--) {
+    const depth = waterfall[i]!.depth
+    siblingBelow.length = Math.min(siblingBelow.length, depth + 1)
+    lastAt[i] = !siblingBelow[depth]
+    siblingBelow[depth] = true
+  }
+  const open: boolean[] = []
+  for (let i = 0; i < waterfall.length; i++) {
+    const node = waterfall[i]!
     const span = byId.get(node.spanId)!
-    const branch = root ? '' : last ? '└─ ' : '├─ '
+    open.length = node.depth
+    let prefix = ''
+    // Past MAX_INDENT levels the guides stop growing and the depth is printed instead.
+    for (let d = 1; d < Math.min(node.depth, MAX_INDENT); d++) prefix += open[d] ? '│  ' : '   '
+    if (node.depth >= MAX_INDENT) prefix += `…${node.depth - MAX_INDENT + 1} levels… `
+    const branch = node.depth === 0 ? '' : lastAt[i] ? '└─ ' : '├─ '
+    open[node.depth] = !lastAt[i]
     const color =
       span.status === 'error'
         ? p.red
@@ -201,25 +230,16 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
           : p[KIND_COLOR[span.kind] ?? 'dim']
     rows.push([
       p.dim(`+${formatDuration(node.offset)}`),
-      `${p.dim(prefix + branch)}${color(span.kind)} ${oneLine(span.name, 48)}`,
+      `${p.dim(prefix + branch)}${color(oneLine(span.kind, 12))} ${oneLine(span.name, 48)}`,
       formatDuration(node.durationMs),
       bar(node.offset, node.durationMs, total, p, color),
       spanFacts(span, p),
     ])
-    const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ')
-    node.children.forEach((child, i) => {
-      walk(child, childPrefix, i === node.children.length - 1, false)
-    })
   }
-  for (const node of tree) walk(node, '', true, true)
-  lines.push(table(rows, new Set([0, 2])))
+  if (rows.length) lines.push(table(rows, new Set([0, 2])))
   // Deepest first: that is where an error started; parents only rethrew it.
   const depth = new Map<string, number>()
-  const measure = (node: SpanTreeRef) => {
-    depth.set(node.spanId, node.depth)
-    for (const child of node.children) measure(child)
-  }
-  for (const node of tree) measure(node)
+  for (const node of waterfall) depth.set(node.spanId, node.depth)
   const failed = spans
     .filter((s) => s.status === 'error' && s.error)
     .sort((a, b) => (depth.get(b.spanId) ?? 0) - (depth.get(a.spanId) ?? 0))
@@ -249,14 +269,16 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
 export function formatSpanLine(span: SpanSummary, p: Palette): string {
   const parts = [
     p.dim(formatTime(span.startTime).slice(11)),
-    p.dim(span.traceId.slice(0, 12)),
+    p.dim(safeText(span.traceId.slice(0, 12))),
     statusText(span.status, p),
-    `${span.kind} ${oneLine(span.name, 60)}`,
+    `${oneLine(span.kind, 12)} ${oneLine(span.name, 60)}`,
     formatDuration(span.durationMs),
   ]
   if (span.model) parts.push(oneLine(span.model, 30))
   if (span.inputTokens !== undefined || span.outputTokens !== undefined)
-    parts.push(`${span.inputTokens ?? '?'}→${span.outputTokens ?? '?'} tok`)
+    parts.push(
+      `${oneLine(span.inputTokens ?? '?', 20)}→${oneLine(span.outputTokens ?? '?', 20)} tok`,
+    )
   if (span.ttftMs !== undefined) parts.push(`ttft ${formatDuration(span.ttftMs)}`)
   if (span.costUsd) parts.push(formatCost(span.costUsd))
   if (span.errorMessage && span.status === 'error')

@@ -44,7 +44,6 @@ export {
   type Percentiles,
   type ResolvedId,
   type SpanSummary,
-  type SpanTreeRef,
   type TraceDetail,
   type TracePage,
   type TraceQuery,
@@ -52,4 +51,5 @@ export {
   TraceStore,
   type TraceStoreOptions,
   type TraceSummary,
+  type WaterfallRow,
 } from './store.js'

@@ -12,14 +12,21 @@ interface Client {
 const MAX_BUFFERED = 1 << 20
 const HEARTBEAT_MS = 15_000
 
-/** Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch. */
+/**
+ * Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch.
+ * Unsent data is bounded per client (1 MB) and across all clients (`maxTotalBytes`): past the
+ * total, the clients furthest behind are disconnected until the rest fit, so many clients that
+ * never read cannot grow the collector's memory.
+ */
 export class LiveHub {
   private readonly clients = new Set<Client>()
   private readonly heartbeat: NodeJS.Timeout
+  private readonly maxTotalBytes: number
   /** Clients disconnected because they fell too far behind. */
   slowClientsDropped = 0
 
-  constructor() {
+  constructor({ maxTotalBytes = 32 * 1024 * 1024 }: { maxTotalBytes?: number } = {}) {
+    this.maxTotalBytes = maxTotalBytes
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.write(client, ': ping\n\n')
     }, HEARTBEAT_MS)
@@ -49,30 +56,69 @@ export class LiveHub {
   publish(spans: readonly SpanSummary[], traces: readonly TraceSummary[]): void {
     if (this.clients.size === 0 || spans.length === 0) return
     const tracesEvent = `event: traces\ndata: ${JSON.stringify(traces)}\n\n`
-    let allSpans: string | undefined
+    // One encoded message per filter, written to every client that shares it: a queued write
+    // holds a reference to it, not a copy per client.
+    const messages = new Map<string, Buffer>()
+    let total = this.bufferedBytes
     for (const client of this.clients) {
-      let chosen = spans
-      if (client.status || client.service)
-        chosen = spans.filter(
-          (s) =>
-            (!client.status || s.status === client.status) &&
-            (!client.service || s.service === client.service),
+      const key = `${client.status ?? ''}\n${client.service ?? ''}`
+      let message = messages.get(key)
+      if (!message) {
+        const chosen =
+          client.status || client.service
+            ? spans.filter(
+                (s) =>
+                  (!client.status || s.status === client.status) &&
+                  (!client.service || s.service === client.service),
+              )
+            : spans
+        message = Buffer.from(
+          chosen.length > 0
+            ? `event: spans\ndata: ${JSON.stringify(chosen)}\n\n${tracesEvent}`
+            : tracesEvent,
         )
-      let message = tracesEvent
-      if (chosen.length > 0) {
-        const data =
-          chosen === spans ? (allSpans ??= JSON.stringify(spans)) : JSON.stringify(chosen)
-        message = `event: spans\ndata: ${data}\n\n${message}`
+        messages.set(key, message)
       }
+      const before = client.response.writableLength
       this.write(client, message)
+      total += client.response.writableLength - before
+      // Checked as it grows, so the peak stays near the budget too, not just the end state.
+      if (total > this.maxTotalBytes) total = this.enforceBudget()
     }
   }
 
-  private write(client: Client, text: string): void {
+  /** Bytes queued to all clients and not yet taken by their sockets. */
+  get bufferedBytes(): number {
+    let total = 0
+    for (const client of this.clients) total += client.response.writableLength
+    return total
+  }
+
+  /** Drops the clients furthest behind until the rest fit the budget; returns what stays queued. */
+  private enforceBudget(): number {
+    let total = this.bufferedBytes
+    if (total <= this.maxTotalBytes) return total
+    const behind = [...this.clients].sort(
+      (a, b) => b.response.writableLength - a.response.writableLength,
+    )
+    for (const client of behind) {
+      if (total <= this.maxTotalBytes) break
+      total -= client.response.writableLength
+      this.drop(client)
+    }
+    return total
+  }
+
+  private drop(client: Client): void {
+    this.slowClientsDropped++
+    this.clients.delete(client)
+    // destroy() frees the queued chunks now; end() would keep them until the peer read them.
+    client.response.destroy()
+  }
+
+  private write(client: Client, text: string | Buffer): void {
     if (client.response.writableLength > MAX_BUFFERED) {
-      this.slowClientsDropped++
-      this.clients.delete(client)
-      client.response.destroy()
+      this.drop(client)
       return
     }
     client.response.write(text)

@@ -268,7 +268,7 @@ export class MetricStore {
       this.db.exec('COMMIT')
       this.rows += added
     } catch (error) {
-      this.db.exec('ROLLBACK')
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
       throw error
     }
     return { stored, stale }

@@ -3,12 +3,14 @@ import { dirname } from 'node:path'
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
 import {
   buildSpanTree,
+  flattenSpanTree,
   type SpanData,
   type SpanStatus,
-  type SpanTreeNode,
   TokentrailError,
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
+import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
+import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   mergeTraceRow,
   SCHEMA,
@@ -70,21 +72,26 @@ export interface TracePage {
   nextCursor?: string
 }
 
-/** A span tree node that refers to its span by id, for JSON answers. */
-export interface SpanTreeRef {
+/**
+ * One row of a trace's waterfall: a span placed in the span tree, which the rows list depth-first
+ * (parents before their children). Flat, so a trace thousands of levels deep is plain JSON.
+ */
+export interface WaterfallRow {
   spanId: string
+  /** Absent for a root (no parent, a parent not stored, or a parent link that formed a cycle). */
+  parentSpanId?: string
+  /** 0 for a root. */
   depth: number
   /** Milliseconds from the trace start. */
   offset: number
   durationMs: number
-  children: SpanTreeRef[]
 }
 
-/** One trace with every stored span (sorted by start time) and its span tree. */
+/** One trace with every stored span (sorted by start time) and its waterfall. */
 export interface TraceDetail {
   trace: TraceSummary
   spans: SpanData[]
-  tree: SpanTreeRef[]
+  waterfall: WaterfallRow[]
 }
 
 export interface Percentiles {
@@ -128,12 +135,6 @@ export type ResolvedId =
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
-function percentiles(sorted: number[]): Percentiles {
-  const at = (p: number) =>
-    sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!
-  return { p50: at(50), p95: at(95), p99: at(99) }
-}
-
 function encodeCursor(row: { start_time: number; trace_id: string }): string {
   return `${row.start_time}_${row.trace_id}`
 }
@@ -145,14 +146,23 @@ function decodeCursor(cursor: string): [number, string] {
   return [Number(match[1]), match[2]!]
 }
 
-function toRef(node: SpanTreeNode): SpanTreeRef {
-  return {
-    spanId: node.span.spanId,
-    depth: node.depth,
-    offset: node.offset,
-    durationMs: node.duration,
-    children: node.children.map(toRef),
+/** The waterfall of a trace's spans: the span tree, flattened depth-first. */
+export function waterfall(spans: readonly SpanData[]): WaterfallRow[] {
+  const rows: WaterfallRow[] = []
+  const parents = new Map<string, string>()
+  for (const node of flattenSpanTree(buildSpanTree(spans))) {
+    for (const child of node.children) parents.set(child.span.spanId, node.span.spanId)
+    const row: WaterfallRow = {
+      spanId: node.span.spanId,
+      depth: node.depth,
+      offset: node.offset,
+      durationMs: node.duration,
+    }
+    const parent = parents.get(node.span.spanId)
+    if (parent !== undefined) row.parentSpanId = parent
+    rows.push(row)
   }
+  return rows
 }
 
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
@@ -166,6 +176,7 @@ export class TraceStore {
   private traceCount: number
   private spanCount: number
   private readonly statements: Record<string, StatementSync> = {}
+  private readonly rollup: StatsRollup
 
   constructor({
     path = '.tokentrail/traces.db',
@@ -209,14 +220,28 @@ export class TraceStore {
       this.db.exec(
         'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
       )
-      this.db.exec(SCHEMA)
-      this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+      // Nothing is written when the schema is current, so a full disk still opens for reading.
+      const hadRollup = this.hasRollup()
+      if (tables.n === 0 || !hadRollup) {
+        this.db.exec(SCHEMA + ROLLUP_SCHEMA)
+        this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+      }
+      this.rollup = new StatsRollup(this.db)
+      if (tables.n > 0 && !hadRollup) {
+        // A database from before the stats rollup: built once from its rows.
+        this.db.exec('BEGIN')
+        this.rollup.rebuild()
+        this.db.exec('COMMIT')
+      }
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
     } catch (error) {
       this.db.close()
       if (TokentrailError.isInstance(error)) throw error
+      // Only a file SQLite cannot read is "not a database": a full or read-only disk is said as such.
       throw new TokentrailError(
-        `${path} is not a tokentrail trace database (${(error as Error).message}); pass another --db path`,
+        storageFailure(error)
+          ? describeStorageFailure(path, error)
+          : `${path} is not a tokentrail trace database (${(error as Error).message}); pass another --db path`,
         { cause: error },
       )
     }
@@ -225,6 +250,20 @@ export class TraceStore {
       .get() as { traces: number; spans: number }
     this.traceCount = counts.traces
     this.spanCount = counts.spans
+  }
+
+  private hasRollup(): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stat_hist'")
+        .get() !== undefined
+    )
+  }
+
+  // SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK would throw and
+  // hide the real error.
+  private rollback(): void {
+    if (this.db.isTransaction) this.db.exec('ROLLBACK')
   }
 
   private statement(sql: string): StatementSync {
@@ -275,6 +314,7 @@ export class TraceStore {
           continue
         }
         stored.push(s)
+        this.rollup.span(s, 1)
         let group = byTrace.get(span.traceId)
         if (!group) byTrace.set(span.traceId, (group = []))
         group.push({ span, summary: s })
@@ -283,7 +323,9 @@ export class TraceStore {
       for (const [traceId, items] of byTrace) {
         const existing = selectTrace.get(traceId) as TraceRow | undefined
         if (!existing) added++
+        else this.rollup.trace(existing, -1)
         const row = mergeTraceRow(existing, items)
+        this.rollup.trace(row, 1)
         upsertTrace.run(
           row.trace_id,
           row.start_time,
@@ -309,11 +351,13 @@ export class TraceStore {
         )
         traces.push(toTraceSummary(row))
       }
+      this.rollup.write()
       this.db.exec('COMMIT')
       this.traceCount += added
       this.spanCount += stored.length
     } catch (error) {
-      this.db.exec('ROLLBACK')
+      this.rollup.discard()
+      this.rollback()
       throw error
     }
     return { inserted: stored.length, duplicates, spans: stored, traces }
@@ -339,6 +383,8 @@ export class TraceStore {
       : '(start_time < ? OR (start_time = ? AND trace_id < ?))'
     this.db.exec('BEGIN')
     try {
+      this.rollup.removeTraces(where, [startTime, startTime, traceId])
+      this.rollup.write()
       const spans = this.statement(
         `DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
       ).run(startTime, startTime, traceId)
@@ -347,12 +393,14 @@ export class TraceStore {
         startTime,
         traceId,
       )
+      if (Number(changes) > 0) this.rollup.prune()
       this.db.exec('COMMIT')
       this.traceCount -= Number(changes)
       this.spanCount -= Number(spans.changes)
       return Number(changes)
     } catch (error) {
-      this.db.exec('ROLLBACK')
+      this.rollup.discard()
+      this.rollback()
       throw error
     }
   }
@@ -417,22 +465,47 @@ export class TraceStore {
       : { found: false, reason: 'ambiguous', matches: rows.length }
   }
 
-  /** One trace with all its spans and span tree, or undefined. */
+  /** One trace with all its spans and its waterfall, or undefined. */
   getTrace(traceId: string): TraceDetail | undefined {
+    const json = this.getTraceJson(traceId)
+    return json === undefined ? undefined : (JSON.parse(json) as TraceDetail)
+  }
+
+  /**
+   * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
+   * and times (columns), and each span's stored JSON goes into the answer as it is. Keeps a trace
+   * of tens of thousands of spans quick to serve.
+   */
+  getTraceJson(traceId: string): string | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
       | TraceRow
       | undefined
     if (!row) return undefined
-    const spans = (
-      this.statement('SELECT data FROM spans WHERE trace_id = ? ORDER BY start_time').all(
-        traceId,
-      ) as { data: string }[]
-    ).map((r) => JSON.parse(r.data) as SpanData)
-    return { trace: toTraceSummary(row), spans, tree: buildSpanTree(spans).map(toRef) }
+    const rows = (
+      this.statement(
+        'SELECT span_id, parent_span_id, start_time, end_time, data FROM spans WHERE trace_id = ?',
+      ).all(traceId) as {
+        span_id: string
+        parent_span_id: string | null
+        start_time: number
+        end_time: number
+        data: string
+      }[]
+    ).sort((a, b) => a.start_time - b.start_time)
+    const light = rows.map(
+      (r) =>
+        ({
+          traceId,
+          spanId: r.span_id,
+          parentSpanId: r.parent_span_id ?? undefined,
+          startTime: r.start_time,
+          endTime: r.end_time,
+        }) as SpanData,
+    )
+    return `{"trace":${JSON.stringify(toTraceSummary(row))},"spans":[${rows.map((r) => r.data).join(',')}],"waterfall":${JSON.stringify(waterfall(light))}}`
   }
 
-  /** The newest trace, or the newest with this status. */
-  lastTrace(status?: SpanStatus): TraceDetail | undefined {
+  private lastTraceId(status?: SpanStatus): string | undefined {
     const row = (
       status
         ? this.statement(
@@ -440,73 +513,56 @@ export class TraceStore {
           ).get(status)
         : this.statement('SELECT trace_id FROM traces ORDER BY start_time DESC LIMIT 1').get()
     ) as { trace_id: string } | undefined
-    return row ? this.getTrace(row.trace_id) : undefined
+    return row?.trace_id
   }
 
-  /** Counts, error rates, latency and TTFT percentiles, tokens and cost by model. */
+  /** The newest trace, or the newest with this status. */
+  lastTrace(status?: SpanStatus): TraceDetail | undefined {
+    const id = this.lastTraceId(status)
+    return id === undefined ? undefined : this.getTrace(id)
+  }
+
+  /** `lastTrace` as JSON text. */
+  lastTraceJson(status?: SpanStatus): string | undefined {
+    const id = this.lastTraceId(status)
+    return id === undefined ? undefined : this.getTraceJson(id)
+  }
+
+  /**
+   * Counts, error rates, latency and TTFT percentiles, tokens and cost by model, from the rollup
+   * kept at ingest: cheap at any size. Percentiles are the largest value of the histogram bin
+   * holding the rank, within 4.4 % of the exact value.
+   */
   stats(query: { from?: number; to?: number } = {}): TraceStats {
     const from = query.from ?? 0
     const to = query.to ?? Number.MAX_SAFE_INTEGER
-    const traceRows = this.statement(
-      "SELECT end_time - start_time AS d, status = 'error' AS e FROM traces WHERE start_time >= ? AND start_time < ? ORDER BY d",
-    ).all(from, to) as { d: number; e: number }[]
-    const traceErrors = traceRows.reduce((n, r) => n + r.e, 0)
-    const byModel = new Map<
-      string,
-      {
-        latency: number[]
-        ttft: number[]
-        errors: number
-        input: number
-        output: number
-        cost: number
-      }
-    >()
-    const llmRows = this.statement(
-      'SELECT model, status, end_time - start_time AS d, ttft_ms, input_tokens, output_tokens, cost_usd FROM spans WHERE model IS NOT NULL AND start_time >= ? AND start_time < ?',
-    ).all(from, to) as {
-      model: string
-      status: string
-      d: number
-      ttft_ms: number | null
-      input_tokens: number | null
-      output_tokens: number | null
-      cost_usd: number | null
-    }[]
-    for (const row of llmRows) {
-      let entry = byModel.get(row.model)
-      if (!entry)
-        byModel.set(
-          row.model,
-          (entry = { latency: [], ttft: [], errors: 0, input: 0, output: 0, cost: 0 }),
-        )
-      entry.latency.push(row.d)
-      if (row.ttft_ms !== null) entry.ttft.push(row.ttft_ms)
-      if (row.status === 'error') entry.errors++
-      entry.input += row.input_tokens ?? 0
-      entry.output += row.output_tokens ?? 0
-      entry.cost += row.cost_usd ?? 0
-    }
-    const byNumber = (a: number, b: number) => a - b
-    const models: ModelStats[] = [...byModel]
-      .map(([model, e]) => ({
+    const { totals, histograms } = this.rollup.query(from, to)
+    const percentilesOf = (series: string): Percentiles => ({
+      p50: histogramPercentile(histograms.get(series), 50),
+      p95: histogramPercentile(histograms.get(series), 95),
+      p99: histogramPercentile(histograms.get(series), 99),
+    })
+    const traces = totals.get('') ?? { calls: 0, errors: 0 }
+    const models: ModelStats[] = [...totals]
+      .filter(([model, t]) => model !== '' && t.calls > 0)
+      .map(([model, t]) => ({
         model,
-        calls: e.latency.length,
-        errors: e.errors,
-        errorRate: e.errors / e.latency.length,
-        latencyMs: percentiles(e.latency.sort(byNumber)),
-        ttftMs: percentiles(e.ttft.sort(byNumber)),
-        inputTokens: e.input,
-        outputTokens: e.output,
-        costUsd: e.cost,
+        calls: t.calls,
+        errors: t.errors,
+        errorRate: t.errors / t.calls,
+        latencyMs: percentilesOf(`l${model}`),
+        ttftMs: percentilesOf(`t${model}`),
+        inputTokens: t.inputTokens,
+        outputTokens: t.outputTokens,
+        costUsd: t.costUsd,
       }))
-      .sort((a, b) => b.calls - a.calls)
+      .sort((a, b) => b.calls - a.calls || (a.model < b.model ? -1 : 1))
     return {
       traces: {
-        count: traceRows.length,
-        errors: traceErrors,
-        errorRate: traceRows.length ? traceErrors / traceRows.length : 0,
-        durationMs: percentiles(traceRows.map((r) => r.d)),
+        count: traces.calls,
+        errors: traces.errors,
+        errorRate: traces.calls ? traces.errors / traces.calls : 0,
+        durationMs: percentilesOf(''),
       },
       models,
       store: { traces: this.traceCount, spans: this.spanCount },

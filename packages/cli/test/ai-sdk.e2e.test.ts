@@ -22,7 +22,8 @@ describe('real AI SDK → otlpExporter → collector', () => {
     expect(loop.trace.inputTokens).toBe(100)
     expect(loop.trace.outputTokens).toBe(15)
     const kinds = loop.spans.map((s) => s.kind).sort()
-    expect(kinds).toEqual(['http', 'llm', 'llm', 'tool'])
+    // The request, the AI SDK call span (internal), two model steps and the tool.
+    expect(kinds).toEqual(['http', 'internal', 'llm', 'llm', 'tool'])
     const tool = loop.spans.find((s) => s.kind === 'tool')!
     expect(tool.attributes['gen_ai.tool.name']).toBe('weather')
     expect(tool.attributes['gen_ai.tool.call.arguments']).toContain('Paris')
@@ -30,7 +31,7 @@ describe('real AI SDK → otlpExporter → collector', () => {
     expect(llm[0]!.attributes['gen_ai.input.messages']).toContain('Weather in Paris?')
     expect(llm[1]!.attributes['tokentrail.output.text']).toBe('It is 21°C in Paris.')
     expect(typeof llm[1]!.attributes['tokentrail.ttft_ms']).toBe('number')
-    expect(loop.tree[0]!.spanId).toBe(loop.spans.find((s) => s.kind === 'http')!.spanId)
+    expect(loop.waterfall[0]!.spanId).toBe(loop.spans.find((s) => s.kind === 'http')!.spanId)
 
     const failed = c.store.getTrace(failedId!)!
     expect(failed.trace).toMatchObject({

@@ -302,7 +302,7 @@ describe('collector API', () => {
     const detail = await get(`/api/traces/${ok[0]!.traceId.slice(0, 10)}`)
     expect(detail.body.trace.traceId).toBe(ok[0]!.traceId)
     expect(detail.body.spans).toHaveLength(3)
-    expect(detail.body.tree[0].children).toHaveLength(2)
+    expect(detail.body.waterfall.map((row: { depth: number }) => row.depth)).toEqual([0, 1, 1])
     expect(await get('/api/traces/0123456789abcdef0123456789abcdef')).toEqual({
       status: 404,
       body: { error: 'no trace with id "0123456789abcdef0123456789abcdef"' },

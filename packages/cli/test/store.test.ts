@@ -48,9 +48,12 @@ describe('trace store', () => {
     expect(detail.spans.find((x) => x.kind === 'tool')).toEqual(
       spans.find((x) => x.kind === 'tool'),
     )
-    expect(detail.tree).toHaveLength(1)
-    expect(detail.tree[0]!.spanId).toBe(root.spanId)
-    expect(detail.tree[0]!.children.map((c) => c.depth)).toEqual([1, 1])
+    expect(detail.waterfall).toHaveLength(3)
+    expect(detail.waterfall[0]!.spanId).toBe(root.spanId)
+    expect(detail.waterfall.slice(1).map((row) => [row.depth, row.parentSpanId])).toEqual([
+      [1, root.spanId],
+      [1, root.spanId],
+    ])
   })
 
   it('stores a re-sent span once, so exporter retries do not double count', async () => {

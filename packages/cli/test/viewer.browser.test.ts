@@ -86,8 +86,10 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
     await page.goto(`${collector.url}/#/trace/${loopId}`)
     await page.waitForSelector('.wf-row')
     const rows = await page.locator('.wf-row').allInnerTexts()
-    expect(rows).toHaveLength(4)
+    // The request, the AI SDK call span, two model steps and the tool.
+    expect(rows).toHaveLength(5)
     expect(rows[0]).toMatch(/^HTTP\s*POST \/api\/chat/i)
+    expect(rows.filter((r) => /^INTERNAL/i.test(r))).toHaveLength(1)
     expect(rows.filter((r) => /LLM/i.test(r) && r.includes('chat gpt-4o-mini'))).toHaveLength(2)
     expect(rows.some((r) => /TOOL/i.test(r) && r.includes('weather'))).toBe(true)
 

@@ -9,6 +9,7 @@ import {
   otlpMetricsUrlFromEnv,
 } from './exporters/otlp-metrics.js'
 import type { MetricExporter } from './metrics.js'
+import { checkOptionKeys } from './options.js'
 import type { RetryOptions } from './processor.js'
 import type { SpanData, SpanExporter } from './types.js'
 
@@ -25,8 +26,17 @@ export interface TracerOptions {
   sampleRate?: number
   /** Off makes the tracer a no-op. @default true, unless OTEL_SDK_DISABLED=true or TOKENTRAIL_ENABLED=false */
   enabled?: boolean
-  /** Report telemetry failures (once per kind): `true` for console.warn, or a function. @default TOKENTRAIL_DEBUG */
+  /**
+   * Report telemetry failures (once per kind) and log every export attempt and retry: `true` for
+   * console.warn, or a function. @default TOKENTRAIL_DEBUG
+   */
   debug?: boolean | ((message: string, error?: unknown) => void)
+  /**
+   * Say when spans cannot be delivered (once, then at most one summary a minute) and when tracing
+   * is on but nothing would receive spans: `true` for console.warn, a function, or `false`.
+   * @default TOKENTRAIL_WARNINGS, else true
+   */
+  warnings?: boolean | ((message: string) => void)
   /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
   redact?: (span: SpanData) => SpanData | null | undefined
   /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
@@ -72,6 +82,7 @@ export interface ResolvedConfig {
   sampleRate: number
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
+  warn: ((message: string) => void) | undefined
   redact: TracerOptions['redact']
   recordInputs: boolean
   recordOutputs: boolean
@@ -166,10 +177,56 @@ function resolveMetrics(
   }
 }
 
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const TRACER_KEYS = Object.keys({
+  serviceName: true,
+  exporters: true,
+  sampleRate: true,
+  enabled: true,
+  debug: true,
+  warnings: true,
+  redact: true,
+  recordInputs: true,
+  recordOutputs: true,
+  resource: true,
+  maxQueueSize: true,
+  maxBatchSize: true,
+  flushIntervalMs: true,
+  exportTimeoutMs: true,
+  retry: true,
+  metrics: true,
+  limits: true,
+} satisfies Record<keyof TracerOptions, true>)
+const RETRY_KEYS = Object.keys({
+  maxRetries: true,
+  initialBackoffMs: true,
+  maxBackoffMs: true,
+  multiplier: true,
+  maxRetryAfterMs: true,
+} satisfies Record<keyof RetryOptions, true>)
+const METRICS_KEYS = Object.keys({
+  exporters: true,
+  exportIntervalMs: true,
+  cardinalityLimit: true,
+} satisfies Record<keyof MetricsOptions, true>)
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS)
+const TRACER_ALIASES = {
+  exporter: 'exporters',
+  service: 'serviceName',
+  name: 'serviceName',
+  sampler: 'sampleRate',
+  samplingRate: 'sampleRate',
+  disabled: 'enabled',
+}
+
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('createTracer(options) takes an options object')
+  checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
+  checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
+  checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
+  if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
   const enabled =
     options.enabled ??
     (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
@@ -178,7 +235,19 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     typeof debugOption === 'function'
       ? debugOption
       : debugOption
-        ? (message: string, error?: unknown) => console.warn(`[tokentrail] ${message}`, error ?? '')
+        ? (message: string, error?: unknown) =>
+            error === undefined
+              ? console.warn(`[tokentrail] ${message}`)
+              : console.warn(`[tokentrail] ${message}`, error)
+        : undefined
+  const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
+  if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
+    throw new TokentrailError('warnings must be true, false or a function (message) => void')
+  const warn =
+    typeof warningsOption === 'function'
+      ? warningsOption
+      : warningsOption
+        ? (message: string) => console.warn(`[tokentrail] ${message}`)
         : undefined
   const sampleRate =
     options.sampleRate !== undefined
@@ -215,6 +284,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     sampleRate,
     enabled,
     debug,
+    warn,
     redact: options.redact,
     recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,

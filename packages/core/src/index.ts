@@ -13,6 +13,7 @@ export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export type { OtlpProfile } from './exporters/backend-profiles.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
+export { describeExportFailure, ExportError } from './exporters/export-error.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
@@ -46,6 +47,7 @@ export {
   type SumPoint,
   TOKEN_BUCKETS,
 } from './metrics.js'
+export { checkOptionKeys, closestKey } from './options.js'
 export type { RetryOptions } from './processor.js'
 export {
   type Carrier,
@@ -68,12 +70,14 @@ export {
 } from './span.js'
 export {
   createTracer,
+  describeTracer,
   type FlushResult,
   getActiveSpan,
   getTracer,
   type StartSpanOptions,
   setTracer,
   type Tracer,
+  type TracerDescription,
   type TracerStats,
 } from './tracer.js'
 export { buildSpanTree, flattenSpanTree, type SpanTreeNode } from './tree.js'

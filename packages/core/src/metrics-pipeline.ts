@@ -1,4 +1,4 @@
-import type { MetricExporter, MetricsRecorder } from './metrics.js'
+import type { MetricData, MetricExporter, MetricsRecorder } from './metrics.js'
 import type { SpanData } from './types.js'
 
 /** Exports a recorder's snapshot on an interval and on demand; a failed export is retried with the next one. */
@@ -7,6 +7,7 @@ export class MetricsPipeline {
   private dirty = false
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
+  private lastLosses = 0
 
   constructor(
     readonly recorder: MetricsRecorder,
@@ -14,11 +15,16 @@ export class MetricsPipeline {
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
     private readonly onError: (where: string, error: unknown) => void,
+    /**
+     * The tracer's own metrics (`otel.sdk.*`): they ride along with the GenAI ones, and force an
+     * export of their own only when spans were lost since the last one, so healthy apps pay nothing.
+     */
+    private readonly sdk?: { metrics(): MetricData[]; losses(): number },
   ) {}
 
   record(span: SpanData): void {
-    if (!this.recorder.record(span)) return
-    this.dirty = true
+    if (this.recorder.record(span)) this.dirty = true
+    else if (!this.sdk) return
     // Started on first use, not at construction: on Workers timers belong to a request.
     if (this.timer === undefined && !this.stopped) {
       try {
@@ -30,9 +36,21 @@ export class MetricsPipeline {
 
   /** Sends the current totals if anything changed; resolves within `timeoutMs`, never rejects. */
   async export(timeoutMs: number): Promise<boolean> {
-    if (!this.dirty) return true
+    let losses = this.lastLosses
+    try {
+      losses = this.sdk?.losses() ?? 0
+    } catch {}
+    if (!this.dirty && losses === this.lastLosses) return true
+    let sdk: MetricData[] = []
+    try {
+      sdk = this.sdk?.metrics() ?? []
+    } catch (error) {
+      this.onError('sdk metrics', error)
+    }
     this.dirty = false
-    const snapshot = this.recorder.snapshot()
+    const recorded = this.recorder.snapshot()
+    const snapshot =
+      sdk.length > 0 ? { ...recorded, metrics: [...recorded.metrics, ...sdk] } : recorded
     const results = await Promise.all(
       this.exporters.map(async (exporter) => {
         try {
@@ -49,8 +67,10 @@ export class MetricsPipeline {
       }),
     )
     const ok = results.every(Boolean)
-    if (ok) this.stats.exports++
-    else {
+    if (ok) {
+      this.stats.exports++
+      this.lastLosses = losses
+    } else {
       this.stats.failures++
       this.dirty = true
     }

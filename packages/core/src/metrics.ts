@@ -44,6 +44,8 @@ export type MetricData =
       readonly description: string
       readonly unit: string
       readonly isInteger: boolean
+      /** False for an up-down counter such as a queue size. @default true */
+      readonly isMonotonic?: boolean
       readonly points: readonly SumPoint[]
     }
 
@@ -58,6 +60,8 @@ export interface MetricsSnapshot {
 /** Sends metric snapshots; like span exporters, never throws. */
 export interface MetricExporter {
   readonly name: string
+  /** Where metrics go, for `tokentrail doctor`. */
+  readonly url?: string
   export(snapshot: MetricsSnapshot, signal: AbortSignal): Promise<ExportResult>
 }
 

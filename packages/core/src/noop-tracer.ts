@@ -12,6 +12,7 @@ export const EMPTY_STATS = (): TracerStats => ({
   dropped: { queueFull: 0, shutdown: 0, redacted: 0, redactError: 0 },
   queued: 0,
   flushTimeouts: 0,
+  lateWrites: 0,
   metrics: { exports: 0, failures: 0 },
 })
 
@@ -20,9 +21,21 @@ export class NoopTracer implements Tracer {
   readonly enabled = false
   readonly recordInputs = false
   readonly recordOutputs = false
-  constructor(readonly serviceName: string) {}
+  constructor(
+    readonly serviceName: string,
+    // Said on first use rather than at creation, so a build step that only imports the app stays quiet.
+    private notice?: () => void,
+  ) {}
   startSpan(): Span {
+    if (this.notice) this.sayNotice()
     return NOOP_SPAN
+  }
+  private sayNotice() {
+    const notice = this.notice
+    this.notice = undefined
+    try {
+      notice?.()
+    } catch {}
   }
   withSpan<T>(
     _name: string,
@@ -30,6 +43,7 @@ export class NoopTracer implements Tracer {
     maybeFn?: (span: Span) => T,
   ): T {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn!
+    if (this.notice) this.sayNotice()
     return fn(NOOP_SPAN)
   }
   getActiveSpan(): Span | undefined {

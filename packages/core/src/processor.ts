@@ -1,3 +1,5 @@
+import type { DeliveryLog } from './delivery-log.js'
+import { describeExportFailure, ExportError, exportErrorType } from './exporters/export-error.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
@@ -21,6 +23,15 @@ export interface ProcessorOptions {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   onError(where: string, error: unknown): void
+  /** Says when spans stop (and start again) reaching the exporter's destination. */
+  log?: DeliveryLog
+}
+
+/** What one flush of one processor found. */
+export interface FlushOutcome {
+  ok: boolean
+  /** Why not ok: the flush timed out, or spans it waited for failed or were rejected. */
+  reason?: string
 }
 
 /** Per-exporter delivery counters. */
@@ -30,6 +41,8 @@ export interface ExporterStats {
   retried: number
   /** Spans given up on after the retry budget or a non-retryable answer. */
   failed: number
+  /** `failed` by `error.type`: HTTP status, `timeout`, network code, `_OTHER`. */
+  failedBy: Record<string, number>
   /** Spans the receiver rejected in a partial success answer. */
   rejected: number
   dropped: { queueFull: number; shutdown: number }
@@ -80,6 +93,7 @@ export class BatchProcessor {
     exported: 0,
     retried: 0,
     failed: 0,
+    failedBy: {},
     rejected: 0,
     dropped: { queueFull: 0, shutdown: 0 },
     queued: 0,
@@ -96,6 +110,11 @@ export class BatchProcessor {
   private isShutdown = false
   private stopped = false
   private attempt: AbortController | undefined
+  private attemptStartedAt: number | undefined
+  // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
+  // spans it waited for arrived.
+  private failures: { from: number; to: number; count: number; reason: string }[] = []
+  private flushedUpTo = 0
 
   constructor(
     readonly exporter: SpanExporter,
@@ -148,24 +167,42 @@ export class BatchProcessor {
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.options.maxBatchSize)
+      let failure: { count: number; reason: string } | undefined
       try {
-        await this.sendWithRetry(batch)
+        failure = await this.sendWithRetry(batch)
       } catch (error) {
         this.stats.failed += batch.length
+        this.countFailure(error, batch.length)
+        failure = { count: batch.length, reason: describeExportFailure(error) }
         this.options.onError(`${this.exporter.name} send loop`, error)
+      }
+      if (failure !== undefined) {
+        this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
+        if (this.failures.length > 32) this.failures.shift()
       }
       this.settle(batch.length)
     }
   }
 
-  private async sendWithRetry(batch: SpanData[]): Promise<void> {
-    const { retry } = this.options
+  // Resolves to why the batch (or part of it) did not arrive, or undefined when it did.
+  private async sendWithRetry(
+    batch: SpanData[],
+  ): Promise<{ count: number; reason: string } | undefined> {
+    const { retry, log } = this.options
+    const target = log?.target
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController()
       this.attempt = controller
+      const startedAt = performance.now()
+      this.attemptStartedAt = startedAt
       const timeout = later(
         () =>
-          controller.abort(new Error(`export timed out after ${this.options.exportTimeoutMs} ms`)),
+          controller.abort(
+            new ExportError(
+              `no answer within ${this.options.exportTimeoutMs} ms (exportTimeoutMs)`,
+              { code: 'timeout' },
+            ),
+          ),
         this.options.exportTimeoutMs,
       )
       let result: Awaited<ReturnType<SpanExporter['export']>>
@@ -176,22 +213,38 @@ export class BatchProcessor {
       } finally {
         cancel(timeout)
         this.attempt = undefined
+        this.attemptStartedAt = undefined
       }
       if (result.code === 'success') {
         const rejected = Math.min(result.rejected ?? 0, batch.length)
         this.stats.exported += batch.length - rejected
         this.stats.rejected += rejected
-        if (rejected > 0)
+        log?.attemptSucceeded(
+          batch.length,
+          attempt,
+          performance.now() - startedAt,
+          rejected,
+          result.message,
+        )
+        if (rejected > 0) {
           this.options.onError(
             `${this.exporter.name} partial success`,
             new Error(`${rejected} spans rejected: ${result.message ?? ''}`),
           )
-        return
+          return {
+            count: rejected,
+            reason: `partial success: the receiver rejected ${rejected} of ${batch.length} spans${result.message ? ` (${result.message})` : ''}`,
+          }
+        }
+        return undefined
       }
+      const reason = describeExportFailure(result.error, target)
       if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
         this.stats.failed += batch.length
+        this.countFailure(result.error, batch.length)
+        log?.attemptFailed(batch.length, attempt, reason, undefined)
         this.options.onError(`${this.exporter.name} export`, result.error)
-        return
+        return { count: batch.length, reason }
       }
       this.stats.retried += batch.length
       // Retry-After is a floor, not a replacement: a short one must not shrink the retry budget.
@@ -200,6 +253,7 @@ export class BatchProcessor {
         result.retryAfterMs !== undefined
           ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
           : backoff
+      log?.attemptFailed(batch.length, attempt, reason, delay)
       await sleep(delay)
     }
   }
@@ -209,8 +263,49 @@ export class BatchProcessor {
    * given up on), or when `timeoutMs` passed.
    */
   async flush(timeoutMs: number): Promise<boolean> {
+    return (await this.flushOutcome(timeoutMs)).ok
+  }
+
+  /**
+   * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
+   * began) arrived, and if not, why.
+   */
+  async flushOutcome(timeoutMs: number): Promise<FlushOutcome> {
+    const from = this.flushedUpTo
     const target = this.enqueued
-    if (this.settled >= target) return true
+    this.flushedUpTo = Math.max(this.flushedUpTo, target)
+    const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    if (!done) {
+      const pending = target - this.settled
+      this.options.log?.flushTimedOut(
+        timeoutMs,
+        pending,
+        this.attemptStartedAt === undefined ? undefined : performance.now() - this.attemptStartedAt,
+      )
+      const last = this.options.log?.reason
+      return {
+        ok: false,
+        reason: `flush timed out after ${timeoutMs} ms with ${pending} ${pending === 1 ? 'span' : 'spans'} not delivered${last ? ` (last failure: ${last})` : ''}`,
+      }
+    }
+    let failed = 0
+    let reason: string | undefined
+    for (const failure of this.failures) {
+      const overlap = Math.min(failure.to, target) - Math.max(failure.from, from)
+      if (overlap > 0) {
+        failed += Math.min(overlap, failure.count)
+        reason = failure.reason
+      }
+    }
+    return failed === 0
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `${failed} ${failed === 1 ? 'span' : 'spans'} not delivered: ${reason}`,
+        }
+  }
+
+  private async waitFor(target: number, timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const idle = new Promise<boolean>((resolve) => {
       this.flushWaiters.push({ target, resolve: () => resolve(true) })
@@ -235,7 +330,8 @@ export class BatchProcessor {
   /** Flushes, then stops: later spans are dropped and counted, in-flight retries end. */
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.isShutdown) return
-    const flushed = await this.flush(timeoutMs)
+    const target = this.enqueued
+    const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
     this.isShutdown = true
     this.stopped = true
     try {
@@ -254,7 +350,19 @@ export class BatchProcessor {
     }
   }
 
+  private countFailure(error: unknown, count: number) {
+    const by = this.stats.failedBy
+    // Bounded: past a handful of kinds, the rest share one.
+    const type = Object.keys(by).length < 16 ? exportErrorType(error) : '_OTHER'
+    by[type] = (by[type] ?? 0) + count
+  }
+
   snapshot(): ExporterStats {
-    return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.length }
+    return {
+      ...this.stats,
+      failedBy: { ...this.stats.failedBy },
+      dropped: { ...this.stats.dropped },
+      queued: this.queue.length,
+    }
   }
 }

@@ -2,11 +2,13 @@ import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './att
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
+import { DeliveryLog } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
 import { BatchProcessor } from './processor.js'
+import { sdkMetrics } from './sdk-metrics.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {
   NOOP_SPAN,
@@ -18,6 +20,11 @@ import {
 } from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
+
+/** Where an exporter sends: its URL when it has one, else its name. */
+function exporterTarget(exporter: { name: string; url?: unknown }): string {
+  return typeof exporter.url === 'string' ? exporter.url : `the ${exporter.name} exporter`
+}
 
 // Lower 56 bits of the trace id, so every service decides the same for one trace.
 function traceIdRatio(traceId: string): number {
@@ -35,7 +42,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly limits: ResolvedConfig['limits']
   private readonly processors: BatchProcessor[]
   private readonly metrics: MetricsPipeline | undefined
-  private readonly counts = { started: 0, ended: 0, notSampled: 0 }
+  private readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
+  private readonly lateSeen = new Set<string>()
   private readonly drops = { redacted: 0, redactError: 0 }
   private readonly reported = new Set<string>()
 
@@ -66,6 +74,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
           exportTimeoutMs: config.exportTimeoutMs,
           retry: config.retry,
           onError: (where, error) => this.onInternalError(where, error),
+          log: new DeliveryLog(
+            exporterTarget(exporter),
+            { warn: config.warn, debug: config.debug },
+            config.retry.maxRetries,
+          ),
         }),
     )
     const { metrics } = config
@@ -76,6 +89,29 @@ export class RecordingTracer implements Tracer, SpanOwner {
         metrics.exportIntervalMs,
         config.exportTimeoutMs,
         (where, error) => this.onInternalError(where, error),
+        {
+          metrics: () =>
+            sdkMetrics({
+              ...this.counts,
+              ...this.drops,
+              processors: this.processors.map((p) => ({
+                exporter: p.exporter.name,
+                url: p.exporter.url,
+                capacity: config.maxQueueSize,
+                stats: p.snapshot(),
+              })),
+            }),
+          losses: () => {
+            const s = this.stats()
+            return (
+              s.failed +
+              s.rejected +
+              s.dropped.queueFull +
+              s.dropped.shutdown +
+              s.dropped.redactError
+            )
+          },
+        },
       )
   }
 
@@ -238,6 +274,19 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return data
   }
 
+  onLateWrite(method: string, span: RecordingSpan, key?: string): void {
+    this.counts.lateWrites++
+    const { debug } = this.config
+    if (!debug) return
+    // One line per span name and method, so a loop of late writes cannot flood the log.
+    const seen = `${method}\u0000${span.name}`
+    if (this.lateSeen.has(seen) || this.lateSeen.size >= 100) return
+    this.lateSeen.add(seen)
+    debug(
+      `${method}(${key === undefined ? '' : JSON.stringify(key)}) on span "${span.name}" after it ended: ignored (counted in tracer.stats().lateWrites)`,
+    )
+  }
+
   onInternalError(where: string, error: unknown): void {
     if (!this.config.debug || this.reported.has(where)) return
     this.reported.add(where)
@@ -246,18 +295,24 @@ export class RecordingTracer implements Tracer, SpanOwner {
     } catch {}
   }
 
-  async flush(options?: { timeoutMs?: number }): Promise<FlushResult> {
+  async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     runFlushHooks(this)
     try {
-      const results = await Promise.all([
-        ...this.processors.map((p) => p.flush(timeoutMs)),
-        ...(this.metrics ? [this.metrics.export(timeoutMs)] : []),
+      const [outcomes, metricsOk] = await Promise.all([
+        Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
+        this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
       ])
-      return {
-        ok: results.every(Boolean),
-        pending: this.processors.reduce((n, p) => n + p.pending, 0),
-      }
+      const pending = this.processors.reduce((n, p) => n + p.pending, 0)
+      const reasons: string[] = []
+      outcomes.forEach((outcome, i) => {
+        if (!outcome.ok)
+          reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
+      })
+      if (!metricsOk) reasons.push('metrics export failed')
+      return reasons.length === 0
+        ? { ok: true, pending }
+        : { ok: false, pending, reason: reasons.join('; ') }
     } catch (error) {
       this.onInternalError('flush', error)
       return { ok: false, pending: this.processors.reduce((n, p) => n + p.pending, 0) }

@@ -65,6 +65,8 @@ export interface SpanOwner {
   readonly resource: Resource
   onSpanEnd(data: SpanData, span: RecordingSpan): void
   onInternalError(where: string, error: unknown): void
+  /** A write to a span that has already ended: counted, and said in debug mode. */
+  onLateWrite?(method: string, span: RecordingSpan, key?: string): void
 }
 
 /** A name for anything: strings pass, other values are converted without ever throwing. */
@@ -137,7 +139,8 @@ export class RecordingSpan implements Span {
 
   setAttribute(key: string, value: unknown): this {
     // OTLP requires a non-empty string key; one bad key must not get the whole batch refused.
-    if (this.ended || typeof key !== 'string' || key === '') return this
+    if (this.ended) return this.late('setAttribute', key)
+    if (typeof key !== 'string' || key === '') return this
     key = wellFormed(key)
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
@@ -158,7 +161,8 @@ export class RecordingSpan implements Span {
   }
 
   setAttributes(attributes: Record<string, unknown>): this {
-    if (this.ended || attributes === null || typeof attributes !== 'object') return this
+    if (this.ended) return this.late('setAttributes')
+    if (attributes === null || typeof attributes !== 'object') return this
     // The caller's object may throw (getters, proxies): keep what was read, never throw back.
     try {
       for (const key in attributes) this.setAttribute(key, attributes[key])
@@ -169,7 +173,7 @@ export class RecordingSpan implements Span {
   }
 
   addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this {
-    if (this.ended) return this
+    if (this.ended) return this.late('addEvent', name)
     const events = (this.events ??= [])
     if (events.length >= this.owner.limits.maxAttributes) return this
     let clean: Attributes | undefined
@@ -194,7 +198,7 @@ export class RecordingSpan implements Span {
   }
 
   recordError(error: unknown): this {
-    if (this.ended) return this
+    if (this.ended) return this.late('recordError')
     const data = toSpanError(error)
     this.error = data
     const attributes: Record<string, unknown> = {
@@ -203,6 +207,13 @@ export class RecordingSpan implements Span {
     }
     if (data.stack) attributes['exception.stacktrace'] = data.stack
     this.addEvent('exception', attributes)
+    return this
+  }
+
+  private late(method: string, key?: unknown): this {
+    try {
+      this.owner.onLateWrite?.(method, this, typeof key === 'string' ? key : undefined)
+    } catch {}
     return this
   }
 

@@ -1,10 +1,12 @@
-import { resolveConfig, type TracerOptions } from './config.js'
+import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config.js'
 import { getActiveContextSpan } from './context.js'
+import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
+import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
 import type { Span } from './span.js'
-import type { SpanContext, SpanKind } from './types.js'
+import type { SpanContext, SpanExporter, SpanKind } from './types.js'
 
 /** Options of `startSpan` and `withSpan`. */
 export interface StartSpanOptions {
@@ -35,15 +37,67 @@ export interface TracerStats {
   queued: number
   /** Flushes that hit their time bound with spans still pending. */
   flushTimeouts: number
+  /** Writes (`setAttribute`, `addEvent`, …) to spans that had already ended, and so were ignored. */
+  lateWrites: number
   /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
   metrics: { exports: number; failures: number }
 }
 
-/** The outcome of `flush`: whether every queue emptied within the time bound. */
+/** The outcome of `flush`: whether every span it waited for arrived within the time bound. */
 export interface FlushResult {
+  /** False when the bound passed first, or when spans failed or were rejected by a receiver. */
   ok: boolean
   /** Spans still queued when the bound passed. */
   pending: number
+  /** Why `ok` is false, such as "2 spans not delivered: 404 Not Found: wrong path?". */
+  reason?: string
+}
+
+/** What a tracer would do with spans, for `tokentrail doctor`: no header values, no secrets. */
+export interface TracerDescription {
+  enabled: boolean
+  /** Why the tracer records nothing, when it does not. */
+  why?: string
+  serviceName: string
+  sampleRate: number
+  recordInputs: boolean
+  recordOutputs: boolean
+  debug: boolean
+  warnings: boolean
+  exporters: readonly SpanExporter[]
+  metricExporters: readonly MetricExporter[]
+}
+
+const DESCRIBE = Symbol.for('tokentrail.tracer.describe')
+
+/**
+ * What `tracer` would do: enabled or why not, exporters and their URLs, sampling, recording.
+ * Works on a tracer from another installed copy of this package.
+ */
+export function describeTracer(tracer: Tracer): TracerDescription | undefined {
+  try {
+    return (tracer as unknown as Record<symbol, (() => TracerDescription) | undefined>)[
+      DESCRIBE
+    ]?.()
+  } catch {
+    return undefined
+  }
+}
+
+/** Builds the description from resolved config; the tracers keep it behind a symbol. */
+function descriptionOf(config: ResolvedConfig, why?: string): () => TracerDescription {
+  return () => ({
+    enabled: why === undefined,
+    ...(why === undefined ? {} : { why }),
+    serviceName: config.serviceName,
+    sampleRate: config.sampleRate,
+    recordInputs: config.recordInputs,
+    recordOutputs: config.recordOutputs,
+    debug: config.debug !== undefined,
+    warnings: config.warn !== undefined,
+    exporters: config.exporters,
+    metricExporters: config.metrics.exporters,
+  })
 }
 
 /** Makes spans and sends them; see `createTracer`. */
@@ -60,8 +114,12 @@ export interface Tracer {
   getActiveSpan(): Span | undefined
   /** Runs `fn` with `span` active. */
   runInSpan<T>(span: Span, fn: () => T): T
-  /** Sends everything queued; resolves (never rejects) within `timeoutMs`. */
-  flush(options?: { timeoutMs?: number }): Promise<FlushResult>
+  /**
+   * Sends everything queued; resolves (never rejects) within `timeoutMs`. `metrics: false` sends
+   * the queued spans only, leaving metrics to their export interval (for a per-request flush on a
+   * long-lived server, where a snapshot per request would be waste).
+   */
+  flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult>
   /** Flushes, then stops exporting. */
   shutdown(options?: { timeoutMs?: number }): Promise<void>
   stats(): TracerStats
@@ -77,9 +135,41 @@ export interface Tracer {
  */
 export function createTracer(options: TracerOptions = {}): Tracer {
   const config = resolveConfig(options)
-  if (!config.enabled || config.exporters.length + config.metrics.exporters.length === 0)
-    return new NoopTracer(config.serviceName)
-  return new RecordingTracer(config)
+  if (!config.enabled || config.exporters.length + config.metrics.exporters.length === 0) {
+    // Nothing configured (as opposed to exporters: [] or OTEL_TRACES_EXPORTER=none) while on.
+    const unconfigured =
+      config.enabled &&
+      options?.exporters === undefined &&
+      readEnv('OTEL_TRACES_EXPORTER') === undefined &&
+      config.warn !== undefined
+    const tracer = new NoopTracer(
+      config.serviceName,
+      unconfigured ? () => sayNoExporterOnce(config.warn!) : undefined,
+    )
+    const why = !config.enabled
+      ? 'tracing is off (enabled: false, TOKENTRAIL_ENABLED=false or OTEL_SDK_DISABLED=true)'
+      : 'no exporter: pass exporters, or set OTEL_EXPORTER_OTLP_ENDPOINT'
+    Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config, why) })
+    return tracer
+  }
+  const tracer = new RecordingTracer(config)
+  Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
+  return tracer
+}
+
+const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
+
+/** The message a tracer that is on but has nowhere to send spans prints, once per process. */
+export const NO_EXPORTER_MESSAGE =
+  'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. ' +
+  'Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); ' +
+  'TOKENTRAIL_ENABLED=false turns tracing off and this message with it.'
+
+function sayNoExporterOnce(warn: (message: string) => void) {
+  const g = globalThis as Record<symbol, boolean | undefined>
+  if (g[NOTICE_KEY]) return
+  g[NOTICE_KEY] = true
+  warn(NO_EXPORTER_MESSAGE)
 }
 
 const DEFAULT_KEY = Symbol.for('tokentrail.tracer.default')

@@ -74,6 +74,10 @@ export type ExportResult =
 export interface SpanExporter {
   /** A short name for stats and debug messages, such as `otlp`. */
   readonly name: string
+  /** Where spans go, for warnings and `tokentrail doctor`. */
+  readonly url?: string
+  /** Names of the headers sent (never their values), for `tokentrail doctor`. */
+  readonly headerNames?: readonly string[]
   export(spans: readonly SpanData[], signal: AbortSignal): Promise<ExportResult>
   shutdown?(): Promise<void>
 }

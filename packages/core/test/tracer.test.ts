@@ -561,7 +561,15 @@ describe('processor', () => {
     await tracer.flush({ timeoutMs: 2000 })
     expect(calls).toBe(3)
     expect(tracer.stats()).toMatchObject({ failed: 1, retried: 2, exported: 0 })
-    expect(debug).toHaveBeenCalledTimes(1)
+    // One line per attempt, and the exporter's own bug reported once.
+    expect(debug.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(
+        /^export attempt 1\/3 to the broken exporter: 1 span, exporter bug; next attempt in/,
+      ),
+      expect.stringMatching(/^export attempt 2\/3 /),
+      expect.stringMatching(/^export attempt 3\/3 .*giving up on them$/),
+      'broken export failed (reported once)',
+    ])
   })
 
   it('a throw in the send loop (as workerd does across requests) fails the batch, flush still settles', async () => {
@@ -571,7 +579,11 @@ describe('processor', () => {
       throw new Error('Cannot perform I/O on behalf of a different request')
     })
     try {
-      expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({ ok: true, pending: 0 })
+      expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({
+        ok: false,
+        pending: 0,
+        reason: expect.stringMatching(/^the memory exporter: 1 span not delivered: /),
+      })
     } finally {
       vi.unstubAllGlobals()
     }

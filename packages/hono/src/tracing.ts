@@ -1,5 +1,6 @@
 import {
   ATTR,
+  checkOptionKeys,
   extractTraceContext,
   getTracer,
   httpRequestAttributes,
@@ -55,12 +56,25 @@ export interface TracingOptions {
   waitUntil?: (promise: Promise<unknown>) => void
 }
 
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const OPTION_KEYS = Object.keys({
+  tracer: true,
+  skip: true,
+  spanName: true,
+  requestAttributes: true,
+  traceIdHeader: true,
+  flush: true,
+  flushTimeoutMs: true,
+  waitUntil: true,
+} satisfies Record<keyof TracingOptions, true>)
+
 const OWNED = Symbol.for('tokentrail.hono.traced')
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function validate(options: TracingOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('tracing(options) takes an options object')
+  checkOptionKeys(options, OPTION_KEYS, 'tracing', { skipPaths: 'skip', ignore: 'skip' })
   const { tracer, skip, spanName, requestAttributes, traceIdHeader, flush } = options
   if (tracer !== undefined && typeof (tracer as Tracer)?.startSpan !== 'function')
     throw new TokentrailError('tracing({ tracer }) must be a tracer from createTracer()')
@@ -140,26 +154,18 @@ function isSkipped(c: Context, skip: TracingOptions['skip']): boolean {
  *   return streamText({ model, prompt }).toUIMessageStreamResponse()
  * })
  */
-export function tracing({
-  tracer: explicitTracer,
-  skip,
-  spanName,
-  requestAttributes,
-  traceIdHeader = false,
-  flush = true,
-  flushTimeoutMs = 5000,
-  waitUntil,
-}: TracingOptions = {}): MiddlewareHandler {
-  validate({
+export function tracing(options: TracingOptions = {}): MiddlewareHandler {
+  validate(options)
+  const {
     tracer: explicitTracer,
     skip,
     spanName,
     requestAttributes,
-    traceIdHeader,
-    flush,
-    flushTimeoutMs,
+    traceIdHeader = false,
+    flush = true,
+    flushTimeoutMs = 5000,
     waitUntil,
-  })
+  } = options
 
   return async function tracing(c, next) {
     // Mounted twice (app and sub-app): the outer one owns the request.

@@ -131,12 +131,18 @@ function runInstance(
   })
 }
 
+// Complete: the request root, the AI SDK call span under it, and the LLM span under that with usage.
 function isComplete(spans: ReceivedSpan[]): boolean {
   const root = spans.find((s) => s.name === 'POST /api/chat' && s.parentSpanId === undefined)
   if (!root) return false
+  const call = spans.find(
+    (s) =>
+      s.parentSpanId === root.spanId && s.attributes['gen_ai.operation.name'] === 'invoke_agent',
+  )
+  if (!call) return false
   return spans.some(
     (s) =>
-      s.parentSpanId === root.spanId &&
+      s.parentSpanId === call.spanId &&
       s.attributes['gen_ai.operation.name'] === 'chat' &&
       Number(s.attributes['gen_ai.usage.input_tokens']) > 0 &&
       Number(s.attributes['gen_ai.usage.output_tokens']) > 0,

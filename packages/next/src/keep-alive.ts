@@ -59,3 +59,13 @@ export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
   }
   return 'background'
 }
+
+/**
+ * Whether a request's flush also exports metrics: only where the function may freeze after the
+ * response (Vercel's `waitUntil`). Under `next start` (`after()`) or with no hook the process
+ * lives on and the metrics pipeline exports on its interval; a snapshot per request would be one
+ * `/v1/metrics` POST per request.
+ */
+export function sendsMetrics(via: KeepAliveVia | undefined): boolean {
+  return via === 'waitUntil'
+}

@@ -1,5 +1,12 @@
-import { getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
-import { afterPending, hasVercelContext, keepAlive, loadAfter } from './keep-alive.js'
+import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import {
+  afterPending,
+  hasVercelContext,
+  type KeepAliveVia,
+  keepAlive,
+  loadAfter,
+  sendsMetrics,
+} from './keep-alive.js'
 import { NEXT_ATTR } from './semconv.js'
 
 /** Options of `traceAction`. */
@@ -33,6 +40,9 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
     throw new TokentrailError(
       `traceAction(name, action): action must be a function, got ${typeof action}`,
     )
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError('traceAction(name, action, options): options must be an object')
+  checkOptionKeys(options, ['tracer', 'flushTimeoutMs'], 'traceAction')
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000
   if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1)
     throw new TokentrailError(
@@ -52,16 +62,18 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
         if (span.isRecording) {
           // Registered now, inside the request scope; it runs once the span has ended.
           let release!: () => void
+          let via: KeepAliveVia | undefined
           const flushed = new Promise<void>((resolve) => {
             release = resolve
           })
-            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
             .then(
               () => {},
               () => {},
             )
           span.onEnding(() => queueMicrotask(release))
-          span.setAttribute(NEXT_ATTR.flushVia, keepAlive(flushed))
+          via = keepAlive(flushed)
+          span.setAttribute(NEXT_ATTR.flushVia, via)
         }
         return action.apply(this, args)
       },

@@ -1,5 +1,6 @@
 import {
   ATTR,
+  checkOptionKeys,
   extractTraceContext,
   getTracer,
   httpRequestAttributes,
@@ -16,6 +17,7 @@ import {
   type KeepAliveVia,
   keepAlive,
   loadAfter,
+  sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
 import { NEXT_ATTR } from './semconv.js'
@@ -60,6 +62,16 @@ export interface WithTracingOptions {
   attributes?: (request: Request) => Record<string, unknown> | undefined
 }
 
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const OPTION_KEYS = Object.keys({
+  tracer: true,
+  route: true,
+  traceIdHeader: true,
+  flushTimeoutMs: true,
+  streamTimeoutMs: true,
+  attributes: true,
+} satisfies Record<keyof WithTracingOptions, true>)
+
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function positiveInteger(value: unknown, name: string): number {
@@ -77,6 +89,7 @@ function validate(handler: unknown, options: WithTracingOptions) {
     )
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('withTracing(handler, options): options must be an object')
+  checkOptionKeys(options, OPTION_KEYS, 'withTracing')
   const { tracer, route, traceIdHeader, attributes } = options
   if (tracer !== undefined && typeof tracer?.startSpan !== 'function')
     throw new TokentrailError('withTracing: tracer must be a tracer from createTracer()')
@@ -227,9 +240,12 @@ export function withTracing<H extends RouteHandler>(
     const ended = new Promise<void>((resolve) => {
       bodyDone = resolve
     })
-    // Never rejects: flush() resolves within its bound whatever the exporters do.
+    let via: KeepAliveVia | undefined
+    // Never rejects: flush() resolves within its bound whatever the exporters do. Set before the
+    // body can end, `via` tells a function that may freeze (send metrics too) from a long-lived
+    // server (spans only: metrics go out on their own interval, not one snapshot per request).
     const flushed = ended
-      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs }))
+      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
       .then(
         () => {},
         () => {},
@@ -238,7 +254,7 @@ export function withTracing<H extends RouteHandler>(
       // Only off Vercel is `after()` needed; its first load is the only wait, once per process.
       const pending = hasVercelContext() ? undefined : afterPending()
       if (pending) await pending
-      const via = keepAlive(flushed)
+      via = keepAlive(flushed)
       span.setAttribute(NEXT_ATTR.flushVia, via)
       return via
     }

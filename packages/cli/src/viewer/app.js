@@ -4,7 +4,7 @@
 
 /** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string }} Trace */
 /** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, events: { name: string, time: number, attributes?: Record<string, any> }[], error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
-/** @typedef {{ spanId: string, depth: number, offset: number, durationMs: number, children: TreeRef[] }} TreeRef */
+/** @typedef {{ spanId: string, parentSpanId?: string, depth: number, offset: number, durationMs: number }} WaterfallRow */
 
 const TOKEN_KEY = 'tokentrail.token'
 const initial = new URLSearchParams(location.search)
@@ -55,18 +55,29 @@ async function api(path) {
   return body
 }
 
-/** @param {number} ms */
+// Captured attributes can hold any type (a cost sent as a string, an array of token counts): the
+// formatters below take any value and show what is not a number as text.
+
+/** @param {unknown} ms */
 function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return String(ms)
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
   return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`
 }
 
-/** @param {number} usd */
+/** @param {unknown} usd */
 function cost(usd) {
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) return usd === undefined ? '–' : String(usd)
   if (!usd) return '–'
   return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(3)}`
+}
+
+/** @param {unknown} value */
+function count(value) {
+  if (typeof value !== 'number') return value ? String(value) : '–'
+  return value ? value.toLocaleString() : '–'
 }
 
 /** @param {number} time */
@@ -87,7 +98,7 @@ function statusBadge(status) {
 const state = {
   /** @type {Record<string, string>} */
   filters: { status: '', model: '', service: '', text: '', since: '' },
-  /** @type {Trace[]} */
+  /** Newest first, at most MAX_ROWS: the list is a window on the store, not a copy of it. @type {Trace[]} */
   traces: [],
   /** @type {string | undefined} */
   nextCursor: undefined,
@@ -96,6 +107,9 @@ const state = {
   /** @type {string | undefined} */
   selectedSpanId: undefined,
 }
+
+// The live list keeps this many rows; older traces are a click on "Load older" away.
+const MAX_ROWS = 200
 
 const SINCE = {
   '': 'any time',
@@ -143,7 +157,7 @@ function traceRow(trace, fresh) {
     h('td', { class: 'num' }, duration(trace.durationMs)),
     h('td', null, statusBadge(trace.status)),
     h('td', null, trace.model ?? '–'),
-    h('td', { class: 'num' }, trace.totalTokens ? trace.totalTokens.toLocaleString() : '–'),
+    h('td', { class: 'num' }, count(trace.totalTokens)),
     h('td', { class: 'num' }, cost(trace.costUsd)),
     h('td', { class: 'num' }, String(trace.spanCount)),
     h('td', { class: 'muted' }, trace.service),
@@ -152,10 +166,23 @@ function traceRow(trace, fresh) {
 
 /** @type {HTMLElement | undefined} */
 let listBody
+/** The row element of each listed trace, so a live update touches only its own row. @type {Map<string, HTMLElement>} */
+const rowOf = new Map()
 
-function renderListRows(fresh = new Set()) {
+function renderListRows() {
   if (!listBody) return
-  listBody.replaceChildren(...state.traces.map((t) => traceRow(t, fresh.has(t.traceId))))
+  rowOf.clear()
+  listBody.replaceChildren(
+    ...state.traces.map((t) => {
+      const row = traceRow(t, false)
+      rowOf.set(t.traceId, row)
+      return row
+    }),
+  )
+  updateListChrome()
+}
+
+function updateListChrome() {
   const empty = document.getElementById('list-empty')
   if (empty) empty.hidden = state.traces.length > 0
   const more = document.getElementById('more')
@@ -252,11 +279,17 @@ function renderList() {
         class: 'more',
         hidden: true,
         onclick: async () => {
-          if (!state.nextCursor) return
+          if (!state.nextCursor || !listBody) return
           const page = await api(listQuery(state.nextCursor))
-          state.traces.push(...page.traces)
           state.nextCursor = page.nextCursor
-          renderListRows()
+          for (const trace of page.traces) {
+            if (rowOf.has(trace.traceId)) continue
+            state.traces.push(trace)
+            const row = traceRow(trace, false)
+            rowOf.set(trace.traceId, row)
+            listBody.append(row)
+          }
+          updateListChrome()
         },
       },
       'Load older traces',
@@ -265,12 +298,15 @@ function renderList() {
   loadList().catch(showError)
 }
 
+/** Live updates wait here and are applied once per frame, however fast they arrive. @type {Map<string, Trace>} */
+const pendingTraces = new Map()
+let frameRequested = false
+/** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
+let arrivals = []
+
 /** @param {Trace[]} updates */
 function liveTraces(updates) {
-  if (statsOpen) {
-    scheduleStatsReload()
-    return
-  }
+  if (statsOpen) return // the stats page refreshes on its own interval, never per event
   if (state.openTraceId) {
     if (updates.some((t) => t.traceId === state.openTraceId)) scheduleTraceReload()
     return
@@ -280,16 +316,70 @@ function liveTraces(updates) {
     scheduleListReload()
     return
   }
-  const fresh = new Set()
-  for (const trace of updates) {
-    const index = state.traces.findIndex((t) => t.traceId === trace.traceId)
-    if (index >= 0) state.traces.splice(index, 1)
-    if (!matchesFilters(trace)) continue
-    state.traces.push(trace)
-    fresh.add(trace.traceId)
+  for (const trace of updates) pendingTraces.set(trace.traceId, trace)
+  if (frameRequested) return
+  frameRequested = true
+  requestAnimationFrame(applyLiveTraces)
+}
+
+// Newest first; a trace is placed by its start time among the rows shown.
+/** @param {Trace} a @param {Trace} b */
+const newerFirst = (a, b) => b.startTime - a.startTime || (a.traceId < b.traceId ? 1 : -1)
+
+/** Finds where `trace` goes in the newest-first list (binary search). @param {Trace} trace */
+function insertionIndex(trace) {
+  let low = 0
+  let high = state.traces.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (newerFirst(/** @type {Trace} */ (state.traces[mid]), trace) < 0) low = mid + 1
+    else high = mid
   }
-  state.traces.sort((a, b) => b.startTime - a.startTime)
-  renderListRows(fresh)
+  return low
+}
+
+// Touches only the rows that changed: O(updates × log rows) work and DOM changes, whatever the
+// number of traces stored or received.
+function applyLiveTraces() {
+  frameRequested = false
+  const updates = [...pendingTraces.values()]
+  pendingTraces.clear()
+  if (!listBody) return
+  const body = listBody
+  // New rows flash briefly, unless traces stream in faster than anyone reads them: then the
+  // animation would only keep the page repainting.
+  const now = performance.now()
+  arrivals = arrivals.filter((time) => now - time < 1000)
+  // Only whether more than 10 arrived matters: the list stays short.
+  for (let i = 0; i < Math.min(updates.length, 11); i++) arrivals.push(now)
+  const flash = arrivals.length <= 10
+  for (const trace of updates) {
+    const old = rowOf.get(trace.traceId)
+    if (old) {
+      const index = state.traces.findIndex((t) => t.traceId === trace.traceId)
+      if (index >= 0) state.traces.splice(index, 1)
+      old.remove()
+      rowOf.delete(trace.traceId)
+    }
+    if (!matchesFilters(trace)) continue
+    const index = insertionIndex(trace)
+    // Older than every row of a full window: it belongs to "Load older".
+    if (index >= MAX_ROWS) continue
+    state.traces.splice(index, 0, trace)
+    const row = traceRow(trace, flash)
+    rowOf.set(trace.traceId, row)
+    body.insertBefore(row, body.children[index] ?? null)
+  }
+  if (state.traces.length > MAX_ROWS) {
+    for (const dropped of state.traces.splice(MAX_ROWS)) {
+      rowOf.get(dropped.traceId)?.remove()
+      rowOf.delete(dropped.traceId)
+    }
+    // The window moved: older traces are paged from the oldest row shown.
+    const last = /** @type {Trace} */ (state.traces[MAX_ROWS - 1])
+    state.nextCursor = `${last.startTime}_${last.traceId}`
+  }
+  updateListChrome()
 }
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -310,19 +400,10 @@ function scheduleTraceReload() {
   }, 300)
 }
 
-/** @param {TreeRef[]} tree @returns {TreeRef[]} */
-function flatten(tree) {
-  /** @type {TreeRef[]} */
-  const out = []
-  const walk = (/** @type {TreeRef} */ node) => {
-    out.push(node)
-    node.children.forEach(walk)
-  }
-  tree.forEach(walk)
-  return out
-}
+// Past this depth the waterfall stops indenting (a trace can be thousands of levels deep).
+const MAX_INDENT = 40
 
-/** @param {{ trace: Trace, spans: Span[], tree: TreeRef[] }} detail */
+/** @param {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} detail */
 function pickSpan(detail) {
   const { spans } = detail
   const chosen =
@@ -339,16 +420,16 @@ async function renderTrace(traceId) {
   const changed = state.openTraceId !== traceId
   state.openTraceId = traceId
   listBody = undefined
-  /** @type {{ trace: Trace, spans: Span[], tree: TreeRef[] }} */
+  /** @type {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} */
   const detail = await api(`/api/traces/${encodeURIComponent(traceId)}`)
   if (state.openTraceId !== traceId) return
   if (changed || !detail.spans.some((s) => s.spanId === state.selectedSpanId))
     state.selectedSpanId = pickSpan(detail)
-  const { trace, spans, tree } = detail
+  const { trace, spans, waterfall } = detail
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const total = Math.max(trace.durationMs, 0.001)
   const panel = h('section', { id: 'span-panel', class: 'panel' })
-  const rows = flatten(tree).map((node) => {
+  const rows = waterfall.map((node) => {
     const span = /** @type {Span} */ (byId.get(node.spanId))
     const left = (node.offset / total) * 100
     const width = Math.max((node.durationMs / total) * 100, 0.3)
@@ -368,7 +449,11 @@ async function renderTrace(traceId) {
       },
       h(
         'div',
-        { class: 'wf-name', style: { paddingLeft: `${node.depth * 14}px` }, title: span.name },
+        {
+          class: 'wf-name',
+          style: { paddingLeft: `${Math.min(node.depth, MAX_INDENT) * 14}px` },
+          title: node.depth > MAX_INDENT ? `depth ${node.depth}: ${span.name}` : span.name,
+        },
         h('span', { class: `kind ${span.kind}` }, span.kind),
         span.name,
       ),
@@ -409,7 +494,7 @@ async function renderTrace(traceId) {
           'span',
           null,
           'tokens ',
-          h('b', null, `${trace.inputTokens} in · ${trace.outputTokens} out`),
+          h('b', null, `${String(trace.inputTokens)} in · ${String(trace.outputTokens)} out`),
         ),
         h('span', null, 'cost ', h('b', null, cost(trace.costUsd))),
         h('span', { class: 'mono' }, trace.traceId),
@@ -420,6 +505,19 @@ async function renderTrace(traceId) {
   )
   const selected = byId.get(state.selectedSpanId ?? '')
   if (selected) renderSpan(panel, selected, trace)
+}
+
+/** Shows a span; if its data defeats the layout, its raw JSON instead of a broken page. @param {HTMLElement} panel @param {Span} span @param {Trace} trace */
+function renderSpan(panel, span, trace) {
+  try {
+    renderSpanDetail(panel, span, trace)
+  } catch (error) {
+    panel.replaceChildren(
+      h('h2', { id: 'span-title' }, String(span?.name)),
+      h('p', { class: 'muted' }, `shown raw: ${String(/** @type {Error} */ (error)?.message)}`),
+      h('pre', null, JSON.stringify(span, null, 2)),
+    )
+  }
 }
 
 /** @param {{ trace: Trace, spans: Span[] }} detail */
@@ -490,8 +588,8 @@ function messages(value) {
 }
 
 /** @param {HTMLElement} panel @param {Span} span @param {Trace} trace */
-function renderSpan(panel, span, trace) {
-  const a = span.attributes
+function renderSpanDetail(panel, span, trace) {
+  const a = span.attributes ?? {}
   const ms = span.endTime - span.startTime
   /** @type {any[]} */
   const body = [
@@ -501,7 +599,7 @@ function renderSpan(panel, span, trace) {
       ['duration', duration(ms)],
       ['starts at', `+${duration(span.startTime - trace.startTime)}`],
       ['span id', span.spanId],
-      ['service', span.resource.serviceName],
+      ['service', span.resource?.serviceName],
     ]),
   ]
   if (span.error)
@@ -518,8 +616,9 @@ function renderSpan(panel, span, trace) {
     const output = a['gen_ai.usage.output_tokens']
     const ttft = a['tokentrail.ttft_ms']
     let perSecond = a['tokentrail.output_tokens_per_second']
-    if (perSecond === undefined && typeof output === 'number' && ms > (ttft ?? 0))
-      perSecond = output / ((ms - (ttft ?? 0)) / 1000)
+    const ttftMs = typeof ttft === 'number' ? ttft : 0
+    if (perSecond === undefined && typeof output === 'number' && ms > ttftMs)
+      perSecond = output / ((ms - ttftMs) / 1000)
     body.push(
       h('h3', null, 'LLM call'),
       facts([
@@ -537,7 +636,7 @@ function renderSpan(panel, span, trace) {
             a['tokentrail.finish_reason.raw'],
         ],
         ['time to first token', typeof ttft === 'number' ? duration(ttft) : undefined],
-        ['tokens / s', typeof perSecond === 'number' ? perSecond.toFixed(1) : undefined],
+        ['tokens / s', typeof perSecond === 'number' ? perSecond.toFixed(1) : perSecond],
         [
           'cost',
           a['tokentrail.cost.usd'] !== undefined ? cost(a['tokentrail.cost.usd']) : undefined,
@@ -624,10 +723,11 @@ function renderSpan(panel, span, trace) {
       ),
     ),
   )
-  if (span.events.length)
+  const events = Array.isArray(span.events) ? span.events : []
+  if (events.length)
     body.push(
-      h('h3', null, `Events (${span.events.length})`),
-      span.events.map((e) =>
+      h('h3', null, `Events (${events.length})`),
+      events.map((e) =>
         h(
           'div',
           { class: 'msg' },
@@ -636,7 +736,7 @@ function renderSpan(panel, span, trace) {
         ),
       ),
     )
-  const resourceKeys = Object.keys(span.resource.attributes)
+  const resourceKeys = Object.keys(span.resource?.attributes ?? {})
   if (resourceKeys.length)
     body.push(
       h('h3', null, 'Resource'),
@@ -648,14 +748,14 @@ function renderSpan(panel, span, trace) {
 // ---- stats view: from stored traces and from the metrics received at /v1/metrics ----
 
 let statsOpen = false
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let statsViewTimer
-function scheduleStatsReload() {
-  clearTimeout(statsViewTimer)
-  statsViewTimer = setTimeout(() => {
-    if (statsOpen) renderStats().catch(showError)
-  }, 1000)
-}
+// Stats are refreshed on a slow clock while shown, never per live event: with many tabs open and
+// traces streaming in, per-event queries were what slowed ingest down.
+const STATS_REFRESH_MS = 15_000
+setInterval(() => {
+  if (document.hidden) return
+  if (statsOpen) renderStats().catch(showError)
+  loadStats().catch(() => {})
+}, STATS_REFRESH_MS)
 
 /** @param {number | null} ms */
 function ms(ms) {
@@ -842,8 +942,6 @@ async function renderStats() {
 
 // ---- header stats, live stream, routing ----
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let statsTimer
 async function loadStats() {
   const stats = await api('/api/stats?from=24h')
   const t = stats.traces
@@ -868,8 +966,6 @@ function connectLive() {
   }
   source.addEventListener('traces', (event) => {
     liveTraces(JSON.parse(/** @type {MessageEvent} */ (event).data))
-    clearTimeout(statsTimer)
-    statsTimer = setTimeout(() => loadStats().catch(() => {}), 1000)
   })
 }
 

@@ -1,4 +1,5 @@
 import { readEnv } from '../env.js'
+import { checkOptionKeys } from '../options.js'
 import { buildSpanTree, type SpanTreeNode } from '../tree.js'
 import type { SpanData, SpanExporter } from '../types.js'
 
@@ -66,10 +67,10 @@ function treeLines(
 }
 
 /** Prints spans: one JSON line per span, or a readable tree per trace in development. */
-export function consoleExporter({
-  pretty = readEnv('NODE_ENV') === 'development',
-  write = (line) => console.log(line),
-}: ConsoleExporterOptions = {}): SpanExporter {
+export function consoleExporter(options: ConsoleExporterOptions = {}): SpanExporter {
+  checkOptionKeys(options, ['pretty', 'write'], 'consoleExporter')
+  const { pretty = readEnv('NODE_ENV') === 'development', write = (line) => console.log(line) } =
+    options
   return {
     name: 'console',
     async export(spans) {

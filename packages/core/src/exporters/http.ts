@@ -1,6 +1,7 @@
 import { TokentrailError } from '../errors.js'
+import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
-import { validateUrl } from './otlp.js'
+import { OTLP_ALIASES, validateUrl } from './otlp.js'
 import { post } from './post.js'
 
 export interface HttpExporterOptions {
@@ -19,7 +20,13 @@ export interface HttpExporterOptions {
  * @example
  * httpExporter({ url: 'https://traces.example.com/ingest', apiKey: process.env.TRACES_KEY })
  */
-export function httpExporter({ url, apiKey, headers = {} }: HttpExporterOptions): SpanExporter {
+export function httpExporter(options: HttpExporterOptions): SpanExporter {
+  checkOptionKeys(options, ['url', 'apiKey', 'headers'], 'httpExporter', {
+    ...OTLP_ALIASES,
+    token: 'apiKey',
+    key: 'apiKey',
+  })
+  const { url, apiKey, headers = {} } = options ?? ({} as HttpExporterOptions)
   if (typeof url !== 'string')
     throw new TokentrailError('httpExporter({ url }) is required: the ingest URL to POST spans to')
   const target = validateUrl(url, 'httpExporter({ url })')
@@ -27,6 +34,8 @@ export function httpExporter({ url, apiKey, headers = {} }: HttpExporterOptions)
   if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
   return {
     name: 'http',
+    url: target,
+    headerNames: Object.keys(requestHeaders),
     export(spans, signal) {
       return post(target, JSON.stringify({ spans }), requestHeaders, signal)
     },

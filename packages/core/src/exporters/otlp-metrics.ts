@@ -1,7 +1,8 @@
 import { readEnv } from '../env.js'
 import type { MetricExporter, MetricsSnapshot } from '../metrics.js'
+import { checkOptionKeys } from '../options.js'
 import type { Attributes, AttributeValue } from '../types.js'
-import { parseHeaderList, validateUrl } from './otlp.js'
+import { OTLP_ALIASES, parseHeaderList, validateUrl } from './otlp.js'
 import { msToNanos, SCOPE_NAME, SCOPE_VERSION } from './otlp-json.js'
 import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
 import {
@@ -61,7 +62,7 @@ export function encodeOtlpMetrics(snapshot: MetricsSnapshot): string {
       ...common,
       sum: {
         aggregationTemporality: CUMULATIVE,
-        isMonotonic: true,
+        isMonotonic: metric.isMonotonic !== false,
         dataPoints: metric.points.map((p) => ({
           attributes: keyValues(p.attributes),
           startTimeUnixNano,
@@ -115,12 +116,19 @@ export interface OtlpMetricsExporterOptions {
  * Sends GenAI metrics as OTLP/HTTP JSON to `/v1/metrics`. Cumulative: a failed send loses nothing,
  * the next one carries the totals.
  */
-export function otlpMetricsExporter({
-  url,
-  headers = {},
-  protocol,
-  compression,
-}: OtlpMetricsExporterOptions = {}): MetricExporter {
+export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
+  checkOptionKeys(
+    options,
+    Object.keys({
+      url: true,
+      headers: true,
+      protocol: true,
+      compression: true,
+    } satisfies Record<keyof OtlpMetricsExporterOptions, true>),
+    'otlpMetricsExporter',
+    OTLP_ALIASES,
+  )
+  const { url, headers = {}, protocol, compression } = options
   const target = url
     ? validateUrl(url, 'otlpMetricsExporter({ url })')
     : (otlpMetricsUrlFromEnv() ?? 'http://localhost:4318/v1/metrics')
@@ -146,6 +154,7 @@ export function otlpMetricsExporter({
   if (gzipped) requestHeaders['content-encoding'] = 'gzip'
   return {
     name: 'otlp-metrics',
+    url: target,
     async export(snapshot, signal) {
       const body =
         wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
@@ -155,11 +164,14 @@ export function otlpMetricsExporter({
 }
 
 /** Prints a short summary of the GenAI metrics at each export: calls, errors, tokens, p50 latency, cost. */
-export function consoleMetricsExporter({
-  write = (line: string) => console.log(line),
-}: {
-  write?: (line: string) => void
-} = {}): MetricExporter {
+export function consoleMetricsExporter(
+  options: {
+    /** Where lines go. @default console.log */
+    write?: (line: string) => void
+  } = {},
+): MetricExporter {
+  checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
+  const { write = (line: string) => console.log(line) } = options
   return {
     name: 'console-metrics',
     async export(snapshot) {

@@ -282,8 +282,11 @@ export function encodeOtlpMetricsProtobuf(snapshot: MetricsSnapshot): Uint8Array
       }
       w.tag(METRIC_DATA.aggregationTemporality.tag)
       w.varint(CUMULATIVE)
-      w.tag(METRIC_DATA.isMonotonic.tag)
-      w.varint(1)
+      // Up-down counters (queue size, live spans) are sums that are not monotonic; proto3 omits false.
+      if (metric.isMonotonic !== false) {
+        w.tag(METRIC_DATA.isMonotonic.tag)
+        w.varint(1)
+      }
       w.end(s)
     }
     w.end(m)

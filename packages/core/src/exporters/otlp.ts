@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { checkOptionKeys } from '../options.js'
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanExporter } from '../types.js'
 import {
@@ -48,6 +49,19 @@ export interface OtlpExporterOptions {
   /** Phoenix profile: also send `gen_ai.tool.definitions` as `llm.tools.N.tool.json_schema` (large). @default false */
   toolDefinitions?: boolean
 }
+
+/** Names other OpenTelemetry tools use for our options. */
+export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
+
+// Typed against the interface, so an option added there without being listed here fails typecheck.
+const OTLP_KEYS = Object.keys({
+  url: true,
+  headers: true,
+  protocol: true,
+  compression: true,
+  profile: true,
+  toolDefinitions: true,
+} satisfies Record<keyof OtlpExporterOptions, true>)
 
 /** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
 export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
@@ -158,14 +172,9 @@ function readPartialSuccess(text: string): ExportResult {
  * @example
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
-export function otlpExporter({
-  url,
-  headers = {},
-  protocol,
-  compression,
-  profile,
-  toolDefinitions = false,
-}: OtlpExporterOptions = {}): SpanExporter {
+export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
+  checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
+  const { url, headers = {}, protocol, compression, profile, toolDefinitions = false } = options
   const target = url
     ? validateUrl(url, 'otlpExporter({ url })')
     : (otlpTracesUrlFromEnv() ?? 'http://localhost:4318/v1/traces')
@@ -200,6 +209,7 @@ export function otlpExporter({
   return {
     name: 'otlp',
     url: target,
+    headerNames: Object.keys(requestHeaders),
     protocol: wire,
     profile: backend,
     async export(spans, signal) {

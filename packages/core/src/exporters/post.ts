@@ -1,9 +1,32 @@
 import type { ExportResult } from '../types.js'
+import { ExportError } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
 import { transportFetch as fetch } from './transport.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
+// Enough for any partial-success answer or error message; a larger body is not kept in memory.
+const MAX_RESPONSE_BYTES = 64 * 1024
+
+/** Reads at most `max` bytes of a body as text and cancels the rest. Never throws. */
+async function readCapped(response: Response, max: number): Promise<string> {
+  const reader = response.body?.getReader()
+  if (!reader) return ''
+  const decoder = new TextDecoder()
+  let text = ''
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) return text + decoder.decode()
+      const chunk = value.byteLength > max - size ? value.subarray(0, max - size) : value
+      size += chunk.byteLength
+      text += decoder.decode(chunk, { stream: true })
+    }
+    void reader.cancel().catch(() => {})
+  } catch {}
+  return text
+}
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
@@ -27,17 +50,34 @@ export async function post(
 ): Promise<ExportResult> {
   let response: Response
   try {
-    response = await fetch(url, { method: 'POST', headers, body: body as BodyInit, signal })
+    // A followed 301/302 turns the POST into a GET without a body: the data would be lost while
+    // the 2xx of the new address reads as success. A redirect is a failed export instead, and a
+    // wrong URL to fix, not a hop to take with the credentials on board.
+    response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: body as BodyInit,
+      signal,
+      redirect: 'manual',
+    })
   } catch (error) {
     return { code: 'retryable', error: signal.aborted ? (signal.reason ?? error) : error }
   }
-  let text = ''
-  try {
-    text = await response.text()
-  } catch {}
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+    void response.body?.cancel().catch(() => {})
+    const location = response.headers.get('location')
+    return {
+      code: 'failed',
+      error: new Error(
+        `${url} answered ${response.status || 'a'} redirect${location ? ` to ${location.slice(0, 200)}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
+      ),
+    }
+  }
+  const text = await readCapped(response, MAX_RESPONSE_BYTES)
   if (response.ok) return readSuccess ? readSuccess(text) : { code: 'success' }
-  const error = new Error(
+  const error = new ExportError(
     `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    { status: response.status, location: response.headers.get('location') ?? undefined },
   )
   if (RETRYABLE.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))

@@ -1,0 +1,228 @@
+import { lookup } from 'node:dns/promises'
+import { connect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import {
+  createTracer,
+  describeExportFailure,
+  type SpanData,
+  type SpanExporter,
+} from '@tokentrail/core'
+import type { DoctorCheck, ExporterReport } from './doctor.js'
+
+export function userHeaders(exporter: { headerNames?: readonly string[] }): string[] {
+  return (exporter.headerNames ?? []).filter((name) => name.toLowerCase() !== 'content-type')
+}
+
+export async function testSpan(serviceName: string): Promise<SpanData> {
+  const spans: SpanData[] = []
+  const tracer = createTracer({
+    serviceName,
+    warnings: false,
+    exporters: [
+      {
+        name: 'doctor',
+        async export(batch) {
+          spans.push(...batch)
+          return { code: 'success' }
+        },
+      },
+    ],
+  })
+  tracer.withSpan('tokentrail doctor', { attributes: { 'tokentrail.doctor': true } }, () => {})
+  await tracer.flush({ timeoutMs: 1000 })
+  return spans[0]!
+}
+
+function codeOf(error: unknown): string {
+  const e = error as { code?: string; message?: string }
+  return e?.code ?? e?.message ?? String(error)
+}
+
+function timeoutError(ms: number) {
+  return Object.assign(new Error(`no answer within ${ms} ms`), {
+    code: `no answer within ${ms} ms`,
+  })
+}
+
+function tcpCheck(host: string, port: number, timeoutMs: number): Promise<number> {
+  return new Promise((done, fail) => {
+    const started = performance.now()
+    const socket = connect({ host, port })
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy()
+      fail(timeoutError(timeoutMs))
+    })
+    socket.once('connect', () => {
+      socket.destroy()
+      done(performance.now() - started)
+    })
+    socket.once('error', fail)
+  })
+}
+
+function tlsCheck(host: string, port: number, servername: string, timeoutMs: number) {
+  return new Promise<string>((done, fail) => {
+    const socket = tlsConnect({ host, port, servername, ALPNProtocols: ['http/1.1'] })
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy()
+      fail(timeoutError(timeoutMs))
+    })
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate()
+      const protocol = socket.getProtocol()
+      socket.destroy()
+      done(`${protocol ?? 'TLS'}, certificate for ${cert?.subject?.CN ?? 'unknown subject'}`)
+    })
+    socket.once('error', fail)
+  })
+}
+
+// A `tokentrail dev` collector answers /health with its version and serves the trace back.
+async function confirmArrival(
+  url: URL,
+  traceId: string,
+  token: string | undefined,
+  timeoutMs: number,
+): Promise<DoctorCheck | undefined> {
+  let version: string
+  try {
+    const health = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(timeoutMs) })
+    const body = (await health.json()) as { status?: string; version?: string }
+    if (body?.status !== 'ok' || typeof body.version !== 'string') return undefined
+    version = body.version
+  } catch {
+    return undefined
+  }
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    let status = 0
+    try {
+      const response = await fetch(new URL(`/api/traces/${traceId}`, url), {
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      status = response.status
+      await response.arrayBuffer()
+    } catch {}
+    if (status === 200)
+      return {
+        name: 'arrived',
+        ok: true,
+        detail: `the tokentrail dev collector (${version}) stored test trace ${traceId}`,
+      }
+    if (status === 401)
+      return {
+        name: 'arrived',
+        ok: null,
+        detail: `cannot read the trace back from tokentrail dev ${version} without its token (--token or TOKENTRAIL_TOKEN)`,
+      }
+    if (performance.now() > deadline)
+      return {
+        name: 'arrived',
+        ok: false,
+        detail: `tokentrail dev ${version} accepted the export but trace ${traceId} is not there`,
+      }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+export async function checkExporter(
+  exporter: SpanExporter,
+  span: SpanData,
+  options: { timeoutMs: number; token: string | undefined },
+): Promise<ExporterReport> {
+  const report: ExporterReport = {
+    name: exporter.name,
+    ...(exporter.url ? { url: exporter.url } : {}),
+    headers: userHeaders(exporter),
+    checks: [],
+    ok: false,
+  }
+  const { checks } = report
+  const { timeoutMs } = options
+  if (!exporter.url) {
+    // A console or custom exporter: sending the test span would print into doctor's own output.
+    checks.push({
+      name: 'destination',
+      ok: null,
+      detail: `the ${exporter.name} exporter has no URL to check; spans go wherever it writes them`,
+    })
+    report.ok = exporter.name === 'console'
+    return report
+  }
+  const url = new URL(exporter.url)
+  const secure = url.protocol === 'https:'
+  const port = Number(url.port || (secure ? 443 : 80))
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  let address: string
+  try {
+    const addresses = await lookup(host, { all: true })
+    address = addresses[0]!.address
+    checks.push({ name: 'DNS', ok: true, detail: addresses.map((a) => a.address).join(', ') })
+  } catch (error) {
+    checks.push({ name: 'DNS', ok: false, detail: `cannot resolve ${host} (${codeOf(error)})` })
+    return report
+  }
+  try {
+    const ms = await tcpCheck(address, port, timeoutMs)
+    checks.push({ name: 'connect', ok: true, detail: `${address}:${port} in ${Math.round(ms)} ms` })
+  } catch (error) {
+    const code = codeOf(error)
+    checks.push({
+      name: 'connect',
+      ok: false,
+      detail: `${address}:${port}: ${code === 'ECONNREFUSED' ? 'connection refused, nothing listens there' : code}${
+        url.hostname === '127.0.0.1' || url.hostname === 'localhost'
+          ? ' (start the collector: npx tokentrail dev)'
+          : ''
+      }`,
+    })
+    return report
+  }
+  if (secure) {
+    try {
+      checks.push({
+        name: 'TLS',
+        ok: true,
+        detail: await tlsCheck(address, port, host, timeoutMs),
+      })
+    } catch (error) {
+      checks.push({ name: 'TLS', ok: false, detail: `handshake failed (${codeOf(error)})` })
+      return report
+    }
+  }
+  const started = performance.now()
+  let result: Awaited<ReturnType<SpanExporter['export']>>
+  try {
+    result = await exporter.export([span], AbortSignal.timeout(timeoutMs))
+  } catch (error) {
+    result = { code: 'failed', error }
+  }
+  const ms = Math.round(performance.now() - started)
+  if (result.code !== 'success') {
+    checks.push({
+      name: 'test export',
+      ok: false,
+      detail: describeExportFailure(result.error, exporter.url),
+    })
+    return report
+  }
+  if ((result.rejected ?? 0) > 0) {
+    checks.push({
+      name: 'test export',
+      ok: false,
+      detail: `partial success: the receiver rejected the test span${result.message ? ` (${result.message})` : ''}`,
+    })
+    return report
+  }
+  checks.push({
+    name: 'test export',
+    ok: true,
+    detail: `1 span accepted in ${ms} ms (trace ${span.traceId})`,
+  })
+  const arrived = await confirmArrival(url, span.traceId, options.token, timeoutMs)
+  if (arrived) checks.push(arrived)
+  report.ok = arrived?.ok !== false
+  return report
+}

@@ -1,0 +1,81 @@
+import { formatTime, oneLine, type Palette, table } from './format.js'
+import type { MetricSeries } from './metric-store.js'
+
+/** One service's delivery health, from the `otel.sdk.*` metrics its tracer sends. */
+export interface DeliveryHealth {
+  service: string
+  /** Spans recorded (sampled in). */
+  started: number
+  /** Spans the receivers accepted, over all of the service's exporters. */
+  exported: number
+  /** Spans given up on after the retry budget or a non-retryable answer. */
+  failed: number
+  /** Spans a receiver rejected in a partial success. */
+  rejected: number
+  /** Spans dropped before export: full queue, shut down, redact hook. */
+  dropped: number
+  /** Spans waiting in the service's queues at its last report. */
+  queued: number
+  /** Newest report, epoch ms. */
+  updatedAt: number
+}
+
+/** Delivery health per service, from stored `otel.sdk.*` series; services that send none are left out. */
+export function summarizeDelivery(series: readonly MetricSeries[]): DeliveryHealth[] {
+  const byService = new Map<string, DeliveryHealth>()
+  for (const s of series) {
+    if (!s.name.startsWith('otel.sdk.') && !s.name.startsWith('tokentrail.sdk.')) continue
+    let health = byService.get(s.service)
+    if (!health)
+      byService.set(
+        s.service,
+        (health = {
+          service: s.service,
+          started: 0,
+          exported: 0,
+          failed: 0,
+          rejected: 0,
+          dropped: 0,
+          queued: 0,
+          updatedAt: 0,
+        }),
+      )
+    health.updatedAt = Math.max(health.updatedAt, s.time)
+    const value = s.value ?? 0
+    const error = s.attributes['error.type']
+    if (s.name === 'otel.sdk.span.started') {
+      if (s.attributes['otel.span.sampling_result'] !== 'DROP') health.started += value
+    } else if (s.name === 'otel.sdk.exporter.span.exported') {
+      if (error === undefined) health.exported += value
+      else if (error === 'rejected') health.rejected += value
+      else health.failed += value
+    } else if (s.name === 'otel.sdk.processor.span.processed') {
+      if (error !== undefined) health.dropped += value
+    } else if (s.name === 'tokentrail.sdk.span.dropped') health.dropped += value
+    else if (s.name === 'otel.sdk.processor.span.queue.size') health.queued += value
+  }
+  return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service))
+}
+
+/** The delivery table `tokentrail stats` prints: one row per service, problems in red. */
+export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): string {
+  const rows = [
+    ['SERVICE', 'STARTED', 'EXPORTED', 'FAILED', 'REJECTED', 'DROPPED', 'QUEUED', 'UPDATED'].map(
+      p.dim,
+    ),
+    ...health.map((h) => [
+      oneLine(h.service, 32),
+      String(h.started),
+      String(h.exported),
+      h.failed > 0 ? p.red(String(h.failed)) : '0',
+      h.rejected > 0 ? p.red(String(h.rejected)) : '0',
+      h.dropped > 0 ? p.red(String(h.dropped)) : '0',
+      String(h.queued),
+      formatTime(h.updatedAt).slice(11, 19),
+    ]),
+  ]
+  return [
+    `${p.bold('delivery')} ${p.dim('from each tracer’s otel.sdk.* metrics (totals since it started, all its exporters)')}`,
+    table(rows, new Set([1, 2, 3, 4, 5, 6])),
+  ].join('\n')
+}

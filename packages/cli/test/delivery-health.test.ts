@@ -1,0 +1,72 @@
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
+import { runCli, startCollector } from '../src/index.js'
+import { onCleanup, tempDir } from './helpers.js'
+
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('delivery health from otel.sdk.* metrics', () => {
+  it.each(['http/json', 'http/protobuf'] as const)(
+    'tokentrail stats shows per service what was exported, failed and dropped (%s)',
+    async (protocol) => {
+      const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+      onCleanup(() => c.close())
+      const port = await closedPort()
+      // One exporter reaches the collector, the other points at a closed port.
+      const tracer = createTracer({
+        serviceName: 'checkout',
+        warnings: false,
+        retry: { maxRetries: 0 },
+        exporters: [
+          otlpExporter({ url: `${c.url}/v1/traces` }),
+          otlpExporter({ url: `http://127.0.0.1:${port}/v1/traces` }),
+        ],
+        metrics: { exporters: [otlpMetricsExporter({ url: `${c.url}/v1/metrics`, protocol })] },
+      })
+      tracer
+        .startSpan('chat gpt-4o', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
+        .end()
+      tracer.startSpan('GET /cart').end()
+      await tracer.flush({ timeoutMs: 3000 })
+      await tracer.flush({ timeoutMs: 3000 })
+      let stdout = ''
+      const code = await runCli(['stats', '--url', c.url], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: () => {} },
+        env: {},
+        cwd: tempDir(),
+      })
+      expect(code).toBe(0)
+      const section = stdout.slice(stdout.indexOf('delivery'))
+      const lines = section.trim().split('\n')
+      expect(lines[1]).toMatch(
+        /^SERVICE\s+STARTED\s+EXPORTED\s+FAILED\s+REJECTED\s+DROPPED\s+QUEUED\s+UPDATED$/,
+      )
+      expect(lines[2]).toMatch(/^checkout\s+2\s+2\s+2\s+0\s+0\s+0\s+\d\d:\d\d:\d\d$/)
+      let json = ''
+      await runCli(['stats', '--url', c.url, '--json'], {
+        stdout: { write: (text: string) => (json += text) },
+        stderr: { write: () => {} },
+        env: {},
+        cwd: tempDir(),
+      })
+      expect(JSON.parse(json).delivery).toEqual([
+        expect.objectContaining({
+          service: 'checkout',
+          started: 2,
+          exported: 2,
+          failed: 2,
+          rejected: 0,
+        }),
+      ])
+    },
+  )
+})

@@ -1,0 +1,143 @@
+/** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
+export interface DeliverySinks {
+  warn: ((message: string) => void) | undefined
+  debug: ((message: string, error?: unknown) => void) | undefined
+  /** Shortest gap between two summaries of continued failures. @default 60000 */
+  summaryIntervalMs?: number
+}
+
+const DOCTOR = '`npx tokentrail doctor` checks the setup'
+
+function plural(n: number, word: string) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+/**
+ * Says, once, that spans to one destination are not arriving and why; then at most one summary
+ * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
+ * Never throws.
+ */
+export class DeliveryLog {
+  private warned = false
+  private failing = false
+  private lastReportAt = 0
+  private lostSinceReport = 0
+  private lostTotal = 0
+  private lastReason: string | undefined
+  private readonly intervalMs: number
+
+  constructor(
+    readonly target: string,
+    private readonly sinks: DeliverySinks,
+    private readonly maxRetries: number,
+  ) {
+    this.intervalMs = sinks.summaryIntervalMs ?? 60_000
+  }
+
+  /** The newest reason spans failed, if any. */
+  get reason(): string | undefined {
+    return this.lastReason
+  }
+
+  attemptFailed(spans: number, attempt: number, reason: string, retryInMs: number | undefined) {
+    this.lastReason = reason
+    this.failing = true
+    this.say(
+      'debug',
+      `export attempt ${attempt + 1}/${this.maxRetries + 1} to ${this.target}: ${plural(spans, 'span')}, ${reason}; ${
+        retryInMs === undefined
+          ? 'giving up on them'
+          : `next attempt in ${(retryInMs / 1000).toFixed(1)} s`
+      }`,
+    )
+    if (retryInMs === undefined) this.lost(spans)
+    if (!this.warned) {
+      this.warned = true
+      this.lastReportAt = Date.now()
+      this.lostSinceReport = 0
+      this.say(
+        'warn',
+        `spans not delivered to ${this.target}: ${reason}. ${plural(spans, 'span')} ${
+          retryInMs === undefined
+            ? 'dropped'
+            : `waiting, retrying up to ${plural(this.maxRetries - attempt, 'more time')}`
+        }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+      )
+    } else this.summarize()
+  }
+
+  attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {
+    if (rejected > 0) {
+      const reason = `partial success: the receiver rejected ${rejected} of ${plural(spans, 'span')}${message ? ` (${message})` : ''}`
+      this.say('debug', `export attempt ${attempt + 1} to ${this.target}: ${reason}`)
+      this.lastReason = reason
+      this.failing = true
+      this.lost(rejected)
+      if (!this.warned) {
+        this.warned = true
+        this.lastReportAt = Date.now()
+        this.lostSinceReport = 0
+        this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
+      } else this.summarize()
+      return
+    }
+    this.say(
+      'debug',
+      `export attempt ${attempt + 1} to ${this.target}: ${plural(spans, 'span')} delivered in ${Math.round(ms)} ms`,
+    )
+    if (this.failing) {
+      this.failing = false
+      this.say(
+        'warn',
+        `spans reach ${this.target} again${this.lostTotal > 0 ? ` (${plural(this.lostTotal, 'span')} lost before)` : ''}`,
+      )
+      this.lastReportAt = Date.now()
+      this.lostSinceReport = 0
+    }
+  }
+
+  /** A flush hit its bound with spans for this destination still unsent. */
+  flushTimedOut(timeoutMs: number, pending: number, inFlightMs: number | undefined) {
+    const why =
+      this.failing && this.lastReason
+        ? this.lastReason
+        : inFlightMs !== undefined
+          ? `no answer yet after ${Math.round(inFlightMs)} ms`
+          : 'still sending'
+    const text = `flush timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
+    this.say('debug', text)
+    if (!this.warned) {
+      this.warned = true
+      this.lastReportAt = Date.now()
+      this.say(
+        'warn',
+        `${text}. Spans still waiting when the function freezes are lost. ${DOCTOR}.`,
+      )
+    } else if (Date.now() - this.lastReportAt >= this.intervalMs) {
+      this.lastReportAt = Date.now()
+      this.say('warn', text)
+    }
+  }
+
+  private lost(spans: number) {
+    this.lostTotal += spans
+    this.lostSinceReport += spans
+  }
+
+  private summarize() {
+    if (this.lostSinceReport === 0 || Date.now() - this.lastReportAt < this.intervalMs) return
+    this.say(
+      'warn',
+      `still not delivering to ${this.target}: ${plural(this.lostSinceReport, 'span')} lost since the last report, ${this.lostTotal} in all (${this.lastReason})`,
+    )
+    this.lastReportAt = Date.now()
+    this.lostSinceReport = 0
+  }
+
+  private say(level: 'warn' | 'debug', message: string) {
+    try {
+      if (level === 'warn') this.sinks.warn?.(message)
+      else this.sinks.debug?.(message)
+    } catch {}
+  }
+}

@@ -1,0 +1,64 @@
+import { TokentrailError } from './errors.js'
+
+// Edit distance with case ignored, so `servicename` finds `serviceName` at distance 0.
+function distance(a: string, b: string): number {
+  a = a.toLowerCase()
+  b = b.toLowerCase()
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/** The valid key closest to `key`, when one is close enough to be a likely typo. */
+export function closestKey(key: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestScore = Number.POSITIVE_INFINITY
+  for (const candidate of valid) {
+    const score = distance(key, candidate)
+    if (score < bestScore) {
+      bestScore = score
+      best = candidate
+    }
+  }
+  const near = key.length <= 4 ? 1 : Math.max(3, Math.floor(key.length / 3))
+  if (best !== undefined && bestScore <= near) return best
+  // Failing a near spelling, a shared stem: `skipPaths` → `skip`.
+  const lower = key.toLowerCase()
+  return valid.find((c) => lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower))
+}
+
+/**
+ * Throws a TokentrailError for the first key of `options` that `valid` does not list, naming the
+ * closest valid key. `where` names the factory, such as `otlpExporter`; `aliases` maps common
+ * names from other tools to ours (`endpoint` → `url`).
+ *
+ * @example
+ * checkOptionKeys(options, ['url', 'headers'], 'otlpExporter', { endpoint: 'url' })
+ * // TokentrailError: otlpExporter: unknown option `endpoint` — did you mean `url`?
+ */
+export function checkOptionKeys(
+  options: object | null | undefined,
+  valid: readonly string[],
+  where: string,
+  aliases: Readonly<Record<string, string>> = {},
+): void {
+  if (options === null || typeof options !== 'object') return
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue
+    const suggestion = Object.hasOwn(aliases, key) ? aliases[key] : closestKey(key, valid)
+    throw new TokentrailError(
+      `${where}: unknown option \`${key}\`${
+        suggestion ? ` — did you mean \`${suggestion}\`?` : ''
+      } Valid options: ${valid.join(', ')}.`,
+    )
+  }
+}

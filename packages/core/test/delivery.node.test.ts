@@ -1,0 +1,368 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { DeliveryLog } from '../src/delivery-log.js'
+import { createTracer, httpExporter, otlpExporter, type Tracer } from '../src/index.js'
+
+const servers: Server[] = []
+
+async function startServer(
+  reply: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => reply(request, response))
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+async function closedPortUrl(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}/v1/traces`
+}
+
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+// The defaults a user gets (retry budget of ~12 s), with only the sinks captured.
+function tracerFor(url: string, extra: Parameters<typeof createTracer>[0] = {}) {
+  const warnings: { message: string; at: number }[] = []
+  const tracer = createTracer({
+    serviceName: 'delivery-test',
+    exporters: [otlpExporter({ url })],
+    warnings: (message) => warnings.push({ message, at: performance.now() }),
+    ...extra,
+  })
+  return { tracer, warnings }
+}
+
+function spans(tracer: Tracer, n: number) {
+  for (let i = 0; i < n; i++) tracer.startSpan(`span ${i}`).end()
+}
+
+describe('delivery warnings through the real OTLP exporter', () => {
+  it('closed port: warned on the first failed attempt, inside a 500 ms flush; flush says why', async () => {
+    const url = await closedPortUrl()
+    const { tracer, warnings } = tracerFor(url)
+    spans(tracer, 3)
+    const started = performance.now()
+    const result = await tracer.flush({ timeoutMs: 500 })
+    const flushEnded = performance.now()
+    expect(warnings[0]).toBeDefined()
+    expect(warnings[0]!.at).toBeLessThan(flushEnded)
+    expect(warnings[0]!.at - started).toBeLessThan(500)
+    expect(warnings[0]!.message).toBe(
+      `spans not delivered to ${url}: connection refused (nothing listens there) [ECONNREFUSED]. 3 spans waiting, retrying up to 5 more times. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    )
+    expect(result.ok).toBe(false)
+    expect(result.pending).toBe(0)
+    expect(result.reason).toBe(
+      `${url}: flush timed out after 500 ms with 3 spans not delivered (last failure: connection refused (nothing listens there) [ECONNREFUSED])`,
+    )
+    // One warning only: the flush timeout is part of the same story.
+    expect(warnings).toHaveLength(1)
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('404 (endpoint without /v1/traces): not retried, one warning naming the path, ok: false', async () => {
+    const base = await startServer((_q, res) => {
+      res.statusCode = 404
+      res.end('404 page not found')
+    })
+    const { tracer, warnings } = tracerFor(base)
+    spans(tracer, 2)
+    const result = await tracer.flush({ timeoutMs: 2000 })
+    const url = `${base}/`
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${url}: 404 Not Found: wrong path? "/" is not /v1/traces; OTLP/HTTP traces go to <endpoint>/v1/traces. 2 spans dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    ])
+    expect(result).toEqual({
+      ok: false,
+      pending: 0,
+      reason: `${url}: 2 spans not delivered: 404 Not Found: wrong path? "/" is not /v1/traces; OTLP/HTTP traces go to <endpoint>/v1/traces`,
+    })
+  })
+
+  it('401: names the token as the thing to check', async () => {
+    const base = await startServer((request, res) => {
+      res.statusCode = request.headers.authorization === 'Bearer right' ? 200 : 401
+      res.end()
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`, {
+      exporters: [
+        otlpExporter({ url: `${base}/v1/traces`, headers: { authorization: 'Bearer wrong' } }),
+      ],
+    })
+    spans(tracer, 1)
+    const result = await tracer.flush({ timeoutMs: 2000 })
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${base}/v1/traces: 401 Unauthorized: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS). 1 span dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    ])
+    expect(result.ok).toBe(false)
+    expect(result.reason).toMatch(/1 span not delivered: 401 Unauthorized/)
+    // The secret is never in a message.
+    expect(JSON.stringify(warnings)).not.toContain('wrong')
+  })
+
+  it('a receiver that never answers: the flush timeout is the warning, within the flush', async () => {
+    const base = await startServer(() => {})
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`)
+    spans(tracer, 4)
+    const result = await tracer.flush({ timeoutMs: 300 })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]!.message).toMatch(
+      new RegExp(
+        `^flush timed out after 300 ms: 4 spans for ${base}/v1/traces not delivered yet \\(no answer yet after \\d+ ms\\)\\. Spans still waiting when the function freezes are lost\\. \`npx tokentrail doctor\` checks the setup\\.$`,
+      ),
+    )
+    expect(result).toEqual({
+      ok: false,
+      pending: 0,
+      reason: `${base}/v1/traces: flush timed out after 300 ms with 4 spans not delivered`,
+    })
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('an attempt cut by exportTimeoutMs is called a timeout', async () => {
+    const base = await startServer(() => {})
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`, {
+      exportTimeoutMs: 100,
+      retry: { maxRetries: 0 },
+    })
+    spans(tracer, 1)
+    const result = await tracer.flush({ timeoutMs: 3000 })
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${base}/v1/traces: no answer within 100 ms (exportTimeoutMs). 1 span dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    ])
+    expect(result.reason).toMatch(/1 span not delivered: no answer within 100 ms/)
+  })
+
+  it('partial success: the rejected count and the receiver message, ok: false', async () => {
+    const base = await startServer((_q, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ partialSuccess: { rejectedSpans: 2, errorMessage: 'too old' } }))
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`)
+    spans(tracer, 5)
+    const result = await tracer.flush({ timeoutMs: 2000 })
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${base}/v1/traces: partial success: the receiver rejected 2 of 5 spans (too old). \`npx tokentrail doctor\` checks the setup.`,
+    ])
+    expect(result).toEqual({
+      ok: false,
+      pending: 0,
+      reason: `${base}/v1/traces: 2 spans not delivered: partial success: the receiver rejected 2 of 5 spans (too old)`,
+    })
+    expect(tracer.stats()).toMatchObject({ exported: 3, rejected: 2 })
+  })
+
+  it('a redirect: says it is not followed and where it pointed', async () => {
+    const base = await startServer((_q, res) => {
+      res.writeHead(308, { location: 'https://collector.example/v1/traces' })
+      res.end()
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`, {
+      exporters: [httpExporter({ url: `${base}/v1/traces` })],
+    })
+    spans(tracer, 1)
+    const result = await tracer.flush({ timeoutMs: 3000 })
+    // fetch may follow a 308 to an unreachable host on its own: either way the span did not arrive.
+    expect(result.ok).toBe(false)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]!.message).toMatch(
+      /^spans not delivered to http:\/\/127\.0\.0\.1:\d+\/v1\/traces: /,
+    )
+  })
+
+  it('healthy: no warning at all, and recovery after failures is said once', async () => {
+    let fail = true
+    const base = await startServer((_q, res) => {
+      res.statusCode = fail ? 503 : 200
+      res.end('{}')
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`, {
+      retry: { maxRetries: 1, initialBackoffMs: 5, maxBackoffMs: 10 },
+    })
+    spans(tracer, 1)
+    await tracer.flush({ timeoutMs: 2000 })
+    fail = false
+    spans(tracer, 1)
+    expect(await tracer.flush({ timeoutMs: 2000 })).toEqual({ ok: true, pending: 0 })
+    spans(tracer, 1)
+    expect(await tracer.flush({ timeoutMs: 2000 })).toEqual({ ok: true, pending: 0 })
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /: 503 Service Unavailable\. 1 span waiting, retrying up to 1 more time\./,
+      ),
+      `spans reach ${base}/v1/traces again (1 span lost before)`,
+    ])
+  })
+
+  it('debug mode logs every attempt and retry', async () => {
+    const url = await closedPortUrl()
+    const debug = vi.fn()
+    const { tracer } = tracerFor(url, {
+      debug,
+      retry: { maxRetries: 2, initialBackoffMs: 5, maxBackoffMs: 10 },
+    })
+    spans(tracer, 1)
+    await tracer.flush({ timeoutMs: 3000 })
+    const lines = debug.mock.calls.map((c) => c[0] as string)
+    expect(lines.filter((l) => l.startsWith('export attempt'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^export attempt 1/3 to ${url}: 1 span, connection refused .*; next attempt in 0\\.0 s$`,
+        ),
+      ),
+      expect.stringMatching(/^export attempt 2\/3 .*; next attempt in/),
+      expect.stringMatching(/^export attempt 3\/3 .*; giving up on them$/),
+    ])
+  })
+
+  it('never throws, even when the warning sink throws', async () => {
+    const url = await closedPortUrl()
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url })],
+      retry: { maxRetries: 0 },
+      warnings: () => {
+        throw new Error('logger down')
+      },
+    })
+    expect(await tracer.withSpan('work', () => 42)).toBe(42)
+    expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(false)
+  })
+
+  it('warnings: false is quiet, yet flush still reports ok: false', async () => {
+    const url = await closedPortUrl()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url })],
+      retry: { maxRetries: 0 },
+      warnings: false,
+    })
+    spans(tracer, 1)
+    expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(false)
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('by default the warning goes to console.warn with a [tokentrail] prefix', async () => {
+    const url = await closedPortUrl()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const tracer = createTracer({ exporters: [otlpExporter({ url })], retry: { maxRetries: 0 } })
+    spans(tracer, 1)
+    await tracer.flush({ timeoutMs: 2000 })
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]![0]).toMatch(/^\[tokentrail\] spans not delivered to /)
+    warn.mockRestore()
+  })
+})
+
+describe('DeliveryLog rate limit', () => {
+  it('after the first warning, at most one summary per interval, never a flood', () => {
+    const warnings: string[] = []
+    const log = new DeliveryLog(
+      'http://x/v1/traces',
+      { warn: (m) => warnings.push(m), debug: undefined, summaryIntervalMs: 1000 },
+      0,
+    )
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      for (let i = 0; i < 500; i++) log.attemptFailed(2, 0, 'connection refused', undefined)
+      expect(warnings).toHaveLength(1)
+      vi.advanceTimersByTime(1000)
+      for (let i = 0; i < 500; i++) log.attemptFailed(2, 0, 'connection refused', undefined)
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^spans not delivered to http:\/\/x\/v1\/traces: connection refused\. 2 spans dropped\./,
+        ),
+        'still not delivering to http://x/v1/traces: 1000 spans lost since the last report, 1002 in all (connection refused)',
+      ])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('nowhere to send', () => {
+  it('says once per process that tracing is on but spans go nowhere', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
+    vi.stubEnv('OTEL_TRACES_EXPORTER', '')
+    delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
+    const warnings: string[] = []
+    const tracer = createTracer({ warnings: (m) => warnings.push(m) })
+    expect(tracer.enabled).toBe(false)
+    expect(warnings).toEqual([])
+    tracer.startSpan('a').end()
+    tracer.withSpan('b', () => {})
+    createTracer({ warnings: (m) => warnings.push(m) })
+      .startSpan('c')
+      .end()
+    expect(warnings).toEqual([
+      'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); TOKENTRAIL_ENABLED=false turns tracing off and this message with it.',
+    ])
+  })
+
+  it('stays quiet when tracing is off or no exporter was chosen on purpose', () => {
+    delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
+    const warnings: string[] = []
+    const sink = (m: string) => warnings.push(m)
+    createTracer({ enabled: false, warnings: sink }).startSpan('a').end()
+    createTracer({ exporters: [], warnings: sink }).startSpan('a').end()
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none')
+    createTracer({ warnings: sink }).startSpan('a').end()
+    expect(warnings).toEqual([])
+  })
+})
+
+describe('late writes', () => {
+  it('setAttribute and addEvent after end are counted, and said once per span name in debug', () => {
+    const debug = vi.fn()
+    const tracer = createTracer({
+      debug,
+      exporters: [{ name: 'memory', export: async () => ({ code: 'success' }) }],
+    })
+    const span = tracer.startSpan('chat gpt-4o')
+    span.end()
+    span.setAttribute('gen_ai.usage.output_tokens', 12)
+    span.setAttribute('gen_ai.usage.output_tokens', 13)
+    span.addEvent('late')
+    span.setAttributes({ a: 1 })
+    expect(tracer.stats().lateWrites).toBe(4)
+    expect(debug.mock.calls.map((c) => c[0])).toEqual([
+      'setAttribute("gen_ai.usage.output_tokens") on span "chat gpt-4o" after it ended: ignored (counted in tracer.stats().lateWrites)',
+      'addEvent("late") on span "chat gpt-4o" after it ended: ignored (counted in tracer.stats().lateWrites)',
+      'setAttributes() on span "chat gpt-4o" after it ended: ignored (counted in tracer.stats().lateWrites)',
+    ])
+  })
+})
+
+describe('describeExportFailure', () => {
+  it('falls back to the cause when fetch gives no code', async () => {
+    const { describeExportFailure } = await import('../src/index.js')
+    const error = new TypeError('fetch failed', { cause: new Error('bad port') })
+    expect(describeExportFailure(error)).toBe('fetch failed (bad port)')
+  })
+
+  it('gives error.type as the conventions spell it: status, timeout, network code, _OTHER', async () => {
+    const { ExportError } = await import('../src/index.js')
+    const { exportErrorType } = await import('../src/exporters/export-error.js')
+    expect(exportErrorType(new ExportError('x', { status: 404 }))).toBe('404')
+    expect(exportErrorType(new ExportError('x', { code: 'timeout' }))).toBe('timeout')
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    })
+    expect(exportErrorType(refused)).toBe('ECONNREFUSED')
+    expect(exportErrorType(new Error('exporter bug'))).toBe('_OTHER')
+  })
+})

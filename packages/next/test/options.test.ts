@@ -1,0 +1,40 @@
+import { TokentrailError } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
+import { traceAction, withTracing } from '../src/index.js'
+
+function message(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (error) {
+    expect(TokentrailError.isInstance(error)).toBe(true)
+    return (error as Error).message
+  }
+  throw new Error('expected a throw')
+}
+
+const handler = async () => new Response('ok')
+
+describe('withTracing and traceAction reject unknown option keys at creation', () => {
+  it('withTracing(h, { traceIDHeader }) names traceIdHeader', () => {
+    expect(message(() => withTracing(handler, { traceIDHeader: 'x-trace-id' } as never))).toBe(
+      'withTracing: unknown option `traceIDHeader` — did you mean `traceIdHeader`? Valid options: tracer, route, traceIdHeader, flushTimeoutMs, streamTimeoutMs, attributes.',
+    )
+  })
+
+  it('withTracing(h, { flushTimeout }) names flushTimeoutMs', () => {
+    expect(message(() => withTracing(handler, { flushTimeout: 1000 } as never))).toMatch(
+      /did you mean `flushTimeoutMs`\?/,
+    )
+  })
+
+  it('traceAction(name, fn, { flushTimeout }) names flushTimeoutMs', () => {
+    expect(message(() => traceAction('a', async () => 1, { flushTimeout: 5 } as never))).toBe(
+      'traceAction: unknown option `flushTimeout` — did you mean `flushTimeoutMs`? Valid options: tracer, flushTimeoutMs.',
+    )
+  })
+
+  it('valid options still pass', () => {
+    expect(() => withTracing(handler, { traceIdHeader: 'x-trace-id' })).not.toThrow()
+    expect(() => traceAction('a', async () => 1, { flushTimeoutMs: 10 })).not.toThrow()
+  })
+})

@@ -1,0 +1,214 @@
+import { execFileSync, spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+const PUBLISHED = ['core', 'ai-sdk', 'next', 'hono', 'cli']
+
+let dir: string
+let app: string
+const tarballs: Record<string, string> = {}
+const manifests: Record<string, any> = {}
+let collector: ReturnType<typeof spawn> | undefined
+let collectorUrl = ''
+
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  return execFileSync(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString()
+}
+
+// The machine's own Node (20 on a fresh box), to prove the Node range the READMEs state.
+function oldNode(): string | undefined {
+  for (const path of ['/usr/bin/node', '/usr/local/bin/node']) {
+    if (!existsSync(path)) continue
+    const major = Number(run(path, ['-p', 'process.versions.node.split(".")[0]'], root).trim())
+    if (major === 20) return path
+  }
+  return undefined
+}
+
+function files(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tokentrail-fresh-'))
+  const packs = join(dir, 'tarballs')
+  mkdirSync(packs)
+  for (const name of PUBLISHED) {
+    const out = run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', name))
+    const file = out.trim().split('\n').at(-1)!.trim()
+    tarballs[name] = resolve(packs, file)
+    manifests[name] = JSON.parse(
+      run('tar', ['-xzOf', tarballs[name]!, 'package/package.json'], packs),
+    )
+  }
+  app = join(dir, 'app')
+  mkdirSync(app)
+  const hono = JSON.parse(
+    readFileSync(join(root, 'packages/hono/node_modules/hono/package.json'), 'utf8'),
+  ).version
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'fresh-app',
+        private: true,
+        type: 'module',
+        dependencies: {
+          '@tokentrail/core': `file:${tarballs.core}`,
+          '@tokentrail/hono': `file:${tarballs.hono}`,
+          '@tokentrail/cli': `file:${tarballs.cli}`,
+          // A second copy of core, as a stale lockfile or a bundled dependency would bring.
+          'core-copy': `file:${tarballs.core}`,
+          hono,
+        },
+      },
+      null,
+      2,
+    ),
+  )
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app)
+  // The collector from the installed CLI tarball, on this Node 22.
+  collector = spawn(
+    process.execPath,
+    [
+      join(app, 'node_modules/@tokentrail/cli/dist/bin.js'),
+      'dev',
+      '--port',
+      '0',
+      '--db',
+      join(dir, 'traces.db'),
+    ],
+    { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  collectorUrl = await new Promise<string>((done, fail) => {
+    let out = ''
+    collector!.stdout!.on('data', (chunk) => {
+      out += chunk
+      const match = /viewer\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)
+      if (match) done(match[1]!)
+    })
+    collector!.on('exit', (code) => fail(new Error(`tokentrail dev exited ${code}: ${out}`)))
+  })
+})
+
+afterAll(() => {
+  collector?.kill()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const SCRIPT = `
+import { createTracer, otlpExporter, setTracer } from 'core-copy'
+import { getTracer } from '@tokentrail/core'
+import { tracing } from '@tokentrail/hono'
+import { Hono } from 'hono'
+
+// The tracer comes from one copy of core, the adapter and getTracer() from the other.
+const tracer = createTracer({
+  serviceName: 'fresh-app',
+  exporters: [otlpExporter({ url: process.env.COLLECTOR + '/v1/traces' })],
+})
+setTracer(tracer)
+if (getTracer() !== tracer) throw new Error('the two copies of core disagree on the process-wide tracer')
+const app = new Hono().use(tracing({ traceIdHeader: 'x-trace-id' }))
+app.get('/hello', async (c) => {
+  await getTracer().withSpan('inner work', async (span) => span.setAttribute('node', process.version))
+  return c.text('hi')
+})
+const response = await app.request('/hello')
+const text = await response.text()
+const flushed = await tracer.flush({ timeoutMs: 5000 })
+console.log(JSON.stringify({ traceId: response.headers.get('x-trace-id'), text, flushed }))
+`
+
+describe('the packed tarballs, installed into a fresh app outside the workspace', () => {
+  it('share one version line, and adapters take core by a range, not a pin', () => {
+    const versions = new Set(PUBLISHED.map((name) => manifests[name].version))
+    expect([...versions]).toHaveLength(1)
+    const version = [...versions][0]
+    for (const name of ['ai-sdk', 'next', 'hono', 'cli']) {
+      const range = manifests[name].dependencies?.['@tokentrail/core']
+      expect(range, `${name} depends on @tokentrail/core`).toBe(`^${version}`)
+    }
+    // The fixed group keeps that line when changesets bumps one of them.
+    const config = JSON.parse(readFileSync(join(root, '.changeset/config.json'), 'utf8'))
+    expect(config.fixed).toEqual([PUBLISHED.map((name) => `@tokentrail/${name}`)])
+  })
+
+  it('installs one @tokentrail/core for the adapters (npm dedupes the range)', () => {
+    expect(
+      existsSync(join(app, 'node_modules/@tokentrail/hono/node_modules/@tokentrail/core')),
+    ).toBe(false)
+    expect(
+      existsSync(join(app, 'node_modules/@tokentrail/cli/node_modules/@tokentrail/core')),
+    ).toBe(false)
+    // …while the deliberate second copy is a real second copy on disk.
+    expect(existsSync(join(app, 'node_modules/core-copy/dist/index.js'))).toBe(true)
+  })
+
+  it('ships source maps whose every source resolves inside the installed package', () => {
+    for (const name of ['core', 'hono', 'cli']) {
+      const folder = join(app, 'node_modules/@tokentrail', name)
+      const maps = files(join(folder, 'dist')).filter((f) => f.endsWith('.map'))
+      expect(maps.length, `${name} has source maps`).toBeGreaterThan(0)
+      for (const map of maps) {
+        const { sources, sourceRoot = '' } = JSON.parse(readFileSync(map, 'utf8'))
+        for (const source of sources) {
+          const target = resolve(dirname(map), sourceRoot, source)
+          expect(existsSync(target), `${relative(app, map)} → ${source}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('exports a span to tokentrail dev (from the CLI tarball); the tracer survives two copies of core', async () => {
+    writeFileSync(join(app, 'app.mjs'), SCRIPT)
+    const nodes = [process.execPath, oldNode()].filter((n): n is string => n !== undefined)
+    for (const node of nodes) {
+      const out = JSON.parse(run(node, ['app.mjs'], app, { COLLECTOR: collectorUrl }).trim())
+      expect(out.text).toBe('hi')
+      expect(out.flushed).toEqual({ ok: true, pending: 0 })
+      // Read back through the installed CLI, as a user would.
+      const trace = JSON.parse(
+        run(
+          process.execPath,
+          [
+            join(app, 'node_modules/@tokentrail/cli/dist/bin.js'),
+            'trace',
+            out.traceId,
+            '--json',
+            '--url',
+            collectorUrl,
+          ],
+          app,
+        ),
+      )
+      const root = trace.spans.find((s: any) => s.name === 'GET /hello')
+      const inner = trace.spans.find((s: any) => s.name === 'inner work')
+      expect(root, `root span from ${node}`).toBeDefined()
+      expect(inner.parentSpanId).toBe(root.spanId)
+      expect(inner.resource.serviceName).toBe('fresh-app')
+      expect(inner.attributes.node).toBe(run(node, ['-p', 'process.version'], app).trim())
+    }
+    // On a fresh machine the second row is Node 20, the low end of the stated range.
+    expect(nodes.length).toBeGreaterThanOrEqual(1)
+  })
+})
