@@ -424,6 +424,136 @@ row(
   grownMb < 16 && st.dropped.queueFull + st.queued + 512 >= SPANS,
 )
 
+// 3b. trace-complete sampling and redaction: wall time with CPU time beside it, medians (min–max)
+// of ROUNDS rounds after a warm-up round, and an A/A row (the same setup measured twice) for the
+// noise floor.
+async function wallAndCpu(fn, ops) {
+  const wall = []
+  const cpu = []
+  for (let round = -1; round < ROUNDS; round++) {
+    const start = process.hrtime.bigint()
+    const cpuStart = process.cpuUsage()
+    for (let i = 0; i < ops; i += 100) {
+      for (let j = 0; j < 100; j++) fn()
+      await yieldToLoop()
+    }
+    const used = process.cpuUsage(cpuStart)
+    if (round < 0) continue // warm-up
+    wall.push(Number(process.hrtime.bigint() - start) / ops)
+    cpu.push(((used.user + used.system) * 1000) / ops)
+  }
+  const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
+  return { wall: stat(wall), cpu: stat(cpu) }
+}
+const us = (ns) => fmt(ns / 1000, 2)
+const spread = (s) => `${us(s.median)} µs (${us(s.min)}–${us(s.max)})`
+{
+  const OPS_TRACE = small ? 5_000 : 50_000
+  const llm = {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.request.model': 'gpt-4o',
+    'gen_ai.usage.input_tokens': 1234,
+    'gen_ai.usage.output_tokens': 256,
+    'tokentrail.cost.usd': 0.0042,
+  }
+  const make = (sampling) =>
+    createTracer({
+      serviceName: 'bench',
+      exporters: [noop],
+      sampleRate: 0.1,
+      metrics: false,
+      sampling,
+    })
+  // One request: a root span with an LLM call span beneath it.
+  const request = (tracer) => () => {
+    const root = tracer.startSpan('POST /api/chat', { kind: 'http' })
+    tracer.startSpan('chat gpt-4o', { kind: 'llm', parent: root, attributes: llm }).end()
+    root.end()
+  }
+  const head = make(false)
+  const tail = make({})
+  const headA = await wallAndCpu(request(head), OPS_TRACE)
+  const tailT = await wallAndCpu(request(tail), OPS_TRACE)
+  const headB = await wallAndCpu(request(head), OPS_TRACE)
+  row(
+    `per request (root + LLM span), p = 0.1: trace-complete ${spread(tailT.wall)} wall, ${spread(tailT.cpu)} CPU; head ${spread(headA.wall)} wall, ${spread(headA.cpu)} CPU; head again (noise) ${spread(headB.wall)} wall`,
+    `+${us(tailT.wall.median - headA.wall.median)} µs wall, +${us(tailT.cpu.median - headA.cpu.median)} µs CPU per request`,
+    '< 5 µs CPU added',
+    tailT.cpu.median - headA.cpu.median < 5000,
+  )
+
+  const OPS_REDACT = small ? 500 : 5_000
+  const prose =
+    'The customer asked about the refund for order 5531 placed last week, and whether the replacement ships before Friday. '
+  let prompt = ''
+  while (prompt.length < 20 * 1024) prompt += prose
+  prompt = `Contact jane.doe@example.com or +1 415-555-2671. ${prompt}`
+  const messages = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: prompt }] }])
+  const withPrompt = { ...llm, 'gen_ai.input.messages': messages }
+  const tracerWith = (redaction) =>
+    createTracer({ serviceName: 'bench', exporters: [noop], metrics: false, redaction })
+  const off = tracerWith(false)
+  const on = tracerWith({})
+  const onPaths = tracerWith({ paths: ['gen_ai.input.messages[*].parts[*].content'] })
+  const span = (tracer) => () =>
+    tracer.startSpan('chat gpt-4o', { kind: 'llm', attributes: withPrompt }).end()
+  const offA = await wallAndCpu(span(off), OPS_REDACT)
+  const onT = await wallAndCpu(span(on), OPS_REDACT)
+  const pathT = await wallAndCpu(span(onPaths), OPS_REDACT)
+  const offB = await wallAndCpu(span(off), OPS_REDACT)
+  row(
+    `LLM span with a ${fmt(messages.length / 1024, 1)} KB prompt, redaction off ${spread(offA.wall)} wall, ${spread(offA.cpu)} CPU; off again (noise) ${spread(offB.wall)}`,
+    '—',
+    'baseline',
+    true,
+  )
+  row(
+    `… all 7 detectors on: ${spread(onT.wall)} wall, ${spread(onT.cpu)} CPU`,
+    `+${us(onT.wall.median - offA.wall.median)} µs wall, +${us(onT.cpu.median - offA.cpu.median)} µs CPU per span`,
+    '< 200 µs CPU added',
+    onT.cpu.median - offA.cpu.median < 200_000,
+  )
+  row(
+    `… 7 detectors + JSON-path rule on the message content: ${spread(pathT.wall)} wall, ${spread(pathT.cpu)} CPU`,
+    `+${us(pathT.wall.median - offA.wall.median)} µs wall, +${us(pathT.cpu.median - offA.cpu.median)} µs CPU per span`,
+    '< 200 µs CPU added',
+    pathT.cpu.median - offA.cpu.median < 200_000,
+  )
+}
+
+// 3c. heap with 10,000 traces open at once under trace-complete sampling (default budget:
+// 20,000 spans, 32 MiB estimated): each trace has three finished spans waiting for its root.
+{
+  const tracer = createTracer({
+    serviceName: 'bench',
+    exporters: [noop],
+    sampleRate: 0.1,
+    sampling: {},
+  })
+  const OPEN = small ? 2_000 : 10_000
+  global.gc?.()
+  const before = process.memoryUsage().heapUsed
+  const roots = []
+  for (let i = 0; i < OPEN; i++) {
+    const root = tracer.startSpan('POST /api/chat', { kind: 'http' })
+    for (let j = 0; j < 3; j++)
+      tracer.startSpan('chat gpt-4o', { kind: 'llm', parent: root, attributes: llmAttrs }).end()
+    roots.push(root)
+    if (i % 1000 === 0) await yieldToLoop()
+  }
+  global.gc?.()
+  const open = tracer.stats().sampling
+  const grown = (process.memoryUsage().heapUsed - before) / 1024 / 1024
+  for (const root of roots) root.end()
+  const done = tracer.stats().sampling
+  row(
+    `heap with ${OPEN.toLocaleString('en')} traces open (3 finished spans each, trace-complete sampling, budget 20,000 spans): +${fmt(grown)} MB, ${open.bufferedSpans.toLocaleString('en')} spans buffered (${fmt(open.bufferedBytes / 1024 / 1024)} MB estimated), ${open.decidedEarly.toLocaleString('en')} traces decided early, ${open.headFallback.toLocaleString('en')} at their start; after the roots end: ${done.bufferedSpans} buffered`,
+    `+${fmt(grown)} MB`,
+    'bounded (≤ 20,000 spans buffered)',
+    open.bufferedSpans <= 20_000 && done.bufferedSpans === 0,
+  )
+}
+
 // 4. bundle size
 const bundle = await build({
   entryPoints: [new URL('../dist/index.js', import.meta.url).pathname],

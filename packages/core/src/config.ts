@@ -11,6 +11,12 @@ import {
 import type { MetricExporter } from './metrics.js'
 import { checkOptionKeys } from './options.js'
 import type { RetryOptions } from './processor.js'
+import {
+  type RedactionOptions,
+  type ResolvedRedaction,
+  resolveRedaction,
+} from './redaction/options.js'
+import { type ResolvedSampling, resolveSampling, type SamplingOptions } from './sampling/options.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** Options of `createTracer`. Every option falls back to env, then to its default; explicit options win. */
@@ -62,6 +68,17 @@ export interface TracerOptions {
    * OTEL_METRICS_EXPORTER=none or TOKENTRAIL_METRICS=false
    */
   metrics?: false | MetricsOptions
+  /**
+   * Decide at the end of each trace, keeping every trace with an error, a cancelled LLM call, a
+   * slow root, a high cost or many tokens, and `sampleRate` of the rest; metrics stay exact.
+   * `false` decides at the start (head sampling). @default off, unless TOKENTRAIL_TRACES_SAMPLER=trace_complete
+   */
+  sampling?: false | SamplingOptions
+  /**
+   * Redaction rules applied once to every span before any exporter sees it (never to the app's
+   * own values). @default off, unless TOKENTRAIL_REDACT or TOKENTRAIL_REDACT_PATHS is set
+   */
+  redaction?: false | RedactionOptions
   /** Attribute limits. @default { maxStringLength: 65536, maxAttributes: 256, maxArrayLength: 1000, maxDepth: 8 } */
   limits?: AttributeLimits
 }
@@ -94,6 +111,8 @@ export interface ResolvedConfig {
   retry: Required<RetryOptions>
   limits: ResolvedLimits
   metrics: { exporters: MetricExporter[]; exportIntervalMs: number; cardinalityLimit: number }
+  sampling: ResolvedSampling | undefined
+  redaction: ResolvedRedaction | undefined
 }
 
 function envBoolean(name: string): boolean | undefined {
@@ -195,6 +214,8 @@ const TRACER_KEYS = Object.keys({
   exportTimeoutMs: true,
   retry: true,
   metrics: true,
+  sampling: true,
+  redaction: true,
   limits: true,
 } satisfies Record<keyof TracerOptions, true>)
 const RETRY_KEYS = Object.keys({
@@ -299,6 +320,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     retry,
     limits,
     metrics: resolveMetrics(options.metrics, enabled),
+    sampling: resolveSampling(options.sampling),
+    redaction: resolveRedaction(options.redaction),
   }
   delete config.resource['service.name']
   return config

@@ -59,6 +59,11 @@ export {
   parseTraceparent,
   parseTracestate,
 } from './propagation.js'
+export type { DetectorName } from './redaction/detectors.js'
+export type { RedactionOptions } from './redaction/options.js'
+export type { SamplingReason } from './sampling/decide.js'
+export type { SamplingOptions, TraceSummary } from './sampling/options.js'
+export { SAMPLING_ATTR, type SamplingStats } from './sampling/trace-sampler.js'
 export { ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 export {
   type EndingInfo,

@@ -8,6 +8,9 @@ import { newSpanId, newTraceId } from './ids.js'
 import { MetricsRecorder } from './metrics.js'
 import { MetricsPipeline } from './metrics-pipeline.js'
 import { BatchProcessor } from './processor.js'
+import { Redactor } from './redaction/redactor.js'
+import { traceIdRatio } from './sampling/decide.js'
+import { DEFERRED_TRACESTATE, isDeferred, TraceSampler } from './sampling/trace-sampler.js'
 import { sdkMetrics } from './sdk-metrics.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {
@@ -26,11 +29,6 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
   return typeof exporter.url === 'string' ? exporter.url : `the ${exporter.name} exporter`
 }
 
-// Lower 56 bits of the trace id, so every service decides the same for one trace.
-function traceIdRatio(traceId: string): number {
-  return Number.parseInt(traceId.slice(18), 16) / 2 ** 56
-}
-
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown>)?.then === 'function'
 }
@@ -46,6 +44,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private readonly lateSeen = new Set<string>()
   private readonly drops = { redacted: 0, redactError: 0 }
   private readonly reported = new Set<string>()
+  private readonly sampler: TraceSampler | undefined
+  private readonly redactor: Redactor | undefined
 
   constructor(private readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -81,6 +81,14 @@ export class RecordingTracer implements Tracer, SpanOwner {
           ),
         }),
     )
+    if (config.sampling)
+      this.sampler = new TraceSampler(
+        config.sampling,
+        config.sampleRate,
+        (span) => this.export(span),
+        (where, error) => this.onInternalError(where, error),
+      )
+    if (config.redaction) this.redactor = new Redactor(config.redaction)
     const { metrics } = config
     if (metrics.exporters.length > 0)
       this.metrics = new MetricsPipeline(
@@ -133,22 +141,40 @@ export class RecordingTracer implements Tracer, SpanOwner {
     let traceState: string | undefined
     let sampled: boolean
     let localParent: RecordingSpan | undefined
+    // What a remote parent decided, for trace-complete sampling: kept, dropped, or deferred.
+    let upstream: 'kept' | 'dropped' | undefined
+    let traceFlags = 1
     if (parent) {
       const context = 'spanContext' in parent ? parent.spanContext() : parent
       traceId = context.traceId
       parentSpanId = context.spanId
       traceState = context.traceState
       sampled = (context.traceFlags & 1) === 1
-      if (parent instanceof RecordingSpan) localParent = parent
+      if (parent instanceof RecordingSpan) {
+        localParent = parent
+        // A recording parent records its children, whatever it tells other services.
+        sampled = true
+        traceFlags = context.traceFlags & 1
+      }
       // A disabled tracer's span carries no trace: start a new one.
       if (parent === NOOP_SPAN) {
         traceId = newTraceId()
         parentSpanId = undefined
         sampled = this.sampleRoot(traceId)
+        traceState = this.sampler ? DEFERRED_TRACESTATE : undefined
+      } else if (this.sampler && !localParent) {
+        if (!sampled) {
+          // Recorded all the same so GenAI metrics stay exact; never exported, and sampled=0 goes on.
+          upstream = 'dropped'
+          sampled = true
+          traceFlags = 0
+        } else if (!isDeferred(traceState)) upstream = 'kept'
       }
     } else {
       traceId = newTraceId()
       sampled = this.sampleRoot(traceId)
+      // Downstream services learn that this trace's decision comes at its end (see README).
+      if (this.sampler) traceState = DEFERRED_TRACESTATE
     }
     if (!sampled) {
       this.counts.notSampled++
@@ -165,12 +191,16 @@ export class RecordingTracer implements Tracer, SpanOwner {
       options?.startTime ?? now(),
       traceState,
       localParent,
+      traceFlags,
     )
+    this.sampler?.onStart(traceId, span.spanId, !localParent, upstream)
     if (options?.attributes) span.setAttributes(options.attributes)
     return span
   }
 
   private sampleRoot(traceId: string): boolean {
+    // Trace-complete sampling records every trace: the decision waits for its end.
+    if (this.sampler) return true
     const rate = this.config.sampleRate
     return rate >= 1 || (rate > 0 && traceIdRatio(traceId) < rate)
   }
@@ -219,12 +249,34 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
-    let span: SpanData = this.scrub(data)
+    const span: SpanData = this.scrub(data)
     if (this.metrics) {
       try {
         this.metrics.record(span)
       } catch (error) {
         this.onInternalError('metrics', error)
+      }
+    }
+    if (!this.sampler) this.export(span)
+    else {
+      try {
+        this.sampler.onEnd(span)
+      } catch (error) {
+        this.onInternalError('sampling', error)
+      }
+    }
+  }
+
+  // The export boundary: redaction rules, then the user's hook, once for every exporter.
+  private export(span: SpanData): void {
+    if (this.redactor) {
+      try {
+        span = this.redactor.span(span)
+      } catch (error) {
+        // A span that could not be redacted must not leave unredacted.
+        this.drops.redactError++
+        this.onInternalError('redaction', error)
+        return
       }
     }
     if (this.config.redact) {
@@ -322,6 +374,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
+      // Traces still waiting are decided with what is known, so nothing kept is lost.
+      this.sampler?.decideAll()
       await Promise.all([
         ...this.processors.map((p) => p.shutdown(timeoutMs)),
         this.metrics?.export(timeoutMs),
@@ -344,6 +398,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
       flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
+    if (this.sampler) {
+      stats.sampling = this.sampler.stats()
+      stats.notSampled += stats.sampling.droppedSpans
+    }
+    if (this.redactor) stats.redaction = { ...this.redactor.counts }
     for (const processor of this.processors) {
       const s = processor.snapshot()
       stats.exported += s.exported

@@ -126,15 +126,18 @@ export class RecordingSpan implements Span {
     readonly startTime: number,
     private readonly traceState: string | undefined,
     private readonly parent: RecordingSpan | undefined,
+    /** The W3C flags it passes on: 0 for a trace recorded only for metrics. */
+    private readonly traceFlags = 1,
   ) {
     this.name = name
     if (parent) (parent.openChildren ??= new Set()).add(this)
   }
 
   spanContext(): SpanContext {
+    const traceFlags = this.traceFlags
     return this.traceState === undefined
-      ? { traceId: this.traceId, spanId: this.spanId, traceFlags: 1 }
-      : { traceId: this.traceId, spanId: this.spanId, traceFlags: 1, traceState: this.traceState }
+      ? { traceId: this.traceId, spanId: this.spanId, traceFlags }
+      : { traceId: this.traceId, spanId: this.spanId, traceFlags, traceState: this.traceState }
   }
 
   setAttribute(key: string, value: unknown): this {

@@ -5,6 +5,7 @@ import { TokentrailError } from './errors.js'
 import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
+import type { SamplingStats } from './sampling/trace-sampler.js'
 import type { Span } from './span.js'
 import type { SpanContext, SpanExporter, SpanKind } from './types.js'
 
@@ -23,7 +24,7 @@ export interface StartSpanOptions {
 export interface TracerStats {
   started: number
   ended: number
-  /** Spans not recorded because their trace was sampled out. */
+  /** Spans of sampled-out traces: not recorded (head sampling) or recorded and not exported (trace-complete). */
   notSampled: number
   exported: number
   /** Spans retried, once per retry attempt. */
@@ -41,6 +42,10 @@ export interface TracerStats {
   lateWrites: number
   /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
   metrics: { exports: number; failures: number }
+  /** Trace-complete sampling counters, when `sampling` is on. */
+  sampling?: SamplingStats
+  /** Replacements made by redaction rules, per rule, when `redaction` is on. */
+  redaction?: Record<string, number>
 }
 
 /** The outcome of `flush`: whether every span it waited for arrived within the time bound. */

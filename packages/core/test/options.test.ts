@@ -29,7 +29,7 @@ describe('unknown option keys fail at creation, naming the closest valid one', (
 
   it('createTracer({ servicename })', () => {
     expect(thrown(() => createTracer({ servicename: 'chat' } as never)).message).toBe(
-      'createTracer: unknown option `servicename` — did you mean `serviceName`? Valid options: serviceName, exporters, sampleRate, enabled, debug, warnings, redact, recordInputs, recordOutputs, resource, maxQueueSize, maxBatchSize, flushIntervalMs, exportTimeoutMs, retry, metrics, limits.',
+      'createTracer: unknown option `servicename` — did you mean `serviceName`? Valid options: serviceName, exporters, sampleRate, enabled, debug, warnings, redact, recordInputs, recordOutputs, resource, maxQueueSize, maxBatchSize, flushIntervalMs, exportTimeoutMs, retry, metrics, sampling, redaction, limits.',
     )
   })
 

@@ -1,0 +1,225 @@
+import { readEnv } from '../env.js'
+import { TokentrailError } from '../errors.js'
+import { checkOptionKeys } from '../options.js'
+import type { SpanData } from '../types.js'
+
+/** What a trace-complete sampling rule sees: the whole trace, once its root span has ended. */
+export interface TraceSummary {
+  readonly traceId: string
+  /** The local root span (the request span), when it has ended. */
+  readonly root: SpanData | undefined
+  readonly spans: readonly SpanData[]
+  /** Root duration, or the span extent when decided before the root ended. */
+  readonly durationMs: number
+  /** Some span ended with status `error`. */
+  readonly error: boolean
+  /** Some LLM call ended with status `cancelled` (client went away, stream aborted). */
+  readonly cancelledLlmCall: boolean
+  /** Estimated cost of the trace's model calls, USD (`tokentrail.cost.usd`, innermost spans). */
+  readonly costUsd: number
+  /** Input plus output tokens of the trace's model calls (innermost spans). */
+  readonly tokens: number
+}
+
+/** Keeps the traces that matter, decided once the whole trace is known; see `createTracer({ sampling })`. */
+export interface SamplingOptions {
+  /** Keep every trace with an error. @default true (TOKENTRAIL_SAMPLING_KEEP_ERRORS) */
+  keepErrors?: boolean
+  /** Keep every trace with a cancelled LLM call. @default true (TOKENTRAIL_SAMPLING_KEEP_CANCELLED) */
+  keepCancelled?: boolean
+  /** Keep traces whose root took longer; `false` turns the rule off. @default 15000 (TOKENTRAIL_SAMPLING_SLOWER_THAN_MS) */
+  slowerThanMs?: number | false
+  /** Keep traces whose model calls cost more (USD); `false` turns the rule off. @default 0.1 (TOKENTRAIL_SAMPLING_COST_ABOVE_USD) */
+  costAboveUsd?: number | false
+  /** Keep traces that used more tokens (input + output); `false` turns the rule off. @default 50000 (TOKENTRAIL_SAMPLING_TOKENS_ABOVE) */
+  tokensAbove?: number | false
+  /** Keep traces this returns true for; a throw counts as false and is reported once. @default none */
+  keep?: (trace: TraceSummary) => boolean
+  /** Spans buffered per trace; later ones are dropped and counted. @default 1000 (TOKENTRAIL_SAMPLING_MAX_SPANS_PER_TRACE) */
+  maxSpansPerTrace?: number
+  /** Spans buffered across all open traces; past it the oldest traces are decided early and new ones at their start. @default 20000 (TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS) */
+  maxBufferedSpans?: number
+  /** Estimated bytes buffered across all open traces, with the same fallback. @default 33554432 (TOKENTRAIL_SAMPLING_MAX_BUFFERED_BYTES) */
+  maxBufferedBytes?: number
+  /**
+   * Record prompt and output text for only some kept traces (their numbers are always kept):
+   * `rate` is the share, `errors` keeps text of every trace with an error.
+   * @default { rate: 1, errors: true } (TOKENTRAIL_TEXT_SAMPLE_RATE, TOKENTRAIL_TEXT_SAMPLE_ERRORS)
+   */
+  text?: { rate?: number; errors?: boolean }
+}
+
+export interface ResolvedSampling {
+  keepErrors: boolean
+  keepCancelled: boolean
+  slowerThanMs: number | undefined
+  costAboveUsd: number | undefined
+  tokensAbove: number | undefined
+  keep: ((trace: TraceSummary) => boolean) | undefined
+  maxSpansPerTrace: number
+  maxBufferedSpans: number
+  maxBufferedBytes: number
+  textRate: number
+  textErrors: boolean
+}
+
+const KEYS = [
+  'keepErrors',
+  'keepCancelled',
+  'slowerThanMs',
+  'costAboveUsd',
+  'tokensAbove',
+  'keep',
+  'maxSpansPerTrace',
+  'maxBufferedSpans',
+  'maxBufferedBytes',
+  'text',
+]
+
+/** Throws for an unknown key, naming the closest valid one (`where` is `sampling`, `redaction.detectors`…). */
+export function checkKeys(options: object, valid: readonly string[], where: string): void {
+  checkOptionKeys(options, valid, `createTracer({ ${where} })`)
+}
+
+function envBool(name: string): boolean | undefined {
+  const value = readEnv(name)?.toLowerCase()
+  if (value === undefined) return undefined
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off'].includes(value)) return false
+  throw new TokentrailError(`${name} must be true or false, got "${value}"`)
+}
+
+// A threshold: a number ≥ 0, or off (`false` in code, `off`/`false` in env).
+function threshold(
+  value: unknown,
+  envName: string,
+  name: string,
+  fallback: number,
+): number | undefined {
+  let source = name
+  let shown: unknown = value
+  if (value === undefined) {
+    const raw = readEnv(envName)
+    if (raw === undefined) return fallback
+    if (['off', 'false', 'none'].includes(raw.toLowerCase())) return undefined
+    value = Number(raw)
+    shown = raw
+    source = envName
+  }
+  if (value === false) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new TokentrailError(
+      `${source} must be a number ≥ 0, or ${source === name ? 'false' : '"off"'} to turn the rule off; got ${JSON.stringify(shown)}`,
+    )
+  return value
+}
+
+function count(value: unknown, envName: string, name: string, fallback: number): number {
+  let source = name
+  let shown: unknown = value
+  if (value === undefined) {
+    const raw = readEnv(envName)
+    if (raw === undefined) return fallback
+    value = Number(raw)
+    shown = raw
+    source = envName
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new TokentrailError(`${source} must be a whole number ≥ 1, got ${JSON.stringify(shown)}`)
+  return value
+}
+
+function share(value: unknown, source: string): number {
+  const rate = typeof value === 'string' ? Number(value) : value
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new TokentrailError(
+      `${source} must be a number from 0 to 1 (the share of traces with text), got ${JSON.stringify(value)}`,
+    )
+  return rate
+}
+
+/**
+ * Resolves `sampling` over env. Trace-complete sampling is on when the option is an object, or
+ * when it is not given and TOKENTRAIL_TRACES_SAMPLER=trace_complete; `false` or `head` keeps the
+ * decision at the start of the trace.
+ */
+export function resolveSampling(option: unknown): ResolvedSampling | undefined {
+  if (option === false) return undefined
+  if (option === undefined) {
+    const sampler = readEnv('TOKENTRAIL_TRACES_SAMPLER')?.toLowerCase()
+    if (sampler === undefined || sampler === 'head') return undefined
+    if (sampler !== 'trace_complete')
+      throw new TokentrailError(
+        `TOKENTRAIL_TRACES_SAMPLER must be trace_complete or head, got "${sampler}"`,
+      )
+    option = {}
+  }
+  if (option === null || typeof option !== 'object' || Array.isArray(option))
+    throw new TokentrailError(
+      'sampling must be false or an options object such as { slowerThanMs: 10000 }',
+    )
+  const o = option as SamplingOptions
+  checkKeys(o, KEYS, 'sampling')
+  for (const key of ['keepErrors', 'keepCancelled'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      throw new TokentrailError(`sampling.${key} must be true or false`)
+  if (o.keep !== undefined && typeof o.keep !== 'function')
+    throw new TokentrailError('sampling.keep must be a function (trace) => boolean')
+  const text = o.text
+  if (text !== undefined) {
+    if (text === null || typeof text !== 'object')
+      throw new TokentrailError('sampling.text must be an object such as { rate: 0.1 }')
+    checkKeys(text, ['rate', 'errors'], 'sampling.text')
+    if (text.errors !== undefined && typeof text.errors !== 'boolean')
+      throw new TokentrailError('sampling.text.errors must be true or false')
+  }
+  const textRateEnv = readEnv('TOKENTRAIL_TEXT_SAMPLE_RATE')
+  return {
+    keepErrors: o.keepErrors ?? envBool('TOKENTRAIL_SAMPLING_KEEP_ERRORS') ?? true,
+    keepCancelled: o.keepCancelled ?? envBool('TOKENTRAIL_SAMPLING_KEEP_CANCELLED') ?? true,
+    slowerThanMs: threshold(
+      o.slowerThanMs,
+      'TOKENTRAIL_SAMPLING_SLOWER_THAN_MS',
+      'sampling.slowerThanMs',
+      15_000,
+    ),
+    costAboveUsd: threshold(
+      o.costAboveUsd,
+      'TOKENTRAIL_SAMPLING_COST_ABOVE_USD',
+      'sampling.costAboveUsd',
+      0.1,
+    ),
+    tokensAbove: threshold(
+      o.tokensAbove,
+      'TOKENTRAIL_SAMPLING_TOKENS_ABOVE',
+      'sampling.tokensAbove',
+      50_000,
+    ),
+    keep: o.keep,
+    maxSpansPerTrace: count(
+      o.maxSpansPerTrace,
+      'TOKENTRAIL_SAMPLING_MAX_SPANS_PER_TRACE',
+      'sampling.maxSpansPerTrace',
+      1000,
+    ),
+    maxBufferedSpans: count(
+      o.maxBufferedSpans,
+      'TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS',
+      'sampling.maxBufferedSpans',
+      20_000,
+    ),
+    maxBufferedBytes: count(
+      o.maxBufferedBytes,
+      'TOKENTRAIL_SAMPLING_MAX_BUFFERED_BYTES',
+      'sampling.maxBufferedBytes',
+      32 * 1024 * 1024,
+    ),
+    textRate:
+      text?.rate !== undefined
+        ? share(text.rate, 'sampling.text.rate')
+        : textRateEnv !== undefined
+          ? share(textRateEnv, 'TOKENTRAIL_TEXT_SAMPLE_RATE')
+          : 1,
+    textErrors: text?.errors ?? envBool('TOKENTRAIL_TEXT_SAMPLE_ERRORS') ?? true,
+  }
+}
