@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { include: ['test/**/*.test.mjs'], testTimeout: 150_000 },
+  test: { include: ['test/**/*.test.mjs'], testTimeout: 900_000 },
 })

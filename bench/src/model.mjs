@@ -58,10 +58,33 @@ export function createModel({ chunks = 8 } = {}) {
   }
 }
 
-/** The same call every contender makes. */
+/** The same short call every contender makes: a system prompt and one user message. */
 export const PROMPT = {
   system: 'You are a concise assistant.',
   prompt: 'What is the capital of France?',
   temperature: 0.2,
   maxOutputTokens: 256,
 }
+
+// A chat 50 messages long (≈ 20 KB of text): the history a chat route sends on every turn.
+const turn = (i) =>
+  `Turn ${i}: ${'Paris sits on the Seine; its museums, bridges and cafés draw visitors all year. '.repeat(5)}`
+const history = []
+for (let i = 0; i < 49; i++)
+  history.push(
+    i % 2 === 0
+      ? { role: 'user', content: [{ type: 'text', text: turn(i) }] }
+      : { role: 'assistant', content: [{ type: 'text', text: turn(i) }] },
+  )
+history.push({ role: 'user', content: [{ type: 'text', text: 'What is the capital of France?' }] })
+
+/** The long call: the same settings over a 50-message, ≈ 20 KB history. */
+export const LONG_PROMPT = {
+  system: PROMPT.system,
+  messages: history,
+  temperature: PROMPT.temperature,
+  maxOutputTokens: PROMPT.maxOutputTokens,
+}
+
+/** The prompt of a size: `short` (1 message) or `long` (50 messages, ≈ 20 KB). */
+export const prompts = { short: PROMPT, long: LONG_PROMPT }

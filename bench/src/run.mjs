@@ -5,14 +5,14 @@
 //   node src/run.mjs --only tokentrail,ai-sdk-otel   a subset of contenders
 // Every contender runs in its own child process per task (Node flags: --expose-gc). It is a
 // benchmark: it prints figures and says which targets are met, it asserts nothing.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { CONTENDERS } from './contenders.mjs'
 import { tryWithTracing } from './posthog-with-tracing.mjs'
 import { closedPortUrl, startSink } from './sink.mjs'
-import { bundleSize } from './size.mjs'
+import { bundleSize, ENTRIES, entrySize } from './size.mjs'
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   console.error(
@@ -27,28 +27,54 @@ const write = args.includes('--write') || !small
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? new Set(['none', ...args[onlyIndex + 1].split(',')]) : undefined
 const contenders = CONTENDERS.filter((c) => !only || only.has(c.id))
+// `--tasks overhead,export`: measure only these (the other rows print —); all by default.
+const tasksIndex = args.indexOf('--tasks')
+const onlyTasks = tasksIndex >= 0 ? new Set(args[tasksIndex + 1].split(',')) : undefined
 
 // Each measurement is one child process; a row's figure is the median of `repeats` of them,
 // run round-robin across the contenders so that a burst of load on the machine hits all alike.
 const SIZE = small
   ? {
-      overhead: { calls: 200, repeats: 1 },
-      stream: { chunks: 5_000, repeats: 1 },
-      ttft: { samples: 100, repeats: 1 },
-      memory: { calls: 1_000, repeats: 1 },
+      overhead: { calls: 800, warmup: 400, repeats: 1 },
+      stream: { chunks: 2_000, repeats: 1 },
+      ttft: { samples: 50, streams: 10, repeats: 1 },
+      memory: { calls: 500, repeats: 1 },
       export: { calls: 500, repeats: 1 },
       timeoutMs: 60_000,
     }
   : {
-      overhead: { calls: 5_000, repeats: 7 },
+      overhead: { calls: 20_000, warmup: 8_000, repeats: 3 },
       stream: { chunks: 100_000, repeats: 3 },
-      ttft: { samples: 1_000, repeats: 5 },
-      memory: { calls: 100_000, repeats: 2 },
-      export: { calls: 10_000, repeats: 5 },
+      ttft: { samples: 1_000, streams: 200, repeats: 3 },
+      memory: { calls: 50_000, repeats: 2 },
+      export: { calls: 10_000, repeats: 3 },
       timeoutMs: 900_000,
     }
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
+// Child processes run on Node 22 (the workspace's `node` devDependency) and, for the per-call
+// rows, Node 24 (this package's `node24` devDependency, `npm:node@24`).
+const NODES = {
+  22: process.versions.node.startsWith('22.')
+    ? process.execPath
+    : fileURLToPath(new URL('../../node_modules/node/bin/node', import.meta.url)),
+  24: process.versions.node.startsWith('24.')
+    ? process.execPath
+    : fileURLToPath(new URL('../node_modules/node24/bin/node', import.meta.url)),
+}
+const nodeVersions = {}
+for (const [major, path] of Object.entries(NODES)) {
+  try {
+    nodeVersions[major] = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim()
+    if (!nodeVersions[major].startsWith(`v${major}.`))
+      throw new Error(`${path} is ${nodeVersions[major]}`)
+  } catch (error) {
+    console.error(
+      `bench: no Node ${major} at ${path} (${error.message}); run \`pnpm install\` at the root.`,
+    )
+    process.exit(1)
+  }
+}
 const workerPath = fileURLToPath(new URL('./worker.mjs', import.meta.url))
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b)
@@ -60,10 +86,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
  * Runs one contender's task in a child process; resolves with its JSON result or { error }.
  * `onMark` is called when the worker says its warm-up is over.
  */
-function runWorker(contenderId, task, options, sinkUrl, onMark) {
+function runWorker(contenderId, task, options, sinkUrl, onMark, node = '22') {
   return new Promise((resolve) => {
     const child = spawn(
-      process.execPath,
+      NODES[node],
       ['--expose-gc', workerPath, contenderId, task, JSON.stringify(options)],
       {
         cwd: benchDir,
@@ -101,7 +127,11 @@ const progress = (text) => process.stderr.write(`  ${text}\n`)
 // results[task][contenderId] = { values: [...], runs: [worker results with sink deltas], error? }
 const results = {}
 
+// `task` names the results entry; the worker task is the part before any `-` or `@`, and `@24`
+// runs it on Node 24.
 async function measure(task, { repeats, ...options }, sink, url = sink.url) {
+  if (onlyTasks && !onlyTasks.has(task.replace(/[-@].*/, ''))) return
+  const node = task.includes('@') ? task.split('@')[1] : '22'
   results[task] ??= {}
   for (let repeat = 0; repeat < repeats; repeat++)
     for (const c of contenders) {
@@ -112,12 +142,13 @@ async function measure(task, { repeats, ...options }, sink, url = sink.url) {
       const started = performance.now()
       const result = await runWorker(
         c.id,
-        task.replace(/-.*/, ''),
+        task.replace(/[-@].*/, ''),
         { ...options, repeat },
         url,
         () => {
           from = { ...sink.stats }
         },
+        node,
       )
       await sleep(50) // the sink counts each body just after answering it
       result.sink = {
@@ -145,19 +176,25 @@ const withTracingError = contenders.some((c) => c.id === 'posthog')
   : undefined
 
 await measure('overhead', SIZE.overhead, sink)
-await measure('stream', SIZE.stream, sink)
+await measure('overhead@24', SIZE.overhead, sink)
 await measure('ttft', SIZE.ttft, sink)
+// At the small size, Node 24 runs the per-call task only (CI time); the full size runs both.
+if (!small) await measure('ttft@24', SIZE.ttft, sink)
+await measure('stream', SIZE.stream, sink)
 await measure('memory', SIZE.memory, sink)
 await measure('memory-down', { ...SIZE.memory, down: true }, sink, downUrl)
 await measure('export', SIZE.export, sink)
 const sizes = {}
-for (const c of contenders) {
+const sizeOrError = async (size) => {
   try {
-    sizes[c.id] = await bundleSize(c.id)
+    return await size()
   } catch (error) {
-    sizes[c.id] = { error: String(error?.message ?? error).split('\n')[0] }
+    return { error: String(error?.message ?? error).split('\n')[0] }
   }
 }
+for (const c of contenders) sizes[c.id] = await sizeOrError(() => bundleSize(c.id))
+const entrySizes = {}
+for (const id of Object.keys(ENTRIES)) entrySizes[id] = await sizeOrError(() => entrySize(id))
 await sink.close()
 
 // ---- figures -------------------------------------------------------------------------------
@@ -171,20 +208,41 @@ const errorCell = (task, id) => {
 
 const figures = {} // figures[id] = numbers used by the table and the targets
 // Paired figures: each process measured the contender and its untraced baseline side by side.
-const paired = (task, id) => {
-  const runs = results[task][id].runs
+const pairedOf = (runs) => ({
+  traced: stat(runs.map((r) => r.value)),
+  baseline: stat(runs.map((r) => r.baseline)),
+  added: stat(runs.map((r) => r.value - r.baseline)),
+  ratio: stat(runs.map((r) => r.value / r.baseline)),
+})
+const paired = (task, id) => pairedOf(results[task][id].runs)
+// Per-call cost of one prompt size: wall and CPU µs, and the CPU added in units of one
+// JSON.stringify of that prompt ("passes over the prompt text").
+const perCall = (task, id, prompt) => {
+  const runs = results[task][id].runs.map((r) => r.byPrompt[prompt])
   return {
-    traced: stat(runs.map((r) => r.value)),
-    baseline: stat(runs.map((r) => r.baseline)),
-    added: stat(runs.map((r) => r.value - r.baseline)),
-    ratio: stat(runs.map((r) => r.value / r.baseline)),
+    wall: pairedOf(runs),
+    cpu: pairedOf(runs.map((r) => ({ value: r.cpu, baseline: r.cpuBaseline }))),
+    passes: stat(runs.map((r) => (r.cpu - r.cpuBaseline) / r.stringifyUs)),
   }
 }
+const PROMPT_SIZES = { short: '1 message', long: '50 messages / 20 KB' }
+const taskOn = (task, node) => (node === '22' ? task : `${task}@${node}`)
 for (const c of contenders) {
   const x = (figures[c.id] = {})
-  if (ok('overhead', c.id)) x.overhead = paired('overhead', c.id)
+  for (const node of ['22', '24']) {
+    const overheadTask = taskOn('overhead', node)
+    const ttftTask = taskOn('ttft', node)
+    for (const prompt of Object.keys(PROMPT_SIZES)) {
+      if (ok(overheadTask, c.id)) x[`call${node}${prompt}`] = perCall(overheadTask, c.id, prompt)
+      if (ok(ttftTask, c.id))
+        x[`ttft${node}${prompt}`] = pairedOf(
+          results[ttftTask][c.id].runs.map((r) => r.byPrompt[prompt]),
+        )
+    }
+    if (ok(ttftTask, c.id))
+      x[`open${node}`] = pairedOf(results[ttftTask][c.id].runs.map((r) => r.openStream))
+  }
   if (ok('stream', c.id)) x.stream = paired('stream', c.id)
-  if (ok('ttft', c.id)) x.ttft = paired('ttft', c.id)
   if (ok('memory', c.id)) x.memory = stat(results.memory[c.id].values)
   if (ok('memory-down', c.id)) x.memoryDown = stat(results['memory-down'][c.id].values)
   if (ok('export', c.id)) {
@@ -203,28 +261,88 @@ const range = (x, digits = 1, scale = 1, sign = '') => {
   const n = (v) => `${sign && v >= 0 ? '+' : ''}${f(v / scale, digits)}`
   return `${n(x.median)} (${n(x.min)} to ${n(x.max)})`
 }
+const perCallRows = []
+for (const node of ['22', '24'])
+  for (const [prompt, label] of Object.entries(PROMPT_SIZES)) {
+    const key = `call${node}${prompt}`
+    const task = taskOn('overhead', node)
+    const what = `generateText, ${label}, Node ${node}`
+    if (node === '22')
+      perCallRows.push({
+        key: `${key}Wall`,
+        task,
+        title: `${what}: µs per call, wall (min–max)`,
+        cell: (x) => x[key] && range(x[key].wall.traced),
+      })
+    perCallRows.push(
+      {
+        key: `${key}WallAdded`,
+        task,
+        title: `${what}: wall µs added per call (× untraced)`,
+        value: (x) => x[key]?.wall.added.median,
+        lower: true,
+        noise: 10, // µs: well inside the No tracing column's spread
+        cell: (x) =>
+          x[key] && `${range(x[key].wall.added, 1, 1, '+')} ${f(x[key].wall.ratio.median, 2)}×`,
+      },
+      {
+        key: `${key}CpuAdded`,
+        task,
+        title: `${what}: CPU µs added per call (× untraced)${prompt === 'long' ? ' · in passes of JSON.stringify(prompt)' : ''}`,
+        value: (x) => x[key]?.cpu.added.median,
+        lower: true,
+        noise: 10,
+        cell: (x) =>
+          x[key] &&
+          `${range(x[key].cpu.added, 1, 1, '+')} ${f(x[key].cpu.ratio.median, 2)}×${prompt === 'long' ? ` · ${f(x[key].passes.median)}` : ''}`,
+      },
+    )
+  }
+const ttftRows = []
+for (const node of ['22', '24']) {
+  const task = taskOn('ttft', node)
+  if (node === '22')
+    ttftRows.push({
+      key: 'ttft22short',
+      task,
+      title: 'time to first chunk, 1 message, Node 22: µs (min–max)',
+      cell: (x) => x.ttft22short && range(x.ttft22short.traced),
+    })
+  for (const [prompt, label] of Object.entries(PROMPT_SIZES)) {
+    const key = `ttft${node}${prompt}`
+    ttftRows.push({
+      key: `${key}Added`,
+      task,
+      title: `time to first chunk, ${label}, Node ${node}: µs added (min–max)`,
+      value: (x) => x[key]?.added.median,
+      lower: true,
+      noise: 5,
+      cell: (x) => x[key] && range(x[key].added, 1, 1, '+'),
+    })
+  }
+  if (node === '22')
+    ttftRows.push({
+      key: 'open22',
+      task,
+      title: 'heap held per open stream, 50 messages / 20 KB, Node 22: KB added (min–max)',
+      value: (x) => x.open22?.added.median,
+      lower: true,
+      noise: 1, // KB
+      cell: (x) => x.open22 && range(x.open22.added, 1, 1, '+'),
+    })
+}
 const ROWS = [
-  {
-    key: 'overhead',
-    title: 'generateText: µs per call (min–max)',
-    cell: (x) => x.overhead && range(x.overhead.traced),
-  },
-  {
-    key: 'overheadAdded',
-    title: 'generateText: µs added per call vs untraced in the same process (× untraced)',
-    value: (x) => x.overhead?.added.median,
-    lower: true,
-    noise: 10, // µs: well inside the No tracing column's spread
-    cell: (x) =>
-      x.overhead && `${range(x.overhead.added, 1, 1, '+')} ${f(x.overhead.ratio.median, 2)}×`,
-  },
+  ...perCallRows,
+  ...ttftRows,
   {
     key: 'stream',
+    task: 'stream',
     title: `streamText, ${SIZE.stream.chunks / 1000}k-chunk answer: k chunks/s (min–max)`,
     cell: (x) => x.stream && range(x.stream.traced, 1, 1000),
   },
   {
     key: 'streamRatio',
+    task: 'stream',
     title: 'streamText: throughput traced ÷ untraced (min–max)',
     value: (x) => x.stream?.ratio.median,
     lower: false,
@@ -232,20 +350,8 @@ const ROWS = [
     cell: (x) => x.stream && range(x.stream.ratio, 3),
   },
   {
-    key: 'ttft',
-    title: 'time to first chunk: µs (min–max)',
-    cell: (x) => x.ttft && range(x.ttft.traced),
-  },
-  {
-    key: 'ttftAdded',
-    title: 'time to first chunk: µs added (min–max)',
-    value: (x) => x.ttft?.added.median,
-    lower: true,
-    noise: 5,
-    cell: (x) => x.ttft && range(x.ttft.added, 1, 1, '+'),
-  },
-  {
     key: 'memory',
+    task: 'memory',
     title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, sink answering: MB (min–max)`,
     value: (x) => x.memory?.median,
     lower: true,
@@ -254,6 +360,7 @@ const ROWS = [
   },
   {
     key: 'memoryDown',
+    task: 'memory-down',
     title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, exporter down: MB (min–max)`,
     value: (x) => x.memoryDown?.median,
     lower: true,
@@ -262,6 +369,7 @@ const ROWS = [
   },
   {
     key: 'export',
+    task: 'export',
     title: 'export: k spans/s delivered to the sink, sustained (min–max)',
     value: (x) => x.export?.median,
     lower: false,
@@ -271,6 +379,7 @@ const ROWS = [
   },
   {
     key: 'exportCalls',
+    task: 'export',
     title: 'export: k LLM calls/s delivered (spans per call)',
     value: (x) => x.export && x.export.median / x.spansPerCall,
     lower: false,
@@ -281,6 +390,7 @@ const ROWS = [
   },
   {
     key: 'bytes',
+    task: 'export',
     title: 'export: bytes sent per call',
     value: (x) => x.bytesPerCall,
     lower: true,
@@ -290,28 +400,23 @@ const ROWS = [
   },
   {
     key: 'size',
-    title: 'size: min+gzip KB (minified KB)',
+    title: 'size, the setup below: min+gzip KB (minified KB)',
     value: (x) => x.size?.gzip,
     lower: true,
     noise: 0,
     cell: (x) => x.size && `${f(x.size.gzip / 1024)} (${f(x.size.minified / 1024)})`,
   },
+  // Tokentrail's other entry points a user may ship (no counterpart in the other columns).
+  ...Object.entries(ENTRIES).map(([id, entry]) => ({
+    key: `size-${id}`,
+    title: `size, ${entry.title}: min+gzip KB (minified KB)`,
+    cell: (_x, c) =>
+      c.id === 'tokentrail' &&
+      (entrySizes[id].error
+        ? `failed: ${entrySizes[id].error.slice(0, 120)}`
+        : `${f(entrySizes[id].gzip / 1024)} (${f(entrySizes[id].minified / 1024)})`),
+  })),
 ]
-
-const taskOfRow = (key) =>
-  ({
-    overhead: 'overhead',
-    overheadAdded: 'overhead',
-    stream: 'stream',
-    streamRatio: 'stream',
-    ttft: 'ttft',
-    ttftAdded: 'ttft',
-    memory: 'memory',
-    memoryDown: 'memory-down',
-    export: 'export',
-    exportCalls: 'export',
-    bytes: 'export',
-  })[key]
 
 const best = {} // best[rowKey] = contender id with the best value among traced contenders
 for (const row of ROWS) {
@@ -330,9 +435,13 @@ const header = `| measure | ${contenders.map((c) => c.label).join(' | ')} |`
 const lines = [header, `|---|${contenders.map(() => '---:').join('|')}|`]
 for (const row of ROWS) {
   const cells = contenders.map((c) => {
-    const task = taskOfRow(row.key)
     const text =
-      row.cell(figures[c.id]) || (task ? errorCell(task, c.id) : (sizes[c.id]?.error ?? '—'))
+      row.cell(figures[c.id], c) ||
+      (row.task
+        ? errorCell(row.task, c.id)
+        : row.key === 'size'
+          ? (sizes[c.id]?.error ?? '—')
+          : '—')
     return best[row.key] === c.id ? `**${text}**` : text
   })
   lines.push(`| ${row.title} | ${cells.join(' | ')} |`)
@@ -389,25 +498,71 @@ if (t) {
       `${f(ratio, 3)}${ratio < 0.95 ? ` (short by ${f(0.95 - ratio, 3)})` : ''}`,
     )
   }
-  if (t.ttft) {
-    const added = t.ttft.added.median
+  for (const node of ['22', '24']) {
+    const ttfts = Object.keys(PROMPT_SIZES)
+      .map((prompt) => [prompt, t[`ttft${node}${prompt}`]])
+      .filter(([, x]) => x)
+    if (ttfts.length) {
+      const worst = Math.max(...ttfts.map(([, x]) => x.added.median))
+      target(
+        `added time to first chunk < 50 µs at any prompt size, Node ${node}`,
+        worst < 50,
+        ttfts.map(([prompt, x]) => `${PROMPT_SIZES[prompt]} +${f(x.added.median)} µs`).join(', '),
+      )
+    }
+  }
+  if (t.open22) {
+    const kb = t.open22.added.median
     target(
-      'added time to first chunk < 50 µs',
-      added < 50,
-      `+${f(added)} µs${added >= 50 ? ` (over by ${f(added - 50)} µs)` : ''}`,
+      'heap held per open stream, 20 KB prompt ≤ 8 KB',
+      kb <= 8,
+      `+${f(kb)} KB${kb > 8 ? ` (over by ${f(kb - 8)} KB)` : ''}`,
     )
   }
   const otel = figures['ai-sdk-otel']
-  if (t.overhead && otel?.overhead) {
-    const ours = t.overhead.added.median
-    const theirs = otel.overhead.added.median
-    target(
-      'overhead per call ≤ ⅓ of the AI SDK OpenTelemetry path',
-      ours <= theirs / 3,
-      `+${f(ours)} µs vs +${f(theirs)} µs = ${f(ours / theirs, 2)} of it${ours > theirs / 3 ? ` (over the ⅓ budget of ${f(theirs / 3)} µs by ${f(ours - theirs / 3)} µs)` : ''}`,
-    )
-  }
+  for (const node of ['22', '24'])
+    for (const [prompt, label] of Object.entries(PROMPT_SIZES)) {
+      const ours = t[`call${node}${prompt}`]
+      const theirs = otel?.[`call${node}${prompt}`]
+      if (!ours || !theirs) continue
+      const cpu = ours.cpu.added.median / theirs.cpu.added.median
+      const wall = ours.wall.added.median / theirs.wall.added.median
+      const passes = prompt === 'long' ? ours.passes.median : undefined
+      target(
+        `generateText, ${label}, Node ${node}: CPU added ≤ 0.30 of the AI SDK OpenTelemetry path${passes === undefined ? '' : ' and ≤ 1.5 passes over the prompt'}`,
+        cpu <= 0.3 && (passes === undefined || passes <= 1.5),
+        `CPU +${f(ours.cpu.added.median)} / +${f(theirs.cpu.added.median)} µs = ${f(cpu, 2)} (wall +${f(ours.wall.added.median)} / +${f(theirs.wall.added.median)} µs = ${f(wall, 2)})${passes === undefined ? '' : `, ${f(passes)} passes`}`,
+      )
+    }
+  const sizeTargets = [
+    ['createTracer + otlpExporter', entrySizes.core, 6],
+    ['ai-sdk path (the setup below)', sizes.tokentrail, 10],
+    ['next + ai-sdk', entrySizes.next, 12],
+  ]
+  for (const [name, size, kb] of sizeTargets)
+    if (size && !size.error)
+      target(
+        `size, ${name} ≤ ${kb} KB min+gzip`,
+        size.gzip / 1024 <= kb,
+        `${f(size.gzip / 1024, 2)} KB`,
+      )
 }
+
+// The noise floor: the No tracing column compares untraced with untraced in the same way.
+const noise = figures.none
+const noiseFloor = noise
+  ? ['22', '24']
+      .flatMap((node) =>
+        Object.entries(PROMPT_SIZES).map(([prompt, label]) => {
+          const x = noise[`call${node}${prompt}`]
+          return (
+            x &&
+            `${label}, Node ${node}: wall ${range(x.wall.added, 1, 1, '+')} µs, CPU ${range(x.cpu.added, 1, 1, '+')} µs`
+          )
+        }),
+      )
+      .filter(Boolean)
+  : []
 
 // ---- notes, machine, versions ----------------------------------------------------------------
 
@@ -447,11 +602,13 @@ const seconds = (performance.now() - began) / 1000
 const report = [
   `Tokentrail side by side (${small ? 'small size, CI check' : 'full size'}), ${new Date().toISOString().slice(0, 10)}`,
   '',
-  `Node ${process.version} · ${machine} · ${f(seconds, 0)} s`,
+  `Node ${nodeVersions[22]} and ${nodeVersions[24]} · ${machine} · ${f(seconds, 0)} s`,
   '',
   table,
   '',
   `Best traced value per ranked row in **bold**. "Added" and ratios compare each contender with its own untraced calls in the same process; the No tracing column compares untraced with untraced, so its "added" figures show the noise floor. ${small ? 'Small size: figures are noisy.' : ''}`,
+  '',
+  `**Noise floor** (No tracing: untraced vs untraced, measured the same way; a figure inside it is no difference): ${noiseFloor.join('; ') || '—'}.`,
   '',
   '**Targets**',
   '',
@@ -460,12 +617,16 @@ const report = [
   '**How it was measured**',
   '',
   `- Zero-latency AI SDK \`LanguageModelV4\` (answers from memory); the real \`generateText\`/\`streamText\` of ai@${version('ai')}; each contender in its own \`node --expose-gc\` process per task; exporters send to a local node:http sink on 127.0.0.1 that answers 200 at once.`,
-  `- Each figure is the median of separate processes (min–max across them), run round-robin over the contenders; each process warms up first, then measures.`,
-  `- generateText: ${SIZE.overhead.repeats} processes × ${SIZE.overhead.calls.toLocaleString('en')} calls, ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests.`,
-  `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes × median of ${SIZE.ttft.samples.toLocaleString('en')} calls, \`streamText()\` to the first \`textStream\` chunk.`,
+  `- Each figure is the median of separate processes (min–max across them), run round-robin over the contenders; each process warms up first, then measures. Rows marked Node 24 run the same worker on Node ${nodeVersions[24]} (the bench's \`node24\` devDependency); all others on Node ${nodeVersions[22]}.`,
+  `- generateText: ${SIZE.overhead.repeats} processes per Node version × ${SIZE.overhead.calls.toLocaleString('en')} measured calls per process (a quarter per prompt size per side, traced and untraced), after ${SIZE.overhead.warmup.toLocaleString('en')} warm-up calls spread the same way; 8 blocks per side in A B B A B A A B order, the two prompt sizes interleaved, each block ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests. Wall time from \`performance.now()\`, CPU time from \`process.cpuUsage()\` (user + system, all threads: GC helpers and sockets count). The long prompt is a system prompt and 50 messages, ≈ 20 KB of text; its CPU cost is also given in units of one \`JSON.stringify\` of its messages, timed in the same process ("passes over the prompt").`,
+  `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes per Node version × median of ${SIZE.ttft.samples.toLocaleString('en')} calls per prompt size, after as many warm-up calls, \`streamText()\` to the first \`textStream\` chunk. Heap per open stream: ${SIZE.ttft.streams} streams with the long prompt opened and their first chunk read, heap after two full GCs minus before, per stream, median of 3 rounds per side, traced minus untraced.`,
   `- Memory: heap used after two full GCs, after ${SIZE.memory.calls.toLocaleString('en')} calls minus before them, no flush in between (${SIZE.memory.repeats} process${SIZE.memory.repeats > 1 ? 'es' : ''}); "exporter down" points the exporter at a closed port (and never flushes).`,
-  `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows) the sink received ÷ that time. Spans per call differ: Tokentrail sends one LLM span per call, @ai-sdk/otel three (invoke_agent → step → chat).`,
-  '- Size: the contender file in `bench/src/contenders/` bundled by esbuild (ESM, node, minified), gzip -9; `ai`, `@ai-sdk/*` and `zod` excluded (every app ships them).',
+  `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows) the sink received ÷ that time. Spans per call differ: Tokentrail sends two (the call span and its LLM span), @ai-sdk/otel three (invoke_agent → step → chat).`,
+  `- Size: the contender file in \`bench/src/contenders/\` bundled by esbuild (ESM, node, minified), gzip -9; \`ai\`, \`@ai-sdk/*\`, \`zod\` and \`next\` excluded (every such app ships them). Tokentrail's other entries: ${Object.values(
+    ENTRIES,
+  )
+    .map((e) => `${e.title}: \`${e.code.replaceAll('\n', '; ')}\``)
+    .join(' · ')}.`,
   '',
   '**Setups**',
   '',

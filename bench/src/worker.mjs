@@ -2,7 +2,7 @@
 // Usage: node --expose-gc src/worker.mjs <contender> <task> '<json options>'; SINK_URL in env.
 // Prints one JSON line on stdout: the measurements, or { error }.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { createModel, PROMPT } from './model.mjs'
+import { createModel, prompts } from './model.mjs'
 
 const [contenderId, task, optionsJson = '{}'] = process.argv.slice(2)
 const options = JSON.parse(optionsJson)
@@ -15,13 +15,28 @@ const gc = () => {
 }
 
 // One way of calling the AI SDK: the contender's, or its untraced baseline in the same process.
-function side(c, { chunks = 8 } = {}) {
+function side(c, { chunks = 8, prompt = 'short' } = {}) {
   return {
     generateText: c.generateText,
     streamText: c.streamText,
     model: c.model(createModel({ chunks })),
-    options: { ...PROMPT, ...c.options },
+    options: { ...prompts[prompt], ...c.options },
   }
+}
+
+// CPU µs this process spent (all threads: JS, GC helpers, sockets) since `from`.
+const cpuSince = (from) => {
+  const { user, system } = process.cpuUsage(from)
+  return user + system
+}
+
+// µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
+function stringifyUs(prompt) {
+  const value = prompt.messages ?? [{ role: 'user', content: prompt.prompt }]
+  for (let i = 0; i < 200; i++) JSON.stringify(value)
+  const start = performance.now()
+  for (let i = 0; i < 1000; i++) JSON.stringify(value)
+  return performance.now() - start // ms for 1000 = µs each
 }
 
 async function calls(s, n) {
@@ -37,6 +52,40 @@ async function drainText(result) {
   let n = 0
   for await (const _ of result.textStream) n++
   return n
+}
+
+// KB of heap held per stream while it is open (first chunk read, the rest not yet), traced and
+// untraced, with the long prompt: what a server holds per in-flight chat answer.
+async function openStreams(c, n, prompt = 'long') {
+  const held = async (s) => {
+    await yieldToLoop()
+    gc()
+    const before = process.memoryUsage().heapUsed
+    const open = []
+    for (let i = 0; i < n; i++) {
+      const iterator = s
+        .streamText({ model: s.model, ...s.options })
+        .textStream[Symbol.asyncIterator]()
+      await iterator.next()
+      open.push(iterator)
+    }
+    await yieldToLoop()
+    gc()
+    const bytes = (process.memoryUsage().heapUsed - before) / n
+    for (const iterator of open) while (!(await iterator.next()).done) {}
+    return bytes
+  }
+  const sides = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
+  await held(sides.baseline)
+  await held(sides.traced)
+  await c.flush()
+  const bytes = { baseline: [], traced: [] }
+  for (let i = 0; i < 3; i++)
+    for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']) {
+      bytes[name].push(await held(sides[name]))
+      await c.flush()
+    }
+  return { value: median(bytes.traced) / 1024, baseline: median(bytes.baseline) / 1024 }
 }
 
 const tasks = {
@@ -58,22 +107,51 @@ const tasks = {
     return { value: 0 }
   },
 
-  // µs per generateText, traced and untraced in alternating blocks, each block ending with the
-  // contender's flush (so deferred export work is counted).
-  async overhead(c, { calls: n }) {
-    const sides = { baseline: side(c.baseline), traced: side(c) }
-    const us = { baseline: 0, traced: 0 }
-    for (const s of Object.values(sides)) await calls(s, n / 4)
+  // µs per generateText (wall and CPU), traced and untraced, with the short and the long prompt,
+  // in interleaved blocks in the same process, each block ending with the contender's flush (so
+  // deferred export work is counted). Both sides warm up first, so neither is measured while the
+  // JIT is still compiling (a short warm-up made the untraced side look slow: a flattering figure).
+  async overhead(c, { calls: n, warmup = n / 2, repeat = 0 }) {
+    const sizes = Object.keys(prompts)
+    const sides = {}
+    for (const prompt of sizes)
+      sides[prompt] = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
+    // `n` measured calls in all: per prompt size and side, 4 blocks of `blockCalls`.
+    const round50 = (x) => Math.max(50, Math.round(x / 50) * 50)
+    const blockCalls = round50(n / sizes.length / 2 / 4)
+    const warmupCalls = round50(warmup / sizes.length / 2 / 2)
+    for (let i = 0; i < 2; i++)
+      for (const prompt of sizes)
+        for (const s of Object.values(sides[prompt])) await calls(s, warmupCalls)
     await c.flush()
-    const blocks = 4
-    for (let block = 0; block < blocks; block++)
-      for (const name of block % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']) {
+    // A B B A B A A B (the mirror every other process): linear drift in the process cancels out.
+    const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
+    const order = [0, 1, 1, 0, 1, 0, 0, 1].map((i) => first[i])
+    const totals = {}
+    for (const prompt of sizes)
+      totals[prompt] = { wall: { baseline: 0, traced: 0 }, cpu: { baseline: 0, traced: 0 } }
+    for (const name of order)
+      for (const prompt of sizes) {
+        const cpuStart = process.cpuUsage()
         const start = performance.now()
-        await calls(sides[name], n / blocks)
+        await calls(sides[prompt][name], blockCalls)
         await c.flush()
-        us[name] += ((performance.now() - start) * 1000) / n
+        totals[prompt].wall[name] += (performance.now() - start) * 1000
+        totals[prompt].cpu[name] += cpuSince(cpuStart)
       }
-    return { value: us.traced, baseline: us.baseline }
+    const perCall = blockCalls * 4 // each side ran 4 blocks
+    const byPrompt = {}
+    for (const prompt of sizes) {
+      const { wall, cpu } = totals[prompt]
+      byPrompt[prompt] = {
+        value: wall.traced / perCall,
+        baseline: wall.baseline / perCall,
+        cpu: cpu.traced / perCall,
+        cpuBaseline: cpu.baseline / perCall,
+        stringifyUs: stringifyUs(prompts[prompt]),
+      }
+    }
+    return { value: byPrompt.short.value, calls: perCall, byPrompt }
   },
 
   // Chunks per second through streamText of one long answer read as text, traced and untraced.
@@ -103,9 +181,9 @@ const tasks = {
   },
 
   // Median µs from the streamText call to the first text chunk in the consumer's hands, traced
-  // and untraced calls interleaved.
-  async ttft(c, { samples }) {
-    const sides = { baseline: side(c.baseline), traced: side(c) }
+  // and untraced calls interleaved, with the short and the long prompt; then the heap each open
+  // stream holds with the long prompt.
+  async ttft(c, { samples, streams }) {
     const once = async (s) => {
       const start = performance.now()
       const iterator = s
@@ -116,19 +194,26 @@ const tasks = {
       while (!(await iterator.next()).done) {}
       return us
     }
-    for (let i = 0; i < samples / 2; i++) {
-      await once(sides.baseline)
-      await once(sides.traced)
+    const byPrompt = {}
+    for (const prompt of Object.keys(prompts)) {
+      const sides = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
+      for (let i = 0; i < samples; i++) {
+        await once(sides.baseline)
+        await once(sides.traced)
+        if (i % 50 === 49) await yieldToLoop()
+      }
+      await c.flush()
+      const us = { baseline: [], traced: [] }
+      for (let i = 0; i < samples; i++) {
+        for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
+          us[name].push(await once(sides[name]))
+        if (i % 50 === 49) await yieldToLoop()
+      }
+      await c.flush()
+      byPrompt[prompt] = { value: median(us.traced), baseline: median(us.baseline) }
     }
-    await c.flush()
-    const us = { baseline: [], traced: [] }
-    for (let i = 0; i < samples; i++) {
-      for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
-        us[name].push(await once(sides[name]))
-      if (i % 50 === 49) await yieldToLoop()
-    }
-    await c.flush()
-    return { value: median(us.traced), baseline: median(us.baseline) }
+    const openStream = await openStreams(c, streams)
+    return { value: byPrompt.short.value, byPrompt, openStream }
   },
 
   // Heap still held (after full GCs) once `calls` traced calls are done; no flush in between.

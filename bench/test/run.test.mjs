@@ -29,24 +29,53 @@ test('the suite runs at a small size and prints the table with every row and con
     '| measure | No tracing | Tokentrail | AI SDK OTel | Langfuse | PostHog | Braintrust |',
   )
   const rows = table.slice(1).map((line) => line.split(' | '))
+  const perCall = (node, prompt, long) => [
+    ...(node === '22' ? [`generateText, ${prompt}, Node 22: µs per call, wall (min–max)`] : []),
+    `generateText, ${prompt}, Node ${node}: wall µs added per call (× untraced)`,
+    `generateText, ${prompt}, Node ${node}: CPU µs added per call (× untraced)${long ? ' · in passes of JSON.stringify(prompt)' : ''}`,
+  ]
   expect(rows.map((cells) => cells[0].slice(2))).toEqual([
-    'generateText: µs per call (min–max)',
-    'generateText: µs added per call vs untraced in the same process (× untraced)',
-    'streamText, 5k-chunk answer: k chunks/s (min–max)',
+    ...perCall('22', '1 message'),
+    ...perCall('22', '50 messages / 20 KB', true),
+    ...perCall('24', '1 message'),
+    ...perCall('24', '50 messages / 20 KB', true),
+    'time to first chunk, 1 message, Node 22: µs (min–max)',
+    'time to first chunk, 1 message, Node 22: µs added (min–max)',
+    'time to first chunk, 50 messages / 20 KB, Node 22: µs added (min–max)',
+    'heap held per open stream, 50 messages / 20 KB, Node 22: KB added (min–max)',
+    'time to first chunk, 1 message, Node 24: µs added (min–max)',
+    'time to first chunk, 50 messages / 20 KB, Node 24: µs added (min–max)',
+    'streamText, 2k-chunk answer: k chunks/s (min–max)',
     'streamText: throughput traced ÷ untraced (min–max)',
-    'time to first chunk: µs (min–max)',
-    'time to first chunk: µs added (min–max)',
-    'retained heap after 1,000 calls, sink answering: MB (min–max)',
-    'retained heap after 1,000 calls, exporter down: MB (min–max)',
+    'retained heap after 500 calls, sink answering: MB (min–max)',
+    'retained heap after 500 calls, exporter down: MB (min–max)',
     'export: k spans/s delivered to the sink, sustained (min–max)',
     'export: k LLM calls/s delivered (spans per call)',
     'export: bytes sent per call',
-    'size: min+gzip KB (minified KB)',
+    'size, the setup below: min+gzip KB (minified KB)',
+    'size, createTracer + otlpExporter: min+gzip KB (minified KB)',
+    'size, next + ai-sdk (withTracing + traceModel): min+gzip KB (minified KB)',
   ])
-  // Tokentrail's column is measured in full: a number in every cell, no failure.
-  for (const cells of rows) expect(cells[2]).toMatch(/^\**[+]?\d/)
-  // Its spans reached the sink: one per call.
+  const tokentrail = (title) => rows.find((cells) => cells[0].slice(2) === title)[2]
+  // Tokentrail's column is measured in full: a number in every cell, no failure — except the
+  // Node 24 time-to-first-chunk rows, which only the full size runs.
+  for (const cells of rows) {
+    if (/first chunk.*Node 24/.test(cells[0])) expect(cells[2]).toBe('—')
+    else expect(cells[2]).toMatch(/^\**[+-]?\d/)
+  }
+  // The per-call rows carry CPU time beside wall time, and the long prompt its passes.
+  expect(
+    tokentrail(
+      'generateText, 50 messages / 20 KB, Node 22: CPU µs added per call (× untraced) · in passes of JSON.stringify(prompt)',
+    ),
+  ).toMatch(/^\**[+-]?\d+\.\d \([+-]?\d+\.\d to [+-]?\d+\.\d\) \d+\.\d\d× · -?\d+\.\d\**$/)
+  // Its spans reached the sink: two per call (the call span and its LLM span).
   const exportRow = rows.find((cells) => cells[0].includes('LLM calls/s'))
-  expect(exportRow[2]).toMatch(/\(1\.00\)/)
+  expect(exportRow[2]).toMatch(/\(2\.00\)/)
+  // The noise floor (untraced vs untraced) is printed for every per-call row, both Node versions.
+  expect(stdout).toMatch(
+    /\*\*Noise floor\*\*.*1 message, Node 22: wall .* µs, CPU .* µs;.*50 messages \/ 20 KB, Node 24: wall /,
+  )
+  expect(stdout).toMatch(/Node v22\.\d+\.\d+ and v24\.\d+\.\d+/)
   expect(stdout).toContain('**Targets**')
 })

@@ -1,4 +1,4 @@
-import { checkOptionKeys, createAsyncStorage } from '@tokentrail/core'
+import { createAsyncStorage } from '@tokentrail/core'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id`. */
@@ -50,7 +50,7 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
-  checkOptionKeys(metadata, METADATA_KEYS, 'withTraceMetadata')
+  // Called per request: a key it does not know is ignored, never thrown into the user's path.
   return storage.run(mergeMetadata(storage.get(), readMetadata(metadata)), fn)
 }
 

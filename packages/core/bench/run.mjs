@@ -6,6 +6,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { build } from 'esbuild'
+import { chooseTransport, webFetch } from '../dist/exporters/transport.js'
 import {
   createTracer,
   encodeOtlpTraces,
@@ -234,23 +235,24 @@ await encodeRow('LLM spans + 360-char output text', {
     'protobuf ≥ 1× JSON',
     proto >= json,
   )
-  // Bytes per call as each profile's exporter would send them (the same encoders, the same mapper).
+  // Bytes per call as each profile's exporter would send them (the same encoders, the same mapper),
+  // counted by a local server (the exporter picks its transport itself: node:http here).
+  const { createServer } = await import('node:http')
+  let bytes = 0
+  const counter = createServer((request, response) => {
+    request.on('data', (chunk) => {
+      bytes += chunk.length
+    })
+    request.on('end', () => response.end())
+  })
+  await new Promise((resolve) => counter.listen(0, '127.0.0.1', resolve))
+  const counterUrl = `http://127.0.0.1:${counter.address().port}/v1/traces`
   const sizes = {}
   for (const profile of ['otel', 'langfuse', 'phoenix']) {
     for (const protocol of ['http/json', 'http/protobuf']) {
-      let bytes = 0
-      const sink = async (_url, init) => {
-        bytes += init.body.byteLength ?? utf8.encode(init.body).length
-        return new Response('')
-      }
-      const realFetch = globalThis.fetch
-      globalThis.fetch = sink
-      try {
-        const exporter = otlpExporter({ url: 'http://127.0.0.1:1/v1/traces', profile, protocol })
-        await exporter.export(memory, new AbortController().signal)
-      } finally {
-        globalThis.fetch = realFetch
-      }
+      bytes = 0
+      const exporter = otlpExporter({ url: counterUrl, profile, protocol })
+      await exporter.export(memory, new AbortController().signal)
       const body =
         protocol === 'http/json'
           ? utf8.encode(encodeOtlpTraces(memory))
@@ -259,6 +261,8 @@ await encodeRow('LLM spans + 360-char output text', {
       if (profile === 'otel') sizes[`gzip ${protocol}`] = gzipSync(body).length / CALLS
     }
   }
+  counter.closeAllConnections()
+  counter.close()
   const b = (key) => Math.round(sizes[key]).toLocaleString('en')
   row(
     `bytes per call (request span + LLM span), batch of ${CALLS}: JSON ${b('otel http/json')}, protobuf ${b('otel http/protobuf')}, gzip JSON ${b('gzip http/json')}, gzip protobuf ${b('gzip http/protobuf')}`,
@@ -301,6 +305,99 @@ await encodeRow('LLM spans + 360-char output text', {
     '< 1 µs added',
     tOn.median - tOff.median < 1000,
   )
+}
+
+// 2c. export: µs per span from encode to the collector's answer, over fetch and over the
+// keep-alive node:http transport (what Node now uses), to a local sink, CPU time beside wall time.
+{
+  // The sink runs in its own process, so its CPU time is not counted as the exporter's.
+  const { spawn } = await import('node:child_process')
+  const sink = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => r.end('{}')) }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const port = await new Promise((resolve) => sink.stdout.once('data', (d) => resolve(Number(d))))
+  const url = `http://127.0.0.1:${port}/v1/traces`
+  const spans = []
+  const collect = createTracer({
+    serviceName: 'bench',
+    exporters: [
+      {
+        name: 'keep',
+        export: async (batch) => {
+          spans.push(...batch)
+          return { code: 'success' }
+        },
+      },
+    ],
+  })
+  for (let i = 0; i < 64; i++)
+    collect.startSpan('chat gpt-4o', { kind: 'llm', attributes: llmAttrs }).end()
+  await collect.flush()
+  const headers = { 'content-type': 'application/json' }
+  const transports = { fetch: webFetch, 'node:http': chooseTransport() }
+  const EXPORTS = small ? 500 : 5_000
+  const perSpan = async (send, batch) => {
+    const samples = { wall: [], cpu: [] }
+    for (let round = 0; round < ROUNDS; round++) {
+      const cpu = process.cpuUsage()
+      const start = performance.now()
+      for (let i = 0; i < EXPORTS / batch; i++) {
+        const response = await send(url, {
+          method: 'POST',
+          headers,
+          body: encodeOtlpTraces(spans.slice(0, batch)),
+          signal: AbortSignal.timeout(10_000),
+        })
+        await response.text()
+      }
+      const { user, system } = process.cpuUsage(cpu)
+      samples.wall.push(((performance.now() - start) * 1000) / EXPORTS)
+      samples.cpu.push((user + system) / EXPORTS)
+    }
+    return { wall: median(samples.wall), cpu: median(samples.cpu) }
+  }
+  for (const batch of [1, 64]) {
+    const result = {}
+    for (const name of Object.keys(transports)) await perSpan(transports[name], batch) // warm-up
+    // Interleaved rounds per transport: fetch, node, node, fetch.
+    for (const name of [...Object.keys(transports), ...Object.keys(transports).reverse()]) {
+      const r = await perSpan(transports[name], batch)
+      result[name] ??= { wall: 0, cpu: 0 }
+      result[name].wall += r.wall / 2
+      result[name].cpu += r.cpu / 2
+    }
+    const f = result.fetch
+    const n = result['node:http']
+    row(
+      `export, ${batch === 1 ? '1 span per request (a flush per call)' : `${batch} spans per request`}, encode to answer, µs per span: fetch CPU ${fmt(f.cpu)} (wall ${fmt(f.wall)}), node:http keep-alive CPU ${fmt(n.cpu)} (wall ${fmt(n.wall)})`,
+      `${fmt(n.cpu / f.cpu, 2)}× the CPU of fetch`,
+      '< 1× (node:http cheaper)',
+      n.cpu < f.cpu,
+    )
+  }
+  // The exporter as users get it: otlpExporter over the chosen transport.
+  const exporter = otlpExporter({ url })
+  const viaExporter = async () => {
+    const cpu = process.cpuUsage()
+    for (let i = 0; i < EXPORTS; i++)
+      await exporter.export(spans.slice(0, 1), AbortSignal.timeout(10_000))
+    const { user, system } = process.cpuUsage(cpu)
+    return (user + system) / EXPORTS
+  }
+  await viaExporter()
+  const viaCpu = await viaExporter()
+  row(
+    `otlpExporter().export of 1 span (the chosen transport: ${chooseTransport() === webFetch ? 'fetch' : 'node:http'}), CPU µs per span`,
+    `${fmt(viaCpu)} µs`,
+    '—',
+    true,
+  )
+  sink.kill()
 }
 
 // 3. heap with an exporter that never answers

@@ -74,7 +74,7 @@ async function bundleInstance(dir: string): Promise<string> {
     format: 'esm',
     target: 'node22',
     logLevel: 'error',
-    // Bundled CommonJS dependencies (such as @vercel/functions) need `require`.
+    // A bundled CommonJS dependency would need `require`.
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },

@@ -1,5 +1,4 @@
 import { vercelWaitUntil } from '@tokentrail/core'
-import { waitUntil } from '@vercel/functions'
 
 /** How a flush promise was kept alive past the response. */
 export type KeepAliveVia = 'waitUntil' | 'after' | 'background'
@@ -43,7 +42,9 @@ export function hasVercelContext(): boolean {
  * Must be called during the request. `promise` must never reject.
  */
 export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
-  if (hasVercelContext()) {
+  // The request context's own waitUntil, the one `@vercel/functions` looks up the same way.
+  const waitUntil = vercelWaitUntil()
+  if (waitUntil) {
     try {
       waitUntil(promise)
       return 'waitUntil'

@@ -1,5 +1,8 @@
 import type { ExportResult } from '../types.js'
 import { ExportError } from './export-error.js'
+// `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
+// followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
+import { transportFetch as fetch } from './transport.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 // Enough for any partial-success answer or error message; a larger body is not kept in memory.
