@@ -18,6 +18,8 @@ export interface DeliveryHealth {
   queued: number
   /** Newest report, epoch ms. */
   updatedAt: number
+  /** The newest failure reported: its `error.type` (an HTTP status, `timeout`, `ECONNREFUSED`…) and where to. */
+  lastError?: { type: string; target?: string; at: number }
 }
 
 /** Delivery health per service, from stored `otel.sdk.*` series; services that send none are left out. */
@@ -48,7 +50,20 @@ export function summarizeDelivery(series: readonly MetricSeries[]): DeliveryHeal
     } else if (s.name === 'otel.sdk.exporter.span.exported') {
       if (error === undefined) health.exported += value
       else if (error === 'rejected') health.rejected += value
-      else health.failed += value
+      else {
+        health.failed += value
+        if (value > 0 && (!health.lastError || s.time >= health.lastError.at)) {
+          const address = s.attributes['server.address']
+          const port = s.attributes['server.port']
+          health.lastError = {
+            type: String(error),
+            at: s.time,
+            ...(typeof address === 'string'
+              ? { target: port === undefined ? address : `${address}:${port}` }
+              : {}),
+          }
+        }
+      }
     } else if (s.name === 'otel.sdk.processor.span.processed') {
       if (error !== undefined) health.dropped += value
     } else if (s.name === 'tokentrail.sdk.span.dropped') health.dropped += value
@@ -60,9 +75,17 @@ export function summarizeDelivery(series: readonly MetricSeries[]): DeliveryHeal
 /** The delivery table `tokentrail stats` prints: one row per service, problems in red. */
 export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): string {
   const rows = [
-    ['SERVICE', 'STARTED', 'EXPORTED', 'FAILED', 'REJECTED', 'DROPPED', 'QUEUED', 'UPDATED'].map(
-      p.dim,
-    ),
+    [
+      'SERVICE',
+      'STARTED',
+      'EXPORTED',
+      'FAILED',
+      'REJECTED',
+      'DROPPED',
+      'QUEUED',
+      'UPDATED',
+      'LAST ERROR',
+    ].map(p.dim),
     ...health.map((h) => [
       oneLine(h.service, 32),
       String(h.started),
@@ -72,6 +95,14 @@ export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): s
       h.dropped > 0 ? p.red(String(h.dropped)) : '0',
       String(h.queued),
       formatTime(h.updatedAt).slice(11, 19),
+      h.lastError
+        ? p.red(
+            oneLine(
+              `${h.lastError.type}${h.lastError.target ? ` from ${h.lastError.target}` : ''}`,
+              60,
+            ),
+          )
+        : '-',
     ]),
   ]
   return [

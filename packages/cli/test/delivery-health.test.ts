@@ -48,9 +48,13 @@ describe('delivery health from otel.sdk.* metrics', () => {
       const section = stdout.slice(stdout.indexOf('delivery'))
       const lines = section.trim().split('\n')
       expect(lines[1]).toMatch(
-        /^SERVICE\s+STARTED\s+EXPORTED\s+FAILED\s+REJECTED\s+DROPPED\s+QUEUED\s+UPDATED$/,
+        /^SERVICE\s+STARTED\s+EXPORTED\s+FAILED\s+REJECTED\s+DROPPED\s+QUEUED\s+UPDATED\s+LAST ERROR$/,
       )
-      expect(lines[2]).toMatch(/^checkout\s+2\s+2\s+2\s+0\s+0\s+0\s+\d\d:\d\d:\d\d$/)
+      expect(lines[2]).toMatch(
+        new RegExp(
+          `^checkout\\s+2\\s+2\\s+2\\s+0\\s+0\\s+0\\s+\\d\\d:\\d\\d:\\d\\d\\s+\\S+ from 127\\.0\\.0\\.1:${port}$`,
+        ),
+      )
       let json = ''
       await runCli(['stats', '--url', c.url, '--json'], {
         stdout: { write: (text: string) => (json += text) },

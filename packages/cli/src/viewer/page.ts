@@ -100,6 +100,7 @@ tr.fresh { animation: fresh 1.5s ease-out; }
 .attrs td { white-space: normal; word-break: break-word; vertical-align: top; }
 .attrs td:first-child { color: var(--muted); width: 34%; }
 .empty { padding: 24px; text-align: center; color: var(--muted); border: 1px dashed var(--line); border-radius: 8px; }
+tr.delivery-problem td { color: var(--error); }
 .more { margin-top: 12px; }
 h3.section { font-size: 12px; text-transform: uppercase; color: var(--muted); margin: 20px 0 6px; letter-spacing: .4px; }
 h3.section .muted { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 8px; }

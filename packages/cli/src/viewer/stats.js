@@ -162,6 +162,47 @@ export async function renderStats(since) {
         ]),
       )
     : null
+  /** @type {{ service: string, started: number, exported: number, failed: number, rejected: number, dropped: number, queued: number, updatedAt: number, lastError?: { type: string, target?: string, at: number } }[]} */
+  const delivery = stats.delivery ?? []
+  const deliveryTable = delivery.length
+    ? statsTable(
+        'stats-delivery',
+        [
+          'Service',
+          'Started',
+          'Exported',
+          'Failed',
+          'Rejected',
+          'Dropped',
+          'Queued',
+          'Last error',
+          'Updated',
+        ],
+        delivery.map((d) => [
+          d.service,
+          d.started,
+          d.exported,
+          d.failed,
+          d.rejected,
+          d.dropped,
+          d.queued,
+          d.lastError
+            ? `${d.lastError.type}${d.lastError.target ? ` from ${d.lastError.target}` : ''}`
+            : '–',
+          new Date(d.updatedAt).toLocaleTimeString(),
+        ]),
+        delivery.map((d) => ({
+          class: d.failed + d.rejected + d.dropped > 0 ? 'delivery-problem' : 'delivery-ok',
+          'data-service': d.service,
+        })),
+      )
+    : h(
+        'div',
+        { class: 'empty', id: 'delivery-empty' },
+        'No delivery reports: tracers send otel.sdk.* metrics with their GenAI metrics once a span is lost or metrics export to ',
+        h('code', null, `${location.origin}/v1/metrics`),
+        '.',
+      )
   const charts = h('div', { class: 'charts', id: 'charts' })
   app.replaceChildren(
     h(
@@ -217,6 +258,17 @@ export async function renderStats(since) {
     ),
     fromMetrics,
     ...(tools ? [h('h3', { class: 'section' }, 'Tools (from metrics)'), tools] : []),
+    h(
+      'h3',
+      { class: 'section' },
+      'Delivery ',
+      h(
+        'span',
+        { class: 'muted' },
+        'spans each service exported, lost and dropped, from its tracer’s otel.sdk.* metrics',
+      ),
+    ),
+    deliveryTable,
   )
   await renderCharts(charts, { from: since, by: chartsBy })
 }
