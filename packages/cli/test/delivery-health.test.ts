@@ -1,17 +1,8 @@
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { runCli, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { closedPort, onCleanup, tempDir } from './helpers.js'
 
 describe('delivery health from otel.sdk.* metrics', () => {
   it.each(['http/json', 'http/protobuf'] as const)(

@@ -1,25 +1,16 @@
 // #13: the viewer's stats page shows each service's delivery health (exported, failed, dropped,
 // last error) from the otel.sdk.* metrics its tracer sends — in real Chromium.
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { startCollector } from '../src/index.js'
-import { HOSTILE, onCleanup, tempDir } from './helpers.js'
+import { closedPort, HOSTILE, onCleanup, tempDir } from './helpers.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url))
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('delivery health in the viewer', () => {
   it('the stats page lists each service with what was exported and failed, and the last error', async () => {

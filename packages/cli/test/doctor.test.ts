@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { asyncContextNote } from '../src/commands/doctor.js'
 import { type CliIO, type Collector, runCli, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { closedPort, onCleanup, tempDir } from './helpers.js'
 
 async function collector(token?: string): Promise<Collector> {
   const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db'), token })
@@ -25,14 +24,6 @@ async function doctor(env: Record<string, string>, args: string[] = [], io: Part
     ...io,
   })
   return { code, stdout, stderr }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 describe('tokentrail doctor', () => {
