@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -12,8 +13,9 @@ const bun = join(
 )
 
 describe('tracing() on Bun (real Bun.serve)', () => {
-  it('continues the trace, nests spans made while the body streams, ends at body end', () => {
-    const run = spawnSync(bun, [join(here, 'bun', 'server.ts')], {
+  it('continues the trace, nests spans made while the body streams, ends at body end', async () => {
+    // Async with its own timeout: starting Bun on a loaded machine can take seconds.
+    const run = await promisify(execFile)(bun, [join(here, 'bun', 'server.ts')], {
       encoding: 'utf8',
       timeout: 60_000,
     })
@@ -33,5 +35,5 @@ describe('tracing() on Bun (real Bun.serve)', () => {
     })
     expect(llm.parentSpanId).toBe(root.spanId)
     expect(result.traceIdHeader).toBe(root.traceId)
-  })
+  }, 60_000)
 })
