@@ -266,6 +266,74 @@ export interface TraceRow {
   attr_tokens: string
 }
 
+/** The columns of `traces`, in the order `traceValues` lists them. */
+export const TRACE_COLUMNS = [
+  'trace_id',
+  'start_time',
+  'end_time',
+  'root_name',
+  'root_span_id',
+  'root_has_parent',
+  'root_start',
+  'status',
+  'service',
+  'model',
+  'llm_start',
+  'ttft_ms',
+  'span_count',
+  'error_count',
+  'cancelled_count',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'cost_usd',
+  'error_message',
+  'search',
+  'user_id',
+  'session_id',
+  'tags',
+  'input_text',
+  'input_start',
+  'output_text',
+  'output_end',
+  'attr_tokens',
+] as const satisfies readonly (keyof TraceRow)[]
+
+/** A trace row's values in `TRACE_COLUMNS` order. */
+export function traceValues(row: TraceRow): (string | number | null)[] {
+  return [
+    row.trace_id,
+    row.start_time,
+    row.end_time,
+    row.root_name,
+    row.root_span_id,
+    row.root_has_parent,
+    row.root_start,
+    row.status,
+    row.service,
+    row.model,
+    row.llm_start,
+    row.ttft_ms,
+    row.span_count,
+    row.error_count,
+    row.cancelled_count,
+    row.input_tokens,
+    row.output_tokens,
+    row.total_tokens,
+    row.cost_usd,
+    row.error_message,
+    row.search,
+    row.user_id,
+    row.session_id,
+    row.tags,
+    row.input_text,
+    row.input_start,
+    row.output_text,
+    row.output_end,
+    row.attr_tokens,
+  ]
+}
+
 const MAX_SEARCH = 2000
 
 /** Folds newly stored spans of one trace into its row; `row` is undefined for a new trace. */

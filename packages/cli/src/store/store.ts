@@ -18,9 +18,11 @@ import {
   SCHEMA_VERSION,
   type SpanSummary,
   summarizeSpan,
+  TRACE_COLUMNS,
   type TraceRow,
   type TraceSummary,
   toTraceSummary,
+  traceValues,
 } from './store-schema.js'
 import { type TraceIdentityQuery, TraceIndex } from './trace-index.js'
 
@@ -137,6 +139,35 @@ export type ResolvedId =
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
+type SpanItems = { span: SpanData; summary: SpanSummary }[]
+
+/** The statements of `insert`, prepared once. */
+interface IngestStatements {
+  /** Spans repeat when an exporter retries a batch: kept once. */
+  insertSpan: StatementSync
+  /** A trace row; does nothing when an earlier batch stored the trace (its spans came in parts). */
+  insertTrace: StatementSync
+  /** Rows of a JSON list of trace ids. */
+  selectTraces: StatementSync
+  /** `UPDATE traces SET <the changed columns> WHERE rowid = ?`, by the columns' names. */
+  updates: Map<string, StatementSync>
+}
+
+function prepareIngest(db: DatabaseSync): IngestStatements {
+  return {
+    insertSpan: db.prepare(
+      'INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    insertTrace: db.prepare(
+      `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (trace_id) DO NOTHING`,
+    ),
+    selectTraces: db.prepare(
+      'SELECT rowid, * FROM traces WHERE trace_id IN (SELECT value FROM json_each(?))',
+    ),
+    updates: new Map(),
+  }
+}
+
 function encodeCursor(row: { start_time: number; trace_id: string }): string {
   return `${row.start_time}_${row.trace_id}`
 }
@@ -181,6 +212,7 @@ export class TraceStore {
   private spanCount: number
   private readonly statements: Record<string, StatementSync> = {}
   private readonly rollup: StatsRollup
+  private readonly ingest: IngestStatements
 
   constructor({
     path = '.tokentrail/traces.db',
@@ -239,6 +271,7 @@ export class TraceStore {
       }
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
+      this.ingest = prepareIngest(this.db)
     } catch (error) {
       this.db.close()
       if (TokentrailError.isInstance(error)) throw error
@@ -280,21 +313,21 @@ export class TraceStore {
   /**
    * Stores spans in one transaction and updates their traces' rows. A span already stored (same
    * trace and span id) is kept once, so retried batches are harmless.
+   *
+   * Written for speed: statements prepared once; a new trace is one plain INSERT (its unique index
+   * says when it already exists); only traces stored by an earlier batch are read, in one query,
+   * and updated in place (same rowid, only the changed columns, so untouched indexes and the
+   * search rows stay as they are).
    */
   insert(spans: readonly SpanData[]): InsertResult {
-    const insertSpan = this.statement(
-      'INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    )
-    const selectTrace = this.statement('SELECT rowid, * FROM traces WHERE trace_id = ?')
-    const upsertTrace = this.statement(
-      'INSERT OR REPLACE INTO traces (trace_id, start_time, end_time, root_name, root_span_id, root_has_parent, root_start, status, service, model, llm_start, ttft_ms, span_count, error_count, cancelled_count, input_tokens, output_tokens, total_tokens, cost_usd, error_message, search, user_id, session_id, tags, input_text, input_start, output_text, output_end, attr_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    )
-    const byTrace = new Map<string, { span: SpanData; summary: SpanSummary }[]>()
+    const byTrace = new Map<string, SpanItems>()
     const stored: SpanSummary[] = []
-    const traces: TraceSummary[] = []
     let duplicates = 0
+    let added = 0
+    const traces: TraceSummary[] = []
     this.db.exec('BEGIN')
     try {
+      const insertSpan = this.ingest.insertSpan
       for (const span of spans) {
         const s = summarizeSpan(span)
         const result = insertSpan.run(
@@ -324,46 +357,36 @@ export class TraceStore {
         if (!group) byTrace.set(span.traceId, (group = []))
         group.push({ span, summary: s })
       }
-      let added = 0
+      // New traces: inserted as they are. Traces an earlier batch stored: read together below.
+      const later: { at: number; traceId: string; items: SpanItems }[] = []
       for (const [traceId, items] of byTrace) {
-        const existing = selectTrace.get(traceId) as (TraceRow & { rowid: number }) | undefined
-        if (!existing) added++
-        else this.rollup.trace(existing, -1)
-        const row = mergeTraceRow(existing, items)
+        const row = mergeTraceRow(undefined, items)
+        const written = this.ingest.insertTrace.run(...traceValues(row))
+        if (written.changes === 0) {
+          later.push({ at: traces.length, traceId, items })
+          traces.push(undefined as unknown as TraceSummary)
+          continue
+        }
+        added++
         this.rollup.trace(row, 1)
-        const written = upsertTrace.run(
-          row.trace_id,
-          row.start_time,
-          row.end_time,
-          row.root_name,
-          row.root_span_id,
-          row.root_has_parent,
-          row.root_start,
-          row.status,
-          row.service,
-          row.model,
-          row.llm_start,
-          row.ttft_ms,
-          row.span_count,
-          row.error_count,
-          row.cancelled_count,
-          row.input_tokens,
-          row.output_tokens,
-          row.total_tokens,
-          row.cost_usd,
-          row.error_message,
-          row.search,
-          row.user_id,
-          row.session_id,
-          row.tags,
-          row.input_text,
-          row.input_start,
-          row.output_text,
-          row.output_end,
-          row.attr_tokens,
-        )
-        this.index.update(existing, Number(written.lastInsertRowid), row)
+        this.index.update(undefined, Number(written.lastInsertRowid), row)
         traces.push(toTraceSummary(row))
+      }
+      if (later.length) {
+        const existing = new Map<string, TraceRow & { rowid: number }>()
+        for (const row of this.ingest.selectTraces.all(
+          JSON.stringify(later.map((l) => l.traceId)),
+        ) as unknown as (TraceRow & { rowid: number })[])
+          existing.set(row.trace_id, row)
+        for (const { at, traceId, items } of later) {
+          const previous = existing.get(traceId)!
+          const row = mergeTraceRow(previous, items)
+          this.rollup.trace(previous, -1)
+          this.rollup.trace(row, 1)
+          this.updateTrace(previous, row)
+          this.index.update(previous, previous.rowid, row)
+          traces[at] = toTraceSummary(row)
+        }
       }
       this.rollup.write()
       this.db.exec('COMMIT')
@@ -375,6 +398,23 @@ export class TraceStore {
       throw error
     }
     return { inserted: stored.length, duplicates, spans: stored, traces }
+  }
+
+  /** Writes the columns of a stored trace row that changed, by rowid. */
+  private updateTrace(previous: TraceRow & { rowid: number }, row: TraceRow): void {
+    const changed = TRACE_COLUMNS.filter((column) => previous[column] !== row[column])
+    if (changed.length === 0) return
+    const key = changed.join(',')
+    let update = this.ingest.updates.get(key)
+    if (!update) {
+      // A few shapes recur (times and counts; now and then the status or the search text).
+      if (this.ingest.updates.size >= 256) this.ingest.updates.clear()
+      update = this.db.prepare(
+        `UPDATE traces SET ${changed.map((column) => `${column} = ?`).join(', ')} WHERE rowid = ?`,
+      )
+      this.ingest.updates.set(key, update)
+    }
+    update.run(...changed.map((column) => row[column]), previous.rowid)
   }
 
   /** Deletes the oldest traces past `maxTraces` and those older than `maxAgeMs`; returns how many. */

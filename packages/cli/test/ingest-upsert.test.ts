@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { openTraceStore } from '../src/index.js'
+import { chatTrace, onCleanup } from './helpers.js'
+
+function indexRows(store: ReturnType<typeof openTraceStore>) {
+  return store.db
+    .prepare(
+      'SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM trace_search) AS search, (SELECT count(*) FROM trace_attrs) AS attrs',
+    )
+    .get()
+}
+
+describe('ingest by upsert', () => {
+  it('updates a trace an earlier batch stored in place, the same as storing it at once', async () => {
+    const a = await chatTrace({ prompt: 'first question' })
+    const b = await chatTrace({ prompt: 'second question', fail: true })
+    const whole = openTraceStore({ path: ':memory:' })
+    const split = openTraceStore({ path: ':memory:' })
+    onCleanup(() => whole.close())
+    onCleanup(() => split.close())
+    whole.insert([...a, ...b])
+
+    // The exporter's order: the model call ends first; the rest of each trace (root last) comes
+    // in a later batch, with the first span sent again (an exporter retry).
+    const first = split.insert([a[0]!, b[0]!])
+    expect(first.traces.map((t) => t.traceId)).toEqual([a[0]!.traceId, b[0]!.traceId])
+    const rowids = split.db.prepare('SELECT trace_id, rowid FROM traces ORDER BY trace_id').all()
+    expect(split.listTraces({ text: 'execute_tool' }).traces).toEqual([])
+    const second = split.insert([a[0]!, ...a.slice(1), ...b.slice(1)])
+    expect(second).toMatchObject({ inserted: a.length + b.length - 2, duplicates: 1 })
+    expect(second.traces.map((t) => t.traceId)).toEqual([a[0]!.traceId, b[0]!.traceId])
+    expect(second.traces[1]).toMatchObject({ status: 'error', spanCount: b.length })
+
+    // Same rows (no delete and re-insert), one search and one attribute row per trace.
+    expect(split.db.prepare('SELECT trace_id, rowid FROM traces ORDER BY trace_id').all()).toEqual(
+      rowids,
+    )
+    expect(indexRows(split)).toEqual({ traces: 2, search: 2, attrs: 2 })
+    for (const spans of [a, b])
+      expect(split.getTrace(spans[0]!.traceId)).toEqual(whole.getTrace(spans[0]!.traceId))
+    expect(split.listTraces()).toEqual(whole.listTraces())
+    expect(split.stats()).toEqual(whole.stats())
+    expect(split.counts).toEqual({ traces: 2, spans: a.length + b.length })
+
+    // What the later batch brought is found: the tool span's name, the failed status.
+    expect(split.listTraces({ text: 'execute_tool' }).traces).toHaveLength(2)
+    expect(split.listTraces({ text: 'second question' }).traces.map((t) => t.traceId)).toEqual([
+      b[0]!.traceId,
+    ])
+    expect(split.listTraces({ status: 'error' }).traces.map((t) => t.traceId)).toEqual([
+      b[0]!.traceId,
+    ])
+    expect(split.listTraces({ attributes: { 'gen_ai.tool.name': 'weather' } }).traces).toHaveLength(
+      2,
+    )
+  })
+
+  it('stores a batch that only repeats stored spans as nothing new', async () => {
+    const spans = await chatTrace({ prompt: 'once' })
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    store.insert(spans)
+    const before = store.getTrace(spans[0]!.traceId)
+    expect(store.insert(spans)).toEqual({
+      inserted: 0,
+      duplicates: spans.length,
+      spans: [],
+      traces: [],
+    })
+    expect(store.getTrace(spans[0]!.traceId)).toEqual(before)
+    expect(indexRows(store)).toEqual({ traces: 1, search: 1, attrs: 1 })
+    expect(store.stats().traces.count).toBe(1)
+  })
+
+  it('rolls a failed batch back whole, trace rows and index rows included', async () => {
+    const stored = await chatTrace({ prompt: 'kept' })
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    store.insert(stored.slice(0, 1))
+    const fresh = await chatTrace({ prompt: 'dropped' })
+    // A span whose JSON cannot be written makes the insert throw mid-batch.
+    const broken = { ...fresh[1]!, attributes: { bad: 1n } } as unknown as (typeof fresh)[number]
+    expect(() => store.insert([...stored.slice(1), fresh[0]!, broken])).toThrow()
+    expect(store.counts).toEqual({ traces: 1, spans: 1 })
+    expect(indexRows(store)).toEqual({ traces: 1, search: 1, attrs: 1 })
+    expect(store.listTraces({ text: 'dropped' }).traces).toEqual([])
+    expect(store.stats().traces.count).toBe(1)
+    // The same spans go in once the bad one is left out.
+    expect(store.insert([...stored.slice(1), fresh[0]!]).inserted).toBe(stored.length)
+    expect(store.getTrace(stored[0]!.traceId)!.trace.spanCount).toBe(stored.length)
+  })
+})
