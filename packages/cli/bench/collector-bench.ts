@@ -244,7 +244,9 @@ try {
       }
     }
     const k = (n: number) =>
-      n >= 1e6 ? `${(n / 1e6).toLocaleString('en')}M` : `${(n / 1000).toLocaleString('en')}k`
+      n >= 1e6
+        ? `${(n / 1e6).toLocaleString('en', { maximumFractionDigits: 2 })}M`
+        : `${(n / 1000).toLocaleString('en', { maximumFractionDigits: 1 })}k`
     const ingestRow = (
       label: string,
       spans: number,
