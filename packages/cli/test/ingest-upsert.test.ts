@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { openTraceStore } from '../src/index.js'
-import { chatTrace, onCleanup } from './helpers.js'
+import { chatTrace, onCleanup, tempDir } from './helpers.js'
+import { llmTrace, postSpans } from './synthetic.js'
 
 function indexRows(store: ReturnType<typeof openTraceStore>) {
   return store.db
@@ -89,4 +94,58 @@ describe('ingest by upsert', () => {
     expect(store.insert([...stored.slice(1), fresh[0]!]).inserted).toBe(stored.length)
     expect(store.getTrace(stored[0]!.traceId)!.trace.spanCount).toBe(stored.length)
   })
+})
+
+describe('acknowledged spans survive a kill', () => {
+  it('keeps every span `tokentrail dev` answered 200 for after SIGKILL, traces split over batches included', async () => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+    expect(
+      existsSync(bin),
+      'run `pnpm --filter @tokentrail/cli build` first (the test script does)',
+    ).toBe(true)
+    const db = join(tempDir(), 'traces.db')
+    const child = spawn(process.execPath, [bin, 'dev', '--port', '0', '--db', db], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+    const exited = new Promise((resolve) => child.on('exit', resolve))
+    onCleanup(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout.on('data', (chunk) => {
+        out += chunk
+        const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
+        if (match) resolve(match[1]!)
+      })
+      child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
+    })
+    // 40 batches of 100 traces; each trace's root span comes one batch after its other spans, so
+    // every batch both inserts new traces and updates traces of the batch before.
+    const start = Date.now() - 60_000
+    const traces = Array.from({ length: 4000 }, (_, i) => llmTrace(start + i))
+    let acknowledged = 0
+    for (let b = 0; b <= 40; b++) {
+      const batch = [
+        ...traces.slice(b * 100, b * 100 + 100).flatMap((t) => t.filter((s) => s.parentSpanId)),
+        ...traces.slice((b - 1) * 100, b * 100).flatMap((t) => t.filter((s) => !s.parentSpanId)),
+      ]
+      expect(await postSpans(url, batch)).toBe(200)
+      acknowledged += batch.length
+    }
+    child.kill('SIGKILL')
+    await exited
+    const store = openTraceStore({ path: db, maxTraces: 0 })
+    onCleanup(() => store.close())
+    expect(store.counts).toEqual({ traces: 4000, spans: acknowledged })
+    const last = traces[3999]!
+    expect(store.getTrace(last[0]!.traceId)!.trace).toMatchObject({
+      spanCount: last.length,
+      rootName: 'POST /api/chat',
+    })
+    expect(store.stats().traces.count).toBe(4000)
+    expect(store.listTraces({ text: 'post /api/chat', limit: 1000 }).traces).toHaveLength(1000)
+  }, 120_000)
 })
