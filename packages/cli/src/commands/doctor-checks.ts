@@ -214,11 +214,23 @@ async function testExport(
   return true
 }
 
-export async function checkExporter(
-  exporter: SpanExporter,
-  span: SpanData,
-  options: { timeoutMs: number; token: string | undefined },
-): Promise<ExporterReport> {
+/** What one exporter's checks need: how to send the test item and how to find it again. */
+interface Destination {
+  exporter: { name: string; url?: string; headerNames?: readonly string[] }
+  signal: 'traces' | 'metrics'
+  /** What the exporter carries, for the no-URL line. */
+  carries: string
+  /** Whether an exporter without a URL (console, custom) counts as passing. */
+  passesWithoutUrl: boolean
+  item: string
+  send(signal: AbortSignal): Promise<ExportOutcome>
+  accepted(ms: number): string
+  confirm(url: URL): Promise<DoctorCheck | undefined>
+}
+
+// Reach, one test export, and arrival at `tokentrail dev`: the same steps for every signal.
+async function checkDestination(d: Destination, timeoutMs: number): Promise<ExporterReport> {
+  const { exporter } = d
   const report: ExporterReport = {
     name: exporter.name,
     ...(exporter.url ? { url: exporter.url } : {}),
@@ -227,33 +239,52 @@ export async function checkExporter(
     ok: false,
   }
   const { checks } = report
-  const { timeoutMs } = options
   if (!exporter.url) {
-    // A console or custom exporter: sending the test span would print into doctor's own output.
+    // A console or custom exporter: sending the test item would print into doctor's own output.
     checks.push({
       name: 'destination',
       ok: null,
-      detail: `the ${exporter.name} exporter has no URL to check; spans go wherever it writes them`,
+      detail: `the ${exporter.name} exporter has no URL to check; ${d.carries} go wherever it writes them`,
     })
-    report.ok = exporter.name === 'console'
+    report.ok = d.passesWithoutUrl
     return report
   }
   const url = new URL(exporter.url)
   if (!(await checkReach(url, checks, timeoutMs))) return report
   const sent = await testExport(
-    (signal) => exporter.export([span], signal),
+    d.send,
     exporter.url,
-    'span',
-    'traces',
-    (ms) => `1 span accepted in ${ms} ms (trace ${span.traceId})`,
+    d.item,
+    d.signal,
+    d.accepted,
     checks,
     timeoutMs,
   )
   if (!sent) return report
-  const arrived = await confirmArrival(url, span.traceId, options.token, timeoutMs)
+  const arrived = await d.confirm(url)
   if (arrived) checks.push(arrived)
   report.ok = arrived?.ok !== false
   return report
+}
+
+export function checkExporter(
+  exporter: SpanExporter,
+  span: SpanData,
+  options: { timeoutMs: number; token: string | undefined },
+): Promise<ExporterReport> {
+  return checkDestination(
+    {
+      exporter,
+      signal: 'traces',
+      carries: 'spans',
+      passesWithoutUrl: exporter.name === 'console',
+      item: 'span',
+      send: (signal) => exporter.export([span], signal),
+      accepted: (ms) => `1 span accepted in ${ms} ms (trace ${span.traceId})`,
+      confirm: (url) => confirmArrival(url, span.traceId, options.token, options.timeoutMs),
+    },
+    options.timeoutMs,
+  )
 }
 
 /** The test metric doctor sends: one point, marked with this run's id so it can be found again. */
@@ -333,45 +364,24 @@ async function confirmMetricArrival(
   }
 }
 
-/** Like `checkExporter`, for a metrics exporter: reach, one test export, and arrival at `tokentrail dev`. */
-export async function checkMetricExporter(
+/** Like `checkExporter`, for a metrics exporter: reach, one test point, and arrival at `tokentrail dev`. */
+export function checkMetricExporter(
   exporter: MetricExporter,
   serviceName: string,
   options: { timeoutMs: number; token: string | undefined },
 ): Promise<ExporterReport> {
-  const report: ExporterReport = {
-    name: exporter.name,
-    ...(exporter.url ? { url: exporter.url } : {}),
-    headers: userHeaders(exporter),
-    checks: [],
-    ok: false,
-  }
-  const { checks } = report
-  const { timeoutMs } = options
-  if (!exporter.url) {
-    checks.push({
-      name: 'destination',
-      ok: null,
-      detail: `the ${exporter.name} metrics exporter has no URL to check; metrics go wherever it writes them`,
-    })
-    report.ok = true
-    return report
-  }
-  const url = new URL(exporter.url)
-  if (!(await checkReach(url, checks, timeoutMs))) return report
   const { run, snapshot } = testMetrics(serviceName)
-  const sent = await testExport(
-    (signal) => exporter.export(snapshot, signal),
-    exporter.url,
-    'metric',
-    'metrics',
-    (ms) => `1 metric point accepted in ${ms} ms (tokentrail.doctor.check)`,
-    checks,
-    timeoutMs,
+  return checkDestination(
+    {
+      exporter,
+      signal: 'metrics',
+      carries: 'metrics',
+      passesWithoutUrl: true,
+      item: 'metric',
+      send: (signal) => exporter.export(snapshot, signal),
+      accepted: (ms) => `1 metric point accepted in ${ms} ms (tokentrail.doctor.check)`,
+      confirm: (url) => confirmMetricArrival(url, run, options.token, options.timeoutMs),
+    },
+    options.timeoutMs,
   )
-  if (!sent) return report
-  const arrived = await confirmMetricArrival(url, run, options.token, timeoutMs)
-  if (arrived) checks.push(arrived)
-  report.ok = arrived?.ok !== false
-  return report
 }
