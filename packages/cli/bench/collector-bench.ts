@@ -128,12 +128,6 @@ function chatTrace(start: number, n: number): SpanData[] {
   ]
 }
 
-function spansFor(count: number, startAt: number): SpanData[] {
-  const out: SpanData[] = []
-  for (let n = 0; out.length < count; n++) out.push(...chatTrace(startAt + n * 50, n))
-  return out.slice(0, count)
-}
-
 /** CPU seconds (user + system) a child process has used so far, from /proc; 0 elsewhere. */
 function childCpuSeconds(pid: number | undefined): number {
   try {
