@@ -3,6 +3,8 @@
 // with 0, 1 and 5 live viewer tabs open in headless Chromium.
 // Prints figures against the issue's targets; it never fails on timing.
 //   pnpm --filter @tokentrail/cli bench            (SPANS=1000000 by default)
+//   ONLY=shapes,tabs SPANS=100000 pnpm --filter @tokentrail/cli bench   (some parts: http, queries,
+//   shapes, tabs; the store is filled for any of them)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -14,6 +16,8 @@ import { encodeOtlpTraces, type Resource, type SpanData } from '@tokentrail/core
 const TOTAL_SPANS = Number(process.env.SPANS ?? 1_000_000)
 const HTTP_SPANS = Number(process.env.HTTP_SPANS ?? 100_000)
 const BATCH = 512
+const ONLY = process.env.ONLY?.split(',')
+const part = (name: 'http' | 'queries' | 'shapes' | 'tabs') => !ONLY || ONLY.includes(name)
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']
 const resources: Resource[] = [
   { serviceName: 'chat-api', attributes: { 'deployment.environment': 'bench' } },
@@ -157,7 +161,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tokentrail-bench-'))
 try {
   // 1. Ingest over real HTTP: `tokentrail dev` in its own process, as users run it, fed OTLP/JSON
   // batches of 512 spans (what core's otlpExporter sends) by two concurrent clients.
-  {
+  if (part('http')) {
     const bin = new URL('../dist/bin.js', import.meta.url).pathname
     const child = spawn(
       process.execPath,
@@ -263,7 +267,7 @@ try {
     const batch: SpanData[] = []
     while (batch.length < BATCH) batch.push(...chatTrace(startAt + n * gap, n++))
     inserted += store.insert(batch).inserted
-    if (!statsDone && inserted >= 100_000 && TOTAL_SPANS > 100_000) {
+    if (part('queries') && !statsDone && inserted >= 100_000 && TOTAL_SPANS > 100_000) {
       statsDone = true
       statsAt(`${Math.round(inserted / 1000)}k`)
     }
@@ -311,18 +315,19 @@ try {
       { limit: 50, minDurationMs: 1200, minCostUsd: 0.0002 },
     ],
   ]
-  for (const [name, query] of listCases) {
-    const t = time(() => store.listTraces(query))
-    row(
-      `list at ${(inserted / 1e6).toFixed(2)}M spans: ${name}`,
-      `${t.median.toFixed(2)} ms (p95 ${t.p95.toFixed(2)})`,
-      '< 100 ms',
-      t.median < 100
-        ? `${(100 / t.median).toFixed(0)}× under`
-        : `${(t.median / 100).toFixed(1)}× OVER target`,
-    )
-  }
-  {
+  if (part('queries'))
+    for (const [name, query] of listCases) {
+      const t = time(() => store.listTraces(query))
+      row(
+        `list at ${(inserted / 1e6).toFixed(2)}M spans: ${name}`,
+        `${t.median.toFixed(2)} ms (p95 ${t.p95.toFixed(2)})`,
+        '< 100 ms',
+        t.median < 100
+          ? `${(100 / t.median).toFixed(0)}× under`
+          : `${(t.median / 100).toFixed(1)}× OVER target`,
+      )
+    }
+  if (part('queries')) {
     const ids = store
       .listTraces({ limit: 200, from: startAt + 1000 * 50, to: startAt + 40_000 * 50 })
       .traces.map((t) => t.traceId)
@@ -377,10 +382,12 @@ try {
   }
 
   // 3. Hostile trace shapes: a parent cycle through 16,000 spans and a chain 10,000 levels deep.
-  for (const [name, count, cycle] of [
-    ['16,000-span parent cycle', 16_000, true],
-    ['10,000-deep trace', 10_000, false],
-  ] as const) {
+  for (const [name, count, cycle] of part('shapes')
+    ? ([
+        ['16,000-span parent cycle', 16_000, true],
+        ['10,000-deep trace', 10_000, false],
+      ] as const)
+    : []) {
     const traceId = hex(16)
     const ids = Array.from({ length: count }, () => hex(8))
     const start = Date.now() - 10_000
@@ -398,34 +405,55 @@ try {
       resource: resources[0]!,
     }))
     for (let i = 0; i < spans.length; i += 2000) store.insert(spans.slice(i, i + 2000))
-    const samples: number[] = []
-    const cpu: number[] = []
-    for (let k = 0; k < 6; k++) {
-      const t = performance.now()
-      const c = process.cpuUsage()
-      const response = await fetch(`${collector.url}/api/traces/${traceId}`)
-      const detail = (await response.json()) as { waterfall: unknown[] }
-      if (response.status !== 200 || detail.waterfall.length !== count)
-        throw new Error(`${name}: answered ${response.status}`)
-      samples.push(performance.now() - t)
-      const used = process.cpuUsage(c)
-      cpu.push((used.user + used.system) / 1000)
+    // What the viewer and `tokentrail last`/`trace` ask for (the first 1,000 rows, the default),
+    // the last page, and every span at once (`?limit=all`, the "Export JSON" button, `--all`).
+    for (const [label, query, rows] of [
+      ['first page', '', Math.min(count, 1000)],
+      ['last page', `?offset=${count - 1000}`, 1000],
+      ['every span, ?limit=all', '?limit=all', count],
+    ] as const) {
+      const samples: number[] = []
+      const cpu: number[] = []
+      let bytes = 0
+      for (let k = 0; k < 6; k++) {
+        const t = performance.now()
+        const c = process.cpuUsage()
+        const response = await fetch(`${collector.url}/api/traces/${traceId}${query}`)
+        const text = await response.text()
+        const detail = JSON.parse(text) as {
+          waterfall: unknown[]
+          spans: unknown[]
+          page: { total: number }
+        }
+        if (
+          response.status !== 200 ||
+          detail.page.total !== count ||
+          detail.waterfall.length !== rows ||
+          detail.spans.length !== rows
+        )
+          throw new Error(`${name}: answered ${response.status}`)
+        samples.push(performance.now() - t)
+        const used = process.cpuUsage(c)
+        cpu.push((used.user + used.system) / 1000)
+        bytes = text.length
+      }
+      samples.shift() // warm-up
+      cpu.shift()
+      row(
+        `trace fetch, ${name}, ${label} (GET /api/traces/:id${query})`,
+        `${median(samples).toFixed(1)} ms wall (p95 ${p95(samples).toFixed(1)}), ${median(cpu).toFixed(1)} ms CPU (server and client), ${(bytes / 1e6).toFixed(2)} MB`,
+        '< 200 ms',
+        median(samples) < 200
+          ? `${(200 / median(samples)).toFixed(1)}× under`
+          : `${(median(samples) / 200).toFixed(1)}× OVER target`,
+      )
     }
-    samples.shift() // warm-up
-    cpu.shift()
-    row(
-      `trace fetch, ${name} (GET /api/traces/:id)`,
-      `${median(samples).toFixed(1)} ms wall (p95 ${p95(samples).toFixed(1)}), ${median(cpu).toFixed(1)} ms CPU (server and client)`,
-      '< 200 ms',
-      median(samples) < 200
-        ? `${(200 / median(samples)).toFixed(1)}× under`
-        : `${(median(samples) / 200).toFixed(1)}× OVER target`,
-    )
   }
 
   // 4. Ingest latency with live viewer tabs open in headless Chromium, at the store's full size.
   const CHROMIUM = '/usr/bin/chromium'
-  if (existsSync(CHROMIUM)) {
+  if (!part('tabs')) {
+  } else if (existsSync(CHROMIUM)) {
     const { chromium } = await import('playwright-core')
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

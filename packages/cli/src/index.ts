@@ -45,6 +45,8 @@ export {
   type ResolvedId,
   type SpanSummary,
   type TraceDetail,
+  type TracePageInfo,
+  type TracePageRequest,
   type TracePage,
   type TraceQuery,
   type TraceStats,

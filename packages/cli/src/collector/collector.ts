@@ -10,6 +10,7 @@ import { RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-error.js'
 import {
   openTraceStore,
   type TraceDetail,
+  type TracePageRequest,
   type TraceQuery,
   type TraceStore,
 } from '../store/store.js'
@@ -20,7 +21,7 @@ import { viewRoute } from './api-views.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
-import { readIdentityQuery } from './query-params.js'
+import { readIdentityQuery, readTracePage } from './query-params.js'
 
 /** Options of `startCollector`. */
 export interface CollectorOptions {
@@ -307,13 +308,13 @@ export async function startCollector({
       })
   }
 
-  function traceDetail(id: string) {
+  function traceDetail(id: string, page?: TracePageRequest) {
     const resolved = store.resolveTraceId(id)
     if (!resolved.found)
       throw resolved.reason === 'ambiguous'
         ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
         : new HttpError(404, `no trace with id "${id}"`)
-    return store.getTraceJson(resolved.traceId)!
+    return store.getTraceJson(resolved.traceId, page)!
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
@@ -363,10 +364,13 @@ export async function startCollector({
         } catch {
           throw new HttpError(400, 'trace id must be hex characters, 6 to 32 of them')
         }
-        return sendBody(response, 200, JSON_TYPE, traceDetail(id))
+        return sendBody(response, 200, JSON_TYPE, traceDetail(id, readTracePage(url.searchParams)))
       }
       if (path === '/api/last' || path === '/api/last-error') {
-        const detail = store.lastTraceJson(path === '/api/last' ? undefined : 'error')
+        const detail = store.lastTraceJson(
+          path === '/api/last' ? undefined : 'error',
+          readTracePage(url.searchParams),
+        )
         if (!detail)
           throw new HttpError(404, path === '/api/last' ? 'no traces yet' : 'no failed traces yet')
         return sendBody(response, 200, JSON_TYPE, detail)

@@ -89,11 +89,31 @@ export interface WaterfallRow {
   durationMs: number
 }
 
-/** One trace with every stored span (sorted by start time) and its waterfall. */
+/** Which waterfall rows of a trace to answer: `limit` rows from `offset` (depth-first order). */
+export interface TracePageRequest {
+  /** @default 0 */
+  offset?: number
+  /** @default every row */
+  limit?: number
+}
+
+/** The rows a trace answer holds: `limit` from `offset`, of `total` (the trace's span count). */
+export interface TracePageInfo {
+  offset: number
+  limit: number
+  total: number
+}
+
+/**
+ * One trace with its waterfall and the spans of its rows (sorted by start time). A paged answer
+ * holds the rows `page` names and only their spans.
+ */
 export interface TraceDetail {
   trace: TraceSummary
   spans: SpanData[]
   waterfall: WaterfallRow[]
+  /** Absent from collectors before paging. */
+  page?: TracePageInfo
 }
 
 export interface Percentiles {
@@ -485,36 +505,50 @@ export class TraceStore {
 
   /**
    * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
-   * and times (columns), and each span's stored JSON goes into the answer as it is. Keeps a trace
-   * of tens of thousands of spans quick to serve.
+   * and times (columns, read as arrays), and SQLite joins the stored JSON of the page's spans into
+   * one string. With `limit`, only that many waterfall rows from `offset` and their spans are in
+   * the answer (`page.total` counts them all), so a trace of tens of thousands of spans is quick
+   * to serve and to read.
    */
-  getTraceJson(traceId: string): string | undefined {
+  getTraceJson(traceId: string, page: TracePageRequest = {}): string | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
       | TraceRow
       | undefined
     if (!row) return undefined
-    const rows = (
-      this.statement(
-        'SELECT span_id, parent_span_id, start_time, end_time, data FROM spans WHERE trace_id = ?',
-      ).all(traceId) as {
-        span_id: string
-        parent_span_id: string | null
-        start_time: number
-        end_time: number
-        data: string
-      }[]
-    ).sort((a, b) => a.start_time - b.start_time)
-    const light = rows.map(
+    const offset = page.offset ?? 0
+    const limit = page.limit ?? Number.POSITIVE_INFINITY
+    const ids = this.statement(
+      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ?',
+    )
+    ids.setReturnArrays(true)
+    const light = (ids.all(traceId) as unknown as [string, string | null, number, number][]).map(
       (r) =>
         ({
           traceId,
-          spanId: r.span_id,
-          parentSpanId: r.parent_span_id ?? undefined,
-          startTime: r.start_time,
-          endTime: r.end_time,
+          spanId: r[0],
+          parentSpanId: r[1] ?? undefined,
+          startTime: r[2],
+          endTime: r[3],
         }) as SpanData,
     )
-    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${rows.map((r) => r.data).join(',')}],"waterfall":${JSON.stringify(waterfall(light))}}`
+    light.sort((a, b) => a.startTime - b.startTime)
+    const all = waterfall(light)
+    const rows = offset === 0 && limit >= all.length ? all : all.slice(offset, offset + limit)
+    const spans =
+      rows.length === all.length
+        ? this.statement(
+            "SELECT group_concat(data, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?",
+          ).get(traceId)
+        : this.statement(
+            `SELECT group_concat(data, ',' ORDER BY start_time) AS json FROM spans
+             WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
+          ).get(traceId, JSON.stringify(rows.map((r) => r.spanId)))
+    const info: TracePageInfo = {
+      offset,
+      limit: Number.isFinite(limit) ? limit : all.length,
+      total: all.length,
+    }
+    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
   }
 
   private lastTraceId(status?: SpanStatus): string | undefined {
@@ -534,10 +568,10 @@ export class TraceStore {
     return id === undefined ? undefined : this.getTrace(id)
   }
 
-  /** `lastTrace` as JSON text. */
-  lastTraceJson(status?: SpanStatus): string | undefined {
+  /** `lastTrace` as JSON text, paged like `getTraceJson`. */
+  lastTraceJson(status?: SpanStatus, page?: TracePageRequest): string | undefined {
     const id = this.lastTraceId(status)
-    return id === undefined ? undefined : this.getTraceJson(id)
+    return id === undefined ? undefined : this.getTraceJson(id, page)
   }
 
   /**
