@@ -24,6 +24,7 @@ export {
 export { decodeOtlpMetricsProtobuf } from './otlp/otlp-metrics-protobuf.js'
 export { decodeOtlpProtobuf } from './otlp/otlp-protobuf.js'
 export { spansFromJson } from './otlp/span-json.js'
+export type { SchemaMigration } from './store/schema-migration.js'
 export {
   type MetricQuery,
   type MetricRecordResult,

@@ -464,6 +464,11 @@ async function dev(
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
       p.dim('  Ctrl-C to stop\n'),
   )
+  const migrated = collector.store.migration
+  if (migrated)
+    err.write(
+      `${p.yellow('note')} ${safeText(migrated.path)} was written by an older tokentrail (schema ${migrated.from}): brought to schema ${migrated.to} in place (${migrated.traces.toLocaleString('en')} traces, ${migrated.spans.toLocaleString('en')} spans); the file as it was is kept at ${safeText(migrated.backup)}\n`,
+    )
   if (!isLoopbackHost(host))
     err.write(
       `${p.yellow('warning')} listening on ${safeText(host)}: every machine that can reach port ${collector.port} can ${

@@ -10,6 +10,7 @@ import {
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
+import { migrateSchema1, type SchemaMigration } from './schema-migration.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
@@ -194,6 +195,8 @@ export class TraceStore {
   readonly metrics: MetricStore
   /** @internal The open database, for the query modules beside this one (views, time series). */
   readonly db: DatabaseSync
+  /** Set when opening brought a file of an older schema to this one (said once, at that start). */
+  readonly migration?: SchemaMigration
   private readonly index: TraceIndex
   private readonly maxTraces: number
   private readonly maxAgeMs: number
@@ -230,12 +233,32 @@ export class TraceStore {
     }
     try {
       this.db.exec('PRAGMA busy_timeout = 5000')
-      const version = Number(
+      let version = Number(
         (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
       )
       const tables = this.db
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
+      if (tables.n > 0 && version === 1 && path !== ':memory:') {
+        // Schema 1 (before identity, search and the rollup): rebuilt in place, a backup kept.
+        this.db.close()
+        try {
+          this.migration = migrateSchema1(
+            path,
+            (target) => new TraceStore({ path: target, maxTraces: 0, maxMetricSeries: 0 }),
+          )
+        } catch (error) {
+          throw new TokentrailError(
+            storageFailure(error)
+              ? describeStorageFailure(path, error)
+              : `${path} holds data of tokentrail schema 1 that could not be brought to schema ${SCHEMA_VERSION} (${(error as Error).message}); the file is unchanged; pass another --db path`,
+            { cause: error },
+          )
+        }
+        this.db = new DatabaseSync(path)
+        this.db.exec('PRAGMA busy_timeout = 5000')
+        version = SCHEMA_VERSION
+      }
       if (tables.n > 0 && version !== SCHEMA_VERSION)
         throw new TokentrailError(
           `${path} holds data of another tokentrail version (schema ${version}, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path`,
@@ -260,7 +283,7 @@ export class TraceStore {
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
     } catch (error) {
-      this.db.close()
+      if (this.db.isOpen) this.db.close()
       if (TokentrailError.isInstance(error)) throw error
       // Only a file SQLite cannot read is "not a database": a full or read-only disk is said as such.
       throw new TokentrailError(
