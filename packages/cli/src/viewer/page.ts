@@ -109,6 +109,8 @@ nav.pages { display: flex; gap: 12px; }
 nav.pages a { color: var(--muted); }
 nav.pages a.active { color: var(--text); font-weight: 600; }
 .filters input.narrow { width: 80px; }
+.filters .range[hidden] { display: none; }
+.filters input[type=datetime-local] { width: 190px; }
 .error-text { color: var(--error); }
 td.when { color: var(--muted); }
 td.user { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
