@@ -270,7 +270,6 @@ export async function startCollector({
     if (result) {
       counters.spansStored += result.inserted
       counters.duplicateSpans += result.duplicates
-      live.publish(result.spans, result.traces)
       counters.tracesDeletedByRetention += store.sweep()
     }
     if (format === 'otlp-protobuf')
@@ -283,6 +282,8 @@ export async function startCollector({
         stored: result?.inserted ?? 0,
         duplicates: result?.duplicates ?? 0,
       })
+    // After the answer: the exporter does not wait for the live viewers (in order: one queue).
+    if (result) setImmediate(() => live.publish(result.spans, result.traces))
   }
 
   async function ingestMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -398,7 +399,13 @@ export async function startCollector({
       if (path === '/api/live') {
         const status = readStatus(url.searchParams.get('status'))
         const service = url.searchParams.get('service') || undefined
-        return live.add(response, { status, service })
+        const events = url.searchParams.get('events') || undefined
+        if (events !== undefined && events !== 'traces')
+          throw new HttpError(
+            400,
+            `events must be traces (or left out), got "${events.slice(0, 20)}"`,
+          )
+        return live.add(response, { status, service, tracesOnly: events === 'traces' })
       }
       throw new HttpError(404, `no API route ${path}`)
     }
