@@ -164,4 +164,40 @@ describe.skipIf(!hasChromium)('viewer: time range, metric charts, large traces',
     await page.locator('.wf-row', { hasText: 'step 1499' }).click()
     await expect.poll(() => page.locator('#span-panel').innerText()).toContain('step 1499')
   }, 60_000)
+
+  it('fetches a span whole when its prompt was cut from the trace answer', async () => {
+    const traceId = hexId(32)
+    const root = hexId(16)
+    const llm = hexId(16)
+    const now = Date.now()
+    const prompt = JSON.stringify([
+      {
+        role: 'user',
+        parts: [
+          { type: 'text', content: `${'Tell me about the weather. '.repeat(1500)}LAST-WORDS` },
+        ],
+      },
+    ])
+    expect(
+      await postSpans(collector.url, [
+        span({ traceId, spanId: root, name: 'POST /api/chat', kind: 'http', startTime: now }),
+        span({
+          traceId,
+          spanId: llm,
+          parentSpanId: root,
+          name: 'chat gpt-4o',
+          kind: 'llm',
+          startTime: now + 1,
+          attributes: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.input.messages': prompt },
+        }),
+      ]),
+    ).toBe(200)
+    const whole = page.waitForResponse((r) => r.url().endsWith(`/spans/${llm}`))
+    await page.goto(`${collector.url}/#/trace/${traceId}`)
+    expect((await whole).status()).toBe(200)
+    // The LLM span is selected first; its prompt is shown whole, as messages, not cut JSON.
+    await expect.poll(() => page.locator('#span-panel').innerText()).toContain('LAST-WORDS')
+    expect(await page.locator('#span-loading').count()).toBe(0)
+    expect(await page.locator('#span-panel .msg .role').first().textContent()).toBe('user')
+  }, 60_000)
 })

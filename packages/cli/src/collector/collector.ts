@@ -358,6 +358,23 @@ export async function startCollector({
       if (view !== undefined) return sendJson(response, 200, view)
       if (path === '/api/traces')
         return sendJson(response, 200, store.listTraces(readQuery(url.searchParams)))
+      const one = /^\/api\/traces\/([^/]+)\/spans\/([^/]+)$/.exec(path)
+      if (one) {
+        let ids: [string, string]
+        try {
+          ids = [decodeURIComponent(one[1]!), decodeURIComponent(one[2]!)]
+        } catch {
+          throw new HttpError(400, 'trace and span ids must be hex characters')
+        }
+        const resolved = store.resolveTraceId(ids[0])
+        const span = resolved.found ? store.getSpanJson(resolved.traceId, ids[1]) : undefined
+        if (!span)
+          throw new HttpError(
+            404,
+            `no span "${ids[1].slice(0, 40)}" in trace "${ids[0].slice(0, 40)}"`,
+          )
+        return sendBody(response, 200, JSON_TYPE, span)
+      }
       if (path.startsWith('/api/traces/')) {
         let id: string
         try {

@@ -63,10 +63,14 @@ export function readIdentityQuery(params: URLSearchParams, query: TraceIdentityQ
 export const TRACE_PAGE_ROWS = 1000
 
 /**
- * Reads the page of `/api/traces/:id` and `/api/last`: `offset` (default 0) and `limit` (default
- * 1000 rows, or `all`).
+ * Reads the page of `/api/traces/:id` and `/api/last`: `offset` (default 0), `limit` (default
+ * 1000 rows, or `all`) and `full`.
  */
-export function readTracePage(params: URLSearchParams): { offset: number; limit: number } {
+export function readTracePage(params: URLSearchParams): {
+  offset: number
+  limit: number
+  lean: boolean
+} {
   const offset = params.get('offset') || '0'
   const limit = params.get('limit') || String(TRACE_PAGE_ROWS)
   if (!/^\d{1,9}$/.test(offset))
@@ -76,5 +80,8 @@ export function readTracePage(params: URLSearchParams): { offset: number; limit:
   return {
     offset: Number(offset),
     limit: limit === 'all' ? Number.POSITIVE_INFINITY : Number(limit),
+    // Long attribute strings of big spans are cut unless `full=1`; one span whole is
+    // `/api/traces/:id/spans/:spanId`.
+    lean: !(params.get('full') === '1' || params.get('full') === 'true'),
   }
 }

@@ -329,7 +329,11 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
               : `/api/traces/${encodeURIComponent(positionals[0]!)}`
         if (values.export || values.out)
           return await exportReport(client, path, values, { out, cwd })
-        const detail = await client.get<TraceDetail>(path, values.all ? { limit: 'all' } : {})
+        // --json prints the spans whole; the terminal view needs no full prompts.
+        const detail = await client.get<TraceDetail>(path, {
+          limit: values.all ? 'all' : undefined,
+          full: values.json ? 1 : undefined,
+        })
         return await showTrace(detail, values, { out, p, cwd })
       }
       case 'tail':

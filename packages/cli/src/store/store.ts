@@ -96,6 +96,12 @@ export interface TracePageRequest {
   offset?: number
   /** @default every row */
   limit?: number
+  /**
+   * Cuts string attributes longer than 2,000 characters (whole prompts, outputs, tool results)
+   * in spans stored as more than 16 KB, marking them `truncated: true`: `getSpanJson` has them whole.
+   * @default false
+   */
+  lean?: boolean
 }
 
 /** The rows a trace answer holds: `limit` from `offset`, of `total` (the trace's span count). */
@@ -187,6 +193,20 @@ export function waterfall(spans: readonly SpanData[]): WaterfallRow[] {
   }
   return rows
 }
+
+// A span stored as more than 16 KB with a string attribute over 2,000 characters is answered with
+// those strings cut (and `truncated: true`), built by SQLite from the stored JSON: a trace page
+// lists many spans but shows one prompt at a time.
+const LEAN_SPAN = `CASE WHEN length(data) <= 16384 OR NOT EXISTS (
+    SELECT 1 FROM json_each(data, '$.attributes') WHERE type = 'text' AND length(value) > 2000
+  ) THEN data ELSE json_set(data, '$.attributes', (
+    SELECT json_group_object(key, CASE
+      WHEN type = 'text' AND length(value) > 2000 THEN substr(value, 1, 2000) || '…'
+      WHEN type = 'true' THEN json('true')
+      WHEN type = 'false' THEN json('false')
+      ELSE value END)
+    FROM json_each(data, '$.attributes')
+  ), '$.truncated', json('true')) END`
 
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 export class TraceStore {
@@ -557,13 +577,14 @@ export class TraceStore {
     light.sort((a, b) => a.startTime - b.startTime)
     const all = waterfall(light)
     const rows = offset === 0 && limit >= all.length ? all : all.slice(offset, offset + limit)
+    const data = page.lean ? LEAN_SPAN : 'data'
     const spans =
       rows.length === all.length
         ? this.statement(
-            "SELECT group_concat(data, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?",
+            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?`,
           ).get(traceId)
         : this.statement(
-            `SELECT group_concat(data, ',' ORDER BY start_time) AS json FROM spans
+            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans
              WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
           ).get(traceId, JSON.stringify(rows.map((r) => r.spanId)))
     const info: TracePageInfo = {
@@ -572,6 +593,15 @@ export class TraceStore {
       total: all.length,
     }
     return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
+  }
+
+  /** One span's stored JSON, whole, or undefined. */
+  getSpanJson(traceId: string, spanId: string): string | undefined {
+    const row = this.statement('SELECT data FROM spans WHERE trace_id = ? AND span_id = ?').get(
+      traceId,
+      spanId,
+    ) as { data: string } | undefined
+    return row?.data
   }
 
   private lastTraceId(status?: SpanStatus): string | undefined {

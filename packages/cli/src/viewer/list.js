@@ -396,9 +396,16 @@ export function renderList() {
   loadList().catch(showError)
 }
 
-/** Live updates wait here and are applied once per frame, however fast they arrive. @type {Map<string, Trace>} */
+/**
+ * Live updates wait here and are applied at most every LIVE_INTERVAL_MS, in an animation frame,
+ * however fast they arrive: each application lays out and paints the list once, and with traces
+ * streaming in that work (not the collector's) is what several open tabs cost the machine.
+ * @type {Map<string, Trace>}
+ */
 const pendingTraces = new Map()
 let frameRequested = false
+const LIVE_INTERVAL_MS = 250
+let lastApplied = Number.NEGATIVE_INFINITY
 /** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
 let arrivals = []
 
@@ -412,7 +419,9 @@ export function liveList(updates) {
   for (const trace of updates) pendingTraces.set(trace.traceId, trace)
   if (frameRequested) return
   frameRequested = true
-  requestAnimationFrame(applyLiveTraces)
+  const wait = lastApplied + LIVE_INTERVAL_MS - performance.now()
+  if (wait <= 0) requestAnimationFrame(applyLiveTraces)
+  else setTimeout(() => requestAnimationFrame(applyLiveTraces), wait)
 }
 
 // Newest first; a trace is placed by its start time among the rows shown.
@@ -435,6 +444,7 @@ function insertionIndex(trace) {
 // number of traces stored or received.
 function applyLiveTraces() {
   frameRequested = false
+  lastApplied = performance.now()
   const updates = [...pendingTraces.values()]
   pendingTraces.clear()
   if (!listBody) return

@@ -277,9 +277,10 @@ function download(blob, name) {
 /** Downloads every span of the trace, fetching the rows not shown. @param {Detail} detail */
 async function exportTrace(detail) {
   const full =
-    (detail.page?.total ?? 0) > detail.spans.length
+    (detail.page?.total ?? 0) > detail.spans.length ||
+    detail.spans.some((s) => /** @type {any} */ (s).truncated === true)
       ? /** @type {Detail} */ (
-          await api(`/api/traces/${encodeURIComponent(detail.trace.traceId)}?limit=all`)
+          await api(`/api/traces/${encodeURIComponent(detail.trace.traceId)}?limit=all&full=1`)
         )
       : detail
   const file = {
