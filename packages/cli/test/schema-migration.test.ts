@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
+import { SCHEMA_VERSION } from '../src/store/store-schema.js'
 import { tempDir } from './helpers.js'
 
 const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
@@ -82,9 +83,9 @@ describe('schema 1 databases', () => {
     expect(first.code).toBe(0)
     const backup = `${db}.schema-1.bak`
     expect(first.stderr).toBe(
-      `note ${db} was written by an older tokentrail (schema 1): brought to schema 2 in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
+      `note ${db} was written by an older tokentrail (schema 1): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
     )
-    expect(schemaOf(db)).toEqual({ version: 2, spans: 6 })
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
     expect(schemaOf(backup)).toEqual({ version: 1, spans: 6 })
     expect(readdirSync(dir).filter((name) => name.includes('migrating'))).toEqual([])
 
@@ -108,7 +109,7 @@ describe('schema 1 databases', () => {
     expect(run.stderr).toContain(`kept at ${db}.schema-1-2.bak`)
     expect(existsSync(`${db}.migrating`)).toBe(false)
     expect(schemaOf(`${db}.schema-1-2.bak`)).toEqual({ version: 1, spans: 6 })
-    expect(schemaOf(db)).toEqual({ version: 2, spans: 6 })
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
   }, 30_000)
 
   it('refuses a file of a newer schema, leaving it alone', async () => {
@@ -127,7 +128,7 @@ describe('schema 1 databases', () => {
     })
     expect(code).toBe(1)
     expect(stderr).toBe(
-      `error ${db} holds data of another tokentrail version (schema 9, this one reads 2); move it away or pass another --db path\n`,
+      `error ${db} holds data of another tokentrail version (schema 9, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path\n`,
     )
     expect(existsSync(`${db}.schema-9.bak`)).toBe(false)
   }, 30_000)

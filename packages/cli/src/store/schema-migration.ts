@@ -46,6 +46,7 @@ function backupName(path: string, from: number): string {
  */
 export function migrateSchema1(
   path: string,
+  to: number,
   openTarget: (path: string) => TargetStore,
 ): SchemaMigration {
   const backup = backupName(path, 1)
@@ -95,5 +96,5 @@ export function migrateSchema1(
   rmSync(`${path}-wal`, { force: true })
   rmSync(`${path}-shm`, { force: true })
   renameSync(building, path)
-  return { path, from: 1, to: 2, backup, traces, spans }
+  return { path, from: 1, to, backup, traces, spans }
 }

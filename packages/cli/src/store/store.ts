@@ -265,6 +265,7 @@ export class TraceStore {
         try {
           this.migration = migrateSchema1(
             path,
+            SCHEMA_VERSION,
             (target) => new TraceStore({ path: target, maxTraces: 0, maxMetricSeries: 0 }),
           )
         } catch (error) {
