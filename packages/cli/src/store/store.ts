@@ -12,6 +12,7 @@ import { MetricStore } from './metric-store.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { migrateSchema1, type SchemaMigration } from './schema-migration.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
+import { waterfallPage } from './waterfall-page.js'
 import {
   fullTraceSummary,
   mergeTraceRow,
@@ -561,26 +562,25 @@ export class TraceStore {
     if (!row) return undefined
     const offset = page.offset ?? 0
     const limit = page.limit ?? Number.POSITIVE_INFINITY
-    const ids = this.statement(
-      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ?',
+    // Ids and times only, as arrays, in start order: the tree never parses a span.
+    const columns = this.statement(
+      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ? ORDER BY start_time, rowid',
     )
-    ids.setReturnArrays(true)
-    const light = (ids.all(traceId) as unknown as [string, string | null, number, number][]).map(
-      (r) =>
-        ({
-          traceId,
-          spanId: r[0],
-          parentSpanId: r[1] ?? undefined,
-          startTime: r[2],
-          endTime: r[3],
-        }) as SpanData,
+    columns.setReturnArrays(true)
+    const list = columns.all(traceId) as unknown as [string, string | null, number, number][]
+    const { rows, total } = waterfallPage(
+      {
+        ids: list.map((r) => r[0]),
+        parents: list.map((r) => r[1]),
+        starts: list.map((r) => r[2]),
+        ends: list.map((r) => r[3]),
+      },
+      offset,
+      limit,
     )
-    light.sort((a, b) => a.startTime - b.startTime)
-    const all = waterfall(light)
-    const rows = offset === 0 && limit >= all.length ? all : all.slice(offset, offset + limit)
     const data = page.lean ? LEAN_SPAN : 'data'
     const spans =
-      rows.length === all.length
+      rows.length === total
         ? this.statement(
             `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?`,
           ).get(traceId)
@@ -590,8 +590,8 @@ export class TraceStore {
           ).get(traceId, JSON.stringify(rows.map((r) => r.spanId)))
     const info: TracePageInfo = {
       offset,
-      limit: Number.isFinite(limit) ? limit : all.length,
-      total: all.length,
+      limit: Number.isFinite(limit) ? limit : total,
+      total,
     }
     return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
   }
