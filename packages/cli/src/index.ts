@@ -24,7 +24,6 @@ export {
 export { decodeOtlpMetricsProtobuf } from './otlp/otlp-metrics-protobuf.js'
 export { decodeOtlpProtobuf } from './otlp/otlp-protobuf.js'
 export { spansFromJson } from './otlp/span-json.js'
-export type { SchemaMigration } from './store/schema-migration.js'
 export {
   type MetricQuery,
   type MetricRecordResult,
@@ -38,6 +37,7 @@ export {
   type MetricToolStats,
   summarizeMetrics,
 } from './store/metrics-summary.js'
+export type { SchemaMigration } from './store/schema-migration.js'
 export {
   type InsertResult,
   type ModelStats,
@@ -46,9 +46,9 @@ export {
   type ResolvedId,
   type SpanSummary,
   type TraceDetail,
+  type TracePage,
   type TracePageInfo,
   type TracePageRequest,
-  type TracePage,
   type TraceQuery,
   type TraceStats,
   TraceStore,

@@ -16,8 +16,18 @@ async function run(argv: string[]) {
   let stdout = ''
   let stderr = ''
   const io: Partial<CliIO> = {
-    stdout: { write: (text: string) => ((stdout += text), true) },
-    stderr: { write: (text: string) => ((stderr += text), true) },
+    stdout: {
+      write: (text: string) => {
+        stdout += text
+        return true
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text
+        return true
+      },
+    },
     env: {},
   }
   const code = await runCli(argv, io)

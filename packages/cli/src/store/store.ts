@@ -9,10 +9,9 @@ import {
   TokentrailError,
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
-import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { migrateSchema1, type SchemaMigration } from './schema-migration.js'
+import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
-import { waterfallPage } from './waterfall-page.js'
 import {
   fullTraceSummary,
   mergeTraceRow,
@@ -25,6 +24,7 @@ import {
   toTraceSummary,
 } from './store-schema.js'
 import { type TraceIdentityQuery, TraceIndex } from './trace-index.js'
+import { waterfallPage } from './waterfall-page.js'
 
 export type { SpanSummary, TraceSummary } from './store-schema.js'
 
