@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url'
+import { build, type Metafile } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+// What a user's bundler ships at start-up for `createTracer + otlpExporter`: an esbuild build with
+// code splitting, as Next's and Vite's bundlers split at import(). The optional features and the
+// export-time code must sit in chunks reached only through import(), loaded on first use.
+
+async function split(contents: string) {
+  const result = await build({
+    stdin: { contents, resolveDir: fileURLToPath(new URL('..', import.meta.url)), loader: 'ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    outdir: '/split-out',
+    write: false,
+    metafile: true,
+  })
+  const outputs = result.metafile.outputs
+  const dynamic = new Set(
+    Object.values(outputs).flatMap((o) =>
+      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    ),
+  )
+  const entry = Object.keys(outputs).find(
+    (name) => outputs[name]!.entryPoint && !dynamic.has(name),
+  )!
+  const startup = new Set<string>()
+  const visit = (name: string) => {
+    if (startup.has(name)) return
+    startup.add(name)
+    for (const i of outputs[name]!.imports) if (i.kind === 'import-statement') visit(i.path)
+  }
+  visit(entry)
+  const modules = (names: string[]) =>
+    names.flatMap((name) =>
+      Object.entries((outputs[name] as Metafile['outputs'][string]).inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path.replace(/^(.*\/)?src\//, '')),
+    )
+  const later = Object.keys(outputs).filter((name) => !startup.has(name))
+  return { startup: modules([...startup]), later: modules(later) }
+}
+
+const LAZY = [
+  'sampling/trace-sampler.ts',
+  'redaction/redactor.ts',
+  'redaction/sha256.ts',
+  'metrics-pipeline.ts',
+  'sdk-metrics.ts',
+  'exporters/otlp-send.ts',
+  'exporters/backend-profiles.ts',
+  'exporters/console-print.ts',
+  'exporters/metrics-summary.ts',
+]
+
+describe('code loaded on first use', () => {
+  it('keeps sampling, redaction, metrics export, backend mapping and the console tree out of the start-up chunk', async () => {
+    const { startup, later } = await split(
+      `import { createTracer, otlpExporter, setTracer } from './src/index.ts'
+       setTracer(createTracer({ serviceName: 'app', exporters: [otlpExporter()] }))`,
+    )
+    expect(startup).toContain('recording-tracer.ts')
+    for (const module of LAZY) {
+      expect(startup).not.toContain(module)
+      expect(later).toContain(module)
+    }
+  }, 30_000)
+
+  it('keeps the encoders, the transport and the metrics recorder out too when the app imports the modules it uses', async () => {
+    // esbuild assigns whole files to chunks by the import graph, so what the main entry re-exports
+    // (encodeOtlpTraces, MetricsRecorder, buildSpanTree…) stays in its start-up chunk; bundlers that
+    // honour `sideEffects: false` (webpack, Rollup, Rolldown) drop those unused re-exports.
+    const { startup, later } = await split(
+      `import { createTracer, setTracer } from './src/tracer.ts'
+       import { otlpExporter } from './src/exporters/otlp.ts'
+       setTracer(createTracer({ serviceName: 'app', exporters: [otlpExporter()] }))`,
+    )
+    for (const module of [
+      ...LAZY,
+      'exporters/otlp-json.ts',
+      'exporters/otlp-protobuf.ts',
+      'exporters/post.ts',
+      'exporters/transport.ts',
+      'metrics.ts',
+      'tree.ts',
+    ]) {
+      expect(startup).not.toContain(module)
+      expect(later).toContain(module)
+    }
+  }, 30_000)
+})
