@@ -12,7 +12,8 @@ export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } f
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
-export { describeExportFailure, ExportError } from './exporters/export-error.js'
+export { describeExportFailure } from './exporters/describe-failure.js'
+export { ExportError } from './exporters/export-error.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
@@ -59,7 +60,7 @@ export {
   parseTraceparent,
   parseTracestate,
 } from './propagation.js'
-export type { DetectorName } from './redaction/detectors.js'
+export type { DetectorName } from './redaction/detector-names.js'
 export type { RedactionOptions } from './redaction/options.js'
 export type { SamplingReason } from './sampling/decide.js'
 export type { SamplingOptions, TraceSummary } from './sampling/options.js'

@@ -2,9 +2,9 @@ import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './att
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
-import { DeliveryLog } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
+import { LazyDeliveryLog } from './lazy-delivery-log.js'
 import { LazyMetrics } from './lazy-metrics.js'
 import { BatchProcessor } from './processor.js'
 import { LazyRedactor } from './redaction/lazy-redactor.js'
@@ -73,7 +73,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
           exportTimeoutMs: config.exportTimeoutMs,
           retry: config.retry,
           onError: (where, error) => this.onInternalError(where, error),
-          log: new DeliveryLog(
+          log: new LazyDeliveryLog(
             exporterTarget(exporter),
             { warn: config.warn, debug: config.debug },
             config.retry.maxRetries,

@@ -47,6 +47,8 @@ const LAZY = [
   'sampling/trace-sampler.ts',
   'redaction/redactor.ts',
   'redaction/sha256.ts',
+  'redaction/detectors.ts',
+  'delivery-log.ts',
   'metrics-pipeline.ts',
   'sdk-metrics.ts',
   'exporters/otlp-send.ts',
@@ -56,7 +58,7 @@ const LAZY = [
 ]
 
 describe('code loaded on first use', () => {
-  it('keeps sampling, redaction, metrics export, backend mapping and the console tree out of the start-up chunk', async () => {
+  it('keeps sampling, redaction, metrics export, backend mapping, delivery messages and the console printer out of the start-up chunk', async () => {
     const { startup, later } = await split(
       `import { createTracer, otlpExporter, setTracer } from './src/index.ts'
        setTracer(createTracer({ serviceName: 'app', exporters: [otlpExporter()] }))`,
@@ -83,6 +85,7 @@ describe('code loaded on first use', () => {
       'exporters/otlp-protobuf.ts',
       'exporters/post.ts',
       'exporters/transport.ts',
+      'exporters/describe-failure.ts',
       'metrics.ts',
       'tree.ts',
     ]) {

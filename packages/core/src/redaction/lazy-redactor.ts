@@ -34,7 +34,8 @@ export class LazyRedactor {
   get counts(): Record<string, number> {
     if (this.loaded) return this.loaded.counts
     const counts: Record<string, number> = {}
-    for (const rule of this.config.rules) counts[rule.name] = 0
+    for (const name of this.config.detectors) counts[name] = 0
+    for (const rule of this.config.patterns) counts[rule.name] = 0
     for (const rule of this.config.paths) counts[`path:${rule.path}`] = 0
     return counts
   }
