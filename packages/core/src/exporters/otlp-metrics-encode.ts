@@ -1,9 +1,6 @@
 import type { MetricsSnapshot } from '../metrics.js'
-import type { Attributes, AttributeValue, ExportResult } from '../types.js'
+import type { Attributes, AttributeValue } from '../types.js'
 import { msToNanos, SCOPE_NAME, SCOPE_VERSION } from './otlp-json.js'
-import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
-import { gzip, type OtlpProtocol } from './otlp-wire.js'
-import { post } from './post.js'
 
 function anyValue(value: AttributeValue): unknown {
   switch (typeof value) {
@@ -76,18 +73,4 @@ export function encodeOtlpMetrics(snapshot: MetricsSnapshot): string {
       },
     ],
   })
-}
-
-/** The export-time part of `otlpMetricsExporter`, loaded on its first export. */
-export function metricsSender(
-  target: string,
-  headers: Record<string, string>,
-  wire: OtlpProtocol,
-  gzipped: boolean,
-): (snapshot: MetricsSnapshot, signal: AbortSignal) => Promise<ExportResult> {
-  return async function sendMetrics(snapshot, signal) {
-    const body =
-      wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
-    return post(target, gzipped ? await gzip(body) : body, headers, signal)
-  }
 }

@@ -77,7 +77,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
   if (gzipped) requestHeaders['content-encoding'] = 'gzip'
   // The encoders and the transport load at the first export, not at start-up.
   const sender = lazy(() =>
-    import('./otlp-metrics-encode.js').then(({ metricsSender }) =>
+    import('./otlp-metrics-send.js').then(({ metricsSender }) =>
       metricsSender(target, requestHeaders, wire, gzipped),
     ),
   )
