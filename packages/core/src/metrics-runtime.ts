@@ -14,6 +14,8 @@ export interface MetricsSetup {
   cardinalityLimit: number
   exportTimeoutMs: number
   onError(where: string, error: unknown): void
+  /** Where the one warning per failing metrics destination goes. */
+  warn: ((message: string) => void) | undefined
   /** The tracer's own counters, for the `otel.sdk.*` metrics. */
   counts(): SdkCounts
   /** Spans lost so far (failed, rejected, dropped): a change forces an export. */
@@ -29,5 +31,6 @@ export function createMetricsPipeline(setup: MetricsSetup): MetricsPipeline {
     setup.exportTimeoutMs,
     setup.onError,
     { metrics: () => sdkMetrics(setup.counts()), losses: setup.losses },
+    setup.warn,
   )
 }

@@ -106,6 +106,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         cardinalityLimit: metrics.cardinalityLimit,
         exportTimeoutMs: config.exportTimeoutMs,
         onError: (where, error) => this.onInternalError(where, error),
+        warn: config.warn,
         counts: () => ({
           ...this.counts,
           ...this.drops,
@@ -409,6 +410,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       rejected: 0,
       dropped: { queueFull: 0, shutdown: 0, ...this.drops },
       queued: 0,
+      inflight: 0,
       flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
@@ -426,6 +428,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.dropped.queueFull += s.dropped.queueFull
       stats.dropped.shutdown += s.dropped.shutdown
       stats.queued += s.queued
+      stats.inflight += s.inflight
       stats.flushTimeouts += s.flushTimeouts
     }
     return stats

@@ -84,6 +84,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
   return {
     name: 'otlp-metrics',
     url: target,
+    headerNames: Object.keys(requestHeaders),
     async export(snapshot, signal) {
       return (await sender())(snapshot, signal)
     },
