@@ -7,8 +7,9 @@
 // (the entry chunk and every chunk it imports statically); `later` is the chunks only reached
 // through `import()`, loaded the first time they are needed. `oneFile` is the same code in a
 // single file without splitting (as a bundler that inlines `import()` ships it, e.g. wrangler).
-// `rolldown` is the split build of Vite's bundler: like webpack (Next), it drops a module reached
-// only through an unused re-export of a `sideEffects: false` package, which esbuild does not (it
+// `rolldown` is the split build of Vite's bundler: it drops a module reached only through an
+// unused re-export of a `sideEffects: false` package (as webpack's `sideEffects` optimisation in
+// Next aims to; Next's build is not measured here), which esbuild does not (it
 // assigns whole files to chunks by the import graph, so a module the main entry re-exports stays
 // in the start-up chunk even when only lazy code uses it). All are printed: no byte is hidden.
 import { resolve } from 'node:path'
