@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/index.js'
+import { DETECTOR_NAMES } from '../src/redaction/detector-names.js'
+import { DETECTORS } from '../src/redaction/detectors.js'
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
 
 // Metrics, trace-complete sampling, redaction and the exporters' encoders load by import() the
@@ -78,5 +80,12 @@ describe('features loaded on first use', () => {
     tracer.startSpan('chat m', { ...llm, parent: root }).end({ status: 'error' })
     await tracer.shutdown() // the root never ended: decided with what is known
     expect(exporter.spans.map((s) => s.name)).toContain('chat m')
+  })
+
+  it('checks detector names at start-up against the same list, in the order the detectors run', () => {
+    // The names are kept apart from the patterns (loaded with the redactor); a detector added to one
+    // and not the other, or reordered (a JWT must be tried before an API key), fails here.
+    expect(DETECTOR_NAMES).toEqual(Object.keys(DETECTORS))
+    expect(DETECTOR_NAMES.map((name) => DETECTORS[name].name)).toEqual([...DETECTOR_NAMES])
   })
 })
