@@ -1,3 +1,9 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Metafile } from 'esbuild'
 import { describe, expect, it } from 'vitest'
@@ -93,4 +99,77 @@ describe('code loaded on first use', () => {
       expect(later).toContain(module)
     }
   }, 30_000)
+
+  it('runs split: spans and metrics reach a real OTLP server through the chunks loaded on first use', async () => {
+    const received: Record<string, string[]> = {}
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk) => {
+        body += chunk
+      })
+      request.on('end', () => {
+        ;(received[request.url ?? ''] ??= []).push(body)
+        response.end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const dir = await mkdtemp(join(tmpdir(), 'tokentrail-split-'))
+    try {
+      // The app as a bundler splits it: entry + chunks on disk, run by a fresh Node process.
+      await build({
+        stdin: {
+          contents: `import { createTracer, otlpExporter, otlpMetricsExporter } from './src/index.ts'
+            const tracer = createTracer({
+              serviceName: 'split-app',
+              exporters: [otlpExporter({ url: '${base}/v1/traces' })],
+              metrics: { exporters: [otlpMetricsExporter({ url: '${base}/v1/metrics' })] },
+              redaction: {},
+              sampling: {},
+            })
+            const root = tracer.startSpan('request')
+            tracer.startSpan('chat m', { kind: 'llm', parent: root, attributes: { 'gen_ai.operation.name': 'chat', who: 'ann@example.com' } }).end({ status: 'error' })
+            root.end()
+            const result = await tracer.flush({ timeoutMs: 10000 })
+            console.log(JSON.stringify({ result, stats: tracer.stats() }))`,
+          resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+          loader: 'ts',
+          sourcefile: 'app.ts',
+        },
+        bundle: true,
+        splitting: true,
+        format: 'esm',
+        platform: 'node',
+        outdir: dir,
+        outExtension: { '.js': '.mjs' },
+        entryNames: 'app',
+        logLevel: 'silent',
+      })
+      expect((await readdir(dir)).length).toBeGreaterThan(5) // the entry and its lazy chunks
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(dir, 'app.mjs')], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+        let out = ''
+        child.stdout.on('data', (chunk) => {
+          out += chunk
+        })
+        child.on('error', reject)
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))))
+      })
+      const { result, stats } = JSON.parse(output)
+      expect(result.ok).toBe(true)
+      expect(stats.exported).toBe(2)
+      expect(stats.sampling.keptTraces).toBe(1)
+      expect(stats.redaction.email).toBe(1)
+      const traces = received['/v1/traces']!.join('')
+      expect(traces).toContain('chat m')
+      expect(traces).toContain('[EMAIL]')
+      expect(traces).not.toContain('ann@example.com')
+      expect(received['/v1/metrics']!.join('')).toContain('gen_ai.client.operation.duration')
+    } finally {
+      server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
