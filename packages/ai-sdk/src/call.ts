@@ -7,6 +7,7 @@ import {
   type Span,
   type SpanStatus,
   safeJson,
+  setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core'
 import type { TokenCounts } from './convert.js'
@@ -74,6 +75,8 @@ interface CallState {
   pending: Set<AiCall>
   /** Call ids the AI SDK ended lately: a late second end event (abort, then error) adds nothing. */
   ended: Set<string>
+  /** The previous generation of `ended` (it rotates at 1000 ids; absent in older copies' state). */
+  endedBefore?: Set<string>
   /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
   askedBy: Map<string, AiCall>
 }
@@ -211,8 +214,8 @@ export class AiCall {
       kind: 'internal',
       parent: this.parent ?? null,
       startTime: this.startTime,
-      attributes,
     })
+    setTrustedAttributes(span, attributes)
     this.span = span
     span.onEnding((ending) => this.writeTotals(ending))
     if (!span.isRecording) this.ended = true
@@ -369,7 +372,7 @@ export class AiCall {
     if (this.retries > 0) attributes[CALL_ATTR.retries] = this.retries
     if (this.toolCalls > 0) attributes[CALL_ATTR.toolCalls] = this.toolCalls
     if (this.toolErrors > 0) attributes[CALL_ATTR.toolErrors] = this.toolErrors
-    span.setAttributes(attributes)
+    setTrustedAttributes(span, attributes)
   }
 }
 
@@ -377,11 +380,19 @@ export class AiCall {
 export function forgetCall(callId: string): void {
   const state = callState()
   state.byCallId.delete(callId)
+  // Two generations instead of deleting the oldest id on every call: a Set whose first entries
+  // are deleted one by one leaves holes that each `values().next()` walks (µs per call).
   if (state.ended.size >= 1000) {
-    const oldest = state.ended.values().next().value
-    if (oldest !== undefined) state.ended.delete(oldest)
+    state.endedBefore = state.ended
+    state.ended = new Set()
   }
   state.ended.add(callId)
+}
+
+/** True when the AI SDK ended this call lately. */
+export function endedLately(callId: string): boolean {
+  const state = callState()
+  return state.ended.has(callId) || state.endedBefore?.has(callId) === true
 }
 
 /** Remembers a call the AI SDK announced; the oldest are forgotten past a bound. */

@@ -71,6 +71,7 @@ export {
   NOOP_SPAN,
   NonRecordingSpan,
   type Span,
+  setTrustedAttributes,
   toSpanError,
 } from './span.js'
 export {
