@@ -164,12 +164,25 @@ export class AiCall {
   private lastActivity: number
   private timer: ReturnType<typeof setTimeout> | undefined
   ended = false
+  // Made on first use: most calls run no tool, and an open stream holds its call.
+  private toolState:
+    | { askers: Map<string, Asker>; tools: Map<string, Span>; toolEnds: Map<string, number> }
+    | undefined
+  private get tooling() {
+    return (this.toolState ??= { askers: new Map(), tools: new Map(), toolEnds: new Map() })
+  }
   /** The LLM span that asked for each tool call, by tool call id. */
-  readonly askers = new Map<string, Asker>()
+  get askers(): Map<string, Asker> {
+    return this.tooling.askers
+  }
   /** Tool spans made from the AI SDK's tool events, by tool call id. */
-  readonly tools = new Map<string, Span>()
+  get tools(): Map<string, Span> {
+    return this.tooling.tools
+  }
   /** When each tool's `execute` returned; its span ends then, once its result is known. */
-  readonly toolEnds = new Map<string, number>()
+  get toolEnds(): Map<string, number> {
+    return this.tooling.toolEnds
+  }
 
   constructor(init: CallInit) {
     this.init = init
@@ -341,11 +354,14 @@ export class AiCall {
     }
     this.resume()
     const state = callState()
-    for (const id of this.askers.keys()) {
-      if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
-      if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+    const tooling = this.toolState
+    if (tooling) {
+      for (const id of tooling.askers.keys()) {
+        if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
+        if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+      }
+      for (const tool of tooling.tools.values()) tool.end()
     }
-    for (const tool of this.tools.values()) tool.end()
     const span = this.span
     if (!span || span.ended) return
     if (error !== undefined && status === 'error') {

@@ -128,8 +128,6 @@ export function readUsage(
 export function usageAttributes(tokens: TokenCounts, attributes: Record<string, unknown>): void {
   if (tokens.input !== undefined) attributes[ATTR.usageInputTokens] = tokens.input
   if (tokens.output !== undefined) attributes[ATTR.usageOutputTokens] = tokens.output
-  if (tokens.input !== undefined && tokens.output !== undefined)
-    attributes[ATTR.usageTotalTokens] = tokens.input + tokens.output
   if (tokens.cacheRead !== undefined) attributes[ATTR.usageCacheReadInputTokens] = tokens.cacheRead
   if (tokens.cacheWrite !== undefined)
     attributes[ATTR.usageCacheCreationInputTokens] = tokens.cacheWrite
@@ -389,7 +387,10 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
   }
 }
 
-/** Output attributes: text, reasoning, tool calls and `gen_ai.output.messages`. */
+/**
+ * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
+ * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
@@ -397,12 +398,7 @@ export function outputAttributes(
 ): void {
   attributes[ATTR.outputTextLength] = output.textLength
   if (output.truncated) attributes[ATTR.outputTruncated] = true
-  if (output.text !== '') attributes[ATTR.outputText] = output.text
-  if (output.reasoningLength > 0) {
-    attributes[ATTR.reasoningText] = output.reasoning
-    attributes[ATTR.reasoningTextLength] = output.reasoningLength
-  }
-  if (output.toolCalls.length > 0) attributes[ATTR.toolCalls] = JSON.stringify(output.toolCalls)
+  if (output.reasoningLength > 0) attributes[ATTR.reasoningTextLength] = output.reasoningLength
   const parts: Part[] = []
   if (output.reasoning !== '') parts.push({ type: 'reasoning', content: output.reasoning })
   if (output.text !== '') parts.push({ type: 'text', content: output.text })
