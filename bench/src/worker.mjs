@@ -15,11 +15,11 @@ const gc = () => {
 }
 
 // One way of calling the AI SDK: the contender's, or its untraced baseline in the same process.
-function side(c, { chunks = 8, prompt = 'short' } = {}) {
+function side(c, { chunks = 8, prompt = 'short', hold } = {}) {
   return {
     generateText: c.generateText,
     streamText: c.streamText,
-    model: c.model(createModel({ chunks })),
+    model: c.model(createModel({ chunks, hold })),
     options: { ...prompts[prompt], ...c.options },
   }
 }
@@ -55,9 +55,15 @@ async function drainText(result) {
 }
 
 // KB of heap held per stream while it is open (first chunk read, the rest not yet), traced and
-// untraced, with the long prompt: what a server holds per in-flight chat answer.
+// untraced, with the long prompt: what a server holds per in-flight chat answer. The model holds
+// each answer after its first chunk until all are counted: otherwise the AI SDK reads the whole
+// (in-memory) answer ahead, the streams have ended inside before they are counted, and the row
+// would measure finished spans waiting for export instead of open streams.
 async function openStreams(c, n, prompt = 'long') {
-  const held = async (s) => {
+  let release
+  const held = async (name) => {
+    const hold = new Promise((resolve) => (release = resolve))
+    const s = side(name === 'traced' ? c : c.baseline, { prompt, hold })
     await yieldToLoop()
     gc()
     const before = process.memoryUsage().heapUsed
@@ -72,10 +78,11 @@ async function openStreams(c, n, prompt = 'long') {
     await yieldToLoop()
     gc()
     const bytes = (process.memoryUsage().heapUsed - before) / n
+    release()
     for (const iterator of open) while (!(await iterator.next()).done) {}
     return bytes
   }
-  const sides = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
+  const sides = { baseline: 'baseline', traced: 'traced' }
   await held(sides.baseline)
   await held(sides.traced)
   await c.flush()
