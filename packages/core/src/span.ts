@@ -198,9 +198,8 @@ export class RecordingSpan implements Span {
           this.setAttribute(key, value)
           continue
         case 'string':
-          // One-byte strings answer isWellFormed at once; a long text takes the checked path.
-          if (value.length <= limits.maxStringLength && (value as any).isWellFormed?.() !== false)
-            break
+          // wellFormed answers one-byte strings at once; a long text takes the checked path.
+          if (value.length <= limits.maxStringLength && wellFormed(value) === value) break
           this.setAttribute(key, value)
           continue
         default:
