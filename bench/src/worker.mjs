@@ -30,13 +30,14 @@ const cpuSince = (from) => {
   return user + system
 }
 
-// µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
+// CPU µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
+// CPU time like the rows it divides: wall time swung 2× between processes on a loaded machine.
 function stringifyUs(prompt) {
   const value = prompt.messages ?? [{ role: 'user', content: prompt.prompt }]
   for (let i = 0; i < 200; i++) JSON.stringify(value)
-  const start = performance.now()
-  for (let i = 0; i < 1000; i++) JSON.stringify(value)
-  return performance.now() - start // ms for 1000 = µs each
+  const start = process.cpuUsage()
+  for (let i = 0; i < 2000; i++) JSON.stringify(value)
+  return cpuSince(start) / 2000
 }
 
 async function calls(s, n) {
