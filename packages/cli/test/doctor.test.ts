@@ -45,12 +45,67 @@ describe('tokentrail doctor', () => {
       ),
     )
     expect(stdout).toContain('  service        chat-api\n')
+    // Metrics go to the same collector by default, and are checked the same way.
+    expect(stdout).toMatch(
+      new RegExp(
+        [
+          `otlp-metrics → ${c.url}/v1/metrics`,
+          '  ✓ DNS          127\\.0\\.0\\.1',
+          `  ✓ connect      127\\.0\\.0\\.1:${new URL(c.url).port} in \\d+ ms`,
+          '  ✓ test export  1 metric point accepted in \\d+ ms \\(tokentrail\\.doctor\\.check\\)',
+          '  ✓ arrived      the tokentrail dev collector stored the test metric',
+        ].join('\n'),
+      ),
+    )
     expect(stdout.trim().split('\n').at(-1)).toBe('✓ spans reach their destination')
     expect(code).toBe(0)
     const traceId = /stored test trace ([0-9a-f]{32})/.exec(stdout)![1]!
     const stored = c.store.getTrace(traceId)!
     expect(stored.spans[0]!.name).toBe('tokentrail doctor')
     expect(stored.spans[0]!.resource.serviceName).toBe('chat-api')
+  })
+
+  it('metrics endpoint on a wrong path or a closed port: spans pass, metrics fail, exit 1', async () => {
+    const c = await collector()
+    const wrongPath = await doctor({
+      OTEL_EXPORTER_OTLP_ENDPOINT: c.url,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${c.url}/v1/metric`,
+    })
+    expect(wrongPath.stdout).toContain(`otlp-metrics → ${c.url}/v1/metric\n`)
+    expect(wrongPath.stdout).toMatch(/ {2}✗ test export {2}404 Not Found.*\/v1\/metric/)
+    expect(wrongPath.stdout.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^✗ spans reach their destination, but metrics would not arrive at ${c.url}/v1/metric: 404 Not Found`,
+      ),
+    )
+    expect(wrongPath.code).toBe(1)
+
+    const port = await closedPort()
+    const closed = await doctor(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: c.url,
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${port}/v1/metrics`,
+      },
+      ['--json'],
+    )
+    const report = JSON.parse(closed.stdout)
+    expect(report.ok).toBe(false)
+    expect(report.exporters[0].ok).toBe(true)
+    expect(report.metrics).toEqual([
+      expect.objectContaining({
+        name: 'otlp-metrics',
+        url: `http://127.0.0.1:${port}/v1/metrics`,
+        ok: false,
+        checks: expect.arrayContaining([
+          expect.objectContaining({
+            name: 'connect',
+            ok: false,
+            detail: expect.stringContaining('connection refused'),
+          }),
+        ]),
+      }),
+    ])
+    expect(closed.code).toBe(1)
   })
 
   it('closed port: connect fails, exit 1, and it says what to start', async () => {

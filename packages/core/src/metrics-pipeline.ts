@@ -1,3 +1,4 @@
+import { describeExportFailure } from './exporters/export-error.js'
 import type { MetricData, MetricExporter, MetricsRecorder } from './metrics.js'
 import type { SpanData } from './types.js'
 
@@ -8,6 +9,8 @@ export class MetricsPipeline {
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
   private lastLosses = 0
+  // Exporters whose failure was already told; told again only after they delivered once more.
+  private readonly failing = new Set<MetricExporter>()
 
   constructor(
     readonly recorder: MetricsRecorder,
@@ -20,7 +23,24 @@ export class MetricsPipeline {
      * export of their own only when spans were lost since the last one, so healthy apps pay nothing.
      */
     private readonly sdk?: { metrics(): MetricData[]; losses(): number },
+    /** Where the one warning per failing destination goes (the tracer's `warn`, on by default). */
+    private readonly warn?: (message: string) => void,
   ) {}
+
+  private told(exporter: MetricExporter, error: unknown | undefined): void {
+    const target = exporter.url ?? `the ${exporter.name} metrics exporter`
+    try {
+      if (error === undefined) {
+        if (this.failing.delete(exporter)) this.warn?.(`metrics delivered again to ${target}`)
+        return
+      }
+      if (this.failing.has(exporter)) return
+      this.failing.add(exporter)
+      this.warn?.(
+        `metrics not delivered to ${target}: ${describeExportFailure(error, exporter.url, 'metrics')}. Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+      )
+    } catch {}
+  }
 
   record(span: SpanData): void {
     if (this.recorder.record(span)) this.dirty = true
@@ -58,10 +78,15 @@ export class MetricsPipeline {
             snapshot,
             AbortSignal.timeout(Math.min(timeoutMs, this.timeoutMs)),
           )
-          if (result.code === 'success') return true
+          if (result.code === 'success') {
+            this.told(exporter, undefined)
+            return true
+          }
           this.onError(`${exporter.name} export`, result.error)
+          this.told(exporter, result.error ?? new Error('export failed'))
         } catch (error) {
           this.onError(`${exporter.name} export`, error)
+          this.told(exporter, error)
         }
         return false
       }),

@@ -62,6 +62,8 @@ export interface MetricExporter {
   readonly name: string
   /** Where metrics go, for `tokentrail doctor`. */
   readonly url?: string
+  /** Names of the headers sent (never their values), for `tokentrail doctor`. */
+  readonly headerNames?: readonly string[]
   export(snapshot: MetricsSnapshot, signal: AbortSignal): Promise<ExportResult>
 }
 

@@ -11,6 +11,7 @@ export const EMPTY_STATS = (): TracerStats => ({
   rejected: 0,
   dropped: { queueFull: 0, shutdown: 0, redacted: 0, redactError: 0 },
   queued: 0,
+  inflight: 0,
   flushTimeouts: 0,
   lateWrites: 0,
   metrics: { exports: 0, failures: 0 },

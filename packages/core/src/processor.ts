@@ -49,6 +49,58 @@ export interface ExporterStats {
   queued: number
   /** Flushes that hit their time bound with spans still pending. */
   flushTimeouts: number
+  /** Spans handed to the exporter whose export (retries included) has not finished. */
+  inflight: number
+  /**
+   * Export operations (one batch, retries included) as a histogram in seconds, by outcome: key
+   * `''` for success, else the `error.type`. Bucket bounds: `EXPORT_DURATION_BUCKETS`.
+   */
+  operations: Record<string, ExportDurations>
+}
+
+/** One series of export durations, in seconds. */
+export interface ExportDurations {
+  count: number
+  sum: number
+  min: number
+  max: number
+  bucketCounts: number[]
+  /** The HTTP status of the last answer, when the receiver answered one. */
+  status?: number
+}
+
+/** Buckets for `otel.sdk.exporter.operation.duration`, in seconds. */
+export const EXPORT_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]
+
+function recordDuration(
+  by: Record<string, ExportDurations>,
+  key: string,
+  seconds: number,
+  status: number | undefined,
+): void {
+  // Bounded like failedBy: past a handful of outcomes, the rest share one.
+  if (!(key in by) && Object.keys(by).length >= 16) key = '_OTHER'
+  let series = by[key]
+  if (!series) {
+    series = {
+      count: 0,
+      sum: 0,
+      min: seconds,
+      max: seconds,
+      bucketCounts: new Array(EXPORT_DURATION_BUCKETS.length + 1).fill(0),
+    }
+    by[key] = series
+  }
+  series.count++
+  series.sum += seconds
+  if (seconds < series.min) series.min = seconds
+  if (seconds > series.max) series.max = seconds
+  let i = 0
+  while (i < EXPORT_DURATION_BUCKETS.length && seconds > EXPORT_DURATION_BUCKETS[i]!) i++
+  series.bucketCounts[i]!++
+  if (status !== undefined) series.status = status
 }
 
 const sleep = (ms: number) =>
@@ -98,6 +150,8 @@ export class BatchProcessor {
     dropped: { queueFull: 0, shutdown: 0 },
     queued: 0,
     flushTimeouts: 0,
+    inflight: 0,
+    operations: {},
   }
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -168,6 +222,7 @@ export class BatchProcessor {
     while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.options.maxBatchSize)
       let failure: { count: number; reason: string } | undefined
+      this.stats.inflight += batch.length
       try {
         failure = await this.sendWithRetry(batch)
       } catch (error) {
@@ -175,6 +230,8 @@ export class BatchProcessor {
         this.countFailure(error, batch.length)
         failure = { count: batch.length, reason: describeExportFailure(error) }
         this.options.onError(`${this.exporter.name} send loop`, error)
+      } finally {
+        this.stats.inflight -= batch.length
       }
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
@@ -190,6 +247,14 @@ export class BatchProcessor {
   ): Promise<{ count: number; reason: string } | undefined> {
     const { retry, log } = this.options
     const target = log?.target
+    const operationStart = performance.now()
+    const operation = (errorType: string, error?: unknown) =>
+      recordDuration(
+        this.stats.operations,
+        errorType,
+        (performance.now() - operationStart) / 1000,
+        (error as ExportError | undefined)?.status,
+      )
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController()
       this.attempt = controller
@@ -226,6 +291,7 @@ export class BatchProcessor {
           rejected,
           result.message,
         )
+        operation(rejected > 0 ? 'rejected' : '')
         if (rejected > 0) {
           this.options.onError(
             `${this.exporter.name} partial success`,
@@ -242,6 +308,7 @@ export class BatchProcessor {
       if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
         this.stats.failed += batch.length
         this.countFailure(result.error, batch.length)
+        operation(exportErrorType(result.error), result.error)
         log?.attemptFailed(batch.length, attempt, reason, undefined)
         this.options.onError(`${this.exporter.name} export`, result.error)
         return { count: batch.length, reason }
@@ -362,6 +429,12 @@ export class BatchProcessor {
       ...this.stats,
       failedBy: { ...this.stats.failedBy },
       dropped: { ...this.stats.dropped },
+      operations: Object.fromEntries(
+        Object.entries(this.stats.operations).map(([k, v]) => [
+          k,
+          { ...v, bucketCounts: [...v.bucketCounts] },
+        ]),
+      ),
       queued: this.queue.length,
     }
   }

@@ -120,6 +120,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
             )
           },
         },
+        config.warn,
       )
   }
 
@@ -395,6 +396,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       rejected: 0,
       dropped: { queueFull: 0, shutdown: 0, ...this.drops },
       queued: 0,
+      inflight: 0,
       flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
@@ -412,6 +414,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.dropped.queueFull += s.dropped.queueFull
       stats.dropped.shutdown += s.dropped.shutdown
       stats.queued += s.queued
+      stats.inflight += s.inflight
       stats.flushTimeouts += s.flushTimeouts
     }
     return stats

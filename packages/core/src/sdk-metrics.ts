@@ -1,5 +1,5 @@
-import type { MetricData, SumPoint } from './metrics.js'
-import type { ExporterStats } from './processor.js'
+import type { HistogramPoint, MetricData, SumPoint } from './metrics.js'
+import { EXPORT_DURATION_BUCKETS, type ExporterStats } from './processor.js'
 import type { Attributes } from './types.js'
 
 /** What the tracer knows about itself, as `sdkMetrics` reads it. */
@@ -19,7 +19,9 @@ function sum(
   points: SumPoint[],
   isMonotonic = true,
 ): MetricData | undefined {
-  const kept = points.filter((p) => p.value !== 0)
+  // A counter series that never moved is left out. An up-down counter keeps its zeros, so a queue
+  // that drained reads 0 downstream, not its last non-zero value.
+  const kept = isMonotonic ? points.filter((p) => p.value !== 0) : points
   if (kept.length === 0) return undefined
   return {
     type: 'sum',
@@ -66,6 +68,8 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
   const queueSize: SumPoint[] = []
   const capacity: SumPoint[] = []
   const exported: SumPoint[] = []
+  const inflight: SumPoint[] = []
+  const durations: HistogramPoint[] = []
   counts.processors.forEach(({ exporter, url, capacity: max, stats }, i) => {
     const processor = {
       'otel.component.type': 'batching_span_processor',
@@ -94,6 +98,21 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
       })),
       { attributes: { ...component, 'error.type': 'rejected' }, value: stats.rejected },
     )
+    inflight.push({ attributes: component, value: stats.inflight })
+    for (const [errorType, d] of Object.entries(stats.operations ?? {})) {
+      durations.push({
+        attributes: {
+          ...component,
+          ...(errorType ? { 'error.type': errorType } : {}),
+          ...(d.status !== undefined ? { 'http.response.status_code': d.status } : {}),
+        },
+        count: d.count,
+        sum: d.sum,
+        min: d.min,
+        max: d.max,
+        bucketCounts: d.bucketCounts,
+      })
+    }
   })
   metrics.push(
     sum(
@@ -108,6 +127,22 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
       'Spans exported, or given up on (error.type), counted after the last retry',
       exported,
     ),
+    sum(
+      'otel.sdk.exporter.span.inflight',
+      'Spans handed to the exporter and not yet exported or given up on (retries included)',
+      inflight,
+      false,
+    ),
+    durations.length === 0
+      ? undefined
+      : {
+          type: 'histogram',
+          name: 'otel.sdk.exporter.operation.duration',
+          description: 'Duration of exporting one batch of spans, retries included',
+          unit: 's',
+          boundaries: EXPORT_DURATION_BUCKETS,
+          points: durations,
+        },
     sum('tokentrail.sdk.span.dropped', 'Spans dropped before export by the redact hook', [
       { attributes: { reason: 'redacted' }, value: counts.redacted },
       { attributes: { reason: 'redact_error' }, value: counts.redactError },

@@ -36,6 +36,8 @@ export interface TracerStats {
   dropped: { queueFull: number; shutdown: number; redacted: number; redactError: number }
   /** Spans waiting in queues now. */
   queued: number
+  /** Spans in exports under way now (sent or backing off between retries). */
+  inflight: number
   /** Flushes that hit their time bound with spans still pending. */
   flushTimeouts: number
   /** Writes (`setAttribute`, `addEvent`, …) to spans that had already ended, and so were ignored. */

@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DeliveryLog } from '../src/delivery-log.js'
-import { createTracer, httpExporter, otlpExporter, type Tracer } from '../src/index.js'
+import {
+  createTracer,
+  httpExporter,
+  otlpExporter,
+  otlpMetricsExporter,
+  type Tracer,
+} from '../src/index.js'
 
 const servers: Server[] = []
 
@@ -265,6 +271,45 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(warn).toHaveBeenCalledTimes(1)
     expect(warn.mock.calls[0]![0]).toMatch(/^\[tokentrail\] spans not delivered to /)
     warn.mockRestore()
+  })
+})
+
+describe('metrics delivery warnings', () => {
+  it('a metrics endpoint on a wrong path: one warning naming /v1/metrics, again only after a recovery', async () => {
+    let healthy = false
+    const base = await startServer((request, res) => {
+      res.statusCode = request.url === '/v1/traces' || healthy ? 200 : 404
+      res.end('{}')
+    })
+    const metricsUrl = `${base}/metrics`
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'metrics-warning',
+      exporters: [otlpExporter({ url: `${base}/v1/traces` })],
+      metrics: { exporters: [otlpMetricsExporter({ url: metricsUrl })] },
+      warnings: (message) => warnings.push(message),
+    })
+    const chat = () =>
+      tracer
+        .startSpan('chat gpt-4o', {
+          kind: 'llm',
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' },
+        })
+        .end()
+    chat()
+    expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(false)
+    chat()
+    await tracer.flush({ timeoutMs: 2000 })
+    expect(warnings).toEqual([
+      `metrics not delivered to ${metricsUrl}: 404 Not Found: wrong path? "/metrics" is not /v1/metrics; OTLP/HTTP metrics go to <endpoint>/v1/metrics. Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+    ])
+    expect(tracer.stats().metrics).toEqual({ exports: 0, failures: 2 })
+    healthy = true
+    chat()
+    expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(true)
+    expect(warnings.at(-1)).toBe(`metrics delivered again to ${metricsUrl}`)
+    expect(warnings).toHaveLength(2)
+    await tracer.shutdown({ timeoutMs: 100 })
   })
 })
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url))

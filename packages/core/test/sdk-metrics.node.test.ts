@@ -98,3 +98,86 @@ describe('otel.sdk.* self-observability metrics', () => {
     ])
   })
 })
+
+describe('otel.sdk.exporter.span.inflight and otel.sdk.exporter.operation.duration', () => {
+  it('count spans in an export under way, and time each export by outcome and HTTP status', async () => {
+    // A receiver that holds the first POST until told, then answers 404 to the second.
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let posts = 0
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on('end', async () => {
+        posts++
+        if (posts === 1) {
+          await held
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+        } else res.writeHead(404).end('no such path')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const metrics = memoryMetricExporter()
+      const tracer = createTracer({
+        serviceName: 'inflight',
+        warnings: false,
+        retry: { maxRetries: 0 },
+        exporters: [otlpExporter({ url: `http://127.0.0.1:${port}/v1/traces` })],
+        metrics: { exporters: [metrics] },
+      })
+      for (let i = 0; i < 3; i++) tracer.startSpan(`span ${i}`).end()
+      const first = tracer.flush({ timeoutMs: 5000, metrics: false })
+      await new Promise<void>((resolve) => {
+        const poll = () => (posts >= 1 ? resolve() : setTimeout(poll, 5))
+        poll()
+      })
+      expect(tracer.stats().inflight).toBe(3)
+      release()
+      expect((await first).ok).toBe(true)
+      expect(tracer.stats().inflight).toBe(0)
+
+      tracer.startSpan('lost').end()
+      const second = await tracer.flush({ timeoutMs: 5000 })
+      expect(second.ok).toBe(false)
+      // The flush that carried the failure; the next one reports it.
+      await tracer.flush({ timeoutMs: 5000 })
+
+      const inflight = metrics.metric('otel.sdk.exporter.span.inflight')
+      expect(points(inflight)).toEqual([
+        {
+          'otel.component.type': 'otlp_http_json_span_exporter',
+          'otel.component.name': 'otlp/0',
+          'server.address': '127.0.0.1',
+          'server.port': port,
+          value: 0,
+        },
+      ])
+      const duration = metrics.metric('otel.sdk.exporter.operation.duration')
+      expect(duration?.type).toBe('histogram')
+      if (duration?.type !== 'histogram') return
+      expect(duration.unit).toBe('s')
+      const series = [...duration.points]
+        .sort((a, b) =>
+          String(a.attributes['error.type'] ?? '').localeCompare(
+            String(b.attributes['error.type'] ?? ''),
+          ),
+        )
+        .map((p) => ({
+          errorType: p.attributes['error.type'],
+          status: p.attributes['http.response.status_code'],
+          count: p.count,
+          buckets: p.bucketCounts.reduce((a, b) => a + b, 0),
+        }))
+      expect(series).toEqual([
+        { errorType: undefined, status: undefined, count: 1, buckets: 1 },
+        { errorType: '404', status: 404, count: 1, buckets: 1 },
+      ])
+      for (const p of duration.points) expect(p.sum).toBeGreaterThan(0)
+    } finally {
+      server.close()
+    }
+  }, 20_000)
+})

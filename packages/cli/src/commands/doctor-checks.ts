@@ -4,6 +4,8 @@ import { connect as tlsConnect } from 'node:tls'
 import {
   createTracer,
   describeExportFailure,
+  type MetricExporter,
+  type MetricsSnapshot,
   type SpanData,
   type SpanExporter,
 } from '@tokentrail/core'
@@ -127,31 +129,10 @@ async function confirmArrival(
   }
 }
 
-export async function checkExporter(
-  exporter: SpanExporter,
-  span: SpanData,
-  options: { timeoutMs: number; token: string | undefined },
-): Promise<ExporterReport> {
-  const report: ExporterReport = {
-    name: exporter.name,
-    ...(exporter.url ? { url: exporter.url } : {}),
-    headers: userHeaders(exporter),
-    checks: [],
-    ok: false,
-  }
-  const { checks } = report
-  const { timeoutMs } = options
-  if (!exporter.url) {
-    // A console or custom exporter: sending the test span would print into doctor's own output.
-    checks.push({
-      name: 'destination',
-      ok: null,
-      detail: `the ${exporter.name} exporter has no URL to check; spans go wherever it writes them`,
-    })
-    report.ok = exporter.name === 'console'
-    return report
-  }
-  const url = new URL(exporter.url)
+type ExportOutcome = Awaited<ReturnType<SpanExporter['export']>>
+
+/** DNS, connect and (for https) TLS to `url`; pushes one check each, false at the first failure. */
+async function checkReach(url: URL, checks: DoctorCheck[], timeoutMs: number): Promise<boolean> {
   const secure = url.protocol === 'https:'
   const port = Number(url.port || (secure ? 443 : 80))
   const host = url.hostname.replace(/^\[|\]$/g, '')
@@ -162,7 +143,7 @@ export async function checkExporter(
     checks.push({ name: 'DNS', ok: true, detail: addresses.map((a) => a.address).join(', ') })
   } catch (error) {
     checks.push({ name: 'DNS', ok: false, detail: `cannot resolve ${host} (${codeOf(error)})` })
-    return report
+    return false
   }
   try {
     const ms = await tcpCheck(address, port, timeoutMs)
@@ -178,7 +159,7 @@ export async function checkExporter(
           : ''
       }`,
     })
-    return report
+    return false
   }
   if (secure) {
     try {
@@ -189,13 +170,26 @@ export async function checkExporter(
       })
     } catch (error) {
       checks.push({ name: 'TLS', ok: false, detail: `handshake failed (${codeOf(error)})` })
-      return report
+      return false
     }
   }
+  return true
+}
+
+/** Sends one test export and pushes its check: the HTTP answer, explained when it is not a success. */
+async function testExport(
+  send: (signal: AbortSignal) => Promise<ExportOutcome>,
+  url: string,
+  what: string,
+  signal: 'traces' | 'metrics',
+  accepted: (ms: number) => string,
+  checks: DoctorCheck[],
+  timeoutMs: number,
+): Promise<boolean> {
   const started = performance.now()
-  let result: Awaited<ReturnType<SpanExporter['export']>>
+  let result: ExportOutcome
   try {
-    result = await exporter.export([span], AbortSignal.timeout(timeoutMs))
+    result = await send(AbortSignal.timeout(timeoutMs))
   } catch (error) {
     result = { code: 'failed', error }
   }
@@ -204,25 +198,190 @@ export async function checkExporter(
     checks.push({
       name: 'test export',
       ok: false,
-      detail: describeExportFailure(result.error, exporter.url),
+      detail: describeExportFailure(result.error, url, signal),
     })
-    return report
+    return false
   }
   if ((result.rejected ?? 0) > 0) {
     checks.push({
       name: 'test export',
       ok: false,
-      detail: `partial success: the receiver rejected the test span${result.message ? ` (${result.message})` : ''}`,
+      detail: `partial success: the receiver rejected the test ${what}${result.message ? ` (${result.message})` : ''}`,
     })
+    return false
+  }
+  checks.push({ name: 'test export', ok: true, detail: accepted(ms) })
+  return true
+}
+
+/** What one exporter's checks need: how to send the test item and how to find it again. */
+interface Destination {
+  exporter: { name: string; url?: string; headerNames?: readonly string[] }
+  signal: 'traces' | 'metrics'
+  /** What the exporter carries, for the no-URL line. */
+  carries: string
+  /** Whether an exporter without a URL (console, custom) counts as passing. */
+  passesWithoutUrl: boolean
+  item: string
+  send(signal: AbortSignal): Promise<ExportOutcome>
+  accepted(ms: number): string
+  confirm(url: URL): Promise<DoctorCheck | undefined>
+}
+
+// Reach, one test export, and arrival at `tokentrail dev`: the same steps for every signal.
+async function checkDestination(d: Destination, timeoutMs: number): Promise<ExporterReport> {
+  const { exporter } = d
+  const report: ExporterReport = {
+    name: exporter.name,
+    ...(exporter.url ? { url: exporter.url } : {}),
+    headers: userHeaders(exporter),
+    checks: [],
+    ok: false,
+  }
+  const { checks } = report
+  if (!exporter.url) {
+    // A console or custom exporter: sending the test item would print into doctor's own output.
+    checks.push({
+      name: 'destination',
+      ok: null,
+      detail: `the ${exporter.name} exporter has no URL to check; ${d.carries} go wherever it writes them`,
+    })
+    report.ok = d.passesWithoutUrl
     return report
   }
-  checks.push({
-    name: 'test export',
-    ok: true,
-    detail: `1 span accepted in ${ms} ms (trace ${span.traceId})`,
-  })
-  const arrived = await confirmArrival(url, span.traceId, options.token, timeoutMs)
+  const url = new URL(exporter.url)
+  if (!(await checkReach(url, checks, timeoutMs))) return report
+  const sent = await testExport(
+    d.send,
+    exporter.url,
+    d.item,
+    d.signal,
+    d.accepted,
+    checks,
+    timeoutMs,
+  )
+  if (!sent) return report
+  const arrived = await d.confirm(url)
   if (arrived) checks.push(arrived)
   report.ok = arrived?.ok !== false
   return report
+}
+
+export function checkExporter(
+  exporter: SpanExporter,
+  span: SpanData,
+  options: { timeoutMs: number; token: string | undefined },
+): Promise<ExporterReport> {
+  return checkDestination(
+    {
+      exporter,
+      signal: 'traces',
+      carries: 'spans',
+      passesWithoutUrl: exporter.name === 'console',
+      item: 'span',
+      send: (signal) => exporter.export([span], signal),
+      accepted: (ms) => `1 span accepted in ${ms} ms (trace ${span.traceId})`,
+      confirm: (url) => confirmArrival(url, span.traceId, options.token, options.timeoutMs),
+    },
+    options.timeoutMs,
+  )
+}
+
+/** The test metric doctor sends: one point, marked with this run's id so it can be found again. */
+export function testMetrics(serviceName: string): { run: string; snapshot: MetricsSnapshot } {
+  const run = crypto.randomUUID()
+  const time = Date.now()
+  return {
+    run,
+    snapshot: {
+      resource: { serviceName, attributes: {} },
+      startTime: time,
+      time,
+      metrics: [
+        {
+          type: 'sum',
+          name: 'tokentrail.doctor.check',
+          description: 'One point sent by tokentrail doctor to test the metrics endpoint',
+          unit: '{check}',
+          isInteger: true,
+          points: [{ attributes: { 'tokentrail.doctor.run': run }, value: 1 }],
+        },
+      ],
+    },
+  }
+}
+
+// A `tokentrail dev` collector serves stored metric series back; find this run's point.
+async function confirmMetricArrival(
+  url: URL,
+  run: string,
+  token: string | undefined,
+  timeoutMs: number,
+): Promise<DoctorCheck | undefined> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
+  const deadline = performance.now() + timeoutMs
+  try {
+    const health = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(timeoutMs) })
+    const body = (await health.json()) as { status?: string; version?: string }
+    if (body?.status !== 'ok' || typeof body.version !== 'string') return undefined
+  } catch {
+    return undefined
+  }
+  for (;;) {
+    let status = 0
+    let found = false
+    try {
+      const response = await fetch(new URL('/api/metrics?name=tokentrail.doctor.check', url), {
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      status = response.status
+      const body = (await response.json()) as {
+        series?: { attributes?: Record<string, unknown> }[]
+      }
+      found = (body.series ?? []).some((s) => s.attributes?.['tokentrail.doctor.run'] === run)
+    } catch {}
+    if (found)
+      return {
+        name: 'arrived',
+        ok: true,
+        detail: 'the tokentrail dev collector stored the test metric',
+      }
+    if (status === 401)
+      return {
+        name: 'arrived',
+        ok: null,
+        detail:
+          'cannot read the metric back from tokentrail dev without its token (--token or TOKENTRAIL_TOKEN)',
+      }
+    if (performance.now() > deadline)
+      return {
+        name: 'arrived',
+        ok: false,
+        detail: 'tokentrail dev accepted the metrics export but the test metric is not there',
+      }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Like `checkExporter`, for a metrics exporter: reach, one test point, and arrival at `tokentrail dev`. */
+export function checkMetricExporter(
+  exporter: MetricExporter,
+  serviceName: string,
+  options: { timeoutMs: number; token: string | undefined },
+): Promise<ExporterReport> {
+  const { run, snapshot } = testMetrics(serviceName)
+  return checkDestination(
+    {
+      exporter,
+      signal: 'metrics',
+      carries: 'metrics',
+      passesWithoutUrl: true,
+      item: 'metric',
+      send: (signal) => exporter.export(snapshot, signal),
+      accepted: (ms) => `1 metric point accepted in ${ms} ms (tokentrail.doctor.check)`,
+      confirm: (url) => confirmMetricArrival(url, run, options.token, options.timeoutMs),
+    },
+    options.timeoutMs,
+  )
 }

@@ -41,7 +41,7 @@ export function formatDoctorReport(report: DoctorReport, version: string, p: Pal
     lines.push('', 'environment')
     for (const [name, value] of env) lines.push(`  ${name}=${safeText(value)}`)
   }
-  for (const exporter of report.exporters) {
+  for (const exporter of [...report.exporters, ...report.metrics]) {
     lines.push('', `${exporter.name}${exporter.url ? ` → ${safeText(exporter.url)}` : ''}`)
     for (const check of exporter.checks)
       lines.push(`  ${mark(check.ok, p)} ${check.name.padEnd(12)} ${safeText(check.detail)}`)

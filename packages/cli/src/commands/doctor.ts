@@ -8,7 +8,7 @@ import {
   type Tracer,
   type TracerDescription,
 } from '@tokentrail/core'
-import { checkExporter, testSpan, userHeaders } from './doctor-checks.js'
+import { checkExporter, checkMetricExporter, testSpan, userHeaders } from './doctor-checks.js'
 
 export { formatDoctorReport } from './doctor-format.js'
 
@@ -38,11 +38,13 @@ export interface DoctorReport {
   source: string
   config?: Omit<TracerDescription, 'exporters' | 'metricExporters'> & {
     exporters: { name: string; url?: string; headers: string[] }[]
-    metrics: { name: string; url?: string }[]
+    metrics: { name: string; url?: string; headers: string[] }[]
   }
   /** Environment variables the SDK reads that are set; header values are replaced by their names. */
   env: Record<string, string>
   exporters: ExporterReport[]
+  /** The same checks for each metrics exporter, with a test metric instead of a test span. */
+  metrics: ExporterReport[]
   notes: string[]
 }
 
@@ -176,6 +178,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     source: options.config ? resolve(options.cwd, options.config) : 'env',
     env: shownEnv(options.env),
     exporters: [],
+    metrics: [],
     notes: [],
   }
   const note = asyncContextNote(node.version, node.execArgv, options.env.NODE_OPTIONS)
@@ -200,7 +203,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ...(e.url ? { url: e.url } : {}),
       headers: userHeaders(e),
     })),
-    metrics: metricExporters.map((e) => ({ name: e.name, ...(e.url ? { url: e.url } : {}) })),
+    metrics: metricExporters.map((e) => ({
+      name: e.name,
+      ...(e.url ? { url: e.url } : {}),
+      headers: userHeaders(e),
+    })),
   }
   if (!description.enabled || exporters.length === 0) {
     report.verdict = `no span would leave the app: ${description.why ?? 'no span exporter (only metrics)'}`
@@ -212,14 +219,23 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const token = options.token ?? options.env.TOKENTRAIL_TOKEN ?? tokenFromHeaders(options.env)
   for (const exporter of exporters)
     report.exporters.push(await checkExporter(exporter, span, { timeoutMs, token }))
+  for (const exporter of metricExporters)
+    report.metrics.push(
+      await checkMetricExporter(exporter, description.serviceName, { timeoutMs, token }),
+    )
   const failed = report.exporters.filter((e) => !e.ok)
-  report.ok = failed.length === 0 && description.sampleRate > 0
+  const metricsFailed = report.metrics.filter((e) => !e.ok)
+  report.ok = failed.length === 0 && metricsFailed.length === 0 && description.sampleRate > 0
+  const reasons = (list: ExporterReport[]) =>
+    `${list.map((e) => e.url ?? e.name).join(', ')}: ${list
+      .map((e) => e.checks.find((c) => c.ok === false)?.detail ?? 'not checked')
+      .join('; ')}`
   report.verdict = report.ok
     ? `spans reach ${exporters.length === 1 ? 'their destination' : `all ${exporters.length} destinations`}`
     : failed.length > 0
-      ? `spans would not arrive at ${failed.map((e) => e.url ?? e.name).join(', ')}: ${failed
-          .map((e) => e.checks.find((c) => c.ok === false)?.detail ?? 'not checked')
-          .join('; ')}`
-      : 'no trace would be recorded (sampleRate 0)'
+      ? `spans would not arrive at ${reasons(failed)}`
+      : description.sampleRate === 0
+        ? 'no trace would be recorded (sampleRate 0)'
+        : `spans reach their destination, but metrics would not arrive at ${reasons(metricsFailed)}`
   return report
 }

@@ -76,7 +76,11 @@ export function exportErrorType(error: unknown): string {
 }
 
 /** A short reason for a failed export attempt: refused, 404 wrong path, 401, timeout, redirect… */
-export function describeExportFailure(error: unknown, url?: string): string {
+export function describeExportFailure(
+  error: unknown,
+  url?: string,
+  signal: 'traces' | 'metrics' = 'traces',
+): string {
   try {
     if (error instanceof ExportError || (error as ExportError)?.name === 'ExportError') {
       const e = error as ExportError
@@ -88,7 +92,7 @@ export function describeExportFailure(error: unknown, url?: string): string {
           return `redirected (${status}${e.location ? ` to ${e.location}` : ''}): redirects are not followed, use the final URL`
         if (status === 404) {
           const path = url ? safePath(url) : undefined
-          return `${text}: wrong path?${path && !/\/v1\/(traces|metrics)$/.test(path) ? ` "${path}" is not /v1/traces; OTLP/HTTP traces go to <endpoint>/v1/traces` : ''}`
+          return `${text}: wrong path?${path && !/\/v1\/(traces|metrics)$/.test(path) ? ` "${path}" is not /v1/${signal}; OTLP/HTTP ${signal} go to <endpoint>/v1/${signal}` : ''}`
         }
         if (status === 401 || status === 403)
           return `${text}: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)`

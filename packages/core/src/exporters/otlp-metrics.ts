@@ -155,6 +155,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
   return {
     name: 'otlp-metrics',
     url: target,
+    headerNames: Object.keys(requestHeaders),
     async export(snapshot, signal) {
       const body =
         wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
