@@ -331,6 +331,12 @@ for (const node of ['22', '24']) {
       cell: (x) => x.open22 && range(x.open22.added, 1, 1, '+'),
     })
 }
+const SIZE_UNITS = 'min+gzip KB at start-up (minified KB) + later · one file · Rolldown'
+const kb = (bytes) => f(bytes / 1024)
+/** A size as printed: esbuild split start-up and later chunks, one file, Rolldown split. */
+const sizeCell = (size) =>
+  `${kb(size.gzip)} (${kb(size.minified)}) + ${kb(size.later.gzip)} later · one file ${kb(size.oneFile.gzip)} · Rolldown ${kb(size.rolldown.gzip)} + ${kb(size.rolldown.later.gzip)} later`
+
 const ROWS = [
   ...perCallRows,
   ...ttftRows,
@@ -400,21 +406,21 @@ const ROWS = [
   },
   {
     key: 'size',
-    title: 'size, the setup below: min+gzip KB (minified KB)',
+    title: `size, the setup below: ${SIZE_UNITS}`,
     value: (x) => x.size?.gzip,
     lower: true,
     noise: 0,
-    cell: (x) => x.size && `${f(x.size.gzip / 1024)} (${f(x.size.minified / 1024)})`,
+    cell: (x) => x.size && sizeCell(x.size),
   },
   // Tokentrail's other entry points a user may ship (no counterpart in the other columns).
   ...Object.entries(ENTRIES).map(([id, entry]) => ({
     key: `size-${id}`,
-    title: `size, ${entry.title}: min+gzip KB (minified KB)`,
+    title: `size, ${entry.title}: ${SIZE_UNITS}`,
     cell: (_x, c) =>
       c.id === 'tokentrail' &&
       (entrySizes[id].error
         ? `failed: ${entrySizes[id].error.slice(0, 120)}`
-        : `${f(entrySizes[id].gzip / 1024)} (${f(entrySizes[id].minified / 1024)})`),
+        : sizeCell(entrySizes[id])),
   })),
 ]
 
@@ -539,12 +545,13 @@ if (t) {
     ['ai-sdk path (the setup below)', sizes.tokentrail, 10],
     ['next + ai-sdk', entrySizes.next, 12],
   ]
+  // Met only when esbuild's start-up chunks fit: the stricter of the two split builds.
   for (const [name, size, kb] of sizeTargets)
     if (size && !size.error)
       target(
-        `size, ${name} ≤ ${kb} KB min+gzip`,
+        `size, ${name} ≤ ${kb} KB min+gzip at start-up`,
         size.gzip / 1024 <= kb,
-        `${f(size.gzip / 1024, 2)} KB`,
+        `esbuild ${f(size.gzip / 1024, 2)} KB + ${f(size.later.gzip / 1024, 2)} KB later (one file ${f(size.oneFile.gzip / 1024, 2)} KB); Rolldown ${f(size.rolldown.gzip / 1024, 2)} KB + ${f(size.rolldown.later.gzip / 1024, 2)} KB later`,
       )
 }
 
@@ -622,7 +629,7 @@ const report = [
   `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes per Node version × median of ${SIZE.ttft.samples.toLocaleString('en')} calls per prompt size, after as many warm-up calls, \`streamText()\` to the first \`textStream\` chunk. Heap per open stream: ${SIZE.ttft.streams} streams with the long prompt opened and their first chunk read, heap after two full GCs minus before, per stream, median of 3 rounds per side, traced minus untraced.`,
   `- Memory: heap used after two full GCs, after ${SIZE.memory.calls.toLocaleString('en')} calls minus before them, no flush in between (${SIZE.memory.repeats} process${SIZE.memory.repeats > 1 ? 'es' : ''}); "exporter down" points the exporter at a closed port (and never flushes).`,
   `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows) the sink received ÷ that time. Spans per call differ: Tokentrail sends two (the call span and its LLM span), @ai-sdk/otel three (invoke_agent → step → chat).`,
-  `- Size: the contender file in \`bench/src/contenders/\` bundled by esbuild (ESM, node, minified), gzip -9; \`ai\`, \`@ai-sdk/*\`, \`zod\` and \`next\` excluded (every such app ships them). Tokentrail's other entries: ${Object.values(
+  `- Size: the contender file in \`bench/src/contenders/\` bundled (ESM, node, minified), gzip -9 per chunk; \`ai\`, \`@ai-sdk/*\`, \`zod\` and \`next\` excluded (every such app ships them). Cells: esbuild with \`splitting: true\` — the chunks a cold start loads (the entry and what it imports statically), \`+ … later\` for the chunks reached only through \`import()\` (loaded on first use); \`one file\`: esbuild without splitting (as wrangler ships it, \`import()\` inlined); \`Rolldown\`: Vite's bundler, split, start-up + later. esbuild assigns whole files to chunks by the import graph, so a module the main entry re-exports stays in its start-up chunk even when only lazy code uses it; Rolldown drops a module reached only through an unused re-export of a \`sideEffects: false\` package (webpack's \`sideEffects\` optimisation in Next aims at the same; not measured). Tokentrail's other entries: ${Object.values(
     ENTRIES,
   )
     .map((e) => `${e.title}: \`${e.code.replaceAll('\n', '; ')}\``)

@@ -1,9 +1,22 @@
 // Size row: min+gzip bytes of what a user ships for each contender, measured by bundling the
 // contender's own setup file (src/contenders/<id>.mjs) with esbuild. `ai` and its own
 // dependencies are left out: every AI SDK app ships them whichever tracer it picks.
+//
+// Measured the way a deployed app loads code: one esbuild build with `splitting: true`, as
+// Next's and Vite's bundlers split at a dynamic `import()`. `startup` is what a cold start loads
+// (the entry chunk and every chunk it imports statically); `later` is the chunks only reached
+// through `import()`, loaded the first time they are needed. `oneFile` is the same code in a
+// single file without splitting (as a bundler that inlines `import()` ships it, e.g. wrangler).
+// `rolldown` is the split build of Vite's bundler: it drops a module reached only through an
+// unused re-export of a `sideEffects: false` package (as webpack's `sideEffects` optimisation in
+// Next aims to; Next's build is not measured here), which esbuild does not (it
+// assigns whole files to chunks by the import graph, so a module the main entry re-exports stays
+// in the start-up chunk even when only lazy code uses it). All are printed: no byte is hidden.
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { rolldown } from 'rolldown'
 
 const SHARED = [
   'ai',
@@ -15,11 +28,10 @@ const SHARED = [
   'next/*',
 ]
 
-/** `{ minified, gzip }` bytes of one contender's setup file and everything it imports. */
+/** Sizes (see `bundle`) of one contender's setup file and everything it imports. */
 export function bundleSize(contenderId) {
-  return bundle({
-    entryPoints: [fileURLToPath(new URL(`./contenders/${contenderId}.mjs`, import.meta.url))],
-  })
+  const file = fileURLToPath(new URL(`./contenders/${contenderId}.mjs`, import.meta.url))
+  return bundle({ entryPoints: [file] }, file)
 }
 
 // Tokentrail's other entry points, as a user writes them (`next` is the app's own, like `ai`).
@@ -38,29 +50,150 @@ export const POST = withTracing(async (request) => new Response(await request.te
   },
 }
 
-/** `{ minified, gzip }` bytes of one of `ENTRIES` and everything it imports. */
+/** Sizes (see `bundle`) of one of `ENTRIES` and everything it imports. */
 export function entrySize(id) {
-  return bundle({
-    stdin: {
-      contents: ENTRIES[id].code,
-      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-      loader: 'js',
+  return bundle(
+    {
+      stdin: {
+        contents: ENTRIES[id].code,
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        loader: 'js',
+      },
     },
-  })
+    // A module that exists for the bundler only, beside the contenders.
+    { path: fileURLToPath(new URL(`./entry-${id}.mjs`, import.meta.url)), code: ENTRIES[id].code },
+  )
 }
 
-async function bundle(input) {
-  const result = await build({
+const COMMON = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  external: SHARED,
+  write: false,
+  logLevel: 'silent',
+}
+
+const sizeOf = (code) => ({ minified: code.length, gzip: gzipSync(code, { level: 9 }).length })
+
+/**
+ * `{ minified, gzip }` of the start-up chunks (each chunk gzipped on its own, as served), with
+ * `later: { minified, gzip, chunks: [{ minified, gzip, modules }] }` for the chunks reached only
+ * through `import()`, `oneFile: { minified, gzip }` for the build without splitting, and
+ * `rolldown: { minified, gzip, later }` for Rolldown's split build of the same entry.
+ */
+async function bundle(input, rolldownEntry) {
+  const split = await build({
     ...input,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    external: SHARED,
-    write: false,
-    logLevel: 'silent',
+    ...COMMON,
+    splitting: true,
+    outdir: '/size-out',
+    metafile: true,
   })
-  const code = result.outputFiles[0].contents
-  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length }
+  const files = new Map(split.outputFiles.map((file) => [file.path, file.contents]))
+  const outputs = split.metafile.outputs
+  // Metafile names are relative to the working directory.
+  const pathOf = (name) => resolve(name)
+  // Chunks reached by `import()` carry an entryPoint too: the entry is the one nothing imports.
+  const dynamic = new Set(
+    Object.values(outputs).flatMap((o) =>
+      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    ),
+  )
+  const entry = Object.keys(outputs).find(
+    (name) => outputs[name].entryPoint !== undefined && !dynamic.has(name),
+  )
+  // Start-up: the entry and what it imports statically, transitively.
+  const startup = new Set()
+  const visit = (name) => {
+    if (startup.has(name)) return
+    startup.add(name)
+    for (const i of outputs[name].imports)
+      if (i.kind === 'import-statement' && !i.external) visit(i.path)
+  }
+  visit(entry)
+  const total = (names) =>
+    names.reduce(
+      (sum, name) => {
+        const s = sizeOf(files.get(pathOf(name)))
+        return { minified: sum.minified + s.minified, gzip: sum.gzip + s.gzip }
+      },
+      { minified: 0, gzip: 0 },
+    )
+  const lazyNames = Object.keys(outputs).filter((n) => !startup.has(n) && n.endsWith('.js'))
+  const later = {
+    ...total(lazyNames),
+    chunks: lazyNames.map((name) => ({
+      ...sizeOf(files.get(pathOf(name))),
+      modules: Object.keys(outputs[name].inputs).map((m) =>
+        m.replace(/^.*?\/(packages|node_modules)\//, ''),
+      ),
+    })),
+  }
+  const single = await build({ ...input, ...COMMON })
+  return {
+    ...total([...startup]),
+    later,
+    oneFile: sizeOf(single.outputFiles[0].contents),
+    rolldown: await rolldownSplit(rolldownEntry),
+  }
+}
+
+const isShared = (id) =>
+  SHARED.some((name) =>
+    name.endsWith('/*')
+      ? id.startsWith(name.slice(0, -1))
+      : id === name || id.startsWith(`${name}/`),
+  )
+
+async function rolldownSplit(entry) {
+  const virtual = typeof entry === 'object' ? entry : undefined
+  const bundler = await rolldown({
+    input: virtual ? virtual.path : entry,
+    platform: 'node',
+    external: (id) => isShared(id),
+    logLevel: 'silent',
+    plugins: virtual
+      ? [
+          {
+            name: 'entry',
+            resolveId: (id) => (id === virtual.path ? id : undefined),
+            load: (id) => (id === virtual.path ? virtual.code : undefined),
+          },
+        ]
+      : [],
+  })
+  const { output } = await bundler.generate({ format: 'esm', minify: true })
+  await bundler.close()
+  const chunks = new Map(output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]))
+  const startup = new Set()
+  const visit = (name) => {
+    if (startup.has(name) || !chunks.has(name)) return
+    startup.add(name)
+    for (const i of chunks.get(name).imports) visit(i)
+  }
+  for (const chunk of chunks.values()) if (chunk.isEntry) visit(chunk.fileName)
+  const sum = (list) =>
+    list.reduce(
+      (acc, c) => {
+        const s = sizeOf(c.code)
+        return { minified: acc.minified + s.minified, gzip: acc.gzip + s.gzip }
+      },
+      { minified: 0, gzip: 0 },
+    )
+  const lazy = [...chunks.values()].filter((c) => !startup.has(c.fileName))
+  return {
+    ...sum([...startup].map((name) => chunks.get(name))),
+    later: {
+      ...sum(lazy),
+      chunks: lazy.map((c) => ({
+        ...sizeOf(c.code),
+        modules: Object.keys(c.modules).map((m) =>
+          m.replace(/^.*?\/(packages|node_modules)\//, ''),
+        ),
+      })),
+    },
+  }
 }

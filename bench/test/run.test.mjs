@@ -52,9 +52,9 @@ test('the suite runs at a small size and prints the table with every row and con
     'export: k spans/s delivered to the sink, sustained (min–max)',
     'export: k LLM calls/s delivered (spans per call)',
     'export: bytes sent per call',
-    'size, the setup below: min+gzip KB (minified KB)',
-    'size, createTracer + otlpExporter: min+gzip KB (minified KB)',
-    'size, next + ai-sdk (withTracing + traceModel): min+gzip KB (minified KB)',
+    'size, the setup below: min+gzip KB at start-up (minified KB) + later · one file · Rolldown',
+    'size, createTracer + otlpExporter: min+gzip KB at start-up (minified KB) + later · one file · Rolldown',
+    'size, next + ai-sdk (withTracing + traceModel): min+gzip KB at start-up (minified KB) + later · one file · Rolldown',
   ])
   const tokentrail = (title) => rows.find((cells) => cells[0].slice(2) === title)[2]
   // Tokentrail's column is measured in full: a number in every cell, no failure — except the

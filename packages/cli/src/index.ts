@@ -37,6 +37,7 @@ export {
   type MetricToolStats,
   summarizeMetrics,
 } from './store/metrics-summary.js'
+export type { SchemaMigration } from './store/schema-migration.js'
 export {
   type InsertResult,
   type ModelStats,
@@ -46,6 +47,8 @@ export {
   type SpanSummary,
   type TraceDetail,
   type TracePage,
+  type TracePageInfo,
+  type TracePageRequest,
   type TraceQuery,
   type TraceStats,
   TraceStore,

@@ -359,4 +359,26 @@ describe('collector API', () => {
     expect(events.traces[0]).toMatchObject({ traceId: spans[0]!.traceId, status: 'error' })
     expect(c.stats().liveClients).toBe(1)
   })
+
+  it('sends the viewer (?events=traces) trace rows only, after answering the exporter', async () => {
+    const c = await collector()
+    const controller = new AbortController()
+    onCleanup(() => controller.abort())
+    const response = await fetch(`${c.url}/api/live?events=traces`, { signal: controller.signal })
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let text = ''
+    while (!text.includes(': connected')) text += (await reader.read()).value
+    for (let i = 0; i < 2; i++) {
+      const spans = await chatTrace()
+      const answer = await post(c, '/v1/traces', encodeOtlpTraces(spans), {
+        'content-type': 'application/json',
+      })
+      expect(answer.status).toBe(200)
+    }
+    while ((text.match(/event: traces\n/g) ?? []).length < 2) text += (await reader.read()).value
+    expect(text).not.toContain('event: spans')
+    const bad = await fetch(`${c.url}/api/live?events=spans`)
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error).toBe('events must be traces (or left out), got "spans"')
+  })
 })

@@ -66,14 +66,34 @@ describe('traces shaped to break tree building', () => {
     const c = await collector()
     const { traceId, spans, ids } = chain(16_000, { cycle: true })
     expect(await postSpans(c.url, spans)).toBe(200)
-    const response = await fetch(`${c.url}/api/traces/${traceId}`)
+    const response = await fetch(`${c.url}/api/traces/${traceId}?limit=all`)
     expect(response.status).toBe(200)
     const detail = await response.json()
     expect(detail.waterfall).toHaveLength(16_000)
+    expect(detail.spans).toHaveLength(16_000)
+    expect(detail.page).toEqual({ offset: 0, limit: 16_000, total: 16_000 })
     // The earliest span (the last id) loses its parent link; every other span hangs below it.
     expect(detail.waterfall[0]).toMatchObject({ spanId: ids[15_999], depth: 0 })
     expect(detail.waterfall[0].parentSpanId).toBeUndefined()
     expect(detail.waterfall.at(-1)).toMatchObject({ spanId: ids[0], depth: 15_999 })
+    // Without a limit the answer holds the first 1,000 rows and only their spans; any page is
+    // the same rows as the whole answer's.
+    const first = await (await fetch(`${c.url}/api/traces/${traceId}`)).json()
+    expect(first.page).toEqual({ offset: 0, limit: 1000, total: 16_000 })
+    expect(first.waterfall).toEqual(detail.waterfall.slice(0, 1000))
+    expect(first.spans.map((s: { spanId: string }) => s.spanId).sort()).toEqual(
+      first.waterfall.map((r: { spanId: string }) => r.spanId).sort(),
+    )
+    const tail = await (
+      await fetch(`${c.url}/api/traces/${traceId}?offset=15500&limit=1000`)
+    ).json()
+    expect(tail.page).toEqual({ offset: 15_500, limit: 1000, total: 16_000 })
+    expect(tail.waterfall).toEqual(detail.waterfall.slice(15_500))
+    expect(tail.spans).toHaveLength(500)
+    expect(tail.spans.at(-1).spanId).toBe(ids[0])
+    const bad = await fetch(`${c.url}/api/traces/${traceId}?limit=0`)
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error).toBe('limit must be a whole number ≥ 1 or all, got "0"')
   }, 20_000)
 
   it('serves a 10,000-deep trace to /api/traces/:id, /api/last and `tokentrail last`', async () => {
@@ -81,16 +101,26 @@ describe('traces shaped to break tree building', () => {
     const { traceId, spans } = chain(10_000, { cycle: false })
     expect(await postSpans(c.url, spans)).toBe(200)
     for (const path of [`/api/traces/${traceId}`, '/api/last']) {
-      const response = await fetch(`${c.url}${path}`)
+      const response = await fetch(`${c.url}${path}?offset=9000`)
       expect(response.status).toBe(200)
       const detail = await response.json()
+      expect(detail.page).toEqual({ offset: 9000, limit: 1000, total: 10_000 })
       expect(detail.waterfall.map((row: { depth: number }) => row.depth).at(-1)).toBe(9_999)
     }
     const last = await run(['last', '--url', c.url])
     expect(last.stderr).toBe('')
     expect(last.code).toBe(0)
-    const lines = last.stdout.split('\n')
-    expect(lines.some((line) => line.includes('level 1'))).toBe(true)
+    const shown = last.stdout.split('\n')
+    expect(shown.some((line) => line.includes('level 1 '))).toBe(true)
+    expect(shown.some((line) => line.includes('level 10000 '))).toBe(false)
+    expect(shown.filter(Boolean).at(-1)).toBe(
+      '… 9,000 more spans not shown (1–1,000 of 10,000); --all shows every span',
+    )
+    const all = await run(['last', '--all', '--url', c.url])
+    expect(all.stderr).toBe('')
+    expect(all.code).toBe(0)
+    const lines = all.stdout.split('\n')
+    expect(lines.some((line) => line.includes('level 1 '))).toBe(true)
     // Indentation stops growing: the deepest row says how deep it is instead.
     const deepest = lines.find((line) => line.includes('level 10000 '))
     expect(deepest).toContain('…9976 levels…')

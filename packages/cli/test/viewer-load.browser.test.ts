@@ -39,14 +39,22 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute type
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/api/stats') statsQueries++
     })
-    // Input latency: how long a real key press waits for the page's main thread.
-    await page.evaluate(() => {
+    // Input latency: how long a real key press waits for the page's main thread. On a loaded
+    // machine part of that wait is the renderer waiting for a CPU, which no page can avoid; an
+    // idle control tab (its own renderer process, pressed in turn with the viewer, under the same
+    // load) measures that part, so the viewer's own share is what is held to the bound.
+    const control = await browser.newPage()
+    await control.setContent('<!doctype html><title>control</title><p>idle</p>')
+    const listen = () => {
       const w = window as any
       w.__latencies = []
       window.addEventListener('keydown', (event) => {
         w.__latencies.push(performance.now() - event.timeStamp)
       })
-    })
+    }
+    await page.evaluate(listen)
+    await control.evaluate(listen)
+    const began = Date.now()
     const start = Date.now() - 10_000 * 10
     let sent = 0
     // 500 traces a second in batches of 50, as a busy team's exporters would send them (16× the
@@ -63,30 +71,43 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute type
     })()
     while (sent < 10_000) {
       await page.keyboard.press('Shift')
+      await control.keyboard.press('Shift')
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
     await sending
+    const elapsed = Date.now() - began
     expect(collector.store.counts.traces).toBe(10_000)
-    // 200 live updates in ~20 s: at most two refreshes of the header stats (every 15 s).
-    expect(statsQueries).toBeLessThanOrEqual(2)
+    // 200 live updates: header stats refresh on their 15 s clock (however long the sending took
+    // on a loaded machine), never once per live event.
+    expect(statsQueries).toBeLessThanOrEqual(Math.floor(elapsed / 15_000) + 1)
     // The newest trace is on top and the list holds a bounded window, not 10,000 rows.
-    const newest = await page.locator('tr.trace-row').first().getAttribute('data-trace-id')
+    const slow = { timeout: 30_000 }
     await expect
-      .poll(async () => page.locator('tr.trace-row').first().getAttribute('data-trace-id'))
-      .not.toBe(null)
-    expect(newest).toMatch(/^[0-9a-f]{32}$/)
-    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(200)
-    const latencies: number[] = await page.evaluate(() => (window as any).__latencies)
-    latencies.sort((a, b) => a - b)
-    const median = latencies[Math.floor(latencies.length / 2)]!
+      .poll(async () => page.locator('tr.trace-row').first().getAttribute('data-trace-id'), slow)
+      .toMatch(/^[0-9a-f]{32}$/)
+    await expect.poll(() => page.locator('tr.trace-row').count(), slow).toBe(200)
+    const medianOf = async (p: Page) => {
+      const latencies: number[] = await p.evaluate(() => (window as any).__latencies)
+      latencies.sort((a, b) => a - b)
+      return {
+        n: latencies.length,
+        median: latencies[Math.floor(latencies.length / 2)]!,
+        max: latencies.at(-1)!,
+      }
+    }
+    const viewer = await medianOf(page)
+    const idle = await medianOf(control)
     console.log(
-      `input latency during 10,000 live traces: ${latencies.length} key presses, median ${median.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+      `input latency during 10,000 live traces (${(elapsed / 1000).toFixed(1)} s): viewer ${viewer.n} key presses, median ${viewer.median.toFixed(1)} ms, max ${viewer.max.toFixed(1)} ms; idle control tab median ${idle.median.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms`,
     )
-    expect(latencies.length).toBeGreaterThan(20)
-    expect(median).toBeLessThan(100)
+    expect(viewer.n).toBeGreaterThan(20)
+    expect(idle.n).toBe(viewer.n)
+    // The viewer's own wait, beyond what an idle tab waits for a CPU at the same moments.
+    expect(viewer.median - idle.median).toBeLessThan(100)
+    await control.close()
     // Loading older traces pages on from the oldest row shown.
     await page.locator('#more').click()
-    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(250)
+    await expect.poll(() => page.locator('tr.trace-row').count(), slow).toBe(250)
     const ids = await page
       .locator('tr.trace-row')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')))

@@ -11,9 +11,9 @@ export type { MetricsOptions, TracerOptions } from './config.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
-export type { OtlpProfile } from './exporters/backend-profiles.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
-export { describeExportFailure, ExportError } from './exporters/export-error.js'
+export { describeExportFailure } from './exporters/describe-failure.js'
+export { ExportError } from './exporters/export-error.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {
@@ -24,10 +24,11 @@ export {
 } from './exporters/otlp-json.js'
 export {
   consoleMetricsExporter,
-  encodeOtlpMetrics,
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
+export { encodeOtlpMetrics } from './exporters/otlp-metrics-encode.js'
+export type { OtlpProfile } from './exporters/otlp-profile.js'
 export {
   encodeOtlpMetricsProtobuf,
   encodeOtlpTracesProtobuf,
@@ -59,11 +60,12 @@ export {
   parseTraceparent,
   parseTracestate,
 } from './propagation.js'
-export type { DetectorName } from './redaction/detectors.js'
+export type { DetectorName } from './redaction/detector-names.js'
 export type { RedactionOptions } from './redaction/options.js'
 export type { SamplingReason } from './sampling/decide.js'
 export type { SamplingOptions, TraceSummary } from './sampling/options.js'
-export { SAMPLING_ATTR, type SamplingStats } from './sampling/trace-sampler.js'
+export type { SamplingStats } from './sampling/trace-sampler.js'
+export { SAMPLING_ATTR } from './sampling/trace-state.js'
 export { ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 export {
   type EndingInfo,

@@ -1,4 +1,4 @@
-import { describeExportFailure } from './exporters/export-error.js'
+import { describeExportFailure } from './exporters/describe-failure.js'
 import type { MetricData, MetricExporter, MetricsRecorder } from './metrics.js'
 import type { SpanData } from './types.js'
 

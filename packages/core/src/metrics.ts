@@ -117,7 +117,6 @@ function num(value: unknown): number | undefined {
  * them aggregated in memory (cumulative), bounded by a cardinality limit per instrument.
  */
 export class MetricsRecorder {
-  readonly startTime = now()
   private readonly instruments: Instrument[] = []
   private readonly llmCache = new Map<string, LlmSeries>()
   private readonly tokenUsage
@@ -134,6 +133,8 @@ export class MetricsRecorder {
   constructor(
     readonly resource: Resource,
     private readonly cardinalityLimit = 2000,
+    /** Start of the cumulative totals (epoch ms). @default now */
+    readonly startTime = now(),
   ) {
     const make = (...args: ConstructorParameters<typeof Instrument>) => {
       const instrument = new Instrument(...args)

@@ -1,5 +1,6 @@
 import type { DeliveryLog } from './delivery-log.js'
-import { describeExportFailure, ExportError, exportErrorType } from './exporters/export-error.js'
+import { ExportError } from './exporters/export-error.js'
+import { lazy } from './lazy.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
@@ -23,8 +24,17 @@ export interface ProcessorOptions {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   onError(where: string, error: unknown): void
-  /** Says when spans stop (and start again) reaching the exporter's destination. */
-  log?: DeliveryLog
+  /**
+   * Says when spans stop (and start again) reaching the exporter's destination. A method may
+   * return a promise (the messages loading): it is awaited before the batch settles.
+   */
+  log?: {
+    readonly target: string
+    readonly reason: string | undefined
+    attemptFailed(...args: Parameters<DeliveryLog['attemptFailed']>): void | Promise<void>
+    attemptSucceeded(...args: Parameters<DeliveryLog['attemptSucceeded']>): void | Promise<void>
+    flushTimedOut(...args: Parameters<DeliveryLog['flushTimedOut']>): void | Promise<void>
+  }
 }
 
 /** What one flush of one processor found. */
@@ -130,6 +140,19 @@ function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
   } catch {}
 }
 
+// How failures are explained and classified: loaded when an export first fails.
+const failureText = lazy(() => import('./exporters/describe-failure.js'))
+
+/** Why an export failed, as a warning says it, and its `error.type`. Never rejects. */
+async function explain(error: unknown, url?: string): Promise<{ reason: string; type: string }> {
+  try {
+    const { describeExportFailure, exportErrorType } = await failureText()
+    return { reason: describeExportFailure(error, url), type: exportErrorType(error) }
+  } catch {
+    return { reason: String((error as Error)?.message ?? error), type: '_OTHER' }
+  }
+}
+
 /** Exponential backoff with ±20 % jitter. */
 export function backoffDelay(attempt: number, retry: Required<RetryOptions>): number {
   const base = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** attempt)
@@ -226,9 +249,10 @@ export class BatchProcessor {
       try {
         failure = await this.sendWithRetry(batch)
       } catch (error) {
+        const { reason, type } = await explain(error)
         this.stats.failed += batch.length
-        this.countFailure(error, batch.length)
-        failure = { count: batch.length, reason: describeExportFailure(error) }
+        this.countFailure(type, batch.length)
+        failure = { count: batch.length, reason }
         this.options.onError(`${this.exporter.name} send loop`, error)
       } finally {
         this.stats.inflight -= batch.length
@@ -284,7 +308,7 @@ export class BatchProcessor {
         const rejected = Math.min(result.rejected ?? 0, batch.length)
         this.stats.exported += batch.length - rejected
         this.stats.rejected += rejected
-        log?.attemptSucceeded(
+        await log?.attemptSucceeded(
           batch.length,
           attempt,
           performance.now() - startedAt,
@@ -304,12 +328,12 @@ export class BatchProcessor {
         }
         return undefined
       }
-      const reason = describeExportFailure(result.error, target)
+      const { reason, type } = await explain(result.error, target)
       if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
         this.stats.failed += batch.length
-        this.countFailure(result.error, batch.length)
-        operation(exportErrorType(result.error), result.error)
-        log?.attemptFailed(batch.length, attempt, reason, undefined)
+        this.countFailure(type, batch.length)
+        operation(type, result.error)
+        await log?.attemptFailed(batch.length, attempt, reason, undefined)
         this.options.onError(`${this.exporter.name} export`, result.error)
         return { count: batch.length, reason }
       }
@@ -320,7 +344,7 @@ export class BatchProcessor {
         result.retryAfterMs !== undefined
           ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
           : backoff
-      log?.attemptFailed(batch.length, attempt, reason, delay)
+      await log?.attemptFailed(batch.length, attempt, reason, delay)
       await sleep(delay)
     }
   }
@@ -344,7 +368,7 @@ export class BatchProcessor {
     const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
     if (!done) {
       const pending = target - this.settled
-      this.options.log?.flushTimedOut(
+      await this.options.log?.flushTimedOut(
         timeoutMs,
         pending,
         this.attemptStartedAt === undefined ? undefined : performance.now() - this.attemptStartedAt,
@@ -417,10 +441,10 @@ export class BatchProcessor {
     }
   }
 
-  private countFailure(error: unknown, count: number) {
+  private countFailure(errorType: string, count: number) {
     const by = this.stats.failedBy
     // Bounded: past a handful of kinds, the rest share one.
-    const type = Object.keys(by).length < 16 ? exportErrorType(error) : '_OTHER'
+    const type = Object.keys(by).length < 16 ? errorType : '_OTHER'
     by[type] = (by[type] ?? 0) + count
   }
 

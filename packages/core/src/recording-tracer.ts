@@ -2,16 +2,14 @@ import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './att
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
-import { DeliveryLog } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
-import { MetricsRecorder } from './metrics.js'
-import { MetricsPipeline } from './metrics-pipeline.js'
+import { LazyDeliveryLog } from './lazy-delivery-log.js'
+import { LazyMetrics } from './lazy-metrics.js'
 import { BatchProcessor } from './processor.js'
-import { Redactor } from './redaction/redactor.js'
-import { traceIdRatio } from './sampling/decide.js'
-import { DEFERRED_TRACESTATE, isDeferred, TraceSampler } from './sampling/trace-sampler.js'
-import { sdkMetrics } from './sdk-metrics.js'
+import { LazyRedactor } from './redaction/lazy-redactor.js'
+import { LazySampler } from './sampling/lazy-sampler.js'
+import { DEFERRED_TRACESTATE, isDeferred, traceIdRatio } from './sampling/trace-state.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {
   NOOP_SPAN,
@@ -39,13 +37,14 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly resource: Resource
   readonly limits: ResolvedConfig['limits']
   private readonly processors: BatchProcessor[]
-  private readonly metrics: MetricsPipeline | undefined
+  private readonly metrics: LazyMetrics | undefined
   private readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
   private readonly drops = { redacted: 0, redactError: 0 }
   private readonly reported = new Set<string>()
-  private readonly sampler: TraceSampler | undefined
-  private readonly redactor: Redactor | undefined
+  // Optional features load on first use (see lazy-sampler.ts, lazy-redactor.ts, lazy-metrics.ts).
+  private readonly sampler: LazySampler | undefined
+  private readonly redactor: LazyRedactor | undefined
 
   constructor(private readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -74,7 +73,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
           exportTimeoutMs: config.exportTimeoutMs,
           retry: config.retry,
           onError: (where, error) => this.onInternalError(where, error),
-          log: new DeliveryLog(
+          log: new LazyDeliveryLog(
             exporterTarget(exporter),
             { warn: config.warn, debug: config.debug },
             config.retry.maxRetries,
@@ -82,46 +81,49 @@ export class RecordingTracer implements Tracer, SpanOwner {
         }),
     )
     if (config.sampling)
-      this.sampler = new TraceSampler(
+      this.sampler = new LazySampler(
         config.sampling,
         config.sampleRate,
         (span) => this.export(span),
         (where, error) => this.onInternalError(where, error),
       )
-    if (config.redaction) this.redactor = new Redactor(config.redaction)
+    if (config.redaction)
+      this.redactor = new LazyRedactor(
+        config.redaction,
+        (span) => this.export(span),
+        (spans, error) => {
+          // Spans that could not be redacted must not leave unredacted.
+          this.drops.redactError += spans
+          this.onInternalError('redaction', error)
+        },
+      )
     const { metrics } = config
     if (metrics.exporters.length > 0)
-      this.metrics = new MetricsPipeline(
-        new MetricsRecorder(this.resource, metrics.cardinalityLimit),
-        metrics.exporters,
-        metrics.exportIntervalMs,
-        config.exportTimeoutMs,
-        (where, error) => this.onInternalError(where, error),
-        {
-          metrics: () =>
-            sdkMetrics({
-              ...this.counts,
-              ...this.drops,
-              processors: this.processors.map((p) => ({
-                exporter: p.exporter.name,
-                url: p.exporter.url,
-                capacity: config.maxQueueSize,
-                stats: p.snapshot(),
-              })),
-            }),
-          losses: () => {
-            const s = this.stats()
-            return (
-              s.failed +
-              s.rejected +
-              s.dropped.queueFull +
-              s.dropped.shutdown +
-              s.dropped.redactError
-            )
-          },
+      this.metrics = new LazyMetrics({
+        resource: this.resource,
+        exporters: metrics.exporters,
+        exportIntervalMs: metrics.exportIntervalMs,
+        cardinalityLimit: metrics.cardinalityLimit,
+        exportTimeoutMs: config.exportTimeoutMs,
+        onError: (where, error) => this.onInternalError(where, error),
+        warn: config.warn,
+        counts: () => ({
+          ...this.counts,
+          ...this.drops,
+          processors: this.processors.map((p) => ({
+            exporter: p.exporter.name,
+            url: p.exporter.url,
+            capacity: config.maxQueueSize,
+            stats: p.snapshot(),
+          })),
+        }),
+        losses: () => {
+          const s = this.stats()
+          return (
+            s.failed + s.rejected + s.dropped.queueFull + s.dropped.shutdown + s.dropped.redactError
+          )
         },
-        config.warn,
-      )
+      })
   }
 
   get serviceName() {
@@ -271,8 +273,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The export boundary: redaction rules, then the user's hook, once for every exporter.
   private export(span: SpanData): void {
     if (this.redactor) {
+      if (!this.redactor.loaded) {
+        this.redactor.hold(span)
+        return
+      }
       try {
-        span = this.redactor.span(span)
+        span = this.redactor.loaded.span(span)
       } catch (error) {
         // A span that could not be redacted must not leave unredacted.
         this.drops.redactError++
@@ -352,6 +358,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     runFlushHooks(this)
     try {
+      // Spans held while sampling or redaction load reach the queues first. Nothing held: no
+      // await, so the flush counts the spans queued before it, not those that come after.
+      const sampling = this.sampler?.ready()
+      if (sampling) await sampling
+      const redaction = this.redactor?.ready()
+      if (redaction) await redaction
       const [outcomes, metricsOk] = await Promise.all([
         Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
         this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
@@ -376,7 +388,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
       // Traces still waiting are decided with what is known, so nothing kept is lost.
+      await this.sampler?.ready()
       this.sampler?.decideAll()
+      await this.redactor?.ready()
       await Promise.all([
         ...this.processors.map((p) => p.shutdown(timeoutMs)),
         this.metrics?.export(timeoutMs),

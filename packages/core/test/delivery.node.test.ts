@@ -401,7 +401,7 @@ describe('describeExportFailure', () => {
 
   it('gives error.type as the conventions spell it: status, timeout, network code, _OTHER', async () => {
     const { ExportError } = await import('../src/index.js')
-    const { exportErrorType } = await import('../src/exporters/export-error.js')
+    const { exportErrorType } = await import('../src/exporters/describe-failure.js')
     expect(exportErrorType(new ExportError('x', { status: 404 }))).toBe('404')
     expect(exportErrorType(new ExportError('x', { code: 'timeout' }))).toBe('timeout')
     const refused = new TypeError('fetch failed', {

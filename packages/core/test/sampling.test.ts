@@ -177,6 +177,9 @@ describe('trace-complete sampling', () => {
       sampleRate: 0,
       sampling: { maxBufferedSpans: 50 },
     })
+    // The sampler loads by import() when the tracer is made; this synchronous loop measures its
+    // budget, so it starts once the sampler is there (spans before that are held, then replayed).
+    await tracer.flush()
     const roots = []
     let maxBuffered = 0
     for (let i = 0; i < 200; i++) {
@@ -310,6 +313,7 @@ describe('trace-complete sampling', () => {
 describe('trace-complete sampling with leaked spans', () => {
   it('recovers from roots that never end: the fallback ends, and later errors are kept again', async () => {
     const { tracer, exporter } = setup({ sampleRate: 0, sampling: { maxBufferedSpans: 100 } })
+    await tracer.flush() // the sampler loaded: see the budget test above
     // 300 requests whose root span leaks (never ends), each with a finished child.
     for (let i = 0; i < 300; i++) {
       const leaked = tracer.startSpan('leaked')

@@ -70,6 +70,10 @@ export function viewRoute(
     const to = time(params, 'to') ?? Date.now()
     const from = time(params, 'from') ?? to - 86_400_000
     if (!(from < to)) throw new HttpError(400, 'from must be before to')
+    const source = params.get('source') || 'traces'
+    if (source === 'metrics') return store.metrics.timeline.series({ by, from, to })
+    if (source !== 'traces')
+      throw new HttpError(400, `source must be traces or metrics, got "${source.slice(0, 20)}"`)
     return timeSeries(store.db, { by, from, to })
   }
   const report = /^\/api\/traces\/([^/]+)\/report$/.exec(path)

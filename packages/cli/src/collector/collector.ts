@@ -10,6 +10,7 @@ import { RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-error.js'
 import {
   openTraceStore,
   type TraceDetail,
+  type TracePageRequest,
   type TraceQuery,
   type TraceStore,
 } from '../store/store.js'
@@ -20,7 +21,7 @@ import { viewRoute } from './api-views.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
-import { readIdentityQuery } from './query-params.js'
+import { readIdentityQuery, readTracePage } from './query-params.js'
 
 /** Options of `startCollector`. */
 export interface CollectorOptions {
@@ -269,7 +270,6 @@ export async function startCollector({
     if (result) {
       counters.spansStored += result.inserted
       counters.duplicateSpans += result.duplicates
-      live.publish(result.spans, result.traces)
       counters.tracesDeletedByRetention += store.sweep()
     }
     if (format === 'otlp-protobuf')
@@ -282,6 +282,8 @@ export async function startCollector({
         stored: result?.inserted ?? 0,
         duplicates: result?.duplicates ?? 0,
       })
+    // After the answer: the exporter does not wait for the live viewers (in order: one queue).
+    if (result) setImmediate(() => live.publish(result.spans, result.traces))
   }
 
   async function ingestMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -307,13 +309,13 @@ export async function startCollector({
       })
   }
 
-  function traceDetail(id: string) {
+  function traceDetail(id: string, page?: TracePageRequest) {
     const resolved = store.resolveTraceId(id)
     if (!resolved.found)
       throw resolved.reason === 'ambiguous'
         ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
         : new HttpError(404, `no trace with id "${id}"`)
-    return store.getTraceJson(resolved.traceId)!
+    return store.getTraceJson(resolved.traceId, page)!
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
@@ -356,6 +358,23 @@ export async function startCollector({
       if (view !== undefined) return sendJson(response, 200, view)
       if (path === '/api/traces')
         return sendJson(response, 200, store.listTraces(readQuery(url.searchParams)))
+      const one = /^\/api\/traces\/([^/]+)\/spans\/([^/]+)$/.exec(path)
+      if (one) {
+        let ids: [string, string]
+        try {
+          ids = [decodeURIComponent(one[1]!), decodeURIComponent(one[2]!)]
+        } catch {
+          throw new HttpError(400, 'trace and span ids must be hex characters')
+        }
+        const resolved = store.resolveTraceId(ids[0])
+        const span = resolved.found ? store.getSpanJson(resolved.traceId, ids[1]) : undefined
+        if (!span)
+          throw new HttpError(
+            404,
+            `no span "${ids[1].slice(0, 40)}" in trace "${ids[0].slice(0, 40)}"`,
+          )
+        return sendBody(response, 200, JSON_TYPE, span)
+      }
       if (path.startsWith('/api/traces/')) {
         let id: string
         try {
@@ -363,10 +382,13 @@ export async function startCollector({
         } catch {
           throw new HttpError(400, 'trace id must be hex characters, 6 to 32 of them')
         }
-        return sendBody(response, 200, JSON_TYPE, traceDetail(id))
+        return sendBody(response, 200, JSON_TYPE, traceDetail(id, readTracePage(url.searchParams)))
       }
       if (path === '/api/last' || path === '/api/last-error') {
-        const detail = store.lastTraceJson(path === '/api/last' ? undefined : 'error')
+        const detail = store.lastTraceJson(
+          path === '/api/last' ? undefined : 'error',
+          readTracePage(url.searchParams),
+        )
         if (!detail)
           throw new HttpError(404, path === '/api/last' ? 'no traces yet' : 'no failed traces yet')
         return sendBody(response, 200, JSON_TYPE, detail)
@@ -394,7 +416,13 @@ export async function startCollector({
       if (path === '/api/live') {
         const status = readStatus(url.searchParams.get('status'))
         const service = url.searchParams.get('service') || undefined
-        return live.add(response, { status, service })
+        const events = url.searchParams.get('events') || undefined
+        if (events !== undefined && events !== 'traces')
+          throw new HttpError(
+            400,
+            `events must be traces (or left out), got "${events.slice(0, 20)}"`,
+          )
+        return live.add(response, { status, service, tracesOnly: events === 'traces' })
       }
       throw new HttpError(404, `no API route ${path}`)
     }

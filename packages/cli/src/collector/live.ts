@@ -6,6 +6,8 @@ interface Client {
   response: ServerResponse
   status?: SpanStatus
   service?: string
+  /** Only `traces` events (the viewer): the span rows are not encoded or sent to it. */
+  tracesOnly?: boolean
 }
 
 // A client that stops reading is dropped past this much unsent data, never buffered without bound.
@@ -37,8 +39,14 @@ export class LiveHub {
     return this.clients.size
   }
 
-  /** Starts an event stream on `response`; `status`/`service` filter the `spans` events. */
-  add(response: ServerResponse, filter: { status?: SpanStatus; service?: string }): void {
+  /**
+   * Starts an event stream on `response`; `status`/`service` filter the `spans` events, and
+   * `tracesOnly` leaves them out.
+   */
+  add(
+    response: ServerResponse,
+    filter: { status?: SpanStatus; service?: string; tracesOnly?: boolean },
+  ): void {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -61,9 +69,12 @@ export class LiveHub {
     const messages = new Map<string, Buffer>()
     let total = this.bufferedBytes
     for (const client of this.clients) {
-      const key = `${client.status ?? ''}\n${client.service ?? ''}`
+      const key = client.tracesOnly ? 'traces' : `${client.status ?? ''}\n${client.service ?? ''}`
       let message = messages.get(key)
-      if (!message) {
+      if (!message && client.tracesOnly) {
+        message = Buffer.from(tracesEvent)
+        messages.set(key, message)
+      } else if (!message) {
         const chosen =
           client.status || client.service
             ? spans.filter(

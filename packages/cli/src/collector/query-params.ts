@@ -58,3 +58,30 @@ export function readIdentityQuery(params: URLSearchParams, query: TraceIdentityQ
     query.minCostUsd = usd
   }
 }
+
+/** Rows of a trace answered when `limit` is not given: enough for any ordinary trace. */
+export const TRACE_PAGE_ROWS = 1000
+
+/**
+ * Reads the page of `/api/traces/:id` and `/api/last`: `offset` (default 0), `limit` (default
+ * 1000 rows, or `all`) and `full`.
+ */
+export function readTracePage(params: URLSearchParams): {
+  offset: number
+  limit: number
+  lean: boolean
+} {
+  const offset = params.get('offset') || '0'
+  const limit = params.get('limit') || String(TRACE_PAGE_ROWS)
+  if (!/^\d{1,9}$/.test(offset))
+    throw new HttpError(400, `offset must be a whole number ≥ 0, got "${offset.slice(0, 20)}"`)
+  if (limit !== 'all' && !(/^\d{1,9}$/.test(limit) && Number(limit) >= 1))
+    throw new HttpError(400, `limit must be a whole number ≥ 1 or all, got "${limit.slice(0, 20)}"`)
+  return {
+    offset: Number(offset),
+    limit: limit === 'all' ? Number.POSITIVE_INFINITY : Number(limit),
+    // Long attribute strings of big spans are cut unless `full=1`; one span whole is
+    // `/api/traces/:id/spans/:spanId`.
+    lean: !(params.get('full') === '1' || params.get('full') === 'true'),
+  }
+}

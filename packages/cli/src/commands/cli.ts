@@ -49,13 +49,16 @@ const EXPORT_OPTIONS: OptionSpec = {
   format: { type: 'string' },
   raw: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
+  all: { type: 'boolean' },
 }
 
 const EXPORT_USAGE = `--export writes a bug report for a person or an AI assistant: summary, debug hints read from
 the data, one line per span, errors with their causes. Markdown, or JSON with --format json;
 --raw adds every span (importable with tokentrail import). It goes to stdout when stdout is
 not a terminal (tokentrail last --export > report.md), else to --out FILE or a file named after
-the trace.`
+the trace.
+
+A trace of more than 1,000 spans shows its first 1,000; --all shows (or with --json prints) every span.`
 
 const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals?: number }> = {
   dev: {
@@ -108,16 +111,16 @@ resource attribute exactly (http.route=/api/chat, gen_ai.provider.name=openai). 
   },
   last: {
     options: EXPORT_OPTIONS,
-    usage: `tokentrail last [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest trace.\n\n${EXPORT_USAGE}`,
+    usage: `tokentrail last [--all] [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest trace.\n\n${EXPORT_USAGE}`,
   },
   error: {
     options: EXPORT_OPTIONS,
-    usage: `tokentrail error [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest failed trace.\n\n${EXPORT_USAGE}`,
+    usage: `tokentrail error [--all] [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows the newest failed trace.\n\n${EXPORT_USAGE}`,
   },
   trace: {
     options: EXPORT_OPTIONS,
     positionals: 1,
-    usage: `tokentrail trace <id> [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows one trace; <id> may be a unique prefix of 6+ hex characters.\n\n${EXPORT_USAGE}`,
+    usage: `tokentrail trace <id> [--all] [--json | --export [--format md|json] [--raw] [--out FILE]]\n\nShows one trace; <id> may be a unique prefix of 6+ hex characters.\n\n${EXPORT_USAGE}`,
   },
   tail: {
     options: { ...CLIENT_OPTIONS, status: { type: 'string' }, service: { type: 'string' } },
@@ -326,7 +329,11 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
               : `/api/traces/${encodeURIComponent(positionals[0]!)}`
         if (values.export || values.out)
           return await exportReport(client, path, values, { out, cwd })
-        const detail = await client.get<TraceDetail>(path)
+        // --json prints the spans whole; the terminal view needs no full prompts.
+        const detail = await client.get<TraceDetail>(path, {
+          limit: values.all ? 'all' : undefined,
+          full: values.json ? 1 : undefined,
+        })
         return await showTrace(detail, values, { out, p, cwd })
       }
       case 'tail':
@@ -461,6 +468,11 @@ async function dev(
       (token ? '  auth     Authorization: Bearer <token> required\n' : '') +
       p.dim('  Ctrl-C to stop\n'),
   )
+  const migrated = collector.store.migration
+  if (migrated)
+    err.write(
+      `${p.yellow('note')} ${safeText(migrated.path)} was written by an older tokentrail (schema ${migrated.from}): brought to schema ${migrated.to} in place (${migrated.traces.toLocaleString('en')} traces, ${migrated.spans.toLocaleString('en')} spans); the file as it was is kept at ${safeText(migrated.backup)}\n`,
+    )
   if (!isLoopbackHost(host))
     err.write(
       `${p.yellow('warning')} listening on ${safeText(host)}: every machine that can reach port ${collector.port} can ${

@@ -254,6 +254,17 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
     ])
   }
   if (rows.length) lines.push(table(rows, new Set([0, 2])))
+  // Numbers only: the page comes from a server, like every string printed here.
+  const spanTotal = Number(detail.page?.total)
+  const first = Number(detail.page?.offset) || 0
+  if (Number.isFinite(spanTotal) && first + waterfall.length < spanTotal) {
+    const n = (value: number) => value.toLocaleString('en')
+    lines.push(
+      p.dim(
+        `… ${n(spanTotal - first - waterfall.length)} more spans not shown (${n(first + 1)}–${n(first + waterfall.length)} of ${n(spanTotal)}); --all shows every span`,
+      ),
+    )
+  }
   // Deepest first: that is where an error started; parents only rethrew it.
   const depth = new Map<string, number>()
   for (const node of waterfall) depth.set(node.spanId, node.depth)

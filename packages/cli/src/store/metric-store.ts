@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import { type Attributes, TokentrailError } from '@tokentrail/core'
 import type { MetricPoint } from '../otlp/otlp-metrics-decode.js'
+import { MetricTimeline } from './metric-timeline.js'
 
 // Additive to the trace schema (its own table, created if missing), so SCHEMA_VERSION stays.
 const METRICS_SCHEMA = `
@@ -185,6 +186,8 @@ function addDelta(row: MetricRow, point: MetricPoint): MetricPoint | undefined {
 export class MetricStore {
   private readonly statements: Record<string, StatementSync> = {}
   private rows: number
+  /** The GenAI metrics by minute, for charts over time. */
+  readonly timeline: MetricTimeline
 
   constructor(
     private readonly db: DatabaseSync,
@@ -194,6 +197,7 @@ export class MetricStore {
     if (!Number.isInteger(maxSeries) || maxSeries < 0)
       throw new TokentrailError(`maxMetricSeries must be a whole number ≥ 0, got ${maxSeries}`)
     db.exec(METRICS_SCHEMA)
+    this.timeline = new MetricTimeline(db, maxAgeMs)
     this.rows = Number(
       (db.prepare('SELECT count(*) AS n FROM metric_points').get() as { n: number }).n,
     )
@@ -240,6 +244,7 @@ export class MetricStore {
             continue
           }
         } else added++
+        this.timeline.add(point, attributes, row)
         const v = toRowValues(next)
         upsert.run(
           v.service,
@@ -351,6 +356,7 @@ export class MetricStore {
 
   /** Deletes runs not updated within `maxAgeMs`, then the least recently updated past `maxSeries`. */
   sweep(now = Date.now()): number {
+    this.timeline.sweep(now)
     let deleted = 0
     if (this.maxAgeMs > 0)
       deleted += Number(

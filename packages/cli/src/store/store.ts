@@ -9,6 +9,7 @@ import {
   TokentrailError,
 } from '@tokentrail/core'
 import { MetricStore } from './metric-store.js'
+import { migrateSchema1, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
@@ -23,6 +24,7 @@ import {
   toTraceSummary,
 } from './store-schema.js'
 import { type TraceIdentityQuery, TraceIndex } from './trace-index.js'
+import { waterfallPage } from './waterfall-page.js'
 
 export type { SpanSummary, TraceSummary } from './store-schema.js'
 
@@ -89,11 +91,37 @@ export interface WaterfallRow {
   durationMs: number
 }
 
-/** One trace with every stored span (sorted by start time) and its waterfall. */
+/** Which waterfall rows of a trace to answer: `limit` rows from `offset` (depth-first order). */
+export interface TracePageRequest {
+  /** @default 0 */
+  offset?: number
+  /** @default every row */
+  limit?: number
+  /**
+   * Cuts string attributes longer than 2,000 characters (whole prompts, outputs, tool results)
+   * in spans stored as more than 16 KB, marking them `truncated: true`: `getSpanJson` has them whole.
+   * @default false
+   */
+  lean?: boolean
+}
+
+/** The rows a trace answer holds: `limit` from `offset`, of `total` (the trace's span count). */
+export interface TracePageInfo {
+  offset: number
+  limit: number
+  total: number
+}
+
+/**
+ * One trace with its waterfall and the spans of its rows (sorted by start time). A paged answer
+ * holds the rows `page` names and only their spans.
+ */
 export interface TraceDetail {
   trace: TraceSummary
   spans: SpanData[]
   waterfall: WaterfallRow[]
+  /** Absent from collectors before paging. */
+  page?: TracePageInfo
 }
 
 export interface Percentiles {
@@ -167,6 +195,20 @@ export function waterfall(spans: readonly SpanData[]): WaterfallRow[] {
   return rows
 }
 
+// A span stored as more than 16 KB with a string attribute over 2,000 characters is answered with
+// those strings cut (and `truncated: true`), built by SQLite from the stored JSON: a trace page
+// lists many spans but shows one prompt at a time.
+const LEAN_SPAN = `CASE WHEN length(data) <= 16384 OR NOT EXISTS (
+    SELECT 1 FROM json_each(data, '$.attributes') WHERE type = 'text' AND length(value) > 2000
+  ) THEN data ELSE json_set(data, '$.attributes', (
+    SELECT json_group_object(key, CASE
+      WHEN type = 'text' AND length(value) > 2000 THEN substr(value, 1, 2000) || '…'
+      WHEN type = 'true' THEN json('true')
+      WHEN type = 'false' THEN json('false')
+      ELSE value END)
+    FROM json_each(data, '$.attributes')
+  ), '$.truncated', json('true')) END`
+
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 export class TraceStore {
   readonly path: string
@@ -174,6 +216,8 @@ export class TraceStore {
   readonly metrics: MetricStore
   /** @internal The open database, for the query modules beside this one (views, time series). */
   readonly db: DatabaseSync
+  /** Set when opening brought a file of an older schema to this one (said once, at that start). */
+  readonly migration?: SchemaMigration
   private readonly index: TraceIndex
   private readonly maxTraces: number
   private readonly maxAgeMs: number
@@ -210,12 +254,33 @@ export class TraceStore {
     }
     try {
       this.db.exec('PRAGMA busy_timeout = 5000')
-      const version = Number(
+      let version = Number(
         (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
       )
       const tables = this.db
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
+      if (tables.n > 0 && version === 1 && path !== ':memory:') {
+        // Schema 1 (before identity, search and the rollup): rebuilt in place, a backup kept.
+        this.db.close()
+        try {
+          this.migration = migrateSchema1(
+            path,
+            SCHEMA_VERSION,
+            (target) => new TraceStore({ path: target, maxTraces: 0, maxMetricSeries: 0 }),
+          )
+        } catch (error) {
+          throw new TokentrailError(
+            storageFailure(error)
+              ? describeStorageFailure(path, error)
+              : `${path} holds data of tokentrail schema 1 that could not be brought to schema ${SCHEMA_VERSION} (${(error as Error).message}); the file is unchanged; pass another --db path`,
+            { cause: error },
+          )
+        }
+        this.db = new DatabaseSync(path)
+        this.db.exec('PRAGMA busy_timeout = 5000')
+        version = SCHEMA_VERSION
+      }
       if (tables.n > 0 && version !== SCHEMA_VERSION)
         throw new TokentrailError(
           `${path} holds data of another tokentrail version (schema ${version}, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path`,
@@ -240,7 +305,7 @@ export class TraceStore {
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
     } catch (error) {
-      this.db.close()
+      if (this.db.isOpen) this.db.close()
       if (TokentrailError.isInstance(error)) throw error
       // Only a file SQLite cannot read is "not a database": a full or read-only disk is said as such.
       throw new TokentrailError(
@@ -485,36 +550,59 @@ export class TraceStore {
 
   /**
    * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
-   * and times (columns), and each span's stored JSON goes into the answer as it is. Keeps a trace
-   * of tens of thousands of spans quick to serve.
+   * and times (columns, read as arrays), and SQLite joins the stored JSON of the page's spans into
+   * one string. With `limit`, only that many waterfall rows from `offset` and their spans are in
+   * the answer (`page.total` counts them all), so a trace of tens of thousands of spans is quick
+   * to serve and to read.
    */
-  getTraceJson(traceId: string): string | undefined {
+  getTraceJson(traceId: string, page: TracePageRequest = {}): string | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
       | TraceRow
       | undefined
     if (!row) return undefined
-    const rows = (
-      this.statement(
-        'SELECT span_id, parent_span_id, start_time, end_time, data FROM spans WHERE trace_id = ?',
-      ).all(traceId) as {
-        span_id: string
-        parent_span_id: string | null
-        start_time: number
-        end_time: number
-        data: string
-      }[]
-    ).sort((a, b) => a.start_time - b.start_time)
-    const light = rows.map(
-      (r) =>
-        ({
-          traceId,
-          spanId: r.span_id,
-          parentSpanId: r.parent_span_id ?? undefined,
-          startTime: r.start_time,
-          endTime: r.end_time,
-        }) as SpanData,
+    const offset = page.offset ?? 0
+    const limit = page.limit ?? Number.POSITIVE_INFINITY
+    // Ids and times only, as arrays, in start order: the tree never parses a span.
+    const columns = this.statement(
+      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ? ORDER BY start_time, rowid',
     )
-    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${rows.map((r) => r.data).join(',')}],"waterfall":${JSON.stringify(waterfall(light))}}`
+    columns.setReturnArrays(true)
+    const list = columns.all(traceId) as unknown as [string, string | null, number, number][]
+    const { rows, total } = waterfallPage(
+      {
+        ids: list.map((r) => r[0]),
+        parents: list.map((r) => r[1]),
+        starts: list.map((r) => r[2]),
+        ends: list.map((r) => r[3]),
+      },
+      offset,
+      limit,
+    )
+    const data = page.lean ? LEAN_SPAN : 'data'
+    const spans =
+      rows.length === total
+        ? this.statement(
+            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?`,
+          ).get(traceId)
+        : this.statement(
+            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans
+             WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
+          ).get(traceId, JSON.stringify(rows.map((r) => r.spanId)))
+    const info: TracePageInfo = {
+      offset,
+      limit: Number.isFinite(limit) ? limit : total,
+      total,
+    }
+    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
+  }
+
+  /** One span's stored JSON, whole, or undefined. */
+  getSpanJson(traceId: string, spanId: string): string | undefined {
+    const row = this.statement('SELECT data FROM spans WHERE trace_id = ? AND span_id = ?').get(
+      traceId,
+      spanId,
+    ) as { data: string } | undefined
+    return row?.data
   }
 
   private lastTraceId(status?: SpanStatus): string | undefined {
@@ -534,10 +622,10 @@ export class TraceStore {
     return id === undefined ? undefined : this.getTrace(id)
   }
 
-  /** `lastTrace` as JSON text. */
-  lastTraceJson(status?: SpanStatus): string | undefined {
+  /** `lastTrace` as JSON text, paged like `getTraceJson`. */
+  lastTraceJson(status?: SpanStatus, page?: TracePageRequest): string | undefined {
     const id = this.lastTraceId(status)
-    return id === undefined ? undefined : this.getTraceJson(id)
+    return id === undefined ? undefined : this.getTraceJson(id, page)
   }
 
   /**

@@ -30,6 +30,13 @@ const NICE_BUCKETS = [
 /** Most lines on one chart; the others are the least busy. */
 export const MAX_SERIES = 8
 
+/** A round bucket size giving at most about `count` buckets over `span` milliseconds. */
+export function niceBucket(span: number, count: number): number {
+  return (
+    NICE_BUCKETS.find((b) => span / b <= count) ?? Math.ceil(span / count / 86_400_000) * 86_400_000
+  )
+}
+
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!
@@ -68,8 +75,7 @@ export function timeSeries(
   // The chart starts at the first data point, not at an empty start of the asked range.
   const start = rows.reduce((min, r) => Math.min(min, r.t), to)
   const span = Math.max(1, to - start)
-  const bucketMs =
-    NICE_BUCKETS.find((b) => span / b <= count) ?? Math.ceil(span / count / 86_400_000) * 86_400_000
+  const bucketMs = niceBucket(span, count)
   const first = Math.floor(start / bucketMs) * bucketMs
   const n = Math.max(1, Math.ceil((to - first) / bucketMs))
   const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs)

@@ -41,7 +41,10 @@ function liveTraces(updates) {
 // ---- header stats, live stream, routing ----
 
 function connectLive() {
-  const url = token ? `/api/live?token=${encodeURIComponent(token)}` : '/api/live'
+  // Trace rows only: the span rows of each batch are for `tokentrail tail`.
+  const url = token
+    ? `/api/live?events=traces&token=${encodeURIComponent(token)}`
+    : '/api/live?events=traces'
   const source = new EventSource(url)
   source.onopen = () => {
     liveBadge.textContent = 'live'

@@ -43,30 +43,42 @@ const CHARTS = [
   },
 ]
 
-/** @type {any[]} */
-let plots = []
+/** The uPlot instances drawn in each chart container. @type {Map<HTMLElement, any[]>} */
+const plots = new Map()
 
-function destroy() {
-  for (const plot of plots) plot.destroy()
-  plots = []
+/** @param {HTMLElement} [container] one container's charts, or all */
+function destroy(container) {
+  for (const [at, list] of plots) {
+    if (container && at !== container) continue
+    for (const plot of list) plot.destroy()
+    plots.delete(at)
+  }
 }
 
 /**
  * Fetches `/api/timeseries` and draws one chart per figure, one line per model or service.
  * @param {HTMLElement} container
- * @param {{ from: string, by: 'model' | 'service' }} options
+ * From traces (LLM spans by model, traces by service) or from the GenAI metrics (`source:
+ * 'metrics'`, their charts' ids start with `metric-`).
+ * @param {{ from?: string, to?: string, by: 'model' | 'service', source?: 'traces' | 'metrics' }} options
  */
-export async function renderCharts(container, { from, by }) {
-  const data = await api(`/api/timeseries?by=${by}&from=${encodeURIComponent(from)}`)
-  destroy()
+export async function renderCharts(container, { from, to, by, source = 'traces' }) {
+  const params = new URLSearchParams({ by, source })
+  if (from) params.set('from', from)
+  if (to) params.set('to', to)
+  const data = await api(`/api/timeseries?${params}`)
+  destroy(container)
+  const prefix = source === 'metrics' ? 'metric-' : ''
   /** @type {Series[]} */
   const series = data.series
   if (!series.length) {
     container.replaceChildren(
       h(
         'div',
-        { class: 'empty', id: 'charts-empty' },
-        `No ${by === 'model' ? 'LLM calls' : 'traces'} in this period.`,
+        { class: 'empty', id: `${prefix}charts-empty` },
+        source === 'metrics'
+          ? 'No GenAI metrics in this period. Tracers send them to /v1/metrics (metrics: { exporters: [otlpMetricsExporter()] }).'
+          : `No ${by === 'model' ? 'LLM calls' : 'traces'} in this period.`,
       ),
     )
     return
@@ -76,8 +88,12 @@ export async function renderCharts(container, { from, by }) {
     return
   }
   const x = data.buckets.map((/** @type {number} */ t) => t / 1000)
+  // One bucket only (a minute of metrics): uPlot would stretch a lone time over years; an empty
+  // bucket after it keeps the axis on the data.
+  const lone = x.length === 1
+  if (lone) x.push(x[0] + data.bucketMs / 1000)
   const cards = CHARTS.map((chart) =>
-    h('div', { class: 'chart', id: `chart-${chart.id}` }, h('h4', null, chart.title)),
+    h('div', { class: 'chart', id: `${prefix}chart-${chart.id}` }, h('h4', null, chart.title)),
   )
   // Laid out first, so that each chart takes its card's width.
   container.replaceChildren(...cards)
@@ -100,7 +116,7 @@ export async function renderCharts(container, { from, by }) {
           value: (/** @type {any} */ _u, /** @type {number | null} */ v) =>
             v === null || v === undefined ? '–' : chart.value(v),
         })
-        columns.push(s[field])
+        columns.push(lone ? [...s[field], null] : s[field])
       }
     })
     const plot = new uPlot(
@@ -134,8 +150,11 @@ export async function renderCharts(container, { from, by }) {
       columns,
       card,
     )
-    plots.push(plot)
+    plots.set(container, [...(plots.get(container) ?? []), plot])
   })
 }
 
-export { destroy as destroyCharts }
+/** Destroys every chart (leaving the stats page). */
+export function destroyCharts() {
+  destroy()
+}

@@ -27,6 +27,8 @@ export const state = {
     service: '',
     text: '',
     since: '',
+    from: '',
+    to: '',
     user: '',
     session: '',
     tag: '',
@@ -49,15 +51,52 @@ export const SINCE = {
   '1h': 'last hour',
   '24h': 'last 24 h',
   '7d': 'last 7 days',
+  range: 'from – to…',
+}
+
+/** Epoch milliseconds of a `datetime-local` value (local time), or undefined. @param {string} value */
+function epoch(value) {
+  const ms = value ? new Date(value).getTime() : Number.NaN
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+/**
+ * The time range the filters choose, as `/api/*` takes it (`from`, `to`: an age or epoch ms), and
+ * in words. The stats page shows the same range.
+ * @param {Record<string, string>} f
+ * @returns {{ from?: string, to?: string, label: string }}
+ */
+export function timeRange(f) {
+  if (f.since !== 'range')
+    return f.since
+      ? { from: f.since, label: SINCE[/** @type {keyof typeof SINCE} */ (f.since)] ?? f.since }
+      : { label: 'any time' }
+  const from = epoch(f.from ?? '')
+  const to = epoch(f.to ?? '')
+  const words = (/** @type {number} */ ms) => new Date(ms).toLocaleString('sv').slice(0, 16)
+  return {
+    from: from === undefined ? undefined : String(from),
+    to: to === undefined ? undefined : String(to),
+    label:
+      from !== undefined && to !== undefined
+        ? `${words(from)} – ${words(to)}`
+        : from !== undefined
+          ? `since ${words(from)}`
+          : to !== undefined
+            ? `until ${words(to)}`
+            : 'any time',
+  }
 }
 
 function listQuery(cursor = '') {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(state.filters)) {
-    if (!value) continue
-    if (key === 'since') params.set('from', value)
-    else params.set(key, value)
+    if (!value || key === 'since' || key === 'from' || key === 'to') continue
+    params.set(key, value)
   }
+  const range = timeRange(state.filters)
+  if (range.from) params.set('from', range.from)
+  if (range.to) params.set('to', range.to)
   if (cursor) params.set('cursor', cursor)
   params.set('limit', '50')
   return `/api/traces?${params}`
@@ -74,6 +113,9 @@ function matchesFilters(trace) {
   if (f.tag && !(trace.tags ?? []).includes(f.tag)) return false
   if (f.minDuration && trace.durationMs < Number(f.minDuration)) return false
   if (f.minCost && trace.costUsd < Number(f.minCost)) return false
+  const range = timeRange(f)
+  if (range.to && /^\d+$/.test(range.to) && trace.startTime >= Number(range.to)) return false
+  if (range.from && /^\d+$/.test(range.from) && trace.startTime < Number(range.from)) return false
   if (f.text || f.attr) return false // these need the server's indexes: refetch instead
   return true
 }
@@ -174,6 +216,8 @@ export function renderList() {
   /** @param {string} key */
   const onInput = (key) => (/** @type {Event} */ event) => {
     f[key] = /** @type {HTMLInputElement} */ (event.target).value.trim()
+    const range = document.getElementById('range')
+    if (range) range.hidden = f.since !== 'range'
     loadList().catch(showError)
   }
   const select = (/** @type {string} */ key, /** @type {Record<string, string>} */ options) =>
@@ -241,6 +285,25 @@ export function renderList() {
         inputmode: 'decimal',
       }),
       select('since', SINCE),
+      h(
+        'span',
+        { id: 'range', class: 'range', hidden: f.since !== 'range' },
+        h('input', {
+          name: 'from',
+          type: 'datetime-local',
+          title: 'from (local time)',
+          value: f.from,
+          onchange: onInput('from'),
+        }),
+        '–',
+        h('input', {
+          name: 'to',
+          type: 'datetime-local',
+          title: 'until (local time)',
+          value: f.to,
+          onchange: onInput('to'),
+        }),
+      ),
       h(
         'button',
         {
@@ -333,9 +396,16 @@ export function renderList() {
   loadList().catch(showError)
 }
 
-/** Live updates wait here and are applied once per frame, however fast they arrive. @type {Map<string, Trace>} */
+/**
+ * Live updates wait here and are applied at most every LIVE_INTERVAL_MS, in an animation frame,
+ * however fast they arrive: each application lays out and paints the list once, and with traces
+ * streaming in that work (not the collector's) is what several open tabs cost the machine.
+ * @type {Map<string, Trace>}
+ */
 const pendingTraces = new Map()
 let frameRequested = false
+const LIVE_INTERVAL_MS = 250
+let lastApplied = Number.NEGATIVE_INFINITY
 /** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
 let arrivals = []
 
@@ -349,7 +419,9 @@ export function liveList(updates) {
   for (const trace of updates) pendingTraces.set(trace.traceId, trace)
   if (frameRequested) return
   frameRequested = true
-  requestAnimationFrame(applyLiveTraces)
+  const wait = lastApplied + LIVE_INTERVAL_MS - performance.now()
+  if (wait <= 0) requestAnimationFrame(applyLiveTraces)
+  else setTimeout(() => requestAnimationFrame(applyLiveTraces), wait)
 }
 
 // Newest first; a trace is placed by its start time among the rows shown.
@@ -372,6 +444,7 @@ function insertionIndex(trace) {
 // number of traces stored or received.
 function applyLiveTraces() {
   frameRequested = false
+  lastApplied = performance.now()
   const updates = [...pendingTraces.values()]
   pendingTraces.clear()
   if (!listBody) return

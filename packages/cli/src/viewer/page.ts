@@ -109,6 +109,8 @@ nav.pages { display: flex; gap: 12px; }
 nav.pages a { color: var(--muted); }
 nav.pages a.active { color: var(--text); font-weight: 600; }
 .filters input.narrow { width: 80px; }
+.filters .range[hidden] { display: none; }
+.filters input[type=datetime-local] { width: 190px; }
 .error-text { color: var(--error); }
 td.when { color: var(--muted); }
 td.user { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
@@ -124,6 +126,7 @@ tr.trace-row.selected { background: #1f6feb33; outline: 1px solid var(--accent);
 .tick:first-child { transform: none; }
 .tick::before { content: ""; position: absolute; left: 50%; top: 13px; width: 1px; height: 4px; background: var(--muted); }
 .wf-legend { display: flex; flex-wrap: wrap; gap: 12px; padding: 6px 8px; font-size: 11px; color: var(--muted); border-top: 1px solid var(--line); }
+.wf-more { padding: 6px 8px; font-size: 12px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; background: var(--internal); }
 .swatch.wf-bar-llm { background: var(--llm); } .swatch.wf-bar-tool { background: var(--tool); }
 .swatch.wf-bar-http { background: var(--http); } .swatch.error { background: var(--error); }

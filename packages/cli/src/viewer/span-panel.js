@@ -1,7 +1,7 @@
 // @ts-check
 // The span panel of the trace page: facts, LLM call, tokens, prompt and output, tool arguments
 // and result, one stack per error, attributes, events, resource.
-import { breakableKey, cost, duration, h, number } from './dom.js'
+import { api, breakableKey, cost, duration, h, number, showError } from './dom.js'
 import { selectSpan } from './trace.js'
 
 /** @typedef {import('./dom.js').Trace} Trace */
@@ -10,6 +10,22 @@ import { selectSpan } from './trace.js'
 
 /** Shows a span; if its data defeats the layout, its raw JSON instead of a broken page. @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
 export function renderSpan(panel, span, trace, detail) {
+  panel.dataset.spanId = span.spanId
+  show(panel, span, trace, detail)
+  // The trace answer cuts long prompts and outputs of big spans: the span shown is fetched whole.
+  if (/** @type {any} */ (span).truncated !== true) return
+  panel.prepend(h('p', { class: 'muted', id: 'span-loading' }, 'loading the whole span…'))
+  api(`/api/traces/${encodeURIComponent(trace.traceId)}/spans/${encodeURIComponent(span.spanId)}`)
+    .then((/** @type {Span} */ full) => {
+      const at = detail.spans.indexOf(span)
+      if (at >= 0) detail.spans[at] = full
+      if (panel.dataset.spanId === span.spanId) show(panel, full, trace, detail)
+    })
+    .catch(showError)
+}
+
+/** @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
+function show(panel, span, trace, detail) {
   try {
     renderSpanDetail(panel, span, trace, detail)
   } catch (error) {

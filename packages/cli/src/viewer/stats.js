@@ -3,7 +3,7 @@
 
 import { renderCharts } from './charts.js'
 import { api, app, cost, duration, h, number, showError } from './dom.js'
-import { SINCE } from './list.js'
+import { SINCE, state, timeRange } from './list.js'
 
 /** Whether the stats page is shown, and the period it shows. */
 export const statsView = { open: false, since: '24h' }
@@ -65,11 +65,30 @@ const EXTRA_TOKENS = [
   ['reasoning', 'Reasoning'],
 ]
 
-/** @param {string} since an age such as `24h` */
+/**
+ * The range a stats page shows: an age (`24h`), or `range` for the list filters' from – to.
+ * @param {string} since
+ * @returns {{ from?: string, to?: string, label: string }}
+ */
+function statsRange(since) {
+  if (since === 'range') return timeRange(state.filters)
+  return { from: since, label: SINCE[/** @type {keyof typeof SINCE} */ (since)] ?? since }
+}
+
+/** `from=…&to=…` of a range, for the API. @param {{ from?: string, to?: string }} range */
+export function rangeQuery(range) {
+  const params = new URLSearchParams()
+  if (range.from) params.set('from', range.from)
+  if (range.to) params.set('to', range.to)
+  return params.toString()
+}
+
+/** @param {string} since an age such as `24h`, or `range` for the list's from – to */
 export async function renderStats(since) {
   statsView.open = true
   statsView.since = since
-  const stats = await api(`/api/stats?from=${encodeURIComponent(since)}`)
+  const range = statsRange(since)
+  const stats = await api(`/api/stats?${rangeQuery(range)}`)
   if (!statsView.open) return
   /** @type {{ series: number, services: string[], updatedAt: number | null, models: any[], tools: any[] }} */
   const metrics = stats.metrics ?? {
@@ -204,6 +223,7 @@ export async function renderStats(since) {
         '.',
       )
   const charts = h('div', { class: 'charts', id: 'charts' })
+  const metricCharts = h('div', { class: 'charts', id: 'metric-charts' })
   app.replaceChildren(
     h(
       'div',
@@ -212,8 +232,8 @@ export async function renderStats(since) {
       h('h1', null, 'Stats'),
       h(
         'span',
-        { class: 'muted' },
-        `traces since ${SINCE[/** @type {keyof typeof SINCE} */ (since)] ?? since}`,
+        { class: 'muted', id: 'stats-range' },
+        `traces ${since === 'range' ? range.label : `since ${range.label}`}`,
       ),
       h(
         'button',
@@ -234,7 +254,10 @@ export async function renderStats(since) {
               /** @type {HTMLSelectElement} */ (event.target).value === 'service'
                 ? 'service'
                 : 'model'
-            renderCharts(charts, { from: since, by: chartsBy }).catch(showError)
+            renderCharts(charts, { ...range, by: chartsBy }).catch(showError)
+            renderCharts(metricCharts, { ...range, by: chartsBy, source: 'metrics' }).catch(
+              showError,
+            )
           },
         },
         h('option', { value: 'model', selected: chartsBy === 'model' }, 'per model (LLM calls)'),
@@ -242,6 +265,17 @@ export async function renderStats(since) {
       ),
     ),
     charts,
+    h(
+      'h3',
+      { class: 'section' },
+      'Over time, from metrics ',
+      h(
+        'span',
+        { class: 'muted' },
+        'gen_ai.client.operation.duration, …time_to_first_chunk, gen_ai.client.token.usage, tokentrail.llm.cost by minute · p50/p95 estimated from histogram buckets',
+      ),
+    ),
+    metricCharts,
     h('h3', { class: 'section' }, 'From traces'),
     fromTraces,
     h(
@@ -270,7 +304,10 @@ export async function renderStats(since) {
     ),
     deliveryTable,
   )
-  await renderCharts(charts, { from: since, by: chartsBy })
+  await Promise.all([
+    renderCharts(charts, { ...range, by: chartsBy }),
+    renderCharts(metricCharts, { ...range, by: chartsBy, source: 'metrics' }),
+  ])
 }
 
 /** @type {'model' | 'service'} */

@@ -35,10 +35,17 @@ export function scheduleTraceReload() {
   }, 300)
 }
 
+// Waterfall rows asked for at first, and added by each "show more": a trace can hold tens of
+// thousands of spans; the answer holds only the rows shown.
+const PAGE_ROWS = 1000
+let rowLimit = PAGE_ROWS
+
 // Past this depth the waterfall stops indenting (a trace can be thousands of levels deep).
 const MAX_INDENT = 40
 
-/** @param {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} detail */
+/** @typedef {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[], page?: { offset: number, limit: number, total: number } }} Detail */
+
+/** @param {Detail} detail */
 function pickSpan(detail) {
   const { spans } = detail
   const chosen =
@@ -54,8 +61,9 @@ function pickSpan(detail) {
 export async function renderTrace(traceId) {
   const changed = traceState.openTraceId !== traceId
   traceState.openTraceId = traceId
-  /** @type {{ trace: Trace, spans: Span[], waterfall: WaterfallRow[] }} */
-  const detail = await api(`/api/traces/${encodeURIComponent(traceId)}`)
+  if (changed) rowLimit = PAGE_ROWS
+  /** @type {Detail} */
+  const detail = await api(`/api/traces/${encodeURIComponent(traceId)}?limit=${rowLimit}`)
   if (traceState.openTraceId !== traceId) return
   if (changed || !detail.spans.some((s) => s.spanId === traceState.selectedSpanId))
     traceState.selectedSpanId = pickSpan(detail)
@@ -113,12 +121,33 @@ export async function renderTrace(traceId) {
     )
     return row
   })
+  const shownOf = detail.page?.total ?? waterfall.length
+  const more =
+    shownOf > waterfall.length
+      ? h(
+          'div',
+          { class: 'wf-more muted' },
+          `${waterfall.length.toLocaleString('en')} of ${shownOf.toLocaleString('en')} spans shown `,
+          h(
+            'button',
+            {
+              id: 'more-spans',
+              onclick: () => {
+                rowLimit += PAGE_ROWS
+                renderTrace(traceId).catch(showError)
+              },
+            },
+            `show ${Math.min(PAGE_ROWS, shownOf - waterfall.length).toLocaleString('en')} more`,
+          ),
+        )
+      : null
   const hasTtft = spans.some((s) => typeof s.attributes['tokentrail.ttft_ms'] === 'number')
   const waterfallEl = h(
     'div',
     { class: 'waterfall', id: 'waterfall' },
     timeAxis(total),
     rows,
+    more,
     h(
       'div',
       { class: 'wf-legend', id: 'wf-legend' },
@@ -186,7 +215,11 @@ export async function renderTrace(traceId) {
           },
           'Bug report',
         ),
-        h('button', { id: 'export', onclick: () => exportTrace(detail) }, 'Export JSON'),
+        h(
+          'button',
+          { id: 'export', onclick: () => exportTrace(detail).catch(showError) },
+          'Export JSON',
+        ),
       ),
     ),
     h('div', { class: 'layout' }, waterfallEl, panel),
@@ -241,13 +274,20 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
-/** @param {{ trace: Trace, spans: Span[] }} detail */
-function exportTrace(detail) {
+/** Downloads every span of the trace, fetching the rows not shown. @param {Detail} detail */
+async function exportTrace(detail) {
+  const full =
+    (detail.page?.total ?? 0) > detail.spans.length ||
+    detail.spans.some((s) => /** @type {any} */ (s).truncated === true)
+      ? /** @type {Detail} */ (
+          await api(`/api/traces/${encodeURIComponent(detail.trace.traceId)}?limit=all&full=1`)
+        )
+      : detail
   const file = {
     format: 'tokentrail.trace.v1',
     exportedAt: new Date().toISOString(),
-    trace: detail.trace,
-    spans: detail.spans,
+    trace: full.trace,
+    spans: full.spans,
   }
   const url = URL.createObjectURL(
     new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }),

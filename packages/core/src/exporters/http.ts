@@ -1,8 +1,8 @@
 import { TokentrailError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
 import { OTLP_ALIASES, validateUrl } from './otlp.js'
-import { post } from './post.js'
 
 export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
@@ -32,11 +32,14 @@ export function httpExporter(options: HttpExporterOptions): SpanExporter {
   const target = validateUrl(url, 'httpExporter({ url })')
   const requestHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' }
   if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
+  // The transport loads at the first export, not at start-up.
+  const transport = lazy(() => import('./post.js'))
   return {
     name: 'http',
     url: target,
     headerNames: Object.keys(requestHeaders),
-    export(spans, signal) {
+    async export(spans, signal) {
+      const { post } = await transport()
       return post(target, JSON.stringify({ spans }), requestHeaders, signal)
     },
   }

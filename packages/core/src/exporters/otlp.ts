@@ -1,25 +1,16 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
-import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
-import type { ExportResult, SpanExporter } from '../types.js'
-import {
-  createSpanMapper,
-  detectProfile,
-  OTLP_PROFILES,
-  type OtlpProfile,
-} from './backend-profiles.js'
-import { encodeOtlpTraces } from './otlp-json.js'
-import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
+import type { SpanExporter } from '../types.js'
+import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
 import {
   canGzip,
-  gzip,
   type OtlpCompression,
   type OtlpProtocol,
   resolveCompression,
   resolveProtocol,
 } from './otlp-wire.js'
-import { post } from './post.js'
 
 export interface OtlpExporterOptions {
   /**
@@ -114,58 +105,6 @@ export function otlpTracesUrlFromEnv(): string | undefined {
 }
 
 /**
- * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`. `post` hands over the body
- * as text: ASCII bytes survive that, so small counts and plain messages are read; anything else
- * counts as a plain success. Written without the reader so the exporter stays small.
- */
-function readProtobufPartialSuccess(text: string): ExportResult {
-  if (!text || text.includes('\uFFFD')) return { code: 'success' }
-  let pos = 0
-  const varint = (end: number): number => {
-    let value = 0
-    let shift = 1
-    while (pos < end) {
-      const byte = text.charCodeAt(pos++)
-      value += (byte & 0x7f) * shift
-      if (byte < 0x80) return value
-      shift *= 128
-    }
-    throw new Error('truncated')
-  }
-  try {
-    let rejected = 0
-    let message = ''
-    while (pos < text.length) {
-      const tag = varint(text.length)
-      if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
-      const end = pos + varint(text.length)
-      while (pos < end) {
-        const field = varint(end)
-        if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
-        else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
-          const length = varint(end)
-          message = text.slice(pos, pos + length)
-          pos += length
-        } else throw new Error('unexpected field')
-      }
-    }
-    if (rejected > 0) return { code: 'success', rejected, message }
-  } catch {}
-  return { code: 'success' }
-}
-
-function readPartialSuccess(text: string): ExportResult {
-  if (!text) return { code: 'success' }
-  try {
-    const partial = JSON.parse(text)?.partialSuccess
-    const rejected = Number(partial?.rejectedSpans ?? 0)
-    if (rejected > 0)
-      return { code: 'success', rejected, message: String(partial.errorMessage ?? '') }
-  } catch {}
-  return { code: 'success' }
-}
-
-/**
  * Sends spans as OTLP/HTTP JSON to `/v1/traces`: the Tokentrail collector, Jaeger, Tempo,
  * Honeycomb, Langfuse or any OpenTelemetry collector.
  *
@@ -204,8 +143,12 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   requestHeaders['content-type'] =
     wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
   if (gzipped) requestHeaders['content-encoding'] = 'gzip'
-  const mapper = createSpanMapper(backend, { toolDefinitions })
-  const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
+  // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
+  const sender = lazy(() =>
+    import('./otlp-send.js').then(({ traceSender }) =>
+      traceSender({ target, headers: requestHeaders, wire, gzipped, backend, toolDefinitions }),
+    ),
+  )
   return {
     name: 'otlp',
     url: target,
@@ -213,11 +156,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     protocol: wire,
     profile: backend,
     async export(spans, signal) {
-      const body =
-        wire === 'http/protobuf'
-          ? encodeOtlpTracesProtobuf(spans, mapper)
-          : encodeOtlpTraces(spans, mapper)
-      return post(target, gzipped ? await gzip(body) : body, requestHeaders, signal, readSuccess)
+      return (await sender())(spans, signal)
     },
   } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
 }

@@ -1,5 +1,6 @@
-/** Names of the built-in detectors, each switchable in `redaction.detectors`. */
-export type DetectorName = 'email' | 'phone' | 'creditCard' | 'iban' | 'apiKey' | 'jwt' | 'ip'
+import type { DetectorName } from './detector-names.js'
+
+export { DETECTOR_NAMES, type DetectorName } from './detector-names.js'
 
 /** One rule that finds sensitive text: a global RegExp, an optional check of each match, a label. */
 export interface TextRule {
@@ -191,5 +192,3 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
     check: phoneCheck,
   },
 }
-
-export const DETECTOR_NAMES = Object.keys(DETECTORS) as DetectorName[]

@@ -1,7 +1,8 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { checkKeys } from '../sampling/options.js'
-import { DETECTOR_NAMES, DETECTORS, type DetectorName, type TextRule } from './detectors.js'
+import { DETECTOR_NAMES, type DetectorName } from './detector-names.js'
+import type { TextRule } from './detectors.js'
 import { compilePath, type PathRule } from './json-path.js'
 
 /** Rules that take personal data and credentials out of spans before any exporter sees them. */
@@ -30,7 +31,10 @@ export interface RedactionOptions {
 }
 
 export interface ResolvedRedaction {
-  rules: TextRule[]
+  /** Built-in detectors on, in the order they run (before `patterns`). */
+  detectors: DetectorName[]
+  /** The user's own patterns. */
+  patterns: TextRule[]
   paths: PathRule[]
   hash: boolean
   hashKey: string | undefined
@@ -94,9 +98,8 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
     }
   } else if (envDetectors !== undefined) detectors = detectorsFromEnv(envDetectors)
   else if (given) detectors = {}
+  const on = DETECTOR_NAMES.filter((name) => detectors && detectors[name] !== false)
   const rules: TextRule[] = []
-  for (const name of DETECTOR_NAMES)
-    if (detectors && detectors[name] !== false) rules.push(DETECTORS[name])
   if (o.patterns !== undefined && !Array.isArray(o.patterns))
     throw new TokentrailError('redaction.patterns must be an array of RegExps or { name, pattern }')
   for (const [i, entry] of (o.patterns ?? []).entries()) {
@@ -127,6 +130,6 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
   const hashKey = o.hashKey ?? readEnv('TOKENTRAIL_REDACT_HASH_KEY')
   if (hashKey !== undefined && (typeof hashKey !== 'string' || hashKey.length < 16))
     throw new TokentrailError('redaction.hashKey must be a string of at least 16 characters')
-  if (rules.length === 0 && paths.length === 0) return undefined
-  return { rules, paths, hash: replace === 'hash', hashKey }
+  if (on.length === 0 && rules.length === 0 && paths.length === 0) return undefined
+  return { detectors: on, patterns: rules, paths, hash: replace === 'hash', hashKey }
 }

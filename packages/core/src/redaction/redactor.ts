@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue, SpanData, SpanError, SpanEvent } from '../types.js'
+import { DETECTORS, type TextRule } from './detectors.js'
 import { replaceAt } from './json-path.js'
 import type { ResolvedRedaction } from './options.js'
 import { hmacSha256Hex } from './sha256.js'
@@ -13,9 +14,11 @@ const MIN_LENGTH = 6
 export class Redactor {
   readonly counts: Record<string, number> = {}
   private key: Uint8Array | undefined
+  private readonly rules: readonly TextRule[]
 
   constructor(private readonly config: ResolvedRedaction) {
-    for (const rule of config.rules) this.counts[rule.name] = 0
+    this.rules = [...config.detectors.map((name) => DETECTORS[name]), ...config.patterns]
+    for (const rule of this.rules) this.counts[rule.name] = 0
     for (const rule of config.paths) this.counts[`path:${rule.path}`] = 0
   }
 
@@ -37,7 +40,7 @@ export class Redactor {
   /** Runs every text rule over `text`. */
   text(text: string): string {
     if (text.length < MIN_LENGTH) return text
-    for (const rule of this.config.rules) {
+    for (const rule of this.rules) {
       if (rule.mayMatch && !rule.mayMatch(text)) continue
       const { pattern, check, label, name } = rule
       if (rule.find) {

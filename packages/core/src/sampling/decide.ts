@@ -2,6 +2,10 @@ import { ATTR } from '../semconv.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling, TraceSummary } from './options.js'
 
+import { traceIdRatio } from './trace-state.js'
+
+export { traceIdRatio }
+
 /** Why a trace was kept (or not): recorded on the root span as `tokentrail.sampling.reason`. */
 export type SamplingReason =
   | 'error'
@@ -13,11 +17,6 @@ export type SamplingReason =
   | 'rate'
   | 'parent'
   | 'not_sampled'
-
-/** Lower 56 bits of the trace id, so every service decides the same for one trace. */
-export function traceIdRatio(traceId: string): number {
-  return Number.parseInt(traceId.slice(18), 16) / 2 ** 56
-}
 
 // Upper bits, so whether a trace keeps its text does not depend on whether it was kept at all.
 export function textRatio(traceId: string): number {

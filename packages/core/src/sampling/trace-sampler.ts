@@ -1,7 +1,10 @@
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../semconv.js'
 import type { Attributes, SpanData } from '../types.js'
-import { decide, type SamplingReason, summarize, textRatio, traceIdRatio } from './decide.js'
+import { decide, type SamplingReason, summarize, textRatio } from './decide.js'
 import type { ResolvedSampling } from './options.js'
+import { SAMPLING_ATTR, traceIdRatio } from './trace-state.js'
+
+export { DEFERRED_TRACESTATE, isDeferred, SAMPLING_ATTR } from './trace-state.js'
 
 /** Counters of trace-complete sampling, in `tracer.stats().sampling`. */
 export interface SamplingStats {
@@ -27,29 +30,6 @@ export interface SamplingStats {
   textLeftOut: number
   /** Failed spans kept alone (marked `tokentrail.sampling.partial`) from traces decided without a look at them. */
   partialSpans: number
-}
-
-/** Attributes of the root span of a kept trace. */
-export const SAMPLING_ATTR = {
-  decision: 'tokentrail.sampling.decision',
-  reason: 'tokentrail.sampling.reason',
-  /** `trace_complete`, `early` (over budget, before the root ended) or `head` (over budget, at the start). */
-  decidedAt: 'tokentrail.sampling.decided_at',
-  rate: 'tokentrail.sampling.rate',
-  /** 1 / rate for traces kept by probability, 1 for rule-kept ones: weight to re-scale counts. */
-  weight: 'tokentrail.sampling.weight',
-  text: 'tokentrail.sampling.text_recorded',
-  spansDropped: 'tokentrail.sampling.spans_dropped',
-  /** On a failed span kept alone from a trace that was decided without a look at it (over budget). */
-  partial: 'tokentrail.sampling.partial',
-} as const
-
-/** The tracestate member a trace-complete root sends downstream: "sampled=1, decision deferred". */
-export const DEFERRED_TRACESTATE = 'tokentrail=tc'
-
-/** True when a tracestate says the upstream service defers its decision to the end of the trace. */
-export function isDeferred(traceState: string | undefined): boolean {
-  return traceState?.split(',').some((m) => m.trim() === DEFERRED_TRACESTATE) === true
 }
 
 interface Decision {

@@ -1,0 +1,135 @@
+// Issue 15: a database of schema 1 (before trace identity, search and the stats rollup) is brought
+// to the current schema in place, a backup kept, said once. The fixture `fixtures/schema-1.db` was
+// written by the schema-1 collector itself (see fixtures/README.md): three traces from core's
+// tracer over /v1/traces and the GenAI metrics over /v1/metrics.
+import { copyFileSync, existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../src/index.js'
+import { SCHEMA_VERSION } from '../src/store/store-schema.js'
+import { tempDir } from './helpers.js'
+
+const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
+
+function schemaOf(path: string): { version: number; spans: number } {
+  const db = new DatabaseSync(path, { readOnly: true })
+  try {
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number })
+      .user_version
+    const spans = (db.prepare('SELECT count(*) AS n FROM spans').get() as { n: number }).n
+    return { version, spans }
+  } finally {
+    db.close()
+  }
+}
+
+/** Runs `tokentrail dev` on `db`, calls `whileUp` with its URL, stops it; answers its stderr. */
+async function dev(dir: string, db: string, whileUp: (url: string) => Promise<void>) {
+  const controller = new AbortController()
+  let stderr = ''
+  let failure: unknown
+  const code = await runCli(['dev', '--port', '0', '--db', db], {
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: dir,
+    signal: controller.signal,
+    onListening: (url) => {
+      whileUp(url)
+        .catch((error) => (failure = error))
+        .finally(() => controller.abort())
+    },
+  })
+  if (failure) throw failure
+  return { code, stderr }
+}
+
+describe('schema 1 databases', () => {
+  it('are migrated in place on start, with a backup, said once', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    copyFileSync(FIXTURE, db)
+    expect(schemaOf(db)).toEqual({ version: 1, spans: 6 })
+
+    const first = await dev(dir, db, async (url) => {
+      const all = await (await fetch(`${url}/api/traces`)).json()
+      expect(all.traces).toHaveLength(3)
+      // Identity and previews, which schema 1 never stored, are computed from the spans again.
+      const byUser = await (await fetch(`${url}/api/traces?user=user-0`)).json()
+      expect(byUser.traces.map((t: { rootName: string }) => t.rootName).sort()).toEqual([
+        'POST /api/chat 0',
+        'POST /api/chat 2',
+      ])
+      const bySession = await (await fetch(`${url}/api/traces?session=session-old`)).json()
+      expect(bySession.traces).toHaveLength(3)
+      const byTag = await (await fetch(`${url}/api/traces?tag=turn-1`)).json()
+      expect(byTag.traces.map((t: { input: string }) => t.input)).toEqual(['old question 1'])
+      const found = await (await fetch(`${url}/api/traces?text=old%20answer%202`)).json()
+      expect(found.traces).toHaveLength(1)
+      expect(found.traces[0].status).toBe('error')
+      // The stats rollup is built; the metric points came along.
+      const stats = await (await fetch(`${url}/api/stats`)).json()
+      expect(stats.traces).toMatchObject({ count: 3, errors: 1 })
+      expect(stats.models[0]).toMatchObject({ model: 'gpt-4o-mini', calls: 3, inputTokens: 63 })
+      const metrics = await (
+        await fetch(`${url}/api/metrics?name=gen_ai.client.token.usage`)
+      ).json()
+      expect(metrics.series.length).toBeGreaterThan(0)
+      // A trace reads as before.
+      const trace = await (await fetch(`${url}/api/traces/${all.traces[0].traceId}`)).json()
+      expect(trace.spans).toHaveLength(2)
+    })
+    expect(first.code).toBe(0)
+    const backup = `${db}.schema-1.bak`
+    expect(first.stderr).toBe(
+      `note ${db} was written by an older tokentrail (schema 1): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
+    )
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
+    expect(schemaOf(backup)).toEqual({ version: 1, spans: 6 })
+    expect(readdirSync(dir).filter((name) => name.includes('migrating'))).toEqual([])
+
+    // Once: the next start finds the current schema and says nothing.
+    const second = await dev(dir, db, async (url) => {
+      expect((await (await fetch(`${url}/api/traces`)).json()).traces).toHaveLength(3)
+    })
+    expect(second).toEqual({ code: 0, stderr: '' })
+  }, 30_000)
+
+  it('keeps an earlier backup and replaces a half-built file left by a crash', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    copyFileSync(FIXTURE, db)
+    copyFileSync(FIXTURE, `${db}.schema-1.bak`)
+    // A crash while building leaves this behind; the old file is still the database.
+    copyFileSync(FIXTURE, `${db}.migrating`)
+    const run = await dev(dir, db, async (url) => {
+      expect((await (await fetch(`${url}/api/traces`)).json()).traces).toHaveLength(3)
+    })
+    expect(run.stderr).toContain(`kept at ${db}.schema-1-2.bak`)
+    expect(existsSync(`${db}.migrating`)).toBe(false)
+    expect(schemaOf(`${db}.schema-1-2.bak`)).toEqual({ version: 1, spans: 6 })
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
+  }, 30_000)
+
+  it('refuses a file of a newer schema, leaving it alone', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    copyFileSync(FIXTURE, db)
+    const raw = new DatabaseSync(db)
+    raw.exec('PRAGMA user_version = 9')
+    raw.close()
+    let stderr = ''
+    const code = await runCli(['dev', '--port', '0', '--db', db], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: {},
+      cwd: dir,
+    })
+    expect(code).toBe(1)
+    expect(stderr).toBe(
+      `error ${db} holds data of another tokentrail version (schema 9, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path\n`,
+    )
+    expect(existsSync(`${db}.schema-9.bak`)).toBe(false)
+  }, 30_000)
+})

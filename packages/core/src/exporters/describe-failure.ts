@@ -1,0 +1,111 @@
+import { ExportError } from './export-error.js'
+
+// How a failed export is explained and classified: loaded when an export first fails.
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens there)',
+  ENOTFOUND: 'host not found (DNS)',
+  EAI_AGAIN: 'host not found (DNS lookup failed)',
+  ECONNRESET: 'connection reset by the receiver',
+  EPIPE: 'connection closed by the receiver',
+  ETIMEDOUT: 'connect timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_SOCKET: 'connection closed by the receiver',
+}
+
+// Node's fetch wraps the socket error (or an AggregateError of one per address) in `cause`.
+function networkCode(error: unknown): string | undefined {
+  for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    const code = typeof e.code === 'string' ? e.code : e.errors?.[0]?.code
+    if (typeof code === 'string') return code
+  }
+  return undefined
+}
+
+/**
+ * A low-cardinality `error.type` for a failed export, as OpenTelemetry's conventions spell it: the
+ * HTTP status code, `timeout`, the network error code (`ECONNREFUSED`…), else `_OTHER`.
+ */
+export function exportErrorType(error: unknown): string {
+  try {
+    const e = error as ExportError
+    if (e?.name === 'ExportError') {
+      if (e.code === 'timeout') return 'timeout'
+      if (e.status !== undefined) return String(e.status)
+    }
+    const code = networkCode(error)
+    return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : '_OTHER'
+  } catch {
+    return '_OTHER'
+  }
+}
+
+/** A short reason for a failed export attempt: refused, 404 wrong path, 401, timeout, redirect… */
+export function describeExportFailure(
+  error: unknown,
+  url?: string,
+  signal: 'traces' | 'metrics' = 'traces',
+): string {
+  try {
+    if (error instanceof ExportError || (error as ExportError)?.name === 'ExportError') {
+      const e = error as ExportError
+      if (e.code === 'timeout') return e.message
+      const status = e.status
+      if (status !== undefined) {
+        const text = `${status}${STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : ''}`
+        if (status >= 300 && status < 400)
+          return `redirected (${status}${e.location ? ` to ${e.location}` : ''}): redirects are not followed, use the final URL`
+        if (status === 404) {
+          const path = url ? safePath(url) : undefined
+          return `${text}: wrong path?${path && !/\/v1\/(traces|metrics)$/.test(path) ? ` "${path}" is not /v1/${signal}; OTLP/HTTP ${signal} go to <endpoint>/v1/${signal}` : ''}`
+        }
+        if (status === 401 || status === 403)
+          return `${text}: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)`
+        if (status === 415) return `${text}: the receiver wants another encoding (protobuf?)`
+        if (status === 413) return `${text}: lower maxBatchSize`
+        return text
+      }
+    }
+    const code = networkCode(error)
+    if (code) {
+      if (NETWORK_REASONS[code]) return `${NETWORK_REASONS[code]} [${code}]`
+      if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS failed [${code}]`
+      return `network error [${code}]`
+    }
+    if (error instanceof Error) {
+      // fetch says only "fetch failed"; the cause says why ("bad port", a TLS message…).
+      const cause = (error as { cause?: unknown }).cause
+      const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : ''
+      return `${error.message || error.name}${detail}`
+    }
+    return String(error)
+  } catch {
+    return 'unknown error'
+  }
+}
+
+function safePath(url: string): string | undefined {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,20 @@
+import type { MetricsSnapshot } from '../metrics.js'
+import type { ExportResult } from '../types.js'
+import { encodeOtlpMetrics } from './otlp-metrics-encode.js'
+import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
+import { gzip, type OtlpProtocol } from './otlp-wire.js'
+import { post } from './post.js'
+
+/** The export-time part of `otlpMetricsExporter`, loaded on its first export. */
+export function metricsSender(
+  target: string,
+  headers: Record<string, string>,
+  wire: OtlpProtocol,
+  gzipped: boolean,
+): (snapshot: MetricsSnapshot, signal: AbortSignal) => Promise<ExportResult> {
+  return async function sendMetrics(snapshot, signal) {
+    const body =
+      wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
+    return post(target, gzipped ? await gzip(body) : body, headers, signal)
+  }
+}

@@ -1,0 +1,85 @@
+import { now } from './clock.js'
+import { lazy } from './lazy.js'
+import type { MetricsPipeline } from './metrics-pipeline.js'
+import type { MetricsSetup } from './metrics-runtime.js'
+import type { SpanData } from './types.js'
+
+// Spans held while the metrics code loads. A local chunk loads in milliseconds; this bound only
+// matters if loading fails again and again.
+const MAX_HELD = 10_000
+
+/**
+ * A tracer's GenAI metrics, with the recorder, the instruments and the encoders loaded by
+ * `import()` when the first span ends, so an app that never records pays nothing at start-up.
+ * Spans that end before the load lands are held (by reference) and recorded as soon as it does;
+ * an export or flush waits for the load, so nothing recorded is missing from it.
+ */
+export class LazyMetrics {
+  private pipeline: MetricsPipeline | undefined
+  private held: SpanData[] = []
+  private loading: Promise<MetricsPipeline | undefined> | undefined
+  private stopped = false
+  private readonly load: () => Promise<MetricsPipeline>
+
+  constructor(private readonly setup: Omit<MetricsSetup, 'startTime'>) {
+    // Cumulative totals start with the tracer, not with the load.
+    const startTime = now()
+    this.load = lazy(() =>
+      import('./metrics-runtime.js').then((m) => m.createMetricsPipeline({ ...setup, startTime })),
+    )
+  }
+
+  get stats(): { exports: number; failures: number } {
+    return this.pipeline?.stats ?? { exports: 0, failures: 0 }
+  }
+
+  record(span: SpanData): void {
+    if (this.pipeline) {
+      this.pipeline.record(span)
+      return
+    }
+    if (this.held.length < MAX_HELD) this.held.push(span)
+    else this.setup.onError('metrics (held while loading)', new Error('too many spans held'))
+    void this.ready()
+  }
+
+  // Resolves to the pipeline once loaded (the held spans recorded), or undefined if the load failed.
+  private ready(): Promise<MetricsPipeline | undefined> {
+    this.loading ??= this.load().then(
+      (pipeline) => {
+        this.pipeline = pipeline
+        const held = this.held
+        this.held = []
+        for (const span of held) {
+          try {
+            pipeline.record(span)
+          } catch (error) {
+            this.setup.onError('metrics', error)
+          }
+        }
+        if (this.stopped) pipeline.stop()
+        return pipeline
+      },
+      (error) => {
+        // Tried again by the next span or export; the held spans wait for it.
+        this.loading = undefined
+        this.setup.onError('metrics load', error)
+        return undefined
+      },
+    )
+    return this.loading
+  }
+
+  /** Sends the current totals if anything changed; never rejects. */
+  async export(timeoutMs: number): Promise<boolean> {
+    // Nothing recorded yet: nothing to send, and no reason to load.
+    if (!this.pipeline && this.held.length === 0 && !this.loading) return true
+    const pipeline = this.pipeline ?? (await this.ready())
+    return pipeline ? pipeline.export(timeoutMs) : false
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.pipeline?.stop()
+  }
+}

@@ -1,0 +1,175 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build, type Metafile } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+// What a user's bundler ships at start-up for `createTracer + otlpExporter`: an esbuild build with
+// code splitting, as Next's and Vite's bundlers split at import(). The optional features and the
+// export-time code must sit in chunks reached only through import(), loaded on first use.
+
+async function split(contents: string) {
+  const result = await build({
+    stdin: { contents, resolveDir: fileURLToPath(new URL('..', import.meta.url)), loader: 'ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    outdir: '/split-out',
+    write: false,
+    metafile: true,
+  })
+  const outputs = result.metafile.outputs
+  const dynamic = new Set(
+    Object.values(outputs).flatMap((o) =>
+      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    ),
+  )
+  const entry = Object.keys(outputs).find(
+    (name) => outputs[name]!.entryPoint && !dynamic.has(name),
+  )!
+  const startup = new Set<string>()
+  const visit = (name: string) => {
+    if (startup.has(name)) return
+    startup.add(name)
+    for (const i of outputs[name]!.imports) if (i.kind === 'import-statement') visit(i.path)
+  }
+  visit(entry)
+  const modules = (names: string[]) =>
+    names.flatMap((name) =>
+      Object.entries((outputs[name] as Metafile['outputs'][string]).inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path.replace(/^(.*\/)?src\//, '')),
+    )
+  const later = Object.keys(outputs).filter((name) => !startup.has(name))
+  return { startup: modules([...startup]), later: modules(later) }
+}
+
+const LAZY = [
+  'sampling/trace-sampler.ts',
+  'redaction/redactor.ts',
+  'redaction/sha256.ts',
+  'redaction/detectors.ts',
+  'delivery-log.ts',
+  'exporters/post.ts',
+  'exporters/transport.ts',
+  'metrics-pipeline.ts',
+  'sdk-metrics.ts',
+  'exporters/otlp-send.ts',
+  'exporters/backend-profiles.ts',
+  'exporters/console-print.ts',
+  'exporters/metrics-summary.ts',
+]
+
+describe('code loaded on first use', () => {
+  it('keeps sampling, redaction, metrics export, backend mapping, the transport, delivery messages and the console printer out of the start-up chunk', async () => {
+    const { startup, later } = await split(
+      `import { createTracer, otlpExporter, setTracer } from './src/index.ts'
+       setTracer(createTracer({ serviceName: 'app', exporters: [otlpExporter()] }))`,
+    )
+    expect(startup).toContain('recording-tracer.ts')
+    for (const module of LAZY) {
+      expect(startup).not.toContain(module)
+      expect(later).toContain(module)
+    }
+  }, 30_000)
+
+  it('keeps the encoders and the metrics recorder out too when the app imports the modules it uses', async () => {
+    // esbuild assigns whole files to chunks by the import graph, so what the main entry re-exports
+    // (encodeOtlpTraces, MetricsRecorder, buildSpanTree…) stays in its start-up chunk; bundlers that
+    // honour `sideEffects: false` (webpack, Rollup, Rolldown) drop those unused re-exports.
+    const { startup, later } = await split(
+      `import { createTracer, setTracer } from './src/tracer.ts'
+       import { otlpExporter } from './src/exporters/otlp.ts'
+       setTracer(createTracer({ serviceName: 'app', exporters: [otlpExporter()] }))`,
+    )
+    for (const module of [
+      ...LAZY,
+      'exporters/otlp-json.ts',
+      'exporters/otlp-protobuf.ts',
+      'exporters/describe-failure.ts',
+      'metrics.ts',
+      'tree.ts',
+    ]) {
+      expect(startup).not.toContain(module)
+      expect(later).toContain(module)
+    }
+  }, 30_000)
+
+  it('runs split: spans and metrics reach a real OTLP server through the chunks loaded on first use', async () => {
+    const received: Record<string, string[]> = {}
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk) => {
+        body += chunk
+      })
+      request.on('end', () => {
+        ;(received[request.url ?? ''] ??= []).push(body)
+        response.end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const dir = await mkdtemp(join(tmpdir(), 'tokentrail-split-'))
+    try {
+      // The app as a bundler splits it: entry + chunks on disk, run by a fresh Node process.
+      await build({
+        stdin: {
+          contents: `import { createTracer, otlpExporter, otlpMetricsExporter } from './src/index.ts'
+            const tracer = createTracer({
+              serviceName: 'split-app',
+              exporters: [otlpExporter({ url: '${base}/v1/traces' })],
+              metrics: { exporters: [otlpMetricsExporter({ url: '${base}/v1/metrics' })] },
+              redaction: {},
+              sampling: {},
+            })
+            const root = tracer.startSpan('request')
+            tracer.startSpan('chat m', { kind: 'llm', parent: root, attributes: { 'gen_ai.operation.name': 'chat', who: 'ann@example.com' } }).end({ status: 'error' })
+            root.end()
+            const result = await tracer.flush({ timeoutMs: 10000 })
+            console.log(JSON.stringify({ result, stats: tracer.stats() }))`,
+          resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+          loader: 'ts',
+          sourcefile: 'app.ts',
+        },
+        bundle: true,
+        splitting: true,
+        format: 'esm',
+        platform: 'node',
+        outdir: dir,
+        outExtension: { '.js': '.mjs' },
+        entryNames: 'app',
+        logLevel: 'silent',
+      })
+      expect((await readdir(dir)).length).toBeGreaterThan(5) // the entry and its lazy chunks
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(dir, 'app.mjs')], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+        let out = ''
+        child.stdout.on('data', (chunk) => {
+          out += chunk
+        })
+        child.on('error', reject)
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))))
+      })
+      const { result, stats } = JSON.parse(output)
+      expect(result.ok).toBe(true)
+      expect(stats.exported).toBe(2)
+      expect(stats.sampling.keptTraces).toBe(1)
+      expect(stats.redaction.email).toBe(1)
+      const traces = received['/v1/traces']!.join('')
+      expect(traces).toContain('chat m')
+      expect(traces).toContain('[EMAIL]')
+      expect(traces).not.toContain('ann@example.com')
+      expect(received['/v1/metrics']!.join('')).toContain('gen_ai.client.operation.duration')
+    } finally {
+      server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
