@@ -35,8 +35,12 @@ export function streamParts(chunks) {
   return parts
 }
 
-/** The model: `doGenerate` resolves at once; `doStream` yields `chunks` deltas, 64 per pull like a socket read. */
-export function createModel({ chunks = 8 } = {}) {
+/**
+ * The model: `doGenerate` resolves at once; `doStream` yields `chunks` deltas, 64 per pull like a
+ * socket read. With `hold` (a promise), the stream stops after its first text delta until `hold`
+ * resolves: an answer still being generated, as a slow provider's is while its first chunk is read.
+ */
+export function createModel({ chunks = 8, hold } = {}) {
   const parts = streamParts(chunks)
   return {
     specificationVersion: 'v4',
@@ -48,8 +52,13 @@ export function createModel({ chunks = 8 } = {}) {
       let i = 0
       return {
         stream: new ReadableStream({
-          pull(controller) {
-            for (let n = 0; n < 64 && i < parts.length; n++) controller.enqueue(parts[i++])
+          async pull(controller) {
+            // parts[3] is the first text delta: what comes after waits for `hold`.
+            if (hold && i === 4) await hold
+            for (let n = 0; n < 64 && i < parts.length; n++) {
+              controller.enqueue(parts[i++])
+              if (hold && i === 4) return
+            }
             if (i >= parts.length) controller.close()
           },
         }),

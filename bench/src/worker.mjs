@@ -15,11 +15,11 @@ const gc = () => {
 }
 
 // One way of calling the AI SDK: the contender's, or its untraced baseline in the same process.
-function side(c, { chunks = 8, prompt = 'short' } = {}) {
+function side(c, { chunks = 8, prompt = 'short', hold } = {}) {
   return {
     generateText: c.generateText,
     streamText: c.streamText,
-    model: c.model(createModel({ chunks })),
+    model: c.model(createModel({ chunks, hold })),
     options: { ...prompts[prompt], ...c.options },
   }
 }
@@ -30,13 +30,14 @@ const cpuSince = (from) => {
   return user + system
 }
 
-// µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
+// CPU µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
+// CPU time like the rows it divides: wall time swung 2× between processes on a loaded machine.
 function stringifyUs(prompt) {
   const value = prompt.messages ?? [{ role: 'user', content: prompt.prompt }]
   for (let i = 0; i < 200; i++) JSON.stringify(value)
-  const start = performance.now()
-  for (let i = 0; i < 1000; i++) JSON.stringify(value)
-  return performance.now() - start // ms for 1000 = µs each
+  const start = process.cpuUsage()
+  for (let i = 0; i < 2000; i++) JSON.stringify(value)
+  return cpuSince(start) / 2000
 }
 
 async function calls(s, n) {
@@ -55,9 +56,15 @@ async function drainText(result) {
 }
 
 // KB of heap held per stream while it is open (first chunk read, the rest not yet), traced and
-// untraced, with the long prompt: what a server holds per in-flight chat answer.
+// untraced, with the long prompt: what a server holds per in-flight chat answer. The model holds
+// each answer after its first chunk until all are counted: otherwise the AI SDK reads the whole
+// (in-memory) answer ahead, the streams have ended inside before they are counted, and the row
+// would measure finished spans waiting for export instead of open streams.
 async function openStreams(c, n, prompt = 'long') {
-  const held = async (s) => {
+  let release
+  const held = async (name) => {
+    const hold = new Promise((resolve) => (release = resolve))
+    const s = side(name === 'traced' ? c : c.baseline, { prompt, hold })
     await yieldToLoop()
     gc()
     const before = process.memoryUsage().heapUsed
@@ -72,10 +79,11 @@ async function openStreams(c, n, prompt = 'long') {
     await yieldToLoop()
     gc()
     const bytes = (process.memoryUsage().heapUsed - before) / n
+    release()
     for (const iterator of open) while (!(await iterator.next()).done) {}
     return bytes
   }
-  const sides = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
+  const sides = { baseline: 'baseline', traced: 'traced' }
   await held(sides.baseline)
   await held(sides.traced)
   await c.flush()

@@ -125,7 +125,8 @@ describe('hostile text', () => {
     const answer = (await getTrace(collector.url, outputTraceId)).spans.find(
       (s) => s.kind === 'llm',
     )
-    expect(answer!.attributes['tokentrail.output.text']).toBe(HOSTILE_OUTPUT)
+    const output = JSON.parse(answer!.attributes['gen_ai.output.messages'] as string)
+    expect(output[0].parts[0].content).toBe(HOSTILE_OUTPUT)
   })
 
   it.skipIf(!existsSync(CHROMIUM))('runs nothing in the viewer (real Chromium)', async () => {

@@ -17,7 +17,15 @@ export async function setup({ url }) {
     model: (model) => wrapLanguageModel({ model, middleware }),
     flush: () => tracer.flush({ timeoutMs: 60_000 }),
     stats: () => tracer.stats(),
-    // Untraced, in the same process: the model without the middleware.
-    baseline: { generateText, streamText, model: (model) => model },
+    // Untraced, in the same process: the model without the middleware, and no telemetry
+    // integration for the call — the path of an app without Tokentrail. (tracingMiddleware()
+    // puts its integration in the AI SDK's global list, so a plain call would still pay for it
+    // and hide that cost from the "added" rows.)
+    baseline: {
+      generateText,
+      streamText,
+      model: (model) => model,
+      options: { telemetry: { integrations: [] } },
+    },
   }
 }

@@ -7,6 +7,7 @@ import {
   type Span,
   type SpanStatus,
   safeJson,
+  setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core'
 import type { TokenCounts } from './convert.js'
@@ -74,6 +75,8 @@ interface CallState {
   pending: Set<AiCall>
   /** Call ids the AI SDK ended lately: a late second end event (abort, then error) adds nothing. */
   ended: Set<string>
+  /** The previous generation of `ended` (it rotates at 1000 ids; absent in older copies' state). */
+  endedBefore?: Set<string>
   /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
   askedBy: Map<string, AiCall>
 }
@@ -161,12 +164,25 @@ export class AiCall {
   private lastActivity: number
   private timer: ReturnType<typeof setTimeout> | undefined
   ended = false
+  // Made on first use: most calls run no tool, and an open stream holds its call.
+  private toolState:
+    | { askers: Map<string, Asker>; tools: Map<string, Span>; toolEnds: Map<string, number> }
+    | undefined
+  private get tooling() {
+    return (this.toolState ??= { askers: new Map(), tools: new Map(), toolEnds: new Map() })
+  }
   /** The LLM span that asked for each tool call, by tool call id. */
-  readonly askers = new Map<string, Asker>()
+  get askers(): Map<string, Asker> {
+    return this.tooling.askers
+  }
   /** Tool spans made from the AI SDK's tool events, by tool call id. */
-  readonly tools = new Map<string, Span>()
+  get tools(): Map<string, Span> {
+    return this.tooling.tools
+  }
   /** When each tool's `execute` returned; its span ends then, once its result is known. */
-  readonly toolEnds = new Map<string, number>()
+  get toolEnds(): Map<string, number> {
+    return this.tooling.toolEnds
+  }
 
   constructor(init: CallInit) {
     this.init = init
@@ -211,8 +227,8 @@ export class AiCall {
       kind: 'internal',
       parent: this.parent ?? null,
       startTime: this.startTime,
-      attributes,
     })
+    setTrustedAttributes(span, attributes)
     this.span = span
     span.onEnding((ending) => this.writeTotals(ending))
     if (!span.isRecording) this.ended = true
@@ -338,11 +354,14 @@ export class AiCall {
     }
     this.resume()
     const state = callState()
-    for (const id of this.askers.keys()) {
-      if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
-      if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+    const tooling = this.toolState
+    if (tooling) {
+      for (const id of tooling.askers.keys()) {
+        if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
+        if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+      }
+      for (const tool of tooling.tools.values()) tool.end()
     }
-    for (const tool of this.tools.values()) tool.end()
     const span = this.span
     if (!span || span.ended) return
     if (error !== undefined && status === 'error') {
@@ -369,7 +388,7 @@ export class AiCall {
     if (this.retries > 0) attributes[CALL_ATTR.retries] = this.retries
     if (this.toolCalls > 0) attributes[CALL_ATTR.toolCalls] = this.toolCalls
     if (this.toolErrors > 0) attributes[CALL_ATTR.toolErrors] = this.toolErrors
-    span.setAttributes(attributes)
+    setTrustedAttributes(span, attributes)
   }
 }
 
@@ -377,11 +396,19 @@ export class AiCall {
 export function forgetCall(callId: string): void {
   const state = callState()
   state.byCallId.delete(callId)
+  // Two generations instead of deleting the oldest id on every call: a Set whose first entries
+  // are deleted one by one leaves holes that each `values().next()` walks (µs per call).
   if (state.ended.size >= 1000) {
-    const oldest = state.ended.values().next().value
-    if (oldest !== undefined) state.ended.delete(oldest)
+    state.endedBefore = state.ended
+    state.ended = new Set()
   }
   state.ended.add(callId)
+}
+
+/** True when the AI SDK ended this call lately. */
+export function endedLately(callId: string): boolean {
+  const state = callState()
+  return state.ended.has(callId) || state.endedBefore?.has(callId) === true
 }
 
 /** Remembers a call the AI SDK announced; the oldest are forgotten past a bound. */

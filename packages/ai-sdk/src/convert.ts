@@ -128,8 +128,6 @@ export function readUsage(
 export function usageAttributes(tokens: TokenCounts, attributes: Record<string, unknown>): void {
   if (tokens.input !== undefined) attributes[ATTR.usageInputTokens] = tokens.input
   if (tokens.output !== undefined) attributes[ATTR.usageOutputTokens] = tokens.output
-  if (tokens.input !== undefined && tokens.output !== undefined)
-    attributes[ATTR.usageTotalTokens] = tokens.input + tokens.output
   if (tokens.cacheRead !== undefined) attributes[ATTR.usageCacheReadInputTokens] = tokens.cacheRead
   if (tokens.cacheWrite !== undefined)
     attributes[ATTR.usageCacheCreationInputTokens] = tokens.cacheWrite
@@ -206,61 +204,145 @@ function toolOutputText(output: any): string {
   return stringify(output.value ?? output)
 }
 
+// A character JSON.stringify escapes, or any surrogate (a lone one is escaped; pairs take the
+// slow path too, which is still exact). A regex test is a fraction of a JSON.stringify of the text.
+const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/
+
+/**
+ * A JSON text built together with its JSON-escaped form (what it becomes inside a JSON string, as
+ * the OTLP JSON encoder writes it), so a long prompt is not escaped twice: a text with nothing to
+ * escape is the same text in both forms, and both share it instead of copying it.
+ */
+export class JsonText {
+  json = ''
+  escaped = ''
+  /** Appends JSON text. */
+  raw(json: string): void {
+    this.json += json
+    this.escaped += escapeJson(json)
+  }
+  /** Appends a string value as JSON. */
+  string(text: string): void {
+    if (!NEEDS_ESCAPE.test(text)) {
+      this.json += `"${text}"`
+      this.escaped += `\\"${text}\\"`
+      return
+    }
+    const json = JSON.stringify(text)
+    this.json += json
+    this.escaped += escapeJson(json)
+  }
+}
+
+// The structural pieces repeat for every message: their escaped forms are kept.
+const escapedPieces = new Map<string, string>()
+function escapeJson(json: string): string {
+  if (json.length > 64) return JSON.stringify(json).slice(1, -1)
+  let escaped = escapedPieces.get(json)
+  if (escaped === undefined) {
+    escaped = JSON.stringify(json).slice(1, -1)
+    if (escapedPieces.size < 1024) escapedPieces.set(json, escaped)
+  }
+  return escaped
+}
+
+// `{"role":"user","parts":[` for each role met.
+const roleOpenings = new Map<string, string>()
+function roleOpening(role: unknown): string {
+  if (typeof role !== 'string') return '{"parts":['
+  let opening = roleOpenings.get(role)
+  if (opening === undefined) {
+    opening = `{"role":${JSON.stringify(role)},"parts":[`
+    if (roleOpenings.size < 64) roleOpenings.set(role, opening)
+  }
+  return opening
+}
+
+/** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text and its escaped form. */
+export interface PromptJson {
+  system: JsonText | undefined
+  messages: JsonText
+}
+
+// A non-text part, as the GenAI JSON schema has it.
+function otherPart(part: any, budget: Budget): Part | undefined {
+  switch (part?.type) {
+    case 'tool-call':
+      return {
+        type: 'tool_call',
+        id: part.toolCallId,
+        name: part.toolName,
+        arguments: budget.take(stringify(part.input)),
+      }
+    case 'tool-result':
+      return {
+        type: 'tool_call_response',
+        id: part.toolCallId,
+        response: budget.take(toolOutputText(part.output)),
+      }
+    case 'file':
+    case 'reasoning-file':
+      return fileLike(part)
+    default:
+      return part?.type ? { type: String(part.type) } : undefined
+  }
+}
+
 /**
  * Converts the AI SDK prompt into GenAI semconv `gen_ai.system_instructions` and
- * `gen_ai.input.messages` values (JSON strings), sharing one character budget.
+ * `gen_ai.input.messages` values (JSON text), sharing one character budget. The text is the
+ * same as `JSON.stringify` of `[{ role, parts: [{ type, content } …] }]` would give, written in
+ * one pass with its escaped form (see `JsonText`).
  */
-export function promptAttributes(
+export function promptJson(
   prompt: LanguageModelV4Prompt,
   budget: Budget,
-  attributes: Record<string, unknown>,
   from = 0,
-): void {
-  if (!Array.isArray(prompt)) return
-  const system: Part[] = []
-  const messages: { role: string; parts: Part[] }[] = []
+): PromptJson | undefined {
+  if (!Array.isArray(prompt)) return undefined
+  let system: JsonText | undefined
+  const messages = new JsonText()
+  messages.raw('[')
+  let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
-    const message = prompt[i]
-    if (message.role === 'system') {
-      system.push({ type: 'text', content: budget.take(String(message.content)) })
+    const message = prompt[i] as any
+    const role = message?.role
+    if (role === 'system') {
+      if (system) system.raw(',{"type":"text","content":')
+      else {
+        system = new JsonText()
+        system.raw('[{"type":"text","content":')
+      }
+      system.string(budget.take(String(message.content)))
+      system.raw('}')
       continue
     }
-    const parts: Part[] = []
-    for (const part of (Array.isArray(message.content) ? message.content : []) as any[]) {
-      switch (part?.type) {
-        case 'text':
-          parts.push({ type: 'text', content: budget.take(String(part.text)) })
-          break
-        case 'reasoning':
-          parts.push({ type: 'reasoning', content: budget.take(String(part.text)) })
-          break
-        case 'tool-call':
-          parts.push({
-            type: 'tool_call',
-            id: part.toolCallId,
-            name: part.toolName,
-            arguments: budget.take(stringify(part.input)),
-          })
-          break
-        case 'tool-result':
-          parts.push({
-            type: 'tool_call_response',
-            id: part.toolCallId,
-            response: budget.take(toolOutputText(part.output)),
-          })
-          break
-        case 'file':
-        case 'reasoning-file':
-          parts.push(fileLike(part))
-          break
-        default:
-          if (part?.type) parts.push({ type: String(part.type) })
+    if (!firstMessage) messages.raw(',')
+    firstMessage = false
+    messages.raw(roleOpening(role))
+    let firstPart = true
+    for (const part of (Array.isArray(message?.content) ? message.content : []) as any[]) {
+      const type = part?.type
+      if (type === 'text' || type === 'reasoning') {
+        if (!firstPart) messages.raw(',')
+        messages.raw(
+          type === 'text' ? '{"type":"text","content":' : '{"type":"reasoning","content":',
+        )
+        messages.string(budget.take(String(part.text)))
+        messages.raw('}')
+      } else {
+        const other = otherPart(part, budget)
+        if (!other) continue
+        if (!firstPart) messages.raw(',')
+        messages.raw(JSON.stringify(other))
       }
+      firstPart = false
     }
-    messages.push({ role: message.role, parts })
+    messages.raw(']}')
   }
-  if (system.length > 0) attributes[ATTR.systemInstructions] = JSON.stringify(system)
-  attributes[ATTR.inputMessages] = JSON.stringify(messages)
+  messages.raw(']')
+  if (system) system.raw(']')
+  return { system, messages }
 }
 
 /** What a call produced, gathered from `doGenerate` content or stream parts. */
@@ -305,7 +387,10 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
   }
 }
 
-/** Output attributes: text, reasoning, tool calls and `gen_ai.output.messages`. */
+/**
+ * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
+ * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
@@ -313,12 +398,7 @@ export function outputAttributes(
 ): void {
   attributes[ATTR.outputTextLength] = output.textLength
   if (output.truncated) attributes[ATTR.outputTruncated] = true
-  if (output.text !== '') attributes[ATTR.outputText] = output.text
-  if (output.reasoningLength > 0) {
-    attributes[ATTR.reasoningText] = output.reasoning
-    attributes[ATTR.reasoningTextLength] = output.reasoningLength
-  }
-  if (output.toolCalls.length > 0) attributes[ATTR.toolCalls] = JSON.stringify(output.toolCalls)
+  if (output.reasoningLength > 0) attributes[ATTR.reasoningTextLength] = output.reasoningLength
   const parts: Part[] = []
   if (output.reasoning !== '') parts.push({ type: 'reasoning', content: output.reasoning })
   if (output.text !== '') parts.push({ type: 'text', content: output.text })

@@ -5,14 +5,21 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import { ATTR, now, type Span, type SpanStatus, type Tracer } from '@tokentrail/core'
+import {
+  ATTR,
+  now,
+  type Span,
+  type SpanStatus,
+  setTrustedAttributes,
+  type Tracer,
+} from '@tokentrail/core'
 import { type AiCall, CALL_ATTR, type StepReport } from './call.js'
 import {
   Budget,
   finishReasonAttributes,
   type Output,
   outputAttributes,
-  promptAttributes,
+  promptJson,
   providerName,
   readContent,
   readUsage,
@@ -117,9 +124,11 @@ export class LlmCall {
       if (call.maxAttempts !== undefined) attributes[CALL_ATTR.maxAttempts] = call.maxAttempts
     }
     settingsAttributes(params, attributes)
+    // The user's own keys take the checked path, after ours (they may override them).
+    let userAttributes: Record<string, unknown> | undefined
     const metadata = settings.metadata
     if (metadata) {
-      if (metadata.attributes) copyOwn(attributes, metadata.attributes)
+      if (metadata.attributes) copyOwn((userAttributes = {}), metadata.attributes)
       if (metadata.userId) attributes[ATTR.userId] = metadata.userId
       if (metadata.sessionId) {
         attributes[ATTR.sessionId] = metadata.sessionId
@@ -138,9 +147,15 @@ export class LlmCall {
     this.span = tracer.startSpan(`chat ${model.modelId}`, {
       kind: 'llm',
       parent,
-      attributes,
       startTime: this.start,
     })
+    setTrustedAttributes(this.span, attributes)
+    if (userAttributes) {
+      this.span.setAttributes(userAttributes)
+      // Ours that come from the metadata win over a user key of the same name, as before.
+      for (const key of [ATTR.userId, ATTR.sessionId, ATTR.conversationId, ATTR.tags])
+        if (attributes[key] !== undefined) this.span.setAttribute(key, attributes[key])
+    }
     call.stepStarted()
     this.span.onEnding((span, info) => this.write(span, info.closedByParent, info.status))
     this.signal = params.abortSignal
@@ -262,9 +277,18 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
+    let escaped: Record<string, string | undefined> | undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
-      promptAttributes(this.prompt, budget, attributes, this.promptFrom)
+      const json = promptJson(this.prompt, budget, this.promptFrom)
+      if (json) {
+        if (json.system) attributes[ATTR.systemInstructions] = json.system.json
+        attributes[ATTR.inputMessages] = json.messages.json
+        escaped = {
+          [ATTR.systemInstructions]: json.system?.escaped,
+          [ATTR.inputMessages]: json.messages.escaped,
+        }
+      }
       if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
       if (budget.truncated) attributes[ATTR.inputTruncated] = true
       this.prompt = undefined
@@ -320,7 +344,8 @@ export class LlmCall {
       const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
       outputAttributes(output, reason?.[0], attributes)
     } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
-    span.setAttributes(attributes)
+    // Every key here is ours; the values are numbers, booleans, strings and string arrays.
+    setTrustedAttributes(span, attributes, escaped)
     const finish = attributes[ATTR.responseFinishReasons] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),

@@ -11,7 +11,15 @@ import {
   type Tracer,
 } from '@tokentrail/core'
 import type { Telemetry } from 'ai'
-import { AiCall, callState, callStorage, forgetCall, operationName, rememberCall } from './call.js'
+import {
+  AiCall,
+  callState,
+  callStorage,
+  endedLately,
+  forgetCall,
+  operationName,
+  rememberCall,
+} from './call.js'
 import { errorType, recordableError } from './errors.js'
 import { getTraceMetadata } from './metadata.js'
 
@@ -230,7 +238,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const callId = event?.callId
       if (typeof callId !== 'string') return
       const state = callState()
-      if (state.ended.has(callId)) return
+      if (endedLately(callId)) return
       let call = state.byCallId.get(callId)
       forgetCall(callId)
       if (call?.ended) return

@@ -3,7 +3,7 @@ import { generateText, streamText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { traceModel } from '../src/index.js'
-import { gatedStream, modelSpans, setup, textParts, usage } from './helpers.js'
+import { gatedStream, modelSpans, outputText, setup, textParts, usage } from './helpers.js'
 
 // Parts: stream-start, response-metadata, text-start, 'Hello ', 'wor', | gate | 'ld', text-end, finish
 const parts = () => textParts(['Hello ', 'wor', 'ld'], { usage: usage(7, 3) })
@@ -38,7 +38,7 @@ describe('aborts', () => {
     const span = modelSpans(exporter)[0]
     expect(span.status).toBe('cancelled')
     expect(span.attributes[ATTR.cancelledBy]).toBe('abort_signal')
-    expect(span.attributes[ATTR.outputText]).toBe('Hello wor')
+    expect(outputText(span)).toBe('Hello wor')
     expect(span.attributes[ATTR.ttftMs]).toBeTypeOf('number')
     expect(span.attributes[ATTR.usageInputTokens]).toBeUndefined()
     gate.release()
@@ -92,7 +92,7 @@ describe('aborts', () => {
     const span = modelSpans(exporter)[0]
     expect(span.status).toBe('cancelled')
     expect(span.attributes[ATTR.cancelledBy]).toBe('stream_cancel')
-    expect(span.attributes[ATTR.outputText]).toBe('Hello ')
+    expect(outputText(span)).toBe('Hello ')
     gate.release()
   })
 
@@ -117,7 +117,7 @@ describe('aborts', () => {
     const call = exporter.spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
     expect(call!.parentSpanId).toBe(request.spanId)
     expect(llm!.parentSpanId).toBe(call!.spanId)
-    expect(String(llm!.attributes[ATTR.outputText])).toMatch(/^Hello /)
+    expect(String(outputText(llm!))).toMatch(/^Hello /)
     // Either the cancel reached the middleware's stream, or the parent closed the span.
     expect(['stream_cancel', 'parent']).toContain(llm!.attributes[ATTR.cancelledBy])
     if (open.length === 0) expect(llm!.attributes['tokentrail.closed_by_parent']).toBe(true)

@@ -80,3 +80,24 @@ export function gatedStream(
 export function modelSpans(exporter: MemoryExporter) {
   return exporter.spans.filter((s) => s.attributes['gen_ai.operation.name'] !== 'invoke_agent')
 }
+
+type OutputPart = { type: string; content?: string; id?: string; name?: string; arguments?: string }
+
+/** The parts of a span's `gen_ai.output.messages` (empty when it has none). */
+export function outputParts(span: { attributes: Record<string, unknown> }): OutputPart[] {
+  const json = span.attributes['gen_ai.output.messages']
+  if (typeof json !== 'string') return []
+  return (JSON.parse(json) as { parts: OutputPart[] }[]).flatMap((message) => message.parts)
+}
+
+/** The generated text a span recorded, from `gen_ai.output.messages`; undefined when none. */
+export function outputText(span: { attributes: Record<string, unknown> }): string | undefined {
+  const texts = outputParts(span).filter((part) => part.type === 'text')
+  return texts.length === 0 ? undefined : texts.map((part) => part.content).join('')
+}
+
+/** The reasoning text a span recorded, from `gen_ai.output.messages`; undefined when none. */
+export function reasoningText(span: { attributes: Record<string, unknown> }): string | undefined {
+  const texts = outputParts(span).filter((part) => part.type === 'reasoning')
+  return texts.length === 0 ? undefined : texts.map((part) => part.content).join('')
+}

@@ -12,7 +12,7 @@ import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, ERROR_ATTR, tracingMiddleware } from '../src/index.js'
-import { setup } from './helpers.js'
+import { outputText, setup } from './helpers.js'
 
 const majors = [
   { major: 'ai@5', ai: ai5 as any, createOpenAI: createOpenAI2 as any, source: 'inferred' },
@@ -291,9 +291,7 @@ describe.each(majors)(
       expect(llm).toHaveLength(1)
       expect(llm[0].status).toBe('cancelled')
       expect(call.status).toBe('cancelled')
-      expect(String(llm[0].attributes[ATTR.outputText])).toBe(
-        received.slice(0, String(llm[0].attributes[ATTR.outputText]).length),
-      )
+      expect(String(outputText(llm[0]))).toBe(received.slice(0, String(outputText(llm[0])).length))
     })
   },
 )

@@ -5,7 +5,7 @@ import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { toolTelemetry, traceModel } from '../src/index.js'
-import { setup, textParts, usage } from './helpers.js'
+import { outputParts, setup, textParts, usage } from './helpers.js'
 
 function toolCallParts(id: string, name: string, input: string): LanguageModelV4StreamPart[] {
   return [
@@ -93,8 +93,8 @@ describe('tool loops', () => {
     // The tool runs under the step that asked for it.
     expect(tools[0].parentSpanId).toBe(first.spanId)
     expect(first.attributes[ATTR.responseFinishReasons]).toEqual(['tool_call'])
-    expect(JSON.parse(first.attributes[ATTR.toolCalls] as string)).toEqual([
-      { id: 'call-1', name: 'weather', arguments: '{"city":"Paris"}' },
+    expect(outputParts(first).filter((part) => part.type === 'tool_call')).toEqual([
+      { type: 'tool_call', id: 'call-1', name: 'weather', arguments: '{"city":"Paris"}' },
     ])
     expect(first.attributes[ATTR.toolNames]).toEqual(['weather'])
     const toolSpan = tools[0]

@@ -29,7 +29,8 @@ describe('real AI SDK → otlpExporter → collector', () => {
     expect(tool.attributes['gen_ai.tool.call.arguments']).toContain('Paris')
     const llm = loop.spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
     expect(llm[0]!.attributes['gen_ai.input.messages']).toContain('Weather in Paris?')
-    expect(llm[1]!.attributes['tokentrail.output.text']).toBe('It is 21°C in Paris.')
+    const answer = JSON.parse(llm[1]!.attributes['gen_ai.output.messages'] as string)
+    expect(answer[0].parts).toEqual([{ type: 'text', content: 'It is 21°C in Paris.' }])
     expect(typeof llm[1]!.attributes['tokentrail.ttft_ms']).toBe('number')
     expect(loop.waterfall[0]!.spanId).toBe(loop.spans.find((s) => s.kind === 'http')!.spanId)
 

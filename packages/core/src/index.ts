@@ -73,6 +73,7 @@ export {
   NOOP_SPAN,
   NonRecordingSpan,
   type Span,
+  setTrustedAttributes,
   toSpanError,
 } from './span.js'
 export {

@@ -42,6 +42,7 @@ export const ATTR = {
   serverAddress: 'server.address',
   userAgentOriginal: 'user_agent.original',
   // Tokentrail additions, for what the conventions lack.
+  // Not set by @tokentrail/ai-sdk since 2026-12 (input + output); kept for readers of older traces.
   usageTotalTokens: 'tokentrail.usage.total_tokens',
   costUsd: 'tokentrail.cost.usd',
   costInputUsd: 'tokentrail.cost.input_usd',
@@ -49,6 +50,8 @@ export const ATTR = {
   ttftMs: 'tokentrail.ttft_ms',
   timeToLastChunkMs: 'tokentrail.time_to_last_chunk_ms',
   outputTokensPerSecond: 'tokentrail.output_tokens_per_second',
+  // Not set by @tokentrail/ai-sdk since 2026-12: the text is in gen_ai.output.messages (so are
+  // reasoningText and toolCalls); kept for readers of older traces, and still scrubbed.
   outputText: 'tokentrail.output.text',
   outputTextLength: 'tokentrail.output.text_length',
   outputTruncated: 'tokentrail.output.truncated',

@@ -1,5 +1,5 @@
 import type { ResolvedLimits } from './attributes.js'
-import { sanitizeValue, wellFormed } from './attributes.js'
+import { escapedValues, sanitizeValue, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -175,6 +175,56 @@ export class RecordingSpan implements Span {
     return this
   }
 
+  /** See `setTrustedAttributes`. */
+  setTrustedAttributes(
+    attributes: Record<string, unknown>,
+    escaped?: Record<string, string | undefined>,
+  ): void {
+    if (this.ended) {
+      this.late('setAttributes')
+      return
+    }
+    const own = this.attributes
+    const limits = this.owner.limits
+    for (const key in attributes) {
+      const value = attributes[key]
+      switch (typeof value) {
+        case 'undefined':
+          continue
+        case 'boolean':
+          break
+        case 'number':
+          if (Number.isFinite(value)) break
+          this.setAttribute(key, value)
+          continue
+        case 'string':
+          // wellFormed answers one-byte strings at once; a long text takes the checked path.
+          if (value.length <= limits.maxStringLength && wellFormed(value) === value) break
+          this.setAttribute(key, value)
+          continue
+        default:
+          this.setAttribute(key, value)
+          continue
+      }
+      if (!Object.hasOwn(own, key)) {
+        if (this.attributeCount >= limits.maxAttributes) continue
+        this.attributeCount++
+      }
+      own[key] = value as string | number | boolean
+    }
+    if (escaped) {
+      let known = escapedValues.get(own)
+      for (const key in escaped) {
+        const form = escaped[key]
+        const value = attributes[key]
+        // Only a value stored as given: a cut or replaced one is escaped from scratch.
+        if (form === undefined || typeof value !== 'string' || own[key] !== value) continue
+        if (!known) escapedValues.set(own, (known = new Map()))
+        known.set(key, [value, form])
+      }
+    }
+  }
+
   addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this {
     if (this.ended) return this.late('addEvent', name)
     const events = (this.events ??= [])
@@ -275,6 +325,23 @@ export class RecordingSpan implements Span {
 }
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
+
+/**
+ * Sets attributes an adapter built itself, without the checks meant for user input: the keys must
+ * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans and strings
+ * within the length limit are stored as given, `undefined` is skipped, anything else takes the
+ * checked path of `setAttribute`. `escaped` may give, for a string value, its JSON-escaped form
+ * without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes it
+ * instead of escaping the text again. Never pass user-supplied keys here.
+ */
+export function setTrustedAttributes(
+  span: Span,
+  attributes: Record<string, unknown>,
+  escaped?: Record<string, string | undefined>,
+): void {
+  if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped)
+  else span.setAttributes(attributes)
+}
 
 /** A span that records nothing but keeps its ids, so sampled-out traces still propagate. */
 export class NonRecordingSpan implements Span {

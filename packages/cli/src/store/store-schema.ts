@@ -223,10 +223,11 @@ export function searchParts(
   const prompt = a[ATTR.inputMessages]
   if (identity.input) parts.push(identity.input.slice(0, 300))
   else if (typeof prompt === 'string') parts.push(prompt.slice(0, 300))
-  for (const key of [ATTR.outputText, ATTR.toolName]) {
-    const value = a[key]
-    if (typeof value === 'string') parts.push(value.slice(0, 300))
-  }
+  // The output: `tokentrail.output.text` from SDKs before 2026-12, else the output messages' text.
+  const output = a[ATTR.outputText] ?? (span.kind === 'llm' ? spanOutput(span) : undefined)
+  if (typeof output === 'string') parts.push(output.slice(0, 300))
+  const tool = a[ATTR.toolName]
+  if (typeof tool === 'string') parts.push(tool.slice(0, 300))
   return parts.map((part) => part.toLowerCase())
 }
 

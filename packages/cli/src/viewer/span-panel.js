@@ -59,6 +59,36 @@ function facts(entries) {
   )
 }
 
+/**
+ * The text, reasoning and tool calls of an LLM span's `gen_ai.output.messages` (SDKs before
+ * 2026-12 also sent them as `tokentrail.output.text`, `.reasoning.text` and `tokentrail.tool_calls`).
+ * @param {Record<string, unknown>} a
+ */
+function outputOf(a) {
+  /** @type {any[]} */
+  let parts = []
+  try {
+    const parsed = JSON.parse(String(a['gen_ai.output.messages'] ?? '[]'))
+    if (Array.isArray(parsed))
+      parts = parsed.flatMap((message) => (Array.isArray(message?.parts) ? message.parts : []))
+  } catch {}
+  /** @param {string} type */
+  const join = (type) => {
+    const texts = parts
+      .filter((part) => part?.type === type)
+      .map((part) => String(part.content ?? ''))
+    return texts.length > 0 ? texts.join('') : undefined
+  }
+  const calls = parts
+    .filter((part) => part?.type === 'tool_call')
+    .map((part) => ({ id: part.id, name: part.name, arguments: part.arguments }))
+  return {
+    text: a['tokentrail.output.text'] ?? join('text'),
+    reasoning: a['tokentrail.reasoning.text'] ?? join('reasoning'),
+    toolCalls: a['tokentrail.tool_calls'] ?? (calls.length > 0 ? JSON.stringify(calls) : undefined),
+  }
+}
+
 /** Renders GenAI messages (`{ role, parts }[]` JSON) or falls back to the raw text. @param {unknown} value */
 function messages(value) {
   if (typeof value !== 'string') return null
@@ -210,7 +240,16 @@ function renderSpanDetail(panel, span, trace, detail) {
         ['cache write', fmt(a['gen_ai.usage.cache_creation.input_tokens'])],
         ['output', fmt(output)],
         ['reasoning', fmt(a['gen_ai.usage.reasoning.output_tokens'])],
-        ['total', fmt(a['tokentrail.usage.total_tokens'])],
+        // Older SDKs sent the total; it is input + output.
+        [
+          'total',
+          fmt(
+            a['tokentrail.usage.total_tokens'] ??
+              (typeof input === 'number' && typeof output === 'number'
+                ? input + output
+                : undefined),
+          ),
+        ],
       ]) ?? h('p', { class: 'muted' }, 'no usage reported'),
     )
     if (a['gen_ai.system_instructions'] !== undefined)
@@ -220,20 +259,18 @@ function renderSpanDetail(panel, span, trace, detail) {
         h('h3', null, 'Prompt'),
         h('div', { id: 'prompt' }, messages(a['gen_ai.input.messages'])),
       )
-    if (a['tokentrail.reasoning.text'] !== undefined)
-      body.push(h('h3', null, 'Reasoning'), h('pre', null, String(a['tokentrail.reasoning.text'])))
-    if (a['tokentrail.output.text'] !== undefined)
-      body.push(
-        h('h3', null, 'Output'),
-        h('pre', { id: 'output' }, String(a['tokentrail.output.text'])),
-      )
+    const out = outputOf(a)
+    if (out.reasoning !== undefined)
+      body.push(h('h3', null, 'Reasoning'), h('pre', null, String(out.reasoning)))
+    if (out.text !== undefined)
+      body.push(h('h3', null, 'Output'), h('pre', { id: 'output' }, String(out.text)))
     else if (a['gen_ai.output.messages'] !== undefined)
       body.push(
         h('h3', null, 'Output'),
         h('div', { id: 'output' }, messages(a['gen_ai.output.messages'])),
       )
-    if (a['tokentrail.tool_calls'] !== undefined)
-      body.push(h('h3', null, 'Tool calls'), h('pre', null, pretty(a['tokentrail.tool_calls'])))
+    if (out.toolCalls !== undefined)
+      body.push(h('h3', null, 'Tool calls'), h('pre', null, pretty(out.toolCalls)))
   }
   if (span.kind === 'tool' || a['gen_ai.tool.name'] !== undefined) {
     body.push(

@@ -1,3 +1,4 @@
+import { escapedValues } from '../attributes.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
 /** OTLP SpanKind numbers. */
@@ -77,11 +78,16 @@ function keyPrefix(key: string): string {
 function appendKeyValues(out: string, attributes: Attributes, extra?: string): string {
   out += '['
   let first = true
+  // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
+  const escaped = escapedValues.get(attributes)
   for (const key in attributes) {
     if (!first) out += ','
     first = false
     out += keyPrefix(key)
-    out += anyValue(attributes[key]!)
+    const value = attributes[key]!
+    const known = escaped?.get(key)
+    if (known !== undefined && known[0] === value) out += `{"stringValue":"${known[1]}"}`
+    else out += anyValue(value)
     out += '}'
   }
   if (extra) out += first ? extra : `,${extra}`

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { LanguageModelV4Prompt } from '@ai-sdk/provider'
+import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
+import { generateText, wrapLanguageModel } from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Budget, promptJson } from '../src/convert.js'
+import { tracingMiddleware } from '../src/index.js'
+
+// Texts that need escaping in JSON, once and twice: quotes, backslashes, control characters,
+// lone and paired surrogates, U+2028, and plain text on either side of them.
+const TRICKY = [
+  'plain text, nothing to escape',
+  'say "hi" to C:\\temp',
+  'line one\nline two\ttabbed\r\u0000\u001f end',
+  'emoji 😀 pair, lone \ud800 high and \udc00 low',
+  'separators \u2028 \u2029 and é, ü, 漢字',
+  '',
+  '\\"already escaped\\"',
+]
+
+// What the GenAI JSON schema says, built as objects: the text must be exactly their JSON.
+function reference(prompt: LanguageModelV4Prompt) {
+  const system: unknown[] = []
+  const messages: unknown[] = []
+  for (const message of prompt) {
+    if (message.role === 'system') {
+      system.push({ type: 'text', content: message.content })
+      continue
+    }
+    const parts = (message.content as any[]).map((part) =>
+      part.type === 'tool-call'
+        ? { type: 'tool_call', id: part.toolCallId, name: part.toolName, arguments: part.input }
+        : { type: part.type, content: part.text },
+    )
+    messages.push({ role: message.role, parts })
+  }
+  return { system: JSON.stringify(system), messages: JSON.stringify(messages) }
+}
+
+function trickyPrompt(): LanguageModelV4Prompt {
+  return [
+    { role: 'system', content: TRICKY[1]! },
+    ...TRICKY.map((text, i) =>
+      i % 2 === 0
+        ? { role: 'user' as const, content: [{ type: 'text' as const, text }] }
+        : {
+            role: 'assistant' as const,
+            content: [
+              { type: 'reasoning' as const, text },
+              { type: 'text' as const, text: `${text}!` },
+              { type: 'tool-call' as const, toolCallId: 'c1', toolName: 'look', input: text },
+            ],
+          },
+    ),
+    { role: 'system', content: TRICKY[2]! },
+  ]
+}
+
+describe('prompt JSON, written once with its escaped form', () => {
+  it('is byte for byte what JSON.stringify of the message objects gives, and its escaped form is JSON.stringify of that text', () => {
+    const prompt = trickyPrompt()
+    const json = promptJson(prompt, new Budget(1_000_000))!
+    const expected = reference(prompt)
+    expect(json.messages.json).toBe(expected.messages)
+    expect(json.system!.json).toBe(expected.system)
+    expect(json.messages.escaped).toBe(JSON.stringify(expected.messages).slice(1, -1))
+    expect(json.system!.escaped).toBe(JSON.stringify(expected.system).slice(1, -1))
+    // Lone surrogates are escaped, so the text is well-formed and survives UTF-8.
+    expect((json.messages.json as any).isWellFormed()).toBe(true)
+  })
+
+  it('cuts texts at the budget and says so, still valid JSON', () => {
+    // The system text (19 characters) comes first, and leaves 6 for the first message.
+    const budget = new Budget(25)
+    const json = promptJson(trickyPrompt(), budget)!
+    expect(budget.truncated).toBe(true)
+    const messages = JSON.parse(json.messages.json)
+    expect(messages[0].parts[0].content).toBe('plain ')
+    expect(messages[1].parts[0].content).toBe('')
+    expect(JSON.parse(`"${json.messages.escaped}"`)).toBe(json.messages.json)
+  })
+})
+
+describe('the prompt over OTLP/HTTP JSON', () => {
+  let server: Server
+  let url: string
+  const bodies: string[] = []
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let body = ''
+      request.setEncoding('utf8')
+      request.on('data', (chunk) => (body += chunk))
+      request.on('end', () => {
+        bodies.push(body)
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('arrives as the same text a collector decodes, quotes, newlines and lone surrogates included', async () => {
+    const tracer = createTracer({ serviceName: 'prompt-json', exporters: [otlpExporter({ url })] })
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+        doGenerate: {
+          content: [{ type: 'text', text: 'ok' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: { total: 5, noCache: 5, cacheRead: undefined, cacheWrite: undefined },
+            outputTokens: { total: 1, text: 1, reasoning: undefined },
+          },
+          warnings: [],
+        },
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const messages = TRICKY.map((text) => ({ role: 'user' as const, content: text }))
+    await generateText({ model, system: TRICKY[2], messages })
+    expect((await tracer.flush({ timeoutMs: 10_000 })).ok).toBe(true)
+    const spans = bodies.flatMap((body) =>
+      JSON.parse(body).resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans)),
+    )
+    const llm = spans.find((span: any) => span.name === 'chat gpt-4o')
+    const attribute = (key: string) =>
+      llm.attributes.find((a: any) => a.key === key)?.value.stringValue
+    const sent = JSON.parse(attribute(ATTR.inputMessages))
+    // Inside the JSON text a lone surrogate is an escape sequence, so even it arrives intact.
+    expect(sent.map((m: any) => m.parts[0]?.content ?? '')).toEqual(TRICKY)
+    expect(JSON.parse(attribute(ATTR.systemInstructions))).toEqual([
+      { type: 'text', content: TRICKY[2] },
+    ])
+  })
+})

@@ -1,0 +1,94 @@
+// setTrustedAttributes: the adapters' fast path. It must keep every guarantee the checked path
+// gives for values (limits, finite numbers, well-formed text), and an escaped form handed to the
+// encoder must never win over what redaction or the limits did to the value.
+import { describe, expect, it } from 'vitest'
+import { createTracer, encodeOtlpTraces, setTrustedAttributes } from '../src/index.js'
+import { memoryExporter } from '../src/testing.js'
+
+function setup(options: Parameters<typeof createTracer>[0] = {}) {
+  const exporter = memoryExporter()
+  const tracer = createTracer({
+    serviceName: 'test',
+    exporters: [exporter],
+    metrics: false,
+    ...options,
+  })
+  return { exporter, tracer }
+}
+
+const escapedJson = (text: string) => JSON.stringify(text).slice(1, -1)
+const sent = (spans: Parameters<typeof encodeOtlpTraces>[0]) =>
+  Object.fromEntries(
+    JSON.parse(encodeOtlpTraces(spans)).resourceSpans[0].scopeSpans[0].spans[0].attributes.map(
+      (kv: { key: string; value: Record<string, unknown> }) => [kv.key, kv.value],
+    ),
+  )
+
+describe('setTrustedAttributes', () => {
+  it('stores clean values as given and sends the escaped form the writer gave', async () => {
+    const { tracer, exporter } = setup()
+    const span = tracer.startSpan('s')
+    const text = JSON.stringify([{ role: 'user', content: 'say "hi"\n' }])
+    setTrustedAttributes(
+      span,
+      { 'gen_ai.input.messages': text, n: 3, ok: true, skipped: undefined },
+      // A marker instead of the true escaped form shows that the encoder used it.
+      { 'gen_ai.input.messages': 'MARK' },
+    )
+    span.end()
+    await tracer.flush()
+    const [data] = exporter.spans
+    expect(data!.attributes).toEqual({ 'gen_ai.input.messages': text, n: 3, ok: true })
+    expect(sent(exporter.spans)['gen_ai.input.messages']).toEqual({ stringValue: 'MARK' })
+  })
+
+  it('gives way to redaction: a credential in the text leaves redacted, not in its escaped form', async () => {
+    const { tracer, exporter } = setup()
+    const span = tracer.startSpan('s')
+    const text = 'my key is sk-proj-abcdefghijklmnopqrstuvwx, "keep" it'
+    setTrustedAttributes(
+      span,
+      { 'gen_ai.input.messages': text },
+      { 'gen_ai.input.messages': escapedJson(text) },
+    )
+    span.end()
+    await tracer.flush()
+    const value = sent(exporter.spans)['gen_ai.input.messages'].stringValue as string
+    expect(value).not.toContain('sk-proj-')
+    expect(value).toBe('my key is [REDACTED], "keep" it')
+  })
+
+  it('takes the checked path for what is not clean: too long, not finite, lone surrogates, objects', async () => {
+    const { tracer, exporter } = setup({ limits: { maxStringLength: 10 } })
+    const span = tracer.startSpan('s')
+    const long = 'x'.repeat(50)
+    setTrustedAttributes(
+      span,
+      { long, nan: Number.NaN, lone: 'a\ud800b', object: { a: 1 }, list: ['a', 'b'] },
+      { long: escapedJson(long) },
+    )
+    span.end()
+    await tracer.flush()
+    const { attributes } = exporter.spans[0]!
+    expect(attributes.long).toBe(`${'x'.repeat(10)}…[truncated 40 chars]`)
+    expect(attributes.nan).toBe('NaN')
+    expect(attributes.lone).toBe('a\ufffdb')
+    expect(attributes.object).toBe('{"a":1}')
+    expect(attributes.list).toEqual(['a', 'b'])
+    // The escaped form was of the uncut text: the encoder escapes the stored one instead.
+    expect(sent(exporter.spans).long).toEqual({ stringValue: attributes.long })
+  })
+
+  it('counts toward the attribute limit, and does nothing on an ended or non-recording span', async () => {
+    const { tracer, exporter } = setup({ limits: { maxAttributes: 2 } })
+    const span = tracer.startSpan('s')
+    setTrustedAttributes(span, { a: 1, b: 2, c: 3 })
+    span.end()
+    setTrustedAttributes(span, { d: 4 })
+    const off = createTracer({ enabled: false }).startSpan('off')
+    setTrustedAttributes(off, { a: 1 })
+    await tracer.flush()
+    expect(exporter.spans[0]!.attributes).toEqual({ a: 1, b: 2 })
+    expect(tracer.stats().lateWrites).toBe(1)
+  })
+})
