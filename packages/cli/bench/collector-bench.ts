@@ -45,6 +45,14 @@ const PROMPT = JSON.stringify([
   },
 ])
 
+const OUTPUT = JSON.stringify([
+  {
+    role: 'assistant',
+    parts: [{ type: 'text', content: 'It is 21°C and sunny in Paris. '.repeat(4) }],
+    finish_reason: 'stop',
+  },
+])
+
 const hex = (bytes: number) => randomBytes(bytes).toString('hex')
 
 /** One chat trace of 5 spans: request → LLM → tool → LLM, plus a DB call. */
@@ -73,7 +81,8 @@ function chatTrace(start: number, n: number): SpanData[] {
       'tokentrail.ttft_ms': 120 + (n % 80),
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.input.messages': PROMPT,
-      'tokentrail.output.text': 'It is 21°C and sunny in Paris. '.repeat(4),
+      // As the SDK writes it since 2026-12: the output once, as GenAI output messages.
+      'gen_ai.output.messages': OUTPUT,
       'user.id': `user-${n % 1000}`,
       'session.id': `session-${n % 20_000}`,
       'tokentrail.tags': n % 10 === 0 ? ['bench', 'canary'] : ['bench'],

@@ -183,6 +183,8 @@ export interface SpanIdentity {
   tags: string[]
   /** The user's last message, for LLM spans. */
   input?: string
+  /** What an LLM span answered (its output messages are parsed once, here). */
+  output?: string
 }
 
 /**
@@ -195,9 +197,13 @@ export function spanIdentity(span: SpanData, withInput = true): SpanIdentity {
   const session = spanSession(span)
   if (user) identity.user = user
   if (session) identity.session = session
-  if (withInput && span.kind === 'llm') {
-    const input = spanInput(span)
-    if (input) identity.input = input
+  if (span.kind === 'llm') {
+    if (withInput) {
+      const input = spanInput(span)
+      if (input) identity.input = input
+    }
+    const output = spanOutput(span)
+    if (output) identity.output = output
   }
   return identity
 }
@@ -224,7 +230,7 @@ export function searchParts(
   if (identity.input) parts.push(identity.input.slice(0, 300))
   else if (typeof prompt === 'string') parts.push(prompt.slice(0, 300))
   // The output: `tokentrail.output.text` from SDKs before 2026-12, else the output messages' text.
-  const output = a[ATTR.outputText] ?? (span.kind === 'llm' ? spanOutput(span) : undefined)
+  const output = a[ATTR.outputText] ?? identity.output
   if (typeof output === 'string') parts.push(output.slice(0, 300))
   const tool = a[ATTR.toolName]
   if (typeof tool === 'string') parts.push(tool.slice(0, 300))
@@ -428,7 +434,7 @@ export function mergeTraceRow(
         }
       }
       if (out.output_end === null || span.endTime > out.output_end) {
-        const output = spanOutput(span)
+        const output = identity.output
         if (output !== undefined) {
           out.output_text = output
           out.output_end = span.endTime
