@@ -377,8 +377,12 @@ export function renderList() {
         class: 'more',
         hidden: true,
         onclick: async () => {
-          if (!state.nextCursor || !listBody) return
-          const page = await api(listQuery(state.nextCursor))
+          const cursor = state.nextCursor
+          if (!cursor || !listBody) return
+          const page = await api(listQuery(cursor))
+          // Live traces moved the window while this page was on its way: its rows no longer
+          // follow the oldest row shown, so they are not appended (the button pages on anew).
+          if (state.nextCursor !== cursor || !listBody) return
           state.nextCursor = page.nextCursor
           for (const trace of page.traces) {
             if (rowOf.has(trace.traceId)) continue
