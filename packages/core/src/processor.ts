@@ -84,14 +84,18 @@ export const EXPORT_DURATION_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]
 
+/** Past a handful of kinds, new ones share `_OTHER`, so a map keyed by error kind stays small. */
+function boundedKey(by: Record<string, unknown>, key: string): string {
+  return key in by || Object.keys(by).length < 16 ? key : '_OTHER'
+}
+
 function recordDuration(
   by: Record<string, ExportDurations>,
   key: string,
   seconds: number,
   status: number | undefined,
 ): void {
-  // Bounded like failedBy: past a handful of outcomes, the rest share one.
-  if (!(key in by) && Object.keys(by).length >= 16) key = '_OTHER'
+  key = boundedKey(by, key)
   let series = by[key]
   if (!series) {
     series = {
@@ -350,14 +354,6 @@ export class BatchProcessor {
   }
 
   /**
-   * Sends everything queued now; resolves when every span queued before the call has been sent (or
-   * given up on), or when `timeoutMs` passed.
-   */
-  async flush(timeoutMs: number): Promise<boolean> {
-    return (await this.flushOutcome(timeoutMs)).ok
-  }
-
-  /**
    * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
    * began) arrived, and if not, why.
    */
@@ -443,8 +439,7 @@ export class BatchProcessor {
 
   private countFailure(errorType: string, count: number) {
     const by = this.stats.failedBy
-    // Bounded: past a handful of kinds, the rest share one.
-    const type = Object.keys(by).length < 16 ? errorType : '_OTHER'
+    const type = boundedKey(by, errorType)
     by[type] = (by[type] ?? 0) + count
   }
 

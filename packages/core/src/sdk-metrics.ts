@@ -92,14 +92,14 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
     }
     exported.push(
       { attributes: component, value: stats.exported },
-      ...Object.entries(stats.failedBy ?? { _OTHER: stats.failed }).map(([type, value]) => ({
+      ...Object.entries(stats.failedBy).map(([type, value]) => ({
         attributes: { ...component, 'error.type': type },
         value,
       })),
       { attributes: { ...component, 'error.type': 'rejected' }, value: stats.rejected },
     )
     inflight.push({ attributes: component, value: stats.inflight })
-    for (const [errorType, d] of Object.entries(stats.operations ?? {})) {
+    for (const [errorType, d] of Object.entries(stats.operations)) {
       durations.push({
         attributes: {
           ...component,

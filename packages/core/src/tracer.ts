@@ -167,7 +167,7 @@ export function createTracer(options: TracerOptions = {}): Tracer {
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
 
 /** The message a tracer that is on but has nowhere to send spans prints, once per process. */
-export const NO_EXPORTER_MESSAGE =
+const NO_EXPORTER_MESSAGE =
   'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. ' +
   'Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); ' +
   'TOKENTRAIL_ENABLED=false turns tracing off and this message with it.'
