@@ -1,3 +1,4 @@
+import { modelOf } from '../report/debug-hints.js'
 import { buildReport, formatReportMarkdown } from '../report/report.js'
 import type { TraceDetail, TraceStore } from '../store/store.js'
 import { timeSeries } from '../store/timeseries.js'
@@ -80,8 +81,8 @@ export function viewRoute(
   if (report) {
     const detail = traceDetail(decode(report[1]!, 'trace id'))
     const models = detail.spans.flatMap((s) => {
-      const model = s.attributes['gen_ai.request.model'] ?? s.attributes['gen_ai.response.model']
-      return s.kind === 'llm' && typeof model === 'string' ? [model] : []
+      const model = s.kind === 'llm' ? modelOf(s) : undefined
+      return model !== undefined ? [model] : []
     })
     const raw = params.get('raw')
     const built = buildReport(detail, {

@@ -395,10 +395,11 @@ export async function startCollector({
       }
       if (path === '/api/stats') {
         const query = readQuery(url.searchParams)
+        const series = store.metrics.series({ from: query.from })
         return sendJson(response, 200, {
           ...store.stats({ from: query.from, to: query.to }),
-          metrics: summarizeMetrics(store.metrics.series({ from: query.from })),
-          delivery: summarizeDelivery(store.metrics.series({ from: query.from })),
+          metrics: summarizeMetrics(series),
+          delivery: summarizeDelivery(series),
           collector: stats(),
         })
       }

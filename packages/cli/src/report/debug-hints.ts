@@ -38,7 +38,8 @@ const CLIENT_GONE_EVENTS = new Set(['http.request.aborted', 'http.response.cance
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined
 
-function modelOf(span: SpanData): string | undefined {
+/** The model an LLM span asked for (else the one that answered). */
+export function modelOf(span: SpanData): string | undefined {
   const a = span.attributes
   const model = a[ATTR.requestModel] ?? a[ATTR.responseModel]
   return typeof model === 'string' ? model : undefined
