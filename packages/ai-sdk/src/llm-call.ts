@@ -129,12 +129,14 @@ export class LlmCall {
     const metadata = settings.metadata
     if (metadata) {
       if (metadata.attributes) copyOwn((userAttributes = {}), metadata.attributes)
-      if (metadata.userId) attributes[ATTR.userId] = metadata.userId
+      // Ours from the metadata win over a user key of the same name: written after the user's.
+      const target = userAttributes ?? attributes
+      if (metadata.userId) target[ATTR.userId] = metadata.userId
       if (metadata.sessionId) {
-        attributes[ATTR.sessionId] = metadata.sessionId
-        attributes[ATTR.conversationId] = metadata.sessionId
+        target[ATTR.sessionId] = metadata.sessionId
+        target[ATTR.conversationId] = metadata.sessionId
       }
-      if (metadata.tags && metadata.tags.length > 0) attributes[ATTR.tags] = metadata.tags
+      if (metadata.tags && metadata.tags.length > 0) target[ATTR.tags] = metadata.tags
     }
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
@@ -150,12 +152,7 @@ export class LlmCall {
       startTime: this.start,
     })
     setTrustedAttributes(this.span, attributes)
-    if (userAttributes) {
-      this.span.setAttributes(userAttributes)
-      // Ours that come from the metadata win over a user key of the same name, as before.
-      for (const key of [ATTR.userId, ATTR.sessionId, ATTR.conversationId, ATTR.tags])
-        if (attributes[key] !== undefined) this.span.setAttribute(key, attributes[key])
-    }
+    if (userAttributes) this.span.setAttributes(userAttributes)
     call.stepStarted()
     this.span.onEnding((span, info) => this.write(span, info.closedByParent, info.status))
     this.signal = params.abortSignal

@@ -74,7 +74,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 function validate(options: TracingOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('tracing(options) takes an options object')
-  checkOptionKeys(options, OPTION_KEYS, 'tracing', { skipPaths: 'skip', ignore: 'skip' })
+  checkOptionKeys(options, OPTION_KEYS, 'tracing', { ignore: 'skip' })
   const { tracer, skip, spanName, requestAttributes, traceIdHeader, flush } = options
   if (tracer !== undefined && typeof (tracer as Tracer)?.startSpan !== 'function')
     throw new TokentrailError('tracing({ tracer }) must be a tracer from createTracer()')
