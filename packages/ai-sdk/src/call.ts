@@ -79,6 +79,14 @@ interface CallState {
   endedBefore?: Set<string>
   /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
   askedBy: Map<string, AiCall>
+  /**
+   * The call each step's prompt array belongs to, from the AI SDK's step-start event (ai@7): the
+   * SDK hands the model that same array, so the middleware finds its call without an async
+   * context (absent in older copies' state).
+   */
+  byStepPrompt?: WeakMap<object, AiCall>
+  /** Calls whose step started with a blanked prompt, until the middleware claims it: the model awaited. */
+  awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
 }
 
 // One state per process, shared by every copy of this package (two installs, a hot reload).
@@ -108,17 +116,55 @@ export function callState(): CallState {
 /** The call whose model invocation is running (set by the AI SDK telemetry integration). */
 export const callStorage = createAsyncStorage<AiCall>('tokentrail.ai-sdk.call.storage')
 
-const OPERATIONS: Record<string, string> = {
-  'ai.generateText': 'generateText',
-  'ai.streamText': 'streamText',
-  'ai.generateObject': 'generateObject',
-  'ai.streamObject': 'streamObject',
+/**
+ * The AI SDK (ai@7) starts a step of `call`: the middleware finds the call of the model invocation
+ * that follows by its prompt array (the SDK hands the model the array its step-start event
+ * carries). No async context is entered: on Node without AsyncContextFrame the first
+ * `AsyncLocalStorage.run` turns on promise hooks that slow every later promise of the process, and
+ * the SDK's `executeLanguageModelCall` hook that would enter it costs the time to first chunk
+ * more than the rest of the call's telemetry. When the SDK blanked the prompt (its telemetry
+ * records no inputs), the step waits as "awaiting" its model instead.
+ */
+export function stepStarting(
+  call: AiCall,
+  prompt: unknown,
+  model: { provider: unknown; modelId: unknown },
+): void {
+  const state = callState()
+  if (Array.isArray(prompt) && prompt.length > 0)
+    (state.byStepPrompt ??= new WeakMap()).set(prompt, call)
+  else (state.awaiting ??= new Map()).set(call, model)
 }
 
-/** `ai.streamText` → `streamText`; unknown ids pass through without their `ai.` prefix. */
-export function operationName(operationId: unknown): string {
-  if (typeof operationId !== 'string') return 'unknown'
-  return OPERATIONS[operationId] ?? operationId.replace(/^ai\./, '')
+/**
+ * The call a model invocation belongs to, from its prompt array; else the one call whose step
+ * awaits a model of that provider and id (never a guess between two).
+ */
+export function callOfInvocation(
+  prompt: unknown,
+  model: { provider: string; modelId: string },
+): AiCall | undefined {
+  const state = callState()
+  const key = prompt !== null && typeof prompt === 'object' ? prompt : undefined
+  const call = key ? state.byStepPrompt?.get(key) : undefined
+  if (call) return call
+  const awaiting = state.awaiting
+  if (!awaiting || awaiting.size === 0) return undefined
+  let found: AiCall | undefined
+  for (const [candidate, awaited] of awaiting) {
+    if (candidate.ended) {
+      awaiting.delete(candidate)
+      continue
+    }
+    if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
+    if (found) return undefined
+    found = candidate
+  }
+  if (!found) return undefined
+  awaiting.delete(found)
+  // A retry of this step sends the same array again.
+  if (key) (state.byStepPrompt ??= new WeakMap()).set(key, found)
+  return found
 }
 
 export interface CallInit {
@@ -142,7 +188,8 @@ export class AiCall {
   span: Span | undefined
   tracer: Tracer | undefined
   readonly source: CallSource
-  readonly operation: string
+  /** `generateText`, `streamText`, …; the middleware names an ai@7 call (its step events do not). */
+  operation: string
   readonly parent: Span | undefined
   readonly startTime: number
   readonly maxAttempts: number | undefined
@@ -192,7 +239,25 @@ export class AiCall {
     this.maxAttempts = init.maxAttempts
     this.startTime = init.startTime ?? now()
     this.lastActivity = this.startTime
+    // The parent ending: streams whose spans are not made yet get them now, so the parent closes
+    // them with itself; a call that only waits for a continuation ends as it stands.
+    init.parent?.onEnding(() => {
+      this.openStreams()
+      if (this.span && !this.ended && this.openSteps === 0) this.closePending()
+    })
   }
+
+  private openStreams(): void {
+    const unopened = this.unopened
+    if (unopened)
+      for (const llm of [...unopened])
+        try {
+          llm.open()
+        } catch {}
+  }
+
+  /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
+  unopened: Set<{ open(): unknown }> | undefined
 
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
@@ -232,10 +297,6 @@ export class AiCall {
     this.span = span
     span.onEnding((ending) => this.writeTotals(ending))
     if (!span.isRecording) this.ended = true
-    // A parent that ends while this call only waits for a continuation ends it as it stands.
-    this.parent?.onEnding(() => {
-      if (!this.ended && this.openSteps === 0) this.closePending()
-    })
     return span
   }
 
@@ -346,6 +407,7 @@ export class AiCall {
   /** Ends the call span (once), with the roll-up of its steps. */
   end(status: SpanStatus, error?: unknown, endTime?: number): void {
     if (this.ended) return
+    this.openStreams()
     this.ended = true
     // A call whose last step failed failed, even when the SDK ends it normally (a stream error part).
     if (status === 'ok' && this.lastStatus === 'error') {
@@ -395,6 +457,8 @@ export class AiCall {
 /** Forgets an announced call that ended, remembering its id for a while. */
 export function forgetCall(callId: string): void {
   const state = callState()
+  const call = state.byCallId.get(callId)
+  if (call) state.awaiting?.delete(call)
   state.byCallId.delete(callId)
   // Two generations instead of deleting the oldest id on every call: a Set whose first entries
   // are deleted one by one leaves holes that each `values().next()` walks (µs per call).

@@ -49,10 +49,6 @@ function isAbortError(error: unknown): boolean {
 }
 
 /**
- * One LLM span: started before the provider is called, fed stream parts, and written in full just
- * before it ends — however it ends (flush, error, cancel, abort signal, or its parent closing it).
- */
-/**
  * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
  * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
  */
@@ -71,9 +67,30 @@ function copyOwn(target: Record<string, unknown>, source: Record<string, unknown
   } catch {}
 }
 
+// Streams begun since the last turn of the event loop, whose spans are made on the next one.
+let toOpen: LlmCall[] = []
+
+function openAll(): void {
+  const calls = toOpen
+  toOpen = []
+  for (const call of calls)
+    try {
+      call.open()
+    } catch {}
+}
+
+function openSoon(llm: LlmCall, call: AiCall): void {
+  ;(call.unopened ??= new Set()).add(llm)
+  if (toOpen.push(llm) === 1) setTimeout(openAll, 0)
+}
+
+/**
+ * One LLM span, timed from before the provider is called (a stream's span is made just after, see
+ * `open`), fed stream parts, and written in full just before it ends — however it ends (flush,
+ * error, cancel, abort signal, or its parent closing it).
+ */
 export class LlmCall {
-  readonly span: Span
-  private readonly provider: string
+  private provider = ''
   private readonly start = now()
   private firstChunkAt: number | undefined
   private lastChunkAt: number | undefined
@@ -100,6 +117,16 @@ export class LlmCall {
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
+  private spanValue: Span | undefined
+  private toOpen:
+    | { tracer: Tracer; params: LanguageModelV4CallOptions; attempt: number }
+    | undefined
+
+  /** The LLM span, made on first use when the call streams (see `open`). */
+  get span(): Span {
+    return this.spanValue ?? this.open()
+  }
+
   constructor(
     tracer: Tracer,
     private readonly settings: CallSettings,
@@ -110,13 +137,37 @@ export class LlmCall {
     private readonly step: number,
     attempt: number,
   ) {
+    // The prompt is written when the span ends, not here: serialising a long history before the
+    // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
+    // step anyway, so keeping a reference retains nothing more.
+    if (settings.recordInputs && Array.isArray(params.prompt)) {
+      this.prompt = params.prompt
+      this.promptFrom = call.promptStart(step, params.prompt.length)
+    }
+    call.stepStarted()
+    this.signal = params.abortSignal
+    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    this.toOpen = { tracer, params, attempt }
+    // A stream's spans are made after its first chunk is on its way (or when a provider is slow,
+    // while it is awaited): nothing the first chunk needs waits for them. They start at `start`.
+    if (streamed) openSoon(this, call)
+    else this.open()
+  }
+
+  /** Makes the call span (if not made yet) and this LLM span; at most once. */
+  open(): Span {
+    if (this.spanValue) return this.spanValue
+    const { tracer, params, attempt } = this.toOpen!
+    this.toOpen = undefined
+    const { call, model, settings, step } = this
+    call.unopened?.delete(this)
     const provider = providerName(model.provider)
     this.provider = provider
     const attributes: Record<string, unknown> = {
       [ATTR.operationName]: 'chat',
       [ATTR.providerName]: provider,
       [ATTR.requestModel]: model.modelId,
-      [ATTR.requestStream]: streamed,
+      [ATTR.requestStream]: this.streamed,
       [ATTR.step]: step,
     }
     if (attempt > 1) {
@@ -138,29 +189,26 @@ export class LlmCall {
       }
       if (metadata.tags && metadata.tags.length > 0) target[ATTR.tags] = metadata.tags
     }
-    // The prompt is written when the span ends, not here: serialising a long history before the
-    // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
-    // step anyway, so keeping a reference retains nothing more.
-    if (settings.recordInputs && Array.isArray(params.prompt)) {
-      this.prompt = params.prompt
-      this.promptFrom = call.promptStart(step, params.prompt.length)
-    }
     const parent = call.materialize(tracer, settings.metadata)
-    this.span = tracer.startSpan(`chat ${model.modelId}`, {
+    const span = tracer.startSpan(`chat ${model.modelId}`, {
       kind: 'llm',
       parent,
       startTime: this.start,
     })
-    setTrustedAttributes(this.span, attributes)
-    if (userAttributes) this.span.setAttributes(userAttributes)
-    call.stepStarted()
-    this.span.onEnding((span, info) => this.write(span, info.closedByParent, info.status))
-    this.signal = params.abortSignal
-    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    this.spanValue = span
+    setTrustedAttributes(span, attributes)
+    if (userAttributes) span.setAttributes(userAttributes)
+    span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
+    if (!span.isRecording) {
+      this.signal?.removeEventListener('abort', this.onAbort)
+      span.end()
+    }
+    return span
   }
 
   /** Records one stream part. Runs for every chunk, so it does the least it can. */
   observe(part: LanguageModelV4StreamPart): void {
+    if (this.spanValue?.isRecording === false) return
     this.chunks++
     switch (part.type) {
       case 'text-delta': {

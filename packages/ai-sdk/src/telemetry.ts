@@ -17,8 +17,8 @@ import {
   callStorage,
   endedLately,
   forgetCall,
-  operationName,
   rememberCall,
+  stepStarting,
 } from './call.js'
 import { errorType, recordableError } from './errors.js'
 import { getTraceMetadata } from './metadata.js'
@@ -40,14 +40,6 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
-
-// Embeddings, reranking, speech and transcription have no middleware of ours to trace them.
-const TRACED_OPERATIONS = new Set([
-  'ai.generateText',
-  'ai.streamText',
-  'ai.generateObject',
-  'ai.streamObject',
-])
 
 // The events this integration reads come from ai@7 (its events say `aiVersion`); ai@6 calls the
 // same global list with other shapes, which it leaves alone (the middleware infers those calls).
@@ -112,6 +104,12 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
   } catch {}
 }
 
+// Runs a tool outside any call an older copy of this package put in the async context (this one
+// puts none there), without entering a context when there is none to leave.
+function outsideCall<R>(execute: () => R): R {
+  return callStorage.get() === undefined ? execute() : callStorage.run(undefined, execute)
+}
+
 // The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
 function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   if (!fromV7(event)) return
@@ -145,39 +143,40 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     [MARK]: true,
     auto,
 
-    onStart(event) {
+    // No onStart: the AI SDK copies and redacts every event for each callback an integration
+    // has, before the first chunk; the first step's start says all a call span needs (the
+    // operation comes from the middleware). The step-start event also carries the prompt array the
+    // SDK then hands the model (not in the event's declared type; the SDK blanks it when its
+    // telemetry records no inputs): how the middleware finds the call of each model invocation
+    // without an async context (see stepStarting).
+    onStepStart(event: any) {
       if (!fromV7(event) || typeof event.callId !== 'string') return
       const state = callState()
-      if (state.byCallId.has(event.callId)) return
-      if (!TRACED_OPERATIONS.has(event.operationId)) return
-      rememberCall(
-        event.callId,
-        new AiCall({
+      let call = state.byCallId.get(event.callId)
+      if (!call) {
+        if (endedLately(event.callId)) return
+        call = new AiCall({
           source: 'ai-sdk-telemetry',
-          operation: operationName(event.operationId),
+          operation: '',
           parent: getActiveSpan(),
-          provider: undefined,
           modelId: typeof event.modelId === 'string' ? event.modelId : undefined,
           functionId: typeof event.functionId === 'string' ? event.functionId : undefined,
-          maxAttempts: typeof event.maxRetries === 'number' ? event.maxRetries + 1 : undefined,
           metadata: getTraceMetadata(),
-          startTime: typeof event.timestamp === 'number' ? event.timestamp : now(),
-        }),
-      )
-    },
-
-    executeLanguageModelCall({ callId, execute }) {
-      const call = callState().byCallId.get(callId)
-      if (!call || call.ended || callStorage.get() === call) return execute()
-      return callStorage.run(call, execute)
+        })
+        rememberCall(event.callId, call)
+      }
+      if (!call.ended)
+        stepStarting(call, event.promptMessages, {
+          provider: event.provider,
+          modelId: event.modelId,
+        })
     },
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
       const call = callState().byCallId.get(callId)
       // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
       // already spanned: both just run the tool.
-      if (!call?.span || !call.tracer || call.tools.has(toolCallId))
-        return callStorage.run(undefined, execute)
+      if (!call?.span || !call.tracer || call.tools.has(toolCallId)) return outsideCall(execute)
       const tracer = call.tracer
       let span: Span
       try {
@@ -197,11 +196,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.tools.set(toolCallId, span)
       } catch {
-        return callStorage.run(undefined, execute)
+        return outsideCall(execute)
       }
       // Inside the tool, its span is active and no call is: a model call the tool makes is a call
       // of its own, nested under the tool.
-      const run = () => runWithSpan(span, () => callStorage.run(undefined, execute))
+      const run = () => runWithSpan(span, () => outsideCall(execute))
       try {
         const result = await run()
         // The span ends now; its result comes in onToolExecutionEnd, right after this returns

@@ -6,7 +6,7 @@ import type {
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
 import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
-import { callStorage, inferCall, type Resolved } from './call.js'
+import { callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import {
@@ -155,10 +155,12 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
           readMetadata(params.providerOptions?.tokentrail),
         ),
       }
-      const frame = callStorage.get()
+      // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
+      const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
       let resolved: Resolved
       if (frame && !frame.ended) {
-        // ai@7: the AI SDK said which call this is.
+        // ai@7: the AI SDK said which call this is (its step events run for generateText and streamText).
+        frame.operation ||= streamed ? 'streamText' : 'generateText'
         const { step, attempt } = frame.invocation(params.prompt)
         resolved = { call: frame, step, attempt }
       } else
@@ -183,8 +185,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         resolved.step,
         resolved.attempt,
       )
-      if (call.span.isRecording) return call
-      call.span.end()
+      // A stream's span is made later: a span that does not record is then ended, and the stream
+      // passes through unobserved.
+      if (streamed || call.span.isRecording) return call
     } catch {
       // Telemetry never breaks the call: a failure here means the call is not traced.
     }
