@@ -167,6 +167,17 @@ export function callOfInvocation(
   return found
 }
 
+const NAMES = new Map<string, string>()
+
+/** `${what} ${model}`, one string per name in use: each open span holds its name. */
+export function spanName(what: string, model: string): string {
+  const name = `${what} ${model}`
+  const known = NAMES.get(name)
+  if (known !== undefined) return known
+  if (NAMES.size < 256) NAMES.set(name, name)
+  return name
+}
+
 export interface CallInit {
   source: CallSource
   operation: string
@@ -193,7 +204,8 @@ export class AiCall {
   readonly parent: Span | undefined
   readonly startTime: number
   readonly maxAttempts: number | undefined
-  private readonly init: CallInit
+  // Read when the span is made, then let go.
+  private init: CallInit | undefined
   currentStep = 0
   attempt = 0
   private modelCalls = 0
@@ -249,20 +261,26 @@ export class AiCall {
 
   private openStreams(): void {
     const unopened = this.unopened
+    this.unopened = undefined
     if (unopened)
-      for (const llm of [...unopened])
+      for (const llm of unopened)
         try {
           llm.open()
         } catch {}
   }
 
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
-  unopened: Set<{ open(): unknown }> | undefined
+  unopened: { open(): unknown }[] | undefined
 
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
     if (this.span) return this.span
-    const init = this.init
+    const init = this.init ?? {
+      source: this.source,
+      operation: this.operation,
+      parent: this.parent,
+    }
+    this.init = undefined
     const model = init.modelId
     const attributes: Record<string, unknown> = {
       [ATTR.operationName]: 'invoke_agent',
@@ -283,9 +301,9 @@ export class AiCall {
     }
     if (meta?.tags && meta.tags.length > 0) attributes[ATTR.tags] = meta.tags
     const name = init.functionId
-      ? `invoke_agent ${init.functionId}`
+      ? spanName('invoke_agent', init.functionId)
       : model
-        ? `${this.operation} ${model}`
+        ? spanName(this.operation, model)
         : this.operation
     this.tracer = tracer
     const span = tracer.startSpan(name, {
@@ -300,7 +318,10 @@ export class AiCall {
     return span
   }
 
-  private readonly promptLengths: number[] = []
+  // The prompt length of the latest step seen and of the one before it: all promptStart reads.
+  private lengthStep = -1
+  private stepLength = 0
+  private previousLength: number | undefined
 
   /**
    * Where a step's recorded prompt starts: a later step's prompt repeats the one before it, so
@@ -308,8 +329,12 @@ export class AiCall {
    * what its first attempt did.
    */
   promptStart(step: number, length: number): number {
-    if (this.promptLengths[step] === undefined) this.promptLengths[step] = length
-    const before = step > 0 ? this.promptLengths[step - 1] : undefined
+    if (step !== this.lengthStep) {
+      this.previousLength = step === this.lengthStep + 1 ? this.stepLength : undefined
+      this.lengthStep = step
+      this.stepLength = length
+    }
+    const before = step > 0 ? this.previousLength : undefined
     return before !== undefined && before < length ? before : 0
   }
 

@@ -13,7 +13,7 @@ import {
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core'
-import { type AiCall, CALL_ATTR, type StepReport } from './call.js'
+import { type AiCall, CALL_ATTR, type StepReport, spanName } from './call.js'
 import {
   Budget,
   finishReasonAttributes,
@@ -67,6 +67,9 @@ function copyOwn(target: Record<string, unknown>, source: Record<string, unknown
   } catch {}
 }
 
+// The tool call ids of a step that asked for none (never written to).
+const NO_IDS: string[] = []
+
 // Streams begun since the last turn of the event loop, whose spans are made on the next one.
 let toOpen: LlmCall[] = []
 
@@ -80,7 +83,9 @@ function openAll(): void {
 }
 
 function openSoon(llm: LlmCall, call: AiCall): void {
-  ;(call.unopened ??= new Set()).add(llm)
+  // Opened ones stay listed until the call ends (opening again does nothing): no delete per stream.
+  if (call.unopened) call.unopened.push(llm)
+  else call.unopened = [llm]
   if (toOpen.push(llm) === 1) setTimeout(openAll, 0)
 }
 
@@ -94,9 +99,10 @@ export class LlmCall {
   private readonly start = now()
   private firstChunkAt: number | undefined
   private lastChunkAt: number | undefined
-  private readonly text: string[] = []
+  // The first delta alone, then all of them in an array: an open stream holds no array for one.
+  private text: string[] | string = ''
   private textLength = 0
-  private readonly reasoning: string[] = []
+  private reasoning: string[] | undefined
   private reasoningLength = 0
   private toolCalls: Output['toolCalls'] | undefined
   private truncated = false
@@ -110,10 +116,10 @@ export class LlmCall {
   private failed = false
   private cancelledBy: CancelCause | undefined
   private readonly signal: AbortSignal | undefined
-  private readonly onAbort = () => this.cancel('abort_signal')
+  private onAbort: (() => void) | undefined
   private providerMetadata: unknown
   private error: unknown
-  private readonly toolCallIds: string[] = []
+  private toolCallIds: string[] | undefined
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
@@ -146,7 +152,10 @@ export class LlmCall {
     }
     call.stepStarted()
     this.signal = params.abortSignal
-    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    if (this.signal) {
+      this.onAbort = () => this.cancel('abort_signal')
+      this.signal.addEventListener('abort', this.onAbort, { once: true })
+    }
     this.toOpen = { tracer, params, attempt }
     // A stream's spans are made after its first chunk is on its way (or when a provider is slow,
     // while it is awaited): nothing the first chunk needs waits for them. They start at `start`.
@@ -160,7 +169,6 @@ export class LlmCall {
     const { tracer, params, attempt } = this.toOpen!
     this.toOpen = undefined
     const { call, model, settings, step } = this
-    call.unopened?.delete(this)
     const provider = providerName(model.provider)
     this.provider = provider
     const attributes: Record<string, unknown> = {
@@ -190,7 +198,7 @@ export class LlmCall {
       if (metadata.tags && metadata.tags.length > 0) target[ATTR.tags] = metadata.tags
     }
     const parent = call.materialize(tracer, settings.metadata)
-    const span = tracer.startSpan(`chat ${model.modelId}`, {
+    const span = tracer.startSpan(spanName('chat', model.modelId), {
       kind: 'llm',
       parent,
       startTime: this.start,
@@ -200,7 +208,7 @@ export class LlmCall {
     if (userAttributes) span.setAttributes(userAttributes)
     span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
     if (!span.isRecording) {
-      this.signal?.removeEventListener('abort', this.onAbort)
+      if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
       span.end()
     }
     return span
@@ -215,16 +223,20 @@ export class LlmCall {
         this.firstChunkAt ??= now()
         const delta = part.delta
         this.textLength += delta.length
-        if (this.textLength <= this.settings.maxTextLength) this.text.push(delta)
-        else this.clip(this.text, delta, this.textLength)
+        const text = this.text
+        if (this.textLength > this.settings.maxTextLength)
+          this.clip(typeof text === 'string' ? (this.text = [text]) : text, delta, this.textLength)
+        else if (typeof text !== 'string') text.push(delta)
+        else this.text = text === '' ? delta : [text, delta]
         return
       }
       case 'reasoning-delta': {
         this.firstChunkAt ??= now()
         const delta = part.delta
         this.reasoningLength += delta.length
-        if (this.reasoningLength <= this.settings.maxTextLength) this.reasoning.push(delta)
-        else this.clip(this.reasoning, delta, this.reasoningLength)
+        const into = (this.reasoning ??= [])
+        if (this.reasoningLength <= this.settings.maxTextLength) into.push(delta)
+        else this.clip(into, delta, this.reasoningLength)
         return
       }
       case 'tool-input-delta':
@@ -232,7 +244,7 @@ export class LlmCall {
         return
       case 'tool-call':
         this.firstChunkAt ??= now()
-        this.toolCallIds.push(part.toolCallId)
+        ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
         ;(this.toolCalls ??= []).push({
           id: part.toolCallId,
@@ -280,7 +292,7 @@ export class LlmCall {
     if (result.warnings?.length) this.warnings = result.warnings
     for (const part of Array.isArray(result.content) ? result.content : [])
       if (part?.type === 'tool-call') {
-        this.toolCallIds.push(part.toolCallId)
+        ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
     if (this.settings.recordOutputs)
@@ -314,13 +326,13 @@ export class LlmCall {
   }
 
   private end(status: SpanStatus): void {
-    this.signal?.removeEventListener('abort', this.onAbort)
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     this.span.end({ status })
   }
 
   // Runs once, right before the span ends, whoever ends it.
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
-    this.signal?.removeEventListener('abort', this.onAbort)
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
     let escaped: Record<string, string | undefined> | undefined
     if (this.prompt) {
@@ -379,9 +391,9 @@ export class LlmCall {
     }
     if (this.settings.recordOutputs) {
       const output = this.output ?? {
-        text: this.text.join(''),
+        text: typeof this.text === 'string' ? this.text : this.text.join(''),
         textLength: this.textLength,
-        reasoning: this.reasoning.join(''),
+        reasoning: this.reasoning?.join('') ?? '',
         reasoningLength: this.reasoningLength,
         toolCalls: this.toolCalls ?? [],
         truncated: this.truncated,
@@ -400,7 +412,7 @@ export class LlmCall {
       ttftMs,
       error: this.error,
       retryable: isRetryable(this.error),
-      toolCallIds: this.toolCallIds,
+      toolCallIds: this.toolCallIds ?? NO_IDS,
     }
     this.call.stepEnded(this.step, report)
   }

@@ -136,6 +136,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
   const prices: PriceTable | undefined =
     options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
 
+  let shared: CallSettings | undefined
+
   // Returns undefined when nothing would be recorded, so the call goes straight through.
   function begin(
     params: LanguageModelV4CallOptions,
@@ -145,15 +147,21 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
     try {
       const tracer = fixedTracer ?? getTracer()
       if (!tracer.enabled) return undefined
-      const settings: CallSettings = {
-        recordInputs: options.recordInputs ?? tracer.recordInputs,
-        recordOutputs: options.recordOutputs ?? tracer.recordOutputs,
-        maxTextLength,
-        prices,
-        metadata: mergeMetadata(
-          mergeMetadata(metadata, getTraceMetadata()),
-          readMetadata(params.providerOptions?.tokentrail),
-        ),
+      const recordInputs = options.recordInputs ?? tracer.recordInputs
+      const recordOutputs = options.recordOutputs ?? tracer.recordOutputs
+      const merged = mergeMetadata(
+        mergeMetadata(metadata, getTraceMetadata()),
+        readMetadata(params.providerOptions?.tokentrail),
+      )
+      // Calls without metadata share one settings object (each open stream holds its settings).
+      let settings = shared
+      if (
+        merged !== undefined ||
+        settings?.recordInputs !== recordInputs ||
+        settings.recordOutputs !== recordOutputs
+      ) {
+        settings = { recordInputs, recordOutputs, maxTextLength, prices, metadata: merged }
+        if (merged === undefined) shared = settings
       }
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()

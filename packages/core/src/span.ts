@@ -103,6 +103,31 @@ export function toSpanError(error: unknown): SpanError {
   }
 }
 
+// How many values a trusted write has when every one would be stored as given (see
+// setTrustedAttributes) and they fit the attribute limit, so the object can be the span's own; else -1.
+function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits): number {
+  if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1
+  let count = 0
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) return -1
+    const value = attributes[key]
+    switch (typeof value) {
+      case 'boolean':
+        break
+      case 'number':
+        if (Number.isFinite(value)) break
+        return -1
+      case 'string':
+        if (value.length <= limits.maxStringLength && wellFormed(value) === value) break
+        return -1
+      default:
+        return -1
+    }
+    count++
+  }
+  return count <= limits.maxAttributes ? count : -1
+}
+
 /** A span that records; created by a tracer. */
 export class RecordingSpan implements Span {
   readonly isRecording = true
@@ -113,7 +138,11 @@ export class RecordingSpan implements Span {
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
   private openChildren: Set<RecordingSpan> | undefined
-  private endingCallbacks: ((span: Span, info: EndingInfo) => void)[] | undefined
+  // One callback as itself, more in an array: most spans have one, and an open span holds it.
+  private endingCallbacks:
+    | ((span: Span, info: EndingInfo) => void)
+    | ((span: Span, info: EndingInfo) => void)[]
+    | undefined
   private closedByParent = false
 
   constructor(
@@ -184,8 +213,17 @@ export class RecordingSpan implements Span {
       this.late('setAttributes')
       return
     }
-    const own = this.attributes
     const limits = this.owner.limits
+    // The first write of a span whose values are all clean is kept as the span's own object:
+    // no copy (a second object per span, held while the span is open).
+    const count = this.attributeCount === 0 ? adoptable(attributes, limits) : -1
+    if (count >= 0) {
+      this.attributes = attributes as Attributes
+      this.attributeCount = count
+      if (escaped) this.keepEscaped(attributes, escaped)
+      return
+    }
+    const own = this.attributes
     for (const key in attributes) {
       const value = attributes[key]
       switch (typeof value) {
@@ -212,16 +250,22 @@ export class RecordingSpan implements Span {
       }
       own[key] = value as string | number | boolean
     }
-    if (escaped) {
-      let known = escapedValues.get(own)
-      for (const key in escaped) {
-        const form = escaped[key]
-        const value = attributes[key]
-        // Only a value stored as given: a cut or replaced one is escaped from scratch.
-        if (form === undefined || typeof value !== 'string' || own[key] !== value) continue
-        if (!known) escapedValues.set(own, (known = new Map()))
-        known.set(key, [value, form])
-      }
+    if (escaped) this.keepEscaped(attributes, escaped)
+  }
+
+  private keepEscaped(
+    attributes: Record<string, unknown>,
+    escaped: Record<string, string | undefined>,
+  ): void {
+    const own = this.attributes
+    let known = escapedValues.get(own)
+    for (const key in escaped) {
+      const form = escaped[key]
+      const value = attributes[key]
+      // Only a value stored as given: a cut or replaced one is escaped from scratch.
+      if (form === undefined || typeof value !== 'string' || own[key] !== value) continue
+      if (!known) escapedValues.set(own, (known = new Map()))
+      known.set(key, [value, form])
     }
   }
 
@@ -276,14 +320,20 @@ export class RecordingSpan implements Span {
   }
 
   onEnding(callback: (span: Span, info: EndingInfo) => void): this {
-    if (!this.ended) (this.endingCallbacks ??= []).push(callback)
+    if (this.ended) return this
+    const callbacks = this.endingCallbacks
+    if (callbacks === undefined) this.endingCallbacks = callback
+    else if (Array.isArray(callbacks)) callbacks.push(callback)
+    else this.endingCallbacks = [callbacks, callback]
     return this
   }
 
   end(options?: EndOptions): void {
     if (this.ended) return
     if (this.endingCallbacks) {
-      const callbacks = this.endingCallbacks
+      const callbacks = Array.isArray(this.endingCallbacks)
+        ? this.endingCallbacks
+        : [this.endingCallbacks]
       this.endingCallbacks = undefined
       const info: EndingInfo = { status: options?.status, closedByParent: this.closedByParent }
       for (const callback of callbacks) {
@@ -330,7 +380,8 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * Sets attributes an adapter built itself, without the checks meant for user input: the keys must
  * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans and strings
  * within the length limit are stored as given, `undefined` is skipped, anything else takes the
- * checked path of `setAttribute`. `escaped` may give, for a string value, its JSON-escaped form
+ * checked path of `setAttribute`. The span may keep `attributes` itself as its attribute object
+ * (the first write, when every value is stored as given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped form
  * without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes it
  * instead of escaping the text again. Never pass user-supplied keys here.
  */
