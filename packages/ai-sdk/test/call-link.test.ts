@@ -1,0 +1,147 @@
+import { createOpenAI } from '@ai-sdk/openai'
+import { ATTR } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { callStorage } from '../src/call.js'
+import { tracingMiddleware } from '../src/index.js'
+import { gatedStream, outputText, setup, textParts } from './helpers.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+})
+
+const weather = tool({
+  inputSchema: z.object({ city: z.string() }),
+  execute: async ({ city }) => ({ city, celsius: 21 }),
+})
+
+// Counts what enters the call's async-context slot (on Node 22 its first `run` turns on promise
+// hooks that slow the whole process): the middleware must find ai@7 calls without it.
+function countRuns(): { entered: () => number; restore: () => void } {
+  callStorage.get()
+  const store = (globalThis as any)[Symbol.for('tokentrail.ai-sdk.call.storage')]
+  const run = store.run
+  let entered = 0
+  store.run = function (this: unknown, ...args: unknown[]) {
+    entered++
+    return run.apply(this, args)
+  }
+  return { entered: () => entered, restore: () => (store.run = run) }
+}
+
+async function start() {
+  server = await startMockOpenAI()
+  const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
+  const { tracer, exporter } = setup()
+  const model = wrapLanguageModel({
+    model: openai.chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  return { model, tracer, exporter }
+}
+
+describe('the call of each model invocation (ai@7), found without an async context', () => {
+  it('concurrent streamText calls, one a tool loop: each LLM span under its own call span, with its own prompt; nothing enters the async context', async () => {
+    const { model, tracer, exporter } = await start()
+    const runs = countRuns()
+    const prompts = ['alpha', 'bravo weather in Oslo [tool:weather]', 'charlie', 'delta']
+    try {
+      const texts = await Promise.all(
+        prompts.map((prompt, i) =>
+          tracer.withSpan(`POST /chat/${i}`, { kind: 'http' }, async () => {
+            const result = streamText({
+              model,
+              prompt,
+              tools: { weather },
+              stopWhen: stepCountIs(3),
+            })
+            let text = ''
+            for await (const delta of result.textStream) text += delta
+            return text
+          }),
+        ),
+      )
+      for (const text of texts) expect(text.length).toBeGreaterThan(0)
+    } finally {
+      runs.restore()
+    }
+    await tracer.flush()
+    expect(runs.entered()).toBe(0)
+    prompts.forEach((prompt, i) => {
+      const request = exporter.span(`POST /chat/${i}`)
+      const calls = exporter.spans.filter((s) => s.parentSpanId === request.spanId)
+      expect(calls.map((s) => s.attributes[ATTR.operationName])).toEqual(['invoke_agent'])
+      const call = calls[0]!
+      expect(call.attributes['tokentrail.call.operation']).toBe('streamText')
+      const steps = exporter.spans.filter((s) => s.parentSpanId === call.spanId && s.kind === 'llm')
+      expect(steps.length).toBe(prompt.includes('[tool:') ? 2 : 1)
+      expect(steps.map((s) => s.attributes[ATTR.step]).sort()).toEqual(steps.map((_, n) => n))
+      expect(String(steps[0]!.attributes[ATTR.inputMessages])).toContain(prompt.split(' ')[0])
+      for (const step of steps) expect(step.status).toBe('ok')
+      expect(call.status).toBe('ok')
+      if (prompt.includes('[tool:'))
+        expect(
+          exporter.spans.filter((s) => s.kind === 'tool' && s.traceId === call.traceId),
+        ).toHaveLength(1)
+    })
+  })
+
+  it('when the SDK blanks the prompt of its step events (telemetry recordInputs: false), the one call awaiting its model is found', async () => {
+    const { model, tracer, exporter } = await start()
+    const result = await tracer.withSpan('POST /chat', { kind: 'http' }, async () => {
+      const stream = streamText({ model, prompt: 'echo', telemetry: { recordInputs: false } })
+      let text = ''
+      for await (const delta of stream.textStream) text += delta
+      return text
+    })
+    expect(result).toContain('said: ')
+    await tracer.flush()
+    const call = exporter.spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
+    expect(call.parentSpanId).toBe(exporter.span('POST /chat').spanId)
+    expect(call.attributes['tokentrail.call.source']).toBe('ai-sdk-telemetry')
+    const llm = exporter.span('chat gpt-4o')
+    expect(llm.parentSpanId).toBe(call.spanId)
+    expect(outputText(llm)).toBe(result)
+  })
+
+  it("a stream's first chunk reaches the caller before its spans are made; they start when the call did", async () => {
+    const { tracer, exporter } = setup()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // An answer already in memory: everything up to the first chunk runs without a turn of the loop.
+    const { stream } = gatedStream(textParts(['Hello ', 'world']), 4, gate)
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({ doStream: async () => ({ stream }) }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const before = performance.timeOrigin + performance.now()
+    const result = streamText({ model, prompt: 'hello there' })
+    const iterator = result.textStream[Symbol.asyncIterator]()
+    const first = await iterator.next()
+    expect(first.value).toBe('Hello ')
+    expect(tracer.stats().started).toBe(0)
+    // Made on the next turn of the event loop, timed from before the provider was called.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(tracer.stats().started).toBe(2)
+    release()
+    let rest = ''
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      rest += next.value
+    expect(rest).toBe('world')
+    await tracer.flush()
+    const llm = exporter.span('chat mock-model-id')
+    const call = exporter.span('streamText mock-model-id')
+    expect(llm.parentSpanId).toBe(call.spanId)
+    expect(llm.startTime).toBeGreaterThanOrEqual(before - 1)
+    expect(llm.startTime).toBeLessThan(before + 50)
+    expect(outputText(llm)).toBe('Hello world')
+    expect(llm.attributes[ATTR.ttftMs]).toBeTypeOf('number')
+    expect(call.status).toBe('ok')
+  })
+})
