@@ -70,6 +70,13 @@ function copyOwn(target: Record<string, unknown>, source: Record<string, unknown
 // The tool call ids of a step that asked for none (never written to).
 const NO_IDS: string[] = []
 
+// After the microtasks and I/O of this turn of the event loop: `setImmediate` where the runtime
+// has it (no timer to schedule), else a zero timeout.
+const nextTurn: (fn: () => void) => unknown =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate
+    : (fn) => setTimeout(fn, 0)
+
 // Streams begun since the last turn of the event loop, whose spans are made on the next one.
 let toOpen: LlmCall[] = []
 
@@ -86,7 +93,7 @@ function openSoon(llm: LlmCall, call: AiCall): void {
   // Opened ones stay listed until the call ends (opening again does nothing): no delete per stream.
   if (call.unopened) call.unopened.push(llm)
   else call.unopened = [llm]
-  if (toOpen.push(llm) === 1) setTimeout(openAll, 0)
+  if (toOpen.push(llm) === 1) nextTurn(openAll)
 }
 
 /**
