@@ -8,8 +8,8 @@ import {
   type SpanStatus,
   TokentrailError,
 } from '@tokentrail/core'
-import { MetricStore } from './metric-store.js'
 import { Checkpointer } from './checkpointer.js'
+import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
