@@ -21,13 +21,12 @@ describe('background checkpoints', () => {
     store.insert(first)
     const fileAtStart = size(db)
     // 12,000 spans, about 10 MB of WAL: a quarter of the size at which the ingest connection
-    // would checkpoint by itself.
+    // would checkpoint by itself. The worker starts, and checkpoints, after 10,000.
     for (let batch = 0; batch < 30; batch++) {
       store.insert(Array.from({ length: 200 }, (_, i) => llmTrace(start + batch * 200 + i)).flat())
       await tick()
     }
     expect(size(`${db}-wal`)).toBeLessThan(40 * 1024 * 1024)
-    // The worker starts after 5,000 spans and runs at most every 100 ms: give it time to run.
     await expect.poll(() => size(db), { timeout: 10_000 }).toBeGreaterThan(fileAtStart + 1_000_000)
     store.close()
     expect(size(`${db}-wal`)).toBe(0)

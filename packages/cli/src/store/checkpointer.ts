@@ -22,27 +22,34 @@ parentPort.on('message', (message) => {
     parentPort.close()
     return
   }
-  let error
+  // A pass copies the frames committed when it began; commits made meanwhile are copied by the
+  // next, shorter pass. Once every frame is in the file, the ingest connection's next write
+  // starts the WAL over from its beginning.
+  // A failure (a full disk) is the ingest connection's to meet and report.
   try {
-    checkpoint.get()
-  } catch (cause) {
-    error = cause && cause.message
-  }
-  parentPort.postMessage({ done: true, error })
+    for (let pass = 0; pass < 8; pass++) {
+      const { log, checkpointed } = checkpoint.get()
+      if (checkpointed >= log) break
+    }
+  } catch {}
+  parentPort.postMessage('done')
 })
 `
 
-/** At most this often a background checkpoint starts, in milliseconds. */
-const INTERVAL_MS = 100
-/** Spans stored before the worker starts: a small store never needs one. */
-const START_AFTER_SPANS = 5_000
+/**
+ * Spans stored between background checkpoints: about 40 MB of WAL, the size at which the ingest
+ * connection checkpointed by itself. Copying more often would copy the pages every batch rewrites
+ * (index leaves, search segments, the rollup) more often. A small store never starts the worker.
+ */
+const EVERY_SPANS = 10_000
+/** The ingest connection's own checkpoint once the worker runs: only if the worker falls behind. */
+export const BACKSTOP_PAGES = 40_000
 
 /**
  * Copies the WAL into the database file on a second connection in a worker thread, so the
- * ingest connection's COMMIT no longer copies it (a fifth of ingest's CPU) and no POST waits for
- * a checkpoint. The ingest connection keeps its automatic checkpoint as a backstop: a checkpoint
- * on another connection cannot start the WAL over while commits keep coming, so that one still
- * runs when the WAL reaches its size, and copies only what the worker had not.
+ * ingest connection's COMMIT no longer copies it and no POST waits for a checkpoint. The ingest
+ * connection keeps its automatic checkpoint, at a larger size, as a backstop for a worker that
+ * falls behind (or fails: then checkpoints are the ingest connection's again, as before).
  *
  * Safe for a crash or SIGKILL: a committed batch is in the WAL either way.
  */
@@ -51,19 +58,23 @@ export class Checkpointer {
   private readonly closed = new SharedArrayBuffer(4)
   private spans = 0
   private busy = false
-  private last = 0
   private failed = false
-  /** Background checkpoints done (for tests and the bench). */
-  runs = 0
 
-  constructor(private readonly path: string) {}
+  /**
+   * `background(true)` is called once the worker runs (the store then raises its own checkpoint
+   * size), `background(false)` if it fails.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly background: (on: boolean) => void,
+  ) {}
 
   /** Called after each commit that stored `spans` spans. */
   committed(spans: number): void {
     if (this.failed) return
     this.spans += spans
+    if (this.busy || this.spans < EVERY_SPANS) return
     if (!this.worker) {
-      if (this.spans < START_AFTER_SPANS) return
       try {
         this.worker = new Worker(WORKER, {
           eval: true,
@@ -74,20 +85,19 @@ export class Checkpointer {
         return
       }
       this.worker.unref()
-      this.worker.on('message', (message: { done?: boolean; error?: string }) => {
+      this.worker.on('message', () => {
         this.busy = false
-        if (message.error === undefined) this.runs++
       })
       // A worker that cannot run leaves checkpoints to the ingest connection, as before.
       this.worker.on('error', () => {
         this.failed = true
         this.worker = undefined
+        this.background(false)
       })
+      this.background(true)
     }
-    const now = Date.now()
-    if (this.busy || now - this.last < INTERVAL_MS) return
     this.busy = true
-    this.last = now
+    this.spans = 0
     this.worker.postMessage('checkpoint')
   }
 

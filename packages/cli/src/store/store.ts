@@ -8,7 +8,7 @@ import {
   type SpanStatus,
   TokentrailError,
 } from '@tokentrail/core'
-import { Checkpointer } from './checkpointer.js'
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
@@ -165,6 +165,9 @@ export interface InsertResult {
 export type ResolvedId =
   | { found: true; traceId: string }
   | { found: false; reason: 'unknown' | 'ambiguous'; matches?: number }
+
+/** The WAL size, in pages, at which the ingest connection checkpoints by itself (~40 MB). */
+const WAL_PAGES = 10_000
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
@@ -327,10 +330,9 @@ export class TraceStore {
       // Checkpoints every ~40 MB of WAL instead of 4 MB: a batch dirties a page in each index at
       // a random place, and over a longer stretch of batches the checkpoint writes each such page
       // once instead of once per batch (ingest 8–12 % less CPU at 100k spans). Once a store has
-      // grown, a worker thread copies the WAL far more often (`Checkpointer`); this one then only
-      // copies what the worker had not and starts the WAL over. Durability is the same: a
-      // committed batch is in the WAL either way.
-      this.db.exec('PRAGMA wal_autocheckpoint = 10000')
+      // grown, a worker thread does this (`Checkpointer`) and this one is only a backstop.
+      // Durability is the same: a committed batch is in the WAL either way.
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_PAGES}`)
       this.db.exec(
         'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
       )
@@ -350,7 +352,12 @@ export class TraceStore {
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
       this.ingest = prepareIngest(this.db)
-      this.checkpointer = path === ':memory:' ? undefined : new Checkpointer(path)
+      this.checkpointer =
+        path === ':memory:'
+          ? undefined
+          : new Checkpointer(path, (on) =>
+              this.db.exec(`PRAGMA wal_autocheckpoint = ${on ? BACKSTOP_PAGES : WAL_PAGES}`),
+            )
     } catch (error) {
       if (this.db.isOpen) this.db.close()
       if (TokentrailError.isInstance(error)) throw error
