@@ -32,6 +32,7 @@ export const CALL_ATTR = {
   toolCalls: 'tokentrail.call.tool_calls',
   toolErrors: 'tokentrail.call.tool_errors',
   attempt: 'tokentrail.attempt',
+  /** Kept for older traces: ai@7 does not say `maxRetries` in the step events the call span now comes from. */
   maxAttempts: 'tokentrail.attempt.max',
   toolTiming: 'tokentrail.tool.timing',
   inputSkippedMessages: 'tokentrail.input.skipped_messages',
@@ -122,8 +123,9 @@ export const callStorage = createAsyncStorage<AiCall>('tokentrail.ai-sdk.call.st
  * carries). No async context is entered: on Node without AsyncContextFrame the first
  * `AsyncLocalStorage.run` turns on promise hooks that slow every later promise of the process, and
  * the SDK's `executeLanguageModelCall` hook that would enter it costs the time to first chunk
- * more than the rest of the call's telemetry. When the SDK blanked the prompt (its telemetry
- * records no inputs), the step waits as "awaiting" its model instead.
+ * more than the rest of the call's telemetry. The step also waits as "awaiting" its model, for
+ * when the SDK blanked the prompt (its telemetry records no inputs) or another middleware hands
+ * ours a new array.
  */
 export function stepStarting(
   call: AiCall,
@@ -133,7 +135,8 @@ export function stepStarting(
   const state = callState()
   if (Array.isArray(prompt) && prompt.length > 0)
     (state.byStepPrompt ??= new WeakMap()).set(prompt, call)
-  else (state.awaiting ??= new Map()).set(call, model)
+    // Also when the prompt is known: another middleware may hand ours a new array.
+  ;(state.awaiting ??= new Map()).set(call, model)
 }
 
 /**
@@ -147,7 +150,10 @@ export function callOfInvocation(
   const state = callState()
   const key = prompt !== null && typeof prompt === 'object' ? prompt : undefined
   const call = key ? state.byStepPrompt?.get(key) : undefined
-  if (call) return call
+  if (call) {
+    state.awaiting?.delete(call)
+    return call
+  }
   const awaiting = state.awaiting
   if (!awaiting || awaiting.size === 0) return undefined
   let found: AiCall | undefined
@@ -185,7 +191,6 @@ export interface CallInit {
   provider?: string
   modelId?: string
   functionId?: string
-  maxAttempts?: number
   metadata?: TraceMetadata
   startTime?: number
 }
@@ -203,7 +208,6 @@ export class AiCall {
   operation: string
   readonly parent: Span | undefined
   readonly startTime: number
-  readonly maxAttempts: number | undefined
   // Read when the span is made, then let go.
   private init: CallInit | undefined
   currentStep = 0
@@ -248,7 +252,6 @@ export class AiCall {
     this.source = init.source
     this.operation = init.operation
     this.parent = init.parent
-    this.maxAttempts = init.maxAttempts
     this.startTime = init.startTime ?? now()
     this.lastActivity = this.startTime
     // The parent ending: streams whose spans are not made yet get them now, so the parent closes
@@ -505,7 +508,11 @@ export function rememberCall(callId: string, call: AiCall): void {
   const calls = callState().byCallId
   if (calls.size >= MAX_OPEN_CALLS) {
     const oldest = calls.keys().next().value
-    if (oldest !== undefined) calls.delete(oldest)
+    if (oldest !== undefined) {
+      const call = calls.get(oldest)
+      if (call) callState().awaiting?.delete(call)
+      calls.delete(oldest)
+    }
   }
   calls.set(callId, call)
 }

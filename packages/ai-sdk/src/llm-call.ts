@@ -185,10 +185,7 @@ export class LlmCall {
       [ATTR.requestStream]: this.streamed,
       [ATTR.step]: step,
     }
-    if (attempt > 1) {
-      attributes[CALL_ATTR.attempt] = attempt
-      if (call.maxAttempts !== undefined) attributes[CALL_ATTR.maxAttempts] = call.maxAttempts
-    }
+    if (attempt > 1) attributes[CALL_ATTR.attempt] = attempt
     settingsAttributes(params, attributes)
     // The user's own keys take the checked path, after ours (they may override them).
     let userAttributes: Record<string, unknown> | undefined

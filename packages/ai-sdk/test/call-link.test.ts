@@ -1,7 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import { ATTR } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import { stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
+import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -108,6 +108,31 @@ describe('the call of each model invocation (ai@7), found without an async conte
     const llm = exporter.span('chat gpt-4o')
     expect(llm.parentSpanId).toBe(call.spanId)
     expect(outputText(llm)).toBe(result)
+  })
+
+  it('under another middleware that hands ours a new prompt array (RAG-style), the call is still found', async () => {
+    const { model, tracer, exporter } = await start()
+    const rag = wrapLanguageModel({
+      model,
+      middleware: {
+        specificationVersion: 'v4',
+        transformParams: async ({ params }) => ({
+          ...params,
+          prompt: [{ role: 'system', content: 'Context: Oslo is in Norway.' }, ...params.prompt],
+        }),
+      },
+    })
+    const { text } = await tracer.withSpan('POST /chat', { kind: 'http' }, () =>
+      generateText({ model: rag, prompt: 'echo' }),
+    )
+    expect(text).toContain('said: ')
+    await tracer.flush()
+    const call = exporter.spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
+    expect(call.attributes['tokentrail.call.source']).toBe('ai-sdk-telemetry')
+    expect(call.attributes['tokentrail.call.operation']).toBe('generateText')
+    const llm = exporter.span('chat gpt-4o')
+    expect(llm.parentSpanId).toBe(call.spanId)
+    expect(String(llm.attributes[ATTR.systemInstructions])).toContain('Oslo is in Norway')
   })
 
   it("a stream's first chunk reaches the caller before its spans are made; they start when the call did", async () => {
