@@ -10,7 +10,7 @@ import { BatchProcessor } from './processor.js'
 import { LazyRedactor } from './redaction/lazy-redactor.js'
 import { LazySampler } from './sampling/lazy-sampler.js'
 import { DEFERRED_TRACESTATE, isDeferred, traceIdRatio } from './sampling/trace-state.js'
-import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
+import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,
