@@ -1,4 +1,5 @@
-import { relative, resolve } from 'node:path'
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
@@ -67,4 +68,22 @@ describe('start-up chunk of next + ai-sdk', () => {
     ])
       expect(startup).not.toContain(module)
   }, 30_000)
+
+  it('ai-sdk, next and hono import core only through @tokentrail/core/internal', async () => {
+    // One import of the main entry would bring every module it re-exports back (see above).
+    const packages = fileURLToPath(new URL('../..', import.meta.url))
+    const offending: string[] = []
+    let files = 0
+    for (const name of ['ai-sdk', 'next', 'hono']) {
+      const dir = join(packages, name, 'src')
+      for (const file of await readdir(dir, { recursive: true })) {
+        if (!file.endsWith('.ts')) continue
+        files++
+        const source = await readFile(join(dir, file), 'utf8')
+        if (/from '@tokentrail\/core'/.test(source)) offending.push(`${name}/src/${file}`)
+      }
+    }
+    expect(files).toBeGreaterThan(15)
+    expect(offending).toEqual([])
+  })
 })
