@@ -16,6 +16,26 @@ function indexRows(store: ReturnType<typeof openTraceStore>) {
 }
 
 describe('ingest by upsert', () => {
+  it('stores a span sent twice in one batch once, and its trace counts it once', async () => {
+    const a = await chatTrace({ prompt: 'twice in a batch' })
+    const whole = openTraceStore({ path: ':memory:' })
+    const doubled = openTraceStore({ path: ':memory:' })
+    onCleanup(() => whole.close())
+    onCleanup(() => doubled.close())
+    whole.insert(a)
+    // A new trace whose batch repeats its model call (and, in a later batch, a retry of all).
+    const result = doubled.insert([a[0]!, ...a, a.at(-1)!])
+    expect(result).toMatchObject({ inserted: a.length, duplicates: 2 })
+    expect(result.traces).toHaveLength(1)
+    expect(result.traces[0]).toMatchObject({ spanCount: a.length })
+    expect(doubled.insert(a)).toMatchObject({ inserted: 0, duplicates: a.length, traces: [] })
+    expect(doubled.getTrace(a[0]!.traceId)).toEqual(whole.getTrace(a[0]!.traceId))
+    expect(doubled.listTraces()).toEqual(whole.listTraces())
+    expect(doubled.stats()).toEqual(whole.stats())
+    expect(doubled.counts).toEqual({ traces: 1, spans: a.length })
+    expect(indexRows(doubled)).toEqual({ traces: 1, search: 1, attrs: 1 })
+  })
+
   it('updates a trace an earlier batch stored in place, the same as storing it at once', async () => {
     const a = await chatTrace({ prompt: 'first question' })
     const b = await chatTrace({ prompt: 'second question', fail: true })
