@@ -142,12 +142,13 @@ describe('acknowledged spans survive a kill', () => {
       })
       child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
     })
-    // 40 batches of 100 traces; each trace's root span comes one batch after its other spans, so
-    // every batch both inserts new traces and updates traces of the batch before.
+    // 60 batches of 100 traces; each trace's root span comes one batch after its other spans, so
+    // every batch both inserts new traces and updates traces of the batch before. Past 10,000
+    // spans the background checkpointer copies the WAL while batches keep coming.
     const start = Date.now() - 60_000
-    const traces = Array.from({ length: 4000 }, (_, i) => llmTrace(start + i))
+    const traces = Array.from({ length: 6000 }, (_, i) => llmTrace(start + i))
     let acknowledged = 0
-    for (let b = 0; b <= 40; b++) {
+    for (let b = 0; b <= 60; b++) {
       const batch = [
         ...traces.slice(b * 100, b * 100 + 100).flatMap((t) => t.filter((s) => s.parentSpanId)),
         ...traces.slice((b - 1) * 100, b * 100).flatMap((t) => t.filter((s) => !s.parentSpanId)),
@@ -159,13 +160,13 @@ describe('acknowledged spans survive a kill', () => {
     await exited
     const store = openTraceStore({ path: db, maxTraces: 0 })
     onCleanup(() => store.close())
-    expect(store.counts).toEqual({ traces: 4000, spans: acknowledged })
-    const last = traces[3999]!
+    expect(store.counts).toEqual({ traces: 6000, spans: acknowledged })
+    const last = traces[5999]!
     expect(store.getTrace(last[0]!.traceId)!.trace).toMatchObject({
       spanCount: last.length,
       rootName: 'POST /api/chat',
     })
-    expect(store.stats().traces.count).toBe(4000)
+    expect(store.stats().traces.count).toBe(6000)
     expect(store.listTraces({ text: 'post /api/chat', limit: 1000 }).traces).toHaveLength(1000)
   }, 120_000)
 })
