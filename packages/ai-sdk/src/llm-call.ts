@@ -71,11 +71,19 @@ function copyOwn(target: Record<string, unknown>, source: Record<string, unknown
 const NO_IDS: string[] = []
 
 // After the microtasks and I/O of this turn of the event loop: `setImmediate` where the runtime
-// has it (no timer to schedule), else a zero timeout.
-const nextTurn: (fn: () => void) => unknown =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
-    ? (globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate
-    : (fn) => setTimeout(fn, 0)
+// has a working one (no timer to schedule), else a zero timeout. Next's Edge Runtime defines a
+// `setImmediate` that throws: then timeouts from there on.
+let immediate = typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+function nextTurn(fn: () => void): void {
+  if (immediate)
+    try {
+      ;(globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate(fn)
+      return
+    } catch {
+      immediate = false
+    }
+  setTimeout(fn, 0)
+}
 
 // Streams begun since the last turn of the event loop, whose spans are made on the next one.
 let toOpen: LlmCall[] = []
@@ -93,7 +101,13 @@ function openSoon(llm: LlmCall, call: AiCall): void {
   // Opened ones stay listed until the call ends (opening again does nothing): no delete per stream.
   if (call.unopened) call.unopened.push(llm)
   else call.unopened = [llm]
-  if (toOpen.push(llm) === 1) nextTurn(openAll)
+  if (toOpen.push(llm) === 1)
+    try {
+      nextTurn(openAll)
+    } catch {
+      // No way to come back later: the spans are made now rather than never.
+      openAll()
+    }
 }
 
 /**
