@@ -595,10 +595,9 @@ export class TraceStore {
 
   /**
    * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
-   * and times (columns, read as arrays), and SQLite joins the stored JSON of the page's spans into
-   * one string. With `limit`, only that many waterfall rows from `offset` and their spans are in
-   * the answer (`page.total` counts them all), so a trace of tens of thousands of spans is quick
-   * to serve and to read.
+   * and times, and the answer joins the stored JSON of the page's spans as it is. With `limit`,
+   * only that many waterfall rows from `offset` and their spans are in the answer (`page.total`
+   * counts them all), so a trace of tens of thousands of spans is quick to serve and to read.
    */
   getTraceJson(traceId: string, page: TracePageRequest = {}): string | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
@@ -607,12 +606,41 @@ export class TraceStore {
     if (!row) return undefined
     const offset = page.offset ?? 0
     const limit = page.limit ?? Number.POSITIVE_INFINITY
-    // Ids and times only, as arrays, in start order: the tree never parses a span.
+    const data = page.lean ? LEAN_SPAN : 'data'
+    // A page that holds (about) every span reads each span row once, with its JSON, in index
+    // order, and sorts in JS: an ORDER BY would have SQLite sort megabytes of span JSON. A page
+    // of a bigger trace reads ids and times first and the JSON of its own spans only.
+    const whole = offset === 0 && limit >= row.span_count
     const columns = this.statement(
-      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ? ORDER BY start_time, rowid',
+      whole
+        ? `SELECT span_id, parent_span_id, start_time, end_time, rowid, ${data} FROM spans WHERE trace_id = ?`
+        : 'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ? ORDER BY start_time, rowid',
     )
     columns.setReturnArrays(true)
-    const list = columns.all(traceId) as unknown as [string, string | null, number, number][]
+    let list = columns.all(traceId) as unknown as [
+      string,
+      string | null,
+      number,
+      number,
+      number?,
+      string?,
+    ][]
+    if (whole) {
+      // In start order, ties by rowid (insertion order), as the ORDER BY above.
+      const n = list.length
+      const starts = new Float64Array(n)
+      const rowids = new Float64Array(n)
+      const order = new Uint32Array(n)
+      for (let i = 0; i < n; i++) {
+        const span = list[i]!
+        starts[i] = span[2]
+        rowids[i] = span[4] as number
+        order[i] = i
+      }
+      order.sort((a, b) => starts[a]! - starts[b]! || rowids[a]! - rowids[b]!)
+      const unsorted = list
+      list = Array.from(order, (i) => unsorted[i]!)
+    }
     const { rows, total } = waterfallPage(
       {
         ids: list.map((r) => r[0]),
@@ -623,22 +651,30 @@ export class TraceStore {
       offset,
       limit,
     )
-    const data = page.lean ? LEAN_SPAN : 'data'
-    const spans =
-      rows.length === total
-        ? this.statement(
-            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans WHERE trace_id = ?`,
-          ).get(traceId)
-        : this.statement(
+    let spans: string
+    if (whole && rows.length === total) spans = list.map((r) => r[5]).join(',')
+    else if (whole) {
+      const shown = new Set(rows.map((r) => r.spanId))
+      spans = list
+        .filter((r) => shown.has(r[0]))
+        .map((r) => r[5])
+        .join(',')
+    } else
+      spans =
+        (
+          this.statement(
             `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans
              WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
-          ).get(traceId, JSON.stringify(rows.map((r) => r.spanId)))
+          ).get(traceId, JSON.stringify(rows.map((r) => r.spanId))) as
+            | { json: string | null }
+            | undefined
+        )?.json ?? ''
     const info: TracePageInfo = {
       offset,
       limit: Number.isFinite(limit) ? limit : total,
       total,
     }
-    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
+    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${spans}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
   }
 
   /** One span's stored JSON, whole, or undefined. */
