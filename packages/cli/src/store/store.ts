@@ -600,13 +600,21 @@ export class TraceStore {
    * counts them all), so a trace of tens of thousands of spans is quick to serve and to read.
    */
   getTraceJson(traceId: string, page: TracePageRequest = {}): string | undefined {
+    return this.getTraceAnswer(traceId, page)?.toString()
+  }
+
+  /**
+   * @internal `getTraceJson` as UTF-8 bytes, what the collector sends: the stored span JSON is
+   * copied as bytes, never decoded into strings and encoded again.
+   */
+  getTraceAnswer(traceId: string, page: TracePageRequest = {}): Buffer | undefined {
     const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
       | TraceRow
       | undefined
     if (!row) return undefined
     const offset = page.offset ?? 0
     const limit = page.limit ?? Number.POSITIVE_INFINITY
-    const data = page.lean ? LEAN_SPAN : 'data'
+    const data = `CAST(${page.lean ? LEAN_SPAN : 'data'} AS BLOB)`
     // A page that holds (about) every span reads each span row once, with its JSON, in index
     // order, and sorts in JS: an ORDER BY would have SQLite sort megabytes of span JSON. A page
     // of a bigger trace reads ids and times first and the JSON of its own spans only.
@@ -623,7 +631,7 @@ export class TraceStore {
       number,
       number,
       number?,
-      string?,
+      Uint8Array?,
     ][]
     if (whole) {
       // In start order, ties by rowid (insertion order), as the ORDER BY above.
@@ -651,30 +659,43 @@ export class TraceStore {
       offset,
       limit,
     )
-    let spans: string
-    if (whole && rows.length === total) spans = list.map((r) => r[5]).join(',')
+    let spans: Uint8Array[]
+    if (whole && rows.length === total) spans = list.map((r) => r[5] as Uint8Array)
     else if (whole) {
       const shown = new Set(rows.map((r) => r.spanId))
-      spans = list
-        .filter((r) => shown.has(r[0]))
-        .map((r) => r[5])
-        .join(',')
-    } else
-      spans =
-        (
-          this.statement(
-            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans
-             WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
-          ).get(traceId, JSON.stringify(rows.map((r) => r.spanId))) as
-            | { json: string | null }
-            | undefined
-        )?.json ?? ''
+      spans = list.filter((r) => shown.has(r[0])).map((r) => r[5] as Uint8Array)
+    } else {
+      const joined = (
+        this.statement(
+          `SELECT CAST(group_concat(${page.lean ? LEAN_SPAN : 'data'}, ',' ORDER BY start_time) AS BLOB) AS json
+           FROM spans WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
+        ).get(traceId, JSON.stringify(rows.map((r) => r.spanId))) as
+          | { json: Uint8Array | null }
+          | undefined
+      )?.json
+      spans = joined ? [joined] : []
+    }
     const info: TracePageInfo = {
       offset,
       limit: Number.isFinite(limit) ? limit : total,
       total,
     }
-    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${spans}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
+    const head = Buffer.from(`{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[`)
+    const tail = Buffer.from(
+      `],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`,
+    )
+    let size = head.length + tail.length + Math.max(0, spans.length - 1)
+    for (const span of spans) size += span.length
+    const answer = Buffer.allocUnsafe(size)
+    answer.set(head)
+    let at = head.length
+    spans.forEach((span, i) => {
+      if (i > 0) answer[at++] = 0x2c // ,
+      answer.set(span, at)
+      at += span.length
+    })
+    answer.set(tail, at)
+    return answer
   }
 
   /** One span's stored JSON, whole, or undefined. */
@@ -705,8 +726,13 @@ export class TraceStore {
 
   /** `lastTrace` as JSON text, paged like `getTraceJson`. */
   lastTraceJson(status?: SpanStatus, page?: TracePageRequest): string | undefined {
+    return this.lastTraceAnswer(status, page)?.toString()
+  }
+
+  /** @internal `lastTraceJson` as UTF-8 bytes, like `getTraceAnswer`. */
+  lastTraceAnswer(status?: SpanStatus, page?: TracePageRequest): Buffer | undefined {
     const id = this.lastTraceId(status)
-    return id === undefined ? undefined : this.getTraceJson(id, page)
+    return id === undefined ? undefined : this.getTraceAnswer(id, page)
   }
 
   /**
