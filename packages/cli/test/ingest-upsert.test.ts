@@ -16,6 +16,26 @@ function indexRows(store: ReturnType<typeof openTraceStore>) {
 }
 
 describe('ingest by upsert', () => {
+  it('stores a span sent twice in one batch once, and its trace counts it once', async () => {
+    const a = await chatTrace({ prompt: 'twice in a batch' })
+    const whole = openTraceStore({ path: ':memory:' })
+    const doubled = openTraceStore({ path: ':memory:' })
+    onCleanup(() => whole.close())
+    onCleanup(() => doubled.close())
+    whole.insert(a)
+    // A new trace whose batch repeats its model call (and, in a later batch, a retry of all).
+    const result = doubled.insert([a[0]!, ...a, a.at(-1)!])
+    expect(result).toMatchObject({ inserted: a.length, duplicates: 2 })
+    expect(result.traces).toHaveLength(1)
+    expect(result.traces[0]).toMatchObject({ spanCount: a.length })
+    expect(doubled.insert(a)).toMatchObject({ inserted: 0, duplicates: a.length, traces: [] })
+    expect(doubled.getTrace(a[0]!.traceId)).toEqual(whole.getTrace(a[0]!.traceId))
+    expect(doubled.listTraces()).toEqual(whole.listTraces())
+    expect(doubled.stats()).toEqual(whole.stats())
+    expect(doubled.counts).toEqual({ traces: 1, spans: a.length })
+    expect(indexRows(doubled)).toEqual({ traces: 1, search: 1, attrs: 1 })
+  })
+
   it('updates a trace an earlier batch stored in place, the same as storing it at once', async () => {
     const a = await chatTrace({ prompt: 'first question' })
     const b = await chatTrace({ prompt: 'second question', fail: true })
@@ -122,12 +142,13 @@ describe('acknowledged spans survive a kill', () => {
       })
       child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
     })
-    // 40 batches of 100 traces; each trace's root span comes one batch after its other spans, so
-    // every batch both inserts new traces and updates traces of the batch before.
+    // 60 batches of 100 traces; each trace's root span comes one batch after its other spans, so
+    // every batch both inserts new traces and updates traces of the batch before. Past 10,000
+    // spans the background checkpointer copies the WAL while batches keep coming.
     const start = Date.now() - 60_000
-    const traces = Array.from({ length: 4000 }, (_, i) => llmTrace(start + i))
+    const traces = Array.from({ length: 6000 }, (_, i) => llmTrace(start + i))
     let acknowledged = 0
-    for (let b = 0; b <= 40; b++) {
+    for (let b = 0; b <= 60; b++) {
       const batch = [
         ...traces.slice(b * 100, b * 100 + 100).flatMap((t) => t.filter((s) => s.parentSpanId)),
         ...traces.slice((b - 1) * 100, b * 100).flatMap((t) => t.filter((s) => !s.parentSpanId)),
@@ -139,13 +160,13 @@ describe('acknowledged spans survive a kill', () => {
     await exited
     const store = openTraceStore({ path: db, maxTraces: 0 })
     onCleanup(() => store.close())
-    expect(store.counts).toEqual({ traces: 4000, spans: acknowledged })
-    const last = traces[3999]!
+    expect(store.counts).toEqual({ traces: 6000, spans: acknowledged })
+    const last = traces[5999]!
     expect(store.getTrace(last[0]!.traceId)!.trace).toMatchObject({
       spanCount: last.length,
       rootName: 'POST /api/chat',
     })
-    expect(store.stats().traces.count).toBe(4000)
+    expect(store.stats().traces.count).toBe(6000)
     expect(store.listTraces({ text: 'post /api/chat', limit: 1000 }).traces).toHaveLength(1000)
   }, 120_000)
 })

@@ -11,6 +11,7 @@ import { SCHEMA_VERSION } from '../src/store/store-schema.js'
 import { tempDir } from './helpers.js'
 
 const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
+const FIXTURE_2 = new URL('./fixtures/schema-2.db', import.meta.url).pathname
 
 function schemaOf(path: string): { version: number; spans: number } {
   const db = new DatabaseSync(path, { readOnly: true })
@@ -131,5 +132,78 @@ describe('schema 1 databases', () => {
       `error ${db} holds data of another tokentrail version (schema 9, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path\n`,
     )
     expect(existsSync(`${db}.schema-9.bak`)).toBe(false)
+  }, 30_000)
+})
+
+describe('schema 2 databases (spans keyed by the hex trace id)', () => {
+  it('are migrated in place on start, with a backup, said once; traces, search and metrics read as before', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    copyFileSync(FIXTURE_2, db)
+    expect(schemaOf(db)).toEqual({ version: 2, spans: 6 })
+
+    const first = await dev(dir, db, async (url) => {
+      const all = await (await fetch(`${url}/api/traces`)).json()
+      expect(all.traces.map((t: { rootName: string }) => t.rootName)).toEqual([
+        'POST /api/chat 2',
+        'POST /api/chat 1',
+        'POST /api/chat 0',
+      ])
+      const byUser = await (await fetch(`${url}/api/traces?user=user-0`)).json()
+      expect(byUser.traces.map((t: { rootName: string }) => t.rootName).sort()).toEqual([
+        'POST /api/chat 0',
+        'POST /api/chat 2',
+      ])
+      const session = await (await fetch(`${url}/api/sessions/session-two`)).json()
+      expect(
+        session.turns.map((t: { trace: { input: string }; llmCalls: number }) => [
+          t.trace.input,
+          t.llmCalls,
+        ]),
+      ).toEqual([
+        ['second question 0', 1],
+        ['second question 1', 1],
+        ['second question 2', 1],
+      ])
+      const byTag = await (await fetch(`${url}/api/traces?tag=turn-1`)).json()
+      expect(byTag.traces.map((t: { output: string }) => t.output)).toEqual(['second answer 1'])
+      const found = await (await fetch(`${url}/api/traces?text=second%20answer%202`)).json()
+      expect(found.traces).toHaveLength(1)
+      expect(found.traces[0].status).toBe('error')
+      const stats = await (await fetch(`${url}/api/stats`)).json()
+      expect(stats.traces).toMatchObject({ count: 3, errors: 1 })
+      expect(stats.models[0]).toMatchObject({ model: 'gpt-4o-mini', calls: 3, inputTokens: 63 })
+      // Both metric tables came along: the latest totals and the per-minute timeline.
+      const metrics = await (
+        await fetch(`${url}/api/metrics?name=gen_ai.client.token.usage`)
+      ).json()
+      expect(metrics.series.length).toBeGreaterThan(0)
+      const timeline = await (
+        await fetch(`${url}/api/timeseries?source=metrics&since=${Date.now() - 86_400_000}`)
+      ).json()
+      expect(JSON.stringify(timeline)).toContain('gpt-4o-mini')
+      // A trace and one of its spans read as before.
+      const id = all.traces[0].traceId
+      const trace = await (await fetch(`${url}/api/traces/${id}`)).json()
+      expect(trace.spans.map((s: { name: string }) => s.name).sort()).toEqual([
+        'POST /api/chat 2',
+        'chat gpt-4o-mini',
+      ])
+      const llm = trace.spans.find((s: { kind: string }) => s.kind === 'llm')
+      const one = await (await fetch(`${url}/api/traces/${id}/spans/${llm.spanId}`)).json()
+      expect(one.spanId).toBe(llm.spanId)
+    })
+    expect(first.code).toBe(0)
+    const backup = `${db}.schema-2.bak`
+    expect(first.stderr).toBe(
+      `note ${db} was written by an older tokentrail (schema 2): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
+    )
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
+    expect(schemaOf(backup)).toEqual({ version: 2, spans: 6 })
+
+    const second = await dev(dir, db, async (url) => {
+      expect((await (await fetch(`${url}/api/traces`)).json()).traces).toHaveLength(3)
+    })
+    expect(second).toEqual({ code: 0, stderr: '' })
   }, 30_000)
 })

@@ -14,7 +14,7 @@ export interface SchemaMigration {
   spans: number
 }
 
-/** The store `migrateSchema1` fills: the current schema, everything kept. */
+/** The store `migrateSchema` fills: the current schema, everything kept. */
 interface TargetStore {
   insert(spans: SpanData[]): unknown
   readonly db: DatabaseSync
@@ -36,20 +36,22 @@ function backupName(path: string, from: number): string {
 }
 
 /**
- * Brings a schema-1 file (before trace identity, search and the stats rollup) to the current
- * schema in place. A copy of the file is made first (`VACUUM INTO`, consistent even with a WAL);
- * every stored span is then inserted again from that copy into a new file beside the database,
- * which recomputes trace rows, identity, the search index and the rollup the way ingest does; the
- * metric points are copied as they are (their table did not change). The new file replaces the
- * old one only when it is complete, so a failure (a full disk) or a crash leaves the old file as it
- * was and the next start tries again.
+ * Brings a file of an older schema to the current one in place: schema 1 (before trace identity,
+ * search and the stats rollup) or 2 (spans keyed by the hex trace id). A copy of the file is made
+ * first (`VACUUM INTO`, consistent even with a WAL); every stored span is then inserted again, in
+ * the order it arrived, from that copy into a new file beside the database, which recomputes trace
+ * rows, identity, the search index and the rollup the way ingest does; the metric tables are copied
+ * as they are (they did not change). The new file replaces the old one only when it is complete,
+ * so a failure (a full disk) or a crash leaves the old file as it was and the next start tries
+ * again.
  */
-export function migrateSchema1(
+export function migrateSchema(
   path: string,
+  from: number,
   to: number,
   openTarget: (path: string) => TargetStore,
 ): SchemaMigration {
-  const backup = backupName(path, 1)
+  const backup = backupName(path, from)
   const old = new DatabaseSync(path)
   try {
     old.exec('PRAGMA busy_timeout = 5000')
@@ -75,12 +77,18 @@ export function migrateSchema1(
       target.insert(rows.map((row) => JSON.parse(row.data) as SpanData))
       spans += rows.length
     }
-    const hasMetrics = source
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_points'")
-      .get()
-    if (hasMetrics) {
+    const present = new Set(
+      (
+        source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string
+        }[]
+      ).map((row) => row.name),
+    )
+    const metricTables = ['metric_points', 'metric_timeline'].filter((name) => present.has(name))
+    if (metricTables.length) {
       target.db.prepare('ATTACH DATABASE ? AS old').run(backup)
-      target.db.exec('INSERT OR IGNORE INTO metric_points SELECT * FROM old.metric_points')
+      for (const name of metricTables)
+        target.db.exec(`INSERT OR IGNORE INTO ${name} SELECT * FROM old.${name}`)
       target.db.exec('DETACH DATABASE old')
     }
     traces = (target.db.prepare('SELECT count(*) AS n FROM traces').get() as { n: number }).n
@@ -96,5 +104,5 @@ export function migrateSchema1(
   rmSync(`${path}-wal`, { force: true })
   rmSync(`${path}-shm`, { force: true })
   renameSync(building, path)
-  return { path, from: 1, to, backup, traces, spans }
+  return { path, from, to, backup, traces, spans }
 }

@@ -374,7 +374,7 @@ export class StatsRollup {
     }
     for (const r of this.db
       .prepare(
-        `SELECT model, status, start_time, end_time, ttft_ms, input_tokens, output_tokens, cost_usd FROM spans WHERE model IS NOT NULL AND trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
+        `SELECT model, status, start_time, end_time, ttft_ms, input_tokens, output_tokens, cost_usd FROM spans WHERE model IS NOT NULL AND trace_row IN (SELECT rowid FROM traces WHERE ${where})`,
       )
       .iterate(...params) as Iterable<Record<string, any>>) {
       this.span(rawSpan(r), -1)

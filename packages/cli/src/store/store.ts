@@ -8,8 +8,9 @@ import {
   type SpanStatus,
   TokentrailError,
 } from '@tokentrail/core'
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
-import { migrateSchema1, type SchemaMigration } from './schema-migration.js'
+import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
 import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
@@ -165,6 +166,9 @@ export type ResolvedId =
   | { found: true; traceId: string }
   | { found: false; reason: 'unknown' | 'ambiguous'; matches?: number }
 
+/** The WAL size, in pages, at which the ingest connection checkpoints by itself (~40 MB). */
+const WAL_PAGES = 10_000
+
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
 type SpanItems = { span: SpanData; summary: SpanSummary }[]
@@ -184,7 +188,7 @@ interface IngestStatements {
 function prepareIngest(db: DatabaseSync): IngestStatements {
   return {
     insertSpan: db.prepare(
-      'INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO spans (trace_row, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     insertTrace: db.prepare(
       `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (trace_id) DO NOTHING`,
@@ -257,6 +261,8 @@ export class TraceStore {
   private readonly statements: Record<string, StatementSync> = {}
   private readonly rollup: StatsRollup
   private readonly ingest: IngestStatements
+  /** Copies the WAL into the file off the ingest path (file databases only). */
+  private readonly checkpointer: Checkpointer | undefined
 
   constructor({
     path = '.tokentrail/traces.db',
@@ -292,12 +298,15 @@ export class TraceStore {
       const tables = this.db
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
-      if (tables.n > 0 && version === 1 && path !== ':memory:') {
-        // Schema 1 (before identity, search and the rollup): rebuilt in place, a backup kept.
+      if (tables.n > 0 && (version === 1 || version === 2) && path !== ':memory:') {
+        // Schema 1 (before identity, search and the rollup) or 2 (spans keyed by the hex trace
+        // id): rebuilt in place, a backup kept.
+        const from = version
         this.db.close()
         try {
-          this.migration = migrateSchema1(
+          this.migration = migrateSchema(
             path,
+            from,
             SCHEMA_VERSION,
             (target) => new TraceStore({ path: target, maxTraces: 0, maxMetricSeries: 0 }),
           )
@@ -305,7 +314,7 @@ export class TraceStore {
           throw new TokentrailError(
             storageFailure(error)
               ? describeStorageFailure(path, error)
-              : `${path} holds data of tokentrail schema 1 that could not be brought to schema ${SCHEMA_VERSION} (${(error as Error).message}); the file is unchanged; pass another --db path`,
+              : `${path} holds data of tokentrail schema ${from} that could not be brought to schema ${SCHEMA_VERSION} (${(error as Error).message}); the file is unchanged; pass another --db path`,
             { cause: error },
           )
         }
@@ -319,10 +328,11 @@ export class TraceStore {
         )
       if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
       // Checkpoints every ~40 MB of WAL instead of 4 MB: a batch dirties a page in each index at
-      // a random place (trace ids), and over a longer stretch of batches the checkpoint writes
-      // each such page once instead of once per batch (ingest 8–12 % less CPU at 100k spans).
+      // a random place, and over a longer stretch of batches the checkpoint writes each such page
+      // once instead of once per batch (ingest 8–12 % less CPU at 100k spans). Once a store has
+      // grown, a worker thread does this (`Checkpointer`) and this one is only a backstop.
       // Durability is the same: a committed batch is in the WAL either way.
-      this.db.exec('PRAGMA wal_autocheckpoint = 10000')
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_PAGES}`)
       this.db.exec(
         'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
       )
@@ -342,6 +352,12 @@ export class TraceStore {
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
       this.ingest = prepareIngest(this.db)
+      this.checkpointer =
+        path === ':memory:'
+          ? undefined
+          : new Checkpointer(path, (on) =>
+              this.db.exec(`PRAGMA wal_autocheckpoint = ${on ? BACKSTOP_PAGES : WAL_PAGES}`),
+            )
     } catch (error) {
       if (this.db.isOpen) this.db.close()
       if (TokentrailError.isInstance(error)) throw error
@@ -391,56 +407,39 @@ export class TraceStore {
    */
   insert(spans: readonly SpanData[]): InsertResult {
     const byTrace = new Map<string, SpanItems>()
+    for (const span of spans) {
+      let group = byTrace.get(span.traceId)
+      if (!group) byTrace.set(span.traceId, (group = []))
+      group.push({ span, summary: summarizeSpan(span) })
+    }
     const stored: SpanSummary[] = []
-    let duplicates = 0
     let added = 0
-    const traces: TraceSummary[] = []
+    const traces: (TraceSummary | undefined)[] = []
     this.db.exec('BEGIN')
     try {
-      const insertSpan = this.ingest.insertSpan
-      for (const span of spans) {
-        const s = summarizeSpan(span)
-        const result = insertSpan.run(
-          span.traceId,
-          span.spanId,
-          span.parentSpanId ?? null,
-          span.name,
-          span.kind,
-          span.status,
-          span.startTime,
-          span.endTime,
-          s.service,
-          s.model ?? null,
-          s.inputTokens ?? null,
-          s.outputTokens ?? null,
-          s.costUsd ?? null,
-          s.ttftMs ?? null,
-          JSON.stringify(span),
-        )
-        if (result.changes === 0) {
-          duplicates++
-          continue
-        }
-        stored.push(s)
-        this.rollup.span(s, 1)
-        let group = byTrace.get(span.traceId)
-        if (!group) byTrace.set(span.traceId, (group = []))
-        group.push({ span, summary: s })
-      }
-      // New traces: inserted as they are. Traces an earlier batch stored: read together below.
+      // New traces: the row first (its rowid keys the spans), then the spans. Traces an earlier
+      // batch stored: read together below.
       const later: { at: number; traceId: string; items: SpanItems }[] = []
       for (const [traceId, items] of byTrace) {
         const row = mergeTraceRow(undefined, items)
         const written = this.ingest.insertTrace.run(...traceValues(row))
         if (written.changes === 0) {
           later.push({ at: traces.length, traceId, items })
-          traces.push(undefined as unknown as TraceSummary)
+          traces.push(undefined)
           continue
         }
+        const rowid = Number(written.lastInsertRowid)
+        const kept = this.insertSpans(rowid, items, stored)
+        let final = row
+        if (kept.length < items.length) {
+          // The same span twice in one batch: the row counts what was stored.
+          final = mergeTraceRow(undefined, kept)
+          this.updateTrace({ ...row, rowid }, final)
+        }
         added++
-        this.rollup.trace(row, 1)
-        this.index.update(undefined, Number(written.lastInsertRowid), row)
-        traces.push(toTraceSummary(row))
+        this.rollup.trace(final, 1)
+        this.index.update(undefined, rowid, final)
+        traces.push(toTraceSummary(final))
       }
       if (later.length) {
         const existing = new Map<string, TraceRow & { rowid: number }>()
@@ -450,7 +449,10 @@ export class TraceStore {
           existing.set(row.trace_id, row)
         for (const { at, traceId, items } of later) {
           const previous = existing.get(traceId)!
-          const row = mergeTraceRow(previous, items)
+          const kept = this.insertSpans(previous.rowid, items, stored)
+          // Every span already stored (an exporter retried the batch): nothing changed.
+          if (kept.length === 0) continue
+          const row = mergeTraceRow(previous, kept)
           this.rollup.trace(previous, -1)
           this.rollup.trace(row, 1)
           this.updateTrace(previous, row)
@@ -462,12 +464,52 @@ export class TraceStore {
       this.db.exec('COMMIT')
       this.traceCount += added
       this.spanCount += stored.length
+      if (stored.length) this.checkpointer?.committed(stored.length)
     } catch (error) {
       this.rollup.discard()
       this.rollback()
       throw error
     }
-    return { inserted: stored.length, duplicates, spans: stored, traces }
+    return {
+      inserted: stored.length,
+      duplicates: spans.length - stored.length,
+      spans: stored,
+      traces: traces.filter((t) => t !== undefined),
+    }
+  }
+
+  /**
+   * Stores a trace's spans under its rowid; answers those stored now (a span already stored, same
+   * trace and span id, is kept once, so retried batches are harmless).
+   */
+  private insertSpans(traceRow: number, items: SpanItems, stored: SpanSummary[]): SpanItems {
+    const insertSpan = this.ingest.insertSpan
+    const kept: SpanItems = []
+    for (const item of items) {
+      const { span, summary: s } = item
+      const result = insertSpan.run(
+        traceRow,
+        span.spanId,
+        span.parentSpanId ?? null,
+        span.name,
+        span.kind,
+        span.status,
+        span.startTime,
+        span.endTime,
+        s.service,
+        s.model ?? null,
+        s.inputTokens ?? null,
+        s.outputTokens ?? null,
+        s.costUsd ?? null,
+        s.ttftMs ?? null,
+        JSON.stringify(span),
+      )
+      if (result.changes === 0) continue
+      kept.push(item)
+      stored.push(s)
+      this.rollup.span(s, 1)
+    }
+    return kept
   }
 
   /** Writes the columns of a stored trace row that changed, by rowid. */
@@ -511,7 +553,7 @@ export class TraceStore {
       this.rollup.removeTraces(where, [startTime, startTime, traceId])
       this.rollup.write()
       const spans = this.statement(
-        `DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces WHERE ${where})`,
+        `DELETE FROM spans WHERE trace_row IN (SELECT rowid FROM traces WHERE ${where})`,
       ).run(startTime, startTime, traceId)
       const { changes } = this.statement(`DELETE FROM traces WHERE ${where}`).run(
         startTime,
@@ -608,8 +650,8 @@ export class TraceStore {
    * copied as bytes, never decoded into strings and encoded again.
    */
   getTraceAnswer(traceId: string, page: TracePageRequest = {}): Buffer | undefined {
-    const row = this.statement('SELECT * FROM traces WHERE trace_id = ?').get(traceId) as
-      | TraceRow
+    const row = this.statement('SELECT rowid, * FROM traces WHERE trace_id = ?').get(traceId) as
+      | (TraceRow & { rowid: number })
       | undefined
     if (!row) return undefined
     const offset = page.offset ?? 0
@@ -621,11 +663,11 @@ export class TraceStore {
     const whole = offset === 0 && limit >= row.span_count
     const columns = this.statement(
       whole
-        ? `SELECT span_id, parent_span_id, start_time, end_time, rowid, ${data} FROM spans WHERE trace_id = ?`
-        : 'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_id = ? ORDER BY start_time, rowid',
+        ? `SELECT span_id, parent_span_id, start_time, end_time, rowid, ${data} FROM spans WHERE trace_row = ?`
+        : 'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_row = ? ORDER BY start_time, rowid',
     )
     columns.setReturnArrays(true)
-    let list = columns.all(traceId) as unknown as [
+    let list = columns.all(row.rowid) as unknown as [
       string,
       string | null,
       number,
@@ -668,8 +710,8 @@ export class TraceStore {
       const joined = (
         this.statement(
           `SELECT CAST(group_concat(${page.lean ? LEAN_SPAN : 'data'}, ',' ORDER BY start_time) AS BLOB) AS json
-           FROM spans WHERE trace_id = ? AND span_id IN (SELECT value FROM json_each(?))`,
-        ).get(traceId, JSON.stringify(rows.map((r) => r.spanId))) as
+           FROM spans WHERE trace_row = ? AND span_id IN (SELECT value FROM json_each(?))`,
+        ).get(row.rowid, JSON.stringify(rows.map((r) => r.spanId))) as
           | { json: Uint8Array | null }
           | undefined
       )?.json
@@ -700,10 +742,9 @@ export class TraceStore {
 
   /** One span's stored JSON, whole, or undefined. */
   getSpanJson(traceId: string, spanId: string): string | undefined {
-    const row = this.statement('SELECT data FROM spans WHERE trace_id = ? AND span_id = ?').get(
-      traceId,
-      spanId,
-    ) as { data: string } | undefined
+    const row = this.statement(
+      'SELECT data FROM spans WHERE trace_row = (SELECT rowid FROM traces WHERE trace_id = ?) AND span_id = ?',
+    ).get(traceId, spanId) as { data: string } | undefined
     return row?.data
   }
 
@@ -782,6 +823,7 @@ export class TraceStore {
   }
 
   close(): void {
+    this.checkpointer?.close()
     if (this.db.isOpen) this.db.close()
   }
 }

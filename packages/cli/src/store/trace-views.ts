@@ -158,14 +158,14 @@ export function getSession(db: DatabaseSync, sessionId: string): SessionDetail |
     .get(sessionId) as SessionRow | undefined
   if (!summary) return undefined
   const rows = db
-    .prepare('SELECT * FROM traces WHERE session_id = ? ORDER BY start_time LIMIT ?')
-    .all(sessionId, MAX_TURNS) as unknown as TraceRow[]
+    .prepare('SELECT rowid, * FROM traces WHERE session_id = ? ORDER BY start_time LIMIT ?')
+    .all(sessionId, MAX_TURNS) as unknown as (TraceRow & { rowid: number })[]
   const turns: SessionTurn[] = []
   const spansOf = db.prepare(
-    "SELECT kind, data FROM spans WHERE trace_id = ? AND kind IN ('llm', 'tool') ORDER BY start_time",
+    "SELECT kind, data FROM spans WHERE trace_row = ? AND kind IN ('llm', 'tool') ORDER BY start_time",
   )
   for (const row of rows) {
-    const spans = spansOf.all(row.trace_id) as { kind: string; data: string }[]
+    const spans = spansOf.all(row.rowid) as { kind: string; data: string }[]
     const toolCalls: TurnToolCall[] = []
     let llmCalls = 0
     for (const { kind, data } of spans) {
