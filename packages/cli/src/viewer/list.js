@@ -141,7 +141,8 @@ function rowPreview(trace) {
  */
 function traceRow(trace, fresh, hidden = false) {
   const row = h('tr', {
-    class: `trace-row${fresh ? ' fresh' : ''}`,
+    // A row first shown later does not fade in then.
+    class: `trace-row${fresh && !hidden ? ' fresh' : ''}`,
     'data-trace-id': trace.traceId,
     'data-href': `#/trace/${trace.traceId}`,
   })
@@ -225,11 +226,7 @@ function revealMore() {
   shown += 50
   applyShown()
   keyboard.clamp()
-  // On a screen taller than 50 rows the end can still be near: look again once laid out.
-  requestAnimationFrame(() => {
-    const end = document.getElementById('list-end')
-    if (end?.isConnected && end.getBoundingClientRect().top < 1.5 * innerHeight) revealMore()
-  })
+  watchEnd()
 }
 
 const nearEnd = new IntersectionObserver(
@@ -238,6 +235,17 @@ const nearEnd = new IntersectionObserver(
   },
   { rootMargin: '0px 0px 50% 0px' },
 )
+
+/**
+ * Looks again whether the end of the shown rows is near the screen: an observer reports only
+ * changes, and rows shown or added can leave the end where it was (a tall screen, short rows).
+ */
+function watchEnd() {
+  const end = document.getElementById('list-end')
+  if (!end) return
+  nearEnd.unobserve(end)
+  nearEnd.observe(end)
+}
 
 function renderListRows() {
   if (!listBody) return
@@ -251,6 +259,7 @@ function renderListRows() {
     }),
   )
   updateListChrome()
+  watchEnd()
 }
 
 function updateListChrome() {
@@ -466,7 +475,6 @@ export function renderList() {
     ),
   )
   nearEnd.disconnect()
-  nearEnd.observe(/** @type {HTMLElement} */ (document.getElementById('list-end')))
   loadList().catch(showError)
 }
 
@@ -595,6 +603,7 @@ function applyLiveTraces() {
   if (selectedId && rowOf.has(selectedId))
     keyboard.index = state.traces.findIndex((t) => t.traceId === selectedId)
   updateListChrome()
+  watchEnd()
 }
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
