@@ -135,11 +135,28 @@ async function bundle(input, rolldownEntry) {
   const single = await build({ ...input, ...COMMON })
   return {
     ...total([...startup]),
+    modules: startupModules(
+      [...startup].map((name) => outputs[name].inputs),
+      'bytesInOutput',
+    ),
     later,
     oneFile: sizeOf(single.outputFiles[0].contents),
     rolldown: await rolldownSplit(rolldownEntry),
   }
 }
+
+// Bytes per module in the start-up chunks, largest first, for `size-modules.mjs`: esbuild's
+// metafile gives minified bytes; Rolldown gives bytes as rendered before minifying.
+const startupModules = (inputsPerChunk, field) =>
+  inputsPerChunk
+    .flatMap((inputs) =>
+      Object.entries(inputs).map(([module, info]) => ({
+        module: module.replace(/^.*?\/(packages|node_modules)\//, ''),
+        bytes: info[field],
+      })),
+    )
+    .filter((m) => m.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
 
 const isShared = (id) =>
   SHARED.some((name) =>
@@ -186,6 +203,10 @@ async function rolldownSplit(entry) {
   const lazy = [...chunks.values()].filter((c) => !startup.has(c.fileName))
   return {
     ...sum([...startup].map((name) => chunks.get(name))),
+    modules: startupModules(
+      [...startup].map((name) => chunks.get(name).modules),
+      'renderedLength',
+    ),
     later: {
       ...sum(lazy),
       chunks: lazy.map((c) => ({

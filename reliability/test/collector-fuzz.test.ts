@@ -275,12 +275,12 @@ describe('collector fuzz', () => {
       expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
       const mismatched = db
         .prepare(
-          'SELECT count(*) AS n FROM traces t WHERE span_count != (SELECT count(*) FROM spans s WHERE s.trace_id = t.trace_id)',
+          'SELECT count(*) AS n FROM traces t WHERE span_count != (SELECT count(*) FROM spans s WHERE s.trace_row = t.rowid)',
         )
         .get() as { n: number }
       const orphans = db
         .prepare(
-          'SELECT count(*) AS n FROM spans s WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.trace_id = s.trace_id)',
+          'SELECT count(*) AS n FROM spans s WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.rowid = s.trace_row)',
         )
         .get() as { n: number }
       const spans = db.prepare('SELECT count(*) AS n FROM spans').get() as { n: number }

@@ -9,7 +9,7 @@ import {
   safeJson,
   setTrustedAttributes,
   type Tracer,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import type { TokenCounts } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'

@@ -6,7 +6,7 @@ import {
   now,
   TokentrailError,
   type Tracer,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import { providerName } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import { getTraceMetadata, mergeMetadata, type TraceMetadata } from './metadata.js'

@@ -1,4 +1,4 @@
-import { redactSecretsInText } from '@tokentrail/core'
+import { redactSecretsInText } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500

@@ -12,7 +12,7 @@ import {
   type SpanStatus,
   setTrustedAttributes,
   type Tracer,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import { type AiCall, CALL_ATTR, type StepReport } from './call.js'
 import {
   Budget,

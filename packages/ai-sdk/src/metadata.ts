@@ -1,4 +1,4 @@
-import { createAsyncStorage } from '@tokentrail/core'
+import { createAsyncStorage } from '@tokentrail/core/internal'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id`. */

@@ -9,7 +9,7 @@ import {
   safeJson,
   TokentrailError,
   type Tracer,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import type { Telemetry } from 'ai'
 import {
   AiCall,

@@ -5,7 +5,7 @@ import type {
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
-import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core/internal'
 import { callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'

@@ -1,6 +1,6 @@
 // Issue 17, items 3, 5, 6, 7, 8 and 9: span parent cycles and deep traces, the Host check on a
 // non-loopback bind, terminal escapes in CLI output, storage errors, odd ids, live-stream memory.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { connect, type Socket } from 'node:net'
@@ -125,6 +125,21 @@ describe('traces shaped to break tree building', () => {
     const deepest = lines.find((line) => line.includes('level 10000 '))
     expect(deepest).toContain('…9976 levels…')
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(400)
+    // The bug report covers every span, and says so.
+    const file = join(tempDir(), 'deep.json')
+    const exported = await run([
+      'last',
+      '--export',
+      '--format',
+      'json',
+      '--out',
+      file,
+      '--url',
+      c.url,
+    ])
+    expect(exported.stderr).toBe('')
+    expect(exported.stdout).toMatch(new RegExp(`^exported trace ${traceId} \\(10000 spans, `))
+    expect(JSON.parse(readFileSync(file, 'utf8')).timeline).toHaveLength(10_000)
   }, 30_000)
 
   it('answers 400 to a malformed percent-escape in a trace id', async () => {

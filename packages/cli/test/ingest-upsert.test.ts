@@ -16,6 +16,20 @@ function indexRows(store: ReturnType<typeof openTraceStore>) {
 }
 
 describe('ingest by upsert', () => {
+  it('answers the stored spans in the order they came (live viewers and tail show them so)', async () => {
+    const a = await chatTrace({ prompt: 'stored earlier' })
+    const b = await chatTrace({ prompt: 'new now' })
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    store.insert([a[0]!])
+    // a's rest updates a stored trace, b is new: spans of both, interleaved, one sent twice.
+    const batch = [a[1]!, b[0]!, a[2]!, b[0]!, ...b.slice(1), ...a.slice(3)]
+    const result = store.insert(batch)
+    const expected = [a[1]!, b[0]!, a[2]!, ...b.slice(1), ...a.slice(3)]
+    expect(result.spans.map((s) => s.spanId)).toEqual(expected.map((s) => s.spanId))
+    expect(result.traces.map((t) => t.traceId)).toEqual([a[0]!.traceId, b[0]!.traceId])
+  })
+
   it('stores a span sent twice in one batch once, and its trace counts it once', async () => {
     const a = await chatTrace({ prompt: 'twice in a batch' })
     const whole = openTraceStore({ path: ':memory:' })

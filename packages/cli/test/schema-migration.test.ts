@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
 import { SCHEMA_VERSION } from '../src/store/store-schema.js'
 import { tempDir } from './helpers.js'
+import { llmTrace } from './synthetic.js'
 
 const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
 const FIXTURE_2 = new URL('./fixtures/schema-2.db', import.meta.url).pathname
@@ -206,4 +207,40 @@ describe('schema 2 databases (spans keyed by the hex trace id)', () => {
     })
     expect(second).toEqual({ code: 0, stderr: '' })
   }, 30_000)
+
+  it('migrates a file of 12,000 more spans whole (the rebuilt file is complete before it replaces the old one)', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    copyFileSync(FIXTURE_2, db)
+    // More spans in schema 2's layout (the migration reads each span's stored JSON in row order).
+    const raw = new DatabaseSync(db)
+    const insert = raw.prepare(
+      'INSERT INTO spans (trace_id, span_id, name, kind, status, start_time, end_time, service, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    raw.exec('BEGIN')
+    const start = Date.now() - 3_600_000
+    for (let i = 0; i < 6000; i++)
+      for (const span of llmTrace(start + i))
+        insert.run(
+          span.traceId,
+          span.spanId,
+          span.name,
+          span.kind,
+          span.status,
+          span.startTime,
+          span.endTime,
+          span.resource.serviceName,
+          JSON.stringify(span),
+        )
+    raw.exec('COMMIT')
+    raw.close()
+    const run = await dev(dir, db, async (url) => {
+      const stats = await (await fetch(`${url}/api/stats`)).json()
+      expect(stats.store).toEqual({ traces: 6003, spans: 12_006 })
+    })
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('(6,003 traces, 12,006 spans)')
+    expect(readdirSync(dir).filter((name) => name.includes('migrating'))).toEqual([])
+    expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 12_006 })
+  }, 60_000)
 })

@@ -1,6 +1,7 @@
 import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
 import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
+import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
@@ -10,7 +11,6 @@ import { BatchProcessor } from './processor.js'
 import { LazyRedactor } from './redaction/lazy-redactor.js'
 import { LazySampler } from './sampling/lazy-sampler.js'
 import { DEFERRED_TRACESTATE, isDeferred, traceIdRatio } from './sampling/trace-state.js'
-import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,

@@ -1,3 +1,14 @@
+import {
+  INPUT_MESSAGES,
+  OUTPUT_MESSAGES,
+  OUTPUT_TEXT,
+  REASONING_TEXT,
+  SYSTEM_INSTRUCTIONS,
+  TOOL_CALL_ARGUMENTS,
+  TOOL_CALL_RESULT,
+  TOOL_CALLS,
+} from './content-keys.js'
+
 /** OpenTelemetry GenAI semantic convention names (v1.41) and Tokentrail's own additions. */
 export const ATTR = {
   operationName: 'gen_ai.operation.name',
@@ -23,13 +34,13 @@ export const ATTR = {
   usageCacheCreationInputTokens: 'gen_ai.usage.cache_creation.input_tokens',
   usageReasoningOutputTokens: 'gen_ai.usage.reasoning.output_tokens',
   conversationId: 'gen_ai.conversation.id',
-  inputMessages: 'gen_ai.input.messages',
-  outputMessages: 'gen_ai.output.messages',
-  systemInstructions: 'gen_ai.system_instructions',
+  inputMessages: INPUT_MESSAGES,
+  outputMessages: OUTPUT_MESSAGES,
+  systemInstructions: SYSTEM_INSTRUCTIONS,
   toolName: 'gen_ai.tool.name',
   toolCallId: 'gen_ai.tool.call.id',
-  toolCallArguments: 'gen_ai.tool.call.arguments',
-  toolCallResult: 'gen_ai.tool.call.result',
+  toolCallArguments: TOOL_CALL_ARGUMENTS,
+  toolCallResult: TOOL_CALL_RESULT,
   toolDefinitions: 'gen_ai.tool.definitions',
   errorType: 'error.type',
   // OpenTelemetry HTTP server conventions, for the adapters' request spans.
@@ -52,16 +63,16 @@ export const ATTR = {
   outputTokensPerSecond: 'tokentrail.output_tokens_per_second',
   // Not set by @tokentrail/ai-sdk since 2026-12: the text is in gen_ai.output.messages (so are
   // reasoningText and toolCalls); kept for readers of older traces, and still scrubbed.
-  outputText: 'tokentrail.output.text',
+  outputText: OUTPUT_TEXT,
   outputTextLength: 'tokentrail.output.text_length',
   outputTruncated: 'tokentrail.output.truncated',
-  reasoningText: 'tokentrail.reasoning.text',
+  reasoningText: REASONING_TEXT,
   inputTruncated: 'tokentrail.input.truncated',
   finishReasonRaw: 'tokentrail.finish_reason.raw',
   warnings: 'tokentrail.warnings',
   step: 'tokentrail.step',
   chunkCount: 'tokentrail.chunk_count',
-  toolCalls: 'tokentrail.tool_calls',
+  toolCalls: TOOL_CALLS,
   toolChoice: 'tokentrail.request.tool_choice',
   userId: 'user.id',
   sessionId: 'session.id',
@@ -74,18 +85,4 @@ export const ATTR = {
   reasoningTextLength: 'tokentrail.reasoning.text_length',
 } as const
 
-/** Attributes that hold prompt text; dropped when `recordInputs` is off. */
-export const INPUT_CONTENT_KEYS: ReadonlySet<string> = new Set([
-  ATTR.inputMessages,
-  ATTR.systemInstructions,
-  ATTR.toolCallArguments,
-])
-
-/** Attributes that hold generated text; dropped when `recordOutputs` is off. */
-export const OUTPUT_CONTENT_KEYS: ReadonlySet<string> = new Set([
-  ATTR.outputMessages,
-  ATTR.outputText,
-  ATTR.reasoningText,
-  ATTR.toolCallResult,
-  ATTR.toolCalls,
-])
+export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'

@@ -100,6 +100,26 @@ describe('code loaded on first use', () => {
     }
   }, 30_000)
 
+  it('keeps them out when an app reaches core only through the adapters entry (@tokentrail/core/internal)', async () => {
+    const { startup, later } = await split(
+      `import { ATTR, getTracer, runWithSpan, setTrustedAttributes } from './src/internal.ts'
+       getTracer().startSpan(ATTR.operationName).end()
+       export { runWithSpan, setTrustedAttributes }`,
+    )
+    expect(startup).toContain('recording-tracer.ts')
+    for (const module of [
+      ...LAZY,
+      'exporters/otlp-json.ts',
+      'exporters/otlp-protobuf.ts',
+      'exporters/describe-failure.ts',
+      'metrics.ts',
+      'tree.ts',
+    ]) {
+      expect(startup).not.toContain(module)
+      expect(later).toContain(module)
+    }
+  }, 30_000)
+
   it('runs split: spans and metrics reach a real OTLP server through the chunks loaded on first use', async () => {
     const received: Record<string, string[]> = {}
     const server = createServer((request, response) => {

@@ -188,6 +188,9 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(warnings[0]!.message).toMatch(
       /^spans not delivered to http:\/\/127\.0\.0\.1:\d+\/v1\/traces: /,
     )
+    expect(warnings[0]!.message).toContain(
+      'redirected (308 to https://collector.example/v1/traces): redirects are not followed, use the final URL',
+    )
   })
 
   it('healthy: no warning at all, and recovery after failures is said once', async () => {

@@ -10,7 +10,7 @@ import {
   TokentrailError,
   type Tracer,
   watchBody,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { scheduleFlush } from './wait-until.js'

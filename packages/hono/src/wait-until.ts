@@ -1,4 +1,4 @@
-import { vercelWaitUntil } from '@tokentrail/core'
+import { vercelWaitUntil } from '@tokentrail/core/internal'
 import type { Context } from 'hono'
 
 type WaitUntil = (promise: Promise<unknown>) => void

@@ -1,4 +1,4 @@
-import { vercelWaitUntil } from '@tokentrail/core'
+import { vercelWaitUntil } from '@tokentrail/core/internal'
 
 /** How a flush promise was kept alive past the response. */
 export type KeepAliveVia = 'waitUntil' | 'after' | 'background'

@@ -1,4 +1,4 @@
-import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core'
+import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core/internal'
 import {
   afterPending,
   hasVercelContext,

@@ -10,7 +10,7 @@ import {
   TokentrailError,
   type Tracer,
   watchBody,
-} from '@tokentrail/core'
+} from '@tokentrail/core/internal'
 import {
   afterPending,
   hasVercelContext,

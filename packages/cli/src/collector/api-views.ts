@@ -3,20 +3,8 @@ import { buildReport, formatReportMarkdown } from '../report/report.js'
 import type { TraceDetail, TraceStore } from '../store/store.js'
 import { timeSeries } from '../store/timeseries.js'
 import { getSession, listSessions, listUsers, modelBaseline } from '../store/trace-views.js'
-import { parseTime } from '../time.js'
 import { HttpError } from './http-error.js'
-
-function time(params: URLSearchParams, key: string): number | undefined {
-  const value = params.get(key)
-  if (!value) return undefined
-  const parsed = parseTime(value)
-  if (parsed === undefined)
-    throw new HttpError(
-      400,
-      `${key} must be epoch milliseconds, an ISO date or an age such as 15m, got "${value.slice(0, 60)}"`,
-    )
-  return parsed
-}
+import { readLimit, readTime } from './query-params.js'
 
 function decode(text: string, what: string): string {
   try {
@@ -24,18 +12,6 @@ function decode(text: string, what: string): string {
   } catch {
     throw new HttpError(400, `${what} is not valid percent-encoding`)
   }
-}
-
-function limit(params: URLSearchParams, fallback: number): number {
-  const value = params.get('limit')
-  if (!value) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new HttpError(
-      400,
-      `limit must be a whole number from 1 to 1000, got "${value.slice(0, 20)}"`,
-    )
-  return n
 }
 
 /**
@@ -49,13 +25,18 @@ export function viewRoute(
   traceDetail: (id: string) => TraceDetail,
 ): unknown {
   if (path === '/api/users')
-    return { users: listUsers(store.db, { from: time(params, 'from'), limit: limit(params, 200) }) }
+    return {
+      users: listUsers(store.db, {
+        from: readTime(params, 'from'),
+        limit: readLimit(params) ?? 200,
+      }),
+    }
   if (path === '/api/sessions')
     return {
       sessions: listSessions(store.db, {
-        from: time(params, 'from'),
+        from: readTime(params, 'from'),
         user: params.get('user') || undefined,
-        limit: limit(params, 200),
+        limit: readLimit(params) ?? 200,
       }),
     }
   if (path.startsWith('/api/sessions/')) {
@@ -68,8 +49,8 @@ export function viewRoute(
     const by = params.get('by') || 'model'
     if (by !== 'model' && by !== 'service')
       throw new HttpError(400, `by must be model or service, got "${by.slice(0, 20)}"`)
-    const to = time(params, 'to') ?? Date.now()
-    const from = time(params, 'from') ?? to - 86_400_000
+    const to = readTime(params, 'to') ?? Date.now()
+    const from = readTime(params, 'from') ?? to - 86_400_000
     if (!(from < to)) throw new HttpError(400, 'from must be before to')
     const source = params.get('source') || 'traces'
     if (source === 'metrics') return store.metrics.timeline.series({ by, from, to })

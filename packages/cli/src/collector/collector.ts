@@ -14,14 +14,13 @@ import {
   type TraceQuery,
   type TraceStore,
 } from '../store/store.js'
-import { parseTime } from '../time.js'
 import { VERSION } from '../version.js'
 import { viewerAsset } from '../viewer/assets.js'
 import { viewRoute } from './api-views.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
 import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
-import { readIdentityQuery, readTracePage } from './query-params.js'
+import { readIdentityQuery, readLimit, readTime, readTracePage } from './query-params.js'
 
 /** Options of `startCollector`. */
 export interface CollectorOptions {
@@ -162,23 +161,11 @@ function readQuery(params: URLSearchParams): TraceQuery {
   }
   readIdentityQuery(params, query)
   for (const key of ['from', 'to'] as const) {
-    const value = params.get(key)
-    if (!value) continue
-    const time = parseTime(value)
-    if (time === undefined)
-      throw new HttpError(
-        400,
-        `${key} must be epoch milliseconds, an ISO date or an age such as 15m, got "${value}"`,
-      )
-    query[key] = time
+    const time = readTime(params, key)
+    if (time !== undefined) query[key] = time
   }
-  const limit = params.get('limit')
-  if (limit) {
-    const n = Number(limit)
-    if (!Number.isInteger(n) || n < 1 || n > 1000)
-      throw new HttpError(400, `limit must be a whole number from 1 to 1000, got "${limit}"`)
-    query.limit = n
-  }
+  const limit = readLimit(params)
+  if (limit !== undefined) query.limit = limit
   return query
 }
 

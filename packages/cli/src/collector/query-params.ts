@@ -1,5 +1,5 @@
 import type { TraceIdentityQuery } from '../store/trace-index.js'
-import { parseDuration } from '../time.js'
+import { parseDuration, parseTime } from '../time.js'
 import { HttpError } from './http-error.js'
 
 /** Splits `key=value` at the first `=`; undefined when there is no key. */
@@ -84,4 +84,30 @@ export function readTracePage(params: URLSearchParams): {
     // `/api/traces/:id/spans/:spanId`.
     lean: !(params.get('full') === '1' || params.get('full') === 'true'),
   }
+}
+
+/** A `from`/`to` parameter: epoch milliseconds, an ISO date or an age such as `15m`. */
+export function readTime(params: URLSearchParams, key: string): number | undefined {
+  const value = params.get(key)
+  if (!value) return undefined
+  const parsed = parseTime(value)
+  if (parsed === undefined)
+    throw new HttpError(
+      400,
+      `${key} must be epoch milliseconds, an ISO date or an age such as 15m, got "${value.slice(0, 60)}"`,
+    )
+  return parsed
+}
+
+/** A list's `limit` parameter, 1 to 1000. */
+export function readLimit(params: URLSearchParams): number | undefined {
+  const value = params.get('limit')
+  if (!value) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new HttpError(
+      400,
+      `limit must be a whole number from 1 to 1000, got "${value.slice(0, 20)}"`,
+    )
+  return n
 }

@@ -46,8 +46,9 @@ export async function exportReport(
   const format = (values.format as string | undefined) ?? 'md'
   if (format !== 'md' && format !== 'markdown' && format !== 'json')
     throw new CliError(`--format must be md or json, got "${format}"`, 2)
-  const detail = await client.get<TraceDetail>(path)
-  const report = await client.get<TraceReport>(`/api/traces/${detail.trace.traceId}/report`, {
+  // Only the trace's id is needed here (one waterfall row): the report holds the rest.
+  const { trace } = await client.get<TraceDetail>(path, { limit: 1 })
+  const report = await client.get<TraceReport>(`/api/traces/${trace.traceId}/report`, {
     raw: values.raw ? '1' : undefined,
   })
   const text =
@@ -59,13 +60,12 @@ export async function exportReport(
   }
   const file = resolve(
     cwd,
-    target ??
-      `tokentrail-trace-${detail.trace.traceId.slice(0, 12)}.${format === 'json' ? 'json' : 'md'}`,
+    target ?? `tokentrail-trace-${trace.traceId.slice(0, 12)}.${format === 'json' ? 'json' : 'md'}`,
   )
   await writeFile(file, text)
   out.write(
     safeText(
-      `exported trace ${detail.trace.traceId} (${detail.spans.length} spans, ${report.hints.length} hints${report.spans ? ', raw spans' : ''}) to ${file}\n`,
+      `exported trace ${trace.traceId} (${report.trace.spanCount} spans, ${report.hints.length} hints${report.spans ? ', raw spans' : ''}) to ${file}\n`,
     ),
   )
   return 0

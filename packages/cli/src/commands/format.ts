@@ -1,4 +1,5 @@
 import type { SpanData } from '@tokentrail/core'
+import { failedDeepestFirst } from '../report/failed-spans.js'
 import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
 
 /** Terminal colours; all identity functions when colour is off. */
@@ -265,12 +266,7 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
       ),
     )
   }
-  // Deepest first: that is where an error started; parents only rethrew it.
-  const depth = new Map<string, number>()
-  for (const node of waterfall) depth.set(node.spanId, node.depth)
-  const failed = spans
-    .filter((s) => s.status === 'error' && s.error)
-    .sort((a, b) => (depth.get(b.spanId) ?? 0) - (depth.get(a.spanId) ?? 0))
+  const failed = failedDeepestFirst(spans, waterfall)
   const shownStacks = new Set<string>()
   for (const span of failed) {
     lines.push(

@@ -2,6 +2,7 @@ import { ATTR, type SpanData } from '@tokentrail/core'
 import { formatCost, formatDuration, formatTime, oneLine } from '../commands/format.js'
 import type { TraceDetail, TraceSummary, WaterfallRow } from '../store/store.js'
 import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
+import { failedDeepestFirst } from './failed-spans.js'
 
 /** One span of a report: where it sits and the numbers that matter. */
 export interface ReportSpan {
@@ -99,11 +100,7 @@ export function buildReport(
     const span = byId.get(node.spanId)
     if (span) timeline.push(reportSpan(span, node))
   }
-  const depth = new Map(timeline.map((s) => [s.spanId, s.depth]))
-  // Deepest first: that is where an error started; the spans above only rethrew it.
-  const failed = detail.spans
-    .filter((s) => s.status === 'error' && s.error)
-    .sort((a, b) => (depth.get(b.spanId) ?? 0) - (depth.get(a.spanId) ?? 0))
+  const failed = failedDeepestFirst(detail.spans, timeline)
   const errors: ReportError[] = []
   const seenStacks = new Set<string>()
   const claimed = new Set<string>()

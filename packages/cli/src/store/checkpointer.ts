@@ -25,31 +25,35 @@ parentPort.on('message', (message) => {
   // A pass copies the frames committed when it began; commits made meanwhile are copied by the
   // next, shorter pass. Once every frame is in the file, the ingest connection's next write
   // starts the WAL over from its beginning.
-  // A failure (a full disk) is the ingest connection's to meet and report.
   try {
     for (let pass = 0; pass < 8; pass++) {
       const { log, checkpointed } = checkpoint.get()
       if (checkpointed >= log) break
     }
-  } catch {}
-  parentPort.postMessage('done')
+    parentPort.postMessage('done')
+  } catch (error) {
+    parentPort.postMessage('failed')
+  }
 })
 `
 
 /**
- * Spans stored between background checkpoints: about 40 MB of WAL, the size at which the ingest
- * connection checkpointed by itself. Copying more often would copy the pages every batch rewrites
- * (index leaves, search segments, the rollup) more often. A small store never starts the worker.
+ * A background checkpoint starts after this many spans or bytes of span JSON, whichever comes
+ * first: about half the WAL size (~40 MB) at which the ingest connection checkpoints by itself,
+ * so the worker normally gets there first. Copying much more often would copy the pages every
+ * batch rewrites (index leaves, search segments, the rollup) more often. A small store never
+ * starts the worker.
  */
-const EVERY_SPANS = 10_000
-/** The ingest connection's own checkpoint once the worker runs: only if the worker falls behind. */
-export const BACKSTOP_PAGES = 40_000
+const EVERY_SPANS = 5_000
+const EVERY_BYTES = 8 * 1024 * 1024
+/** How long `close` waits for the worker to close its connection. */
+const CLOSE_WAIT_MS = 5_000
 
 /**
  * Copies the WAL into the database file on a second connection in a worker thread, so the
  * ingest connection's COMMIT no longer copies it and no POST waits for a checkpoint. The ingest
- * connection keeps its automatic checkpoint, at a larger size, as a backstop for a worker that
- * falls behind (or fails: then checkpoints are the ingest connection's again, as before).
+ * connection keeps its own automatic checkpoint: it runs only when the worker falls behind (or
+ * stops: a worker that fails leaves checkpoints to it, as before).
  *
  * Safe for a crash or SIGKILL: a committed batch is in the WAL either way.
  */
@@ -57,61 +61,73 @@ export class Checkpointer {
   private worker: Worker | undefined
   private readonly closed = new SharedArrayBuffer(4)
   private spans = 0
+  private bytes = 0
   private busy = false
-  private failed = false
+  private stopped = false
 
-  /**
-   * `background(true)` is called once the worker runs (the store then raises its own checkpoint
-   * size), `background(false)` if it fails.
-   */
-  constructor(
-    private readonly path: string,
-    private readonly background: (on: boolean) => void,
-  ) {}
+  constructor(private readonly path: string) {}
 
-  /** Called after each commit that stored `spans` spans. */
-  committed(spans: number): void {
-    if (this.failed) return
+  /** Called after each commit that stored `spans` spans, `bytes` of JSON. */
+  committed(spans: number, bytes: number): void {
+    if (this.stopped) return
     this.spans += spans
-    if (this.busy || this.spans < EVERY_SPANS) return
-    if (!this.worker) {
-      try {
-        this.worker = new Worker(WORKER, {
-          eval: true,
-          workerData: { path: this.path, closed: this.closed },
-        })
-      } catch {
-        this.failed = true
-        return
-      }
-      this.worker.unref()
-      this.worker.on('message', () => {
-        this.busy = false
-      })
-      // A worker that cannot run leaves checkpoints to the ingest connection, as before.
-      this.worker.on('error', () => {
-        this.failed = true
-        this.worker = undefined
-        this.background(false)
-      })
-      this.background(true)
-    }
+    this.bytes += bytes
+    if (this.busy || (this.spans < EVERY_SPANS && this.bytes < EVERY_BYTES)) return
+    const worker = this.worker ?? this.start()
+    if (!worker) return
     this.busy = true
     this.spans = 0
-    this.worker.postMessage('checkpoint')
+    this.bytes = 0
+    worker.postMessage('checkpoint')
+  }
+
+  private start(): Worker | undefined {
+    let worker: Worker
+    try {
+      worker = new Worker(WORKER, {
+        eval: true,
+        workerData: { path: this.path, closed: this.closed },
+      })
+    } catch {
+      this.stopped = true
+      return undefined
+    }
+    worker.on('message', (message: 'done' | 'failed') => {
+      this.busy = false
+      if (message === 'failed') this.stop()
+    })
+    worker.on('error', () => this.stop())
+    worker.on('exit', () => this.stop())
+    // After the listeners (a 'message' listener refs the worker again): it never keeps the
+    // process alive.
+    worker.unref()
+    this.worker = worker
+    return worker
+  }
+
+  /** Leaves checkpoints to the ingest connection from now on. */
+  private stop(): void {
+    this.stopped = true
+    const worker = this.worker
+    this.worker = undefined
+    if (worker) {
+      worker.removeAllListeners()
+      void worker.terminate()
+    }
   }
 
   /**
    * Closes the worker's connection before the store closes its own (which, as the last one,
-   * checkpoints and removes the WAL), waiting at most a second for it.
+   * checkpoints and removes the WAL), waiting for a checkpoint it is running to end.
    */
   close(): void {
+    this.stopped = true
     const worker = this.worker
     this.worker = undefined
     if (!worker) return
-    const closed = new Int32Array(this.closed)
+    worker.removeAllListeners()
     worker.postMessage('close')
-    Atomics.wait(closed, 0, 0, 1000)
+    Atomics.wait(new Int32Array(this.closed), 0, 0, CLOSE_WAIT_MS)
     void worker.terminate()
   }
 }

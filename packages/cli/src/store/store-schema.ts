@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 -- Covers the stats query (LLM calls by model in a time range) without touching span rows.
 CREATE INDEX IF NOT EXISTS spans_llm_time ON spans (start_time, model, status, end_time, ttft_ms, input_tokens, output_tokens, cost_usd) WHERE model IS NOT NULL;
+-- The rowid is declared so it can be AUTOINCREMENT: a trace's number is never given to another one
+-- after retention deletes it, and it survives a dump and reload, so spans stay with their trace.
 CREATE TABLE IF NOT EXISTS traces (
+  rowid INTEGER PRIMARY KEY AUTOINCREMENT,
   trace_id TEXT NOT NULL UNIQUE,
   start_time REAL NOT NULL,
   end_time REAL NOT NULL,

@@ -8,7 +8,7 @@ import {
   type SpanStatus,
   TokentrailError,
 } from '@tokentrail/core'
-import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js'
+import { Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
@@ -54,6 +54,12 @@ export interface TraceStoreOptions {
    * @default 50000
    */
   maxMetricSeries?: number
+  /**
+   * Once the store has grown, copy the write-ahead log into the file from a worker thread, off
+   * the ingest path (file databases only).
+   * @default true
+   */
+  backgroundCheckpoints?: boolean
 }
 
 /** Filters and paging of `listTraces`. */
@@ -269,6 +275,7 @@ export class TraceStore {
     maxTraces = 100_000,
     maxAgeMs = 0,
     maxMetricSeries = 50_000,
+    backgroundCheckpoints = true,
   }: TraceStoreOptions = {}) {
     if (!Number.isInteger(maxTraces) || maxTraces < 0)
       throw new TokentrailError(`maxTraces must be a whole number ≥ 0, got ${maxTraces}`)
@@ -308,7 +315,14 @@ export class TraceStore {
             path,
             from,
             SCHEMA_VERSION,
-            (target) => new TraceStore({ path: target, maxTraces: 0, maxMetricSeries: 0 }),
+            // No worker: the file is renamed once closed, which must fold the WAL in first.
+            (target) =>
+              new TraceStore({
+                path: target,
+                maxTraces: 0,
+                maxMetricSeries: 0,
+                backgroundCheckpoints: false,
+              }),
           )
         } catch (error) {
           throw new TokentrailError(
@@ -330,8 +344,9 @@ export class TraceStore {
       // Checkpoints every ~40 MB of WAL instead of 4 MB: a batch dirties a page in each index at
       // a random place, and over a longer stretch of batches the checkpoint writes each such page
       // once instead of once per batch (ingest 8–12 % less CPU at 100k spans). Once a store has
-      // grown, a worker thread does this (`Checkpointer`) and this one is only a backstop.
-      // Durability is the same: a committed batch is in the WAL either way.
+      // grown, a worker thread checkpoints at half that size (`Checkpointer`), so this one runs
+      // only when the worker falls behind. Durability is the same: a committed batch is in the
+      // WAL either way.
       this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_PAGES}`)
       this.db.exec(
         'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
@@ -353,11 +368,7 @@ export class TraceStore {
       this.index = new TraceIndex(this.db)
       this.ingest = prepareIngest(this.db)
       this.checkpointer =
-        path === ':memory:'
-          ? undefined
-          : new Checkpointer(path, (on) =>
-              this.db.exec(`PRAGMA wal_autocheckpoint = ${on ? BACKSTOP_PAGES : WAL_PAGES}`),
-            )
+        path === ':memory:' || !backgroundCheckpoints ? undefined : new Checkpointer(path)
     } catch (error) {
       if (this.db.isOpen) this.db.close()
       if (TokentrailError.isInstance(error)) throw error
@@ -412,7 +423,8 @@ export class TraceStore {
       if (!group) byTrace.set(span.traceId, (group = []))
       group.push({ span, summary: summarizeSpan(span) })
     }
-    const stored: SpanSummary[] = []
+    const kept = new Map<SpanData, SpanSummary>()
+    const size = { bytes: 0 }
     let added = 0
     const traces: (TraceSummary | undefined)[] = []
     this.db.exec('BEGIN')
@@ -429,11 +441,11 @@ export class TraceStore {
           continue
         }
         const rowid = Number(written.lastInsertRowid)
-        const kept = this.insertSpans(rowid, items, stored)
+        const storedNow = this.insertSpans(rowid, items, kept, size)
         let final = row
-        if (kept.length < items.length) {
+        if (storedNow.length < items.length) {
           // The same span twice in one batch: the row counts what was stored.
-          final = mergeTraceRow(undefined, kept)
+          final = mergeTraceRow(undefined, storedNow)
           this.updateTrace({ ...row, rowid }, final)
         }
         added++
@@ -449,10 +461,10 @@ export class TraceStore {
           existing.set(row.trace_id, row)
         for (const { at, traceId, items } of later) {
           const previous = existing.get(traceId)!
-          const kept = this.insertSpans(previous.rowid, items, stored)
+          const storedNow = this.insertSpans(previous.rowid, items, kept, size)
           // Every span already stored (an exporter retried the batch): nothing changed.
-          if (kept.length === 0) continue
-          const row = mergeTraceRow(previous, kept)
+          if (storedNow.length === 0) continue
+          const row = mergeTraceRow(previous, storedNow)
           this.rollup.trace(previous, -1)
           this.rollup.trace(row, 1)
           this.updateTrace(previous, row)
@@ -462,14 +474,22 @@ export class TraceStore {
       }
       this.rollup.write()
       this.db.exec('COMMIT')
-      this.traceCount += added
-      this.spanCount += stored.length
-      if (stored.length) this.checkpointer?.committed(stored.length)
     } catch (error) {
       this.rollup.discard()
       this.rollback()
       throw error
     }
+    // Spans in the order they came (live viewers and `tokentrail tail` show them so).
+    const stored: SpanSummary[] = []
+    for (const span of spans) {
+      const summary = kept.get(span)
+      if (summary === undefined) continue
+      stored.push(summary)
+      kept.delete(span)
+    }
+    this.traceCount += added
+    this.spanCount += stored.length
+    if (stored.length) this.checkpointer?.committed(stored.length, size.bytes)
     return {
       inserted: stored.length,
       duplicates: spans.length - stored.length,
@@ -480,13 +500,20 @@ export class TraceStore {
 
   /**
    * Stores a trace's spans under its rowid; answers those stored now (a span already stored, same
-   * trace and span id, is kept once, so retried batches are harmless).
+   * trace and span id, is kept once, so retried batches are harmless). Each stored span goes in
+   * `kept`, its JSON's length in `size`.
    */
-  private insertSpans(traceRow: number, items: SpanItems, stored: SpanSummary[]): SpanItems {
+  private insertSpans(
+    traceRow: number,
+    items: SpanItems,
+    kept: Map<SpanData, SpanSummary>,
+    size: { bytes: number },
+  ): SpanItems {
     const insertSpan = this.ingest.insertSpan
-    const kept: SpanItems = []
+    const storedNow: SpanItems = []
     for (const item of items) {
       const { span, summary: s } = item
+      const data = JSON.stringify(span)
       const result = insertSpan.run(
         traceRow,
         span.spanId,
@@ -502,14 +529,15 @@ export class TraceStore {
         s.outputTokens ?? null,
         s.costUsd ?? null,
         s.ttftMs ?? null,
-        JSON.stringify(span),
+        data,
       )
       if (result.changes === 0) continue
-      kept.push(item)
-      stored.push(s)
+      storedNow.push(item)
+      kept.set(span, s)
+      size.bytes += data.length
       this.rollup.span(s, 1)
     }
-    return kept
+    return storedNow
   }
 
   /** Writes the columns of a stored trace row that changed, by rowid. */

@@ -42,18 +42,26 @@ export interface TraceIdentityQuery {
   minCostUsd?: number
 }
 
-// Most pairs repeat from trace to trace (model, provider, route, service): their tokens are kept.
-const tokens = new Map<string, string>()
-const MAX_CACHED_TOKENS = 20_000
+// Most pairs repeat from trace to trace (model, provider, route, service, users): their tokens are
+// kept, by key then value (no joined string to build per lookup).
+const tokens = new Map<string, Map<string, string>>()
+let cachedTokens = 0
+const MAX_CACHED_TOKENS = 50_000
 
 /** The token of one `key=value` pair in `trace_attrs`: FNV-1a, twice, as 16 hex digits. */
 export function attrToken(key: string, value: string): string {
-  const pair = `${key}\u0000${value}`
-  let token = tokens.get(pair)
+  let byValue = tokens.get(key)
+  if (byValue === undefined) tokens.set(key, (byValue = new Map()))
+  let token = byValue.get(value)
   if (token === undefined) {
     token = hashPair(key, value)
-    if (tokens.size >= MAX_CACHED_TOKENS) tokens.clear()
-    tokens.set(pair, token)
+    if (cachedTokens >= MAX_CACHED_TOKENS) {
+      tokens.clear()
+      cachedTokens = 0
+      tokens.set(key, (byValue = new Map()))
+    }
+    byValue.set(value, token)
+    cachedTokens++
   }
   return token
 }

@@ -68,8 +68,10 @@ export async function post(
     const location = response.headers.get('location')
     return {
       code: 'failed',
-      error: new Error(
+      error: new ExportError(
         `${url} answered ${response.status || 'a'} redirect${location ? ` to ${location.slice(0, 200)}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
+        // A browser's opaque redirect has no status: then this message says it.
+        { status: response.status || undefined, location: location?.slice(0, 200) ?? undefined },
       ),
     }
   }

@@ -1,4 +1,4 @@
-import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../semconv.js'
+import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../content-keys.js'
 import type { Attributes, SpanData } from '../types.js'
 import { decide, type SamplingReason, summarize, textRatio } from './decide.js'
 import type { ResolvedSampling } from './options.js'

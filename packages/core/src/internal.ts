@@ -1,0 +1,18 @@
+// `@tokentrail/core/internal`: what Tokentrail's own adapters (ai-sdk, next, hono) import, from the
+// modules that define it, so an app that imports only an adapter does not reach the encoders,
+// metrics recorder, span tree and failure explanations the main entry also re-exports (a bundler
+// that splits by file, such as esbuild, keeps every module the main entry re-exports in the
+// start-up chunk). Same modules as the main entry, so the same tracer, context and flush hooks.
+// For the adapters only: not covered by semver; apps import `@tokentrail/core`.
+export { redactSecretsInText, safeJson } from './attributes.js'
+export { now } from './clock.js'
+export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js'
+export { TokentrailError } from './errors.js'
+export { addFlushHook } from './flush-hooks.js'
+export { httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
+export { checkOptionKeys } from './options.js'
+export { extractTraceContext } from './propagation.js'
+export { ATTR } from './semconv.js'
+export { NOOP_SPAN, type Span, setTrustedAttributes } from './span.js'
+export { getActiveSpan, getTracer, type Tracer } from './tracer.js'
+export type { SpanStatus } from './types.js'
