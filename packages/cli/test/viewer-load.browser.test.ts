@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Collector, startCollector } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { onCleanup, tempDir } from './helpers.js'
 import { hexId, llmTrace, postSpans, span } from './synthetic.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -120,6 +120,46 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute type
     expect(new Set(ids).size).toBe(250)
     expect(problems).toEqual([])
   }, 180_000)
+
+  it('draws only the rows near the screen; j/k and scrolling bring the next ones, empty until shown', async () => {
+    // A short window, so that the first page of 50 rows is more than a screen and a half.
+    await page.setViewportSize({ width: 1400, height: 500 })
+    onCleanup(() => page.setViewportSize({ width: 1400, height: 900 }))
+    await page.goto(`${collector.url}/`)
+    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(50)
+    const shown = () => page.locator('tr.trace-row:not([hidden])').count()
+    // About a screen and a half of rows, the rest of the page hidden, and those rows not built
+    // yet: no style, layout or paint is spent on them.
+    const first = await shown()
+    expect(first).toBeGreaterThanOrEqual(20)
+    expect(first).toBeLessThan(50)
+    expect(await page.locator('tr.trace-row[hidden] td').count()).toBe(0)
+    // j down to the last row shown scrolls it into view, and the next rows come into view.
+    for (let i = 0; i < first; i++) await page.keyboard.press('j')
+    await expect.poll(shown).toBe(50)
+    for (let i = 0; i < 3; i++) await page.keyboard.press('j')
+    const selected = page.locator('tr.trace-row.selected')
+    await expect.poll(() => selected.count()).toBe(1)
+    expect(await selected.getAttribute('data-trace-id')).toBe(
+      await page
+        .locator('tr.trace-row')
+        .nth(first + 2)
+        .getAttribute('data-trace-id'),
+    )
+    expect(
+      await page
+        .locator('tr.trace-row')
+        .nth(first + 2)
+        .locator('td')
+        .count(),
+    ).toBe(10)
+    // Back at the top, "Load older traces" pages on from the 50th row and shows every row.
+    await page.keyboard.press('k')
+    await page.locator('#more').click()
+    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(100)
+    expect(await shown()).toBe(100)
+    expect(problems).toEqual([])
+  })
 
   it('shows a trace whose cost, tokens and finish reasons have any type', async () => {
     for (const [label, value] of [

@@ -302,7 +302,7 @@ export async function startCollector({
       throw resolved.reason === 'ambiguous'
         ? new HttpError(400, `trace id prefix "${id}" matches several traces; give more characters`)
         : new HttpError(404, `no trace with id "${id}"`)
-    return store.getTraceJson(resolved.traceId, page)!
+    return store.getTraceAnswer(resolved.traceId, page)!
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
@@ -340,7 +340,7 @@ export async function startCollector({
         store,
         path,
         url.searchParams,
-        (id) => JSON.parse(traceDetail(id)) as TraceDetail,
+        (id) => JSON.parse(traceDetail(id).toString()) as TraceDetail,
       )
       if (view !== undefined) return sendJson(response, 200, view)
       if (path === '/api/traces')
@@ -372,7 +372,7 @@ export async function startCollector({
         return sendBody(response, 200, JSON_TYPE, traceDetail(id, readTracePage(url.searchParams)))
       }
       if (path === '/api/last' || path === '/api/last-error') {
-        const detail = store.lastTraceJson(
+        const detail = store.lastTraceAnswer(
           path === '/api/last' ? undefined : 'error',
           readTracePage(url.searchParams),
         )

@@ -13,6 +13,10 @@ interface Client {
 // A client that stops reading is dropped past this much unsent data, never buffered without bound.
 const MAX_BUFFERED = 1 << 20
 const HEARTBEAT_MS = 15_000
+// Viewer tabs get the trace rows of many ingests merged into one event, at most this often: a
+// tab shows them no faster, and each event wakes every open tab (its network, main thread and
+// devtools, if attached) right when the collector is answering the next exporter.
+const TRACES_INTERVAL_MS = 250
 
 /**
  * Server-Sent Events to viewers and `tokentrail tail`: `spans` and `traces` events per batch.
@@ -26,6 +30,10 @@ export class LiveHub {
   private readonly maxTotalBytes: number
   /** Clients disconnected because they fell too far behind. */
   slowClientsDropped = 0
+  /** Trace rows waiting for the next `traces`-only event, by trace id (the newest row wins). */
+  private readonly pendingTraces = new Map<string, TraceSummary>()
+  private tracesTimer: NodeJS.Timeout | undefined
+  private tracesSentAt = Number.NEGATIVE_INFINITY
 
   constructor({ maxTotalBytes = 32 * 1024 * 1024 }: { maxTotalBytes?: number } = {}) {
     this.maxTotalBytes = maxTotalBytes
@@ -60,21 +68,28 @@ export class LiveHub {
     this.write(client, 'retry: 2000\n: connected\n\n')
   }
 
-  /** Sends the spans and trace rows one ingest stored. */
+  /**
+   * Sends the spans and trace rows one ingest stored. `traces`-only clients (viewer tabs) get
+   * the rows at once after a quiet spell, else merged with the next ingests' rows, at most every
+   * TRACES_INTERVAL_MS.
+   */
   publish(spans: readonly SpanSummary[], traces: readonly TraceSummary[]): void {
     if (this.clients.size === 0 || spans.length === 0) return
-    const tracesEvent = `event: traces\ndata: ${JSON.stringify(traces)}\n\n`
+    let tracesOnly = false
+    let tracesEvent: string | undefined
     // One encoded message per filter, written to every client that shares it: a queued write
     // holds a reference to it, not a copy per client.
     const messages = new Map<string, Buffer>()
     let total = this.bufferedBytes
     for (const client of this.clients) {
-      const key = client.tracesOnly ? 'traces' : `${client.status ?? ''}\n${client.service ?? ''}`
+      if (client.tracesOnly) {
+        tracesOnly = true
+        continue
+      }
+      const key = `${client.status ?? ''}\n${client.service ?? ''}`
       let message = messages.get(key)
-      if (!message && client.tracesOnly) {
-        message = Buffer.from(tracesEvent)
-        messages.set(key, message)
-      } else if (!message) {
+      if (!message) {
+        tracesEvent ??= `event: traces\ndata: ${JSON.stringify(traces)}\n\n`
         const chosen =
           client.status || client.service
             ? spans.filter(
@@ -90,12 +105,41 @@ export class LiveHub {
         )
         messages.set(key, message)
       }
-      const before = client.response.writableLength
-      this.write(client, message)
-      total += client.response.writableLength - before
-      // Checked as it grows, so the peak stays near the budget too, not just the end state.
-      if (total > this.maxTotalBytes) total = this.enforceBudget()
+      total = this.send(client, message, total)
     }
+    if (!tracesOnly || traces.length === 0) return
+    for (const trace of traces) {
+      // Re-set, so a trace updated again is sent in the order of its latest row.
+      this.pendingTraces.delete(trace.traceId)
+      this.pendingTraces.set(trace.traceId, trace)
+    }
+    if (this.tracesTimer) return
+    const wait = this.tracesSentAt + TRACES_INTERVAL_MS - performance.now()
+    if (wait <= 0) this.flushTraces()
+    else this.tracesTimer = setTimeout(() => this.flushTraces(), wait)
+  }
+
+  /** Writes the waiting trace rows, as one `traces` event, to every `traces`-only client. */
+  private flushTraces(): void {
+    this.tracesTimer = undefined
+    this.tracesSentAt = performance.now()
+    if (this.pendingTraces.size === 0) return
+    const message = Buffer.from(
+      `event: traces\ndata: ${JSON.stringify([...this.pendingTraces.values()])}\n\n`,
+    )
+    this.pendingTraces.clear()
+    let total = this.bufferedBytes
+    for (const client of this.clients)
+      if (client.tracesOnly) total = this.send(client, message, total)
+  }
+
+  /** Queues `message` to `client`; returns the bytes queued to all clients after it. */
+  private send(client: Client, message: Buffer, total: number): number {
+    const before = client.response.writableLength
+    this.write(client, message)
+    total += client.response.writableLength - before
+    // Checked as it grows, so the peak stays near the budget too, not just the end state.
+    return total > this.maxTotalBytes ? this.enforceBudget() : total
   }
 
   /** Bytes queued to all clients and not yet taken by their sockets. */
@@ -137,6 +181,8 @@ export class LiveHub {
 
   close(): void {
     clearInterval(this.heartbeat)
+    clearTimeout(this.tracesTimer)
+    this.pendingTraces.clear()
     for (const client of this.clients) client.response.end()
     this.clients.clear()
   }

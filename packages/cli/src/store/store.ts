@@ -665,24 +665,60 @@ export class TraceStore {
 
   /**
    * `getTrace` as JSON text, built without parsing the stored spans: the tree needs only their ids
-   * and times (columns, read as arrays), and SQLite joins the stored JSON of the page's spans into
-   * one string. With `limit`, only that many waterfall rows from `offset` and their spans are in
-   * the answer (`page.total` counts them all), so a trace of tens of thousands of spans is quick
-   * to serve and to read.
+   * and times, and the answer joins the stored JSON of the page's spans as it is. With `limit`,
+   * only that many waterfall rows from `offset` and their spans are in the answer (`page.total`
+   * counts them all), so a trace of tens of thousands of spans is quick to serve and to read.
    */
   getTraceJson(traceId: string, page: TracePageRequest = {}): string | undefined {
+    return this.getTraceAnswer(traceId, page)?.toString()
+  }
+
+  /**
+   * @internal `getTraceJson` as UTF-8 bytes, what the collector sends: the stored span JSON is
+   * copied as bytes, never decoded into strings and encoded again.
+   */
+  getTraceAnswer(traceId: string, page: TracePageRequest = {}): Buffer | undefined {
     const row = this.statement('SELECT rowid, * FROM traces WHERE trace_id = ?').get(traceId) as
       | (TraceRow & { rowid: number })
       | undefined
     if (!row) return undefined
     const offset = page.offset ?? 0
     const limit = page.limit ?? Number.POSITIVE_INFINITY
-    // Ids and times only, as arrays, in start order: the tree never parses a span.
+    const data = `CAST(${page.lean ? LEAN_SPAN : 'data'} AS BLOB)`
+    // A page that holds (about) every span reads each span row once, with its JSON, in index
+    // order, and sorts in JS: an ORDER BY would have SQLite sort megabytes of span JSON. A page
+    // of a bigger trace reads ids and times first and the JSON of its own spans only.
+    const whole = offset === 0 && limit >= row.span_count
     const columns = this.statement(
-      'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_row = ? ORDER BY start_time, rowid',
+      whole
+        ? `SELECT span_id, parent_span_id, start_time, end_time, rowid, ${data} FROM spans WHERE trace_row = ?`
+        : 'SELECT span_id, parent_span_id, start_time, end_time FROM spans WHERE trace_row = ? ORDER BY start_time, rowid',
     )
     columns.setReturnArrays(true)
-    const list = columns.all(row.rowid) as unknown as [string, string | null, number, number][]
+    let list = columns.all(row.rowid) as unknown as [
+      string,
+      string | null,
+      number,
+      number,
+      number?,
+      Uint8Array?,
+    ][]
+    if (whole) {
+      // In start order, ties by rowid (insertion order), as the ORDER BY above.
+      const n = list.length
+      const starts = new Float64Array(n)
+      const rowids = new Float64Array(n)
+      const order = new Uint32Array(n)
+      for (let i = 0; i < n; i++) {
+        const span = list[i]!
+        starts[i] = span[2]
+        rowids[i] = span[4] as number
+        order[i] = i
+      }
+      order.sort((a, b) => starts[a]! - starts[b]! || rowids[a]! - rowids[b]!)
+      const unsorted = list
+      list = Array.from(order, (i) => unsorted[i]!)
+    }
     const { rows, total } = waterfallPage(
       {
         ids: list.map((r) => r[0]),
@@ -693,22 +729,43 @@ export class TraceStore {
       offset,
       limit,
     )
-    const data = page.lean ? LEAN_SPAN : 'data'
-    const spans =
-      rows.length === total
-        ? this.statement(
-            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans WHERE trace_row = ?`,
-          ).get(row.rowid)
-        : this.statement(
-            `SELECT group_concat(${data}, ',' ORDER BY start_time) AS json FROM spans
-             WHERE trace_row = ? AND span_id IN (SELECT value FROM json_each(?))`,
-          ).get(row.rowid, JSON.stringify(rows.map((r) => r.spanId)))
+    let spans: Uint8Array[]
+    if (whole && rows.length === total) spans = list.map((r) => r[5] as Uint8Array)
+    else if (whole) {
+      const shown = new Set(rows.map((r) => r.spanId))
+      spans = list.filter((r) => shown.has(r[0])).map((r) => r[5] as Uint8Array)
+    } else {
+      const joined = (
+        this.statement(
+          `SELECT CAST(group_concat(${page.lean ? LEAN_SPAN : 'data'}, ',' ORDER BY start_time) AS BLOB) AS json
+           FROM spans WHERE trace_row = ? AND span_id IN (SELECT value FROM json_each(?))`,
+        ).get(row.rowid, JSON.stringify(rows.map((r) => r.spanId))) as
+          | { json: Uint8Array | null }
+          | undefined
+      )?.json
+      spans = joined ? [joined] : []
+    }
     const info: TracePageInfo = {
       offset,
       limit: Number.isFinite(limit) ? limit : total,
       total,
     }
-    return `{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[${(spans as { json: string | null } | undefined)?.json ?? ''}],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`
+    const head = Buffer.from(`{"trace":${JSON.stringify(fullTraceSummary(row))},"spans":[`)
+    const tail = Buffer.from(
+      `],"waterfall":${JSON.stringify(rows)},"page":${JSON.stringify(info)}}`,
+    )
+    let size = head.length + tail.length + Math.max(0, spans.length - 1)
+    for (const span of spans) size += span.length
+    const answer = Buffer.allocUnsafe(size)
+    answer.set(head)
+    let at = head.length
+    spans.forEach((span, i) => {
+      if (i > 0) answer[at++] = 0x2c // ,
+      answer.set(span, at)
+      at += span.length
+    })
+    answer.set(tail, at)
+    return answer
   }
 
   /** One span's stored JSON, whole, or undefined. */
@@ -738,8 +795,13 @@ export class TraceStore {
 
   /** `lastTrace` as JSON text, paged like `getTraceJson`. */
   lastTraceJson(status?: SpanStatus, page?: TracePageRequest): string | undefined {
+    return this.lastTraceAnswer(status, page)?.toString()
+  }
+
+  /** @internal `lastTraceJson` as UTF-8 bytes, like `getTraceAnswer`. */
+  lastTraceAnswer(status?: SpanStatus, page?: TracePageRequest): Buffer | undefined {
     const id = this.lastTraceId(status)
-    return id === undefined ? undefined : this.getTraceJson(id, page)
+    return id === undefined ? undefined : this.getTraceAnswer(id, page)
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import { destroyCharts } from './charts.js'
 import { app, keyboard, showError, TOKEN_KEY } from './dom.js'
-import { closeList, liveList, renderList, state } from './list.js'
+import { closeList, liveList, refreshList, renderList, state } from './list.js'
 import { renderSession, renderSessions } from './sessions.js'
 import { loadStats, renderStats, statsView } from './stats.js'
 import { renderTrace, scheduleTraceReload, selectSpan, traceState } from './trace.js'
@@ -40,12 +40,15 @@ function liveTraces(updates) {
 
 // ---- header stats, live stream, routing ----
 
+/** @type {EventSource | undefined} */
+let source
+
 function connectLive() {
   // Trace rows only: the span rows of each batch are for `tokentrail tail`.
   const url = token
     ? `/api/live?events=traces&token=${encodeURIComponent(token)}`
     : '/api/live?events=traces'
-  const source = new EventSource(url)
+  source = new EventSource(url)
   source.onopen = () => {
     liveBadge.textContent = 'live'
     liveBadge.className = 'live on'
@@ -58,6 +61,31 @@ function connectLive() {
     liveTraces(JSON.parse(/** @type {MessageEvent} */ (event).data))
   })
 }
+
+// A tab in the background does no work for live traces: after a while hidden it closes the stream
+// (the browser would still parse every event), and when shown again it reconnects and reloads what
+// it shows.
+const HIDDEN_CLOSE_MS = 10_000
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let hiddenTimer
+document.addEventListener('visibilitychange', () => {
+  clearTimeout(hiddenTimer)
+  if (document.hidden) {
+    hiddenTimer = setTimeout(() => {
+      source?.close()
+      source = undefined
+      liveBadge.textContent = 'paused'
+      liveBadge.className = 'live'
+    }, HIDDEN_CLOSE_MS)
+    return
+  }
+  if (source) return
+  connectLive()
+  loadStats().catch(() => {})
+  if (openSessionId !== undefined) scheduleSessionReload()
+  else if (traceState.openTraceId) scheduleTraceReload()
+  else if (!statsView.open) refreshList()
+})
 
 // ---- keyboard: j/k move, Enter opens, Esc goes back ----
 

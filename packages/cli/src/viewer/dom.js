@@ -68,12 +68,15 @@ export function cost(usd) {
   return `$${usd.toFixed(Math.min(12, Math.ceil(-Math.log10(usd)) + 1))}`
 }
 
+// One formatter for every row: `toLocaleString` sets one up per call.
+const grouped = new Intl.NumberFormat('en')
+
 /** Whole numbers grouped (`12,345`), others to four significant digits (`30.92`). @param {unknown} n */
 export function number(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return String(n)
-  if (Number.isInteger(n)) return n.toLocaleString('en')
+  if (Number.isInteger(n)) return grouped.format(n)
   const abs = Math.abs(n)
-  if (abs >= 1000) return Math.round(n).toLocaleString('en')
+  if (abs >= 1000) return grouped.format(Math.round(n))
   return String(Number(n.toPrecision(4)))
 }
 
@@ -122,16 +125,20 @@ export function showError(error) {
 /** j/k move through the rows of a list page, Enter opens the highlighted one. */
 export const keyboard = {
   index: -1,
+  /** The rows shown (the live list keeps the rest of its window hidden, after them). */
   rows() {
-    return /** @type {HTMLElement[]} */ ([...document.querySelectorAll('table.nav-list tbody tr')])
+    return /** @type {HTMLElement[]} */ ([
+      ...document.querySelectorAll('table.nav-list tbody tr:not([hidden])'),
+    ])
   },
-  /** Keeps the highlighted row after a re-render. */
+  /** Keeps the highlighted row after a re-render; touches only the rows whose highlight changes. */
   clamp() {
     const rows = this.rows()
     if (this.index >= rows.length) this.index = rows.length - 1
-    rows.forEach((row, i) => {
-      row.classList.toggle('selected', i === this.index)
-    })
+    const selected = rows[this.index]
+    for (const row of document.querySelectorAll('table.nav-list tbody tr.selected'))
+      if (row !== selected) row.classList.remove('selected')
+    selected?.classList.add('selected')
   },
   /** @param {number} delta */
   move(delta) {

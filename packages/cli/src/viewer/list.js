@@ -134,19 +134,26 @@ function rowPreview(trace) {
   )
 }
 
-/** @param {Trace} trace @param {boolean} fresh */
-function traceRow(trace, fresh) {
-  return h(
-    'tr',
-    {
-      class: `trace-row${fresh ? ' fresh' : ''}`,
-      'data-trace-id': trace.traceId,
-      'data-href': `#/trace/${trace.traceId}`,
-      onclick: (/** @type {MouseEvent} */ event) => {
-        if (/** @type {HTMLElement} */ (event.target).closest('a')) return
-        location.hash = `#/trace/${trace.traceId}`
-      },
-    },
+/**
+ * The row of a trace. A hidden row is an empty shell (its cells are made when it is first shown):
+ * while traces stream in, most rows of the window are pushed out again before anyone scrolls to them.
+ * @param {Trace} trace @param {boolean} fresh @param {boolean} [hidden]
+ */
+function traceRow(trace, fresh, hidden = false) {
+  const row = h('tr', {
+    // A row first shown later does not fade in then.
+    class: `trace-row${fresh && !hidden ? ' fresh' : ''}`,
+    'data-trace-id': trace.traceId,
+    'data-href': `#/trace/${trace.traceId}`,
+  })
+  if (hidden) row.hidden = true
+  else fillRow(row, trace)
+  return row
+}
+
+/** @param {HTMLElement} row @param {Trace} trace */
+function fillRow(row, trace) {
+  row.append(
     h('td', { class: 'mono when' }, dateTime(trace.startTime)),
     h(
       'td',
@@ -172,22 +179,87 @@ function traceRow(trace, fresh) {
   )
 }
 
+/** One listener for every row: a click outside a link opens the trace. @param {MouseEvent} event */
+function openClickedRow(event) {
+  const target = /** @type {HTMLElement} */ (event.target)
+  if (target.closest('a')) return
+  const href = target.closest('tr.trace-row')?.getAttribute('data-href')
+  if (href) location.hash = href
+}
+
 /** @type {HTMLElement | undefined} */
 let listBody
 /** The row element of each listed trace, so a live update touches only its own row. @type {Map<string, HTMLElement>} */
 const rowOf = new Map()
 
+// The window holds up to MAX_ROWS rows, but only the first `shown` are displayed; the rest stay in
+// the page with `hidden` (display: none), so the style, layout and paint of a live update cost what
+// the screen shows, not the whole window. Rows come into view as the list is scrolled toward them
+// (the sentinel below), by the keyboard, and all at once with "Load older traces".
+let shown = 0
+/** Height of a shown row in px, measured at each live update. */
+let rowHeight = 45
+
+/** Rows that cover a screen and a half: what is shown while the top of the list is in view. */
+function screenRows() {
+  return Math.max(20, Math.min(MAX_ROWS, Math.ceil((1.5 * innerHeight) / rowHeight)))
+}
+
+/** Displays the first `shown` rows, hides the rest; only rows that change are touched. */
+function applyShown() {
+  if (!listBody) return
+  const rows = listBody.children
+  shown = Math.min(shown, rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const row = /** @type {HTMLElement} */ (rows[i])
+    const hide = i >= shown
+    if (row.hidden === hide) continue
+    row.hidden = hide
+    // Rows and state.traces are in the same order.
+    if (!hide && !row.firstChild) fillRow(row, /** @type {Trace} */ (state.traces[i]))
+  }
+}
+
+/** Shows the next rows of the window when the end of the shown rows comes near the screen. */
+function revealMore() {
+  if (!listBody || shown >= listBody.children.length) return
+  shown += 50
+  applyShown()
+  keyboard.clamp()
+  watchEnd()
+}
+
+const nearEnd = new IntersectionObserver(
+  (entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) revealMore()
+  },
+  { rootMargin: '0px 0px 50% 0px' },
+)
+
+/**
+ * Looks again whether the end of the shown rows is near the screen: an observer reports only
+ * changes, and rows shown or added can leave the end where it was (a tall screen, short rows).
+ */
+function watchEnd() {
+  const end = document.getElementById('list-end')
+  if (!end) return
+  nearEnd.unobserve(end)
+  nearEnd.observe(end)
+}
+
 function renderListRows() {
   if (!listBody) return
   rowOf.clear()
+  shown = screenRows()
   listBody.replaceChildren(
-    ...state.traces.map((t) => {
-      const row = traceRow(t, false)
+    ...state.traces.map((t, i) => {
+      const row = traceRow(t, false, i >= shown)
       rowOf.set(t.traceId, row)
       return row
     }),
   )
   updateListChrome()
+  watchEnd()
 }
 
 function updateListChrome() {
@@ -228,7 +300,7 @@ export function renderList() {
         h('option', { value, selected: f[key] === value }, label),
       ),
     )
-  listBody = h('tbody', { id: 'trace-rows' })
+  listBody = h('tbody', { id: 'trace-rows', onclick: openClickedRow })
   app.replaceChildren(
     h(
       'form',
@@ -370,6 +442,8 @@ export function renderList() {
       ),
       '.',
     ),
+    // Comes near the screen as the list is scrolled down: the hidden rows of the window follow.
+    h('div', { id: 'list-end' }),
     h(
       'button',
       {
@@ -391,27 +465,44 @@ export function renderList() {
             rowOf.set(trace.traceId, row)
             listBody.append(row)
           }
+          // Older traces asked for: every row held is shown, down to the new page.
+          shown = state.traces.length
+          applyShown()
           updateListChrome()
         },
       },
       'Load older traces',
     ),
   )
+  nearEnd.disconnect()
   loadList().catch(showError)
 }
 
 /**
- * Live updates wait here and are applied at most every LIVE_INTERVAL_MS, in an animation frame,
- * however fast they arrive: each application lays out and paints the list once, and with traces
+ * Live updates wait here and are applied in an animation frame at most every LIVE_INTERVAL_MS, or
+ * STREAM_INTERVAL_MS while traces stream in faster than anyone reads them, however fast they
+ * arrive: each application styles, lays out and paints the rows on screen once, and with traces
  * streaming in that work (not the collector's) is what several open tabs cost the machine.
  * @type {Map<string, Trace>}
  */
 const pendingTraces = new Map()
 let frameRequested = false
 const LIVE_INTERVAL_MS = 250
+const STREAM_INTERVAL_MS = 1000
+// More waiting than the window could show (a tab in the background, where frames do not run):
+// the newest page is fetched instead of applying them one by one.
+const MAX_PENDING = 2000
 let lastApplied = Number.NEGATIVE_INFINITY
 /** When recent live traces arrived (ms), to tell a trickle from a stream. @type {number[]} */
 let arrivals = []
+
+/** Whether more than 10 traces arrived in the last second. */
+function streaming() {
+  const now = performance.now()
+  if (arrivals.length && now - /** @type {number} */ (arrivals[0]) >= 1000)
+    arrivals = arrivals.filter((time) => now - time < 1000)
+  return arrivals.length > 10
+}
 
 /** Applies live trace rows to the list, if it is shown. @param {Trace[]} updates */
 export function liveList(updates) {
@@ -421,11 +512,26 @@ export function liveList(updates) {
     return
   }
   for (const trace of updates) pendingTraces.set(trace.traceId, trace)
+  // Only whether more than 10 arrived matters: the list stays short.
+  const now = performance.now()
+  streaming() // drops arrivals older than a second
+  for (let i = 0; i < Math.min(updates.length, 11); i++) arrivals.push(now)
+  if (pendingTraces.size > MAX_PENDING) {
+    pendingTraces.clear()
+    scheduleListReload()
+    return
+  }
   if (frameRequested) return
   frameRequested = true
-  const wait = lastApplied + LIVE_INTERVAL_MS - performance.now()
+  const wait =
+    lastApplied + (streaming() ? STREAM_INTERVAL_MS : LIVE_INTERVAL_MS) - performance.now()
   if (wait <= 0) requestAnimationFrame(applyLiveTraces)
   else setTimeout(() => requestAnimationFrame(applyLiveTraces), wait)
+}
+
+/** Brings the list up to date after live updates were missed (the tab was in the background). */
+export function refreshList() {
+  if (listBody) scheduleListReload()
 }
 
 // Newest first; a trace is placed by its start time among the rows shown.
@@ -451,20 +557,22 @@ function applyLiveTraces() {
   lastApplied = performance.now()
   const updates = [...pendingTraces.values()]
   pendingTraces.clear()
-  if (!listBody) return
+  if (!listBody || !updates.length) return
   const body = listBody
-  // New rows flash briefly, unless traces stream in faster than anyone reads them: then the
-  // animation would only keep the page repainting.
-  const now = performance.now()
-  arrivals = arrivals.filter((time) => now - time < 1000)
-  // Only whether more than 10 arrived matters: the list stays short.
-  for (let i = 0; i < Math.min(updates.length, 11); i++) arrivals.push(now)
-  const flash = arrivals.length <= 10
+  // The last frame's layout, read before anything changes (so it costs no layout of its own):
+  // the height of a row, and whether the top of the list is in view.
+  const box = body.getBoundingClientRect()
+  if (shown > 0 && box.height > 0) rowHeight = box.height / Math.min(shown, body.children.length)
+  const atTop = box.top >= 0
+  const selectedId = body.children[keyboard.index]?.getAttribute('data-trace-id')
+  // New rows fade in, unless traces stream in faster than anyone reads them.
+  const flash = !streaming()
   for (const trace of updates) {
     const old = rowOf.get(trace.traceId)
     if (old) {
       const index = state.traces.findIndex((t) => t.traceId === trace.traceId)
       if (index >= 0) state.traces.splice(index, 1)
+      if (index >= 0 && index < shown) shown--
       old.remove()
       rowOf.delete(trace.traceId)
     }
@@ -473,7 +581,9 @@ function applyLiveTraces() {
     // Older than every row of a full window: it belongs to "Load older".
     if (index >= MAX_ROWS) continue
     state.traces.splice(index, 0, trace)
-    const row = traceRow(trace, flash)
+    // Scrolled down the list, the rows on screen stay shown as new ones push them down.
+    const row = traceRow(trace, flash, index >= shown)
+    if (index < shown) shown++
     rowOf.set(trace.traceId, row)
     body.insertBefore(row, body.children[index] ?? null)
   }
@@ -486,7 +596,14 @@ function applyLiveTraces() {
     const last = /** @type {Trace} */ (state.traces[MAX_ROWS - 1])
     state.nextCursor = `${last.startTime}_${last.traceId}`
   }
+  // With the top of the list in view, two screens of rows are shown whatever was scrolled before.
+  if (atTop) shown = screenRows()
+  applyShown()
+  // The highlighted trace stays highlighted where live rows moved it.
+  if (selectedId && rowOf.has(selectedId))
+    keyboard.index = state.traces.findIndex((t) => t.traceId === selectedId)
   updateListChrome()
+  watchEnd()
 }
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */

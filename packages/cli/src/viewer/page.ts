@@ -61,8 +61,8 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
 td.name { white-space: normal; max-width: 420px; overflow: hidden; text-overflow: ellipsis; }
 tr.trace-row { cursor: pointer; }
 tr.trace-row:hover { background: var(--panel); }
-tr.fresh { animation: fresh 1.5s ease-out; }
-@keyframes fresh { from { background: #1f6feb44; } to { background: transparent; } }
+tr.fresh { animation: fresh 1s ease-out; }
+@keyframes fresh { from { opacity: .3; } to { opacity: 1; } }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .status { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 11px; border: 1px solid; }
 .status.ok { color: var(--ok); } .status.error { color: var(--error); } .status.cancelled { color: var(--cancelled); }
