@@ -103,26 +103,28 @@ export function toSpanError(error: unknown): SpanError {
   }
 }
 
+/** Whether a trusted write's value is stored as given: no conversion, cut or repair needed. */
+function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
+  switch (typeof value) {
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'string':
+      // wellFormed answers one-byte strings at once; a long text takes the checked path.
+      return value.length <= limits.maxStringLength && wellFormed(value) === value
+    default:
+      return false
+  }
+}
+
 // How many values a trusted write has when every one would be stored as given (see
 // setTrustedAttributes) and they fit the attribute limit, so the object can be the span's own; else -1.
 function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits): number {
   if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1
   let count = 0
   for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key)) return -1
-    const value = attributes[key]
-    switch (typeof value) {
-      case 'boolean':
-        break
-      case 'number':
-        if (Number.isFinite(value)) break
-        return -1
-      case 'string':
-        if (value.length <= limits.maxStringLength && wellFormed(value) === value) break
-        return -1
-      default:
-        return -1
-    }
+    if (!Object.hasOwn(attributes, key) || !storedAsGiven(attributes[key], limits)) return -1
     count++
   }
   return count <= limits.maxAttributes ? count : -1
@@ -226,23 +228,10 @@ export class RecordingSpan implements Span {
     const own = this.attributes
     for (const key in attributes) {
       const value = attributes[key]
-      switch (typeof value) {
-        case 'undefined':
-          continue
-        case 'boolean':
-          break
-        case 'number':
-          if (Number.isFinite(value)) break
-          this.setAttribute(key, value)
-          continue
-        case 'string':
-          // wellFormed answers one-byte strings at once; a long text takes the checked path.
-          if (value.length <= limits.maxStringLength && wellFormed(value) === value) break
-          this.setAttribute(key, value)
-          continue
-        default:
-          this.setAttribute(key, value)
-          continue
+      if (value === undefined) continue
+      if (!storedAsGiven(value, limits)) {
+        this.setAttribute(key, value)
+        continue
       }
       if (!Object.hasOwn(own, key)) {
         if (this.attributeCount >= limits.maxAttributes) continue
@@ -328,21 +317,22 @@ export class RecordingSpan implements Span {
     return this
   }
 
+  private runEnding(callback: (span: Span, info: EndingInfo) => void, info: EndingInfo): void {
+    try {
+      callback(this, info)
+    } catch (error) {
+      this.owner.onInternalError('span.onEnding', error)
+    }
+  }
+
   end(options?: EndOptions): void {
     if (this.ended) return
-    if (this.endingCallbacks) {
-      const callbacks = Array.isArray(this.endingCallbacks)
-        ? this.endingCallbacks
-        : [this.endingCallbacks]
+    const callbacks = this.endingCallbacks
+    if (callbacks) {
       this.endingCallbacks = undefined
       const info: EndingInfo = { status: options?.status, closedByParent: this.closedByParent }
-      for (const callback of callbacks) {
-        try {
-          callback(this, info)
-        } catch (error) {
-          this.owner.onInternalError('span.onEnding', error)
-        }
-      }
+      if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
+      else this.runEnding(callbacks, info)
     }
     const endTime = options?.endTime ?? now()
     if (options?.endOpenChildren && this.openChildren) {
