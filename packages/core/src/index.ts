@@ -8,6 +8,7 @@ export {
 } from './attributes.js'
 export { now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
+export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
@@ -66,7 +67,7 @@ export type { SamplingReason } from './sampling/decide.js'
 export type { SamplingOptions, TraceSummary } from './sampling/options.js'
 export type { SamplingStats } from './sampling/trace-sampler.js'
 export { SAMPLING_ATTR } from './sampling/trace-state.js'
-export { ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './semconv.js'
+export { ATTR } from './semconv.js'
 export {
   type EndingInfo,
   type EndOptions,

@@ -84,5 +84,3 @@ export const ATTR = {
   cancelledBy: 'tokentrail.cancelled_by',
   reasoningTextLength: 'tokentrail.reasoning.text_length',
 } as const
-
-export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'

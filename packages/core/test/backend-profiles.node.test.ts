@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSpanMapper, detectProfile } from '../src/exporters/backend-profiles.js'
+import { createSpanMapper } from '../src/exporters/backend-profiles.js'
+import { detectProfile } from '../src/exporters/otlp-profile.js'
 import {
   ATTR,
   createTracer,

@@ -2,8 +2,6 @@ import { ATTR } from '../semconv.js'
 import type { Attributes, AttributeValue, SpanData } from '../types.js'
 import type { OtlpProfile } from './otlp-profile.js'
 
-export { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
-
 /** Extra attributes for one span on the wire, or undefined for none. */
 export type SpanMapper = (span: SpanData) => Attributes | undefined
 

@@ -1,7 +1,5 @@
 import type { DetectorName } from './detector-names.js'
 
-export { DETECTOR_NAMES, type DetectorName } from './detector-names.js'
-
 /** One rule that finds sensitive text: a global RegExp, an optional check of each match, a label. */
 export interface TextRule {
   /** The name counted in `stats().redaction`. */

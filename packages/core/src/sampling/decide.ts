@@ -1,10 +1,7 @@
 import { ATTR } from '../semconv.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling, TraceSummary } from './options.js'
-
 import { traceIdRatio } from './trace-state.js'
-
-export { traceIdRatio }
 
 /** Why a trace was kept (or not): recorded on the root span as `tokentrail.sampling.reason`. */
 export type SamplingReason =

@@ -4,8 +4,6 @@ import { decide, type SamplingReason, summarize, textRatio } from './decide.js'
 import type { ResolvedSampling } from './options.js'
 import { SAMPLING_ATTR, traceIdRatio } from './trace-state.js'
 
-export { DEFERRED_TRACESTATE, isDeferred, SAMPLING_ATTR } from './trace-state.js'
-
 /** Counters of trace-complete sampling, in `tracer.stats().sampling`. */
 export interface SamplingStats {
   /** Traces with spans still open or waiting for their root span. */
