@@ -110,7 +110,7 @@ function canonical(attributes: Attributes): string {
   return JSON.stringify(keys.map((k) => [k, attributes[k]]))
 }
 
-function fromCanonical(text: string): Attributes {
+export function fromCanonical(text: string): Attributes {
   return Object.fromEntries(JSON.parse(text) as [string, Attributes[string]][])
 }
 
@@ -122,7 +122,10 @@ function isCumulativeTotal(point: Pick<MetricPoint, 'type' | 'temporality' | 'mo
   return point.type !== 'gauge' && point.temporality !== 'delta' && point.monotonic
 }
 
-function sameBounds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+export function sameBounds(
+  a: readonly number[] | undefined,
+  b: readonly number[] | undefined,
+): boolean {
   if (!a || !b || a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true

@@ -1,7 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { ATTR, type Attributes } from '@tokentrail/core'
 import type { MetricPoint } from '../otlp/otlp-metrics-decode.js'
-import { histogramQuantile } from './metrics-summary.js'
+import { fromCanonical, sameBounds } from './metric-store.js'
+import { histogramQuantile, str, TO_MS } from './metrics-summary.js'
 import { MAX_SERIES, niceBucket, type Series, type TimeSeries } from './timeseries.js'
 
 // What each minute added to the GenAI metrics, kept beside `metric_points` (which holds only the
@@ -36,9 +37,6 @@ const MINUTE = 60_000
 export const TIMELINE_RETENTION_MS = 8 * 86_400_000
 /** Rows kept at most (series × minutes); the oldest minutes go first. */
 export const TIMELINE_MAX_ROWS = 200_000
-
-// Durations are charted in milliseconds, whatever unit the sender used.
-const TO_MS: Record<string, number> = { s: 1000, ms: 1, us: 0.001, ns: 1e-6 }
 
 /** The stored newest point of a series run (`metric_points`), as far as increments need it. */
 export interface PreviousPoint {
@@ -76,11 +74,7 @@ function increment(point: MetricPoint, previous: PreviousPoint | undefined): Inc
     if (fresh) return whole
     const counts = previous.bucket_counts ? (JSON.parse(previous.bucket_counts) as number[]) : []
     const bounds = previous.bounds ? (JSON.parse(previous.bounds) as number[]) : []
-    if (
-      counts.length !== point.bucketCounts.length ||
-      bounds.length !== point.bounds.length ||
-      bounds.some((b, i) => b !== point.bounds![i])
-    )
+    if (counts.length !== point.bucketCounts.length || !sameBounds(bounds, point.bounds))
       return whole
     const diff = point.bucketCounts.map((c, i) => c - counts[i]!)
     if (diff.some((d) => d < 0)) return whole
@@ -95,10 +89,6 @@ function increment(point: MetricPoint, previous: PreviousPoint | undefined): Inc
   if (fresh || !point.monotonic) return { value: point.value }
   const diff = point.value - (previous.value ?? 0)
   return { value: diff < 0 ? point.value : diff }
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined
 }
 
 /**
@@ -232,7 +222,7 @@ export class MetricTimeline {
         for (let k = 0; k < counts.length; k++) h.counts[k]! += counts[k]!
     }
     for (const row of rows) {
-      const attributes = Object.fromEntries(JSON.parse(row.attributes)) as Attributes
+      const attributes = fromCanonical(row.attributes)
       const key =
         by === 'service'
           ? row.service

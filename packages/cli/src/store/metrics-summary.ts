@@ -86,7 +86,7 @@ function percentiles(merged: Merged | undefined): Percentiles {
 }
 
 // Durations are kept in milliseconds in the summary, whatever unit the sender used.
-const TO_MS: Record<string, number> = { s: 1000, ms: 1, us: 0.001, ns: 1e-6 }
+export const TO_MS: Record<string, number> = { s: 1000, ms: 1, us: 0.001, ns: 1e-6 }
 
 function merge(target: Merged | undefined, series: MetricSeries): Merged | undefined {
   if (series.type !== 'histogram' || !series.bucketCounts?.length) return target
@@ -112,7 +112,7 @@ function merge(target: Merged | undefined, series: MetricSeries): Merged | undef
   return target
 }
 
-function str(value: unknown): string | undefined {
+export function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
