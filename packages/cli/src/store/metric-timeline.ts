@@ -3,7 +3,7 @@ import { ATTR, type Attributes } from '@tokentrail/core'
 import type { MetricPoint } from '../otlp/otlp-metrics-decode.js'
 import { fromCanonical, sameBounds } from './metric-store.js'
 import { histogramQuantile, str, TO_MS } from './metrics-summary.js'
-import { MAX_SERIES, niceBucket, type Series, type TimeSeries } from './timeseries.js'
+import { bucketLayout, MAX_SERIES, type Series, type TimeSeries } from './timeseries.js'
 
 // What each minute added to the GenAI metrics, kept beside `metric_points` (which holds only the
 // newest total of each series). Additive, so SCHEMA_VERSION stays.
@@ -193,10 +193,7 @@ export class MetricTimeline {
       unit: string
     })[]
     const start = rows.length ? rows[0]!.minute : to
-    const bucketMs = Math.max(MINUTE, niceBucket(Math.max(1, to - start), count))
-    const first = Math.floor(start / bucketMs) * bucketMs
-    const n = Math.max(1, Math.ceil((to - first) / bucketMs))
-    const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs)
+    const { bucketMs, buckets } = bucketLayout(start, to, count, MINUTE)
     type Hist = { bounds: number[]; counts: number[]; scale: number } | undefined
     interface Group {
       calls: number[]
@@ -243,7 +240,10 @@ export class MetricTimeline {
             seen: buckets.map(() => false),
           }),
         )
-      const i = Math.min(n - 1, Math.max(0, Math.floor((row.minute - first) / bucketMs)))
+      const i = Math.min(
+        buckets.length - 1,
+        Math.max(0, Math.floor((row.minute - buckets[0]!) / bucketMs)),
+      )
       g.seen[i] = true
       const counts = row.bucket_counts ? (JSON.parse(row.bucket_counts) as number[]) : []
       const bounds = row.bounds ? (JSON.parse(row.bounds) as number[]) : []

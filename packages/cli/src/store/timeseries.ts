@@ -37,6 +37,22 @@ export function niceBucket(span: number, count: number): number {
   )
 }
 
+/**
+ * The bucket starts from `start` to `to`, about `count` of them, each at least `minBucketMs` long,
+ * aligned to the bucket size.
+ */
+export function bucketLayout(
+  start: number,
+  to: number,
+  count: number,
+  minBucketMs = 0,
+): { bucketMs: number; buckets: number[] } {
+  const bucketMs = Math.max(minBucketMs, niceBucket(Math.max(1, to - start), count))
+  const first = Math.floor(start / bucketMs) * bucketMs
+  const n = Math.max(1, Math.ceil((to - first) / bucketMs))
+  return { bucketMs, buckets: Array.from({ length: n }, (_, i) => first + i * bucketMs) }
+}
+
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!
@@ -74,11 +90,7 @@ export function timeSeries(
   }[]
   // The chart starts at the first data point, not at an empty start of the asked range.
   const start = rows.reduce((min, r) => Math.min(min, r.t), to)
-  const span = Math.max(1, to - start)
-  const bucketMs = niceBucket(span, count)
-  const first = Math.floor(start / bucketMs) * bucketMs
-  const n = Math.max(1, Math.ceil((to - first) / bucketMs))
-  const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs)
+  const { bucketMs, buckets } = bucketLayout(start, to, count)
   const groups = new Map<
     string,
     {
@@ -106,7 +118,7 @@ export function timeSeries(
           calls: buckets.map(() => 0),
         }),
       )
-    const i = Math.min(n - 1, Math.floor((row.t - first) / bucketMs))
+    const i = Math.min(buckets.length - 1, Math.floor((row.t - buckets[0]!) / bucketMs))
     g.total++
     g.calls[i]!++
     g.d[i]!.push(row.d)
