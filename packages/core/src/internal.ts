@@ -6,7 +6,7 @@
 // For the adapters only: not covered by semver; apps import `@tokentrail/core`.
 export { redactSecretsInText, safeJson } from './attributes.js'
 export { now } from './clock.js'
-export { createAsyncStorage, runWithSpan } from './context.js'
+export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js'
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'
 export { httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
