@@ -71,6 +71,26 @@ describe('prompt JSON, written once with its escaped form', () => {
     expect((json.messages.json as any).isWellFormed()).toBe(true)
   })
 
+  it('gives JSON.stringify of every UTF-16 code unit, alone and in one run, and that text escaped', () => {
+    const units: string[] = []
+    for (let code = 0; code <= 0xffff; code++) units.push(String.fromCharCode(code))
+    const differs = (text: string) => {
+      const json = promptJson(
+        [{ role: 'user', content: [{ type: 'text', text }] }],
+        new Budget(1_000_000),
+      )!
+      const expected = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }])
+      return (
+        json.messages.json !== expected ||
+        json.messages.escaped !== JSON.stringify(expected).slice(1, -1)
+      )
+    }
+    // One run holds pairs (\udbff\udc00 meet in it) and lone halves; then every unit alone.
+    expect(differs(units.join(''))).toBe(false)
+    const wrong = units.flatMap((unit, code) => (differs(unit) ? [code.toString(16)] : []))
+    expect(wrong).toEqual([])
+  })
+
   it('cuts texts at the budget and says so, still valid JSON', () => {
     // The system text (19 characters) comes first, and leaves 6 for the first message.
     const budget = new Budget(25)
