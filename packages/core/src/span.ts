@@ -103,8 +103,12 @@ export function toSpanError(error: unknown): SpanError {
   }
 }
 
-/** Whether a trusted write's value is stored as given: no conversion, cut or repair needed. */
-function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
+/**
+ * Whether a trusted write's value is stored as given: no conversion, cut or repair needed. A string
+ * that comes with its escaped form is JSON text the writer built (JSON.stringify escapes lone
+ * surrogates), so it is well-formed: a long prompt is not scanned again for them.
+ */
+function storedAsGiven(value: unknown, limits: ResolvedLimits, wellFormedText: boolean): boolean {
   switch (typeof value) {
     case 'boolean':
       return true
@@ -112,7 +116,9 @@ function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
       return Number.isFinite(value)
     case 'string':
       // wellFormed answers one-byte strings at once; a long text takes the checked path.
-      return value.length <= limits.maxStringLength && wellFormed(value) === value
+      return (
+        value.length <= limits.maxStringLength && (wellFormedText || wellFormed(value) === value)
+      )
     default:
       return false
   }
@@ -120,11 +126,19 @@ function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
 
 // How many values a trusted write has when every one would be stored as given (see
 // setTrustedAttributes) and they fit the attribute limit, so the object can be the span's own; else -1.
-function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits): number {
+function adoptable(
+  attributes: Record<string, unknown>,
+  limits: ResolvedLimits,
+  escaped: Record<string, string | undefined> | undefined,
+): number {
   if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1
   let count = 0
   for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key) || !storedAsGiven(attributes[key], limits)) return -1
+    if (
+      !Object.hasOwn(attributes, key) ||
+      !storedAsGiven(attributes[key], limits, escaped?.[key] !== undefined)
+    )
+      return -1
     count++
   }
   return count <= limits.maxAttributes ? count : -1
@@ -216,12 +230,11 @@ export class RecordingSpan implements Span {
       return
     }
     const limits = this.owner.limits
-    // The first write of a span whose values are all clean is kept as the span's own object:
-    // no copy (a second object per span, held while the span is open).
-    const count = this.attributeCount === 0 ? adoptable(attributes, limits) : -1
-    if (count >= 0) {
-      this.attributes = attributes as Attributes
-      this.attributeCount = count
+    // A write whose values are all clean is kept as the span's own object when it is the first,
+    // or when it is at least as large as what the span holds (the LLM span's closing write):
+    // the few keys the span had are copied into it, instead of every new key into the old one.
+    const count = adoptable(attributes, limits, escaped)
+    if (count >= 0 && this.adopt(attributes, count)) {
       if (escaped) this.keepEscaped(attributes, escaped)
       return
     }
@@ -229,7 +242,7 @@ export class RecordingSpan implements Span {
     for (const key in attributes) {
       const value = attributes[key]
       if (value === undefined) continue
-      if (!storedAsGiven(value, limits)) {
+      if (!storedAsGiven(value, limits, escaped?.[key] !== undefined)) {
         this.setAttribute(key, value)
         continue
       }
@@ -240,6 +253,40 @@ export class RecordingSpan implements Span {
       own[key] = value as string | number | boolean
     }
     if (escaped) this.keepEscaped(attributes, escaped)
+  }
+
+  // Makes `attributes` (`count` clean values) the span's attribute object, with the keys it held
+  // that `attributes` lacks; false when it holds more, or the union would pass the limit.
+  private adopt(attributes: Record<string, unknown>, count: number): boolean {
+    const own = this.attributes
+    if (this.attributeCount > 0) {
+      if (count < this.attributeCount) return false
+      let total = count
+      for (const key in own) if (!Object.hasOwn(attributes, key)) total++
+      if (total > this.owner.limits.maxAttributes) return false
+      for (const key in own) {
+        if (Object.hasOwn(attributes, key)) continue
+        // A user's `__proto__` key (see setAttribute) must stay a key, not become a prototype.
+        if (key === '__proto__')
+          Object.defineProperty(attributes, key, {
+            value: own[key],
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
+        else attributes[key] = own[key]
+      }
+      count = total
+      // Escaped forms kept for the old object still hold for the values that moved unchanged.
+      const known = escapedValues.get(own)
+      if (known) {
+        for (const [key, entry] of known) if (attributes[key] !== entry[0]) known.delete(key)
+        if (known.size > 0) escapedValues.set(attributes, known)
+      }
+    }
+    this.attributes = attributes as Attributes
+    this.attributeCount = count
+    return true
   }
 
   private keepEscaped(
@@ -371,9 +418,11 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans and strings
  * within the length limit are stored as given, `undefined` is skipped, anything else takes the
  * checked path of `setAttribute`. The span may keep `attributes` itself as its attribute object
- * (the first write, when every value is stored as given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped form
- * without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes it
- * instead of escaping the text again. Never pass user-supplied keys here.
+ * (when every value is stored as given): never change it after the call. `escaped` may give, for
+ * a string value, its JSON-escaped form without the outer quotes, when the writer built it anyway:
+ * the OTLP JSON encoder then writes it instead of escaping the text again. A value given with an
+ * escaped form must be well-formed (JSON.stringify output is): it is not checked for lone
+ * surrogates. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,

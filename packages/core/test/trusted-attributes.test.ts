@@ -79,6 +79,46 @@ describe('setTrustedAttributes', () => {
     expect(sent(exporter.spans).long).toEqual({ stringValue: attributes.long })
   })
 
+  it('a later, larger write keeps every key the span had, its own values winning, a user __proto__ key included', async () => {
+    const { tracer, exporter } = setup()
+    const span = tracer.startSpan('s')
+    setTrustedAttributes(span, { a: 1, b: 'two' }, { b: 'MARK-B' })
+    span.setAttribute('__proto__', 'user value')
+    span.setAttribute('user.key', 'kept')
+    const closing: Record<string, unknown> = { a: 10, c: 3, d: 4, e: 5, f: 6 }
+    setTrustedAttributes(span, closing)
+    span.end()
+    await tracer.flush()
+    const { attributes } = exporter.spans[0]!
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype)
+    expect(Object.keys(attributes).sort()).toEqual(
+      ['__proto__', 'a', 'b', 'c', 'd', 'e', 'f', 'user.key'].sort(),
+    )
+    expect(attributes).toMatchObject({
+      a: 10,
+      b: 'two',
+      c: 3,
+      d: 4,
+      e: 5,
+      f: 6,
+      'user.key': 'kept',
+    })
+    expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('user value')
+    // The escaped form given with the first write still reaches the encoder.
+    expect(sent(exporter.spans).b).toEqual({ stringValue: 'MARK-B' })
+  })
+
+  it('a later write never takes the span past its attribute limit, whichever path it takes', async () => {
+    const { tracer, exporter } = setup({ limits: { maxAttributes: 4 } })
+    const span = tracer.startSpan('s')
+    setTrustedAttributes(span, { a: 1, b: 2 })
+    setTrustedAttributes(span, { c: 3, d: 4, e: 5 })
+    span.end()
+    await tracer.flush()
+    expect(Object.keys(exporter.spans[0]!.attributes)).toHaveLength(4)
+    expect(exporter.spans[0]!.attributes).toMatchObject({ a: 1, b: 2, c: 3, d: 4 })
+  })
+
   it('counts toward the attribute limit, and does nothing on an ended or non-recording span', async () => {
     const { tracer, exporter } = setup({ limits: { maxAttributes: 2 } })
     const span = tracer.startSpan('s')
