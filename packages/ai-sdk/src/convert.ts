@@ -433,27 +433,58 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
   }
 }
 
+// A JSON member `,"key":value` whose value JSON.stringify would write (an undefined one it leaves out).
+function member(into: JsonText, key: string, value: unknown): void {
+  if (typeof value === 'string') {
+    into.raw(`,"${key}":`)
+    into.string(value)
+  } else if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol')
+    into.raw(`,"${key}":${stringify(value)}`)
+}
+
 /**
  * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
- * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names. The
+ * messages are written as JSON text with their escaped form (see `JsonText`), which goes in
+ * `escaped` for the encoder.
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: Record<string, unknown>,
+  escaped?: Record<string, string | undefined>,
 ): void {
   attributes[ATTR.outputTextLength] = output.textLength
   if (output.truncated) attributes[ATTR.outputTruncated] = true
   if (output.reasoningLength > 0) attributes[ATTR.reasoningTextLength] = output.reasoningLength
-  const parts: Part[] = []
-  if (output.reasoning !== '') parts.push({ type: 'reasoning', content: output.reasoning })
-  if (output.text !== '') parts.push({ type: 'text', content: output.text })
-  for (const call of output.toolCalls)
-    parts.push({ type: 'tool_call', id: call.id, name: call.name, arguments: call.arguments })
-  if (parts.length > 0)
-    attributes[ATTR.outputMessages] = JSON.stringify([
-      finishReason
-        ? { role: 'assistant', parts, finish_reason: finishReason }
-        : { role: 'assistant', parts },
-    ])
+  if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
+  // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
+  const json = new JsonText()
+  json.raw('[{"role":"assistant","parts":[')
+  let first = true
+  if (output.reasoning !== '') {
+    json.raw('{"type":"reasoning","content":')
+    json.string(output.reasoning)
+    json.raw('}')
+    first = false
+  }
+  if (output.text !== '') {
+    json.raw(first ? '{"type":"text","content":' : ',{"type":"text","content":')
+    json.string(output.text)
+    json.raw('}')
+    first = false
+  }
+  for (const call of output.toolCalls) {
+    json.raw(first ? '{"type":"tool_call"' : ',{"type":"tool_call"')
+    member(json, 'id', call.id)
+    member(json, 'name', call.name)
+    member(json, 'arguments', call.arguments)
+    json.raw('}')
+    first = false
+  }
+  json.raw(']')
+  if (finishReason) member(json, 'finish_reason', finishReason)
+  json.raw('}]')
+  attributes[ATTR.outputMessages] = json.json
+  if (escaped) escaped[ATTR.outputMessages] = json.escaped
 }

@@ -417,7 +417,7 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes)
+      outputAttributes(output, reason?.[0], attributes, (escaped ??= {}))
     } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)

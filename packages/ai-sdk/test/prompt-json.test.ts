@@ -5,7 +5,7 @@ import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Budget, promptJson } from '../src/convert.js'
+import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
 
 // Texts that need escaping in JSON, once and twice: quotes, backslashes, control characters,
@@ -89,6 +89,62 @@ describe('prompt JSON, written once with its escaped form', () => {
     expect(differs(units.join(''))).toBe(false)
     const wrong = units.flatMap((unit, code) => (differs(unit) ? [code.toString(16)] : []))
     expect(wrong).toEqual([])
+  })
+
+  it('writes the output messages as JSON.stringify of the message would, with their escaped form', () => {
+    const cases: [Parameters<typeof outputAttributes>[0], string | undefined][] = []
+    for (const text of TRICKY)
+      for (const reasoning of ['', text])
+        cases.push(
+          [
+            {
+              text,
+              textLength: text.length,
+              reasoning,
+              reasoningLength: reasoning.length,
+              toolCalls: text
+                ? [
+                    { id: 'c1', name: 'look', arguments: text },
+                    { id: 'c"2', name: 'say\n', arguments: '{}' },
+                  ]
+                : [],
+              truncated: false,
+            },
+            text ? 'tool_call' : undefined,
+          ],
+          [
+            {
+              text,
+              textLength: text.length,
+              reasoning: '',
+              reasoningLength: 0,
+              toolCalls: [],
+              truncated: false,
+            },
+            'stop',
+          ],
+        )
+    for (const [output, finishReason] of cases) {
+      const attributes: Record<string, unknown> = {}
+      const escaped: Record<string, string | undefined> = {}
+      outputAttributes(output, finishReason, attributes, escaped)
+      const parts: unknown[] = []
+      if (output.reasoning) parts.push({ type: 'reasoning', content: output.reasoning })
+      if (output.text) parts.push({ type: 'text', content: output.text })
+      for (const call of output.toolCalls)
+        parts.push({ type: 'tool_call', id: call.id, name: call.name, arguments: call.arguments })
+      if (parts.length === 0) {
+        expect(attributes['gen_ai.output.messages']).toBeUndefined()
+        continue
+      }
+      const expected = JSON.stringify([
+        finishReason
+          ? { role: 'assistant', parts, finish_reason: finishReason }
+          : { role: 'assistant', parts },
+      ])
+      expect(attributes['gen_ai.output.messages']).toBe(expected)
+      expect(escaped['gen_ai.output.messages']).toBe(JSON.stringify(expected).slice(1, -1))
+    }
   })
 
   it('cuts texts at the budget and says so, still valid JSON', () => {

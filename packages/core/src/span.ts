@@ -4,6 +4,7 @@ import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
   Attributes,
+  AttributeValue,
   Resource,
   SpanContext,
   SpanData,
@@ -120,8 +121,20 @@ function storedAsGiven(value: unknown, limits: ResolvedLimits, wellFormedText: b
         value.length <= limits.maxStringLength && (wellFormedText || wellFormed(value) === value)
       )
     default:
-      return false
+      return Array.isArray(value) && cleanArray(value, limits)
   }
+}
+
+// A short list of one primitive type, each stored as given (finish reasons, tool names): kept as a
+// copy, so the caller's array (a user's tags) may change later without changing the span.
+function cleanArray(value: unknown[], limits: ResolvedLimits): boolean {
+  if (value.length > limits.maxArrayLength) return false
+  if (value.length === 0) return true
+  const type = typeof value[0]
+  if (type !== 'string' && type !== 'number' && type !== 'boolean') return false
+  for (const item of value)
+    if (typeof item !== type || !storedAsGiven(item, limits, false)) return false
+  return true
 }
 
 // How many values a trusted write has when every one would be stored as given (see
@@ -134,11 +147,13 @@ function adoptable(
   if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1
   let count = 0
   for (const key in attributes) {
+    const value = attributes[key]
     if (
       !Object.hasOwn(attributes, key) ||
-      !storedAsGiven(attributes[key], limits, escaped?.[key] !== undefined)
+      !storedAsGiven(value, limits, escaped?.[key] !== undefined)
     )
       return -1
+    if (Array.isArray(value)) attributes[key] = value.slice()
     count++
   }
   return count <= limits.maxAttributes ? count : -1
@@ -250,7 +265,7 @@ export class RecordingSpan implements Span {
         if (this.attributeCount >= limits.maxAttributes) continue
         this.attributeCount++
       }
-      own[key] = value as string | number | boolean
+      own[key] = (Array.isArray(value) ? value.slice() : value) as AttributeValue
     }
     if (escaped) this.keepEscaped(attributes, escaped)
   }
@@ -415,14 +430,14 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 
 /**
  * Sets attributes an adapter built itself, without the checks meant for user input: the keys must
- * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans and strings
- * within the length limit are stored as given, `undefined` is skipped, anything else takes the
- * checked path of `setAttribute`. The span may keep `attributes` itself as its attribute object
- * (when every value is stored as given): never change it after the call. `escaped` may give, for
- * a string value, its JSON-escaped form without the outer quotes, when the writer built it anyway:
- * the OTLP JSON encoder then writes it instead of escaping the text again. A value given with an
- * escaped form must be well-formed (JSON.stringify output is): it is not checked for lone
- * surrogates. Never pass user-supplied keys here.
+ * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans, strings within
+ * the length limit, and lists of one of these types within the limits (copied) are stored as given;
+ * `undefined` is skipped, anything else takes the checked path of `setAttribute`. The span may keep
+ * `attributes` itself as its attribute object (when every value is stored as given): never change
+ * it after the call. `escaped` may give, for a string value, its JSON-escaped form without the
+ * outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes it instead of
+ * escaping the text again. A value given with an escaped form must be well-formed (JSON.stringify
+ * output is): it is not checked for lone surrogates. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,

@@ -119,6 +119,36 @@ describe('setTrustedAttributes', () => {
     expect(exporter.spans[0]!.attributes).toMatchObject({ a: 1, b: 2, c: 3, d: 4 })
   })
 
+  it('keeps a clean list as a copy, and sends a list that is not clean through the checked path', async () => {
+    const { tracer, exporter } = setup({ limits: { maxStringLength: 10, maxArrayLength: 3 } })
+    const span = tracer.startSpan('s')
+    const tags = ['a', 'b']
+    // All clean: the object becomes the span's own. Then a write that is not.
+    setTrustedAttributes(span, { tags, counts: [1, 2], flags: [true], empty: [] })
+    const counts = [7]
+    setTrustedAttributes(span, {
+      lone: ['ok', 'x\ud800'],
+      long: ['x'.repeat(50)],
+      many: [1, 2, 3, 4, 5],
+      mixed: [1, 'a'],
+      later: counts,
+    })
+    counts.push(8)
+    tags.push('added later')
+    span.end()
+    await tracer.flush()
+    const { attributes } = exporter.spans[0]!
+    expect(attributes.tags).toEqual(['a', 'b'])
+    expect(attributes.counts).toEqual([1, 2])
+    expect(attributes.flags).toEqual([true])
+    expect(attributes.empty).toEqual([])
+    expect(attributes.lone).toEqual(['ok', 'x\ufffd'])
+    expect(attributes.long).toEqual([`${'x'.repeat(10)}…[truncated 40 chars]`])
+    expect(attributes.many).toEqual([1, 2, 3])
+    expect(attributes.mixed).toBe('[1,"a"]')
+    expect(attributes.later).toEqual([7])
+  })
+
   it('counts toward the attribute limit, and does nothing on an ended or non-recording span', async () => {
     const { tracer, exporter } = setup({ limits: { maxAttributes: 2 } })
     const span = tracer.startSpan('s')
