@@ -245,11 +245,12 @@ export class RecordingSpan implements Span {
       return
     }
     const limits = this.owner.limits
-    // A write whose values are all clean is kept as the span's own object when it is the first,
-    // or when it is at least as large as what the span holds (the LLM span's closing write):
-    // the few keys the span had are copied into it, instead of every new key into the old one.
-    const count = adoptable(attributes, limits, escaped)
-    if (count >= 0 && this.adopt(attributes, count)) {
+    // The first write of a span whose values are all clean is kept as the span's own object:
+    // no copy (a second object per span, held while the span is open).
+    const count = this.attributeCount === 0 ? adoptable(attributes, limits, escaped) : -1
+    if (count >= 0) {
+      this.attributes = attributes as Attributes
+      this.attributeCount = count
       if (escaped) this.keepEscaped(attributes, escaped)
       return
     }
@@ -268,40 +269,6 @@ export class RecordingSpan implements Span {
       own[key] = (Array.isArray(value) ? value.slice() : value) as AttributeValue
     }
     if (escaped) this.keepEscaped(attributes, escaped)
-  }
-
-  // Makes `attributes` (`count` clean values) the span's attribute object, with the keys it held
-  // that `attributes` lacks; false when it holds more, or the union would pass the limit.
-  private adopt(attributes: Record<string, unknown>, count: number): boolean {
-    const own = this.attributes
-    if (this.attributeCount > 0) {
-      if (count < this.attributeCount) return false
-      let total = count
-      for (const key in own) if (!Object.hasOwn(attributes, key)) total++
-      if (total > this.owner.limits.maxAttributes) return false
-      for (const key in own) {
-        if (Object.hasOwn(attributes, key)) continue
-        // A user's `__proto__` key (see setAttribute) must stay a key, not become a prototype.
-        if (key === '__proto__')
-          Object.defineProperty(attributes, key, {
-            value: own[key],
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          })
-        else attributes[key] = own[key]
-      }
-      count = total
-      // Escaped forms kept for the old object still hold for the values that moved unchanged.
-      const known = escapedValues.get(own)
-      if (known) {
-        for (const [key, entry] of known) if (attributes[key] !== entry[0]) known.delete(key)
-        if (known.size > 0) escapedValues.set(attributes, known)
-      }
-    }
-    this.attributes = attributes as Attributes
-    this.attributeCount = count
-    return true
   }
 
   private keepEscaped(
@@ -433,10 +400,10 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * be constant, valid names (non-empty, never `__proto__`). Finite numbers, booleans, strings within
  * the length limit, and lists of one of these types within the limits (copied) are stored as given;
  * `undefined` is skipped, anything else takes the checked path of `setAttribute`. The span may keep
- * `attributes` itself as its attribute object (when every value is stored as given): never change
- * it after the call. `escaped` may give, for a string value, its JSON-escaped form without the
- * outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes it instead of
- * escaping the text again. A value given with an escaped form must be well-formed (JSON.stringify
+ * `attributes` itself as its attribute object (the first write, when every value is stored as
+ * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
+ * form without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes
+ * it instead of escaping the text again. A value given with an escaped form must be well-formed (JSON.stringify
  * output is): it is not checked for lone surrogates. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(

@@ -79,7 +79,7 @@ describe('setTrustedAttributes', () => {
     expect(sent(exporter.spans).long).toEqual({ stringValue: attributes.long })
   })
 
-  it('a later, larger write keeps every key the span had, its own values winning, a user __proto__ key included', async () => {
+  it('a later write keeps every key the span had, its own values winning, a user __proto__ key included', async () => {
     const { tracer, exporter } = setup()
     const span = tracer.startSpan('s')
     setTrustedAttributes(span, { a: 1, b: 'two' }, { b: 'MARK-B' })
