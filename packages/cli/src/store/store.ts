@@ -305,9 +305,9 @@ export class TraceStore {
       const tables = this.db
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
-      if (tables.n > 0 && (version === 1 || version === 2) && path !== ':memory:') {
-        // Schema 1 (before identity, search and the rollup) or 2 (spans keyed by the hex trace
-        // id): rebuilt in place, a backup kept.
+      if (tables.n > 0 && version >= 1 && version < SCHEMA_VERSION && path !== ':memory:') {
+        // Schema 1 (before identity, search and the rollup), 2 (spans keyed by the hex trace id)
+        // or 3 (users in a B-tree index): rebuilt in place, a backup kept.
         const from = version
         this.db.close()
         try {
