@@ -225,20 +225,20 @@ const SHORT_ESCAPES: Record<string, string> = {
 const onceEscapes = new Map<string, string>()
 const twiceEscapes = new Map<string, string>()
 function escapeOnce(char: string): string {
-  let escape = onceEscapes.get(char)
-  if (escape === undefined) {
-    escape = SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
-    if (onceEscapes.size < 4096) onceEscapes.set(char, escape)
+  let form = onceEscapes.get(char)
+  if (form === undefined) {
+    form = SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+    if (onceEscapes.size < 4096) onceEscapes.set(char, form)
   }
-  return escape
+  return form
 }
 function escapeTwice(char: string): string {
-  let escape = twiceEscapes.get(char)
-  if (escape === undefined) {
-    escape = escapeOnce(char).replace(/["\\]/g, '\\$&')
-    if (twiceEscapes.size < 4096) twiceEscapes.set(char, escape)
+  let form = twiceEscapes.get(char)
+  if (form === undefined) {
+    form = escapeOnce(char).replace(/["\\]/g, '\\$&')
+    if (twiceEscapes.size < 4096) twiceEscapes.set(char, form)
   }
-  return escape
+  return form
 }
 
 /**
