@@ -232,7 +232,6 @@ describe.each([
 })
 
 describe('schema 2 databases (spans keyed by the hex trace id)', () => {
-
   it('migrates a file of 12,000 more spans whole (the rebuilt file is complete before it replaces the old one)', async () => {
     const dir = tempDir()
     const db = join(dir, 'traces.db')
