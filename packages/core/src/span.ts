@@ -104,12 +104,8 @@ export function toSpanError(error: unknown): SpanError {
   }
 }
 
-/**
- * Whether a trusted write's value is stored as given: no conversion, cut or repair needed. A string
- * that comes with its escaped form is JSON text the writer built (JSON.stringify escapes lone
- * surrogates), so it is well-formed: a long prompt is not scanned again for them.
- */
-function storedAsGiven(value: unknown, limits: ResolvedLimits, wellFormedText: boolean): boolean {
+/** Whether a trusted write's value is stored as given: no conversion, cut or repair needed. */
+function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
   switch (typeof value) {
     case 'boolean':
       return true
@@ -117,9 +113,7 @@ function storedAsGiven(value: unknown, limits: ResolvedLimits, wellFormedText: b
       return Number.isFinite(value)
     case 'string':
       // wellFormed answers one-byte strings at once; a long text takes the checked path.
-      return (
-        value.length <= limits.maxStringLength && (wellFormedText || wellFormed(value) === value)
-      )
+      return value.length <= limits.maxStringLength && wellFormed(value) === value
     default:
       return Array.isArray(value) && cleanArray(value, limits)
   }
@@ -132,27 +126,18 @@ function cleanArray(value: unknown[], limits: ResolvedLimits): boolean {
   if (value.length === 0) return true
   const type = typeof value[0]
   if (type !== 'string' && type !== 'number' && type !== 'boolean') return false
-  for (const item of value)
-    if (typeof item !== type || !storedAsGiven(item, limits, false)) return false
+  for (const item of value) if (typeof item !== type || !storedAsGiven(item, limits)) return false
   return true
 }
 
 // How many values a trusted write has when every one would be stored as given (see
 // setTrustedAttributes) and they fit the attribute limit, so the object can be the span's own; else -1.
-function adoptable(
-  attributes: Record<string, unknown>,
-  limits: ResolvedLimits,
-  escaped: Record<string, string | undefined> | undefined,
-): number {
+function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits): number {
   if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1
   let count = 0
   for (const key in attributes) {
     const value = attributes[key]
-    if (
-      !Object.hasOwn(attributes, key) ||
-      !storedAsGiven(value, limits, escaped?.[key] !== undefined)
-    )
-      return -1
+    if (!Object.hasOwn(attributes, key) || !storedAsGiven(value, limits)) return -1
     if (Array.isArray(value)) attributes[key] = value.slice()
     count++
   }
@@ -247,7 +232,7 @@ export class RecordingSpan implements Span {
     const limits = this.owner.limits
     // The first write of a span whose values are all clean is kept as the span's own object:
     // no copy (a second object per span, held while the span is open).
-    const count = this.attributeCount === 0 ? adoptable(attributes, limits, escaped) : -1
+    const count = this.attributeCount === 0 ? adoptable(attributes, limits) : -1
     if (count >= 0) {
       this.attributes = attributes as Attributes
       this.attributeCount = count
@@ -258,7 +243,7 @@ export class RecordingSpan implements Span {
     for (const key in attributes) {
       const value = attributes[key]
       if (value === undefined) continue
-      if (!storedAsGiven(value, limits, escaped?.[key] !== undefined)) {
+      if (!storedAsGiven(value, limits)) {
         this.setAttribute(key, value)
         continue
       }
@@ -403,8 +388,7 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * `attributes` itself as its attribute object (the first write, when every value is stored as
  * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
  * form without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes
- * it instead of escaping the text again. A value given with an escaped form must be well-formed (JSON.stringify
- * output is): it is not checked for lone surrogates. Never pass user-supplied keys here.
+ * it instead of escaping the text again. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,
