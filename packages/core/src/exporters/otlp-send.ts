@@ -1,7 +1,7 @@
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
-import { encodeOtlpTraces } from './otlp-json.js'
+import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import { gzip, type OtlpProtocol } from './otlp-wire.js'
@@ -86,7 +86,7 @@ export function traceSender({
     const body =
       wire === 'http/protobuf'
         ? encodeOtlpTracesProtobuf(spans, mapper)
-        : encodeOtlpTraces(spans, mapper)
+        : encodeOtlpTracesBytes(spans, mapper)
     return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
   }
 }
