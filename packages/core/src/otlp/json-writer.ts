@@ -8,7 +8,7 @@ const BACKSLASH = 0x5c
 const QUOTE = 0x22
 // Longer strings go through `encodeInto` (native, fast per byte) and a scan 4 bytes at a time;
 // shorter ones are cheaper written char by char than the call into native code.
-const LONG = 96
+const LONG = 48
 
 // By ASCII code, the letter after the backslash JSON.stringify writes, 0 when the character stays.
 const ESCAPE = new Uint8Array(128)
@@ -76,6 +76,12 @@ export class JsonWriter {
   bytes(bytes: Uint8Array): void {
     const length = bytes.length
     this.ensure(length)
+    // A native copy costs about what 16 bytes cost one by one, whatever the length.
+    if (length > 16) {
+      this.buf.set(bytes, this.pos)
+      this.pos += length
+      return
+    }
     const buf = this.buf
     let pos = this.pos
     for (let i = 0; i < length; i++) buf[pos++] = bytes[i]!
