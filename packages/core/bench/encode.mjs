@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
-import * as core from '../dist/index.js'
 import { encodeOtlpTracesBytes } from '../dist/exporters/otlp-json.js'
+import * as core from '../dist/index.js'
 
 const BATCH = 512
 const utf8 = new TextEncoder()
