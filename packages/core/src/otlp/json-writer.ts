@@ -31,6 +31,8 @@ function flagged(word: number): number {
   const quote = (word ^ 0x22222222) & 0x7f7f7f7f
   const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
   const escapes = ~(((low + 0x60606060) & (quote + 0x7f7f7f7f) & (backslash + 0x7f7f7f7f)) | word)
+  // Most words of most texts are ASCII: no lead byte to look for.
+  if ((word & 0x80808080) === 0) return escapes & 0x80808080
   const lead = word ^ 0xefefefef
   const replacement = ~(((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | lead)
   return (escapes | replacement) & 0x80808080
