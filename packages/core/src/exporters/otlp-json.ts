@@ -128,6 +128,26 @@ function keyPrefix(key: string): Uint8Array {
   return prefix
 }
 
+// Short string values repeat too (providers, models, operation names): their whole key-value is
+// kept, by key then value. A key with many values (ids) stops adding at 64, all keys at 4096.
+const MAX_CACHED_VALUE = 32
+let cachedPairs = 0
+const pairs = new Map<string, Map<string, Uint8Array>>()
+function pair(key: string, value: string): Uint8Array | undefined {
+  let byValue = pairs.get(key)
+  let bytes = byValue?.get(value)
+  if (bytes !== undefined || cachedPairs >= 4096 || (byValue && byValue.size >= 64)) return bytes
+  if (!byValue) pairs.set(key, (byValue = new Map()))
+  const out = new JsonWriter(64)
+  out.bytes(keyPrefix(key))
+  writeValue(out, value)
+  out.byte(CLOSE)
+  bytes = out.finish()
+  byValue.set(value, bytes)
+  cachedPairs++
+  return bytes
+}
+
 /** Writes `attributes` as OTLP key-values; `comma` says one is already in the list. */
 function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean): boolean {
   // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
@@ -135,8 +155,15 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
   for (const key in attributes) {
     if (comma) out.byte(COMMA)
     comma = true
-    out.bytes(keyPrefix(key))
     const value = attributes[key]!
+    if (typeof value === 'string' && value.length <= MAX_CACHED_VALUE) {
+      const bytes = pair(key, value)
+      if (bytes !== undefined) {
+        out.bytes(bytes)
+        continue
+      }
+    }
+    out.bytes(keyPrefix(key))
     const known = escaped?.get(key)
     if (known !== undefined && known[0] === value) {
       out.bytes(STRING_VALUE)
