@@ -69,6 +69,9 @@ const STATUS_ERROR = piece('{"code":2}')
 const STATUS_OK = piece('{"code":1}')
 const STATUS_UNSET = piece('{"code":0}')
 const SPAN_END = piece(',"links":[],"droppedLinksCount":0}')
+const REST = '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":'
+const REST_OK = piece(`${REST}{"code":1},"links":[],"droppedLinksCount":0}`)
+const REST_UNSET = piece(`${REST}{"code":0},"links":[],"droppedLinksCount":0}`)
 const STRING_VALUE = piece('{"stringValue":')
 const TRUE_VALUE = piece('{"boolValue":true}')
 const FALSE_VALUE = piece('{"boolValue":false}')
@@ -77,7 +80,6 @@ const INT_VALUE_END = piece('"}')
 const DOUBLE_VALUE = piece('{"doubleValue":')
 const ARRAY_VALUE = piece('{"arrayValue":{"values":[')
 const ARRAY_VALUE_END = piece(']}}')
-const NANOS_END = piece('000')
 const KIND_KEY_VALUE = (kind: string) =>
   piece(`{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${kind}"}}`)
 const KIND_VALUES: Record<string, Uint8Array> = {}
@@ -190,12 +192,16 @@ function writeNanos(out: JsonWriter, ms: number): void {
     return
   }
   out.ascii(String(whole))
-  out.ensure(3)
+  out.ensure(6)
   const buf = out.buf
-  buf[out.pos++] = 0x30 + Math.floor(micros / 100)
-  buf[out.pos++] = 0x30 + (Math.floor(micros / 10) % 10)
-  buf[out.pos++] = 0x30 + (micros % 10)
-  out.bytes(NANOS_END)
+  let pos = out.pos
+  buf[pos++] = 0x30 + Math.floor(micros / 100)
+  buf[pos++] = 0x30 + (Math.floor(micros / 10) % 10)
+  buf[pos++] = 0x30 + (micros % 10)
+  buf[pos++] = 0x30
+  buf[pos++] = 0x30
+  buf[pos++] = 0x30
+  out.pos = pos
 }
 
 function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined): void {
@@ -228,6 +234,11 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
   if (span.status === 'cancelled') {
     if (comma) out.byte(COMMA)
     out.bytes(CANCELLED)
+  }
+  // Most spans have no events and no error message: the rest of the span is then one piece.
+  if (span.events.length === 0 && span.status !== 'error') {
+    out.bytes(span.status === 'ok' ? REST_OK : REST_UNSET)
+    return
   }
   out.bytes(EVENTS)
   for (let i = 0; i < span.events.length; i++) {
