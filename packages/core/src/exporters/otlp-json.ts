@@ -269,11 +269,14 @@ let bytesPerSpan = 512
 
 /**
  * Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body, as UTF-8 bytes.
- * `extra(span)` may add attributes to a span on the wire (the backend mappings do).
+ * `extra(span)` may add attributes to a span on the wire (the backend mappings do). With `into`,
+ * the body is written into that writer's buffer (from its start) and the bytes returned are a view
+ * of it: valid until the writer is used again.
  */
 export function encodeOtlpTracesBytes(
   spans: readonly SpanData[],
   extra?: (span: SpanData) => Attributes | undefined,
+  into?: JsonWriter,
 ): Uint8Array {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
   const groups = new Map<Resource, SpanData[]>()
@@ -282,7 +285,10 @@ export function encodeOtlpTracesBytes(
     if (!group) groups.set(span.resource, (group = []))
     group.push(span)
   }
-  const out = new JsonWriter(Math.ceil(spans.length * bytesPerSpan * 1.1) + 1024)
+  const size = Math.ceil(spans.length * bytesPerSpan * 1.1) + 1024
+  const out = into ?? new JsonWriter(size)
+  out.pos = 0
+  out.ensure(size)
   out.bytes(RESOURCE_SPANS)
   let firstGroup = true
   for (const [resource, group] of groups) {

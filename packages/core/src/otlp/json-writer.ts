@@ -59,7 +59,7 @@ export class JsonWriter {
   ensure(extra: number): void {
     const needed = this.pos + extra + 4
     if (needed <= this.buf.length) return
-    let size = this.buf.length * 2
+    let size = Math.max(64, this.buf.length * 2)
     while (size < needed) size *= 2
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.pos))
