@@ -200,6 +200,50 @@ describe('OTLP decoding', () => {
     expect(() => otlpToSpans(mutate((s) => (s.attributes = 'x')))).toThrow(
       /attributes: expected an array/,
     )
+    // Paths are built only when something is wrong: each still names the whole place.
+    const at = 'resourceSpans[0].scopeSpans[0].spans[1]'
+    const bad = [
+      [(s: any) => (s.parentSpanId = 'xyz'), `${at}.parentSpanId: expected 16 hex characters`],
+      [(s: any) => (s.endTimeUnixNano = -1), `${at}.endTimeUnixNano: expected nanoseconds, got -1`],
+      [(s: any) => (s.name = 7), `${at}.name: expected a string`],
+      [
+        (s: any) => {
+          s.kind = 9
+          s.attributes = []
+        },
+        `${at}.kind: expected a SpanKind number 0-5, got 9`,
+      ],
+      [(s: any) => (s.status = 'ok'), `${at}.status: expected an object`],
+      [(s: any) => (s.status = { code: 7 }), `${at}.status.code: expected 0 (unset), 1 (ok) or 2`],
+      [(s: any) => (s.events = {}), `${at}.events: expected an array, got object`],
+      [(s: any) => (s.events = [{ timeUnixNano: 'x' }]), `${at}.events[0].timeUnixNano:`],
+      [
+        (s: any) => s.attributes.push({ key: '' }),
+        `${at}.attributes[${good.resourceSpans[0].scopeSpans[0].spans[1].attributes.length}].key: expected a non-empty string`,
+      ],
+      [
+        (s: any) => (s.attributes = [{ key: 'a', value: { intValue: '1.5' } }]),
+        `${at}.attributes[0].value.intValue: expected an integer, got "1.5"`,
+      ],
+      [
+        (s: any) => (s.attributes = [{ key: 'a', value: { arrayValue: { values: 3 } } }]),
+        `${at}.attributes[0].value.arrayValue.values: expected an array, got number`,
+      ],
+    ] as const
+    for (const [fn, message] of bad) expect(() => otlpToSpans(mutate(fn)), message).toThrow(message)
+    // The span's own kind and status attributes set its kind and status and are not kept.
+    const ours = otlpToSpans(
+      mutate((s) => {
+        s.kind = 1
+        s.status = { code: 0 }
+        s.attributes = [
+          { key: 'tokentrail.span.kind', value: { stringValue: 'tool' } },
+          { key: 'tokentrail.span.status', value: { stringValue: 'cancelled' } },
+          { key: 'a', value: { intValue: 3 } },
+        ]
+      }),
+    )[1]!
+    expect([ours.kind, ours.status, ours.attributes]).toEqual(['tool', 'cancelled', { a: 3 }])
     expect(() => otlpToSpans({ resourceSpans: {} })).toThrow(/resourceSpans: expected an array/)
     expect(() => otlpToSpans([])).toThrow(/body: expected an ExportTraceServiceRequest/)
     expect(otlpToSpans({})).toEqual([])

@@ -13,6 +13,7 @@ import { llmTrace } from './synthetic.js'
 
 const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
 const FIXTURE_2 = new URL('./fixtures/schema-2.db', import.meta.url).pathname
+const FIXTURE_3 = new URL('./fixtures/schema-3.db', import.meta.url).pathname
 
 function schemaOf(path: string): { version: number; spans: number } {
   const db = new DatabaseSync(path, { readOnly: true })
@@ -136,12 +137,17 @@ describe('schema 1 databases', () => {
   }, 30_000)
 })
 
-describe('schema 2 databases (spans keyed by the hex trace id)', () => {
-  it('are migrated in place on start, with a backup, said once; traces, search and metrics read as before', async () => {
+// Schema 2 keyed spans by the hex trace id; schema 3 found users through a B-tree index (schema 4
+// through a token in `trace_attrs`). Each fixture's traces use their own words.
+describe.each([
+  { version: 2, fixture: FIXTURE_2, word: 'second', session: 'session-two' },
+  { version: 3, fixture: FIXTURE_3, word: 'third', session: 'session-three' },
+])('schema $version databases', ({ version, fixture, word, session: sessionId }) => {
+  it('are migrated in place on start, with a backup, said once; traces, filters, search and metrics read as before', async () => {
     const dir = tempDir()
     const db = join(dir, 'traces.db')
-    copyFileSync(FIXTURE_2, db)
-    expect(schemaOf(db)).toEqual({ version: 2, spans: 6 })
+    copyFileSync(fixture, db)
+    expect(schemaOf(db)).toEqual({ version, spans: 6 })
 
     const first = await dev(dir, db, async (url) => {
       const all = await (await fetch(`${url}/api/traces`)).json()
@@ -155,20 +161,31 @@ describe('schema 2 databases (spans keyed by the hex trace id)', () => {
         'POST /api/chat 0',
         'POST /api/chat 2',
       ])
-      const session = await (await fetch(`${url}/api/sessions/session-two`)).json()
+      const none = await (await fetch(`${url}/api/traces?user=user-9`)).json()
+      expect(none.traces).toEqual([])
+      const sessions = await (await fetch(`${url}/api/sessions?user=user-1`)).json()
+      expect(sessions.sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual([sessionId])
+      const users = await (await fetch(`${url}/api/users`)).json()
+      expect(
+        users.users.map((u: { userId: string; traces: number }) => [u.userId, u.traces]).sort(),
+      ).toEqual([
+        ['user-0', 2],
+        ['user-1', 1],
+      ])
+      const session = await (await fetch(`${url}/api/sessions/${sessionId}`)).json()
       expect(
         session.turns.map((t: { trace: { input: string }; llmCalls: number }) => [
           t.trace.input,
           t.llmCalls,
         ]),
       ).toEqual([
-        ['second question 0', 1],
-        ['second question 1', 1],
-        ['second question 2', 1],
+        [`${word} question 0`, 1],
+        [`${word} question 1`, 1],
+        [`${word} question 2`, 1],
       ])
       const byTag = await (await fetch(`${url}/api/traces?tag=turn-1`)).json()
-      expect(byTag.traces.map((t: { output: string }) => t.output)).toEqual(['second answer 1'])
-      const found = await (await fetch(`${url}/api/traces?text=second%20answer%202`)).json()
+      expect(byTag.traces.map((t: { output: string }) => t.output)).toEqual([`${word} answer 1`])
+      const found = await (await fetch(`${url}/api/traces?text=${word}%20answer%202`)).json()
       expect(found.traces).toHaveLength(1)
       expect(found.traces[0].status).toBe('error')
       const stats = await (await fetch(`${url}/api/stats`)).json()
@@ -195,18 +212,21 @@ describe('schema 2 databases (spans keyed by the hex trace id)', () => {
       expect(one.spanId).toBe(llm.spanId)
     })
     expect(first.code).toBe(0)
-    const backup = `${db}.schema-2.bak`
+    const backup = `${db}.schema-${version}.bak`
     expect(first.stderr).toBe(
-      `note ${db} was written by an older tokentrail (schema 2): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
+      `note ${db} was written by an older tokentrail (schema ${version}): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at ${backup}\n`,
     )
     expect(schemaOf(db)).toEqual({ version: SCHEMA_VERSION, spans: 6 })
-    expect(schemaOf(backup)).toEqual({ version: 2, spans: 6 })
+    expect(schemaOf(backup)).toEqual({ version, spans: 6 })
 
     const second = await dev(dir, db, async (url) => {
       expect((await (await fetch(`${url}/api/traces`)).json()).traces).toHaveLength(3)
     })
     expect(second).toEqual({ code: 0, stderr: '' })
   }, 30_000)
+})
+
+describe('schema 2 databases (spans keyed by the hex trace id)', () => {
 
   it('migrates a file of 12,000 more spans whole (the rebuilt file is complete before it replaces the old one)', async () => {
     const dir = tempDir()

@@ -17,6 +17,19 @@ function shift(spans: SpanData[], ms: number): SpanData[] {
 }
 
 describe('trace store', () => {
+  it('makes a new file with 8 KB pages and reopens it as it is', async () => {
+    const path = join(tempDir(), 'traces.db')
+    const first = openTraceStore({ path })
+    first.insert(await chatTrace())
+    const pageSize = (s: TraceStore) =>
+      (s.db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size
+    expect(pageSize(first)).toBe(8192)
+    first.close()
+    const again = store({ path })
+    expect(pageSize(again)).toBe(8192)
+    expect(again.listTraces().traces).toHaveLength(1)
+  })
+
   it('keeps a trace row with root, status, model, tokens, cost and TTFT', async () => {
     const s = store()
     const spans = await chatTrace({ fail: true })

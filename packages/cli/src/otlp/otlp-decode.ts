@@ -71,51 +71,65 @@ export function fail(path: string, message: string): never {
   throw new TokentrailError(`${path}: ${message}`)
 }
 
+/**
+ * Where a value sits in the body, for error messages. A span's and an attribute's paths are built
+ * only when something there is wrong: a 512-span batch would otherwise build ~10,000 strings that
+ * are never read.
+ */
+export type Path = string | (() => string)
+
+/** `path` followed by `suffix`, as text. */
+function at(path: Path, suffix = ''): string {
+  return `${typeof path === 'string' ? path : path()}${suffix}`
+}
+
 export function isObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-export function list<T>(value: unknown, path: string): T[] {
+export function list<T>(value: unknown, path: Path, suffix = ''): T[] {
   if (value === undefined || value === null) return []
-  if (!Array.isArray(value)) fail(path, `expected an array, got ${typeof value}`)
+  if (!Array.isArray(value)) fail(at(path, suffix), `expected an array, got ${typeof value}`)
   return value as T[]
 }
 
 /** Checks an id: lowercase hex of the right length and not all zeros. */
 function readId(
   value: unknown,
-  path: string,
+  path: Path,
+  field: string,
   length: 16 | 32,
   required: boolean,
 ): string | undefined {
   if (value === undefined || value === null || value === '') {
-    if (required) fail(path, `is required (${length} hex characters)`)
+    if (required) fail(at(path, field), `is required (${length} hex characters)`)
     return undefined
   }
-  if (typeof value !== 'string') fail(path, `expected a hex string, got ${typeof value}`)
+  if (typeof value !== 'string') fail(at(path, field), `expected a hex string, got ${typeof value}`)
   const id = value.toLowerCase()
   if (!(length === 32 ? HEX32 : HEX16).test(id))
     fail(
-      path,
+      at(path, field),
       `expected ${length} hex characters, got "${value.slice(0, 40)}" (OTLP/JSON ids are hex, not base64)`,
     )
-  if (id === (length === 32 ? ZERO32 : ZERO16)) fail(path, 'an all-zero id is invalid')
+  if (id === (length === 32 ? ZERO32 : ZERO16)) fail(at(path, field), 'an all-zero id is invalid')
   return id
 }
 
 /** Nanoseconds since the epoch (decimal string, number or bigint) to epoch milliseconds. */
-export function nanosToMs(value: unknown, path: string): number {
+export function nanosToMs(value: unknown, path: Path, field = ''): number {
   if (typeof value === 'bigint') {
-    if (value < 0n) fail(path, 'must not be negative')
+    if (value < 0n) fail(at(path, field), 'must not be negative')
     return Number(value / 1_000_000n) + Number(value % 1_000_000n) / 1e6
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) fail(path, `expected nanoseconds, got ${value}`)
+    if (!Number.isFinite(value) || value < 0)
+      fail(at(path, field), `expected nanoseconds, got ${value}`)
     return value / 1e6
   }
   if (typeof value !== 'string' || !NANOS.test(value))
     fail(
-      path,
+      at(path, field),
       `expected nanoseconds as a decimal string, got ${JSON.stringify(value) ?? 'nothing'}`,
     )
   if (value.length <= 6) return Number(value) / 1e6
@@ -171,16 +185,23 @@ function readInt(value: unknown, path: string): number | string {
   return fail(path, `expected an integer, got ${JSON.stringify(value)}`)
 }
 
-function readValue(value: unknown, path: string): AttributeValue | undefined {
+/** Reads the value of the `i`th entry of the key-value list at `owner`. */
+function readValue(value: unknown, owner: Path, i: number): AttributeValue | undefined {
   if (!isObject(value)) return undefined
   if (typeof value.stringValue === 'string') return redactSecretsInText(value.stringValue)
   if (value.boolValue !== undefined) return Boolean(value.boolValue)
-  if (value.intValue !== undefined) return readInt(value.intValue, `${path}.intValue`)
+  if (value.intValue !== undefined) {
+    const int = value.intValue
+    return typeof int === 'number' && Number.isSafeInteger(int)
+      ? int
+      : readInt(int, at(owner, `[${i}].value.intValue`))
+  }
   if (value.doubleValue !== undefined) {
     const n = Number(value.doubleValue)
     return Number.isFinite(n) ? n : String(value.doubleValue)
   }
   if (value.arrayValue !== undefined) {
+    const path = at(owner, `[${i}].value`)
     const items = list<unknown>(value.arrayValue?.values, `${path}.arrayValue.values`).map((v, i) =>
       toPlain(v as OtlpAnyValue, `${path}.arrayValue.values[${i}]`),
     )
@@ -196,40 +217,51 @@ function readValue(value: unknown, path: string): AttributeValue | undefined {
     return redactSecretsInText(JSON.stringify(items))
   }
   if (value.kvlistValue !== undefined)
-    return redactSecretsInText(JSON.stringify(toPlain(value as OtlpAnyValue, path)))
+    return redactSecretsInText(
+      JSON.stringify(toPlain(value as OtlpAnyValue, at(owner, `[${i}].value`))),
+    )
   if (value.bytesValue !== undefined)
     return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
   return undefined
 }
 
-/** Reads an OTLP `KeyValue[]`; secrets are redacted. */
-export function readAttributes(input: unknown, path: string): Attributes {
+/** Tokentrail's own kind and status attributes, kept out of a span's attributes. */
+interface Ours {
+  kind?: AttributeValue
+  status?: AttributeValue
+}
+
+/**
+ * Reads an OTLP `KeyValue[]`; secrets are redacted. With `ours`, Tokentrail's kind and status
+ * attributes go there instead (taken out while reading: deleting them afterwards made every span's
+ * attributes a slow dictionary object).
+ */
+export function readAttributes(input: unknown, path: Path, ours?: Ours): Attributes {
   const attributes: Attributes = {}
   const entries = list<OtlpKeyValue>(input, path)
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]
     if (!isObject(entry) || typeof entry.key !== 'string' || entry.key === '')
-      fail(`${path}[${i}].key`, 'expected a non-empty string')
-    const value = readValue(entry.value, `${path}[${i}].value`)
+      fail(at(path, `[${i}].key`), 'expected a non-empty string')
+    const value = readValue(entry.value, path, i)
     if (value === undefined) continue
-    attributes[entry.key] = isSecretKey(entry.key) ? REDACTED : value
+    const key = entry.key
+    if (ours !== undefined && key === KIND_ATTRIBUTE) ours.kind = value
+    else if (ours !== undefined && key === STATUS_ATTRIBUTE) ours.status = value
+    else attributes[key] = isSecretKey(key) ? REDACTED : value
   }
   return attributes
 }
 
-function readKind(otlpKind: unknown, attributes: Attributes, path: string): SpanKind {
-  const ours = attributes[KIND_ATTRIBUTE]
-  if (ours !== undefined) {
-    delete attributes[KIND_ATTRIBUTE]
-    if (typeof ours === 'string' && KINDS.has(ours)) return ours as SpanKind
-  }
+function readKind(otlpKind: unknown, ours: unknown, attributes: Attributes, path: Path): SpanKind {
+  if (typeof ours === 'string' && KINDS.has(ours)) return ours as SpanKind
   const operation = attributes['gen_ai.operation.name']
   if (operation === 'execute_tool') return 'tool'
   if (typeof operation === 'string' && LLM_OPERATIONS.has(operation)) return 'llm'
   let kind = otlpKind ?? 0
   if (typeof kind === 'string') kind = OTLP_KIND_NAMES[kind] ?? Number(kind)
   if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 5)
-    fail(`${path}.kind`, `expected a SpanKind number 0-5, got ${JSON.stringify(otlpKind)}`)
+    fail(at(path, '.kind'), `expected a SpanKind number 0-5, got ${JSON.stringify(otlpKind)}`)
   if (kind === 2) return 'http'
   if (kind === 4 || kind === 5) return 'queue'
   if (kind === 3 && (attributes['http.request.method'] ?? attributes['http.method']) !== undefined)
@@ -239,20 +271,18 @@ function readKind(otlpKind: unknown, attributes: Attributes, path: string): Span
 
 function readStatus(
   status: unknown,
-  attributes: Attributes,
-  path: string,
+  ours: unknown,
+  path: Path,
 ): { status: SpanStatus; message?: string } {
-  const ours = attributes[STATUS_ATTRIBUTE]
-  if (ours !== undefined) delete attributes[STATUS_ATTRIBUTE]
   if (status !== undefined && status !== null && !isObject(status))
-    fail(`${path}.status`, 'expected an object')
+    fail(at(path, '.status'), 'expected an object')
   let code = status?.code ?? 0
   if (code === 'STATUS_CODE_UNSET') code = 0
   else if (code === 'STATUS_CODE_OK') code = 1
   else if (code === 'STATUS_CODE_ERROR') code = 2
   if (code !== 0 && code !== 1 && code !== 2)
     fail(
-      `${path}.status.code`,
+      at(path, '.status.code'),
       `expected 0 (unset), 1 (ok) or 2 (error), got ${JSON.stringify(code)}`,
     )
   const message =
@@ -264,10 +294,12 @@ function readStatus(
   return { status: 'ok', message }
 }
 
-function readEvents(input: unknown, path: string): { events: SpanEvent[]; error?: SpanError } {
+function readEvents(input: unknown, span: Path): { events: SpanEvent[]; error?: SpanError } {
   const events: SpanEvent[] = []
   let error: SpanError | undefined
-  const entries = list<any>(input, path)
+  const entries = list<any>(input, span, '.events')
+  if (entries.length === 0) return { events }
+  const path = at(span, '.events')
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]
     if (!isObject(entry)) fail(`${path}[${i}]`, 'expected an object')
@@ -300,42 +332,42 @@ export function readResource(input: unknown, path: string): Resource {
   return { serviceName: typeof name === 'string' && name ? name : 'unknown_service', attributes }
 }
 
-function readSpan(input: unknown, resource: Resource, path: string): SpanData {
-  if (!isObject(input)) fail(path, 'expected an object')
-  const traceId = readId(input.traceId, `${path}.traceId`, 32, true)!
-  const spanId = readId(input.spanId, `${path}.spanId`, 16, true)!
-  const parentSpanId = readId(input.parentSpanId, `${path}.parentSpanId`, 16, false)
+/** Reads the `i`th span of the list at `spans`. */
+function readSpan(input: unknown, resource: Resource, spans: string, i: number): SpanData {
+  const path = () => `${spans}[${i}]`
+  if (!isObject(input)) fail(path(), 'expected an object')
+  const traceId = readId(input.traceId, path, '.traceId', 32, true)!
+  const spanId = readId(input.spanId, path, '.spanId', 16, true)!
+  const parentSpanId = readId(input.parentSpanId, path, '.parentSpanId', 16, false)
   if (input.name !== undefined && typeof input.name !== 'string')
-    fail(`${path}.name`, 'expected a string')
-  const startTime = nanosToMs(input.startTimeUnixNano, `${path}.startTimeUnixNano`)
-  const endTime = nanosToMs(input.endTimeUnixNano, `${path}.endTimeUnixNano`)
-  if (endTime < startTime) fail(`${path}.endTimeUnixNano`, 'is before startTimeUnixNano')
-  const attributes = readAttributes(input.attributes, `${path}.attributes`)
-  const kind = readKind(input.kind, attributes, path)
-  const { status, message } = readStatus(input.status, attributes, path)
-  const { events, error: exception } = readEvents(input.events, `${path}.events`)
+    fail(at(path, '.name'), 'expected a string')
+  const startTime = nanosToMs(input.startTimeUnixNano, path, '.startTimeUnixNano')
+  const endTime = nanosToMs(input.endTimeUnixNano, path, '.endTimeUnixNano')
+  if (endTime < startTime) fail(at(path, '.endTimeUnixNano'), 'is before startTimeUnixNano')
+  const ours: Ours = {}
+  const attributes = readAttributes(input.attributes, () => `${path()}.attributes`, ours)
+  const kind = readKind(input.kind, ours.kind, attributes, path)
+  const { status, message } = readStatus(input.status, ours.status, path)
+  const { events, error: exception } = readEvents(input.events, path)
   let error: SpanError | undefined
   if (status === 'error' || exception)
     error = exception
       ? { ...exception, message: exception.message || message || '' }
       : { type: String(attributes['error.type'] ?? 'Error'), message: message ?? 'error' }
-  const span: SpanData = {
-    traceId,
-    spanId,
-    ...(parentSpanId ? { parentSpanId } : {}),
-    ...(typeof input.traceState === 'string' && input.traceState
-      ? { traceState: input.traceState }
-      : {}),
-    name: input.name || 'unknown',
-    kind,
-    startTime,
-    endTime,
-    status,
-    attributes,
-    events,
-    ...(error ? { error } : {}),
-    resource,
-  }
+  // Fields set one by one in the stored order (optional ones only when present): the spreads this
+  // replaced made a temporary object for each.
+  const span = { traceId, spanId } as { -readonly [K in keyof SpanData]: SpanData[K] }
+  if (parentSpanId) span.parentSpanId = parentSpanId
+  if (typeof input.traceState === 'string' && input.traceState) span.traceState = input.traceState
+  span.name = input.name || 'unknown'
+  span.kind = kind
+  span.startTime = startTime
+  span.endTime = endTime
+  span.status = status
+  span.attributes = attributes
+  span.events = events
+  if (error) span.error = error
+  span.resource = resource
   return span
 }
 
@@ -356,9 +388,9 @@ export function otlpToSpans(request: unknown): SpanData[] {
     for (let s = 0; s < scopeSpans.length; s++) {
       const scope = scopeSpans[s]
       if (!isObject(scope)) fail(`${path}.scopeSpans[${s}]`, 'expected an object')
-      const items = list<unknown>(scope.spans, `${path}.scopeSpans[${s}].spans`)
-      for (let i = 0; i < items.length; i++)
-        spans.push(readSpan(items[i], resource, `${path}.scopeSpans[${s}].spans[${i}]`))
+      const at = `${path}.scopeSpans[${s}].spans`
+      const items = list<unknown>(scope.spans, at)
+      for (let i = 0; i < items.length; i++) spans.push(readSpan(items[i], resource, at, i))
     }
   }
   return spans

@@ -172,8 +172,11 @@ export type ResolvedId =
   | { found: true; traceId: string }
   | { found: false; reason: 'unknown' | 'ambiguous'; matches?: number }
 
-/** The WAL size, in pages, at which the ingest connection checkpoints by itself (~40 MB). */
-const WAL_PAGES = 10_000
+/** Page size of a new database file, in bytes. */
+const PAGE_SIZE = 8192
+
+/** The WAL size at which the ingest connection checkpoints by itself. */
+const WAL_BYTES = 40 * 1024 * 1024
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
@@ -305,9 +308,9 @@ export class TraceStore {
       const tables = this.db
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
-      if (tables.n > 0 && (version === 1 || version === 2) && path !== ':memory:') {
-        // Schema 1 (before identity, search and the rollup) or 2 (spans keyed by the hex trace
-        // id): rebuilt in place, a backup kept.
+      if (tables.n > 0 && version >= 1 && version < SCHEMA_VERSION && path !== ':memory:') {
+        // Schema 1 (before identity, search and the rollup), 2 (spans keyed by the hex trace id)
+        // or 3 (users in a B-tree index): rebuilt in place, a backup kept.
         const from = version
         this.db.close()
         try {
@@ -340,6 +343,11 @@ export class TraceStore {
         throw new TokentrailError(
           `${path} holds data of another tokentrail version (schema ${version}, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path`,
         )
+      // 8 KB pages for a new file (an existing one keeps its size): every page a commit changed is
+      // one write of the WAL, and at 1M stored spans a 512-span batch wrote ~470 pages of 4 KB.
+      // Measured in-process at 1M stored spans: 15–20 % less CPU per span, most of it system time,
+      // and a 10 % smaller file.
+      if (tables.n === 0) this.db.exec(`PRAGMA page_size = ${PAGE_SIZE}`)
       if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
       // Checkpoints every ~40 MB of WAL instead of 4 MB: a batch dirties a page in each index at
       // a random place, and over a longer stretch of batches the checkpoint writes each such page
@@ -347,7 +355,10 @@ export class TraceStore {
       // grown, a worker thread checkpoints at half that size (`Checkpointer`), so this one runs
       // only when the worker falls behind. Durability is the same: a committed batch is in the
       // WAL either way.
-      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_PAGES}`)
+      const { page_size: pageSize } = this.db.prepare('PRAGMA page_size').get() as {
+        page_size: number
+      }
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${Math.round(WAL_BYTES / pageSize)}`)
       this.db.exec(
         'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY',
       )

@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import type { ModelBaseline } from '../report/debug-hints.js'
 import { fullTraceSummary, type TraceRow, type TraceSummary } from './store-schema.js'
+import { attrToken, USER_KEY } from './trace-index.js'
 
 /** One user: how many traces, sessions, errors, tokens and dollars. */
 export interface UserSummary {
@@ -138,8 +139,12 @@ export function listSessions(
   const params: SQLInputValue[] = []
   range(from, where, params)
   if (user !== undefined) {
-    where.push('user_id = ?')
-    params.push(user)
+    // The user's token finds their traces; the column keeps the exact meaning.
+    where.push(
+      'rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)',
+      'user_id = ?',
+    )
+    params.push(attrToken(USER_KEY, user), user)
   }
   const rows = db
     .prepare(
