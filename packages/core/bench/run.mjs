@@ -254,9 +254,7 @@ await encodeRow('LLM spans + 360-char output text', {
       const exporter = otlpExporter({ url: counterUrl, profile, protocol })
       await exporter.export(memory, new AbortController().signal)
       const body =
-        protocol === 'http/json'
-          ? encodeOtlpTracesBytes(memory)
-          : encodeOtlpTracesProtobuf(memory)
+        protocol === 'http/json' ? encodeOtlpTracesBytes(memory) : encodeOtlpTracesProtobuf(memory)
       sizes[`${profile} ${protocol}`] = bytes / CALLS
       if (profile === 'otel') sizes[`gzip ${protocol}`] = gzipSync(body).length / CALLS
     }
