@@ -165,6 +165,11 @@ describe.each([
       expect(none.traces).toEqual([])
       const sessions = await (await fetch(`${url}/api/sessions?user=user-1`)).json()
       expect(sessions.sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual([sessionId])
+      // A session's first input is its first turn's, whoever's turns the list shows.
+      expect(sessions.sessions[0].firstInput).toBe(`${word} question 0`)
+      const bySession = await (await fetch(`${url}/api/traces?session=${sessionId}`)).json()
+      expect(bySession.traces).toHaveLength(3)
+      expect((await (await fetch(`${url}/api/traces?session=nope`)).json()).traces).toEqual([])
       const users = await (await fetch(`${url}/api/users`)).json()
       expect(
         users.users.map((u: { userId: string; traces: number }) => [u.userId, u.traces]).sort(),
@@ -227,7 +232,6 @@ describe.each([
 })
 
 describe('schema 2 databases (spans keyed by the hex trace id)', () => {
-
   it('migrates a file of 12,000 more spans whole (the rebuilt file is complete before it replaces the old one)', async () => {
     const dir = tempDir()
     const db = join(dir, 'traces.db')

@@ -8,7 +8,7 @@ import {
   spanTags,
   spanUser,
 } from './trace-identity.js'
-import { attrToken, TAG_KEY, TRACE_INDEX_SCHEMA, USER_KEY } from './trace-index.js'
+import { attrToken, SESSION_KEY, TAG_KEY, TRACE_INDEX_SCHEMA, USER_KEY } from './trace-index.js'
 
 /** Bumped when the tables change; a file of another version is refused with a clear message. */
 export const SCHEMA_VERSION = 4
@@ -16,8 +16,8 @@ export const SCHEMA_VERSION = 4
 // Spans are keyed by their trace's rowid in `traces` (schema 3), not by the 32-character trace id:
 // traces get rowids in arrival order, so a new trace's spans go at the end of the spans' index
 // instead of onto a random page of it (at 120k stored spans that index was a third of the pages
-// each 512-span batch wrote). Schema 4 has no index on `traces.user_id`: a trace's user is a token
-// in `trace_attrs` (see `USER_KEY`).
+// each 512-span batch wrote). Schema 4 has no index on `traces.user_id` or `session_id`: a trace's
+// user and session are tokens in `trace_attrs` (see `USER_KEY`).
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS spans (
   trace_row INTEGER NOT NULL,
@@ -77,7 +77,6 @@ CREATE INDEX IF NOT EXISTS traces_time ON traces (start_time, trace_id, end_time
 CREATE INDEX IF NOT EXISTS traces_status_time ON traces (status, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_model_time ON traces (model, start_time, trace_id);
 CREATE INDEX IF NOT EXISTS traces_service_time ON traces (service, start_time, trace_id);
-CREATE INDEX IF NOT EXISTS traces_session_time ON traces (session_id, start_time, trace_id) WHERE session_id IS NOT NULL;
 ${TRACE_INDEX_SCHEMA}
 `
 
@@ -432,7 +431,10 @@ export function mergeTraceRow(
       out.user_id = identity.user
       tokens.add(attrToken(USER_KEY, identity.user))
     }
-    out.session_id ??= identity.session ?? null
+    if (out.session_id === null && identity.session !== undefined) {
+      out.session_id = identity.session
+      tokens.add(attrToken(SESSION_KEY, identity.session))
+    }
     out.tags = mergeTags(out.tags, identity.tags)
     for (const tag of identity.tags) tokens.add(attrToken(TAG_KEY, tag))
     if (span.kind === 'llm') {

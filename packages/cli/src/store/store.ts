@@ -310,7 +310,7 @@ export class TraceStore {
         .get() as { n: number }
       if (tables.n > 0 && version >= 1 && version < SCHEMA_VERSION && path !== ':memory:') {
         // Schema 1 (before identity, search and the rollup), 2 (spans keyed by the hex trace id)
-        // or 3 (users in a B-tree index): rebuilt in place, a backup kept.
+        // or 3 (users and sessions in B-tree indexes): rebuilt in place, a backup kept.
         const from = version
         this.db.close()
         try {

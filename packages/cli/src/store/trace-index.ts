@@ -29,9 +29,27 @@ export const TAG_KEY = '#tag'
 /**
  * The key a trace's user is stored under in `trace_attrs`. `--user` finds traces through it rather
  * than a B-tree index on `user_id`: users are spread over the index, so each 512-span batch wrote
- * ~150 of its pages at 1M stored spans, a quarter of all the pages the batch wrote.
+ * ~150 of its pages at 1M stored spans, a quarter of all the pages the batch wrote. Sessions the
+ * same way (`SESSION_KEY`).
  */
 export const USER_KEY = '#user'
+
+/** The key a trace's session is stored under in `trace_attrs` (see `USER_KEY`). */
+export const SESSION_KEY = '#session'
+
+/**
+ * Adds the SQL conditions (on `traces`) that keep the traces of one user or session: the token
+ * finds them, the column keeps the exact meaning.
+ */
+export function identityTerm(
+  column: 'user_id' | 'session_id',
+  value: string,
+  where: string[],
+  params: SQLInputValue[],
+): void {
+  where.push('rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)', `${column} = ?`)
+  params.push(attrToken(column === 'user_id' ? USER_KEY : SESSION_KEY, value), value)
+}
 
 /** Filters on what is promoted to a trace, beside those `listTraces` always had. */
 export interface TraceIdentityQuery {
@@ -183,8 +201,9 @@ export class TraceIndex {
     params: SQLInputValue[],
     total: number,
   ): void {
+    // User and session: their tokens narrow (below, with the tags'), the columns keep the exact
+    // meaning.
     if (query.user !== undefined) {
-      // The token narrows; the column keeps the exact meaning.
       where.push('user_id = ?')
       params.push(query.user)
     }
@@ -194,6 +213,7 @@ export class TraceIndex {
     }
     const tokens = [
       ...(query.user !== undefined ? [attrToken(USER_KEY, query.user)] : []),
+      ...(query.session !== undefined ? [attrToken(SESSION_KEY, query.session)] : []),
       ...(query.tags ?? []).map((tag) => attrToken(TAG_KEY, tag)),
       ...Object.entries(query.attributes ?? {}).map(([key, value]) => attrToken(key, value)),
     ]

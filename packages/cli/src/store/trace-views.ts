@@ -2,7 +2,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import type { ModelBaseline } from '../report/debug-hints.js'
 import { fullTraceSummary, type TraceRow, type TraceSummary } from './store-schema.js'
-import { attrToken, USER_KEY } from './trace-index.js'
+import { identityTerm } from './trace-index.js'
 
 /** One user: how many traces, sessions, errors, tokens and dollars. */
 export interface UserSummary {
@@ -110,10 +110,9 @@ interface SessionRow {
   cost: number
   first: number
   last: number
-  first_input: string | null
 }
 
-function toSession(r: SessionRow): SessionSummary {
+function toSession(r: SessionRow, firstInput: string | undefined): SessionSummary {
   const out: SessionSummary = {
     sessionId: r.session_id,
     turns: r.turns,
@@ -124,11 +123,11 @@ function toSession(r: SessionRow): SessionSummary {
     endTime: r.last,
   }
   if (r.user_id !== null) out.userId = r.user_id
-  if (r.first_input !== null) out.firstInput = r.first_input
+  if (firstInput !== undefined) out.firstInput = firstInput
   return out
 }
 
-const SESSION_COLUMNS = `session_id, max(user_id) AS user_id, count(*) AS turns, sum(status = 'error') AS errors, total(total_tokens) AS tokens, total(cost_usd) AS cost, min(start_time) AS first, max(end_time) AS last, (SELECT input_text FROM traces f WHERE f.session_id = traces.session_id AND f.input_text IS NOT NULL ORDER BY f.start_time LIMIT 1) AS first_input`
+const SESSION_COLUMNS = `session_id, max(user_id) AS user_id, count(*) AS turns, sum(status = 'error') AS errors, total(total_tokens) AS tokens, total(cost_usd) AS cost, min(start_time) AS first, max(end_time) AS last`
 
 /** Sessions, most recently active first; `user` keeps one user's. */
 export function listSessions(
@@ -138,33 +137,46 @@ export function listSessions(
   const where = ['session_id IS NOT NULL']
   const params: SQLInputValue[] = []
   range(from, where, params)
-  if (user !== undefined) {
-    // The user's token finds their traces; the column keeps the exact meaning.
-    where.push(
-      'rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)',
-      'user_id = ?',
-    )
-    params.push(attrToken(USER_KEY, user), user)
-  }
+  if (user !== undefined) identityTerm('user_id', user, where, params)
   const rows = db
     .prepare(
       `SELECT ${SESSION_COLUMNS} FROM traces WHERE ${where.join(' AND ')} GROUP BY session_id ORDER BY max(start_time) DESC LIMIT ?`,
     )
     .all(...params, limit) as unknown as SessionRow[]
-  return rows.map(toSession)
+  return rows.map((row) => toSession(row, firstInput(db, row.session_id)))
+}
+
+/** The first input of a whole session (the list's time range does not cut it). */
+function firstInput(db: DatabaseSync, sessionId: string): string | undefined {
+  const session = ofSession(sessionId)
+  const row = db
+    .prepare(
+      `SELECT input_text FROM traces WHERE ${session.where} AND input_text IS NOT NULL ORDER BY start_time LIMIT 1`,
+    )
+    .get(...session.params) as { input_text: string } | undefined
+  return row?.input_text
+}
+
+/** The rows of one session's traces, as `where` and `params` (the session's token, then its column). */
+function ofSession(sessionId: string): { where: string; params: SQLInputValue[] } {
+  const where: string[] = []
+  const params: SQLInputValue[] = []
+  identityTerm('session_id', sessionId, where, params)
+  return { where: where.join(' AND '), params }
 }
 
 const MAX_TURNS = 500
 
 /** A session's turns in order, with each turn's tool calls; undefined when unknown. */
 export function getSession(db: DatabaseSync, sessionId: string): SessionDetail | undefined {
+  const session = ofSession(sessionId)
   const summary = db
-    .prepare(`SELECT ${SESSION_COLUMNS} FROM traces WHERE session_id = ? GROUP BY session_id`)
-    .get(sessionId) as SessionRow | undefined
+    .prepare(`SELECT ${SESSION_COLUMNS} FROM traces WHERE ${session.where} GROUP BY session_id`)
+    .get(...session.params) as SessionRow | undefined
   if (!summary) return undefined
   const rows = db
-    .prepare('SELECT rowid, * FROM traces WHERE session_id = ? ORDER BY start_time LIMIT ?')
-    .all(sessionId, MAX_TURNS) as unknown as (TraceRow & { rowid: number })[]
+    .prepare(`SELECT rowid, * FROM traces WHERE ${session.where} ORDER BY start_time LIMIT ?`)
+    .all(...session.params, MAX_TURNS) as unknown as (TraceRow & { rowid: number })[]
   const turns: SessionTurn[] = []
   const spansOf = db.prepare(
     "SELECT kind, data FROM spans WHERE trace_row = ? AND kind IN ('llm', 'tool') ORDER BY start_time",
@@ -195,7 +207,7 @@ export function getSession(db: DatabaseSync, sessionId: string): SessionDetail |
     }
     turns.push({ trace: fullTraceSummary(row), llmCalls, toolCalls })
   }
-  return { session: toSession(summary), turns }
+  return { session: toSession(summary, firstInput(db, sessionId)), turns }
 }
 
 /** Median cost of one call for each model, from its newest 1000 priced calls. */
