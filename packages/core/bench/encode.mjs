@@ -1,11 +1,16 @@
 // OTLP JSON encode, Tokentrail against @opentelemetry/otlp-transformer on the same spans, to
-// request bytes (the transformer returns bytes, so ours is UTF-8 encoded too). Warm-up first,
-// then rounds alternating the two encoders; CPU time per round (process.cpuUsage), medians with
-// min–max across rounds. `node bench/encode.mjs` alone, or through bench/run.mjs.
+// request bytes (what the exporter sends: both encoders return bytes). Warm-up first, then rounds
+// alternating the encoders; CPU time per round (process.cpuUsage), medians with min–max across
+// rounds. `node bench/encode.mjs` alone, or through bench/run.mjs.
+// `--before=<dist dir>` adds a third encoder, the core built from another commit (its
+// `encodeOtlpTraces`, UTF-8 encoded when it returns a string), in the same alternating rounds.
+import { pathToFileURL } from 'node:url'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
-import { createTracer, encodeOtlpTraces, setTrustedAttributes } from '../dist/index.js'
+import { encodeOtlpTracesBytes } from '../dist/exporters/otlp-json.js'
+import * as core from '../dist/index.js'
+import { JsonWriter } from '../dist/otlp/json-writer.js'
 
 const BATCH = 512
 const utf8 = new TextEncoder()
@@ -48,9 +53,10 @@ export const ENCODE_ROWS = [
   ],
 ]
 
-async function spansOf(attributes, escaped) {
+// Spans made by `lib`'s own tracer: the escaped forms are kept by that build's module.
+async function tracerSpans(lib, attributes, escaped) {
   const ours = []
-  const tracer = createTracer({
+  const tracer = lib.createTracer({
     serviceName: 'bench',
     maxQueueSize: 10_000,
     exporters: [
@@ -63,6 +69,17 @@ async function spansOf(attributes, escaped) {
       },
     ],
   })
+  for (let i = 0; i < BATCH; i++) {
+    const span = tracer.startSpan('chat gpt-4o', { kind: 'llm' })
+    if (escaped) lib.setTrustedAttributes(span, attributes, escaped)
+    else span.setAttributes(attributes)
+    span.end()
+  }
+  await tracer.flush()
+  return ours
+}
+
+function otelSpans(attributes) {
   const theirs = []
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench' }),
@@ -76,53 +93,80 @@ async function spansOf(attributes, escaped) {
     ],
   })
   const otel = provider.getTracer('@tokentrail/core', '0.1.0')
-  for (let i = 0; i < BATCH; i++) {
-    const span = tracer.startSpan('chat gpt-4o', { kind: 'llm' })
-    if (escaped) setTrustedAttributes(span, attributes, escaped)
-    else span.setAttributes(attributes)
-    span.end()
-    otel.startSpan('chat gpt-4o', { kind: 2, attributes }).end()
-  }
-  await tracer.flush()
-  return { ours, theirs }
+  for (let i = 0; i < BATCH; i++) otel.startSpan('chat gpt-4o', { kind: 2, attributes }).end()
+  return theirs
 }
 
-/** Measures every row; returns { label, ours, theirs, ratio } with spans per CPU second. */
-export async function measureEncode({ rounds = 9, batchesPerRound = 40 } = {}) {
+/**
+ * Measures every row; returns { label, ours, theirs, ratio, before?, beforeRatio? } with spans per
+ * CPU second. `before` is another build's dist/index.js module, measured in the same rounds.
+ */
+export async function measureEncode({ rounds = 9, batchesPerRound = 40, before } = {}) {
   const results = []
   for (const [label, attributes, escaped] of ENCODE_ROWS) {
-    const { ours, theirs } = await spansOf(attributes, escaped)
+    const ours = await tracerSpans(core, attributes, escaped)
+    const theirs = otelSpans(attributes)
+    // Into one buffer kept between batches, as the exporter does (it takes the buffer back once
+    // the receiver answered 2xx); the transformer allocates its body each time.
+    const writer = new JsonWriter(0)
     const run = {
-      ours: () => utf8.encode(encodeOtlpTraces(ours)),
+      ours: () => encodeOtlpTracesBytes(ours, undefined, writer),
       theirs: () => JsonTraceSerializer.serializeRequest(theirs),
     }
-    const perSecond = { ours: [], theirs: [] }
+    if (before) {
+      const old = await tracerSpans(before, attributes, escaped)
+      run.before = () => {
+        const body = before.encodeOtlpTraces(old)
+        return typeof body === 'string' ? utf8.encode(body) : body
+      }
+    }
+    const names = Object.keys(run)
+    const perSecond = Object.fromEntries(names.map((name) => [name, []]))
     const once = (name) => {
       const start = process.cpuUsage()
       for (let i = 0; i < batchesPerRound; i++) run[name]()
       const { user, system } = process.cpuUsage(start)
       return (BATCH * batchesPerRound) / ((user + system) / 1e6)
     }
-    for (let i = 0; i < 3; i++) for (const name of ['ours', 'theirs']) once(name) // warm-up
-    for (let r = 0; r < rounds; r++)
-      for (const name of r % 2 ? ['theirs', 'ours'] : ['ours', 'theirs'])
-        perSecond[name].push(once(name))
+    for (let i = 0; i < 3; i++) for (const name of names) once(name) // warm-up
+    // Each round in a new order (rotated, then reversed on odd rounds), so none always runs first.
+    for (let r = 0; r < rounds; r++) {
+      const order = names.map((_, i) => names[(i + r) % names.length])
+      for (const name of r % 2 ? order.reverse() : order) perSecond[name].push(once(name))
+    }
     const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
-    const o = stat(perSecond.ours)
-    const t = stat(perSecond.theirs)
-    const ratios = perSecond.ours.map((x, i) => x / perSecond.theirs[i])
-    results.push({ label, ours: o, theirs: t, ratio: stat(ratios) })
+    const ratioOf = (name) => stat(perSecond[name].map((x, i) => x / perSecond.theirs[i]))
+    const result = {
+      label,
+      ours: stat(perSecond.ours),
+      theirs: stat(perSecond.theirs),
+      ratio: ratioOf('ours'),
+    }
+    if (before) {
+      result.before = stat(perSecond.before)
+      result.beforeRatio = ratioOf('before')
+    }
+    results.push(result)
   }
   return results
 }
 
 const k = (x) => `${fmt(x / 1000)}k`
-export function encodeLine({ label, ours, theirs, ratio }) {
-  return `OTLP JSON encode to bytes, ${label}: tokentrail ${k(ours.median)} spans per CPU s (${k(ours.min)}–${k(ours.max)}), @opentelemetry/otlp-transformer ${k(theirs.median)} (${k(theirs.min)}–${k(theirs.max)}) → ${fmt(ratio.median, 2)}× (${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)}) faster, goal ≥ 2×: ${ratio.median >= 2 ? 'met' : 'missed'}`
+export function encodeLine({ label, ours, theirs, ratio, before, beforeRatio }) {
+  const line = `OTLP JSON encode to bytes, ${label}: tokentrail ${k(ours.median)} spans per CPU s (${k(ours.min)}–${k(ours.max)}), @opentelemetry/otlp-transformer ${k(theirs.median)} (${k(theirs.min)}–${k(theirs.max)}) → ${fmt(ratio.median, 2)}× (${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)}) faster, goal ≥ 2×: ${ratio.median >= 2 ? 'met' : 'missed'}`
+  if (!before) return line
+  return `${line}; before: ${k(before.median)} (${k(before.min)}–${k(before.max)}) → ${fmt(beforeRatio.median, 2)}× (${fmt(beforeRatio.min, 2)}–${fmt(beforeRatio.max, 2)})`
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const small = process.argv.includes('--small')
-  const results = await measureEncode(small ? { rounds: 3, batchesPerRound: 4 } : {})
+  const beforeArg = process.argv.find((arg) => arg.startsWith('--before='))
+  const before = beforeArg
+    ? await import(pathToFileURL(`${beforeArg.slice('--before='.length)}/index.js`).href)
+    : undefined
+  const results = await measureEncode({
+    ...(small ? { rounds: 3, batchesPerRound: 4 } : {}),
+    before,
+  })
   for (const r of results) console.log(encodeLine(r))
 }

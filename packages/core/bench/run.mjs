@@ -6,6 +6,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { build } from 'esbuild'
+import { encodeOtlpTracesBytes } from '../dist/exporters/otlp-json.js'
 import { chooseTransport, webFetch } from '../dist/exporters/transport.js'
 import {
   createTracer,
@@ -66,9 +67,8 @@ row(
   spanRatio <= 0.5,
 )
 
-// 2. OTLP JSON encoding to request bytes (OTel's serializer returns bytes, so ours is UTF-8 encoded too)
+// 2. OTLP JSON encoding to request bytes (both serializers return bytes)
 const BATCH = 512
-const utf8 = new TextEncoder()
 const llmAttrs = {
   'gen_ai.operation.name': 'chat',
   'gen_ai.provider.name': 'openai',
@@ -122,7 +122,7 @@ async function encodeRow(label, attributes) {
     }
     return median(samples)
   }
-  const ours = () => utf8.encode(encodeOtlpTraces(memory))
+  const ours = () => encodeOtlpTracesBytes(memory)
   const theirs = () => JsonTraceSerializer.serializeRequest(otelSpans)
   rate(ours)
   rate(theirs)
@@ -222,7 +222,7 @@ await encodeRow('LLM spans + 360-char output text', {
     return median(samples)
   }
   const llmOnly = memory.filter((s) => s.kind === 'llm')
-  const jsonRun = () => utf8.encode(encodeOtlpTraces(llmOnly))
+  const jsonRun = () => encodeOtlpTracesBytes(llmOnly)
   const protoRun = () => encodeOtlpTracesProtobuf(llmOnly)
   const otelRun = () => ProtobufTraceSerializer.serializeRequest(otelSpans)
   for (const fn of [jsonRun, protoRun, otelRun]) rate(fn, CALLS)
@@ -254,9 +254,7 @@ await encodeRow('LLM spans + 360-char output text', {
       const exporter = otlpExporter({ url: counterUrl, profile, protocol })
       await exporter.export(memory, new AbortController().signal)
       const body =
-        protocol === 'http/json'
-          ? utf8.encode(encodeOtlpTraces(memory))
-          : encodeOtlpTracesProtobuf(memory)
+        protocol === 'http/json' ? encodeOtlpTracesBytes(memory) : encodeOtlpTracesProtobuf(memory)
       sizes[`${profile} ${protocol}`] = bytes / CALLS
       if (profile === 'otel') sizes[`gzip ${protocol}`] = gzipSync(body).length / CALLS
     }

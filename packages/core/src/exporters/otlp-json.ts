@@ -1,4 +1,5 @@
 import { escapedValues } from '../attributes.js'
+import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
 /** OTLP SpanKind numbers. */
@@ -33,104 +34,281 @@ export function msToNanos(ms: number): string {
   return `${whole}${micros.toString().padStart(3, '0')}000`
 }
 
-const str = JSON.stringify
+// The constant pieces of the body, encoded once.
+const utf8 = new TextEncoder()
+const piece = (text: string) => utf8.encode(text)
+const COMMA = 0x2c
+const CLOSE = 0x7d
+const QUOTE = 0x22
+const RESOURCE_SPANS = piece('{"resourceSpans":[')
+const RESOURCE = piece('{"resource":{"attributes":[')
+const SCOPE = piece(
+  `],"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"${SCOPE_NAME}","version":"${SCOPE_VERSION}"},"spans":[`,
+)
+const GROUP_END = piece(']}]}')
+const BODY_END = piece(']}')
+const TRACE_ID = piece('{"traceId":')
+const SPAN_ID = piece(',"spanId":')
+const PARENT_SPAN_ID = piece(',"parentSpanId":')
+const TRACE_STATE = piece(',"traceState":')
+const NAME = piece(',"name":')
+const KIND: Record<string, Uint8Array> = {}
+for (const [kind, number] of Object.entries(OTLP_SPAN_KIND))
+  KIND[kind] = piece(`,"kind":${number},"startTimeUnixNano":"`)
+const KIND_OTHER = piece(',"kind":1,"startTimeUnixNano":"')
+const END_TIME = piece('","endTimeUnixNano":"')
+const ATTRIBUTES = piece('","attributes":[')
+const EVENTS = piece('],"droppedAttributesCount":0,"events":[')
+const EVENT = piece('{"timeUnixNano":"')
+const EVENT_NAME = piece('","name":')
+const EVENT_ATTRIBUTES = piece(',"attributes":[')
+const EVENT_END = piece('],"droppedAttributesCount":0}')
+const STATUS = piece('],"droppedEventsCount":0,"status":')
+const STATUS_MESSAGE = piece('{"code":2,"message":')
+const STATUS_ERROR = piece('{"code":2}')
+const STATUS_OK = piece('{"code":1}')
+const STATUS_UNSET = piece('{"code":0}')
+const SPAN_END = piece(',"links":[],"droppedLinksCount":0}')
+const REST = '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":'
+const REST_OK = piece(`${REST}{"code":1},"links":[],"droppedLinksCount":0}`)
+const REST_UNSET = piece(`${REST}{"code":0},"links":[],"droppedLinksCount":0}`)
+const STRING_VALUE = piece('{"stringValue":')
+const TRUE_VALUE = piece('{"boolValue":true}')
+const FALSE_VALUE = piece('{"boolValue":false}')
+const INT_VALUE = piece('{"intValue":"')
+const INT_VALUE_END = piece('"}')
+const DOUBLE_VALUE = piece('{"doubleValue":')
+const ARRAY_VALUE = piece('{"arrayValue":{"values":[')
+const ARRAY_VALUE_END = piece(']}}')
+const KIND_KEY_VALUE = (kind: string) =>
+  piece(`{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${kind}"}}`)
+const KIND_VALUES: Record<string, Uint8Array> = {}
+const CANCELLED = piece(`{"key":"${STATUS_ATTRIBUTE}","value":{"stringValue":"cancelled"}}`)
 
-// Short strings repeat across spans (models, providers, operation names): keep their JSON form.
-const quoted = new Map<string, string>()
-function quote(value: string): string {
-  if (value.length > 64) return str(value)
-  let encoded = quoted.get(value)
-  if (encoded === undefined) {
-    encoded = str(value)
-    if (quoted.size < 4096) quoted.set(value, encoded)
-  }
-  return encoded
-}
-
-function anyValue(value: AttributeValue): string {
+function writeValue(out: JsonWriter, value: AttributeValue): void {
   switch (typeof value) {
     case 'string':
-      return `{"stringValue":${quote(value)}}`
+      out.bytes(STRING_VALUE)
+      out.string(value)
+      out.byte(CLOSE)
+      return
     case 'boolean':
-      return value ? '{"boolValue":true}' : '{"boolValue":false}'
+      out.bytes(value ? TRUE_VALUE : FALSE_VALUE)
+      return
     case 'number':
-      return Number.isSafeInteger(value) ? `{"intValue":"${value}"}` : `{"doubleValue":${value}}`
+      if (Number.isSafeInteger(value)) {
+        out.bytes(INT_VALUE)
+        out.ascii(String(value))
+        out.bytes(INT_VALUE_END)
+      } else {
+        out.bytes(DOUBLE_VALUE)
+        out.ascii(String(value))
+        out.byte(CLOSE)
+      }
+      return
   }
-  let out = '{"arrayValue":{"values":['
+  out.bytes(ARRAY_VALUE)
   for (let i = 0; i < value.length; i++) {
-    if (i > 0) out += ','
-    out += anyValue(value[i] as AttributeValue)
+    if (i > 0) out.byte(COMMA)
+    writeValue(out, value[i] as AttributeValue)
   }
-  return `${out}]}}`
+  out.bytes(ARRAY_VALUE_END)
 }
 
-// Attribute keys repeat across spans (gen_ai.*), so their encoded prefix is worth keeping.
-const keyPrefixes = new Map<string, string>()
-function keyPrefix(key: string): string {
+// Attribute keys repeat across spans (gen_ai.*): their encoded `{"key":…,"value":` is kept.
+const keyPrefixes = new Map<string, Uint8Array>()
+function keyPrefix(key: string): Uint8Array {
   let prefix = keyPrefixes.get(key)
   if (prefix === undefined) {
-    prefix = `{"key":${str(key)},"value":`
+    const out = new JsonWriter(64)
+    out.ascii('{"key":')
+    out.string(key)
+    out.ascii(',"value":')
+    prefix = out.finish()
     if (keyPrefixes.size < 2048) keyPrefixes.set(key, prefix)
   }
   return prefix
 }
 
-function appendKeyValues(out: string, attributes: Attributes, extra?: string): string {
-  out += '['
-  let first = true
+// Short string values repeat too (providers, models, operation names): their whole key-value is
+// kept, by key then value. A key with many values (ids) stops adding at 64, all keys at 4096.
+const MAX_CACHED_VALUE = 32
+let cachedPairs = 0
+const pairs = new Map<string, Map<string, Uint8Array>>()
+function pair(key: string, value: string): Uint8Array | undefined {
+  let byValue = pairs.get(key)
+  let bytes = byValue?.get(value)
+  if (bytes !== undefined || cachedPairs >= 4096 || (byValue && byValue.size >= 64)) return bytes
+  if (!byValue) pairs.set(key, (byValue = new Map()))
+  const out = new JsonWriter(64)
+  out.bytes(keyPrefix(key))
+  writeValue(out, value)
+  out.byte(CLOSE)
+  bytes = out.finish()
+  byValue.set(value, bytes)
+  cachedPairs++
+  return bytes
+}
+
+/** Writes `attributes` as OTLP key-values; `comma` says one is already in the list. */
+function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean): boolean {
   // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
   const escaped = escapedValues.get(attributes)
   for (const key in attributes) {
-    if (!first) out += ','
-    first = false
-    out += keyPrefix(key)
+    if (comma) out.byte(COMMA)
+    comma = true
     const value = attributes[key]!
+    if (typeof value === 'string' && value.length <= MAX_CACHED_VALUE) {
+      const bytes = pair(key, value)
+      if (bytes !== undefined) {
+        out.bytes(bytes)
+        continue
+      }
+    }
+    out.bytes(keyPrefix(key))
     const known = escaped?.get(key)
-    if (known !== undefined && known[0] === value) out += `{"stringValue":"${known[1]}"}`
-    else out += anyValue(value)
-    out += '}'
+    if (known !== undefined && known[0] === value) {
+      out.bytes(STRING_VALUE)
+      out.byte(QUOTE)
+      out.escaped(known[1])
+      out.byte(QUOTE)
+      out.byte(CLOSE)
+    } else writeValue(out, value)
+    out.byte(CLOSE)
   }
-  if (extra) out += first ? extra : `,${extra}`
-  return `${out}]`
+  return comma
 }
 
-// Appends to one growing string: V8 flattens a single append chain cheaply, where nested
-// templates and join() make ropes of ropes that cost more to flatten than to build.
-function encodeSpan(out: string, span: SpanData, more: Attributes | undefined): string {
-  let extra: string | undefined
-  if (more) {
-    const list = appendKeyValues('', more)
-    if (list.length > 2) extra = list.slice(1, -1)
+/** Writes what `msToNanos` returns, without making the string. */
+function writeNanos(out: JsonWriter, ms: number): void {
+  let whole = Math.floor(ms)
+  let micros = Math.round((ms - whole) * 1e3)
+  if (micros >= 1e3) {
+    whole += 1
+    micros -= 1e3
   }
+  if (whole === 0) {
+    out.ascii(String(micros * 1e3))
+    return
+  }
+  out.ascii(String(whole))
+  out.ensure(6)
+  const buf = out.buf
+  let pos = out.pos
+  buf[pos++] = 0x30 + Math.floor(micros / 100)
+  buf[pos++] = 0x30 + (Math.floor(micros / 10) % 10)
+  buf[pos++] = 0x30 + (micros % 10)
+  buf[pos++] = 0x30
+  buf[pos++] = 0x30
+  buf[pos++] = 0x30
+  out.pos = pos
+}
+
+function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined): void {
+  out.bytes(TRACE_ID)
+  out.string(span.traceId)
+  out.bytes(SPAN_ID)
+  out.string(span.spanId)
+  if (span.parentSpanId) {
+    out.bytes(PARENT_SPAN_ID)
+    out.string(span.parentSpanId)
+  }
+  if (span.traceState) {
+    out.bytes(TRACE_STATE)
+    out.string(span.traceState)
+  }
+  out.bytes(NAME)
+  out.string(span.name)
+  out.bytes(KIND[span.kind] ?? KIND_OTHER)
+  writeNanos(out, span.startTime)
+  out.bytes(END_TIME)
+  writeNanos(out, span.endTime)
+  out.bytes(ATTRIBUTES)
+  let comma = writeKeyValues(out, span.attributes, false)
+  if (more) comma = writeKeyValues(out, more, comma)
   if (span.kind !== 'internal') {
-    const kind = `{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${span.kind}"}}`
-    extra = extra ? `${extra},${kind}` : kind
+    if (comma) out.byte(COMMA)
+    comma = true
+    out.bytes((KIND_VALUES[span.kind] ??= KIND_KEY_VALUE(span.kind)))
   }
   if (span.status === 'cancelled') {
-    const cancelled = `{"key":"${STATUS_ATTRIBUTE}","value":{"stringValue":"cancelled"}}`
-    extra = extra ? `${extra},${cancelled}` : cancelled
+    if (comma) out.byte(COMMA)
+    out.bytes(CANCELLED)
   }
-  out += `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`
-  if (span.parentSpanId) out += `,"parentSpanId":"${span.parentSpanId}"`
-  if (span.traceState) out += `,"traceState":${str(span.traceState)}`
-  out += `,"name":${quote(span.name)},"kind":${OTLP_SPAN_KIND[span.kind] ?? 1}`
-  out += `,"startTimeUnixNano":"${msToNanos(span.startTime)}","endTimeUnixNano":"${msToNanos(span.endTime)}"`
-  out = appendKeyValues(`${out},"attributes":`, span.attributes, extra)
-  out += ',"droppedAttributesCount":0,"events":['
+  // Most spans have no events and no error message: the rest of the span is then one piece.
+  if (span.events.length === 0 && span.status !== 'error') {
+    out.bytes(span.status === 'ok' ? REST_OK : REST_UNSET)
+    return
+  }
+  out.bytes(EVENTS)
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i]!
-    if (i > 0) out += ','
-    out += `{"timeUnixNano":"${msToNanos(event.time)}","name":${quote(event.name)},"attributes":`
-    out = appendKeyValues(out, event.attributes ?? {})
-    out += ',"droppedAttributesCount":0}'
+    if (i > 0) out.byte(COMMA)
+    out.bytes(EVENT)
+    writeNanos(out, event.time)
+    out.bytes(EVENT_NAME)
+    out.string(event.name)
+    out.bytes(EVENT_ATTRIBUTES)
+    if (event.attributes) writeKeyValues(out, event.attributes, false)
+    out.bytes(EVENT_END)
   }
-  out += '],"droppedEventsCount":0,"status":'
+  out.bytes(STATUS)
   if (span.status === 'error') {
     const message = span.error?.message
-    out += message ? `{"code":2,"message":${str(message)}}` : '{"code":2}'
-  } else out += span.status === 'ok' ? '{"code":1}' : '{"code":0}'
-  return `${out},"links":[],"droppedLinksCount":0}`
+    if (message) {
+      out.bytes(STATUS_MESSAGE)
+      out.string(message)
+      out.byte(CLOSE)
+    } else out.bytes(STATUS_ERROR)
+  } else out.bytes(span.status === 'ok' ? STATUS_OK : STATUS_UNSET)
+  out.bytes(SPAN_END)
 }
+
+// Bytes per span of the last body: the next buffer starts about that size, so it rarely grows.
+let bytesPerSpan = 512
+
+/**
+ * Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body, as UTF-8 bytes.
+ * `extra(span)` may add attributes to a span on the wire (the backend mappings do). With `into`,
+ * the body is written into that writer's buffer (from its start) and the bytes returned are a view
+ * of it: valid until the writer is used again.
+ */
+export function encodeOtlpTracesBytes(
+  spans: readonly SpanData[],
+  extra?: (span: SpanData) => Attributes | undefined,
+  into?: JsonWriter,
+): Uint8Array {
+  // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
+  const groups = new Map<Resource, SpanData[]>()
+  for (const span of spans) {
+    let group = groups.get(span.resource)
+    if (!group) groups.set(span.resource, (group = []))
+    group.push(span)
+  }
+  const size = Math.ceil(spans.length * bytesPerSpan * 1.1) + 1024
+  const out = into ?? new JsonWriter(size)
+  out.pos = 0
+  out.ensure(size)
+  out.bytes(RESOURCE_SPANS)
+  let firstGroup = true
+  for (const [resource, group] of groups) {
+    if (!firstGroup) out.byte(COMMA)
+    firstGroup = false
+    out.bytes(RESOURCE)
+    writeKeyValues(out, { 'service.name': resource.serviceName, ...resource.attributes }, false)
+    out.bytes(SCOPE)
+    for (let i = 0; i < group.length; i++) {
+      if (i > 0) out.byte(COMMA)
+      writeSpan(out, group[i]!, extra?.(group[i]!))
+    }
+    out.bytes(GROUP_END)
+  }
+  out.bytes(BODY_END)
+  if (spans.length > 0) bytesPerSpan = Math.ceil(out.pos / spans.length)
+  return out.finish()
+}
+
+const utf8Decoder = new TextDecoder()
 
 /**
  * Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body.
@@ -140,28 +318,5 @@ export function encodeOtlpTraces(
   spans: readonly SpanData[],
   extra?: (span: SpanData) => Attributes | undefined,
 ): string {
-  // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
-  const groups = new Map<Resource, SpanData[]>()
-  for (const span of spans) {
-    let group = groups.get(span.resource)
-    if (!group) groups.set(span.resource, (group = []))
-    group.push(span)
-  }
-  let out = '{"resourceSpans":['
-  let firstGroup = true
-  for (const [resource, group] of groups) {
-    if (!firstGroup) out += ','
-    firstGroup = false
-    out = appendKeyValues(`${out}{"resource":{"attributes":`, {
-      'service.name': resource.serviceName,
-      ...resource.attributes,
-    })
-    out += `,"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"${SCOPE_NAME}","version":"${SCOPE_VERSION}"},"spans":[`
-    for (let i = 0; i < group.length; i++) {
-      if (i > 0) out += ','
-      out = encodeSpan(out, group[i]!, extra?.(group[i]!))
-    }
-    out += ']}]}'
-  }
-  return `${out}]}`
+  return utf8Decoder.decode(encodeOtlpTracesBytes(spans, extra))
 }

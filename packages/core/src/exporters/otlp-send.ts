@@ -1,7 +1,8 @@
+import { JsonWriter } from '../otlp/json-writer.js'
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
-import { encodeOtlpTraces } from './otlp-json.js'
+import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import { gzip, type OtlpProtocol } from './otlp-wire.js'
@@ -82,11 +83,25 @@ export function traceSender({
 }: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
   const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
+  // The JSON body's buffer, kept for the next export: a fresh one per batch costs the page faults
+  // of the whole body again. Taken while a body is out, so two exports at once never share it.
+  let spare: JsonWriter | undefined
   return async function sendTraces(spans, signal) {
-    const body =
-      wire === 'http/protobuf'
-        ? encodeOtlpTracesProtobuf(spans, mapper)
-        : encodeOtlpTraces(spans, mapper)
-    return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
+    if (wire === 'http/protobuf') {
+      const body = encodeOtlpTracesProtobuf(spans, mapper)
+      return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
+    }
+    const writer = spare ?? new JsonWriter(0)
+    spare = undefined
+    const body = encodeOtlpTracesBytes(spans, mapper, writer)
+    const sent = gzipped ? await gzip(body) : body
+    const result = await post(target, sent, headers, signal, readSuccess)
+    // Given back once nothing reads it: gzip made its own copy, or the receiver answered 2xx
+    // (it read the whole body). After a failure the transport might still hold it: not reused.
+    // A buffer that grew past 16 MB, or is four times the body it held, is let go.
+    const length = writer.buf.length
+    if ((gzipped || result.code === 'success') && length <= 16 << 20 && body.length * 4 >= length)
+      spare = writer
+    return result
   }
 }

@@ -1,0 +1,289 @@
+// Writes JSON straight into UTF-8 bytes: no string pieces to join, flatten and encode afterwards.
+// Strings are escaped as JSON.stringify escapes them, in the same pass that writes them.
+
+const utf8 = new TextEncoder()
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const HEX = utf8.encode('0123456789abcdef')
+const BACKSLASH = 0x5c
+const QUOTE = 0x22
+// Longer strings go through `encodeInto` (native, fast per byte) and a scan 4 bytes at a time;
+// shorter ones are cheaper written char by char than the call into native code.
+const LONG = 48
+
+// By ASCII code, the letter after the backslash JSON.stringify writes, 0 when the character stays.
+const ESCAPE = new Uint8Array(128)
+for (let code = 0; code < 0x20; code++) ESCAPE[code] = 0x75 // \u00XX
+ESCAPE[0x08] = 0x62 // \b
+ESCAPE[0x09] = 0x74 // \t
+ESCAPE[0x0a] = 0x6e // \n
+ESCAPE[0x0c] = 0x66 // \f
+ESCAPE[0x0d] = 0x72 // \r
+ESCAPE[QUOTE] = QUOTE
+ESCAPE[BACKSLASH] = BACKSLASH
+
+/**
+ * Of four UTF-8 bytes read as one little-endian word, 0x80 in each byte that needs a look: one JSON
+ * escapes (below 0x20, `"`, `\`), or 0xEF, the lead byte of U+FFFD, which `encodeInto` writes for a
+ * lone surrogate (JSON.stringify writes `\udXXX` instead). Exact per byte: no borrow between bytes.
+ */
+function flagged(word: number): number {
+  const low = word & 0x7f7f7f7f
+  const quote = (word ^ 0x22222222) & 0x7f7f7f7f
+  const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
+  const escapes = ~(((low + 0x60606060) & (quote + 0x7f7f7f7f) & (backslash + 0x7f7f7f7f)) | word)
+  // Most words of most texts are ASCII: no lead byte to look for.
+  if ((word & 0x80808080) === 0) return escapes & 0x80808080
+  const lead = word ^ 0xefefefef
+  const replacement = ~(((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | lead)
+  return (escapes | replacement) & 0x80808080
+}
+
+// The tail of a long string that needs escapes is moved here first, then written back escaped.
+let scratch = new Uint8Array(16 * 1024)
+let scratchWords = new Uint32Array(scratch.buffer)
+
+/** A growing UTF-8 buffer that JSON is written into. */
+export class JsonWriter {
+  buf: Uint8Array
+  pos = 0
+  private view: DataView
+  private words: Uint32Array
+
+  constructor(size = 16 * 1024) {
+    this.buf = new Uint8Array((size + 7) & ~7)
+    this.view = new DataView(this.buf.buffer)
+    this.words = new Uint32Array(this.buf.buffer)
+  }
+
+  /** Makes room for `extra` more bytes (and 4 spare, for the word-wide writes). */
+  ensure(extra: number): void {
+    const needed = this.pos + extra + 4
+    if (needed <= this.buf.length) return
+    let size = Math.max(64, this.buf.length * 2)
+    while (size < needed) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.buf.subarray(0, this.pos))
+    this.buf = next
+    this.view = new DataView(next.buffer)
+    this.words = new Uint32Array(next.buffer)
+  }
+
+  /** One ASCII byte. */
+  byte(code: number): void {
+    this.ensure(1)
+    this.buf[this.pos++] = code
+  }
+
+  /** Bytes prepared earlier (a constant piece of JSON), copied as they are. */
+  bytes(bytes: Uint8Array): void {
+    const length = bytes.length
+    this.ensure(length)
+    // A native copy costs about what 16 bytes cost one by one, whatever the length.
+    if (length > 16) {
+      this.buf.set(bytes, this.pos)
+      this.pos += length
+      return
+    }
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < length; i++) buf[pos++] = bytes[i]!
+    this.pos = pos
+  }
+
+  /** ASCII text that needs no escaping (numbers, constant names). */
+  ascii(text: string): void {
+    const length = text.length
+    this.ensure(length)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < length; i++) buf[pos++] = text.charCodeAt(i)
+    this.pos = pos
+  }
+
+  /** A string as a quoted JSON string, escaped as JSON.stringify escapes it. */
+  string(value: string): void {
+    this.ensure(1)
+    this.buf[this.pos++] = QUOTE
+    if (value.length < LONG || !this.encoded(value)) this.chars(value, true)
+    this.ensure(1)
+    this.buf[this.pos++] = QUOTE
+  }
+
+  /** Text already escaped for inside a JSON string (no quotes), written as UTF-8 as it is. */
+  escaped(text: string): void {
+    if (text.length < LONG) {
+      this.chars(text, false)
+      return
+    }
+    this.ensure(text.length * 3)
+    this.pos += utf8.encodeInto(text, this.buf.subarray(this.pos)).written
+  }
+
+  /** The bytes written. The buffer is not reused, so the caller may keep them. */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos)
+  }
+
+  // Char by char: UTF-8 by hand, escapes as JSON.stringify writes them, lone surrogates as \udXXX.
+  private chars(text: string, escaping: boolean): void {
+    const length = text.length
+    this.ensure(length * 6)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < length; i++) {
+      let code = text.charCodeAt(i)
+      if (code < 0x80) {
+        const letter = escaping ? ESCAPE[code]! : 0
+        if (letter === 0) buf[pos++] = code
+        else {
+          buf[pos++] = BACKSLASH
+          buf[pos++] = letter
+          if (letter === 0x75) pos = writeHex4(buf, pos, code)
+        }
+      } else if (code < 0x800) {
+        buf[pos++] = 0xc0 | (code >> 6)
+        buf[pos++] = 0x80 | (code & 0x3f)
+      } else if (code < 0xd800 || code > 0xdfff) {
+        buf[pos++] = 0xe0 | (code >> 12)
+        buf[pos++] = 0x80 | ((code >> 6) & 0x3f)
+        buf[pos++] = 0x80 | (code & 0x3f)
+      } else {
+        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0
+        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00)
+          i++
+          buf[pos++] = 0xf0 | (code >> 18)
+          buf[pos++] = 0x80 | ((code >> 12) & 0x3f)
+          buf[pos++] = 0x80 | ((code >> 6) & 0x3f)
+          buf[pos++] = 0x80 | (code & 0x3f)
+        } else if (escaping) {
+          buf[pos++] = BACKSLASH
+          buf[pos++] = 0x75
+          pos = writeHex4(buf, pos, code)
+        } else {
+          // An escaped form holds no lone surrogate; were one there, U+FFFD as encodeInto writes.
+          buf[pos++] = 0xef
+          buf[pos++] = 0xbf
+          buf[pos++] = 0xbd
+        }
+      }
+    }
+    this.pos = pos
+  }
+
+  // Long text: `encodeInto` writes the UTF-8, then a scan 4 bytes at a time finds the first byte
+  // to escape; from there the rest is moved aside and written back with its escapes. Returns false
+  // when the text holds a lone surrogate (or U+FFFD), having moved `pos` back: `chars` writes it.
+  private encoded(text: string): boolean {
+    this.ensure(text.length * 3)
+    const start = this.pos
+    const end = start + utf8.encodeInto(text, this.buf.subarray(start)).written
+    const buf = this.buf
+    let at = start
+    // Byte by byte up to a word boundary, then word by word, then the last bytes.
+    for (;;) {
+      while (at < end && (at & 3) !== 0 && !needsLook(buf[at]!)) at++
+      if (at < end && (at & 3) === 0) {
+        const words = this.words
+        const last = end >>> 2
+        let word = at >>> 2
+        while (word < last && flagged(words[word]!) === 0) word++
+        at = word << 2
+        while (at < end && !needsLook(buf[at]!)) at++
+      }
+      if (at >= end) {
+        this.pos = end
+        return true
+      }
+      if (buf[at] === 0xef) {
+        if (buf[at + 1] === 0xbf && buf[at + 2] === 0xbd) return false
+        at++
+        continue
+      }
+      break
+    }
+    // `at` holds the first byte to escape: move the rest aside, then write it back escaped.
+    const rest = end - at
+    if (scratch.length < rest + 4) {
+      let size = scratch.length * 2
+      while (size < rest + 4) size *= 2
+      scratch = new Uint8Array(size)
+      scratchWords = new Uint32Array(scratch.buffer)
+    }
+    const source = scratch
+    const sourceWords = scratchWords
+    source.set(buf.subarray(at, end))
+    // A lone surrogate further on is found by the copy below, which then gives up.
+    this.pos = at
+    this.ensure(rest * 6)
+    const out = this.buf
+    const view = this.view
+    let pos = at
+    const full = rest >>> 2
+    for (let index = 0; index < full; index++) {
+      const word = sourceWords[index]!
+      let flags = flagged(word)
+      if (flags === 0) {
+        view.setUint32(pos, word, LITTLE_ENDIAN)
+        pos += 4
+        continue
+      }
+      // Each flagged byte: the bytes before it as one word write, then its escape.
+      let done = 0
+      do {
+        const byte = (31 - Math.clz32(flags & -flags)) >>> 3
+        view.setUint32(pos, word >>> (done << 3), LITTLE_ENDIAN)
+        pos += byte - done
+        const code = (word >>> (byte << 3)) & 0xff
+        if (code === 0xef) {
+          const offset = (index << 2) + byte
+          if (source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
+            this.pos = start
+            return false
+          }
+          out[pos++] = code
+        } else pos = writeEscape(out, pos, code)
+        done = byte + 1
+        flags &= flags - 1
+      } while (flags !== 0)
+      if (done < 4) {
+        view.setUint32(pos, word >>> (done << 3), LITTLE_ENDIAN)
+        pos += 4 - done
+      }
+    }
+    for (let offset = full << 2; offset < rest; offset++) {
+      const code = source[offset]!
+      if (code === 0xef && source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
+        this.pos = start
+        return false
+      }
+      if (code < 0x80 && ESCAPE[code] !== 0) pos = writeEscape(out, pos, code)
+      else out[pos++] = code
+    }
+    if (scratch.length > 1024 * 1024) {
+      scratch = new Uint8Array(16 * 1024)
+      scratchWords = new Uint32Array(scratch.buffer)
+    }
+    this.pos = pos
+    return true
+  }
+}
+
+function needsLook(code: number): boolean {
+  return code === 0xef || (code < 0x80 && ESCAPE[code] !== 0)
+}
+
+function writeEscape(buf: Uint8Array, pos: number, code: number): number {
+  const letter = ESCAPE[code]!
+  buf[pos++] = BACKSLASH
+  buf[pos++] = letter
+  return letter === 0x75 ? writeHex4(buf, pos, code) : pos
+}
+
+function writeHex4(buf: Uint8Array, pos: number, code: number): number {
+  buf[pos++] = HEX[code >> 12]!
+  buf[pos++] = HEX[(code >> 8) & 0xf]!
+  buf[pos++] = HEX[(code >> 4) & 0xf]!
+  buf[pos++] = HEX[code & 0xf]!
+  return pos
+}

@@ -1,0 +1,108 @@
+// The OTLP JSON exporter keeps its body buffer between exports. Every body a real server receives
+// must be exactly the encoding of its own batch: a large batch, then a small one written over it,
+// an answer the server gave before reading, gzip, and two exports at once.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTracer, encodeOtlpTraces, otlpExporter, type SpanData } from '../src/index.js'
+
+const servers: Server[] = []
+
+/** A receiver that keeps each body as text and answers `status(count)`. */
+async function startReceiver(status: (count: number) => number = () => 200) {
+  const bodies: string[] = []
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk) => chunks.push(chunk))
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      const gzipped = request.headers['content-encoding'] === 'gzip'
+      bodies.push((gzipped ? gunzipSync(raw) : raw).toString('utf8'))
+      response.statusCode = status(bodies.length)
+      response.end('{}')
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/v1/traces`, bodies }
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+/** Finished spans: `count` of them, each with a text of `size` characters (quotes, non-ASCII). */
+async function batch(count: number, size: number, label: string): Promise<SpanData[]> {
+  const spans: SpanData[] = []
+  const tracer = createTracer({
+    serviceName: 'body-test',
+    maxQueueSize: 10_000,
+    exporters: [
+      {
+        name: 'keep',
+        export: async (batch) => {
+          spans.push(...batch)
+          return { code: 'success' }
+        },
+      },
+    ],
+  })
+  const text = `${label} "quoted" café 😀\n`.repeat(Math.ceil(size / 20)).slice(0, size)
+  for (let i = 0; i < count; i++)
+    tracer.startSpan(`${label} ${i}`, { kind: 'llm', attributes: { text, i } }).end()
+  await tracer.flush()
+  return spans
+}
+
+const signal = () => new AbortController().signal
+
+describe('otlpExporter JSON bodies, one buffer between exports', () => {
+  it('sends each batch as its own encoding: large, then small over it, then large again', async () => {
+    const receiver = await startReceiver()
+    const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const batches = [
+      await batch(200, 4000, 'large'),
+      await batch(3, 50, 'small'),
+      await batch(1, 10, 'tiny'),
+      await batch(120, 6000, 'again'),
+    ]
+    for (const spans of batches)
+      expect(await exporter.export(spans, signal())).toEqual({ code: 'success' })
+    expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans)))
+  })
+
+  it('does not write over a body the server answered with an error', async () => {
+    const receiver = await startReceiver((count) => (count === 1 ? 400 : 200))
+    const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const batches = [await batch(100, 3000, 'refused'), await batch(5, 100, 'next')]
+    expect((await exporter.export(batches[0]!, signal())).code).toBe('failed')
+    expect((await exporter.export(batches[1]!, signal())).code).toBe('success')
+    expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans)))
+  })
+
+  it('gzips each body from the same buffer', async () => {
+    const receiver = await startReceiver()
+    const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json', compression: 'gzip' })
+    const batches = [await batch(50, 2000, 'first'), await batch(2, 30, 'second')]
+    for (const spans of batches)
+      expect((await exporter.export(spans, signal())).code).toBe('success')
+    expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans)))
+  })
+
+  it('gives two exports at once two buffers', async () => {
+    const receiver = await startReceiver()
+    const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const batches = [await batch(80, 3000, 'one'), await batch(80, 3000, 'two')]
+    await exporter.export(await batch(1, 10, 'warm'), signal())
+    const results = await Promise.all(batches.map((spans) => exporter.export(spans, signal())))
+    expect(results.map((result) => result.code)).toEqual(['success', 'success'])
+    expect(receiver.bodies.slice(1).sort()).toEqual(
+      batches.map((spans) => encodeOtlpTraces(spans)).sort(),
+    )
+  })
+})
