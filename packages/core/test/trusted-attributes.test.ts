@@ -82,7 +82,7 @@ describe('setTrustedAttributes', () => {
   it('a later write keeps every key the span had, its own values winning, a user __proto__ key included', async () => {
     const { tracer, exporter } = setup()
     const span = tracer.startSpan('s')
-    setTrustedAttributes(span, { a: 1, b: 'two' }, { b: 'MARK-B' })
+    setTrustedAttributes(span, { a: 1, b: 'two' })
     span.setAttribute('__proto__', 'user value')
     span.setAttribute('user.key', 'kept')
     const closing: Record<string, unknown> = { a: 10, c: 3, d: 4, e: 5, f: 6 }
@@ -104,8 +104,6 @@ describe('setTrustedAttributes', () => {
       'user.key': 'kept',
     })
     expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('user value')
-    // The escaped form given with the first write still reaches the encoder.
-    expect(sent(exporter.spans).b).toEqual({ stringValue: 'MARK-B' })
   })
 
   it('a later write never takes the span past its attribute limit, whichever path it takes', async () => {
