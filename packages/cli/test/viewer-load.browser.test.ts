@@ -118,6 +118,14 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute type
       .locator('tr.trace-row')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')))
     expect(new Set(ids).size).toBe(250)
+    // A live trace after that goes on top, and the older rows just asked for stay: the window
+    // keeps 250 rows (it went back to 200 before).
+    const late = llmTrace(Date.now())
+    expect(await postSpans(collector.url, late)).toBe(200)
+    await expect
+      .poll(async () => page.locator('tr.trace-row').first().getAttribute('data-trace-id'), slow)
+      .toBe(late[0]!.traceId)
+    expect(await page.locator('tr.trace-row').count()).toBe(250)
     expect(problems).toEqual([])
   }, 180_000)
 

@@ -36,7 +36,7 @@ export const state = {
     minDuration: '',
     minCost: '',
   },
-  /** Newest first, at most MAX_ROWS: the list is a window on the store, not a copy of it. @type {Trace[]} */
+  /** Newest first, at most `keep` rows: the list is a window on the store, not a copy of it. @type {Trace[]} */
   traces: [],
   /** @type {string | undefined} */
   nextCursor: undefined,
@@ -44,6 +44,9 @@ export const state = {
 
 // The live list keeps this many rows; older traces are a click on "Load older" away.
 const MAX_ROWS = 200
+// Rows the live list keeps now: more once "Load older" brought older pages in, so a live update
+// does not take away the rows just asked for. Back to MAX_ROWS when the list loads anew.
+let keep = MAX_ROWS
 
 export const SINCE = {
   '': 'any time',
@@ -192,7 +195,7 @@ let listBody
 /** The row element of each listed trace, so a live update touches only its own row. @type {Map<string, HTMLElement>} */
 const rowOf = new Map()
 
-// The window holds up to MAX_ROWS rows, but only the first `shown` are displayed; the rest stay in
+// The window holds up to `keep` rows, but only the first `shown` are displayed; the rest stay in
 // the page with `hidden` (display: none), so the style, layout and paint of a live update cost what
 // the screen shows, not the whole window. Rows come into view as the list is scrolled toward them
 // (the sentinel below), by the keyboard, and all at once with "Load older traces".
@@ -277,6 +280,7 @@ async function loadList() {
   const page = await api(listQuery())
   state.traces = page.traces
   state.nextCursor = page.nextCursor
+  keep = MAX_ROWS
   renderListRows()
 }
 
@@ -451,12 +455,18 @@ export function renderList() {
         class: 'more',
         hidden: true,
         onclick: async () => {
-          const cursor = state.nextCursor
-          if (!cursor || !listBody) return
-          const page = await api(listQuery(cursor))
-          // Live traces moved the window while this page was on its way: its rows no longer
-          // follow the oldest row shown, so they are not appended (the button pages on anew).
-          if (state.nextCursor !== cursor || !listBody) return
+          let cursor = state.nextCursor
+          let page
+          // Live traces can move the window while a page is on its way: its rows no longer follow
+          // the oldest row shown, so the page is asked for again from the new oldest row.
+          for (let tries = 0; ; tries++) {
+            if (!cursor || !listBody) return
+            page = await api(listQuery(cursor))
+            if (!listBody) return
+            if (state.nextCursor === cursor) break
+            if (tries === 2) return
+            cursor = state.nextCursor
+          }
           state.nextCursor = page.nextCursor
           for (const trace of page.traces) {
             if (rowOf.has(trace.traceId)) continue
@@ -465,7 +475,8 @@ export function renderList() {
             rowOf.set(trace.traceId, row)
             listBody.append(row)
           }
-          // Older traces asked for: every row held is shown, down to the new page.
+          // Older traces asked for: every row held is shown, down to the new page, and kept.
+          keep = Math.max(MAX_ROWS, state.traces.length)
           shown = state.traces.length
           applyShown()
           updateListChrome()
@@ -579,7 +590,7 @@ function applyLiveTraces() {
     if (!matchesFilters(trace)) continue
     const index = insertionIndex(trace)
     // Older than every row of a full window: it belongs to "Load older".
-    if (index >= MAX_ROWS) continue
+    if (index >= keep) continue
     state.traces.splice(index, 0, trace)
     // Scrolled down the list, the rows on screen stay shown as new ones push them down.
     const row = traceRow(trace, flash, index >= shown)
@@ -587,13 +598,13 @@ function applyLiveTraces() {
     rowOf.set(trace.traceId, row)
     body.insertBefore(row, body.children[index] ?? null)
   }
-  if (state.traces.length > MAX_ROWS) {
-    for (const dropped of state.traces.splice(MAX_ROWS)) {
+  if (state.traces.length > keep) {
+    for (const dropped of state.traces.splice(keep)) {
       rowOf.get(dropped.traceId)?.remove()
       rowOf.delete(dropped.traceId)
     }
     // The window moved: older traces are paged from the oldest row shown.
-    const last = /** @type {Trace} */ (state.traces[MAX_ROWS - 1])
+    const last = /** @type {Trace} */ (state.traces[keep - 1])
     state.nextCursor = `${last.startTime}_${last.traceId}`
   }
   // With the top of the list in view, two screens of rows are shown whatever was scrolled before.
