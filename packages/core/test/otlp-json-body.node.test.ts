@@ -2,9 +2,9 @@
 // must be exactly the encoding of its own batch: a large batch, then a small one written over it,
 // an answer the server gave before reading, gzip, and two exports at once.
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { gunzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createTracer, encodeOtlpTraces, otlpExporter, type SpanData } from '../src/index.js'
 
 const servers: Server[] = []
@@ -31,7 +31,7 @@ async function startReceiver(status: (count: number) => number = () => 200) {
 
 afterEach(async () => {
   for (const server of servers.splice(0)) {
-    server.closeAllConnections()
+    if ('closeAllConnections' in server) server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
   }
 })
@@ -93,6 +93,69 @@ describe('otlpExporter JSON bodies, one buffer between exports', () => {
       expect((await exporter.export(spans, signal())).code).toBe('success')
     expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans)))
   })
+
+  it('never writes over a body the receiver answered before reading it all', async () => {
+    // A receiver that answers as soon as it has the headers and reads the body later (as a proxy
+    // might): a large body is still queued on the socket when the answer comes. The next export
+    // must not change what that connection goes on to send: it may arrive cut short, never mixed
+    // with another batch. A raw socket, so that nothing reads or drops the body before we do.
+    const received: string[] = []
+    const sockets = new Set<import('node:net').Socket>()
+    const server = createNetServer((socket) => {
+      sockets.add(socket)
+      const chunks: Buffer[] = []
+      let size = 0
+      let body = -1
+      let length = 0
+      const keep = () => {
+        if (body < 0) return
+        received.push(
+          Buffer.concat(chunks, size)
+            .subarray(body, body + length)
+            .toString('latin1'),
+        )
+        body = -1
+      }
+      socket.on('data', (chunk) => {
+        chunks.push(chunk)
+        size += chunk.length
+        if (body < 0 && length === 0) {
+          const head = Buffer.concat(chunks, size)
+          const end = head.indexOf('\r\n\r\n')
+          if (end < 0) return
+          body = end + 4
+          length = Number(/content-length: *(\d+)/i.exec(head.subarray(0, end).toString())![1])
+          socket.write(
+            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+          )
+          socket.pause()
+          setTimeout(() => socket.resume(), 400)
+        }
+        if (body >= 0 && size >= body + length) keep()
+      })
+      socket.on('close', keep)
+      socket.on('error', keep)
+    })
+    servers.push(server as unknown as Server)
+    onTestFinished(() => {
+      for (const socket of sockets) socket.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const exporter = otlpExporter({
+      url: `http://127.0.0.1:${port}/v1/traces`,
+      protocol: 'http/json',
+    })
+    const first = await batch(300, 36_000, 'first')
+    const second = await batch(300, 36_000, 'other')
+    expect((await exporter.export(first, signal())).code).toBe('success')
+    expect((await exporter.export(second, signal())).code).toBe('success')
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(2)
+    const sent = Buffer.from(encodeOtlpTraces(first)).toString('latin1')
+    const firstReceived = received.find((text) => text.includes('"first 0"'))!
+    expect(firstReceived.length).toBeGreaterThan(0)
+    expect(sent.startsWith(firstReceived)).toBe(true)
+  }, 30_000)
 
   it('gives two exports at once two buffers', async () => {
     const receiver = await startReceiver()

@@ -116,6 +116,9 @@ export function createNodeFetch(
         const finish = () => {
           if (settled) return
           settled = true
+          // The receiver answered before it read the whole body: the rest, still queued on the
+          // socket, goes with the connection, so the caller may write over the body's buffer.
+          if (!request.writableFinished) request.destroy()
           const bytes = buffer.concat(chunks, size)
           resolve(new NodeResponse(response.statusCode ?? 0, response.headers, bytes) as never)
         }
