@@ -25,6 +25,8 @@ interface NodeIncoming {
 }
 interface NodeRequest {
   reusedSocket: boolean
+  /** The whole body was handed to the operating system. */
+  writableFinished: boolean
   on(event: 'response', listener: (response: NodeIncoming) => void): unknown
   on(event: 'error', listener: (error: unknown) => void): unknown
   end(body: Uint8Array): unknown
