@@ -119,7 +119,7 @@ export class JsonWriter {
     this.pos += utf8.encodeInto(text, this.buf.subarray(this.pos)).written
   }
 
-  /** The bytes written. The buffer is not reused, so the caller may keep them. */
+  /** The bytes written: a view of the buffer, valid until the writer is written to again. */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos)
   }
