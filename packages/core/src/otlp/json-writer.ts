@@ -104,7 +104,8 @@ export class JsonWriter {
   string(value: string): void {
     this.ensure(1)
     this.buf[this.pos++] = QUOTE
-    if (value.length < LONG || !this.encoded(value)) this.chars(value, true)
+    // The word scan reads bytes in little-endian order: elsewhere, char by char.
+    if (value.length < LONG || !LITTLE_ENDIAN || !this.encoded(value)) this.chars(value, true)
     this.ensure(1)
     this.buf[this.pos++] = QUOTE
   }
