@@ -180,7 +180,8 @@ export function safeJson(value: unknown, limits: ResolvedLimits = DEFAULT_LIMITS
   }
 }
 
-function isHomogeneousPrimitiveArray(value: unknown[]): boolean {
+/** Whether a list holds one primitive type only (finite numbers), or nothing. */
+export function isHomogeneousPrimitiveArray(value: unknown[]): boolean {
   if (value.length === 0) return true
   const first = typeof value[0]
   if (first !== 'string' && first !== 'number' && first !== 'boolean') return false

@@ -1,5 +1,10 @@
 import type { ResolvedLimits } from './attributes.js'
-import { escapedValues, sanitizeValue, wellFormed } from './attributes.js'
+import {
+  escapedValues,
+  isHomogeneousPrimitiveArray,
+  sanitizeValue,
+  wellFormed,
+} from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -122,12 +127,11 @@ function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
 // A short list of one primitive type, each stored as given (finish reasons, tool names): kept as a
 // copy, so the caller's array (a user's tags) may change later without changing the span.
 function cleanArray(value: unknown[], limits: ResolvedLimits): boolean {
-  if (value.length > limits.maxArrayLength) return false
-  if (value.length === 0) return true
-  const type = typeof value[0]
-  if (type !== 'string' && type !== 'number' && type !== 'boolean') return false
-  for (const item of value) if (typeof item !== type || !storedAsGiven(item, limits)) return false
-  return true
+  return (
+    value.length <= limits.maxArrayLength &&
+    isHomogeneousPrimitiveArray(value) &&
+    (typeof value[0] !== 'string' || value.every((item) => storedAsGiven(item, limits)))
+  )
 }
 
 // How many values a trusted write has when every one would be stored as given (see
