@@ -233,25 +233,29 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       // per-chunk cost (see bench/), it reads the provider only when the consumer reads (no
       // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.
       const reader = result.stream.getReader()
+      let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>
+      // A promise chain with two callbacks made once per stream, not an async pull: an open stream
+      // then holds no suspended function and no promise of its own while it waits for the provider.
+      const passOn = (next: ReadableStreamReadResult<LanguageModelV4StreamPart>): void => {
+        if (next.done) {
+          controller.close()
+          quietly(() => call.finished())
+          return
+        }
+        controller.enqueue(next.value)
+        try {
+          call.observe(next.value)
+        } catch {}
+      }
+      const failed = (error: unknown): never => {
+        quietly(() => call.threw(error))
+        throw error
+      }
       const stream = new ReadableStream<LanguageModelV4StreamPart>(
         {
-          async pull(controller) {
-            let next: ReadableStreamReadResult<LanguageModelV4StreamPart>
-            try {
-              next = await reader.read()
-            } catch (error) {
-              quietly(() => call.threw(error))
-              throw error
-            }
-            if (next.done) {
-              controller.close()
-              quietly(() => call.finished())
-              return
-            }
-            controller.enqueue(next.value)
-            try {
-              call.observe(next.value)
-            } catch {}
+          pull(into) {
+            controller = into
+            return reader.read().then(passOn, failed)
           },
           cancel(reason) {
             quietly(() => call.cancel('stream_cancel'))

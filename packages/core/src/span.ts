@@ -157,7 +157,8 @@ export class RecordingSpan implements Span {
   private attributeCount = 0
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
-  private openChildren: Set<RecordingSpan> | undefined
+  // One open child as itself, more in a Set: most parents have one, and an open span holds it.
+  private openChildren: RecordingSpan | Set<RecordingSpan> | undefined
   // One callback as itself, more in an array: most spans have one, and an open span holds it.
   private endingCallbacks:
     | ((span: Span, info: EndingInfo) => void)
@@ -179,7 +180,12 @@ export class RecordingSpan implements Span {
     private readonly traceFlags = 1,
   ) {
     this.name = name
-    if (parent) (parent.openChildren ??= new Set()).add(this)
+    if (parent) {
+      const siblings = parent.openChildren
+      if (siblings === undefined) parent.openChildren = this
+      else if (siblings instanceof Set) siblings.add(this)
+      else parent.openChildren = new Set([siblings, this])
+    }
   }
 
   spanContext(): SpanContext {
@@ -353,15 +359,21 @@ export class RecordingSpan implements Span {
       else this.runEnding(callbacks, info)
     }
     const endTime = options?.endTime ?? now()
-    if (options?.endOpenChildren && this.openChildren) {
-      for (const child of [...this.openChildren]) {
+    const children = this.openChildren
+    if (options?.endOpenChildren && children) {
+      for (const child of children instanceof Set ? [...children] : [children]) {
         child.closedByParent = true
         child.setAttribute('tokentrail.closed_by_parent', true)
         child.end({ status: 'cancelled', endTime, endOpenChildren: true })
       }
     }
     this.ended = true
-    this.parent?.openChildren?.delete(this)
+    const parent = this.parent
+    if (parent) {
+      const siblings = parent.openChildren
+      if (siblings === this) parent.openChildren = undefined
+      else if (siblings instanceof Set) siblings.delete(this)
+    }
     const status: SpanStatus = options?.status ?? (this.error ? 'error' : 'ok')
     const data: SpanData = {
       traceId: this.traceId,

@@ -144,6 +144,36 @@ describe('spans', () => {
     expect(infos).toEqual([{ status: 'cancelled', closedByParent: true }])
   })
 
+  it('closes exactly the children still open, one or many, in the order they started', async () => {
+    const { exporter, tracer } = setup()
+    // One child, ended before its parent: nothing left to close.
+    const alone = tracer.startSpan('alone')
+    tracer.startSpan('ended', { parent: alone }).end()
+    // Then one child still open: the parent closes it.
+    const open = tracer.startSpan('open', { parent: alone })
+    alone.end({ endOpenChildren: true })
+    // Many: the middle one ends first, a fourth starts after it.
+    const many = tracer.startSpan('many')
+    const order: string[] = []
+    for (const name of ['c1', 'c2', 'c3']) {
+      const child = tracer.startSpan(name, { parent: many })
+      child.onEnding((span) => order.push(span.name))
+      if (name === 'c2') child.end()
+    }
+    tracer.startSpan('c4', { parent: many }).onEnding((span) => order.push(span.name))
+    many.end({ endOpenChildren: true })
+    await tracer.flush()
+    expect(open.ended).toBe(true)
+    expect(exporter.span('ended').status).toBe('ok')
+    expect(exporter.span('open')).toMatchObject({
+      status: 'cancelled',
+      attributes: { 'tokentrail.closed_by_parent': true },
+    })
+    expect(order).toEqual(['c2', 'c1', 'c3', 'c4'])
+    expect(exporter.span('c2').status).toBe('ok')
+    for (const name of ['c1', 'c3', 'c4']) expect(exporter.span(name).status).toBe('cancelled')
+  })
+
   it('builds a span tree with offsets and depths for waterfalls', async () => {
     const { exporter, tracer } = setup()
     await tracer.withSpan('root', async () => {
