@@ -41,8 +41,8 @@ interface Pending {
  * Decodes ingest bodies into prepared spans (`prepareSpan`). A large body is parsed, decoded and
  * prepared on a worker thread, its traces' rows merged there too (`prepareBatch`), while this
  * thread writes the previous batch: JSON parsing, the span JSON and the rows were ~40 % of the
- * collector's time at 1M stored spans. Bodies keep their order: one
- * thread answers in the order it was asked.
+ * collector's time at 1M stored spans. Large bodies keep their order: one thread answers in the
+ * order it was asked.
  *
  * If the thread stops, the bodies it held answer 503 (OTLP exporters send them again) and later
  * bodies are decoded in place; `onFailure` is told once.
