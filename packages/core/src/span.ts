@@ -160,6 +160,9 @@ export class RecordingSpan implements Span {
   private attributeCount = 0
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
+  // The open children: one alone in `openChild` (most spans with children have one: a call span
+  // and its LLM span), in a Set from the second on, so the common case allocates no Set.
+  private openChild: RecordingSpan | undefined
   private openChildren: Set<RecordingSpan> | undefined
   // One callback as itself, more in an array: most spans have one, and an open span holds it.
   private endingCallbacks:
@@ -182,7 +185,21 @@ export class RecordingSpan implements Span {
     private readonly traceFlags = 1,
   ) {
     this.name = name
-    if (parent) (parent.openChildren ??= new Set()).add(this)
+    if (parent) parent.childOpened(this)
+  }
+
+  private childOpened(child: RecordingSpan): void {
+    if (this.openChildren) this.openChildren.add(child)
+    else if (this.openChild === undefined) this.openChild = child
+    else {
+      this.openChildren = new Set([this.openChild, child])
+      this.openChild = undefined
+    }
+  }
+
+  private childEnded(child: RecordingSpan): void {
+    if (this.openChild === child) this.openChild = undefined
+    else this.openChildren?.delete(child)
   }
 
   spanContext(): SpanContext {
@@ -385,15 +402,16 @@ export class RecordingSpan implements Span {
       else this.runEnding(callbacks, info)
     }
     const endTime = options?.endTime ?? now()
-    if (options?.endOpenChildren && this.openChildren) {
-      for (const child of [...this.openChildren]) {
+    const open = this.openChildren ?? this.openChild
+    if (options?.endOpenChildren && open) {
+      for (const child of open instanceof Set ? [...open] : [open]) {
         child.closedByParent = true
         child.setAttribute('tokentrail.closed_by_parent', true)
         child.end({ status: 'cancelled', endTime, endOpenChildren: true })
       }
     }
     this.ended = true
-    this.parent?.openChildren?.delete(this)
+    this.parent?.childEnded(this)
     const status: SpanStatus = options?.status ?? (this.error ? 'error' : 'ok')
     const data: SpanData = {
       traceId: this.traceId,
