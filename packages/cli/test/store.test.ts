@@ -30,6 +30,20 @@ describe('trace store', () => {
     expect(again.listTraces().traces).toHaveLength(1)
   })
 
+  it('makes its search indexes merge 16 segments at a time, and still finds after many commits', async () => {
+    const s = store({ path: join(tempDir(), 'traces.db') })
+    for (const table of ['trace_search', 'trace_attrs'])
+      expect(s.db.prepare(`SELECT v FROM ${table}_config WHERE k = 'automerge'`).get()).toEqual({
+        v: 16,
+      })
+    // One commit per trace: 40 segments, merged as they pile up; every trace is still found.
+    for (let i = 0; i < 40; i++) s.insert(await chatTrace({ prompt: `question number ${i}x` }))
+    for (const i of [0, 17, 39])
+      expect(s.listTraces({ text: `question number ${i}x` }).traces).toHaveLength(1)
+    expect(s.listTraces({ text: 'no such question' }).traces).toHaveLength(0)
+    expect(s.listTraces({ tags: ['no-such-tag'] }).traces).toHaveLength(0)
+  })
+
   it('keeps a trace row with root, status, model, tokens, cost and TTFT', async () => {
     const s = store()
     const spans = await chatTrace({ fail: true })

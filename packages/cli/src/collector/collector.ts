@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
@@ -17,8 +17,9 @@ import {
 import { VERSION } from '../version.js'
 import { viewerAsset } from '../viewer/assets.js'
 import { viewRoute } from './api-views.js'
+import { BodyDecoder } from './body-decoder.js'
 import { HttpError, sendBody, sendJson } from './http-error.js'
-import { decodeBody, decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
+import { decodeMetricsBody, ingestFormat, mediaType, readBody } from './ingest.js'
 import { LiveHub } from './live.js'
 import { readIdentityQuery, readLimit, readTime, readTracePage } from './query-params.js'
 
@@ -209,6 +210,7 @@ export async function startCollector({
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase().replace(/:\d*$/, '')))
   const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
   const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
+  const decoder = new BodyDecoder((message) => report(message))
   const expected = token === undefined ? undefined : digest(token)
   const logged = new Map<string, number>()
   function report(message: string) {
@@ -251,9 +253,9 @@ export async function startCollector({
   ): Promise<void> {
     const format = ingestFormat(path, mediaType(request))
     const body = await readBody(request, maxBodyBytes)
-    const spans: SpanData[] = decodeBody(format, body)
+    const spans = await decoder.decode(format, body)
     counters.spansReceived += spans.length
-    const result = spans.length ? store.insert(spans) : undefined
+    const result = spans.length ? store.insertPrepared(spans) : undefined
     if (result) {
       counters.spansStored += result.inserted
       counters.duplicateSpans += result.duplicates
@@ -534,6 +536,7 @@ export async function startCollector({
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweeper)
         live.close()
+        decoder.close()
         server.close(() => {
           if (!givenStore) store.close()
           resolve()

@@ -193,21 +193,16 @@ export interface SpanIdentity {
   output?: string
 }
 
-/**
- * Reads the identity of a span. `withInput` reads the user's message too, which parses the prompt
- * (large in a long conversation): only the trace's first LLM call needs it.
- */
-export function spanIdentity(span: SpanData, withInput = true): SpanIdentity {
+/** Reads the identity of a span: user, session, tags and, for an LLM call, its input and output. */
+export function spanIdentity(span: SpanData): SpanIdentity {
   const identity: SpanIdentity = { tags: spanTags(span) }
   const user = spanUser(span)
   const session = spanSession(span)
   if (user) identity.user = user
   if (session) identity.session = session
   if (span.kind === 'llm') {
-    if (withInput) {
-      const input = spanInput(span)
-      if (input) identity.input = input
-    }
+    const input = spanInput(span)
+    if (input) identity.input = input
     const output = spanOutput(span)
     if (output) identity.output = output
   }
@@ -349,24 +344,59 @@ export function traceValues(row: TraceRow): (string | number | null)[] {
 
 const MAX_SEARCH = 2000
 
+/**
+ * What ingest reads from one span, once: its summary, identity, `trace_attrs` tokens, search text
+ * parts and stored JSON. Plain data (strings, numbers, arrays), so the collector can make it from
+ * a request body on a worker thread and the store's thread only writes.
+ */
+export interface PreparedSpan {
+  summary: SpanSummary
+  /** `gen_ai.usage.total_tokens` of an LLM span, when it records one. */
+  totalTokens?: number
+  identity: SpanIdentity
+  /** `trace_attrs` tokens of its `key=value` pairs (tags, user and session are added from `identity`). */
+  tokens: string[]
+  /** Text it can be found by, lowercased (`searchParts`). */
+  search: string[]
+  /** The span as stored: `JSON.stringify(span)`. */
+  data: string
+}
+
+/** Reads everything the store keeps of a span (see `PreparedSpan`). */
+export function prepareSpan(span: SpanData): PreparedSpan {
+  const summary = summarizeSpan(span)
+  const identity = spanIdentity(span)
+  const tokens = new Set<string>()
+  indexedAttributes(span, tokens, attrToken)
+  const prepared: PreparedSpan = {
+    summary,
+    identity,
+    tokens: [...tokens],
+    search: searchParts(span, summary, identity),
+    data: JSON.stringify(span),
+  }
+  if (span.kind === 'llm') {
+    const total = num(span.attributes[ATTR.usageTotalTokens])
+    if (total !== undefined) prepared.totalTokens = total
+  }
+  return prepared
+}
+
 /** Folds newly stored spans of one trace into its row; `row` is undefined for a new trace. */
-export function mergeTraceRow(
-  row: TraceRow | undefined,
-  items: readonly { span: SpanData; summary: SpanSummary }[],
-): TraceRow {
-  const first = items[0]!
+export function mergeTraceRow(row: TraceRow | undefined, items: readonly PreparedSpan[]): TraceRow {
+  const first = items[0]!.summary
   const out: TraceRow = row
     ? { ...row }
     : {
-        trace_id: first.span.traceId,
+        trace_id: first.traceId,
         start_time: Number.POSITIVE_INFINITY,
         end_time: Number.NEGATIVE_INFINITY,
-        root_name: first.span.name,
-        root_span_id: first.span.spanId,
+        root_name: first.name,
+        root_span_id: first.spanId,
         root_has_parent: 2,
         root_start: Number.POSITIVE_INFINITY,
         status: 'ok',
-        service: first.summary.service,
+        service: first.service,
         model: null,
         llm_start: null,
         ttft_ms: null,
@@ -390,8 +420,8 @@ export function mergeTraceRow(
       }
   const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
   const before = tokens.size
-  for (const { span, summary } of items) {
-    indexedAttributes(span, tokens, attrToken)
+  for (const { summary: span, identity, tokens: spanTokens, search, totalTokens } of items) {
+    for (const token of spanTokens) tokens.add(token)
     out.span_count++
     if (span.startTime < out.start_time) out.start_time = span.startTime
     if (span.endTime > out.end_time) out.end_time = span.endTime
@@ -404,29 +434,24 @@ export function mergeTraceRow(
       out.root_start = span.startTime
       out.root_name = span.name
       out.root_span_id = span.spanId
-      out.service = summary.service
+      out.service = span.service
     }
     if (span.status === 'error') {
       out.error_count++
-      if (out.error_message === null) out.error_message = summary.errorMessage ?? 'error'
+      if (out.error_message === null) out.error_message = span.errorMessage ?? 'error'
     } else if (span.status === 'cancelled') out.cancelled_count++
     if (STATUS_RANK[span.status] > STATUS_RANK[out.status as SpanStatus]) out.status = span.status
-    if (summary.model && (out.llm_start === null || span.startTime < out.llm_start)) {
+    if (span.model && (out.llm_start === null || span.startTime < out.llm_start)) {
       out.llm_start = span.startTime
-      out.model = summary.model
-      out.ttft_ms = summary.ttftMs ?? null
+      out.model = span.model
+      out.ttft_ms = span.ttftMs ?? null
     }
-    const input = summary.inputTokens ?? 0
-    const output = summary.outputTokens ?? 0
+    const input = span.inputTokens ?? 0
+    const output = span.outputTokens ?? 0
     out.input_tokens += input
     out.output_tokens += output
-    if (span.kind === 'llm')
-      out.total_tokens += num(span.attributes[ATTR.usageTotalTokens]) ?? input + output
-    out.cost_usd += summary.costUsd ?? 0
-    const identity = spanIdentity(
-      span,
-      span.kind === 'llm' && (out.input_start === null || span.startTime < out.input_start),
-    )
+    if (span.kind === 'llm') out.total_tokens += totalTokens ?? input + output
+    out.cost_usd += span.costUsd ?? 0
     if (out.user_id === null && identity.user !== undefined) {
       out.user_id = identity.user
       tokens.add(attrToken(USER_KEY, identity.user))
@@ -456,7 +481,7 @@ export function mergeTraceRow(
     // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
     // its trigram index) holds more of the trace.
     if (out.search.length < MAX_SEARCH)
-      for (const part of searchParts(span, summary, identity))
+      for (const part of search)
         if (!out.search.includes(part)) out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')

@@ -16,10 +16,11 @@ import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
   mergeTraceRow,
+  type PreparedSpan,
+  prepareSpan,
   SCHEMA,
   SCHEMA_VERSION,
   type SpanSummary,
-  summarizeSpan,
   TRACE_COLUMNS,
   type TraceRow,
   type TraceSummary,
@@ -180,7 +181,7 @@ const WAL_BYTES = 40 * 1024 * 1024
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
-type SpanItems = { span: SpanData; summary: SpanSummary }[]
+type SpanItems = PreparedSpan[]
 
 /** The statements of `insert`, prepared once. */
 interface IngestStatements {
@@ -428,13 +429,22 @@ export class TraceStore {
    * search rows stay as they are).
    */
   insert(spans: readonly SpanData[]): InsertResult {
+    return this.insertPrepared(spans.map(prepareSpan))
+  }
+
+  /**
+   * `insert` of spans already read by `prepareSpan` (the collector prepares large bodies on a
+   * worker thread).
+   */
+  insertPrepared(spans: readonly PreparedSpan[]): InsertResult {
     const byTrace = new Map<string, SpanItems>()
     for (const span of spans) {
-      let group = byTrace.get(span.traceId)
-      if (!group) byTrace.set(span.traceId, (group = []))
-      group.push({ span, summary: summarizeSpan(span) })
+      const traceId = span.summary.traceId
+      let group = byTrace.get(traceId)
+      if (!group) byTrace.set(traceId, (group = []))
+      group.push(span)
     }
-    const kept = new Map<SpanData, SpanSummary>()
+    const kept = new Set<PreparedSpan>()
     const size = { bytes: 0 }
     let added = 0
     const traces: (TraceSummary | undefined)[] = []
@@ -493,9 +503,8 @@ export class TraceStore {
     // Spans in the order they came (live viewers and `tokentrail tail` show them so).
     const stored: SpanSummary[] = []
     for (const span of spans) {
-      const summary = kept.get(span)
-      if (summary === undefined) continue
-      stored.push(summary)
+      if (!kept.has(span)) continue
+      stored.push(span.summary)
       kept.delete(span)
     }
     this.traceCount += added
@@ -517,23 +526,22 @@ export class TraceStore {
   private insertSpans(
     traceRow: number,
     items: SpanItems,
-    kept: Map<SpanData, SpanSummary>,
+    kept: Set<PreparedSpan>,
     size: { bytes: number },
   ): SpanItems {
     const insertSpan = this.ingest.insertSpan
     const storedNow: SpanItems = []
     for (const item of items) {
-      const { span, summary: s } = item
-      const data = JSON.stringify(span)
+      const { summary: s, data } = item
       const result = insertSpan.run(
         traceRow,
-        span.spanId,
-        span.parentSpanId ?? null,
-        span.name,
-        span.kind,
-        span.status,
-        span.startTime,
-        span.endTime,
+        s.spanId,
+        s.parentSpanId ?? null,
+        s.name,
+        s.kind,
+        s.status,
+        s.startTime,
+        s.endTime,
         s.service,
         s.model ?? null,
         s.inputTokens ?? null,
@@ -544,7 +552,7 @@ export class TraceStore {
       )
       if (result.changes === 0) continue
       storedNow.push(item)
-      kept.set(span, s)
+      kept.add(item)
       size.bytes += data.length
       this.rollup.span(s, 1)
     }

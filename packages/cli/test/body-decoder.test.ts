@@ -1,0 +1,172 @@
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { encodeOtlpTraces, encodeOtlpTracesProtobuf, type SpanData } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
+import { BodyDecoder, WORKER_MIN_BYTES } from '../src/collector/body-decoder.js'
+import { HttpError } from '../src/collector/http-error.js'
+import { decodeBody } from '../src/collector/ingest.js'
+import { openTraceStore, startCollector } from '../src/index.js'
+import { prepareSpan } from '../src/store/store-schema.js'
+import { chatTrace, onCleanup, tempDir } from './helpers.js'
+
+// Chat traces (hostile text included) in one body well over the size the decode thread takes.
+async function bigBatch(traces = 30, tag = 'big'): Promise<SpanData[]> {
+  const spans: SpanData[] = []
+  for (let i = 0; i < traces; i++)
+    spans.push(
+      ...(await chatTrace({
+        prompt: `${tag} question ${i}: ${'why is the sky blue? '.repeat(120)}`,
+        fail: i % 7 === 0,
+        model: i % 2 ? 'gpt-4o-mini' : 'claude-sonnet-4',
+      })),
+    )
+  return spans
+}
+
+const otlpJson = (spans: SpanData[]) => Buffer.from(encodeOtlpTraces(spans))
+
+function decoder(): { decoder: BodyDecoder; failures: string[] } {
+  const failures: string[] = []
+  const d = new BodyDecoder((message) => failures.push(message))
+  onCleanup(() => d.close())
+  return { decoder: d, failures }
+}
+
+describe('decoding large bodies on the decode thread', () => {
+  it('prepares a large body off the main thread exactly as in place, in every format', async () => {
+    const { decoder: d, failures } = decoder()
+    const spans = await bigBatch()
+    const bodies = [
+      ['otlp-json', otlpJson(spans)],
+      ['otlp-protobuf', Buffer.from(encodeOtlpTracesProtobuf(spans))],
+      ['spans-json', Buffer.from(JSON.stringify({ spans }))],
+    ] as const
+    for (const [format, body] of bodies) {
+      expect(body.length).toBeGreaterThan(WORKER_MIN_BYTES)
+      const expected = decodeBody(format, body).map(prepareSpan)
+      const answer = d.decode(format, body)
+      // A promise: the body went to the thread (a small one is answered in place, below).
+      expect(answer).toBeInstanceOf(Promise)
+      expect(await answer, format).toEqual(expected)
+    }
+    const small = otlpJson(await chatTrace())
+    const inPlace = decodeBody('otlp-json', small).map(prepareSpan)
+    const answer = d.decode('otlp-json', small)
+    expect(Array.isArray(answer)).toBe(true)
+    expect(answer).toEqual(inPlace)
+    expect(failures).toEqual([])
+  })
+
+  it('answers a malformed large body with the same 400 as in place, naming the field', async () => {
+    const { decoder: d } = decoder()
+    const good = JSON.parse(encodeOtlpTraces(await bigBatch(20)))
+    // Each chat trace comes from its own tracer, so its own resource.
+    good.resourceSpans[7].scopeSpans[0].spans[2].name = 42
+    const body = Buffer.from(JSON.stringify(good))
+    const notJson = Buffer.concat([body, Buffer.from('}')])
+    expect(body.length).toBeGreaterThan(WORKER_MIN_BYTES)
+    let inPlace: unknown
+    try {
+      decodeBody('otlp-json', body)
+    } catch (error) {
+      inPlace = error
+    }
+    const offThread = await (d.decode('otlp-json', body) as Promise<unknown>).catch((e) => e)
+    expect(offThread).toBeInstanceOf(HttpError)
+    expect(offThread).toMatchObject({ status: 400, message: (inPlace as Error).message })
+    expect((offThread as Error).message).toMatch(
+      /resourceSpans\[7\]\.scopeSpans\[0\]\.spans\[2\]\.name: expected a string/,
+    )
+    await expect(d.decode('otlp-json', notJson)).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^body is not valid JSON/),
+    })
+    // The thread keeps working after a bad body.
+    const next = otlpJson(await bigBatch(10))
+    const expected = decodeBody('otlp-json', next).map(prepareSpan)
+    expect(await d.decode('otlp-json', next)).toEqual(expected)
+  })
+
+  it('answers 503 for the bodies a stopped thread held, says so once, then decodes in place', async () => {
+    const { decoder: d, failures } = decoder()
+    const spans = await bigBatch(60)
+    // Each call hands the body's memory to the thread: one body each.
+    const held = [d.decode('otlp-json', otlpJson(spans)), d.decode('otlp-json', otlpJson(spans))]
+    // The thread dies while it holds both bodies (as an out-of-memory crash would end it).
+    await (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
+    for (const answer of held)
+      await expect(answer).rejects.toMatchObject({
+        status: 503,
+        message: expect.stringMatching(/decode thread stopped.*send the batch again/),
+      })
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatch(/decode thread stopped.*main thread from now on/)
+    const body = otlpJson(spans)
+    const expected = decodeBody('otlp-json', body).map(prepareSpan)
+    const after = d.decode('otlp-json', body)
+    expect(Array.isArray(after)).toBe(true)
+    expect(after).toEqual(expected)
+    expect(failures).toHaveLength(1)
+  })
+
+  it('answers 503 for a body still out when it closes', async () => {
+    const { decoder: d } = decoder()
+    const out = d.decode('otlp-json', otlpJson(await bigBatch(60)))
+    d.close()
+    await expect(out).rejects.toMatchObject({ status: 503, message: /closing/ })
+  })
+
+  it('stores large batches sent at once over HTTP as storing the spans directly does', async () => {
+    const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db'), log: () => {} })
+    onCleanup(() => c.close())
+    const direct = openTraceStore({ path: ':memory:' })
+    onCleanup(() => direct.close())
+    const batches = [await bigBatch(30, 'a'), await bigBatch(30, 'b'), await bigBatch(30, 'c')]
+    // A trace split over two large bodies sent at the same time, its parts in either order.
+    const split = await chatTrace({ prompt: 'split over two bodies' })
+    batches[0]!.push(...split.slice(1))
+    batches[1]!.push(split[0]!)
+    const send = (path: string, body: Buffer, headers: Record<string, string> = {}) =>
+      fetch(`${c.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: new Uint8Array(body),
+      }).then(async (r) => ({ status: r.status, body: await r.text() }))
+    const bodies = [
+      otlpJson(batches[0]!),
+      otlpJson(batches[1]!),
+      Buffer.from(JSON.stringify({ spans: batches[2] })),
+    ] as const
+    const answers = await Promise.all([
+      send('/v1/traces', bodies[0]),
+      send('/v1/traces', gzipSync(bodies[1]), { 'content-encoding': 'gzip' }),
+      send('/api/spans', bodies[2]),
+    ])
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200])
+    // OTLP carries times in nanoseconds: the direct store gets the spans as decoded in place.
+    direct.insert(decodeBody('otlp-json', bodies[0]))
+    direct.insert(decodeBody('otlp-json', bodies[1]))
+    direct.insert(decodeBody('spans-json', bodies[2]))
+    const all = batches.flat()
+    expect(c.stats()).toMatchObject({ spansReceived: all.length, spansStored: all.length })
+    const byId = (list: { traceId: string }[]) =>
+      [...list].sort((a, b) => a.traceId.localeCompare(b.traceId))
+    expect(byId(c.store.listTraces({ limit: 200 }).traces)).toEqual(
+      byId(direct.listTraces({ limit: 200 }).traces),
+    )
+    const splitId = split[0]!.traceId
+    expect(c.store.getTrace(splitId)).toEqual(direct.getTrace(splitId))
+    expect(c.store.getTrace(splitId)?.spans).toHaveLength(split.length)
+    expect(c.store.stats()).toEqual(direct.stats())
+    // Sent again (an exporter's retry): every span is a duplicate.
+    const again = await send('/api/spans', Buffer.from(JSON.stringify({ spans: batches[2] })))
+    expect(JSON.parse(again.body)).toMatchObject({ stored: 0, duplicates: batches[2]!.length })
+    const bad = JSON.parse(encodeOtlpTraces(await bigBatch(20)))
+    bad.resourceSpans[4].scopeSpans[0].spans[1].endTimeUnixNano = '1'
+    const refused = await send('/v1/traces', Buffer.from(JSON.stringify(bad)))
+    expect(refused.status).toBe(400)
+    expect(JSON.parse(refused.body).message).toMatch(
+      /resourceSpans\[4\]\.scopeSpans\[0\]\.spans\[1\]\.endTimeUnixNano: .*is before startTimeUnixNano/,
+    )
+  }, 30_000)
+})
