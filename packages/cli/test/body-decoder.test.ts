@@ -6,7 +6,7 @@ import { BodyDecoder, WORKER_MIN_BYTES } from '../src/collector/body-decoder.js'
 import { HttpError } from '../src/collector/http-error.js'
 import { decodeBody } from '../src/collector/ingest.js'
 import { openTraceStore, startCollector } from '../src/index.js'
-import { prepareSpan } from '../src/store/store-schema.js'
+import { prepareBatch, prepareSpan } from '../src/store/store-schema.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 // Chat traces (hostile text included) in one body well over the size the decode thread takes.
@@ -43,16 +43,26 @@ describe('decoding large bodies on the decode thread', () => {
     ] as const
     for (const [format, body] of bodies) {
       expect(body.length).toBeGreaterThan(WORKER_MIN_BYTES)
-      const expected = decodeBody(format, body).map(prepareSpan)
+      const spans = decodeBody(format, body)
+      const expected = prepareBatch(spans)
       const answer = d.decode(format, body)
       // A promise: the body went to the thread (a small one is answered in place, below).
       expect(answer).toBeInstanceOf(Promise)
-      expect(await answer, format).toEqual(expected)
+      const batch = await answer
+      expect(batch, format).toEqual(expected)
+      // Its rows are what the store makes of the spans itself.
+      const direct = openTraceStore({ path: ':memory:' })
+      const viaThread = openTraceStore({ path: ':memory:' })
+      onCleanup(() => direct.close())
+      onCleanup(() => viaThread.close())
+      expect(viaThread.insertPrepared(batch)).toEqual(direct.insert(spans))
+      expect(viaThread.listTraces({ limit: 100 })).toEqual(direct.listTraces({ limit: 100 }))
+      expect(viaThread.stats()).toEqual(direct.stats())
     }
     const small = otlpJson(await chatTrace())
-    const inPlace = decodeBody('otlp-json', small).map(prepareSpan)
+    const inPlace = { spans: decodeBody('otlp-json', small).map(prepareSpan) }
     const answer = d.decode('otlp-json', small)
-    expect(Array.isArray(answer)).toBe(true)
+    expect(answer).not.toBeInstanceOf(Promise)
     expect(answer).toEqual(inPlace)
     expect(failures).toEqual([])
   })
@@ -83,7 +93,7 @@ describe('decoding large bodies on the decode thread', () => {
     })
     // The thread keeps working after a bad body.
     const next = otlpJson(await bigBatch(10))
-    const expected = decodeBody('otlp-json', next).map(prepareSpan)
+    const expected = prepareBatch(decodeBody('otlp-json', next))
     expect(await d.decode('otlp-json', next)).toEqual(expected)
   })
 
@@ -102,9 +112,9 @@ describe('decoding large bodies on the decode thread', () => {
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatch(/decode thread stopped.*main thread from now on/)
     const body = otlpJson(spans)
-    const expected = decodeBody('otlp-json', body).map(prepareSpan)
+    const expected = { spans: decodeBody('otlp-json', body).map(prepareSpan) }
     const after = d.decode('otlp-json', body)
-    expect(Array.isArray(after)).toBe(true)
+    expect(after).not.toBeInstanceOf(Promise)
     expect(after).toEqual(expected)
     expect(failures).toHaveLength(1)
   })
@@ -126,6 +136,9 @@ describe('decoding large bodies on the decode thread', () => {
     const split = await chatTrace({ prompt: 'split over two bodies' })
     batches[0]!.push(...split.slice(1))
     batches[1]!.push(split[0]!)
+    // A new trace whose body repeats a span: its row counts the span once.
+    const doubled = await chatTrace({ prompt: 'a span twice in one body' })
+    batches[2]!.push(...doubled, doubled[1]!)
     const send = (path: string, body: Buffer, headers: Record<string, string> = {}) =>
       fetch(`${c.url}${path}`, {
         method: 'POST',
@@ -148,7 +161,11 @@ describe('decoding large bodies on the decode thread', () => {
     direct.insert(decodeBody('otlp-json', bodies[1]))
     direct.insert(decodeBody('spans-json', bodies[2]))
     const all = batches.flat()
-    expect(c.stats()).toMatchObject({ spansReceived: all.length, spansStored: all.length })
+    expect(c.stats()).toMatchObject({
+      spansReceived: all.length,
+      spansStored: all.length - 1,
+      duplicateSpans: 1,
+    })
     const byId = (list: { traceId: string }[]) =>
       [...list].sort((a, b) => a.traceId.localeCompare(b.traceId))
     expect(byId(c.store.listTraces({ limit: 200 }).traces)).toEqual(
@@ -157,10 +174,13 @@ describe('decoding large bodies on the decode thread', () => {
     const splitId = split[0]!.traceId
     expect(c.store.getTrace(splitId)).toEqual(direct.getTrace(splitId))
     expect(c.store.getTrace(splitId)?.spans).toHaveLength(split.length)
+    expect(c.store.getTrace(doubled[0]!.traceId)).toEqual(direct.getTrace(doubled[0]!.traceId))
+    expect(c.store.getTrace(doubled[0]!.traceId)?.spans).toHaveLength(doubled.length)
     expect(c.store.stats()).toEqual(direct.stats())
     // Sent again (an exporter's retry): every span is a duplicate.
     const again = await send('/api/spans', Buffer.from(JSON.stringify({ spans: batches[2] })))
     expect(JSON.parse(again.body)).toMatchObject({ stored: 0, duplicates: batches[2]!.length })
+    expect(c.store.counts).toEqual(direct.counts)
     const bad = JSON.parse(encodeOtlpTraces(await bigBatch(20)))
     bad.resourceSpans[4].scopeSpans[0].spans[1].endTimeUnixNano = '1'
     const refused = await send('/v1/traces', Buffer.from(JSON.stringify(bad)))

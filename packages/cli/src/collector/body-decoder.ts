@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { type PreparedSpan, prepareSpan } from '../store/store-schema.js'
+import { type PreparedBatch, prepareSpan } from '../store/store-schema.js'
 import { HttpError } from './http-error.js'
 import { decodeBody, type IngestFormat } from './ingest.js'
 
@@ -14,7 +14,7 @@ export interface DecodeRequest {
 
 /** The decode thread's answer: spans, or the status and message of the error it met. */
 export type DecodeReply =
-  | { id: number; spans: PreparedSpan[] }
+  | { id: number; batch: PreparedBatch }
   | { id: number; status?: number; message: string }
 
 /**
@@ -33,15 +33,16 @@ function workerFile(): string | undefined {
 }
 
 interface Pending {
-  resolve(spans: PreparedSpan[]): void
+  resolve(batch: PreparedBatch): void
   reject(error: Error): void
 }
 
 /**
  * Decodes ingest bodies into prepared spans (`prepareSpan`). A large body is parsed, decoded and
- * prepared on a worker thread while this thread writes the previous batch: JSON parsing and the
- * span JSON were ~40 % of the collector's time at 1M stored spans. Bodies keep their order: one
- * thread answers in the order it was asked.
+ * prepared on a worker thread, its traces' rows merged there too (`prepareBatch`), while this
+ * thread writes the previous batch: JSON parsing, the span JSON and the rows were ~40 % of the
+ * collector's time at 1M stored spans. Large bodies keep their order: one thread answers in the
+ * order it was asked.
  *
  * If the thread stops, the bodies it held answer 503 (OTLP exporters send them again) and later
  * bodies are decoded in place; `onFailure` is told once.
@@ -61,14 +62,14 @@ export class BodyDecoder {
    * Spans of `body`; a malformed body rejects with the `HttpError` (400) naming what was wrong. A
    * large body's memory is handed to the thread: `body` is empty afterwards.
    */
-  decode(format: IngestFormat, body: Buffer): Promise<PreparedSpan[]> | PreparedSpan[] {
+  decode(format: IngestFormat, body: Buffer): Promise<PreparedBatch> | PreparedBatch {
     const worker = body.length >= this.minBytes && !this.unavailable ? this.start() : undefined
-    if (!worker) return decodeBody(format, body).map(prepareSpan)
+    if (!worker) return { spans: decodeBody(format, body).map(prepareSpan) }
     // The body's memory moves to the thread when it is its own (as `Buffer.concat` makes it).
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
     const bytes = own ? body : new Uint8Array(body)
     const id = this.nextId++
-    return new Promise<PreparedSpan[]>((resolve, reject) => {
+    return new Promise<PreparedBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       if (this.pending.size === 1) worker.ref()
       worker.postMessage({ id, format, body: bytes } satisfies DecodeRequest, [
@@ -96,7 +97,7 @@ export class BodyDecoder {
       if (!waiting) return
       this.pending.delete(reply.id)
       if (this.pending.size === 0) worker.unref()
-      if ('spans' in reply) waiting.resolve(reply.spans)
+      if ('batch' in reply) waiting.resolve(reply.batch)
       else if (reply.status !== undefined)
         waiting.reject(new HttpError(reply.status, reply.message))
       else waiting.reject(new Error(`decoding the body failed: ${reply.message}`))

@@ -253,9 +253,10 @@ export async function startCollector({
   ): Promise<void> {
     const format = ingestFormat(path, mediaType(request))
     const body = await readBody(request, maxBodyBytes)
-    const spans = await decoder.decode(format, body)
+    const batch = await decoder.decode(format, body)
+    const spans = batch.spans
     counters.spansReceived += spans.length
-    const result = spans.length ? store.insertPrepared(spans) : undefined
+    const result = spans.length ? store.insertPrepared(batch) : undefined
     if (result) {
       counters.spansStored += result.inserted
       counters.duplicateSpans += result.duplicates

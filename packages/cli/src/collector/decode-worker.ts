@@ -1,7 +1,7 @@
 // The program of the collector's decode thread (see `BodyDecoder`): it turns a request body into
 // prepared spans, so the thread that owns the store only writes them.
 import { parentPort } from 'node:worker_threads'
-import { prepareSpan } from '../store/store-schema.js'
+import { prepareBatch } from '../store/store-schema.js'
 import type { DecodeReply, DecodeRequest } from './body-decoder.js'
 import { HttpError } from './http-error.js'
 import { decodeBody } from './ingest.js'
@@ -12,7 +12,7 @@ port.on('message', ({ id, format, body }: DecodeRequest) => {
   let reply: DecodeReply
   try {
     const spans = decodeBody(format, Buffer.from(body.buffer, body.byteOffset, body.byteLength))
-    reply = { id, spans: spans.map(prepareSpan) }
+    reply = { id, batch: prepareBatch(spans) }
   } catch (error) {
     reply =
       error instanceof HttpError

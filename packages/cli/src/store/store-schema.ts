@@ -344,22 +344,36 @@ export function traceValues(row: TraceRow): (string | number | null)[] {
 
 const MAX_SEARCH = 2000
 
-/**
- * What ingest reads from one span, once: its summary, identity, `trace_attrs` tokens, search text
- * parts and stored JSON. Plain data (strings, numbers, arrays), so the collector can make it from
- * a request body on a worker thread and the store's thread only writes.
- */
-export interface PreparedSpan {
-  summary: SpanSummary
-  /** `gen_ai.usage.total_tokens` of an LLM span, when it records one. */
-  totalTokens?: number
+/** What a span adds to its trace's row beyond its summary: read once, at `prepareSpan`. */
+export interface SpanFacts {
   identity: SpanIdentity
   /** `trace_attrs` tokens of its `key=value` pairs (tags, user and session are added from `identity`). */
   tokens: string[]
   /** Text it can be found by, lowercased (`searchParts`). */
   search: string[]
+  /** `gen_ai.usage.total_tokens` of an LLM span, when it records one. */
+  totalTokens?: number
+}
+
+/**
+ * What ingest reads from one span, once: its summary, its stored JSON and the facts its trace's
+ * row is made from. Plain data, so the collector makes it from a request body on a worker thread
+ * and the store's thread only writes. `facts` may come as their JSON text: the thread that
+ * prepared a batch also merged its rows (`PreparedBatch`), so they are read only when a trace must
+ * be merged with a row stored earlier.
+ */
+export interface PreparedSpan {
+  summary: SpanSummary
   /** The span as stored: `JSON.stringify(span)`. */
   data: string
+  facts: SpanFacts | string
+}
+
+/** Spans prepared together, with each trace's row as these spans alone make it. */
+export interface PreparedBatch {
+  spans: PreparedSpan[]
+  /** By trace id: `mergeTraceRow(undefined, <the trace's spans in this batch, in order>)`. */
+  rows?: ReadonlyMap<string, TraceRow>
 }
 
 /** Reads everything the store keeps of a span (see `PreparedSpan`). */
@@ -368,18 +382,50 @@ export function prepareSpan(span: SpanData): PreparedSpan {
   const identity = spanIdentity(span)
   const tokens = new Set<string>()
   indexedAttributes(span, tokens, attrToken)
-  const prepared: PreparedSpan = {
-    summary,
+  const facts: SpanFacts = {
     identity,
     tokens: [...tokens],
     search: searchParts(span, summary, identity),
-    data: JSON.stringify(span),
   }
   if (span.kind === 'llm') {
     const total = num(span.attributes[ATTR.usageTotalTokens])
-    if (total !== undefined) prepared.totalTokens = total
+    if (total !== undefined) facts.totalTokens = total
   }
-  return prepared
+  return { summary, data: JSON.stringify(span), facts }
+}
+
+/** The spans of each trace, in the order they came. */
+export function groupByTrace<T extends { summary: SpanSummary }>(
+  spans: readonly T[],
+): Map<string, T[]> {
+  const byTrace = new Map<string, T[]>()
+  for (const span of spans) {
+    const traceId = span.summary.traceId
+    let group = byTrace.get(traceId)
+    if (!group) byTrace.set(traceId, (group = []))
+    group.push(span)
+  }
+  return byTrace
+}
+
+/**
+ * Prepares a batch for sending to the store's thread: each trace's row merged here, each span's
+ * facts as JSON text (one string to copy instead of dozens).
+ */
+export function prepareBatch(
+  spans: readonly SpanData[],
+): PreparedBatch & { rows: Map<string, TraceRow> } {
+  const prepared = spans.map(prepareSpan)
+  const rows = new Map<string, TraceRow>()
+  for (const [traceId, items] of groupByTrace(prepared))
+    rows.set(traceId, mergeTraceRow(undefined, items))
+  for (const span of prepared) span.facts = JSON.stringify(span.facts)
+  return { spans: prepared, rows }
+}
+
+function factsOf(span: PreparedSpan): SpanFacts {
+  if (typeof span.facts === 'string') span.facts = JSON.parse(span.facts) as SpanFacts
+  return span.facts
 }
 
 /** Folds newly stored spans of one trace into its row; `row` is undefined for a new trace. */
@@ -420,7 +466,9 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
       }
   const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
   const before = tokens.size
-  for (const { summary: span, identity, tokens: spanTokens, search, totalTokens } of items) {
+  for (const item of items) {
+    const span = item.summary
+    const { identity, tokens: spanTokens, search, totalTokens } = factsOf(item)
     for (const token of spanTokens) tokens.add(token)
     out.span_count++
     if (span.startTime < out.start_time) out.start_time = span.startTime

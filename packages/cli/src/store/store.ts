@@ -16,6 +16,8 @@ import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
   mergeTraceRow,
+  groupByTrace,
+  type PreparedBatch,
   type PreparedSpan,
   prepareSpan,
   SCHEMA,
@@ -429,21 +431,15 @@ export class TraceStore {
    * search rows stay as they are).
    */
   insert(spans: readonly SpanData[]): InsertResult {
-    return this.insertPrepared(spans.map(prepareSpan))
+    return this.insertPrepared({ spans: spans.map(prepareSpan) })
   }
 
   /**
    * `insert` of spans already read by `prepareSpan` (the collector prepares large bodies on a
    * worker thread).
    */
-  insertPrepared(spans: readonly PreparedSpan[]): InsertResult {
-    const byTrace = new Map<string, SpanItems>()
-    for (const span of spans) {
-      const traceId = span.summary.traceId
-      let group = byTrace.get(traceId)
-      if (!group) byTrace.set(traceId, (group = []))
-      group.push(span)
-    }
+  insertPrepared({ spans, rows }: PreparedBatch): InsertResult {
+    const byTrace = groupByTrace(spans)
     const kept = new Set<PreparedSpan>()
     const size = { bytes: 0 }
     let added = 0
@@ -454,7 +450,7 @@ export class TraceStore {
       // batch stored: read together below.
       const later: { at: number; traceId: string; items: SpanItems }[] = []
       for (const [traceId, items] of byTrace) {
-        const row = mergeTraceRow(undefined, items)
+        const row = rows?.get(traceId) ?? mergeTraceRow(undefined, items)
         const written = this.ingest.insertTrace.run(...traceValues(row))
         if (written.changes === 0) {
           later.push({ at: traces.length, traceId, items })
