@@ -144,6 +144,39 @@ describe('spans', () => {
     expect(infos).toEqual([{ status: 'cancelled', closedByParent: true }])
   })
 
+  it('ends every child still open, in the order they opened, however many came and went', async () => {
+    const { exporter, tracer } = setup()
+    const cancelled = async (open: (root: ReturnType<typeof tracer.startSpan>) => void) => {
+      exporter.reset()
+      const root = tracer.startSpan('root')
+      open(root)
+      root.end({ endOpenChildren: true })
+      await tracer.flush()
+      return exporter.spans.filter((s) => s.status === 'cancelled').map((s) => s.name)
+    }
+    const child = (root: ReturnType<typeof tracer.startSpan>, name: string) =>
+      tracer.startSpan(name, { parent: root })
+    // One child, alone.
+    expect(await cancelled((root) => child(root, 'a'))).toEqual(['a'])
+    // One that ended, then another.
+    expect(
+      await cancelled((root) => {
+        child(root, 'a').end()
+        child(root, 'b')
+      }),
+    ).toEqual(['b'])
+    // Two open, the first ends, then more open; and a grandchild under the last.
+    expect(
+      await cancelled((root) => {
+        const a = child(root, 'a')
+        child(root, 'b')
+        a.end()
+        child(root, 'c')
+        tracer.startSpan('c.1', { parent: child(root, 'd') })
+      }),
+    ).toEqual(['b', 'c', 'c.1', 'd'])
+  })
+
   it('builds a span tree with offsets and depths for waterfalls', async () => {
     const { exporter, tracer } = setup()
     await tracer.withSpan('root', async () => {
