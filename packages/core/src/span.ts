@@ -109,6 +109,9 @@ export function toSpanError(error: unknown): SpanError {
   }
 }
 
+// Texts shorter than this are escaped by the encoder even when the writer gave their escaped form.
+const KEEP_ESCAPED_FROM = 1024
+
 /** Whether a trusted write's value is stored as given: no conversion, cut or repair needed. */
 function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
   switch (typeof value) {
@@ -157,8 +160,10 @@ export class RecordingSpan implements Span {
   private attributeCount = 0
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
-  // One open child as itself, more in a Set: most parents have one, and an open span holds it.
-  private openChildren: RecordingSpan | Set<RecordingSpan> | undefined
+  // The open children: one alone in `openChild` (most spans with children have one: a call span
+  // and its LLM span), in a Set from the second on, so the common case allocates no Set.
+  private openChild: RecordingSpan | undefined
+  private openChildren: Set<RecordingSpan> | undefined
   // One callback as itself, more in an array: most spans have one, and an open span holds it.
   private endingCallbacks:
     | ((span: Span, info: EndingInfo) => void)
@@ -180,12 +185,21 @@ export class RecordingSpan implements Span {
     private readonly traceFlags = 1,
   ) {
     this.name = name
-    if (parent) {
-      const siblings = parent.openChildren
-      if (siblings === undefined) parent.openChildren = this
-      else if (siblings instanceof Set) siblings.add(this)
-      else parent.openChildren = new Set([siblings, this])
+    if (parent) parent.childOpened(this)
+  }
+
+  private childOpened(child: RecordingSpan): void {
+    if (this.openChildren) this.openChildren.add(child)
+    else if (this.openChild === undefined) this.openChild = child
+    else {
+      this.openChildren = new Set([this.openChild, child])
+      this.openChild = undefined
     }
+  }
+
+  private childEnded(child: RecordingSpan): void {
+    if (this.openChild === child) this.openChild = undefined
+    else this.openChildren?.delete(child)
   }
 
   spanContext(): SpanContext {
@@ -242,10 +256,12 @@ export class RecordingSpan implements Span {
     const limits = this.owner.limits
     // The first write of a span whose values are all clean is kept as the span's own object:
     // no copy (a second object per span, held while the span is open).
-    const count = this.attributeCount === 0 ? adoptable(attributes, limits) : -1
-    if (count >= 0) {
-      this.attributes = attributes as Attributes
-      this.attributeCount = count
+    const count = adoptable(attributes, limits)
+    if (count >= 0 && (this.attributeCount === 0 || this.merge(attributes))) {
+      if (this.attributeCount === 0) {
+        this.attributes = attributes as Attributes
+        this.attributeCount = count
+      }
       if (escaped) this.keepEscaped(attributes, escaped)
       return
     }
@@ -266,6 +282,26 @@ export class RecordingSpan implements Span {
     if (escaped) this.keepEscaped(attributes, escaped)
   }
 
+  // A later clean write (the LLM span's closing one) and what the span holds become one new object,
+  // by spreading: adding a dozen keys one by one to the span's object turns it into a dictionary
+  // (a slow, larger object, built key by key and held until export), which the scrub and the
+  // encoder then walk. Same keys, values and order as assigning them; false (nothing changed) when
+  // the union would pass the attribute limit.
+  private merge(attributes: Record<string, unknown>): boolean {
+    const own = this.attributes
+    let total = this.attributeCount
+    for (const key in attributes) if (!Object.hasOwn(own, key)) total++
+    if (total > this.owner.limits.maxAttributes) return false
+    // Spreading defines keys: a user's `__proto__` key (see setAttribute) stays a key.
+    const merged = { ...own, ...attributes } as Attributes
+    // Escaped forms kept for the old object: the encoder uses one only while its value is unchanged.
+    const known = escapedValues.get(own)
+    if (known) escapedValues.set(merged, known)
+    this.attributes = merged
+    this.attributeCount = total
+    return true
+  }
+
   private keepEscaped(
     attributes: Record<string, unknown>,
     escaped: Record<string, string | undefined>,
@@ -275,8 +311,15 @@ export class RecordingSpan implements Span {
     for (const key in escaped) {
       const form = escaped[key]
       const value = attributes[key]
-      // Only a value stored as given: a cut or replaced one is escaped from scratch.
-      if (form === undefined || typeof value !== 'string' || own[key] !== value) continue
+      // Only a value stored as given: a cut or replaced one is escaped from scratch. A short text
+      // costs the encoder less to escape again than keeping its form costs (a map per span).
+      if (
+        form === undefined ||
+        typeof value !== 'string' ||
+        value.length < KEEP_ESCAPED_FROM ||
+        own[key] !== value
+      )
+        continue
       if (!known) escapedValues.set(own, (known = new Map()))
       known.set(key, [value, form])
     }
@@ -359,21 +402,16 @@ export class RecordingSpan implements Span {
       else this.runEnding(callbacks, info)
     }
     const endTime = options?.endTime ?? now()
-    const children = this.openChildren
-    if (options?.endOpenChildren && children) {
-      for (const child of children instanceof Set ? [...children] : [children]) {
+    const open = this.openChildren ?? this.openChild
+    if (options?.endOpenChildren && open) {
+      for (const child of open instanceof Set ? [...open] : [open]) {
         child.closedByParent = true
         child.setAttribute('tokentrail.closed_by_parent', true)
         child.end({ status: 'cancelled', endTime, endOpenChildren: true })
       }
     }
     this.ended = true
-    const parent = this.parent
-    if (parent) {
-      const siblings = parent.openChildren
-      if (siblings === this) parent.openChildren = undefined
-      else if (siblings instanceof Set) siblings.delete(this)
-    }
+    this.parent?.childEnded(this)
     const status: SpanStatus = options?.status ?? (this.error ? 'error' : 'ok')
     const data: SpanData = {
       traceId: this.traceId,

@@ -28,7 +28,7 @@ describe('setTrustedAttributes', () => {
   it('stores clean values as given and sends the escaped form the writer gave', async () => {
     const { tracer, exporter } = setup()
     const span = tracer.startSpan('s')
-    const text = JSON.stringify([{ role: 'user', content: 'say "hi"\n' }])
+    const text = JSON.stringify([{ role: 'user', content: `say "hi"\n${'x'.repeat(1024)}` }])
     setTrustedAttributes(
       span,
       { 'gen_ai.input.messages': text, n: 3, ok: true, skipped: undefined },
@@ -40,6 +40,52 @@ describe('setTrustedAttributes', () => {
     const [data] = exporter.spans
     expect(data!.attributes).toEqual({ 'gen_ai.input.messages': text, n: 3, ok: true })
     expect(sent(exporter.spans)['gen_ai.input.messages']).toEqual({ stringValue: 'MARK' })
+  })
+
+  it('escapes a short text itself: the escaped form the writer gave is not kept for it', async () => {
+    const { tracer, exporter } = setup()
+    const span = tracer.startSpan('s')
+    const text = JSON.stringify([{ role: 'user', content: 'say "hi"\n' }])
+    setTrustedAttributes(
+      span,
+      { 'gen_ai.input.messages': text },
+      { 'gen_ai.input.messages': 'MARK' },
+    )
+    span.end()
+    await tracer.flush()
+    expect(sent(exporter.spans)['gen_ai.input.messages']).toEqual({ stringValue: text })
+  })
+
+  it('a later clean write gives the keys in the order single writes give, and keeps earlier escaped forms', async () => {
+    const { tracer, exporter } = setup()
+    const long = `"${'y'.repeat(2000)}"`
+    const reasons = ['stop']
+    const first = { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': long, step: 0 }
+    const closing = {
+      'gen_ai.response.id': 'r',
+      step: 1,
+      'gen_ai.usage.input_tokens': 40,
+      'gen_ai.response.finish_reasons': reasons,
+      'gen_ai.output.messages': '[]',
+      cost: 0.00022,
+    }
+    const trusted = tracer.startSpan('trusted')
+    setTrustedAttributes(trusted, first, { 'gen_ai.input.messages': 'MARK' })
+    setTrustedAttributes(trusted, closing)
+    trusted.end()
+    const checked = tracer.startSpan('checked')
+    checked.setAttributes(first)
+    checked.setAttributes(closing)
+    checked.end()
+    await tracer.flush()
+    const [fast, slow] = exporter.spans
+    expect(Object.keys(fast!.attributes)).toEqual(Object.keys(slow!.attributes))
+    expect(fast!.attributes).toEqual(slow!.attributes)
+    expect(fast!.attributes.step).toBe(1)
+    // The closing write's list is the span's own copy.
+    reasons.push('length')
+    expect(fast!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop'])
+    expect(sent([fast!])['gen_ai.input.messages']).toEqual({ stringValue: 'MARK' })
   })
 
   it('gives way to redaction: a credential in the text leaves redacted, not in its escaped form', async () => {

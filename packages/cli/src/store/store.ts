@@ -15,8 +15,8 @@ import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.
 import { describeStorageFailure, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
-  mergeTraceRow,
   groupByTrace,
+  mergeTraceRow,
   type PreparedBatch,
   type PreparedSpan,
   prepareSpan,
