@@ -38,11 +38,11 @@ interface Pending {
 }
 
 /**
- * Decodes ingest bodies into prepared spans (`prepareSpan`). A large body is parsed, decoded and
- * prepared on a worker thread, its traces' rows merged there too (`prepareBatch`), while this
- * thread writes the previous batch: JSON parsing, the span JSON and the rows were ~40 % of the
- * collector's time at 1M stored spans. Large bodies keep their order: one thread answers in the
- * order it was asked.
+ * Decodes ingest bodies into prepared spans (`prepareSpan`). When several exporters send at once, a
+ * large body is parsed, decoded and prepared on a worker thread, its traces' rows merged there too
+ * (`prepareBatch`), while this thread reads and writes the others: JSON parsing, the span JSON and
+ * the rows were ~40 % of the collector's time at 1M stored spans. Bodies sent to the thread keep
+ * their order: one thread answers in the order it was asked.
  *
  * If the thread stops, the bodies it held answer 503 (OTLP exporters send them again) and later
  * bodies are decoded in place; `onFailure` is told once.
@@ -59,11 +59,17 @@ export class BodyDecoder {
   ) {}
 
   /**
-   * Spans of `body`; a malformed body rejects with the `HttpError` (400) naming what was wrong. A
-   * large body's memory is handed to the thread: `body` is empty afterwards.
+   * Spans of `body`; a malformed body rejects with the `HttpError` (400) naming what was wrong.
+   * With `offload` (the caller has other bodies to read or store meanwhile), a large body goes to
+   * the thread and its memory with it: `body` is empty afterwards.
    */
-  decode(format: IngestFormat, body: Buffer): Promise<PreparedBatch> | PreparedBatch {
-    const worker = body.length >= this.minBytes && !this.unavailable ? this.start() : undefined
+  decode(
+    format: IngestFormat,
+    body: Buffer,
+    offload = true,
+  ): Promise<PreparedBatch> | PreparedBatch {
+    const worker =
+      offload && body.length >= this.minBytes && !this.unavailable ? this.start() : undefined
     if (!worker) return { spans: decodeBody(format, body).map(prepareSpan) }
     // The body's memory moves to the thread when it is its own (as `Buffer.concat` makes it).
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength

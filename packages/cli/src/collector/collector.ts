@@ -211,6 +211,19 @@ export async function startCollector({
   const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
   const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
   const decoder = new BodyDecoder((message) => report(message))
+  // The connections that sent spans in the last second, with when they last did. With two or more
+  // (several exporters, or one sending batches at once), a large body is decoded on the decode
+  // thread, so the main thread stores one batch while the next is decoded. With one (an exporter
+  // posting one batch at a time) nothing would overlap, and the hand-over only adds to its time:
+  // it is decoded in place.
+  const senders = new Map<object, number>()
+  function severalSenders(request: IncomingMessage): boolean {
+    const now = performance.now()
+    senders.set(request.socket, now)
+    if (senders.size < 2) return false
+    for (const [socket, at] of senders) if (at < now - 1000) senders.delete(socket)
+    return senders.size > 1
+  }
   const expected = token === undefined ? undefined : digest(token)
   const logged = new Map<string, number>()
   function report(message: string) {
@@ -253,7 +266,7 @@ export async function startCollector({
   ): Promise<void> {
     const format = ingestFormat(path, mediaType(request))
     const body = await readBody(request, maxBodyBytes)
-    const batch = await decoder.decode(format, body)
+    const batch = await decoder.decode(format, body, severalSenders(request))
     const spans = batch.spans
     counters.spansReceived += spans.length
     const result = spans.length ? store.insertPrepared(batch) : undefined
