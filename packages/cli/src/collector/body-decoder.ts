@@ -119,26 +119,19 @@ export class BodyDecoder {
   /** The thread stopped: what it held answers 503, and later bodies are decoded in place. */
   private fail(reason: string): void {
     if (this.unavailable) return
-    this.unavailable = true
-    const worker = this.worker
-    this.worker = undefined
-    if (worker) {
-      worker.removeAllListeners()
-      void worker.terminate()
-    }
-    this.rejectPending(`the collector's decode thread stopped (${reason}); send the batch again`)
+    this.stop(`the collector's decode thread stopped (${reason}); send the batch again`)
     this.onFailure(
       `tokentrail: the decode thread stopped (${reason}); decoding bodies on the main thread from now on`,
     )
   }
 
-  private rejectPending(message: string): void {
-    for (const { reject } of this.pending.values()) reject(new HttpError(503, message))
-    this.pending.clear()
-  }
-
   /** Stops the thread; bodies it still held answer 503. */
   close(): void {
+    this.stop('the collector is closing; send the batch again')
+  }
+
+  /** Ends the thread and answers 503 with `message` for every body it held. */
+  private stop(message: string): void {
     this.unavailable = true
     const worker = this.worker
     this.worker = undefined
@@ -146,6 +139,7 @@ export class BodyDecoder {
       worker.removeAllListeners()
       void worker.terminate()
     }
-    this.rejectPending('the collector is closing; send the batch again')
+    for (const { reject } of this.pending.values()) reject(new HttpError(503, message))
+    this.pending.clear()
   }
 }
