@@ -183,8 +183,6 @@ const WAL_BYTES = 40 * 1024 * 1024
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
-type SpanItems = PreparedSpan[]
-
 /** The statements of `insert`, prepared once. */
 interface IngestStatements {
   /** Spans repeat when an exporter retries a batch: kept once. */
@@ -448,7 +446,7 @@ export class TraceStore {
     try {
       // New traces: the row first (its rowid keys the spans), then the spans. Traces an earlier
       // batch stored: read together below.
-      const later: { at: number; traceId: string; items: SpanItems }[] = []
+      const later: { at: number; traceId: string; items: PreparedSpan[] }[] = []
       for (const [traceId, items] of byTrace) {
         const row = rows?.get(traceId) ?? mergeTraceRow(undefined, items)
         const written = this.ingest.insertTrace.run(...traceValues(row))
@@ -521,12 +519,12 @@ export class TraceStore {
    */
   private insertSpans(
     traceRow: number,
-    items: SpanItems,
+    items: PreparedSpan[],
     kept: Set<PreparedSpan>,
     size: { bytes: number },
-  ): SpanItems {
+  ): PreparedSpan[] {
     const insertSpan = this.ingest.insertSpan
-    const storedNow: SpanItems = []
+    const storedNow: PreparedSpan[] = []
     for (const item of items) {
       const { summary: s, data } = item
       const result = insertSpan.run(
