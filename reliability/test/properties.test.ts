@@ -2,7 +2,8 @@
 // value never throw and always encode to valid OTLP/HTTP JSON that the collector accepts whole.
 import { traceModel, withTraceMetadata } from '@tokentrail/ai-sdk'
 import { otlpToSpans } from '@tokentrail/cli'
-import { createTracer, encodeOtlpTraces, type SpanData } from '@tokentrail/core'
+import { createTracer, type SpanData } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { generateText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'

@@ -22,7 +22,8 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector } from '@tokentrail/cli'
-import { encodeOtlpTraces, type Resource, type SpanData } from '@tokentrail/core'
+import type { Resource, SpanData } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 
 const TOTAL_SPANS = Number(process.env.SPANS ?? 1_000_000)
 const HTTP_SPANS = Number(process.env.HTTP_SPANS ?? 1_000_000)

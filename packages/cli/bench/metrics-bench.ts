@@ -7,14 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector, summarizeMetrics } from '@tokentrail/cli'
-import {
-  ATTR,
-  createTracer,
-  encodeOtlpMetrics,
-  encodeOtlpTraces,
-  type MetricsSnapshot,
-  type SpanData,
-} from '@tokentrail/core'
+import { ATTR, createTracer, type MetricsSnapshot, type SpanData } from '@tokentrail/core'
+import { encodeOtlpMetrics, encodeOtlpTraces } from '@tokentrail/core/otlp'
 
 const CALLS = Number(process.env.CALLS ?? 20_000)
 const MODELS = 20

@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector } from '@tokentrail/cli'
-import { encodeOtlpTraces, type SpanData } from '@tokentrail/core'
+import type { SpanData } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { chromium } from 'playwright-core'
 
 const TABS = Number(process.env.TABS ?? 1)

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { encodeOtlpTraces, encodeOtlpTracesProtobuf, type SpanData } from '@tokentrail/core'
+import type { SpanData } from '@tokentrail/core'
+import { encodeOtlpTraces, encodeOtlpTracesProtobuf } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { BodyDecoder, WORKER_MIN_BYTES } from '../src/collector/body-decoder.js'
 import { HttpError } from '../src/collector/http-error.js'

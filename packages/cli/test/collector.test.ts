@@ -10,7 +10,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
-import { createTracer, encodeOtlpTraces, httpExporter, otlpExporter } from '@tokentrail/core'
+import { createTracer, httpExporter, otlpExporter } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { type Collector, type CollectorOptions, startCollector } from '../src/index.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'

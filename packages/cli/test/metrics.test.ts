@@ -12,13 +12,12 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import {
   createTracer,
-  DURATION_BUCKETS,
-  encodeOtlpMetrics,
   type MetricExporter,
   type MetricsSnapshot,
   otlpMetricsExporter,
-  TOKEN_BUCKETS,
 } from '@tokentrail/core'
+import { DURATION_BUCKETS, TOKEN_BUCKETS } from '@tokentrail/core/metrics'
+import { encodeOtlpMetrics } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { type Collector, type CollectorOptions, startCollector } from '../src/index.js'
 import type { MetricSeries } from '../src/store/metric-store.js'

@@ -7,7 +7,8 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
-import { encodeOtlpTraces, type SpanData } from '@tokentrail/core'
+import type { SpanData } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { decodeOtlpProtobuf, otlpToSpans } from '../src/index.js'
 import { chatTrace } from './helpers.js'

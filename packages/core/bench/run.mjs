@@ -8,12 +8,8 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { build } from 'esbuild'
 import { encodeOtlpTracesBytes } from '../dist/exporters/otlp-json.js'
 import { chooseTransport, webFetch } from '../dist/exporters/transport.js'
-import {
-  createTracer,
-  encodeOtlpTraces,
-  encodeOtlpTracesProtobuf,
-  otlpExporter,
-} from '../dist/index.js'
+import { createTracer, otlpExporter } from '../dist/index.js'
+import { encodeOtlpTraces, encodeOtlpTracesProtobuf } from '../dist/otlp.js'
 
 const small = process.argv.includes('--small')
 const ROUNDS = small ? 3 : 7

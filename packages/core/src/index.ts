@@ -1,3 +1,8 @@
+// `@tokentrail/core`: the tracer, exporters, propagation and context. What only some apps use is
+// on a subpath of its own: `/otlp` (the OTLP encoders, export failures explained), `/metrics` (the
+// GenAI metrics recorder and buckets), `/tree` (the span tree for waterfalls). Not re-exported here,
+// because a bundler that assigns whole files to chunks (esbuild) keeps every module this entry
+// reaches in the start-up chunk, even when only code loaded later by `import()` uses it.
 export {
   type AttributeLimits,
   isSecretKey,
@@ -13,41 +18,25 @@ export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } f
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
-export { describeExportFailure } from './exporters/describe-failure.js'
 export { ExportError } from './exporters/export-error.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
-export {
-  encodeOtlpTraces,
-  KIND_ATTRIBUTE,
-  msToNanos,
-  STATUS_ATTRIBUTE,
-} from './exporters/otlp-json.js'
 export {
   consoleMetricsExporter,
   type OtlpMetricsExporterOptions,
   otlpMetricsExporter,
 } from './exporters/otlp-metrics.js'
-export { encodeOtlpMetrics } from './exporters/otlp-metrics-encode.js'
 export type { OtlpProfile } from './exporters/otlp-profile.js'
-export {
-  encodeOtlpMetricsProtobuf,
-  encodeOtlpTracesProtobuf,
-} from './exporters/otlp-protobuf.js'
 export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
 export { addFlushHook } from './flush-hooks.js'
 export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
-export {
-  DURATION_BUCKETS,
-  type HistogramPoint,
-  type MetricData,
-  type MetricExporter,
-  MetricsRecorder,
-  type MetricsSnapshot,
-  OVERFLOW_ATTRIBUTE,
-  type SumPoint,
-  TOKEN_BUCKETS,
+export type {
+  HistogramPoint,
+  MetricData,
+  MetricExporter,
+  MetricsSnapshot,
+  SumPoint,
 } from './metrics.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export type { RetryOptions } from './processor.js'
@@ -89,7 +78,7 @@ export {
   type TracerDescription,
   type TracerStats,
 } from './tracer.js'
-export { buildSpanTree, flattenSpanTree, type SpanTreeNode } from './tree.js'
+export type { SpanTreeNode } from './tree.js'
 export type {
   Attributes,
   AttributeValue,

@@ -1,3 +1,5 @@
+// `@tokentrail/core/metrics`: the GenAI metrics recorder, its bucket bounds and overflow key. The
+// tracer loads it on first span end; apps and tools that read or build metrics import it here.
 import { now } from './clock.js'
 import { Instrument, type Point } from './metrics-instrument.js'
 import { ATTR } from './semconv.js'

@@ -1,3 +1,4 @@
+// `@tokentrail/core/tree`: spans placed in their trace's hierarchy, for waterfalls.
 import type { SpanData } from './types.js'
 
 /** A span placed in its trace's hierarchy, with timings relative to the trace start. */

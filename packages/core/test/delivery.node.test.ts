@@ -397,7 +397,7 @@ describe('late writes', () => {
 
 describe('describeExportFailure', () => {
   it('falls back to the cause when fetch gives no code', async () => {
-    const { describeExportFailure } = await import('../src/index.js')
+    const { describeExportFailure } = await import('../src/otlp.js')
     const error = new TypeError('fetch failed', { cause: new Error('bad port') })
     expect(describeExportFailure(error)).toBe('fetch failed (bad port)')
   })

@@ -1,7 +1,8 @@
 // Found by the reliability suite's property tests: values that used to throw into user code,
 // lose a span, or make a batch that OTLP receivers refuse.
 import { describe, expect, it } from 'vitest'
-import { createTracer, encodeOtlpTraces } from '../src/index.js'
+import { createTracer } from '../src/index.js'
+import { encodeOtlpTraces } from '../src/otlp.js'
 import { memoryExporter } from '../src/testing.js'
 
 function setup() {

@@ -5,15 +5,9 @@ import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  ATTR,
-  createTracer,
-  DURATION_BUCKETS,
-  encodeOtlpMetrics,
-  type MetricsSnapshot,
-  TOKEN_BUCKETS,
-} from '../src/index.js'
-import { MetricsRecorder } from '../src/metrics.js'
+import { ATTR, createTracer, type MetricsSnapshot } from '../src/index.js'
+import { DURATION_BUCKETS, MetricsRecorder, TOKEN_BUCKETS } from '../src/metrics.js'
+import { encodeOtlpMetrics } from '../src/otlp.js'
 
 class CollectingReader extends MetricReader {
   protected async onForceFlush() {}

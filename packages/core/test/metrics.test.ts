@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  ATTR,
-  createTracer,
-  DURATION_BUCKETS,
-  type MetricData,
-  OVERFLOW_ATTRIBUTE,
-  TOKEN_BUCKETS,
-} from '../src/index.js'
+import { ATTR, createTracer, type MetricData } from '../src/index.js'
+import { DURATION_BUCKETS, OVERFLOW_ATTRIBUTE, TOKEN_BUCKETS } from '../src/metrics.js'
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
 
 afterEach(() => vi.unstubAllEnvs())

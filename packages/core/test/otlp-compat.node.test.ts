@@ -8,7 +8,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
-import { encodeOtlpTraces, msToNanos, type Resource, type SpanData } from '../src/index.js'
+import type { Resource, SpanData } from '../src/index.js'
+import { encodeOtlpTraces, msToNanos } from '../src/otlp.js'
 
 // Makes OTel's output and ours comparable: 64-bit ints as strings, timestamps to the microsecond
 // (OTel's float maths adds noise below that), key order, and the optional `flags` field.

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http'
 import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
-import { createTracer, encodeOtlpTraces, otlpExporter, type SpanData } from '../src/index.js'
+import { createTracer, otlpExporter, type SpanData } from '../src/index.js'
+import { encodeOtlpTraces } from '../src/otlp.js'
 
 const servers: Server[] = []
 

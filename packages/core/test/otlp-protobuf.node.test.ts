@@ -19,9 +19,6 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createTracer,
-  encodeOtlpMetricsProtobuf,
-  encodeOtlpTraces,
-  encodeOtlpTracesProtobuf,
   type MetricsSnapshot,
   otlpExporter,
   otlpMetricsExporter,
@@ -29,6 +26,11 @@ import {
   type SpanData,
   TokentrailError,
 } from '../src/index.js'
+import {
+  encodeOtlpMetricsProtobuf,
+  encodeOtlpTraces,
+  encodeOtlpTracesProtobuf,
+} from '../src/otlp.js'
 import {
   EVENT,
   HISTOGRAM_POINT,

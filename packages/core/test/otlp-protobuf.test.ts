@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { gzip } from '../src/exporters/otlp-wire.js'
-import { encodeOtlpTracesProtobuf, type SpanData } from '../src/index.js'
+import type { SpanData } from '../src/index.js'
+import { encodeOtlpTracesProtobuf } from '../src/otlp.js'
 import {
   type OtlpKeyValue,
   type ProtobufReader,

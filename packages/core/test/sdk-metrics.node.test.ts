@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { createTracer, encodeOtlpMetrics, type MetricData, otlpExporter } from '../src/index.js'
+import { createTracer, type MetricData, otlpExporter } from '../src/index.js'
+import { encodeOtlpMetrics } from '../src/otlp.js'
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
 
 async function closedPortUrl(): Promise<string> {

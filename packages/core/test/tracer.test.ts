@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  buildSpanTree,
   createAsyncStorage,
   createTracer,
-  flattenSpanTree,
   getActiveSpan,
   getTracer,
   hasAsyncContext,
@@ -13,6 +11,7 @@ import {
   TokentrailError,
 } from '../src/index.js'
 import { memoryExporter } from '../src/testing.js'
+import { buildSpanTree, flattenSpanTree } from '../src/tree.js'
 
 function setup(options: Parameters<typeof createTracer>[0] = {}) {
   const exporter = memoryExporter()

@@ -1,7 +1,8 @@
 // Issue 17: parent cycles made tree building O(n²) (16,000 spans: 12.3 s) and deep traces
 // overflowed the stack (≥ ~3,000 levels).
 import { describe, expect, it } from 'vitest'
-import { buildSpanTree, flattenSpanTree, type SpanData } from '../src/index.js'
+import type { SpanData } from '../src/index.js'
+import { buildSpanTree, flattenSpanTree } from '../src/tree.js'
 
 const TRACE = 'a'.repeat(32)
 const id = (i: number) => i.toString(16).padStart(16, '0')

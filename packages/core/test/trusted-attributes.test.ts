@@ -2,7 +2,8 @@
 // gives for values (limits, finite numbers, well-formed text), and an escaped form handed to the
 // encoder must never win over what redaction or the limits did to the value.
 import { describe, expect, it } from 'vitest'
-import { createTracer, encodeOtlpTraces, setTrustedAttributes } from '../src/index.js'
+import { createTracer, setTrustedAttributes } from '../src/index.js'
+import { encodeOtlpTraces } from '../src/otlp.js'
 import { memoryExporter } from '../src/testing.js'
 
 function setup(options: Parameters<typeof createTracer>[0] = {}) {

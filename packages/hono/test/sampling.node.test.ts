@@ -2,12 +2,12 @@ import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { tracingMiddleware } from '@tokentrail/ai-sdk'
 import {
   createTracer,
-  encodeOtlpTraces,
   injectTraceContext,
   SAMPLING_ATTR,
   type SpanData,
   type Tracer,
 } from '@tokentrail/core'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { memoryExporter, memoryMetricExporter } from '@tokentrail/core/testing'
 import { generateText, simulateReadableStream, streamText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'

@@ -3,12 +3,12 @@ import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import {
   createTracer,
-  describeExportFailure,
   type MetricExporter,
   type MetricsSnapshot,
   type SpanData,
   type SpanExporter,
 } from '@tokentrail/core'
+import { describeExportFailure } from '@tokentrail/core/otlp'
 import type { DoctorCheck, ExporterReport } from './doctor.js'
 
 export function userHeaders(exporter: { headerNames?: readonly string[] }): string[] {

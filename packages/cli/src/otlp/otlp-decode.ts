@@ -2,7 +2,6 @@ import {
   type Attributes,
   type AttributeValue,
   isSecretKey,
-  KIND_ATTRIBUTE,
   REDACTED,
   type Resource,
   redactSecretsInText,
@@ -11,9 +10,9 @@ import {
   type SpanEvent,
   type SpanKind,
   type SpanStatus,
-  STATUS_ATTRIBUTE,
   TokentrailError,
 } from '@tokentrail/core'
+import { KIND_ATTRIBUTE, STATUS_ATTRIBUTE } from '@tokentrail/core/otlp'
 import {
   MAX_VALUE_NESTING,
   type OtlpAnyValue,

@@ -1,4 +1,5 @@
-import { ATTR, OVERFLOW_ATTRIBUTE } from '@tokentrail/core'
+import { ATTR } from '@tokentrail/core'
+import { OVERFLOW_ATTRIBUTE } from '@tokentrail/core/metrics'
 import type { MetricSeries } from './metric-store.js'
 import type { Percentiles } from './store.js'
 

@@ -1,13 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
-import {
-  buildSpanTree,
-  flattenSpanTree,
-  type SpanData,
-  type SpanStatus,
-  TokentrailError,
-} from '@tokentrail/core'
+import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { buildSpanTree, flattenSpanTree } from '@tokentrail/core/tree'
 import { Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
