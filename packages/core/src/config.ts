@@ -1,5 +1,5 @@
 import { type AttributeLimits, DEFAULT_LIMITS, type ResolvedLimits } from './attributes.js'
-import { readEnv } from './env.js'
+import { envBoolean, readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { otlpExporter, otlpTracesUrlFromEnv, parseHeaderList } from './exporters/otlp.js'
@@ -9,7 +9,7 @@ import {
   otlpMetricsUrlFromEnv,
 } from './exporters/otlp-metrics.js'
 import type { MetricExporter } from './metrics.js'
-import { checkOptionKeys } from './options.js'
+import { checkOptionKeys, shareOf } from './options.js'
 import type { RetryOptions } from './processor.js'
 import {
   type RedactionOptions,
@@ -115,29 +115,12 @@ export interface ResolvedConfig {
   redaction: ResolvedRedaction | undefined
 }
 
-function envBoolean(name: string): boolean | undefined {
-  const value = readEnv(name)?.toLowerCase()
-  if (value === undefined) return undefined
-  if (['true', '1', 'yes', 'on'].includes(value)) return true
-  if (['false', '0', 'no', 'off'].includes(value)) return false
-  throw new TokentrailError(`${name} must be true or false, got "${value}"`)
-}
-
 function wholeNumber(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
     throw new TokentrailError(
       `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
     )
   return value
-}
-
-function sampleRateFrom(value: unknown, name: string): number {
-  const rate = typeof value === 'string' ? Number(value) : value
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
-    throw new TokentrailError(
-      `${name} must be a number from 0 to 1 (the share of traces kept), got ${JSON.stringify(value)}`,
-    )
-  return rate
 }
 
 function exportersFromEnv(): SpanExporter[] {
@@ -272,9 +255,9 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
         : undefined
   const sampleRate =
     options.sampleRate !== undefined
-      ? sampleRateFrom(options.sampleRate, 'sampleRate')
+      ? shareOf(options.sampleRate, 'sampleRate', 'traces kept')
       : readEnv('OTEL_TRACES_SAMPLER_ARG') !== undefined
-        ? sampleRateFrom(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG')
+        ? shareOf(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
         : 1
   if (options.exporters !== undefined && !Array.isArray(options.exporters))
     throw new TokentrailError('exporters must be an array of exporters, such as [otlpExporter()]')

@@ -1,3 +1,5 @@
+import { TokentrailError } from './errors.js'
+
 /** Reads an environment variable without importing `node:process`; undefined on runtimes without one. */
 export function readEnv(name: string): string | undefined {
   try {
@@ -6,4 +8,13 @@ export function readEnv(name: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A boolean env variable (true/1/yes/on, false/0/no/off); throws naming it for anything else. */
+export function envBoolean(name: string): boolean | undefined {
+  const value = readEnv(name)?.toLowerCase()
+  if (value === undefined) return undefined
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off'].includes(value)) return false
+  throw new TokentrailError(`${name} must be true or false, got "${value}"`)
 }

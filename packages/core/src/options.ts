@@ -62,3 +62,13 @@ export function checkOptionKeys(
     )
   }
 }
+
+/** A share from 0 to 1 (a string is read as a number), for `sampleRate` and the text sample rate. */
+export function shareOf(value: unknown, name: string, of: string): number {
+  const rate = typeof value === 'string' ? Number(value) : value
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new TokentrailError(
+      `${name} must be a number from 0 to 1 (the share of ${of}), got ${JSON.stringify(value)}`,
+    )
+  return rate
+}

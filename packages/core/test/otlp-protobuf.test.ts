@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gzip } from '../src/exporters/otlp-wire.js'
+import { gzip } from '../src/exporters/gzip.js'
 import type { SpanData } from '../src/index.js'
 import { encodeOtlpTracesProtobuf } from '../src/otlp.js'
 import {

@@ -2,7 +2,8 @@ import type { MetricsSnapshot } from '../metrics.js'
 import type { ExportResult } from '../types.js'
 import { encodeOtlpMetrics } from './otlp-metrics-encode.js'
 import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
-import { gzip, type OtlpProtocol } from './otlp-wire.js'
+import { gzip } from './gzip.js'
+import type { OtlpProtocol } from './otlp-wire.js'
 import { post } from './post.js'
 
 /** The export-time part of `otlpMetricsExporter`, loaded on its first export. */

@@ -5,7 +5,8 @@ import { createSpanMapper } from './backend-profiles.js'
 import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
-import { gzip, type OtlpProtocol } from './otlp-wire.js'
+import { gzip } from './gzip.js'
+import type { OtlpProtocol } from './otlp-wire.js'
 import { post } from './post.js'
 
 // The part of `otlpExporter` that runs at export time, loaded on the first export.

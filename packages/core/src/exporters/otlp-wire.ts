@@ -55,10 +55,3 @@ export function resolveCompression(
 export function canGzip(): boolean {
   return typeof (globalThis as { CompressionStream?: unknown }).CompressionStream === 'function'
 }
-
-/** Gzips a body with the Web `CompressionStream`. */
-export async function gzip(body: string | Uint8Array): Promise<Uint8Array> {
-  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))
-  return new Uint8Array(await new Response(stream).arrayBuffer())
-}

@@ -1,6 +1,6 @@
-import { readEnv } from '../env.js'
+import { envBoolean, readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, shareOf } from '../options.js'
 import type { SpanData } from '../types.js'
 
 /** What a trace-complete sampling rule sees: the whole trace, once its root span has ended. */
@@ -81,14 +81,6 @@ export function checkKeys(options: object, valid: readonly string[], where: stri
   checkOptionKeys(options, valid, `createTracer({ ${where} })`)
 }
 
-function envBool(name: string): boolean | undefined {
-  const value = readEnv(name)?.toLowerCase()
-  if (value === undefined) return undefined
-  if (['true', '1', 'yes', 'on'].includes(value)) return true
-  if (['false', '0', 'no', 'off'].includes(value)) return false
-  throw new TokentrailError(`${name} must be true or false, got "${value}"`)
-}
-
 // A threshold: a number ≥ 0, or off (`false` in code, `off`/`false` in env).
 function threshold(
   value: unknown,
@@ -129,15 +121,6 @@ function count(value: unknown, envName: string, name: string, fallback: number):
   return value
 }
 
-function share(value: unknown, source: string): number {
-  const rate = typeof value === 'string' ? Number(value) : value
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
-    throw new TokentrailError(
-      `${source} must be a number from 0 to 1 (the share of traces with text), got ${JSON.stringify(value)}`,
-    )
-  return rate
-}
-
 /**
  * Resolves `sampling` over env. Trace-complete sampling is on when the option is an object, or
  * when it is not given and TOKENTRAIL_TRACES_SAMPLER=trace_complete; `false` or `head` keeps the
@@ -175,8 +158,8 @@ export function resolveSampling(option: unknown): ResolvedSampling | undefined {
   }
   const textRateEnv = readEnv('TOKENTRAIL_TEXT_SAMPLE_RATE')
   return {
-    keepErrors: o.keepErrors ?? envBool('TOKENTRAIL_SAMPLING_KEEP_ERRORS') ?? true,
-    keepCancelled: o.keepCancelled ?? envBool('TOKENTRAIL_SAMPLING_KEEP_CANCELLED') ?? true,
+    keepErrors: o.keepErrors ?? envBoolean('TOKENTRAIL_SAMPLING_KEEP_ERRORS') ?? true,
+    keepCancelled: o.keepCancelled ?? envBoolean('TOKENTRAIL_SAMPLING_KEEP_CANCELLED') ?? true,
     slowerThanMs: threshold(
       o.slowerThanMs,
       'TOKENTRAIL_SAMPLING_SLOWER_THAN_MS',
@@ -216,10 +199,10 @@ export function resolveSampling(option: unknown): ResolvedSampling | undefined {
     ),
     textRate:
       text?.rate !== undefined
-        ? share(text.rate, 'sampling.text.rate')
+        ? shareOf(text.rate, 'sampling.text.rate', 'traces with text')
         : textRateEnv !== undefined
-          ? share(textRateEnv, 'TOKENTRAIL_TEXT_SAMPLE_RATE')
+          ? shareOf(textRateEnv, 'TOKENTRAIL_TEXT_SAMPLE_RATE', 'traces with text')
           : 1,
-    textErrors: text?.errors ?? envBool('TOKENTRAIL_TEXT_SAMPLE_ERRORS') ?? true,
+    textErrors: text?.errors ?? envBoolean('TOKENTRAIL_TEXT_SAMPLE_ERRORS') ?? true,
   }
 }
