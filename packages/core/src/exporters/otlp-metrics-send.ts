@@ -1,8 +1,8 @@
 import type { MetricsSnapshot } from '../metrics.js'
 import type { ExportResult } from '../types.js'
+import { gzip } from './gzip.js'
 import { encodeOtlpMetrics } from './otlp-metrics-encode.js'
 import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
-import { gzip } from './gzip.js'
 import type { OtlpProtocol } from './otlp-wire.js'
 import { post } from './post.js'
 

@@ -1,7 +1,7 @@
 import type { Attributes, AttributeValue, SpanData, SpanError, SpanEvent } from '../types.js'
 import { DETECTORS, type TextRule } from './detectors.js'
-import { replaceAt } from './replace-at.js'
 import type { ResolvedRedaction } from './options.js'
+import { replaceAt } from './replace-at.js'
 import { hmacSha256Hex } from './sha256.js'
 
 const MIN_LENGTH = 6
