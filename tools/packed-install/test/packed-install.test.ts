@@ -118,6 +118,9 @@ afterAll(() => {
 const SCRIPT = `
 import { createTracer, otlpExporter, setTracer } from 'core-copy'
 import { getTracer } from '@tokentrail/core'
+import { MetricsRecorder } from '@tokentrail/core/metrics'
+import { encodeOtlpTraces } from '@tokentrail/core/otlp'
+import { buildSpanTree } from '@tokentrail/core/tree'
 import { tracing } from '@tokentrail/hono'
 import { Hono } from 'hono'
 
@@ -136,6 +139,9 @@ app.get('/hello', async (c) => {
 const response = await app.request('/hello')
 const text = await response.text()
 const flushed = await tracer.flush({ timeoutMs: 5000 })
+// The subpaths resolve from the tarball, and give the functions themselves.
+if ([MetricsRecorder, encodeOtlpTraces, buildSpanTree].some((f) => typeof f !== 'function'))
+  throw new Error('a core subpath export is missing')
 console.log(JSON.stringify({ traceId: response.headers.get('x-trace-id'), text, flushed }))
 `
 
