@@ -137,9 +137,10 @@ describe('ingest by upsert', () => {
       [b, 'second question'],
       [c, 'third question'],
     ] as const)
-      expect(store.listTraces({ text: prompt }).traces.map((t) => t.traceId), prompt).toEqual([
-        spans[0]!.traceId,
-      ])
+      expect(
+        store.listTraces({ text: prompt }).traces.map((t) => t.traceId),
+        prompt,
+      ).toEqual([spans[0]!.traceId])
     expect(store.listTraces({ text: 'execute_tool' }).traces).toHaveLength(3)
     expect(store.listTraces({ attributes: { 'gen_ai.tool.name': 'weather' } }).traces).toHaveLength(
       3,
