@@ -13,8 +13,15 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { SpanData } from '@tokentrail/core'
-import { TraceStore } from '../dist/store/store.js'
-import { type PreparedBatch, prepareBatch } from '../dist/store/store-schema.js'
+import type { PreparedBatch } from '../src/store/store-schema.ts'
+
+// The built store (the sources import `.js` paths Node cannot run as TypeScript); typed by them, so
+// the typecheck does not read dist/ while a parallel build rewrites it.
+const dist = (path: string) => new URL(`../dist/store/${path}`, import.meta.url).href
+const { TraceStore } = (await import(dist('store.js'))) as typeof import('../src/store/store.ts')
+const { prepareBatch } = (await import(
+  dist('store-schema.js')
+)) as typeof import('../src/store/store-schema.ts')
 
 const START = Number(process.env.START ?? 200_000)
 const WINDOW = Number(process.env.WINDOW ?? 50_000)
