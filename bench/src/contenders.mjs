@@ -46,4 +46,11 @@ export const CONTENDERS = [
     setup: '`initLogger({ projectName, apiKey, appUrl })` + `wrapAISDK(ai)`',
     packages: ['braintrust'],
   },
+  {
+    id: 'langsmith',
+    label: 'LangSmith',
+    setup:
+      '`registerTelemetry(LangSmithTelemetry({ client }))` (langsmith/experimental/vercel, its AI SDK 7 path) with `new Client({ apiUrl, apiKey })`',
+    packages: ['langsmith'],
+  },
 ]

@@ -1,14 +1,22 @@
 // The local sink every exporter sends to: a node:http server on 127.0.0.1 that reads each body,
 // answers at once the way the contender's SDK expects, and only then counts what arrived.
 import { createServer } from 'node:http'
+import zlib from 'node:zlib'
 
 const braintrustOrg = (url) => ({
   org_info: [{ id: 'org-bench', name: 'bench', api_url: url, proxy_url: url, git_metadata: null }],
 })
 
-// Spans (or rows/events) in one request body, for the delivered-spans count.
-function countItems(path, body) {
+// LangSmith's multipart ingest: one `post.<run id>` part per run created (its inputs, outputs,
+// extra… follow as `post.<run id>.<field>` parts; `patch.<run id>` parts update a run sent before).
+const LANGSMITH_RUN_PART = /\r\nContent-Disposition: form-data; name="post\.[0-9a-f-]+"\r\n/g
+
+// Spans (or rows/events/runs) in one request body, for the delivered-spans count.
+function countItems(path, encoding, bytes) {
   try {
+    const body = decoded(encoding, bytes)
+    if (path.endsWith('/runs/multipart')) return body.match(LANGSMITH_RUN_PART)?.length ?? 0
+    if (path.endsWith('/runs/batch')) return JSON.parse(body).post?.length ?? 0
     if (path.endsWith('/v1/traces') || path.endsWith('/otel')) {
       const json = JSON.parse(body)
       let n = 0
@@ -19,6 +27,13 @@ function countItems(path, body) {
     if (path.endsWith('/logs3')) return JSON.parse(body).rows?.length ?? 0
   } catch {}
   return 0
+}
+
+// The body as text, decompressed when the SDK compressed it (bytes are counted as sent).
+function decoded(encoding, body) {
+  if (encoding === 'gzip') return zlib.gunzipSync(body).toString('utf8')
+  if (encoding === 'zstd') return zlib.zstdDecompressSync(body).toString('utf8')
+  return body.toString('utf8')
 }
 
 /** Starts the sink on an ephemeral port. `stats` counts requests, bytes and spans per path. */
@@ -37,13 +52,15 @@ export async function startSink() {
           project: { id: 'project-bench', name: 'bench', org_id: 'org-bench' },
         })
       else if (path.endsWith('/version')) answer = JSON.stringify({ logs3_payload_max_bytes: null })
+      // LangSmith's server info (`/info`) is `{}` too: no flag set, so its SDK takes its defaults
+      // (multipart ingest, no compression).
       response.writeHead(200, { 'content-type': 'application/json' }).end(answer)
       setImmediate(() => {
         const body = Buffer.concat(chunks)
         stats.requests++
         stats.bytes += body.length
         stats.paths[path] = (stats.paths[path] ?? 0) + 1
-        stats.spans += countItems(path, body.toString('utf8'))
+        stats.spans += countItems(path, request.headers['content-encoding'], body)
       })
     })
   })

@@ -26,7 +26,7 @@ test('the suite runs at a small size and prints the table with every row and con
   expect(code, stderr).toBe(0)
   const table = stdout.split('\n').filter((line) => line.startsWith('| '))
   expect(table[0]).toBe(
-    '| measure | No tracing | Tokentrail | AI SDK OTel | Langfuse | PostHog | Braintrust |',
+    '| measure | No tracing | Tokentrail | AI SDK OTel | Langfuse | PostHog | Braintrust | LangSmith |',
   )
   const rows = table.slice(1).map((line) => line.split(' | '))
   const perCall = (node, prompt, long) => [
@@ -72,6 +72,9 @@ test('the suite runs at a small size and prints the table with every row and con
   // Its spans reached the sink: two per call (the call span and its LLM span).
   const exportRow = rows.find((cells) => cells[0].includes('LLM calls/s'))
   expect(exportRow[2]).toMatch(/\(2\.00\)/)
+  // LangSmith's runs reached the sink through its multipart endpoint and were counted: two per
+  // call (the generateText run and its LLM run).
+  expect(exportRow[7]).toMatch(/\(2\.00\)/)
   // The noise floor (untraced vs untraced) is printed for every per-call row, both Node versions.
   expect(stdout).toMatch(
     /\*\*Noise floor\*\*.*1 message, Node 22: wall .* µs, CPU .* µs;.*50 messages \/ 20 KB, Node 24: wall /,

@@ -7,6 +7,28 @@ import { openTraceStore } from '../src/index.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 import { llmTrace, postSpans } from './synthetic.js'
 
+/**
+ * Segments of an FTS5 index, from its structure record (`<table>_data` row 10): a 4-byte cookie,
+ * an optional 4-byte version-2 marker, then the number of levels and of segments as varints.
+ */
+function segments(store: ReturnType<typeof openTraceStore>, table: string): number {
+  const { block } = store.db.prepare(`SELECT block FROM ${table}_data WHERE id = 10`).get() as {
+    block: Uint8Array
+  }
+  let i = 4
+  if (block[4] === 0xff && block[5] === 0x00 && block[6] === 0x00 && block[7] === 0x01) i += 4
+  const varint = () => {
+    let value = 0
+    for (;;) {
+      const byte = block[i++]!
+      value = value * 128 + (byte & 0x7f)
+      if (byte < 0x80) return value
+    }
+  }
+  varint() // levels
+  return varint()
+}
+
 function indexRows(store: ReturnType<typeof openTraceStore>) {
   return store.db
     .prepare(
@@ -91,6 +113,37 @@ describe('ingest by upsert', () => {
     ])
     expect(split.listTraces({ attributes: { 'gen_ai.tool.name': 'weather' } }).traces).toHaveLength(
       2,
+    )
+  })
+
+  it('writes the index rows of a batch that updates earlier traces and adds new ones as one segment per index', async () => {
+    const a = await chatTrace({ prompt: 'first question' })
+    const b = await chatTrace({ prompt: 'second question' })
+    const c = await chatTrace({ prompt: 'third question' })
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    store.insert([a[0]!, b[0]!])
+    expect([segments(store, 'trace_search'), segments(store, 'trace_attrs')]).toEqual([1, 1])
+    // The stored traces come in reverse order of their rowids, after a new one. Written in that
+    // order, each rowid below the one written before it made FTS5 flush its pending terms
+    // mid-transaction: three segments for this batch instead of one (and merges sooner).
+    store.insert([...c, ...b.slice(1), ...a.slice(1)])
+    expect([segments(store, 'trace_search'), segments(store, 'trace_attrs')]).toEqual([2, 2])
+    for (const table of ['trace_search', 'trace_attrs'])
+      store.db.exec(`INSERT INTO ${table} (${table}) VALUES ('integrity-check')`)
+    // Each trace is found by what its first batch brought and by what the second did.
+    for (const [spans, prompt] of [
+      [a, 'first question'],
+      [b, 'second question'],
+      [c, 'third question'],
+    ] as const)
+      expect(
+        store.listTraces({ text: prompt }).traces.map((t) => t.traceId),
+        prompt,
+      ).toEqual([spans[0]!.traceId])
+    expect(store.listTraces({ text: 'execute_tool' }).traces).toHaveLength(3)
+    expect(store.listTraces({ attributes: { 'gen_ai.tool.name': 'weather' } }).traces).toHaveLength(
+      3,
     )
   })
 

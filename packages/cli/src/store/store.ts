@@ -178,6 +178,13 @@ const WAL_BYTES = 40 * 1024 * 1024
 
 const HEX_PREFIX = /^[0-9a-f]{6,32}$/
 
+/** A trace's search and attribute index rows to write: `TraceIndex.update`'s arguments. */
+interface IndexUpdate {
+  previous: (TraceRow & { rowid: number }) | undefined
+  rowid: number
+  row: TraceRow
+}
+
 /** The statements of `insert`, prepared once. */
 interface IngestStatements {
   /** Spans repeat when an exporter retries a batch: kept once. */
@@ -437,6 +444,8 @@ export class TraceStore {
     const size = { bytes: 0 }
     let added = 0
     const traces: (TraceSummary | undefined)[] = []
+    // The search and attribute index rows, written last in rowid order (see `TraceIndex.update`).
+    const indexed: IndexUpdate[] = []
     this.db.exec('BEGIN')
     try {
       // New traces: the row first (its rowid keys the spans), then the spans. Traces an earlier
@@ -460,7 +469,7 @@ export class TraceStore {
         }
         added++
         this.rollup.trace(final, 1)
-        this.index.update(undefined, rowid, final)
+        indexed.push({ previous: undefined, rowid, row: final })
         traces.push(toTraceSummary(final))
       }
       if (later.length) {
@@ -478,10 +487,14 @@ export class TraceStore {
           this.rollup.trace(previous, -1)
           this.rollup.trace(row, 1)
           this.updateTrace(previous, row)
-          this.index.update(previous, previous.rowid, row)
+          indexed.push({ previous, rowid: previous.rowid, row })
           traces[at] = toTraceSummary(row)
         }
       }
+      // Earlier traces (lower rowids) come after the new ones above: sorted, no write goes below
+      // one made before it, which would make FTS5 flush its pending terms mid-transaction.
+      if (later.length) indexed.sort((a, b) => a.rowid - b.rowid)
+      for (const { previous, rowid, row } of indexed) this.index.update(previous, rowid, row)
       this.rollup.write()
       this.db.exec('COMMIT')
     } catch (error) {

@@ -159,7 +159,14 @@ export class TraceIndex {
     return statement
   }
 
-  /** Called after a trace row was written (inside the insert transaction). */
+  /**
+   * Called after a trace row was written (inside the insert transaction). Calls within one
+   * transaction go in rowid order: FTS5 flushes the terms it holds to a new segment whenever a
+   * write's rowid is below the previous write's (a delete and a re-insert of one rowid are fine),
+   * and writing a trace an earlier batch stored after the new ones flushed once more per such
+   * trace: more segments to merge, and each contentless delete cost ~0.6 ms instead of ~0.07 ms
+   * (at 200k stored spans).
+   */
   update(
     previous: { rowid: number; search: string; attr_tokens: string } | undefined,
     rowid: number,
