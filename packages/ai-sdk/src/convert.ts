@@ -246,49 +246,70 @@ function escapeTwice(char: string): string {
  * the OTLP JSON encoder writes it), so a long prompt is not escaped twice: a text with nothing to
  * escape is the same text in both forms, and both share it instead of copying it. A text with
  * something to escape gets each form from one replace of the characters JSON.stringify escapes
- * (it took two JSON.stringify passes before, and a newline is enough to need them).
+ * (it took two JSON.stringify passes before, and a newline is enough to need them). Each form is
+ * gathered as a list of pieces and joined once when first read: one flat string of the final
+ * size, where appending made a rope of a thousand pieces for a long history, flattened later
+ * (that rope, then its copy, cost more in garbage collection than the joining itself).
  */
 export class JsonText {
-  json = ''
-  escaped = ''
-  /** Appends JSON text. */
-  raw(json: string): void {
-    this.json += json
-    this.escaped += escapeJson(json)
+  private readonly pieces: string[] = []
+  private readonly escapedPieces: string[] = []
+  private joined: string | undefined
+  private joinedEscaped: string | undefined
+  /** The JSON text; read it once everything is appended. */
+  get json(): string {
+    return (this.joined ??= this.pieces.join(''))
+  }
+  /** The JSON text escaped for inside a JSON string (no quotes); read it once everything is appended. */
+  get escaped(): string {
+    return (this.joinedEscaped ??= this.escapedPieces.join(''))
+  }
+  /** Appends JSON text, with its escaped form when the caller has it. */
+  raw(json: string, escaped = escapeJson(json)): void {
+    this.pieces.push(json)
+    this.escapedPieces.push(escaped)
   }
   /** Appends a string value as JSON, exactly as JSON.stringify writes it. */
   string(text: string): void {
     if (PLAIN.test(text)) {
-      this.json += `"${text}"`
-      this.escaped += `\\"${text}\\"`
+      this.pieces.push('"', text, '"')
+      this.escapedPieces.push('\\"', text, '\\"')
       return
     }
-    // Whole strings from the engine's replace, not a rope of slices: a rope of thousands of pieces
-    // held until the span is exported doubled the GC time of a prompt with a newline per sentence.
-    this.json += `"${text.replace(ESCAPED, escapeOnce)}"`
-    this.escaped += `\\"${text.replace(ESCAPED, escapeTwice)}\\"`
+    // Whole strings from the engine's replace, not slices: a list of thousands of pieces for a
+    // prompt with a newline per sentence.
+    this.pieces.push('"', text.replace(ESCAPED, escapeOnce), '"')
+    this.escapedPieces.push('\\"', text.replace(ESCAPED, escapeTwice), '\\"')
   }
 }
 
 // The structural pieces repeat for every message: their escaped forms are kept.
-const escapedPieces = new Map<string, string>()
+const escapedJsonPieces = new Map<string, string>()
 function escapeJson(json: string): string {
   if (json.length > 64) return JSON.stringify(json).slice(1, -1)
-  let escaped = escapedPieces.get(json)
+  let escaped = escapedJsonPieces.get(json)
   if (escaped === undefined) {
     escaped = JSON.stringify(json).slice(1, -1)
-    if (escapedPieces.size < 1024) escapedPieces.set(json, escaped)
+    if (escapedJsonPieces.size < 1024) escapedJsonPieces.set(json, escaped)
   }
   return escaped
 }
 
-// `{"role":"user","parts":[` for each role met.
-const roleOpenings = new Map<string, string>()
-function roleOpening(role: unknown): string {
-  if (typeof role !== 'string') return '{"parts":['
+// Pieces every message has, with their escaped forms: no lookup per piece.
+const piece = (json: string) => [json, JSON.stringify(json).slice(1, -1)] as const
+const TEXT_OPEN = piece('{"type":"text","content":')
+const REASONING_OPEN = piece('{"type":"reasoning","content":')
+const SYSTEM_OPEN = piece('[{"type":"text","content":')
+const SYSTEM_NEXT = piece(',{"type":"text","content":')
+
+// `{"role":"user","parts":[` for each role met, with its escaped form.
+const roleOpenings = new Map<string, readonly [string, string]>()
+const NO_ROLE = piece('{"parts":[')
+function roleOpening(role: unknown): readonly [string, string] {
+  if (typeof role !== 'string') return NO_ROLE
   let opening = roleOpenings.get(role)
   if (opening === undefined) {
-    opening = `{"role":${JSON.stringify(role)},"parts":[`
+    opening = piece(`{"role":${JSON.stringify(role)},"parts":[`)
     if (roleOpenings.size < 64) roleOpenings.set(role, opening)
   }
   return opening
@@ -338,46 +359,44 @@ export function promptJson(
   if (!Array.isArray(prompt)) return undefined
   let system: JsonText | undefined
   const messages = new JsonText()
-  messages.raw('[')
+  messages.raw('[', '[')
   let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
     const message = prompt[i] as any
     const role = message?.role
     if (role === 'system') {
-      if (system) system.raw(',{"type":"text","content":')
+      if (system) system.raw(...SYSTEM_NEXT)
       else {
         system = new JsonText()
-        system.raw('[{"type":"text","content":')
+        system.raw(...SYSTEM_OPEN)
       }
       system.string(budget.take(String(message.content)))
-      system.raw('}')
+      system.raw('}', '}')
       continue
     }
-    if (!firstMessage) messages.raw(',')
+    if (!firstMessage) messages.raw(',', ',')
     firstMessage = false
-    messages.raw(roleOpening(role))
+    messages.raw(...roleOpening(role))
     let firstPart = true
     for (const part of (Array.isArray(message?.content) ? message.content : []) as any[]) {
       const type = part?.type
       if (type === 'text' || type === 'reasoning') {
-        if (!firstPart) messages.raw(',')
-        messages.raw(
-          type === 'text' ? '{"type":"text","content":' : '{"type":"reasoning","content":',
-        )
+        if (!firstPart) messages.raw(',', ',')
+        messages.raw(...(type === 'text' ? TEXT_OPEN : REASONING_OPEN))
         messages.string(budget.take(String(part.text)))
-        messages.raw('}')
+        messages.raw('}', '}')
       } else {
         const other = otherPart(part, budget)
         if (!other) continue
-        if (!firstPart) messages.raw(',')
+        if (!firstPart) messages.raw(',', ',')
         messages.raw(JSON.stringify(other))
       }
       firstPart = false
     }
-    messages.raw(']}')
+    messages.raw(']}', ']}')
   }
-  messages.raw(']')
-  if (system) system.raw(']')
+  messages.raw(']', ']')
+  if (system) system.raw(']', ']')
   return { system, messages }
 }
 
