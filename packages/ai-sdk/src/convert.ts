@@ -221,101 +221,58 @@ const SHORT_ESCAPES: Record<string, string> = {
   '\r': '\\r',
   '\t': '\\t',
 }
-// A character's escape in the JSON text, and that escape escaped again (inside an OTLP string).
-const onceEscapes = new Map<string, string>()
-const twiceEscapes = new Map<string, string>()
-function escapeOnce(char: string): string {
-  let form = onceEscapes.get(char)
+// A character's escape in the JSON text.
+const escapes = new Map<string, string>()
+function escapeChar(char: string): string {
+  let form = escapes.get(char)
   if (form === undefined) {
     form = SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
-    if (onceEscapes.size < 4096) onceEscapes.set(char, form)
-  }
-  return form
-}
-function escapeTwice(char: string): string {
-  let form = twiceEscapes.get(char)
-  if (form === undefined) {
-    form = escapeOnce(char).replace(/["\\]/g, '\\$&')
-    if (twiceEscapes.size < 4096) twiceEscapes.set(char, form)
+    if (escapes.size < 4096) escapes.set(char, form)
   }
   return form
 }
 
 /**
- * A JSON text built together with its JSON-escaped form (what it becomes inside a JSON string, as
- * the OTLP JSON encoder writes it), so a long prompt is not escaped twice: a text with nothing to
- * escape is the same text in both forms, and both share it instead of copying it. A text with
- * something to escape gets each form from one replace of the characters JSON.stringify escapes
- * (it took two JSON.stringify passes before, and a newline is enough to need them). Each form is
- * gathered as a list of pieces and joined once when first read: one flat string of the final
- * size, where appending made a rope of a thousand pieces for a long history, flattened later
- * (that rope, then its copy, cost more in garbage collection than the joining itself).
+ * A JSON text, exactly as JSON.stringify writes it, gathered as a list of pieces and joined once
+ * when first read: one flat string of the final size (appending made a rope of a thousand pieces
+ * for a long history, flattened later, and both cost more in garbage collection than the join).
+ * Only the JSON text is made: the OTLP JSON encoder escapes it once more as it writes it (~1 ns a
+ * byte), which measured cheaper than building that escaped form here too and holding a second
+ * copy of a long prompt in the heap until export (the young-generation collector copies every
+ * string still held, so each held prompt is paid for again there).
  */
 export class JsonText {
   private readonly pieces: string[] = []
-  private readonly escapedPieces: string[] = []
   private joined: string | undefined
-  private joinedEscaped: string | undefined
   /** The JSON text; read it once everything is appended. */
   get json(): string {
     return (this.joined ??= this.pieces.join(''))
   }
-  /** The JSON text escaped for inside a JSON string (no quotes); read it once everything is appended. */
-  get escaped(): string {
-    return (this.joinedEscaped ??= this.escapedPieces.join(''))
-  }
-  /** Appends JSON text, with its escaped form when the caller has it. */
-  raw(json: string, escaped = escapeJson(json)): void {
+  /** Appends JSON text. */
+  raw(json: string): void {
     this.pieces.push(json)
-    this.escapedPieces.push(escaped)
   }
   /** Appends a string value as JSON, exactly as JSON.stringify writes it. */
   string(text: string): void {
-    if (PLAIN.test(text)) {
-      this.pieces.push('"', text, '"')
-      this.escapedPieces.push('\\"', text, '\\"')
-      return
-    }
-    // Whole strings from the engine's replace, not slices: a list of thousands of pieces for a
-    // prompt with a newline per sentence.
-    this.pieces.push('"', text.replace(ESCAPED, escapeOnce), '"')
-    this.escapedPieces.push('\\"', text.replace(ESCAPED, escapeTwice), '\\"')
+    // One whole string from the engine's replace, not slices: a prompt with a newline per
+    // sentence would make thousands of pieces.
+    this.pieces.push('"', PLAIN.test(text) ? text : text.replace(ESCAPED, escapeChar), '"')
   }
 }
 
-// The structural pieces repeat for every message: their escaped forms are kept.
-const escapedJsonPieces = new Map<string, string>()
-function escapeJson(json: string): string {
-  if (json.length > 64) return JSON.stringify(json).slice(1, -1)
-  let escaped = escapedJsonPieces.get(json)
-  if (escaped === undefined) {
-    escaped = JSON.stringify(json).slice(1, -1)
-    if (escapedJsonPieces.size < 1024) escapedJsonPieces.set(json, escaped)
-  }
-  return escaped
-}
-
-// Pieces every message has, with their escaped forms: no lookup per piece.
-const piece = (json: string) => [json, JSON.stringify(json).slice(1, -1)] as const
-const TEXT_OPEN = piece('{"type":"text","content":')
-const REASONING_OPEN = piece('{"type":"reasoning","content":')
-const SYSTEM_OPEN = piece('[{"type":"text","content":')
-const SYSTEM_NEXT = piece(',{"type":"text","content":')
-
-// `{"role":"user","parts":[` for each role met, with its escaped form.
-const roleOpenings = new Map<string, readonly [string, string]>()
-const NO_ROLE = piece('{"parts":[')
-function roleOpening(role: unknown): readonly [string, string] {
-  if (typeof role !== 'string') return NO_ROLE
+// `{"role":"user","parts":[` for each role met.
+const roleOpenings = new Map<string, string>()
+function roleOpening(role: unknown): string {
+  if (typeof role !== 'string') return '{"parts":['
   let opening = roleOpenings.get(role)
   if (opening === undefined) {
-    opening = piece(`{"role":${JSON.stringify(role)},"parts":[`)
+    opening = `{"role":${JSON.stringify(role)},"parts":[`
     if (roleOpenings.size < 64) roleOpenings.set(role, opening)
   }
   return opening
 }
 
-/** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text and its escaped form. */
+/** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text. */
 export interface PromptJson {
   system: JsonText | undefined
   messages: JsonText
@@ -348,8 +305,8 @@ function otherPart(part: any, budget: Budget): Part | undefined {
 /**
  * Converts the AI SDK prompt into GenAI semconv `gen_ai.system_instructions` and
  * `gen_ai.input.messages` values (JSON text), sharing one character budget. The text is the
- * same as `JSON.stringify` of `[{ role, parts: [{ type, content } …] }]` would give, written in
- * one pass with its escaped form (see `JsonText`).
+ * same as `JSON.stringify` of `[{ role, parts: [{ type, content } …] }]` would give (see
+ * `JsonText`).
  */
 export function promptJson(
   prompt: LanguageModelV4Prompt,
@@ -359,44 +316,46 @@ export function promptJson(
   if (!Array.isArray(prompt)) return undefined
   let system: JsonText | undefined
   const messages = new JsonText()
-  messages.raw('[', '[')
+  messages.raw('[')
   let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
     const message = prompt[i] as any
     const role = message?.role
     if (role === 'system') {
-      if (system) system.raw(...SYSTEM_NEXT)
+      if (system) system.raw(',{"type":"text","content":')
       else {
         system = new JsonText()
-        system.raw(...SYSTEM_OPEN)
+        system.raw('[{"type":"text","content":')
       }
       system.string(budget.take(String(message.content)))
-      system.raw('}', '}')
+      system.raw('}')
       continue
     }
-    if (!firstMessage) messages.raw(',', ',')
+    if (!firstMessage) messages.raw(',')
     firstMessage = false
-    messages.raw(...roleOpening(role))
+    messages.raw(roleOpening(role))
     let firstPart = true
     for (const part of (Array.isArray(message?.content) ? message.content : []) as any[]) {
       const type = part?.type
       if (type === 'text' || type === 'reasoning') {
-        if (!firstPart) messages.raw(',', ',')
-        messages.raw(...(type === 'text' ? TEXT_OPEN : REASONING_OPEN))
+        if (!firstPart) messages.raw(',')
+        messages.raw(
+          type === 'text' ? '{"type":"text","content":' : '{"type":"reasoning","content":',
+        )
         messages.string(budget.take(String(part.text)))
-        messages.raw('}', '}')
+        messages.raw('}')
       } else {
         const other = otherPart(part, budget)
         if (!other) continue
-        if (!firstPart) messages.raw(',', ',')
+        if (!firstPart) messages.raw(',')
         messages.raw(JSON.stringify(other))
       }
       firstPart = false
     }
-    messages.raw(']}', ']}')
+    messages.raw(']}')
   }
-  messages.raw(']', ']')
-  if (system) system.raw(']', ']')
+  messages.raw(']')
+  if (system) system.raw(']')
   return { system, messages }
 }
 
@@ -453,15 +412,12 @@ function member(into: JsonText, key: string, value: unknown): void {
 
 /**
  * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
- * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names. The
- * messages are written as JSON text with their escaped form (see `JsonText`), which goes in
- * `escaped` for the encoder.
+ * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: Record<string, unknown>,
-  escaped?: Record<string, string | undefined>,
 ): void {
   attributes[ATTR.outputTextLength] = output.textLength
   if (output.truncated) attributes[ATTR.outputTruncated] = true
@@ -495,5 +451,4 @@ export function outputAttributes(
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw('}]')
   attributes[ATTR.outputMessages] = json.json
-  if (escaped) escaped[ATTR.outputMessages] = json.escaped
 }
