@@ -31,28 +31,35 @@ function flagged(word: number): number {
   const low = word & 0x7f7f7f7f
   const quote = (word ^ 0x22222222) & 0x7f7f7f7f
   const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
-  const escapes = ~(((low + 0x60606060) & (quote + 0x7f7f7f7f) & (backslash + 0x7f7f7f7f)) | word)
+  // Each sum is cut back to 32 bits at once (`| 0`): the engine then adds in one 32-bit register
+  // instead of checking for overflow into a double (the scan ran at ~3 ns a word that way).
+  const escapes = ~(
+    (((low + 0x60606060) | 0) & ((quote + 0x7f7f7f7f) | 0) & ((backslash + 0x7f7f7f7f) | 0)) |
+    word
+  )
   // Most words of most texts are ASCII: no lead byte to look for.
   if ((word & 0x80808080) === 0) return escapes & 0x80808080
   const lead = word ^ 0xefefefef
-  const replacement = ~(((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | lead)
+  const replacement = ~((((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | lead)
   return (escapes | replacement) & 0x80808080
 }
 
+// Words are read signed (Int32Array): a Uint32Array read past 2^31 is a number the engine may hold as
+// a double, which every bit operation then converts back.
 // The tail of a long string that needs escapes is moved here first, then written back escaped.
 let scratch = new Uint8Array(16 * 1024)
-let scratchWords = new Uint32Array(scratch.buffer)
+let scratchWords = new Int32Array(scratch.buffer)
 
 /** A growing UTF-8 buffer that JSON is written into. */
 export class JsonWriter extends Utf8Sink {
   pos = 0
   private view: DataView
-  private words: Uint32Array
+  private words: Int32Array
 
   constructor(size = 16 * 1024) {
     super((size + 7) & ~7)
     this.view = new DataView(this.buf.buffer)
-    this.words = new Uint32Array(this.buf.buffer)
+    this.words = new Int32Array(this.buf.buffer)
   }
 
   /** Makes room for `extra` more bytes (and 4 spare, for the word-wide writes). */
@@ -65,7 +72,7 @@ export class JsonWriter extends Utf8Sink {
     next.set(this.buf.subarray(0, this.pos))
     this.buf = next
     this.view = new DataView(next.buffer)
-    this.words = new Uint32Array(next.buffer)
+    this.words = new Int32Array(next.buffer)
   }
 
   /** One ASCII byte. */
@@ -209,7 +216,7 @@ export class JsonWriter extends Utf8Sink {
       let size = scratch.length * 2
       while (size < rest + 4) size *= 2
       scratch = new Uint8Array(size)
-      scratchWords = new Uint32Array(scratch.buffer)
+      scratchWords = new Int32Array(scratch.buffer)
     }
     const source = scratch
     const sourceWords = scratchWords
@@ -263,7 +270,7 @@ export class JsonWriter extends Utf8Sink {
     }
     if (scratch.length > 1024 * 1024) {
       scratch = new Uint8Array(16 * 1024)
-      scratchWords = new Uint32Array(scratch.buffer)
+      scratchWords = new Int32Array(scratch.buffer)
     }
     this.pos = pos
     return true
