@@ -84,6 +84,23 @@ describe('prompt JSON', () => {
     expect(differs(units.join(''))).toBe(false)
     const wrong = units.flatMap((unit, code) => (differs(unit) ? [code.toString(16)] : []))
     expect(wrong).toEqual([])
+    // Long texts take the 4-bytes-at-a-time check on Node: every unit inside one, at each of the
+    // four places in a word and last (in the bytes after the last whole word), in one-byte text
+    // (é) and in two-byte text (€).
+    const inLong = units.flatMap((unit, code) =>
+      [35, 36, 37, 38].some(
+        (at) =>
+          differs(`${'a'.repeat(at)}${unit}${'é'.repeat(40)}`) ||
+          differs(`${'€'.repeat(at)}${unit}${'é€'.repeat(20)}`) ||
+          differs(`${'é'.repeat(at + 33)}${unit}`),
+      )
+        ? [code.toString(16)]
+        : [],
+    )
+    expect(inLong).toEqual([])
+    // A pair, and a wide character whose low byte is a quote (U+0122), in long text.
+    for (const text of ['😀', 'Ģ', '"Ģ', '\ud83d\ude00"'])
+      expect(differs(`${'x'.repeat(70)}${text}${'y'.repeat(9)}`)).toBe(false)
   })
 
   it('writes the output messages as JSON.stringify of the message would', () => {
