@@ -244,12 +244,13 @@ function findBuffer(): typeof scratchBuffer {
 
 function isPlain(text: string): boolean {
   const length = text.length
-  if (length < 64 || length > 1 << 20) return PLAIN.test(text)
+  // Above 64K characters (past the default budget) the regex: the scratch buffer stays small.
+  if (length < 64 || length > 1 << 16) return PLAIN.test(text)
   if (scratchBuffer === undefined) scratchBuffer = findBuffer()
   if (!scratchBuffer) return PLAIN.test(text)
   if (!(text as any).isWellFormed()) return false
   if (!scratch || scratch.length < length + 4) {
-    scratch = scratchBuffer.allocUnsafeSlow(Math.max(16 * 1024, (length + 4) * 2))
+    scratch = scratchBuffer.allocUnsafeSlow(length + 4 <= 16 * 1024 ? 16 * 1024 : (1 << 16) + 8)
     scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, scratch.length >>> 2)
   }
   const bytes = scratch
