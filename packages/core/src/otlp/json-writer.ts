@@ -40,7 +40,7 @@ function flagged(word: number): number {
   // Most words of most texts are ASCII: no lead byte to look for.
   if ((word & 0x80808080) === 0) return escapes & 0x80808080
   const lead = word ^ 0xefefefef
-  const replacement = ~((((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | lead)
+  const replacement = ~(((lead & 0x7f7f7f7f) + 0x7f7f7f7f) | 0 | lead)
   return (escapes | replacement) & 0x80808080
 }
 
