@@ -352,17 +352,12 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
-    let escaped: Record<string, string | undefined> | undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
         if (json.system) attributes[ATTR.systemInstructions] = json.system.json
         attributes[ATTR.inputMessages] = json.messages.json
-        escaped = {
-          [ATTR.systemInstructions]: json.system?.escaped,
-          [ATTR.inputMessages]: json.messages.escaped,
-        }
       }
       if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
       if (budget.truncated) attributes[ATTR.inputTruncated] = true
@@ -417,10 +412,10 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes, (escaped ??= {}))
+      outputAttributes(output, reason?.[0], attributes)
     } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
-    setTrustedAttributes(span, attributes, escaped)
+    setTrustedAttributes(span, attributes)
     const finish = attributes[ATTR.responseFinishReasons] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),

@@ -1,9 +1,11 @@
 // The OTLP JSON body is written straight into UTF-8 bytes: every string must come out byte for
 // byte as JSON.stringify writes it, UTF-8 encoded, whatever it holds and wherever it starts.
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { encodeOtlpTraces } from '../src/exporters/otlp-json.js'
 import { JsonWriter } from '../src/otlp/json-writer.js'
+import { ProtobufWriter } from '../src/otlp/protobuf-writer.js'
+import { useUtf8Method } from '../src/otlp/utf8.js'
 import type { SpanData } from '../src/types.js'
 
 const utf8 = new TextEncoder()
@@ -122,6 +124,43 @@ describe('JsonWriter.escaped', () => {
       expect(difference(writer.finish(), utf8.encode(escaped))).toBe('same')
     }
   })
+})
+
+// Node's Buffer#write where the runtime is Node, `encodeInto` elsewhere (the edge project) or when
+// told: both must give the bytes JSON.stringify and TextEncoder give, long and short, hostile or not.
+describe('UTF-8 through either method', () => {
+  const nodeBuffer = (globalThis as any).process?.getBuiltinModule?.('node:buffer')?.Buffer
+  const texts = [
+    ...HOSTILE.flatMap(variants),
+    'Paris sits on the Seine; its museums, bridges and cafés draw visitors all year. '.repeat(250),
+  ]
+  afterEach(() => {
+    useUtf8Method('auto')
+    vi.restoreAllMocks()
+  })
+
+  for (const method of ['auto', 'encodeInto'] as const)
+    it(`writes strings and escaped text exactly (${method})`, () => {
+      useUtf8Method(method)
+      const write = nodeBuffer ? vi.spyOn(nodeBuffer.prototype, 'write') : undefined
+      for (const text of texts) {
+        for (const offset of [0, 1, 2, 3])
+          expect(difference(written(text, offset, 8), utf8.encode(JSON.stringify(text)))).toBe(
+            'same',
+          )
+        const escaped = JSON.stringify(text).slice(1, -1)
+        const writer = new JsonWriter(8)
+        writer.escaped(escaped)
+        expect(difference(writer.finish(), utf8.encode(escaped))).toBe('same')
+        const protobuf = new ProtobufWriter(8)
+        protobuf.string(text)
+        const bytes = utf8.encode(text)
+        const header = protobuf.finish().length - bytes.length
+        expect(difference(protobuf.finish().subarray(header), bytes)).toBe('same')
+      }
+      // On Node, 'auto' takes Buffer#write (ten times faster on `café` text); told otherwise, never.
+      if (write) expect(write.mock.calls.length > 0).toBe(method === 'auto')
+    })
 })
 
 // The object form an OTLP/JSON body of `span` has, in the encoder's key order.

@@ -1,3 +1,5 @@
+import { Utf8Sink } from './utf8.js'
+
 const utf8 = new TextEncoder()
 
 function varintSize(value: number): number {
@@ -20,13 +22,12 @@ for (let i = 0; i < 16; i++) {
  * ends longer than 127 bytes, slides its bytes right to make room: most messages (attributes,
  * values) are short, so this beats a separate sizing pass.
  */
-export class ProtobufWriter {
-  buf: Uint8Array
+export class ProtobufWriter extends Utf8Sink {
   pos = 0
   private view: DataView
 
   constructor(size = 16 * 1024) {
-    this.buf = new Uint8Array(size)
+    super(size)
     this.view = new DataView(this.buf.buffer)
   }
 
@@ -130,7 +131,7 @@ export class ProtobufWriter {
     }
     const header = varintSize(length * 3)
     this.ensure(header + length * 3)
-    const written = utf8.encodeInto(value, this.buf.subarray(this.pos + header)).written
+    const written = this.utf8At(value, this.pos + header)
     const actual = varintSize(written)
     if (actual < header)
       this.buf.copyWithin(this.pos + actual, this.pos + header, this.pos + header + written)
