@@ -7,13 +7,13 @@
 //   START=900000 WINDOW=100000 SPLIT=1 node … bench/store-bench.ts
 // SPLIT=1 sends each trace's root span (it ends last) in the next batch, as an exporter that sends
 // while a trace still runs does: the trace row is then updated and its index rows rewritten.
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { SpanData } from '@tokentrail/core'
 import type { PreparedBatch } from '../src/store/store-schema.ts'
+import { chatTrace } from './chat-trace.ts'
 
 // The built store (the sources import `.js` paths Node cannot run as TypeScript); typed by them, so
 // the typecheck does not read dist/ while a parallel build rewrites it.
@@ -27,73 +27,6 @@ const START = Number(process.env.START ?? 200_000)
 const WINDOW = Number(process.env.WINDOW ?? 50_000)
 const SPLIT = process.env.SPLIT === '1'
 const BATCH = 512
-const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']
-const PROMPT = JSON.stringify([
-  { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. '.repeat(8) }] },
-  { role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris? '.repeat(6) }] },
-])
-const OUTPUT = JSON.stringify([
-  { role: 'assistant', parts: [{ type: 'text', content: 'It is 21°C and sunny. '.repeat(4) }] },
-])
-const hex = (bytes: number) => randomBytes(bytes).toString('hex')
-
-/** One chat trace of 5 spans (LLM, tool, DB, LLM, then the HTTP root), as collector-bench's. */
-function chatTrace(start: number, n: number): SpanData[] {
-  const traceId = hex(16)
-  const root = hex(8)
-  const failed = n % 20 === 0
-  const model = MODELS[n % MODELS.length]!
-  const resource = { serviceName: n % 2 ? 'worker' : 'chat-api', attributes: {} }
-  const span = (fields: Partial<SpanData> & Pick<SpanData, 'name' | 'kind'>): SpanData => ({
-    traceId,
-    spanId: hex(8),
-    parentSpanId: root,
-    startTime: start,
-    endTime: start + 20,
-    status: 'ok',
-    attributes: {},
-    events: [],
-    resource,
-    ...fields,
-  })
-  const llm = (offset: number, status: 'ok' | 'error') =>
-    span({
-      name: `chat ${model}`,
-      kind: 'llm',
-      startTime: start + offset,
-      endTime: start + offset + 400 + (n % 300),
-      status,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': model,
-        'gen_ai.usage.input_tokens': 180,
-        'gen_ai.usage.output_tokens': 40 + (n % 50),
-        'tokentrail.cost.usd': 0.00012,
-        'tokentrail.ttft_ms': 120 + (n % 80),
-        'gen_ai.input.messages': PROMPT,
-        'gen_ai.output.messages': OUTPUT,
-        'user.id': `user-${n % 1000}`,
-        'session.id': `session-${n % 20_000}`,
-        'tokentrail.tags': n % 10 === 0 ? ['bench', 'canary'] : ['bench'],
-      },
-      ...(status === 'error' ? { error: { type: 'APICallError', message: '429 rate limit' } } : {}),
-    })
-  return [
-    llm(5, 'ok'),
-    span({ name: 'execute_tool weather', kind: 'tool', attributes: { 'gen_ai.tool.name': 'w' } }),
-    span({ name: 'db.query', kind: 'internal', attributes: { 'db.system': 'postgresql' } }),
-    llm(530, failed ? 'error' : 'ok'),
-    span({
-      spanId: root,
-      parentSpanId: undefined,
-      name: 'POST /api/chat',
-      kind: 'http',
-      endTime: start + 1300,
-      status: failed ? 'error' : 'ok',
-    }),
-  ]
-}
-
 // Traces spread over the last 24 h, as collector-bench sends them.
 const gap = 86_400_000 / ((START + WINDOW) / 5)
 const startAt = Date.now() - 86_400_000
