@@ -5,7 +5,7 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import { ATTR, nodeBufferClass } from '@tokentrail/core/internal'
+import { ATTR } from '@tokentrail/core/internal'
 
 // AI SDK provider ids (`openai.chat`, `google.generative-ai`) to GenAI semconv provider names.
 const PROVIDER_NAMES: Record<string, string> = {
@@ -215,8 +215,8 @@ const PLAIN = /^[\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]*$/
 // loop reads it 4 bytes at a time for a byte below 0x20, a quote or a backslash. A character that
 // needs escaping is itself below 0x100, so it is never missed; a wider one whose low byte looks
 // like one (U+0122) only sends the text to the regex. Lone surrogates are found by isWellFormed.
-// Node's Buffer comes from core's run-time lookup (`nodeBufferClass`): never a static `node:`
-// import; elsewhere the regex alone.
+// Found at run time through `process.getBuiltinModule`, as core finds node:http: never a static
+// `node:` import; elsewhere the regex alone.
 interface Latin1Scratch {
   write(text: string, offset: number, length: number, encoding: 'latin1'): number
 }
@@ -225,11 +225,21 @@ let scratch: (Latin1Scratch & Uint8Array) | undefined
 let scratchWords: Int32Array | undefined
 
 function findBuffer(): typeof scratchBuffer {
-  const found = nodeBufferClass()
-  return typeof found?.allocUnsafeSlow === 'function' &&
-    typeof (String.prototype as any).isWellFormed === 'function'
-    ? found
-    : null
+  try {
+    const scope = globalThis as any
+    const process = scope.process
+    if (
+      typeof process?.getBuiltinModule === 'function' &&
+      process.release?.name === 'node' &&
+      scope.Bun === undefined &&
+      scope.Deno === undefined &&
+      typeof (String.prototype as any).isWellFormed === 'function'
+    ) {
+      const found = process.getBuiltinModule('node:buffer')?.Buffer
+      if (typeof found?.allocUnsafeSlow === 'function') return found
+    }
+  } catch {}
+  return null
 }
 
 function isPlain(text: string): boolean {

@@ -6,8 +6,6 @@
 // `process.getBuiltinModule`, as the transport finds `node:http`: never a static `node:` import, so
 // core still bundles for any runtime, and everywhere else it is `encodeInto`.
 
-import { nodeBufferClass } from '../node-buffer.js'
-
 interface NodeBytes extends Uint8Array {
   write(text: string, offset: number, length: number, encoding: 'utf8'): number
 }
@@ -17,14 +15,28 @@ interface NodeBufferClass {
 
 const encoder = new TextEncoder()
 
-// undefined until first asked; null where the runtime is not Node (or tests chose encodeInto).
+// undefined until first asked; null where the runtime is not Node.
 let nodeBuffer: NodeBufferClass | null | undefined
 
 function findNodeBuffer(): NodeBufferClass | null {
-  const found = nodeBufferClass()
-  return typeof found?.from === 'function' && typeof found.prototype?.write === 'function'
-    ? found
-    : null
+  try {
+    const scope = globalThis as any
+    const process = scope.process
+    // Bun, Deno and workerd answer getBuiltinModule('node:buffer') too, some with a Buffer
+    // written in JavaScript: only Node itself takes this path.
+    if (
+      typeof process?.getBuiltinModule === 'function' &&
+      process.release?.name === 'node' &&
+      scope.Bun === undefined &&
+      scope.Deno === undefined &&
+      (scope.navigator?.userAgent ?? 'Node.js').startsWith('Node.js')
+    ) {
+      const found = process.getBuiltinModule('node:buffer')?.Buffer
+      if (typeof found?.from === 'function' && typeof found.prototype?.write === 'function')
+        return found
+    }
+  } catch {}
+  return null
 }
 
 /** Chooses how `Utf8Sink` encodes: `'auto'` (the runtime's fastest) or `'encodeInto'` (tests). */
