@@ -1,7 +1,7 @@
 import type { DeliveryLog } from './delivery-log.js'
 import { ExportError } from './exporters/export-error.js'
 import { lazy } from './lazy.js'
-import type { SpanData, SpanExporter } from './types.js'
+import type { ExportResult, SpanData, SpanExporter } from './types.js'
 
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
 export interface RetryOptions {
@@ -157,6 +157,36 @@ async function explain(error: unknown, url?: string): Promise<{ reason: string; 
   }
 }
 
+const RESULT_CODES = ['success', 'retryable', 'failed']
+
+// A custom exporter's answer that is not an ExportResult fails its batch (retrying the same code
+// gives the same answer) with a reason that says what it returned; an error-less retryable or
+// failed answer says so too, instead of "undefined".
+function checkedResult(result: unknown, name: string): ExportResult {
+  const code = (result as { code?: unknown } | null)?.code
+  if (typeof result !== 'object' || result === null || !RESULT_CODES.includes(code as string)) {
+    let shown: string
+    try {
+      shown = JSON.stringify(result) ?? String(result)
+    } catch {
+      shown = String(result)
+    }
+    return {
+      code: 'failed',
+      error: new Error(
+        `the ${name} exporter's export() resolved to ${shown.slice(0, 80)}, not { code: 'success' | 'retryable' | 'failed' }`,
+      ),
+    }
+  }
+  const answer = result as ExportResult
+  if (answer.code !== 'success' && answer.error === undefined)
+    return {
+      ...answer,
+      error: new Error(`the ${name} exporter answered ${answer.code}, without an error`),
+    }
+  return answer
+}
+
 /** Exponential backoff with ±20 % jitter. */
 export function backoffDelay(attempt: number, retry: Required<RetryOptions>): number {
   const base = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** attempt)
@@ -308,6 +338,7 @@ export class BatchProcessor {
         this.attempt = undefined
         this.attemptStartedAt = undefined
       }
+      result = checkedResult(result, this.exporter.name)
       if (result.code === 'success') {
         const rejected = Math.min(result.rejected ?? 0, batch.length)
         this.stats.exported += batch.length - rejected

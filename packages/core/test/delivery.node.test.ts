@@ -277,6 +277,52 @@ describe('delivery warnings through the real OTLP exporter', () => {
   })
 })
 
+describe('a custom exporter that answers wrongly', () => {
+  it('an answer that is no ExportResult fails its batch once, and the warning says what it was', async () => {
+    const warnings: string[] = []
+    let calls = 0
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'mine',
+          export: async () => {
+            calls++
+            return {} as never
+          },
+        },
+      ],
+      warnings: (message) => warnings.push(message),
+    })
+    spans(tracer, 3)
+    const outcome = await tracer.flush({ timeoutMs: 2000 })
+    expect(outcome.ok).toBe(false)
+    expect(calls).toBe(1)
+    expect(tracer.stats().failed).toBe(3)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain(
+      "the mine exporter's export() resolved to {}, not { code: 'success' | 'retryable' | 'failed' }",
+    )
+    expect(warnings[0]).not.toContain('undefined')
+  })
+
+  it('resolving to nothing is said the same way; a failed answer without an error says so', async () => {
+    for (const [answer, said] of [
+      [undefined, "export() resolved to undefined, not { code: 'success'"],
+      [{ code: 'failed' }, 'the mine exporter answered failed, without an error'],
+    ] as const) {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        exporters: [{ name: 'mine', export: async () => answer as never }],
+        warnings: (message) => warnings.push(message),
+      })
+      spans(tracer, 1)
+      expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(false)
+      expect(warnings.join('\n')).toContain(said)
+      expect(tracer.stats().failed).toBe(1)
+    }
+  })
+})
+
 describe('metrics delivery warnings', () => {
   it('a metrics endpoint on a wrong path: one warning naming /v1/metrics, again only after a recovery', async () => {
     let healthy = false
