@@ -5,6 +5,7 @@ import {
   sanitizeValue,
   wellFormed,
 } from './attributes.js'
+import { decodeUtf8, setUtf8Value } from './utf8-values.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -248,11 +249,20 @@ export class RecordingSpan implements Span {
   setTrustedAttributes(
     attributes: Record<string, unknown>,
     escaped?: Record<string, string | undefined>,
+    utf8?: Record<string, Uint8Array | undefined>,
   ): void {
     if (this.ended) {
       this.late('setAttributes')
       return
     }
+    this.trusted(attributes, escaped)
+    if (utf8) this.keepUtf8(attributes, utf8)
+  }
+
+  private trusted(
+    attributes: Record<string, unknown>,
+    escaped: Record<string, string | undefined> | undefined,
+  ): void {
     const limits = this.owner.limits
     // The first write of a span whose values are all clean is kept as the span's own object:
     // no copy (a second object per span, held while the span is open).
@@ -300,6 +310,22 @@ export class RecordingSpan implements Span {
     this.attributes = merged
     this.attributeCount = total
     return true
+  }
+
+  // Values given as UTF-8 bytes take the place of their placeholder, where it was stored as given.
+  private keepUtf8(
+    attributes: Record<string, unknown>,
+    utf8: Record<string, Uint8Array | undefined>,
+  ): void {
+    const own = this.attributes
+    for (const key in utf8) {
+      const bytes = utf8[key]
+      if (bytes === undefined || typeof attributes[key] !== 'string' || own[key] !== attributes[key])
+        continue
+      // At least as many bytes as UTF-16 units: within the limit, the string is stored as given.
+      if (bytes.length <= this.owner.limits.maxStringLength) setUtf8Value(own, key, bytes)
+      else this.setAttribute(key, decodeUtf8(bytes))
+    }
   }
 
   private keepEscaped(
@@ -442,15 +468,25 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * `attributes` itself as its attribute object (the first write, when every value is stored as
  * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
  * form without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes
- * it instead of escaping the text again. Never pass user-supplied keys here.
+ * it instead of escaping the text again. `utf8` may give, for a key whose value in `attributes` is a
+ * placeholder string, the value itself as UTF-8 bytes (well-formed, never changed afterwards): the
+ * span holds the bytes and readers see the string, decoded on first read (see utf8-values.ts).
+ * Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,
   attributes: Record<string, unknown>,
   escaped?: Record<string, string | undefined>,
+  utf8?: Record<string, Uint8Array | undefined>,
 ): void {
-  if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped)
-  else span.setAttributes(attributes)
+  if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped, utf8)
+  else {
+    if (utf8)
+      for (const key in utf8)
+        if (utf8[key] !== undefined && typeof attributes[key] === 'string')
+          attributes[key] = decodeUtf8(utf8[key]!)
+    span.setAttributes(attributes)
+  }
 }
 
 /** A span that records nothing but keeps its ids, so sampled-out traces still propagate. */
