@@ -204,21 +204,27 @@ function toolOutputText(output: any): string {
   return stringify(output.value ?? output)
 }
 
-// JSON texts (prompt, output) are written straight into UTF-8 bytes, which the span holds as they
-// are (see `setTrustedAttributes`' `utf8`): no list of string pieces to join, and no 20 KB string
-// held in the JS heap until export, where every young-generation scavenge copied it again. The
-// bytes are slices of a shared slab (64 KB, or one text's size), which outlives them no longer than
-// the last span holding one; readers of the attribute get the string, decoded on first read.
+// Text with nothing JSON.stringify would escape: no control character, quote, backslash or
+// surrogate (pairs take the slow path too, which is still exact). Anchored, so the engine runs
+// one tight loop over the allowed characters: ~0.6 ns a character, where the negated class that
+// looked for the first bad one took ~1 ns.
+const PLAIN = /^[\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]*$/
 
-// Node's Buffer, found at run time through `process.getBuiltinModule` as core finds node:http
-// (never a static `node:` import): its `write` encodes a one-byte string with non-ASCII characters
-// (`café`) natively, where `encodeInto` goes character by character. Elsewhere `encodeInto`.
-interface NodeBytes extends Uint8Array {
-  write(text: string, offset: number, length: number, encoding: 'utf8'): number
+// On Node, a long text is checked faster than the regex can (20 KB of chat in ~8 µs, not ~15):
+// Buffer#write copies each character's low byte (`latin1`) into a scratch buffer natively, and a
+// loop reads it 4 bytes at a time for a byte below 0x20, a quote or a backslash. A character that
+// needs escaping is itself below 0x100, so it is never missed; a wider one whose low byte looks
+// like one (U+0122) only sends the text to the regex. Lone surrogates are found by isWellFormed.
+// Found at run time through `process.getBuiltinModule`, as core finds node:http: never a static
+// `node:` import; elsewhere the regex alone.
+interface Latin1Scratch {
+  write(text: string, offset: number, length: number, encoding: 'latin1'): number
 }
-let nodeBuffer: { allocUnsafeSlow(size: number): NodeBytes } | null | undefined
+let scratchBuffer: { allocUnsafeSlow(size: number): Latin1Scratch & Uint8Array } | null | undefined
+let scratch: (Latin1Scratch & Uint8Array) | undefined
+let scratchWords: Int32Array | undefined
 
-function findBuffer(): typeof nodeBuffer {
+function findBuffer(): typeof scratchBuffer {
   try {
     const scope = globalThis as any
     const process = scope.process
@@ -226,7 +232,8 @@ function findBuffer(): typeof nodeBuffer {
       typeof process?.getBuiltinModule === 'function' &&
       process.release?.name === 'node' &&
       scope.Bun === undefined &&
-      scope.Deno === undefined
+      scope.Deno === undefined &&
+      typeof (String.prototype as any).isWellFormed === 'function'
     ) {
       const found = process.getBuiltinModule('node:buffer')?.Buffer
       if (typeof found?.allocUnsafeSlow === 'function') return found
@@ -235,156 +242,152 @@ function findBuffer(): typeof nodeBuffer {
   return null
 }
 
-const encoder = new TextEncoder()
-const canCheckWellFormed = typeof (String.prototype as any).isWellFormed === 'function'
-const SLAB = 64 * 1024
-// Shorter texts are written char by char: cheaper than the call into native code.
-const SHORT = 64
-// By ASCII code, 1 where JSON.stringify escapes the character.
-const ESCAPES = new Uint8Array(128)
-for (let code = 0; code < 0x20; code++) ESCAPES[code] = 1
-ESCAPES[0x22] = 1
-ESCAPES[0x5c] = 1
-
-let slab: Uint8Array | undefined
-let slabWords: Int32Array | undefined
-let slabUsed = 0
-
-function newSlab(size: number): Uint8Array {
-  if (nodeBuffer === undefined) nodeBuffer = findBuffer()
-  // Both start at byte 0 of their own memory, which the 4-byte word scan relies on.
-  const bytes = nodeBuffer ? nodeBuffer.allocUnsafeSlow(size) : new Uint8Array(size)
-  slab = bytes
-  slabWords = new Int32Array(bytes.buffer, bytes.byteOffset, size >>> 2)
-  slabUsed = 0
-  return bytes
+function isPlain(text: string): boolean {
+  const length = text.length
+  // Above 64K characters (past the default budget) the regex: the scratch buffer stays small.
+  if (length < 64 || length > 1 << 16) return PLAIN.test(text)
+  if (scratchBuffer === undefined) scratchBuffer = findBuffer()
+  if (!scratchBuffer) return PLAIN.test(text)
+  if (!(text as any).isWellFormed()) return false
+  if (!scratch || scratch.length < length + 4) {
+    scratch = scratchBuffer.allocUnsafeSlow(length + 4 <= 16 * 1024 ? 16 * 1024 : (1 << 16) + 8)
+    scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, scratch.length >>> 2)
+  }
+  const bytes = scratch
+  const words = scratchWords!
+  if (bytes.write(text, 0, length, 'latin1') !== length) return PLAIN.test(text)
+  const full = length >>> 2
+  let found = 0
+  for (let i = 0; i < full; i++) {
+    const word = words[i]!
+    // 0x80 in each byte below 0x20 or equal to `"` or `\` (bytes from 0x80 up never flag).
+    const low = word & 0x7f7f7f7f
+    const quote = (word ^ 0x22222222) & 0x7f7f7f7f
+    const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
+    found |= ~(
+      (((low + 0x60606060) | 0) & ((quote + 0x7f7f7f7f) | 0) & ((backslash + 0x7f7f7f7f) | 0)) |
+      word
+    )
+    if ((found & 0x80808080) !== 0) return PLAIN.test(text)
+  }
+  for (let i = full << 2; i < length; i++) {
+    const code = bytes[i]!
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return PLAIN.test(text)
+  }
+  return true
+}
+// What JSON.stringify escapes in a string: quote, backslash, control characters, lone surrogates.
+const ESCAPED =
+  /["\\\u0000-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+}
+// A character's escape in the JSON text.
+const escapes = new Map<string, string>()
+function escapeChar(char: string): string {
+  let form = escapes.get(char)
+  if (form === undefined) {
+    form = SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+    if (escapes.size < 4096) escapes.set(char, form)
+  }
+  return form
 }
 
 /**
- * A JSON text, exactly as JSON.stringify writes it, written as UTF-8 bytes into the shared slab.
- * One writer at a time: `finish` before the next is made.
+ * A JSON text, exactly as JSON.stringify writes it, gathered as a list of pieces and joined once
+ * when first read: one flat string of the final size (appending made a rope of a thousand pieces
+ * for a long history, flattened later, and both cost more in garbage collection than the join).
+ * Only the JSON text is made: the OTLP JSON encoder escapes it once more as it writes it (~1 ns a
+ * byte), which measured cheaper than building that escaped form here too and holding a second
+ * copy of a long prompt in the heap until export (the young-generation collector copies every
+ * string still held, so each held prompt is paid for again there).
  */
-export class JsonBytes {
-  private buf: Uint8Array
-  private words: Int32Array
-  private start: number
-  private pos: number
-
-  constructor() {
-    if (slab === undefined || slab.length - slabUsed < 1024) newSlab(SLAB)
-    this.buf = slab!
-    this.words = slabWords!
-    this.start = this.pos = slabUsed
+export class JsonText {
+  private readonly pieces: string[] = []
+  private joined: string | undefined
+  /** The JSON text; read it once everything is appended. */
+  get json(): string {
+    return (this.joined ??= this.pieces.join(''))
   }
-
-  /** The bytes written; the next writer starts after them. */
-  finish(): Uint8Array {
-    const bytes = this.buf.subarray(this.start, this.pos)
-    if (this.buf === slab) slabUsed = (this.pos + 7) & ~7
-    return bytes
+  /**
+   * The JSON text to hold until export: a long one as its UTF-8 bytes where Node's Buffer is at
+   * hand (see `utf8Bytes`), else the string.
+   */
+  get held(): string | Uint8Array {
+    const json = this.json
+    return json.length < HOLD_AS_BYTES ? json : (utf8Bytes(json) ?? json)
   }
-
-  // Room for `extra` more bytes: a new slab (this text's bytes moved to its start) when full.
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return
-    const used = this.pos - this.start
-    const size = Math.max(SLAB, (used + extra) * 2 + 7) & ~7
-    const next = newSlab(size)
-    next.set(this.buf.subarray(this.start, this.pos))
-    this.buf = next
-    this.words = slabWords!
-    this.start = 0
-    this.pos = used
-  }
-
-  /** Appends JSON text (well-formed: JSON.stringify output or constant pieces) as UTF-8. */
+  /** Appends JSON text. */
   raw(json: string): void {
-    const length = json.length
-    this.ensure(length * 3)
-    if (length >= SHORT) {
-      this.pos += this.native(json)
-      return
-    }
-    const buf = this.buf
-    let pos = this.pos
-    for (let i = 0; i < length; i++) {
-      const code = json.charCodeAt(i)
-      if (code >= 0x80) {
-        this.pos = pos
-        this.pos += this.native(json.slice(i))
-        return
-      }
-      buf[pos++] = code
-    }
-    this.pos = pos
+    this.pieces.push(json)
   }
-
   /** Appends a string value as JSON, exactly as JSON.stringify writes it. */
   string(text: string): void {
-    const length = text.length
-    this.ensure(length * 3 + 2)
-    const buf = this.buf
-    const from = this.pos
-    let pos = from
-    buf[pos++] = 0x22
-    if (length < SHORT) {
-      for (let i = 0; i < length; i++) {
-        const code = text.charCodeAt(i)
-        if (code >= 0x80 || ESCAPES[code] === 1) {
-          // Anything else than plain ASCII: the rest as JSON.stringify writes it.
-          this.pos = from
-          this.raw(JSON.stringify(text))
-          return
-        }
-        buf[pos++] = code
-      }
-    } else if (canCheckWellFormed && (text as any).isWellFormed()) {
-      this.pos = pos
-      const end = pos + this.native(text)
-      if (this.escapeAt(pos, end)) {
-        this.pos = from
-        this.raw(JSON.stringify(text))
-        return
-      }
-      pos = end
-    } else {
-      this.pos = from
-      this.raw(JSON.stringify(text))
-      return
-    }
-    buf[pos++] = 0x22
-    this.pos = pos
+    // One whole string from the engine's replace, not slices: a prompt with a newline per
+    // sentence would make thousands of pieces.
+    this.pieces.push('"', isPlain(text) ? text : text.replace(ESCAPED, escapeChar), '"')
   }
+}
 
-  // Writes `text` (well-formed) as UTF-8 at `pos`, which has room for it; returns the byte count.
-  private native(text: string): number {
-    const buf = this.buf
-    if (nodeBuffer) return (buf as NodeBytes).write(text, this.pos, buf.length - this.pos, 'utf8')
-    return encoder.encodeInto(text, buf.subarray(this.pos)).written
+// A long JSON text is held from the span's end until its batch is exported. As a string it lives in
+// the JS heap, where every young-generation scavenge copies it again (and promotes it); as UTF-8
+// bytes in a slab it lives outside the heap, is never copied, and the encoders copy the bytes
+// into the body instead of encoding the string. The span hands readers the string, decoded on first
+// read (see `setTrustedAttributes`' `utf8`). The bytes are written from the joined text in one
+// native call (simdutf: 20 KB in ~1 µs; per text, the call's own cost made it 15 times that),
+// into 64 KB slabs, each freed with the last span holding a slice of it. Shorter texts stay
+// strings: a lazily decoded attribute costs the span about a microsecond. Off Node, strings
+// (`encodeInto` goes character by character through a one-byte text with `é` in it).
+const HOLD_AS_BYTES = 1024
+const SLAB = 64 * 1024
+interface NodeBytes extends Uint8Array {
+  write(text: string, offset: number, length: number, encoding: 'utf8'): number
+  utf8Write?(text: string, offset: number, length: number): number
+}
+let slab: NodeBytes | undefined
+let slabUsed = 0
+
+function utf8Bytes(text: string): Uint8Array | undefined {
+  if (scratchBuffer === undefined) scratchBuffer = findBuffer()
+  const buffer = scratchBuffer as unknown as { allocUnsafeSlow(size: number): NodeBytes } | null
+  if (!buffer) return undefined
+  // Room for the longest encoding (3 bytes a UTF-16 unit).
+  const room = text.length * 3
+  if (!slab || slab.length - slabUsed < room) {
+    slab = buffer.allocUnsafeSlow(Math.max(SLAB, room))
+    slabUsed = 0
   }
+  const at = slabUsed
+  // Buffer#utf8Write is what Buffer#write calls once it has checked its arguments (right here by
+  // construction); where a Node lacks it, write itself.
+  const written =
+    typeof slab.utf8Write === 'function'
+      ? slab.utf8Write(text, at, room)
+      : slab.write(text, at, room, 'utf8')
+  slabUsed = (at + written + 7) & ~7
+  return slab.subarray(at, at + written)
+}
 
-  // Whether UTF-8 bytes at [from, end) hold a byte JSON escapes (below 0x20, `"`, `\`). A byte of a
-  // multi-byte character is 0x80 or more, never one of these.
-  private escapeAt(from: number, end: number): boolean {
-    const buf = this.buf
-    let at = from
-    while (at < end && (at & 3) !== 0) if (ESCAPES[buf[at++]!] === 1) return true
-    const words = this.words
-    const last = end >>> 2
-    for (let i = at >>> 2; i < last; i++) {
-      const word = words[i]!
-      // 0x80 in each byte below 0x20 or equal to `"` or `\` (bytes from 0x80 up never flag).
-      const low = word & 0x7f7f7f7f
-      const quote = (word ^ 0x22222222) & 0x7f7f7f7f
-      const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
-      const found = ~(
-        (((low + 0x60606060) | 0) & ((quote + 0x7f7f7f7f) | 0) & ((backslash + 0x7f7f7f7f) | 0)) |
-        word
-      )
-      if ((found & 0x80808080) !== 0) return true
-    }
-    for (at = Math.max(at, last << 2); at < end; at++) if (ESCAPES[buf[at]!] === 1) return true
-    return false
+/**
+ * Sets a JSON text attribute: a string as it is; bytes as a '' placeholder in `attributes`, in the
+ * attribute's place, and the bytes in `utf8` (see setTrustedAttributes).
+ */
+export function setJson(
+  attributes: Record<string, unknown>,
+  utf8: Record<string, Uint8Array | undefined>,
+  key: string,
+  json: string | Uint8Array,
+): void {
+  if (typeof json === 'string') attributes[key] = json
+  else {
+    attributes[key] = ''
+    utf8[key] = json
   }
 }
 
@@ -400,10 +403,10 @@ function roleOpening(role: unknown): string {
   return opening
 }
 
-/** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text in UTF-8 bytes. */
+/** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text. */
 export interface PromptJson {
-  system: Uint8Array | undefined
-  messages: Uint8Array
+  system: JsonText | undefined
+  messages: JsonText
 }
 
 // A non-text part, as the GenAI JSON schema has it.
@@ -432,9 +435,9 @@ function otherPart(part: any, budget: Budget): Part | undefined {
 
 /**
  * Converts the AI SDK prompt into GenAI semconv `gen_ai.system_instructions` and
- * `gen_ai.input.messages` values (JSON text as UTF-8 bytes), sharing one character budget. The
- * text is the same as `JSON.stringify` of `[{ role, parts: [{ type, content } …] }]` would give
- * (see `JsonBytes`).
+ * `gen_ai.input.messages` values (JSON text), sharing one character budget. The text is the
+ * same as `JSON.stringify` of `[{ role, parts: [{ type, content } …] }]` would give (see
+ * `JsonText`).
  */
 export function promptJson(
   prompt: LanguageModelV4Prompt,
@@ -442,17 +445,21 @@ export function promptJson(
   from = 0,
 ): PromptJson | undefined {
   if (!Array.isArray(prompt)) return undefined
-  // System texts are written after the messages (one writer at a time), taken from the budget in
-  // prompt order all the same.
-  let systemTexts: string[] | undefined
-  const messages = new JsonBytes()
+  let system: JsonText | undefined
+  const messages = new JsonText()
   messages.raw('[')
   let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
     const message = prompt[i] as any
     const role = message?.role
     if (role === 'system') {
-      ;(systemTexts ??= []).push(budget.take(String(message.content)))
+      if (system) system.raw(',{"type":"text","content":')
+      else {
+        system = new JsonText()
+        system.raw('[{"type":"text","content":')
+      }
+      system.string(budget.take(String(message.content)))
+      system.raw('}')
       continue
     }
     if (!firstMessage) messages.raw(',')
@@ -479,19 +486,8 @@ export function promptJson(
     messages.raw(']}')
   }
   messages.raw(']')
-  const messageBytes = messages.finish()
-  let system: Uint8Array | undefined
-  if (systemTexts) {
-    const json = new JsonBytes()
-    for (let i = 0; i < systemTexts.length; i++) {
-      json.raw(i === 0 ? '[{"type":"text","content":' : ',{"type":"text","content":')
-      json.string(systemTexts[i]!)
-      json.raw('}')
-    }
-    json.raw(']')
-    system = json.finish()
-  }
-  return { system, messages: messageBytes }
+  if (system) system.raw(']')
+  return { system, messages }
 }
 
 /** What a call produced, gathered from `doGenerate` content or stream parts. */
@@ -537,7 +533,7 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
 }
 
 // A JSON member `,"key":value` whose value JSON.stringify would write (an undefined one it leaves out).
-function member(into: JsonBytes, key: string, value: unknown): void {
+function member(into: JsonText, key: string, value: unknown): void {
   if (typeof value === 'string') {
     into.raw(`,"${key}":`)
     into.string(value)
@@ -546,8 +542,8 @@ function member(into: JsonBytes, key: string, value: unknown): void {
 }
 
 /**
- * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once, as
- * UTF-8 JSON bytes in `utf8`, with a placeholder in `attributes`) and the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once; a
+ * long one as UTF-8 bytes in `utf8`, see `setJson`) and the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
  */
 export function outputAttributes(
   output: Output,
@@ -560,7 +556,7 @@ export function outputAttributes(
   if (output.reasoningLength > 0) attributes[ATTR.reasoningTextLength] = output.reasoningLength
   if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
   // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
-  const json = new JsonBytes()
+  const json = new JsonText()
   json.raw('[{"role":"assistant","parts":[')
   let first = true
   if (output.reasoning !== '') {
@@ -586,7 +582,5 @@ export function outputAttributes(
   json.raw(']')
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw('}]')
-  // A placeholder, in the attribute's place; the span holds the bytes (see setTrustedAttributes).
-  attributes[ATTR.outputMessages] = ''
-  utf8[ATTR.outputMessages] = json.finish()
+  setJson(attributes, utf8, ATTR.outputMessages, json.held)
 }

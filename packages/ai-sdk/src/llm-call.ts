@@ -20,6 +20,7 @@ import {
   type Output,
   outputAttributes,
   promptJson,
+  setJson,
   providerName,
   readContent,
   readUsage,
@@ -352,18 +353,14 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
-    // The JSON texts, as UTF-8 bytes the span holds; '' placeholders keep their keys' places.
+    // Long JSON texts, as UTF-8 bytes the span holds; '' placeholders keep their keys' places.
     const utf8: Record<string, Uint8Array | undefined> = {}
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        if (json.system) {
-          attributes[ATTR.systemInstructions] = ''
-          utf8[ATTR.systemInstructions] = json.system
-        }
-        attributes[ATTR.inputMessages] = ''
-        utf8[ATTR.inputMessages] = json.messages
+        if (json.system) setJson(attributes, utf8, ATTR.systemInstructions, json.system.held)
+        setJson(attributes, utf8, ATTR.inputMessages, json.messages.held)
       }
       if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
       if (budget.truncated) attributes[ATTR.inputTruncated] = true

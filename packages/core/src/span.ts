@@ -5,7 +5,7 @@ import {
   sanitizeValue,
   wellFormed,
 } from './attributes.js'
-import { decodeUtf8, setUtf8Value } from './utf8-values.js'
+import { decodeUtf8, withUtf8Values } from './utf8-values.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -312,20 +312,27 @@ export class RecordingSpan implements Span {
     return true
   }
 
-  // Values given as UTF-8 bytes take the place of their placeholder, where it was stored as given.
+  // Values given as UTF-8 bytes take the place of their placeholders, where these were stored as
+  // given, in a copy of the attribute object (same keys and order: see utf8-values.ts).
   private keepUtf8(
     attributes: Record<string, unknown>,
     utf8: Record<string, Uint8Array | undefined>,
   ): void {
     const own = this.attributes
+    let lazy: Record<string, Uint8Array | undefined> | undefined
     for (const key in utf8) {
       const bytes = utf8[key]
       if (bytes === undefined || typeof attributes[key] !== 'string' || own[key] !== attributes[key])
         continue
       // At least as many bytes as UTF-16 units: within the limit, the string is stored as given.
-      if (bytes.length <= this.owner.limits.maxStringLength) setUtf8Value(own, key, bytes)
+      if (bytes.length <= this.owner.limits.maxStringLength) (lazy ??= {})[key] = bytes
       else this.setAttribute(key, decodeUtf8(bytes))
     }
+    if (lazy === undefined) return
+    const next = withUtf8Values(own, lazy) as Attributes
+    const known = escapedValues.get(own)
+    if (known) escapedValues.set(next, known)
+    this.attributes = next
   }
 
   private keepEscaped(

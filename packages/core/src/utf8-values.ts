@@ -16,16 +16,48 @@ import { nodeBufferClass } from './otlp/utf8.js'
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
-interface Lazy {
-  readonly bytes: Uint8Array
-  readonly get: () => string
+// The bytes of an object's lazy values, by key, in a non-enumerable symbol-keyed property of the
+// object itself: spreading, `Object.keys`, `for…in` and JSON never see it, and a WeakMap entry
+// per span cost more than everything else here together.
+const LAZY: unique symbol = Symbol('tokentrail.utf8')
+type Holder = Record<string, unknown> & { [LAZY]?: Record<string, Uint8Array | undefined> }
+
+// One accessor per key, shared by every object (so objects built alike share their shape).
+const accessors = new Map<string, PropertyDescriptor>()
+
+function accessor(key: string): PropertyDescriptor {
+  let descriptor = accessors.get(key)
+  if (descriptor === undefined) {
+    descriptor = {
+      get(this: Holder) {
+        const target = owner(this)
+        const bytes = target?.[LAZY]?.[key]
+        if (target === undefined || bytes === undefined) return undefined
+        const text = decoder.decode(bytes)
+        settle(target, key, text)
+        return text
+      },
+      set(this: Holder, value: unknown) {
+        const target = owner(this)
+        if (target !== undefined) settle(target, key, value)
+      },
+      enumerable: true,
+      configurable: true,
+    }
+    if (accessors.size < 64) accessors.set(key, descriptor)
+  }
+  return descriptor
 }
 
-// By attribute object, then key. An entry counts only while the property is still its accessor.
-const lazyValues = new WeakMap<object, Map<string, Lazy>>()
+// The object that holds the bytes: `this` itself, or one it inherits from.
+function owner(from: Holder): Holder | undefined {
+  let target: Holder | null = from
+  while (target !== null && !Object.hasOwn(target, LAZY)) target = Object.getPrototypeOf(target)
+  return target ?? undefined
+}
 
-function settle(target: Record<string, unknown>, key: string, value: unknown): void {
-  lazyValues.get(target)?.delete(key)
+function settle(target: Holder, key: string, value: unknown): void {
+  const lazy = target[LAZY]
   try {
     Object.defineProperty(target, key, {
       value,
@@ -33,41 +65,44 @@ function settle(target: Record<string, unknown>, key: string, value: unknown): v
       enumerable: true,
       configurable: true,
     })
+    if (lazy) lazy[key] = undefined
   } catch {
-    // A frozen object keeps the accessor, which goes on answering the decoded string.
+    // A frozen object keeps the accessor: it decodes again on the next read.
   }
 }
 
 /**
- * Makes `target[key]` (an existing or new key) the string whose UTF-8 encoding is `bytes`, decoded
- * on first read. `bytes` must be well-formed UTF-8 and never change afterwards.
+ * A copy of `source` (same keys, same order, same values) in which each key of `utf8` present in
+ * `source` is the string whose UTF-8 encoding is its bytes, decoded on first read. The bytes must
+ * be well-formed UTF-8 and never change afterwards.
  */
-export function setUtf8Value(target: Record<string, unknown>, key: string, bytes: Uint8Array): void {
-  let text: string | undefined
-  const get = () => {
-    if (text === undefined) {
-      text = decoder.decode(bytes)
-      settle(target, key, text)
-    }
-    return text
+export function withUtf8Values(
+  source: Record<string, unknown>,
+  utf8: Record<string, Uint8Array | undefined>,
+): Record<string, unknown> {
+  const target: Holder = {}
+  const lazy: Record<string, Uint8Array | undefined> = {}
+  Object.defineProperty(target, LAZY, { value: lazy })
+  for (const key in source) {
+    const bytes = utf8[key]
+    if (bytes !== undefined && Object.hasOwn(utf8, key)) {
+      lazy[key] = bytes
+      Object.defineProperty(target, key, accessor(key))
+    } else if (key === '__proto__')
+      Object.defineProperty(target, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    else target[key] = source[key]
   }
-  let byKey = lazyValues.get(target)
-  if (byKey === undefined) lazyValues.set(target, (byKey = new Map()))
-  byKey.set(key, { bytes, get })
-  Object.defineProperty(target, key, {
-    get,
-    set(value: unknown) {
-      settle(target, key, value)
-    },
-    enumerable: true,
-    configurable: true,
-  })
+  return target
 }
 
-/** Whether `target` has values still held as bytes (so `utf8Value` is worth asking). */
+/** Whether `target` may hold values as bytes (so `utf8Value` is worth asking). */
 export function hasUtf8Values(target: object): boolean {
-  const byKey = lazyValues.get(target)
-  return byKey !== undefined && byKey.size > 0
+  return Object.hasOwn(target, LAZY)
 }
 
 /**
@@ -75,14 +110,11 @@ export function hasUtf8Values(target: object): boolean {
  * deleted since), else undefined. Reading it this way does not decode the string.
  */
 export function utf8Value(target: object, key: string): Uint8Array | undefined {
-  const lazy = lazyValues.get(target)?.get(key)
-  if (lazy === undefined) return undefined
-  // `delete` and a redefinition leave the map entry behind: only the accessor itself counts.
-  if (Object.getOwnPropertyDescriptor(target, key)?.get !== lazy.get) {
-    lazyValues.get(target)!.delete(key)
-    return undefined
-  }
-  return lazy.bytes
+  const bytes = (target as Holder)[LAZY]?.[key]
+  if (bytes === undefined) return undefined
+  // `delete` or a redefinition leaves the bytes behind: only the accessor itself counts.
+  if (Object.getOwnPropertyDescriptor(target, key)?.get !== accessors.get(key)?.get) return undefined
+  return bytes
 }
 
 /** Decodes UTF-8 bytes (the same decoding a lazy value's first read does). */
