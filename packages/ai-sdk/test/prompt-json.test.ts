@@ -179,7 +179,14 @@ describe('prompt JSON', () => {
     const utf8: Record<string, Uint8Array | undefined> = {}
     const attributes: Record<string, unknown> = {}
     outputAttributes(
-      { text: long, textLength: long.length, reasoning: '', reasoningLength: 0, toolCalls: [], truncated: false },
+      {
+        text: long,
+        textLength: long.length,
+        reasoning: '',
+        reasoningLength: 0,
+        toolCalls: [],
+        truncated: false,
+      },
       'stop',
       attributes,
       utf8,

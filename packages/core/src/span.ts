@@ -5,7 +5,6 @@ import {
   sanitizeValue,
   wellFormed,
 } from './attributes.js'
-import { decodeUtf8, withUtf8Values } from './utf8-values.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import type {
@@ -19,6 +18,7 @@ import type {
   SpanKind,
   SpanStatus,
 } from './types.js'
+import { decodeUtf8, withUtf8Values } from './utf8-values.js'
 
 /** How to end a span. */
 export interface EndOptions {
@@ -322,7 +322,11 @@ export class RecordingSpan implements Span {
     let lazy: Record<string, Uint8Array | undefined> | undefined
     for (const key in utf8) {
       const bytes = utf8[key]
-      if (bytes === undefined || typeof attributes[key] !== 'string' || own[key] !== attributes[key])
+      if (
+        bytes === undefined ||
+        typeof attributes[key] !== 'string' ||
+        own[key] !== attributes[key]
+      )
         continue
       // At least as many bytes as UTF-16 units: within the limit, the string is stored as given.
       if (bytes.length <= this.owner.limits.maxStringLength) (lazy ??= {})[key] = bytes

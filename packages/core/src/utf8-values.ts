@@ -113,7 +113,8 @@ export function utf8Value(target: object, key: string): Uint8Array | undefined {
   const bytes = (target as Holder)[LAZY]?.[key]
   if (bytes === undefined) return undefined
   // `delete` or a redefinition leaves the bytes behind: only the accessor itself counts.
-  if (Object.getOwnPropertyDescriptor(target, key)?.get !== accessors.get(key)?.get) return undefined
+  if (Object.getOwnPropertyDescriptor(target, key)?.get !== accessors.get(key)?.get)
+    return undefined
   return bytes
 }
 

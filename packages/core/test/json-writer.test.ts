@@ -86,7 +86,19 @@ describe('JsonWriter.utf8String', () => {
 
   it('matches JSON.stringify on arbitrary well-formed text', () => {
     const unit = fc.oneof(
-      fc.constantFrom('"', '\\', '\n', '\t', '\u0000', '\u001f', 'é', '😀', '\uFFFD', '，', '\uFEFF'),
+      fc.constantFrom(
+        '"',
+        '\\',
+        '\n',
+        '\t',
+        '\u0000',
+        '\u001f',
+        'é',
+        '😀',
+        '\uFFFD',
+        '，',
+        '\uFEFF',
+      ),
       fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
     )
     fc.assert(

@@ -13,13 +13,21 @@ const utf8 = new TextEncoder()
 
 // Well-formed, long, and hostile: escapes at every kind, a leading BOM, a real U+FFFD, pairs.
 const TEXT = `\uFEFF${JSON.stringify([
-  { role: 'user', parts: [{ type: 'text', content: 'say "hi"\n\tC:\\temp \u0000 \u2028 café 😀 \uFFFD' }] },
+  {
+    role: 'user',
+    parts: [{ type: 'text', content: 'say "hi"\n\tC:\\temp \u0000 \u2028 café 😀 \uFFFD' }],
+  },
 ]).repeat(40)}`
 const OTHER = 'Paris sits on the Seine; cafés draw visitors all year. '.repeat(40)
 
 function setup(options: Parameters<typeof createTracer>[0] = {}) {
   const exporter = memoryExporter()
-  const tracer = createTracer({ serviceName: 'test', exporters: [exporter], metrics: false, ...options })
+  const tracer = createTracer({
+    serviceName: 'test',
+    exporters: [exporter],
+    metrics: false,
+    ...options,
+  })
   return { exporter, tracer }
 }
 
@@ -29,7 +37,12 @@ async function lazySpan(options: Parameters<typeof createTracer>[0] = {}, text =
   span.setAttribute('first', 1)
   setTrustedAttributes(
     span,
-    { 'gen_ai.system_instructions': '', 'gen_ai.input.messages': '', n: 3, 'gen_ai.output.messages': '' },
+    {
+      'gen_ai.system_instructions': '',
+      'gen_ai.input.messages': '',
+      n: 3,
+      'gen_ai.output.messages': '',
+    },
     undefined,
     {
       'gen_ai.system_instructions': utf8.encode(OTHER),

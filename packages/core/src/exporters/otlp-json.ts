@@ -1,7 +1,7 @@
 import { escapedValues } from '../attributes.js'
 import { JsonWriter } from '../otlp/json-writer.js'
-import { hasUtf8Values, utf8Value } from '../utf8-values.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
+import { hasUtf8Values, utf8Value } from '../utf8-values.js'
 
 /** OTLP SpanKind numbers. */
 export const OTLP_SPAN_KIND: Record<SpanKind, number> = {
