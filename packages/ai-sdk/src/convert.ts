@@ -315,14 +315,6 @@ export class JsonText {
   get json(): string {
     return (this.joined ??= this.pieces.join(''))
   }
-  /**
-   * The JSON text to hold until export: a long one as its UTF-8 bytes where Node's Buffer is at
-   * hand (see `utf8Bytes`), else the string.
-   */
-  get held(): string | Uint8Array {
-    const json = this.json
-    return json.length < HOLD_AS_BYTES ? json : (utf8Bytes(json) ?? json)
-  }
   /** Appends JSON text. */
   raw(json: string): void {
     this.pieces.push(json)
@@ -332,62 +324,6 @@ export class JsonText {
     // One whole string from the engine's replace, not slices: a prompt with a newline per
     // sentence would make thousands of pieces.
     this.pieces.push('"', isPlain(text) ? text : text.replace(ESCAPED, escapeChar), '"')
-  }
-}
-
-// A long JSON text is held from the span's end until its batch is exported. As a string it lives in
-// the JS heap, where every young-generation scavenge copies it again (and promotes it); as UTF-8
-// bytes in a slab it lives outside the heap, is never copied, and the encoders copy the bytes
-// into the body instead of encoding the string. The span hands readers the string, decoded on first
-// read (see `setTrustedAttributes`' `utf8`). The bytes are written from the joined text in one
-// native call (simdutf: 20 KB in ~1 µs; per text, the call's own cost made it 15 times that),
-// into 64 KB slabs, each freed with the last span holding a slice of it. Shorter texts stay
-// strings: a lazily decoded attribute costs the span about a microsecond. Off Node, strings
-// (`encodeInto` goes character by character through a one-byte text with `é` in it).
-const HOLD_AS_BYTES = 1024
-const SLAB = 64 * 1024
-interface NodeBytes extends Uint8Array {
-  write(text: string, offset: number, length: number, encoding: 'utf8'): number
-  utf8Write?(text: string, offset: number, length: number): number
-}
-let slab: NodeBytes | undefined
-let slabUsed = 0
-
-function utf8Bytes(text: string): Uint8Array | undefined {
-  if (scratchBuffer === undefined) scratchBuffer = findBuffer()
-  const buffer = scratchBuffer as unknown as { allocUnsafeSlow(size: number): NodeBytes } | null
-  if (!buffer) return undefined
-  // Room for the longest encoding (3 bytes a UTF-16 unit).
-  const room = text.length * 3
-  if (!slab || slab.length - slabUsed < room) {
-    slab = buffer.allocUnsafeSlow(Math.max(SLAB, room))
-    slabUsed = 0
-  }
-  const at = slabUsed
-  // Buffer#utf8Write is what Buffer#write calls once it has checked its arguments (right here by
-  // construction); where a Node lacks it, write itself.
-  const written =
-    typeof slab.utf8Write === 'function'
-      ? slab.utf8Write(text, at, room)
-      : slab.write(text, at, room, 'utf8')
-  slabUsed = (at + written + 7) & ~7
-  return slab.subarray(at, at + written)
-}
-
-/**
- * Sets a JSON text attribute: a string as it is; bytes as a '' placeholder in `attributes`, in the
- * attribute's place, and the bytes in `utf8` (see setTrustedAttributes).
- */
-export function setJson(
-  attributes: Record<string, unknown>,
-  utf8: Record<string, Uint8Array | undefined>,
-  key: string,
-  json: string | Uint8Array,
-): void {
-  if (typeof json === 'string') attributes[key] = json
-  else {
-    attributes[key] = ''
-    utf8[key] = json
   }
 }
 
@@ -542,14 +478,13 @@ function member(into: JsonText, key: string, value: unknown): void {
 }
 
 /**
- * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once; a
- * long one as UTF-8 bytes in `utf8`, see `setJson`) and the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
+ * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: Record<string, unknown>,
-  utf8: Record<string, Uint8Array | undefined>,
 ): void {
   attributes[ATTR.outputTextLength] = output.textLength
   if (output.truncated) attributes[ATTR.outputTruncated] = true
@@ -582,5 +517,5 @@ export function outputAttributes(
   json.raw(']')
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw('}]')
-  setJson(attributes, utf8, ATTR.outputMessages, json.held)
+  attributes[ATTR.outputMessages] = json.json
 }

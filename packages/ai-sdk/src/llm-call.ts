@@ -23,7 +23,6 @@ import {
   providerName,
   readContent,
   readUsage,
-  setJson,
   settingsAttributes,
   type TokenCounts,
   usageAttributes,
@@ -353,14 +352,12 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: Record<string, unknown> = {}
-    // Long JSON texts, as UTF-8 bytes the span holds; '' placeholders keep their keys' places.
-    const utf8: Record<string, Uint8Array | undefined> = {}
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        if (json.system) setJson(attributes, utf8, ATTR.systemInstructions, json.system.held)
-        setJson(attributes, utf8, ATTR.inputMessages, json.messages.held)
+        if (json.system) attributes[ATTR.systemInstructions] = json.system.json
+        attributes[ATTR.inputMessages] = json.messages.json
       }
       if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
       if (budget.truncated) attributes[ATTR.inputTruncated] = true
@@ -415,10 +412,10 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes, utf8)
+      outputAttributes(output, reason?.[0], attributes)
     } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
-    setTrustedAttributes(span, attributes, undefined, utf8)
+    setTrustedAttributes(span, attributes)
     const finish = attributes[ATTR.responseFinishReasons] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),

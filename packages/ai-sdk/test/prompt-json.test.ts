@@ -138,8 +138,7 @@ describe('prompt JSON', () => {
         )
     for (const [output, finishReason] of cases) {
       const attributes: Record<string, unknown> = {}
-      const utf8: Record<string, Uint8Array | undefined> = {}
-      outputAttributes(output, finishReason, attributes, utf8)
+      outputAttributes(output, finishReason, attributes)
       const parts: unknown[] = []
       if (output.reasoning) parts.push({ type: 'reasoning', content: output.reasoning })
       if (output.text) parts.push({ type: 'text', content: output.text })
@@ -154,49 +153,8 @@ describe('prompt JSON', () => {
           ? { role: 'assistant', parts, finish_reason: finishReason }
           : { role: 'assistant', parts },
       ])
-      // Short texts stay strings; a long one would be bytes (tested below).
-      expect(utf8['gen_ai.output.messages']).toBeUndefined()
       expect(attributes['gen_ai.output.messages']).toBe(expected)
     }
-  })
-
-  it('hands over a long text as its UTF-8 bytes, byte for byte, and a short one as the string', () => {
-    const long = `${TRICKY.join(' | ')} café`.repeat(40)
-    const prompt: LanguageModelV4Prompt = [
-      { role: 'system', content: 'short' },
-      { role: 'user', content: [{ type: 'text', text: long }] },
-    ]
-    const json = promptJson(prompt, new Budget(1_000_000))!
-    const held = json.messages.held
-    expect(held).toBeInstanceOf(Uint8Array)
-    expect(Buffer.from(held as Uint8Array).equals(Buffer.from(json.messages.json, 'utf8'))).toBe(
-      true,
-    )
-    expect(json.system!.held).toBe(json.system!.json)
-    // Texts written one after another do not overwrite each other.
-    const again = promptJson(prompt, new Budget(1_000_000))!.messages.held as Uint8Array
-    expect(Buffer.from(held as Uint8Array).equals(Buffer.from(again))).toBe(true)
-    const utf8: Record<string, Uint8Array | undefined> = {}
-    const attributes: Record<string, unknown> = {}
-    outputAttributes(
-      {
-        text: long,
-        textLength: long.length,
-        reasoning: '',
-        reasoningLength: 0,
-        toolCalls: [],
-        truncated: false,
-      },
-      'stop',
-      attributes,
-      utf8,
-    )
-    expect(attributes['gen_ai.output.messages']).toBe('')
-    expect(new TextDecoder().decode(utf8['gen_ai.output.messages'])).toBe(
-      JSON.stringify([
-        { role: 'assistant', parts: [{ type: 'text', content: long }], finish_reason: 'stop' },
-      ]),
-    )
   })
 
   it('cuts texts at the budget and says so, still valid JSON', () => {

@@ -21,7 +21,6 @@ import {
 } from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
-import { hasUtf8Values, utf8MayHoldSecret, utf8Value } from './utf8-values.js'
 
 /** Where an exporter sends: its URL when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
@@ -309,7 +308,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private scrub(data: SpanData): SpanData {
     const attributes = data.attributes as Attributes
     const { recordInputs, recordOutputs } = this.config
-    const hasUtf8 = hasUtf8Values(attributes)
     for (const key in attributes) {
       if (
         (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
@@ -320,13 +318,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
       if (isSecretKey(key)) attributes[key] = REDACTED
       else {
-        // A value held as UTF-8 bytes (utf8-values.ts) is decoded only when it may hold one.
-        const bytes = hasUtf8 ? utf8Value(attributes, key) : undefined
-        if (bytes !== undefined) {
-          if (utf8MayHoldSecret(bytes))
-            attributes[key] = redactSecretsInText(attributes[key] as string)
-          continue
-        }
         const value = attributes[key]
         if (typeof value === 'string') attributes[key] = redactSecretsInText(value)
       }

@@ -18,7 +18,6 @@ import type {
   SpanKind,
   SpanStatus,
 } from './types.js'
-import { decodeUtf8, withUtf8Values } from './utf8-values.js'
 
 /** How to end a span. */
 export interface EndOptions {
@@ -249,20 +248,11 @@ export class RecordingSpan implements Span {
   setTrustedAttributes(
     attributes: Record<string, unknown>,
     escaped?: Record<string, string | undefined>,
-    utf8?: Record<string, Uint8Array | undefined>,
   ): void {
     if (this.ended) {
       this.late('setAttributes')
       return
     }
-    this.trusted(attributes, escaped)
-    if (utf8) this.keepUtf8(attributes, utf8)
-  }
-
-  private trusted(
-    attributes: Record<string, unknown>,
-    escaped: Record<string, string | undefined> | undefined,
-  ): void {
     const limits = this.owner.limits
     // The first write of a span whose values are all clean is kept as the span's own object:
     // no copy (a second object per span, held while the span is open).
@@ -310,33 +300,6 @@ export class RecordingSpan implements Span {
     this.attributes = merged
     this.attributeCount = total
     return true
-  }
-
-  // Values given as UTF-8 bytes take the place of their placeholders, where these were stored as
-  // given, in a copy of the attribute object (same keys and order: see utf8-values.ts).
-  private keepUtf8(
-    attributes: Record<string, unknown>,
-    utf8: Record<string, Uint8Array | undefined>,
-  ): void {
-    const own = this.attributes
-    let lazy: Record<string, Uint8Array | undefined> | undefined
-    for (const key in utf8) {
-      const bytes = utf8[key]
-      if (
-        bytes === undefined ||
-        typeof attributes[key] !== 'string' ||
-        own[key] !== attributes[key]
-      )
-        continue
-      // At least as many bytes as UTF-16 units: within the limit, the string is stored as given.
-      if (bytes.length <= this.owner.limits.maxStringLength) (lazy ??= {})[key] = bytes
-      else this.setAttribute(key, decodeUtf8(bytes))
-    }
-    if (lazy === undefined) return
-    const next = withUtf8Values(own, lazy) as Attributes
-    const known = escapedValues.get(own)
-    if (known) escapedValues.set(next, known)
-    this.attributes = next
   }
 
   private keepEscaped(
@@ -479,25 +442,15 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * `attributes` itself as its attribute object (the first write, when every value is stored as
  * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
  * form without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes
- * it instead of escaping the text again. `utf8` may give, for a key whose value in `attributes` is a
- * placeholder string, the value itself as UTF-8 bytes (well-formed, never changed afterwards): the
- * span holds the bytes and readers see the string, decoded on first read (see utf8-values.ts).
- * Never pass user-supplied keys here.
+ * it instead of escaping the text again. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,
   attributes: Record<string, unknown>,
   escaped?: Record<string, string | undefined>,
-  utf8?: Record<string, Uint8Array | undefined>,
 ): void {
-  if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped, utf8)
-  else {
-    if (utf8)
-      for (const key in utf8)
-        if (utf8[key] !== undefined && typeof attributes[key] === 'string')
-          attributes[key] = decodeUtf8(utf8[key]!)
-    span.setAttributes(attributes)
-  }
+  if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped)
+  else span.setAttributes(attributes)
 }
 
 /** A span that records nothing but keeps its ids, so sampled-out traces still propagate. */

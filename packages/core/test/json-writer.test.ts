@@ -63,59 +63,6 @@ function written(text: string, offset: number, size = 16): Uint8Array {
   return writer.finish().subarray(offset)
 }
 
-/** What `writer.utf8String(bytes of text)` wrote, `offset` bytes into the buffer. */
-function writtenFromBytes(text: string, offset: number, size = 16): Uint8Array {
-  const writer = new JsonWriter(size)
-  writer.ascii('abc'.slice(0, offset))
-  writer.utf8String(utf8.encode(text))
-  return writer.finish().subarray(offset)
-}
-
-describe('JsonWriter.utf8String', () => {
-  // Bytes are well-formed UTF-8 (a lone surrogate cannot be in them): a U+FFFD in them is the
-  // character itself, which stays as it is, where `string` takes its own path for one.
-  const WELL_FORMED = HOSTILE.filter((text) => (text as any).isWellFormed())
-
-  it('writes the bytes of every well-formed hostile string, short and long, at every alignment, as JSON.stringify of the string', () => {
-    for (const text of WELL_FORMED.flatMap(variants))
-      for (const offset of [0, 1, 2, 3]) {
-        const bytes = writtenFromBytes(text, offset)
-        expect(difference(bytes, utf8.encode(JSON.stringify(text)))).toBe('same')
-      }
-  })
-
-  it('matches JSON.stringify on arbitrary well-formed text', () => {
-    const unit = fc.oneof(
-      fc.constantFrom(
-        '"',
-        '\\',
-        '\n',
-        '\t',
-        '\u0000',
-        '\u001f',
-        'é',
-        '😀',
-        '\uFFFD',
-        '，',
-        '\uFEFF',
-      ),
-      fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
-    )
-    fc.assert(
-      fc.property(
-        fc.array(unit, { maxLength: 120 }).map((parts) => parts.join('')),
-        fc.integer({ min: 0, max: 3 }),
-        (text, offset) => {
-          expect(
-            difference(writtenFromBytes(text, offset, 8), utf8.encode(JSON.stringify(text))),
-          ).toBe('same')
-        },
-      ),
-      { numRuns: 500, endOnFailure: true },
-    )
-  })
-})
-
 describe('JsonWriter.string', () => {
   it('writes every hostile string, short and long, at every alignment, as JSON.stringify does', () => {
     for (const text of HOSTILE.flatMap(variants))

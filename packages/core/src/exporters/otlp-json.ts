@@ -1,7 +1,6 @@
 import { escapedValues } from '../attributes.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
-import { hasUtf8Values, utf8Value } from '../utf8-values.js'
 
 /** OTLP SpanKind numbers. */
 export const OTLP_SPAN_KIND: Record<SpanKind, number> = {
@@ -155,20 +154,9 @@ function pair(key: string, value: string): Uint8Array | undefined {
 function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean): boolean {
   // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
   const escaped = escapedValues.get(attributes)
-  // Texts held as UTF-8 bytes (see setTrustedAttributes) are copied, not decoded and encoded.
-  const utf8 = hasUtf8Values(attributes)
   for (const key in attributes) {
     if (comma) out.byte(COMMA)
     comma = true
-    const bytes = utf8 ? utf8Value(attributes, key) : undefined
-    if (bytes !== undefined) {
-      out.bytes(keyPrefix(key))
-      out.bytes(STRING_VALUE)
-      out.utf8String(bytes)
-      out.byte(CLOSE)
-      out.byte(CLOSE)
-      continue
-    }
     const value = attributes[key]!
     if (typeof value === 'string' && value.length <= MAX_CACHED_VALUE) {
       const bytes = pair(key, value)

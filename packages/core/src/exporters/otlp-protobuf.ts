@@ -19,7 +19,6 @@ import {
 } from '../otlp/protobuf-schema.js'
 import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData } from '../types.js'
-import { hasUtf8Values, utf8Value } from '../utf8-values.js'
 import {
   KIND_ATTRIBUTE,
   OTLP_SPAN_KIND,
@@ -89,25 +88,7 @@ function keyValue(w: ProtobufWriter, tag: number, key: string, value: AttributeV
 }
 
 function attributes(w: ProtobufWriter, tag: number, attrs: Attributes | undefined): void {
-  if (attrs === undefined) return
-  // Texts held as UTF-8 bytes (see setTrustedAttributes) are copied as they are.
-  const utf8 = hasUtf8Values(attrs)
-  for (const key in attrs) {
-    const bytes = utf8 ? utf8Value(attrs, key) : undefined
-    if (bytes === undefined) {
-      keyValue(w, tag, key, attrs[key]!)
-      continue
-    }
-    w.tag(tag)
-    const start = w.begin()
-    w.raw(keyField(key))
-    w.tag(KEY_VALUE.value.tag)
-    const inner = w.begin()
-    w.tag(ANY_VALUE.stringValue.tag)
-    w.utf8(bytes)
-    w.end(inner)
-    w.end(start)
-  }
+  for (const key in attrs) keyValue(w, tag, key, attrs[key]!)
 }
 
 function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): void {

@@ -185,45 +185,7 @@ export class JsonWriter extends Utf8Sink {
   private encoded(text: string): boolean {
     this.ensure(text.length * 3)
     const start = this.pos
-    return this.escapeWritten(start, start + this.utf8At(text, start), true)
-  }
-
-  /**
-   * A string given as its UTF-8 bytes (well-formed), as a quoted JSON string: the same bytes
-   * `string` writes for the text they stand for, without making that text.
-   */
-  utf8String(bytes: Uint8Array): void {
-    const length = bytes.length
-    this.ensure(length + 2)
-    this.buf[this.pos++] = QUOTE
-    const start = this.pos
-    this.buf.set(bytes, start)
-    if (LITTLE_ENDIAN) this.escapeWritten(start, start + length, false)
-    else this.escapeBytes(start, start + length)
-    this.ensure(1)
-    this.buf[this.pos++] = QUOTE
-  }
-
-  // Escapes bytes at [start, end) one by one (big-endian runtimes, where the word scan does not run).
-  private escapeBytes(start: number, end: number): void {
-    const rest = end - start
-    const source = this.buf.slice(start, end)
-    this.pos = start
-    this.ensure(rest * 6)
-    const out = this.buf
-    let pos = start
-    for (let offset = 0; offset < rest; offset++) {
-      const code = source[offset]!
-      if (code < 0x80 && ESCAPE[code] !== 0) pos = writeEscape(out, pos, code)
-      else out[pos++] = code
-    }
-    this.pos = pos
-  }
-
-  // Escapes in place the UTF-8 just written at [start, end). With `lone`, U+FFFD (0xEF 0xBF 0xBD)
-  // stands for a lone surrogate that UTF-8 encoding replaced: returns false, `pos` back at `start`.
-  // Without it, U+FFFD is a character like any other.
-  private escapeWritten(start: number, end: number, lone: boolean): boolean {
+    const end = start + this.utf8At(text, start)
     const buf = this.buf
     let at = start
     // Byte by byte up to a word boundary, then word by word, then the last bytes.
@@ -242,7 +204,7 @@ export class JsonWriter extends Utf8Sink {
         return true
       }
       if (buf[at] === 0xef) {
-        if (lone && buf[at + 1] === 0xbf && buf[at + 2] === 0xbd) return false
+        if (buf[at + 1] === 0xbf && buf[at + 2] === 0xbd) return false
         at++
         continue
       }
@@ -283,7 +245,7 @@ export class JsonWriter extends Utf8Sink {
         const code = (word >>> (byte << 3)) & 0xff
         if (code === 0xef) {
           const offset = (index << 2) + byte
-          if (lone && source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
+          if (source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
             this.pos = start
             return false
           }
@@ -299,7 +261,7 @@ export class JsonWriter extends Utf8Sink {
     }
     for (let offset = full << 2; offset < rest; offset++) {
       const code = source[offset]!
-      if (lone && code === 0xef && source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
+      if (code === 0xef && source[offset + 1] === 0xbf && source[offset + 2] === 0xbd) {
         this.pos = start
         return false
       }

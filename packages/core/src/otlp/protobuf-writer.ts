@@ -139,15 +139,6 @@ export class ProtobufWriter extends Utf8Sink {
     this.pos += written
   }
 
-  /** A length-delimited string given as its UTF-8 bytes. */
-  utf8(bytes: Uint8Array): void {
-    const length = bytes.length
-    this.varint(length)
-    this.ensure(length)
-    this.buf.set(bytes, this.pos)
-    this.pos += length
-  }
-
   /** Bytes prepared earlier (a cached field), copied as they are. */
   raw(bytes: Uint8Array): void {
     const length = bytes.length

@@ -10,7 +10,6 @@ interface NodeBytes extends Uint8Array {
   write(text: string, offset: number, length: number, encoding: 'utf8'): number
 }
 interface NodeBufferClass {
-  prototype: { indexOf(this: Uint8Array, value: string): number }
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBytes
 }
 
@@ -38,12 +37,6 @@ function findNodeBuffer(): NodeBufferClass | null {
     }
   } catch {}
   return null
-}
-
-/** Node's Buffer class where the runtime is Node itself, else null. */
-export function nodeBufferClass(): NodeBufferClass | null {
-  if (nodeBuffer === undefined) nodeBuffer = findNodeBuffer()
-  return nodeBuffer
 }
 
 /** Chooses how `Utf8Sink` encodes: `'auto'` (the runtime's fastest) or `'encodeInto'` (tests). */
