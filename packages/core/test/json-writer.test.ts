@@ -73,6 +73,20 @@ describe('JsonWriter.string', () => {
       }
   })
 
+  it('copies the runs between escapes whole, at every run length around the native-copy threshold', () => {
+    // Runs of 252 to 264 bytes (63 to 66 words) between escapes, ASCII and not, then a lone
+    // surrogate after a long run: the rewrite must copy each run exactly and still give up on it.
+    for (let run = 248; run <= 264; run++)
+      for (const fill of ['x', 'é', '😀'])
+        for (const offset of [0, 1, 2, 3]) {
+          const gap = fill.repeat(Math.ceil(run / 2)).slice(0, run)
+          const text = `"${gap}\n${gap}\\${gap}\u0001${gap}"`
+          expect(difference(written(text, offset), utf8.encode(JSON.stringify(text)))).toBe('same')
+          const lone = `"${gap}${gap}\uD800${gap}`
+          expect(difference(written(lone, offset), utf8.encode(JSON.stringify(lone)))).toBe('same')
+        }
+  })
+
   it('keeps lone surrogates as \\u escapes, never as U+FFFD, in short and long strings', () => {
     for (const text of ['a\uD800b', `${'a'.repeat(200)}\uDBFF${'b'.repeat(200)}`]) {
       const json = new TextDecoder().decode(written(text, 0))
