@@ -2,8 +2,8 @@
 // request bytes (what the exporter sends: both encoders return bytes). Warm-up first, then rounds
 // alternating the encoders; CPU time per round (process.cpuUsage), medians with min–max across
 // rounds. `node bench/encode.mjs` alone, or through bench/run.mjs.
-// `--before=<dist dir>` adds a third encoder, the core built from another commit (its
-// `encodeOtlpTraces`, UTF-8 encoded when it returns a string), in the same alternating rounds.
+// `--before=<dist dir>` adds a third encoder, the core built from another commit (its byte
+// encoder into a kept buffer where it has one, else `encodeOtlpTraces`), in the same rounds.
 import { pathToFileURL } from 'node:url'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -116,11 +116,14 @@ export async function measureEncode({ rounds = 9, batchesPerRound = 40, before }
       theirs: () => JsonTraceSerializer.serializeRequest(theirs),
     }
     if (before) {
-      const old = await tracerSpans(before, attributes, escaped)
-      run.before = () => {
-        const body = before.encodeOtlpTraces(old)
-        return typeof body === 'string' ? utf8.encode(body) : body
-      }
+      const old = await tracerSpans(before.core, attributes, escaped)
+      const oldWriter = before.JsonWriter ? new before.JsonWriter(0) : undefined
+      run.before = before.encodeOtlpTracesBytes
+        ? () => before.encodeOtlpTracesBytes(old, undefined, oldWriter)
+        : () => {
+            const body = before.encodeOtlpTraces(old)
+            return typeof body === 'string' ? utf8.encode(body) : body
+          }
     }
     const names = Object.keys(run)
     const perSecond = Object.fromEntries(names.map((name) => [name, []]))
@@ -160,12 +163,28 @@ export function encodeLine({ label, ours, theirs, ratio, before, beforeRatio }) 
   return `${line}; before: ${k(before.median)} (${k(before.min)}–${k(before.max)}) → ${fmt(beforeRatio.median, 2)}× (${fmt(beforeRatio.min, 2)}–${fmt(beforeRatio.max, 2)})`
 }
 
+// Another build's encoder, called as this one is: into a kept JsonWriter where that build has the
+// byte encoder (since h20a), else its `encodeOtlpTraces` (main entry before the /otlp subpath).
+async function loadBefore(dir) {
+  const load = async (file) => import(pathToFileURL(`${dir}/${file}`).href).catch(() => undefined)
+  const core = await load('index.js')
+  const bytes = await load('exporters/otlp-json.js')
+  const writer = await load('otlp/json-writer.js')
+  if (bytes?.encodeOtlpTracesBytes && writer?.JsonWriter)
+    return {
+      core,
+      encodeOtlpTracesBytes: bytes.encodeOtlpTracesBytes,
+      JsonWriter: writer.JsonWriter,
+    }
+  const encodeOtlpTraces = core.encodeOtlpTraces ?? (await load('otlp.js'))?.encodeOtlpTraces
+  if (!encodeOtlpTraces) throw new Error(`--before=${dir}: no OTLP JSON encoder found there`)
+  return { core, encodeOtlpTraces }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const small = process.argv.includes('--small')
   const beforeArg = process.argv.find((arg) => arg.startsWith('--before='))
-  const before = beforeArg
-    ? await import(pathToFileURL(`${beforeArg.slice('--before='.length)}/index.js`).href)
-    : undefined
+  const before = beforeArg ? await loadBefore(beforeArg.slice('--before='.length)) : undefined
   const results = await measureEncode({
     ...(small ? { rounds: 3, batchesPerRound: 4 } : {}),
     before,
