@@ -48,6 +48,31 @@ function childCpuSeconds(pid: number | undefined, mainThread = false): number {
   }
 }
 
+/**
+ * CPU seconds (user + system) each thread of a child process has used so far, by thread id, with
+ * its name (`/proc/<pid>/task/<tid>/comm`): the main thread, the decode and checkpoint workers,
+ * V8's helper threads (GC), libuv's pool.
+ */
+function childThreadSeconds(
+  pid: number | undefined,
+): Map<number, { name: string; seconds: number }> {
+  const threads = new Map<number, { name: string; seconds: number }>()
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+        threads.set(Number(tid), {
+          name,
+          seconds: (Number(fields[11]) + Number(fields[12])) / 100,
+        })
+      } catch {}
+    }
+  } catch {}
+  return threads
+}
+
 /** CPU seconds used so far by every process below this one (the headless Chromium), from /proc. */
 function descendantsCpuSeconds(): number {
   try {
@@ -162,12 +187,26 @@ try {
       for (let left = spans; left > 0; left -= BATCH) bodies.push(nextBody(Math.min(BATCH, left)))
       const cpu0 = childCpuSeconds(child.pid)
       const main0 = childCpuSeconds(child.pid, true)
+      const threads0 = childThreadSeconds(child.pid)
+      const own0 = process.cpuUsage()
       const t0 = performance.now()
       let next = 0
       await Promise.all(
         Array.from({ length: exporters }, async () => {
           while (next < bodies.length) await post(bodies[next++]!)
         }),
+      )
+      const own = process.cpuUsage(own0)
+      const threads: string[] = []
+      for (const [tid, { name, seconds }] of childThreadSeconds(child.pid)) {
+        const used = seconds - (threads0.get(tid)?.seconds ?? 0)
+        if (used > 0)
+          threads.push(
+            `${tid === child.pid ? 'main' : `${name} ${tid}`} ${((used * 1e6) / spans).toFixed(1)}`,
+          )
+      }
+      console.log(
+        `    µs CPU per span by thread of the collector: ${threads.join(', ')}; the bench client (this process, posting) ${((own.user + own.system) / spans).toFixed(1)}`,
       )
       return {
         seconds: (performance.now() - t0) / 1000,

@@ -68,7 +68,10 @@ export function identityTerm(
 ): void {
   const token = attrToken(column === 'user_id' ? USER_KEY : SESSION_KEY, value)
   if (unindexedAfter === undefined) {
-    where.push('rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)', `${column} = ?`)
+    where.push(
+      'rowid IN (SELECT rowid FROM trace_attrs WHERE trace_attrs MATCH ?)',
+      `${column} = ?`,
+    )
     params.push(token, value)
   } else {
     // The index could not catch up (`TraceStore.catchUpIndex`): later traces by their column.
@@ -193,7 +196,9 @@ export class TraceIndex {
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trace_index_mark'")
       .get()
     const row = mark
-      ? (db.prepare('SELECT indexed FROM trace_index_mark').get() as { indexed: number } | undefined)
+      ? (db.prepare('SELECT indexed FROM trace_index_mark').get() as
+          | { indexed: number }
+          | undefined)
       : undefined
     this.hasMark = row !== undefined
     this.indexed = row?.indexed ?? newest
