@@ -152,6 +152,10 @@ try {
       })
       child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
     })
+    // Threads there before any span came: V8's helpers (GC, compilers) and libuv's. Threads started
+    // later are the collector's workers: the decode thread (started by the first large body sent
+    // by one of several exporters) and the checkpoint thread (past 5,000 spans).
+    const startupThreads = new Set(childThreadSeconds(child.pid).keys())
     const post = (body: string) =>
       fetch(`${url}/v1/traces`, {
         method: 'POST',
@@ -197,16 +201,18 @@ try {
         }),
       )
       const own = process.cpuUsage(own0)
-      const threads: string[] = []
-      for (const [tid, { name, seconds }] of childThreadSeconds(child.pid)) {
+      let main = 0
+      let helpers = 0
+      const workers: string[] = []
+      const us = (seconds: number) => ((seconds * 1e6) / spans).toFixed(1)
+      for (const [tid, { seconds }] of childThreadSeconds(child.pid)) {
         const used = seconds - (threads0.get(tid)?.seconds ?? 0)
-        if (used > 0)
-          threads.push(
-            `${tid === child.pid ? 'main' : `${name} ${tid}`} ${((used * 1e6) / spans).toFixed(1)}`,
-          )
+        if (tid === child.pid) main = used
+        else if (startupThreads.has(tid)) helpers += used
+        else workers.push(us(used))
       }
       console.log(
-        `    µs CPU per span by thread of the collector: ${threads.join(', ')}; the bench client (this process, posting) ${((own.user + own.system) / spans).toFixed(1)}`,
+        `    µs CPU per span: collector main thread ${us(main)}, worker threads ${workers.join(' + ') || 'none'} (in the order they started: decode, checkpoint), V8 and libuv helpers (GC…) ${us(helpers)}; the bench client (this process, posting) ${us((own.user + own.system) / 1e6)}`,
       )
       return {
         seconds: (performance.now() - t0) / 1000,
