@@ -189,6 +189,9 @@ try {
     const measure = async (spans: number, exporters = 2) => {
       const bodies: string[] = []
       for (let left = spans; left > 0; left -= BATCH) bodies.push(nextBody(Math.min(BATCH, left)))
+      // Encoding the bodies can block this process past the collector's 5 s keep-alive: let fetch
+      // see the connections the collector closed meanwhile, or it sends on one ("other side closed").
+      await new Promise((resolve) => setTimeout(resolve, 100))
       const cpu0 = childCpuSeconds(child.pid)
       const main0 = childCpuSeconds(child.pid, true)
       const threads0 = childThreadSeconds(child.pid)
