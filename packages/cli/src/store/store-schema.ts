@@ -360,8 +360,8 @@ export interface SpanFacts {
  * row is made from. Plain data, so the collector makes it from a request body on a worker thread
  * and the store's thread only writes. A batch the thread prepared comes without `facts`: the
  * thread merged its rows too (`PreparedBatch`), and handing each span's facts over (its search
- * text, input and output, up to a few KB) cost more than reading them again, from `data`, in the
- * rare case a trace must be merged with a row stored earlier (`factsOf`).
+ * text, input and output, up to a few KB) cost more than reading them again, from `data`, only
+ * for a trace that must be merged with a row an earlier batch stored (`factsOf`).
  */
 export interface PreparedSpan {
   summary: SpanSummary

@@ -297,6 +297,7 @@ export class TraceIndex {
    * newest rowid are read again from the file.
    */
   rolledBack(): void {
+    if (!this.db.isOpen) return
     const { newest } = this.db
       .prepare('SELECT coalesce(max(rowid), 0) AS newest FROM traces')
       .get() as { newest: number }
