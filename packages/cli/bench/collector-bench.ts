@@ -143,6 +143,8 @@ try {
         env: { ...process.env, NO_COLOR: '1' },
       },
     )
+    // A bench that fails midway does not leave the collector running.
+    process.once('exit', () => child.kill('SIGKILL'))
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
       child.stdout.on('data', (chunk) => {
