@@ -48,6 +48,31 @@ function childCpuSeconds(pid: number | undefined, mainThread = false): number {
   }
 }
 
+/**
+ * CPU seconds (user + system) each thread of a child process has used so far, by thread id, with
+ * its name (`/proc/<pid>/task/<tid>/comm`): the main thread, the decode and checkpoint workers,
+ * V8's helper threads (GC), libuv's pool.
+ */
+function childThreadSeconds(
+  pid: number | undefined,
+): Map<number, { name: string; seconds: number }> {
+  const threads = new Map<number, { name: string; seconds: number }>()
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+        threads.set(Number(tid), {
+          name,
+          seconds: (Number(fields[11]) + Number(fields[12])) / 100,
+        })
+      } catch {}
+    }
+  } catch {}
+  return threads
+}
+
 /** CPU seconds used so far by every process below this one (the headless Chromium), from /proc. */
 function descendantsCpuSeconds(): number {
   try {
@@ -118,6 +143,8 @@ try {
         env: { ...process.env, NO_COLOR: '1' },
       },
     )
+    // A bench that fails midway does not leave the collector running.
+    process.once('exit', () => child.kill('SIGKILL'))
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
       child.stdout.on('data', (chunk) => {
@@ -127,6 +154,10 @@ try {
       })
       child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
     })
+    // Threads there before any span came: V8's helpers (GC, compilers) and libuv's. Threads started
+    // later are the collector's workers: the decode thread (started by the first large body sent
+    // by one of several exporters) and the checkpoint thread (past 5,000 spans).
+    const startupThreads = new Set(childThreadSeconds(child.pid).keys())
     const post = (body: string) =>
       fetch(`${url}/v1/traces`, {
         method: 'POST',
@@ -160,14 +191,33 @@ try {
     const measure = async (spans: number, exporters = 2) => {
       const bodies: string[] = []
       for (let left = spans; left > 0; left -= BATCH) bodies.push(nextBody(Math.min(BATCH, left)))
+      // Encoding the bodies can block this process past the collector's 5 s keep-alive: let fetch
+      // see the connections the collector closed meanwhile, or it sends on one ("other side closed").
+      await new Promise((resolve) => setTimeout(resolve, 100))
       const cpu0 = childCpuSeconds(child.pid)
       const main0 = childCpuSeconds(child.pid, true)
+      const threads0 = childThreadSeconds(child.pid)
+      const own0 = process.cpuUsage()
       const t0 = performance.now()
       let next = 0
       await Promise.all(
         Array.from({ length: exporters }, async () => {
           while (next < bodies.length) await post(bodies[next++]!)
         }),
+      )
+      const own = process.cpuUsage(own0)
+      let main = 0
+      let helpers = 0
+      const workers: string[] = []
+      const us = (seconds: number) => ((seconds * 1e6) / spans).toFixed(1)
+      for (const [tid, { seconds }] of childThreadSeconds(child.pid)) {
+        const used = seconds - (threads0.get(tid)?.seconds ?? 0)
+        if (tid === child.pid) main = used
+        else if (startupThreads.has(tid)) helpers += used
+        else workers.push(us(used))
+      }
+      console.log(
+        `    µs CPU per span: collector main thread ${us(main)}, worker threads ${workers.join(' + ') || 'none'} (in the order they started: decode, checkpoint), V8 and libuv helpers (GC…) ${us(helpers)}; the bench client (this process, posting) ${us((own.user + own.system) / 1e6)}`,
       )
       return {
         seconds: (performance.now() - t0) / 1000,

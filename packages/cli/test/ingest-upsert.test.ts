@@ -29,7 +29,9 @@ function segments(store: ReturnType<typeof openTraceStore>, table: string): numb
   return varint()
 }
 
+/** Rows of `traces` and of both indexes, once the index caught up (see search-catch-up.test.ts). */
 function indexRows(store: ReturnType<typeof openTraceStore>) {
+  store.catchUpIndex()
   return store.db
     .prepare(
       'SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM trace_search) AS search, (SELECT count(*) FROM trace_attrs) AS attrs',
@@ -123,12 +125,16 @@ describe('ingest by upsert', () => {
     const store = openTraceStore({ path: ':memory:' })
     onCleanup(() => store.close())
     store.insert([a[0]!, b[0]!])
+    store.catchUpIndex()
     expect([segments(store, 'trace_search'), segments(store, 'trace_attrs')]).toEqual([1, 1])
     // The stored traces come in reverse order of their rowids, after a new one. Written in that
     // order, each rowid below the one written before it made FTS5 flush its pending terms
-    // mid-transaction: three segments for this batch instead of one (and merges sooner).
+    // mid-transaction: three segments for this batch instead of one (and merges sooner). The new
+    // trace waits for the catch-up, which writes one more.
     store.insert([...c, ...b.slice(1), ...a.slice(1)])
     expect([segments(store, 'trace_search'), segments(store, 'trace_attrs')]).toEqual([2, 2])
+    store.catchUpIndex()
+    expect([segments(store, 'trace_search'), segments(store, 'trace_attrs')]).toEqual([3, 3])
     for (const table of ['trace_search', 'trace_attrs'])
       store.db.exec(`INSERT INTO ${table} (${table}) VALUES ('integrity-check')`)
     // Each trace is found by what its first batch brought and by what the second did.
@@ -234,6 +240,8 @@ describe('acknowledged spans survive a kill', () => {
       rootName: 'POST /api/chat',
     })
     expect(store.stats().traces.count).toBe(6000)
+    // The newest traces, some not indexed when the process died: the search catches up first.
     expect(store.listTraces({ text: 'post /api/chat', limit: 1000 }).traces).toHaveLength(1000)
+    expect(indexRows(store)).toEqual({ traces: 6000, search: 6000, attrs: 6000 })
   }, 120_000)
 })

@@ -37,11 +37,12 @@ export function viewRoute(
         from: readTime(params, 'from'),
         user: params.get('user') || undefined,
         limit: readLimit(params) ?? 200,
+        unindexedAfter: store.catchUpIndex(),
       }),
     }
   if (path.startsWith('/api/sessions/')) {
     const id = decode(path.slice('/api/sessions/'.length), 'session id')
-    const session = getSession(store.db, id)
+    const session = getSession(store.db, id, store.catchUpIndex())
     if (!session) throw new HttpError(404, `no session with id "${id.slice(0, 200)}"`)
     return session
   }

@@ -358,15 +358,16 @@ export interface SpanFacts {
 /**
  * What ingest reads from one span, once: its summary, its stored JSON and the facts its trace's
  * row is made from. Plain data, so the collector makes it from a request body on a worker thread
- * and the store's thread only writes. `facts` may come as their JSON text: the thread that
- * prepared a batch also merged its rows (`PreparedBatch`), so they are read only when a trace must
- * be merged with a row stored earlier.
+ * and the store's thread only writes. A batch the thread prepared comes without `facts`: the
+ * thread merged its rows too (`PreparedBatch`), and handing each span's facts over (its search
+ * text, input and output, up to a few KB) cost more than reading them again, from `data`, only
+ * for a trace that must be merged with a row an earlier batch stored (`factsOf`).
  */
 export interface PreparedSpan {
   summary: SpanSummary
   /** The span as stored: `JSON.stringify(span)`. */
   data: string
-  facts: SpanFacts | string
+  facts?: SpanFacts
 }
 
 /** Spans prepared together, with each trace's row as these spans alone make it. */
@@ -376,9 +377,8 @@ export interface PreparedBatch {
   rows?: ReadonlyMap<string, TraceRow>
 }
 
-/** Reads everything the store keeps of a span (see `PreparedSpan`). */
-export function prepareSpan(span: SpanData): PreparedSpan {
-  const summary = summarizeSpan(span)
+/** Reads what a span adds to its trace's row (see `SpanFacts`). */
+function spanFacts(span: SpanData, summary: SpanSummary): SpanFacts {
   const identity = spanIdentity(span)
   const tokens = new Set<string>()
   indexedAttributes(span, tokens, attrToken)
@@ -391,7 +391,13 @@ export function prepareSpan(span: SpanData): PreparedSpan {
     const total = num(span.attributes[ATTR.usageTotalTokens])
     if (total !== undefined) facts.totalTokens = total
   }
-  return { summary, data: JSON.stringify(span), facts }
+  return facts
+}
+
+/** Reads everything the store keeps of a span (see `PreparedSpan`). */
+export function prepareSpan(span: SpanData): PreparedSpan {
+  const summary = summarizeSpan(span)
+  return { summary, data: JSON.stringify(span), facts: spanFacts(span, summary) }
 }
 
 /** The spans of each trace, in the order they came. */
@@ -409,8 +415,8 @@ export function groupByTrace<T extends { summary: SpanSummary }>(
 }
 
 /**
- * Prepares a batch for sending to the store's thread: each trace's row merged here, each span's
- * facts as JSON text (one string to copy instead of dozens).
+ * Prepares a batch for sending to the store's thread: each trace's row merged here; the spans
+ * without their facts (see `PreparedSpan`).
  */
 export function prepareBatch(
   spans: readonly SpanData[],
@@ -419,12 +425,12 @@ export function prepareBatch(
   const rows = new Map<string, TraceRow>()
   for (const [traceId, items] of groupByTrace(prepared))
     rows.set(traceId, mergeTraceRow(undefined, items))
-  for (const span of prepared) span.facts = JSON.stringify(span.facts)
-  return { spans: prepared, rows }
+  return { spans: prepared.map(({ summary, data }) => ({ summary, data })), rows }
 }
 
+/** A span's facts: as prepared, else read again from its stored JSON. */
 function factsOf(span: PreparedSpan): SpanFacts {
-  if (typeof span.facts === 'string') span.facts = JSON.parse(span.facts) as SpanFacts
+  span.facts ??= spanFacts(JSON.parse(span.data) as SpanData, span.summary)
   return span.facts
 }
 

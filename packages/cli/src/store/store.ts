@@ -24,7 +24,7 @@ import {
   toTraceSummary,
   traceValues,
 } from './store-schema.js'
-import { type TraceIdentityQuery, TraceIndex } from './trace-index.js'
+import { CATCH_UP_TRACES, type TraceIdentityQuery, TraceIndex } from './trace-index.js'
 import { waterfallPage } from './waterfall-page.js'
 
 export type { SpanSummary, TraceSummary } from './store-schema.js'
@@ -256,6 +256,9 @@ const LEAN_SPAN = `CASE WHEN length(data) <= 16384 OR NOT EXISTS (
     FROM json_each(data, '$.attributes')
   ), '$.truncated', json('true')) END`
 
+/** How long after the last insert the traces it stored are indexed (see `TraceIndex`). */
+const CATCH_UP_IDLE_MS = 250
+
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 export class TraceStore {
   readonly path: string
@@ -275,6 +278,8 @@ export class TraceStore {
   private readonly ingest: IngestStatements
   /** Copies the WAL into the file off the ingest path (file databases only). */
   private readonly checkpointer: Checkpointer | undefined
+  /** The pending catch-up of the search and attribute indexes (`scheduleCatchUp`). */
+  private catchUpTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor({
     path = '.tokentrail/traces.db',
@@ -495,13 +500,17 @@ export class TraceStore {
       // one made before it, which would make FTS5 flush its pending terms mid-transaction.
       if (later.length) indexed.sort((a, b) => a.rowid - b.rowid)
       for (const { previous, rowid, row } of indexed) this.index.update(previous, rowid, row)
+      // New traces are indexed later, many at once (see `TraceIndex`): here once many wait.
+      if (this.index.waiting >= CATCH_UP_TRACES) this.index.catchUp()
       this.rollup.write()
       this.db.exec('COMMIT')
     } catch (error) {
       this.rollup.discard()
       this.rollback()
+      this.index.rolledBack()
       throw error
     }
+    this.scheduleCatchUp()
     // Spans in the order they came (live viewers and `tokentrail tail` show them so).
     const stored: SpanSummary[] = []
     for (const span of spans) {
@@ -871,7 +880,44 @@ export class TraceStore {
     return { traces: this.traceCount, spans: this.spanCount }
   }
 
+  /**
+   * @internal Writes the search and attribute index rows of the traces stored since the last
+   * catch-up (see `TraceIndex`); the query modules beside this one call it before reading them.
+   * When it could not (a full or read-only disk), answers the rowid after which traces have no
+   * index rows yet, for the query to check those one by one (`identityTerm`).
+   */
+  catchUpIndex(): number | undefined {
+    if (this.catchUpTimer) {
+      clearTimeout(this.catchUpTimer)
+      this.catchUpTimer = undefined
+    }
+    try {
+      this.index.catchUp()
+      return undefined
+    } catch {
+      return this.index.indexedThrough
+    }
+  }
+
+  /**
+   * Indexes the traces waiting once ingest pauses for `CATCH_UP_IDLE_MS` (under steady ingest,
+   * that often): a search then rarely waits for it.
+   */
+  private scheduleCatchUp(): void {
+    if (this.catchUpTimer || this.index.waiting === 0) return
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = undefined
+      // A failure (a full disk) leaves them waiting: the next insert or query tries again, and
+      // until then queries check them one by one.
+      if (this.db.isOpen) this.catchUpIndex()
+    }, CATCH_UP_IDLE_MS)
+    this.catchUpTimer.unref()
+  }
+
   close(): void {
+    // Indexed now, or by the next open's first query (see `TraceIndex`).
+    if (this.db.isOpen) this.catchUpIndex()
+    clearTimeout(this.catchUpTimer)
     this.checkpointer?.close()
     if (this.db.isOpen) this.db.close()
   }

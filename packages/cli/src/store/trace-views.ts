@@ -129,26 +129,38 @@ function toSession(r: SessionRow, firstInput: string | undefined): SessionSummar
 
 const SESSION_COLUMNS = `session_id, max(user_id) AS user_id, count(*) AS turns, sum(status = 'error') AS errors, total(total_tokens) AS tokens, total(cost_usd) AS cost, min(start_time) AS first, max(end_time) AS last`
 
-/** Sessions, most recently active first; `user` keeps one user's. */
+/**
+ * Sessions, most recently active first; `user` keeps one user's. `unindexedAfter`: see
+ * `TraceStore.catchUpIndex` (call it first).
+ */
 export function listSessions(
   db: DatabaseSync,
-  { from, user, limit = 200 }: { from?: number; user?: string; limit?: number } = {},
+  {
+    from,
+    user,
+    limit = 200,
+    unindexedAfter,
+  }: { from?: number; user?: string; limit?: number; unindexedAfter?: number | undefined } = {},
 ): SessionSummary[] {
   const where = ['session_id IS NOT NULL']
   const params: SQLInputValue[] = []
   range(from, where, params)
-  if (user !== undefined) identityTerm('user_id', user, where, params)
+  if (user !== undefined) identityTerm('user_id', user, where, params, unindexedAfter)
   const rows = db
     .prepare(
       `SELECT ${SESSION_COLUMNS} FROM traces WHERE ${where.join(' AND ')} GROUP BY session_id ORDER BY max(start_time) DESC LIMIT ?`,
     )
     .all(...params, limit) as unknown as SessionRow[]
-  return rows.map((row) => toSession(row, firstInput(db, row.session_id)))
+  return rows.map((row) => toSession(row, firstInput(db, row.session_id, unindexedAfter)))
 }
 
 /** The first input of a whole session (the list's time range does not cut it). */
-function firstInput(db: DatabaseSync, sessionId: string): string | undefined {
-  const session = ofSession(sessionId)
+function firstInput(
+  db: DatabaseSync,
+  sessionId: string,
+  unindexedAfter: number | undefined,
+): string | undefined {
+  const session = ofSession(sessionId, unindexedAfter)
   const row = db
     .prepare(
       `SELECT input_text FROM traces WHERE ${session.where} AND input_text IS NOT NULL ORDER BY start_time LIMIT 1`,
@@ -158,18 +170,28 @@ function firstInput(db: DatabaseSync, sessionId: string): string | undefined {
 }
 
 /** The rows of one session's traces, as `where` and `params` (the session's token, then its column). */
-function ofSession(sessionId: string): { where: string; params: SQLInputValue[] } {
+function ofSession(
+  sessionId: string,
+  unindexedAfter: number | undefined,
+): { where: string; params: SQLInputValue[] } {
   const where: string[] = []
   const params: SQLInputValue[] = []
-  identityTerm('session_id', sessionId, where, params)
+  identityTerm('session_id', sessionId, where, params, unindexedAfter)
   return { where: where.join(' AND '), params }
 }
 
 const MAX_TURNS = 500
 
-/** A session's turns in order, with each turn's tool calls; undefined when unknown. */
-export function getSession(db: DatabaseSync, sessionId: string): SessionDetail | undefined {
-  const session = ofSession(sessionId)
+/**
+ * A session's turns in order, with each turn's tool calls; undefined when unknown.
+ * `unindexedAfter`: see `TraceStore.catchUpIndex` (call it first).
+ */
+export function getSession(
+  db: DatabaseSync,
+  sessionId: string,
+  unindexedAfter?: number,
+): SessionDetail | undefined {
+  const session = ofSession(sessionId, unindexedAfter)
   const summary = db
     .prepare(`SELECT ${SESSION_COLUMNS} FROM traces WHERE ${session.where} GROUP BY session_id`)
     .get(...session.params) as SessionRow | undefined
@@ -207,7 +229,7 @@ export function getSession(db: DatabaseSync, sessionId: string): SessionDetail |
     }
     turns.push({ trace: fullTraceSummary(row), llmCalls, toolCalls })
   }
-  return { session: toSession(summary, firstInput(db, sessionId)), turns }
+  return { session: toSession(summary, firstInput(db, sessionId, unindexedAfter)), turns }
 }
 
 /** Median cost of one call for each model, from its newest 1000 priced calls. */
