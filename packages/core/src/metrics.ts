@@ -2,7 +2,8 @@
 // tracer loads it on first span end; apps and tools that read or build metrics import it here.
 import { now } from './clock.js'
 import { Instrument, type Point } from './metrics-instrument.js'
-import { ATTR } from './semconv.js'
+// The names as constants, not the `ATTR` table: see semconv-names.ts.
+import * as ATTR from './semconv-names.js'
 import type { Attributes, ExportResult, Resource, SpanData } from './types.js'
 
 /** GenAI convention buckets for token counts. */

@@ -1,4 +1,5 @@
-import { ATTR } from '../semconv.js'
+// The names as constants, not the `ATTR` table: see semconv-names.ts.
+import * as ATTR from '../semconv-names.js'
 import type { Attributes, AttributeValue, SpanData } from '../types.js'
 import type { OtlpProfile } from './otlp-profile.js'
 

@@ -1,4 +1,5 @@
-import { ATTR } from '../semconv.js'
+// The names as constants, not the `ATTR` table: see semconv-names.ts.
+import * as ATTR from '../semconv-names.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling, TraceSummary } from './options.js'
 import { traceIdRatio } from './trace-state.js'

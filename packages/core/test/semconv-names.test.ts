@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest'
+import { ATTR } from '../src/index.js'
+import * as names from '../src/semconv-names.js'
+
+// The lazily loaded modules read these constants instead of `ATTR` (see semconv-names.ts): a name
+// that drifted from the table would make metrics, sampling or a backend mapper miss the attribute.
+describe('semconv-names', () => {
+  it('has each name under its ATTR key, with the same value', () => {
+    const entries = Object.entries(names)
+    expect(entries.length).toBeGreaterThan(20)
+    for (const [key, value] of entries)
+      expect([key, value]).toEqual([key, ATTR[key as keyof typeof ATTR]])
+  })
+})
