@@ -1,7 +1,6 @@
 import type { DeliveryLog } from './delivery-log.js'
-import { ExportError } from './exporters/export-error.js'
 import { lazy } from './lazy.js'
-import type { ExportResult, SpanData, SpanExporter } from './types.js'
+import type { SpanData, SpanExporter } from './types.js'
 
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
 export interface RetryOptions {
@@ -79,56 +78,13 @@ export interface ExportDurations {
   status?: number
 }
 
-/** Buckets for `otel.sdk.exporter.operation.duration`, in seconds. */
-export const EXPORT_DURATION_BUCKETS = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-]
-
-/** Past a handful of kinds, new ones share `_OTHER`, so a map keyed by error kind stays small. */
-function boundedKey(by: Record<string, unknown>, key: string): string {
-  return key in by || Object.keys(by).length < 16 ? key : '_OTHER'
-}
-
-function recordDuration(
-  by: Record<string, ExportDurations>,
-  key: string,
-  seconds: number,
-  status: number | undefined,
-): void {
-  key = boundedKey(by, key)
-  let series = by[key]
-  if (!series) {
-    series = {
-      count: 0,
-      sum: 0,
-      min: seconds,
-      max: seconds,
-      bucketCounts: new Array(EXPORT_DURATION_BUCKETS.length + 1).fill(0),
-    }
-    by[key] = series
-  }
-  series.count++
-  series.sum += seconds
-  if (seconds < series.min) series.min = seconds
-  if (seconds > series.max) series.max = seconds
-  let i = 0
-  while (i < EXPORT_DURATION_BUCKETS.length && seconds > EXPORT_DURATION_BUCKETS[i]!) i++
-  series.bucketCounts[i]!++
-  if (status !== undefined) series.status = status
-}
-
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    unref(setTimeout(resolve, ms))
-  })
-
-function unref(timer: unknown) {
+export function unref(timer: unknown) {
   ;(timer as { unref?: () => void })?.unref?.()
 }
 
 // Timers and abort controllers are made per call, never kept from construction: on Workers a
 // tracer lives across requests, and I/O objects of one request cannot be touched from another.
-function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> | undefined {
+export function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> | undefined {
   try {
     const timer = setTimeout(fn, ms)
     unref(timer)
@@ -138,60 +94,15 @@ function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> | unde
   }
 }
 
-function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
+export function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
   try {
     if (timer !== undefined) clearTimeout(timer)
   } catch {}
 }
 
-// How failures are explained and classified: loaded when an export first fails.
-const failureText = lazy(() => import('./exporters/describe-failure.js'))
-
-/** Why an export failed, as a warning says it, and its `error.type`. Never rejects. */
-async function explain(error: unknown, url?: string): Promise<{ reason: string; type: string }> {
-  try {
-    const { describeExportFailure, exportErrorType } = await failureText()
-    return { reason: describeExportFailure(error, url), type: exportErrorType(error) }
-  } catch {
-    return { reason: String((error as Error)?.message ?? error), type: '_OTHER' }
-  }
-}
-
-const RESULT_CODES = ['success', 'retryable', 'failed']
-
-// A custom exporter's answer that is not an ExportResult fails its batch (retrying the same code
-// gives the same answer) with a reason that says what it returned; an error-less retryable or
-// failed answer says so too, instead of "undefined".
-function checkedResult(result: unknown, name: string): ExportResult {
-  const code = (result as { code?: unknown } | null)?.code
-  if (typeof result !== 'object' || result === null || !RESULT_CODES.includes(code as string)) {
-    let shown: string
-    try {
-      shown = JSON.stringify(result) ?? String(result)
-    } catch {
-      shown = String(result)
-    }
-    return {
-      code: 'failed',
-      error: new Error(
-        `the ${name} exporter's export() resolved to ${shown.slice(0, 80)}, not { code: 'success' | 'retryable' | 'failed' }`,
-      ),
-    }
-  }
-  const answer = result as ExportResult
-  if (answer.code !== 'success' && answer.error === undefined)
-    return {
-      ...answer,
-      error: new Error(`the ${name} exporter answered ${answer.code}, without an error`),
-    }
-  return answer
-}
-
-/** Exponential backoff with ±20 % jitter. */
-export function backoffDelay(attempt: number, retry: Required<RetryOptions>): number {
-  const base = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** attempt)
-  return Math.round(base * (0.8 + Math.random() * 0.4))
-}
+// The send loop (the export call, retries, backoff, durations, failure counts) loads at the first
+// export: see processor-send.ts.
+const sendLoop = lazy(() => import('./processor-send.js'))
 
 /**
  * Queues finished spans for one exporter and sends them in batches, by size or interval, with
@@ -219,9 +130,10 @@ export class BatchProcessor {
   private settled = 0
   private flushWaiters: { target: number; resolve: () => void }[] = []
   private isShutdown = false
-  private stopped = false
-  private attempt: AbortController | undefined
-  private attemptStartedAt: number | undefined
+  // Read and set by the send loop (processor-send.ts) too.
+  stopped = false
+  attempt: AbortController | undefined
+  attemptStartedAt: number | undefined
   // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
   // spans it waited for arrived.
   private failures: { from: number; to: number; count: number; reason: string }[] = []
@@ -229,7 +141,7 @@ export class BatchProcessor {
 
   constructor(
     readonly exporter: SpanExporter,
-    private readonly options: ProcessorOptions,
+    readonly options: ProcessorOptions,
   ) {}
 
   onEnd(span: SpanData): void {
@@ -281,12 +193,13 @@ export class BatchProcessor {
       let failure: { count: number; reason: string } | undefined
       this.stats.inflight += batch.length
       try {
-        failure = await this.sendWithRetry(batch)
+        failure = await (await sendLoop()).sendBatch(this, batch)
       } catch (error) {
-        const { reason, type } = await explain(error)
+        // Only a failed load of the send loop lands here (it never rejects once loaded): the
+        // batch fails and counts, and the next batch tries the load again.
         this.stats.failed += batch.length
-        this.countFailure(type, batch.length)
-        failure = { count: batch.length, reason }
+        this.stats.failedBy._OTHER = (this.stats.failedBy._OTHER ?? 0) + batch.length
+        failure = { count: batch.length, reason: String((error as Error)?.message ?? error) }
         this.options.onError(`${this.exporter.name} send loop`, error)
       } finally {
         this.stats.inflight -= batch.length
@@ -296,91 +209,6 @@ export class BatchProcessor {
         if (this.failures.length > 32) this.failures.shift()
       }
       this.settle(batch.length)
-    }
-  }
-
-  // Resolves to why the batch (or part of it) did not arrive, or undefined when it did.
-  private async sendWithRetry(
-    batch: SpanData[],
-  ): Promise<{ count: number; reason: string } | undefined> {
-    const { retry, log } = this.options
-    const target = log?.target
-    const operationStart = performance.now()
-    const operation = (errorType: string, error?: unknown) =>
-      recordDuration(
-        this.stats.operations,
-        errorType,
-        (performance.now() - operationStart) / 1000,
-        (error as ExportError | undefined)?.status,
-      )
-    for (let attempt = 0; ; attempt++) {
-      const controller = new AbortController()
-      this.attempt = controller
-      const startedAt = performance.now()
-      this.attemptStartedAt = startedAt
-      const timeout = later(
-        () =>
-          controller.abort(
-            new ExportError(
-              `no answer within ${this.options.exportTimeoutMs} ms (exportTimeoutMs)`,
-              { code: 'timeout' },
-            ),
-          ),
-        this.options.exportTimeoutMs,
-      )
-      let result: Awaited<ReturnType<SpanExporter['export']>>
-      try {
-        result = await this.exporter.export(batch, controller.signal)
-      } catch (error) {
-        result = { code: 'retryable', error }
-      } finally {
-        cancel(timeout)
-        this.attempt = undefined
-        this.attemptStartedAt = undefined
-      }
-      result = checkedResult(result, this.exporter.name)
-      if (result.code === 'success') {
-        const rejected = Math.min(result.rejected ?? 0, batch.length)
-        this.stats.exported += batch.length - rejected
-        this.stats.rejected += rejected
-        await log?.attemptSucceeded(
-          batch.length,
-          attempt,
-          performance.now() - startedAt,
-          rejected,
-          result.message,
-        )
-        operation(rejected > 0 ? 'rejected' : '')
-        if (rejected > 0) {
-          this.options.onError(
-            `${this.exporter.name} partial success`,
-            new Error(`${rejected} spans rejected: ${result.message ?? ''}`),
-          )
-          return {
-            count: rejected,
-            reason: `partial success: the receiver rejected ${rejected} of ${batch.length} spans${result.message ? ` (${result.message})` : ''}`,
-          }
-        }
-        return undefined
-      }
-      const { reason, type } = await explain(result.error, target)
-      if (result.code === 'failed' || attempt >= retry.maxRetries || this.stopped) {
-        this.stats.failed += batch.length
-        this.countFailure(type, batch.length)
-        operation(type, result.error)
-        await log?.attemptFailed(batch.length, attempt, reason, undefined)
-        this.options.onError(`${this.exporter.name} export`, result.error)
-        return { count: batch.length, reason }
-      }
-      this.stats.retried += batch.length
-      // Retry-After is a floor, not a replacement: a short one must not shrink the retry budget.
-      const backoff = backoffDelay(attempt, retry)
-      const delay =
-        result.retryAfterMs !== undefined
-          ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
-          : backoff
-      await log?.attemptFailed(batch.length, attempt, reason, delay)
-      await sleep(delay)
     }
   }
 
@@ -466,12 +294,6 @@ export class BatchProcessor {
     } catch (error) {
       this.options.onError(`${this.exporter.name} shutdown`, error)
     }
-  }
-
-  private countFailure(errorType: string, count: number) {
-    const by = this.stats.failedBy
-    const type = boundedKey(by, errorType)
-    by[type] = (by[type] ?? 0) + count
   }
 
   snapshot(): ExporterStats {

@@ -1,5 +1,6 @@
 import type { HistogramPoint, MetricData, SumPoint } from './metrics.js'
-import { EXPORT_DURATION_BUCKETS, type ExporterStats } from './processor.js'
+import type { ExporterStats } from './processor.js'
+import { EXPORT_DURATION_BUCKETS } from './processor-send.js'
 import type { Attributes } from './types.js'
 
 /** What the tracer knows about itself, as `sdkMetrics` reads it. */

@@ -56,6 +56,7 @@ const LAZY = [
   'redaction/detectors.ts',
   'redaction/replace-at.ts',
   'delivery-log.ts',
+  'processor-send.ts',
   'exporters/post.ts',
   'exporters/transport.ts',
   'exporters/gzip.ts',

@@ -1,0 +1,220 @@
+// The processor's send loop: the export call with its time bound, retries with backoff, the
+// durations and failure counts, and the delivery log's calls. Loaded by `import()` when the first
+// batch goes out, so an app pays for it at its first export, not at start-up; the queue, the
+// batching and the flush bookkeeping stay in processor.ts, so spans queue exactly as before.
+import { ExportError } from './exporters/export-error.js'
+import { lazy } from './lazy.js'
+import {
+  type BatchProcessor,
+  cancel,
+  type ExportDurations,
+  later,
+  type RetryOptions,
+  unref,
+} from './processor.js'
+import type { ExportResult, SpanData, SpanExporter } from './types.js'
+
+/** Buckets for `otel.sdk.exporter.operation.duration`, in seconds. */
+export const EXPORT_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]
+
+/** Past a handful of kinds, new ones share `_OTHER`, so a map keyed by error kind stays small. */
+function boundedKey(by: Record<string, unknown>, key: string): string {
+  return key in by || Object.keys(by).length < 16 ? key : '_OTHER'
+}
+
+function recordDuration(
+  by: Record<string, ExportDurations>,
+  key: string,
+  seconds: number,
+  status: number | undefined,
+): void {
+  key = boundedKey(by, key)
+  let series = by[key]
+  if (!series) {
+    series = {
+      count: 0,
+      sum: 0,
+      min: seconds,
+      max: seconds,
+      bucketCounts: new Array(EXPORT_DURATION_BUCKETS.length + 1).fill(0),
+    }
+    by[key] = series
+  }
+  series.count++
+  series.sum += seconds
+  if (seconds < series.min) series.min = seconds
+  if (seconds > series.max) series.max = seconds
+  let i = 0
+  while (i < EXPORT_DURATION_BUCKETS.length && seconds > EXPORT_DURATION_BUCKETS[i]!) i++
+  series.bucketCounts[i]!++
+  if (status !== undefined) series.status = status
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    unref(setTimeout(resolve, ms))
+  })
+
+// How failures are explained and classified: loaded when an export first fails.
+const failureText = lazy(() => import('./exporters/describe-failure.js'))
+
+/** Why an export failed, as a warning says it, and its `error.type`. Never rejects. */
+async function explain(error: unknown, url?: string): Promise<{ reason: string; type: string }> {
+  try {
+    const { describeExportFailure, exportErrorType } = await failureText()
+    return { reason: describeExportFailure(error, url), type: exportErrorType(error) }
+  } catch {
+    return { reason: String((error as Error)?.message ?? error), type: '_OTHER' }
+  }
+}
+
+const RESULT_CODES = ['success', 'retryable', 'failed']
+
+// A custom exporter's answer that is not an ExportResult fails its batch (retrying the same code
+// gives the same answer) with a reason that says what it returned; an error-less retryable or
+// failed answer says so too, instead of "undefined".
+function checkedResult(result: unknown, name: string): ExportResult {
+  const code = (result as { code?: unknown } | null)?.code
+  if (typeof result !== 'object' || result === null || !RESULT_CODES.includes(code as string)) {
+    let shown: string
+    try {
+      shown = JSON.stringify(result) ?? String(result)
+    } catch {
+      shown = String(result)
+    }
+    return {
+      code: 'failed',
+      error: new Error(
+        `the ${name} exporter's export() resolved to ${shown.slice(0, 80)}, not { code: 'success' | 'retryable' | 'failed' }`,
+      ),
+    }
+  }
+  const answer = result as ExportResult
+  if (answer.code !== 'success' && answer.error === undefined)
+    return {
+      ...answer,
+      error: new Error(`the ${name} exporter answered ${answer.code}, without an error`),
+    }
+  return answer
+}
+
+/** Exponential backoff with ±20 % jitter. */
+export function backoffDelay(attempt: number, retry: Required<RetryOptions>): number {
+  const base = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** attempt)
+  return Math.round(base * (0.8 + Math.random() * 0.4))
+}
+
+/**
+ * Sends one batch with retries and counts how it went. Never rejects: a throw while sending fails
+ * (and counts) the batch. Resolves to why the batch (or part of it) did not arrive, if it did not.
+ */
+export async function sendBatch(
+  processor: BatchProcessor,
+  batch: SpanData[],
+): Promise<{ count: number; reason: string } | undefined> {
+  try {
+    return await sendWithRetry(processor, batch)
+  } catch (error) {
+    const { reason, type } = await explain(error)
+    processor.stats.failed += batch.length
+    countFailure(processor, type, batch.length)
+    processor.options.onError(`${processor.exporter.name} send loop`, error)
+    return { count: batch.length, reason }
+  }
+}
+
+// Resolves to why the batch (or part of it) did not arrive, or undefined when it did.
+async function sendWithRetry(
+  processor: BatchProcessor,
+  batch: SpanData[],
+): Promise<{ count: number; reason: string } | undefined> {
+  const { retry, log } = processor.options
+  const target = log?.target
+  const operationStart = performance.now()
+  const operation = (errorType: string, error?: unknown) =>
+    recordDuration(
+      processor.stats.operations,
+      errorType,
+      (performance.now() - operationStart) / 1000,
+      (error as ExportError | undefined)?.status,
+    )
+  for (let attempt = 0; ; attempt++) {
+    const controller = new AbortController()
+    processor.attempt = controller
+    const startedAt = performance.now()
+    processor.attemptStartedAt = startedAt
+    const timeout = later(
+      () =>
+        controller.abort(
+          new ExportError(
+            `no answer within ${processor.options.exportTimeoutMs} ms (exportTimeoutMs)`,
+            {
+              code: 'timeout',
+            },
+          ),
+        ),
+      processor.options.exportTimeoutMs,
+    )
+    let result: Awaited<ReturnType<SpanExporter['export']>>
+    try {
+      result = await processor.exporter.export(batch, controller.signal)
+    } catch (error) {
+      result = { code: 'retryable', error }
+    } finally {
+      cancel(timeout)
+      processor.attempt = undefined
+      processor.attemptStartedAt = undefined
+    }
+    result = checkedResult(result, processor.exporter.name)
+    if (result.code === 'success') {
+      const rejected = Math.min(result.rejected ?? 0, batch.length)
+      processor.stats.exported += batch.length - rejected
+      processor.stats.rejected += rejected
+      await log?.attemptSucceeded(
+        batch.length,
+        attempt,
+        performance.now() - startedAt,
+        rejected,
+        result.message,
+      )
+      operation(rejected > 0 ? 'rejected' : '')
+      if (rejected > 0) {
+        processor.options.onError(
+          `${processor.exporter.name} partial success`,
+          new Error(`${rejected} spans rejected: ${result.message ?? ''}`),
+        )
+        return {
+          count: rejected,
+          reason: `partial success: the receiver rejected ${rejected} of ${batch.length} spans${result.message ? ` (${result.message})` : ''}`,
+        }
+      }
+      return undefined
+    }
+    const { reason, type } = await explain(result.error, target)
+    if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
+      processor.stats.failed += batch.length
+      countFailure(processor, type, batch.length)
+      operation(type, result.error)
+      await log?.attemptFailed(batch.length, attempt, reason, undefined)
+      processor.options.onError(`${processor.exporter.name} export`, result.error)
+      return { count: batch.length, reason }
+    }
+    processor.stats.retried += batch.length
+    // Retry-After is a floor, not a replacement: a short one must not shrink the retry budget.
+    const backoff = backoffDelay(attempt, retry)
+    const delay =
+      result.retryAfterMs !== undefined
+        ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
+        : backoff
+    await log?.attemptFailed(batch.length, attempt, reason, delay)
+    await sleep(delay)
+  }
+}
+
+function countFailure(processor: BatchProcessor, errorType: string, count: number) {
+  const by = processor.stats.failedBy
+  const type = boundedKey(by, errorType)
+  by[type] = (by[type] ?? 0) + count
+}

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+// The processor's send loop (processor-send.ts) loads by import() when the first batch goes out.
+// Each test gets fresh modules, so the tracer runs before that code has arrived.
+async function freshCore() {
+  vi.resetModules()
+  return {
+    ...(await import('../src/index.js')),
+    ...(await import('../src/testing.js')),
+  }
+}
+
+afterEach(() => {
+  vi.doUnmock('../src/processor-send.js')
+})
+
+describe('send loop loaded on first export', () => {
+  it('takes the first batch off the queue at once, so spans ended while it loads queue and drop as before', async () => {
+    const { createTracer, memoryExporter } = await freshCore()
+    const exporter = memoryExporter()
+    const tracer = createTracer({ exporters: [exporter], maxQueueSize: 100, maxBatchSize: 10 })
+    // In one tick: the 10th span fills a batch, which leaves the queue while the loop loads; the
+    // next 100 fill the queue, and the last 40 find it full.
+    for (let i = 0; i < 150; i++) tracer.startSpan(`span ${i}`).end()
+    expect(tracer.stats()).toMatchObject({ queued: 100, inflight: 10, dropped: { queueFull: 40 } })
+    expect((await tracer.flush()).ok).toBe(true)
+    expect(exporter.spans.map((s) => s.name)).toEqual(
+      Array.from({ length: 110 }, (_, i) => `span ${i}`),
+    )
+    expect(tracer.stats()).toMatchObject({ exported: 110, failed: 0, inflight: 0, queued: 0 })
+  })
+
+  it('fails and counts a batch when the send loop cannot load, says so, and loads it for the next batch', async () => {
+    // As a chunk that cannot be fetched: the import() rejects.
+    vi.doMock('../src/processor-send.js', () => {
+      throw new Error('chunk missing')
+    })
+    const { createTracer, memoryExporter } = await freshCore()
+    const exporter = memoryExporter()
+    const errors: string[] = []
+    const tracer = createTracer({
+      exporters: [exporter],
+      debug: (message, error) => errors.push(`${message}: ${(error as Error)?.message}`),
+      warnings: false,
+    })
+    tracer.startSpan('lost').end()
+    const first = await tracer.flush()
+    expect(first.ok).toBe(false)
+    // (vitest wraps the factory's error in its own message.)
+    expect(first.reason).toMatch(/^the memory exporter: 1 span not delivered: .*mocking a module/)
+    expect(tracer.stats()).toMatchObject({ exported: 0, failed: 1, inflight: 0, queued: 0 })
+    expect(errors.filter((e) => e.startsWith('memory send loop failed'))).toHaveLength(1)
+    vi.doUnmock('../src/processor-send.js')
+    tracer.startSpan('sent').end()
+    expect((await tracer.flush()).ok).toBe(true)
+    expect(exporter.spans.map((s) => s.name)).toEqual(['sent'])
+  })
+})
