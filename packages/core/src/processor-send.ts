@@ -3,15 +3,7 @@
 // batch goes out, so an app pays for it at its first export, not at start-up; the queue, the
 // batching and the flush bookkeeping stay in processor.ts, so spans queue exactly as before.
 import { ExportError } from './exporters/export-error.js'
-import { lazy } from './lazy.js'
-import {
-  type BatchProcessor,
-  cancel,
-  type ExportDurations,
-  later,
-  type RetryOptions,
-  unref,
-} from './processor.js'
+import type { BatchProcessor, ExportDurations, RetryOptions, SendHelpers } from './processor.js'
 import type { ExportResult, SpanData, SpanExporter } from './types.js'
 
 /** Buckets for `otel.sdk.exporter.operation.duration`, in seconds. */
@@ -52,17 +44,22 @@ function recordDuration(
   if (status !== undefined) series.status = status
 }
 
-const sleep = (ms: number) =>
+const sleep = (ms: number, { unref }: SendHelpers) =>
   new Promise<void>((resolve) => {
     unref(setTimeout(resolve, ms))
   })
 
 // How failures are explained and classified: loaded when an export first fails.
-const failureText = lazy(() => import('./exporters/describe-failure.js'))
+let failureText: (() => Promise<typeof import('./exporters/describe-failure.js')>) | undefined
 
 /** Why an export failed, as a warning says it, and its `error.type`. Never rejects. */
-async function explain(error: unknown, url?: string): Promise<{ reason: string; type: string }> {
+async function explain(
+  error: unknown,
+  { lazy }: SendHelpers,
+  url?: string,
+): Promise<{ reason: string; type: string }> {
   try {
+    failureText ??= lazy(() => import('./exporters/describe-failure.js'))
     const { describeExportFailure, exportErrorType } = await failureText()
     return { reason: describeExportFailure(error, url), type: exportErrorType(error) }
   } catch {
@@ -113,11 +110,12 @@ export function backoffDelay(attempt: number, retry: Required<RetryOptions>): nu
 export async function sendBatch(
   processor: BatchProcessor,
   batch: SpanData[],
+  helpers: SendHelpers,
 ): Promise<{ count: number; reason: string } | undefined> {
   try {
-    return await sendWithRetry(processor, batch)
+    return await sendWithRetry(processor, batch, helpers)
   } catch (error) {
-    const { reason, type } = await explain(error)
+    const { reason, type } = await explain(error, helpers)
     processor.stats.failed += batch.length
     countFailure(processor, type, batch.length)
     processor.options.onError(`${processor.exporter.name} send loop`, error)
@@ -129,8 +127,10 @@ export async function sendBatch(
 async function sendWithRetry(
   processor: BatchProcessor,
   batch: SpanData[],
+  helpers: SendHelpers,
 ): Promise<{ count: number; reason: string } | undefined> {
   const { retry, log } = processor.options
+  const { later, cancel } = helpers
   const target = log?.target
   const operationStart = performance.now()
   const operation = (errorType: string, error?: unknown) =>
@@ -192,7 +192,7 @@ async function sendWithRetry(
       }
       return undefined
     }
-    const { reason, type } = await explain(result.error, target)
+    const { reason, type } = await explain(result.error, helpers, target)
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       countFailure(processor, type, batch.length)
@@ -209,7 +209,7 @@ async function sendWithRetry(
         ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
         : backoff
     await log?.attemptFailed(batch.length, attempt, reason, delay)
-    await sleep(delay)
+    await sleep(delay, helpers)
   }
 }
 
