@@ -33,13 +33,6 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxDepth: 8,
 }
 
-/**
- * The JSON-escaped form (no outer quotes) of string attribute values whose writer already had it,
- * by the span's attribute object, then key: `[value, escaped]`. The OTLP JSON encoder uses it when
- * the value is still that string, instead of escaping a long text a second time.
- */
-export const escapedValues = new WeakMap<object, Map<string, readonly [string, string]>>()
-
 /** The text put in place of a credential. */
 export const REDACTED = '[REDACTED]'
 

@@ -1,12 +1,8 @@
 import type { ResolvedLimits } from './attributes.js'
-import {
-  escapedValues,
-  isHomogeneousPrimitiveArray,
-  sanitizeValue,
-  wellFormed,
-} from './attributes.js'
+import { isHomogeneousPrimitiveArray, sanitizeValue, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
+import { escapedValues } from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,

@@ -98,8 +98,10 @@ describe('code loaded on first use', () => {
     expect([...startup, ...later]).not.toContain('semconv.ts')
     expect(later).toContain('semconv-names.ts')
     // A module both start-up and lazy code import at run time becomes a chunk of its own, fetched
-    // and compressed apart from the entry: the send loop gets the processor's helpers handed over.
-    for (const module of ['processor.ts', 'lazy.ts']) expect(entry).toContain(module)
+    // and compressed apart from the entry: the send loop gets the processor's helpers handed over,
+    // and the map of escaped values that span.ts and the JSON encoder share is a module apart.
+    for (const module of ['processor.ts', 'lazy.ts', 'attributes.ts'])
+      expect(entry).toContain(module)
   }, 30_000)
 
   it('still gives the encoders, metrics recorder and span tree to an app that imports their subpaths', async () => {

@@ -1,4 +1,4 @@
-import { escapedValues } from '../attributes.js'
+import { escapedValues } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
