@@ -18,7 +18,7 @@ export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } f
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
-export { ExportError } from './exporters/export-error.js'
+export { ExportError } from './exporters/export-error-entry.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
 export { type OtlpExporterOptions, otlpExporter } from './exporters/otlp.js'
 export {

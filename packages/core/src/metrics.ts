@@ -1,10 +1,13 @@
 // `@tokentrail/core/metrics`: the GenAI metrics recorder, its bucket bounds and overflow key. The
 // tracer loads it on first span end; apps and tools that read or build metrics import it here.
-import { now } from './clock.js'
 import { Instrument, type Point } from './metrics-instrument.js'
 // The names as constants, not the `ATTR` table: see semconv-names.ts.
 import * as ATTR from './semconv-names.js'
 import type { Attributes, ExportResult, Resource, SpanData } from './types.js'
+
+// clock.ts's `now`, not imported: start-up code imports clock.ts, and esbuild splits a module that
+// start-up and lazy code both import into a chunk of its own, fetched and compressed apart.
+const now = () => performance.timeOrigin + performance.now()
 
 /** GenAI convention buckets for token counts. */
 export const TOKEN_BUCKETS = [

@@ -57,6 +57,8 @@ const LAZY = [
   'redaction/replace-at.ts',
   'delivery-log.ts',
   'processor-send.ts',
+  // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
+  'exporters/export-error.ts',
   'exporters/post.ts',
   'exporters/transport.ts',
   'exporters/gzip.ts',
@@ -103,6 +105,13 @@ describe('code loaded on first use', () => {
     for (const module of ['processor.ts', 'lazy.ts', 'attributes.ts'])
       expect(entry).toContain(module)
   }, 30_000)
+
+  it('exports from the main entry the same ExportError class the export code throws', async () => {
+    const main = await import('../src/index.js')
+    const own = await import('../src/exporters/export-error.js')
+    expect(main.ExportError).toBe(own.ExportError)
+    expect(new own.ExportError('x', { status: 503 })).toBeInstanceOf(main.ExportError)
+  })
 
   it('still gives the encoders, metrics recorder and span tree to an app that imports their subpaths', async () => {
     const { startup } = await split(
