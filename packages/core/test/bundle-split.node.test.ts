@@ -101,8 +101,16 @@ describe('code loaded on first use', () => {
     expect(later).toContain('semconv-names.ts')
     // A module both start-up and lazy code import at run time becomes a chunk of its own, fetched
     // and compressed apart from the entry: the send loop gets the processor's helpers handed over,
-    // and the map of escaped values that span.ts and the JSON encoder share is a module apart.
-    for (const module of ['processor.ts', 'lazy.ts', 'attributes.ts'])
+    // so does the trace sampler the names and functions it shares with the tracer, and the map of
+    // escaped values that span.ts and the JSON encoder share is a module apart.
+    for (const module of [
+      'processor.ts',
+      'lazy.ts',
+      'attributes.ts',
+      'clock.ts',
+      'content-keys.ts',
+      'sampling/trace-state.ts',
+    ])
       expect(entry).toContain(module)
   }, 30_000)
 

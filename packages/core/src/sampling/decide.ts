@@ -2,7 +2,6 @@
 import * as ATTR from '../semconv-names.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling, TraceSummary } from './options.js'
-import { traceIdRatio } from './trace-state.js'
 
 /** Why a trace was kept (or not): recorded on the root span as `tokentrail.sampling.reason`. */
 export type SamplingReason =
@@ -79,11 +78,11 @@ export function summarize(
   }
 }
 
-/** Applies the keep rules in order, then the probability `rate`. */
+/** Applies the keep rules in order, then the probability `rate` (`byRate`: the trace falls within it). */
 export function decide(
   summary: TraceSummary,
   rules: ResolvedSampling,
-  rate: number,
+  byRate: boolean,
   onPredicateError: (error: unknown) => void,
 ): SamplingReason {
   if (rules.keepErrors && summary.error) return 'error'
@@ -98,5 +97,5 @@ export function decide(
       onPredicateError(error)
     }
   }
-  return rate >= 1 || (rate > 0 && traceIdRatio(summary.traceId) < rate) ? 'rate' : 'not_sampled'
+  return byRate ? 'rate' : 'not_sampled'
 }

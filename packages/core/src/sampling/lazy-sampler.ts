@@ -1,7 +1,15 @@
+import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../content-keys.js'
 import { lazy } from '../lazy.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling } from './options.js'
 import type { SamplingStats, TraceSampler } from './trace-sampler.js'
+import { SAMPLING_ATTR, traceIdRatio } from './trace-state.js'
+
+// What the sampler shares with start-up code, handed to it rather than imported by it: esbuild
+// splits a module that start-up and lazy code both import into a chunk of its own, fetched and
+// compressed apart from the entry (see bundle-split.node.test.ts).
+const SHARED = { traceIdRatio, SAMPLING_ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS }
+export type SamplerShared = typeof SHARED
 
 type Held =
   | { start: [traceId: string, spanId: string, localRoot: boolean, upstream?: 'kept' | 'dropped'] }
@@ -32,7 +40,9 @@ export class LazySampler {
     private readonly onError: (where: string, error: unknown) => void,
   ) {
     this.load = lazy(() =>
-      import('./trace-sampler.js').then((m) => new m.TraceSampler(rules, rate, release, onError)),
+      import('./trace-sampler.js').then(
+        (m) => new m.TraceSampler(rules, rate, release, onError, SHARED),
+      ),
     )
     void this.ready()
   }

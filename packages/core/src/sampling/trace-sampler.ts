@@ -1,8 +1,7 @@
-import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../content-keys.js'
 import type { Attributes, SpanData } from '../types.js'
 import { decide, type SamplingReason, summarize, textRatio } from './decide.js'
+import type { SamplerShared } from './lazy-sampler.js'
 import type { ResolvedSampling } from './options.js'
-import { SAMPLING_ATTR, traceIdRatio } from './trace-state.js'
 
 /** Counters of trace-complete sampling, in `tracer.stats().sampling`. */
 export interface SamplingStats {
@@ -98,7 +97,13 @@ export class TraceSampler {
     private readonly rate: number,
     private readonly release: (span: SpanData) => void,
     private readonly onError: (where: string, error: unknown) => void,
+    private readonly shared: SamplerShared,
   ) {}
+
+  /** The trace falls within `rate`, the same decision every service makes for it. */
+  private byRate(traceId: string): boolean {
+    return this.rate >= 1 || (this.rate > 0 && this.shared.traceIdRatio(traceId) < this.rate)
+  }
 
   /**
    * A recording span started. `upstream`: a remote parent said sampled=1 without deferring
@@ -125,7 +130,7 @@ export class TraceSampler {
       else if (upstream === 'dropped') this.settle(entry, 'not_sampled', false, 'trace_complete')
       else if (this.fallback && !this.underHalf()) {
         this.counts.headFallback++
-        const keep = this.rate >= 1 || (this.rate > 0 && traceIdRatio(traceId) < this.rate)
+        const keep = this.byRate(traceId)
         this.settle(entry, keep ? 'rate' : 'not_sampled', this.textFor(traceId, false), 'head')
       } else this.fallback = false
       this.entries.set(traceId, entry)
@@ -139,10 +144,7 @@ export class TraceSampler {
     const entry = this.entries.get(span.traceId)
     if (!entry) {
       // Its trace was evicted while this span was open: decide it alone, as head sampling would.
-      const keep =
-        (this.rules.keepErrors && span.status === 'error') ||
-        this.rate >= 1 ||
-        (this.rate > 0 && traceIdRatio(span.traceId) < this.rate)
+      const keep = (this.rules.keepErrors && span.status === 'error') || this.byRate(span.traceId)
       if (!keep) this.counts.droppedSpans++
       else if (span.status === 'error' && this.rules.keepErrors) this.releasePartial(span)
       else this.release(span)
@@ -252,7 +254,7 @@ export class TraceSampler {
   private decideEntry(traceId: string, entry: Entry, at: Decision['at']): void {
     const spans = entry.spans!
     const summary = summarize(traceId, spans, entry.rootSpanId)
-    const reason = decide(summary, this.rules, this.rate, (error) =>
+    const reason = decide(summary, this.rules, this.byRate(traceId), (error) =>
       this.onError('sampling.keep', error),
     )
     this.settle(entry, reason, this.textFor(traceId, summary.error), at)
@@ -266,7 +268,10 @@ export class TraceSampler {
 
   private releasePartial(span: SpanData): void {
     this.counts.partialSpans++
-    this.release({ ...span, attributes: { ...span.attributes, [SAMPLING_ATTR.partial]: true } })
+    this.release({
+      ...span,
+      attributes: { ...span.attributes, [this.shared.SAMPLING_ATTR.partial]: true },
+    })
   }
 
   private pass(entry: Entry, span: SpanData): void {
@@ -287,6 +292,7 @@ export class TraceSampler {
       this.release(span)
       return
     }
+    const { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS, SAMPLING_ATTR } = this.shared
     const attributes: Attributes = {}
     for (const key in span.attributes)
       if (text || (!INPUT_CONTENT_KEYS.has(key) && !OUTPUT_CONTENT_KEYS.has(key)))
