@@ -142,6 +142,9 @@ async function sendWithRetry(
     )
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController()
+    // Shut down while this code loaded: before, the first attempt was under way by then, and
+    // shutdown aborted it. It starts aborted, so the exporter answers as it would have.
+    if (attempt === 0 && processor.stopped) controller.abort(new Error('tracer shut down'))
     processor.attempt = controller
     const startedAt = performance.now()
     processor.attemptStartedAt = startedAt

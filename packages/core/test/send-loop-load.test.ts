@@ -30,6 +30,42 @@ describe('send loop loaded on first export', () => {
     expect(tracer.stats()).toMatchObject({ exported: 110, failed: 0, inflight: 0, queued: 0 })
   })
 
+  it('starts the first attempt aborted when the tracer shut down while the send loop loaded, as shutdown aborts one under way', async () => {
+    // The send loop's chunk arrives only when the test lets it.
+    let arrive!: () => void
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve
+    })
+    vi.doMock('../src/processor-send.js', async (importOriginal) => {
+      await arrived
+      return importOriginal()
+    })
+    const { createTracer } = await freshCore()
+    const signals: AbortSignal[] = []
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'abortable',
+          async export(_spans, signal) {
+            signals.push(signal)
+            return signal.aborted
+              ? { code: 'retryable', error: signal.reason }
+              : { code: 'success' }
+          },
+        },
+      ],
+      warnings: false,
+    })
+    tracer.startSpan('request').end()
+    // Past its time bound before the send loop has loaded: the batch is taken, its export not begun.
+    await tracer.shutdown({ timeoutMs: 0 })
+    expect(signals).toHaveLength(0)
+    arrive()
+    await vi.waitFor(() => expect(signals).toHaveLength(1))
+    expect(signals[0]!.aborted).toBe(true)
+    await vi.waitFor(() => expect(tracer.stats()).toMatchObject({ failed: 1, exported: 0 }))
+  })
+
   it('fails and counts a batch when the send loop cannot load, says so, and loads it for the next batch', async () => {
     // As a chunk that cannot be fetched: the import() rejects.
     vi.doMock('../src/processor-send.js', () => {
