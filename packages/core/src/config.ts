@@ -51,7 +51,10 @@ export interface TracerOptions {
   recordOutputs?: boolean
   /** Extra resource attributes, merged over OTEL_RESOURCE_ATTRIBUTES. */
   resource?: Record<string, unknown>
-  /** Spans held waiting for export, per exporter; more are dropped and counted. @default 2048 */
+  /**
+   * Spans held waiting for export, per exporter; more are dropped and counted (while the export code
+   * loads for the first export, spans of later ticks wait apart, up to 10,000). @default 2048
+   */
   maxQueueSize?: number
   /** Spans per export request. @default 512 */
   maxBatchSize?: number

@@ -108,6 +108,10 @@ const sendLoop = lazy(() => import('./processor-send.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
 export type SendHelpers = typeof SEND_HELPERS
 
+// Spans held while the send loop loads (see `held`), as the other features loaded on first use
+// hold theirs.
+const MAX_HELD_WHILE_LOADING = 10_000
+
 /**
  * Queues finished spans for one exporter and sends them in batches, by size or interval, with
  * retries. Bounded: a full queue drops and counts. Never throws into the caller.
@@ -128,6 +132,12 @@ export class BatchProcessor {
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
+  private sendLoaded = false
+  // While the send loop loads, what is queued moves here at the end of each tick, as an export
+  // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
+  // as before, and spans of later ticks are not dropped for the load's sake. Sent first, in order.
+  private held: SpanData[] = []
+  private moving = false
   // Spans are sent in order, so a flush waits for the spans queued before it — not for a queue
   // that other requests keep filling — by comparing counts.
   private enqueued = 0
@@ -159,6 +169,15 @@ export class BatchProcessor {
     }
     this.queue.push(span)
     this.enqueued++
+    if (this.sending && !this.sendLoaded && !this.moving) {
+      this.moving = true
+      queueMicrotask(() => {
+        this.moving = false
+        if (this.sendLoaded) return
+        const room = MAX_HELD_WHILE_LOADING - this.held.length
+        if (room > 0) this.held.push(...this.queue.splice(0, room))
+      })
+    }
     if (this.sending) return
     if (this.queue.length >= this.options.maxBatchSize) void this.kick()
     else if (this.timer === undefined)
@@ -166,7 +185,7 @@ export class BatchProcessor {
   }
 
   get pending(): number {
-    return this.queue.length
+    return this.held.length + this.queue.length
   }
 
   private kick(): Promise<void> {
@@ -192,12 +211,17 @@ export class BatchProcessor {
 
   // Never rejects: a throw while sending fails (and counts) that batch, and the loop goes on.
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue.splice(0, this.options.maxBatchSize)
+    while ((this.held.length > 0 || this.queue.length > 0) && !this.stopped) {
+      const batch = (this.held.length > 0 ? this.held : this.queue).splice(
+        0,
+        this.options.maxBatchSize,
+      )
       let failure: { count: number; reason: string } | undefined
       this.stats.inflight += batch.length
       try {
-        failure = await (await sendLoop()).sendBatch(this, batch, SEND_HELPERS)
+        const loop = await sendLoop()
+        this.sendLoaded = true
+        failure = await loop.sendBatch(this, batch, SEND_HELPERS)
       } catch (error) {
         // Only a failed load of the send loop lands here (it never rejects once loaded): the
         // batch fails and counts, and the next batch tries the load again.
@@ -289,8 +313,10 @@ export class BatchProcessor {
     } catch {}
     cancel(this.timer)
     if (!flushed) {
-      this.stats.dropped.shutdown += this.queue.length
-      this.settle(this.queue.length)
+      const left = this.held.length + this.queue.length
+      this.stats.dropped.shutdown += left
+      this.settle(left)
+      this.held.length = 0
       this.queue.length = 0
     }
     try {
@@ -311,7 +337,7 @@ export class BatchProcessor {
           { ...v, bucketCounts: [...v.bucketCounts] },
         ]),
       ),
-      queued: this.queue.length,
+      queued: this.held.length + this.queue.length,
     }
   }
 }

@@ -15,12 +15,12 @@ afterEach(() => {
 })
 
 describe('send loop loaded on first export', () => {
-  it('takes the first batch off the queue at once, so spans ended while it loads queue and drop as before', async () => {
+  it('takes the first batch off the queue at once, so a burst in the same tick queues and drops as before', async () => {
     const { createTracer, memoryExporter } = await freshCore()
     const exporter = memoryExporter()
     const tracer = createTracer({ exporters: [exporter], maxQueueSize: 100, maxBatchSize: 10 })
     // In one tick: the 10th span fills a batch, which leaves the queue while the loop loads; the
-    // next 100 fill the queue, and the last 40 find it full.
+    // next 100 fill the queue, and the last 40 find it full (as with an export under way).
     for (let i = 0; i < 150; i++) tracer.startSpan(`span ${i}`).end()
     expect(tracer.stats()).toMatchObject({ queued: 100, inflight: 10, dropped: { queueFull: 40 } })
     expect((await tracer.flush()).ok).toBe(true)
@@ -28,6 +28,47 @@ describe('send loop loaded on first export', () => {
       Array.from({ length: 110 }, (_, i) => `span ${i}`),
     )
     expect(tracer.stats()).toMatchObject({ exported: 110, failed: 0, inflight: 0, queued: 0 })
+  })
+
+  it('holds spans of later ticks while the send loop loads, up to 10,000, as an export under way would have taken them', async () => {
+    // The send loop's chunk arrives only when the test lets it.
+    let arrive!: () => void
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve
+    })
+    vi.doMock('../src/processor-send.js', async (importOriginal) => {
+      await arrived
+      return importOriginal()
+    })
+    const { createTracer, memoryExporter } = await freshCore()
+    const exporter = memoryExporter()
+    const tracer = createTracer({ exporters: [exporter], maxQueueSize: 100, maxBatchSize: 10 })
+    // 120 ticks of 100 spans: each tick fits the queue, and moves on at its end.
+    for (let tick = 0; tick < 120; tick++) {
+      for (let i = 0; i < 100; i++) tracer.startSpan(`span ${tick * 100 + i}`).end()
+      await null
+    }
+    // 10 in flight, 10,000 held, 100 queued; past that the queue was full.
+    expect(tracer.stats()).toMatchObject({
+      inflight: 10,
+      queued: 10_100,
+      dropped: { queueFull: 12_000 - 10_110 },
+    })
+    arrive()
+    expect((await tracer.flush()).ok).toBe(true)
+    const names = exporter.spans.map((s) => s.name)
+    expect(names).toHaveLength(10_110)
+    expect(names.slice(0, 10_010)).toEqual(Array.from({ length: 10_010 }, (_, i) => `span ${i}`))
+    // Loaded: nothing is held; a burst meets maxQueueSize.
+    for (let i = 0; i < 150; i++) tracer.startSpan('later').end()
+    await null
+    await tracer.flush()
+    expect(tracer.stats()).toMatchObject({
+      exported: 10_110 + 110,
+      dropped: { queueFull: 12_000 - 10_110 + 40 },
+      queued: 0,
+      inflight: 0,
+    })
   })
 
   it('starts the first attempt aborted when the tracer shut down while the send loop loaded, as shutdown aborts one under way', async () => {
