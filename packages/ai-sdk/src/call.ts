@@ -173,14 +173,21 @@ export function callOfInvocation(
   return found
 }
 
-const NAMES = new Map<string, string>()
+// Span names by what, then model: a known name is found without building its string first.
+const NAMES = new Map<string, Map<string, string>>()
+let namesKept = 0
 
 /** `${what} ${model}`, one string per name in use: each open span holds its name. */
 export function spanName(what: string, model: string): string {
-  const name = `${what} ${model}`
-  const known = NAMES.get(name)
+  let byModel = NAMES.get(what)
+  const known = byModel?.get(model)
   if (known !== undefined) return known
-  if (NAMES.size < 256) NAMES.set(name, name)
+  const name = `${what} ${model}`
+  if (namesKept < 256) {
+    if (!byModel) NAMES.set(what, (byModel = new Map()))
+    byModel.set(model, name)
+    namesKept++
+  }
   return name
 }
 

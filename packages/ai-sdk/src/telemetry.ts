@@ -41,13 +41,22 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
 
+// The version of the last event read and what it said: a process runs one AI SDK, so each event
+// after the first costs a string comparison instead of a parse.
+let lastVersion: string | undefined
+let lastIsV7 = false
+
 // The events this integration reads come from ai@7 (its events say `aiVersion`); ai@6 calls the
 // same global list with other shapes, which it leaves alone (the middleware infers those calls).
+
 function fromV7(event: unknown): event is Record<string, any> {
   const version = (event as { aiVersion?: unknown } | null)?.aiVersion
   if (typeof version !== 'string') return false
+  if (version === lastVersion) return lastIsV7
   const major = Number.parseInt(version, 10)
-  return Number.isFinite(major) && major >= 7
+  lastVersion = version
+  lastIsV7 = Number.isFinite(major) && major >= 7
+  return lastIsV7
 }
 
 function checkOptions(options: TokentrailTelemetryOptions, name: string): void {
