@@ -10,6 +10,19 @@ async function freshCore() {
   }
 }
 
+// The send loop's chunk arrives only when the test calls the function returned.
+function holdSendLoop(): () => void {
+  let arrive!: () => void
+  const arrived = new Promise<void>((resolve) => {
+    arrive = resolve
+  })
+  vi.doMock('../src/processor-send.js', async (importOriginal) => {
+    await arrived
+    return importOriginal()
+  })
+  return arrive
+}
+
 afterEach(() => {
   vi.doUnmock('../src/processor-send.js')
 })
@@ -31,15 +44,7 @@ describe('send loop loaded on first export', () => {
   })
 
   it('holds spans of later ticks while the send loop loads, up to 10,000, as an export under way would have taken them', async () => {
-    // The send loop's chunk arrives only when the test lets it.
-    let arrive!: () => void
-    const arrived = new Promise<void>((resolve) => {
-      arrive = resolve
-    })
-    vi.doMock('../src/processor-send.js', async (importOriginal) => {
-      await arrived
-      return importOriginal()
-    })
+    const arrive = holdSendLoop()
     const { createTracer, memoryExporter } = await freshCore()
     const exporter = memoryExporter()
     const tracer = createTracer({ exporters: [exporter], maxQueueSize: 100, maxBatchSize: 10 })
@@ -72,15 +77,7 @@ describe('send loop loaded on first export', () => {
   })
 
   it('starts the first attempt aborted when the tracer shut down while the send loop loaded, as shutdown aborts one under way', async () => {
-    // The send loop's chunk arrives only when the test lets it.
-    let arrive!: () => void
-    const arrived = new Promise<void>((resolve) => {
-      arrive = resolve
-    })
-    vi.doMock('../src/processor-send.js', async (importOriginal) => {
-      await arrived
-      return importOriginal()
-    })
+    const arrive = holdSendLoop()
     const { createTracer } = await freshCore()
     const signals: AbortSignal[] = []
     const tracer = createTracer({
