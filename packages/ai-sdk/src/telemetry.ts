@@ -48,7 +48,6 @@ let lastIsV7 = false
 
 // The events this integration reads come from ai@7 (its events say `aiVersion`); ai@6 calls the
 // same global list with other shapes, which it leaves alone (the middleware infers those calls).
-
 function fromV7(event: unknown): event is Record<string, any> {
   const version = (event as { aiVersion?: unknown } | null)?.aiVersion
   if (typeof version !== 'string') return false
