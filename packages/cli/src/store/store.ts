@@ -891,12 +891,7 @@ export class TraceStore {
       clearTimeout(this.catchUpTimer)
       this.catchUpTimer = undefined
     }
-    try {
-      this.index.catchUp()
-      return undefined
-    } catch {
-      return this.index.indexedThrough
-    }
+    return this.index.catchUpForQuery()
   }
 
   /**

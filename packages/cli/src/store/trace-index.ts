@@ -188,9 +188,7 @@ export class TraceIndex {
   private hasMark: boolean
 
   constructor(private readonly db: DatabaseSync) {
-    const { newest } = db.prepare('SELECT coalesce(max(rowid), 0) AS newest FROM traces').get() as {
-      newest: number
-    }
+    const newest = this.readNewest()
     this.newest = newest
     const mark = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trace_index_mark'")
@@ -252,9 +250,18 @@ export class TraceIndex {
     }
   }
 
-  /** Every trace up to this rowid has its index rows. */
-  get indexedThrough(): number {
-    return this.indexed
+  /**
+   * Catches up for a query that reads the indexes: undefined when every trace is indexed, else
+   * (the index could not be written: a full or read-only disk) the rowid after which traces have
+   * no index rows, for the query to check those one by one.
+   */
+  catchUpForQuery(): number | undefined {
+    try {
+      this.catchUp()
+      return undefined
+    } catch {
+      return this.indexed
+    }
   }
 
   /** Traces stored whose index rows are not written yet. */
@@ -292,16 +299,21 @@ export class TraceIndex {
     this.indexed = to
   }
 
+  /** The highest trace rowid in the file. */
+  private readNewest(): number {
+    const row = this.db.prepare('SELECT coalesce(max(rowid), 0) AS newest FROM traces').get() as {
+      newest: number
+    }
+    return row.newest
+  }
+
   /**
    * The caller's transaction that ran `catchUp` or `update` rolled back: the mark and the
    * newest rowid are read again from the file.
    */
   rolledBack(): void {
     if (!this.db.isOpen) return
-    const { newest } = this.db
-      .prepare('SELECT coalesce(max(rowid), 0) AS newest FROM traces')
-      .get() as { newest: number }
-    this.newest = newest
+    this.newest = this.readNewest()
     if (this.hasMark) {
       const row = this.db.prepare('SELECT indexed FROM trace_index_mark').get() as
         | { indexed: number }
@@ -350,13 +362,7 @@ export class TraceIndex {
       Object.keys(query.attributes ?? {}).length > 0
     // A search sees every stored trace: the index catches up first. If it cannot (a full or
     // read-only disk), the traces it has not indexed are checked one by one.
-    let unindexedAfter: number | undefined
-    if (reads && this.waiting > 0)
-      try {
-        this.catchUp()
-      } catch {
-        unindexedAfter = this.indexed
-      }
+    const unindexedAfter = reads ? this.catchUpForQuery() : undefined
     // User and session: their tokens narrow (below, with the tags'), the columns keep the exact
     // meaning.
     if (query.user !== undefined) {
