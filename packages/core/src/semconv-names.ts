@@ -1,6 +1,6 @@
 // The attribute names that code loaded by `import()` reads (metrics, the trace sampler's decision,
 // the backend mappers), one constant each, with the same names and values as in `ATTR`
-// (semconv.test.ts checks). Not imported by semconv.ts: esbuild bundles at start-up every module
+// (semconv-names.test.ts checks). Not imported by semconv.ts: esbuild bundles at start-up every module
 // the main entry reaches that any code uses, so lazy code reading `ATTR` shipped the whole table
 // at start-up, and `ATTR` built from these constants put them in a chunk of their own beside it
 // (+0.4 KB min+gzip on the adapters' rows, where `ATTR` is used at start-up anyway). Lazy modules
