@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { type FlatBatch, unflattenBatch } from '../store/flat-batch.js'
 import { type PreparedBatch, prepareSpan } from '../store/store-schema.js'
 import { HttpError } from './http-error.js'
 import { decodeBody, type IngestFormat } from './ingest.js'
@@ -12,9 +13,12 @@ export interface DecodeRequest {
   body: Uint8Array
 }
 
-/** The decode thread's answer: spans, or the status and message of the error it met. */
+/**
+ * The decode thread's answer: the prepared batch (as a `FlatBatch`: cheaper to hand over than its
+ * objects), or the status and message of the error it met.
+ */
 export type DecodeReply =
-  | { id: number; batch: PreparedBatch }
+  | { id: number; flat: FlatBatch }
   | { id: number; status?: number; message: string }
 
 /**
@@ -103,7 +107,7 @@ export class BodyDecoder {
       if (!waiting) return
       this.pending.delete(reply.id)
       if (this.pending.size === 0) worker.unref()
-      if ('batch' in reply) waiting.resolve(reply.batch)
+      if ('flat' in reply) waiting.resolve(unflattenBatch(reply.flat))
       else if (reply.status !== undefined)
         waiting.reject(new HttpError(reply.status, reply.message))
       else waiting.reject(new Error(`decoding the body failed: ${reply.message}`))

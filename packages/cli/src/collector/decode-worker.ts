@@ -1,6 +1,7 @@
 // The program of the collector's decode thread (see `BodyDecoder`): it turns a request body into
 // prepared spans, so the thread that owns the store only writes them.
 import { parentPort } from 'node:worker_threads'
+import { flattenBatch } from '../store/flat-batch.js'
 import { prepareBatch } from '../store/store-schema.js'
 import type { DecodeReply, DecodeRequest } from './body-decoder.js'
 import { HttpError } from './http-error.js'
@@ -12,7 +13,7 @@ port.on('message', ({ id, format, body }: DecodeRequest) => {
   let reply: DecodeReply
   try {
     const spans = decodeBody(format, Buffer.from(body.buffer, body.byteOffset, body.byteLength))
-    reply = { id, batch: prepareBatch(spans) }
+    reply = { id, flat: flattenBatch(prepareBatch(spans)) }
   } catch (error) {
     reply =
       error instanceof HttpError
