@@ -7,6 +7,7 @@ import { BodyDecoder, WORKER_MIN_BYTES } from '../src/collector/body-decoder.js'
 import { HttpError } from '../src/collector/http-error.js'
 import { decodeBody } from '../src/collector/ingest.js'
 import { openTraceStore, startCollector } from '../src/index.js'
+import { flattenBatch, unflattenBatch } from '../src/store/flat-batch.js'
 import { prepareBatch, prepareSpan } from '../src/store/store-schema.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
@@ -50,7 +51,14 @@ describe('decoding large bodies on the decode thread', () => {
       // A promise: the body went to the thread (a small one is answered in place, below).
       expect(answer).toBeInstanceOf(Promise)
       const batch = await answer
-      expect(batch, format).toEqual(expected)
+      // Strict: a summary the thread's hand-over rebuilt has no key set to undefined, and its keys
+      // come in the order the store's own summaries have them (live events are their JSON).
+      expect(batch, format).toStrictEqual(expected)
+      batch.spans.forEach((span, i) =>
+        expect(Object.keys(span.summary)).toEqual(Object.keys(expected.spans[i]!.summary)),
+      )
+      for (const [traceId, row] of batch.rows!)
+        expect(Object.keys(row)).toEqual(Object.keys(expected.rows.get(traceId)!))
       // Its rows are what the store makes of the spans itself.
       const direct = openTraceStore({ path: ':memory:' })
       const viaThread = openTraceStore({ path: ':memory:' })
@@ -66,6 +74,37 @@ describe('decoding large bodies on the decode thread', () => {
     expect(answer).not.toBeInstanceOf(Promise)
     expect(answer).toEqual(inPlace)
     expect(failures).toEqual([])
+  })
+
+  it('hands a batch over as plain values that give back the same summaries and rows', async () => {
+    const spans = await bigBatch(8)
+    // Values a lazy `?? null` or truthiness check would lose: zero tokens, cost and TTFT, and a
+    // span with none of the optional summary fields.
+    const llm = spans.find((span) => span.kind === 'llm')!
+    Object.assign(llm.attributes, {
+      'gen_ai.usage.input_tokens': 0,
+      'gen_ai.usage.output_tokens': 0,
+      'tokentrail.cost.usd': 0,
+      'tokentrail.ttft_ms': 0,
+    })
+    const { parentSpanId: _, ...bare } = spans.find((span) => span.kind !== 'llm')!
+    spans.push({ ...bare, spanId: 'f00dfeedf00dfeed', status: 'ok', error: undefined })
+    const expected = prepareBatch(spans)
+    const flat = flattenBatch(expected)
+    // What crosses to the store's thread: two arrays of strings, numbers and nulls.
+    for (const value of [...flat.spans, ...flat.rows])
+      expect(value === null || ['string', 'number'].includes(typeof value)).toBe(true)
+    const batch = unflattenBatch(structuredClone(flat))
+    expect(batch).toStrictEqual(expected)
+    expect(batch.spans.some((span) => span.summary.inputTokens === 0)).toBe(true)
+    batch.spans.forEach((span, i) =>
+      expect(Object.keys(span.summary)).toEqual(Object.keys(expected.spans[i]!.summary)),
+    )
+    const direct = openTraceStore({ path: ':memory:' })
+    const viaFlat = openTraceStore({ path: ':memory:' })
+    onCleanup(() => direct.close())
+    onCleanup(() => viaFlat.close())
+    expect(viaFlat.insertPrepared(batch)).toStrictEqual(direct.insert(spans))
   })
 
   it('answers a malformed large body with the same 400 as in place, naming the field', async () => {
