@@ -50,6 +50,11 @@ async function split(contents: string) {
 }
 
 const LAZY = [
+  // The holders of sampling, redaction and metrics load with them, when a tracer turns one on.
+  'tracer-features.ts',
+  'sampling/lazy-sampler.ts',
+  'redaction/lazy-redactor.ts',
+  'lazy-metrics.ts',
   'sampling/trace-sampler.ts',
   'redaction/redactor.ts',
   'redaction/sha256.ts',

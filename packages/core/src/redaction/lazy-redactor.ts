@@ -1,4 +1,4 @@
-import { lazy } from '../lazy.js'
+import type { lazy } from '../lazy.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedRedaction } from './options.js'
 import type { Redactor } from './redactor.js'
@@ -20,8 +20,10 @@ export class LazyRedactor {
     private readonly config: ResolvedRedaction,
     private readonly resume: (span: SpanData) => void,
     private readonly lost: (spans: number, error: unknown) => void,
+    // From the tracer (tracer-features.ts), not imported: see `FeatureHelpers`.
+    lazyLoad: typeof lazy,
   ) {
-    this.load = lazy(() => import('./redactor.js').then((m) => new m.Redactor(config)))
+    this.load = lazyLoad(() => import('./redactor.js').then((m) => new m.Redactor(config)))
     this.load().then(
       (redactor) => {
         this.loaded ??= redactor
