@@ -6,7 +6,6 @@ import { getActiveContextSpan, runWithSpan } from './context.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
-import { LazyDeliveryLog } from './lazy-delivery-log.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { BatchProcessor } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
@@ -127,11 +126,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
           exportTimeoutMs: config.exportTimeoutMs,
           retry: config.retry,
           onError: (where, error) => this.onInternalError(where, error),
-          log: new LazyDeliveryLog(
-            exporterTarget(exporter),
-            { warn: config.warn, debug: config.debug },
-            config.retry.maxRetries,
-          ),
+          delivery: {
+            target: exporterTarget(exporter),
+            sinks: { warn: config.warn, debug: config.debug },
+          },
         }),
     )
     if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {

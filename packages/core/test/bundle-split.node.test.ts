@@ -61,6 +61,7 @@ const LAZY = [
   'redaction/detectors.ts',
   'redaction/replace-at.ts',
   'delivery-log.ts',
+  'lazy-delivery-log.ts',
   'processor-send.ts',
   // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
   'exporters/export-error.ts',
