@@ -505,7 +505,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const counts = this.redactor?.counts
       if (counts) stats.redaction = { ...counts }
       else {
-        // Nothing replaced yet: each rule at zero.
+        // Nothing replaced yet (the redactor has not loaded): each rule at zero.
         stats.redaction = {}
         for (const name of [
           ...redaction.detectors,

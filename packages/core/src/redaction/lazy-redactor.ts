@@ -17,7 +17,7 @@ export class LazyRedactor {
   private readonly load: () => Promise<Redactor>
 
   constructor(
-    private readonly config: ResolvedRedaction,
+    config: ResolvedRedaction,
     private readonly resume: (span: SpanData) => void,
     private readonly lost: (spans: number, error: unknown) => void,
     // From the tracer (tracer-features.ts), not imported: see `FeatureHelpers`.
@@ -32,14 +32,9 @@ export class LazyRedactor {
     )
   }
 
-  /** Replacements per rule so far (zeros until the redactor has loaded). */
-  get counts(): Record<string, number> {
-    if (this.loaded) return this.loaded.counts
-    const counts: Record<string, number> = {}
-    for (const name of this.config.detectors) counts[name] = 0
-    for (const rule of this.config.patterns) counts[rule.name] = 0
-    for (const rule of this.config.paths) counts[`path:${rule.path}`] = 0
-    return counts
+  /** Replacements per rule so far; undefined until the redactor has loaded (the tracer says zeros). */
+  get counts(): Record<string, number> | undefined {
+    return this.loaded?.counts
   }
 
   /** Holds a span until the redactor has loaded, then hands it to `resume`. */
