@@ -37,9 +37,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown>)?.then === 'function'
 }
 
-// What the optional features (tracer-features.ts) share with start-up code, handed to them rather
-// than imported by them: esbuild splits a module that start-up and lazy code both import into a
-// chunk of its own, fetched and compressed apart from the entry (see bundle-split.node.test.ts).
 // Sampling stats while nothing is decided yet: before the sampler has loaded.
 const noSampling = (bufferedSpans: number): SamplingStats => ({
   openTraces: 0,
@@ -56,6 +53,9 @@ const noSampling = (bufferedSpans: number): SamplingStats => ({
   partialSpans: 0,
 })
 
+// What the optional features (tracer-features.ts) share with start-up code, handed to them rather
+// than imported by them: esbuild splits a module that start-up and lazy code both import into a
+// chunk of its own, fetched and compressed apart from the entry (see bundle-split.node.test.ts).
 const FEATURE_HELPERS = {
   lazy,
   noSampling,
@@ -98,6 +98,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private metrics: LazyMetrics | undefined
   private early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
+  private featuresLoading: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -155,7 +156,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
    */
   private featuresReady(): Promise<void> | undefined {
     if (!this.features || this.early === undefined) return undefined
-    return this.features().catch((error) => this.replayEarly(error))
+    // One wait for every caller; after a failure, the next caller tries the load again.
+    this.featuresLoading ??= this.features().then(undefined, (error) => {
+      this.featuresLoading = undefined
+      this.replayEarly(error)
+    })
+    return this.featuresLoading
   }
 
   private holdEarly(item: Early): void {
