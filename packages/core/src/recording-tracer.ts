@@ -516,7 +516,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         for (const name of [
           ...redaction.detectors,
           ...redaction.patterns.map((rule) => rule.name),
-          ...redaction.paths.map((rule) => `path:${rule.path}`),
+          ...redaction.paths.map((path) => `path:${path}`),
         ])
           stats.redaction[name] = 0
       }

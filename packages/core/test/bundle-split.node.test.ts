@@ -60,6 +60,7 @@ const LAZY = [
   'redaction/sha256.ts',
   'redaction/detectors.ts',
   'redaction/replace-at.ts',
+  'redaction/path-rule.ts',
   'delivery-log.ts',
   'lazy-delivery-log.ts',
   'processor-send.ts',
