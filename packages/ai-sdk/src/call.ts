@@ -1,5 +1,4 @@
 import {
-  ATTR,
   addFlushHook,
   createAsyncStorage,
   getActiveSpan,
@@ -10,6 +9,7 @@ import {
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 import type { TokenCounts } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'

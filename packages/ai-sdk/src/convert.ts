@@ -5,7 +5,7 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import { ATTR } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 
 // AI SDK provider ids (`openai.chat`, `google.generative-ai`) to GenAI semconv provider names.
 const PROVIDER_NAMES: Record<string, string> = {

@@ -1,12 +1,12 @@
 import type { EmbeddingModelV3Middleware, EmbeddingModelV4Middleware } from '@ai-sdk/provider'
 import {
-  ATTR,
   checkOptionKeys,
   getTracer,
   now,
   TokentrailError,
   type Tracer,
 } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import { getTraceMetadata, mergeMetadata, type TraceMetadata } from './metadata.js'

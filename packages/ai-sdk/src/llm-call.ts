@@ -6,13 +6,13 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
 import {
-  ATTR,
   now,
   type Span,
   type SpanStatus,
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 import { type AiCall, CALL_ATTR, type StepReport, spanName } from './call.js'
 import {
   Budget,

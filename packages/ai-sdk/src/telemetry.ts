@@ -1,5 +1,4 @@
 import {
-  ATTR,
   checkOptionKeys,
   getActiveSpan,
   getTracer,
@@ -11,6 +10,7 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import type { Telemetry } from 'ai'
+import * as ATTR from './attr.js'
 import {
   AiCall,
   callState,

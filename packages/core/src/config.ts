@@ -2,12 +2,9 @@ import { type AttributeLimits, DEFAULT_LIMITS, type ResolvedLimits } from './att
 import { envBoolean, readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
-import { otlpExporter, otlpTracesUrlFromEnv, parseHeaderList } from './exporters/otlp.js'
-import {
-  consoleMetricsExporter,
-  otlpMetricsExporter,
-  otlpMetricsUrlFromEnv,
-} from './exporters/otlp-metrics.js'
+import { otlpExporter } from './exporters/otlp.js'
+import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-metrics.js'
+import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
 import { checkOptionKeys, shareOf } from './options.js'
 import type { RetryOptions } from './processor.js'
@@ -127,7 +124,7 @@ function wholeNumber(value: unknown, name: string, min: number): number {
 }
 
 function exportersFromEnv(): SpanExporter[] {
-  const names = (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpTracesUrlFromEnv() ? 'otlp' : 'none'))
+  const names = (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpUrlFromEnv('TRACES') ? 'otlp' : 'none'))
     .split(',')
     .map((n) => n.trim().toLowerCase())
   const exporters: SpanExporter[] = []
@@ -144,7 +141,7 @@ function exportersFromEnv(): SpanExporter[] {
 
 function metricExportersFromEnv(): MetricExporter[] {
   if (envBoolean('TOKENTRAIL_METRICS') === false) return []
-  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (otlpMetricsUrlFromEnv() ? 'otlp' : 'none'))
+  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (otlpUrlFromEnv('METRICS') ? 'otlp' : 'none'))
     .split(',')
     .map((n) => n.trim().toLowerCase())
   const exporters: MetricExporter[] = []

@@ -1,22 +1,29 @@
 import { type ContextSpan, runWithSpan } from './context.js'
-import { ATTR } from './semconv.js'
+
+// The HTTP server convention names, as in `ATTR` (semconv-names.test.ts checks): not read from the
+// table, which would ship whole at start-up with every adapter that records requests.
+const METHOD = 'http.request.method'
+const PATH = 'url.path'
+const SCHEME = 'url.scheme'
+const HOST = 'server.address'
+const USER_AGENT = 'user_agent.original'
 
 /**
  * The HTTP server convention attributes of an incoming request (method, path, scheme, host, user
  * agent), as the framework adapters record them on their root span. Never throws.
  */
 export function httpRequestAttributes(request: Request, path?: string): Record<string, string> {
-  const attributes: Record<string, string> = { [ATTR.httpRequestMethod]: request.method }
+  const attributes: Record<string, string> = { [METHOD]: request.method }
   try {
     const url = new URL(request.url)
-    attributes[ATTR.urlPath] = path ?? url.pathname
-    attributes[ATTR.urlScheme] = url.protocol.replace(/:$/, '')
-    if (url.hostname) attributes[ATTR.serverAddress] = url.hostname
+    attributes[PATH] = path ?? url.pathname
+    attributes[SCHEME] = url.protocol.replace(/:$/, '')
+    if (url.hostname) attributes[HOST] = url.hostname
   } catch {
-    if (path) attributes[ATTR.urlPath] = path
+    if (path) attributes[PATH] = path
   }
   const userAgent = request.headers.get('user-agent')
-  if (userAgent) attributes[ATTR.userAgentOriginal] = userAgent
+  if (userAgent) attributes[USER_AGENT] = userAgent
   return attributes
 }
 

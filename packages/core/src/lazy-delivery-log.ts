@@ -1,5 +1,5 @@
 import type { DeliveryLog, DeliverySinks } from './delivery-log.js'
-import { lazy } from './lazy.js'
+import type { lazy } from './lazy.js'
 
 type Call =
   | ['attemptFailed', ...Parameters<DeliveryLog['attemptFailed']>]
@@ -24,8 +24,10 @@ export class LazyDeliveryLog {
     readonly target: string,
     private readonly sinks: DeliverySinks,
     maxRetries: number,
+    // From processor.ts, not imported: see `SendHelpers`.
+    lazyLoad: typeof lazy,
   ) {
-    this.load = lazy(() =>
+    this.load = lazyLoad(() =>
       import('./delivery-log.js').then((m) => new m.DeliveryLog(target, sinks, maxRetries)),
     )
   }

@@ -1,5 +1,4 @@
-import { now } from './clock.js'
-import { lazy } from './lazy.js'
+import type { lazy } from './lazy.js'
 import type { MetricsPipeline } from './metrics-pipeline.js'
 import type { MetricsSetup } from './metrics-runtime.js'
 import type { SpanData } from './types.js'
@@ -21,11 +20,14 @@ export class LazyMetrics {
   private stopped = false
   private readonly load: () => Promise<MetricsPipeline>
 
-  constructor(private readonly setup: Omit<MetricsSetup, 'startTime'>) {
-    // Cumulative totals start with the tracer, not with the load.
-    const startTime = now()
-    this.load = lazy(() =>
-      import('./metrics-runtime.js').then((m) => m.createMetricsPipeline({ ...setup, startTime })),
+  // `setup.startTime` is when the tracer was made: cumulative totals start with it, not with the
+  // load. `lazy` comes from the tracer (tracer-features.ts), not imported: see `FeatureHelpers`.
+  constructor(
+    private readonly setup: MetricsSetup,
+    lazyLoad: typeof lazy,
+  ) {
+    this.load = lazyLoad(() =>
+      import('./metrics-runtime.js').then((m) => m.createMetricsPipeline(setup)),
     )
   }
 

@@ -1,4 +1,4 @@
-import type { DeliveryLog } from './delivery-log.js'
+import type { DeliveryLog, DeliverySinks } from './delivery-log.js'
 import { lazy } from './lazy.js'
 import type { SpanData, SpanExporter } from './types.js'
 
@@ -23,6 +23,11 @@ export interface ProcessorOptions {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   onError(where: string, error: unknown): void
+  /**
+   * Who hears when spans stop (and start again) reaching the exporter's destination: `log` is
+   * made from it when the send loop loads.
+   */
+  delivery?: { target: string; sinks: DeliverySinks }
   /**
    * Says when spans stop (and start again) reaching the exporter's destination. A method may
    * return a promise (the messages loading): it is awaited before the batch settles.
@@ -100,11 +105,13 @@ function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
   } catch {}
 }
 
-// The send loop (the export call, retries, backoff, durations, failure counts) loads at the first
-// export: see processor-send.ts. It gets these helpers from here rather than importing them: a
-// module that both start-up and lazy code import is split into a chunk of its own, which an app
-// fetches (and gzip compresses) apart from the entry (−0.35 KB min+gzip on each size row).
+// The send loop (the export call, retries, backoff, durations, failure counts) and the delivery
+// log (lazy-delivery-log.ts) load at the first export: see processor-send.ts. They get these helpers from here rather
+// than importing them: a module that both start-up and lazy code import is split into a chunk of
+// its own, which an app fetches (and gzip compresses) apart from the entry (−0.35 KB min+gzip on
+// each size row).
 const sendLoop = lazy(() => import('./processor-send.js'))
+const deliveryLog = lazy(() => import('./lazy-delivery-log.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
 export type SendHelpers = typeof SEND_HELPERS
 
@@ -184,6 +191,25 @@ export class BatchProcessor {
       this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
   }
 
+  // The send loop, with the delivery log made the first time (from `options.delivery`). A log that
+  // cannot load costs its messages only (tried again with the next batch), never the batch.
+  private async loadLater() {
+    const [loop] = await Promise.all([sendLoop(), this.makeLog().catch(() => {})])
+    return loop
+  }
+
+  private async makeLog(): Promise<void> {
+    const { delivery, retry } = this.options
+    if (!delivery || this.options.log) return
+    const { LazyDeliveryLog } = await deliveryLog()
+    this.options.log ??= new LazyDeliveryLog(
+      delivery.target,
+      delivery.sinks,
+      retry.maxRetries,
+      lazy,
+    )
+  }
+
   get pending(): number {
     return this.held.length + this.queue.length
   }
@@ -219,7 +245,7 @@ export class BatchProcessor {
       let failure: { count: number; reason: string } | undefined
       this.stats.inflight += batch.length
       try {
-        const loop = await sendLoop()
+        const loop = await this.loadLater()
         this.sendLoaded = true
         failure = await loop.sendBatch(this, batch, SEND_HELPERS)
       } catch (error) {
@@ -251,6 +277,9 @@ export class BatchProcessor {
     const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
     if (!done) {
       const pending = target - this.settled
+      // Said even when the send loop has not loaded yet (it may be what is slow).
+      // (Made with the send loop; loaded here too in case the flush timed out before it.)
+      await this.makeLog().catch(() => {})
       await this.options.log?.flushTimedOut(
         timeoutMs,
         pending,

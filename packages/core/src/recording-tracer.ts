@@ -5,12 +5,18 @@ import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
-import { LazyDeliveryLog } from './lazy-delivery-log.js'
-import { LazyMetrics } from './lazy-metrics.js'
+import { lazy } from './lazy.js'
+import type { LazyMetrics } from './lazy-metrics.js'
 import { BatchProcessor } from './processor.js'
-import { LazyRedactor } from './redaction/lazy-redactor.js'
-import { LazySampler } from './sampling/lazy-sampler.js'
-import { DEFERRED_TRACESTATE, isDeferred, traceIdRatio } from './sampling/trace-state.js'
+import type { LazyRedactor } from './redaction/lazy-redactor.js'
+import type { LazySampler } from './sampling/lazy-sampler.js'
+import type { SamplingStats } from './sampling/trace-sampler.js'
+import {
+  DEFERRED_TRACESTATE,
+  isDeferred,
+  SAMPLING_ATTR,
+  traceIdRatio,
+} from './sampling/trace-state.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,
@@ -31,22 +37,70 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown>)?.then === 'function'
 }
 
+// Sampling stats while nothing is decided yet: before the sampler has loaded.
+const noSampling = (bufferedSpans: number): SamplingStats => ({
+  openTraces: 0,
+  bufferedSpans,
+  bufferedBytes: 0,
+  keptTraces: 0,
+  droppedTraces: 0,
+  kept: {},
+  droppedSpans: 0,
+  spanCapDrops: 0,
+  decidedEarly: 0,
+  headFallback: 0,
+  textLeftOut: 0,
+  partialSpans: 0,
+})
+
+// What the optional features (tracer-features.ts) share with start-up code, handed to them rather
+// than imported by them: esbuild splits a module that start-up and lazy code both import into a
+// chunk of its own, fetched and compressed apart from the entry (see bundle-split.node.test.ts).
+const FEATURE_HELPERS = {
+  lazy,
+  noSampling,
+  traceIdRatio,
+  SAMPLING_ATTR,
+  INPUT_CONTENT_KEYS,
+  OUTPUT_CONTENT_KEYS,
+}
+export type FeatureHelpers = typeof FEATURE_HELPERS
+
+/** What the optional features would have seen before they loaded: kept in order, then replayed. */
+type Early =
+  | [
+      kind: 'start',
+      traceId: string,
+      spanId: string,
+      localRoot: boolean,
+      upstream?: 'kept' | 'dropped',
+    ]
+  | [kind: 'end' | 'export' | 'metrics', span: SpanData]
+
+// Bound on what waits for the features to load (a local chunk: milliseconds).
+const MAX_EARLY = 10_000
+
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
   readonly resource: Resource
   readonly limits: ResolvedConfig['limits']
-  private readonly processors: BatchProcessor[]
-  private readonly metrics: LazyMetrics | undefined
-  private readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
+  // Read by tracer-features.ts too (processors, counts, drops, config).
+  readonly processors: BatchProcessor[]
+  readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
-  private readonly drops = { redacted: 0, redactError: 0 }
+  readonly drops = { redacted: 0, redactError: 0 }
   private readonly reported = new Set<string>()
-  // Optional features load on first use (see lazy-sampler.ts, lazy-redactor.ts, lazy-metrics.ts).
-  private readonly sampler: LazySampler | undefined
-  private readonly redactor: LazyRedactor | undefined
+  // Sampling, redaction and metrics, when on, load by import() as the tracer is made
+  // (tracer-features.ts); until they land, what they would see waits in `early`, in order.
+  private sampler: LazySampler | undefined
+  private redactor: LazyRedactor | undefined
+  private metrics: LazyMetrics | undefined
+  private early: Early[] | undefined
+  private features: (() => Promise<void>) | undefined
+  private featuresLoading: Promise<void> | undefined
 
-  constructor(private readonly config: ResolvedConfig) {
+  constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
     const attributes: Attributes = {}
     for (const [key, value] of Object.entries(config.resource)) {
@@ -73,57 +127,72 @@ export class RecordingTracer implements Tracer, SpanOwner {
           exportTimeoutMs: config.exportTimeoutMs,
           retry: config.retry,
           onError: (where, error) => this.onInternalError(where, error),
-          log: new LazyDeliveryLog(
-            exporterTarget(exporter),
-            { warn: config.warn, debug: config.debug },
-            config.retry.maxRetries,
-          ),
+          delivery: {
+            target: exporterTarget(exporter),
+            sinks: { warn: config.warn, debug: config.debug },
+          },
         }),
     )
-    if (config.sampling)
-      this.sampler = new LazySampler(
-        config.sampling,
-        config.sampleRate,
-        (span) => this.export(span),
-        (where, error) => this.onInternalError(where, error),
-      )
-    if (config.redaction)
-      this.redactor = new LazyRedactor(
-        config.redaction,
-        (span) => this.export(span),
-        (spans, error) => {
-          // Spans that could not be redacted must not leave unredacted.
-          this.drops.redactError += spans
-          this.onInternalError('redaction', error)
-        },
-      )
-    const { metrics } = config
-    if (metrics.exporters.length > 0)
-      this.metrics = new LazyMetrics({
-        resource: this.resource,
-        exporters: metrics.exporters,
-        exportIntervalMs: metrics.exportIntervalMs,
-        cardinalityLimit: metrics.cardinalityLimit,
-        exportTimeoutMs: config.exportTimeoutMs,
-        onError: (where, error) => this.onInternalError(where, error),
-        warn: config.warn,
-        counts: () => ({
-          ...this.counts,
-          ...this.drops,
-          processors: this.processors.map((p) => ({
-            exporter: p.exporter.name,
-            url: p.exporter.url,
-            capacity: config.maxQueueSize,
-            stats: p.snapshot(),
-          })),
+    if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {
+      this.early = []
+      // Cumulative metrics start with the tracer, not with the load.
+      const startTime = now()
+      this.features = lazy(() =>
+        import('./tracer-features.js').then((m) => {
+          const features = m.startFeatures(this, startTime, FEATURE_HELPERS)
+          this.sampler = features.sampler
+          this.redactor = features.redactor
+          this.metrics = features.metrics
+          this.replayEarly(undefined)
         }),
-        losses: () => {
-          const s = this.stats()
-          return (
-            s.failed + s.rejected + s.dropped.queueFull + s.dropped.shutdown + s.dropped.redactError
-          )
-        },
-      })
+      )
+      void this.featuresReady()
+    }
+  }
+
+  /**
+   * Resolves once the optional features have loaded and been handed what waited for them, or
+   * their load failed (see `replayEarly`); undefined when nothing waits. Never rejects.
+   */
+  private featuresReady(): Promise<void> | undefined {
+    if (!this.features || this.early === undefined) return undefined
+    // One wait for every caller; after a failure, the next caller tries the load again.
+    this.featuresLoading ??= this.features().then(undefined, (error) => {
+      this.featuresLoading = undefined
+      this.replayEarly(error)
+    })
+    return this.featuresLoading
+  }
+
+  private holdEarly(item: Early): void {
+    const early = this.early!
+    if (early.length < MAX_EARLY) early.push(item)
+    else
+      this.replayEarly(new Error('too many spans waiting for sampling, redaction or metrics'), [
+        item,
+      ])
+    void this.featuresReady()
+  }
+
+  // Loaded: hands every waiting item to its feature, in order. Failed (the chunk could not be
+  // fetched): as each feature does when its own code cannot load, spans waiting for the sampler
+  // are sent as kept, spans waiting for redaction are dropped and counted (never sent unredacted),
+  // and the next span tries the load again.
+  private replayEarly(error: unknown, items = this.early ?? []): void {
+    if (error === undefined) this.early = undefined
+    else if (items === this.early) this.early = []
+    if (error !== undefined) this.onInternalError('sampling, redaction or metrics load', error)
+    for (const item of items) {
+      try {
+        if (item[0] === 'start') this.sampler?.onStart(item[1], item[2], item[3], item[4])
+        else if (item[0] === 'metrics') this.metrics?.record(item[1])
+        else if (item[0] === 'end' && this.sampler) this.sampler.onEnd(item[1])
+        else if (error === undefined || item[0] === 'end') this.export(item[1], error !== undefined)
+        else this.drops.redactError++
+      } catch (caught) {
+        this.onInternalError(item[0] === 'metrics' ? 'metrics' : 'sampling', caught)
+      }
+    }
   }
 
   get serviceName() {
@@ -164,8 +233,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
         traceId = newTraceId()
         parentSpanId = undefined
         sampled = this.sampleRoot(traceId)
-        traceState = this.sampler ? DEFERRED_TRACESTATE : undefined
-      } else if (this.sampler && !localParent) {
+        traceState = this.config.sampling ? DEFERRED_TRACESTATE : undefined
+      } else if (this.config.sampling && !localParent) {
         if (!sampled) {
           // Recorded all the same so GenAI metrics stay exact; never exported, and sampled=0 goes on.
           upstream = 'dropped'
@@ -177,7 +246,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       traceId = newTraceId()
       sampled = this.sampleRoot(traceId)
       // Downstream services learn that this trace's decision comes at its end (see README).
-      if (this.sampler) traceState = DEFERRED_TRACESTATE
+      if (this.config.sampling) traceState = DEFERRED_TRACESTATE
     }
     if (!sampled) {
       this.counts.notSampled++
@@ -196,14 +265,16 @@ export class RecordingTracer implements Tracer, SpanOwner {
       localParent,
       traceFlags,
     )
-    this.sampler?.onStart(traceId, span.spanId, !localParent, upstream)
+    if (this.sampler) this.sampler.onStart(traceId, span.spanId, !localParent, upstream)
+    else if (this.config.sampling && this.early)
+      this.holdEarly(['start', traceId, span.spanId, !localParent, upstream])
     if (options?.attributes) span.setAttributes(options.attributes)
     return span
   }
 
   private sampleRoot(traceId: string): boolean {
     // Trace-complete sampling records every trace: the decision waits for its end.
-    if (this.sampler) return true
+    if (this.config.sampling) return true
     const rate = this.config.sampleRate
     return rate >= 1 || (rate > 0 && traceIdRatio(traceId) < rate)
   }
@@ -259,9 +330,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
       } catch (error) {
         this.onInternalError('metrics', error)
       }
-    }
-    if (!this.sampler) this.export(span)
-    else {
+    } else if (this.early && this.config.metrics.exporters.length > 0)
+      this.holdEarly(['metrics', span])
+    if (!this.config.sampling) this.export(span)
+    else if (!this.sampler) {
+      if (this.early) this.holdEarly(['end', span])
+      else this.export(span)
+    } else {
       try {
         this.sampler.onEnd(span)
       } catch (error) {
@@ -270,8 +345,14 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
-  // The export boundary: redaction rules, then the user's hook, once for every exporter.
-  private export(span: SpanData): void {
+  // The export boundary: redaction rules, then the user's hook, once for every exporter. `lost`:
+  // the redaction code could not load, so a span that needs it is dropped and counted.
+  export(span: SpanData, lost?: boolean): void {
+    if (this.config.redaction && !this.redactor) {
+      if (lost || !this.early) this.drops.redactError++
+      else this.holdEarly(['export', span])
+      return
+    }
     if (this.redactor) {
       if (!this.redactor.loaded) {
         this.redactor.hold(span)
@@ -360,6 +441,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     try {
       // Spans held while sampling or redaction load reach the queues first. Nothing held: no
       // await, so the flush counts the spans queued before it, not those that come after.
+      // (A first flush waits for the sampler, as a loop measuring its budget expects it there.)
+      const features = this.early?.length || this.config.sampling ? this.featuresReady() : undefined
+      if (features) await features
       const sampling = this.sampler?.ready()
       if (sampling) await sampling
       const redaction = this.redactor?.ready()
@@ -388,6 +472,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {
       // Traces still waiting are decided with what is known, so nothing kept is lost.
+      await this.featuresReady()
       await this.sampler?.ready()
       this.sampler?.decideAll()
       await this.redactor?.ready()
@@ -414,11 +499,28 @@ export class RecordingTracer implements Tracer, SpanOwner {
       flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
     }
-    if (this.sampler) {
-      stats.sampling = this.sampler.stats()
+    const { sampling, redaction } = this.config
+    if (sampling) {
+      // Before the sampler loads, the spans waiting for it are its buffer.
+      stats.sampling =
+        this.sampler?.stats() ??
+        noSampling(this.early?.filter((item) => item[0] === 'end').length ?? 0)
       stats.notSampled += stats.sampling.droppedSpans
     }
-    if (this.redactor) stats.redaction = { ...this.redactor.counts }
+    if (redaction) {
+      const counts = this.redactor?.counts
+      if (counts) stats.redaction = { ...counts }
+      else {
+        // Nothing replaced yet (the redactor has not loaded): each rule at zero.
+        stats.redaction = {}
+        for (const name of [
+          ...redaction.detectors,
+          ...redaction.patterns.map((rule) => rule.name),
+          ...redaction.paths.map((path) => `path:${path}`),
+        ])
+          stats.redaction[name] = 0
+      }
+    }
     for (const processor of this.processors) {
       const s = processor.snapshot()
       stats.exported += s.exported

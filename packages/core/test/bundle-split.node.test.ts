@@ -50,12 +50,19 @@ async function split(contents: string) {
 }
 
 const LAZY = [
+  // The holders of sampling, redaction and metrics load with them, when a tracer turns one on.
+  'tracer-features.ts',
+  'sampling/lazy-sampler.ts',
+  'redaction/lazy-redactor.ts',
+  'lazy-metrics.ts',
   'sampling/trace-sampler.ts',
   'redaction/redactor.ts',
   'redaction/sha256.ts',
   'redaction/detectors.ts',
   'redaction/replace-at.ts',
+  'redaction/path-rule.ts',
   'delivery-log.ts',
+  'lazy-delivery-log.ts',
   'processor-send.ts',
   // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
   'exporters/export-error.ts',

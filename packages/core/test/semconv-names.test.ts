@@ -12,3 +12,21 @@ describe('semconv-names', () => {
       expect([key, value]).toEqual([key, ATTR[key as keyof typeof ATTR]])
   })
 })
+
+describe('httpRequestAttributes', () => {
+  it('records each request attribute under its ATTR name', async () => {
+    const { httpRequestAttributes } = await import('../src/http.js')
+    const attributes = httpRequestAttributes(
+      new Request('https://example.com/chat', { headers: { 'user-agent': 'test' } }),
+    )
+    expect(Object.keys(attributes).sort()).toEqual(
+      [
+        ATTR.httpRequestMethod,
+        ATTR.urlPath,
+        ATTR.urlScheme,
+        ATTR.serverAddress,
+        ATTR.userAgentOriginal,
+      ].sort(),
+    )
+  })
+})

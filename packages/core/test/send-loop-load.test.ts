@@ -104,6 +104,24 @@ describe('send loop loaded on first export', () => {
     await vi.waitFor(() => expect(tracer.stats()).toMatchObject({ failed: 1, exported: 0 }))
   })
 
+  it('says a flush timed out while the send loop was still loading, within the flush', async () => {
+    const arrive = holdSendLoop()
+    const { createTracer, memoryExporter } = await freshCore()
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [memoryExporter()],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('waiting').end()
+    const result = await tracer.flush({ timeoutMs: 50 })
+    expect(result).toMatchObject({ ok: false })
+    expect(result.reason).toMatch(/flush timed out after 50 ms with 1 span not delivered/)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^flush timed out after 50 ms: 1 span for the memory exporter/)
+    arrive()
+    expect((await tracer.flush()).ok).toBe(true)
+  })
+
   it('fails and counts a batch when the send loop cannot load, says so, and loads it for the next batch', async () => {
     // As a chunk that cannot be fetched: the import() rejects.
     vi.doMock('../src/processor-send.js', () => {

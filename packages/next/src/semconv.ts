@@ -1,4 +1,4 @@
-/** Attributes only the Next adapter records; HTTP convention names come from core's `ATTR`. */
+/** Attributes only the Next adapter records; HTTP convention names are in attr.ts. */
 export const NEXT_ATTR = {
   /** How the flush was kept alive: `waitUntil`, `after` or `background`. */
   flushVia: 'tokentrail.flush.via',

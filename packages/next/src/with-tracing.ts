@@ -1,5 +1,4 @@
 import {
-  ATTR,
   checkOptionKeys,
   extractTraceContext,
   getTracer,
@@ -11,6 +10,7 @@ import {
   type Tracer,
   watchBody,
 } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 import {
   afterPending,
   hasVercelContext,

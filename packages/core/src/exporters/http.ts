@@ -2,7 +2,7 @@ import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
-import { OTLP_ALIASES, validateUrl } from './otlp.js'
+import { OTLP_ALIASES, validateUrl } from './otlp-wire.js'
 
 export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */

@@ -1,25 +1,13 @@
-import { readEnv } from '../env.js'
 import { lazy } from '../lazy.js'
 import type { MetricExporter } from '../metrics.js'
 import { checkOptionKeys } from '../options.js'
-import { OTLP_ALIASES, parseHeaderList, validateUrl } from './otlp.js'
 import {
-  canGzip,
+  OTLP_ALIASES,
   type OtlpCompression,
   type OtlpProtocol,
-  resolveCompression,
-  resolveProtocol,
+  otlpEncoding,
+  otlpTarget,
 } from './otlp-wire.js'
-
-/** The metrics URL OpenTelemetry's env variables point at, or undefined when none is set. */
-export function otlpMetricsUrlFromEnv(): string | undefined {
-  const metrics = readEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')
-  if (metrics) return validateUrl(metrics, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')
-  const base = readEnv('OTEL_EXPORTER_OTLP_ENDPOINT')
-  if (base)
-    return `${validateUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/metrics`
-  return undefined
-}
 
 export interface OtlpMetricsExporterOptions {
   /**
@@ -51,30 +39,19 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
     'otlpMetricsExporter',
     OTLP_ALIASES,
   )
-  const { url, headers = {}, protocol, compression } = options
-  const target = url
-    ? validateUrl(url, 'otlpMetricsExporter({ url })')
-    : (otlpMetricsUrlFromEnv() ?? 'http://localhost:4318/v1/metrics')
-  const requestHeaders = {
-    ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
-    ...parseHeaderList(
-      readEnv('OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
-      'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
-    ),
-    ...headers,
-  }
-  const wire = resolveProtocol(
-    protocol,
-    'otlpMetricsExporter({ protocol })',
+  const { target, requestHeaders } = otlpTarget(
     'METRICS',
-    'http/json',
+    'otlpMetricsExporter',
+    options.url,
+    options.headers,
   )
-  const gzipped =
-    resolveCompression(compression, 'otlpMetricsExporter({ compression })', 'METRICS') === 'gzip' &&
-    canGzip()
-  requestHeaders['content-type'] =
-    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
-  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  const { wire, gzipped } = otlpEncoding(
+    'METRICS',
+    'otlpMetricsExporter',
+    options,
+    'http/json',
+    requestHeaders,
+  )
   // The encoders and the transport load at the first export, not at start-up.
   const sender = lazy(() =>
     import('./otlp-metrics-send.js').then(({ metricsSender }) =>

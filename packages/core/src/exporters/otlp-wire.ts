@@ -55,3 +55,104 @@ export function resolveCompression(
 export function canGzip(): boolean {
   return typeof (globalThis as { CompressionStream?: unknown }).CompressionStream === 'function'
 }
+
+/** Names other OpenTelemetry tools use for our options. */
+export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
+
+/** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
+export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (!value) return headers
+  for (const part of value.split(',')) {
+    if (part.trim() === '') continue
+    const index = part.indexOf('=')
+    if (index <= 0)
+      throw new TokentrailError(
+        `${name} must be a list of key=value pairs separated by commas; "${part.trim()}" has no "="`,
+      )
+    try {
+      headers[decodeURIComponent(part.slice(0, index).trim())] = decodeURIComponent(
+        part.slice(index + 1).trim(),
+      )
+    } catch (cause) {
+      throw new TokentrailError(`${name} has a badly encoded value in "${part.trim()}"`, { cause })
+    }
+  }
+  return headers
+}
+
+/** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
+export function validateUrl(value: string, option: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch (cause) {
+    throw new TokentrailError(
+      `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${value}"`,
+      { cause },
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TokentrailError(
+      `${option} must use http or https, got "${url.protocol}" in "${value}"`,
+    )
+  return url.toString()
+}
+
+/**
+ * The URL OpenTelemetry's env variables point at for one signal: `OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT`,
+ * else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces` or `/v1/metrics`; undefined when none is set.
+ */
+export function otlpUrlFromEnv(signal: 'TRACES' | 'METRICS'): string | undefined {
+  const name = `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`
+  const specific = readEnv(name)
+  if (specific) return validateUrl(specific, name)
+  const base = readEnv('OTEL_EXPORTER_OTLP_ENDPOINT')
+  if (base)
+    return `${validateUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/${signal.toLowerCase()}`
+  return undefined
+}
+
+/**
+ * Where an OTLP exporter of one signal sends, checked at creation: its `url` option, else the env
+ * URL, else the local default; its headers merged over `OTEL_EXPORTER_OTLP_HEADERS` and
+ * `OTEL_EXPORTER_OTLP_{SIGNAL}_HEADERS`. `where` names the factory in errors.
+ */
+export function otlpTarget(
+  signal: 'TRACES' | 'METRICS',
+  where: string,
+  url: string | undefined,
+  headers: Record<string, string> = {},
+): { target: string; requestHeaders: Record<string, string> } {
+  const target = url
+    ? validateUrl(url, `${where}({ url })`)
+    : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
+  const specific = `OTEL_EXPORTER_OTLP_${signal}_HEADERS`
+  const requestHeaders = {
+    ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
+    ...parseHeaderList(readEnv(specific), specific),
+    ...headers,
+  }
+  return { target, requestHeaders }
+}
+
+/**
+ * The encoding and compression of an OTLP exporter (see `resolveProtocol`, `resolveCompression`),
+ * with `content-type` and `content-encoding` added to `requestHeaders` to match.
+ */
+export function otlpEncoding(
+  signal: 'TRACES' | 'METRICS',
+  where: string,
+  options: { protocol?: unknown; compression?: unknown },
+  fallback: OtlpProtocol,
+  requestHeaders: Record<string, string>,
+): { wire: OtlpProtocol; gzipped: boolean } {
+  const wire = resolveProtocol(options.protocol, `${where}({ protocol })`, signal, fallback)
+  const gzipped =
+    resolveCompression(options.compression, `${where}({ compression })`, signal) === 'gzip' &&
+    canGzip()
+  requestHeaders['content-type'] =
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
+  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  return { wire, gzipped }
+}

@@ -5,11 +5,11 @@ import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
 import {
-  canGzip,
+  OTLP_ALIASES,
   type OtlpCompression,
   type OtlpProtocol,
-  resolveCompression,
-  resolveProtocol,
+  otlpEncoding,
+  otlpTarget,
 } from './otlp-wire.js'
 
 export interface OtlpExporterOptions {
@@ -41,9 +41,6 @@ export interface OtlpExporterOptions {
   toolDefinitions?: boolean
 }
 
-/** Names other OpenTelemetry tools use for our options. */
-export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
-
 // Typed against the interface, so an option added there without being listed here fails typecheck.
 const OTLP_KEYS = Object.keys({
   url: true,
@@ -54,56 +51,6 @@ const OTLP_KEYS = Object.keys({
   toolDefinitions: true,
 } satisfies Record<keyof OtlpExporterOptions, true>)
 
-/** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
-export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
-  const headers: Record<string, string> = {}
-  if (!value) return headers
-  for (const part of value.split(',')) {
-    if (part.trim() === '') continue
-    const index = part.indexOf('=')
-    if (index <= 0)
-      throw new TokentrailError(
-        `${name} must be a list of key=value pairs separated by commas; "${part.trim()}" has no "="`,
-      )
-    try {
-      headers[decodeURIComponent(part.slice(0, index).trim())] = decodeURIComponent(
-        part.slice(index + 1).trim(),
-      )
-    } catch (cause) {
-      throw new TokentrailError(`${name} has a badly encoded value in "${part.trim()}"`, { cause })
-    }
-  }
-  return headers
-}
-
-/** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
-export function validateUrl(value: string, option: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch (cause) {
-    throw new TokentrailError(
-      `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${value}"`,
-      { cause },
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TokentrailError(
-      `${option} must use http or https, got "${url.protocol}" in "${value}"`,
-    )
-  return url.toString()
-}
-
-/** The traces URL OpenTelemetry's env variables point at, or undefined when none is set. */
-export function otlpTracesUrlFromEnv(): string | undefined {
-  const traces = readEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
-  if (traces) return validateUrl(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
-  const base = readEnv('OTEL_EXPORTER_OTLP_ENDPOINT')
-  if (base)
-    return `${validateUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/traces`
-  return undefined
-}
-
 /**
  * Sends spans as OTLP/HTTP JSON to `/v1/traces`: the Tokentrail collector, Jaeger, Tempo,
  * Honeycomb, Langfuse or any OpenTelemetry collector.
@@ -113,36 +60,21 @@ export function otlpTracesUrlFromEnv(): string | undefined {
  */
 export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
-  const { url, headers = {}, protocol, compression, profile, toolDefinitions = false } = options
-  const target = url
-    ? validateUrl(url, 'otlpExporter({ url })')
-    : (otlpTracesUrlFromEnv() ?? 'http://localhost:4318/v1/traces')
-  const requestHeaders = {
-    ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
-    ...parseHeaderList(
-      readEnv('OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
-      'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
-    ),
-    ...headers,
-  }
+  const { url, headers, profile, toolDefinitions = false } = options
+  const { target, requestHeaders } = otlpTarget('TRACES', 'otlpExporter', url, headers)
   const backend = resolveProfile(profile, target, requestHeaders)
-  const wire = resolveProtocol(
-    protocol,
-    'otlpExporter({ protocol })',
-    'TRACES',
-    backend === 'phoenix' || backend === 'datadog' ? 'http/protobuf' : 'http/json',
-  )
-  const gzipped =
-    resolveCompression(compression, 'otlpExporter({ compression })', 'TRACES') === 'gzip' &&
-    canGzip()
   if (
     backend === 'datadog' &&
     !Object.keys(requestHeaders).some((k) => k.toLowerCase() === 'dd-otlp-source')
   )
     requestHeaders['dd-otlp-source'] = 'llmobs'
-  requestHeaders['content-type'] =
-    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
-  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  const { wire, gzipped } = otlpEncoding(
+    'TRACES',
+    'otlpExporter',
+    options,
+    backend === 'phoenix' || backend === 'datadog' ? 'http/protobuf' : 'http/json',
+    requestHeaders,
+  )
   // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
   const sender = lazy(() =>
     import('./otlp-send.js').then(({ traceSender }) =>

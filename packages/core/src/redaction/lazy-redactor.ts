@@ -1,4 +1,4 @@
-import { lazy } from '../lazy.js'
+import type { lazy } from '../lazy.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedRedaction } from './options.js'
 import type { Redactor } from './redactor.js'
@@ -17,11 +17,13 @@ export class LazyRedactor {
   private readonly load: () => Promise<Redactor>
 
   constructor(
-    private readonly config: ResolvedRedaction,
+    config: ResolvedRedaction,
     private readonly resume: (span: SpanData) => void,
     private readonly lost: (spans: number, error: unknown) => void,
+    // From the tracer (tracer-features.ts), not imported: see `FeatureHelpers`.
+    lazyLoad: typeof lazy,
   ) {
-    this.load = lazy(() => import('./redactor.js').then((m) => new m.Redactor(config)))
+    this.load = lazyLoad(() => import('./redactor.js').then((m) => new m.Redactor(config)))
     this.load().then(
       (redactor) => {
         this.loaded ??= redactor
@@ -30,14 +32,9 @@ export class LazyRedactor {
     )
   }
 
-  /** Replacements per rule so far (zeros until the redactor has loaded). */
-  get counts(): Record<string, number> {
-    if (this.loaded) return this.loaded.counts
-    const counts: Record<string, number> = {}
-    for (const name of this.config.detectors) counts[name] = 0
-    for (const rule of this.config.patterns) counts[rule.name] = 0
-    for (const rule of this.config.paths) counts[`path:${rule.path}`] = 0
-    return counts
+  /** Replacements per rule so far; undefined until the redactor has loaded (the tracer says zeros). */
+  get counts(): Record<string, number> | undefined {
+    return this.loaded?.counts
   }
 
   /** Holds a span until the redactor has loaded, then hands it to `resume`. */

@@ -3,7 +3,7 @@ import { TokentrailError } from '../errors.js'
 import { checkKeys } from '../sampling/options.js'
 import { DETECTOR_NAMES, type DetectorName } from './detector-names.js'
 import type { TextRule } from './detectors.js'
-import { compilePath, type PathRule } from './json-path.js'
+import { checkPath } from './json-path.js'
 
 /** Rules that take personal data and credentials out of spans before any exporter sees them. */
 export interface RedactionOptions {
@@ -35,7 +35,8 @@ export interface ResolvedRedaction {
   detectors: DetectorName[]
   /** The user's own patterns. */
   patterns: TextRule[]
-  paths: PathRule[]
+  /** Path rules as written, checked (compiled by the redactor: path-rule.ts). */
+  paths: string[]
   hash: boolean
   hashKey: string | undefined
 }
@@ -121,7 +122,7 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
     []
   if (!Array.isArray(pathList))
     throw new TokentrailError("redaction.paths must be an array such as ['user.email']")
-  const paths = pathList.map((path, i) => compilePath(path, `redaction.paths[${i}]`))
+  const paths = pathList.map((path, i) => checkPath(path, `redaction.paths[${i}]`))
   const replace = o.replace ?? readEnv('TOKENTRAIL_REDACT_REPLACE') ?? 'label'
   if (replace !== 'label' && replace !== 'hash')
     throw new TokentrailError(

@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue, SpanData, SpanError, SpanEvent } from '../types.js'
 import { DETECTORS, type TextRule } from './detectors.js'
 import type { ResolvedRedaction } from './options.js'
+import { compilePath, type PathRule } from './path-rule.js'
 import { replaceAt } from './replace-at.js'
 import { hmacSha256Hex } from './sha256.js'
 
@@ -15,11 +16,13 @@ export class Redactor {
   readonly counts: Record<string, number> = {}
   private key: Uint8Array | undefined
   private readonly rules: readonly TextRule[]
+  private readonly paths: readonly PathRule[]
 
   constructor(private readonly config: ResolvedRedaction) {
     this.rules = [...config.detectors.map((name) => DETECTORS[name]), ...config.patterns]
     for (const rule of this.rules) this.counts[rule.name] = 0
-    for (const rule of config.paths) this.counts[`path:${rule.path}`] = 0
+    this.paths = config.paths.map(compilePath)
+    for (const path of config.paths) this.counts[`path:${path}`] = 0
   }
 
   private mark(label: string, value: string): string {
@@ -93,7 +96,7 @@ export class Redactor {
   }
 
   private pathValue(key: string, value: AttributeValue): AttributeValue {
-    for (const rule of this.config.paths) {
+    for (const rule of this.paths) {
       if (rule.whole(key)) {
         this.counts[`path:${rule.path}`]!++
         return this.mark('REDACTED', typeof value === 'string' ? value : JSON.stringify(value))
@@ -122,7 +125,7 @@ export class Redactor {
 
   private attributes(attributes: Attributes): Attributes {
     const out: Attributes = {}
-    const paths = this.config.paths.length > 0
+    const paths = this.paths.length > 0
     for (const key in attributes) {
       let value = attributes[key]!
       if (paths) value = this.pathValue(key, value)

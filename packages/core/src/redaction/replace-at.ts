@@ -1,7 +1,6 @@
-import type { Segment } from './json-path.js'
+import type { Segment } from './path-rule.js'
 
-// Apart from json-path.ts (compiled when the tracer is made, at start-up): only the redactor, loaded
-// on first use, replaces values.
+// Only the redactor, loaded on first use, replaces values.
 
 /**
  * Replaces, inside `value`, whatever the segments reach; returns how many values were replaced.

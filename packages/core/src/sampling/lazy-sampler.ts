@@ -1,15 +1,14 @@
-import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from '../content-keys.js'
-import { lazy } from '../lazy.js'
+import type { FeatureHelpers } from '../recording-tracer.js'
 import type { SpanData } from '../types.js'
 import type { ResolvedSampling } from './options.js'
 import type { SamplingStats, TraceSampler } from './trace-sampler.js'
-import { SAMPLING_ATTR, traceIdRatio } from './trace-state.js'
 
-// What the sampler shares with start-up code, handed to it rather than imported by it: esbuild
-// splits a module that start-up and lazy code both import into a chunk of its own, fetched and
-// compressed apart from the entry (see bundle-split.node.test.ts).
-const SHARED = { traceIdRatio, SAMPLING_ATTR, INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS }
-export type SamplerShared = typeof SHARED
+/**
+ * What the sampler shares with start-up code, handed to it rather than imported by it: esbuild
+ * splits a module that start-up and lazy code both import into a chunk of its own, fetched and
+ * compressed apart from the entry (see bundle-split.node.test.ts).
+ */
+export type SamplerShared = Omit<FeatureHelpers, 'lazy'>
 
 type Held =
   | { start: [traceId: string, spanId: string, localRoot: boolean, upstream?: 'kept' | 'dropped'] }
@@ -38,10 +37,11 @@ export class LazySampler {
     rate: number,
     private readonly release: (span: SpanData) => void,
     private readonly onError: (where: string, error: unknown) => void,
+    private readonly helpers: FeatureHelpers,
   ) {
-    this.load = lazy(() =>
+    this.load = helpers.lazy(() =>
       import('./trace-sampler.js').then(
-        (m) => new m.TraceSampler(rules, rate, release, onError, SHARED),
+        (m) => new m.TraceSampler(rules, rate, release, onError, helpers),
       ),
     )
     void this.ready()
@@ -106,22 +106,10 @@ export class LazySampler {
   }
 
   stats(): SamplingStats {
-    if (this.sampler) return this.sampler.stats()
-    const spans = this.held.filter((item) => 'end' in item).length
-    return {
-      openTraces: 0,
-      bufferedSpans: spans,
-      bufferedBytes: 0,
-      keptTraces: 0,
-      droppedTraces: 0,
-      kept: {},
-      droppedSpans: 0,
-      spanCapDrops: 0,
-      decidedEarly: 0,
-      headFallback: 0,
-      textLeftOut: 0,
-      partialSpans: 0,
-    }
+    return (
+      this.sampler?.stats() ??
+      this.helpers.noSampling(this.held.filter((item) => 'end' in item).length)
+    )
   }
 
   /** Decides every open trace with what is known (at shutdown). */

@@ -63,61 +63,60 @@ export interface ResolvedSampling {
   textErrors: boolean
 }
 
-const KEYS = [
-  'keepErrors',
-  'keepCancelled',
-  'slowerThanMs',
-  'costAboveUsd',
-  'tokensAbove',
-  'keep',
-  'maxSpansPerTrace',
-  'maxBufferedSpans',
-  'maxBufferedBytes',
-  'text',
-]
-
 /** Throws for an unknown key, naming the closest valid one (`where` is `sampling`, `redaction.detectors`…). */
 export function checkKeys(options: object, valid: readonly string[], where: string): void {
   checkOptionKeys(options, valid, `createTracer({ ${where} })`)
 }
 
-// A threshold: a number ≥ 0, or off (`false` in code, `off`/`false` in env).
-function threshold(
-  value: unknown,
-  envName: string,
-  name: string,
-  fallback: number,
-): number | undefined {
-  let source = name
-  let shown: unknown = value
-  if (value === undefined) {
-    const raw = readEnv(envName)
-    if (raw === undefined) return fallback
-    if (['off', 'false', 'none'].includes(raw.toLowerCase())) return undefined
-    value = Number(raw)
-    shown = raw
-    source = envName
-  }
-  if (value === false) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new TokentrailError(
-      `${source} must be a number ≥ 0, or ${source === name ? 'false' : '"off"'} to turn the rule off; got ${JSON.stringify(shown)}`,
-    )
-  return value
-}
+// Each numeric option's env variable: `slowerThanMs` → TOKENTRAIL_SAMPLING_SLOWER_THAN_MS.
+const envOf = (key: string) => `TOKENTRAIL_SAMPLING_${key.replace(/[A-Z]/g, '_$&').toUpperCase()}`
 
-function count(value: unknown, envName: string, name: string, fallback: number): number {
+// Thresholds of the keep rules: a number ≥ 0, or off (`false` in code, `off`/`false`/`none` in env).
+const THRESHOLDS = { slowerThanMs: 15_000, costAboveUsd: 0.1, tokensAbove: 50_000 }
+// Buffer bounds: a whole number ≥ 1.
+const BOUNDS = {
+  maxSpansPerTrace: 1000,
+  maxBufferedSpans: 20_000,
+  maxBufferedBytes: 32 * 1024 * 1024,
+}
+const KEYS = [
+  'keepErrors',
+  'keepCancelled',
+  ...Object.keys(THRESHOLDS),
+  'keep',
+  ...Object.keys(BOUNDS),
+  'text',
+]
+
+// A threshold (`bound` false) or a bound (`bound` true): the option, else its env variable, else `fallback`.
+function numberOf(
+  o: SamplingOptions,
+  key: keyof typeof THRESHOLDS | keyof typeof BOUNDS,
+  fallback: number,
+  bound: boolean,
+): number | undefined {
+  const name = `sampling.${key}`
   let source = name
-  let shown: unknown = value
+  let value: unknown = o[key]
+  let shown = value
   if (value === undefined) {
-    const raw = readEnv(envName)
+    source = envOf(key)
+    const raw = readEnv(source)
     if (raw === undefined) return fallback
+    if (!bound && ['off', 'false', 'none'].includes(raw.toLowerCase())) return undefined
     value = Number(raw)
     shown = raw
-    source = envName
   }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new TokentrailError(`${source} must be a whole number ≥ 1, got ${JSON.stringify(shown)}`)
+  if (!bound && value === false) return undefined
+  if (
+    typeof value !== 'number' ||
+    (bound ? !Number.isInteger(value) || value < 1 : !Number.isFinite(value) || value < 0)
+  )
+    throw new TokentrailError(
+      bound
+        ? `${source} must be a whole number ≥ 1, got ${JSON.stringify(shown)}`
+        : `${source} must be a number ≥ 0, or ${source === name ? 'false' : '"off"'} to turn the rule off; got ${JSON.stringify(shown)}`,
+    )
   return value
 }
 
@@ -156,53 +155,20 @@ export function resolveSampling(option: unknown): ResolvedSampling | undefined {
     if (text.errors !== undefined && typeof text.errors !== 'boolean')
       throw new TokentrailError('sampling.text.errors must be true or false')
   }
+  const resolved = { keep: o.keep } as Record<string, unknown>
+  for (const key of ['keepErrors', 'keepCancelled'] as const)
+    resolved[key] = o[key] ?? envBoolean(envOf(key)) ?? true
+  for (const [key, fallback] of Object.entries(THRESHOLDS))
+    resolved[key] = numberOf(o, key as keyof typeof THRESHOLDS, fallback, false)
+  for (const [key, fallback] of Object.entries(BOUNDS))
+    resolved[key] = numberOf(o, key as keyof typeof BOUNDS, fallback, true)
   const textRateEnv = readEnv('TOKENTRAIL_TEXT_SAMPLE_RATE')
-  return {
-    keepErrors: o.keepErrors ?? envBoolean('TOKENTRAIL_SAMPLING_KEEP_ERRORS') ?? true,
-    keepCancelled: o.keepCancelled ?? envBoolean('TOKENTRAIL_SAMPLING_KEEP_CANCELLED') ?? true,
-    slowerThanMs: threshold(
-      o.slowerThanMs,
-      'TOKENTRAIL_SAMPLING_SLOWER_THAN_MS',
-      'sampling.slowerThanMs',
-      15_000,
-    ),
-    costAboveUsd: threshold(
-      o.costAboveUsd,
-      'TOKENTRAIL_SAMPLING_COST_ABOVE_USD',
-      'sampling.costAboveUsd',
-      0.1,
-    ),
-    tokensAbove: threshold(
-      o.tokensAbove,
-      'TOKENTRAIL_SAMPLING_TOKENS_ABOVE',
-      'sampling.tokensAbove',
-      50_000,
-    ),
-    keep: o.keep,
-    maxSpansPerTrace: count(
-      o.maxSpansPerTrace,
-      'TOKENTRAIL_SAMPLING_MAX_SPANS_PER_TRACE',
-      'sampling.maxSpansPerTrace',
-      1000,
-    ),
-    maxBufferedSpans: count(
-      o.maxBufferedSpans,
-      'TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS',
-      'sampling.maxBufferedSpans',
-      20_000,
-    ),
-    maxBufferedBytes: count(
-      o.maxBufferedBytes,
-      'TOKENTRAIL_SAMPLING_MAX_BUFFERED_BYTES',
-      'sampling.maxBufferedBytes',
-      32 * 1024 * 1024,
-    ),
-    textRate:
-      text?.rate !== undefined
-        ? shareOf(text.rate, 'sampling.text.rate', 'traces with text')
-        : textRateEnv !== undefined
-          ? shareOf(textRateEnv, 'TOKENTRAIL_TEXT_SAMPLE_RATE', 'traces with text')
-          : 1,
-    textErrors: text?.errors ?? envBoolean('TOKENTRAIL_TEXT_SAMPLE_ERRORS') ?? true,
-  }
+  resolved.textRate =
+    text?.rate !== undefined
+      ? shareOf(text.rate, 'sampling.text.rate', 'traces with text')
+      : textRateEnv !== undefined
+        ? shareOf(textRateEnv, 'TOKENTRAIL_TEXT_SAMPLE_RATE', 'traces with text')
+        : 1
+  resolved.textErrors = text?.errors ?? envBoolean('TOKENTRAIL_TEXT_SAMPLE_ERRORS') ?? true
+  return resolved as unknown as ResolvedSampling
 }

@@ -1,0 +1,146 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+// Sampling, redaction and metrics load by import() (tracer-features.ts) when a tracer with any of
+// them is made. Each test gets fresh modules, so the tracer runs before that code has arrived.
+async function freshCore() {
+  vi.resetModules()
+  return {
+    ...(await import('../src/index.js')),
+    ...(await import('../src/testing.js')),
+  }
+}
+
+// The features' chunk arrives only when the test calls the function returned.
+function holdFeatures(): () => void {
+  let arrive!: () => void
+  const arrived = new Promise<void>((resolve) => {
+    arrive = resolve
+  })
+  vi.doMock('../src/tracer-features.js', async (importOriginal) => {
+    await arrived
+    return importOriginal()
+  })
+  return arrive
+}
+
+// A real OTLP/HTTP receiver: the request bodies it got, by path.
+async function receiver() {
+  const received: Record<string, string[]> = {}
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      ;(received[request.url ?? ''] ??= []).push(body)
+      response.end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { url, received, close: () => server.close() }
+}
+
+const llm = (model: string) => ({
+  kind: 'llm' as const,
+  attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model },
+})
+
+afterEach(() => {
+  vi.doUnmock('../src/tracer-features.js')
+})
+
+describe('sampling, redaction and metrics loaded after the tracer is made', () => {
+  it('holds what they would see until their code lands, over several ticks, then sends it to a real OTLP server', async () => {
+    const arrive = holdFeatures()
+    const { createTracer, otlpExporter, memoryMetricExporter } = await freshCore()
+    const server = await receiver()
+    try {
+      const metrics = memoryMetricExporter()
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: `${server.url}/v1/traces` })],
+        metrics: { exporters: [metrics] },
+        sampling: {},
+        redaction: {},
+        sampleRate: 0,
+        flushIntervalMs: 600_000,
+      })
+      // Tick 1: a failed trace (kept) and a fine one (sampled out).
+      const failed = tracer.startSpan('failed request', {
+        attributes: { who: 'ann@example.com' },
+      })
+      tracer.startSpan('chat m', { ...llm('m'), parent: failed }).end({ status: 'error' })
+      failed.end()
+      const fine = tracer.startSpan('fine request')
+      tracer.startSpan('chat m', { ...llm('m'), parent: fine }).end()
+      fine.end()
+      await null
+      // Tick 2: a trace kept by its error, whose root is still open when the code lands.
+      const late = tracer.startSpan('late request')
+      tracer.startSpan('chat n', { ...llm('n'), parent: late }).end({ status: 'error' })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(tracer.stats()).toMatchObject({
+        ended: 5,
+        queued: 0,
+        exported: 0,
+        sampling: { bufferedSpans: 5, keptTraces: 0 },
+        redaction: { email: 0 },
+        metrics: { exports: 0 },
+      })
+      arrive()
+      late.end()
+      const result = await tracer.flush({ timeoutMs: 10_000 })
+      expect(result).toMatchObject({ ok: true, pending: 0 })
+      const stats = tracer.stats()
+      expect(stats).toMatchObject({
+        exported: 4,
+        failed: 0,
+        dropped: { redactError: 0 },
+        sampling: { keptTraces: 2, droppedTraces: 1, bufferedSpans: 0 },
+        redaction: { email: 1 },
+      })
+      const traces = server.received['/v1/traces']!.join('')
+      for (const name of ['failed request', 'late request', 'chat n'])
+        expect(traces).toContain(name)
+      expect(traces).not.toContain('fine request')
+      expect(traces).toContain('[EMAIL]')
+      expect(traces).not.toContain('ann@example.com')
+      // Metrics stay exact: every LLM span counted, the sampled-out one too.
+      const calls = metrics.metric('tokentrail.llm.calls')
+      expect(calls?.type === 'sum' && calls.points.reduce((n, p) => n + p.value, 0)).toBe(3)
+      await tracer.shutdown()
+    } finally {
+      server.close()
+    }
+  })
+
+  it('when their code cannot load: spans waiting for the sampler are sent as kept, spans waiting for redaction are dropped and counted, and the next span tries again', async () => {
+    // As a chunk that cannot be fetched: the import() rejects.
+    vi.doMock('../src/tracer-features.js', () => {
+      throw new Error('chunk missing')
+    })
+    const { createTracer, memoryExporter } = await freshCore()
+    const errors: string[] = []
+    const debug = (message: string) => errors.push(message)
+    const sampled = memoryExporter()
+    const sampling = createTracer({ exporters: [sampled], sampling: {}, debug, warnings: false })
+    const redacted = memoryExporter()
+    const redaction = createTracer({ exporters: [redacted], redaction: {}, debug, warnings: false })
+    for (const tracer of [sampling, redaction])
+      tracer.startSpan('early', { attributes: { who: 'ann@example.com' } }).end()
+    await sampling.flush()
+    await redaction.flush()
+    expect(sampled.spans.map((s) => s.name)).toEqual(['early'])
+    expect(redacted.spans).toHaveLength(0)
+    expect(redaction.stats().dropped.redactError).toBe(1)
+    expect(errors.filter((e) => e.startsWith('sampling, redaction or metrics load'))).toHaveLength(
+      2,
+    )
+    vi.doUnmock('../src/tracer-features.js')
+    redaction.startSpan('later', { attributes: { who: 'ann@example.com' } }).end()
+    expect((await redaction.flush()).ok).toBe(true)
+    expect(redacted.spans.map((s) => [s.name, s.attributes.who])).toEqual([['later', '[EMAIL]']])
+  })
+})
