@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
 import { EdgeVM } from '@edge-runtime/vm'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -102,6 +103,51 @@ describe('core in the Edge Runtime VM', () => {
       `)
       expect(result).toEqual({ ok: true, pending: 0 })
       expect(bodies[0].resourceSpans[0].scopeSpans[0].spans[0].name).toBe('edge span')
+    } finally {
+      server.close()
+    }
+  })
+
+  it('gzips with CompressionStream on the edge, spans queued after the first export included', async () => {
+    const bodies: any[] = []
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (c) => chunks.push(c))
+      request.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        expect(request.headers['content-encoding']).toBe('gzip')
+        bodies.push(JSON.parse(gunzipSync(raw).toString('utf8')))
+        response.end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const result = await runInEdge(
+        `
+        const tracer = tokentrail.createTracer({ exporters: [tokentrail.otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces', compression: 'gzip' })] })
+        tracer.startSpan('first').end()
+        const first = await tracer.flush()
+        for (let i = 0; i < 3; i++) tracer.startSpan('later ' + i, { attributes: { text: 'é "q" '.repeat(2000) } }).end()
+        return [first, await tracer.flush()]
+      `,
+        // The VM has no CompressionStream of its own; Vercel Edge and Workers do.
+        (context) => {
+          context.CompressionStream ??= CompressionStream
+        },
+      )
+      expect(result).toEqual([
+        { ok: true, pending: 0 },
+        { ok: true, pending: 0 },
+      ])
+      const spans = bodies.flatMap((body) => body.resourceSpans[0].scopeSpans[0].spans)
+      expect(spans.map((span: any) => span.name)).toEqual([
+        'first',
+        'later 0',
+        'later 1',
+        'later 2',
+      ])
+      expect(spans[3].attributes[0].value.stringValue).toBe('é "q" '.repeat(2000))
     } finally {
       server.close()
     }

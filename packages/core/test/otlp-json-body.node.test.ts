@@ -86,6 +86,31 @@ describe('otlpExporter JSON bodies, one buffer between exports', () => {
     expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans)))
   })
 
+  it('gzips on Node with zlib at level 1', async () => {
+    const raw: Buffer[] = []
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk) => chunks.push(chunk))
+      request.on('end', () => {
+        raw.push(Buffer.concat(chunks))
+        response.end('{}')
+      })
+    })
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const exporter = otlpExporter({
+      url: `http://127.0.0.1:${port}/v1/traces`,
+      protocol: 'http/json',
+      compression: 'gzip',
+    })
+    const spans = await batch(40, 3000, 'level')
+    expect((await exporter.export(spans, signal())).code).toBe('success')
+    // The gzip header's XFL byte: 4 when the fastest level wrote it (0 for the default level 6).
+    expect([raw[0]![0], raw[0]![1], raw[0]![8]]).toEqual([0x1f, 0x8b, 4])
+    expect(gunzipSync(raw[0]!).toString('utf8')).toBe(encodeOtlpTraces(spans))
+  })
+
   it('gzips each body from the same buffer', async () => {
     const receiver = await startReceiver()
     const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json', compression: 'gzip' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gzip } from '../src/exporters/gzip.js'
+import { gzipWeb } from '../src/exporters/gzip.js'
 import type { SpanData } from '../src/index.js'
 import { encodeOtlpTracesProtobuf } from '../src/otlp.js'
 import {
@@ -48,7 +48,7 @@ function read(body: Uint8Array) {
 describe('protobuf encoder on Web APIs', () => {
   it('round-trips through CompressionStream gzip and DecompressionStream', async () => {
     const body = encodeOtlpTracesProtobuf([span])
-    const zipped = await gzip(body)
+    const zipped = await gzipWeb(body)
     expect(zipped.length).toBeLessThan(body.length)
     const unzipped = new Uint8Array(
       await new Response(

@@ -3,7 +3,12 @@ import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
 import { gzip } from './gzip.js'
-import { encodeOtlpTracesBytes } from './otlp-json.js'
+import {
+  type EncodedSpan,
+  encodeOtlpTracesBytes,
+  type SpanEncoder,
+  spanEncoder,
+} from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import type { OtlpProtocol } from './otlp-wire.js'
@@ -73,6 +78,14 @@ export interface TraceSenderSetup {
   toolDefinitions: boolean
 }
 
+/** What `traceSender` returns. */
+export interface TraceSender {
+  /** Encodes a batch (spans, or spans `prepare` wrote) for the wire, posts it, reads the answer. */
+  send(spans: readonly (SpanData | EncodedSpan)[], signal: AbortSignal): Promise<ExportResult>
+  /** Writes spans in their wire form as they are queued (JSON only), for `send` to copy later. */
+  encoder?: SpanEncoder
+}
+
 /** Encodes a batch for the wire and the backend, posts it, and reads the answer. */
 export function traceSender({
   target,
@@ -81,15 +94,19 @@ export function traceSender({
   gzipped,
   backend,
   toolDefinitions,
-}: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
+}: TraceSenderSetup): TraceSender {
   const mapper = createSpanMapper(backend, { toolDefinitions })
   const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
   // The JSON body's buffer, kept for the next export: a fresh one per batch costs the page faults
   // of the whole body again. Taken while a body is out, so two exports at once never share it.
   let spare: JsonWriter | undefined
-  return async function sendTraces(spans, signal) {
+  async function sendTraces(
+    spans: readonly (SpanData | EncodedSpan)[],
+    signal: AbortSignal,
+  ): Promise<ExportResult> {
     if (wire === 'http/protobuf') {
-      const body = encodeOtlpTracesProtobuf(spans, mapper)
+      // Never given an EncodedSpan: `prepare` is only there for JSON.
+      const body = encodeOtlpTracesProtobuf(spans as readonly SpanData[], mapper)
       return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
     }
     const writer = spare ?? new JsonWriter(0)
@@ -105,4 +122,7 @@ export function traceSender({
       spare = writer
     return result
   }
+  return wire === 'http/json'
+    ? { send: sendTraces, encoder: spanEncoder(mapper) }
+    : { send: sendTraces }
 }

@@ -185,24 +185,32 @@ export const webFetch: TransportFetch = (url, init) =>
  */
 export function chooseTransport(scope: any = globalThis): TransportFetch {
   try {
+    const http = nodeBuiltin('node:http', scope)
+    const https = nodeBuiltin('node:https', scope)
+    const buffer = nodeBuiltin('node:buffer', scope)?.Buffer
+    if (http?.request && https?.request && buffer?.from) return createNodeFetch(http, https, buffer)
+  } catch {}
+  return webFetch
+}
+
+/**
+ * A Node built-in module by name where the runtime is Node itself, else undefined; found through
+ * `process.getBuiltinModule`, never a static `node:` import. Bun, Deno and workerd answer
+ * getBuiltinModule too, with layers over their own APIs: no gain there, so only Node takes it.
+ */
+export function nodeBuiltin(name: string, scope: any = globalThis): any {
+  try {
     const process = scope.process
-    // Bun, Deno and workerd answer getBuiltinModule('node:http') too, with a layer over their own
-    // fetch: no gain there, so only Node itself takes this path.
-    const isNode =
+    if (
       typeof process?.getBuiltinModule === 'function' &&
       process.release?.name === 'node' &&
       scope.Bun === undefined &&
       scope.Deno === undefined &&
       (scope.navigator?.userAgent ?? 'Node.js').startsWith('Node.js')
-    if (isNode) {
-      const http = process.getBuiltinModule('node:http')
-      const https = process.getBuiltinModule('node:https')
-      const buffer = process.getBuiltinModule('node:buffer')?.Buffer
-      if (http?.request && https?.request && buffer?.from)
-        return createNodeFetch(http, https, buffer)
-    }
+    )
+      return process.getBuiltinModule(name)
   } catch {}
-  return webFetch
+  return undefined
 }
 
 let chosen: TransportFetch | undefined
