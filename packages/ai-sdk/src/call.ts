@@ -133,8 +133,14 @@ export function stepStarting(
   model: { provider: unknown; modelId: unknown },
 ): void {
   const state = callState()
-  if (Array.isArray(prompt) && prompt.length > 0)
-    (state.byStepPrompt ??= new WeakMap()).set(prompt, call)
+  if (Array.isArray(prompt) && prompt.length > 0) {
+    const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
+    // A step's entry goes when the next step starts or the call ends: an entry left for the
+    // collector to find costs each young-generation collection more than deleting it.
+    if (call.stepPrompt !== undefined) byStepPrompt.delete(call.stepPrompt)
+    call.stepPrompt = prompt
+    byStepPrompt.set(prompt, call)
+  }
     // Also when the prompt is known: another middleware may hand ours a new array.
   ;(state.awaiting ??= new Map()).set(call, model)
 }
@@ -169,7 +175,12 @@ export function callOfInvocation(
   if (!found) return undefined
   awaiting.delete(found)
   // A retry of this step sends the same array again.
-  if (key) (state.byStepPrompt ??= new WeakMap()).set(key, found)
+  if (key) {
+    const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
+    if (found.stepPrompt !== undefined) byStepPrompt.delete(found.stepPrompt)
+    found.stepPrompt = key
+    byStepPrompt.set(key, found)
+  }
   return found
 }
 
@@ -279,6 +290,11 @@ export class AiCall {
         } catch {}
   }
 
+  /** The prompt array of the current step, as `byStepPrompt` knows it (ai@7). */
+  stepPrompt: object | undefined
+  /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
+  inferredPrompt: object | undefined
+
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
   unopened: { open(): unknown }[] | undefined
 
@@ -321,12 +337,18 @@ export class AiCall {
       parent: this.parent ?? null,
       startTime: this.startTime,
     })
-    setTrustedAttributes(span, attributes)
     this.span = span
+    // Written with the totals when the span ends, in one object (see LlmCall's `opening`).
+    this.opening = attributes
     span.onEnding((ending) => this.writeTotals(ending))
-    if (!span.isRecording) this.ended = true
+    if (!span.isRecording) {
+      this.ended = true
+      this.opening = undefined
+    }
     return span
   }
+
+  private opening: Record<string, unknown> | undefined
 
   // The prompt length of the latest step seen and of the one before it: all promptStart reads.
   private lengthStep = -1
@@ -451,6 +473,14 @@ export class AiCall {
     }
     this.resume()
     const state = callState()
+    if (this.stepPrompt !== undefined) {
+      state.byStepPrompt?.delete(this.stepPrompt)
+      this.stepPrompt = undefined
+    }
+    if (this.inferredPrompt !== undefined) {
+      state.byPrompt.delete(this.inferredPrompt)
+      this.inferredPrompt = undefined
+    }
     const tooling = this.toolState
     if (tooling) {
       for (const id of tooling.askers.keys()) {
@@ -472,7 +502,9 @@ export class AiCall {
 
   // Runs once, right before the call span ends, however it ends.
   private writeTotals(span: Span): void {
-    const attributes: Record<string, unknown> = { [CALL_ATTR.steps]: this.stepsSeen }
+    const attributes: Record<string, unknown> = this.opening ?? {}
+    this.opening = undefined
+    attributes[CALL_ATTR.steps] = this.stepsSeen
     const t = this.totals
     if (t.input !== undefined) attributes[CALL_ATTR.inputTokens] = t.input
     if (t.output !== undefined) attributes[CALL_ATTR.outputTokens] = t.output
@@ -615,6 +647,10 @@ export function inferCall(
   } else {
     call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan() })
   }
-  if (key) state.byPrompt.set(key, { call, step, attempts: 1 })
+  if (key) {
+    if (call.inferredPrompt !== undefined) state.byPrompt.delete(call.inferredPrompt)
+    call.inferredPrompt = key
+    state.byPrompt.set(key, { call, step, attempts: 1 })
+  }
   return { call, step, attempt: 1 }
 }

@@ -145,6 +145,9 @@ export class LlmCall {
   private promptFrom = 0
 
   private spanValue: Span | undefined
+  // The attributes known when the span is made, written with the closing ones in one object when
+  // it ends: a second object per span, merged into the first, cost more than holding this one.
+  private opening: Record<string, unknown> | undefined
   private toOpen:
     | { tracer: Tracer; params: LanguageModelV4CallOptions; attempt: number }
     | undefined
@@ -222,10 +225,14 @@ export class LlmCall {
       startTime: this.start,
     })
     this.spanValue = span
-    setTrustedAttributes(span, attributes)
-    if (userAttributes) span.setAttributes(userAttributes)
+    if (userAttributes) {
+      // The user's keys may override ours, and the metadata's override theirs: written in that order now.
+      setTrustedAttributes(span, attributes)
+      span.setAttributes(userAttributes)
+    } else this.opening = attributes
     span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
     if (!span.isRecording) {
+      this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
       span.end()
     }
@@ -351,7 +358,8 @@ export class LlmCall {
   // Runs once, right before the span ends, whoever ends it.
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
-    const attributes: Record<string, unknown> = {}
+    const attributes: Record<string, unknown> = this.opening ?? {}
+    this.opening = undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
