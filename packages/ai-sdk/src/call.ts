@@ -10,7 +10,7 @@ import {
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
-import type { TokenCounts } from './convert.js'
+import type { OwnAttributes, TokenCounts } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
@@ -141,7 +141,7 @@ export function stepStarting(
     call.stepPrompt = prompt
     byStepPrompt.set(prompt, call)
   }
-    // Also when the prompt is known: another middleware may hand ours a new array.
+  // Also when the prompt is known: another middleware may hand ours a new array.
   ;(state.awaiting ??= new Map()).set(call, model)
 }
 
@@ -308,24 +308,24 @@ export class AiCall {
     }
     this.init = undefined
     const model = init.modelId
-    const attributes: Record<string, unknown> = {
-      [ATTR.operationName]: 'invoke_agent',
-      [CALL_ATTR.operation]: this.operation,
-      [CALL_ATTR.source]: this.source,
+    const attributes: OwnAttributes = {
+      'gen_ai.operation.name': 'invoke_agent',
+      'tokentrail.call.operation': this.operation,
+      'tokentrail.call.source': this.source,
     }
-    if (init.provider) attributes[ATTR.providerName] = init.provider
-    if (model) attributes[ATTR.requestModel] = model
+    if (init.provider) attributes['gen_ai.provider.name'] = init.provider
+    if (model) attributes['gen_ai.request.model'] = model
     if (init.functionId) {
-      attributes[CALL_ATTR.functionId] = init.functionId
+      attributes['tokentrail.call.function_id'] = init.functionId
       attributes['gen_ai.agent.name'] = init.functionId
     }
     const meta = metadata ?? init.metadata
-    if (meta?.userId) attributes[ATTR.userId] = meta.userId
+    if (meta?.userId) attributes['user.id'] = meta.userId
     if (meta?.sessionId) {
-      attributes[ATTR.sessionId] = meta.sessionId
-      attributes[ATTR.conversationId] = meta.sessionId
+      attributes['session.id'] = meta.sessionId
+      attributes['gen_ai.conversation.id'] = meta.sessionId
     }
-    if (meta?.tags && meta.tags.length > 0) attributes[ATTR.tags] = meta.tags
+    if (meta?.tags && meta.tags.length > 0) attributes['tokentrail.tags'] = meta.tags
     const name = init.functionId
       ? spanName('invoke_agent', init.functionId)
       : model
@@ -348,7 +348,7 @@ export class AiCall {
     return span
   }
 
-  private opening: Record<string, unknown> | undefined
+  private opening: OwnAttributes | undefined
 
   // The prompt length of the latest step seen and of the one before it: all promptStart reads.
   private lengthStep = -1
@@ -502,21 +502,23 @@ export class AiCall {
 
   // Runs once, right before the call span ends, however it ends.
   private writeTotals(span: Span): void {
-    const attributes: Record<string, unknown> = this.opening ?? {}
+    const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
-    attributes[CALL_ATTR.steps] = this.stepsSeen
+    attributes['tokentrail.call.steps'] = this.stepsSeen
     const t = this.totals
-    if (t.input !== undefined) attributes[CALL_ATTR.inputTokens] = t.input
-    if (t.output !== undefined) attributes[CALL_ATTR.outputTokens] = t.output
-    if (t.cacheRead !== undefined) attributes[CALL_ATTR.cacheReadTokens] = t.cacheRead
-    if (t.cacheWrite !== undefined) attributes[CALL_ATTR.cacheWriteTokens] = t.cacheWrite
-    if (t.reasoning !== undefined) attributes[CALL_ATTR.reasoningTokens] = t.reasoning
-    if (this.cost !== undefined) attributes[CALL_ATTR.costUsd] = Math.round(this.cost * 1e9) / 1e9
-    if (this.finishReason !== undefined) attributes[CALL_ATTR.finishReason] = this.finishReason
-    if (this.ttftMs !== undefined) attributes[CALL_ATTR.ttftMs] = this.ttftMs
-    if (this.retries > 0) attributes[CALL_ATTR.retries] = this.retries
-    if (this.toolCalls > 0) attributes[CALL_ATTR.toolCalls] = this.toolCalls
-    if (this.toolErrors > 0) attributes[CALL_ATTR.toolErrors] = this.toolErrors
+    if (t.input !== undefined) attributes['tokentrail.call.input_tokens'] = t.input
+    if (t.output !== undefined) attributes['tokentrail.call.output_tokens'] = t.output
+    if (t.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = t.cacheRead
+    if (t.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = t.cacheWrite
+    if (t.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = t.reasoning
+    if (this.cost !== undefined)
+      attributes['tokentrail.call.cost_usd'] = Math.round(this.cost * 1e9) / 1e9
+    if (this.finishReason !== undefined)
+      attributes['tokentrail.call.finish_reason'] = this.finishReason
+    if (this.ttftMs !== undefined) attributes['tokentrail.call.ttft_ms'] = this.ttftMs
+    if (this.retries > 0) attributes['tokentrail.call.retries'] = this.retries
+    if (this.toolCalls > 0) attributes['tokentrail.call.tool_calls'] = this.toolCalls
+    if (this.toolErrors > 0) attributes['tokentrail.call.tool_errors'] = this.toolErrors
     setTrustedAttributes(span, attributes)
   }
 }
