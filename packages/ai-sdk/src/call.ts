@@ -325,7 +325,8 @@ export class AiCall {
       attributes['session.id'] = meta.sessionId
       attributes['gen_ai.conversation.id'] = meta.sessionId
     }
-    if (meta?.tags && meta.tags.length > 0) attributes['tokentrail.tags'] = meta.tags
+    // Copies: the span is written when it ends, and the caller's array may change by then.
+    if (meta?.tags && meta.tags.length > 0) attributes['tokentrail.tags'] = [...meta.tags]
     const name = init.functionId
       ? spanName('invoke_agent', init.functionId)
       : model

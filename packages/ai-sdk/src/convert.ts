@@ -168,7 +168,7 @@ export function settingsAttributes(
   if (frequencyPenalty != null) attributes['gen_ai.request.frequency_penalty'] = frequencyPenalty
   if (presencePenalty != null) attributes['gen_ai.request.presence_penalty'] = presencePenalty
   if (Array.isArray(params.stopSequences) && params.stopSequences.length > 0)
-    attributes['gen_ai.request.stop_sequences'] = params.stopSequences
+    attributes['gen_ai.request.stop_sequences'] = [...params.stopSequences]
   if (params.reasoning != null) attributes['tokentrail.request.reasoning'] = params.reasoning
   if (params.responseFormat?.type) attributes['gen_ai.output.type'] = params.responseFormat.type
   if (Array.isArray(params.tools) && params.tools.length > 0)

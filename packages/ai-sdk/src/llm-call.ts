@@ -217,7 +217,8 @@ export class LlmCall {
         target['session.id'] = metadata.sessionId
         target['gen_ai.conversation.id'] = metadata.sessionId
       }
-      if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = metadata.tags
+      // A copy: the span is written when it ends, and the caller's array may change by then.
+      if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
     }
     const parent = call.materialize(tracer, settings.metadata)
     const span = tracer.startSpan(spanName('chat', model.modelId), {

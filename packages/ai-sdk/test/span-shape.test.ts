@@ -4,7 +4,7 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { tracingMiddleware, withTraceMetadata } from '../src/index.js'
-import { setup, textParts, usage } from './helpers.js'
+import { gatedStream, setup, textParts, usage } from './helpers.js'
 
 // V8's own answer, for functions compiled after the flag is set.
 setFlagsFromString('--allow-natives-syntax')
@@ -92,6 +92,35 @@ describe('the attributes of the spans the middleware writes', () => {
       expect(hasFastProperties(span.attributes)).toBe(true)
     }
     expect(Math.max(...llm.map((s) => Object.keys(s.attributes).length))).toBeGreaterThan(25)
+  })
+
+  it('record the tags and stop sequences a stream began with, when its caller changes them before it ends', async () => {
+    const { tracer, exporter } = setup()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const { stream } = gatedStream(textParts(['Hello ', 'world']), 4, gate)
+    const tags = ['chat']
+    const stopSequences = ['END']
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({ doStream: async () => ({ stream }) }),
+      middleware: tracingMiddleware({ tracer, metadata: { tags } }),
+    })
+    const iterator = streamText({ model, prompt: 'hi', stopSequences }).textStream[
+      Symbol.asyncIterator
+    ]()
+    expect((await iterator.next()).value).toBe('Hello ')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    tags.push('later')
+    stopSequences.push('LATER')
+    release()
+    while (!(await iterator.next()).done) {}
+    await tracer.flush()
+    const llm = exporter.span('chat mock-model-id')
+    expect(llm.attributes['tokentrail.tags']).toEqual(['chat'])
+    expect(llm.attributes['gen_ai.request.stop_sequences']).toEqual(['END'])
+    expect(exporter.span('streamText mock-model-id').attributes['tokentrail.tags']).toEqual([
+      'chat',
+    ])
   })
 })
 
