@@ -10,7 +10,7 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import type { TokenCounts } from './convert.js'
+import type { OwnAttributes, TokenCounts } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
@@ -133,9 +133,15 @@ export function stepStarting(
   model: { provider: unknown; modelId: unknown },
 ): void {
   const state = callState()
-  if (Array.isArray(prompt) && prompt.length > 0)
-    (state.byStepPrompt ??= new WeakMap()).set(prompt, call)
-    // Also when the prompt is known: another middleware may hand ours a new array.
+  if (Array.isArray(prompt) && prompt.length > 0) {
+    const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
+    // A step's entry goes when the next step starts or the call ends: an entry left for the
+    // collector to find costs each young-generation collection more than deleting it.
+    if (call.stepPrompt !== undefined) byStepPrompt.delete(call.stepPrompt)
+    call.stepPrompt = prompt
+    byStepPrompt.set(prompt, call)
+  }
+  // Also when the prompt is known: another middleware may hand ours a new array.
   ;(state.awaiting ??= new Map()).set(call, model)
 }
 
@@ -169,7 +175,12 @@ export function callOfInvocation(
   if (!found) return undefined
   awaiting.delete(found)
   // A retry of this step sends the same array again.
-  if (key) (state.byStepPrompt ??= new WeakMap()).set(key, found)
+  if (key) {
+    const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
+    if (found.stepPrompt !== undefined) byStepPrompt.delete(found.stepPrompt)
+    found.stepPrompt = key
+    byStepPrompt.set(key, found)
+  }
   return found
 }
 
@@ -279,6 +290,11 @@ export class AiCall {
         } catch {}
   }
 
+  /** The prompt array of the current step, as `byStepPrompt` knows it (ai@7). */
+  stepPrompt: object | undefined
+  /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
+  inferredPrompt: object | undefined
+
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
   unopened: { open(): unknown }[] | undefined
 
@@ -292,24 +308,25 @@ export class AiCall {
     }
     this.init = undefined
     const model = init.modelId
-    const attributes: Record<string, unknown> = {
-      [ATTR.operationName]: 'invoke_agent',
-      [CALL_ATTR.operation]: this.operation,
-      [CALL_ATTR.source]: this.source,
+    const attributes: OwnAttributes = {
+      'gen_ai.operation.name': 'invoke_agent',
+      'tokentrail.call.operation': this.operation,
+      'tokentrail.call.source': this.source,
     }
-    if (init.provider) attributes[ATTR.providerName] = init.provider
-    if (model) attributes[ATTR.requestModel] = model
+    if (init.provider) attributes['gen_ai.provider.name'] = init.provider
+    if (model) attributes['gen_ai.request.model'] = model
     if (init.functionId) {
-      attributes[CALL_ATTR.functionId] = init.functionId
+      attributes['tokentrail.call.function_id'] = init.functionId
       attributes['gen_ai.agent.name'] = init.functionId
     }
     const meta = metadata ?? init.metadata
-    if (meta?.userId) attributes[ATTR.userId] = meta.userId
+    if (meta?.userId) attributes['user.id'] = meta.userId
     if (meta?.sessionId) {
-      attributes[ATTR.sessionId] = meta.sessionId
-      attributes[ATTR.conversationId] = meta.sessionId
+      attributes['session.id'] = meta.sessionId
+      attributes['gen_ai.conversation.id'] = meta.sessionId
     }
-    if (meta?.tags && meta.tags.length > 0) attributes[ATTR.tags] = meta.tags
+    // Copies: the span is written when it ends, and the caller's array may change by then.
+    if (meta?.tags && meta.tags.length > 0) attributes['tokentrail.tags'] = [...meta.tags]
     const name = init.functionId
       ? spanName('invoke_agent', init.functionId)
       : model
@@ -321,12 +338,18 @@ export class AiCall {
       parent: this.parent ?? null,
       startTime: this.startTime,
     })
-    setTrustedAttributes(span, attributes)
     this.span = span
+    // Written with the totals when the span ends, in one object (see LlmCall's `opening`).
+    this.opening = attributes
     span.onEnding((ending) => this.writeTotals(ending))
-    if (!span.isRecording) this.ended = true
+    if (!span.isRecording) {
+      this.ended = true
+      this.opening = undefined
+    }
     return span
   }
+
+  private opening: OwnAttributes | undefined
 
   // The prompt length of the latest step seen and of the one before it: all promptStart reads.
   private lengthStep = -1
@@ -451,6 +474,14 @@ export class AiCall {
     }
     this.resume()
     const state = callState()
+    if (this.stepPrompt !== undefined) {
+      state.byStepPrompt?.delete(this.stepPrompt)
+      this.stepPrompt = undefined
+    }
+    if (this.inferredPrompt !== undefined) {
+      state.byPrompt.delete(this.inferredPrompt)
+      this.inferredPrompt = undefined
+    }
     const tooling = this.toolState
     if (tooling) {
       for (const id of tooling.askers.keys()) {
@@ -472,19 +503,23 @@ export class AiCall {
 
   // Runs once, right before the call span ends, however it ends.
   private writeTotals(span: Span): void {
-    const attributes: Record<string, unknown> = { [CALL_ATTR.steps]: this.stepsSeen }
+    const attributes: OwnAttributes = this.opening ?? {}
+    this.opening = undefined
+    attributes['tokentrail.call.steps'] = this.stepsSeen
     const t = this.totals
-    if (t.input !== undefined) attributes[CALL_ATTR.inputTokens] = t.input
-    if (t.output !== undefined) attributes[CALL_ATTR.outputTokens] = t.output
-    if (t.cacheRead !== undefined) attributes[CALL_ATTR.cacheReadTokens] = t.cacheRead
-    if (t.cacheWrite !== undefined) attributes[CALL_ATTR.cacheWriteTokens] = t.cacheWrite
-    if (t.reasoning !== undefined) attributes[CALL_ATTR.reasoningTokens] = t.reasoning
-    if (this.cost !== undefined) attributes[CALL_ATTR.costUsd] = Math.round(this.cost * 1e9) / 1e9
-    if (this.finishReason !== undefined) attributes[CALL_ATTR.finishReason] = this.finishReason
-    if (this.ttftMs !== undefined) attributes[CALL_ATTR.ttftMs] = this.ttftMs
-    if (this.retries > 0) attributes[CALL_ATTR.retries] = this.retries
-    if (this.toolCalls > 0) attributes[CALL_ATTR.toolCalls] = this.toolCalls
-    if (this.toolErrors > 0) attributes[CALL_ATTR.toolErrors] = this.toolErrors
+    if (t.input !== undefined) attributes['tokentrail.call.input_tokens'] = t.input
+    if (t.output !== undefined) attributes['tokentrail.call.output_tokens'] = t.output
+    if (t.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = t.cacheRead
+    if (t.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = t.cacheWrite
+    if (t.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = t.reasoning
+    if (this.cost !== undefined)
+      attributes['tokentrail.call.cost_usd'] = Math.round(this.cost * 1e9) / 1e9
+    if (this.finishReason !== undefined)
+      attributes['tokentrail.call.finish_reason'] = this.finishReason
+    if (this.ttftMs !== undefined) attributes['tokentrail.call.ttft_ms'] = this.ttftMs
+    if (this.retries > 0) attributes['tokentrail.call.retries'] = this.retries
+    if (this.toolCalls > 0) attributes['tokentrail.call.tool_calls'] = this.toolCalls
+    if (this.toolErrors > 0) attributes['tokentrail.call.tool_errors'] = this.toolErrors
     setTrustedAttributes(span, attributes)
   }
 }
@@ -615,6 +650,10 @@ export function inferCall(
   } else {
     call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan() })
   }
-  if (key) state.byPrompt.set(key, { call, step, attempts: 1 })
+  if (key) {
+    if (call.inferredPrompt !== undefined) state.byPrompt.delete(call.inferredPrompt)
+    call.inferredPrompt = key
+    state.byPrompt.set(key, { call, step, attempts: 1 })
+  }
   return { call, step, attempt: 1 }
 }

@@ -5,7 +5,24 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import * as ATTR from './attr.js'
+import type { ATTR as CORE_ATTR } from '@tokentrail/core/internal'
+import type { CALL_ATTR } from './call.js'
+
+/** A name in `ATTR` or `CALL_ATTR`, or the agent name of a call span. */
+export type AttributeName =
+  | (typeof CORE_ATTR)[keyof typeof CORE_ATTR]
+  | (typeof CALL_ATTR)[keyof typeof CALL_ATTR]
+  | 'gen_ai.agent.name'
+
+/**
+ * Attributes this package writes itself, each under its name as a literal
+ * (`attributes['gen_ai.usage.input_tokens']`), checked against `AttributeName`. Literal, not
+ * `attributes[ATTR.usageInputTokens]`: V8 keeps an object whose keys are written as literals a fast
+ * object up to 128 keys, where one whose keys come from a variable turns into a dictionary past
+ * about 16 (an LLM span has 20 to 30), larger, slower to build and slower to walk for the scrub
+ * and the encoder.
+ */
+export type OwnAttributes = { [K in AttributeName]?: unknown }
 
 // AI SDK provider ids (`openai.chat`, `google.generative-ai`) to GenAI semconv provider names.
 const PROVIDER_NAMES: Record<string, string> = {
@@ -46,15 +63,15 @@ const FINISH_REASONS: Record<string, string> = {
 /** Finish reason attributes: semconv name of the unified reason, plus the provider's raw one. */
 export function finishReasonAttributes(
   reason: LanguageModelV4FinishReason | string | undefined,
-  attributes: Record<string, unknown>,
+  attributes: OwnAttributes,
 ): void {
   if (reason === undefined || reason === null) return
   // ai@6 and older models give a plain string.
   const unified = typeof reason === 'string' ? reason : reason.unified
   const raw = typeof reason === 'string' ? undefined : reason.raw
   if (typeof unified === 'string')
-    attributes[ATTR.responseFinishReasons] = [FINISH_REASONS[unified] ?? unified]
-  if (typeof raw === 'string') attributes[ATTR.finishReasonRaw] = raw
+    attributes['gen_ai.response.finish_reasons'] = [FINISH_REASONS[unified] ?? unified]
+  if (typeof raw === 'string') attributes['tokentrail.finish_reason.raw'] = raw
 }
 
 const count = (value: unknown): number | undefined =>
@@ -125,39 +142,41 @@ export function readUsage(
 }
 
 /** Usage attributes; only known counts are set. */
-export function usageAttributes(tokens: TokenCounts, attributes: Record<string, unknown>): void {
-  if (tokens.input !== undefined) attributes[ATTR.usageInputTokens] = tokens.input
-  if (tokens.output !== undefined) attributes[ATTR.usageOutputTokens] = tokens.output
-  if (tokens.cacheRead !== undefined) attributes[ATTR.usageCacheReadInputTokens] = tokens.cacheRead
+export function usageAttributes(tokens: TokenCounts, attributes: OwnAttributes): void {
+  if (tokens.input !== undefined) attributes['gen_ai.usage.input_tokens'] = tokens.input
+  if (tokens.output !== undefined) attributes['gen_ai.usage.output_tokens'] = tokens.output
+  if (tokens.cacheRead !== undefined)
+    attributes['gen_ai.usage.cache_read.input_tokens'] = tokens.cacheRead
   if (tokens.cacheWrite !== undefined)
-    attributes[ATTR.usageCacheCreationInputTokens] = tokens.cacheWrite
-  if (tokens.reasoning !== undefined) attributes[ATTR.usageReasoningOutputTokens] = tokens.reasoning
+    attributes['gen_ai.usage.cache_creation.input_tokens'] = tokens.cacheWrite
+  if (tokens.reasoning !== undefined)
+    attributes['gen_ai.usage.reasoning.output_tokens'] = tokens.reasoning
 }
 
 /** Request attributes that hold no prompt content: call settings, tools, response format. */
 export function settingsAttributes(
   params: LanguageModelV4CallOptions,
-  attributes: Record<string, unknown>,
+  attributes: OwnAttributes,
 ): void {
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined && value !== null) attributes[key] = value
-  }
-  set(ATTR.requestTemperature, params.temperature)
-  set(ATTR.requestMaxTokens, params.maxOutputTokens)
-  set(ATTR.requestTopP, params.topP)
-  set(ATTR.requestTopK, params.topK)
-  set(ATTR.requestSeed, params.seed)
-  set(ATTR.requestFrequencyPenalty, params.frequencyPenalty)
-  set(ATTR.requestPresencePenalty, params.presencePenalty)
+  const { temperature, maxOutputTokens, topP, topK, seed, frequencyPenalty, presencePenalty } =
+    params
+  if (temperature != null) attributes['gen_ai.request.temperature'] = temperature
+  if (maxOutputTokens != null) attributes['gen_ai.request.max_tokens'] = maxOutputTokens
+  if (topP != null) attributes['gen_ai.request.top_p'] = topP
+  if (topK != null) attributes['gen_ai.request.top_k'] = topK
+  if (seed != null) attributes['gen_ai.request.seed'] = seed
+  if (frequencyPenalty != null) attributes['gen_ai.request.frequency_penalty'] = frequencyPenalty
+  if (presencePenalty != null) attributes['gen_ai.request.presence_penalty'] = presencePenalty
   if (Array.isArray(params.stopSequences) && params.stopSequences.length > 0)
-    attributes[ATTR.requestStopSequences] = params.stopSequences
-  set(ATTR.requestReasoning, params.reasoning)
-  if (params.responseFormat?.type) attributes[ATTR.outputType] = params.responseFormat.type
+    attributes['gen_ai.request.stop_sequences'] = [...params.stopSequences]
+  if (params.reasoning != null) attributes['tokentrail.request.reasoning'] = params.reasoning
+  if (params.responseFormat?.type) attributes['gen_ai.output.type'] = params.responseFormat.type
   if (Array.isArray(params.tools) && params.tools.length > 0)
-    attributes[ATTR.toolNames] = params.tools.map((tool) => tool.name)
+    attributes['tokentrail.request.tool_names'] = params.tools.map((tool) => tool.name)
   const choice = params.toolChoice
   if (choice?.type)
-    attributes[ATTR.toolChoice] = choice.type === 'tool' ? `tool:${choice.toolName}` : choice.type
+    attributes['tokentrail.request.tool_choice'] =
+      choice.type === 'tool' ? `tool:${choice.toolName}` : choice.type
 }
 
 /** A character budget shared by every text of one recording, so a huge prompt cannot blow a span up. */
@@ -484,11 +503,12 @@ function member(into: JsonText, key: string, value: unknown): void {
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
-  attributes: Record<string, unknown>,
+  attributes: OwnAttributes,
 ): void {
-  attributes[ATTR.outputTextLength] = output.textLength
-  if (output.truncated) attributes[ATTR.outputTruncated] = true
-  if (output.reasoningLength > 0) attributes[ATTR.reasoningTextLength] = output.reasoningLength
+  attributes['tokentrail.output.text_length'] = output.textLength
+  if (output.truncated) attributes['tokentrail.output.truncated'] = true
+  if (output.reasoningLength > 0)
+    attributes['tokentrail.reasoning.text_length'] = output.reasoningLength
   if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
   // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
   const json = new JsonText()
@@ -517,5 +537,5 @@ export function outputAttributes(
   json.raw(']')
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw('}]')
-  attributes[ATTR.outputMessages] = json.json
+  attributes['gen_ai.output.messages'] = json.json
 }

@@ -13,11 +13,12 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { type AiCall, CALL_ATTR, type StepReport, spanName } from './call.js'
+import { type AiCall, type StepReport, spanName } from './call.js'
 import {
   Budget,
   finishReasonAttributes,
   type Output,
+  type OwnAttributes,
   outputAttributes,
   promptJson,
   providerName,
@@ -145,6 +146,9 @@ export class LlmCall {
   private promptFrom = 0
 
   private spanValue: Span | undefined
+  // The attributes known when the span is made, written with the closing ones in one object when
+  // it ends: a second object per span, merged into the first, cost more than holding this one.
+  private opening: OwnAttributes | undefined
   private toOpen:
     | { tracer: Tracer; params: LanguageModelV4CallOptions; attempt: number }
     | undefined
@@ -192,14 +196,14 @@ export class LlmCall {
     const { call, model, settings, step } = this
     const provider = providerName(model.provider)
     this.provider = provider
-    const attributes: Record<string, unknown> = {
-      [ATTR.operationName]: 'chat',
-      [ATTR.providerName]: provider,
-      [ATTR.requestModel]: model.modelId,
-      [ATTR.requestStream]: this.streamed,
-      [ATTR.step]: step,
+    const attributes: OwnAttributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': provider,
+      'gen_ai.request.model': model.modelId,
+      'gen_ai.request.stream': this.streamed,
+      'tokentrail.step': step,
     }
-    if (attempt > 1) attributes[CALL_ATTR.attempt] = attempt
+    if (attempt > 1) attributes['tokentrail.attempt'] = attempt
     settingsAttributes(params, attributes)
     // The user's own keys take the checked path, after ours (they may override them).
     let userAttributes: Record<string, unknown> | undefined
@@ -208,12 +212,13 @@ export class LlmCall {
       if (metadata.attributes) copyOwn((userAttributes = {}), metadata.attributes)
       // Ours from the metadata win over a user key of the same name: written after the user's.
       const target = userAttributes ?? attributes
-      if (metadata.userId) target[ATTR.userId] = metadata.userId
+      if (metadata.userId) target['user.id'] = metadata.userId
       if (metadata.sessionId) {
-        target[ATTR.sessionId] = metadata.sessionId
-        target[ATTR.conversationId] = metadata.sessionId
+        target['session.id'] = metadata.sessionId
+        target['gen_ai.conversation.id'] = metadata.sessionId
       }
-      if (metadata.tags && metadata.tags.length > 0) target[ATTR.tags] = metadata.tags
+      // A copy: the span is written when it ends, and the caller's array may change by then.
+      if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
     }
     const parent = call.materialize(tracer, settings.metadata)
     const span = tracer.startSpan(spanName('chat', model.modelId), {
@@ -222,10 +227,14 @@ export class LlmCall {
       startTime: this.start,
     })
     this.spanValue = span
-    setTrustedAttributes(span, attributes)
-    if (userAttributes) span.setAttributes(userAttributes)
+    if (userAttributes) {
+      // The user's keys may override ours, and the metadata's override theirs: written in that order now.
+      setTrustedAttributes(span, attributes)
+      span.setAttributes(userAttributes)
+    } else this.opening = attributes
     span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
     if (!span.isRecording) {
+      this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
       span.end()
     }
@@ -351,24 +360,25 @@ export class LlmCall {
   // Runs once, right before the span ends, whoever ends it.
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
-    const attributes: Record<string, unknown> = {}
+    const attributes: OwnAttributes = this.opening ?? {}
+    this.opening = undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        if (json.system) attributes[ATTR.systemInstructions] = json.system.json
-        attributes[ATTR.inputMessages] = json.messages.json
+        if (json.system) attributes['gen_ai.system_instructions'] = json.system.json
+        attributes['gen_ai.input.messages'] = json.messages.json
       }
-      if (this.promptFrom > 0) attributes[CALL_ATTR.inputSkippedMessages] = this.promptFrom
-      if (budget.truncated) attributes[ATTR.inputTruncated] = true
+      if (this.promptFrom > 0) attributes['tokentrail.input.skipped_messages'] = this.promptFrom
+      if (budget.truncated) attributes['tokentrail.input.truncated'] = true
       this.prompt = undefined
     }
     if (closedByParent) this.cancelledBy ??= 'parent'
-    if (this.cancelledBy) attributes[ATTR.cancelledBy] = this.cancelledBy
-    if (this.responseId !== undefined) attributes[ATTR.responseId] = this.responseId
-    if (this.responseModel !== undefined) attributes[ATTR.responseModel] = this.responseModel
+    if (this.cancelledBy) attributes['tokentrail.cancelled_by'] = this.cancelledBy
+    if (this.responseId !== undefined) attributes['gen_ai.response.id'] = this.responseId
+    if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.responseModel
     finishReasonAttributes(this.finishReason, attributes)
-    if (this.warnings) attributes[ATTR.warnings] = JSON.stringify(this.warnings)
+    if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
     let costUsd: number | undefined
     if (tokens) {
@@ -380,27 +390,27 @@ export class LlmCall {
       const cost = price && computeCost(tokens, price)
       if (cost) {
         costUsd = cost.total
-        attributes[ATTR.costUsd] = cost.total
-        attributes[ATTR.costInputUsd] = cost.input
-        attributes[ATTR.costOutputUsd] = cost.output
+        attributes['tokentrail.cost.usd'] = cost.total
+        attributes['tokentrail.cost.input_usd'] = cost.input
+        attributes['tokentrail.cost.output_usd'] = cost.output
       }
     }
     let ttftMs: number | undefined
     if (this.streamed) {
-      attributes[ATTR.chunkCount] = this.chunks
+      attributes['tokentrail.chunk_count'] = this.chunks
       if (this.firstChunkAt !== undefined) {
         const ttft = this.firstChunkAt - this.start
         ttftMs = ttft
-        attributes[ATTR.ttftMs] = ttft
-        attributes[ATTR.responseTimeToFirstChunk] = ttft / 1000
+        attributes['tokentrail.ttft_ms'] = ttft
+        attributes['gen_ai.response.time_to_first_chunk'] = ttft / 1000
       }
     }
     if (this.lastChunkAt !== undefined) {
-      attributes[ATTR.timeToLastChunkMs] = this.lastChunkAt - this.start
+      attributes['tokentrail.time_to_last_chunk_ms'] = this.lastChunkAt - this.start
       const from = this.streamed ? this.firstChunkAt : this.start
       const seconds = from === undefined ? 0 : (this.lastChunkAt - from) / 1000
       if (tokens?.output !== undefined && seconds > 0)
-        attributes[ATTR.outputTokensPerSecond] = tokens.output / seconds
+        attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
     if (this.settings.recordOutputs) {
       const output = this.output ?? {
@@ -411,12 +421,12 @@ export class LlmCall {
         toolCalls: this.toolCalls ?? [],
         truncated: this.truncated,
       }
-      const reason = attributes[ATTR.responseFinishReasons] as string[] | undefined
+      const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
       outputAttributes(output, reason?.[0], attributes)
-    } else if (!this.output) attributes[ATTR.outputTextLength] = this.textLength
+    } else if (!this.output) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes)
-    const finish = attributes[ATTR.responseFinishReasons] as string[] | undefined
+    const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),
       tokens: tokens as TokenCounts | undefined,

@@ -1,13 +1,13 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import { ATTR } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
+import { APICallError, generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { callStorage } from '../src/call.js'
+import { callState, callStorage } from '../src/call.js'
 import { tracingMiddleware } from '../src/index.js'
-import { gatedStream, outputText, setup, textParts } from './helpers.js'
+import { gatedStream, outputText, setup, textParts, usage } from './helpers.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
@@ -168,5 +168,91 @@ describe('the call of each model invocation (ai@7), found without an async conte
     expect(outputText(llm)).toBe('Hello world')
     expect(llm.attributes[ATTR.ttftMs]).toBeTypeOf('number')
     expect(call.status).toBe('ok')
+  })
+})
+
+describe("the call maps let go of a step's prompt array", () => {
+  // Left in a WeakMap for the collector to find, each entry costs every young-generation collection.
+  it('ai@7: found during the step and its retry, forgotten once the call ends', async () => {
+    const { tracer, exporter } = setup()
+    let attempts = 0
+    const traced = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        doGenerate: async () => {
+          if (attempts++ === 0)
+            throw new APICallError({
+              message: 'overloaded',
+              url: 'http://localhost/v1/chat',
+              requestBodyValues: {},
+              statusCode: 503,
+              isRetryable: true,
+            })
+          return {
+            content: [{ type: 'text', text: 'fine' }],
+            finishReason: { unified: 'stop', raw: 'stop' },
+            usage: usage(3, 1),
+            warnings: [],
+          }
+        },
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const seen: { prompt: object; known: boolean }[] = []
+    // Outside ours: sees the array the SDK hands the model, and whether the call maps know it then.
+    const model = wrapLanguageModel({
+      model: traced,
+      middleware: {
+        specificationVersion: 'v4',
+        wrapGenerate: async ({ doGenerate, params }) => {
+          seen.push({
+            prompt: params.prompt,
+            known: !!callState().byStepPrompt?.get(params.prompt),
+          })
+          return doGenerate()
+        },
+      },
+    })
+    const { text } = await generateText({ model, prompt: 'hello', maxRetries: 2 })
+    expect(text).toBe('fine')
+    await tracer.flush()
+    expect(seen).toHaveLength(2)
+    expect(seen[1]!.prompt).toBe(seen[0]!.prompt)
+    expect(seen.map((s) => s.known)).toEqual([true, true])
+    expect(callState().byStepPrompt?.get(seen[0]!.prompt)).toBeUndefined()
+    const call = exporter.span('generateText mock-model-id')
+    expect(call.attributes['tokentrail.call.source']).toBe('ai-sdk-telemetry')
+    expect(call.attributes['tokentrail.call.retries']).toBe(1)
+    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(llm.map((s) => s.parentSpanId)).toEqual([call.spanId, call.spanId])
+    expect(llm.map((s) => s.attributes['tokentrail.attempt'])).toEqual([undefined, 2])
+  })
+
+  it('inferred (the SDK telemetry off): known while the model runs, forgotten once the call ends', async () => {
+    const { tracer, exporter } = setup()
+    let prompt: object | undefined
+    let known = false
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        doGenerate: async (options) => {
+          prompt = options.prompt
+          known = callState().byPrompt.get(options.prompt) !== undefined
+          return {
+            content: [{ type: 'text', text: 'fine' }],
+            finishReason: { unified: 'stop', raw: 'stop' },
+            usage: usage(3, 1),
+            warnings: [],
+          }
+        },
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const { text } = await generateText({ model, prompt: 'hello', telemetry: { isEnabled: false } })
+    expect(text).toBe('fine')
+    await tracer.flush()
+    expect(known).toBe(true)
+    expect(callState().byPrompt.get(prompt!)).toBeUndefined()
+    const call = exporter.span('generateText mock-model-id')
+    expect(call.attributes['tokentrail.call.source']).toBe('inferred')
+    expect(exporter.span('chat mock-model-id').parentSpanId).toBe(call.spanId)
   })
 })
