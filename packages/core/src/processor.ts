@@ -119,20 +119,6 @@ export type SendHelpers = typeof SEND_HELPERS
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
 
-/** Writes spans in an exporter's wire form as they are queued, and reuses the memory once sent. */
-export interface SpanPreparer {
-  prepare(span: SpanData): unknown
-  /** Called once for each batch the processor is done with (sent, or given up on). */
-  release(batch: readonly unknown[]): void
-}
-
-/**
- * Exporters whose `export` also takes spans already in their wire form, by that `export`
- * function: the value returns the preparer (undefined until the exporter's code has loaded).
- * Keyed by the function, so a wrapper with an `export` of its own gets plain spans.
- */
-export const spanPreparers = new WeakMap<SpanExporter['export'], () => SpanPreparer | undefined>()
-
 /**
  * Queues finished spans for one exporter and sends them in batches, by size or interval, with
  * retries. Bounded: a full queue drops and counts. Never throws into the caller.
@@ -151,12 +137,6 @@ export class BatchProcessor {
     operations: {},
   }
   private queue: SpanData[] = []
-  // Queued spans are written in their exporter's wire form in a microtask after they are queued
-  // (see `prepareQueued`), and the span is let go: a batch fills for up to `flushIntervalMs`, and
-  // a span held that long outlives young-generation collections, each copying its strings (with a
-  // 20 KB prompt, ~15 µs a call). The last `unprepared` spans of the queue are still spans.
-  private readonly preparer: (() => SpanPreparer | undefined) | undefined
-  private unprepared = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
   private sendLoaded = false
@@ -183,9 +163,7 @@ export class BatchProcessor {
   constructor(
     readonly exporter: SpanExporter,
     readonly options: ProcessorOptions,
-  ) {
-    this.preparer = spanPreparers.get(exporter.export)
-  }
+  ) {}
 
   onEnd(span: SpanData): void {
     if (this.isShutdown) {
@@ -198,8 +176,6 @@ export class BatchProcessor {
     }
     this.queue.push(span)
     this.enqueued++
-    if (this.preparer && this.sendLoaded && this.unprepared++ === 0)
-      queueMicrotask(() => this.prepareQueued())
     if (this.sending && !this.sendLoaded && !this.moving) {
       this.moving = true
       queueMicrotask(() => {
@@ -232,21 +208,6 @@ export class BatchProcessor {
       retry.maxRetries,
       lazy,
     )
-  }
-
-  // Writes the spans queued since the last pass in the exporter's wire form, in place.
-  private prepareQueued(): void {
-    const preparer = this.preparer?.()
-    const queue = this.queue
-    let i = queue.length - Math.min(this.unprepared, queue.length)
-    this.unprepared = 0
-    if (!preparer) return
-    try {
-      for (; i < queue.length; i++) queue[i] = preparer.prepare(queue[i]!) as SpanData
-    } catch (error) {
-      // The rest stay spans: the export encodes them (and says what failed, if it fails again).
-      this.options.onError(`${this.exporter.name} encode`, error)
-    }
   }
 
   get pending(): number {
@@ -296,9 +257,6 @@ export class BatchProcessor {
         this.options.onError(`${this.exporter.name} send loop`, error)
       } finally {
         this.stats.inflight -= batch.length
-        try {
-          this.preparer?.()?.release(batch)
-        } catch {}
       }
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })

@@ -267,90 +267,19 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
 // Bytes per span of the last body: the next buffer starts about that size, so it rarely grows.
 let bytesPerSpan = 512
 
-// Queued spans are written into chunks of at least this size (see `spanEncoder`).
-const CHUNK = 256 * 1024
-// Chunks kept for reuse, in bytes: a fresh chunk costs its page faults, and its memory outside
-// the JavaScript heap makes the engine collect sooner (~20 µs a call with a 20 KB prompt).
-const MAX_POOLED = 16 << 20
-
-interface Chunk {
-  out: JsonWriter
-  /** Spans written in it not yet released. */
-  refs: number
-}
-
-/**
- * A span already written as its OTLP JSON object: what a processor queues in place of the span
- * (see `BatchProcessor`), so the span's strings are let go while they are young and cheap to free.
- */
-export class EncodedSpan {
-  constructor(
-    readonly resource: Resource,
-    readonly bytes: Uint8Array,
-    readonly chunk: object,
-  ) {}
-}
-
-/** Writes spans as `EncodedSpan`s as they are queued, and takes them back once sent. */
-export interface SpanEncoder {
-  prepare(span: SpanData): EncodedSpan
-  /** The batch is done with (sent, or given up on): the memory of its `EncodedSpan`s is reused. */
-  release(spans: readonly unknown[]): void
-}
-
-/** Writes spans as `EncodedSpan`s, each a view of a chunk, with `extra` as in the encoders below. */
-export function spanEncoder(extra?: (span: SpanData) => Attributes | undefined): SpanEncoder {
-  const pool: Chunk[] = []
-  let pooled = 0
-  let current: Chunk | undefined
-  return {
-    prepare(span) {
-      let chunk = current
-      if (chunk !== undefined && chunk.refs === 0) chunk.out.pos = 0
-      // Past half a chunk, the next span starts another: a long span then rarely grows a chunk
-      // (which copies what the chunk holds).
-      else if (chunk === undefined || chunk.out.pos > chunk.out.buf.length >>> 1) {
-        chunk = pool.pop()
-        if (chunk) pooled -= chunk.out.buf.length
-        else chunk = { out: new JsonWriter(CHUNK), refs: 0 }
-        chunk.out.pos = 0
-        current = chunk
-      }
-      const out = chunk.out
-      const start = out.pos
-      writeSpan(out, span, extra?.(span))
-      chunk.refs++
-      return new EncodedSpan(span.resource, out.buf.subarray(start, out.pos), chunk)
-    },
-    release(spans) {
-      for (const span of spans) {
-        if (!(span instanceof EncodedSpan)) continue
-        const chunk = span.chunk as Chunk
-        // A chunk grown since is reused by its new buffer; views of the old one stay as they are.
-        if (--chunk.refs > 0 || chunk === current) continue
-        const size = chunk.out.buf.length
-        if (pooled + size > MAX_POOLED) continue
-        pool.push(chunk)
-        pooled += size
-      }
-    },
-  }
-}
-
 /**
  * Encodes finished spans as an OTLP/HTTP JSON `ExportTraceServiceRequest` body, as UTF-8 bytes.
- * `extra(span)` may add attributes to a span on the wire (the backend mappings do); an
- * `EncodedSpan` is copied as it was written. With `into`,
+ * `extra(span)` may add attributes to a span on the wire (the backend mappings do). With `into`,
  * the body is written into that writer's buffer (from its start) and the bytes returned are a view
  * of it: valid until the writer is used again.
  */
 export function encodeOtlpTracesBytes(
-  spans: readonly (SpanData | EncodedSpan)[],
+  spans: readonly SpanData[],
   extra?: (span: SpanData) => Attributes | undefined,
   into?: JsonWriter,
 ): Uint8Array {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
-  const groups = new Map<Resource, (SpanData | EncodedSpan)[]>()
+  const groups = new Map<Resource, SpanData[]>()
   for (const span of spans) {
     let group = groups.get(span.resource)
     if (!group) groups.set(span.resource, (group = []))
@@ -370,9 +299,7 @@ export function encodeOtlpTracesBytes(
     out.bytes(SCOPE)
     for (let i = 0; i < group.length; i++) {
       if (i > 0) out.byte(COMMA)
-      const span = group[i]!
-      if (span instanceof EncodedSpan) out.bytes(span.bytes)
-      else writeSpan(out, span, extra?.(span))
+      writeSpan(out, group[i]!, extra?.(group[i]!))
     }
     out.bytes(GROUP_END)
   }

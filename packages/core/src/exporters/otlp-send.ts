@@ -3,12 +3,7 @@ import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
 import { gzip } from './gzip.js'
-import {
-  type EncodedSpan,
-  encodeOtlpTracesBytes,
-  type SpanEncoder,
-  spanEncoder,
-} from './otlp-json.js'
+import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import type { OtlpProtocol } from './otlp-wire.js'
@@ -78,14 +73,6 @@ export interface TraceSenderSetup {
   toolDefinitions: boolean
 }
 
-/** What `traceSender` returns. */
-export interface TraceSender {
-  /** Encodes a batch (spans, or spans `prepare` wrote) for the wire, posts it, reads the answer. */
-  send(spans: readonly (SpanData | EncodedSpan)[], signal: AbortSignal): Promise<ExportResult>
-  /** Writes spans in their wire form as they are queued (JSON only), for `send` to copy later. */
-  encoder?: SpanEncoder
-}
-
 /** Encodes a batch for the wire and the backend, posts it, and reads the answer. */
 export function traceSender({
   target,
@@ -94,19 +81,15 @@ export function traceSender({
   gzipped,
   backend,
   toolDefinitions,
-}: TraceSenderSetup): TraceSender {
+}: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
   const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
   // The JSON body's buffer, kept for the next export: a fresh one per batch costs the page faults
   // of the whole body again. Taken while a body is out, so two exports at once never share it.
   let spare: JsonWriter | undefined
-  async function sendTraces(
-    spans: readonly (SpanData | EncodedSpan)[],
-    signal: AbortSignal,
-  ): Promise<ExportResult> {
+  return async function sendTraces(spans, signal) {
     if (wire === 'http/protobuf') {
-      // Never given an EncodedSpan: `prepare` is only there for JSON.
-      const body = encodeOtlpTracesProtobuf(spans as readonly SpanData[], mapper)
+      const body = encodeOtlpTracesProtobuf(spans, mapper)
       return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
     }
     const writer = spare ?? new JsonWriter(0)
@@ -122,7 +105,4 @@ export function traceSender({
       spare = writer
     return result
   }
-  return wire === 'http/json'
-    ? { send: sendTraces, encoder: spanEncoder(mapper) }
-    : { send: sendTraces }
 }

@@ -2,10 +2,8 @@ import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
-import { spanPreparers } from '../processor.js'
 import type { SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
-import type { TraceSender } from './otlp-send.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -78,33 +76,21 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     requestHeaders,
   )
   // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
-  let loaded: TraceSender | undefined
   const sender = lazy(() =>
-    import('./otlp-send.js').then(
-      ({ traceSender }) =>
-        (loaded = traceSender({
-          target,
-          headers: requestHeaders,
-          wire,
-          gzipped,
-          backend,
-          toolDefinitions,
-        })),
+    import('./otlp-send.js').then(({ traceSender }) =>
+      traceSender({ target, headers: requestHeaders, wire, gzipped, backend, toolDefinitions }),
     ),
   )
-  const exporter = {
+  return {
     name: 'otlp',
     url: target,
     headerNames: Object.keys(requestHeaders),
     protocol: wire,
     profile: backend,
     async export(spans, signal) {
-      return (await sender()).send(spans, signal)
+      return (await sender())(spans, signal)
     },
   } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
-  // Once loaded, queued spans are written for the wire as they wait (see BatchProcessor).
-  spanPreparers.set(exporter.export, () => loaded?.encoder)
-  return exporter
 }
 
 function resolveProfile(
