@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { npmInstall } from './npm.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const MAJORS = [
@@ -102,12 +103,7 @@ describe.each(MAJORS)(
           },
         }),
       )
-      // No --force, no --legacy-peer-deps: the peer range must accept this major as it is.
-      run(
-        'npm',
-        ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-        app,
-      )
+      npmInstall(app)
       const installed = JSON.parse(
         run(process.execPath, ['-p', "JSON.stringify(require('ai/package.json').version)"], app),
       )

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { npmInstall } from './npm.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const PUBLISHED = ['core', 'ai-sdk', 'next', 'hono', 'cli']
@@ -85,7 +86,7 @@ beforeAll(async () => {
       2,
     ),
   )
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app)
+  npmInstall(app)
   // The collector from the installed CLI tarball, on this Node 22.
   collector = spawn(
     process.execPath,

@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process'
+import { delimiter, sep } from 'node:path'
+
+// `npm install` in a fresh app, as its user runs it: with the machine's own Node and npm config.
+// Under `pnpm test` the workspace's pinned Node 22 comes first on PATH (node_modules/.bin/node), and
+// npm started by that Node reads that Node's global npmrc instead of the machine's, losing settings
+// such as `cafile`, so the registry fails TLS behind a proxy and npm reports it as a peer conflict
+// ("Found: ai@undefined"). No --force, no --legacy-peer-deps: the peer ranges must accept the app
+// as it is.
+export function npmInstall(cwd: string): string {
+  const PATH = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((entry) => !entry.split(sep).includes('node_modules'))
+    .join(delimiter)
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH }
+  // Set by an outer `npm exec`/`npm run` for its own Node; the inner npm works them out afresh.
+  for (const name of [
+    'npm_node_execpath',
+    'npm_config_prefix',
+    'npm_config_global_prefix',
+    'npm_config_globalconfig',
+  ]) {
+    delete env[name]
+  }
+  return execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
+  ).toString()
+}
