@@ -2,7 +2,7 @@
 // tarballs with that major's `ai` and `@ai-sdk/openai` from the registry, in a fresh app outside
 // the workspace. A plain script runs a tool loop against the local mock OpenAI server and must
 // get one trace: the call span at the root, a span per step, the tool under the step that asked.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { npmInstall } from './npm.js'
+import { npmInstall, run } from './exec.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const MAJORS = [
@@ -22,15 +22,6 @@ const MAJORS = [
 let dir: string
 let mock: MockOpenAI
 const tarballs: Record<string, string> = {}
-
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  return execFileSync(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  }).toString()
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokentrail-ai-majors-'))

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { npmInstall } from './npm.js'
+import { npmInstall, run } from './exec.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const PUBLISHED = ['core', 'ai-sdk', 'next', 'hono', 'cli']
@@ -23,15 +23,6 @@ const tarballs: Record<string, string> = {}
 const manifests: Record<string, any> = {}
 let collector: ReturnType<typeof spawn> | undefined
 let collectorUrl = ''
-
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  return execFileSync(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  }).toString()
-}
 
 // The machine's own Node (20 on a fresh box), to prove the Node range the READMEs state.
 function oldNode(): string | undefined {

@@ -1,6 +1,20 @@
 import { execFileSync } from 'node:child_process'
 import { delimiter, sep } from 'node:path'
 
+// Runs a command to its end and returns its stdout; `env` adds to this process's environment.
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return runIn({ ...process.env, ...env }, command, args, cwd)
+}
+
+function runIn(env: NodeJS.ProcessEnv, command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString()
+}
+
 // `npm install` in a fresh app, as its user runs it: with the machine's own Node and npm config.
 // Under `pnpm test` the workspace's pinned Node 22 comes first on PATH (node_modules/.bin/node), and
 // npm started by that Node reads that Node's global npmrc instead of the machine's, losing settings
@@ -22,9 +36,10 @@ export function npmInstall(cwd: string): string {
   ]) {
     delete env[name]
   }
-  return execFileSync(
+  return runIn(
+    env,
     'npm',
     ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
-  ).toString()
+    cwd,
+  )
 }
