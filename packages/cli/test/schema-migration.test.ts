@@ -201,8 +201,12 @@ describe.each([
         await fetch(`${url}/api/metrics?name=gen_ai.client.token.usage`)
       ).json()
       expect(metrics.series.length).toBeGreaterThan(0)
+      // Around the fixture's own traces, not the last 24 hours: the file keeps its age.
+      const starts = all.traces.map((t: { startTime: number }) => t.startTime)
+      const from = Math.min(...starts) - 3_600_000
+      const to = Math.max(...starts) + 3_600_000
       const timeline = await (
-        await fetch(`${url}/api/timeseries?source=metrics&since=${Date.now() - 86_400_000}`)
+        await fetch(`${url}/api/timeseries?source=metrics&from=${from}&to=${to}`)
       ).json()
       expect(JSON.stringify(timeline)).toContain('gpt-4o-mini')
       // A trace and one of its spans read as before.
