@@ -170,6 +170,46 @@ describe('ingest by upsert', () => {
     expect(store.stats().traces.count).toBe(1)
   })
 
+  it('finds a trace by id before and after the index caught up, and merges its later spans either way', async () => {
+    const path = join(tempDir(), 'traces.db')
+    const store = openTraceStore({ path })
+    onCleanup(() => store.close())
+    const a = await chatTrace({ prompt: 'caught up' })
+    const b = await chatTrace({ prompt: 'waiting' })
+    store.insert([a[0]!, b[0]!])
+    const idRows = () => store.db.prepare('SELECT count(*) AS n FROM trace_ids').get()
+    expect(idRows()).toEqual({ n: 0 })
+    // Not in `trace_ids` yet: found all the same, by id, by a prefix and by its id as search text.
+    expect(store.getTrace(a[0]!.traceId)!.spans).toHaveLength(1)
+    expect(store.resolveTraceId(a[0]!.traceId.slice(0, 10))).toEqual({
+      found: true,
+      traceId: a[0]!.traceId,
+    })
+    expect(store.listTraces({ text: a[0]!.traceId }).traces.map((t) => t.traceId)).toEqual([
+      a[0]!.traceId,
+    ])
+    store.catchUpIndex()
+    expect(idRows()).toEqual({ n: 2 })
+    store.insert(a.slice(1))
+    expect(store.getTrace(a[0]!.traceId)!.trace.spanCount).toBe(a.length)
+    expect(store.getSpanJson(a[0]!.traceId, a[1]!.spanId)).toBe(JSON.stringify(a[1]))
+    expect(store.resolveTraceId(a[0]!.traceId.slice(0, 10)).found).toBe(true)
+
+    // A trace stored after the catch-up, then the file opened again as after a crash: the new
+    // connection reads it from `traces` and merges its later spans into it.
+    const c = await chatTrace({ prompt: 'after a crash' })
+    store.insert([c[0]!])
+    const reopened = openTraceStore({ path })
+    onCleanup(() => reopened.close())
+    reopened.insert([...b.slice(1), ...c.slice(1)])
+    expect(reopened.counts).toEqual({ traces: 3, spans: a.length + b.length + c.length })
+    for (const spans of [a, b, c])
+      expect(reopened.getTrace(spans[0]!.traceId)!.trace.spanCount).toBe(spans.length)
+    expect(reopened.resolveTraceId('ffffffffff')).toEqual({ found: false, reason: 'unknown' })
+    reopened.catchUpIndex()
+    expect(reopened.db.prepare('SELECT count(*) AS n FROM trace_ids').get()).toEqual({ n: 3 })
+  })
+
   it('rolls a failed batch back whole, trace rows and index rows included', async () => {
     const stored = await chatTrace({ prompt: 'kept' })
     const store = openTraceStore({ path: ':memory:' })
@@ -182,6 +222,8 @@ describe('ingest by upsert', () => {
     expect(store.counts).toEqual({ traces: 1, spans: 1 })
     expect(indexRows(store)).toEqual({ traces: 1, search: 1, attrs: 1 })
     expect(store.listTraces({ text: 'dropped' }).traces).toEqual([])
+    // Nor found by id.
+    expect(store.getTrace(fresh[0]!.traceId)).toBeUndefined()
     expect(store.stats().traces.count).toBe(1)
     // The same spans go in once the bad one is left out.
     expect(store.insert([...stored.slice(1), fresh[0]!]).inserted).toBe(stored.length)
@@ -240,6 +282,9 @@ describe('acknowledged spans survive a kill', () => {
       rootName: 'POST /api/chat',
     })
     expect(store.stats().traces.count).toBe(6000)
+    // Every trace is found by id: those in `trace_ids` and those stored after the last catch-up.
+    for (const trace of traces)
+      expect(store.getTrace(trace[0]!.traceId)!.trace.spanCount).toBe(trace.length)
     // The newest traces, some not indexed when the process died: the search catches up first.
     expect(store.listTraces({ text: 'post /api/chat', limit: 1000 }).traces).toHaveLength(1000)
     expect(indexRows(store)).toEqual({ traces: 6000, search: 6000, attrs: 6000 })

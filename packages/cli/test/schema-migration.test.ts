@@ -14,6 +14,7 @@ import { llmTrace } from './synthetic.js'
 const FIXTURE = new URL('./fixtures/schema-1.db', import.meta.url).pathname
 const FIXTURE_2 = new URL('./fixtures/schema-2.db', import.meta.url).pathname
 const FIXTURE_3 = new URL('./fixtures/schema-3.db', import.meta.url).pathname
+const FIXTURE_4 = new URL('./fixtures/schema-4.db', import.meta.url).pathname
 
 function schemaOf(path: string): { version: number; spans: number } {
   const db = new DatabaseSync(path, { readOnly: true })
@@ -138,10 +139,13 @@ describe('schema 1 databases', () => {
 })
 
 // Schema 2 keyed spans by the hex trace id; schema 3 found users through a B-tree index (schema 4
-// through a token in `trace_attrs`). Each fixture's traces use their own words.
+// through a token in `trace_attrs`); schema 4 found traces by id through a unique index on
+// `traces.trace_id` (schema 5 through `trace_ids`). Each fixture's traces use their own words (the
+// schema-4 file is the schema-3 one as the schema-4 collector migrated it).
 describe.each([
   { version: 2, fixture: FIXTURE_2, word: 'second', session: 'session-two' },
   { version: 3, fixture: FIXTURE_3, word: 'third', session: 'session-three' },
+  { version: 4, fixture: FIXTURE_4, word: 'third', session: 'session-three' },
 ])('schema $version databases', ({ version, fixture, word, session: sessionId }) => {
   it('are migrated in place on start, with a backup, said once; traces, filters, search and metrics read as before', async () => {
     const dir = tempDir()
@@ -219,6 +223,11 @@ describe.each([
       const llm = trace.spans.find((s: { kind: string }) => s.kind === 'llm')
       const one = await (await fetch(`${url}/api/traces/${id}/spans/${llm.spanId}`)).json()
       expect(one.spanId).toBe(llm.spanId)
+      // Found by a prefix of its id and by its id as search text.
+      const byPrefix = await fetch(`${url}/api/traces/${id.slice(0, 8)}`)
+      expect((await byPrefix.json()).trace.traceId).toBe(id)
+      const byText = await (await fetch(`${url}/api/traces?text=${id}`)).json()
+      expect(byText.traces.map((t: { traceId: string }) => t.traceId)).toEqual([id])
     })
     expect(first.code).toBe(0)
     const backup = `${db}.schema-${version}.bak`

@@ -37,8 +37,9 @@ function backupName(path: string, from: number): string {
 
 /**
  * Brings a file of an older schema to the current one in place: schema 1 (before trace identity,
- * search and the stats rollup), 2 (spans keyed by the hex trace id) or 3 (users and sessions found
- * through B-tree indexes instead of tokens). A copy of the file is made
+ * search and the stats rollup), 2 (spans keyed by the hex trace id), 3 (users and sessions found
+ * through B-tree indexes instead of tokens) or 4 (a unique index on the trace id instead of
+ * `trace_ids`). A copy of the file is made
  * first (`VACUUM INTO`, consistent even with a WAL); every stored span is then inserted again, in
  * the order it arrived, from that copy into a new file beside the database, which recomputes trace
  * rows, identity, the search index and the rollup the way ingest does; the metric tables are copied

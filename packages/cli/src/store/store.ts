@@ -189,9 +189,9 @@ interface IndexUpdate {
 interface IngestStatements {
   /** Spans repeat when an exporter retries a batch: kept once. */
   insertSpan: StatementSync
-  /** A trace row; does nothing when an earlier batch stored the trace (its spans came in parts). */
+  /** A new trace's row (a trace an earlier batch stored is found first: `TraceIndex.rowidsOf`). */
   insertTrace: StatementSync
-  /** Rows of a JSON list of trace ids. */
+  /** Rows of a JSON list of trace rowids. */
   selectTraces: StatementSync
   /** `UPDATE traces SET <the changed columns> WHERE rowid = ?`, by the columns' names. */
   updates: Map<string, StatementSync>
@@ -203,10 +203,10 @@ function prepareIngest(db: DatabaseSync): IngestStatements {
       'INSERT INTO spans (trace_row, span_id, parent_span_id, name, kind, status, start_time, end_time, service, model, input_tokens, output_tokens, cost_usd, ttft_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     insertTrace: db.prepare(
-      `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (trace_id) DO NOTHING`,
+      `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}) VALUES (${TRACE_COLUMNS.map(() => '?').join(', ')})`,
     ),
     selectTraces: db.prepare(
-      'SELECT rowid, * FROM traces WHERE trace_id IN (SELECT value FROM json_each(?))',
+      'SELECT rowid, * FROM traces WHERE rowid IN (SELECT value FROM json_each(?))',
     ),
     updates: new Map(),
   }
@@ -317,8 +317,9 @@ export class TraceStore {
         .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
         .get() as { n: number }
       if (tables.n > 0 && version >= 1 && version < SCHEMA_VERSION && path !== ':memory:') {
-        // Schema 1 (before identity, search and the rollup), 2 (spans keyed by the hex trace id)
-        // or 3 (users and sessions in B-tree indexes): rebuilt in place, a backup kept.
+        // Schema 1 (before identity, search and the rollup), 2 (spans keyed by the hex trace id),
+        // 3 (users and sessions in B-tree indexes) or 4 (a unique index on the trace id): rebuilt
+        // in place, a backup kept.
         const from = version
         this.db.close()
         try {
@@ -430,8 +431,8 @@ export class TraceStore {
    * Stores spans in one transaction and updates their traces' rows. A span already stored (same
    * trace and span id) is kept once, so retried batches are harmless.
    *
-   * Written for speed: statements prepared once; a new trace is one plain INSERT (its unique index
-   * says when it already exists); only traces stored by an earlier batch are read, in one query,
+   * Written for speed: statements prepared once; a new trace is one plain INSERT (the batch's trace
+   * ids are looked up first, together); only traces stored by an earlier batch are read, in one query,
    * and updated in place (same rowid, only the changed columns, so untouched indexes and the
    * search rows stay as they are).
    */
@@ -455,15 +456,16 @@ export class TraceStore {
     try {
       // New traces: the row first (its rowid keys the spans), then the spans. Traces an earlier
       // batch stored: read together below.
+      const storedBefore = this.index.rowidsOf(byTrace.keys())
       const later: { at: number; traceId: string; items: PreparedSpan[] }[] = []
       for (const [traceId, items] of byTrace) {
-        const row = rows?.get(traceId) ?? mergeTraceRow(undefined, items)
-        const written = this.ingest.insertTrace.run(...traceValues(row))
-        if (written.changes === 0) {
+        if (storedBefore.has(traceId)) {
           later.push({ at: traces.length, traceId, items })
           traces.push(undefined)
           continue
         }
+        const row = rows?.get(traceId) ?? mergeTraceRow(undefined, items)
+        const written = this.ingest.insertTrace.run(...traceValues(row))
         const rowid = Number(written.lastInsertRowid)
         const storedNow = this.insertSpans(rowid, items, kept, size)
         let final = row
@@ -480,7 +482,7 @@ export class TraceStore {
       if (later.length) {
         const existing = new Map<string, TraceRow & { rowid: number }>()
         for (const row of this.ingest.selectTraces.all(
-          JSON.stringify(later.map((l) => l.traceId)),
+          JSON.stringify(later.map((l) => storedBefore.get(l.traceId))),
         ) as unknown as (TraceRow & { rowid: number })[])
           existing.set(row.trace_id, row)
         for (const { at, traceId, items } of later) {
@@ -626,6 +628,7 @@ export class TraceStore {
     } catch (error) {
       this.rollup.discard()
       this.rollback()
+      this.index.rolledBack()
       throw error
     }
   }
@@ -674,17 +677,15 @@ export class TraceStore {
   resolveTraceId(id: string): ResolvedId {
     const value = id.toLowerCase()
     if (!HEX_PREFIX.test(value)) return { found: false, reason: 'unknown' }
-    if (value.length === 32) {
-      const row = this.statement('SELECT trace_id FROM traces WHERE trace_id = ?').get(value)
-      return row ? { found: true, traceId: value } : { found: false, reason: 'unknown' }
-    }
-    const rows = this.statement(
-      'SELECT trace_id FROM traces WHERE trace_id >= ? AND trace_id < ? LIMIT 2',
-    ).all(value, `${value}g`) as { trace_id: string }[]
-    if (rows.length === 1) return { found: true, traceId: rows[0]!.trace_id }
-    return rows.length === 0
+    if (value.length === 32)
+      return this.index.rowidOf(value) !== undefined
+        ? { found: true, traceId: value }
+        : { found: false, reason: 'unknown' }
+    const ids = this.index.idsWithPrefix(value, 2)
+    if (ids.length === 1) return { found: true, traceId: ids[0]! }
+    return ids.length === 0
       ? { found: false, reason: 'unknown' }
-      : { found: false, reason: 'ambiguous', matches: rows.length }
+      : { found: false, reason: 'ambiguous', matches: ids.length }
   }
 
   /** One trace with all its spans and its waterfall, or undefined. */
@@ -708,7 +709,9 @@ export class TraceStore {
    * copied as bytes, never decoded into strings and encoded again.
    */
   getTraceAnswer(traceId: string, page: TracePageRequest = {}): Buffer | undefined {
-    const row = this.statement('SELECT rowid, * FROM traces WHERE trace_id = ?').get(traceId) as
+    const rowid = this.index.rowidOf(traceId)
+    if (rowid === undefined) return undefined
+    const row = this.statement('SELECT rowid, * FROM traces WHERE rowid = ?').get(rowid) as
       | (TraceRow & { rowid: number })
       | undefined
     if (!row) return undefined
@@ -800,9 +803,12 @@ export class TraceStore {
 
   /** One span's stored JSON, whole, or undefined. */
   getSpanJson(traceId: string, spanId: string): string | undefined {
-    const row = this.statement(
-      'SELECT data FROM spans WHERE trace_row = (SELECT rowid FROM traces WHERE trace_id = ?) AND span_id = ?',
-    ).get(traceId, spanId) as { data: string } | undefined
+    const rowid = this.index.rowidOf(traceId)
+    if (rowid === undefined) return undefined
+    const row = this.statement('SELECT data FROM spans WHERE trace_row = ? AND span_id = ?').get(
+      rowid,
+      spanId,
+    ) as { data: string } | undefined
     return row?.data
   }
 

@@ -11,6 +11,11 @@ INSERT INTO trace_index_mark (indexed) SELECT coalesce(max(rowid), 0) FROM trace
 `
 
 /**
+ * `trace_ids` finds a trace's row by its id (schema 5; `traces.trace_id` has no index of its own).
+ * It is written by the catch-up, many traces at once in id order, like the two full-text indexes:
+ * each trace added at its own random place cost a random leaf page per new trace in every commit.
+ * Traces stored since the last catch-up are found through `TraceIndex`'s map of them instead.
+ *
  * Two full-text indexes beside the `traces` table, both contentless (no copy of the text) with
  * doclists only (`detail=none`), kept in step by rowid:
  * - `trace_search`: trigrams of each trace's search text. It narrows the candidates; the
@@ -25,6 +30,7 @@ INSERT INTO trace_index_mark (indexed) SELECT coalesce(max(rowid), 0) FROM trace
  * in milliseconds (the collector bench prints them). Set when the file is made.
  */
 export const TRACE_INDEX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS trace_ids (trace_id TEXT PRIMARY KEY, trace_row INTEGER NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS trace_search USING fts5(text, tokenize='trigram', detail='none', content='', contentless_delete=1);
 CREATE VIRTUAL TABLE IF NOT EXISTS trace_attrs USING fts5(tokens, tokenize='ascii', detail='none', content='', contentless_delete=1);
 INSERT INTO trace_search (trace_search, rank) VALUES ('automerge', 16);
@@ -186,6 +192,11 @@ export class TraceIndex {
   private newest: number
   /** Written by this connection (no table before: a file from an older version). */
   private hasMark: boolean
+  /**
+   * The traces stored since the last catch-up (rowids above `indexed`), by trace id: their rowid.
+   * They are not in `trace_ids` yet; read again from `traces` after a rollback.
+   */
+  private readonly recent = new Map<string, number>()
 
   constructor(private readonly db: DatabaseSync) {
     const newest = this.readNewest()
@@ -200,6 +211,7 @@ export class TraceIndex {
       : undefined
     this.hasMark = row !== undefined
     this.indexed = row?.indexed ?? newest
+    this.readRecent()
     for (const table of ['trace_search', 'trace_attrs']) {
       const row = db.prepare(`SELECT v FROM ${table}_config WHERE k = 'automerge'`).get() as
         | { v: unknown }
@@ -231,9 +243,10 @@ export class TraceIndex {
   update(
     previous: { rowid: number; search: string; attr_tokens: string } | undefined,
     rowid: number,
-    row: { search: string; attr_tokens: string },
+    row: { trace_id: string; search: string; attr_tokens: string },
   ): void {
     if (rowid > this.newest) this.newest = rowid
+    if (rowid > this.indexed) this.recent.set(row.trace_id, rowid)
     // Not indexed yet: the catch-up reads the row as it is then.
     if (rowid > this.indexed) return
     const moved = !previous || previous.rowid !== rowid
@@ -286,6 +299,11 @@ export class TraceIndex {
       this.statement(
         'INSERT INTO trace_attrs (rowid, tokens) SELECT rowid, attr_tokens FROM traces WHERE rowid > ? AND rowid <= ? ORDER BY rowid',
       ).run(from, to)
+      // In id order: each leaf of `trace_ids` is written once per catch-up. An id stored twice (two
+      // collectors on one file) keeps its first row.
+      this.statement(
+        'INSERT OR IGNORE INTO trace_ids (trace_id, trace_row) SELECT trace_id, rowid FROM traces WHERE rowid > ? AND rowid <= ? ORDER BY trace_id',
+      ).run(from, to)
       if (!this.hasMark) this.db.exec(INDEX_MARK_SCHEMA)
       this.statement('UPDATE trace_index_mark SET indexed = ?').run(to)
       if (!inTransaction) this.db.exec('COMMIT')
@@ -297,6 +315,54 @@ export class TraceIndex {
     // Inside the caller's transaction, the caller calls `rolledBack` if it does not commit.
     this.hasMark = true
     this.indexed = to
+    for (const [traceId, rowid] of this.recent) if (rowid <= to) this.recent.delete(traceId)
+  }
+
+  /** The traces stored after the mark, from the file (see `recent`). */
+  private readRecent(): void {
+    this.recent.clear()
+    const rows = this.statement('SELECT trace_id, rowid FROM traces WHERE rowid > ?').all(
+      this.indexed,
+    ) as { trace_id: string; rowid: number }[]
+    for (const row of rows) this.recent.set(row.trace_id, row.rowid)
+  }
+
+  /** The rowid of the trace stored with this id, or undefined. */
+  rowidOf(traceId: string): number | undefined {
+    const recent = this.recent.get(traceId)
+    if (recent !== undefined) return recent
+    const row = this.statement('SELECT trace_row FROM trace_ids WHERE trace_id = ?').get(traceId) as
+      | { trace_row: number }
+      | undefined
+    return row?.trace_row
+  }
+
+  /** The rowids of the traces stored with these ids, by id (an id not stored is absent). */
+  rowidsOf(traceIds: Iterable<string>): Map<string, number> {
+    const found = new Map<string, number>()
+    const rest: string[] = []
+    for (const traceId of traceIds) {
+      const recent = this.recent.get(traceId)
+      if (recent === undefined) rest.push(traceId)
+      else found.set(traceId, recent)
+    }
+    if (rest.length)
+      for (const row of this.statement(
+        'SELECT trace_id, trace_row FROM trace_ids WHERE trace_id IN (SELECT value FROM json_each(?))',
+      ).all(JSON.stringify(rest)) as { trace_id: string; trace_row: number }[])
+        found.set(row.trace_id, row.trace_row)
+    return found
+  }
+
+  /** Up to `limit` stored trace ids that start with `prefix`. */
+  idsWithPrefix(prefix: string, limit: number): string[] {
+    const rows = this.statement(
+      'SELECT trace_id FROM trace_ids WHERE trace_id >= ? AND trace_id < ? LIMIT ?',
+    ).all(prefix, `${prefix}g`, limit) as { trace_id: string }[]
+    const ids = new Set(rows.map((row) => row.trace_id))
+    for (const traceId of this.recent.keys())
+      if (ids.size < limit && traceId.startsWith(prefix)) ids.add(traceId)
+    return [...ids]
   }
 
   /** The highest trace rowid in the file. */
@@ -320,15 +386,25 @@ export class TraceIndex {
         | undefined
       this.indexed = row?.indexed ?? this.indexed
     }
+    this.readRecent()
   }
 
   /** Deletes the index rows of the traces `where` selects (run before deleting those traces). */
   deleteTraces(where: string, params: SQLInputValue[]): void {
-    // Traces not indexed yet have no rows.
+    // Traces not indexed yet have no rows: they leave `recent` (the caller calls `rolledBack` if
+    // it does not commit).
     for (const table of ['trace_search', 'trace_attrs'])
       this.statement(
         `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM traces WHERE (${where}) AND rowid <= ?)`,
       ).run(...params, this.indexed)
+    this.statement(
+      `DELETE FROM trace_ids WHERE trace_id IN (SELECT trace_id FROM traces WHERE (${where}) AND rowid <= ?)`,
+    ).run(...params, this.indexed)
+    if (this.recent.size)
+      for (const row of this.statement(
+        `SELECT trace_id FROM traces WHERE (${where}) AND rowid > ?`,
+      ).all(...params, this.indexed) as { trace_id: string }[])
+        this.recent.delete(row.trace_id)
   }
 
   /**
@@ -408,8 +484,8 @@ export class TraceIndex {
         const termParams =
           unindexedAfter === undefined ? [match, text] : [match, unindexedAfter, text]
         if (/^[0-9a-f]{32}$/.test(text)) {
-          where.push(`(trace_id = ? OR (${term}))`)
-          params.push(text, ...termParams)
+          where.push(`(rowid = ? OR (${term}))`)
+          params.push(this.rowidOf(text) ?? -1, ...termParams)
         } else {
           where.push(term)
           params.push(...termParams)
