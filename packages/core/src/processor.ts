@@ -267,13 +267,9 @@ export class BatchProcessor {
       // or shutdown waiting on it; less waits for the interval (kick sets the timer). Sending it
       // at once made one small POST per round trip under steady load (~110 spans each, not 512),
       // and each POST costs its own request, headers and socket writes.
-      if (this.held.length === 0 && this.flushWaiters.length === 0 && !this.fullBatchQueued())
-        break
+      const full = this.queue.length >= this.options.maxBatchSize
+      if (this.held.length === 0 && this.flushWaiters.length === 0 && !full) break
     }
-  }
-
-  private fullBatchQueued(): boolean {
-    return this.queue.length >= this.options.maxBatchSize
   }
 
   /**
