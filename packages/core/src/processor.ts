@@ -263,6 +263,12 @@ export class BatchProcessor {
         if (this.failures.length > 32) this.failures.shift()
       }
       this.settle(batch.length)
+      // What queued while this batch was out goes at once only as a full batch, or for a flush
+      // or shutdown waiting on it; less waits for the interval (kick sets the timer). Sending it
+      // at once made one small POST per round trip under steady load (~110 spans each, not 512),
+      // and each POST costs its own request, headers and socket writes.
+      const full = this.queue.length >= this.options.maxBatchSize
+      if (this.held.length === 0 && this.flushWaiters.length === 0 && !full) break
     }
   }
 

@@ -209,6 +209,35 @@ describe('otlpExporter against a real HTTP server', () => {
     expect(tracer.stats()).toMatchObject({ exported: 3, rejected: 2, retried: 0 })
   })
 
+  it('spans that end while a batch is out wait for a full batch, the interval or a flush: one POST, not one per round trip', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const { url, received } = await startReceiver((_q, res, count) => {
+      if (count === 1) void held.then(() => res.end('{}'))
+      else res.end('{}')
+    })
+    const tracer = createTracer({
+      maxBatchSize: 4,
+      flushIntervalMs: 60_000,
+      exporters: [otlpExporter({ url })],
+    })
+    makeSpans(tracer, 4) // a full batch: out at once, its answer held
+    await vi.waitFor(() => expect(received).toHaveLength(1))
+    makeSpans(tracer, 3)
+    release()
+    await vi.waitFor(() => expect(tracer.stats()).toMatchObject({ exported: 4, inflight: 0 }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Three spans are less than a batch: they wait, as the first batch's answer came.
+    expect(received).toHaveLength(1)
+    expect(tracer.stats().queued).toBe(3)
+    makeSpans(tracer, 1) // now a full batch: out without a flush
+    await vi.waitFor(() => expect(received).toHaveLength(2))
+    makeSpans(tracer, 2)
+    expect(await tracer.flush({ timeoutMs: 2000 })).toEqual({ ok: true, pending: 0 })
+    expect(received.map((r) => spanIds([r]).length)).toEqual([4, 4, 2])
+    expect(tracer.stats()).toMatchObject({ exported: 10, queued: 0 })
+  })
+
   it('rejects a bad url at creation, naming the option', () => {
     expect(() => otlpExporter({ url: 'localhost:4318' })).toThrow(
       /otlpExporter\(\{ url \}\) must use http or https/,
