@@ -298,6 +298,9 @@ function isPlain(text: string): boolean {
 // What JSON.stringify escapes in a string: quote, backslash, control characters, lone surrogates.
 const ESCAPED =
   /["\\\u0000-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+// What JSON.stringify escapes in text it wrote itself: no control character or lone surrogate is
+// left there, only quotes and backslashes.
+const QUOTE_OR_BACKSLASH = /["\\]/g
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
   '\\': '\\\\',
@@ -318,44 +321,131 @@ function escapeChar(char: string): string {
   return form
 }
 
+/** A piece of JSON text and its form escaped for inside a JSON string. */
+interface Piece {
+  json: string
+  escaped: string
+}
+
+/** `json` with its escaped form; for constants, made once. */
+function piece(json: string): Piece {
+  return { json, escaped: JSON.stringify(json).slice(1, -1) }
+}
+
 /**
  * A JSON text, exactly as JSON.stringify writes it, gathered as a list of pieces and joined once
  * when first read: one flat string of the final size (appending made a rope of a thousand pieces
  * for a long history, flattened later, and both cost more in garbage collection than the join).
- * Only the JSON text is made: the OTLP JSON encoder escapes it once more as it writes it (~1 ns a
- * byte), which measured cheaper than building that escaped form here too and holding a second
- * copy of a long prompt in the heap until export (the young-generation collector copies every
- * string still held, so each held prompt is paid for again there).
+ *
+ * Beside it, the pieces of the same text escaped once more for inside a JSON string: what the OTLP
+ * JSON encoder writes (see `setTrustedAttributes`). A message's text that needs no escaping (most
+ * do not) is the same string in both lists, so this costs a push per piece, never a second copy of
+ * the prompt: the encoder then copies each text as UTF-8 in one native call instead of scanning
+ * the whole JSON text for its quotes and writing it back escaped (~15 µs for a 20 KB history).
  */
 export class JsonText {
   private readonly pieces: string[] = []
+  /** The escaped form, as pieces to write one after another. */
+  readonly escaped: string[] = []
   private joined: string | undefined
+  // The last piece appended, when it was a constant: the end of a part may then close its message
+  // in the same piece (see `close`).
+  private lastPiece: Piece | undefined
+
   /** The JSON text; read it once everything is appended. */
   get json(): string {
     return (this.joined ??= this.pieces.join(''))
   }
-  /** Appends JSON text. */
-  raw(json: string): void {
-    this.pieces.push(json)
+
+  /** Appends a constant piece of JSON text. */
+  raw(part: Piece): void {
+    this.pieces.push(part.json)
+    this.escaped.push(part.escaped)
+    this.lastPiece = part
   }
-  /** Appends a string value as JSON, exactly as JSON.stringify writes it. */
-  string(text: string): void {
+
+  /** Appends JSON text made at run time (JSON.stringify of a value). */
+  rawText(json: string): void {
+    this.pieces.push(json)
+    this.escaped.push(JSON.stringify(json).slice(1, -1))
+    this.lastPiece = undefined
+  }
+
+  /**
+   * Appends `closing`, or `merged` in place of the last piece when that was `after`: one piece
+   * for the end of a text part and of its message.
+   */
+  close(after: Piece, merged: Piece, closing: Piece): void {
+    if (this.lastPiece !== after) {
+      this.raw(closing)
+      return
+    }
+    const last = this.pieces.length - 1
+    this.pieces[last] = merged.json
+    this.escaped[last] = merged.escaped
+    this.lastPiece = merged
+  }
+
+  /** Appends the inside of a JSON string: `text` as JSON.stringify escapes it, without the quotes. */
+  content(text: string): void {
+    this.lastPiece = undefined
+    if (isPlain(text)) {
+      this.pieces.push(text)
+      this.escaped.push(text)
+      return
+    }
     // One whole string from the engine's replace, not slices: a prompt with a newline per
     // sentence would make thousands of pieces.
-    this.pieces.push('"', isPlain(text) ? text : text.replace(ESCAPED, escapeChar), '"')
+    const once = text.replace(ESCAPED, escapeChar)
+    this.pieces.push(once)
+    this.escaped.push(once.replace(QUOTE_OR_BACKSLASH, '\\$&'))
   }
 }
 
-// `{"role":"user","parts":[` for each role met.
-const roleOpenings = new Map<string, string>()
-function roleOpening(role: unknown): string {
-  if (typeof role !== 'string') return '{"parts":['
-  let opening = roleOpenings.get(role)
-  if (opening === undefined) {
-    opening = `{"role":${JSON.stringify(role)},"parts":[`
-    if (roleOpenings.size < 64) roleOpenings.set(role, opening)
+const QUOTE = piece('"')
+// A text part's closing quote and brace; with the end of its message; and that end alone.
+const PART_END = piece('"}')
+const PART_AND_MESSAGE_END = piece('"}]}')
+const MESSAGE_END = piece(']}')
+const COMMA = piece(',')
+const TEXT_OPENING = piece('{"type":"text","content":"')
+const REASONING_OPENING = piece('{"type":"reasoning","content":"')
+const NEXT_TEXT_OPENING = piece(',{"type":"text","content":"')
+const NEXT_REASONING_OPENING = piece(',{"type":"reasoning","content":"')
+const ARRAY_START = piece('[')
+const ARRAY_END = piece(']')
+const SYSTEM_START = piece('[{"type":"text","content":"')
+
+// The opening of a message of one role, first in the list or after another, alone or with the
+// opening of a first text or reasoning part: `,{"role":"user","parts":[{"type":"text","content":"`.
+interface RoleOpenings {
+  message: Piece
+  nextMessage: Piece
+  text: Piece
+  nextText: Piece
+  reasoning: Piece
+  nextReasoning: Piece
+}
+const roleOpenings = new Map<string, RoleOpenings>()
+const NO_ROLE = openingsOf('{"parts":[')
+function openingsOf(message: string): RoleOpenings {
+  return {
+    message: piece(message),
+    nextMessage: piece(`,${message}`),
+    text: piece(message + TEXT_OPENING.json),
+    nextText: piece(`,${message}${TEXT_OPENING.json}`),
+    reasoning: piece(message + REASONING_OPENING.json),
+    nextReasoning: piece(`,${message}${REASONING_OPENING.json}`),
   }
-  return opening
+}
+function roleOpening(role: unknown): RoleOpenings {
+  if (typeof role !== 'string') return NO_ROLE
+  let openings = roleOpenings.get(role)
+  if (openings === undefined) {
+    openings = openingsOf(`{"role":${JSON.stringify(role)},"parts":[`)
+    if (roleOpenings.size < 64) roleOpenings.set(role, openings)
+  }
+  return openings
 }
 
 /** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text. */
@@ -402,46 +492,52 @@ export function promptJson(
   if (!Array.isArray(prompt)) return undefined
   let system: JsonText | undefined
   const messages = new JsonText()
-  messages.raw('[')
+  messages.raw(ARRAY_START)
   let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
     const message = prompt[i] as any
     const role = message?.role
     if (role === 'system') {
-      if (system) system.raw(',{"type":"text","content":')
+      if (system) system.raw(NEXT_TEXT_OPENING)
       else {
         system = new JsonText()
-        system.raw('[{"type":"text","content":')
+        system.raw(SYSTEM_START)
       }
-      system.string(budget.take(String(message.content)))
-      system.raw('}')
+      system.content(budget.take(String(message.content)))
+      system.raw(PART_END)
       continue
     }
-    if (!firstMessage) messages.raw(',')
-    firstMessage = false
-    messages.raw(roleOpening(role))
-    let firstPart = true
+    const openings = roleOpening(role)
+    // The message's opening is written with its first part's when that is text or reasoning.
+    let opened = false
     for (const part of (Array.isArray(message?.content) ? message.content : []) as any[]) {
       const type = part?.type
       if (type === 'text' || type === 'reasoning') {
-        if (!firstPart) messages.raw(',')
-        messages.raw(
-          type === 'text' ? '{"type":"text","content":' : '{"type":"reasoning","content":',
-        )
-        messages.string(budget.take(String(part.text)))
-        messages.raw('}')
+        const text = type === 'text'
+        if (opened) messages.raw(text ? NEXT_TEXT_OPENING : NEXT_REASONING_OPENING)
+        else if (firstMessage) messages.raw(text ? openings.text : openings.reasoning)
+        else messages.raw(text ? openings.nextText : openings.nextReasoning)
+        opened = true
+        messages.content(budget.take(String(part.text)))
+        messages.raw(PART_END)
       } else {
         const other = otherPart(part, budget)
         if (!other) continue
-        if (!firstPart) messages.raw(',')
-        messages.raw(JSON.stringify(other))
+        if (opened) messages.raw(COMMA)
+        else messages.raw(firstMessage ? openings.message : openings.nextMessage)
+        opened = true
+        messages.rawText(JSON.stringify(other))
       }
-      firstPart = false
+      firstMessage = false
     }
-    messages.raw(']}')
+    if (!opened) {
+      messages.raw(firstMessage ? openings.message : openings.nextMessage)
+      firstMessage = false
+    }
+    messages.close(PART_END, PART_AND_MESSAGE_END, MESSAGE_END)
   }
-  messages.raw(']')
-  if (system) system.raw(']')
+  messages.raw(ARRAY_END)
+  if (system) system.raw(ARRAY_END)
   return { system, messages }
 }
 
@@ -487,23 +583,41 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
   }
 }
 
+// The members of a tool call part and of the message, each a key with the quote that opens a
+// string value.
+const MEMBER_OPENINGS = {
+  id: piece(',"id":"'),
+  name: piece(',"name":"'),
+  arguments: piece(',"arguments":"'),
+  finish_reason: piece(',"finish_reason":"'),
+}
+const OUTPUT_START = piece('[{"role":"assistant","parts":[')
+const TOOL_CALL_START = piece('{"type":"tool_call"')
+const NEXT_TOOL_CALL_START = piece(',{"type":"tool_call"')
+const PARTS_END = piece(']')
+const OBJECT_END = piece('}')
+const OUTPUT_END = piece('}]')
+
 // A JSON member `,"key":value` whose value JSON.stringify would write (an undefined one it leaves out).
-function member(into: JsonText, key: string, value: unknown): void {
+function member(into: JsonText, key: keyof typeof MEMBER_OPENINGS, value: unknown): void {
   if (typeof value === 'string') {
-    into.raw(`,"${key}":`)
-    into.string(value)
+    into.raw(MEMBER_OPENINGS[key])
+    into.content(value)
+    into.raw(QUOTE)
   } else if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol')
-    into.raw(`,"${key}":${stringify(value)}`)
+    into.rawText(`,"${key}":${stringify(value)}`)
 }
 
 /**
  * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
  * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ * `escaped`, when given, receives the escaped form of the messages (see `JsonText`).
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: OwnAttributes,
+  escaped?: Record<string, readonly string[]>,
 ): void {
   attributes['tokentrail.output.text_length'] = output.textLength
   if (output.truncated) attributes['tokentrail.output.truncated'] = true
@@ -512,30 +626,31 @@ export function outputAttributes(
   if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
   // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
   const json = new JsonText()
-  json.raw('[{"role":"assistant","parts":[')
+  json.raw(OUTPUT_START)
   let first = true
   if (output.reasoning !== '') {
-    json.raw('{"type":"reasoning","content":')
-    json.string(output.reasoning)
-    json.raw('}')
+    json.raw(REASONING_OPENING)
+    json.content(output.reasoning)
+    json.raw(PART_END)
     first = false
   }
   if (output.text !== '') {
-    json.raw(first ? '{"type":"text","content":' : ',{"type":"text","content":')
-    json.string(output.text)
-    json.raw('}')
+    json.raw(first ? TEXT_OPENING : NEXT_TEXT_OPENING)
+    json.content(output.text)
+    json.raw(PART_END)
     first = false
   }
   for (const call of output.toolCalls) {
-    json.raw(first ? '{"type":"tool_call"' : ',{"type":"tool_call"')
+    json.raw(first ? TOOL_CALL_START : NEXT_TOOL_CALL_START)
     member(json, 'id', call.id)
     member(json, 'name', call.name)
     member(json, 'arguments', call.arguments)
-    json.raw('}')
+    json.raw(OBJECT_END)
     first = false
   }
-  json.raw(']')
+  json.raw(PARTS_END)
   if (finishReason) member(json, 'finish_reason', finishReason)
-  json.raw('}]')
+  json.raw(OUTPUT_END)
   attributes['gen_ai.output.messages'] = json.json
+  if (escaped) escaped['gen_ai.output.messages'] = json.escaped
 }

@@ -362,11 +362,17 @@ export class LlmCall {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
+    // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).
+    let escaped: Record<string, readonly string[]> | undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        if (json.system) attributes['gen_ai.system_instructions'] = json.system.json
+        escaped = { 'gen_ai.input.messages': json.messages.escaped }
+        if (json.system) {
+          attributes['gen_ai.system_instructions'] = json.system.json
+          escaped['gen_ai.system_instructions'] = json.system.escaped
+        }
         attributes['gen_ai.input.messages'] = json.messages.json
       }
       if (this.promptFrom > 0) attributes['tokentrail.input.skipped_messages'] = this.promptFrom
@@ -422,10 +428,10 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes)
+      outputAttributes(output, reason?.[0], attributes, (escaped ??= {}))
     } else if (!this.output) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
-    setTrustedAttributes(span, attributes)
+    setTrustedAttributes(span, attributes, escaped)
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),

@@ -66,6 +66,7 @@ export {
   setTrustedAttributes,
   toSpanError,
 } from './span.js'
+export type { EscapedForm } from './escaped-values.js'
 export {
   createTracer,
   describeTracer,

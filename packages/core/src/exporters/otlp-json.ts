@@ -170,7 +170,9 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
     if (known !== undefined && known[0] === value) {
       out.bytes(STRING_VALUE)
       out.byte(QUOTE)
-      out.escaped(known[1])
+      const form = known[1]
+      if (typeof form === 'string') out.escaped(form)
+      else out.escapedPieces(form)
       out.byte(QUOTE)
       out.byte(CLOSE)
     } else writeValue(out, value)
