@@ -332,21 +332,32 @@ function piece(json: string): Piece {
   return { json, escaped: JSON.stringify(json).slice(1, -1) }
 }
 
+// Parts of an escaped form: the pieces of its text, then their join. Module-wide: a form is made
+// while the encoder writes it, one at a time, and the list is emptied after each.
+const formParts: string[] = []
+
 /**
  * A JSON text, exactly as JSON.stringify writes it, gathered as a list of pieces and joined once
  * when first read: one flat string of the final size (appending made a rope of a thousand pieces
  * for a long history, flattened later, and both cost more in garbage collection than the join).
  *
- * Beside it, the pieces of the same text escaped once more for inside a JSON string: what the OTLP
- * JSON encoder writes (see `setTrustedAttributes`). A message's text that needs no escaping (most
- * do not) is the same string in both lists, so this costs a push per piece, never a second copy of
- * the prompt: the encoder then copies each text as UTF-8 in one native call instead of scanning
- * the whole JSON text for its quotes and writing it back escaped (~15 µs for a 20 KB history).
+ * It also knows the text's escaped form, for inside a JSON string: what the OTLP JSON encoder
+ * writes (see `setTrustedAttributes`), made only when the encoder asks (`escapedForm`). It keeps
+ * how to make it, not the form: each constant piece's escaped twin (made once per constant), and
+ * where each message text sits in the JSON text. A text with nothing to escape (most) is the same
+ * in both forms, so the encoder's copy is a slice of the JSON text, never a scan for quotes and
+ * backslashes (~15 µs for a 20 KB history); one with escapes has its quotes and backslashes
+ * escaped once more, the only characters JSON.stringify's output can hold that need it. Nothing
+ * of the prompt is held until export beyond the JSON text itself: a text from the request (a
+ * string the app lets go of when the call ends) is not kept alive by the span.
  */
 export class JsonText {
-  private readonly pieces: string[] = []
-  /** The escaped form, as pieces to write one after another. */
-  readonly escaped: string[] = []
+  private pieces: string[] | undefined = []
+  // Escaped constant pieces (strings), and for each run of JSON text made at run time, its start
+  // and end in the JSON text (two numbers, the end as ~end when its quotes and backslashes need
+  // escaping once more).
+  private readonly layout: (string | number)[] = []
+  private length = 0
   private joined: string | undefined
   // The last piece appended, when it was a constant: the end of a part may then close its message
   // in the same piece (see `close`).
@@ -354,20 +365,56 @@ export class JsonText {
 
   /** The JSON text; read it once everything is appended. */
   get json(): string {
-    return (this.joined ??= this.pieces.join(''))
+    if (this.joined === undefined) {
+      this.joined = this.pieces!.join('')
+      this.pieces = undefined
+    }
+    return this.joined
+  }
+
+  /**
+   * The escaped form of `json` (no quotes around it), made from the JSON text when called: what
+   * JSON.stringify(json).slice(1, -1) gives, for the encoder. Read `json` first.
+   */
+  readonly escapedForm = (): string => {
+    const json = this.json
+    const layout = this.layout
+    const parts = formParts
+    try {
+      for (let i = 0; i < layout.length; i++) {
+        const entry = layout[i]!
+        if (typeof entry === 'string') {
+          parts.push(entry)
+          continue
+        }
+        const end = layout[++i] as number
+        if (end >= 0) parts.push(json.slice(entry, end))
+        else parts.push(json.slice(entry, ~end).replace(QUOTE_OR_BACKSLASH, '\\$&'))
+      }
+      return parts.join('')
+    } finally {
+      parts.length = 0
+    }
   }
 
   /** Appends a constant piece of JSON text. */
   raw(part: Piece): void {
-    this.pieces.push(part.json)
-    this.escaped.push(part.escaped)
+    this.pieces!.push(part.json)
+    this.layout.push(part.escaped)
+    this.length += part.json.length
     this.lastPiece = part
   }
 
-  /** Appends JSON text made at run time (JSON.stringify of a value). */
+  /** Appends JSON text that JSON.stringify wrote (of a value): no control character in it. */
+  rawJson(json: string): void {
+    this.run(json, false)
+  }
+
+  /** Appends JSON text made some other way. */
   rawText(json: string): void {
-    this.pieces.push(json)
-    this.escaped.push(JSON.stringify(json).slice(1, -1))
+    this.pieces!.push(json)
+    this.layout.push(JSON.stringify(json).slice(1, -1))
+    this.length += json.length
     this.lastPiece = undefined
   }
 
@@ -380,25 +427,29 @@ export class JsonText {
       this.raw(closing)
       return
     }
-    const last = this.pieces.length - 1
-    this.pieces[last] = merged.json
-    this.escaped[last] = merged.escaped
+    const pieces = this.pieces!
+    pieces[pieces.length - 1] = merged.json
+    this.layout[this.layout.length - 1] = merged.escaped
+    this.length += merged.json.length - after.json.length
     this.lastPiece = merged
   }
 
   /** Appends the inside of a JSON string: `text` as JSON.stringify escapes it, without the quotes. */
   content(text: string): void {
-    this.lastPiece = undefined
-    if (isPlain(text)) {
-      this.pieces.push(text)
-      this.escaped.push(text)
-      return
-    }
+    if (isPlain(text)) this.run(text, true)
     // One whole string from the engine's replace, not slices: a prompt with a newline per
     // sentence would make thousands of pieces.
-    const once = text.replace(ESCAPED, escapeChar)
-    this.pieces.push(once)
-    this.escaped.push(once.replace(QUOTE_OR_BACKSLASH, '\\$&'))
+    else this.run(text.replace(ESCAPED, escapeChar), false)
+  }
+
+  // A run of JSON text made at run time; `plain` when its escaped form is itself.
+  private run(json: string, plain: boolean): void {
+    this.pieces!.push(json)
+    const start = this.length
+    const end = start + json.length
+    this.length = end
+    if (end > start) this.layout.push(start, plain ? end : ~end)
+    this.lastPiece = undefined
   }
 }
 
@@ -526,7 +577,7 @@ export function promptJson(
         if (opened) messages.raw(COMMA)
         else messages.raw(firstMessage ? openings.message : openings.nextMessage)
         opened = true
-        messages.rawText(JSON.stringify(other))
+        messages.rawJson(JSON.stringify(other))
       }
       firstMessage = false
     }
@@ -617,7 +668,7 @@ export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: OwnAttributes,
-  escaped?: Record<string, readonly string[]>,
+  escaped?: Record<string, () => string>,
 ): void {
   attributes['tokentrail.output.text_length'] = output.textLength
   if (output.truncated) attributes['tokentrail.output.truncated'] = true
@@ -652,5 +703,5 @@ export function outputAttributes(
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw(OUTPUT_END)
   attributes['gen_ai.output.messages'] = json.json
-  if (escaped) escaped['gen_ai.output.messages'] = json.escaped
+  if (escaped) escaped['gen_ai.output.messages'] = json.escapedForm
 }

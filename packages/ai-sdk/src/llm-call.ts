@@ -363,15 +363,15 @@ export class LlmCall {
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).
-    let escaped: Record<string, readonly string[]> | undefined
+    let escaped: Record<string, () => string> | undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        escaped = { 'gen_ai.input.messages': json.messages.escaped }
+        escaped = { 'gen_ai.input.messages': json.messages.escapedForm }
         if (json.system) {
           attributes['gen_ai.system_instructions'] = json.system.json
-          escaped['gen_ai.system_instructions'] = json.system.escaped
+          escaped['gen_ai.system_instructions'] = json.system.escapedForm
         }
         attributes['gen_ai.input.messages'] = json.messages.json
       }

@@ -1,9 +1,10 @@
 /**
- * A string value's JSON-escaped form (no outer quotes), as its writer had it: one string, or
- * pieces whose concatenation is that form (so a writer that built the value from pieces, as the AI
- * SDK adapter builds a prompt's JSON, hands them over without joining a second long string).
+ * A string value's JSON-escaped form (no outer quotes), as its writer has it: the string, or a
+ * function that makes it when the OTLP JSON encoder needs it (so a writer that knows how to make it
+ * cheaply, as the AI SDK adapter knows where a prompt's texts sit in its JSON, holds no second copy
+ * of a long text until export).
  */
-export type EscapedForm = string | readonly string[]
+export type EscapedForm = string | (() => string)
 
 /**
  * The JSON-escaped form of string attribute values whose writer already had it, by the span's

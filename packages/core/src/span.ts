@@ -437,9 +437,9 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * `undefined` is skipped, anything else takes the checked path of `setAttribute`. The span may keep
  * `attributes` itself as its attribute object (the first write, when every value is stored as
  * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
- * form without the outer quotes (one string, or pieces that make it when joined; never changed
- * after the call), when the writer built it anyway: the OTLP JSON encoder then writes it instead of
- * escaping the text again. Never pass user-supplied keys here.
+ * form without the outer quotes, or a function that makes that form when the OTLP JSON encoder
+ * needs it (it must not change what it makes later), when the writer has it cheaply: the encoder
+ * then writes it instead of escaping the text again. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,

@@ -130,17 +130,6 @@ export class JsonWriter extends Utf8Sink {
     this.pos += this.utf8At(text, this.pos)
   }
 
-  /**
-   * Text already escaped for inside a JSON string, given as pieces that make it one after another,
-   * written with no pass that looks for something to escape. Joined first, then written by one
-   * native call: a piece that is not a flat string (a prompt text built by concatenation) takes
-   * Node's slow path of `Buffer#write` (15 µs for a 20 KB history where the joined text takes 1),
-   * and the joined string is garbage at once, never held until export.
-   */
-  escapedPieces(pieces: readonly string[]): void {
-    this.escaped(pieces.length === 1 ? pieces[0]! : pieces.join(''))
-  }
-
   /** The bytes written: a view of the buffer, valid until the writer is written to again. */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos)
