@@ -95,7 +95,11 @@ function trickyPrompt(): LanguageModelV4Prompt {
     {
       role: 'user',
       content: [
-        { type: 'file', mediaType: 'image/png', data: new Uint8Array([1, 2, 3]) },
+        {
+          type: 'file',
+          mediaType: 'image/png',
+          data: { type: 'data', data: new Uint8Array([1, 2, 3]) },
+        },
         { type: 'text', text: TEXTS[7]! },
       ],
     },

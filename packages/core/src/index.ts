@@ -17,6 +17,7 @@ export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
+export type { EscapedForm } from './escaped-values.js'
 export { type ConsoleExporterOptions, consoleExporter } from './exporters/console.js'
 export { ExportError } from './exporters/export-error-entry.js'
 export { type HttpExporterOptions, httpExporter } from './exporters/http.js'
@@ -66,7 +67,6 @@ export {
   setTrustedAttributes,
   toSpanError,
 } from './span.js'
-export type { EscapedForm } from './escaped-values.js'
 export {
   createTracer,
   describeTracer,
