@@ -333,6 +333,9 @@ function piece(json: string): Piece {
   return { json, escaped: JSON.stringify(json).slice(1, -1) }
 }
 
+// Texts shorter than this are escaped by the encoder itself (core keeps no escaped form for them).
+const ESCAPED_FORM_FROM = 1024
+
 // Parts of an escaped form: the pieces of its text, then their join. Module-wide: a form is made
 // while the encoder writes it, one at a time, and the list is emptied after each.
 const formParts: string[] = []
@@ -374,10 +377,16 @@ export class JsonText {
   }
 
   /**
-   * The escaped form of `json` (no quotes around it), made from the JSON text when called: what
-   * JSON.stringify(json).slice(1, -1) gives, for the encoder. Read `json` first.
+   * A function that makes the escaped form of `json` (no quotes around it) from the JSON text when
+   * the encoder calls it: what JSON.stringify(json).slice(1, -1) gives. Undefined for a short text,
+   * which the encoder escapes faster than it would keep the function (see setTrustedAttributes).
    */
-  readonly escapedForm = (): string => {
+  get escapedForm(): (() => string) | undefined {
+    return this.json.length < ESCAPED_FORM_FROM ? undefined : () => this.escaped()
+  }
+
+  /** The escaped form of `json`, without the quotes around it. */
+  escaped(): string {
     const json = this.json
     const layout = this.layout
     const parts = formParts
@@ -663,19 +672,19 @@ function member(into: JsonText, key: keyof typeof MEMBER_OPENINGS, value: unknow
 /**
  * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
  * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
- * `escaped`, when given, receives the escaped form of the messages (see `JsonText`).
+ * Returns the escaped form of the messages for the encoder, when they are long (see `JsonText`).
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: OwnAttributes,
-  escaped?: Record<string, () => string>,
-): void {
+): (() => string) | undefined {
   attributes['tokentrail.output.text_length'] = output.textLength
   if (output.truncated) attributes['tokentrail.output.truncated'] = true
   if (output.reasoningLength > 0)
     attributes['tokentrail.reasoning.text_length'] = output.reasoningLength
-  if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
+  if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0)
+    return undefined
   // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
   const json = new JsonText()
   json.raw(OUTPUT_START)
@@ -704,5 +713,5 @@ export function outputAttributes(
   if (finishReason) member(json, 'finish_reason', finishReason)
   json.raw(OUTPUT_END)
   attributes['gen_ai.output.messages'] = json.json
-  if (escaped) escaped['gen_ai.output.messages'] = json.escapedForm
+  return json.escapedForm
 }

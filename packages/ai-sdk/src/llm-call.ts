@@ -368,12 +368,15 @@ export class LlmCall {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        escaped = { 'gen_ai.input.messages': json.messages.escapedForm }
-        if (json.system) {
-          attributes['gen_ai.system_instructions'] = json.system.json
-          escaped['gen_ai.system_instructions'] = json.system.escapedForm
+        const { system, messages } = json
+        if (system) {
+          attributes['gen_ai.system_instructions'] = system.json
+          const form = system.escapedForm
+          if (form) (escaped ??= {})['gen_ai.system_instructions'] = form
         }
-        attributes['gen_ai.input.messages'] = json.messages.json
+        attributes['gen_ai.input.messages'] = messages.json
+        const form = messages.escapedForm
+        if (form) (escaped ??= {})['gen_ai.input.messages'] = form
       }
       if (this.promptFrom > 0) attributes['tokentrail.input.skipped_messages'] = this.promptFrom
       if (budget.truncated) attributes['tokentrail.input.truncated'] = true
@@ -428,7 +431,8 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes, (escaped ??= {}))
+      const form = outputAttributes(output, reason?.[0], attributes)
+      if (form) (escaped ??= {})['gen_ai.output.messages'] = form
     } else if (!this.output) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)
