@@ -229,13 +229,14 @@ function toolOutputText(output: any): string {
 // looked for the first bad one took ~1 ns.
 const PLAIN = /^[\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]*$/
 
-// On Node, a long text is checked faster than the regex can (20 KB of chat in ~8 µs, not ~15):
-// Buffer#write copies each character's low byte (`latin1`) into a scratch buffer natively, and a
-// loop reads it 4 bytes at a time for a byte below 0x20, a quote or a backslash. A character that
-// needs escaping is itself below 0x100, so it is never missed; a wider one whose low byte looks
-// like one (U+0122) only sends the text to the regex. Lone surrogates are found by isWellFormed.
-// Found at run time through `process.getBuiltinModule`, as core finds node:http: never a static
-// `node:` import; elsewhere the regex alone.
+// On Node, a long text is checked faster than the regex can (20 KB of chat in ~4 µs, not ~15):
+// quotes and backslashes by the engine's indexOf (a native search for one character), lone
+// surrogates by isWellFormed, and control characters by a loop over the text's bytes: Buffer#write
+// copies each character's low byte (`latin1`) into a scratch buffer natively, and the loop reads it
+// 16 bytes at a time for one below 0x20. A control character is itself below 0x100, so it is never
+// missed; a wider character whose low byte looks like one (U+010A) only sends the text to the
+// regex. Found at run time through `process.getBuiltinModule`, as core finds node:http: never a
+// static `node:` import; elsewhere the regex alone.
 interface Latin1Scratch {
   write(text: string, offset: number, length: number, encoding: 'latin1'): number
 }
@@ -261,13 +262,18 @@ function findBuffer(): typeof scratchBuffer {
   return null
 }
 
+// 0x80 in each byte of a word below 0x20 (bytes from 0x80 up never flag): exact per byte, as the
+// sum of a byte's low 7 bits and 0x60 never carries into the next byte.
+const below20 = (word: number): number => ~(((word & 0x7f7f7f7f) + 0x60606060) | 0 | word)
+
 function isPlain(text: string): boolean {
   const length = text.length
   // Above 64K characters (past the default budget) the regex: the scratch buffer stays small.
   if (length < 64 || length > 1 << 16) return PLAIN.test(text)
   if (scratchBuffer === undefined) scratchBuffer = findBuffer()
   if (!scratchBuffer) return PLAIN.test(text)
-  if (!(text as any).isWellFormed()) return false
+  if (text.indexOf('"') !== -1 || text.indexOf('\\') !== -1 || !(text as any).isWellFormed())
+    return false
   if (!scratch || scratch.length < length + 4) {
     scratch = scratchBuffer.allocUnsafeSlow(length + 4 <= 16 * 1024 ? 16 * 1024 : (1 << 16) + 8)
     scratchWords = new Int32Array(scratch.buffer, scratch.byteOffset, scratch.length >>> 2)
@@ -277,27 +283,25 @@ function isPlain(text: string): boolean {
   if (bytes.write(text, 0, length, 'latin1') !== length) return PLAIN.test(text)
   const full = length >>> 2
   let found = 0
-  for (let i = 0; i < full; i++) {
-    const word = words[i]!
-    // 0x80 in each byte below 0x20 or equal to `"` or `\` (bytes from 0x80 up never flag).
-    const low = word & 0x7f7f7f7f
-    const quote = (word ^ 0x22222222) & 0x7f7f7f7f
-    const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
-    found |= ~(
-      (((low + 0x60606060) | 0) & ((quote + 0x7f7f7f7f) | 0) & ((backslash + 0x7f7f7f7f) | 0)) |
-      word
-    )
+  let i = 0
+  // Four words a turn, one test: the test, not the arithmetic, is what a word-at-a-time loop waits on.
+  for (; i + 4 <= full; i += 4) {
+    found |=
+      below20(words[i]!) | below20(words[i + 1]!) | below20(words[i + 2]!) | below20(words[i + 3]!)
     if ((found & 0x80808080) !== 0) return PLAIN.test(text)
   }
-  for (let i = full << 2; i < length; i++) {
-    const code = bytes[i]!
-    if (code < 0x20 || code === 0x22 || code === 0x5c) return PLAIN.test(text)
-  }
+  for (; i < full; i++) found |= below20(words[i]!)
+  if ((found & 0x80808080) !== 0) return PLAIN.test(text)
+  for (i = full << 2; i < length; i++) if (bytes[i]! < 0x20) return PLAIN.test(text)
   return true
 }
+
 // What JSON.stringify escapes in a string: quote, backslash, control characters, lone surrogates.
 const ESCAPED =
   /["\\\u0000-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+// What JSON.stringify escapes in text it wrote itself: no control character or lone surrogate is
+// left there, only quotes and backslashes.
+const QUOTE_OR_BACKSLASH = /["\\]/g
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
   '\\': '\\\\',
@@ -318,44 +322,191 @@ function escapeChar(char: string): string {
   return form
 }
 
+/** A piece of JSON text and its form escaped for inside a JSON string. */
+interface Piece {
+  json: string
+  escaped: string
+}
+
+/** `json` with its escaped form; for constants, made once. */
+function piece(json: string): Piece {
+  return { json, escaped: JSON.stringify(json).slice(1, -1) }
+}
+
+// Texts shorter than this are escaped by the encoder itself (core keeps no escaped form for them).
+const ESCAPED_FORM_FROM = 1024
+
+// Parts of an escaped form: the pieces of its text, then their join. Module-wide: a form is made
+// while the encoder writes it, one at a time, and the list is emptied after each.
+const formParts: string[] = []
+
 /**
  * A JSON text, exactly as JSON.stringify writes it, gathered as a list of pieces and joined once
  * when first read: one flat string of the final size (appending made a rope of a thousand pieces
  * for a long history, flattened later, and both cost more in garbage collection than the join).
- * Only the JSON text is made: the OTLP JSON encoder escapes it once more as it writes it (~1 ns a
- * byte), which measured cheaper than building that escaped form here too and holding a second
- * copy of a long prompt in the heap until export (the young-generation collector copies every
- * string still held, so each held prompt is paid for again there).
+ *
+ * It also knows the text's escaped form, for inside a JSON string: what the OTLP JSON encoder
+ * writes (see `setTrustedAttributes`), made only when the encoder asks (`escapedForm`). It keeps
+ * how to make it, not the form: each constant piece's escaped twin (made once per constant), and
+ * where each message text sits in the JSON text. A text with nothing to escape (most) is the same
+ * in both forms, so the encoder's copy is a slice of the JSON text, never a scan for quotes and
+ * backslashes (~15 µs for a 20 KB history); one with escapes has its quotes and backslashes
+ * escaped once more, the only characters JSON.stringify's output can hold that need it. Nothing
+ * of the prompt is held until export beyond the JSON text itself: a text from the request (a
+ * string the app lets go of when the call ends) is not kept alive by the span.
  */
 export class JsonText {
-  private readonly pieces: string[] = []
+  private pieces: string[] | undefined = []
+  // Escaped constant pieces (strings), and for each run of JSON text made at run time, its start
+  // and end in the JSON text (two numbers, the end as ~end when its quotes and backslashes need
+  // escaping once more).
+  private readonly layout: (string | number)[] = []
+  private length = 0
   private joined: string | undefined
+  // The last piece appended, when it was a constant: the end of a part may then close its message
+  // in the same piece (see `close`).
+  private lastPiece: Piece | undefined
+
   /** The JSON text; read it once everything is appended. */
   get json(): string {
-    return (this.joined ??= this.pieces.join(''))
+    if (this.joined === undefined) {
+      this.joined = this.pieces!.join('')
+      this.pieces = undefined
+    }
+    return this.joined
   }
-  /** Appends JSON text. */
-  raw(json: string): void {
-    this.pieces.push(json)
+
+  /**
+   * A function that makes the escaped form of `json` (no quotes around it) from the JSON text when
+   * the encoder calls it: what JSON.stringify(json).slice(1, -1) gives. Undefined for a short text,
+   * which the encoder escapes faster than it would keep the function (see setTrustedAttributes).
+   */
+  get escapedForm(): (() => string) | undefined {
+    return this.json.length < ESCAPED_FORM_FROM ? undefined : () => this.escaped()
   }
-  /** Appends a string value as JSON, exactly as JSON.stringify writes it. */
-  string(text: string): void {
+
+  /** The escaped form of `json`, without the quotes around it. */
+  escaped(): string {
+    const json = this.json
+    const layout = this.layout
+    const parts = formParts
+    try {
+      for (let i = 0; i < layout.length; i++) {
+        const entry = layout[i]!
+        if (typeof entry === 'string') {
+          parts.push(entry)
+          continue
+        }
+        const end = layout[++i] as number
+        if (end >= 0) parts.push(json.slice(entry, end))
+        else parts.push(json.slice(entry, ~end).replace(QUOTE_OR_BACKSLASH, '\\$&'))
+      }
+      return parts.join('')
+    } finally {
+      parts.length = 0
+    }
+  }
+
+  /** Appends a constant piece of JSON text. */
+  raw(part: Piece): void {
+    this.pieces!.push(part.json)
+    this.layout.push(part.escaped)
+    this.length += part.json.length
+    this.lastPiece = part
+  }
+
+  /** Appends JSON text that JSON.stringify wrote (of a value): no control character in it. */
+  rawJson(json: string): void {
+    this.run(json, false)
+  }
+
+  /** Appends JSON text made some other way. */
+  rawText(json: string): void {
+    this.pieces!.push(json)
+    this.layout.push(JSON.stringify(json).slice(1, -1))
+    this.length += json.length
+    this.lastPiece = undefined
+  }
+
+  /**
+   * Appends `closing`, or `merged` in place of the last piece when that was `after`: one piece
+   * for the end of a text part and of its message.
+   */
+  close(after: Piece, merged: Piece, closing: Piece): void {
+    if (this.lastPiece !== after) {
+      this.raw(closing)
+      return
+    }
+    const pieces = this.pieces!
+    pieces[pieces.length - 1] = merged.json
+    this.layout[this.layout.length - 1] = merged.escaped
+    this.length += merged.json.length - after.json.length
+    this.lastPiece = merged
+  }
+
+  /** Appends the inside of a JSON string: `text` as JSON.stringify escapes it, without the quotes. */
+  content(text: string): void {
+    if (isPlain(text)) this.run(text, true)
     // One whole string from the engine's replace, not slices: a prompt with a newline per
     // sentence would make thousands of pieces.
-    this.pieces.push('"', isPlain(text) ? text : text.replace(ESCAPED, escapeChar), '"')
+    else this.run(text.replace(ESCAPED, escapeChar), false)
+  }
+
+  // A run of JSON text made at run time; `plain` when its escaped form is itself.
+  private run(json: string, plain: boolean): void {
+    this.pieces!.push(json)
+    const start = this.length
+    const end = start + json.length
+    this.length = end
+    if (end > start) this.layout.push(start, plain ? end : ~end)
+    this.lastPiece = undefined
   }
 }
 
-// `{"role":"user","parts":[` for each role met.
-const roleOpenings = new Map<string, string>()
-function roleOpening(role: unknown): string {
-  if (typeof role !== 'string') return '{"parts":['
-  let opening = roleOpenings.get(role)
-  if (opening === undefined) {
-    opening = `{"role":${JSON.stringify(role)},"parts":[`
-    if (roleOpenings.size < 64) roleOpenings.set(role, opening)
+const QUOTE = piece('"')
+// A text part's closing quote and brace; with the end of its message; and that end alone.
+const PART_END = piece('"}')
+const PART_AND_MESSAGE_END = piece('"}]}')
+const MESSAGE_END = piece(']}')
+const COMMA = piece(',')
+const TEXT_OPENING = piece('{"type":"text","content":"')
+const REASONING_OPENING = piece('{"type":"reasoning","content":"')
+const NEXT_TEXT_OPENING = piece(',{"type":"text","content":"')
+const NEXT_REASONING_OPENING = piece(',{"type":"reasoning","content":"')
+const ARRAY_START = piece('[')
+const ARRAY_END = piece(']')
+const SYSTEM_START = piece('[{"type":"text","content":"')
+
+// The opening of a message of one role, first in the list or after another, alone or with the
+// opening of a first text or reasoning part: `,{"role":"user","parts":[{"type":"text","content":"`.
+interface RoleOpenings {
+  message: Piece
+  nextMessage: Piece
+  text: Piece
+  nextText: Piece
+  reasoning: Piece
+  nextReasoning: Piece
+}
+const roleOpenings = new Map<string, RoleOpenings>()
+const NO_ROLE = openingsOf('{"parts":[')
+function openingsOf(message: string): RoleOpenings {
+  return {
+    message: piece(message),
+    nextMessage: piece(`,${message}`),
+    text: piece(message + TEXT_OPENING.json),
+    nextText: piece(`,${message}${TEXT_OPENING.json}`),
+    reasoning: piece(message + REASONING_OPENING.json),
+    nextReasoning: piece(`,${message}${REASONING_OPENING.json}`),
   }
-  return opening
+}
+function roleOpening(role: unknown): RoleOpenings {
+  if (typeof role !== 'string') return NO_ROLE
+  let openings = roleOpenings.get(role)
+  if (openings === undefined) {
+    openings = openingsOf(`{"role":${JSON.stringify(role)},"parts":[`)
+    if (roleOpenings.size < 64) roleOpenings.set(role, openings)
+  }
+  return openings
 }
 
 /** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text. */
@@ -402,46 +553,52 @@ export function promptJson(
   if (!Array.isArray(prompt)) return undefined
   let system: JsonText | undefined
   const messages = new JsonText()
-  messages.raw('[')
+  messages.raw(ARRAY_START)
   let firstMessage = true
   for (let i = from; i < prompt.length; i++) {
     const message = prompt[i] as any
     const role = message?.role
     if (role === 'system') {
-      if (system) system.raw(',{"type":"text","content":')
+      if (system) system.raw(NEXT_TEXT_OPENING)
       else {
         system = new JsonText()
-        system.raw('[{"type":"text","content":')
+        system.raw(SYSTEM_START)
       }
-      system.string(budget.take(String(message.content)))
-      system.raw('}')
+      system.content(budget.take(String(message.content)))
+      system.raw(PART_END)
       continue
     }
-    if (!firstMessage) messages.raw(',')
-    firstMessage = false
-    messages.raw(roleOpening(role))
-    let firstPart = true
+    const openings = roleOpening(role)
+    // The message's opening is written with its first part's when that is text or reasoning.
+    let opened = false
     for (const part of (Array.isArray(message?.content) ? message.content : []) as any[]) {
       const type = part?.type
       if (type === 'text' || type === 'reasoning') {
-        if (!firstPart) messages.raw(',')
-        messages.raw(
-          type === 'text' ? '{"type":"text","content":' : '{"type":"reasoning","content":',
-        )
-        messages.string(budget.take(String(part.text)))
-        messages.raw('}')
+        const text = type === 'text'
+        if (opened) messages.raw(text ? NEXT_TEXT_OPENING : NEXT_REASONING_OPENING)
+        else if (firstMessage) messages.raw(text ? openings.text : openings.reasoning)
+        else messages.raw(text ? openings.nextText : openings.nextReasoning)
+        opened = true
+        messages.content(budget.take(String(part.text)))
+        messages.raw(PART_END)
       } else {
         const other = otherPart(part, budget)
         if (!other) continue
-        if (!firstPart) messages.raw(',')
-        messages.raw(JSON.stringify(other))
+        if (opened) messages.raw(COMMA)
+        else messages.raw(firstMessage ? openings.message : openings.nextMessage)
+        opened = true
+        messages.rawJson(JSON.stringify(other))
       }
-      firstPart = false
+      firstMessage = false
     }
-    messages.raw(']}')
+    if (!opened) {
+      messages.raw(firstMessage ? openings.message : openings.nextMessage)
+      firstMessage = false
+    }
+    messages.close(PART_END, PART_AND_MESSAGE_END, MESSAGE_END)
   }
-  messages.raw(']')
-  if (system) system.raw(']')
+  messages.raw(ARRAY_END)
+  if (system) system.raw(ARRAY_END)
   return { system, messages }
 }
 
@@ -487,55 +644,74 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
   }
 }
 
+// The members of a tool call part and of the message, each a key with the quote that opens a
+// string value.
+const MEMBER_OPENINGS = {
+  id: piece(',"id":"'),
+  name: piece(',"name":"'),
+  arguments: piece(',"arguments":"'),
+  finish_reason: piece(',"finish_reason":"'),
+}
+const OUTPUT_START = piece('[{"role":"assistant","parts":[')
+const TOOL_CALL_START = piece('{"type":"tool_call"')
+const NEXT_TOOL_CALL_START = piece(',{"type":"tool_call"')
+const PARTS_END = piece(']')
+const OBJECT_END = piece('}')
+const OUTPUT_END = piece('}]')
+
 // A JSON member `,"key":value` whose value JSON.stringify would write (an undefined one it leaves out).
-function member(into: JsonText, key: string, value: unknown): void {
+function member(into: JsonText, key: keyof typeof MEMBER_OPENINGS, value: unknown): void {
   if (typeof value === 'string') {
-    into.raw(`,"${key}":`)
-    into.string(value)
+    into.raw(MEMBER_OPENINGS[key])
+    into.content(value)
+    into.raw(QUOTE)
   } else if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol')
-    into.raw(`,"${key}":${stringify(value)}`)
+    into.rawText(`,"${key}":${stringify(value)}`)
 }
 
 /**
  * Output attributes: `gen_ai.output.messages` (the text, reasoning and tool calls, each once) and
  * the lengths. The text, reasoning and tool calls are not repeated under `tokentrail.*` names.
+ * Returns the escaped form of the messages for the encoder, when they are long (see `JsonText`).
  */
 export function outputAttributes(
   output: Output,
   finishReason: string | undefined,
   attributes: OwnAttributes,
-): void {
+): (() => string) | undefined {
   attributes['tokentrail.output.text_length'] = output.textLength
   if (output.truncated) attributes['tokentrail.output.truncated'] = true
   if (output.reasoningLength > 0)
     attributes['tokentrail.reasoning.text_length'] = output.reasoningLength
-  if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0) return
+  if (output.reasoning === '' && output.text === '' && output.toolCalls.length === 0)
+    return undefined
   // The same text as JSON.stringify([{ role: 'assistant', parts, finish_reason }]).
   const json = new JsonText()
-  json.raw('[{"role":"assistant","parts":[')
+  json.raw(OUTPUT_START)
   let first = true
   if (output.reasoning !== '') {
-    json.raw('{"type":"reasoning","content":')
-    json.string(output.reasoning)
-    json.raw('}')
+    json.raw(REASONING_OPENING)
+    json.content(output.reasoning)
+    json.raw(PART_END)
     first = false
   }
   if (output.text !== '') {
-    json.raw(first ? '{"type":"text","content":' : ',{"type":"text","content":')
-    json.string(output.text)
-    json.raw('}')
+    json.raw(first ? TEXT_OPENING : NEXT_TEXT_OPENING)
+    json.content(output.text)
+    json.raw(PART_END)
     first = false
   }
   for (const call of output.toolCalls) {
-    json.raw(first ? '{"type":"tool_call"' : ',{"type":"tool_call"')
+    json.raw(first ? TOOL_CALL_START : NEXT_TOOL_CALL_START)
     member(json, 'id', call.id)
     member(json, 'name', call.name)
     member(json, 'arguments', call.arguments)
-    json.raw('}')
+    json.raw(OBJECT_END)
     first = false
   }
-  json.raw(']')
+  json.raw(PARTS_END)
   if (finishReason) member(json, 'finish_reason', finishReason)
-  json.raw('}]')
+  json.raw(OUTPUT_END)
   attributes['gen_ai.output.messages'] = json.json
+  return json.escapedForm
 }

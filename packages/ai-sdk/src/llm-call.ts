@@ -362,12 +362,21 @@ export class LlmCall {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
+    // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).
+    let escaped: Record<string, () => string> | undefined
     if (this.prompt) {
       const budget = new Budget(this.settings.maxTextLength)
       const json = promptJson(this.prompt, budget, this.promptFrom)
       if (json) {
-        if (json.system) attributes['gen_ai.system_instructions'] = json.system.json
-        attributes['gen_ai.input.messages'] = json.messages.json
+        const { system, messages } = json
+        if (system) {
+          attributes['gen_ai.system_instructions'] = system.json
+          const form = system.escapedForm
+          if (form) (escaped ??= {})['gen_ai.system_instructions'] = form
+        }
+        attributes['gen_ai.input.messages'] = messages.json
+        const form = messages.escapedForm
+        if (form) (escaped ??= {})['gen_ai.input.messages'] = form
       }
       if (this.promptFrom > 0) attributes['tokentrail.input.skipped_messages'] = this.promptFrom
       if (budget.truncated) attributes['tokentrail.input.truncated'] = true
@@ -422,10 +431,11 @@ export class LlmCall {
         truncated: this.truncated,
       }
       const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
-      outputAttributes(output, reason?.[0], attributes)
+      const form = outputAttributes(output, reason?.[0], attributes)
+      if (form) (escaped ??= {})['gen_ai.output.messages'] = form
     } else if (!this.output) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
-    setTrustedAttributes(span, attributes)
+    setTrustedAttributes(span, attributes, escaped)
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),

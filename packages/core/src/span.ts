@@ -2,7 +2,7 @@ import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
-import { escapedValues } from './escaped-values.js'
+import { type EscapedForm, escapedValues } from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,
@@ -243,7 +243,7 @@ export class RecordingSpan implements Span {
   /** See `setTrustedAttributes`. */
   setTrustedAttributes(
     attributes: Record<string, unknown>,
-    escaped?: Record<string, string | undefined>,
+    escaped?: Record<string, EscapedForm | undefined>,
   ): void {
     if (this.ended) {
       this.late('setAttributes')
@@ -300,7 +300,7 @@ export class RecordingSpan implements Span {
 
   private keepEscaped(
     attributes: Record<string, unknown>,
-    escaped: Record<string, string | undefined>,
+    escaped: Record<string, EscapedForm | undefined>,
   ): void {
     const own = this.attributes
     let known = escapedValues.get(own)
@@ -437,13 +437,14 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
  * `undefined` is skipped, anything else takes the checked path of `setAttribute`. The span may keep
  * `attributes` itself as its attribute object (the first write, when every value is stored as
  * given): never change it after the call. `escaped` may give, for a string value, its JSON-escaped
- * form without the outer quotes, when the writer built it anyway: the OTLP JSON encoder then writes
- * it instead of escaping the text again. Never pass user-supplied keys here.
+ * form without the outer quotes, or a function that makes that form when the OTLP JSON encoder
+ * needs it (it must not change what it makes later), when the writer has it cheaply: the encoder
+ * then writes it instead of escaping the text again. Never pass user-supplied keys here.
  */
 export function setTrustedAttributes(
   span: Span,
   attributes: Record<string, unknown>,
-  escaped?: Record<string, string | undefined>,
+  escaped?: Record<string, EscapedForm | undefined>,
 ): void {
   if (span instanceof RecordingSpan) span.setTrustedAttributes(attributes, escaped)
   else span.setAttributes(attributes)

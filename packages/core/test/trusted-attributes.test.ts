@@ -43,6 +43,40 @@ describe('setTrustedAttributes', () => {
     expect(sent(exporter.spans)['gen_ai.input.messages']).toEqual({ stringValue: 'MARK' })
   })
 
+  it('makes the escaped form when the encoder asks, from a function the writer gave', async () => {
+    const { tracer, exporter } = setup()
+    const text = JSON.stringify([{ role: 'user', content: `say "hi"\n${'x'.repeat(1024)}` }])
+    let calls = 0
+    const span = tracer.startSpan('s')
+    setTrustedAttributes(
+      span,
+      { 'gen_ai.input.messages': text, other: text },
+      {
+        'gen_ai.input.messages': () => {
+          calls++
+          return 'MARK'
+        },
+        // A form that cannot be made: the encoder escapes the value itself.
+        other: () => {
+          throw new Error('no form')
+        },
+      },
+    )
+    span.end()
+    await tracer.flush()
+    expect(calls).toBe(0)
+    const attributes = sent(exporter.spans)
+    expect(calls).toBe(1)
+    expect(attributes['gen_ai.input.messages']).toEqual({ stringValue: 'MARK' })
+    expect(attributes.other).toEqual({ stringValue: text })
+    // Given back something other than a string, likewise.
+    const again = tracer.startSpan('s')
+    setTrustedAttributes(again, { other: text }, { other: (() => 42) as unknown as () => string })
+    again.end()
+    await tracer.flush()
+    expect(sent([exporter.spans[1]!]).other).toEqual({ stringValue: text })
+  })
+
   it('escapes a short text itself: the escaped form the writer gave is not kept for it', async () => {
     const { tracer, exporter } = setup()
     const span = tracer.startSpan('s')

@@ -1,4 +1,4 @@
-import { escapedValues } from '../escaped-values.js'
+import { type EscapedForm, escapedValues } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
@@ -150,6 +150,18 @@ function pair(key: string, value: string): Uint8Array | undefined {
   return bytes
 }
 
+// The escaped form a writer gave (see setTrustedAttributes); undefined when making it failed, and
+// the encoder then escapes the value itself.
+function escapedText(form: EscapedForm): string | undefined {
+  if (typeof form === 'string') return form
+  try {
+    const text = form()
+    return typeof text === 'string' ? text : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Writes `attributes` as OTLP key-values; `comma` says one is already in the list. */
 function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean): boolean {
   // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
@@ -167,10 +179,11 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
     }
     out.bytes(keyPrefix(key))
     const known = escaped?.get(key)
-    if (known !== undefined && known[0] === value) {
+    const form = known !== undefined && known[0] === value ? escapedText(known[1]) : undefined
+    if (form !== undefined) {
       out.bytes(STRING_VALUE)
       out.byte(QUOTE)
-      out.escaped(known[1])
+      out.escaped(form)
       out.byte(QUOTE)
       out.byte(CLOSE)
     } else writeValue(out, value)
