@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { rolldown } from 'rolldown'
 
-const SHARED = [
+export const SHARED = [
   'ai',
   '@ai-sdk/provider',
   '@ai-sdk/provider-utils',

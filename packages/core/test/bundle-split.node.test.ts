@@ -64,6 +64,8 @@ const LAZY = [
   'delivery-log.ts',
   'lazy-delivery-log.ts',
   'processor-send.ts',
+  // What a flush says about spans that did not arrive: loaded the first time it has that to say.
+  'processor-flush.ts',
   // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
   'exporters/export-error.ts',
   'exporters/post.ts',

@@ -1,0 +1,94 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+// What a flush says about spans that did not arrive (processor-flush.ts) loads by import() the
+// first time a flush has that to say. Each test gets fresh modules, so that code has not arrived.
+async function freshCore() {
+  vi.resetModules()
+  return import('../src/index.js')
+}
+
+// A real OTLP/HTTP receiver: answers each request with the next status of `statuses` (then 200).
+async function receiver(statuses: number[]) {
+  const bodies: string[] = []
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      bodies.push(body)
+      response.statusCode = statuses.shift() ?? 200
+      response.setHeader('content-type', 'application/json')
+      response.end(response.statusCode === 200 ? '{}' : '{"message":"bad span"}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  return { url, bodies, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+afterEach(() => {
+  vi.doUnmock('../src/processor-flush.js')
+})
+
+describe('flush report loaded when a flush has a failure to tell', () => {
+  it('says nothing is wrong without loading it, and explains a failure once loaded', async () => {
+    const server = await receiver([200, 400])
+    try {
+      const { createTracer, otlpExporter } = await freshCore()
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: server.url })],
+        warnings: false,
+      })
+      tracer.startSpan('first').end()
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+      tracer.startSpan('refused').end()
+      const refused = await tracer.flush()
+      expect(refused.ok).toBe(false)
+      expect(refused.reason).toMatch(/: 1 span not delivered: .*400/)
+      expect(tracer.stats()).toMatchObject({ exported: 1, failed: 1, queued: 0, inflight: 0 })
+      // An earlier failure is not this flush's: it waited for 'third' only, which arrived.
+      tracer.startSpan('third').end()
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+      expect(server.bodies.join('')).toContain('third')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('still answers, not ok, when that code cannot load; says so once and loads it next time', async () => {
+    // As a chunk that cannot be fetched: the import() rejects.
+    vi.doMock('../src/processor-flush.js', () => {
+      throw new Error('chunk missing')
+    })
+    const server = await receiver([400, 400, 400])
+    try {
+      const { createTracer, otlpExporter } = await freshCore()
+      const errors: string[] = []
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: server.url })],
+        debug: (message) => errors.push(message),
+        warnings: false,
+      })
+      tracer.startSpan('refused').end()
+      const first = await tracer.flush()
+      expect(first).toMatchObject({ ok: false, pending: 0 })
+      expect(first.reason).toMatch(/could not load the flush report/)
+      tracer.startSpan('refused again').end()
+      expect((await tracer.flush()).ok).toBe(false)
+      expect(errors.filter((e) => e.startsWith('otlp flush failed'))).toHaveLength(1)
+      expect(tracer.stats()).toMatchObject({ exported: 0, failed: 2, queued: 0, inflight: 0 })
+      vi.doUnmock('../src/processor-flush.js')
+      tracer.startSpan('refused a third time').end()
+      const third = await tracer.flush()
+      expect(third.reason).toMatch(/: 1 span not delivered: .*400/)
+      tracer.startSpan('sent').end()
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+      expect(server.bodies).toHaveLength(4)
+    } finally {
+      await server.close()
+    }
+  })
+})
