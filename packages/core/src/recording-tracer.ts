@@ -80,6 +80,20 @@ type Early =
 // Bound on what waits for the features to load (a local chunk: milliseconds).
 const MAX_EARLY = 10_000
 
+// Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
+// told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.
+const exitWatch = lazy(() => import('./exit-watch.js'))
+function watchExitOf(tracer: RecordingTracer): void {
+  const process = (globalThis as { process?: { on?: unknown; release?: { name?: unknown } } })
+    .process
+  if (typeof process?.on !== 'function' || process.release?.name !== 'node') return
+  if (typeof WeakRef !== 'function') return
+  exitWatch().then(
+    (m) => m.watchExit(tracer, process as Parameters<typeof m.watchExit>[1]),
+    (error) => tracer.onInternalError('exit watch load', error),
+  )
+}
+
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
@@ -133,6 +147,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
           },
         }),
     )
+    if (this.processors.length > 0) watchExitOf(this)
     if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {
       this.early = []
       // Cumulative metrics start with the tracer, not with the load.

@@ -66,6 +66,8 @@ const LAZY = [
   'processor-send.ts',
   // What a flush says about spans that did not arrive: loaded the first time it has that to say.
   'processor-flush.ts',
+  // The beforeExit flush and exit warning: loaded as a tracer with exporters is made on Node.
+  'exit-watch.ts',
   // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
   'exporters/export-error.ts',
   'exporters/post.ts',

@@ -1,0 +1,133 @@
+// A Node script that ends without `await tracer.flush()` still sends its spans: the tracer flushes
+// when the event loop runs dry (beforeExit). Spans that can no longer leave (`process.exit()`) are
+// told, with how many. Real child processes, a real HTTP receiver.
+import { spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+const CORE = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+
+let server: Server
+let port: number
+let answer = true
+const spans: string[] = []
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      if (!answer) return // never answers: the export times out
+      for (const resource of JSON.parse(body).resourceSpans)
+        for (const scope of resource.scopeSpans)
+          for (const span of scope.spans) spans.push(span.name)
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  port = (server.address() as AddressInfo).port
+})
+afterAll(() => {
+  server.closeAllConnections()
+  return new Promise<void>((resolve) => server.close(() => resolve()))
+})
+beforeEach(() => {
+  spans.length = 0
+  answer = true
+})
+
+// Runs `body` after a tracer `t` is made; resolves with the exit code, stdout, stderr and time.
+function script(body: string, options = '') {
+  const code = `import { createTracer, otlpExporter } from ${JSON.stringify(CORE)}
+const t = createTracer({ serviceName: 'script', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })]${options} })
+${body}`
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TOKENTRAIL_DEBUG: '' },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>(
+    (resolve) =>
+      child.on('close', (code) =>
+        resolve({ code, stdout, stderr, ms: performance.now() - started }),
+      ),
+  )
+}
+
+describe('spans still queued when a Node process exits', () => {
+  it('are sent when a script ends without flushing, and the script exits as it would have', async () => {
+    const run = await script(`for (let i = 0; i < 3; i++) t.startSpan('step ' + i).end()
+process.exitCode = 3
+console.log('done')`)
+    expect(run.stdout).toBe('done\n')
+    expect(run.code).toBe(3)
+    expect(run.stderr).toBe('')
+    expect(spans.sort()).toEqual(['step 0', 'step 1', 'step 2'])
+  })
+
+  it('are sent when they end after an await, and after a first flush', async () => {
+    const run = await script(`t.startSpan('first').end()
+await t.flush()
+await new Promise((resolve) => setTimeout(resolve, 20))
+t.startSpan('second').end()`)
+    expect(run.code).toBe(0)
+    expect(spans).toEqual(['first', 'second'])
+  })
+
+  it('are flushed by every tracer of the process', async () => {
+    const run =
+      await script(`const u = createTracer({ serviceName: 'other', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
+t.startSpan('from t').end()
+u.startSpan('from u').end()`)
+    expect(run.code).toBe(0)
+    expect(spans.sort()).toEqual(['from t', 'from u'])
+  })
+
+  it('are told, with how many, when process.exit() leaves no time to send them', async () => {
+    const run = await script(`t.startSpan('a').end()
+t.startSpan('b').end()
+await new Promise((resolve) => setTimeout(resolve, 50))
+process.exit(0)`)
+    expect(run.code).toBe(0)
+    expect(spans).toEqual([])
+    expect(run.stderr).toContain(
+      '[tokentrail] the process is exiting with 2 spans not sent; they are lost. Await tracer.flush() or tracer.shutdown() before process.exit().',
+    )
+    expect(run.stderr.match(/the process is exiting/g)).toHaveLength(1)
+  })
+
+  it('say nothing with warnings off, and nothing when everything was sent', async () => {
+    const quiet = await script(
+      `t.startSpan('a').end()
+await new Promise((resolve) => setTimeout(resolve, 50))
+process.exit(0)`,
+      ', warnings: false',
+    )
+    expect(quiet.stderr).toBe('')
+    const flushed = await script(`t.startSpan('a').end()
+await t.shutdown()
+process.exit(0)`)
+    expect(flushed.stderr).toBe('')
+    expect(spans).toEqual(['a'])
+  })
+
+  it('do not keep the process alive past the export timeout when the receiver never answers', async () => {
+    answer = false
+    const run = await script(
+      `t.startSpan('a').end()
+console.log('done')`,
+      ', exportTimeoutMs: 300, retry: { maxRetries: 0 }',
+    )
+    expect(run.stdout).toBe('done\n')
+    expect(run.code).toBe(0)
+    // The flush waited for the timeout and said why the span did not arrive.
+    expect(run.stderr).toContain('not delivered')
+    expect(run.ms).toBeLessThan(5000)
+  })
+})
