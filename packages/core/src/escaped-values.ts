@@ -11,7 +11,7 @@ export type EscapedForms = Map<string, readonly [string, EscapedForm]>
 
 // The key of the escaped forms on a span's attribute object: a symbol, non-enumerable, so no
 // reader of the attributes (for…in, Object.keys, spread, JSON) sees it.
-const FORMS: unique symbol = Symbol('tokentrail.escapedForms')
+const FORMS: unique symbol = Symbol()
 
 /**
  * The JSON-escaped forms of string attribute values whose writer already had them, kept on the
@@ -35,6 +35,7 @@ export function escapedForms(attributes: object): EscapedForms | undefined {
 /** Keeps `forms` on `attributes` (see `escapedForms`); false when the object cannot take them. */
 export function keepEscapedForms(attributes: object, forms: EscapedForms): boolean {
   if (!Object.isExtensible(attributes)) return false
-  Object.defineProperty(attributes, FORMS, { value: forms, configurable: true, writable: true })
+  // Defined once per object (read-only): a span's later write merges into a new object.
+  Object.defineProperty(attributes, FORMS, { value: forms })
   return true
 }
