@@ -2,7 +2,7 @@ import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
-import { type EscapedForm, escapedValues } from './escaped-values.js'
+import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,
@@ -291,8 +291,8 @@ export class RecordingSpan implements Span {
     // Spreading defines keys: a user's `__proto__` key (see setAttribute) stays a key.
     const merged = { ...own, ...attributes } as Attributes
     // Escaped forms kept for the old object: the encoder uses one only while its value is unchanged.
-    const known = escapedValues.get(own)
-    if (known) escapedValues.set(merged, known)
+    const known = escapedForms(own)
+    if (known) keepEscapedForms(merged, known)
     this.attributes = merged
     this.attributeCount = total
     return true
@@ -303,7 +303,7 @@ export class RecordingSpan implements Span {
     escaped: Record<string, EscapedForm | undefined>,
   ): void {
     const own = this.attributes
-    let known = escapedValues.get(own)
+    let known = escapedForms(own)
     for (const key in escaped) {
       const form = escaped[key]
       const value = attributes[key]
@@ -316,7 +316,7 @@ export class RecordingSpan implements Span {
         own[key] !== value
       )
         continue
-      if (!known) escapedValues.set(own, (known = new Map()))
+      if (!known && !keepEscapedForms(own, (known = new Map()))) return
       known.set(key, [value, form])
     }
   }

@@ -113,7 +113,7 @@ describe('code loaded on first use', () => {
     // A module both start-up and lazy code import at run time becomes a chunk of its own, fetched
     // and compressed apart from the entry: the send loop gets the processor's helpers handed over,
     // so does the trace sampler the names and functions it shares with the tracer, and the map of
-    // escaped values that span.ts and the JSON encoder share is a module apart.
+    // escaped forms that span.ts and the JSON encoder share is a module apart.
     for (const module of [
       'processor.ts',
       'lazy.ts',

@@ -1,4 +1,4 @@
-import { type EscapedForm, escapedValues } from '../escaped-values.js'
+import { type EscapedForm, escapedForms } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
@@ -165,7 +165,7 @@ function escapedText(form: EscapedForm): string | undefined {
 /** Writes `attributes` as OTLP key-values; `comma` says one is already in the list. */
 function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean): boolean {
   // Long texts whose writer already escaped them (see setTrustedAttributes) are not escaped again.
-  const escaped = escapedValues.get(attributes)
+  const escaped = escapedForms(attributes)
   for (const key in attributes) {
     if (comma) out.byte(COMMA)
     comma = true
