@@ -125,12 +125,14 @@ export const callStorage = createAsyncStorage<AiCall>('tokentrail.ai-sdk.call.st
  * the SDK's `executeLanguageModelCall` hook that would enter it costs the time to first chunk
  * more than the rest of the call's telemetry. The step also waits as "awaiting" its model, for
  * when the SDK blanked the prompt (its telemetry records no inputs) or another middleware hands
- * ours a new array.
+ * ours a new array: a blanked step is listed in `awaiting`; one with its prompt is only marked on
+ * the call (no map entry to add and delete on every step), and found among the announced calls.
  */
 export function stepStarting(
   call: AiCall,
   prompt: unknown,
-  model: { provider: unknown; modelId: unknown },
+  provider: unknown,
+  modelId: unknown,
 ): void {
   const state = callState()
   if (Array.isArray(prompt) && prompt.length > 0) {
@@ -140,9 +142,18 @@ export function stepStarting(
     if (call.stepPrompt !== undefined) byStepPrompt.delete(call.stepPrompt)
     call.stepPrompt = prompt
     byStepPrompt.set(prompt, call)
-  }
-  // Also when the prompt is known: another middleware may hand ours a new array.
-  ;(state.awaiting ??= new Map()).set(call, model)
+    // Also when the prompt is known: another middleware may hand ours a new array.
+    call.awaitedProvider = provider
+    call.awaitedModelId = modelId
+    call.awaits = true
+  } else (state.awaiting ??= new Map()).set(call, { provider, modelId })
+}
+
+// The middleware took the step of `call`: it awaits no model any more.
+function claim(call: AiCall, state: CallState): void {
+  call.awaits = false
+  const awaiting = state.awaiting
+  if (awaiting !== undefined && awaiting.size > 0) awaiting.delete(call)
 }
 
 /**
@@ -157,23 +168,31 @@ export function callOfInvocation(
   const key = prompt !== null && typeof prompt === 'object' ? prompt : undefined
   const call = key ? state.byStepPrompt?.get(key) : undefined
   if (call) {
-    state.awaiting?.delete(call)
+    claim(call, state)
     return call
   }
-  const awaiting = state.awaiting
-  if (!awaiting || awaiting.size === 0) return undefined
   let found: AiCall | undefined
-  for (const [candidate, awaited] of awaiting) {
-    if (candidate.ended) {
-      awaiting.delete(candidate)
-      continue
+  const awaiting = state.awaiting
+  if (awaiting !== undefined && awaiting.size > 0)
+    for (const [candidate, awaited] of awaiting) {
+      if (candidate.ended) {
+        awaiting.delete(candidate)
+        continue
+      }
+      if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
+      if (found) return undefined
+      found = candidate
     }
-    if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
+  // Steps that kept their prompt are marked on their call (older copies' calls are all listed).
+  for (const candidate of state.byCallId.values()) {
+    if (candidate.awaits !== true || candidate.ended) continue
+    if (candidate.awaitedProvider !== model.provider || candidate.awaitedModelId !== model.modelId)
+      continue
     if (found) return undefined
     found = candidate
   }
   if (!found) return undefined
-  awaiting.delete(found)
+  claim(found, state)
   // A retry of this step sends the same array again.
   if (key) {
     const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
@@ -292,6 +311,10 @@ export class AiCall {
 
   /** The prompt array of the current step, as `byStepPrompt` knows it (ai@7). */
   stepPrompt: object | undefined
+  /** Its step kept its prompt and awaits the model named below (see stepStarting). */
+  awaits = false
+  awaitedProvider: unknown
+  awaitedModelId: unknown
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
   inferredPrompt: object | undefined
 
@@ -445,7 +468,9 @@ export class AiCall {
   private resume(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    callState().pending.delete(this)
+    // Only inferred calls wait there: an announced call's steps and end skip the lookup.
+    const pending = callState().pending
+    if (pending.size > 0) pending.delete(this)
   }
 
   /**
@@ -467,6 +492,7 @@ export class AiCall {
     if (this.ended) return
     this.openStreams()
     this.ended = true
+    this.awaits = false
     // A call whose last step failed failed, even when the SDK ends it normally (a stream error part).
     if (status === 'ok' && this.lastStatus === 'error') {
       status = 'error'
@@ -524,11 +550,10 @@ export class AiCall {
   }
 }
 
-/** Forgets an announced call that ended, remembering its id for a while. */
-export function forgetCall(callId: string): void {
+/** Forgets an announced call that ended (`call`, when the caller has it), remembering its id for a while. */
+export function forgetCall(callId: string, call = callState().byCallId.get(callId)): void {
   const state = callState()
-  const call = state.byCallId.get(callId)
-  if (call) state.awaiting?.delete(call)
+  if (call) claim(call, state)
   state.byCallId.delete(callId)
   // Two generations instead of deleting the oldest id on every call: a Set whose first entries
   // are deleted one by one leaves holes that each `values().next()` walks (µs per call).
@@ -552,7 +577,7 @@ export function rememberCall(callId: string, call: AiCall): void {
     const oldest = calls.keys().next().value
     if (oldest !== undefined) {
       const call = calls.get(oldest)
-      if (call) callState().awaiting?.delete(call)
+      if (call) claim(call, callState())
       calls.delete(oldest)
     }
   }

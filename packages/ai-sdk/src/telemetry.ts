@@ -121,9 +121,10 @@ function outsideCall<R>(execute: () => R): R {
 // The SDK ended a call it announced: it ends as its steps left it (`ok`), or cancelled.
 function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   if (!fromV7(event)) return
-  const call = callState().byCallId.get(event.callId)
+  const callId = event.callId
+  const call = callState().byCallId.get(callId)
   if (!call) return
-  forgetCall(event.callId)
+  forgetCall(callId, call)
   call.end(status)
 }
 
@@ -173,11 +174,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         rememberCall(event.callId, call)
       }
-      if (!call.ended)
-        stepStarting(call, event.promptMessages, {
-          provider: event.provider,
-          modelId: event.modelId,
-        })
+      if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
     },
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
@@ -247,7 +244,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const state = callState()
       if (endedLately(callId)) return
       let call = state.byCallId.get(callId)
-      forgetCall(callId)
+      forgetCall(callId, call)
       if (call?.ended) return
       const error = event.error
       const aborted = (error as { name?: unknown })?.name === 'AbortError'

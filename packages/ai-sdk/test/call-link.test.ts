@@ -135,6 +135,72 @@ describe('the call of each model invocation (ai@7), found without an async conte
     expect(String(llm.attributes[ATTR.systemInstructions])).toContain('Oslo is in Norway')
   })
 
+  it('RAG-style, a tool loop: each step is found again, under the one call span', async () => {
+    const { model, tracer, exporter } = await start()
+    const rag = wrapLanguageModel({
+      model,
+      middleware: {
+        specificationVersion: 'v4',
+        transformParams: async ({ params }) => ({ ...params, prompt: [...params.prompt] }),
+      },
+    })
+    await tracer.withSpan('POST /chat', { kind: 'http' }, () =>
+      generateText({
+        model: rag,
+        prompt: 'weather in Oslo [tool:weather]',
+        tools: { weather },
+        stopWhen: stepCountIs(3),
+      }),
+    )
+    await tracer.flush()
+    const calls = exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.attributes['tokentrail.call.source']).toBe('ai-sdk-telemetry')
+    const steps = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(steps.map((s) => s.parentSpanId)).toEqual([calls[0]!.spanId, calls[0]!.spanId])
+    expect(steps.map((s) => s.attributes[ATTR.step]).sort()).toEqual([0, 1])
+  })
+
+  it('RAG-style, concurrent calls of one model (one with a blanked prompt): never a guess between two', async () => {
+    const { model, tracer, exporter } = await start()
+    let entered = 0
+    let release = () => {}
+    const both = new Promise<void>((resolve) => (release = resolve))
+    const rag = wrapLanguageModel({
+      model,
+      middleware: {
+        specificationVersion: 'v4',
+        // Both calls' steps have started before either reaches the tracing middleware.
+        transformParams: async ({ params }) => {
+          if (++entered === 2) release()
+          await both
+          return { ...params, prompt: [...params.prompt] }
+        },
+      },
+    })
+    const prompts = ['alpha', 'bravo']
+    await Promise.all(
+      prompts.map((prompt, i) =>
+        tracer.withSpan(`POST /chat/${i}`, { kind: 'http' }, () =>
+          generateText({
+            model: rag,
+            prompt,
+            ...(i === 0 ? { telemetry: { recordInputs: false } } : {}),
+          }),
+        ),
+      ),
+    )
+    await tracer.flush()
+    prompts.forEach((prompt, i) => {
+      const request = exporter.span(`POST /chat/${i}`)
+      const llm = exporter.spans.filter((s) => s.kind === 'llm' && s.traceId === request.traceId)
+      expect(llm).toHaveLength(1)
+      expect(String(llm[0]!.attributes[ATTR.inputMessages])).toContain(prompt)
+      const call = exporter.spans.find((s) => s.spanId === llm[0]!.parentSpanId)!
+      expect(call.parentSpanId).toBe(request.spanId)
+    })
+  })
+
   it("a stream's first chunk reaches the caller before its spans are made; they start when the call did", async () => {
     const { tracer, exporter } = setup()
     let release = () => {}
