@@ -19,6 +19,7 @@ function plural(n: number, word: string) {
  */
 export class DeliveryLog {
   private warned = false
+  private splitWarned = false
   private failing = false
   private lastReportAt = 0
   private lostSinceReport = 0
@@ -64,6 +65,20 @@ export class DeliveryLog {
         }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
       )
     } else this.summarize()
+  }
+
+  /** The receiver refused a batch as too large (413): it goes again in halves, nothing lost yet. */
+  batchSplit(spans: number, reason: string) {
+    this.say(
+      'debug',
+      `export to ${this.target}: ${plural(spans, 'span')} refused as too large (${reason}); sending them again in halves`,
+    )
+    if (this.splitWarned) return
+    this.splitWarned = true
+    this.say(
+      'warn',
+      `${this.target} refused a batch of ${plural(spans, 'span')} as too large (${reason}). Such batches now go in halves, at the cost of extra requests; a lower maxBatchSize avoids them.`,
+    )
   }
 
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {

@@ -5,6 +5,7 @@ type Call =
   | ['attemptFailed', ...Parameters<DeliveryLog['attemptFailed']>]
   | ['attemptSucceeded', ...Parameters<DeliveryLog['attemptSucceeded']>]
   | ['flushTimedOut', ...Parameters<DeliveryLog['flushTimedOut']>]
+  | ['batchSplit', ...Parameters<DeliveryLog['batchSplit']>]
 
 /**
  * The delivery log with its messages loaded by `import()` the first time there is something to
@@ -54,6 +55,10 @@ export class LazyDeliveryLog {
 
   flushTimedOut(...args: Parameters<DeliveryLog['flushTimedOut']>): Promise<void> | undefined {
     return this.call(['flushTimedOut', ...args])
+  }
+
+  batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): Promise<void> | undefined {
+    return this.call(['batchSplit', ...args])
   }
 
   private call(call: Call): Promise<void> | undefined {

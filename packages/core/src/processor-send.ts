@@ -196,6 +196,19 @@ async function sendWithRetry(
       return undefined
     }
     const { reason, type } = await explain(result.error, helpers, target)
+    // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
+    // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.
+    const tooLarge = (result.error as ExportError | undefined)?.status === 413
+    if (tooLarge && batch.length > 1 && !processor.stopped) {
+      operation(type, result.error)
+      processor.stats.retried += batch.length
+      await log?.batchSplit(batch.length, reason)
+      const half = Math.ceil(batch.length / 2)
+      const first = await sendWithRetry(processor, batch.slice(0, half), helpers)
+      const second = await sendWithRetry(processor, batch.slice(half), helpers)
+      if (!first || !second) return first ?? second
+      return { count: first.count + second.count, reason: second.reason }
+    }
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       countFailure(processor, type, batch.length)

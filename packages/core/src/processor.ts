@@ -38,6 +38,7 @@ export interface ProcessorOptions {
     attemptFailed(...args: Parameters<DeliveryLog['attemptFailed']>): void | Promise<void>
     attemptSucceeded(...args: Parameters<DeliveryLog['attemptSucceeded']>): void | Promise<void>
     flushTimedOut(...args: Parameters<DeliveryLog['flushTimedOut']>): void | Promise<void>
+    batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): void | Promise<void>
   }
 }
 

@@ -1,0 +1,112 @@
+// A receiver that refuses a body as too large (413) costs the batch nothing: it goes again in
+// halves until the parts fit, and only a span too large on its own is lost (counted, and said).
+// Full 512-span batches of long prompts are the common case under load (a 20 KB chat history makes
+// ~13 MB bodies; many receivers stop at 4–16 MB). Real HTTP receivers, OTLP JSON and protobuf.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTracer, otlpExporter } from '../src/index.js'
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+// A receiver that answers 413 to a body over `limit` bytes, as the Collector's max_request_body_size.
+async function receiver(limit: number) {
+  const bodies: number[] = []
+  const refused: number[] = []
+  const names: string[] = []
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      if (body.length > limit) {
+        refused.push(body.length)
+        response.writeHead(413).end('request body too large')
+        return
+      }
+      bodies.push(body.length)
+      if (request.headers['content-type'] === 'application/json')
+        for (const resource of JSON.parse(body.toString()).resourceSpans)
+          for (const scope of resource.scopeSpans)
+            for (const span of scope.spans) names.push(span.name)
+      response.writeHead(200, { 'content-type': request.headers['content-type'] }).end()
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  return { url, bodies, refused, names }
+}
+
+const PROMPT = 'A long chat history line, as a RAG app sends with every call. '.repeat(40) // ~2.5 KB
+
+describe('a batch the receiver refuses as too large (413)', () => {
+  for (const protocol of ['http/json', 'http/protobuf'] as const)
+    it(`goes again in halves until every part fits, losing nothing (${protocol})`, async () => {
+      const sink = await receiver(20_000)
+      const warnings: string[] = []
+      const tracer = createTracer({
+        serviceName: 'split',
+        exporters: [otlpExporter({ url: sink.url, protocol })],
+        maxBatchSize: 64,
+        metrics: false,
+        warnings: (message) => warnings.push(message),
+      })
+      for (let i = 0; i < 64; i++)
+        tracer.startSpan(`call ${i}`, { attributes: { 'gen_ai.input.messages': PROMPT } }).end()
+      const result = await tracer.flush()
+      expect(result).toEqual({ ok: true, pending: 0 })
+      const stats = tracer.stats()
+      expect(stats.exported).toBe(64)
+      expect(stats.failed).toBe(0)
+      expect(stats.retried).toBeGreaterThanOrEqual(64)
+      // Refused whole, then in parts; every delivered body fits.
+      expect(sink.refused[0]).toBeGreaterThan(20_000)
+      expect(Math.max(...sink.bodies)).toBeLessThanOrEqual(20_000)
+      expect(sink.bodies.length).toBeGreaterThan(1)
+      if (protocol === 'http/json')
+        expect(sink.names.sort()).toEqual(Array.from({ length: 64 }, (_, i) => `call ${i}`).sort())
+      // Said once, with what to change; nothing said lost.
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('refused a batch of 64 spans as too large')
+      expect(warnings[0]).toContain('413')
+      expect(warnings[0]).toContain('maxBatchSize')
+      await tracer.shutdown()
+    })
+
+  it('loses only a span too large on its own, counted and said, and delivers the rest', async () => {
+    const sink = await receiver(20_000)
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'split',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxBatchSize: 16,
+      metrics: false,
+      limits: { maxStringLength: 100_000 },
+      warnings: (message) => warnings.push(message),
+    })
+    for (let i = 0; i < 16; i++)
+      tracer
+        .startSpan(`call ${i}`, {
+          attributes: { 'gen_ai.input.messages': i === 5 ? PROMPT.repeat(12) : PROMPT },
+        })
+        .end()
+    const result = await tracer.flush()
+    expect(result.ok).toBe(false)
+    expect(result.reason).toContain('1 span not delivered: 413')
+    const stats = tracer.stats()
+    expect(stats.exported).toBe(15)
+    expect(stats.failed).toBe(1)
+    expect(sink.names).toHaveLength(15)
+    expect(sink.names).not.toContain('call 5')
+    expect(warnings.some((w) => w.includes('refused a batch of 16 spans as too large'))).toBe(true)
+    expect(warnings.some((w) => w.includes('spans not delivered') && w.includes('413'))).toBe(true)
+    await tracer.shutdown()
+  })
+})
