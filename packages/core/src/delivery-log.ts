@@ -20,6 +20,7 @@ function plural(n: number, word: string) {
 export class DeliveryLog {
   private warned = false
   private splitWarned = false
+  private tooLargeWarned = false
   private failing = false
   private lastReportAt = 0
   private lostSinceReport = 0
@@ -78,6 +79,22 @@ export class DeliveryLog {
     this.say(
       'warn',
       `${this.target} refused a batch of ${plural(spans, 'span')} as too large (${reason}). Such batches now go in halves, at the cost of extra requests; a lower maxBatchSize avoids them.`,
+    )
+  }
+
+  /**
+   * Spans refused as too large even alone (413): dropped and said once (then in debug), while the
+   * rest of the batch arrives, so delivery as such is not failing and no "reach again" follows.
+   */
+  tooLarge(spans: number, reason: string) {
+    this.lastReason = reason
+    this.say('debug', `export to ${this.target}: ${plural(spans, 'span')} dropped: ${reason}`)
+    this.lost(spans)
+    if (this.tooLargeWarned) return
+    this.tooLargeWarned = true
+    this.say(
+      'warn',
+      `spans not delivered to ${this.target}: ${reason}. ${plural(spans, 'span')} dropped. ${DOCTOR}.`,
     )
   }
 

@@ -2,21 +2,27 @@
  * When a Node process is about to exit, spans still waiting in a tracer's queue are sent or told:
  *
  * - `beforeExit` (the event loop ran dry: a script's last line ran without `await tracer.flush()`):
- *   the tracer flushes; the request keeps the process alive until the spans are sent or the export
- *   timeout passes, and then the process exits as it would have.
- * - `exit` (`process.exit()`, or spans that came after that flush): they can no longer be sent, so
- *   the tracer's `warnings` sink says how many are lost and what to call.
+ *   the tracer sends what is queued. The request keeps the process alive until it is answered (at
+ *   most `exportTimeoutMs`); nothing else does, so a receiver that is down or answers with a retry
+ *   does not hold the process. At most twice per tracer, so a `beforeExit` handler of the app that
+ *   ends a span each time cannot keep the process running.
+ * - `exit` (`process.exit()`, or spans the process could not send in time): they can no longer be
+ *   sent, so one line says how many are lost (queued, on the wire or waiting for a retry).
  *
  * Loaded by `import()` when a tracer with exporters is made on a runtime with Node's `process`
- * events; one pair of listeners per process, shared by every tracer (and every copy of core).
+ * events; one pair of listeners per process, shared by every tracer.
  */
 
-/** What this module needs of a tracer (structural, so tracers of another copy of core fit). */
+/** What this module needs of a tracer. */
 export interface ExitWatched {
   readonly counts: { readonly started: number; readonly ended: number }
-  readonly processors: readonly { readonly pending: number; readonly exporter: unknown }[]
+  readonly serviceName: string
+  readonly processors: readonly {
+    readonly exporter: { readonly name?: string }
+    snapshot(): { readonly queued: number; readonly inflight: number }
+  }[]
   readonly config: { readonly warn: ((message: string) => void) | undefined }
-  flush(): Promise<unknown>
+  flushAtExit(): void
 }
 
 interface NodeProcess {
@@ -26,11 +32,13 @@ interface NodeProcess {
 interface Entry {
   ref: WeakRef<ExitWatched>
   // counts.ended when this tracer last flushed at beforeExit: flushed again only if spans ended
-  // since, so a flush that cannot deliver does not keep the process alive in a loop.
+  // since, and at most MAX_ROUNDS times.
   flushedAt: number
+  rounds: number
 }
 
-const KEY = Symbol.for('tokentrail.exit.watch')
+const MAX_ROUNDS = 2
+const KEY = Symbol.for('tokentrail.exit.watch.v1')
 
 function entries(process: NodeProcess): Set<Entry> {
   const g = globalThis as Record<symbol, Set<Entry> | undefined>
@@ -45,8 +53,17 @@ function entries(process: NodeProcess): Set<Entry> {
   return set
 }
 
-const pendingOf = (tracer: ExitWatched) =>
-  tracer.processors.reduce((n, processor) => n + processor.pending, 0)
+// Spans of this tracer not delivered yet: queued, on the wire, or waiting for a retry. Spans for
+// an in-memory exporter are the process's own and leave with it.
+function unsent(tracer: ExitWatched): number {
+  let n = 0
+  for (const processor of tracer.processors) {
+    if (processor.exporter.name === 'memory') continue
+    const stats = processor.snapshot()
+    n += stats.queued + stats.inflight
+  }
+  return n
+}
 
 function beforeExit(watched: Set<Entry>): void {
   for (const entry of watched) {
@@ -57,28 +74,38 @@ function beforeExit(watched: Set<Entry>): void {
     }
     try {
       const { started, ended } = tracer.counts
-      // Spans queued, or spans still open that a flush may end (an AI SDK call waiting for an
-      // event that can no longer come: the flush hooks end it).
-      if (pendingOf(tracer) === 0 && started === ended) continue
-      if (entry.flushedAt === ended) continue
+      // Spans queued, or spans still open that the flush hooks may end (an AI SDK call waiting
+      // for an event that can no longer come).
+      if (entry.rounds >= MAX_ROUNDS || entry.flushedAt === ended) continue
+      if (started === ended && unsent(tracer) === 0) continue
       entry.flushedAt = ended
-      void tracer.flush().catch(() => {})
+      entry.rounds++
+      tracer.flushAtExit()
     } catch {}
   }
 }
 
 function atExit(watched: Set<Entry>): void {
+  let total = 0
+  const services: string[] = []
+  let warn: ((message: string) => void) | undefined
   for (const entry of watched) {
     const tracer = entry.ref.deref()
     if (!tracer) continue
     try {
-      const pending = pendingOf(tracer)
-      if (pending === 0) continue
-      tracer.config.warn?.(
-        `the process is exiting with ${pending} ${pending === 1 ? 'span' : 'spans'} not sent; they are lost. Await tracer.flush() or tracer.shutdown() before process.exit().`,
-      )
+      const lost = unsent(tracer)
+      if (lost === 0 || !tracer.config.warn) continue
+      warn ??= tracer.config.warn
+      total += lost
+      services.push(`${tracer.serviceName}: ${lost}`)
     } catch {}
   }
+  if (!warn || total === 0) return
+  try {
+    warn(
+      `the process is exiting with ${total} ${total === 1 ? 'span' : 'spans'} not delivered (${services.join(', ')}); they are lost. Await tracer.flush() or tracer.shutdown() before the process exits.`,
+    )
+  } catch {}
 }
 
 /** Watches `tracer` until it is garbage-collected. */
@@ -87,5 +114,5 @@ export function watchExit(tracer: ExitWatched, process: NodeProcess): void {
   // Tracers made and dropped by the thousand (tests) leave no trail.
   if (watched.size >= 64 && (watched.size & (watched.size - 1)) === 0)
     for (const entry of watched) if (!entry.ref.deref()) watched.delete(entry)
-  watched.add({ ref: new WeakRef(tracer), flushedAt: -1 })
+  watched.add({ ref: new WeakRef(tracer), flushedAt: -1, rounds: 0 })
 }

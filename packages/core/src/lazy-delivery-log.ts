@@ -6,6 +6,7 @@ type Call =
   | ['attemptSucceeded', ...Parameters<DeliveryLog['attemptSucceeded']>]
   | ['flushTimedOut', ...Parameters<DeliveryLog['flushTimedOut']>]
   | ['batchSplit', ...Parameters<DeliveryLog['batchSplit']>]
+  | ['tooLarge', ...Parameters<DeliveryLog['tooLarge']>]
 
 /**
  * The delivery log with its messages loaded by `import()` the first time there is something to
@@ -59,6 +60,11 @@ export class LazyDeliveryLog {
 
   batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): Promise<void> | undefined {
     return this.call(['batchSplit', ...args])
+  }
+
+  tooLarge(...args: Parameters<DeliveryLog['tooLarge']>): Promise<void> | undefined {
+    this.lastReason = args[1]
+    return this.call(['tooLarge', ...args])
   }
 
   private call(call: Call): Promise<void> | undefined {

@@ -113,7 +113,7 @@ export async function sendBatch(
   helpers: SendHelpers,
 ): Promise<{ count: number; reason: string } | undefined> {
   try {
-    return await sendWithRetry(processor, batch, helpers)
+    return await sendWithRetry(processor, batch, helpers, { requests: MAX_SPLIT_REQUESTS })
   } catch (error) {
     const { reason, type } = await explain(error, helpers)
     processor.stats.failed += batch.length
@@ -123,11 +123,17 @@ export async function sendBatch(
   }
 }
 
-// Resolves to why the batch (or part of it) did not arrive, or undefined when it did.
+// Requests one batch may add by going again in halves after 413s: a 13 MB batch against a 1 MB
+// limit needs 31; a batch of spans each too large alone would otherwise cost 2n − 1.
+const MAX_SPLIT_REQUESTS = 64
+
+// Resolves to why the batch (or part of it) did not arrive, or undefined when it did. `split`
+// is what is left of the batch's budget of extra requests for 413s, shared by its parts.
 async function sendWithRetry(
   processor: BatchProcessor,
   batch: SpanData[],
   helpers: SendHelpers,
+  split: { requests: number },
 ): Promise<{ count: number; reason: string } | undefined> {
   const { retry, log } = processor.options
   const { later, cancel } = helpers
@@ -195,25 +201,31 @@ async function sendWithRetry(
       }
       return undefined
     }
-    const { reason, type } = await explain(result.error, helpers, target)
+    let { reason, type } = await explain(result.error, helpers, target)
     // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
     // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.
     const tooLarge = (result.error as ExportError | undefined)?.status === 413
-    if (tooLarge && batch.length > 1 && !processor.stopped) {
+    if (tooLarge && batch.length > 1 && split.requests >= 2 && !processor.stopped) {
       operation(type, result.error)
       processor.stats.retried += batch.length
       await log?.batchSplit(batch.length, reason)
+      split.requests -= 2
       const half = Math.ceil(batch.length / 2)
-      const first = await sendWithRetry(processor, batch.slice(0, half), helpers)
-      const second = await sendWithRetry(processor, batch.slice(half), helpers)
+      const first = await sendWithRetry(processor, batch.slice(0, half), helpers, split)
+      const second = await sendWithRetry(processor, batch.slice(half), helpers, split)
       if (!first || !second) return first ?? second
       return { count: first.count + second.count, reason: second.reason }
     }
+    if (tooLarge && batch.length === 1)
+      reason = `${reason.replace(/: lower maxBatchSize$/, '')}: this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)`
+    else if (tooLarge && split.requests < 2)
+      reason = `${reason} (given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts)`
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       countFailure(processor, type, batch.length)
       operation(type, result.error)
-      await log?.attemptFailed(batch.length, attempt, reason, undefined)
+      if (tooLarge && batch.length === 1) await log?.tooLarge(1, reason)
+      else await log?.attemptFailed(batch.length, attempt, reason, undefined)
       processor.options.onError(`${processor.exporter.name} export`, result.error)
       return { count: batch.length, reason }
     }

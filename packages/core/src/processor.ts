@@ -39,6 +39,7 @@ export interface ProcessorOptions {
     attemptSucceeded(...args: Parameters<DeliveryLog['attemptSucceeded']>): void | Promise<void>
     flushTimedOut(...args: Parameters<DeliveryLog['flushTimedOut']>): void | Promise<void>
     batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): void | Promise<void>
+    tooLarge(...args: Parameters<DeliveryLog['tooLarge']>): void | Promise<void>
   }
 }
 
@@ -163,10 +164,16 @@ export class BatchProcessor {
   failures: { from: number; to: number; count: number; reason: string }[] = []
   private flushedUpTo = 0
 
+  // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
+  // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
+  private readonly fullAt: number
+
   constructor(
     readonly exporter: SpanExporter,
     readonly options: ProcessorOptions,
-  ) {}
+  ) {
+    this.fullAt = Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize))
+  }
 
   onEnd(span: SpanData): void {
     if (this.isShutdown) {
@@ -189,7 +196,7 @@ export class BatchProcessor {
       })
     }
     if (this.sending) return
-    if (this.queue.length >= this.options.maxBatchSize) void this.kick()
+    if (this.queue.length >= this.fullAt) void this.kick()
     else if (this.timer === undefined)
       this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
   }
@@ -270,7 +277,7 @@ export class BatchProcessor {
       // or shutdown waiting on it; less waits for the interval (kick sets the timer). Sending it
       // at once made one small POST per round trip under steady load (~110 spans each, not 512),
       // and each POST costs its own request, headers and socket writes.
-      const full = this.queue.length >= this.options.maxBatchSize
+      const full = this.queue.length >= this.fullAt
       if (this.held.length === 0 && this.flushWaiters.length === 0 && !full) break
     }
   }
@@ -294,6 +301,18 @@ export class BatchProcessor {
       this.options.onError(`${this.exporter.name} flush`, error)
       return { ok: false, reason: `could not load the flush report: ${String(error)}` }
     }
+  }
+
+  /**
+   * Sends everything queued now, as a flush does, with no timer of its own: the flush when a Node
+   * process runs out of work (exit-watch.ts), which must not hold the process for a receiver that
+   * is down. An export under way keeps it alive by its socket, up to exportTimeoutMs.
+   */
+  sendAll(): void {
+    const target = this.enqueued
+    if (this.settled >= target || this.isShutdown) return
+    this.flushWaiters.push({ target, resolve: () => {} })
+    void this.kick()
   }
 
   private async waitFor(target: number, timeoutMs: number): Promise<boolean> {

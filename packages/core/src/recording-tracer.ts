@@ -483,6 +483,22 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
+  /**
+   * The flush when a Node process runs out of work (exit-watch.ts): open AI SDK calls are ended
+   * (flush hooks), and what is queued is sent at once, without a wait of its own that would keep
+   * the process alive for a receiver that is down.
+   */
+  flushAtExit(): void {
+    runFlushHooks(this)
+    const send = () => {
+      for (const processor of this.processors) processor.sendAll()
+    }
+    const features = this.early?.length ? this.featuresReady() : undefined
+    if (features) void features.then(send)
+    else send()
+    if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
+  }
+
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
     try {

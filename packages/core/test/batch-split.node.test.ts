@@ -100,6 +100,9 @@ describe('a batch the receiver refuses as too large (413)', () => {
     const result = await tracer.flush()
     expect(result.ok).toBe(false)
     expect(result.reason).toContain('1 span not delivered: 413')
+    // A smaller batch cannot help a span too large alone: the reason says what can.
+    expect(result.reason).toContain("this span alone is over the receiver's body limit")
+    expect(result.reason).not.toContain('lower maxBatchSize')
     const stats = tracer.stats()
     expect(stats.exported).toBe(15)
     expect(stats.failed).toBe(1)
@@ -107,6 +110,76 @@ describe('a batch the receiver refuses as too large (413)', () => {
     expect(sink.names).not.toContain('call 5')
     expect(warnings.some((w) => w.includes('refused a batch of 16 spans as too large'))).toBe(true)
     expect(warnings.some((w) => w.includes('spans not delivered') && w.includes('413'))).toBe(true)
+    await tracer.shutdown()
+  })
+
+  it('says a span too large alone once, not "reach again" after every batch that lost one', async () => {
+    const sink = await receiver(20_000)
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'split',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxBatchSize: 8,
+      metrics: false,
+      limits: { maxStringLength: 100_000 },
+      warnings: (message) => warnings.push(message),
+    })
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 8; i++)
+        tracer
+          .startSpan(`r${round} ${i}`, {
+            attributes: { 'gen_ai.input.messages': i === 3 ? PROMPT.repeat(12) : PROMPT },
+          })
+          .end()
+      await tracer.flush()
+    }
+    const stats = tracer.stats()
+    expect(stats.exported).toBe(28)
+    expect(stats.failed).toBe(4)
+    expect(warnings).toHaveLength(2)
+    expect(warnings.filter((w) => w.includes('again'))).toEqual([])
+    await tracer.shutdown()
+  })
+
+  it('gives up on a batch after a bounded number of extra requests when every span is too large', async () => {
+    const sink = await receiver(2_000)
+    const tracer = createTracer({
+      serviceName: 'split',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxBatchSize: 512,
+      metrics: false,
+      warnings: false,
+    })
+    for (let i = 0; i < 512; i++)
+      tracer.startSpan(`call ${i}`, { attributes: { 'gen_ai.input.messages': PROMPT } }).end()
+    const result = await tracer.flush({ timeoutMs: 30_000 })
+    expect(result.ok).toBe(false)
+    const stats = tracer.stats()
+    expect(stats.exported).toBe(0)
+    expect(stats.failed).toBe(512)
+    // The first request, then at most 64 more.
+    expect(sink.refused.length).toBeLessThanOrEqual(65)
+    expect(result.reason).toContain('given up after 64 more requests')
+    await tracer.shutdown()
+  })
+})
+
+describe('a queue smaller than a batch', () => {
+  it('sends when the queue is full, without waiting for the interval', async () => {
+    const sink = await receiver(10_000_000)
+    const tracer = createTracer({
+      serviceName: 'small-queue',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxQueueSize: 50,
+      flushIntervalMs: 60_000,
+      metrics: false,
+    })
+    for (let i = 0; i < 50; i++) tracer.startSpan(`s${i}`).end()
+    const started = Date.now()
+    while (sink.names.length < 50 && Date.now() - started < 5_000)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(sink.names).toHaveLength(50)
+    expect(tracer.stats().dropped.queueFull).toBe(0)
     await tracer.shutdown()
   })
 })

@@ -97,7 +97,7 @@ process.exit(0)`)
     expect(run.code).toBe(0)
     expect(spans).toEqual([])
     expect(run.stderr).toContain(
-      '[tokentrail] the process is exiting with 2 spans not sent; they are lost. Await tracer.flush() or tracer.shutdown() before process.exit().',
+      '[tokentrail] the process is exiting with 2 spans not delivered (script: 2); they are lost. Await tracer.flush() or tracer.shutdown() before the process exits.',
     )
     expect(run.stderr.match(/the process is exiting/g)).toHaveLength(1)
   })
@@ -115,6 +115,66 @@ await t.shutdown()
 process.exit(0)`)
     expect(flushed.stderr).toBe('')
     expect(spans).toEqual(['a'])
+  })
+
+  it('count the spans on the wire when process.exit() comes before the answer', async () => {
+    answer = false
+    const run = await script(
+      `t.startSpan('a').end()
+t.startSpan('b').end()
+t.startSpan('c').end()
+setTimeout(() => process.exit(0), 200)`,
+      ', flushIntervalMs: 20',
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('the process is exiting with 3 spans not delivered (script: 3)')
+  })
+
+  it('say one line for every tracer of the process, and nothing for in-memory exporters', async () => {
+    const run = await script(
+      `import { memoryExporter } from ${JSON.stringify(CORE.replace(/index\.js$/, 'testing.js'))}
+const u = createTracer({ serviceName: 'other', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
+for (let i = 0; i < 5; i++) createTracer({ serviceName: 'mem', exporters: [memoryExporter()] }).startSpan('m').end()
+t.startSpan('a').end()
+u.startSpan('b').end()
+u.startSpan('c').end()
+await new Promise((resolve) => setTimeout(resolve, 50))
+process.exit(0)`,
+    )
+    expect(run.stderr.match(/the process is exiting/g)).toHaveLength(1)
+    expect(run.stderr).toContain('with 3 spans not delivered (script: 1, other: 2)')
+  })
+
+  it('stop flushing after two rounds when a beforeExit handler of the app ends a span every time', async () => {
+    const run = await script(`let round = 0
+process.on('beforeExit', () => {
+  round++
+  if (round > 20) process.exit(9)
+  t.startSpan('beforeExit ' + round).end()
+})
+t.startSpan('work').end()`)
+    expect(run.code).toBe(0)
+    // The spans that ended before each of the two flushes arrived; the last one is said lost.
+    expect(spans).toContain('work')
+    expect(spans.length).toBeGreaterThanOrEqual(2)
+    expect(run.stderr).toContain('the process is exiting with 1 span not delivered (script: 1)')
+  })
+
+  it('do not hold the process for a receiver that is down: it exits at once and says what was lost', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const closedPort = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const run = await script(
+      `const down = createTracer({ serviceName: 'down', exporters: [otlpExporter({ url: 'http://127.0.0.1:${closedPort}/v1/traces' })] })
+down.startSpan('a').end()
+console.log('done')`,
+    )
+    expect(run.stdout).toBe('done\n')
+    expect(run.code).toBe(0)
+    expect(run.ms).toBeLessThan(3000)
+    expect(run.stderr).toContain('connection refused')
+    expect(run.stderr).toContain('the process is exiting with 1 span not delivered (down: 1)')
   })
 
   it('do not keep the process alive past the export timeout when the receiver never answers', async () => {
