@@ -146,7 +146,12 @@ export function stepStarting(
     call.awaitedProvider = provider
     call.awaitedModelId = modelId
     call.awaits = true
-  } else (state.awaiting ??= new Map()).set(call, { provider, modelId })
+    // One marker per call: an earlier blanked step never claimed leaves its entry behind.
+    if (state.awaiting !== undefined && state.awaiting.size > 0) state.awaiting.delete(call)
+  } else {
+    call.awaits = false
+    ;(state.awaiting ??= new Map()).set(call, { provider, modelId })
+  }
 }
 
 // The middleware took the step of `call`: it awaits no model any more.
@@ -180,7 +185,7 @@ export function callOfInvocation(
         continue
       }
       if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
-      if (found) return undefined
+      if (found && found !== candidate) return undefined
       found = candidate
     }
   // Steps that kept their prompt are marked on their call (older copies' calls are all listed).
@@ -188,7 +193,7 @@ export function callOfInvocation(
     if (candidate.awaits !== true || candidate.ended) continue
     if (candidate.awaitedProvider !== model.provider || candidate.awaitedModelId !== model.modelId)
       continue
-    if (found) return undefined
+    if (found && found !== candidate) return undefined
     found = candidate
   }
   if (!found) return undefined

@@ -5,7 +5,15 @@ import { APICallError, generateText, stepCountIs, streamText, tool, wrapLanguage
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { callState, callStorage } from '../src/call.js'
+import {
+  AiCall,
+  callOfInvocation,
+  callState,
+  callStorage,
+  forgetCall,
+  rememberCall,
+  stepStarting,
+} from '../src/call.js'
 import { tracingMiddleware } from '../src/index.js'
 import { gatedStream, outputText, setup, textParts, usage } from './helpers.js'
 
@@ -320,5 +328,30 @@ describe("the call maps let go of a step's prompt array", () => {
     const call = exporter.span('generateText mock-model-id')
     expect(call.attributes['tokentrail.call.source']).toBe('inferred')
     expect(exporter.span('chat mock-model-id').parentSpanId).toBe(call.spanId)
+  })
+})
+
+describe('finding the call of a model invocation', () => {
+  it('finds a call once, even when a blanked step of it was never taken before a step with its prompt', () => {
+    const call = new AiCall({
+      source: 'ai-sdk-telemetry',
+      operation: 'generateText',
+      parent: undefined,
+    })
+    rememberCall('call-mixed', call)
+    try {
+      // A step whose prompt the SDK blanked, that no model of ours took, then a step with its prompt.
+      stepStarting(call, [], 'openai.chat', 'gpt-4o')
+      stepStarting(call, [{ role: 'user', content: 'hi' }], 'openai.chat', 'gpt-4o')
+      // Another middleware handed ours a new array: found by model, and it is the one call.
+      const found = callOfInvocation([{ role: 'user', content: 'hi (rewritten)' }], {
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+      })
+      expect(found).toBe(call)
+      expect(callState().awaiting?.has(call) ?? false).toBe(false)
+    } finally {
+      forgetCall('call-mixed')
+    }
   })
 })
