@@ -1,8 +1,6 @@
 // The prompt and output JSON reach the OTLP JSON encoder with their escaped form (made from the
 // JSON text when the encoder asks): the body must be byte for byte what escaping the values from
 // scratch gives, whatever the texts hold, and the encoder must really take that path.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { createTracer, otlpExporter, type SpanData } from '@tokentrail/core'
 import { encodeOtlpTraces } from '@tokentrail/core/otlp'
@@ -12,7 +10,7 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
-import { textParts, usage } from './helpers.js'
+import { type BodySink, startBodySink, textParts, usage } from './helpers.js'
 
 // Every escaped form the adapter hands to setTrustedAttributes, wrapped to count the encoder's calls.
 const handed: { attributes: Record<string, unknown>; key: string; form: () => string }[] = []
@@ -144,23 +142,14 @@ describe('escaped forms of the prompt and output JSON', () => {
 })
 
 describe('the OTLP JSON body with the escaped forms', () => {
-  let server: Server
+  let sink: BodySink
   let url: string
-  const bodies: string[] = []
+  let bodies: string[]
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let body = ''
-      request.setEncoding('utf8')
-      request.on('data', (chunk) => (body += chunk))
-      request.on('end', () => {
-        bodies.push(body)
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+    sink = await startBodySink()
+    ;({ url, bodies } = sink)
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  afterAll(() => sink.close())
   beforeEach(() => {
     handed.length = 0
     formCalls = 0

@@ -1,14 +1,12 @@
 // A long prompt (≥ 1 KB) reaches the OTLP JSON encoder with an escaped form the adapter made
 // (escaped-form.test.ts). Whatever redaction does to the value must win over that form: through a
 // real generateText and a real HTTP server, no secret, email or hidden message may leave in the body.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createTracer, otlpExporter, type TracerOptions } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
-import { usage } from './helpers.js'
+import { type BodySink, startBodySink, usage } from './helpers.js'
 
 const FILLER = 'The quarterly report covers revenue, churn and the hiring plan for next year. '
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789'
@@ -16,24 +14,15 @@ const EMAIL = 'jane.doe@example.com'
 // Long enough that the adapter hands an escaped form over, with quotes so the form differs from the text.
 const PROMPT = `${FILLER.repeat(30)}My key is ${KEY} and my mail is ${EMAIL}, "thanks". ${FILLER.repeat(10)}`
 
-let server: Server
+let sink: BodySink
 let url: string
-const bodies: string[] = []
+let bodies: string[]
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = ''
-    request.setEncoding('utf8')
-    request.on('data', (chunk) => (body += chunk))
-    request.on('end', () => {
-      bodies.push(body)
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  sink = await startBodySink()
+  ;({ url, bodies } = sink)
 })
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+afterAll(() => sink.close())
 
 // One real generateText with a long prompt: the bodies the server got, and the prompt as sent.
 async function sentPrompt(

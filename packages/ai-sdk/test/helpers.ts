@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
 import { createTracer, type Tracer, type TracerOptions } from '@tokentrail/core'
 import { type MemoryExporter, memoryExporter } from '@tokentrail/core/testing'
@@ -100,4 +102,31 @@ export function outputText(span: { attributes: Record<string, unknown> }): strin
 export function reasoningText(span: { attributes: Record<string, unknown> }): string | undefined {
   const texts = outputParts(span).filter((part) => part.type === 'reasoning')
   return texts.length === 0 ? undefined : texts.map((part) => part.content).join('')
+}
+
+/** A local HTTP receiver that keeps each request body as text and answers 200 `{}`: for tests of the exact bytes an exporter sends. */
+export interface BodySink {
+  /** `http://127.0.0.1:PORT/v1/traces` */
+  readonly url: string
+  readonly bodies: string[]
+  close(): Promise<void>
+}
+
+export async function startBodySink(): Promise<BodySink> {
+  const bodies: string[] = []
+  const server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      bodies.push(body)
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
 }

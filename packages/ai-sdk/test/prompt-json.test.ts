@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
@@ -7,6 +5,7 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
+import { type BodySink, startBodySink } from './helpers.js'
 
 // Texts that need escaping in JSON, once and twice: quotes, backslashes, control characters,
 // lone and paired surrogates, U+2028, and plain text on either side of them.
@@ -169,23 +168,14 @@ describe('prompt JSON', () => {
 })
 
 describe('the prompt over OTLP/HTTP JSON', () => {
-  let server: Server
+  let sink: BodySink
   let url: string
-  const bodies: string[] = []
+  let bodies: string[]
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let body = ''
-      request.setEncoding('utf8')
-      request.on('data', (chunk) => (body += chunk))
-      request.on('end', () => {
-        bodies.push(body)
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+    sink = await startBodySink()
+    ;({ url, bodies } = sink)
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  afterAll(() => sink.close())
 
   // Long enough that the encoder takes its word-at-a-time path, with something to escape in every
   // sentence and non-ASCII one-byte text (é) that Node's Buffer encodes natively.
