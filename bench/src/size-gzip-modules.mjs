@@ -9,7 +9,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { ENTRIES, SHARED } from './size.mjs'
+import { ENTRIES, SHARED, startupChunks } from './size.mjs'
 
 const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 // Source index of each generated character, per line, from the map's VLQ segments.
@@ -78,20 +78,7 @@ for (const id of process.argv.length > 2 ? process.argv.slice(2) : ['core', 'tok
     logLevel: 'silent',
   })
   const outputs = result.metafile.outputs
-  const dynamic = new Set(
-    Object.values(outputs).flatMap((o) =>
-      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
-    ),
-  )
-  const entry = Object.keys(outputs).find((n) => outputs[n].entryPoint && !dynamic.has(n))
-  const startup = new Set()
-  const visit = (name) => {
-    if (startup.has(name)) return
-    startup.add(name)
-    for (const i of outputs[name].imports)
-      if (i.kind === 'import-statement' && !i.external) visit(i.path)
-  }
-  visit(entry)
+  const startup = startupChunks(outputs)
   const files = new Map(result.outputFiles.map((f) => [f.path, f.text]))
   const share = new Map()
   let total = 0

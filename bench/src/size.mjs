@@ -29,6 +29,31 @@ export const SHARED = [
 ]
 
 /** Sizes (see `bundle`) of one contender's setup file and everything it imports. */
+/**
+ * The chunks of an esbuild split build (its metafile `outputs`) a cold start loads: the entry and
+ * what it imports statically, transitively. Chunks reached by `import()` carry an entryPoint too:
+ * the entry is the one nothing imports.
+ */
+export function startupChunks(outputs) {
+  const dynamic = new Set(
+    Object.values(outputs).flatMap((o) =>
+      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    ),
+  )
+  const entry = Object.keys(outputs).find(
+    (name) => outputs[name].entryPoint !== undefined && !dynamic.has(name),
+  )
+  const startup = new Set()
+  const visit = (name) => {
+    if (startup.has(name)) return
+    startup.add(name)
+    for (const i of outputs[name].imports)
+      if (i.kind === 'import-statement' && !i.external) visit(i.path)
+  }
+  visit(entry)
+  return startup
+}
+
 export function bundleSize(contenderId) {
   const file = fileURLToPath(new URL(`./contenders/${contenderId}.mjs`, import.meta.url))
   return bundle({ entryPoints: [file] }, file)
@@ -96,24 +121,7 @@ async function bundle(input, rolldownEntry) {
   const outputs = split.metafile.outputs
   // Metafile names are relative to the working directory.
   const pathOf = (name) => resolve(name)
-  // Chunks reached by `import()` carry an entryPoint too: the entry is the one nothing imports.
-  const dynamic = new Set(
-    Object.values(outputs).flatMap((o) =>
-      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
-    ),
-  )
-  const entry = Object.keys(outputs).find(
-    (name) => outputs[name].entryPoint !== undefined && !dynamic.has(name),
-  )
-  // Start-up: the entry and what it imports statically, transitively.
-  const startup = new Set()
-  const visit = (name) => {
-    if (startup.has(name)) return
-    startup.add(name)
-    for (const i of outputs[name].imports)
-      if (i.kind === 'import-statement' && !i.external) visit(i.path)
-  }
-  visit(entry)
+  const startup = startupChunks(outputs)
   const total = (names) =>
     names.reduce(
       (sum, name) => {
