@@ -9,7 +9,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { ENTRIES, SHARED, startupChunks } from './size.mjs'
+import { COMMON, ENTRIES, startupChunks } from './size.mjs'
 
 const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 // Source index of each generated character, per line, from the map's VLQ segments.
@@ -64,18 +64,11 @@ const input = (id) =>
 for (const id of process.argv.length > 2 ? process.argv.slice(2) : ['core', 'tokentrail', 'next']) {
   const result = await build({
     ...input(id),
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    external: SHARED,
+    ...COMMON,
     splitting: true,
     outdir: '/gzip-share-out',
-    write: false,
     metafile: true,
     sourcemap: 'external',
-    logLevel: 'silent',
   })
   const outputs = result.metafile.outputs
   const startup = startupChunks(outputs)

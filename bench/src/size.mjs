@@ -90,7 +90,8 @@ export function entrySize(id) {
   )
 }
 
-const COMMON = {
+/** esbuild options every size cell shares (the setup of `size.mjs`, `size-gzip-modules.mjs`). */
+export const COMMON = {
   bundle: true,
   minify: true,
   format: 'esm',

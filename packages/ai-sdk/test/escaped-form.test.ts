@@ -7,10 +7,10 @@ import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { generateText, streamText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
-import { type BodySink, startBodySink, textParts, usage } from './helpers.js'
+import { bodySinkForSuite, textParts, usage } from './helpers.js'
 
 // Every escaped form the adapter hands to setTrustedAttributes, wrapped to count the encoder's calls.
 const handed: { attributes: Record<string, unknown>; key: string; form: () => string }[] = []
@@ -142,18 +142,11 @@ describe('escaped forms of the prompt and output JSON', () => {
 })
 
 describe('the OTLP JSON body with the escaped forms', () => {
-  let sink: BodySink
-  let url: string
-  let bodies: string[]
-  beforeAll(async () => {
-    sink = await startBodySink()
-    ;({ url, bodies } = sink)
-  })
-  afterAll(() => sink.close())
+  const sink = bodySinkForSuite()
   beforeEach(() => {
     handed.length = 0
     formCalls = 0
-    bodies.length = 0
+    sink.bodies.length = 0
   })
 
   // The same spans with copies of their attribute objects: no escaped form is known for a copy,
@@ -166,7 +159,7 @@ describe('the OTLP JSON body with the escaped forms', () => {
       const memory = memoryExporter()
       const tracer = createTracer({
         serviceName: 'escaped-form',
-        exporters: [otlpExporter({ url }), memory],
+        exporters: [otlpExporter({ url: sink.url }), memory],
       })
       const answer = TEXTS.join(' | ')
       const model = wrapLanguageModel({
@@ -221,6 +214,6 @@ describe('the OTLP JSON body with the escaped forms', () => {
       expect(formCalls).toBe(3)
       expect(fast).toBe(encodeOtlpTraces(plainPath(spans)))
       // And what went over HTTP is that body.
-      expect(bodies).toEqual([fast])
+      expect(sink.bodies).toEqual([fast])
     })
 })

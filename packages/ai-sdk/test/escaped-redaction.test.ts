@@ -4,9 +4,9 @@
 import { createTracer, otlpExporter, type TracerOptions } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
-import { type BodySink, startBodySink, usage } from './helpers.js'
+import { bodySinkForSuite, usage } from './helpers.js'
 
 const FILLER = 'The quarterly report covers revenue, churn and the hiring plan for next year. '
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789'
@@ -14,25 +14,17 @@ const EMAIL = 'jane.doe@example.com'
 // Long enough that the adapter hands an escaped form over, with quotes so the form differs from the text.
 const PROMPT = `${FILLER.repeat(30)}My key is ${KEY} and my mail is ${EMAIL}, "thanks". ${FILLER.repeat(10)}`
 
-let sink: BodySink
-let url: string
-let bodies: string[]
-
-beforeAll(async () => {
-  sink = await startBodySink()
-  ;({ url, bodies } = sink)
-})
-afterAll(() => sink.close())
+const sink = bodySinkForSuite()
 
 // One real generateText with a long prompt: the bodies the server got, and the prompt as sent.
 async function sentPrompt(
   options: Partial<TracerOptions>,
   prompt = PROMPT,
 ): Promise<{ body: string; input: string }> {
-  bodies.length = 0
+  sink.bodies.length = 0
   const tracer = createTracer({
     serviceName: 'escaped-redaction',
-    exporters: [otlpExporter({ url })],
+    exporters: [otlpExporter({ url: sink.url })],
     metrics: false,
     ...options,
   })
@@ -53,8 +45,8 @@ async function sentPrompt(
   expect(result.text).toBe('noted')
   expect((await tracer.flush()).ok).toBe(true)
   await tracer.shutdown()
-  const body = bodies.join('\n')
-  const spans = bodies.flatMap(
+  const body = sink.bodies.join('\n')
+  const spans = sink.bodies.flatMap(
     (b) =>
       JSON.parse(b).resourceSpans[0].scopeSpans[0].spans as {
         attributes: { key: string; value: { stringValue?: string } }[]

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
 import { createTracer, type Tracer, type TracerOptions } from '@tokentrail/core'
 import { type MemoryExporter, memoryExporter } from '@tokentrail/core/testing'
+import { afterAll, beforeAll } from 'vitest'
 
 /** A real tracer that exports to memory. */
 export function setup(options: TracerOptions = {}): { tracer: Tracer; exporter: MemoryExporter } {
@@ -128,5 +129,25 @@ export async function startBodySink(): Promise<BodySink> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
     bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/**
+ * A body sink for the enclosing suite: started before its tests, closed after them (vitest hooks).
+ * `url` and `bodies` are read inside the tests.
+ */
+export function bodySinkForSuite(): { readonly url: string; readonly bodies: string[] } {
+  let sink: BodySink | undefined
+  beforeAll(async () => {
+    sink = await startBodySink()
+  })
+  afterAll(() => sink?.close())
+  return {
+    get url() {
+      return sink!.url
+    },
+    get bodies() {
+      return sink!.bodies
+    },
   }
 }

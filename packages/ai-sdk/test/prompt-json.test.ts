@@ -2,10 +2,10 @@ import type { LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
-import { type BodySink, startBodySink } from './helpers.js'
+import { bodySinkForSuite } from './helpers.js'
 
 // Texts that need escaping in JSON, once and twice: quotes, backslashes, control characters,
 // lone and paired surrogates, U+2028, and plain text on either side of them.
@@ -168,21 +168,17 @@ describe('prompt JSON', () => {
 })
 
 describe('the prompt over OTLP/HTTP JSON', () => {
-  let sink: BodySink
-  let url: string
-  let bodies: string[]
-  beforeAll(async () => {
-    sink = await startBodySink()
-    ;({ url, bodies } = sink)
-  })
-  afterAll(() => sink.close())
+  const sink = bodySinkForSuite()
 
   // Long enough that the encoder takes its word-at-a-time path, with something to escape in every
   // sentence and non-ASCII one-byte text (é) that Node's Buffer encodes natively.
   const LONG = `${TRICKY.join(' | ')} — a café "quoted" C:\\path\n`.repeat(120)
 
   it('arrives as the same text a collector decodes, quotes, newlines and lone surrogates included', async () => {
-    const tracer = createTracer({ serviceName: 'prompt-json', exporters: [otlpExporter({ url })] })
+    const tracer = createTracer({
+      serviceName: 'prompt-json',
+      exporters: [otlpExporter({ url: sink.url })],
+    })
     const model = wrapLanguageModel({
       model: new MockLanguageModelV4({
         provider: 'openai.chat',
@@ -202,7 +198,7 @@ describe('the prompt over OTLP/HTTP JSON', () => {
     const messages = [...TRICKY, LONG].map((text) => ({ role: 'user' as const, content: text }))
     await generateText({ model, system: TRICKY[2], messages })
     expect((await tracer.flush({ timeoutMs: 10_000 })).ok).toBe(true)
-    const spans = bodies.flatMap((body) =>
+    const spans = sink.bodies.flatMap((body) =>
       JSON.parse(body).resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans)),
     )
     const llm = spans.find((span: any) => span.name === 'chat gpt-4o')
