@@ -68,17 +68,17 @@ export class DeliveryLog {
     } else this.summarize()
   }
 
-  /** The receiver refused a batch as too large (413): it goes again in halves, nothing lost yet. */
+  /** A batch too large for the receiver (413, or over 16 MB): it goes again in halves, nothing lost yet. */
   batchSplit(spans: number, reason: string) {
     this.say(
       'debug',
-      `export to ${this.target}: ${plural(spans, 'span')} refused as too large (${reason}); sending them again in halves`,
+      `export to ${this.target}: ${plural(spans, 'span')} too large (${reason}); sending them again in halves`,
     )
     if (this.splitWarned) return
     this.splitWarned = true
     this.say(
       'warn',
-      `${this.target} refused a batch of ${plural(spans, 'span')} as too large (${reason}). Such batches now go in halves, at the cost of extra requests; a lower maxBatchSize avoids them.`,
+      `a batch of ${plural(spans, 'span')} was too large for ${this.target} (${reason}). Such batches now go in halves, at the cost of extra requests; a lower maxBatchSize avoids them.`,
     )
   }
 

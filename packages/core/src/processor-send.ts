@@ -204,7 +204,7 @@ async function sendWithRetry(
     let { reason, type } = await explain(result.error, helpers, target)
     // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
     // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.
-    const tooLarge = (result.error as ExportError | undefined)?.status === 413
+    const tooLarge = isTooLarge(result.error)
     if (tooLarge && batch.length > 1 && split.requests >= 2 && !processor.stopped) {
       operation(type, result.error)
       processor.stats.retried += batch.length
@@ -239,6 +239,14 @@ async function sendWithRetry(
     await log?.attemptFailed(batch.length, attempt, reason, delay)
     await sleep(delay, helpers)
   }
+}
+
+// A body too large for the receiver: a 413, the OpenTelemetry Collector's 400 "request body too
+// large", or a body the exporter would not send (over 16 MB, see otlp-send.ts).
+function isTooLarge(error: unknown): boolean {
+  const e = error as ExportError | undefined
+  if (e?.status === 413 || e?.code === 'body_too_large') return true
+  return e?.status === 400 && /body too large/i.test(e.message)
 }
 
 function countFailure(processor: BatchProcessor, errorType: string, count: number) {

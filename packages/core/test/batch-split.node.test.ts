@@ -2,7 +2,7 @@
 // halves until the parts fit, and only a span too large on its own is lost (counted, and said).
 // Full 512-span batches of long prompts are the common case under load (a 20 KB chat history makes
 // ~13 MB bodies; many receivers stop at 4–16 MB). Real HTTP receivers, OTLP JSON and protobuf.
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTracer, otlpExporter } from '../src/index.js'
@@ -16,7 +16,10 @@ afterEach(async () => {
 })
 
 // A receiver that answers 413 to a body over `limit` bytes, as the Collector's max_request_body_size.
-async function receiver(limit: number) {
+async function receiver(
+  limit: number,
+  refuse = (response: ServerResponse) => response.writeHead(413).end('request body too large'),
+) {
   const bodies: number[] = []
   const refused: number[] = []
   const names: string[] = []
@@ -27,7 +30,7 @@ async function receiver(limit: number) {
       const body = Buffer.concat(chunks)
       if (body.length > limit) {
         refused.push(body.length)
-        response.writeHead(413).end('request body too large')
+        refuse(response)
         return
       }
       bodies.push(body.length)
@@ -74,7 +77,7 @@ describe('a batch the receiver refuses as too large (413)', () => {
         expect(sink.names.sort()).toEqual(Array.from({ length: 64 }, (_, i) => `call ${i}`).sort())
       // Said once, with what to change; nothing said lost.
       expect(warnings).toHaveLength(1)
-      expect(warnings[0]).toContain('refused a batch of 64 spans as too large')
+      expect(warnings[0]).toContain('a batch of 64 spans was too large for')
       expect(warnings[0]).toContain('413')
       expect(warnings[0]).toContain('maxBatchSize')
       await tracer.shutdown()
@@ -108,7 +111,7 @@ describe('a batch the receiver refuses as too large (413)', () => {
     expect(stats.failed).toBe(1)
     expect(sink.names).toHaveLength(15)
     expect(sink.names).not.toContain('call 5')
-    expect(warnings.some((w) => w.includes('refused a batch of 16 spans as too large'))).toBe(true)
+    expect(warnings.some((w) => w.includes('a batch of 16 spans was too large'))).toBe(true)
     expect(warnings.some((w) => w.includes('spans not delivered') && w.includes('413'))).toBe(true)
     await tracer.shutdown()
   })
@@ -162,6 +165,48 @@ describe('a batch the receiver refuses as too large (413)', () => {
     expect(result.reason).toContain('given up after 64 more requests')
     await tracer.shutdown()
   })
+})
+
+describe('bodies too large for the OpenTelemetry Collector', () => {
+  it("splits on its 400 'http: request body too large' as on a 413", async () => {
+    const sink = await receiver(20_000, (response) =>
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('http: request body too large'),
+    )
+    const tracer = createTracer({
+      serviceName: 'split',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxBatchSize: 64,
+      metrics: false,
+      warnings: false,
+    })
+    for (let i = 0; i < 64; i++)
+      tracer.startSpan(`call ${i}`, { attributes: { 'gen_ai.input.messages': PROMPT } }).end()
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(tracer.stats().exported).toBe(64)
+    expect(sink.refused.length).toBeGreaterThan(0)
+    await tracer.shutdown()
+  })
+
+  for (const protocol of ['http/json', 'http/protobuf'] as const)
+    it(`never sends a body over 16 MB: a full batch of long prompts goes in parts (${protocol})`, async () => {
+      const sink = await receiver(Number.POSITIVE_INFINITY)
+      const tracer = createTracer({
+        serviceName: 'split',
+        exporters: [otlpExporter({ url: sink.url, protocol })],
+        metrics: false,
+        warnings: false,
+      })
+      // 512 spans of a 40 KB prompt: about 20 MB in one body.
+      const prompt = PROMPT.repeat(16)
+      for (let i = 0; i < 512; i++)
+        tracer.startSpan(`call ${i}`, { attributes: { 'gen_ai.input.messages': prompt } }).end()
+      expect(await tracer.flush({ timeoutMs: 60_000 })).toEqual({ ok: true, pending: 0 })
+      expect(tracer.stats().exported).toBe(512)
+      expect(tracer.stats().failed).toBe(0)
+      expect(sink.bodies.length).toBeGreaterThanOrEqual(2)
+      expect(Math.max(...sink.bodies)).toBeLessThanOrEqual(16 * 1024 * 1024)
+      await tracer.shutdown()
+    })
 })
 
 describe('a queue smaller than a batch', () => {

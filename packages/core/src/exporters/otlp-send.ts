@@ -2,6 +2,7 @@ import { JsonWriter } from '../otlp/json-writer.js'
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
+import { ExportError } from './export-error.js'
 import { gzip } from './gzip.js'
 import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
@@ -73,6 +74,21 @@ export interface TraceSenderSetup {
   toolDefinitions: boolean
 }
 
+// The largest body a batch is sent in: receivers refuse larger ones (the OpenTelemetry Collector
+// at 20 MiB by default, answering 400; `tokentrail dev` at 16 MiB, answering 413). A larger batch
+// is not sent: the processor sends it again in halves (see processor-send.ts), as after a 413.
+const MAX_BODY_BYTES = 16 * 1024 * 1024
+
+function tooLarge(bytes: number): ExportResult {
+  return {
+    code: 'failed',
+    error: new ExportError(
+      `the body is ${(bytes / 1048576).toFixed(1)} MB, over the 16 MB a request may carry`,
+      { code: 'body_too_large' },
+    ),
+  }
+}
+
 /** Encodes a batch for the wire and the backend, posts it, and reads the answer. */
 export function traceSender({
   target,
@@ -90,11 +106,14 @@ export function traceSender({
   return async function sendTraces(spans, signal) {
     if (wire === 'http/protobuf') {
       const body = encodeOtlpTracesProtobuf(spans, mapper)
+      if (body.length > MAX_BODY_BYTES && spans.length > 1) return tooLarge(body.length)
       return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
     }
     const writer = spare ?? new JsonWriter(0)
     spare = undefined
     const body = encodeOtlpTracesBytes(spans, mapper, writer)
+    // Its buffer (over 16 MB) is let go, as below.
+    if (body.length > MAX_BODY_BYTES && spans.length > 1) return tooLarge(body.length)
     const sent = gzipped ? await gzip(body) : body
     const result = await post(target, sent, headers, signal, readSuccess)
     // Given back once nothing reads it: gzip made its own copy, or the receiver answered 2xx
