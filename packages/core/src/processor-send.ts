@@ -216,10 +216,13 @@ async function sendWithRetry(
       if (!first || !second) return first ?? second
       return { count: first.count + second.count, reason: second.reason }
     }
-    if (tooLarge && batch.length === 1)
-      reason = `${reason.replace(/: lower maxBatchSize$/, '')}: this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)`
-    else if (tooLarge && split.requests < 2)
-      reason = `${reason} (given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts)`
+    // What helps depends on what could not go: one span, or a batch past its budget of parts.
+    if (tooLarge)
+      reason = `${reason}: ${
+        batch.length === 1
+          ? "this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)"
+          : `${split.requests < 2 ? `given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts; ` : ''}a lower maxBatchSize avoids it`
+      }`
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       countFailure(processor, type, batch.length)

@@ -80,7 +80,6 @@ export function describeExportFailure(
         if (status === 401 || status === 403)
           return `${text}: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)`
         if (status === 415) return `${text}: the receiver wants another encoding (protobuf?)`
-        if (status === 413) return `${text}: lower maxBatchSize`
         return text
       }
     }

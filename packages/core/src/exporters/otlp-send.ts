@@ -83,7 +83,7 @@ function tooLarge(bytes: number): ExportResult {
   return {
     code: 'failed',
     error: new ExportError(
-      `the body is ${(bytes / 1048576).toFixed(1)} MB, over the 16 MB a request may carry`,
+      `the body is ${(bytes / 1048576).toFixed(1)} MB, over the ${MAX_BODY_BYTES / 1048576} MB a request may carry`,
       { code: 'body_too_large' },
     ),
   }
