@@ -8,6 +8,12 @@ export interface DeliverySinks {
 
 const DOCTOR = '`npx tokentrail doctor` checks the setup'
 
+/**
+ * Why spans were dropped before any export: the exporter's queue was full (`maxQueueSize`), a
+ * shutdown's flush ran out of time with spans still queued, or spans ended after `shutdown()`.
+ */
+export type DropKind = 'queueFull' | 'shutdown' | 'afterShutdown'
+
 function plural(n: number, word: string) {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
@@ -21,6 +27,10 @@ export class DeliveryLog {
   private warned = false
   private splitWarned = false
   private tooLargeWarned = false
+  // Spans dropped before an export, by why: said once each, then at most a line per interval.
+  private readonly dropsSaid = new Set<DropKind>()
+  private dropsSinceReport = 0
+  private lastDropReportAt = 0
   private failing = false
   private lastReportAt = 0
   private lostSinceReport = 0
@@ -96,6 +106,50 @@ export class DeliveryLog {
       'warn',
       `spans not delivered to ${this.target}: ${reason}. ${plural(spans, 'span')} dropped. ${DOCTOR}.`,
     )
+  }
+
+  /**
+   * Spans dropped before any export (see `DropKind`): counted in `tracer.stats().dropped`, and
+   * said once per kind; more queue-full drops at most once per interval, then in debug.
+   */
+  dropped(kind: DropKind, spans: number, detail: number) {
+    this.lost(spans)
+    const counter = `tracer.stats().dropped.${kind === 'queueFull' ? 'queueFull' : 'shutdown'}`
+    const text =
+      kind === 'queueFull'
+        ? `${plural(spans, 'span')} for ${this.target} dropped: its queue was full (maxQueueSize ${detail})${
+            this.failing && this.lastReason
+              ? ` while delivery is failing (${this.lastReason})`
+              : ': spans ended faster than they could be sent'
+          }`
+        : kind === 'shutdown'
+          ? `tracer.shutdown() ran out of time (${detail} ms) with ${plural(spans, 'span')} for ${this.target} not delivered; they are dropped${this.lastReason ? ` (last failure: ${this.lastReason})` : ''}`
+          : `${plural(spans, 'span')} for ${this.target} ended after tracer.shutdown() and ${spans === 1 ? 'was' : 'were'} dropped`
+    this.say('debug', text)
+    if (!this.dropsSaid.has(kind)) {
+      this.dropsSaid.add(kind)
+      if (kind === 'queueFull') {
+        this.lastDropReportAt = Date.now()
+        this.dropsSinceReport = 0
+      }
+      const advice =
+        kind === 'queueFull'
+          ? 'A larger maxQueueSize holds more while the exporter catches up'
+          : kind === 'shutdown'
+            ? 'A longer shutdown({ timeoutMs }) waits more'
+            : 'End spans, and let streams finish, before shutting the tracer down'
+      this.say('warn', `${text}. ${advice}; ${counter} counts them.`)
+      return
+    }
+    if (kind !== 'queueFull') return
+    this.dropsSinceReport += spans
+    if (Date.now() - this.lastDropReportAt < this.intervalMs) return
+    this.say(
+      'warn',
+      `${plural(this.dropsSinceReport, 'more span')} for ${this.target} dropped as its queue was full (maxQueueSize ${detail}) since the last report`,
+    )
+    this.lastDropReportAt = Date.now()
+    this.dropsSinceReport = 0
   }
 
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {

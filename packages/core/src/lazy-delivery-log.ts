@@ -7,6 +7,7 @@ type Call =
   | ['flushTimedOut', ...Parameters<DeliveryLog['flushTimedOut']>]
   | ['batchSplit', ...Parameters<DeliveryLog['batchSplit']>]
   | ['tooLarge', ...Parameters<DeliveryLog['tooLarge']>]
+  | ['dropped', ...Parameters<DeliveryLog['dropped']>]
 
 /**
  * The delivery log with its messages loaded by `import()` the first time there is something to
@@ -65,6 +66,10 @@ export class LazyDeliveryLog {
   tooLarge(...args: Parameters<DeliveryLog['tooLarge']>): Promise<void> | undefined {
     this.lastReason = args[1]
     return this.call(['tooLarge', ...args])
+  }
+
+  dropped(...args: Parameters<DeliveryLog['dropped']>): Promise<void> | undefined {
+    return this.call(['dropped', ...args])
   }
 
   private call(call: Call): Promise<void> | undefined {

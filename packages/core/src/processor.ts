@@ -1,4 +1,4 @@
-import type { DeliveryLog, DeliverySinks } from './delivery-log.js'
+import type { DeliveryLog, DeliverySinks, DropKind } from './delivery-log.js'
 import { lazy } from './lazy.js'
 import type { SpanData, SpanExporter } from './types.js'
 
@@ -40,6 +40,7 @@ export interface ProcessorOptions {
     flushTimedOut(...args: Parameters<DeliveryLog['flushTimedOut']>): void | Promise<void>
     batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): void | Promise<void>
     tooLarge(...args: Parameters<DeliveryLog['tooLarge']>): void | Promise<void>
+    dropped(...args: Parameters<DeliveryLog['dropped']>): void | Promise<void>
   }
 }
 
@@ -118,6 +119,8 @@ const flushReport = lazy(() => import('./processor-flush.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
 export type SendHelpers = typeof SEND_HELPERS
 
+const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown']
+
 // Spans held while the send loop loads (see `held`), as the other features loaded on first use
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
@@ -163,6 +166,11 @@ export class BatchProcessor {
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
   private flushedUpTo = 0
+  // Spans dropped before an export and not yet said (DeliveryLog.dropped), and the saying under
+  // way: a flush or shutdown awaits it, so the line is out before a function freezes.
+  private readonly unsaid: Record<DropKind, number> = { queueFull: 0, shutdown: 0, afterShutdown: 0 }
+  private saying: Promise<void> | undefined
+  private shutdownTimeoutMs = 0
 
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
@@ -178,10 +186,12 @@ export class BatchProcessor {
   onEnd(span: SpanData): void {
     if (this.isShutdown) {
       this.stats.dropped.shutdown++
+      this.dropped('afterShutdown', 1)
       return
     }
     if (this.queue.length >= this.options.maxQueueSize) {
       this.stats.dropped.queueFull++
+      this.dropped('queueFull', 1)
       return
     }
     this.queue.push(span)
@@ -218,6 +228,32 @@ export class BatchProcessor {
       retry.maxRetries,
       lazy,
     )
+  }
+
+  // Counted already; said from a microtask, so a synchronous burst of drops makes one line.
+  private dropped(kind: DropKind, spans: number): void {
+    this.unsaid[kind] += spans
+    this.saying ??= Promise.resolve().then(() => this.sayDrops())
+  }
+
+  private async sayDrops(): Promise<void> {
+    try {
+      await this.makeLog()
+      let kind: DropKind | undefined
+      while ((kind = DROP_KINDS.find((k) => this.unsaid[k] > 0)) !== undefined) {
+        const spans = this.unsaid[kind]
+        this.unsaid[kind] = 0
+        await this.options.log?.dropped(
+          kind,
+          spans,
+          kind === 'shutdown' ? this.shutdownTimeoutMs : this.options.maxQueueSize,
+        )
+      }
+    } catch (error) {
+      this.options.onError(`${this.exporter.name} drop report`, error)
+    } finally {
+      this.saying = undefined
+    }
   }
 
   get pending(): number {
@@ -291,6 +327,7 @@ export class BatchProcessor {
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
     const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
     if (done && this.failures.length === 0) return { ok: true }
@@ -354,7 +391,12 @@ export class BatchProcessor {
       this.settle(left)
       this.held.length = 0
       this.queue.length = 0
+      if (left > 0) {
+        this.shutdownTimeoutMs = timeoutMs
+        this.dropped('shutdown', left)
+      }
     }
+    if (this.saying) await this.saying
     try {
       await this.exporter.shutdown?.()
     } catch (error) {

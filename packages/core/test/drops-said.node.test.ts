@@ -1,0 +1,210 @@
+// Spans dropped before any export — a full queue, a shutdown out of time, a span ended after
+// shutdown — are counted and said once, in time (before the flush or shutdown that follows
+// resolves), naming the destination, the count and what to change. Real HTTP receivers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DeliveryLog } from '../src/delivery-log.js'
+import { createTracer, otlpExporter } from '../src/index.js'
+
+const servers: Server[] = []
+const releases: (() => void)[] = []
+afterEach(async () => {
+  for (const release of releases.splice(0)) release()
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+// A receiver that answers each request with `answer`, after `gate` when one is given (a slow or
+// stalled collector).
+async function receiver(
+  answer: (response: ServerResponse) => void = (response) => response.writeHead(200).end('{}'),
+) {
+  let open = true
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = () => {
+      open = true
+      resolve()
+    }
+  })
+  releases.push(release)
+  const requests: IncomingMessage[] = []
+  const server = createServer((request, response) => {
+    requests.push(request)
+    request.resume()
+    request.on('end', () => {
+      if (open) answer(response)
+      else void gate.then(() => answer(response))
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  return {
+    url,
+    requests,
+    stall: () => {
+      open = false
+    },
+    release,
+  }
+}
+
+function tracerFor(url: string, warnings: string[], options: Record<string, unknown> = {}) {
+  return createTracer({
+    serviceName: 'drops',
+    exporters: [otlpExporter({ url })],
+    metrics: false,
+    warnings: (message) => warnings.push(message),
+    ...options,
+  })
+}
+
+describe('spans dropped for a full queue', () => {
+  it('are said once, with the count of the burst, before the next flush resolves', async () => {
+    const sink = await receiver()
+    sink.stall()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, { maxQueueSize: 10, maxBatchSize: 5 })
+    // The first five go out (and hang); ten wait; the other 85 have no room.
+    for (let i = 0; i < 100; i++) tracer.startSpan(`s${i}`).end()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    sink.release()
+    await tracer.flush({ timeoutMs: 5000 })
+    const stats = tracer.stats()
+    expect(stats.dropped.queueFull).toBe(85)
+    expect(stats.exported).toBe(15)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain(`85 spans for ${sink.url} dropped: its queue was full (maxQueueSize 10)`)
+    expect(warnings[0]).toContain('A larger maxQueueSize')
+    expect(warnings[0]).toContain('tracer.stats().dropped.queueFull')
+    // More drops within the interval: counted, not said again.
+    sink.stall()
+    for (let i = 0; i < 40; i++) tracer.startSpan(`t${i}`).end()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    sink.release()
+    await tracer.flush({ timeoutMs: 5000 })
+    expect(tracer.stats().dropped.queueFull).toBeGreaterThan(85)
+    expect(warnings).toHaveLength(1)
+    await tracer.shutdown()
+  })
+
+  it('is said before the flush resolves, even when it is the first thing the flush waits on', async () => {
+    const sink = await receiver()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, { maxQueueSize: 3 })
+    // Three go out at once (a full batch), three wait, four have no room.
+    for (let i = 0; i < 10; i++) tracer.startSpan(`s${i}`).end()
+    // No tick in between: the flush itself must wait for the line.
+    await tracer.flush({ timeoutMs: 5000 })
+    expect(tracer.stats().dropped.queueFull).toBe(4)
+    expect(warnings).toEqual([expect.stringContaining('4 spans for')])
+    await tracer.shutdown()
+  })
+
+  it('names the failure when the queue filled because delivery is failing', async () => {
+    const sink = await receiver((response) => response.writeHead(503).end('busy'))
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, {
+      maxQueueSize: 4,
+      maxBatchSize: 4,
+      retry: { maxRetries: 5, initialBackoffMs: 5000, maxBackoffMs: 5000 },
+    })
+    for (let i = 0; i < 4; i++) tracer.startSpan(`a${i}`).end()
+    // The batch is out and retrying; what comes next fills the queue and overflows it.
+    for (let tries = 0; tries < 100 && sink.requests.length === 0; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    for (let i = 0; i < 10; i++) tracer.startSpan(`b${i}`).end()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(tracer.stats().dropped.queueFull).toBe(6)
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain('503')
+    expect(warnings[1]).toContain('6 spans for')
+    expect(warnings[1]).toContain('while delivery is failing (503')
+    await tracer.shutdown({ timeoutMs: 50 })
+  })
+
+  it('says nothing with warnings off, and still counts', async () => {
+    const sink = await receiver()
+    const printed: unknown[] = []
+    const original = console.warn
+    console.warn = (...args: unknown[]) => printed.push(args)
+    try {
+      const tracer = createTracer({
+        serviceName: 'quiet',
+        exporters: [otlpExporter({ url: sink.url })],
+        metrics: false,
+        warnings: false,
+        maxQueueSize: 2,
+      })
+      for (let i = 0; i < 7; i++) tracer.startSpan(`s${i}`).end()
+      await tracer.flush({ timeoutMs: 5000 })
+      expect(tracer.stats().dropped.queueFull).toBe(3)
+      await tracer.shutdown()
+    } finally {
+      console.warn = original
+    }
+    expect(printed).toEqual([])
+  })
+})
+
+describe('spans dropped at shutdown', () => {
+  it('says the spans a shutdown out of time leaves behind, before it resolves', async () => {
+    const sink = await receiver()
+    sink.stall()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, { maxBatchSize: 2, exportTimeoutMs: 60_000 })
+    for (let i = 0; i < 7; i++) tracer.startSpan(`s${i}`).end()
+    await tracer.shutdown({ timeoutMs: 200 })
+    const stats = tracer.stats()
+    // Two went out and hang (aborted by the shutdown); five never left the queue.
+    expect(stats.dropped.shutdown).toBe(5)
+    const line = warnings.find((w) => w.startsWith('tracer.shutdown() ran out of time'))
+    expect(line).toContain(`(200 ms) with 5 spans for ${sink.url} not delivered; they are dropped`)
+    expect(line).toContain('tracer.stats().dropped.shutdown')
+  })
+
+  it('says spans that end after shutdown once, with their count', async () => {
+    const sink = await receiver()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings)
+    tracer.startSpan('before').end()
+    const stream = tracer.startSpan('a stream still open')
+    await tracer.shutdown()
+    expect(sink.requests).toHaveLength(1)
+    stream.end()
+    tracer.startSpan('late').end()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    tracer.startSpan('later still').end()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(tracer.stats().dropped.shutdown).toBe(3)
+    expect(warnings).toEqual([
+      `2 spans for ${sink.url} ended after tracer.shutdown() and were dropped. End spans, and let streams finish, before shutting the tracer down; tracer.stats().dropped.shutdown counts them.`,
+    ])
+  })
+})
+
+describe('the delivery log for drops', () => {
+  it('sums queue-full drops at most once per interval, and counts them in "reach again"', () => {
+    const warnings: string[] = []
+    const log = new DeliveryLog(
+      'http://collector/v1/traces',
+      { warn: (m) => warnings.push(m), debug: undefined, summaryIntervalMs: 0 },
+      5,
+    )
+    log.dropped('queueFull', 3, 2048)
+    log.dropped('queueFull', 4, 2048)
+    log.attemptFailed(2, 0, '503 Service Unavailable', 1000)
+    log.attemptSucceeded(2, 1, 5, 0)
+    expect(warnings).toEqual([
+      expect.stringContaining('3 spans for http://collector/v1/traces dropped'),
+      '4 more spans for http://collector/v1/traces dropped as its queue was full (maxQueueSize 2048) since the last report',
+      expect.stringContaining('spans not delivered to http://collector/v1/traces: 503'),
+      'spans reach http://collector/v1/traces again (7 spans lost before)',
+    ])
+  })
+})
