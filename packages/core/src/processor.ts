@@ -168,7 +168,11 @@ export class BatchProcessor {
   private flushedUpTo = 0
   // Spans dropped before an export and not yet said (DeliveryLog.dropped), and the saying under
   // way: a flush or shutdown awaits it, so the line is out before a function freezes.
-  private readonly unsaid: Record<DropKind, number> = { queueFull: 0, shutdown: 0, afterShutdown: 0 }
+  private readonly unsaid: Record<DropKind, number> = {
+    queueFull: 0,
+    shutdown: 0,
+    afterShutdown: 0,
+  }
   private saying: Promise<void> | undefined
   private shutdownTimeoutMs = 0
 

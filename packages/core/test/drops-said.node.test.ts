@@ -78,7 +78,9 @@ describe('spans dropped for a full queue', () => {
     expect(stats.dropped.queueFull).toBe(85)
     expect(stats.exported).toBe(15)
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toContain(`85 spans for ${sink.url} dropped: its queue was full (maxQueueSize 10)`)
+    expect(warnings[0]).toContain(
+      `85 spans for ${sink.url} dropped: its queue was full (maxQueueSize 10)`,
+    )
     expect(warnings[0]).toContain('A larger maxQueueSize')
     expect(warnings[0]).toContain('tracer.stats().dropped.queueFull')
     // More drops within the interval: counted, not said again.
