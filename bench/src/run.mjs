@@ -583,6 +583,21 @@ for (const task of Object.keys(results))
     const error = results[task][c.id]?.error
     if (error) notes.push(`${c.label}, ${task}: failed: \`${error.split('\n')[0].slice(0, 300)}\``)
   }
+// A traced side that dropped or failed spans did less export work than it should: its rows
+// would flatter it. Said either way for the per-call rows.
+for (const task of Object.keys(results)) {
+  if (!/^(overhead|ttft)/.test(task)) continue
+  const runs = results[task].tokentrail?.runs ?? []
+  if (runs.length === 0 || !runs.every((run) => run.stats)) continue
+  const sum = (pick) => runs.reduce((n, run) => n + pick(run.stats), 0)
+  const dropped = sum((s) => s.dropped.queueFull + s.dropped.shutdown)
+  const failed = sum((s) => s.failed + s.rejected)
+  notes.push(
+    dropped + failed === 0
+      ? `Tokentrail, ${task}: every span of the measured calls was delivered (${sum((s) => s.exported).toLocaleString('en')} exported, 0 dropped, 0 failed).`
+      : `Tokentrail, ${task}: **${dropped.toLocaleString('en')} spans dropped and ${failed.toLocaleString('en')} failed** in these runs: its rows leave out their export cost.`,
+  )
+}
 const tt = results.export?.tokentrail?.runs.at(-1)?.stats
 if (tt)
   notes.push(

@@ -79,6 +79,11 @@ test('the suite runs at a small size and prints the table with every row and con
   expect(stdout).toMatch(
     /\*\*Noise floor\*\*.*1 message, Node 22: wall .* µs, CPU .* µs;.*50 messages \/ 20 KB, Node 24: wall /,
   )
+  // Whether the traced side delivered every span of the per-call rows is said (a side that
+  // dropped spans did less export work, and its rows would flatter it).
+  expect(stdout).toMatch(
+    /Tokentrail, overhead: (every span of the measured calls was delivered \([\d,]+ exported|\*\*[\d,]+ spans dropped)/,
+  )
   expect(stdout).toMatch(/Node v22\.\d+\.\d+ and v24\.\d+\.\d+/)
   expect(stdout).toContain('**Targets**')
 })
