@@ -41,6 +41,26 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
 
+// Set once a tracer a Tokentrail middleware or integration was given is on, by every copy of this
+// package: the integration then keeps its handlers whatever the process-wide tracer is.
+const GIVEN_ON_KEY = Symbol.for('tokentrail.ai-sdk.given-tracer-on')
+
+/**
+ * Whether a Tokentrail middleware could trace a call starting now: a tracer it was given is on, or
+ * the process-wide one is. The AI SDK reads each handler of an integration once as a call starts
+ * (ai@7 as it builds the call's telemetry dispatcher, ai@6 as it gathers its listeners) and keeps
+ * what it found for all of that call's events. With tracing off the handlers read as absent, so the
+ * SDK makes none of the copies and redactions of each event it makes for a handler; a call that
+ * started while tracing was on keeps its handlers to its end.
+ */
+function tracingOn(): boolean {
+  try {
+    return (globalThis as Record<symbol, unknown>)[GIVEN_ON_KEY] === true || getTracer().enabled
+  } catch {
+    return true
+  }
+}
+
 // The version of the last event read and what it said: a process runs one AI SDK, so each event
 // after the first costs a string comparison instead of a parse.
 let lastVersion: string | undefined
@@ -130,6 +150,7 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
 
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
+  if (options.tracer?.enabled === true) (globalThis as Record<symbol, unknown>)[GIVEN_ON_KEY] = true
 
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
@@ -148,10 +169,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     span.end({ endTime })
   }
 
-  const integration: Telemetry & { [MARK]: true; auto: boolean } = {
-    [MARK]: true,
-    auto,
-
+  const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk; the first step's start says all a call span needs (the
     // operation comes from the middleware). The step-start event also carries the prompt array the
@@ -320,5 +338,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         }
     },
   }
-  return Object.assign(integration, v6)
+  const integration = { [MARK]: true, auto } as Telemetry & { [MARK]: true; auto: boolean }
+  for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
+    Object.defineProperty(integration, key, {
+      get: () => (tracingOn() ? handler : undefined),
+      enumerable: true,
+      configurable: true,
+    })
+  return integration
 }
