@@ -19,6 +19,35 @@ function plural(n: number, word: string) {
 }
 
 /**
+ * Why a tracer dropped spans before any exporter saw them: the `redact` hook threw, the redaction
+ * rules threw, or the redaction code could not load. A span that could not be redacted is never sent.
+ */
+export type TracerLoss = 'redactHook' | 'redaction' | 'redactionLoad'
+
+const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
+const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
+
+/** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
+export function tracerLossLine(kind: TracerLoss, spans: number, error: unknown): string {
+  let why: string
+  try {
+    why = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    why = 'an error'
+  }
+  if (why.length > 160) why = `${why.slice(0, 159)}…`
+  const lost = `${plural(spans, 'span')} dropped before export`
+  switch (kind) {
+    case 'redactHook':
+      return `${lost}: the redact hook threw (${why}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
+    case 'redaction':
+      return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${why}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
+    case 'redactionLoad':
+      return `${lost}: the redaction code could not load (${why}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+  }
+}
+
+/**
  * Says, once, that spans to one destination are not arriving and why; then at most one summary
  * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
  * Never throws.
@@ -123,7 +152,7 @@ export class DeliveryLog {
               : ': spans ended faster than they could be sent'
           }`
         : kind === 'shutdown'
-          ? `tracer.shutdown() ran out of time (${detail} ms) with ${plural(spans, 'span')} for ${this.target} not delivered; they are dropped${this.lastReason ? ` (last failure: ${this.lastReason})` : ''}`
+          ? `tracer.shutdown() ran out of time (${detail} ms) with ${plural(spans, 'span')} for ${this.target} not delivered; they are dropped${this.lastReason && !this.lastReason.startsWith('tracer.shutdown()') ? ` (last failure: ${this.lastReason})` : ''}`
           : `${plural(spans, 'span')} for ${this.target} ended after tracer.shutdown() and ${spans === 1 ? 'was' : 'were'} dropped`
     this.say('debug', text)
     if (!this.dropsSaid.has(kind)) {
@@ -182,15 +211,20 @@ export class DeliveryLog {
     }
   }
 
-  /** A flush hit its bound with spans for this destination still unsent. */
-  flushTimedOut(timeoutMs: number, pending: number, inFlightMs: number | undefined) {
+  /** A flush (or a shutdown's) hit its bound with spans for this destination still unsent. */
+  flushTimedOut(
+    timeoutMs: number,
+    pending: number,
+    inFlightMs: number | undefined,
+    during: 'flush' | 'tracer.shutdown()' = 'flush',
+  ) {
     const why =
       this.failing && this.lastReason
         ? this.lastReason
         : inFlightMs !== undefined
           ? `no answer yet after ${Math.round(inFlightMs)} ms`
           : 'still sending'
-    const text = `flush timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
+    const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
     if (!this.warned) {
       this.warned = true

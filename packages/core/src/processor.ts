@@ -125,6 +125,9 @@ const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
 
+// How long a shutdown out of time waits for the export it aborted to settle (see `shutdown`).
+const ABORTED_EXPORT_GRACE_MS = 250
+
 /**
  * Queues finished spans for one exporter and sends them in batches, by size or interval, with
  * retries. Bounded: a full queue drops and counts. Never throws into the caller.
@@ -303,8 +306,16 @@ export class BatchProcessor {
         // batch fails and counts, and the next batch tries the load again.
         this.stats.failed += batch.length
         this.stats.failedBy._OTHER = (this.stats.failedBy._OTHER ?? 0) + batch.length
-        failure = { count: batch.length, reason: String((error as Error)?.message ?? error) }
+        failure = {
+          count: batch.length,
+          reason: `the export code could not load (${String((error as Error)?.message ?? error)})`,
+        }
         this.options.onError(`${this.exporter.name} send loop`, error)
+        // Said as any failed export is, before the batch settles (a flush waits for that).
+        try {
+          await this.makeLog()
+          await this.options.log?.attemptFailed(batch.length, 0, failure.reason, undefined)
+        } catch {}
       } finally {
         this.stats.inflight -= batch.length
       }
@@ -386,10 +397,46 @@ export class BatchProcessor {
     this.isShutdown = true
     this.stopped = true
     try {
-      this.attempt?.abort(new Error('tracer shut down'))
+      this.attempt?.abort(
+        new Error(
+          flushed
+            ? 'tracer shut down'
+            : `tracer.shutdown() ran out of time (${timeoutMs} ms) with this export under way; a longer shutdown({ timeoutMs }) waits more`,
+        ),
+      )
     } catch {}
     cancel(this.timer)
     if (!flushed) {
+      // The export under way, just aborted, fails and is said as it settles: at once for a fetch.
+      // Waited for, briefly (a custom exporter may ignore its signal), so the line is out before
+      // shutdown resolves and a script's process.exit() after it.
+      if (this.sending) {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await Promise.race([
+          this.sending,
+          new Promise<void>((resolve) => {
+            try {
+              timer = setTimeout(resolve, ABORTED_EXPORT_GRACE_MS)
+            } catch {
+              resolve()
+            }
+          }),
+        ])
+        cancel(timer)
+        // Still under way: an exporter that ignores its signal, or a batch waiting to retry.
+        if (this.stats.inflight > 0) {
+          try {
+            await this.makeLog()
+            const startedAt = this.attemptStartedAt
+            await this.options.log?.flushTimedOut(
+              timeoutMs,
+              this.stats.inflight,
+              startedAt === undefined ? undefined : performance.now() - startedAt,
+              'tracer.shutdown()',
+            )
+          } catch {}
+        }
+      }
       const left = this.held.length + this.queue.length
       this.stats.dropped.shutdown += left
       this.settle(left)

@@ -3,6 +3,7 @@ import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
+import type { TracerLoss } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
@@ -94,6 +95,16 @@ function watchExitOf(tracer: RecordingTracer): void {
   )
 }
 
+// The words for spans a tracer loses before any exporter: loaded the first time there are some.
+const lossLines = lazy(() => import('./delivery-log.js'))
+
+// Where `onInternalError` reports each loss in debug mode.
+const LOSS_WHERE: Record<TracerLoss, string> = {
+  redactHook: 'redact hook',
+  redaction: 'redaction',
+  redactionLoad: 'redaction load',
+}
+
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
@@ -113,6 +124,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
   private featuresLoading: Promise<void> | undefined
+  // Spans that could not be redacted (see `TracerLoss`), by why: each said once, from a microtask
+  // so a burst makes one line with its count. A flush or shutdown awaits `saying`, so the line is out
+  // before a function freezes.
+  private losses: Map<TracerLoss, { unsaid: number; error: unknown; said: boolean }> | undefined
+  private saying: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -202,8 +218,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
         if (item[0] === 'start') this.sampler?.onStart(item[1], item[2], item[3], item[4])
         else if (item[0] === 'metrics') this.metrics?.record(item[1])
         else if (item[0] === 'end' && this.sampler) this.sampler.onEnd(item[1])
-        else if (error === undefined || item[0] === 'end') this.export(item[1], error !== undefined)
-        else this.drops.redactError++
+        else if (error === undefined || item[0] === 'end') this.export(item[1], error)
+        else this.redactFailed(1, 'redactionLoad', error)
       } catch (caught) {
         this.onInternalError(item[0] === 'metrics' ? 'metrics' : 'sampling', caught)
       }
@@ -361,10 +377,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   // The export boundary: redaction rules, then the user's hook, once for every exporter. `lost`:
-  // the redaction code could not load, so a span that needs it is dropped and counted.
-  export(span: SpanData, lost?: boolean): void {
+  // why the redaction code could not load, so a span that needs it is dropped and counted.
+  export(span: SpanData, lost?: unknown): void {
     if (this.config.redaction && !this.redactor) {
-      if (lost || !this.early) this.drops.redactError++
+      if (lost !== undefined || !this.early) this.redactFailed(1, 'redactionLoad', lost)
       else this.holdEarly(['export', span])
       return
     }
@@ -377,8 +393,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         span = this.redactor.loaded.span(span)
       } catch (error) {
         // A span that could not be redacted must not leave unredacted.
-        this.drops.redactError++
-        this.onInternalError('redaction', error)
+        this.redactFailed(1, 'redaction', error)
         return
       }
     }
@@ -387,8 +402,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       try {
         result = this.config.redact(span)
       } catch (error) {
-        this.drops.redactError++
-        this.onInternalError('redact hook', error)
+        this.redactFailed(1, 'redactHook', error)
         return
       }
       if (result === null) {
@@ -429,6 +443,36 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return data
   }
 
+  /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
+  redactFailed(spans: number, kind: TracerLoss, error: unknown): void {
+    this.drops.redactError += spans
+    this.onInternalError(LOSS_WHERE[kind], error)
+    if (!this.config.warn) return
+    const losses = (this.losses ??= new Map())
+    const loss = losses.get(kind)
+    if (loss?.said) return
+    if (loss) loss.unsaid += spans
+    else losses.set(kind, { unsaid: spans, error, said: false })
+    this.saying ??= Promise.resolve().then(() => this.sayLosses())
+  }
+
+  private async sayLosses(): Promise<void> {
+    try {
+      const { tracerLossLine } = await lossLines()
+      for (const [kind, loss] of this.losses!) {
+        if (loss.said) continue
+        loss.said = true
+        try {
+          this.config.warn?.(tracerLossLine(kind, loss.unsaid, loss.error))
+        } catch {}
+      }
+    } catch (error) {
+      this.onInternalError('loss report', error)
+    } finally {
+      this.saying = undefined
+    }
+  }
+
   onLateWrite(method: string, span: RecordingSpan, key?: string): void {
     this.counts.lateWrites++
     const { debug } = this.config
@@ -467,6 +511,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
         this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
       ])
+      if (this.saying) await this.saying
       const pending = this.processors.reduce((n, p) => n + p.pending, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
@@ -512,6 +557,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.metrics?.export(timeoutMs),
       ])
       this.metrics?.stop()
+      if (this.saying) await this.saying
     } catch (error) {
       this.onInternalError('shutdown', error)
     }

@@ -22,6 +22,8 @@ export interface FeatureHost {
   readonly drops: { redacted: number; redactError: number }
   /** The export boundary: redaction, the `redact` hook, then every processor. */
   export(span: SpanData): void
+  /** Spans that could not be redacted: dropped, counted in `drops.redactError`, and said once. */
+  redactFailed(spans: number, kind: 'redactionLoad', error: unknown): void
   onInternalError(where: string, error: unknown): void
   stats(): TracerStats
 }
@@ -55,11 +57,8 @@ export function startFeatures(
       ? new LazyRedactor(
           config.redaction,
           (span) => host.export(span),
-          (spans, error) => {
-            // Spans that could not be redacted must not leave unredacted.
-            host.drops.redactError += spans
-            onError('redaction', error)
-          },
+          // Spans that could not be redacted must not leave unredacted.
+          (spans, error) => host.redactFailed(spans, 'redactionLoad', error),
           helpers.lazy,
         )
       : undefined,
