@@ -546,6 +546,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    // As a flush does: AI SDK calls that only wait for a step that may never come end now.
+    runFlushHooks(this)
     try {
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
