@@ -20,30 +20,56 @@ function plural(n: number, word: string) {
 
 /**
  * Why a tracer dropped spans before any exporter saw them: the `redact` hook threw, the redaction
- * rules threw, or the redaction code could not load. A span that could not be redacted is never sent.
+ * rules threw, or the redaction code could not load. A span that could not be redacted is never
+ * sent. (Also where `onInternalError` reports it in debug mode.)
  */
-export type TracerLoss = 'redactHook' | 'redaction' | 'redactionLoad'
+export type TracerLoss = 'redact hook' | 'redaction' | 'redaction load'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
 
-/** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
-export function tracerLossLine(kind: TracerLoss, spans: number, error: unknown): string {
-  let why: string
-  try {
-    why = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  } catch {
-    why = 'an error'
+// The losses each tracer has said already: each kind once.
+const lossesSaid = new WeakMap<object, Set<TracerLoss>>()
+
+/**
+ * Says, once per kind and tracer, the spans it dropped before any exporter and has not said yet
+ * (`tracer.unsaid`, taken). Later ones of a kind said already are counted only. Never throws.
+ */
+export function sayLosses(tracer: {
+  unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
+  readonly config: { readonly warn: ((message: string) => void) | undefined }
+}): void {
+  const unsaid = tracer.unsaid ?? {}
+  tracer.unsaid = undefined
+  let said = lossesSaid.get(tracer)
+  if (!said) lossesSaid.set(tracer, (said = new Set()))
+  for (const why of Object.keys(unsaid) as TracerLoss[]) {
+    if (said.has(why)) continue
+    said.add(why)
+    const [spans, error] = unsaid[why]!
+    try {
+      tracer.config.warn?.(tracerLossLine(why, spans, error))
+    } catch {}
   }
-  if (why.length > 160) why = `${why.slice(0, 159)}…`
+}
+
+/** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
+function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
+  let what: string
+  try {
+    what = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    what = 'an error'
+  }
+  if (what.length > 160) what = `${what.slice(0, 159)}…`
   const lost = `${plural(spans, 'span')} dropped before export`
-  switch (kind) {
-    case 'redactHook':
-      return `${lost}: the redact hook threw (${why}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
+  switch (why) {
+    case 'redact hook':
+      return `${lost}: the redact hook threw (${what}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
     case 'redaction':
-      return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${why}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
-    case 'redactionLoad':
-      return `${lost}: the redaction code could not load (${why}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+      return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
+    case 'redaction load':
+      return `${lost}: the redaction code could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
   }
 }
 

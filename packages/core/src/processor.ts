@@ -125,9 +125,6 @@ const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
 
-// How long a shutdown out of time waits for the export it aborted to settle (see `shutdown`).
-const ABORTED_EXPORT_GRACE_MS = 250
-
 /**
  * Queues finished spans for one exporter and sends them in batches, by size or interval, with
  * retries. Bounded: a full queue drops and counts. Never throws into the caller.
@@ -147,7 +144,8 @@ export class BatchProcessor {
   }
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
-  private sending: Promise<void> | undefined
+  // Read by the flush report (processor-flush.ts) too.
+  sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
@@ -396,47 +394,20 @@ export class BatchProcessor {
     const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
     this.isShutdown = true
     this.stopped = true
-    try {
-      this.attempt?.abort(
-        new Error(
-          flushed
-            ? 'tracer shut down'
-            : `tracer.shutdown() ran out of time (${timeoutMs} ms) with this export under way; a longer shutdown({ timeoutMs }) waits more`,
-        ),
-      )
-    } catch {}
     cancel(this.timer)
-    if (!flushed) {
-      // The export under way, just aborted, fails and is said as it settles: at once for a fetch.
-      // Waited for, briefly (a custom exporter may ignore its signal), so the line is out before
-      // shutdown resolves and a script's process.exit() after it.
-      if (this.sending) {
-        let timer: ReturnType<typeof setTimeout> | undefined
-        await Promise.race([
-          this.sending,
-          new Promise<void>((resolve) => {
-            try {
-              timer = setTimeout(resolve, ABORTED_EXPORT_GRACE_MS)
-            } catch {
-              resolve()
-            }
-          }),
-        ])
-        cancel(timer)
-        // Still under way: an exporter that ignores its signal, or a batch waiting to retry.
-        if (this.stats.inflight > 0) {
-          try {
-            await this.makeLog()
-            const startedAt = this.attemptStartedAt
-            await this.options.log?.flushTimedOut(
-              timeoutMs,
-              this.stats.inflight,
-              startedAt === undefined ? undefined : performance.now() - startedAt,
-              'tracer.shutdown()',
-            )
-          } catch {}
-        }
+    // An export under way when time ran out is aborted, counted and said before this resolves
+    // (processor-flush.ts, loaded for it); any other is stopped.
+    if (!flushed && this.sending) {
+      try {
+        await (await flushReport()).abortAtShutdown(this, timeoutMs)
+      } catch (error) {
+        this.options.onError(`${this.exporter.name} shutdown`, error)
       }
+    }
+    try {
+      this.attempt?.abort(new Error('tracer shut down'))
+    } catch {}
+    if (!flushed) {
       const left = this.held.length + this.queue.length
       this.stats.dropped.shutdown += left
       this.settle(left)

@@ -95,15 +95,8 @@ function watchExitOf(tracer: RecordingTracer): void {
   )
 }
 
-// The words for spans a tracer loses before any exporter: loaded the first time there are some.
-const lossLines = lazy(() => import('./delivery-log.js'))
-
-// Where `onInternalError` reports each loss in debug mode.
-const LOSS_WHERE: Record<TracerLoss, string> = {
-  redactHook: 'redact hook',
-  redaction: 'redaction',
-  redactionLoad: 'redaction load',
-}
+// What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
+const lossReport = lazy(() => import('./delivery-log.js'))
 
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
@@ -124,10 +117,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
   private featuresLoading: Promise<void> | undefined
-  // Spans that could not be redacted (see `TracerLoss`), by why: each said once, from a microtask
-  // so a burst makes one line with its count. A flush or shutdown awaits `saying`, so the line is out
-  // before a function freezes.
-  private losses: Map<TracerLoss, { unsaid: number; error: unknown; said: boolean }> | undefined
+  // Spans that could not be redacted and not yet said, by why (see `sayLosses`), and the saying
+  // under way: a flush or shutdown awaits it, so the line is out before a function freezes.
+  unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
   private saying: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
@@ -219,7 +211,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         else if (item[0] === 'metrics') this.metrics?.record(item[1])
         else if (item[0] === 'end' && this.sampler) this.sampler.onEnd(item[1])
         else if (error === undefined || item[0] === 'end') this.export(item[1], error)
-        else this.redactFailed(1, 'redactionLoad', error)
+        else this.redactFailed(1, 'redaction load', error)
       } catch (caught) {
         this.onInternalError(item[0] === 'metrics' ? 'metrics' : 'sampling', caught)
       }
@@ -380,7 +372,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // why the redaction code could not load, so a span that needs it is dropped and counted.
   export(span: SpanData, lost?: unknown): void {
     if (this.config.redaction && !this.redactor) {
-      if (lost !== undefined || !this.early) this.redactFailed(1, 'redactionLoad', lost)
+      if (lost !== undefined || !this.early) this.redactFailed(1, 'redaction load', lost)
       else this.holdEarly(['export', span])
       return
     }
@@ -402,7 +394,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       try {
         result = this.config.redact(span)
       } catch (error) {
-        this.redactFailed(1, 'redactHook', error)
+        this.redactFailed(1, 'redact hook', error)
         return
       }
       if (result === null) {
@@ -444,33 +436,25 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
-  redactFailed(spans: number, kind: TracerLoss, error: unknown): void {
+  redactFailed(spans: number, why: TracerLoss, error: unknown): void {
     this.drops.redactError += spans
-    this.onInternalError(LOSS_WHERE[kind], error)
+    this.onInternalError(why, error)
     if (!this.config.warn) return
-    const losses = (this.losses ??= new Map())
-    const loss = losses.get(kind)
-    if (loss?.said) return
-    if (loss) loss.unsaid += spans
-    else losses.set(kind, { unsaid: spans, error, said: false })
-    this.saying ??= Promise.resolve().then(() => this.sayLosses())
-  }
-
-  private async sayLosses(): Promise<void> {
-    try {
-      const { tracerLossLine } = await lossLines()
-      for (const [kind, loss] of this.losses!) {
-        if (loss.said) continue
-        loss.said = true
-        try {
-          this.config.warn?.(tracerLossLine(kind, loss.unsaid, loss.error))
-        } catch {}
-      }
-    } catch (error) {
-      this.onInternalError('loss report', error)
-    } finally {
-      this.saying = undefined
-    }
+    const unsaid = (this.unsaid ??= {})
+    const known = unsaid[why]
+    if (known) known[0] += spans
+    else unsaid[why] = [spans, error]
+    // Said from a microtask at the earliest, so a burst makes one line with its count.
+    this.saying ??= lossReport().then(
+      (m) => {
+        this.saying = undefined
+        m.sayLosses(this)
+      },
+      (error) => {
+        this.saying = undefined
+        this.onInternalError('loss report', error)
+      },
+    )
   }
 
   onLateWrite(method: string, span: RecordingSpan, key?: string): void {

@@ -23,7 +23,7 @@ export interface FeatureHost {
   /** The export boundary: redaction, the `redact` hook, then every processor. */
   export(span: SpanData): void
   /** Spans that could not be redacted: dropped, counted in `drops.redactError`, and said once. */
-  redactFailed(spans: number, kind: 'redactionLoad', error: unknown): void
+  redactFailed(spans: number, why: 'redaction load', error: unknown): void
   onInternalError(where: string, error: unknown): void
   stats(): TracerStats
 }
@@ -58,7 +58,7 @@ export function startFeatures(
           config.redaction,
           (span) => host.export(span),
           // Spans that could not be redacted must not leave unredacted.
-          (spans, error) => host.redactFailed(spans, 'redactionLoad', error),
+          (spans, error) => host.redactFailed(spans, 'redaction load', error),
           helpers.lazy,
         )
       : undefined,
