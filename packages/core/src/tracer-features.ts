@@ -51,6 +51,7 @@ export function startFeatures(
           (span) => host.export(span),
           onError,
           helpers,
+          config.warn,
         )
       : undefined,
     redactor: config.redaction
