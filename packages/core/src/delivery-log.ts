@@ -80,6 +80,9 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
  */
 export class DeliveryLog {
   private warned = false
+  // The reason of the last full warning, and whether delivery recovered since (see `againFor`).
+  private saidReason: string | undefined
+  private recovered = false
   private splitWarned = false
   private tooLargeWarned = false
   // Spans dropped before an export, by why: said once each, then at most a line per interval.
@@ -107,6 +110,7 @@ export class DeliveryLog {
   }
 
   attemptFailed(spans: number, attempt: number, reason: string, retryInMs: number | undefined) {
+    const again = this.againFor(reason)
     this.lastReason = reason
     this.failing = true
     this.say(
@@ -118,8 +122,9 @@ export class DeliveryLog {
       }`,
     )
     if (retryInMs === undefined) this.lost(spans)
-    if (!this.warned) {
+    if (!this.warned || again) {
       this.warned = true
+      this.saidReason = reason
       this.lastReportAt = Date.now()
       this.lostSinceReport = 0
       this.say(
@@ -211,11 +216,13 @@ export class DeliveryLog {
     if (rejected > 0) {
       const reason = `partial success: the receiver rejected ${rejected} of ${plural(spans, 'span')}${message ? ` (${message})` : ''}`
       this.say('debug', `export attempt ${attempt + 1} to ${this.target}: ${reason}`)
+      const again = this.againFor(reason)
       this.lastReason = reason
       this.failing = true
       this.lost(rejected)
-      if (!this.warned) {
+      if (!this.warned || again) {
         this.warned = true
+        this.saidReason = reason
         this.lastReportAt = Date.now()
         this.lostSinceReport = 0
         this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
@@ -228,6 +235,7 @@ export class DeliveryLog {
     )
     if (this.failing) {
       this.failing = false
+      this.recovered = true
       this.say(
         'warn',
         `spans reach ${this.target} again${this.lostTotal > 0 ? ` (${plural(this.lostTotal, 'span')} lost before)` : ''}`,
@@ -263,6 +271,12 @@ export class DeliveryLog {
       this.lastReportAt = Date.now()
       this.say('warn', text)
     }
+  }
+
+  // A failure after delivery recovered, for a reason other than the one said last (a 401 after a
+  // 503): said in full at once, not left to a summary a minute later that may never come.
+  private againFor(reason: string): boolean {
+    return this.recovered && !this.failing && reason !== this.saidReason
   }
 
   private lost(spans: number) {

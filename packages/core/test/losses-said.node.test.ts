@@ -238,3 +238,36 @@ describe('exports under way when a shutdown runs out of time', () => {
     ])
   })
 })
+
+describe('a failure after delivery recovered', () => {
+  it('is said at once when its reason is new, not left to a summary a minute later', async () => {
+    const { createTracer, otlpExporter } = await freshCore()
+    const answers = [503, 200, 401, 200, 401]
+    const server = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => response.writeHead(answers.shift() ?? 200).end('{}'))
+    })
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url })],
+      metrics: false,
+      warnings: (message) => warnings.push(message),
+      retry: { maxRetries: 0 },
+    })
+    for (let i = 0; i < 5; i++) {
+      tracer.startSpan(`s${i}`).end()
+      await tracer.flush({ timeoutMs: 5000 })
+    }
+    expect(tracer.stats()).toMatchObject({ exported: 2, failed: 3 })
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^spans not delivered to ${url}: 503 `)),
+      `spans reach ${url} again (1 span lost before)`,
+      expect.stringMatching(new RegExp(`^spans not delivered to ${url}: 401 `)),
+      `spans reach ${url} again (2 spans lost before)`,
+      // The same reason as the last one said: left to the summaries.
+    ])
+  })
+})
