@@ -5,6 +5,7 @@ import {
   now,
   TokentrailError,
   type Tracer,
+  tracerSkipped,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
@@ -80,7 +81,10 @@ export function embeddingTracingMiddleware(
       let span: ReturnType<Tracer['startSpan']>
       try {
         tracer = options.tracer ?? getTracer()
-        if (!tracer.enabled) return doEmbed()
+        if (!tracer.enabled) {
+          tracerSkipped(tracer)
+          return doEmbed()
+        }
         const attributes: Record<string, unknown> = {
           [ATTR.operationName]: 'embeddings',
           [ATTR.providerName]: providerName(model.provider),

@@ -5,7 +5,13 @@ import type {
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
-import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core/internal'
+import {
+  checkOptionKeys,
+  getTracer,
+  TokentrailError,
+  type Tracer,
+  tracerSkipped,
+} from '@tokentrail/core/internal'
 import { callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
@@ -146,7 +152,10 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
   ): LlmCall | undefined {
     try {
       const tracer = fixedTracer ?? getTracer()
-      if (!tracer.enabled) return undefined
+      if (!tracer.enabled) {
+        tracerSkipped(tracer)
+        return undefined
+      }
       const recordInputs = options.recordInputs ?? tracer.recordInputs
       const recordOutputs = options.recordOutputs ?? tracer.recordOutputs
       const merged = mergeMetadata(

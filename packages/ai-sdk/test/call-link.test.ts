@@ -331,6 +331,42 @@ describe("the call maps let go of a step's prompt array", () => {
   })
 })
 
+describe('an inferred call waiting for a step that will not come', () => {
+  it('ends and is sent by tracer.shutdown(), as by a flush', async () => {
+    const { tracer, exporter } = setup()
+    const model = wrapLanguageModel({
+      model: new MockLanguageModelV4({
+        doGenerate: async () => ({
+          content: [
+            {
+              type: 'tool-call',
+              toolCallId: 'call-1',
+              toolName: 'weather',
+              input: '{"city":"Oslo"}',
+            },
+          ],
+          finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+          usage: usage(3, 1),
+          warnings: [],
+        }),
+      }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    // One step only: the call asked for a tool, and waits for a continuation that never comes.
+    await generateText({
+      model,
+      tools: { weather },
+      prompt: 'Weather in Oslo?',
+      telemetry: { isEnabled: false },
+    })
+    await tracer.shutdown()
+    const call = exporter.span('generateText mock-model-id')
+    expect(call.attributes['tokentrail.call.source']).toBe('inferred')
+    expect(exporter.span('chat mock-model-id').parentSpanId).toBe(call.spanId)
+    expect(tracer.stats()).toMatchObject({ started: 2, ended: 2, exported: 2 })
+  })
+})
+
 describe('finding the call of a model invocation', () => {
   it('finds a call once, even when a blanked step of it was never taken before a step with its prompt', () => {
     const call = new AiCall({

@@ -9,7 +9,7 @@ import {
   wrapLanguageModel,
 } from 'ai'
 import { convertArrayToReadableStream, MockLanguageModelV3, MockLanguageModelV4 } from 'ai/test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import {
   embeddingTracingMiddleware,
@@ -562,5 +562,34 @@ describe('options are checked whole', () => {
     )
     // Per request, an unknown metadata key is ignored: telemetry never throws into the request.
     expect(withTraceMetadata({ sesionId: 's' } as never, () => 1)).toBe(1)
+  })
+})
+
+describe('a tracer on with nowhere to send spans', () => {
+  it('says so once, at the first model call, as the tracer does on first use; not when chosen on purpose', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
+    vi.stubEnv('OTEL_TRACES_EXPORTER', '')
+    delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
+    try {
+      const warnings: string[] = []
+      const call = (tracer: ReturnType<typeof createTracer>) =>
+        generateText({
+          model: wrapLanguageModel({
+            model: new MockLanguageModelV4({ doGenerate: async () => generated('fine') }),
+            middleware: tracingMiddleware({ tracer }),
+          }),
+          prompt: 'hi',
+        })
+      const quiet = createTracer({ exporters: [], warnings: (m) => warnings.push(m) })
+      expect((await call(quiet)).text).toBe('fine')
+      expect(warnings).toEqual([])
+      const nowhere = createTracer({ warnings: (m) => warnings.push(m) })
+      for (let i = 0; i < 3; i++) expect((await call(nowhere)).text).toBe('fine')
+      expect(warnings).toEqual([
+        expect.stringMatching(/^tracing is on but spans go nowhere: no exporter was passed/),
+      ])
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })

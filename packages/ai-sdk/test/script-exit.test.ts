@@ -59,4 +59,35 @@ console.log(result.text)`
     // The GenAI metrics the endpoint also gets leave with the same flush.
     expect(receiver.metrics.length).toBeGreaterThan(0)
   })
+
+  it('says, as the process exits, that the spans of a streamText result nobody read never ended', async () => {
+    const code = `import { createOpenAI } from '@ai-sdk/openai'
+import { tracingMiddleware } from ${JSON.stringify(ADAPTER)}
+import { streamText, wrapLanguageModel } from 'ai'
+const openai = createOpenAI({ baseURL: ${JSON.stringify(openai.url)}, apiKey: 'sk-test-not-a-real-key-0000000000' })
+const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware() })
+streamText({ model, prompt: 'Tell me about the sea' })
+console.log('done')`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: PACKAGE,
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
+        OTEL_SERVICE_NAME: 'unread',
+        TOKENTRAIL_DEBUG: '',
+      },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exitCode = await new Promise((resolve) => child.on('close', resolve))
+    expect(exitCode).toBe(0)
+    expect(stdout).toBe('done\n')
+    expect(stderr).toContain(
+      // The call span and its LLM span: the model's response is read only as far as the caller reads.
+      '[tokentrail] the process is exiting with 2 spans never ended (unread: 2); they are lost. End every span, and let streams finish (read or cancel each streamText result), before the process exits;',
+    )
+    expect(stderr.match(/\[tokentrail\]/g)).toHaveLength(1)
+  })
 })

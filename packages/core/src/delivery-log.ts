@@ -19,12 +19,70 @@ function plural(n: number, word: string) {
 }
 
 /**
+ * Why a tracer dropped spans before any exporter saw them: the `redact` hook threw, the redaction
+ * rules threw, or the redaction code could not load. A span that could not be redacted is never
+ * sent. (Also where `onInternalError` reports it in debug mode.)
+ */
+export type TracerLoss = 'redact hook' | 'redaction' | 'redaction load'
+
+const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
+const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
+
+// The losses each tracer has said already: each kind once.
+const lossesSaid = new WeakMap<object, Set<TracerLoss>>()
+
+/**
+ * Says, once per kind and tracer, the spans it dropped before any exporter and has not said yet
+ * (`tracer.unsaid`, taken). Later ones of a kind said already are counted only. Never throws.
+ */
+export function sayLosses(tracer: {
+  unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
+  readonly config: { readonly warn: ((message: string) => void) | undefined }
+}): void {
+  const unsaid = tracer.unsaid ?? {}
+  tracer.unsaid = undefined
+  let said = lossesSaid.get(tracer)
+  if (!said) lossesSaid.set(tracer, (said = new Set()))
+  for (const why of Object.keys(unsaid) as TracerLoss[]) {
+    if (said.has(why)) continue
+    said.add(why)
+    const [spans, error] = unsaid[why]!
+    try {
+      tracer.config.warn?.(tracerLossLine(why, spans, error))
+    } catch {}
+  }
+}
+
+/** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
+function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
+  let what: string
+  try {
+    what = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    what = 'an error'
+  }
+  if (what.length > 160) what = `${what.slice(0, 159)}…`
+  const lost = `${plural(spans, 'span')} dropped before export`
+  switch (why) {
+    case 'redact hook':
+      return `${lost}: the redact hook threw (${what}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
+    case 'redaction':
+      return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
+    case 'redaction load':
+      return `${lost}: the redaction code could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+  }
+}
+
+/**
  * Says, once, that spans to one destination are not arriving and why; then at most one summary
  * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
  * Never throws.
  */
 export class DeliveryLog {
   private warned = false
+  // The reason of the last full warning, and whether delivery recovered since (see `againFor`).
+  private saidReason: string | undefined
+  private recovered = false
   private splitWarned = false
   private tooLargeWarned = false
   // Spans dropped before an export, by why: said once each, then at most a line per interval.
@@ -52,6 +110,7 @@ export class DeliveryLog {
   }
 
   attemptFailed(spans: number, attempt: number, reason: string, retryInMs: number | undefined) {
+    const again = this.againFor(reason)
     this.lastReason = reason
     this.failing = true
     this.say(
@@ -63,8 +122,9 @@ export class DeliveryLog {
       }`,
     )
     if (retryInMs === undefined) this.lost(spans)
-    if (!this.warned) {
+    if (!this.warned || again) {
       this.warned = true
+      this.saidReason = reason
       this.lastReportAt = Date.now()
       this.lostSinceReport = 0
       this.say(
@@ -123,7 +183,7 @@ export class DeliveryLog {
               : ': spans ended faster than they could be sent'
           }`
         : kind === 'shutdown'
-          ? `tracer.shutdown() ran out of time (${detail} ms) with ${plural(spans, 'span')} for ${this.target} not delivered; they are dropped${this.lastReason ? ` (last failure: ${this.lastReason})` : ''}`
+          ? `tracer.shutdown() ran out of time (${detail} ms) with ${plural(spans, 'span')} for ${this.target} not delivered; they are dropped${this.lastReason && !this.lastReason.startsWith('tracer.shutdown()') ? ` (last failure: ${this.lastReason})` : ''}`
           : `${plural(spans, 'span')} for ${this.target} ended after tracer.shutdown() and ${spans === 1 ? 'was' : 'were'} dropped`
     this.say('debug', text)
     if (!this.dropsSaid.has(kind)) {
@@ -156,11 +216,13 @@ export class DeliveryLog {
     if (rejected > 0) {
       const reason = `partial success: the receiver rejected ${rejected} of ${plural(spans, 'span')}${message ? ` (${message})` : ''}`
       this.say('debug', `export attempt ${attempt + 1} to ${this.target}: ${reason}`)
+      const again = this.againFor(reason)
       this.lastReason = reason
       this.failing = true
       this.lost(rejected)
-      if (!this.warned) {
+      if (!this.warned || again) {
         this.warned = true
+        this.saidReason = reason
         this.lastReportAt = Date.now()
         this.lostSinceReport = 0
         this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
@@ -173,6 +235,7 @@ export class DeliveryLog {
     )
     if (this.failing) {
       this.failing = false
+      this.recovered = true
       this.say(
         'warn',
         `spans reach ${this.target} again${this.lostTotal > 0 ? ` (${plural(this.lostTotal, 'span')} lost before)` : ''}`,
@@ -182,15 +245,20 @@ export class DeliveryLog {
     }
   }
 
-  /** A flush hit its bound with spans for this destination still unsent. */
-  flushTimedOut(timeoutMs: number, pending: number, inFlightMs: number | undefined) {
+  /** A flush (or a shutdown's) hit its bound with spans for this destination still unsent. */
+  flushTimedOut(
+    timeoutMs: number,
+    pending: number,
+    inFlightMs: number | undefined,
+    during: 'flush' | 'tracer.shutdown()' = 'flush',
+  ) {
     const why =
       this.failing && this.lastReason
         ? this.lastReason
         : inFlightMs !== undefined
           ? `no answer yet after ${Math.round(inFlightMs)} ms`
           : 'still sending'
-    const text = `flush timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
+    const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
     if (!this.warned) {
       this.warned = true
@@ -203,6 +271,12 @@ export class DeliveryLog {
       this.lastReportAt = Date.now()
       this.say('warn', text)
     }
+  }
+
+  // A failure after delivery recovered, for a reason other than the one said last (a 401 after a
+  // 503): said in full at once, not left to a summary a minute later that may never come.
+  private againFor(reason: string): boolean {
+    return this.recovered && !this.failing && reason !== this.saidReason
   }
 
   private lost(spans: number) {

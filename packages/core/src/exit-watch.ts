@@ -7,7 +7,8 @@
  *   does not hold the process. At most twice per tracer, so a `beforeExit` handler of the app that
  *   ends a span each time cannot keep the process running.
  * - `exit` (`process.exit()`, or spans the process could not send in time): they can no longer be
- *   sent, so one line says how many are lost (queued, on the wire or waiting for a retry).
+ *   sent, so one line says how many are lost (queued, on the wire or waiting for a retry), and how
+ *   many were started and never ended (never sent at all).
  *
  * Loaded by `import()` when a tracer with exporters is made on a runtime with Node's `process`
  * events; one pair of listeners per process, shared by every tracer.
@@ -85,25 +86,49 @@ function beforeExit(watched: Set<Entry>): void {
   }
 }
 
+// Spans of this tracer started and never ended (a stream nobody read, a span without `end()`):
+// never sent. Only for tracers that send somewhere, as `unsent` counts.
+function open(tracer: ExitWatched): number {
+  if (tracer.processors.every((p) => p.exporter.name === 'memory')) return 0
+  return Math.max(0, tracer.counts.started - tracer.counts.ended)
+}
+
+const spans = (n: number) => `${n} ${n === 1 ? 'span' : 'spans'}`
+
 function atExit(watched: Set<Entry>): void {
   let total = 0
+  let openTotal = 0
   const services: string[] = []
+  const openBy: string[] = []
   let warn: ((message: string) => void) | undefined
   for (const entry of watched) {
     const tracer = entry.ref.deref()
     if (!tracer) continue
     try {
       const lost = unsent(tracer)
-      if (lost === 0 || !tracer.config.warn) continue
+      const never = open(tracer)
+      if ((lost === 0 && never === 0) || !tracer.config.warn) continue
       warn ??= tracer.config.warn
       total += lost
-      services.push(`${tracer.serviceName}: ${lost}`)
+      openTotal += never
+      if (lost > 0) services.push(`${tracer.serviceName}: ${lost}`)
+      if (never > 0) openBy.push(`${tracer.serviceName}: ${never}`)
     } catch {}
   }
-  if (!warn || total === 0) return
+  if (!warn || total + openTotal === 0) return
+  const notDelivered =
+    total > 0 ? `${spans(total)} not delivered (${services.join(', ')})` : undefined
+  const stillOpen =
+    openTotal > 0 ? `${spans(openTotal)} never ended (${openBy.join(', ')})` : undefined
+  const lost = `the process is exiting with ${[notDelivered, stillOpen].filter(Boolean).join(' and ')}; ${total + openTotal === 1 ? 'it is' : 'they are'} lost.`
+  const streams = 'read or cancel each streamText result'
   try {
     warn(
-      `the process is exiting with ${total} ${total === 1 ? 'span' : 'spans'} not delivered (${services.join(', ')}); they are lost. Await tracer.flush() or tracer.shutdown() before the process exits.`,
+      openTotal === 0
+        ? `${lost} Await tracer.flush() or tracer.shutdown() before the process exits.`
+        : total === 0
+          ? `${lost} End every span, and let streams finish (${streams}), before the process exits; tracer.stats() counts them as started − ended.`
+          : `${lost} Await tracer.flush() or tracer.shutdown() before the process exits, after ending every span and letting streams finish (${streams}).`,
     )
   } catch {}
 }

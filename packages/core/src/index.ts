@@ -39,6 +39,7 @@ export type {
   MetricsSnapshot,
   SumPoint,
 } from './metrics.js'
+export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export type { RetryOptions } from './processor.js'
 export {

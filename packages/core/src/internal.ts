@@ -10,6 +10,7 @@ export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'
 export { httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
+export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { ATTR } from './semconv.js'

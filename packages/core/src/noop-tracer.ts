@@ -17,6 +17,18 @@ export const EMPTY_STATS = (): TracerStats => ({
   metrics: { exports: 0, failures: 0 },
 })
 
+const SKIPPED = Symbol.for('tokentrail.tracer.skipped')
+
+/**
+ * An adapter passes a request or call through untraced, as `tracer` records nothing: a tracer that
+ * is on with nowhere to send spans says so, once, as its `startSpan` would. Never throws.
+ */
+export function tracerSkipped(tracer: Tracer): void {
+  try {
+    ;(tracer as unknown as Record<symbol, (() => void) | undefined>)[SKIPPED]?.()
+  } catch {}
+}
+
 /** The tracer used when tracing is off or nothing would receive spans: costs next to nothing. */
 export class NoopTracer implements Tracer {
   readonly enabled = false
@@ -30,6 +42,10 @@ export class NoopTracer implements Tracer {
   startSpan(): Span {
     if (this.notice) this.sayNotice()
     return NOOP_SPAN
+  }
+  // Adapters check `enabled` and skip startSpan: see `tracerSkipped`.
+  [SKIPPED](): void {
+    if (this.notice) this.sayNotice()
   }
   private sayNotice() {
     const notice = this.notice

@@ -1,6 +1,7 @@
 // What a flush says when the spans it waited for did not all arrive: the time bound passed, or
-// some failed or were rejected. Loaded by `import()` the first time a flush has that to say, so
-// an app whose flushes succeed never loads it; the wait itself stays in processor.ts.
+// some failed or were rejected; and what a shutdown out of time does with the export under way.
+// Loaded by `import()` the first time a flush has that to say, so an app whose flushes succeed
+// never loads it; the wait itself stays in processor.ts.
 import type { BatchProcessor, FlushOutcome } from './processor.js'
 
 const spans = (n: number) => `${n} ${n === 1 ? 'span' : 'spans'}`
@@ -46,4 +47,50 @@ export async function flushReport(
   return failed === 0
     ? { ok: true }
     : { ok: false, reason: `${spans(failed)} not delivered: ${reason}` }
+}
+
+// How long a shutdown out of time waits for the export it aborted to settle.
+const ABORTED_EXPORT_GRACE_MS = 250
+
+/**
+ * A shutdown ran out of time with an export under way: aborts it and waits for it to settle,
+ * briefly, so its failure is counted and said before the shutdown resolves (a script may call
+ * process.exit() right after); a fetch settles at once. One still under way past that — an
+ * exporter that ignores its signal, a batch waiting to retry — is said as such. Never rejects.
+ */
+export async function abortAtShutdown(processor: BatchProcessor, timeoutMs: number): Promise<void> {
+  try {
+    processor.attempt?.abort(
+      new Error(
+        `tracer.shutdown() ran out of time (${timeoutMs} ms) with this export under way; a longer shutdown({ timeoutMs }) waits more`,
+      ),
+    )
+  } catch {}
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // Not unref'd: the script awaiting the shutdown must see it settle.
+  await Promise.race([
+    processor.sending,
+    new Promise<void>((resolve) => {
+      try {
+        timer = setTimeout(resolve, ABORTED_EXPORT_GRACE_MS)
+      } catch {
+        resolve()
+      }
+    }),
+  ])
+  try {
+    clearTimeout(timer)
+  } catch {}
+  const inflight = processor.stats.inflight
+  if (inflight === 0) return
+  try {
+    await processor.makeLog()
+    const startedAt = processor.attemptStartedAt
+    await processor.options.log?.flushTimedOut(
+      timeoutMs,
+      inflight,
+      startedAt === undefined ? undefined : performance.now() - startedAt,
+      'tracer.shutdown()',
+    )
+  } catch {}
 }

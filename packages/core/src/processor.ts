@@ -144,7 +144,8 @@ export class BatchProcessor {
   }
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
-  private sending: Promise<void> | undefined
+  // Read by the flush report (processor-flush.ts) too.
+  sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
@@ -303,8 +304,16 @@ export class BatchProcessor {
         // batch fails and counts, and the next batch tries the load again.
         this.stats.failed += batch.length
         this.stats.failedBy._OTHER = (this.stats.failedBy._OTHER ?? 0) + batch.length
-        failure = { count: batch.length, reason: String((error as Error)?.message ?? error) }
+        failure = {
+          count: batch.length,
+          reason: `the export code could not load (${String((error as Error)?.message ?? error)})`,
+        }
         this.options.onError(`${this.exporter.name} send loop`, error)
+        // Said as any failed export is, before the batch settles (a flush waits for that).
+        try {
+          await this.makeLog()
+          await this.options.log?.attemptFailed(batch.length, 0, failure.reason, undefined)
+        } catch {}
       } finally {
         this.stats.inflight -= batch.length
       }
@@ -385,10 +394,19 @@ export class BatchProcessor {
     const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
     this.isShutdown = true
     this.stopped = true
+    cancel(this.timer)
+    // An export under way when time ran out is aborted, counted and said before this resolves
+    // (processor-flush.ts, loaded for it); any other is stopped.
+    if (!flushed && this.sending) {
+      try {
+        await (await flushReport()).abortAtShutdown(this, timeoutMs)
+      } catch (error) {
+        this.options.onError(`${this.exporter.name} shutdown`, error)
+      }
+    }
     try {
       this.attempt?.abort(new Error('tracer shut down'))
     } catch {}
-    cancel(this.timer)
     if (!flushed) {
       const left = this.held.length + this.queue.length
       this.stats.dropped.shutdown += left

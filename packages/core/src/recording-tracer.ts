@@ -3,6 +3,7 @@ import { now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
+import type { TracerLoss } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
@@ -94,6 +95,9 @@ function watchExitOf(tracer: RecordingTracer): void {
   )
 }
 
+// What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
+const lossReport = lazy(() => import('./delivery-log.js'))
+
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
@@ -113,6 +117,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
   private featuresLoading: Promise<void> | undefined
+  // Spans that could not be redacted and not yet said, by why (see `sayLosses`), and the saying
+  // under way: a flush or shutdown awaits it, so the line is out before a function freezes.
+  unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
+  private saying: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -202,8 +210,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
         if (item[0] === 'start') this.sampler?.onStart(item[1], item[2], item[3], item[4])
         else if (item[0] === 'metrics') this.metrics?.record(item[1])
         else if (item[0] === 'end' && this.sampler) this.sampler.onEnd(item[1])
-        else if (error === undefined || item[0] === 'end') this.export(item[1], error !== undefined)
-        else this.drops.redactError++
+        else if (error === undefined || item[0] === 'end') this.export(item[1], error)
+        else this.redactFailed(1, 'redaction load', error)
       } catch (caught) {
         this.onInternalError(item[0] === 'metrics' ? 'metrics' : 'sampling', caught)
       }
@@ -361,10 +369,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   // The export boundary: redaction rules, then the user's hook, once for every exporter. `lost`:
-  // the redaction code could not load, so a span that needs it is dropped and counted.
-  export(span: SpanData, lost?: boolean): void {
+  // why the redaction code could not load, so a span that needs it is dropped and counted.
+  export(span: SpanData, lost?: unknown): void {
     if (this.config.redaction && !this.redactor) {
-      if (lost || !this.early) this.drops.redactError++
+      if (lost !== undefined || !this.early) this.redactFailed(1, 'redaction load', lost)
       else this.holdEarly(['export', span])
       return
     }
@@ -377,8 +385,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         span = this.redactor.loaded.span(span)
       } catch (error) {
         // A span that could not be redacted must not leave unredacted.
-        this.drops.redactError++
-        this.onInternalError('redaction', error)
+        this.redactFailed(1, 'redaction', error)
         return
       }
     }
@@ -387,8 +394,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       try {
         result = this.config.redact(span)
       } catch (error) {
-        this.drops.redactError++
-        this.onInternalError('redact hook', error)
+        this.redactFailed(1, 'redact hook', error)
         return
       }
       if (result === null) {
@@ -429,6 +435,28 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return data
   }
 
+  /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
+  redactFailed(spans: number, why: TracerLoss, error: unknown): void {
+    this.drops.redactError += spans
+    this.onInternalError(why, error)
+    if (!this.config.warn) return
+    const unsaid = (this.unsaid ??= {})
+    const known = unsaid[why]
+    if (known) known[0] += spans
+    else unsaid[why] = [spans, error]
+    // Said from a microtask at the earliest, so a burst makes one line with its count.
+    this.saying ??= lossReport().then(
+      (m) => {
+        this.saying = undefined
+        m.sayLosses(this)
+      },
+      (error) => {
+        this.saying = undefined
+        this.onInternalError('loss report', error)
+      },
+    )
+  }
+
   onLateWrite(method: string, span: RecordingSpan, key?: string): void {
     this.counts.lateWrites++
     const { debug } = this.config
@@ -467,6 +495,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
         this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
       ])
+      if (this.saying) await this.saying
       const pending = this.processors.reduce((n, p) => n + p.pending, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
@@ -501,6 +530,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    // As a flush does: AI SDK calls that only wait for a step that may never come end now.
+    runFlushHooks(this)
     try {
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
@@ -512,6 +543,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.metrics?.export(timeoutMs),
       ])
       this.metrics?.stop()
+      if (this.saying) await this.saying
     } catch (error) {
       this.onInternalError('shutdown', error)
     }

@@ -22,6 +22,8 @@ export interface FeatureHost {
   readonly drops: { redacted: number; redactError: number }
   /** The export boundary: redaction, the `redact` hook, then every processor. */
   export(span: SpanData): void
+  /** Spans that could not be redacted: dropped, counted in `drops.redactError`, and said once. */
+  redactFailed(spans: number, why: 'redaction load', error: unknown): void
   onInternalError(where: string, error: unknown): void
   stats(): TracerStats
 }
@@ -49,17 +51,15 @@ export function startFeatures(
           (span) => host.export(span),
           onError,
           helpers,
+          config.warn,
         )
       : undefined,
     redactor: config.redaction
       ? new LazyRedactor(
           config.redaction,
           (span) => host.export(span),
-          (spans, error) => {
-            // Spans that could not be redacted must not leave unredacted.
-            host.drops.redactError += spans
-            onError('redaction', error)
-          },
+          // Spans that could not be redacted must not leave unredacted.
+          (spans, error) => host.redactFailed(spans, 'redaction load', error),
           helpers.lazy,
         )
       : undefined,

@@ -102,6 +102,24 @@ process.exit(0)`)
     expect(run.stderr.match(/the process is exiting/g)).toHaveLength(1)
   })
 
+  it('count the spans started and never ended, which are never sent', async () => {
+    const run = await script(`t.startSpan('never ended')
+t.startSpan('done').end()`)
+    expect(run.code).toBe(0)
+    expect(spans).toEqual(['done'])
+    expect(run.stderr).toBe(
+      '[tokentrail] the process is exiting with 1 span never ended (script: 1); it is lost. End every span, and let streams finish (read or cancel each streamText result), before the process exits; tracer.stats() counts them as started − ended.\n',
+    )
+    const both = await script(`t.startSpan('still open')
+t.startSpan('a').end()
+await new Promise((resolve) => setTimeout(resolve, 50))
+process.exit(0)`)
+    expect(both.stderr).toContain(
+      '[tokentrail] the process is exiting with 1 span not delivered (script: 1) and 1 span never ended (script: 1); they are lost. Await tracer.flush() or tracer.shutdown() before the process exits, after ending every span and letting streams finish (read or cancel each streamText result).',
+    )
+    expect(both.stderr.match(/the process is exiting/g)).toHaveLength(1)
+  })
+
   it('say nothing with warnings off, and nothing when everything was sent', async () => {
     const quiet = await script(
       `t.startSpan('a').end()

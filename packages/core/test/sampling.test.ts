@@ -172,6 +172,42 @@ describe('trace-complete sampling', () => {
     expect(tracer.stats().sampling!.spanCapDrops).toBe(2)
   })
 
+  it('says once, as the root of a kept trace goes out, that spans over the cap were left out', async () => {
+    const warnings: string[] = []
+    const { tracer, exporter } = setup({
+      sampleRate: 1,
+      sampling: { maxSpansPerTrace: 3 },
+      warnings: (message) => warnings.push(message),
+    })
+    for (const name of ['first', 'second']) {
+      const root = tracer.startSpan(name)
+      for (let i = 0; i < 5; i++) tracer.startSpan(`${name} ${i}`, { parent: root }).end()
+      root.end()
+      // No tick in between: said by the time the flush resolves.
+      await tracer.flush()
+    }
+    expect(exporter.spans.filter((s) => s.name === 'first' || s.name === 'second')).toHaveLength(2)
+    expect(tracer.stats().sampling!.spanCapDrops).toBe(4)
+    expect(warnings).toEqual([
+      `2 spans of a kept trace dropped: it had more than sampling.maxSpansPerTrace (3) spans waiting for its decision, so it is sent without them (its root says how many in ${SAMPLING_ATTR.spansDropped}). A larger maxSpansPerTrace keeps more; tracer.stats().sampling.spanCapDrops counts them.`,
+    ])
+  })
+
+  it('says nothing of spans over the cap in a trace sampled out', async () => {
+    const warnings: string[] = []
+    const { tracer } = setup({
+      sampleRate: 0,
+      sampling: { maxSpansPerTrace: 3 },
+      warnings: (message) => warnings.push(message),
+    })
+    const root = tracer.startSpan('dull')
+    for (let i = 0; i < 5; i++) tracer.startSpan(`c${i}`, { parent: root }).end()
+    root.end()
+    await tracer.flush()
+    expect(tracer.stats().sampling!.spanCapDrops).toBe(2)
+    expect(warnings).toEqual([])
+  })
+
   it('stays within its span budget with many open traces: decides the oldest early, then new ones at their start', async () => {
     const { tracer, exporter, metrics } = setup({
       sampleRate: 0,

@@ -9,6 +9,7 @@ import {
   type Span,
   TokentrailError,
   type Tracer,
+  tracerSkipped,
   watchBody,
 } from '@tokentrail/core/internal'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -173,6 +174,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     ;(c as any)[OWNED] = true
     const tracer = explicitTracer ?? getTracer()
     if (!tracer.enabled || isSkipped(c, skip)) {
+      if (!tracer.enabled) tracerSkipped(tracer)
       c.set('span', NOOP_SPAN)
       c.set('traceId', '')
       return next()

@@ -2,7 +2,7 @@ import { createTracer, getActiveSpan, TokentrailError } from '@tokentrail/core'
 import { generateText, streamText } from 'ai'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type TracingOptions, tracing } from '../src/index.js'
 import { deferred, executionContext, generatingModel, setup, streamingModel } from './helpers.js'
 
@@ -548,5 +548,28 @@ describe('flushing', () => {
     expect(tracer.stats().queued).toBe(1)
     await tracer.flush()
     expect(exporter.spans).toHaveLength(1)
+  })
+})
+
+describe('a tracer on with nowhere to send spans', () => {
+  it('says so once, on the first request, as the tracer does on first use; not when chosen on purpose', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
+    vi.stubEnv('OTEL_TRACES_EXPORTER', '')
+    delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
+    try {
+      const warnings: string[] = []
+      const app = (tracer: ReturnType<typeof createTracer>) =>
+        new Hono().use(tracing({ tracer })).get('/', (c) => c.text('fine'))
+      const quiet = app(createTracer({ exporters: [], warnings: (m) => warnings.push(m) }))
+      expect(await (await quiet.request('/')).text()).toBe('fine')
+      expect(warnings).toEqual([])
+      const nowhere = app(createTracer({ warnings: (m) => warnings.push(m) }))
+      for (let i = 0; i < 3; i++) expect(await (await nowhere.request('/')).text()).toBe('fine')
+      expect(warnings).toEqual([
+        expect.stringMatching(/^tracing is on but spans go nowhere: no exporter was passed/),
+      ])
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })

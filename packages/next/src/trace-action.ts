@@ -1,4 +1,10 @@
-import { checkOptionKeys, getTracer, TokentrailError, type Tracer } from '@tokentrail/core/internal'
+import {
+  checkOptionKeys,
+  getTracer,
+  TokentrailError,
+  type Tracer,
+  tracerSkipped,
+} from '@tokentrail/core/internal'
 import {
   afterPending,
   hasVercelContext,
@@ -52,7 +58,10 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
 
   return async function tracedAction(this: unknown, ...args: Parameters<A>) {
     const tracer = options.tracer ?? getTracer()
-    if (!tracer.enabled) return action.apply(this, args)
+    if (!tracer.enabled) {
+      tracerSkipped(tracer)
+      return action.apply(this, args)
+    }
     const pending = hasVercelContext() ? undefined : afterPending()
     if (pending) await pending
     return tracer.withSpan(

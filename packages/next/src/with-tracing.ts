@@ -8,6 +8,7 @@ import {
   type SpanStatus,
   TokentrailError,
   type Tracer,
+  tracerSkipped,
   watchBody,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
@@ -209,7 +210,11 @@ export function withTracing<H extends RouteHandler>(
   return async function tracedRoute(this: unknown, ...args: [request: any, ...rest: any[]]) {
     const request = args[0]
     const tracer = explicitTracer ?? getTracer()
-    if (!tracer.enabled || !isRequest(request)) return handler.apply(this, args) as any
+    if (!tracer.enabled) {
+      tracerSkipped(tracer)
+      return handler.apply(this, args) as any
+    }
+    if (!isRequest(request)) return handler.apply(this, args) as any
 
     let started: ReturnType<typeof startRouteSpan>
     try {

@@ -1,7 +1,7 @@
 import { createTracer, TokentrailError } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { streamText } from 'ai'
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { withTracing } from '../src/index.js'
 import { chatRequest, fakeVercelContext, testTracer, tracedModel } from './helpers.js'
 
@@ -353,5 +353,28 @@ describe('withTracing: without a platform, disabled, sampled out, bad options', 
     expect(() => withTracing(handler, { route: 'api/chat' })).toThrow(/route must be a path/)
     expect(() => withTracing(handler, { traceIdHeader: 'x trace' })).toThrow(/traceIdHeader/)
     expect(() => withTracing(handler, { tracer: {} as any })).toThrow(TokentrailError)
+  })
+})
+
+describe('withTracing: a tracer on with nowhere to send spans', () => {
+  it('says so once, on the first request, as the tracer does on first use; not when chosen on purpose', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
+    vi.stubEnv('OTEL_TRACES_EXPORTER', '')
+    delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
+    try {
+      const warnings: string[] = []
+      const quiet = createTracer({ exporters: [], warnings: (m) => warnings.push(m) })
+      const quietRoute = withTracing(async () => new Response('fine'), { tracer: quiet })
+      expect(await (await quietRoute(chatRequest())).text()).toBe('fine')
+      expect(warnings).toEqual([])
+      const tracer = createTracer({ warnings: (m) => warnings.push(m) })
+      const POST = withTracing(async () => new Response('fine'), { tracer })
+      for (let i = 0; i < 3; i++) expect(await (await POST(chatRequest())).text()).toBe('fine')
+      expect(warnings).toEqual([
+        expect.stringMatching(/^tracing is on but spans go nowhere: no exporter was passed/),
+      ])
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })

@@ -38,10 +38,11 @@ export class LazySampler {
     private readonly release: (span: SpanData) => void,
     private readonly onError: (where: string, error: unknown) => void,
     private readonly helpers: FeatureHelpers,
+    warn?: (message: string) => void,
   ) {
     this.load = helpers.lazy(() =>
       import('./trace-sampler.js').then(
-        (m) => new m.TraceSampler(rules, rate, release, onError, helpers),
+        (m) => new m.TraceSampler(rules, rate, release, onError, helpers, warn),
       ),
     )
     void this.ready()

@@ -98,6 +98,8 @@ export class TraceSampler {
     private readonly release: (span: SpanData) => void,
     private readonly onError: (where: string, error: unknown) => void,
     private readonly shared: SamplerShared,
+    /** Where the one line about spans of kept traces left out over the cap goes (the tracer's `warn`). */
+    private warn?: (message: string) => void,
   ) {}
 
   /** The trace falls within `rate`, the same decision every service makes for it. */
@@ -266,6 +268,19 @@ export class TraceSampler {
     if (entry.open <= 0) this.entries.delete(traceId)
   }
 
+  // Spans of a kept trace left out over the cap: said once (its root says how many, and
+  // stats().sampling.spanCapDrops counts them all), as the root goes out.
+  private sayCapDrops(spans: number): void {
+    const warn = this.warn
+    if (!warn) return
+    this.warn = undefined
+    try {
+      warn(
+        `${spans} ${spans === 1 ? 'span' : 'spans'} of a kept trace dropped: it had more than sampling.maxSpansPerTrace (${this.rules.maxSpansPerTrace}) spans waiting for its decision, so it is sent without them (its root says how many in ${this.shared.SAMPLING_ATTR.spansDropped}). A larger maxSpansPerTrace keeps more; tracer.stats().sampling.spanCapDrops counts them.`,
+      )
+    } catch {}
+  }
+
   private releasePartial(span: SpanData): void {
     this.counts.partialSpans++
     this.release({
@@ -305,7 +320,10 @@ export class TraceSampler {
       attributes[SAMPLING_ATTR.weight] =
         decision.reason === 'rate' && this.rate > 0 ? 1 / this.rate : 1
       attributes[SAMPLING_ATTR.text] = decision.text
-      if (entry.capDrops > 0) attributes[SAMPLING_ATTR.spansDropped] = entry.capDrops
+      if (entry.capDrops > 0) {
+        attributes[SAMPLING_ATTR.spansDropped] = entry.capDrops
+        this.sayCapDrops(entry.capDrops)
+      }
     }
     this.release({ ...span, attributes })
   }
