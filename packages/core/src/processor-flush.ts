@@ -1,7 +1,8 @@
 // What a flush says when the spans it waited for did not all arrive: the time bound passed, or
-// some failed or were rejected; and what a shutdown out of time does with the export under way.
-// Loaded by `import()` the first time a flush has that to say, so an app whose flushes succeed
-// never loads it; the wait itself stays in processor.ts.
+// some failed or were rejected; what a shutdown out of time does with the export under way; and
+// the words for spans dropped before an export. Loaded by `import()` the first time there is that
+// to say, so an app whose flushes succeed never loads it; the waits stay in processor.ts.
+import type { DropKind } from './delivery-log.js'
 import type { BatchProcessor, FlushOutcome } from './processor.js'
 
 const spans = (n: number) => `${n} ${n === 1 ? 'span' : 'spans'}`
@@ -93,4 +94,31 @@ export async function abortAtShutdown(processor: BatchProcessor, timeoutMs: numb
       'tracer.shutdown()',
     )
   } catch {}
+}
+
+const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown']
+
+/**
+ * Says the spans the processor dropped before an export and has not said yet (`unsaid`, taken),
+ * through its delivery log; drops that come while it says are said in the same turn. Never
+ * rejects; clears `saying` when done.
+ */
+export async function sayDrops(processor: BatchProcessor): Promise<void> {
+  try {
+    await processor.makeLog()
+    let kind: DropKind | undefined
+    while ((kind = DROP_KINDS.find((k) => (processor.unsaid?.[k] ?? 0) > 0)) !== undefined) {
+      const spans = processor.unsaid![kind]!
+      processor.unsaid![kind] = 0
+      await processor.options.log?.dropped(
+        kind,
+        spans,
+        kind === 'shutdown' ? processor.shutdownTimeoutMs : processor.options.maxQueueSize,
+      )
+    }
+  } catch (error) {
+    processor.options.onError(`${processor.exporter.name} drop report`, error)
+  } finally {
+    processor.saying = undefined
+  }
 }

@@ -119,8 +119,6 @@ const flushReport = lazy(() => import('./processor-flush.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
 export type SendHelpers = typeof SEND_HELPERS
 
-const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown']
-
 // Spans held while the send loop loads (see `held`), as the other features loaded on first use
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
@@ -167,15 +165,12 @@ export class BatchProcessor {
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
   private flushedUpTo = 0
-  // Spans dropped before an export and not yet said (DeliveryLog.dropped), and the saying under
-  // way: a flush or shutdown awaits it, so the line is out before a function freezes.
-  private readonly unsaid: Record<DropKind, number> = {
-    queueFull: 0,
-    shutdown: 0,
-    afterShutdown: 0,
-  }
-  private saying: Promise<void> | undefined
-  private shutdownTimeoutMs = 0
+  // Spans dropped before an export and not yet said, by why, and the saying under way (both
+  // also read and set by `sayDrops` in processor-flush.ts): a flush or shutdown awaits it, so the
+  // line is out before a function freezes.
+  unsaid: Partial<Record<DropKind, number>> | undefined
+  saying: Promise<void> | undefined
+  shutdownTimeoutMs = 0
 
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
@@ -235,30 +230,18 @@ export class BatchProcessor {
     )
   }
 
-  // Counted already; said from a microtask, so a synchronous burst of drops makes one line.
+  // Counted already; said by code loaded for it (processor-flush.ts), at a microtask at the
+  // earliest, so a synchronous burst of drops makes one line.
   private dropped(kind: DropKind, spans: number): void {
-    this.unsaid[kind] += spans
-    this.saying ??= Promise.resolve().then(() => this.sayDrops())
-  }
-
-  private async sayDrops(): Promise<void> {
-    try {
-      await this.makeLog()
-      let kind: DropKind | undefined
-      while ((kind = DROP_KINDS.find((k) => this.unsaid[k] > 0)) !== undefined) {
-        const spans = this.unsaid[kind]
-        this.unsaid[kind] = 0
-        await this.options.log?.dropped(
-          kind,
-          spans,
-          kind === 'shutdown' ? this.shutdownTimeoutMs : this.options.maxQueueSize,
-        )
-      }
-    } catch (error) {
-      this.options.onError(`${this.exporter.name} drop report`, error)
-    } finally {
-      this.saying = undefined
-    }
+    const unsaid = (this.unsaid ??= {})
+    unsaid[kind] = (unsaid[kind] ?? 0) + spans
+    this.saying ??= flushReport().then(
+      (m) => m.sayDrops(this),
+      (error) => {
+        this.saying = undefined
+        this.options.onError(`${this.exporter.name} drop report`, error)
+      },
+    )
   }
 
   get pending(): number {
