@@ -349,6 +349,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
     Object.defineProperty(integration, key, {
       get: () => (tracingOn() ? handler : undefined),
+      // An app may put a handler of its own in place of ours (`Object.assign(integration, …)`),
+      // as it could when these were plain properties: it stays, whether tracing is on or off.
+      set(value: unknown) {
+        Object.defineProperty(integration, key, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        })
+      },
       enumerable: true,
       configurable: true,
     })
