@@ -594,10 +594,12 @@ for (const task of Object.keys(results)) {
   const sum = (pick) => runs.reduce((n, run) => n + pick(run.stats), 0)
   const dropped = sum((s) => s.dropped.queueFull + s.dropped.shutdown)
   const failed = sum((s) => s.failed + s.rejected)
+  // Still queued or on the wire when the run ended: a flush that timed out (its result unread).
+  const pending = sum((s) => (s.queued ?? 0) + (s.inflight ?? 0))
   notes.push(
-    dropped + failed === 0
+    dropped + failed + pending === 0
       ? `Tokentrail, ${task}: every span of the measured calls was delivered (${sum((s) => s.exported).toLocaleString('en')} exported, 0 dropped, 0 failed).`
-      : `Tokentrail, ${task}: **${dropped.toLocaleString('en')} spans dropped and ${failed.toLocaleString('en')} failed** in these runs: its rows leave out their export cost.`,
+      : `Tokentrail, ${task}: **${dropped.toLocaleString('en')} spans dropped and ${failed.toLocaleString('en')} failed**${pending > 0 ? ` (${pending.toLocaleString('en')} more not delivered when the run ended)` : ''} in these runs: its rows leave out their export cost.`,
   )
 }
 const tt = results.export?.tokentrail?.runs.at(-1)?.stats

@@ -44,10 +44,14 @@ const TOOL_END_FALLBACK_MS = 5000
 // Set once a tracer a Tokentrail middleware or integration was given is on, by every copy of this
 // package: the integration then keeps its handlers whatever the process-wide tracer is.
 const GIVEN_ON_KEY = Symbol.for('tokentrail.ai-sdk.given-tracer-on')
+// Set once a middleware or integration without a tracer of its own is made: only such a one traces
+// with the process-wide tracer, so only then is that looked up (getTracer() makes it from the
+// environment, and prints what is wrong there, for a user whose own tracer is off).
+const NOT_GIVEN_KEY = Symbol.for('tokentrail.ai-sdk.tracer-not-given')
 
 /**
  * Whether a Tokentrail middleware could trace a call starting now: a tracer it was given is on, or
- * the process-wide one is. The AI SDK reads each handler of an integration once as a call starts
+ * one was given none and the process-wide tracer is on. The AI SDK reads each handler of an integration once as a call starts
  * (ai@7 as it builds the call's telemetry dispatcher, ai@6 as it gathers its listeners) and keeps
  * what it found for all of that call's events. With tracing off the handlers read as absent, so the
  * SDK makes none of the copies and redactions of each event it makes for a handler; a call that
@@ -55,7 +59,8 @@ const GIVEN_ON_KEY = Symbol.for('tokentrail.ai-sdk.given-tracer-on')
  */
 function tracingOn(): boolean {
   try {
-    return (globalThis as Record<symbol, unknown>)[GIVEN_ON_KEY] === true || getTracer().enabled
+    const g = globalThis as Record<symbol, unknown>
+    return g[GIVEN_ON_KEY] === true || (g[NOT_GIVEN_KEY] === true && getTracer().enabled)
   } catch {
     return true
   }
@@ -150,7 +155,9 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
 
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
-  if (options.tracer?.enabled === true) (globalThis as Record<symbol, unknown>)[GIVEN_ON_KEY] = true
+  const g = globalThis as Record<symbol, unknown>
+  if (options.tracer === undefined) g[NOT_GIVEN_KEY] = true
+  else if (options.tracer.enabled === true) g[GIVEN_ON_KEY] = true
 
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
@@ -342,6 +349,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
     Object.defineProperty(integration, key, {
       get: () => (tracingOn() ? handler : undefined),
+      // An app may put a handler of its own in place of ours (`Object.assign(integration, …)`),
+      // as it could when these were plain properties: it stays, whether tracing is on or off.
+      set(value: unknown) {
+        Object.defineProperty(integration, key, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        })
+      },
       enumerable: true,
       configurable: true,
     })

@@ -12,7 +12,7 @@ import * as ai7 from 'ai'
 import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { CALL_ATTR, tokentrailTelemetry, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 
 const majors = [
@@ -207,6 +207,43 @@ describe.each(majors)('$major with tracing off', ({ major, ai, createOpenAI, sou
       if (major === 'ai@7') expect(call!.attributes[CALL_ATTR.source]).toBe('inferred')
     })
   }
+})
+
+describe('an integration the app changes', () => {
+  it('ai@7: a handler the app puts in place of ours is kept, tracing off or on', async () => {
+    tracingOff()
+    const called: string[] = []
+    const onError = () => called.push('onError')
+    // As apps could while the handlers were plain properties: no TypeError for a getter-only key.
+    const integration = Object.assign(tokentrailTelemetry(), {
+      onError,
+      onStart: () => called.push('onStart'),
+    })
+    ai7.registerTelemetry(integration)
+    server = await startMockOpenAI()
+    const openai = createOpenAI4({
+      baseURL: server.url,
+      apiKey: 'sk-test-not-a-real-key-0000000000',
+    })
+    const model = ai7.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware(),
+    })
+    const untraced = await ai7.generateText({ model, prompt: 'Hello' })
+    expect(called).toEqual(['onStart'])
+    expect((integration as any).onError).toBe(onError)
+    const { tracer, exporter } = tracingOn()
+    const traced = await ai7.generateText({ model, prompt: 'Hello' })
+    expect(traced.text).toBe(untraced.text)
+    expect(called).toEqual(['onStart', 'onStart'])
+    expect((integration as any).onError).toBe(onError)
+    await tracer.flush()
+    // Our other handlers run as before: the call span from the SDK's events, ended by its end event.
+    expect(tracer.stats().ended).toBe(tracer.stats().started)
+    const call = exporter.spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+    expect(call?.attributes[CALL_ATTR.source]).toBe('ai-sdk-telemetry')
+    expect(exporter.spans.filter((s) => s.kind === 'llm')).toHaveLength(1)
+  })
 })
 
 // Last in this file: once a middleware has an enabled tracer of its own, the integration keeps its

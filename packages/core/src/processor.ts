@@ -390,13 +390,16 @@ export class BatchProcessor {
     try {
       this.attempt?.abort(new Error('tracer shut down'))
     } catch {}
-    if (!flushed) {
-      const left = this.held.length + this.queue.length
+    // What is left never goes: spans queued before the shutdown when it ran out of time, or else
+    // spans that ended while it waited (it waits for those queued before it, as a flush does).
+    const left = this.held.length + this.queue.length
+    if (left > 0) {
       this.stats.dropped.shutdown += left
       this.settle(left)
       this.held.length = 0
       this.queue.length = 0
-      if (left > 0) {
+      if (flushed) this.dropped('afterShutdown', left)
+      else {
         this.shutdownTimeoutMs = timeoutMs
         this.dropped('shutdown', left)
       }

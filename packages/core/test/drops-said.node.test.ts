@@ -170,6 +170,30 @@ describe('spans dropped at shutdown', () => {
     expect(line).toContain('tracer.stats().dropped.shutdown')
   })
 
+  it('drops, counts and says spans that end while a shutdown waits, not leaving them queued', async () => {
+    const sink = await receiver()
+    sink.stall()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings)
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
+    const shutdown = tracer.shutdown({ timeoutMs: 5000 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The first three are out and hang; these two end after shutdown() was called.
+    tracer.startSpan('during').end()
+    tracer.startSpan('during too').end()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    sink.release()
+    await shutdown
+    const stats = tracer.stats()
+    expect(stats.exported).toBe(3)
+    expect(stats.dropped.shutdown).toBe(2)
+    expect(stats.queued).toBe(0)
+    expect(sink.requests).toHaveLength(1)
+    expect(warnings).toEqual([
+      `2 spans for ${sink.url} ended after tracer.shutdown() and were dropped. End spans, and let streams finish, before shutting the tracer down; tracer.stats().dropped.shutdown counts them.`,
+    ])
+  })
+
   it('says spans that end after shutdown once, with their count', async () => {
     const sink = await receiver()
     const warnings: string[] = []
