@@ -127,6 +127,47 @@ export async function sendBatch(
 // limit needs 31; a batch of spans each too large alone would otherwise cost 2n − 1.
 const MAX_SPLIT_REQUESTS = 64
 
+// How long an export may go on after its signal aborted (exportTimeoutMs, or a shutdown) before
+// the attempt is given up: under the 250 ms a shutdown out of time waits for it.
+const ABANDON_AFTER_MS = 200
+
+/**
+ * The export's answer; or, when its signal aborts and the exporter has not answered
+ * `ABANDON_AFTER_MS` later (a custom exporter that ignores its signal), the abort's reason, so
+ * the attempt fails as a timeout and the processor goes on: one stuck export held every later
+ * span of that exporter for good. The abandoned promise settles on its own, unobserved.
+ */
+function abandonable<T>(
+  work: T | Promise<T>,
+  signal: AbortSignal,
+  { later, cancel }: SendHelpers,
+): Promise<T> {
+  // Aborted already (a shutdown while the send loop loaded): the exporter answers as it would.
+  if (signal.aborted || typeof (work as Promise<T>)?.then !== 'function')
+    return Promise.resolve(work)
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = () => {
+      timer = later(() => reject(signal.reason), ABANDON_AFTER_MS)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    const done = () => {
+      signal.removeEventListener('abort', onAbort)
+      cancel(timer)
+    }
+    ;(work as Promise<T>).then(
+      (value) => {
+        done()
+        resolve(value)
+      },
+      (error) => {
+        done()
+        reject(error)
+      },
+    )
+  })
+}
+
 // Resolves to why the batch (or part of it) did not arrive, or undefined when it did. `split`
 // is what is left of the batch's budget of extra requests for 413s, shared by its parts.
 async function sendWithRetry(
@@ -168,7 +209,11 @@ async function sendWithRetry(
     )
     let result: Awaited<ReturnType<SpanExporter['export']>>
     try {
-      result = await processor.exporter.export(batch, controller.signal)
+      result = await abandonable(
+        processor.exporter.export(batch, controller.signal),
+        controller.signal,
+        helpers,
+      )
     } catch (error) {
       result = { code: 'retryable', error }
     } finally {
