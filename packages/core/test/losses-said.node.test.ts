@@ -228,13 +228,13 @@ describe('exports under way when a shutdown runs out of time', () => {
     for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
     const started = performance.now()
     await tracer.shutdown({ timeoutMs: 200 })
-    // Bounded: the shutdown's own time, and a short wait for the aborted export.
+    // Bounded: the shutdown's own time, and a short wait for the aborted export, which is given
+    // up (the exporter never answers): counted as failed and said before the shutdown resolves.
     expect(performance.now() - started).toBeLessThan(2000)
-    expect(tracer.stats().inflight).toBe(3)
+    expect(tracer.stats().inflight).toBe(0)
+    expect(tracer.stats().failed).toBe(3)
     expect(warnings).toEqual([
-      expect.stringMatching(
-        /^tracer\.shutdown\(\) timed out after 200 ms: 3 spans for the custom exporter not delivered yet \(no answer yet after \d+ ms\)\./,
-      ),
+      'spans not delivered to the custom exporter: tracer.shutdown() ran out of time (200 ms) with this export under way; a longer shutdown({ timeoutMs }) waits more. 3 spans dropped. `npx tokentrail doctor` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.',
     ])
   })
 })
