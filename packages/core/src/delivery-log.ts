@@ -274,8 +274,11 @@ export class DeliveryLog {
   }
 
   // A failure after delivery recovered, for a reason other than the one said last (a 401 after a
-  // 503): said in full at once, not left to a summary a minute later that may never come.
+  // 503): said in full at once, not left to a summary a minute later that may never come. Also
+  // spans a shutdown gave up (aborted on the wire, or waiting for a retry): the last word on them,
+  // said even when an earlier failure was.
   private againFor(reason: string): boolean {
+    if (reason !== this.saidReason && reason.startsWith('tracer.shutdown()')) return true
     return this.recovered && !this.failing && reason !== this.saidReason
   }
 

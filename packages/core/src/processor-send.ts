@@ -44,9 +44,18 @@ function recordDuration(
   if (status !== undefined) series.status = status
 }
 
-const sleep = (ms: number, { unref }: SendHelpers) =>
+// The wait before a retry; a shutdown ends it early through `signal` (the batch is then not tried
+// again, see sendWithRetry).
+const sleep = (ms: number, { unref }: SendHelpers, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    unref(setTimeout(resolve, ms))
+    const timer = setTimeout(done, ms)
+    unref(timer)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
   })
 
 // How failures are explained and classified: loaded when an export first fails.
@@ -142,15 +151,15 @@ function abandonable<T>(
   signal: AbortSignal,
   { later, cancel }: SendHelpers,
 ): Promise<T> {
-  // Aborted already (a shutdown while the send loop loaded): the exporter answers as it would.
-  if (signal.aborted || typeof (work as Promise<T>)?.then !== 'function')
-    return Promise.resolve(work)
+  if (typeof (work as Promise<T>)?.then !== 'function') return Promise.resolve(work)
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const onAbort = () => {
       timer = later(() => reject(signal.reason), ABANDON_AFTER_MS)
     }
-    signal.addEventListener('abort', onAbort, { once: true })
+    // Aborted already (a shutdown): the exporter may still answer as it would, within the grace.
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
     const done = () => {
       signal.removeEventListener('abort', onAbort)
       cancel(timer)
@@ -187,11 +196,14 @@ async function sendWithRetry(
       (performance.now() - operationStart) / 1000,
       (error as ExportError | undefined)?.status,
     )
+  // Why a shutdown ended the wait for a retry (see below).
+  let stopped: unknown
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController()
-    // Shut down while this code loaded: before, the first attempt was under way by then, and
-    // shutdown aborted it. It starts aborted, so the exporter answers as it would have.
-    if (attempt === 0 && processor.stopped) controller.abort(new Error('tracer shut down'))
+    // Shut down while this code loaded (before, the first attempt was under way by then, and
+    // shutdown aborted it), or while the batch waited for a retry: the attempt starts aborted, so
+    // the exporter answers as it would have, and the batch fails without being sent again.
+    if (processor.stopped) controller.abort(stopped ?? new Error('tracer shut down'))
     processor.attempt = controller
     const startedAt = performance.now()
     processor.attemptStartedAt = startedAt
@@ -285,7 +297,12 @@ async function sendWithRetry(
         ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
         : backoff
     await log?.attemptFailed(batch.length, attempt, reason, delay)
-    await sleep(delay, helpers)
+    // A shutdown aborts `processor.attempt`: here, the wait.
+    const wait = new AbortController()
+    processor.attempt = wait
+    await sleep(delay, helpers, wait.signal)
+    if (processor.attempt === wait) processor.attempt = undefined
+    if (wait.signal.aborted) stopped = wait.signal.reason
   }
 }
 

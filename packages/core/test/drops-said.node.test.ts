@@ -194,6 +194,32 @@ describe('spans dropped at shutdown', () => {
     ])
   })
 
+  it('ends a batch waiting for a retry: not sent again after the shutdown, counted and said before it resolves', async () => {
+    const sink = await receiver((response) => response.writeHead(503).end('busy'))
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, {
+      retry: { maxRetries: 5, initialBackoffMs: 400, maxBackoffMs: 400 },
+    })
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
+    // The first attempt is answered 503; the batch then waits 400 ms for its retry.
+    void tracer.flush({ timeoutMs: 10 })
+    for (let tries = 0; tries < 100 && warnings.length === 0; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const started = performance.now()
+    await tracer.shutdown({ timeoutMs: 50 })
+    expect(performance.now() - started).toBeLessThan(400)
+    expect(tracer.stats().failed).toBe(3)
+    expect(tracer.stats().inflight).toBe(0)
+    expect(warnings.at(-1)).toContain(
+      `spans not delivered to ${sink.url}: tracer.shutdown() ran out of time (50 ms)`,
+    )
+    expect(warnings.at(-1)).toContain('3 spans dropped')
+    const posts = sink.requests.length
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    expect(sink.requests.length).toBe(posts)
+  })
+
   it('says spans that end after shutdown once, with their count', async () => {
     const sink = await receiver()
     const warnings: string[] = []
