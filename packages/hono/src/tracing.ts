@@ -53,6 +53,12 @@ export interface TracingOptions {
   flush?: boolean
   /** Bound on each flush, in milliseconds. @default 5000 */
   flushTimeoutMs?: number
+  /**
+   * Longest wait for a response body to end, in milliseconds: past it (a body nobody reads, a
+   * stream that never ends) the span ends `cancelled` with `tokentrail.stream_timeout` and is
+   * flushed, so the `waitUntil` promise settles and the trace is not lost. @default 280000
+   */
+  streamTimeoutMs?: number
   /** Where to hand the flush promise, for platforms not detected on their own (Netlify, Deno Deploy…). @default detected */
   waitUntil?: (promise: Promise<unknown>) => void
 }
@@ -66,6 +72,7 @@ const OPTION_KEYS = Object.keys({
   traceIdHeader: true,
   flush: true,
   flushTimeoutMs: true,
+  streamTimeoutMs: true,
   waitUntil: true,
 } satisfies Record<keyof TracingOptions, true>)
 
@@ -107,12 +114,17 @@ function validate(options: TracingOptions): void {
     )
   if (flush !== undefined && typeof flush !== 'boolean')
     throw new TokentrailError('tracing({ flush }) must be true or false')
-  const timeout = options.flushTimeoutMs
-  if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1))
-    throw new TokentrailError(
-      `tracing({ flushTimeoutMs }) must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(timeout)}`,
-    )
+  for (const name of ['flushTimeoutMs', 'streamTimeoutMs'] as const) {
+    const timeout = options[name]
+    if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1))
+      throw new TokentrailError(
+        `tracing({ ${name} }) must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(timeout)}`,
+      )
+  }
 }
+
+// Set on a root span that `streamTimeoutMs` ended (as the Next adapter does).
+const STREAM_TIMEOUT = 'tokentrail.stream_timeout'
 
 // A throwing option callback must not break the request: note it on the span and go on.
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
@@ -165,6 +177,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     traceIdHeader = false,
     flush = true,
     flushTimeoutMs = 5000,
+    streamTimeoutMs = 280_000,
     waitUntil,
   } = options
 
@@ -210,8 +223,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     signal?.addEventListener?.('abort', onAbort)
 
+    let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (bytes?: number) => {
       if (span.ended) return
+      if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       span.end({ status, endOpenChildren: true })
@@ -291,6 +306,14 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       )
       if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
       handedOver = true
+      // A body that never ends (nobody reads it) must not hold the span, and the flush handed to
+      // waitUntil, for good.
+      timer = setTimeout(() => {
+        span.setAttribute(STREAM_TIMEOUT, true)
+        if (status === 'ok') status = 'cancelled'
+        finish()
+      }, streamTimeoutMs)
+      ;(timer as { unref?: () => void }).unref?.()
     } catch {
       // Should the host's Response refuse the stream, telemetry steps aside.
       finish()

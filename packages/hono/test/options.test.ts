@@ -15,7 +15,7 @@ function message(fn: () => unknown): string {
 describe('tracing() rejects unknown option keys at creation', () => {
   it('skipPaths → skip', () => {
     expect(message(() => tracing({ skipPaths: ['/health'] } as never))).toBe(
-      'tracing: unknown option `skipPaths` — did you mean `skip`? Valid options: tracer, skip, spanName, requestAttributes, traceIdHeader, flush, flushTimeoutMs, waitUntil.',
+      'tracing: unknown option `skipPaths` — did you mean `skip`? Valid options: tracer, skip, spanName, requestAttributes, traceIdHeader, flush, flushTimeoutMs, streamTimeoutMs, waitUntil.',
     )
   })
 

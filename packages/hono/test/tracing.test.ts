@@ -403,6 +403,7 @@ describe('tracing()', () => {
       [{ traceIdHeader: 'x trace' }, /traceIdHeader/],
       [{ flush: 'yes' as any }, /flush/],
       [{ flushTimeoutMs: 0 }, /flushTimeoutMs/],
+      [{ streamTimeoutMs: 1.5 }, /streamTimeoutMs/],
       [{ waitUntil: 1 as any }, /waitUntil/],
     ]
     for (const [options, message] of bad) {
@@ -485,6 +486,63 @@ describe('flushing', () => {
       reason: 'the stuck exporter: flush timed out after 20 ms with 1 span not delivered',
     })
     expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('ends the span of a body nobody reads after streamTimeoutMs, so the handed flush settles with the trace', async () => {
+    const exported: { name: string; status: string; timedOut: unknown }[] = []
+    const tracer = createTracer({
+      flushIntervalMs: 600_000,
+      exporters: [
+        {
+          name: 'capture',
+          async export(spans) {
+            for (const s of spans)
+              exported.push({
+                name: s.name,
+                status: s.status,
+                timedOut: s.attributes['tokentrail.stream_timeout'],
+              })
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))
+    // A stream that never ends, and a response nobody reads.
+    app.get('/s', () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) })))
+    const context = executionContext()
+    const response = await app.fetch(new Request('http://localhost/s'), {}, context)
+    expect(response.status).toBe(200)
+    const started = performance.now()
+    await expect(context.promises[0]).resolves.toEqual({ ok: true, pending: 0 })
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(exported).toEqual([{ name: 'GET /s', status: 'cancelled', timedOut: true }])
+  })
+
+  it('leaves a body that ends in time untouched by streamTimeoutMs', async () => {
+    const spans: string[] = []
+    const tracer = createTracer({
+      flushIntervalMs: 600_000,
+      exporters: [
+        {
+          name: 'capture',
+          async export(batch) {
+            for (const s of batch)
+              spans.push(`${s.status}:${s.attributes['tokentrail.stream_timeout'] ?? '-'}`)
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))
+    app.get('/x', (c) => c.text('ok'))
+    const context = executionContext()
+    const response = await app.fetch(new Request('http://localhost/x'), {}, context)
+    expect(await response.text()).toBe('ok')
+    await Promise.all(context.promises)
+    // Past the bound: the span ended with its body, and nothing changes it later.
+    await new Promise((r) => setTimeout(r, 100))
+    expect(spans).toEqual(['ok:-'])
   })
 
   it("uses Vercel's request-context waitUntil, the same one @vercel/functions reads", async () => {
