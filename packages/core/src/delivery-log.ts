@@ -212,6 +212,16 @@ export class DeliveryLog {
     this.dropsSinceReport = 0
   }
 
+  /** The exporter shuts down: queue-full drops not said yet (inside an interval) are said now. */
+  closing(maxQueueSize: number) {
+    if (this.dropsSinceReport === 0) return
+    this.say(
+      'warn',
+      `${plural(this.dropsSinceReport, 'more span')} for ${this.target} dropped as its queue was full (maxQueueSize ${maxQueueSize}) since the last report`,
+    )
+    this.dropsSinceReport = 0
+  }
+
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {
     if (rejected > 0) {
       const reason = `partial success: the receiver rejected ${rejected} of ${plural(spans, 'span')}${message ? ` (${message})` : ''}`

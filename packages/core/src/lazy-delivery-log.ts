@@ -72,6 +72,13 @@ export class LazyDeliveryLog {
     return this.call(['dropped', ...args])
   }
 
+  /** Only the loaded log can have drops left to say (a drop loads it). */
+  closing(maxQueueSize: number): void {
+    try {
+      this.real?.closing(maxQueueSize)
+    } catch {}
+  }
+
   private call(call: Call): Promise<void> | undefined {
     if (this.real) {
       this.apply(this.real, call)

@@ -41,6 +41,7 @@ export interface ProcessorOptions {
     batchSplit(...args: Parameters<DeliveryLog['batchSplit']>): void | Promise<void>
     tooLarge(...args: Parameters<DeliveryLog['tooLarge']>): void | Promise<void>
     dropped(...args: Parameters<DeliveryLog['dropped']>): void | Promise<void>
+    closing?(maxQueueSize: number): void
   }
 }
 
@@ -405,6 +406,7 @@ export class BatchProcessor {
       }
     }
     if (this.saying) await this.saying
+    this.options.log?.closing?.(this.options.maxQueueSize)
     try {
       await this.exporter.shutdown?.()
     } catch (error) {

@@ -89,9 +89,15 @@ describe('spans dropped for a full queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     sink.release()
     await tracer.flush({ timeoutMs: 5000 })
-    expect(tracer.stats().dropped.queueFull).toBeGreaterThan(85)
+    const more = tracer.stats().dropped.queueFull - 85
+    expect(more).toBeGreaterThan(0)
     expect(warnings).toHaveLength(1)
+    // The shutdown says what the interval held back, so a short-lived process hears of them all.
     await tracer.shutdown()
+    expect(warnings).toEqual([
+      warnings[0],
+      `${more} more spans for ${sink.url} dropped as its queue was full (maxQueueSize 10) since the last report`,
+    ])
   })
 
   it('is said before the flush resolves, even when it is the first thing the flush waits on', async () => {
