@@ -1,4 +1,5 @@
 import { type ContextSpan, runWithSpan } from './context.js'
+import { readEnv } from './env.js'
 
 // The HTTP server convention names, as in `ATTR` (semconv-names.test.ts checks): not read from the
 // table, which would ship whole at start-up with every adapter that records requests.
@@ -100,4 +101,42 @@ export function vercelWaitUntil(): ((promise: Promise<unknown>) => void) | undef
     if (typeof context?.waitUntil === 'function') return (promise) => context.waitUntil(promise)
   } catch {}
   return undefined
+}
+
+let freezing: string | null | undefined
+
+/**
+ * The serverless platform this process runs on, when it freezes (or ends) the function right
+ * after the response, from its environment: a flush left to the tracer's interval never runs
+ * there. Undefined elsewhere (a long-lived server). Read once. Never throws.
+ */
+export function freezingPlatform(): string | undefined {
+  if (freezing === undefined) {
+    const env = (name: string) => readEnv(name) !== undefined
+    freezing = env('AWS_LAMBDA_FUNCTION_NAME')
+      ? 'AWS Lambda'
+      : env('VERCEL')
+        ? 'Vercel'
+        : env('FUNCTION_TARGET') && env('K_SERVICE')
+          ? 'Google Cloud Functions'
+          : env('FUNCTIONS_WORKER_RUNTIME')
+            ? 'Azure Functions'
+            : null
+  }
+  return freezing ?? undefined
+}
+
+const NOTICE = Symbol.for('tokentrail.tracer.notice')
+
+/**
+ * Says `message` once per tracer and `key` through the tracer's warnings (an adapter has no other
+ * way to reach them); nothing for a tracer that records nothing. Never throws.
+ */
+export function tracerNotice(tracer: unknown, key: string, message: string): void {
+  try {
+    ;(tracer as Record<symbol, ((key: string, message: string) => void) | undefined>)[NOTICE]?.(
+      key,
+      message,
+    )
+  } catch {}
 }

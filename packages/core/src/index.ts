@@ -30,7 +30,14 @@ export {
 export type { OtlpProfile } from './exporters/otlp-profile.js'
 export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
 export { addFlushHook } from './flush-hooks.js'
-export { type BodyEnd, httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
+export {
+  type BodyEnd,
+  freezingPlatform,
+  httpRequestAttributes,
+  tracerNotice,
+  vercelWaitUntil,
+  watchBody,
+} from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
 export type {
   HistogramPoint,

@@ -9,7 +9,13 @@ export { now } from './clock.js'
 export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js'
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'
-export { httpRequestAttributes, vercelWaitUntil, watchBody } from './http.js'
+export {
+  freezingPlatform,
+  httpRequestAttributes,
+  tracerNotice,
+  vercelWaitUntil,
+  watchBody,
+} from './http.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys } from './options.js'
 export { extractTraceContext } from './propagation.js'

@@ -470,6 +470,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
     )
   }
 
+  // An adapter's notice (tracerNotice in http.ts): said once per key through `warnings`.
+  [Symbol.for('tokentrail.tracer.notice')](key: string, message: string): void {
+    if (this.reported.has(`notice ${key}`)) return
+    this.reported.add(`notice ${key}`)
+    try {
+      this.config.warn?.(message)
+    } catch {}
+  }
+
   onInternalError(where: string, error: unknown): void {
     if (!this.config.debug || this.reported.has(where)) return
     this.reported.add(where)

@@ -2,6 +2,7 @@ import {
   ATTR,
   checkOptionKeys,
   extractTraceContext,
+  freezingPlatform,
   getTracer,
   httpRequestAttributes,
   NOOP_SPAN,
@@ -9,6 +10,7 @@ import {
   type Span,
   TokentrailError,
   type Tracer,
+  tracerNotice,
   tracerSkipped,
   watchBody,
 } from '@tokentrail/core/internal'
@@ -233,12 +235,23 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       resolveEnded()
     }
 
-    if (flush)
-      scheduleFlush(
+    if (
+      flush &&
+      !scheduleFlush(
         c,
         () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
         waitUntil,
       )
+    ) {
+      // No waitUntil: right on a long-lived server, a loss where the function freezes.
+      const platform = freezingPlatform()
+      if (platform)
+        tracerNotice(
+          tracer,
+          'no waitUntil',
+          `tracing(): ${platform} freezes the function after the response, and no waitUntil was found for this request: its spans wait for the tracer's interval and are lost when the function freezes. Pass tracing({ waitUntil }), or await tracer.flush() before the response is returned.`,
+        )
+    }
 
     const ownIndex = c.req.routeIndex
     try {

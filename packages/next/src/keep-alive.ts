@@ -1,4 +1,4 @@
-import { vercelWaitUntil } from '@tokentrail/core/internal'
+import { freezingPlatform, tracerNotice, vercelWaitUntil } from '@tokentrail/core/internal'
 
 /** How a flush promise was kept alive past the response. */
 export type KeepAliveVia = 'waitUntil' | 'after' | 'background'
@@ -68,4 +68,19 @@ export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
  */
 export function sendsMetrics(via: KeepAliveVia | undefined): boolean {
   return via === 'waitUntil'
+}
+
+/**
+ * A flush left in the background (no `waitUntil`, no `after()`) on a platform that freezes the
+ * function after the response is lost with its spans: said once per tracer. Never throws.
+ */
+export function noticeBackground(tracer: unknown, via: KeepAliveVia, adapter: string): void {
+  if (via !== 'background') return
+  const platform = freezingPlatform()
+  if (platform)
+    tracerNotice(
+      tracer,
+      'flush in the background',
+      `${adapter}: ${platform} freezes the function after the response, and neither a waitUntil nor Next's after() was found for this request: its flush runs in the background and its spans are lost when the function freezes. Run on Next 15 or later (after()), or await tracer.flush() before the response is returned.`,
+    )
 }

@@ -11,6 +11,7 @@ import {
   type KeepAliveVia,
   keepAlive,
   loadAfter,
+  noticeBackground,
   sendsMetrics,
 } from './keep-alive.js'
 import { NEXT_ATTR } from './semconv.js'
@@ -82,6 +83,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
             )
           span.onEnding(() => queueMicrotask(release))
           via = keepAlive(flushed)
+          noticeBackground(tracer, via, 'traceAction()')
           span.setAttribute(NEXT_ATTR.flushVia, via)
         }
         return action.apply(this, args)

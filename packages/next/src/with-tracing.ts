@@ -18,6 +18,7 @@ import {
   type KeepAliveVia,
   keepAlive,
   loadAfter,
+  noticeBackground,
   sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
@@ -260,6 +261,7 @@ export function withTracing<H extends RouteHandler>(
       const pending = hasVercelContext() ? undefined : afterPending()
       if (pending) await pending
       via = keepAlive(flushed)
+      noticeBackground(tracer, via, 'withTracing()')
       span.setAttribute(NEXT_ATTR.flushVia, via)
       return via
     }
