@@ -151,3 +151,26 @@ export function bodySinkForSuite(): { readonly url: string; readonly bodies: str
     },
   }
 }
+
+/**
+ * Puts a counter in front of each integration in the AI SDK's global list: every handler the SDK
+ * reads from it and calls is noted by name. Made after the middlewares (a new middleware puts a
+ * new integration in place of the counted one).
+ */
+export function countHandlerCalls(): string[] {
+  const called: string[] = []
+  const list = (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS as object[]
+  list.forEach((integration, i) => {
+    list[i] = new Proxy(integration, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver)
+        if (typeof value !== 'function') return value
+        return function (this: unknown, ...args: unknown[]) {
+          called.push(String(key))
+          return value.apply(this, args)
+        }
+      },
+    })
+  })
+  return called
+}

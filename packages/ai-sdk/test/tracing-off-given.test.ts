@@ -10,6 +10,7 @@ import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import * as ai from 'ai'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
+import { countHandlerCalls } from './helpers.js'
 
 let server: MockOpenAI | undefined
 let collector: Server | undefined
@@ -35,25 +36,6 @@ afterEach(async () => {
   await new Promise((resolve) => (collector ? collector.close(resolve) : resolve(undefined)))
   collector = undefined
 })
-
-// Notes each handler of the integrations in the AI SDK's global list that the SDK reads and calls.
-function countHandlerCalls(): string[] {
-  const called: string[] = []
-  const list = (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS as object[]
-  list.forEach((integration, i) => {
-    list[i] = new Proxy(integration, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver)
-        if (typeof value !== 'function') return value
-        return function (this: unknown, ...args: unknown[]) {
-          called.push(String(key))
-          return value.apply(this, args)
-        }
-      },
-    })
-  })
-  return called
-}
 
 async function generate() {
   server = await startMockOpenAI()

@@ -13,7 +13,7 @@ import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, tokentrailTelemetry, tracingMiddleware } from '../src/index.js'
-import { setup } from './helpers.js'
+import { countHandlerCalls, setup } from './helpers.js'
 
 const majors = [
   { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any, source: 'ai-sdk-telemetry' },
@@ -33,29 +33,6 @@ function tracingOn() {
   const { tracer, exporter } = setup()
   setTracer(tracer)
   return { tracer, exporter }
-}
-
-/**
- * Puts a counter in front of each integration in the AI SDK's global list: every handler the SDK
- * reads from it and calls is noted by name. Made after the middlewares (a new middleware puts a
- * new integration in place of the counted one).
- */
-function countHandlerCalls(): string[] {
-  const called: string[] = []
-  const list = (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS as object[]
-  list.forEach((integration, i) => {
-    list[i] = new Proxy(integration, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver)
-        if (typeof value !== 'function') return value
-        return function (this: unknown, ...args: unknown[]) {
-          called.push(String(key))
-          return value.apply(this, args)
-        }
-      },
-    })
-  })
-  return called
 }
 
 describe.each(majors)('$major with tracing off', ({ major, ai, createOpenAI, source }) => {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { TracerOptions } from '../src/index.js'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -47,15 +48,23 @@ async function receiver({ stalled = false } = {}) {
   return { url, requests, spans }
 }
 
+// A fresh core, a real receiver, and a tracer sending to it with its warnings collected.
+async function setup(options: Partial<TracerOptions> = {}, sinkOptions = {}) {
+  const { createTracer, otlpExporter } = await freshCore()
+  const sink = await receiver(sinkOptions)
+  const warnings: string[] = []
+  const tracer = createTracer({
+    exporters: [otlpExporter({ url: sink.url })],
+    metrics: false,
+    warnings: (message) => warnings.push(message),
+    ...options,
+  })
+  return { tracer, sink, warnings }
+}
+
 describe('spans that could not be redacted', () => {
   it('a redact hook that throws: said once, with the count of the burst, before the flush resolves', async () => {
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
+    const { tracer, sink, warnings } = await setup({
       redact: (span) => {
         if (span.name.startsWith('secret')) throw new TypeError('no rule for this span')
         return span
@@ -79,13 +88,7 @@ describe('spans that could not be redacted', () => {
   })
 
   it('a redact hook that returns null drops as asked: counted, not warned about', async () => {
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
+    const { tracer, warnings } = await setup({
       redact: () => null,
     })
     tracer.startSpan('dropped on purpose').end()
@@ -103,13 +106,7 @@ describe('spans that could not be redacted', () => {
         }
       },
     }))
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
+    const { tracer, sink, warnings } = await setup({
       redaction: {},
     })
     tracer.startSpan('a', { attributes: { who: 'ann@example.com' } }).end()
@@ -129,13 +126,7 @@ describe('spans that could not be redacted', () => {
     vi.doMock('../src/redaction/redactor.js', () => {
       throw new Error('chunk missing')
     })
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
+    const { tracer, sink, warnings } = await setup({
       redaction: {},
     })
     tracer.startSpan('a', { attributes: { who: 'ann@example.com' } }).end()
@@ -152,13 +143,7 @@ describe('spans that could not be redacted', () => {
     vi.doMock('../src/tracer-features.js', () => {
       throw new Error('chunk missing')
     })
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
+    const { tracer, sink, warnings } = await setup({
       redaction: {},
     })
     tracer.startSpan('early', { attributes: { who: 'ann@example.com' } }).end()
@@ -176,14 +161,7 @@ describe('a batch whose send loop cannot load', () => {
     vi.doMock('../src/processor-send.js', () => {
       throw new Error('chunk missing')
     })
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver()
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
-    })
+    const { tracer, sink, warnings } = await setup()
     tracer.startSpan('lost').end()
     const result = await tracer.flush({ timeoutMs: 5000 })
     expect(result.ok).toBe(false)
@@ -199,15 +177,12 @@ describe('a batch whose send loop cannot load', () => {
 
 describe('exports under way when a shutdown runs out of time', () => {
   it('are aborted, counted and said before the shutdown resolves', async () => {
-    const { createTracer, otlpExporter } = await freshCore()
-    const sink = await receiver({ stalled: true })
-    const warnings: string[] = []
-    const tracer = createTracer({
-      exporters: [otlpExporter({ url: sink.url })],
-      metrics: false,
-      warnings: (message) => warnings.push(message),
-      exportTimeoutMs: 60_000,
-    })
+    const { tracer, sink, warnings } = await setup(
+      {
+        exportTimeoutMs: 60_000,
+      },
+      { stalled: true },
+    )
     for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
     await tracer.shutdown({ timeoutMs: 200 })
     expect(sink.requests).toHaveLength(1)
