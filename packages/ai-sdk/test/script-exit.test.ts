@@ -23,6 +23,25 @@ afterAll(async () => {
   await receiver.close()
 })
 
+// Runs `code` as an ES module script in this package, exporting to the receiver as `service`.
+async function runScript(code: string, service: string) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: PACKAGE,
+    env: {
+      ...process.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
+      OTEL_SERVICE_NAME: service,
+      TOKENTRAIL_DEBUG: '',
+    },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const exitCode = await new Promise((resolve) => child.on('close', resolve))
+  return { exitCode, stdout, stderr }
+}
+
 describe('a script that ends without flushing', () => {
   it('sends the trace of its generateText call before the process exits', async () => {
     const code = `import { createOpenAI } from '@ai-sdk/openai'
@@ -32,20 +51,7 @@ const openai = createOpenAI({ baseURL: ${JSON.stringify(openai.url)}, apiKey: 's
 const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware() })
 const result = await generateText({ model, prompt: 'Tell me about the sea' })
 console.log(result.text)`
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-      cwd: PACKAGE,
-      env: {
-        ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
-        OTEL_SERVICE_NAME: 'script',
-        TOKENTRAIL_DEBUG: '',
-      },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const exitCode = await new Promise((resolve) => child.on('close', resolve))
+    const { exitCode, stdout, stderr } = await runScript(code, 'script')
     expect(stderr).toBe('')
     expect(exitCode).toBe(0)
     expect(openai.calls).toHaveLength(1)
@@ -68,20 +74,7 @@ const openai = createOpenAI({ baseURL: ${JSON.stringify(openai.url)}, apiKey: 's
 const model = wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware() })
 streamText({ model, prompt: 'Tell me about the sea' })
 console.log('done')`
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-      cwd: PACKAGE,
-      env: {
-        ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
-        OTEL_SERVICE_NAME: 'unread',
-        TOKENTRAIL_DEBUG: '',
-      },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const exitCode = await new Promise((resolve) => child.on('close', resolve))
+    const { exitCode, stdout, stderr } = await runScript(code, 'unread')
     expect(exitCode).toBe(0)
     expect(stdout).toBe('done\n')
     expect(stderr).toContain(
