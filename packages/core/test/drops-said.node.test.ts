@@ -249,6 +249,24 @@ describe('spans dropped at shutdown', () => {
     expect(sink.requests.length).toBe(posts)
   })
 
+  it('says, at shutdown, spans given up on after the first failure line said they were retrying', async () => {
+    const sink = await receiver((response) => response.writeHead(503).end('busy'))
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, {
+      retry: { maxRetries: 1, initialBackoffMs: 10, maxBackoffMs: 10 },
+    })
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
+    expect((await tracer.flush({ timeoutMs: 5000 })).ok).toBe(false)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('3 spans waiting, retrying up to 1 more time')
+    await tracer.shutdown({ timeoutMs: 5000 })
+    expect(tracer.stats().failed).toBe(3)
+    expect(warnings).toEqual([
+      warnings[0],
+      `3 spans for ${sink.url} given up on since the last report, and dropped (503 Service Unavailable)`,
+    ])
+  })
+
   it('says spans that end after shutdown once, with their count', async () => {
     const sink = await receiver()
     const warnings: string[] = []
