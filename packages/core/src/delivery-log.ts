@@ -92,6 +92,9 @@ export class DeliveryLog {
   private failing = false
   private lastReportAt = 0
   private lostSinceReport = 0
+  // Spans given up on (retries spent, rejected, too large) that no line has said yet: said at
+  // shutdown if no summary came (a short-lived process hears of the first failure only).
+  private givenUpUnsaid = 0
   private lostTotal = 0
   private lastReason: string | undefined
   private readonly intervalMs: number
@@ -135,7 +138,10 @@ export class DeliveryLog {
             : `waiting, retrying up to ${plural(this.maxRetries - attempt, 'more time')}`
         }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
       )
-    } else this.summarize()
+    } else {
+      if (retryInMs === undefined) this.givenUpUnsaid += spans
+      this.summarize()
+    }
   }
 
   /** A batch too large for the receiver (413, or over 16 MB): it goes again in halves, nothing lost yet. */
@@ -160,7 +166,10 @@ export class DeliveryLog {
     this.lastReason = reason
     this.say('debug', `export to ${this.target}: ${plural(spans, 'span')} dropped: ${reason}`)
     this.lost(spans)
-    if (this.tooLargeWarned) return
+    if (this.tooLargeWarned) {
+      this.givenUpUnsaid += spans
+      return
+    }
     this.tooLargeWarned = true
     this.say(
       'warn',
@@ -212,8 +221,17 @@ export class DeliveryLog {
     this.dropsSinceReport = 0
   }
 
-  /** The exporter shuts down: queue-full drops not said yet (inside an interval) are said now. */
+  /**
+   * The exporter shuts down: spans given up on and queue-full drops not said yet (inside an
+   * interval) are said now.
+   */
   closing(maxQueueSize: number) {
+    if (this.givenUpUnsaid > 0)
+      this.say(
+        'warn',
+        `${plural(this.givenUpUnsaid, 'span')} for ${this.target} given up on since the last report, and dropped (${this.lastReason})`,
+      )
+    this.givenUpUnsaid = 0
     if (this.dropsSinceReport === 0) return
     this.say(
       'warn',
@@ -236,7 +254,10 @@ export class DeliveryLog {
         this.lastReportAt = Date.now()
         this.lostSinceReport = 0
         this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
-      } else this.summarize()
+      } else {
+        this.givenUpUnsaid += rejected
+        this.summarize()
+      }
       return
     }
     this.say(
@@ -252,6 +273,7 @@ export class DeliveryLog {
       )
       this.lastReportAt = Date.now()
       this.lostSinceReport = 0
+      this.givenUpUnsaid = 0
     }
   }
 
@@ -305,6 +327,7 @@ export class DeliveryLog {
     )
     this.lastReportAt = Date.now()
     this.lostSinceReport = 0
+    this.givenUpUnsaid = 0
   }
 
   private say(level: 'warn' | 'debug', message: string) {

@@ -111,19 +111,20 @@ let freezing: string | null | undefined
  * there. Undefined elsewhere (a long-lived server). Read once. Never throws.
  */
 export function freezingPlatform(): string | undefined {
-  if (freezing === undefined) {
-    const env = (name: string) => readEnv(name) !== undefined
-    freezing = env('AWS_LAMBDA_FUNCTION_NAME')
-      ? 'AWS Lambda'
-      : env('VERCEL')
-        ? 'Vercel'
-        : env('FUNCTION_TARGET') && env('K_SERVICE')
-          ? 'Google Cloud Functions'
-          : env('FUNCTIONS_WORKER_RUNTIME')
-            ? 'Azure Functions'
-            : null
-  }
+  if (freezing === undefined) freezing = platformFromEnv()
   return freezing ?? undefined
+}
+
+function platformFromEnv(): string | null {
+  const env = (name: string) => readEnv(name) !== undefined
+  // `next build` prerendering route handlers (on Vercel too) is no function.
+  if (readEnv('NEXT_PHASE') === 'phase-production-build') return null
+  if (env('AWS_LAMBDA_FUNCTION_NAME')) return 'AWS Lambda'
+  // Not `vercel dev`, nor `next dev` with the env files `vercel env pull` writes (VERCEL=1 in them).
+  if (env('VERCEL') && readEnv('VERCEL_ENV') !== 'development') return 'Vercel'
+  if (env('FUNCTION_TARGET') && env('K_SERVICE')) return 'Google Cloud Functions'
+  if (env('FUNCTIONS_WORKER_RUNTIME')) return 'Azure Functions'
+  return null
 }
 
 const NOTICE = Symbol.for('tokentrail.tracer.notice')

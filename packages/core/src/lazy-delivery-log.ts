@@ -72,7 +72,7 @@ export class LazyDeliveryLog {
     return this.call(['dropped', ...args])
   }
 
-  /** Only the loaded log can have drops left to say (a drop loads it). */
+  /** Only the loaded log can have anything left to say (a drop or failure loads it). */
   closing(maxQueueSize: number): void {
     try {
       this.real?.closing(maxQueueSize)

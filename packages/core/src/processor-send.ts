@@ -201,8 +201,7 @@ async function sendWithRetry(
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController()
     // Shut down while this code loaded (before, the first attempt was under way by then, and
-    // shutdown aborted it), or while the batch waited for a retry: the attempt starts aborted, so
-    // the exporter answers as it would have, and the batch fails without being sent again.
+    // shutdown aborted it): the attempt starts aborted, so the exporter answers as it would have.
     if (processor.stopped) controller.abort(stopped ?? new Error('tracer shut down'))
     processor.attempt = controller
     const startedAt = performance.now()
@@ -221,11 +220,16 @@ async function sendWithRetry(
     )
     let result: Awaited<ReturnType<SpanExporter['export']>>
     try {
-      result = await abandonable(
-        processor.exporter.export(batch, controller.signal),
-        controller.signal,
-        helpers,
-      )
+      // A shutdown ended the wait for this retry: the batch fails without going out again (an
+      // exporter that ignores its signal would send it after the shutdown gave up on it).
+      result =
+        stopped !== undefined
+          ? { code: 'retryable', error: stopped }
+          : await abandonable(
+              processor.exporter.export(batch, controller.signal),
+              controller.signal,
+              helpers,
+            )
     } catch (error) {
       result = { code: 'retryable', error }
     } finally {

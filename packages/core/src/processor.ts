@@ -371,12 +371,37 @@ export class BatchProcessor {
     }
   }
 
+  // Whether the sends under way end within `ms`.
+  private async settles(ms: number): Promise<boolean> {
+    const sending = this.sending
+    if (!sending) return true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      return await Promise.race([
+        sending.then(() => true),
+        new Promise<boolean>((resolve) => {
+          // Not unref'd, as in waitFor.
+          timer = setTimeout(() => resolve(false), Math.max(0, ms))
+        }),
+      ])
+    } catch {
+      return false
+    } finally {
+      cancel(timer)
+    }
+  }
+
   /** Flushes, then stops: later spans are dropped and counted, in-flight retries end. */
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.isShutdown) return
     const target = this.enqueued
-    const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    const startedAt = Date.now()
+    let flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
     this.isShutdown = true
+    // An export that went out while it waited (a full batch of spans that ended meanwhile) is
+    // given what is left of the bound: aborted at once, it failed a shutdown that had time, and
+    // was counted and said after the shutdown resolved.
+    if (flushed && this.sending) flushed = await this.settles(timeoutMs - (Date.now() - startedAt))
     this.stopped = true
     cancel(this.timer)
     // An export under way when time ran out is aborted, counted and said before this resolves

@@ -200,6 +200,29 @@ describe('spans dropped at shutdown', () => {
     ])
   })
 
+  it('lets a full batch of spans that ended while it waited finish within its bound, not failing them after it resolved', async () => {
+    const sink = await receiver()
+    sink.stall()
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, { maxBatchSize: 2 })
+    tracer.startSpan('a').end()
+    tracer.startSpan('b').end()
+    const shutdown = tracer.shutdown({ timeoutMs: 5000 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // A full batch ends while the first hangs: it goes out as soon as the first is answered.
+    tracer.startSpan('c').end()
+    tracer.startSpan('d').end()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    sink.release()
+    await shutdown
+    const stats = tracer.stats()
+    expect(stats.exported).toBe(4)
+    expect(stats.failed).toBe(0)
+    expect(stats.inflight).toBe(0)
+    expect(sink.requests).toHaveLength(2)
+    expect(warnings).toEqual([])
+  })
+
   it('ends a batch waiting for a retry: not sent again after the shutdown, counted and said before it resolves', async () => {
     const sink = await receiver((response) => response.writeHead(503).end('busy'))
     const warnings: string[] = []
@@ -224,6 +247,24 @@ describe('spans dropped at shutdown', () => {
     const posts = sink.requests.length
     await new Promise((resolve) => setTimeout(resolve, 700))
     expect(sink.requests.length).toBe(posts)
+  })
+
+  it('says, at shutdown, spans given up on after the first failure line said they were retrying', async () => {
+    const sink = await receiver((response) => response.writeHead(503).end('busy'))
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, {
+      retry: { maxRetries: 1, initialBackoffMs: 10, maxBackoffMs: 10 },
+    })
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
+    expect((await tracer.flush({ timeoutMs: 5000 })).ok).toBe(false)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('3 spans waiting, retrying up to 1 more time')
+    await tracer.shutdown({ timeoutMs: 5000 })
+    expect(tracer.stats().failed).toBe(3)
+    expect(warnings).toEqual([
+      warnings[0],
+      `3 spans for ${sink.url} given up on since the last report, and dropped (503 Service Unavailable)`,
+    ])
   })
 
   it('says spans that end after shutdown once, with their count', async () => {

@@ -66,4 +66,34 @@ describe('an exporter that never answers and ignores its signal', () => {
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
     expect(tracer.stats().exported).toBe(1)
   })
+  it('is not called again for a batch whose wait for a retry a shutdown ended, and the loss is said', async () => {
+    let calls = 0
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'retrying',
+      metrics: false,
+      retry: { maxRetries: 3, initialBackoffMs: 2000, maxBackoffMs: 2000 },
+      warnings: (message) => warnings.push(message),
+      exporters: [
+        {
+          name: 'custom',
+          // Ignores its signal: a call after the shutdown would send the batch again.
+          export: () => {
+            calls++
+            return Promise.resolve({ code: 'retryable' as const, error: new Error('busy') })
+          },
+        },
+      ],
+    })
+    for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end()
+    await tracer.shutdown({ timeoutMs: 200 })
+    expect(calls).toBe(1)
+    expect(tracer.stats().failed).toBe(3)
+    expect(tracer.stats().inflight).toBe(0)
+    expect(warnings.at(-1)).toContain(
+      'spans not delivered to the custom exporter: tracer.shutdown() ran out of time (200 ms)',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(calls).toBe(1)
+  })
 })

@@ -81,6 +81,8 @@ const OPTION_KEYS = Object.keys({
 const OWNED = Symbol.for('tokentrail.hono.traced')
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
+const MAX_TIMER_MS = 2_147_483_647
+
 function validate(options: TracingOptions): void {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('tracing(options) takes an options object')
@@ -121,6 +123,12 @@ function validate(options: TracingOptions): void {
     if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1))
       throw new TokentrailError(
         `tracing({ ${name} }) must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(timeout)}`,
+      )
+    // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr): the span
+    // would end a millisecond into every streamed body.
+    if ((timeout as number) > MAX_TIMER_MS)
+      throw new TokentrailError(
+        `tracing({ ${name} }) must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer), got ${timeout}`,
       )
   }
 }

@@ -404,6 +404,9 @@ describe('tracing()', () => {
       [{ flush: 'yes' as any }, /flush/],
       [{ flushTimeoutMs: 0 }, /flushTimeoutMs/],
       [{ streamTimeoutMs: 1.5 }, /streamTimeoutMs/],
+      // Past a timer's limit it would fire at once: every streamed span cut a millisecond in.
+      [{ streamTimeoutMs: 3_000_000_000 }, /streamTimeoutMs \}\) must be at most 2147483647 ms/],
+      [{ flushTimeoutMs: 2 ** 31 }, /flushTimeoutMs \}\) must be at most 2147483647 ms/],
       [{ waitUntil: 1 as any }, /waitUntil/],
     ]
     for (const [options, message] of bad) {
@@ -543,6 +546,41 @@ describe('flushing', () => {
     // Past the bound: the span ended with its body, and nothing changes it later.
     await new Promise((r) => setTimeout(r, 100))
     expect(spans).toEqual(['ok:-'])
+  })
+
+  it('delivers a body read slowly past streamTimeoutMs whole: only the span ends', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))
+    let sent = 0
+    app.get('/s', () => {
+      const encoder = new TextEncoder()
+      return new Response(
+        new ReadableStream({
+          async pull(controller) {
+            await new Promise((r) => setTimeout(r, 20))
+            if (sent++ < 8) controller.enqueue(encoder.encode(`${sent};`))
+            else controller.close()
+          },
+        }),
+      )
+    })
+    const context = executionContext()
+    const response = await app.fetch(new Request('http://localhost/s'), {}, context)
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    for (;;) {
+      // A slow client: past the bound after the first few chunks.
+      await new Promise((r) => setTimeout(r, 20))
+      const { done, value } = await reader.read()
+      if (done) break
+      text += decoder.decode(value)
+    }
+    expect(text).toBe('1;2;3;4;5;6;7;8;')
+    await Promise.all(context.promises)
+    const [span] = exporter.spans
+    expect(span?.status).toBe('cancelled')
+    expect(span?.attributes['tokentrail.stream_timeout']).toBe(true)
   })
 
   it("uses Vercel's request-context waitUntil, the same one @vercel/functions reads", async () => {

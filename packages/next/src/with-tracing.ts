@@ -81,6 +81,11 @@ function positiveInteger(value: unknown, name: string): number {
     throw new TokentrailError(
       `withTracing: ${name} must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(value)}`,
     )
+  // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr).
+  if (value > 2_147_483_647)
+    throw new TokentrailError(
+      `withTracing: ${name} must be at most 2147483647 ms (about 24.8 days, the longest timer), got ${value}`,
+    )
   return value
 }
 

@@ -350,6 +350,10 @@ describe('withTracing: without a platform, disabled, sampled out, bad options', 
     expect(() => withTracing(undefined as any)).toThrow(/takes the route handler function/)
     expect(() => withTracing(handler, { flushTimeoutMs: -1 })).toThrow(/flushTimeoutMs/)
     expect(() => withTracing(handler, { streamTimeoutMs: 1.5 })).toThrow(/streamTimeoutMs/)
+    // Past a timer's limit it would fire at once: every streamed span cut a millisecond in.
+    expect(() => withTracing(handler, { streamTimeoutMs: 3_000_000_000 })).toThrow(
+      /streamTimeoutMs must be at most 2147483647 ms/,
+    )
     expect(() => withTracing(handler, { route: 'api/chat' })).toThrow(/route must be a path/)
     expect(() => withTracing(handler, { traceIdHeader: 'x trace' })).toThrow(/traceIdHeader/)
     expect(() => withTracing(handler, { tracer: {} as any })).toThrow(TokentrailError)
