@@ -56,9 +56,11 @@ export interface TracingOptions {
   /** Bound on each flush, in milliseconds. @default 5000 */
   flushTimeoutMs?: number
   /**
-   * Longest wait for a response body to end, in milliseconds: past it (a body nobody reads, a
-   * stream that never ends) the span ends `cancelled` with `tokentrail.stream_timeout` and is
-   * flushed, so the `waitUntil` promise settles and the trace is not lost. @default 280000
+   * Where the flush is handed to a `waitUntil`: longest wait for a response body to end, in
+   * milliseconds. Past it (a body nobody reads, a stream that never ends) the span ends
+   * `cancelled` with `tokentrail.stream_timeout` and is flushed, so the `waitUntil` promise settles
+   * and the trace is not lost; the body itself is untouched. A long-lived server (no `waitUntil`)
+   * has no such bound. @default 280000
    */
   streamTimeoutMs?: number
   /** Where to hand the flush promise, for platforms not detected on their own (Netlify, Deno Deploy…). @default detected */
@@ -243,14 +245,16 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       resolveEnded()
     }
 
-    if (
+    // Handed to a waitUntil: the platform waits for the flush, so a body that never ends must not
+    // hold it (see streamTimeoutMs).
+    const handedFlush =
       flush &&
-      !scheduleFlush(
+      scheduleFlush(
         c,
         () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
         waitUntil,
       )
-    ) {
+    if (flush && !handedFlush) {
       // No waitUntil: right on a long-lived server, a loss where the function freezes.
       const platform = freezingPlatform()
       if (platform)
@@ -328,13 +332,16 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
       handedOver = true
       // A body that never ends (nobody reads it) must not hold the span, and the flush handed to
-      // waitUntil, for good.
-      timer = setTimeout(() => {
-        span.setAttribute(STREAM_TIMEOUT, true)
-        if (status === 'ok') status = 'cancelled'
-        finish()
-      }, streamTimeoutMs)
-      ;(timer as { unref?: () => void }).unref?.()
+      // waitUntil, for good. Without a waitUntil (a long-lived server) nothing waits on it, and an
+      // event stream open for hours is not cut short in the trace.
+      if (handedFlush) {
+        timer = setTimeout(() => {
+          span.setAttribute(STREAM_TIMEOUT, true)
+          if (status === 'ok') status = 'cancelled'
+          finish()
+        }, streamTimeoutMs)
+        ;(timer as { unref?: () => void }).unref?.()
+      }
     } catch {
       // Should the host's Response refuse the stream, telemetry steps aside.
       finish()

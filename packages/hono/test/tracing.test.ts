@@ -548,6 +548,41 @@ describe('flushing', () => {
     expect(spans).toEqual(['ok:-'])
   })
 
+  it('sets no bound where no waitUntil waits on the flush (a long-lived server): a long stream ends ok', async () => {
+    const spans: string[] = []
+    const tracer = createTracer({
+      flushIntervalMs: 600_000,
+      exporters: [
+        {
+          name: 'capture',
+          async export(batch) {
+            for (const s of batch)
+              spans.push(`${s.status}:${s.attributes['tokentrail.stream_timeout'] ?? '-'}`)
+            return { code: 'success' }
+          },
+        },
+      ],
+    })
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))
+    // An event stream that outlives the bound: one event after 150 ms, then the end.
+    app.get('/events', () => {
+      const body = new ReadableStream({
+        start(controller) {
+          setTimeout(() => {
+            controller.enqueue(new TextEncoder().encode('data: done\n\n'))
+            controller.close()
+          }, 150)
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+    })
+    // app.request: no execution context, as under @hono/node-server.
+    const response = await app.request('/events')
+    expect(await response.text()).toBe('data: done\n\n')
+    await tracer.flush()
+    expect(spans).toEqual(['ok:-'])
+  })
+
   it('delivers a body read slowly past streamTimeoutMs whole: only the span ends', async () => {
     const { tracer, exporter } = setup()
     const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))
