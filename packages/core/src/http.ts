@@ -123,7 +123,8 @@ function platformFromEnv(): string | null {
   // Not `vercel dev`, nor `next dev` with the env files `vercel env pull` writes (VERCEL=1 in them).
   if (env('VERCEL') && readEnv('VERCEL_ENV') !== 'development') return 'Vercel'
   if (env('FUNCTION_TARGET') && env('K_SERVICE')) return 'Google Cloud Functions'
-  if (env('FUNCTIONS_WORKER_RUNTIME')) return 'Azure Functions'
+  // Set only in Azure itself, not under a local `func start` (which sets the worker runtime too).
+  if (env('FUNCTIONS_WORKER_RUNTIME') && env('WEBSITE_INSTANCE_ID')) return 'Azure Functions'
   return null
 }
 

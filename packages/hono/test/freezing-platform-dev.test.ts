@@ -4,7 +4,13 @@
 // loads the adapter afresh.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-const KEYS = ['VERCEL', 'VERCEL_ENV', 'NEXT_PHASE'] as const
+const KEYS = [
+  'VERCEL',
+  'VERCEL_ENV',
+  'NEXT_PHASE',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'WEBSITE_INSTANCE_ID',
+] as const
 const previous = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]))
 afterEach(() => {
   for (const key of KEYS) {
@@ -53,5 +59,20 @@ describe('VERCEL set where nothing freezes', () => {
     const warnings = await warningsWith({ VERCEL: '1', VERCEL_ENV: 'preview' })
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/^tracing\(\): Vercel freezes the function after the response/)
+  })
+})
+
+describe('Azure Functions', () => {
+  it('says nothing under a local `func start` (the worker runtime is set there too)', async () => {
+    expect(await warningsWith({ FUNCTIONS_WORKER_RUNTIME: 'node' })).toEqual([])
+  })
+
+  it('says it in Azure itself', async () => {
+    const warnings = await warningsWith({
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      WEBSITE_INSTANCE_ID: 'a1b2c3',
+    })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^tracing\(\): Azure Functions freezes the function/)
   })
 })
