@@ -123,6 +123,22 @@ function wholeNumber(value: unknown, name: string, min: number): number {
   return value
 }
 
+// The longest delay a timer takes (2³¹ − 1 ms, about 24.8 days): runtimes fire a longer one at
+// once, which would make every export time out, or flush without pause.
+export const MAX_TIMER_MS = 2_147_483_647
+
+/** A delay in ms for a timer: a number from `min` up to the longest timer. */
+function timerMs(value: unknown, name: string, min: number, whole = true): number {
+  if (whole) wholeNumber(value, name, min)
+  else if (typeof value !== 'number' || !(value >= min))
+    throw new TokentrailError(`${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}`)
+  if ((value as number) > MAX_TIMER_MS)
+    throw new TokentrailError(
+      `${name} must be at most ${MAX_TIMER_MS} ms (the longest timer; a runtime fires a longer one at once), got ${value}`,
+    )
+  return value as number
+}
+
 function exportersFromEnv(): SpanExporter[] {
   const names = (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpUrlFromEnv('TRACES') ? 'otlp' : 'none'))
     .split(',')
@@ -168,7 +184,7 @@ function resolveMetrics(
     )
   return {
     exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
-    exportIntervalMs: wholeNumber(
+    exportIntervalMs: timerMs(
       options?.exportIntervalMs ?? (intervalEnv !== undefined ? Number(intervalEnv) : 60_000),
       options?.exportIntervalMs !== undefined
         ? 'metrics.exportIntervalMs'
@@ -280,6 +296,12 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     ...options.retry,
   }
   wholeNumber(retry.maxRetries, 'retry.maxRetries', 0)
+  for (const key of ['initialBackoffMs', 'maxBackoffMs', 'maxRetryAfterMs'] as const)
+    timerMs(retry[key], `retry.${key}`, 0, false)
+  if (typeof retry.multiplier !== 'number' || !(retry.multiplier >= 1))
+    throw new TokentrailError(
+      `retry.multiplier must be a number ≥ 1, got ${JSON.stringify(retry.multiplier)}`,
+    )
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
   const config: ResolvedConfig = {
@@ -298,8 +320,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     },
     maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
     maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
-    flushIntervalMs: wholeNumber(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),
-    exportTimeoutMs: wholeNumber(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
+    flushIntervalMs: timerMs(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),
+    exportTimeoutMs: timerMs(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
     retry,
     limits,
     metrics: resolveMetrics(options.metrics, enabled),

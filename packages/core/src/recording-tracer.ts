@@ -1,6 +1,6 @@
 import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
 import { now } from './clock.js'
-import type { ResolvedConfig } from './config.js'
+import { MAX_TIMER_MS, type ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import type { TracerLoss } from './delivery-log.js'
@@ -97,6 +97,10 @@ function watchExitOf(tracer: RecordingTracer): void {
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
 const lossReport = lazy(() => import('./delivery-log.js'))
+
+// A flush or shutdown bound as a timer takes it: `Infinity` (or anything past the longest timer)
+// waits as long as a timer can, about 24.8 days, instead of firing at once.
+const boundMs = (ms: number): number => (ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms)
 
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
@@ -488,7 +492,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
-    const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    const timeoutMs = boundMs(options?.timeoutMs ?? this.config.exportTimeoutMs)
     runFlushHooks(this)
     try {
       // Spans held while sampling or redaction load reach the queues first. Nothing held: no
@@ -538,7 +542,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
-    const timeoutMs = options?.timeoutMs ?? this.config.exportTimeoutMs
+    const timeoutMs = boundMs(options?.timeoutMs ?? this.config.exportTimeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)
     try {
