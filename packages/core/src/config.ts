@@ -1,4 +1,5 @@
 import { type AttributeLimits, DEFAULT_LIMITS, type ResolvedLimits } from './attributes.js'
+import { MAX_TIMER_MS } from './clock.js'
 import { envBoolean, readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
@@ -122,10 +123,6 @@ function wholeNumber(value: unknown, name: string, min: number): number {
     )
   return value
 }
-
-// The longest delay a timer takes (2³¹ − 1 ms, about 24.8 days): runtimes fire a longer one at
-// once, which would make every export time out, or flush without pause.
-export const MAX_TIMER_MS = 2_147_483_647
 
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
 function timerMs(value: unknown, name: string, min: number, whole = true): number {

@@ -11,7 +11,7 @@ export {
   safeJson,
   sanitizeValue,
 } from './attributes.js'
-export { now } from './clock.js'
+export { MAX_TIMER_MS, now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
 export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'

@@ -5,7 +5,7 @@
 // start-up chunk). Same modules as the main entry, so the same tracer, context and flush hooks.
 // For the adapters only: not covered by semver; apps import `@tokentrail/core`.
 export { redactSecretsInText, safeJson } from './attributes.js'
-export { now } from './clock.js'
+export { MAX_TIMER_MS, now } from './clock.js'
 export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js'
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'

@@ -1,6 +1,6 @@
 import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
-import { now } from './clock.js'
-import { MAX_TIMER_MS, type ResolvedConfig } from './config.js'
+import { MAX_TIMER_MS, now } from './clock.js'
+import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
 import type { TracerLoss } from './delivery-log.js'

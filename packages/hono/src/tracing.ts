@@ -5,6 +5,7 @@ import {
   freezingPlatform,
   getTracer,
   httpRequestAttributes,
+  MAX_TIMER_MS,
   NOOP_SPAN,
   runWithSpan,
   type Span,
@@ -82,8 +83,6 @@ const OPTION_KEYS = Object.keys({
 
 const OWNED = Symbol.for('tokentrail.hono.traced')
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-const MAX_TIMER_MS = 2_147_483_647
 
 function validate(options: TracingOptions): void {
   if (options === null || typeof options !== 'object')

@@ -3,6 +3,7 @@ import {
   extractTraceContext,
   getTracer,
   httpRequestAttributes,
+  MAX_TIMER_MS,
   runWithSpan,
   type Span,
   type SpanStatus,
@@ -82,9 +83,9 @@ function positiveInteger(value: unknown, name: string): number {
       `withTracing: ${name} must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(value)}`,
     )
   // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr).
-  if (value > 2_147_483_647)
+  if (value > MAX_TIMER_MS)
     throw new TokentrailError(
-      `withTracing: ${name} must be at most 2147483647 ms (about 24.8 days, the longest timer), got ${value}`,
+      `withTracing: ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer), got ${value}`,
     )
   return value
 }
