@@ -212,10 +212,15 @@ export class DeliveryLog {
     }
     if (kind !== 'queueFull') return
     this.dropsSinceReport += spans
-    if (Date.now() - this.lastDropReportAt < this.intervalMs) return
+    if (Date.now() - this.lastDropReportAt >= this.intervalMs) this.sayQueueDrops(detail)
+  }
+
+  // Queue-full drops since the last line, summed.
+  private sayQueueDrops(maxQueueSize: number) {
+    if (this.dropsSinceReport === 0) return
     this.say(
       'warn',
-      `${plural(this.dropsSinceReport, 'more span')} for ${this.target} dropped as its queue was full (maxQueueSize ${detail}) since the last report`,
+      `${plural(this.dropsSinceReport, 'more span')} for ${this.target} dropped as its queue was full (maxQueueSize ${maxQueueSize}) since the last report`,
     )
     this.lastDropReportAt = Date.now()
     this.dropsSinceReport = 0
@@ -232,12 +237,7 @@ export class DeliveryLog {
         `${plural(this.givenUpUnsaid, 'span')} for ${this.target} given up on since the last report, and dropped (${this.lastReason})`,
       )
     this.givenUpUnsaid = 0
-    if (this.dropsSinceReport === 0) return
-    this.say(
-      'warn',
-      `${plural(this.dropsSinceReport, 'more span')} for ${this.target} dropped as its queue was full (maxQueueSize ${maxQueueSize}) since the last report`,
-    )
-    this.dropsSinceReport = 0
+    this.sayQueueDrops(maxQueueSize)
   }
 
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {

@@ -67,21 +67,7 @@ export async function abortAtShutdown(processor: BatchProcessor, timeoutMs: numb
       ),
     )
   } catch {}
-  let timer: ReturnType<typeof setTimeout> | undefined
-  // Not unref'd: the script awaiting the shutdown must see it settle.
-  await Promise.race([
-    processor.sending,
-    new Promise<void>((resolve) => {
-      try {
-        timer = setTimeout(resolve, ABORTED_EXPORT_GRACE_MS)
-      } catch {
-        resolve()
-      }
-    }),
-  ])
-  try {
-    clearTimeout(timer)
-  } catch {}
+  await processor.settles(ABORTED_EXPORT_GRACE_MS)
   const inflight = processor.stats.inflight
   if (inflight === 0) return
   try {

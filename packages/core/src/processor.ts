@@ -143,8 +143,7 @@ export class BatchProcessor {
   }
   private queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
-  // Read by the flush report (processor-flush.ts) too.
-  sending: Promise<void> | undefined
+  private sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
@@ -371,8 +370,9 @@ export class BatchProcessor {
     }
   }
 
-  // Whether the sends under way end within `ms`.
-  private async settles(ms: number): Promise<boolean> {
+  // Whether the sends under way end within `ms` (a timer not unref'd, as in waitFor: whoever awaits
+  // a shutdown must see it settle). Read by the flush report (processor-flush.ts) too.
+  async settles(ms: number): Promise<boolean> {
     const sending = this.sending
     if (!sending) return true
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -380,7 +380,6 @@ export class BatchProcessor {
       return await Promise.race([
         sending.then(() => true),
         new Promise<boolean>((resolve) => {
-          // Not unref'd, as in waitFor.
           timer = setTimeout(() => resolve(false), Math.max(0, ms))
         }),
       ])
