@@ -1,6 +1,7 @@
 import {
   checkOptionKeys,
   extractTraceContext,
+  freezingPlatform,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
@@ -53,8 +54,11 @@ export interface WithTracingOptions {
   /** Longest wait for the export once the body has ended. @default 5000 */
   flushTimeoutMs?: number
   /**
-   * Longest wait for a body to end; past it the span ends `cancelled` (with
-   * `tokentrail.stream_timeout`) and is flushed, before the platform's own time limit kills the function.
+   * Where the flush is handed to a function that may freeze (the Vercel request context's
+   * `waitUntil`, or `after()` on a host known to freeze): longest wait for a body to end; past it
+   * the span ends `cancelled` (with `tokentrail.stream_timeout`) and is flushed, before the
+   * platform's own time limit kills the function. The body itself is untouched. A long-lived server
+   * (`next start`) has no such bound: a stream open for an hour is recorded whole.
    * @default 280000
    */
   streamTimeoutMs?: number
@@ -339,11 +343,16 @@ export function withTracing<H extends RouteHandler>(
     // TransformStream ignores `cancel`.
     if (signal?.aborted) onAbort()
     else signal?.addEventListener?.('abort', onAbort, { once: true })
-    timer = setTimeout(() => {
-      span.setAttribute(NEXT_ATTR.streamTimeout, true)
-      finish('cancelled')
-    }, streamTimeoutMs)
-    ;(timer as { unref?: () => void }).unref?.()
+    // Only a flush the platform waits on (a function that may freeze) must not be held by a body
+    // that never ends; on a long-lived server nothing waits on it, and an event stream open for
+    // hours is not cut short in its trace.
+    if (via === 'waitUntil' || (via === 'after' && freezingPlatform() !== undefined)) {
+      timer = setTimeout(() => {
+        span.setAttribute(NEXT_ATTR.streamTimeout, true)
+        finish('cancelled')
+      }, streamTimeoutMs)
+      ;(timer as { unref?: () => void }).unref?.()
+    }
     return withBody(response, body) as any
   } as TracedRouteHandler<H>
 }
