@@ -116,11 +116,20 @@ export interface ResolvedConfig {
   redaction: ResolvedRedaction | undefined
 }
 
+// A value as a message shows it: `Infinity` and `NaN` as themselves (JSON would print null).
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+}
+
 function wholeNumber(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-    throw new TokentrailError(
-      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
-    )
+    throw new TokentrailError(`${name} must be a whole number ≥ ${min}, got ${shown(value)}`)
+  return value
+}
+
+function booleanOption(value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new TokentrailError(`${name} must be true or false, got ${shown(value)}`)
   return value
 }
 
@@ -128,7 +137,7 @@ function wholeNumber(value: unknown, name: string, min: number): number {
 function timerMs(value: unknown, name: string, min: number, whole = true): number {
   if (whole) wholeNumber(value, name, min)
   else if (typeof value !== 'number' || !(value >= min))
-    throw new TokentrailError(`${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}`)
+    throw new TokentrailError(`${name} must be a number ≥ ${min}, got ${shown(value)}`)
   if ((value as number) > MAX_TIMER_MS)
     throw new TokentrailError(
       `${name} must be at most ${MAX_TIMER_MS} ms (the longest timer; a runtime fires a longer one at once), got ${value}`,
@@ -175,6 +184,14 @@ function resolveMetrics(
 ): ResolvedConfig['metrics'] {
   const intervalEnv = readEnv('OTEL_METRIC_EXPORT_INTERVAL')
   const options = option === false ? undefined : option
+  if (
+    intervalEnv !== undefined &&
+    options?.exportIntervalMs === undefined &&
+    !/^\d+$/.test(intervalEnv)
+  )
+    throw new TokentrailError(
+      `OTEL_METRIC_EXPORT_INTERVAL must be a whole number of milliseconds, got "${intervalEnv}"`,
+    )
   if (options !== undefined && (options === null || typeof options !== 'object'))
     throw new TokentrailError(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
@@ -245,8 +262,16 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
   if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
   const enabled =
-    options.enabled ??
+    booleanOption(options.enabled, 'enabled') ??
     (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
+  if (
+    options.debug !== undefined &&
+    typeof options.debug !== 'boolean' &&
+    typeof options.debug !== 'function'
+  )
+    throw new TokentrailError(
+      `debug must be true, false or a function (message, error?) => void, got ${shown(options.debug)}`,
+    )
   const debugOption = options.debug ?? envBoolean('TOKENTRAIL_DEBUG') ?? false
   const debug =
     typeof debugOption === 'function'
@@ -259,7 +284,9 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
         : undefined
   const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
   if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
-    throw new TokentrailError('warnings must be true, false or a function (message) => void')
+    throw new TokentrailError(
+      `warnings must be true, false or a function (message) => void, got ${shown(warningsOption)}`,
+    )
   const warn =
     typeof warningsOption === 'function'
       ? warningsOption
@@ -281,7 +308,25 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       )
   if (options.redact !== undefined && typeof options.redact !== 'function')
     throw new TokentrailError('redact must be a function (span) => span | null')
-  const serviceName = options.serviceName ?? readEnv('OTEL_SERVICE_NAME') ?? 'unknown_service'
+  if (
+    options.resource !== undefined &&
+    (options.resource === null ||
+      typeof options.resource !== 'object' ||
+      Array.isArray(options.resource))
+  )
+    throw new TokentrailError(
+      `resource must be an object of attributes such as { 'deployment.environment': 'prod' }, got ${shown(options.resource)}`,
+    )
+  const resource = {
+    ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
+    ...options.resource,
+  }
+  // As in OpenTelemetry: OTEL_SERVICE_NAME wins over a `service.name` in the resource attributes.
+  const resourceName = resource['service.name']
+  const serviceName =
+    options.serviceName ??
+    readEnv('OTEL_SERVICE_NAME') ??
+    (typeof resourceName === 'string' && resourceName !== '' ? resourceName : 'unknown_service')
   if (typeof serviceName !== 'string' || serviceName === '')
     throw new TokentrailError('serviceName must be a non-empty string')
   const retry = {
@@ -297,7 +342,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     timerMs(retry[key], `retry.${key}`, 0, false)
   if (typeof retry.multiplier !== 'number' || !(retry.multiplier >= 1))
     throw new TokentrailError(
-      `retry.multiplier must be a number ≥ 1, got ${JSON.stringify(retry.multiplier)}`,
+      `retry.multiplier must be a number ≥ 1, got ${shown(retry.multiplier)}`,
     )
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
@@ -309,12 +354,15 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     debug,
     warn,
     redact: options.redact,
-    recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
-    recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
-    resource: {
-      ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
-      ...options.resource,
-    },
+    recordInputs:
+      booleanOption(options.recordInputs, 'recordInputs') ??
+      envBoolean('TOKENTRAIL_RECORD_INPUTS') ??
+      true,
+    recordOutputs:
+      booleanOption(options.recordOutputs, 'recordOutputs') ??
+      envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ??
+      true,
+    resource,
     maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
     maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
     flushIntervalMs: timerMs(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),

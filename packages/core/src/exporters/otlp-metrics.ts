@@ -1,3 +1,4 @@
+import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import type { MetricExporter } from '../metrics.js'
 import { checkOptionKeys } from '../options.js'
@@ -76,6 +77,8 @@ export function consoleMetricsExporter(
   } = {},
 ): MetricExporter {
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
+  if (options.write !== undefined && typeof options.write !== 'function')
+    throw new TokentrailError('consoleMetricsExporter({ write }) must be a function (line) => void')
   const { write = (line: string) => console.log(line) } = options
   const summary = lazy(() => import('./metrics-summary.js'))
   return {

@@ -81,6 +81,28 @@ export function parseHeaderList(value: string | undefined, name: string): Record
   return headers
 }
 
+/**
+ * Checks a `headers` option: an object of header names to string values (numbers are written as
+ * text). `where` names the option in the error, such as `otlpExporter({ headers })`.
+ */
+export function checkHeaders(value: unknown, where: string): Record<string, string> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new TokentrailError(
+      `${where} must be an object such as { authorization: 'Bearer …' }, got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
+    )
+  const headers: Record<string, string> = {}
+  for (const [name, header] of Object.entries(value)) {
+    if (typeof header === 'number') headers[name] = String(header)
+    else if (typeof header === 'string') headers[name] = header
+    else
+      throw new TokentrailError(
+        `${where}: the value of \`${name}\` must be a string, got ${header === undefined ? 'undefined (is the variable it comes from set?)' : typeof header}`,
+      )
+  }
+  return headers
+}
+
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
 export function validateUrl(value: string, option: string): string {
   let url: URL
@@ -122,8 +144,9 @@ export function otlpTarget(
   signal: 'TRACES' | 'METRICS',
   where: string,
   url: string | undefined,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): { target: string; requestHeaders: Record<string, string> } {
+  const checked = checkHeaders(headers, `${where}({ headers })`)
   const target = url
     ? validateUrl(url, `${where}({ url })`)
     : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
@@ -131,7 +154,7 @@ export function otlpTarget(
   const requestHeaders = {
     ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
     ...parseHeaderList(readEnv(specific), specific),
-    ...headers,
+    ...checked,
   }
   return { target, requestHeaders }
 }
