@@ -5,6 +5,7 @@ import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { otlpExporter } from './exporters/otlp.js'
 import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-metrics.js'
+import { detectProfile, type OtlpProfile } from './exporters/otlp-profile.js'
 import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
 import { checkOptionKeys, shareOf } from './options.js'
@@ -161,9 +162,20 @@ function exportersFromEnv(): SpanExporter[] {
   return exporters
 }
 
+// Backends that take OTLP traces but no OTLP metrics: the endpoint set for them gets no
+// `/v1/metrics` unless asked for (a 404 there would fail every flush).
+const TRACES_ONLY: readonly OtlpProfile[] = ['langfuse', 'phoenix']
+
+function metricsFromEnvEndpoint(): boolean {
+  const url = otlpUrlFromEnv('METRICS')
+  if (!url) return false
+  if (readEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')) return true
+  return !TRACES_ONLY.includes(detectProfile(url, {}))
+}
+
 function metricExportersFromEnv(): MetricExporter[] {
   if (envBoolean('TOKENTRAIL_METRICS') === false) return []
-  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (otlpUrlFromEnv('METRICS') ? 'otlp' : 'none'))
+  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
     .split(',')
     .map((n) => n.trim().toLowerCase())
   const exporters: MetricExporter[] = []

@@ -215,3 +215,80 @@ describe('service.name as OpenTelemetry resolves it', () => {
     )
   })
 })
+
+describe('docs/backends.md env lines, against a receiver that has only /v1/traces', () => {
+  async function tracesOnlyReceiver() {
+    const requests: string[] = []
+    const server = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => {
+        requests.push(request.url ?? '')
+        const found = request.url?.endsWith('/v1/traces')
+        response.writeHead(found ? 200 : 404, { 'content-type': 'application/json' })
+        response.end(found ? '{}' : '{"error":"not found"}')
+      })
+    })
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests }
+  }
+
+  async function llmCallFlushed() {
+    const warnings: string[] = []
+    const tracer = createTracer({ warnings: (m) => warnings.push(m) })
+    tracer
+      .startSpan('chat gpt-4o', {
+        kind: 'llm',
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 3 },
+      })
+      .end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown()
+    return { result, warnings }
+  }
+
+  it('Langfuse (OTEL_EXPORTER_OTLP_ENDPOINT=…/api/public/otel): traces only, every flush ok', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/api/public/otel`)
+    const { result, warnings } = await llmCallFlushed()
+    expect(result).toEqual({ ok: true, pending: 0 })
+    expect(warnings).toEqual([])
+    expect(requests).toEqual(['/api/public/otel/v1/traces'])
+  })
+
+  it('metrics still go there when asked for, and a 404 at /v1/metrics is said plainly', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/api/public/otel`)
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp')
+    const { result, warnings } = await llmCallFlushed()
+    expect(result.ok).toBe(false)
+    expect(requests).toContain('/api/public/otel/v1/metrics')
+    expect(warnings).toEqual([
+      `metrics not delivered to ${url}/api/public/otel/v1/metrics: 404 Not Found: nothing takes metrics at "/api/public/otel/v1/metrics" (a wrong path, or a backend that takes no metrics). Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+    ])
+  })
+
+  it('an OTLP endpoint of another backend still gets metrics from the same variable', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', url)
+    await llmCallFlushed()
+    expect(requests).toContain('/v1/metrics')
+  })
+
+  it('httpExporter: a 404 is not explained with OTLP paths', async () => {
+    const { url } = await tracesOnlyReceiver()
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [httpExporter({ url: `${url}/ingest` })],
+      warnings: (m) => warnings.push(m),
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    expect(result.reason).toBe(
+      `${url}/ingest: 1 span not delivered: 404 Not Found: nothing takes traces at this URL (a wrong path, or a backend that takes no traces)`,
+    )
+    expect(warnings[0]).not.toContain('/v1/traces')
+    await tracer.shutdown()
+  })
+})
