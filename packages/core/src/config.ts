@@ -196,14 +196,6 @@ function resolveMetrics(
 ): ResolvedConfig['metrics'] {
   const intervalEnv = readEnv('OTEL_METRIC_EXPORT_INTERVAL')
   const options = option === false ? undefined : option
-  if (
-    intervalEnv !== undefined &&
-    options?.exportIntervalMs === undefined &&
-    !/^\d+$/.test(intervalEnv)
-  )
-    throw new TokentrailError(
-      `OTEL_METRIC_EXPORT_INTERVAL must be a whole number of milliseconds, got "${intervalEnv}"`,
-    )
   if (options !== undefined && (options === null || typeof options !== 'object'))
     throw new TokentrailError(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
@@ -211,7 +203,9 @@ function resolveMetrics(
   return {
     exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
     exportIntervalMs: timerMs(
-      options?.exportIntervalMs ?? (intervalEnv !== undefined ? Number(intervalEnv) : 60_000),
+      // Not a number: the text itself, so the message shows what was set.
+      options?.exportIntervalMs ??
+        (intervalEnv !== undefined ? Number(intervalEnv) || intervalEnv : 60_000),
       options?.exportIntervalMs !== undefined
         ? 'metrics.exportIntervalMs'
         : 'OTEL_METRIC_EXPORT_INTERVAL',
@@ -327,7 +321,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       Array.isArray(options.resource))
   )
     throw new TokentrailError(
-      `resource must be an object of attributes such as { 'deployment.environment': 'prod' }, got ${shown(options.resource)}`,
+      `resource must be an object of attributes, got ${shown(options.resource)}`,
     )
   const resource = {
     ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),

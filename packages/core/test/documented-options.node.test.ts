@@ -84,7 +84,7 @@ describe('createTracer checks the type of every option', () => {
     [
       'resource',
       { resource: 'env=prod' },
-      `resource must be an object of attributes such as { 'deployment.environment': 'prod' }, got "env=prod"`,
+      'resource must be an object of attributes, got "env=prod"',
     ],
   ])('%s', (_name, options, message) => {
     expect(thrown(() => createTracer(options as never))).toBe(message)
@@ -102,7 +102,7 @@ describe('createTracer checks the type of every option', () => {
   it('OTEL_METRIC_EXPORT_INTERVAL that is not a number is named with its value', () => {
     vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '60s')
     expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
-      'OTEL_METRIC_EXPORT_INTERVAL must be a whole number of milliseconds, got "60s"',
+      'OTEL_METRIC_EXPORT_INTERVAL must be a whole number ≥ 1, got "60s"',
     )
     vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '5000')
     expect(() => createTracer({ exporters: [memoryExporter()] })).not.toThrow()
@@ -119,33 +119,28 @@ describe('exporter factories check their options the same way', () => {
   it('otlpExporter({ headers: "k=v" }) throws; before, the string was spread into no usable header', () => {
     expect(
       thrown(() => otlpExporter({ url: 'http://x:1/v1/traces', headers: 'a=b' as never })),
-    ).toBe(
-      'otlpExporter({ headers }) must be an object such as { authorization: \'Bearer …\' }, got "a=b"',
-    )
+    ).toBe('otlpExporter({ headers }) must be an object of header values, got a=b')
   })
 
   it('a header whose value is undefined (its env variable unset) is named', () => {
     const headers = { Authorization: undefined } as unknown as Record<string, string>
     expect(thrown(() => otlpExporter({ url: 'http://x:1/v1/traces', headers }))).toBe(
-      'otlpExporter({ headers }): the value of `Authorization` must be a string, got undefined (is the variable it comes from set?)',
+      'otlpExporter({ headers }): `Authorization` must be a string, got undefined (is its variable set?)',
     )
     expect(thrown(() => otlpMetricsExporter({ url: 'http://x:1/v1/metrics', headers }))).toContain(
-      'otlpMetricsExporter({ headers }): the value of `Authorization`',
+      'otlpMetricsExporter({ headers }): `Authorization`',
     )
     expect(thrown(() => httpExporter({ url: 'http://x:1/ingest', headers }))).toContain(
-      'httpExporter({ headers }): the value of `Authorization`',
+      'httpExporter({ headers }): `Authorization`',
     )
   })
 
   it('consoleExporter and consoleMetricsExporter check pretty and write', () => {
-    expect(thrown(() => consoleExporter({ pretty: 'yes' as never }))).toBe(
-      'consoleExporter({ pretty }) must be true or false, got "yes"',
-    )
-    expect(thrown(() => consoleExporter({ write: 'stdout' as never }))).toBe(
-      'consoleExporter({ write }) must be a function (line) => void',
-    )
+    const message = 'consoleExporter: pretty must be true or false, write a function (line) => void'
+    expect(thrown(() => consoleExporter({ pretty: 'yes' as never }))).toBe(message)
+    expect(thrown(() => consoleExporter({ write: 'stdout' as never }))).toBe(message)
     expect(thrown(() => consoleMetricsExporter({ write: 1 as never }))).toBe(
-      'consoleMetricsExporter({ write }) must be a function (line) => void',
+      'consoleMetricsExporter: write must be a function (line) => void',
     )
   })
 
@@ -290,5 +285,20 @@ describe('docs/backends.md env lines, against a receiver that has only /v1/trace
     )
     expect(warnings[0]).not.toContain('/v1/traces')
     await tracer.shutdown()
+  })
+})
+
+describe('redaction env values are named when bad', () => {
+  it('a bad redaction env value names the variable, not the option', () => {
+    vi.stubEnv('TOKENTRAIL_REDACT', 'all')
+    vi.stubEnv('TOKENTRAIL_REDACT_REPLACE', 'mask')
+    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
+      `TOKENTRAIL_REDACT_REPLACE must be 'label' or 'hash', got "mask"`,
+    )
+    vi.stubEnv('TOKENTRAIL_REDACT_REPLACE', 'hash')
+    vi.stubEnv('TOKENTRAIL_REDACT_HASH_KEY', 'short')
+    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
+      'TOKENTRAIL_REDACT_HASH_KEY must be a string of at least 16 characters',
+    )
   })
 })

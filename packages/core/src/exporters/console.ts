@@ -17,14 +17,12 @@ export interface ConsoleExporterOptions {
 /** Prints spans: one JSON line per span, or a readable tree per trace in development. */
 export function consoleExporter(options: ConsoleExporterOptions = {}): SpanExporter {
   checkOptionKeys(options, ['pretty', 'write'], 'consoleExporter')
-  if (options.pretty !== undefined && typeof options.pretty !== 'boolean')
-    throw new TokentrailError(
-      `consoleExporter({ pretty }) must be true or false, got ${JSON.stringify(options.pretty)}`,
-    )
-  if (options.write !== undefined && typeof options.write !== 'function')
-    throw new TokentrailError('consoleExporter({ write }) must be a function (line) => void')
   const { pretty = readEnv('NODE_ENV') === 'development', write = (line) => console.log(line) } =
     options
+  if (typeof pretty !== 'boolean' || typeof write !== 'function')
+    throw new TokentrailError(
+      'consoleExporter: pretty must be true or false, write a function (line) => void',
+    )
   // The tree builder and the formatting load at the first export, not at start-up.
   const printer = lazy(() => import('./console-print.js'))
   return {

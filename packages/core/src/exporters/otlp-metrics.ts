@@ -77,9 +77,9 @@ export function consoleMetricsExporter(
   } = {},
 ): MetricExporter {
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
-  if (options.write !== undefined && typeof options.write !== 'function')
-    throw new TokentrailError('consoleMetricsExporter({ write }) must be a function (line) => void')
   const { write = (line: string) => console.log(line) } = options
+  if (typeof write !== 'function')
+    throw new TokentrailError('consoleMetricsExporter: write must be a function (line) => void')
   const summary = lazy(() => import('./metrics-summary.js'))
   return {
     name: 'console-metrics',

@@ -81,24 +81,18 @@ export function parseHeaderList(value: string | undefined, name: string): Record
   return headers
 }
 
-/**
- * Checks a `headers` option: an object of header names to string values (numbers are written as
- * text). `where` names the option in the error, such as `otlpExporter({ headers })`.
- */
+/** Checks a `headers` option: header names to strings (numbers are sent as text). */
 export function checkHeaders(value: unknown, where: string): Record<string, string> {
-  if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new TokentrailError(
-      `${where} must be an object such as { authorization: 'Bearer …' }, got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
-    )
   const headers: Record<string, string> = {}
+  if (value === undefined) return headers
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new TokentrailError(`${where} must be an object of header values, got ${String(value)}`)
   for (const [name, header] of Object.entries(value)) {
-    if (typeof header === 'number') headers[name] = String(header)
-    else if (typeof header === 'string') headers[name] = header
-    else
+    if (typeof header !== 'string' && typeof header !== 'number')
       throw new TokentrailError(
-        `${where}: the value of \`${name}\` must be a string, got ${header === undefined ? 'undefined (is the variable it comes from set?)' : typeof header}`,
+        `${where}: \`${name}\` must be a string, got ${String(header)} (is its variable set?)`,
       )
+    headers[name] = String(header)
   }
   return headers
 }
