@@ -302,3 +302,22 @@ describe('redaction env values are named when bad', () => {
     )
   })
 })
+
+describe('a wrong URL is told with what is wrong', () => {
+  it('https:// to a plain-http receiver says the TLS handshake failed', async () => {
+    const { url } = await receiver()
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url: `${url.replace('http:', 'https:')}/v1/traces` })],
+      warnings: (m) => warnings.push(m),
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    const result = await tracer.flush({ timeoutMs: 500 })
+    expect(result.ok).toBe(false)
+    expect(warnings[0]).toContain(
+      'TLS handshake failed (https:// to a port that speaks plain http?) [EPROTO]',
+    )
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+})

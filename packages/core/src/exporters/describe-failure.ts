@@ -29,6 +29,8 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
   UND_ERR_SOCKET: 'connection closed by the receiver',
+  // What https:// to a plain-http port gets: the answer is not TLS.
+  EPROTO: 'TLS handshake failed (https:// to a port that speaks plain http?)',
 }
 
 // Node's fetch wraps the socket error (or an AggregateError of one per address) in `cause`.
