@@ -264,6 +264,11 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('createTracer(options) takes an options object')
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
+  for (const key of ['retry', 'limits'] as const)
+    if (options[key] !== undefined && (typeof options[key] !== 'object' || !options[key]))
+      throw new TokentrailError(
+        `${key} must be an object such as ${key === 'retry' ? '{ maxRetries: 0 }' : '{ maxStringLength: 4096 }'}, got ${shown(options[key])}`,
+      )
   checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
   if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')

@@ -90,6 +90,15 @@ describe('createTracer checks the type of every option', () => {
     expect(thrown(() => createTracer(options as never))).toBe(message)
   })
 
+  it('retry: false does not quietly keep the default retries', () => {
+    expect(thrown(() => createTracer({ retry: false as never }))).toBe(
+      'retry must be an object such as { maxRetries: 0 }, got false',
+    )
+    expect(thrown(() => createTracer({ limits: 4096 as never }))).toBe(
+      'limits must be an object such as { maxStringLength: 4096 }, got 4096',
+    )
+  })
+
   it('Infinity and NaN are shown as themselves, not as null', () => {
     expect(thrown(() => createTracer({ exportTimeoutMs: Number.POSITIVE_INFINITY }))).toBe(
       'exportTimeoutMs must be a whole number ≥ 1, got Infinity',
