@@ -128,6 +128,16 @@ function wholeNumber(value: unknown, name: string, min: number): number {
   return value
 }
 
+function checkExporters(list: unknown, name: string, example: string, data: string): void {
+  if (list !== undefined && !Array.isArray(list))
+    throw new TokentrailError(`${name} must be an array of exporters, such as [${example}]`)
+  for (const [i, exporter] of (list ?? []).entries())
+    if (typeof exporter?.export !== 'function')
+      throw new TokentrailError(
+        `${name}[${i}] is not an exporter: it needs an export(${data}, signal) method`,
+      )
+}
+
 function booleanOption(value: unknown, name: string): boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean')
     throw new TokentrailError(`${name} must be true or false, got ${shown(value)}`)
@@ -200,6 +210,7 @@ function resolveMetrics(
     throw new TokentrailError(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
     )
+  checkExporters(options?.exporters, 'metrics.exporters', 'otlpMetricsExporter()', 'snapshot')
   return {
     exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
     exportIntervalMs: timerMs(
@@ -310,13 +321,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       : readEnv('OTEL_TRACES_SAMPLER_ARG') !== undefined
         ? shareOf(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
         : 1
-  if (options.exporters !== undefined && !Array.isArray(options.exporters))
-    throw new TokentrailError('exporters must be an array of exporters, such as [otlpExporter()]')
-  for (const [i, exporter] of (options.exporters ?? []).entries())
-    if (typeof exporter?.export !== 'function')
-      throw new TokentrailError(
-        `exporters[${i}] is not an exporter: it needs an export(spans, signal) method`,
-      )
+  checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
   if (options.redact !== undefined && typeof options.redact !== 'function')
     throw new TokentrailError('redact must be a function (span) => span | null')
   if (

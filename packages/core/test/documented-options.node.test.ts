@@ -90,6 +90,15 @@ describe('createTracer checks the type of every option', () => {
     expect(thrown(() => createTracer(options as never))).toBe(message)
   })
 
+  it('metrics.exporters is checked like exporters', () => {
+    expect(
+      thrown(() => createTracer({ metrics: { exporters: otlpMetricsExporter() as never } })),
+    ).toBe('metrics.exporters must be an array of exporters, such as [otlpMetricsExporter()]')
+    expect(thrown(() => createTracer({ metrics: { exporters: [{} as never] } }))).toBe(
+      'metrics.exporters[0] is not an exporter: it needs an export(snapshot, signal) method',
+    )
+  })
+
   it('retry: false does not quietly keep the default retries', () => {
     expect(thrown(() => createTracer({ retry: false as never }))).toBe(
       'retry must be an object such as { maxRetries: 0 }, got false',
