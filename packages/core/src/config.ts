@@ -138,12 +138,6 @@ function checkExporters(list: unknown, name: string, example: string, data: stri
       )
 }
 
-function booleanOption(value: unknown, name: string): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean')
-    throw new TokentrailError(`${name} must be true or false, got ${shown(value)}`)
-  return value
-}
-
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
 function timerMs(value: unknown, name: string, min: number, whole = true): number {
   if (whole) wholeNumber(value, name, min)
@@ -261,6 +255,20 @@ const METRICS_KEYS = Object.keys({
   cardinalityLimit: true,
 } satisfies Record<keyof MetricsOptions, true>)
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS)
+const BOOLEAN = 'true or false'
+const OBJECT = 'an object'
+// The type each option must have, as `typeof` says it ('object' excludes null and arrays).
+const TRACER_TYPES: [keyof TracerOptions, string, string][] = [
+  ['enabled', 'boolean', BOOLEAN],
+  ['recordInputs', 'boolean', BOOLEAN],
+  ['recordOutputs', 'boolean', BOOLEAN],
+  ['debug', 'boolean function', 'true, false or a function (message, error?) => void'],
+  ['warnings', 'boolean function', 'true, false or a function (message) => void'],
+  ['redact', 'function', 'a function (span) => span | null'],
+  ['resource', 'object', `${OBJECT} of attributes`],
+  ['retry', 'object', `${OBJECT} such as { maxRetries: 0 }`],
+  ['limits', 'object', `${OBJECT} such as { maxStringLength: 4096 }`],
+]
 const TRACER_ALIASES = {
   exporter: 'exporters',
   service: 'serviceName',
@@ -275,25 +283,20 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('createTracer(options) takes an options object')
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
-  for (const key of ['retry', 'limits'] as const)
-    if (options[key] !== undefined && (typeof options[key] !== 'object' || !options[key]))
-      throw new TokentrailError(
-        `${key} must be an object such as ${key === 'retry' ? '{ maxRetries: 0 }' : '{ maxStringLength: 4096 }'}, got ${shown(options[key])}`,
-      )
+  for (const [key, types, form] of TRACER_TYPES) {
+    const value = options[key]
+    if (
+      value !== undefined &&
+      (!types.includes(typeof value) || value === null || Array.isArray(value))
+    )
+      throw new TokentrailError(`${key} must be ${form}, got ${shown(value)}`)
+  }
   checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
   if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
   const enabled =
-    booleanOption(options.enabled, 'enabled') ??
+    options.enabled ??
     (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
-  if (
-    options.debug !== undefined &&
-    typeof options.debug !== 'boolean' &&
-    typeof options.debug !== 'function'
-  )
-    throw new TokentrailError(
-      `debug must be true, false or a function (message, error?) => void, got ${shown(options.debug)}`,
-    )
   const debugOption = options.debug ?? envBoolean('TOKENTRAIL_DEBUG') ?? false
   const debug =
     typeof debugOption === 'function'
@@ -305,10 +308,6 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
               : console.warn(`[tokentrail] ${message}`, error)
         : undefined
   const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
-  if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
-    throw new TokentrailError(
-      `warnings must be true, false or a function (message) => void, got ${shown(warningsOption)}`,
-    )
   const warn =
     typeof warningsOption === 'function'
       ? warningsOption
@@ -322,17 +321,6 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
         ? shareOf(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
         : 1
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
-  if (options.redact !== undefined && typeof options.redact !== 'function')
-    throw new TokentrailError('redact must be a function (span) => span | null')
-  if (
-    options.resource !== undefined &&
-    (options.resource === null ||
-      typeof options.resource !== 'object' ||
-      Array.isArray(options.resource))
-  )
-    throw new TokentrailError(
-      `resource must be an object of attributes, got ${shown(options.resource)}`,
-    )
   const resource = {
     ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
     ...options.resource,
@@ -370,14 +358,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     debug,
     warn,
     redact: options.redact,
-    recordInputs:
-      booleanOption(options.recordInputs, 'recordInputs') ??
-      envBoolean('TOKENTRAIL_RECORD_INPUTS') ??
-      true,
-    recordOutputs:
-      booleanOption(options.recordOutputs, 'recordOutputs') ??
-      envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ??
-      true,
+    recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
+    recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
     maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
     maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
