@@ -5,6 +5,7 @@ import { TokentrailError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { otlpExporter } from './exporters/otlp.js'
 import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-metrics.js'
+import { detectProfile, type OtlpProfile } from './exporters/otlp-profile.js'
 import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
 import { checkOptionKeys, shareOf } from './options.js'
@@ -116,19 +117,32 @@ export interface ResolvedConfig {
   redaction: ResolvedRedaction | undefined
 }
 
+// A value as a message shows it: `Infinity` and `NaN` as themselves (JSON would print null).
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+}
+
 function wholeNumber(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-    throw new TokentrailError(
-      `${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
-    )
+    throw new TokentrailError(`${name} must be a whole number ≥ ${min}, got ${shown(value)}`)
   return value
+}
+
+function checkExporters(list: unknown, name: string, example: string, data: string): void {
+  if (list !== undefined && !Array.isArray(list))
+    throw new TokentrailError(`${name} must be an array of exporters, such as [${example}]`)
+  for (const [i, exporter] of (list ?? []).entries())
+    if (typeof exporter?.export !== 'function')
+      throw new TokentrailError(
+        `${name}[${i}] is not an exporter: it needs an export(${data}, signal) method`,
+      )
 }
 
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
 function timerMs(value: unknown, name: string, min: number, whole = true): number {
   if (whole) wholeNumber(value, name, min)
   else if (typeof value !== 'number' || !(value >= min))
-    throw new TokentrailError(`${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}`)
+    throw new TokentrailError(`${name} must be a number ≥ ${min}, got ${shown(value)}`)
   if ((value as number) > MAX_TIMER_MS)
     throw new TokentrailError(
       `${name} must be at most ${MAX_TIMER_MS} ms (the longest timer; a runtime fires a longer one at once), got ${value}`,
@@ -152,9 +166,20 @@ function exportersFromEnv(): SpanExporter[] {
   return exporters
 }
 
+// Backends that take OTLP traces but no OTLP metrics: the endpoint set for them gets no
+// `/v1/metrics` unless asked for (a 404 there would fail every flush).
+const TRACES_ONLY: readonly OtlpProfile[] = ['langfuse', 'phoenix']
+
+function metricsFromEnvEndpoint(): boolean {
+  const url = otlpUrlFromEnv('METRICS')
+  if (!url) return false
+  if (readEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')) return true
+  return !TRACES_ONLY.includes(detectProfile(url, {}))
+}
+
 function metricExportersFromEnv(): MetricExporter[] {
   if (envBoolean('TOKENTRAIL_METRICS') === false) return []
-  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (otlpUrlFromEnv('METRICS') ? 'otlp' : 'none'))
+  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
     .split(',')
     .map((n) => n.trim().toLowerCase())
   const exporters: MetricExporter[] = []
@@ -179,10 +204,13 @@ function resolveMetrics(
     throw new TokentrailError(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
     )
+  checkExporters(options?.exporters, 'metrics.exporters', 'otlpMetricsExporter()', 'snapshot')
   return {
     exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
     exportIntervalMs: timerMs(
-      options?.exportIntervalMs ?? (intervalEnv !== undefined ? Number(intervalEnv) : 60_000),
+      // Not a number: the text itself, so the message shows what was set.
+      options?.exportIntervalMs ??
+        (intervalEnv !== undefined ? Number(intervalEnv) || intervalEnv : 60_000),
       options?.exportIntervalMs !== undefined
         ? 'metrics.exportIntervalMs'
         : 'OTEL_METRIC_EXPORT_INTERVAL',
@@ -227,6 +255,20 @@ const METRICS_KEYS = Object.keys({
   cardinalityLimit: true,
 } satisfies Record<keyof MetricsOptions, true>)
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS)
+const BOOLEAN = 'true or false'
+const OBJECT = 'an object'
+// The type each option must have, as `typeof` says it ('object' excludes null and arrays).
+const TRACER_TYPES: [keyof TracerOptions, string, string][] = [
+  ['enabled', 'boolean', BOOLEAN],
+  ['recordInputs', 'boolean', BOOLEAN],
+  ['recordOutputs', 'boolean', BOOLEAN],
+  ['debug', 'boolean function', 'true, false or a function (message, error?) => void'],
+  ['warnings', 'boolean function', 'true, false or a function (message) => void'],
+  ['redact', 'function', 'a function (span) => span | null'],
+  ['resource', 'object', `${OBJECT} of attributes`],
+  ['retry', 'object', `${OBJECT} such as { maxRetries: 0 }`],
+  ['limits', 'object', `${OBJECT} such as { maxStringLength: 4096 }`],
+]
 const TRACER_ALIASES = {
   exporter: 'exporters',
   service: 'serviceName',
@@ -241,6 +283,14 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('createTracer(options) takes an options object')
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
+  for (const [key, types, form] of TRACER_TYPES) {
+    const value = options[key]
+    if (
+      value !== undefined &&
+      (!types.includes(typeof value) || value === null || Array.isArray(value))
+    )
+      throw new TokentrailError(`${key} must be ${form}, got ${shown(value)}`)
+  }
   checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
   if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
@@ -258,8 +308,6 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
               : console.warn(`[tokentrail] ${message}`, error)
         : undefined
   const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
-  if (typeof warningsOption !== 'boolean' && typeof warningsOption !== 'function')
-    throw new TokentrailError('warnings must be true, false or a function (message) => void')
   const warn =
     typeof warningsOption === 'function'
       ? warningsOption
@@ -272,16 +320,17 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       : readEnv('OTEL_TRACES_SAMPLER_ARG') !== undefined
         ? shareOf(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
         : 1
-  if (options.exporters !== undefined && !Array.isArray(options.exporters))
-    throw new TokentrailError('exporters must be an array of exporters, such as [otlpExporter()]')
-  for (const [i, exporter] of (options.exporters ?? []).entries())
-    if (typeof exporter?.export !== 'function')
-      throw new TokentrailError(
-        `exporters[${i}] is not an exporter: it needs an export(spans, signal) method`,
-      )
-  if (options.redact !== undefined && typeof options.redact !== 'function')
-    throw new TokentrailError('redact must be a function (span) => span | null')
-  const serviceName = options.serviceName ?? readEnv('OTEL_SERVICE_NAME') ?? 'unknown_service'
+  checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
+  const resource = {
+    ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
+    ...options.resource,
+  }
+  // As in OpenTelemetry: OTEL_SERVICE_NAME wins over a `service.name` in the resource attributes.
+  const resourceName = resource['service.name']
+  const serviceName =
+    options.serviceName ??
+    readEnv('OTEL_SERVICE_NAME') ??
+    (typeof resourceName === 'string' && resourceName !== '' ? resourceName : 'unknown_service')
   if (typeof serviceName !== 'string' || serviceName === '')
     throw new TokentrailError('serviceName must be a non-empty string')
   const retry = {
@@ -297,7 +346,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     timerMs(retry[key], `retry.${key}`, 0, false)
   if (typeof retry.multiplier !== 'number' || !(retry.multiplier >= 1))
     throw new TokentrailError(
-      `retry.multiplier must be a number ≥ 1, got ${JSON.stringify(retry.multiplier)}`,
+      `retry.multiplier must be a number ≥ 1, got ${shown(retry.multiplier)}`,
     )
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
@@ -311,10 +360,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     redact: options.redact,
     recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
-    resource: {
-      ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
-      ...options.resource,
-    },
+    resource,
     maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
     maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
     flushIntervalMs: timerMs(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),

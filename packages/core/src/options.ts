@@ -54,10 +54,11 @@ export function checkOptionKeys(
   if (options === null || typeof options !== 'object') return
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue
+    if (valid.length === 0) throw new TokentrailError(`${where} takes no options, got \`${key}\``)
     const suggestion = Object.hasOwn(aliases, key) ? aliases[key] : closestKey(key, valid)
     throw new TokentrailError(
       `${where}: unknown option \`${key}\`${
-        suggestion ? ` — did you mean \`${suggestion}\`?` : ''
+        suggestion ? ` — did you mean \`${suggestion}\`?` : '.'
       } Valid options: ${valid.join(', ')}.`,
     )
   }

@@ -262,7 +262,9 @@ async function sendWithRetry(
       }
       return undefined
     }
-    let { reason, type } = await explain(result.error, helpers, target)
+    // The OTLP path hint only for OTLP: httpExporter posts to whatever ingest path it was given.
+    const otlp = processor.exporter.name === 'otlp'
+    let { reason, type } = await explain(result.error, helpers, otlp ? target : undefined)
     // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
     // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.
     const tooLarge = isTooLarge(result.error)

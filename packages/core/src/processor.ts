@@ -244,8 +244,9 @@ export class BatchProcessor {
     )
   }
 
-  get pending(): number {
-    return this.held.length + this.queue.length
+  /** Spans not delivered yet: queued, or in an export under way or waiting for its retry. */
+  get undelivered(): number {
+    return this.held.length + this.queue.length + this.stats.inflight
   }
 
   private kick(): Promise<void> {

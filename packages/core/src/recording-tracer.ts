@@ -509,7 +509,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
       ])
       if (this.saying) await this.saying
-      const pending = this.processors.reduce((n, p) => n + p.pending, 0)
+      const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
         if (!outcome.ok)
@@ -521,7 +521,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         : { ok: false, pending, reason: reasons.join('; ') }
     } catch (error) {
       this.onInternalError('flush', error)
-      return { ok: false, pending: this.processors.reduce((n, p) => n + p.pending, 0) }
+      return { ok: false, pending: this.processors.reduce((n, p) => n + p.undelivered, 0) }
     }
   }
 

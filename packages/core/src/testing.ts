@@ -1,4 +1,5 @@
 import type { MetricData, MetricExporter, MetricsSnapshot } from './metrics.js'
+import { checkOptionKeys } from './options.js'
 import type { SpanData, SpanExporter } from './types.js'
 
 /** An exporter that keeps spans in memory, for tests. */
@@ -19,7 +20,8 @@ export interface MemoryExporter extends SpanExporter {
  * const exporter = memoryExporter()
  * const tracer = createTracer({ exporters: [exporter] })
  */
-export function memoryExporter(): MemoryExporter {
+export function memoryExporter(options?: Record<string, never>): MemoryExporter {
+  checkOptionKeys(options, [], 'memoryExporter()')
   const spans: SpanData[] = []
   return {
     name: 'memory',
@@ -57,7 +59,8 @@ export interface MemoryMetricExporter extends MetricExporter {
 }
 
 /** Keeps exported metric snapshots in memory. Call `await tracer.flush()` before reading. */
-export function memoryMetricExporter(): MemoryMetricExporter {
+export function memoryMetricExporter(options?: Record<string, never>): MemoryMetricExporter {
+  checkOptionKeys(options, [], 'memoryMetricExporter()')
   const snapshots: MetricsSnapshot[] = []
   return {
     name: 'memory-metrics',

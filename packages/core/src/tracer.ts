@@ -54,7 +54,10 @@ export interface TracerStats {
 export interface FlushResult {
   /** False when the bound passed first, or when spans failed or were rejected by a receiver. */
   ok: boolean
-  /** Spans still queued when the bound passed. */
+  /**
+   * Spans not delivered when the flush resolved: still queued, or in an export under way or
+   * waiting for a retry (0 when everything arrived).
+   */
   pending: number
   /** Why `ok` is false, such as "2 spans not delivered: 404 Not Found: wrong path?". */
   reason?: string

@@ -71,7 +71,8 @@ describe('delivery warnings through the real OTLP exporter', () => {
       `spans not delivered to ${url}: connection refused (nothing listens there) [ECONNREFUSED]. 3 spans waiting, retrying up to 5 more times. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
     )
     expect(result.ok).toBe(false)
-    expect(result.pending).toBe(0)
+    // The three spans wait for a retry: not delivered, so pending.
+    expect(result.pending).toBe(3)
     expect(result.reason).toBe(
       `${url}: flush timed out after 500 ms with 3 spans not delivered (last failure: connection refused (nothing listens there) [ECONNREFUSED])`,
     )
@@ -133,7 +134,7 @@ describe('delivery warnings through the real OTLP exporter', () => {
     )
     expect(result).toEqual({
       ok: false,
-      pending: 0,
+      pending: 4, // on the wire, unanswered
       reason: `${base}/v1/traces: flush timed out after 300 ms with 4 spans not delivered`,
     })
     await tracer.shutdown({ timeoutMs: 10 })

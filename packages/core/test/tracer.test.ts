@@ -647,7 +647,8 @@ describe('processor', () => {
     tracer.startSpan('theirs 2').end()
     await vi.waitFor(() => expect(gates).toHaveLength(1))
     gates[0]!() // 'mine' delivered; 'theirs 1' goes out next and hangs
-    expect(await flushed).toEqual({ ok: true, pending: 1 })
+    // Not delivered yet: 'theirs 1' on the wire and 'theirs 2' queued.
+    expect(await flushed).toEqual({ ok: true, pending: 2 })
     expect(sent).toEqual(['mine'])
   })
 

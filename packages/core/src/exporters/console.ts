@@ -1,4 +1,5 @@
 import { readEnv } from '../env.js'
+import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
@@ -18,6 +19,10 @@ export function consoleExporter(options: ConsoleExporterOptions = {}): SpanExpor
   checkOptionKeys(options, ['pretty', 'write'], 'consoleExporter')
   const { pretty = readEnv('NODE_ENV') === 'development', write = (line) => console.log(line) } =
     options
+  if (typeof pretty !== 'boolean' || typeof write !== 'function')
+    throw new TokentrailError(
+      'consoleExporter: pretty must be true or false, write a function (line) => void',
+    )
   // The tree builder and the formatting load at the first export, not at start-up.
   const printer = lazy(() => import('./console-print.js'))
   return {

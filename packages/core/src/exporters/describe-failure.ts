@@ -29,6 +29,8 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
   UND_ERR_SOCKET: 'connection closed by the receiver',
+  // What https:// to a plain-http port gets: the answer is not TLS.
+  EPROTO: 'TLS handshake failed (https:// to a port that speaks plain http?)',
 }
 
 // Node's fetch wraps the socket error (or an AggregateError of one per address) in `cause`.
@@ -75,7 +77,9 @@ export function describeExportFailure(
           return `redirected (${status}${e.location ? ` to ${e.location}` : ''}): redirects are not followed, use the final URL`
         if (status === 404) {
           const path = url ? safePath(url) : undefined
-          return `${text}: wrong path?${path && !/\/v1\/(traces|metrics)$/.test(path) ? ` "${path}" is not /v1/${signal}; OTLP/HTTP ${signal} go to <endpoint>/v1/${signal}` : ''}`
+          if (path && !/\/v1\/(traces|metrics)$/.test(path))
+            return `${text}: wrong path? "${path}" is not /v1/${signal}; OTLP/HTTP ${signal} go to <endpoint>/v1/${signal}`
+          return `${text}: nothing takes ${signal} at ${path ? `"${path}"` : 'this URL'} (a wrong path, or a backend that takes no ${signal})`
         }
         if (status === 401 || status === 403)
           return `${text}: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)`

@@ -2,7 +2,7 @@ import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
-import { OTLP_ALIASES, validateUrl } from './otlp-wire.js'
+import { checkHeaders, OTLP_ALIASES, validateUrl } from './otlp-wire.js'
 
 export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
@@ -26,11 +26,14 @@ export function httpExporter(options: HttpExporterOptions): SpanExporter {
     token: 'apiKey',
     key: 'apiKey',
   })
-  const { url, apiKey, headers = {} } = options ?? ({} as HttpExporterOptions)
+  const { url, apiKey, headers } = options ?? ({} as HttpExporterOptions)
   if (typeof url !== 'string')
     throw new TokentrailError('httpExporter({ url }) is required: the ingest URL to POST spans to')
   const target = validateUrl(url, 'httpExporter({ url })')
-  const requestHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' }
+  const requestHeaders: Record<string, string> = {
+    ...checkHeaders(headers, 'httpExporter({ headers })'),
+    'content-type': 'application/json',
+  }
   if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
   // The transport loads at the first export, not at start-up.
   const transport = lazy(() => import('./post.js'))

@@ -1,3 +1,4 @@
+import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import type { MetricExporter } from '../metrics.js'
 import { checkOptionKeys } from '../options.js'
@@ -77,6 +78,8 @@ export function consoleMetricsExporter(
 ): MetricExporter {
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
   const { write = (line: string) => console.log(line) } = options
+  if (typeof write !== 'function')
+    throw new TokentrailError('consoleMetricsExporter: write must be a function (line) => void')
   const summary = lazy(() => import('./metrics-summary.js'))
   return {
     name: 'console-metrics',

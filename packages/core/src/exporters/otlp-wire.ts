@@ -81,6 +81,22 @@ export function parseHeaderList(value: string | undefined, name: string): Record
   return headers
 }
 
+/** Checks a `headers` option: header names to strings (numbers are sent as text). */
+export function checkHeaders(value: unknown, where: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (value === undefined) return headers
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new TokentrailError(`${where} must be an object of header values, got ${String(value)}`)
+  for (const [name, header] of Object.entries(value)) {
+    if (typeof header !== 'string' && typeof header !== 'number')
+      throw new TokentrailError(
+        `${where}: \`${name}\` must be a string, got ${String(header)} (is its variable set?)`,
+      )
+    headers[name] = String(header)
+  }
+  return headers
+}
+
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
 export function validateUrl(value: string, option: string): string {
   let url: URL
@@ -122,8 +138,9 @@ export function otlpTarget(
   signal: 'TRACES' | 'METRICS',
   where: string,
   url: string | undefined,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): { target: string; requestHeaders: Record<string, string> } {
+  const checked = checkHeaders(headers, `${where}({ headers })`)
   const target = url
     ? validateUrl(url, `${where}({ url })`)
     : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
@@ -131,7 +148,7 @@ export function otlpTarget(
   const requestHeaders = {
     ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
     ...parseHeaderList(readEnv(specific), specific),
-    ...headers,
+    ...checked,
   }
   return { target, requestHeaders }
 }

@@ -126,11 +126,13 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
   const replace = o.replace ?? readEnv('TOKENTRAIL_REDACT_REPLACE') ?? 'label'
   if (replace !== 'label' && replace !== 'hash')
     throw new TokentrailError(
-      `redaction.replace must be 'label' or 'hash', got ${JSON.stringify(replace)}`,
+      `${o.replace === undefined ? 'TOKENTRAIL_REDACT_REPLACE' : 'redaction.replace'} must be 'label' or 'hash', got ${JSON.stringify(replace)}`,
     )
   const hashKey = o.hashKey ?? readEnv('TOKENTRAIL_REDACT_HASH_KEY')
   if (hashKey !== undefined && (typeof hashKey !== 'string' || hashKey.length < 16))
-    throw new TokentrailError('redaction.hashKey must be a string of at least 16 characters')
+    throw new TokentrailError(
+      `${o.hashKey === undefined ? 'TOKENTRAIL_REDACT_HASH_KEY' : 'redaction.hashKey'} must be a string of at least 16 characters`,
+    )
   if (on.length === 0 && rules.length === 0 && paths.length === 0) return undefined
   return { detectors: on, patterns: rules, paths, hash: replace === 'hash', hashKey }
 }

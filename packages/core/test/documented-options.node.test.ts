@@ -1,0 +1,341 @@
+// What the core README promises about options, checked from outside: a bad value throws a
+// TokentrailError at creation naming the option and the expected form, for createTracer and every
+// exporter factory; env values are honoured as OpenTelemetry reads them. Exports go to a real
+// node:http receiver.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  consoleExporter,
+  consoleMetricsExporter,
+  createTracer,
+  httpExporter,
+  otlpExporter,
+  otlpMetricsExporter,
+  TokentrailError,
+} from '../src/index.js'
+import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
+
+const servers: Server[] = []
+
+interface Received {
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+async function receiver(): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = []
+  const server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk: string) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      received.push({ url: request.url ?? '', headers: request.headers, body })
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end('{}')
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
+}
+
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+function thrown(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (error) {
+    expect(TokentrailError.isInstance(error)).toBe(true)
+    return (error as Error).message
+  }
+  throw new Error('expected a throw')
+}
+
+describe('createTracer checks the type of every option', () => {
+  it('enabled: "false" (a string from config) throws instead of turning tracing on', () => {
+    expect(thrown(() => createTracer({ enabled: 'false' as never }))).toBe(
+      'enabled must be true or false, got "false"',
+    )
+  })
+
+  it.each([
+    ['recordInputs', { recordInputs: 'no' }, 'recordInputs must be true or false, got "no"'],
+    ['recordOutputs', { recordOutputs: 0 }, 'recordOutputs must be true or false, got 0'],
+    [
+      'debug',
+      { debug: 'yes' },
+      'debug must be true, false or a function (message, error?) => void, got "yes"',
+    ],
+    [
+      'warnings',
+      { warnings: 1 },
+      'warnings must be true, false or a function (message) => void, got 1',
+    ],
+    [
+      'resource',
+      { resource: 'env=prod' },
+      'resource must be an object of attributes, got "env=prod"',
+    ],
+  ])('%s', (_name, options, message) => {
+    expect(thrown(() => createTracer(options as never))).toBe(message)
+  })
+
+  it('metrics.exporters is checked like exporters', () => {
+    expect(
+      thrown(() => createTracer({ metrics: { exporters: otlpMetricsExporter() as never } })),
+    ).toBe('metrics.exporters must be an array of exporters, such as [otlpMetricsExporter()]')
+    expect(thrown(() => createTracer({ metrics: { exporters: [{} as never] } }))).toBe(
+      'metrics.exporters[0] is not an exporter: it needs an export(snapshot, signal) method',
+    )
+  })
+
+  it('retry: false does not quietly keep the default retries', () => {
+    expect(thrown(() => createTracer({ retry: false as never }))).toBe(
+      'retry must be an object such as { maxRetries: 0 }, got false',
+    )
+    expect(thrown(() => createTracer({ limits: 4096 as never }))).toBe(
+      'limits must be an object such as { maxStringLength: 4096 }, got 4096',
+    )
+  })
+
+  it('Infinity and NaN are shown as themselves, not as null', () => {
+    expect(thrown(() => createTracer({ exportTimeoutMs: Number.POSITIVE_INFINITY }))).toBe(
+      'exportTimeoutMs must be a whole number ≥ 1, got Infinity',
+    )
+    expect(thrown(() => createTracer({ maxQueueSize: Number.NaN }))).toBe(
+      'maxQueueSize must be a whole number ≥ 1, got NaN',
+    )
+  })
+
+  it('OTEL_METRIC_EXPORT_INTERVAL that is not a number is named with its value', () => {
+    vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '60s')
+    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
+      'OTEL_METRIC_EXPORT_INTERVAL must be a whole number ≥ 1, got "60s"',
+    )
+    vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '5000')
+    expect(() => createTracer({ exporters: [memoryExporter()] })).not.toThrow()
+  })
+
+  it('an unknown key with no close match still reads as a sentence', () => {
+    expect(thrown(() => otlpExporter({ timeoutMillis: 5 } as never))).toBe(
+      'otlpExporter: unknown option `timeoutMillis`. Valid options: url, headers, protocol, compression, profile, toolDefinitions.',
+    )
+  })
+})
+
+describe('exporter factories check their options the same way', () => {
+  it('otlpExporter({ headers: "k=v" }) throws; before, the string was spread into no usable header', () => {
+    expect(
+      thrown(() => otlpExporter({ url: 'http://x:1/v1/traces', headers: 'a=b' as never })),
+    ).toBe('otlpExporter({ headers }) must be an object of header values, got a=b')
+  })
+
+  it('a header whose value is undefined (its env variable unset) is named', () => {
+    const headers = { Authorization: undefined } as unknown as Record<string, string>
+    expect(thrown(() => otlpExporter({ url: 'http://x:1/v1/traces', headers }))).toBe(
+      'otlpExporter({ headers }): `Authorization` must be a string, got undefined (is its variable set?)',
+    )
+    expect(thrown(() => otlpMetricsExporter({ url: 'http://x:1/v1/metrics', headers }))).toContain(
+      'otlpMetricsExporter({ headers }): `Authorization`',
+    )
+    expect(thrown(() => httpExporter({ url: 'http://x:1/ingest', headers }))).toContain(
+      'httpExporter({ headers }): `Authorization`',
+    )
+  })
+
+  it('consoleExporter and consoleMetricsExporter check pretty and write', () => {
+    const message = 'consoleExporter: pretty must be true or false, write a function (line) => void'
+    expect(thrown(() => consoleExporter({ pretty: 'yes' as never }))).toBe(message)
+    expect(thrown(() => consoleExporter({ write: 'stdout' as never }))).toBe(message)
+    expect(thrown(() => consoleMetricsExporter({ write: 1 as never }))).toBe(
+      'consoleMetricsExporter: write must be a function (line) => void',
+    )
+  })
+
+  it('memoryExporter and memoryMetricExporter take no options, and say so', () => {
+    expect(thrown(() => memoryExporter({ spans: [] } as never))).toBe(
+      'memoryExporter() takes no options, got `spans`',
+    )
+    expect(thrown(() => memoryMetricExporter({ x: 1 } as never))).toBe(
+      'memoryMetricExporter() takes no options, got `x`',
+    )
+    expect(() => memoryExporter()).not.toThrow()
+  })
+
+  it('numeric header values are sent as text, to a real receiver', async () => {
+    const { url, received } = await receiver()
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url: `${url}/v1/traces`, headers: { 'x-tenant': 7 as never } })],
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    expect(received[0]!.headers['x-tenant']).toBe('7')
+    await tracer.shutdown()
+  })
+})
+
+describe('service.name as OpenTelemetry resolves it', () => {
+  function serviceNameIn(body: string): unknown {
+    const resource = JSON.parse(body).resourceSpans[0].resource.attributes as {
+      key: string
+      value: { stringValue?: string }
+    }[]
+    return resource.find((a) => a.key === 'service.name')?.value.stringValue
+  }
+
+  async function exportedServiceName(options: Parameters<typeof createTracer>[0] = {}) {
+    const { url, received } = await receiver()
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+      metrics: false,
+      ...options,
+    })
+    tracer.startSpan('one').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown()
+    return serviceNameIn(received[0]!.body)
+  }
+
+  it('OTEL_RESOURCE_ATTRIBUTES=service.name=… names the service when OTEL_SERVICE_NAME is unset', async () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', '')
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.name=billing,deployment.environment=prod')
+    expect(await exportedServiceName()).toBe('billing')
+  })
+
+  it('OTEL_SERVICE_NAME wins over the resource attribute, and the option over both', async () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', 'chat-api')
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.name=billing')
+    expect(await exportedServiceName()).toBe('chat-api')
+    expect(await exportedServiceName({ serviceName: 'explicit' })).toBe('explicit')
+  })
+
+  it('resource: { "service.name" } in code names the service too', async () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', '')
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', '')
+    expect(await exportedServiceName({ resource: { 'service.name': 'from-code' } })).toBe(
+      'from-code',
+    )
+  })
+})
+
+describe('docs/backends.md env lines, against a receiver that has only /v1/traces', () => {
+  async function tracesOnlyReceiver() {
+    const requests: string[] = []
+    const server = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => {
+        requests.push(request.url ?? '')
+        const found = request.url?.endsWith('/v1/traces')
+        response.writeHead(found ? 200 : 404, { 'content-type': 'application/json' })
+        response.end(found ? '{}' : '{"error":"not found"}')
+      })
+    })
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests }
+  }
+
+  async function llmCallFlushed() {
+    const warnings: string[] = []
+    const tracer = createTracer({ warnings: (m) => warnings.push(m) })
+    tracer
+      .startSpan('chat gpt-4o', {
+        kind: 'llm',
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 3 },
+      })
+      .end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown()
+    return { result, warnings }
+  }
+
+  it('Langfuse (OTEL_EXPORTER_OTLP_ENDPOINT=…/api/public/otel): traces only, every flush ok', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/api/public/otel`)
+    const { result, warnings } = await llmCallFlushed()
+    expect(result).toEqual({ ok: true, pending: 0 })
+    expect(warnings).toEqual([])
+    expect(requests).toEqual(['/api/public/otel/v1/traces'])
+  })
+
+  it('metrics still go there when asked for, and a 404 at /v1/metrics is said plainly', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/api/public/otel`)
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp')
+    const { result, warnings } = await llmCallFlushed()
+    expect(result.ok).toBe(false)
+    expect(requests).toContain('/api/public/otel/v1/metrics')
+    expect(warnings).toEqual([
+      `metrics not delivered to ${url}/api/public/otel/v1/metrics: 404 Not Found: nothing takes metrics at "/api/public/otel/v1/metrics" (a wrong path, or a backend that takes no metrics). Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+    ])
+  })
+
+  it('an OTLP endpoint of another backend still gets metrics from the same variable', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', url)
+    await llmCallFlushed()
+    expect(requests).toContain('/v1/metrics')
+  })
+
+  it('httpExporter: a 404 is not explained with OTLP paths', async () => {
+    const { url } = await tracesOnlyReceiver()
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [httpExporter({ url: `${url}/ingest` })],
+      warnings: (m) => warnings.push(m),
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    expect(result.reason).toBe(
+      `${url}/ingest: 1 span not delivered: 404 Not Found: nothing takes traces at this URL (a wrong path, or a backend that takes no traces)`,
+    )
+    expect(warnings[0]).not.toContain('/v1/traces')
+    await tracer.shutdown()
+  })
+})
+
+describe('redaction env values are named when bad', () => {
+  it('a bad redaction env value names the variable, not the option', () => {
+    vi.stubEnv('TOKENTRAIL_REDACT', 'all')
+    vi.stubEnv('TOKENTRAIL_REDACT_REPLACE', 'mask')
+    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
+      `TOKENTRAIL_REDACT_REPLACE must be 'label' or 'hash', got "mask"`,
+    )
+    vi.stubEnv('TOKENTRAIL_REDACT_REPLACE', 'hash')
+    vi.stubEnv('TOKENTRAIL_REDACT_HASH_KEY', 'short')
+    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
+      'TOKENTRAIL_REDACT_HASH_KEY must be a string of at least 16 characters',
+    )
+  })
+})
+
+describe('a wrong URL is told with what is wrong', () => {
+  it('https:// to a plain-http receiver says the TLS handshake failed', async () => {
+    const { url } = await receiver()
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url: `${url.replace('http:', 'https:')}/v1/traces` })],
+      warnings: (m) => warnings.push(m),
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    const result = await tracer.flush({ timeoutMs: 500 })
+    expect(result.ok).toBe(false)
+    expect(warnings[0]).toContain(
+      'TLS handshake failed (https:// to a port that speaks plain http?) [EPROTO]',
+    )
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+})
