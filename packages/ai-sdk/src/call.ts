@@ -248,6 +248,8 @@ export class AiCall {
   readonly source: CallSource
   /** `generateText`, `streamText`, …; the middleware names an ai@7 call (its step events do not). */
   operation: string
+  /** ai@7: the SDK announced this call's steps as an object call's (generateObject, streamObject). */
+  objectCall = false
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.

@@ -28,10 +28,13 @@ export interface EmbeddingTracingMiddlewareOptions {
    * records no cost.
    * @default {}
    */
-  prices?: Record<string, ModelPrice> | false
+  prices?: Record<string, EmbeddingPrice> | false
   /** Metadata recorded on every call of this model; merged under `withTraceMetadata`. */
   metadata?: TraceMetadata
 }
+
+/** An embedding model's price: USD per million input tokens (embeddings have no output tokens). */
+export type EmbeddingPrice = Pick<ModelPrice, 'input'> & Partial<ModelPrice>
 
 const OPTION_KEYS = ['tracer', 'prices', 'metadata']
 
@@ -60,19 +63,20 @@ export function embeddingTracingMiddleware(
     throw new TokentrailError(
       'tracer must be a Tracer from createTracer() (it has no startSpan method)',
     )
+  let own: PriceTable | undefined
   if (options.prices !== undefined && options.prices !== false) {
-    const problem = checkPriceTable(
-      Object.fromEntries(
-        Object.entries(options.prices).map(([id, price]) => [
-          id,
-          { ...price, output: price?.output ?? 0 },
-        ]),
-      ),
+    // An embedding price names only `input`; the shared table's checks and lookups want `output`.
+    own = Object.fromEntries(
+      Object.entries(options.prices).map(([id, price]) => [
+        id,
+        { ...price, output: price?.output ?? 0 },
+      ]),
     )
+    const problem = checkPriceTable(own)
     if (problem) throw new TokentrailError(problem)
   }
   const prices: PriceTable | undefined =
-    options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
+    options.prices === false ? undefined : { ...DEFAULT_PRICES, ...own }
 
   const middleware: EmbeddingModelV4Middleware = {
     specificationVersion: 'v4',

@@ -1,5 +1,6 @@
 export { CALL_ATTR } from './call.js'
 export {
+  type EmbeddingPrice,
   type EmbeddingTracingMiddleware,
   type EmbeddingTracingMiddlewareOptions,
   embeddingTracingMiddleware,

@@ -137,6 +137,55 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
   } catch {}
 }
 
+// Whether the AI SDK's global list holds a Tokentrail integration the app made and registered
+// (`registerTelemetry(tokentrailTelemetry({ … }))`), not one a middleware put there. Read for each
+// handler as each call starts, so the answer is kept until the list changes length (registering
+// appends; a middleware made again replaces its own entry in place).
+let listSeen: unknown[] | undefined
+let listLengthSeen = -1
+let appListed = false
+function appIntegrationListed(): boolean {
+  try {
+    const list = (globalThis as { AI_SDK_TELEMETRY_INTEGRATIONS?: unknown })
+      .AI_SDK_TELEMETRY_INTEGRATIONS
+    if (!Array.isArray(list)) return false
+    if (list === listSeen && list.length === listLengthSeen) return appListed
+    appListed = list.some(
+      (entry) => (entry as any)?.[MARK] === true && (entry as { auto?: unknown }).auto === false,
+    )
+    listSeen = list
+    listLengthSeen = list.length
+    return appListed
+  } catch {
+    return false
+  }
+}
+
+// Errors only a provider call throws (an HTTP failure and the retries around it, a missing key or
+// model, an empty answer): a text or object call throws them only after its first step started.
+const MODEL_CALL_ERRORS = new Set([
+  'AI_APICallError',
+  'AI_RetryError',
+  'AI_LoadAPIKeyError',
+  'AI_LoadSettingError',
+  'AI_NoSuchModelError',
+  'AI_TooManyEmbeddingValuesForCallError',
+  'AI_EmptyResponseBodyError',
+  'AI_InvalidResponseDataError',
+  'AI_NoImageGeneratedError',
+  'AI_NoSpeechGeneratedError',
+  'AI_NoTranscriptGeneratedError',
+])
+
+function fromModelCall(error: unknown): boolean {
+  try {
+    const name = (error as { name?: unknown } | null)?.name
+    return typeof name === 'string' && MODEL_CALL_ERRORS.has(name)
+  } catch {
+    return false
+  }
+}
+
 // Runs a tool outside any call an older copy of this package put in the async context (this one
 // puts none there), without entering a context when there is none to leave.
 function outsideCall<R>(execute: () => R): R {
@@ -200,6 +249,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         rememberCall(event.callId, call)
       }
       if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
+    },
+
+    // generateObject/streamObject announce their steps apart, with the same event: without it their
+    // calls were inferred, ended `ok` by the step, and a failure after it (an answer that does not
+    // parse, NoObjectGeneratedError) was left to a span of its own.
+    onObjectStepStart(event: any) {
+      handlers.onStepStart!(event)
+      const call = typeof event?.callId === 'string' && callState().byCallId.get(event.callId)
+      if (call) call.objectCall = true
     },
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
@@ -273,6 +331,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (call?.ended) return
       const error = event.error
       const aborted = (error as { name?: unknown })?.name === 'AbortError'
+      // No step of this call started: a generateText/streamText/…Object call whose prompt failed,
+      // or another operation (embed, embedMany, rerank, speech…), which has no steps. An abort or
+      // an error out of a provider call says it is the latter (or that nothing was asked yet): no
+      // call span, as an embedding's own span (embeddingTracingMiddleware) already tells it.
+      if (!call && (aborted || fromModelCall(error))) return
       if (!call) {
         // The call failed before it began (its prompt could not be read): it gets a span of its
         // own, so a request that streams "An error occurred." does not look fine in the trace.
@@ -346,9 +409,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
   }
   const integration = { [MARK]: true, auto } as Telemetry & { [MARK]: true; auto: boolean }
+  // The middleware's own integration steps aside for one the app registered itself (with its own
+  // options, such as `recordOutputs: false`), whichever was put in the list first.
+  const active = auto ? () => tracingOn() && !appIntegrationListed() : tracingOn
   for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
     Object.defineProperty(integration, key, {
-      get: () => (tracingOn() ? handler : undefined),
+      get: () => (active() ? handler : undefined),
       // An app may put a handler of its own in place of ours (`Object.assign(integration, …)`),
       // as it could when these were plain properties: it stays, whether tracing is on or off.
       set(value: unknown) {

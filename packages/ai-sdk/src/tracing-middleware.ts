@@ -176,8 +176,14 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
       let resolved: Resolved
       if (frame && !frame.ended) {
-        // ai@7: the AI SDK said which call this is (its step events run for generateText and streamText).
-        frame.operation ||= streamed ? 'streamText' : 'generateText'
+        // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
+        frame.operation ||= frame.objectCall
+          ? streamed
+            ? 'streamObject'
+            : 'generateObject'
+          : streamed
+            ? 'streamText'
+            : 'generateText'
         const { step, attempt } = frame.invocation(params.prompt)
         resolved = { call: frame, step, attempt }
       } else

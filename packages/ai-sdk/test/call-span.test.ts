@@ -4,9 +4,12 @@ import { memoryExporter, memoryMetricExporter } from '@tokentrail/core/testing'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import {
   convertToModelMessages,
+  generateObject,
   generateText,
+  Output,
   registerTelemetry,
   stepCountIs,
+  streamObject,
   streamText,
   tool,
   type UIMessage,
@@ -126,6 +129,42 @@ describe('the call span (ai@7)', () => {
     expect(total('tokentrail.tool.calls')).toBe(3)
   })
 
+  it.each([
+    ['after', 'the middleware was made'],
+    ['before', 'the middleware is made'],
+  ])(
+    'an integration the app registers %s %s is the one that records: its recordOutputs: false keeps tool results out',
+    async (order) => {
+      const { openai, tracer, exporter } = await start()
+      const make = () =>
+        wrapLanguageModel({
+          model: openai.chat('gpt-4o'),
+          middleware: tracingMiddleware({ tracer }),
+        })
+      let model: ReturnType<typeof make>
+      if (order === 'after') {
+        model = make()
+        registerTelemetry(tokentrailTelemetry({ tracer, recordOutputs: false }))
+      } else {
+        registerTelemetry(tokentrailTelemetry({ tracer, recordOutputs: false }))
+        model = make()
+      }
+      const { text } = await generateText({
+        model,
+        tools: { weather },
+        stopWhen: stepCountIs(3),
+        prompt: 'Weather in Oslo [tool:weather]',
+      })
+      expect(text).toContain('celsius')
+      await tracer.flush()
+      const toolSpan = exporter.span('execute_tool weather')
+      expect(toolSpan.attributes[ATTR.toolCallArguments]).toContain('Oslo')
+      expect(toolSpan.attributes).not.toHaveProperty(ATTR.toolCallResult)
+      expect(exporter.spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
+      expect(exporter.span('generateText gpt-4o').attributes[CALL_ATTR.toolCalls]).toBe(1)
+    },
+  )
+
   it('the tracing middleware registers one integration however often it is made', async () => {
     const { tracer } = await start()
     for (let i = 0; i < 5; i++) tracingMiddleware({ tracer })
@@ -158,6 +197,47 @@ describe('the call span (ai@7)', () => {
     const call = exporter.span('generateText gpt-4o')
     expect(call.attributes[CALL_ATTR.toolErrors]).toBe(1)
     expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+  })
+
+  it('generateObject and streamObject: the call span comes from the SDK, and an answer that does not parse fails it', async () => {
+    server = await startMockOpenAI({
+      reply: (request) =>
+        request.messages.at(-1)?.text.includes('[json]') ? '{"a":1}' : undefined,
+    })
+    const openai = createOpenAI({
+      baseURL: server.url,
+      apiKey: 'sk-test-not-a-real-key-0000000000',
+    })
+    const { tracer, exporter } = setup()
+    const model = wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const schema = z.object({ a: z.number() })
+    expect((await generateObject({ model, schema, prompt: 'one [json]' })).object).toEqual({ a: 1 })
+    const failed = await generateObject({ model, schema, prompt: 'prose' }).catch((e) => e)
+    expect(failed.name).toBe('AI_NoObjectGeneratedError')
+    const streamed = streamObject({ model, schema, prompt: 'two [json]' })
+    for await (const _ of streamed.partialObjectStream);
+    expect(await streamed.object).toEqual({ a: 1 })
+    // generateText asked for JSON is still a generateText call.
+    const text = await generateText({
+      model,
+      output: Output.object({ schema }),
+      prompt: '3 [json]',
+    })
+    expect(text.output).toEqual({ a: 1 })
+    await tracer.flush()
+    const calls = exporter.spans.filter((s) => s.kind === 'internal')
+    expect(calls.map((s) => [s.name, s.status, s.attributes[CALL_ATTR.source]])).toEqual([
+      ['generateObject gpt-4o', 'ok', 'ai-sdk-telemetry'],
+      ['generateObject gpt-4o', 'error', 'ai-sdk-telemetry'],
+      ['streamObject gpt-4o', 'ok', 'ai-sdk-telemetry'],
+      ['generateText gpt-4o', 'ok', 'ai-sdk-telemetry'],
+    ])
+    expect(calls[1].attributes[ATTR.errorType]).toBe('AI_NoObjectGeneratedError')
+    for (const call of calls)
+      expect(exporter.spans.filter((s) => s.parentSpanId === call.spanId)).toHaveLength(1)
   })
 
   it('a mid-stream provider error has a real type, not Object', async () => {

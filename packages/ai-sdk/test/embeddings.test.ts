@@ -8,13 +8,14 @@ import { ATTR } from '@tokentrail/core'
 import * as ai7 from 'ai'
 import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
-import { embeddingTracingMiddleware } from '../src/index.js'
+import { embeddingTracingMiddleware, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 
 let server: Server | undefined
 afterEach(async () => {
   await new Promise((r) => server?.close(r) ?? r(undefined))
   server = undefined
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
 })
 
 async function serve(status = 200): Promise<{ url: string; bodies: any[] }> {
@@ -103,5 +104,56 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
     expect(span.status).toBe('error')
     expect(span.attributes['http.response.status_code']).toBe(400)
     expect(span.error?.message).toBe((error as Error).message)
+  })
+})
+
+describe('ai@7 embeddings beside the text middleware', () => {
+  // tracingMiddleware() puts Tokentrail's integration in the AI SDK's global list, which ai@7 also
+  // calls for embed/embedMany: their failures must not turn into text-call spans.
+  it.each([
+    ['a traced', true],
+    ['an untraced', false],
+  ])(
+    '%s embedding model that fails gets no call span of an unknown operation',
+    async (_, traced) => {
+      const { url } = await serve(500)
+      const { tracer, exporter } = setup()
+      tracingMiddleware({ tracer })
+      const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+      const bare = openai.embedding('text-embedding-3-small')
+      const model = traced
+        ? ai7.wrapEmbeddingModel({
+            model: bare,
+            middleware: embeddingTracingMiddleware({ tracer }),
+          })
+        : bare
+      const single = await ai7.embed({ model, value: 'x', maxRetries: 0 }).catch((e: unknown) => e)
+      expect((single as any).statusCode).toBe(500)
+      const many = await ai7
+        .embedMany({ model, values: ['a', 'b'], maxRetries: 1 })
+        .catch((e: unknown) => e)
+      expect((many as Error).name).toBe('AI_RetryError')
+      await tracer.flush()
+      expect(
+        exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent'),
+      ).toEqual([])
+      expect(exporter.spans.map((s) => s.name)).toEqual(
+        traced ? Array(3).fill('embeddings text-embedding-3-small') : [],
+      )
+    },
+  )
+
+  it('a price given as { input } alone prices the call', async () => {
+    const { url } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai7.wrapEmbeddingModel({
+      model: openai.embedding('my-embedder'),
+      middleware: embeddingTracingMiddleware({ tracer, prices: { 'my-embedder': { input: 0.5 } } }),
+    })
+    await ai7.embed({ model, value: 'x' })
+    await tracer.flush()
+    const span = exporter.span('embeddings my-embedder')
+    expect(span.attributes[ATTR.costUsd]).toBeCloseTo((5 * 0.5) / 1e6, 12)
   })
 })

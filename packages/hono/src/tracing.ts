@@ -138,25 +138,30 @@ function validate(options: TracingOptions): void {
 const STREAM_TIMEOUT = 'tokentrail.stream_timeout'
 
 // A throwing option callback must not break the request: note it on the span and go on.
+function noteOptionError(span: Span, name: string, error: unknown): void {
+  span.addEvent('tokentrail.option_error', {
+    option: name,
+    message: error instanceof Error ? error.message : String(error),
+  })
+}
+
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
   try {
     return fn()
   } catch (error) {
-    span.addEvent('tokentrail.option_error', {
-      option: name,
-      message: error instanceof Error ? error.message : String(error),
-    })
+    noteOptionError(span, name, error)
     return undefined
   }
 }
 
-function isSkipped(c: Context, skip: TracingOptions['skip']): boolean {
+// A `skip` function that throws leaves the request traced; what it threw is noted on the span.
+function isSkipped(c: Context, skip: TracingOptions['skip']): boolean | { error: unknown } {
   if (!skip) return false
   if (typeof skip === 'function') {
     try {
       return skip(c) === true
-    } catch {
-      return false
+    } catch (error) {
+      return { error }
     }
   }
   const path = c.req.path
@@ -197,7 +202,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if ((c as any)[OWNED]) return next()
     ;(c as any)[OWNED] = true
     const tracer = explicitTracer ?? getTracer()
-    if (!tracer.enabled || isSkipped(c, skip)) {
+    const skipped = tracer.enabled && isSkipped(c, skip)
+    if (!tracer.enabled || skipped === true) {
       if (!tracer.enabled) tracerSkipped(tracer)
       c.set('span', NOOP_SPAN)
       c.set('traceId', '')
@@ -215,6 +221,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (!span.isRecording) return runWithSpan(span, next)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
+    if (typeof skipped === 'object') noteOptionError(span, 'skip', skipped.error)
     if (requestAttributes) {
       const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
       if (extra) span.setAttributes(extra)

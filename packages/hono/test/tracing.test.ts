@@ -368,7 +368,12 @@ describe('tracing()', () => {
     await tracer.flush()
     const root = exporter.span('GET /api/users/:id')
     const problems = root.events.filter((e) => e.name === 'tokentrail.option_error')
-    expect(problems.map((e) => e.attributes?.option)).toEqual(['requestAttributes', 'spanName'])
+    expect(problems.map((e) => e.attributes?.option)).toEqual([
+      'skip',
+      'requestAttributes',
+      'spanName',
+    ])
+    expect(problems[0]!.attributes?.message).toBe('skip boom')
   })
 
   it('records one span when mounted twice (app and sub-app)', async () => {

@@ -20,8 +20,8 @@ function runIn(env: NodeJS.ProcessEnv, command: string, args: string[], cwd: str
 // npm started by that Node reads that Node's global npmrc instead of the machine's, losing settings
 // such as `cafile`, so the registry fails TLS behind a proxy and npm reports it as a peer conflict
 // ("Found: ai@undefined"). No --force, no --legacy-peer-deps: the peer ranges must accept the app
-// as it is.
-export function npmInstall(cwd: string): string {
+// as it is. `flags` adds to the install command (`--engine-strict`).
+export function npmInstall(cwd: string, flags: string[] = []): string {
   const PATH = (process.env.PATH ?? '')
     .split(delimiter)
     .filter((entry) => !entry.split(sep).includes('node_modules'))
@@ -39,7 +39,7 @@ export function npmInstall(cwd: string): string {
   return runIn(
     env,
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...flags],
     cwd,
   )
 }

@@ -77,7 +77,9 @@ beforeAll(async () => {
       2,
     ),
   )
-  npmInstall(app)
+  // Engines checked as npm's engine-strict (and Yarn 1 by default) check them: every package here,
+  // the CLI too (its client commands run on Node 20), must admit the machine's Node.
+  npmInstall(app, ['--engine-strict'])
   // The collector from the installed CLI tarball, on this Node 22.
   collector = spawn(
     process.execPath,
