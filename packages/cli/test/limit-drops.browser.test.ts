@@ -68,7 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer: counts dropped at span limits', 
     ]
     const response = await fetch(`${collector.url}/v1/traces`, {
       method: 'POST',
-      body: encodeOtlpTracesProtobuf(spans),
+      body: Buffer.from(encodeOtlpTracesProtobuf(spans)),
       headers: { 'content-type': 'application/x-protobuf' },
     })
     expect(response.status).toBe(200)

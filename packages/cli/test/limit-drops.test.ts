@@ -95,7 +95,7 @@ describe('spans with attributes and events dropped at their limits', () => {
   }
   for (const [type, body] of [
     ['application/json', () => encodeOtlpTraces([span])],
-    ['application/x-protobuf', () => encodeOtlpTracesProtobuf([span])],
+    ['application/x-protobuf', () => Buffer.from(encodeOtlpTracesProtobuf([span]))],
   ] as const)
     it(`keep an event's own count too (${type})`, async () => {
       const c = await collector()
