@@ -29,12 +29,7 @@ const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
 
 /** The first span of a tracer that refused attributes or events at its limit, to be said. */
-export interface LimitDrops {
-  span: string
-  attributes: number
-  events: number
-  maxAttributes: number
-}
+export type LimitDrops = [span: string, attributes: number, events: number]
 
 // The losses each tracer has said already: each kind once.
 const lossesSaid = new WeakMap<object, Set<TracerLoss>>()
@@ -47,13 +42,14 @@ const lossesSaid = new WeakMap<object, Set<TracerLoss>>()
 export function sayLosses(tracer: {
   unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
   unsaidLimits?: LimitDrops | undefined
+  readonly limits?: { readonly maxAttributes: number }
   readonly config: { readonly warn: ((message: string) => void) | undefined }
 }): void {
-  const limits = tracer.unsaidLimits
+  const drops = tracer.unsaidLimits
   tracer.unsaidLimits = undefined
-  if (limits)
+  if (drops)
     try {
-      tracer.config.warn?.(limitDropsLine(limits))
+      tracer.config.warn?.(limitDropsLine(drops, tracer.limits?.maxAttributes ?? 0))
     } catch {}
   const unsaid = tracer.unsaid ?? {}
   tracer.unsaid = undefined
@@ -70,7 +66,7 @@ export function sayLosses(tracer: {
 }
 
 /** The one line a tracer says about the first span that refused attributes or events at its limit. */
-function limitDropsLine({ span, attributes, events, maxAttributes }: LimitDrops): string {
+function limitDropsLine([span, attributes, events]: LimitDrops, maxAttributes: number): string {
   const name = span.length > 80 ? `${span.slice(0, 79)}…` : span
   const what = [
     attributes > 0 ? plural(attributes, 'attribute') : '',

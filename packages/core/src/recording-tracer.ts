@@ -112,6 +112,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
   readonly drops = { redacted: 0, redactError: 0 }
+  // Attributes and events spans refused at their limits (stats().limits).
   private readonly limitDrops = { attributesDropped: 0, eventsDropped: 0 }
   private readonly reported = new Set<string>()
   // Sampling, redaction and metrics, when on, load by import() as the tracer is made
@@ -127,7 +128,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
   unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
-  private limitsNoticed = false
   private saying: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
@@ -456,16 +456,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void {
-    this.limitDrops.attributesDropped += attributes
-    this.limitDrops.eventsDropped += events
-    if (this.limitsNoticed || !this.config.warn) return
-    this.limitsNoticed = true
-    this.unsaidLimits = {
-      span: span.name,
-      attributes,
-      events,
-      maxAttributes: this.limits.maxAttributes,
-    }
+    const drops = this.limitDrops
+    // The first span with drops is said; later ones are counted only.
+    const first = drops.attributesDropped + drops.eventsDropped === 0
+    drops.attributesDropped += attributes
+    drops.eventsDropped += events
+    if (!first || !this.config.warn) return
+    this.unsaidLimits = [span.name, attributes, events]
     this.sayLater()
   }
 

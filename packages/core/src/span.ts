@@ -70,7 +70,7 @@ export interface SpanOwner {
   /** A write to a span that has already ended: counted, and said in debug mode. */
   onLateWrite?(method: string, span: RecordingSpan, key?: string): void
   /** A span ended having refused attributes or events at its limit: counted, and said once. */
-  onLimitDrops?(span: RecordingSpan, attributes: number, events: number): void
+  onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
 }
 
 /** A name for anything: strings pass, other values are converted without ever throwing. */
@@ -369,8 +369,7 @@ export class RecordingSpan implements Span {
   // An attribute (which 0) or an event (1) refused at the limit: kept count of, for the exported
   // span (OTLP's droppedAttributesCount / droppedEventsCount) and the tracer's stats and notice.
   private refused(which: 0 | 1): this {
-    const drops = (this.limitDrops ??= [0, 0])
-    drops[which]++
+    ;(this.limitDrops ??= [0, 0])[which]++
     return this
   }
 
@@ -439,17 +438,15 @@ export class RecordingSpan implements Span {
       error: this.error,
       resource: this.owner.resource,
     }
-    if (this.limitDrops) this.carryDrops(data as Writable<SpanData>, this.limitDrops)
+    // Only a span with drops carries the counts, so every other span keeps one shape.
+    const drops = this.limitDrops
+    if (drops) {
+      const [attributes, events] = drops
+      if (attributes > 0) (data as Writable<SpanData>).droppedAttributesCount = attributes
+      if (events > 0) (data as Writable<SpanData>).droppedEventsCount = events
+      this.owner.onLimitDrops(this, attributes, events)
+    }
     this.owner.onSpanEnd(data, this)
-  }
-
-  // Only a span with drops carries the counts, so every other span keeps one shape.
-  private carryDrops(data: Writable<SpanData>, [attributes, events]: [number, number]): void {
-    if (attributes > 0) data.droppedAttributesCount = attributes
-    if (events > 0) data.droppedEventsCount = events
-    try {
-      this.owner.onLimitDrops?.(this, attributes, events)
-    } catch {}
   }
 }
 
