@@ -4,9 +4,22 @@
 // flush or shutdown that follows resolves.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTracer, otlpExporter, type Span, type TracerOptions } from '../src/index.js'
+import {
+  createTracer,
+  otlpExporter,
+  type Span,
+  type SpanData,
+  type TracerOptions,
+} from '../src/index.js'
 import { setTrustedAttributes } from '../src/internal.js'
+import { encodeOtlpTraces, encodeOtlpTracesProtobuf } from '../src/otlp.js'
 import { EVENT, type ProtobufReader, REQUEST, readEnvelope, SPAN } from '../src/otlp-protobuf.js'
 import { memoryExporter } from '../src/testing.js'
 
@@ -230,8 +243,67 @@ describe('attributes and events dropped at a span’s limits', () => {
 })
 
 describe('dropped counts a span brings from elsewhere', () => {
+  it('encode as the official OpenTelemetry JS serializers encode the same span (protobuf and JSON)', () => {
+    const otel = new InMemorySpanExporter()
+    const provider = new BasicTracerProvider({
+      spanLimits: { attributeCountLimit: 2, eventCountLimit: 2, attributePerEventCountLimit: 1 },
+      spanProcessors: [new SimpleSpanProcessor(otel)],
+    })
+    const started = provider.getTracer('t').startSpan('s', { attributes: { a: 1, b: 2, c: 3 } })
+    started.setAttribute('a', 5).setAttribute('d', 4)
+    started.addEvent('e1').addEvent('e2', { x: 1, y: 2, z: 3 }).addEvent('e3')
+    started.end()
+    const [span] = otel.getFinishedSpans()
+    const ms = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6
+    const ours: SpanData = {
+      traceId: span!.spanContext().traceId,
+      spanId: span!.spanContext().spanId,
+      name: span!.name,
+      kind: 'internal',
+      startTime: ms(span!.startTime),
+      endTime: ms(span!.endTime),
+      status: 'ok',
+      attributes: span!.attributes as SpanData['attributes'],
+      droppedAttributesCount: span!.droppedAttributesCount,
+      events: span!.events.map((e) => ({
+        name: e.name,
+        time: ms(e.time),
+        attributes: e.attributes as SpanData['attributes'],
+        droppedAttributesCount: e.droppedAttributesCount,
+      })),
+      droppedEventsCount: span!.droppedEventsCount,
+      resource: { serviceName: 's', attributes: {} },
+    }
+    const counts = (s: Received) => [
+      s.droppedAttributesCount,
+      s.droppedEventsCount,
+      s.events.map((e) => e.droppedAttributesCount),
+    ]
+    const decode = (body: Uint8Array) =>
+      readEnvelope(
+        body,
+        'ExportTraceServiceRequest',
+        REQUEST.resourceSpans,
+        { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
+        protobufSpan,
+      )[0]!.scopes[0]!.items[0]!
+    const expected = counts(decode(ProtobufTraceSerializer.serializeRequest([span!])!))
+    expect(expected).toEqual([2, 1, [2, 0]]) // OpenTelemetry drops the oldest event, e1
+    expect(counts(decode(encodeOtlpTracesProtobuf([ours])))).toEqual(expected)
+    const json = (body: string) => {
+      const s = JSON.parse(body).resourceSpans[0].scopeSpans[0].spans[0]
+      return [
+        s.droppedAttributesCount,
+        s.droppedEventsCount,
+        s.events.map((e: { droppedAttributesCount: number }) => e.droppedAttributesCount),
+      ]
+    }
+    expect(json(encodeOtlpTraces([ours]))).toEqual(
+      json(new TextDecoder().decode(JsonTraceSerializer.serializeRequest([span!]))),
+    )
+  })
+
   it('reach the wire as given, event counts included, and bad values as 0', async () => {
-    const { encodeOtlpTraces } = await import('../src/otlp.js')
     const resource = { serviceName: 's', attributes: {} }
     const base = {
       traceId: '0af7651916cd43dd8448eb211c80319c',
