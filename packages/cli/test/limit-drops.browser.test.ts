@@ -83,7 +83,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer: counts dropped at span limits', 
     )
     expect(await page.locator('#events-dropped').innerText()).toMatch(/^1 event dropped \(limit\)/)
     expect(await page.locator('#span-panel .msg .dropped').innerText()).toMatch(
-      /^2 attributes dropped \(limit\)/,
+      /^2 attributes dropped \(limit\): the event reached/,
     )
     await page.locator('.wf-row', { hasText: 'child' }).click()
     await expect.poll(() => page.locator('#span-title').innerText()).toMatch(/child/)

@@ -153,14 +153,15 @@ function attributeValue(value) {
 
 /**
  * What the sender left out at its span limit (OTLP droppedAttributesCount / droppedEventsCount),
- * or null when nothing was. @param {unknown} count @param {string} what @param {string} [id]
+ * or null when nothing was. @param {unknown} count @param {string} what @param {string} of
+ * @param {string} [id]
  */
-function droppedNote(count, what, id) {
+function droppedNote(count, what, of, id) {
   if (typeof count !== 'number' || !(count > 0)) return null
   return h(
     'p',
     { class: 'muted dropped', ...(id ? { id } : {}) },
-    `${number(count)} ${what}${count === 1 ? '' : 's'} dropped (limit): the span reached its SDK's limit`,
+    `${number(count)} ${what}${count === 1 ? '' : 's'} dropped (limit): the ${of} reached its SDK's limit`,
   )
 }
 
@@ -307,7 +308,7 @@ function renderSpanDetail(panel, span, trace, detail) {
   const keys = Object.keys(a).sort()
   body.push(
     h('h3', null, `Attributes (${keys.length})`),
-    droppedNote(span.droppedAttributesCount, 'attribute', 'attributes-dropped'),
+    droppedNote(span.droppedAttributesCount, 'attribute', 'span', 'attributes-dropped'),
     h(
       'table',
       { class: 'attrs' },
@@ -326,7 +327,7 @@ function renderSpanDetail(panel, span, trace, detail) {
     ),
   )
   const events = Array.isArray(span.events) ? span.events : []
-  const eventsDropped = droppedNote(span.droppedEventsCount, 'event', 'events-dropped')
+  const eventsDropped = droppedNote(span.droppedEventsCount, 'event', 'span', 'events-dropped')
   if (events.length || eventsDropped)
     body.push(
       h('h3', null, `Events (${events.length})`),
@@ -337,7 +338,7 @@ function renderSpanDetail(panel, span, trace, detail) {
           { class: 'msg' },
           h('div', { class: 'role' }, `+${duration(e.time - span.startTime)} ${e.name}`),
           e.attributes ? h('pre', null, JSON.stringify(e.attributes, null, 2)) : null,
-          droppedNote(e.droppedAttributesCount, 'attribute'),
+          droppedNote(e.droppedAttributesCount, 'attribute', 'event'),
         ),
       ),
     )
