@@ -28,17 +28,29 @@ export type TracerLoss = 'redact hook' | 'redaction' | 'redaction load'
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
 
+/** The first span of a tracer that refused attributes or events at its limit, to be said. */
+export type LimitDrops = [span: string, attributes: number, events: number]
+
 // The losses each tracer has said already: each kind once.
 const lossesSaid = new WeakMap<object, Set<TracerLoss>>()
 
 /**
  * Says, once per kind and tracer, the spans it dropped before any exporter and has not said yet
- * (`tracer.unsaid`, taken). Later ones of a kind said already are counted only. Never throws.
+ * (`tracer.unsaid`, taken), and the first span that dropped attributes or events at its limit
+ * (`tracer.unsaidLimits`, taken). Later ones of a kind said already are counted only. Never throws.
  */
 export function sayLosses(tracer: {
   unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
+  unsaidLimits?: LimitDrops | undefined
+  readonly limits?: { readonly maxAttributes: number }
   readonly config: { readonly warn: ((message: string) => void) | undefined }
 }): void {
+  const drops = tracer.unsaidLimits
+  tracer.unsaidLimits = undefined
+  if (drops)
+    try {
+      tracer.config.warn?.(limitDropsLine(drops, tracer.limits?.maxAttributes ?? 0))
+    } catch {}
   const unsaid = tracer.unsaid ?? {}
   tracer.unsaid = undefined
   let said = lossesSaid.get(tracer)
@@ -51,6 +63,18 @@ export function sayLosses(tracer: {
       tracer.config.warn?.(tracerLossLine(why, spans, error))
     } catch {}
   }
+}
+
+/** The one line a tracer says about the first span that refused attributes or events at its limit. */
+function limitDropsLine([span, attributes, events]: LimitDrops, maxAttributes: number): string {
+  const name = span.length > 80 ? `${span.slice(0, 79)}…` : span
+  const what = [
+    attributes > 0 ? plural(attributes, 'attribute') : '',
+    events > 0 ? plural(events, 'event') : '',
+  ]
+    .filter(Boolean)
+    .join(' and ')
+  return `span ${JSON.stringify(name)} dropped ${what}: a span keeps at most ${maxAttributes} attributes and ${maxAttributes} events (limits.maxAttributes). A larger limits.maxAttributes keeps more; tracer.stats().limits counts them, and exported spans carry droppedAttributesCount and droppedEventsCount.`
 }
 
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */

@@ -14,6 +14,7 @@ export const EMPTY_STATS = (): TracerStats => ({
   inflight: 0,
   flushTimeouts: 0,
   lateWrites: 0,
+  limits: { attributesDropped: 0, eventsDropped: 0 },
   metrics: { exports: 0, failures: 0 },
 })
 

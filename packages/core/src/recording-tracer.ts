@@ -3,7 +3,7 @@ import { MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
-import type { TracerLoss } from './delivery-log.js'
+import type { LimitDrops, TracerLoss } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
@@ -112,6 +112,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
   readonly drops = { redacted: 0, redactError: 0 }
+  // Attributes and events spans refused at their limits (stats().limits).
+  private readonly limitDrops = { attributesDropped: 0, eventsDropped: 0 }
   private readonly reported = new Set<string>()
   // Sampling, redaction and metrics, when on, load by import() as the tracer is made
   // (tracer-features.ts); until they land, what they would see waits in `early`, in order.
@@ -124,6 +126,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // Spans that could not be redacted and not yet said, by why (see `sayLosses`), and the saying
   // under way: a flush or shutdown awaits it, so the line is out before a function freezes.
   unsaid: Partial<Record<TracerLoss, [spans: number, error: unknown]>> | undefined
+  // The first span that dropped attributes or events at its limit, until said (once per tracer).
+  unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
@@ -448,7 +452,23 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const known = unsaid[why]
     if (known) known[0] += spans
     else unsaid[why] = [spans, error]
-    // Said from a microtask at the earliest, so a burst makes one line with its count.
+    this.sayLater()
+  }
+
+  onLimitDrops(span: RecordingSpan, attributes: number, events: number): void {
+    const drops = this.limitDrops
+    // The first span with drops is said; later ones are counted only.
+    const first = drops.attributesDropped + drops.eventsDropped === 0
+    drops.attributesDropped += attributes
+    drops.eventsDropped += events
+    if (!first || !this.config.warn) return
+    this.unsaidLimits = [span.name, attributes, events]
+    this.sayLater()
+  }
+
+  // Said from a microtask at the earliest, so a burst makes one line with its count; a flush or
+  // shutdown awaits it.
+  private sayLater(): void {
     this.saying ??= lossReport().then(
       (m) => {
         this.saying = undefined
@@ -574,6 +594,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       inflight: 0,
       flushTimeouts: 0,
       metrics: { ...(this.metrics?.stats ?? { exports: 0, failures: 0 }) },
+      limits: { ...this.limitDrops },
     }
     const { sampling, redaction } = this.config
     if (sampling) {

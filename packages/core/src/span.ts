@@ -69,6 +69,8 @@ export interface SpanOwner {
   onInternalError(where: string, error: unknown): void
   /** A write to a span that has already ended: counted, and said in debug mode. */
   onLateWrite?(method: string, span: RecordingSpan, key?: string): void
+  /** A span ended having refused attributes or events at its limit: counted, and said once. */
+  onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
 }
 
 /** A name for anything: strings pass, other values are converted without ever throwing. */
@@ -166,6 +168,8 @@ export class RecordingSpan implements Span {
     | ((span: Span, info: EndingInfo) => void)[]
     | undefined
   private closedByParent = false
+  // Attributes and events refused at the limit, made on the first one: most spans never have any.
+  private limitDrops: [attributes: number, events: number] | undefined
 
   constructor(
     private readonly owner: SpanOwner,
@@ -213,7 +217,7 @@ export class RecordingSpan implements Span {
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
     if (!Object.hasOwn(this.attributes, key)) {
-      if (this.attributeCount >= this.owner.limits.maxAttributes) return this
+      if (this.attributeCount >= this.owner.limits.maxAttributes) return this.refused(0)
       this.attributeCount++
     }
     // A plain assignment to `__proto__` would replace the prototype instead of adding a key.
@@ -270,7 +274,10 @@ export class RecordingSpan implements Span {
         continue
       }
       if (!Object.hasOwn(own, key)) {
-        if (this.attributeCount >= limits.maxAttributes) continue
+        if (this.attributeCount >= limits.maxAttributes) {
+          this.refused(0)
+          continue
+        }
         this.attributeCount++
       }
       own[key] = (Array.isArray(value) ? value.slice() : value) as AttributeValue
@@ -324,7 +331,7 @@ export class RecordingSpan implements Span {
   addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this {
     if (this.ended) return this.late('addEvent', name)
     const events = (this.events ??= [])
-    if (events.length >= this.owner.limits.maxAttributes) return this
+    if (events.length >= this.owner.limits.maxAttributes) return this.refused(1)
     let clean: Attributes | undefined
     if (attributes && typeof attributes === 'object') {
       clean = {}
@@ -356,6 +363,13 @@ export class RecordingSpan implements Span {
     }
     if (data.stack) attributes['exception.stacktrace'] = data.stack
     this.addEvent('exception', attributes)
+    return this
+  }
+
+  // An attribute (which 0) or an event (1) refused at the limit: kept count of, for the exported
+  // span (OTLP's droppedAttributesCount / droppedEventsCount) and the tracer's stats and notice.
+  private refused(which: 0 | 1): this {
+    ;(this.limitDrops ??= [0, 0])[which]++
     return this
   }
 
@@ -424,11 +438,21 @@ export class RecordingSpan implements Span {
       error: this.error,
       resource: this.owner.resource,
     }
+    // Only a span with drops carries the counts, so every other span keeps one shape.
+    const drops = this.limitDrops
+    if (drops) {
+      const [attributes, events] = drops
+      if (attributes > 0) (data as Writable<SpanData>).droppedAttributesCount = attributes
+      if (events > 0) (data as Writable<SpanData>).droppedEventsCount = events
+      this.owner.onLimitDrops(this, attributes, events)
+    }
     this.owner.onSpanEnd(data, this)
   }
 }
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 /**
  * Sets attributes an adapter built itself, without the checks meant for user input: the keys must

@@ -42,6 +42,12 @@ export interface TracerStats {
   flushTimeouts: number
   /** Writes (`setAttribute`, `addEvent`, …) to spans that had already ended, and so were ignored. */
   lateWrites: number
+  /**
+   * Attributes (new keys) and events refused because their span held `limits.maxAttributes` of them
+   * already, counted as their spans end; exported spans carry them as `droppedAttributesCount` and
+   * `droppedEventsCount`.
+   */
+  limits: { attributesDropped: number; eventsDropped: number }
   /** Metric snapshots sent, and sends that failed (their totals go out with the next one). */
   metrics: { exports: number; failures: number }
   /** Trace-complete sampling counters, when `sampling` is on. */

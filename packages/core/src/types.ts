@@ -19,6 +19,8 @@ export interface SpanEvent {
   /** Epoch milliseconds, sub-millisecond precision. */
   readonly time: number
   readonly attributes?: Attributes
+  /** Attributes the event's sender left out at its limit (OTLP `droppedAttributesCount`); absent when none. */
+  readonly droppedAttributesCount?: number
 }
 
 /** The error a span recorded, as plain data. */
@@ -48,7 +50,14 @@ export interface SpanData {
   readonly endTime: number
   readonly status: SpanStatus
   readonly attributes: Attributes
+  /**
+   * New attribute keys refused because the span held `limits.maxAttributes` already (OTLP
+   * `droppedAttributesCount`); absent when none were.
+   */
+  readonly droppedAttributesCount?: number
   readonly events: readonly SpanEvent[]
+  /** Events refused because the span held `limits.maxAttributes` events already (OTLP `droppedEventsCount`); absent when none were. */
+  readonly droppedEventsCount?: number
   readonly error?: SpanError
   readonly resource: Resource
 }

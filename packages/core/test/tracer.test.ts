@@ -79,6 +79,29 @@ describe('spans', () => {
     })
   })
 
+  it('counts attributes and events refused at the limit on the span and in stats, and says it once', async () => {
+    const warnings: string[] = []
+    const { exporter, tracer } = setup({
+      limits: { maxAttributes: 2 },
+      warnings: (message) => warnings.push(message),
+    })
+    const span = tracer.startSpan('full', { attributes: { a: 1, b: 2, c: 3 } })
+    span.setAttribute('a', 10).addEvent('1').addEvent('2').recordError(new Error('late'))
+    span.end()
+    tracer.startSpan('fits', { attributes: { a: 1 } }).end()
+    await tracer.flush()
+    expect(exporter.span('full')).toMatchObject({
+      attributes: { a: 10, b: 2 },
+      droppedAttributesCount: 1,
+      droppedEventsCount: 1,
+    })
+    expect(exporter.span('fits').droppedAttributesCount).toBeUndefined()
+    expect(tracer.stats().limits).toEqual({ attributesDropped: 1, eventsDropped: 1 })
+    expect(warnings).toEqual([
+      expect.stringMatching(/^span "full" dropped 1 attribute and 1 event: /),
+    ])
+  })
+
   it('sanitises hostile attribute values instead of throwing', async () => {
     const { exporter, tracer } = setup({ limits: { maxStringLength: 100, maxAttributes: 20 } })
     const cyclic: Record<string, unknown> = { name: 'loop' }

@@ -183,7 +183,18 @@ function spanFacts(span: SpanData, p: Palette): string {
   if (span.status === 'error' && span.error)
     facts.push(p.red(oneLine(`${span.error.type}: ${span.error.message}`, 80)))
   else if (span.status === 'cancelled') facts.push(p.yellow('cancelled'))
+  // What the sender left out at its span limit: numbers only, checked (they come from a server).
+  const dropped = [
+    droppedText(span.droppedAttributesCount, 'attribute'),
+    droppedText(span.droppedEventsCount, 'event'),
+  ].filter(Boolean)
+  if (dropped.length) facts.push(p.yellow(`${dropped.join(', ')} dropped (limit)`))
   return facts.join('  ')
+}
+
+function droppedText(count: unknown, what: string): string {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count <= 0) return ''
+  return `${count} ${what}${count === 1 ? '' : 's'}`
 }
 
 const KIND_COLOR: Record<string, keyof Palette> = {

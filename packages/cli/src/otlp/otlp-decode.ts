@@ -32,7 +32,14 @@ export interface OtlpSpan {
   startTimeUnixNano?: string | number | bigint
   endTimeUnixNano?: string | number | bigint
   attributes?: OtlpKeyValue[]
-  events?: { timeUnixNano?: string | number | bigint; name?: string; attributes?: OtlpKeyValue[] }[]
+  droppedAttributesCount?: number
+  events?: {
+    timeUnixNano?: string | number | bigint
+    name?: string
+    attributes?: OtlpKeyValue[]
+    droppedAttributesCount?: number
+  }[]
+  droppedEventsCount?: number
   status?: { code?: number | string; message?: string }
 }
 
@@ -293,6 +300,18 @@ function readStatus(
   return { status: 'ok', message }
 }
 
+/**
+ * A dropped count the sender gave (`droppedAttributesCount`, `droppedEventsCount`): a uint32, as a
+ * number (or a string, as some JSON encoders write it); 0 when absent.
+ */
+function readCount(value: unknown, path: Path, field: string): number {
+  if (value === undefined || value === null || value === 0) return 0
+  const n = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffff_ffff)
+    fail(at(path, field), `expected a count (a non-negative integer), got ${JSON.stringify(value)}`)
+  return n
+}
+
 function readEvents(input: unknown, span: Path): { events: SpanEvent[]; error?: SpanError } {
   const events: SpanEvent[] = []
   let error: SpanError | undefined
@@ -309,7 +328,12 @@ function readEvents(input: unknown, span: Path): { events: SpanEvent[]; error?: 
       time: nanosToMs(entry.timeUnixNano, `${path}[${i}].timeUnixNano`),
       ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
     }
-    events.push(event)
+    const dropped = readCount(
+      entry.droppedAttributesCount,
+      `${path}[${i}]`,
+      '.droppedAttributesCount',
+    )
+    events.push(dropped > 0 ? { ...event, droppedAttributesCount: dropped } : event)
     if (name === 'exception' && !error) {
       const stack = attributes['exception.stacktrace']
       error = {
@@ -348,6 +372,8 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   const kind = readKind(input.kind, ours.kind, attributes, path)
   const { status, message } = readStatus(input.status, ours.status, path)
   const { events, error: exception } = readEvents(input.events, path)
+  const droppedAttributes = readCount(input.droppedAttributesCount, path, '.droppedAttributesCount')
+  const droppedEvents = readCount(input.droppedEventsCount, path, '.droppedEventsCount')
   let error: SpanError | undefined
   if (status === 'error' || exception)
     error = exception
@@ -364,7 +390,9 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   span.endTime = endTime
   span.status = status
   span.attributes = attributes
+  if (droppedAttributes > 0) span.droppedAttributesCount = droppedAttributes
   span.events = events
+  if (droppedEvents > 0) span.droppedEventsCount = droppedEvents
   if (error) span.error = error
   span.resource = resource
   return span

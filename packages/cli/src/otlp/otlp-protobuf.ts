@@ -24,7 +24,10 @@ function event(r: ProtobufReader): NonNullable<OtlpSpan['events']>[number] {
       r.check(EVENT.name, wire)
       out.name = r.string()
     } else if (no === EVENT.attributes.no) readAttribute(r, out.attributes!, EVENT.attributes, wire)
-    else r.skip(wire)
+    else if (no === EVENT.droppedAttributesCount.no) {
+      r.check(EVENT.droppedAttributesCount, wire)
+      out.droppedAttributesCount = r.varint()
+    } else r.skip(wire)
   }
   return out
 }
@@ -87,6 +90,14 @@ function span(r: ProtobufReader): OtlpSpan {
       case SPAN.events.no:
         r.check(SPAN.events, wire)
         out.events!.push(event(r.child(`${r.path}.events[${out.events!.length}]`)))
+        break
+      case SPAN.droppedAttributesCount.no:
+        r.check(SPAN.droppedAttributesCount, wire)
+        out.droppedAttributesCount = r.varint()
+        break
+      case SPAN.droppedEventsCount.no:
+        r.check(SPAN.droppedEventsCount, wire)
+        out.droppedEventsCount = r.varint()
         break
       case SPAN.status.no:
         r.check(SPAN.status, wire)

@@ -57,6 +57,14 @@ function attributes(value: unknown, path: string): Attributes {
   return out
 }
 
+// A dropped count (`droppedAttributesCount`, `droppedEventsCount`), kept only when above 0.
+function count(value: unknown, path: string): { [key: string]: number } | undefined {
+  if (value === undefined || value === 0) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    fail(path, `expected a count (a non-negative integer), got ${JSON.stringify(value)}`)
+  return { [path.slice(path.lastIndexOf('.') + 1)]: value }
+}
+
 function span(value: unknown, path: string): SpanData {
   if (!isObject(value)) fail(path, 'expected a span object')
   if (typeof value.traceId !== 'string' || !isValidTraceId(value.traceId))
@@ -86,6 +94,7 @@ function span(value: unknown, path: string): SpanData {
       name: event.name,
       time: time(event.time, `${path}.events[${i}].time`),
       ...(event.attributes ? { attributes: eventAttributes } : {}),
+      ...count(event.droppedAttributesCount, `${path}.events[${i}].droppedAttributesCount`),
     })
   }
   let error: SpanData['error']
@@ -113,7 +122,9 @@ function span(value: unknown, path: string): SpanData {
     endTime,
     status: value.status,
     attributes: attributes(value.attributes, `${path}.attributes`),
+    ...count(value.droppedAttributesCount, `${path}.droppedAttributesCount`),
     events,
+    ...count(value.droppedEventsCount, `${path}.droppedEventsCount`),
     ...(error ? { error } : {}),
     resource: {
       serviceName: resource.serviceName || 'unknown_service',

@@ -5,7 +5,7 @@
 export const TOKEN_KEY = 'tokentrail.token'
 
 /** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string }} Trace */
-/** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, events: { name: string, time: number, attributes?: Record<string, any> }[], error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
+/** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, droppedAttributesCount?: number, events: { name: string, time: number, attributes?: Record<string, any>, droppedAttributesCount?: number }[], droppedEventsCount?: number, error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
 /** @typedef {{ spanId: string, parentSpanId?: string, depth: number, offset: number, durationMs: number }} WaterfallRow */
 
 /** Where pages render. */

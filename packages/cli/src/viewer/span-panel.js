@@ -151,6 +151,20 @@ function attributeValue(value) {
   return String(value)
 }
 
+/**
+ * What the sender left out at its span limit (OTLP droppedAttributesCount / droppedEventsCount),
+ * or null when nothing was. @param {unknown} count @param {string} what @param {string} of
+ * @param {string} [id]
+ */
+function droppedNote(count, what, of, id) {
+  if (typeof count !== 'number' || !(count > 0)) return null
+  return h(
+    'p',
+    { class: 'muted dropped', ...(id ? { id } : {}) },
+    `${number(count)} ${what}${count === 1 ? '' : 's'} dropped (limit): the ${of} reached its SDK's limit`,
+  )
+}
+
 /** @param {HTMLElement} panel @param {Span} span @param {Trace} trace @param {{ spans: Span[] }} detail */
 function renderSpanDetail(panel, span, trace, detail) {
   const a = span.attributes ?? {}
@@ -294,6 +308,7 @@ function renderSpanDetail(panel, span, trace, detail) {
   const keys = Object.keys(a).sort()
   body.push(
     h('h3', null, `Attributes (${keys.length})`),
+    droppedNote(span.droppedAttributesCount, 'attribute', 'span', 'attributes-dropped'),
     h(
       'table',
       { class: 'attrs' },
@@ -312,15 +327,18 @@ function renderSpanDetail(panel, span, trace, detail) {
     ),
   )
   const events = Array.isArray(span.events) ? span.events : []
-  if (events.length)
+  const eventsDropped = droppedNote(span.droppedEventsCount, 'event', 'span', 'events-dropped')
+  if (events.length || eventsDropped)
     body.push(
       h('h3', null, `Events (${events.length})`),
+      eventsDropped,
       events.map((e) =>
         h(
           'div',
           { class: 'msg' },
           h('div', { class: 'role' }, `+${duration(e.time - span.startTime)} ${e.name}`),
           e.attributes ? h('pre', null, JSON.stringify(e.attributes, null, 2)) : null,
+          droppedNote(e.droppedAttributesCount, 'attribute', 'event'),
         ),
       ),
     )

@@ -14,7 +14,9 @@ export function spanToLogRecord(span: SpanData) {
     durationMs: Math.round((span.endTime - span.startTime) * 1000) / 1000,
     status: span.status,
     attributes: span.attributes,
+    droppedAttributesCount: span.droppedAttributesCount,
     events: span.events.length > 0 ? span.events : undefined,
+    droppedEventsCount: span.droppedEventsCount,
     error: span.error ? { type: span.error.type, message: span.error.message } : undefined,
   }
 }

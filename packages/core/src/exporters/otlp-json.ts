@@ -59,11 +59,17 @@ const KIND_OTHER = piece(',"kind":1,"startTimeUnixNano":"')
 const END_TIME = piece('","endTimeUnixNano":"')
 const ATTRIBUTES = piece('","attributes":[')
 const EVENTS = piece('],"droppedAttributesCount":0,"events":[')
+// The same with a count other than 0 (a span past its limits): the count goes between the two.
+const DROPPED_ATTRIBUTES = piece('],"droppedAttributesCount":')
+const EVENTS_AFTER_COUNT = piece(',"events":[')
 const EVENT = piece('{"timeUnixNano":"')
 const EVENT_NAME = piece('","name":')
 const EVENT_ATTRIBUTES = piece(',"attributes":[')
 const EVENT_END = piece('],"droppedAttributesCount":0}')
+const EVENT_DROPPED_ATTRIBUTES = piece('],"droppedAttributesCount":')
 const STATUS = piece('],"droppedEventsCount":0,"status":')
+const DROPPED_EVENTS = piece('],"droppedEventsCount":')
+const STATUS_AFTER_COUNT = piece(',"status":')
 const STATUS_MESSAGE = piece('{"code":2,"message":')
 const STATUS_ERROR = piece('{"code":2}')
 const STATUS_OK = piece('{"code":1}')
@@ -192,6 +198,11 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
   return comma
 }
 
+/** A dropped count from the span (a positive integer), else 0. */
+export function droppedCount(n: number | undefined): number {
+  return typeof n === 'number' && n > 0 && Number.isSafeInteger(n) ? n : 0
+}
+
 /** Writes what `msToNanos` returns, without making the string. */
 function writeNanos(out: JsonWriter, ms: number): void {
   let whole = Math.floor(ms)
@@ -248,12 +259,26 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
     if (comma) out.byte(COMMA)
     out.bytes(CANCELLED)
   }
-  // Most spans have no events and no error message: the rest of the span is then one piece.
-  if (span.events.length === 0 && span.status !== 'error') {
+  // Most spans have no events, no error message and nothing dropped at their limits: the rest of
+  // the span is then one piece.
+  const droppedAttributes = span.droppedAttributesCount
+  const droppedEvents = span.droppedEventsCount
+  if (
+    span.events.length === 0 &&
+    span.status !== 'error' &&
+    droppedAttributes === undefined &&
+    droppedEvents === undefined
+  ) {
     out.bytes(span.status === 'ok' ? REST_OK : REST_UNSET)
     return
   }
-  out.bytes(EVENTS)
+  const attributesCount = droppedCount(droppedAttributes)
+  if (attributesCount === 0) out.bytes(EVENTS)
+  else {
+    out.bytes(DROPPED_ATTRIBUTES)
+    out.ascii(String(attributesCount))
+    out.bytes(EVENTS_AFTER_COUNT)
+  }
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i]!
     if (i > 0) out.byte(COMMA)
@@ -263,9 +288,21 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
     out.string(event.name)
     out.bytes(EVENT_ATTRIBUTES)
     if (event.attributes) writeKeyValues(out, event.attributes, false)
-    out.bytes(EVENT_END)
+    const eventCount = droppedCount(event.droppedAttributesCount)
+    if (eventCount === 0) out.bytes(EVENT_END)
+    else {
+      out.bytes(EVENT_DROPPED_ATTRIBUTES)
+      out.ascii(String(eventCount))
+      out.byte(CLOSE)
+    }
   }
-  out.bytes(STATUS)
+  const eventsCount = droppedCount(droppedEvents)
+  if (eventsCount === 0) out.bytes(STATUS)
+  else {
+    out.bytes(DROPPED_EVENTS)
+    out.ascii(String(eventsCount))
+    out.bytes(STATUS_AFTER_COUNT)
+  }
   if (span.status === 'error') {
     const message = span.error?.message
     if (message) {

@@ -20,6 +20,7 @@ import {
 import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData } from '../types.js'
 import {
+  droppedCount,
   KIND_ATTRIBUTE,
   OTLP_SPAN_KIND,
   SCOPE_NAME,
@@ -118,6 +119,14 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
   attributes(w, SPAN.attributes.tag, extra)
   if (s.kind !== 'internal') keyValue(w, SPAN.attributes.tag, KIND_ATTRIBUTE, s.kind)
   if (s.status === 'cancelled') keyValue(w, SPAN.attributes.tag, STATUS_ATTRIBUTE, 'cancelled')
+  // Counts of 0 are proto3 defaults, left out as the JSON encoder's constant 0 says the same.
+  if (s.droppedAttributesCount !== undefined) {
+    const count = droppedCount(s.droppedAttributesCount)
+    if (count > 0) {
+      w.tag(SPAN.droppedAttributesCount.tag)
+      w.varint(count)
+    }
+  }
   for (const event of s.events) {
     w.tag(SPAN.events.tag)
     const e = w.begin()
@@ -126,7 +135,21 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
     w.tag(EVENT.name.tag)
     w.string(event.name)
     attributes(w, EVENT.attributes.tag, event.attributes)
+    if (event.droppedAttributesCount !== undefined) {
+      const count = droppedCount(event.droppedAttributesCount)
+      if (count > 0) {
+        w.tag(EVENT.droppedAttributesCount.tag)
+        w.varint(count)
+      }
+    }
     w.end(e)
+  }
+  if (s.droppedEventsCount !== undefined) {
+    const count = droppedCount(s.droppedEventsCount)
+    if (count > 0) {
+      w.tag(SPAN.droppedEventsCount.tag)
+      w.varint(count)
+    }
   }
   w.tag(SPAN.status.tag)
   const status = w.begin()

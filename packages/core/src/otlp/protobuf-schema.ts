@@ -104,6 +104,7 @@ export const EVENT = message({
   timeUnixNano: [1, I64],
   name: [2, LEN],
   attributes: [3, LEN],
+  droppedAttributesCount: [4, VARINT],
 })
 export const STATUS = message({ message: [2, LEN], code: [3, VARINT] })
 

@@ -138,9 +138,13 @@ export class Redactor {
     if (events.length === 0) return events
     return events.map((event) => {
       const name = this.text(event.name)
-      return event.attributes
+      const out: SpanEvent = event.attributes
         ? { name, time: event.time, attributes: this.attributes(event.attributes) }
         : { name, time: event.time }
+      // A count the sender gave (a span from elsewhere): kept, as the span's own are by the spread.
+      return event.droppedAttributesCount === undefined
+        ? out
+        : { ...out, droppedAttributesCount: event.droppedAttributesCount }
     })
   }
 
