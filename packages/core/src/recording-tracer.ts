@@ -524,9 +524,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
       if (sampling) await sampling
       const redaction = this.redactor?.ready()
       if (redaction) await redaction
+      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs)))
       const [outcomes, metricsOk] = await Promise.all([
-        Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs))),
-        this.metrics && options?.metrics !== false ? this.metrics.export(timeoutMs) : true,
+        spans,
+        options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
       ])
       if (this.saying) await this.saying
       const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
@@ -535,7 +536,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
         if (!outcome.ok)
           reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
       })
-      if (!metricsOk) reasons.push('metrics export failed')
+      if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
+      else if (!metricsOk) reasons.push('metrics export failed')
       return reasons.length === 0
         ? { ok: true, pending }
         : { ok: false, pending, reason: reasons.join('; ') }
@@ -561,6 +563,33 @@ export class RecordingTracer implements Tracer, SpanOwner {
     if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
   }
 
+  /**
+   * Sends the metrics once `spans` (a flush's or shutdown's exports) have settled, so the tracer's
+   * own delivery counts (otel.sdk.*) riding with them count those spans (sent side by side, a
+   * script's one flush reported none exported); at half the bound if the spans have not settled by
+   * then, so a receiver that hangs does not keep the metrics from theirs. Within what is left of
+   * the bound. 'late' when none is left (cumulative: the next export carries them).
+   */
+  private async metricsAfter(
+    spans: Promise<unknown>,
+    timeoutMs: number,
+  ): Promise<boolean | 'late'> {
+    const metrics = this.metrics
+    if (!metrics) return true
+    const began = now()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      spans,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs / 2)
+        ;(timer as { unref?: () => void }).unref?.()
+      }),
+    ]).catch(() => {})
+    clearTimeout(timer)
+    const left = Math.floor(timeoutMs - (now() - began))
+    return left >= 1 ? metrics.export(left) : 'late'
+  }
+
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
     const timeoutMs = boundMs(options?.timeoutMs ?? this.config.exportTimeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
@@ -571,10 +600,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       await this.sampler?.ready()
       this.sampler?.decideAll()
       await this.redactor?.ready()
-      await Promise.all([
-        ...this.processors.map((p) => p.shutdown(timeoutMs)),
-        this.metrics?.export(timeoutMs),
-      ])
+      const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
+      await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
       this.metrics?.stop()
       if (this.saying) await this.saying
     } catch (error) {

@@ -34,8 +34,8 @@ describe('otel.sdk.* self-observability metrics', () => {
       .startSpan('chat gpt-4o', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
       .end()
     tracer.startSpan('still open')
-    await tracer.flush({ timeoutMs: 3000 })
-    // The flush that carried the span failures; the next one reports them.
+    // One flush: its metrics go once its spans have settled, so they count them already (a
+    // script that flushes once and exits reported none).
     await tracer.flush({ timeoutMs: 3000 })
     const port = Number(new URL(url).port)
     expect(points(metrics.metric('otel.sdk.span.started'))).toEqual([
@@ -72,6 +72,90 @@ describe('otel.sdk.* self-observability metrics', () => {
     expect(byName['otel.sdk.span.live'].sum.isMonotonic).toBe(false)
     expect(byName['otel.sdk.span.started'].sum.isMonotonic).toBe(true)
     expect(byName['gen_ai.client.operation.duration']).toBeDefined()
+  })
+
+  it("count a flush's spans in the metrics that flush sends, through a real OTLP receiver", async () => {
+    const server = createServer((request, response) => {
+      request.resume()
+      request.on('end', () =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const metrics = memoryMetricExporter()
+      const tracer = createTracer({
+        serviceName: 'one-flush',
+        warnings: false,
+        exporters: [otlpExporter({ url: `http://127.0.0.1:${port}/v1/traces` })],
+        metrics: { exporters: [metrics] },
+      })
+      for (let i = 0; i < 3; i++)
+        tracer
+          .startSpan('chat gpt-4o', {
+            kind: 'llm',
+            attributes: { 'gen_ai.operation.name': 'chat' },
+          })
+          .end()
+      expect(await tracer.flush({ timeoutMs: 3000 })).toEqual({ ok: true, pending: 0 })
+      expect(metrics.snapshots).toHaveLength(1)
+      expect(points(metrics.metric('otel.sdk.exporter.span.exported'))).toEqual([
+        {
+          'otel.component.type': 'otlp_http_json_span_exporter',
+          'otel.component.name': 'otlp/0',
+          'server.address': '127.0.0.1',
+          'server.port': port,
+          value: 3,
+        },
+      ])
+      expect(points(metrics.metric('otel.sdk.exporter.span.inflight'))).toEqual([
+        expect.objectContaining({ value: 0 }),
+      ])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('go out at half the bound when a receiver holds the spans, not held hostage by it', async () => {
+    // A receiver that takes the request and never answers.
+    const server = createServer((request) => request.resume())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const metrics = memoryMetricExporter()
+      const tracer = createTracer({
+        serviceName: 'slow-receiver',
+        warnings: false,
+        exporters: [otlpExporter({ url: `http://127.0.0.1:${port}/v1/traces` })],
+        metrics: { exporters: [metrics] },
+      })
+      tracer
+        .startSpan('chat gpt-4o', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
+        .end()
+      const started = performance.now()
+      const result = await tracer.flush({ timeoutMs: 400 })
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(result.ok).toBe(false)
+      expect(result.reason).toMatch(/timed out/)
+      expect(result.reason).not.toMatch(/metrics/)
+      expect(metrics.snapshots).toHaveLength(1)
+      expect(points(metrics.metric('tokentrail.llm.calls'))).toEqual([
+        expect.objectContaining({ value: 1 }),
+      ])
+      // Shutdown too: its last metrics go while the receiver still holds the span.
+      tracer
+        .startSpan('chat gpt-4o', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
+        .end()
+      await tracer.shutdown({ timeoutMs: 400 })
+      expect(metrics.snapshots).toHaveLength(2)
+      expect(points(metrics.metric('tokentrail.llm.calls'))).toEqual([
+        expect.objectContaining({ value: 2 }),
+      ])
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 
   it('a healthy app without model calls sends no metrics; a lost span makes it send', async () => {
