@@ -226,6 +226,14 @@ describe('tokentrail CLI', () => {
       /--status must be ok, error or cancelled, got "broken"/,
     )
     expect((await run(['trace'])).stderr).toMatch(/tokentrail trace needs one argument/)
+    // Too short a prefix, or not hex: a usage error naming what an id is, not "no trace".
+    for (const id of ['abcde', 'not-a-trace-id', 'abcdef1234abcdef1234abcdef1234abc'])
+      expect(await run(['trace', id, '--url', c.url])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(
+          `tokentrail trace: "${id}" is not a trace id: give the 32 hex characters of one, or a unique prefix of 6 or more`,
+        ),
+      })
     expect((await run(['frobnicate'])).stderr).toMatch(/unknown command "frobnicate"/)
     expect((await run(['dev', '--max-age', 'forever'])).stderr).toMatch(
       /--max-age must be a duration such as 12h or 7d, got "forever"/,

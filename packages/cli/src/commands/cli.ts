@@ -272,6 +272,13 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
           : `tokentrail ${command} takes no arguments, got "${positionals.join(' ')}"`,
         2,
       )
+    // A trace id or its prefix: hex, 6 to 32 characters (what the collector resolves). Anything else
+    // is a usage error, not "no trace with id" (exit 1, as if the trace were missing).
+    if (command === 'trace' && !/^[0-9a-fA-F]{6,32}$/.test(positionals[0]!))
+      throw new CliError(
+        `tokentrail trace: "${positionals[0]}" is not a trace id: give the 32 hex characters of one, or a unique prefix of 6 or more\n\n${spec.usage}`,
+        2,
+      )
     const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
     if (command === 'doctor') {
