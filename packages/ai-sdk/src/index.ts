@@ -1,4 +1,5 @@
-export { CALL_ATTR } from './call.js'
+export type { TokentrailTelemetry } from './ai-types.js'
+export { CALL_ATTR } from './call-attr.js'
 export {
   type EmbeddingPrice,
   type EmbeddingTracingMiddleware,
