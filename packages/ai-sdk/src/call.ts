@@ -10,12 +10,44 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { CALL_ATTR } from './call-attr.js'
-import type { OwnAttributes, TokenCounts } from './convert.js'
+import type { OwnAttributes } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
-export { CALL_ATTR }
+/** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
+export const CALL_ATTR = {
+  operation: 'tokentrail.call.operation',
+  source: 'tokentrail.call.source',
+  functionId: 'tokentrail.call.function_id',
+  steps: 'tokentrail.call.steps',
+  inputTokens: 'tokentrail.call.input_tokens',
+  outputTokens: 'tokentrail.call.output_tokens',
+  cacheReadTokens: 'tokentrail.call.cache_read_tokens',
+  cacheWriteTokens: 'tokentrail.call.cache_write_tokens',
+  reasoningTokens: 'tokentrail.call.reasoning_tokens',
+  costUsd: 'tokentrail.call.cost_usd',
+  finishReason: 'tokentrail.call.finish_reason',
+  ttftMs: 'tokentrail.call.ttft_ms',
+  retries: 'tokentrail.call.retries',
+  toolCalls: 'tokentrail.call.tool_calls',
+  toolErrors: 'tokentrail.call.tool_errors',
+  attempt: 'tokentrail.attempt',
+  /** Kept for older traces: ai@7 does not say `maxRetries` in the step events the call span now comes from. */
+  maxAttempts: 'tokentrail.attempt.max',
+  toolTiming: 'tokentrail.tool.timing',
+  inputSkippedMessages: 'tokentrail.input.skipped_messages',
+} as const
+
+// Here rather than in convert.ts: the public declarations reach this module (CALL_ATTR), and
+// convert.ts's declarations name @ai-sdk/provider types.
+/** Token counts; a count the provider did not give stays undefined. */
+export interface TokenCounts {
+  input?: number
+  output?: number
+  cacheRead?: number
+  cacheWrite?: number
+  reasoning?: number
+}
 
 /** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
 export type CallSource = 'ai-sdk-telemetry' | 'inferred'

@@ -1,5 +1,5 @@
 export type { TokentrailTelemetry } from './ai-types.js'
-export { CALL_ATTR } from './call-attr.js'
+export { CALL_ATTR } from './call.js'
 export {
   type EmbeddingPrice,
   type EmbeddingTracingMiddleware,
