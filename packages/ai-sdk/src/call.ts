@@ -10,7 +10,7 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import type { OwnAttributes, TokenCounts } from './convert.js'
+import type { OwnAttributes } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
@@ -37,6 +37,17 @@ export const CALL_ATTR = {
   toolTiming: 'tokentrail.tool.timing',
   inputSkippedMessages: 'tokentrail.input.skipped_messages',
 } as const
+
+// Here rather than in convert.ts: the public declarations reach this module (CALL_ATTR), and
+// convert.ts's declarations name @ai-sdk/provider types.
+/** Token counts; a count the provider did not give stays undefined. */
+export interface TokenCounts {
+  input?: number
+  output?: number
+  cacheRead?: number
+  cacheWrite?: number
+  reasoning?: number
+}
 
 /** How a call span learns its steps: the AI SDK's own telemetry events (ai@7), or inferred from the prompts (ai@5, ai@6). */
 export type CallSource = 'ai-sdk-telemetry' | 'inferred'

@@ -6,7 +6,9 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
 import type { ATTR as CORE_ATTR } from '@tokentrail/core/internal'
-import type { CALL_ATTR } from './call.js'
+import type { CALL_ATTR, TokenCounts } from './call.js'
+
+export type { TokenCounts }
 
 /** A name in `ATTR` or `CALL_ATTR`, or the agent name of a call span. */
 export type AttributeName =
@@ -76,15 +78,6 @@ export function finishReasonAttributes(
 
 const count = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
-
-/** Token counts; a count the provider did not give stays undefined. */
-export interface TokenCounts {
-  input?: number
-  output?: number
-  cacheRead?: number
-  cacheWrite?: number
-  reasoning?: number
-}
 
 /**
  * Token counts as the GenAI conventions define them — input includes cached and cache-write

@@ -1,4 +1,4 @@
-import type { EmbeddingModelV3Middleware, EmbeddingModelV4Middleware } from '@ai-sdk/provider'
+import type { EmbeddingModelV4Middleware } from '@ai-sdk/provider'
 import {
   checkOptionKeys,
   getTracer,
@@ -7,6 +7,7 @@ import {
   type Tracer,
   tracerSkipped,
 } from '@tokentrail/core/internal'
+import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
@@ -38,8 +39,7 @@ export type EmbeddingPrice = Pick<ModelPrice, 'input'> & Partial<ModelPrice>
 
 const OPTION_KEYS = ['tracer', 'prices', 'metadata']
 
-/** The middleware `embeddingTracingMiddleware()` returns: `wrapEmbeddingModel` of ai@7 and ai@6 accept it. */
-export type EmbeddingTracingMiddleware = EmbeddingModelV4Middleware & EmbeddingModelV3Middleware
+export type { EmbeddingTracingMiddleware }
 
 /**
  * AI SDK embedding-model middleware that records one `embeddings {model}` span per provider call
@@ -135,5 +135,5 @@ export function embeddingTracingMiddleware(
       return result
     },
   }
-  return middleware as EmbeddingTracingMiddleware
+  return middleware as unknown as EmbeddingTracingMiddleware
 }

@@ -1,3 +1,4 @@
+export type { TokentrailTelemetry } from './ai-types.js'
 export { CALL_ATTR } from './call.js'
 export {
   type EmbeddingPrice,

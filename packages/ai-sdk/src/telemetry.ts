@@ -10,6 +10,7 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import type { Telemetry } from 'ai'
+import type { TokentrailTelemetry } from './ai-types.js'
 import * as ATTR from './attr.js'
 import {
   AiCall,
@@ -109,15 +110,15 @@ function checkOptions(options: TokentrailTelemetryOptions, name: string): void {
  * import { registerTelemetry } from 'ai'
  * registerTelemetry(tokentrailTelemetry({ recordOutputs: false }))
  */
-export function tokentrailTelemetry(options: TokentrailTelemetryOptions = {}): Telemetry {
+export function tokentrailTelemetry(options: TokentrailTelemetryOptions = {}): TokentrailTelemetry {
   checkOptions(options, 'tokentrailTelemetry')
-  return makeIntegration(options)
+  return makeIntegration(options) as TokentrailTelemetry
 }
 
 /** @deprecated Use `tokentrailTelemetry()`; `tracingMiddleware()` registers it by itself. */
-export function toolTelemetry(options: TokentrailTelemetryOptions = {}): Telemetry {
+export function toolTelemetry(options: TokentrailTelemetryOptions = {}): TokentrailTelemetry {
   checkOptions(options, 'toolTelemetry')
-  return makeIntegration(options)
+  return makeIntegration(options) as TokentrailTelemetry
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { LanguageModelV2, LanguageModelV3, LanguageModelV4 } from '@ai-sdk/provider'
 import { wrapLanguageModel } from 'ai'
+import type { LanguageModelLike } from './ai-types.js'
 import { type TracingMiddlewareOptions, tracingMiddleware } from './tracing-middleware.js'
 
 /**
@@ -10,9 +10,12 @@ import { type TracingMiddlewareOptions, tracingMiddleware } from './tracing-midd
  * @example
  * const model = traceModel(openai('gpt-4o'), { metadata: { tags: ['support-bot'] } })
  */
-export function traceModel<MODEL extends LanguageModelV2 | LanguageModelV3 | LanguageModelV4>(
+export function traceModel<MODEL extends LanguageModelLike>(
   model: MODEL,
   options: TracingMiddlewareOptions = {},
 ): MODEL {
-  return wrapLanguageModel({ model, middleware: tracingMiddleware(options) }) as unknown as MODEL
+  return wrapLanguageModel({
+    model: model as any,
+    middleware: tracingMiddleware(options),
+  }) as unknown as MODEL
 }

@@ -1,6 +1,4 @@
 import type {
-  LanguageModelV2Middleware,
-  LanguageModelV3Middleware,
   LanguageModelV4CallOptions,
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
@@ -12,6 +10,7 @@ import {
   type Tracer,
   tracerSkipped,
 } from '@tokentrail/core/internal'
+import type { TracingMiddleware } from './ai-types.js'
 import { callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
@@ -49,13 +48,7 @@ export interface TracingMiddlewareOptions {
   metadata?: TraceMetadata
 }
 
-/**
- * The middleware `tracingMiddleware()` returns: one object that `wrapLanguageModel` of ai@7
- * (`LanguageModelV4Middleware`), ai@6 (`V3`) and ai@5 (`V2`) each accept.
- */
-export type TracingMiddleware = LanguageModelV4Middleware &
-  LanguageModelV3Middleware &
-  LanguageModelV2Middleware
+export type { TracingMiddleware }
 
 /** Per-call metadata read from `providerOptions.tokentrail`. */
 export type TokentrailProviderOptions = TraceMetadata
@@ -283,5 +276,5 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
     },
   }
   // The same code serves V2, V3 and V4 models: it reads parts and usage of every shape.
-  return middleware as TracingMiddleware
+  return middleware as unknown as TracingMiddleware
 }

@@ -34,7 +34,16 @@ export async function onAi7(): Promise<void> {
     middleware: tracingMiddleware(),
   })
   ai7.registerTelemetry(tokentrailTelemetry({ recordOutputs: false }))
+  // An app's own handler assigned onto the integration is checked against ai@7's handler types.
+  ai7.registerTelemetry(Object.assign(tokentrailTelemetry(), { onStart: () => 1 }))
+  const integration: ai7.Telemetry = tokentrailTelemetry()
+  await ai7.generateText({ model, prompt: 'hi', telemetry: { integrations: [integration] } })
   const traced = traceModel(createOpenAI4({ apiKey: 'k' })('gpt-4o'))
   await ai7.generateText({ model, prompt: 'hi' })
   await ai7.streamText({ model: traced, prompt: 'hi' }).consumeStream()
 }
+
+// The middleware is a type of its own that each major's middleware type accepts, not `never`
+// (the intersection of the three, whose specificationVersion 'v4' & 'v3' is never).
+// @ts-expect-error a middleware is not a number
+export const notNever: number = tracingMiddleware()

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { delimiter, sep } from 'node:path'
+import { delimiter, dirname, sep } from 'node:path'
 
 // Runs a command to its end and returns its stdout; `env` adds to this process's environment.
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -20,13 +20,14 @@ function runIn(env: NodeJS.ProcessEnv, command: string, args: string[], cwd: str
 // npm started by that Node reads that Node's global npmrc instead of the machine's, losing settings
 // such as `cafile`, so the registry fails TLS behind a proxy and npm reports it as a peer conflict
 // ("Found: ai@undefined"). No --force, no --legacy-peer-deps: the peer ranges must accept the app
-// as it is. `flags` adds to the install command (`--engine-strict`).
-export function npmInstall(cwd: string, flags: string[] = []): string {
-  const PATH = (process.env.PATH ?? '')
+// as it is. `flags` adds to the install command (`--engine-strict`). `node` runs the machine's npm
+// on another Node (engines are checked against the Node npm runs on), still with the machine's
+// global npmrc.
+export function npmInstall(cwd: string, flags: string[] = [], node?: string): string {
+  const machinePath = (process.env.PATH ?? '')
     .split(delimiter)
     .filter((entry) => !entry.split(sep).includes('node_modules'))
-    .join(delimiter)
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH }
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: machinePath.join(delimiter) }
   // Set by an outer `npm exec`/`npm run` for its own Node; the inner npm works them out afresh.
   for (const name of [
     'npm_node_execpath',
@@ -36,6 +37,11 @@ export function npmInstall(cwd: string, flags: string[] = []): string {
   ]) {
     delete env[name]
   }
+  if (node) {
+    machineGlobalConfig ??= runIn(env, 'npm', ['config', 'get', 'globalconfig'], cwd).trim()
+    env.npm_config_globalconfig = machineGlobalConfig
+    env.PATH = [dirname(node), ...machinePath].join(delimiter)
+  }
   return runIn(
     env,
     'npm',
@@ -43,3 +49,5 @@ export function npmInstall(cwd: string, flags: string[] = []): string {
     cwd,
   )
 }
+
+let machineGlobalConfig: string | undefined
