@@ -27,7 +27,10 @@ export interface TracerOptions {
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, `console`/`none` by OTEL_TRACES_EXPORTER; none otherwise
    */
   exporters?: SpanExporter[]
-  /** Share of traces kept, from 0 to 1, decided once per trace. @default OTEL_TRACES_SAMPLER_ARG, else 1 */
+  /**
+   * Share of traces kept, from 0 to 1, decided once per trace. @default from OTEL_TRACES_SAMPLER
+   * (always_on, always_off, traceidratio, or their parentbased_ forms) and OTEL_TRACES_SAMPLER_ARG, else 1
+   */
   sampleRate?: number
   /** Off makes the tracer a no-op. @default true, unless OTEL_SDK_DISABLED=true or TOKENTRAIL_ENABLED=false */
   enabled?: boolean
@@ -317,9 +320,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   const sampleRate =
     options.sampleRate !== undefined
       ? shareOf(options.sampleRate, 'sampleRate', 'traces kept')
-      : readEnv('OTEL_TRACES_SAMPLER_ARG') !== undefined
-        ? shareOf(readEnv('OTEL_TRACES_SAMPLER_ARG'), 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
-        : 1
+      : samplerFromEnv()
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
   const resource = {
     ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
@@ -373,4 +374,25 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   }
   delete config.resource['service.name']
   return config
+}
+
+/**
+ * The share of traces kept from OpenTelemetry's `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
+ * Every Tokentrail sampler follows the parent's sampled flag, so the plain and `parentbased_`
+ * names read the same: `always_on` 1, `always_off` 0, `traceidratio` the argument (default 1).
+ * Without a sampler named, the argument alone sets the share.
+ */
+function samplerFromEnv(): number {
+  const arg = readEnv('OTEL_TRACES_SAMPLER_ARG')
+  const sampler = readEnv('OTEL_TRACES_SAMPLER')?.trim().toLowerCase()
+  const ratio = () =>
+    arg === undefined ? 1 : shareOf(arg, 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
+  if (sampler === undefined || sampler === '') return ratio()
+  const name = sampler.replace(/^parentbased_/, '')
+  if (name === 'always_on') return 1
+  if (name === 'always_off') return 0
+  if (name === 'traceidratio') return ratio()
+  throw new TokentrailError(
+    `OTEL_TRACES_SAMPLER=${JSON.stringify(readEnv('OTEL_TRACES_SAMPLER'))} is not a sampler Tokentrail has: use always_on, always_off or traceidratio (or parentbased_…), with OTEL_TRACES_SAMPLER_ARG for the ratio`,
+  )
 }

@@ -410,6 +410,35 @@ describe('configuration', () => {
     })
   })
 
+  it("reads OpenTelemetry's OTEL_TRACES_SAMPLER with its argument; an unknown sampler is an error", async () => {
+    const kept = (sampler: string | undefined, arg?: string) => {
+      vi.stubEnv('OTEL_TRACES_SAMPLER', sampler)
+      vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', arg)
+      const tracer = createTracer({ exporters: [memoryExporter()] })
+      let n = 0
+      for (let i = 0; i < 400; i++) if (tracer.startSpan('x').isRecording) n++
+      return n
+    }
+    expect(kept('always_off')).toBe(0)
+    expect(kept('parentbased_always_off', '1')).toBe(0)
+    expect(kept('always_on', '0')).toBe(400)
+    expect(kept('parentbased_always_on')).toBe(400)
+    expect(kept('traceidratio')).toBe(400)
+    const half = kept('parentbased_traceidratio', '0.5')
+    expect(half).toBeGreaterThan(120)
+    expect(half).toBeLessThan(280)
+    expect(kept(undefined, '0')).toBe(0)
+    // An option in code still wins over the environment.
+    vi.stubEnv('OTEL_TRACES_SAMPLER', 'always_off')
+    expect(
+      createTracer({ exporters: [memoryExporter()], sampleRate: 1 }).startSpan('x').isRecording,
+    ).toBe(true)
+    vi.stubEnv('OTEL_TRACES_SAMPLER', 'jaeger_remote')
+    expect(() => createTracer({ exporters: [memoryExporter()] })).toThrow(
+      /OTEL_TRACES_SAMPLER="jaeger_remote" is not a sampler Tokentrail has: use always_on, always_off or traceidratio/,
+    )
+  })
+
   it('rejects bad env values with the variable name', () => {
     vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', 'lots')
     expect(() => createTracer({ exporters: [memoryExporter()] })).toThrow(/OTEL_TRACES_SAMPLER_ARG/)
