@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { type CliIO, type Collector, runCli, startCollector } from '../src/index.js'
-import { chatTrace, onCleanup, tempDir } from './helpers.js'
+import { chatTrace, onCleanup, runCapture, tempDir } from './helpers.js'
 
 async function collector(): Promise<Collector> {
   const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
@@ -13,18 +13,7 @@ async function collector(): Promise<Collector> {
   return c
 }
 
-async function run(argv: string[], io: Partial<CliIO> = {}) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: tempDir(),
-    ...io,
-  })
-  return { code, stdout, stderr }
-}
+const run = runCapture
 
 /** A port nothing listens on. */
 async function freePort(): Promise<number> {

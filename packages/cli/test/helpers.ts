@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { ATTR, createTracer, type SpanData } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { afterEach } from 'vitest'
+import { type CliIO, runCli } from '../src/index.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -89,4 +90,18 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number }
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/** Runs the CLI in process with `argv`, capturing what it writes; `io` replaces env, cwd or streams. */
+export async function runCapture(argv: string[], io: Partial<CliIO> = {}) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: tempDir(),
+    ...io,
+  })
+  return { code, stdout, stderr }
 }

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type CliIO, type Collector, openTraceStore, runCli, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, runCapture, tempDir } from './helpers.js'
 import { hexId, postSpans, span } from './synthetic.js'
 
 async function collector(options: Parameters<typeof startCollector>[0] = {}): Promise<Collector> {
@@ -16,18 +16,7 @@ async function collector(options: Parameters<typeof startCollector>[0] = {}): Pr
   return c
 }
 
-async function run(argv: string[], io: Partial<CliIO> = {}) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: tempDir(),
-    ...io,
-  })
-  return { code, stdout, stderr }
-}
+const run = runCapture
 
 /** A GET with a chosen Host header (fetch does not let a caller set it). */
 function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {

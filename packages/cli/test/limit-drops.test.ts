@@ -6,7 +6,7 @@ import { createTracer, httpExporter, otlpExporter, type SpanData } from '@tokent
 import { encodeOtlpTraces, encodeOtlpTracesProtobuf } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { type Collector, runCli, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, runCapture, tempDir } from './helpers.js'
 
 async function collector(): Promise<Collector> {
   const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
@@ -20,17 +20,7 @@ async function traceDetail(c: Collector, traceId: string) {
   return (await response.json()) as { spans: SpanData[] }
 }
 
-async function cli(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: tempDir(),
-  })
-  return { code, stdout, stderr }
-}
+const cli = runCapture
 
 describe('spans with attributes and events dropped at their limits', () => {
   for (const [how, exporter] of [

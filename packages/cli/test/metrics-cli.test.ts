@@ -6,19 +6,9 @@ import { runCli, startCollector } from '../src/index.js'
 import type { MetricsSummary } from '../src/store/metrics-summary.js'
 import type { TraceStats } from '../src/store/store.js'
 import { sendAiSdkTraces } from './ai-sdk-traces.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, runCapture, tempDir } from './helpers.js'
 
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: tempDir(),
-  })
-  return { code, stdout, stderr }
-}
+const run = runCapture
 
 describe('GenAI metrics end to end', () => {
   it('real AI SDK calls through the tracing middleware: metrics agree with the traces, in the API and `tokentrail stats`', async () => {

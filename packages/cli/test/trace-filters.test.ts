@@ -3,7 +3,7 @@ import { ATTR, createTracer, type SpanData } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { describe, expect, it } from 'vitest'
 import { type CliIO, type Collector, openTraceStore, runCli, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, runCapture, tempDir } from './helpers.js'
 
 interface Turn {
   user?: string
@@ -77,18 +77,7 @@ async function collector(): Promise<Collector> {
   return c
 }
 
-async function run(argv: string[], io: Partial<CliIO> = {}) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: tempDir(),
-    ...io,
-  })
-  return { code, stdout, stderr }
-}
+const run = runCapture
 
 describe('trace identity promoted at ingest', () => {
   it('reads user, session, tags and the turn text from any span, across batches', () => {
