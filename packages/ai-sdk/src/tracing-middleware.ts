@@ -170,13 +170,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       let resolved: Resolved
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
-        frame.operation ||= frame.objectCall
-          ? streamed
-            ? 'streamObject'
-            : 'generateObject'
-          : streamed
-            ? 'streamText'
-            : 'generateText'
+        frame.operation ||= `${streamed ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
         const { step, attempt } = frame.invocation(params.prompt)
         resolved = { call: frame, step, attempt }
       } else

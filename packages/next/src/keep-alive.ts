@@ -71,6 +71,15 @@ export function sendsMetrics(via: KeepAliveVia | undefined): boolean {
 }
 
 /**
+ * Whether the function may freeze once the response is out, with the flush handed to what it
+ * waits on: the Vercel request context's `waitUntil`, or `after()` on a host known to freeze (AWS
+ * Lambda under OpenNext). Only there is a body that never ends bounded (`streamTimeoutMs`).
+ */
+export function mayFreeze(via: KeepAliveVia | undefined): boolean {
+  return via === 'waitUntil' || (via === 'after' && freezingPlatform() !== undefined)
+}
+
+/**
  * A flush left in the background (no `waitUntil`, no `after()`) on a platform that freezes the
  * function after the response is lost with its spans: said once per tracer. Never throws.
  */

@@ -1,7 +1,6 @@
 import {
   checkOptionKeys,
   extractTraceContext,
-  freezingPlatform,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
@@ -20,6 +19,7 @@ import {
   type KeepAliveVia,
   keepAlive,
   loadAfter,
+  mayFreeze,
   noticeBackground,
   sendsMetrics,
 } from './keep-alive.js'
@@ -346,7 +346,7 @@ export function withTracing<H extends RouteHandler>(
     // Only a flush the platform waits on (a function that may freeze) must not be held by a body
     // that never ends; on a long-lived server nothing waits on it, and an event stream open for
     // hours is not cut short in its trace.
-    if (via === 'waitUntil' || (via === 'after' && freezingPlatform() !== undefined)) {
+    if (mayFreeze(via)) {
       timer = setTimeout(() => {
         span.setAttribute(NEXT_ATTR.streamTimeout, true)
         finish('cancelled')
