@@ -92,6 +92,16 @@ function attributes(w: ProtobufWriter, tag: number, attrs: Attributes | undefine
   for (const key in attrs) keyValue(w, tag, key, attrs[key]!)
 }
 
+// A dropped count (droppedAttributesCount, droppedEventsCount). Left out when 0, the proto3
+// default, as the JSON encoder's constant 0 says the same.
+function droppedField(w: ProtobufWriter, tag: number, n: number | undefined): void {
+  if (n === undefined) return
+  const count = droppedCount(n)
+  if (count === 0) return
+  w.tag(tag)
+  w.varint(count)
+}
+
 function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): void {
   w.tag(SCOPE_ITEMS.items.tag)
   const start = w.begin()
@@ -119,14 +129,7 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
   attributes(w, SPAN.attributes.tag, extra)
   if (s.kind !== 'internal') keyValue(w, SPAN.attributes.tag, KIND_ATTRIBUTE, s.kind)
   if (s.status === 'cancelled') keyValue(w, SPAN.attributes.tag, STATUS_ATTRIBUTE, 'cancelled')
-  // Counts of 0 are proto3 defaults, left out as the JSON encoder's constant 0 says the same.
-  if (s.droppedAttributesCount !== undefined) {
-    const count = droppedCount(s.droppedAttributesCount)
-    if (count > 0) {
-      w.tag(SPAN.droppedAttributesCount.tag)
-      w.varint(count)
-    }
-  }
+  droppedField(w, SPAN.droppedAttributesCount.tag, s.droppedAttributesCount)
   for (const event of s.events) {
     w.tag(SPAN.events.tag)
     const e = w.begin()
@@ -135,22 +138,10 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
     w.tag(EVENT.name.tag)
     w.string(event.name)
     attributes(w, EVENT.attributes.tag, event.attributes)
-    if (event.droppedAttributesCount !== undefined) {
-      const count = droppedCount(event.droppedAttributesCount)
-      if (count > 0) {
-        w.tag(EVENT.droppedAttributesCount.tag)
-        w.varint(count)
-      }
-    }
+    droppedField(w, EVENT.droppedAttributesCount.tag, event.droppedAttributesCount)
     w.end(e)
   }
-  if (s.droppedEventsCount !== undefined) {
-    const count = droppedCount(s.droppedEventsCount)
-    if (count > 0) {
-      w.tag(SPAN.droppedEventsCount.tag)
-      w.varint(count)
-    }
-  }
+  droppedField(w, SPAN.droppedEventsCount.tag, s.droppedEventsCount)
   w.tag(SPAN.status.tag)
   const status = w.begin()
   if (s.status === 'error') {
