@@ -26,6 +26,7 @@ import {
   type SpanData,
   TokentrailError,
 } from '../src/index.js'
+import { ProtobufWriter } from '../src/otlp/protobuf-writer.js'
 import {
   encodeOtlpMetricsProtobuf,
   encodeOtlpTraces,
@@ -268,6 +269,39 @@ describe('OTLP/HTTP protobuf encoding', () => {
     const llm = spans.find((s) => s.name === 'chat gpt-4o')!
     expect(JSON.stringify(llm.attributes)).toContain('"i":"-42"')
     expect((llm.events as unknown[]).length).toBe(2)
+  })
+
+  it('writes the same bytes into a reused writer, across every length a varint changes size at', () => {
+    // The exporter's path: one writer kept across batches, the spans written first and the
+    // ResourceSpans and ScopeSpans lengths put in front of them afterwards.
+    const base = ourSpans(otelSpans())
+    const frozen: Resource = Object.freeze({
+      serviceName: 'chat-api',
+      attributes: Object.freeze({ 'deployment.environment': 'test' }),
+    })
+    const writer = new ProtobufWriter(64)
+    const lengths = [
+      0, 1, 40, 100, 127, 128, 200, 16_300, 16_383, 16_384, 16_500, 70_000, 2_097_100,
+    ]
+    for (const resource of [base[0]!.resource, frozen])
+      for (const length of lengths)
+        for (const count of [1, 3]) {
+          const spans = base.slice(0, count).map((span, i) => ({
+            ...span,
+            resource,
+            attributes: { ...span.attributes, big: 'é'.repeat(i) + 'x'.repeat(length) },
+          }))
+          const into = encodeOtlpTracesProtobuf(spans, undefined, writer)
+          const alone = encodeOtlpTracesProtobuf(spans)
+          expect(Buffer.from(into).equals(Buffer.from(alone)), `${length} x ${count}`).toBe(true)
+          expect(decodeTraces(into)[0]!.scopes[0]!.items).toHaveLength(count)
+        }
+    // An empty batch, and spans of two resources (written the usual way), into the same writer.
+    expect(encodeOtlpTracesProtobuf([], undefined, writer)).toEqual(encodeOtlpTracesProtobuf([]))
+    const two = [base[0]!, { ...base[1]!, resource: frozen }]
+    expect(Buffer.from(encodeOtlpTracesProtobuf(two, undefined, writer))).toEqual(
+      Buffer.from(encodeOtlpTracesProtobuf(two)),
+    )
   })
 
   it('carries the same fields as the JSON encoding', () => {

@@ -17,7 +17,7 @@ import {
   STATUS,
   VALUES,
 } from '../otlp/protobuf-schema.js'
-import { ProtobufWriter } from '../otlp/protobuf-writer.js'
+import { ProtobufWriter, varintSize } from '../otlp/protobuf-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData } from '../types.js'
 import {
   droppedCount,
@@ -181,13 +181,48 @@ function scope(w: ProtobufWriter): void {
   w.end(sc)
 }
 
+// Bytes per span of the last body written into a caller's writer: the next body starts with about
+// that much room, so its buffer rarely grows (each growth copies all written so far).
+let bytesPerSpan = 512
+
+// Room before the spans for what precedes them in a one-resource body: the tags and lengths of
+// ResourceSpans and ScopeSpans (5 bytes each covers any length up to 32 GB), with the resource and
+// scope messages themselves.
+const HEAD_ROOM = 12
+
+// The encoded resource message, ScopeSpans tag and scope message of a resource object (one per
+// tracer): the same bytes start every body. `scopeAt`: where the ScopeSpans length goes.
+interface Head {
+  bytes: Uint8Array
+  scopeAt: number
+}
+const heads = new WeakMap<Resource, Head>()
+const headWriter = new ProtobufWriter(256)
+function head(resource: Resource): Head {
+  let found = heads.get(resource)
+  if (found === undefined) {
+    headWriter.reset()
+    resourceMessage(headWriter, resource)
+    headWriter.tag(RESOURCE_ITEMS.scopeItems.tag)
+    const scopeAt = headWriter.pos
+    scope(headWriter)
+    found = { bytes: headWriter.finish(), scopeAt }
+    if (Object.isFrozen(resource) && Object.isFrozen(resource.attributes))
+      heads.set(resource, found)
+  }
+  return found
+}
+
 /**
  * Encodes finished spans as an OTLP/HTTP protobuf `ExportTraceServiceRequest` body.
- * `extra(span)` may add attributes to a span on the wire (the backend mappings do).
+ * `extra(span)` may add attributes to a span on the wire (the backend mappings do). With `into`,
+ * the body is written into that writer's buffer and the bytes returned are a view of it: valid
+ * until the writer is used again (without, a copy).
  */
 export function encodeOtlpTracesProtobuf(
   spans: readonly SpanData[],
   extra?: (span: SpanData) => Attributes | undefined,
+  into?: ProtobufWriter,
 ): Uint8Array {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
   const groups = new Map<Resource, SpanData[]>()
@@ -196,8 +231,33 @@ export function encodeOtlpTracesProtobuf(
     if (!group) groups.set(s.resource, (group = []))
     group.push(s)
   }
-  const w = writer
+  const w = into ?? writer
   w.reset()
+  if (into && groups.size === 1) {
+    // One resource (one tracer: the usual body). The spans are written first, after room for what
+    // precedes them, and the lengths of ResourceSpans and ScopeSpans then put in front of them,
+    // once known: ending those two messages the usual way would slide the whole body along by a
+    // byte or two, twice.
+    const [[resource, group]] = groups as Map<Resource, SpanData[]>
+    const { bytes: headBytes, scopeAt } = head(resource)
+    const room = headBytes.length + HEAD_ROOM
+    w.ensure(room + Math.ceil(group.length * bytesPerSpan * 1.1) + 1024)
+    w.pos = room
+    for (const s of group) span(w, s, extra?.(s))
+    const end = w.pos
+    const scopeSpans = headBytes.length - scopeAt + (end - room)
+    const resourceSpans = scopeAt + varintSize(scopeSpans) + scopeSpans
+    const start = room - (1 + varintSize(resourceSpans) + varintSize(scopeSpans) + headBytes.length)
+    w.pos = start
+    w.tag(REQUEST.resourceSpans.tag)
+    w.varint(resourceSpans)
+    w.raw(headBytes.subarray(0, scopeAt))
+    w.varint(scopeSpans)
+    w.raw(headBytes.subarray(scopeAt))
+    w.pos = end
+    if (group.length > 0) bytesPerSpan = Math.ceil((end - start) / group.length)
+    return w.written(start)
+  }
   for (const [resource, group] of groups) {
     w.tag(REQUEST.resourceSpans.tag)
     const rs = w.begin()
@@ -209,7 +269,7 @@ export function encodeOtlpTracesProtobuf(
     w.end(ss)
     w.end(rs)
   }
-  return w.finish()
+  return into ? w.written() : w.finish()
 }
 
 const CUMULATIVE = 2

@@ -1,5 +1,6 @@
 import { JsonWriter } from '../otlp/json-writer.js'
 import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
+import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
 import { ExportError } from './export-error.js'
@@ -100,18 +101,22 @@ export function traceSender({
 }: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
   const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
-  // The JSON body's buffer, kept for the next export: a fresh one per batch costs the page faults
-  // of the whole body again. Taken while a body is out, so two exports at once never share it.
-  let spare: JsonWriter | undefined
+  // The body's buffer, kept for the next export: a fresh one per batch costs the page faults of the
+  // whole body again (and its growth, copies). Taken while a body is out, so two exports at once
+  // never share it.
+  let spare: JsonWriter | ProtobufWriter | undefined
   return async function sendTraces(spans, signal) {
+    let writer: JsonWriter | ProtobufWriter
+    let body: Uint8Array
     if (wire === 'http/protobuf') {
-      const body = encodeOtlpTracesProtobuf(spans, mapper)
-      if (body.length > MAX_BODY_BYTES && spans.length > 1) return tooLarge(body.length)
-      return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
+      writer = (spare as ProtobufWriter | undefined) ?? new ProtobufWriter(1024)
+      spare = undefined
+      body = encodeOtlpTracesProtobuf(spans, mapper, writer)
+    } else {
+      writer = (spare as JsonWriter | undefined) ?? new JsonWriter(0)
+      spare = undefined
+      body = encodeOtlpTracesBytes(spans, mapper, writer)
     }
-    const writer = spare ?? new JsonWriter(0)
-    spare = undefined
-    const body = encodeOtlpTracesBytes(spans, mapper, writer)
     // Its buffer (over 16 MB) is let go, as below.
     if (body.length > MAX_BODY_BYTES && spans.length > 1) return tooLarge(body.length)
     const sent = gzipped ? await gzip(body) : body

@@ -2,7 +2,8 @@ import { Utf8Sink } from './utf8.js'
 
 const utf8 = new TextEncoder()
 
-function varintSize(value: number): number {
+/** Bytes of `value` as a varint. */
+export function varintSize(value: number): number {
   let size = 1
   while (value >= 0x80) {
     value = Math.floor(value / 0x80)
@@ -38,7 +39,7 @@ export class ProtobufWriter extends Utf8Sink {
   ensure(extra: number): void {
     const needed = this.pos + extra
     if (needed <= this.buf.length) return
-    let size = this.buf.length * 2
+    let size = Math.max(64, this.buf.length * 2)
     while (size < needed) size *= 2
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.pos))
@@ -184,6 +185,11 @@ export class ProtobufWriter extends Utf8Sink {
     }
     this.buf[pos] = value
     this.pos += extra
+  }
+
+  /** What was written from byte `from` on, as a view: valid until the writer is used again. */
+  written(from = 0): Uint8Array {
+    return this.buf.subarray(from, this.pos)
   }
 
   /** A copy of what was written. A buffer grown past 1 MB by a large batch is let go. */
