@@ -62,12 +62,13 @@ export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
 
 /**
  * Whether a request's flush also exports metrics: only where the function may freeze after the
- * response (Vercel's `waitUntil`). Under `next start` (`after()`) or with no hook the process
+ * response (`mayFreeze`: Vercel's `waitUntil`, or `after()` on AWS Lambda under OpenNext), as its
+ * metrics interval may never come. Under `next start` (`after()`) or with no hook the process
  * lives on and the metrics pipeline exports on its interval; a snapshot per request would be one
  * `/v1/metrics` POST per request.
  */
 export function sendsMetrics(via: KeepAliveVia | undefined): boolean {
-  return via === 'waitUntil'
+  return mayFreeze(via)
 }
 
 /**
