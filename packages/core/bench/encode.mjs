@@ -1,16 +1,20 @@
-// OTLP JSON encode, Tokentrail against @opentelemetry/otlp-transformer on the same spans, to
+// OTLP JSON and protobuf encode, Tokentrail against @opentelemetry/otlp-transformer on the same spans, to
 // request bytes (what the exporter sends: both encoders return bytes). Warm-up first, then rounds
 // alternating the encoders; CPU time per round (process.cpuUsage), medians with min–max across
 // rounds. `node bench/encode.mjs` alone, or through bench/run.mjs.
 // `--before=<dist dir>` adds a third encoder, the core built from another commit (its byte
 // encoder into a kept buffer where it has one, else `encodeOtlpTraces`), in the same rounds.
+// `--protobuf` measures the protobuf encoders instead (`encodeOtlpTracesProtobuf` into a kept
+// ProtobufWriter, as the exporter calls it, against ProtobufTraceSerializer).
 import { pathToFileURL } from 'node:url'
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { encodeOtlpTracesBytes } from '../dist/exporters/otlp-json.js'
+import { encodeOtlpTracesProtobuf } from '../dist/exporters/otlp-protobuf.js'
 import * as core from '../dist/index.js'
 import { JsonWriter } from '../dist/otlp/json-writer.js'
+import { ProtobufWriter } from '../dist/otlp/protobuf-writer.js'
 
 const BATCH = 512
 const utf8 = new TextEncoder()
@@ -103,7 +107,12 @@ function otelSpans(attributes) {
  * Measures every row; returns { label, ours, theirs, ratio, before?, beforeRatio? } with spans per
  * CPU second. `before` is another build's dist/index.js module, measured in the same rounds.
  */
-export async function measureEncode({ rounds = 9, batchesPerRound = 40, before } = {}) {
+export async function measureEncode({
+  rounds = 9,
+  batchesPerRound = 40,
+  before,
+  protobuf = false,
+} = {}) {
   const results = []
   for (const [label, attributes, escaped] of ENCODE_ROWS) {
     const ours = await tracerSpans(core, attributes, escaped)
@@ -111,11 +120,22 @@ export async function measureEncode({ rounds = 9, batchesPerRound = 40, before }
     // Into one buffer kept between batches, as the exporter does (it takes the buffer back once
     // the receiver answered 2xx); the transformer allocates its body each time.
     const writer = new JsonWriter(0)
-    const run = {
-      ours: () => encodeOtlpTracesBytes(ours, undefined, writer),
-      theirs: () => JsonTraceSerializer.serializeRequest(theirs),
-    }
-    if (before) {
+    const protobufWriter = new ProtobufWriter(1024)
+    const run = protobuf
+      ? {
+          ours: () => encodeOtlpTracesProtobuf(ours, undefined, protobufWriter),
+          theirs: () => ProtobufTraceSerializer.serializeRequest(theirs),
+        }
+      : {
+          ours: () => encodeOtlpTracesBytes(ours, undefined, writer),
+          theirs: () => JsonTraceSerializer.serializeRequest(theirs),
+        }
+    if (before && protobuf) {
+      const old = await tracerSpans(before.core, attributes, escaped)
+      // A build without the kept writer ignores the third argument (one shared buffer, copied out).
+      const oldWriter = before.ProtobufWriter ? new before.ProtobufWriter(1024) : undefined
+      run.before = () => before.encodeOtlpTracesProtobuf(old, undefined, oldWriter)
+    } else if (before) {
       const old = await tracerSpans(before.core, attributes, escaped)
       const oldWriter = before.JsonWriter ? new before.JsonWriter(0) : undefined
       run.before = before.encodeOtlpTracesBytes
@@ -142,6 +162,7 @@ export async function measureEncode({ rounds = 9, batchesPerRound = 40, before }
     const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
     const ratioOf = (name) => stat(perSecond[name].map((x, i) => x / perSecond.theirs[i]))
     const result = {
+      wire: protobuf ? 'protobuf' : 'JSON',
       label,
       ours: stat(perSecond.ours),
       theirs: stat(perSecond.theirs),
@@ -157,8 +178,8 @@ export async function measureEncode({ rounds = 9, batchesPerRound = 40, before }
 }
 
 const k = (x) => `${fmt(x / 1000)}k`
-export function encodeLine({ label, ours, theirs, ratio, before, beforeRatio }) {
-  const line = `OTLP JSON encode to bytes, ${label}: tokentrail ${k(ours.median)} spans per CPU s (${k(ours.min)}–${k(ours.max)}), @opentelemetry/otlp-transformer ${k(theirs.median)} (${k(theirs.min)}–${k(theirs.max)}) → ${fmt(ratio.median, 2)}× (${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)}) faster, goal ≥ 2×: ${ratio.median >= 2 ? 'met' : 'missed'}`
+export function encodeLine({ wire = 'JSON', label, ours, theirs, ratio, before, beforeRatio }) {
+  const line = `OTLP ${wire} encode to bytes, ${label}: tokentrail ${k(ours.median)} spans per CPU s (${k(ours.min)}–${k(ours.max)}), @opentelemetry/otlp-transformer ${k(theirs.median)} (${k(theirs.min)}–${k(theirs.max)}) → ${fmt(ratio.median, 2)}× (${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)}) faster, goal ≥ 2×: ${ratio.median >= 2 ? 'met' : 'missed'}`
   if (!before) return line
   return `${line}; before: ${k(before.median)} (${k(before.min)}–${k(before.max)}) → ${fmt(beforeRatio.median, 2)}× (${fmt(beforeRatio.min, 2)}–${fmt(beforeRatio.max, 2)})`
 }
@@ -170,24 +191,35 @@ async function loadBefore(dir) {
   const core = await load('index.js')
   const bytes = await load('exporters/otlp-json.js')
   const writer = await load('otlp/json-writer.js')
+  const protobuf = await load('exporters/otlp-protobuf.js')
+  const protobufWriter = await load('otlp/protobuf-writer.js')
+  const protobufEncoder = {
+    encodeOtlpTracesProtobuf: protobuf?.encodeOtlpTracesProtobuf,
+    ProtobufWriter: protobufWriter?.ProtobufWriter,
+  }
   if (bytes?.encodeOtlpTracesBytes && writer?.JsonWriter)
     return {
       core,
       encodeOtlpTracesBytes: bytes.encodeOtlpTracesBytes,
       JsonWriter: writer.JsonWriter,
+      ...protobufEncoder,
     }
   const encodeOtlpTraces = core.encodeOtlpTraces ?? (await load('otlp.js'))?.encodeOtlpTraces
   if (!encodeOtlpTraces) throw new Error(`--before=${dir}: no OTLP JSON encoder found there`)
-  return { core, encodeOtlpTraces }
+  return { core, encodeOtlpTraces, ...protobufEncoder }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const small = process.argv.includes('--small')
   const beforeArg = process.argv.find((arg) => arg.startsWith('--before='))
   const before = beforeArg ? await loadBefore(beforeArg.slice('--before='.length)) : undefined
+  const protobuf = process.argv.includes('--protobuf')
+  if (protobuf && before && !before.encodeOtlpTracesProtobuf)
+    throw new Error(`${beforeArg}: no OTLP protobuf encoder found there`)
   const results = await measureEncode({
     ...(small ? { rounds: 3, batchesPerRound: 4 } : {}),
     before,
+    protobuf,
   })
   for (const r of results) console.log(encodeLine(r))
 }
