@@ -84,15 +84,62 @@ const MAX_EARLY = 10_000
 // Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
 // told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.
 const exitWatch = lazy(() => import('./exit-watch.js'))
+type ExitWatch = typeof import('./exit-watch.js')
+type NodeProcess = Parameters<ExitWatch['watchExit']>[1]
+// Tracers made while exit-watch.ts loads (a few ms): a `process.exit()` then, even in the tick
+// that made the tracer, would find no listener. One is added at once; at exit it hands them to
+// exit-watch if it has loaded by then, else says their losses in one short line itself.
+let exitEarly: Set<RecordingTracer> | undefined
+let exitLoaded: ExitWatch | undefined
 function watchExitOf(tracer: RecordingTracer): void {
   const process = (globalThis as { process?: { on?: unknown; release?: { name?: unknown } } })
     .process
   if (typeof process?.on !== 'function' || process.release?.name !== 'node') return
   if (typeof WeakRef !== 'function') return
+  const node = process as NodeProcess
+  if (!exitEarly) {
+    const set = (exitEarly = new Set())
+    node.on('exit', () => sayEarlyExit(set, node))
+  }
+  const early = exitEarly
+  early.add(tracer)
   exitWatch().then(
-    (m) => m.watchExit(tracer, process as Parameters<typeof m.watchExit>[1]),
-    (error) => tracer.onInternalError('exit watch load', error),
+    (m) => {
+      exitLoaded = m
+      if (early.delete(tracer)) m.watchExit(tracer, node)
+    },
+    (error) => {
+      early.delete(tracer)
+      tracer.onInternalError('exit watch load', error)
+    },
   )
+}
+function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
+  let lost = 0
+  let open = 0
+  let warn: ((message: string) => void) | undefined
+  for (const t of tracers) {
+    if (exitLoaded) exitLoaded.watchExit(t, node)
+    else if (t.config.warn) {
+      let sends = false
+      for (const p of t.processors)
+        if (p.exporter.name !== 'memory') {
+          sends = true
+          lost += p.undelivered
+        }
+      if (sends) {
+        warn = t.config.warn
+        open += t.counts.started - t.counts.ended
+      }
+    }
+  }
+  // exit-watch.ts's line, short: its text stays out of start-up.
+  if (warn && lost + open > 0)
+    try {
+      warn(
+        `the process is exiting: ${lost} spans not delivered and ${open} never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.`,
+      )
+    } catch {}
 }
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
