@@ -35,7 +35,12 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown>)?.then === 'function'
+  // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
+  try {
+    return typeof (value as PromiseLike<unknown>)?.then === 'function'
+  } catch {
+    return false
+  }
 }
 
 // Sampling stats while nothing is decided yet: before the sampler has loaded.

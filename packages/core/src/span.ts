@@ -73,13 +73,23 @@ export interface SpanOwner {
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
 }
 
+// `[object Type]` without running any of the value's code: Object.prototype.toString reads
+// Symbol.toStringTag, which a Proxy's get trap (or a revoked Proxy) answers with a throw.
+const tagOf = (value: unknown): string => {
+  try {
+    return Object.prototype.toString.call(value)
+  } catch {
+    return `[object ${typeof value}]`
+  }
+}
+
 /** A name for anything: strings pass, other values are converted without ever throwing. */
 export function textOf(value: unknown): string {
   if (typeof value === 'string') return wellFormed(value)
   try {
     return wellFormed(String(value))
   } catch {
-    return Object.prototype.toString.call(value)
+    return tagOf(value)
   }
 }
 
@@ -103,7 +113,7 @@ export function toSpanError(error: unknown): SpanError {
     }
     return { type: typeof error, message: textOf(error) }
   } catch {
-    return { type: typeof error, message: Object.prototype.toString.call(error) }
+    return { type: typeof error, message: tagOf(error) }
   }
 }
 

@@ -85,6 +85,44 @@ describe('hostile attribute keys and values', () => {
     expect(exporter.spans.every((s) => s.status === 'error')).toBe(true)
   })
 
+  it('rethrows the original error when even Object.prototype.toString throws on it (get trap, revoked Proxy)', async () => {
+    const { tracer, exporter } = setup()
+    const getTrap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+      },
+    )
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    for (const thrown of [getTrap, revocable.proxy]) {
+      let caught: unknown
+      try {
+        tracer.withSpan('sync', () => {
+          throw thrown
+        })
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBe(thrown)
+      await expect(
+        tracer.withSpan('async', async () => {
+          throw thrown
+        }),
+      ).rejects.toBe(thrown)
+      expect(() => tracer.startSpan('recorded').recordError(thrown).end()).not.toThrow()
+    }
+    // Returned rather than thrown: withSpan hands it back as it came, without reading `.then`.
+    expect(tracer.withSpan('returned', () => getTrap)).toBe(getTrap)
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(7)
+    expect(tracer.stats().started - tracer.stats().ended).toBe(0)
+    expect(exporter.spans.filter((s) => s.status === 'error')).toHaveLength(6)
+    expect(exporter.spans[0]!.error).toEqual({ type: 'object', message: '[object object]' })
+  })
+
   it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
     const exporter = memoryExporter()
     const tracer = createTracer({
