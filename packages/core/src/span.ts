@@ -1,5 +1,5 @@
 import type { ResolvedLimits } from './attributes.js'
-import { isHomogeneousPrimitiveArray, sanitizeValue, wellFormed } from './attributes.js'
+import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
@@ -82,6 +82,13 @@ const tagOf = (value: unknown): string => {
     return `[object ${typeof value}]`
   }
 }
+
+// Where names (span, event), attribute keys and error types are cut: at maxStringLength as values
+// are, but never below 1024 characters (a small maxStringLength is meant for prompts, not for
+// names). One 2 MB key, a user's object spread into attributes, would make the span too large for
+// any receiver.
+const nameLimit = (limits: ResolvedLimits): number =>
+  limits.maxStringLength > 1024 ? limits.maxStringLength : 1024
 
 /** A name for anything: strings pass, other values are converted without ever throwing. */
 export function textOf(value: unknown): string {
@@ -223,7 +230,7 @@ export class RecordingSpan implements Span {
     // OTLP requires a non-empty string key; one bad key must not get the whole batch refused.
     if (this.ended) return this.late('setAttribute', key)
     if (typeof key !== 'string' || key === '') return this
-    key = wellFormed(key)
+    key = wellFormed(truncate(key, nameLimit(this.owner.limits)))
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
     if (!Object.hasOwn(this.attributes, key)) {
@@ -349,13 +356,13 @@ export class RecordingSpan implements Span {
         for (const key in attributes) {
           if (key === '' || key === '__proto__') continue
           const v = sanitizeValue(attributes[key], this.owner.limits)
-          if (v !== undefined) clean[wellFormed(key)] = v
+          if (v !== undefined) clean[wellFormed(truncate(key, nameLimit(this.owner.limits)))] = v
         }
       } catch (error) {
         this.owner.onInternalError('span.addEvent', error)
       }
     }
-    const eventName = textOf(name)
+    const eventName = truncate(textOf(name), nameLimit(this.owner.limits))
     const at = typeof time === 'number' && Number.isFinite(time) ? time : now()
     events.push(
       clean ? { name: eventName, time: at, attributes: clean } : { name: eventName, time: at },
@@ -365,7 +372,13 @@ export class RecordingSpan implements Span {
 
   recordError(error: unknown): this {
     if (this.ended) return this.late('recordError')
-    const data = toSpanError(error)
+    const { type, message, stack } = toSpanError(error)
+    const max = this.owner.limits.maxStringLength
+    const data: SpanError = {
+      type: truncate(type, nameLimit(this.owner.limits)),
+      message: truncate(message, max),
+    }
+    if (stack) (data as { stack?: string }).stack = truncate(stack, max)
     this.error = data
     const attributes: Record<string, unknown> = {
       'exception.type': data.type,
@@ -438,7 +451,7 @@ export class RecordingSpan implements Span {
       spanId: this.spanId,
       parentSpanId: this.parentSpanId,
       traceState: this.traceState,
-      name: this.name,
+      name: truncate(this.name, nameLimit(this.owner.limits)),
       kind: this.kind,
       startTime: this.startTime,
       endTime: Math.max(endTime, this.startTime),

@@ -123,6 +123,41 @@ describe('hostile attribute keys and values', () => {
     expect(exporter.spans[0]!.error).toEqual({ type: 'object', message: '[object object]' })
   })
 
+  it('cuts span and event names, attribute keys and error text at maxStringLength (names and keys not below 1024)', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'test',
+      exporters: [exporter],
+      metrics: false,
+      limits: { maxStringLength: 100 },
+    })
+    const long = (c: string) => c.repeat(1_000_000)
+    const cut = (c: string, max = 1024) => `${c.repeat(max)}…[truncated ${1_000_000 - max} chars]`
+    const span = tracer.startSpan(long('n'))
+    span.setAttribute(long('k'), 1)
+    span.setAttributes({ [long('j')]: 2 })
+    span.addEvent(long('e'), { [long('q')]: 3 })
+    const error = new Error(long('m'))
+    error.name = long('T')
+    span.recordError(error)
+    const renamed = tracer.startSpan('short')
+    renamed.updateName(long('u'))
+    renamed.end()
+    span.end()
+    await tracer.flush()
+    const [first, data] = exporter.spans
+    expect(first!.name).toBe(cut('u'))
+    expect(data!.name).toBe(cut('n'))
+    expect(Object.keys(data!.attributes).sort()).toEqual([cut('j'), cut('k')])
+    expect(data!.events[0]!.name).toBe(cut('e'))
+    expect(Object.keys(data!.events[0]!.attributes!)).toEqual([cut('q')])
+    expect(data!.error!.type).toBe(cut('T'))
+    expect(data!.error!.message).toBe(cut('m', 100))
+    expect(data!.error!.stack!.length).toBeLessThan(200)
+    // The whole span stays small on the wire: kilobytes, not megabytes.
+    expect(encodeOtlpTraces([data!]).length).toBeLessThan(20_000)
+  })
+
   it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
     const exporter = memoryExporter()
     const tracer = createTracer({
