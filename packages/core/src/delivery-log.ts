@@ -102,6 +102,39 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
  * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
  * Never throws.
  */
+/** An option of the span API given a value it cannot use (see `RecordingTracer.badInput`). */
+export type BadInput = 'parent' | 'startTime' | 'endTime'
+
+/** The line said once per tracer and option when the span API gets a value it cannot use. */
+export function badInputLine(option: BadInput, span: string, got: unknown): string {
+  // An object by its keys only: a carrier passed as the parent may hold credentials.
+  let shown: string
+  try {
+    shown =
+      typeof got === 'string'
+        ? JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}…` : got)
+        : got && typeof got === 'object'
+          ? `an object with keys [${Object.keys(got).slice(0, 8).join(', ')}]`
+          : String(got)
+  } catch {
+    shown = typeof got
+  }
+  const time = [
+    'must be epoch milliseconds (a finite number or a Date)',
+    'the current time was used',
+  ]
+  const [expected, instead] = {
+    parent: [
+      'must be a span or a SpanContext (a 32-hex traceId, a 16-hex spanId, numeric traceFlags)',
+      'the span started a new trace. To continue a trace from headers or a queue job, pass extractTraceContext(carrier)',
+    ],
+    startTime: time,
+    endTime: time,
+  }[option]
+  const where = option === 'endTime' ? 'span.end()' : 'tracer.startSpan()'
+  return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
+}
+
 export class DeliveryLog {
   private warned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).

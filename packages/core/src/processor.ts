@@ -441,10 +441,13 @@ export class BatchProcessor {
         await Promise.race([
           closing,
           new Promise<void>((resolve) => {
-            timer = setTimeout(() => {
-              this.options.onError(`${this.exporter.name} shutdown`, new Error('timed out'))
-              resolve()
-            }, Math.max(0, timeoutMs - (Date.now() - startedAt)))
+            timer = setTimeout(
+              () => {
+                this.options.onError(`${this.exporter.name} shutdown`, new Error('timed out'))
+                resolve()
+              },
+              Math.max(0, timeoutMs - (Date.now() - startedAt)),
+            )
           }),
         ])
     } catch (error) {

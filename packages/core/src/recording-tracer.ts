@@ -3,7 +3,7 @@ import { MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
-import type { LimitDrops, TracerLoss } from './delivery-log.js'
+import type { BadInput, LimitDrops, TracerLoss } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
@@ -145,6 +145,23 @@ function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
         `the process is exiting: ${lost} spans not delivered and ${open} never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.`,
       )
     } catch {}
+}
+
+// A parent the tracer can continue: a span (of any copy of the package, or OpenTelemetry's) or a
+// SpanContext with valid ids. Anything else (a carrier passed where extractTraceContext(carrier)
+// belonged) would give the span no trace id, or ids every receiver refuses with the whole batch.
+function validParent(parent: object): boolean {
+  try {
+    const context = (
+      'spanContext' in parent ? (parent as Span).spanContext() : parent
+    ) as SpanContext
+    return (
+      typeof context.traceFlags === 'number' &&
+      /^(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}$/.test(`${context.traceId}-${context.spanId}`)
+    )
+  } catch {
+    return false
+  }
 }
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
@@ -291,6 +308,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
   startSpan(name: string, options?: StartSpanOptions): Span {
     let parent: Span | SpanContext | undefined | null = options?.parent
     if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
+    else if (
+      parent &&
+      !(parent instanceof RecordingSpan) &&
+      parent !== NOOP_SPAN &&
+      (typeof parent !== 'object' || !validParent(parent))
+    ) {
+      this.badInput('parent', name, parent)
+      parent = null
+    }
     let traceId: string
     let parentSpanId: string | undefined
     let traceState: string | undefined
@@ -343,7 +369,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       parentSpanId,
       textOf(name),
       options?.kind ?? 'internal',
-      options?.startTime ?? now(),
+      options?.startTime === undefined ? now() : this.timeOf('startTime', name, options.startTime),
       traceState,
       localParent,
       traceFlags,
@@ -544,6 +570,32 @@ export class RecordingTracer implements Tracer, SpanOwner {
     debug(
       `${method}(${key === undefined ? '' : JSON.stringify(key)}) on span "${span.name}" after it ended: ignored (counted in tracer.stats().lateWrites)`,
     )
+  }
+
+  /**
+   * A value of the span API it cannot use: the span goes on with a safe one, and the tracer says
+   * once per option what was wrong, through `warnings` (the text loads with delivery-log.ts).
+   */
+  badInput(option: BadInput, span: unknown, got: unknown): void {
+    const key = `input ${option}`
+    const warn = this.config.warn
+    if (!warn || this.reported.has(key)) return
+    this.reported.add(key)
+    lossReport().then(
+      (m) => warn(m.badInputLine(option, textOf(span), got)),
+      (error) => this.onInternalError('bad input report', error),
+    )
+  }
+
+  /**
+   * Epoch milliseconds from a `startTime` or `endTime` given (a number, or a Date); the current
+   * time, said, for one that is not finite (NaN would make the whole batch's body invalid).
+   */
+  timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown): number {
+    const ms = time instanceof Date ? time.getTime() : time
+    if (Number.isFinite(ms)) return ms as number
+    this.badInput(option, span, time)
+    return now()
   }
 
   // An adapter's notice (tracerNotice in http.ts): said once per key through `warnings`.

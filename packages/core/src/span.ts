@@ -19,8 +19,8 @@ import type {
 export interface EndOptions {
   /** Final status; defaults to `error` when an error was recorded, else `ok`. */
   status?: SpanStatus
-  /** Epoch milliseconds; defaults to now. */
-  endTime?: number
+  /** Epoch milliseconds, or a Date; defaults to now. */
+  endTime?: number | Date
   /**
    * Also end child spans that are still open (status `cancelled`), as a request span does when its
    * body ends before a model stream noticed.
@@ -71,6 +71,8 @@ export interface SpanOwner {
   onLateWrite?(method: string, span: RecordingSpan, key?: string): void
   /** A span ended having refused attributes or events at its limit: counted, and said once. */
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
+  /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
+  timeOf(option: 'endTime', span: string, time: unknown): number
 }
 
 // `[object Type]` without running any of the value's code: Object.prototype.toString reads
@@ -434,7 +436,8 @@ export class RecordingSpan implements Span {
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }
-    const endTime = options?.endTime ?? now()
+    const given = options?.endTime
+    const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
     const open = this.openChildren ?? this.openChild
     if (options?.endOpenChildren && open) {
       for (const child of open instanceof Set ? [...open] : [open]) {

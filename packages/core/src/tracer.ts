@@ -16,8 +16,8 @@ export interface StartSpanOptions {
   /** @default 'internal' */
   kind?: SpanKind
   attributes?: Record<string, unknown>
-  /** Epoch milliseconds. @default now */
-  startTime?: number
+  /** Epoch milliseconds, or a Date. @default now */
+  startTime?: number | Date
 }
 
 /** Delivery counters, so nothing is lost silently. */
