@@ -120,7 +120,7 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
     shown = typeof got
   }
   const time = [
-    'must be epoch milliseconds (a finite number or a Date)',
+    'must be epoch milliseconds (a number from 0 to 1e16, or a Date)',
     'the current time was used',
   ]
   const [expected, instead] = {

@@ -589,11 +589,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   /**
    * Epoch milliseconds from a `startTime` or `endTime` given (a number, or a Date); the current
-   * time, said, for one that is not finite (NaN would make the whole batch's body invalid).
+   * time, said, for one OTLP cannot carry as unsigned 64-bit nanoseconds (NaN, a string, a
+   * negative or huge number): its text would make the whole batch's body invalid.
    */
   timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown): number {
     const ms = time instanceof Date ? time.getTime() : time
-    if (Number.isFinite(ms)) return ms as number
+    if (typeof ms === 'number' && ms >= 0 && ms < 1e16) return ms
     this.badInput(option, span, time)
     return now()
   }

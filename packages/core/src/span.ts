@@ -365,7 +365,7 @@ export class RecordingSpan implements Span {
       }
     }
     const eventName = truncate(textOf(name), nameLimit(this.owner.limits))
-    const at = typeof time === 'number' && Number.isFinite(time) ? time : now()
+    const at = typeof time === 'number' && time >= 0 && time < 1e16 ? time : now()
     events.push(
       clean ? { name: eventName, time: at, attributes: clean } : { name: eventName, time: at },
     )

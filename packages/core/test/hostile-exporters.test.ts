@@ -48,10 +48,7 @@ describe('an export that rejects with something other than an Error', () => {
   ] as const)
     it(`${label}: the reason says what came, not "without an error" or [object Object]`, async () => {
       const warnings: string[] = []
-      const tracer = tracerWith(
-        { name: 'custom', export: () => Promise.reject(value) },
-        warnings,
-      )
+      const tracer = tracerWith({ name: 'custom', export: () => Promise.reject(value) }, warnings)
       tracer.startSpan('a').end()
       const result = await tracer.flush({ timeoutMs: 2000 })
       expect(result.ok).toBe(false)

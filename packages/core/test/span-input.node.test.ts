@@ -36,12 +36,14 @@ interface WireSpan {
   parentSpanId?: string
   startTimeUnixNano: string
   endTimeUnixNano: string
+  events: { timeUnixNano: string }[]
 }
 
 function wireSpans(): WireSpan[] {
   return bodies.flatMap((body) =>
-    (JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: WireSpan[] }[] }[] })
-      .resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+    (
+      JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: WireSpan[] }[] }[] }
+    ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
   )
 }
 
@@ -83,7 +85,7 @@ describe('a parent that is not a span or a span context', () => {
 })
 
 describe('a start or end time that is not a finite number', () => {
-  it('takes the current time, keeps the batch body valid JSON, and is said once per option', async () => {
+  it('takes the current time (NaN, a string, a negative or huge number), keeps the batch body valid JSON, and is said once per option', async () => {
     const warnings: string[] = []
     const tracer = createTracer({
       serviceName: 'input',
@@ -95,22 +97,26 @@ describe('a start or end time that is not a finite number', () => {
     tracer.startSpan('start NaN', { startTime: Number.NaN }).end()
     tracer.startSpan('start string', { startTime: 'now' as never }).end()
     tracer.startSpan('end NaN').end({ endTime: Number.NaN })
+    tracer.startSpan('negative', { startTime: -5 }).end({ endTime: -1 })
+    tracer.startSpan('huge', { startTime: 1e20 }).end({ endTime: 1e21 })
+    tracer.startSpan('event times').addEvent('negative', {}, -3).addEvent('huge', {}, 1e21).end()
     tracer.startSpan('dates', { startTime: new Date(before - 1000) }).end({
       endTime: new Date(before + 1000),
     })
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
     const spans = wireSpans()
-    expect(spans).toHaveLength(5)
+    expect(spans).toHaveLength(8)
     for (const span of spans) {
       expect(span.startTimeUnixNano).toMatch(/^\d{19}$/)
       expect(span.endTimeUnixNano).toMatch(/^\d{19}$/)
+      for (const event of span.events) expect(event.timeUnixNano).toMatch(/^\d{19}$/)
     }
     const dates = spans.find((s) => s.name === 'dates')!
     expect(Number(BigInt(dates.startTimeUnixNano) / 1_000_000n)).toBe(before - 1000)
     expect(Number(BigInt(dates.endTimeUnixNano) / 1_000_000n)).toBe(before + 1000)
     expect(warnings).toEqual([
-      'tracer.startSpan() on span "start NaN": options.startTime must be epoch milliseconds (a finite number or a Date), got NaN; the current time was used. Said once per tracer.',
-      'span.end() on span "end NaN": options.endTime must be epoch milliseconds (a finite number or a Date), got NaN; the current time was used. Said once per tracer.',
+      'tracer.startSpan() on span "start NaN": options.startTime must be epoch milliseconds (a number from 0 to 1e16, or a Date), got NaN; the current time was used. Said once per tracer.',
+      'span.end() on span "end NaN": options.endTime must be epoch milliseconds (a number from 0 to 1e16, or a Date), got NaN; the current time was used. Said once per tracer.',
     ])
     await tracer.shutdown()
   })
