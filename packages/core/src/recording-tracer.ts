@@ -134,6 +134,7 @@ function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
         }
       if (sends) {
         warn = t.config.warn
+        lost += t.waiting
         open += t.counts.started - t.counts.ended
       }
     }
@@ -293,6 +294,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.onInternalError(item[0] === 'metrics' ? 'metrics' : 'sampling', caught)
       }
     }
+  }
+
+  /** Spans ended while the optional features load, not handed to the processors yet. */
+  get waiting(): number {
+    let n = 0
+    for (const item of this.early ?? []) if (item[0] === 'end' || item[0] === 'export') n++
+    return n
   }
 
   get serviceName() {

@@ -114,6 +114,19 @@ process.exit(0)`)
     )
   })
 
+  it('count the spans that wait for redaction to load when process.exit() comes in the same tick', async () => {
+    const run = await script(
+      `t.startSpan('a').end()
+t.startSpan('b').end()
+process.exit(0)`,
+      ', redaction: {}',
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe(
+      '[tokentrail] the process is exiting: 2 spans not delivered and 0 never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
+    )
+  })
+
   it('count a tracer made in the tick of process.exit() in the one line, once its exit code has loaded', async () => {
     const run = await script(`t.startSpan('a').end()
 await new Promise((resolve) => setTimeout(resolve, 50))
