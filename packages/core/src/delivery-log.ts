@@ -23,7 +23,7 @@ function plural(n: number, word: string) {
  * rules threw, or the redaction code could not load. A span that could not be redacted is never
  * sent. (Also where `onInternalError` reports it in debug mode.)
  */
-export type TracerLoss = 'redact hook' | 'redaction' | 'redaction load'
+export type TracerLoss = 'redact hook' | 'redact result' | 'redaction' | 'redaction load'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
@@ -77,6 +77,26 @@ function limitDropsLine([span, attributes, events]: LimitDrops, maxAttributes: n
   return `span ${JSON.stringify(name)} dropped ${what}: a span keeps at most ${maxAttributes} attributes and ${maxAttributes} events (limits.maxAttributes). A larger limits.maxAttributes keeps more; tracer.stats().limits counts them, and exported spans carry droppedAttributesCount and droppedEventsCount.`
 }
 
+// The first field of a span the redact hook's copy lacks (isSpanData in recording-tracer.ts).
+function badField(span: Record<string, unknown>): string {
+  for (const [field, type] of [
+    ['traceId', 'string'],
+    ['spanId', 'string'],
+    ['name', 'string'],
+    ['startTime', 'number'],
+    ['endTime', 'number'],
+    ['attributes', 'object'],
+    ['events', 'array'],
+    ['resource', 'object'],
+  ] as const) {
+    const value = span[field]
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+    if (kind !== type && !(type === 'object' && kind === 'array' && field !== 'attributes'))
+      return `${field} is ${kind === 'undefined' ? 'missing' : kind} (expected ${type === 'string' || type === 'number' ? 'a' : 'an'} ${type})`
+  }
+  return 'fields are all there'
+}
+
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
 function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
   let what: string
@@ -90,6 +110,18 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
   switch (why) {
     case 'redact hook':
       return `${lost}: the redact hook threw (${what}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
+    case 'redact result': {
+      // `error` is what the hook returned.
+      const got =
+        typeof (error as PromiseLike<unknown> | undefined)?.then === 'function'
+          ? 'a Promise (the hook must not be async)'
+          : error && typeof error === 'object'
+            ? `a copy whose ${badField(error as Record<string, unknown>)}`
+            : typeof error === 'string'
+              ? 'a string'
+              : String(error)
+      return `${lost}: the redact hook returned ${got}, not a span, and ${NEVER_UNREDACTED} (sent as is, it would fail the whole batch). The hook must return the span, a changed copy with every field, undefined to keep it, or null to drop it; ${REDACT_COUNTER}.`
+    }
     case 'redaction':
       return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
     case 'redaction load':

@@ -34,6 +34,23 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
   return typeof exporter.url === 'string' ? exporter.url : `the ${exporter.name} exporter`
 }
 
+// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
+// missing a field, would fail the whole batch it joins).
+function isSpanData(span: SpanData): boolean {
+  return (
+    typeof span === 'object' &&
+    typeof span.traceId === 'string' &&
+    typeof span.spanId === 'string' &&
+    typeof span.name === 'string' &&
+    typeof span.startTime === 'number' &&
+    typeof span.endTime === 'number' &&
+    typeof span.attributes === 'object' &&
+    span.attributes !== null &&
+    Array.isArray(span.events) &&
+    typeof span.resource === 'object'
+  )
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
   try {
@@ -495,7 +512,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.drops.redacted++
         return
       }
-      if (result !== undefined) span = result
+      if (result !== undefined) {
+        if (!isSpanData(result)) {
+          this.redactFailed(1, 'redact result', result)
+          return
+        }
+        span = result
+      }
     }
     for (const processor of this.processors) processor.onEnd(span)
   }
