@@ -141,8 +141,11 @@ function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
   let open = 0
   let warn: ((message: string) => void) | undefined
   for (const t of tracers) {
-    if (exitLoaded) exitLoaded.watchExit(t, node)
-    else if (t.config.warn) {
+    if (exitLoaded) {
+      try {
+        exitLoaded.watchExit(t, node)
+      } catch {}
+    } else if (t.config.warn) {
       let sends = false
       for (const p of t.processors)
         if (p.exporter.name !== 'memory') {
@@ -612,10 +615,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const warn = this.config.warn
     if (!warn || this.reported.has(key)) return
     this.reported.add(key)
-    lossReport().then(
-      (m) => warn(m.badInputLine(option, textOf(span), got)),
-      (error) => this.onInternalError('bad input report', error),
-    )
+    lossReport()
+      .then((m) => warn(m.badInputLine(option, textOf(span), got)))
+      .catch((error) => this.onInternalError('bad input report', error))
   }
 
   /**

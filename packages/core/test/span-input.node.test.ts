@@ -121,3 +121,21 @@ describe('a start or end time that is not a finite number', () => {
     await tracer.shutdown()
   })
 })
+
+describe('a warnings function that throws', () => {
+  it('never reaches the app: the notice is given up, the span goes on', async () => {
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: () => {
+        throw new Error('the log sink is down')
+      },
+    })
+    tracer.startSpan('raw carrier', { parent: {} as never }).end({ endTime: Number.NaN })
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    // An unhandled rejection from the notice would fail this run.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(wireSpans().map((s) => s.name)).toEqual(['raw carrier'])
+    await tracer.shutdown()
+  })
+})
