@@ -168,20 +168,22 @@ function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
     } catch {}
 }
 
-// A parent the tracer can continue: a span (of any copy of the package, or OpenTelemetry's) or a
-// SpanContext with valid ids. Anything else (a carrier passed where extractTraceContext(carrier)
-// belonged) would give the span no trace id, or ids every receiver refuses with the whole batch.
-function validParent(parent: object): boolean {
+// A parent the tracer can continue (1): a span (of any copy of the package, or OpenTelemetry's)
+// or a SpanContext with valid ids. A no-op span's all-zero ids (a disabled tracer's, from any
+// copy) start a new trace as ours do (0). Anything else (-1: a carrier passed where
+// extractTraceContext(carrier) belonged) would give the span no trace id, or ids every receiver
+// refuses with the whole batch.
+function parentKind(parent: unknown): 1 | 0 | -1 {
   try {
-    const context = (
-      'spanContext' in parent ? (parent as Span).spanContext() : parent
-    ) as SpanContext
-    return (
-      typeof context.traceFlags === 'number' &&
-      /^(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}$/.test(`${context.traceId}-${context.spanId}`)
-    )
+    const span = typeof parent === 'object' && parent !== null && 'spanContext' in parent
+    const context = (span ? (parent as Span).spanContext() : parent) as SpanContext
+    const ids = `${context.traceId}-${context.spanId}`
+    if (typeof context.traceFlags !== 'number' || !/^[0-9a-f]{32}-[0-9a-f]{16}$/.test(ids))
+      return -1
+    if (!/0{32}|-0{16}/.test(ids)) return 1
+    return span && /^0+-0+$/.test(ids) ? 0 : -1
   } catch {
-    return false
+    return -1
   }
 }
 
@@ -336,14 +338,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
   startSpan(name: string, options?: StartSpanOptions): Span {
     let parent: Span | SpanContext | undefined | null = options?.parent
     if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
-    else if (
-      parent &&
-      !(parent instanceof RecordingSpan) &&
-      parent !== NOOP_SPAN &&
-      (typeof parent !== 'object' || !validParent(parent))
-    ) {
-      this.badInput('parent', name, parent)
-      parent = null
+    else if (parent && !(parent instanceof RecordingSpan) && parent !== NOOP_SPAN) {
+      const kind = parentKind(parent)
+      if (kind < 1) {
+        if (kind < 0) this.badInput('parent', name, parent)
+        parent = null
+      }
     }
     let traceId: string
     let parentSpanId: string | undefined

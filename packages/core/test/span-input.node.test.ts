@@ -61,6 +61,11 @@ describe('a parent that is not a span or a span context', () => {
     tracer.startSpan('bad ids', { parent: { traceId: 'zz', spanId: 'yy', traceFlags: 1 } }).end()
     tracer.startSpan('a string', { parent: 'garbage' as never }).end()
     tracer.startSpan('extracted', { parent: extractTraceContext(carrier) }).end()
+    // The no-op span of a disabled tracer from another copy of the package: a new trace, unsaid.
+    const otherNoop = {
+      spanContext: () => ({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }),
+    }
+    tracer.startSpan('other copy no-op', { parent: otherNoop as never }).end()
     tracer.startSpan('good after').end()
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
     const spans = wireSpans()
@@ -70,6 +75,7 @@ describe('a parent that is not a span or a span context', () => {
       'bad ids',
       'a string',
       'extracted',
+      'other copy no-op',
       'good after',
     ])
     for (const span of spans) expect(span.traceId).toMatch(/^[0-9a-f]{32}$/)
