@@ -221,6 +221,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
+  // A bad-input notice under way (badInput).
+  private noticing: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -615,9 +617,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const warn = this.config.warn
     if (!warn || this.reported.has(key)) return
     this.reported.add(key)
-    lossReport()
+    // Awaited by a flush or shutdown, as losses are: out before a function freezes.
+    const said: Promise<void> = (this.noticing = lossReport()
       .then((m) => warn(m.badInputLine(option, textOf(span), got)))
       .catch((error) => this.onInternalError('bad input report', error))
+      .then(() => {
+        if (this.noticing === said) this.noticing = undefined
+      }))
   }
 
   /**
@@ -668,6 +674,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
       ])
       if (this.saying) await this.saying
+      if (this.noticing) await this.noticing
       const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
@@ -742,6 +749,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
       this.metrics?.stop()
       if (this.saying) await this.saying
+      if (this.noticing) await this.noticing
     } catch (error) {
       this.onInternalError('shutdown', error)
     }
