@@ -7,9 +7,11 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createTracer,
+  getTracer,
   httpExporter,
   otlpExporter,
   otlpMetricsExporter,
+  setTracer,
   TokentrailError,
 } from '../src/index.js'
 
@@ -121,5 +123,19 @@ describe('a header Node would refuse at send time is an error at creation', () =
     tracer.startSpan('a').end()
     expect(await tracer.flush({ timeoutMs: 2000 })).toEqual({ ok: true, pending: 0 })
     await tracer.shutdown()
+  })
+})
+
+describe('setTracer with what is not a tracer', () => {
+  it('throws naming what it got, instead of leaving every adapter without a tracer', () => {
+    expect(thrown(() => setTracer(createTracer as never))).toBe(
+      'setTracer(tracer) takes a tracer from createTracer(), or undefined to reset; got a function (call it: setTracer(createTracer({ … })))',
+    )
+    expect(thrown(() => setTracer({} as never))).toContain('got an object without startSpan()')
+    expect(thrown(() => setTracer(null as never))).toContain('got null')
+    const tracer = createTracer({ exporters: [] })
+    setTracer(tracer)
+    expect(getTracer()).toBe(tracer)
+    setTracer(undefined)
   })
 })
