@@ -163,7 +163,7 @@ function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
   if (warn && lost + open > 0)
     try {
       warn(
-        `the process is exiting: ${lost} spans not delivered and ${open} never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.`,
+        `the process is exiting with spans lost: ${lost} not delivered, ${open} never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.`,
       )
     } catch {}
 }

@@ -110,7 +110,7 @@ process.exit(0)`)
     expect(run.code).toBe(0)
     expect(spans).toEqual([])
     expect(run.stderr).toBe(
-      '[tokentrail] the process is exiting: 2 spans not delivered and 1 never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
+      '[tokentrail] the process is exiting with spans lost: 2 not delivered, 1 never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
     )
   })
 
@@ -123,7 +123,7 @@ process.exit(0)`,
     )
     expect(run.code).toBe(0)
     expect(run.stderr).toBe(
-      '[tokentrail] the process is exiting: 2 spans not delivered and 0 never ended are lost. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
+      '[tokentrail] the process is exiting with spans lost: 2 not delivered, 0 never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
     )
   })
 
