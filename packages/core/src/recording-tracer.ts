@@ -29,9 +29,17 @@ import {
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
 
-/** Where an exporter sends: its URL when it has one, else its name. */
+/**
+ * Where an exporter sends, for messages: its URL when it has one, else its name. A password in the
+ * URL (`https://user:token@host`, sent as basic auth) and query values (`?api_key=…`) are masked:
+ * warnings end up in the platform's logs.
+ */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
-  return typeof exporter.url === 'string' ? exporter.url : `the ${exporter.name} exporter`
+  return typeof exporter.url === 'string'
+    ? exporter.url
+        .replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
+        .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***')
+    : `the ${exporter.name} exporter`
 }
 
 // What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
