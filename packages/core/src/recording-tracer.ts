@@ -46,8 +46,7 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
 // missing a field, would fail the whole batch it joins).
 function isSpanData(span: SpanData): boolean {
   return (
-    typeof span === 'object' &&
-    typeof span.traceId === 'string' &&
+    typeof span?.traceId === 'string' &&
     typeof span.spanId === 'string' &&
     typeof span.name === 'string' &&
     typeof span.startTime === 'number' &&
@@ -55,7 +54,7 @@ function isSpanData(span: SpanData): boolean {
     typeof span.attributes === 'object' &&
     span.attributes !== null &&
     Array.isArray(span.events) &&
-    typeof span.resource === 'object'
+    !!span.resource
   )
 }
 
@@ -117,8 +116,9 @@ const exitWatch = lazy(() => import('./exit-watch.js'))
 type ExitWatch = typeof import('./exit-watch.js')
 type NodeProcess = Parameters<ExitWatch['watchExit']>[1]
 // Tracers made while exit-watch.ts loads (a few ms): a `process.exit()` then, even in the tick
-// that made the tracer, would find no listener. One is added at once; at exit it hands them to
-// exit-watch if it has loaded by then, else says their losses in one short line itself.
+// that made the tracer, would find no listener. One is added at once and, if exit-watch has not
+// loaded by the exit, says their losses in one short line itself; once it has, tracers are handed
+// to it as they are made.
 let exitEarly: Set<RecordingTracer> | undefined
 let exitLoaded: ExitWatch | undefined
 function watchExitOf(tracer: RecordingTracer): void {
@@ -127,9 +127,10 @@ function watchExitOf(tracer: RecordingTracer): void {
   if (typeof process?.on !== 'function' || process.release?.name !== 'node') return
   if (typeof WeakRef !== 'function') return
   const node = process as NodeProcess
+  if (exitLoaded) return exitLoaded.watchExit(tracer, node)
   if (!exitEarly) {
     const set = (exitEarly = new Set())
-    node.on('exit', () => sayEarlyExit(set, node))
+    node.on('exit', () => exitLoaded || sayEarlyExit(set))
   }
   const early = exitEarly
   early.add(tracer)
@@ -144,27 +145,22 @@ function watchExitOf(tracer: RecordingTracer): void {
     },
   )
 }
-function sayEarlyExit(tracers: Set<RecordingTracer>, node: NodeProcess): void {
+function sayEarlyExit(tracers: Set<RecordingTracer>): void {
   let lost = 0
   let open = 0
   let warn: ((message: string) => void) | undefined
   for (const t of tracers) {
-    if (exitLoaded) {
-      try {
-        exitLoaded.watchExit(t, node)
-      } catch {}
-    } else if (t.config.warn) {
-      let sends = false
-      for (const p of t.processors)
-        if (p.exporter.name !== 'memory') {
-          sends = true
-          lost += p.undelivered
-        }
-      if (sends) {
-        warn = t.config.warn
-        lost += t.waiting
-        open += t.counts.started - t.counts.ended
+    if (!t.config.warn) continue
+    let sends = false
+    for (const p of t.processors)
+      if (p.exporter.name !== 'memory') {
+        sends = true
+        lost += p.undelivered
       }
+    if (sends) {
+      warn = t.config.warn
+      lost += t.waiting
+      open += t.counts.started - t.counts.ended
     }
   }
   // exit-watch.ts's line, short: its text stays out of start-up.

@@ -216,7 +216,7 @@ export function setTracer(tracer: Tracer | undefined): void {
   // `setTracer(createTracer)` would leave every adapter without a tracer, silently.
   if (tracer !== undefined && typeof (tracer as Partial<Tracer> | null)?.startSpan !== 'function')
     throw new TokentrailError(
-      `setTracer(tracer) takes a tracer from createTracer(), or undefined to reset; got ${typeof tracer === 'function' ? 'a function (call it: setTracer(createTracer({ … })))' : tracer && typeof tracer === 'object' ? 'an object without startSpan()' : String(tracer)}`,
+      `setTracer() takes a tracer from createTracer({ … }) or undefined, got ${typeof tracer === 'object' && tracer ? 'an object without startSpan()' : typeof tracer}`,
     )
   ;(globalThis as Record<symbol, Tracer | undefined>)[DEFAULT_KEY] = tracer
 }

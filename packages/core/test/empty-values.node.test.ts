@@ -129,10 +129,10 @@ describe('a header Node would refuse at send time is an error at creation', () =
 describe('setTracer with what is not a tracer', () => {
   it('throws naming what it got, instead of leaving every adapter without a tracer', () => {
     expect(thrown(() => setTracer(createTracer as never))).toBe(
-      'setTracer(tracer) takes a tracer from createTracer(), or undefined to reset; got a function (call it: setTracer(createTracer({ … })))',
+      'setTracer() takes a tracer from createTracer({ … }) or undefined, got function',
     )
     expect(thrown(() => setTracer({} as never))).toContain('got an object without startSpan()')
-    expect(thrown(() => setTracer(null as never))).toContain('got null')
+    expect(thrown(() => setTracer(null as never))).toContain('got object')
     const tracer = createTracer({ exporters: [] })
     setTracer(tracer)
     expect(getTracer()).toBe(tracer)
