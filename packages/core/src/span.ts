@@ -187,6 +187,7 @@ export class RecordingSpan implements Span {
     | ((span: Span, info: EndingInfo) => void)[]
     | undefined
   private closedByParent = false
+  private ending = false
   // Attributes and events refused at the limit, made on the first one: most spans never have any.
   private limitDrops: [attributes: number, events: number] | undefined
 
@@ -428,7 +429,10 @@ export class RecordingSpan implements Span {
   }
 
   end(options?: EndOptions): void {
-    if (this.ended) return
+    // An end() from inside this one (an onEnding callback ending its own span, or a child's ending
+    // its parent) is the same end: run twice, it sent the span twice and counted it ended twice.
+    if (this.ended || this.ending) return
+    this.ending = true
     const callbacks = this.endingCallbacks
     if (callbacks) {
       this.endingCallbacks = undefined

@@ -158,6 +158,25 @@ describe('hostile attribute keys and values', () => {
     expect(encodeOtlpTraces([data!]).length).toBeLessThan(20_000)
   })
 
+  it('sends a span once when end() is called again from inside its own end (onEnding, a child ending its parent)', async () => {
+    const { tracer, exporter } = setup()
+    const own = tracer.startSpan('own')
+    own.onEnding((span) => {
+      span.end()
+      span.setAttribute('set after the inner end', true)
+    })
+    own.end()
+    const parent = tracer.startSpan('parent')
+    tracer.startSpan('child', { parent }).onEnding(() => parent.end())
+    parent.end({ endOpenChildren: true })
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['own', 'child', 'parent'])
+    expect(exporter.spans[0]!.attributes['set after the inner end']).toBe(true)
+    const stats = tracer.stats()
+    expect(stats.ended).toBe(stats.started)
+    expect(stats.exported).toBe(3)
+  })
+
   it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
     const exporter = memoryExporter()
     const tracer = createTracer({
