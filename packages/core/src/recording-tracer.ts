@@ -39,7 +39,7 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
     ? exporter.url
         .replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
         .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***')
-    : `the ${exporter.name} exporter`
+    : `the ${exporter.name || 'custom'} exporter`
 }
 
 // What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy

@@ -75,3 +75,20 @@ describe("an exporter's rejected count that is not a count", () => {
       await tracer.shutdown()
     })
 })
+
+describe('an exporter without a name (a plain object from JavaScript)', () => {
+  it('is called "the custom exporter" in what is said, not "the undefined exporter"', async () => {
+    const warnings: string[] = []
+    const tracer = tracerWith(
+      {
+        export: async () => ({ code: 'failed', error: new Error('refused') }),
+      } as unknown as SpanExporter,
+      warnings,
+    )
+    tracer.startSpan('a').end()
+    const result = await tracer.flush({ timeoutMs: 2000 })
+    expect(result.reason).toBe('the custom exporter: 1 span not delivered: refused')
+    expect(warnings.join('\n')).toContain('spans not delivered to the custom exporter: refused.')
+    await tracer.shutdown()
+  })
+})
