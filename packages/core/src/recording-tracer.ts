@@ -127,7 +127,10 @@ function watchExitOf(tracer: RecordingTracer): void {
   if (typeof process?.on !== 'function' || process.release?.name !== 'node') return
   if (typeof WeakRef !== 'function') return
   const node = process as NodeProcess
-  if (exitLoaded) return exitLoaded.watchExit(tracer, node)
+  if (exitLoaded) {
+    exitLoaded.watchExit(tracer, node)
+    return
+  }
   if (!exitEarly) {
     const set = (exitEarly = new Set())
     node.on('exit', () => exitLoaded || sayEarlyExit(set))
