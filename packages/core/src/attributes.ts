@@ -87,7 +87,7 @@ export function wellFormed(text: string): string {
 }
 
 // Never cuts a surrogate pair in half.
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   if (text.length <= max) return text
   let end = max
   const last = text.charCodeAt(end - 1)

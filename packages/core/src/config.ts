@@ -332,7 +332,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     options.serviceName ??
     readEnv('OTEL_SERVICE_NAME') ??
     (typeof resourceName === 'string' && resourceName !== '' ? resourceName : 'unknown_service')
-  if (typeof serviceName !== 'string' || serviceName === '')
+  if (typeof serviceName !== 'string' || serviceName.trim() === '')
     throw new TokentrailError('serviceName must be a non-empty string')
   const retry = {
     maxRetries: 5,

@@ -23,7 +23,7 @@ function plural(n: number, word: string) {
  * rules threw, or the redaction code could not load. A span that could not be redacted is never
  * sent. (Also where `onInternalError` reports it in debug mode.)
  */
-export type TracerLoss = 'redact hook' | 'redaction' | 'redaction load'
+export type TracerLoss = 'redact hook' | 'redact result' | 'redaction' | 'redaction load'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
@@ -77,6 +77,26 @@ function limitDropsLine([span, attributes, events]: LimitDrops, maxAttributes: n
   return `span ${JSON.stringify(name)} dropped ${what}: a span keeps at most ${maxAttributes} attributes and ${maxAttributes} events (limits.maxAttributes). A larger limits.maxAttributes keeps more; tracer.stats().limits counts them, and exported spans carry droppedAttributesCount and droppedEventsCount.`
 }
 
+// The first field of a span the redact hook's copy lacks (isSpanData in recording-tracer.ts).
+function badField(span: Record<string, unknown>): string {
+  for (const [field, type] of [
+    ['traceId', 'string'],
+    ['spanId', 'string'],
+    ['name', 'string'],
+    ['startTime', 'number'],
+    ['endTime', 'number'],
+    ['attributes', 'object'],
+    ['events', 'array'],
+    ['resource', 'object'],
+  ] as const) {
+    const value = span[field]
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+    if (kind !== type && !(type === 'object' && kind === 'array' && field !== 'attributes'))
+      return `${field} is ${kind === 'undefined' ? 'missing' : kind} (expected ${type === 'string' || type === 'number' ? 'a' : 'an'} ${type})`
+  }
+  return 'fields are all there'
+}
+
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
 function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
   let what: string
@@ -90,6 +110,18 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
   switch (why) {
     case 'redact hook':
       return `${lost}: the redact hook threw (${what}), and ${NEVER_UNREDACTED}. The hook must return the span, a changed copy, or null to drop it; ${REDACT_COUNTER}.`
+    case 'redact result': {
+      // `error` is what the hook returned.
+      const got =
+        typeof (error as PromiseLike<unknown> | undefined)?.then === 'function'
+          ? 'a Promise (the hook must not be async)'
+          : error && typeof error === 'object'
+            ? `a copy whose ${badField(error as Record<string, unknown>)}`
+            : typeof error === 'string'
+              ? 'a string'
+              : String(error)
+      return `${lost}: the redact hook returned ${got}, not a span, and ${NEVER_UNREDACTED} (sent as is, it would fail the whole batch). The hook must return the span, a changed copy with every field, undefined to keep it, or null to drop it; ${REDACT_COUNTER}.`
+    }
     case 'redaction':
       return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
     case 'redaction load':
@@ -102,6 +134,39 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
  * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
  * Never throws.
  */
+/** An option of the span API given a value it cannot use (see `RecordingTracer.badInput`). */
+export type BadInput = 'parent' | 'startTime' | 'endTime'
+
+/** The line said once per tracer and option when the span API gets a value it cannot use. */
+export function badInputLine(option: BadInput, span: string, got: unknown): string {
+  // An object by its keys only: a carrier passed as the parent may hold credentials.
+  let shown: string
+  try {
+    shown =
+      typeof got === 'string'
+        ? JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}…` : got)
+        : got && typeof got === 'object'
+          ? `an object with keys [${Object.keys(got).slice(0, 8).join(', ')}]`
+          : String(got)
+  } catch {
+    shown = typeof got
+  }
+  const time = [
+    'must be epoch milliseconds (a number from 0 to 1e16, or a Date)',
+    'the current time was used',
+  ]
+  const [expected, instead] = {
+    parent: [
+      'must be a span or a SpanContext (a 32-hex traceId, a 16-hex spanId, numeric traceFlags)',
+      'the span started a new trace. To continue a trace from headers or a queue job, pass extractTraceContext(carrier)',
+    ],
+    startTime: time,
+    endTime: time,
+  }[option]
+  const where = option === 'endTime' ? 'span.end()' : 'tracer.startSpan()'
+  return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
+}
+
 export class DeliveryLog {
   private warned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).

@@ -23,6 +23,8 @@ export interface ExitWatched {
     snapshot(): { readonly queued: number; readonly inflight: number }
   }[]
   readonly config: { readonly warn: ((message: string) => void) | undefined }
+  /** Spans ended while sampling, redaction or metrics load, not queued yet. */
+  readonly waiting?: number
   flushAtExit(): void
 }
 
@@ -58,12 +60,14 @@ function entries(process: NodeProcess): Set<Entry> {
 // an in-memory exporter are the process's own and leave with it.
 function unsent(tracer: ExitWatched): number {
   let n = 0
+  let sends = false
   for (const processor of tracer.processors) {
     if (processor.exporter.name === 'memory') continue
     const stats = processor.snapshot()
     n += stats.queued + stats.inflight
+    sends = true
   }
-  return n
+  return sends ? n + (tracer.waiting ?? 0) : n
 }
 
 function beforeExit(watched: Set<Entry>): void {

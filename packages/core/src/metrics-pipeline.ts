@@ -28,7 +28,11 @@ export class MetricsPipeline {
   ) {}
 
   private told(exporter: MetricExporter, error: unknown | undefined): void {
-    const target = exporter.url ?? `the ${exporter.name} metrics exporter`
+    // A password or query values in the URL are masked, as for spans (exporterTarget).
+    const target =
+      exporter.url
+        ?.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
+        .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***') ?? `the ${exporter.name} metrics exporter`
     try {
       if (error === undefined) {
         if (this.failing.delete(exporter)) this.warn?.(`metrics delivered again to ${target}`)

@@ -81,22 +81,23 @@ const RESULT_CODES = ['success', 'retryable', 'failed']
 // A custom exporter's answer that is not an ExportResult fails its batch (retrying the same code
 // gives the same answer) with a reason that says what it returned; an error-less retryable or
 // failed answer says so too, instead of "undefined".
+function shown(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 80)
+  } catch {
+    return String(value).slice(0, 80)
+  }
+}
+
 function checkedResult(result: unknown, name: string): ExportResult {
   const code = (result as { code?: unknown } | null)?.code
-  if (typeof result !== 'object' || result === null || !RESULT_CODES.includes(code as string)) {
-    let shown: string
-    try {
-      shown = JSON.stringify(result) ?? String(result)
-    } catch {
-      shown = String(result)
-    }
+  if (typeof result !== 'object' || result === null || !RESULT_CODES.includes(code as string))
     return {
       code: 'failed',
       error: new Error(
-        `the ${name} exporter's export() resolved to ${shown.slice(0, 80)}, not { code: 'success' | 'retryable' | 'failed' }`,
+        `the ${name} exporter's export() resolved to ${shown(result)}, not { code: 'success' | 'retryable' | 'failed' }`,
       ),
     }
-  }
   const answer = result as ExportResult
   if (answer.code !== 'success' && answer.error === undefined)
     return {
@@ -231,7 +232,16 @@ async function sendWithRetry(
               helpers,
             )
     } catch (error) {
-      result = { code: 'retryable', error }
+      // A rejection with no Error (undefined, a string, a plain object) still says what came.
+      result = {
+        code: 'retryable',
+        error:
+          error instanceof Error || typeof error === 'string'
+            ? error
+            : new Error(
+                `the ${processor.exporter.name} exporter's export() threw or rejected with ${shown(error)}`,
+              ),
+      }
     } finally {
       cancel(timeout)
       processor.attempt = undefined
@@ -239,7 +249,9 @@ async function sendWithRetry(
     }
     result = checkedResult(result, processor.exporter.name)
     if (result.code === 'success') {
-      const rejected = Math.min(result.rejected ?? 0, batch.length)
+      // An exporter's count taken on trust only as a whole number from 0 to the batch: NaN or a
+      // negative count would corrupt stats().exported and rejected for good.
+      const rejected = Math.min(Math.max(0, Math.floor(Number(result.rejected)) || 0), batch.length)
       processor.stats.exported += batch.length - rejected
       processor.stats.rejected += rejected
       await log?.attemptSucceeded(

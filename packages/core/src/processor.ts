@@ -432,10 +432,28 @@ export class BatchProcessor {
     }
     if (this.saying) await this.saying
     this.options.log?.closing?.(this.options.maxQueueSize)
+    // The exporter's own shutdown gets what is left of the bound: one that never settles must not
+    // hold the app's shutdown (every span is settled by now, so none is lost to it).
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await this.exporter.shutdown?.()
+      const closing = this.exporter.shutdown?.()
+      if (closing)
+        await Promise.race([
+          closing,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(
+              () => {
+                this.options.onError(`${this.exporter.name} shutdown`, new Error('timed out'))
+                resolve()
+              },
+              Math.max(0, timeoutMs - (Date.now() - startedAt)),
+            )
+          }),
+        ])
     } catch (error) {
       this.options.onError(`${this.exporter.name} shutdown`, error)
+    } finally {
+      cancel(timer)
     }
   }
 

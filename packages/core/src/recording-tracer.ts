@@ -3,7 +3,7 @@ import { MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
-import type { LimitDrops, TracerLoss } from './delivery-log.js'
+import type { BadInput, LimitDrops, TracerLoss } from './delivery-log.js'
 import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
@@ -29,13 +29,42 @@ import {
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
 
-/** Where an exporter sends: its URL when it has one, else its name. */
+/**
+ * Where an exporter sends, for messages: its URL when it has one, else its name. A password in the
+ * URL (`https://user:token@host`, sent as basic auth) and query values (`?api_key=…`) are masked:
+ * warnings end up in the platform's logs.
+ */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
-  return typeof exporter.url === 'string' ? exporter.url : `the ${exporter.name} exporter`
+  return typeof exporter.url === 'string'
+    ? exporter.url
+        .replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
+        .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***')
+    : `the ${exporter.name || 'custom'} exporter`
+}
+
+// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
+// missing a field, would fail the whole batch it joins).
+function isSpanData(span: SpanData): boolean {
+  return (
+    typeof span?.traceId === 'string' &&
+    typeof span.spanId === 'string' &&
+    typeof span.name === 'string' &&
+    typeof span.startTime === 'number' &&
+    typeof span.endTime === 'number' &&
+    typeof span.attributes === 'object' &&
+    span.attributes !== null &&
+    Array.isArray(span.events) &&
+    !!span.resource
+  )
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown>)?.then === 'function'
+  // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
+  try {
+    return typeof (value as PromiseLike<unknown>)?.then === 'function'
+  } catch {
+    return false
+  }
 }
 
 // Sampling stats while nothing is decided yet: before the sampler has loaded.
@@ -84,15 +113,85 @@ const MAX_EARLY = 10_000
 // Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
 // told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.
 const exitWatch = lazy(() => import('./exit-watch.js'))
+type ExitWatch = typeof import('./exit-watch.js')
+type NodeProcess = Parameters<ExitWatch['watchExit']>[1]
+// Tracers made while exit-watch.ts loads (a few ms): a `process.exit()` then, even in the tick
+// that made the tracer, would find no listener. One is added at once and, if exit-watch has not
+// loaded by the exit, says their losses in one short line itself; once it has, tracers are handed
+// to it as they are made.
+let exitEarly: Set<RecordingTracer> | undefined
+let exitLoaded: ExitWatch | undefined
 function watchExitOf(tracer: RecordingTracer): void {
   const process = (globalThis as { process?: { on?: unknown; release?: { name?: unknown } } })
     .process
   if (typeof process?.on !== 'function' || process.release?.name !== 'node') return
   if (typeof WeakRef !== 'function') return
+  const node = process as NodeProcess
+  if (exitLoaded) {
+    exitLoaded.watchExit(tracer, node)
+    return
+  }
+  if (!exitEarly) {
+    const set = (exitEarly = new Set())
+    node.on('exit', () => exitLoaded || sayEarlyExit(set))
+  }
+  const early = exitEarly
+  early.add(tracer)
   exitWatch().then(
-    (m) => m.watchExit(tracer, process as Parameters<typeof m.watchExit>[1]),
-    (error) => tracer.onInternalError('exit watch load', error),
+    (m) => {
+      exitLoaded = m
+      if (early.delete(tracer)) m.watchExit(tracer, node)
+    },
+    (error) => {
+      early.delete(tracer)
+      tracer.onInternalError('exit watch load', error)
+    },
   )
+}
+function sayEarlyExit(tracers: Set<RecordingTracer>): void {
+  let lost = 0
+  let open = 0
+  let warn: ((message: string) => void) | undefined
+  for (const t of tracers) {
+    if (!t.config.warn) continue
+    let sends = false
+    for (const p of t.processors)
+      if (p.exporter.name !== 'memory') {
+        sends = true
+        lost += p.undelivered
+      }
+    if (sends) {
+      warn = t.config.warn
+      lost += t.waiting
+      open += t.counts.started - t.counts.ended
+    }
+  }
+  // exit-watch.ts's line, short: its text stays out of start-up.
+  if (warn && lost + open > 0)
+    try {
+      warn(
+        `the process is exiting with spans lost: ${lost} not delivered, ${open} never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.`,
+      )
+    } catch {}
+}
+
+// A parent the tracer can continue (1): a span (of any copy of the package, or OpenTelemetry's)
+// or a SpanContext with valid ids. A no-op span's all-zero ids (a disabled tracer's, from any
+// copy) start a new trace as ours do (0). Anything else (-1: a carrier passed where
+// extractTraceContext(carrier) belonged) would give the span no trace id, or ids every receiver
+// refuses with the whole batch.
+function parentKind(parent: unknown): 1 | 0 | -1 {
+  try {
+    const span = typeof parent === 'object' && parent !== null && 'spanContext' in parent
+    const context = (span ? (parent as Span).spanContext() : parent) as SpanContext
+    const ids = `${context.traceId}-${context.spanId}`
+    if (typeof context.traceFlags !== 'number' || !/^[0-9a-f]{32}-[0-9a-f]{16}$/.test(ids))
+      return -1
+    if (!/0{32}|-0{16}/.test(ids)) return 1
+    return span && /^0+-0+$/.test(ids) ? 0 : -1
+  } catch {
+    return -1
+  }
 }
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
@@ -129,6 +228,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
+  // A bad-input notice under way (badInput).
+  private noticing: Promise<void> | undefined
 
   constructor(readonly config: ResolvedConfig) {
     this.limits = config.limits
@@ -226,6 +327,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
+  /** Spans ended while the optional features load, not handed to the processors yet. */
+  get waiting(): number {
+    let n = 0
+    for (const item of this.early ?? []) if (item[0] === 'end' || item[0] === 'export') n++
+    return n
+  }
+
   get serviceName() {
     return this.config.serviceName
   }
@@ -239,6 +347,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
   startSpan(name: string, options?: StartSpanOptions): Span {
     let parent: Span | SpanContext | undefined | null = options?.parent
     if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
+    else if (parent && !(parent instanceof RecordingSpan) && parent !== NOOP_SPAN) {
+      const kind = parentKind(parent)
+      if (kind < 1) {
+        if (kind < 0) this.badInput('parent', name, parent)
+        parent = null
+      }
+    }
     let traceId: string
     let parentSpanId: string | undefined
     let traceState: string | undefined
@@ -291,7 +406,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       parentSpanId,
       textOf(name),
       options?.kind ?? 'internal',
-      options?.startTime ?? now(),
+      options?.startTime === undefined ? now() : this.timeOf('startTime', name, options.startTime),
       traceState,
       localParent,
       traceFlags,
@@ -409,7 +524,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.drops.redacted++
         return
       }
-      if (result !== undefined) span = result
+      if (result !== undefined) {
+        if (!isSpanData(result)) {
+          this.redactFailed(1, 'redact result', result)
+          return
+        }
+        span = result
+      }
     }
     for (const processor of this.processors) processor.onEnd(span)
   }
@@ -494,6 +615,36 @@ export class RecordingTracer implements Tracer, SpanOwner {
     )
   }
 
+  /**
+   * A value of the span API it cannot use: the span goes on with a safe one, and the tracer says
+   * once per option what was wrong, through `warnings` (the text loads with delivery-log.ts).
+   */
+  badInput(option: BadInput, span: unknown, got: unknown): void {
+    const key = `input ${option}`
+    const warn = this.config.warn
+    if (!warn || this.reported.has(key)) return
+    this.reported.add(key)
+    // Awaited by a flush or shutdown, as losses are: out before a function freezes.
+    const said: Promise<void> = (this.noticing = lossReport()
+      .then((m) => warn(m.badInputLine(option, textOf(span), got)))
+      .catch((error) => this.onInternalError('bad input report', error))
+      .then(() => {
+        if (this.noticing === said) this.noticing = undefined
+      }))
+  }
+
+  /**
+   * Epoch milliseconds from a `startTime` or `endTime` given (a number, or a Date); the current
+   * time, said, for one OTLP cannot carry as unsigned 64-bit nanoseconds (NaN, a string, a
+   * negative or huge number): its text would make the whole batch's body invalid.
+   */
+  timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown): number {
+    const ms = time instanceof Date ? time.getTime() : time
+    if (typeof ms === 'number' && ms >= 0 && ms < 1e16) return ms
+    this.badInput(option, span, time)
+    return now()
+  }
+
   // An adapter's notice (tracerNotice in http.ts): said once per key through `warnings`.
   [Symbol.for('tokentrail.tracer.notice')](key: string, message: string): void {
     if (this.reported.has(`notice ${key}`)) return
@@ -530,6 +681,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
       ])
       if (this.saying) await this.saying
+      if (this.noticing) await this.noticing
       const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
       const reasons: string[] = []
       outcomes.forEach((outcome, i) => {
@@ -604,6 +756,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
       this.metrics?.stop()
       if (this.saying) await this.saying
+      if (this.noticing) await this.noticing
     } catch (error) {
       this.onInternalError('shutdown', error)
     }

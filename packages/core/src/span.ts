@@ -1,5 +1,5 @@
 import type { ResolvedLimits } from './attributes.js'
-import { isHomogeneousPrimitiveArray, sanitizeValue, wellFormed } from './attributes.js'
+import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
 import { now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
@@ -19,8 +19,8 @@ import type {
 export interface EndOptions {
   /** Final status; defaults to `error` when an error was recorded, else `ok`. */
   status?: SpanStatus
-  /** Epoch milliseconds; defaults to now. */
-  endTime?: number
+  /** Epoch milliseconds, or a Date; defaults to now. */
+  endTime?: number | Date
   /**
    * Also end child spans that are still open (status `cancelled`), as a request span does when its
    * body ends before a model stream noticed.
@@ -71,7 +71,26 @@ export interface SpanOwner {
   onLateWrite?(method: string, span: RecordingSpan, key?: string): void
   /** A span ended having refused attributes or events at its limit: counted, and said once. */
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
+  /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
+  timeOf(option: 'endTime', span: string, time: unknown): number
 }
+
+// `[object Type]` without running any of the value's code: Object.prototype.toString reads
+// Symbol.toStringTag, which a Proxy's get trap (or a revoked Proxy) answers with a throw.
+const tagOf = (value: unknown): string => {
+  try {
+    return Object.prototype.toString.call(value)
+  } catch {
+    return `[object ${typeof value}]`
+  }
+}
+
+// Where names (span, event), attribute keys and error types are cut: at maxStringLength as values
+// are, but never below 1024 characters (a small maxStringLength is meant for prompts, not for
+// names). One 2 MB key, a user's object spread into attributes, would make the span too large for
+// any receiver.
+const nameLimit = (limits: ResolvedLimits): number =>
+  limits.maxStringLength > 1024 ? limits.maxStringLength : 1024
 
 /** A name for anything: strings pass, other values are converted without ever throwing. */
 export function textOf(value: unknown): string {
@@ -79,7 +98,7 @@ export function textOf(value: unknown): string {
   try {
     return wellFormed(String(value))
   } catch {
-    return Object.prototype.toString.call(value)
+    return tagOf(value)
   }
 }
 
@@ -103,7 +122,7 @@ export function toSpanError(error: unknown): SpanError {
     }
     return { type: typeof error, message: textOf(error) }
   } catch {
-    return { type: typeof error, message: Object.prototype.toString.call(error) }
+    return { type: typeof error, message: tagOf(error) }
   }
 }
 
@@ -168,6 +187,7 @@ export class RecordingSpan implements Span {
     | ((span: Span, info: EndingInfo) => void)[]
     | undefined
   private closedByParent = false
+  private ending = false
   // Attributes and events refused at the limit, made on the first one: most spans never have any.
   private limitDrops: [attributes: number, events: number] | undefined
 
@@ -213,7 +233,7 @@ export class RecordingSpan implements Span {
     // OTLP requires a non-empty string key; one bad key must not get the whole batch refused.
     if (this.ended) return this.late('setAttribute', key)
     if (typeof key !== 'string' || key === '') return this
-    key = wellFormed(key)
+    key = wellFormed(truncate(key, nameLimit(this.owner.limits)))
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
     if (!Object.hasOwn(this.attributes, key)) {
@@ -339,14 +359,14 @@ export class RecordingSpan implements Span {
         for (const key in attributes) {
           if (key === '' || key === '__proto__') continue
           const v = sanitizeValue(attributes[key], this.owner.limits)
-          if (v !== undefined) clean[wellFormed(key)] = v
+          if (v !== undefined) clean[wellFormed(truncate(key, nameLimit(this.owner.limits)))] = v
         }
       } catch (error) {
         this.owner.onInternalError('span.addEvent', error)
       }
     }
-    const eventName = textOf(name)
-    const at = typeof time === 'number' && Number.isFinite(time) ? time : now()
+    const eventName = truncate(textOf(name), nameLimit(this.owner.limits))
+    const at = typeof time === 'number' && time >= 0 && time < 1e16 ? time : now()
     events.push(
       clean ? { name: eventName, time: at, attributes: clean } : { name: eventName, time: at },
     )
@@ -355,7 +375,13 @@ export class RecordingSpan implements Span {
 
   recordError(error: unknown): this {
     if (this.ended) return this.late('recordError')
-    const data = toSpanError(error)
+    const { type, message, stack } = toSpanError(error)
+    const max = this.owner.limits.maxStringLength
+    const data: SpanError = {
+      type: truncate(type, nameLimit(this.owner.limits)),
+      message: truncate(message, max),
+    }
+    if (stack) (data as { stack?: string }).stack = truncate(stack, max)
     this.error = data
     const attributes: Record<string, unknown> = {
       'exception.type': data.type,
@@ -403,7 +429,10 @@ export class RecordingSpan implements Span {
   }
 
   end(options?: EndOptions): void {
-    if (this.ended) return
+    // An end() from inside this one (an onEnding callback ending its own span, or a child's ending
+    // its parent) is the same end: run twice, it sent the span twice and counted it ended twice.
+    if (this.ended || this.ending) return
+    this.ending = true
     const callbacks = this.endingCallbacks
     if (callbacks) {
       this.endingCallbacks = undefined
@@ -411,7 +440,8 @@ export class RecordingSpan implements Span {
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }
-    const endTime = options?.endTime ?? now()
+    const given = options?.endTime
+    const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
     const open = this.openChildren ?? this.openChild
     if (options?.endOpenChildren && open) {
       for (const child of open instanceof Set ? [...open] : [open]) {
@@ -428,7 +458,7 @@ export class RecordingSpan implements Span {
       spanId: this.spanId,
       parentSpanId: this.parentSpanId,
       traceState: this.traceState,
-      name: this.name,
+      name: truncate(this.name, nameLimit(this.owner.limits)),
       kind: this.kind,
       startTime: this.startTime,
       endTime: Math.max(endTime, this.startTime),

@@ -16,8 +16,8 @@ export interface StartSpanOptions {
   /** @default 'internal' */
   kind?: SpanKind
   attributes?: Record<string, unknown>
-  /** Epoch milliseconds. @default now */
-  startTime?: number
+  /** Epoch milliseconds, or a Date. @default now */
+  startTime?: number | Date
 }
 
 /** Delivery counters, so nothing is lost silently. */
@@ -213,6 +213,11 @@ export function getTracer(): Tracer {
 
 /** Sets the process-wide tracer that adapters use when none is passed to them. */
 export function setTracer(tracer: Tracer | undefined): void {
+  // `setTracer(createTracer)` would leave every adapter without a tracer, silently.
+  if (tracer !== undefined && typeof (tracer as Partial<Tracer> | null)?.startSpan !== 'function')
+    throw new TokentrailError(
+      `setTracer() takes a tracer from createTracer({ … }) or undefined, got ${typeof tracer === 'object' && tracer ? 'an object without startSpan()' : typeof tracer}`,
+    )
   ;(globalThis as Record<symbol, Tracer | undefined>)[DEFAULT_KEY] = tracer
 }
 

@@ -102,6 +102,43 @@ process.exit(0)`)
     expect(run.stderr.match(/the process is exiting/g)).toHaveLength(1)
   })
 
+  it('are told when process.exit() comes in the tick the tracer was made, before its exit code loaded', async () => {
+    const run = await script(`t.startSpan('a').end()
+t.startSpan('b').end()
+t.startSpan('open')
+process.exit(0)`)
+    expect(run.code).toBe(0)
+    expect(spans).toEqual([])
+    expect(run.stderr).toBe(
+      '[tokentrail] the process is exiting with spans lost: 2 not delivered, 1 never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
+    )
+  })
+
+  it('count the spans that wait for redaction to load when process.exit() comes in the same tick', async () => {
+    const run = await script(
+      `t.startSpan('a').end()
+t.startSpan('b').end()
+process.exit(0)`,
+      ', redaction: {}',
+    )
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe(
+      '[tokentrail] the process is exiting with spans lost: 2 not delivered, 0 never ended. End every span, then await tracer.flush() or tracer.shutdown() before it exits.\n',
+    )
+  })
+
+  it('count a tracer made in the tick of process.exit() in the one line, once its exit code has loaded', async () => {
+    const run = await script(`t.startSpan('a').end()
+await new Promise((resolve) => setTimeout(resolve, 50))
+const u = createTracer({ serviceName: 'late', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
+u.startSpan('b').end()
+process.exit(0)`)
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain(
+      '[tokentrail] the process is exiting with 2 spans not delivered (script: 1, late: 1); they are lost.',
+    )
+  })
+
   it('count the spans started and never ended, which are never sent', async () => {
     const run = await script(`t.startSpan('never ended')
 t.startSpan('done').end()`)

@@ -85,6 +85,98 @@ describe('hostile attribute keys and values', () => {
     expect(exporter.spans.every((s) => s.status === 'error')).toBe(true)
   })
 
+  it('rethrows the original error when even Object.prototype.toString throws on it (get trap, revoked Proxy)', async () => {
+    const { tracer, exporter } = setup()
+    const getTrap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+      },
+    )
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    for (const thrown of [getTrap, revocable.proxy]) {
+      let caught: unknown
+      try {
+        tracer.withSpan('sync', () => {
+          throw thrown
+        })
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBe(thrown)
+      await expect(
+        tracer.withSpan('async', async () => {
+          throw thrown
+        }),
+      ).rejects.toBe(thrown)
+      expect(() => tracer.startSpan('recorded').recordError(thrown).end()).not.toThrow()
+    }
+    // Returned rather than thrown: withSpan hands it back as it came, without reading `.then`.
+    expect(tracer.withSpan('returned', () => getTrap)).toBe(getTrap)
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(7)
+    expect(tracer.stats().started - tracer.stats().ended).toBe(0)
+    expect(exporter.spans.filter((s) => s.status === 'error')).toHaveLength(6)
+    expect(exporter.spans[0]!.error).toEqual({ type: 'object', message: '[object object]' })
+  })
+
+  it('cuts span and event names, attribute keys and error text at maxStringLength (names and keys not below 1024)', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'test',
+      exporters: [exporter],
+      metrics: false,
+      limits: { maxStringLength: 100 },
+    })
+    const long = (c: string) => c.repeat(1_000_000)
+    const cut = (c: string, max = 1024) => `${c.repeat(max)}…[truncated ${1_000_000 - max} chars]`
+    const span = tracer.startSpan(long('n'))
+    span.setAttribute(long('k'), 1)
+    span.setAttributes({ [long('j')]: 2 })
+    span.addEvent(long('e'), { [long('q')]: 3 })
+    const error = new Error(long('m'))
+    error.name = long('T')
+    span.recordError(error)
+    const renamed = tracer.startSpan('short')
+    renamed.updateName(long('u'))
+    renamed.end()
+    span.end()
+    await tracer.flush()
+    const [first, data] = exporter.spans
+    expect(first!.name).toBe(cut('u'))
+    expect(data!.name).toBe(cut('n'))
+    expect(Object.keys(data!.attributes).sort()).toEqual([cut('j'), cut('k')])
+    expect(data!.events[0]!.name).toBe(cut('e'))
+    expect(Object.keys(data!.events[0]!.attributes!)).toEqual([cut('q')])
+    expect(data!.error!.type).toBe(cut('T'))
+    expect(data!.error!.message).toBe(cut('m', 100))
+    expect(data!.error!.stack!.length).toBeLessThan(200)
+    // The whole span stays small on the wire: kilobytes, not megabytes.
+    expect(encodeOtlpTraces([data!]).length).toBeLessThan(20_000)
+  })
+
+  it('sends a span once when end() is called again from inside its own end (onEnding, a child ending its parent)', async () => {
+    const { tracer, exporter } = setup()
+    const own = tracer.startSpan('own')
+    own.onEnding((span) => {
+      span.end()
+      span.setAttribute('set after the inner end', true)
+    })
+    own.end()
+    const parent = tracer.startSpan('parent')
+    tracer.startSpan('child', { parent }).onEnding(() => parent.end())
+    parent.end({ endOpenChildren: true })
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['own', 'child', 'parent'])
+    expect(exporter.spans[0]!.attributes['set after the inner end']).toBe(true)
+    const stats = tracer.stats()
+    expect(stats.ended).toBe(stats.started)
+    expect(stats.exported).toBe(3)
+  })
+
   it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
     const exporter = memoryExporter()
     const tracer = createTracer({

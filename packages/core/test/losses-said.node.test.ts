@@ -97,6 +97,31 @@ describe('spans that could not be redacted', () => {
     expect(warnings).toEqual([])
   })
 
+  it('a redact hook that returns what is not a span (an async hook): the good spans of the batch still go, the rest is said', async () => {
+    const { tracer, sink, warnings } = await setup({
+      // A mistake made in real code: an async hook hands back a Promise, and a copy may lose a field.
+      redact: ((span) =>
+        span.name === 'async'
+          ? Promise.resolve(span)
+          : span.name === 'copy'
+            ? { ...span, attributes: null }
+            : span) as TracerOptions['redact'],
+    })
+    tracer.startSpan('fine').end()
+    tracer.startSpan('async').end()
+    tracer.startSpan('copy').end()
+    tracer.startSpan('fine too').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    // Before, the batch failed whole in the encoder ("Cannot read properties of …"), fine spans too.
+    expect(sink.spans).toEqual(['fine', 'fine too'])
+    expect(tracer.stats().dropped.redactError).toBe(2)
+    expect(tracer.stats().failed).toBe(0)
+    expect(warnings).toEqual([
+      '2 spans dropped before export: the redact hook returned a Promise (the hook must not be async), not a span, and a span that could not be redacted is never sent (sent as is, it would fail the whole batch). The hook must return the span, a changed copy with every field, undefined to keep it, or null to drop it; tracer.stats().dropped.redactError counts them.',
+    ])
+    await tracer.shutdown()
+  })
+
   it('redaction rules that throw on a span: said before the flush resolves', async () => {
     vi.doMock('../src/redaction/redactor.js', () => ({
       Redactor: class {

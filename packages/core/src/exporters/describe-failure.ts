@@ -77,6 +77,9 @@ export function describeExportFailure(
           return `redirected (${status}${e.location ? ` to ${e.location}` : ''}): redirects are not followed, use the final URL`
         if (status === 404) {
           const path = url ? safePath(url) : undefined
+          // OTEL_EXPORTER_OTLP_ENDPOINT set to the full traces URL: the signal path went on twice.
+          if (path && /\/v1\/(traces|metrics)\/v1\/(traces|metrics)$/.test(path))
+            return `${text}: "${path}" has /v1/… twice. OTEL_EXPORTER_OTLP_ENDPOINT is the base URL (such as http://localhost:4318), to which /v1/${signal} is added; drop the path from it, or set the full URL in OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`
           if (path && !/\/v1\/(traces|metrics)$/.test(path))
             return `${text}: wrong path? "${path}" is not /v1/${signal}; OTLP/HTTP ${signal} go to <endpoint>/v1/${signal}`
           return `${text}: nothing takes ${signal} at ${path ? `"${path}"` : 'this URL'} (a wrong path, or a backend that takes no ${signal})`

@@ -2,7 +2,7 @@ import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys } from '../options.js'
 import type { SpanExporter } from '../types.js'
-import { checkHeaders, OTLP_ALIASES, validateUrl } from './otlp-wire.js'
+import { checkHeaderList, checkHeaders, OTLP_ALIASES, validateUrl } from './otlp-wire.js'
 
 export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
@@ -34,7 +34,12 @@ export function httpExporter(options: HttpExporterOptions): SpanExporter {
     ...checkHeaders(headers, 'httpExporter({ headers })'),
     'content-type': 'application/json',
   }
-  if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`
+  if (apiKey !== undefined) {
+    if (`${apiKey}`.trim() === '')
+      throw new TokentrailError('httpExporter({ apiKey }) is empty (is its variable set?)')
+    requestHeaders.authorization = `Bearer ${apiKey}`
+  }
+  checkHeaderList(requestHeaders, 'httpExporter')
   // The transport loads at the first export, not at start-up.
   const transport = lazy(() => import('./post.js'))
   return {

@@ -81,7 +81,24 @@ export function parseHeaderList(value: string | undefined, name: string): Record
   return headers
 }
 
-/** Checks a `headers` option: header names to strings (numbers are sent as text). */
+/**
+ * Checks the headers an exporter will send: names HTTP tokens, values without line breaks or
+ * control characters. Node's http and `fetch` refuse those at send time, which would fail every
+ * export as a network error; told at creation instead. Values are never quoted: they hold keys.
+ */
+export function checkHeaderList(headers: Record<string, string>, where: string) {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[\w!#$%&'*+.^`|~-]+$/.test(name))
+      throw new TokentrailError(`${where}: ${JSON.stringify(name)} is not a valid header name`)
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+      throw new TokentrailError(
+        `${where}: \`${name}\` holds a line break, a control character or one past U+00FF`,
+      )
+  }
+  return headers
+}
+
+/** Checks a `headers` option: header names to strings (numbers are sent as text), none empty. */
 export function checkHeaders(value: unknown, where: string): Record<string, string> {
   const headers: Record<string, string> = {}
   if (value === undefined) return headers
@@ -92,9 +109,11 @@ export function checkHeaders(value: unknown, where: string): Record<string, stri
       throw new TokentrailError(
         `${where}: \`${name}\` must be a string, got ${String(header)} (is its variable set?)`,
       )
+    if (header === '')
+      throw new TokentrailError(`${where}: \`${name}\` is empty (is its variable set?)`)
     headers[name] = String(header)
   }
-  return headers
+  return checkHeaderList(headers, where)
 }
 
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
@@ -141,13 +160,15 @@ export function otlpTarget(
   headers?: Record<string, string>,
 ): { target: string; requestHeaders: Record<string, string> } {
   const checked = checkHeaders(headers, `${where}({ headers })`)
-  const target = url
-    ? validateUrl(url, `${where}({ url })`)
-    : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
-  const specific = `OTEL_EXPORTER_OTLP_${signal}_HEADERS`
+  // An empty `url` is a mistake (an unset variable), not a request for the default.
+  const target =
+    url !== undefined
+      ? validateUrl(url, `${where}({ url })`)
+      : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
+  const fromEnv = (name: string) => checkHeaderList(parseHeaderList(readEnv(name), name), name)
   const requestHeaders = {
-    ...parseHeaderList(readEnv('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS'),
-    ...parseHeaderList(readEnv(specific), specific),
+    ...fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
+    ...fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
     ...checked,
   }
   return { target, requestHeaders }
