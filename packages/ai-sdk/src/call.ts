@@ -1,6 +1,7 @@
 import {
   addFlushHook,
   createAsyncStorage,
+  type EndingInfo,
   getActiveSpan,
   now,
   type Span,
@@ -317,9 +318,10 @@ export class AiCall {
     })
   }
 
+  // Opening again does nothing: the streams stay listed until the call span ends, so a parent that
+  // closes the call can close them first (see writeTotals).
   private openStreams(): void {
     const unopened = this.unopened
-    this.unopened = undefined
     if (unopened)
       for (const llm of unopened)
         try {
@@ -337,7 +339,7 @@ export class AiCall {
   inferredPrompt: object | undefined
 
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
-  unopened: { open(): unknown }[] | undefined
+  unopened: { open(): unknown; closeWithCall(endTime: number | undefined): void }[] | undefined
 
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
@@ -382,7 +384,7 @@ export class AiCall {
     this.span = span
     // Written with the totals when the span ends, in one object (see LlmCall's `opening`).
     this.opening = attributes
-    span.onEnding((ending) => this.writeTotals(ending))
+    span.onEnding((ending, info) => this.writeTotals(ending, info))
     if (!span.isRecording) {
       this.ended = true
       this.opening = undefined
@@ -546,7 +548,17 @@ export class AiCall {
   }
 
   // Runs once, right before the call span ends, however it ends.
-  private writeTotals(span: Span): void {
+  private writeTotals(span: Span, info: EndingInfo): void {
+    const streams = this.unopened
+    this.unopened = undefined
+    // Its parent closes it (a request body cancelled mid-stream): the parent would close the open
+    // steps only after this span, so their partial usage, text and time to first chunk would be
+    // missing from the totals. They end first, as the parent would end them.
+    if (info.closedByParent && this.openSteps > 0 && streams)
+      for (const llm of streams)
+        try {
+          llm.closeWithCall(info.endTime)
+        } catch {}
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     attributes['tokentrail.call.steps'] = this.stepsSeen

@@ -352,6 +352,16 @@ export class LlmCall {
     this.end('cancelled')
   }
 
+  /** Its call span is being closed by the call's parent: this open stream ends first, as the parent would end it. */
+  closeWithCall(endTime: number | undefined): void {
+    const span = this.spanValue
+    if (!span || span.ended) return
+    this.cancelledBy ??= 'parent'
+    span.setAttribute('tokentrail.closed_by_parent', true)
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+    span.end({ status: 'cancelled', endOpenChildren: true, endTime })
+  }
+
   private end(status: SpanStatus): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     this.span.end({ status })

@@ -35,6 +35,8 @@ export interface EndingInfo {
   status: SpanStatus | undefined
   /** True when the parent ended with `endOpenChildren` while this span was still open. */
   closedByParent: boolean
+  /** The end time passed to `end` (the parent's, when it closes this span), if any. */
+  endTime?: number
 }
 
 /** A span being recorded. Every method is safe to call after `end()` (it does nothing). */
@@ -436,7 +438,11 @@ export class RecordingSpan implements Span {
     const callbacks = this.endingCallbacks
     if (callbacks) {
       this.endingCallbacks = undefined
-      const info: EndingInfo = { status: options?.status, closedByParent: this.closedByParent }
+      const info: EndingInfo = {
+        status: options?.status,
+        closedByParent: this.closedByParent,
+        endTime: options?.endTime,
+      }
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }

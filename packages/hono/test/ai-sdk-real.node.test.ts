@@ -1,0 +1,158 @@
+// tracing() with the real @tokentrail/ai-sdk middleware and the real @ai-sdk/openai provider,
+// talking over HTTP to tools/mock-openai, served by @hono/node-server to real HTTP clients.
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createOpenAI } from '@ai-sdk/openai'
+import { serve } from '@hono/node-server'
+import { CALL_ATTR, tracingMiddleware } from '@tokentrail/ai-sdk'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
+import { Hono } from 'hono'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tracing } from '../src/index.js'
+import { setup } from './helpers.js'
+
+const closers: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close()
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+})
+
+async function listen(app: Hono): Promise<number> {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        ;(server as any).closeAllConnections?.()
+        server.close(() => resolve())
+      }),
+  )
+  return (server.address() as AddressInfo).port
+}
+
+async function mockOpenAI(options: Parameters<typeof startMockOpenAI>[0]): Promise<MockOpenAI> {
+  const server = await startMockOpenAI(options)
+  closers.push(() => server.close())
+  return server
+}
+
+function openaiModel(server: MockOpenAI, tracer: ReturnType<typeof setup>['tracer']) {
+  const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
+  return wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+}
+
+/** POSTs to `path` and destroys the socket once `bytes` of the body arrived; resolves with what arrived. */
+function readThenDisconnect(port: number, path: string, bytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = ''
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST' }, (response) => {
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        received += chunk
+        if (received.length >= bytes) {
+          request.destroy()
+          resolve(received)
+        }
+      })
+    })
+    request.on('error', (error) => {
+      if (received.length < bytes) reject(error)
+    })
+    request.end()
+  })
+}
+
+describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () => {
+  for (const response of ['toUIMessageStreamResponse', 'toTextStreamResponse'] as const)
+    it(`a client that disconnects mid-stream (${response}): every span ends cancelled, the call span counts the step it cut short, the flush is handed over`, async () => {
+      const server = await mockOpenAI({
+        chunkDelayMs: 25,
+        reply: 'one two three four five six seven eight nine ten eleven twelve thirteen',
+      })
+      const { tracer, exporter } = setup()
+      const model = openaiModel(server, tracer)
+      const flushes: Promise<unknown>[] = []
+      const app = new Hono()
+      app.use(tracing({ tracer, waitUntil: (promise) => flushes.push(promise) }))
+      app.post('/api/chat', (c) =>
+        streamText({ model, prompt: 'count', abortSignal: c.req.raw.signal })[response](),
+      )
+      const port = await listen(app)
+      await readThenDisconnect(port, '/api/chat', 40)
+      // The provider request is aborted, the request span ends and the flush settles: nothing hangs.
+      await expect.poll(() => server.calls[0]?.aborted).toBe(true)
+      await expect.poll(() => flushes.length).toBe(1)
+      await Promise.all(flushes)
+      await expect.poll(() => exporter.spans.length).toBe(3)
+      const request = exporter.span('POST /api/chat')
+      const call = exporter.span('streamText gpt-4o')
+      const llm = exporter.span('chat gpt-4o')
+      expect(new Set(exporter.spans.map((s) => s.traceId)).size).toBe(1)
+      expect(call.parentSpanId).toBe(request.spanId)
+      expect(llm.parentSpanId).toBe(call.spanId)
+      expect([request.status, call.status, llm.status]).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ])
+      expect(llm.attributes['tokentrail.output.text_length']).toBeGreaterThan(0)
+      expect(llm.attributes['tokentrail.ttft_ms']).toBeTypeOf('number')
+      // The step cut short is part of the call: its roll-up is not left at zero steps.
+      expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+      expect(call.attributes[CALL_ATTR.ttftMs]).toBe(llm.attributes['tokentrail.ttft_ms'])
+      expect(call.endTime).toBeGreaterThanOrEqual(llm.endTime)
+    })
+
+  it('50 concurrent requests with a tool loop: 50 separate traces, every span under its own request', async () => {
+    const server = await mockOpenAI({ chunkDelayMs: 2 })
+    const { tracer, exporter } = setup({ maxQueueSize: 10_000 })
+    const model = openaiModel(server, tracer)
+    const app = new Hono()
+    app.use('/api/*', tracing({ tracer }))
+    app.post('/api/chat/:city', (c) =>
+      streamText({
+        model,
+        prompt: `Weather in ${c.req.param('city')}? [tool:weather]`,
+        stopWhen: stepCountIs(3),
+        tools: {
+          weather: tool({
+            inputSchema: jsonSchema<{ city: string }>({
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            }),
+            execute: async ({ city }) => {
+              await new Promise((resolve) => setTimeout(resolve, Math.random() * 15))
+              return { city, celsius: 20 }
+            },
+          }),
+        },
+      }).toUIMessageStreamResponse(),
+    )
+    const port = await listen(app)
+    const cities = Array.from({ length: 50 }, (_, i) => `city${i}`)
+    const bodies = await Promise.all(
+      cities.map((city) =>
+        fetch(`http://127.0.0.1:${port}/api/chat/${city}`, { method: 'POST' }).then((r) =>
+          r.text(),
+        ),
+      ),
+    )
+    for (const [i, body] of bodies.entries()) expect(body).toContain(`"city":"${cities[i]}"`)
+    await tracer.flush()
+    const spans = exporter.spans
+    const roots = spans.filter((s) => s.kind === 'http')
+    expect(roots).toHaveLength(50)
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(50)
+    for (const root of roots) {
+      const own = spans.filter((s) => s.traceId === root.traceId)
+      const ids = new Set(own.map((s) => s.spanId))
+      expect(own.map((s) => s.kind).sort()).toEqual(['http', 'internal', 'llm', 'llm', 'tool'])
+      for (const span of own) if (span !== root) expect(ids.has(span.parentSpanId!)).toBe(true)
+      const city = String(root.attributes['url.path']).split('/').pop()
+      const tool = own.find((s) => s.kind === 'tool')!
+      expect(JSON.parse(String(tool.attributes['gen_ai.tool.call.arguments']))).toEqual({ city })
+    }
+  })
+})
