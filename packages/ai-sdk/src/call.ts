@@ -63,6 +63,8 @@ export interface StepReport {
   error: unknown
   retryable: boolean
   toolCallIds: string[]
+  /** The call's `abortSignal`, if it has one. */
+  signal: AbortSignal | undefined
 }
 
 interface Asker {
@@ -469,7 +471,35 @@ export class AiCall {
     else if (report.status === 'error' || report.toolCallIds.length > 0) {
       for (const id of report.toolCallIds) state.byToolCallId.set(id, this)
       this.pend()
+      if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
+  }
+
+  private abortSignal: AbortSignal | undefined
+  private onAbort: (() => void) | undefined
+
+  // Between steps (its tools running, a retry waiting) no LLM span listens to the call's
+  // abortSignal: an abort there ends the call cancelled at once, not `ok` at the next flush.
+  private watchAbort(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.endSoon('cancelled')
+      return
+    }
+    if (this.abortSignal === signal) return
+    this.unwatchAbort()
+    this.abortSignal = signal
+    this.onAbort = () => {
+      if (this.ended || this.openSteps > 0) return
+      this.span?.setAttribute(ATTR.cancelledBy, 'abort_signal')
+      this.end('cancelled')
+    }
+    signal.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  private unwatchAbort(): void {
+    if (this.onAbort) this.abortSignal?.removeEventListener('abort', this.onAbort)
+    this.onAbort = undefined
+    this.abortSignal = undefined
   }
 
   /** A retry of the current step: the same prompt again. */
@@ -519,6 +549,7 @@ export class AiCall {
       error ??= this.lastError
     }
     this.resume()
+    if (this.onAbort) this.unwatchAbort()
     const state = callState()
     if (this.stepPrompt !== undefined) {
       state.byStepPrompt?.delete(this.stepPrompt)
@@ -534,7 +565,9 @@ export class AiCall {
         if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
         if (state.askedBy.get(id) === this) state.askedBy.delete(id)
       }
-      for (const tool of tooling.tools.values()) tool.end()
+      // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
+      for (const tool of tooling.tools.values())
+        tool.end(status === 'cancelled' ? { status: 'cancelled' } : undefined)
     }
     const span = this.span
     if (!span || span.ended) return

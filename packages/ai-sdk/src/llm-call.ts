@@ -456,6 +456,7 @@ export class LlmCall {
       error: this.error,
       retryable: isRetryable(this.error),
       toolCallIds: this.toolCallIds ?? NO_IDS,
+      signal: this.signal,
     }
     this.call.stepEnded(this.step, report)
   }

@@ -1,0 +1,80 @@
+// Situations between the documented ones, on ai@5, ai@6 and ai@7, each through its own major's
+// real `@ai-sdk/openai` over HTTP against tools/mock-openai.
+import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
+import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
+import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import * as ai7 from 'ai'
+import * as ai5 from 'ai-v5'
+import * as ai6 from 'ai-v6'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+
+const majors = [
+  { major: 'ai@5', ai: ai5 as any, createOpenAI: createOpenAI2 as any },
+  { major: 'ai@6', ai: ai6 as any, createOpenAI: createOpenAI3 as any },
+  { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any },
+] as const
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+})
+
+const callSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+
+describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major, ai, createOpenAI }) => {
+  async function start(options: Parameters<typeof startMockOpenAI>[0] = {}) {
+    server = await startMockOpenAI(options)
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
+    const { tracer, exporter } = setup()
+    return { server, tracer, exporter, provider: openai.chat('gpt-4o') }
+  }
+
+  it("abortSignal fired while a tool's execute runs: the call span ends cancelled then, not ok later", async () => {
+    const { tracer, exporter, provider } = await start()
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    const controller = new AbortController()
+    let toolDone = 0
+    const result = ai.streamText({
+      model,
+      prompt: 'Weather in Oslo? [tool:weather]',
+      abortSignal: controller.signal,
+      stopWhen: ai.stepCountIs(3),
+      tools: {
+        weather: ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }: { city: string }) => {
+            setTimeout(() => controller.abort(), 5)
+            await new Promise((resolve) => setTimeout(resolve, 150))
+            toolDone = performance.timeOrigin + performance.now()
+            return { city, celsius: 21 }
+          },
+        }),
+      },
+    })
+    const types: string[] = []
+    for await (const part of result.fullStream) types.push(part.type)
+    // The user's outcome: the stream reports the abort and stops.
+    expect(types).toContain('abort')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await tracer.flush()
+    const [call] = callSpans(exporter.spans)
+    expect(call.status).toBe('cancelled')
+    expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+    // Ended at the abort, not when the tool returned or at the flush.
+    expect(toolDone).toBeGreaterThan(0)
+    expect(call.endTime).toBeLessThan(toolDone)
+    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(llm.map((s) => s.status)).toEqual(['ok'])
+    // The tool span (ai@6, ai@7: ai@5 tells no tool it did not see answered) is cancelled with the call.
+    const tools = exporter.spans.filter((s) => s.kind === 'tool')
+    expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+  })
+})
