@@ -279,7 +279,8 @@ export class AiCall {
   private ttftMs: number | undefined
   private toolCalls = 0
   toolErrors = 0
-  private openSteps = 0
+  /** Model invocations of this call under way. */
+  openSteps = 0
   private lastStatus: SpanStatus = 'ok'
   private lastError: unknown
   private lastActivity: number
@@ -422,8 +423,11 @@ export class AiCall {
    * The step and attempt of a model invocation the SDK runs in this call (ai@7): the SDK sends a
    * step's prompt array again when it retries, and a new array for the next step.
    */
-  invocation(prompt: unknown): { step: number; attempt: number } {
+  invocation(prompt: unknown): { step: number; attempt: number } | undefined {
     if (this.modelCalls > 0 && prompt === this.lastPrompt) {
+      // The same prompt while its first invocation is still open is no retry (a retry follows a
+      // failed attempt): the model is wrapped twice, and the outer middleware traces this one.
+      if (this.openSteps > 0) return undefined
       this.attempt++
       this.retried()
     } else {
@@ -682,11 +686,13 @@ export function inferCall(
   prompt: unknown,
   init: Omit<CallInit, 'source' | 'parent'>,
   record: { inputs: boolean; outputs: boolean },
-): Resolved {
+): Resolved | undefined {
   const state = callState()
   const key = prompt !== null && typeof prompt === 'object' ? (prompt as object) : undefined
   const known = key ? state.byPrompt.get(key) : undefined
   if (known && !known.call.ended) {
+    // Still open: not a retry but the model wrapped twice (see AiCall.invocation).
+    if (known.call.openSteps > 0) return undefined
     known.attempts++
     known.call.retried()
     return { call: known.call, step: known.step, attempt: known.attempts }

@@ -167,12 +167,12 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       }
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
-      let resolved: Resolved
+      let resolved: Resolved | undefined
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
         frame.operation ||= `${streamed ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
-        const { step, attempt } = frame.invocation(params.prompt)
-        resolved = { call: frame, step, attempt }
+        const invocation = frame.invocation(params.prompt)
+        resolved = invocation && { call: frame, step: invocation.step, attempt: invocation.attempt }
       } else
         resolved = inferCall(
           tracer,
@@ -185,6 +185,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
           },
           { inputs: settings.recordInputs, outputs: settings.recordOutputs },
         )
+      // A model wrapped twice: the outer middleware already traces this invocation.
+      if (!resolved) return undefined
       const call = new LlmCall(
         tracer,
         settings,

@@ -77,4 +77,46 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     const tools = exporter.spans.filter((s) => s.kind === 'tool')
     expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
   })
+
+  it('a model wrapped twice with the middleware: each model call is traced once, no fake retries, tokens and cost not doubled', async () => {
+    let answered = 0
+    // The first request is refused once: a real retry must still be told apart from the second wrap.
+    const { server, tracer, exporter, provider } = await start({
+      status: () => (answered++ === 0 ? 429 : undefined),
+    })
+    const inner = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    const model = ai.wrapLanguageModel({ model: inner, middleware: tracingMiddleware({ tracer }) })
+    const tools = {
+      weather: ai.tool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }: { city: string }) => ({ city, celsius: 21 }),
+      }),
+    }
+    const generated = await ai.generateText({
+      model,
+      tools,
+      stopWhen: ai.stepCountIs(3),
+      prompt: 'Weather in Oslo? [tool:weather]',
+    })
+    expect(generated.text).toContain('The tool returned')
+    await ai.streamText({ model, prompt: 'hello there' }).consumeStream()
+    await tracer.flush()
+    // 4 HTTP requests: the refused one, its retry, the tool loop's second step, the stream.
+    expect(server.calls).toHaveLength(4)
+    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(llm).toHaveLength(4)
+    const calls = callSpans(exporter.spans)
+    expect(calls.map((s) => s.name).sort()).toEqual(['generateText gpt-4o', 'streamText gpt-4o'])
+    const generate = calls.find((s) => s.name === 'generateText gpt-4o')!
+    expect(generate.attributes[CALL_ATTR.steps]).toBe(2)
+    expect(generate.attributes[CALL_ATTR.retries]).toBe(1)
+    const stream = calls.find((s) => s.name === 'streamText gpt-4o')!
+    expect(stream.attributes[CALL_ATTR.retries]).toBeUndefined()
+    const usage = (i: number) => server!.calls[i].usage!
+    expect(generate.attributes[CALL_ATTR.inputTokens]).toBe(usage(1).inputTokens + usage(2).inputTokens)
+    expect(stream.attributes[CALL_ATTR.inputTokens]).toBe(usage(3).inputTokens)
+    expect(stream.attributes[CALL_ATTR.outputTokens]).toBe(usage(3).outputTokens)
+    expect(llm.map((s) => s.attributes[CALL_ATTR.attempt]).filter(Boolean)).toEqual([2])
+    expect(exporter.spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
+  })
 })
