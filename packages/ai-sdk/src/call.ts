@@ -123,6 +123,13 @@ export function callState(): CallState {
     // A script's final flush must not leave a call span behind that waits for a step to come.
     addFlushHook(() => {
       for (const call of [...state!.pending]) if (!call.parent) call.closePending()
+      // ai@7: a stream nobody read to its end (its result dropped) never gets the SDK's end event;
+      // a call whose last step finished and asked for no tool ends as it stands, not never.
+      for (const [callId, call] of [...state!.byCallId])
+        if (!call.parent && call.finishedSteps()) {
+          forgetCall(callId, call)
+          call.closePending()
+        }
     })
   }
   return state
@@ -342,7 +349,7 @@ export class AiCall {
   inferredPrompt: object | undefined
 
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
-  unopened: { open(): unknown; closeWithCall(endTime: number | undefined): void }[] | undefined
+  unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
 
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
@@ -525,6 +532,18 @@ export class AiCall {
     // Only inferred calls wait there: an announced call's steps and end skip the lookup.
     const pending = callState().pending
     if (pending.size > 0) pending.delete(this)
+  }
+
+  /** Its span is made, and its last step ended well without asking for a tool: nothing more is to come from the model. */
+  finishedSteps(): boolean {
+    return (
+      this.span !== undefined &&
+      !this.ended &&
+      this.openSteps === 0 &&
+      this.stepsSeen > 0 &&
+      this.lastStatus === 'ok' &&
+      this.finishReason !== 'tool_call'
+    )
   }
 
   /**

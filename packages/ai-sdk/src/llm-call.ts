@@ -353,7 +353,7 @@ export class LlmCall {
   }
 
   /** Its call span is being closed by the call's parent: this open stream ends first, as the parent would end it. */
-  closeWithCall(endTime: number | undefined): void {
+  closeWithCall(endTime: number): void {
     const span = this.spanValue
     if (!span || span.ended) return
     this.cancelledBy ??= 'parent'

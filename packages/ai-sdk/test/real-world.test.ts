@@ -119,4 +119,20 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     expect(llm.map((s) => s.attributes[CALL_ATTR.attempt]).filter(Boolean)).toEqual([2])
     expect(exporter.spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
   })
+
+  it("a streamText whose result is never read, in a script: the script's flush ends the call span over its step, one trace", async () => {
+    const { tracer, exporter, provider } = await start()
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    ai.streamText({ model, prompt: 'nobody reads this' })
+    await expect.poll(() => (tracer.stats() as { ended: number }).ended).toBeGreaterThan(0)
+    await tracer.flush()
+    const [call] = callSpans(exporter.spans)
+    expect(call, 'the call span is exported').toBeDefined()
+    expect(call.status).toBe('ok')
+    const llm = exporter.spans.find((s) => s.kind === 'llm')!
+    expect(llm.parentSpanId).toBe(call.spanId)
+    expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+    expect(call.attributes[CALL_ATTR.outputTokens]).toBe(server!.calls[0].usage!.outputTokens)
+    expect(call.endTime).toBeGreaterThanOrEqual(llm.endTime)
+  })
 })

@@ -35,8 +35,8 @@ export interface EndingInfo {
   status: SpanStatus | undefined
   /** True when the parent ended with `endOpenChildren` while this span was still open. */
   closedByParent: boolean
-  /** The end time passed to `end` (the parent's, when it closes this span), if any. */
-  endTime?: number
+  /** When the span ends: the time passed to `end` (the parent's, when it closes this span), else now. */
+  endTime: number
 }
 
 /** A span being recorded. Every method is safe to call after `end()` (it does nothing). */
@@ -435,19 +435,20 @@ export class RecordingSpan implements Span {
     // its parent) is the same end: run twice, it sent the span twice and counted it ended twice.
     if (this.ended || this.ending) return
     this.ending = true
+    // Taken before the callbacks: what they write (an AI SDK step's totals) is not the span's time.
+    const given = options?.endTime
+    const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
     const callbacks = this.endingCallbacks
     if (callbacks) {
       this.endingCallbacks = undefined
       const info: EndingInfo = {
         status: options?.status,
         closedByParent: this.closedByParent,
-        endTime: options?.endTime,
+        endTime,
       }
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }
-    const given = options?.endTime
-    const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
     const open = this.openChildren ?? this.openChild
     if (options?.endOpenChildren && open) {
       for (const child of open instanceof Set ? [...open] : [open]) {

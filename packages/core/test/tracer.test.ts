@@ -163,7 +163,9 @@ describe('spans', () => {
     })
     expect(exporter.span('done').status).toBe('ok')
     expect(exporter.span('chat').endTime).toBe(exporter.span('request').endTime)
-    expect(infos).toEqual([{ status: 'cancelled', closedByParent: true }])
+    expect(infos).toEqual([
+      { status: 'cancelled', closedByParent: true, endTime: exporter.span('request').endTime },
+    ])
   })
 
   it('ends every child still open, in the order they opened, however many came and went', async () => {
