@@ -247,8 +247,10 @@ export class LlmCall {
     this.chunks++
     switch (part.type) {
       case 'text-delta': {
-        this.firstChunkAt ??= now()
         const delta = part.delta
+        // An empty delta is no token: OpenAI's first chat chunk (the role) has `content: ""`,
+        // which @ai-sdk/openai@2 passes on as a delta before the model has said anything.
+        if (this.firstChunkAt === undefined && delta !== '') this.firstChunkAt = now()
         this.textLength += delta.length
         const text = this.text
         if (this.textLength > this.settings.maxTextLength)
@@ -258,8 +260,8 @@ export class LlmCall {
         return
       }
       case 'reasoning-delta': {
-        this.firstChunkAt ??= now()
         const delta = part.delta
+        if (this.firstChunkAt === undefined && delta !== '') this.firstChunkAt = now()
         this.reasoningLength += delta.length
         const into = (this.reasoning ??= [])
         if (this.reasoningLength <= this.settings.maxTextLength) into.push(delta)
@@ -267,7 +269,7 @@ export class LlmCall {
         return
       }
       case 'tool-input-delta':
-        this.firstChunkAt ??= now()
+        if (this.firstChunkAt === undefined && part.delta !== '') this.firstChunkAt = now()
         return
       case 'tool-call':
         this.firstChunkAt ??= now()

@@ -135,4 +135,19 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     expect(call.attributes[CALL_ATTR.outputTokens]).toBe(server!.calls[0].usage!.outputTokens)
     expect(call.endTime).toBeGreaterThanOrEqual(llm.endTime)
   })
+
+  it('time to first chunk is the time to the first token, not to the empty delta of the role chunk', async () => {
+    const { tracer, exporter, provider } = await start({ firstChunkDelayMs: 150, chunkDelayMs: 2 })
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    const started = performance.now()
+    let firstText: number | undefined
+    for await (const delta of ai.streamText({ model, prompt: 'hello there' }).textStream)
+      if (delta !== '') firstText ??= performance.now() - started
+    await tracer.flush()
+    const llm = exporter.spans.find((s) => s.kind === 'llm')!
+    const ttft = llm.attributes[ATTR.ttftMs] as number
+    expect(ttft).toBeGreaterThanOrEqual(145)
+    expect(ttft).toBeLessThanOrEqual(firstText!)
+    expect(callSpans(exporter.spans)[0].attributes[CALL_ATTR.ttftMs]).toBe(ttft)
+  })
 })
