@@ -150,4 +150,31 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     expect(ttft).toBeLessThanOrEqual(firstText!)
     expect(callSpans(exporter.spans)[0].attributes[CALL_ATTR.ttftMs]).toBe(ttft)
   })
+
+  it('a tool error that quotes an API key: no key in the exported trace, the user gets the same error', async () => {
+    const { tracer, exporter, provider } = await start()
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123'
+    const result = await ai.generateText({
+      model,
+      prompt: 'Weather in Oslo? [tool:weather]',
+      stopWhen: ai.stepCountIs(2),
+      tools: {
+        weather: ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          execute: async (): Promise<string> => {
+            throw new Error(`upstream refused key ${key}`)
+          },
+        }),
+      },
+    })
+    // The SDK hands the model the error as the tool's result, key and all: the app's data is untouched.
+    const toolError = result.steps[0].content.find((part: any) => part.type === 'tool-error')
+    expect(toolError.error.message).toBe(`upstream refused key ${key}`)
+    await tracer.flush()
+    const tool = exporter.spans.find((s) => s.kind === 'tool')!
+    expect(tool.status).toBe('error')
+    expect(tool.error?.message).toContain('[REDACTED]')
+    expect(JSON.stringify(exporter.spans)).not.toContain('abcdefghijklmnopqrstuvwxyz0123')
+  })
 })

@@ -27,7 +27,7 @@ import {
   textOf,
 } from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type { Attributes, Resource, SpanContext, SpanData } from './types.js'
+import type { Attributes, Resource, SpanContext, SpanData, SpanEvent } from './types.js'
 
 /**
  * Where an exporter sends, for messages: its URL when it has one, else its name. A password in the
@@ -553,15 +553,17 @@ export class RecordingTracer implements Tracer, SpanOwner {
         if (typeof value === 'string') attributes[key] = redactSecretsInText(value)
       }
     }
+    // An error's message and stack are also in its `exception` event: redacted there too.
+    const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
     if (data.error) {
       const error = {
         type: data.error.type,
         message: redactSecretsInText(data.error.message),
         ...(data.error.stack ? { stack: redactSecretsInText(data.error.stack) } : {}),
       }
-      return { ...data, error }
+      return { ...data, events, error }
     }
-    return data
+    return events === data.events ? data : { ...data, events }
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
@@ -812,4 +814,27 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
     return stats
   }
+}
+
+// Credentials in event attributes (an exception's message and stack): the same rules as span
+// attributes. Events that hold none are kept as they are; the others are copied, not changed.
+function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
+  let scrubbed: SpanEvent[] | undefined
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!
+    const attributes = event.attributes
+    if (!attributes) continue
+    let copy: Attributes | undefined
+    for (const key in attributes) {
+      const value = attributes[key]
+      const clean = isSecretKey(key)
+        ? REDACTED
+        : typeof value === 'string'
+          ? redactSecretsInText(value)
+          : value
+      if (clean !== value) (copy ??= { ...attributes })[key] = clean
+    }
+    if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
+  }
+  return scrubbed ?? events
 }

@@ -524,6 +524,30 @@ describe('redaction', () => {
     expect(JSON.stringify(exporter.spans)).not.toMatch(/abc\.def|sk-|hunter2|eyJ/)
   })
 
+  it('never exports a credential from an error: its exception event and event attributes are redacted too', async () => {
+    const { exporter, tracer } = setup()
+    const span = tracer.startSpan('tool')
+    const error = new Error('upstream refused key sk-proj-abcdefghijklmnopqrstuvwxyz')
+    span.recordError(error)
+    span.addEvent('retry', { header: 'Bearer abcdefghijklmnop.qrs', apiKey: 'plain', attempt: 2 })
+    span.addEvent('tick', { attempt: 1 })
+    span.end()
+    await tracer.flush()
+    const exported = exporter.span('tool')
+    expect(exported.events[0].attributes!['exception.message']).toBe(
+      'upstream refused key [REDACTED]',
+    )
+    expect(exported.events[1].attributes).toEqual({
+      header: '[REDACTED]',
+      apiKey: '[REDACTED]',
+      attempt: 2,
+    })
+    expect(exported.events[2].attributes).toEqual({ attempt: 1 })
+    expect(JSON.stringify(exporter.spans)).not.toMatch(/sk-proj|abcdefghijklmnop|"plain"/)
+    // The app's own error is left as it was.
+    expect(error.message).toContain('sk-proj-abcdefghijklmnopqrstuvwxyz')
+  })
+
   it('drops prompt or output text when switched off', async () => {
     const run = async (options: { recordInputs?: boolean; recordOutputs?: boolean }) => {
       const { exporter, tracer } = setup(options)
