@@ -200,7 +200,11 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   const call = callState().byCallId.get(callId)
   if (!call) return
   forgetCall(callId, call)
-  call.end(status)
+  // streamObject ends with the error its answer failed with (NoObjectGeneratedError) in its end
+  // event: the user's `object` rejects with it, so the call is not `ok`.
+  const error = status === 'ok' ? event.error : undefined
+  if (error !== undefined && error !== null) call.end('error', error)
+  else call.end(status)
 }
 
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {

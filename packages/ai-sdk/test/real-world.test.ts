@@ -177,4 +177,27 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     expect(tool.error?.message).toContain('[REDACTED]')
     expect(JSON.stringify(exporter.spans)).not.toContain('abcdefghijklmnopqrstuvwxyz0123')
   })
+
+  it('streamObject whose answer does not parse: the call span is an error on ai@7, as the user sees', async () => {
+    const { tracer, exporter, provider } = await start({ reply: 'this is not json' })
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    const result = ai.streamObject({
+      model,
+      schema: z.object({ answer: z.number() }),
+      prompt: 'give me a number',
+      onError: () => {},
+    })
+    for await (const _ of result.partialObjectStream);
+    const error = await result.object.catch((e: unknown) => e)
+    expect(ai.NoObjectGeneratedError.isInstance(error)).toBe(true)
+    await tracer.flush()
+    const [call] = callSpans(exporter.spans)
+    // ai@5 and ai@6 tell the middleware nothing after the model's answer (see the README).
+    expect(call.status).toBe(major === 'ai@7' ? 'error' : 'ok')
+    if (major === 'ai@7') {
+      expect(call.attributes[ATTR.errorType]).toBe('AI_NoObjectGeneratedError')
+      expect(call.error?.message).toBe((error as Error).message)
+    }
+    expect(exporter.spans.find((s) => s.kind === 'llm')!.status).toBe('ok')
+  })
 })
