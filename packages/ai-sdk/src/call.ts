@@ -156,6 +156,7 @@ export function stepStarting(
   modelId: unknown,
 ): void {
   const state = callState()
+  call.retrying = false
   if (Array.isArray(prompt) && prompt.length > 0) {
     const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
     // A step's entry goes when the next step starts or the call ends: an entry left for the
@@ -171,6 +172,9 @@ export function stepStarting(
     if (state.awaiting !== undefined && state.awaiting.size > 0) state.awaiting.delete(call)
   } else {
     call.awaits = false
+    // Kept on the call too, for a retry of this step (see stepEnded).
+    call.awaitedProvider = provider
+    call.awaitedModelId = modelId
     ;(state.awaiting ??= new Map()).set(call, { provider, modelId })
   }
 }
@@ -343,6 +347,8 @@ export class AiCall {
   stepPrompt: object | undefined
   /** Its step kept its prompt and awaits the model named below (see stepStarting). */
   awaits = false
+  /** The step's model invocation failed in a way the SDK retries: the next invocation is its retry. */
+  retrying = false
   awaitedProvider: unknown
   awaitedModelId: unknown
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
@@ -431,10 +437,12 @@ export class AiCall {
    * step's prompt array again when it retries, and a new array for the next step.
    */
   invocation(prompt: unknown): { step: number; attempt: number } | undefined {
-    if (this.modelCalls > 0 && prompt === this.lastPrompt) {
+    if (this.modelCalls > 0 && (prompt === this.lastPrompt || this.retrying)) {
       // The same prompt while its first invocation is still open is no retry (a retry follows a
       // failed attempt): the model is wrapped twice, and the outer middleware traces this one.
       if (this.openSteps > 0) return undefined
+      this.retrying = false
+      this.lastPrompt = prompt
       this.attempt++
       this.retried()
     } else {
@@ -475,7 +483,17 @@ export class AiCall {
     if (report.finishReason !== undefined) this.finishReason = report.finishReason
     if (this.ttftMs === undefined && report.ttftMs !== undefined) this.ttftMs = report.ttftMs
     this.toolCalls += report.toolCallIds.length
-    if (this.source !== 'inferred' || this.ended) return
+    if (this.source !== 'inferred') {
+      // ai@7's streamText retries a failed step with a new prompt array and no step event: the
+      // call awaits its model again, so the retry is found as this step's next attempt, not
+      // taken for a call of its own.
+      if (report.status === 'error' && report.retryable && !this.ended) {
+        this.retrying = true
+        this.awaits = true
+      }
+      return
+    }
+    if (this.ended) return
     const state = callState()
     if (report.status === 'cancelled') this.endSoon('cancelled')
     else if (report.status === 'error' && !report.retryable) this.endSoon('error', report.error)

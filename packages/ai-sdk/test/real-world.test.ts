@@ -200,4 +200,50 @@ describe.each(majors)('$major with its own @ai-sdk/openai, over HTTP', ({ major,
     }
     expect(exporter.spans.find((s) => s.kind === 'llm')!.status).toBe('ok')
   })
+
+  for (const recordInputs of [true, false])
+    it(`streamText refused with 429 then answered (recordInputs: ${recordInputs}): one trace, the retry is attempt 2 of the same step`, async () => {
+      let answered = 0
+      const { tracer, exporter, provider } = await start({
+        status: () => (answered++ === 0 ? 429 : undefined),
+      })
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer, recordInputs }),
+      })
+      const text = await ai.streamText({
+        model,
+        prompt: 'hello there',
+        ...(major === 'ai@7' ? { telemetry: { recordInputs } } : {}),
+      }).text
+      expect(text).toContain('You said')
+      await tracer.flush()
+      expect(new Set(exporter.spans.map((s) => s.traceId)).size).toBe(1)
+      const calls = callSpans(exporter.spans)
+      expect(calls).toHaveLength(1)
+      expect(calls[0].status).toBe('ok')
+      expect(calls[0].attributes[CALL_ATTR.retries]).toBe(1)
+      expect(calls[0].attributes[CALL_ATTR.steps]).toBe(1)
+      const llm = exporter.spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+      expect(llm.map((s) => s.status)).toEqual(['error', 'ok'])
+      expect(llm.map((s) => s.attributes[ATTR.step])).toEqual([0, 0])
+      expect(llm[1].attributes[CALL_ATTR.attempt]).toBe(2)
+      for (const span of llm) expect(span.parentSpanId).toBe(calls[0].spanId)
+    })
+
+  it('streamText refused on every try: one trace, three attempts, the call is an error', async () => {
+    const { tracer, exporter, provider } = await start({ status: 429 })
+    const model = ai.wrapLanguageModel({ model: provider, middleware: tracingMiddleware({ tracer }) })
+    let error: unknown
+    await ai.streamText({ model, prompt: 'hello there', onError: (e: any) => (error = e.error) }).consumeStream()
+    expect(ai.RetryError.isInstance(error)).toBe(true)
+    await tracer.flush()
+    expect(new Set(exporter.spans.map((s) => s.traceId)).size).toBe(1)
+    const calls = callSpans(exporter.spans)
+    expect(calls).toHaveLength(1)
+    expect(calls[0].status).toBe('error')
+    const llm = exporter.spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+    expect(llm.map((s) => s.attributes[CALL_ATTR.attempt] ?? 1)).toEqual([1, 2, 3])
+    if (major === 'ai@7') expect(calls[0].error?.message).toBe((error as Error).message)
+  })
 })
