@@ -322,6 +322,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         watchBody(
           response.body,
           (body) => {
+            // The client went away: the request's signal ended the span first (see onAbort).
+            if (span.ended) return
             if (body.reason === 'error') {
               span.recordError(body.error)
               status = 'error'
