@@ -589,6 +589,25 @@ export class AiCall {
       status = 'error'
       error ??= this.lastError
     }
+    this.release()
+    const tooling = this.toolState
+    // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
+    if (tooling)
+      for (const tool of tooling.tools.values())
+        tool.end(status === 'cancelled' ? { status: 'cancelled' } : undefined)
+    const span = this.span
+    if (!span || span.ended) return
+    if (error !== undefined && status === 'error') {
+      span.recordError(recordableError(error))
+      const attributes: Record<string, unknown> = {}
+      errorAttributes(error, attributes)
+      span.setAttributes(attributes)
+    }
+    span.end(endTime === undefined ? { status } : { status, endTime })
+  }
+
+  // What the process-wide state holds for this call, let go once it ends.
+  private release(): void {
     this.resume()
     if (this.onAbort) this.unwatchAbort()
     const state = callState()
@@ -601,24 +620,25 @@ export class AiCall {
       this.inferredPrompt = undefined
     }
     const tooling = this.toolState
-    if (tooling) {
+    if (tooling)
       for (const id of tooling.askers.keys()) {
         if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
         if (state.askedBy.get(id) === this) state.askedBy.delete(id)
       }
-      // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
-      for (const tool of tooling.tools.values())
-        tool.end(status === 'cancelled' ? { status: 'cancelled' } : undefined)
-    }
-    const span = this.span
-    if (!span || span.ended) return
-    if (error !== undefined && status === 'error') {
-      span.recordError(recordableError(error))
-      const attributes: Record<string, unknown> = {}
-      errorAttributes(error, attributes)
-      span.setAttributes(attributes)
-    }
-    span.end(endTime === undefined ? { status } : { status, endTime })
+  }
+
+  /** The AI SDK's id of this call (ai@7), once it is remembered by it. */
+  callId: string | undefined
+
+  // Its parent closed the call span (the request ended: a client gone mid-stream). The AI SDK may
+  // never end this call (ai@7 stops reading a stream nobody reads, and says nothing), so the call
+  // ends here: kept, it held its prompt and spans until 10,000 more calls had come.
+  private closedWithParent(): void {
+    this.ended = true
+    this.awaits = false
+    this.release()
+    const callId = this.callId
+    if (callId !== undefined && callState().byCallId.get(callId) === this) forgetCall(callId, this)
   }
 
   // Runs once, right before the call span ends, however it ends.
@@ -633,6 +653,7 @@ export class AiCall {
         try {
           llm.closeWithCall(info.endTime)
         } catch {}
+    if (info.closedByParent && !this.ended) this.closedWithParent()
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     attributes['tokentrail.call.steps'] = this.stepsSeen
@@ -686,6 +707,7 @@ export function rememberCall(callId: string, call: AiCall): void {
     }
   }
   calls.set(callId, call)
+  call.callId = callId
 }
 
 /** The tool call ids of the tool results at the end of a prompt: what a continuing step answers. */
