@@ -118,5 +118,8 @@ describe('withTracing + tracingMiddleware + @ai-sdk/openai: the client disconnec
       expect(call.attributes[CALL_ATTR.steps]).toBe(1)
       expect(call.attributes[CALL_ATTR.ttftMs]).toBe(llm.attributes['tokentrail.ttft_ms'])
       expect(call.endTime).toBeGreaterThanOrEqual(llm.endTime)
+      expect(tracer.stats().lateWrites).toBe(0)
+      const calls = (globalThis as any)[Symbol.for('tokentrail.ai-sdk.calls')]
+      expect(calls.byCallId.size).toBe(0)
     })
 })
