@@ -39,7 +39,10 @@ async function mockOpenAI(options: Parameters<typeof startMockOpenAI>[0]): Promi
 
 function openaiModel(server: MockOpenAI, tracer: ReturnType<typeof setup>['tracer']) {
   const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
-  return wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: tracingMiddleware({ tracer }) })
+  return wrapLanguageModel({
+    model: openai.chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
 }
 
 /** POSTs to `path` and destroys the socket once `bytes` of the body arrived; resolves with what arrived. */
