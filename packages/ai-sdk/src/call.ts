@@ -328,7 +328,11 @@ export class AiCall {
     // them with itself; a call that only waits for a continuation ends as it stands.
     init.parent?.onEnding(() => {
       this.openStreams()
-      if (this.span && !this.ended && this.openSteps === 0) this.closePending()
+      if (this.span && !this.ended && this.openSteps === 0) {
+        // A tool still running means more of the call was to come: it is cut short, not done.
+        if (this.toolRunning()) this.end('cancelled')
+        else this.closePending()
+      }
     })
   }
 
@@ -550,6 +554,12 @@ export class AiCall {
     // Only inferred calls wait there: an announced call's steps and end skip the lookup.
     const pending = callState().pending
     if (pending.size > 0) pending.delete(this)
+  }
+
+  private toolRunning(): boolean {
+    const tooling = this.toolState
+    if (tooling) for (const tool of tooling.tools.values()) if (!tool.ended) return true
+    return false
   }
 
   /** Its span is made, and its last step ended well without asking for a tool: nothing more is to come from the model. */

@@ -45,15 +45,20 @@ function openaiModel(server: MockOpenAI, tracer: ReturnType<typeof setup>['trace
   })
 }
 
-/** POSTs to `path` and destroys the socket once `bytes` of the body arrived; resolves with what arrived. */
-function readThenDisconnect(port: number, path: string, bytes: number): Promise<string> {
+/** POSTs to `path` and destroys the socket once `bytes` of the body (and `marker`, if given) arrived; resolves with what arrived. */
+function readThenDisconnect(
+  port: number,
+  path: string,
+  bytes: number,
+  marker?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let received = ''
     const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST' }, (response) => {
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
         received += chunk
-        if (received.length >= bytes) {
+        if (received.length >= bytes && (marker === undefined || received.includes(marker))) {
           request.destroy()
           resolve(received)
         }
@@ -171,5 +176,49 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
       const tool = own.find((s) => s.kind === 'tool')!
       expect(JSON.parse(String(tool.attributes['gen_ai.tool.call.arguments']))).toEqual({ city })
     }
+  })
+
+  it('a client that disconnects while a tool runs: the tool span ends cancelled with the request and goes out in its flush', async () => {
+    const server = await mockOpenAI({})
+    const { tracer, exporter } = setup()
+    const model = openaiModel(server, tracer)
+    const flushes: Promise<unknown>[] = []
+    let toolDone = false
+    const app = new Hono()
+    app.use(tracing({ tracer, waitUntil: (promise) => flushes.push(promise) }))
+    app.post('/api/chat', () =>
+      streamText({
+        model,
+        prompt: 'Weather in Oslo? [tool:weather]',
+        stopWhen: stepCountIs(3),
+        tools: {
+          weather: tool({
+            inputSchema: jsonSchema<{ city: string }>({
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            }),
+            execute: async ({ city }) => {
+              await new Promise((resolve) => setTimeout(resolve, 300))
+              toolDone = true
+              return { city, celsius: 20 }
+            },
+          }),
+        },
+      }).toUIMessageStreamResponse(),
+    )
+    const port = await listen(app)
+    // The UI stream says the tool's input is known: the tool is running.
+    await readThenDisconnect(port, '/api/chat', 0, 'tool-input-available')
+    await expect.poll(() => flushes.length).toBe(1)
+    await Promise.all(flushes)
+    expect(toolDone).toBe(false)
+    const toolSpan = exporter.spans.find((s) => s.kind === 'tool')
+    expect(toolSpan, 'the tool span went out with the request').toBeDefined()
+    expect(toolSpan!.status).toBe('cancelled')
+    expect(toolSpan!.parentSpanId).toBe(exporter.span('chat gpt-4o').spanId)
+    expect(exporter.span('POST /api/chat').status).toBe('cancelled')
+    // The call was cut short while its tool ran: not `ok`.
+    expect(exporter.span('streamText gpt-4o').status).toBe('cancelled')
   })
 })
