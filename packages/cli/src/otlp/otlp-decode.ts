@@ -118,7 +118,13 @@ function readId(
       at(path, field),
       `expected ${length} hex characters, got "${value.slice(0, 40)}" (OTLP/JSON ids are hex, not base64)`,
     )
-  if (id === (length === 32 ? ZERO32 : ZERO16)) fail(at(path, field), 'an all-zero id is invalid')
+  if (id === (length === 32 ? ZERO32 : ZERO16)) {
+    // The invalid id is how several SDKs' exporters (older Java and .NET, OpenCensus bridges) write
+    // "no parent" for a root span: a root, as the OpenTelemetry Collector reads it. Refusing it
+    // answered 400 to every batch holding a root, which exporters do not retry.
+    if (!required) return undefined
+    fail(at(path, field), 'an all-zero id is invalid')
+  }
   return id
 }
 
