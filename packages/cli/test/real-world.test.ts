@@ -118,3 +118,29 @@ describe('roots whose exporter writes the all-zero parent id', () => {
     }
   })
 })
+
+describe('an exporter that goes away mid-upload', () => {
+  it('is counted, not reported as an internal error, and the collector keeps serving', async () => {
+    const logs: string[] = []
+    const c = await collector({ log: (line) => logs.push(line) })
+    for (const type of ['application/json', 'application/x-protobuf']) {
+      // Headers and part of a 100 KB body, then the socket closes: an exporter's timeout firing,
+      // or the app stopped with Ctrl-C while it flushed.
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(c.port, '127.0.0.1', () => {
+          socket.write(
+            `POST /v1/traces HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${type}\r\ncontent-length: 100000\r\n\r\n{"resourceSpans":[`,
+            () => setTimeout(() => socket.destroy(), 50),
+          )
+        })
+        socket.on('close', () => resolve())
+        socket.on('error', reject)
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(logs).toEqual([])
+    expect(c.stats().rejected).toEqual({ 499: 2 })
+    expect(await postSpans(c.url, llmTrace(Date.now()))).toBe(200)
+    expect(c.store.counts.spans).toBe(2)
+  })
+})
