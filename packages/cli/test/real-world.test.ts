@@ -1,8 +1,11 @@
 // What teams hit running `tokentrail dev` beside real exporters: roots written with an all-zero
 // parent id, exporters that give up mid-upload, a damaged database file.
-import { copyFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import {
   BasicTracerProvider,
@@ -85,7 +88,7 @@ describe('roots whose exporter writes the all-zero parent id', () => {
     const proto = await fetch(`${c.url}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf' },
-      body,
+      body: new Uint8Array(body),
     })
     expect(proto.status).toBe(200)
     const fromProto = c.store.getTrace(finished!.spanContext().traceId)!
@@ -142,5 +145,38 @@ describe('an exporter that goes away mid-upload', () => {
     expect(c.stats().rejected).toEqual({ 499: 2 })
     expect(await postSpans(c.url, llmTrace(Date.now()))).toBe(200)
     expect(c.store.counts.spans).toBe(2)
+  })
+})
+
+describe('a damaged database file', () => {
+  it('tokentrail dev says the file is damaged and what to do, without a stack trace', async () => {
+    const path = join(tempDir(), 'traces.db')
+    const store = openTraceStore({ path, backgroundCheckpoints: false })
+    store.insert(Array.from({ length: 5000 }, (_, i) => llmTrace(Date.now() - i * 1000)).flat())
+    const db = (store as unknown as { db: import('node:sqlite').DatabaseSync }).db
+    // A page of trace rows that start-up reaches only when it counts them all.
+    const { pageno } = db
+      .prepare("SELECT pageno FROM dbstat WHERE name = 'traces' AND pagetype = 'leaf' LIMIT 1 OFFSET 2")
+      .get() as { pageno: number }
+    const { page_size } = db.prepare('PRAGMA page_size').get() as { page_size: number }
+    store.close()
+    // Overwritten, as a failing disk or a half-copied file leaves it.
+    const fd = openSync(path, 'r+')
+    writeSync(fd, Buffer.alloc(page_size, 0xab), 0, page_size, (pageno - 1) * page_size)
+    closeSync(fd)
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+    expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
+    const result = await promisify(execFile)(
+      process.execPath,
+      [bin, 'dev', '--port', '0', '--db', path],
+      { env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `error ${path} is damaged (database disk image is malformed); move it away or pass another --db path\n`,
+    )
   })
 })
