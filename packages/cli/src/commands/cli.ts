@@ -310,16 +310,20 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
     const json = values.json === true
     switch (command) {
       case 'list': {
-        const page = await client.get<TracePage>('/api/traces', {
-          status: readStatus(values.status as string | undefined),
-          model: values.model as string | undefined,
-          service: values.service as string | undefined,
-          text: values.search as string | undefined,
-          from: readSince(values.since as string | undefined),
-          to: readSince(values.until as string | undefined, 'until'),
-          limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
-          ...readListFilters(values),
-        })
+        const page = await client.get<TracePage>(
+          '/api/traces',
+          {
+            status: readStatus(values.status as string | undefined),
+            model: values.model as string | undefined,
+            service: values.service as string | undefined,
+            text: values.search as string | undefined,
+            from: readSince(values.since as string | undefined),
+            to: readSince(values.until as string | undefined, 'until'),
+            limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
+            ...readListFilters(values),
+          },
+          'traces',
+        )
         out.write(
           json ? `${JSON.stringify(page, null, 2)}\n` : `${formatTraceList(page.traces, p)}\n`,
         )
@@ -337,10 +341,11 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         if (values.export || values.out)
           return await exportReport(client, path, values, { out, cwd })
         // --json prints the spans whole; the terminal view needs no full prompts.
-        const detail = await client.get<TraceDetail>(path, {
-          limit: values.all ? 'all' : undefined,
-          full: values.json ? 1 : undefined,
-        })
+        const detail = await client.get<TraceDetail>(
+          path,
+          { limit: values.all ? 'all' : undefined, full: values.json ? 1 : undefined },
+          'spans',
+        )
         return await showTrace(detail, values, { out, p, cwd })
       }
       case 'tail':
@@ -348,9 +353,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'stats': {
         const stats = await client.get<
           TraceStats & { metrics?: MetricsSummary; delivery?: DeliveryHealth[] }
-        >('/api/stats', {
-          from: readSince(values.since as string | undefined),
-        })
+        >('/api/stats', { from: readSince(values.since as string | undefined) }, 'traces')
         if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
         else {
           out.write(`${formatStats(stats, p)}\n`)
@@ -371,6 +374,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         const result = await client.post<{ stored: number; duplicates: number }>(
           '/api/spans',
           importableBody(body, file),
+          'stored',
         )
         out.write(
           safeText(
