@@ -14,7 +14,12 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
-import { type Collector, type CollectorOptions, openTraceStore, startCollector } from '../src/index.js'
+import {
+  type Collector,
+  type CollectorOptions,
+  openTraceStore,
+  startCollector,
+} from '../src/index.js'
 import { onCleanup, tempDir } from './helpers.js'
 import { hexId, llmTrace, postSpans } from './synthetic.js'
 
@@ -80,7 +85,11 @@ describe('roots whose exporter writes the all-zero parent id', () => {
     provider.getTracer('t').startSpan('protobuf root').end()
     const [finished] = memory.getFinishedSpans()
     const withZeroParent: ReadableSpan = Object.assign(Object.create(finished!), {
-      parentSpanContext: { traceId: finished!.spanContext().traceId, spanId: ZERO_PARENT, traceFlags: 1 },
+      parentSpanContext: {
+        traceId: finished!.spanContext().traceId,
+        spanId: ZERO_PARENT,
+        traceFlags: 1,
+      },
     })
     const body = ProtobufTraceSerializer.serializeRequest([withZeroParent])!
     // The body really carries the zero parent: 8 zero bytes after the field's tag and length.
@@ -110,14 +119,18 @@ describe('roots whose exporter writes the all-zero parent id', () => {
           resourceSpans: [
             {
               scopeSpans: [
-                { spans: [{ ...span, name: 'x', startTimeUnixNano: nanos, endTimeUnixNano: nanos }] },
+                {
+                  spans: [{ ...span, name: 'x', startTimeUnixNano: nanos, endTimeUnixNano: nanos }],
+                },
               ],
             },
           ],
         }),
       })
       expect(answer.status).toBe(400)
-      expect((await answer.json()).message).toMatch(new RegExp(`${field}: an all-zero id is invalid`))
+      expect((await answer.json()).message).toMatch(
+        new RegExp(`${field}: an all-zero id is invalid`),
+      )
     }
   })
 })
@@ -156,7 +169,9 @@ describe('a damaged database file', () => {
     const db = (store as unknown as { db: import('node:sqlite').DatabaseSync }).db
     // A page of trace rows that start-up reaches only when it counts them all.
     const { pageno } = db
-      .prepare("SELECT pageno FROM dbstat WHERE name = 'traces' AND pagetype = 'leaf' LIMIT 1 OFFSET 2")
+      .prepare(
+        "SELECT pageno FROM dbstat WHERE name = 'traces' AND pagetype = 'leaf' LIMIT 1 OFFSET 2",
+      )
       .get() as { pageno: number }
     const { page_size } = db.prepare('PRAGMA page_size').get() as { page_size: number }
     store.close()
@@ -178,5 +193,76 @@ describe('a damaged database file', () => {
     expect(result.stderr).toBe(
       `error ${path} is damaged (database disk image is malformed); move it away or pass another --db path\n`,
     )
+  })
+})
+
+/** The built CLI in a child process; `until` stops it once its output matches. */
+function tokentrail(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  until?: RegExp,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+  expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: { ...process.env, NO_COLOR: '1', TOKENTRAIL_TOKEN: undefined, ...env },
+        timeout: 20_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    )
+    if (until) {
+      let out = ''
+      child.stdout!.on('data', (chunk) => {
+        out += chunk
+        // Once listening; a moment later, as a person would press Ctrl-C.
+        if (until.test(out)) setTimeout(() => child.kill('SIGINT'), 100)
+      })
+    }
+  })
+}
+
+describe('tokentrail dev usage errors', () => {
+  it('a short token or a zero --max-body is bad usage (exit 2) naming the flag', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    expect(await tokentrail(['dev', '--port', '0', '--db', db, '--token', 'short'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error --token must be at least 8 characters long, got 5\n',
+    })
+    expect(
+      await tokentrail(['dev', '--port', '0', '--db', db], { TOKENTRAIL_TOKEN: 'abc' }),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error TOKENTRAIL_TOKEN must be at least 8 characters long, got 3\n',
+    })
+    expect(await tokentrail(['dev', '--port', '0', '--db', db, '--max-body', '0'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error --max-body must be a size of 1 byte or more such as 16mb or 512kb, got "0"\n',
+    })
+  })
+
+  it('an empty TOKENTRAIL_TOKEN (as a compose file or .env leaves it) means no token', async () => {
+    const db = join(tempDir(), 'traces.db')
+    const result = await tokentrail(
+      ['dev', '--port', '0', '--db', db],
+      { TOKENTRAIL_TOKEN: '' },
+      /Ctrl-C/,
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/viewer {3}http:\/\/127\.0\.0\.1:\d+\/\n/)
+    expect(result.stdout).not.toContain('auth')
   })
 })

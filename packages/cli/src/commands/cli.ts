@@ -279,7 +279,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         `tokentrail trace: "${positionals[0]}" is not a trace id: give the 32 hex characters of one, or a unique prefix of 6 or more\n\n${spec.usage}`,
         2,
       )
-    const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
+    // An empty TOKENTRAIL_TOKEN (`TOKENTRAIL_TOKEN=` in a compose file or .env) means no token.
+    const token = (values.token as string | undefined) ?? (env.TOKENTRAIL_TOKEN || undefined)
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
     if (command === 'doctor') {
       const report = await runDoctor({
@@ -429,8 +430,17 @@ async function dev(
     throw new CliError(`--max-age must be a duration such as 12h or 7d, got "${maxAge}"`, 2)
   const maxBody = values['max-body'] as string | undefined
   const maxBodyBytes = maxBody === undefined ? undefined : parseSize(maxBody)
-  if (maxBodyBytes === undefined && maxBody !== undefined)
-    throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
+  if (maxBody !== undefined && (maxBodyBytes === undefined || maxBodyBytes < 1))
+    throw new CliError(
+      `--max-body must be a size of 1 byte or more such as 16mb or 512kb, got "${maxBody}"`,
+      2,
+    )
+  // Checked here too, so a short token is bad usage (exit 2) named by where it came from.
+  if (token !== undefined && token.length < 8)
+    throw new CliError(
+      `${values.token === undefined ? 'TOKENTRAIL_TOKEN' : '--token'} must be at least 8 characters long, got ${token.length}`,
+      2,
+    )
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
