@@ -133,7 +133,8 @@ function scheduleSessionReload() {
 
 function route() {
   const hash = location.hash
-  const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(hash)
+  // Trace ids pasted from logs or other tools may be upper case; the API and live rows use lower.
+  const match = /^#\/trace\/([0-9a-f]{6,32})$/i.exec(hash)
   const session = /^#\/session\/(.+)$/.exec(hash)
   statsView.open = false
   destroyCharts()
@@ -152,7 +153,7 @@ function route() {
   if (!match) traceState.openTraceId = undefined
   if (match || session || page !== 'traces') closeList()
   openSessionId = undefined
-  if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
+  if (match) renderTrace(/** @type {string} */ (match[1]).toLowerCase()).catch(showError)
   else if (session) {
     try {
       openSessionId = decodeURIComponent(/** @type {string} */ (session[1]))

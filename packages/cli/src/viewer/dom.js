@@ -4,7 +4,7 @@
 
 export const TOKEN_KEY = 'tokentrail.token'
 
-/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string }} Trace */
+/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string, rootMissing?: true }} Trace */
 /** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, droppedAttributesCount?: number, events: { name: string, time: number, attributes?: Record<string, any>, droppedAttributesCount?: number }[], droppedEventsCount?: number, error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
 /** @typedef {{ spanId: string, parentSpanId?: string, depth: number, offset: number, durationMs: number }} WaterfallRow */
 
@@ -90,6 +90,38 @@ export function dateTime(time) {
 /** @param {string} status */
 export function statusBadge(status) {
   return h('span', { class: `status ${status}` }, status)
+}
+
+// A trace without its root this long after its newest span is no longer taken for one still running.
+const RUNNING_MS = 10 * 60_000
+const ROOT_MISSING =
+  'The root span has not arrived: a span is exported when it ends, so the request is still running, or its parent was recorded by a service that does not send here.'
+
+/**
+ * "in progress" beside the status of a trace whose root span has not arrived (a request still
+ * streaming), "no root span" once its newest span is old. @param {Trace} trace
+ */
+export function progressBadge(trace) {
+  if (!trace.rootMissing) return null
+  const running = Date.now() - trace.endTime < RUNNING_MS
+  return h(
+    'span',
+    { class: 'status open', title: ROOT_MISSING },
+    running ? 'in progress' : 'no root span',
+  )
+}
+
+/** The same, said in a line over a trace's waterfall. @param {Trace} trace */
+export function progressNotice(trace) {
+  if (!trace.rootMissing) return null
+  const running = Date.now() - trace.endTime < RUNNING_MS
+  return h(
+    'div',
+    { class: 'notice', id: 'root-missing' },
+    running
+      ? 'In progress: the root span has not arrived yet (a span is exported when it ends). This page adds spans as they arrive.'
+      : 'No root span: every span here has a parent that never arrived; it may have been recorded by a service that does not send here.',
+  )
 }
 
 /** An attribute key that wraps only after `.` and `_`, never mid-word. @param {string} key */

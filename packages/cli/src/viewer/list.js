@@ -12,6 +12,7 @@ import {
   number,
   preview,
   showError,
+  progressBadge,
   statusBadge,
 } from './dom.js'
 
@@ -166,7 +167,7 @@ function fillRow(row, trace) {
       rowPreview(trace),
     ),
     h('td', { class: 'num' }, duration(trace.durationMs)),
-    h('td', null, statusBadge(trace.status)),
+    h('td', null, statusBadge(trace.status), progressBadge(trace)),
     h('td', null, trace.model ?? '–'),
     h(
       'td',

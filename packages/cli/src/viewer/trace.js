@@ -9,6 +9,8 @@ import {
   h,
   number,
   preview,
+  progressBadge,
+  progressNotice,
   showError,
   statusBadge,
 } from './dom.js'
@@ -65,6 +67,8 @@ export async function renderTrace(traceId) {
   /** @type {Detail} */
   const detail = await api(`/api/traces/${encodeURIComponent(traceId)}?limit=${rowLimit}`)
   if (traceState.openTraceId !== traceId) return
+  // A link may hold a prefix of the id: live rows name the trace by its whole id.
+  traceState.openTraceId = detail.trace.traceId
   if (changed || !detail.spans.some((s) => s.spanId === traceState.selectedSpanId))
     traceState.selectedSpanId = pickSpan(detail)
   const { trace, spans, waterfall } = detail
@@ -134,7 +138,7 @@ export async function renderTrace(traceId) {
               id: 'more-spans',
               onclick: () => {
                 rowLimit += PAGE_ROWS
-                renderTrace(traceId).catch(showError)
+                renderTrace(detail.trace.traceId).catch(showError)
               },
             },
             `show ${Math.min(PAGE_ROWS, shownOf - waterfall.length).toLocaleString('en')} more`,
@@ -158,6 +162,7 @@ export async function renderTrace(traceId) {
       hasTtft ? h('span', null, h('i', { class: 'swatch ttft' }), 'first token (TTFT)') : null,
     ),
   )
+  const notice = progressNotice(trace)
   app.replaceChildren(
     h(
       'div',
@@ -165,6 +170,7 @@ export async function renderTrace(traceId) {
       h('a', { href: '#/' }, '← traces'),
       h('h1', { id: 'trace-title' }, trace.rootName),
       statusBadge(trace.status),
+      progressBadge(trace),
       h(
         'div',
         { class: 'facts' },
@@ -222,6 +228,7 @@ export async function renderTrace(traceId) {
         ),
       ),
     ),
+    ...(notice ? [notice] : []),
     h('div', { class: 'layout' }, waterfallEl, panel),
   )
   const selected = byId.get(traceState.selectedSpanId ?? '')
