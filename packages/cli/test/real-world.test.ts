@@ -6,6 +6,8 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { SpanStatusCode } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import {
   BasicTracerProvider,
@@ -264,5 +266,34 @@ describe('tokentrail dev usage errors', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/viewer {3}http:\/\/127\.0\.0\.1:\d+\/\n/)
     expect(result.stdout).not.toContain('auth')
+  })
+})
+
+describe('what the OpenTelemetry SDK records on a failed span', () => {
+  it('keeps the status description beside the exception when they differ', async () => {
+    const c = await collector()
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${c.url}/v1/traces` })),
+      ],
+    })
+    const tracer = provider.getTracer('checkout')
+    const differs = tracer.startSpan('charge card')
+    differs.recordException(new TypeError('fetch failed'))
+    differs.setStatus({ code: SpanStatusCode.ERROR, message: 'payment declined after 3 attempts' })
+    differs.end()
+    const same = tracer.startSpan('load cart')
+    same.recordException(new RangeError('cart is empty'))
+    same.setStatus({ code: SpanStatusCode.ERROR, message: 'cart is empty' })
+    same.end()
+    await provider.forceFlush()
+    await provider.shutdown()
+    const stored = (span: typeof differs) => c.store.getTrace(span.spanContext().traceId)!.spans[0]!
+    const charged = stored(differs)
+    expect(charged.error).toMatchObject({ type: 'TypeError', message: 'fetch failed' })
+    expect(charged.attributes['otel.status_description']).toBe('payment declined after 3 attempts')
+    const loaded = stored(same)
+    expect(loaded.error).toMatchObject({ type: 'RangeError', message: 'cart is empty' })
+    expect(loaded.attributes).not.toHaveProperty('otel.status_description')
   })
 })

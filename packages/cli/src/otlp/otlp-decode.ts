@@ -385,6 +385,16 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
     error = exception
       ? { ...exception, message: exception.message || message || '' }
       : { type: String(attributes['error.type'] ?? 'Error'), message: message ?? 'error' }
+  // The status's own description, when the exception's message took its place in `error` and says
+  // something else (`setStatus({ code: ERROR, message: 'payment declined' })` beside
+  // `recordException(err)`): kept under the name OpenTelemetry's Zipkin and Jaeger mappings use.
+  if (
+    exception &&
+    message &&
+    message !== exception.message &&
+    !('otel.status_description' in attributes)
+  )
+    attributes['otel.status_description'] = message
   // Fields set one by one in the stored order (optional ones only when present): the spreads this
   // replaced made a temporary object for each.
   const span = { traceId, spanId } as { -readonly [K in keyof SpanData]: SpanData[K] }
