@@ -2,6 +2,7 @@
 // parent id, exporters that give up mid-upload, a damaged database file.
 import { execFile } from 'node:child_process'
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +21,7 @@ import {
   type Collector,
   type CollectorOptions,
   openTraceStore,
+  runCli,
   startCollector,
 } from '../src/index.js'
 import { onCleanup, tempDir } from './helpers.js'
@@ -295,5 +297,34 @@ describe('what the OpenTelemetry SDK records on a failed span', () => {
     const loaded = stored(same)
     expect(loaded.error).toMatchObject({ type: 'RangeError', message: 'cart is empty' })
     expect(loaded.attributes).not.toHaveProperty('otel.status_description')
+  })
+})
+
+describe('tokentrail doctor against a receiver that never answers', () => {
+  it('says it gave no answer within --timeout, exit 1', async () => {
+    const stalled = createServer(() => {})
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve))
+    onCleanup(
+      () =>
+        new Promise((resolve) => {
+          stalled.closeAllConnections()
+          stalled.close(resolve)
+        }),
+    )
+    const url = `http://127.0.0.1:${(stalled.address() as { port: number }).port}`
+    let stdout = ''
+    const code = await runCli(['doctor', '--timeout', '500'], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
+      cwd: tempDir(),
+    })
+    expect(code).toBe(1)
+    const stalledLine =
+      'no answer within 500 ms: the receiver accepted the connection but is slow or stalled (--timeout sets the wait)'
+    expect(stdout).toContain(`  ✗ test export  ${stalledLine}\n`)
+    expect(stdout.trim().split('\n').at(-1)).toBe(
+      `✗ spans would not arrive at ${url}/v1/traces: ${stalledLine}`,
+    )
   })
 })
