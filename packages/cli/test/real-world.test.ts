@@ -328,3 +328,47 @@ describe('tokentrail doctor against a receiver that never answers', () => {
     )
   })
 })
+
+describe('a database damaged while the collector runs', () => {
+  it('answers 500 naming the damage and says once what to do, without a stack trace', async () => {
+    const path = join(tempDir(), 'traces.db')
+    const first = openTraceStore({ path, backgroundCheckpoints: false })
+    const traces = Array.from({ length: 3000 }, (_, i) => llmTrace(Date.now() - i * 1000))
+    first.insert(traces.flat())
+    const db = (first as unknown as { db: import('node:sqlite').DatabaseSync }).db
+    // A page of stored spans: start-up does not read it, a trace page does.
+    const { pageno } = db
+      .prepare(
+        "SELECT pageno FROM dbstat WHERE name = 'spans' AND pagetype = 'leaf' LIMIT 1 OFFSET 5",
+      )
+      .get() as { pageno: number }
+    const { page_size } = db.prepare('PRAGMA page_size').get() as { page_size: number }
+    first.close()
+    const fd = openSync(path, 'r+')
+    writeSync(fd, Buffer.alloc(page_size, 0xab), 0, page_size, (pageno - 1) * page_size)
+    closeSync(fd)
+    const logs: string[] = []
+    const c = await collector({ db: path, log: (line) => logs.push(line) })
+    // The first trace whose spans sit on that page, then the same again: said once.
+    const answers: [number, string][] = []
+    for (const trace of traces) {
+      const response = await fetch(`${c.url}/api/traces/${trace[0]!.traceId}`)
+      if (response.status === 200) {
+        await response.arrayBuffer()
+        continue
+      }
+      answers.push([response.status, (await response.json()).error])
+      for (let again = 0; again < 2; again++) {
+        const repeat = await fetch(`${c.url}/api/traces/${trace[0]!.traceId}`)
+        answers.push([repeat.status, (await repeat.json()).error])
+      }
+      break
+    }
+    expect(answers).toEqual(
+      Array(3).fill([500, 'storage damaged: database disk image is malformed']),
+    )
+    expect(logs).toEqual([
+      `tokentrail: the trace database at ${path} is damaged (database disk image is malformed); stop tokentrail dev and move the file away, or pass another --db path`,
+    ])
+  })
+})

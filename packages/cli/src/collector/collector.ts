@@ -495,6 +495,18 @@ export async function startCollector({
           ),
         )
       }
+      if (failure === 'corrupt' || failure === 'not-a-database') {
+        // Not a bug to report with a stack: the file itself is damaged (a failing disk, a copy
+        // taken mid-write), and only the user can move it away.
+        report(
+          `tokentrail: the trace database at ${store.path} is damaged (${(error as Error).message}); stop tokentrail dev and move the file away, or pass another --db path`,
+        )
+        return reject(
+          request,
+          response,
+          new HttpError(500, `storage damaged: ${(error as Error).message}`),
+        )
+      }
       report(
         `tokentrail: internal error on ${request.method} ${request.url?.split('?')[0]}: ${(error as Error)?.stack ?? error}`,
       )
