@@ -11,8 +11,8 @@ import {
   keyboard,
   number,
   preview,
-  showError,
   progressBadge,
+  showError,
   statusBadge,
 } from './dom.js'
 
