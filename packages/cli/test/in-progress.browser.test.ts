@@ -132,4 +132,49 @@ describe.skipIf(!existsSync(CHROMIUM))('a trace whose root span has not arrived'
     )
     expect(problems).toEqual([])
   }, 60_000)
+
+  it('a trace page and a filtered list keep updating while spans arrive every 200 ms', async () => {
+    const traceId = hexId(32)
+    const rootId = hexId(16)
+    const step = (i: number) =>
+      span({
+        traceId,
+        spanId: hexId(16),
+        parentSpanId: rootId,
+        name: `streamed step ${i}`,
+        startTime: Date.now(),
+      })
+    expect(await postSpans(collector.url, [step(0)])).toBe(200)
+    await page.goto(`${collector.url}/#/trace/${traceId}`)
+    await page.waitForSelector('.wf-row')
+    await page.waitForSelector('#live.on')
+    // A long agent run whose spans are exported one by one, faster than any pause.
+    const rows: number[] = []
+    for (let i = 1; i <= 15; i++) {
+      expect(await postSpans(collector.url, [step(i)])).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      rows.push(await page.locator('.wf-row').count())
+    }
+    // Drawn again while the spans still came (not only once they stopped).
+    expect(rows.at(-1)).toBeGreaterThan(5)
+
+    // The list filtered by text reloads on live updates: the same while traces keep coming.
+    await page.goto(`${collector.url}/#/`)
+    await page.waitForSelector('#live.on')
+    await page.fill('input[name=text]', 'streamed trace')
+    await page.press('input[name=text]', 'Enter')
+    await page.waitForTimeout(800)
+    const shown: number[] = []
+    for (let i = 0; i < 15; i++) {
+      expect(
+        await postSpans(collector.url, [
+          span({ traceId: hexId(32), spanId: hexId(16), name: `streamed trace ${i}` }),
+        ]),
+      ).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      shown.push(await page.locator('tr.trace-row').count())
+    }
+    expect(shown.at(-1)).toBeGreaterThan(5)
+    expect(problems).toEqual([])
+  }, 60_000)
 })

@@ -4,7 +4,7 @@
 // through HTML parsing: prompts and outputs are untrusted input.
 
 import { destroyCharts } from './charts.js'
-import { app, keyboard, showError, TOKEN_KEY } from './dom.js'
+import { app, keyboard, showError, TOKEN_KEY, throttle } from './dom.js'
 import { closeList, liveList, refreshList, renderList, state } from './list.js'
 import { renderSession, renderSessions } from './sessions.js'
 import { loadStats, renderStats, statsView } from './stats.js'
@@ -122,14 +122,10 @@ document.addEventListener('keydown', (event) => {
 /** The conversation shown, reloaded when one of its turns arrives. @type {string | undefined} */
 let openSessionId
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let sessionTimer
-function scheduleSessionReload() {
-  clearTimeout(sessionTimer)
-  sessionTimer = setTimeout(() => {
-    if (openSessionId !== undefined) renderSession(app, openSessionId).catch(showError)
-  }, 300)
-}
+// Soon, and at most once a second while its turns keep arriving (see `throttle`).
+const scheduleSessionReload = throttle(() => {
+  if (openSessionId !== undefined) renderSession(app, openSessionId).catch(showError)
+})
 
 function route() {
   const hash = location.hash

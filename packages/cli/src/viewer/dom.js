@@ -137,6 +137,29 @@ export function preview(text, max) {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
+/**
+ * Runs `task` `first` ms after a call, then at most once every `spacing` ms while calls keep
+ * coming. A debounce (each call restarting the wait) never ran under a steady stream of live
+ * updates: a trace receiving spans every 200 ms stayed as first drawn until the stream paused.
+ * @param {() => void} task @param {number} [first] @param {number} [spacing]
+ */
+export function throttle(task, first = 300, spacing = 1000) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer
+  let last = Number.NEGATIVE_INFINITY
+  return () => {
+    if (timer !== undefined) return
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        last = performance.now()
+        task()
+      },
+      Math.max(first, last + spacing - performance.now()),
+    )
+  }
+}
+
 /** The query of a hash route such as `#/sessions?user=bob`. */
 export function hashParams() {
   const cut = location.hash.indexOf('?')

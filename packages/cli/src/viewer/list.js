@@ -14,6 +14,7 @@ import {
   progressBadge,
   showError,
   statusBadge,
+  throttle,
 } from './dom.js'
 
 /** @typedef {import('./dom.js').Trace} Trace */
@@ -618,12 +619,10 @@ function applyLiveTraces() {
   watchEnd()
 }
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let listTimer
-function scheduleListReload() {
-  clearTimeout(listTimer)
-  listTimer = setTimeout(() => loadList().catch(showError), 300)
-}
+// Soon, and at most once a second under a steady stream of updates (see `throttle`).
+const scheduleListReload = throttle(() => {
+  if (listBody) loadList().catch(showError)
+})
 
 /** Leaves the list page: live updates stop touching it. */
 export function closeList() {

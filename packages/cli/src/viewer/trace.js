@@ -13,6 +13,7 @@ import {
   progressNotice,
   showError,
   statusBadge,
+  throttle,
 } from './dom.js'
 import { renderSpan } from './span-panel.js'
 
@@ -28,14 +29,10 @@ export const traceState = {
   selectedSpanId: undefined,
 }
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let traceTimer
-export function scheduleTraceReload() {
-  clearTimeout(traceTimer)
-  traceTimer = setTimeout(() => {
-    if (traceState.openTraceId) renderTrace(traceState.openTraceId).catch(showError)
-  }, 300)
-}
+/** Redraws the open trace soon, and at most once a second while its spans keep arriving. */
+export const scheduleTraceReload = throttle(() => {
+  if (traceState.openTraceId) renderTrace(traceState.openTraceId).catch(showError)
+})
 
 // Waterfall rows asked for at first, and added by each "show more": a trace can hold tens of
 // thousands of spans; the answer holds only the rows shown.
