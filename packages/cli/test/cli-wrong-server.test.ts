@@ -1,11 +1,15 @@
 // The client commands pointed at something that is not `tokentrail dev`: another program on the
-// port (an OpenTelemetry Collector also listens on 4318), a web app, a collector that stalls.
-import { execFile } from 'node:child_process'
+// port (an OpenTelemetry Collector also listens on 4318), a web app, a collector that stalls; and
+// their output piped into a reader that stops early.
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { onCleanup } from './helpers.js'
+import { startCollector } from '../src/index.js'
+import { onCleanup, tempDir } from './helpers.js'
+import { hexId, postSpans, span } from './synthetic.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
@@ -91,4 +95,49 @@ describe('client commands against a server that is not tokentrail dev', () => {
       stderr: `error the collector at ${stalls} did not finish its answer within 10 s\n`,
     })
   }, 30_000)
+})
+
+describe('client commands whose reader stops early', () => {
+  it('`tokentrail tail | head` and `tokentrail list | head` end quietly, exit 0', async () => {
+    const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+    onCleanup(() => c.close())
+    const traces = Array.from({ length: 1000 }, (_, i) =>
+      span({
+        traceId: hexId(32),
+        spanId: hexId(16),
+        name: `request ${i}`,
+        startTime: Date.now() - i,
+      }),
+    )
+    expect(await postSpans(c.url, traces)).toBe(200)
+    /** Runs the built CLI and closes its stdout after the first chunk, as `head -1` does. */
+    const headOne = (args: string[], whileRunning?: () => Promise<unknown>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args, '--url', c.url], {
+          env: { ...process.env, NO_COLOR: '1' },
+        })
+        let stderr = ''
+        child.stderr.on('data', (chunk) => (stderr += chunk))
+        child.stdout.once('data', () => child.stdout.destroy())
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+        child.on('exit', (code) => {
+          clearTimeout(timer)
+          resolve({ code, stderr })
+        })
+        void whileRunning?.()
+      })
+    // 1,000 rows: more than a pipe holds, so the write meets the closed pipe.
+    expect(await headOne(['list', '--limit', '1000'])).toEqual({ code: 0, stderr: '' })
+    let sending = true
+    const tail = await headOne(['tail'], async () => {
+      // Spans keep arriving after the reader has gone.
+      while (sending) {
+        await postSpans(c.url, [span({ traceId: hexId(32), spanId: hexId(16), name: 'live' })])
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })
+    sending = false
+    expect(tail.code).toBe(0)
+    expect(tail.stderr).not.toContain('EPIPE')
+  }, 40_000)
 })
