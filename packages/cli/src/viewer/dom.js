@@ -44,6 +44,14 @@ export async function api(path) {
   const headers = token ? { authorization: `Bearer ${token}` } : undefined
   const response = await fetch(path, { headers })
   const body = await response.json().catch(() => ({}))
+  // The server's words are for API clients ("send Authorization: Bearer"); a person in a browser
+  // needs the link: the token is kept per tab, so a trace link pasted into a new tab has none.
+  if (response.status === 401)
+    throw new Error(
+      token
+        ? 'this token is not the collector’s: open this address with ?token=<token> before the # (as in the link tokentrail dev printed)'
+        : 'this collector needs its token: open this address with ?token=<token> before the # (as in the link tokentrail dev printed)',
+    )
   if (!response.ok) throw new Error(body.error ?? `${path} answered ${response.status}`)
   return body
 }
