@@ -120,6 +120,8 @@ export interface Collector {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
+/** How long `close` waits for ingest requests under way to be stored and answered. */
+const CLOSE_DRAIN_MS = 2_000
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
@@ -252,6 +254,22 @@ export async function startCollector({
     metricSeriesDeletedByRetention: store.metrics.sweep(),
   }
 
+  // Ingest requests under way, and whether `close` began: a body still being read, unzipped or
+  // decoded when Ctrl-C came used to reach a closed store ("internal error: database is not open").
+  let ingesting = 0
+  let stopping = false
+  let drained: (() => void) | undefined
+
+  async function counted(task: Promise<void>): Promise<void> {
+    ingesting++
+    try {
+      await task
+    } finally {
+      ingesting--
+      if (ingesting === 0) drained?.()
+    }
+  }
+
   function authorized(request: IncomingMessage, url: URL): boolean {
     if (!expected) return true
     const header = request.headers.authorization
@@ -329,13 +347,13 @@ export async function startCollector({
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return ingest(request, response, path)
+      return counted(ingest(request, response, path))
     }
     if (path === '/v1/metrics') {
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return ingestMetrics(request, response)
+      return counted(ingestMetrics(request, response))
     }
     if (path === '/health') {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
@@ -474,6 +492,11 @@ export async function startCollector({
     counters.requests++
     let url: URL
     try {
+      // A request on a kept-alive connection after Ctrl-C: not started, sent again after a restart.
+      if (stopping) {
+        response.setHeader('connection', 'close')
+        throw new HttpError(503, 'the collector is stopping; send the batch again')
+      }
       url = new URL(request.url ?? '/', 'http://collector.invalid')
       await route(request, response, url)
     } catch (error) {
@@ -560,14 +583,25 @@ export async function startCollector({
     stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        stopping = true
         clearInterval(sweeper)
         live.close()
-        decoder.close()
         server.close(() => {
           if (!givenStore) store.close()
           resolve()
         })
-        server.closeAllConnections()
+        server.closeIdleConnections()
+        // Bodies already arriving are stored and answered (an exporter need not send them again),
+        // for at most CLOSE_DRAIN_MS; then whatever is left is cut and its sender retries.
+        const finish = () => {
+          clearTimeout(timer)
+          drained = undefined
+          decoder.close()
+          server.closeAllConnections()
+        }
+        const timer = setTimeout(finish, CLOSE_DRAIN_MS)
+        if (ingesting === 0) finish()
+        else drained = finish
       })
       return closing
     },
