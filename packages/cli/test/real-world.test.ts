@@ -472,3 +472,55 @@ describe('stopping the collector while exporters send', () => {
     expect(missing).toEqual([])
   }, 60_000)
 })
+
+describe('span times that cannot be right', () => {
+  it('says once per service when an exporter sends milliseconds as nanoseconds, or its clock is ahead', async () => {
+    const logs: string[] = []
+    const c = await collector({ log: (line) => logs.push(line) })
+    const otlp = (service: string, startNanos: bigint) => ({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: hexId(32),
+                  spanId: hexId(16),
+                  name: 'GET /',
+                  startTimeUnixNano: String(startNanos),
+                  endTimeUnixNano: String(startNanos + 5n),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    const send = async (body: unknown) => {
+      const response = await fetch(`${c.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      expect(response.status).toBe(200)
+    }
+    const now = BigInt(Date.now())
+    // A hand-written exporter putting Date.now() (milliseconds) in startTimeUnixNano: 1970.
+    await send(otlp('billing', now))
+    await send(otlp('billing', now))
+    // A machine whose clock runs two days ahead.
+    await send(otlp('worker', (now + 2n * 86_400_000n) * 1_000_000n))
+    await send(otlp('worker', (now + 2n * 86_400_000n) * 1_000_000n))
+    // Right.
+    await send(otlp('api', now * 1_000_000n))
+    expect(logs).toHaveLength(2)
+    expect(logs[0]).toMatch(
+      /^tokentrail: spans from service "billing" start at 1970-01-\d\dT[\d:.]+Z: its exporter likely sends milliseconds or microseconds where OTLP wants nanoseconds \(startTimeUnixNano\); they are stored, but lists and time filters place them in 1970$/,
+    )
+    expect(logs[1]).toMatch(
+      /^tokentrail: spans from service "worker" start at \d{4}-[\d-]+T[\d:.]+Z, more than a day ahead: check the sending machine's clock;/,
+    )
+    expect(c.store.counts.spans).toBe(5)
+  })
+})

@@ -14,6 +14,7 @@ import {
   type TraceQuery,
   type TraceStore,
 } from '../store/store.js'
+import type { PreparedSpan } from '../store/store-schema.js'
 import { VERSION } from '../version.js'
 import { viewerAsset } from '../viewer/assets.js'
 import { viewRoute } from './api-views.js'
@@ -120,6 +121,8 @@ export interface Collector {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
+const YEAR_2000_MS = Date.UTC(2000, 0, 1)
+const DAY_MS = 86_400_000
 /** How long `close` waits for ingest requests under way to be stored and answered. */
 const CLOSE_DRAIN_MS = 2_000
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
@@ -277,6 +280,29 @@ export async function startCollector({
     return given !== null && given !== undefined && timingSafeEqual(digest(given), expected)
   }
 
+  // Services already told that their span times look wrong: said once each, not per batch.
+  const oddClocks = new Set<string>()
+  /**
+   * Says once per service when its spans start before 2000 or over a day ahead: an exporter that
+   * writes milliseconds or microseconds where OTLP wants nanoseconds, or a machine's clock. They
+   * are stored, but lists, `last` and time filters place them there, so they look lost.
+   */
+  function checkClock(spans: readonly PreparedSpan[]): void {
+    const latest = Date.now() + DAY_MS
+    for (const { summary } of spans) {
+      const start = summary.startTime
+      if (start >= YEAR_2000_MS && start <= latest) continue
+      if (oddClocks.has(summary.service) || oddClocks.size >= 100) continue
+      oddClocks.add(summary.service)
+      const when = new Date(start).toISOString()
+      report(
+        start < YEAR_2000_MS
+          ? `tokentrail: spans from service "${summary.service.slice(0, 100)}" start at ${when}: its exporter likely sends milliseconds or microseconds where OTLP wants nanoseconds (startTimeUnixNano); they are stored, but lists and time filters place them in ${new Date(start).getUTCFullYear()}`
+          : `tokentrail: spans from service "${summary.service.slice(0, 100)}" start at ${when}, more than a day ahead: check the sending machine's clock; they are stored, but lists, \`tokentrail last\` and time filters place them there`,
+      )
+    }
+  }
+
   async function ingest(
     request: IncomingMessage,
     response: ServerResponse,
@@ -287,6 +313,7 @@ export async function startCollector({
     const batch = await decoder.decode(format, body, severalSenders(request))
     const spans = batch.spans
     counters.spansReceived += spans.length
+    checkClock(spans)
     const result = spans.length ? store.insertPrepared(batch) : undefined
     if (result) {
       counters.spansStored += result.inserted
