@@ -261,6 +261,7 @@ export async function startCollector({
   // decoded when Ctrl-C came used to reach a closed store ("internal error: database is not open").
   let ingesting = 0
   let stopping = false
+  let storeClosed = false
   let drained: (() => void) | undefined
 
   async function counted(task: Promise<void>): Promise<void> {
@@ -311,6 +312,8 @@ export async function startCollector({
     const format = ingestFormat(path, mediaType(request))
     const body = await readBody(request, maxBodyBytes)
     const batch = await decoder.decode(format, body, severalSenders(request))
+    // A body still unzipping when `close` gave up waiting: its sender was cut and sends it again.
+    if (storeClosed) throw new HttpError(503, 'the collector is stopping; send the batch again')
     const spans = batch.spans
     counters.spansReceived += spans.length
     checkClock(spans)
@@ -337,6 +340,7 @@ export async function startCollector({
   async function ingestMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const format = ingestFormat('/v1/metrics', mediaType(request))
     const body = await readBody(request, maxBodyBytes)
+    if (storeClosed) throw new HttpError(503, 'the collector is stopping; send the batch again')
     const { points, rejected, reasons } = decodeMetricsBody(format, body)
     counters.metricPointsReceived += points.length + rejected
     counters.metricPointsRejected += rejected
@@ -614,6 +618,7 @@ export async function startCollector({
         clearInterval(sweeper)
         live.close()
         server.close(() => {
+          storeClosed = true
           if (!givenStore) store.close()
           resolve()
         })
