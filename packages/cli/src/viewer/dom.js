@@ -127,7 +127,7 @@ export function progressNotice(trace) {
     'div',
     { class: 'notice', id: 'root-missing' },
     running
-      ? 'In progress: the root span has not arrived yet (a span is exported when it ends). This page adds spans as they arrive.'
+      ? 'In progress: the root span has not arrived yet (a span is exported when it ends; this page adds spans as they arrive), unless its parent was recorded by a service that does not send here.'
       : 'No root span: every span here has a parent that never arrived; it may have been recorded by a service that does not send here.',
   )
 }
