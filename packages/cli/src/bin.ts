@@ -13,5 +13,14 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   return (emitWarning as (...args: unknown[]) => void)(warning, ...rest)
 }) as typeof process.emitWarning
 
+// A reader that stops early (`tokentrail tail | head`, `tokentrail list | grep -m1 …`) closes the
+// pipe: the next write fails with EPIPE, an unhandled 'error' event that printed a stack trace.
+// Stop quietly, as `cat` does; `tokentrail dev` keeps collecting whoever reads its banner.
+const command = process.argv[2]
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  if (command !== 'dev') process.exit(0)
+})
+
 const { runCli } = await import('./commands/cli.js')
 process.exitCode = await runCli(process.argv.slice(2))

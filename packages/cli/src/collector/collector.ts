@@ -14,6 +14,7 @@ import {
   type TraceQuery,
   type TraceStore,
 } from '../store/store.js'
+import type { PreparedSpan } from '../store/store-schema.js'
 import { VERSION } from '../version.js'
 import { viewerAsset } from '../viewer/assets.js'
 import { viewRoute } from './api-views.js'
@@ -120,6 +121,10 @@ export interface Collector {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
+const YEAR_2000_MS = Date.UTC(2000, 0, 1)
+const DAY_MS = 86_400_000
+/** How long `close` waits for ingest requests under way to be stored and answered. */
+const CLOSE_DRAIN_MS = 2_000
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
@@ -252,11 +257,51 @@ export async function startCollector({
     metricSeriesDeletedByRetention: store.metrics.sweep(),
   }
 
+  // Ingest requests under way, and whether `close` began: a body still being read, unzipped or
+  // decoded when Ctrl-C came used to reach a closed store ("internal error: database is not open").
+  let ingesting = 0
+  let stopping = false
+  let storeClosed = false
+  let drained: (() => void) | undefined
+
+  async function counted(task: Promise<void>): Promise<void> {
+    ingesting++
+    try {
+      await task
+    } finally {
+      ingesting--
+      if (ingesting === 0) drained?.()
+    }
+  }
+
   function authorized(request: IncomingMessage, url: URL): boolean {
     if (!expected) return true
     const header = request.headers.authorization
     const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token')
     return given !== null && given !== undefined && timingSafeEqual(digest(given), expected)
+  }
+
+  // Services already told that their span times look wrong: said once each, not per batch.
+  const oddClocks = new Set<string>()
+  /**
+   * Says once per service when its spans start before 2000 or over a day ahead: an exporter that
+   * writes milliseconds or microseconds where OTLP wants nanoseconds, or a machine's clock. They
+   * are stored, but lists, `last` and time filters place them there, so they look lost.
+   */
+  function checkClock(spans: readonly PreparedSpan[]): void {
+    const latest = Date.now() + DAY_MS
+    for (const { summary } of spans) {
+      const start = summary.startTime
+      if (start >= YEAR_2000_MS && start <= latest) continue
+      if (oddClocks.has(summary.service) || oddClocks.size >= 100) continue
+      oddClocks.add(summary.service)
+      const when = new Date(start).toISOString()
+      report(
+        start < YEAR_2000_MS
+          ? `tokentrail: spans from service "${summary.service.slice(0, 100)}" start at ${when}: its exporter likely sends milliseconds or microseconds where OTLP wants nanoseconds (startTimeUnixNano); they are stored, but lists and time filters place them in ${new Date(start).getUTCFullYear()}`
+          : `tokentrail: spans from service "${summary.service.slice(0, 100)}" start at ${when}, more than a day ahead: check the sending machine's clock; they are stored, but lists, \`tokentrail last\` and time filters place them there`,
+      )
+    }
   }
 
   async function ingest(
@@ -267,8 +312,11 @@ export async function startCollector({
     const format = ingestFormat(path, mediaType(request))
     const body = await readBody(request, maxBodyBytes)
     const batch = await decoder.decode(format, body, severalSenders(request))
+    // A body still unzipping when `close` gave up waiting: its sender was cut and sends it again.
+    if (storeClosed) throw new HttpError(503, 'the collector is stopping; send the batch again')
     const spans = batch.spans
     counters.spansReceived += spans.length
+    checkClock(spans)
     const result = spans.length ? store.insertPrepared(batch) : undefined
     if (result) {
       counters.spansStored += result.inserted
@@ -292,6 +340,7 @@ export async function startCollector({
   async function ingestMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const format = ingestFormat('/v1/metrics', mediaType(request))
     const body = await readBody(request, maxBodyBytes)
+    if (storeClosed) throw new HttpError(503, 'the collector is stopping; send the batch again')
     const { points, rejected, reasons } = decodeMetricsBody(format, body)
     counters.metricPointsReceived += points.length + rejected
     counters.metricPointsRejected += rejected
@@ -329,13 +378,13 @@ export async function startCollector({
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return ingest(request, response, path)
+      return counted(ingest(request, response, path))
     }
     if (path === '/v1/metrics') {
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return ingestMetrics(request, response)
+      return counted(ingestMetrics(request, response))
     }
     if (path === '/health') {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
@@ -474,6 +523,11 @@ export async function startCollector({
     counters.requests++
     let url: URL
     try {
+      // A request on a kept-alive connection after Ctrl-C: not started, sent again after a restart.
+      if (stopping) {
+        response.setHeader('connection', 'close')
+        throw new HttpError(503, 'the collector is stopping; send the batch again')
+      }
       url = new URL(request.url ?? '/', 'http://collector.invalid')
       await route(request, response, url)
     } catch (error) {
@@ -493,6 +547,18 @@ export async function startCollector({
             503,
             `storage unavailable (${failure === 'full' ? 'disk full' : failure}): ${(error as Error).message}; retry later`,
           ),
+        )
+      }
+      if (failure === 'corrupt' || failure === 'not-a-database') {
+        // Not a bug to report with a stack: the file itself is damaged (a failing disk, a copy
+        // taken mid-write), and only the user can move it away.
+        report(
+          `tokentrail: the trace database at ${store.path} is damaged (${(error as Error).message}); stop tokentrail dev and move the file away, or pass another --db path`,
+        )
+        return reject(
+          request,
+          response,
+          new HttpError(500, `storage damaged: ${(error as Error).message}`),
         )
       }
       report(
@@ -548,14 +614,26 @@ export async function startCollector({
     stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        stopping = true
         clearInterval(sweeper)
         live.close()
-        decoder.close()
         server.close(() => {
+          storeClosed = true
           if (!givenStore) store.close()
           resolve()
         })
-        server.closeAllConnections()
+        server.closeIdleConnections()
+        // Bodies already arriving are stored and answered (an exporter need not send them again),
+        // for at most CLOSE_DRAIN_MS; then whatever is left is cut and its sender retries.
+        const finish = () => {
+          clearTimeout(timer)
+          drained = undefined
+          decoder.close()
+          server.closeAllConnections()
+        }
+        const timer = setTimeout(finish, CLOSE_DRAIN_MS)
+        if (ingesting === 0) finish()
+        else drained = finish
       })
       return closing
     },

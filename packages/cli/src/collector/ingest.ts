@@ -76,7 +76,14 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
       }
     })
     request.on('end', () => resolve())
-    request.on('error', reject)
+    // The client went away before the body ended (an exporter's timeout, its process stopped): no
+    // one is left to answer, and it is not the collector's fault, so no internal-error report.
+    const gone = () =>
+      reject(new HttpError(499, 'the client closed the connection before the body ended'))
+    request.on('error', gone)
+    request.on('close', () => {
+      if (!request.complete) gone()
+    })
   })
   if (size > limit) throw new HttpError(413, `body is over the ${limit}-byte limit (--max-body)`)
   const raw = Buffer.concat(chunks, size)

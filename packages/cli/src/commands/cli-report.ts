@@ -47,7 +47,7 @@ export async function exportReport(
   if (format !== 'md' && format !== 'markdown' && format !== 'json')
     throw new CliError(`--format must be md or json, got "${format}"`, 2)
   // Only the trace's id is needed here (one waterfall row): the report holds the rest.
-  const { trace } = await client.get<TraceDetail>(path, { limit: 1 })
+  const { trace } = await client.get<TraceDetail>(path, { limit: 1 }, 'trace')
   const report = await client.get<TraceReport>(`/api/traces/${trace.traceId}/report`, {
     raw: values.raw ? '1' : undefined,
   })

@@ -279,7 +279,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         `tokentrail trace: "${positionals[0]}" is not a trace id: give the 32 hex characters of one, or a unique prefix of 6 or more\n\n${spec.usage}`,
         2,
       )
-    const token = (values.token as string | undefined) ?? env.TOKENTRAIL_TOKEN
+    // An empty TOKENTRAIL_TOKEN (`TOKENTRAIL_TOKEN=` in a compose file or .env) means no token.
+    const token = (values.token as string | undefined) ?? (env.TOKENTRAIL_TOKEN || undefined)
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
     if (command === 'doctor') {
       const report = await runDoctor({
@@ -310,16 +311,20 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
     const json = values.json === true
     switch (command) {
       case 'list': {
-        const page = await client.get<TracePage>('/api/traces', {
-          status: readStatus(values.status as string | undefined),
-          model: values.model as string | undefined,
-          service: values.service as string | undefined,
-          text: values.search as string | undefined,
-          from: readSince(values.since as string | undefined),
-          to: readSince(values.until as string | undefined, 'until'),
-          limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
-          ...readListFilters(values),
-        })
+        const page = await client.get<TracePage>(
+          '/api/traces',
+          {
+            status: readStatus(values.status as string | undefined),
+            model: values.model as string | undefined,
+            service: values.service as string | undefined,
+            text: values.search as string | undefined,
+            from: readSince(values.since as string | undefined),
+            to: readSince(values.until as string | undefined, 'until'),
+            limit: readWhole(values.limit as string | undefined, 'limit', 1, 1000) ?? 20,
+            ...readListFilters(values),
+          },
+          'traces',
+        )
         out.write(
           json ? `${JSON.stringify(page, null, 2)}\n` : `${formatTraceList(page.traces, p)}\n`,
         )
@@ -337,10 +342,11 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         if (values.export || values.out)
           return await exportReport(client, path, values, { out, cwd })
         // --json prints the spans whole; the terminal view needs no full prompts.
-        const detail = await client.get<TraceDetail>(path, {
-          limit: values.all ? 'all' : undefined,
-          full: values.json ? 1 : undefined,
-        })
+        const detail = await client.get<TraceDetail>(
+          path,
+          { limit: values.all ? 'all' : undefined, full: values.json ? 1 : undefined },
+          'spans',
+        )
         return await showTrace(detail, values, { out, p, cwd })
       }
       case 'tail':
@@ -348,9 +354,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       case 'stats': {
         const stats = await client.get<
           TraceStats & { metrics?: MetricsSummary; delivery?: DeliveryHealth[] }
-        >('/api/stats', {
-          from: readSince(values.since as string | undefined),
-        })
+        >('/api/stats', { from: readSince(values.since as string | undefined) }, 'traces')
         if (json) out.write(`${JSON.stringify(stats, null, 2)}\n`)
         else {
           out.write(`${formatStats(stats, p)}\n`)
@@ -371,6 +375,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         const result = await client.post<{ stored: number; duplicates: number }>(
           '/api/spans',
           importableBody(body, file),
+          'stored',
         )
         out.write(
           safeText(
@@ -425,8 +430,17 @@ async function dev(
     throw new CliError(`--max-age must be a duration such as 12h or 7d, got "${maxAge}"`, 2)
   const maxBody = values['max-body'] as string | undefined
   const maxBodyBytes = maxBody === undefined ? undefined : parseSize(maxBody)
-  if (maxBodyBytes === undefined && maxBody !== undefined)
-    throw new CliError(`--max-body must be a size such as 16mb or 512kb, got "${maxBody}"`, 2)
+  if (maxBody !== undefined && (maxBodyBytes === undefined || maxBodyBytes < 1))
+    throw new CliError(
+      `--max-body must be a size of 1 byte or more such as 16mb or 512kb, got "${maxBody}"`,
+      2,
+    )
+  // Checked here too, so a short token is bad usage (exit 2) named by where it came from.
+  if (token !== undefined && token.length < 8)
+    throw new CliError(
+      `${values.token === undefined ? 'TOKENTRAIL_TOKEN' : '--token'} must be at least 8 characters long, got ${token.length}`,
+      2,
+    )
   const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')

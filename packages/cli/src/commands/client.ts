@@ -35,24 +35,64 @@ export class CollectorClient {
     return this.token ? { authorization: `Bearer ${this.token}` } : {}
   }
 
-  private async check(response: Response): Promise<Response> {
-    if (response.ok) return response
-    let message = `${response.status} ${response.statusText}`
-    try {
-      const body = (await response.json()) as { error?: string }
-      if (body.error) message = body.error
-    } catch {}
-    if (response.status === 401)
-      throw new CliError(
-        `the collector needs a token: pass --token or set TOKENTRAIL_TOKEN (${message})`,
-      )
-    throw new CliError(message)
+  /**
+   * Says that what answers at the URL is not tokentrail dev: another program on the port (an
+   * OpenTelemetry Collector also listens on 4318), a web app, a proxy's error page.
+   */
+  private notTokentrail(path: string, answer: string): CliError {
+    return new CliError(
+      `${this.url} is not a tokentrail collector: ${path} answered ${answer}. Is another program (an OpenTelemetry Collector, a web app) listening there? Start \`tokentrail dev\` or pass --url`,
+    )
   }
 
-  /** GETs a JSON API path. */
+  private async check(response: Response, path: string): Promise<Response> {
+    if (response.ok) return response
+    let error: unknown
+    try {
+      error = ((await response.json()) as { error?: unknown }).error
+    } catch {}
+    const status = `${response.status} ${response.statusText}`.trim()
+    if (response.status === 401)
+      throw new CliError(
+        `the collector needs a token: pass --token or set TOKENTRAIL_TOKEN (${typeof error === 'string' && error ? error : status})`,
+      )
+    // Every other refusal of tokentrail dev names what was wrong in `error`.
+    if (typeof error !== 'string' || !error) throw this.notTokentrail(path, status)
+    throw new CliError(error)
+  }
+
+  /**
+   * The JSON of an answer that was OK: a body that is not JSON, or lacks the `key` every answer of
+   * that path holds, comes from another program; a body that stops is said as such.
+   */
+  private async body<T>(response: Response, path: string, key?: string): Promise<T> {
+    let text: string
+    try {
+      text = await response.text()
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        throw new CliError(`the collector at ${this.url} did not finish its answer within 10 s`)
+      throw new CliError(
+        `lost the answer from the collector at ${this.url}: ${(error as Error).message}`,
+      )
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      const type = response.headers.get('content-type')?.split(';')[0] || 'no content type'
+      throw this.notTokentrail(path, `${response.status} with a body that is not JSON (${type})`)
+    }
+    if (key !== undefined && (typeof body !== 'object' || body === null || !(key in body)))
+      throw this.notTokentrail(path, `JSON without "${key}"`)
+    return body as T
+  }
+
+  /** GETs a JSON API path; `key` is a field every answer of that path holds. */
   async get<T>(
     path: string,
     params: Record<string, string | number | readonly string[] | undefined> = {},
+    key?: string,
   ): Promise<T> {
     const search = new URLSearchParams()
     for (const [key, value] of Object.entries(params))
@@ -68,12 +108,12 @@ export class CollectorClient {
     } catch (error) {
       throw unreachable(this.url, error)
     }
-    await this.check(response)
-    return (await response.json()) as T
+    await this.check(response, path)
+    return this.body<T>(response, path, key)
   }
 
-  /** POSTs JSON. */
-  async post<T>(path: string, body: string): Promise<T> {
+  /** POSTs JSON; `key` is a field every answer of that path holds. */
+  async post<T>(path: string, body: string, key?: string): Promise<T> {
     let response: Response
     try {
       response = await fetch(`${this.url}${path}`, {
@@ -85,8 +125,8 @@ export class CollectorClient {
     } catch (error) {
       throw unreachable(this.url, error)
     }
-    await this.check(response)
-    return (await response.json()) as T
+    await this.check(response, path)
+    return this.body<T>(response, path, key)
   }
 
   /** Follows `/api/live`, calling `onSpans` per batch until `signal` aborts or the stream ends. */
@@ -109,7 +149,11 @@ export class CollectorClient {
       if (signal.aborted) return 'aborted'
       throw unreachable(this.url, error)
     }
-    await this.check(response)
+    await this.check(response, '/api/live')
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await response.body?.cancel()
+      throw this.notTokentrail('/api/live', `${response.status} without an event stream`)
+    }
     onOpen?.()
     const decoder = new TextDecoder()
     let buffer = ''

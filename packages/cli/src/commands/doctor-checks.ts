@@ -187,9 +187,10 @@ async function testExport(
   timeoutMs: number,
 ): Promise<boolean> {
   const started = performance.now()
+  const deadline = AbortSignal.timeout(timeoutMs)
   let result: ExportOutcome
   try {
-    result = await send(AbortSignal.timeout(timeoutMs))
+    result = await send(deadline)
   } catch (error) {
     result = { code: 'failed', error }
   }
@@ -198,7 +199,10 @@ async function testExport(
     checks.push({
       name: 'test export',
       ok: false,
-      detail: describeExportFailure(result.error, url, signal),
+      // Doctor's own deadline passed: the exporter saw only an abort ("This operation was aborted").
+      detail: deadline.aborted
+        ? `no answer within ${timeoutMs} ms: the receiver accepted the connection but is slow or stalled (--timeout sets the wait)`
+        : describeExportFailure(result.error, url, signal),
     })
     return false
   }

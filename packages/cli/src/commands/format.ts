@@ -211,7 +211,9 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const total = Math.max(trace.durationMs, 0.001)
   const lines: string[] = [
-    `${p.bold(oneLine(trace.rootName, 80))}  ${statusText(trace.status, p)}  ${formatDuration(trace.durationMs)}`,
+    `${p.bold(oneLine(trace.rootName, 80))}  ${statusText(trace.status, p)}  ${formatDuration(trace.durationMs)}` +
+      // Its root is exported when it ends: the request may still run (or its parent is elsewhere).
+      (trace.rootMissing ? `  ${p.yellow('root span not received yet')}` : ''),
     p.dim(
       `trace ${safeText(trace.traceId)} · ${oneLine(trace.service, 60)} · ${formatTime(trace.startTime)} · ${safeText(trace.spanCount)} spans` +
         (trace.totalTokens

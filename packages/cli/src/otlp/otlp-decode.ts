@@ -118,7 +118,13 @@ function readId(
       at(path, field),
       `expected ${length} hex characters, got "${value.slice(0, 40)}" (OTLP/JSON ids are hex, not base64)`,
     )
-  if (id === (length === 32 ? ZERO32 : ZERO16)) fail(at(path, field), 'an all-zero id is invalid')
+  if (id === (length === 32 ? ZERO32 : ZERO16)) {
+    // The invalid id is how several SDKs' exporters (older Java and .NET, OpenCensus bridges) write
+    // "no parent" for a root span: a root, as the OpenTelemetry Collector reads it. Refusing it
+    // answered 400 to every batch holding a root, which exporters do not retry.
+    if (!required) return undefined
+    fail(at(path, field), 'an all-zero id is invalid')
+  }
   return id
 }
 
@@ -379,6 +385,16 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
     error = exception
       ? { ...exception, message: exception.message || message || '' }
       : { type: String(attributes['error.type'] ?? 'Error'), message: message ?? 'error' }
+  // The status's own description, when the exception's message took its place in `error` and says
+  // something else (`setStatus({ code: ERROR, message: 'payment declined' })` beside
+  // `recordException(err)`): kept under the name OpenTelemetry's Zipkin and Jaeger mappings use.
+  if (
+    exception &&
+    message &&
+    message !== exception.message &&
+    !('otel.status_description' in attributes)
+  )
+    attributes['otel.status_description'] = message
   // Fields set one by one in the stored order (optional ones only when present): the spreads this
   // replaced made a temporary object for each.
   const span = { traceId, spanId } as { -readonly [K in keyof SpanData]: SpanData[K] }

@@ -118,6 +118,12 @@ export interface TraceSummary {
   input?: string
   /** The output text of the last LLM call (300 characters in lists, 4000 in a trace or session). */
   output?: string
+  /**
+   * Every span stored has a parent: the root span has not arrived. The request is still running
+   * (a root span is exported when it ends, after its children), or its parent was recorded by a
+   * service that sends elsewhere. Absent once a span without a parent is stored.
+   */
+  rootMissing?: true
 }
 
 /** The columns of one span that lists, stats and live updates need. */
@@ -569,6 +575,7 @@ export function toTraceSummary(row: TraceRow): TraceSummary {
   if (row.user_id !== null) summary.userId = row.user_id
   if (row.session_id !== null) summary.sessionId = row.session_id
   if (row.tags !== null) summary.tags = JSON.parse(row.tags)
+  if (row.root_has_parent === 1) summary.rootMissing = true
   // Lists and live events carry a preview; one trace or a session carries the whole text.
   if (row.input_text !== null) summary.input = preview(row.input_text)
   if (row.output_text !== null) summary.output = preview(row.output_text)

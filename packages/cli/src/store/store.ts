@@ -387,6 +387,13 @@ export class TraceStore {
       this.metrics = new MetricStore(this.db, maxMetricSeries, maxAgeMs)
       this.index = new TraceIndex(this.db)
       this.ingest = prepareIngest(this.db)
+      // The first read of every trace row: a damaged file is found here (and said as such), not
+      // as a stack trace from the caller.
+      const counts = this.db
+        .prepare('SELECT count(*) AS traces, total(span_count) AS spans FROM traces')
+        .get() as { traces: number; spans: number }
+      this.traceCount = counts.traces
+      this.spanCount = counts.spans
       this.checkpointer =
         path === ':memory:' || !backgroundCheckpoints ? undefined : new Checkpointer(path)
     } catch (error) {
@@ -400,11 +407,6 @@ export class TraceStore {
         { cause: error },
       )
     }
-    const counts = this.db
-      .prepare('SELECT count(*) AS traces, total(span_count) AS spans FROM traces')
-      .get() as { traces: number; spans: number }
-    this.traceCount = counts.traces
-    this.spanCount = counts.spans
   }
 
   private hasRollup(): boolean {

@@ -4,7 +4,7 @@
 // through HTML parsing: prompts and outputs are untrusted input.
 
 import { destroyCharts } from './charts.js'
-import { app, keyboard, showError, TOKEN_KEY } from './dom.js'
+import { app, keyboard, showError, TOKEN_KEY, throttle } from './dom.js'
 import { closeList, liveList, refreshList, renderList, state } from './list.js'
 import { renderSession, renderSessions } from './sessions.js'
 import { loadStats, renderStats, statsView } from './stats.js'
@@ -122,18 +122,15 @@ document.addEventListener('keydown', (event) => {
 /** The conversation shown, reloaded when one of its turns arrives. @type {string | undefined} */
 let openSessionId
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let sessionTimer
-function scheduleSessionReload() {
-  clearTimeout(sessionTimer)
-  sessionTimer = setTimeout(() => {
-    if (openSessionId !== undefined) renderSession(app, openSessionId).catch(showError)
-  }, 300)
-}
+// Soon, and at most once a second while its turns keep arriving (see `throttle`).
+const scheduleSessionReload = throttle(() => {
+  if (openSessionId !== undefined) renderSession(app, openSessionId).catch(showError)
+})
 
 function route() {
   const hash = location.hash
-  const match = /^#\/trace\/([0-9a-f]{6,32})$/.exec(hash)
+  // Trace ids pasted from logs or other tools may be upper case; the API and live rows use lower.
+  const match = /^#\/trace\/([0-9a-f]{6,32})$/i.exec(hash)
   const session = /^#\/session\/(.+)$/.exec(hash)
   statsView.open = false
   destroyCharts()
@@ -152,7 +149,7 @@ function route() {
   if (!match) traceState.openTraceId = undefined
   if (match || session || page !== 'traces') closeList()
   openSessionId = undefined
-  if (match) renderTrace(/** @type {string} */ (match[1])).catch(showError)
+  if (match) renderTrace(/** @type {string} */ (match[1]).toLowerCase()).catch(showError)
   else if (session) {
     try {
       openSessionId = decodeURIComponent(/** @type {string} */ (session[1]))

@@ -4,7 +4,7 @@
 
 export const TOKEN_KEY = 'tokentrail.token'
 
-/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string }} Trace */
+/** @typedef {{ traceId: string, startTime: number, endTime: number, durationMs: number, rootName: string, status: string, service: string, model?: string, spanCount: number, errorCount: number, inputTokens: number, outputTokens: number, totalTokens: number, costUsd: number, ttftMs?: number, errorMessage?: string, userId?: string, sessionId?: string, tags?: string[], input?: string, output?: string, rootMissing?: true }} Trace */
 /** @typedef {{ traceId: string, spanId: string, parentSpanId?: string, name: string, kind: string, status: string, startTime: number, endTime: number, attributes: Record<string, any>, droppedAttributesCount?: number, events: { name: string, time: number, attributes?: Record<string, any>, droppedAttributesCount?: number }[], droppedEventsCount?: number, error?: { type: string, message: string, stack?: string }, resource: { serviceName: string, attributes: Record<string, any> } }} Span */
 /** @typedef {{ spanId: string, parentSpanId?: string, depth: number, offset: number, durationMs: number }} WaterfallRow */
 
@@ -44,6 +44,14 @@ export async function api(path) {
   const headers = token ? { authorization: `Bearer ${token}` } : undefined
   const response = await fetch(path, { headers })
   const body = await response.json().catch(() => ({}))
+  // The server's words are for API clients ("send Authorization: Bearer"); a person in a browser
+  // needs the link: the token is kept per tab, so a trace link pasted into a new tab has none.
+  if (response.status === 401)
+    throw new Error(
+      token
+        ? 'this token is not the collector’s: open this address with ?token=<token> before the # (as in the link tokentrail dev printed)'
+        : 'this collector needs its token: open this address with ?token=<token> before the # (as in the link tokentrail dev printed)',
+    )
   if (!response.ok) throw new Error(body.error ?? `${path} answered ${response.status}`)
   return body
 }
@@ -92,6 +100,38 @@ export function statusBadge(status) {
   return h('span', { class: `status ${status}` }, status)
 }
 
+// A trace without its root this long after its newest span is no longer taken for one still running.
+const RUNNING_MS = 10 * 60_000
+const ROOT_MISSING =
+  'The root span has not arrived: a span is exported when it ends, so the request is still running, or its parent was recorded by a service that does not send here.'
+
+/**
+ * "in progress" beside the status of a trace whose root span has not arrived (a request still
+ * streaming), "no root span" once its newest span is old. @param {Trace} trace
+ */
+export function progressBadge(trace) {
+  if (!trace.rootMissing) return null
+  const running = Date.now() - trace.endTime < RUNNING_MS
+  return h(
+    'span',
+    { class: 'status open', title: ROOT_MISSING },
+    running ? 'in progress' : 'no root span',
+  )
+}
+
+/** The same, said in a line over a trace's waterfall. @param {Trace} trace */
+export function progressNotice(trace) {
+  if (!trace.rootMissing) return null
+  const running = Date.now() - trace.endTime < RUNNING_MS
+  return h(
+    'div',
+    { class: 'notice', id: 'root-missing' },
+    running
+      ? 'In progress: the root span has not arrived yet (a span is exported when it ends; this page adds spans as they arrive), unless its parent was recorded by a service that does not send here.'
+      : 'No root span: every span here has a parent that never arrived; it may have been recorded by a service that does not send here.',
+  )
+}
+
 /** An attribute key that wraps only after `.` and `_`, never mid-word. @param {string} key */
 export function breakableKey(key) {
   const parts = key.split(/(?<=[._])/)
@@ -103,6 +143,29 @@ export function preview(text, max) {
   if (!text) return ''
   const flat = text.replace(/\s+/g, ' ').trim()
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/**
+ * Runs `task` `first` ms after a call, then at most once every `spacing` ms while calls keep
+ * coming. A debounce (each call restarting the wait) never ran under a steady stream of live
+ * updates: a trace receiving spans every 200 ms stayed as first drawn until the stream paused.
+ * @param {() => void} task @param {number} [first] @param {number} [spacing]
+ */
+export function throttle(task, first = 300, spacing = 1000) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer
+  let last = Number.NEGATIVE_INFINITY
+  return () => {
+    if (timer !== undefined) return
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        last = performance.now()
+        task()
+      },
+      Math.max(first, last + spacing - performance.now()),
+    )
+  }
 }
 
 /** The query of a hash route such as `#/sessions?user=bob`. */

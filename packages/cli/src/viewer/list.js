@@ -11,8 +11,10 @@ import {
   keyboard,
   number,
   preview,
+  progressBadge,
   showError,
   statusBadge,
+  throttle,
 } from './dom.js'
 
 /** @typedef {import('./dom.js').Trace} Trace */
@@ -166,7 +168,7 @@ function fillRow(row, trace) {
       rowPreview(trace),
     ),
     h('td', { class: 'num' }, duration(trace.durationMs)),
-    h('td', null, statusBadge(trace.status)),
+    h('td', null, statusBadge(trace.status), progressBadge(trace)),
     h('td', null, trace.model ?? '–'),
     h(
       'td',
@@ -617,12 +619,10 @@ function applyLiveTraces() {
   watchEnd()
 }
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let listTimer
-function scheduleListReload() {
-  clearTimeout(listTimer)
-  listTimer = setTimeout(() => loadList().catch(showError), 300)
-}
+// Soon, and at most once a second under a steady stream of updates (see `throttle`).
+const scheduleListReload = throttle(() => {
+  if (listBody) loadList().catch(showError)
+})
 
 /** Leaves the list page: live updates stop touching it. */
 export function closeList() {

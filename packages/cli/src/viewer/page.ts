@@ -66,6 +66,8 @@ tr.fresh { animation: fresh 1s ease-out; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .status { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 11px; border: 1px solid; }
 .status.ok { color: var(--ok); } .status.error { color: var(--error); } .status.cancelled { color: var(--cancelled); }
+.status.open { color: var(--muted); border-style: dashed; margin-left: 4px; cursor: help; }
+.notice { border: 1px dashed var(--line); border-radius: 8px; padding: 6px 10px; margin-bottom: 12px; color: var(--muted); }
 .kind { display: inline-block; font-size: 10px; padding: 0 5px; border-radius: 4px; margin-right: 6px;
   background: var(--line); text-transform: uppercase; }
 .kind.llm { color: var(--llm); } .kind.tool { color: var(--tool); } .kind.http { color: var(--http); }

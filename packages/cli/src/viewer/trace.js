@@ -9,8 +9,11 @@ import {
   h,
   number,
   preview,
+  progressBadge,
+  progressNotice,
   showError,
   statusBadge,
+  throttle,
 } from './dom.js'
 import { renderSpan } from './span-panel.js'
 
@@ -26,14 +29,10 @@ export const traceState = {
   selectedSpanId: undefined,
 }
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let traceTimer
-export function scheduleTraceReload() {
-  clearTimeout(traceTimer)
-  traceTimer = setTimeout(() => {
-    if (traceState.openTraceId) renderTrace(traceState.openTraceId).catch(showError)
-  }, 300)
-}
+/** Redraws the open trace soon, and at most once a second while its spans keep arriving. */
+export const scheduleTraceReload = throttle(() => {
+  if (traceState.openTraceId) renderTrace(traceState.openTraceId).catch(showError)
+})
 
 // Waterfall rows asked for at first, and added by each "show more": a trace can hold tens of
 // thousands of spans; the answer holds only the rows shown.
@@ -65,6 +64,8 @@ export async function renderTrace(traceId) {
   /** @type {Detail} */
   const detail = await api(`/api/traces/${encodeURIComponent(traceId)}?limit=${rowLimit}`)
   if (traceState.openTraceId !== traceId) return
+  // A link may hold a prefix of the id: live rows name the trace by its whole id.
+  traceState.openTraceId = detail.trace.traceId
   if (changed || !detail.spans.some((s) => s.spanId === traceState.selectedSpanId))
     traceState.selectedSpanId = pickSpan(detail)
   const { trace, spans, waterfall } = detail
@@ -134,7 +135,7 @@ export async function renderTrace(traceId) {
               id: 'more-spans',
               onclick: () => {
                 rowLimit += PAGE_ROWS
-                renderTrace(traceId).catch(showError)
+                renderTrace(detail.trace.traceId).catch(showError)
               },
             },
             `show ${Math.min(PAGE_ROWS, shownOf - waterfall.length).toLocaleString('en')} more`,
@@ -158,6 +159,7 @@ export async function renderTrace(traceId) {
       hasTtft ? h('span', null, h('i', { class: 'swatch ttft' }), 'first token (TTFT)') : null,
     ),
   )
+  const notice = progressNotice(trace)
   app.replaceChildren(
     h(
       'div',
@@ -165,6 +167,7 @@ export async function renderTrace(traceId) {
       h('a', { href: '#/' }, '← traces'),
       h('h1', { id: 'trace-title' }, trace.rootName),
       statusBadge(trace.status),
+      progressBadge(trace),
       h(
         'div',
         { class: 'facts' },
@@ -222,6 +225,7 @@ export async function renderTrace(traceId) {
         ),
       ),
     ),
+    ...(notice ? [notice] : []),
     h('div', { class: 'layout' }, waterfallEl, panel),
   )
   const selected = byId.get(traceState.selectedSpanId ?? '')
