@@ -330,6 +330,35 @@ describe('tokentrail doctor against a receiver that never answers', () => {
   })
 })
 
+describe('tokentrail doctor against a web app answering 200 with a page', () => {
+  it('fails the test export, naming the page, exit 1', async () => {
+    // A URL that reaches the app itself (a catch-all route): every span would be dropped there.
+    const app = createServer((request, response) => {
+      request.resume()
+      request.on('end', () =>
+        response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>Chat</p>'),
+      )
+    })
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => new Promise((resolve) => app.close(resolve)))
+    const url = `http://127.0.0.1:${(app.address() as { port: number }).port}`
+    let stdout = ''
+    const code = await runCli(['doctor', '--timeout', '2000'], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
+      cwd: tempDir(),
+    })
+    expect(code).toBe(1)
+    const line =
+      '200 with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)'
+    expect(stdout).toContain(`  ✗ test export  ${line}\n`)
+    expect(stdout.trim().split('\n').at(-1)).toBe(
+      `✗ spans would not arrive at ${url}/v1/traces: ${line}`,
+    )
+  })
+})
+
 describe('a database damaged while the collector runs', () => {
   it('answers 500 naming the damage and says once what to do, without a stack trace', async () => {
     const path = join(tempDir(), 'traces.db')

@@ -1,4 +1,5 @@
 import { describeExportFailure } from './exporters/describe-failure.js'
+import { maskedUrl } from './masked-url.js'
 import type { MetricData, MetricExporter, MetricsRecorder } from './metrics.js'
 import type { SpanData } from './types.js'
 
@@ -30,9 +31,7 @@ export class MetricsPipeline {
   private told(exporter: MetricExporter, error: unknown | undefined): void {
     // A password or query values in the URL are masked, as for spans (exporterTarget).
     const target =
-      exporter.url
-        ?.replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
-        .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***') ?? `the ${exporter.name} metrics exporter`
+      exporter.url === undefined ? `the ${exporter.name} metrics exporter` : maskedUrl(exporter.url)
     try {
       if (error === undefined) {
         if (this.failing.delete(exporter)) this.warn?.(`metrics delivered again to ${target}`)

@@ -8,6 +8,7 @@ import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
+import { maskedUrl } from './masked-url.js'
 import { BatchProcessor } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
@@ -29,16 +30,10 @@ import {
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type { Attributes, Resource, SpanContext, SpanData, SpanEvent } from './types.js'
 
-/**
- * Where an exporter sends, for messages: its URL when it has one, else its name. A password in the
- * URL (`https://user:token@host`, sent as basic auth) and query values (`?api_key=…`) are masked:
- * warnings end up in the platform's logs.
- */
+/** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
   return typeof exporter.url === 'string'
-    ? exporter.url
-        .replace(/(\/\/[^/@:]*:)[^/@]*@/, '$1***@')
-        .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***')
+    ? maskedUrl(exporter.url)
     : `the ${exporter.name || 'custom'} exporter`
 }
 

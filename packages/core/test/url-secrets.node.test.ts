@@ -50,4 +50,37 @@ describe('credentials in an exporter URL', () => {
       `Basic ${Buffer.from('trace-user:pa55word').toString('base64')}`,
     )
   })
+
+  it('are masked in a redirect target too (a login page with a token in its query)', async () => {
+    const redirecting = createServer((request, response) => {
+      request.resume()
+      request.on('end', () =>
+        response
+          .writeHead(302, { location: 'https://login.example/sso?token=SECRET3&next=/v1/traces' })
+          .end(),
+      )
+    })
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    try {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        serviceName: 'secrets',
+        exporters: [
+          otlpExporter({
+            url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/v1/traces`,
+          }),
+        ],
+        metrics: false,
+        warnings: (message) => warnings.push(message),
+      })
+      tracer.startSpan('a').end()
+      const result = await tracer.flush({ timeoutMs: 5000 })
+      await tracer.shutdown({ timeoutMs: 2000 })
+      const said = [result.reason ?? '', ...warnings].join('\n')
+      expect(said).toContain('https://login.example/sso?token=***&next=***')
+      expect(said).not.toContain('SECRET3')
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve))
+    }
+  })
 })

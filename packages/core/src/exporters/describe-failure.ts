@@ -70,6 +70,8 @@ export function describeExportFailure(
     if (error instanceof ExportError || (error as ExportError)?.name === 'ExportError') {
       const e = error as ExportError
       if (e.code === 'timeout') return e.message
+      if (e.code === 'html')
+        return `${e.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`
       const status = e.status
       if (status !== undefined) {
         const text = `${status}${STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : ''}`

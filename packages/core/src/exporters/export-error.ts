@@ -4,7 +4,7 @@ export class ExportError extends Error {
   readonly status: number | undefined
   /** The `Location` of a redirect answer. */
   readonly location: string | undefined
-  /** `timeout` when the attempt was cut by `exportTimeoutMs`. */
+  /** `timeout` when the attempt was cut by `exportTimeoutMs`; `html` for a web page answered. */
   readonly code: string | undefined
 
   constructor(

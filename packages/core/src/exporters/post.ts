@@ -1,3 +1,4 @@
+import { maskedUrl } from '../masked-url.js'
 import type { ExportResult } from '../types.js'
 import { ExportError } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
@@ -26,6 +27,18 @@ async function readCapped(response: Response, max: number): Promise<string> {
     void reader.cancel().catch(() => {})
   } catch {}
   return text
+}
+
+// A Location for messages, masked as the exporter URL is (a redirect to a login page may carry a
+// token in its query) and cut to 200 characters.
+function maskedLocation(location: string | null): string | undefined {
+  return location === null ? undefined : maskedUrl(location).slice(0, 200)
+}
+
+/** Whether an answer is a web page: by its content type, or by how its body starts. */
+function isHtml(contentType: string | null, text: string): boolean {
+  if (contentType && /^\s*(text\/html|application\/xhtml)/i.test(contentType)) return true
+  return /^\s*<(!doctype html|html[\s>])/i.test(text.slice(0, 64))
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
@@ -65,21 +78,33 @@ export async function post(
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
     void response.body?.cancel().catch(() => {})
-    const location = response.headers.get('location')
+    const location = maskedLocation(response.headers.get('location'))
     return {
       code: 'failed',
       error: new ExportError(
-        `${url} answered ${response.status || 'a'} redirect${location ? ` to ${location.slice(0, 200)}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
+        `${url} answered ${response.status || 'a'} redirect${location ? ` to ${location}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
         // A browser's opaque redirect has no status: then this message says it.
-        { status: response.status || undefined, location: location?.slice(0, 200) ?? undefined },
+        { status: response.status || undefined, location },
       ),
     }
   }
   const text = await readCapped(response, MAX_RESPONSE_BYTES)
-  if (response.ok) return readSuccess ? readSuccess(text) : { code: 'success' }
+  if (response.ok) {
+    // A web page is no OTLP answer: the URL reaches a web app (a catch-all route, a login page)
+    // that took the POST and dropped it. Counted as delivered, every span would be lost unsaid.
+    if (isHtml(response.headers.get('content-type'), text))
+      return {
+        code: 'failed',
+        error: new ExportError(
+          `${url} answered ${response.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`,
+          { status: response.status, code: 'html' },
+        ),
+      }
+    return readSuccess ? readSuccess(text) : { code: 'success' }
+  }
   const error = new ExportError(
     `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-    { status: response.status, location: response.headers.get('location') ?? undefined },
+    { status: response.status, location: maskedLocation(response.headers.get('location')) },
   )
   if (RETRYABLE.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
