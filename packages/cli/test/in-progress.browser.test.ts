@@ -2,35 +2,19 @@
 // call of a finished step, a tool), so for a while the collector holds a trace without its root.
 // The viewer said nothing: the trace looked done, named after its first child, with the children's
 // duration. And a trace id pasted in upper case, or a prefix, opened no live-updating trace page.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Collector, runCli, startCollector } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type Collector, runCli } from '../src/index.js'
 import { hexId, postSpans, span } from './synthetic.js'
+import { hasChromium, viewerHarness } from './viewer-harness.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-
-describe.skipIf(!existsSync(CHROMIUM))('a trace whose root span has not arrived', () => {
+describe.skipIf(!hasChromium)('a trace whose root span has not arrived', () => {
+  const viewer = viewerHarness()
+  const { problems } = viewer
   let collector: Collector
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
-
-  beforeAll(async () => {
-    collector = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    })
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await collector?.close()
+  beforeAll(() => {
+    ;({ collector, page } = viewer)
   })
 
   it('is shown in progress in the list and on its page, live, until the root arrives', async () => {

@@ -2,7 +2,7 @@
 // parent id, exporters that give up mid-upload, a damaged database file.
 import { execFile, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -301,31 +301,38 @@ describe('what the OpenTelemetry SDK records on a failed span', () => {
   })
 })
 
+// `tokentrail doctor` with OTEL_EXPORTER_OTLP_ENDPOINT at `server`: it must fail its test export
+// (exit 1) with `line`, on the export's row and as its verdict.
+async function doctorFails(server: Server, timeoutMs: number, line: string): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  onCleanup(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(resolve)
+      }),
+  )
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  let stdout = ''
+  const code = await runCli(['doctor', '--timeout', String(timeoutMs)], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: () => true },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
+    cwd: tempDir(),
+  })
+  expect(code).toBe(1)
+  expect(stdout).toContain(`  ✗ test export  ${line}\n`)
+  expect(stdout.trim().split('\n').at(-1)).toBe(
+    `✗ spans would not arrive at ${url}/v1/traces: ${line}`,
+  )
+}
+
 describe('tokentrail doctor against a receiver that never answers', () => {
   it('says it gave no answer within --timeout, exit 1', async () => {
-    const stalled = createServer(() => {})
-    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve))
-    onCleanup(
-      () =>
-        new Promise((resolve) => {
-          stalled.closeAllConnections()
-          stalled.close(resolve)
-        }),
-    )
-    const url = `http://127.0.0.1:${(stalled.address() as { port: number }).port}`
-    let stdout = ''
-    const code = await runCli(['doctor', '--timeout', '500'], {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: () => true },
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
-      cwd: tempDir(),
-    })
-    expect(code).toBe(1)
-    const stalledLine =
-      'no answer within 500 ms: the receiver accepted the connection but is slow or stalled (--timeout sets the wait)'
-    expect(stdout).toContain(`  ✗ test export  ${stalledLine}\n`)
-    expect(stdout.trim().split('\n').at(-1)).toBe(
-      `✗ spans would not arrive at ${url}/v1/traces: ${stalledLine}`,
+    await doctorFails(
+      createServer(() => {}),
+      500,
+      'no answer within 500 ms: the receiver accepted the connection but is slow or stalled (--timeout sets the wait)',
     )
   })
 })
@@ -339,22 +346,10 @@ describe('tokentrail doctor against a web app answering 200 with a page', () => 
         response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>Chat</p>'),
       )
     })
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
-    onCleanup(() => new Promise((resolve) => app.close(resolve)))
-    const url = `http://127.0.0.1:${(app.address() as { port: number }).port}`
-    let stdout = ''
-    const code = await runCli(['doctor', '--timeout', '2000'], {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: () => true },
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: url },
-      cwd: tempDir(),
-    })
-    expect(code).toBe(1)
-    const line =
-      '200 with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)'
-    expect(stdout).toContain(`  ✗ test export  ${line}\n`)
-    expect(stdout.trim().split('\n').at(-1)).toBe(
-      `✗ spans would not arrive at ${url}/v1/traces: ${line}`,
+    await doctorFails(
+      app,
+      2000,
+      '200 with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)',
     )
   })
 })

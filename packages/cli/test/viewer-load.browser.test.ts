@@ -1,34 +1,20 @@
 // Issue 17: one open tab over live traffic answered in 57 s at 8,000 traces (every row redrawn per
 // update), and a non-numeric `tokentrail.cost.usd` replaced the trace page with a TypeError.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Collector, startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import type { Browser, Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Collector } from '../src/index.js'
+import { onCleanup } from './helpers.js'
 import { hexId, llmTrace, postSpans, span } from './synthetic.js'
+import { hasChromium, viewerHarness } from './viewer-harness.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-
-describe.skipIf(!existsSync(CHROMIUM))('viewer under load and odd attribute types', () => {
+describe.skipIf(!hasChromium)('viewer under load and odd attribute types', () => {
+  const viewer = viewerHarness()
+  const { problems } = viewer
   let collector: Collector
   let browser: Browser
   let page: Page
-  const problems: string[] = []
-
-  beforeAll(async () => {
-    collector = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    })
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await collector?.close()
+  beforeAll(() => {
+    ;({ collector, browser, page } = viewer)
   })
 
   it('stays responsive with a tab open while 10,000 traces arrive live, and keeps a bounded list', async () => {

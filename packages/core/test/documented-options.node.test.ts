@@ -12,9 +12,9 @@ import {
   httpExporter,
   otlpExporter,
   otlpMetricsExporter,
-  TokentrailError,
 } from '../src/index.js'
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
+import { thrown } from './thrown.js'
 
 const servers: Server[] = []
 
@@ -50,16 +50,6 @@ afterEach(async () => {
     await new Promise((resolve) => server.close(resolve))
   }
 })
-
-function thrown(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    expect(TokentrailError.isInstance(error)).toBe(true)
-    return (error as Error).message
-  }
-  throw new Error('expected a throw')
-}
 
 describe('createTracer checks the type of every option', () => {
   it('enabled: "false" (a string from config) throws instead of turning tracing on', () => {

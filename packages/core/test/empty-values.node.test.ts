@@ -12,8 +12,8 @@ import {
   otlpExporter,
   otlpMetricsExporter,
   setTracer,
-  TokentrailError,
 } from '../src/index.js'
+import { thrown } from './thrown.js'
 
 let server: Server
 let url: string
@@ -32,16 +32,6 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 afterEach(() => {
   vi.unstubAllEnvs()
 })
-
-function thrown(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    expect(TokentrailError.isInstance(error)).toBe(true)
-    return (error as Error).message
-  }
-  throw new Error('expected a throw')
-}
 
 describe('an empty string is an error naming the option, not "use the default"', () => {
   it("otlpExporter({ url: '' }) throws instead of sending to the env or default URL", () => {
