@@ -176,6 +176,57 @@ describe('tokentrail CLI', () => {
     )
   })
 
+  it('tail waits for a collector that restarts and follows it again, said once', async () => {
+    const first = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+    const port = first.port
+    const controller = new AbortController()
+    let stdout = ''
+    let stderr = ''
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (stderr.includes(text)) {
+            clearInterval(check)
+            resolve()
+          }
+        }, 20)
+      })
+    const tail = runCli(['tail', '--url', first.url], {
+      stdout: {
+        write: (text: string) => {
+          stdout += text
+          if (stdout.includes('tool execute_tool weather')) controller.abort()
+        },
+      },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: {},
+      signal: controller.signal,
+    })
+    await seen('(Ctrl-C to stop)\n')
+    await first.close()
+    await seen('closed the live stream: waiting for it to come back')
+    // A new `tokentrail dev` on the same port, a few retries later.
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const second = await startCollector({ port, db: join(tempDir(), 'traces.db') })
+    onCleanup(() => second.close())
+    await seen(`following ${first.url} again`)
+    await fetch(`${second.url}/api/spans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ spans: await chatTrace({ fail: true }) }),
+    })
+    expect(await tail).toBe(0)
+    expect(stdout).toMatch(/✗ error\s+tool execute_tool weather/)
+    expect(stderr.match(/waiting for it to come back/g)).toHaveLength(1)
+  })
+
+  it('tail against no collector at all is still an error, exit 1', async () => {
+    const port = await freePort()
+    const result = await run(['tail', '--url', `http://127.0.0.1:${port}`])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('no collector is running at')
+  })
+
   it('shows hostile captured text without running terminal escapes', async () => {
     const c = await collector()
     const spans = await chatTrace({ fail: true })

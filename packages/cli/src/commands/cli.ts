@@ -9,7 +9,7 @@ import type { TraceDetail, TracePage, TraceStats } from '../store/store.js'
 import { parseDuration, parseSize, parseTime } from '../time.js'
 import { VERSION } from '../version.js'
 import { exportReport, importableBody, readListFilters } from './cli-report.js'
-import { CliError, CollectorClient } from './client.js'
+import { CliError, CollectorClient, StreamLost } from './client.js'
 import { formatDoctorReport, runDoctor } from './doctor.js'
 import {
   formatSpanLine,
@@ -517,22 +517,62 @@ async function tail(
   const controller = new AbortController()
   const stop = waitForStop(io.signal).then(() => controller.abort())
   const json = values.json === true
-  const result = await client.follow(
-    {
-      status: readStatus(values.status as string | undefined),
-      service: values.service as string | undefined,
-    },
-    (spans) => {
-      for (const span of spans)
-        out.write(json ? `${JSON.stringify(span)}\n` : `${formatSpanLine(span, p)}\n`)
-    },
-    controller.signal,
-    () => {
-      if (!json) err.write(p.dim(`following ${client.url} (Ctrl-C to stop)\n`))
-    },
-  )
+  const filter = {
+    status: readStatus(values.status as string | undefined),
+    service: values.service as string | undefined,
+  }
+  // Once following, a collector that stops or restarts (a new `tokentrail dev`) is waited for, as
+  // `tail -F` waits for a file: said once, then followed again when it is back. Never reached at
+  // the start, or refused (a token, another program), is an error as before.
+  let following = false
+  let waiting = false
+  let pause = 250
+  for (;;) {
+    let result: 'aborted' | 'ended'
+    try {
+      result = await client.follow(
+        filter,
+        (spans) => {
+          for (const span of spans)
+            out.write(json ? `${JSON.stringify(span)}\n` : `${formatSpanLine(span, p)}\n`)
+        },
+        controller.signal,
+        () => {
+          if (!json)
+            err.write(
+              p.dim(
+                following
+                  ? `following ${client.url} again\n`
+                  : `following ${client.url} (Ctrl-C to stop)\n`,
+              ),
+            )
+          following = true
+          waiting = false
+          pause = 250
+        },
+      )
+    } catch (error) {
+      if (!following || !(error instanceof StreamLost)) throw error
+      result = 'ended'
+    }
+    if (result === 'aborted' || controller.signal.aborted) break
+    if (!waiting) {
+      waiting = true
+      err.write(
+        `${p.yellow('note')} the collector at ${client.url} closed the live stream: waiting for it to come back (Ctrl-C to stop); spans sent meanwhile are not shown here (\`tokentrail last\` lists them)\n`,
+      )
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        controller.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, pause)
+      controller.signal.addEventListener('abort', done)
+    })
+    pause = Math.min(pause * 2, 2000)
+  }
   void stop
-  if (result === 'ended')
-    throw new CliError(`the collector at ${client.url} closed the live stream`)
   return 0
 }

@@ -12,6 +12,9 @@ export class CliError extends Error {
   }
 }
 
+/** The live stream broke, or the collector could not be reached for it: `tail` may reconnect. */
+export class StreamLost extends CliError {}
+
 function unreachable(url: string, error: unknown): CliError {
   const cause = (error as { cause?: { code?: string } }).cause
   const code = cause?.code ?? (error as { code?: string }).code
@@ -147,7 +150,7 @@ export class CollectorClient {
       })
     } catch (error) {
       if (signal.aborted) return 'aborted'
-      throw unreachable(this.url, error)
+      throw new StreamLost(unreachable(this.url, error).message)
     }
     await this.check(response, '/api/live')
     if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
@@ -176,7 +179,7 @@ export class CollectorClient {
       }
     } catch (error) {
       if (signal.aborted) return 'aborted'
-      throw new CliError(`lost the live stream from ${this.url}: ${(error as Error).message}`)
+      throw new StreamLost(`lost the live stream from ${this.url}: ${(error as Error).message}`)
     }
     return signal.aborted ? 'aborted' : 'ended'
   }
