@@ -332,6 +332,10 @@ export class AiCall {
         // A tool still running means more of the call was to come: it is cut short, not done.
         if (this.toolRunning()) this.end('cancelled')
         else this.closePending()
+        // As when the parent closes the call mid-stream (closedWithParent): the AI SDK may never
+        // end a call its request left (ai@7 stops a stream nobody reads), and kept, it stayed in
+        // the process-wide state until 10,000 more calls had come.
+        this.forget()
       }
     })
   }
@@ -647,6 +651,11 @@ export class AiCall {
     this.ended = true
     this.awaits = false
     this.release()
+    this.forget()
+  }
+
+  // The AI SDK's id of this call is let go (events that still come for it are ignored).
+  private forget(): void {
     const callId = this.callId
     if (callId !== undefined && callState().byCallId.get(callId) === this) forgetCall(callId, this)
   }

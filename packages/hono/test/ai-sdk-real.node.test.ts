@@ -220,5 +220,10 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
     expect(exporter.span('POST /api/chat').status).toBe('cancelled')
     // The call was cut short while its tool ran: not `ok`.
     expect(exporter.span('streamText gpt-4o').status).toBe('cancelled')
+    // And let go, as a call closed mid-stream is: the AI SDK never ends a call nobody reads.
+    await expect.poll(() => toolDone).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const calls = (globalThis as any)[Symbol.for('tokentrail.ai-sdk.calls')]
+    expect(calls.byCallId.size).toBe(0)
   })
 })
