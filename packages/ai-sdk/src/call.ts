@@ -326,12 +326,17 @@ export class AiCall {
     this.lastActivity = this.startTime
     // The parent ending: streams whose spans are not made yet get them now, so the parent closes
     // them with itself; a call that only waits for a continuation ends as it stands.
-    init.parent?.onEnding(() => {
+    init.parent?.onEnding((_, info) => {
       this.openStreams()
       if (this.span && !this.ended && this.openSteps === 0) {
-        // A tool still running means more of the call was to come: it is cut short, not done.
-        if (this.toolRunning()) this.end('cancelled')
+        // A tool still running means more of the call was to come: it is cut short, not done
+        // (at the parent's end, as the spans the parent closes itself).
+        if (this.toolRunning()) this.end('cancelled', undefined, info.endTime)
         else this.closePending()
+        // As when the parent closes the call mid-stream (closedWithParent): the AI SDK may never
+        // end a call its request left (ai@7 stops a stream nobody reads), and kept, it stayed in
+        // the process-wide state until 10,000 more calls had come.
+        this.forget()
       }
     })
   }
@@ -604,7 +609,7 @@ export class AiCall {
     // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
     if (tooling)
       for (const tool of tooling.tools.values())
-        tool.end(status === 'cancelled' ? { status: 'cancelled' } : undefined)
+        tool.end(status === 'cancelled' ? { status: 'cancelled', endTime } : undefined)
     const span = this.span
     if (!span || span.ended) return
     if (error !== undefined && status === 'error') {
@@ -647,6 +652,11 @@ export class AiCall {
     this.ended = true
     this.awaits = false
     this.release()
+    this.forget()
+  }
+
+  // The AI SDK's id of this call is let go (events that still come for it are ignored).
+  private forget(): void {
     const callId = this.callId
     if (callId !== undefined && callState().byCallId.get(callId) === this) forgetCall(callId, this)
   }

@@ -547,4 +547,50 @@ describe('span times that cannot be right', () => {
     )
     expect(c.store.counts.spans).toBe(5)
   })
+
+  it('a start past what a Date can show (nanoseconds sent as milliseconds) is stored and said, not a 500', async () => {
+    const logs: string[] = []
+    const c = await collector({ log: (line) => logs.push(line) })
+    // A hand-written sender putting nanoseconds where /api/spans wants epoch milliseconds, and an
+    // OTLP exporter whose nanoseconds are a thousand times too many: both past Date's range.
+    const [span] = llmTrace(Date.now())
+    const nanos = Date.now() * 1e6
+    const json = await fetch(`${c.url}/api/spans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        spans: [{ ...span!, parentSpanId: undefined, startTime: nanos, endTime: nanos + 5e6 }],
+      }),
+    })
+    expect(json.status).toBe(200)
+    const otlp = await fetch(`${c.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'far' } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: hexId(32),
+                    spanId: hexId(16),
+                    name: 'GET /',
+                    startTimeUnixNano: `${BigInt(nanos) * 1000n}`,
+                    endTimeUnixNano: `${BigInt(nanos) * 1000n + 5n}`,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    })
+    expect(otlp.status).toBe(200)
+    expect(c.store.counts.spans).toBe(2)
+    expect(logs).toHaveLength(2)
+    for (const line of logs) expect(line).toMatch(/more than a day ahead/)
+    expect(logs.join('\n')).not.toMatch(/internal error|RangeError/)
+  })
 })

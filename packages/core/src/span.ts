@@ -452,6 +452,8 @@ export class RecordingSpan implements Span {
     const open = this.openChildren ?? this.openChild
     if (options?.endOpenChildren && open) {
       for (const child of open instanceof Set ? [...open] : [open]) {
+        // A child already ending (its onEnding ended this span) ends as it was asked to.
+        if (child.ending) continue
         child.closedByParent = true
         child.setAttribute('tokentrail.closed_by_parent', true)
         child.end({ status: 'cancelled', endTime, endOpenChildren: true })

@@ -177,6 +177,19 @@ describe('hostile attribute keys and values', () => {
     expect(stats.exported).toBe(3)
   })
 
+  it('a child that ends its parent from its own onEnding ends as it asked: not marked closed by the parent', async () => {
+    const { tracer, exporter } = setup()
+    const parent = tracer.startSpan('parent')
+    const child = tracer.startSpan('child', { parent })
+    child.onEnding(() => parent.end({ endOpenChildren: true }))
+    child.end({ status: 'ok' })
+    await tracer.flush()
+    const exported = exporter.span('child')
+    expect(exported.status).toBe('ok')
+    expect(exported.attributes['tokentrail.closed_by_parent']).toBeUndefined()
+    expect(tracer.stats().exported).toBe(2)
+  })
+
   it('sends only well-formed text: lone surrogates become U+FFFD, truncation keeps pairs whole', async () => {
     const exporter = memoryExporter()
     const tracer = createTracer({

@@ -220,5 +220,14 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
     expect(exporter.span('POST /api/chat').status).toBe('cancelled')
     // The call was cut short while its tool ran: not `ok`.
     expect(exporter.span('streamText gpt-4o').status).toBe('cancelled')
+    // At the request's end, as the spans it closes itself: none outlives its parent.
+    const requestEnd = exporter.span('POST /api/chat').endTime
+    expect(exporter.span('streamText gpt-4o').endTime).toBe(requestEnd)
+    expect(toolSpan!.endTime).toBe(requestEnd)
+    // And let go, as a call closed mid-stream is: the AI SDK never ends a call nobody reads.
+    await expect.poll(() => toolDone).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const calls = (globalThis as any)[Symbol.for('tokentrail.ai-sdk.calls')]
+    expect(calls.byCallId.size).toBe(0)
   })
 })

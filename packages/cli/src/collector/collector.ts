@@ -295,7 +295,12 @@ export async function startCollector({
       if (start >= YEAR_2000_MS && start <= latest) continue
       if (oddClocks.has(summary.service) || oddClocks.size >= 100) continue
       oddClocks.add(summary.service)
-      const when = new Date(start).toISOString()
+      // Past Date's range (±8.64e15 ms: nanoseconds sent as milliseconds) toISOString throws,
+      // which failed the whole batch with an internal error instead of storing it.
+      const date = new Date(start)
+      const when = Number.isNaN(date.getTime())
+        ? `${start.toExponential(3)} ms after 1970`
+        : date.toISOString()
       report(
         start < YEAR_2000_MS
           ? `tokentrail: spans from service "${summary.service.slice(0, 100)}" start at ${when}: its exporter likely sends milliseconds or microseconds where OTLP wants nanoseconds (startTimeUnixNano); they are stored, but lists and time filters place them in ${new Date(start).getUTCFullYear()}`
