@@ -438,6 +438,29 @@ describe('stopping the collector while exporters send', () => {
     expect(store.getTrace(trace[0]!.traceId)!.spans).toHaveLength(2)
   })
 
+  it('answers a body that arrives during close() and is refused (400) with its 400, not a reset', async () => {
+    const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db'), log: () => {} })
+    const body = Buffer.from('{"spans": [ this is not JSON')
+    const socket = connect(c.port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    let answer = ''
+    const answered = new Promise<void>((resolve) => {
+      socket.on('data', (chunk) => (answer += chunk))
+      socket.once('close', () => resolve())
+    })
+    socket.write(
+      `POST /api/spans HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    )
+    socket.write(body.subarray(0, 5))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const closed = c.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.write(body.subarray(5))
+    await closed
+    await answered
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
   it('Ctrl-C under gzip ingest from several exporters: nothing acknowledged is lost, no internal error', async () => {
     const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
     expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)

@@ -264,13 +264,19 @@ export async function startCollector({
   let storeClosed = false
   let drained: (() => void) | undefined
 
-  async function counted(task: Promise<void>): Promise<void> {
+  // Counted until its answer is out: a refused body (400, 413) is answered by the request
+  // handler's catch after `task` settles, and closing must not cut that answer off.
+  async function counted(response: ServerResponse, task: Promise<void>): Promise<void> {
     ingesting++
     try {
       await task
     } finally {
-      ingesting--
-      if (ingesting === 0) drained?.()
+      const done = () => {
+        ingesting--
+        if (ingesting === 0) drained?.()
+      }
+      if (response.writableFinished || response.destroyed) done()
+      else response.once('close', done)
     }
   }
 
@@ -383,13 +389,13 @@ export async function startCollector({
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return counted(ingest(request, response, path))
+      return counted(response, ingest(request, response, path))
     }
     if (path === '/v1/metrics') {
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))
         throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>')
-      return counted(ingestMetrics(request, response))
+      return counted(response, ingestMetrics(request, response))
     }
     if (path === '/health') {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)
