@@ -287,6 +287,8 @@ export class AiCall {
   private readonly totals: TokenCounts = {}
   private cost: number | undefined
   private finishReason: string | undefined
+  // Whether its last step asked for tools (see stepEnded).
+  private askedTools = false
   private ttftMs: number | undefined
   private toolCalls = 0
   toolErrors = 0
@@ -490,6 +492,9 @@ export class AiCall {
     }
     if (report.costUsd !== undefined) this.cost = (this.cost ?? 0) + report.costUsd
     if (report.finishReason !== undefined) this.finishReason = report.finishReason
+    // Its tool calls, not its finish reason, say whether a step asked for tools: some
+    // OpenAI-compatible servers end a tool-call answer with `stop`.
+    this.askedTools = report.toolCallIds.length > 0
     if (this.ttftMs === undefined && report.ttftMs !== undefined) this.ttftMs = report.ttftMs
     this.toolCalls += report.toolCallIds.length
     if (this.source !== 'inferred') {
@@ -575,7 +580,8 @@ export class AiCall {
       this.openSteps === 0 &&
       this.stepsSeen > 0 &&
       this.lastStatus === 'ok' &&
-      this.finishReason !== 'tool_call'
+      this.finishReason !== 'tool_call' &&
+      !this.askedTools
     )
   }
 

@@ -86,6 +86,43 @@ describe.each(majors)(
       expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
     })
 
+    it('a flush while a tool runs, from a server that says finish_reason "stop" with its tool call: the call goes on, one trace', async () => {
+      // Some OpenAI-compatible servers end a tool-call answer with "stop". A script's or another
+      // job's flush while the tool runs must not end the call as done: its next step is coming.
+      const { tracer, exporter, provider } = await start({ toolCallFinishReason: 'stop' })
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      let flushed: Promise<unknown> | undefined
+      const result = ai.streamText({
+        model,
+        prompt: 'Weather in Oslo? [tool:weather]',
+        stopWhen: ai.stepCountIs(3),
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }: { city: string }) => {
+              flushed = tracer.flush()
+              await flushed
+              return { city, celsius: 21 }
+            },
+          }),
+        },
+      })
+      const text = await result.text
+      expect(text).toContain('The tool returned')
+      expect(flushed).toBeDefined()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await tracer.flush()
+      const calls = callSpans(exporter.spans)
+      expect(calls).toHaveLength(1)
+      expect(calls[0]!.attributes[CALL_ATTR.steps]).toBe(2)
+      const llm = exporter.spans.filter((s) => s.kind === 'llm')
+      expect(llm).toHaveLength(2)
+      expect(new Set(llm.map((s) => s.traceId))).toEqual(new Set([calls[0]!.traceId]))
+    })
+
     it('a model wrapped twice with the middleware: each model call is traced once, no fake retries, tokens and cost not doubled', async () => {
       let answered = 0
       // The first request is refused once: a real retry must still be told apart from the second wrap.

@@ -57,6 +57,8 @@ export interface MockOpenAIOptions {
   chunkDelayMs?: number
   /** Reply text. @default `You said: <last user message>`, or `The tool returned <output>.` after a tool result */
   reply?: PerRequest<string>
+  /** Chat API: the `finish_reason` of a tool-call answer (some OpenAI-compatible servers send `stop`). @default 'tool_calls' */
+  toolCallFinishReason?: PerRequest<string>
   /** Arguments of a tool call. @default made from the tool's JSON schema (strings: the prompt's last word, numbers: 42) */
   toolArguments?: PerRequest<Record<string, unknown> | string>
   /** Cached input tokens to report. @default 0 */

@@ -193,6 +193,8 @@ function plan(request, options) {
   }
   return {
     toolCall,
+    // Chat's finish_reason for a tool call: some OpenAI-compatible servers say 'stop' there.
+    toolFinishReason: String(resolve(options.toolCallFinishReason, request, 'tool_calls')),
     chunks,
     text: toolCall ? '' : chunks.join(''),
     usage: resolve(options.usage, request, true) === false ? undefined : usage,
@@ -251,7 +253,7 @@ function chatEvents(p, id, created) {
         delta: true,
         data: chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }),
       })
-    events.push({ data: chunk({}, 'tool_calls') })
+    events.push({ data: chunk({}, p.toolFinishReason) })
   } else {
     for (const piece of p.chunks) events.push({ delta: true, data: chunk({ content: piece }) })
     events.push({ data: chunk({}, 'stop') })
@@ -501,7 +503,7 @@ export async function startMockOpenAI(options = {}) {
               index: 0,
               message,
               logprobs: null,
-              finish_reason: p.toolCall ? 'tool_calls' : 'stop',
+              finish_reason: p.toolCall ? p.toolFinishReason : 'stop',
             },
           ],
           ...(p.usage ? { usage: chatUsage(p.usage) } : {}),
