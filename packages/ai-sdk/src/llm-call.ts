@@ -360,13 +360,12 @@ export class LlmCall {
     if (!span || span.ended) return
     this.cancelledBy ??= 'parent'
     span.setAttribute('tokentrail.closed_by_parent', true)
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
-    span.end({ status: 'cancelled', endOpenChildren: true, endTime })
+    this.end('cancelled', { endOpenChildren: true, endTime })
   }
 
-  private end(status: SpanStatus): void {
+  private end(status: SpanStatus, options?: { endOpenChildren: boolean; endTime: number }): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
-    this.span.end({ status })
+    this.span.end(options ? { status, ...options } : { status })
   }
 
   // Runs once, right before the span ends, whoever ends it.

@@ -1,5 +1,5 @@
 import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
-import { MAX_TIMER_MS, now } from './clock.js'
+import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
 import { getActiveContextSpan, runWithSpan } from './context.js'
@@ -637,7 +637,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
    */
   timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown): number {
     const ms = time instanceof Date ? time.getTime() : time
-    if (typeof ms === 'number' && ms >= 0 && ms < 1e16) return ms
+    if (isEpochMs(ms)) return ms
     this.badInput(option, span, time)
     return now()
   }

@@ -1,6 +1,6 @@
 import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
-import { now } from './clock.js'
+import { isEpochMs, now } from './clock.js'
 import type { ContextSpan } from './context.js'
 import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
 import type {
@@ -368,7 +368,7 @@ export class RecordingSpan implements Span {
       }
     }
     const eventName = truncate(textOf(name), nameLimit(this.owner.limits))
-    const at = typeof time === 'number' && time >= 0 && time < 1e16 ? time : now()
+    const at = isEpochMs(time) ? time : now()
     events.push(
       clean ? { name: eventName, time: at, attributes: clean } : { name: eventName, time: at },
     )
