@@ -1,3 +1,5 @@
+import { closestKey, SPAN_KINDS } from './options.js'
+
 /** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
 export interface DeliverySinks {
   warn: ((message: string) => void) | undefined
@@ -129,13 +131,8 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
   }
 }
 
-/**
- * Says, once, that spans to one destination are not arriving and why; then at most one summary
- * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
- * Never throws.
- */
 /** An option of the span API given a value it cannot use (see `RecordingTracer.badInput`). */
-export type BadInput = 'parent' | 'startTime' | 'endTime'
+export type BadInput = 'parent' | 'kind' | 'startTime' | 'endTime' | 'status'
 
 /** The line said once per tracer and option when the span API gets a value it cannot use. */
 export function badInputLine(option: BadInput, span: string, got: unknown): string {
@@ -160,13 +157,34 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
       'must be a span or a SpanContext (a 32-hex traceId, a 16-hex spanId, numeric traceFlags)',
       'the span started a new trace. To continue a trace from headers or a queue job, pass extractTraceContext(carrier)',
     ],
+    kind: [`must be one of ${SPAN_KINDS.join(', ')}`, 'the span is internal'],
     startTime: time,
     endTime: time,
+    status: [
+      "must be 'ok', 'error' or 'cancelled'",
+      'the span ended with its default status: error when an error was recorded on it, else ok',
+    ],
   }[option]
-  const where = option === 'endTime' ? 'span.end()' : 'tracer.startSpan()'
+  const where = option === 'endTime' || option === 'status' ? 'span.end()' : 'tracer.startSpan()'
   return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 
+/** The line said once per method when its `timeoutMs` cannot bound it. */
+export function badBoundLine(where: string, got: unknown, defaultMs: number): string {
+  return `${where}: options.timeoutMs must be a number of milliseconds (0 or more), got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}; the exporter timeout (${defaultMs} ms) bounded it instead. Said once per tracer.`
+}
+
+/** The line said once per method and key when a span API method is given an option it does not take. */
+export function unknownOptionLine(where: string, key: string, valid: readonly string[]): string {
+  const hint = key === 'root' ? 'parent' : closestKey(key, valid)
+  return `${where}: unknown option \`${key}\`${hint ? ` — did you mean \`${hint}\`?` : '.'} It was ignored. Valid options: ${valid.join(', ')}. Said once per tracer.`
+}
+
+/**
+ * Says, once, that spans to one destination are not arriving and why; then at most one summary
+ * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
+ * Never throws.
+ */
 export class DeliveryLog {
   private warned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).

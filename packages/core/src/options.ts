@@ -1,4 +1,5 @@
 import { TokentrailError } from './errors.js'
+import type { SpanKind } from './types.js'
 
 // Edit distance with case ignored, so `servicename` finds `serviceName` at distance 0.
 function distance(a: string, b: string): number {
@@ -73,3 +74,6 @@ export function shareOf(value: unknown, name: string, of: string): number {
     )
   return rate
 }
+
+/** The kinds a span may have (`SpanKind`), for the check in `tracer.startSpan()`. */
+export const SPAN_KINDS: readonly SpanKind[] = ['llm', 'tool', 'http', 'queue', 'internal']

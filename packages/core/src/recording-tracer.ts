@@ -9,6 +9,7 @@ import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { maskedUrl } from './masked-url.js'
+import { SPAN_KINDS } from './options.js'
 import { BatchProcessor } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
@@ -28,7 +29,7 @@ import {
   textOf,
 } from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type { Attributes, Resource, SpanContext, SpanData, SpanEvent } from './types.js'
+import type { Attributes, Resource, SpanContext, SpanData, SpanEvent, SpanKind } from './types.js'
 
 /** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
@@ -191,6 +192,12 @@ function parentKind(parent: unknown): 1 | 0 | -1 {
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
 const lossReport = lazy(() => import('./delivery-log.js'))
+type DeliveryLogModule = typeof import('./delivery-log.js')
+
+// The options each method takes, for the line that names one it does not.
+const START_OPTIONS = ['parent', 'kind', 'attributes', 'startTime']
+const FLUSH_OPTIONS = ['timeoutMs', 'metrics']
+const SHUTDOWN_OPTIONS = ['timeoutMs']
 
 // A flush or shutdown bound as a timer takes it: `Infinity` (or anything past the longest timer)
 // waits as long as a timer can, about 24.8 days, instead of firing at once.
@@ -400,7 +407,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       newSpanId(),
       parentSpanId,
       textOf(name),
-      options?.kind ?? 'internal',
+      options ? this.startOptions(name, options) : 'internal',
       options?.startTime === undefined ? now() : this.timeOf('startTime', name, options.startTime),
       traceState,
       localParent,
@@ -411,6 +418,20 @@ export class RecordingTracer implements Tracer, SpanOwner {
       this.holdEarly(['start', traceId, span.spanId, !localParent, upstream])
     if (options?.attributes) span.setAttributes(options.attributes)
     return span
+  }
+
+  /**
+   * The kind from `startSpan` options, said once when unknown (`internal` then: a made-up kind
+   * such as `constructor` broke the OTLP body of its whole batch); an option key it does not take
+   * (`atributes`, OpenTelemetry's `root`) is said once too, not ignored in silence.
+   */
+  private startOptions(name: string, options: StartSpanOptions): SpanKind {
+    this.methodOptions('tracer.startSpan()', options, START_OPTIONS)
+    const kind = options.kind
+    if (kind === undefined) return 'internal'
+    if (SPAN_KINDS.includes(kind)) return kind
+    this.badInput('kind', name, kind)
+    return 'internal'
   }
 
   private sampleRoot(traceId: string): boolean {
@@ -617,17 +638,36 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * once per option what was wrong, through `warnings` (the text loads with delivery-log.ts).
    */
   badInput(option: BadInput, span: unknown, got: unknown): void {
-    const key = `input ${option}`
+    this.sayOnce(`input ${option}`, (m) => m.badInputLine(option, textOf(span), got))
+  }
+
+  /** Says through `warnings`, once per key, a line made with delivery-log.ts (loaded lazily). */
+  private sayOnce(key: string, line: (m: DeliveryLogModule) => string): void {
     const warn = this.config.warn
     if (!warn || this.reported.has(key)) return
     this.reported.add(key)
     // Awaited by a flush or shutdown, as losses are: out before a function freezes.
     const said: Promise<void> = (this.noticing = lossReport()
-      .then((m) => warn(m.badInputLine(option, textOf(span), got)))
+      .then((m) => warn(line(m)))
       .catch((error) => this.onInternalError('bad input report', error))
       .then(() => {
         if (this.noticing === said) this.noticing = undefined
       }))
+  }
+
+  /** Says once each key of `options` that `valid` does not list. */
+  methodOptions(where: string, options: object, valid: readonly string[]): void {
+    for (const key in options)
+      if (!valid.includes(key))
+        this.sayOnce(`option ${where} ${key}`, (m) => m.unknownOptionLine(where, key, valid))
+  }
+
+  /** A flush or shutdown bound: the exporter timeout when not given; said once when unusable. */
+  private boundOf(where: string, ms: unknown): number {
+    if (ms === undefined) return boundMs(this.config.exportTimeoutMs)
+    if (typeof ms === 'number' && ms >= 0) return boundMs(ms)
+    this.sayOnce(`bound ${where}`, (m) => m.badBoundLine(where, ms, this.config.exportTimeoutMs))
+    return boundMs(this.config.exportTimeoutMs)
   }
 
   /**
@@ -660,7 +700,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
-    const timeoutMs = boundMs(options?.timeoutMs ?? this.config.exportTimeoutMs)
+    if (options) this.methodOptions('tracer.flush()', options, FLUSH_OPTIONS)
+    const timeoutMs = this.boundOf('tracer.flush()', options?.timeoutMs)
     runFlushHooks(this)
     try {
       // Spans held while sampling or redaction load reach the queues first. Nothing held: no
@@ -740,7 +781,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   async shutdown(options?: { timeoutMs?: number }): Promise<void> {
-    const timeoutMs = boundMs(options?.timeoutMs ?? this.config.exportTimeoutMs)
+    if (options) this.methodOptions('tracer.shutdown()', options, SHUTDOWN_OPTIONS)
+    const timeoutMs = this.boundOf('tracer.shutdown()', options?.timeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)
     try {

@@ -75,7 +75,13 @@ export interface SpanOwner {
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
   /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
   timeOf(option: 'endTime', span: string, time: unknown): number
+  /** A `status` that is not a SpanStatus: said once. */
+  badInput?(option: 'status', span: string, got: unknown): void
+  /** Options `end()` does not take: said once each. */
+  methodOptions?(where: string, options: object, valid: readonly string[]): void
 }
+
+const END_OPTIONS = ['status', 'endTime', 'endOpenChildren']
 
 // `[object Type]` without running any of the value's code: Object.prototype.toString reads
 // Symbol.toStringTag, which a Proxy's get trap (or a revoked Proxy) answers with a throw.
@@ -438,11 +444,21 @@ export class RecordingSpan implements Span {
     // Taken before the callbacks: what they write (an AI SDK step's totals) is not the span's time.
     const given = options?.endTime
     const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
+    let status = options?.status
+    if (options) {
+      this.owner.methodOptions?.('span.end()', options, END_OPTIONS)
+      // A status it does not know (`'failed'`) would reach the exporters as a span status no
+      // backend reads: said once, and the default decides.
+      if (status !== undefined && status !== 'ok' && status !== 'error' && status !== 'cancelled') {
+        this.owner.badInput?.('status', this.name, status)
+        status = undefined
+      }
+    }
     const callbacks = this.endingCallbacks
     if (callbacks) {
       this.endingCallbacks = undefined
       const info: EndingInfo = {
-        status: options?.status,
+        status,
         closedByParent: this.closedByParent,
         endTime,
       }
@@ -461,7 +477,6 @@ export class RecordingSpan implements Span {
     }
     this.ended = true
     this.parent?.childEnded(this)
-    const status: SpanStatus = options?.status ?? (this.error ? 'error' : 'ok')
     const data: SpanData = {
       traceId: this.traceId,
       spanId: this.spanId,
@@ -471,7 +486,7 @@ export class RecordingSpan implements Span {
       kind: this.kind,
       startTime: this.startTime,
       endTime: Math.max(endTime, this.startTime),
-      status,
+      status: status ?? (this.error ? 'error' : 'ok'),
       attributes: this.attributes,
       events: this.events ?? EMPTY_EVENTS,
       error: this.error,

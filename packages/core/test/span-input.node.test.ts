@@ -128,6 +128,98 @@ describe('a start or end time that is not a finite number', () => {
   })
 })
 
+interface KindedSpan extends WireSpan {
+  kind: number
+  status: { code?: number }
+  attributes: { key: string; value: { stringValue?: string } }[]
+}
+
+describe("a kind or status that is not one of the span API's", () => {
+  it('made-up kinds (Object method names too) keep the batch valid: the span is internal, said once', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('good', { kind: 'llm' }).end()
+    for (const kind of ['constructor', '__proto__', 'toString', 'server', 'a"b'])
+      tracer.startSpan(kind, { kind: kind as never }).end()
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    await tracer.shutdown()
+    // Before, `constructor` wrote a function's text into the JSON body: the receiver could not
+    // parse it and the whole batch, the good span with it, was lost.
+    const spans = wireSpans() as KindedSpan[]
+    expect(spans.map((s) => [s.name, s.kind])).toEqual([
+      ['good', 3],
+      ['constructor', 1],
+      ['__proto__', 1],
+      ['toString', 1],
+      ['server', 1],
+      ['a"b', 1],
+    ])
+    for (const span of spans.slice(1))
+      expect(span.attributes.find((a) => a.key === 'tokentrail.span.kind')).toBeUndefined()
+    expect(warnings).toEqual([
+      'tracer.startSpan() on span "constructor": options.kind must be one of llm, tool, http, queue, internal, got "constructor"; the span is internal. Said once per tracer.',
+    ])
+  })
+
+  it('a status other than ok, error or cancelled ends with the default status, said once', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('failed').end({ status: 'failed' as never })
+    tracer
+      .startSpan('failed with error')
+      .recordError(new Error('x'))
+      .end({ status: 'failed' as never })
+    tracer.startSpan('cancelled').end({ status: 'cancelled' })
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    const spans = wireSpans() as KindedSpan[]
+    // OTLP status codes: 1 ok, 2 error; cancelled is unset plus tokentrail.span.status.
+    expect(spans.map((s) => [s.name, s.status.code ?? 0])).toEqual([
+      ['failed', 1],
+      ['failed with error', 2],
+      ['cancelled', 0],
+    ])
+    expect(warnings).toEqual([
+      `span.end() on span "failed": options.status must be 'ok', 'error' or 'cancelled', got "failed"; the span ended with its default status: error when an error was recorded on it, else ok. Said once per tracer.`,
+    ])
+    await tracer.shutdown()
+  })
+})
+
+describe('an option a method does not take', () => {
+  it('is said once per method and key, naming the likely one, and the call goes on', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    const options = { atributes: { plan: 'pro' } } as never
+    tracer.startSpan('one', options).end({ stauts: 'error' } as never)
+    tracer.startSpan('two', options).end({ stauts: 'error' } as never)
+    tracer.startSpan('root', { root: true } as never).end()
+    expect(await tracer.flush({ timeout: 5000 } as never)).toEqual({ ok: true, pending: 0 })
+    expect(await tracer.flush({ timeoutMs: 'soon' as never })).toEqual({ ok: true, pending: 0 })
+    expect(wireSpans().map((s) => s.name)).toEqual(['one', 'two', 'root'])
+    await tracer.shutdown({ timeoutMs: 1000, force: true } as never)
+    expect(warnings).toEqual([
+      'tracer.startSpan(): unknown option `atributes` — did you mean `attributes`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+      'span.end(): unknown option `stauts` — did you mean `status`? It was ignored. Valid options: status, endTime, endOpenChildren. Said once per tracer.',
+      'tracer.startSpan(): unknown option `root` — did you mean `parent`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+      'tracer.flush(): unknown option `timeout` — did you mean `timeoutMs`? It was ignored. Valid options: timeoutMs, metrics. Said once per tracer.',
+      'tracer.flush(): options.timeoutMs must be a number of milliseconds (0 or more), got "soon"; the exporter timeout (10000 ms) bounded it instead. Said once per tracer.',
+      'tracer.shutdown(): unknown option `force`. It was ignored. Valid options: timeoutMs. Said once per tracer.',
+    ])
+  })
+})
+
 describe('a warnings function that throws', () => {
   it('never reaches the app: the notice is given up, the span goes on', async () => {
     const tracer = createTracer({

@@ -2,14 +2,14 @@ import { type EscapedForm, escapedForms } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 
-/** OTLP SpanKind numbers. */
-export const OTLP_SPAN_KIND: Record<SpanKind, number> = {
+/** OTLP SpanKind numbers (no prototype: a made-up kind finds nothing). */
+export const OTLP_SPAN_KIND: Record<SpanKind, number> = Object.assign(Object.create(null), {
   internal: 1,
   http: 2,
   llm: 3,
   queue: 5,
   tool: 1,
-}
+})
 
 /** Attribute that keeps Tokentrail's own span kind across OTLP. */
 export const KIND_ATTRIBUTE = 'tokentrail.span.kind'
@@ -52,7 +52,9 @@ const SPAN_ID = piece(',"spanId":')
 const PARENT_SPAN_ID = piece(',"parentSpanId":')
 const TRACE_STATE = piece(',"traceState":')
 const NAME = piece(',"name":')
-const KIND: Record<string, Uint8Array> = {}
+// Lookups by a span's kind have no prototype: a kind made up by hand (`constructor`) finds nothing,
+// not an Object method whose text would break the batch's body.
+const KIND: Record<string, Uint8Array> = Object.create(null)
 for (const [kind, number] of Object.entries(OTLP_SPAN_KIND))
   KIND[kind] = piece(`,"kind":${number},"startTimeUnixNano":"`)
 const KIND_OTHER = piece(',"kind":1,"startTimeUnixNano":"')
@@ -88,7 +90,8 @@ const ARRAY_VALUE = piece('{"arrayValue":{"values":[')
 const ARRAY_VALUE_END = piece(']}}')
 const KIND_KEY_VALUE = (kind: string) =>
   piece(`{"key":"${KIND_ATTRIBUTE}","value":{"stringValue":"${kind}"}}`)
-const KIND_VALUES: Record<string, Uint8Array> = {}
+const KIND_VALUES: Record<string, Uint8Array> = Object.create(null)
+for (const kind of Object.keys(OTLP_SPAN_KIND)) KIND_VALUES[kind] = KIND_KEY_VALUE(kind)
 const CANCELLED = piece(`{"key":"${STATUS_ATTRIBUTE}","value":{"stringValue":"cancelled"}}`)
 
 function writeValue(out: JsonWriter, value: AttributeValue): void {
@@ -250,10 +253,11 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
   out.bytes(ATTRIBUTES)
   let comma = writeKeyValues(out, span.attributes, false)
   if (more) comma = writeKeyValues(out, more, comma)
-  if (span.kind !== 'internal') {
+  const kindValue = span.kind === 'internal' ? undefined : KIND_VALUES[span.kind]
+  if (kindValue) {
     if (comma) out.byte(COMMA)
     comma = true
-    out.bytes((KIND_VALUES[span.kind] ??= KIND_KEY_VALUE(span.kind)))
+    out.bytes(kindValue)
   }
   if (span.status === 'cancelled') {
     if (comma) out.byte(COMMA)
