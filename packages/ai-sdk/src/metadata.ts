@@ -1,10 +1,11 @@
-import { createAsyncStorage } from '@tokentrail/core/internal'
+import { closestKey, getTracer } from '@tokentrail/core'
+import { createAsyncStorage, tracerNotice } from '@tokentrail/core/internal'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
-  /** Recorded as `user.id`. */
-  userId?: string
-  /** Recorded as `session.id` and `gen_ai.conversation.id`. */
-  sessionId?: string
+  /** Recorded as `user.id` (a number as its text). */
+  userId?: string | number
+  /** Recorded as `session.id` and `gen_ai.conversation.id` (a number as its text). */
+  sessionId?: string | number
   /** Recorded as `tokentrail.tags`; tags from outer scopes and the call are merged. */
   tags?: string[]
   /** Any other attributes, recorded as given (values are sanitised). */
@@ -50,8 +51,12 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
-  // Called per request: a key it does not know is ignored, never thrown into the user's path.
-  return storage.run(mergeMetadata(storage.get(), readMetadata(metadata)), fn)
+  // Called per request: what it cannot use is said once through the tracer's warnings, never
+  // thrown into the user's path.
+  return storage.run(
+    mergeMetadata(storage.get(), readMetadata(metadata, 'withTraceMetadata()', getTracer())),
+    fn,
+  )
 }
 
 /** The metadata of the current `withTraceMetadata` scope, if any. */
@@ -59,15 +64,75 @@ export function getTraceMetadata(): TraceMetadata | undefined {
   return storage.get()
 }
 
-/** Keeps only well-typed fields of user-supplied metadata; never throws. */
-export function readMetadata(value: unknown): TraceMetadata | undefined {
-  if (value === null || typeof value !== 'object') return undefined
+/**
+ * Keeps the usable fields of user-supplied metadata; never throws. A number is taken for `userId`
+ * and `sessionId` (a database id), one string for `tags`. What it cannot use (an unknown key such
+ * as `user_id`, a value of the wrong type) is left out and said once per tracer through `tracer`'s
+ * warnings, naming `where` it came from.
+ */
+export function readMetadata(
+  value: unknown,
+  where?: string,
+  tracer?: unknown,
+): TraceMetadata | undefined {
+  if (value === undefined) return undefined
+  const say = (what: string, message: string): void => {
+    if (where) tracerNotice(tracer, `metadata ${where} ${what}`, `${where}: ${message} Said once.`)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    say(
+      'shape',
+      `metadata must be an object { userId?, sessionId?, tags?, attributes? }, got ${shown(value)}; it was not recorded.`,
+    )
+    return undefined
+  }
   const input = value as Record<string, unknown>
   const out: TraceMetadata = {}
-  if (typeof input.userId === 'string') out.userId = input.userId
-  if (typeof input.sessionId === 'string') out.sessionId = input.sessionId
-  if (Array.isArray(input.tags)) out.tags = input.tags.filter((t) => typeof t === 'string')
-  if (input.attributes && typeof input.attributes === 'object' && !Array.isArray(input.attributes))
-    out.attributes = input.attributes as Record<string, unknown>
+  for (const key in input) {
+    if (METADATA_KEYS.includes(key)) continue
+    const near = closestKey(key, METADATA_KEYS)
+    say(
+      `key ${key}`,
+      `unknown metadata key \`${key}\`${near ? ` — did you mean \`${near}\`?` : '.'} It was not recorded. Valid keys: ${METADATA_KEYS.join(', ')}; anything else goes in \`attributes\`.`,
+    )
+  }
+  for (const key of ['userId', 'sessionId'] as const) {
+    const id = input[key]
+    if (typeof id === 'string') out[key] = id
+    else if ((typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint')
+      out[key] = String(id)
+    else if (id !== undefined && id !== null)
+      say(key, `${key} must be a string or a number, got ${shown(id)}; it was not recorded.`)
+  }
+  const tags = input.tags
+  if (typeof tags === 'string') out.tags = [tags]
+  else if (Array.isArray(tags)) {
+    out.tags = tags.filter((t): t is string => typeof t === 'string')
+    if (out.tags.length < tags.length)
+      say(
+        'tags',
+        `tags must be strings; ${tags.length - out.tags.length} that were not (such as ${shown(tags.find((t) => typeof t !== 'string'))}) were not recorded.`,
+      )
+  } else if (tags !== undefined && tags !== null)
+    say('tags', `tags must be an array of strings, got ${shown(tags)}; they were not recorded.`)
+  const attributes = input.attributes
+  if (attributes && typeof attributes === 'object' && !Array.isArray(attributes))
+    out.attributes = attributes as Record<string, unknown>
+  else if (attributes !== undefined && attributes !== null)
+    say(
+      'attributes',
+      `attributes must be an object of attribute values, got ${shown(attributes)}; they were not recorded.`,
+    )
   return out
+}
+
+// A value's type, never its content (metadata may hold personal data).
+function shown(value: unknown): string {
+  return value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`
 }

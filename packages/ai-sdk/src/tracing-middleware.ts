@@ -97,6 +97,23 @@ function check(options: TracingMiddlewareOptions): void {
       'metadata must be an object { userId?, sessionId?, tags?, attributes? }',
     )
   checkOptionKeys(metadata, METADATA_KEYS, 'tracingMiddleware({ metadata })')
+  if (!metadata) return
+  const where = 'tracingMiddleware({ metadata })'
+  for (const key of ['userId', 'sessionId'] as const) {
+    const id = metadata[key] as unknown
+    if (id != null && typeof id !== 'string' && typeof id !== 'bigint' && !Number.isFinite(id))
+      throw new TokentrailError(`${where}: ${key} must be a string or a number, got ${typeof id}`)
+  }
+  const tags = metadata.tags as unknown
+  if (
+    tags != null &&
+    typeof tags !== 'string' &&
+    !(Array.isArray(tags) && tags.every((tag) => typeof tag === 'string'))
+  )
+    throw new TokentrailError(`${where}: tags must be an array of strings`)
+  const attributes = metadata.attributes as unknown
+  if (attributes != null && (typeof attributes !== 'object' || Array.isArray(attributes)))
+    throw new TokentrailError(`${where}: attributes must be an object of attribute values`)
 }
 
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.
@@ -124,7 +141,9 @@ function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): s
  */
 export function tracingMiddleware(options: TracingMiddlewareOptions = {}): TracingMiddleware {
   check(options)
-  const { tracer: fixedTracer, maxTextLength = 32_768, metadata } = options
+  const { tracer: fixedTracer, maxTextLength = 32_768 } = options
+  // Checked above; a number id becomes its text, one tag a list.
+  const metadata = readMetadata(options.metadata)
   // On ai@7 the call span, step numbers and tool spans come from the AI SDK's telemetry events:
   // one integration per process, put in place here so wrapping the model is the only setup.
   ensureRegistered({
@@ -153,7 +172,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const recordOutputs = options.recordOutputs ?? tracer.recordOutputs
       const merged = mergeMetadata(
         mergeMetadata(metadata, getTraceMetadata()),
-        readMetadata(params.providerOptions?.tokentrail),
+        readMetadata(params.providerOptions?.tokentrail, 'providerOptions.tokentrail', tracer),
       )
       // Calls without metadata share one settings object (each open stream holds its settings).
       let settings = shared
