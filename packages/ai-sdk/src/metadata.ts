@@ -91,10 +91,12 @@ export function readMetadata(
   for (const key in input) {
     if (METADATA_KEYS.includes(key)) continue
     const near = closestKey(key, METADATA_KEYS)
+    // Once per source, for the first such key: keys made at run time cannot grow without bound.
     say(
-      `key ${key}`,
+      'key',
       `unknown metadata key \`${key}\`${near ? ` — did you mean \`${near}\`?` : '.'} It was not recorded. Valid keys: ${METADATA_KEYS.join(', ')}; anything else goes in \`attributes\`.`,
     )
+    break
   }
   for (const key of ['userId', 'sessionId'] as const) {
     const id = input[key]

@@ -212,6 +212,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly processors: BatchProcessor[]
   readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
+  // Unknown option keys said so far: keys made at run time cannot grow `reported` without bound.
+  private optionsSaid = 0
   readonly drops = { redacted: 0, redactError: 0 }
   // Attributes and events spans refused at their limits (stats().limits).
   private readonly limitDrops = { attributesDropped: 0, eventsDropped: 0 }
@@ -655,11 +657,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }))
   }
 
-  /** Says once each key of `options` that `valid` does not list. */
+  /** Says once each key of `options` that `valid` does not list (at most 32 keys in all). */
   methodOptions(where: string, options: object, valid: readonly string[]): void {
     for (const key in options)
-      if (!valid.includes(key))
-        this.sayOnce(`option ${where} ${key}`, (m) => m.unknownOptionLine(where, key, valid))
+      if (!valid.includes(key) && this.optionsSaid < 32) {
+        const said = `option ${where} ${key}`
+        if (this.reported.has(said)) continue
+        this.optionsSaid++
+        this.sayOnce(said, (m) => m.unknownOptionLine(where, key, valid))
+      }
   }
 
   /** A flush or shutdown bound: the exporter timeout when not given; said once when unusable. */
