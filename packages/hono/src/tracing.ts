@@ -359,12 +359,21 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
 
 // The route that answered: the last handler Hono dispatched after this middleware.
 function routeOf(c: Context, ownIndex: number): string | undefined {
+  if (c.req.routeIndex <= ownIndex) return undefined
+  let routes: { path: string }[]
   try {
-    if (c.req.routeIndex <= ownIndex) return undefined
-    return matchedRoutes(c)[c.req.routeIndex]?.path
+    routes = matchedRoutes(c)
   } catch {
-    return undefined
+    // The app's Hono is another copy than the one this package imports — a CommonJS app gets
+    // Hono's CommonJS build, this package its ES build — and the helper reads the request through
+    // a symbol of its own copy. The request's own (deprecated) getter works with any copy.
+    try {
+      routes = (c.req as unknown as { matchedRoutes: { path: string }[] }).matchedRoutes
+    } catch {
+      return undefined
+    }
   }
+  return routes?.[c.req.routeIndex]?.path
 }
 
 function setHeader(c: Context, name: string, value: string): void {

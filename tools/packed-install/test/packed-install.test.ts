@@ -139,6 +139,30 @@ if ([MetricsRecorder, encodeOtlpTraces, buildSpanTree].some((f) => typeof f !== 
 console.log(JSON.stringify({ traceId: response.headers.get('x-trace-id'), text, flushed }))
 `
 
+const CJS_SCRIPT = `
+const { createTracer, getTracer, otlpExporter, setTracer } = require('@tokentrail/core')
+const { tracing } = require('@tokentrail/hono')
+const { Hono } = require('hono')
+
+async function main() {
+  const tracer = createTracer({
+    serviceName: 'fresh-cjs-app',
+    exporters: [otlpExporter({ url: process.env.COLLECTOR + '/v1/traces' })],
+  })
+  setTracer(tracer)
+  const app = new Hono().use(tracing({ traceIdHeader: 'x-trace-id' }))
+  app.get('/cjs', async (c) => {
+    await getTracer().withSpan('inner cjs work', async () => {})
+    return c.text('hi from cjs')
+  })
+  const response = await app.request('/cjs')
+  const text = await response.text()
+  const flushed = await tracer.flush({ timeoutMs: 5000 })
+  console.log(JSON.stringify({ traceId: response.headers.get('x-trace-id'), text, flushed }))
+}
+main()
+`
+
 describe('the packed tarballs, installed into a fresh app outside the workspace', () => {
   it('share one version line, and adapters take core by a range, not a pin', () => {
     const versions = new Set(PUBLISHED.map((name) => manifests[name].version))
@@ -210,5 +234,39 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
     }
     // On a fresh machine the second row is Node 20, the low end of the stated range.
     expect(nodes.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a CommonJS app require()s core and hono (Node require(esm), as the README states) and exports a span', () => {
+    writeFileSync(join(app, 'app.cjs'), CJS_SCRIPT)
+    const nodes = [process.execPath, oldNode()].filter((n): n is string => n !== undefined)
+    for (const node of nodes) {
+      const [major, minor] = run(node, ['-p', 'process.versions.node'], app)
+        .trim()
+        .split('.')
+        .map(Number)
+      // The README's range: require(esm) without a flag from 20.19 and 22.12.
+      if (major! === 20 ? minor! < 19 : major! === 22 && minor! < 12) continue
+      const out = JSON.parse(run(node, ['app.cjs'], app, { COLLECTOR: collectorUrl }).trim())
+      expect(out, `from ${node}`).toEqual({
+        text: 'hi from cjs',
+        flushed: { ok: true, pending: 0 },
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      })
+      const trace = JSON.parse(
+        run(
+          process.execPath,
+          [
+            join(app, 'node_modules/@tokentrail/cli/dist/bin.js'),
+            'trace',
+            out.traceId,
+            '--json',
+            '--url',
+            collectorUrl,
+          ],
+          app,
+        ),
+      )
+      expect(trace.spans.map((s: any) => s.name).sort()).toEqual(['GET /cjs', 'inner cjs work'])
+    }
   })
 })
