@@ -14,18 +14,20 @@ import { post } from './post.js'
 // The part of `otlpExporter` that runs at export time, loaded on the first export.
 
 /**
- * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`. `post` hands over the body
- * as text: ASCII bytes survive that, so small counts and plain messages are read; anything else
- * counts as a plain success. Written without the reader so the exporter stays small.
+ * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`, from its bytes (counts
+ * past 127, lengths past 127 and UTF-8 text all have bytes past 0x7f). A JSON answer to a
+ * protobuf request (`{` is no valid first byte of this message) is read as JSON. What does not
+ * parse counts as a plain success. Written without the reader so the exporter stays small.
  */
-function readProtobufPartialSuccess(text: string): ExportResult {
-  if (!text || text.includes('\uFFFD')) return { code: 'success' }
+function readProtobufPartialSuccess(text: string, bytes: Uint8Array): ExportResult {
+  if (bytes.length === 0) return { code: 'success' }
+  if (bytes[0] === 0x7b) return readPartialSuccess(text)
   let pos = 0
   const varint = (end: number): number => {
     let value = 0
     let shift = 1
     while (pos < end) {
-      const byte = text.charCodeAt(pos++)
+      const byte = bytes[pos++]!
       value += (byte & 0x7f) * shift
       if (byte < 0x80) return value
       shift *= 128
@@ -35,16 +37,18 @@ function readProtobufPartialSuccess(text: string): ExportResult {
   try {
     let rejected = 0
     let message = ''
-    while (pos < text.length) {
-      const tag = varint(text.length)
+    while (pos < bytes.length) {
+      const tag = varint(bytes.length)
       if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
-      const end = pos + varint(text.length)
+      const length = varint(bytes.length)
+      const end = pos + length
+      if (end > bytes.length) throw new Error('truncated')
       while (pos < end) {
         const field = varint(end)
         if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
         else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
           const length = varint(end)
-          message = text.slice(pos, pos + length)
+          message = new TextDecoder().decode(bytes.subarray(pos, Math.min(pos + length, end)))
           pos += length
         } else throw new Error('unexpected field')
       }
