@@ -102,6 +102,12 @@ export interface ResolvedConfig {
   serviceName: string
   exporters: SpanExporter[]
   sampleRate: number
+  /**
+   * Whether a remote parent's sampled flag decides (the default, and OpenTelemetry's
+   * `parentbased_*` samplers), or `sampleRate` alone, as OpenTelemetry's plain `always_on`,
+   * `always_off` and `traceidratio` decide.
+   */
+  parentBased: boolean
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
   warn: ((message: string) => void) | undefined
@@ -317,9 +323,9 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       : warningsOption
         ? (message: string) => console.warn(`[tokentrail] ${message}`)
         : undefined
-  const sampleRate =
+  const { sampleRate, parentBased } =
     options.sampleRate !== undefined
-      ? shareOf(options.sampleRate, 'sampleRate', 'traces kept')
+      ? { sampleRate: shareOf(options.sampleRate, 'sampleRate', 'traces kept'), parentBased: true }
       : samplerFromEnv()
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
   const resource = {
@@ -355,6 +361,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     serviceName,
     exporters: options.exporters ?? (enabled ? exportersFromEnv() : []),
     sampleRate,
+    parentBased,
     enabled,
     debug,
     warn,
@@ -377,21 +384,23 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
 }
 
 /**
- * The share of traces kept from OpenTelemetry's `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
- * Every Tokentrail sampler follows the parent's sampled flag, so the plain and `parentbased_`
- * names read the same: `always_on` 1, `always_off` 0, `traceidratio` the argument (default 1).
+ * The share of traces kept from OpenTelemetry's `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`:
+ * `always_on` 1, `always_off` 0, `traceidratio` the argument (default 1). As in OpenTelemetry, the
+ * `parentbased_` names (and no sampler named) follow a remote parent's sampled flag, while the plain
+ * names decide by themselves: `always_off` records nothing, even under a sampled caller.
  * Without a sampler named, the argument alone sets the share.
  */
-function samplerFromEnv(): number {
+function samplerFromEnv(): { sampleRate: number; parentBased: boolean } {
   const arg = readEnv('OTEL_TRACES_SAMPLER_ARG')
   const sampler = readEnv('OTEL_TRACES_SAMPLER')?.trim().toLowerCase()
   const ratio = () =>
     arg === undefined ? 1 : shareOf(arg, 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
-  if (sampler === undefined || sampler === '') return ratio()
+  if (sampler === undefined || sampler === '') return { sampleRate: ratio(), parentBased: true }
   const name = sampler.replace(/^parentbased_/, '')
-  if (name === 'always_on') return 1
-  if (name === 'always_off') return 0
-  if (name === 'traceidratio') return ratio()
+  const parentBased = name !== sampler
+  if (name === 'always_on') return { sampleRate: 1, parentBased }
+  if (name === 'always_off') return { sampleRate: 0, parentBased }
+  if (name === 'traceidratio') return { sampleRate: ratio(), parentBased }
   throw new TokentrailError(
     `OTEL_TRACES_SAMPLER=${JSON.stringify(readEnv('OTEL_TRACES_SAMPLER'))} is not a sampler Tokentrail has: use always_on, always_off or traceidratio (or parentbased_…), with OTEL_TRACES_SAMPLER_ARG for the ratio`,
   )
