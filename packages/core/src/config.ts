@@ -55,14 +55,18 @@ export interface TracerOptions {
   resource?: Record<string, unknown>
   /**
    * Spans held waiting for export, per exporter; more are dropped and counted (while the export code
-   * loads for the first export, spans of later ticks wait apart, up to 10,000). @default 2048
+   * loads for the first export, spans of later ticks wait apart, up to 10,000).
+   * @default OTEL_BSP_MAX_QUEUE_SIZE, else 2048
    */
   maxQueueSize?: number
-  /** Spans per export request. @default 512 */
+  /** Spans per export request. @default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512 */
   maxBatchSize?: number
-  /** Longest wait before a partial batch goes out. @default 2000 */
+  /** Longest wait before a partial batch goes out. @default OTEL_BSP_SCHEDULE_DELAY, else 2000 */
   flushIntervalMs?: number
-  /** Bound on one export request. @default 10000 */
+  /**
+   * Bound on one export request. @default OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else
+   * OTEL_EXPORTER_OTLP_TIMEOUT, else OTEL_BSP_EXPORT_TIMEOUT, else 10000
+   */
   exportTimeoutMs?: number
   /** Retry policy. @default { maxRetries: 5, initialBackoffMs: 1000, multiplier: 1.5, maxBackoffMs: 5000 } */
   retry?: RetryOptions
@@ -145,6 +149,24 @@ function checkExporters(list: unknown, name: string, example: string, data: stri
       throw new TokentrailError(
         `${name}[${i}] is not an exporter: it needs an export(${data}, signal) method`,
       )
+}
+
+/**
+ * An option, else the first of OpenTelemetry's variables that is set (as a number, or its text when
+ * not one, so the message shows what was set), else the default; with the name a message gives.
+ */
+function optionOrEnv(
+  option: unknown,
+  optionName: string,
+  names: readonly string[],
+  fallback: number,
+): [unknown, string] {
+  if (option !== undefined) return [option, optionName]
+  for (const name of names) {
+    const raw = readEnv(name)
+    if (raw !== undefined) return [Number.isFinite(Number(raw)) ? Number(raw) : raw, name]
+  }
+  return [fallback, optionName]
 }
 
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
@@ -355,8 +377,17 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     throw new TokentrailError(
       `retry.multiplier must be a number ≥ 1, got ${shown(retry.multiplier)}`,
     )
-  const limits = { ...DEFAULT_LIMITS, ...options.limits }
-  for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
+  // OpenTelemetry's attribute value length limit is ours for strings; its count limits are not (ours
+  // bounds events too): those are said once by createTracer.
+  const [maxStringLength, lengthName] = optionOrEnv(
+    options.limits?.maxStringLength,
+    'limits.maxStringLength',
+    ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+    DEFAULT_LIMITS.maxStringLength,
+  )
+  const limits = { ...DEFAULT_LIMITS, ...options.limits, maxStringLength } as ResolvedLimits
+  for (const [key, value] of Object.entries(limits))
+    wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {
     serviceName,
     exporters: options.exporters ?? (enabled ? exportersFromEnv() : []),
@@ -369,10 +400,31 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
-    maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
-    maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
-    flushIntervalMs: timerMs(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),
-    exportTimeoutMs: timerMs(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
+    maxQueueSize: wholeNumber(
+      ...optionOrEnv(options.maxQueueSize, 'maxQueueSize', ['OTEL_BSP_MAX_QUEUE_SIZE'], 2048),
+      1,
+    ),
+    maxBatchSize: wholeNumber(
+      ...optionOrEnv(options.maxBatchSize, 'maxBatchSize', ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], 512),
+      1,
+    ),
+    flushIntervalMs: timerMs(
+      ...optionOrEnv(options.flushIntervalMs, 'flushIntervalMs', ['OTEL_BSP_SCHEDULE_DELAY'], 2000),
+      1,
+    ),
+    exportTimeoutMs: timerMs(
+      ...optionOrEnv(
+        options.exportTimeoutMs,
+        'exportTimeoutMs',
+        [
+          'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+          'OTEL_EXPORTER_OTLP_TIMEOUT',
+          'OTEL_BSP_EXPORT_TIMEOUT',
+        ],
+        10_000,
+      ),
+      1,
+    ),
     retry,
     limits,
     metrics: resolveMetrics(options.metrics, enabled),

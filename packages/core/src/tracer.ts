@@ -8,6 +8,7 @@ import { RecordingTracer } from './recording-tracer.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
 import type { Span } from './span.js'
 import type { SpanContext, SpanExporter, SpanKind } from './types.js'
+import { unreadEnvNotice } from './unread-env.js'
 
 /** Options of `startSpan` and `withSpan`. */
 export interface StartSpanOptions {
@@ -170,7 +171,19 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   }
   const tracer = new RecordingTracer(config)
   Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
+  if (config.warn) sayUnreadEnvOnce(config.warn)
   return tracer
+}
+
+const UNREAD_KEY = Symbol.for('tokentrail.notice.unread-env')
+
+/** Says the OpenTelemetry variables set but not read, once per process (per distinct set). */
+function sayUnreadEnvOnce(warn: (message: string) => void) {
+  const message = unreadEnvNotice()
+  const g = globalThis as Record<symbol, string | undefined>
+  if (message === undefined || g[UNREAD_KEY] === message) return
+  g[UNREAD_KEY] = message
+  warn(message)
 }
 
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')

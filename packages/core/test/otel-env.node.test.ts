@@ -2,16 +2,22 @@
 // they are checked as the OpenTelemetry specification and @opentelemetry/* read them, with spans
 // arriving from an OpenTelemetry service (its W3CTraceContextPropagator) and going to a real
 // node:http receiver.
+import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { defaultTextMapSetter, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createTracer, extractTraceContext, otlpExporter } from '../src/index.js'
 
 const servers: Server[] = []
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
-async function receiver(): Promise<{ url: string; spans: () => string[] }> {
+async function receiver(
+  answerAfterMs = 0,
+): Promise<{ url: string; spans: () => string[]; bodies: string[] }> {
   const bodies: string[] = []
   const server = createServer((request, response) => {
     let body = ''
@@ -21,7 +27,10 @@ async function receiver(): Promise<{ url: string; spans: () => string[] }> {
     })
     request.on('end', () => {
       bodies.push(body)
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      setTimeout(
+        () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+        answerAfterMs,
+      )
     })
   })
   servers.push(server)
@@ -32,7 +41,7 @@ async function receiver(): Promise<{ url: string; spans: () => string[] }> {
         r.scopeSpans.flatMap((s: any) => s.spans.map((span: any) => span.name)),
       ),
     )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, bodies }
 }
 
 afterEach(async () => {
@@ -116,5 +125,148 @@ describe('OTEL_TRACES_SAMPLER under a caller that decided already', () => {
       expect(server.spans()).toHaveLength(kept)
       await tracer.shutdown()
     }
+  })
+})
+
+describe('OpenTelemetry batch, timeout and limit variables', () => {
+  const tracerFor = (url: string, options: Parameters<typeof createTracer>[0] = {}) =>
+    createTracer({
+      serviceName: 'env',
+      metrics: false,
+      warnings: false,
+      exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+      ...options,
+    })
+
+  it('OTEL_EXPORTER_OTLP_TIMEOUT bounds each export request (the _TRACES_ one wins)', async () => {
+    const server = await receiver(3000)
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '20000')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', '300')
+    const tracer = tracerFor(server.url, { retry: { maxRetries: 0 } })
+    tracer.startSpan('slow receiver').end()
+    const started = performance.now()
+    const result = await tracer.flush({ timeoutMs: 2500 })
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(result.ok).toBe(false)
+    expect(result.reason).toContain('no answer within 300 ms')
+    await tracer.shutdown({ timeoutMs: 100 })
+  })
+
+  it('OTEL_BSP_SCHEDULE_DELAY and OTEL_BSP_MAX_EXPORT_BATCH_SIZE shape the batches', async () => {
+    const server = await receiver()
+    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '50')
+    vi.stubEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '2')
+    const tracer = tracerFor(server.url)
+    for (let i = 0; i < 5; i++) tracer.startSpan(`s${i}`).end()
+    // No flush: the 50 ms schedule sends them (the default waits 2 s).
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(server.spans().sort()).toEqual(['s0', 's1', 's2', 's3', 's4'])
+    expect(server.bodies).toHaveLength(3)
+    await tracer.shutdown()
+  })
+
+  it('OTEL_BSP_MAX_QUEUE_SIZE bounds the queue; an explicit option wins', async () => {
+    const server = await receiver()
+    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', '3')
+    const tracer = tracerFor(server.url)
+    // Three go out at once (a full batch), three wait, four have no room.
+    for (let i = 0; i < 10; i++) tracer.startSpan(`s${i}`).end()
+    await tracer.flush()
+    expect(tracer.stats().dropped.queueFull).toBe(4)
+    expect(server.spans()).toHaveLength(6)
+    const explicit = tracerFor(server.url, { maxQueueSize: 10 })
+    for (let i = 0; i < 10; i++) explicit.startSpan(`e${i}`).end()
+    await explicit.flush()
+    expect(explicit.stats().dropped.queueFull).toBe(0)
+    await Promise.all([tracer.shutdown(), explicit.shutdown()])
+  })
+
+  it('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT cuts attribute strings (the _SPAN_ one wins)', async () => {
+    const server = await receiver()
+    vi.stubEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '100')
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', '8')
+    const tracer = tracerFor(server.url)
+    tracer.startSpan('chat', { attributes: { prompt: 'abcdefghijklmnopqrstuvwxyz' } }).end()
+    await tracer.flush()
+    const [span] = JSON.parse(server.bodies[0]!).resourceSpans[0].scopeSpans[0].spans
+    const prompt = span.attributes.find((a: any) => a.key === 'prompt').value.stringValue
+    expect(prompt).toBe('abcdefgh…[truncated 18 chars]')
+    await tracer.shutdown()
+  })
+
+  it('a bad value names the variable', () => {
+    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', 'lots')
+    expect(() => createTracer({ exporters: [] })).toThrow(
+      'OTEL_BSP_MAX_QUEUE_SIZE must be a whole number ≥ 1, got "lots"',
+    )
+    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', undefined)
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '0')
+    expect(() => createTracer({ exporters: [] })).toThrow(
+      'OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number ≥ 1, got 0',
+    )
+  })
+})
+
+describe('OpenTelemetry variables Tokentrail does not read', () => {
+  async function run(env: Record<string, string>, script: string) {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', `import * as core from ${JSON.stringify(dist)}\n${script}`],
+      { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH, ...env } },
+    )
+    return { stdout, stderr: stderr.split('\n').filter((line) => line.includes('[tokentrail]')) }
+  }
+
+  it('are said once per process, naming each with what to use instead', async () => {
+    const server = await receiver()
+    const { stderr } = await run(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '64',
+        OTEL_PROPAGATORS: 'tracecontext,baggage,b3',
+        OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ssl/collector-ca.pem',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+        // Read, so not named: the batch and timeout variables, and a propagator list we follow.
+        OTEL_BSP_SCHEDULE_DELAY: '1000',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+      },
+      `const tracer = core.getTracer()
+       core.createTracer({ exporters: [core.otlpExporter()] })
+       tracer.startSpan('x').end()
+       await tracer.shutdown()`,
+    )
+    expect(stderr).toHaveLength(1)
+    const [line] = stderr
+    expect(line).toContain('OpenTelemetry settings Tokentrail does not read')
+    expect(line).toContain(
+      'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=64 (createTracer({ limits: { maxAttributes } })',
+    )
+    expect(line).toContain(
+      'OTEL_PROPAGATORS=tracecontext,baggage,b3 (Tokentrail reads and writes W3C',
+    )
+    expect(line).toContain('OTEL_EXPORTER_OTLP_CERTIFICATE=/etc/ssl/collector-ca.pem (')
+    expect(line).toContain('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta (')
+    expect(line).not.toContain('OTEL_BSP')
+    expect(line).not.toContain('OTEL_EXPORTER_OTLP_TIMEOUT')
+    expect(server.spans()).toEqual(['x'])
+  })
+
+  it('nothing is said for variables it follows, or with warnings off', async () => {
+    const server = await receiver()
+    const quiet = await run(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+        OTEL_PROPAGATORS: 'tracecontext,baggage',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'cumulative',
+        OTEL_LOG_LEVEL: 'info',
+      },
+      'await core.getTracer().shutdown()',
+    )
+    expect(quiet.stderr).toEqual([])
+    const off = await run(
+      { OTEL_SPAN_EVENT_COUNT_LIMIT: '10', TOKENTRAIL_WARNINGS: 'false' },
+      'core.createTracer({ exporters: [core.otlpExporter()] })',
+    )
+    expect(off.stderr).toEqual([])
   })
 })
