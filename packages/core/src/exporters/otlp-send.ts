@@ -1,5 +1,4 @@
 import { JsonWriter } from '../otlp/json-writer.js'
-import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
@@ -9,65 +8,10 @@ import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import type { OtlpProtocol } from './otlp-wire.js'
+import { partialSuccessReader } from './partial-success.js'
 import { post } from './post.js'
 
 // The part of `otlpExporter` that runs at export time, loaded on the first export.
-
-/**
- * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`, from its bytes (counts
- * past 127, lengths past 127 and UTF-8 text all have bytes past 0x7f). A JSON answer to a
- * protobuf request (`{` is no valid first byte of this message) is read as JSON. What does not
- * parse counts as a plain success. Written without the reader so the exporter stays small.
- */
-function readProtobufPartialSuccess(text: string, bytes: Uint8Array): ExportResult {
-  if (bytes.length === 0) return { code: 'success' }
-  if (bytes[0] === 0x7b) return readPartialSuccess(text)
-  let pos = 0
-  const varint = (end: number): number => {
-    let value = 0
-    let shift = 1
-    while (pos < end) {
-      const byte = bytes[pos++]!
-      value += (byte & 0x7f) * shift
-      if (byte < 0x80) return value
-      shift *= 128
-    }
-    throw new Error('truncated')
-  }
-  try {
-    let rejected = 0
-    let message = ''
-    while (pos < bytes.length) {
-      const tag = varint(bytes.length)
-      if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
-      const length = varint(bytes.length)
-      const end = pos + length
-      if (end > bytes.length) throw new Error('truncated')
-      while (pos < end) {
-        const field = varint(end)
-        if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
-        else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
-          const length = varint(end)
-          message = new TextDecoder().decode(bytes.subarray(pos, Math.min(pos + length, end)))
-          pos += length
-        } else throw new Error('unexpected field')
-      }
-    }
-    if (rejected > 0) return { code: 'success', rejected, message }
-  } catch {}
-  return { code: 'success' }
-}
-
-function readPartialSuccess(text: string): ExportResult {
-  if (!text) return { code: 'success' }
-  try {
-    const partial = JSON.parse(text)?.partialSuccess
-    const rejected = Number(partial?.rejectedSpans ?? 0)
-    if (rejected > 0)
-      return { code: 'success', rejected, message: String(partial.errorMessage ?? '') }
-  } catch {}
-  return { code: 'success' }
-}
 
 /** What an OTLP traces exporter resolved at creation. */
 export interface TraceSenderSetup {
@@ -104,7 +48,7 @@ export function traceSender({
   toolDefinitions,
 }: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
-  const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
+  const readSuccess = partialSuccessReader(wire, 'rejectedSpans')
   // The body's buffer, kept for the next export: a fresh one per batch costs the page faults of the
   // whole body again (and its growth, copies). Taken while a body is out, so two exports at once
   // never share it.
