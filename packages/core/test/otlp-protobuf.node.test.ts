@@ -481,6 +481,21 @@ describe('otlpExporter protocol selection', () => {
     )
   })
 
+  it('reads the protocol and compression variables regardless of case, as OpenTelemetry reads enums', async () => {
+    const server = await receiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', server.url)
+    vi.stubEnv('OTEL_EXPORTER_OTLP_PROTOCOL', 'HTTP/PROTOBUF')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'GZIP')
+    const tracer = createTracer({ serviceName: 'upper', metrics: false })
+    tracer.startSpan('chat gpt-4o').end()
+    expect((await tracer.flush()).ok).toBe(true)
+    expect(server.received[0]!.headers['content-type']).toBe('application/x-protobuf')
+    expect(server.received[0]!.headers['content-encoding']).toBe('gzip')
+    const spans = decodeTraces(new Uint8Array(gunzipSync(server.received[0]!.body)))
+    expect(spans[0]!.scopes[0]!.items[0]!.name).toBe('chat gpt-4o')
+    await tracer.shutdown()
+  })
+
   it('gzips protobuf and JSON with OTEL_EXPORTER_OTLP_COMPRESSION=gzip, and the bytes round-trip', async () => {
     const server = await receiver()
     vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip')
