@@ -19,9 +19,11 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
   ],
   [
     ['OTEL_PROPAGATORS'],
-    'Tokentrail reads and writes W3C traceparent, tracestate and baggage only',
+    'Tokentrail always reads and writes W3C traceparent, tracestate and baggage, and no other format',
     (value) =>
-      value.split(',').some((p) => !['tracecontext', 'baggage', 'none', ''].includes(p.trim())),
+      value
+        .split(',')
+        .some((p) => !['tracecontext', 'baggage', ''].includes(p.trim().toLowerCase())),
   ],
   [
     SIGNALS.flatMap((signal) => TLS.map((part) => `OTEL_EXPORTER_OTLP_${signal}${part}`)),

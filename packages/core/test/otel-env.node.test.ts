@@ -242,7 +242,7 @@ describe('OpenTelemetry variables Tokentrail does not read', () => {
       'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=64 (createTracer({ limits: { maxAttributes } })',
     )
     expect(line).toContain(
-      'OTEL_PROPAGATORS=tracecontext,baggage,b3 (Tokentrail reads and writes W3C',
+      'OTEL_PROPAGATORS=tracecontext,baggage,b3 (Tokentrail always reads and writes W3C',
     )
     expect(line).toContain('OTEL_EXPORTER_OTLP_CERTIFICATE=/etc/ssl/collector-ca.pem (')
     expect(line).toContain('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta (')
