@@ -2,13 +2,13 @@ import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config
 import { getActiveContextSpan } from './context.js'
 import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
+import { lazy } from './lazy.js'
 import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
 import type { Span } from './span.js'
 import type { SpanContext, SpanExporter, SpanKind } from './types.js'
-import { unreadEnvNotice } from './unread-env.js'
 
 /** Options of `startSpan` and `withSpan`. */
 export interface StartSpanOptions {
@@ -171,20 +171,14 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   }
   const tracer = new RecordingTracer(config)
   Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
-  if (config.warn) sayUnreadEnvOnce(config.warn)
+  // OpenTelemetry variables set but not read are said once; the list loads apart from start-up.
+  const warn = config.warn
+  if (warn) unreadEnv().then((m) => m.sayUnreadEnvOnce(warn), noop)
   return tracer
 }
 
-const UNREAD_KEY = Symbol.for('tokentrail.notice.unread-env')
-
-/** Says the OpenTelemetry variables set but not read, once per process (per distinct set). */
-function sayUnreadEnvOnce(warn: (message: string) => void) {
-  const message = unreadEnvNotice()
-  const g = globalThis as Record<symbol, string | undefined>
-  if (message === undefined || g[UNREAD_KEY] === message) return
-  g[UNREAD_KEY] = message
-  warn(message)
-}
+const unreadEnv = lazy(() => import('./unread-env.js'))
+const noop = () => {}
 
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
 

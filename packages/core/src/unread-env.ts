@@ -45,11 +45,22 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
   ],
 ]
 
+const SAID = Symbol.for('tokentrail.notice.unread-env')
+
+/** Says the OpenTelemetry variables set but not read, once per process (per distinct set). */
+export function sayUnreadEnvOnce(warn: (message: string) => void): void {
+  const message = unreadEnvNotice()
+  const g = globalThis as Record<symbol, string | undefined>
+  if (message === undefined || g[SAID] === message) return
+  g[SAID] = message
+  warn(message)
+}
+
 /**
  * The OpenTelemetry variables set in the environment that Tokentrail does not read, as one line
  * naming each with what to use instead; undefined when there are none. Never throws.
  */
-export function unreadEnvNotice(): string | undefined {
+function unreadEnvNotice(): string | undefined {
   const parts: string[] = []
   for (const [names, instead, unheeded] of UNREAD) {
     const set = names.flatMap((name) => {
