@@ -125,7 +125,13 @@ export interface ResolvedConfig {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   limits: ResolvedLimits
-  metrics: { exporters: MetricExporter[]; exportIntervalMs: number; cardinalityLimit: number }
+  metrics: {
+    exporters: MetricExporter[]
+    exportIntervalMs: number
+    cardinalityLimit: number
+    /** Why the metrics env asks for could not be sent, said once at creation. */
+    off?: string
+  }
   sampling: ResolvedSampling | undefined
   redaction: ResolvedRedaction | undefined
 }
@@ -208,21 +214,38 @@ function metricsFromEnvEndpoint(): boolean {
   return !TRACES_ONLY.includes(detectProfile(url, {}))
 }
 
-function metricExportersFromEnv(): MetricExporter[] {
-  if (envBoolean('TOKENTRAIL_METRICS') === false) return []
+/**
+ * The metrics exporters env asks for. The variables are shared with OpenTelemetry SDKs that export
+ * other metrics (`OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` for a
+ * Collector's 4317), so what Tokentrail cannot send with turns the GenAI metrics off, told in
+ * `off`, never the traces with them.
+ */
+function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string } {
+  if (envBoolean('TOKENTRAIL_METRICS') === false) return { exporters: [] }
   const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
     .split(',')
     .map((n) => n.trim().toLowerCase())
   const exporters: MetricExporter[] = []
-  for (const name of names) {
-    if (name === 'otlp') exporters.push(otlpMetricsExporter())
-    else if (name === 'console') exporters.push(consoleMetricsExporter())
-    else if (name !== 'none' && name !== '')
-      throw new TokentrailError(
-        `OTEL_METRICS_EXPORTER must list otlp, console or none, got "${name}"`,
-      )
+  const skipped: string[] = []
+  try {
+    for (const name of names) {
+      if (name === 'otlp') exporters.push(otlpMetricsExporter())
+      else if (name === 'console') exporters.push(consoleMetricsExporter())
+      else if (name !== 'none' && name !== '') skipped.push(name)
+    }
+  } catch (error) {
+    if (!TokentrailError.isInstance(error)) throw error
+    return {
+      exporters: [],
+      off: `GenAI metrics are off: ${error.message}. Traces are not affected; set the _METRICS_ variables for Tokentrail, or TOKENTRAIL_METRICS=false to turn metrics off without this line.`,
+    }
   }
-  return exporters
+  if (skipped.length === 0) return { exporters }
+  const list = skipped.map((name) => `"${name}"`).join(', ')
+  return {
+    exporters,
+    off: `OTEL_METRICS_EXPORTER names ${list}, which Tokentrail does not send GenAI metrics to (it sends otlp and console)${exporters.length === 0 ? ': they are off' : ''}. Traces are not affected; TOKENTRAIL_METRICS=false turns metrics off without this line.`,
+  }
 }
 
 function resolveMetrics(
@@ -236,8 +259,11 @@ function resolveMetrics(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
     )
   checkExporters(options?.exporters, 'metrics.exporters', 'otlpMetricsExporter()', 'snapshot')
+  const fromEnv =
+    option === false || !enabled || options?.exporters ? undefined : metricExportersFromEnv()
   return {
-    exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
+    exporters: option === false || !enabled ? [] : (options?.exporters ?? fromEnv!.exporters),
+    ...(fromEnv?.off ? { off: fromEnv.off } : {}),
     exportIntervalMs: timerMs(
       // Not a number: the text itself, so the message shows what was set.
       options?.exportIntervalMs ??

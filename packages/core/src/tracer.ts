@@ -171,9 +171,10 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   }
   const tracer = new RecordingTracer(config)
   Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
-  // OpenTelemetry variables set but not read are said once; the list loads apart from start-up.
+  // OpenTelemetry variables set but not read, or metrics env cannot send, are said once; the list
+  // loads apart from start-up.
   const warn = config.warn
-  if (warn) unreadEnv().then((m) => m.sayUnreadEnvOnce(warn), noop)
+  if (warn) unreadEnv().then((m) => m.sayEnvNotices(warn, config.metrics.off), noop)
   return tracer
 }
 

@@ -45,15 +45,20 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
   ],
 ]
 
-const SAID = Symbol.for('tokentrail.notice.unread-env')
+const SAID = Symbol.for('tokentrail.notice.env')
 
-/** Says the OpenTelemetry variables set but not read, once per process (per distinct set). */
-export function sayUnreadEnvOnce(warn: (message: string) => void): void {
-  const message = unreadEnvNotice()
-  const g = globalThis as Record<symbol, string | undefined>
-  if (message === undefined || g[SAID] === message) return
-  g[SAID] = message
-  warn(message)
+/**
+ * Says the OpenTelemetry variables set but not read, and why the metrics env asks for are off, each
+ * once per process (per distinct text).
+ */
+export function sayEnvNotices(warn: (message: string) => void, metricsOff?: string): void {
+  const g = globalThis as Record<symbol, Set<string> | undefined>
+  const said = (g[SAID] ??= new Set())
+  for (const message of [unreadEnvNotice(), metricsOff]) {
+    if (message === undefined || said.has(message)) continue
+    said.add(message)
+    warn(message)
+  }
 }
 
 /**

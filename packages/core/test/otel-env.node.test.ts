@@ -17,8 +17,9 @@ const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
 async function receiver(
   answerAfterMs = 0,
-): Promise<{ url: string; spans: () => string[]; bodies: string[] }> {
+): Promise<{ url: string; spans: () => string[]; bodies: string[]; paths: string[] }> {
   const bodies: string[] = []
+  const paths: string[] = []
   const server = createServer((request, response) => {
     let body = ''
     request.setEncoding('utf8')
@@ -26,7 +27,8 @@ async function receiver(
       body += chunk
     })
     request.on('end', () => {
-      bodies.push(body)
+      paths.push(request.url ?? '')
+      if (request.url === '/v1/traces') bodies.push(body)
       setTimeout(
         () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
         answerAfterMs,
@@ -41,7 +43,7 @@ async function receiver(
         r.scopeSpans.flatMap((s: any) => s.spans.map((span: any) => span.name)),
       ),
     )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, bodies }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, bodies, paths }
 }
 
 afterEach(async () => {
@@ -268,5 +270,92 @@ describe('OpenTelemetry variables Tokentrail does not read', () => {
       'core.createTracer({ exporters: [core.otlpExporter()] })',
     )
     expect(off.stderr).toEqual([])
+  })
+})
+
+describe('metrics variables meant for other OpenTelemetry SDKs', () => {
+  async function run(env: Record<string, string>) {
+    const script = `import { getTracer } from ${JSON.stringify(dist)}
+      const tracer = getTracer()
+      tracer.startSpan('chat', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } }).end()
+      const result = await tracer.flush()
+      console.log(JSON.stringify({ ok: result.ok }))
+      await tracer.shutdown()`
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH, ...env } },
+    )
+    return {
+      ok: JSON.parse(stdout).ok as boolean,
+      lines: stderr.split('\n').filter((line) => line.includes('[tokentrail]')),
+    }
+  }
+
+  it('OTEL_METRICS_EXPORTER=prometheus leaves the traces on and says the metrics are off, once', async () => {
+    const server = await receiver()
+    const { ok, lines } = await run({
+      OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+    })
+    expect(ok).toBe(true)
+    expect(server.spans()).toEqual(['chat'])
+    expect(server.paths).not.toContain('/v1/metrics')
+    expect(lines).toEqual([
+      expect.stringContaining(
+        'OTEL_METRICS_EXPORTER names "prometheus", which Tokentrail does not send GenAI metrics to (it sends otlp and console): they are off. Traces are not affected',
+      ),
+    ])
+  })
+
+  it('OTEL_METRICS_EXPORTER=otlp,prometheus keeps the OTLP metrics', async () => {
+    const server = await receiver()
+    const { ok, lines } = await run({
+      OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+      OTEL_METRICS_EXPORTER: 'otlp,prometheus',
+    })
+    expect(ok).toBe(true)
+    expect(server.spans()).toEqual(['chat'])
+    expect(server.paths).toContain('/v1/metrics')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('names "prometheus"')
+    expect(lines[0]).not.toContain('they are off')
+  })
+
+  it('a grpc protocol set for every signal leaves the traces their own http protocol', async () => {
+    const server = await receiver()
+    const { ok, lines } = await run({
+      OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+    })
+    expect(ok).toBe(true)
+    expect(server.spans()).toEqual(['chat'])
+    expect(lines).toEqual([
+      expect.stringContaining(
+        'GenAI metrics are off: OTEL_EXPORTER_OTLP_PROTOCOL must be "http/protobuf" or "http/json", got "grpc"',
+      ),
+    ])
+  })
+
+  it('grpc for the traces themselves still turns tracing off, said as before', async () => {
+    const server = await receiver()
+    const script = `import { getTracer } from ${JSON.stringify(dist)}
+      console.log(getTracer().startSpan('x').isRecording)`
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: {
+          PATH: process.env.PATH,
+          OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        },
+      },
+    )
+    expect(stdout.trim()).toBe('false')
+    expect(stderr).toContain('[tokentrail] tracing is off: OTEL_EXPORTER_OTLP_PROTOCOL must be')
   })
 })
