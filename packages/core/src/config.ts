@@ -222,12 +222,12 @@ function metricsFromEnvEndpoint(): boolean {
  */
 function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string } {
   if (envBoolean('TOKENTRAIL_METRICS') === false) return { exporters: [] }
-  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
-    .split(',')
-    .map((n) => n.trim().toLowerCase())
   const exporters: MetricExporter[] = []
   const skipped: string[] = []
   try {
+    const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
+      .split(',')
+      .map((n) => n.trim().toLowerCase())
     for (const name of names) {
       if (name === 'otlp') exporters.push(otlpMetricsExporter())
       else if (name === 'console') exporters.push(consoleMetricsExporter())

@@ -338,6 +338,30 @@ describe('metrics variables meant for other OpenTelemetry SDKs', () => {
     ])
   })
 
+  it('trace exporters passed in code are not refused for the metrics env', async () => {
+    for (const [name, value] of [
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+      ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'collector:4317'],
+      ['OTEL_METRICS_EXPORTER', 'prometheus'],
+    ] as const) {
+      vi.unstubAllEnvs()
+      vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:1')
+      vi.stubEnv(name, value)
+      const server = await receiver()
+      const warnings: string[] = []
+      const tracer = createTracer({
+        serviceName: 'explicit',
+        warnings: (line) => warnings.push(line),
+        exporters: [otlpExporter({ url: `${server.url}/v1/traces`, protocol: 'http/json' })],
+      })
+      tracer.startSpan(name).end()
+      expect((await tracer.flush()).ok).toBe(true)
+      expect(server.spans()).toEqual([name])
+      expect(warnings.join('\n')).toContain(name)
+      await tracer.shutdown()
+    }
+  })
+
   it('grpc for the traces themselves still turns tracing off, said as before', async () => {
     const server = await receiver()
     const script = `import { getTracer } from ${JSON.stringify(dist)}
