@@ -55,14 +55,18 @@ export interface TracerOptions {
   resource?: Record<string, unknown>
   /**
    * Spans held waiting for export, per exporter; more are dropped and counted (while the export code
-   * loads for the first export, spans of later ticks wait apart, up to 10,000). @default 2048
+   * loads for the first export, spans of later ticks wait apart, up to 10,000).
+   * @default OTEL_BSP_MAX_QUEUE_SIZE, else 2048
    */
   maxQueueSize?: number
-  /** Spans per export request. @default 512 */
+  /** Spans per export request. @default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512 */
   maxBatchSize?: number
-  /** Longest wait before a partial batch goes out. @default 2000 */
+  /** Longest wait before a partial batch goes out. @default OTEL_BSP_SCHEDULE_DELAY, else 2000 */
   flushIntervalMs?: number
-  /** Bound on one export request. @default 10000 */
+  /**
+   * Bound on one export request. @default OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else
+   * OTEL_EXPORTER_OTLP_TIMEOUT, else OTEL_BSP_EXPORT_TIMEOUT, else 10000
+   */
   exportTimeoutMs?: number
   /** Retry policy. @default { maxRetries: 5, initialBackoffMs: 1000, multiplier: 1.5, maxBackoffMs: 5000 } */
   retry?: RetryOptions
@@ -102,6 +106,12 @@ export interface ResolvedConfig {
   serviceName: string
   exporters: SpanExporter[]
   sampleRate: number
+  /**
+   * Whether a remote parent's sampled flag decides (the default, and OpenTelemetry's
+   * `parentbased_*` samplers), or `sampleRate` alone, as OpenTelemetry's plain `always_on`,
+   * `always_off` and `traceidratio` decide.
+   */
+  parentBased: boolean
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
   warn: ((message: string) => void) | undefined
@@ -115,7 +125,13 @@ export interface ResolvedConfig {
   exportTimeoutMs: number
   retry: Required<RetryOptions>
   limits: ResolvedLimits
-  metrics: { exporters: MetricExporter[]; exportIntervalMs: number; cardinalityLimit: number }
+  metrics: {
+    exporters: MetricExporter[]
+    exportIntervalMs: number
+    cardinalityLimit: number
+    /** Why the metrics env asks for could not be sent, said once at creation. */
+    off?: string
+  }
   sampling: ResolvedSampling | undefined
   redaction: ResolvedRedaction | undefined
 }
@@ -139,6 +155,24 @@ function checkExporters(list: unknown, name: string, example: string, data: stri
       throw new TokentrailError(
         `${name}[${i}] is not an exporter: it needs an export(${data}, signal) method`,
       )
+}
+
+/**
+ * An option, else the first of OpenTelemetry's variables that is set (as a number, or its text when
+ * not one, so the message shows what was set), else the default; with the name a message gives.
+ */
+function optionOrEnv(
+  option: unknown,
+  optionName: string,
+  names: readonly string[],
+  fallback: number,
+): [unknown, string] {
+  if (option !== undefined) return [option, optionName]
+  for (const name of names) {
+    const raw = readEnv(name)
+    if (raw !== undefined) return [Number.isFinite(Number(raw)) ? Number(raw) : raw, name]
+  }
+  return [fallback, optionName]
 }
 
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
@@ -180,21 +214,38 @@ function metricsFromEnvEndpoint(): boolean {
   return !TRACES_ONLY.includes(detectProfile(url, {}))
 }
 
-function metricExportersFromEnv(): MetricExporter[] {
-  if (envBoolean('TOKENTRAIL_METRICS') === false) return []
-  const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
-    .split(',')
-    .map((n) => n.trim().toLowerCase())
+/**
+ * The metrics exporters env asks for. The variables are shared with OpenTelemetry SDKs that export
+ * other metrics (`OTEL_METRICS_EXPORTER=prometheus`, `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` for a
+ * Collector's 4317), so what Tokentrail cannot send with turns the GenAI metrics off, told in
+ * `off`, never the traces with them.
+ */
+function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string } {
+  if (envBoolean('TOKENTRAIL_METRICS') === false) return { exporters: [] }
   const exporters: MetricExporter[] = []
-  for (const name of names) {
-    if (name === 'otlp') exporters.push(otlpMetricsExporter())
-    else if (name === 'console') exporters.push(consoleMetricsExporter())
-    else if (name !== 'none' && name !== '')
-      throw new TokentrailError(
-        `OTEL_METRICS_EXPORTER must list otlp, console or none, got "${name}"`,
-      )
+  const skipped: string[] = []
+  try {
+    const names = (readEnv('OTEL_METRICS_EXPORTER') ?? (metricsFromEnvEndpoint() ? 'otlp' : 'none'))
+      .split(',')
+      .map((n) => n.trim().toLowerCase())
+    for (const name of names) {
+      if (name === 'otlp') exporters.push(otlpMetricsExporter())
+      else if (name === 'console') exporters.push(consoleMetricsExporter())
+      else if (name !== 'none' && name !== '') skipped.push(name)
+    }
+  } catch (error) {
+    if (!TokentrailError.isInstance(error)) throw error
+    return {
+      exporters: [],
+      off: `GenAI metrics are off: ${error.message}. Traces are not affected; set the _METRICS_ variables for Tokentrail, or TOKENTRAIL_METRICS=false to turn metrics off without this line.`,
+    }
   }
-  return exporters
+  if (skipped.length === 0) return { exporters }
+  const list = skipped.map((name) => `"${name}"`).join(', ')
+  return {
+    exporters,
+    off: `OTEL_METRICS_EXPORTER names ${list}, which Tokentrail does not send GenAI metrics to (it sends otlp and console)${exporters.length === 0 ? ': they are off' : ''}. Traces are not affected; TOKENTRAIL_METRICS=false turns metrics off without this line.`,
+  }
 }
 
 function resolveMetrics(
@@ -208,8 +259,11 @@ function resolveMetrics(
       'metrics must be false or an options object such as { exporters: [otlpMetricsExporter()] }',
     )
   checkExporters(options?.exporters, 'metrics.exporters', 'otlpMetricsExporter()', 'snapshot')
+  const fromEnv =
+    option === false || !enabled || options?.exporters ? undefined : metricExportersFromEnv()
   return {
-    exporters: option === false || !enabled ? [] : (options?.exporters ?? metricExportersFromEnv()),
+    exporters: option === false || !enabled ? [] : (options?.exporters ?? fromEnv!.exporters),
+    ...(fromEnv?.off ? { off: fromEnv.off } : {}),
     exportIntervalMs: timerMs(
       // Not a number: the text itself, so the message shows what was set.
       options?.exportIntervalMs ??
@@ -317,9 +371,9 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       : warningsOption
         ? (message: string) => console.warn(`[tokentrail] ${message}`)
         : undefined
-  const sampleRate =
+  const { sampleRate, parentBased } =
     options.sampleRate !== undefined
-      ? shareOf(options.sampleRate, 'sampleRate', 'traces kept')
+      ? { sampleRate: shareOf(options.sampleRate, 'sampleRate', 'traces kept'), parentBased: true }
       : samplerFromEnv()
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
   const resource = {
@@ -349,12 +403,22 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     throw new TokentrailError(
       `retry.multiplier must be a number ≥ 1, got ${shown(retry.multiplier)}`,
     )
-  const limits = { ...DEFAULT_LIMITS, ...options.limits }
-  for (const [key, value] of Object.entries(limits)) wholeNumber(value, `limits.${key}`, 1)
+  // OpenTelemetry's attribute value length limit is ours for strings; its count limits are not (ours
+  // bounds events too): those are said once by createTracer.
+  const [maxStringLength, lengthName] = optionOrEnv(
+    options.limits?.maxStringLength,
+    'limits.maxStringLength',
+    ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+    DEFAULT_LIMITS.maxStringLength,
+  )
+  const limits = { ...DEFAULT_LIMITS, ...options.limits, maxStringLength } as ResolvedLimits
+  for (const [key, value] of Object.entries(limits))
+    wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {
     serviceName,
     exporters: options.exporters ?? (enabled ? exportersFromEnv() : []),
     sampleRate,
+    parentBased,
     enabled,
     debug,
     warn,
@@ -362,10 +426,31 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
-    maxQueueSize: wholeNumber(options.maxQueueSize ?? 2048, 'maxQueueSize', 1),
-    maxBatchSize: wholeNumber(options.maxBatchSize ?? 512, 'maxBatchSize', 1),
-    flushIntervalMs: timerMs(options.flushIntervalMs ?? 2000, 'flushIntervalMs', 1),
-    exportTimeoutMs: timerMs(options.exportTimeoutMs ?? 10_000, 'exportTimeoutMs', 1),
+    maxQueueSize: wholeNumber(
+      ...optionOrEnv(options.maxQueueSize, 'maxQueueSize', ['OTEL_BSP_MAX_QUEUE_SIZE'], 2048),
+      1,
+    ),
+    maxBatchSize: wholeNumber(
+      ...optionOrEnv(options.maxBatchSize, 'maxBatchSize', ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], 512),
+      1,
+    ),
+    flushIntervalMs: timerMs(
+      ...optionOrEnv(options.flushIntervalMs, 'flushIntervalMs', ['OTEL_BSP_SCHEDULE_DELAY'], 2000),
+      1,
+    ),
+    exportTimeoutMs: timerMs(
+      ...optionOrEnv(
+        options.exportTimeoutMs,
+        'exportTimeoutMs',
+        [
+          'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+          'OTEL_EXPORTER_OTLP_TIMEOUT',
+          'OTEL_BSP_EXPORT_TIMEOUT',
+        ],
+        10_000,
+      ),
+      1,
+    ),
     retry,
     limits,
     metrics: resolveMetrics(options.metrics, enabled),
@@ -377,21 +462,23 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
 }
 
 /**
- * The share of traces kept from OpenTelemetry's `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
- * Every Tokentrail sampler follows the parent's sampled flag, so the plain and `parentbased_`
- * names read the same: `always_on` 1, `always_off` 0, `traceidratio` the argument (default 1).
+ * The share of traces kept from OpenTelemetry's `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`:
+ * `always_on` 1, `always_off` 0, `traceidratio` the argument (default 1). As in OpenTelemetry, the
+ * `parentbased_` names (and no sampler named) follow a remote parent's sampled flag, while the plain
+ * names decide by themselves: `always_off` records nothing, even under a sampled caller.
  * Without a sampler named, the argument alone sets the share.
  */
-function samplerFromEnv(): number {
+function samplerFromEnv(): { sampleRate: number; parentBased: boolean } {
   const arg = readEnv('OTEL_TRACES_SAMPLER_ARG')
   const sampler = readEnv('OTEL_TRACES_SAMPLER')?.trim().toLowerCase()
   const ratio = () =>
     arg === undefined ? 1 : shareOf(arg, 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
-  if (sampler === undefined || sampler === '') return ratio()
+  if (sampler === undefined || sampler === '') return { sampleRate: ratio(), parentBased: true }
   const name = sampler.replace(/^parentbased_/, '')
-  if (name === 'always_on') return 1
-  if (name === 'always_off') return 0
-  if (name === 'traceidratio') return ratio()
+  const parentBased = name !== sampler
+  if (name === 'always_on') return { sampleRate: 1, parentBased }
+  if (name === 'always_off') return { sampleRate: 0, parentBased }
+  if (name === 'traceidratio') return { sampleRate: ratio(), parentBased }
   throw new TokentrailError(
     `OTEL_TRACES_SAMPLER=${JSON.stringify(readEnv('OTEL_TRACES_SAMPLER'))} is not a sampler Tokentrail has: use always_on, always_off or traceidratio (or parentbased_…), with OTEL_TRACES_SAMPLER_ARG for the ratio`,
   )

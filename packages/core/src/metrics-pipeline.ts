@@ -12,6 +12,8 @@ export class MetricsPipeline {
   private lastLosses = 0
   // Exporters whose failure was already told; told again only after they delivered once more.
   private readonly failing = new Set<MetricExporter>()
+  // Exporters whose receiver refused part of a snapshot (partial_success): told once each.
+  private readonly refused = new Set<MetricExporter>()
 
   constructor(
     readonly recorder: MetricsRecorder,
@@ -41,6 +43,24 @@ export class MetricsPipeline {
       this.failing.add(exporter)
       this.warn?.(
         `metrics not delivered to ${target}: ${describeExportFailure(error, exporter.url, 'metrics')}. Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+      )
+    } catch {}
+  }
+
+  // A 2xx with partial_success: the rest arrived, so it is no failed export (and, as OTLP says, not
+  // sent again for it), but the refused points would otherwise be lost unsaid.
+  private toldRefused(exporter: MetricExporter, count: number, message: string | undefined): void {
+    try {
+      const reason = `${count} data points${message ? ` (${message.slice(0, 200)})` : ''}`
+      this.onError(`${exporter.name} export`, new Error(`the receiver rejected ${reason}`))
+      if (this.refused.has(exporter)) return
+      this.refused.add(exporter)
+      const target =
+        exporter.url === undefined
+          ? `the ${exporter.name} metrics exporter`
+          : maskedUrl(exporter.url)
+      this.warn?.(
+        `metrics partly rejected by ${target}: the receiver refused ${reason}; the rest were delivered. Later rejections are not said again (TOKENTRAIL_DEBUG=1 logs each).`,
       )
     } catch {}
   }
@@ -83,6 +103,7 @@ export class MetricsPipeline {
           )
           if (result.code === 'success') {
             this.told(exporter, undefined)
+            if (result.rejected) this.toldRefused(exporter, result.rejected, result.message)
             return true
           }
           this.onError(`${exporter.name} export`, result.error)

@@ -72,7 +72,10 @@ function read(carrier: Carrier, name: string): string | undefined {
         }
       }
     }
-    if (Array.isArray(value)) value = value[0]
+    // One value per header line (Node's headersDistinct, a Lambda event's multiValueHeaders): W3C
+    // combines tracestate and baggage lines into one list, and two traceparent lines make it invalid.
+    if (Array.isArray(value))
+      value = value.every((line) => typeof line === 'string') ? value.join(',') : undefined
     return typeof value === 'string' ? value : undefined
   } catch {
     return undefined

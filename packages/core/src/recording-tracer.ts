@@ -391,6 +391,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
           sampled = true
           traceFlags = 0
         } else if (!isDeferred(traceState)) upstream = 'kept'
+      } else if (!localParent && !this.config.parentBased) {
+        // OTEL_TRACES_SAMPLER=always_on, always_off or traceidratio: the caller's flag does not
+        // decide (OpenTelemetry's plain samplers), the trace id does.
+        sampled = this.sampleRoot(traceId)
       }
     } else {
       traceId = newTraceId()

@@ -2,6 +2,7 @@ import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config
 import { getActiveContextSpan } from './context.js'
 import { readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
+import { lazy } from './lazy.js'
 import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
 import { RecordingTracer } from './recording-tracer.js'
@@ -170,8 +171,15 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   }
   const tracer = new RecordingTracer(config)
   Object.defineProperty(tracer, DESCRIBE, { value: descriptionOf(config) })
+  // OpenTelemetry variables set but not read, or metrics env cannot send, are said once; the list
+  // loads apart from start-up.
+  const warn = config.warn
+  if (warn) unreadEnv().then((m) => m.sayEnvNotices(warn, config.metrics.off), noop)
   return tracer
 }
+
+const unreadEnv = lazy(() => import('./unread-env.js'))
+const noop = () => {}
 
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
 

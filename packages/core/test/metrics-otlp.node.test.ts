@@ -197,5 +197,45 @@ describe('OTLP metrics JSON', () => {
         server.close()
       }
     })
+
+    for (const protocol of ['http/json', 'http/protobuf'] as const)
+      it(`a partial_success that refuses data points is said once (${protocol})`, async () => {
+        // As a Collector or backend answers when some points break its rules: 2xx, the count and why.
+        const why =
+          'metric name gen_ai.client.token.usage is over the tenant series limit — überschritten'
+        const text = new TextEncoder().encode(why)
+        const answer =
+          protocol === 'http/json'
+            ? new TextEncoder().encode(
+                JSON.stringify({ partialSuccess: { rejectedDataPoints: '3', errorMessage: why } }),
+              )
+            : new Uint8Array([0x0a, text.length + 4, 0x08, 3, 0x12, text.length, ...text])
+        const server = createServer((request, response) => {
+          request.resume().on('end', () => response.end(answer))
+        })
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        try {
+          vi.stubEnv(
+            'OTEL_EXPORTER_OTLP_ENDPOINT',
+            `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          )
+          vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', protocol)
+          vi.stubEnv('OTEL_TRACES_EXPORTER', 'none')
+          const warnings: string[] = []
+          const tracer = createTracer({ serviceName: 'svc', warnings: (w) => warnings.push(w) })
+          for (let i = 0; i < 2; i++) {
+            tracer.startSpan('chat', { kind: 'llm', attributes: base }).end()
+            await tracer.flush()
+          }
+          // Not a failed export (nothing to send again), but not unsaid either.
+          expect(tracer.stats().metrics).toEqual({ exports: 2, failures: 0 })
+          expect(warnings).toHaveLength(1)
+          expect(warnings[0]).toContain('metrics partly rejected by http://127.0.0.1:')
+          expect(warnings[0]).toContain(`refused 3 data points (${why})`)
+          await tracer.shutdown()
+        } finally {
+          server.close()
+        }
+      })
   })
 })

@@ -481,6 +481,21 @@ describe('otlpExporter protocol selection', () => {
     )
   })
 
+  it('reads the protocol and compression variables regardless of case, as OpenTelemetry reads enums', async () => {
+    const server = await receiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', server.url)
+    vi.stubEnv('OTEL_EXPORTER_OTLP_PROTOCOL', 'HTTP/PROTOBUF')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'GZIP')
+    const tracer = createTracer({ serviceName: 'upper', metrics: false })
+    tracer.startSpan('chat gpt-4o').end()
+    expect((await tracer.flush()).ok).toBe(true)
+    expect(server.received[0]!.headers['content-type']).toBe('application/x-protobuf')
+    expect(server.received[0]!.headers['content-encoding']).toBe('gzip')
+    const spans = decodeTraces(new Uint8Array(gunzipSync(server.received[0]!.body)))
+    expect(spans[0]!.scopes[0]!.items[0]!.name).toBe('chat gpt-4o')
+    await tracer.shutdown()
+  })
+
   it('gzips protobuf and JSON with OTEL_EXPORTER_OTLP_COMPRESSION=gzip, and the bytes round-trip', async () => {
     const server = await receiver()
     vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip')
@@ -523,6 +538,40 @@ describe('otlpExporter protocol selection', () => {
     const result = await exporter.export([], new AbortController().signal)
     expect(result).toEqual({ code: 'success', rejected: 1, message: 'too old' })
     await tracer.shutdown()
+  })
+
+  it('counts and says a protobuf partial_success whose bytes pass 0x7f (a count ≥ 128, a long or non-ASCII message)', async () => {
+    // As a Collector answers: varints of two bytes for the count and the lengths, UTF-8 text.
+    const varint = (n: number) => (n < 128 ? [n] : [(n & 0x7f) | 0x80, n >> 7])
+    const text = `${'span timestamps are too far in the past for this tenant; '.repeat(3)}— übersprungen`
+    const message = new TextEncoder().encode(text)
+    const inner = [0x08, ...varint(300), 0x12, ...varint(message.length), ...message]
+    const answer = new Uint8Array([0x0a, ...varint(inner.length), ...inner])
+    const server = await receiver(() => answer)
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'p',
+      warnings: (line) => warnings.push(line),
+      metrics: false,
+      exporters: [otlpExporter({ url: `${server.url}/v1/traces`, protocol: 'http/protobuf' })],
+    })
+    for (let i = 0; i < 400; i++) tracer.startSpan(`s${i}`).end()
+    const flushed = await tracer.flush()
+    expect(server.received).toHaveLength(1)
+    expect(tracer.stats()).toMatchObject({ exported: 100, rejected: 300 })
+    expect(flushed.ok).toBe(false)
+    expect(flushed.reason).toContain('300')
+    expect(warnings.join('\n')).toContain('rejected 300 of 400 spans')
+    expect(warnings.join('\n')).toContain('übersprungen')
+    await tracer.shutdown()
+  })
+
+  it('reads a JSON partial_success sent back to a protobuf request', async () => {
+    const json = '{"partialSuccess":{"rejectedSpans":"2","errorMessage":"dropped by filter"}}'
+    const server = await receiver(() => new TextEncoder().encode(json))
+    const exporter = otlpExporter({ url: `${server.url}/v1/traces`, protocol: 'http/protobuf' })
+    const result = await exporter.export([], new AbortController().signal)
+    expect(result).toEqual({ code: 'success', rejected: 2, message: 'dropped by filter' })
   })
 
   it('sends metrics as protobuf with OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', async () => {

@@ -1,5 +1,4 @@
 import { JsonWriter } from '../otlp/json-writer.js'
-import { PARTIAL_SUCCESS, RESPONSE } from '../otlp/protobuf-schema.js'
 import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
@@ -9,61 +8,10 @@ import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
 import type { OtlpProtocol } from './otlp-wire.js'
+import { partialSuccessReader } from './partial-success.js'
 import { post } from './post.js'
 
 // The part of `otlpExporter` that runs at export time, loaded on the first export.
-
-/**
- * Reads `partial_success` from a protobuf `ExportTraceServiceResponse`. `post` hands over the body
- * as text: ASCII bytes survive that, so small counts and plain messages are read; anything else
- * counts as a plain success. Written without the reader so the exporter stays small.
- */
-function readProtobufPartialSuccess(text: string): ExportResult {
-  if (!text || text.includes('\uFFFD')) return { code: 'success' }
-  let pos = 0
-  const varint = (end: number): number => {
-    let value = 0
-    let shift = 1
-    while (pos < end) {
-      const byte = text.charCodeAt(pos++)
-      value += (byte & 0x7f) * shift
-      if (byte < 0x80) return value
-      shift *= 128
-    }
-    throw new Error('truncated')
-  }
-  try {
-    let rejected = 0
-    let message = ''
-    while (pos < text.length) {
-      const tag = varint(text.length)
-      if (tag !== RESPONSE.partialSuccess.tag) throw new Error('unexpected field')
-      const end = pos + varint(text.length)
-      while (pos < end) {
-        const field = varint(end)
-        if (field === PARTIAL_SUCCESS.rejected.tag) rejected = varint(end)
-        else if (field === PARTIAL_SUCCESS.errorMessage.tag) {
-          const length = varint(end)
-          message = text.slice(pos, pos + length)
-          pos += length
-        } else throw new Error('unexpected field')
-      }
-    }
-    if (rejected > 0) return { code: 'success', rejected, message }
-  } catch {}
-  return { code: 'success' }
-}
-
-function readPartialSuccess(text: string): ExportResult {
-  if (!text) return { code: 'success' }
-  try {
-    const partial = JSON.parse(text)?.partialSuccess
-    const rejected = Number(partial?.rejectedSpans ?? 0)
-    if (rejected > 0)
-      return { code: 'success', rejected, message: String(partial.errorMessage ?? '') }
-  } catch {}
-  return { code: 'success' }
-}
 
 /** What an OTLP traces exporter resolved at creation. */
 export interface TraceSenderSetup {
@@ -100,7 +48,7 @@ export function traceSender({
   toolDefinitions,
 }: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
-  const readSuccess = wire === 'http/protobuf' ? readProtobufPartialSuccess : readPartialSuccess
+  const readSuccess = partialSuccessReader(wire, 'rejectedSpans')
   // The body's buffer, kept for the next export: a fresh one per batch costs the page faults of the
   // whole body again (and its growth, copies). Taken while a body is out, so two exports at once
   // never share it.

@@ -26,9 +26,10 @@ export function resolveProtocol(
     )
   }
   if (option !== undefined) return checked(option, optionName)
-  const specific = readEnv(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)
+  // Env values are enums, read regardless of case as OpenTelemetry reads them (HTTP/PROTOBUF).
+  const specific = readEnv(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)?.toLowerCase()
   if (specific) return checked(specific, `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)
-  const general = readEnv('OTEL_EXPORTER_OTLP_PROTOCOL')
+  const general = readEnv('OTEL_EXPORTER_OTLP_PROTOCOL')?.toLowerCase()
   if (general) return checked(general, 'OTEL_EXPORTER_OTLP_PROTOCOL')
   return fallback
 }
@@ -44,9 +45,9 @@ export function resolveCompression(
     throw new TokentrailError(`${name} must be "gzip" or "none", got ${JSON.stringify(value)}`)
   }
   if (option !== undefined) return checked(option, optionName)
-  const specific = readEnv(`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`)
+  const specific = readEnv(`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`)?.toLowerCase()
   if (specific) return checked(specific, `OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`)
-  const general = readEnv('OTEL_EXPORTER_OTLP_COMPRESSION')
+  const general = readEnv('OTEL_EXPORTER_OTLP_COMPRESSION')?.toLowerCase()
   if (general) return checked(general, 'OTEL_EXPORTER_OTLP_COMPRESSION')
   return 'none'
 }

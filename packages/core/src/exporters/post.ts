@@ -9,24 +9,30 @@ const RETRYABLE = new Set([429, 502, 503, 504])
 // Enough for any partial-success answer or error message; a larger body is not kept in memory.
 const MAX_RESPONSE_BYTES = 64 * 1024
 
-/** Reads at most `max` bytes of a body as text and cancels the rest. Never throws. */
-async function readCapped(response: Response, max: number): Promise<string> {
+/** Reads at most `max` bytes of a body and cancels the rest. Never throws. */
+async function readCapped(response: Response, max: number): Promise<Uint8Array> {
   const reader = response.body?.getReader()
-  if (!reader) return ''
-  const decoder = new TextDecoder()
-  let text = ''
+  if (!reader) return new Uint8Array()
+  const chunks: Uint8Array[] = []
   let size = 0
   try {
     while (size < max) {
       const { done, value } = await reader.read()
-      if (done) return text + decoder.decode()
+      if (done) break
       const chunk = value.byteLength > max - size ? value.subarray(0, max - size) : value
       size += chunk.byteLength
-      text += decoder.decode(chunk, { stream: true })
+      chunks.push(chunk)
     }
-    void reader.cancel().catch(() => {})
+    if (size >= max) void reader.cancel().catch(() => {})
   } catch {}
-  return text
+  if (chunks.length === 1) return chunks[0]!
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return bytes
 }
 
 // A Location for messages, masked as the exporter URL is (a redirect to a login page may carry a
@@ -59,7 +65,8 @@ export async function post(
   body: string | Uint8Array,
   headers: Record<string, string>,
   signal: AbortSignal,
-  readSuccess?: (text: string) => ExportResult,
+  // Given the bytes as well: a protobuf answer is not text (its varints pass 0x7f).
+  readSuccess?: (text: string, bytes: Uint8Array) => ExportResult,
 ): Promise<ExportResult> {
   let response: Response
   try {
@@ -88,7 +95,8 @@ export async function post(
       ),
     }
   }
-  const text = await readCapped(response, MAX_RESPONSE_BYTES)
+  const bytes = await readCapped(response, MAX_RESPONSE_BYTES)
+  const text = new TextDecoder().decode(bytes)
   if (response.ok) {
     // A web page is no OTLP answer: the URL reaches a web app (a catch-all route, a login page)
     // that took the POST and dropped it. Counted as delivered, every span would be lost unsaid.
@@ -100,7 +108,7 @@ export async function post(
           { status: response.status, code: 'html' },
         ),
       }
-    return readSuccess ? readSuccess(text) : { code: 'success' }
+    return readSuccess ? readSuccess(text, bytes) : { code: 'success' }
   }
   const error = new ExportError(
     `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,

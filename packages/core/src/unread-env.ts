@@ -1,0 +1,82 @@
+import { readEnv } from './env.js'
+
+const TLS = ['CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE']
+const SIGNALS = ['', 'TRACES_', 'METRICS_']
+
+// OpenTelemetry SDK settings a team may have set for all its services that Tokentrail does not
+// read, with what to use instead; a value test where only some values go unheeded.
+const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => boolean][] = [
+  [
+    [
+      'OTEL_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_SPAN_EVENT_COUNT_LIMIT',
+      'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_SPAN_LINK_COUNT_LIMIT',
+      'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+    ],
+    'createTracer({ limits: { maxAttributes } }) bounds attributes and events per span (default 256)',
+  ],
+  [
+    ['OTEL_PROPAGATORS'],
+    'Tokentrail always reads and writes W3C traceparent, tracestate and baggage, and no other format',
+    (value) =>
+      value
+        .split(',')
+        .some((p) => !['tracecontext', 'baggage', ''].includes(p.trim().toLowerCase())),
+  ],
+  [
+    SIGNALS.flatMap((signal) => TLS.map((part) => `OTEL_EXPORTER_OTLP_${signal}${part}`)),
+    "exporters use the runtime's TLS settings (on Node, NODE_EXTRA_CA_CERTS adds a private CA); client certificates are not supported",
+  ],
+  [
+    ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE'],
+    'Tokentrail sends cumulative metrics',
+    (value) => value.toLowerCase() !== 'cumulative',
+  ],
+  [
+    ['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_METRIC_EXPORT_TIMEOUT'],
+    'metrics exports are bounded by exportTimeoutMs (OTEL_EXPORTER_OTLP_TIMEOUT)',
+  ],
+  [
+    ['OTEL_LOG_LEVEL'],
+    'TOKENTRAIL_DEBUG=1 logs every export attempt and retry',
+    (value) => ['debug', 'verbose', 'all'].includes(value.toLowerCase()),
+  ],
+]
+
+const SAID = Symbol.for('tokentrail.notice.env')
+
+/**
+ * Says the OpenTelemetry variables set but not read, and why the metrics env asks for are off, each
+ * once per process (per distinct text).
+ */
+export function sayEnvNotices(warn: (message: string) => void, metricsOff?: string): void {
+  const g = globalThis as Record<symbol, Set<string> | undefined>
+  const said = (g[SAID] ??= new Set())
+  for (const message of [unreadEnvNotice(), metricsOff]) {
+    if (message === undefined || said.has(message)) continue
+    said.add(message)
+    warn(message)
+  }
+}
+
+/**
+ * The OpenTelemetry variables set in the environment that Tokentrail does not read, as one line
+ * naming each with what to use instead; undefined when there are none. Never throws.
+ */
+function unreadEnvNotice(): string | undefined {
+  const parts: string[] = []
+  for (const [names, instead, unheeded] of UNREAD) {
+    const set = names.flatMap((name) => {
+      const value = readEnv(name)
+      return value !== undefined && (!unheeded || unheeded(value))
+        ? [`${name}=${JSON.stringify(value).slice(1, -1).slice(0, 100)}`]
+        : []
+    })
+    if (set.length > 0) parts.push(`${set.join(', ')} (${instead})`)
+  }
+  return parts.length === 0
+    ? undefined
+    : `OpenTelemetry settings Tokentrail does not read, so they have no effect here: ${parts.join('; ')}.`
+}

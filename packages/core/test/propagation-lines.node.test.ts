@@ -1,0 +1,74 @@
+// W3C Trace Context and Baggage allow a list header (tracestate, baggage) to arrive as several
+// header lines, to be combined into one list; two traceparent lines make the context invalid.
+// Carriers that keep one value per line (Node's `headersDistinct`, an AWS Lambda event's
+// `multiValueHeaders`) are read through a real node:http request that sends such lines.
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { extractBaggage, extractTraceContext } from '../src/index.js'
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+const OTHER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+
+/** Sends one request with `headers` (an array value is sent as several lines) and returns what the server saw. */
+async function received(headers: Record<string, string | string[]>): Promise<IncomingMessage> {
+  let seen: IncomingMessage | undefined
+  const server = createServer((request, response) => {
+    seen = request
+    response.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve, reject) => {
+    const request = httpRequest({ port, host: '127.0.0.1', headers }, (response) => {
+      response.resume().on('end', resolve)
+    })
+    request.on('error', reject).end()
+  })
+  await new Promise((resolve) => server.close(resolve))
+  return seen!
+}
+
+describe('list headers sent as several lines', () => {
+  it('combines tracestate lines, as the joined header reads', async () => {
+    const request = await received({
+      traceparent: TRACEPARENT,
+      tracestate: ['congo=t61rcWkgMzE', 'rojo=00f067aa0ba902b7'],
+    })
+    expect(request.headersDistinct.tracestate).toHaveLength(2)
+    const joined = extractTraceContext(request.headers as Record<string, unknown>)
+    const distinct = extractTraceContext(request.headersDistinct)
+    expect(joined?.traceState).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
+    expect(distinct?.traceState).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
+    // An API Gateway event as Lambda hands it over.
+    const event = { multiValueHeaders: { ...request.headersDistinct } }
+    expect(extractTraceContext(event.multiValueHeaders)?.traceState).toBe(
+      'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+    )
+  })
+
+  it('a duplicated key across lines drops tracestate whole, as within one line', async () => {
+    const request = await received({
+      traceparent: TRACEPARENT,
+      tracestate: ['congo=1', 'congo=2'],
+    })
+    expect(extractTraceContext(request.headersDistinct)).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    })
+    expect(extractTraceContext(request.headersDistinct)?.traceState).toBeUndefined()
+  })
+
+  it('two traceparent lines are no context: a new trace starts', async () => {
+    const request = await received({ traceparent: [TRACEPARENT, OTHER], tracestate: 'congo=1' })
+    expect(request.headersDistinct.traceparent).toHaveLength(2)
+    expect(extractTraceContext(request.headers as Record<string, unknown>)).toBeUndefined()
+    expect(extractTraceContext(request.headersDistinct)).toBeUndefined()
+  })
+
+  it('combines baggage lines', async () => {
+    const request = await received({ baggage: ['user.id=u1', 'session.id=s%201;meta=x'] })
+    const expected = { 'user.id': 'u1', 'session.id': 's 1' }
+    expect(extractBaggage(request.headers as Record<string, unknown>)).toEqual(expected)
+    expect(extractBaggage(request.headersDistinct)).toEqual(expected)
+  })
+})
