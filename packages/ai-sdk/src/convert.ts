@@ -96,11 +96,24 @@ export function readUsage(
   const input = u.inputTokens
   const output = u.outputTokens
   if (typeof input === 'object' || typeof output === 'object') {
-    const cacheRead = count(input?.cacheRead)
+    let cacheRead = count(input?.cacheRead)
     const cacheWrite = count(input?.cacheWrite)
     const noCache = count(input?.noCache)
     const text = count(output?.text)
-    const reasoning = count(output?.reasoning)
+    let reasoning = count(output?.reasoning)
+    // @ai-sdk/openai@3 and @4 write 0 cached and 0 reasoning tokens when the server's usage has no
+    // details (OpenAI-compatible servers: vLLM, Ollama, LiteLLM…), where @ai-sdk/openai@2 leaves
+    // them unknown. Their raw usage says which it was.
+    const raw = u.raw
+    if ((provider === 'openai' || provider === 'azure.ai.openai') && raw && typeof raw === 'object') {
+      const chat = 'prompt_tokens' in raw
+      if (chat || 'input_tokens' in raw) {
+        const inputDetails = chat ? raw.prompt_tokens_details : raw.input_tokens_details
+        const outputDetails = chat ? raw.completion_tokens_details : raw.output_tokens_details
+        if (count(inputDetails?.cached_tokens) === undefined) cacheRead = undefined
+        if (count(outputDetails?.reasoning_tokens) === undefined) reasoning = undefined
+      }
+    }
     return {
       input:
         count(input?.total) ??
