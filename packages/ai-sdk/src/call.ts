@@ -275,6 +275,11 @@ export class AiCall {
   operation: string
   /** ai@7: the SDK announced this call's steps as an object call's (generateObject, streamObject). */
   objectCall = false
+  /**
+   * ai@7: a generateText call whose model was asked for JSON (`output: Output.object(…)`): the SDK
+   * parses that output after its end event and reports a failure to parse in its error event.
+   */
+  parsesOutput = false
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.

@@ -75,7 +75,7 @@ const NO_IDS: string[] = []
 // has a working one (no timer to schedule), else a zero timeout. Next's Edge Runtime defines a
 // `setImmediate` that throws: then timeouts from there on.
 let immediate = typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
-function nextTurn(fn: () => void): void {
+export function nextTurn(fn: () => void): void {
   if (immediate)
     try {
       ;(globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate(fn)

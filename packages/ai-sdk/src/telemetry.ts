@@ -22,6 +22,7 @@ import {
   stepStarting,
 } from './call.js'
 import { errorType, recordableError } from './errors.js'
+import { nextTurn } from './llm-call.js'
 import { getTraceMetadata } from './metadata.js'
 
 /** Options of `tokentrailTelemetry`. */
@@ -199,10 +200,22 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   const callId = event.callId
   const call = callState().byCallId.get(callId)
   if (!call) return
-  forgetCall(callId, call)
   // streamObject ends with the error its answer failed with (NoObjectGeneratedError) in its end
   // event: the user's `object` rejects with it, so the call is not `ok`.
   const error = status === 'ok' ? event.error : undefined
+  if (status === 'ok' && (error === undefined || error === null) && call.parsesOutput) {
+    // generateText parses its `output` after this event, in the same turn of the event loop, and
+    // throws NoObjectGeneratedError through the error event when it does not match the schema: the
+    // call stays known until then, so that event ends it as the user saw it.
+    const endTime = now()
+    nextTurn(() => {
+      if (call.ended || callState().byCallId.get(callId) !== call) return
+      forgetCall(callId, call)
+      call.end('ok', undefined, endTime)
+    })
+    return
+  }
+  forgetCall(callId, call)
   if (error !== undefined && error !== null) call.end('error', error)
   else call.end(status)
 }

@@ -3,6 +3,7 @@
 // local servers that answer in each API's wire format (see wire.ts).
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { data, MAJORS, serveWire, type WireServer } from './wire.js'
@@ -109,5 +110,98 @@ describe.each(MAJORS)('$major, real provider clients over HTTP', ({ ai, openai }
     const [llm] = llmSpans(exporter.spans)
     expect(llm!.attributes[ATTR.usageCacheReadInputTokens]).toBe(0)
     expect(llm!.attributes[ATTR.usageReasoningOutputTokens]).toBe(0)
+  })
+})
+
+// OpenAI Responses, as https://platform.openai.com/docs/api-reference/responses documents it.
+const responsesBody = (text: string) => ({
+  id: 'resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b',
+  object: 'response',
+  created_at: 1741476542,
+  status: 'completed',
+  error: null,
+  incomplete_details: null,
+  model: 'gpt-5-2025-08-07',
+  output: [
+    {
+      type: 'message',
+      id: 'msg_67ccd2bf17f0819081ff3bb2cf6508e60bb6a6b452d3795b',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    },
+  ],
+  usage: {
+    input_tokens: 36,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 87,
+    output_tokens_details: { reasoning_tokens: 64 },
+    total_tokens: 123,
+  },
+})
+// Gemini generateContent, as https://ai.google.dev/api/generate-content documents it.
+const geminiBody = (text: string) => ({
+  candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+  usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 9, totalTokenCount: 21 },
+  modelVersion: 'gemini-2.5-flash',
+  responseId: 'mBJNaZ3hJ4m9nvgPqdT1kQ4',
+})
+
+const ai7 = MAJORS[2]
+const outputCases = [
+  {
+    api: 'OpenAI Responses',
+    model: (url: string) => ai7.openai(url).responses('gpt-5'),
+    answer: (text: string) => ({ json: responsesBody(text) }),
+  },
+  {
+    api: 'Google',
+    model: (url: string) => ai7.google(url)('gemini-2.5-flash'),
+    answer: (text: string) => ({ json: geminiBody(text) }),
+  },
+]
+
+describe.each(outputCases)('ai@7 generateText with output: Output.object, $api', ({ model: makeModel, answer }) => {
+  const { ai } = ai7
+  const schema = () => ai.Output.object({ schema: z.object({ answer: z.number() }) })
+
+  it('an answer that does not match the schema: the call span is an error, as the user saw', async () => {
+    server = await serveWire(() => answer('{"answer":"seven"}'))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: makeModel(server.url),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const error = await ai
+      .generateText({ model, prompt: 'How many days in a week?', output: schema() })
+      .catch((e: unknown) => e)
+    expect(ai.NoObjectGeneratedError.isInstance(error)).toBe(true)
+    await tracer.flush()
+    const call = callSpan(exporter.spans)
+    expect(call.status).toBe('error')
+    expect(call.attributes[ATTR.errorType]).toBe('AI_NoObjectGeneratedError')
+    expect(call.error?.message).toBe((error as Error).message)
+    // The model answered; the answer was what failed.
+    expect(llmSpans(exporter.spans).map((s) => s.status)).toEqual(['ok'])
+    expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+  })
+
+  it('an answer that matches: the call span is ok and ends when the call did, flushed at once', async () => {
+    server = await serveWire(() => answer('{"answer":7}'))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: makeModel(server.url),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const result = await ai.generateText({ model, prompt: 'How many days?', output: schema() })
+    const returned = performance.timeOrigin + performance.now()
+    expect(result.output).toEqual({ answer: 7 })
+    await tracer.flush()
+    const call = callSpan(exporter.spans)
+    expect(call, 'the call span is exported by the flush right after the call').toBeDefined()
+    expect(call.status).toBe('ok')
+    expect(call.endTime).toBeLessThanOrEqual(returned)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')).toHaveLength(1)
   })
 })
