@@ -177,8 +177,9 @@ export function settingsAttributes(
     attributes['gen_ai.request.stop_sequences'] = [...params.stopSequences]
   if (params.reasoning != null) attributes['tokentrail.request.reasoning'] = params.reasoning
   if (params.responseFormat?.type) attributes['gen_ai.output.type'] = params.responseFormat.type
-  if (Array.isArray(params.tools) && params.tools.length > 0)
-    attributes['tokentrail.request.tool_names'] = params.tools.map((tool) => tool.name)
+  if (!Array.isArray(params.tools) || params.tools.length === 0) return
+  attributes['tokentrail.request.tool_names'] = params.tools.map((tool) => tool.name)
+  // Only with tools: ai@7 passes `auto` to every call, and providers send no tool choice without tools.
   const choice = params.toolChoice
   if (choice?.type)
     attributes['tokentrail.request.tool_choice'] =

@@ -205,3 +205,29 @@ describe.each(outputCases)('ai@7 generateText with output: Output.object, $api',
     expect(exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')).toHaveLength(1)
   })
 })
+
+describe.each(MAJORS)('$major: the request settings recorded are the ones sent', ({ ai, openai }) => {
+  it('no tools: no tool choice recorded (none is sent); with tools: the one sent', async () => {
+    const usage = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14 }
+    server = await serveWire(() => ({ json: chatCompletion(usage) }))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: openai(server.url).chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    await ai.generateText({ model, prompt: 'Hi' })
+    await ai.generateText({
+      model,
+      prompt: 'Weather?',
+      tools: { weather: ai.tool({ inputSchema: z.object({ city: z.string() }) }) },
+      toolChoice: 'auto',
+    })
+    await tracer.flush()
+    expect(server.requests.map((r) => r.body.tool_choice)).toEqual([undefined, 'auto'])
+    const [plain, withTools] = llmSpans(exporter.spans).sort((a, b) => a.startTime - b.startTime)
+    expect(plain!.attributes).not.toHaveProperty(ATTR.toolChoice)
+    expect(plain!.attributes).not.toHaveProperty(ATTR.toolNames)
+    expect(withTools!.attributes[ATTR.toolChoice]).toBe('auto')
+    expect(withTools!.attributes[ATTR.toolNames]).toEqual(['weather'])
+  })
+})
