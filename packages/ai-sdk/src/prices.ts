@@ -85,9 +85,30 @@ export function cachedPrice(
   return price
 }
 
+// Claude ids as routers and clouds spell them: Bedrock's `us.anthropic.claude-sonnet-4-5-20250929-v1:0`,
+// Vertex's `claude-sonnet-4-5@20250929`, OpenRouter's and the AI Gateway's `claude-sonnet-4.5`,
+// Anthropic's own aliases `claude-3-5-haiku-latest` and `claude-sonnet-4-0`.
+const BEDROCK_VENDOR = /^(?:[a-z]+\.)?anthropic\./
+const BEDROCK_VERSION = /-v\d+(?::\d+)?$/
+const VERTEX_VERSION = /@(?:\d{8}|latest)$/
+const VERSION_DOT = /(\d)\.(\d)/g
+const ALIAS = /-(?:latest|0)$/
+
+/** The table's spelling of a Claude model id written another way, or undefined. */
+function claudeId(bare: string): string | undefined {
+  const id = bare
+    .replace(BEDROCK_VENDOR, '')
+    .replace(BEDROCK_VERSION, '')
+    .replace(VERTEX_VERSION, '')
+    .replace(DATE_SUFFIX, '')
+  if (!id.startsWith('claude-')) return undefined
+  return id.replace(VERSION_DOT, '$1-$2').replace(ALIAS, '')
+}
+
 /**
  * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,
- * `models/gemini-2.5-pro`) and without a date suffix. Unknown models get `undefined`.
+ * `models/gemini-2.5-pro`) and without a date suffix, then a Claude id as Bedrock, Vertex,
+ * OpenRouter and Anthropic's aliases write it. Unknown models get `undefined`.
  */
 export function findPrice(modelId: string | undefined, table: PriceTable): ModelPrice | undefined {
   if (!modelId) return undefined
@@ -95,7 +116,10 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
   const exact = own(modelId)
   if (exact) return exact
   const bare = modelId.slice(modelId.lastIndexOf('/') + 1)
-  return own(bare) ?? own(bare.replace(DATE_SUFFIX, ''))
+  const found = own(bare) ?? own(bare.replace(DATE_SUFFIX, ''))
+  if (found || !bare.includes('claude-')) return found
+  const claude = claudeId(bare)
+  return claude === undefined ? undefined : own(claude)
 }
 
 /** Cost of one call in USD. */

@@ -231,3 +231,47 @@ describe.each(MAJORS)('$major: the request settings recorded are the ones sent',
     expect(withTools!.attributes[ATTR.toolNames]).toEqual(['weather'])
   })
 })
+
+describe.each(MAJORS)('$major: cost of the model ids routers and clouds send', ({ ai, openai, google }) => {
+  // OpenAI-compatible fronts name Claude their own way: OpenRouter and the AI Gateway
+  // `anthropic/claude-sonnet-4.5`, Bedrock (through an OpenAI-compatible gateway) its inference profile.
+  for (const id of ['anthropic/claude-sonnet-4.5', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'])
+    it(`${id} over an OpenAI-compatible chat API is priced as Claude Sonnet 4.5`, async () => {
+      const usage = {
+        prompt_tokens: 1000,
+        completion_tokens: 200,
+        total_tokens: 1200,
+        prompt_tokens_details: { cached_tokens: 400 },
+      }
+      server = await serveWire((_path, body) => ({
+        sse: chatStream(usage).map((event) => event.replace('gpt-4o-2024-08-06', body.model)),
+      }))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai(server.url).chat(id),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await ai.streamText({ model, prompt: 'Hi' }).consumeStream()
+      await tracer.flush()
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.responseModel]).toBe(id)
+      // $3 uncached, $0.30 cache read, $15 output per million tokens.
+      const expected = (600 * 3 + 400 * 0.3 + 200 * 15) / 1e6
+      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
+      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(expected, 9)
+    })
+
+  it('Google models/gemini-2.5-flash is priced as gemini-2.5-flash', async () => {
+    server = await serveWire(() => ({ json: geminiBody('Hello') }))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: google(server.url)('models/gemini-2.5-flash'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    await ai.generateText({ model, prompt: 'Hi' })
+    await tracer.flush()
+    expect(server.requests[0]!.path).toContain('/models/gemini-2.5-flash:generateContent')
+    const [llm] = llmSpans(exporter.spans)
+    expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo((12 * 0.3 + 9 * 2.5) / 1e6, 12)
+  })
+})
