@@ -105,7 +105,11 @@ export function readUsage(
     // details (OpenAI-compatible servers: vLLM, Ollama, LiteLLM…), where @ai-sdk/openai@2 leaves
     // them unknown. Their raw usage says which it was.
     const raw = u.raw
-    if ((provider === 'openai' || provider === 'azure.ai.openai') && raw && typeof raw === 'object') {
+    if (
+      (provider === 'openai' || provider === 'azure.ai.openai') &&
+      raw &&
+      typeof raw === 'object'
+    ) {
       const chat = 'prompt_tokens' in raw
       if (chat || 'input_tokens' in raw) {
         const inputDetails = chat ? raw.prompt_tokens_details : raw.input_tokens_details

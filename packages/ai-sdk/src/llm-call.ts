@@ -12,7 +12,6 @@ import {
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
-import * as ATTR from './attr.js'
 import { type AiCall, type StepReport, spanName } from './call.js'
 import {
   Budget,
@@ -28,7 +27,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { errorAttributes, errorType, isRetryable, recordableError } from './errors.js'
+import { errorAttributes, isRetryable, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -294,12 +293,16 @@ export class LlmCall {
         this.finishReason = part.finishReason
         this.providerMetadata = part.providerMetadata
         return
-      case 'error':
+      case 'error': {
         this.failed = true
         this.error = part.error
         this.span.recordError(recordableError(part.error))
-        this.span.setAttribute(ATTR.errorType, errorType(part.error))
+        // The provider's status, error type and retry advice, as on the call span and as for a throw.
+        const attributes: Record<string, unknown> = {}
+        errorAttributes(part.error, attributes)
+        this.span.setAttributes(attributes)
         return
+      }
     }
   }
 

@@ -4,9 +4,9 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { CALL_ATTR, ERROR_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { data, MAJORS, serveWire, type WireServer } from './wire.js'
+import { data, event, MAJORS, serveWire, type WireServer } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -161,117 +161,252 @@ const outputCases = [
   },
 ]
 
-describe.each(outputCases)('ai@7 generateText with output: Output.object, $api', ({ model: makeModel, answer }) => {
-  const { ai } = ai7
-  const schema = () => ai.Output.object({ schema: z.object({ answer: z.number() }) })
+describe.each(outputCases)(
+  'ai@7 generateText with output: Output.object, $api',
+  ({ model: makeModel, answer }) => {
+    const { ai } = ai7
+    const schema = () => ai.Output.object({ schema: z.object({ answer: z.number() }) })
 
-  it('an answer that does not match the schema: the call span is an error, as the user saw', async () => {
-    server = await serveWire(() => answer('{"answer":"seven"}'))
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: makeModel(server.url),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    const error = await ai
-      .generateText({ model, prompt: 'How many days in a week?', output: schema() })
-      .catch((e: unknown) => e)
-    expect(ai.NoObjectGeneratedError.isInstance(error)).toBe(true)
-    await tracer.flush()
-    const call = callSpan(exporter.spans)
-    expect(call.status).toBe('error')
-    expect(call.attributes[ATTR.errorType]).toBe('AI_NoObjectGeneratedError')
-    expect(call.error?.message).toBe((error as Error).message)
-    // The model answered; the answer was what failed.
-    expect(llmSpans(exporter.spans).map((s) => s.status)).toEqual(['ok'])
-    expect(call.attributes[CALL_ATTR.steps]).toBe(1)
-  })
-
-  it('an answer that matches: the call span is ok and ends when the call did, flushed at once', async () => {
-    server = await serveWire(() => answer('{"answer":7}'))
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: makeModel(server.url),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    const result = await ai.generateText({ model, prompt: 'How many days?', output: schema() })
-    const returned = performance.timeOrigin + performance.now()
-    expect(result.output).toEqual({ answer: 7 })
-    await tracer.flush()
-    const call = callSpan(exporter.spans)
-    expect(call, 'the call span is exported by the flush right after the call').toBeDefined()
-    expect(call.status).toBe('ok')
-    expect(call.endTime).toBeLessThanOrEqual(returned)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')).toHaveLength(1)
-  })
-})
-
-describe.each(MAJORS)('$major: the request settings recorded are the ones sent', ({ ai, openai }) => {
-  it('no tools: no tool choice recorded (none is sent); with tools: the one sent', async () => {
-    const usage = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14 }
-    server = await serveWire(() => ({ json: chatCompletion(usage) }))
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: openai(server.url).chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    await ai.generateText({ model, prompt: 'Hi' })
-    await ai.generateText({
-      model,
-      prompt: 'Weather?',
-      tools: { weather: ai.tool({ inputSchema: z.object({ city: z.string() }) }) },
-      toolChoice: 'auto',
-    })
-    await tracer.flush()
-    expect(server.requests.map((r) => r.body.tool_choice)).toEqual([undefined, 'auto'])
-    const [plain, withTools] = llmSpans(exporter.spans).sort((a, b) => a.startTime - b.startTime)
-    expect(plain!.attributes).not.toHaveProperty(ATTR.toolChoice)
-    expect(plain!.attributes).not.toHaveProperty(ATTR.toolNames)
-    expect(withTools!.attributes[ATTR.toolChoice]).toBe('auto')
-    expect(withTools!.attributes[ATTR.toolNames]).toEqual(['weather'])
-  })
-})
-
-describe.each(MAJORS)('$major: cost of the model ids routers and clouds send', ({ ai, openai, google }) => {
-  // OpenAI-compatible fronts name Claude their own way: OpenRouter and the AI Gateway
-  // `anthropic/claude-sonnet-4.5`, Bedrock (through an OpenAI-compatible gateway) its inference profile.
-  for (const id of ['anthropic/claude-sonnet-4.5', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'])
-    it(`${id} over an OpenAI-compatible chat API is priced as Claude Sonnet 4.5`, async () => {
-      const usage = {
-        prompt_tokens: 1000,
-        completion_tokens: 200,
-        total_tokens: 1200,
-        prompt_tokens_details: { cached_tokens: 400 },
-      }
-      server = await serveWire((_path, body) => ({
-        sse: chatStream(usage).map((event) => event.replace('gpt-4o-2024-08-06', body.model)),
-      }))
+    it('an answer that does not match the schema: the call span is an error, as the user saw', async () => {
+      server = await serveWire(() => answer('{"answer":"seven"}'))
       const { tracer, exporter } = setup()
       const model = ai.wrapLanguageModel({
-        model: openai(server.url).chat(id),
+        model: makeModel(server.url),
         middleware: tracingMiddleware({ tracer }),
       })
-      await ai.streamText({ model, prompt: 'Hi' }).consumeStream()
+      const error = await ai
+        .generateText({ model, prompt: 'How many days in a week?', output: schema() })
+        .catch((e: unknown) => e)
+      expect(ai.NoObjectGeneratedError.isInstance(error)).toBe(true)
       await tracer.flush()
-      const [llm] = llmSpans(exporter.spans)
-      expect(llm!.attributes[ATTR.responseModel]).toBe(id)
-      // $3 uncached, $0.30 cache read, $15 output per million tokens.
-      const expected = (600 * 3 + 400 * 0.3 + 200 * 15) / 1e6
-      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
-      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(expected, 9)
+      const call = callSpan(exporter.spans)
+      expect(call.status).toBe('error')
+      expect(call.attributes[ATTR.errorType]).toBe('AI_NoObjectGeneratedError')
+      expect(call.error?.message).toBe((error as Error).message)
+      // The model answered; the answer was what failed.
+      expect(llmSpans(exporter.spans).map((s) => s.status)).toEqual(['ok'])
+      expect(call.attributes[CALL_ATTR.steps]).toBe(1)
     })
 
-  it('Google models/gemini-2.5-flash is priced as gemini-2.5-flash', async () => {
-    server = await serveWire(() => ({ json: geminiBody('Hello') }))
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: google(server.url)('models/gemini-2.5-flash'),
-      middleware: tracingMiddleware({ tracer }),
+    it('an answer that matches: the call span is ok and ends when the call did, flushed at once', async () => {
+      server = await serveWire(() => answer('{"answer":7}'))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: makeModel(server.url),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const result = await ai.generateText({ model, prompt: 'How many days?', output: schema() })
+      const returned = performance.timeOrigin + performance.now()
+      expect(result.output).toEqual({ answer: 7 })
+      await tracer.flush()
+      const call = callSpan(exporter.spans)
+      expect(call, 'the call span is exported by the flush right after the call').toBeDefined()
+      expect(call.status).toBe('ok')
+      expect(call.endTime).toBeLessThanOrEqual(returned)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(
+        exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent'),
+      ).toHaveLength(1)
     })
-    await ai.generateText({ model, prompt: 'Hi' })
-    await tracer.flush()
-    expect(server.requests[0]!.path).toContain('/models/gemini-2.5-flash:generateContent')
-    const [llm] = llmSpans(exporter.spans)
-    expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo((12 * 0.3 + 9 * 2.5) / 1e6, 12)
-  })
+  },
+)
+
+describe.each(MAJORS)(
+  '$major: the request settings recorded are the ones sent',
+  ({ ai, openai }) => {
+    it('no tools: no tool choice recorded (none is sent); with tools: the one sent', async () => {
+      const usage = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14 }
+      server = await serveWire(() => ({ json: chatCompletion(usage) }))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai(server.url).chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await ai.generateText({ model, prompt: 'Hi' })
+      await ai.generateText({
+        model,
+        prompt: 'Weather?',
+        tools: { weather: ai.tool({ inputSchema: z.object({ city: z.string() }) }) },
+        toolChoice: 'auto',
+      })
+      await tracer.flush()
+      expect(server.requests.map((r) => r.body.tool_choice)).toEqual([undefined, 'auto'])
+      const [plain, withTools] = llmSpans(exporter.spans).sort((a, b) => a.startTime - b.startTime)
+      expect(plain!.attributes).not.toHaveProperty(ATTR.toolChoice)
+      expect(plain!.attributes).not.toHaveProperty(ATTR.toolNames)
+      expect(withTools!.attributes[ATTR.toolChoice]).toBe('auto')
+      expect(withTools!.attributes[ATTR.toolNames]).toEqual(['weather'])
+    })
+  },
+)
+
+describe.each(MAJORS)(
+  '$major: cost of the model ids routers and clouds send',
+  ({ ai, openai, google }) => {
+    // OpenAI-compatible fronts name Claude their own way: OpenRouter and the AI Gateway
+    // `anthropic/claude-sonnet-4.5`, Bedrock (through an OpenAI-compatible gateway) its inference profile.
+    for (const id of [
+      'anthropic/claude-sonnet-4.5',
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ])
+      it(`${id} over an OpenAI-compatible chat API is priced as Claude Sonnet 4.5`, async () => {
+        const usage = {
+          prompt_tokens: 1000,
+          completion_tokens: 200,
+          total_tokens: 1200,
+          prompt_tokens_details: { cached_tokens: 400 },
+        }
+        server = await serveWire((_path, body) => ({
+          sse: chatStream(usage).map((event) => event.replace('gpt-4o-2024-08-06', body.model)),
+        }))
+        const { tracer, exporter } = setup()
+        const model = ai.wrapLanguageModel({
+          model: openai(server.url).chat(id),
+          middleware: tracingMiddleware({ tracer }),
+        })
+        await ai.streamText({ model, prompt: 'Hi' }).consumeStream()
+        await tracer.flush()
+        const [llm] = llmSpans(exporter.spans)
+        expect(llm!.attributes[ATTR.responseModel]).toBe(id)
+        // $3 uncached, $0.30 cache read, $15 output per million tokens.
+        const expected = (600 * 3 + 400 * 0.3 + 200 * 15) / 1e6
+        expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
+        expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(
+          expected,
+          9,
+        )
+      })
+
+    it('Google models/gemini-2.5-flash is priced as gemini-2.5-flash', async () => {
+      server = await serveWire(() => ({ json: geminiBody('Hello') }))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: google(server.url)('models/gemini-2.5-flash'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await ai.generateText({ model, prompt: 'Hi' })
+      await tracer.flush()
+      expect(server.requests[0]!.path).toContain('/models/gemini-2.5-flash:generateContent')
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo((12 * 0.3 + 9 * 2.5) / 1e6, 12)
+    })
+  },
+)
+
+// Anthropic Messages streaming, as https://docs.anthropic.com/en/docs/build-with-claude/streaming documents it.
+const anthropicStart = event('message_start', {
+  type: 'message_start',
+  message: {
+    id: 'msg_014p7gG3wDgGV9EUtLvnow3U',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5-20250929',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: {
+      input_tokens: 472,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 2,
+    },
+  },
 })
+const anthropicText = (text: string) => [
+  event('content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'text', text: '' },
+  }),
+  event('content_block_delta', {
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'text_delta', text },
+  }),
+]
+
+describe.each(MAJORS)(
+  '$major: a provider error inside a stream',
+  ({ major, ai, anthropic, openai }) => {
+    async function run(model: unknown) {
+      const { tracer, exporter } = setup()
+      const wrapped = ai.wrapLanguageModel({ model, middleware: tracingMiddleware({ tracer }) })
+      let error: unknown
+      const text = await ai
+        .streamText({
+          model: wrapped,
+          prompt: 'Hi',
+          maxRetries: 0,
+          onError: (e: any) => (error = e.error),
+        })
+        .text.catch(() => '')
+      await tracer.flush()
+      return { error, text, llm: llmSpans(exporter.spans)[0]!, call: callSpan(exporter.spans) }
+    }
+
+    it("Anthropic's overloaded_error event mid-stream: the LLM span says the provider's error type, as the call span does", async () => {
+      server = await serveWire(() => ({
+        sse: [
+          anthropicStart,
+          ...anthropicText('Hel'),
+          event('error', {
+            type: 'error',
+            error: { type: 'overloaded_error', message: 'Overloaded' },
+          }),
+        ],
+      }))
+      const { error, llm, call } = await run(anthropic(server.url)('claude-sonnet-4-5'))
+      expect(error).toBeDefined()
+      expect(llm.status).toBe('error')
+      expect(llm.error?.message).toBe('Overloaded')
+      expect(llm.attributes[ATTR.errorType]).toBe('overloaded_error')
+      expect(llm.attributes[ERROR_ATTR.providerType]).toBe('overloaded_error')
+      expect(call.attributes[ERROR_ATTR.providerType]).toBe('overloaded_error')
+    })
+
+    // @ai-sdk/openai@2 (ai@5) does not read response.failed: its stream just ends.
+    if (major !== 'ai@5')
+      it("OpenAI Responses response.failed: the LLM span has the provider's code and the status the provider client gave", async () => {
+        const response = {
+          id: 'resp_1',
+          object: 'response',
+          created_at: 1741476542,
+          model: 'gpt-5-2025-08-07',
+          output: [],
+          incomplete_details: null,
+        }
+        server = await serveWire(() => ({
+          sse: [
+            event('response.created', {
+              type: 'response.created',
+              sequence_number: 0,
+              response: { ...response, status: 'in_progress', error: null, usage: null },
+            }),
+            event('response.failed', {
+              type: 'response.failed',
+              sequence_number: 1,
+              response: {
+                ...response,
+                status: 'failed',
+                error: {
+                  code: 'server_error',
+                  message: 'The server had an error while processing your request.',
+                },
+                usage: null,
+              },
+            }),
+          ],
+        }))
+        const { error, llm, call } = await run(openai(server.url).responses('gpt-5'))
+        expect(error).toBeDefined()
+        expect(llm.status).toBe('error')
+        expect(llm.error?.message).toBe('The server had an error while processing your request.')
+        for (const span of [llm, call]) {
+          expect(span.attributes[ERROR_ATTR.providerType]).toBe('server_error')
+          expect((error as any).statusCode).toBe(500)
+          expect(span.attributes[ERROR_ATTR.statusCode]).toBe(500)
+          expect(span.attributes[ERROR_ATTR.retryable]).toBe(true)
+        }
+      })
+  },
+)

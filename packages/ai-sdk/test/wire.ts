@@ -86,7 +86,8 @@ export const MAJORS = [
     openai: (url: string) => createOpenAI2({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
     anthropic: (url: string) =>
       createAnthropic2({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
-    google: (url: string) => createGoogle2({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+    google: (url: string) =>
+      createGoogle2({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
   },
   {
     major: 'ai@6',
@@ -94,7 +95,8 @@ export const MAJORS = [
     openai: (url: string) => createOpenAI3({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
     anthropic: (url: string) =>
       createAnthropic3({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
-    google: (url: string) => createGoogle3({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+    google: (url: string) =>
+      createGoogle3({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
   },
   {
     major: 'ai@7',
@@ -102,6 +104,7 @@ export const MAJORS = [
     openai: (url: string) => createOpenAI4({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
     anthropic: (url: string) =>
       createAnthropic4({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
-    google: (url: string) => createGoogle4({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+    google: (url: string) =>
+      createGoogle4({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
   },
 ] as const
