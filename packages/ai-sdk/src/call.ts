@@ -47,6 +47,8 @@ export interface TokenCounts {
   output?: number
   cacheRead?: number
   cacheWrite?: number
+  /** Of `cacheWrite`, the tokens written to Anthropic's 1-hour cache (priced apart). */
+  cacheWrite1h?: number
   reasoning?: number
 }
 

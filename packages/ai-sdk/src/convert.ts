@@ -118,7 +118,7 @@ export function readUsage(
         if (count(outputDetails?.reasoning_tokens) === undefined) reasoning = undefined
       }
     }
-    return {
+    const tokens: TokenCounts = {
       input:
         count(input?.total) ??
         (noCache === undefined ? undefined : noCache + (cacheRead ?? 0) + (cacheWrite ?? 0)),
@@ -127,6 +127,8 @@ export function readUsage(
       cacheWrite,
       reasoning,
     }
+    if (provider === 'anthropic') oneHourWrites(raw ?? anthropicUsage(providerMetadata), tokens)
+    return tokens
   }
   let inputTokens = count(input)
   let outputTokens = count(output)
@@ -148,7 +150,26 @@ export function readUsage(
     total === count(input)! + outputTokens + reasoning
   )
     outputTokens += reasoning
-  return { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning }
+  const tokens: TokenCounts = {
+    input: inputTokens,
+    output: outputTokens,
+    cacheRead,
+    cacheWrite,
+    reasoning,
+  }
+  if (provider === 'anthropic') oneHourWrites(anthropicUsage(providerMetadata), tokens)
+  return tokens
+}
+
+// Anthropic's own usage object, which every @ai-sdk/anthropic passes on in its provider metadata.
+const anthropicUsage = (providerMetadata: unknown): any =>
+  (providerMetadata as any)?.anthropic?.usage
+
+// Anthropic bills a write to its 1-hour cache at twice the input rate, a 5-minute one at 1.25 times:
+// its usage says how many went to each (`cache_creation`), which the AI SDK's usage does not.
+function oneHourWrites(raw: any, tokens: TokenCounts): void {
+  const oneHour = count(raw?.cache_creation?.ephemeral_1h_input_tokens)
+  if (oneHour !== undefined && oneHour > 0) tokens.cacheWrite1h = oneHour
 }
 
 /** Usage attributes; only known counts are set. */

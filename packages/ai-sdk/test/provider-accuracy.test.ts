@@ -410,3 +410,73 @@ describe.each(MAJORS)(
       })
   },
 )
+
+describe.each(MAJORS)('$major: Anthropic cache writes', ({ ai, anthropic }) => {
+  // https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching: cache_creation_input_tokens
+  // is the sum of the writes to the 5-minute and the 1-hour cache, told apart in cache_creation.
+  const usage = {
+    input_tokens: 100,
+    cache_creation_input_tokens: 300,
+    cache_read_input_tokens: 50,
+    cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 100 },
+    output_tokens: 20,
+    service_tier: 'standard',
+  }
+  const message = {
+    id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5-20250929',
+    content: [{ type: 'text', text: 'Hello there' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  }
+  // Claude Sonnet 4.5 per million: $3 input, $0.30 cache read, $3.75 5-minute write, $6 1-hour write, $15 output.
+  const expected = (100 * 3 + 50 * 0.3 + 200 * 3.75 + 100 * 6 + 20 * 15) / 1e6
+
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: a write to the 1-hour cache costs the 1-hour rate`, async () => {
+      server = await serveWire((_path, body) =>
+        body.stream
+          ? {
+              sse: [
+                event('message_start', {
+                  type: 'message_start',
+                  message: {
+                    ...message,
+                    content: [],
+                    stop_reason: null,
+                    usage: { ...usage, output_tokens: 1 },
+                  },
+                }),
+                ...anthropicText('Hello there'),
+                event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+                event('message_delta', {
+                  type: 'message_delta',
+                  delta: { stop_reason: 'end_turn', stop_sequence: null },
+                  usage: { output_tokens: 20 },
+                }),
+                event('message_stop', { type: 'message_stop' }),
+              ],
+            }
+          : { json: message },
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: anthropic(server.url)('claude-sonnet-4-5'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const text =
+        mode === 'generateText'
+          ? (await ai.generateText({ model, prompt: 'Hi' })).text
+          : await ai.streamText({ model, prompt: 'Hi' }).text
+      expect(text).toBe('Hello there')
+      await tracer.flush()
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.usageInputTokens]).toBe(450)
+      expect(llm!.attributes[ATTR.usageCacheCreationInputTokens]).toBe(300)
+      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
+      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(expected, 9)
+    })
+})
