@@ -480,3 +480,80 @@ describe.each(MAJORS)('$major: Anthropic cache writes', ({ ai, anthropic }) => {
       expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(expected, 9)
     })
 })
+
+describe.each(MAJORS)('$major: call totals over steps', ({ ai, openai }) => {
+  const toolStep = (usage: unknown) => [
+    data(
+      chatChunk({
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            index: 0,
+            id: 'call_abc123',
+            type: 'function',
+            function: { name: 'weather', arguments: '' },
+          },
+        ],
+      }),
+    ),
+    data(chatChunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })),
+    data(chatChunk({ tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] })),
+    data(chatChunk({}, 'tool_calls')),
+    data({ ...chatChunk({}), choices: [], usage }),
+    'data: [DONE]\n\n',
+  ]
+  const first = { prompt_tokens: 80, completion_tokens: 15, total_tokens: 95 }
+  const second = { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 }
+
+  async function run(secondUsage: unknown | undefined) {
+    server = await serveWire((_path, _body, index) => ({
+      sse:
+        index === 0
+          ? toolStep(first)
+          : chatStream(secondUsage).filter((event) => secondUsage || !event.includes('"usage"')),
+    }))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: openai(server.url).chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const text = await ai.streamText({
+      model,
+      prompt: 'Weather in Oslo?',
+      stopWhen: ai.stepCountIs(2),
+      tools: {
+        weather: ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }: { city: string }) => ({ city, celsius: 21 }),
+        }),
+      },
+    }).text
+    expect(text).toBe('Hello there')
+    await tracer.flush()
+    const steps = llmSpans(exporter.spans).sort(
+      (a, b) => (a.attributes[ATTR.step] as number) - (b.attributes[ATTR.step] as number),
+    )
+    return { steps, call: callSpan(exporter.spans) }
+  }
+
+  it('a step whose server sent no usage: the call totals are unknown, not the other steps alone', async () => {
+    const { steps, call } = await run(undefined)
+    expect(steps.map((s) => s.attributes[ATTR.usageInputTokens])).toEqual([80, undefined])
+    expect(steps[0]!.attributes[ATTR.costUsd]).toBeGreaterThan(0)
+    expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+    expect(call.attributes).not.toHaveProperty(CALL_ATTR.inputTokens)
+    expect(call.attributes).not.toHaveProperty(CALL_ATTR.outputTokens)
+    expect(call.attributes).not.toHaveProperty(CALL_ATTR.costUsd)
+    expect(call.attributes[CALL_ATTR.stepsWithoutUsage]).toBe(1)
+  })
+
+  it('every step with usage: the call totals are their sums', async () => {
+    const { steps, call } = await run(second)
+    expect(call.attributes[CALL_ATTR.inputTokens]).toBe(200)
+    expect(call.attributes[CALL_ATTR.outputTokens]).toBe(45)
+    const costs = steps.map((s) => s.attributes[ATTR.costUsd] as number)
+    expect(call.attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(costs[0]! + costs[1]!, 9)
+    expect(call.attributes).not.toHaveProperty(CALL_ATTR.stepsWithoutUsage)
+  })
+})
