@@ -34,6 +34,8 @@ export const CALL_ATTR = {
   toolErrors: 'tokentrail.call.tool_errors',
   /** Steps the provider answered in full without saying their input or output token count. */
   stepsWithoutUsage: 'tokentrail.call.steps_without_usage',
+  /** On an LLM span with token counts but no cost: the model id the price table lacks. */
+  unknownModel: 'tokentrail.cost.unknown_model',
   attempt: 'tokentrail.attempt',
   /** Kept for older traces: ai@7 does not say `maxRetries` in the step events the call span now comes from. */
   maxAttempts: 'tokentrail.attempt.max',

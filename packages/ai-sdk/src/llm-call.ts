@@ -416,7 +416,14 @@ export class LlmCall {
         attributes['tokentrail.cost.usd'] = cost.total
         attributes['tokentrail.cost.input_usd'] = cost.input
         attributes['tokentrail.cost.output_usd'] = cost.output
-      }
+      } else if (
+        this.settings.prices &&
+        !price &&
+        tokens.input !== undefined &&
+        tokens.output !== undefined
+      )
+        // Said, so a missing cost reads as a gap in the price table (fixed with `prices`), not as free.
+        attributes['tokentrail.cost.unknown_model'] = this.responseModel ?? this.model.modelId
     }
     let ttftMs: number | undefined
     if (this.streamed) {

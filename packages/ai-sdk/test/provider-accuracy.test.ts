@@ -557,3 +557,41 @@ describe.each(MAJORS)('$major: call totals over steps', ({ ai, openai }) => {
     expect(call.attributes).not.toHaveProperty(CALL_ATTR.stepsWithoutUsage)
   })
 })
+
+describe.each(MAJORS)('$major: a model the price table lacks', ({ ai, openai }) => {
+  // An OpenAI-compatible host serving an open-weights model (Groq, Together, vLLM…).
+  const usage = { prompt_tokens: 40, completion_tokens: 10, total_tokens: 50 }
+  async function run(options: Parameters<typeof tracingMiddleware>[0] = {}) {
+    server = await serveWire(() => ({
+      json: { ...chatCompletion(usage), model: 'openai/gpt-oss-120b' },
+    }))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: openai(server.url).chat('openai/gpt-oss-120b'),
+      middleware: tracingMiddleware({ tracer, ...options }),
+    })
+    await ai.generateText({ model, prompt: 'Hi' })
+    await tracer.flush()
+    return { llm: llmSpans(exporter.spans)[0]!, call: callSpan(exporter.spans) }
+  }
+
+  it('no cost, not 0, and the span says which model id had no price', async () => {
+    const { llm, call } = await run()
+    expect(llm.attributes[ATTR.usageInputTokens]).toBe(40)
+    expect(llm.attributes).not.toHaveProperty(ATTR.costUsd)
+    expect(llm.attributes[CALL_ATTR.unknownModel]).toBe('openai/gpt-oss-120b')
+    expect(call.attributes).not.toHaveProperty(CALL_ATTR.costUsd)
+  })
+
+  it('priced through the prices option: costed, nothing said', async () => {
+    const { llm } = await run({ prices: { 'gpt-oss-120b': { input: 0.15, output: 0.6 } } })
+    expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo((40 * 0.15 + 10 * 0.6) / 1e6, 12)
+    expect(llm.attributes).not.toHaveProperty(CALL_ATTR.unknownModel)
+  })
+
+  it('prices: false: no cost and nothing said (no cost was asked for)', async () => {
+    const { llm } = await run({ prices: false })
+    expect(llm.attributes).not.toHaveProperty(ATTR.costUsd)
+    expect(llm.attributes).not.toHaveProperty(CALL_ATTR.unknownModel)
+  })
+})
