@@ -128,6 +128,8 @@ export function readUsage(
       reasoning,
     }
     if (provider === 'anthropic') oneHourWrites(raw ?? anthropicUsage(providerMetadata), tokens)
+    else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
+      geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
     return tokens
   }
   let inputTokens = count(input)
@@ -158,7 +160,38 @@ export function readUsage(
     reasoning,
   }
   if (provider === 'anthropic') oneHourWrites(anthropicUsage(providerMetadata), tokens)
+  else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
+    geminiCounts(geminiUsage(providerMetadata), tokens)
   return tokens
+}
+
+// Gemini's own usageMetadata, which @ai-sdk/google@2 passes on in its provider metadata.
+const geminiUsage = (providerMetadata: unknown): any =>
+  (providerMetadata as any)?.google?.usageMetadata ?? (providerMetadata as any)?.vertex?.usageMetadata
+
+/**
+ * Gemini bills `toolUsePromptTokenCount` (what Google Search grounding or URL context fetched) as
+ * input and `thoughtsTokenCount` as output (`totalTokenCount` is their sum with the prompt and
+ * candidates). @ai-sdk/google@2 and @3 leave the tool-use prompt out of the input, and @2's output
+ * leaves the thoughts out (its total then no longer tells): the counts come from Gemini's usage
+ * itself when the AI SDK passes it on. Gemini leaves out a count that is 0.
+ */
+function geminiCounts(meta: any, tokens: TokenCounts): void {
+  const prompt = count(meta?.promptTokenCount)
+  if (prompt === undefined) return
+  const candidates = count(meta.candidatesTokenCount)
+  const thoughts = count(meta.thoughtsTokenCount)
+  let toolUse = count(meta.toolUsePromptTokenCount)
+  // @ai-sdk/google@2 drops the tool-use count from the usage it passes on; Gemini's total has it.
+  const total = count(meta.totalTokenCount)
+  if (toolUse === undefined && total !== undefined) {
+    const rest = total - prompt - (candidates ?? 0) - (thoughts ?? 0)
+    if (rest > 0) toolUse = rest
+  }
+  tokens.input = prompt + (toolUse ?? 0)
+  if (candidates !== undefined || thoughts !== undefined)
+    tokens.output = (candidates ?? 0) + (thoughts ?? 0)
+  if (thoughts !== undefined) tokens.reasoning = thoughts
 }
 
 // Anthropic's own usage object, which every @ai-sdk/anthropic passes on in its provider metadata.

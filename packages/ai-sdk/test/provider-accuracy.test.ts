@@ -595,3 +595,55 @@ describe.each(MAJORS)('$major: a model the price table lacks', ({ ai, openai }) 
     expect(llm.attributes).not.toHaveProperty(CALL_ATTR.unknownModel)
   })
 })
+
+describe.each(MAJORS)('$major: Gemini tool-use prompt tokens', ({ ai, google }) => {
+  // Google Search grounding and URL context add the fetched text as toolUsePromptTokenCount, billed as
+  // input; thoughts (thoughtsTokenCount) are billed as output. https://ai.google.dev/api/generate-content#UsageMetadata
+  const usageMetadata = {
+    promptTokenCount: 170,
+    candidatesTokenCount: 7,
+    toolUsePromptTokenCount: 300,
+    thoughtsTokenCount: 30,
+    totalTokenCount: 507,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: 170 }],
+  }
+  const reply = (text: string, usage?: unknown) => ({
+    candidates: [
+      {
+        content: { role: 'model', parts: [{ text }] },
+        ...(usage ? { finishReason: 'STOP' } : {}),
+        index: 0,
+      },
+    ],
+    ...(usage ? { usageMetadata: usage } : {}),
+    modelVersion: 'gemini-2.5-flash',
+    responseId: 'mBJNaZ3hJ4m9nvgPqdT1kQ4',
+  })
+  // gemini-2.5-flash per million: $0.30 input, $2.50 output.
+  const expected = (470 * 0.3 + 37 * 2.5) / 1e6
+
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: input counts the tool-use prompt, output the thoughts, whatever the total`, async () => {
+      server = await serveWire((path) =>
+        path.includes('streamGenerateContent')
+          ? { sse: [data(reply('Hello ')), data(reply('there', usageMetadata))] }
+          : { json: reply('Hello there', usageMetadata) },
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: google(server.url)('gemini-2.5-flash'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const text =
+        mode === 'generateText'
+          ? (await ai.generateText({ model, prompt: 'Who won yesterday?' })).text
+          : await ai.streamText({ model, prompt: 'Who won yesterday?' }).text
+      expect(text).toBe('Hello there')
+      await tracer.flush()
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.usageInputTokens]).toBe(470)
+      expect(llm!.attributes[ATTR.usageOutputTokens]).toBe(37)
+      expect(llm!.attributes[ATTR.usageReasoningOutputTokens]).toBe(30)
+      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
+    })
+})
