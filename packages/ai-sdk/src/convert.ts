@@ -127,7 +127,7 @@ export function readUsage(
       cacheWrite,
       reasoning,
     }
-    if (provider === 'anthropic') oneHourWrites(raw ?? anthropicUsage(providerMetadata), tokens)
+    if (provider === 'anthropic') anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
     else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
       geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
     return tokens
@@ -159,7 +159,7 @@ export function readUsage(
     cacheWrite,
     reasoning,
   }
-  if (provider === 'anthropic') oneHourWrites(anthropicUsage(providerMetadata), tokens)
+  if (provider === 'anthropic') anthropicCounts(anthropicUsage(providerMetadata), tokens)
   else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
     geminiCounts(geminiUsage(providerMetadata), tokens)
   return tokens
@@ -198,11 +198,18 @@ function geminiCounts(meta: any, tokens: TokenCounts): void {
 const anthropicUsage = (providerMetadata: unknown): any =>
   (providerMetadata as any)?.anthropic?.usage
 
-// Anthropic bills a write to its 1-hour cache at twice the input rate, a 5-minute one at 1.25 times:
-// its usage says how many went to each (`cache_creation`), which the AI SDK's usage does not.
-function oneHourWrites(raw: any, tokens: TokenCounts): void {
+/**
+ * What Anthropic's own usage says beside the AI SDK's: how many cache writes went to its 1-hour
+ * cache (billed at twice the input rate, a 5-minute one at 1.25 times), and the thinking tokens
+ * (`output_tokens_details.thinking_tokens`, part of the output) that @ai-sdk/anthropic@2 does not pass on.
+ */
+function anthropicCounts(raw: any, tokens: TokenCounts): void {
   const oneHour = count(raw?.cache_creation?.ephemeral_1h_input_tokens)
   if (oneHour !== undefined && oneHour > 0) tokens.cacheWrite1h = oneHour
+  if (tokens.reasoning === undefined) {
+    const thinking = count(raw?.output_tokens_details?.thinking_tokens)
+    if (thinking !== undefined) tokens.reasoning = thinking
+  }
 }
 
 /** Usage attributes; only known counts are set. */

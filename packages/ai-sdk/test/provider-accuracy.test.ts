@@ -647,3 +647,101 @@ describe.each(MAJORS)('$major: Gemini tool-use prompt tokens', ({ ai, google }) 
       expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
     })
 })
+
+describe.each(MAJORS)('$major: Anthropic thinking tokens', ({ ai, anthropic }) => {
+  // Extended thinking: output_tokens includes the thinking, told apart in output_tokens_details.
+  const usage = {
+    input_tokens: 100,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: 70,
+    output_tokens_details: { thinking_tokens: 50 },
+  }
+  const content = [
+    { type: 'thinking', thinking: 'Seven days.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+    { type: 'text', text: 'Seven' },
+  ]
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: the thinking tokens Anthropic reports are the reasoning tokens`, async () => {
+      server = await serveWire((_path, body) =>
+        body.stream
+          ? {
+              sse: [
+                event('message_start', {
+                  type: 'message_start',
+                  message: {
+                    id: 'msg_01',
+                    type: 'message',
+                    role: 'assistant',
+                    model: 'claude-sonnet-4-5-20250929',
+                    content: [],
+                    stop_reason: null,
+                    stop_sequence: null,
+                    usage: { ...usage, output_tokens: 1, output_tokens_details: undefined },
+                  },
+                }),
+                event('content_block_start', {
+                  type: 'content_block_start',
+                  index: 0,
+                  content_block: { type: 'thinking', thinking: '', signature: '' },
+                }),
+                event('content_block_delta', {
+                  type: 'content_block_delta',
+                  index: 0,
+                  delta: { type: 'thinking_delta', thinking: 'Seven days.' },
+                }),
+                event('content_block_delta', {
+                  type: 'content_block_delta',
+                  index: 0,
+                  delta: { type: 'signature_delta', signature: content[0]!.signature },
+                }),
+                event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+                event('content_block_start', {
+                  type: 'content_block_start',
+                  index: 1,
+                  content_block: { type: 'text', text: '' },
+                }),
+                event('content_block_delta', {
+                  type: 'content_block_delta',
+                  index: 1,
+                  delta: { type: 'text_delta', text: 'Seven' },
+                }),
+                event('content_block_stop', { type: 'content_block_stop', index: 1 }),
+                event('message_delta', {
+                  type: 'message_delta',
+                  delta: { stop_reason: 'end_turn', stop_sequence: null },
+                  usage: { output_tokens: 70, output_tokens_details: { thinking_tokens: 50 } },
+                }),
+                event('message_stop', { type: 'message_stop' }),
+              ],
+            }
+          : {
+              json: {
+                id: 'msg_01',
+                type: 'message',
+                role: 'assistant',
+                model: 'claude-sonnet-4-5-20250929',
+                content,
+                stop_reason: 'end_turn',
+                stop_sequence: null,
+                usage,
+              },
+            },
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: anthropic(server.url)('claude-sonnet-4-5'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const text =
+        mode === 'generateText'
+          ? (await ai.generateText({ model, prompt: 'Days in a week?' })).text
+          : await ai.streamText({ model, prompt: 'Days in a week?' }).text
+      expect(text).toBe('Seven')
+      await tracer.flush()
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.usageOutputTokens]).toBe(70)
+      expect(llm!.attributes[ATTR.usageReasoningOutputTokens]).toBe(50)
+      expect(callSpan(exporter.spans).attributes[CALL_ATTR.reasoningTokens]).toBe(50)
+    })
+})
