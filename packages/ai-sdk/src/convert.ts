@@ -167,7 +167,8 @@ export function readUsage(
 
 // Gemini's own usageMetadata, which @ai-sdk/google@2 passes on in its provider metadata.
 const geminiUsage = (providerMetadata: unknown): any =>
-  (providerMetadata as any)?.google?.usageMetadata ?? (providerMetadata as any)?.vertex?.usageMetadata
+  (providerMetadata as any)?.google?.usageMetadata ??
+  (providerMetadata as any)?.vertex?.usageMetadata
 
 /**
  * Gemini bills `toolUsePromptTokenCount` (what Google Search grounding or URL context fetched) as

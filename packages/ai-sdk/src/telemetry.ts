@@ -243,6 +243,44 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     span.end({ endTime })
   }
 
+  // ai@7 answers a tool call it cannot run (a tool it does not have, input its schema refuses) with
+  // a tool error of its own: no execution, no tool event. The steps the end event carries have it,
+  // so it gets its span, failed, as on ai@5 and ai@6, under the step that asked for it.
+  function unrunToolCalls(call: AiCall, steps: unknown): void {
+    const tracer = call.tracer
+    if (!Array.isArray(steps) || !call.span || !tracer) return
+    for (const step of steps) {
+      const content = step?.content
+      if (!Array.isArray(content)) continue
+      for (const part of content) {
+        if (part?.type !== 'tool-call' || part.invalid !== true || part.providerExecuted) continue
+        const id = part.toolCallId
+        const asker = typeof id === 'string' ? call.askers.get(id) : undefined
+        if (!asker || call.tools.has(id)) continue
+        const name = typeof part.toolName === 'string' ? part.toolName : asker.name
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'execute_tool',
+          [ATTR.toolName]: name,
+          [ATTR.toolCallId]: id,
+          [ATTR.toolType]: 'function',
+        }
+        if (options.recordInputs ?? tracer.recordInputs)
+          attributes[ATTR.toolCallArguments] = safeJson(part.input ?? null)
+        const span = tracer.startSpan(`execute_tool ${name}`, {
+          kind: 'tool',
+          parent: asker.span,
+          startTime: asker.at,
+          attributes,
+        })
+        call.tools.set(id, span)
+        call.toolErrors++
+        span.recordError(recordableError(part.error))
+        span.setAttribute(ATTR.errorType, errorType(part.error))
+        span.end({ status: 'error', endTime: asker.at })
+      }
+    }
+  }
+
   const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk; the first step's start says all a call span needs (the
@@ -331,7 +369,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (call && typeof id === 'string') closeTool(call, id, event.toolOutput)
     },
 
-    onEnd(event) {
+    onEnd(event: any) {
+      if (fromV7(event)) {
+        const call = callState().byCallId.get(event.callId)
+        if (call && !call.ended) unrunToolCalls(call, event.steps)
+      }
       endAnnounced(event, 'ok')
     },
 

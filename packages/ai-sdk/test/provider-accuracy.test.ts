@@ -477,7 +477,10 @@ describe.each(MAJORS)('$major: Anthropic cache writes', ({ ai, anthropic }) => {
       expect(llm!.attributes[ATTR.usageInputTokens]).toBe(450)
       expect(llm!.attributes[ATTR.usageCacheCreationInputTokens]).toBe(300)
       expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(expected, 12)
-      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(expected, 9)
+      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(
+        expected,
+        9,
+      )
     })
 })
 
@@ -658,7 +661,11 @@ describe.each(MAJORS)('$major: Anthropic thinking tokens', ({ ai, anthropic }) =
     output_tokens_details: { thinking_tokens: 50 },
   }
   const content = [
-    { type: 'thinking', thinking: 'Seven days.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+    {
+      type: 'thinking',
+      thinking: 'Seven days.',
+      signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds',
+    },
     { type: 'text', text: 'Seven' },
   ]
   for (const mode of ['generateText', 'streamText'] as const)
@@ -744,4 +751,93 @@ describe.each(MAJORS)('$major: Anthropic thinking tokens', ({ ai, anthropic }) =
       expect(llm!.attributes[ATTR.usageReasoningOutputTokens]).toBe(50)
       expect(callSpan(exporter.spans).attributes[CALL_ATTR.reasoningTokens]).toBe(50)
     })
+})
+
+describe.each(MAJORS)('$major: a tool call the AI SDK cannot run', ({ major, ai, openai }) => {
+  const completion = (message: unknown, finishReason: string) => ({
+    ...chatCompletion({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+  })
+  const cases = [
+    {
+      what: 'input the tool schema refuses',
+      tool: 'weather',
+      args: '{"city":5}',
+      type: 'AI_InvalidToolInputError',
+    },
+    {
+      what: 'a tool it does not have',
+      tool: 'forecast',
+      args: '{"city":"Oslo"}',
+      type: 'AI_NoSuchToolError',
+    },
+  ]
+  for (const { what, tool, args, type } of cases)
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode}, ${what}: a failed tool span and a tool error on the call, as the user's step has`, async () => {
+        server = await serveWire((_path, body, index) => {
+          if (index > 0)
+            return body.stream
+              ? { sse: chatStream(undefined) }
+              : { json: completion({ role: 'assistant', content: 'Sorry' }, 'stop') }
+          const call = {
+            id: 'call_Qx1',
+            type: 'function',
+            function: { name: tool, arguments: args },
+          }
+          return body.stream
+            ? {
+                sse: [
+                  data(
+                    chatChunk({
+                      role: 'assistant',
+                      content: null,
+                      tool_calls: [{ index: 0, ...call }],
+                    }),
+                  ),
+                  data(chatChunk({}, 'tool_calls')),
+                  'data: [DONE]\n\n',
+                ],
+              }
+            : {
+                json: completion(
+                  { role: 'assistant', content: null, tool_calls: [call] },
+                  'tool_calls',
+                ),
+              }
+        })
+        const { tracer, exporter } = setup()
+        const model = ai.wrapLanguageModel({
+          model: openai(server.url).chat('gpt-4o'),
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const options = {
+          model,
+          prompt: 'Weather in Oslo?',
+          stopWhen: ai.stepCountIs(2),
+          tools: {
+            weather: ai.tool({
+              inputSchema: z.object({ city: z.string() }),
+              execute: async ({ city }: { city: string }) => ({ city, celsius: 21 }),
+            }),
+          },
+        }
+        const steps =
+          mode === 'generateText'
+            ? (await ai.generateText(options)).steps
+            : await ai.streamText(options).steps
+        const toolError = steps[0].content.find((part: any) => part.type === 'tool-error')
+        expect(toolError, 'the user sees a tool error').toBeDefined()
+        await tracer.flush()
+        const tools = exporter.spans.filter((s) => s.kind === 'tool')
+        expect(tools).toHaveLength(1)
+        expect(tools[0]!.status).toBe('error')
+        expect(tools[0]!.attributes[ATTR.toolName]).toBe(tool)
+        expect(tools[0]!.attributes[ATTR.toolCallId]).toBe('call_Qx1')
+        const [asker] = llmSpans(exporter.spans).filter((s) => s.attributes[ATTR.step] === 0)
+        expect(tools[0]!.parentSpanId).toBe(asker!.spanId)
+        // ai@5 and ai@6 tell the failure from the next step's prompt, without the SDK's error type.
+        if (major === 'ai@7') expect(tools[0]!.attributes[ATTR.errorType]).toBe(type)
+        expect(callSpan(exporter.spans).attributes[CALL_ATTR.toolErrors]).toBe(1)
+      })
 })
