@@ -49,7 +49,10 @@ export function providerName(provider: string): string {
   if (typeof provider !== 'string' || provider === '') return 'unknown'
   const dot = provider.indexOf('.')
   const head = dot === -1 ? provider : provider.slice(0, dot)
-  return PROVIDER_NAMES[provider] ?? PROVIDER_NAMES[head] ?? head
+  // Vertex's Gemini models are `google.vertex.chat`: its first two parts, not `google` alone.
+  const second = dot === -1 ? -1 : provider.indexOf('.', dot + 1)
+  const two = second === -1 ? undefined : PROVIDER_NAMES[provider.slice(0, second)]
+  return PROVIDER_NAMES[provider] ?? two ?? PROVIDER_NAMES[head] ?? head
 }
 
 const FINISH_REASONS: Record<string, string> = {

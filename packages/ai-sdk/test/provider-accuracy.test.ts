@@ -841,3 +841,45 @@ describe.each(MAJORS)('$major: a tool call the AI SDK cannot run', ({ major, ai,
         expect(callSpan(exporter.spans).attributes[CALL_ATTR.toolErrors]).toBe(1)
       })
 })
+
+// @ai-sdk/google-vertex serves Gemini through @ai-sdk/google's own model class, named `google.vertex.chat`.
+const vertexModels = [
+  {
+    major: 'ai@5',
+    ai: MAJORS[0].ai,
+    load: async () =>
+      (await import('@ai-sdk/google-v2/internal')).GoogleGenerativeAILanguageModel as any,
+  },
+  {
+    major: 'ai@6',
+    ai: MAJORS[1].ai,
+    load: async () =>
+      (await import('@ai-sdk/google-v3/internal')).GoogleGenerativeAILanguageModel as any,
+  },
+  {
+    major: 'ai@7',
+    ai: MAJORS[2].ai,
+    load: async () => (await import('@ai-sdk/google/internal')).GoogleLanguageModel as any,
+  },
+]
+describe.each(vertexModels)('$major: Gemini on Vertex AI', ({ ai, load }) => {
+  it('the provider is gcp.vertex_ai, not gcp.gemini', async () => {
+    server = await serveWire(() => ({ json: geminiBody('Hello') }))
+    const Model = await load()
+    const vertex = new Model('gemini-2.5-flash', {
+      provider: 'google.vertex.chat',
+      baseURL: `${server.url}/v1/projects/demo/locations/us-central1/publishers/google`,
+      headers: { authorization: 'Bearer ya29.test' },
+      generateId: () => 'id-1',
+      supportedUrls: () => ({}),
+    })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({ model: vertex, middleware: tracingMiddleware({ tracer }) })
+    expect((await ai.generateText({ model, prompt: 'Hi' })).text).toBe('Hello')
+    expect(server.requests[0]!.path).toContain(
+      '/publishers/google/models/gemini-2.5-flash:generateContent',
+    )
+    await tracer.flush()
+    expect(llmSpans(exporter.spans)[0]!.attributes[ATTR.providerName]).toBe('gcp.vertex_ai')
+  })
+})
