@@ -883,3 +883,150 @@ describe.each(vertexModels)('$major: Gemini on Vertex AI', ({ ai, load }) => {
     expect(llmSpans(exporter.spans)[0]!.attributes[ATTR.providerName]).toBe('gcp.vertex_ai')
   })
 })
+
+describe.each(MAJORS)('$major: time to first chunk', ({ ai, openai, anthropic, google }) => {
+  // Each API sends its metadata at once (a role chunk, message_start, response.created, a ping),
+  // then the first token after the model's latency: the time to first chunk is to that token.
+  const WAIT = 120
+  const inProgress = {
+    id: 'resp_1',
+    object: 'response',
+    created_at: 1741476542,
+    status: 'in_progress',
+    model: 'gpt-5-2025-08-07',
+    output: [],
+    usage: null,
+    error: null,
+    incomplete_details: null,
+  }
+  const cases = [
+    {
+      api: 'OpenAI Chat',
+      model: (url: string) => openai(url).chat('gpt-4o'),
+      sse: () => [
+        data(chatChunk({ role: 'assistant', content: '', refusal: null })),
+        WAIT,
+        ...chatStream(undefined).slice(1),
+      ],
+    },
+    {
+      api: 'OpenAI Responses',
+      model: (url: string) => openai(url).responses('gpt-5'),
+      sse: () => [
+        event('response.created', {
+          type: 'response.created',
+          sequence_number: 0,
+          response: inProgress,
+        }),
+        event('response.in_progress', {
+          type: 'response.in_progress',
+          sequence_number: 1,
+          response: inProgress,
+        }),
+        event('response.output_item.added', {
+          type: 'response.output_item.added',
+          sequence_number: 2,
+          output_index: 0,
+          item: {
+            type: 'message',
+            id: 'msg_1',
+            status: 'in_progress',
+            role: 'assistant',
+            content: [],
+          },
+        }),
+        WAIT,
+        event('response.output_text.delta', {
+          type: 'response.output_text.delta',
+          sequence_number: 3,
+          item_id: 'msg_1',
+          output_index: 0,
+          content_index: 0,
+          delta: 'Hello there',
+          logprobs: [],
+        }),
+        event('response.output_item.done', {
+          type: 'response.output_item.done',
+          sequence_number: 4,
+          output_index: 0,
+          item: {
+            type: 'message',
+            id: 'msg_1',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hello there', annotations: [] }],
+          },
+        }),
+        event('response.completed', {
+          type: 'response.completed',
+          sequence_number: 5,
+          response: {
+            id: 'resp_1',
+            object: 'response',
+            created_at: 1741476542,
+            status: 'completed',
+            model: 'gpt-5-2025-08-07',
+            output: [],
+            incomplete_details: null,
+            error: null,
+            usage: {
+              input_tokens: 5,
+              input_tokens_details: { cached_tokens: 0 },
+              output_tokens: 2,
+              output_tokens_details: { reasoning_tokens: 0 },
+              total_tokens: 7,
+            },
+          },
+        }),
+      ],
+    },
+    {
+      api: 'Anthropic',
+      model: (url: string) => anthropic(url)('claude-sonnet-4-5'),
+      sse: () => [
+        anthropicStart,
+        event('content_block_start', {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'text', text: '' },
+        }),
+        event('ping', { type: 'ping' }),
+        WAIT,
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'text_delta', text: 'Hello there' },
+        }),
+        event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+        event('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: 2 },
+        }),
+        event('message_stop', { type: 'message_stop' }),
+      ],
+    },
+    {
+      api: 'Google',
+      model: (url: string) => google(url)('gemini-2.5-flash'),
+      sse: () => [WAIT, data(geminiBody('Hello there'))],
+    },
+  ]
+  for (const { api, model: makeModel, sse } of cases)
+    it(`${api}: to the first token, not to the metadata before it`, async () => {
+      server = await serveWire(() => ({ sse: sse() }))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: makeModel(server.url),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const started = performance.now()
+      let firstText: number | undefined
+      for await (const delta of ai.streamText({ model, prompt: 'Hi' }).textStream)
+        if (delta !== '') firstText ??= performance.now() - started
+      await tracer.flush()
+      const ttft = llmSpans(exporter.spans)[0]!.attributes[ATTR.ttftMs] as number
+      expect(ttft).toBeGreaterThanOrEqual(WAIT - 5)
+      expect(ttft).toBeLessThanOrEqual(firstText!)
+    })
+})

@@ -20,8 +20,8 @@ export interface WireAnswer {
   status?: number
   /** A JSON body. */
   json?: unknown
-  /** SSE events, written in order. */
-  sse?: string[]
+  /** SSE events, written in order; a number waits that many milliseconds before the next. */
+  sse?: (string | number)[]
   /** Close the connection after the events without ending the response (a stream cut short). */
   cut?: boolean
 }
@@ -46,7 +46,9 @@ export async function serveWire(
     const reply = answer(path, body, requests.length - 1)
     if (reply.sse) {
       response.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream' })
-      for (const event of reply.sse) response.write(event)
+      for (const event of reply.sse)
+        if (typeof event === 'number') await new Promise((resolve) => setTimeout(resolve, event))
+        else response.write(event)
       if (reply.cut) setTimeout(() => response.socket?.destroy(), 20)
       else response.end()
       return
