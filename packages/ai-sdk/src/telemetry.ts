@@ -372,7 +372,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     onEnd(event: any) {
       if (fromV7(event)) {
         const call = callState().byCallId.get(event.callId)
-        if (call && !call.ended) unrunToolCalls(call, event.steps)
+        // Whatever fails here, the call still ends.
+        if (call && !call.ended)
+          try {
+            unrunToolCalls(call, event.steps)
+          } catch {}
       }
       endAnnounced(event, 'ok')
     },
