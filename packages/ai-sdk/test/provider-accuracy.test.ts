@@ -5,7 +5,7 @@ import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, ERROR_ATTR, tracingMiddleware } from '../src/index.js'
-import { setup } from './helpers.js'
+import { outputParts, setup } from './helpers.js'
 import { data, event, MAJORS, serveWire, type WireServer } from './wire.js'
 
 let server: WireServer | undefined
@@ -1030,3 +1030,246 @@ describe.each(MAJORS)('$major: time to first chunk', ({ ai, openai, anthropic, g
       expect(ttft).toBeLessThanOrEqual(firstText!)
     })
 })
+
+describe.each(MAJORS)(
+  '$major: parallel tool calls streamed in pieces',
+  ({ ai, openai, anthropic }) => {
+    const R = (type: string, rest: Record<string, unknown>) => event(type, { type, ...rest })
+    const responsesUsage = {
+      input_tokens: 50,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 20,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 70,
+    }
+    const responseBase = {
+      id: 'resp_1',
+      object: 'response',
+      created_at: 1741476542,
+      model: 'gpt-5-2025-08-07',
+      output: [],
+      error: null,
+      incomplete_details: null,
+    }
+    const cases = [
+      {
+        api: 'OpenAI Chat',
+        model: (url: string) => openai(url).chat('gpt-4o'),
+        first: () => [
+          data(
+            chatChunk({
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  index: 0,
+                  id: 'call_A',
+                  type: 'function',
+                  function: { name: 'weather', arguments: '' },
+                },
+              ],
+            }),
+          ),
+          data(chatChunk({ tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] })),
+          data(chatChunk({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Oslo"}' } }] })),
+          data(
+            chatChunk({
+              tool_calls: [
+                {
+                  index: 1,
+                  id: 'call_B',
+                  type: 'function',
+                  function: { name: 'weather', arguments: '' },
+                },
+              ],
+            }),
+          ),
+          data(chatChunk({ tool_calls: [{ index: 1, function: { arguments: '{"city":' } }] })),
+          data(chatChunk({ tool_calls: [{ index: 1, function: { arguments: '"Rome"}' } }] })),
+          data(chatChunk({}, 'tool_calls')),
+          'data: [DONE]\n\n',
+        ],
+        ids: ['call_A', 'call_B'],
+      },
+      {
+        api: 'OpenAI Responses',
+        model: (url: string) => openai(url).responses('gpt-5'),
+        first: () => [
+          R('response.created', {
+            sequence_number: 0,
+            response: { ...responseBase, status: 'in_progress', usage: null },
+          }),
+          ...[
+            ['fc_A', 'call_A', ['{"ci', 'ty":"Oslo"}']],
+            ['fc_B', 'call_B', ['{"city":', '"Rome"}']],
+          ].flatMap(([item, callId, pieces], index) => [
+            R('response.output_item.added', {
+              sequence_number: 1,
+              output_index: index,
+              item: {
+                type: 'function_call',
+                id: item,
+                call_id: callId,
+                name: 'weather',
+                arguments: '',
+                status: 'in_progress',
+              },
+            }),
+            ...(pieces as string[]).map((delta) =>
+              R('response.function_call_arguments.delta', {
+                sequence_number: 2,
+                item_id: item,
+                output_index: index,
+                delta,
+              }),
+            ),
+            R('response.output_item.done', {
+              sequence_number: 3,
+              output_index: index,
+              item: {
+                type: 'function_call',
+                id: item,
+                call_id: callId,
+                name: 'weather',
+                arguments: (pieces as string[]).join(''),
+                status: 'completed',
+              },
+            }),
+          ]),
+          R('response.completed', {
+            sequence_number: 9,
+            response: { ...responseBase, status: 'completed', usage: responsesUsage },
+          }),
+        ],
+        ids: ['call_A', 'call_B'],
+      },
+      {
+        api: 'Anthropic',
+        model: (url: string) => anthropic(url)('claude-sonnet-4-5'),
+        first: () => [
+          anthropicStart,
+          ...[
+            ['toolu_A', ['', '{"city": "Os', 'lo"}']],
+            ['toolu_B', ['{"city":', '"Rome"}']],
+          ].flatMap(([id, pieces], index) => [
+            R('content_block_start', {
+              index,
+              content_block: { type: 'tool_use', id, name: 'weather', input: {} },
+            }),
+            ...(pieces as string[]).map((partial_json) =>
+              R('content_block_delta', {
+                index,
+                delta: { type: 'input_json_delta', partial_json },
+              }),
+            ),
+            R('content_block_stop', { index }),
+          ]),
+          R('message_delta', {
+            delta: { stop_reason: 'tool_use', stop_sequence: null },
+            usage: { output_tokens: 40 },
+          }),
+          R('message_stop', {}),
+        ],
+        ids: ['toolu_A', 'toolu_B'],
+      },
+    ]
+    for (const { api, model: makeModel, first, ids } of cases)
+      it(`${api}: each call with its whole arguments, a tool span each`, async () => {
+        server = await serveWire((path, _body, index) => {
+          if (index === 0) return { sse: first() }
+          // The answer after the tools, in the same API's format.
+          if (path.includes('/messages'))
+            return {
+              sse: [
+                anthropicStart,
+                ...anthropicText('Done'),
+                R('message_delta', {
+                  delta: { stop_reason: 'end_turn', stop_sequence: null },
+                  usage: { output_tokens: 2 },
+                }),
+                R('message_stop', {}),
+              ],
+            }
+          if (path.includes('/responses'))
+            return {
+              sse: [
+                R('response.created', {
+                  sequence_number: 0,
+                  response: { ...responseBase, status: 'in_progress', usage: null },
+                }),
+                R('response.output_item.added', {
+                  sequence_number: 1,
+                  output_index: 0,
+                  item: {
+                    type: 'message',
+                    id: 'msg_1',
+                    status: 'in_progress',
+                    role: 'assistant',
+                    content: [],
+                  },
+                }),
+                R('response.output_text.delta', {
+                  sequence_number: 2,
+                  item_id: 'msg_1',
+                  output_index: 0,
+                  content_index: 0,
+                  delta: 'Done',
+                  logprobs: [],
+                }),
+                R('response.output_item.done', {
+                  sequence_number: 3,
+                  output_index: 0,
+                  item: {
+                    type: 'message',
+                    id: 'msg_1',
+                    status: 'completed',
+                    role: 'assistant',
+                    content: [{ type: 'output_text', text: 'Done', annotations: [] }],
+                  },
+                }),
+                R('response.completed', {
+                  sequence_number: 4,
+                  response: { ...responseBase, status: 'completed', usage: responsesUsage },
+                }),
+              ],
+            }
+          return { sse: chatStream(undefined) }
+        })
+        const { tracer, exporter } = setup()
+        const model = ai.wrapLanguageModel({
+          model: makeModel(server.url),
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const seen: unknown[] = []
+        await ai
+          .streamText({
+            model,
+            prompt: 'Weather in Oslo and Rome?',
+            stopWhen: ai.stepCountIs(2),
+            tools: {
+              weather: ai.tool({
+                inputSchema: z.object({ city: z.string() }),
+                execute: async (input: { city: string }) => {
+                  seen.push(input)
+                  return { ...input, celsius: 21 }
+                },
+              }),
+            },
+          })
+          .consumeStream()
+        expect(seen).toEqual([{ city: 'Oslo' }, { city: 'Rome' }])
+        await tracer.flush()
+        const [asker] = llmSpans(exporter.spans).filter((s) => s.attributes[ATTR.step] === 0)
+        const calls = outputParts(asker!).filter((part) => part.type === 'tool_call')
+        expect(calls.map((c) => [c.id, c.name, JSON.parse(c.arguments!)])).toEqual([
+          [ids[0], 'weather', { city: 'Oslo' }],
+          [ids[1], 'weather', { city: 'Rome' }],
+        ])
+        expect(asker!.attributes[ATTR.responseFinishReasons]).toEqual(['tool_call'])
+        const tools = exporter.spans.filter((s) => s.kind === 'tool')
+        expect(tools.map((s) => s.attributes[ATTR.toolCallId]).sort()).toEqual(ids)
+        for (const tool of tools) expect(tool.parentSpanId).toBe(asker!.spanId)
+        expect(callSpan(exporter.spans).attributes[CALL_ATTR.toolCalls]).toBe(2)
+      })
+  },
+)
