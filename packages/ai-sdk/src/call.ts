@@ -32,6 +32,10 @@ export const CALL_ATTR = {
   retries: 'tokentrail.call.retries',
   toolCalls: 'tokentrail.call.tool_calls',
   toolErrors: 'tokentrail.call.tool_errors',
+  /** Steps the provider answered in full without saying their input or output token count. */
+  stepsWithoutUsage: 'tokentrail.call.steps_without_usage',
+  /** On an LLM span with token counts but no cost: the model id the price table lacks. */
+  unknownModel: 'tokentrail.cost.unknown_model',
   attempt: 'tokentrail.attempt',
   /** Kept for older traces: ai@7 does not say `maxRetries` in the step events the call span now comes from. */
   maxAttempts: 'tokentrail.attempt.max',
@@ -47,6 +51,8 @@ export interface TokenCounts {
   output?: number
   cacheRead?: number
   cacheWrite?: number
+  /** Of `cacheWrite`, the tokens written to Anthropic's 1-hour cache (priced apart). */
+  cacheWrite1h?: number
   reasoning?: number
 }
 
@@ -275,6 +281,11 @@ export class AiCall {
   operation: string
   /** ai@7: the SDK announced this call's steps as an object call's (generateObject, streamObject). */
   objectCall = false
+  /**
+   * ai@7: a generateText call whose model was asked for JSON (`output: Output.object(…)`): the SDK
+   * parses that output after its end event and reports a failure to parse in its error event.
+   */
+  parsesOutput = false
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.
@@ -286,6 +297,13 @@ export class AiCall {
   private retries = 0
   private readonly totals: TokenCounts = {}
   private cost: number | undefined
+  // A step that answered in full without its input or output count (a server that sends no usage)
+  // or without a cost (a model the price table lacks) leaves that total unknown: a sum of the
+  // other steps would pass for the call's.
+  private inputUnknown = false
+  private outputUnknown = false
+  private costUnknown = false
+  private stepsWithoutUsage = 0
   private finishReason: string | undefined
   // Whether its last step asked for tools (see stepEnded).
   private askedTools = false
@@ -491,6 +509,14 @@ export class AiCall {
         if (tokens[key] !== undefined) this.totals[key] = (this.totals[key] ?? 0) + tokens[key]!
     }
     if (report.costUsd !== undefined) this.cost = (this.cost ?? 0) + report.costUsd
+    if (report.status === 'ok') {
+      const input = tokens?.input === undefined
+      const output = tokens?.output === undefined
+      if (input || output) this.stepsWithoutUsage++
+      if (input) this.inputUnknown = true
+      if (output) this.outputUnknown = true
+      if (report.costUsd === undefined) this.costUnknown = true
+    }
     if (report.finishReason !== undefined) this.finishReason = report.finishReason
     // Its tool calls, not its finish reason, say whether a step asked for tools: some
     // OpenAI-compatible servers end a tool-call answer with `stop`.
@@ -684,13 +710,17 @@ export class AiCall {
     this.opening = undefined
     attributes['tokentrail.call.steps'] = this.stepsSeen
     const t = this.totals
-    if (t.input !== undefined) attributes['tokentrail.call.input_tokens'] = t.input
-    if (t.output !== undefined) attributes['tokentrail.call.output_tokens'] = t.output
+    if (t.input !== undefined && !this.inputUnknown)
+      attributes['tokentrail.call.input_tokens'] = t.input
+    if (t.output !== undefined && !this.outputUnknown)
+      attributes['tokentrail.call.output_tokens'] = t.output
     if (t.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = t.cacheRead
     if (t.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = t.cacheWrite
     if (t.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = t.reasoning
-    if (this.cost !== undefined)
+    if (this.cost !== undefined && !this.costUnknown)
       attributes['tokentrail.call.cost_usd'] = Math.round(this.cost * 1e9) / 1e9
+    if (this.stepsWithoutUsage > 0)
+      attributes['tokentrail.call.steps_without_usage'] = this.stepsWithoutUsage
     if (this.finishReason !== undefined)
       attributes['tokentrail.call.finish_reason'] = this.finishReason
     if (this.ttftMs !== undefined) attributes['tokentrail.call.ttft_ms'] = this.ttftMs

@@ -49,7 +49,10 @@ export function providerName(provider: string): string {
   if (typeof provider !== 'string' || provider === '') return 'unknown'
   const dot = provider.indexOf('.')
   const head = dot === -1 ? provider : provider.slice(0, dot)
-  return PROVIDER_NAMES[provider] ?? PROVIDER_NAMES[head] ?? head
+  // Vertex's Gemini models are `google.vertex.chat`: its first two parts, not `google` alone.
+  const second = dot === -1 ? -1 : provider.indexOf('.', dot + 1)
+  const two = second === -1 ? undefined : PROVIDER_NAMES[provider.slice(0, second)]
+  return PROVIDER_NAMES[provider] ?? two ?? PROVIDER_NAMES[head] ?? head
 }
 
 const FINISH_REASONS: Record<string, string> = {
@@ -96,12 +99,29 @@ export function readUsage(
   const input = u.inputTokens
   const output = u.outputTokens
   if (typeof input === 'object' || typeof output === 'object') {
-    const cacheRead = count(input?.cacheRead)
+    let cacheRead = count(input?.cacheRead)
     const cacheWrite = count(input?.cacheWrite)
     const noCache = count(input?.noCache)
     const text = count(output?.text)
-    const reasoning = count(output?.reasoning)
-    return {
+    let reasoning = count(output?.reasoning)
+    // @ai-sdk/openai@3 and @4 write 0 cached and 0 reasoning tokens when the server's usage has no
+    // details (OpenAI-compatible servers: vLLM, Ollama, LiteLLM…), where @ai-sdk/openai@2 leaves
+    // them unknown. Their raw usage says which it was.
+    const raw = u.raw
+    if (
+      (provider === 'openai' || provider === 'azure.ai.openai') &&
+      raw &&
+      typeof raw === 'object'
+    ) {
+      const chat = 'prompt_tokens' in raw
+      if (chat || 'input_tokens' in raw) {
+        const inputDetails = chat ? raw.prompt_tokens_details : raw.input_tokens_details
+        const outputDetails = chat ? raw.completion_tokens_details : raw.output_tokens_details
+        if (count(inputDetails?.cached_tokens) === undefined) cacheRead = undefined
+        if (count(outputDetails?.reasoning_tokens) === undefined) reasoning = undefined
+      }
+    }
+    const tokens: TokenCounts = {
       input:
         count(input?.total) ??
         (noCache === undefined ? undefined : noCache + (cacheRead ?? 0) + (cacheWrite ?? 0)),
@@ -110,6 +130,10 @@ export function readUsage(
       cacheWrite,
       reasoning,
     }
+    if (provider === 'anthropic') anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
+    else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
+      geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
+    return tokens
   }
   let inputTokens = count(input)
   let outputTokens = count(output)
@@ -131,7 +155,65 @@ export function readUsage(
     total === count(input)! + outputTokens + reasoning
   )
     outputTokens += reasoning
-  return { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning }
+  const tokens: TokenCounts = {
+    input: inputTokens,
+    output: outputTokens,
+    cacheRead,
+    cacheWrite,
+    reasoning,
+  }
+  if (provider === 'anthropic') anthropicCounts(anthropicUsage(providerMetadata), tokens)
+  else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
+    geminiCounts(geminiUsage(providerMetadata), tokens)
+  return tokens
+}
+
+// Gemini's own usageMetadata, which @ai-sdk/google@2 passes on in its provider metadata.
+const geminiUsage = (providerMetadata: unknown): any =>
+  (providerMetadata as any)?.google?.usageMetadata ??
+  (providerMetadata as any)?.vertex?.usageMetadata
+
+/**
+ * Gemini bills `toolUsePromptTokenCount` (what Google Search grounding or URL context fetched) as
+ * input and `thoughtsTokenCount` as output (`totalTokenCount` is their sum with the prompt and
+ * candidates). @ai-sdk/google@2 and @3 leave the tool-use prompt out of the input, and @2's output
+ * leaves the thoughts out (its total then no longer tells): the counts come from Gemini's usage
+ * itself when the AI SDK passes it on. Gemini leaves out a count that is 0.
+ */
+function geminiCounts(meta: any, tokens: TokenCounts): void {
+  const prompt = count(meta?.promptTokenCount)
+  if (prompt === undefined) return
+  const candidates = count(meta.candidatesTokenCount)
+  const thoughts = count(meta.thoughtsTokenCount)
+  let toolUse = count(meta.toolUsePromptTokenCount)
+  // @ai-sdk/google@2 drops the tool-use count from the usage it passes on; Gemini's total has it.
+  const total = count(meta.totalTokenCount)
+  if (toolUse === undefined && total !== undefined) {
+    const rest = total - prompt - (candidates ?? 0) - (thoughts ?? 0)
+    if (rest > 0) toolUse = rest
+  }
+  tokens.input = prompt + (toolUse ?? 0)
+  if (candidates !== undefined || thoughts !== undefined)
+    tokens.output = (candidates ?? 0) + (thoughts ?? 0)
+  if (thoughts !== undefined) tokens.reasoning = thoughts
+}
+
+// Anthropic's own usage object, which every @ai-sdk/anthropic passes on in its provider metadata.
+const anthropicUsage = (providerMetadata: unknown): any =>
+  (providerMetadata as any)?.anthropic?.usage
+
+/**
+ * What Anthropic's own usage says beside the AI SDK's: how many cache writes went to its 1-hour
+ * cache (billed at twice the input rate, a 5-minute one at 1.25 times), and the thinking tokens
+ * (`output_tokens_details.thinking_tokens`, part of the output) that @ai-sdk/anthropic@2 does not pass on.
+ */
+function anthropicCounts(raw: any, tokens: TokenCounts): void {
+  const oneHour = count(raw?.cache_creation?.ephemeral_1h_input_tokens)
+  if (oneHour !== undefined && oneHour > 0) tokens.cacheWrite1h = oneHour
+  if (tokens.reasoning === undefined) {
+    const thinking = count(raw?.output_tokens_details?.thinking_tokens)
+    if (thinking !== undefined) tokens.reasoning = thinking
+  }
 }
 
 /** Usage attributes; only known counts are set. */
@@ -164,8 +246,9 @@ export function settingsAttributes(
     attributes['gen_ai.request.stop_sequences'] = [...params.stopSequences]
   if (params.reasoning != null) attributes['tokentrail.request.reasoning'] = params.reasoning
   if (params.responseFormat?.type) attributes['gen_ai.output.type'] = params.responseFormat.type
-  if (Array.isArray(params.tools) && params.tools.length > 0)
-    attributes['tokentrail.request.tool_names'] = params.tools.map((tool) => tool.name)
+  if (!Array.isArray(params.tools) || params.tools.length === 0) return
+  attributes['tokentrail.request.tool_names'] = params.tools.map((tool) => tool.name)
+  // Only with tools: ai@7 passes `auto` to every call, and providers send no tool choice without tools.
   const choice = params.toolChoice
   if (choice?.type)
     attributes['tokentrail.request.tool_choice'] =

@@ -28,7 +28,8 @@ const text = (value: unknown): string | undefined =>
 
 /**
  * The provider's own error type from its JSON error body: OpenAI `{ error: { type, code } }`,
- * Anthropic `{ type: 'error', error: { type } }`, Google `{ error: { status } }`.
+ * Anthropic `{ type: 'error', error: { type } }`, Google `{ error: { status } }`, and an OpenAI
+ * Responses stream's `{ type: 'response.failed', response: { error: { code } } }`.
  */
 export function providerErrorType(body: unknown): string | undefined {
   let json = body
@@ -40,7 +41,7 @@ export function providerErrorType(body: unknown): string | undefined {
       return undefined
     }
   }
-  const inner = read(json, 'error')
+  const inner = read(json, 'error') ?? read(read(json, 'response'), 'error')
   return (
     text(read(inner, 'type')) ??
     text(read(inner, 'code')) ??

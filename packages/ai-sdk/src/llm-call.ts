@@ -12,7 +12,6 @@ import {
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
-import * as ATTR from './attr.js'
 import { type AiCall, type StepReport, spanName } from './call.js'
 import {
   Budget,
@@ -28,7 +27,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { errorAttributes, errorType, isRetryable, recordableError } from './errors.js'
+import { errorAttributes, isRetryable, recordableError } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -75,7 +74,7 @@ const NO_IDS: string[] = []
 // has a working one (no timer to schedule), else a zero timeout. Next's Edge Runtime defines a
 // `setImmediate` that throws: then timeouts from there on.
 let immediate = typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
-function nextTurn(fn: () => void): void {
+export function nextTurn(fn: () => void): void {
   if (immediate)
     try {
       ;(globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate(fn)
@@ -294,12 +293,16 @@ export class LlmCall {
         this.finishReason = part.finishReason
         this.providerMetadata = part.providerMetadata
         return
-      case 'error':
+      case 'error': {
         this.failed = true
         this.error = part.error
         this.span.recordError(recordableError(part.error))
-        this.span.setAttribute(ATTR.errorType, errorType(part.error))
+        // The provider's status, error type and retry advice, as on the call span and as for a throw.
+        const attributes: Record<string, unknown> = {}
+        errorAttributes(part.error, attributes)
+        this.span.setAttributes(attributes)
         return
+      }
     }
   }
 
@@ -413,7 +416,14 @@ export class LlmCall {
         attributes['tokentrail.cost.usd'] = cost.total
         attributes['tokentrail.cost.input_usd'] = cost.input
         attributes['tokentrail.cost.output_usd'] = cost.output
-      }
+      } else if (
+        this.settings.prices &&
+        !price &&
+        tokens.input !== undefined &&
+        tokens.output !== undefined
+      )
+        // Said, so a missing cost reads as a gap in the price table (fixed with `prices`), not as free.
+        attributes['tokentrail.cost.unknown_model'] = this.responseModel ?? this.model.modelId
     }
     let ttftMs: number | undefined
     if (this.streamed) {

@@ -6,8 +6,10 @@ export interface ModelPrice {
   output: number
   /** Input tokens read from the prompt cache. @default input */
   cachedInput?: number
-  /** Input tokens written to the prompt cache. @default input */
+  /** Input tokens written to the prompt cache (Anthropic: its 5-minute cache). @default input */
   cacheWrite?: number
+  /** Input tokens written to Anthropic's 1-hour prompt cache. @default 2 × input, Anthropic's rate */
+  cacheWrite1h?: number
 }
 
 /** A price table: model id (without date suffix) to prices. */
@@ -85,9 +87,30 @@ export function cachedPrice(
   return price
 }
 
+// Claude ids as routers and clouds spell them: Bedrock's `us.anthropic.claude-sonnet-4-5-20250929-v1:0`,
+// Vertex's `claude-sonnet-4-5@20250929`, OpenRouter's and the AI Gateway's `claude-sonnet-4.5`,
+// Anthropic's own aliases `claude-3-5-haiku-latest` and `claude-sonnet-4-0`.
+const BEDROCK_VENDOR = /^(?:[a-z]+\.)?anthropic\./
+const BEDROCK_VERSION = /-v\d+(?::\d+)?$/
+const VERTEX_VERSION = /@(?:\d{8}|latest)$/
+const VERSION_DOT = /(\d)\.(\d)/g
+const ALIAS = /-(?:latest|0)$/
+
+/** The table's spelling of a Claude model id written another way, or undefined. */
+function claudeId(bare: string): string | undefined {
+  const id = bare
+    .replace(BEDROCK_VENDOR, '')
+    .replace(BEDROCK_VERSION, '')
+    .replace(VERTEX_VERSION, '')
+    .replace(DATE_SUFFIX, '')
+  if (!id.startsWith('claude-')) return undefined
+  return id.replace(VERSION_DOT, '$1-$2').replace(ALIAS, '')
+}
+
 /**
  * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,
- * `models/gemini-2.5-pro`) and without a date suffix. Unknown models get `undefined`.
+ * `models/gemini-2.5-pro`) and without a date suffix, then a Claude id as Bedrock, Vertex,
+ * OpenRouter and Anthropic's aliases write it. Unknown models get `undefined`.
  */
 export function findPrice(modelId: string | undefined, table: PriceTable): ModelPrice | undefined {
   if (!modelId) return undefined
@@ -95,7 +118,10 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
   const exact = own(modelId)
   if (exact) return exact
   const bare = modelId.slice(modelId.lastIndexOf('/') + 1)
-  return own(bare) ?? own(bare.replace(DATE_SUFFIX, ''))
+  const found = own(bare) ?? own(bare.replace(DATE_SUFFIX, ''))
+  if (found || !bare.includes('claude-')) return found
+  const claude = claudeId(bare)
+  return claude === undefined ? undefined : own(claude)
 }
 
 /** Cost of one call in USD. */
@@ -111,6 +137,8 @@ export interface CostUsage {
   output?: number | undefined
   cacheRead?: number | undefined
   cacheWrite?: number | undefined
+  /** Of `cacheWrite`, the tokens written to Anthropic's 1-hour cache. */
+  cacheWrite1h?: number | undefined
 }
 
 // Sub-nano-dollar float noise (0.1 + 0.2) is not a cost anyone bills.
@@ -122,11 +150,13 @@ export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefin
   if (input === undefined || output === undefined) return undefined
   const cacheRead = usage.cacheRead ?? 0
   const cacheWrite = usage.cacheWrite ?? 0
+  const cacheWrite1h = Math.min(usage.cacheWrite1h ?? 0, cacheWrite)
   const uncached = Math.max(0, input - cacheRead - cacheWrite)
   const inputUsd =
     (uncached * price.input +
       cacheRead * (price.cachedInput ?? price.input) +
-      cacheWrite * (price.cacheWrite ?? price.input)) /
+      (cacheWrite - cacheWrite1h) * (price.cacheWrite ?? price.input) +
+      cacheWrite1h * (price.cacheWrite1h ?? 2 * price.input)) /
     1e6
   const outputUsd = (output * price.output) / 1e6
   return { total: round(inputUsd + outputUsd), input: round(inputUsd), output: round(outputUsd) }
@@ -135,11 +165,11 @@ export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefin
 /** Checks a user price table, naming the first bad entry. Returns an error message or undefined. */
 export function checkPriceTable(table: unknown): string | undefined {
   if (table === null || typeof table !== 'object' || Array.isArray(table))
-    return 'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite? } } (USD per million tokens), or false'
+    return 'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite?, cacheWrite1h? } } (USD per million tokens), or false'
   for (const [id, price] of Object.entries(table)) {
-    for (const field of ['input', 'output', 'cachedInput', 'cacheWrite'] as const) {
+    for (const field of ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const) {
       const value = (price as any)?.[field]
-      const optional = field === 'cachedInput' || field === 'cacheWrite'
+      const optional = field !== 'input' && field !== 'output'
       if (optional && value === undefined) continue
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         return `prices["${id}"].${field} must be a number ≥ 0 (USD per million tokens), got ${JSON.stringify(value)}`

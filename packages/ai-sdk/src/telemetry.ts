@@ -22,6 +22,7 @@ import {
   stepStarting,
 } from './call.js'
 import { errorType, recordableError } from './errors.js'
+import { nextTurn } from './llm-call.js'
 import { getTraceMetadata } from './metadata.js'
 
 /** Options of `tokentrailTelemetry`. */
@@ -199,10 +200,22 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   const callId = event.callId
   const call = callState().byCallId.get(callId)
   if (!call) return
-  forgetCall(callId, call)
   // streamObject ends with the error its answer failed with (NoObjectGeneratedError) in its end
   // event: the user's `object` rejects with it, so the call is not `ok`.
   const error = status === 'ok' ? event.error : undefined
+  if (status === 'ok' && (error === undefined || error === null) && call.parsesOutput) {
+    // generateText parses its `output` after this event, in the same turn of the event loop, and
+    // throws NoObjectGeneratedError through the error event when it does not match the schema: the
+    // call stays known until then, so that event ends it as the user saw it.
+    const endTime = now()
+    nextTurn(() => {
+      if (call.ended || callState().byCallId.get(callId) !== call) return
+      forgetCall(callId, call)
+      call.end('ok', undefined, endTime)
+    })
+    return
+  }
+  forgetCall(callId, call)
   if (error !== undefined && error !== null) call.end('error', error)
   else call.end(status)
 }
@@ -228,6 +241,44 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     if (output?.type === 'tool-result' && (options.recordOutputs ?? call.tracer?.recordOutputs))
       span.setAttribute(ATTR.toolCallResult, safeJson(output.output ?? null))
     span.end({ endTime })
+  }
+
+  // ai@7 answers a tool call it cannot run (a tool it does not have, input its schema refuses) with
+  // a tool error of its own: no execution, no tool event. The steps the end event carries have it,
+  // so it gets its span, failed, as on ai@5 and ai@6, under the step that asked for it.
+  function unrunToolCalls(call: AiCall, steps: unknown): void {
+    const tracer = call.tracer
+    if (!Array.isArray(steps) || !call.span || !tracer) return
+    for (const step of steps) {
+      const content = step?.content
+      if (!Array.isArray(content)) continue
+      for (const part of content) {
+        if (part?.type !== 'tool-call' || part.invalid !== true || part.providerExecuted) continue
+        const id = part.toolCallId
+        const asker = typeof id === 'string' ? call.askers.get(id) : undefined
+        if (!asker || call.tools.has(id)) continue
+        const name = typeof part.toolName === 'string' ? part.toolName : asker.name
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'execute_tool',
+          [ATTR.toolName]: name,
+          [ATTR.toolCallId]: id,
+          [ATTR.toolType]: 'function',
+        }
+        if (options.recordInputs ?? tracer.recordInputs)
+          attributes[ATTR.toolCallArguments] = safeJson(part.input ?? null)
+        const span = tracer.startSpan(`execute_tool ${name}`, {
+          kind: 'tool',
+          parent: asker.span,
+          startTime: asker.at,
+          attributes,
+        })
+        call.tools.set(id, span)
+        call.toolErrors++
+        span.recordError(recordableError(part.error))
+        span.setAttribute(ATTR.errorType, errorType(part.error))
+        span.end({ status: 'error', endTime: asker.at })
+      }
+    }
   }
 
   const handlers: Telemetry = {
@@ -318,7 +369,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (call && typeof id === 'string') closeTool(call, id, event.toolOutput)
     },
 
-    onEnd(event) {
+    onEnd(event: any) {
+      if (fromV7(event)) {
+        const call = callState().byCallId.get(event.callId)
+        // Whatever fails here, the call still ends.
+        if (call && !call.ended)
+          try {
+            unrunToolCalls(call, event.steps)
+          } catch {}
+      }
       endAnnounced(event, 'ok')
     },
 

@@ -190,6 +190,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
         frame.operation ||= `${streamed ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
+        if (!streamed && !frame.objectCall && params.responseFormat?.type === 'json')
+          frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
         resolved = invocation && { call: frame, step: invocation.step, attempt: invocation.attempt }
       } else

@@ -1,0 +1,112 @@
+// Local servers that answer with the providers' own wire formats, byte for byte as the test
+// writes them: JSON bodies, SSE event lists, error statuses, and streams cut short.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAnthropic as createAnthropic4 } from '@ai-sdk/anthropic'
+import { createAnthropic as createAnthropic2 } from '@ai-sdk/anthropic-v2'
+import { createAnthropic as createAnthropic3 } from '@ai-sdk/anthropic-v3'
+import { createGoogleGenerativeAI as createGoogle4 } from '@ai-sdk/google'
+import { createGoogleGenerativeAI as createGoogle2 } from '@ai-sdk/google-v2'
+import { createGoogleGenerativeAI as createGoogle3 } from '@ai-sdk/google-v3'
+import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
+import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
+import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
+import * as ai7 from 'ai'
+import * as ai5 from 'ai-v5'
+import * as ai6 from 'ai-v6'
+
+/** What a wire server answers to one request. */
+export interface WireAnswer {
+  status?: number
+  /** A JSON body. */
+  json?: unknown
+  /** SSE events, written in order; a number waits that many milliseconds before the next. */
+  sse?: (string | number)[]
+  /** Close the connection after the events without ending the response (a stream cut short). */
+  cut?: boolean
+}
+
+export interface WireServer {
+  url: string
+  /** Each request's path and parsed body. */
+  requests: { path: string; body: any }[]
+  close(): Promise<void>
+}
+
+export async function serveWire(
+  answer: (path: string, body: any, index: number) => WireAnswer,
+): Promise<WireServer> {
+  const requests: { path: string; body: any }[] = []
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}')
+    const path = request.url ?? ''
+    requests.push({ path, body })
+    const reply = answer(path, body, requests.length - 1)
+    if (reply.sse) {
+      response.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream' })
+      for (const event of reply.sse)
+        if (typeof event === 'number') await new Promise((resolve) => setTimeout(resolve, event))
+        else response.write(event)
+      if (reply.cut) setTimeout(() => response.socket?.destroy(), 20)
+      else response.end()
+      return
+    }
+    response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(reply.json ?? {}))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A `data:` SSE event (OpenAI, Google). */
+export const data = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`
+/** A named SSE event (Anthropic, OpenAI Responses). */
+export const event = (name: string, value: unknown) =>
+  `event: ${name}\ndata: ${JSON.stringify(value)}\n\n`
+
+export const KEYS = {
+  openai: 'sk-proj-wiretest0000000000000000000000',
+  anthropic: 'sk-ant-api03-wiretest000000000000000000',
+  google: 'AIzaSyWiretest0000000000000000000000000',
+}
+
+/** Each AI SDK major with its own provider packages. */
+export const MAJORS = [
+  {
+    major: 'ai@5',
+    ai: ai5 as any,
+    openai: (url: string) => createOpenAI2({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
+    anthropic: (url: string) =>
+      createAnthropic2({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
+    google: (url: string) =>
+      createGoogle2({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+  },
+  {
+    major: 'ai@6',
+    ai: ai6 as any,
+    openai: (url: string) => createOpenAI3({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
+    anthropic: (url: string) =>
+      createAnthropic3({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
+    google: (url: string) =>
+      createGoogle3({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+  },
+  {
+    major: 'ai@7',
+    ai: ai7 as any,
+    openai: (url: string) => createOpenAI4({ baseURL: `${url}/v1`, apiKey: KEYS.openai }) as any,
+    anthropic: (url: string) =>
+      createAnthropic4({ baseURL: `${url}/v1`, apiKey: KEYS.anthropic }) as any,
+    google: (url: string) =>
+      createGoogle4({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
+  },
+] as const
