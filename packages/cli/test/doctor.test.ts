@@ -133,6 +133,25 @@ describe('tokentrail doctor', () => {
     expect(code).toBe(1)
   })
 
+  it('lists the sampling, batching, timeout and redaction variables it reads; a hash key only as set', async () => {
+    const c = await collector()
+    const { stdout } = await doctor({
+      OTEL_EXPORTER_OTLP_ENDPOINT: c.url,
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_BSP_SCHEDULE_DELAY: '2000',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+      TOKENTRAIL_REDACT_HASH_KEY: 'hash-key-secret-789',
+    })
+    // Before, only OTEL_TRACES_SAMPLER_ARG was listed: the sampler it qualifies was not.
+    expect(stdout).toContain('OTEL_TRACES_SAMPLER=traceidratio')
+    expect(stdout).toContain('OTEL_TRACES_SAMPLER_ARG=0.25')
+    expect(stdout).toContain('OTEL_BSP_SCHEDULE_DELAY=2000')
+    expect(stdout).toContain('OTEL_EXPORTER_OTLP_TIMEOUT=5000')
+    expect(stdout).toContain('TOKENTRAIL_REDACT_HASH_KEY=(set; value not shown)')
+    expect(stdout).not.toContain('hash-key-secret-789')
+  })
+
   it('wrong token: 401, the header name shown and its value never', async () => {
     const c = await collector('right-token-123')
     const { code, stdout } = await doctor({
