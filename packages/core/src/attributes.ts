@@ -52,14 +52,15 @@ export function isSecretKey(key: string): boolean {
   return hit
 }
 
-// Credentials that show up inside free text: bearer tokens and provider keys.
+// Credentials that show up inside free text: bearer tokens and provider keys (OpenAI, Anthropic
+// and others' sk-, Google's AIza, xAI's xai-, Groq's gsk_).
 const SECRET_VALUE =
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\b(sk|pk|rk)-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,}|\bAIza[0-9A-Za-z_-]{30,}/g
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\b(sk|pk|rk)-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,}|\bAIza[0-9A-Za-z_-]{30,}|\bxai-[A-Za-z0-9]{20,}|\bgsk_[A-Za-z0-9]{20,}/g
 
 /** Replaces bearer tokens and API keys that appear inside a string. */
 export function redactSecretsInText(text: string): string {
   if (text.length < 16) return text
-  // Every match holds one of these literals (sk-, pk-, rk- all hold `k-`), and on a long text
+  // Every match holds one of these literals (sk-, pk-, rk- all hold `k-`; gsk_ holds `k_`), and on a long text
   // `indexOf` finds their absence far faster than the regex, which tries each position: a 20 KB
   // prompt costs ~1 µs instead of ~20. On short texts the regex alone is cheaper.
   if (
@@ -67,7 +68,9 @@ export function redactSecretsInText(text: string): string {
     text.indexOf('k-') === -1 &&
     text.indexOf('Bearer') === -1 &&
     text.indexOf('Basic') === -1 &&
-    text.indexOf('AIza') === -1
+    text.indexOf('AIza') === -1 &&
+    text.indexOf('xai-') === -1 &&
+    text.indexOf('k_') === -1
   )
     return text
   SECRET_VALUE.lastIndex = 0

@@ -524,6 +524,31 @@ describe('redaction', () => {
     expect(JSON.stringify(exporter.spans)).not.toMatch(/abc\.def|sk-|hunter2|eyJ/)
   })
 
+  it('redacts xAI (xai-) and Groq (gsk_) keys in short and long text, as OpenAI and Google keys are', async () => {
+    const { exporter, tracer } = setup()
+    const xai = `xai-${'A1b2C3d4'.repeat(10)}`
+    const groq = `gsk_${'Z9y8X7w6'.repeat(6)}`
+    const span = tracer.startSpan('call')
+    span.recordError(new Error(`Incorrect API key provided: ${xai}`))
+    span.setAttributes({
+      short: `key ${groq}`,
+      // Past 256 characters the text is first searched for the keys' literals.
+      long: `${'lorem ipsum '.repeat(40)}then ${xai} and ${groq} ${'dolor '.repeat(40)}`,
+      // Look-alikes are left alone.
+      words: `a taxi-driver and a task_list ${'x'.repeat(300)}`,
+    })
+    span.end()
+    await tracer.flush()
+    const exported = exporter.span('call')
+    expect(exported.attributes.short).toBe('key [REDACTED]')
+    expect(exported.attributes.long).toContain('then [REDACTED] and [REDACTED] ')
+    expect(exported.attributes.words).toContain('a taxi-driver and a task_list')
+    expect(exported.events[0]!.attributes!['exception.message']).toBe(
+      'Incorrect API key provided: [REDACTED]',
+    )
+    expect(JSON.stringify(exporter.spans)).not.toMatch(/xai-A1b2|gsk_Z9y8/)
+  })
+
   it('never exports a credential from an error: its exception event and event attributes are redacted too', async () => {
     const { exporter, tracer } = setup()
     const span = tracer.startSpan('tool')

@@ -150,7 +150,7 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
     name: 'apiKey',
     label: 'API_KEY',
     pattern:
-      /\b(?:sk|pk|rk)[-_](?:proj-|ant-|live_|test_|live-|test-)?[A-Za-z0-9_-]{16,}|\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abposr]-[A-Za-z0-9-]{10,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{30,}|\bglpat-[A-Za-z0-9_-]{20,}|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g,
+      /\b(?:sk|pk|rk)[-_](?:proj-|ant-|live_|test_|live-|test-)?[A-Za-z0-9_-]{16,}|\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abposr]-[A-Za-z0-9-]{10,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{30,}|\bglpat-[A-Za-z0-9_-]{20,}|\bxai-[A-Za-z0-9]{20,}|\bgsk_[A-Za-z0-9]{20,}|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g,
   },
   email: {
     name: 'email',
