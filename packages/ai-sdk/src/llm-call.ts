@@ -270,16 +270,21 @@ export class LlmCall {
       case 'tool-input-delta':
         if (this.firstChunkAt === undefined && part.delta !== '') this.firstChunkAt = now()
         return
-      case 'tool-call':
+      case 'tool-call': {
         this.firstChunkAt ??= now()
         ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
+        // Cut as a generated call's arguments are, and said the same way (output.truncated).
+        const input = String(part.input)
+        const max = this.settings.maxTextLength
+        if (input.length > max) this.truncated = true
         ;(this.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
-          arguments: String(part.input).slice(0, this.settings.maxTextLength),
+          arguments: input.length > max ? input.slice(0, max) : input,
         })
         return
+      }
       case 'response-metadata':
         if (part.id !== undefined) this.responseId = part.id
         if (part.modelId !== undefined) this.responseModel = part.modelId
