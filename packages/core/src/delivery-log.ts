@@ -167,8 +167,21 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
   return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 
+// Cloudflare Workers (workerd) name themselves so.
+function onWorkers(): boolean {
+  try {
+    return (
+      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+      'Cloudflare-Workers'
+    )
+  } catch {
+    return false
+  }
+}
+
 export class DeliveryLog {
   private warned = false
+  private timeoutWarned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).
   private saidReason: string | undefined
   private recovered = false
@@ -381,12 +394,21 @@ export class DeliveryLog {
           : 'still sending'
     const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
-    if (!this.warned) {
+    // On Workers the retry a failure's line promised ends with the request (workerd ends its
+    // timers and fetches once the waitUntil settles): said once, even after that line. Elsewhere
+    // the retries go on, and the failure's line told the story.
+    const workers = onWorkers()
+    if (!this.warned || (workers && !this.timeoutWarned)) {
       this.warned = true
+      this.timeoutWarned = true
       this.lastReportAt = Date.now()
       this.say(
         'warn',
-        `${text}. Spans still waiting when the function freezes are lost. ${DOCTOR}.`,
+        `${text}. ${
+          workers
+            ? "Their retries end with this request: a tracer kept for the isolate sends them with a later request's flush, one made per request loses them"
+            : 'Spans still waiting when the function freezes are lost'
+        }. ${DOCTOR}.`,
       )
     } else if (Date.now() - this.lastReportAt >= this.intervalMs) {
       this.lastReportAt = Date.now()
