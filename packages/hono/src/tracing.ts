@@ -4,6 +4,7 @@ import {
   extractTraceContext,
   freezingPlatform,
   getTracer,
+  hasAsyncContext,
   httpRequestAttributes,
   MAX_TIMER_MS,
   NOOP_SPAN,
@@ -219,6 +220,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     c.set('span', span)
     c.set('traceId', span.isRecording ? span.traceId : '')
     if (!span.isRecording) return runWithSpan(span, next)
+    if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
     if (typeof skipped === 'object') noteOptionError(span, 'skip', skipped.error)
@@ -355,6 +357,22 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       finish()
     }
   }
+}
+
+const NO_ASYNC_CONTEXT_SAID = Symbol.for('tokentrail.hono.no-async-context')
+
+// Without AsyncLocalStorage the request span is active only until the handler's first await: the
+// AI SDK middleware's spans start traces of their own, which nothing else would say. Once for the
+// isolate or process, as a Worker may make a tracer per request.
+function sayNoAsyncContext(tracer: Tracer): void {
+  const g = globalThis as Record<symbol, unknown>
+  if (g[NO_ASYNC_CONTEXT_SAID]) return
+  g[NO_ASYNC_CONTEXT_SAID] = true
+  tracerNotice(
+    tracer,
+    'no async context',
+    'tracing(): this runtime has no AsyncLocalStorage, so spans started after an await in the handler or while the body streams (the AI SDK middleware\'s) do not nest under the request span: each starts a trace of its own. On Cloudflare Workers set compatibility_date to 2026-08-04 or later, or add "nodejs_compat" to compatibility_flags ("nodejs_als" alone is not enough); see @tokentrail/hono\'s README.',
+  )
 }
 
 // The route that answered: the last handler Hono dispatched after this middleware.
