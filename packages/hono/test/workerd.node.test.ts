@@ -115,6 +115,22 @@ describe.skipIf('missing' in found)(
       expect(tokentrailLines(workerd.output())).toEqual([])
     })
 
+    it('ends the span cancelled when the client goes away mid-body (request signal, on by default from 2026-11-17)', async () => {
+      const workerd = await serve({ compatibilityDate: '2026-11-17' })
+      const controller = new AbortController()
+      const response = await fetch(`${workerd.url}/api/stream?chunks=100`, {
+        signal: controller.signal,
+      })
+      const traceId = response.headers.get('x-trace-id')!
+      const reader = response.body!.getReader()
+      expect((await reader.read()).done).toBe(false)
+      controller.abort()
+      await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId && s.kind === 2))
+      const root = receiver.trace(traceId).find((s) => s.kind === 2)!
+      expect(root.attributes['tokentrail.span.status']).toBe('cancelled')
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
     it('a tracer kept for the isolate delivers, with a later request, the spans a failed export left waiting for a retry', async () => {
       const endpoint = await gate()
       const workerd = await serve({ otlp: endpoint.origin, flushTimeoutMs: 500 })

@@ -44,6 +44,7 @@ function makeApp(env: Env, tracer: Tracer): Hono {
   // ended yet and which span is active; the first one opens a model-like child span.
   app.get('/api/stream', (c) => {
     const root = c.var.span
+    const chunks = Number(c.req.query('chunks') ?? 3)
     let i = 0
     const body = new ReadableStream<Uint8Array>(
       {
@@ -54,7 +55,7 @@ function makeApp(env: Env, tracer: Tracer): Hono {
             await new Promise((resolve) => setTimeout(resolve, 5))
             llm.end()
           }
-          if (i === 3) return controller.close()
+          if (i === chunks) return controller.close()
           const line = { i: i++, ended: root.ended, active: getActiveSpan()?.spanId ?? null }
           controller.enqueue(new TextEncoder().encode(`${JSON.stringify(line)}\n`))
         },
