@@ -6,11 +6,12 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { type OtlpReceiver, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// By path: as a dependency of core it would make a build cycle (its own tests use core).
+import { type OtlpReceiver, startOtlpReceiver } from '../../../tools/otlp-receiver/src/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const script = join(here, 'deno', 'export.ts')
+const script = join(here, 'deno', 'export.mjs')
 
 // The binary the `deno` package's install script put beside it (or its platform package holds).
 function findDeno(): { binary: string } | { missing: string } {

@@ -7,7 +7,7 @@ import {
   otlpExporter,
   type Tracer,
 } from '@tokentrail/core'
-import { Hono } from 'hono'
+import { type ExecutionContext, Hono } from 'hono'
 import { tracing } from '../../src/index.js'
 
 interface Env {
@@ -88,9 +88,4 @@ export default {
     }
     return makeApp(env, makeTracer(env)).fetch(request, env, ctx)
   },
-}
-
-interface ExecutionContext {
-  waitUntil(promise: Promise<unknown>): void
-  passThroughOnException(): void
 }

@@ -4,8 +4,6 @@
 // without one, as a script that forgets it does), and the service name.
 import { createTracer, getActiveSpan, hasAsyncContext, otlpExporter } from '../../dist/index.js'
 
-declare const Deno: { args: string[]; version: { deno: string } }
-
 const [url, ending, serviceName] = Deno.args
 const tracer = createTracer({ serviceName, exporters: [otlpExporter({ url })] })
 let nested = false
@@ -14,7 +12,7 @@ await tracer.withSpan('deno root', {}, async (root) => {
   nested = getActiveSpan()?.spanId === root.spanId
   tracer.startSpan('deno child').end()
 })
-const report: Record<string, unknown> = {
+const report = {
   runtime: `deno ${Deno.version.deno}`,
   asyncContext: hasAsyncContext(),
   nested,
