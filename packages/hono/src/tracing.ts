@@ -83,6 +83,7 @@ const OPTION_KEYS = Object.keys({
 } satisfies Record<keyof TracingOptions, true>)
 
 const OWNED = Symbol.for('tokentrail.hono.traced')
+const DENO = typeof (globalThis as { Deno?: unknown }).Deno === 'object'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function validate(options: TracingOptions): void {
@@ -232,7 +233,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     let resolveEnded!: () => void
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve))
     let status: 'ok' | 'error' | 'cancelled' = 'ok'
-    const signal = request.signal as AbortSignal | undefined
+    // Deno.serve (2.x) tells a disconnect by cancelling the body, and prints a warning on the
+    // app's stderr the first time anything reads request.signal (it aborts even on success there).
+    const signal = DENO ? undefined : (request.signal as AbortSignal | undefined)
     let handedOver = false
     // The client went away. Once the body is handed over this ends the span: workerd drops the
     // body of a disconnected client without cancelling it, and says so only through the signal.
