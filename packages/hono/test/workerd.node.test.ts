@@ -16,7 +16,8 @@ interface Serve {
   compatibilityDate?: string
   compatibilityFlags?: string[]
   otlp?: string
-  tracer?: 'isolate' | 'request'
+  tracer?: 'isolate' | 'request' | 'env'
+  env?: Record<string, string>
   flushTimeoutMs?: number
   exportTimeoutMs?: number
 }
@@ -31,6 +32,7 @@ async function serve(options: Serve = {}): Promise<Workerd> {
       TRACER: options.tracer ?? 'isolate',
       FLUSH_TIMEOUT_MS: String(options.flushTimeoutMs ?? 5000),
       EXPORT_TIMEOUT_MS: String(options.exportTimeoutMs ?? 10_000),
+      ...options.env,
     },
   })
   running.push(workerd)
@@ -194,6 +196,35 @@ describe.skipIf('missing' in found)(
       expect(said[1]).toContain('Their retries end with this request')
       expect(said[1]).toContain('one made per request loses them')
       expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
+    it('with no tracer passed, uses the one configured from OTEL_* bindings (process.env)', async () => {
+      const workerd = await serve({
+        tracer: 'env',
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SERVICE_NAME: 'workerd-env' },
+      })
+      const nest = await (await fetch(`${workerd.url}/api/nest`)).json()
+      expect(nest).toMatchObject({ asyncContext: true, childParent: nest.root })
+      await receiver.waitFor((spans) => spans.some((s) => s.spanId === nest.root))
+      const root = receiver.spans.find((s) => s.spanId === nest.root)!
+      expect(root).toMatchObject({ name: 'GET /api/nest', service: 'workerd-env' })
+      expect(tokentrailLines(workerd.output())).toEqual([])
+    })
+
+    it('without nodejs_compat, OTEL_* bindings are not seen: the no-exporter notice says why, once', async () => {
+      const workerd = await serve({
+        tracer: 'env',
+        compatibilityDate: '2026-07-01',
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SERVICE_NAME: 'workerd-env' },
+      })
+      for (let i = 0; i < 2; i++) {
+        const nest = await (await fetch(`${workerd.url}/api/nest`)).json()
+        expect(nest.root).toBe('0000000000000000') // the no-op tracer's span
+      }
+      const said = tokentrailLines(workerd.output())
+      expect(said).toHaveLength(1)
+      expect(said[0]).toContain('spans go nowhere')
+      expect(said[0]).toContain('vars reach process.env only with nodejs_compat')
     })
 
     it('without AsyncLocalStorage (compatibility date before 2026-08-04, no flag) says once what to set', async () => {

@@ -3,6 +3,7 @@
 import {
   createTracer,
   getActiveSpan,
+  getTracer,
   hasAsyncContext,
   otlpExporter,
   type Tracer,
@@ -13,8 +14,11 @@ import { tracing } from '../../src/index.js'
 interface Env {
   /** Origin of the OTLP receiver. */
   OTLP: string
-  /** `isolate`: one tracer for every request (as examples/hono-chat); `request`: one per request. */
-  TRACER: 'isolate' | 'request'
+  /**
+   * `isolate`: one tracer for every request (as examples/hono-chat); `request`: one per request;
+   * `env`: none passed, so tracing() uses getTracer(), configured from OTEL_* bindings.
+   */
+  TRACER: 'isolate' | 'request' | 'env'
   FLUSH_TIMEOUT_MS: string
   EXPORT_TIMEOUT_MS: string
 }
@@ -30,7 +34,8 @@ function makeTracer(env: Env): Tracer {
   })
 }
 
-function makeApp(env: Env, tracer: Tracer): Hono {
+function makeApp(env: Env, tracer: Tracer | undefined): Hono {
+  const current = () => tracer ?? getTracer()
   const app = new Hono()
   app.use(
     '/api/*',
@@ -51,7 +56,7 @@ function makeApp(env: Env, tracer: Tracer): Hono {
         async pull(controller) {
           await new Promise((resolve) => setTimeout(resolve, 100))
           if (i === 0) {
-            const llm = tracer.startSpan('chat mock', { kind: 'llm' })
+            const llm = current().startSpan('chat mock', { kind: 'llm' })
             await new Promise((resolve) => setTimeout(resolve, 5))
             llm.end()
           }
@@ -67,7 +72,7 @@ function makeApp(env: Env, tracer: Tracer): Hono {
   // After an await, as an AI SDK call would be: is the request span still the active one?
   app.get('/api/nest', async (c) => {
     await new Promise((resolve) => setTimeout(resolve, 1))
-    const child = tracer.startSpan('chat mock', { kind: 'llm' })
+    const child = current().startSpan('chat mock', { kind: 'llm' })
     child.end()
     return c.json({
       asyncContext: hasAsyncContext(),
@@ -75,12 +80,16 @@ function makeApp(env: Env, tracer: Tracer): Hono {
       childParent: child.parentSpanId ?? null,
     })
   })
-  app.get('/stats', (c) => c.json(tracer.stats()))
+  app.get('/stats', (c) => c.json(current().stats()))
   return app
 }
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    if (env.TRACER === 'env') {
+      app ??= makeApp(env, undefined)
+      return app.fetch(request, env, ctx)
+    }
     if (env.TRACER === 'isolate') {
       isolateTracer ??= makeTracer(env)
       app ??= makeApp(env, isolateTracer)
