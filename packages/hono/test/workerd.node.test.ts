@@ -133,6 +133,24 @@ describe.skipIf('missing' in found)(
       expect(workerd.output()).not.toMatch(COMPLAINTS)
     })
 
+    it('ends the span cancelled when the client goes away, without enable_request_signal too (workerd cancels the body)', async () => {
+      const workerd = await serve({
+        compatibilityDate: '2026-07-01',
+        compatibilityFlags: ['nodejs_compat'],
+      })
+      const controller = new AbortController()
+      const response = await fetch(`${workerd.url}/api/push`, { signal: controller.signal })
+      const traceId = response.headers.get('x-trace-id')!
+      const reader = response.body!.getReader()
+      expect((await reader.read()).done).toBe(false)
+      controller.abort()
+      await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId))
+      const [root] = receiver.trace(traceId)
+      expect(root).toMatchObject({ name: 'GET /api/push' })
+      expect(root!.attributes['tokentrail.span.status']).toBe('cancelled')
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
     it('a tracer kept for the isolate delivers, with a later request, the spans a failed export left waiting for a retry', async () => {
       const endpoint = await gate()
       const workerd = await serve({ otlp: endpoint.origin, flushTimeoutMs: 500 })

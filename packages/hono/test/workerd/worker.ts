@@ -69,6 +69,26 @@ function makeApp(env: Env, tracer: Tracer | undefined): Hono {
     )
     return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } })
   })
+  // A push source piped through a transform, as the AI SDK's stream responses are made.
+  app.get('/api/push', () => {
+    let timer: ReturnType<typeof setInterval> | undefined
+    const source = new ReadableStream<string>({
+      start(controller) {
+        let i = 0
+        timer = setInterval(() => {
+          try {
+            controller.enqueue(`chunk ${i++}\n`)
+          } catch {
+            clearInterval(timer)
+          }
+        }, 20)
+      },
+      cancel() {
+        clearInterval(timer)
+      },
+    })
+    return new Response(source.pipeThrough(new TextEncoderStream()))
+  })
   // After an await, as an AI SDK call would be: is the request span still the active one?
   app.get('/api/nest', async (c) => {
     await new Promise((resolve) => setTimeout(resolve, 1))
