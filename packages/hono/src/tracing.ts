@@ -237,8 +237,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     // app's stderr the first time anything reads request.signal (it aborts even on success there).
     const signal = DENO ? undefined : (request.signal as AbortSignal | undefined)
     let handedOver = false
-    // The client went away. Once the body is handed over this ends the span: workerd drops the
-    // body of a disconnected client without cancelling it, and says so only through the signal.
+    // The client went away. Once the body is handed over this ends the span: a host that drops a
+    // disconnected client's body without cancelling it says so only through the signal (an older
+    // workerd did; 1.20261123 cancels the body too, see test/workerd.node.test.ts).
     const onAbort = () => {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
@@ -374,7 +375,7 @@ function sayNoAsyncContext(tracer: Tracer): void {
   tracerNotice(
     tracer,
     'no async context',
-    'tracing(): this runtime has no AsyncLocalStorage, so spans started after an await in the handler or while the body streams (the AI SDK middleware\'s) do not nest under the request span: each starts a trace of its own. On Cloudflare Workers set compatibility_date to 2026-08-04 or later, or add "nodejs_compat" to compatibility_flags ("nodejs_als" alone is not enough); see @tokentrail/hono\'s README.',
+    'tracing(): this runtime has no AsyncLocalStorage, so spans started after an await in the handler or while the body streams (the AI SDK middleware\'s) do not nest under the request span: each starts a trace of its own. On Node use 20.16 or later; on Cloudflare Workers set compatibility_date to 2026-08-04 or later, or add "nodejs_compat" to compatibility_flags ("nodejs_als" alone is not enough); see @tokentrail/hono\'s README.',
   )
 }
 
