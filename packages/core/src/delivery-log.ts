@@ -180,6 +180,18 @@ export function unknownOptionLine(where: string, key: string, valid: readonly st
   return `${where}: unknown option \`${key}\`${hint ? ` — did you mean \`${hint}\`?` : '.'} It was ignored. Valid options: ${valid.join(', ')}. Said once per tracer.`
 }
 
+// Cloudflare Workers (workerd) name themselves so.
+function onWorkers(): boolean {
+  try {
+    return (
+      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+      'Cloudflare-Workers'
+    )
+  } catch {
+    return false
+  }
+}
+
 /**
  * Says, once, that spans to one destination are not arriving and why; then at most one summary
  * per interval, and one line when delivery recovers. Every attempt is logged in debug mode.
@@ -187,6 +199,7 @@ export function unknownOptionLine(where: string, key: string, valid: readonly st
  */
 export class DeliveryLog {
   private warned = false
+  private timeoutWarned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).
   private saidReason: string | undefined
   private recovered = false
@@ -399,12 +412,21 @@ export class DeliveryLog {
           : 'still sending'
     const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
-    if (!this.warned) {
+    // On Workers the retry a failure's line promised ends with the request (workerd ends its
+    // timers and fetches once the waitUntil settles): said once, even after that line. Elsewhere
+    // the retries go on, and the failure's line told the story.
+    const workers = onWorkers()
+    if (!this.warned || (workers && !this.timeoutWarned)) {
       this.warned = true
+      this.timeoutWarned = true
       this.lastReportAt = Date.now()
       this.say(
         'warn',
-        `${text}. Spans still waiting when the function freezes are lost. ${DOCTOR}.`,
+        `${text}. ${
+          workers
+            ? "Their retries end with this request: a tracer kept for the isolate sends them with a later request's flush, one made per request loses them"
+            : 'Spans still waiting when the function freezes are lost'
+        }. ${DOCTOR}.`,
       )
     } else if (Date.now() - this.lastReportAt >= this.intervalMs) {
       this.lastReportAt = Date.now()

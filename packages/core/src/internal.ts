@@ -6,7 +6,7 @@
 // For the adapters only: not covered by semver; apps import `@tokentrail/core`.
 export { redactSecretsInText, safeJson } from './attributes.js'
 export { MAX_TIMER_MS, now } from './clock.js'
-export { type AsyncStorage, createAsyncStorage, runWithSpan } from './context.js'
+export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'
 export {

@@ -199,6 +199,10 @@ async function sendWithRetry(
     )
   // Why a shutdown ended the wait for a retry (see below).
   let stopped: unknown
+  // The processor gave this loop up (it stalled: see BatchProcessor.restart) while it waited:
+  // its batch went back in line, so nothing more is counted or said here.
+  const loop = processor.loop
+  const givenUp = () => processor.loop !== loop
   for (let attempt = 0; ; attempt++) {
     const controller = new AbortController()
     // Shut down while this code loaded (before, the first attempt was under way by then, and
@@ -207,6 +211,7 @@ async function sendWithRetry(
     processor.attempt = controller
     const startedAt = performance.now()
     processor.attemptStartedAt = startedAt
+    processor.busyUntil = startedAt + processor.options.exportTimeoutMs + ABANDON_AFTER_MS
     const timeout = later(
       () =>
         controller.abort(
@@ -244,9 +249,12 @@ async function sendWithRetry(
       }
     } finally {
       cancel(timeout)
-      processor.attempt = undefined
-      processor.attemptStartedAt = undefined
+      if (!givenUp()) {
+        processor.attempt = undefined
+        processor.attemptStartedAt = undefined
+      }
     }
+    if (givenUp()) return undefined
     result = checkedResult(result, processor.exporter.name)
     if (result.code === 'success') {
       // An exporter's count taken on trust only as a whole number from 0 to the batch: NaN or a
@@ -318,7 +326,9 @@ async function sendWithRetry(
     // A shutdown aborts `processor.attempt`: here, the wait.
     const wait = new AbortController()
     processor.attempt = wait
+    processor.busyUntil = performance.now() + delay
     await sleep(delay, helpers, wait.signal)
+    if (givenUp()) return undefined
     if (processor.attempt === wait) processor.attempt = undefined
     if (wait.signal.aborted) stopped = wait.signal.reason
   }

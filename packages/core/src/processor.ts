@@ -120,6 +120,10 @@ const flushReport = lazy(() => import('./processor-flush.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
 export type SendHelpers = typeof SEND_HELPERS
 
+// How late past its own bound (an export's exportTimeoutMs, a backoff) the send loop must be
+// before a new batch or flush gives it up: far past any late timer of a busy event loop.
+const STALLED_AFTER_MS = 2000
+
 // Spans held while the send loop loads (see `held`), as the other features loaded on first use
 // hold theirs.
 const MAX_HELD_WHILE_LOADING = 10_000
@@ -161,6 +165,12 @@ export class BatchProcessor {
   stopped = false
   attempt: AbortController | undefined
   attemptStartedAt: number | undefined
+  // The send loop under way (its number, bumped when it is given up; the batch it holds), and the
+  // time (performance.now()) by which what it waits for is over: an export's time bound or a
+  // retry's backoff. Set by the send loop too. See `stalled`.
+  loop = 0
+  private current: SpanData[] | undefined
+  busyUntil: number | undefined
   // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
@@ -252,12 +262,40 @@ export class BatchProcessor {
   private kick(): Promise<void> {
     cancel(this.timer)
     this.timer = undefined
-    this.sending ??= this.drain().then(() => {
+    if (this.sending && this.stalled()) this.restart()
+    if (this.sending) return this.sending
+    const sending: Promise<void> = this.drain().then(() => {
+      if (this.sending !== sending) return
       this.sending = undefined
+      this.busyUntil = undefined
       if (this.queue.length > 0 && !this.stopped)
         this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
     })
-    return this.sending
+    this.sending = sending
+    return sending
+  }
+
+  // The send loop still waits well past its own bound: the timer that was to wake it will never
+  // fire. Workers end a request's timers and fetches with the request (its waitUntil settled), so
+  // a tracer kept for the isolate, whose export failed or hung in one request, sent nothing again.
+  private stalled(): boolean {
+    return this.busyUntil !== undefined && performance.now() > this.busyUntil + STALLED_AFTER_MS
+  }
+
+  // Gives the stalled loop up (should it ever wake, it stops without counting anything) and puts
+  // its batch back first in line, for a loop started from the current request.
+  private restart(): void {
+    this.loop++
+    const batch = this.current
+    if (batch) {
+      this.held.unshift(...batch)
+      this.stats.inflight -= batch.length
+    }
+    this.current = undefined
+    this.sending = undefined
+    this.busyUntil = undefined
+    this.attempt = undefined
+    this.attemptStartedAt = undefined
   }
 
   private settle(count: number): void {
@@ -272,6 +310,7 @@ export class BatchProcessor {
 
   // Never rejects: a throw while sending fails (and counts) that batch, and the loop goes on.
   private async drain(): Promise<void> {
+    const mine = this.loop
     while ((this.held.length > 0 || this.queue.length > 0) && !this.stopped) {
       const batch = (this.held.length > 0 ? this.held : this.queue).splice(
         0,
@@ -279,6 +318,7 @@ export class BatchProcessor {
       )
       let failure: { count: number; reason: string } | undefined
       this.stats.inflight += batch.length
+      this.current = batch
       try {
         const loop = await this.loadLater()
         this.sendLoaded = true
@@ -299,8 +339,11 @@ export class BatchProcessor {
           await this.options.log?.attemptFailed(batch.length, 0, failure.reason, undefined)
         } catch {}
       } finally {
-        this.stats.inflight -= batch.length
+        if (mine === this.loop) this.stats.inflight -= batch.length
       }
+      // Given up while it waited (see `restart`): its batch is back in line.
+      if (mine !== this.loop) return
+      this.current = undefined
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
         if (this.failures.length > 32) this.failures.shift()
@@ -351,8 +394,10 @@ export class BatchProcessor {
 
   private async waitFor(target: number, timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined
+    let waiter: { target: number; resolve: () => void } | undefined
     const idle = new Promise<boolean>((resolve) => {
-      this.flushWaiters.push({ target, resolve: () => resolve(true) })
+      waiter = { target, resolve: () => resolve(true) }
+      this.flushWaiters.push(waiter)
     })
     void this.kick()
     // This timer is not unref'd: whoever awaits a flush (a script's last line) must see it settle,
@@ -364,7 +409,12 @@ export class BatchProcessor {
     })
     try {
       const done = await Promise.race([idle, timedOut])
-      if (!done) this.stats.flushTimeouts++
+      if (!done) {
+        this.stats.flushTimeouts++
+        // Not resolved later from elsewhere: on Workers the flush's request is over by then, and
+        // workerd warns of (and cancels) a promise resolved from another request.
+        this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter)
+      }
       return done
     } finally {
       cancel(timer)

@@ -189,11 +189,25 @@ const NO_EXPORTER_MESSAGE =
   'Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); ' +
   'TOKENTRAIL_ENABLED=false turns tracing off and this message with it.'
 
+// A Worker's vars and secrets reach process.env only with nodejs_compat: without it, an
+// OTEL_EXPORTER_OTLP_ENDPOINT set in wrangler.toml is not seen, and "is not set" alone misleads.
+const WORKERS_NO_ENV =
+  " On Cloudflare Workers a Worker's vars reach process.env only with nodejs_compat (on by default from compatibility date 2026-08-04), which this Worker lacks: set it, or pass exporters built from fetch()'s env argument."
+
+function workersWithoutEnv(): boolean {
+  try {
+    const g = globalThis as { navigator?: { userAgent?: string }; process?: { env?: unknown } }
+    return g.navigator?.userAgent === 'Cloudflare-Workers' && typeof g.process?.env !== 'object'
+  } catch {
+    return false
+  }
+}
+
 function sayNoExporterOnce(warn: (message: string) => void) {
   const g = globalThis as Record<symbol, boolean | undefined>
   if (g[NOTICE_KEY]) return
   g[NOTICE_KEY] = true
-  warn(NO_EXPORTER_MESSAGE)
+  warn(NO_EXPORTER_MESSAGE + (workersWithoutEnv() ? WORKERS_NO_ENV : ''))
 }
 
 const DEFAULT_KEY = Symbol.for('tokentrail.tracer.default')

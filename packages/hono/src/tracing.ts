@@ -4,6 +4,7 @@ import {
   extractTraceContext,
   freezingPlatform,
   getTracer,
+  hasAsyncContext,
   httpRequestAttributes,
   MAX_TIMER_MS,
   NOOP_SPAN,
@@ -82,6 +83,7 @@ const OPTION_KEYS = Object.keys({
 } satisfies Record<keyof TracingOptions, true>)
 
 const OWNED = Symbol.for('tokentrail.hono.traced')
+const DENO = typeof (globalThis as { Deno?: unknown }).Deno === 'object'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function validate(options: TracingOptions): void {
@@ -219,6 +221,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     c.set('span', span)
     c.set('traceId', span.isRecording ? span.traceId : '')
     if (!span.isRecording) return runWithSpan(span, next)
+    if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
     if (typeof skipped === 'object') noteOptionError(span, 'skip', skipped.error)
@@ -230,10 +233,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     let resolveEnded!: () => void
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve))
     let status: 'ok' | 'error' | 'cancelled' = 'ok'
-    const signal = request.signal as AbortSignal | undefined
+    // Deno.serve (2.x) tells a disconnect by cancelling the body, and prints a warning on the
+    // app's stderr the first time anything reads request.signal (it aborts even on success there).
+    const signal = DENO ? undefined : (request.signal as AbortSignal | undefined)
     let handedOver = false
-    // The client went away. Once the body is handed over this ends the span: workerd drops the
-    // body of a disconnected client without cancelling it, and says so only through the signal.
+    // The client went away. Once the body is handed over this ends the span: a host that drops a
+    // disconnected client's body without cancelling it says so only through the signal (an older
+    // workerd did; 1.20261123 cancels the body too, see test/workerd.node.test.ts).
     const onAbort = () => {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
@@ -355,6 +361,22 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       finish()
     }
   }
+}
+
+const NO_ASYNC_CONTEXT_SAID = Symbol.for('tokentrail.hono.no-async-context')
+
+// Without AsyncLocalStorage the request span is active only until the handler's first await: the
+// AI SDK middleware's spans start traces of their own, which nothing else would say. Once for the
+// isolate or process, as a Worker may make a tracer per request.
+function sayNoAsyncContext(tracer: Tracer): void {
+  const g = globalThis as Record<symbol, unknown>
+  if (g[NO_ASYNC_CONTEXT_SAID]) return
+  g[NO_ASYNC_CONTEXT_SAID] = true
+  tracerNotice(
+    tracer,
+    'no async context',
+    'tracing(): this runtime has no AsyncLocalStorage, so spans started after an await in the handler or while the body streams (the AI SDK middleware\'s) do not nest under the request span: each starts a trace of its own. On Node use 20.16 or later; on Cloudflare Workers set compatibility_date to 2026-08-04 or later, or add "nodejs_compat" to compatibility_flags ("nodejs_als" alone is not enough); see @tokentrail/hono\'s README.',
+  )
 }
 
 // The route that answered: the last handler Hono dispatched after this middleware.

@@ -81,6 +81,10 @@ export async function post(
       redirect: 'manual',
     })
   } catch (error) {
+    // Deno without --allow-net (NotCapable; PermissionDenied before Deno 2): no retry can pass,
+    // and a flush would wait its whole bound for them. Its message names the flag to add.
+    const name = (error as Error | undefined)?.name
+    if (name === 'NotCapable' || name === 'PermissionDenied') return { code: 'failed', error }
     return { code: 'retryable', error: signal.aborted ? (signal.reason ?? error) : error }
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
