@@ -124,6 +124,16 @@ function validate(handler: unknown, options: WithTracingOptions) {
   }
 }
 
+// `next build` calls the GET handlers of static routes (and each `generateStaticParams` entry) to
+// prerender them: no one made those requests, so they get no trace, no export and no notice.
+function isNextBuild(): boolean {
+  try {
+    return (globalThis as any).process?.env?.NEXT_PHASE === 'phase-production-build'
+  } catch {
+    return false
+  }
+}
+
 function isRequest(value: unknown): value is Request {
   return (
     typeof (value as Request)?.url === 'string' &&
@@ -225,7 +235,7 @@ export function withTracing<H extends RouteHandler>(
       tracerSkipped(tracer)
       return handler.apply(this, args) as any
     }
-    if (!isRequest(request)) return handler.apply(this, args) as any
+    if (!isRequest(request) || isNextBuild()) return handler.apply(this, args) as any
 
     let started: ReturnType<typeof startRouteSpan>
     try {
@@ -309,7 +319,9 @@ export function withTracing<H extends RouteHandler>(
     const finalStatus: SpanStatus = code >= 500 ? 'error' : 'ok'
     if (traceIdHeader) response = setHeader(response, traceIdHeader, span.traceId)
 
-    if (response.body === null || response.body.locked) {
+    // A HEAD answer's body is never sent nor cancelled (Next drops it): it would hold the span open
+    // for good, and the flush with it.
+    if (response.body === null || response.body.locked || request.method === 'HEAD') {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
       return response as any
