@@ -305,8 +305,11 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     span.addEvent('http.response.start', { [ATTR.httpResponseStatusCode]: response.status })
 
-    // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now.
+    // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now,
+    // and so does a HEAD answer's: Hono answers HEAD with the GET route's headers and drops its
+    // body unread and uncancelled, so it would never end.
     if (
+      request.method === 'HEAD' ||
       !response.body ||
       response.body.locked ||
       response.status === 101 ||

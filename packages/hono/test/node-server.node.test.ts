@@ -167,6 +167,38 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(model.status).toBe('cancelled')
   })
 
+  it('traces HEAD requests, a streamed GET route among them: each span ends with the response and is exported', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.get('/api/chat', () =>
+      streamText({
+        model: streamingModel(tracer, ['one ', 'two'], 5),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    app.get('/health', (c) => c.text('ok'))
+    const url = await listen(app)
+    for (const path of ['/api/chat', '/health', '/health']) {
+      const response = await fetch(url + path, { method: 'HEAD' })
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe('')
+    }
+    await expect
+      .poll(
+        () =>
+          exporter.spans
+            .filter((s) => s.kind === 'http')
+            .map((s) => s.name)
+            .sort(),
+        {
+          timeout: 3000,
+        },
+      )
+      .toEqual(['HEAD /api/chat', 'HEAD /health', 'HEAD /health'])
+    expect(tracer.stats().started).toBe(tracer.stats().ended)
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {

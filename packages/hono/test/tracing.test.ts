@@ -498,6 +498,30 @@ describe('flushing', () => {
     expect(exported.sort()).toEqual(['POST /api/chat', 'chat mock-stream'])
   })
 
+  it("ends a HEAD request with its response: Hono drops the GET route's body unread, and the handed flush settles with the trace", async () => {
+    const { app, exporter } = chatApp()
+    const context = executionContext()
+    const response = await app.fetch(
+      new Request('http://localhost/api/users/7', { method: 'HEAD' }),
+      {},
+      context,
+    )
+    expect(response.status).toBe(200)
+    expect(response.body).toBeNull()
+    expect(context.promises).toHaveLength(1)
+    const settled = await Promise.race([
+      context.promises[0]!.then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('still pending'), 1000)),
+    ])
+    expect(settled).toBe('settled')
+    const root = exporter.spans.find((s) => s.kind === 'http')!
+    expect(root.name).toBe('HEAD /api/users/:id')
+    expect(root.status).toBe('ok')
+    expect(root.attributes['http.request.method']).toBe('HEAD')
+    expect(root.attributes['http.response.status_code']).toBe(200)
+    expect(exporter.spans.find((s) => s.kind === 'llm')?.parentSpanId).toBe(root.spanId)
+  })
+
   it('bounds the flush by flushTimeoutMs and never rejects', async () => {
     const tracer = createTracer({
       flushIntervalMs: 600_000,
