@@ -370,12 +370,12 @@ function routeOf(c: Context, ownIndex: number): string | undefined {
   }
 }
 
+// The handler's response may be one object it answers every request with (a module-level
+// `new Response(null, { status: 204 })`): the trace id goes on a copy, never on that shared object,
+// where it would stay for the next request, traced or not.
 function setHeader(c: Context, name: string, value: string): void {
   try {
-    c.res.headers.set(name, value)
-  } catch {
-    // Immutable headers (a proxied fetch Response): copy the response once.
     c.res = new Response(c.res.body, c.res)
     c.res.headers.set(name, value)
-  }
+  } catch {}
 }

@@ -199,6 +199,28 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(tracer.stats().started).toBe(tracer.stats().ended)
   })
 
+  it("never leaves a request's trace id on a response object the app shares between requests", async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const accepted = new Response(null, { status: 202, headers: { 'x-app': 'kept' } })
+    const app = new Hono()
+    app.use(tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+    app.post('/jobs', () => accepted)
+    const url = await listen(app)
+    const traced = await fetch(`${url}/jobs`, { method: 'POST' })
+    expect(traced.status).toBe(202)
+    expect(traced.headers.get('x-app')).toBe('kept')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    expect(traced.headers.get('x-trace-id')).toBe(exporter.spans[0]!.traceId)
+    // A caller that sampled its trace out: nothing recorded, and no other request's trace id.
+    const notSampled = await fetch(`${url}/jobs`, {
+      method: 'POST',
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' },
+    })
+    expect(notSampled.status).toBe(202)
+    expect(notSampled.headers.get('x-trace-id')).toBeNull()
+    expect(accepted.headers.get('x-trace-id')).toBeNull()
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {

@@ -172,16 +172,27 @@ function withBody(response: Response, body: ReadableStream | null): Response {
   return new Response(body, response)
 }
 
-function setHeader(response: Response, name: string, value: string): Response {
+// The handler's response may be one object it answers every request with (a module-level
+// `new Response(null, { status: 204 })`): the trace id goes on a copy, never on that shared object,
+// where a concurrent request would overwrite it before Next reads it.
+function withHeader(
+  response: Response,
+  body: ReadableStream | null,
+  name: string,
+  value: string,
+): Response {
+  let copy: Response
   try {
-    response.headers.set(name, value)
-    return response
+    copy = withBody(response, body)
   } catch {
-    // Immutable headers, as on Response.redirect(): copy the response.
-    const copy = withBody(response, response.body)
-    copy.headers.set(name, value)
-    return copy
+    // A locked body cannot be handed to a copy: add the header in place, if it is mutable.
+    try {
+      response.headers.set(name, value)
+    } catch {}
+    return response
   }
+  copy.headers.set(name, value)
+  return copy
 }
 
 function startRouteSpan(
@@ -312,19 +323,20 @@ export function withTracing<H extends RouteHandler>(
       return result as any
     }
 
-    let response: Response = result
+    const response: Response = result
     const code = response.status
     span.setAttribute(ATTR.httpResponseStatusCode, code)
     if (code >= 500) span.setAttribute(ATTR.errorType, String(code))
     const finalStatus: SpanStatus = code >= 500 ? 'error' : 'ok'
-    if (traceIdHeader) response = setHeader(response, traceIdHeader, span.traceId)
 
     // A HEAD answer's body is never sent nor cancelled (Next drops it): it would hold the span open
     // for good, and the flush with it.
     if (response.body === null || response.body.locked || request.method === 'HEAD') {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
-      return response as any
+      return (
+        traceIdHeader ? withHeader(response, response.body, traceIdHeader, span.traceId) : response
+      ) as any
     }
 
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -349,7 +361,9 @@ export function withTracing<H extends RouteHandler>(
     } catch {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
-      return response as any
+      return (
+        traceIdHeader ? withHeader(response, response.body, traceIdHeader, span.traceId) : response
+      ) as any
     }
     // Next aborts the request signal when the client goes away; also covers runtimes whose
     // TransformStream ignores `cancel`.
@@ -365,6 +379,10 @@ export function withTracing<H extends RouteHandler>(
       }, streamTimeoutMs)
       ;(timer as { unref?: () => void }).unref?.()
     }
-    return withBody(response, body) as any
+    return (
+      traceIdHeader
+        ? withHeader(response, body, traceIdHeader, span.traceId)
+        : withBody(response, body)
+    ) as any
   } as TracedRouteHandler<H>
 }

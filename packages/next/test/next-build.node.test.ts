@@ -124,3 +124,22 @@ describe('next start: HEAD', () => {
     expect(serverOutput).not.toMatch(/Error/)
   })
 })
+
+describe('next start: traceIdHeader', () => {
+  it("a response object shared by every request never carries another request's trace id", async () => {
+    const traced = await fetch(`${base}/api/shared`, { method: 'POST' })
+    expect(traced.status).toBe(202)
+    const tracedId = traced.headers.get('x-trace-id')
+    await receiver.waitFor(() => roots('POST /api/shared').length === 1)
+    expect(tracedId).toBe(roots('POST /api/shared')[0]!.traceId)
+    // A caller that sampled its trace out: nothing is recorded, and no trace id is made up.
+    const notSampled = await fetch(`${base}/api/shared`, {
+      method: 'POST',
+      headers: {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00',
+      },
+    })
+    expect(notSampled.status).toBe(202)
+    expect(notSampled.headers.get('x-trace-id')).toBeNull()
+  })
+})

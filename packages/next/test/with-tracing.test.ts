@@ -237,6 +237,22 @@ describe('withTracing: other answers', () => {
     expect(response.headers.get('x-trace-id')).toBe(exporter.span('GET /go').traceId)
   })
 
+  it('puts the trace id on a copy of a response shared by every request, never on the shared object', async () => {
+    const { tracer, exporter } = testTracer()
+    const shared = new Response(null, { status: 204, headers: { 'x-app': 'kept' } })
+    const POST = withTracing(async () => shared, { tracer, traceIdHeader: 'x-trace-id' })
+    const [first, second] = await Promise.all([
+      POST(new Request('http://h/a', { method: 'POST' })),
+      POST(new Request('http://h/b', { method: 'POST' })),
+    ])
+    await vercel.settle()
+    expect(first.headers.get('x-trace-id')).toBe(exporter.span('POST /a').traceId)
+    expect(second.headers.get('x-trace-id')).toBe(exporter.span('POST /b').traceId)
+    expect(first.status).toBe(204)
+    expect(first.headers.get('x-app')).toBe('kept')
+    expect(shared.headers.get('x-trace-id')).toBeNull()
+  })
+
   it('rethrows the very same error and records it', async () => {
     const { tracer, exporter } = testTracer()
     const failure = new TypeError('bad input')
