@@ -143,3 +143,18 @@ describe('next start: traceIdHeader', () => {
     expect(notSampled.headers.get('x-trace-id')).toBeNull()
   })
 })
+
+describe('next start: route names', () => {
+  it('names a route by its template whatever the values, even when two params have the same one', async () => {
+    for (const path of ['acme/site', 'x/x', 'repos/repos', 'site/acme']) {
+      const response = await fetch(`${base}/api/repos/${path}`)
+      const [org, repo] = path.split('/')
+      expect(await response.json()).toEqual({ org, repo })
+    }
+    await receiver.waitFor(
+      (spans) => spans.filter((s) => s.name.includes('/api/repos/')).length === 4,
+    )
+    const names = receiver.spans.filter((s) => s.name.includes('/api/repos/')).map((s) => s.name)
+    expect(names).toEqual(Array(4).fill('GET /api/repos/[org]/[repo]'))
+  })
+})
