@@ -9,6 +9,7 @@ import {
   type SpanStatus,
   TokentrailError,
   type Tracer,
+  tracerNotice,
   tracerSkipped,
   watchBody,
 } from '@tokentrail/core/internal'
@@ -246,7 +247,15 @@ export function withTracing<H extends RouteHandler>(
       tracerSkipped(tracer)
       return handler.apply(this, args) as any
     }
-    if (!isRequest(request) || isNextBuild()) return handler.apply(this, args) as any
+    if (!isRequest(request)) {
+      tracerNotice(
+        tracer,
+        'withTracing without a Request',
+        "withTracing(): the handler was called without a Web Request as its first argument (a Pages Router API route gets Node's req and res), so its requests are not traced. withTracing traces App Router route handlers (app/**/route.ts); move the route there, or trace inside it with tracer.withSpan().",
+      )
+      return handler.apply(this, args) as any
+    }
+    if (isNextBuild()) return handler.apply(this, args) as any
 
     let started: ReturnType<typeof startRouteSpan>
     try {

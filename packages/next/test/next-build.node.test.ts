@@ -158,3 +158,15 @@ describe('next start: route names', () => {
     expect(names).toEqual(Array(4).fill('GET /api/repos/[org]/[repo]'))
   })
 })
+
+describe('next start: a Pages Router API route', () => {
+  it('answers as before, untraced, and says once that withTracing got no Request', async () => {
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${base}/api/legacy`)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ legacy: true })
+    }
+    const notice = /\[tokentrail\] withTracing\(\): the handler was called without a Web Request/g
+    await expect.poll(() => serverOutput.match(notice)?.length ?? 0).toBe(1)
+  })
+})
