@@ -263,7 +263,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (flush && !handedFlush) {
       // No waitUntil: right on a long-lived server, a loss where the function freezes.
       const platform = freezingPlatform()
-      if (platform)
+      if (onWorkers()) noticeWorkersWithoutContext(tracer)
+      else if (platform)
         tracerNotice(
           tracer,
           'no waitUntil',
@@ -358,6 +359,29 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       finish()
     }
   }
+}
+
+// workerd says who it is; its env has none of the variables freezingPlatform() reads.
+function onWorkers(): boolean {
+  try {
+    return (globalThis as any).navigator?.userAgent === 'Cloudflare-Workers'
+  } catch {
+    return false
+  }
+}
+
+let saidWorkersWithoutContext = false
+
+// On Workers a tracer is made per request (see the README), so "once per tracer" would be once per
+// request: this is said once per isolate.
+function noticeWorkersWithoutContext(tracer: Tracer): void {
+  if (saidWorkersWithoutContext || !tracer.enabled) return
+  saidWorkersWithoutContext = true
+  tracerNotice(
+    tracer,
+    'workers without executionCtx',
+    "tracing(): this Cloudflare Workers request reached Hono without its execution context (app.fetch(request) instead of app.fetch(request, env, ctx)), so there is no waitUntil to keep its flush alive: its spans are lost when the request ends. Pass env and ctx on to app.fetch, or export the app itself as the Worker's fetch handler.",
+  )
 }
 
 // The route that answered: the last handler Hono dispatched after this middleware.
