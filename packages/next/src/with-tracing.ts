@@ -127,12 +127,17 @@ function validate(handler: unknown, options: WithTracingOptions) {
 
 // `next build` calls the GET handlers of static routes (and each `generateStaticParams` entry) to
 // prerender them: no one made those requests, so they get no trace, no export and no notice.
+let building: boolean | undefined
+
 function isNextBuild(): boolean {
-  try {
-    return (globalThis as any).process?.env?.NEXT_PHASE === 'phase-production-build'
-  } catch {
-    return false
+  if (building === undefined) {
+    try {
+      building = (globalThis as any).process?.env?.NEXT_PHASE === 'phase-production-build'
+    } catch {
+      building = false
+    }
   }
+  return building
 }
 
 function isRequest(value: unknown): value is Request {
