@@ -349,6 +349,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (handedFlush) {
         timer = setTimeout(() => {
           span.setAttribute(STREAM_TIMEOUT, true)
+          // The rest of the answer is missing from the trace, and spans ending later wait for a
+          // flush the frozen function never runs: said once per tracer.
+          tracerNotice(
+            tracer,
+            'stream timeout',
+            `tracing(): a response body was still streaming after streamTimeoutMs (${streamTimeoutMs} ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs.`,
+          )
           if (status === 'ok') status = 'cancelled'
           finish()
         }, streamTimeoutMs)

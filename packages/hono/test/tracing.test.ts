@@ -555,6 +555,31 @@ describe('flushing', () => {
     expect(exported).toEqual(['GET /s cancelled stream_timeout'])
   })
 
+  it('says once that an answer outlived streamTimeoutMs, and nothing for one that ends in time', async () => {
+    const warnings: string[] = []
+    const { tracer } = setup({ warnings: (message) => warnings.push(message) })
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 150 }))
+    app.get('/chat/:words', (c) =>
+      streamText({
+        model: streamingModel(tracer, Array(Number(c.req.param('words'))).fill('w '), 10),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    const ask = async (words: number) => {
+      const context = executionContext()
+      const response = await app.fetch(new Request(`http://localhost/chat/${words}`), {}, context)
+      expect(await response.text()).toBe('w '.repeat(words))
+      await Promise.all(context.promises)
+    }
+    await ask(2)
+    expect(warnings).toEqual([])
+    await ask(30)
+    await ask(30)
+    expect(warnings).toEqual([
+      'tracing(): a response body was still streaming after streamTimeoutMs (150 ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs.',
+    ])
+  })
+
   it('leaves a body that ends in time untouched by streamTimeoutMs', async () => {
     const { tracer, exported: spans } = streamTracer()
     const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 50 }))

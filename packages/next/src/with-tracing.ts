@@ -22,6 +22,7 @@ import {
   loadAfter,
   mayFreeze,
   noticeBackground,
+  noticeStreamTimeout,
   sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
@@ -389,6 +390,7 @@ export function withTracing<H extends RouteHandler>(
     if (mayFreeze(via)) {
       timer = setTimeout(() => {
         span.setAttribute(NEXT_ATTR.streamTimeout, true)
+        noticeStreamTimeout(tracer, 'withTracing()', streamTimeoutMs)
         finish('cancelled')
       }, streamTimeoutMs)
       ;(timer as { unref?: () => void }).unref?.()
