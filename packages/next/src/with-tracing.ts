@@ -333,7 +333,12 @@ export function withTracing<H extends RouteHandler>(
 
     await schedule()
     if (!isResponse(result)) {
-      span.end({ endOpenChildren: true })
+      // Next answers 500 for anything else ("No response is returned from route handler"): a
+      // failure, not a success without a status. The value itself is handed back unchanged.
+      const got = result === null ? 'null' : typeof result
+      span.recordError(new TypeError(`the route handler returned ${got}, not a Response`))
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      span.end({ status: 'error', endOpenChildren: true })
       bodyDone()
       return result as any
     }

@@ -170,3 +170,20 @@ describe('next start: a Pages Router API route', () => {
     await expect.poll(() => serverOutput.match(notice)?.length ?? 0).toBe(1)
   })
 })
+
+describe('next start: a handler that returns no Response', () => {
+  it('is recorded as the failure the client sees (500), not as a success', async () => {
+    const response = await fetch(`${base}/api/forgot`, { method: 'POST' })
+    expect(response.status).toBe(500)
+    expect(serverOutput).toContain('No response is returned from route handler')
+    await receiver.waitFor(() => roots('POST /api/forgot').length === 1)
+    const [span] = roots('POST /api/forgot')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    // The branch that returns a Response is unchanged.
+    const ok = await fetch(`${base}/api/forgot`, { method: 'POST', headers: { 'x-ok': '1' } })
+    expect(await ok.json()).toEqual({ ok: true })
+    await receiver.waitFor(() => roots('POST /api/forgot').length === 2)
+    expect(roots('POST /api/forgot')[1]!.status.code).not.toBe(2)
+  })
+})
