@@ -294,6 +294,17 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
           : method,
     )
 
+    if (!c.finalized) {
+      // The handler returned no Response: once this middleware returns, Hono throws "Context is not
+      // finalized" and answers through onError. A failure, with a status only onError knows; and
+      // c.res must stay unset here, as setting it would finalize the context and answer 200.
+      span.recordError(new Error('the handler returned no Response (Context is not finalized)'))
+      span.setAttribute(ATTR.errorType, 'Error')
+      status = 'error'
+      finish()
+      return
+    }
+
     const response = c.res
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {

@@ -220,6 +220,40 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(accepted.headers.get('x-trace-id')).toBeNull()
   })
 
+  it('answers a handler that returns no Response as the untraced app does (500), and records the failure', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      // Any middleware makes Hono answer 500 here (one bare handler gets its 404 fast path).
+      app.use(
+        traced
+          ? tracing({ tracer, traceIdHeader: 'x-trace-id' })
+          : async (_c, next) => {
+              await next()
+            },
+      )
+      app.get('/forgot', async (c) => {
+        if (c.req.query('ok')) return c.text('fine')
+      })
+      app.onError((error, c) => c.text(`onError: ${error.message}`, 500))
+      return app
+    }
+    const plain = await listen(build(false))
+    const traced = await listen(build(true))
+    const a = await fetch(`${plain}/forgot`)
+    const b = await fetch(`${traced}/forgot`)
+    expect(a.status).toBe(500)
+    expect(b.status).toBe(a.status)
+    expect(await b.text()).toBe(await a.text())
+    expect(await (await fetch(`${traced}/forgot?ok=1`)).text()).toBe('fine')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(2)
+    const [failed, fine] = exporter.spans
+    expect(failed!.status).toBe('error')
+    expect(failed!.attributes['error.type']).toBe('Error')
+    expect(failed!.attributes['http.response.status_code']).toBeUndefined()
+    expect(fine!.status).toBe('ok')
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {
