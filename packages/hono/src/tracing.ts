@@ -414,10 +414,15 @@ function routeOf(c: Context, ownIndex: number): string | undefined {
 
 // The handler's response may be one object it answers every request with (a module-level
 // `new Response(null, { status: 204 })`): the trace id goes on a copy, never on that shared object,
-// where it would stay for the next request, traced or not.
+// where it would stay for the next request, traced or not. An upgrade response (101, a Workers
+// `webSocket`) is not copied: the copy would lose its socket.
 function setHeader(c: Context, name: string, value: string): void {
+  const response = c.res
   try {
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
+    if (response.status === 101 || (response as any).webSocket) response.headers.set(name, value)
+    else {
+      c.res = new Response(response.body, response)
+      c.res.headers.set(name, value)
+    }
   } catch {}
 }
