@@ -269,7 +269,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (flush && !handedFlush) {
       // No waitUntil: right on a long-lived server, a loss where the function freezes.
       const platform = freezingPlatform()
-      if (platform)
+      if (onWorkers()) noticeWorkersWithoutContext(tracer)
+      else if (platform)
         tracerNotice(
           tracer,
           'no waitUntil',
@@ -299,6 +300,17 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
           : method,
     )
 
+    if (!c.finalized) {
+      // The handler returned no Response: once this middleware returns, Hono throws "Context is not
+      // finalized" and answers through onError. A failure, with a status only onError knows; and
+      // c.res must stay unset here, as setting it would finalize the context and answer 200.
+      span.recordError(new Error('the handler returned no Response (Context is not finalized)'))
+      span.setAttribute(ATTR.errorType, 'Error')
+      status = 'error'
+      finish()
+      return
+    }
+
     const response = c.res
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
@@ -311,8 +323,11 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     span.addEvent('http.response.start', { [ATTR.httpResponseStatusCode]: response.status })
 
-    // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now.
+    // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now,
+    // and so does a HEAD answer's: Hono answers HEAD with the GET route's headers and drops its
+    // body unread and uncancelled, so it would never end.
     if (
+      request.method === 'HEAD' ||
       !response.body ||
       response.body.locked ||
       response.status === 101 ||
@@ -351,6 +366,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (handedFlush) {
         timer = setTimeout(() => {
           span.setAttribute(STREAM_TIMEOUT, true)
+          // The rest of the answer is missing from the trace, and spans ending later wait for a
+          // flush the frozen function never runs: said once per tracer.
+          tracerNotice(
+            tracer,
+            'stream timeout',
+            `tracing(): a response body was still streaming after streamTimeoutMs (${streamTimeoutMs} ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs.`,
+          )
           if (status === 'ok') status = 'cancelled'
           finish()
         }, streamTimeoutMs)
@@ -379,6 +401,29 @@ function sayNoAsyncContext(tracer: Tracer): void {
   )
 }
 
+// workerd says who it is; its env has none of the variables freezingPlatform() reads.
+function onWorkers(): boolean {
+  try {
+    return (globalThis as any).navigator?.userAgent === 'Cloudflare-Workers'
+  } catch {
+    return false
+  }
+}
+
+let saidWorkersWithoutContext = false
+
+// A Worker may make a tracer per request, so "once per tracer" could be once per
+// request: this is said once per isolate.
+function noticeWorkersWithoutContext(tracer: Tracer): void {
+  if (saidWorkersWithoutContext || !tracer.enabled) return
+  saidWorkersWithoutContext = true
+  tracerNotice(
+    tracer,
+    'workers without executionCtx',
+    "tracing(): this Cloudflare Workers request reached Hono without its execution context (app.fetch(request) instead of app.fetch(request, env, ctx)), so there is no waitUntil to keep its flush alive: its spans are lost when the request ends. Pass env and ctx on to app.fetch, or export the app itself as the Worker's fetch handler.",
+  )
+}
+
 // The route that answered: the last handler Hono dispatched after this middleware.
 function routeOf(c: Context, ownIndex: number): string | undefined {
   if (c.req.routeIndex <= ownIndex) return undefined
@@ -398,12 +443,17 @@ function routeOf(c: Context, ownIndex: number): string | undefined {
   return routes?.[c.req.routeIndex]?.path
 }
 
+// The handler's response may be one object it answers every request with (a module-level
+// `new Response(null, { status: 204 })`): the trace id goes on a copy, never on that shared object,
+// where it would stay for the next request, traced or not. An upgrade response (101, a Workers
+// `webSocket`) is not copied: the copy would lose its socket.
 function setHeader(c: Context, name: string, value: string): void {
+  const response = c.res
   try {
-    c.res.headers.set(name, value)
-  } catch {
-    // Immutable headers (a proxied fetch Response): copy the response once.
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
-  }
+    if (response.status === 101 || (response as any).webSocket) response.headers.set(name, value)
+    else {
+      c.res = new Response(response.body, response)
+      c.res.headers.set(name, value)
+    }
+  } catch {}
 }

@@ -167,6 +167,93 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(model.status).toBe('cancelled')
   })
 
+  it('traces HEAD requests, a streamed GET route among them: each span ends with the response and is exported', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.get('/api/chat', () =>
+      streamText({
+        model: streamingModel(tracer, ['one ', 'two'], 5),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    app.get('/health', (c) => c.text('ok'))
+    const url = await listen(app)
+    for (const path of ['/api/chat', '/health', '/health']) {
+      const response = await fetch(url + path, { method: 'HEAD' })
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe('')
+    }
+    await expect
+      .poll(
+        () =>
+          exporter.spans
+            .filter((s) => s.kind === 'http')
+            .map((s) => s.name)
+            .sort(),
+        {
+          timeout: 3000,
+        },
+      )
+      .toEqual(['HEAD /api/chat', 'HEAD /health', 'HEAD /health'])
+  })
+
+  it("never leaves a request's trace id on a response object the app shares between requests", async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const accepted = new Response(null, { status: 202, headers: { 'x-app': 'kept' } })
+    const app = new Hono()
+    app.use(tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+    app.post('/jobs', () => accepted)
+    const url = await listen(app)
+    const traced = await fetch(`${url}/jobs`, { method: 'POST' })
+    expect(traced.status).toBe(202)
+    expect(traced.headers.get('x-app')).toBe('kept')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    expect(traced.headers.get('x-trace-id')).toBe(exporter.spans[0]!.traceId)
+    // A caller that sampled its trace out: nothing recorded, and no other request's trace id.
+    const notSampled = await fetch(`${url}/jobs`, {
+      method: 'POST',
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' },
+    })
+    expect(notSampled.status).toBe(202)
+    expect(notSampled.headers.get('x-trace-id')).toBeNull()
+    expect(accepted.headers.get('x-trace-id')).toBeNull()
+  })
+
+  it('answers a handler that returns no Response as the untraced app does (500), and records the failure', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      // Any middleware makes Hono answer 500 here (one bare handler gets its 404 fast path).
+      app.use(
+        traced
+          ? tracing({ tracer, traceIdHeader: 'x-trace-id' })
+          : async (_c, next) => {
+              await next()
+            },
+      )
+      app.get('/forgot', async (c) => {
+        if (c.req.query('ok')) return c.text('fine')
+      })
+      app.onError((error, c) => c.text(`onError: ${error.message}`, 500))
+      return app
+    }
+    const plain = await listen(build(false))
+    const traced = await listen(build(true))
+    const a = await fetch(`${plain}/forgot`)
+    const b = await fetch(`${traced}/forgot`)
+    expect(a.status).toBe(500)
+    expect(b.status).toBe(a.status)
+    expect(await b.text()).toBe(await a.text())
+    expect(await (await fetch(`${traced}/forgot?ok=1`)).text()).toBe('fine')
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(2)
+    const [failed, fine] = exporter.spans
+    expect(failed!.status).toBe('error')
+    expect(failed!.attributes['error.type']).toBe('Error')
+    expect(failed!.attributes['http.response.status_code']).toBeUndefined()
+    expect(fine!.status).toBe('ok')
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {

@@ -498,6 +498,30 @@ describe('flushing', () => {
     expect(exported.sort()).toEqual(['POST /api/chat', 'chat mock-stream'])
   })
 
+  it("ends a HEAD request with its response: Hono drops the GET route's body unread, and the handed flush settles with the trace", async () => {
+    const { app, exporter } = chatApp()
+    const context = executionContext()
+    const response = await app.fetch(
+      new Request('http://localhost/api/users/7', { method: 'HEAD' }),
+      {},
+      context,
+    )
+    expect(response.status).toBe(200)
+    expect(response.body).toBeNull()
+    expect(context.promises).toHaveLength(1)
+    const settled = await Promise.race([
+      context.promises[0]!.then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('still pending'), 1000)),
+    ])
+    expect(settled).toBe('settled')
+    const root = exporter.spans.find((s) => s.kind === 'http')!
+    expect(root.name).toBe('HEAD /api/users/:id')
+    expect(root.status).toBe('ok')
+    expect(root.attributes['http.request.method']).toBe('HEAD')
+    expect(root.attributes['http.response.status_code']).toBe(200)
+    expect(exporter.spans.find((s) => s.kind === 'llm')?.parentSpanId).toBe(root.spanId)
+  })
+
   it('bounds the flush by flushTimeoutMs and never rejects', async () => {
     const tracer = createTracer({
       flushIntervalMs: 600_000,
@@ -529,6 +553,31 @@ describe('flushing', () => {
     await expect(context.promises[0]).resolves.toEqual({ ok: true, pending: 0 })
     expect(performance.now() - started).toBeLessThan(2000)
     expect(exported).toEqual(['GET /s cancelled stream_timeout'])
+  })
+
+  it('says once that an answer outlived streamTimeoutMs, and nothing for one that ends in time', async () => {
+    const warnings: string[] = []
+    const { tracer } = setup({ warnings: (message) => warnings.push(message) })
+    const app = new Hono().use(tracing({ tracer, streamTimeoutMs: 150 }))
+    app.get('/chat/:words', (c) =>
+      streamText({
+        model: streamingModel(tracer, Array(Number(c.req.param('words'))).fill('w '), 10),
+        prompt: 'x',
+      }).toTextStreamResponse(),
+    )
+    const ask = async (words: number) => {
+      const context = executionContext()
+      const response = await app.fetch(new Request(`http://localhost/chat/${words}`), {}, context)
+      expect(await response.text()).toBe('w '.repeat(words))
+      await Promise.all(context.promises)
+    }
+    await ask(2)
+    expect(warnings).toEqual([])
+    await ask(30)
+    await ask(30)
+    expect(warnings).toEqual([
+      'tracing(): a response body was still streaming after streamTimeoutMs (150 ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs.',
+    ])
   })
 
   it('leaves a body that ends in time untouched by streamTimeoutMs', async () => {

@@ -94,3 +94,16 @@ export function noticeBackground(tracer: unknown, via: KeepAliveVia, adapter: st
       `${adapter}: ${platform} freezes the function after the response, and neither a waitUntil nor Next's after() was found for this request: its flush runs in the background and its spans are lost when the function freezes. Run on Next 15 or later (after()), or await tracer.flush() before the response is returned.`,
     )
 }
+
+/**
+ * `streamTimeoutMs` cut a request span while its body still streamed: the rest of the answer is
+ * missing from the trace, and spans that end later wait for a flush the frozen function never
+ * runs. Said once per tracer. Never throws.
+ */
+export function noticeStreamTimeout(tracer: unknown, adapter: string, timeoutMs: number): void {
+  tracerNotice(
+    tracer,
+    'stream timeout',
+    `${adapter}: a response body was still streaming after streamTimeoutMs (${timeoutMs} ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs (below maxDuration, less flushTimeoutMs).`,
+  )
+}

@@ -34,12 +34,18 @@ export function inferRoute(path: string, params: unknown): string {
       break
     }
   }
-  for (const [name, value] of entries) {
+  // Next lists params in the order of their segments. Taken from the last, each at the rightmost
+  // match left of the one after it: `/api/users/me/[id]` with id `me` keeps its static `me`, and
+  // `/api/[org]/[repo]` at `/api/x/x` is not named `/api/[repo]/[org]`.
+  let before = decoded.length
+  for (let k = entries.length - 1; k >= 0; k--) {
+    const [name, value] = entries[k]!
     if (typeof value !== 'string') continue
-    for (let i = decoded.length - 1; i > 0; i--) {
+    for (let i = before - 1; i > 0; i--) {
       if (free(i) && decoded[i] === value) {
         out[i] = `[${name}]`
         taken.add(i)
+        before = i
         break
       }
     }

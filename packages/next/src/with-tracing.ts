@@ -9,6 +9,7 @@ import {
   type SpanStatus,
   TokentrailError,
   type Tracer,
+  tracerNotice,
   tracerSkipped,
   watchBody,
 } from '@tokentrail/core/internal'
@@ -21,6 +22,7 @@ import {
   loadAfter,
   mayFreeze,
   noticeBackground,
+  noticeStreamTimeout,
   sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
@@ -124,6 +126,21 @@ function validate(handler: unknown, options: WithTracingOptions) {
   }
 }
 
+// `next build` calls the GET handlers of static routes (and each `generateStaticParams` entry) to
+// prerender them: no one made those requests, so they get no trace, no export and no notice.
+let building: boolean | undefined
+
+function isNextBuild(): boolean {
+  if (building === undefined) {
+    try {
+      building = (globalThis as any).process?.env?.NEXT_PHASE === 'phase-production-build'
+    } catch {
+      building = false
+    }
+  }
+  return building
+}
+
 function isRequest(value: unknown): value is Request {
   return (
     typeof (value as Request)?.url === 'string' &&
@@ -162,16 +179,27 @@ function withBody(response: Response, body: ReadableStream | null): Response {
   return new Response(body, response)
 }
 
-function setHeader(response: Response, name: string, value: string): Response {
+// The handler's response may be one object it answers every request with (a module-level
+// `new Response(null, { status: 204 })`): the trace id goes on a copy, never on that shared object,
+// where a concurrent request would overwrite it before Next reads it.
+function withHeader(
+  response: Response,
+  body: ReadableStream | null,
+  name: string,
+  value: string,
+): Response {
+  let copy: Response
   try {
-    response.headers.set(name, value)
-    return response
+    copy = withBody(response, body)
   } catch {
-    // Immutable headers, as on Response.redirect(): copy the response.
-    const copy = withBody(response, response.body)
-    copy.headers.set(name, value)
-    return copy
+    // A locked body cannot be handed to a copy: add the header in place, if it is mutable.
+    try {
+      response.headers.set(name, value)
+    } catch {}
+    return response
   }
+  copy.headers.set(name, value)
+  return copy
 }
 
 function startRouteSpan(
@@ -225,7 +253,15 @@ export function withTracing<H extends RouteHandler>(
       tracerSkipped(tracer)
       return handler.apply(this, args) as any
     }
-    if (!isRequest(request)) return handler.apply(this, args) as any
+    if (!isRequest(request)) {
+      tracerNotice(
+        tracer,
+        'withTracing without a Request',
+        "withTracing(): the handler was called without a Web Request as its first argument (a Pages Router API route gets Node's req and res), so its requests are not traced. withTracing traces App Router route handlers (app/**/route.ts); move the route there, or trace inside it with tracer.withSpan().",
+      )
+      return handler.apply(this, args) as any
+    }
+    if (isNextBuild()) return handler.apply(this, args) as any
 
     let started: ReturnType<typeof startRouteSpan>
     try {
@@ -297,22 +333,30 @@ export function withTracing<H extends RouteHandler>(
 
     await schedule()
     if (!isResponse(result)) {
-      span.end({ endOpenChildren: true })
+      // Next answers 500 for anything else ("No response is returned from route handler"): a
+      // failure, not a success without a status. The value itself is handed back unchanged.
+      const got = result === null ? 'null' : typeof result
+      span.recordError(new TypeError(`the route handler returned ${got}, not a Response`))
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      span.end({ status: 'error', endOpenChildren: true })
       bodyDone()
       return result as any
     }
 
-    let response: Response = result
+    const response: Response = result
     const code = response.status
     span.setAttribute(ATTR.httpResponseStatusCode, code)
     if (code >= 500) span.setAttribute(ATTR.errorType, String(code))
     const finalStatus: SpanStatus = code >= 500 ? 'error' : 'ok'
-    if (traceIdHeader) response = setHeader(response, traceIdHeader, span.traceId)
 
-    if (response.body === null || response.body.locked) {
+    // A HEAD answer's body is never sent nor cancelled (Next drops it): it would hold the span open
+    // for good, and the flush with it.
+    if (response.body === null || response.body.locked || request.method === 'HEAD') {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
-      return response as any
+      return (
+        traceIdHeader ? withHeader(response, response.body, traceIdHeader, span.traceId) : response
+      ) as any
     }
 
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -337,7 +381,9 @@ export function withTracing<H extends RouteHandler>(
     } catch {
       span.end({ status: finalStatus, endOpenChildren: true })
       bodyDone()
-      return response as any
+      return (
+        traceIdHeader ? withHeader(response, response.body, traceIdHeader, span.traceId) : response
+      ) as any
     }
     // Next aborts the request signal when the client goes away; also covers runtimes whose
     // TransformStream ignores `cancel`.
@@ -349,10 +395,15 @@ export function withTracing<H extends RouteHandler>(
     if (mayFreeze(via)) {
       timer = setTimeout(() => {
         span.setAttribute(NEXT_ATTR.streamTimeout, true)
+        noticeStreamTimeout(tracer, 'withTracing()', streamTimeoutMs)
         finish('cancelled')
       }, streamTimeoutMs)
       ;(timer as { unref?: () => void }).unref?.()
     }
-    return withBody(response, body) as any
+    return (
+      traceIdHeader
+        ? withHeader(response, body, traceIdHeader, span.traceId)
+        : withBody(response, body)
+    ) as any
   } as TracedRouteHandler<H>
 }

@@ -187,6 +187,39 @@ describe('withTracing: streaming', () => {
   })
 })
 
+describe('withTracing: streamTimeoutMs is said', () => {
+  it('says once that an answer outlived streamTimeoutMs, and nothing for one that ends in time', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'next-test',
+      exporters: [memoryExporter()],
+      flushIntervalMs: 600_000,
+      warnings: (message) => warnings.push(message),
+    })
+    const answer = (words: number) =>
+      withTracing(
+        async () =>
+          streamText({
+            model: tracedModel(tracer, { words: Array(words).fill('w '), delayMs: 10 }),
+            prompt: 'hi',
+          }).toTextStreamResponse(),
+        { tracer, streamTimeoutMs: 150 },
+      )
+    const short = await answer(2)(chatRequest())
+    await short.text()
+    await vercel.settle()
+    expect(warnings).toEqual([])
+    for (let i = 0; i < 2; i++) {
+      const long = await answer(30)(chatRequest())
+      expect(await long.text()).toBe('w '.repeat(30))
+    }
+    await vercel.settle()
+    expect(warnings).toEqual([
+      'withTracing(): a response body was still streaming after streamTimeoutMs (150 ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs (below maxDuration, less flushTimeoutMs).',
+    ])
+  })
+})
+
 describe('withTracing: other answers', () => {
   it('records a JSON response and returns the same body and headers', async () => {
     const { tracer, exporter } = testTracer()
@@ -235,6 +268,22 @@ describe('withTracing: other answers', () => {
     expect(response.headers.get('location')).toBe('http://h/elsewhere')
     await vercel.settle()
     expect(response.headers.get('x-trace-id')).toBe(exporter.span('GET /go').traceId)
+  })
+
+  it('puts the trace id on a copy of a response shared by every request, never on the shared object', async () => {
+    const { tracer, exporter } = testTracer()
+    const shared = new Response(null, { status: 204, headers: { 'x-app': 'kept' } })
+    const POST = withTracing(async () => shared, { tracer, traceIdHeader: 'x-trace-id' })
+    const [first, second] = await Promise.all([
+      POST(new Request('http://h/a', { method: 'POST' })),
+      POST(new Request('http://h/b', { method: 'POST' })),
+    ])
+    await vercel.settle()
+    expect(first.headers.get('x-trace-id')).toBe(exporter.span('POST /a').traceId)
+    expect(second.headers.get('x-trace-id')).toBe(exporter.span('POST /b').traceId)
+    expect(first.status).toBe(204)
+    expect(first.headers.get('x-app')).toBe('kept')
+    expect(shared.headers.get('x-trace-id')).toBeNull()
   })
 
   it('rethrows the very same error and records it', async () => {

@@ -1,0 +1,189 @@
+// A real `next build` + `next start` of test/next-app (route handlers wrapped by the built package),
+// spans sent to a local OTLP/HTTP receiver: what the build does with tracing, and requests whose
+// body Next never sends.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const app = fileURLToPath(new URL('./next-app/', import.meta.url))
+const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
+const SERVER = 2
+
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+let build: { code: number | null; output: string; spans: ReceivedSpan[] }
+let server: ChildProcess | undefined
+let base: string
+let serverOutput = ''
+
+function run(args: string[], env: Record<string, string>): ChildProcess {
+  // Only what the test sets: no OTEL_* or VERCEL from the shell that runs the tests.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(OTEL_|TOKENTRAIL_|VERCEL|NEXT_)/.test(key)),
+  )
+  return spawn(process.execPath, [nextBin, ...args], {
+    cwd: app,
+    env: { ...inherited, NEXT_TELEMETRY_DISABLED: '1', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver()
+  rmSync(`${app}.next`, { recursive: true, force: true })
+  // Built as on Vercel (VERCEL=1 is set while building there), exporting to the receiver.
+  const child = run(['build'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_SERVICE_NAME: 'next-build-test',
+    VERCEL: '1',
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  // Anything the build's workers sent has arrived by the time the build exits.
+  build = { code, output, spans: [...receiver.spans] }
+  if (code !== 0) throw new Error(`next build failed (${code}):\n${output}`)
+
+  server = run(['start', '-H', '127.0.0.1', '-p', '0'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_SERVICE_NAME: 'next-build-test',
+  })
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`next start did not come up:\n${serverOutput}`)),
+      30_000,
+    )
+    const onData = (chunk: Buffer) => {
+      serverOutput += chunk.toString()
+      const match = /Local:\s+(http:\/\/\S+)/.exec(serverOutput)
+      if (match && serverOutput.includes('Ready')) {
+        clearTimeout(timer)
+        resolve(match[1]!.replace('localhost', '127.0.0.1'))
+      }
+    }
+    server!.stdout!.on('data', onData)
+    server!.stderr!.on('data', onData)
+    server!.on('exit', (code) =>
+      reject(new Error(`next start exited with ${code}:\n${serverOutput}`)),
+    )
+  })
+}, 180_000)
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve))
+    server.kill('SIGTERM')
+    await exited
+  }
+  await receiver?.close()
+})
+
+const roots = (name: string) => receiver.spans.filter((s) => s.kind === SERVER && s.name === name)
+
+describe('next build', () => {
+  it('prerenders static and generateStaticParams routes without tracing them: no spans, no notices', () => {
+    expect(build.output).toMatch(/\/api\/static/)
+    expect(build.output).toMatch(/\/api\/items\/a/)
+    expect(build.spans.map((s) => s.name)).toEqual([])
+    expect(build.output).not.toContain('[tokentrail]')
+  })
+
+  it('the prerendered answers are served; a param outside generateStaticParams is traced at request time', async () => {
+    expect(await (await fetch(`${base}/api/items/a`)).json()).toEqual({ id: 'a' })
+    expect(await (await fetch(`${base}/api/items/zz`)).json()).toEqual({ id: 'zz' })
+    await receiver.waitFor(() => roots('GET /api/items/[id]').length === 1)
+    const [span] = roots('GET /api/items/[id]')
+    expect(span!.attributes['url.path']).toBe('/api/items/zz')
+  })
+})
+
+describe('next start: HEAD', () => {
+  it("a HEAD answered by a GET handler's streamed body (never sent) is traced and flushed", async () => {
+    const response = await fetch(`${base}/api/answer`, { method: 'HEAD' })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('')
+    await receiver.waitFor(() => roots('HEAD /api/answer').length === 1, 5000)
+    const [span] = roots('HEAD /api/answer')
+    expect(span!.attributes['http.response.status_code']).toBe(200)
+    expect(span!.attributes['http.request.method']).toBe('HEAD')
+    expect(span!.status.code).not.toBe(2)
+    // The GET itself still streams and is traced whole.
+    expect(await (await fetch(`${base}/api/answer`)).text()).toBe('part 0\npart 1\npart 2\n')
+    await receiver.waitFor(() => roots('GET /api/answer').length === 1)
+  })
+
+  it('an explicit HEAD handler that answers with a body is traced and flushed', async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${base}/api/head`, { method: 'HEAD' })
+      expect(response.status).toBe(200)
+    }
+    await receiver.waitFor(() => roots('HEAD /api/head').length === 3, 5000)
+    expect(serverOutput).not.toMatch(/Error/)
+  })
+})
+
+describe('next start: traceIdHeader', () => {
+  it("a response object shared by every request never carries another request's trace id", async () => {
+    const traced = await fetch(`${base}/api/shared`, { method: 'POST' })
+    expect(traced.status).toBe(202)
+    const tracedId = traced.headers.get('x-trace-id')
+    await receiver.waitFor(() => roots('POST /api/shared').length === 1)
+    expect(tracedId).toBe(roots('POST /api/shared')[0]!.traceId)
+    // A caller that sampled its trace out: nothing is recorded, and no trace id is made up.
+    const notSampled = await fetch(`${base}/api/shared`, {
+      method: 'POST',
+      headers: {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00',
+      },
+    })
+    expect(notSampled.status).toBe(202)
+    expect(notSampled.headers.get('x-trace-id')).toBeNull()
+  })
+})
+
+describe('next start: route names', () => {
+  it('names a route by its template whatever the values, even when two params have the same one', async () => {
+    for (const path of ['acme/site', 'x/x', 'repos/repos', 'site/acme']) {
+      const response = await fetch(`${base}/api/repos/${path}`)
+      const [org, repo] = path.split('/')
+      expect(await response.json()).toEqual({ org, repo })
+    }
+    await receiver.waitFor(
+      (spans) => spans.filter((s) => s.name.includes('/api/repos/')).length === 4,
+    )
+    const names = receiver.spans.filter((s) => s.name.includes('/api/repos/')).map((s) => s.name)
+    expect(names).toEqual(Array(4).fill('GET /api/repos/[org]/[repo]'))
+  })
+})
+
+describe('next start: a Pages Router API route', () => {
+  it('answers as before, untraced, and says once that withTracing got no Request', async () => {
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${base}/api/legacy`)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ legacy: true })
+    }
+    const notice = /\[tokentrail\] withTracing\(\): the handler was called without a Web Request/g
+    await expect.poll(() => serverOutput.match(notice)?.length ?? 0).toBe(1)
+  })
+})
+
+describe('next start: a handler that returns no Response', () => {
+  it('is recorded as the failure the client sees (500), not as a success', async () => {
+    const response = await fetch(`${base}/api/forgot`, { method: 'POST' })
+    expect(response.status).toBe(500)
+    expect(serverOutput).toContain('No response is returned from route handler')
+    await receiver.waitFor(() => roots('POST /api/forgot').length === 1)
+    const [span] = roots('POST /api/forgot')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    // The branch that returns a Response is unchanged.
+    const ok = await fetch(`${base}/api/forgot`, { method: 'POST', headers: { 'x-ok': '1' } })
+    expect(await ok.json()).toEqual({ ok: true })
+    await receiver.waitFor(() => roots('POST /api/forgot').length === 2)
+    expect(roots('POST /api/forgot')[1]!.status.code).not.toBe(2)
+  })
+})
