@@ -1,5 +1,4 @@
-import { closestKey, getTracer } from '@tokentrail/core'
-import { createAsyncStorage, tracerNotice } from '@tokentrail/core/internal'
+import { closestKey, createAsyncStorage, getTracer, tracerNotice } from '@tokentrail/core/internal'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id` (a number as its text). */

@@ -17,7 +17,7 @@ export {
   watchBody,
 } from './http.js'
 export { tracerSkipped } from './noop-tracer.js'
-export { checkOptionKeys } from './options.js'
+export { checkOptionKeys, closestKey } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { ATTR } from './semconv.js'
 export { type EndingInfo, NOOP_SPAN, type Span, setTrustedAttributes } from './span.js'
