@@ -95,30 +95,33 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
   })
 })
 
-describe.each(majors)('$major, a tracer passed to the middleware (no setTracer)', ({ ai, createOpenAI }) => {
-  it("withTraceMetadata's misspelt key is said through that tracer's warnings, once", async () => {
-    server = await startMockOpenAI({})
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-    const warnings: string[] = []
-    const { tracer, exporter } = setup({ warnings: (message) => warnings.push(message) })
-    const model = ai.wrapLanguageModel({
-      model: openai.chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
+describe.each(majors)(
+  '$major, a tracer passed to the middleware (no setTracer)',
+  ({ ai, createOpenAI }) => {
+    it("withTraceMetadata's misspelt key is said through that tracer's warnings, once", async () => {
+      server = await startMockOpenAI({})
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+      const warnings: string[] = []
+      const { tracer, exporter } = setup({ warnings: (message) => warnings.push(message) })
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      for (let i = 0; i < 2; i++)
+        await withTraceMetadata({ user_id: 'u-1', tags: ['chat'] } as never, () =>
+          withTraceMetadata({ sessionId: 's-1' }, () => ai.generateText({ model, prompt: 'Hi' })),
+        )
+      await tracer.flush()
+      expect(modelSpans(exporter)[0]!.attributes).toMatchObject({
+        [ATTR.sessionId]: 's-1',
+        [ATTR.tags]: ['chat'],
+      })
+      expect(warnings).toEqual([
+        'withTraceMetadata(): unknown metadata key `user_id` — did you mean `userId`? It was not recorded. Valid keys: userId, sessionId, tags, attributes; anything else goes in `attributes`. Said once.',
+      ])
     })
-    for (let i = 0; i < 2; i++)
-      await withTraceMetadata({ user_id: 'u-1', tags: ['chat'] } as never, () =>
-        withTraceMetadata({ sessionId: 's-1' }, () => ai.generateText({ model, prompt: 'Hi' })),
-      )
-    await tracer.flush()
-    expect(modelSpans(exporter)[0]!.attributes).toMatchObject({
-      [ATTR.sessionId]: 's-1',
-      [ATTR.tags]: ['chat'],
-    })
-    expect(warnings).toEqual([
-      'withTraceMetadata(): unknown metadata key `user_id` — did you mean `userId`? It was not recorded. Valid keys: userId, sessionId, tags, attributes; anything else goes in `attributes`. Said once.',
-    ])
-  })
-})
+  },
+)
 
 describe('tracingMiddleware({ metadata })', () => {
   it('takes a numeric id and throws, naming the field, for a value it cannot record', () => {

@@ -445,11 +445,23 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
     maxQueueSize: wholeNumber(
-      ...optionOrEnv(options.maxQueueSize, 'maxQueueSize', ['OTEL_BSP_MAX_QUEUE_SIZE'], 2048, ignored),
+      ...optionOrEnv(
+        options.maxQueueSize,
+        'maxQueueSize',
+        ['OTEL_BSP_MAX_QUEUE_SIZE'],
+        2048,
+        ignored,
+      ),
       1,
     ),
     maxBatchSize: wholeNumber(
-      ...optionOrEnv(options.maxBatchSize, 'maxBatchSize', ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], 512, ignored),
+      ...optionOrEnv(
+        options.maxBatchSize,
+        'maxBatchSize',
+        ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+        512,
+        ignored,
+      ),
       1,
     ),
     flushIntervalMs: timerMs(
