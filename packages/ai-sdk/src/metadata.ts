@@ -73,11 +73,18 @@ type Scope = TraceMetadata & { [UNSAID]?: readonly Notice[] }
 
 /**
  * Says, once per tracer and key, what the `withTraceMetadata` scopes of `metadata` could not use,
- * through `tracer`'s warnings. Nothing to say: one property read.
+ * through `tracer`'s warnings (`tracer` may be a function giving it). Nothing to say: one property
+ * read.
  */
-export function sayMetadataNotices(metadata: TraceMetadata | undefined, tracer: unknown): void {
+export function sayMetadataNotices(
+  metadata: TraceMetadata | undefined,
+  tracer: unknown | (() => unknown),
+): void {
   const notices = (metadata as Scope | undefined)?.[UNSAID]
-  if (notices) for (const [key, message] of notices) tracerNotice(tracer, key, message)
+  if (!notices) return
+  // A function is called only now: getTracer() makes the process-wide tracer.
+  const to = typeof tracer === 'function' ? tracer() : tracer
+  for (const [key, message] of notices) tracerNotice(to, key, message)
 }
 
 /** The metadata of the current `withTraceMetadata` scope, if any. */

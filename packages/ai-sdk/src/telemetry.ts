@@ -295,7 +295,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call) {
         if (endedLately(event.callId)) return
         const metadata = getTraceMetadata()
-        sayMetadataNotices(metadata, tracerOf())
+        sayMetadataNotices(metadata, tracerOf)
         call = new AiCall({
           source: 'ai-sdk-telemetry',
           operation: '',
