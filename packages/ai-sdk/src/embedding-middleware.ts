@@ -11,7 +11,13 @@ import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
 import { errorAttributes, recordableError } from './errors.js'
-import { getTraceMetadata, mergeMetadata, type TraceMetadata } from './metadata.js'
+import {
+  getTraceMetadata,
+  mergeMetadata,
+  readMetadata,
+  sayMetadataNotices,
+  type TraceMetadata,
+} from './metadata.js'
 import {
   cachedPrice,
   checkPriceTable,
@@ -77,6 +83,8 @@ export function embeddingTracingMiddleware(
   }
   const prices: PriceTable | undefined =
     options.prices === false ? undefined : { ...DEFAULT_PRICES, ...own }
+  // As tracingMiddleware reads it: a numeric id becomes its text (the type takes numbers).
+  const ownMetadata = readMetadata(options.metadata)
 
   const middleware: EmbeddingModelV4Middleware = {
     specificationVersion: 'v4',
@@ -97,7 +105,9 @@ export function embeddingTracingMiddleware(
         }
         if (typeof params.dimensions === 'number')
           attributes['gen_ai.embeddings.dimension.count'] = params.dimensions
-        const metadata = mergeMetadata(options.metadata, getTraceMetadata())
+        const scoped = getTraceMetadata()
+        sayMetadataNotices(scoped, tracer)
+        const metadata = mergeMetadata(ownMetadata, scoped)
         if (metadata?.userId) attributes[ATTR.userId] = metadata.userId
         if (metadata?.sessionId) attributes[ATTR.sessionId] = metadata.sessionId
         if (metadata?.tags?.length) attributes[ATTR.tags] = metadata.tags

@@ -1,4 +1,4 @@
-import { closestKey, createAsyncStorage, getTracer, tracerNotice } from '@tokentrail/core/internal'
+import { closestKey, createAsyncStorage, tracerNotice } from '@tokentrail/core/internal'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id` (a number as its text). */
@@ -50,12 +50,40 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
-  // Called per request: what it cannot use is said once through the tracer's warnings, never
-  // thrown into the user's path.
-  return storage.run(
-    mergeMetadata(storage.get(), readMetadata(metadata, 'withTraceMetadata()', getTracer())),
-    fn,
-  )
+  // Called per request: what it cannot use is never thrown into the user's path, but said once by
+  // the traced calls inside the scope, through the tracer each records to (`tracingMiddleware({
+  // tracer })` as well as the process-wide one), not whichever `getTracer()` answers here.
+  const outer = storage.get() as Scope | undefined
+  let unsaid: Notice[] | undefined
+  const own = readMetadata(metadata, 'withTraceMetadata()', (key: string, message: string) => {
+    ;(unsaid ??= []).push([key, message])
+  })
+  let scope = mergeMetadata(outer, own) as Scope | undefined
+  const inherited = outer?.[UNSAID]
+  if (unsaid) scope = { ...scope, [UNSAID]: inherited ? [...inherited, ...unsaid] : unsaid }
+  else if (inherited && scope !== outer) scope = { ...scope, [UNSAID]: inherited }
+  return storage.run(scope as TraceMetadata, fn)
+}
+
+type Notice = [key: string, message: string]
+// What a scope's metadata could not use, for the calls inside it to say (see sayMetadataNotices).
+const UNSAID = Symbol('tokentrail.metadata.unsaid')
+type Scope = TraceMetadata & { [UNSAID]?: readonly Notice[] }
+
+/**
+ * Says, once per tracer and key, what the `withTraceMetadata` scopes of `metadata` could not use,
+ * through `tracer`'s warnings (`tracer` may be a function giving it). Nothing to say: one property
+ * read.
+ */
+export function sayMetadataNotices(
+  metadata: TraceMetadata | undefined,
+  tracer: unknown | (() => unknown),
+): void {
+  const notices = (metadata as Scope | undefined)?.[UNSAID]
+  if (!notices) return
+  // A function is called only now: getTracer() makes the process-wide tracer.
+  const to = typeof tracer === 'function' ? tracer() : tracer
+  for (const [key, message] of notices) tracerNotice(to, key, message)
 }
 
 /** The metadata of the current `withTraceMetadata` scope, if any. */
@@ -67,7 +95,8 @@ export function getTraceMetadata(): TraceMetadata | undefined {
  * Keeps the usable fields of user-supplied metadata; never throws. A number is taken for `userId`
  * and `sessionId` (a database id), one string for `tags`. What it cannot use (an unknown key such
  * as `user_id`, a value of the wrong type) is left out and said once per tracer through `tracer`'s
- * warnings, naming `where` it came from.
+ * warnings (or handed to `tracer` when it is a function of a key and a message), naming `where` it
+ * came from.
  */
 export function readMetadata(
   value: unknown,
@@ -76,7 +105,11 @@ export function readMetadata(
 ): TraceMetadata | undefined {
   if (value === undefined) return undefined
   const say = (what: string, message: string): void => {
-    if (where) tracerNotice(tracer, `metadata ${where} ${what}`, `${where}: ${message} Said once.`)
+    if (!where) return
+    const key = `metadata ${where} ${what}`
+    const text = `${where}: ${message} Said once.`
+    if (typeof tracer === 'function') tracer(key, text)
+    else tracerNotice(tracer, key, text)
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     say(

@@ -23,7 +23,7 @@ import {
 } from './call.js'
 import { errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
-import { getTraceMetadata } from './metadata.js'
+import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 
 /** Options of `tokentrailTelemetry`. */
 export interface TokentrailTelemetryOptions {
@@ -294,13 +294,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       let call = state.byCallId.get(event.callId)
       if (!call) {
         if (endedLately(event.callId)) return
+        const metadata = getTraceMetadata()
+        sayMetadataNotices(metadata, tracerOf)
         call = new AiCall({
           source: 'ai-sdk-telemetry',
           operation: '',
           parent: getActiveSpan(),
           modelId: typeof event.modelId === 'string' ? event.modelId : undefined,
           functionId: typeof event.functionId === 'string' ? event.functionId : undefined,
-          metadata: getTraceMetadata(),
+          metadata,
         })
         rememberCall(event.callId, call)
       }

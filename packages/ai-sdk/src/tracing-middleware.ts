@@ -19,6 +19,7 @@ import {
   METADATA_KEYS,
   mergeMetadata,
   readMetadata,
+  sayMetadataNotices,
   type TraceMetadata,
 } from './metadata.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
@@ -170,8 +171,10 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       }
       const recordInputs = options.recordInputs ?? tracer.recordInputs
       const recordOutputs = options.recordOutputs ?? tracer.recordOutputs
+      const scoped = getTraceMetadata()
+      sayMetadataNotices(scoped, tracer)
       const merged = mergeMetadata(
-        mergeMetadata(metadata, getTraceMetadata()),
+        mergeMetadata(metadata, scoped),
         readMetadata(params.providerOptions?.tokentrail, 'providerOptions.tokentrail', tracer),
       )
       // Calls without metadata share one settings object (each open stream holds its settings).

@@ -89,6 +89,22 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
     }
   })
 
+  it('a numeric user and session id in the metadata option is recorded as its text, as on chat spans', async () => {
+    const { url } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding('text-embedding-3-small'),
+      // A database id, as TraceMetadata takes it; 0 is an id too.
+      middleware: embeddingTracingMiddleware({ tracer, metadata: { userId: 42, sessionId: 0 } }),
+    })
+    await ai.embed({ model, value: 'x' })
+    await tracer.flush()
+    const span = exporter.span('embeddings text-embedding-3-small')
+    expect(span.attributes[ATTR.userId]).toBe('42')
+    expect(span.attributes[ATTR.sessionId]).toBe('0')
+  })
+
   it('a failing embedding call: error span with the HTTP status, the caller gets the same error', async () => {
     const { url } = await serve(400)
     const { tracer, exporter } = setup()

@@ -11,7 +11,7 @@ import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
 import * as ai6 from 'ai-v6'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { tracingMiddleware, withTraceMetadata } from '../src/index.js'
 import { modelSpans, setup } from './helpers.js'
 
@@ -94,6 +94,57 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
     ])
   })
 })
+
+describe.each(majors)(
+  '$major, a tracer passed to the middleware (no setTracer)',
+  ({ ai, createOpenAI }) => {
+    it("withTraceMetadata's misspelt key is said through that tracer's warnings, once", async () => {
+      server = await startMockOpenAI({})
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+      const warnings: string[] = []
+      const { tracer, exporter } = setup({ warnings: (message) => warnings.push(message) })
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      for (let i = 0; i < 2; i++)
+        await withTraceMetadata({ user_id: 'u-1', tags: ['chat'] } as never, () =>
+          withTraceMetadata({ sessionId: 's-1' }, () => ai.generateText({ model, prompt: 'Hi' })),
+        )
+      await tracer.flush()
+      expect(modelSpans(exporter)[0]!.attributes).toMatchObject({
+        [ATTR.sessionId]: 's-1',
+        [ATTR.tags]: ['chat'],
+      })
+      expect(warnings).toEqual([
+        'withTraceMetadata(): unknown metadata key `user_id` — did you mean `userId`? It was not recorded. Valid keys: userId, sessionId, tags, attributes; anything else goes in `attributes`. Said once.',
+      ])
+    })
+
+    it('withTraceMetadata does not make the process-wide tracer (nor print that its env is wrong)', async () => {
+      server = await startMockOpenAI({})
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      // Env the app does not use: its own tracer is given in code.
+      vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:4317')
+      vi.stubEnv('OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc')
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+      try {
+        await withTraceMetadata({ userId: 'u-1' }, () => ai.generateText({ model, prompt: 'Hi' }))
+        expect(errors).not.toHaveBeenCalled()
+      } finally {
+        errors.mockRestore()
+        vi.unstubAllEnvs()
+      }
+      await tracer.flush()
+      expect(modelSpans(exporter)[0]!.attributes[ATTR.userId]).toBe('u-1')
+    })
+  },
+)
 
 describe('tracingMiddleware({ metadata })', () => {
   it('takes a numeric id and throws, naming the field, for a value it cannot record', () => {

@@ -112,6 +112,8 @@ export interface ResolvedConfig {
    * `always_off` and `traceidratio` decide.
    */
   parentBased: boolean
+  /** The OpenTelemetry variables passed over as unusable (`OTEL_BSP_SCHEDULE_DELAY=0`), said once at creation. */
+  envIgnored?: string
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
   warn: ((message: string) => void) | undefined
@@ -158,21 +160,35 @@ function checkExporters(list: unknown, name: string, example: string, data: stri
 }
 
 /**
- * An option, else the first of OpenTelemetry's variables that is set (as a number, or its text when
- * not one, so the message shows what was set), else the default; with the name a message gives.
+ * An option, else the first of OpenTelemetry's variables set to a whole number from 1 up to `max`,
+ * else the default; with the name a message gives. A variable set to what Tokentrail cannot use
+ * (`0`, `lots`, a fraction; set for another OpenTelemetry SDK, which takes it or warns and goes on)
+ * is passed over as OpenTelemetry says — treated as not set, never turning tracing off — and noted
+ * in `ignored`, said once when the tracer is made.
  */
 function optionOrEnv(
   option: unknown,
   optionName: string,
   names: readonly string[],
   fallback: number,
+  ignored: string[],
+  max = Number.MAX_SAFE_INTEGER,
 ): [unknown, string] {
   if (option !== undefined) return [option, optionName]
   for (const name of names) {
     const raw = readEnv(name)
-    if (raw !== undefined) return [Number.isFinite(Number(raw)) ? Number(raw) : raw, name]
+    if (raw === undefined) continue
+    const value = Number(raw)
+    if (Number.isInteger(value) && value >= 1 && value <= max) return [value, name]
+    ignored.push(`${name}=${JSON.stringify(raw).slice(1, -1).slice(0, 100)}`)
   }
   return [fallback, optionName]
+}
+
+/** What `resolveConfig` says about the OpenTelemetry variables it passed over, if any. */
+function ignoredEnvNotice(ignored: readonly string[]): string | undefined {
+  if (ignored.length === 0) return undefined
+  return `OpenTelemetry settings Tokentrail cannot use, treated as not set: ${ignored.join(', ')} (each takes a whole number ≥ 1; milliseconds for delays and timeouts). Tracing is not affected; the option in code or the next variable decides, else the default.`
 }
 
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
@@ -405,11 +421,13 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     )
   // OpenTelemetry's attribute value length limit is ours for strings; its count limits are not (ours
   // bounds events too): those are said once by createTracer.
+  const ignored: string[] = []
   const [maxStringLength, lengthName] = optionOrEnv(
     options.limits?.maxStringLength,
     'limits.maxStringLength',
     ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
     DEFAULT_LIMITS.maxStringLength,
+    ignored,
   )
   const limits = { ...DEFAULT_LIMITS, ...options.limits, maxStringLength } as ResolvedLimits
   for (const [key, value] of Object.entries(limits))
@@ -427,15 +445,34 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
     maxQueueSize: wholeNumber(
-      ...optionOrEnv(options.maxQueueSize, 'maxQueueSize', ['OTEL_BSP_MAX_QUEUE_SIZE'], 2048),
+      ...optionOrEnv(
+        options.maxQueueSize,
+        'maxQueueSize',
+        ['OTEL_BSP_MAX_QUEUE_SIZE'],
+        2048,
+        ignored,
+      ),
       1,
     ),
     maxBatchSize: wholeNumber(
-      ...optionOrEnv(options.maxBatchSize, 'maxBatchSize', ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'], 512),
+      ...optionOrEnv(
+        options.maxBatchSize,
+        'maxBatchSize',
+        ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+        512,
+        ignored,
+      ),
       1,
     ),
     flushIntervalMs: timerMs(
-      ...optionOrEnv(options.flushIntervalMs, 'flushIntervalMs', ['OTEL_BSP_SCHEDULE_DELAY'], 2000),
+      ...optionOrEnv(
+        options.flushIntervalMs,
+        'flushIntervalMs',
+        ['OTEL_BSP_SCHEDULE_DELAY'],
+        2000,
+        ignored,
+        MAX_TIMER_MS,
+      ),
       1,
     ),
     exportTimeoutMs: timerMs(
@@ -448,6 +485,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
           'OTEL_BSP_EXPORT_TIMEOUT',
         ],
         10_000,
+        ignored,
+        MAX_TIMER_MS,
       ),
       1,
     ),
@@ -457,6 +496,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     sampling: resolveSampling(options.sampling),
     redaction: resolveRedaction(options.redaction),
   }
+  const envIgnored = ignoredEnvNotice(ignored)
+  if (envIgnored) config.envIgnored = envIgnored
   delete config.resource['service.name']
   return config
 }

@@ -174,7 +174,8 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   // OpenTelemetry variables set but not read, or metrics env cannot send, are said once; the list
   // loads apart from start-up.
   const warn = config.warn
-  if (warn) unreadEnv().then((m) => m.sayEnvNotices(warn, config.metrics.off), noop)
+  if (warn)
+    unreadEnv().then((m) => m.sayEnvNotices(warn, config.metrics.off, config.envIgnored), noop)
   return tracer
 }
 

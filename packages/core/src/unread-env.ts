@@ -48,13 +48,17 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
 const SAID = Symbol.for('tokentrail.notice.env')
 
 /**
- * Says the OpenTelemetry variables set but not read, and why the metrics env asks for are off, each
- * once per process (per distinct text).
+ * Says the OpenTelemetry variables set but not read or passed over as unusable, and why the metrics
+ * env asks for are off, each once per process (per distinct text).
  */
-export function sayEnvNotices(warn: (message: string) => void, metricsOff?: string): void {
+export function sayEnvNotices(
+  warn: (message: string) => void,
+  metricsOff?: string,
+  envIgnored?: string,
+): void {
   const g = globalThis as Record<symbol, Set<string> | undefined>
   const said = (g[SAID] ??= new Set())
-  for (const message of [unreadEnvNotice(), metricsOff]) {
+  for (const message of [unreadEnvNotice(), metricsOff, envIgnored]) {
     if (message === undefined || said.has(message)) continue
     said.add(message)
     warn(message)

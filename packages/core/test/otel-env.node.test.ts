@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { defaultTextMapSetter, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { resolveConfig } from '../src/config.js'
 import { createTracer, extractTraceContext, otlpExporter } from '../src/index.js'
 
 const servers: Server[] = []
@@ -196,16 +197,57 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
     await tracer.shutdown()
   })
 
-  it('a bad value names the variable', () => {
+  it('a value Tokentrail cannot use is treated as not set, as OpenTelemetry says; an option still throws', () => {
     vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', 'lots')
-    expect(() => createTracer({ exporters: [] })).toThrow(
-      'OTEL_BSP_MAX_QUEUE_SIZE must be a whole number ≥ 1, got "lots"',
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', '0')
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '2500')
+    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '0.5')
+    const config = resolveConfig({ exporters: [] })
+    expect(config.maxQueueSize).toBe(2048)
+    // The next variable in line decides.
+    expect(config.exportTimeoutMs).toBe(2500)
+    expect(config.flushIntervalMs).toBe(2000)
+    for (const set of [
+      'OTEL_BSP_MAX_QUEUE_SIZE=lots',
+      'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=0',
+      'OTEL_BSP_SCHEDULE_DELAY=0.5',
+    ])
+      expect(config.envIgnored).toContain(set)
+    expect(() => createTracer({ exporters: [], maxQueueSize: 0 })).toThrow(
+      'maxQueueSize must be a whole number ≥ 1, got 0',
     )
-    vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', undefined)
-    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '0')
-    expect(() => createTracer({ exporters: [] })).toThrow(
-      'OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number ≥ 1, got 0',
+  })
+
+  it('OTEL_BSP_SCHEDULE_DELAY=0, which @opentelemetry/sdk-trace-base takes, leaves tracing on and is said once', async () => {
+    const server = await receiver()
+    const script = `import * as core from ${JSON.stringify(dist)}
+      const tracer = core.getTracer()
+      core.createTracer({ exporters: [core.otlpExporter()] })
+      tracer.startSpan('kept').end()
+      console.log(JSON.stringify({ recording: tracer.enabled, flushed: (await tracer.flush()).ok }))
+      await tracer.shutdown()`
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: {
+          PATH: process.env.PATH,
+          OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+          OTEL_BSP_SCHEDULE_DELAY: '0',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '0',
+        },
+      },
     )
+    expect(JSON.parse(stdout)).toEqual({ recording: true, flushed: true })
+    expect(server.spans()).toEqual(['kept'])
+    const lines = stderr.split('\n').filter((line) => line.includes('[tokentrail]'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('OTEL_BSP_SCHEDULE_DELAY=0')
+    expect(lines[0]).toContain('OTEL_EXPORTER_OTLP_TIMEOUT=0')
+    expect(lines[0]).toContain('Tracing is not affected')
+    expect(stderr).not.toContain('tracing is off')
   })
 })
 

@@ -6,6 +6,7 @@ import {
   getTracer,
   hasAsyncContext,
   NOOP_SPAN,
+  redactSecretsInText,
   runWithSpan,
   setTracer,
   TokentrailError,
@@ -547,6 +548,22 @@ describe('redaction', () => {
       'Incorrect API key provided: [REDACTED]',
     )
     expect(JSON.stringify(exporter.spans)).not.toMatch(/xai-A1b2|gsk_Z9y8/)
+  })
+
+  it('a long prompt with `chunk_size` or `task_id` in it is not searched with the key regex', async () => {
+    // The literal check before the regex looks for `gsk_`, not `k_`, which code and JSON hold.
+    const { exporter, tracer } = setup()
+    const prompt = `${'Split the file; '.repeat(40)}{"chunk_size": 512, "task_id": 7}`
+    const test = vi.spyOn(RegExp.prototype, 'test')
+    try {
+      redactSecretsInText(prompt)
+      expect(test).not.toHaveBeenCalled()
+    } finally {
+      test.mockRestore()
+    }
+    tracer.startSpan('call', { attributes: { prompt } }).end()
+    await tracer.flush()
+    expect(exporter.span('call').attributes.prompt).toBe(prompt)
   })
 
   it('never exports a credential from an error: its exception event and event attributes are redacted too', async () => {
