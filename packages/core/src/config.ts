@@ -267,8 +267,8 @@ function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string }
 function resolveMetrics(
   option: TracerOptions['metrics'],
   enabled: boolean,
+  ignored: string[],
 ): ResolvedConfig['metrics'] {
-  const intervalEnv = readEnv('OTEL_METRIC_EXPORT_INTERVAL')
   const options = option === false ? undefined : option
   if (options !== undefined && (options === null || typeof options !== 'object'))
     throw new TokentrailError(
@@ -281,12 +281,14 @@ function resolveMetrics(
     exporters: option === false || !enabled ? [] : (options?.exporters ?? fromEnv!.exporters),
     ...(fromEnv?.off ? { off: fromEnv.off } : {}),
     exportIntervalMs: timerMs(
-      // Not a number: the text itself, so the message shows what was set.
-      options?.exportIntervalMs ??
-        (intervalEnv !== undefined ? Number(intervalEnv) || intervalEnv : 60_000),
-      options?.exportIntervalMs !== undefined
-        ? 'metrics.exportIntervalMs'
-        : 'OTEL_METRIC_EXPORT_INTERVAL',
+      ...optionOrEnv(
+        options?.exportIntervalMs,
+        'metrics.exportIntervalMs',
+        ['OTEL_METRIC_EXPORT_INTERVAL'],
+        60_000,
+        ignored,
+        MAX_TIMER_MS,
+      ),
       1,
     ),
     cardinalityLimit: wholeNumber(options?.cardinalityLimit ?? 2000, 'metrics.cardinalityLimit', 2),
@@ -492,7 +494,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     ),
     retry,
     limits,
-    metrics: resolveMetrics(options.metrics, enabled),
+    metrics: resolveMetrics(options.metrics, enabled, ignored),
     sampling: resolveSampling(options.sampling),
     redaction: resolveRedaction(options.redaction),
   }

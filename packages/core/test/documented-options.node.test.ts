@@ -107,13 +107,20 @@ describe('createTracer checks the type of every option', () => {
     )
   })
 
-  it('OTEL_METRIC_EXPORT_INTERVAL that is not a number is named with its value', () => {
+  it('OTEL_METRIC_EXPORT_INTERVAL Tokentrail cannot use is passed over, named with its value; tracing goes on', async () => {
+    // Set for another OpenTelemetry SDK (`60s`, `0`): it turned tracing off before.
     vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '60s')
-    expect(thrown(() => createTracer({ exporters: [memoryExporter()] }))).toBe(
-      'OTEL_METRIC_EXPORT_INTERVAL must be a whole number ≥ 1, got "60s"',
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [memoryExporter()],
+      warnings: (message) => warnings.push(message),
+    })
+    expect(tracer.enabled).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(warnings.join('\n')).toContain('OTEL_METRIC_EXPORT_INTERVAL=60s')
+    expect(thrown(() => createTracer({ metrics: { exportIntervalMs: 0 } }))).toBe(
+      'metrics.exportIntervalMs must be a whole number ≥ 1, got 0',
     )
-    vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '5000')
-    expect(() => createTracer({ exporters: [memoryExporter()] })).not.toThrow()
   })
 
   it('an unknown key with no close match still reads as a sentence', () => {

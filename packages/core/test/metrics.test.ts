@@ -195,9 +195,8 @@ describe('GenAI metrics from finished spans', () => {
     expect(() =>
       createTracer({ exporters: [memoryExporter()], metrics: { cardinalityLimit: 0 } }),
     ).toThrow(/metrics.cardinalityLimit must be a whole number/)
+    // A variable it cannot use is passed over (said once), as OpenTelemetry says: not a throw.
     vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', 'soon')
-    expect(() => createTracer({ exporters: [memoryExporter()] })).toThrow(
-      /OTEL_METRIC_EXPORT_INTERVAL/,
-    )
+    expect(() => createTracer({ exporters: [memoryExporter()] })).not.toThrow()
   })
 })
