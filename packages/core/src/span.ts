@@ -59,8 +59,11 @@ export interface Span extends ContextSpan {
   updateName(name: string): this
   /** Runs `callback` just before the span ends, however it ends (also when its parent closes it). */
   onEnding(callback: (span: Span, info: EndingInfo) => void): this
-  /** Ends the span; only the first call counts. */
-  end(options?: EndOptions): void
+  /**
+   * Ends the span; only the first call counts. An end time alone (`span.end(Date.now())`, as
+   * OpenTelemetry's `span.end(endTime)` takes it) is read as `{ endTime }`.
+   */
+  end(options?: EndOptions | number | Date): void
 }
 
 /** What a recording span reports to. */
@@ -436,11 +439,16 @@ export class RecordingSpan implements Span {
     }
   }
 
-  end(options?: EndOptions): void {
+  end(endOptions?: EndOptions | number | Date): void {
     // An end() from inside this one (an onEnding callback ending its own span, or a child's ending
     // its parent) is the same end: run twice, it sent the span twice and counted it ended twice.
     if (this.ended || this.ending) return
     this.ending = true
+    // OpenTelemetry's positional end time, which was ignored in silence before.
+    const options =
+      typeof endOptions === 'number' || endOptions instanceof Date
+        ? { endTime: endOptions }
+        : endOptions
     // Taken before the callbacks: what they write (an AI SDK step's totals) is not the span's time.
     const given = options?.endTime
     const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)

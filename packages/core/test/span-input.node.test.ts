@@ -220,6 +220,21 @@ describe('an option a method does not take', () => {
   })
 })
 
+describe("OpenTelemetry's positional end time", () => {
+  it('span.end(time) with epoch milliseconds or a Date ends the span then (it was ignored)', async () => {
+    const tracer = createTracer({ serviceName: 'input', exporters: [otlpExporter({ url })] })
+    const start = Date.now() - 5000
+    tracer.startSpan('number', { startTime: start }).end(start + 1234)
+    tracer.startSpan('date', { startTime: start }).end(new Date(start + 2345))
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    const ended = Object.fromEntries(
+      wireSpans().map((s) => [s.name, Number(BigInt(s.endTimeUnixNano) / 1_000_000n) - start]),
+    )
+    expect(ended).toEqual({ number: 1234, date: 2345 })
+    await tracer.shutdown()
+  })
+})
+
 describe('a warnings function that throws', () => {
   it('never reaches the app: the notice is given up, the span goes on', async () => {
     const tracer = createTracer({
