@@ -99,6 +99,56 @@ export function truncate(text: string, max: number): string {
   return `${text.slice(0, end)}…[truncated ${text.length - end} chars]`
 }
 
+/**
+ * Cuts an attribute value to `max` characters. A JSON text (an AI SDK call's messages, an object
+ * made JSON) stays valid JSON, so a backend can still parse it: its strings are cut to one length,
+ * the longest that lets the whole fit, each ending in `…`. What cannot fit so is cut as text.
+ */
+export function truncateValue(text: string, max: number): string {
+  if (text.length <= max) return text
+  const first = text.charCodeAt(0)
+  if (first === 0x5b || first === 0x7b) {
+    try {
+      const cut = shrinkJson(JSON.parse(text), max)
+      if (cut !== undefined) return cut
+    } catch {}
+  }
+  return truncate(text, max)
+}
+
+function shrinkJson(value: unknown, max: number): string | undefined {
+  // Each string's length and its escaped length; with every string empty, what is left is the frame.
+  const lengths: [raw: number, escaped: number][] = []
+  const frame = JSON.stringify(value, (_key, v) => {
+    if (typeof v !== 'string') return v
+    lengths.push([v.length, JSON.stringify(v).length - 2])
+    return ''
+  }).length
+  if (frame >= max) return undefined
+  // The estimated size with strings cut to `keep` characters (plus the `…`).
+  const size = (keep: number): number => {
+    let total = frame
+    for (const [raw, escaped] of lengths)
+      total += raw <= keep ? escaped : Math.ceil((keep * escaped) / raw) + 1
+    return total
+  }
+  let low = 0
+  let high = max
+  while (low < high) {
+    const mid = (low + high + 1) >> 1
+    if (size(mid) <= max) low = mid
+    else high = mid - 1
+  }
+  for (let keep = low, i = 0; i < 4; i++, keep = Math.floor(keep * 0.8)) {
+    const limit = keep
+    const cut = JSON.stringify(value, (_key, v) =>
+      typeof v === 'string' && v.length > limit ? `${v.slice(0, limit)}…` : v,
+    )
+    if (cut.length <= max) return cut
+  }
+  return undefined
+}
+
 /** Serialises any value to JSON without ever throwing: cycles, BigInt, functions, symbols and deep nesting become markers. */
 export function safeJson(value: unknown, limits: ResolvedLimits = DEFAULT_LIMITS): string {
   const seen: unknown[] = []
@@ -198,7 +248,9 @@ export function sanitizeValue(
   switch (typeof value) {
     case 'string':
       return wellFormed(
-        value.length > limits.maxStringLength ? truncate(value, limits.maxStringLength) : value,
+        value.length > limits.maxStringLength
+          ? truncateValue(value, limits.maxStringLength)
+          : value,
       )
     case 'number':
       return Number.isFinite(value) ? value : String(value)
@@ -220,5 +272,5 @@ export function sanitizeValue(
     return arr.slice() as number[] | boolean[]
   }
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
-  return truncate(safeJson(value, limits), limits.maxStringLength)
+  return truncateValue(safeJson(value, limits), limits.maxStringLength)
 }
