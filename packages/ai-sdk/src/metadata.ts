@@ -118,8 +118,24 @@ export function readMetadata(
     )
     return undefined
   }
-  const input = value as Record<string, unknown>
   const out: TraceMetadata = {}
+  try {
+    readFields(value as Record<string, unknown>, out, say)
+  } catch {
+    // A Proxy or a getter that throws: what was read before it is kept; the call goes on.
+    say(
+      'unreadable',
+      'the metadata object threw when read (a Proxy or a getter); only what was read before was recorded.',
+    )
+  }
+  return out
+}
+
+function readFields(
+  input: Record<string, unknown>,
+  out: TraceMetadata,
+  say: (what: string, message: string) => void,
+): void {
   for (const key in input) {
     if (METADATA_KEYS.includes(key)) continue
     const near = closestKey(key, METADATA_KEYS)
@@ -157,7 +173,6 @@ export function readMetadata(
       'attributes',
       `attributes must be an object of attribute values, got ${shown(attributes)}; they were not recorded.`,
     )
-  return out
 }
 
 // A value's type, never its content (metadata may hold personal data).
