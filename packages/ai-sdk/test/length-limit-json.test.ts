@@ -4,23 +4,12 @@
 // backend as invalid JSON that no parser reads. Now the JSON stays valid, its long texts cut and
 // marked with `…`. On ai@5, ai@6 and ai@7 through each major's `@ai-sdk/openai` over HTTP, exported as
 // OTLP JSON to a real receiver.
-import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
-import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
-import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
 import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { type OtlpReceiver, startOtlpReceiver } from '@tokentrail/otlp-receiver'
-import * as ai7 from 'ai'
-import * as ai5 from 'ai-v5'
-import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
-
-const majors = [
-  { major: 'ai@5', ai: ai5 as any, createOpenAI: createOpenAI2 as any },
-  { major: 'ai@6', ai: ai6 as any, createOpenAI: createOpenAI3 as any },
-  { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any },
-] as const
+import { majors } from './majors.js'
 
 let server: MockOpenAI | undefined
 let receiver: OtlpReceiver | undefined

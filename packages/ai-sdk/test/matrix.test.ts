@@ -1,24 +1,13 @@
 // The same scenarios on ai@5, ai@6 and ai@7, each through its own major's real `@ai-sdk/openai`
 // over HTTP against tools/mock-openai: one AI SDK call is one trace, with the call span at the
 // root, one LLM span per step and each tool under the step that asked for it.
-import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
-import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
-import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import * as ai7 from 'ai'
-import * as ai5 from 'ai-v5'
-import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, ERROR_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputText, setup } from './helpers.js'
-
-const majors = [
-  { major: 'ai@5', ai: ai5 as any, createOpenAI: createOpenAI2 as any, source: 'inferred' },
-  { major: 'ai@6', ai: ai6 as any, createOpenAI: createOpenAI3 as any, source: 'inferred' },
-  { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any, source: 'ai-sdk-telemetry' },
-] as const
+import { majors } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {

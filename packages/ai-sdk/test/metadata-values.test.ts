@@ -3,23 +3,12 @@
 // (`userId: user.id`) was dropped without a word by withTraceMetadata, and so was a misspelt key
 // (`user_id`): the trace had no user and nobody was told. A number is now recorded as its text;
 // what cannot be used is said once through the tracer's warnings, naming the key, never thrown.
-import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
-import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
-import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
 import { ATTR, setTracer } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import * as ai7 from 'ai'
-import * as ai5 from 'ai-v5'
-import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { tracingMiddleware, withTraceMetadata } from '../src/index.js'
 import { modelSpans, setup } from './helpers.js'
-
-const majors = [
-  { major: 'ai@5', ai: ai5 as any, createOpenAI: createOpenAI2 as any },
-  { major: 'ai@6', ai: ai6 as any, createOpenAI: createOpenAI3 as any },
-  { major: 'ai@7', ai: ai7 as any, createOpenAI: createOpenAI4 as any },
-] as const
+import { majors } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
