@@ -307,7 +307,7 @@ describe('withTracing: other answers', () => {
       expect(await response.json()).toEqual({ answer: 42 })
     }
     // NextResponse takes (body, init) as Response does: it stays a NextResponse, cookies and all.
-    const { NextResponse } = await import('next/server')
+    const { NextResponse } = await import('next/server.js')
     const GET = withTracing(
       async () => {
         const response = NextResponse.json({ ok: true }, { status: 201 })
