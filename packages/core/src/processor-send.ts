@@ -121,11 +121,15 @@ export async function sendBatch(
   processor: BatchProcessor,
   batch: SpanData[],
   helpers: SendHelpers,
+  from = 0,
 ): Promise<{ count: number; reason: string } | undefined> {
+  const loop = processor.loop
   try {
-    return await sendWithRetry(processor, batch, helpers, { requests: MAX_SPLIT_REQUESTS })
+    const split = { requests: MAX_SPLIT_REQUESTS, loop }
+    return await sendWithRetry(processor, batch, helpers, split, from)
   } catch (error) {
     const { reason, type } = await explain(error, helpers)
+    if (processor.loop !== loop) return undefined
     processor.stats.failed += batch.length
     countFailure(processor, type, batch.length)
     processor.options.onError(`${processor.exporter.name} send loop`, error)
@@ -184,7 +188,8 @@ async function sendWithRetry(
   processor: BatchProcessor,
   batch: SpanData[],
   helpers: SendHelpers,
-  split: { requests: number },
+  split: { requests: number; loop: number },
+  from = 0,
 ): Promise<{ count: number; reason: string } | undefined> {
   const { retry, log } = processor.options
   const { later, cancel } = helpers
@@ -200,10 +205,11 @@ async function sendWithRetry(
   // Why a shutdown ended the wait for a retry (see below).
   let stopped: unknown
   // The processor gave this loop up (it stalled: see BatchProcessor.restart) while it waited:
-  // its batch went back in line, so nothing more is counted or said here.
-  const loop = processor.loop
-  const givenUp = () => processor.loop !== loop
-  for (let attempt = 0; ; attempt++) {
+  // what it had not counted of its batch went back in line, so nothing more is sent, counted or
+  // said here. Checked after every wait; the loop's number is the whole batch's, split or not.
+  const givenUp = () => processor.loop !== split.loop
+  for (let attempt = from; ; attempt++) {
+    processor.currentAttempt = attempt
     const controller = new AbortController()
     // Shut down while this code loaded (before, the first attempt was under way by then, and
     // shutdown aborted it): the attempt starts aborted, so the exporter answers as it would have.
@@ -262,6 +268,7 @@ async function sendWithRetry(
       const rejected = Math.min(Math.max(0, Math.floor(Number(result.rejected)) || 0), batch.length)
       processor.stats.exported += batch.length - rejected
       processor.stats.rejected += rejected
+      processor.currentDone += batch.length
       await log?.attemptSucceeded(
         batch.length,
         attempt,
@@ -285,6 +292,7 @@ async function sendWithRetry(
     // The OTLP path hint only for OTLP: httpExporter posts to whatever ingest path it was given.
     const otlp = processor.exporter.name === 'otlp'
     let { reason, type } = await explain(result.error, helpers, otlp ? target : undefined)
+    if (givenUp()) return undefined
     // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
     // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.
     const tooLarge = isTooLarge(result.error)
@@ -292,9 +300,11 @@ async function sendWithRetry(
       operation(type, result.error)
       processor.stats.retried += batch.length
       await log?.batchSplit(batch.length, reason)
+      if (givenUp()) return undefined
       split.requests -= 2
       const half = Math.ceil(batch.length / 2)
       const first = await sendWithRetry(processor, batch.slice(0, half), helpers, split)
+      if (givenUp()) return undefined
       const second = await sendWithRetry(processor, batch.slice(half), helpers, split)
       if (!first || !second) return first ?? second
       return { count: first.count + second.count, reason: second.reason }
@@ -308,6 +318,7 @@ async function sendWithRetry(
       }`
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
+      processor.currentDone += batch.length
       countFailure(processor, type, batch.length)
       operation(type, result.error)
       if (tooLarge && batch.length === 1) await log?.tooLarge(1, reason)
@@ -323,6 +334,7 @@ async function sendWithRetry(
         ? Math.max(backoff, Math.min(result.retryAfterMs, retry.maxRetryAfterMs))
         : backoff
     await log?.attemptFailed(batch.length, attempt, reason, delay)
+    if (givenUp()) return undefined
     // A shutdown aborts `processor.attempt`: here, the wait.
     const wait = new AbortController()
     processor.attempt = wait

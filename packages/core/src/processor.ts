@@ -170,6 +170,14 @@ export class BatchProcessor {
   // retry's backoff. Set by the send loop too. See `stalled`.
   loop = 0
   private current: SpanData[] | undefined
+  // How many of `current`'s spans the send loop has counted (exported, rejected or failed): a
+  // batch split after a 413 goes in parts, first to last, so those are its first spans.
+  currentDone = 0
+  // The attempt the send loop is on (set by it), and the one the next batch starts at: a batch put
+  // back by `restart` keeps the retries it used, so a loop given up again and again (a Worker
+  // whose every request ends before the backoff does) does not retry it from 0 for ever.
+  currentAttempt = 0
+  private resumeAt = 0
   busyUntil: number | undefined
   // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
   // spans it waited for arrived.
@@ -283,15 +291,22 @@ export class BatchProcessor {
   }
 
   // Gives the stalled loop up (should it ever wake, it stops without counting anything) and puts
-  // its batch back first in line, for a loop started from the current request.
+  // what it had not counted of its batch back first in line, for a loop started from the current
+  // request. Parts of a split batch it delivered settle here: sent again, they arrived twice and
+  // were counted twice.
   private restart(): void {
     this.loop++
     const batch = this.current
-    if (batch) {
-      this.held.unshift(...batch)
-      this.stats.inflight -= batch.length
-    }
+    const done = Math.min(this.currentDone, batch?.length ?? 0)
     this.current = undefined
+    this.currentDone = 0
+    if (batch) {
+      if (done < batch.length)
+        this.resumeAt = Math.min(this.currentAttempt + 1, this.options.retry.maxRetries)
+      this.held.unshift(...batch.slice(done))
+      this.stats.inflight -= batch.length
+      if (done > 0) this.settle(done)
+    }
     this.sending = undefined
     this.busyUntil = undefined
     this.attempt = undefined
@@ -319,15 +334,19 @@ export class BatchProcessor {
       let failure: { count: number; reason: string } | undefined
       this.stats.inflight += batch.length
       this.current = batch
+      this.currentDone = 0
+      const from = this.resumeAt
+      this.resumeAt = 0
       try {
         const loop = await this.loadLater()
         this.sendLoaded = true
-        failure = await loop.sendBatch(this, batch, SEND_HELPERS)
+        failure = await loop.sendBatch(this, batch, SEND_HELPERS, from)
       } catch (error) {
         // Only a failed load of the send loop lands here (it never rejects once loaded): the
         // batch fails and counts, and the next batch tries the load again.
         this.stats.failed += batch.length
         this.stats.failedBy._OTHER = (this.stats.failedBy._OTHER ?? 0) + batch.length
+        this.currentDone = batch.length
         failure = {
           count: batch.length,
           reason: `the export code could not load (${String((error as Error)?.message ?? error)})`,

@@ -201,6 +201,26 @@ describe.skipIf('missing' in found)(
       expect(workerd.output()).not.toMatch(COMPLAINTS)
     })
 
+    it('a tracer kept for the isolate fails, within retry.maxRetries, a batch a receiver that stays down refuses', async () => {
+      const endpoint = await gate() // 503 every time
+      const workerd = await serve({
+        otlp: endpoint.origin,
+        flushTimeoutMs: 300,
+        env: { MAX_RETRIES: '1' },
+      })
+      // The first try fails; the request ends with its retry's timer.
+      expect((await fetch(`${workerd.url}/api/nest`)).status).toBe(200)
+      await sleep(4000) // past the backoff (about 1 s) and the send loop's grace (2 s)
+      // The next request's flush sends that batch its last retry (each request started the
+      // retries over, so the batch was never failed), then its own batch's first try.
+      expect((await fetch(`${workerd.url}/api/nest`)).status).toBe(200)
+      await expect
+        .poll(async () => (await fetch(`${workerd.url}/stats`)).json())
+        .toMatchObject({ exported: 0, failed: 2 })
+      expect(endpoint.seen).toEqual(['fail', 'fail', 'fail'])
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
     it('with the receiver down, a tracer per request says the loss once, inside the flush', async () => {
       const endpoint = await gate() // 503 every time
       const workerd = await serve({ otlp: endpoint.origin, tracer: 'request', flushTimeoutMs: 500 })

@@ -167,16 +167,29 @@ function controlFlowStatus(error: unknown): number | undefined {
   return undefined
 }
 
-// A copy with a new body, of the same class where it takes (body, init), e.g. NextResponse.
+// A copy with a new body, of the same class where it takes (body, init) as Response does, e.g.
+// NextResponse. A subclass with a constructor of its own (`new JsonResponse(data, init)`) made
+// another answer from those: the body `{}` (the stream, stringified), its status and headers lost.
 function withBody(response: Response, body: ReadableStream | null): Response {
   const Class = response.constructor as typeof Response
   if (Class !== Response && typeof Class === 'function') {
     try {
       const copy = new Class(body, response)
-      if (copy instanceof Response) return copy
+      if (copy instanceof Response) {
+        if (copy.body === body && sameHead(copy, response)) return copy
+        // It took the stream into a body of its own: the stream cannot go to another copy.
+        if (body?.locked) return copy
+      }
     } catch {}
   }
   return new Response(body, response)
+}
+
+function sameHead(copy: Response, response: Response): boolean {
+  if (copy.status !== response.status || copy.statusText !== response.statusText) return false
+  const a = [...copy.headers]
+  const b = [...response.headers]
+  return a.length === b.length && a.every(([k, v], i) => b[i]![0] === k && b[i]![1] === v)
 }
 
 // The handler's response may be one object it answers every request with (a module-level

@@ -144,6 +144,23 @@ describe('next start: traceIdHeader', () => {
   })
 })
 
+describe('next start: a Response subclass with a constructor of its own', () => {
+  it('is answered as the handler made it: body, status and headers', async () => {
+    const response = await fetch(`${base}/api/subclass`)
+    expect(response.status).toBe(201)
+    expect(response.headers.get('x-kind')).toBe('json')
+    expect(await response.json()).toEqual({ answer: 42 })
+    const posted = await fetch(`${base}/api/subclass`, { method: 'POST' })
+    expect(posted.status).toBe(202)
+    expect(await posted.text()).toBe('null')
+    await receiver.waitFor(
+      () => roots('POST /api/subclass').length === 1 && roots('GET /api/subclass').length === 1,
+    )
+    expect(posted.headers.get('x-trace-id')).toBe(roots('POST /api/subclass')[0]!.traceId)
+    expect(roots('GET /api/subclass')[0]!.attributes['http.response.status_code']).toBe(201)
+  })
+})
+
 describe('next start: route names', () => {
   it('names a route by its template whatever the values, even when two params have the same one', async () => {
     for (const path of ['acme/site', 'x/x', 'repos/repos', 'site/acme']) {

@@ -286,6 +286,45 @@ describe('withTracing: other answers', () => {
     expect(shared.headers.get('x-trace-id')).toBeNull()
   })
 
+  it('answers a Response subclass with a constructor of its own as the handler made it', async () => {
+    class JsonResponse extends Response {
+      constructor(data: unknown, init?: ResponseInit) {
+        super(JSON.stringify(data), {
+          ...init,
+          headers: { 'content-type': 'application/json', 'x-kind': 'json' },
+        })
+      }
+    }
+    const { tracer } = testTracer()
+    for (const traceIdHeader of [undefined, 'x-trace-id']) {
+      const GET = withTracing(async () => new JsonResponse({ answer: 42 }, { status: 201 }), {
+        tracer,
+        traceIdHeader,
+      })
+      const response = await GET(new Request('http://h/json'))
+      expect(response.status).toBe(201)
+      expect(response.headers.get('x-kind')).toBe('json')
+      expect(await response.json()).toEqual({ answer: 42 })
+    }
+    // NextResponse takes (body, init) as Response does: it stays a NextResponse, cookies and all.
+    const { NextResponse } = await import('next/server.js')
+    const GET = withTracing(
+      async () => {
+        const response = NextResponse.json({ ok: true }, { status: 201 })
+        response.cookies.set('a', '1')
+        response.cookies.set('b', '2')
+        return response
+      },
+      { tracer, traceIdHeader: 'x-trace-id' },
+    )
+    const response = await GET(new Request('http://h/next'))
+    expect(response).toBeInstanceOf(NextResponse)
+    expect(response.status).toBe(201)
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/'])
+    expect(await response.json()).toEqual({ ok: true })
+    await vercel.settle()
+  })
+
   it('rethrows the very same error and records it', async () => {
     const { tracer, exporter } = testTracer()
     const failure = new TypeError('bad input')

@@ -21,6 +21,7 @@ interface Env {
   TRACER: 'isolate' | 'request' | 'env'
   FLUSH_TIMEOUT_MS: string
   EXPORT_TIMEOUT_MS: string
+  MAX_RETRIES?: string
 }
 
 let isolateTracer: Tracer | undefined
@@ -31,6 +32,7 @@ function makeTracer(env: Env): Tracer {
     serviceName: 'workerd-test',
     exporters: [otlpExporter({ url: `${env.OTLP}/v1/traces` })],
     exportTimeoutMs: Number(env.EXPORT_TIMEOUT_MS),
+    ...(env.MAX_RETRIES ? { retry: { maxRetries: Number(env.MAX_RETRIES) } } : {}),
   })
 }
 
