@@ -1,0 +1,186 @@
+// What an AI-app developer reads back: real AI SDK calls (ai@7 generateText through
+// @tokentrail/ai-sdk) exported over OTLP to a `tokentrail dev` child process, then read with the
+// CLI as its own child process, as in a terminal.
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import type { LanguageModelV4Usage } from '@ai-sdk/provider'
+import { traceModel } from '@tokentrail/ai-sdk'
+import { createTracer, otlpExporter, type Tracer } from '@tokentrail/core'
+import { generateText } from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
+import { chromium } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { onCleanup, tempDir } from './helpers.js'
+import { CHROMIUM, hasChromium } from './viewer-harness.js'
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+async function startDev(): Promise<string> {
+  expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
+  const child = spawn(process.execPath, [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+  })
+  return new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
+      if (match) resolve(match[1]!)
+    })
+    child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
+  })
+}
+
+async function cli(url: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--url', url], {
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  return stdout
+}
+
+const usage = (input: number, output: number): LanguageModelV4Usage => ({
+  inputTokens: { total: input, noCache: input, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: output, text: output, reasoning: undefined },
+})
+
+/** A model answering `text`, naming `answeredWith` as the model that replied. */
+function model(tracer: Tracer, modelId: string, text: string, answeredWith = modelId) {
+  return traceModel(
+    new MockLanguageModelV4({
+      provider: 'openai.chat',
+      modelId,
+      doGenerate: async () => ({
+        content: [{ type: 'text', text }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usage(12, 3),
+        warnings: [],
+        response: { id: 'resp-1', modelId: answeredWith, timestamp: new Date() },
+      }),
+    }),
+    { tracer },
+  )
+}
+
+function tracerFor(url: string): Tracer {
+  return createTracer({
+    serviceName: 'support-bot',
+    exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+    recordInputs: true,
+    recordOutputs: true,
+  })
+}
+
+describe('list --model', () => {
+  it('finds a trace by any LLM call it made, and by the dated model the provider answered with', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    // A router: a small model classifies, a large one answers (and replies as its snapshot).
+    const router = model(tracer, 'gpt-4o-mini', 'billing')
+    const answerer = model(tracer, 'gpt-4o', 'Your invoice is attached.', 'gpt-4o-2024-08-06')
+    let routed = ''
+    await tracer.withSpan('POST /api/support', { kind: 'http' }, async (span) => {
+      routed = span.spanContext().traceId
+      await generateText({ model: router, prompt: 'Classify: where is my invoice?' })
+      await generateText({ model: answerer, prompt: 'Where is my invoice?' })
+    })
+    let single = ''
+    await tracer.withSpan('POST /api/chat', { kind: 'http' }, async (span) => {
+      single = span.spanContext().traceId
+      await generateText({ model: model(tracer, 'gpt-4.1', 'hi'), prompt: 'hello' })
+    })
+    await tracer.flush()
+
+    const ids = async (...filter: string[]) =>
+      (
+        JSON.parse(await cli(url, 'list', '--json', ...filter)) as { traces: { traceId: string }[] }
+      ).traces.map((t) => t.traceId)
+    // `stats` counts the router's second call under gpt-4o; the list finds its trace there too.
+    expect(await cli(url, 'stats')).toMatch(/^gpt-4o +1 /m)
+    expect(await ids('--model', 'gpt-4o')).toEqual([routed])
+    expect(await ids('--model', 'gpt-4o-2024-08-06')).toEqual([routed])
+    expect(await ids('--model', 'gpt-4o-mini')).toEqual([routed])
+    expect(await ids('--model', 'gpt-4.1')).toEqual([single])
+    expect(await ids('--model', 'gpt-4')).toEqual([])
+    expect(await ids('--model', 'gpt-4o', '--status', 'error')).toEqual([])
+    // The viewer's API answers the same.
+    const api = (await (await fetch(`${url}/api/traces?model=gpt-4o-2024-08-06`)).json()) as {
+      traces: { traceId: string }[]
+    }
+    expect(api.traces.map((t) => t.traceId)).toEqual([routed])
+  })
+})
+
+describe('trace --export md', () => {
+  it('shows prompts, names and errors as they were written, where Markdown would change them', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    const prompt = '<context>Paris is the *capital*</context> Is `Paris` big? [see](x)'
+    // A fine-tuned model the price table does not know.
+    const tuned = model(tracer, 'ft:gpt-4o:acme', 'Yes: **very** <b>big</b>')
+    await generateText({ model: tuned, prompt })
+    const broken = traceModel(
+      new MockLanguageModelV4({
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+        doGenerate: async () => {
+          throw new SyntaxError(`Unexpected token '<', "<html><body>*502*</body>" is not valid JSON`)
+        },
+      }),
+      { tracer },
+    )
+    await generateText({ model: broken, prompt: 'hi', maxRetries: 0 }).catch(() => {})
+    await tracer.flush()
+
+    const ok = await cli(url, 'list', '--status', 'ok', '--json')
+    const okId = (JSON.parse(ok) as { traces: { traceId: string }[] }).traces[0]!.traceId
+    const md = await cli(url, 'trace', okId, '--export', '--format', 'md')
+    // Inline code: GitHub shows it as written (it drops `<context>` tags in running text).
+    expect(md).toContain(`\n- input: \`\`${prompt}\`\`\n`)
+    expect(md).toContain('\n- output: `Yes: **very** <b>big</b>`\n')
+    // No cost known: nothing is said, rather than a lone "-".
+    expect(md).toContain('\n- model `ft:gpt-4o:acme` · 12→3 tokens\n')
+
+    const failed = await cli(url, 'error', '--export', '--format', 'md')
+    const message = `Unexpected token '\\<', "\\<html\\>\\<body\\>\\*502\\*\\</body\\>" is not valid JSON`
+    expect(failed).toContain(`### SyntaxError: ${message}\n`)
+    expect(failed).toContain(`· error · **SyntaxError: ${message}**\n`)
+    // The escapes stand for the characters, nothing else: unescaped, the message is the error's.
+    expect(message.replace(/\\(.)/g, '$1')).toBe(
+      `Unexpected token '<', "<html><body>*502*</body>" is not valid JSON`,
+    )
+  })
+})
+
+describe.skipIf(!hasChromium)('the viewer list filtered by model, live', () => {
+  it('shows a new trace whose later call used that model, as a reload would', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    onCleanup(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${url}/#/?model=gpt-4o`)
+    await page.waitForSelector('#live.on')
+    let routed = ''
+    await tracer.withSpan('POST /api/support', { kind: 'http' }, async (span) => {
+      routed = span.spanContext().traceId
+      await generateText({ model: model(tracer, 'gpt-4o-mini', 'billing'), prompt: 'Classify' })
+      await generateText({ model: model(tracer, 'gpt-4o', 'Attached.'), prompt: 'Invoice?' })
+    })
+    await tracer.flush()
+    await page.locator(`#trace-rows tr[data-trace-id="${routed}"]`).waitFor({ timeout: 5000 })
+    await page.reload()
+    await page.locator(`#trace-rows tr[data-trace-id="${routed}"]`).waitFor({ timeout: 5000 })
+  })
+})
