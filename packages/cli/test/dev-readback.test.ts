@@ -13,6 +13,7 @@ import { generateText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { sendAiSdkTraces } from './ai-sdk-traces.js'
 import { onCleanup, tempDir } from './helpers.js'
 import { CHROMIUM, hasChromium } from './viewer-harness.js'
 
@@ -182,5 +183,25 @@ describe.skipIf(!hasChromium)('the viewer list filtered by model, live', () => {
     await page.locator(`#trace-rows tr[data-trace-id="${routed}"]`).waitFor({ timeout: 5000 })
     await page.reload()
     await page.locator(`#trace-rows tr[data-trace-id="${routed}"]`).waitFor({ timeout: 5000 })
+  })
+})
+
+describe.skipIf(!hasChromium)('the bug report and the trace page', () => {
+  it('name the steps of a real tool loop the same way', async () => {
+    const url = await startDev()
+    const [loop] = await sendAiSdkTraces(url, { prompt: 'Weather in Paris?' })
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    onCleanup(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${url}/#/trace/${loop}`)
+    await page.waitForSelector('#wf-axis')
+    const viewer = await page.locator('.wf-row .step').allInnerTexts()
+    expect(viewer).toEqual(['step 1', 'step 2'])
+    const md = await cli(url, 'trace', loop!, '--export', '--format', 'md')
+    const report = [...md.matchAll(/llm `chat gpt-4o-mini` \((step \d+)\)/g)].map((m) => m[1])
+    expect(report).toEqual(viewer)
   })
 })

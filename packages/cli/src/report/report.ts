@@ -172,7 +172,8 @@ function plain(text: unknown, max: number): string {
 function spanLine(s: ReportSpan): string {
   const facts = [`+${formatDuration(s.offsetMs)}`, formatDuration(s.durationMs)]
   let name = `${s.kind} ${code(s.name, 80)}`
-  if (s.step !== undefined) name += ` (step ${s.step})`
+  // Counted from 1, as the viewer's waterfall labels the same span (`tokentrail.step` is 0-based).
+  if (s.step !== undefined) name += ` (step ${s.step + 1})`
   facts.push(name, s.status)
   if (s.inputTokens !== undefined || s.outputTokens !== undefined)
     facts.push(`${s.inputTokens ?? '?'}→${s.outputTokens ?? '?'} tokens`)
