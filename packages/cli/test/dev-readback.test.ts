@@ -7,6 +7,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { LanguageModelV4Usage } from '@ai-sdk/provider'
+import { context, trace as otelTrace, TraceFlags } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { traceModel } from '@tokentrail/ai-sdk'
 import { createTracer, otlpExporter, type Tracer } from '@tokentrail/core'
 import { generateText } from 'ai'
@@ -21,10 +25,14 @@ const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
 async function startDev(): Promise<string> {
   expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
-  const child = spawn(process.execPath, [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  })
+  const child = spawn(
+    process.execPath,
+    [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  )
   const exited = new Promise((resolve) => child.on('exit', resolve))
   onCleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
@@ -41,11 +49,14 @@ async function startDev(): Promise<string> {
   })
 }
 
-async function cli(url: string, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--url', url], {
+async function run(url: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [bin, ...args, '--url', url], {
     env: { ...process.env, NO_COLOR: '1' },
   })
-  return stdout
+}
+
+async function cli(url: string, ...args: string[]): Promise<string> {
+  return (await run(url, ...args)).stdout
 }
 
 const usage = (input: number, output: number): LanguageModelV4Usage => ({
@@ -120,6 +131,76 @@ describe('list --model', () => {
   })
 })
 
+describe('list --attr with a fraction', () => {
+  it('says fractions are not indexed when nothing matched, instead of a bare "no traces match"', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    await generateText({ model: model(tracer, 'gpt-4o', 'hi'), prompt: 'hi', temperature: 0.7 })
+    await tracer.flush()
+    const detail = JSON.parse(await cli(url, 'last', '--json')) as {
+      spans: { kind: string; attributes: Record<string, unknown> }[]
+    }
+    const llm = detail.spans.find((s) => s.kind === 'llm')!
+    expect(llm.attributes['gen_ai.request.temperature']).toBe(0.7)
+    const fraction = await run(url, 'list', '--attr', 'gen_ai.request.temperature=0.7')
+    expect(fraction.stdout).toBe('no traces match\n')
+    expect(fraction.stderr).toBe(
+      'note --attr finds strings, booleans and whole numbers; a fraction such as 0.7 is not indexed\n',
+    )
+    // A value that matches, or that is not a fraction, gets no note.
+    const found = await run(url, 'list', '--attr', 'gen_ai.usage.input_tokens=12')
+    expect(found.stdout).toMatch(/generateText gpt-4o/)
+    expect(found.stderr).toBe('')
+    expect((await run(url, 'list', '--attr', 'gen_ai.usage.input_tokens=13')).stderr).toBe('')
+  })
+})
+
+describe('two services whose clocks differ', () => {
+  it('says so in `trace` and in the bug report, with how far apart they are', async () => {
+    const url = await startDev()
+    const web = tracerFor(url)
+    // The worker is another process with the OpenTelemetry SDK, on a machine whose clock runs
+    // 4 s behind: it stamps its spans 4 s early.
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'worker' }),
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+    })
+    onCleanup(() => provider.shutdown())
+    const behind = () => Date.now() - 4000
+    let id = ''
+    await web.withSpan('POST /api/summarize', { kind: 'http' }, async (span) => {
+      const { traceId, spanId } = span.spanContext()
+      id = traceId
+      const caller = otelTrace.setSpanContext(context.active(), {
+        traceId,
+        spanId,
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const job = provider
+        .getTracer('worker')
+        .startSpan('summarize job', { startTime: behind() }, caller)
+      await generateText({ model: model(web, 'gpt-4o', 'Short.'), prompt: 'Summarize' })
+      job.end(behind())
+    })
+    await web.flush()
+    await provider.forceFlush()
+
+    const text = await cli(url, 'trace', id)
+    expect(text).toMatch(
+      /^clock skew: summarize job \(worker\) starts 3\.9\ds before its parent POST \/api\/summarize \(support-bot\); duration and offsets across them are off by at least that$/m,
+    )
+    const report = JSON.parse(await cli(url, 'trace', id, '--export', '--format', 'json')) as {
+      hints: { id: string; message: string }[]
+    }
+    expect(report.hints.map((h) => h.id)).toEqual(['clock-skew'])
+    expect(report.hints[0]!.message).toMatch(
+      /^`summarize job` \(service `worker`\) starts 3\.9\ds before its parent `POST \/api\/summarize` \(service `support-bot`\)/,
+    )
+  })
+})
+
 describe('trace --export md', () => {
   it('shows prompts, names and errors as they were written, where Markdown would change them', async () => {
     const url = await startDev()
@@ -133,7 +214,9 @@ describe('trace --export md', () => {
         provider: 'openai.chat',
         modelId: 'gpt-4o',
         doGenerate: async () => {
-          throw new SyntaxError(`Unexpected token '<', "<html><body>*502*</body>" is not valid JSON`)
+          throw new SyntaxError(
+            `Unexpected token '<', "<html><body>*502*</body>" is not valid JSON`,
+          )
         },
       }),
       { tracer },
@@ -149,6 +232,7 @@ describe('trace --export md', () => {
     expect(md).toContain('\n- output: `Yes: **very** <b>big</b>`\n')
     // No cost known: nothing is said, rather than a lone "-".
     expect(md).toContain('\n- model `ft:gpt-4o:acme` · 12→3 tokens\n')
+    expect(md).toContain('## Debug hints\n\n- none found in the data\n')
 
     const failed = await cli(url, 'error', '--export', '--format', 'md')
     const message = `Unexpected token '\\<', "\\<html\\>\\<body\\>\\*502\\*\\</body\\>" is not valid JSON`

@@ -1,4 +1,5 @@
 import type { SpanData } from '@tokentrail/core'
+import { clockSkews } from '../report/clock-skew.js'
 import { failedDeepestFirst } from '../report/failed-spans.js'
 import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
 
@@ -229,6 +230,12 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
     trace.input ? `input "${oneLine(trace.input, 80)}"` : '',
   ].filter(Boolean)
   if (who.length) lines.push(p.dim(who.join(' · ')))
+  for (const { span, parent, earlyMs } of clockSkews(spans))
+    lines.push(
+      p.yellow(
+        `clock skew: ${oneLine(span.name, 40)} (${oneLine(span.resource.serviceName, 30)}) starts ${formatDuration(earlyMs)} before its parent ${oneLine(parent.name, 40)} (${oneLine(parent.resource.serviceName, 30)}); duration and offsets across them are off by at least that`,
+      ),
+    )
   lines.push('')
   const rows: string[][] = []
   const { waterfall } = detail
