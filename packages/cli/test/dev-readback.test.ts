@@ -155,38 +155,44 @@ describe('list --attr with a fraction', () => {
   })
 })
 
+/**
+ * A request on `support-bot` that hands a job to `worker`: another process with the OpenTelemetry
+ * SDK, on a machine whose clock runs 4 s behind, so it stamps its spans 4 s early.
+ */
+async function sendSkewedTrace(url: string): Promise<string> {
+  const web = tracerFor(url)
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'worker' }),
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+  })
+  onCleanup(() => provider.shutdown())
+  const behind = () => Date.now() - 4000
+  let id = ''
+  await web.withSpan('POST /api/summarize', { kind: 'http' }, async (span) => {
+    const { traceId, spanId } = span.spanContext()
+    id = traceId
+    const caller = otelTrace.setSpanContext(context.active(), {
+      traceId,
+      spanId,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const job = provider
+      .getTracer('worker')
+      .startSpan('summarize job', { startTime: behind() }, caller)
+    await generateText({ model: model(web, 'gpt-4o', 'Short.'), prompt: 'Summarize' })
+    job.end(behind())
+  })
+  await web.flush()
+  await provider.forceFlush()
+  return id
+}
+
 describe('two services whose clocks differ', () => {
   it('says so in `trace` and in the bug report, with how far apart they are', async () => {
     const url = await startDev()
-    const web = tracerFor(url)
-    // The worker is another process with the OpenTelemetry SDK, on a machine whose clock runs
-    // 4 s behind: it stamps its spans 4 s early.
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'worker' }),
-      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
-    })
-    onCleanup(() => provider.shutdown())
-    const behind = () => Date.now() - 4000
-    let id = ''
-    await web.withSpan('POST /api/summarize', { kind: 'http' }, async (span) => {
-      const { traceId, spanId } = span.spanContext()
-      id = traceId
-      const caller = otelTrace.setSpanContext(context.active(), {
-        traceId,
-        spanId,
-        traceFlags: TraceFlags.SAMPLED,
-        isRemote: true,
-      })
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      const job = provider
-        .getTracer('worker')
-        .startSpan('summarize job', { startTime: behind() }, caller)
-      await generateText({ model: model(web, 'gpt-4o', 'Short.'), prompt: 'Summarize' })
-      job.end(behind())
-    })
-    await web.flush()
-    await provider.forceFlush()
-
+    const id = await sendSkewedTrace(url)
     const text = await cli(url, 'trace', id)
     expect(text).toMatch(
       /^clock skew: summarize job \(worker\) starts 3\.9\ds before its parent POST \/api\/summarize \(support-bot\); duration and offsets across them are off by at least that$/m,
@@ -199,7 +205,74 @@ describe('two services whose clocks differ', () => {
       /^`summarize job` \(service `worker`\) starts 3\.9\ds before its parent `POST \/api\/summarize` \(service `support-bot`\)/,
     )
   })
+
+  it.skipIf(!hasChromium)('says so on the trace page', async () => {
+    const url = await startDev()
+    const id = await sendSkewedTrace(url)
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    onCleanup(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${url}/#/trace/${id}`)
+    await page.waitForSelector('#wf-axis')
+    expect(await page.locator('.notice.clock-skew').allInnerTexts()).toEqual([
+      expect.stringMatching(
+        /^Clock skew: summarize job \(worker\) starts 3\.9\d s before its parent POST \/api\/summarize \(support-bot\);/,
+      ),
+    ])
+  })
 })
+
+describe('long text cut at an emoji', () => {
+  it('is cut before the emoji, never between its halves, in the list, the trace and the report', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    // The list preview keeps 300 characters, the trace row 4,000: each cut lands inside a 🎉.
+    const prompt = `${'a'.repeat(298)}🎉 and more`
+    const answer = `${'b'.repeat(3998)}🎉 and more`
+    await generateText({ model: model(tracer, 'gpt-4o', answer), prompt })
+    await tracer.flush()
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\uFFFD/
+    const listed = (JSON.parse(await cli(url, 'list', '--json')) as { traces: TraceText[] })
+      .traces[0]!
+    expect(listed.input).toBe(`${'a'.repeat(298)}…`)
+    expect(listed.output).toBe(`${'b'.repeat(299)}…`)
+    const detail = JSON.parse(await cli(url, 'last', '--json')) as { trace: TraceText }
+    expect(detail.trace.input).toBe(prompt)
+    expect(detail.trace.output).toBe(`${'b'.repeat(3998)}…`)
+    const md = await cli(url, 'last', '--export', '--format', 'md')
+    expect(md).toContain(`\n- input: \`${'a'.repeat(298)}…\`\n`)
+    for (const text of [listed.input, listed.output, detail.trace.output, md])
+      expect(lone.test(text!)).toBe(false)
+  })
+})
+
+describe.skipIf(!hasChromium)('the viewer list, with text cut at an emoji', () => {
+  it('cuts the row preview before the emoji', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    // The row shows 80 characters of input: the cut lands inside the 🎉.
+    await generateText({ model: model(tracer, 'gpt-4o', 'ok'), prompt: `${'a'.repeat(78)}🎉 x` })
+    await tracer.flush()
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    onCleanup(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${url}/`)
+    const shown = page.locator('#trace-rows .row-preview .in')
+    await shown.waitFor()
+    expect(await shown.innerText()).toBe(`${'a'.repeat(78)}…`)
+  })
+})
+
+interface TraceText {
+  input?: string
+  output?: string
+}
 
 describe('trace --export md', () => {
   it('shows prompts, names and errors as they were written, where Markdown would change them', async () => {

@@ -2,6 +2,7 @@ import type { SpanData } from '@tokentrail/core'
 import { clockSkews } from '../report/clock-skew.js'
 import { failedDeepestFirst } from '../report/failed-spans.js'
 import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
+import { cutText } from '../text-cut.js'
 
 /** Terminal colours; all identity functions when colour is off. */
 export interface Palette {
@@ -56,7 +57,7 @@ export function safeText(text: unknown): string {
 /** One line of at most `max` characters, control characters made visible. */
 export function oneLine(text: unknown, max: number): string {
   const flat = safeText(String(text).replace(/\s+/g, ' ').trim())
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+  return cutText(flat, max)
 }
 
 /** `850ms`, `1.52s`, `2m03s`. */
