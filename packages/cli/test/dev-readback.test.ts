@@ -11,7 +11,7 @@ import { context, trace as otelTrace, TraceFlags } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { traceModel } from '@tokentrail/ai-sdk'
+import { traceModel, withTraceMetadata } from '@tokentrail/ai-sdk'
 import { createTracer, otlpExporter, type Tracer } from '@tokentrail/core'
 import { generateText } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
@@ -269,6 +269,44 @@ describe.skipIf(!hasChromium)('the viewer list, with text cut at an emoji', () =
   })
 })
 
+describe.skipIf(!hasChromium)('the session page', () => {
+  it('gives a turn that failed before any usage no token count, as the list does', async () => {
+    const url = await startDev()
+    const tracer = tracerFor(url)
+    const broken = traceModel(
+      new MockLanguageModelV4({
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+        doGenerate: async () => {
+          throw new Error('upstream connect error')
+        },
+      }),
+      { tracer },
+    )
+    await withTraceMetadata({ userId: 'ana', sessionId: 'chat-7' }, async () => {
+      await generateText({ model: model(tracer, 'gpt-4o', 'Hello!'), prompt: 'hi' })
+      await generateText({ model: broken, prompt: 'and now?', maxRetries: 0 }).catch(() => {})
+    })
+    await tracer.flush()
+    expect(await cli(url, 'list', '--session', 'chat-7')).toMatch(
+      /gpt-4o +- +- +ana +generateText gpt-4o · upstream connect error/,
+    )
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
+    onCleanup(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${url}/#/session/chat-7`)
+    const turns = page.locator('.turn .turn-meta')
+    await expect.poll(() => turns.count()).toBe(2)
+    const [ok, failed] = await turns.allInnerTexts()
+    expect(ok).toContain('12 → 3 tokens')
+    expect(failed).toContain('error')
+    expect(failed).not.toContain('tokens')
+  })
+})
+
 interface TraceText {
   input?: string
   output?: string
@@ -311,6 +349,8 @@ describe('trace --export md', () => {
     const message = `Unexpected token '\\<', "\\<html\\>\\<body\\>\\*502\\*\\</body\\>" is not valid JSON`
     expect(failed).toContain(`### SyntaxError: ${message}\n`)
     expect(failed).toContain(`· error · **SyntaxError: ${message}**\n`)
+    // The call failed before any usage: no tokens are known, which is not "0→0 tokens".
+    expect(failed).toContain('\n- model `gpt-4o`\n')
     // The escapes stand for the characters, nothing else: unescaped, the message is the error's.
     expect(message.replace(/\\(.)/g, '$1')).toBe(
       `Unexpected token '<', "<html><body>*502*</body>" is not valid JSON`,

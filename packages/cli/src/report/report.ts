@@ -197,7 +197,7 @@ export function formatReportMarkdown(report: TraceReport): string {
   ]
   if (t.model)
     lines.push(
-      `- model ${code(t.model, 60)} · ${t.inputTokens}→${t.outputTokens} tokens${t.costUsd ? ` · ${formatCost(t.costUsd)}` : ''}${t.ttftMs !== undefined ? ` · first TTFT ${formatDuration(t.ttftMs)}` : ''}`,
+      `- model ${code(t.model, 60)}${t.totalTokens ? ` · ${t.inputTokens}→${t.outputTokens} tokens` : ''}${t.costUsd ? ` · ${formatCost(t.costUsd)}` : ''}${t.ttftMs !== undefined ? ` · first TTFT ${formatDuration(t.ttftMs)}` : ''}`,
     )
   const who = [
     t.userId ? `user ${code(t.userId, 60)}` : '',
