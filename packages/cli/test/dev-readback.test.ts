@@ -349,6 +349,8 @@ describe('trace --export md', () => {
     const message = `Unexpected token '\\<', "\\<html\\>\\<body\\>\\*502\\*\\</body\\>" is not valid JSON`
     expect(failed).toContain(`### SyntaxError: ${message}\n`)
     expect(failed).toContain(`· error · **SyntaxError: ${message}**\n`)
+    // Its stack, fenced, as Node prints it: frames indented under the message.
+    expect(failed).toMatch(/\n```\nSyntaxError: Unexpected token[^\n]*\n {4}at \S/)
     // The call failed before any usage: no tokens are known, which is not "0→0 tokens".
     expect(failed).toContain('\n- model `gpt-4o`\n')
     // The escapes stand for the characters, nothing else: unescaped, the message is the error's.

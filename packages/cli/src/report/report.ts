@@ -235,10 +235,11 @@ export function formatReportMarkdown(report: TraceReport): string {
   return `${lines.join('\n')}\n`
 }
 
-// Multi-line captured text inside a fence: control characters made visible, lines kept.
+// Multi-line captured text inside a fence: control characters made visible, lines and their
+// indentation kept (a stack's `    at …` frames read as a stack).
 function safeBlock(text: string): string {
   return text
     .split('\n')
-    .map((line) => oneLine(line, 400))
+    .map((line) => `${' '.repeat(Math.min(/^ */.exec(line)![0].length, 16))}${oneLine(line, 400)}`)
     .join('\n')
 }
