@@ -328,6 +328,16 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         out.write(
           json ? `${JSON.stringify(page, null, 2)}\n` : `${formatTraceList(page.traces, p)}\n`,
         )
+        // Fractions are not indexed (each latency or cost would be a token of its own): say so
+        // rather than leave "no traces match" to read as "no span had that value".
+        if (page.traces.length === 0)
+          for (const attr of (values.attr as string[] | undefined) ?? []) {
+            const value = attr.slice(attr.indexOf('=') + 1).trim()
+            if (value !== '' && Number.isFinite(Number(value)) && !Number.isInteger(Number(value)))
+              err.write(
+                `${p.dim('note')} --attr finds strings, booleans and whole numbers; a fraction such as ${safeText(value)} is not indexed\n`,
+              )
+          }
         return 0
       }
       case 'last':

@@ -1,6 +1,8 @@
 import type { SpanData } from '@tokentrail/core'
+import { clockSkews } from '../report/clock-skew.js'
 import { failedDeepestFirst } from '../report/failed-spans.js'
 import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
+import { cutText } from '../text-cut.js'
 
 /** Terminal colours; all identity functions when colour is off. */
 export interface Palette {
@@ -55,7 +57,7 @@ export function safeText(text: unknown): string {
 /** One line of at most `max` characters, control characters made visible. */
 export function oneLine(text: unknown, max: number): string {
   const flat = safeText(String(text).replace(/\s+/g, ' ').trim())
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+  return cutText(flat, max)
 }
 
 /** `850ms`, `1.52s`, `2m03s`. */
@@ -229,6 +231,12 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
     trace.input ? `input "${oneLine(trace.input, 80)}"` : '',
   ].filter(Boolean)
   if (who.length) lines.push(p.dim(who.join(' · ')))
+  for (const { span, parent, earlyMs } of clockSkews(spans))
+    lines.push(
+      p.yellow(
+        `clock skew: ${oneLine(span.name, 40)} (${oneLine(span.resource.serviceName, 30)}) starts ${formatDuration(earlyMs)} before its parent ${oneLine(parent.name, 40)} (${oneLine(parent.resource.serviceName, 30)}); duration and offsets across them are off by at least that`,
+      ),
+    )
   lines.push('')
   const rows: string[][] = []
   const { waterfall } = detail

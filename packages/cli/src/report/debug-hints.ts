@@ -1,5 +1,6 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { formatCost, formatDuration, oneLine } from '../commands/format.js'
+import { clockSkews } from './clock-skew.js'
 
 /** A finding read from a trace's data that points at the likely cause of a problem. */
 export interface DebugHint {
@@ -11,6 +12,7 @@ export interface DebugHint {
     | 'stream-stalled'
     | 'near-max-tokens'
     | 'cost-outlier'
+    | 'clock-skew'
   /** The span it is about. */
   spanId: string
   /** One sentence for a person or an assistant, numbers included. */
@@ -187,5 +189,11 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
         message: `\`${oneLine(span.name, 60)}\` cost ${formatCost(cost)}, ${(cost / base.medianCostUsd).toFixed(1)}× the median ${formatCost(base.medianCostUsd)} of ${base.calls} \`${model}\` calls (input ${num(a[ATTR.usageInputTokens]) ?? '?'} tokens)`,
       })
   }
+  for (const { span, parent, earlyMs } of clockSkews(spans))
+    hints.push({
+      id: 'clock-skew',
+      spanId: span.spanId,
+      message: `\`${oneLine(span.name, 60)}\` (service \`${oneLine(span.resource.serviceName, 40)}\`) starts ${ms(earlyMs)} before its parent \`${oneLine(parent.name, 60)}\` (service \`${oneLine(parent.resource.serviceName, 40)}\`): the two clocks differ by at least that, so the trace's duration and the offsets between the services are off by as much`,
+    })
   return hints
 }

@@ -149,12 +149,31 @@ function fence(text: string): string {
   return '`'.repeat(longest + 1)
 }
 
-const quote = (text: string, max: number) => JSON.stringify(oneLine(text, max))
+/**
+ * Captured text as an inline code span, shown exactly as written: a prompt's `<context>` tags, a
+ * `*` or a backtick in a name would otherwise be read as Markdown (GitHub drops unknown tags).
+ */
+function code(text: unknown, max: number): string {
+  const flat = oneLine(text, max)
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length))
+  const tick = '`'.repeat(longest + 1)
+  // A span that starts or ends with a backtick needs a space inside its fence (one is stripped).
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
+  return `${tick}${pad}${flat}${pad}${tick}`
+}
+
+/** Captured text in running Markdown (an error message): its markup characters escaped. */
+function plain(text: unknown, max: number): string {
+  return oneLine(text, max)
+    .replace(/[\\`*<>[\]]/g, '\\$&')
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+}
 
 function spanLine(s: ReportSpan): string {
   const facts = [`+${formatDuration(s.offsetMs)}`, formatDuration(s.durationMs)]
-  let name = `${s.kind} \`${oneLine(s.name, 80)}\``
-  if (s.step !== undefined) name += ` (step ${s.step})`
+  let name = `${s.kind} ${code(s.name, 80)}`
+  // Counted from 1, as the viewer's waterfall labels the same span (`tokentrail.step` is 0-based).
+  if (s.step !== undefined) name += ` (step ${s.step + 1})`
   facts.push(name, s.status)
   if (s.inputTokens !== undefined || s.outputTokens !== undefined)
     facts.push(`${s.inputTokens ?? '?'}→${s.outputTokens ?? '?'} tokens`)
@@ -162,7 +181,7 @@ function spanLine(s: ReportSpan): string {
   if (s.costUsd !== undefined) facts.push(formatCost(s.costUsd))
   if (s.finishReason) facts.push(`finish ${s.finishReason}`)
   if (s.cancelledBy) facts.push(`cancelled by ${s.cancelledBy}`)
-  if (s.error) facts.push(`**${oneLine(s.error, 160)}**`)
+  if (s.error) facts.push(`**${plain(s.error, 160)}**`)
   return `${'  '.repeat(s.depth)}- ${facts.join(' · ')}`
 }
 
@@ -172,22 +191,22 @@ export function formatReportMarkdown(report: TraceReport): string {
   const status =
     t.status === 'error' ? '✗ error' : t.status === 'cancelled' ? '⊘ cancelled' : '✓ ok'
   const lines = [
-    `# Trace \`${t.traceId}\`: ${oneLine(t.rootName, 80)} (${status})`,
+    `# Trace \`${t.traceId}\`: ${plain(t.rootName, 80)} (${status})`,
     '',
-    `- started ${formatTime(t.startTime)} (local time) · ${formatDuration(t.durationMs)} · ${t.spanCount} spans · service \`${oneLine(t.service, 60)}\``,
+    `- started ${formatTime(t.startTime)} (local time) · ${formatDuration(t.durationMs)} · ${t.spanCount} spans · service ${code(t.service, 60)}`,
   ]
   if (t.model)
     lines.push(
-      `- model \`${oneLine(t.model, 60)}\` · ${t.inputTokens}→${t.outputTokens} tokens · ${formatCost(t.costUsd)}${t.ttftMs !== undefined ? ` · first TTFT ${formatDuration(t.ttftMs)}` : ''}`,
+      `- model ${code(t.model, 60)}${t.totalTokens ? ` · ${t.inputTokens}→${t.outputTokens} tokens` : ''}${t.costUsd ? ` · ${formatCost(t.costUsd)}` : ''}${t.ttftMs !== undefined ? ` · first TTFT ${formatDuration(t.ttftMs)}` : ''}`,
     )
   const who = [
-    t.userId ? `user \`${oneLine(t.userId, 60)}\`` : '',
-    t.sessionId ? `session \`${oneLine(t.sessionId, 60)}\`` : '',
-    t.tags?.length ? `tags ${t.tags.map((tag) => `\`${oneLine(tag, 40)}\``).join(', ')}` : '',
+    t.userId ? `user ${code(t.userId, 60)}` : '',
+    t.sessionId ? `session ${code(t.sessionId, 60)}` : '',
+    t.tags?.length ? `tags ${t.tags.map((tag) => code(tag, 40)).join(', ')}` : '',
   ].filter(Boolean)
   if (who.length) lines.push(`- ${who.join(' · ')}`)
-  if (t.input) lines.push(`- input: ${quote(t.input, 300)}`)
-  if (t.output) lines.push(`- output: ${quote(t.output, 300)}`)
+  if (t.input) lines.push(`- input: ${code(t.input, 300)}`)
+  if (t.output) lines.push(`- output: ${code(t.output, 300)}`)
   lines.push('', '## Debug hints', '')
   if (report.hints.length === 0) lines.push('- none found in the data')
   for (const hint of report.hints) lines.push(`- **${hint.id}**: ${hint.message}`)
@@ -197,10 +216,10 @@ export function formatReportMarkdown(report: TraceReport): string {
     for (const error of report.errors) {
       lines.push(
         '',
-        `### ${oneLine(`${error.type}: ${error.message}`, 200)}`,
+        `### ${plain(`${error.type}: ${error.message}`, 200)}`,
         '',
-        `- in \`${oneLine(error.span, 80)}\`${error.rethrownBy.length ? `; rethrown by ${error.rethrownBy.map((n) => `\`${oneLine(n, 60)}\``).join(', ')}` : ''}`,
-        ...error.causes.map((cause) => `- ${oneLine(cause, 200)}`),
+        `- in ${code(error.span, 80)}${error.rethrownBy.length ? `; rethrown by ${error.rethrownBy.map((n) => code(n, 60)).join(', ')}` : ''}`,
+        ...error.causes.map((cause) => `- ${plain(cause, 200)}`),
       )
       if (error.stack) {
         const f = fence(error.stack)
@@ -216,10 +235,11 @@ export function formatReportMarkdown(report: TraceReport): string {
   return `${lines.join('\n')}\n`
 }
 
-// Multi-line captured text inside a fence: control characters made visible, lines kept.
+// Multi-line captured text inside a fence: control characters made visible, lines and their
+// indentation kept (a stack's `    at …` frames read as a stack).
 function safeBlock(text: string): string {
   return text
     .split('\n')
-    .map((line) => oneLine(line, 400))
+    .map((line) => `${' '.repeat(Math.min(/^ */.exec(line)![0].length, 16))}${oneLine(line, 400)}`)
     .join('\n')
 }

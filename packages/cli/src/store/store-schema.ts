@@ -1,4 +1,5 @@
 import { ATTR, type SpanData, type SpanStatus } from '@tokentrail/core'
+import { cutText } from '../text-cut.js'
 import {
   indexedAttributes,
   mergeTags,
@@ -586,7 +587,7 @@ export function toTraceSummary(row: TraceRow): TraceSummary {
 export const MAX_PREVIEW = 300
 
 function preview(text: string): string {
-  return text.length > MAX_PREVIEW ? `${text.slice(0, MAX_PREVIEW - 1)}…` : text
+  return cutText(text, MAX_PREVIEW)
 }
 
 /** A trace row with its whole stored input and output (up to 4000 characters each). */

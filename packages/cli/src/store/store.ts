@@ -63,6 +63,7 @@ export interface TraceStoreOptions {
 /** Filters and paging of `listTraces`. */
 export interface TraceQuery extends TraceIdentityQuery {
   status?: SpanStatus
+  /** Traces with an LLM call that asked for, or was answered by, this model. */
   model?: string
   service?: string
   /** Case-insensitive text found in span names, errors, models, users, sessions, tags or the start of prompts. */
@@ -645,10 +646,6 @@ export class TraceStore {
     if (query.status) {
       where.push('status = ?')
       params.push(query.status)
-    }
-    if (query.model) {
-      where.push('model = ?')
-      params.push(query.model)
     }
     if (query.service) {
       where.push('service = ?')

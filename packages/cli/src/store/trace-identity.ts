@@ -1,4 +1,5 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
+import { cutText } from '../text-cut.js'
 
 // Who and what a trace is about, read from any of its spans: the keys our adapters write, the
 // OpenTelemetry conventions, and the ones Langfuse, Phoenix and the AI SDK's own telemetry read.
@@ -123,7 +124,7 @@ function parseMessages(value: unknown): { role?: unknown; parts?: unknown; conte
 function clip(text: string): string | undefined {
   const trimmed = text.trim()
   if (!trimmed) return undefined
-  return trimmed.length > MAX_TURN_TEXT ? `${trimmed.slice(0, MAX_TURN_TEXT - 1)}…` : trimmed
+  return cutText(trimmed, MAX_TURN_TEXT)
 }
 
 /** What the user asked in this call: the last user message of its prompt, else the whole input. */

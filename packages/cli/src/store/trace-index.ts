@@ -423,7 +423,7 @@ export class TraceIndex {
 
   /** Adds the SQL conditions (on `traces`) for a text search and the identity filters. */
   filter(
-    query: TraceIdentityQuery & { text?: string },
+    query: TraceIdentityQuery & { text?: string; model?: string },
     where: string[],
     params: SQLInputValue[],
     total: number,
@@ -434,6 +434,7 @@ export class TraceIndex {
       match !== undefined ||
       query.user !== undefined ||
       query.session !== undefined ||
+      Boolean(query.model) ||
       (query.tags?.length ?? 0) > 0 ||
       Object.keys(query.attributes ?? {}).length > 0
     // A search sees every stored trace: the index catches up first. If it cannot (a full or
@@ -464,6 +465,25 @@ export class TraceIndex {
           `(${term} OR (rowid > ? AND ${tokens.map(() => "instr(' ' || attr_tokens || ' ', ?) > 0").join(' AND ')}))`,
         )
         params.push(unindexedAfter, ...tokens.map((token) => ` ${token} `))
+      }
+    }
+    // A model is any LLM call's, asked for or answered with (a dated snapshot such as
+    // `gpt-4o-2024-08-06`), not only the first call's that the row shows: a trace that routes
+    // from one model to another is found by either, as `stats` counts both.
+    if (query.model) {
+      const either = [
+        attrToken('gen_ai.request.model', query.model),
+        attrToken('gen_ai.response.model', query.model),
+      ]
+      const match = either.join(' OR ')
+      const term = this.matchTerm('trace_attrs', match, total)
+      params.push(match)
+      if (unindexedAfter === undefined) where.push(term)
+      else {
+        where.push(
+          `(${term} OR (rowid > ? AND (${either.map(() => "instr(' ' || attr_tokens || ' ', ?) > 0").join(' OR ')})))`,
+        )
+        params.push(unindexedAfter, ...either.map((token) => ` ${token} `))
       }
     }
     if (query.minDurationMs !== undefined) {

@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import type { ModelBaseline } from '../report/debug-hints.js'
+import { cutText } from '../text-cut.js'
 import { fullTraceSummary, type TraceRow, type TraceSummary } from './store-schema.js'
 import { identityTerm } from './trace-index.js'
 
@@ -57,7 +58,7 @@ const MAX_TOOL_TEXT = 1000
 const clip = (value: unknown) => {
   if (value === undefined || value === null) return undefined
   const text = typeof value === 'string' ? value : JSON.stringify(value)
-  return text.length > MAX_TOOL_TEXT ? `${text.slice(0, MAX_TOOL_TEXT - 1)}…` : text
+  return cutText(text, MAX_TOOL_TEXT)
 }
 
 function range(from: number | undefined, where: string[], params: SQLInputValue[]) {

@@ -142,7 +142,10 @@ export function breakableKey(key) {
 export function preview(text, max) {
   if (!text) return ''
   const flat = text.replace(/\s+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+  if (flat.length <= max) return flat
+  // Never between the two halves of an emoji: a lone half shows as �.
+  const end = /[\uD800-\uDBFF]/.test(flat[max - 2] ?? '') ? max - 2 : max - 1
+  return `${flat.slice(0, end)}…`
 }
 
 /**

@@ -520,7 +520,14 @@ function streaming() {
 /** Applies live trace rows to the list, if it is shown. @param {Trace[]} updates */
 export function liveList(updates) {
   if (!listBody) return
-  if (state.filters.text || state.filters.attr) {
+  // A model filter matches any LLM call of a trace; a row names only its first call's model, so a
+  // trace whose row names another may still match: the server decides.
+  const { model } = state.filters
+  if (
+    state.filters.text ||
+    state.filters.attr ||
+    (model && updates.some((trace) => trace.model !== model))
+  ) {
     scheduleListReload()
     return
   }

@@ -143,7 +143,11 @@ function turnView(turn, index) {
       statusBadge(t.status),
       h('span', null, duration(t.durationMs)),
       t.ttftMs !== undefined ? h('span', null, `TTFT ${duration(t.ttftMs)}`) : null,
-      h('span', null, `${number(t.inputTokens)} → ${number(t.outputTokens)} tokens`),
+      // A turn that failed or was cut before any usage knows no tokens: not "0 → 0", as the list
+      // and `tokentrail trace` leave them out.
+      t.totalTokens
+        ? h('span', null, `${number(t.inputTokens)} → ${number(t.outputTokens)} tokens`)
+        : null,
       h('span', null, cost(t.costUsd)),
       t.model ? h('span', { class: 'muted' }, t.model) : null,
       turn.llmCalls > 1 ? h('span', { class: 'muted' }, `${turn.llmCalls} LLM calls`) : null,

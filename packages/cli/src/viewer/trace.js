@@ -226,11 +226,41 @@ export async function renderTrace(traceId) {
       ),
     ),
     ...(notice ? [notice] : []),
+    ...skewNotices(spans, byId),
     h('div', { class: 'layout' }, waterfallEl, panel),
   )
   const selected = byId.get(traceState.selectedSpanId ?? '')
   if (selected) renderSpan(panel, selected, trace, detail)
 }
+
+/**
+ * Says where a span starts before its parent on another service (as `tokentrail trace` and the
+ * bug report do): nothing starts before what started it, so those two machines' clocks differ.
+ * The largest of each caller → callee pair. @param {Span[]} spans @param {Map<string, Span>} byId
+ */
+function skewNotices(spans, byId) {
+  /** @type {Map<string, { span: Span, parent: Span, early: number }>} */
+  const worst = new Map()
+  for (const span of spans) {
+    const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined
+    if (!parent || parent.resource.serviceName === span.resource.serviceName) continue
+    const early = parent.startTime - span.startTime
+    if (!(early >= SKEW_MS)) continue
+    const pair = JSON.stringify([parent.resource.serviceName, span.resource.serviceName])
+    const seen = worst.get(pair)
+    if (!seen || early > seen.early) worst.set(pair, { span, parent, early })
+  }
+  return [...worst.values()].map(({ span, parent, early }) =>
+    h(
+      'div',
+      { class: 'notice clock-skew' },
+      `Clock skew: ${span.name} (${span.resource.serviceName}) starts ${duration(early)} before its parent ${parent.name} (${parent.resource.serviceName}); the two clocks differ by at least that, so the duration and offsets across them are off by as much.`,
+    ),
+  )
+}
+
+/** A child this much earlier than its parent, on another service, counts as clock skew (ms). */
+const SKEW_MS = 10
 
 /** A round step (1, 2, 2.5 or 5 × 10ⁿ) giving four to seven ticks over `total` ms. @param {number} total */
 function tickStep(total) {
