@@ -170,7 +170,8 @@ async function main(): Promise<number> {
           pad(t.status + mark, 11) +
           pad(ms(t.durationMs), 10) +
           pad(String(llmCalls), 11) +
-          pad(`${t.inputTokens}→${t.outputTokens}`, 15) +
+          // No count where no usage is known (a failure before any), as `tokentrail trace` shows it.
+          pad(t.totalTokens ? `${t.inputTokens}→${t.outputTokens}` : '-', 15) +
           pad(ms(t.ttftMs), 9) +
           (t.costUsd ? `$${t.costUsd.toFixed(6)}` : '-'),
       )
