@@ -163,6 +163,14 @@ async function main() {
 main()
 `
 
+// A trace read back through the installed CLI, as a user would.
+function readTrace(traceId: string): { spans: any[] } {
+  const cli = join(app, 'node_modules/@tokentrail/cli/dist/bin.js')
+  return JSON.parse(
+    run(process.execPath, [cli, 'trace', traceId, '--json', '--url', collectorUrl], app),
+  )
+}
+
 describe('the packed tarballs, installed into a fresh app outside the workspace', () => {
   it('share one version line, and adapters take core by a range, not a pin', () => {
     const versions = new Set(PUBLISHED.map((name) => manifests[name].version))
@@ -210,21 +218,7 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
       const out = JSON.parse(run(node, ['app.mjs'], app, { COLLECTOR: collectorUrl }).trim())
       expect(out.text).toBe('hi')
       expect(out.flushed).toEqual({ ok: true, pending: 0 })
-      // Read back through the installed CLI, as a user would.
-      const trace = JSON.parse(
-        run(
-          process.execPath,
-          [
-            join(app, 'node_modules/@tokentrail/cli/dist/bin.js'),
-            'trace',
-            out.traceId,
-            '--json',
-            '--url',
-            collectorUrl,
-          ],
-          app,
-        ),
-      )
+      const trace = readTrace(out.traceId)
       const root = trace.spans.find((s: any) => s.name === 'GET /hello')
       const inner = trace.spans.find((s: any) => s.name === 'inner work')
       expect(root, `root span from ${node}`).toBeDefined()
@@ -252,20 +246,7 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
         flushed: { ok: true, pending: 0 },
         traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
       })
-      const trace = JSON.parse(
-        run(
-          process.execPath,
-          [
-            join(app, 'node_modules/@tokentrail/cli/dist/bin.js'),
-            'trace',
-            out.traceId,
-            '--json',
-            '--url',
-            collectorUrl,
-          ],
-          app,
-        ),
-      )
+      const trace = readTrace(out.traceId)
       expect(trace.spans.map((s: any) => s.name).sort()).toEqual(['GET /cjs', 'inner cjs work'])
     }
   })
