@@ -420,7 +420,7 @@ function noticeWorkersWithoutContext(tracer: Tracer): void {
   tracerNotice(
     tracer,
     'workers without executionCtx',
-    "tracing(): this Cloudflare Workers request reached Hono without its execution context (app.fetch(request) instead of app.fetch(request, env, ctx)), so there is no waitUntil to keep its flush alive: its spans are lost when the request ends. Pass env and ctx on to app.fetch, or export the app itself as the Worker's fetch handler.",
+    "tracing(): this Cloudflare Workers request reached Hono without its execution context (app.fetch(request) instead of app.fetch(request, env, ctx)), so there is no waitUntil to keep its flush alive. In a Worker's fetch handler its spans are lost when the request ends: pass env and ctx on to app.fetch, or export the app itself as the Worker's fetch handler. (A Durable Object lives on after its requests, so there the flush goes on without one.)",
   )
 }
 
