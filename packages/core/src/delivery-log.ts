@@ -1,3 +1,4 @@
+import { onWorkers } from './env.js'
 import { closestKey, SPAN_KINDS } from './options.js'
 
 /** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
@@ -178,18 +179,6 @@ export function badBoundLine(where: string, got: unknown, defaultMs: number): st
 export function unknownOptionLine(where: string, key: string, valid: readonly string[]): string {
   const hint = key === 'root' ? 'parent' : closestKey(key, valid)
   return `${where}: unknown option \`${key}\`${hint ? ` — did you mean \`${hint}\`?` : '.'} It was ignored. Valid options: ${valid.join(', ')}. Said once per tracer.`
-}
-
-// Cloudflare Workers (workerd) name themselves so.
-function onWorkers(): boolean {
-  try {
-    return (
-      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
-      'Cloudflare-Workers'
-    )
-  } catch {
-    return false
-  }
 }
 
 /**

@@ -10,6 +10,23 @@ export function readEnv(name: string): string | undefined {
   }
 }
 
+/** Cloudflare Workers (workerd), which names itself in `navigator.userAgent`. */
+export function onWorkers(): boolean {
+  try {
+    return (
+      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+      'Cloudflare-Workers'
+    )
+  } catch {
+    return false
+  }
+}
+
+/** Prerendering under `next build` (Next sets NEXT_PHASE in its build processes). */
+export function isNextBuild(): boolean {
+  return readEnv('NEXT_PHASE') === 'phase-production-build'
+}
+
 /** A boolean env variable (true/1/yes/on, false/0/no/off); throws naming it for anything else. */
 export function envBoolean(name: string): boolean | undefined {
   const value = readEnv(name)?.toLowerCase()

@@ -1,5 +1,5 @@
 import { type ContextSpan, runWithSpan } from './context.js'
-import { readEnv } from './env.js'
+import { isNextBuild, readEnv } from './env.js'
 
 // The HTTP server convention names, as in `ATTR` (semconv-names.test.ts checks): not read from the
 // table, which would ship whole at start-up with every adapter that records requests.
@@ -118,7 +118,7 @@ export function freezingPlatform(): string | undefined {
 function platformFromEnv(): string | null {
   const env = (name: string) => readEnv(name) !== undefined
   // `next build` prerendering route handlers (on Vercel too) is no function.
-  if (readEnv('NEXT_PHASE') === 'phase-production-build') return null
+  if (isNextBuild()) return null
   if (env('AWS_LAMBDA_FUNCTION_NAME')) return 'AWS Lambda'
   // Not `vercel dev`, nor `next dev` with the env files `vercel env pull` writes (VERCEL=1 in them).
   if (env('VERCEL') && readEnv('VERCEL_ENV') !== 'development') return 'Vercel'

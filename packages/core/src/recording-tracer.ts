@@ -29,7 +29,15 @@ import {
   textOf,
 } from './span.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type { Attributes, Resource, SpanContext, SpanData, SpanEvent, SpanKind } from './types.js'
+import type {
+  Attributes,
+  AttributeValue,
+  Resource,
+  SpanContext,
+  SpanData,
+  SpanEvent,
+  SpanKind,
+} from './types.js'
 
 /** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
@@ -569,11 +577,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
         delete attributes[key]
         continue
       }
-      if (isSecretKey(key)) attributes[key] = REDACTED
-      else {
-        const value = attributes[key]
-        if (typeof value === 'string') attributes[key] = redactSecretsInText(value)
-      }
+      const value = attributes[key]!
+      const clean = scrubbedValue(key, value)
+      if (clean !== value) attributes[key] = clean
     }
     // An error's message and stack are also in its `exception` event: redacted there too.
     const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
@@ -863,6 +869,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 }
 
+// A value with its credentials replaced: the whole value under a key named like one, tokens and
+// keys inside text.
+function scrubbedValue(key: string, value: AttributeValue): AttributeValue {
+  if (isSecretKey(key)) return REDACTED
+  return typeof value === 'string' ? redactSecretsInText(value) : value
+}
+
 // Credentials in event attributes (an exception's message and stack): the same rules as span
 // attributes. Events that hold none are kept as they are; the others are copied, not changed.
 function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
@@ -873,12 +886,8 @@ function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
     if (!attributes) continue
     let copy: Attributes | undefined
     for (const key in attributes) {
-      const value = attributes[key]
-      const clean = isSecretKey(key)
-        ? REDACTED
-        : typeof value === 'string'
-          ? redactSecretsInText(value)
-          : value
+      const value = attributes[key]!
+      const clean = scrubbedValue(key, value)
       if (clean !== value) (copy ??= { ...attributes })[key] = clean
     }
     if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }

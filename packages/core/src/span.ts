@@ -79,9 +79,9 @@ export interface SpanOwner {
   /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
   timeOf(option: 'endTime', span: string, time: unknown): number
   /** A `status` that is not a SpanStatus: said once. */
-  badInput?(option: 'status', span: string, got: unknown): void
+  badInput(option: 'status', span: string, got: unknown): void
   /** Options `end()` does not take: said once each. */
-  methodOptions?(where: string, options: object, valid: readonly string[]): void
+  methodOptions(where: string, options: object, valid: readonly string[]): void
 }
 
 const END_OPTIONS = ['status', 'endTime', 'endOpenChildren']
@@ -454,11 +454,11 @@ export class RecordingSpan implements Span {
     const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
     let status = options?.status
     if (options) {
-      this.owner.methodOptions?.('span.end()', options, END_OPTIONS)
+      this.owner.methodOptions('span.end()', options, END_OPTIONS)
       // A status it does not know (`'failed'`) would reach the exporters as a span status no
       // backend reads: said once, and the default decides.
       if (status !== undefined && status !== 'ok' && status !== 'error' && status !== 'cancelled') {
-        this.owner.badInput?.('status', this.name, status)
+        this.owner.badInput('status', this.name, status)
         status = undefined
       }
     }

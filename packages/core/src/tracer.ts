@@ -1,6 +1,6 @@
 import { type ResolvedConfig, resolveConfig, type TracerOptions } from './config.js'
 import { getActiveContextSpan } from './context.js'
-import { readEnv } from './env.js'
+import { onWorkers, readEnv } from './env.js'
 import { TokentrailError } from './errors.js'
 import { lazy } from './lazy.js'
 import type { MetricExporter } from './metrics.js'
@@ -197,8 +197,10 @@ const WORKERS_NO_ENV =
 
 function workersWithoutEnv(): boolean {
   try {
-    const g = globalThis as { navigator?: { userAgent?: string }; process?: { env?: unknown } }
-    return g.navigator?.userAgent === 'Cloudflare-Workers' && typeof g.process?.env !== 'object'
+    return (
+      onWorkers() &&
+      typeof (globalThis as { process?: { env?: unknown } }).process?.env !== 'object'
+    )
   } catch {
     return false
   }

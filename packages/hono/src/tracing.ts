@@ -415,7 +415,7 @@ let saidWorkersWithoutContext = false
 // A Worker may make a tracer per request, so "once per tracer" could be once per
 // request: this is said once per isolate.
 function noticeWorkersWithoutContext(tracer: Tracer): void {
-  if (saidWorkersWithoutContext || !tracer.enabled) return
+  if (saidWorkersWithoutContext) return
   saidWorkersWithoutContext = true
   tracerNotice(
     tracer,
