@@ -12,7 +12,7 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { OwnAttributes } from './convert.js'
-import { errorAttributes, recordableError } from './errors.js'
+import { recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -163,6 +163,10 @@ export function stepStarting(
 ): void {
   const state = callState()
   call.retrying = false
+  // Kept on the call for a retry of this step (see stepEnded), and for a middleware that hands ours
+  // a new prompt array.
+  call.awaitedProvider = provider
+  call.awaitedModelId = modelId
   if (Array.isArray(prompt) && prompt.length > 0) {
     const byStepPrompt = (state.byStepPrompt ??= new WeakMap())
     // A step's entry goes when the next step starts or the call ends: an entry left for the
@@ -170,17 +174,11 @@ export function stepStarting(
     if (call.stepPrompt !== undefined) byStepPrompt.delete(call.stepPrompt)
     call.stepPrompt = prompt
     byStepPrompt.set(prompt, call)
-    // Also when the prompt is known: another middleware may hand ours a new array.
-    call.awaitedProvider = provider
-    call.awaitedModelId = modelId
     call.awaits = true
     // One marker per call: an earlier blanked step never claimed leaves its entry behind.
     if (state.awaiting !== undefined && state.awaiting.size > 0) state.awaiting.delete(call)
   } else {
     call.awaits = false
-    // Kept on the call too, for a retry of this step (see stepEnded).
-    call.awaitedProvider = provider
-    call.awaitedModelId = modelId
     ;(state.awaiting ??= new Map()).set(call, { provider, modelId })
   }
 }
@@ -644,12 +642,7 @@ export class AiCall {
         tool.end(status === 'cancelled' ? { status: 'cancelled', endTime } : undefined)
     const span = this.span
     if (!span || span.ended) return
-    if (error !== undefined && status === 'error') {
-      span.recordError(recordableError(error))
-      const attributes: Record<string, unknown> = {}
-      errorAttributes(error, attributes)
-      span.setAttributes(attributes)
-    }
+    if (error !== undefined && status === 'error') recordFailure(span, error)
     span.end(endTime === undefined ? { status } : { status, endTime })
   }
 

@@ -10,7 +10,7 @@ import {
 import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
-import { errorAttributes, recordableError } from './errors.js'
+import { recordFailure } from './errors.js'
 import {
   getTraceMetadata,
   mergeMetadata,
@@ -120,10 +120,7 @@ export function embeddingTracingMiddleware(
         result = await doEmbed()
       } catch (error) {
         try {
-          span.recordError(recordableError(error))
-          const attributes: Record<string, unknown> = {}
-          errorAttributes(error, attributes)
-          span.setAttributes(attributes)
+          recordFailure(span, error)
           span.end({ status: 'error' })
         } catch {}
         throw error

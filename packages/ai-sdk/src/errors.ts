@@ -1,4 +1,4 @@
-import { redactSecretsInText } from '@tokentrail/core/internal'
+import { redactSecretsInText, type Span } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500
@@ -61,6 +61,17 @@ function unwrapRetry(error: unknown): { last: unknown; attempts?: number; reason
       reason: text(read(error, 'reason')),
     }
   return { last: error }
+}
+
+/**
+ * Records a failure on a span: the error (as recordError keeps it) and the provider's status, error
+ * type and retry advice (`errorAttributes`).
+ */
+export function recordFailure(span: Span, error: unknown): void {
+  span.recordError(recordableError(error))
+  const attributes: Record<string, unknown> = {}
+  errorAttributes(error, attributes)
+  span.setAttributes(attributes)
 }
 
 /**

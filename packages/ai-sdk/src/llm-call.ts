@@ -27,7 +27,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { errorAttributes, isRetryable, recordableError } from './errors.js'
+import { isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -301,11 +301,8 @@ export class LlmCall {
       case 'error': {
         this.failed = true
         this.error = part.error
-        this.span.recordError(recordableError(part.error))
         // The provider's status, error type and retry advice, as on the call span and as for a throw.
-        const attributes: Record<string, unknown> = {}
-        errorAttributes(part.error, attributes)
-        this.span.setAttributes(attributes)
+        recordFailure(this.span, part.error)
         return
       }
     }
@@ -350,10 +347,7 @@ export class LlmCall {
       return
     }
     this.error = error
-    this.span.recordError(recordableError(error))
-    const attributes: Record<string, unknown> = {}
-    errorAttributes(error, attributes)
-    this.span.setAttributes(attributes)
+    recordFailure(this.span, error)
     this.end('error')
   }
 
