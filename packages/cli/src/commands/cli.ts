@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { parseAttribute } from '../collector/query-params.js'
 import { type DeliveryHealth, formatDelivery } from '../delivery-health.js'
 import { databaseProblem } from '../node-support.js'
 import type { MetricsSummary } from '../store/metrics-summary.js'
@@ -332,7 +333,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         // rather than leave "no traces match" to read as "no span had that value".
         if (page.traces.length === 0)
           for (const attr of (values.attr as string[] | undefined) ?? []) {
-            const value = attr.slice(attr.indexOf('=') + 1).trim()
+            const value = parseAttribute(attr)?.[1].trim() ?? ''
             if (value !== '' && Number.isFinite(Number(value)) && !Number.isInteger(Number(value)))
               err.write(
                 `${p.dim('note')} --attr finds strings, booleans and whole numbers; a fraction such as ${safeText(value)} is not indexed\n`,
