@@ -175,6 +175,11 @@ export function badBoundLine(where: string, got: unknown, defaultMs: number): st
   return `${where}: options.timeoutMs must be a number of milliseconds (0 or more), got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}; the exporter timeout (${defaultMs} ms) bounded it instead. Said once per tracer.`
 }
 
+/** The line said once per method when it is given neither an options object nor a timeout. */
+export function notOptionsLine(where: string, got: unknown, valid: readonly string[]): string {
+  return `${where} takes an options object { ${valid.join(', ')} } or a timeout in milliseconds, got ${typeof got === 'string' ? JSON.stringify(got.slice(0, 80)) : typeof got}; it was ignored. Said once per tracer.`
+}
+
 /** The line said once per method and key when a span API method is given an option it does not take. */
 export function unknownOptionLine(where: string, key: string, valid: readonly string[]): string {
   const hint = key === 'root' ? 'parent' : closestKey(key, valid)

@@ -678,6 +678,25 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
   }
 
+  /**
+   * A flush's or shutdown's options: a number is its `timeoutMs` (`flush(5000)`, as a user means
+   * it); anything else that is not an options object is said once and read as none.
+   */
+  private boundOptions<T extends { timeoutMs?: number }>(
+    where: string,
+    given: T | number | undefined,
+    valid: readonly string[],
+  ): T | undefined {
+    if (given === undefined || given === null) return undefined
+    if (typeof given === 'number') return { timeoutMs: given } as T
+    if (typeof given === 'object') {
+      this.methodOptions(where, given, valid)
+      return given
+    }
+    this.sayOnce(`options ${where}`, (m) => m.notOptionsLine(where, given, valid))
+    return undefined
+  }
+
   /** A flush or shutdown bound: the exporter timeout when not given; said once when unusable. */
   private boundOf(where: string, ms: unknown): number {
     if (ms === undefined) return boundMs(this.config.exportTimeoutMs)
@@ -715,8 +734,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
     } catch {}
   }
 
-  async flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult> {
-    if (options) this.methodOptions('tracer.flush()', options, FLUSH_OPTIONS)
+  async flush(given?: { timeoutMs?: number; metrics?: boolean } | number): Promise<FlushResult> {
+    const options = this.boundOptions('tracer.flush()', given, FLUSH_OPTIONS)
     const timeoutMs = this.boundOf('tracer.flush()', options?.timeoutMs)
     runFlushHooks(this)
     try {
@@ -796,8 +815,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return left >= 1 ? metrics.export(left) : 'late'
   }
 
-  async shutdown(options?: { timeoutMs?: number }): Promise<void> {
-    if (options) this.methodOptions('tracer.shutdown()', options, SHUTDOWN_OPTIONS)
+  async shutdown(given?: { timeoutMs?: number } | number): Promise<void> {
+    const options = this.boundOptions('tracer.shutdown()', given, SHUTDOWN_OPTIONS)
     const timeoutMs = this.boundOf('tracer.shutdown()', options?.timeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)

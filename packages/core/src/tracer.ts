@@ -134,11 +134,12 @@ export interface Tracer {
   /**
    * Sends everything queued; resolves (never rejects) within `timeoutMs`. `metrics: false` sends
    * the queued spans only, leaving metrics to their export interval (for a per-request flush on a
-   * long-lived server, where a snapshot per request would be waste).
+   * long-lived server, where a snapshot per request would be waste). A number is the timeout:
+   * `flush(5000)` is `flush({ timeoutMs: 5000 })`.
    */
-  flush(options?: { timeoutMs?: number; metrics?: boolean }): Promise<FlushResult>
-  /** Flushes, then stops exporting. */
-  shutdown(options?: { timeoutMs?: number }): Promise<void>
+  flush(options?: { timeoutMs?: number; metrics?: boolean } | number): Promise<FlushResult>
+  /** Flushes, then stops exporting. A number is the timeout, as for `flush`. */
+  shutdown(options?: { timeoutMs?: number } | number): Promise<void>
   stats(): TracerStats
 }
 

@@ -220,6 +220,57 @@ describe('an option a method does not take', () => {
   })
 })
 
+describe('a flush or shutdown given a number', () => {
+  it('reads it as timeoutMs (it was ignored: a hung receiver held flush(300) for the export timeout)', async () => {
+    const held: import('node:http').ServerResponse[] = []
+    const hung = createServer((_request, response) => void held.push(response))
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [
+        otlpExporter({
+          url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v1/traces`,
+        }),
+      ],
+      exportTimeoutMs: 120_000,
+      warnings: (message) => warnings.push(message),
+    })
+    try {
+      tracer.startSpan('held').end()
+      const result = await tracer.flush(300)
+      expect(result).toMatchObject({ ok: false, pending: 1 })
+      expect(result.reason).toMatch(/time/)
+      await tracer.shutdown(200)
+      expect(warnings).toHaveLength(2)
+      expect(warnings[0]).toMatch(/^flush timed out after 300 ms: 1 span for /)
+      expect(warnings[1]).toMatch(/tracer\.shutdown\(\) ran out of time \(200 ms\)/)
+    } finally {
+      for (const response of held) response.destroy()
+      hung.closeAllConnections()
+      await new Promise<void>((resolve) => hung.close(() => resolve()))
+    }
+  }, 15_000)
+
+  it('anything else that is not an options object is said once and ignored', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('one').end()
+    expect(await tracer.flush('soon' as never)).toEqual({ ok: true, pending: 0 })
+    expect(await tracer.flush(true as never)).toEqual({ ok: true, pending: 0 })
+    await tracer.shutdown('now' as never)
+    expect(wireSpans().map((s) => s.name)).toEqual(['one'])
+    expect(warnings).toEqual([
+      'tracer.flush() takes an options object { timeoutMs, metrics } or a timeout in milliseconds, got "soon"; it was ignored. Said once per tracer.',
+      'tracer.shutdown() takes an options object { timeoutMs } or a timeout in milliseconds, got "now"; it was ignored. Said once per tracer.',
+    ])
+  })
+})
+
 describe("OpenTelemetry's positional end time", () => {
   it('span.end(time) with epoch milliseconds or a Date ends the span then (it was ignored)', async () => {
     const tracer = createTracer({ serviceName: 'input', exporters: [otlpExporter({ url })] })
