@@ -38,6 +38,7 @@ import type {
   SpanEvent,
   SpanKind,
 } from './types.js'
+import { VERSION } from './version.js'
 
 /** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
@@ -250,6 +251,14 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const clean = sanitizeValue(value, config.limits)
       if (clean !== undefined) attributes[key] = clean
     }
+    // The SDK resource attributes OpenTelemetry SDKs send; a value given in config wins.
+    attributes['telemetry.sdk.name'] ??= 'tokentrail'
+    attributes['telemetry.sdk.language'] ??=
+      typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+        ?.node === 'string'
+        ? 'nodejs'
+        : 'webjs'
+    attributes['telemetry.sdk.version'] ??= VERSION
     // Tells apart two processes of one service, e.g. for cumulative metrics. Workers refuse random
     // values outside a request, so a tracer made at global scope goes without.
     if (attributes['service.instance.id'] === undefined) {

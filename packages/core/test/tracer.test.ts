@@ -410,6 +410,9 @@ describe('configuration', () => {
       'deployment.environment': 'test',
       team: 'ai',
       'service.instance.id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'telemetry.sdk.name': 'tokentrail',
+      'telemetry.sdk.language': expect.stringMatching(/^(nodejs|webjs)$/),
+      'telemetry.sdk.version': expect.stringMatching(/^\d+\.\d+\.\d+/),
     })
   })
 

@@ -1,6 +1,7 @@
 import { type EscapedForm, escapedForms } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
+import { VERSION } from '../version.js'
 
 /** OTLP SpanKind numbers (no prototype: a made-up kind finds nothing). */
 export const OTLP_SPAN_KIND: Record<SpanKind, number> = Object.assign(Object.create(null), {
@@ -17,7 +18,7 @@ export const KIND_ATTRIBUTE = 'tokentrail.span.kind'
 export const STATUS_ATTRIBUTE = 'tokentrail.span.status'
 
 export const SCOPE_NAME = '@tokentrail/core'
-export const SCOPE_VERSION = '0.1.0'
+export const SCOPE_VERSION = VERSION
 
 /**
  * Epoch milliseconds (with a fraction) to a decimal string of nanoseconds, without float overflow.

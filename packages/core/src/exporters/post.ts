@@ -1,5 +1,6 @@
 import { maskedUrl } from '../masked-url.js'
 import type { ExportResult } from '../types.js'
+import { VERSION } from '../version.js'
 import { ExportError } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
@@ -47,6 +48,21 @@ function isHtml(contentType: string | null, text: string): boolean {
   return /^\s*<(!doctype html|html[\s>])/i.test(text.slice(0, 64))
 }
 
+// Exporters' headers with a User-Agent naming the SDK, as OpenTelemetry's exporters send one
+// (receivers and proxies log it); one the app set wins. A page's fetch keeps the browser's own.
+const withAgent = new WeakMap<Record<string, string>, Record<string, string>>()
+function agentHeaders(headers: Record<string, string>): Record<string, string> {
+  let out = withAgent.get(headers)
+  if (!out) {
+    out =
+      'document' in globalThis || Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')
+        ? headers
+        : { ...headers, 'user-agent': `tokentrail/${VERSION}` }
+    withAgent.set(headers, out)
+  }
+  return out
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
   if (!value) return undefined
@@ -75,7 +91,7 @@ export async function post(
     // wrong URL to fix, not a hop to take with the credentials on board.
     response = await fetch(url, {
       method: 'POST',
-      headers,
+      headers: agentHeaders(headers),
       body: body as BodyInit,
       signal,
       redirect: 'manual',
