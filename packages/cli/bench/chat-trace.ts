@@ -4,9 +4,29 @@ import { randomBytes } from 'node:crypto'
 import type { Resource, SpanData } from '@tokentrail/core'
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']
+// As a Tokentrail tracer sends them: the SDK's own resource attributes beside the app's.
+const sdk = {
+  'telemetry.sdk.name': 'tokentrail',
+  'telemetry.sdk.language': 'nodejs',
+  'telemetry.sdk.version': '0.1.0',
+}
 export const resources: Resource[] = [
-  { serviceName: 'chat-api', attributes: { 'deployment.environment': 'bench' } },
-  { serviceName: 'worker', attributes: { 'deployment.environment': 'bench' } },
+  {
+    serviceName: 'chat-api',
+    attributes: {
+      'deployment.environment': 'bench',
+      'service.instance.id': '3f1c2a9e-6b1d-4c55-9a7e-2d4f8b0c1e11',
+      ...sdk,
+    },
+  },
+  {
+    serviceName: 'worker',
+    attributes: {
+      'deployment.environment': 'bench',
+      'service.instance.id': '8d0e4b7a-1f2c-4e3d-b5a6-7c8d9e0f1a22',
+      ...sdk,
+    },
+  },
 ]
 const PROMPT = JSON.stringify([
   { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. '.repeat(8) }] },
