@@ -37,10 +37,7 @@ let release: () => void = () => {}
 app.post('/api/held', () => {
   const held = new Promise<void>((resolve) => (release = resolve))
   const answer = streamText({ model, prompt: 'Say hello' }).toTextStreamResponse()
-  return new Response(
-    answer.body!.pipeThrough(new TransformStream({ flush: () => held })),
-    answer,
-  )
+  return new Response(answer.body!.pipeThrough(new TransformStream({ flush: () => held })), answer)
 })
 app.post('/release', (c) => {
   release()
@@ -77,5 +74,9 @@ app.post('/stop', (c) => {
 
 const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: app.fetch })
 console.log(
-  JSON.stringify({ runtime: `bun ${Bun.version}`, asyncContext: hasAsyncContext(), port: server.port }),
+  JSON.stringify({
+    runtime: `bun ${Bun.version}`,
+    asyncContext: hasAsyncContext(),
+    port: server.port,
+  }),
 )
