@@ -312,6 +312,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
 
     const response = c.res
+    // Headers before body: Bun (1.4) adds the Content-Type a body implies (a `Bun.file()`, a typed
+    // Blob, FormData, URLSearchParams) when `headers` is first read, and drops it for good once
+    // `body` has been: the re-streamed response below would go out without one.
+    response.headers
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
       span.recordError(c.error)

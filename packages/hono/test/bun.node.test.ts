@@ -186,6 +186,26 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
     }
   })
 
+  it.each(['file', 'blob', 'form', 'params'])(
+    'a %s body keeps the Content-Type Bun derives from it when tracing() re-streams it',
+    async (kind) => {
+      const read = async (prefix: string) => {
+        const response = await fetch(`${base}/${prefix}/body/${kind}`)
+        const type = response.headers.get('content-type')
+        const boundary = type?.match(/boundary=(.+)$/)?.[1]
+        const text = await response.text()
+        // A form's boundary is new for every body: compared as the same mark.
+        return boundary
+          ? { type: type!.replace(boundary, 'B'), text: text.replaceAll(boundary, 'B') }
+          : { type, text }
+      }
+      const untraced = await read('plain')
+      expect(untraced.type).toMatch(/^(application|multipart)\//)
+      const traced = await read('api')
+      expect(traced).toEqual(untraced)
+    },
+  )
+
   it('a server stopped without a flush still delivers what it queued, and says nothing', async () => {
     const response = await fetch(`${base}/api/chat`, {
       method: 'POST',

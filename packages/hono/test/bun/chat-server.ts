@@ -64,6 +64,19 @@ app.post('/api/weather/:city', (c) =>
     },
   }).toUIMessageStreamResponse(),
 )
+// Bodies Bun derives a Content-Type from, traced under /api and untraced under /plain.
+const bodies: Record<string, () => unknown> = {
+  file: () => Bun.file(new URL('../../package.json', import.meta.url).pathname),
+  blob: () => new Blob(['{"a":1}'], { type: 'application/json' }),
+  form: () => {
+    const form = new FormData()
+    form.set('field', 'value')
+    return form
+  },
+  params: () => new URLSearchParams('a=1&b=2'),
+}
+for (const prefix of ['/api', '/plain'])
+  app.get(`${prefix}/body/:kind`, (c) => new Response(bodies[c.req.param('kind')]!() as BodyInit))
 // Untraced: what the tracer holds, and a flush on demand.
 app.get('/stats', (c) => c.json(tracer.stats()))
 app.post('/flush', async (c) => c.json(await tracer.flush()))
