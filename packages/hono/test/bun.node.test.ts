@@ -206,6 +206,27 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
     },
   )
 
+  it('a Range request for a Bun.file() body still gets the 206 Bun answers it with, and its span', async () => {
+    const read = async (prefix: string) => {
+      const response = await fetch(`${base}/${prefix}/body/file`, {
+        headers: { range: 'bytes=2-11' },
+      })
+      return {
+        status: response.status,
+        range: response.headers.get('content-range'),
+        type: response.headers.get('content-type'),
+        text: await response.text(),
+        traceId: response.headers.get('x-trace-id'),
+      }
+    }
+    const untraced = await read('plain')
+    expect(untraced).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes 2-11\//) })
+    const { traceId, ...traced } = await read('api')
+    expect(traced).toEqual({ ...untraced, traceId: undefined })
+    expect(await flush()).toMatchObject({ ok: true, pending: 0 })
+    expect(receiver.trace(traceId!).map((s) => s.name)).toEqual(['GET /api/body/:kind'])
+  })
+
   it('a server stopped without a flush still delivers what it queued, and says nothing', async () => {
     const response = await fetch(`${base}/api/chat`, {
       method: 'POST',
