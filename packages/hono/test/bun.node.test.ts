@@ -96,7 +96,11 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
     expect(response.headers.get('x-trace-id')).toBe('0af7651916cd43dd8448eb211c80319c')
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
     let text = ''
-    while (!text.includes('You said: Say hello')) text += (await reader.read()).value
+    while (!text.includes('You said: Say hello')) {
+      const part = await reader.read()
+      if (part.done) throw new Error(`the body ended before the answer: ${text}`)
+      text += part.value
+    }
     // The model's call and step spans end with its stream; the request span waits for the body.
     await expect.poll(async () => (await stats()).ended).toBe(2)
     expect((await stats()).started).toBe(3)
