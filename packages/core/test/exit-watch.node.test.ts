@@ -1,13 +1,26 @@
 // A Node script that ends without `await tracer.flush()` still sends its spans: the tracer flushes
 // when the event loop runs dry (beforeExit). Spans that can no longer leave (`process.exit()`) are
-// told, with how many. Real child processes, a real HTTP receiver.
+// told, with how many. Real child processes, a real HTTP receiver; each case on Node and on the
+// real Bun (the `bun` npm package), which emits the same process events.
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 const CORE = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+// The binary the `bun` package's install script put beside it (a devDependency: CI has it).
+const BUN = join(
+  dirname(createRequire(import.meta.url).resolve('bun/package.json')),
+  'bin',
+  'bun.exe',
+)
+const RUNTIMES = [
+  ['Node', [process.execPath, '--input-type=module', '-e']],
+  ['Bun', [BUN, '-e']],
+] as const
 
 let server: Server
 let port: number
@@ -39,13 +52,14 @@ beforeEach(() => {
   answer = true
 })
 
-// Runs `body` after a tracer `t` is made; resolves with the exit code, stdout, stderr and time.
-function script(body: string, options = '') {
+// Runs `body` after a tracer `t` is made, as `runtime` evaluates code given on its command line;
+// resolves with the exit code, stdout, stderr and time.
+function script(runtime: readonly string[], body: string, options = '') {
   const code = `import { createTracer, otlpExporter } from ${JSON.stringify(CORE)}
 const t = createTracer({ serviceName: 'script', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })]${options} })
 ${body}`
   const started = performance.now()
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+  const child = spawn(runtime[0]!, [...runtime.slice(1), code], {
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', TOKENTRAIL_DEBUG: '' },
   })
   let stdout = ''
@@ -60,9 +74,11 @@ ${body}`
   )
 }
 
-describe('spans still queued when a Node process exits', () => {
+describe.each(RUNTIMES)('spans still queued when a %s process exits', (_name, runtime) => {
+  const runScript = (body: string, options?: string) => script(runtime, body, options)
+
   it('are sent when a script ends without flushing, and the script exits as it would have', async () => {
-    const run = await script(`for (let i = 0; i < 3; i++) t.startSpan('step ' + i).end()
+    const run = await runScript(`for (let i = 0; i < 3; i++) t.startSpan('step ' + i).end()
 process.exitCode = 3
 console.log('done')`)
     expect(run.stdout).toBe('done\n')
@@ -72,7 +88,7 @@ console.log('done')`)
   })
 
   it('are sent when they end after an await, and after a first flush', async () => {
-    const run = await script(`t.startSpan('first').end()
+    const run = await runScript(`t.startSpan('first').end()
 await t.flush()
 await new Promise((resolve) => setTimeout(resolve, 20))
 t.startSpan('second').end()`)
@@ -82,7 +98,7 @@ t.startSpan('second').end()`)
 
   it('are flushed by every tracer of the process', async () => {
     const run =
-      await script(`const u = createTracer({ serviceName: 'other', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
+      await runScript(`const u = createTracer({ serviceName: 'other', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
 t.startSpan('from t').end()
 u.startSpan('from u').end()`)
     expect(run.code).toBe(0)
@@ -90,7 +106,7 @@ u.startSpan('from u').end()`)
   })
 
   it('are told, with how many, when process.exit() leaves no time to send them', async () => {
-    const run = await script(`t.startSpan('a').end()
+    const run = await runScript(`t.startSpan('a').end()
 t.startSpan('b').end()
 await new Promise((resolve) => setTimeout(resolve, 50))
 process.exit(0)`)
@@ -103,7 +119,7 @@ process.exit(0)`)
   })
 
   it('are told when process.exit() comes in the tick the tracer was made, before its exit code loaded', async () => {
-    const run = await script(`t.startSpan('a').end()
+    const run = await runScript(`t.startSpan('a').end()
 t.startSpan('b').end()
 t.startSpan('open')
 process.exit(0)`)
@@ -115,7 +131,7 @@ process.exit(0)`)
   })
 
   it('count the spans that wait for redaction to load when process.exit() comes in the same tick', async () => {
-    const run = await script(
+    const run = await runScript(
       `t.startSpan('a').end()
 t.startSpan('b').end()
 process.exit(0)`,
@@ -128,7 +144,7 @@ process.exit(0)`,
   })
 
   it('count a tracer made in the tick of process.exit() in the one line, once its exit code has loaded', async () => {
-    const run = await script(`t.startSpan('a').end()
+    const run = await runScript(`t.startSpan('a').end()
 await new Promise((resolve) => setTimeout(resolve, 50))
 const u = createTracer({ serviceName: 'late', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
 u.startSpan('b').end()
@@ -140,14 +156,14 @@ process.exit(0)`)
   })
 
   it('count the spans started and never ended, which are never sent', async () => {
-    const run = await script(`t.startSpan('never ended')
+    const run = await runScript(`t.startSpan('never ended')
 t.startSpan('done').end()`)
     expect(run.code).toBe(0)
     expect(spans).toEqual(['done'])
     expect(run.stderr).toBe(
       '[tokentrail] the process is exiting with 1 span never ended (script: 1); it is lost. End every span, and let streams finish (read or cancel each streamText result), before the process exits; tracer.stats() counts them as started − ended.\n',
     )
-    const both = await script(`t.startSpan('still open')
+    const both = await runScript(`t.startSpan('still open')
 t.startSpan('a').end()
 await new Promise((resolve) => setTimeout(resolve, 50))
 process.exit(0)`)
@@ -158,14 +174,14 @@ process.exit(0)`)
   })
 
   it('say nothing with warnings off, and nothing when everything was sent', async () => {
-    const quiet = await script(
+    const quiet = await runScript(
       `t.startSpan('a').end()
 await new Promise((resolve) => setTimeout(resolve, 50))
 process.exit(0)`,
       ', warnings: false',
     )
     expect(quiet.stderr).toBe('')
-    const flushed = await script(`t.startSpan('a').end()
+    const flushed = await runScript(`t.startSpan('a').end()
 await t.shutdown()
 process.exit(0)`)
     expect(flushed.stderr).toBe('')
@@ -174,7 +190,7 @@ process.exit(0)`)
 
   it('count the spans on the wire when process.exit() comes before the answer', async () => {
     answer = false
-    const run = await script(
+    const run = await runScript(
       `t.startSpan('a').end()
 t.startSpan('b').end()
 t.startSpan('c').end()
@@ -186,7 +202,7 @@ setTimeout(() => process.exit(0), 200)`,
   })
 
   it('say one line for every tracer of the process, and nothing for in-memory exporters', async () => {
-    const run = await script(
+    const run = await runScript(
       `import { memoryExporter } from ${JSON.stringify(CORE.replace(/index\.js$/, 'testing.js'))}
 const u = createTracer({ serviceName: 'other', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
 for (let i = 0; i < 5; i++) createTracer({ serviceName: 'mem', exporters: [memoryExporter()] }).startSpan('m').end()
@@ -201,7 +217,7 @@ process.exit(0)`,
   })
 
   it('stop flushing after two rounds when a beforeExit handler of the app ends a span every time', async () => {
-    const run = await script(`let round = 0
+    const run = await runScript(`let round = 0
 process.on('beforeExit', () => {
   round++
   if (round > 20) process.exit(9)
@@ -220,7 +236,7 @@ t.startSpan('work').end()`)
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const closedPort = (closed.address() as AddressInfo).port
     await new Promise((resolve) => closed.close(resolve))
-    const run = await script(
+    const run = await runScript(
       `const down = createTracer({ serviceName: 'down', exporters: [otlpExporter({ url: 'http://127.0.0.1:${closedPort}/v1/traces' })] })
 down.startSpan('a').end()
 console.log('done')`,
@@ -234,7 +250,7 @@ console.log('done')`,
 
   it('do not keep the process alive past the export timeout when the receiver never answers', async () => {
     answer = false
-    const run = await script(
+    const run = await runScript(
       `t.startSpan('a').end()
 console.log('done')`,
       ', exportTimeoutMs: 300, retry: { maxRetries: 0 }',

@@ -84,6 +84,7 @@ const OPTION_KEYS = Object.keys({
 
 const OWNED = Symbol.for('tokentrail.hono.traced')
 const DENO = typeof (globalThis as { Deno?: unknown }).Deno === 'object'
+const BUN = typeof (globalThis as { Bun?: unknown }).Bun === 'object'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function validate(options: TracingOptions): void {
@@ -312,6 +313,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
 
     const response = c.res
+    // Headers before body: Bun (1.4) adds the Content-Type a body implies (a `Bun.file()`, a typed
+    // Blob, FormData, URLSearchParams) when `headers` is first read, and drops it for good once
+    // `body` has been: the re-streamed response below would go out without one.
+    response.headers
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
       span.recordError(c.error)
@@ -325,9 +330,12 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
 
     // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now,
     // and so does a HEAD answer's: Hono answers HEAD with the GET route's headers and drops its
-    // body unread and uncancelled, so it would never end.
+    // body unread and uncancelled, so it would never end. Bun.serve answers a Range request itself
+    // (206, Content-Range) when the body is a `Bun.file()` — a media player's seek, a resumed
+    // download — and with the whole file once it is re-streamed: that response is not touched.
     if (
       request.method === 'HEAD' ||
+      (BUN && request.headers.has('range')) ||
       !response.body ||
       response.body.locked ||
       response.status === 101 ||
