@@ -542,6 +542,17 @@ export class AiCall {
     } else this.endSoon('ok')
   }
 
+  /**
+   * A step's consumer stopped reading its stream (see stall.ts): the AI SDK never ends such a call,
+   * so it ends here, cancelled at `endTime`, and is let go.
+   */
+  consumerStopped(endTime: number): void {
+    if (this.ended || this.openSteps > 0) return
+    this.span?.setAttribute(ATTR.cancelledBy, 'consumer_stopped')
+    this.end('cancelled', undefined, endTime)
+    this.forget()
+  }
+
   private abortSignal: AbortSignal | undefined
   private onAbort: (() => void) | undefined
 

@@ -41,7 +41,7 @@ export interface CallSettings {
 }
 
 /** What ended a call early. */
-export type CancelCause = 'abort_signal' | 'stream_cancel' | 'parent'
+export type CancelCause = 'abort_signal' | 'stream_cancel' | 'parent' | 'consumer_stopped'
 
 function isAbortError(error: unknown): boolean {
   const name = (error as { name?: unknown })?.name
@@ -354,6 +354,23 @@ export class LlmCall {
   cancel(cause: CancelCause): void {
     this.cancelledBy ??= cause
     this.end('cancelled')
+  }
+
+  /** Whether its span has ended (a stream's span not made yet has not). */
+  get ended(): boolean {
+    return this.spanValue?.ended === true
+  }
+
+  /**
+   * Its consumer stopped reading at `at` without cancelling (see stall.ts): the span ends there,
+   * cancelled, and so does its call, which the AI SDK would never end.
+   */
+  consumerStopped(at: number): void {
+    if (this.ended) return
+    this.cancelledBy ??= 'consumer_stopped'
+    this.lastChunkAt ??= at
+    this.end('cancelled', { endOpenChildren: true, endTime: at })
+    this.call.consumerStopped(at)
   }
 
   /** Its call span is being closed by the call's parent: this open stream ends first, as the parent would end it. */

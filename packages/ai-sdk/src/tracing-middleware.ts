@@ -6,6 +6,7 @@ import type {
 import {
   checkOptionKeys,
   getTracer,
+  now,
   TokentrailError,
   type Tracer,
   tracerSkipped,
@@ -23,6 +24,7 @@ import {
   type TraceMetadata,
 } from './metadata.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
+import { type Reading, unwatchReading, watchReading } from './stall.js'
 import { ensureRegistered } from './telemetry.js'
 
 /** Options of `tracingMiddleware` and `traceModel`. */
@@ -262,20 +264,32 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.
       const reader = result.stream.getReader()
       let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>
+      // Whether its consumer still reads it (see stall.ts): ai@7 ends nothing when one stops.
+      const reading: Reading = {
+        waiting: false,
+        lastRead: now(),
+        ended: () => call.ended,
+        stopped: (at) => call.consumerStopped(at),
+      }
+      watchReading(reading)
       // A promise chain with two callbacks made once per stream, not an async pull: an open stream
       // then holds no suspended function and no promise of its own while it waits for the provider.
       const passOn = (next: ReadableStreamReadResult<LanguageModelV4StreamPart>): void => {
+        reading.waiting = false
         if (next.done) {
+          unwatchReading(reading)
           controller.close()
           quietly(() => call.finished())
           return
         }
+        reading.lastRead = now()
         controller.enqueue(next.value)
         try {
           call.observe(next.value)
         } catch {}
       }
       const failed = (error: unknown): never => {
+        unwatchReading(reading)
         quietly(() => call.threw(error))
         throw error
       }
@@ -283,9 +297,11 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         {
           pull(into) {
             controller = into
+            reading.waiting = true
             return reader.read().then(passOn, failed)
           },
           cancel(reason) {
+            unwatchReading(reading)
             quietly(() => call.cancel('stream_cancel'))
             return reader.cancel(reason)
           },

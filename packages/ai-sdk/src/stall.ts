@@ -1,0 +1,72 @@
+import { now } from '@tokentrail/core/internal'
+
+/**
+ * A model stream as its consumer reads it. ai@7 tees every result: a consumer that stops reading
+ * without cancelling the model stream (a `break` out of `textStream`, a client gone from
+ * `pipeUIMessageStreamToResponse` or from a Response outside the Next/Hono adapters) leaves it
+ * waiting for good, and the SDK never ends its call. Its spans would never end nor be sent.
+ */
+export interface Reading {
+  /** The consumer asked for the next part and waits for the provider (a slow provider is no stall). */
+  waiting: boolean
+  /** When the consumer last got a part (or the stream was handed over). */
+  lastRead: number
+  /** Whether its span ended otherwise (finished, failed, cancelled, closed by its parent). */
+  ended(): boolean
+  /** The consumer stopped reading at `at`: its spans end there. */
+  stopped(at: number): void
+}
+
+// A consumer that has not asked for a part for this long has stopped reading. Generous: a slow
+// client holds a stream back for seconds, not minutes; the spans end at the last read, not at
+// the check, so their times do not depend on it.
+let windowMs = 120_000
+const open = new Set<Reading>()
+let timer: ReturnType<typeof setInterval> | undefined
+
+function sweep(): void {
+  const at = now()
+  for (const reading of open)
+    if (reading.ended()) open.delete(reading)
+    else if (!reading.waiting && at - reading.lastRead >= windowMs) {
+      open.delete(reading)
+      try {
+        reading.stopped(reading.lastRead)
+      } catch {}
+    }
+  if (open.size === 0) stop()
+}
+
+function stop(): void {
+  if (timer !== undefined) clearInterval(timer)
+  timer = undefined
+}
+
+/** Checks `reading` until it ends: one timer for all open streams, none when there are none. */
+export function watchReading(reading: Reading): void {
+  open.add(reading)
+  if (timer !== undefined) return
+  try {
+    timer = setInterval(sweep, Math.max(windowMs / 4, 10))
+    // Never what keeps a process alive.
+    ;(timer as { unref?: () => void }).unref?.()
+  } catch {
+    // No timers here (a Workers global scope): streams are then not checked.
+    open.delete(reading)
+  }
+}
+
+/** The stream ended (or was cancelled): no more checks. */
+export function unwatchReading(reading: Reading): void {
+  if (open.delete(reading) && open.size === 0) stop()
+}
+
+/** For tests: how long a consumer may not ask for a part before it counts as stopped. */
+export function setStallWindow(ms: number): void {
+  windowMs = ms
+  stop()
+  if (open.size > 0) {
+    timer = setInterval(sweep, Math.max(windowMs / 4, 10))
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+}
