@@ -49,13 +49,19 @@ function isHtml(contentType: string | null, text: string): boolean {
 }
 
 // Exporters' headers with a User-Agent naming the SDK, as OpenTelemetry's exporters send one
-// (receivers and proxies log it); one the app set wins. A page's fetch keeps the browser's own.
+// (receivers and proxies log it); one the app set wins. A browser keeps its own, in a page
+// (`document`) and in a Web Worker (`importScripts`, which workerd's WorkerGlobalScope lacks):
+// Firefox sends a User-Agent given to fetch, so a cross-origin export's CORS preflight would ask
+// for it, and a collector that allows only Content-Type (as by default) refuses every export.
+const IN_BROWSER =
+  'document' in globalThis ||
+  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function'
 const withAgent = new WeakMap<Record<string, string>, Record<string, string>>()
 function agentHeaders(headers: Record<string, string>): Record<string, string> {
   let out = withAgent.get(headers)
   if (!out) {
     out =
-      'document' in globalThis || Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')
+      IN_BROWSER || Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')
         ? headers
         : { ...headers, 'user-agent': `tokentrail/${VERSION}` }
     withAgent.set(headers, out)
