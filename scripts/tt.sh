@@ -25,14 +25,19 @@ if ! pnpm install --frozen-lockfile --reporter=append-only >.tools/install.log 2
 fi
 echo "  node $(node --version), pnpm $(pnpm --version)" >&2
 
-ensure_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
+# Debian's chromium for the viewer's browser tests, and firefox-esr for core's Web Worker test
+# (Firefox, unlike Chromium, sends a User-Agent given to fetch, which a CORS preflight then asks for).
+ensure_browsers() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing Debian's chromium for the viewer's browser test"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >.tools/apt.log 2>&1 ||
-      { tail -20 .tools/apt.log >&2; echo "chromium install failed" >&2; return 1; }
+    step "installing Debian's ${missing[*]} for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >.tools/apt.log 2>&1 ||
+      { tail -20 .tools/apt.log >&2; echo "${missing[*]} install failed" >&2; return 1; }
   else
-    echo "  /usr/bin/chromium is missing and apt-get is not usable here: install Debian's chromium" >&2
+    echo "  ${missing[*]} missing and apt-get is not usable here: install Debian's ${missing[*]}" >&2
     return 1
   fi
 }
@@ -52,7 +57,7 @@ task="${1:-test}"
 shift || true
 case "$task" in
   test)
-    ensure_chromium
+    ensure_browsers
     build
     step "format and lint (biome)"
     biome ci .
@@ -72,7 +77,7 @@ case "$task" in
     pnpm --filter @tokentrail/cli run demo "$@"
     ;;
   reliability)
-    ensure_chromium
+    ensure_browsers
     build
     fast_async_context
     step "reliability suite, full size (faults, load, bad input, security; figures table at the end)"
