@@ -12,7 +12,7 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { OwnAttributes } from './convert.js'
-import { recordFailure } from './errors.js'
+import { errorType, recordableError, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -108,6 +108,36 @@ interface CallState {
   byStepPrompt?: WeakMap<object, AiCall>
   /** Calls whose step started with a blanked prompt, until the middleware claims it: the model awaited. */
   awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
+  /**
+   * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
+   * the call starts), by tool call id, until the call's first step finds their results in its prompt.
+   */
+  unasked?: Map<string, UnaskedTool>
+}
+
+/** A tool ai@6 ran that no step of an open call asked for (see CallState.unasked). */
+export interface UnaskedTool {
+  name: string
+  input: unknown
+  dynamic: boolean
+  start: number
+  end?: number
+  failed?: boolean
+  output?: unknown
+  error?: unknown
+}
+
+// Tools of untraced models' calls are listed too, and never claimed: the oldest go past this many.
+const MAX_UNASKED = 100
+
+/** ai@6: a tool ran that no step of an open call asked for; its call may be the next to start. */
+export function ranUnasked(toolCallId: string, tool: UnaskedTool): void {
+  const unasked = (callState().unasked ??= new Map())
+  if (unasked.size >= MAX_UNASKED) {
+    const oldest = unasked.keys().next().value
+    if (oldest !== undefined) unasked.delete(oldest)
+  }
+  unasked.set(toolCallId, tool)
 }
 
 // One state per process, shared by every copy of this package (two installs, a hot reload).
@@ -381,6 +411,30 @@ export class AiCall {
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
   inferredPrompt: object | undefined
 
+  /**
+   * Spans of what ran before the call's first step, made under the call span when it is made:
+   * tools the user approved (`needsApproval`), which the AI SDK runs before it calls the model.
+   */
+  private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
+  /** ai@7: the approved tools run before the first step, by tool call id (their output comes after they return). */
+  approvedTools:
+    | Map<string, { start: number; end?: number; output?: any; failed?: boolean }>
+    | undefined
+
+  /** Makes a span under the call span once it is made (at once if it is): see `before`. */
+  whenMade(make: (tracer: Tracer, parent: Span) => void): void {
+    if (this.span && this.tracer) make(this.tracer, this.span)
+    else (this.before ??= []).push(make)
+  }
+
+  /** The model and function id its first step names, for a call made before it (ai@7 approved tools). */
+  named(modelId: unknown, functionId: unknown): void {
+    const init = this.init
+    if (!init) return
+    if (typeof modelId === 'string') init.modelId ??= modelId
+    if (typeof functionId === 'string') init.functionId ??= functionId
+  }
+
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
   unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
 
@@ -431,6 +485,14 @@ export class AiCall {
     if (!span.isRecording) {
       this.ended = true
       this.opening = undefined
+    }
+    const before = this.before
+    if (before !== undefined) {
+      this.before = undefined
+      for (const make of before)
+        try {
+          make(tracer, span)
+        } catch {}
     }
     return span
   }
@@ -776,6 +838,39 @@ function isToolError(output: any): boolean {
   return output?.type === 'error-text' || output?.type === 'error-json' || output?.isError === true
 }
 
+// The span of a tool ai@6 ran before its call's first step, made with the call span.
+function unaskedToolSpan(
+  call: AiCall,
+  id: string,
+  tool: UnaskedTool,
+  record: { inputs: boolean; outputs: boolean },
+): void {
+  if (tool.failed) call.toolErrors++
+  call.whenMade((tracer, parent) => {
+    const attributes: Record<string, unknown> = {
+      [ATTR.operationName]: 'execute_tool',
+      [ATTR.toolName]: tool.name,
+      [ATTR.toolCallId]: id,
+      [ATTR.toolType]: tool.dynamic ? 'extension' : 'function',
+    }
+    if (record.inputs) attributes[ATTR.toolCallArguments] = safeJson(tool.input ?? null)
+    if (record.outputs && !tool.failed && tool.end !== undefined)
+      attributes[ATTR.toolCallResult] = safeJson(tool.output ?? null)
+    const span = tracer.startSpan(`execute_tool ${tool.name}`, {
+      kind: 'tool',
+      parent,
+      startTime: tool.start,
+      attributes,
+    })
+    call.tools.set(id, span)
+    if (tool.failed) {
+      span.recordError(recordableError(tool.error))
+      span.setAttribute(ATTR.errorType, errorType(tool.error))
+    }
+    span.end({ status: tool.failed ? 'error' : 'ok', endTime: tool.end })
+  })
+}
+
 export interface Resolved {
   call: AiCall
   step: number
@@ -850,7 +945,20 @@ export function inferCall(
       span.end({ status: failed ? 'error' : 'ok', endTime: at })
     }
   } else {
-    call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan() })
+    // ai@6 runs the tools a user approved (`needsApproval`) before the call's first step: their
+    // results end this prompt, and their spans go under this call, timed as they ran.
+    const unasked = state.unasked
+    let ran: [string, UnaskedTool][] | undefined
+    if (unasked !== undefined && unasked.size > 0)
+      for (const part of results) {
+        const tool = unasked.get(part.toolCallId)
+        if (!tool) continue
+        unasked.delete(part.toolCallId)
+        ;(ran ??= []).push([part.toolCallId, tool])
+      }
+    const startTime = ran ? Math.min(...ran.map(([, tool]) => tool.start)) : undefined
+    call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan(), startTime })
+    if (ran) for (const [id, tool] of ran) unaskedToolSpan(call, id, tool, record)
   }
   if (key) {
     if (call.inferredPrompt !== undefined) state.byPrompt.delete(call.inferredPrompt)

@@ -18,6 +18,7 @@ import {
   callStorage,
   endedLately,
   forgetCall,
+  ranUnasked,
   rememberCall,
   stepStarting,
 } from './call.js'
@@ -281,6 +282,77 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
   }
 
+  // ai@7 runs the tools a user approved (`needsApproval`) as a call starts, before its first step:
+  // no step event has made the call yet, and whether its model is traced is not known until the
+  // model is called. The call is made here as its first step would make it; each tool's span is
+  // made with the call span (when a traced model is called, or the call fails), timed as it ran.
+  async function approvedTool<T>(
+    callId: string,
+    toolCallId: unknown,
+    toolCall: any,
+    execute: () => PromiseLike<T>,
+  ): Promise<T> {
+    let run: { start: number; end?: number; output?: any; error?: unknown; failed?: boolean }
+    let call: AiCall
+    try {
+      const metadata = getTraceMetadata()
+      sayMetadataNotices(metadata, tracerOf)
+      call = new AiCall({
+        source: 'ai-sdk-telemetry',
+        operation: '',
+        parent: getActiveSpan(),
+        metadata,
+      })
+      rememberCall(callId, call)
+      run = { start: now() }
+      const id = typeof toolCallId === 'string' ? toolCallId : undefined
+      if (id !== undefined) (call.approvedTools ??= new Map()).set(id, run)
+      call.whenMade((tracer, parent) => {
+        const name = toolCall?.toolName ?? 'unknown'
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'execute_tool',
+          [ATTR.toolName]: name,
+          [ATTR.toolCallId]: id,
+          [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
+        }
+        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
+          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+        const output = run.output
+        if (
+          !run.failed &&
+          output?.type === 'tool-result' &&
+          (options.recordOutputs ?? tracer.recordOutputs)
+        )
+          attributes[ATTR.toolCallResult] = safeJson(output.output ?? null)
+        const span = tracer.startSpan(`execute_tool ${name}`, {
+          kind: 'tool',
+          parent,
+          startTime: run.start,
+          attributes,
+        })
+        if (id !== undefined) call.tools.set(id, span)
+        if (run.failed) {
+          span.recordError(recordableError(run.error))
+          span.setAttribute(ATTR.errorType, errorType(run.error))
+        }
+        span.end({ status: run.failed ? 'error' : 'ok', endTime: run.end })
+      })
+    } catch {
+      return outsideCall(execute)
+    }
+    try {
+      const result = await outsideCall(execute)
+      run.end = now()
+      return result
+    } catch (error) {
+      run.end = now()
+      run.failed = true
+      run.error = error
+      call.toolErrors++
+      throw error
+    }
+  }
+
   const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk; the first step's start says all a call span needs (the
@@ -306,6 +378,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         rememberCall(event.callId, call)
       }
+      // A call its approved tools made: its first step names its model.
+      else if (call.approvedTools) call.named(event.modelId, event.functionId)
       if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
     },
 
@@ -320,6 +394,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
       const call = callState().byCallId.get(callId)
+      // A tool the user approved (`needsApproval`) runs before the call's first step.
+      if (!call && typeof callId === 'string' && !endedLately(callId))
+        return approvedTool(callId, toolCallId, toolCall, execute)
       // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
       // already spanned: both just run the tool.
       if (!call?.span || !call.tracer || call.tools.has(toolCallId)) return outsideCall(execute)
@@ -368,7 +445,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!fromV7(event)) return
       const call = callState().byCallId.get(event.callId)
       const id = event.toolCall?.toolCallId
-      if (call && typeof id === 'string') closeTool(call, id, event.toolOutput)
+      if (!call || typeof id !== 'string') return
+      const approved = call.approvedTools?.get(id)
+      if (approved) approved.output = event.toolOutput
+      else closeTool(call, id, event.toolOutput)
     },
 
     onEnd(event: any) {
@@ -430,6 +510,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      if (!call && typeof id === 'string') {
+        // No open call asked for it: a tool the user approved, run before its call's first step.
+        ranUnasked(id, {
+          name: event.toolCall.toolName ?? 'unknown',
+          input: event.toolCall.input,
+          dynamic: event.toolCall.dynamic === true,
+          start: now(),
+        })
+        return
+      }
       const asker = call?.askers.get(id)
       if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
       const tracer = call.tracer
@@ -451,6 +541,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      if (!call && typeof id === 'string') {
+        const tool = callState().unasked?.get(id)
+        if (!tool || tool.end !== undefined) return
+        tool.end = now()
+        tool.failed = event.success === false
+        if (tool.failed) tool.error = event.error
+        else tool.output = event.output
+        return
+      }
       const span = call?.tools.get(id)
       if (!call || !span || span.ended) return
       if (event.success === false) {
