@@ -563,6 +563,7 @@ export class AiCall {
     this.stepsSeen = Math.max(this.stepsSeen, step + 1)
     this.lastStatus = report.status
     this.lastError = report.error
+    this.stepSignal = report.signal
     const tokens = report.tokens
     if (tokens) {
       for (const key of ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const)
@@ -602,6 +603,15 @@ export class AiCall {
       this.pend()
       if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
+  }
+
+  /** The `abortSignal` of its last step: the call's, as the SDK passes it on to the tools. */
+  stepSignal: AbortSignal | undefined
+
+  /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
+  abortedBetweenSteps(): void {
+    if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus === 'ok')
+      this.span?.setAttribute(ATTR.cancelledBy, 'abort_signal')
   }
 
   private abortSignal: AbortSignal | undefined

@@ -433,6 +433,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         ;(timer as { unref?: () => void }).unref?.()
         return result
       } catch (error) {
+        // A tool that stops on the call's abortSignal did not fail: the call was cancelled.
+        if (call.stepSignal?.aborted) {
+          span.setAttribute(ATTR.cancelledBy, 'abort_signal')
+          span.end({ status: 'cancelled' })
+          throw error
+        }
         call.toolErrors++
         span.recordError(recordableError(error))
         span.setAttribute(ATTR.errorType, errorType(error))
@@ -463,7 +469,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       endAnnounced(event, 'ok')
     },
 
-    onAbort(event) {
+    onAbort(event: any) {
+      if (fromV7(event) && !endedLately(event.callId))
+        callState().byCallId.get(event.callId)?.abortedBetweenSteps()
       endAnnounced(event, 'cancelled')
     },
 
@@ -499,6 +507,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         if (!tracer.enabled) return
         call.materialize(tracer)
       }
+      if (aborted) call.abortedBetweenSteps()
       call.end(aborted ? 'cancelled' : 'error', aborted ? undefined : error)
     },
   }

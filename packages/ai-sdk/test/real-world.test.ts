@@ -64,6 +64,7 @@ describe.each(majors)(
       await tracer.flush()
       const [call] = callSpans(exporter.spans)
       expect(call.status).toBe('cancelled')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
       expect(call.attributes[CALL_ATTR.steps]).toBe(1)
       // Ended at the abort, not when the tool returned or at the flush.
       expect(toolDone).toBeGreaterThan(0)
@@ -74,6 +75,48 @@ describe.each(majors)(
       const tools = exporter.spans.filter((s) => s.kind === 'tool')
       expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
     })
+
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode}: abortSignal fired while a tool runs that stops on it: the tool span is cancelled, no tool error, the call says abort_signal`, async () => {
+        const { tracer, exporter, provider } = await start()
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const controller = new AbortController()
+        const args = {
+          model,
+          prompt: 'Weather in Oslo? [tool:weather]',
+          abortSignal: controller.signal,
+          stopWhen: ai.stepCountIs(3),
+          tools: {
+            weather: ai.tool({
+              inputSchema: z.object({ city: z.string() }),
+              execute: (_: unknown, { abortSignal }: { abortSignal: AbortSignal }) =>
+                new Promise((_resolve, reject) => {
+                  abortSignal.addEventListener('abort', () => reject(abortSignal.reason))
+                  setTimeout(() => controller.abort(), 5)
+                }),
+            }),
+          },
+        }
+        // The user's outcome: generateText rejects with the abort, streamText's stream ends with an abort part.
+        if (mode === 'generateText')
+          await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'AbortError' })
+        else {
+          const types: string[] = []
+          for await (const part of ai.streamText(args).fullStream) types.push(part.type)
+          expect(types).toContain('abort')
+        }
+        await tracer.flush()
+        const [call] = callSpans(exporter.spans)
+        expect(call!.status).toBe('cancelled')
+        expect(call!.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
+        expect(call!.attributes[CALL_ATTR.toolErrors]).toBeUndefined()
+        const tools = exporter.spans.filter((s) => s.kind === 'tool')
+        // ai@5 tells no tool it did not see answered.
+        expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+      })
 
     it('a flush while a tool runs, from a server that says finish_reason "stop" with its tool call: the call goes on, one trace', async () => {
       // Some OpenAI-compatible servers end a tool-call answer with "stop". A script's or another
