@@ -68,6 +68,8 @@ export interface StepReport {
   ttftMs: number | undefined
   error: unknown
   retryable: boolean
+  /** The provider's stream sent an error part (ai@7's streamText may retry the attempt: `streamRetries`). */
+  errorPart?: boolean
   toolCallIds: string[]
   /** The call's `abortSignal`, if it has one. */
   signal: AbortSignal | undefined
@@ -588,7 +590,7 @@ export class AiCall {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
       // call awaits its model again, so the retry is found as this step's next attempt, not
       // taken for a call of its own.
-      if (report.status === 'error' && report.retryable && !this.ended) {
+      if (report.status === 'error' && (report.retryable || report.errorPart) && !this.ended) {
         this.retrying = true
         this.awaits = true
       }

@@ -352,6 +352,13 @@ export class LlmCall {
   }
 
   cancel(cause: CancelCause): void {
+    // The provider sent an error part and the consumer stopped reading on it: ai@7's streamText
+    // cancels a failed attempt it retries (`streamRetries`, or `onError` asking for a retry). The
+    // attempt failed; nobody cancelled it.
+    if (this.failed && cause === 'stream_cancel') {
+      this.end('error')
+      return
+    }
     this.cancelledBy ??= cause
     this.end('cancelled')
   }
@@ -465,6 +472,7 @@ export class LlmCall {
       ttftMs,
       error: this.error,
       retryable: isRetryable(this.error),
+      errorPart: this.failed,
       toolCallIds: this.toolCallIds ?? NO_IDS,
       signal: this.signal,
     }
