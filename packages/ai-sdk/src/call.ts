@@ -12,7 +12,7 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { OwnAttributes } from './convert.js'
-import { errorType, recordableError, recordFailure } from './errors.js'
+import { abortCause, errorType, recordableError, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -613,7 +613,7 @@ export class AiCall {
   /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
   abortedBetweenSteps(): void {
     if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus === 'ok')
-      this.span?.setAttribute(ATTR.cancelledBy, 'abort_signal')
+      this.span?.setAttribute(ATTR.cancelledBy, abortCause(this.stepSignal))
   }
 
   private abortSignal: AbortSignal | undefined
@@ -631,7 +631,7 @@ export class AiCall {
     this.abortSignal = signal
     this.onAbort = () => {
       if (this.ended || this.openSteps > 0) return
-      this.span?.setAttribute(ATTR.cancelledBy, 'abort_signal')
+      this.span?.setAttribute(ATTR.cancelledBy, abortCause(signal))
       this.end('cancelled')
     }
     signal.addEventListener('abort', this.onAbort, { once: true })

@@ -27,7 +27,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { isRetryable, recordFailure } from './errors.js'
+import { abortCause, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -41,7 +41,7 @@ export interface CallSettings {
 }
 
 /** What ended a call early. */
-export type CancelCause = 'abort_signal' | 'stream_cancel' | 'parent'
+export type CancelCause = 'abort_signal' | 'timeout' | 'stream_cancel' | 'parent'
 
 function isAbortError(error: unknown): boolean {
   const name = (error as { name?: unknown })?.name
@@ -177,7 +177,7 @@ export class LlmCall {
     call.stepStarted()
     this.signal = params.abortSignal
     if (this.signal) {
-      this.onAbort = () => this.cancel('abort_signal')
+      this.onAbort = () => this.cancel(abortCause(this.signal))
       this.signal.addEventListener('abort', this.onAbort, { once: true })
     }
     this.toOpen = { tracer, params, attempt }
@@ -343,7 +343,7 @@ export class LlmCall {
   /** The provider call threw: an abort ends the span cancelled, anything else as an error. */
   threw(error: unknown): void {
     if (this.signal?.aborted || isAbortError(error)) {
-      this.cancel('abort_signal')
+      this.cancel(abortCause(this.signal, error))
       return
     }
     this.error = error

@@ -22,7 +22,7 @@ import {
   rememberCall,
   stepStarting,
 } from './call.js'
-import { errorType, recordableError } from './errors.js'
+import { abortCause, errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 
@@ -435,7 +435,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       } catch (error) {
         // A tool that stops on the call's abortSignal did not fail: the call was cancelled.
         if (call.stepSignal?.aborted) {
-          span.setAttribute(ATTR.cancelledBy, 'abort_signal')
+          span.setAttribute(ATTR.cancelledBy, abortCause(call.stepSignal))
           span.end({ status: 'cancelled' })
           throw error
         }

@@ -118,6 +118,31 @@ describe.each(majors)(
         expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
       })
 
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode} stopped by a time limit: the LLM span says timeout, not abort_signal`, async () => {
+        const { tracer, exporter, provider } = await start({ firstChunkDelayMs: 2_000 })
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        // ai@6 and ai@7 take a `timeout`; on ai@5 a time limit is an AbortSignal.timeout().
+        const limit = major === 'ai@5' ? { abortSignal: AbortSignal.timeout(50) } : { timeout: 50 }
+        const args = { model, prompt: 'Tell me about Oslo', maxRetries: 0, ...limit }
+        if (mode === 'generateText')
+          await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'TimeoutError' })
+        else {
+          const types: string[] = []
+          for await (const part of ai.streamText({ ...args, onError: () => {} }).fullStream)
+            types.push(part.type)
+          // The user's outcome: the stream ends with an abort part.
+          expect(types.at(-1)).toBe('abort')
+        }
+        await tracer.flush()
+        const llm = exporter.spans.filter((s) => s.kind === 'llm')
+        expect(llm.map((s) => s.status)).toEqual(['cancelled'])
+        expect(llm[0]!.attributes['tokentrail.cancelled_by']).toBe('timeout')
+      })
+
     it('a flush while a tool runs, from a server that says finish_reason "stop" with its tool call: the call goes on, one trace', async () => {
       // Some OpenAI-compatible servers end a tool-call answer with "stop". A script's or another
       // job's flush while the tool runs must not end the call as done: its next step is coming.
