@@ -288,6 +288,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   // made with the call span (when a traced model is called, or the call fails), timed as it ran.
   async function approvedTool<T>(
     callId: string,
+    made: AiCall | undefined,
     toolCallId: unknown,
     toolCall: any,
     execute: () => PromiseLike<T>,
@@ -295,18 +296,22 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     let run: { start: number; end?: number; output?: any; error?: unknown; failed?: boolean }
     let call: AiCall
     try {
-      const metadata = getTraceMetadata()
-      sayMetadataNotices(metadata, tracerOf)
-      call = new AiCall({
-        source: 'ai-sdk-telemetry',
-        operation: '',
-        parent: getActiveSpan(),
-        metadata,
-      })
-      rememberCall(callId, call)
+      if (made) call = made
+      else {
+        const metadata = getTraceMetadata()
+        sayMetadataNotices(metadata, tracerOf)
+        call = new AiCall({
+          source: 'ai-sdk-telemetry',
+          operation: '',
+          parent: getActiveSpan(),
+          metadata,
+        })
+        rememberCall(callId, call)
+      }
       run = { start: now() }
       const id = typeof toolCallId === 'string' ? toolCallId : undefined
-      if (id !== undefined) (call.approvedTools ??= new Map()).set(id, run)
+      const approved = (call.approvedTools ??= new Map())
+      if (id !== undefined) approved.set(id, run)
       call.whenMade((tracer, parent) => {
         const name = toolCall?.toolName ?? 'unknown'
         const attributes: Record<string, unknown> = {
@@ -394,9 +399,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
       const call = callState().byCallId.get(callId)
-      // A tool the user approved (`needsApproval`) runs before the call's first step.
-      if (!call && typeof callId === 'string' && !endedLately(callId))
-        return approvedTool(callId, toolCallId, toolCall, execute)
+      // Tools the user approved (`needsApproval`) run before the call's first step.
+      if (
+        typeof callId === 'string' &&
+        (call ? call.approvedTools !== undefined && !call.span : !endedLately(callId))
+      )
+        return approvedTool(callId, call, toolCallId, toolCall, execute)
       // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
       // already spanned: both just run the tool.
       if (!call?.span || !call.tracer || call.tools.has(toolCallId)) return outsideCall(execute)

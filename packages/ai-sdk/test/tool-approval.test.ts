@@ -112,6 +112,53 @@ describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
       expect(call!.attributes[CALL_ATTR.toolErrors]).toBe(1)
     })
 
+    it('two tools approved at once: a span each, both under the call', async () => {
+      server = await startMockOpenAI()
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const ran: string[] = []
+      const tools = {
+        weather: ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          needsApproval: true,
+          execute: async ({ city }: { city: string }) => {
+            ran.push(city)
+            return { city }
+          },
+        }),
+      }
+      // The history a chat client sends back after the user approved both calls.
+      const messages = [
+        { role: 'user', content: 'Weather in Oslo and Bergen?' },
+        {
+          role: 'assistant',
+          content: ['Oslo', 'Bergen'].flatMap((city, i) => [
+            { type: 'tool-call', toolCallId: `call_${i}`, toolName: 'weather', input: { city } },
+            { type: 'tool-approval-request', approvalId: `approval_${i}`, toolCallId: `call_${i}` },
+          ]),
+        },
+        {
+          role: 'tool',
+          content: [0, 1].map((i) => ({
+            type: 'tool-approval-response',
+            approvalId: `approval_${i}`,
+            approved: true,
+          })),
+        },
+      ]
+      await ai.generateText({ model, tools, messages, stopWhen: ai.stepCountIs(3) })
+      expect(ran.sort()).toEqual(['Bergen', 'Oslo'])
+      await tracer.flush()
+      const [call] = callSpans(exporter.spans)
+      const spans = exporter.spans.filter((s) => s.kind === 'tool')
+      expect(spans.map((s) => s.attributes[ATTR.toolCallId]).sort()).toEqual(['call_0', 'call_1'])
+      expect(spans.map((s) => s.parentSpanId)).toEqual([call!.spanId, call!.spanId])
+    })
+
     it("an untraced model's approved tool records nothing", async () => {
       const { tracer, exporter, model, tools, messages } = await approvedCall(
         async ({ city }) => ({ city }),
