@@ -125,6 +125,8 @@ export interface UnaskedTool {
   start: number
   end?: number
   failed?: boolean
+  /** It stopped on the call's abortSignal. */
+  cancelled?: boolean
   output?: unknown
   error?: unknown
 }
@@ -443,6 +445,9 @@ export class AiCall {
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
     if (this.span) return this.span
+    // An ai@7 call that failed before its model was called (its approved tools ran; then its
+    // prepareStep threw): the middleware, which names the operation, never saw it.
+    if (this.operation === '') this.operation = 'unknown'
     const init = this.init ?? {
       source: this.source,
       operation: this.operation,
@@ -857,7 +862,7 @@ function unaskedToolSpan(
   tool: UnaskedTool,
   record: { inputs: boolean; outputs: boolean },
 ): void {
-  if (tool.failed) call.toolErrors++
+  if (tool.failed && !tool.cancelled) call.toolErrors++
   call.whenMade((tracer, parent) => {
     const attributes: Record<string, unknown> = {
       [ATTR.operationName]: 'execute_tool',
@@ -875,12 +880,25 @@ function unaskedToolSpan(
       attributes,
     })
     call.tools.set(id, span)
-    if (tool.failed) {
-      span.recordError(recordableError(tool.error))
-      span.setAttribute(ATTR.errorType, errorType(tool.error))
-    }
-    span.end({ status: tool.failed ? 'error' : 'ok', endTime: tool.end })
+    endRun(span, tool)
   })
+}
+
+/** Ends the span of a tool run recorded before its call span was made, as the run ended. */
+export function endRun(
+  span: Span,
+  run: { end?: number; failed?: boolean; cancelled?: boolean; error?: unknown },
+): void {
+  if (run.cancelled) {
+    span.setAttribute(ATTR.cancelledBy, abortCause(undefined, run.error))
+    span.end({ status: 'cancelled', endTime: run.end })
+    return
+  }
+  if (run.failed) {
+    span.recordError(recordableError(run.error))
+    span.setAttribute(ATTR.errorType, errorType(run.error))
+  }
+  span.end({ status: run.failed ? 'error' : 'ok', endTime: run.end })
 }
 
 export interface Resolved {

@@ -17,6 +17,7 @@ import {
   callState,
   callStorage,
   endedLately,
+  endRun,
   forgetCall,
   ranUnasked,
   rememberCall,
@@ -293,7 +294,14 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     toolCall: any,
     execute: () => PromiseLike<T>,
   ): Promise<T> {
-    let run: { start: number; end?: number; output?: any; error?: unknown; failed?: boolean }
+    let run: {
+      start: number
+      end?: number
+      output?: any
+      error?: unknown
+      failed?: boolean
+      cancelled?: boolean
+    }
     let call: AiCall
     try {
       if (made) call = made
@@ -336,11 +344,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           attributes,
         })
         if (id !== undefined) call.tools.set(id, span)
-        if (run.failed) {
-          span.recordError(recordableError(run.error))
-          span.setAttribute(ATTR.errorType, errorType(run.error))
-        }
-        span.end({ status: run.failed ? 'error' : 'ok', endTime: run.end })
+        endRun(span, run)
       })
     } catch {
       return outsideCall(execute)
@@ -353,7 +357,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       run.end = now()
       run.failed = true
       run.error = error
-      call.toolErrors++
+      // The event names no abortSignal: a tool that stops on the call's rejects with its reason.
+      const name = (error as { name?: unknown } | null)?.name
+      run.cancelled = name === 'AbortError' || name === 'TimeoutError'
+      if (!run.cancelled) call.toolErrors++
       throw error
     }
   }
@@ -563,6 +570,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         if (!tool || tool.end !== undefined) return
         tool.end = now()
         tool.failed = event.success === false
+        tool.cancelled = tool.failed && event.abortSignal?.aborted === true
         if (tool.failed) tool.error = event.error
         else tool.output = event.output
         return

@@ -22,9 +22,9 @@ const callSpans = (spans: readonly SpanData[]) =>
 
 describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
   '$major: a tool the user approved',
-  ({ ai, createOpenAI }) => {
+  ({ major, ai, createOpenAI }) => {
     async function approvedCall(
-      execute: (input: { city: string }) => Promise<unknown>,
+      execute: (input: { city: string }, options: any) => Promise<unknown>,
       options: { traced?: boolean } = {},
     ) {
       server = await startMockOpenAI()
@@ -111,6 +111,51 @@ describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
       expect(tool!.parentSpanId).toBe(call!.spanId)
       expect(call!.attributes[CALL_ATTR.toolErrors]).toBe(1)
     })
+
+    it("an approved tool that stops on the call's abortSignal: cancelled, not a tool error", async () => {
+      const controller = new AbortController()
+      const { tracer, exporter, model, tools, messages } = await approvedCall(
+        (_input, { abortSignal }: { abortSignal: AbortSignal }) =>
+          new Promise((_resolve, reject) => {
+            abortSignal.addEventListener('abort', () => reject(abortSignal.reason))
+            setTimeout(() => controller.abort(), 5)
+          }),
+      )
+      const args = { model, tools, messages, abortSignal: controller.signal }
+      await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'AbortError' })
+      await tracer.flush()
+      const [call] = callSpans(exporter.spans)
+      const [tool] = exporter.spans.filter((s) => s.kind === 'tool')
+      expect(tool!.status).toBe('cancelled')
+      expect(tool!.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
+      expect(tool!.parentSpanId).toBe(call!.spanId)
+      expect(call!.status).toBe('cancelled')
+      expect(call!.attributes[CALL_ATTR.toolErrors]).toBeUndefined()
+    })
+
+    if (major === 'ai@7')
+      it('the call fails after its approved tool ran, before its model is called: an error call span, named, with the tool', async () => {
+        const { tracer, exporter, model, tools, messages } = await approvedCall(
+          async ({ city }) => ({
+            city,
+          }),
+        )
+        const prepareStep = () => {
+          throw new Error('prepareStep failed')
+        }
+        await expect(ai.generateText({ model, tools, messages, prepareStep })).rejects.toThrow(
+          'prepareStep failed',
+        )
+        await tracer.flush()
+        const [call] = callSpans(exporter.spans)
+        expect(call!.status).toBe('error')
+        expect(call!.error?.message).toBe('prepareStep failed')
+        expect(call!.name).toBe('unknown')
+        expect(call!.attributes[CALL_ATTR.operation]).toBe('unknown')
+        const [tool] = exporter.spans.filter((s) => s.kind === 'tool')
+        expect(tool!.status).toBe('ok')
+        expect(tool!.parentSpanId).toBe(call!.spanId)
+      })
 
     it('two tools approved at once: a span each, both under the call', async () => {
       server = await startMockOpenAI()
