@@ -222,6 +222,75 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   else call.end(status)
 }
 
+// Marks a tool's `execute` that runs inside its span (the original is its value).
+const IN_SPAN = Symbol.for('tokentrail.ai-sdk.execute-in-span')
+
+// The open span of a tool call, made from ai@6's tool events (or ai@7's executeTool).
+function openToolSpan(toolCallId: unknown): Span | undefined {
+  if (typeof toolCallId !== 'string') return undefined
+  const span = callState().askedBy.get(toolCallId)?.tools.get(toolCallId)
+  return span && !span.ended ? span : undefined
+}
+
+// Runs each `next()` of a tool's async generator (a tool that streams preliminary results) inside
+// its span: the generator's body runs in them, not when it is made.
+async function* iterateInSpan<T>(span: Span, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  let finished = false
+  try {
+    for (;;) {
+      let next: IteratorResult<T>
+      try {
+        next = await runWithSpan(span, () => iterator.next())
+      } catch (error) {
+        finished = true
+        throw error
+      }
+      if (next.done) {
+        finished = true
+        return next.value
+      }
+      yield next.value
+    }
+  } finally {
+    // Left early (the call aborted): the tool's generator is closed as it would have been.
+    if (!finished) await runWithSpan(span, () => iterator.return?.())
+  }
+}
+
+/**
+ * ai@6 runs a tool without a hook around it (ai@7 has `executeTool`): its `execute` is wrapped, once
+ * per tool object, so it runs inside the tool's span and a model call it makes (a sub-agent) is a
+ * child of that span, in the same trace. The wrapper passes `this`, the arguments, the result and
+ * any error through as they are, and calls straight through when the call is not traced.
+ */
+function runToolsInTheirSpans(tools: unknown): void {
+  try {
+    if (tools === null || typeof tools !== 'object') return
+    for (const tool of Object.values(tools)) {
+      const execute = (tool as { execute?: unknown } | null)?.execute as
+        | ((this: unknown, input: unknown, options: any) => unknown)
+        | undefined
+      if (typeof execute !== 'function' || (execute as any)[IN_SPAN] !== undefined) continue
+      const inSpan = function (this: unknown, input: unknown, options: any): unknown {
+        const span = openToolSpan(options?.toolCallId)
+        if (span === undefined) return execute.call(this, input, options)
+        const result = runWithSpan(span, () => execute.call(this, input, options))
+        return result !== null &&
+          typeof result === 'object' &&
+          typeof (result as any)[Symbol.asyncIterator] === 'function' &&
+          typeof (result as any).then !== 'function'
+          ? iterateInSpan(span, (result as AsyncIterable<unknown>)[Symbol.asyncIterator]())
+          : result
+      }
+      Object.defineProperty(inSpan, IN_SPAN, { value: execute })
+      Object.defineProperty(inSpan, 'name', { value: execute.name })
+      try {
+        ;(tool as { execute: unknown }).execute = inSpan
+      } catch {}
+    }
+  } catch {}
+}
+
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
   const g = globalThis as Record<symbol, unknown>
@@ -373,7 +442,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     // telemetry records no inputs): how the middleware finds the call of each model invocation
     // without an async context (see stepStarting).
     onStepStart(event: any) {
-      if (!fromV7(event) || typeof event.callId !== 'string') return
+      if (!fromV7(event)) {
+        // ai@6 tells the tools a step may call, and runs them without a hook of its own.
+        if (event?.tools) runToolsInTheirSpans(event.tools)
+        return
+      }
+      if (typeof event.callId !== 'string') return
       const state = callState()
       let call = state.byCallId.get(event.callId)
       if (!call) {
