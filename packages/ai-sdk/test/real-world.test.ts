@@ -143,6 +143,55 @@ describe.each(majors)(
         expect(llm[0]!.attributes['tokentrail.cancelled_by']).toBe('timeout')
       })
 
+    it('image and file parts: recorded as blobs with their media type, never their bytes or URL', async () => {
+      const { tracer, exporter, provider } = await start()
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const bytes = new Uint8Array(300).fill(7)
+      const base64 = Buffer.from(bytes).toString('base64')
+      const result = await ai.generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these?' },
+              { type: 'file', data: bytes, mediaType: 'image/png' },
+              {
+                type: 'file',
+                data: new URL('https://example.com/private/scan.png'),
+                mediaType: 'image/png',
+              },
+              {
+                type: 'file',
+                data: `data:application/pdf;base64,${base64}`,
+                mediaType: 'application/pdf',
+                filename: 'contract.pdf',
+              },
+            ],
+          },
+        ],
+      })
+      expect(result.text).toBe('You said: What is in these?')
+      await tracer.flush()
+      const [llm] = exporter.spans.filter((s) => s.kind === 'llm')
+      const [message] = JSON.parse(llm!.attributes['gen_ai.input.messages'] as string)
+      expect(message.parts.map((part: { type: string }) => part.type)).toEqual([
+        'text',
+        'blob',
+        'blob',
+        'blob',
+      ])
+      expect(message.parts[1].mime_type).toBe('image/png')
+      expect(message.parts[3].mime_type).toBe('application/pdf')
+      const exported = JSON.stringify(exporter.spans)
+      expect(exported).not.toContain(base64.slice(0, 40))
+      expect(exported).not.toContain('example.com/private')
+      expect(exported).not.toContain('contract.pdf')
+    })
+
     it('a flush while a tool runs, from a server that says finish_reason "stop" with its tool call: the call goes on, one trace', async () => {
       // Some OpenAI-compatible servers end a tool-call answer with "stop". A script's or another
       // job's flush while the tool runs must not end the call as done: its next step is coming.
