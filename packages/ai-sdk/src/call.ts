@@ -12,7 +12,7 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { OwnAttributes } from './convert.js'
-import { recordFailure } from './errors.js'
+import { abortCause, errorType, recordableError, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -68,6 +68,8 @@ export interface StepReport {
   ttftMs: number | undefined
   error: unknown
   retryable: boolean
+  /** The provider's stream sent an error part (ai@7's streamText may retry the attempt: `streamRetries`). */
+  errorPart?: boolean
   toolCallIds: string[]
   /** The call's `abortSignal`, if it has one. */
   signal: AbortSignal | undefined
@@ -108,6 +110,38 @@ interface CallState {
   byStepPrompt?: WeakMap<object, AiCall>
   /** Calls whose step started with a blanked prompt, until the middleware claims it: the model awaited. */
   awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
+  /**
+   * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
+   * the call starts), by tool call id, until the call's first step finds their results in its prompt.
+   */
+  unasked?: Map<string, UnaskedTool>
+}
+
+/** A tool ai@6 ran that no step of an open call asked for (see CallState.unasked). */
+export interface UnaskedTool {
+  name: string
+  input: unknown
+  dynamic: boolean
+  start: number
+  end?: number
+  failed?: boolean
+  /** It stopped on the call's abortSignal. */
+  cancelled?: boolean
+  output?: unknown
+  error?: unknown
+}
+
+// Tools of untraced models' calls are listed too, and never claimed: the oldest go past this many.
+const MAX_UNASKED = 100
+
+/** ai@6: a tool ran that no step of an open call asked for; its call may be the next to start. */
+export function ranUnasked(toolCallId: string, tool: UnaskedTool): void {
+  const unasked = (callState().unasked ??= new Map())
+  if (unasked.size >= MAX_UNASKED) {
+    const oldest = unasked.keys().next().value
+    if (oldest !== undefined) unasked.delete(oldest)
+  }
+  unasked.set(toolCallId, tool)
 }
 
 // One state per process, shared by every copy of this package (two installs, a hot reload).
@@ -381,12 +415,39 @@ export class AiCall {
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
   inferredPrompt: object | undefined
 
+  /**
+   * Spans of what ran before the call's first step, made under the call span when it is made:
+   * tools the user approved (`needsApproval`), which the AI SDK runs before it calls the model.
+   */
+  private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
+  /** ai@7: the approved tools run before the first step, by tool call id (their output comes after they return). */
+  approvedTools:
+    | Map<string, { start: number; end?: number; output?: any; failed?: boolean }>
+    | undefined
+
+  /** Makes a span under the call span once it is made (at once if it is): see `before`. */
+  whenMade(make: (tracer: Tracer, parent: Span) => void): void {
+    if (this.span && this.tracer) make(this.tracer, this.span)
+    else (this.before ??= []).push(make)
+  }
+
+  /** The model and function id its first step names, for a call made before it (ai@7 approved tools). */
+  named(modelId: unknown, functionId: unknown): void {
+    const init = this.init
+    if (!init) return
+    if (typeof modelId === 'string') init.modelId ??= modelId
+    if (typeof functionId === 'string') init.functionId ??= functionId
+  }
+
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
   unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
 
   /** Makes the call span if it is not made yet; returns it. */
   materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
     if (this.span) return this.span
+    // An ai@7 call that failed before its model was called (its approved tools ran; then its
+    // prepareStep threw): the middleware, which names the operation, never saw it.
+    if (this.operation === '') this.operation = 'unknown'
     const init = this.init ?? {
       source: this.source,
       operation: this.operation,
@@ -431,6 +492,14 @@ export class AiCall {
     if (!span.isRecording) {
       this.ended = true
       this.opening = undefined
+    }
+    const before = this.before
+    if (before !== undefined) {
+      this.before = undefined
+      for (const make of before)
+        try {
+          make(tracer, span)
+        } catch {}
     }
     return span
   }
@@ -501,6 +570,7 @@ export class AiCall {
     this.stepsSeen = Math.max(this.stepsSeen, step + 1)
     this.lastStatus = report.status
     this.lastError = report.error
+    this.stepSignal = report.signal
     const tokens = report.tokens
     if (tokens) {
       for (const key of ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const)
@@ -525,7 +595,7 @@ export class AiCall {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
       // call awaits its model again, so the retry is found as this step's next attempt, not
       // taken for a call of its own.
-      if (report.status === 'error' && report.retryable && !this.ended) {
+      if (report.status === 'error' && (report.retryable || report.errorPart) && !this.ended) {
         this.retrying = true
         this.awaits = true
       }
@@ -553,6 +623,15 @@ export class AiCall {
     this.forget()
   }
 
+  /** The `abortSignal` of its last step: the call's, as the SDK passes it on to the tools. */
+  stepSignal: AbortSignal | undefined
+
+  /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
+  abortedBetweenSteps(): void {
+    if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus === 'ok')
+      this.span?.setAttribute(ATTR.cancelledBy, abortCause(this.stepSignal))
+  }
+
   private abortSignal: AbortSignal | undefined
   private onAbort: (() => void) | undefined
 
@@ -568,7 +647,7 @@ export class AiCall {
     this.abortSignal = signal
     this.onAbort = () => {
       if (this.ended || this.openSteps > 0) return
-      this.span?.setAttribute(ATTR.cancelledBy, 'abort_signal')
+      this.span?.setAttribute(ATTR.cancelledBy, abortCause(signal))
       this.end('cancelled')
     }
     signal.addEventListener('abort', this.onAbort, { once: true })
@@ -787,6 +866,52 @@ function isToolError(output: any): boolean {
   return output?.type === 'error-text' || output?.type === 'error-json' || output?.isError === true
 }
 
+// The span of a tool ai@6 ran before its call's first step, made with the call span.
+function unaskedToolSpan(
+  call: AiCall,
+  id: string,
+  tool: UnaskedTool,
+  record: { inputs: boolean; outputs: boolean },
+): void {
+  if (tool.failed && !tool.cancelled) call.toolErrors++
+  call.whenMade((tracer, parent) => {
+    const attributes: Record<string, unknown> = {
+      [ATTR.operationName]: 'execute_tool',
+      [ATTR.toolName]: tool.name,
+      [ATTR.toolCallId]: id,
+      [ATTR.toolType]: tool.dynamic ? 'extension' : 'function',
+    }
+    if (record.inputs) attributes[ATTR.toolCallArguments] = safeJson(tool.input ?? null)
+    if (record.outputs && !tool.failed && tool.end !== undefined)
+      attributes[ATTR.toolCallResult] = safeJson(tool.output ?? null)
+    const span = tracer.startSpan(`execute_tool ${tool.name}`, {
+      kind: 'tool',
+      parent,
+      startTime: tool.start,
+      attributes,
+    })
+    call.tools.set(id, span)
+    endRun(span, tool)
+  })
+}
+
+/** Ends the span of a tool run recorded before its call span was made, as the run ended. */
+export function endRun(
+  span: Span,
+  run: { end?: number; failed?: boolean; cancelled?: boolean; error?: unknown },
+): void {
+  if (run.cancelled) {
+    span.setAttribute(ATTR.cancelledBy, abortCause(undefined, run.error))
+    span.end({ status: 'cancelled', endTime: run.end })
+    return
+  }
+  if (run.failed) {
+    span.recordError(recordableError(run.error))
+    span.setAttribute(ATTR.errorType, errorType(run.error))
+  }
+  span.end({ status: run.failed ? 'error' : 'ok', endTime: run.end })
+}
+
 export interface Resolved {
   call: AiCall
   step: number
@@ -861,7 +986,20 @@ export function inferCall(
       span.end({ status: failed ? 'error' : 'ok', endTime: at })
     }
   } else {
-    call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan() })
+    // ai@6 runs the tools a user approved (`needsApproval`) before the call's first step: their
+    // results end this prompt, and their spans go under this call, timed as they ran.
+    const unasked = state.unasked
+    let ran: [string, UnaskedTool][] | undefined
+    if (unasked !== undefined && unasked.size > 0)
+      for (const part of results) {
+        const tool = unasked.get(part.toolCallId)
+        if (!tool) continue
+        unasked.delete(part.toolCallId)
+        ;(ran ??= []).push([part.toolCallId, tool])
+      }
+    const startTime = ran ? Math.min(...ran.map(([, tool]) => tool.start)) : undefined
+    call = new AiCall({ ...init, source: 'inferred', parent: getActiveSpan(), startTime })
+    if (ran) for (const [id, tool] of ran) unaskedToolSpan(call, id, tool, record)
   }
   if (key) {
     if (call.inferredPrompt !== undefined) state.byPrompt.delete(call.inferredPrompt)

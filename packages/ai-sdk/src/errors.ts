@@ -150,3 +150,18 @@ function safeJson(value: unknown): string {
 export function isRetryable(error: unknown): boolean {
   return read(error, 'isRetryable') === true
 }
+
+/**
+ * What an aborted call or step was stopped by: `timeout` when its signal fired for a time limit (the
+ * AI SDK's `timeout` option, `AbortSignal.timeout()`), else `abort_signal`.
+ */
+export function abortCause(
+  signal: AbortSignal | undefined,
+  error?: unknown,
+): 'timeout' | 'abort_signal' {
+  try {
+    const reason = signal?.aborted ? signal.reason : error
+    if ((reason as { name?: unknown } | null)?.name === 'TimeoutError') return 'timeout'
+  } catch {}
+  return 'abort_signal'
+}

@@ -27,7 +27,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { isRetryable, recordFailure } from './errors.js'
+import { abortCause, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -41,7 +41,12 @@ export interface CallSettings {
 }
 
 /** What ended a call early. */
-export type CancelCause = 'abort_signal' | 'stream_cancel' | 'parent' | 'consumer_stopped'
+export type CancelCause =
+  | 'abort_signal'
+  | 'timeout'
+  | 'stream_cancel'
+  | 'parent'
+  | 'consumer_stopped'
 
 function isAbortError(error: unknown): boolean {
   const name = (error as { name?: unknown })?.name
@@ -177,7 +182,7 @@ export class LlmCall {
     call.stepStarted()
     this.signal = params.abortSignal
     if (this.signal) {
-      this.onAbort = () => this.cancel('abort_signal')
+      this.onAbort = () => this.cancel(abortCause(this.signal))
       this.signal.addEventListener('abort', this.onAbort, { once: true })
     }
     this.toOpen = { tracer, params, attempt }
@@ -343,7 +348,7 @@ export class LlmCall {
   /** The provider call threw: an abort ends the span cancelled, anything else as an error. */
   threw(error: unknown): void {
     if (this.signal?.aborted || isAbortError(error)) {
-      this.cancel('abort_signal')
+      this.cancel(abortCause(this.signal, error))
       return
     }
     this.error = error
@@ -352,6 +357,13 @@ export class LlmCall {
   }
 
   cancel(cause: CancelCause): void {
+    // The provider sent an error part and the consumer stopped reading on it: ai@7's streamText
+    // cancels a failed attempt it retries (`streamRetries`, or `onError` asking for a retry). The
+    // attempt failed; nobody cancelled it.
+    if (this.failed && cause === 'stream_cancel') {
+      this.end('error')
+      return
+    }
     this.cancelledBy ??= cause
     this.end('cancelled')
   }
@@ -482,6 +494,7 @@ export class LlmCall {
       ttftMs,
       error: this.error,
       retryable: isRetryable(this.error),
+      errorPart: this.failed,
       toolCallIds: this.toolCallIds ?? NO_IDS,
       signal: this.signal,
     }

@@ -17,11 +17,13 @@ import {
   callState,
   callStorage,
   endedLately,
+  endRun,
   forgetCall,
+  ranUnasked,
   rememberCall,
   stepStarting,
 } from './call.js'
-import { errorType, recordableError } from './errors.js'
+import { abortCause, errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 
@@ -220,6 +222,75 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   else call.end(status)
 }
 
+// Marks a tool's `execute` that runs inside its span (the original is its value).
+const IN_SPAN = Symbol.for('tokentrail.ai-sdk.execute-in-span')
+
+// The open span of a tool call, made from ai@6's tool events (or ai@7's executeTool).
+function openToolSpan(toolCallId: unknown): Span | undefined {
+  if (typeof toolCallId !== 'string') return undefined
+  const span = callState().askedBy.get(toolCallId)?.tools.get(toolCallId)
+  return span && !span.ended ? span : undefined
+}
+
+// Runs each `next()` of a tool's async generator (a tool that streams preliminary results) inside
+// its span: the generator's body runs in them, not when it is made.
+async function* iterateInSpan<T>(span: Span, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  let finished = false
+  try {
+    for (;;) {
+      let next: IteratorResult<T>
+      try {
+        next = await runWithSpan(span, () => iterator.next())
+      } catch (error) {
+        finished = true
+        throw error
+      }
+      if (next.done) {
+        finished = true
+        return next.value
+      }
+      yield next.value
+    }
+  } finally {
+    // Left early (the call aborted): the tool's generator is closed as it would have been.
+    if (!finished) await runWithSpan(span, () => iterator.return?.())
+  }
+}
+
+/**
+ * ai@6 runs a tool without a hook around it (ai@7 has `executeTool`): its `execute` is wrapped, once
+ * per tool object, so it runs inside the tool's span and a model call it makes (a sub-agent) is a
+ * child of that span, in the same trace. The wrapper passes `this`, the arguments, the result and
+ * any error through as they are, and calls straight through when the call is not traced.
+ */
+function runToolsInTheirSpans(tools: unknown): void {
+  try {
+    if (tools === null || typeof tools !== 'object') return
+    for (const tool of Object.values(tools)) {
+      const execute = (tool as { execute?: unknown } | null)?.execute as
+        | ((this: unknown, input: unknown, options: any) => unknown)
+        | undefined
+      if (typeof execute !== 'function' || (execute as any)[IN_SPAN] !== undefined) continue
+      const inSpan = function (this: unknown, input: unknown, options: any): unknown {
+        const span = openToolSpan(options?.toolCallId)
+        if (span === undefined) return execute.call(this, input, options)
+        const result = runWithSpan(span, () => execute.call(this, input, options))
+        return result !== null &&
+          typeof result === 'object' &&
+          typeof (result as any)[Symbol.asyncIterator] === 'function' &&
+          typeof (result as any).then !== 'function'
+          ? iterateInSpan(span, (result as AsyncIterable<unknown>)[Symbol.asyncIterator]())
+          : result
+      }
+      Object.defineProperty(inSpan, IN_SPAN, { value: execute })
+      Object.defineProperty(inSpan, 'name', { value: execute.name })
+      try {
+        ;(tool as { execute: unknown }).execute = inSpan
+      } catch {}
+    }
+  } catch {}
+}
+
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
   const tracerOf = () => options.tracer ?? getTracer()
   const g = globalThis as Record<symbol, unknown>
@@ -281,6 +352,88 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
   }
 
+  // ai@7 runs the tools a user approved (`needsApproval`) as a call starts, before its first step:
+  // no step event has made the call yet, and whether its model is traced is not known until the
+  // model is called. The call is made here as its first step would make it; each tool's span is
+  // made with the call span (when a traced model is called, or the call fails), timed as it ran.
+  async function approvedTool<T>(
+    callId: string,
+    made: AiCall | undefined,
+    toolCallId: unknown,
+    toolCall: any,
+    execute: () => PromiseLike<T>,
+  ): Promise<T> {
+    let run: {
+      start: number
+      end?: number
+      output?: any
+      error?: unknown
+      failed?: boolean
+      cancelled?: boolean
+    }
+    let call: AiCall
+    try {
+      if (made) call = made
+      else {
+        const metadata = getTraceMetadata()
+        sayMetadataNotices(metadata, tracerOf)
+        call = new AiCall({
+          source: 'ai-sdk-telemetry',
+          operation: '',
+          parent: getActiveSpan(),
+          metadata,
+        })
+        rememberCall(callId, call)
+      }
+      run = { start: now() }
+      const id = typeof toolCallId === 'string' ? toolCallId : undefined
+      const approved = (call.approvedTools ??= new Map())
+      if (id !== undefined) approved.set(id, run)
+      call.whenMade((tracer, parent) => {
+        const name = toolCall?.toolName ?? 'unknown'
+        const attributes: Record<string, unknown> = {
+          [ATTR.operationName]: 'execute_tool',
+          [ATTR.toolName]: name,
+          [ATTR.toolCallId]: id,
+          [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
+        }
+        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
+          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+        const output = run.output
+        if (
+          !run.failed &&
+          output?.type === 'tool-result' &&
+          (options.recordOutputs ?? tracer.recordOutputs)
+        )
+          attributes[ATTR.toolCallResult] = safeJson(output.output ?? null)
+        const span = tracer.startSpan(`execute_tool ${name}`, {
+          kind: 'tool',
+          parent,
+          startTime: run.start,
+          attributes,
+        })
+        if (id !== undefined) call.tools.set(id, span)
+        endRun(span, run)
+      })
+    } catch {
+      return outsideCall(execute)
+    }
+    try {
+      const result = await outsideCall(execute)
+      run.end = now()
+      return result
+    } catch (error) {
+      run.end = now()
+      run.failed = true
+      run.error = error
+      // The event names no abortSignal: a tool that stops on the call's rejects with its reason.
+      const name = (error as { name?: unknown } | null)?.name
+      run.cancelled = name === 'AbortError' || name === 'TimeoutError'
+      if (!run.cancelled) call.toolErrors++
+      throw error
+    }
+  }
+
   const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk; the first step's start says all a call span needs (the
@@ -289,7 +442,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     // telemetry records no inputs): how the middleware finds the call of each model invocation
     // without an async context (see stepStarting).
     onStepStart(event: any) {
-      if (!fromV7(event) || typeof event.callId !== 'string') return
+      if (!fromV7(event)) {
+        // ai@6 tells the tools a step may call, and runs them without a hook of its own.
+        if (event?.tools) runToolsInTheirSpans(event.tools)
+        return
+      }
+      if (typeof event.callId !== 'string') return
       const state = callState()
       let call = state.byCallId.get(event.callId)
       if (!call) {
@@ -306,6 +464,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         rememberCall(event.callId, call)
       }
+      // A call its approved tools made: its first step names its model.
+      else if (call.approvedTools) call.named(event.modelId, event.functionId)
       if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
     },
 
@@ -320,6 +480,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
       const call = callState().byCallId.get(callId)
+      // Tools the user approved (`needsApproval`) run before the call's first step.
+      if (
+        typeof callId === 'string' &&
+        (call ? call.approvedTools !== undefined && !call.span : !endedLately(callId))
+      )
+        return approvedTool(callId, call, toolCallId, toolCall, execute)
       // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
       // already spanned: both just run the tool.
       if (!call?.span || !call.tracer || call.tools.has(toolCallId)) return outsideCall(execute)
@@ -356,6 +522,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         ;(timer as { unref?: () => void }).unref?.()
         return result
       } catch (error) {
+        // A tool that stops on the call's abortSignal did not fail: the call was cancelled.
+        if (call.stepSignal?.aborted) {
+          span.setAttribute(ATTR.cancelledBy, abortCause(call.stepSignal))
+          span.end({ status: 'cancelled' })
+          throw error
+        }
         call.toolErrors++
         span.recordError(recordableError(error))
         span.setAttribute(ATTR.errorType, errorType(error))
@@ -368,7 +540,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!fromV7(event)) return
       const call = callState().byCallId.get(event.callId)
       const id = event.toolCall?.toolCallId
-      if (call && typeof id === 'string') closeTool(call, id, event.toolOutput)
+      if (!call || typeof id !== 'string') return
+      const approved = call.approvedTools?.get(id)
+      if (approved) approved.output = event.toolOutput
+      else closeTool(call, id, event.toolOutput)
     },
 
     onEnd(event: any) {
@@ -383,7 +558,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       endAnnounced(event, 'ok')
     },
 
-    onAbort(event) {
+    onAbort(event: any) {
+      if (fromV7(event) && !endedLately(event.callId))
+        callState().byCallId.get(event.callId)?.abortedBetweenSteps()
       endAnnounced(event, 'cancelled')
     },
 
@@ -419,6 +596,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         if (!tracer.enabled) return
         call.materialize(tracer)
       }
+      if (aborted) call.abortedBetweenSteps()
       call.end(aborted ? 'cancelled' : 'error', aborted ? undefined : error)
     },
   }
@@ -430,6 +608,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      if (!call && typeof id === 'string') {
+        // No open call asked for it: a tool the user approved, run before its call's first step.
+        ranUnasked(id, {
+          name: event.toolCall.toolName ?? 'unknown',
+          input: event.toolCall.input,
+          dynamic: event.toolCall.dynamic === true,
+          start: now(),
+        })
+        return
+      }
       const asker = call?.askers.get(id)
       if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
       const tracer = call.tracer
@@ -451,6 +639,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      if (!call && typeof id === 'string') {
+        const tool = callState().unasked?.get(id)
+        if (!tool || tool.end !== undefined) return
+        tool.end = now()
+        tool.failed = event.success === false
+        tool.cancelled = tool.failed && event.abortSignal?.aborted === true
+        if (tool.failed) tool.error = event.error
+        else tool.output = event.output
+        return
+      }
       const span = call?.tools.get(id)
       if (!call || !span || span.ended) return
       if (event.success === false) {

@@ -64,6 +64,7 @@ describe.each(majors)(
       await tracer.flush()
       const [call] = callSpans(exporter.spans)
       expect(call.status).toBe('cancelled')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
       expect(call.attributes[CALL_ATTR.steps]).toBe(1)
       // Ended at the abort, not when the tool returned or at the flush.
       expect(toolDone).toBeGreaterThan(0)
@@ -73,6 +74,122 @@ describe.each(majors)(
       // The tool span (ai@6, ai@7: ai@5 tells no tool it did not see answered) is cancelled with the call.
       const tools = exporter.spans.filter((s) => s.kind === 'tool')
       expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+    })
+
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode}: abortSignal fired while a tool runs that stops on it: the tool span is cancelled, no tool error, the call says abort_signal`, async () => {
+        const { tracer, exporter, provider } = await start()
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const controller = new AbortController()
+        const args = {
+          model,
+          prompt: 'Weather in Oslo? [tool:weather]',
+          abortSignal: controller.signal,
+          stopWhen: ai.stepCountIs(3),
+          tools: {
+            weather: ai.tool({
+              inputSchema: z.object({ city: z.string() }),
+              execute: (_: unknown, { abortSignal }: { abortSignal: AbortSignal }) =>
+                new Promise((_resolve, reject) => {
+                  abortSignal.addEventListener('abort', () => reject(abortSignal.reason))
+                  setTimeout(() => controller.abort(), 5)
+                }),
+            }),
+          },
+        }
+        // The user's outcome: generateText rejects with the abort, streamText's stream ends with an abort part.
+        if (mode === 'generateText')
+          await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'AbortError' })
+        else {
+          const types: string[] = []
+          for await (const part of ai.streamText(args).fullStream) types.push(part.type)
+          expect(types).toContain('abort')
+        }
+        await tracer.flush()
+        const [call] = callSpans(exporter.spans)
+        expect(call!.status).toBe('cancelled')
+        expect(call!.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
+        expect(call!.attributes[CALL_ATTR.toolErrors]).toBeUndefined()
+        const tools = exporter.spans.filter((s) => s.kind === 'tool')
+        // ai@5 tells no tool it did not see answered.
+        expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+      })
+
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode} stopped by a time limit: the LLM span says timeout, not abort_signal`, async () => {
+        const { tracer, exporter, provider } = await start({ firstChunkDelayMs: 2_000 })
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        // ai@6 and ai@7 take a `timeout`; on ai@5 a time limit is an AbortSignal.timeout().
+        const limit = major === 'ai@5' ? { abortSignal: AbortSignal.timeout(50) } : { timeout: 50 }
+        const args = { model, prompt: 'Tell me about Oslo', maxRetries: 0, ...limit }
+        if (mode === 'generateText')
+          await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'TimeoutError' })
+        else {
+          const types: string[] = []
+          for await (const part of ai.streamText({ ...args, onError: () => {} }).fullStream)
+            types.push(part.type)
+          // The user's outcome: the stream ends with an abort part.
+          expect(types.at(-1)).toBe('abort')
+        }
+        await tracer.flush()
+        const llm = exporter.spans.filter((s) => s.kind === 'llm')
+        expect(llm.map((s) => s.status)).toEqual(['cancelled'])
+        expect(llm[0]!.attributes['tokentrail.cancelled_by']).toBe('timeout')
+      })
+
+    it('image and file parts: recorded as blobs with their media type, never their bytes or URL', async () => {
+      const { tracer, exporter, provider } = await start()
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const bytes = new Uint8Array(300).fill(7)
+      const base64 = Buffer.from(bytes).toString('base64')
+      const result = await ai.generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these?' },
+              { type: 'file', data: bytes, mediaType: 'image/png' },
+              {
+                type: 'file',
+                data: new URL('https://example.com/private/scan.png'),
+                mediaType: 'image/png',
+              },
+              {
+                type: 'file',
+                data: `data:application/pdf;base64,${base64}`,
+                mediaType: 'application/pdf',
+                filename: 'contract.pdf',
+              },
+            ],
+          },
+        ],
+      })
+      expect(result.text).toBe('You said: What is in these?')
+      await tracer.flush()
+      const [llm] = exporter.spans.filter((s) => s.kind === 'llm')
+      const [message] = JSON.parse(llm!.attributes['gen_ai.input.messages'] as string)
+      expect(message.parts.map((part: { type: string }) => part.type)).toEqual([
+        'text',
+        'blob',
+        'blob',
+        'blob',
+      ])
+      expect(message.parts[1].mime_type).toBe('image/png')
+      expect(message.parts[3].mime_type).toBe('application/pdf')
+      const exported = JSON.stringify(exporter.spans)
+      expect(exported).not.toContain(base64.slice(0, 40))
+      expect(exported).not.toContain('example.com/private')
+      expect(exported).not.toContain('contract.pdf')
     })
 
     it('a flush while a tool runs, from a server that says finish_reason "stop" with its tool call: the call goes on, one trace', async () => {

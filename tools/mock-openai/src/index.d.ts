@@ -69,6 +69,8 @@ export interface MockOpenAIOptions {
   responseModel?: PerRequest<string>
   /** HTTP status to answer with instead of a reply (an error body follows; 429 says `retry-after-ms: 10`). @default 200 */
   status?: PerRequest<number>
+  /** Streaming only: `true` streams half of the chunks, then an error event, as `[fail-stream]` in the message does. @default false */
+  failStream?: PerRequest<boolean>
   /** Called for each request once its body is parsed. */
   onRequest?: (call: MockCall) => void
 }

@@ -474,7 +474,9 @@ export async function startMockOpenAI(options = {}) {
     const id = api === 'chat' ? `chatcmpl-${shortId()}` : `resp_${shortId()}`
     call.responseId = id
     const created = Math.floor(Date.now() / 1000)
-    const failMidStream = /\[fail-stream\]/.test(lastUserText(request))
+    const failMidStream =
+      resolve(options.failStream, request, false) === true ||
+      /\[fail-stream\]/.test(lastUserText(request))
 
     if (!request.stream) {
       await delay(firstChunkDelayMs + chunkDelayMs * Math.max(0, p.chunks.length - 1), signal)

@@ -1,0 +1,120 @@
+// A tool that calls a model itself (a sub-agent): its call is a child of the tool's span, in the
+// caller's trace. ai@7 runs tools inside their span (`executeTool`); ai@6 has no such hook, so
+// Tokentrail runs a tool's `execute` inside its span; ai@5 tells no tool as it runs (its tool spans
+// are inferred afterwards), so there the sub-agent's call is a call of its own. Each major through
+// its own `@ai-sdk/openai` over HTTP against tools/mock-openai.
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+})
+
+const callSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+
+describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
+  '$major: a sub-agent inside a tool',
+  ({ ai, createOpenAI }) => {
+    async function start() {
+      server = await startMockOpenAI()
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      return { tracer, exporter, model }
+    }
+
+    // The tool's span, and the call made inside it.
+    function nested(spans: readonly SpanData[]) {
+      const calls = callSpans(spans)
+      expect(calls).toHaveLength(2)
+      const [outer, inner] = calls.sort((a, b) => a.startTime - b.startTime)
+      const tool = spans.find((s) => s.kind === 'tool')!
+      return { outer: outer!, inner: inner!, tool }
+    }
+
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode}, a script: the sub-agent's call is a child of the tool's span, one trace`, async () => {
+        const { tracer, exporter, model } = await start()
+        const tools = {
+          research: ai.tool({
+            inputSchema: z.object({ topic: z.string() }),
+            async execute({ topic }: { topic: string }) {
+              const { text } = await ai.generateText({ model, prompt: `Summarise ${topic}` })
+              return text
+            },
+          }),
+        }
+        const args = {
+          model,
+          tools,
+          stopWhen: ai.stepCountIs(3),
+          prompt: 'Research Lisbon [tool:research]',
+        }
+        const text =
+          mode === 'generateText'
+            ? (await ai.generateText(args)).text
+            : await ai.streamText(args).text
+        // The user's outcome: the sub-agent's answer, through the tool, in the reply.
+        expect(text).toBe('The tool returned You said: Summarise Lisbon.')
+        await tracer.flush()
+        const { outer, inner, tool } = nested(exporter.spans)
+        expect(outer.parentSpanId).toBeUndefined()
+        expect(new Set(exporter.spans.map((s) => s.traceId))).toEqual(new Set([outer.traceId]))
+        expect(inner.parentSpanId).toBe(tool.spanId)
+        const innerLlm = exporter.spans.filter(
+          (s) => s.kind === 'llm' && s.parentSpanId === inner.spanId,
+        )
+        expect(innerLlm).toHaveLength(1)
+        expect(tool.attributes[ATTR.toolCallResult]).toBe('"You said: Summarise Lisbon"')
+      })
+
+    it('a tool that streams a sub-agent (async generator, preliminary results): nested, and the user gets the same results', async () => {
+      const { tracer, exporter, model } = await start()
+      const Agent = ai.ToolLoopAgent
+      const subagent = new Agent({ model })
+      const preliminary: unknown[] = []
+      const tools = {
+        research: ai.tool({
+          inputSchema: z.object({ topic: z.string() }),
+          async *execute({ topic }: { topic: string }, { abortSignal }: any) {
+            const result = await subagent.stream({ prompt: `Do ${topic}`, abortSignal })
+            for await (const message of ai.readUIMessageStream({
+              stream: result.toUIMessageStream(),
+            }))
+              yield message
+          },
+          toModelOutput: ({ output }: any) => ({
+            type: 'text',
+            value: output.parts.findLast((part: any) => part.type === 'text')?.text ?? '',
+          }),
+        }),
+      }
+      const result = ai.streamText({
+        model,
+        tools,
+        stopWhen: ai.stepCountIs(3),
+        prompt: 'Research Lisbon [tool:research]',
+      })
+      for await (const part of result.fullStream)
+        if (part.type === 'tool-result' && part.preliminary) preliminary.push(part.output)
+      expect(await result.text).toBe('The tool returned You said: Do Lisbon.')
+      expect(preliminary.length).toBeGreaterThan(0)
+      await tracer.flush()
+      const { outer, inner, tool } = nested(exporter.spans)
+      expect(inner.parentSpanId).toBe(tool.spanId)
+      expect(inner.traceId).toBe(outer.traceId)
+    })
+  },
+)
