@@ -28,6 +28,7 @@ import {
   type SpanOwner,
   textOf,
 } from './span.js'
+import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type {
   Attributes,
@@ -378,7 +379,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const context = 'spanContext' in parent ? parent.spanContext() : parent
       traceId = context.traceId
       parentSpanId = context.spanId
-      traceState = context.traceState
+      // An OpenTelemetry span (or its spanContext()) holds a TraceState object, which would reach
+      // the exporters as it is and fail the whole batch it went out in.
+      traceState = foreignTraceState(context.traceState)
       sampled = (context.traceFlags & 1) === 1
       if (parent instanceof RecordingSpan) {
         localParent = parent
