@@ -39,6 +39,7 @@ export {
   watchBody,
 } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
+export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export type {
   HistogramPoint,
   MetricData,

@@ -16,6 +16,7 @@ export {
   vercelWaitUntil,
   watchBody,
 } from './http.js'
+export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export { extractTraceContext } from './propagation.js'

@@ -219,12 +219,31 @@ export class RecordingSpan implements Span {
     if (parent) parent.childOpened(this)
   }
 
+  /** Told of each span started under this one after it ended (see `onLateChild`). */
+  lateChild: ((child: Span) => void) | undefined
+
   private childOpened(child: RecordingSpan): void {
     if (this.openChildren) this.openChildren.add(child)
     else if (this.openChild === undefined) this.openChild = child
     else {
       this.openChildren = new Set([this.openChild, child])
       this.openChild = undefined
+    }
+    if (this.ended) this.openedLate(child)
+  }
+
+  // Started under an ended span: the nearest ended ancestor with a `lateChild` callback is told; a
+  // live ancestor on the way will see the child end before it does.
+  private openedLate(child: RecordingSpan): void {
+    for (let at: RecordingSpan | undefined = this; at?.ended; at = at.parent) {
+      const callback = at.lateChild
+      if (callback === undefined) continue
+      try {
+        callback(child)
+      } catch (error) {
+        this.owner.onInternalError('lateChild', error)
+      }
+      return
     }
   }
 
@@ -515,6 +534,16 @@ export class RecordingSpan implements Span {
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * Calls `callback` with each span started under `span` after it ended — directly, or under a
+ * descendant that had ended too — such as work a request handed to `waitUntil` or `after()`, so an
+ * adapter can keep the function alive until that span is sent. For the adapters. Replaces an
+ * earlier callback; nothing happens for a span that does not record.
+ */
+export function onLateChild(span: Span, callback: (child: Span) => void): void {
+  if (span instanceof RecordingSpan) span.lateChild = callback
+}
 
 /**
  * Sets attributes an adapter built itself, without the checks meant for user input: the keys must

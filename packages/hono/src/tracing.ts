@@ -2,6 +2,7 @@ import {
   ATTR,
   checkOptionKeys,
   extractTraceContext,
+  flushLateWork,
   freezingPlatform,
   getTracer,
   hasAsyncContext,
@@ -255,6 +256,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       span.end({ status, endOpenChildren: true })
       resolveEnded()
+      // Spans the request's work starts after this (handed to waitUntil, a promise not awaited)
+      // would miss the flush the platform waits for: each group gets one of its own.
+      if (handedFlush)
+        flushLateWork(span, tracer, (promise) => scheduleFlush(c, () => promise, waitUntil), {
+          flushTimeoutMs,
+          boundMs: streamTimeoutMs,
+        })
     }
 
     // Handed to a waitUntil: the platform waits for the flush, so a body that never ends must not
