@@ -379,15 +379,17 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const context = 'spanContext' in parent ? parent.spanContext() : parent
       traceId = context.traceId
       parentSpanId = context.spanId
-      // An OpenTelemetry span (or its spanContext()) holds a TraceState object, which would reach
-      // the exporters as it is and fail the whole batch it went out in.
-      traceState = foreignTraceState(context.traceState)
+      traceState = context.traceState
       sampled = (context.traceFlags & 1) === 1
       if (parent instanceof RecordingSpan) {
         localParent = parent
         // A recording parent records its children, whatever it tells other services.
         sampled = true
         traceFlags = context.traceFlags & 1
+      } else {
+        // An OpenTelemetry span (or its spanContext()) holds a TraceState object, which would
+        // reach the exporters as it is and fail the whole batch it went out in.
+        traceState = foreignTraceState(traceState)
       }
       // A disabled tracer's span carries no trace: start a new one.
       if (parent === NOOP_SPAN) {

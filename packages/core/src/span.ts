@@ -219,9 +219,6 @@ export class RecordingSpan implements Span {
     if (parent) parent.childOpened(this)
   }
 
-  /** Told of each span started under this one after it ended (see `onLateChild`). */
-  lateChild: ((child: Span) => void) | undefined
-
   private childOpened(child: RecordingSpan): void {
     if (this.openChildren) this.openChildren.add(child)
     else if (this.openChild === undefined) this.openChild = child
@@ -236,7 +233,7 @@ export class RecordingSpan implements Span {
   // live ancestor on the way will see the child end before it does.
   private openedLate(child: RecordingSpan): void {
     for (let at: RecordingSpan | undefined = this; at?.ended; at = at.parent) {
-      const callback = at.lateChild
+      const callback = lateChildCallbacks.get(at)
       if (callback === undefined) continue
       try {
         callback(child)
@@ -535,6 +532,9 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
+// Kept apart from the spans: few have one, and a field would cost every span its slot.
+const lateChildCallbacks = new WeakMap<RecordingSpan, (child: Span) => void>()
+
 /**
  * Calls `callback` with each span started under `span` after it ended — directly, or under a
  * descendant that had ended too — such as work a request handed to `waitUntil` or `after()`, so an
@@ -542,7 +542,7 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] }
  * earlier callback; nothing happens for a span that does not record.
  */
 export function onLateChild(span: Span, callback: (child: Span) => void): void {
-  if (span instanceof RecordingSpan) span.lateChild = callback
+  if (span instanceof RecordingSpan) lateChildCallbacks.set(span, callback)
 }
 
 /**
