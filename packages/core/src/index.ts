@@ -70,6 +70,7 @@ export { ATTR } from './semconv.js'
 export {
   type EndingInfo,
   type EndOptions,
+  endOpenChildren,
   NOOP_SPAN,
   NonRecordingSpan,
   type Span,

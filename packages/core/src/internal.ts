@@ -21,6 +21,12 @@ export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { ATTR } from './semconv.js'
-export { type EndingInfo, NOOP_SPAN, type Span, setTrustedAttributes } from './span.js'
+export {
+  type EndingInfo,
+  endOpenChildren,
+  NOOP_SPAN,
+  type Span,
+  setTrustedAttributes,
+} from './span.js'
 export { getActiveSpan, getTracer, type Tracer } from './tracer.js'
 export type { SpanStatus } from './types.js'

@@ -244,6 +244,19 @@ export class RecordingSpan implements Span {
     }
   }
 
+  /** Ends the children still open, `cancelled` at `endTime`, as `end({ endOpenChildren })` does. */
+  closeOpenChildren(endTime: number): void {
+    const open = this.openChildren ?? this.openChild
+    if (!open) return
+    for (const child of open instanceof Set ? [...open] : [open]) {
+      // A child already ending (its onEnding ended this span) ends as it was asked to.
+      if (child.ending) continue
+      child.closedByParent = true
+      child.setAttribute('tokentrail.closed_by_parent', true)
+      child.end({ status: 'cancelled', endTime, endOpenChildren: true })
+    }
+  }
+
   private childEnded(child: RecordingSpan): void {
     if (this.openChild === child) this.openChild = undefined
     else this.openChildren?.delete(child)
@@ -489,16 +502,7 @@ export class RecordingSpan implements Span {
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }
-    const open = this.openChildren ?? this.openChild
-    if (options?.endOpenChildren && open) {
-      for (const child of open instanceof Set ? [...open] : [open]) {
-        // A child already ending (its onEnding ended this span) ends as it was asked to.
-        if (child.ending) continue
-        child.closedByParent = true
-        child.setAttribute('tokentrail.closed_by_parent', true)
-        child.end({ status: 'cancelled', endTime, endOpenChildren: true })
-      }
-    }
+    if (options?.endOpenChildren) this.closeOpenChildren(endTime)
     this.ended = true
     this.parent?.childEnded(this)
     const data: SpanData = {
@@ -531,6 +535,15 @@ export class RecordingSpan implements Span {
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * Ends the children of `span` still open, `cancelled` with `tokentrail.closed_by_parent` at
+ * `endTime` (default now), as `end({ endOpenChildren: true })` would have: for an adapter that
+ * ended the span first and let its children run on. For the adapters.
+ */
+export function endOpenChildren(span: Span, endTime: number = now()): void {
+  if (span instanceof RecordingSpan) span.closeOpenChildren(endTime)
+}
 
 // Kept apart from the spans: few have one, and a field would cost every span its slot.
 const lateChildCallbacks = new WeakMap<RecordingSpan, (child: Span) => void>()

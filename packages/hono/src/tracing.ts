@@ -1,6 +1,7 @@
 import {
   ATTR,
   checkOptionKeys,
+  endOpenChildren,
   extractTraceContext,
   flushLateWork,
   freezingPlatform,
@@ -9,6 +10,7 @@ import {
   httpRequestAttributes,
   MAX_TIMER_MS,
   NOOP_SPAN,
+  now,
   runWithSpan,
   type Span,
   TokentrailError,
@@ -19,7 +21,7 @@ import {
 } from '@tokentrail/core/internal'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import { scheduleFlush } from './wait-until.js'
+import { scheduleFlush, watchWaitUntil } from './wait-until.js'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -254,8 +256,27 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
-      span.end({ status, endOpenChildren: true })
-      resolveEnded()
+      const background = backgroundWork?.()
+      if (background === undefined) {
+        span.end({ status, endOpenChildren: true })
+        resolveEnded()
+      } else {
+        // The handler handed work to c.executionCtx.waitUntil that is still running: its spans
+        // are not a stream the response left behind, so they end as that work ends. What is still
+        // open once it has settled (or after streamTimeoutMs) is closed as of the request's end.
+        const endTime = now()
+        span.end({ status, endTime })
+        let bound: ReturnType<typeof setTimeout> | undefined
+        const waited = new Promise<void>((resolve) => {
+          bound = setTimeout(resolve, streamTimeoutMs)
+          ;(bound as { unref?: () => void }).unref?.()
+        })
+        void Promise.race([background, waited]).then(() => {
+          clearTimeout(bound)
+          endOpenChildren(span, endTime)
+          resolveEnded()
+        })
+      }
       // Spans the request's work starts after this (handed to waitUntil, a promise not awaited)
       // would miss the flush the platform waits for: each group gets one of its own.
       if (handedFlush)
@@ -274,6 +295,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
         waitUntil,
       )
+    // After the flush was handed over, so that one is not taken for the handler's work.
+    const backgroundWork = watchWaitUntil(c)
     if (flush && !handedFlush) {
       // No waitUntil: right on a long-lived server, a loss where the function freezes.
       const platform = freezingPlatform()

@@ -8,7 +8,7 @@ import { tracingMiddleware } from '@tokentrail/ai-sdk'
 import { createTracer, otlpExporter } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { type OtlpReceiver, startOtlpReceiver } from '@tokentrail/otlp-receiver'
-import { generateText, wrapLanguageModel } from 'ai'
+import { generateText, streamText, wrapLanguageModel } from 'ai'
 import { Hono } from 'hono'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { tracing } from '../src/index.js'
@@ -113,22 +113,60 @@ it('spans started by a timer after the response, then more after those ended: ea
     expect(delivered.find((s) => s.name === name)!.parentSpanId).toBe(root.spanId)
 })
 
-it('a span started after the response that never ends holds the function no longer than streamTimeoutMs', async () => {
+it('a model call handed to c.executionCtx.waitUntil that is still running when the streamed body ends: recorded whole (ok, its text), not closed with the request', async () => {
+  const { tracer, model } = setup()
+  const quick = await startMockOpenAI({})
+  const fast = wrapLanguageModel({
+    model: createOpenAI({ baseURL: quick.url, apiKey: 'sk-test-0000' }).chat('gpt-4o-mini'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  try {
+    let summary = ''
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.post('/api/chat', (c) => {
+      // Started at once, and slower (40 ms to its first chunk) than the answer streamed below.
+      c.executionCtx.waitUntil(
+        generateText({ model, prompt: 'summarize one two three four' }).then((result) => {
+          summary = result.text
+        }),
+      )
+      return streamText({ model: fast, prompt: 'hello' }).toTextStreamResponse()
+    })
+    const { text, delivered } = await serveThenFreeze(app, '/api/chat')
+    expect(text).toBe('You said: hello')
+    expect(summary).toBe('You said: summarize one two three four')
+    const root = delivered.find((s) => s.name === 'POST /api/chat')!
+    const background = delivered.find((s) => s.name === 'generateText gpt-4o')!
+    const llm = delivered.find((s) => s.name === 'chat gpt-4o')!
+    expect(background.parentSpanId).toBe(root.spanId)
+    expect(llm.parentSpanId).toBe(background.spanId)
+    for (const span of [background, llm]) {
+      expect(span.status.code).toBe(1)
+      expect(span.attributes['tokentrail.closed_by_parent']).toBeUndefined()
+    }
+    expect(llm.attributes['gen_ai.output.messages']).toContain('summarize one two three four')
+    // The answer the response streamed ended with it, as before.
+    expect(delivered.find((s) => s.name === 'streamText gpt-4o-mini')!.status.code).toBe(1)
+    expect(tracer.stats()).toMatchObject({ started: 5, exported: 5, queued: 0 })
+  } finally {
+    await quick.close()
+  }
+})
+
+it('a span the waitUntil work left open is closed (cancelled, as of the request end) once that work has settled', async () => {
   const { tracer } = setup()
   const app = new Hono()
-  app.use(tracing({ tracer, streamTimeoutMs: 50 }))
-  app.post('/api/leak', (c) => {
-    c.executionCtx.waitUntil(
-      new Promise<void>((resolve) =>
-        setTimeout(() => {
-          tracer.startSpan('never ends')
-          resolve()
-        }, 20),
-      ),
-    )
+  app.use(tracing({ tracer }))
+  app.post('/api/job', (c) => {
+    tracer.startSpan('left open')
+    c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 30)))
     return c.text('ok')
   })
-  // Resolves: the late span's own flush gives up waiting for it after streamTimeoutMs.
-  const { delivered } = await serveThenFreeze(app, '/api/leak')
-  expect(delivered.map((s) => s.name)).toEqual(['POST /api/leak'])
+  const { delivered } = await serveThenFreeze(app, '/api/job')
+  const root = delivered.find((s) => s.name === 'POST /api/job')!
+  const open = delivered.find((s) => s.name === 'left open')
+  expect(open).toBeDefined()
+  expect(open!.parentSpanId).toBe(root.spanId)
+  expect(open!.attributes['tokentrail.closed_by_parent']).toBe(true)
 })

@@ -58,3 +58,32 @@ it('a model call handed to waitUntil: its spans are sent before the function fre
     delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
   }
 })
+
+it('a span started after the response that never ends holds the function no longer than streamTimeoutMs', async () => {
+  const vercel = fakeVercelContext()
+  try {
+    const { tracer, exporter } = testTracer()
+    const GET = withTracing(
+      async () => {
+        waitUntil(
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              tracer.startSpan('never ends')
+              resolve()
+            }, 20),
+          ),
+        )
+        return new Response('ok')
+      },
+      { tracer, route: '/api/leak', streamTimeoutMs: 50 },
+    )
+    const response = await GET(new Request('https://app.test/api/leak'))
+    expect(await response.text()).toBe('ok')
+    // Settles: the late span's flush stops waiting for it after streamTimeoutMs.
+    for (let i = 0; i < vercel.promises.length; i++) await vercel.promises[i]
+    expect(vercel.promises.length).toBe(3)
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /api/leak'])
+  } finally {
+    vercel.uninstall()
+  }
+})
