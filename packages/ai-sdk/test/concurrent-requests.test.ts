@@ -100,7 +100,9 @@ for (const { major, ai, createOpenAI } of majors)
       ),
     )
     // Every span has ended once the counters say so; then all of them are sent.
-    await expect.poll(() => tracer.stats().started - tracer.stats().ended, { timeout: 15_000 }).toBe(0)
+    await expect
+      .poll(() => tracer.stats().started - tracer.stats().ended, { timeout: 15_000 })
+      .toBe(0)
     expect(await tracer.flush({ timeoutMs: 10_000 })).toEqual({ ok: true, pending: 0 })
     const stats = tracer.stats()
     expect(stats.exported).toBe(stats.started)
@@ -109,7 +111,8 @@ for (const { major, ai, createOpenAI } of majors)
     expect(receiver.spans).toHaveLength(stats.started)
 
     const traces = new Map<string, ReceivedSpan[]>()
-    for (const span of receiver.spans) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span])
+    for (const span of receiver.spans)
+      traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span])
     expect(traces.size).toBe(REQUESTS)
     const seen = new Set<number>()
     for (const spans of traces.values()) {
@@ -128,7 +131,15 @@ for (const { major, ai, createOpenAI } of majors)
       if (i % 4 === 0)
         expect(names).toEqual(['chat', 'chat', 'generateText', 'generateText', `request ${i}`])
       else if (i % 2)
-        expect(names).toEqual(['chat', 'chat', 'chat', 'execute_tool weather', 'generateText', `request ${i}`, 'streamText'])
+        expect(names).toEqual([
+          'chat',
+          'chat',
+          'chat',
+          'execute_tool weather',
+          'generateText',
+          `request ${i}`,
+          'streamText',
+        ])
       else expect(names).toEqual(['chat', `request ${i}`, 'streamText'])
       for (const span of spans) expect(span.status.code, span.name).toBe(1)
     }
