@@ -257,13 +257,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       const background = backgroundWork?.()
-      if (background === undefined) {
-        span.end({ status, endOpenChildren: true })
-        resolveEnded()
-      } else {
+      if (background === undefined) span.end({ status, endOpenChildren: true })
+      else {
         // The handler handed work to c.executionCtx.waitUntil that is still running: its spans
         // are not a stream the response left behind, so they end as that work ends. What is still
-        // open once it has settled (or after streamTimeoutMs) is closed as of the request's end.
+        // open once it has settled (or after streamTimeoutMs) is closed as of the request's end,
+        // and sent by a flush of its own: the request span goes out now, as the platform may cut
+        // that work short (Workers: 30 s after the response).
         const endTime = now()
         span.end({ status, endTime })
         let bound: ReturnType<typeof setTimeout> | undefined
@@ -271,12 +271,18 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
           bound = setTimeout(resolve, streamTimeoutMs)
           ;(bound as { unref?: () => void }).unref?.()
         })
-        void Promise.race([background, waited]).then(() => {
+        const closed = Promise.race([background, waited]).then(() => {
           clearTimeout(bound)
           endOpenChildren(span, endTime)
-          resolveEnded()
         })
+        if (handedFlush)
+          scheduleFlush(
+            c,
+            () => closed.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+            waitUntil,
+          )
       }
+      resolveEnded()
       // Spans the request's work starts after this (handed to waitUntil, a promise not awaited)
       // would miss the flush the platform waits for: each group gets one of its own.
       if (handedFlush)

@@ -170,3 +170,34 @@ it('a span the waitUntil work left open is closed (cancelled, as of the request 
   expect(open!.parentSpanId).toBe(root.spanId)
   expect(open!.attributes['tokentrail.closed_by_parent']).toBe(true)
 })
+
+it('the request span goes out while the waitUntil work still runs (the platform may cut that work short); the work’s span follows once it ends', async () => {
+  const { tracer } = setup()
+  let release!: () => void
+  const work = new Promise<void>((resolve) => (release = resolve))
+  const waits: Promise<unknown>[] = []
+  const app = new Hono()
+  app.use(tracing({ tracer }))
+  app.post('/api/chat', (c) => {
+    c.executionCtx.waitUntil(tracer.withSpan('save summary', () => work))
+    return c.text('saved')
+  })
+  const ctx = {
+    waitUntil: (p: Promise<unknown>) => waits.push(p),
+    passThroughOnException() {},
+    props: {},
+  }
+  const response = await app.fetch(
+    new Request('http://app.test/api/chat', { method: 'POST' }),
+    {},
+    ctx as never,
+  )
+  expect(await response.text()).toBe('saved')
+  await receiver.waitFor((spans) => spans.some((s) => s.name === 'POST /api/chat'))
+  expect(receiver.spans.map((s) => s.name)).toEqual(['POST /api/chat'])
+  release()
+  for (let i = 0; i < waits.length; i++) await waits[i]
+  const summary = receiver.spans.find((s) => s.name === 'save summary')
+  expect(summary).toMatchObject({ status: { code: 1 } })
+  expect(summary!.attributes['tokentrail.closed_by_parent']).toBeUndefined()
+})
