@@ -39,6 +39,7 @@ export {
   watchBody,
 } from './http.js'
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from './ids.js'
+export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export type {
   HistogramPoint,
   MetricData,
@@ -69,6 +70,7 @@ export { ATTR } from './semconv.js'
 export {
   type EndingInfo,
   type EndOptions,
+  endOpenChildren,
   NOOP_SPAN,
   NonRecordingSpan,
   type Span,

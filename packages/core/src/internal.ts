@@ -16,10 +16,17 @@ export {
   vercelWaitUntil,
   watchBody,
 } from './http.js'
+export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { ATTR } from './semconv.js'
-export { type EndingInfo, NOOP_SPAN, type Span, setTrustedAttributes } from './span.js'
+export {
+  type EndingInfo,
+  endOpenChildren,
+  NOOP_SPAN,
+  type Span,
+  setTrustedAttributes,
+} from './span.js'
 export { getActiveSpan, getTracer, type Tracer } from './tracer.js'
 export type { SpanStatus } from './types.js'

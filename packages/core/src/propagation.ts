@@ -1,5 +1,6 @@
 import type { ContextSpan } from './context.js'
 import { isValidSpanId, isValidTraceId } from './ids.js'
+import { foreignTraceState } from './trace-state.js'
 import type { SpanContext } from './types.js'
 
 /** Where trace context travels: `Headers`, a plain header object, or any object such as a queue job's payload. */
@@ -106,7 +107,8 @@ export function injectTraceContext<C extends Carrier>(
     const context = 'spanContext' in span ? span.spanContext() : span
     if (!isValidTraceId(context.traceId) || !isValidSpanId(context.spanId)) return carrier
     write(carrier, 'traceparent', formatTraceparent(context))
-    if (context.traceState) write(carrier, 'tracestate', context.traceState)
+    const traceState = foreignTraceState(context.traceState)
+    if (traceState) write(carrier, 'tracestate', traceState)
   } catch {}
   return carrier
 }

@@ -28,6 +28,7 @@ import {
   type SpanOwner,
   textOf,
 } from './span.js'
+import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type {
   Attributes,
@@ -394,6 +395,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
         // A recording parent records its children, whatever it tells other services.
         sampled = true
         traceFlags = context.traceFlags & 1
+      } else {
+        // An OpenTelemetry span (or its spanContext()) holds a TraceState object, which would
+        // reach the exporters as it is and fail the whole batch it went out in.
+        traceState = foreignTraceState(traceState)
       }
       // A disabled tracer's span carries no trace: start a new one.
       if (parent === NOOP_SPAN) {

@@ -226,6 +226,35 @@ export class RecordingSpan implements Span {
       this.openChildren = new Set([this.openChild, child])
       this.openChild = undefined
     }
+    if (this.ended) this.openedLate(child)
+  }
+
+  // Started under an ended span: the nearest ended ancestor with a `lateChild` callback is told; a
+  // live ancestor on the way will see the child end before it does.
+  private openedLate(child: RecordingSpan): void {
+    for (let at: RecordingSpan | undefined = this; at?.ended; at = at.parent) {
+      const callback = lateChildCallbacks.get(at)
+      if (callback === undefined) continue
+      try {
+        callback(child)
+      } catch (error) {
+        this.owner.onInternalError('lateChild', error)
+      }
+      return
+    }
+  }
+
+  /** Ends the children still open, `cancelled` at `endTime`, as `end({ endOpenChildren })` does. */
+  closeOpenChildren(endTime: number): void {
+    const open = this.openChildren ?? this.openChild
+    if (!open) return
+    for (const child of open instanceof Set ? [...open] : [open]) {
+      // A child already ending (its onEnding ended this span) ends as it was asked to.
+      if (child.ending) continue
+      child.closedByParent = true
+      child.setAttribute('tokentrail.closed_by_parent', true)
+      child.end({ status: 'cancelled', endTime, endOpenChildren: true })
+    }
   }
 
   private childEnded(child: RecordingSpan): void {
@@ -473,16 +502,7 @@ export class RecordingSpan implements Span {
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
       else this.runEnding(callbacks, info)
     }
-    const open = this.openChildren ?? this.openChild
-    if (options?.endOpenChildren && open) {
-      for (const child of open instanceof Set ? [...open] : [open]) {
-        // A child already ending (its onEnding ended this span) ends as it was asked to.
-        if (child.ending) continue
-        child.closedByParent = true
-        child.setAttribute('tokentrail.closed_by_parent', true)
-        child.end({ status: 'cancelled', endTime, endOpenChildren: true })
-      }
-    }
+    if (options?.endOpenChildren) this.closeOpenChildren(endTime)
     this.ended = true
     this.parent?.childEnded(this)
     const data: SpanData = {
@@ -515,6 +535,28 @@ export class RecordingSpan implements Span {
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * Ends the children of `span` still open, `cancelled` with `tokentrail.closed_by_parent` at
+ * `endTime` (default now), as `end({ endOpenChildren: true })` would have: for an adapter that
+ * ended the span first and let its children run on. For the adapters.
+ */
+export function endOpenChildren(span: Span, endTime: number = now()): void {
+  if (span instanceof RecordingSpan) span.closeOpenChildren(endTime)
+}
+
+// Kept apart from the spans: few have one, and a field would cost every span its slot.
+const lateChildCallbacks = new WeakMap<RecordingSpan, (child: Span) => void>()
+
+/**
+ * Calls `callback` with each span started under `span` after it ended — directly, or under a
+ * descendant that had ended too — such as work a request handed to `waitUntil` or `after()`, so an
+ * adapter can keep the function alive until that span is sent. For the adapters. Replaces an
+ * earlier callback; nothing happens for a span that does not record.
+ */
+export function onLateChild(span: Span, callback: (child: Span) => void): void {
+  if (span instanceof RecordingSpan) lateChildCallbacks.set(span, callback)
+}
 
 /**
  * Sets attributes an adapter built itself, without the checks meant for user input: the keys must

@@ -1,13 +1,16 @@
 import {
   ATTR,
   checkOptionKeys,
+  endOpenChildren,
   extractTraceContext,
+  flushLateWork,
   freezingPlatform,
   getTracer,
   hasAsyncContext,
   httpRequestAttributes,
   MAX_TIMER_MS,
   NOOP_SPAN,
+  now,
   runWithSpan,
   type Span,
   TokentrailError,
@@ -18,7 +21,7 @@ import {
 } from '@tokentrail/core/internal'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import { scheduleFlush } from './wait-until.js'
+import { scheduleFlush, watchWaitUntil } from './wait-until.js'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -254,8 +257,40 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
-      span.end({ status, endOpenChildren: true })
+      const background = backgroundWork?.()
+      if (background === undefined) span.end({ status, endOpenChildren: true })
+      else {
+        // The handler handed work to c.executionCtx.waitUntil that is still running: its spans
+        // are not a stream the response left behind, so they end as that work ends. What is still
+        // open once it has settled (or after streamTimeoutMs) is closed as of the request's end,
+        // and sent by a flush of its own: the request span goes out now, as the platform may cut
+        // that work short (Workers: 30 s after the response).
+        const endTime = now()
+        span.end({ status, endTime })
+        let bound: ReturnType<typeof setTimeout> | undefined
+        const waited = new Promise<void>((resolve) => {
+          bound = setTimeout(resolve, streamTimeoutMs)
+          ;(bound as { unref?: () => void }).unref?.()
+        })
+        const closed = Promise.race([background, waited]).then(() => {
+          clearTimeout(bound)
+          endOpenChildren(span, endTime)
+        })
+        if (handedFlush)
+          scheduleFlush(
+            c,
+            () => closed.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+            waitUntil,
+          )
+      }
       resolveEnded()
+      // Spans the request's work starts after this (handed to waitUntil, a promise not awaited)
+      // would miss the flush the platform waits for: each group gets one of its own.
+      if (handedFlush)
+        flushLateWork(span, tracer, (promise) => scheduleFlush(c, () => promise, waitUntil), {
+          flushTimeoutMs,
+          boundMs: streamTimeoutMs,
+        })
     }
 
     // Handed to a waitUntil: the platform waits for the flush, so a body that never ends must not
@@ -267,6 +302,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
         waitUntil,
       )
+    // After the flush was handed over, so that one is not taken for the handler's work.
+    const backgroundWork = watchWaitUntil(c)
     if (flush && !handedFlush) {
       // No waitUntil: right on a long-lived server, a loss where the function freezes.
       const platform = freezingPlatform()

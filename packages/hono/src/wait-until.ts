@@ -3,6 +3,10 @@ import type { Context } from 'hono'
 
 type WaitUntil = (promise: Promise<unknown>) => void
 
+// The flushes this package hands over: not the handler's work (see watchWaitUntil).
+const ours = new WeakSet<Promise<unknown>>()
+const noop = () => {}
+
 // On Node and Bun `c.executionCtx` throws; on Workers it holds `waitUntil`.
 function executionCtxWaitUntil(c: Context): WaitUntil | undefined {
   try {
@@ -27,9 +31,57 @@ export function scheduleFlush(
   for (const waitUntil of candidates) {
     if (!waitUntil) continue
     try {
-      waitUntil(flush().catch(() => {}))
+      const promise = flush().catch(noop)
+      ours.add(promise)
+      waitUntil(promise)
       return true
     } catch {}
   }
   return false
+}
+
+/**
+ * Watches the promises the handler hands to `c.executionCtx.waitUntil` (work it lets run on after
+ * the response, such as a model call that saves a summary), by putting a wrapper of the execution
+ * context on `c`: everything else reaches the platform's object as before. Returns a function that
+ * gives a promise settling once every watched promise has settled (`undefined` when none is
+ * pending); `undefined` where there is no execution context (Node, Bun). Never throws.
+ */
+export function watchWaitUntil(c: Context): (() => Promise<void> | undefined) | undefined {
+  let context: Context['executionCtx']
+  try {
+    context = c.executionCtx
+  } catch {
+    return undefined
+  }
+  if (typeof context?.waitUntil !== 'function') return undefined
+  const pending = new Set<Promise<void>>()
+  const waitUntil = (promise: Promise<unknown>) => {
+    if (!ours.has(promise)) {
+      const settled: Promise<void> = Promise.resolve(promise).then(
+        () => void pending.delete(settled),
+        () => void pending.delete(settled),
+      )
+      pending.add(settled)
+    }
+    return context.waitUntil(promise)
+  }
+  const wrapped = new Proxy(context, {
+    get(target, key) {
+      if (key === 'waitUntil') return waitUntil
+      const value = Reflect.get(target, key)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  try {
+    Object.defineProperty(c, 'executionCtx', { value: wrapped, configurable: true })
+  } catch {
+    return undefined
+  }
+  return () => (pending.size === 0 ? undefined : settleAll(pending))
+}
+
+// Also what is handed over while it waits.
+async function settleAll(pending: Set<Promise<void>>): Promise<void> {
+  while (pending.size > 0) await Promise.all(pending)
 }

@@ -221,6 +221,21 @@ describe.skipIf('missing' in found)(
       expect(workerd.output()).not.toMatch(COMPLAINTS)
     })
 
+    it('work handed to c.executionCtx.waitUntil that outlives the body, with a tracer per request: recorded whole and sent before the request ends', async () => {
+      const workerd = await serve({ tracer: 'request' })
+      const response = await fetch(`${workerd.url}/api/background`)
+      expect(await response.text()).toBe('part 1\npart 2\n')
+      await receiver.waitFor((spans) => spans.some((s) => s.name === 'late'))
+      const root = receiver.spans.find((s) => s.name === 'GET /api/background')!
+      const summary = receiver.spans.find((s) => s.name === 'summary')!
+      const late = receiver.spans.find((s) => s.name === 'late')!
+      expect(summary).toMatchObject({ traceId: root.traceId, parentSpanId: root.spanId })
+      expect(late).toMatchObject({ traceId: root.traceId, parentSpanId: summary.spanId })
+      expect(summary.status.code).toBe(1)
+      expect(summary.attributes['tokentrail.closed_by_parent']).toBeUndefined()
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
     it('with the receiver down, a tracer per request says the loss once, inside the flush', async () => {
       const endpoint = await gate() // 503 every time
       const workerd = await serve({ otlp: endpoint.origin, tracer: 'request', flushTimeoutMs: 500 })

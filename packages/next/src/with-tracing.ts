@@ -1,6 +1,7 @@
 import {
   checkOptionKeys,
   extractTraceContext,
+  flushLateWork,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
@@ -322,6 +323,15 @@ export function withTracing<H extends RouteHandler>(
       via = keepAlive(flushed)
       noticeBackground(tracer, via, 'withTracing()')
       span.setAttribute(NEXT_ATTR.flushVia, via)
+      // Spans the request's work starts after the span ended (in after(), in a promise handed to
+      // waitUntil or not awaited) would miss that flush where the function freezes: each group
+      // gets one of its own. A long-lived server sends them on its interval.
+      if (mayFreeze(via))
+        flushLateWork(span, tracer, keepAlive, {
+          flushTimeoutMs,
+          boundMs: streamTimeoutMs,
+          metrics: true,
+        })
       return via
     }
 

@@ -204,3 +204,25 @@ describe('next start: a handler that returns no Response', () => {
     expect(roots('POST /api/forgot')[1]!.status.code).not.toBe(2)
   })
 })
+
+describe('next start: work beside and after the answer', () => {
+  it('a timer, a microtask, a promise not awaited, body pulls and after(): every span is in the request trace, under its span', async () => {
+    const response = await fetch(`${base}/api/after`)
+    expect(await response.text()).toBe('part 0\npart 1\n')
+    const names = ['timer', 'microtask', 'not awaited', 'pull 0', 'pull 1', 'after']
+    await receiver.waitFor(
+      (spans) =>
+        roots('GET /api/after').length === 1 && names.every((n) => spans.some((s) => s.name === n)),
+      15_000,
+    )
+    const root = roots('GET /api/after')[0]!
+    for (const name of names) {
+      const span = receiver.spans.find((s) => s.name === name)!
+      expect({ name, traceId: span.traceId, parent: span.parentSpanId }).toEqual({
+        name,
+        traceId: root.traceId,
+        parent: root.spanId,
+      })
+    }
+  })
+})

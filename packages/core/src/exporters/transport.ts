@@ -215,8 +215,39 @@ export function nodeBuiltin(name: string, scope: any = globalThis): any {
 
 let chosen: TransportFetch | undefined
 
+// The OpenTelemetry JS API's process-wide registry (its context manager sits under `context`), and
+// the context key by which its SDK's exporters keep their own requests out of the traces
+// (`suppressTracing` in @opentelemetry/core): both are Symbol.for names, so no package is needed.
+const OTEL_API = Symbol.for('opentelemetry.js.api.1')
+const SUPPRESS_TRACING = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING')
+
+interface OtelContext {
+  setValue(key: symbol, value: unknown): OtelContext
+}
+interface OtelContextManager {
+  active(): OtelContext
+  with<R>(context: OtelContext, fn: () => R): R
+}
+
+/**
+ * Runs `send` with OpenTelemetry's tracing suppressed when the app also runs the OpenTelemetry SDK
+ * (its HTTP or undici instrumentation would otherwise record each export as a client span in
+ * whatever request's trace was active, and put a `traceparent` on it), as its own exporters do.
+ */
+function withoutOtelTracing<R>(send: () => R): R {
+  let manager: OtelContextManager | undefined
+  let suppressed: OtelContext | undefined
+  try {
+    manager = (globalThis as Record<symbol, { context?: OtelContextManager } | undefined>)[OTEL_API]
+      ?.context
+    if (typeof manager?.with === 'function')
+      suppressed = manager.active().setValue(SUPPRESS_TRACING, true)
+  } catch {}
+  return suppressed === undefined ? send() : manager!.with(suppressed, send)
+}
+
 /** POSTs an exporter's request with the transport chosen for this runtime (on first use). */
 export function transportFetch(url: string, init: RequestInit): Promise<Response> {
-  chosen ??= chooseTransport()
-  return chosen(url, init)
+  const transport = (chosen ??= chooseTransport())
+  return withoutOtelTracing(() => transport(url, init))
 }

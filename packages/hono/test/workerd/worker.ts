@@ -102,6 +102,26 @@ function makeApp(env: Env, tracer: Tracer | undefined): Hono {
       childParent: child.parentSpanId ?? null,
     })
   })
+  // Work handed to waitUntil that outlives the streamed answer (a summary saved after it), and a
+  // span that work starts after the request span has ended.
+  app.get('/api/background', (c) => {
+    c.executionCtx.waitUntil(
+      current().withSpan('summary', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await current().withSpan('late', () => new Promise((resolve) => setTimeout(resolve, 20)))
+      }),
+    )
+    let i = 0
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          if (i++ === 2) return controller.close()
+          controller.enqueue(new TextEncoder().encode(`part ${i}\n`))
+        },
+      }),
+    )
+  })
   app.get('/stats', (c) => c.json(current().stats()))
   return app
 }
