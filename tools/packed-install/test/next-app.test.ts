@@ -2,7 +2,8 @@
 // packages: a fresh app outside the workspace whose package.json names `next@16`, `react`,
 // `react-dom`, `ai@7` and `@ai-sdk/openai` from the npm registry and the packed @tokentrail/next,
 // ai-sdk, core and cli tarballs; the README's app/api/chat/route.ts as written (and the same route
-// on the edge runtime, which @tokentrail/next's README says is supported); `next build`, then
+// on the edge runtime, which @tokentrail/next's README says is supported) and that README's
+// server action (`traceAction`) with a page whose form uses it; `next build`, then
 // `next start` with the README's OTEL_* lines pointed at the packed `tokentrail dev`; a streaming
 // POST from the AI SDK's own chat transport (what `useChat` sends through); the trace read back
 // with the packed CLI (`tokentrail last --json`).
@@ -133,6 +134,52 @@ beforeAll(async () => {
     join(app, 'app/api/chat-edge/route.ts'),
     `${route.replace('app/api/chat/', 'app/api/chat-edge/')}\nexport const runtime = 'edge'\n`,
   )
+  // @tokentrail/next's README: a server action traced with traceAction, the model as above.
+  writeFileSync(
+    join(app, 'app/actions.ts'),
+    `'use server'
+import { openai } from '@ai-sdk/openai'
+import { tracingMiddleware } from '@tokentrail/ai-sdk'
+import { traceAction } from '@tokentrail/next'
+import { generateText, wrapLanguageModel } from 'ai'
+
+const model = wrapLanguageModel({ model: openai('gpt-4o'), middleware: tracingMiddleware() })
+
+export const summarize = traceAction(
+  'summarize',
+  async (text: string) => (await generateText({ model, prompt: text })).text,
+)
+`,
+  )
+  writeFileSync(
+    join(app, 'app/layout.tsx'),
+    `export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  )
+}
+`,
+  )
+  writeFileSync(
+    join(app, 'app/page.tsx'),
+    `import { summarize } from './actions'
+
+export default function Page() {
+  return (
+    <form
+      action={async (form: FormData) => {
+        'use server'
+        await summarize(String(form.get('text')))
+      }}
+    >
+      <input name="text" />
+    </form>
+  )
+}
+`,
+  )
   writeFileSync(
     join(app, 'client.mjs'),
     // The AI SDK's own chat transport, as `useChat` in a browser would send the message.
@@ -207,10 +254,21 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
+// Polls the newest trace until its root is `name`: the root span ends with the body or the action,
+// then `after()` flushes it.
+async function traceNamed(name: string) {
+  let found: { trace: any; spans: any[] } | undefined
+  await expect
+    .poll(async () => (found = await last()).trace.rootName, { timeout: 15_000 })
+    .toBe(name)
+  return found!
+}
+
 describe('a fresh Next.js app from the packed tarballs, as the root README sets it up', () => {
   it('next build compiles both routes with no warning from our packages', () => {
     expect(build).toMatch(/ƒ \/api\/chat\b/)
     expect(build).toMatch(/ƒ \/api\/chat-edge\b/)
+    expect(build).toMatch(/○ \/\n/)
     // Bundling trouble (a dynamic require, a module not found, a Node built-in in the edge
     // bundle) is printed with the path of the module that caused it; a Node built-in imported
     // for the edge route fails the build outright.
@@ -239,13 +297,8 @@ describe('a fresh Next.js app from the packed tarballs, as the root README sets 
       expect(mock.calls).toHaveLength(1)
       const usage = mock.calls[0]!.usage!
 
-      // The request span ends with the body, then `after()` flushes it: poll until it has landed.
       const name = `POST ${path}`
-      let found: { trace: any; spans: any[] } | undefined
-      await expect
-        .poll(async () => (found = await last()).trace.rootName, { timeout: 15_000 })
-        .toBe(name)
-      const { trace, spans } = found!
+      const { trace, spans } = await traceNamed(name)
       expect(trace.service).toBe('chat')
       expect(trace.status).toBe('ok')
       expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([trace.traceId]))
@@ -274,4 +327,41 @@ describe('a fresh Next.js app from the packed tarballs, as the root README sets 
       expect(serverOutput()).not.toMatch(/\[tokentrail\]|Error|Node\.js (API|module)/)
     },
   )
+
+  it("a server action wrapped in traceAction, called as the page's form calls it, is one trace: action → call → step", async () => {
+    mock.reset()
+    // The action's id, as the page's form sends it in the Next-Action header.
+    const manifest = JSON.parse(
+      readFileSync(join(app, '.next/server/server-reference-manifest.json'), 'utf8'),
+    )
+    const id = Object.keys(manifest.node).find(
+      (key) => manifest.node[key].exportedName === 'summarize',
+    )
+    expect(id).toBeDefined()
+    const response = await fetch(`${base}/`, {
+      method: 'POST',
+      headers: {
+        'next-action': id!,
+        accept: 'text/x-component',
+        'content-type': 'text/plain;charset=UTF-8',
+      },
+      body: JSON.stringify(['Summarize the fresh app']),
+    })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('You said: Summarize the fresh app')
+    expect(mock.calls).toHaveLength(1)
+    const usage = mock.calls[0]!.usage!
+    const { trace, spans } = await traceNamed('action summarize')
+    expect(trace.status).toBe('ok')
+    expect(spans).toHaveLength(3)
+    const action = spans.find((s) => s.name === 'action summarize')
+    expect(action.parentSpanId).toBeUndefined()
+    expect(action.attributes['tokentrail.flush.via']).toBe('after')
+    const call = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')
+    expect(call.parentSpanId).toBe(action.spanId)
+    const step = spans.find((s) => s.kind === 'llm')
+    expect(step.parentSpanId).toBe(call.spanId)
+    expect(step.attributes['gen_ai.usage.output_tokens']).toBe(usage.outputTokens)
+    expect(serverOutput()).not.toMatch(/\[tokentrail\]|Error|Node\.js (API|module)/)
+  })
 })
