@@ -265,13 +265,15 @@ async function traceNamed(name: string) {
 }
 
 describe('a fresh Next.js app from the packed tarballs, as the root README sets it up', () => {
-  it('next build compiles both routes with no warning from our packages', () => {
+  it('next build compiles the routes and the page with no warning from our packages', () => {
     expect(build).toMatch(/ƒ \/api\/chat\b/)
     expect(build).toMatch(/ƒ \/api\/chat-edge\b/)
     expect(build).toMatch(/○ \/(\s|$)/m)
-    // Bundling trouble (a dynamic require, a module not found, a Node built-in in the edge
-    // bundle) is printed with the path of the module that caused it; a Node built-in imported
-    // for the edge route fails the build outright.
+    // Next prints bundling trouble (a module not found, a critical dependency) with the path of
+    // the module that caused it, and a Node built-in imported into the edge route fails the build
+    // outright ("Native module not found: node:fs"). Next 16 says nothing, with Turbopack or
+    // webpack, about a dynamic import()/require() or process.on inside node_modules: those are
+    // caught at run time below (the edge route answers and is traced, nothing is logged).
     expect(build).not.toContain('@tokentrail')
     expect(build).not.toMatch(
       /Critical dependency|Node\.js (API|module)|Module not found|dynamic (require|import)|\[tokentrail\]/i,
