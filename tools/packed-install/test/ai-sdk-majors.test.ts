@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { npmInstall, run } from './exec.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
@@ -54,16 +54,10 @@ function nodeOf(major: number): string {
 
 let dir: string
 let mock: MockOpenAI
-const tarballs: Record<string, string> = {}
+const tarballs = inject('tarballs')
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokentrail-ai-majors-'))
-  const packs = join(dir, 'tarballs')
-  mkdirSync(packs)
-  for (const name of ['core', 'ai-sdk']) {
-    const out = run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', name))
-    tarballs[name] = resolve(packs, out.trim().split('\n').at(-1)!.trim())
-  }
   mock = await startMockOpenAI()
 })
 

@@ -11,15 +11,15 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { npmInstall, run } from './exec.js'
+import { PUBLISHED } from './tarballs.js'
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
-const PUBLISHED = ['core', 'ai-sdk', 'next', 'hono', 'cli']
 
 let dir: string
 let app: string
-const tarballs: Record<string, string> = {}
+const tarballs = inject('tarballs')
 const manifests: Record<string, any> = {}
 let collector: ReturnType<typeof spawn> | undefined
 let collectorUrl = ''
@@ -42,15 +42,8 @@ function files(folder: string): string[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokentrail-fresh-'))
-  const packs = join(dir, 'tarballs')
-  mkdirSync(packs)
   for (const name of PUBLISHED) {
-    const out = run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', name))
-    const file = out.trim().split('\n').at(-1)!.trim()
-    tarballs[name] = resolve(packs, file)
-    manifests[name] = JSON.parse(
-      run('tar', ['-xzOf', tarballs[name]!, 'package/package.json'], packs),
-    )
+    manifests[name] = JSON.parse(run('tar', ['-xzOf', tarballs[name], 'package/package.json'], dir))
   }
   app = join(dir, 'app')
   mkdirSync(app)
