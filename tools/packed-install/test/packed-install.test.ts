@@ -178,6 +178,14 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
     expect(config.fixed).toEqual([PUBLISHED.map((name) => `@tokentrail/${name}`)])
   })
 
+  it('carry the MIT licence text their manifests name', () => {
+    for (const name of PUBLISHED) {
+      expect(manifests[name].license, name).toBe('MIT')
+      const text = run('tar', ['-xzOf', tarballs[name], 'package/LICENSE'], app)
+      expect(text, name).toMatch(/^MIT License\n/)
+    }
+  })
+
   it('installs one @tokentrail/core for the adapters (npm dedupes the range)', () => {
     expect(
       existsSync(join(app, 'node_modules/@tokentrail/hono/node_modules/@tokentrail/core')),
