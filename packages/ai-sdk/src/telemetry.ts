@@ -393,8 +393,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         // It stopped on an abort, but the call's signal, known once its model is called, did not
         // fire: a time limit of the tool's own (a fetch given AbortSignal.timeout(), ai@7's tool
         // timeout). The call went on with its error: it failed.
-        if (run.cancelled && call.modelCalled && !call.stepSignal?.aborted)
-          run.cancelled = false
+        if (run.cancelled && call.modelCalled && !call.stepSignal?.aborted) run.cancelled = false
         if (run.failed && !run.cancelled) call.toolErrors++
         const name = toolCall?.toolName ?? 'unknown'
         const attributes: Record<string, unknown> = {

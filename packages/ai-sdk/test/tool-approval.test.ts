@@ -112,7 +112,7 @@ describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
       expect(call!.attributes[CALL_ATTR.toolErrors]).toBe(1)
     })
 
-    it("an approved tool that fails on a time limit of its own (the call goes on): an error tool span, counted", async () => {
+    it('an approved tool that fails on a time limit of its own (the call goes on): an error tool span, counted', async () => {
       // The tool's own dependency times out (as a fetch given AbortSignal.timeout() rejects); the
       // call's abortSignal never fires: the model gets the tool's error and answers.
       const { tracer, exporter, model, tools, messages } = await approvedCall(
