@@ -625,6 +625,8 @@ export class AiCall {
 
   /** The `abortSignal` of its last step: the call's, as the SDK passes it on to the tools. */
   stepSignal: AbortSignal | undefined
+  /** A traced model was called for it (`stepSignal` is then known, undefined when it has none). */
+  modelCalled = false
 
   /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
   abortedBetweenSteps(): void {

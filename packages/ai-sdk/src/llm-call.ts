@@ -181,6 +181,9 @@ export class LlmCall {
     }
     call.stepStarted()
     this.signal = params.abortSignal
+    // Known to the call before its span is made (a tool the user approved ran before this step).
+    call.stepSignal = this.signal
+    call.modelCalled = true
     if (this.signal) {
       this.onAbort = () => this.cancel(abortCause(this.signal))
       this.signal.addEventListener('abort', this.onAbort, { once: true })

@@ -23,9 +23,15 @@ export interface Reading {
 let windowMs = 120_000
 const open = new Set<Reading>()
 let timer: ReturnType<typeof setInterval> | undefined
+// When the timer last ran (or was made). workerd ends a request's timers with the request: a
+// timer made while serving one that ended with a stream still open never runs again.
+let lastSweep = 0
+
+const every = () => Math.max(windowMs / 4, 10)
 
 function sweep(): void {
   const at = now()
+  lastSweep = at
   for (const reading of open)
     if (reading.ended()) open.delete(reading)
     else if (!reading.waiting && at - reading.lastRead >= windowMs) {
@@ -45,14 +51,24 @@ function stop(): void {
 /** Checks `reading` until it ends: one timer for all open streams, none when there are none. */
 export function watchReading(reading: Reading): void {
   open.add(reading)
-  if (timer !== undefined) return
+  if (timer !== undefined) {
+    // Its timer stopped running (workerd ended the request that made it): one is made anew here,
+    // or the streams left open then, and every later one, would be kept and never checked.
+    if (now() - lastSweep < 2 * every()) return
+    stop()
+  }
+  start(reading)
+}
+
+function start(reading?: Reading): void {
   try {
-    timer = setInterval(sweep, Math.max(windowMs / 4, 10))
+    timer = setInterval(sweep, every())
+    lastSweep = now()
     // Never what keeps a process alive.
     ;(timer as { unref?: () => void }).unref?.()
   } catch {
     // No timers here (a Workers global scope): streams are then not checked.
-    open.delete(reading)
+    if (reading) open.delete(reading)
   }
 }
 
@@ -65,8 +81,5 @@ export function unwatchReading(reading: Reading): void {
 export function setStallWindow(ms: number): void {
   windowMs = ms
   stop()
-  if (open.size > 0) {
-    timer = setInterval(sweep, Math.max(windowMs / 4, 10))
-    ;(timer as { unref?: () => void }).unref?.()
-  }
+  if (open.size > 0) start()
 }

@@ -390,6 +390,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const approved = (call.approvedTools ??= new Map())
       if (id !== undefined) approved.set(id, run)
       call.whenMade((tracer, parent) => {
+        // It stopped on an abort, but the call's signal, known once its model is called, did not
+        // fire: a time limit of the tool's own (a fetch given AbortSignal.timeout(), ai@7's tool
+        // timeout). The call went on with its error: it failed.
+        if (run.cancelled && call.modelCalled && !call.stepSignal?.aborted) run.cancelled = false
+        if (run.failed && !run.cancelled) call.toolErrors++
         const name = toolCall?.toolName ?? 'unknown'
         const attributes: Record<string, unknown> = {
           [ATTR.operationName]: 'execute_tool',
@@ -426,10 +431,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       run.end = now()
       run.failed = true
       run.error = error
-      // The event names no abortSignal: a tool that stops on the call's rejects with its reason.
+      // The event names no abortSignal: a tool that stops on the call's rejects with its reason
+      // (told apart from an abort of its own when the span is made).
       const name = (error as { name?: unknown } | null)?.name
       run.cancelled = name === 'AbortError' || name === 'TimeoutError'
-      if (!run.cancelled) call.toolErrors++
       throw error
     }
   }

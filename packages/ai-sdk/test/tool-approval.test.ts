@@ -112,6 +112,28 @@ describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
       expect(call!.attributes[CALL_ATTR.toolErrors]).toBe(1)
     })
 
+    it('an approved tool that fails on a time limit of its own (the call goes on): an error tool span, counted', async () => {
+      // The tool's own dependency times out (as a fetch given AbortSignal.timeout() rejects); the
+      // call's abortSignal never fires: the model gets the tool's error and answers.
+      const { tracer, exporter, model, tools, messages } = await approvedCall(
+        () =>
+          new Promise((_resolve, reject) => {
+            const own = AbortSignal.timeout(5)
+            own.addEventListener('abort', () => reject(own.reason))
+          }),
+      )
+      const result = await ai.generateText({ model, tools, messages, stopWhen: ai.stepCountIs(3) })
+      expect(result.text).toContain('The tool returned')
+      await tracer.flush()
+      const [call] = callSpans(exporter.spans)
+      expect(call!.status).toBe('ok')
+      const [tool] = exporter.spans.filter((s) => s.kind === 'tool')
+      expect(tool!.status).toBe('error')
+      expect(tool!.attributes[ATTR.cancelledBy]).toBeUndefined()
+      expect(tool!.error?.type).toBe('TimeoutError')
+      expect(call!.attributes[CALL_ATTR.toolErrors]).toBe(1)
+    })
+
     it("an approved tool that stops on the call's abortSignal: cancelled, not a tool error", async () => {
       const controller = new AbortController()
       const { tracer, exporter, model, tools, messages } = await approvedCall(
