@@ -12,7 +12,7 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { OwnAttributes } from './convert.js'
-import { recordFailure } from './errors.js'
+import { recordFailure, withoutQuotes } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -642,7 +642,12 @@ export class AiCall {
         tool.end(status === 'cancelled' ? { status: 'cancelled', endTime } : undefined)
     const span = this.span
     if (!span || span.ended) return
-    if (error !== undefined && status === 'error') recordFailure(span, error)
+    if (error !== undefined && status === 'error')
+      recordFailure(
+        span,
+        error,
+        this.tracer?.recordInputs !== false && this.tracer?.recordOutputs !== false,
+      )
     span.end(endTime === undefined ? { status } : { status, endTime })
   }
 
@@ -842,9 +847,11 @@ export function inferCall(
       const failed = isToolError(output)
       if (failed) {
         call.toolErrors++
+        const message = String(output?.value ?? 'tool failed')
         span.recordError({
           name: 'ToolExecutionError',
-          message: String(output?.value ?? 'tool failed'),
+          // The AI SDK's message for input the tool's schema refused quotes that input.
+          message: record.inputs && record.outputs ? message : withoutQuotes(message),
         })
       }
       span.end({ status: failed ? 'error' : 'ok', endTime: at })

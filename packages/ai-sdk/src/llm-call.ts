@@ -302,10 +302,15 @@ export class LlmCall {
         this.failed = true
         this.error = part.error
         // The provider's status, error type and retry advice, as on the call span and as for a throw.
-        recordFailure(this.span, part.error)
+        recordFailure(this.span, part.error, this.recordsContent)
         return
       }
     }
+  }
+
+  // With the prompt or the output not recorded, an error keeps none of what it quotes of them.
+  private get recordsContent(): boolean {
+    return this.settings.recordInputs && this.settings.recordOutputs
   }
 
   // Keeps the part of a delta that still fits under the cap.
@@ -347,7 +352,7 @@ export class LlmCall {
       return
     }
     this.error = error
-    recordFailure(this.span, error)
+    recordFailure(this.span, error, this.recordsContent)
     this.end('error')
   }
 

@@ -226,6 +226,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   if (options.tracer === undefined) g[NOT_GIVEN_KEY] = true
   else if (options.tracer.enabled === true) g[GIVEN_ON_KEY] = true
 
+  // Whether tool arguments and results are recorded: when either is not, a tool error's message
+  // loses what the AI SDK quotes of them (an InvalidToolInputError's `Value: {…}`).
+  const recordsContent = (tracer: Tracer | undefined): boolean =>
+    (options.recordInputs ?? tracer?.recordInputs) !== false &&
+    (options.recordOutputs ?? tracer?.recordOutputs) !== false
+
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
     if (!span || span.ended) return
@@ -233,7 +239,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     call.toolEnds.delete(toolCallId)
     if (output?.type === 'tool-error') {
       call.toolErrors++
-      span.recordError(recordableError(output.error))
+      span.recordError(recordableError(output.error, recordsContent(call.tracer)))
       span.setAttribute(ATTR.errorType, errorType(output.error))
       span.end({ status: 'error', endTime })
       return
@@ -274,7 +280,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.tools.set(id, span)
         call.toolErrors++
-        span.recordError(recordableError(part.error))
+        span.recordError(recordableError(part.error, recordsContent(tracer)))
         span.setAttribute(ATTR.errorType, errorType(part.error))
         span.end({ status: 'error', endTime: asker.at })
       }
@@ -357,7 +363,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         return result
       } catch (error) {
         call.toolErrors++
-        span.recordError(recordableError(error))
+        span.recordError(recordableError(error, recordsContent(tracer)))
         span.setAttribute(ATTR.errorType, errorType(error))
         span.end({ status: 'error' })
         throw error
@@ -455,7 +461,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !span || span.ended) return
       if (event.success === false) {
         call.toolErrors++
-        span.recordError(recordableError(event.error))
+        span.recordError(recordableError(event.error, recordsContent(call.tracer)))
         span.setAttribute(ATTR.errorType, errorType(event.error))
         span.end({ status: 'error' })
         return
