@@ -19,6 +19,7 @@ export {
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey } from './options.js'
 export { extractTraceContext } from './propagation.js'
+export { redactCutText, redactSecretsInJson } from './secret-text.js'
 export { ATTR } from './semconv.js'
 export { type EndingInfo, NOOP_SPAN, type Span, setTrustedAttributes } from './span.js'
 export { getActiveSpan, getTracer, type Tracer } from './tracer.js'
