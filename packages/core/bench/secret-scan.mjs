@@ -30,17 +30,26 @@ const texts = {
     '- **Step 1**: open the well-known settings page (2024-05-01 build).\n- Then pick a follow-up task_id from the list.\n',
   ),
   'TypeScript source': fill(readFileSync(new URL('../src/span.ts', import.meta.url), 'utf8')),
+  'tool result JSON': JSON.stringify({
+    items: Array.from({ length: 200 }, (_, i) => ({
+      id: i,
+      title: 'An article about the weather in Paris',
+      url: `https://news.example.com/a/${i}`,
+    })),
+  }).slice(0, 20 * 1024),
 }
 const ROUNDS = 9
 const N = 2000
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 let sink = 0
 for (const [name, text] of Object.entries(texts)) {
-  for (let i = 0; i < N; i++) sink += redactSecretsInText(text).length // warm-up
+  // Two strings in turn, so no `indexOf` of a loop-invariant text can be hoisted out of the loop.
+  const pair = [text, `${text.slice(0, -1)}.`]
+  for (let i = 0; i < N; i++) sink += redactSecretsInText(pair[i & 1]).length // warm-up
   const samples = []
   for (let round = 0; round < ROUNDS; round++) {
     const start = process.cpuUsage()
-    for (let i = 0; i < N; i++) sink += redactSecretsInText(text).length
+    for (let i = 0; i < N; i++) sink += redactSecretsInText(pair[i & 1]).length
     const used = process.cpuUsage(start)
     samples.push((used.user + used.system) / N)
   }

@@ -72,7 +72,8 @@ const NAMED_VALUE =
 // Which families a text may hold. `indexOf` finds the absence of a literal far faster than a
 // regex, which tries each position, and costs about one step per occurrence of the literal's
 // first character, so the literals start with characters prose has little of (`Oi`, in every JWT
-// header and payload `eyJ…iOi…`, not `eyJ`, which costs 15×). What follows a `_` (`ghp_`,
+// header and payload `eyJ…iOi…`, not `eyJ`, which costs 15×), and have at most 6 characters
+// (from 7, V8 builds a Boyer-Moore table on each call: `Password` cost 20× `Passw`). What follows a `_` (`ghp_`,
 // `sk_live_`, `gsk_`, `API_KEY`, `access_token`) is looked at from each `_` at once, which prose
 // and Markdown hardly have; `-` is too common there (lists, dates, compound words) for that.
 const LITERALS: [literal: string, family: number][] = [
@@ -85,15 +86,15 @@ const LITERALS: [literal: string, family: number][] = [
   ['AKIA', AWS],
   ['ASIA', AWS],
   ['Oi', JWT],
-  ['PRIVATE KEY', PEM],
+  ['E KEY-', PEM], // PRIVATE KEY-----
   // apiKey, privateKey; `API_KEY`, `api_key`, `access_token`, `CLIENT_SECRET` come from the `_`s.
   ['Key', NAMED],
-  ['Password', NAMED],
+  ['Passw', NAMED],
 ]
 
 // On a short text one regex is cheaper than the `indexOf`s: it says whether any may hold (and
 // lower-case names: `x-api-key: …`).
-const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|PRIVATE KEY|[Kk]ey|Password|_|-tok/
+const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|[Kk]ey|Passw|_|-tok/
 const ALL = 2047
 
 function hints(text: string): number {
@@ -185,14 +186,14 @@ export function redactSecretsInText(text: string): string {
 
 /**
  * `redactSecretsInText` for a JSON text of tool arguments or results, where any key may name a
- * credential (`{"password": "…"}`): names in any case are looked for, and on up to 2 KB every
- * other rule runs without first looking for hints of it.
+ * credential (`{"password": "…"}`): names are looked for in any case, with or without hints of
+ * them (a text of up to 256 characters gets every rule, as in `redactSecretsInText`).
  */
 export function redactSecretsInJson(text: string): string {
   if (text.length < 16) return text
   let out = text
-  // A long text (a fetched page as a tool result) only gets the families it hints at.
-  const found = text.length <= 2048 ? ALL : hints(text)
+  // The families it hints at, as for any text; NAMED_VALUE below whatever the hints.
+  const found = hints(text)
   for (let i = 0; i < FAMILIES.length; i++) {
     const [family, pattern] = FAMILIES[i]!
     if ((found & family) === 0) continue
