@@ -6,12 +6,11 @@ import {
   now,
   type Span,
   type SpanStatus,
-  safeJson,
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import type { OwnAttributes } from './convert.js'
+import { type OwnAttributes, toolJson } from './convert.js'
 import { recordFailure, withoutQuotes } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
@@ -837,7 +836,7 @@ export function inferCall(
       }
       const output = part.output ?? part.result
       if (record.outputs && output !== undefined)
-        attributes[ATTR.toolCallResult] = safeJson(output?.value ?? output)
+        attributes[ATTR.toolCallResult] = toolJson(output?.value ?? output)
       const span = tracer.startSpan(`execute_tool ${part.toolName ?? asker.name}`, {
         kind: 'tool',
         parent: asker.span,

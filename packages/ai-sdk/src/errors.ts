@@ -1,4 +1,4 @@
-import { redactSecretsInText, type Span } from '@tokentrail/core/internal'
+import { redactCutText, redactSecretsInText, type Span } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500
@@ -92,8 +92,13 @@ export function errorAttributes(error: unknown, attributes: Record<string, unkno
     const body = read(last, 'responseBody') ?? read(last, 'data')
     const providerType = providerErrorType(body) ?? providerErrorType(last)
     if (providerType) attributes[ERROR_ATTR.providerType] = providerType
+    // Cut first (a body may be a whole HTML page), then scrubbed as a cut text: a key the cut
+    // went through is still replaced.
     if (typeof body === 'string' && body !== '')
-      attributes[ERROR_ATTR.body] = redactSecretsInText(body.slice(0, BODY_EXCERPT))
+      attributes[ERROR_ATTR.body] =
+        body.length > BODY_EXCERPT
+          ? redactCutText(body.slice(0, BODY_EXCERPT))
+          : redactSecretsInText(body)
     const url = read(last, 'url')
     if (typeof url === 'string') attributes[ERROR_ATTR.url] = redactUrl(url)
   } catch {}

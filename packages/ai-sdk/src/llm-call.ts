@@ -7,6 +7,8 @@ import type {
 } from '@ai-sdk/provider'
 import {
   now,
+  redactCutText,
+  redactSecretsInJson,
   type Span,
   type SpanStatus,
   setTrustedAttributes,
@@ -275,13 +277,13 @@ export class LlmCall {
         ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
         // Cut as a generated call's arguments are, and said the same way (output.truncated).
-        const input = String(part.input)
+        const input = redactSecretsInJson(String(part.input))
         const max = this.settings.maxTextLength
         if (input.length > max) this.truncated = true
         ;(this.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
-          arguments: input.length > max ? input.slice(0, max) : input,
+          arguments: input.length > max ? redactCutText(input.slice(0, max)) : input,
         })
         return
       }
@@ -447,10 +449,14 @@ export class LlmCall {
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
     if (this.settings.recordOutputs) {
+      const max = this.settings.maxTextLength
+      const text = typeof this.text === 'string' ? this.text : this.text.join('')
+      const reasoning = this.reasoning?.join('') ?? ''
+      // A stream cut at maxTextLength: a credential cut in half at the end is still one.
       const output = this.output ?? {
-        text: typeof this.text === 'string' ? this.text : this.text.join(''),
+        text: this.textLength > max ? redactCutText(text) : text,
         textLength: this.textLength,
-        reasoning: this.reasoning?.join('') ?? '',
+        reasoning: this.reasoningLength > max ? redactCutText(reasoning) : reasoning,
         reasoningLength: this.reasoningLength,
         toolCalls: this.toolCalls ?? [],
         truncated: this.truncated,

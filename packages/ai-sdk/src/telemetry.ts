@@ -5,7 +5,6 @@ import {
   now,
   runWithSpan,
   type Span,
-  safeJson,
   TokentrailError,
   type Tracer,
 } from '@tokentrail/core/internal'
@@ -21,6 +20,7 @@ import {
   rememberCall,
   stepStarting,
 } from './call.js'
+import { toolJson } from './convert.js'
 import { errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
@@ -245,7 +245,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       return
     }
     if (output?.type === 'tool-result' && (options.recordOutputs ?? call.tracer?.recordOutputs))
-      span.setAttribute(ATTR.toolCallResult, safeJson(output.output ?? null))
+      span.setAttribute(ATTR.toolCallResult, toolJson(output.output ?? null))
     span.end({ endTime })
   }
 
@@ -271,7 +271,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolType]: 'function',
         }
         if (options.recordInputs ?? tracer.recordInputs)
-          attributes[ATTR.toolCallArguments] = safeJson(part.input ?? null)
+          attributes[ATTR.toolCallArguments] = toolJson(part.input ?? null)
         const span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: asker.span,
@@ -340,7 +340,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
         }
         if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
-          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+          attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
         span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: call.askers.get(toolCallId)?.span ?? call.span,
@@ -447,7 +447,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
       }
       if (options.recordInputs ?? tracer.recordInputs)
-        attributes[ATTR.toolCallArguments] = safeJson(event.toolCall.input ?? null)
+        attributes[ATTR.toolCallArguments] = toolJson(event.toolCall.input ?? null)
       call.tools.set(
         id,
         tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
@@ -467,7 +467,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         return
       }
       if (options.recordOutputs ?? call.tracer?.recordOutputs)
-        span.setAttribute(ATTR.toolCallResult, safeJson(event.output ?? null))
+        span.setAttribute(ATTR.toolCallResult, toolJson(event.output ?? null))
       span.end()
     },
     onFinish(event: any) {
