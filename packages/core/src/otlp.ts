@@ -3,6 +3,7 @@
 // main entry so that an app's start-up chunk does not hold them: the exporters load them on first
 // export.
 export { describeExportFailure } from './exporters/describe-failure.js'
+export { maskedUrl } from './masked-url.js'
 export {
   encodeOtlpTraces,
   KIND_ATTRIBUTE,
