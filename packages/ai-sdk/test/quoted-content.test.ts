@@ -8,7 +8,7 @@ import { createTracer, otlpExporter, type TracerOptions } from '@tokentrail/core
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { tracingMiddleware, type TracingMiddlewareOptions } from '../src/index.js'
+import { type TracingMiddlewareOptions, tracingMiddleware } from '../src/index.js'
 import { bodySinkForSuite } from './helpers.js'
 import { majors } from './majors.js'
 

@@ -164,7 +164,9 @@ describe('tokentrail doctor', () => {
     const text = await doctor(env)
     const json = await doctor(env, ['--json'])
     expect(text.code).toBe(0)
-    expect(text.stdout).toContain(`otlp → http://trace-user:***@127.0.0.1:${port}/v1/traces?api_key=***`)
+    expect(text.stdout).toContain(
+      `otlp → http://trace-user:***@127.0.0.1:${port}/v1/traces?api_key=***`,
+    )
     expect(text.stdout).toContain(
       `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://trace-user:***@127.0.0.1:${port}/v1/traces?api_key=***`,
     )

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 
 // `node bench/secret-scan.mjs [path/to/dist/internal.js]`: another build (main's) for a before/after.
 const { redactSecretsInText } = await import(
-  process.argv[2] ? new URL(process.argv[2], `file://${process.cwd()}/`).href : '../dist/internal.js'
+  process.argv[2]
+    ? new URL(process.argv[2], `file://${process.cwd()}/`).href
+    : '../dist/internal.js'
 )
 
 const fill = (unit) => {
@@ -19,13 +21,17 @@ const texts = {
   'prompt JSON (escaped prose)': JSON.stringify([
     {
       role: 'user',
-      parts: [{ type: 'text', content: fill('She said "fine".\nThen: the ticket was closed at 10:42. ') }],
+      parts: [
+        { type: 'text', content: fill('She said "fine".\nThen: the ticket was closed at 10:42. ') },
+      ],
     },
   ]),
   'code with URLs and k- words': fill(
     "const res = await fetch('https://api.example.com/v1/items?page=2', { method: 'GET' }) // check-in task-list\n",
   ),
-  'markdown with links': fill('See [the docs](https://docs.example.com/guide#setup) and http://localhost:3000/. '),
+  'markdown with links': fill(
+    'See [the docs](https://docs.example.com/guide#setup) and http://localhost:3000/. ',
+  ),
   'markdown answer, bullets': fill(
     '- **Step 1**: open the well-known settings page (2024-05-01 build).\n- Then pick a follow-up task_id from the list.\n',
   ),

@@ -3,7 +3,6 @@
 // main entry so that an app's start-up chunk does not hold them: the exporters load them on first
 // export.
 export { describeExportFailure } from './exporters/describe-failure.js'
-export { maskedUrl } from './masked-url.js'
 export {
   encodeOtlpTraces,
   KIND_ATTRIBUTE,
@@ -15,3 +14,4 @@ export {
   encodeOtlpMetricsProtobuf,
   encodeOtlpTracesProtobuf,
 } from './exporters/otlp-protobuf.js'
+export { maskedUrl } from './masked-url.js'

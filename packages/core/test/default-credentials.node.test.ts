@@ -45,8 +45,14 @@ const credentials: [string, string][] = [
   ],
   ['connect ECONNREFUSED postgres://app:hunter2-db-pass@db.internal:5432/prod', 'hunter2-db-pass'],
   ['mongodb+srv://reader:S3cretMongoPw@cluster0.example.net/db', 'S3cretMongoPw'],
-  ['GET https://api.example.com/v1/data?api_key=q1w2e3r4t5y6u7i8&page=2 failed', 'q1w2e3r4t5y6u7i8'],
-  ['blob https://acct.blob.core.windows.net/c/f?sv=2022&sig=AbCdEf0123456789%2Bxyz', 'AbCdEf0123456789'],
+  [
+    'GET https://api.example.com/v1/data?api_key=q1w2e3r4t5y6u7i8&page=2 failed',
+    'q1w2e3r4t5y6u7i8',
+  ],
+  [
+    'blob https://acct.blob.core.windows.net/c/f?sv=2022&sig=AbCdEf0123456789%2Bxyz',
+    'AbCdEf0123456789',
+  ],
   ['env: OPENAI_API_KEY=zz-not-prefixed-secret-123 NODE_ENV=production', 'zz-not-prefixed-secret'],
   ['{"user":"bob","password":"pw-7c1e9a2b44","apiKey":"plain-key-value-1"}', 'pw-7c1e9a2b44'],
 ]
@@ -54,7 +60,10 @@ const credentials: [string, string][] = [
 // A lower-case name after a `-` is looked for in texts up to 256 characters (an error message, a
 // header) only: in a long text, `-` is too common to look behind each one.
 const shortOnly: [string, string][] = [
-  ['curl -H "x-api-key: ak-9f8e7d6c5b4a39281706" https://api.example.com', 'ak-9f8e7d6c5b4a39281706'],
+  [
+    'curl -H "x-api-key: ak-9f8e7d6c5b4a39281706" https://api.example.com',
+    'ak-9f8e7d6c5b4a39281706',
+  ],
 ]
 
 // What must stay: no credential in it.
@@ -113,7 +122,9 @@ describe('the default credential scrub', () => {
   it('leaves text without credentials as it was', async () => {
     const { body } = await exported((tracer) => {
       benign.forEach((text, i) => {
-        tracer.startSpan(`s${i}`, { attributes: { text, long: `${text} ${'x '.repeat(200)}` } }).end()
+        tracer
+          .startSpan(`s${i}`, { attributes: { text, long: `${text} ${'x '.repeat(200)}` } })
+          .end()
       })
     })
     for (const text of benign) expect(body).toContain(JSON.stringify(text).slice(1, -1))

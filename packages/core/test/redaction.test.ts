@@ -32,7 +32,10 @@ describe('redaction detectors', () => {
     ['card 4111-1111-1111-1111 then 1234', 'card [CREDIT_CARD] then 1234'],
     ['pay DE89 3704 0044 0532 0130 00 OK', 'pay [IBAN] OK'],
     ['iban GB82WEST12345698765432.', 'iban [IBAN].'],
-    ['token glpat-abcdefghijklmnopqrst and pk_live_abcdefghijklmnop', 'token [API_KEY] and [API_KEY]'],
+    [
+      'token glpat-abcdefghijklmnopqrst and pk_live_abcdefghijklmnop',
+      'token [API_KEY] and [API_KEY]',
+    ],
     // Slack, AWS and GitHub keys and JWTs are credentials the default scrub replaces before the
     // detectors run (as it does `sk-…` and `Bearer …`).
     ['key xoxb-1234567890-abcdefghij and AKIAIOSFODNN7EXAMPLE', 'key [REDACTED] and [REDACTED]'],
