@@ -92,14 +92,21 @@ const LITERALS: [literal: string, family: number][] = [
   ['Passw', NAMED],
 ]
 
-// On a short text one regex is cheaper than the `indexOf`s: it says whether any may hold (and
-// lower-case names: `x-api-key: …`).
-const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|[Kk]ey|Passw|_|-tok/
+// On a short text one regex is cheaper than the `indexOf`s: it says whether any family may be
+// there. Not a bare `_`: ids such as `call_…` and `invoke_agent` would send most short texts
+// through every regex. Names (`x-api-key: …`, `password=…`, lower-case too) only where a `:` or
+// `=` could follow them.
+const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
+const SHORT_NAME = /[Kk]ey|KEY|[Pp]assw|PASSW|[Ss]ecret|SECRET|[Tt]oken|TOKEN|uthorization/
 const ALL = 2047
 
 function hints(text: string): number {
   // Short: every family, when any may be there (each regex is cheap on a short text).
-  if (text.length <= 256) return SHORT_HINT.test(text) ? ALL : 0
+  if (text.length <= 256)
+    return SHORT_HINT.test(text) ||
+      ((text.indexOf(':') !== -1 || text.indexOf('=') !== -1) && SHORT_NAME.test(text))
+      ? ALL
+      : 0
   let found = 0
   for (let i = 0; i < LITERALS.length; i++) {
     const [literal, family] = LITERALS[i]!
