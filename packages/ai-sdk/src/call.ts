@@ -283,6 +283,12 @@ export class AiCall {
    * parses that output after its end event and reports a failure to parse in its error event.
    */
   parsesOutput = false
+  /**
+   * ai@7: the call's own `telemetry: { recordInputs: false }` / `{ recordOutputs: false }`, which
+   * its step events carry: its spans record no prompt, tool arguments / no output, tool results.
+   */
+  hidesInputs = false
+  hidesOutputs = false
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.

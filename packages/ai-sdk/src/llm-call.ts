@@ -172,7 +172,7 @@ export class LlmCall {
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
     // step anyway, so keeping a reference retains nothing more.
-    if (settings.recordInputs && Array.isArray(params.prompt)) {
+    if (settings.recordInputs && !call.hidesInputs && Array.isArray(params.prompt)) {
       this.prompt = params.prompt
       this.promptFrom = call.promptStart(step, params.prompt.length)
     }
@@ -312,7 +312,12 @@ export class LlmCall {
 
   // With the prompt or the output not recorded, an error keeps none of what it quotes of them.
   private get recordsContent(): boolean {
-    return this.settings.recordInputs && this.settings.recordOutputs
+    return this.settings.recordInputs && !this.call.hidesInputs && this.recordsOutputs
+  }
+
+  // The middleware's (or tracer's) switch, and the call's own on ai@7 (its step event carries it).
+  private get recordsOutputs(): boolean {
+    return this.settings.recordOutputs && !this.call.hidesOutputs
   }
 
   // Keeps the part of a delta that still fits under the cap.
@@ -336,8 +341,7 @@ export class LlmCall {
         ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
-    if (this.settings.recordOutputs)
-      this.output = readContent(result.content, this.settings.maxTextLength)
+    if (this.recordsOutputs) this.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
   }
 
@@ -448,7 +452,7 @@ export class LlmCall {
       if (tokens?.output !== undefined && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
-    if (this.settings.recordOutputs) {
+    if (this.recordsOutputs) {
       const max = this.settings.maxTextLength
       const text = typeof this.text === 'string' ? this.text : this.text.join('')
       const reasoning = this.reasoning?.join('') ?? ''

@@ -228,9 +228,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
 
   // Whether tool arguments and results are recorded: when either is not, a tool error's message
   // loses what the AI SDK quotes of them (an InvalidToolInputError's `Value: {…}`).
-  const recordsContent = (tracer: Tracer | undefined): boolean =>
-    (options.recordInputs ?? tracer?.recordInputs) !== false &&
-    (options.recordOutputs ?? tracer?.recordOutputs) !== false
+  const recordsInputs = (call: AiCall, tracer = call.tracer): boolean =>
+    !call.hidesInputs && (options.recordInputs ?? tracer?.recordInputs) === true
+  const recordsOutputs = (call: AiCall, tracer = call.tracer): boolean =>
+    !call.hidesOutputs && (options.recordOutputs ?? tracer?.recordOutputs) === true
+  const recordsContent = (call: AiCall): boolean => recordsInputs(call) && recordsOutputs(call)
 
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
@@ -239,12 +241,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     call.toolEnds.delete(toolCallId)
     if (output?.type === 'tool-error') {
       call.toolErrors++
-      span.recordError(recordableError(output.error, recordsContent(call.tracer)))
+      span.recordError(recordableError(output.error, recordsContent(call)))
       span.setAttribute(ATTR.errorType, errorType(output.error))
       span.end({ status: 'error', endTime })
       return
     }
-    if (output?.type === 'tool-result' && (options.recordOutputs ?? call.tracer?.recordOutputs))
+    if (output?.type === 'tool-result' && recordsOutputs(call))
       span.setAttribute(ATTR.toolCallResult, toolJson(output.output ?? null))
     span.end({ endTime })
   }
@@ -270,7 +272,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolCallId]: id,
           [ATTR.toolType]: 'function',
         }
-        if (options.recordInputs ?? tracer.recordInputs)
+        if (recordsInputs(call, tracer))
           attributes[ATTR.toolCallArguments] = toolJson(part.input ?? null)
         const span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
@@ -280,7 +282,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.tools.set(id, span)
         call.toolErrors++
-        span.recordError(recordableError(part.error, recordsContent(tracer)))
+        span.recordError(recordableError(part.error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(part.error))
         span.end({ status: 'error', endTime: asker.at })
       }
@@ -312,6 +314,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         rememberCall(event.callId, call)
       }
+      // The SDK's own switches for this call, honoured as the tracer's are.
+      if (event.recordInputs === false) call.hidesInputs = true
+      if (event.recordOutputs === false) call.hidesOutputs = true
       if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
     },
 
@@ -339,7 +344,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolCallId]: toolCallId,
           [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
         }
-        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
+        if (recordsInputs(call, tracer) && toolCall)
           attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
         span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
@@ -363,7 +368,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         return result
       } catch (error) {
         call.toolErrors++
-        span.recordError(recordableError(error, recordsContent(tracer)))
+        span.recordError(recordableError(error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(error))
         span.end({ status: 'error' })
         throw error
@@ -446,7 +451,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         [ATTR.toolCallId]: id,
         [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
       }
-      if (options.recordInputs ?? tracer.recordInputs)
+      if (recordsInputs(call, tracer))
         attributes[ATTR.toolCallArguments] = toolJson(event.toolCall.input ?? null)
       call.tools.set(
         id,
@@ -461,12 +466,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !span || span.ended) return
       if (event.success === false) {
         call.toolErrors++
-        span.recordError(recordableError(event.error, recordsContent(call.tracer)))
+        span.recordError(recordableError(event.error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(event.error))
         span.end({ status: 'error' })
         return
       }
-      if (options.recordOutputs ?? call.tracer?.recordOutputs)
+      if (recordsOutputs(call))
         span.setAttribute(ATTR.toolCallResult, toolJson(event.output ?? null))
       span.end()
     },
