@@ -236,6 +236,35 @@ export function callOfInvocation(
   return found
 }
 
+/**
+ * Whether a call awaiting a model of this provider and id hides its inputs or outputs (ai@7's own
+ * per-call switches): for an invocation `callOfInvocation` could not tell between two such calls,
+ * traced as a call of its own, which then hides what either of them does.
+ */
+export function awaitingHides(model: { provider: string; modelId: string }): {
+  inputs: boolean
+  outputs: boolean
+} {
+  const state = callState()
+  const hides = { inputs: false, outputs: false }
+  const note = (call: AiCall) => {
+    if (call.ended) return
+    hides.inputs ||= call.hidesInputs
+    hides.outputs ||= call.hidesOutputs
+  }
+  if (state.awaiting !== undefined)
+    for (const [call, awaited] of state.awaiting)
+      if (awaited.provider === model.provider && awaited.modelId === model.modelId) note(call)
+  for (const call of state.byCallId.values())
+    if (
+      call.awaits === true &&
+      call.awaitedProvider === model.provider &&
+      call.awaitedModelId === model.modelId
+    )
+      note(call)
+  return hides
+}
+
 // Span names by what, then model: a known name is found without building its string first.
 const NAMES = new Map<string, Map<string, string>>()
 let namesKept = 0

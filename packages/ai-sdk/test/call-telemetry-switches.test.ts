@@ -61,6 +61,39 @@ async function run(
   return sink.bodies.slice(before).join('\n')
 }
 
+describe('ai@7, over HTTP: two such calls of one model at once', () => {
+  // With the prompt blanked, a model invocation is matched to the one call awaiting that model;
+  // two at once cannot be told apart, and each is traced as a call of its own (the ai@5/ai@6
+  // way), which recorded everything.
+  it('generateText ×2: no content in any span', async () => {
+    server = await startMockOpenAI({ reply: 'The answer is REPLY-5f6d.' } as any)
+    const tracer = createTracer({
+      serviceName: 'call-switches',
+      exporters: [otlpExporter({ url: sink.url })],
+    })
+    const model = ai.wrapLanguageModel({
+      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+        'gpt-4o',
+      ),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const before = sink.bodies.length
+    const call = (n: number) =>
+      ai.generateText({
+        model,
+        system: 'You are SYSTEM-4c1a.',
+        prompt: `Question ${n} about PROMPT-9d2f`,
+        telemetry: { recordInputs: false, recordOutputs: false },
+      })
+    await Promise.all([call(1), call(2)])
+    await tracer.shutdown()
+    const body = sink.bodies.slice(before).join('\n')
+    expect(body).toContain('chat gpt-4o')
+    for (const canary of ['PROMPT-9d2f', 'SYSTEM-4c1a', 'REPLY-5f6d'])
+      expect(body.includes(canary), canary).toBe(false)
+  })
+})
+
 describe('ai@7, over HTTP: a call with telemetry recordInputs/recordOutputs false', () => {
   for (const streamed of [false, true]) {
     const name = streamed ? 'streamText' : 'generateText'
