@@ -6,13 +6,12 @@ import {
   now,
   type Span,
   type SpanStatus,
-  safeJson,
   setTrustedAttributes,
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import type { OwnAttributes } from './convert.js'
-import { abortCause, errorType, recordableError, recordFailure } from './errors.js'
+import { type OwnAttributes, toolJson } from './convert.js'
+import { abortCause, errorType, recordableError, recordFailure, withoutQuotes } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -271,6 +270,35 @@ export function callOfInvocation(
   return found
 }
 
+/**
+ * Whether a call awaiting a model of this provider and id hides its inputs or outputs (ai@7's own
+ * per-call switches): for an invocation `callOfInvocation` could not tell between two such calls,
+ * traced as a call of its own, which then hides what either of them does.
+ */
+export function awaitingHides(model: { provider: string; modelId: string }): {
+  inputs: boolean
+  outputs: boolean
+} {
+  const state = callState()
+  const hides = { inputs: false, outputs: false }
+  const note = (call: AiCall) => {
+    if (call.ended) return
+    hides.inputs ||= call.hidesInputs
+    hides.outputs ||= call.hidesOutputs
+  }
+  if (state.awaiting !== undefined)
+    for (const [call, awaited] of state.awaiting)
+      if (awaited.provider === model.provider && awaited.modelId === model.modelId) note(call)
+  for (const call of state.byCallId.values())
+    if (
+      call.awaits === true &&
+      call.awaitedProvider === model.provider &&
+      call.awaitedModelId === model.modelId
+    )
+      note(call)
+  return hides
+}
+
 // Span names by what, then model: a known name is found without building its string first.
 const NAMES = new Map<string, Map<string, string>>()
 let namesKept = 0
@@ -318,6 +346,12 @@ export class AiCall {
    * parses that output after its end event and reports a failure to parse in its error event.
    */
   parsesOutput = false
+  /**
+   * ai@7: the call's own `telemetry: { recordInputs: false }` / `{ recordOutputs: false }`, which
+   * its step events carry: its spans record no prompt, tool arguments / no output, tool results.
+   */
+  hidesInputs = false
+  hidesOutputs = false
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.
@@ -734,7 +768,12 @@ export class AiCall {
         tool.end(status === 'cancelled' ? { status: 'cancelled', endTime } : undefined)
     const span = this.span
     if (!span || span.ended) return
-    if (error !== undefined && status === 'error') recordFailure(span, error)
+    if (error !== undefined && status === 'error')
+      recordFailure(
+        span,
+        error,
+        this.tracer?.recordInputs !== false && this.tracer?.recordOutputs !== false,
+      )
     span.end(endTime === undefined ? { status } : { status, endTime })
   }
 
@@ -883,9 +922,9 @@ function unaskedToolSpan(
       [ATTR.toolCallId]: id,
       [ATTR.toolType]: tool.dynamic ? 'extension' : 'function',
     }
-    if (record.inputs) attributes[ATTR.toolCallArguments] = safeJson(tool.input ?? null)
+    if (record.inputs) attributes[ATTR.toolCallArguments] = toolJson(tool.input ?? null)
     if (record.outputs && !tool.failed && tool.end !== undefined)
-      attributes[ATTR.toolCallResult] = safeJson(tool.output ?? null)
+      attributes[ATTR.toolCallResult] = toolJson(tool.output ?? null)
     const span = tracer.startSpan(`execute_tool ${tool.name}`, {
       kind: 'tool',
       parent,
@@ -970,7 +1009,7 @@ export function inferCall(
       }
       const output = part.output ?? part.result
       if (record.outputs && output !== undefined)
-        attributes[ATTR.toolCallResult] = safeJson(output?.value ?? output)
+        attributes[ATTR.toolCallResult] = toolJson(output?.value ?? output)
       const span = tracer.startSpan(`execute_tool ${part.toolName ?? asker.name}`, {
         kind: 'tool',
         parent: asker.span,
@@ -980,9 +1019,11 @@ export function inferCall(
       const failed = isToolError(output)
       if (failed) {
         call.toolErrors++
+        const message = String(output?.value ?? 'tool failed')
         span.recordError({
           name: 'ToolExecutionError',
-          message: String(output?.value ?? 'tool failed'),
+          // The AI SDK's message for input the tool's schema refused quotes that input.
+          message: record.inputs && record.outputs ? message : withoutQuotes(message),
         })
       }
       span.end({ status: failed ? 'error' : 'ok', endTime: at })

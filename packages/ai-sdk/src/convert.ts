@@ -5,7 +5,12 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import type { ATTR as CORE_ATTR } from '@tokentrail/core/internal'
+import {
+  type ATTR as CORE_ATTR,
+  redactCutText,
+  redactSecretsInJson,
+  safeJson,
+} from '@tokentrail/core/internal'
 import type { CALL_ATTR, TokenCounts } from './call.js'
 
 export type { TokenCounts }
@@ -265,7 +270,8 @@ export class Budget {
       return text
     }
     this.truncated = true
-    const kept = text.slice(0, Math.max(0, this.left))
+    // A credential cut in half at the end is still one (the scrub at export sees no cut there).
+    const kept = redactCutText(text.slice(0, Math.max(0, this.left)))
     this.left = 0
     return kept
   }
@@ -289,6 +295,15 @@ function fileLike(part: any): Part {
     mime_type: part.mediaType,
     modality: String(part.mediaType ?? '').split('/')[0],
   }
+}
+
+/**
+ * Tool arguments or a result as the tool span records them: JSON whose keys named like a
+ * credential hold `[REDACTED]` (`safeJson`), and whose text is scrubbed as tool JSON is in the
+ * LLM spans' messages, so a tool span and the step that called it agree.
+ */
+export function toolJson(value: unknown): string {
+  return redactSecretsInJson(safeJson(value))
 }
 
 function toolOutputText(output: any): string {
@@ -599,13 +614,13 @@ function otherPart(part: any, budget: Budget): Part | undefined {
         type: 'tool_call',
         id: part.toolCallId,
         name: part.toolName,
-        arguments: budget.take(stringify(part.input)),
+        arguments: budget.take(redactSecretsInJson(stringify(part.input))),
       }
     case 'tool-result':
       return {
         type: 'tool_call_response',
         id: part.toolCallId,
-        response: budget.take(toolOutputText(part.output)),
+        response: budget.take(redactSecretsInJson(toolOutputText(part.output))),
       }
     case 'file':
     case 'reasoning-file':
@@ -707,7 +722,7 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
       toolCalls.push({
         id: part.toolCallId,
         name: part.toolName,
-        arguments: budget.take(String(part.input)),
+        arguments: budget.take(redactSecretsInJson(String(part.input))),
       })
   }
   return {

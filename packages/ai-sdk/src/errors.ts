@@ -1,4 +1,4 @@
-import { redactSecretsInText, type Span } from '@tokentrail/core/internal'
+import { redactCutText, redactSecretsInText, type Span } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500
@@ -67,8 +67,8 @@ function unwrapRetry(error: unknown): { last: unknown; attempts?: number; reason
  * Records a failure on a span: the error (as recordError keeps it) and the provider's status, error
  * type and retry advice (`errorAttributes`).
  */
-export function recordFailure(span: Span, error: unknown): void {
-  span.recordError(recordableError(error))
+export function recordFailure(span: Span, error: unknown, content = true): void {
+  span.recordError(recordableError(error, content))
   const attributes: Record<string, unknown> = {}
   errorAttributes(error, attributes)
   span.setAttributes(attributes)
@@ -92,8 +92,13 @@ export function errorAttributes(error: unknown, attributes: Record<string, unkno
     const body = read(last, 'responseBody') ?? read(last, 'data')
     const providerType = providerErrorType(body) ?? providerErrorType(last)
     if (providerType) attributes[ERROR_ATTR.providerType] = providerType
+    // Cut first (a body may be a whole HTML page), then scrubbed as a cut text: a key the cut
+    // went through is still replaced.
     if (typeof body === 'string' && body !== '')
-      attributes[ERROR_ATTR.body] = redactSecretsInText(body.slice(0, BODY_EXCERPT))
+      attributes[ERROR_ATTR.body] =
+        body.length > BODY_EXCERPT
+          ? redactCutText(body.slice(0, BODY_EXCERPT))
+          : redactSecretsInText(body)
     const url = read(last, 'url')
     if (typeof url === 'string') attributes[ERROR_ATTR.url] = redactUrl(url)
   } catch {}
@@ -129,13 +134,39 @@ export function errorType(error: unknown): string {
 
 /**
  * The error a span records: Errors as they are; a plain object from a stream `error` part becomes
- * an Error-like value with a real type and a readable message.
+ * an Error-like value with a real type and a readable message. With `content` false (inputs or
+ * outputs not recorded), what the AI SDK's errors quote of the content is left out.
  */
-export function recordableError(error: unknown): unknown {
+export function recordableError(error: unknown, content = true): unknown {
+  if (!content) {
+    const message = read(error, 'message')
+    const stack = read(error, 'stack')
+    if (
+      (typeof message === 'string' && QUOTE.test(message)) ||
+      (typeof stack === 'string' && QUOTE.test(stack))
+    )
+      return {
+        name: errorType(error),
+        message: typeof message === 'string' ? withoutQuotes(message) : '',
+        ...(typeof stack === 'string' ? { stack: withoutQuotes(stack) } : {}),
+      }
+  }
   if (error instanceof Error || error === null || typeof error !== 'object') return error
   const message =
     text(read(error, 'message')) ?? text(read(read(error, 'error'), 'message')) ?? safeJson(error)
   return { name: errorType(error), message }
+}
+
+// The AI SDK's TypeValidationError and JSONParseError quote what they could not read, a tool's
+// arguments or the model's answer: `Value: {…}.\nError message: …`, `Text: ….\nError message: …`
+// (also inside an InvalidToolInputError's message, and its stack).
+const QUOTE = /Type validation failed[^\n]*?: Value: |JSON parsing failed: Text: /
+const QUOTED =
+  /((?:Type validation failed[^\n]*?: Value|JSON parsing failed: Text): )[\s\S]*?(?=\.\nError message:|$)/g
+
+/** A message or stack with the content an AI SDK error quotes replaced by `[not recorded]`. */
+export function withoutQuotes(text: string): string {
+  return text.replace(QUOTED, '$1[not recorded]')
 }
 
 function safeJson(value: unknown): string {

@@ -7,6 +7,8 @@ import type {
 } from '@ai-sdk/provider'
 import {
   now,
+  redactCutText,
+  redactSecretsInJson,
   type Span,
   type SpanStatus,
   setTrustedAttributes,
@@ -175,7 +177,7 @@ export class LlmCall {
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
     // step anyway, so keeping a reference retains nothing more.
-    if (settings.recordInputs && Array.isArray(params.prompt)) {
+    if (settings.recordInputs && !call.hidesInputs && Array.isArray(params.prompt)) {
       this.prompt = params.prompt
       this.promptFrom = call.promptStart(step, params.prompt.length)
     }
@@ -283,13 +285,13 @@ export class LlmCall {
         ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
         // Cut as a generated call's arguments are, and said the same way (output.truncated).
-        const input = String(part.input)
+        const input = redactSecretsInJson(String(part.input))
         const max = this.settings.maxTextLength
         if (input.length > max) this.truncated = true
         ;(this.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
-          arguments: input.length > max ? input.slice(0, max) : input,
+          arguments: input.length > max ? redactCutText(input.slice(0, max)) : input,
         })
         return
       }
@@ -310,10 +312,20 @@ export class LlmCall {
         this.failed = true
         this.error = part.error
         // The provider's status, error type and retry advice, as on the call span and as for a throw.
-        recordFailure(this.span, part.error)
+        recordFailure(this.span, part.error, this.recordsContent)
         return
       }
     }
+  }
+
+  // With the prompt or the output not recorded, an error keeps none of what it quotes of them.
+  private get recordsContent(): boolean {
+    return this.settings.recordInputs && !this.call.hidesInputs && this.recordsOutputs
+  }
+
+  // The middleware's (or tracer's) switch, and the call's own on ai@7 (its step event carries it).
+  private get recordsOutputs(): boolean {
+    return this.settings.recordOutputs && !this.call.hidesOutputs
   }
 
   // Keeps the part of a delta that still fits under the cap.
@@ -337,8 +349,7 @@ export class LlmCall {
         ;(this.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
-    if (this.settings.recordOutputs)
-      this.output = readContent(result.content, this.settings.maxTextLength)
+    if (this.recordsOutputs) this.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
   }
 
@@ -355,7 +366,7 @@ export class LlmCall {
       return
     }
     this.error = error
-    recordFailure(this.span, error)
+    recordFailure(this.span, error, this.recordsContent)
     this.end('error')
   }
 
@@ -473,11 +484,15 @@ export class LlmCall {
       if (tokens?.output !== undefined && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
-    if (this.settings.recordOutputs) {
+    if (this.recordsOutputs) {
+      const max = this.settings.maxTextLength
+      const text = typeof this.text === 'string' ? this.text : this.text.join('')
+      const reasoning = this.reasoning?.join('') ?? ''
+      // A stream cut at maxTextLength: a credential cut in half at the end is still one.
       const output = this.output ?? {
-        text: typeof this.text === 'string' ? this.text : this.text.join(''),
+        text: this.textLength > max ? redactCutText(text) : text,
         textLength: this.textLength,
-        reasoning: this.reasoning?.join('') ?? '',
+        reasoning: this.reasoningLength > max ? redactCutText(reasoning) : reasoning,
         reasoningLength: this.reasoningLength,
         toolCalls: this.toolCalls ?? [],
         truncated: this.truncated,

@@ -5,7 +5,6 @@ import {
   now,
   runWithSpan,
   type Span,
-  safeJson,
   TokentrailError,
   type Tracer,
 } from '@tokentrail/core/internal'
@@ -23,6 +22,7 @@ import {
   rememberCall,
   stepStarting,
 } from './call.js'
+import { toolJson } from './convert.js'
 import { abortCause, errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
@@ -297,6 +297,14 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   if (options.tracer === undefined) g[NOT_GIVEN_KEY] = true
   else if (options.tracer.enabled === true) g[GIVEN_ON_KEY] = true
 
+  // Whether tool arguments and results are recorded: when either is not, a tool error's message
+  // loses what the AI SDK quotes of them (an InvalidToolInputError's `Value: {…}`).
+  const recordsInputs = (call: AiCall, tracer = call.tracer): boolean =>
+    !call.hidesInputs && (options.recordInputs ?? tracer?.recordInputs) === true
+  const recordsOutputs = (call: AiCall, tracer = call.tracer): boolean =>
+    !call.hidesOutputs && (options.recordOutputs ?? tracer?.recordOutputs) === true
+  const recordsContent = (call: AiCall): boolean => recordsInputs(call) && recordsOutputs(call)
+
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {
     const span = call.tools.get(toolCallId)
     if (!span || span.ended) return
@@ -304,13 +312,13 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     call.toolEnds.delete(toolCallId)
     if (output?.type === 'tool-error') {
       call.toolErrors++
-      span.recordError(recordableError(output.error))
+      span.recordError(recordableError(output.error, recordsContent(call)))
       span.setAttribute(ATTR.errorType, errorType(output.error))
       span.end({ status: 'error', endTime })
       return
     }
-    if (output?.type === 'tool-result' && (options.recordOutputs ?? call.tracer?.recordOutputs))
-      span.setAttribute(ATTR.toolCallResult, safeJson(output.output ?? null))
+    if (output?.type === 'tool-result' && recordsOutputs(call))
+      span.setAttribute(ATTR.toolCallResult, toolJson(output.output ?? null))
     span.end({ endTime })
   }
 
@@ -335,8 +343,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolCallId]: id,
           [ATTR.toolType]: 'function',
         }
-        if (options.recordInputs ?? tracer.recordInputs)
-          attributes[ATTR.toolCallArguments] = safeJson(part.input ?? null)
+        if (recordsInputs(call, tracer))
+          attributes[ATTR.toolCallArguments] = toolJson(part.input ?? null)
         const span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: asker.span,
@@ -345,7 +353,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.tools.set(id, span)
         call.toolErrors++
-        span.recordError(recordableError(part.error))
+        span.recordError(recordableError(part.error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(part.error))
         span.end({ status: 'error', endTime: asker.at })
       }
@@ -402,15 +410,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolCallId]: id,
           [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
         }
-        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
-          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+        if (recordsInputs(call, tracer) && toolCall)
+          attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
         const output = run.output
-        if (
-          !run.failed &&
-          output?.type === 'tool-result' &&
-          (options.recordOutputs ?? tracer.recordOutputs)
-        )
-          attributes[ATTR.toolCallResult] = safeJson(output.output ?? null)
+        if (!run.failed && output?.type === 'tool-result' && recordsOutputs(call, tracer))
+          attributes[ATTR.toolCallResult] = toolJson(output.output ?? null)
         const span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent,
@@ -471,6 +475,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       }
       // A call its approved tools made: its first step names its model.
       else if (call.approvedTools) call.named(event.modelId, event.functionId)
+      // The SDK's own switches for this call, honoured as the tracer's are.
+      if (event.recordInputs === false) call.hidesInputs = true
+      if (event.recordOutputs === false) call.hidesOutputs = true
       if (!call.ended) stepStarting(call, event.promptMessages, event.provider, event.modelId)
     },
 
@@ -504,8 +511,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           [ATTR.toolCallId]: toolCallId,
           [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
         }
-        if ((options.recordInputs ?? tracer.recordInputs) && toolCall)
-          attributes[ATTR.toolCallArguments] = safeJson(toolCall.input ?? null)
+        if (recordsInputs(call, tracer) && toolCall)
+          attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
         span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: call.askers.get(toolCallId)?.span ?? call.span,
@@ -534,7 +541,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           throw error
         }
         call.toolErrors++
-        span.recordError(recordableError(error))
+        span.recordError(recordableError(error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(error))
         span.end({ status: 'error' })
         throw error
@@ -633,8 +640,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         [ATTR.toolCallId]: id,
         [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
       }
-      if (options.recordInputs ?? tracer.recordInputs)
-        attributes[ATTR.toolCallArguments] = safeJson(event.toolCall.input ?? null)
+      if (recordsInputs(call, tracer))
+        attributes[ATTR.toolCallArguments] = toolJson(event.toolCall.input ?? null)
       call.tools.set(
         id,
         tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
@@ -658,13 +665,13 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !span || span.ended) return
       if (event.success === false) {
         call.toolErrors++
-        span.recordError(recordableError(event.error))
+        span.recordError(recordableError(event.error, recordsContent(call)))
         span.setAttribute(ATTR.errorType, errorType(event.error))
         span.end({ status: 'error' })
         return
       }
-      if (options.recordOutputs ?? call.tracer?.recordOutputs)
-        span.setAttribute(ATTR.toolCallResult, safeJson(event.output ?? null))
+      if (recordsOutputs(call))
+        span.setAttribute(ATTR.toolCallResult, toolJson(event.output ?? null))
       span.end()
     },
     onFinish(event: any) {

@@ -12,7 +12,7 @@ import {
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import type { TracingMiddleware } from './ai-types.js'
-import { callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
+import { awaitingHides, callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import {
@@ -199,7 +199,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
           frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
         resolved = invocation && { call: frame, step: invocation.step, attempt: invocation.attempt }
-      } else
+      } else {
+        const hides = awaitingHides(model)
         resolved = inferCall(
           tracer,
           params.prompt,
@@ -209,8 +210,16 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
             modelId: model.modelId,
             metadata: settings.metadata,
           },
-          { inputs: settings.recordInputs, outputs: settings.recordOutputs },
+          {
+            inputs: settings.recordInputs && !hides.inputs,
+            outputs: settings.recordOutputs && !hides.outputs,
+          },
         )
+        if (resolved) {
+          if (hides.inputs) resolved.call.hidesInputs = true
+          if (hides.outputs) resolved.call.hidesOutputs = true
+        }
+      }
       // A model wrapped twice: the outer middleware already traces this invocation.
       if (!resolved) return undefined
       const call = new LlmCall(

@@ -152,6 +152,28 @@ describe('tokentrail doctor', () => {
     expect(stdout).not.toContain('hash-key-secret-789')
   })
 
+  it('an endpoint with a password or a query token: shown masked, in text and --json', async () => {
+    // Doctor's output goes to CI logs and bug reports. It printed the endpoint as configured, in
+    // the config, environment, exporter and verdict lines, while the SDK's warnings masked it.
+    const c = await collector()
+    const { port } = new URL(c.url)
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://trace-user:pa55word-doctor@127.0.0.1:${port}/v1/traces?api_key=QTOKEN-traces`,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://trace-user:pa55word-doctor@127.0.0.1:${port}/v1/metrics?api_key=QTOKEN-metrics`,
+    }
+    const text = await doctor(env)
+    const json = await doctor(env, ['--json'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(
+      `otlp → http://trace-user:***@127.0.0.1:${port}/v1/traces?api_key=***`,
+    )
+    expect(text.stdout).toContain(
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://trace-user:***@127.0.0.1:${port}/v1/traces?api_key=***`,
+    )
+    for (const out of [text.stdout, text.stderr, json.stdout, json.stderr])
+      expect(out).not.toMatch(/pa55word-doctor|QTOKEN/)
+  })
+
   it('wrong token: 401, the header name shown and its value never', async () => {
     const c = await collector('right-token-123')
     const { code, stdout } = await doctor({

@@ -33,52 +33,9 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxDepth: 8,
 }
 
-/** The text put in place of a credential. */
-export const REDACTED = '[REDACTED]'
+import { isSecretKey, REDACTED } from './secret-text.js'
 
-// Keys whose values are credentials. Token *counts* (`input_tokens`) must not match.
-const SECRET_KEY =
-  /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|api[._-]?key|apikey|x-api-key|password|passwd|secret|client[._-]?secret|access[._-]?token|refresh[._-]?token|id[._-]?token|session[._-]?token|auth[._-]?token|bearer|private[._-]?key|credentials?)($|[._-])/i
-
-const secretKeyCache = new Map<string, boolean>()
-
-/** True when an attribute or object key names a credential (authorization, cookie, api key, password, secret…). */
-export function isSecretKey(key: string): boolean {
-  let hit = secretKeyCache.get(key)
-  if (hit === undefined) {
-    hit = SECRET_KEY.test(key)
-    if (secretKeyCache.size < 4096) secretKeyCache.set(key, hit)
-  }
-  return hit
-}
-
-// Credentials that show up inside free text: bearer tokens and provider keys (OpenAI, Anthropic
-// and others' sk-, Google's AIza, xAI's xai-, Groq's gsk_).
-const SECRET_VALUE =
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\b(sk|pk|rk)-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,}|\bAIza[0-9A-Za-z_-]{30,}|\bxai-[A-Za-z0-9]{20,}|\bgsk_[A-Za-z0-9]{20,}/g
-
-/** Replaces bearer tokens and API keys that appear inside a string. */
-export function redactSecretsInText(text: string): string {
-  if (text.length < 16) return text
-  // Every match holds one of these literals (sk-, pk-, rk- all hold `k-`), and on a long text
-  // `indexOf` finds their absence far faster than the regex, which tries each position: a 20 KB
-  // prompt costs ~1 µs instead of ~20. On short texts the regex alone is cheaper.
-  if (
-    text.length > 256 &&
-    text.indexOf('k-') === -1 &&
-    text.indexOf('Bearer') === -1 &&
-    text.indexOf('Basic') === -1 &&
-    text.indexOf('AIza') === -1 &&
-    text.indexOf('xai-') === -1 &&
-    // Not `k_`, which code and JSON in prompts hold (`chunk_size`, `task_id`): the regex for those.
-    text.indexOf('gsk_') === -1
-  )
-    return text
-  SECRET_VALUE.lastIndex = 0
-  if (!SECRET_VALUE.test(text)) return text
-  SECRET_VALUE.lastIndex = 0
-  return text.replace(SECRET_VALUE, REDACTED)
-}
+export { isSecretKey, REDACTED, redactSecretsInText } from './secret-text.js'
 
 const canCheckWellFormed = typeof (String.prototype as any).isWellFormed === 'function'
 

@@ -66,6 +66,7 @@ export type { SamplingReason } from './sampling/decide.js'
 export type { SamplingOptions, TraceSummary } from './sampling/options.js'
 export type { SamplingStats } from './sampling/trace-sampler.js'
 export { SAMPLING_ATTR } from './sampling/trace-state.js'
+export { redactCutText, redactSecretsInJson } from './secret-text.js'
 export { ATTR } from './semconv.js'
 export {
   type EndingInfo,

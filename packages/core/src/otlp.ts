@@ -14,3 +14,4 @@ export {
   encodeOtlpMetricsProtobuf,
   encodeOtlpTracesProtobuf,
 } from './exporters/otlp-protobuf.js'
+export { maskedUrl } from './masked-url.js'

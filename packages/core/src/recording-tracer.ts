@@ -598,10 +598,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // An error's message and stack are also in its `exception` event: redacted there too.
     const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
     if (data.error) {
+      const { message, stack } = data.error
+      const clean = redactSecretsInText(message)
       const error = {
         type: data.error.type,
-        message: redactSecretsInText(data.error.message),
-        ...(data.error.stack ? { stack: redactSecretsInText(data.error.stack) } : {}),
+        message: clean,
+        ...(stack ? { stack: scrubbedStack(stack, message, clean) } : {}),
       }
       return { ...data, events, error }
     }
@@ -909,6 +911,15 @@ function scrubbedValue(key: string, value: AttributeValue): AttributeValue {
   return typeof value === 'string' ? redactSecretsInText(value) : value
 }
 
+// A stack starts with its error's message: scrubbed as the message was (a short text, where more
+// is looked for than in a long one, such as a `-` name: `x-api-key: …`), then as a whole.
+function scrubbedStack(stack: string, message: string, cleanMessage: string): string {
+  const at = cleanMessage === message ? -1 : stack.indexOf(message)
+  return redactSecretsInText(
+    at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
+  )
+}
+
 // Credentials in event attributes (an exception's message and stack): the same rules as span
 // attributes. Events that hold none are kept as they are; the others are copied, not changed.
 function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
@@ -920,7 +931,16 @@ function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
     let copy: Attributes | undefined
     for (const key in attributes) {
       const value = attributes[key]!
-      const clean = scrubbedValue(key, value)
+      const clean =
+        key === 'exception.stacktrace' &&
+        typeof value === 'string' &&
+        typeof attributes['exception.message'] === 'string'
+          ? scrubbedStack(
+              value,
+              attributes['exception.message'],
+              redactSecretsInText(attributes['exception.message']),
+            )
+          : scrubbedValue(key, value)
       if (clean !== value) (copy ??= { ...attributes })[key] = clean
     }
     if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }

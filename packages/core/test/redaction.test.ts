@@ -32,11 +32,17 @@ describe('redaction detectors', () => {
     ['card 4111-1111-1111-1111 then 1234', 'card [CREDIT_CARD] then 1234'],
     ['pay DE89 3704 0044 0532 0130 00 OK', 'pay [IBAN] OK'],
     ['iban GB82WEST12345698765432.', 'iban [IBAN].'],
-    ['key xoxb-1234567890-abcdefghij and AKIAIOSFODNN7EXAMPLE', 'key [API_KEY] and [API_KEY]'],
-    ['token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'token [API_KEY]'],
+    [
+      'token glpat-abcdefghijklmnopqrst and pk_live_abcdefghijklmnop',
+      'token [API_KEY] and [API_KEY]',
+    ],
+    // Slack, AWS and GitHub keys and JWTs are credentials the default scrub replaces before the
+    // detectors run (as it does `sk-…` and `Bearer …`).
+    ['key xoxb-1234567890-abcdefghij and AKIAIOSFODNN7EXAMPLE', 'key [REDACTED] and [REDACTED]'],
+    ['token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'token [REDACTED]'],
     [
       'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end',
-      'jwt [JWT] end',
+      'jwt [REDACTED] end',
     ],
     ['from 192.168.1.20 and 2001:db8:85a3::8a2e:370:7334.', 'from [IP] and [IP].'],
   ])('replaces %j', async (input, expected) => {

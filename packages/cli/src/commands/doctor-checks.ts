@@ -8,7 +8,7 @@ import {
   type SpanData,
   type SpanExporter,
 } from '@tokentrail/core'
-import { describeExportFailure } from '@tokentrail/core/otlp'
+import { describeExportFailure, maskedUrl } from '@tokentrail/core/otlp'
 import type { DoctorCheck, ExporterReport } from './doctor.js'
 
 export function userHeaders(exporter: { headerNames?: readonly string[] }): string[] {
@@ -235,9 +235,11 @@ interface Destination {
 // Reach, one test export, and arrival at `tokentrail dev`: the same steps for every signal.
 async function checkDestination(d: Destination, timeoutMs: number): Promise<ExporterReport> {
   const { exporter } = d
+  // What doctor prints (and `--json` holds) ends up in CI logs and bug reports: the URL with its
+  // password and query values masked, as the SDK's own warnings show it. The checks use it whole.
   const report: ExporterReport = {
     name: exporter.name,
-    ...(exporter.url ? { url: exporter.url } : {}),
+    ...(exporter.url ? { url: maskedUrl(exporter.url) } : {}),
     headers: userHeaders(exporter),
     checks: [],
     ok: false,
@@ -257,7 +259,7 @@ async function checkDestination(d: Destination, timeoutMs: number): Promise<Expo
   if (!(await checkReach(url, checks, timeoutMs))) return report
   const sent = await testExport(
     d.send,
-    exporter.url,
+    maskedUrl(exporter.url),
     d.item,
     d.signal,
     d.accepted,

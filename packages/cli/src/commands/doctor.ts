@@ -8,6 +8,7 @@ import {
   type Tracer,
   type TracerDescription,
 } from '@tokentrail/core'
+import { maskedUrl } from '@tokentrail/core/otlp'
 import { checkExporter, checkMetricExporter, testSpan, userHeaders } from './doctor-checks.js'
 
 export { formatDoctorReport } from './doctor-format.js'
@@ -113,6 +114,11 @@ function shownEnv(env: DoctorOptions['env']): Record<string, string> {
     // A hash key is a secret: only that it is set.
     if (name === 'TOKENTRAIL_REDACT_HASH_KEY') {
       shown[name] = '(set; value not shown)'
+      continue
+    }
+    // An endpoint may carry a password or a token in its query: masked, as in the SDK's warnings.
+    if (name.endsWith('_ENDPOINT')) {
+      shown[name] = maskedUrl(value)
       continue
     }
     shown[name] = name.endsWith('_HEADERS')
@@ -225,12 +231,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     ...rest,
     exporters: exporters.map((e) => ({
       name: e.name,
-      ...(e.url ? { url: e.url } : {}),
+      ...(e.url ? { url: maskedUrl(e.url) } : {}),
       headers: userHeaders(e),
     })),
     metrics: metricExporters.map((e) => ({
       name: e.name,
-      ...(e.url ? { url: e.url } : {}),
+      ...(e.url ? { url: maskedUrl(e.url) } : {}),
       headers: userHeaders(e),
     })),
   }

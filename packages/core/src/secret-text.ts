@@ -1,0 +1,353 @@
+// The credential scrub every span gets, on by default: credentials under a key named like one,
+// and the ones that show up inside free text (an error quoting a key, a prompt, tool arguments).
+
+/** The text put in place of a credential. */
+export const REDACTED = '[REDACTED]'
+
+// Keys whose values are credentials. Token *counts* (`input_tokens`) must not match.
+const SECRET_KEY =
+  /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|api[._-]?key|apikey|x-api-key|password|passwd|secret|client[._-]?secret|access[._-]?token|refresh[._-]?token|id[._-]?token|session[._-]?token|auth[._-]?token|bearer|private[._-]?key|credentials?)($|[._-])/i
+
+const secretKeyCache = new Map<string, boolean>()
+
+/** True when an attribute or object key names a credential (authorization, cookie, api key, password, secret…). */
+export function isSecretKey(key: string): boolean {
+  let hit = secretKeyCache.get(key)
+  if (hit === undefined) {
+    hit = SECRET_KEY.test(key)
+    if (secretKeyCache.size < 4096) secretKeyCache.set(key, hit)
+  }
+  return hit
+}
+
+// What truncation leaves at a cut (`…[truncated N chars]`, or `…` inside a cut JSON string).
+const CUT = '\u2026'
+
+// `n` or more of `chars`, or, where the text was cut, any run of them that ends at the cut: a key
+// cut in half by `maxStringLength` or `maxTextLength` is still a key's first half.
+const run = (chars: string, n: number) => `(?:${chars}{${n},}|${chars}+(?=${CUT}))`
+
+// Credentials that show up inside free text, each replaced whole, in families that each start
+// with a literal (one regex of them all tries every position of a long text, ~6× slower). Each
+// runs only where `hints` found what it starts with.
+const BEARER = 1
+const OPENAI = 2
+const STRIPE = 4
+const GOOGLE = 8
+const XAI_GROQ = 16
+const GIT = 32
+const SLACK = 64
+const AWS = 128
+const JWT = 256
+const PEM = 512
+const NAMED = 1024
+
+const FAMILIES: [family: number, pattern: RegExp][] = [
+  [BEARER, new RegExp(`\\b(?:Bearer|Basic)\\s+${run('[A-Za-z0-9._~+/=-]', 8)}`, 'g')],
+  // OpenAI, Anthropic (sk-ant-) and others' sk-, pk-, rk-.
+  [OPENAI, new RegExp(`\\b[spr]k-(?:proj-|ant-|live-|test-)?${run('[A-Za-z0-9_-]', 16)}`, 'g')],
+  [STRIPE, new RegExp(`\\b[sr]k_live_${run('[A-Za-z0-9]', 16)}`, 'g')],
+  [GOOGLE, new RegExp(`\\bAIza${run('[0-9A-Za-z_-]', 30)}`, 'g')],
+  [XAI_GROQ, new RegExp(`\\b(?:xai-|gsk_)${run('[A-Za-z0-9]', 20)}`, 'g')],
+  // GitHub: ghp_, gho_, ghu_, ghs_, ghr_, github_pat_.
+  [GIT, new RegExp(`\\b(?:gh[pousr]_|github_pat_)${run('[A-Za-z0-9_]', 20)}`, 'g')],
+  [SLACK, new RegExp(`\\bxox[abposr]-${run('[A-Za-z0-9-]', 10)}`, 'g')],
+  [AWS, new RegExp(`\\bA[KS]IA(?:[0-9A-Z]{16}\\b|[0-9A-Z]+(?=${CUT}))`, 'g')],
+  // Header and payload are enough: the signature may be cut off.
+  [JWT, /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g],
+  // Also JSON-escaped (`\n` for a newline); an indented block keeps its indent out of the key.
+  [
+    PEM,
+    /-----BEGIN[A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=]|\r?\n[ \t]*|(?:\\r)?\\n[ \t]*)*(?:-----END[A-Z ]*PRIVATE KEY-----)?/g,
+  ],
+]
+
+// A value under a name that says it is a credential, in env, header, query or JSON form:
+// `OPENAI_API_KEY=…`, `x-api-key: …`, `"clientSecret": "…"`, `access_token=…`. The match starts
+// at the credential word; the whole name before it is checked with `isSecretKey` (so
+// `primary_key` and `max_tokens` stay).
+const NAMED_VALUE =
+  /(?:key|Key|KEY|secret|Secret|SECRET|token|Token|TOKEN|password|Password|PASSWORD|passwd|PASSWD|authorization|Authorization|AUTHORIZATION)(?![A-Za-z0-9])(\\?["']?[ \t]*[:=][ \t]*\\?["']?)((?:Bearer |Basic |Token )?[^\s"'\\,;&}\]{[<>]+)/g
+
+// Which families a text may hold. `indexOf` finds the absence of a literal far faster than a
+// regex, which tries each position, and costs about one step per occurrence of the literal's
+// first character, so the literals start with characters prose has little of (`Oi`, in every JWT
+// header and payload `eyJ…iOi…`, not `eyJ`, which costs 15×), and have at most 6 characters
+// (from 7, V8 builds a Boyer-Moore table on each call: `Password` cost 20× `Passw`). What follows a `_` (`ghp_`,
+// `sk_live_`, `gsk_`, `API_KEY`, `access_token`) is looked at from each `_` at once, which prose
+// and Markdown hardly have; `-` is too common there (lists, dates, compound words) for that.
+const LITERALS: [literal: string, family: number][] = [
+  ['k-', OPENAI],
+  ['Bearer', BEARER],
+  ['Basic', BEARER],
+  ['AIza', GOOGLE],
+  ['xai-', XAI_GROQ],
+  ['xox', SLACK],
+  ['AKIA', AWS],
+  ['ASIA', AWS],
+  ['Oi', JWT],
+  ['E KEY-', PEM], // PRIVATE KEY-----
+  // apiKey, privateKey; `API_KEY`, `api_key`, `access_token`, `CLIENT_SECRET` come from the `_`s.
+  ['Key', NAMED],
+  ['Passw', NAMED],
+]
+
+// On a short text one regex is cheaper than the `indexOf`s: it says whether any family may be
+// there. Not a bare `_`: ids such as `call_…` and `invoke_agent` would send most short texts
+// through every regex. Names (`x-api-key: …`, `password=…`, lower-case too) only where a `:` or
+// `=` could follow them.
+const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
+const SHORT_NAME = /[Kk]ey|KEY|[Pp]assw|PASSW|[Ss]ecret|SECRET|[Tt]oken|TOKEN|uthorization/
+const ALL = 2047
+
+function hints(text: string): number {
+  // Short: every family, when any may be there (each regex is cheap on a short text).
+  if (text.length <= 256)
+    return SHORT_HINT.test(text) ||
+      ((text.indexOf(':') !== -1 || text.indexOf('=') !== -1) && SHORT_NAME.test(text))
+      ? ALL
+      : 0
+  let found = 0
+  for (let i = 0; i < LITERALS.length; i++) {
+    const [literal, family] = LITERALS[i]!
+    if ((found & family) === 0 && text.indexOf(literal) !== -1) found |= family
+  }
+  for (let at = text.indexOf('_'); at !== -1; at = text.indexOf('_', at + 1))
+    found |= afterUnderscore(text, at)
+  return found
+}
+
+const lower = (c: number) => c | 0x20
+
+// The families a `_` at `at` may belong to: the end of a key prefix (`gsk_`, `gh?_`,
+// `github_pat_`, `sk_live_`) or the start of a credential name (`_key`, `_token`, `_SECRET`,
+// `_password`).
+function afterUnderscore(text: string, at: number): number {
+  let found = 0
+  const b1 = text.charCodeAt(at - 1)
+  const b2 = text.charCodeAt(at - 2)
+  const b3 = text.charCodeAt(at - 3)
+  if (b3 === 103 && b2 === 115 && b1 === 107) found |= XAI_GROQ // gsk
+  if (b3 === 103 && b2 === 104) found |= GIT // gh?
+  if (b3 === 112 && b2 === 97 && b1 === 116) found |= GIT // github_pat
+  if (b3 === 105 && b2 === 118 && b1 === 101) found |= STRIPE // (l)ive
+  const a1 = lower(text.charCodeAt(at + 1))
+  const a2 = lower(text.charCodeAt(at + 2))
+  const a3 = lower(text.charCodeAt(at + 3))
+  if (
+    (a1 === 107 && a2 === 101 && a3 === 121) || // key
+    (a1 === 116 && a2 === 111 && a3 === 107) || // tok(en)
+    (a1 === 115 && a2 === 101 && a3 === 99) || // sec(ret)
+    (a1 === 112 && a2 === 97 && a3 === 115) // pas(sword)
+  )
+    found |= NAMED
+  return found
+}
+
+// The name a NAMED_VALUE match belongs to: the key characters before its credential word.
+function nameAt(text: string, end: number): string {
+  let start = end
+  while (start > 0) {
+    const c = text.charCodeAt(start - 1)
+    if (
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 ||
+      c === 45 ||
+      c === 46
+    )
+      start--
+    else break
+  }
+  return text.slice(start, end)
+}
+
+/**
+ * Replaces credentials that appear inside a string: bearer tokens, provider API keys, JWTs, PEM
+ * private keys, passwords in URLs (`postgres://user:…@`), URL query values named like a secret
+ * (`?key=`, `&sig=`), and values under credential names (`OPENAI_API_KEY=…`, `"apiKey": "…"`).
+ */
+export function redactSecretsInText(text: string): string {
+  if (text.length < 16) return text
+  let out = text
+  const found = hints(text)
+  if (found !== 0) {
+    for (let i = 0; i < FAMILIES.length; i++) {
+      const [family, pattern] = FAMILIES[i]!
+      if ((found & family) === 0) continue
+      pattern.lastIndex = 0
+      if (!pattern.test(out)) continue
+      pattern.lastIndex = 0
+      out = out.replace(pattern, REDACTED)
+    }
+    if (found & NAMED) {
+      NAMED_VALUE.lastIndex = 0
+      if (NAMED_VALUE.test(out)) out = redactNamedValues(out)
+    }
+  }
+  if (out.indexOf('?') !== -1) out = redactQueries(out)
+  // `@` first: `://` costs more to look for in JSON, where `:` is common.
+  return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
+}
+
+/**
+ * `redactSecretsInText` for a JSON text of tool arguments or results, where any key may name a
+ * credential (`{"password": "…"}`): names are looked for in any case, with or without hints of
+ * them (a text of up to 256 characters gets every rule, as in `redactSecretsInText`).
+ */
+export function redactSecretsInJson(text: string): string {
+  if (text.length < 16) return text
+  let out = text
+  // The families it hints at, as for any text; NAMED_VALUE below whatever the hints.
+  const found = hints(text)
+  for (let i = 0; i < FAMILIES.length; i++) {
+    const [family, pattern] = FAMILIES[i]!
+    if ((found & family) === 0) continue
+    pattern.lastIndex = 0
+    if (!pattern.test(out)) continue
+    pattern.lastIndex = 0
+    out = out.replace(pattern, REDACTED)
+  }
+  NAMED_VALUE.lastIndex = 0
+  if (NAMED_VALUE.test(out)) out = redactNamedValues(out)
+  if (out.indexOf('?') !== -1) out = redactQueries(out)
+  return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
+}
+
+/**
+ * `redactSecretsInText` for a text cut short at its end (a character budget): a credential cut in
+ * half there is still replaced, as at a cut `truncate` marks.
+ */
+export function redactCutText(text: string): string {
+  const out = redactSecretsInText(text + CUT)
+  return out.endsWith(CUT) ? out.slice(0, -1) : out
+}
+
+function redactNamedValues(text: string): string {
+  NAMED_VALUE.lastIndex = 0
+  return text.replace(NAMED_VALUE, (match, separator: string, value: string, at: number) => {
+    const word = match.length - separator.length - value.length
+    return isSecretKey(nameAt(text, at + word))
+      ? match.slice(0, word) + separator + REDACTED
+      : match
+  })
+}
+
+// A parameter of a query (`?a=1&b=2`, in a URL or a path) named like a credential (`key`,
+// `api_key`, `access_token`, `sig`, `X-Amz-Signature`…), with its value.
+const SECRET_PARAM =
+  /((?:^|[?&])(?:[A-Za-z0-9_.%-]*[._-])?(?:key|apikey|token|secret|password|passwd|pwd|sig|signature|credential|auth)=)([^&]+)/gi
+
+// Whether two lower-case letters end a name SECRET_PARAM knows: `ke|y`, `toke|n`, `secre|t`,
+// `passwo|rd`, `p|wd`, `s|ig`, `signatu|re`, `credenti|al`, `au|th`.
+function endsSecretName(a: number, b: number): boolean {
+  switch (b) {
+    case 121: // y
+      return a === 101
+    case 110: // n
+      return a === 101
+    case 116: // t
+      return a === 101
+    case 100: // d
+      return a === 114 || a === 119
+    case 103: // g
+      return a === 105
+    case 101: // e
+      return a === 114
+    case 108: // l
+      return a === 97
+    case 104: // h
+      return a === 116
+  }
+  return false
+}
+
+// Where the query starting at `from` (its `?`) ends: a space, a quote, an angle bracket, a
+// backslash (a JSON escape), a closing bracket (a Markdown link) or `#`. Negative (minus the end)
+// when no parameter may be named like a credential, so most queries (`?page=2`) skip the regex.
+function queryEnd(text: string, from: number): number {
+  let suspect = false
+  let i = from + 1
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (
+      c <= 32 ||
+      c === 34 ||
+      c === 39 ||
+      c === 60 ||
+      c === 62 ||
+      c === 92 ||
+      c === 41 ||
+      c === 93 ||
+      c === 96 ||
+      c === 35
+    )
+      break
+    if (c === 61 && !suspect && i >= from + 3)
+      suspect = endsSecretName(lower(text.charCodeAt(i - 2)), lower(text.charCodeAt(i - 1)))
+  }
+  return suspect ? i : -i
+}
+
+// Each query is found from its `?` (a regex looking for `?` or `&` tries every position).
+function redactQueries(text: string): string {
+  let out = ''
+  let copied = 0
+  for (let at = text.indexOf('?'); at !== -1; at = text.indexOf('?', at + 1)) {
+    const end = queryEnd(text, at)
+    if (end < 0) {
+      at = -end - 1
+      continue
+    }
+    const query = text.slice(at, end)
+    SECRET_PARAM.lastIndex = 0
+    if (!SECRET_PARAM.test(query)) continue
+    SECRET_PARAM.lastIndex = 0
+    const clean = query.replace(SECRET_PARAM, (match, name: string, value: string) =>
+      value.startsWith('[REDACTED') ? match : name + REDACTED,
+    )
+    if (clean === query) continue
+    out += text.slice(copied, at) + clean
+    copied = end
+    at = end - 1
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+// The rest of a URL after `://`: up to a space, a quote, an angle bracket or a backslash (a JSON
+// escape), or a closing bracket (a Markdown link).
+const URL_REST = /[^\s"'<>\\)\]`]*/y
+
+// In each URL with an `@`: the password of `user:password@`, or a long token used as the user
+// name (`https://<token>@host`).
+function redactUserinfo(text: string): string {
+  let out = ''
+  let copied = 0
+  let nextAt = text.indexOf('@')
+  for (let at = text.indexOf('://'); at !== -1 && nextAt !== -1; ) {
+    URL_REST.lastIndex = at + 3
+    URL_REST.test(text)
+    const end = URL_REST.lastIndex
+    if (nextAt < at) nextAt = text.indexOf('@', at)
+    if (nextAt !== -1 && nextAt < end) {
+      let hostStart = text.slice(at + 3, end).search(/[/?#]/)
+      hostStart = hostStart === -1 ? end : at + 3 + hostStart
+      const userEnd = text.lastIndexOf('@', hostStart - 1)
+      if (userEnd > at + 3) {
+        const user = text.slice(at + 3, userEnd)
+        const colon = user.indexOf(':')
+        let clean: string | undefined
+        if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
+          clean = `${user.slice(0, colon + 1)}${REDACTED}`
+        else if (colon === -1 && user.length >= 20 && user !== REDACTED) clean = REDACTED
+        if (clean !== undefined) {
+          out += text.slice(copied, at + 3) + clean
+          copied = userEnd
+        }
+      }
+    }
+    at = text.indexOf('://', Math.max(end, at + 3))
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}

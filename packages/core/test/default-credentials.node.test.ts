@@ -1,0 +1,148 @@
+// Credentials in free text leave no process by default. The scrub every span gets knew bearer
+// tokens and OpenAI/Anthropic/Google/xAI/Groq keys only: AWS key ids, GitHub and Slack tokens,
+// Stripe live keys, JWTs, PEM private keys, passwords in connection strings and URLs, query
+// tokens and `NAME=value` env lines went out as they were — in attributes, in an error's message
+// and stack, and in event attributes. And a key that `maxStringLength` cut in half kept its first
+// half. Spans go over OTLP/HTTP JSON to a real node:http server and through the console exporter.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { consoleExporter, createTracer, otlpExporter } from '../src/index.js'
+
+let server: Server
+let url: string
+const bodies: string[] = []
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      bodies.push(body)
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+// [the text as it appears in practice, the part of it that must not leave]
+const credentials: [string, string][] = [
+  ['AWS key id AKIAIOSFODNN7EXAMPLE', 'IOSFODNN7EXAMPLE'],
+  ['aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI'],
+  ['GITHUB_TOKEN is ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'abcdefghijklmnopqrst'],
+  ['slack xoxb-123456789012-abcdefghijkl', '123456789012-abcdef'],
+  ['stripe sk_live_51HcdefghijklmnopqrstuvWX', '51Hcdefghijklmno'],
+  [
+    'cookie eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+    'SflKxwRJSMeKKF2QT4fw',
+  ],
+  [
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----',
+    'u1SU1LfVLPHCozMxH2Mo',
+  ],
+  ['connect ECONNREFUSED postgres://app:hunter2-db-pass@db.internal:5432/prod', 'hunter2-db-pass'],
+  ['mongodb+srv://reader:S3cretMongoPw@cluster0.example.net/db', 'S3cretMongoPw'],
+  [
+    'GET https://api.example.com/v1/data?api_key=q1w2e3r4t5y6u7i8&page=2 failed',
+    'q1w2e3r4t5y6u7i8',
+  ],
+  [
+    'blob https://acct.blob.core.windows.net/c/f?sv=2022&sig=AbCdEf0123456789%2Bxyz',
+    'AbCdEf0123456789',
+  ],
+  ['env: OPENAI_API_KEY=zz-not-prefixed-secret-123 NODE_ENV=production', 'zz-not-prefixed-secret'],
+  ['{"user":"bob","password":"pw-7c1e9a2b44","apiKey":"plain-key-value-1"}', 'pw-7c1e9a2b44'],
+]
+
+// A lower-case name after a `-` is looked for in texts up to 256 characters (an error message, a
+// header) only: in a long text, `-` is too common to look behind each one.
+const shortOnly: [string, string][] = [
+  [
+    'curl -H "x-api-key: ak-9f8e7d6c5b4a39281706" https://api.example.com',
+    'ak-9f8e7d6c5b4a39281706',
+  ],
+]
+
+// What must stay: no credential in it.
+const benign = [
+  'primary_key: user_id, max_tokens: 512, input_tokens=12',
+  'see https://docs.example.com/guide?page=2&sort=asc#setup and user@example.com',
+  'the task-list and the check-in desk; sk-short is not a key',
+]
+
+async function exported(
+  write: (tracer: ReturnType<typeof createTracer>) => void,
+  options = {},
+): Promise<{ body: string; printed: string }> {
+  const lines: string[] = []
+  const tracer = createTracer({
+    serviceName: 'default-credentials',
+    exporters: [otlpExporter({ url }), consoleExporter({ write: (line) => lines.push(line) })],
+    metrics: false,
+    ...options,
+  })
+  const before = bodies.length
+  write(tracer)
+  await tracer.shutdown()
+  return { body: bodies.slice(before).join('\n'), printed: lines.join('\n') }
+}
+
+describe('the default credential scrub', () => {
+  it.each(credentials)('replaces %j in attributes, errors and events', async (text, secret) => {
+    const { body, printed } = await exported((tracer) => {
+      const long = `${'Some context for the model. '.repeat(20)}${text}${' And more.'.repeat(20)}`
+      const span = tracer.startSpan('tool call', {
+        attributes: { 'tool.output': text, 'gen_ai.input.messages': JSON.stringify([long]) },
+      })
+      span.addEvent('retry', { detail: text })
+      span.recordError(new Error(`request failed: ${text}`))
+      span.end()
+    })
+    expect(body).toContain('[REDACTED]')
+    for (const [where, out] of [
+      ['OTLP body', body],
+      ['console', printed],
+    ])
+      expect(out.includes(secret), `${where} holds ${secret}`).toBe(false)
+  })
+
+  it.each(shortOnly)('replaces %j in a short text', async (text, secret) => {
+    const { body } = await exported((tracer) => {
+      const span = tracer.startSpan('tool call', { attributes: { 'tool.output': text } })
+      span.recordError(new Error(`request failed: ${text}`))
+      span.end()
+    })
+    expect(body).toContain('[REDACTED]')
+    expect(body.includes(secret)).toBe(false)
+  })
+
+  it('leaves text without credentials as it was', async () => {
+    const { body } = await exported((tracer) => {
+      benign.forEach((text, i) => {
+        tracer
+          .startSpan(`s${i}`, { attributes: { text, long: `${text} ${'x '.repeat(200)}` } })
+          .end()
+      })
+    })
+    for (const text of benign) expect(body).toContain(JSON.stringify(text).slice(1, -1))
+  })
+
+  it('replaces a key that maxStringLength cut in half', async () => {
+    const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'
+    for (const keep of [10, 14, 20]) {
+      // The cut falls `keep` characters into the key.
+      const text = `${'a'.repeat(200)} key ${key} and more`
+      const cutAt = text.indexOf(key) + keep
+      const { body } = await exported(
+        (tracer) => tracer.startSpan('s', { attributes: { text } }).end(),
+        { limits: { maxStringLength: cutAt } },
+      )
+      expect(body).toContain('[REDACTED]')
+      expect(body.includes(key.slice(0, keep)), `cut after ${keep}`).toBe(false)
+      expect(body.includes(key.slice(3, keep)), `cut after ${keep}`).toBe(false)
+    }
+  })
+})
