@@ -233,7 +233,7 @@ describe('docs/backends.md env lines, against a receiver that has only /v1/trace
       request.resume()
       request.on('end', () => {
         requests.push(request.url ?? '')
-        const found = request.url?.endsWith('/v1/traces')
+        const found = new URL(request.url ?? '/', 'http://receiver').pathname.endsWith('/v1/traces')
         response.writeHead(found ? 200 : 404, { 'content-type': 'application/json' })
         response.end(found ? '{}' : '{"error":"not found"}')
       })
@@ -275,6 +275,16 @@ describe('docs/backends.md env lines, against a receiver that has only /v1/trace
     expect(requests).toContain('/api/public/otel/v1/metrics')
     expect(warnings).toEqual([
       `metrics not delivered to ${url}/api/public/otel/v1/metrics: 404 Not Found: nothing takes metrics at "/api/public/otel/v1/metrics" (a wrong path, or a backend that takes no metrics). Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,
+    ])
+  })
+
+  it('a base URL with a query keeps it after the signal path (it went into the query)', async () => {
+    const { url, requests } = await tracesOnlyReceiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/otel/?tenant=a1`)
+    await llmCallFlushed()
+    expect([...new Set(requests)].sort()).toEqual([
+      '/otel/v1/metrics?tenant=a1',
+      '/otel/v1/traces?tenant=a1',
     ])
   })
 

@@ -144,9 +144,12 @@ export function otlpUrlFromEnv(signal: 'TRACES' | 'METRICS'): string | undefined
   const specific = readEnv(name)
   if (specific) return validateUrl(specific, name)
   const base = readEnv('OTEL_EXPORTER_OTLP_ENDPOINT')
-  if (base)
-    return `${validateUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/${signal.toLowerCase()}`
-  return undefined
+  if (!base) return undefined
+  const checked = validateUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  // The signal's path goes after the base's path, not after its query (`…?api_key=…` kept).
+  const at = checked.search(/[?#]/)
+  const [path, rest] = at === -1 ? [checked, ''] : [checked.slice(0, at), checked.slice(at)]
+  return `${path.replace(/\/+$/, '')}/v1/${signal.toLowerCase()}${rest}`
 }
 
 /**
