@@ -169,26 +169,7 @@ function nameAt(text: string, end: number): string {
  * (`?key=`, `&sig=`), and values under credential names (`OPENAI_API_KEY=…`, `"apiKey": "…"`).
  */
 export function redactSecretsInText(text: string): string {
-  if (text.length < 16) return text
-  let out = text
-  const found = hints(text)
-  if (found !== 0) {
-    for (let i = 0; i < FAMILIES.length; i++) {
-      const [family, pattern] = FAMILIES[i]!
-      if ((found & family) === 0) continue
-      pattern.lastIndex = 0
-      if (!pattern.test(out)) continue
-      pattern.lastIndex = 0
-      out = out.replace(pattern, REDACTED)
-    }
-    if (found & NAMED) {
-      NAMED_VALUE.lastIndex = 0
-      if (NAMED_VALUE.test(out)) out = redactNamedValues(out)
-    }
-  }
-  if (out.indexOf('?') !== -1) out = redactQueries(out)
-  // `@` first: `://` costs more to look for in JSON, where `:` is common.
-  return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
+  return text.length < 16 ? text : redact(text, false)
 }
 
 /**
@@ -197,21 +178,28 @@ export function redactSecretsInText(text: string): string {
  * them (a text of up to 256 characters gets every rule, as in `redactSecretsInText`).
  */
 export function redactSecretsInJson(text: string): string {
-  if (text.length < 16) return text
+  return text.length < 16 ? text : redact(text, true)
+}
+
+// The families `hints` finds, then names (always in JSON), queries and URL passwords.
+function redact(text: string, json: boolean): string {
   let out = text
-  // The families it hints at, as for any text; NAMED_VALUE below whatever the hints.
   const found = hints(text)
-  for (let i = 0; i < FAMILIES.length; i++) {
-    const [family, pattern] = FAMILIES[i]!
-    if ((found & family) === 0) continue
-    pattern.lastIndex = 0
-    if (!pattern.test(out)) continue
-    pattern.lastIndex = 0
-    out = out.replace(pattern, REDACTED)
+  if (found !== 0)
+    for (let i = 0; i < FAMILIES.length; i++) {
+      const [family, pattern] = FAMILIES[i]!
+      if ((found & family) === 0) continue
+      pattern.lastIndex = 0
+      if (!pattern.test(out)) continue
+      pattern.lastIndex = 0
+      out = out.replace(pattern, REDACTED)
+    }
+  if (json || (found & NAMED) !== 0) {
+    NAMED_VALUE.lastIndex = 0
+    if (NAMED_VALUE.test(out)) out = redactNamedValues(out)
   }
-  NAMED_VALUE.lastIndex = 0
-  if (NAMED_VALUE.test(out)) out = redactNamedValues(out)
   if (out.indexOf('?') !== -1) out = redactQueries(out)
+  // `@` first: `://` costs more to look for in JSON, where `:` is common.
   return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
 }
 
