@@ -10,7 +10,7 @@ import {
   type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { type OwnAttributes, toolJson } from './convert.js'
+import { NOT_RECORDED, type OwnAttributes, toolAttributes, toolJson } from './convert.js'
 import { abortCause, errorType, recordableError, recordFailure, withoutQuotes } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 
@@ -916,13 +916,12 @@ function unaskedToolSpan(
 ): void {
   if (tool.failed && !tool.cancelled) call.toolErrors++
   call.whenMade((tracer, parent) => {
-    const attributes: Record<string, unknown> = {
-      [ATTR.operationName]: 'execute_tool',
-      [ATTR.toolName]: tool.name,
-      [ATTR.toolCallId]: id,
-      [ATTR.toolType]: tool.dynamic ? 'extension' : 'function',
-    }
-    if (record.inputs) attributes[ATTR.toolCallArguments] = toolJson(tool.input ?? null)
+    const attributes = toolAttributes(
+      tool.name,
+      id,
+      tool.dynamic,
+      record.inputs ? tool.input : NOT_RECORDED,
+    )
     if (record.outputs && !tool.failed && tool.end !== undefined)
       attributes[ATTR.toolCallResult] = toolJson(tool.output ?? null)
     const span = tracer.startSpan(`execute_tool ${tool.name}`, {
@@ -1000,13 +999,8 @@ export function inferCall(
       const asker = call.askers.get(part.toolCallId)
       if (!asker || call.tools.has(part.toolCallId)) continue
       state.byToolCallId.delete(part.toolCallId)
-      const attributes: Record<string, unknown> = {
-        [ATTR.operationName]: 'execute_tool',
-        [ATTR.toolName]: part.toolName ?? asker.name,
-        [ATTR.toolCallId]: part.toolCallId,
-        [ATTR.toolType]: 'function',
-        [CALL_ATTR.toolTiming]: 'inferred',
-      }
+      const attributes = toolAttributes(part.toolName ?? asker.name, part.toolCallId, false)
+      attributes[CALL_ATTR.toolTiming] = 'inferred'
       const output = part.output ?? part.result
       if (record.outputs && output !== undefined)
         attributes[ATTR.toolCallResult] = toolJson(output?.value ?? output)

@@ -11,6 +11,7 @@ import {
   redactSecretsInJson,
   safeJson,
 } from '@tokentrail/core/internal'
+import * as ATTR from './attr.js'
 import type { CALL_ATTR, TokenCounts } from './call.js'
 
 export type { TokenCounts }
@@ -305,6 +306,29 @@ function fileLike(part: any): Part {
 export function toolJson(value: unknown): string {
   return redactSecretsInJson(safeJson(value))
 }
+
+/**
+ * The attributes every `execute_tool` span starts with; `args` (the tool's input) is recorded as
+ * its arguments when given (`NOT_RECORDED` when the call records no inputs).
+ */
+export function toolAttributes(
+  name: string,
+  id: unknown,
+  dynamic: boolean | undefined,
+  args: unknown = NOT_RECORDED,
+): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {
+    [ATTR.operationName]: 'execute_tool',
+    [ATTR.toolName]: name,
+    [ATTR.toolCallId]: id,
+    [ATTR.toolType]: dynamic ? 'extension' : 'function',
+  }
+  if (args !== NOT_RECORDED) attributes[ATTR.toolCallArguments] = toolJson(args ?? null)
+  return attributes
+}
+
+/** What `toolAttributes` takes for arguments a call does not record. */
+export const NOT_RECORDED: unique symbol = Symbol('not recorded')
 
 function toolOutputText(output: any): string {
   if (!output || typeof output !== 'object') return stringify(output)

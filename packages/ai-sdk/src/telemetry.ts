@@ -22,7 +22,7 @@ import {
   rememberCall,
   stepStarting,
 } from './call.js'
-import { toolJson } from './convert.js'
+import { NOT_RECORDED, toolAttributes, toolJson } from './convert.js'
 import { abortCause, errorType, recordableError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
@@ -337,14 +337,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         const asker = typeof id === 'string' ? call.askers.get(id) : undefined
         if (!asker || call.tools.has(id)) continue
         const name = typeof part.toolName === 'string' ? part.toolName : asker.name
-        const attributes: Record<string, unknown> = {
-          [ATTR.operationName]: 'execute_tool',
-          [ATTR.toolName]: name,
-          [ATTR.toolCallId]: id,
-          [ATTR.toolType]: 'function',
-        }
-        if (recordsInputs(call, tracer))
-          attributes[ATTR.toolCallArguments] = toolJson(part.input ?? null)
+        const attributes = toolAttributes(
+          name,
+          id,
+          false,
+          recordsInputs(call, tracer) ? part.input : NOT_RECORDED,
+        )
         const span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: asker.span,
@@ -404,14 +402,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         if (run.cancelled && call.modelCalled && !call.stepSignal?.aborted) run.cancelled = false
         if (run.failed && !run.cancelled) call.toolErrors++
         const name = toolCall?.toolName ?? 'unknown'
-        const attributes: Record<string, unknown> = {
-          [ATTR.operationName]: 'execute_tool',
-          [ATTR.toolName]: name,
-          [ATTR.toolCallId]: id,
-          [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
-        }
-        if (recordsInputs(call, tracer) && toolCall)
-          attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
+        const attributes = toolAttributes(
+          name,
+          id,
+          toolCall?.dynamic,
+          recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
+        )
         const output = run.output
         if (!run.failed && output?.type === 'tool-result' && recordsOutputs(call, tracer))
           attributes[ATTR.toolCallResult] = toolJson(output.output ?? null)
@@ -505,14 +501,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       let span: Span
       try {
         const name = toolCall?.toolName ?? 'unknown'
-        const attributes: Record<string, unknown> = {
-          [ATTR.operationName]: 'execute_tool',
-          [ATTR.toolName]: name,
-          [ATTR.toolCallId]: toolCallId,
-          [ATTR.toolType]: toolCall?.dynamic ? 'extension' : 'function',
-        }
-        if (recordsInputs(call, tracer) && toolCall)
-          attributes[ATTR.toolCallArguments] = toolJson(toolCall.input ?? null)
+        const attributes = toolAttributes(
+          name,
+          toolCallId,
+          toolCall?.dynamic,
+          recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
+        )
         span = tracer.startSpan(`execute_tool ${name}`, {
           kind: 'tool',
           parent: call.askers.get(toolCallId)?.span ?? call.span,
@@ -634,14 +628,12 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
       const tracer = call.tracer
       const name = event.toolCall.toolName ?? asker.name
-      const attributes: Record<string, unknown> = {
-        [ATTR.operationName]: 'execute_tool',
-        [ATTR.toolName]: name,
-        [ATTR.toolCallId]: id,
-        [ATTR.toolType]: event.toolCall.dynamic ? 'extension' : 'function',
-      }
-      if (recordsInputs(call, tracer))
-        attributes[ATTR.toolCallArguments] = toolJson(event.toolCall.input ?? null)
+      const attributes = toolAttributes(
+        name,
+        id,
+        event.toolCall.dynamic,
+        recordsInputs(call, tracer) ? event.toolCall.input : NOT_RECORDED,
+      )
       call.tools.set(
         id,
         tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
