@@ -48,7 +48,7 @@ function stop(): void {
   timer = undefined
 }
 
-/** Checks `reading` until it ends: one timer for all open streams, none when there are none. */
+/** Checks `reading` until it ends: one timer for all open streams, none once a sweep finds none. */
 export function watchReading(reading: Reading): void {
   open.add(reading)
   if (timer !== undefined) {
@@ -72,9 +72,13 @@ function start(reading?: Reading): void {
   }
 }
 
-/** The stream ended (or was cancelled): no more checks. */
+/**
+ * The stream ended (or was cancelled): no more checks. The timer stays until a sweep finds no
+ * stream open: streams that follow one another do not make and clear a timer each, before their
+ * first chunk.
+ */
 export function unwatchReading(reading: Reading): void {
-  if (open.delete(reading) && open.size === 0) stop()
+  open.delete(reading)
 }
 
 /** For tests: how long a consumer may not ask for a part before it counts as stopped. */
