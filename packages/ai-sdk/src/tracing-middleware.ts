@@ -274,31 +274,37 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const reader = result.stream.getReader()
       let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>
       // Whether its consumer still reads it (see stall.ts): ai@7 ends nothing when one stops.
-      const reading: Reading = {
-        waiting: false,
-        lastRead: now(),
-        ended: () => call.ended,
-        stopped: (at) => call.consumerStopped(at),
-      }
-      watchReading(reading)
+      // Made with the first part, once that part is on its way: none of it is on the first
+      // chunk's path.
+      let reading: Reading | undefined
       // A promise chain with two callbacks made once per stream, not an async pull: an open stream
       // then holds no suspended function and no promise of its own while it waits for the provider.
       const passOn = (next: ReadableStreamReadResult<LanguageModelV4StreamPart>): void => {
-        reading.waiting = false
         if (next.done) {
-          unwatchReading(reading)
+          if (reading) unwatchReading(reading)
           controller.close()
           quietly(() => call.finished())
           return
         }
-        reading.lastRead = now()
         controller.enqueue(next.value)
+        if (reading) {
+          reading.waiting = false
+          reading.lastRead = now()
+        } else {
+          reading = {
+            waiting: false,
+            lastRead: now(),
+            ended: () => call.ended,
+            stopped: (at) => call.consumerStopped(at),
+          }
+          watchReading(reading)
+        }
         try {
           call.observe(next.value)
         } catch {}
       }
       const failed = (error: unknown): never => {
-        unwatchReading(reading)
+        if (reading) unwatchReading(reading)
         quietly(() => call.threw(error))
         throw error
       }
@@ -306,11 +312,11 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         {
           pull(into) {
             controller = into
-            reading.waiting = true
+            if (reading) reading.waiting = true
             return reader.read().then(passOn, failed)
           },
           cancel(reason) {
-            unwatchReading(reading)
+            if (reading) unwatchReading(reading)
             quietly(() => call.cancel('stream_cancel'))
             return reader.cancel(reason)
           },
