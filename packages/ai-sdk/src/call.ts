@@ -945,11 +945,18 @@ export function endRun(
     span.end({ status: 'cancelled', endTime: run.end })
     return
   }
-  if (run.failed) {
-    span.recordError(recordableError(run.error))
-    span.setAttribute(ATTR.errorType, errorType(run.error))
-  }
-  span.end({ status: run.failed ? 'error' : 'ok', endTime: run.end })
+  if (run.failed) failTool(span, run.error, true, run.end)
+  else span.end({ status: 'ok', endTime: run.end })
+}
+
+/**
+ * Ends a tool span that failed: its error recorded (without what the AI SDK quotes of the tool's
+ * input when the call records no content), its type, status `error`.
+ */
+export function failTool(span: Span, error: unknown, content: boolean, endTime?: number): void {
+  span.recordError(recordableError(error, content))
+  span.setAttribute(ATTR.errorType, errorType(error))
+  span.end({ status: 'error', endTime })
 }
 
 export interface Resolved {

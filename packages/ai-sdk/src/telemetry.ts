@@ -17,13 +17,14 @@ import {
   callStorage,
   endedLately,
   endRun,
+  failTool,
   forgetCall,
   ranUnasked,
   rememberCall,
   stepStarting,
 } from './call.js'
 import { NOT_RECORDED, toolAttributes, toolJson } from './convert.js'
-import { abortCause, errorType, recordableError } from './errors.js'
+import { abortCause } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 
@@ -312,9 +313,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     call.toolEnds.delete(toolCallId)
     if (output?.type === 'tool-error') {
       call.toolErrors++
-      span.recordError(recordableError(output.error, recordsContent(call)))
-      span.setAttribute(ATTR.errorType, errorType(output.error))
-      span.end({ status: 'error', endTime })
+      failTool(span, output.error, recordsContent(call), endTime)
       return
     }
     if (output?.type === 'tool-result' && recordsOutputs(call))
@@ -351,11 +350,26 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.tools.set(id, span)
         call.toolErrors++
-        span.recordError(recordableError(part.error, recordsContent(call)))
-        span.setAttribute(ATTR.errorType, errorType(part.error))
-        span.end({ status: 'error', endTime: asker.at })
+        failTool(span, part.error, recordsContent(call), asker.at)
       }
     }
+  }
+
+  // A call the AI SDK announced (ai@7), made by the first of its events that finds none (a step's
+  // start, or an approved tool run before it) and remembered by its id.
+  function announcedCall(callId: string, modelId: unknown, functionId: unknown): AiCall {
+    const metadata = getTraceMetadata()
+    sayMetadataNotices(metadata, tracerOf)
+    const call = new AiCall({
+      source: 'ai-sdk-telemetry',
+      operation: '',
+      parent: getActiveSpan(),
+      modelId: typeof modelId === 'string' ? modelId : undefined,
+      functionId: typeof functionId === 'string' ? functionId : undefined,
+      metadata,
+    })
+    rememberCall(callId, call)
+    return call
   }
 
   // ai@7 runs the tools a user approved (`needsApproval`) as a call starts, before its first step:
@@ -379,18 +393,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
     let call: AiCall
     try {
-      if (made) call = made
-      else {
-        const metadata = getTraceMetadata()
-        sayMetadataNotices(metadata, tracerOf)
-        call = new AiCall({
-          source: 'ai-sdk-telemetry',
-          operation: '',
-          parent: getActiveSpan(),
-          metadata,
-        })
-        rememberCall(callId, call)
-      }
+      call = made ?? announcedCall(callId, undefined, undefined)
       run = { start: now() }
       const id = typeof toolCallId === 'string' ? toolCallId : undefined
       const approved = (call.approvedTools ??= new Map())
@@ -457,17 +460,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       let call = state.byCallId.get(event.callId)
       if (!call) {
         if (endedLately(event.callId)) return
-        const metadata = getTraceMetadata()
-        sayMetadataNotices(metadata, tracerOf)
-        call = new AiCall({
-          source: 'ai-sdk-telemetry',
-          operation: '',
-          parent: getActiveSpan(),
-          modelId: typeof event.modelId === 'string' ? event.modelId : undefined,
-          functionId: typeof event.functionId === 'string' ? event.functionId : undefined,
-          metadata,
-        })
-        rememberCall(event.callId, call)
+        call = announcedCall(event.callId, event.modelId, event.functionId)
       }
       // A call its approved tools made: its first step names its model.
       else if (call.approvedTools) call.named(event.modelId, event.functionId)
@@ -535,9 +528,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
           throw error
         }
         call.toolErrors++
-        span.recordError(recordableError(error, recordsContent(call)))
-        span.setAttribute(ATTR.errorType, errorType(error))
-        span.end({ status: 'error' })
+        failTool(span, error, recordsContent(call))
         throw error
       }
     },
@@ -657,9 +648,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !span || span.ended) return
       if (event.success === false) {
         call.toolErrors++
-        span.recordError(recordableError(event.error, recordsContent(call)))
-        span.setAttribute(ATTR.errorType, errorType(event.error))
-        span.end({ status: 'error' })
+        failTool(span, event.error, recordsContent(call))
         return
       }
       if (recordsOutputs(call))
