@@ -116,18 +116,22 @@ interface CallState {
   unasked?: Map<string, UnaskedTool>
 }
 
-/** A tool ai@6 ran that no step of an open call asked for (see CallState.unasked). */
-export interface UnaskedTool {
-  name: string
-  input: unknown
-  dynamic: boolean
+/** A tool run recorded before its call span was made (ai@7 approved tools, ai@6 unasked tools). */
+export interface ToolRun {
   start: number
   end?: number
+  output?: any
+  error?: unknown
   failed?: boolean
   /** It stopped on the call's abortSignal. */
   cancelled?: boolean
-  output?: unknown
-  error?: unknown
+}
+
+/** A tool ai@6 ran that no step of an open call asked for (see CallState.unasked). */
+export interface UnaskedTool extends ToolRun {
+  name: string
+  input: unknown
+  dynamic: boolean
 }
 
 // Tools of untraced models' calls are listed too, and never claimed: the oldest go past this many.
@@ -455,9 +459,7 @@ export class AiCall {
    */
   private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
   /** ai@7: the approved tools run before the first step, by tool call id (their output comes after they return). */
-  approvedTools:
-    | Map<string, { start: number; end?: number; output?: any; failed?: boolean }>
-    | undefined
+  approvedTools: Map<string, ToolRun> | undefined
 
   /** Makes a span under the call span once it is made (at once if it is): see `before`. */
   whenMade(make: (tracer: Tracer, parent: Span) => void): void {
@@ -936,10 +938,7 @@ function unaskedToolSpan(
 }
 
 /** Ends the span of a tool run recorded before its call span was made, as the run ended. */
-export function endRun(
-  span: Span,
-  run: { end?: number; failed?: boolean; cancelled?: boolean; error?: unknown },
-): void {
+export function endRun(span: Span, run: ToolRun): void {
   if (run.cancelled) {
     span.setAttribute(ATTR.cancelledBy, abortCause(undefined, run.error))
     span.end({ status: 'cancelled', endTime: run.end })

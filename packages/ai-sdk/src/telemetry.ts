@@ -22,6 +22,7 @@ import {
   ranUnasked,
   rememberCall,
   stepStarting,
+  type ToolRun,
 } from './call.js'
 import { NOT_RECORDED, toolAttributes, toolJson } from './convert.js'
 import { abortCause } from './errors.js'
@@ -383,14 +384,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     toolCall: any,
     execute: () => PromiseLike<T>,
   ): Promise<T> {
-    let run: {
-      start: number
-      end?: number
-      output?: any
-      error?: unknown
-      failed?: boolean
-      cancelled?: boolean
-    }
+    let run: ToolRun
     let call: AiCall
     try {
       call = made ?? announcedCall(callId, undefined, undefined)
