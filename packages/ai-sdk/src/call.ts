@@ -11,7 +11,15 @@ import {
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import { NOT_RECORDED, type OwnAttributes, toolAttributes, toolJson } from './convert.js'
-import { abortCause, errorType, recordableError, recordFailure, withoutQuotes } from './errors.js'
+import {
+  abortCause,
+  errorType,
+  isAbortError,
+  recordableError,
+  recordFailure,
+  withoutQuotes,
+} from './errors.js'
+import type { CancelCause } from './llm-call.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -72,6 +80,8 @@ export interface StepReport {
   toolCallIds: string[]
   /** The call's `abortSignal`, if it has one. */
   signal: AbortSignal | undefined
+  /** What stopped it, when it was cancelled. */
+  cancelledBy: CancelCause | undefined
 }
 
 interface Asker {
@@ -384,6 +394,9 @@ export class AiCall {
   openSteps = 0
   private lastStatus: SpanStatus = 'ok'
   private lastError: unknown
+  private lastCancelCause: CancelCause | undefined
+  // What stopped the call, when it is known before it ends (its span says it as it ends).
+  private cancelCause: CancelCause | undefined
   private lastActivity: number
   private timer: ReturnType<typeof setTimeout> | undefined
   ended = false
@@ -606,6 +619,7 @@ export class AiCall {
     this.stepsSeen = Math.max(this.stepsSeen, step + 1)
     this.lastStatus = report.status
     this.lastError = report.error
+    this.lastCancelCause = report.cancelledBy
     this.stepSignal = report.signal
     const tokens = report.tokens
     if (tokens) {
@@ -654,7 +668,7 @@ export class AiCall {
    */
   consumerStopped(endTime: number): void {
     if (this.ended || this.openSteps > 0) return
-    this.span?.setAttribute(ATTR.cancelledBy, 'consumer_stopped')
+    this.cancelCause = 'consumer_stopped'
     this.end('cancelled', undefined, endTime)
     this.forget()
   }
@@ -667,7 +681,7 @@ export class AiCall {
   /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
   abortedBetweenSteps(): void {
     if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus === 'ok')
-      this.span?.setAttribute(ATTR.cancelledBy, abortCause(this.stepSignal))
+      this.cancelCause = abortCause(this.stepSignal)
   }
 
   private abortSignal: AbortSignal | undefined
@@ -685,7 +699,7 @@ export class AiCall {
     this.abortSignal = signal
     this.onAbort = () => {
       if (this.ended || this.openSteps > 0) return
-      this.span?.setAttribute(ATTR.cancelledBy, abortCause(signal))
+      this.cancelCause = abortCause(signal)
       this.end('cancelled')
     }
     signal.addEventListener('abort', this.onAbort, { once: true })
@@ -762,6 +776,12 @@ export class AiCall {
       status = 'error'
       error ??= this.lastError
     }
+    // A call whose last step was cancelled, rejected with that abort or time limit (ai@7's
+    // generateText rejects a `timeout` with a TimeoutError through its error event): stopped, not failed.
+    if (status === 'error' && this.lastStatus === 'cancelled' && isAbortError(error)) {
+      status = 'cancelled'
+      error = undefined
+    }
     this.release()
     const tooling = this.toolState
     // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
@@ -835,6 +855,18 @@ export class AiCall {
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     attributes['tokentrail.call.steps'] = this.stepsSeen
+    // Why a cancelled call stopped: its own cause (an abort between steps, a consumer gone), the
+    // request it was closed with, or else what stopped its last step.
+    if (info.status === 'cancelled' || info.closedByParent) {
+      const cause =
+        this.cancelCause ??
+        (info.closedByParent
+          ? 'parent'
+          : this.lastStatus === 'cancelled'
+            ? this.lastCancelCause
+            : undefined)
+      if (cause) attributes[ATTR.cancelledBy] = cause
+    }
     const t = this.totals
     if (t.input !== undefined && !this.inputUnknown)
       attributes['tokentrail.call.input_tokens'] = t.input

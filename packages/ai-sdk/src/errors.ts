@@ -182,6 +182,12 @@ export function isRetryable(error: unknown): boolean {
   return read(error, 'isRetryable') === true
 }
 
+/** An error that says the work was stopped (an abort, a time limit), not that it failed. */
+export function isAbortError(error: unknown): boolean {
+  const name = read(error, 'name')
+  return name === 'AbortError' || name === 'TimeoutError' || name === 'ResponseAborted'
+}
+
 /**
  * What an aborted call or step was stopped by: `timeout` when its signal fired for a time limit (the
  * AI SDK's `timeout` option, `AbortSignal.timeout()`), else `abort_signal`.

@@ -29,7 +29,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { abortCause, isRetryable, recordFailure } from './errors.js'
+import { abortCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable } from './prices.js'
 
@@ -50,10 +50,6 @@ export type CancelCause =
   | 'parent'
   | 'consumer_stopped'
 
-function isAbortError(error: unknown): boolean {
-  const name = (error as { name?: unknown })?.name
-  return name === 'AbortError' || name === 'TimeoutError' || name === 'ResponseAborted'
-}
 
 /**
  * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
@@ -515,6 +511,7 @@ export class LlmCall {
       errorPart: this.failed,
       toolCallIds: this.toolCallIds ?? NO_IDS,
       signal: this.signal,
+      cancelledBy: this.cancelledBy,
     }
     this.call.stepEnded(this.step, report)
   }

@@ -25,7 +25,7 @@ import {
   type ToolRun,
 } from './call.js'
 import { NOT_RECORDED, toolAttributes, toolJson } from './convert.js'
-import { abortCause } from './errors.js'
+import { abortCause, isAbortError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 
@@ -564,7 +564,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       forgetCall(callId, call)
       if (call?.ended) return
       const error = event.error
-      const aborted = (error as { name?: unknown })?.name === 'AbortError'
+      // An abort or a time limit (ai@7's generateText rejects its `timeout` with a TimeoutError).
+      const aborted = isAbortError(error)
       // No step of this call started: a generateText/streamText/…Object call whose prompt failed,
       // or another operation (embed, embedMany, rerank, speech…), which has no steps. An abort or
       // an error out of a provider call says it is the latter (or that nothing was asked yet): no

@@ -141,6 +141,36 @@ describe.each(majors)(
         const llm = exporter.spans.filter((s) => s.kind === 'llm')
         expect(llm.map((s) => s.status)).toEqual(['cancelled'])
         expect(llm[0]!.attributes['tokentrail.cancelled_by']).toBe('timeout')
+        // The call span says it too, on every major (ai@7's generateText rejects with the
+        // TimeoutError through its error event: it was an error span before).
+        const calls = callSpans(exporter.spans)
+        expect(calls.map((s) => s.status)).toEqual(['cancelled'])
+        expect(calls[0]!.attributes['tokentrail.cancelled_by']).toBe('timeout')
+        expect(calls[0]!.attributes['error.type']).toBeUndefined()
+      })
+
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode} aborted while the model answers: the call span says abort_signal, as its LLM span does`, async () => {
+        const { tracer, exporter, provider } = await start({ firstChunkDelayMs: 2_000 })
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const controller = new AbortController()
+        setTimeout(() => controller.abort(), 50)
+        const args = { model, prompt: 'Tell me about Oslo', abortSignal: controller.signal }
+        if (mode === 'generateText')
+          await expect(ai.generateText(args)).rejects.toMatchObject({ name: 'AbortError' })
+        else for await (const _ of ai.streamText({ ...args, onError: () => {} }).fullStream);
+        await tracer.flush()
+        const llm = exporter.spans.filter((s) => s.kind === 'llm')
+        expect(llm.map((s) => [s.status, s.attributes['tokentrail.cancelled_by']])).toEqual([
+          ['cancelled', 'abort_signal'],
+        ])
+        const calls = callSpans(exporter.spans)
+        expect(calls.map((s) => [s.status, s.attributes['tokentrail.cancelled_by']])).toEqual([
+          ['cancelled', 'abort_signal'],
+        ])
       })
 
     it('image and file parts: recorded as blobs with their media type, never their bytes or URL', async () => {
