@@ -50,7 +50,6 @@ export type CancelCause =
   | 'parent'
   | 'consumer_stopped'
 
-
 /**
  * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
  * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
