@@ -113,6 +113,9 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
         'cancelled',
         'cancelled',
       ])
+      // Closed with the request, and both spans say so.
+      expect(llm.attributes['tokentrail.cancelled_by']).toBe('parent')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('parent')
       expect(llm.attributes['tokentrail.output.text_length']).toBeGreaterThan(0)
       expect(llm.attributes['tokentrail.ttft_ms']).toBeTypeOf('number')
       // The step cut short is part of the call: its roll-up is not left at zero steps.
