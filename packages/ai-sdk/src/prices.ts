@@ -124,6 +124,19 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
   return claude === undefined ? undefined : own(claude)
 }
 
+/**
+ * The cost the Vercel AI Gateway says it billed for a call (`providerMetadata.gateway.cost`, USD as
+ * a decimal string): what the user pays, cache discounts and the rate of the provider it routed to
+ * included, which a list price can only estimate. Undefined when it sent none, or 0 (a call on the
+ * user's own provider key is billed by that provider, not the gateway: the list price tells more).
+ */
+export function gatewayCost(providerMetadata: unknown): number | undefined {
+  const reported = (providerMetadata as { gateway?: { cost?: unknown } } | undefined)?.gateway?.cost
+  if (typeof reported !== 'string' && typeof reported !== 'number') return undefined
+  const usd = Number(reported)
+  return Number.isFinite(usd) && usd > 0 ? usd : undefined
+}
+
 /** Cost of one call in USD. */
 export interface Cost {
   total: number

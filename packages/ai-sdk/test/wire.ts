@@ -34,7 +34,12 @@ export interface WireServer {
 }
 
 export async function serveWire(
-  answer: (path: string, body: any, index: number) => WireAnswer,
+  answer: (
+    path: string,
+    body: any,
+    index: number,
+    headers: Record<string, string | string[] | undefined>,
+  ) => WireAnswer,
 ): Promise<WireServer> {
   const requests: { path: string; body: any }[] = []
   const server: Server = createServer(async (request, response) => {
@@ -43,7 +48,7 @@ export async function serveWire(
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}')
     const path = request.url ?? ''
     requests.push({ path, body })
-    const reply = answer(path, body, requests.length - 1)
+    const reply = answer(path, body, requests.length - 1, request.headers)
     if (reply.sse) {
       response.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream' })
       for (const event of reply.sse)
