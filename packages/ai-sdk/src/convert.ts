@@ -110,21 +110,34 @@ export function readUsage(
     const noCache = count(input?.noCache)
     const text = count(output?.text)
     let reasoning = count(output?.reasoning)
-    // @ai-sdk/openai@3 and @4 write 0 cached and 0 reasoning tokens when the server's usage has no
-    // details (OpenAI-compatible servers: vLLM, Ollama, LiteLLM…), where @ai-sdk/openai@2 leaves
-    // them unknown. Their raw usage says which it was.
+    // @ai-sdk/openai@3 and @4, @ai-sdk/openai-compatible@2 and @3 (Ollama, vLLM, LM Studio,
+    // Together… under the name the user gave them) and the providers built on it write 0 cached
+    // and 0 reasoning tokens when the server's usage has no details, where their ai@5 majors
+    // leave them unknown. Their raw usage says which it was: a 0 it does not carry is unknown.
     const raw = u.raw
-    if (
-      (provider === 'openai' || provider === 'azure.ai.openai') &&
-      raw &&
-      typeof raw === 'object'
-    ) {
+    if ((cacheRead === 0 || reasoning === 0) && raw && typeof raw === 'object') {
+      // Chat Completions usage, whoever serves it; Responses usage from OpenAI, Azure and xAI
+      // (Anthropic's own usage has `input_tokens` too, with its cache counts beside it).
       const chat = 'prompt_tokens' in raw
-      if (chat || 'input_tokens' in raw) {
-        const inputDetails = chat ? raw.prompt_tokens_details : raw.input_tokens_details
+      if (
+        chat ||
+        ('input_tokens' in raw &&
+          (provider === 'openai' || provider === 'azure.ai.openai' || provider === 'x_ai'))
+      ) {
+        const inputDetails = chat
+          ? (raw.prompt_tokens_details ?? raw.prompt_token_details)
+          : raw.input_tokens_details
         const outputDetails = chat ? raw.completion_tokens_details : raw.output_tokens_details
-        if (count(inputDetails?.cached_tokens) === undefined) cacheRead = undefined
-        if (count(outputDetails?.reasoning_tokens) === undefined) reasoning = undefined
+        if (
+          cacheRead === 0 &&
+          count(inputDetails?.cached_tokens) === undefined &&
+          // Mistral's and DeepSeek's own names for it.
+          count(raw.num_cached_tokens) === undefined &&
+          count(raw.prompt_cache_hit_tokens) === undefined
+        )
+          cacheRead = undefined
+        if (reasoning === 0 && count(outputDetails?.reasoning_tokens) === undefined)
+          reasoning = undefined
       }
     }
     const tokens: TokenCounts = {
