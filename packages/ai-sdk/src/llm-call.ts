@@ -31,7 +31,7 @@ import {
 } from './convert.js'
 import { abortCause, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { cachedPrice, computeCost, gatewayCost, type PriceTable } from './prices.js'
+import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
 export interface CallSettings {
@@ -446,11 +446,10 @@ export class LlmCall {
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
     let costUsd: number | undefined
-    // What the AI Gateway billed, when it says so (a total only: it splits it no further).
-    const billed =
-      this.provider === 'gateway' && this.settings.prices
-        ? gatewayCost(this.providerMetadata)
-        : undefined
+    // What the provider billed, when it says so (a total only: none splits it further).
+    const billed = this.settings.prices
+      ? reportedCost(this.provider, this.providerMetadata, this.usage)
+      : undefined
     if (billed !== undefined) {
       costUsd = billed
       attributes['tokentrail.cost.usd'] = billed
