@@ -91,9 +91,9 @@ const count = (value: unknown): number | undefined =>
 /**
  * Token counts as the GenAI conventions define them — input includes cached and cache-write
  * tokens, output includes reasoning tokens — whatever the AI SDK major and provider: the nested
- * usage of ai@6/ai@7 providers, and the flat usage of ai@5 providers, where Anthropic's input
- * leaves the cache out (cache writes only in its provider metadata) and Google's output leaves
- * the thoughts out. Missing fields stay missing.
+ * usage of ai@6/ai@7 providers, and the flat usage of ai@5 providers, where Anthropic's and
+ * Bedrock's input leaves the cache out (cache writes only in their provider metadata) and Google's
+ * output leaves the thoughts out. Missing fields stay missing.
  */
 export function readUsage(
   usage: LanguageModelV4Usage | undefined,
@@ -162,6 +162,11 @@ export function readUsage(
   let cacheWrite: number | undefined
   if (provider === 'anthropic') {
     cacheWrite = count((providerMetadata as any)?.anthropic?.cacheCreationInputTokens)
+    if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
+  } else if (provider === 'aws.bedrock') {
+    // Bedrock's inputTokens leave the cache out too; @ai-sdk/amazon-bedrock@3 passes them on as
+    // they are, with the cache writes in its provider metadata.
+    cacheWrite = count((providerMetadata as any)?.bedrock?.usage?.cacheWriteInputTokens)
     if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
   }
   // A total that only adds up with reasoning on top says the output count left it out.
