@@ -102,6 +102,12 @@ export function readUsage(
 ): TokenCounts | undefined {
   if (!usage || typeof usage !== 'object') return undefined
   const u = usage as any
+  // Claude through @ai-sdk/anthropic's own model class, wherever it is served: Anthropic, and Vertex
+  // AI (`vertex.anthropic.messages`, provider gcp.vertex_ai), whose usage is Anthropic's. Not the AI
+  // Gateway, which passes an upstream's metadata on beside its own usage.
+  const claude =
+    provider === 'anthropic' ||
+    (provider !== 'gateway' && anthropicUsage(providerMetadata) !== undefined)
   const input = u.inputTokens
   const output = u.outputTokens
   if (typeof input === 'object' || typeof output === 'object') {
@@ -149,7 +155,7 @@ export function readUsage(
       cacheWrite,
       reasoning,
     }
-    if (provider === 'anthropic') anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
+    if (claude) anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
     else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
       geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
     return tokens
@@ -160,7 +166,7 @@ export function readUsage(
   const reasoning = count(u.reasoningTokens)
   const total = count(u.totalTokens)
   let cacheWrite: number | undefined
-  if (provider === 'anthropic') {
+  if (claude) {
     cacheWrite = count((providerMetadata as any)?.anthropic?.cacheCreationInputTokens)
     if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
   } else if (provider === 'aws.bedrock') {
@@ -186,7 +192,7 @@ export function readUsage(
     cacheWrite,
     reasoning,
   }
-  if (provider === 'anthropic') anthropicCounts(anthropicUsage(providerMetadata), tokens)
+  if (claude) anthropicCounts(anthropicUsage(providerMetadata), tokens)
   else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
     geminiCounts(geminiUsage(providerMetadata), tokens)
   return tokens
