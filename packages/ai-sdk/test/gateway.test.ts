@@ -215,6 +215,47 @@ describe.each(MAJORS)('$major: the Vercel AI Gateway', ({ major, ai }) => {
       )
   })
 
+  it("a plain model id ('openai/gpt-4o') through a wrapped gateway as the default provider", async () => {
+    server = await serveWire(gatewayAnswer(() => '0.0091175'))
+    const { tracer, exporter } = setup()
+    const gateway = ai.createGateway({
+      baseURL: `${server.url}/v1/ai`,
+      apiKey: 'vck_wiretest0000000000000000',
+    })
+    const g = globalThis as { AI_SDK_DEFAULT_PROVIDER?: unknown }
+    g.AI_SDK_DEFAULT_PROVIDER = ai.wrapProvider({
+      provider: gateway,
+      languageModelMiddleware: tracingMiddleware({ tracer }),
+    })
+    try {
+      const result = await ai.generateText({
+        model: 'openai/gpt-4o',
+        prompt: 'Weather in Oslo?',
+        stopWhen: ai.stepCountIs(3),
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async () => ({ celsius: 21 }),
+          }),
+        },
+      })
+      expect(result.text).toBe('Sunny')
+    } finally {
+      delete g.AI_SDK_DEFAULT_PROVIDER
+    }
+    await tracer.flush()
+    const spans = exporter.spans
+    expect(llmSpans(spans).map((s) => s.name)).toEqual(['chat openai/gpt-4o', 'chat openai/gpt-4o'])
+    for (const llm of llmSpans(spans))
+      expect(llm.attributes).toMatchObject({
+        [ATTR.providerName]: 'gateway',
+        [ATTR.costUsd]: 0.0091175,
+        [ATTR.usageInputTokens]: 120,
+      })
+    expect(spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
+    expect(callSpan(spans).attributes[ATTR.providerName]).toBe('gateway')
+  })
+
   it('prices: false: no cost, even one the gateway billed', async () => {
     server = await serveWire(gatewayAnswer(() => '0.0091175'))
     const spans = await run('generateText', 'openai/gpt-4o', { prices: false })
