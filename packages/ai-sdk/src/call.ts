@@ -491,8 +491,12 @@ export class AiCall {
   /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
   unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
 
-  /** Makes the call span if it is not made yet; returns it. */
-  materialize(tracer: Tracer, metadata?: TraceMetadata): Span {
+  /**
+   * Makes the call span if it is not made yet; returns it. `provider` is the GenAI provider name
+   * of the model whose call makes it, for a call the AI SDK announced (ai@7's step events name
+   * the provider only as the AI SDK spells it).
+   */
+  materialize(tracer: Tracer, metadata?: TraceMetadata, provider?: string): Span {
     if (this.span) return this.span
     // An ai@7 call that failed before its model was called (its approved tools ran; then its
     // prepareStep threw): the middleware, which names the operation, never saw it.
@@ -509,7 +513,8 @@ export class AiCall {
       'tokentrail.call.operation': this.operation,
       'tokentrail.call.source': this.source,
     }
-    if (init.provider) attributes['gen_ai.provider.name'] = init.provider
+    const named = init.provider ?? provider
+    if (named) attributes['gen_ai.provider.name'] = named
     if (model) attributes['gen_ai.request.model'] = model
     if (init.functionId) {
       attributes['tokentrail.call.function_id'] = init.functionId

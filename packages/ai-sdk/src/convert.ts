@@ -91,9 +91,9 @@ const count = (value: unknown): number | undefined =>
 /**
  * Token counts as the GenAI conventions define them — input includes cached and cache-write
  * tokens, output includes reasoning tokens — whatever the AI SDK major and provider: the nested
- * usage of ai@6/ai@7 providers, and the flat usage of ai@5 providers, where Anthropic's input
- * leaves the cache out (cache writes only in its provider metadata) and Google's output leaves
- * the thoughts out. Missing fields stay missing.
+ * usage of ai@6/ai@7 providers, and the flat usage of ai@5 providers, where Anthropic's and
+ * Bedrock's input leaves the cache out (cache writes only in their provider metadata) and Google's
+ * output leaves the thoughts out. Missing fields stay missing.
  */
 export function readUsage(
   usage: LanguageModelV4Usage | undefined,
@@ -102,6 +102,12 @@ export function readUsage(
 ): TokenCounts | undefined {
   if (!usage || typeof usage !== 'object') return undefined
   const u = usage as any
+  // Claude through @ai-sdk/anthropic's own model class, wherever it is served: Anthropic, and Vertex
+  // AI (`vertex.anthropic.messages`, provider gcp.vertex_ai), whose usage is Anthropic's. Not the AI
+  // Gateway, which passes an upstream's metadata on beside its own usage.
+  const claude =
+    provider === 'anthropic' ||
+    (provider !== 'gateway' && anthropicUsage(providerMetadata) !== undefined)
   const input = u.inputTokens
   const output = u.outputTokens
   if (typeof input === 'object' || typeof output === 'object') {
@@ -110,21 +116,34 @@ export function readUsage(
     const noCache = count(input?.noCache)
     const text = count(output?.text)
     let reasoning = count(output?.reasoning)
-    // @ai-sdk/openai@3 and @4 write 0 cached and 0 reasoning tokens when the server's usage has no
-    // details (OpenAI-compatible servers: vLLM, Ollama, LiteLLM…), where @ai-sdk/openai@2 leaves
-    // them unknown. Their raw usage says which it was.
+    // @ai-sdk/openai@3 and @4, @ai-sdk/openai-compatible@2 and @3 (Ollama, vLLM, LM Studio,
+    // Together… under the name the user gave them) and the providers built on it write 0 cached
+    // and 0 reasoning tokens when the server's usage has no details, where their ai@5 majors
+    // leave them unknown. Their raw usage says which it was: a 0 it does not carry is unknown.
     const raw = u.raw
-    if (
-      (provider === 'openai' || provider === 'azure.ai.openai') &&
-      raw &&
-      typeof raw === 'object'
-    ) {
+    if ((cacheRead === 0 || reasoning === 0) && raw && typeof raw === 'object') {
+      // Chat Completions usage, whoever serves it; Responses usage from OpenAI, Azure and xAI
+      // (Anthropic's own usage has `input_tokens` too, with its cache counts beside it).
       const chat = 'prompt_tokens' in raw
-      if (chat || 'input_tokens' in raw) {
-        const inputDetails = chat ? raw.prompt_tokens_details : raw.input_tokens_details
+      if (
+        chat ||
+        ('input_tokens' in raw &&
+          (provider === 'openai' || provider === 'azure.ai.openai' || provider === 'x_ai'))
+      ) {
+        const inputDetails = chat
+          ? (raw.prompt_tokens_details ?? raw.prompt_token_details)
+          : raw.input_tokens_details
         const outputDetails = chat ? raw.completion_tokens_details : raw.output_tokens_details
-        if (count(inputDetails?.cached_tokens) === undefined) cacheRead = undefined
-        if (count(outputDetails?.reasoning_tokens) === undefined) reasoning = undefined
+        if (
+          cacheRead === 0 &&
+          count(inputDetails?.cached_tokens) === undefined &&
+          // Mistral's and DeepSeek's own names for it.
+          count(raw.num_cached_tokens) === undefined &&
+          count(raw.prompt_cache_hit_tokens) === undefined
+        )
+          cacheRead = undefined
+        if (reasoning === 0 && count(outputDetails?.reasoning_tokens) === undefined)
+          reasoning = undefined
       }
     }
     const tokens: TokenCounts = {
@@ -136,7 +155,7 @@ export function readUsage(
       cacheWrite,
       reasoning,
     }
-    if (provider === 'anthropic') anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
+    if (claude) anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
     else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
       geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
     return tokens
@@ -147,8 +166,13 @@ export function readUsage(
   const reasoning = count(u.reasoningTokens)
   const total = count(u.totalTokens)
   let cacheWrite: number | undefined
-  if (provider === 'anthropic') {
+  if (claude) {
     cacheWrite = count((providerMetadata as any)?.anthropic?.cacheCreationInputTokens)
+    if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
+  } else if (provider === 'aws.bedrock') {
+    // Bedrock's inputTokens leave the cache out too; @ai-sdk/amazon-bedrock@3 passes them on as
+    // they are, with the cache writes in its provider metadata.
+    cacheWrite = count((providerMetadata as any)?.bedrock?.usage?.cacheWriteInputTokens)
     if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
   }
   // A total that only adds up with reasoning on top says the output count left it out.
@@ -168,7 +192,7 @@ export function readUsage(
     cacheWrite,
     reasoning,
   }
-  if (provider === 'anthropic') anthropicCounts(anthropicUsage(providerMetadata), tokens)
+  if (claude) anthropicCounts(anthropicUsage(providerMetadata), tokens)
   else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
     geminiCounts(geminiUsage(providerMetadata), tokens)
   return tokens

@@ -31,7 +31,7 @@ import {
 } from './convert.js'
 import { abortCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { cachedPrice, computeCost, type PriceTable } from './prices.js'
+import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
 export interface CallSettings {
@@ -224,7 +224,7 @@ export class LlmCall {
       // A copy: the span is written when it ends, and the caller's array may change by then.
       if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
     }
-    const parent = call.materialize(tracer, settings.metadata)
+    const parent = call.materialize(tracer, settings.metadata, provider)
     const span = tracer.startSpan(spanName('chat', model.modelId), {
       kind: 'llm',
       parent,
@@ -441,7 +441,15 @@ export class LlmCall {
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
     let costUsd: number | undefined
-    if (tokens) {
+    // What the provider billed, when it says so (a total only: none splits it further).
+    const billed = this.settings.prices
+      ? reportedCost(this.provider, this.providerMetadata, this.usage)
+      : undefined
+    if (billed !== undefined) {
+      costUsd = billed
+      attributes['tokentrail.cost.usd'] = billed
+      if (tokens) usageAttributes(tokens, attributes)
+    } else if (tokens) {
       usageAttributes(tokens, attributes)
       const price = this.settings.prices
         ? (cachedPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??

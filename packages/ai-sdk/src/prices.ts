@@ -124,6 +124,37 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
   return claude === undefined ? undefined : own(claude)
 }
 
+/**
+ * The cost a provider says it billed for a call, in USD, or undefined when it said none (or 0):
+ * what the user pays, cache discounts and server-side tools included, which a list price can only
+ * estimate. The Vercel AI Gateway's `providerMetadata.gateway.cost` (a decimal string; 0 for a call
+ * on the user's own provider key, which that provider bills: the list price tells more), and
+ * xAI's `cost_in_usd_ticks` (10^10 ticks to the dollar), in its provider metadata (@ai-sdk/xai@5)
+ * or its raw usage (@3; @2 passes on neither).
+ */
+export function reportedCost(
+  provider: string,
+  providerMetadata: unknown,
+  usage: unknown,
+): number | undefined {
+  if (provider === 'gateway')
+    return positive((providerMetadata as { gateway?: { cost?: unknown } })?.gateway?.cost)
+  if (provider === 'x_ai') {
+    const ticks = positive(
+      (providerMetadata as { xai?: { costInUsdTicks?: unknown } })?.xai?.costInUsdTicks ??
+        (usage as { raw?: { cost_in_usd_ticks?: unknown } })?.raw?.cost_in_usd_ticks,
+    )
+    return ticks === undefined ? undefined : ticks / 1e10
+  }
+  return undefined
+}
+
+function positive(value: unknown): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  const n = Number(value)
+  return Number.isFinite(n) && n > 0 ? n : undefined
+}
+
 /** Cost of one call in USD. */
 export interface Cost {
   total: number

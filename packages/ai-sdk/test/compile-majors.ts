@@ -43,6 +43,23 @@ export async function onAi7(): Promise<void> {
   await ai7.streamText({ model: traced, prompt: 'hi' }).consumeStream()
 }
 
+// Plain model ids, traced through the default provider wrapped (README): each major's gateway.
+export function plainModelIds(): void {
+  globalThis.AI_SDK_DEFAULT_PROVIDER = ai7.wrapProvider({
+    provider: ai7.gateway,
+    languageModelMiddleware: tracingMiddleware(),
+  })
+  const v6 = ai6.wrapProvider({
+    provider: ai6.gateway,
+    languageModelMiddleware: tracingMiddleware(),
+  })
+  const v5 = ai5.wrapProvider({
+    provider: ai5.gateway,
+    languageModelMiddleware: tracingMiddleware(),
+  })
+  void [v6, v5]
+}
+
 // The middleware is a type of its own that each major's middleware type accepts, not `never`
 // (the intersection of the three, whose specificationVersion 'v4' & 'v3' is never).
 // @ts-expect-error a middleware is not a number

@@ -24,6 +24,10 @@ export interface WireAnswer {
   sse?: (string | number)[]
   /** Close the connection after the events without ending the response (a stream cut short). */
   cut?: boolean
+  /** Binary frames, written in order (AWS event streams). */
+  frames?: Uint8Array[]
+  /** Response headers beside the content type. */
+  headers?: Record<string, string>
 }
 
 export interface WireServer {
@@ -34,7 +38,12 @@ export interface WireServer {
 }
 
 export async function serveWire(
-  answer: (path: string, body: any, index: number) => WireAnswer,
+  answer: (
+    path: string,
+    body: any,
+    index: number,
+    headers: Record<string, string | string[] | undefined>,
+  ) => WireAnswer,
 ): Promise<WireServer> {
   const requests: { path: string; body: any }[] = []
   const server: Server = createServer(async (request, response) => {
@@ -43,9 +52,21 @@ export async function serveWire(
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}')
     const path = request.url ?? ''
     requests.push({ path, body })
-    const reply = answer(path, body, requests.length - 1)
+    const reply = answer(path, body, requests.length - 1, request.headers)
+    if (reply.frames) {
+      response.writeHead(reply.status ?? 200, {
+        'content-type': 'application/vnd.amazon.eventstream',
+        ...reply.headers,
+      })
+      for (const frame of reply.frames) response.write(frame)
+      response.end()
+      return
+    }
     if (reply.sse) {
-      response.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream' })
+      response.writeHead(reply.status ?? 200, {
+        'content-type': 'text/event-stream',
+        ...reply.headers,
+      })
       for (const event of reply.sse)
         if (typeof event === 'number') await new Promise((resolve) => setTimeout(resolve, event))
         else response.write(event)
@@ -53,7 +74,10 @@ export async function serveWire(
       else response.end()
       return
     }
-    response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' })
+    response.writeHead(reply.status ?? 200, {
+      'content-type': 'application/json',
+      ...reply.headers,
+    })
     response.end(JSON.stringify(reply.json ?? {}))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
