@@ -13,13 +13,13 @@ import * as ATTR from './attr.js'
 import { NOT_RECORDED, type OwnAttributes, toolAttributes, toolJson } from './convert.js'
 import {
   abortCause,
+  type CancelCause,
   errorType,
   isAbortError,
   recordableError,
   recordFailure,
   withoutQuotes,
 } from './errors.js'
-import type { CancelCause } from './llm-call.js'
 import type { TraceMetadata } from './metadata.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */

@@ -182,6 +182,14 @@ export function isRetryable(error: unknown): boolean {
   return read(error, 'isRetryable') === true
 }
 
+/** What ended a call early. */
+export type CancelCause =
+  | 'abort_signal'
+  | 'timeout'
+  | 'stream_cancel'
+  | 'parent'
+  | 'consumer_stopped'
+
 /** An error that says the work was stopped (an abort, a time limit), not that it failed. */
 export function isAbortError(error: unknown): boolean {
   const name = read(error, 'name')

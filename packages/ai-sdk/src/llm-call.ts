@@ -29,7 +29,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { abortCause, isAbortError, isRetryable, recordFailure } from './errors.js'
+import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
@@ -41,14 +41,6 @@ export interface CallSettings {
   prices: PriceTable | undefined
   metadata: TraceMetadata | undefined
 }
-
-/** What ended a call early. */
-export type CancelCause =
-  | 'abort_signal'
-  | 'timeout'
-  | 'stream_cancel'
-  | 'parent'
-  | 'consumer_stopped'
 
 /**
  * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
