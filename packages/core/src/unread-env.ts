@@ -55,10 +55,16 @@ export function sayEnvNotices(
   warn: (message: string) => void,
   metricsOff?: string,
   envIgnored?: string,
+  emptyHeaders: readonly string[] = [],
 ): void {
   const g = globalThis as Record<symbol, Set<string> | undefined>
   const said = (g[SAID] ??= new Set())
-  for (const message of [unreadEnvNotice(), metricsOff, envIgnored]) {
+  for (const message of [
+    unreadEnvNotice(),
+    metricsOff,
+    envIgnored,
+    emptyHeadersNotice(emptyHeaders),
+  ]) {
     if (message === undefined || said.has(message)) continue
     said.add(message)
     warn(message)
@@ -83,4 +89,18 @@ function unreadEnvNotice(): string | undefined {
   return parts.length === 0
     ? undefined
     : `OpenTelemetry settings Tokentrail does not read, so they have no effect here: ${parts.join('; ')}.`
+}
+
+/**
+ * The OTLP headers env set to an empty value (`OTEL_EXPORTER_OTLP_HEADERS=x-api-key=`, written
+ * with a variable that is not set), given as "VARIABLE key": not sent, as an empty variable counts
+ * as unset, and said so that the missing key is found before the backend answers 401.
+ */
+function emptyHeadersNotice(entries: readonly string[]): string | undefined {
+  if (entries.length === 0) return undefined
+  const list = entries.map((entry) => {
+    const [name, key] = [entry.slice(0, entry.indexOf(' ')), entry.slice(entry.indexOf(' ') + 1)]
+    return `${name} sets \`${key}\``
+  })
+  return `${list.join(', ')} to an empty value, so ${entries.length === 1 ? 'that header is' : 'those headers are'} not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill ${entries.length === 1 ? 'it' : 'them'} set?`
 }

@@ -40,7 +40,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
     'otlpMetricsExporter',
     OTLP_ALIASES,
   )
-  const { target, requestHeaders } = otlpTarget(
+  const { target, requestHeaders, emptyEnvHeaders } = otlpTarget(
     'METRICS',
     'otlpMetricsExporter',
     options.url,
@@ -63,6 +63,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
     name: 'otlp-metrics',
     url: target,
     headerNames: Object.keys(requestHeaders),
+    ...(emptyEnvHeaders.length > 0 ? { emptyEnvHeaders } : {}),
     async export(snapshot, signal) {
       return (await sender())(snapshot, signal)
     },

@@ -60,26 +60,86 @@ export function canGzip(): boolean {
 /** Names other OpenTelemetry tools use for our options. */
 export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
 
-/** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
-export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
+/**
+ * Parses `k=v,k2=v2` (keys and values percent-decoded, blanks around them trimmed) as
+ * OpenTelemetry's `*_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` variables are written. An entry
+ * without `=`, with nothing before it, or with a `%` that is not `%XX` throws naming the variable;
+ * with `secret` (headers: they hold keys) the message names the entry by its place or key, never
+ * its value. With `secret`, a key whose value is empty is left out and listed in `empty` (an
+ * empty value counts as unset, as an empty variable does). A `;` is part of the value: the
+ * W3C-baggage metadata OpenTelemetry does not support is not stripped.
+ */
+export function parseHeaderList(
+  value: string | undefined,
+  name: string,
+  secret = false,
+  empty?: string[],
+): Record<string, string> {
   const headers: Record<string, string> = {}
   if (!value) return headers
-  for (const part of value.split(',')) {
-    if (part.trim() === '') continue
+  const parts = value.split(',')
+  for (const [i, raw] of parts.entries()) {
+    const part = raw.trim()
+    if (part === '') continue
     const index = part.indexOf('=')
-    if (index <= 0)
+    const entry = secret ? `entry ${i + 1} of ${parts.length}` : `"${part}"`
+    if (index === -1) {
+      // `Authorization: Bearer …`, a header line pasted as it is: its name is no secret.
+      const line = secret ? /^([\w!#$%&'*+.^`|~-]+)\s*:/.exec(part)?.[1] : undefined
       throw new TokentrailError(
-        `${name} must be a list of key=value pairs separated by commas; "${part.trim()}" has no "="`,
+        `${name} must be a list of key=value pairs separated by commas; ${entry} has no "="${
+          line
+            ? ` (it reads as a header line "${line}: …": write ${line}=value, a space as %20)`
+            : ''
+        }`,
       )
-    try {
-      headers[decodeURIComponent(part.slice(0, index).trim())] = decodeURIComponent(
-        part.slice(index + 1).trim(),
-      )
-    } catch (cause) {
-      throw new TokentrailError(`${name} has a badly encoded value in "${part.trim()}"`, { cause })
     }
+    let key = part.slice(0, index).trim()
+    if (key === '') throw new TokentrailError(`${name}: ${entry} has no key before its "="`)
+    try {
+      key = decodeURIComponent(key)
+    } catch (cause) {
+      throw new TokentrailError(
+        `${name}: ${entry} has a key that is not valid percent-encoding (a % starts %XX)`,
+        { cause },
+      )
+    }
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(part.slice(index + 1).trim())
+    } catch (cause) {
+      throw new TokentrailError(
+        secret
+          ? `${name}: the value of \`${key}\` is not valid percent-encoding (a % starts %XX; write %25 for a % sign)`
+          : `${name} has a badly encoded value in ${entry} (a % starts %XX; write %25 for a % sign)`,
+        { cause },
+      )
+    }
+    if (secret && decoded === '') {
+      delete headers[key]
+      empty?.push(key)
+    } else headers[key] = decoded
   }
   return headers
+}
+
+/**
+ * `lists` merged into one, later lists winning: header names compare regardless of case, as HTTP
+ * reads them (`fetch` would send `Authorization` and `authorization` as one header holding both
+ * values), and the winner's spelling is kept.
+ */
+export function mergeHeaders(...lists: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {}
+  for (const list of lists)
+    for (const [name, value] of Object.entries(list)) setHeader(merged, name, value)
+  return merged
+}
+
+/** Sets `name` on `headers`, replacing it in any spelling. */
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  const lower = name.toLowerCase()
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) delete headers[key]
+  headers[name] = value
 }
 
 /**
@@ -162,20 +222,35 @@ export function otlpTarget(
   where: string,
   url: string | undefined,
   headers?: Record<string, string>,
-): { target: string; requestHeaders: Record<string, string> } {
+): { target: string; requestHeaders: Record<string, string>; emptyEnvHeaders: string[] } {
   const checked = checkHeaders(headers, `${where}({ headers })`)
   // An empty `url` is a mistake (an unset variable), not a request for the default.
   const target =
     url !== undefined
       ? validateUrl(url, `${where}({ url })`)
       : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
-  const fromEnv = (name: string) => checkHeaderList(parseHeaderList(readEnv(name), name), name)
-  const requestHeaders = {
-    ...fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
-    ...fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
-    ...checked,
+  // An env header set to nothing (`x-api-key=`, its variable unset) is not sent, and said once.
+  const empty: string[] = []
+  const emptyEnvHeaders: string[] = []
+  const fromEnv = (name: string) => {
+    const list = checkHeaderList(parseHeaderList(readEnv(name), name, true, empty), name)
+    for (const key of empty.splice(0)) emptyEnvHeaders.push(`${name} ${key}`)
+    return list
   }
-  return { target, requestHeaders }
+  const requestHeaders = mergeHeaders(
+    fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
+    fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
+    checked,
+  )
+  const sent = Object.keys(requestHeaders).map((name) => name.toLowerCase())
+  return {
+    target,
+    requestHeaders,
+    // "VARIABLE key" for each such header that no other source sets.
+    emptyEnvHeaders: emptyEnvHeaders.filter(
+      (entry) => !sent.includes(entry.slice(entry.indexOf(' ') + 1).toLowerCase()),
+    ),
+  }
 }
 
 /**
@@ -193,8 +268,11 @@ export function otlpEncoding(
   const gzipped =
     resolveCompression(options.compression, `${where}({ compression })`, signal) === 'gzip' &&
     canGzip()
-  requestHeaders['content-type'] =
-    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
-  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  setHeader(
+    requestHeaders,
+    'content-type',
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json',
+  )
+  if (gzipped) setHeader(requestHeaders, 'content-encoding', 'gzip')
   return { wire, gzipped }
 }

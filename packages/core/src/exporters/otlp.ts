@@ -61,7 +61,12 @@ const OTLP_KEYS = Object.keys({
 export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
   const { url, headers, profile, toolDefinitions = false } = options
-  const { target, requestHeaders } = otlpTarget('TRACES', 'otlpExporter', url, headers)
+  const { target, requestHeaders, emptyEnvHeaders } = otlpTarget(
+    'TRACES',
+    'otlpExporter',
+    url,
+    headers,
+  )
   const backend = resolveProfile(profile, target, requestHeaders)
   if (
     backend === 'datadog' &&
@@ -87,6 +92,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     headerNames: Object.keys(requestHeaders),
     protocol: wire,
     profile: backend,
+    ...(emptyEnvHeaders.length > 0 ? { emptyEnvHeaders } : {}),
     async export(spans, signal) {
       return (await sender())(spans, signal)
     },
