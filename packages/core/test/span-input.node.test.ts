@@ -218,6 +218,28 @@ describe('an option a method does not take', () => {
       'tracer.shutdown(): unknown option `force`. It was ignored. Valid options: timeoutMs. Said once per tracer.',
     ])
   })
+
+  // Before, withSpan's options were said as `tracer.startSpan()`'s (a method the user never
+  // called), and a later startSpan typo of the same key was then never said at all.
+  it('names withSpan for its own options, apart from startSpan', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    const options = { atributes: { plan: 'pro' } } as never
+    expect(await tracer.withSpan('wrapped', options, async () => 'done')).toBe('done')
+    tracer.withSpan('wrapped again', options, () => {})
+    tracer.startSpan('direct', options).end()
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(wireSpans().map((s) => s.name)).toEqual(['wrapped', 'wrapped again', 'direct'])
+    expect(warnings).toEqual([
+      'tracer.withSpan(): unknown option `atributes` — did you mean `attributes`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+      'tracer.startSpan(): unknown option `atributes` — did you mean `attributes`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+    ])
+    await tracer.shutdown()
+  })
 })
 
 describe('a flush or shutdown given a number', () => {
