@@ -184,7 +184,14 @@ export function createTracer(options: TracerOptions = {}): Tracer {
         | undefined) ?? [])
         empty.add(entry)
     unreadEnv().then(
-      (m) => m.sayEnvNotices(warn, config.metrics.off, config.envIgnored, [...empty]),
+      (m) =>
+        m.sayEnvNotices(warn, {
+          metricsOff: config.metrics.off,
+          envIgnored: config.envIgnored,
+          emptyHeaders: [...empty],
+          sampling: config.sampling !== undefined,
+          redaction: config.redaction !== undefined,
+        }),
       noop,
     )
   }
