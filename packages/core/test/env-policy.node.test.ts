@@ -162,3 +162,39 @@ describe('a variable that tunes a feature that is off', () => {
     ])
   })
 })
+
+describe('tracing switched off', () => {
+  // Before, OTEL_SDK_DISABLED=true (or enabled: false) still read the sampler, resource, sampling
+  // and redaction variables: one set for another SDK of the fleet (OTEL_TRACES_SAMPLER=xray) made
+  // createTracer({ enabled: false }) throw at start-up, and getTracer() print "tracing is off" for
+  // a sampler it would never use.
+  it('reads no other variable, so none of them can throw; options in code are still checked', async () => {
+    const out = await run(
+      `const results = []
+       for (const options of [{}, { enabled: false }, { enabled: false, sampleRate: 2 }]) {
+         try {
+           results.push(core.createTracer(options).enabled)
+         } catch (error) {
+           results.push(error.message)
+         }
+       }
+       results.push(core.getTracer().enabled)
+       console.log(JSON.stringify(results))`,
+      {
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_TRACES_SAMPLER: 'xray',
+        OTEL_RESOURCE_ATTRIBUTES: 'aws',
+        TOKENTRAIL_TRACES_SAMPLER: 'tail',
+        TOKENTRAIL_REDACT: 'emails',
+        TOKENTRAIL_RECORD_INPUTS: 'sometimes',
+      },
+    )
+    expect(JSON.parse(out)).toEqual([
+      false,
+      false,
+      'sampleRate must be a number from 0 to 1 (the share of traces kept), got 2',
+      false,
+    ])
+  })
+})
