@@ -1,6 +1,6 @@
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanExporter } from '../types.js'
 import {
   checkHeaderList,
@@ -28,6 +28,7 @@ export interface HttpExporterOptions {
  * httpExporter({ url: 'https://traces.example.com/ingest', apiKey: process.env.TRACES_KEY })
  */
 export function httpExporter(options: HttpExporterOptions): SpanExporter {
+  checkOptionsObject(options, 'httpExporter', "{ url: 'https://traces.example.com/ingest' }")
   checkOptionKeys(options, ['url', 'apiKey', 'headers'], 'httpExporter', {
     ...OTLP_ALIASES,
     token: 'apiKey',

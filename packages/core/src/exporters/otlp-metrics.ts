@@ -1,7 +1,7 @@
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import type { MetricExporter } from '../metrics.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -29,6 +29,7 @@ export interface OtlpMetricsExporterOptions {
  * the next one carries the totals.
  */
 export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
+  checkOptionsObject(options, 'otlpMetricsExporter', "{ url: 'http://localhost:4318/v1/metrics' }")
   checkOptionKeys(
     options,
     Object.keys({
@@ -77,6 +78,7 @@ export function consoleMetricsExporter(
     write?: (line: string) => void
   } = {},
 ): MetricExporter {
+  checkOptionsObject(options, 'consoleMetricsExporter', '{ write: console.log }')
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
   const { write = (line: string) => console.log(line) } = options
   if (typeof write !== 'function')

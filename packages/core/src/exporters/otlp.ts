@@ -1,7 +1,7 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
 import {
@@ -59,8 +59,13 @@ const OTLP_KEYS = Object.keys({
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
 export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
+  checkOptionsObject(options, 'otlpExporter', "{ url: 'http://localhost:4318/v1/traces' }")
   checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
   const { url, headers, profile, toolDefinitions = false } = options
+  if (typeof toolDefinitions !== 'boolean')
+    throw new TokentrailError(
+      `otlpExporter({ toolDefinitions }) must be true or false, got ${JSON.stringify(toolDefinitions)}`,
+    )
   const { target, requestHeaders, emptyEnvHeaders } = otlpTarget(
     'TRACES',
     'otlpExporter',
