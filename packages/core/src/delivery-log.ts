@@ -208,7 +208,8 @@ export class DeliveryLog {
   private lostSinceReport = 0
   // Spans given up on (retries spent, rejected, too large) that no line has said yet: said at
   // shutdown if no summary came (a short-lived process hears of the first failure only).
-  private givenUpUnsaid = 0
+  // By reason, so each is said with its own (a 400 among later shutdown drops).
+  private readonly givenUpUnsaid = new Map<string, number>()
   private lostTotal = 0
   private lastReason: string | undefined
   private readonly intervalMs: number
@@ -253,7 +254,7 @@ export class DeliveryLog {
         }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
       )
     } else {
-      if (retryInMs === undefined) this.givenUpUnsaid += spans
+      if (retryInMs === undefined) this.givenUp(reason, spans)
       this.summarize()
     }
   }
@@ -281,7 +282,7 @@ export class DeliveryLog {
     this.say('debug', `export to ${this.target}: ${plural(spans, 'span')} dropped: ${reason}`)
     this.lost(spans)
     if (this.tooLargeWarned) {
-      this.givenUpUnsaid += spans
+      this.givenUp(reason, spans)
       return
     }
     this.tooLargeWarned = true
@@ -345,13 +346,28 @@ export class DeliveryLog {
    * interval) are said now.
    */
   closing(maxQueueSize: number) {
-    if (this.givenUpUnsaid > 0)
+    let total = 0
+    for (const spans of this.givenUpUnsaid.values()) total += spans
+    if (total > 0) {
+      const reasons = [...this.givenUpUnsaid]
       this.say(
         'warn',
-        `${plural(this.givenUpUnsaid, 'span')} for ${this.target} given up on since the last report, and dropped (${this.lastReason})`,
+        `${plural(total, 'span')} for ${this.target} given up on since the last report, and dropped (${
+          reasons.length === 1
+            ? reasons[0]![0]
+            : `${reasons
+                .slice(0, 3)
+                .map(([reason, spans]) => `${plural(spans, 'span')}: ${reason}`)
+                .join('; ')}${reasons.length > 3 ? `; ${reasons.length - 3} more reasons` : ''}`
+        })`,
       )
-    this.givenUpUnsaid = 0
+    }
+    this.givenUpUnsaid.clear()
     this.sayQueueDrops(maxQueueSize)
+  }
+
+  private givenUp(reason: string, spans: number) {
+    this.givenUpUnsaid.set(reason, (this.givenUpUnsaid.get(reason) ?? 0) + spans)
   }
 
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {
@@ -369,7 +385,7 @@ export class DeliveryLog {
         this.lostSinceReport = 0
         this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
       } else {
-        this.givenUpUnsaid += rejected
+        this.givenUp(reason, rejected)
         this.summarize()
       }
       return
@@ -387,7 +403,7 @@ export class DeliveryLog {
       )
       this.lastReportAt = Date.now()
       this.lostSinceReport = 0
-      this.givenUpUnsaid = 0
+      this.givenUpUnsaid.clear()
     }
   }
 
@@ -450,7 +466,7 @@ export class DeliveryLog {
     )
     this.lastReportAt = Date.now()
     this.lostSinceReport = 0
-    this.givenUpUnsaid = 0
+    this.givenUpUnsaid.clear()
   }
 
   private say(level: 'warn' | 'debug', message: string) {
