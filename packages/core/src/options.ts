@@ -71,16 +71,10 @@ export function checkOptionKeys(
  * The value is never shown (a URL may hold a password).
  */
 export function checkOptionsObject(options: unknown, where: string, example: string): void {
-  if (
-    options === undefined ||
-    (options !== null && typeof options === 'object' && !Array.isArray(options))
-  )
-    return
-  const got =
-    options === null ? 'null' : Array.isArray(options) ? 'an array' : `a ${typeof options}`
-  throw new TokentrailError(
-    `${where}() takes an options object such as ${example}, got ${got}${typeof options === 'string' ? ' (a URL goes in { url })' : ''}`,
-  )
+  if (options !== undefined && (typeof options !== 'object' || !options || Array.isArray(options)))
+    throw new TokentrailError(
+      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}`,
+    )
 }
 
 /** A share from 0 to 1 (a string is read as a number), for `sampleRate` and the text sample rate. */

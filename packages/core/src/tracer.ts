@@ -175,26 +175,18 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   // OpenTelemetry variables set but not read, or metrics env cannot send, are said once; the list
   // loads apart from start-up.
   const warn = config.warn
-  if (warn) {
-    // Headers the OTLP exporters leave out because env set them to nothing (`x-api-key=`).
-    const empty = new Set<string>()
-    for (const exporter of [...config.exporters, ...config.metrics.exporters])
-      for (const entry of ((exporter as { emptyEnvHeaders?: unknown }).emptyEnvHeaders as
-        | string[]
-        | undefined) ?? [])
-        empty.add(entry)
+  if (warn)
     unreadEnv().then(
       (m) =>
         m.sayEnvNotices(warn, {
           metricsOff: config.metrics.off,
           envIgnored: config.envIgnored,
-          emptyHeaders: [...empty],
+          exporters: [...config.exporters, ...config.metrics.exporters],
           sampling: config.sampling !== undefined,
           redaction: config.redaction !== undefined,
         }),
       noop,
     )
-  }
   return tracer
 }
 

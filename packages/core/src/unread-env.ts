@@ -53,8 +53,8 @@ export interface EnvNoticeInput {
   metricsOff?: string
   /** The OpenTelemetry variables passed over as unusable. */
   envIgnored?: string
-  /** OTLP headers env set to nothing, as "VARIABLE key". */
-  emptyHeaders?: readonly string[]
+  /** The tracer's exporters: OTLP ones list the headers env set to nothing (`emptyEnvHeaders`). */
+  exporters: readonly object[]
   /** Whether trace-complete sampling and redaction rules are on. */
   sampling: boolean
   redaction: boolean
@@ -72,7 +72,13 @@ export function sayEnvNotices(warn: (message: string) => void, input: EnvNoticeI
     unreadEnvNotice(),
     input.metricsOff,
     input.envIgnored,
-    emptyHeadersNotice(input.emptyHeaders ?? []),
+    emptyHeadersNotice([
+      ...new Set(
+        input.exporters.flatMap(
+          (exporter) => (exporter as { emptyEnvHeaders?: string[] }).emptyEnvHeaders ?? [],
+        ),
+      ),
+    ]),
     featureOffNotice(input),
   ]) {
     if (message === undefined || said.has(message)) continue

@@ -28,7 +28,7 @@ export interface HttpExporterOptions {
  * httpExporter({ url: 'https://traces.example.com/ingest', apiKey: process.env.TRACES_KEY })
  */
 export function httpExporter(options: HttpExporterOptions): SpanExporter {
-  checkOptionsObject(options, 'httpExporter', "{ url: 'https://traces.example.com/ingest' }")
+  checkOptionsObject(options, 'httpExporter', '{ url, apiKey }')
   checkOptionKeys(options, ['url', 'apiKey', 'headers'], 'httpExporter', {
     ...OTLP_ALIASES,
     token: 'apiKey',

@@ -29,7 +29,7 @@ export interface OtlpMetricsExporterOptions {
  * the next one carries the totals.
  */
 export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
-  checkOptionsObject(options, 'otlpMetricsExporter', "{ url: 'http://localhost:4318/v1/metrics' }")
+  checkOptionsObject(options, 'otlpMetricsExporter', '{ url }')
   checkOptionKeys(
     options,
     Object.keys({
@@ -60,15 +60,16 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
       metricsSender(target, requestHeaders, wire, gzipped),
     ),
   )
-  return {
+  const exporter: MetricExporter & { emptyEnvHeaders: string[] } = {
     name: 'otlp-metrics',
     url: target,
     headerNames: Object.keys(requestHeaders),
-    ...(emptyEnvHeaders.length > 0 ? { emptyEnvHeaders } : {}),
+    emptyEnvHeaders,
     async export(snapshot, signal) {
       return (await sender())(snapshot, signal)
     },
   }
+  return exporter
 }
 
 /** Prints a short summary of the GenAI metrics at each export: calls, errors, tokens, p50 latency, cost. */
@@ -78,7 +79,7 @@ export function consoleMetricsExporter(
     write?: (line: string) => void
   } = {},
 ): MetricExporter {
-  checkOptionsObject(options, 'consoleMetricsExporter', '{ write: console.log }')
+  checkOptionsObject(options, 'consoleMetricsExporter', '{ write }')
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
   const { write = (line: string) => console.log(line) } = options
   if (typeof write !== 'function')

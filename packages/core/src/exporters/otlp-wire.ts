@@ -62,63 +62,45 @@ export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url
 
 /**
  * Parses `k=v,k2=v2` (keys and values percent-decoded, blanks around them trimmed) as
- * OpenTelemetry's `*_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` variables are written. An entry
- * without `=`, with nothing before it, or with a `%` that is not `%XX` throws naming the variable;
- * with `secret` (headers: they hold keys) the message names the entry by its place or key, never
- * its value. With `secret`, a key whose value is empty is left out and listed in `empty` (an
- * empty value counts as unset, as an empty variable does). A `;` is part of the value: the
- * W3C-baggage metadata OpenTelemetry does not support is not stripped.
+ * OpenTelemetry's `*_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` variables are written; an entry
+ * without `=` or a key, or with a `%` that is not `%XX`, throws naming the variable. With `empty`
+ * (headers: they hold keys) an entry is named by its place, never quoted, and a key set to nothing
+ * is left out and listed there as "VARIABLE key" (an empty value counts as unset, as an empty
+ * variable does). A `;` is part of the value (W3C-baggage metadata is not stripped).
  */
 export function parseHeaderList(
   value: string | undefined,
   name: string,
-  secret = false,
   empty?: string[],
 ): Record<string, string> {
   const headers: Record<string, string> = {}
-  if (!value) return headers
-  const parts = value.split(',')
+  const parts = value ? value.split(',') : []
   for (const [i, raw] of parts.entries()) {
     const part = raw.trim()
     if (part === '') continue
-    const index = part.indexOf('=')
-    const entry = secret ? `entry ${i + 1} of ${parts.length}` : `"${part}"`
-    if (index === -1) {
-      // `Authorization: Bearer …`, a header line pasted as it is: its name is no secret.
-      const line = secret ? /^([\w!#$%&'*+.^`|~-]+)\s*:/.exec(part)?.[1] : undefined
+    const at = part.indexOf('=')
+    const entry = empty ? `entry ${i + 1} of ${parts.length}` : `"${part}"`
+    // `Authorization: Bearer …`, a header line pasted as it is: its name is no secret.
+    const line = empty && /^([\w-]+)\s*:/.exec(part)?.[1]
+    if (at < 1)
       throw new TokentrailError(
-        `${name} must be a list of key=value pairs separated by commas; ${entry} has no "="${
-          line
-            ? ` (it reads as a header line "${line}: …": write ${line}=value, a space as %20)`
-            : ''
-        }`,
+        `${name} must be a list of key=value pairs separated by commas; ${entry} has no ${at ? '"="' : 'key'}${line ? ` (a header line: write ${line}=value, a space as %20)` : ''}`,
       )
-    }
-    let key = part.slice(0, index).trim()
-    if (key === '') throw new TokentrailError(`${name}: ${entry} has no key before its "="`)
+    let key: string
+    let text: string
     try {
-      key = decodeURIComponent(key)
+      key = decodeURIComponent(part.slice(0, at).trim())
+      text = decodeURIComponent(part.slice(at + 1).trim())
     } catch (cause) {
       throw new TokentrailError(
-        `${name}: ${entry} has a key that is not valid percent-encoding (a % starts %XX)`,
+        `${name}: ${entry} is not valid percent-encoding (a % starts %XX; %25 is a % sign)`,
         { cause },
       )
     }
-    let decoded: string
-    try {
-      decoded = decodeURIComponent(part.slice(index + 1).trim())
-    } catch (cause) {
-      throw new TokentrailError(
-        secret
-          ? `${name}: the value of \`${key}\` is not valid percent-encoding (a % starts %XX; write %25 for a % sign)`
-          : `${name} has a badly encoded value in ${entry} (a % starts %XX; write %25 for a % sign)`,
-        { cause },
-      )
-    }
-    if (secret && decoded === '') {
+    if (empty && text === '') {
       delete headers[key]
-      empty?.push(key)
-    } else headers[key] = decoded
+      empty.push(`${name} ${key}`)
+    } else headers[key] = text
   }
   return headers
 }
@@ -231,12 +213,8 @@ export function otlpTarget(
       : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
   // An env header set to nothing (`x-api-key=`, its variable unset) is not sent, and said once.
   const empty: string[] = []
-  const emptyEnvHeaders: string[] = []
-  const fromEnv = (name: string) => {
-    const list = checkHeaderList(parseHeaderList(readEnv(name), name, true, empty), name)
-    for (const key of empty.splice(0)) emptyEnvHeaders.push(`${name} ${key}`)
-    return list
-  }
+  const fromEnv = (name: string) =>
+    checkHeaderList(parseHeaderList(readEnv(name), name, empty), name)
   const requestHeaders = mergeHeaders(
     fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
     fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
@@ -247,7 +225,7 @@ export function otlpTarget(
     target,
     requestHeaders,
     // "VARIABLE key" for each such header that no other source sets.
-    emptyEnvHeaders: emptyEnvHeaders.filter(
+    emptyEnvHeaders: empty.filter(
       (entry) => !sent.includes(entry.slice(entry.indexOf(' ') + 1).toLowerCase()),
     ),
   }

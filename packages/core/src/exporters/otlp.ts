@@ -59,7 +59,7 @@ const OTLP_KEYS = Object.keys({
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
 export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
-  checkOptionsObject(options, 'otlpExporter', "{ url: 'http://localhost:4318/v1/traces' }")
+  checkOptionsObject(options, 'otlpExporter', '{ url }')
   checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
   const { url, headers, profile, toolDefinitions = false } = options
   if (typeof toolDefinitions !== 'boolean')
@@ -97,7 +97,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     headerNames: Object.keys(requestHeaders),
     protocol: wire,
     profile: backend,
-    ...(emptyEnvHeaders.length > 0 ? { emptyEnvHeaders } : {}),
+    emptyEnvHeaders,
     async export(spans, signal) {
       return (await sender())(spans, signal)
     },
