@@ -157,7 +157,8 @@ function emptyHeadersNotice(entries: readonly string[]): string | undefined {
   if (entries.length === 0) return undefined
   const list = entries.map((entry) => {
     const [name, key] = [entry.slice(0, entry.indexOf(' ')), entry.slice(entry.indexOf(' ') + 1)]
-    return `${name} sets \`${key}\``
+    // A name of letters and dashes is shown; another may be a key written without its name.
+    return `${name} sets ${/^[A-Za-z-]{1,40}$/.test(key) ? `\`${key}\`` : 'a header (its name not shown: it may hold a key)'}`
   })
   return `${list.join(', ')} to an empty value, so ${entries.length === 1 ? 'that header is' : 'those headers are'} not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill ${entries.length === 1 ? 'it' : 'them'} set?`
 }

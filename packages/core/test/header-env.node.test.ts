@@ -69,6 +69,12 @@ describe('a malformed OTEL_EXPORTER_OTLP_HEADERS', () => {
   it.each([
     ['a header line pasted as it is', `Authorization: Bearer ${SECRET}`, /entry 1 of 2 has no "="/],
     ['a bare key', `${SECRET},x-team=ai`, /entry 1 of 2 has no "="/],
+    // A base64 key whose padding reads as the "=": its text was quoted as the header name.
+    [
+      'a key without its name',
+      `Bearer ${SECRET}==,x-team=ai`,
+      /entry 1 of 2 has no valid header name before its "="/,
+    ],
     [
       'a % that is not %XX',
       `x-api-key=${SECRET}%zz,x-team=ai`,
@@ -160,6 +166,23 @@ describe('OTEL_EXPORTER_OTLP_HEADERS as OpenTelemetry writes it', () => {
     expect(headers!['x-team']).toBe('ai')
     expect(headers).not.toHaveProperty('x-api-key')
     expect(headers).not.toHaveProperty('x-trace-key')
+  })
+
+  it('a name that may be a key is not shown in the empty-value notice', async () => {
+    const { stdout } = await run(
+      `const lines = []
+       core.createTracer({ warnings: (line) => lines.push(line) })
+       await new Promise((resolve) => setTimeout(resolve, 100))
+       console.log(JSON.stringify(lines))`,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: origin,
+        OTEL_EXPORTER_OTLP_HEADERS: `x-run=hidden,${SECRET}=`,
+        TOKENTRAIL_METRICS: 'false',
+      },
+    )
+    expect(JSON.parse(stdout)).toEqual([
+      'OTEL_EXPORTER_OTLP_HEADERS sets a header (its name not shown: it may hold a key) to an empty value, so that header is not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill it set?',
+    ])
   })
 
   it('an empty key in one variable leaves the other variable’s value in place, unsaid', async () => {

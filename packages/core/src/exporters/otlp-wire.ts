@@ -80,8 +80,8 @@ export function parseHeaderList(
     if (part === '') continue
     const at = part.indexOf('=')
     const entry = empty ? `entry ${i + 1} of ${parts.length}` : `"${part}"`
-    // `Authorization: Bearer …`, a header line pasted as it is: its name is no secret.
-    const line = empty && /^([\w-]+)\s*:/.exec(part)?.[1]
+    // `Authorization: Bearer …`, a header line pasted as it is: a name of letters is no secret.
+    const line = empty && /^([A-Za-z-]{1,40})\s*:/.exec(part)?.[1]
     if (at < 1)
       throw new TokentrailError(
         `${name} must be a list of key=value pairs separated by commas; ${entry} has no ${at ? '"="' : 'key'}${line ? ` (a header line: write ${line}=value, a space as %20)` : ''}`,
@@ -97,6 +97,11 @@ export function parseHeaderList(
         { cause },
       )
     }
+    // A name HTTP refuses, here, is often a key written without its name (`Bearer abc==`).
+    if (empty && !TOKEN.test(key))
+      throw new TokentrailError(
+        `${name}: ${entry} has no valid header name before its "=" (a value without its name?)`,
+      )
     if (empty && text === '') {
       delete headers[key]
       empty.push(`${name} ${key}`)
@@ -124,6 +129,9 @@ export function setHeader(headers: Record<string, string>, name: string, value: 
   headers[name] = value
 }
 
+// A header name: an HTTP token.
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
+
 /**
  * Checks the headers an exporter will send: names HTTP tokens, values without line breaks or
  * control characters. Node's http and `fetch` refuse those at send time, which would fail every
@@ -131,7 +139,7 @@ export function setHeader(headers: Record<string, string>, name: string, value: 
  */
 export function checkHeaderList(headers: Record<string, string>, where: string) {
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^[\w!#$%&'*+.^`|~-]+$/.test(name))
+    if (!TOKEN.test(name))
       throw new TokentrailError(`${where}: ${JSON.stringify(name)} is not a valid header name`)
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
       throw new TokentrailError(
