@@ -133,7 +133,15 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
 }
 
 /** An option of the span API given a value it cannot use (see `RecordingTracer.badInput`). */
-export type BadInput = 'parent' | 'kind' | 'startTime' | 'endTime' | 'status'
+export type BadInput =
+  | 'parent'
+  | 'kind'
+  | 'startTime'
+  | 'endTime'
+  | 'status'
+  | 'key'
+  | 'name'
+  | 'attributes'
 
 /** The line said once per tracer and option when the span API gets a value it cannot use. */
 export function badInputLine(option: BadInput, span: string, got: unknown): string {
@@ -165,9 +173,18 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
       "must be 'ok', 'error' or 'cancelled'",
       'the span ended with its default status: error when an error was recorded on it, else ok',
     ],
+    key: ['must be a non-empty string', 'the attribute was not set'],
+    name: ['must be a string', 'the span kept its name'],
+    attributes: ['must be an object of attributes', 'nothing was set'],
   }[option]
-  const where = option === 'endTime' || option === 'status' ? 'span.end()' : 'tracer.startSpan()'
-  return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
+  const [where, what] = {
+    endTime: ['span.end()', 'options.endTime'],
+    status: ['span.end()', 'options.status'],
+    key: ['span.setAttribute()', 'the key'],
+    name: ['span.updateName()', 'the name'],
+    attributes: ['span.setAttributes()', 'the argument'],
+  }[option as 'key'] ?? ['tracer.startSpan()', `options.${option}`]
+  return `${where} on span "${span}": ${what} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 
 /** The line said once per method when its `timeoutMs` cannot bound it. */
