@@ -372,7 +372,11 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   const enabled =
     options.enabled ??
     (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
-  const debugOption = options.debug ?? envBoolean('TOKENTRAIL_DEBUG') ?? false
+  // Off, the tracer reads no other variable, as OTEL_SDK_DISABLED=true means in OpenTelemetry: a
+  // value set for another SDK (OTEL_TRACES_SAMPLER=xray) must not make createTracer({ enabled:
+  // false }) throw. Options in code are still checked.
+  const flag = (name: string) => (enabled ? envBoolean(name) : undefined)
+  const debugOption = options.debug ?? flag('TOKENTRAIL_DEBUG') ?? false
   const debug =
     typeof debugOption === 'function'
       ? debugOption
@@ -382,7 +386,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
               ? console.warn(`[tokentrail] ${message}`)
               : console.warn(`[tokentrail] ${message}`, error)
         : undefined
-  const warningsOption = options.warnings ?? envBoolean('TOKENTRAIL_WARNINGS') ?? true
+  const warningsOption = options.warnings ?? flag('TOKENTRAIL_WARNINGS') ?? true
   const warn =
     typeof warningsOption === 'function'
       ? warningsOption
@@ -392,10 +396,14 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   const { sampleRate, parentBased } =
     options.sampleRate !== undefined
       ? { sampleRate: shareOf(options.sampleRate, 'sampleRate', 'traces kept'), parentBased: true }
-      : samplerFromEnv()
+      : enabled
+        ? samplerFromEnv()
+        : { sampleRate: 1, parentBased: true }
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
   const resource = {
-    ...parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
+    ...(enabled
+      ? parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES')
+      : {}),
     ...options.resource,
   }
   // As in OpenTelemetry: OTEL_SERVICE_NAME wins over a `service.name` in the resource attributes.
@@ -443,8 +451,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     debug,
     warn,
     redact: options.redact,
-    recordInputs: options.recordInputs ?? envBoolean('TOKENTRAIL_RECORD_INPUTS') ?? true,
-    recordOutputs: options.recordOutputs ?? envBoolean('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
+    recordInputs: options.recordInputs ?? flag('TOKENTRAIL_RECORD_INPUTS') ?? true,
+    recordOutputs: options.recordOutputs ?? flag('TOKENTRAIL_RECORD_OUTPUTS') ?? true,
     resource,
     maxQueueSize: wholeNumber(
       ...optionOrEnv(
@@ -495,8 +503,8 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     retry,
     limits,
     metrics: resolveMetrics(options.metrics, enabled, ignored),
-    sampling: resolveSampling(options.sampling),
-    redaction: resolveRedaction(options.redaction),
+    sampling: resolveSampling(enabled ? options.sampling : (options.sampling ?? false)),
+    redaction: resolveRedaction(enabled ? options.redaction : (options.redaction ?? false)),
   }
   const envIgnored = ignoredEnvNotice(ignored)
   if (envIgnored) config.envIgnored = envIgnored

@@ -133,7 +133,15 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
 }
 
 /** An option of the span API given a value it cannot use (see `RecordingTracer.badInput`). */
-export type BadInput = 'parent' | 'kind' | 'startTime' | 'endTime' | 'status'
+export type BadInput =
+  | 'parent'
+  | 'kind'
+  | 'startTime'
+  | 'endTime'
+  | 'status'
+  | 'key'
+  | 'name'
+  | 'attributes'
 
 /** The line said once per tracer and option when the span API gets a value it cannot use. */
 export function badInputLine(option: BadInput, span: string, got: unknown): string {
@@ -165,9 +173,18 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
       "must be 'ok', 'error' or 'cancelled'",
       'the span ended with its default status: error when an error was recorded on it, else ok',
     ],
+    key: ['must be a non-empty string', 'the attribute was not set'],
+    name: ['must be a string', 'the span kept its name'],
+    attributes: ['must be an object of attributes', 'nothing was set'],
   }[option]
-  const where = option === 'endTime' || option === 'status' ? 'span.end()' : 'tracer.startSpan()'
-  return `${where} on span "${span}": options.${option} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
+  const [where, what] = {
+    endTime: ['span.end()', 'options.endTime'],
+    status: ['span.end()', 'options.status'],
+    key: ['span.setAttribute()', 'the key'],
+    name: ['span.updateName()', 'the name'],
+    attributes: ['span.setAttributes()', 'the argument'],
+  }[option as 'key'] ?? ['tracer.startSpan()', `options.${option}`]
+  return `${where} on span "${span}": ${what} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 
 /** The line said once per method when its `timeoutMs` cannot bound it. */
@@ -208,7 +225,8 @@ export class DeliveryLog {
   private lostSinceReport = 0
   // Spans given up on (retries spent, rejected, too large) that no line has said yet: said at
   // shutdown if no summary came (a short-lived process hears of the first failure only).
-  private givenUpUnsaid = 0
+  // By reason, so each is said with its own (a 400 among later shutdown drops).
+  private readonly givenUpUnsaid = new Map<string, number>()
   private lostTotal = 0
   private lastReason: string | undefined
   private readonly intervalMs: number
@@ -253,7 +271,7 @@ export class DeliveryLog {
         }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
       )
     } else {
-      if (retryInMs === undefined) this.givenUpUnsaid += spans
+      if (retryInMs === undefined) this.givenUp(reason, spans)
       this.summarize()
     }
   }
@@ -281,7 +299,7 @@ export class DeliveryLog {
     this.say('debug', `export to ${this.target}: ${plural(spans, 'span')} dropped: ${reason}`)
     this.lost(spans)
     if (this.tooLargeWarned) {
-      this.givenUpUnsaid += spans
+      this.givenUp(reason, spans)
       return
     }
     this.tooLargeWarned = true
@@ -345,13 +363,28 @@ export class DeliveryLog {
    * interval) are said now.
    */
   closing(maxQueueSize: number) {
-    if (this.givenUpUnsaid > 0)
+    let total = 0
+    for (const spans of this.givenUpUnsaid.values()) total += spans
+    if (total > 0) {
+      const reasons = [...this.givenUpUnsaid]
       this.say(
         'warn',
-        `${plural(this.givenUpUnsaid, 'span')} for ${this.target} given up on since the last report, and dropped (${this.lastReason})`,
+        `${plural(total, 'span')} for ${this.target} given up on since the last report, and dropped (${
+          reasons.length === 1
+            ? reasons[0]![0]
+            : `${reasons
+                .slice(0, 3)
+                .map(([reason, spans]) => `${plural(spans, 'span')}: ${reason}`)
+                .join('; ')}${reasons.length > 3 ? `; ${reasons.length - 3} more reasons` : ''}`
+        })`,
       )
-    this.givenUpUnsaid = 0
+    }
+    this.givenUpUnsaid.clear()
     this.sayQueueDrops(maxQueueSize)
+  }
+
+  private givenUp(reason: string, spans: number) {
+    this.givenUpUnsaid.set(reason, (this.givenUpUnsaid.get(reason) ?? 0) + spans)
   }
 
   attemptSucceeded(spans: number, attempt: number, ms: number, rejected: number, message = '') {
@@ -369,7 +402,7 @@ export class DeliveryLog {
         this.lostSinceReport = 0
         this.say('warn', `spans not delivered to ${this.target}: ${reason}. ${DOCTOR}.`)
       } else {
-        this.givenUpUnsaid += rejected
+        this.givenUp(reason, rejected)
         this.summarize()
       }
       return
@@ -387,7 +420,7 @@ export class DeliveryLog {
       )
       this.lastReportAt = Date.now()
       this.lostSinceReport = 0
-      this.givenUpUnsaid = 0
+      this.givenUpUnsaid.clear()
     }
   }
 
@@ -450,7 +483,7 @@ export class DeliveryLog {
     )
     this.lastReportAt = Date.now()
     this.lostSinceReport = 0
-    this.givenUpUnsaid = 0
+    this.givenUpUnsaid.clear()
   }
 
   private say(level: 'warn' | 'debug', message: string) {

@@ -65,6 +65,18 @@ export function checkOptionKeys(
   }
 }
 
+/**
+ * Throws unless a factory's `options` is an options object or nothing: `otlpExporter('http://…')`
+ * or `otlpExporter(null)` would otherwise export to the default URL, or fail as a TypeError.
+ * The value is never shown (a URL may hold a password).
+ */
+export function checkOptionsObject(options: unknown, where: string, example: string): void {
+  if (options !== undefined && (typeof options !== 'object' || !options || Array.isArray(options)))
+    throw new TokentrailError(
+      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}`,
+    )
+}
+
 /** A share from 0 to 1 (a string is read as a number), for `sampleRate` and the text sample rate. */
 export function shareOf(value: unknown, name: string, of: string): number {
   const rate = typeof value === 'string' ? Number(value) : value

@@ -367,6 +367,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   startSpan(name: string, options?: StartSpanOptions): Span {
+    return this.open(name, options, 'tracer.startSpan()')
+  }
+
+  /** Starts a span; `where` names the method the options were given to, in what is said of them. */
+  private open(name: string, options: StartSpanOptions | undefined, where: string): Span {
     let parent: Span | SpanContext | undefined | null = options?.parent
     if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
     else if (parent && !(parent instanceof RecordingSpan) && parent !== NOOP_SPAN) {
@@ -435,7 +440,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       newSpanId(),
       parentSpanId,
       textOf(name),
-      options ? this.startOptions(name, options) : 'internal',
+      options ? this.startOptions(name, options, where) : 'internal',
       options?.startTime === undefined ? now() : this.timeOf('startTime', name, options.startTime),
       traceState,
       localParent,
@@ -453,8 +458,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * such as `constructor` broke the OTLP body of its whole batch); an option key it does not take
    * (`atributes`, OpenTelemetry's `root`) is said once too, not ignored in silence.
    */
-  private startOptions(name: string, options: StartSpanOptions): SpanKind {
-    this.methodOptions('tracer.startSpan()', options, START_OPTIONS)
+  private startOptions(name: string, options: StartSpanOptions, where: string): SpanKind {
+    this.methodOptions(where, options, START_OPTIONS)
     const kind = options.kind
     if (kind === undefined) return 'internal'
     if (SPAN_KINDS.includes(kind)) return kind
@@ -476,7 +481,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   ): T {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn!
     const options = typeof optionsOrFn === 'function' ? undefined : optionsOrFn
-    const span = this.startSpan(name, options)
+    const span = this.open(name, options, 'tracer.withSpan()')
     let result: T
     try {
       result = runWithSpan(span, () => fn(span))

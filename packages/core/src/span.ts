@@ -78,8 +78,8 @@ export interface SpanOwner {
   onLimitDrops(span: RecordingSpan, attributes: number, events: number): void
   /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
   timeOf(option: 'endTime', span: string, time: unknown): number
-  /** A `status` that is not a SpanStatus: said once. */
-  badInput(option: 'status', span: string, got: unknown): void
+  /** A `status`, attribute key, name or attributes argument the span cannot use: said once. */
+  badInput(option: 'status' | 'key' | 'name' | 'attributes', span: string, got: unknown): void
   /** Options `end()` does not take: said once each. */
   methodOptions(where: string, options: object, valid: readonly string[]): void
 }
@@ -272,7 +272,10 @@ export class RecordingSpan implements Span {
   setAttribute(key: string, value: unknown): this {
     // OTLP requires a non-empty string key; one bad key must not get the whole batch refused.
     if (this.ended) return this.late('setAttribute', key)
-    if (typeof key !== 'string' || key === '') return this
+    if (typeof key !== 'string' || key === '') {
+      this.owner.badInput('key', this.name, key)
+      return this
+    }
     key = wellFormed(truncate(key, nameLimit(this.owner.limits)))
     const clean = sanitizeValue(value, this.owner.limits)
     if (clean === undefined) return this
@@ -294,7 +297,10 @@ export class RecordingSpan implements Span {
 
   setAttributes(attributes: Record<string, unknown>): this {
     if (this.ended) return this.late('setAttributes')
-    if (attributes === null || typeof attributes !== 'object') return this
+    if (attributes === null || typeof attributes !== 'object') {
+      if (attributes !== undefined) this.owner.badInput('attributes', this.name, attributes)
+      return this
+    }
     // The caller's object may throw (getters, proxies): keep what was read, never throw back.
     try {
       for (const key in attributes) this.setAttribute(key, attributes[key])
@@ -447,7 +453,9 @@ export class RecordingSpan implements Span {
   }
 
   updateName(name: string): this {
-    if (!this.ended && typeof name === 'string') this.name = wellFormed(name)
+    if (this.ended) return this
+    if (typeof name === 'string') this.name = wellFormed(name)
+    else this.owner.badInput('name', this.name, name)
     return this
   }
 

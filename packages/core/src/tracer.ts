@@ -176,7 +176,17 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   // loads apart from start-up.
   const warn = config.warn
   if (warn)
-    unreadEnv().then((m) => m.sayEnvNotices(warn, config.metrics.off, config.envIgnored), noop)
+    unreadEnv().then(
+      (m) =>
+        m.sayEnvNotices(warn, {
+          metricsOff: config.metrics.off,
+          envIgnored: config.envIgnored,
+          exporters: [...config.exporters, ...config.metrics.exporters],
+          sampling: config.sampling !== undefined,
+          redaction: config.redaction !== undefined,
+        }),
+      noop,
+    )
   return tracer
 }
 

@@ -47,22 +47,87 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
 
 const SAID = Symbol.for('tokentrail.notice.env')
 
+/** What `createTracer` found that the notices below need. */
+export interface EnvNoticeInput {
+  /** Why the metrics env asks for could not be sent. */
+  metricsOff?: string
+  /** The OpenTelemetry variables passed over as unusable. */
+  envIgnored?: string
+  /** The tracer's exporters: OTLP ones list the headers env set to nothing (`emptyEnvHeaders`). */
+  exporters: readonly object[]
+  /** Whether trace-complete sampling and redaction rules are on. */
+  sampling: boolean
+  redaction: boolean
+}
+
 /**
- * Says the OpenTelemetry variables set but not read or passed over as unusable, and why the metrics
- * env asks for are off, each once per process (per distinct text).
+ * Says the OpenTelemetry variables set but not read or passed over as unusable, why the metrics
+ * env asks for are off, OTLP headers set to nothing, and Tokentrail variables that tune a feature
+ * that is off, each once per process (per distinct text).
  */
-export function sayEnvNotices(
-  warn: (message: string) => void,
-  metricsOff?: string,
-  envIgnored?: string,
-): void {
+export function sayEnvNotices(warn: (message: string) => void, input: EnvNoticeInput): void {
   const g = globalThis as Record<symbol, Set<string> | undefined>
   const said = (g[SAID] ??= new Set())
-  for (const message of [unreadEnvNotice(), metricsOff, envIgnored]) {
+  for (const message of [
+    unreadEnvNotice(),
+    input.metricsOff,
+    input.envIgnored,
+    emptyHeadersNotice([
+      ...new Set(
+        input.exporters.flatMap(
+          (exporter) => (exporter as { emptyEnvHeaders?: string[] }).emptyEnvHeaders ?? [],
+        ),
+      ),
+    ]),
+    featureOffNotice(input),
+  ]) {
     if (message === undefined || said.has(message)) continue
     said.add(message)
     warn(message)
   }
+}
+
+const shownEnv = (name: string, value: string) =>
+  `${name}=${JSON.stringify(value).slice(1, -1).slice(0, 100)}`
+
+/**
+ * The Tokentrail variables set for trace-complete sampling or redaction rules while that feature
+ * is off (`TOKENTRAIL_SAMPLING_SLOWER_THAN_MS=5000` without `TOKENTRAIL_TRACES_SAMPLER=trace_complete`):
+ * read only when it is on, so they change nothing, which the user setting them does not expect.
+ */
+function featureOffNotice(on: { sampling: boolean; redaction: boolean }): string | undefined {
+  let names: string[] = []
+  try {
+    names = Object.keys((globalThis as { process?: { env?: object } }).process?.env ?? {})
+  } catch {}
+  const parts: string[] = []
+  if (!on.sampling) {
+    const set = names
+      .filter((name) => /^TOKENTRAIL_(SAMPLING_|TEXT_SAMPLE_)/.test(name))
+      .sort()
+      .flatMap((name) => {
+        const value = readEnv(name)
+        return value === undefined ? [] : [shownEnv(name, value)]
+      })
+    if (set.length > 0)
+      parts.push(
+        `${set.join(', ')} (trace-complete sampling is off: TOKENTRAIL_TRACES_SAMPLER=trace_complete or createTracer({ sampling }) turns it on)`,
+      )
+  }
+  if (!on.redaction) {
+    const set: string[] = []
+    const replace = readEnv('TOKENTRAIL_REDACT_REPLACE')
+    if (replace !== undefined) set.push(shownEnv('TOKENTRAIL_REDACT_REPLACE', replace))
+    // A key: named, never shown.
+    if (readEnv('TOKENTRAIL_REDACT_HASH_KEY') !== undefined) set.push('TOKENTRAIL_REDACT_HASH_KEY')
+    if (set.length > 0)
+      parts.push(
+        `${set.join(', ')} (redaction rules are off: TOKENTRAIL_REDACT=all, TOKENTRAIL_REDACT_PATHS or createTracer({ redaction }) turns them on)`,
+      )
+  }
+  return parts.length === 0
+    ? undefined
+    : `Tokentrail settings with no effect, as what they tune is off: ${parts.join('; ')}.`
 }
 
 /**
@@ -74,13 +139,26 @@ function unreadEnvNotice(): string | undefined {
   for (const [names, instead, unheeded] of UNREAD) {
     const set = names.flatMap((name) => {
       const value = readEnv(name)
-      return value !== undefined && (!unheeded || unheeded(value))
-        ? [`${name}=${JSON.stringify(value).slice(1, -1).slice(0, 100)}`]
-        : []
+      return value !== undefined && (!unheeded || unheeded(value)) ? [shownEnv(name, value)] : []
     })
     if (set.length > 0) parts.push(`${set.join(', ')} (${instead})`)
   }
   return parts.length === 0
     ? undefined
     : `OpenTelemetry settings Tokentrail does not read, so they have no effect here: ${parts.join('; ')}.`
+}
+
+/**
+ * The OTLP headers env set to an empty value (`OTEL_EXPORTER_OTLP_HEADERS=x-api-key=`, written
+ * with a variable that is not set), given as "VARIABLE key": not sent, as an empty variable counts
+ * as unset, and said so that the missing key is found before the backend answers 401.
+ */
+function emptyHeadersNotice(entries: readonly string[]): string | undefined {
+  if (entries.length === 0) return undefined
+  const list = entries.map((entry) => {
+    const [name, key] = [entry.slice(0, entry.indexOf(' ')), entry.slice(entry.indexOf(' ') + 1)]
+    // A name of letters and dashes is shown; another may be a key written without its name.
+    return `${name} sets ${/^[A-Za-z-]{1,40}$/.test(key) ? `\`${key}\`` : 'a header (its name not shown: it may hold a key)'}`
+  })
+  return `${list.join(', ')} to an empty value, so ${entries.length === 1 ? 'that header is' : 'those headers are'} not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill ${entries.length === 1 ? 'it' : 'them'} set?`
 }

@@ -180,6 +180,41 @@ describe('exporter factories check their options the same way', () => {
     expect(received[0]!.headers['x-tenant']).toBe('7')
     await tracer.shutdown()
   })
+
+  // Before, otlpExporter('http://…/v1/traces') made an exporter for the default
+  // http://localhost:4318 without a word (the string was read as options with none set), and
+  // otlpExporter(null) failed with a TypeError about destructuring.
+  it('a URL passed instead of options, or null, throws naming the factory; the URL is not shown', async () => {
+    const { url, received } = await receiver()
+    const secretUrl = `http://user:hunter2@127.0.0.1:${new URL(url).port}/v1/traces`
+    for (const [make, name, example] of [
+      [otlpExporter, 'otlpExporter', '{ url }'],
+      [otlpMetricsExporter, 'otlpMetricsExporter', '{ url }'],
+      [httpExporter, 'httpExporter', '{ url, apiKey }'],
+    ] as const) {
+      expect(thrown(() => make(secretUrl as never))).toBe(
+        `${name}() takes an options object such as ${example}, got a string`,
+      )
+      expect(thrown(() => make(null as never))).toBe(
+        `${name}() takes an options object such as ${example}, got null`,
+      )
+    }
+    expect(thrown(() => consoleExporter('pretty' as never))).toBe(
+      'consoleExporter() takes an options object such as { pretty: true }, got a string',
+    )
+    expect(thrown(() => consoleMetricsExporter([] as never))).toBe(
+      'consoleMetricsExporter() takes an options object such as { write }, got an array',
+    )
+    expect(received).toEqual([])
+  })
+
+  // Before, toolDefinitions: 'false' (a string from config) was truthy: every span sent the tool
+  // schemas as llm.tools.N.tool.json_schema.
+  it('otlpExporter({ toolDefinitions }) takes true or false only', () => {
+    expect(
+      thrown(() => otlpExporter({ profile: 'phoenix', toolDefinitions: 'false' as never })),
+    ).toBe('otlpExporter({ toolDefinitions }) must be true or false, got "false"')
+  })
 })
 
 describe('service.name as OpenTelemetry resolves it', () => {

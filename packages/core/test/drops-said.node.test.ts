@@ -267,6 +267,61 @@ describe('spans dropped at shutdown', () => {
     ])
   })
 
+  // Before, the line at shutdown gave the newest reason for every span it counted: a span the
+  // receiver refused with 400 was said as dropped because "tracer.shutdown() ran out of time",
+  // and "400 Bad Request" never reached the warnings at all.
+  it('says each reason of the spans given up on since the last report with its own', async () => {
+    const answers = ['401', '400']
+    const sink = await receiver((response) => {
+      const status = answers.shift()
+      // Then a receiver that hangs: the shutdown runs out of time with that export on the wire.
+      if (status)
+        response.writeHead(Number(status), { 'content-type': 'application/json' }).end('{}')
+    })
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings)
+    tracer.startSpan('unauthorized').end()
+    expect(await tracer.flush({ timeoutMs: 5000 })).toMatchObject({ ok: false, pending: 0 })
+    tracer.startSpan('refused').end()
+    expect(await tracer.flush({ timeoutMs: 5000 })).toMatchObject({ ok: false, pending: 0 })
+    tracer.startSpan('hung').end()
+    await tracer.shutdown({ timeoutMs: 300 })
+    expect(tracer.stats().failed).toBe(3)
+    expect(warnings).toHaveLength(3)
+    expect(warnings[0]).toContain(`spans not delivered to ${sink.url}: 401 Unauthorized`)
+    expect(warnings[1]).toContain(
+      `spans not delivered to ${sink.url}: tracer.shutdown() ran out of time (300 ms) with this export under way`,
+    )
+    expect(warnings[2]).toBe(
+      `1 span for ${sink.url} given up on since the last report, and dropped (400 Bad Request)`,
+    )
+  })
+
+  it('lists the reasons when spans were given up on for several', async () => {
+    const answers = ['401', '400', '503', '503']
+    const sink = await receiver((response) => {
+      const status = Number(answers.shift() ?? 503)
+      response.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+    })
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings, {
+      retry: { maxRetries: 1, initialBackoffMs: 10, maxBackoffMs: 10 },
+    })
+    tracer.startSpan('first').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    tracer.startSpan('refused').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    for (let i = 0; i < 2; i++) tracer.startSpan(`busy ${i}`).end()
+    await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown({ timeoutMs: 5000 })
+    expect(tracer.stats().failed).toBe(4)
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain(`spans not delivered to ${sink.url}: 401 Unauthorized`)
+    expect(warnings[1]).toBe(
+      `3 spans for ${sink.url} given up on since the last report, and dropped (1 span: 400 Bad Request; 2 spans: 503 Service Unavailable)`,
+    )
+  })
+
   it('says spans that end after shutdown once, with their count', async () => {
     const sink = await receiver()
     const warnings: string[] = []

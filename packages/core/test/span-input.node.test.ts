@@ -37,6 +37,7 @@ interface WireSpan {
   startTimeUnixNano: string
   endTimeUnixNano: string
   events: { timeUnixNano: string }[]
+  attributes: { key: string }[]
 }
 
 function wireSpans(): WireSpan[] {
@@ -217,6 +218,60 @@ describe('an option a method does not take', () => {
       'tracer.flush(): options.timeoutMs must be a number of milliseconds (0 or more), got "soon"; the exporter timeout (10000 ms) bounded it instead. Said once per tracer.',
       'tracer.shutdown(): unknown option `force`. It was ignored. Valid options: timeoutMs. Said once per tracer.',
     ])
+  })
+
+  // Before, these were dropped without a word: the attribute or name the user set was missing from
+  // the trace, and nothing said why.
+  it('an attribute key, name or attributes argument the span cannot use is said once each', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    for (let i = 0; i < 2; i++) {
+      const span = tracer.startSpan(`keys ${i}`)
+      span
+        .setAttribute(42 as never, 'x')
+        .setAttribute('', 'y')
+        .setAttribute('kept', 1)
+      span.setAttributes('plan=pro' as never)
+      span.updateName({ name: 'renamed' } as never)
+      span.end()
+    }
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(wireSpans().map((s) => [s.name, s.attributes.map((a) => a.key)])).toEqual([
+      ['keys 0', ['kept']],
+      ['keys 1', ['kept']],
+    ])
+    expect(warnings).toEqual([
+      'span.setAttribute() on span "keys 0": the key must be a non-empty string, got 42; the attribute was not set. Said once per tracer.',
+      'span.setAttributes() on span "keys 0": the argument must be an object of attributes, got "plan=pro"; nothing was set. Said once per tracer.',
+      'span.updateName() on span "keys 0": the name must be a string, got an object with keys [name]; the span kept its name. Said once per tracer.',
+    ])
+    await tracer.shutdown()
+  })
+
+  // Before, withSpan's options were said as `tracer.startSpan()`'s (a method the user never
+  // called), and a later startSpan typo of the same key was then never said at all.
+  it('names withSpan for its own options, apart from startSpan', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    const options = { atributes: { plan: 'pro' } } as never
+    expect(await tracer.withSpan('wrapped', options, async () => 'done')).toBe('done')
+    tracer.withSpan('wrapped again', options, () => {})
+    tracer.startSpan('direct', options).end()
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(wireSpans().map((s) => s.name)).toEqual(['wrapped', 'wrapped again', 'direct'])
+    expect(warnings).toEqual([
+      'tracer.withSpan(): unknown option `atributes` — did you mean `attributes`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+      'tracer.startSpan(): unknown option `atributes` — did you mean `attributes`? It was ignored. Valid options: parent, kind, attributes, startTime. Said once per tracer.',
+    ])
+    await tracer.shutdown()
   })
 })
 

@@ -1,7 +1,7 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanExporter } from '../types.js'
 
 export interface ConsoleExporterOptions {
@@ -16,6 +16,7 @@ export interface ConsoleExporterOptions {
 
 /** Prints spans: one JSON line per span, or a readable tree per trace in development. */
 export function consoleExporter(options: ConsoleExporterOptions = {}): SpanExporter {
+  checkOptionsObject(options, 'consoleExporter', '{ pretty: true }')
   checkOptionKeys(options, ['pretty', 'write'], 'consoleExporter')
   const { pretty = readEnv('NODE_ENV') === 'development', write = (line) => console.log(line) } =
     options

@@ -1,8 +1,15 @@
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanExporter } from '../types.js'
-import { checkHeaderList, checkHeaders, OTLP_ALIASES, validateUrl } from './otlp-wire.js'
+import {
+  checkHeaderList,
+  checkHeaders,
+  mergeHeaders,
+  OTLP_ALIASES,
+  setHeader,
+  validateUrl,
+} from './otlp-wire.js'
 
 export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
@@ -21,6 +28,7 @@ export interface HttpExporterOptions {
  * httpExporter({ url: 'https://traces.example.com/ingest', apiKey: process.env.TRACES_KEY })
  */
 export function httpExporter(options: HttpExporterOptions): SpanExporter {
+  checkOptionsObject(options, 'httpExporter', '{ url, apiKey }')
   checkOptionKeys(options, ['url', 'apiKey', 'headers'], 'httpExporter', {
     ...OTLP_ALIASES,
     token: 'apiKey',
@@ -30,14 +38,13 @@ export function httpExporter(options: HttpExporterOptions): SpanExporter {
   if (typeof url !== 'string')
     throw new TokentrailError('httpExporter({ url }) is required: the ingest URL to POST spans to')
   const target = validateUrl(url, 'httpExporter({ url })')
-  const requestHeaders: Record<string, string> = {
-    ...checkHeaders(headers, 'httpExporter({ headers })'),
-    'content-type': 'application/json',
-  }
+  // Names compare regardless of case: fetch would join `Content-Type` and ours into one value.
+  const requestHeaders = mergeHeaders(checkHeaders(headers, 'httpExporter({ headers })'))
+  setHeader(requestHeaders, 'content-type', 'application/json')
   if (apiKey !== undefined) {
     if (`${apiKey}`.trim() === '')
       throw new TokentrailError('httpExporter({ apiKey }) is empty (is its variable set?)')
-    requestHeaders.authorization = `Bearer ${apiKey}`
+    setHeader(requestHeaders, 'authorization', `Bearer ${apiKey}`)
   }
   checkHeaderList(requestHeaders, 'httpExporter')
   // The transport loads at the first export, not at start-up.

@@ -1,7 +1,7 @@
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import type { MetricExporter } from '../metrics.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -29,6 +29,7 @@ export interface OtlpMetricsExporterOptions {
  * the next one carries the totals.
  */
 export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): MetricExporter {
+  checkOptionsObject(options, 'otlpMetricsExporter', '{ url }')
   checkOptionKeys(
     options,
     Object.keys({
@@ -40,7 +41,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
     'otlpMetricsExporter',
     OTLP_ALIASES,
   )
-  const { target, requestHeaders } = otlpTarget(
+  const { target, requestHeaders, emptyEnvHeaders } = otlpTarget(
     'METRICS',
     'otlpMetricsExporter',
     options.url,
@@ -59,14 +60,16 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
       metricsSender(target, requestHeaders, wire, gzipped),
     ),
   )
-  return {
+  const exporter: MetricExporter & { emptyEnvHeaders: string[] } = {
     name: 'otlp-metrics',
     url: target,
     headerNames: Object.keys(requestHeaders),
+    emptyEnvHeaders,
     async export(snapshot, signal) {
       return (await sender())(snapshot, signal)
     },
   }
+  return exporter
 }
 
 /** Prints a short summary of the GenAI metrics at each export: calls, errors, tokens, p50 latency, cost. */
@@ -76,6 +79,7 @@ export function consoleMetricsExporter(
     write?: (line: string) => void
   } = {},
 ): MetricExporter {
+  checkOptionsObject(options, 'consoleMetricsExporter', '{ write }')
   checkOptionKeys(options, ['write'], 'consoleMetricsExporter')
   const { write = (line: string) => console.log(line) } = options
   if (typeof write !== 'function')

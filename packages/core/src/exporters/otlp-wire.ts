@@ -60,27 +60,77 @@ export function canGzip(): boolean {
 /** Names other OpenTelemetry tools use for our options. */
 export const OTLP_ALIASES = { endpoint: 'url', endpointUrl: 'url', baseURL: 'url', baseUrl: 'url' }
 
-/** Parses `k=v,k2=v2` (values URL-encoded) as OpenTelemetry's `*_HEADERS` variables are written. */
-export function parseHeaderList(value: string | undefined, name: string): Record<string, string> {
+/**
+ * Parses `k=v,k2=v2` (keys and values percent-decoded, blanks around them trimmed) as
+ * OpenTelemetry's `*_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` variables are written; an entry
+ * without `=` or a key, or with a `%` that is not `%XX`, throws naming the variable. With `empty`
+ * (headers: they hold keys) an entry is named by its place, never quoted, and a key set to nothing
+ * is left out and listed there as "VARIABLE key" (an empty value counts as unset, as an empty
+ * variable does). A `;` is part of the value (W3C-baggage metadata is not stripped).
+ */
+export function parseHeaderList(
+  value: string | undefined,
+  name: string,
+  empty?: string[],
+): Record<string, string> {
   const headers: Record<string, string> = {}
-  if (!value) return headers
-  for (const part of value.split(',')) {
-    if (part.trim() === '') continue
-    const index = part.indexOf('=')
-    if (index <= 0)
+  const parts = value ? value.split(',') : []
+  for (const [i, raw] of parts.entries()) {
+    const part = raw.trim()
+    if (part === '') continue
+    const at = part.indexOf('=')
+    const entry = empty ? `entry ${i + 1} of ${parts.length}` : `"${part}"`
+    // `Authorization: Bearer …`, a header line pasted as it is: a name of letters is no secret.
+    const line = empty && /^([A-Za-z-]{1,40})\s*:/.exec(part)?.[1]
+    if (at < 1)
       throw new TokentrailError(
-        `${name} must be a list of key=value pairs separated by commas; "${part.trim()}" has no "="`,
+        `${name} must be a list of key=value pairs separated by commas; ${entry} has no ${at ? '"="' : 'key'}${line ? ` (a header line: write ${line}=value, a space as %20)` : ''}`,
       )
+    let key: string
+    let text: string
     try {
-      headers[decodeURIComponent(part.slice(0, index).trim())] = decodeURIComponent(
-        part.slice(index + 1).trim(),
-      )
+      key = decodeURIComponent(part.slice(0, at).trim())
+      text = decodeURIComponent(part.slice(at + 1).trim())
     } catch (cause) {
-      throw new TokentrailError(`${name} has a badly encoded value in "${part.trim()}"`, { cause })
+      throw new TokentrailError(
+        `${name}: ${entry} is not valid percent-encoding (a % starts %XX; %25 is a % sign)`,
+        { cause },
+      )
     }
+    // A name HTTP refuses, here, is often a key written without its name (`Bearer abc==`).
+    if (empty && !TOKEN.test(key))
+      throw new TokentrailError(
+        `${name}: ${entry} has no valid header name before its "=" (a value without its name?)`,
+      )
+    if (empty && text === '') {
+      delete headers[key]
+      empty.push(`${name} ${key}`)
+    } else headers[key] = text
   }
   return headers
 }
+
+/**
+ * `lists` merged into one, later lists winning: header names compare regardless of case, as HTTP
+ * reads them (`fetch` would send `Authorization` and `authorization` as one header holding both
+ * values), and the winner's spelling is kept.
+ */
+export function mergeHeaders(...lists: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {}
+  for (const list of lists)
+    for (const [name, value] of Object.entries(list)) setHeader(merged, name, value)
+  return merged
+}
+
+/** Sets `name` on `headers`, replacing it in any spelling. */
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  const lower = name.toLowerCase()
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) delete headers[key]
+  headers[name] = value
+}
+
+// A header name: an HTTP token.
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
 
 /**
  * Checks the headers an exporter will send: names HTTP tokens, values without line breaks or
@@ -89,7 +139,7 @@ export function parseHeaderList(value: string | undefined, name: string): Record
  */
 export function checkHeaderList(headers: Record<string, string>, where: string) {
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^[\w!#$%&'*+.^`|~-]+$/.test(name))
+    if (!TOKEN.test(name))
       throw new TokentrailError(`${where}: ${JSON.stringify(name)} is not a valid header name`)
     if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
       throw new TokentrailError(
@@ -162,20 +212,31 @@ export function otlpTarget(
   where: string,
   url: string | undefined,
   headers?: Record<string, string>,
-): { target: string; requestHeaders: Record<string, string> } {
+): { target: string; requestHeaders: Record<string, string>; emptyEnvHeaders: string[] } {
   const checked = checkHeaders(headers, `${where}({ headers })`)
   // An empty `url` is a mistake (an unset variable), not a request for the default.
   const target =
     url !== undefined
       ? validateUrl(url, `${where}({ url })`)
       : (otlpUrlFromEnv(signal) ?? `http://localhost:4318/v1/${signal.toLowerCase()}`)
-  const fromEnv = (name: string) => checkHeaderList(parseHeaderList(readEnv(name), name), name)
-  const requestHeaders = {
-    ...fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
-    ...fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
-    ...checked,
+  // An env header set to nothing (`x-api-key=`, its variable unset) is not sent, and said once.
+  const empty: string[] = []
+  const fromEnv = (name: string) =>
+    checkHeaderList(parseHeaderList(readEnv(name), name, empty), name)
+  const requestHeaders = mergeHeaders(
+    fromEnv('OTEL_EXPORTER_OTLP_HEADERS'),
+    fromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
+    checked,
+  )
+  const sent = Object.keys(requestHeaders).map((name) => name.toLowerCase())
+  return {
+    target,
+    requestHeaders,
+    // "VARIABLE key" for each such header that no other source sets.
+    emptyEnvHeaders: empty.filter(
+      (entry) => !sent.includes(entry.slice(entry.indexOf(' ') + 1).toLowerCase()),
+    ),
   }
-  return { target, requestHeaders }
 }
 
 /**
@@ -193,8 +254,11 @@ export function otlpEncoding(
   const gzipped =
     resolveCompression(options.compression, `${where}({ compression })`, signal) === 'gzip' &&
     canGzip()
-  requestHeaders['content-type'] =
-    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json'
-  if (gzipped) requestHeaders['content-encoding'] = 'gzip'
+  setHeader(
+    requestHeaders,
+    'content-type',
+    wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json',
+  )
+  if (gzipped) setHeader(requestHeaders, 'content-encoding', 'gzip')
   return { wire, gzipped }
 }

@@ -1,7 +1,7 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
-import { checkOptionKeys } from '../options.js'
+import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
 import {
@@ -59,9 +59,19 @@ const OTLP_KEYS = Object.keys({
  * createTracer({ exporters: [otlpExporter({ url: 'http://localhost:4318/v1/traces' })] })
  */
 export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
+  checkOptionsObject(options, 'otlpExporter', '{ url }')
   checkOptionKeys(options, OTLP_KEYS, 'otlpExporter', OTLP_ALIASES)
   const { url, headers, profile, toolDefinitions = false } = options
-  const { target, requestHeaders } = otlpTarget('TRACES', 'otlpExporter', url, headers)
+  if (typeof toolDefinitions !== 'boolean')
+    throw new TokentrailError(
+      `otlpExporter({ toolDefinitions }) must be true or false, got ${JSON.stringify(toolDefinitions)}`,
+    )
+  const { target, requestHeaders, emptyEnvHeaders } = otlpTarget(
+    'TRACES',
+    'otlpExporter',
+    url,
+    headers,
+  )
   const backend = resolveProfile(profile, target, requestHeaders)
   if (
     backend === 'datadog' &&
@@ -87,6 +97,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     headerNames: Object.keys(requestHeaders),
     protocol: wire,
     profile: backend,
+    emptyEnvHeaders,
     async export(spans, signal) {
       return (await sender())(spans, signal)
     },

@@ -122,7 +122,12 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
     []
   if (!Array.isArray(pathList))
     throw new TokentrailError("redaction.paths must be an array such as ['user.email']")
-  const paths = pathList.map((path, i) => checkPath(path, `redaction.paths[${i}]`))
+  const paths = pathList.map((path, i) =>
+    checkPath(
+      path,
+      o.paths === undefined ? `TOKENTRAIL_REDACT_PATHS entry "${path}"` : `redaction.paths[${i}]`,
+    ),
+  )
   const replace = o.replace ?? readEnv('TOKENTRAIL_REDACT_REPLACE') ?? 'label'
   if (replace !== 'label' && replace !== 'hash')
     throw new TokentrailError(

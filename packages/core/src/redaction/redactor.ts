@@ -6,6 +6,7 @@ import { replaceAt } from './replace-at.js'
 import { hmacSha256Hex } from './sha256.js'
 
 const MIN_LENGTH = 6
+const PROCESS_KEY = Symbol.for('tokentrail.redaction.hash-key')
 
 /**
  * Applies redaction rules to finished spans: path rules on attributes, then every text rule on
@@ -30,12 +31,17 @@ export class Redactor {
     return `[${label}:${hmacSha256Hex(this.hashKey(), value).slice(0, 12)}]`
   }
 
-  // Made on first use: Workers refuse random values at global scope.
+  // Made on first use: Workers refuse random values at global scope. Without a configured key, one
+  // random key per process (kept on globalThis, so every tracer and every copy of this package
+  // shares it): equal values get equal marks across tracers, so they can still be correlated.
   private hashKey(): Uint8Array {
     if (!this.key) {
       if (this.config.hashKey !== undefined)
         this.key = new TextEncoder().encode(this.config.hashKey)
-      else crypto.getRandomValues((this.key = new Uint8Array(32)))
+      else {
+        const g = globalThis as Record<symbol, Uint8Array | undefined>
+        this.key = g[PROCESS_KEY] ??= crypto.getRandomValues(new Uint8Array(32))
+      }
     }
     return this.key
   }
