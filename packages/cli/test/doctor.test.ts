@@ -189,6 +189,18 @@ describe('tokentrail doctor', () => {
     expect(code).toBe(1)
   })
 
+  it('a header line pasted as it is sent (no `=`): the key is never printed', async () => {
+    const c = await collector('right-token-123')
+    const { stdout, stderr } = await doctor({
+      OTEL_EXPORTER_OTLP_ENDPOINT: c.url,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-team=a,Authorization: Bearer sk-pasted-key-789',
+    })
+    expect(stdout).toContain(
+      'OTEL_EXPORTER_OTLP_HEADERS=(set: x-team, (malformed entry); values not shown)',
+    )
+    expect(stdout + stderr).not.toContain('sk-pasted-key-789')
+  })
+
   it('right token: the trace is read back with the token from the headers', async () => {
     const c = await collector('right-token-123')
     const { code, stdout } = await doctor({

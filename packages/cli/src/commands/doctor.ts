@@ -124,7 +124,16 @@ function shownEnv(env: DoctorOptions['env']): Record<string, string> {
     shown[name] = name.endsWith('_HEADERS')
       ? `(set: ${value
           .split(',')
-          .map((part) => part.split('=')[0]!.trim())
+          .map((part) => {
+            // Only a name that can be a header name is shown: an entry without `=` (a pasted
+            // `Authorization: Bearer sk-…`, a bare key) is all value.
+            const name = part.includes('=') ? part.split('=')[0]!.trim() : ''
+            return /^[A-Za-z0-9-]+$/.test(name)
+              ? name
+              : name || part.trim()
+                ? '(malformed entry)'
+                : ''
+          })
           .filter(Boolean)
           .join(', ')}; values not shown)`
       : value
