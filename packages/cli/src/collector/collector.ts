@@ -190,10 +190,11 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-function readStatus(value: string | null): SpanStatus | undefined {
-  if (value === null || value === '') return undefined
+function readStatus(given: string | null): SpanStatus | undefined {
+  if (given === null || given === '') return undefined
+  const value = given.toLowerCase()
   if (!STATUSES.has(value))
-    throw new HttpError(400, `status must be ok, error or cancelled, got "${value}"`)
+    throw new HttpError(400, `status must be ok, error or cancelled, got "${given.slice(0, 40)}"`)
   return value as SpanStatus
 }
 

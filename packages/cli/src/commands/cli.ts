@@ -181,10 +181,11 @@ Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318)
 
 const STATUSES = new Set(['ok', 'error', 'cancelled'])
 
-function readStatus(value: string | undefined): SpanStatus | undefined {
-  if (value === undefined) return undefined
+function readStatus(given: string | undefined): SpanStatus | undefined {
+  if (given === undefined) return undefined
+  const value = given.toLowerCase()
   if (!STATUSES.has(value))
-    throw new CliError(`--status must be ok, error or cancelled, got "${value}"`, 2)
+    throw new CliError(`--status must be ok, error or cancelled, got "${given}"`, 2)
   return value as SpanStatus
 }
 
