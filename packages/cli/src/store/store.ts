@@ -7,7 +7,7 @@ import { Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
-import { describeStorageFailure, storageFailure } from './storage-error.js'
+import { describeStorageFailure, folderProblem, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
   groupByTrace,
@@ -304,8 +304,9 @@ export class TraceStore {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
       this.db = new DatabaseSync(path)
     } catch (cause) {
+      const folder = path === ':memory:' ? undefined : folderProblem(path)
       throw new TokentrailError(
-        `cannot open the trace database at ${path}: ${(cause as Error).message}; pass another --db path`,
+        `cannot open the trace database at ${path}: ${folder ? `${folder} (${(cause as Error).message})` : (cause as Error).message}; pass another --db path`,
         { cause },
       )
     }
