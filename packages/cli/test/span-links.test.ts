@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import type { SpanContext } from '@opentelemetry/api'
+import { INVALID_SPAN_CONTEXT, type SpanContext } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -158,6 +158,23 @@ describe('span links', () => {
     expect(other.store.getTrace(viaJson.consumer.traceId)!.spans[0]).toMatchObject({
       links: stored.spans[0].links,
     })
+  })
+
+  it('to an invalid context (all-zero ids, which OTLP allows) keep the batch and the link', async () => {
+    const url = await startDev()
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
+    })
+    const span = provider.getTracer('batch').startSpan('nightly batch', {
+      links: [{ context: INVALID_SPAN_CONTEXT, attributes: { 'batch.source': 'cron' } }],
+    })
+    span.end()
+    await provider.forceFlush()
+    await provider.shutdown()
+    const { traceId } = span.spanContext()
+    const detail = JSON.parse(await cli(url, 'trace', traceId, '--json'))
+    expect(detail.spans[0].links).toEqual([{ attributes: { 'batch.source': 'cron' } }])
+    expect(await cli(url, 'trace', traceId)).toContain('link (no span context)')
   })
 
   it.skipIf(!hasChromium)('are shown in the viewer as links to the linked trace', async () => {

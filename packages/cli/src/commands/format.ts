@@ -192,7 +192,9 @@ function spanFacts(span: SpanData, p: Palette): string {
   if (Array.isArray(links) && links.length) {
     const shown = links
       .slice(0, 3)
-      .map((link) => oneLine(`${link?.traceId}/${link?.spanId}`, 60))
+      .map((link) =>
+        link?.traceId ? oneLine(`${link.traceId}/${link.spanId}`, 60) : '(no span context)',
+      )
       .join(' ')
     facts.push(
       p.cyan(

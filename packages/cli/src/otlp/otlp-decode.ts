@@ -56,8 +56,9 @@ export interface OtlpSpan {
  * retried request), kept with the span as received, its attributes redacted like the span's.
  */
 export interface SpanLink {
-  traceId: string
-  spanId: string
+  /** Left out for a link to an invalid (all-zero or empty) context, which OTLP allows. */
+  traceId?: string
+  spanId?: string
   traceState?: string
   attributes?: Attributes
   droppedAttributesCount?: number
@@ -382,9 +383,14 @@ function readLinks(input: unknown, span: Path): SpanLink[] {
     const entry = entries[i]
     const path = () => `${at(span)}.links[${i}]`
     if (!isObject(entry)) fail(path(), 'expected an object')
-    const link: SpanLink = {
-      traceId: readId(entry.traceId, path, '.traceId', 32, true)!,
-      spanId: readId(entry.spanId, path, '.spanId', 16, true)!,
+    // A link to an invalid context (all-zero or empty ids) is valid OTLP when it carries
+    // attributes or a trace state: kept without ids, not a reason to refuse the batch.
+    const link: SpanLink = {}
+    const traceId = readId(entry.traceId, path, '.traceId', 32, false)
+    const spanId = readId(entry.spanId, path, '.spanId', 16, false)
+    if (traceId && spanId) {
+      link.traceId = traceId
+      link.spanId = spanId
     }
     if (typeof entry.traceState === 'string' && entry.traceState) link.traceState = entry.traceState
     const attributes = readAttributes(entry.attributes, () => `${path()}.attributes`)

@@ -113,20 +113,22 @@ function span(value: unknown, path: string): SpanData {
   if (value.links !== undefined && !Array.isArray(value.links))
     fail(`${path}.links`, 'expected an array')
   for (const [i, link] of (value.links ?? []).entries()) {
+    // Without ids: a link to an invalid context, as the collector keeps it from OTLP.
+    const noIds = isObject(link) && link.traceId === undefined && link.spanId === undefined
     if (
       !isObject(link) ||
-      typeof link.traceId !== 'string' ||
-      !isValidTraceId(link.traceId) ||
-      typeof link.spanId !== 'string' ||
-      !isValidSpanId(link.spanId)
+      (!noIds &&
+        (typeof link.traceId !== 'string' ||
+          !isValidTraceId(link.traceId) ||
+          typeof link.spanId !== 'string' ||
+          !isValidSpanId(link.spanId)))
     )
       fail(
         `${path}.links[${i}]`,
         'expected { traceId, spanId, attributes? } with lowercase hex ids',
       )
     links.push({
-      traceId: link.traceId,
-      spanId: link.spanId,
+      ...(noIds ? {} : { traceId: link.traceId, spanId: link.spanId }),
       ...(typeof link.traceState === 'string' ? { traceState: link.traceState } : {}),
       ...(link.attributes
         ? { attributes: attributes(link.attributes, `${path}.links[${i}].attributes`) }

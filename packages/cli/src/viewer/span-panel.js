@@ -356,7 +356,9 @@ function renderSpanDetail(panel, span, trace, detail) {
         links.map((link) => {
           const traceId = String(link?.traceId ?? '')
           const spanId = String(link?.spanId ?? '')
-          const label = `${traceId === span.traceId ? 'this trace' : `trace ${traceId}`} · span ${spanId}`
+          const label = !traceId
+            ? 'no span context'
+            : `${traceId === span.traceId ? 'this trace' : `trace ${traceId}`} · span ${spanId}`
           return h(
             'li',
             null,
