@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, runCapture, tempDir } from './helpers.js'
 import { CHROMIUM, hasChromium } from './viewer-harness.js'
 
 const CORE_DIST = fileURLToPath(new URL('../../core/dist/', import.meta.url))
@@ -185,5 +185,58 @@ describe.skipIf(!hasChromium)('browser exports (CORS)', () => {
     ]
     expect(answers).toEqual([403, 403])
     expect(storedNames(collector)).toEqual([])
+  })
+})
+
+describe('--cors-origins', () => {
+  it('takes origins or *, and refuses anything else as bad usage', async () => {
+    for (const value of ['https://app.example/path', 'app.example', 'ftp://app.example'])
+      expect(await runCapture(['dev', '--port', '0', '--cors-origins', value])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(
+          `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *); got "${value}"`,
+        ),
+      })
+  })
+
+  it('answers a token-protected collector’s preflight without the token, and asks it on the POST', async () => {
+    const collector = await startCollector({
+      port: 0,
+      db: join(tempDir(), 'traces.db'),
+      token: 'secret-token-1',
+      corsOrigins: ['https://app.example/'],
+      log: () => {},
+    })
+    onCleanup(() => collector.close())
+    const preflight = await fetch(`${collector.url}/v1/traces`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+        'access-control-request-private-network': 'true',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(Object.fromEntries(preflight.headers)).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'authorization,content-type',
+      'access-control-allow-private-network': 'true',
+    })
+    const post = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: { origin: 'https://app.example', 'content-type': 'application/json' },
+      body: '{}',
+    })
+    // Readable by the page (it says why), and refused without the token.
+    expect(post.status).toBe(401)
+    expect(post.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    // The read API answers no other origin, even an allowed one.
+    const read = await fetch(`${collector.url}/api/traces?token=secret-token-1`, {
+      headers: { origin: 'https://app.example' },
+    })
+    expect(read.status).toBe(200)
+    expect(read.headers.get('access-control-allow-origin')).toBeNull()
   })
 })
