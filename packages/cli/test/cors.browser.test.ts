@@ -232,6 +232,15 @@ describe('--cors-origins', () => {
     // Readable by the page (it says why), and refused without the token.
     expect(post.status).toBe(401)
     expect(post.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    // A page opened from a file sends `Origin: null`: only * admits it, and the answer says so.
+    const fromFile = await fetch(`${collector.url}/v1/traces`, {
+      method: 'OPTIONS',
+      headers: { origin: 'null', 'access-control-request-method': 'POST' },
+    })
+    expect(fromFile.status).toBe(403)
+    expect((await fromFile.json()).message).toBe(
+      "origin null may not send to this collector; start tokentrail dev with --cors-origins '*' (null is not an http(s) origin)",
+    )
     // The read API answers no other origin, even an allowed one.
     const read = await fetch(`${collector.url}/api/traces?token=secret-token-1`, {
       headers: { origin: 'https://app.example' },

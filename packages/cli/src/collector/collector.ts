@@ -444,16 +444,19 @@ export async function startCollector({
     if (origin !== undefined && INGEST_PATHS.has(path)) {
       if (!originAllowed(origin)) {
         const shown = origin.slice(0, 200)
+        // A page opened from a file (or sandboxed) sends `Origin: null`: only `*` admits it.
+        const flag =
+          readCorsOrigin(shown) === undefined ? `'*' (${shown} is not an http(s) origin)` : shown
         // Said once per origin: an exporter retries what the browser reports as a network failure.
         if (refusedOrigins.size < 100 && !refusedOrigins.has(shown)) {
           refusedOrigins.add(shown)
           report(
-            `tokentrail: refused ${method === 'OPTIONS' ? 'a browser export' : `${method} ${path}`} from a web page at ${shown} (CORS); to accept exports from it, start tokentrail dev with --cors-origins ${shown}`,
+            `tokentrail: refused ${method === 'OPTIONS' ? 'a browser export' : `${method} ${path}`} from a web page at ${shown} (CORS); to accept exports from it, start tokentrail dev with --cors-origins ${flag}`,
           )
         }
         throw new HttpError(
           403,
-          `origin ${shown} may not send to this collector; start tokentrail dev with --cors-origins ${shown}`,
+          `origin ${shown} may not send to this collector; start tokentrail dev with --cors-origins ${flag}`,
         )
       }
       response.setHeader('access-control-allow-origin', origin)
