@@ -232,6 +232,7 @@ describe('--cors-origins', () => {
     // Readable by the page (it says why), and refused without the token.
     expect(post.status).toBe(401)
     expect(post.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(post.headers.get('access-control-expose-headers')).toBe('retry-after')
     // A page opened from a file sends `Origin: null`: only * admits it, and the answer says so.
     const fromFile = await fetch(`${collector.url}/v1/traces`, {
       method: 'OPTIONS',

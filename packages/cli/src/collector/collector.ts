@@ -461,6 +461,9 @@ export async function startCollector({
       }
       response.setHeader('access-control-allow-origin', origin)
       response.setHeader('vary', 'origin')
+      // A 503's Retry-After (a full disk, a stopping collector) is what a browser exporter backs
+      // off by: readable only when exposed.
+      response.setHeader('access-control-expose-headers', 'retry-after')
       if (method === 'OPTIONS') {
         const asked = request.headers['access-control-request-headers']
         const headers: Record<string, string> = {
