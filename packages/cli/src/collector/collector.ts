@@ -44,6 +44,15 @@ export interface CollectorOptions {
    */
   allowedHosts?: readonly string[]
   /**
+   * Web page origins (such as `https://app.example`), besides `http(s)://localhost` and loopback
+   * IPs on any port, that may send to the ingest endpoints from a browser (CORS, as the
+   * OpenTelemetry Collector's `cors.allowed_origins`); `'*'` allows every origin. A request whose
+   * `Origin` is not allowed is refused with 403 and said once per origin through `log`. The query
+   * API and viewer never answer other origins, whatever this holds: they return prompts.
+   * @default []
+   */
+  corsOrigins?: readonly string[]
+  /**
    * Most bytes queued to all live-stream clients together; past it the clients furthest behind
    * are disconnected (each one is also capped at 1 MB).
    * @default 33554432
@@ -129,6 +138,37 @@ const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
+const INGEST_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/v1/metrics', '/api/spans'])
+
+/** Whether a page's `Origin` is on this machine: `http(s)://localhost`, `127.x.x.x` or `[::1]`. */
+function loopbackOrigin(origin: string): boolean {
+  let url: URL
+  try {
+    url = new URL(origin)
+  } catch {
+    return false
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
+  const name = url.hostname.toLowerCase()
+  return (
+    name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || isLoopbackHost(name)
+  )
+}
+
+/** Checks and normalises `corsOrigins` entries: `'*'` or an origin such as `https://app.example`. */
+export function readCorsOrigin(value: string): string | undefined {
+  if (value === '*') return value
+  try {
+    const url = new URL(value)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+      return undefined
+    return url.origin
+  } catch {
+    return undefined
+  }
+}
+
 /** True when `host` binds loopback only, so nothing off this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host)
@@ -150,10 +190,11 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-function readStatus(value: string | null): SpanStatus | undefined {
-  if (value === null || value === '') return undefined
+function readStatus(given: string | null): SpanStatus | undefined {
+  if (given === null || given === '') return undefined
+  const value = given.toLowerCase()
   if (!STATUSES.has(value))
-    throw new HttpError(400, `status must be ok, error or cancelled, got "${value}"`)
+    throw new HttpError(400, `status must be ok, error or cancelled, got "${given.slice(0, 40)}"`)
   return value as SpanStatus
 }
 
@@ -195,6 +236,7 @@ export async function startCollector({
   maxMetricSeries,
   maxBodyBytes = 16 * 1024 * 1024,
   allowedHosts = [],
+  corsOrigins = [],
   maxLiveBufferBytes = 32 * 1024 * 1024,
   log = (line: string) => {
     process.stderr.write(`${line}\n`)
@@ -212,6 +254,15 @@ export async function startCollector({
     throw new TokentrailError(
       `maxLiveBufferBytes must be a whole number ≥ 1, got ${maxLiveBufferBytes}`,
     )
+  if (!Array.isArray(corsOrigins) || corsOrigins.some((o) => readCorsOrigin(o) === undefined))
+    throw new TokentrailError(
+      'corsOrigins must be a list of origins such as ["https://app.example", "http://myapp.test:3000"], or ["*"]',
+    )
+  const origins = new Set(corsOrigins.map((o) => readCorsOrigin(o)!))
+  function originAllowed(origin: string): boolean {
+    return origins.has('*') || origins.has(origin) || loopbackOrigin(origin)
+  }
+  const refusedOrigins = new Set<string>()
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase().replace(/:\d*$/, '')))
   const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
   const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
@@ -385,6 +436,52 @@ export async function startCollector({
     const path = url.pathname
     const method = request.method ?? 'GET'
     const isRead = method === 'GET' || method === 'HEAD'
+    // A web page's request (it has an Origin): only the ingest endpoints answer other origins, and
+    // only the allowed ones. A page on any other site, or one reaching this port through DNS
+    // rebinding (same-origin to the browser, with its own site as Origin), is refused here: it
+    // could otherwise fill the store with made-up traces until retention deletes the real ones.
+    const origin = request.headers.origin
+    if (origin !== undefined && INGEST_PATHS.has(path)) {
+      if (!originAllowed(origin)) {
+        const shown = origin.slice(0, 200)
+        // A page opened from a file (or sandboxed) sends `Origin: null`: only `*` admits it.
+        const flag =
+          readCorsOrigin(shown) === undefined ? `'*' (${shown} is not an http(s) origin)` : shown
+        // Said once per origin: an exporter retries what the browser reports as a network failure.
+        if (refusedOrigins.size < 100 && !refusedOrigins.has(shown)) {
+          refusedOrigins.add(shown)
+          report(
+            `tokentrail: refused ${method === 'OPTIONS' ? 'a browser export' : `${method} ${path}`} from a web page at ${shown} (CORS); to accept exports from it, start tokentrail dev with --cors-origins ${flag}`,
+          )
+        }
+        throw new HttpError(
+          403,
+          `origin ${shown} may not send to this collector; start tokentrail dev with --cors-origins ${flag}`,
+        )
+      }
+      response.setHeader('access-control-allow-origin', origin)
+      response.setHeader('vary', 'origin')
+      // A 503's Retry-After (a full disk, a stopping collector) is what a browser exporter backs
+      // off by: readable only when exposed.
+      response.setHeader('access-control-expose-headers', 'retry-after')
+      if (method === 'OPTIONS') {
+        const asked = request.headers['access-control-request-headers']
+        const headers: Record<string, string> = {
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers':
+            typeof asked === 'string' && /^[\w\-, ]{1,1000}$/.test(asked)
+              ? asked
+              : 'content-type, content-encoding, authorization',
+          'access-control-max-age': '600',
+        }
+        // Chrome's Private Network Access: a public page asks before it may reach a local port.
+        if (request.headers['access-control-request-private-network'] === 'true')
+          headers['access-control-allow-private-network'] = 'true'
+        response.writeHead(204, headers)
+        response.end()
+        return
+      }
+    }
     if (path === '/v1/traces' || path === '/api/spans') {
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))

@@ -62,7 +62,8 @@ export class LiveHub {
       'x-content-type-options': 'nosniff',
     })
     response.flushHeaders()
-    const client: Client = { response, ...filter }
+    // A service matches in any case, as `/api/traces?service=` does.
+    const client: Client = { response, ...filter, service: filter.service?.toLowerCase() }
     this.clients.add(client)
     response.on('close', () => this.clients.delete(client))
     this.write(client, 'retry: 2000\n: connected\n\n')
@@ -95,7 +96,7 @@ export class LiveHub {
             ? spans.filter(
                 (s) =>
                   (!client.status || s.status === client.status) &&
-                  (!client.service || s.service === client.service),
+                  (!client.service || s.service.toLowerCase() === client.service),
               )
             : spans
         message = Buffer.from(

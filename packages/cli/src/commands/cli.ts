@@ -73,17 +73,20 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-body': { type: 'string' },
       'max-metric-series': { type: 'string' },
       'allowed-hosts': { type: 'string' },
+      'cors-origins': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
                [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
-               [--allowed-hosts devbox.local,traces.internal]
+               [--allowed-hosts devbox.local,traces.internal] [--cors-origins https://app.example]
 
 Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
 and protobuf) and Tokentrail JSON at /api/spans; stores them in SQLite; serves the viewer at /.
 --token (or TOKENTRAIL_TOKEN) makes ingest and API calls need "Authorization: Bearer <token>".
 The viewer and API answer only to localhost, IP addresses and the --allowed-hosts names (comma
-separated), so other sites' pages cannot read traces through DNS rebinding.`,
+separated), so other sites' pages cannot read traces through DNS rebinding. Web pages on localhost
+may export to /v1/traces, /v1/metrics and /api/spans from the browser (CORS); --cors-origins
+(comma separated, or *) adds other origins. No other origin can read the API.`,
   },
   list: {
     options: {
@@ -178,10 +181,11 @@ Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318)
 
 const STATUSES = new Set(['ok', 'error', 'cancelled'])
 
-function readStatus(value: string | undefined): SpanStatus | undefined {
-  if (value === undefined) return undefined
+function readStatus(given: string | undefined): SpanStatus | undefined {
+  if (given === undefined) return undefined
+  const value = given.toLowerCase()
   if (!STATUSES.has(value))
-    throw new CliError(`--status must be ok, error or cancelled, got "${value}"`, 2)
+    throw new CliError(`--status must be ok, error or cancelled, got "${given}"`, 2)
   return value as SpanStatus
 }
 
@@ -456,7 +460,9 @@ async function dev(
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
   if (problem) throw new CliError(problem)
-  const { isLoopbackHost, startCollector } = await import('../collector/collector.js')
+  const { isLoopbackHost, readCorsOrigin, startCollector } = await import(
+    '../collector/collector.js'
+  )
   const host = (values.host as string | undefined) ?? '127.0.0.1'
   const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
     .split(',')
@@ -468,10 +474,21 @@ async function dev(
         `--allowed-hosts takes host names separated by commas, such as devbox.local,traces.internal; got "${name}"`,
         2,
       )
+  const corsOrigins = ((values['cors-origins'] as string | undefined) ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+  for (const origin of corsOrigins)
+    if (readCorsOrigin(origin) === undefined)
+      throw new CliError(
+        `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *); got "${origin}"`,
+        2,
+      )
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
     host,
     allowedHosts,
+    corsOrigins,
     log: (line) => {
       err.write(`${safeText(line)}\n`)
     },

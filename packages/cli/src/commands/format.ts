@@ -186,9 +186,26 @@ function spanFacts(span: SpanData, p: Palette): string {
     facts.push(p.red(oneLine(`${span.error.type}: ${span.error.message}`, 80)))
   else if (span.status === 'cancelled') facts.push(p.yellow('cancelled'))
   // What the sender left out at its span limit: numbers only, checked (they come from a server).
+  // Links to other spans (a batch's inputs, a message's producer): `link <trace>/<span>`, the
+  // trace id whole so that `tokentrail trace <id>` opens it.
+  const links = (span as { links?: unknown }).links
+  if (Array.isArray(links) && links.length) {
+    const shown = links
+      .slice(0, 3)
+      .map((link) =>
+        link?.traceId ? oneLine(`${link.traceId}/${link.spanId}`, 60) : '(no span context)',
+      )
+      .join(' ')
+    facts.push(
+      p.cyan(
+        `link${links.length === 1 ? '' : 's'} ${shown}${links.length > 3 ? ` +${links.length - 3}` : ''}`,
+      ),
+    )
+  }
   const dropped = [
     droppedText(span.droppedAttributesCount, 'attribute'),
     droppedText(span.droppedEventsCount, 'event'),
+    droppedText((span as { droppedLinksCount?: unknown }).droppedLinksCount, 'link'),
   ].filter(Boolean)
   if (dropped.length) facts.push(p.yellow(`${dropped.join(', ')} dropped (limit)`))
   return facts.join('  ')

@@ -40,8 +40,32 @@ export interface OtlpSpan {
     droppedAttributesCount?: number
   }[]
   droppedEventsCount?: number
+  links?: {
+    traceId?: string
+    spanId?: string
+    traceState?: string
+    attributes?: OtlpKeyValue[]
+    droppedAttributesCount?: number
+  }[]
+  droppedLinksCount?: number
   status?: { code?: number | string; message?: string }
 }
+
+/**
+ * A span's link to another span (OTLP `Span.Link`: a batch job's inputs, a message's producer, a
+ * retried request), kept with the span as received, its attributes redacted like the span's.
+ */
+export interface SpanLink {
+  /** Left out for a link to an invalid (all-zero or empty) context, which OTLP allows. */
+  traceId?: string
+  spanId?: string
+  traceState?: string
+  attributes?: Attributes
+  droppedAttributesCount?: number
+}
+
+/** A span as the collector stores it: core's `SpanData` and the OTLP links it came with. */
+export type StoredSpan = SpanData & { links?: SpanLink[]; droppedLinksCount?: number }
 
 /** An OTLP `ExportTraceServiceRequest` in its JSON shape (ids as hex strings). */
 export interface OtlpTracesRequest {
@@ -352,6 +376,32 @@ function readEvents(input: unknown, span: Path): { events: SpanEvent[]; error?: 
   return { events, error }
 }
 
+function readLinks(input: unknown, span: Path): SpanLink[] {
+  const entries = list<any>(input, span, '.links')
+  const links: SpanLink[] = []
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    const path = () => `${at(span)}.links[${i}]`
+    if (!isObject(entry)) fail(path(), 'expected an object')
+    // A link to an invalid context (all-zero or empty ids) is valid OTLP when it carries
+    // attributes or a trace state: kept without ids, not a reason to refuse the batch.
+    const link: SpanLink = {}
+    const traceId = readId(entry.traceId, path, '.traceId', 32, false)
+    const spanId = readId(entry.spanId, path, '.spanId', 16, false)
+    if (traceId && spanId) {
+      link.traceId = traceId
+      link.spanId = spanId
+    }
+    if (typeof entry.traceState === 'string' && entry.traceState) link.traceState = entry.traceState
+    const attributes = readAttributes(entry.attributes, () => `${path()}.attributes`)
+    if (Object.keys(attributes).length > 0) link.attributes = attributes
+    const dropped = readCount(entry.droppedAttributesCount, path, '.droppedAttributesCount')
+    if (dropped > 0) link.droppedAttributesCount = dropped
+    links.push(link)
+  }
+  return links
+}
+
 /** Reads an OTLP `Resource`: `service.name` becomes `serviceName`. */
 export function readResource(input: unknown, path: string): Resource {
   if (input !== undefined && input !== null && !isObject(input)) fail(path, 'expected an object')
@@ -380,6 +430,8 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   const { events, error: exception } = readEvents(input.events, path)
   const droppedAttributes = readCount(input.droppedAttributesCount, path, '.droppedAttributesCount')
   const droppedEvents = readCount(input.droppedEventsCount, path, '.droppedEventsCount')
+  const links = input.links === undefined ? undefined : readLinks(input.links, path)
+  const droppedLinks = readCount(input.droppedLinksCount, path, '.droppedLinksCount')
   let error: SpanError | undefined
   if (status === 'error' || exception)
     error = exception
@@ -397,7 +449,7 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
     attributes['otel.status_description'] = message
   // Fields set one by one in the stored order (optional ones only when present): the spreads this
   // replaced made a temporary object for each.
-  const span = { traceId, spanId } as { -readonly [K in keyof SpanData]: SpanData[K] }
+  const span = { traceId, spanId } as { -readonly [K in keyof StoredSpan]: StoredSpan[K] }
   if (parentSpanId) span.parentSpanId = parentSpanId
   if (typeof input.traceState === 'string' && input.traceState) span.traceState = input.traceState
   span.name = input.name || 'unknown'
@@ -409,6 +461,8 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   if (droppedAttributes > 0) span.droppedAttributesCount = droppedAttributes
   span.events = events
   if (droppedEvents > 0) span.droppedEventsCount = droppedEvents
+  if (links?.length) span.links = links
+  if (droppedLinks > 0) span.droppedLinksCount = droppedLinks
   if (error) span.error = error
   span.resource = resource
   return span

@@ -10,6 +10,43 @@ import {
 } from '@tokentrail/core/otlp-protobuf'
 import type { OtlpSpan, OtlpTracesRequest } from './otlp-decode.js'
 
+// `Span.Link` (trace/v1/trace.proto), which core's schema leaves out as its encoder writes no links.
+const LINK_FIELDS = {
+  traceId: [1, 2],
+  spanId: [2, 2],
+  traceState: [3, 2],
+  attributes: [4, 2],
+  droppedAttributesCount: [5, 0],
+} as const
+const LINK = Object.fromEntries(
+  Object.entries(LINK_FIELDS).map(([key, [no, wire]]) => [
+    key,
+    { no, wire, name: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), tag: no * 8 + wire },
+  ]),
+) as { [K in keyof typeof LINK_FIELDS]: (typeof SPAN)['links'] }
+
+function link(r: ProtobufReader): NonNullable<OtlpSpan['links']>[number] {
+  const out: NonNullable<OtlpSpan['links']>[number] = { attributes: [] }
+  while (r.pos < r.end) {
+    const [no, wire] = r.tag()
+    if (no === LINK.traceId.no) {
+      r.check(LINK.traceId, wire)
+      out.traceId = r.hex(16, LINK.traceId.name)
+    } else if (no === LINK.spanId.no) {
+      r.check(LINK.spanId, wire)
+      out.spanId = r.hex(8, LINK.spanId.name)
+    } else if (no === LINK.traceState.no) {
+      r.check(LINK.traceState, wire)
+      out.traceState = r.string()
+    } else if (no === LINK.attributes.no) readAttribute(r, out.attributes!, LINK.attributes, wire)
+    else if (no === LINK.droppedAttributesCount.no) {
+      r.check(LINK.droppedAttributesCount, wire)
+      out.droppedAttributesCount = r.varint()
+    } else r.skip(wire)
+  }
+  return out
+}
+
 // Field numbers and wire types come from core's schema module (`@tokentrail/core/otlp-protobuf`),
 // the one description the exporter's encoder also writes with.
 
@@ -98,6 +135,15 @@ function span(r: ProtobufReader): OtlpSpan {
       case SPAN.droppedEventsCount.no:
         r.check(SPAN.droppedEventsCount, wire)
         out.droppedEventsCount = r.varint()
+        break
+      case SPAN.links.no:
+        r.check(SPAN.links, wire)
+        out.links ??= []
+        out.links.push(link(r.child(`${r.path}.links[${out.links.length}]`)))
+        break
+      case SPAN.droppedLinksCount.no:
+        r.check(SPAN.droppedLinksCount, wire)
+        out.droppedLinksCount = r.varint()
         break
       case SPAN.status.no:
         r.check(SPAN.status, wire)

@@ -108,6 +108,34 @@ function span(value: unknown, path: string): SpanData {
       ...(typeof e.stack === 'string' ? { stack: redactSecretsInText(e.stack) } : {}),
     }
   }
+  // Links, as the collector stores them from OTLP: a `--export --raw` file brings them back.
+  const links: Record<string, unknown>[] = []
+  if (value.links !== undefined && !Array.isArray(value.links))
+    fail(`${path}.links`, 'expected an array')
+  for (const [i, link] of (value.links ?? []).entries()) {
+    // Without ids: a link to an invalid context, as the collector keeps it from OTLP.
+    const noIds = isObject(link) && link.traceId === undefined && link.spanId === undefined
+    if (
+      !isObject(link) ||
+      (!noIds &&
+        (typeof link.traceId !== 'string' ||
+          !isValidTraceId(link.traceId) ||
+          typeof link.spanId !== 'string' ||
+          !isValidSpanId(link.spanId)))
+    )
+      fail(
+        `${path}.links[${i}]`,
+        'expected { traceId, spanId, attributes? } with lowercase hex ids',
+      )
+    links.push({
+      ...(noIds ? {} : { traceId: link.traceId, spanId: link.spanId }),
+      ...(typeof link.traceState === 'string' ? { traceState: link.traceState } : {}),
+      ...(link.attributes
+        ? { attributes: attributes(link.attributes, `${path}.links[${i}].attributes`) }
+        : {}),
+      ...count(link.droppedAttributesCount, `${path}.links[${i}].droppedAttributesCount`),
+    })
+  }
   const resource = value.resource
   if (!isObject(resource) || typeof resource.serviceName !== 'string')
     fail(`${path}.resource`, 'expected { serviceName, attributes }')
@@ -125,6 +153,8 @@ function span(value: unknown, path: string): SpanData {
     ...count(value.droppedAttributesCount, `${path}.droppedAttributesCount`),
     events,
     ...count(value.droppedEventsCount, `${path}.droppedEventsCount`),
+    ...(links.length ? { links } : {}),
+    ...count(value.droppedLinksCount, `${path}.droppedLinksCount`),
     ...(error ? { error } : {}),
     resource: {
       serviceName: resource.serviceName || 'unknown_service',

@@ -1,3 +1,6 @@
+import { accessSync, constants, existsSync } from 'node:fs'
+import { dirname } from 'node:path'
+
 /** SQLite primary result codes the collector tells apart (the low byte of an extended code). */
 const SQLITE = {
   BUSY: 5,
@@ -47,6 +50,25 @@ export const RETRY_AFTER_SECONDS: Partial<Record<StorageFailure, number>> = {
   io: 10,
 }
 
+/**
+ * Why the database's folder cannot be written, read from the file system, or undefined: SQLite says
+ * only "unable to open database file" for a file on a read-only mount, and Node's recursive mkdir
+ * says ENOENT there.
+ */
+export function folderProblem(path: string): string | undefined {
+  let folder = dirname(path)
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder)
+  try {
+    accessSync(folder, constants.W_OK)
+    return undefined
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EROFS') return `${folder} is on a read-only file system`
+    if (code === 'EACCES' || code === 'EPERM') return `${folder} is not writable by this user`
+    return undefined
+  }
+}
+
 /** A sentence saying what went wrong with the database and what to do, for start-up errors. */
 export function describeStorageFailure(path: string, error: unknown): string {
   const message = (error as Error)?.message ?? String(error)
@@ -61,7 +83,11 @@ export function describeStorageFailure(path: string, error: unknown): string {
       return `cannot write to the trace database at ${path}: it is read-only (${message}); make the file and its folder writable or pass another --db path (the file itself is fine)`
     case 'busy':
       return `the trace database at ${path} is locked by another process (${message}); stop the other tokentrail dev or pass another --db path`
-    default:
-      return `cannot open the trace database at ${path}: ${message}; check the disk and the file's permissions, or pass another --db path`
+    default: {
+      const folder = folderProblem(path)
+      return folder
+        ? `cannot open the trace database at ${path}: ${folder} (${message}); pass another --db path`
+        : `cannot open the trace database at ${path}: ${message}; check the disk and the file's permissions, or pass another --db path`
+    }
   }
 }

@@ -7,7 +7,7 @@ import { Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
 import { histogramPercentile, ROLLUP_SCHEMA, StatsRollup } from './stats-rollup.js'
-import { describeStorageFailure, storageFailure } from './storage-error.js'
+import { describeStorageFailure, folderProblem, storageFailure } from './storage-error.js'
 import {
   fullTraceSummary,
   groupByTrace,
@@ -304,8 +304,9 @@ export class TraceStore {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
       this.db = new DatabaseSync(path)
     } catch (cause) {
+      const folder = path === ':memory:' ? undefined : folderProblem(path)
       throw new TokentrailError(
-        `cannot open the trace database at ${path}: ${(cause as Error).message}; pass another --db path`,
+        `cannot open the trace database at ${path}: ${folder ? `${folder} (${(cause as Error).message})` : (cause as Error).message}; pass another --db path`,
         { cause },
       )
     }
@@ -647,9 +648,12 @@ export class TraceStore {
       where.push('status = ?')
       params.push(query.status)
     }
+    // Names match in any case (`--service Chat-API` finds `chat-api`), as the viewer's and other
+    // trace tools' pickers never make case matter: the spellings stored are looked up first.
     if (query.service) {
-      where.push('service = ?')
-      params.push(query.service)
+      const services = this.storedSpellings('service', query.service)
+      where.push(`service IN (${services.map(() => '?').join(', ')})`)
+      params.push(...services)
     }
     if (query.from !== undefined) {
       where.push('start_time >= ?')
@@ -664,12 +668,39 @@ export class TraceStore {
       where.push('(start_time < ? OR (start_time = ? AND trace_id < ?))')
       params.push(time, time, id)
     }
-    this.index.filter(query, where, params, this.traceCount)
+    this.index.filter(
+      query.model ? { ...query, models: this.storedSpellings('model', query.model) } : query,
+      where,
+      params,
+      this.traceCount,
+    )
     const sql = `SELECT * FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC, trace_id DESC LIMIT ?`
     const rows = this.statement(sql).all(...params, limit + 1) as unknown as TraceRow[]
     const page: TracePage = { traces: rows.slice(0, limit).map(toTraceSummary) }
     if (rows.length > limit) page.nextCursor = encodeCursor(rows[limit - 1]!)
     return page
+  }
+
+  /**
+   * `name` and the spellings of it, in another case, that `column` of `traces` holds (read through
+   * its index, one step per distinct value: a few dozen services or models, whatever the traces).
+   */
+  private storedSpellings(column: 'service' | 'model', name: string): string[] {
+    const wanted = name.toLowerCase()
+    const found = new Set([name, wanted])
+    const rows = this.statement(
+      `WITH RECURSIVE v(x) AS (SELECT min(${column}) FROM traces UNION ALL SELECT (SELECT min(${column}) FROM traces WHERE ${column} > x) FROM v WHERE x IS NOT NULL LIMIT 10000) SELECT x FROM v WHERE x IS NOT NULL`,
+    ).all() as { x: string }[]
+    // Any LLM call's model, not only each trace's first: the hourly stats rollup names them all
+    // (a row per model and hour).
+    if (column === 'model')
+      rows.push(
+        ...(this.statement(
+          "SELECT DISTINCT model AS x FROM stat_totals WHERE scale = 3600000 AND model != ''",
+        ).all() as { x: string }[]),
+      )
+    for (const { x } of rows) if (x.toLowerCase() === wanted) found.add(x)
+    return [...found]
   }
 
   /** Finds a trace by its full id or a unique prefix of at least 6 hex characters. */

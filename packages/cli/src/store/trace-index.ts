@@ -423,7 +423,7 @@ export class TraceIndex {
 
   /** Adds the SQL conditions (on `traces`) for a text search and the identity filters. */
   filter(
-    query: TraceIdentityQuery & { text?: string; model?: string },
+    query: TraceIdentityQuery & { text?: string; model?: string; models?: string[] },
     where: string[],
     params: SQLInputValue[],
     total: number,
@@ -471,10 +471,11 @@ export class TraceIndex {
     // `gpt-4o-2024-08-06`), not only the first call's that the row shows: a trace that routes
     // from one model to another is found by either, as `stats` counts both.
     if (query.model) {
-      const either = [
-        attrToken('gen_ai.request.model', query.model),
-        attrToken('gen_ai.response.model', query.model),
-      ]
+      // `models`: the spellings of it stored (the store looks them up), so any case finds it.
+      const either = (query.models ?? [query.model]).flatMap((model) => [
+        attrToken('gen_ai.request.model', model),
+        attrToken('gen_ai.response.model', model),
+      ])
       const match = either.join(' OR ')
       const term = this.matchTerm('trace_attrs', match, total)
       params.push(match)

@@ -111,8 +111,9 @@ function listQuery(cursor = '') {
 function matchesFilters(trace) {
   const f = state.filters
   if (f.status && trace.status !== f.status) return false
-  if (f.model && trace.model !== f.model) return false
-  if (f.service && trace.service !== f.service) return false
+  // Names match in any case, as the server's filters do.
+  if (f.model && trace.model?.toLowerCase() !== f.model.toLowerCase()) return false
+  if (f.service && trace.service.toLowerCase() !== f.service.toLowerCase()) return false
   if (f.user && trace.userId !== f.user) return false
   if (f.session && trace.sessionId !== f.session) return false
   if (f.tag && !(trace.tags ?? []).includes(f.tag)) return false
@@ -526,7 +527,7 @@ export function liveList(updates) {
   if (
     state.filters.text ||
     state.filters.attr ||
-    (model && updates.some((trace) => trace.model !== model))
+    (model && updates.some((trace) => trace.model?.toLowerCase() !== model.toLowerCase()))
   ) {
     scheduleListReload()
     return

@@ -342,6 +342,35 @@ function renderSpanDetail(panel, span, trace, detail) {
         ),
       ),
     )
+  // Links to other spans (OTLP span links: a batch job's inputs, a message's producer), each a
+  // link to its trace when its id is one (the trace page says so when it was not received).
+  const links = Array.isArray(span.links) ? span.links : []
+  const linksDropped = droppedNote(span.droppedLinksCount, 'link', 'span', 'links-dropped')
+  if (links.length || linksDropped)
+    body.push(
+      h('h3', null, `Links (${links.length})`),
+      linksDropped,
+      h(
+        'ul',
+        { id: 'span-links', class: 'links' },
+        links.map((link) => {
+          const traceId = String(link?.traceId ?? '')
+          const spanId = String(link?.spanId ?? '')
+          const label = !traceId
+            ? 'no span context'
+            : `${traceId === span.traceId ? 'this trace' : `trace ${traceId}`} · span ${spanId}`
+          return h(
+            'li',
+            null,
+            /^[0-9a-f]{32}$/.test(traceId)
+              ? h('a', { class: 'mono', href: `#/trace/${traceId}` }, label)
+              : h('span', { class: 'mono' }, label),
+            link?.attributes ? h('pre', null, JSON.stringify(link.attributes, null, 2)) : null,
+            droppedNote(link?.droppedAttributesCount, 'attribute', 'link'),
+          )
+        }),
+      ),
+    )
   const resourceKeys = Object.keys(span.resource?.attributes ?? {})
   if (resourceKeys.length)
     body.push(
