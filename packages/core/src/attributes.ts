@@ -3,7 +3,8 @@ import type { AttributeValue } from './types.js'
 /** Limits applied to attribute values at the boundary. */
 export interface AttributeLimits {
   /**
-   * Longest string kept; longer ones are cut and end with `…[truncated N chars]`.
+   * Longest string kept; longer ones are cut to this length, ending with `…[truncated N chars]`
+   * (or `…` when the limit is too short for it).
    * @default 65536
    */
   maxStringLength?: number
@@ -47,13 +48,33 @@ export function wellFormed(text: string): string {
   return canCheckWellFormed && !(text as any).isWellFormed() ? (text as any).toWellFormed() : text
 }
 
-// Never cuts a surrogate pair in half.
+/**
+ * Cuts `text` to at most `max` characters, as OpenTelemetry's attribute length limit does, the
+ * marker included: `…[truncated N chars]`, or a bare `…` when `max` leaves no room for the marker
+ * beside some text. Never cuts a surrogate pair in half.
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text
   let end = max
+  let marker = '…'
+  // N depends on where the text is cut and the cut on the marker's length: a few rounds settle it.
+  for (let round = 0; round < 4; round++) {
+    marker = `…[truncated ${text.length - end} chars]`
+    if (end + marker.length <= max) break
+    end = max - marker.length
+  }
+  if (marker.length >= max) {
+    marker = '…'
+    end = max - 1
+  }
+  end = Math.max(0, end)
   const last = text.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
-  return `${text.slice(0, end)}…[truncated ${text.length - end} chars]`
+  if (last >= 0xd800 && last <= 0xdbff) {
+    end--
+    // One character more cut can add a digit to N, which the character cut makes room for.
+    if (marker !== '…') marker = `…[truncated ${text.length - end} chars]`
+  }
+  return `${text.slice(0, end)}${marker}`
 }
 
 /**

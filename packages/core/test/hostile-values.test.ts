@@ -132,7 +132,11 @@ describe('hostile attribute keys and values', () => {
       limits: { maxStringLength: 100 },
     })
     const long = (c: string) => c.repeat(1_000_000)
-    const cut = (c: string, max = 1024) => `${c.repeat(max)}…[truncated ${1_000_000 - max} chars]`
+    // Cut to `max` characters, the marker (25 characters here) included, as OpenTelemetry's limit.
+    const cut = (c: string, max = 1024) => {
+      const keep = max - '…[truncated 999999 chars]'.length
+      return `${c.repeat(keep)}…[truncated ${1_000_000 - keep} chars]`
+    }
     const span = tracer.startSpan(long('n'))
     span.setAttribute(long('k'), 1)
     span.setAttributes({ [long('j')]: 2 })
@@ -153,6 +157,8 @@ describe('hostile attribute keys and values', () => {
     expect(Object.keys(data!.events[0]!.attributes!)).toEqual([cut('q')])
     expect(data!.error!.type).toBe(cut('T'))
     expect(data!.error!.message).toBe(cut('m', 100))
+    expect(data!.error!.message.length).toBe(100)
+    expect(data!.name.length).toBe(1024)
     expect(data!.error!.stack!.length).toBeLessThan(200)
     // The whole span stays small on the wire: kilobytes, not megabytes.
     expect(encodeOtlpTraces([data!]).length).toBeLessThan(20_000)
@@ -200,7 +206,7 @@ describe('hostile attribute keys and values', () => {
     })
     const span = tracer.startSpan('name \uD800')
     span.setAttribute('lone', 'a\uDC00b')
-    span.setAttribute('cut', 'abc😀😀')
+    span.setAttribute('cut', 'ab😀😀')
     span.setAttribute('list', ['x\uD800'])
     span.setAttribute('key \uD800', 1)
     span.addEvent(Symbol('event') as any)
@@ -216,7 +222,8 @@ describe('hostile attribute keys and values', () => {
       return value
     })
     expect(strings.filter((s) => LONE.test(s))).toEqual([])
-    expect(exporter.spans[0]!.attributes.cut).toBe('abc…[truncated 4 chars]')
+    // Four characters leave no room for the marker: three of text would split the pair, so two and `…`.
+    expect(exporter.spans[0]!.attributes.cut).toBe('ab…')
     expect(exporter.spans[0]!.events[0]!.name).toBe('Symbol(event)')
   })
 })
