@@ -39,6 +39,8 @@ export interface CallSettings {
   recordOutputs: boolean
   maxTextLength: number
   prices: PriceTable | undefined
+  /** The `prices` the user passed (undefined without): a price they gave wins over a billed cost. */
+  ownPrices: PriceTable | undefined
   metadata: TraceMetadata | undefined
 }
 
@@ -433,10 +435,19 @@ export class LlmCall {
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
     let costUsd: number | undefined
-    // What the provider billed, when it says so (a total only: none splits it further).
-    const billed = this.settings.prices
+    // What the provider billed, when it says so (a total only: none splits it further), unless
+    // the user priced this model in `prices` themselves: what they said it costs them wins.
+    let billed = this.settings.prices
       ? reportedCost(this.provider, this.providerMetadata, this.usage)
       : undefined
+    const own = this.settings.ownPrices
+    if (
+      billed !== undefined &&
+      own !== undefined &&
+      (cachedPrice(this.responseModel ?? this.model.modelId, own) ??
+        cachedPrice(this.model.modelId, own)) !== undefined
+    )
+      billed = undefined
     if (billed !== undefined) {
       costUsd = billed
       attributes['tokentrail.cost.usd'] = billed
