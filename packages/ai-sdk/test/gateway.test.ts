@@ -256,17 +256,20 @@ describe.each(MAJORS)('$major: the Vercel AI Gateway', ({ major, ai }) => {
     expect(callSpan(spans).attributes[ATTR.providerName]).toBe('gateway')
   })
 
-  it('a price the user gave for the model: theirs, not the billed cost', async () => {
-    server = await serveWire(gatewayAnswer(() => '0.0091175'))
-    // A negotiated rate: $1 in, $4 out per million (no cached rate given: cached input at $1).
-    const spans = await run('streamText', 'openai/gpt-4o', {
-      prices: { 'gpt-4o': { input: 1, output: 4 } },
+  // Under the id the gateway takes, or the model's own (the stream answers as gpt-4o-2024-08-06,
+  // which the built-in table prices as gpt-4o).
+  for (const id of ['openai/gpt-4o', 'gpt-4o'])
+    it(`a price the user gave for the model ('${id}'): theirs, not the billed cost nor the list price`, async () => {
+      server = await serveWire(gatewayAnswer(() => '0.0091175'))
+      // A negotiated rate: $1 in, $4 out per million (no cached rate given: cached input at $1).
+      const spans = await run('streamText', 'openai/gpt-4o', {
+        prices: { [id]: { input: 1, output: 4 } },
+      })
+      for (const llm of llmSpans(spans)) {
+        expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo((120 * 1 + 30 * 4) / 1e6, 12)
+        expect(llm.attributes[ATTR.costInputUsd] as number).toBeCloseTo(120 / 1e6, 12)
+      }
     })
-    for (const llm of llmSpans(spans)) {
-      expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo((120 * 1 + 30 * 4) / 1e6, 12)
-      expect(llm.attributes[ATTR.costInputUsd] as number).toBeCloseTo(120 / 1e6, 12)
-    }
-  })
 
   it("a price the user gave for another model: this one's billed cost", async () => {
     server = await serveWire(gatewayAnswer(() => '0.0091175'))
