@@ -434,8 +434,10 @@ export class AiCall {
       if (this.span && !this.ended && this.openSteps === 0) {
         // A tool still running means more of the call was to come: it is cut short, not done
         // (at the parent's end, as the spans the parent closes itself).
-        if (this.toolRunning()) this.end('cancelled', undefined, info.endTime)
-        else this.closePending()
+        if (this.toolRunning()) {
+          this.cancelCause ??= 'parent'
+          this.end('cancelled', undefined, info.endTime)
+        } else this.closePending()
         // As when the parent closes the call mid-stream (closedWithParent): the AI SDK may never
         // end a call its request left (ai@7 stops a stream nobody reads), and kept, it stayed in
         // the process-wide state until 10,000 more calls had come.

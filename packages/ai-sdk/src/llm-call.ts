@@ -39,6 +39,8 @@ export interface CallSettings {
   recordOutputs: boolean
   maxTextLength: number
   prices: PriceTable | undefined
+  /** The `prices` the user passed (undefined without): a price they gave wins over a billed cost. */
+  ownPrices: PriceTable | undefined
   metadata: TraceMetadata | undefined
 }
 
@@ -433,19 +435,30 @@ export class LlmCall {
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
     let costUsd: number | undefined
+    const prices = this.settings.prices
+    const own = this.settings.ownPrices
+    // A price the user gave for this model (the requested id or the one that answered) is what
+    // they said it costs them: it wins over the built-in table and over a billed cost.
+    const ownPrice =
+      prices && own
+        ? (cachedPrice(this.responseModel ?? this.model.modelId, own) ??
+          cachedPrice(this.model.modelId, own))
+        : undefined
     // What the provider billed, when it says so (a total only: none splits it further).
-    const billed = this.settings.prices
-      ? reportedCost(this.provider, this.providerMetadata, this.usage)
-      : undefined
+    const billed =
+      prices && !ownPrice
+        ? reportedCost(this.provider, this.providerMetadata, this.usage)
+        : undefined
     if (billed !== undefined) {
       costUsd = billed
       attributes['tokentrail.cost.usd'] = billed
       if (tokens) usageAttributes(tokens, attributes)
     } else if (tokens) {
       usageAttributes(tokens, attributes)
-      const price = this.settings.prices
-        ? (cachedPrice(this.responseModel ?? this.model.modelId, this.settings.prices) ??
-          cachedPrice(this.model.modelId, this.settings.prices))
+      const price = prices
+        ? (ownPrice ??
+          cachedPrice(this.responseModel ?? this.model.modelId, prices) ??
+          cachedPrice(this.model.modelId, prices))
         : undefined
       const cost = price && computeCost(tokens, price)
       if (cost) {

@@ -156,6 +156,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
   })
   const prices: PriceTable | undefined =
     options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
+  // The user's own entries, apart: one of them wins over a cost the provider says it billed.
+  const ownPrices: PriceTable | undefined =
+    options.prices && Object.keys(options.prices).length > 0 ? { ...options.prices } : undefined
 
   let shared: CallSettings | undefined
 
@@ -186,7 +189,14 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         settings?.recordInputs !== recordInputs ||
         settings.recordOutputs !== recordOutputs
       ) {
-        settings = { recordInputs, recordOutputs, maxTextLength, prices, metadata: merged }
+        settings = {
+          recordInputs,
+          recordOutputs,
+          maxTextLength,
+          prices,
+          ownPrices,
+          metadata: merged,
+        }
         if (merged === undefined) shared = settings
       }
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).

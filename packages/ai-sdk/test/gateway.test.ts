@@ -111,7 +111,7 @@ describe.each(MAJORS)('$major: the Vercel AI Gateway', ({ major, ai }) => {
   async function run(
     mode: 'generateText' | 'streamText',
     modelId: string,
-    options: { prices?: false } = {},
+    options: { prices?: false | Record<string, { input: number; output: number }> } = {},
   ) {
     const { tracer, exporter } = setup()
     const gateway = ai.createGateway({
@@ -254,6 +254,29 @@ describe.each(MAJORS)('$major: the Vercel AI Gateway', ({ major, ai }) => {
       })
     expect(spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
     expect(callSpan(spans).attributes[ATTR.providerName]).toBe('gateway')
+  })
+
+  // Under the id the gateway takes, or the model's own (the stream answers as gpt-4o-2024-08-06,
+  // which the built-in table prices as gpt-4o).
+  for (const id of ['openai/gpt-4o', 'gpt-4o'])
+    it(`a price the user gave for the model ('${id}'): theirs, not the billed cost nor the list price`, async () => {
+      server = await serveWire(gatewayAnswer(() => '0.0091175'))
+      // A negotiated rate: $1 in, $4 out per million (no cached rate given: cached input at $1).
+      const spans = await run('streamText', 'openai/gpt-4o', {
+        prices: { [id]: { input: 1, output: 4 } },
+      })
+      for (const llm of llmSpans(spans)) {
+        expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo((120 * 1 + 30 * 4) / 1e6, 12)
+        expect(llm.attributes[ATTR.costInputUsd] as number).toBeCloseTo(120 / 1e6, 12)
+      }
+    })
+
+  it("a price the user gave for another model: this one's billed cost", async () => {
+    server = await serveWire(gatewayAnswer(() => '0.0091175'))
+    const spans = await run('generateText', 'openai/gpt-4o', {
+      prices: { 'my-finetune': { input: 1, output: 4 } },
+    })
+    for (const llm of llmSpans(spans)) expect(llm.attributes[ATTR.costUsd]).toBe(0.0091175)
   })
 
   it('prices: false: no cost, even one the gateway billed', async () => {

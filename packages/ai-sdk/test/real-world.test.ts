@@ -76,6 +76,49 @@ describe.each(majors)(
       expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
     })
 
+    it('the request ends while a tool runs: the call span is cancelled with it and says parent', async () => {
+      const { tracer, exporter, provider } = await start()
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      let started = () => {}
+      const toolStarted = new Promise<void>((resolve) => (started = resolve))
+      let release = () => {}
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      // The request span, as the Next and Hono adapters make it.
+      const request = tracer.startSpan('POST /api/chat', { kind: 'http' })
+      const result = tracer.runInSpan(request, () =>
+        ai.streamText({
+          model,
+          prompt: 'Weather in Oslo? [tool:weather]',
+          stopWhen: ai.stepCountIs(3),
+          tools: {
+            weather: ai.tool({
+              inputSchema: z.object({ city: z.string() }),
+              execute: async ({ city }: { city: string }) => {
+                started()
+                await gate
+                return { city, celsius: 21 }
+              },
+            }),
+          },
+        }),
+      )
+      const reading = (async () => {
+        for await (const _ of result.fullStream);
+      })()
+      await toolStarted
+      // The client went away: the adapter ends the request span and the spans still open under it.
+      request.end({ endOpenChildren: true })
+      release()
+      await reading
+      await tracer.flush()
+      const call = callSpans(exporter.spans).find((s) => s.parentSpanId === request.spanId)!
+      expect(call.status).toBe('cancelled')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('parent')
+    })
+
     for (const mode of ['generateText', 'streamText'] as const)
       it(`${mode}: abortSignal fired while a tool runs that stops on it: the tool span is cancelled, no tool error, the call says abort_signal`, async () => {
         const { tracer, exporter, provider } = await start()
