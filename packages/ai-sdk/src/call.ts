@@ -687,7 +687,8 @@ export class AiCall {
 
   /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
   abortedBetweenSteps(): void {
-    if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus === 'ok')
+    // A tool running after a step, or a retry awaited after a failed attempt.
+    if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus !== 'cancelled')
       this.cancelCause = abortCause(this.stepSignal)
   }
 

@@ -192,6 +192,30 @@ describe.each(majors)(
         expect(calls[0]!.attributes['error.type']).toBeUndefined()
       })
 
+    it('generateText stopped by a time limit while it waits to retry a failed attempt: the call span says timeout', async () => {
+      // The first request fails with a 500; the SDK waits about 2 s before its retry, and the
+      // time limit ends the call in that wait.
+      let requests = 0
+      const { tracer, exporter, provider } = await start({
+        status: () => (requests++ === 0 ? 500 : undefined),
+      })
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const limit = major === 'ai@5' ? { abortSignal: AbortSignal.timeout(300) } : { timeout: 300 }
+      await expect(
+        ai.generateText({ model, prompt: 'Tell me about Oslo', maxRetries: 2, ...limit }),
+      ).rejects.toBeDefined()
+      await tracer.flush()
+      const llm = exporter.spans.filter((s) => s.kind === 'llm')
+      expect(llm.map((s) => s.status)).toEqual(['error'])
+      const calls = callSpans(exporter.spans)
+      expect(calls.map((s) => [s.status, s.attributes['tokentrail.cancelled_by']])).toEqual([
+        ['cancelled', 'timeout'],
+      ])
+    })
+
     for (const mode of ['generateText', 'streamText'] as const)
       it(`${mode} aborted while the model answers: the call span says abort_signal, as its LLM span does`, async () => {
         const { tracer, exporter, provider } = await start({ firstChunkDelayMs: 2_000 })
