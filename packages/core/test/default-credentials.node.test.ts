@@ -136,10 +136,13 @@ describe('the default credential scrub', () => {
       // The cut falls `keep` characters into the key.
       const text = `${'a'.repeat(200)} key ${key} and more`
       const cutAt = text.indexOf(key) + keep
+      // The limit holds the marker too: the text is cut where the marker leaves room.
+      const marker = `…[truncated ${text.length - cutAt} chars]`
       const { body } = await exported(
         (tracer) => tracer.startSpan('s', { attributes: { text } }).end(),
-        { limits: { maxStringLength: cutAt } },
+        { limits: { maxStringLength: cutAt + marker.length } },
       )
+      expect(body).toContain(marker)
       expect(body).toContain('[REDACTED]')
       expect(body.includes(key.slice(0, keep)), `cut after ${keep}`).toBe(false)
       expect(body.includes(key.slice(3, keep)), `cut after ${keep}`).toBe(false)
