@@ -5,6 +5,7 @@ import {
   extractTraceContext,
   flushLateWork,
   freezingPlatform,
+  getActiveSpan,
   getTracer,
   hasAsyncContext,
   httpRequestAttributes,
@@ -151,6 +152,14 @@ function noteOptionError(span: Span, name: string, error: unknown): void {
   })
 }
 
+// Inside another adapter's request span (this app in a Next route handler traced by
+// `withTracing`), that span has continued the incoming `traceparent` already: nest under it, not
+// beside it as a second child of the caller.
+function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
+  const active = getActiveSpan()
+  return active?.kind === 'http' ? active : extractTraceContext(headers)
+}
+
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
   try {
     return fn()
@@ -220,7 +229,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     const method = c.req.method
     const span = tracer.startSpan(method, {
       kind: 'http',
-      parent: extractTraceContext(request.headers),
+      parent: requestParent(request.headers),
     })
     c.set('span', span)
     c.set('traceId', span.isRecording ? span.traceId : '')

@@ -2,6 +2,7 @@ import {
   checkOptionKeys,
   extractTraceContext,
   flushLateWork,
+  getActiveSpan,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
@@ -216,6 +217,14 @@ function withHeader(
   return copy
 }
 
+// Inside another adapter's request span (a Hono app traced by `tracing()` that calls this handler,
+// or a traced handler calling another), that span has continued the incoming `traceparent`
+// already: nest under it, not beside it as a second child of the caller.
+function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
+  const active = getActiveSpan()
+  return active?.kind === 'http' ? active : extractTraceContext(headers)
+}
+
 function startRouteSpan(
   tracer: Tracer,
   request: Request,
@@ -226,7 +235,7 @@ function startRouteSpan(
   const path = http[ATTR.urlPath] ?? '/'
   const span = tracer.startSpan(`${request.method} ${route ?? path}`, {
     kind: 'http',
-    parent: extractTraceContext(request.headers),
+    parent: requestParent(request.headers),
     attributes: route ? { ...http, [ATTR.httpRoute]: route } : http,
   })
   if (attributes) {

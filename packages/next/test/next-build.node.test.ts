@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -13,6 +14,7 @@ const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
 const SERVER = 2
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+let mock: MockOpenAI
 let build: { code: number | null; output: string; spans: ReceivedSpan[] }
 let server: ChildProcess | undefined
 let base: string
@@ -32,6 +34,7 @@ function run(args: string[], env: Record<string, string>): ChildProcess {
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver()
+  mock = await startMockOpenAI()
   rmSync(`${app}.next`, { recursive: true, force: true })
   // Built as on Vercel (VERCEL=1 is set while building there), exporting to the receiver.
   const child = run(['build'], {
@@ -50,6 +53,7 @@ beforeAll(async () => {
   server = run(['start', '-H', '127.0.0.1', '-p', '0'], {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: 'next-build-test',
+    MOCK_OPENAI_URL: mock.url,
   })
   base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -79,6 +83,7 @@ afterAll(async () => {
     await exited
   }
   await receiver?.close()
+  await mock?.close()
 })
 
 const roots = (name: string) => receiver.spans.filter((s) => s.kind === SERVER && s.name === name)
@@ -224,5 +229,53 @@ describe('next start: work beside and after the answer', () => {
         parent: root.spanId,
       })
     }
+  })
+})
+
+describe('next start: a Hono app traced by tracing() inside a route traced by withTracing', () => {
+  // One tree per request: Next's span continues the caller's traceparent, Hono's nests under it,
+  // and the AI SDK's call and LLM spans under Hono's. With a traceparent, Hono's span was a second
+  // child of the caller, beside Next's, as it continued the header itself.
+  it.each([
+    ['without a traceparent', 'c1', undefined],
+    ['continuing a traceparent', 'c2', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'],
+  ])('%s: request span → Hono span → call → LLM span', async (_, id, traceparent) => {
+    const response = await fetch(`${base}/api/hono/chats/${id}`, {
+      method: 'POST',
+      headers: traceparent ? { traceparent } : {},
+    })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(`You said: chat ${id}`)
+    const request = () =>
+      receiver.spans.find(
+        (s) => s.kind === SERVER && s.attributes['url.path'] === `/api/hono/chats/${id}`,
+      )
+    await receiver.waitFor(() => request() !== undefined)
+    const traceId = request()!.traceId
+    await receiver.waitFor(() => receiver.trace(traceId).length === 4)
+    const spans = receiver.trace(traceId)
+    const next = spans.find((s) => s.name === 'POST /api/hono/[...route]')!
+    const hono = spans.find((s) => s.name === 'POST /api/hono/chats/:id')!
+    const call = spans.find((s) => s.name === 'streamText gpt-4o-mini')!
+    const llm = spans.find((s) => s.name === 'chat gpt-4o-mini')!
+    expect(next.parentSpanId).toBe(traceparent ? 'b7ad6b7169203331' : undefined)
+    expect(hono.parentSpanId).toBe(next.spanId)
+    expect(call.parentSpanId).toBe(hono.spanId)
+    expect(llm.parentSpanId).toBe(call.spanId)
+  })
+})
+
+describe('next start: a traced handler that answers through another traced handler', () => {
+  it('nests the inner request span under the outer one, also when continuing a traceparent', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const response = await fetch(`${base}/api/reuse`, { method: 'POST', headers: { traceparent } })
+    expect(await response.json()).toEqual({ reused: true })
+    await receiver.waitFor(() => receiver.trace('4bf92f3577b34da6a3ce929d0e0e4736').length === 2)
+    const spans = receiver.trace('4bf92f3577b34da6a3ce929d0e0e4736')
+    // Both are named after the request (POST /api/reuse): the inner one is the span under the other.
+    expect(spans.map((s) => s.name)).toEqual(['POST /api/reuse', 'POST /api/reuse'])
+    const outer = spans.find((s) => s.parentSpanId === '00f067aa0ba902b7')!
+    const inner = spans.find((s) => s !== outer)!
+    expect(inner.parentSpanId).toBe(outer.spanId)
   })
 })
