@@ -331,6 +331,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     } catch (error) {
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       span.recordError(error)
+      span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
       status = 'error'
       finish()
       throw error
@@ -400,7 +401,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
             // The client went away: the request's signal ended the span first (see onAbort).
             if (span.ended) return
             if (body.reason === 'error') {
+              // As for a thrown error: `error.type` holds one for every failure.
               span.recordError(body.error)
+              span.setAttribute(ATTR.errorType, (body.error as Error)?.name || typeof body.error)
               status = 'error'
             } else if (body.reason === 'cancelled') {
               span.addEvent('http.response.cancelled')

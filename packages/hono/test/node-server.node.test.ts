@@ -280,4 +280,28 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
       expect(await b.text()).toBe(await a.text())
     }
   })
+
+  it("types a body that breaks mid-answer by its error (error.type), as a handler's throw is", async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/broken', () => {
+      let n = 0
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          if (n++ === 0) controller.enqueue(new TextEncoder().encode('part'))
+          else controller.error(Object.assign(new Error('upstream broke'), { name: 'UpstreamError' }))
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/plain' } })
+    })
+    const response = await fetch(`${await listen(app)}/broken`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.error?.message).toBe('upstream broke')
+    expect(span!.attributes['error.type']).toBe('UpstreamError')
+  })
 })

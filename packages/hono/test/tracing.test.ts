@@ -231,6 +231,7 @@ describe('tracing()', () => {
     const span = exporter.span('GET')
     expect(span.status).toBe('error')
     expect(span.error?.message).toBe('[object Object]')
+    expect(span.attributes['error.type']).toBe('object')
   })
 
   it('skips paths by string, RegExp or function, and gives handlers a no-op span there', async () => {

@@ -398,7 +398,12 @@ export function withTracing<H extends RouteHandler>(
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
-      if (error !== undefined) span.recordError(error)
+      if (error !== undefined) {
+        // The body's stream failed: its type, as for a thrown error (`error.type` holds one for
+        // every failure, so failures group by it).
+        span.recordError(error)
+        span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+      }
       span.end({ status, endOpenChildren: true })
       bodyDone()
     }

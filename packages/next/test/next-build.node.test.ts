@@ -279,3 +279,15 @@ describe('next start: a traced handler that answers through another traced handl
     expect(inner.parentSpanId).toBe(outer.spanId)
   })
 })
+
+describe('next start: an answer whose stream breaks mid-way', () => {
+  it('is an error span typed by the stream\'s error (error.type), as a thrown error is', async () => {
+    const response = await fetch(`${base}/api/broken`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await receiver.waitFor(() => roots('GET /api/broken').length === 1)
+    const [span] = roots('GET /api/broken')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('UpstreamError')
+  })
+})
