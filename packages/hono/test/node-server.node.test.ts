@@ -290,7 +290,8 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
         async pull(controller) {
           await new Promise((resolve) => setTimeout(resolve, 5))
           if (n++ === 0) controller.enqueue(new TextEncoder().encode('part'))
-          else controller.error(Object.assign(new Error('upstream broke'), { name: 'UpstreamError' }))
+          else
+            controller.error(Object.assign(new Error('upstream broke'), { name: 'UpstreamError' }))
         },
       })
       return new Response(body, { headers: { 'content-type': 'text/plain' } })

@@ -281,7 +281,7 @@ describe('next start: a traced handler that answers through another traced handl
 })
 
 describe('next start: an answer whose stream breaks mid-way', () => {
-  it('is an error span typed by the stream\'s error (error.type), as a thrown error is', async () => {
+  it("is an error span typed by the stream's error (error.type), as a thrown error is", async () => {
     const response = await fetch(`${base}/api/broken`)
     expect(response.status).toBe(200)
     await expect(response.text()).rejects.toThrow()
