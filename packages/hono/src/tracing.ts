@@ -363,7 +363,16 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     // Headers before body: Bun (1.4) adds the Content-Type a body implies (a `Bun.file()`, a typed
     // Blob, FormData, URLSearchParams) when `headers` is first read, and drops it for good once
     // `body` has been: the re-streamed response below would go out without one.
-    response.headers
+    if (typeof response?.headers?.get !== 'function' || typeof response.status !== 'number') {
+      // The handler returned a value that is no Response (`return { ok: true }` for `c.json(…)`):
+      // Hono takes it as the answer and the server fails on it (500). A failure, left as it is.
+      const got = response === null ? 'null' : typeof response
+      span.recordError(new TypeError(`the handler returned ${got}, not a Response`))
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      status = 'error'
+      finish()
+      return
+    }
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
       span.recordError(c.error)

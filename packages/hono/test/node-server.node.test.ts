@@ -305,4 +305,24 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(span!.error?.message).toBe('upstream broke')
     expect(span!.attributes['error.type']).toBe('UpstreamError')
   })
+
+  it('answers a handler that returns a value that is no Response as the untraced app does, and records the failure', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      if (traced) app.use(tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+      // `return { ok: true }` where `c.json({ ok: true })` was meant.
+      app.get('/object', () => ({ ok: true }) as never)
+      return app
+    }
+    const plain = await fetch(`${await listen(build(false))}/object`)
+    const traced = await fetch(`${await listen(build(true))}/object`)
+    expect(traced.status).toBe(plain.status)
+    expect(await traced.text()).toBe(await plain.text())
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    expect(span!.error?.message).toBe('the handler returned object, not a Response')
+  })
 })
