@@ -180,8 +180,10 @@ function isSkipped(c: Context, skip: TracingOptions['skip']): boolean | { error:
     }
   }
   const path = c.req.path
+  // search(), not test(): a global or sticky RegExp (`/^\/health/g`) keeps its lastIndex between
+  // test() calls, so every other request on a skipped path was traced.
   for (const entry of skip)
-    if (typeof entry === 'string' ? entry === path : entry.test(path)) return true
+    if (typeof entry === 'string' ? entry === path : path.search(entry) !== -1) return true
   return false
 }
 

@@ -259,6 +259,17 @@ describe('tracing()', () => {
     expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*'])
   })
 
+  it('skips by a global or sticky RegExp on every request, not every other one', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer, skip: [/^\/health/g, /^\/ready/y] }))
+    app.get('*', (c) => c.text('ok'))
+    for (let i = 0; i < 4; i++)
+      for (const path of ['/health', '/ready']) await (await app.request(path)).text()
+    await (await app.request('/chat/ready')).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/chat/ready'])
+  })
+
   it('skips by function', async () => {
     const { tracer, exporter } = setup()
     const app = new Hono().use(tracing({ tracer, skip: (c) => c.req.header('x-probe') === '1' }))
