@@ -151,6 +151,9 @@ function isRequest(value: unknown): value is Request {
   )
 }
 
+// Reads `headers`, and must stay before anything takes a reader of `body`: Bun (1.4) keeps the
+// Content-Type a `Bun.file()`, typed Blob, FormData or URLSearchParams body implies only if
+// `headers` was read before (checked on Bun.serve; @tokentrail/hono lost it that way).
 function isResponse(value: unknown): value is Response {
   return (
     typeof (value as Response)?.status === 'number' &&
