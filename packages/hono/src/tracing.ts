@@ -152,12 +152,16 @@ function noteOptionError(span: Span, name: string, error: unknown): void {
   })
 }
 
-// Inside another adapter's request span (this app in a Next route handler traced by
-// `withTracing`), that span has continued the incoming `traceparent` already: nest under it, not
-// beside it as a second child of the caller.
+// The request's `traceparent`, unless the active span continued this very one already: then this
+// app runs inside another adapter's span for the same request (served from a Next route handler
+// traced by `withTracing`) and nests under it, not beside it as a second child of the caller. A
+// traceparent made for this call (an in-process call to another service) is its own.
 function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
-  const active = getActiveSpan()
-  return active?.kind === 'http' ? active : extractTraceContext(headers)
+  const incoming = extractTraceContext(headers)
+  const active = incoming && getActiveSpan()
+  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
+    ? active
+    : incoming
 }
 
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {

@@ -220,12 +220,16 @@ function withHeader(
   return copy
 }
 
-// Inside another adapter's request span (a Hono app traced by `tracing()` that calls this handler,
-// or a traced handler calling another), that span has continued the incoming `traceparent`
-// already: nest under it, not beside it as a second child of the caller.
+// The request's `traceparent`, unless the active span continued this very one already: then this
+// handler runs inside another adapter's span for the same request (a Hono app traced by
+// `tracing()` that calls it, or a traced handler calling another) and nests under it, not beside
+// it as a second child of the caller. A traceparent made for this call is its own.
 function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
-  const active = getActiveSpan()
-  return active?.kind === 'http' ? active : extractTraceContext(headers)
+  const incoming = extractTraceContext(headers)
+  const active = incoming && getActiveSpan()
+  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
+    ? active
+    : incoming
 }
 
 function startRouteSpan(
