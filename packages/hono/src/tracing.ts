@@ -336,9 +336,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       await runWithSpan(span, next)
     } catch (error) {
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
-      span.recordError(error)
-      span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
-      status = 'error'
+      // Not a failure when the client went away first (see below; @hono/node-server aborts the
+      // signal with a string reason, which lands here).
+      if (status !== 'cancelled') {
+        span.recordError(error)
+        span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+        status = 'error'
+      }
       finish()
       throw error
     }
@@ -381,9 +385,14 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
-      span.recordError(c.error)
-      span.setAttribute(ATTR.errorType, c.error.name || 'Error')
-      status = 'error'
+      // Unless the client went away first and the work stopped with it (a model call or fetch
+      // given `c.req.raw.signal` rejects with its reason): then no answer failed, the request was
+      // cancelled, as a client gone mid-body is. The request's `signal` said so (onAbort).
+      if (status !== 'cancelled') {
+        span.recordError(c.error)
+        span.setAttribute(ATTR.errorType, c.error.name || 'Error')
+        status = 'error'
+      }
     } else if (response.status >= 500) {
       span.setAttribute(ATTR.errorType, String(response.status))
       status = 'error'

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { serve } from '@hono/node-server'
@@ -325,4 +326,41 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(span!.attributes['error.type']).toBe('TypeError')
     expect(span!.error?.message).toBe('the handler returned object, not a Response')
   })
+
+  // @hono/node-server aborts with a string reason, which Hono rethrows; an Error (what fetch and
+  // the AI SDK reject with) goes to onError, which answers 500 to no one.
+  it.each([
+    ["the signal's reason", (signal: AbortSignal) => signal.reason],
+    ['an AbortError', () => new DOMException('This operation was aborted', 'AbortError')],
+  ])(
+    'ends the span cancelled when the client goes away and the work stops with its signal (%s), not as a failure',
+    async (_, rejection) => {
+      const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+      const app = new Hono().use(tracing({ tracer }))
+      // Work given the request's signal, as a model call with `abortSignal` is: it rejects when the
+      // client leaves.
+      app.get('/slow', async (c) => {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 10_000)
+          c.req.raw.signal.addEventListener('abort', () => {
+            clearTimeout(timer)
+            reject(rejection(c.req.raw.signal))
+          })
+        })
+        return c.text('late')
+      })
+      const base = await listen(app)
+      const request = httpRequest(`${base}/slow`)
+      request.on('error', () => {})
+      request.end()
+      // Long enough for the handler to be waiting (it waits 10 s), not a timing assertion.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      request.destroy()
+      await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+      const [span] = exporter.spans
+      expect(span!.status).toBe('cancelled')
+      expect(span!.attributes['error.type']).toBeUndefined()
+      expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
+    },
+  )
 })

@@ -360,6 +360,12 @@ export function withTracing<H extends RouteHandler>(
         span.setAttribute(ATTR.httpResponseStatusCode, status)
         await schedule()
         span.end({ status: 'ok', endOpenChildren: true })
+      } else if ((request.signal as AbortSignal | undefined)?.aborted) {
+        // The client went away first, and the work stopped with it (a model call or fetch given
+        // `request.signal` rejects with its reason; Next's own is `ResponseAborted`): no answer
+        // failed, as a client gone mid-body is not a failure either.
+        await schedule()
+        span.end({ status: 'cancelled', endOpenChildren: true })
       } else {
         span.recordError(error)
         span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)

@@ -3,6 +3,7 @@
 // body Next never sends.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
@@ -289,5 +290,23 @@ describe('next start: an answer whose stream breaks mid-way', () => {
     const [span] = roots('GET /api/broken')
     expect(span!.status.code).toBe(2)
     expect(span!.attributes['error.type']).toBe('UpstreamError')
+  })
+})
+
+describe('next start: a client that goes away while the handler still works', () => {
+  it('ends the span cancelled when the work stops with the request signal, not as a failure', async () => {
+    // The handler waits on request.signal, as a model call given `abortSignal: request.signal`
+    // does; the client leaves before any answer.
+    const request = httpRequest(`${base}/api/slow`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the handler to be waiting (it waits 10 s), not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('GET /api/slow').length === 1)
+    const [span] = roots('GET /api/slow')
+    expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
+    expect(span!.status.code).not.toBe(2)
+    expect(span!.attributes['error.type']).toBeUndefined()
   })
 })
