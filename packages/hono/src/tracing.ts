@@ -338,7 +338,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when the client went away first (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
-      if (status !== 'cancelled') {
+      if (!signal?.aborted) {
         span.recordError(error)
         span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
         status = 'error'
@@ -388,7 +388,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       // Unless the client went away first and the work stopped with it (a model call or fetch
       // given `c.req.raw.signal` rejects with its reason): then no answer failed, the request was
       // cancelled, as a client gone mid-body is. The request's `signal` said so (onAbort).
-      if (status !== 'cancelled') {
+      if (!signal?.aborted) {
         span.recordError(c.error)
         span.setAttribute(ATTR.errorType, c.error.name || 'Error')
         status = 'error'
