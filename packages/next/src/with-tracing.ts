@@ -367,8 +367,11 @@ export function withTracing<H extends RouteHandler>(
         await schedule()
         span.end({ status: 'cancelled', endOpenChildren: true })
       } else {
+        // Next answers a throw with 500 (as every fetch-style server does): the status the client
+        // got, for anything that counts answers by status code.
         span.recordError(error)
         span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+        span.setAttribute(ATTR.httpResponseStatusCode, 500)
         await schedule()
         span.end({ status: 'error', endOpenChildren: true })
       }

@@ -310,3 +310,15 @@ describe('next start: a client that goes away while the handler still works', ()
     expect(span!.attributes['error.type']).toBeUndefined()
   })
 })
+
+describe('next start: a handler that throws', () => {
+  it('is an error span with the 500 Next answered and the error's type', async () => {
+    const response = await fetch(`${base}/api/fails`, { method: 'POST' })
+    expect(response.status).toBe(500)
+    await receiver.waitFor(() => roots('POST /api/fails').length === 1)
+    const [span] = roots('POST /api/fails')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('RangeError')
+    expect(span!.attributes['http.response.status_code']).toBe(500)
+  })
+})
