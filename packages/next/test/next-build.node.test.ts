@@ -312,7 +312,7 @@ describe('next start: a client that goes away while the handler still works', ()
 })
 
 describe('next start: a handler that throws', () => {
-  it('is an error span with the 500 Next answered and the error's type', async () => {
+  it('is an error span with the 500 Next answered and the type of its error', async () => {
     const response = await fetch(`${base}/api/fails`, { method: 'POST' })
     expect(response.status).toBe(500)
     await receiver.waitFor(() => roots('POST /api/fails').length === 1)
