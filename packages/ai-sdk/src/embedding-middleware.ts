@@ -12,6 +12,7 @@ import * as ATTR from './attr.js'
 import { providerName } from './convert.js'
 import { recordFailure } from './errors.js'
 import {
+  checkMetadataOption,
   getTraceMetadata,
   mergeMetadata,
   readMetadata,
@@ -65,6 +66,7 @@ export function embeddingTracingMiddleware(
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('embeddingTracingMiddleware(options) takes an options object')
   checkOptionKeys(options, OPTION_KEYS, 'embeddingTracingMiddleware')
+  checkMetadataOption(options.metadata, 'embeddingTracingMiddleware')
   if (options.tracer !== undefined && typeof options.tracer?.startSpan !== 'function')
     throw new TokentrailError(
       'tracer must be a Tracer from createTracer() (it has no startSpan method)',

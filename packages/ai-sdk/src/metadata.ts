@@ -1,4 +1,10 @@
-import { closestKey, createAsyncStorage, tracerNotice } from '@tokentrail/core/internal'
+import {
+  checkOptionKeys,
+  closestKey,
+  createAsyncStorage,
+  TokentrailError,
+  tracerNotice,
+} from '@tokentrail/core/internal'
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id` (a number as its text). */
@@ -13,6 +19,36 @@ export interface TraceMetadata {
 
 /** The keys of `TraceMetadata`. */
 export const METADATA_KEYS = ['userId', 'sessionId', 'tags', 'attributes']
+
+/**
+ * The `metadata` option of a middleware, checked when it is created (a call's own metadata is only
+ * said once, never thrown): tracingMiddleware's and embeddingTracingMiddleware's.
+ */
+export function checkMetadataOption(metadata: unknown, name: string): void {
+  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object'))
+    throw new TokentrailError(
+      'metadata must be an object { userId?, sessionId?, tags?, attributes? }',
+    )
+  const where = `${name}({ metadata })`
+  checkOptionKeys(metadata, METADATA_KEYS, where)
+  if (!metadata) return
+  const m = metadata as Record<string, unknown>
+  for (const key of ['userId', 'sessionId'] as const) {
+    const id = m[key]
+    if (id != null && typeof id !== 'string' && typeof id !== 'bigint' && !Number.isFinite(id))
+      throw new TokentrailError(`${where}: ${key} must be a string or a number, got ${typeof id}`)
+  }
+  const tags = m.tags
+  if (
+    tags != null &&
+    typeof tags !== 'string' &&
+    !(Array.isArray(tags) && tags.every((tag) => typeof tag === 'string'))
+  )
+    throw new TokentrailError(`${where}: tags must be an array of strings`)
+  const attributes = m.attributes
+  if (attributes != null && (typeof attributes !== 'object' || Array.isArray(attributes)))
+    throw new TokentrailError(`${where}: attributes must be an object of attribute values`)
+}
 
 // One slot per process, shared by every copy of this package; no static `node:` import.
 const storage = createAsyncStorage<TraceMetadata>('tokentrail.ai-sdk.metadata.storage')

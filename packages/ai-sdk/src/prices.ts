@@ -1,3 +1,5 @@
+import { closestKey } from '@tokentrail/core/internal'
+
 /** List prices of one model in USD per million tokens. */
 export interface ModelPrice {
   /** Uncached input tokens. */
@@ -193,12 +195,21 @@ export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefin
   return { total: round(inputUsd + outputUsd), input: round(inputUsd), output: round(outputUsd) }
 }
 
+const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const
+
 /** Checks a user price table, naming the first bad entry. Returns an error message or undefined. */
 export function checkPriceTable(table: unknown): string | undefined {
   if (table === null || typeof table !== 'object' || Array.isArray(table))
     return 'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite?, cacheWrite1h? } } (USD per million tokens), or false'
   for (const [id, price] of Object.entries(table)) {
-    for (const field of ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const) {
+    // A misspelt rate (`cached`, `cacheRead`) was ignored: those tokens were priced at another rate.
+    if (price !== null && typeof price === 'object')
+      for (const key of Object.keys(price))
+        if (!(PRICE_FIELDS as readonly string[]).includes(key)) {
+          const near = closestKey(key, PRICE_FIELDS)
+          return `prices["${id}"]: unknown rate \`${key}\`${near ? ` — did you mean \`${near}\`?` : '.'} Rates: ${PRICE_FIELDS.join(', ')} (USD per million tokens)`
+        }
+    for (const field of PRICE_FIELDS) {
       const value = (price as any)?.[field]
       const optional = field !== 'input' && field !== 'output'
       if (optional && value === undefined) continue

@@ -16,8 +16,8 @@ import { awaitingHides, callOfInvocation, callStorage, inferCall, type Resolved 
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import {
+  checkMetadataOption,
   getTraceMetadata,
-  METADATA_KEYS,
   mergeMetadata,
   readMetadata,
   sayMetadataNotices,
@@ -95,28 +95,7 @@ function check(options: TracingMiddlewareOptions): void {
     const problem = checkPriceTable(prices)
     if (problem) throw new TokentrailError(problem)
   }
-  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object'))
-    throw new TokentrailError(
-      'metadata must be an object { userId?, sessionId?, tags?, attributes? }',
-    )
-  checkOptionKeys(metadata, METADATA_KEYS, 'tracingMiddleware({ metadata })')
-  if (!metadata) return
-  const where = 'tracingMiddleware({ metadata })'
-  for (const key of ['userId', 'sessionId'] as const) {
-    const id = metadata[key] as unknown
-    if (id != null && typeof id !== 'string' && typeof id !== 'bigint' && !Number.isFinite(id))
-      throw new TokentrailError(`${where}: ${key} must be a string or a number, got ${typeof id}`)
-  }
-  const tags = metadata.tags as unknown
-  if (
-    tags != null &&
-    typeof tags !== 'string' &&
-    !(Array.isArray(tags) && tags.every((tag) => typeof tag === 'string'))
-  )
-    throw new TokentrailError(`${where}: tags must be an array of strings`)
-  const attributes = metadata.attributes as unknown
-  if (attributes != null && (typeof attributes !== 'object' || Array.isArray(attributes)))
-    throw new TokentrailError(`${where}: attributes must be an object of attribute values`)
+  checkMetadataOption(metadata, 'tracingMiddleware')
 }
 
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.

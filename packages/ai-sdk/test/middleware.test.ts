@@ -563,6 +563,49 @@ describe('options are checked whole', () => {
     // Per request, an unknown metadata key is ignored: telemetry never throws into the request.
     expect(withTraceMetadata({ sesionId: 's' } as never, () => 1)).toBe(1)
   })
+
+  it('a misspelt rate in prices is named: it was ignored, and those tokens priced at another rate', () => {
+    expect(() =>
+      tracingMiddleware({ prices: { 'my-model': { input: 2, output: 8, cached: 0.5 } } as never }),
+    ).toThrow(
+      new TokentrailError(
+        'prices["my-model"]: unknown rate `cached` — did you mean `cachedInput`? Rates: input, output, cachedInput, cacheWrite, cacheWrite1h (USD per million tokens)',
+      ),
+    )
+    expect(() =>
+      embeddingTracingMiddleware({ prices: { 'my-embedder': { input: 1, inputt: 2 } } as never }),
+    ).toThrow(/prices\["my-embedder"\]: unknown rate `inputt` — did you mean `input`\?/)
+    expect(() =>
+      tracingMiddleware({
+        prices: { 'my-model': { input: 2, output: 8, cachedInput: 0.5, cacheWrite1h: 4 } },
+      }),
+    ).not.toThrow()
+  })
+
+  it("embeddingTracingMiddleware's metadata is checked at creation, as tracingMiddleware's is", () => {
+    expect(() => embeddingTracingMiddleware({ metadata: { userId: [] } as never })).toThrow(
+      new TokentrailError(
+        'embeddingTracingMiddleware({ metadata }): userId must be a string or a number, got object',
+      ),
+    )
+    expect(() => embeddingTracingMiddleware({ metadata: { tags: [1] } as never })).toThrow(
+      /tags must be an array of strings/,
+    )
+    expect(() => embeddingTracingMiddleware({ metadata: { user_id: 'u' } as never })).toThrow(
+      /unknown option `user_id` — did you mean `userId`\?/,
+    )
+  })
+
+  it('traceModel names a model that is not one (a model id, nothing) instead of a TypeError from inside ai', () => {
+    expect(() => traceModel('openai/gpt-4o' as never)).toThrow(
+      new TokentrailError(
+        `traceModel(model): model must be a language model object, such as openai('gpt-4o'), got the string "openai/gpt-4o"; for a model id, pass the provider's model for it (gateway("openai/gpt-4o") through the AI Gateway)`,
+      ),
+    )
+    expect(() => traceModel(undefined as never)).toThrow(
+      /traceModel\(model\): model must be a language model object, such as openai\('gpt-4o'\), got undefined/,
+    )
+  })
 })
 
 describe('a tracer on with nowhere to send spans', () => {

@@ -5,6 +5,7 @@ import {
   extractTraceContext,
   flushLateWork,
   freezingPlatform,
+  getActiveSpan,
   getTracer,
   hasAsyncContext,
   httpRequestAttributes,
@@ -151,6 +152,18 @@ function noteOptionError(span: Span, name: string, error: unknown): void {
   })
 }
 
+// The request's `traceparent`, unless the active span continued this very one already: then this
+// app runs inside another adapter's span for the same request (served from a Next route handler
+// traced by `withTracing`) and nests under it, not beside it as a second child of the caller. A
+// traceparent made for this call (an in-process call to another service) is its own.
+function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
+  const incoming = extractTraceContext(headers)
+  const active = incoming && getActiveSpan()
+  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
+    ? active
+    : incoming
+}
+
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
   try {
     return fn()
@@ -171,8 +184,10 @@ function isSkipped(c: Context, skip: TracingOptions['skip']): boolean | { error:
     }
   }
   const path = c.req.path
+  // search(), not test(): a global or sticky RegExp (`/^\/health/g`) keeps its lastIndex between
+  // test() calls, so every other request on a skipped path was traced.
   for (const entry of skip)
-    if (typeof entry === 'string' ? entry === path : entry.test(path)) return true
+    if (typeof entry === 'string' ? entry === path : path.search(entry) !== -1) return true
   return false
 }
 
@@ -220,7 +235,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     const method = c.req.method
     const span = tracer.startSpan(method, {
       kind: 'http',
-      parent: extractTraceContext(request.headers),
+      parent: requestParent(request.headers),
     })
     c.set('span', span)
     c.set('traceId', span.isRecording ? span.traceId : '')
@@ -321,8 +336,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       await runWithSpan(span, next)
     } catch (error) {
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
-      span.recordError(error)
-      status = 'error'
+      // Not a failure when the client went away first (see below; @hono/node-server aborts the
+      // signal with a string reason, which lands here).
+      if (!signal?.aborted) {
+        span.recordError(error)
+        span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+        status = 'error'
+      }
       finish()
       throw error
     }
@@ -353,12 +373,26 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     // Headers before body: Bun (1.4) adds the Content-Type a body implies (a `Bun.file()`, a typed
     // Blob, FormData, URLSearchParams) when `headers` is first read, and drops it for good once
     // `body` has been: the re-streamed response below would go out without one.
-    response.headers
+    if (typeof response?.headers?.get !== 'function' || typeof response.status !== 'number') {
+      // The handler returned a value that is no Response (`return { ok: true }` for `c.json(…)`):
+      // Hono takes it as the answer and the server fails on it (500). A failure, left as it is.
+      const got = response === null ? 'null' : typeof response
+      span.recordError(new TypeError(`the handler returned ${got}, not a Response`))
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      status = 'error'
+      finish()
+      return
+    }
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
-      span.recordError(c.error)
-      span.setAttribute(ATTR.errorType, c.error.name || 'Error')
-      status = 'error'
+      // Unless the client went away first and the work stopped with it (a model call or fetch
+      // given `c.req.raw.signal` rejects with its reason): then no answer failed, the request was
+      // cancelled, as a client gone mid-body is. The request's `signal` said so (onAbort).
+      if (!signal?.aborted) {
+        span.recordError(c.error)
+        span.setAttribute(ATTR.errorType, c.error.name || 'Error')
+        status = 'error'
+      }
     } else if (response.status >= 500) {
       span.setAttribute(ATTR.errorType, String(response.status))
       status = 'error'
@@ -391,7 +425,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
             // The client went away: the request's signal ended the span first (see onAbort).
             if (span.ended) return
             if (body.reason === 'error') {
+              // As for a thrown error: `error.type` holds one for every failure.
               span.recordError(body.error)
+              span.setAttribute(ATTR.errorType, (body.error as Error)?.name || typeof body.error)
               status = 'error'
             } else if (body.reason === 'cancelled') {
               span.addEvent('http.response.cancelled')

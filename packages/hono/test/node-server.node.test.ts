@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { serve } from '@hono/node-server'
@@ -280,4 +281,86 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
       expect(await b.text()).toBe(await a.text())
     }
   })
+
+  it("types a body that breaks mid-answer by its error (error.type), as a handler's throw is", async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/broken', () => {
+      let n = 0
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          if (n++ === 0) controller.enqueue(new TextEncoder().encode('part'))
+          else
+            controller.error(Object.assign(new Error('upstream broke'), { name: 'UpstreamError' }))
+        },
+      })
+      return new Response(body, { headers: { 'content-type': 'text/plain' } })
+    })
+    const response = await fetch(`${await listen(app)}/broken`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.error?.message).toBe('upstream broke')
+    expect(span!.attributes['error.type']).toBe('UpstreamError')
+  })
+
+  it('answers a handler that returns a value that is no Response as the untraced app does, and records the failure', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      if (traced) app.use(tracing({ tracer, traceIdHeader: 'x-trace-id' }))
+      // `return { ok: true }` where `c.json({ ok: true })` was meant.
+      app.get('/object', () => ({ ok: true }) as never)
+      return app
+    }
+    const plain = await fetch(`${await listen(build(false))}/object`)
+    const traced = await fetch(`${await listen(build(true))}/object`)
+    expect(traced.status).toBe(plain.status)
+    expect(await traced.text()).toBe(await plain.text())
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    expect(span!.error?.message).toBe('the handler returned object, not a Response')
+  })
+
+  // @hono/node-server aborts with a string reason, which Hono rethrows; an Error (what fetch and
+  // the AI SDK reject with) goes to onError, which answers 500 to no one.
+  it.each([
+    ["the signal's reason", (signal: AbortSignal) => signal.reason],
+    ['an AbortError', () => new DOMException('This operation was aborted', 'AbortError')],
+  ])(
+    'ends the span cancelled when the client goes away and the work stops with its signal (%s), not as a failure',
+    async (_, rejection) => {
+      const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+      const app = new Hono().use(tracing({ tracer }))
+      // Work given the request's signal, as a model call with `abortSignal` is: it rejects when the
+      // client leaves.
+      app.get('/slow', async (c) => {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 10_000)
+          c.req.raw.signal.addEventListener('abort', () => {
+            clearTimeout(timer)
+            reject(rejection(c.req.raw.signal))
+          })
+        })
+        return c.text('late')
+      })
+      const base = await listen(app)
+      const request = httpRequest(`${base}/slow`)
+      request.on('error', () => {})
+      request.end()
+      // Long enough for the handler to be waiting (it waits 10 s), not a timing assertion.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      request.destroy()
+      await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+      const [span] = exporter.spans
+      expect(span!.status).toBe('cancelled')
+      expect(span!.attributes['error.type']).toBeUndefined()
+      expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
+    },
+  )
 })

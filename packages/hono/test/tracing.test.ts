@@ -231,6 +231,7 @@ describe('tracing()', () => {
     const span = exporter.span('GET')
     expect(span.status).toBe('error')
     expect(span.error?.message).toBe('[object Object]')
+    expect(span.attributes['error.type']).toBe('object')
   })
 
   it('skips paths by string, RegExp or function, and gives handlers a no-op span there', async () => {
@@ -256,6 +257,17 @@ describe('tracing()', () => {
     await (await app.request('/healthz')).text()
     await tracer.flush()
     expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*'])
+  })
+
+  it('skips by a global or sticky RegExp on every request, not every other one', async () => {
+    const { tracer, exporter } = setup()
+    const app = new Hono().use(tracing({ tracer, skip: [/^\/health/g, /^\/ready/y] }))
+    app.get('*', (c) => c.text('ok'))
+    for (let i = 0; i < 4; i++)
+      for (const path of ['/health', '/ready']) await (await app.request(path)).text()
+    await (await app.request('/chat/ready')).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/chat/ready'])
   })
 
   it('skips by function', async () => {

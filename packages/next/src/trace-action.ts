@@ -1,6 +1,7 @@
 import {
   checkOptionKeys,
   getTracer,
+  MAX_TIMER_MS,
   TokentrailError,
   type Tracer,
   tracerSkipped,
@@ -50,10 +51,17 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
   if (options === null || typeof options !== 'object')
     throw new TokentrailError('traceAction(name, action, options): options must be an object')
   checkOptionKeys(options, ['tracer', 'flushTimeoutMs'], 'traceAction')
+  if (options.tracer !== undefined && typeof options.tracer?.withSpan !== 'function')
+    throw new TokentrailError('traceAction: tracer must be a tracer from createTracer()')
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000
   if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1)
     throw new TokentrailError(
       `traceAction: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(flushTimeoutMs)}`,
+    )
+  // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr).
+  if (flushTimeoutMs > MAX_TIMER_MS)
+    throw new TokentrailError(
+      `traceAction: flushTimeoutMs must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer), got ${flushTimeoutMs}`,
     )
   void loadAfter()
 

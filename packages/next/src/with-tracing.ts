@@ -2,6 +2,7 @@ import {
   checkOptionKeys,
   extractTraceContext,
   flushLateWork,
+  getActiveSpan,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
@@ -150,6 +151,9 @@ function isRequest(value: unknown): value is Request {
   )
 }
 
+// Reads `headers`, and must stay before anything takes a reader of `body`: Bun (1.4) keeps the
+// Content-Type a `Bun.file()`, typed Blob, FormData or URLSearchParams body implies only if
+// `headers` was read before (checked on Bun.serve; @tokentrail/hono lost it that way).
 function isResponse(value: unknown): value is Response {
   return (
     typeof (value as Response)?.status === 'number' &&
@@ -216,6 +220,18 @@ function withHeader(
   return copy
 }
 
+// The request's `traceparent`, unless the active span continued this very one already: then this
+// handler runs inside another adapter's span for the same request (a Hono app traced by
+// `tracing()` that calls it, or a traced handler calling another) and nests under it, not beside
+// it as a second child of the caller. A traceparent made for this call is its own.
+function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
+  const incoming = extractTraceContext(headers)
+  const active = incoming && getActiveSpan()
+  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
+    ? active
+    : incoming
+}
+
 function startRouteSpan(
   tracer: Tracer,
   request: Request,
@@ -226,7 +242,7 @@ function startRouteSpan(
   const path = http[ATTR.urlPath] ?? '/'
   const span = tracer.startSpan(`${request.method} ${route ?? path}`, {
     kind: 'http',
-    parent: extractTraceContext(request.headers),
+    parent: requestParent(request.headers),
     attributes: route ? { ...http, [ATTR.httpRoute]: route } : http,
   })
   if (attributes) {
@@ -344,9 +360,18 @@ export function withTracing<H extends RouteHandler>(
         span.setAttribute(ATTR.httpResponseStatusCode, status)
         await schedule()
         span.end({ status: 'ok', endOpenChildren: true })
+      } else if ((request.signal as AbortSignal | undefined)?.aborted) {
+        // The client went away first, and the work stopped with it (a model call or fetch given
+        // `request.signal` rejects with its reason; Next's own is `ResponseAborted`): no answer
+        // failed, as a client gone mid-body is not a failure either.
+        await schedule()
+        span.end({ status: 'cancelled', endOpenChildren: true })
       } else {
+        // Next answers a throw with 500 (as every fetch-style server does): the status the client
+        // got, for anything that counts answers by status code.
         span.recordError(error)
         span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+        span.setAttribute(ATTR.httpResponseStatusCode, 500)
         await schedule()
         span.end({ status: 'error', endOpenChildren: true })
       }
@@ -389,7 +414,12 @@ export function withTracing<H extends RouteHandler>(
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
-      if (error !== undefined) span.recordError(error)
+      if (error !== undefined) {
+        // The body's stream failed: its type, as for a thrown error (`error.type` holds one for
+        // every failure, so failures group by it).
+        span.recordError(error)
+        span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
+      }
       span.end({ status, endOpenChildren: true })
       bodyDone()
     }

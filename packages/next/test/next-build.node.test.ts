@@ -3,8 +3,10 @@
 // body Next never sends.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -13,6 +15,7 @@ const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
 const SERVER = 2
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+let mock: MockOpenAI
 let build: { code: number | null; output: string; spans: ReceivedSpan[] }
 let server: ChildProcess | undefined
 let base: string
@@ -32,6 +35,7 @@ function run(args: string[], env: Record<string, string>): ChildProcess {
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver()
+  mock = await startMockOpenAI()
   rmSync(`${app}.next`, { recursive: true, force: true })
   // Built as on Vercel (VERCEL=1 is set while building there), exporting to the receiver.
   const child = run(['build'], {
@@ -50,6 +54,7 @@ beforeAll(async () => {
   server = run(['start', '-H', '127.0.0.1', '-p', '0'], {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: 'next-build-test',
+    MOCK_OPENAI_URL: mock.url,
   })
   base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -79,6 +84,7 @@ afterAll(async () => {
     await exited
   }
   await receiver?.close()
+  await mock?.close()
 })
 
 const roots = (name: string) => receiver.spans.filter((s) => s.kind === SERVER && s.name === name)
@@ -224,5 +230,95 @@ describe('next start: work beside and after the answer', () => {
         parent: root.spanId,
       })
     }
+  })
+})
+
+describe('next start: a Hono app traced by tracing() inside a route traced by withTracing', () => {
+  // One tree per request: Next's span continues the caller's traceparent, Hono's nests under it,
+  // and the AI SDK's call and LLM spans under Hono's. With a traceparent, Hono's span was a second
+  // child of the caller, beside Next's, as it continued the header itself.
+  it.each([
+    ['without a traceparent', 'c1', undefined],
+    ['continuing a traceparent', 'c2', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'],
+  ])('%s: request span → Hono span → call → LLM span', async (_, id, traceparent) => {
+    const response = await fetch(`${base}/api/hono/chats/${id}`, {
+      method: 'POST',
+      headers: traceparent ? { traceparent } : {},
+    })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(`You said: chat ${id}`)
+    const request = () =>
+      receiver.spans.find(
+        (s) => s.kind === SERVER && s.attributes['url.path'] === `/api/hono/chats/${id}`,
+      )
+    await receiver.waitFor(() => request() !== undefined)
+    const traceId = request()!.traceId
+    await receiver.waitFor(() => receiver.trace(traceId).length === 4)
+    const spans = receiver.trace(traceId)
+    const next = spans.find((s) => s.name === 'POST /api/hono/[...route]')!
+    const hono = spans.find((s) => s.name === 'POST /api/hono/chats/:id')!
+    const call = spans.find((s) => s.name === 'streamText gpt-4o-mini')!
+    const llm = spans.find((s) => s.name === 'chat gpt-4o-mini')!
+    expect(next.parentSpanId).toBe(traceparent ? 'b7ad6b7169203331' : undefined)
+    expect(hono.parentSpanId).toBe(next.spanId)
+    expect(call.parentSpanId).toBe(hono.spanId)
+    expect(llm.parentSpanId).toBe(call.spanId)
+  })
+})
+
+describe('next start: a traced handler that answers through another traced handler', () => {
+  it('nests the inner request span under the outer one, also when continuing a traceparent', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const response = await fetch(`${base}/api/reuse`, { method: 'POST', headers: { traceparent } })
+    expect(await response.json()).toEqual({ reused: true })
+    await receiver.waitFor(() => receiver.trace('4bf92f3577b34da6a3ce929d0e0e4736').length === 2)
+    const spans = receiver.trace('4bf92f3577b34da6a3ce929d0e0e4736')
+    // Both are named after the request (POST /api/reuse): the inner one is the span under the other.
+    expect(spans.map((s) => s.name)).toEqual(['POST /api/reuse', 'POST /api/reuse'])
+    const outer = spans.find((s) => s.parentSpanId === '00f067aa0ba902b7')!
+    const inner = spans.find((s) => s !== outer)!
+    expect(inner.parentSpanId).toBe(outer.spanId)
+  })
+})
+
+describe('next start: an answer whose stream breaks mid-way', () => {
+  it("is an error span typed by the stream's error (error.type), as a thrown error is", async () => {
+    const response = await fetch(`${base}/api/broken`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await receiver.waitFor(() => roots('GET /api/broken').length === 1)
+    const [span] = roots('GET /api/broken')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('UpstreamError')
+  })
+})
+
+describe('next start: a client that goes away while the handler still works', () => {
+  it('ends the span cancelled when the work stops with the request signal, not as a failure', async () => {
+    // The handler waits on request.signal, as a model call given `abortSignal: request.signal`
+    // does; the client leaves before any answer.
+    const request = httpRequest(`${base}/api/slow`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the handler to be waiting (it waits 10 s), not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('GET /api/slow').length === 1)
+    const [span] = roots('GET /api/slow')
+    expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
+    expect(span!.status.code).not.toBe(2)
+    expect(span!.attributes['error.type']).toBeUndefined()
+  })
+})
+
+describe('next start: a handler that throws', () => {
+  it('is an error span with the 500 Next answered and the type of its error', async () => {
+    const response = await fetch(`${base}/api/fails`, { method: 'POST' })
+    expect(response.status).toBe(500)
+    await receiver.waitFor(() => roots('POST /api/fails').length === 1)
+    const [span] = roots('POST /api/fails')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('RangeError')
+    expect(span!.attributes['http.response.status_code']).toBe(500)
   })
 })

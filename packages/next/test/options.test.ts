@@ -38,3 +38,24 @@ describe('withTracing and traceAction reject unknown option keys at creation', (
     expect(() => traceAction('a', async () => 1, { flushTimeoutMs: 10 })).not.toThrow()
   })
 })
+
+describe('traceAction checks its options when the action is defined, as withTracing does', () => {
+  it('a tracer that is not one is named then, not met as a failure of every call', async () => {
+    expect(message(() => traceAction('a', async () => 1, { tracer: 'x' } as never))).toBe(
+      'traceAction: tracer must be a tracer from createTracer()',
+    )
+    // Half a tracer made every call of the action throw `tracer.withSpan is not a function`.
+    expect(
+      message(() =>
+        traceAction('a', async () => 1, { tracer: { enabled: true, startSpan() {} } } as never),
+      ),
+    ).toBe('traceAction: tracer must be a tracer from createTracer()')
+  })
+
+  it('flushTimeoutMs past the longest timer is named, as withTracing names it', () => {
+    expect(message(() => traceAction('a', async () => 1, { flushTimeoutMs: 2 ** 31 }))).toBe(
+      'traceAction: flushTimeoutMs must be at most 2147483647 ms (about 24.8 days, the longest timer), got 2147483648',
+    )
+    expect(() => withTracing(handler, { flushTimeoutMs: 2 ** 31 })).toThrow(/at most 2147483647/)
+  })
+})
