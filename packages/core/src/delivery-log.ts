@@ -151,9 +151,13 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
     shown =
       typeof got === 'string'
         ? JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}…` : got)
-        : got && typeof got === 'object'
-          ? `an object with keys [${Object.keys(got).slice(0, 8).join(', ')}]`
-          : String(got)
+        : Array.isArray(got)
+          ? `an array of ${got.length}`
+          : got instanceof Map
+            ? `a Map of ${got.size}`
+            : got && typeof got === 'object'
+              ? `an object with keys [${Object.keys(got).slice(0, 8).join(', ')}]`
+              : String(got)
   } catch {
     shown = typeof got
   }

@@ -297,7 +297,13 @@ export class RecordingSpan implements Span {
 
   setAttributes(attributes: Record<string, unknown>): this {
     if (this.ended) return this.late('setAttributes')
-    if (attributes === null || typeof attributes !== 'object') {
+    if (
+      attributes === null ||
+      typeof attributes !== 'object' ||
+      // A list would set '0', '1'…; a Map has no own keys to read.
+      Array.isArray(attributes) ||
+      attributes instanceof Map
+    ) {
       if (attributes !== undefined) this.owner.badInput('attributes', this.name, attributes)
       return this
     }

@@ -252,6 +252,36 @@ describe('an option a method does not take', () => {
     await tracer.shutdown()
   })
 
+  // Before, an array set its indexes as keys ('0', '1'), and a Map nothing, without a word.
+  it('setAttributes given an array or a Map sets nothing and says so', async () => {
+    for (const [given, shown] of [
+      [['plan', 'pro'], 'an array of 2'],
+      [new Map([['plan', 'pro']]), 'a Map of 1'],
+    ] as const) {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        serviceName: 'input',
+        exporters: [otlpExporter({ url })],
+        warnings: (message) => warnings.push(message),
+      })
+      tracer
+        .startSpan('listed')
+        .setAttributes(given as never)
+        .setAttribute('kept', 1)
+        .end()
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+      expect(
+        wireSpans()
+          .at(-1)!
+          .attributes.map((a) => a.key),
+      ).toEqual(['kept'])
+      expect(warnings).toEqual([
+        `span.setAttributes() on span "listed": the argument must be an object of attributes, got ${shown}; nothing was set. Said once per tracer.`,
+      ])
+      await tracer.shutdown()
+    }
+  })
+
   // Before, withSpan's options were said as `tracer.startSpan()`'s (a method the user never
   // called), and a later startSpan typo of the same key was then never said at all.
   it('names withSpan for its own options, apart from startSpan', async () => {
