@@ -133,12 +133,14 @@ describe('the default credential scrub', () => {
   it('replaces a key that maxStringLength cut in half', async () => {
     const key = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'
     for (const keep of [10, 14, 20]) {
-      // The cut falls `keep` characters into the key.
+      // The cut falls `keep` characters into the key: the limit holds the kept text and the
+      // `…[truncated N chars]` marker (the marker counts within maxStringLength).
       const text = `${'a'.repeat(200)} key ${key} and more`
       const cutAt = text.indexOf(key) + keep
+      const marker = `…[truncated ${text.length - cutAt} chars]`
       const { body } = await exported(
         (tracer) => tracer.startSpan('s', { attributes: { text } }).end(),
-        { limits: { maxStringLength: cutAt } },
+        { limits: { maxStringLength: cutAt + marker.length } },
       )
       expect(body).toContain('[REDACTED]')
       expect(body.includes(key.slice(0, keep)), `cut after ${keep}`).toBe(false)
