@@ -71,9 +71,14 @@ export function checkOptionKeys(
  * The value is never shown (a URL may hold a password).
  */
 export function checkOptionsObject(options: unknown, where: string, example: string): void {
-  if (options !== undefined && (typeof options !== 'object' || !options || Array.isArray(options)))
+  // A URL object reads as options too: its `protocol` getter ("https:") was named as a bad option.
+  const url = typeof URL === 'function' && options instanceof URL
+  if (
+    options !== undefined &&
+    (typeof options !== 'object' || !options || Array.isArray(options) || url)
+  )
     throw new TokentrailError(
-      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}`,
+      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : url ? 'a URL object (pass { url: url.href })' : `a ${typeof options}`}`,
     )
 }
 

@@ -199,6 +199,16 @@ describe('exporter factories check their options the same way', () => {
         `${name}() takes an options object such as ${example}, got null`,
       )
     }
+    // A URL object: its `protocol` getter ("http:") was named as a bad `protocol` option, and
+    // httpExporter said its url was missing.
+    for (const [make, name, example] of [
+      [otlpExporter, 'otlpExporter', '{ url }'],
+      [otlpMetricsExporter, 'otlpMetricsExporter', '{ url }'],
+      [httpExporter, 'httpExporter', '{ url, apiKey }'],
+    ] as const)
+      expect(thrown(() => make(new URL(secretUrl) as never))).toBe(
+        `${name}() takes an options object such as ${example}, got a URL object (pass { url: url.href })`,
+      )
     expect(thrown(() => consoleExporter('pretty' as never))).toBe(
       'consoleExporter() takes an options object such as { pretty: true }, got a string',
     )

@@ -106,6 +106,27 @@ describe('a malformed OTEL_EXPORTER_OTLP_HEADERS', () => {
     },
   )
 
+  // A base64 key alone: its "==" padding read as the "=" and a value of "=", so the key went out
+  // as a header name, and tracing stayed on without a word (the backend's 401 the first sign).
+  it('a base64 key without its name (a value of only "="): tracing is off, the key never shown', async () => {
+    const key = Buffer.from('pk-lf-1234567890:sk-lf-abcdef12345').toString('base64')
+    expect(key).toMatch(/^[\w+]+==$/)
+    const { stdout, stderr } = await run(
+      `const a = core.getTracer()
+       a.startSpan('x').end()
+       console.log(JSON.stringify({ enabled: a.enabled, flush: await a.flush() }))`,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: origin,
+        OTEL_EXPORTER_OTLP_HEADERS: `x-run=bare-base64,${key}`,
+      },
+    )
+    expect(JSON.parse(stdout)).toEqual({ enabled: false, flush: { ok: true, pending: 0 } })
+    expect(stderr.trim()).toBe(
+      '[tokentrail] tracing is off: OTEL_EXPORTER_OTLP_HEADERS: entry 2 of 2 has no valid header name before its "=" (a value without its name?)',
+    )
+    expect(received.get('bare-base64')).toBeUndefined()
+  })
+
   it('createTracer() throws the same message, and says how to write a pasted header line', async () => {
     const { stdout } = await run(
       `try { core.createTracer() } catch (error) { console.log(error.message) }`,

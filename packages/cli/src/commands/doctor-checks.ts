@@ -11,8 +11,19 @@ import {
 import { describeExportFailure, maskedUrl } from '@tokentrail/core/otlp'
 import type { DoctorCheck, ExporterReport } from './doctor.js'
 
+/**
+ * A header name as doctor prints it: names of letters and dashes (`x-api-key`, `Authorization`)
+ * are shown, as core's notices show them; another may be a key written without its name (a base64
+ * key whose `=` padding reads as the name's end, `sk-…=`), so it is replaced.
+ */
+export function shownHeaderName(name: string): string {
+  return /^[A-Za-z-]{1,40}$/.test(name) ? name : '(a name not shown: it may hold a key)'
+}
+
 export function userHeaders(exporter: { headerNames?: readonly string[] }): string[] {
-  return (exporter.headerNames ?? []).filter((name) => name.toLowerCase() !== 'content-type')
+  return (exporter.headerNames ?? [])
+    .filter((name) => name.toLowerCase() !== 'content-type')
+    .map(shownHeaderName)
 }
 
 export async function testSpan(serviceName: string): Promise<SpanData> {

@@ -9,7 +9,13 @@ import {
   type TracerDescription,
 } from '@tokentrail/core'
 import { maskedUrl } from '@tokentrail/core/otlp'
-import { checkExporter, checkMetricExporter, testSpan, userHeaders } from './doctor-checks.js'
+import {
+  checkExporter,
+  checkMetricExporter,
+  shownHeaderName,
+  testSpan,
+  userHeaders,
+} from './doctor-checks.js'
 
 export { formatDoctorReport } from './doctor-format.js'
 
@@ -126,13 +132,11 @@ function shownEnv(env: DoctorOptions['env']): Record<string, string> {
           .split(',')
           .map((part) => {
             // Only a name that can be a header name is shown: an entry without `=` (a pasted
-            // `Authorization: Bearer sk-…`, a bare key) is all value.
+            // `Authorization: Bearer sk-…`, a bare key) is all value, and a name of other
+            // characters than letters and dashes may be a key whose `=` padding ends it.
             const name = part.includes('=') ? part.split('=')[0]!.trim() : ''
-            return /^[A-Za-z0-9-]+$/.test(name)
-              ? name
-              : name || part.trim()
-                ? '(malformed entry)'
-                : ''
+            if (!name) return part.trim() ? '(malformed entry)' : ''
+            return /^[\w!#$%&'*+.^`|~-]+$/.test(name) ? shownHeaderName(name) : '(malformed entry)'
           })
           .filter(Boolean)
           .join(', ')}; values not shown)`

@@ -98,7 +98,9 @@ export function parseHeaderList(
       )
     }
     // A name HTTP refuses, here, is often a key written without its name (`Bearer abc==`).
-    if (empty && !TOKEN.test(key))
+    // `abc123==` (base64 padding read as the "=") is a key without its name, as is a name HTTP
+    // refuses (`Bearer abc==`): the key would go out as a header name, said nowhere.
+    if (empty && (!TOKEN.test(key) || /^=+$/.test(text)))
       throw new TokentrailError(
         `${name}: ${entry} has no valid header name before its "=" (a value without its name?)`,
       )
