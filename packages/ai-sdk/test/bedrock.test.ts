@@ -9,10 +9,9 @@ import { createAmazonBedrock as createBedrock3 } from '@ai-sdk/amazon-bedrock-v3
 import { createAmazonBedrock as createBedrock4 } from '@ai-sdk/amazon-bedrock-v4'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer } from './wire.js'
+import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -144,21 +143,7 @@ describe.each(majors)('$major: Amazon Bedrock Converse', ({ major, ai, bedrock }
         model: provider(MODEL),
         middleware: tracingMiddleware({ tracer }),
       })
-      const args = {
-        model,
-        prompt: 'Weather in Oslo?',
-        stopWhen: ai.stepCountIs(3),
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async () => ({ celsius: 21 }),
-          }),
-        },
-      }
-      const text =
-        mode === 'generateText'
-          ? (await ai.generateText(args)).text
-          : await ai.streamText(args).text
+      const { text } = await weatherLoop(ai, model, mode)
       expect(text).toBe('Sunny')
       const path = `/model/${encodeURIComponent(MODEL)}/converse${mode === 'streamText' ? '-stream' : ''}`
       expect(server.requests.map((r) => r.path)).toEqual([path, path])

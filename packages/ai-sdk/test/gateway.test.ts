@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { data, MAJORS, serveWire, type WireServer } from './wire.js'
+import { data, MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -122,23 +122,7 @@ describe.each(MAJORS)('$major: the Vercel AI Gateway', ({ major, ai }) => {
       model: gateway(modelId),
       middleware: tracingMiddleware({ tracer, ...options }),
     })
-    const seen: unknown[] = []
-    const args = {
-      model,
-      prompt: 'Weather in Oslo?',
-      stopWhen: ai.stepCountIs(3),
-      tools: {
-        weather: ai.tool({
-          inputSchema: z.object({ city: z.string() }),
-          execute: async (input: unknown) => {
-            seen.push(input)
-            return { celsius: 21 }
-          },
-        }),
-      },
-    }
-    const text =
-      mode === 'generateText' ? (await ai.generateText(args)).text : await ai.streamText(args).text
+    const { text, seen } = await weatherLoop(ai, model, mode)
     expect(text).toBe('Sunny')
     expect(seen).toEqual([{ city: 'Oslo' }])
     await tracer.flush()

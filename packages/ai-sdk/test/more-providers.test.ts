@@ -16,7 +16,6 @@ import { createXai as createXai2 } from '@ai-sdk/xai-v2'
 import { createXai as createXai3 } from '@ai-sdk/xai-v3'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
 import {
@@ -28,7 +27,7 @@ import {
   responsesUsage,
   TOKENS,
 } from './openai-wire.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer } from './wire.js'
+import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -184,21 +183,7 @@ describe.each(MAJORS)('$major: more providers over HTTP', ({ major, ai }) => {
           model: c.model(server.url, clients[major]!),
           middleware: tracingMiddleware({ tracer }),
         })
-        const args = {
-          model,
-          prompt: 'Weather in Oslo?',
-          stopWhen: ai.stepCountIs(3),
-          tools: {
-            weather: ai.tool({
-              inputSchema: z.object({ city: z.string() }),
-              execute: async () => ({ celsius: 21 }),
-            }),
-          },
-        }
-        const text =
-          mode === 'generateText'
-            ? (await ai.generateText(args)).text
-            : await ai.streamText(args).text
+        const { text } = await weatherLoop(ai, model, mode)
         expect(text).toBe('Sunny')
         expect(server.requests).toHaveLength(2)
         await tracer.flush()

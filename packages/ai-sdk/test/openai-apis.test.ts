@@ -4,7 +4,6 @@
 // API's wire format: both APIs, streamed or not, must record the same things.
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, reasoningText, setup } from './helpers.js'
 import {
@@ -17,7 +16,7 @@ import {
   responsesAnswer,
   TOKENS,
 } from './openai-wire.js'
-import { MAJORS, serveWire, type WireServer } from './wire.js'
+import { MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -58,21 +57,7 @@ describe.each(MAJORS)('$major: OpenAI Responses and Chat Completions', ({ ai, op
           model: makeModel(openai(server.url)),
           middleware: tracingMiddleware({ tracer }),
         })
-        const args = {
-          model,
-          prompt: 'Weather in Oslo?',
-          stopWhen: ai.stepCountIs(3),
-          tools: {
-            weather: ai.tool({
-              inputSchema: z.object({ city: z.string() }),
-              execute: async () => ({ celsius: 21 }),
-            }),
-          },
-        }
-        const text =
-          mode === 'generateText'
-            ? (await ai.generateText(args)).text
-            : await ai.streamText(args).text
+        const { text } = await weatherLoop(ai, model, mode)
         expect(text).toBe('Sunny')
         expect(server.requests.map((r) => r.path)).toEqual([path, path])
         await tracer.flush()

@@ -8,10 +8,9 @@ import { createOpenAICompatible as createCompatible1 } from '@ai-sdk/openai-comp
 import { createOpenAICompatible as createCompatible2 } from '@ai-sdk/openai-compatible-v2'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { data, MAJORS, serveWire, type WireServer } from './wire.js'
+import { data, MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
 afterEach(async () => {
@@ -98,23 +97,7 @@ describe.each(majors)('$major: an OpenAI-compatible server (Ollama)', ({ ai, com
       model: ollama('llama3.1:8b'),
       middleware: tracingMiddleware({ tracer }),
     })
-    const seen: unknown[] = []
-    const args = {
-      model,
-      prompt: 'Weather in Oslo?',
-      stopWhen: ai.stepCountIs(3),
-      tools: {
-        weather: ai.tool({
-          inputSchema: z.object({ city: z.string() }),
-          execute: async (input: unknown) => {
-            seen.push(input)
-            return { celsius: 21 }
-          },
-        }),
-      },
-    }
-    const text =
-      mode === 'generateText' ? (await ai.generateText(args)).text : await ai.streamText(args).text
+    const { text, seen } = await weatherLoop(ai, model, mode)
     expect(text).toBe('Sunny')
     expect(seen).toEqual([{ city: 'Oslo' }])
     await tracer.flush()

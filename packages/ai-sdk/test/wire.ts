@@ -14,6 +14,7 @@ import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
 import * as ai6 from 'ai-v6'
+import { z } from 'zod'
 
 /** What a wire server answers to one request. */
 export interface WireAnswer {
@@ -134,3 +135,33 @@ export const MAJORS = [
       createGoogle4({ baseURL: `${url}/v1beta`, apiKey: KEYS.google }) as any,
   },
 ] as const
+
+/**
+ * The tool loop the provider tests run on each major: "Weather in Oslo?", one `weather` tool call,
+ * then the answer. Returns the answer's text and the inputs the tool was called with.
+ */
+export async function weatherLoop(
+  ai: typeof ai7 | typeof ai5 | typeof ai6,
+  model: unknown,
+  mode: 'generateText' | 'streamText',
+): Promise<{ text: string; seen: unknown[] }> {
+  const seen: unknown[] = []
+  const { generateText, streamText, stepCountIs, tool } = ai as typeof ai7
+  const args = {
+    model: model as Parameters<typeof generateText>[0]['model'],
+    prompt: 'Weather in Oslo?',
+    stopWhen: stepCountIs(3),
+    tools: {
+      weather: tool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async (input: unknown) => {
+          seen.push(input)
+          return { celsius: 21 }
+        },
+      }),
+    },
+  }
+  const text =
+    mode === 'generateText' ? (await generateText(args)).text : await streamText(args).text
+  return { text, seen }
+}
