@@ -1,9 +1,7 @@
 // What an AI-app developer reads back: real AI SDK calls (ai@7 generateText through
 // @tokentrail/ai-sdk) exported over OTLP to a `tokentrail dev` child process, then read with the
 // CLI as its own child process, as in a terminal.
-import { execFile, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { LanguageModelV4Usage } from '@ai-sdk/provider'
@@ -18,36 +16,10 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { sendAiSdkTraces } from './ai-sdk-traces.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, startBuiltDev as startDev } from './helpers.js'
 import { CHROMIUM, hasChromium } from './viewer-harness.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-
-async function startDev(): Promise<string> {
-  expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
-  const child = spawn(
-    process.execPath,
-    [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  )
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
-  })
-  return new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
-  })
-}
 
 async function run(url: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, [bin, ...args, '--url', url], {

@@ -2,38 +2,13 @@
 // service) match in any case, through the built CLI against the built `tokentrail dev`, with
 // traces from core's real otlpExporter; ids and values (user, attributes) stay exact.
 import { execFile, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { ATTR, createTracer, otlpExporter } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, startBuiltDev as startDev } from './helpers.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-
-async function startDev(): Promise<string> {
-  expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
-  const child = spawn(
-    process.execPath,
-    [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  )
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
-  })
-  return new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
-  })
-}
 
 async function list(url: string, ...args: string[]): Promise<string[]> {
   const { stdout } = await promisify(execFile)(

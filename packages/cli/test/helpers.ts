@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ATTR, createTracer, type SpanData } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { type CliIO, runCli } from '../src/index.js'
 
 const cleanups: (() => unknown)[] = []
@@ -104,4 +106,34 @@ export async function runCapture(argv: string[], io: Partial<CliIO> = {}) {
     ...io,
   })
   return { code, stdout, stderr }
+}
+
+/** The built CLI (`dist/bin.js`), as a user runs it. */
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+/** Starts the built `tokentrail dev` on a free port with a store of its own; resolves to its origin. Stopped after the test. */
+export async function startBuiltDev(): Promise<string> {
+  expect(existsSync(BIN), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
+  const child = spawn(
+    process.execPath,
+    [BIN, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  )
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+  })
+  return new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
+      if (match) resolve(match[1]!)
+    })
+    child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
+  })
 }

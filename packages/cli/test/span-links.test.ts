@@ -3,8 +3,7 @@
 // its serializer, to the built `tokentrail dev`: stored, printed by `tokentrail trace` (text and
 // --json), kept through /api/spans (what `import` sends) and shown in the viewer as a link to the
 // linked trace.
-import { execFile, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -20,33 +19,10 @@ import {
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { startCollector } from '../src/index.js'
-import { onCleanup, tempDir } from './helpers.js'
+import { onCleanup, startBuiltDev as startDev, tempDir } from './helpers.js'
 import { CHROMIUM, hasChromium } from './viewer-harness.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-
-async function startDev(): Promise<string> {
-  expect(existsSync(bin), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
-  const child = spawn(
-    process.execPath,
-    [bin, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  )
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
-  })
-  return new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
-  })
-}
 
 async function cli(url: string, ...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--url', url], {
