@@ -275,7 +275,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (status === 'ok') status = 'cancelled'
       if (handedOver) finish()
     }
-    signal?.addEventListener?.('abort', onAbort)
+    // Gone already (a middleware before this one outlasted the client): the event has passed.
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener?.('abort', onAbort)
 
     let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (bytes?: number) => {
