@@ -164,6 +164,17 @@ function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceC
     : incoming
 }
 
+// What the client's leaving made the handler throw: the signal's own reason (what fetch and the AI
+// SDK reject with given that signal; a string on @hono/node-server), or an abort error made from
+// it. A failure of its own that came after the client left (a database that timed out on a client
+// that gave up waiting) is still a failure, not the client's cancel.
+function causedByAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (!signal?.aborted) return false
+  if (error === signal.reason) return true
+  const name = (error as Error | null)?.name
+  return name === 'AbortError' || name === 'ResponseAborted'
+}
+
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
   try {
     return fn()
@@ -264,7 +275,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       if (status === 'ok') status = 'cancelled'
       if (handedOver) finish()
     }
-    signal?.addEventListener?.('abort', onAbort)
+    // Gone already (a middleware before this one outlasted the client): the event has passed.
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener?.('abort', onAbort)
 
     let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (bytes?: number) => {
@@ -336,9 +349,9 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       await runWithSpan(span, next)
     } catch (error) {
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
-      // Not a failure when the client went away first (see below; @hono/node-server aborts the
+      // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
-      if (!signal?.aborted) {
+      if (!causedByAbort(error, signal)) {
         span.recordError(error)
         span.setAttribute(ATTR.errorType, (error as Error)?.name || typeof error)
         status = 'error'
@@ -385,10 +398,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
-      // Unless the client went away first and the work stopped with it (a model call or fetch
-      // given `c.req.raw.signal` rejects with its reason): then no answer failed, the request was
-      // cancelled, as a client gone mid-body is. The request's `signal` said so (onAbort).
-      if (!signal?.aborted) {
+      // Unless the client went away and the work stopped with it (a model call or fetch given
+      // `c.req.raw.signal` rejects with its reason): then no answer failed, the request was
+      // cancelled (onAbort said so), as a client gone mid-body is.
+      if (!causedByAbort(c.error, signal)) {
         span.recordError(c.error)
         span.setAttribute(ATTR.errorType, c.error.name || 'Error')
         status = 'error'

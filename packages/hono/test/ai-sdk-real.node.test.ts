@@ -6,7 +6,7 @@ import { createOpenAI } from '@ai-sdk/openai'
 import { serve } from '@hono/node-server'
 import { CALL_ATTR, tracingMiddleware } from '@tokentrail/ai-sdk'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
-import { jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
+import { generateText, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tracing } from '../src/index.js'
@@ -232,5 +232,32 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
     await new Promise((resolve) => setTimeout(resolve, 200))
     const calls = (globalThis as any)[Symbol.for('tokentrail.ai-sdk.calls')]
     expect(calls.byCallId.size).toBe(0)
+  })
+
+  // What generateText rejects with when its abortSignal is the request's and the client leaves
+  // (@hono/node-server's string reason, passed through by @ai-sdk/openai and the AI SDK) is the
+  // client's cancel, not a server failure.
+  it('a client that leaves during generateText given the request signal: the request span is cancelled', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const server = await mockOpenAI({ firstChunkDelayMs: 10_000 })
+    const model = openaiModel(server, tracer)
+    const app = new Hono().use(tracing({ tracer }))
+    app.post('/answer', async (c) => {
+      const { text } = await generateText({ model, prompt: 'hi', abortSignal: c.req.raw.signal })
+      return c.text(text)
+    })
+    const port = await listen(app)
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/answer', method: 'POST' })
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the model call to be waiting (10 s), not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    request.destroy()
+    await expect
+      .poll(() => exporter.spans.some((s) => s.kind === 'http'), { timeout: 5000 })
+      .toBe(true)
+    const root = exporter.spans.find((s) => s.kind === 'http')!
+    expect(root.status).toBe('cancelled')
+    expect(root.attributes['error.type']).toBeUndefined()
   })
 })

@@ -363,4 +363,66 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
       expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
     },
   )
+
+  // The client gave up waiting on slow work that then failed on its own (a database that timed
+  // out): a server failure all the same, not the client's cancel. Thrown as an Error (onError
+  // answers 500) and as a non-Error (rethrown by Hono).
+  it.each([
+    ['an Error', () => Object.assign(new Error('query timed out'), { name: 'QueryTimeoutError' })],
+    ['a non-Error', () => 'query timed out'],
+  ])(
+    'ends the span error when the handler fails on its own after the client went away (%s)',
+    async (_, failure) => {
+      const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+      const app = new Hono().use(tracing({ tracer }))
+      app.get('/slow-fails', async (c) => {
+        await new Promise((resolve) => c.req.raw.signal.addEventListener('abort', resolve))
+        throw failure()
+      })
+      const base = await listen(app)
+      const request = httpRequest(`${base}/slow-fails`)
+      request.on('error', () => {})
+      request.end()
+      // Long enough for the handler to be waiting, not a timing assertion.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      request.destroy()
+      await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+      const [span] = exporter.spans
+      expect(span!.status).toBe('error')
+      expect(span!.error?.message).toBe('query timed out')
+      expect(span!.attributes['error.type']).toBe(
+        typeof failure() === 'string' ? 'string' : 'QueryTimeoutError',
+      )
+      // The client's leaving is still told.
+      expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
+    },
+  )
+
+  // A middleware before tracing() (a slow auth check) outlasted the client: the signal had
+  // aborted before tracing() saw the request, and the handler's work given it rejects at once.
+  it('ends the span cancelled when the client had gone before tracing() saw the request', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono()
+    app.use(async (c, next) => {
+      const signal = c.req.raw.signal
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve))
+      await next()
+    })
+    app.use(tracing({ tracer }))
+    app.get('/late', async (c) => {
+      c.req.raw.signal.throwIfAborted()
+      return c.text('late')
+    })
+    const base = await listen(app)
+    const request = httpRequest(`${base}/late`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the request to reach the first middleware, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    request.destroy()
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('cancelled')
+    expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
+  })
 })

@@ -232,6 +232,17 @@ function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceC
     : incoming
 }
 
+// What the client's leaving made the handler throw: the signal's own reason (what fetch and the AI
+// SDK reject with given that signal; Next's is `ResponseAborted`), or an abort error made from it.
+// A failure of its own that came after the client left (a database that timed out on a client
+// that gave up waiting) is still a failure, not the client's cancel.
+function causedByAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (!signal?.aborted) return false
+  if (error === signal.reason) return true
+  const name = (error as Error | null)?.name
+  return name === 'AbortError' || name === 'ResponseAborted'
+}
+
 function startRouteSpan(
   tracer: Tracer,
   request: Request,
@@ -360,10 +371,10 @@ export function withTracing<H extends RouteHandler>(
         span.setAttribute(ATTR.httpResponseStatusCode, status)
         await schedule()
         span.end({ status: 'ok', endOpenChildren: true })
-      } else if ((request.signal as AbortSignal | undefined)?.aborted) {
-        // The client went away first, and the work stopped with it (a model call or fetch given
-        // `request.signal` rejects with its reason; Next's own is `ResponseAborted`): no answer
-        // failed, as a client gone mid-body is not a failure either.
+      } else if (causedByAbort(error, request.signal)) {
+        // The client went away, and the work stopped with it (a model call or fetch given
+        // `request.signal` rejects with its reason): no answer failed, as a client gone mid-body
+        // is not a failure either.
         await schedule()
         span.end({ status: 'cancelled', endOpenChildren: true })
       } else {

@@ -311,6 +311,21 @@ describe('next start: a client that goes away while the handler still works', ()
   })
 })
 
+describe('next start: a handler that fails on its own after the client went away', () => {
+  it('is an error span with its error, not the cancel of a client that left', async () => {
+    const request = httpRequest(`${base}/api/slow-fails`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the handler to be waiting, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('GET /api/slow-fails').length === 1)
+    const [span] = roots('GET /api/slow-fails')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('QueryTimeoutError')
+  })
+})
+
 describe('next start: a handler that throws', () => {
   it('is an error span with the 500 Next answered and the type of its error', async () => {
     const response = await fetch(`${base}/api/fails`, { method: 'POST' })
