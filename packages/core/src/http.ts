@@ -10,6 +10,27 @@ const HOST = 'server.address'
 const USER_AGENT = 'user_agent.original'
 
 /**
+ * Whether what a request's handler threw is its client's leaving, not a failure: the request's
+ * signal aborted, and the error is that signal's reason (what `fetch` and the AI SDK reject with) or
+ * names itself an abort (`AbortError`, Next's `ResponseAborted`, the OpenAI and Anthropic SDKs'
+ * `APIUserAbortError`, whose `name` is `Error`).
+ */
+export function causedByAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (!signal?.aborted) return false
+  if (error === signal.reason) return true
+  try {
+    const name = (error as Error | null)?.name
+    return (
+      name === 'AbortError' ||
+      name === 'ResponseAborted' ||
+      (error as object | null)?.constructor?.name === 'APIUserAbortError'
+    )
+  } catch {
+    return false
+  }
+}
+
+/**
  * The HTTP server convention attributes of an incoming request (method, path, scheme, host, user
  * agent), as the framework adapters record them on their root span. Never throws.
  */

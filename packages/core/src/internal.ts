@@ -10,6 +10,7 @@ export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } f
 export { TokentrailError } from './errors.js'
 export { addFlushHook } from './flush-hooks.js'
 export {
+  causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
   tracerNotice,

@@ -11,7 +11,9 @@ import {
   wrapLanguageModel,
 } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
 import { Hono } from 'hono'
+import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tracing } from '../src/index.js'
 import { modelSpans, setup, streamingModel, usage } from './helpers.js'
@@ -363,6 +365,33 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
       expect(span!.events.map((e) => e.name)).toContain('http.request.aborted')
     },
   )
+
+  // The OpenAI SDK, called straight with the request's signal, rejects with its own
+  // APIUserAbortError (named `Error`, not the signal's reason) when the client leaves.
+  it('ends the span cancelled when the client goes away during an OpenAI SDK call given its signal', async () => {
+    const mock = await startMockOpenAI({ firstChunkDelayMs: 10_000 })
+    closers.push(() => mock.close())
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const app = new Hono().use(tracing({ tracer }))
+    const client = new OpenAI({ baseURL: mock.url, apiKey: 'sk-test', maxRetries: 0 })
+    app.get('/chat', async (c) => {
+      const answer = await client.chat.completions.create(
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        { signal: c.req.raw.signal },
+      )
+      return c.json(answer)
+    })
+    const base = await listen(app)
+    const request = httpRequest(`${base}/chat`)
+    request.on('error', () => {})
+    request.end()
+    await expect.poll(() => mock.requests.length, { timeout: 5000 }).toBe(1)
+    request.destroy()
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('cancelled')
+    expect(span!.attributes['error.type']).toBeUndefined()
+  })
 
   // The client gave up waiting on slow work that then failed on its own (a database that timed
   // out): a server failure all the same, not the client's cancel. Thrown as an Error (onError

@@ -1,4 +1,5 @@
 import {
+  causedByAbort,
   checkOptionKeys,
   extractTraceContext,
   flushLateWork,
@@ -230,17 +231,6 @@ function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceC
   return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
     ? active
     : incoming
-}
-
-// What the client's leaving made the handler throw: the signal's own reason (what fetch and the AI
-// SDK reject with given that signal; Next's is `ResponseAborted`), or an abort error made from it.
-// A failure of its own that came after the client left (a database that timed out on a client
-// that gave up waiting) is still a failure, not the client's cancel.
-function causedByAbort(error: unknown, signal: AbortSignal | undefined): boolean {
-  if (!signal?.aborted) return false
-  if (error === signal.reason) return true
-  const name = (error as Error | null)?.name
-  return name === 'AbortError' || name === 'ResponseAborted'
 }
 
 function startRouteSpan(
