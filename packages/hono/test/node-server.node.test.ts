@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { serve } from '@hono/node-server'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
 import {
   jsonSchema,
   simulateReadableStream,
@@ -11,7 +12,6 @@ import {
   wrapLanguageModel,
 } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
-import { startMockOpenAI } from '@tokentrail/mock-openai'
 import { Hono } from 'hono'
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
