@@ -32,6 +32,7 @@ export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
 export { addFlushHook } from './flush-hooks.js'
 export {
   type BodyEnd,
+  causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
   tracerNotice,
