@@ -1,4 +1,11 @@
-import { isSecretKey, REDACTED, redactSecretsInText, sanitizeValue } from './attributes.js'
+import {
+  isSecretKey,
+  REDACTED,
+  redactSecretsInText,
+  sanitizeValue,
+  truncate,
+  truncateValue,
+} from './attributes.js'
 import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -598,17 +605,19 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
       const value = attributes[key]!
       const clean = scrubbedValue(key, value)
-      if (clean !== value) attributes[key] = clean
+      // `[REDACTED]` can be longer than a key that `maxStringLength` cut short: cut again.
+      if (clean !== value) attributes[key] = withinLimit(clean, this.limits.maxStringLength)
     }
     // An error's message and stack are also in its `exception` event: redacted there too.
-    const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
+    const max = this.limits.maxStringLength
+    const events = data.events.length > 0 ? scrubEvents(data.events, max) : data.events
     if (data.error) {
       const { message, stack } = data.error
       const clean = redactSecretsInText(message)
       const error = {
         type: data.error.type,
-        message: clean,
-        ...(stack ? { stack: scrubbedStack(stack, message, clean) } : {}),
+        message: clean === message ? clean : truncate(clean, max),
+        ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
       }
       return { ...data, events, error }
     }
@@ -909,6 +918,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 }
 
+// A scrubbed value kept within the length limit (a JSON value stays JSON).
+function withinLimit(value: AttributeValue, max: number): AttributeValue {
+  return typeof value === 'string' && value.length > max ? truncateValue(value, max) : value
+}
+
 // A value with its credentials replaced: the whole value under a key named like one, tokens and
 // keys inside text.
 function scrubbedValue(key: string, value: AttributeValue): AttributeValue {
@@ -927,7 +941,7 @@ function scrubbedStack(stack: string, message: string, cleanMessage: string): st
 
 // Credentials in event attributes (an exception's message and stack): the same rules as span
 // attributes. Events that hold none are kept as they are; the others are copied, not changed.
-function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
+function scrubEvents(events: readonly SpanEvent[], max: number): readonly SpanEvent[] {
   let scrubbed: SpanEvent[] | undefined
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!
@@ -946,7 +960,7 @@ function scrubEvents(events: readonly SpanEvent[]): readonly SpanEvent[] {
               redactSecretsInText(attributes['exception.message']),
             )
           : scrubbedValue(key, value)
-      if (clean !== value) (copy ??= { ...attributes })[key] = clean
+      if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean, max)
     }
     if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
   }
