@@ -1,5 +1,9 @@
 import { type ContextSpan, runWithSpan } from './context.js'
 import { isNextBuild, readEnv } from './env.js'
+import { extractTraceContext } from './propagation.js'
+import type { Span } from './span.js'
+import { getActiveSpan } from './tracer.js'
+import type { SpanContext } from './types.js'
 
 // The HTTP server convention names, as in `ATTR` (semconv-names.test.ts checks): not read from the
 // table, which would ship whole at start-up with every adapter that records requests.
@@ -8,6 +12,21 @@ const PATH = 'url.path'
 const SCHEME = 'url.scheme'
 const HOST = 'server.address'
 const USER_AGENT = 'user_agent.original'
+
+/**
+ * The parent of a request span: the request's `traceparent`, unless the active span continued this
+ * very one already. Then the handler runs inside another adapter's span for the same request (a
+ * Hono app served from a Next route traced by `withTracing`, or a traced handler calling another)
+ * and nests under it, not beside it as a second child of the caller. A `traceparent` made for this
+ * call (an in-process call to another service) is its own.
+ */
+export function requestParent(headers: Headers): Span | SpanContext | undefined {
+  const incoming = extractTraceContext(headers)
+  const active = incoming && getActiveSpan()
+  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
+    ? active
+    : incoming
+}
 
 /**
  * Whether what a request's handler threw is its client's leaving, not a failure: the request's

@@ -35,6 +35,7 @@ export {
   causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
+  requestParent,
   tracerNotice,
   vercelWaitUntil,
   watchBody,

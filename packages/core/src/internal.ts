@@ -13,6 +13,7 @@ export {
   causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
+  requestParent,
   tracerNotice,
   vercelWaitUntil,
   watchBody,

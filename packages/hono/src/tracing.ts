@@ -3,16 +3,15 @@ import {
   causedByAbort,
   checkOptionKeys,
   endOpenChildren,
-  extractTraceContext,
   flushLateWork,
   freezingPlatform,
-  getActiveSpan,
   getTracer,
   hasAsyncContext,
   httpRequestAttributes,
   MAX_TIMER_MS,
   NOOP_SPAN,
   now,
+  requestParent,
   runWithSpan,
   type Span,
   TokentrailError,
@@ -151,18 +150,6 @@ function noteOptionError(span: Span, name: string, error: unknown): void {
     option: name,
     message: error instanceof Error ? error.message : String(error),
   })
-}
-
-// The request's `traceparent`, unless the active span continued this very one already: then this
-// app runs inside another adapter's span for the same request (served from a Next route handler
-// traced by `withTracing`) and nests under it, not beside it as a second child of the caller. A
-// traceparent made for this call (an in-process call to another service) is its own.
-function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
-  const incoming = extractTraceContext(headers)
-  const active = incoming && getActiveSpan()
-  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
-    ? active
-    : incoming
 }
 
 function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {

@@ -1,12 +1,11 @@
 import {
   causedByAbort,
   checkOptionKeys,
-  extractTraceContext,
   flushLateWork,
-  getActiveSpan,
   getTracer,
   httpRequestAttributes,
   MAX_TIMER_MS,
+  requestParent,
   runWithSpan,
   type Span,
   type SpanStatus,
@@ -219,18 +218,6 @@ function withHeader(
   }
   copy.headers.set(name, value)
   return copy
-}
-
-// The request's `traceparent`, unless the active span continued this very one already: then this
-// handler runs inside another adapter's span for the same request (a Hono app traced by
-// `tracing()` that calls it, or a traced handler calling another) and nests under it, not beside
-// it as a second child of the caller. A traceparent made for this call is its own.
-function requestParent(headers: Headers): Span | ReturnType<typeof extractTraceContext> {
-  const incoming = extractTraceContext(headers)
-  const active = incoming && getActiveSpan()
-  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
-    ? active
-    : incoming
 }
 
 function startRouteSpan(
