@@ -166,13 +166,15 @@ export function readUsage(
   const reasoning = count(u.reasoningTokens)
   const total = count(u.totalTokens)
   let cacheWrite: number | undefined
-  if (claude) {
-    cacheWrite = count((providerMetadata as any)?.anthropic?.cacheCreationInputTokens)
-    if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
-  } else if (provider === 'aws.bedrock') {
-    // Bedrock's inputTokens leave the cache out too; @ai-sdk/amazon-bedrock@3 passes them on as
-    // they are, with the cache writes in its provider metadata.
-    cacheWrite = count((providerMetadata as any)?.bedrock?.usage?.cacheWriteInputTokens)
+  // Anthropic's and Bedrock's inputTokens leave the cache out (@ai-sdk/amazon-bedrock@3 passes
+  // Bedrock's on as they are); the cache writes are in their provider metadata.
+  if (claude || provider === 'aws.bedrock') {
+    const metadata = providerMetadata as any
+    cacheWrite = count(
+      claude
+        ? metadata?.anthropic?.cacheCreationInputTokens
+        : metadata?.bedrock?.usage?.cacheWriteInputTokens,
+    )
     if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
   }
   // A total that only adds up with reasoning on top says the output count left it out.

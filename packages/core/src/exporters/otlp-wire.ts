@@ -97,7 +97,6 @@ export function parseHeaderList(
         { cause },
       )
     }
-    // A name HTTP refuses, here, is often a key written without its name (`Bearer abc==`).
     // `abc123==` (base64 padding read as the "=") is a key without its name, as is a name HTTP
     // refuses (`Bearer abc==`): the key would go out as a header name, said nowhere.
     if (empty && (!TOKEN.test(key) || /^=+$/.test(text)))
