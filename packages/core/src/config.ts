@@ -8,7 +8,7 @@ import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-me
 import { detectProfile, type OtlpProfile } from './exporters/otlp-profile.js'
 import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
-import { checkOptionKeys, shareOf } from './options.js'
+import { checkOptionKeys, checkOptionsObject, shareOf } from './options.js'
 import type { RetryOptions } from './processor.js'
 import {
   type RedactionOptions,
@@ -355,8 +355,7 @@ const TRACER_ALIASES = {
 
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
-  if (options === null || typeof options !== 'object')
-    throw new TokentrailError('createTracer(options) takes an options object')
+  checkOptionsObject(options, 'createTracer', "{ serviceName: 'chat' }")
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
   for (const [key, types, form] of TRACER_TYPES) {
     const value = options[key]

@@ -144,7 +144,13 @@ export type BadInput =
   | 'attributes'
 
 /** The line said once per tracer and option when the span API gets a value it cannot use. */
-export function badInputLine(option: BadInput, span: string, got: unknown): string {
+export function badInputLine(
+  option: BadInput,
+  span: string,
+  got: unknown,
+  // The method a start option was given to (tracer.startSpan() or tracer.withSpan()).
+  given?: string,
+): string {
   // An object by its keys only: a carrier passed as the parent may hold credentials.
   let shown: string
   try {
@@ -181,13 +187,15 @@ export function badInputLine(option: BadInput, span: string, got: unknown): stri
     name: ['must be a string', 'the span kept its name'],
     attributes: ['must be an object of attributes', 'nothing was set'],
   }[option]
-  const [where, what] = {
-    endTime: ['span.end()', 'options.endTime'],
-    status: ['span.end()', 'options.status'],
-    key: ['span.setAttribute()', 'the key'],
-    name: ['span.updateName()', 'the name'],
-    attributes: ['span.setAttributes()', 'the argument'],
-  }[option as 'key'] ?? ['tracer.startSpan()', `options.${option}`]
+  const [where, what] = (given
+    ? undefined
+    : {
+        endTime: ['span.end()', 'options.endTime'],
+        status: ['span.end()', 'options.status'],
+        key: ['span.setAttribute()', 'the key'],
+        name: ['span.updateName()', 'the name'],
+        attributes: ['span.setAttributes()', 'the argument'],
+      }[option as 'key']) ?? [given ?? 'tracer.startSpan()', `options.${option}`]
   return `${where} on span "${span}": ${what} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 

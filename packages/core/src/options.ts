@@ -73,12 +73,14 @@ export function checkOptionKeys(
 export function checkOptionsObject(options: unknown, where: string, example: string): void {
   // A URL object reads as options too: its `protocol` getter ("https:") was named as a bad option.
   const url = typeof URL === 'function' && options instanceof URL
+  // A Map or Set has no own keys: it read as options with none set, so the defaults, in silence.
+  const keyed = options instanceof Map ? 'a Map' : options instanceof Set ? 'a Set' : undefined
   if (
     options !== undefined &&
-    (typeof options !== 'object' || !options || Array.isArray(options) || url)
+    (typeof options !== 'object' || !options || Array.isArray(options) || url || keyed)
   )
     throw new TokentrailError(
-      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : url ? 'a URL object (pass { url: url.href })' : `a ${typeof options}`}`,
+      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : url ? 'a URL object (pass { url: url.href })' : (keyed ?? `a ${typeof options}`)}`,
     )
 }
 

@@ -384,7 +384,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     else if (parent && !(parent instanceof RecordingSpan) && parent !== NOOP_SPAN) {
       const kind = parentKind(parent)
       if (kind < 1) {
-        if (kind < 0) this.badInput('parent', name, parent)
+        if (kind < 0) this.badInput('parent', name, parent, where)
         parent = null
       }
     }
@@ -448,7 +448,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       parentSpanId,
       textOf(name),
       options ? this.startOptions(name, options, where) : 'internal',
-      options?.startTime === undefined ? now() : this.timeOf('startTime', name, options.startTime),
+      options?.startTime === undefined
+        ? now()
+        : this.timeOf('startTime', name, options.startTime, where),
       traceState,
       localParent,
       traceFlags,
@@ -456,7 +458,18 @@ export class RecordingTracer implements Tracer, SpanOwner {
     if (this.sampler) this.sampler.onStart(traceId, span.spanId, !localParent, upstream)
     else if (this.config.sampling && this.early)
       this.holdEarly(['start', traceId, span.spanId, !localParent, upstream])
-    if (options?.attributes) span.setAttributes(options.attributes)
+    const attributes = options?.attributes
+    if (attributes !== undefined) {
+      // Checked here so a wrong value is said as the option it was given as, not as setAttributes().
+      if (
+        attributes &&
+        typeof attributes === 'object' &&
+        !Array.isArray(attributes) &&
+        !(attributes instanceof Map)
+      )
+        span.setAttributes(attributes)
+      else this.badInput('attributes', name, attributes, where)
+    }
     return span
   }
 
@@ -470,7 +483,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const kind = options.kind
     if (kind === undefined) return 'internal'
     if (SPAN_KINDS.includes(kind)) return kind
-    this.badInput('kind', name, kind)
+    this.badInput('kind', name, kind, where)
     return 'internal'
   }
 
@@ -679,8 +692,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * A value of the span API it cannot use: the span goes on with a safe one, and the tracer says
    * once per option what was wrong, through `warnings` (the text loads with delivery-log.ts).
    */
-  badInput(option: BadInput, span: unknown, got: unknown): void {
-    this.sayOnce(`input ${option}`, (m) => m.badInputLine(option, textOf(span), got))
+  badInput(option: BadInput, span: unknown, got: unknown, where?: string): void {
+    this.sayOnce(`input ${option}${where ? ` ${where}` : ''}`, (m) =>
+      m.badInputLine(option, textOf(span), got, where),
+    )
   }
 
   /** Says through `warnings`, once per key, a line made with delivery-log.ts (loaded lazily). */
@@ -740,10 +755,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * time, said, for one OTLP cannot carry as unsigned 64-bit nanoseconds (NaN, a string, a
    * negative or huge number): its text would make the whole batch's body invalid.
    */
-  timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown): number {
+  timeOf(option: 'startTime' | 'endTime', span: unknown, time: unknown, where?: string): number {
     const ms = time instanceof Date ? time.getTime() : time
     if (isEpochMs(ms)) return ms
-    this.badInput(option, span, time)
+    this.badInput(option, span, time, where)
     return now()
   }
 

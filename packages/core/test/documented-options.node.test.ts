@@ -215,6 +215,26 @@ describe('exporter factories check their options the same way', () => {
     expect(thrown(() => consoleMetricsExporter([] as never))).toBe(
       'consoleMetricsExporter() takes an options object such as { write }, got an array',
     )
+    // A Map or Set has no own keys: it read as options with none set, so a Map of the user's
+    // settings exported to the default http://localhost:4318 without a word.
+    const settings = new Map([['url', secretUrl]])
+    expect(thrown(() => otlpExporter(settings as never))).toBe(
+      'otlpExporter() takes an options object such as { url }, got a Map',
+    )
+    expect(thrown(() => httpExporter(new Set([secretUrl]) as never))).toBe(
+      'httpExporter() takes an options object such as { url, apiKey }, got a Set',
+    )
+    // createTracer said only "takes an options object", and an array or a Map made a tracer from
+    // env and defaults in silence.
+    expect(thrown(() => createTracer('chat' as never))).toBe(
+      "createTracer() takes an options object such as { serviceName: 'chat' }, got a string",
+    )
+    expect(thrown(() => createTracer(new Map([['serviceName', 'chat']]) as never))).toBe(
+      "createTracer() takes an options object such as { serviceName: 'chat' }, got a Map",
+    )
+    expect(thrown(() => createTracer([otlpExporter({ url: secretUrl })] as never))).toBe(
+      "createTracer() takes an options object such as { serviceName: 'chat' }, got an array",
+    )
     expect(received).toEqual([])
   })
 

@@ -303,6 +303,42 @@ describe('an option a method does not take', () => {
     ])
     await tracer.shutdown()
   })
+  // Before, startSpan's and withSpan's `attributes` option was handed to setAttributes(), so a
+  // string was said as `span.setAttributes()`'s argument (a method the user never called), an
+  // empty string or 0 was passed over without a word, and withSpan's wrong `kind` or `parent` was
+  // said as startSpan's.
+  it('says a wrong start option as the option of the method it was given to', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('started', { attributes: 'plan=pro' as never }).end()
+    tracer.startSpan('started empty', { attributes: '' as never }).end()
+    expect(
+      await tracer.withSpan(
+        'wrapped',
+        { attributes: ['plan'] as never, kind: 'chain' as never },
+        async (span) => {
+          span.setAttribute('kept', 1)
+          return 'done'
+        },
+      ),
+    ).toBe('done')
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(wireSpans().map((s) => [s.name, s.attributes.map((a) => a.key)])).toEqual([
+      ['started', []],
+      ['started empty', []],
+      ['wrapped', ['kept']],
+    ])
+    expect(warnings).toEqual([
+      'tracer.startSpan() on span "started": options.attributes must be an object of attributes, got "plan=pro"; nothing was set. Said once per tracer.',
+      'tracer.withSpan() on span "wrapped": options.kind must be one of llm, tool, http, queue, internal, got "chain"; the span is internal. Said once per tracer.',
+      'tracer.withSpan() on span "wrapped": options.attributes must be an object of attributes, got an array of 1; nothing was set. Said once per tracer.',
+    ])
+    await tracer.shutdown()
+  })
 })
 
 describe('a flush or shutdown given a number', () => {
