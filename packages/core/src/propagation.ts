@@ -114,16 +114,19 @@ export function injectTraceContext<C extends Carrier>(
 }
 
 const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// W3C Baggage's limits on what a platform must propagate: a receiver may drop a longer header.
+const BAGGAGE_MEMBERS = 180
+const BAGGAGE_BYTES = 8192
 
 /** Reads W3C `baggage` into a plain object; malformed members are skipped, never thrown. */
 export function extractBaggage(carrier: Carrier | null | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (carrier === null || typeof carrier !== 'object') return out
   const header = read(carrier, 'baggage')
-  if (!header || header.length > 8192) return out
+  if (!header || header.length > BAGGAGE_BYTES) return out
   let count = 0
   for (const member of header.split(',')) {
-    if (++count > 180) break
+    if (++count > BAGGAGE_MEMBERS) break
     const [pair] = member.split(';')
     const index = pair!.indexOf('=')
     if (index <= 0) continue
@@ -136,13 +139,44 @@ export function extractBaggage(carrier: Carrier | null | undefined): Record<stri
   return out
 }
 
-/** Writes entries as a W3C `baggage` header value into a carrier and returns the carrier. */
-export function injectBaggage<C extends Carrier>(carrier: C, entries: Record<string, string>): C {
-  const members: string[] = []
+/**
+ * Writes entries as a W3C `baggage` header value into a carrier and returns the carrier. Numbers,
+ * booleans and bigints are written as text; other values and keys that are not header tokens are
+ * skipped. Members that would take the header past W3C's limits (180 members, 8,192 bytes) are
+ * left out, so the receiver (extractBaggage included) does not discard the whole header.
+ */
+export function injectBaggage<C extends Carrier>(
+  carrier: C,
+  entries: Record<string, string | number | boolean | bigint>,
+): C {
+  if (
+    carrier === null ||
+    typeof carrier !== 'object' ||
+    entries === null ||
+    typeof entries !== 'object'
+  )
+    return carrier
+  let header = ''
+  let count = 0
   for (const [key, value] of Object.entries(entries)) {
-    if (BAGGAGE_KEY.test(key) && typeof value === 'string')
-      members.push(`${key}=${encodeURIComponent(value)}`)
+    if (!BAGGAGE_KEY.test(key)) continue
+    const kind = typeof value
+    if (
+      kind !== 'string' &&
+      kind !== 'boolean' &&
+      kind !== 'bigint' &&
+      !(kind === 'number' && Number.isFinite(value))
+    )
+      continue
+    const member = `${key}=${encodeURIComponent(String(value))}`
+    // Percent-encoded and token keys are ASCII: length is bytes.
+    if (
+      count === BAGGAGE_MEMBERS ||
+      header.length + (count ? 1 : 0) + member.length > BAGGAGE_BYTES
+    )
+      continue
+    header += count++ ? `,${member}` : member
   }
-  if (members.length > 0) write(carrier, 'baggage', members.join(','))
+  if (count > 0) write(carrier, 'baggage', header)
   return carrier
 }

@@ -5,7 +5,7 @@
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { extractBaggage, extractTraceContext } from '../src/index.js'
+import { extractBaggage, extractTraceContext, injectBaggage } from '../src/index.js'
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 const OTHER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
@@ -70,5 +70,44 @@ describe('list headers sent as several lines', () => {
     const expected = { 'user.id': 'u1', 'session.id': 's 1' }
     expect(extractBaggage(request.headers as Record<string, unknown>)).toEqual(expected)
     expect(extractBaggage(request.headersDistinct)).toEqual(expected)
+  })
+})
+
+// Before, injectBaggage wrote every member however long the header grew (a 10 KB value made a
+// header every W3C receiver may drop, and extractBaggage, past 8,192 bytes, dropped it whole, the
+// small members with it), and a number or boolean value (`{ tenant: 42 }`) was left out without a word.
+describe('injectBaggage within what a receiver keeps', () => {
+  it('sends numbers and booleans as text, and leaves out the member past 8,192 bytes, not the header', async () => {
+    const headers: Record<string, string> = {}
+    injectBaggage(headers, {
+      tenant: 42,
+      beta: true,
+      huge: 'x'.repeat(10_000),
+      user: 'ada lovelace',
+      nested: { a: 1 } as never,
+      ratio: Number.NaN as never,
+    })
+    const request = await received(headers)
+    expect(extractBaggage(request.headers as Record<string, unknown>)).toEqual({
+      tenant: '42',
+      beta: 'true',
+      user: 'ada lovelace',
+    })
+  })
+
+  it('stops at 180 members and 8,192 bytes, as W3C bounds it', async () => {
+    const many: Record<string, string> = {}
+    for (let i = 0; i < 400; i++) many[`k${i}`] = 'v'.repeat(i < 200 ? 1 : 60)
+    const headers: Record<string, string> = {}
+    injectBaggage(headers, many)
+    expect(headers.baggage!.split(',')).toHaveLength(180)
+    const long: Record<string, string> = {}
+    for (let i = 0; i < 150; i++) long[`k${i}`] = 'v'.repeat(100)
+    injectBaggage(headers, long)
+    expect(headers.baggage!.length).toBeLessThanOrEqual(8192)
+    const request = await received(headers)
+    const got = extractBaggage(request.headers as Record<string, unknown>)
+    expect(Object.keys(got).length).toBe(headers.baggage!.split(',').length)
+    expect(Object.keys(got).length).toBeGreaterThan(70)
   })
 })
