@@ -398,11 +398,12 @@ export function withTracing<H extends RouteHandler>(
     let timer: ReturnType<typeof setTimeout> | undefined
     const signal: AbortSignal | undefined = request.signal
     const onAbort = () => finish('cancelled')
-    const finish = (status: SpanStatus, error?: unknown) => {
+    const finish = (status: SpanStatus, failed?: { error: unknown }) => {
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
       signal?.removeEventListener?.('abort', onAbort)
-      if (error !== undefined) {
+      if (failed) {
+        const { error } = failed
         // The body's stream failed: its type, as for a thrown error (`error.type` holds one for
         // every failure, so failures group by it).
         span.recordError(error)
@@ -417,7 +418,8 @@ export function withTracing<H extends RouteHandler>(
       body = watchBody(response.body, (end) => {
         if (end.reason === 'done') finish(finalStatus)
         else if (end.reason === 'cancelled') finish('cancelled')
-        else finish('error', end.error)
+        // In a box: a stream may fail with `undefined` (`controller.error()`), a failure still.
+        else finish('error', { error: end.error })
       })
     } catch {
       span.end({ status: finalStatus, endOpenChildren: true })

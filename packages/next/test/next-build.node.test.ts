@@ -291,6 +291,18 @@ describe('next start: an answer whose stream breaks mid-way', () => {
     expect(span!.status.code).toBe(2)
     expect(span!.attributes['error.type']).toBe('UpstreamError')
   })
+
+  // Before, a stream failed with no reason (`controller.error()`) ended the span `error` with no
+  // `error.type`, the one failure that grouped under none.
+  it('gives a body broken with no reason an error.type too', async () => {
+    const response = await fetch(`${base}/api/broken?reason=none`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await receiver.waitFor(() => roots('GET /api/broken').length === 2)
+    const span = roots('GET /api/broken').at(-1)
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('undefined')
+  })
 })
 
 describe('next start: a client that goes away while the handler still works', () => {
