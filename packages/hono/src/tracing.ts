@@ -373,6 +373,19 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       finish()
       return
     }
+    if (response.status === 0 && !c.error) {
+      // `Response.error()`, a network error: no server can send status 0 (@hono/node-server answers
+      // 500). A failure too, the response handed on untouched.
+      span.recordError(
+        new TypeError(
+          'the handler returned Response.error() (a network error, status 0), which no server can send',
+        ),
+      )
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      status = 'error'
+      finish()
+      return
+    }
     span.setAttribute(ATTR.httpResponseStatusCode, response.status)
     if (c.error) {
       // Unless the client went away and the work stopped with it (a model call or fetch given

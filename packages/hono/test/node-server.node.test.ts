@@ -329,6 +329,27 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(span!.error?.message).toBe('the handler returned object, not a Response')
   })
 
+  // Before, `Response.error()` (status 0) was an `ok` span with status code 0 while node-server
+  // answered 500.
+  it('records a handler answering Response.error() as a failure, answered as the untraced app is', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      if (traced) app.use(tracing({ tracer }))
+      app.get('/network-error', () => Response.error())
+      return app
+    }
+    const plain = await fetch(`${await listen(build(false))}/network-error`)
+    const traced = await fetch(`${await listen(build(true))}/network-error`)
+    expect(plain.status).toBe(500)
+    expect(traced.status).toBe(plain.status)
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    expect(span!.attributes['http.response.status_code']).toBeUndefined()
+  })
+
   // @hono/node-server aborts with a string reason, which Hono rethrows; an Error (what fetch and
   // the AI SDK reject with) goes to onError, which answers 500 to no one.
   it.each([

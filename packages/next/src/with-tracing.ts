@@ -380,6 +380,19 @@ export function withTracing<H extends RouteHandler>(
     }
 
     const response: Response = result
+    if (response.status === 0) {
+      // `Response.error()`, a network error: no server can send status 0, and Next answers 500.
+      span.recordError(
+        new TypeError(
+          'the route handler returned Response.error() (a network error, status 0), answered with 500',
+        ),
+      )
+      span.setAttribute(ATTR.errorType, 'TypeError')
+      span.setAttribute(ATTR.httpResponseStatusCode, 500)
+      span.end({ status: 'error', endOpenChildren: true })
+      bodyDone()
+      return result as any
+    }
     const code = response.status
     span.setAttribute(ATTR.httpResponseStatusCode, code)
     if (code >= 500) span.setAttribute(ATTR.errorType, String(code))

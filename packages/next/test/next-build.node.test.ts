@@ -305,6 +305,20 @@ describe('next start: an answer whose stream breaks mid-way', () => {
   })
 })
 
+// Before, a handler answering `Response.error()` (status 0) was an `ok` span with status code 0,
+// while Next answered the client 500.
+describe('next start: Response.error()', () => {
+  it('is an error span with the 500 Next answered', async () => {
+    const response = await fetch(`${base}/api/network-error`)
+    expect(response.status).toBe(500)
+    await receiver.waitFor(() => roots('GET /api/network-error').length === 1)
+    const [span] = roots('GET /api/network-error')
+    expect(span!.status.code).toBe(2)
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    expect(span!.attributes['http.response.status_code']).toBe(500)
+  })
+})
+
 describe('next start: a client that goes away while the handler still works', () => {
   it('ends the span cancelled when the work stops with the request signal, not as a failure', async () => {
     // The handler waits on request.signal, as a model call given `abortSignal: request.signal`
