@@ -132,7 +132,7 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
  * estimate. The Vercel AI Gateway's `providerMetadata.gateway.cost` (a decimal string; 0 for a call
  * on the user's own provider key, which that provider bills: the list price tells more), and
  * xAI's `cost_in_usd_ticks` (10^10 ticks to the dollar), in its provider metadata (@ai-sdk/xai@5)
- * or its raw usage (@3; @2 passes on neither), and OpenRouter's (see `openRouterCost`).
+ * or its raw usage (@3; @2 passes on neither), OpenRouter's (see `openRouterCost`) and Perplexity's.
  */
 export function reportedCost(
   provider: string,
@@ -149,6 +149,12 @@ export function reportedCost(
     return ticks === undefined ? undefined : ticks / 1e10
   }
   if (provider === 'openrouter') return openRouterCost(providerMetadata, usage)
+  // Perplexity's `usage.cost.total_cost`, in USD: tokens, the request fee and searches.
+  if (provider === 'perplexity')
+    return positive(
+      (providerMetadata as { perplexity?: { cost?: { totalCost?: unknown } } })?.perplexity?.cost
+        ?.totalCost,
+    )
   return undefined
 }
 
