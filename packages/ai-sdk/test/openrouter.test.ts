@@ -65,8 +65,8 @@ const plainUsage = {
 }
 
 // OpenRouter's answers name the provider that served them beside the model.
-function answer(step: number, stream: boolean, wireUsage: unknown) {
-  const reply = chatAnswer(step, stream, { model: 'openai/gpt-5', usage: wireUsage }) as any
+function answer(step: number, stream: boolean, wireUsage: unknown, model = 'openai/gpt-5') {
+  const reply = chatAnswer(step, stream, { model, usage: wireUsage }) as any
   if (reply.json) reply.json.provider = 'OpenAI'
   else
     reply.sse = reply.sse.map((event: string) =>
@@ -146,6 +146,36 @@ describe.each(MAJORS)('$major: OpenRouter over HTTP', ({ major, ai }) => {
       }
     })
   }
+
+  it('a free model billed 0 costs 0 (on ai@5, where `is_byok` is not passed on, it is not priced)', async () => {
+    server = await serveWire((_path, body, index) =>
+      answer(
+        index,
+        body.stream === true,
+        { ...plainUsage, cost: 0, cost_details: null },
+        'meta-llama/llama-3.3-70b-instruct:free',
+      ),
+    )
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: clients[major]!({ baseURL: `${server.url}/api/v1`, apiKey: KEY }).chat(
+        'meta-llama/llama-3.3-70b-instruct:free',
+      ),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    await weatherLoop(ai, model, 'generateText')
+    await tracer.flush()
+    for (const llm of llmSpans(exporter.spans))
+      if (major === 'ai@5') {
+        expect(llm.attributes).not.toHaveProperty(ATTR.costUsd)
+        expect(llm.attributes['tokentrail.cost.unknown_model']).toBe(
+          'meta-llama/llama-3.3-70b-instruct:free',
+        )
+      } else {
+        expect(llm.attributes[ATTR.costUsd]).toBe(0)
+        expect(llm.attributes).not.toHaveProperty('tokentrail.cost.unknown_model')
+      }
+  })
 
   // ai@5's provider (@1) passes on neither `is_byok` nor the raw usage: there the fee alone is known.
   if (major !== 'ai@5')
