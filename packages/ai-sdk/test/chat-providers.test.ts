@@ -13,6 +13,7 @@ import { createFireworks as createFireworks3 } from '@ai-sdk/fireworks'
 import { createFireworks as createFireworks1 } from '@ai-sdk/fireworks-v1'
 import { createFireworks as createFireworks2 } from '@ai-sdk/fireworks-v2'
 import { createPerplexity as createPerplexity4 } from '@ai-sdk/perplexity'
+import { createPerplexity as createPerplexity2 } from '@ai-sdk/perplexity-v2'
 import { createPerplexity as createPerplexity3 } from '@ai-sdk/perplexity-v3'
 import { createTogetherAI as createTogether3 } from '@ai-sdk/togetherai'
 import { createTogetherAI as createTogether1 } from '@ai-sdk/togetherai-v1'
@@ -21,7 +22,15 @@ import { ATTR, type SpanData } from '@tokentrail/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { ARGS, chatAnswer, chatUsage, REASONING, TOKENS } from './openai-wire.js'
+import {
+  ARGS,
+  chatAnswer,
+  chatUsage,
+  REASONING,
+  responsesAnswer,
+  responsesUsage,
+  TOKENS,
+} from './openai-wire.js'
 import { data, MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
 
 let server: WireServer | undefined
@@ -202,7 +211,7 @@ describe.each(MAJORS)('$major: Chat Completions providers over HTTP', ({ major, 
 
 // Perplexity's Sonar models take no tools; its usage counts the reasoning apart from the
 // completion tokens and carries what the call cost in USD. @ai-sdk/perplexity@2 (ai@5) speaks
-// Perplexity's Agent API instead (not covered here).
+// Perplexity's Agent API instead (below).
 const SONAR_COST = { input_tokens_cost: 0.0004, output_tokens_cost: 0.00072, request_cost: 0.006 }
 const sonarUsage = {
   prompt_tokens: TOKENS.input,
@@ -284,3 +293,57 @@ describe.each(MAJORS.filter(({ major }) => major !== 'ai@5'))(
       })
   },
 )
+
+// @ai-sdk/perplexity@2 (ai@5) calls Perplexity's Agent API (`POST /v1/agent`): the Responses wire
+// format, with models of several vendors and tools, its usage with what the call cost in USD.
+const AGENT_COST = 0.0011875
+describe('ai@5: Perplexity Agent API over HTTP', () => {
+  const { ai } = MAJORS[0]
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: tokens, the cost Perplexity billed, finish reasons, tool call`, async () => {
+      server = await serveWire((_path, body, index) =>
+        responsesAnswer(index, body.stream === true, {
+          model: 'openai/gpt-5',
+          usage: {
+            ...responsesUsage,
+            cost: {
+              currency: 'USD',
+              input_cost: 0.0002875,
+              output_cost: 0.0009,
+              total_cost: AGENT_COST,
+            },
+          },
+        }),
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: createPerplexity2({ baseURL: server.url, apiKey: KEY })('openai/gpt-5'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const { text } = await weatherLoop(ai, model, mode)
+      expect(text).toBe('Sunny')
+      expect(server.requests.map((r) => r.path)).toEqual(['/v1/agent', '/v1/agent'])
+      await tracer.flush()
+      const [asker, answer] = llmSpans(exporter.spans)
+      for (const llm of [asker!, answer!]) {
+        expect(llm.attributes).toMatchObject({
+          [ATTR.providerName]: 'perplexity',
+          [ATTR.requestModel]: 'openai/gpt-5',
+          [ATTR.responseModel]: 'openai/gpt-5',
+          [ATTR.usageInputTokens]: TOKENS.input,
+          [ATTR.usageOutputTokens]: TOKENS.output,
+          [ATTR.usageCacheReadInputTokens]: TOKENS.cached,
+          [ATTR.usageReasoningOutputTokens]: TOKENS.reasoning,
+        })
+        // What Perplexity billed, not the list price of gpt-5.
+        expect(llm.attributes[ATTR.costUsd]).toBe(AGENT_COST)
+        if (mode === 'streamText') expect(llm.attributes[ATTR.ttftMs]).toBeGreaterThan(0)
+      }
+      expect(asker!.attributes[ATTR.responseFinishReasons]).toEqual(['tool_call'])
+      expect(answer!.attributes[ATTR.responseFinishReasons]).toEqual(['stop'])
+      expect(outputParts(asker!).filter((part) => part.type === 'tool_call')).toEqual([
+        { type: 'tool_call', id: 'call_1', name: 'weather', arguments: ARGS },
+      ])
+      expect(outputText(answer!)).toBe('Sunny')
+    })
+})
