@@ -162,8 +162,15 @@ export function readUsage(
   }
   let inputTokens = count(input)
   let outputTokens = count(output)
-  const cacheRead = count(u.cachedInputTokens)
-  const reasoning = count(u.reasoningTokens)
+  let cacheRead = count(u.cachedInputTokens)
+  let reasoning = count(u.reasoningTokens)
+  // @openrouter/ai-sdk-provider@1 writes 0 for both when OpenRouter's usage has no details; its
+  // provider metadata has them only when the usage did.
+  if (provider === 'openrouter' && (cacheRead === 0 || reasoning === 0)) {
+    const metadata = (providerMetadata as any)?.openrouter?.usage
+    if (cacheRead === 0 && metadata?.promptTokensDetails === undefined) cacheRead = undefined
+    if (reasoning === 0 && metadata?.completionTokensDetails === undefined) reasoning = undefined
+  }
   const total = count(u.totalTokens)
   let cacheWrite: number | undefined
   // Anthropic's and Bedrock's inputTokens leave the cache out (@ai-sdk/amazon-bedrock@3 passes

@@ -330,6 +330,12 @@ export class LlmCall {
     this.usage = result.usage
     this.finishReason = result.finishReason
     this.responseId = result.response?.id
+    // @ai-sdk/cohere reads the id of Cohere's v1 API (`generation_id`); its v2 answers name it `id`
+    // (its stream's `message-start` does, and is read).
+    if (this.responseId === undefined && this.provider === 'cohere') {
+      const id = (result.response?.body as { id?: unknown } | undefined)?.id
+      if (typeof id === 'string') this.responseId = id
+    }
     this.responseModel = result.response?.modelId
     this.providerMetadata = result.providerMetadata
     if (result.warnings?.length) this.warnings = result.warnings

@@ -132,7 +132,7 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
  * estimate. The Vercel AI Gateway's `providerMetadata.gateway.cost` (a decimal string; 0 for a call
  * on the user's own provider key, which that provider bills: the list price tells more), and
  * xAI's `cost_in_usd_ticks` (10^10 ticks to the dollar), in its provider metadata (@ai-sdk/xai@5)
- * or its raw usage (@3; @2 passes on neither).
+ * or its raw usage (@3; @2 passes on neither), OpenRouter's (see `openRouterCost`) and Perplexity's.
  */
 export function reportedCost(
   provider: string,
@@ -148,7 +148,35 @@ export function reportedCost(
     )
     return ticks === undefined ? undefined : ticks / 1e10
   }
+  if (provider === 'openrouter') return openRouterCost(providerMetadata, usage)
+  // Perplexity's `usage.cost.total_cost`, in USD: tokens, the request fee and searches.
+  if (provider === 'perplexity')
+    return positive(
+      (providerMetadata as { perplexity?: { cost?: { totalCost?: unknown } } })?.perplexity?.cost
+        ?.totalCost,
+    )
   return undefined
+}
+
+/**
+ * What OpenRouter billed, from its usage accounting (in every response since 2025): `cost`, in
+ * credits of one dollar. On the user's own provider key (`is_byok`) that is OpenRouter's fee, and
+ * `cost_details.upstream_inference_cost` what the upstream billed the key (OpenRouter fills it on
+ * other calls too, equal to the cost). `@openrouter/ai-sdk-provider@1` (ai@5) passes on the cost
+ * but neither `is_byok` nor the raw usage: there a BYOK call's cost is the fee alone. A cost of 0
+ * (a free model) is the bill only where the raw usage says the call was not on the user's own key.
+ */
+function openRouterCost(providerMetadata: unknown, usage: unknown): number | undefined {
+  const cost = (providerMetadata as { openrouter?: { usage?: { cost?: unknown } } })?.openrouter
+    ?.usage?.cost
+  const raw = (usage as { raw?: { is_byok?: unknown; cost_details?: any } })?.raw
+  if (raw?.is_byok === true) {
+    const fee = positive(cost) ?? 0
+    const upstream = positive(raw.cost_details?.upstream_inference_cost) ?? 0
+    return fee + upstream > 0 ? fee + upstream : undefined
+  }
+  if (raw?.is_byok === false && cost === 0) return 0
+  return positive(cost)
 }
 
 function positive(value: unknown): number | undefined {
