@@ -1,7 +1,7 @@
 import { type ContextSpan, runWithSpan } from './context.js'
 import { isNextBuild, readEnv } from './env.js'
 import { extractTraceContext } from './propagation.js'
-import type { Span } from './span.js'
+import { localParentOf, type Span } from './span.js'
 import { getActiveSpan } from './tracer.js'
 import type { SpanContext } from './types.js'
 
@@ -14,18 +14,20 @@ const HOST = 'server.address'
 const USER_AGENT = 'user_agent.original'
 
 /**
- * The parent of a request span: the request's `traceparent`, unless the active span continued this
- * very one already. Then the handler runs inside another adapter's span for the same request (a
- * Hono app served from a Next route traced by `withTracing`, or a traced handler calling another)
- * and nests under it, not beside it as a second child of the caller. A `traceparent` made for this
- * call (an in-process call to another service) is its own.
+ * The parent of a request span: the request's `traceparent`, unless the active span, or a span it
+ * was started under in this process, continued this very one already. Then the handler runs inside
+ * another adapter's span for the same request (a Hono app served from a Next route traced by
+ * `withTracing`, or a traced handler calling another, also through spans of the app's own between
+ * them) and nests under the active span, not beside the outer request span as a second child of
+ * the caller. A `traceparent` made for this call (an in-process call to another service) is its own.
  */
 export function requestParent(headers: Headers): Span | SpanContext | undefined {
   const incoming = extractTraceContext(headers)
   const active = incoming && getActiveSpan()
-  return active && active.traceId === incoming.traceId && active.parentSpanId === incoming.spanId
-    ? active
-    : incoming
+  if (!active || active.traceId !== incoming.traceId) return incoming
+  for (let at: Span | undefined = active; at; at = localParentOf(at))
+    if (at.parentSpanId === incoming.spanId) return active
+  return incoming
 }
 
 /**

@@ -219,6 +219,11 @@ export class RecordingSpan implements Span {
     if (parent) parent.childOpened(this)
   }
 
+  /** The span `span` was started under in this process (see `localParentOf`). */
+  static parentOf(span: RecordingSpan): RecordingSpan | undefined {
+    return span.parent
+  }
+
   private childOpened(child: RecordingSpan): void {
     if (this.openChildren) this.openChildren.add(child)
     else if (this.openChild === undefined) this.openChild = child
@@ -641,3 +646,8 @@ export const NOOP_SPAN: Span = new NonRecordingSpan({
   spanId: '0000000000000000',
   traceFlags: 0,
 })
+
+/** The span this one was started under in this process, if any (a remote parent is not one). */
+export function localParentOf(span: unknown): Span | undefined {
+  return span instanceof RecordingSpan ? RecordingSpan.parentOf(span) : undefined
+}

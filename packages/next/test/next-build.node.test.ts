@@ -279,6 +279,22 @@ describe('next start: a traced handler that answers through another traced handl
     const inner = spans.find((s) => s !== outer)!
     expect(inner.parentSpanId).toBe(outer.spanId)
   })
+
+  // Before, a span of the app's own between the two (`withSpan('proxy', …)`) split them: the inner
+  // request span continued the traceparent beside the outer one, the proxy span left empty.
+  it('nests it under a span of the app between them too', async () => {
+    const traceparent = '00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const response = await fetch(`${base}/api/reuse`, { method: 'PUT', headers: { traceparent } })
+    expect(await response.json()).toEqual({ reused: true })
+    await receiver.waitFor(() => receiver.trace('5bf92f3577b34da6a3ce929d0e0e4736').length === 3)
+    const spans = receiver.trace('5bf92f3577b34da6a3ce929d0e0e4736')
+    const outer = spans.find((s) => s.parentSpanId === '00f067aa0ba902b7')!
+    const proxy = spans.find((s) => s.name === 'proxy')!
+    const inner = spans.find((s) => s !== outer && s !== proxy)!
+    expect(outer.name).toBe('PUT /api/reuse')
+    expect(proxy.parentSpanId).toBe(outer.spanId)
+    expect(inner.parentSpanId).toBe(proxy.spanId)
+  })
 })
 
 describe('next start: an answer whose stream breaks mid-way', () => {
