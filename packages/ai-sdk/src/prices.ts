@@ -18,10 +18,15 @@ export interface ModelPrice {
 export type PriceTable = Readonly<Record<string, ModelPrice>>
 
 /**
- * The date the built-in prices were compiled. Standard (not batch, not priority) short-context
- * rates, USD per million tokens; Anthropic cache writes are the 5-minute rate.
+ * The date the built-in prices were compiled. Standard (not batch, not priority, not fast) rates
+ * for short prompts, USD per million tokens; Anthropic cache writes are the 5-minute rate.
+ * Prompt-length tiers are not modelled: OpenAI's GPT-5.6 and later double input and cache rates
+ * (output × 1.5) above 272K input tokens, Gemini 2.5 Pro and the Gemini 3 previews charge more
+ * above 200K, xAI's Grok 4.20 and 4.3 above 200K, and Claude Haiku 5.5 five times more above 100K
+ * (its rates here are for prompts up to 100K tokens). DeepSeek's are its peak (standard) rates:
+ * off-peak, half of them, it bills most hours of the day.
  */
-export const PRICES_AS_OF = '2026-07-04'
+export const PRICES_AS_OF = '2026-12-04'
 
 const p = (input: number, cachedInput: number, output: number, cacheWrite?: number): ModelPrice =>
   cacheWrite === undefined
@@ -30,7 +35,13 @@ const p = (input: number, cachedInput: number, output: number, cacheWrite?: numb
 
 /** The built-in price table (see `PRICES_AS_OF`). Override or extend it with the `prices` option. */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  // OpenAI
+  // OpenAI. New models from their model pages, read 2026-12-04:
+  // https://developers.openai.com/api/docs/models/gpt-6.2-sol, …/gpt-6-luna, …/gpt-5.6-luna
+  // (cache writes, which OpenAI bills from GPT-5.6 on, at 1.25 × input). The older entries are
+  // from https://developers.openai.com/api/docs/pricing as compiled 2026-07-04.
+  'gpt-6.2-sol': p(2, 0.1, 10, 2.5),
+  'gpt-6-luna': p(0.1, 0.01, 0.5, 0.125),
+  'gpt-5.6-luna': p(0.2, 0.02, 1.2, 0.25),
   'gpt-5.5': p(5, 0.5, 30),
   'gpt-5.4': p(2.5, 0.25, 15),
   'gpt-5.4-mini': p(0.75, 0.075, 4.5),
@@ -46,26 +57,59 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-4o-mini': p(0.15, 0.075, 0.6),
   o3: p(2, 0.5, 8),
   'o4-mini': p(1.1, 0.275, 4.4),
-  // Anthropic
+  // Anthropic: https://platform.claude.com/docs/en/about-claude/pricing and the model pages
+  // (https://platform.claude.com/docs/en/models/<model>/overview), read 2026-12-04. The 1-hour
+  // cache writes are 2 × input for every model here (cacheWrite1h's default).
+  'claude-fable-5-1': p(10, 0.25, 50, 12.5),
+  'claude-mythos-5-1': p(10, 0.25, 50, 12.5),
+  'claude-fable-5': p(10, 1, 50, 12.5),
+  'claude-mythos-5': p(10, 1, 50, 12.5),
+  'claude-opus-5-5': p(4, 0.2, 20, 5),
+  'claude-opus-5': p(5, 0.5, 25, 6.25),
+  'claude-opus-4-8': p(5, 0.5, 25, 6.25),
+  'claude-opus-4-7': p(5, 0.5, 25, 6.25),
   'claude-opus-4-6': p(5, 0.5, 25, 6.25),
   'claude-opus-4-5': p(5, 0.5, 25, 6.25),
   'claude-opus-4-1': p(15, 1.5, 75, 18.75),
   'claude-opus-4': p(15, 1.5, 75, 18.75),
+  'claude-sonnet-5-5': p(2, 0.2, 10, 2.5),
+  'claude-sonnet-5': p(2, 0.2, 10, 2.5),
   'claude-sonnet-4-6': p(3, 0.3, 15, 3.75),
   'claude-sonnet-4-5': p(3, 0.3, 15, 3.75),
   'claude-sonnet-4': p(3, 0.3, 15, 3.75),
+  // Prompts up to 100K tokens; above, every rate × 5.
+  'claude-haiku-5-5': p(0.1, 0.01, 0.5, 0.125),
   'claude-haiku-4-5': p(1, 0.1, 5, 1.25),
   'claude-3-5-haiku': p(0.8, 0.08, 4, 1),
   // OpenAI embeddings (input only)
   'text-embedding-3-small': p(0.02, 0.02, 0),
   'text-embedding-3-large': p(0.13, 0.13, 0),
   'text-embedding-ada-002': p(0.1, 0.1, 0),
-  // Google (prompts up to 200k tokens)
+  // Google (prompts up to 200k tokens): https://ai.google.dev/gemini-api/docs/pricing as compiled
+  // 2026-07-04 (not re-read: the page was not to be had on 2026-12-04).
   'gemini-3.1-pro-preview': p(2, 0.2, 12),
   'gemini-3-flash-preview': p(0.5, 0.05, 3),
   'gemini-2.5-pro': p(1.25, 0.125, 10),
   'gemini-2.5-flash': p(0.3, 0.03, 2.5),
   'gemini-2.5-flash-lite': p(0.1, 0.01, 0.4),
+  // xAI (prompts under 200k tokens): https://docs.x.ai/developers/pricing and
+  // https://docs.x.ai/developers/models/grok-4.20-0309, read 2026-12-04. `@ai-sdk/xai@3` and later
+  // pass on what xAI billed, which wins over these; `@2` (ai@5) does not.
+  'grok-4.3': p(1.25, 0.2, 2.5),
+  'grok-4.20-0309-reasoning': p(1.25, 0.2, 2.5),
+  'grok-4.20-0309-non-reasoning': p(1.25, 0.2, 2.5),
+  'grok-4.20-multi-agent-0309': p(1.25, 0.2, 2.5),
+  'grok-4.20': p(1.25, 0.2, 2.5),
+  'grok-4.20-reasoning': p(1.25, 0.2, 2.5),
+  'grok-4-1-fast-reasoning': p(0.2, 0.05, 0.5),
+  'grok-4-1-fast-non-reasoning': p(0.2, 0.05, 0.5),
+  // DeepSeek: https://api-docs.deepseek.com/quick_start/pricing, read 2026-12-04. Peak (standard)
+  // rates, 01:00–04:00 and 06:00–10:00 UTC on weekdays; off-peak DeepSeek bills half. Cache hits
+  // (`prompt_cache_hit_tokens`) are the cached input. `deepseek-v4-flash` is the retired name
+  // DeepSeek still accepts and serves as `deepseek-flash`.
+  'deepseek-flash': p(0.3, 0.006, 1.2),
+  'deepseek-v4-flash': p(0.3, 0.006, 1.2),
+  'deepseek-v4-pro': p(1.32, 0.044, 3.96),
 })
 
 // `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `o3-2025-04-16`
