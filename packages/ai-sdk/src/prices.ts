@@ -35,12 +35,14 @@ const p = (input: number, cachedInput: number, output: number, cacheWrite?: numb
 
 /** The built-in price table (see `PRICES_AS_OF`). Override or extend it with the `prices` option. */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  // OpenAI. New models from their model pages, read 2026-12-04:
-  // https://developers.openai.com/api/docs/models/gpt-6.2-sol, …/gpt-6-luna, …/gpt-5.6-luna
-  // (cache writes, which OpenAI bills from GPT-5.6 on, at 1.25 × input). The older entries are
-  // from https://developers.openai.com/api/docs/pricing as compiled 2026-07-04.
+  // OpenAI. GPT-6.x and GPT-5.6 from their model pages, read 2026-12-04:
+  // https://developers.openai.com/api/docs/models/gpt-6.2-sol (and …/gpt-6.1-sol, …/gpt-6-luna,
+  // …/gpt-5.6-terra, …/gpt-5.6-luna); cache writes, billed from GPT-5.6 on, are 1.25 × input.
+  // The older entries: https://developers.openai.com/api/docs/pricing as compiled 2026-07-04.
   'gpt-6.2-sol': p(2, 0.1, 10, 2.5),
+  'gpt-6.1-sol': p(2, 0.1, 10, 2.5),
   'gpt-6-luna': p(0.1, 0.01, 0.5, 0.125),
+  'gpt-5.6-terra': p(2, 0.2, 12, 2.5),
   'gpt-5.6-luna': p(0.2, 0.02, 1.2, 0.25),
   'gpt-5.5': p(5, 0.5, 30),
   'gpt-5.4': p(2.5, 0.25, 15),
