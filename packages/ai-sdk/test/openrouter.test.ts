@@ -145,6 +145,31 @@ describe.each(MAJORS)('$major: OpenRouter over HTTP', ({ major, ai }) => {
         expect(llm.attributes[ATTR.costUsd]).toBe(COST)
       }
     })
+
+    it(`${mode}: details that say 0 cached and 0 reasoning tokens are 0, not unknown`, async () => {
+      server = await serveWire((_path, body, index) =>
+        answer(index, body.stream === true, {
+          ...plainUsage,
+          prompt_tokens_details: { cached_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        }),
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: clients[major]!({ baseURL: `${server.url}/api/v1`, apiKey: KEY }).chat(
+          'openai/gpt-5',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await weatherLoop(ai, model, mode)
+      await tracer.flush()
+      const spans = llmSpans(exporter.spans)
+      expect(spans).toHaveLength(2)
+      for (const llm of spans) {
+        expect(llm.attributes[ATTR.usageCacheReadInputTokens]).toBe(0)
+        expect(llm.attributes[ATTR.usageReasoningOutputTokens]).toBe(0)
+      }
+    })
   }
 
   // OpenRouter's accounting for a free model: 0, and 0 upstream (what it sends), or no details.
