@@ -208,20 +208,27 @@ export function reportedCost(
  * What OpenRouter billed, from its usage accounting (in every response since 2025): `cost`, in
  * credits of one dollar. On the user's own provider key (`is_byok`) that is OpenRouter's fee, and
  * `cost_details.upstream_inference_cost` what the upstream billed the key (OpenRouter fills it on
- * other calls too, equal to the cost). `@openrouter/ai-sdk-provider@1` (ai@5) passes on the cost
- * but neither `is_byok` nor the raw usage: there a BYOK call's cost is the fee alone. A cost of 0
- * (a free model) is the bill only where the raw usage says the call was not on the user's own key.
+ * other calls too, equal to the cost). `@openrouter/ai-sdk-provider@1` (ai@5) passes on neither
+ * `is_byok` nor the raw usage, but the upstream's cost in its provider metadata: a fee (5% of the
+ * upstream's cost, or none) less than half of it says the call was on the user's own key. A cost of
+ * 0 (a free model) is the bill only where the call is known not to be on the user's own key.
  */
 function openRouterCost(providerMetadata: unknown, usage: unknown): number | undefined {
-  const cost = (providerMetadata as { openrouter?: { usage?: { cost?: unknown } } })?.openrouter
-    ?.usage?.cost
+  const metadata = (providerMetadata as { openrouter?: { usage?: any } })?.openrouter?.usage
+  const cost = metadata?.cost
   const raw = (usage as { raw?: { is_byok?: unknown; cost_details?: any } })?.raw
-  if (raw?.is_byok === true) {
+  const upstream = raw
+    ? raw.cost_details?.upstream_inference_cost
+    : metadata?.costDetails?.upstreamInferenceCost
+  let byok = raw?.is_byok
+  if (typeof byok !== 'boolean' && typeof cost === 'number' && typeof upstream === 'number')
+    byok = cost < upstream / 2
+  if (byok === true) {
     const fee = positive(cost) ?? 0
-    const upstream = positive(raw.cost_details?.upstream_inference_cost) ?? 0
-    return fee + upstream > 0 ? fee + upstream : undefined
+    const billed = fee + (positive(upstream) ?? 0)
+    return billed > 0 ? billed : undefined
   }
-  if (raw?.is_byok === false && cost === 0) return 0
+  if (byok === false && cost === 0) return 0
   return positive(cost)
 }
 

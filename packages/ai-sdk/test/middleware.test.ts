@@ -216,6 +216,27 @@ describe('tracingMiddleware with generateText', () => {
     expect(TokentrailError.isInstance(catchError(() => tracingMiddleware(null as any)))).toBe(true)
   })
 
+  // A Map, Set or array has no option keys: it passed the key check and the defaults applied
+  // without a word, so a Map asking for no inputs recorded the prompts.
+  it('refuses a Map, a Set or an array as options, naming what it got', () => {
+    const noInputs = new Map([['recordInputs', false]])
+    expect(() => tracingMiddleware(noInputs as never)).toThrow(
+      'tracingMiddleware takes an options object, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(() => tracingMiddleware([] as never)).toThrow(
+      'tracingMiddleware takes an options object, got an array',
+    )
+    expect(() => embeddingTracingMiddleware(new Set(['recordInputs']) as never)).toThrow(
+      'embeddingTracingMiddleware takes an options object, got a Set',
+    )
+    expect(() => tokentrailTelemetry(noInputs as never)).toThrow(
+      'tokentrailTelemetry takes an options object, got a Map',
+    )
+    expect(() => tracingMiddleware({ metadata: noInputs as never })).toThrow(
+      'tracingMiddleware({ metadata }) takes an options object, got a Map',
+    )
+  })
+
   it('serves a V3 model wrapped by ai@7', async () => {
     const { tracer, exporter } = setup()
     const v3 = new MockLanguageModelV3({

@@ -145,41 +145,79 @@ describe.each(MAJORS)('$major: OpenRouter over HTTP', ({ major, ai }) => {
         expect(llm.attributes[ATTR.costUsd]).toBe(COST)
       }
     })
+
+    it(`${mode}: details that say 0 cached and 0 reasoning tokens are 0, not unknown`, async () => {
+      server = await serveWire((_path, body, index) =>
+        answer(index, body.stream === true, {
+          ...plainUsage,
+          prompt_tokens_details: { cached_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        }),
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: clients[major]!({ baseURL: `${server.url}/api/v1`, apiKey: KEY }).chat(
+          'openai/gpt-5',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await weatherLoop(ai, model, mode)
+      await tracer.flush()
+      const spans = llmSpans(exporter.spans)
+      expect(spans).toHaveLength(2)
+      for (const llm of spans) {
+        expect(llm.attributes[ATTR.usageCacheReadInputTokens]).toBe(0)
+        expect(llm.attributes[ATTR.usageReasoningOutputTokens]).toBe(0)
+      }
+    })
   }
 
-  it('a free model billed 0 costs 0 (on ai@5, where `is_byok` is not passed on, it is not priced)', async () => {
-    server = await serveWire((_path, body, index) =>
-      answer(
-        index,
-        body.stream === true,
-        { ...plainUsage, cost: 0, cost_details: null },
-        'meta-llama/llama-3.3-70b-instruct:free',
-      ),
-    )
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: clients[major]!({ baseURL: `${server.url}/api/v1`, apiKey: KEY }).chat(
-        'meta-llama/llama-3.3-70b-instruct:free',
-      ),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    await weatherLoop(ai, model, 'generateText')
-    await tracer.flush()
-    for (const llm of llmSpans(exporter.spans))
-      if (major === 'ai@5') {
-        expect(llm.attributes).not.toHaveProperty(ATTR.costUsd)
-        expect(llm.attributes['tokentrail.cost.unknown_model']).toBe(
+  // OpenRouter's accounting for a free model: 0, and 0 upstream (what it sends), or no details.
+  for (const details of ['upstream 0', 'no cost details'] as const)
+    it(`a free model billed 0 costs 0 (${details}; on ai@5, where \`is_byok\` is not passed on, only the upstream's 0 tells)`, async () => {
+      server = await serveWire((_path, body, index) =>
+        answer(
+          index,
+          body.stream === true,
+          {
+            ...plainUsage,
+            cost: 0,
+            cost_details:
+              details === 'upstream 0'
+                ? {
+                    upstream_inference_cost: 0,
+                    upstream_inference_prompt_cost: 0,
+                    upstream_inference_completions_cost: 0,
+                  }
+                : null,
+          },
           'meta-llama/llama-3.3-70b-instruct:free',
-        )
-      } else {
-        expect(llm.attributes[ATTR.costUsd]).toBe(0)
-        expect(llm.attributes).not.toHaveProperty('tokentrail.cost.unknown_model')
-      }
-  })
+        ),
+      )
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: clients[major]!({ baseURL: `${server.url}/api/v1`, apiKey: KEY }).chat(
+          'meta-llama/llama-3.3-70b-instruct:free',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await weatherLoop(ai, model, 'generateText')
+      await tracer.flush()
+      for (const llm of llmSpans(exporter.spans))
+        if (major === 'ai@5' && details === 'no cost details') {
+          expect(llm.attributes).not.toHaveProperty(ATTR.costUsd)
+          expect(llm.attributes['tokentrail.cost.unknown_model']).toBe(
+            'meta-llama/llama-3.3-70b-instruct:free',
+          )
+        } else {
+          expect(llm.attributes[ATTR.costUsd]).toBe(0)
+          expect(llm.attributes).not.toHaveProperty('tokentrail.cost.unknown_model')
+        }
+    })
 
-  // ai@5's provider (@1) passes on neither `is_byok` nor the raw usage: there the fee alone is known.
-  if (major !== 'ai@5')
-    it("on the user's own key (BYOK), the cost is OpenRouter's fee and what the upstream billed", async () => {
+  // ai@5's provider (@1) passes on neither `is_byok` nor the raw usage, but the upstream's cost.
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: on the user's own key (BYOK), the cost is OpenRouter's fee and what the upstream billed`, async () => {
       server = await serveWire((_path, body, index) =>
         answer(index, body.stream === true, usage(true)),
       )
@@ -190,9 +228,15 @@ describe.each(MAJORS)('$major: OpenRouter over HTTP', ({ major, ai }) => {
         ),
         middleware: tracingMiddleware({ tracer }),
       })
-      await weatherLoop(ai, model, 'streamText')
+      await weatherLoop(ai, model, mode)
       await tracer.flush()
-      for (const llm of llmSpans(exporter.spans))
+      const spans = llmSpans(exporter.spans)
+      expect(spans).toHaveLength(2)
+      for (const llm of spans)
         expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo(FEE + UPSTREAM, 12)
+      expect(callSpan(exporter.spans).attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(
+        2 * (FEE + UPSTREAM),
+        12,
+      )
     })
 })

@@ -39,7 +39,7 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
 
 /**
  * Throws a TokentrailError for the first key of `options` that `valid` does not list, naming the
- * closest valid key. `where` names the factory, such as `otlpExporter`; `aliases` maps common
+ * closest valid key, and for a Map, a Set or an array given as options. `where` names the factory, such as `otlpExporter`; `aliases` maps common
  * names from other tools to ours (`endpoint` → `url`).
  *
  * @example
@@ -53,6 +53,18 @@ export function checkOptionKeys(
   aliases: Readonly<Record<string, string>> = {},
 ): void {
   if (options === null || typeof options !== 'object') return
+  // A Map, a Set or an array has no option keys of its own: read as options, it set none, and the
+  // defaults applied without a word (`tracingMiddleware(new Map([['recordInputs', false]]))`
+  // recorded the inputs).
+  const got =
+    options instanceof Map
+      ? 'a Map (pass Object.fromEntries(map))'
+      : options instanceof Set
+        ? 'a Set'
+        : Array.isArray(options)
+          ? 'an array'
+          : undefined
+  if (got) throw new TokentrailError(`${where} takes an options object, got ${got}`)
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue
     if (valid.length === 0) throw new TokentrailError(`${where} takes no options, got \`${key}\``)

@@ -114,7 +114,9 @@ export function injectTraceContext<C extends Carrier>(
 }
 
 const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-// W3C Baggage's limits on what a platform must propagate: a receiver may drop a longer header.
+// W3C Baggage lets a receiver drop members past 8,192 bytes (extractBaggage drops the whole header);
+// 180 members is what OpenTelemetry's propagator and extractBaggage keep (W3C's draft said 180,
+// its 2024 drafts guarantee 64).
 const BAGGAGE_MEMBERS = 180
 const BAGGAGE_BYTES = 8192
 
@@ -142,7 +144,7 @@ export function extractBaggage(carrier: Carrier | null | undefined): Record<stri
 /**
  * Writes entries as a W3C `baggage` header value into a carrier and returns the carrier. Numbers,
  * booleans and bigints are written as text; other values and keys that are not header tokens are
- * skipped. Members that would take the header past W3C's limits (180 members, 8,192 bytes) are
+ * skipped. Members that would take the header past 180 members or W3C's 8,192 bytes are
  * left out, so the receiver (extractBaggage included) does not discard the whole header.
  */
 export function injectBaggage<C extends Carrier>(

@@ -235,6 +235,15 @@ describe('exporter factories check their options the same way', () => {
     expect(thrown(() => createTracer([otlpExporter({ url: secretUrl })] as never))).toBe(
       "createTracer() takes an options object such as { serviceName: 'chat' }, got an array",
     )
+    // A nested option given as a Map was read as one with no keys: the defaults, without a word.
+    expect(thrown(() => createTracer({ limits: new Map([['maxAttributes', 8]]) as never }))).toBe(
+      'createTracer({ limits }) takes an options object, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(
+      thrown(() => createTracer({ redaction: { detectors: new Map([['ip', false]]) as never } })),
+    ).toBe(
+      'createTracer({ redaction.detectors }) takes an options object, got a Map (pass Object.fromEntries(map))',
+    )
     expect(received).toEqual([])
   })
 

@@ -95,7 +95,7 @@ describe('injectBaggage within what a receiver keeps', () => {
     })
   })
 
-  it('stops at 180 members and 8,192 bytes, as W3C bounds it', async () => {
+  it('stops at 180 members and 8,192 bytes, as OpenTelemetry and W3C bound it', async () => {
     const many: Record<string, string> = {}
     for (let i = 0; i < 400; i++) many[`k${i}`] = 'v'.repeat(i < 200 ? 1 : 60)
     const headers: Record<string, string> = {}

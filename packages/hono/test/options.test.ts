@@ -28,4 +28,15 @@ describe('tracing() rejects unknown option keys at creation', () => {
   it('valid options still pass', () => {
     expect(() => tracing({ skip: ['/health'], traceIdHeader: 'x-trace-id' })).not.toThrow()
   })
+
+  // A Map or an array has no option keys: it passed the key check and the defaults applied
+  // without a word (a Map's `skip` traced the health checks it listed).
+  it('a Map or an array is refused, naming what it got', () => {
+    expect(message(() => tracing(new Map([['skip', ['/health']]]) as never))).toBe(
+      'tracing takes an options object, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(message(() => tracing([] as never))).toBe(
+      'tracing takes an options object, got an array',
+    )
+  })
 })

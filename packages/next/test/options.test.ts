@@ -33,6 +33,17 @@ describe('withTracing and traceAction reject unknown option keys at creation', (
     )
   })
 
+  // A Map or an array has no option keys: it passed the key check and the defaults applied
+  // without a word.
+  it('a Map or an array is refused, naming what it got', () => {
+    expect(message(() => withTracing(handler, new Map([['route', '/api/chat']]) as never))).toBe(
+      'withTracing takes an options object, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(message(() => traceAction('a', async () => 1, [] as never))).toBe(
+      'traceAction takes an options object, got an array',
+    )
+  })
+
   it('valid options still pass', () => {
     expect(() => withTracing(handler, { traceIdHeader: 'x-trace-id' })).not.toThrow()
     expect(() => traceAction('a', async () => 1, { flushTimeoutMs: 10 })).not.toThrow()
