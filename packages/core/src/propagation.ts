@@ -114,7 +114,7 @@ export function injectTraceContext<C extends Carrier>(
 }
 
 const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-// W3C Baggage lets a receiver drop members past 8,192 bytes (extractBaggage drops the whole header);
+// W3C Baggage lets a receiver drop members past 8,192 bytes (extractBaggage drops those members);
 // 180 members is what OpenTelemetry's propagator and extractBaggage keep (W3C's draft said 180,
 // its 2024 drafts guarantee 64).
 const BAGGAGE_MEMBERS = 180
@@ -124,8 +124,12 @@ const BAGGAGE_BYTES = 8192
 export function extractBaggage(carrier: Carrier | null | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (carrier === null || typeof carrier !== 'object') return out
-  const header = read(carrier, 'baggage')
-  if (!header || header.length > BAGGAGE_BYTES) return out
+  const whole = read(carrier, 'baggage')
+  if (!whole) return out
+  // Past 8,192 bytes the members that do not fit are dropped, not the header (W3C lets a receiver
+  // do so): the members before them are kept whole.
+  const cut = whole.length > BAGGAGE_BYTES ? whole.lastIndexOf(',', BAGGAGE_BYTES) : whole.length
+  const header = cut > 0 ? whole.slice(0, cut) : ''
   let count = 0
   for (const member of header.split(',')) {
     if (++count > BAGGAGE_MEMBERS) break
