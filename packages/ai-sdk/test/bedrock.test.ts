@@ -7,23 +7,23 @@ import { crc32 } from 'node:zlib'
 import { createAmazonBedrock as createBedrock5 } from '@ai-sdk/amazon-bedrock'
 import { createAmazonBedrock as createBedrock3 } from '@ai-sdk/amazon-bedrock-v3'
 import { createAmazonBedrock as createBedrock4 } from '@ai-sdk/amazon-bedrock-v4'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const majors = [
   { ...MAJORS[0], bedrock: createBedrock3 as any },

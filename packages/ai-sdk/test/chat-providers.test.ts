@@ -18,8 +18,8 @@ import { createPerplexity as createPerplexity3 } from '@ai-sdk/perplexity-v3'
 import { createTogetherAI as createTogether3 } from '@ai-sdk/togetherai'
 import { createTogetherAI as createTogether1 } from '@ai-sdk/togetherai-v1'
 import { createTogetherAI as createTogether2 } from '@ai-sdk/togetherai-v2'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
 import {
@@ -31,19 +31,20 @@ import {
   responsesUsage,
   TOKENS,
 } from './openai-wire.js'
-import { data, MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  data,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const KEY = 'test-key-wiretest-000000000000'
 const clients = {

@@ -5,23 +5,24 @@
 import { createCohere as createCohere4 } from '@ai-sdk/cohere'
 import { createCohere as createCohere2 } from '@ai-sdk/cohere-v2'
 import { createCohere as createCohere3 } from '@ai-sdk/cohere-v3'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { event, MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  event,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const clients: Record<string, (options: object) => any> = {
   'ai@5': createCohere2,

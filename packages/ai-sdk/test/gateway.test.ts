@@ -3,24 +3,24 @@
 // that answers as the gateway does: the AI SDK's own result and stream parts as JSON, in the
 // specification version the client asks for (V2 on ai@5, V3 on ai@6, V4 on ai@7), with the
 // gateway's own provider metadata (routing, the cost it billed, the generation id).
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { data, MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  data,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 // 120 input tokens of which 40 read from the cache, 30 output of which 10 reasoning.
 const usage = (spec: string) =>

@@ -14,8 +14,8 @@ import { createMistral as createMistral3 } from '@ai-sdk/mistral-v3'
 import { createXai as createXai5 } from '@ai-sdk/xai'
 import { createXai as createXai2 } from '@ai-sdk/xai-v2'
 import { createXai as createXai3 } from '@ai-sdk/xai-v3'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
 import {
@@ -27,19 +27,19 @@ import {
   responsesUsage,
   TOKENS,
 } from './openai-wire.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const KEY = 'test-key-wiretest-000000000000'
 const clients = {

@@ -2,26 +2,26 @@
 // ai@7), over HTTP against a local server in Ollama's own wire format (`POST /api/chat`, a JSON
 // answer or newline-delimited JSON objects; https://github.com/ollama/ollama/blob/main/docs/api.md):
 // a thinking model's tool loop, its counts in `prompt_eval_count` and `eval_count`.
-import { ATTR, type SpanData } from '@tokentrail/core'
+import { ATTR } from '@tokentrail/core'
 import { createOllama as createOllama4 } from 'ollama-ai-provider-v2'
 import { createOllama as createOllama1 } from 'ollama-ai-provider-v2-v1'
 import { createOllama as createOllama3 } from 'ollama-ai-provider-v2-v3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const clients: Record<string, (options: object) => any> = {
   'ai@5': createOllama1,

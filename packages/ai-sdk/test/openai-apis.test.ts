@@ -2,8 +2,8 @@
 // Responses API on ai@5 and later) and `openai.chat('gpt-5')` (Chat Completions). The same
 // answer from a reasoning model with cached input, a tool call and then text, over HTTP in each
 // API's wire format: both APIs, streamed or not, must record the same things.
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, reasoningText, setup } from './helpers.js'
 import {
@@ -16,19 +16,18 @@ import {
   responsesAnswer,
   TOKENS,
 } from './openai-wire.js'
-import { MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const apis = [
   {

@@ -6,23 +6,23 @@
 import { createOpenAICompatible as createCompatible3 } from '@ai-sdk/openai-compatible'
 import { createOpenAICompatible as createCompatible1 } from '@ai-sdk/openai-compatible-v1'
 import { createOpenAICompatible as createCompatible2 } from '@ai-sdk/openai-compatible-v2'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { data, MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  data,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const majors = [
   { ...MAJORS[0], compatible: createCompatible1 as any },

@@ -6,24 +6,23 @@
 import { createOpenRouter as createOpenRouter3 } from '@openrouter/ai-sdk-provider'
 import { createOpenRouter as createOpenRouter1 } from '@openrouter/ai-sdk-provider-v1'
 import { createOpenRouter as createOpenRouter2 } from '@openrouter/ai-sdk-provider-v2'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
 import { ARGS, chatAnswer, TOKENS } from './openai-wire.js'
-import { MAJORS, serveWire, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 const KEY = 'sk-or-v1-wiretest00000000000000000000000000'
 const clients: Record<string, (options: object) => any> = {

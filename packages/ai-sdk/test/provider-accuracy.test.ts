@@ -1,23 +1,24 @@
 // What a trace says, checked against what the provider's own wire answer said: the real
 // @ai-sdk/openai, @ai-sdk/anthropic and @ai-sdk/google of each AI SDK major over HTTP, against
 // local servers that answer in each API's wire format (see wire.ts).
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, ERROR_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, setup } from './helpers.js'
-import { data, event, MAJORS, serveWire, type WireServer } from './wire.js'
+import {
+  callSpan,
+  data,
+  event,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireServer,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) => spans.filter((s) => s.kind === 'llm')
+useWireServers()
 
 // OpenAI Chat Completions, as https://platform.openai.com/docs/api-reference/chat documents it.
 const chatChunk = (delta: unknown, finishReason: string | null = null) => ({

@@ -2,21 +2,14 @@
 // own model class, named `vertex.anthropic.messages` and posting to `…:rawPredict` /
 // `…:streamRawPredict`, with Anthropic's own usage. Made here as google-vertex makes it, with each
 // major's @ai-sdk/anthropic, over HTTP against a local server in Anthropic's wire format.
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { event, MAJORS, serveWire, type WireServer } from './wire.js'
+import { callSpan, event, MAJORS, serveWire, useWireServers, type WireServer } from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
+useWireServers()
 
 const models = [
   {

@@ -6,23 +6,23 @@
 import { createVertex as createVertex5 } from '@ai-sdk/google-vertex'
 import { createVertex as createVertex3 } from '@ai-sdk/google-vertex-v3'
 import { createVertex as createVertex4 } from '@ai-sdk/google-vertex-v4'
-import { ATTR, type SpanData } from '@tokentrail/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { ATTR } from '@tokentrail/core'
+import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { outputParts, outputText, setup } from './helpers.js'
-import { MAJORS, serveWire, type WireAnswer, type WireServer, weatherLoop } from './wire.js'
+import {
+  callSpan,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+  type WireServer,
+  weatherLoop,
+} from './wire.js'
 
 let server: WireServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
-})
-
-const callSpan = (spans: readonly SpanData[]) =>
-  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
-const llmSpans = (spans: readonly SpanData[]) =>
-  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
+useWireServers()
 
 // A Google auth client that hands out a token without going to Google (what google-auth-library's
 // `authClient` option takes); @ai-sdk/google-vertex@5 has Vertex's express mode (an API key) too.

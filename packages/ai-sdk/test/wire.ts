@@ -11,9 +11,11 @@ import { createGoogleGenerativeAI as createGoogle3 } from '@ai-sdk/google-v3'
 import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
 import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
 import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
+import { ATTR, type SpanData } from '@tokentrail/core'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
 import * as ai6 from 'ai-v6'
+import { afterEach } from 'vitest'
 import { z } from 'zod'
 
 /** What a wire server answers to one request. */
@@ -37,6 +39,29 @@ export interface WireServer {
   requests: { path: string; body: any }[]
   close(): Promise<void>
 }
+
+// Every wire server started, closed after each test by `useWireServers()`.
+const started = new Set<WireServer>()
+
+/**
+ * After each test of the file that calls it: closes the wire servers the test started and forgets
+ * the AI SDK's global telemetry integrations it registered.
+ */
+export function useWireServers(): void {
+  afterEach(async () => {
+    for (const server of started) await server.close()
+    started.clear()
+    delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+  })
+}
+
+/** The call span of a trace (`invoke_agent`). */
+export const callSpan = (spans: readonly SpanData[]) =>
+  spans.find((s) => s.attributes[ATTR.operationName] === 'invoke_agent')!
+
+/** The LLM spans of a trace, in the order they started. */
+export const llmSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.kind === 'llm').sort((a, b) => a.startTime - b.startTime)
 
 export async function serveWire(
   answer: (
@@ -82,15 +107,19 @@ export async function serveWire(
     response.end(JSON.stringify(reply.json ?? {}))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
+  const wire: WireServer = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        started.delete(wire)
+        if (!server.listening) return resolve()
         server.closeAllConnections()
         server.close(() => resolve())
       }),
   }
+  started.add(wire)
+  return wire
 }
 
 /** A `data:` SSE event (OpenAI, Google). */
