@@ -281,6 +281,97 @@ describe('the packed declarations in a fresh TypeScript app', () => {
     expect(errors).toEqual([])
   })
 
+  it('the public declarations name no type a user cannot import', () => {
+    // Walks every export of the public entries with the app's TypeScript 5.9 compiler API: the
+    // parameter, return and property types they reach, and lists each named type declared in a
+    // Tokentrail package that no public entry exports (`@tokentrail/core/internal` is not public).
+    const ts = createRequire(join(app, 'package.json'))('typescript')
+    const entries = [
+      'core/dist/index.d.ts',
+      'core/dist/testing.d.ts',
+      'core/dist/otlp.d.ts',
+      'core/dist/metrics.d.ts',
+      'core/dist/tree.d.ts',
+      'core/dist/otlp-protobuf.d.ts',
+      'ai-sdk/dist/index.d.ts',
+      'next/dist/index.d.ts',
+      'hono/dist/index.d.ts',
+    ].map((file) => join(app, 'node_modules/@tokentrail', file))
+    const program = ts.createProgram(entries, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      types: ['node'],
+    })
+    const checker = program.getTypeChecker()
+    const ours = (node: any) => node.getSourceFile().fileName.includes('/@tokentrail/')
+    const importable = new Set<any>()
+    const roots: any[] = []
+    for (const entry of entries) {
+      for (let symbol of checker.getExportsOfModule(
+        checker.getSymbolAtLocation(program.getSourceFile(entry)),
+      )) {
+        if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol)
+        importable.add(symbol)
+        // `type X = Y` exported: Y is nameable as X.
+        if (symbol.flags & ts.SymbolFlags.Type) {
+          const declared = checker.getDeclaredTypeOfSymbol(symbol)
+          if (declared.symbol) importable.add(declared.symbol)
+        }
+        roots.push(symbol)
+      }
+    }
+    const named =
+      ts.SymbolFlags.Interface |
+      ts.SymbolFlags.Class |
+      ts.SymbolFlags.TypeAlias |
+      ts.SymbolFlags.Enum
+    const seen = new Set<any>()
+    const leaks = new Map<string, string>()
+    const visit = (type: any, path: string) => {
+      if (!type || seen.has(type)) return
+      seen.add(type)
+      for (const symbol of [type.aliasSymbol, type.getSymbol()]) {
+        if (symbol && symbol.flags & named && !importable.has(symbol)) {
+          const declaration = symbol.declarations?.[0]
+          if (declaration && ours(declaration)) {
+            const file = declaration.getSourceFile().fileName.replace(/.*\/@tokentrail\//, '')
+            if (!leaks.has(`${symbol.name} (${file})`)) leaks.set(`${symbol.name} (${file})`, path)
+          }
+        }
+      }
+      if (type.flags & ts.TypeFlags.TypeParameter)
+        visit(type.getConstraint(), `${path}<constraint>`)
+      for (const t of type.aliasTypeArguments ?? []) visit(t, path)
+      if (type.isUnionOrIntersection()) for (const t of type.types) visit(t, path)
+      for (const t of checker.getTypeArguments?.(type) ?? []) visit(t, path)
+      if (!(type.flags & ts.TypeFlags.Object)) return
+      for (const property of checker.getPropertiesOfType(type)) {
+        const declaration = property.valueDeclaration ?? property.declarations?.[0]
+        if (declaration && ours(declaration))
+          visit(
+            checker.getTypeOfSymbolAtLocation(property, declaration),
+            `${path}.${property.name}`,
+          )
+      }
+      for (const kind of [ts.SignatureKind.Call, ts.SignatureKind.Construct])
+        for (const signature of checker.getSignaturesOfType(type, kind)) {
+          for (const parameter of signature.parameters)
+            visit(checker.getTypeOfSymbol(parameter), `${path}(${parameter.name})`)
+          visit(signature.getReturnType(), `${path}()`)
+        }
+    }
+    for (const symbol of roots) {
+      const declaration = symbol.declarations?.[0]
+      if (!declaration) continue
+      if (symbol.flags & ts.SymbolFlags.Value)
+        visit(checker.getTypeOfSymbolAtLocation(symbol, declaration), symbol.name)
+      if (symbol.flags & ts.SymbolFlags.Type)
+        visit(checker.getDeclaredTypeOfSymbol(symbol), symbol.name)
+    }
+    expect(Object.fromEntries(leaks)).toEqual({})
+  })
+
   it('a CommonJS project compiles with module commonjs (node10) and nodenext, and its require()s run', () => {
     // node10 resolution reads no `exports`: each subpath needs its `typesVersions` entry.
     const manifest = JSON.parse(
