@@ -231,6 +231,28 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
     expect(nodes.length).toBeGreaterThanOrEqual(1)
   })
 
+  it("the CLI's entry loads on Node 20 (its client code runs there); opening a store says which Node it needs", () => {
+    const node = oldNode()
+    if (!node) return
+    // Failed before: the entry imported node:sqlite, so `import('@tokentrail/cli')` threw
+    // "No such built-in module: node:sqlite" on Node 20, even for runCli and the decoders.
+    const script = `
+      const cli = await import('@tokentrail/cli')
+      let said = ''
+      try { cli.openTraceStore({ path: ':memory:' }) } catch (error) { said = error.message }
+      console.log(JSON.stringify({ runCli: typeof cli.runCli, decode: typeof cli.otlpToSpans, said }))
+    `
+    writeFileSync(join(app, 'cli-entry.mjs'), script)
+    const out = JSON.parse(run(node, ['cli-entry.mjs'], app).trim())
+    expect(out).toEqual({
+      runCli: 'function',
+      decode: 'function',
+      said: expect.stringMatching(
+        /^the trace store needs Node ≥ 22\.13 for its embedded database \(node:sqlite\); you have 20\./,
+      ),
+    })
+  })
+
   it('a CommonJS app require()s core and hono (Node require(esm), as the README states) and exports a span', () => {
     writeFileSync(join(app, 'app.cjs'), CJS_SCRIPT)
     const nodes = [process.execPath, oldNode()].filter((n): n is string => n !== undefined)
