@@ -372,6 +372,47 @@ describe('the packed declarations in a fresh TypeScript app', () => {
     expect(Object.fromEntries(leaks)).toEqual({})
   })
 
+  it("an app's emitted declarations name Tokentrail's types by the public entries", () => {
+    // A library built on the adapters (declaration: true) gets `import("…").Span` written into its
+    // own .d.ts for what it returns; before, that was `@tokentrail/core/internal`, the adapters'
+    // subpath outside semver.
+    mkdirSync(join(app, 'library'))
+    writeFileSync(
+      join(app, 'library', 'index.ts'),
+      [
+        `import type { Context } from 'hono'`,
+        `import { tracingMiddleware } from '@tokentrail/ai-sdk'`,
+        `import { traceAction } from '@tokentrail/next'`,
+        `import '@tokentrail/hono'`,
+        `export const spanOf = (c: Context) => c.var.span`,
+        `export const tracerOf = (o: Parameters<typeof tracingMiddleware>[0]) => o?.tracer`,
+        `export const actionTracer = (o: Parameters<typeof traceAction>[2]) => o?.tracer`,
+      ].join('\n'),
+    )
+    writeFileSync(
+      join(app, 'tsconfig.library.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          declaration: true,
+          emitDeclarationOnly: true,
+          rootDir: 'library',
+          outDir: 'library/out',
+          target: 'ES2022',
+          module: 'nodenext',
+          lib: ['ES2023', 'DOM'],
+          types: ['node'],
+        },
+        files: ['library/index.ts'],
+      }),
+    )
+    expect(typecheck(tsc7, app, 'tsconfig.library.json')).toEqual([])
+    const emitted = readFileSync(join(app, 'library/out/index.d.ts'), 'utf8')
+    expect(emitted).not.toContain('core/internal')
+    expect(emitted).toContain(`import("@tokentrail/core").Span`)
+    expect(emitted.match(/import\("@tokentrail\/core"\)\.Tracer/g)).toHaveLength(2)
+  })
+
   it('a CommonJS project compiles with module commonjs (node10) and nodenext, and its require()s run', () => {
     // node10 resolution reads no `exports`: each subpath needs its `typesVersions` entry.
     const manifest = JSON.parse(
