@@ -1,13 +1,10 @@
+import type { EndingInfo, Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   addFlushHook,
   createAsyncStorage,
-  type EndingInfo,
   getActiveSpan,
   now,
-  type Span,
-  type SpanStatus,
   setTrustedAttributes,
-  type Tracer,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import { NOT_RECORDED, type OwnAttributes, toolAttributes, toolJson } from './convert.js'

@@ -5,12 +5,8 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import {
-  type ATTR as CORE_ATTR,
-  redactCutText,
-  redactSecretsInJson,
-  safeJson,
-} from '@tokentrail/core/internal'
+import type { ATTR as CORE_ATTR } from '@tokentrail/core'
+import { redactCutText, redactSecretsInJson, safeJson } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { CALL_ATTR, TokenCounts } from './call.js'
 

@@ -1,10 +1,10 @@
 import type { EmbeddingModelV4Middleware } from '@ai-sdk/provider'
+import type { Tracer } from '@tokentrail/core'
 import {
   checkOptionKeys,
   getTracer,
   now,
   TokentrailError,
-  type Tracer,
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import type { EmbeddingTracingMiddleware } from './ai-types.js'

@@ -1,4 +1,5 @@
-import { redactCutText, redactSecretsInText, type Span } from '@tokentrail/core/internal'
+import type { Span } from '@tokentrail/core'
+import { redactCutText, redactSecretsInText } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500

@@ -1,4 +1,4 @@
-export type { TokentrailTelemetry } from './ai-types.js'
+export type { LanguageModelLike, ModelLike, TokentrailTelemetry } from './ai-types.js'
 export { CALL_ATTR } from './call.js'
 export {
   type EmbeddingPrice,
@@ -14,6 +14,7 @@ export {
 } from './metadata.js'
 export {
   type Cost,
+  type CostUsage,
   computeCost,
   DEFAULT_PRICES,
   findPrice,

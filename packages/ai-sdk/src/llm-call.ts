@@ -5,14 +5,12 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
+import type { Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   now,
   redactCutText,
   redactSecretsInJson,
-  type Span,
-  type SpanStatus,
   setTrustedAttributes,
-  type Tracer,
 } from '@tokentrail/core/internal'
 import { type AiCall, type StepReport, spanName } from './call.js'
 import {

@@ -1,12 +1,11 @@
+import type { Span, Tracer } from '@tokentrail/core'
 import {
   checkOptionKeys,
   getActiveSpan,
   getTracer,
   now,
   runWithSpan,
-  type Span,
   TokentrailError,
-  type Tracer,
 } from '@tokentrail/core/internal'
 import type { Telemetry } from 'ai'
 import type { TokentrailTelemetry } from './ai-types.js'

@@ -3,12 +3,12 @@ import type {
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider'
+import type { Tracer } from '@tokentrail/core'
 import {
   checkOptionKeys,
   getTracer,
   now,
   TokentrailError,
-  type Tracer,
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import type { TracingMiddleware } from './ai-types.js'

@@ -1,3 +1,6 @@
+import type * as Sqlite from 'node:sqlite'
+import { TokentrailError } from '@tokentrail/core'
+
 /** The Node versions whose built-in `node:sqlite` works without a flag. */
 export const DATABASE_NODE = '22.13'
 
@@ -11,5 +14,19 @@ export function databaseProblem(
   return (
     `tokentrail ${command} needs Node ≥ ${DATABASE_NODE} for its embedded database; you have ${version}. ` +
     'The client commands (list, last, error, trace, tail, stats, import, doctor) work on this Node.'
+  )
+}
+
+/**
+ * `node:sqlite`, looked up when a database is opened rather than imported by the modules that use
+ * it: the package's entry (`startCollector`, `runCli`, the decoders) then loads on every Node its
+ * engines admit, and opening a store on a Node without the module says which Node it needs instead
+ * of failing the import with "No such built-in module: node:sqlite".
+ */
+export function sqlite(): typeof Sqlite {
+  const found = process.getBuiltinModule?.('node:sqlite') as typeof Sqlite | undefined
+  if (found?.DatabaseSync) return found
+  throw new TokentrailError(
+    `the trace store needs Node ≥ ${DATABASE_NODE} for its embedded database (node:sqlite); you have ${process.versions.node}`,
   )
 }

@@ -21,75 +21,75 @@ import type { SpanData, SpanExporter } from './types.js'
 /** Options of `createTracer`. Every option falls back to env, then to its default; explicit options win. */
 export interface TracerOptions {
   /** `service.name` of every span. @default OTEL_SERVICE_NAME, else "unknown_service" */
-  serviceName?: string
+  serviceName?: string | undefined
   /**
    * Where spans go. @default from env: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, `console`/`none` by OTEL_TRACES_EXPORTER; none otherwise
    */
-  exporters?: SpanExporter[]
+  exporters?: SpanExporter[] | undefined
   /**
    * Share of traces kept, from 0 to 1, decided once per trace. @default from OTEL_TRACES_SAMPLER
    * (always_on, always_off, traceidratio, or their parentbased_ forms) and OTEL_TRACES_SAMPLER_ARG, else 1
    */
-  sampleRate?: number
+  sampleRate?: number | undefined
   /** Off makes the tracer a no-op. @default true, unless OTEL_SDK_DISABLED=true or TOKENTRAIL_ENABLED=false */
-  enabled?: boolean
+  enabled?: boolean | undefined
   /**
    * Report telemetry failures (once per kind) and log every export attempt and retry: `true` for
    * console.warn, or a function. @default TOKENTRAIL_DEBUG
    */
-  debug?: boolean | ((message: string, error?: unknown) => void)
+  debug?: boolean | ((message: string, error?: unknown) => void) | undefined
   /**
    * Say when spans cannot be delivered (once, then at most one summary a minute) and when tracing
    * is on but nothing would receive spans: `true` for console.warn, a function, or `false`.
    * @default TOKENTRAIL_WARNINGS, else true
    */
-  warnings?: boolean | ((message: string) => void)
+  warnings?: boolean | ((message: string) => void) | undefined
   /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
   redact?: (span: SpanData) => SpanData | null | undefined
   /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
-  recordInputs?: boolean
+  recordInputs?: boolean | undefined
   /** Record generated text, reasoning and tool results. @default TOKENTRAIL_RECORD_OUTPUTS, else true */
-  recordOutputs?: boolean
+  recordOutputs?: boolean | undefined
   /** Extra resource attributes, merged over OTEL_RESOURCE_ATTRIBUTES. */
-  resource?: Record<string, unknown>
+  resource?: Record<string, unknown> | undefined
   /**
    * Spans held waiting for export, per exporter; more are dropped and counted (while the export code
    * loads for the first export, spans of later ticks wait apart, up to 10,000).
    * @default OTEL_BSP_MAX_QUEUE_SIZE, else 2048
    */
-  maxQueueSize?: number
+  maxQueueSize?: number | undefined
   /** Spans per export request. @default OTEL_BSP_MAX_EXPORT_BATCH_SIZE, else 512 */
-  maxBatchSize?: number
+  maxBatchSize?: number | undefined
   /** Longest wait before a partial batch goes out. @default OTEL_BSP_SCHEDULE_DELAY, else 2000 */
-  flushIntervalMs?: number
+  flushIntervalMs?: number | undefined
   /**
    * Bound on one export request. @default OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else
    * OTEL_EXPORTER_OTLP_TIMEOUT, else OTEL_BSP_EXPORT_TIMEOUT, else 10000
    */
-  exportTimeoutMs?: number
+  exportTimeoutMs?: number | undefined
   /** Retry policy. @default { maxRetries: 5, initialBackoffMs: 1000, multiplier: 1.5, maxBackoffMs: 5000 } */
-  retry?: RetryOptions
+  retry?: RetryOptions | undefined
   /**
    * GenAI metrics derived from finished LLM and tool spans (token usage, duration, time to first
    * chunk, calls, errors, cost), exported as OTLP metrics. `false` turns them off.
    * @default from env: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or _METRICS_ENDPOINT) is set, unless
    * OTEL_METRICS_EXPORTER=none or TOKENTRAIL_METRICS=false
    */
-  metrics?: false | MetricsOptions
+  metrics?: false | MetricsOptions | undefined
   /**
    * Decide at the end of each trace, keeping every trace with an error, a cancelled LLM call, a
    * slow root, a high cost or many tokens, and `sampleRate` of the rest; metrics stay exact.
    * `false` decides at the start (head sampling). @default off, unless TOKENTRAIL_TRACES_SAMPLER=trace_complete
    */
-  sampling?: false | SamplingOptions
+  sampling?: false | SamplingOptions | undefined
   /**
    * Redaction rules applied once to every span before any exporter sees it (never to the app's
    * own values). @default off, unless TOKENTRAIL_REDACT or TOKENTRAIL_REDACT_PATHS is set
    */
-  redaction?: false | RedactionOptions
+  redaction?: false | RedactionOptions | undefined
   /** Attribute limits. @default { maxStringLength: 65536, maxAttributes: 256, maxArrayLength: 1000, maxDepth: 8 } */
-  limits?: AttributeLimits
+  limits?: AttributeLimits | undefined
 }
 
 /** Options of GenAI metrics. */

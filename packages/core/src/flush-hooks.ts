@@ -4,7 +4,8 @@ import type { Tracer } from './tracer.js'
 // before a flush sends spans out (an AI SDK call span waiting for a step that will not come).
 const KEY = Symbol.for('tokentrail.flush.hooks')
 
-type FlushHook = (tracer: Tracer) => void
+/** Run at the start of every `tracer.flush()`, with the tracer flushing. */
+export type FlushHook = (tracer: Tracer) => void
 
 function hooks(): Set<FlushHook> {
   const g = globalThis as Record<symbol, Set<FlushHook> | undefined>

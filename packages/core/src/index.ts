@@ -14,7 +14,13 @@ export {
 export { MAX_TIMER_MS, now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
 export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
-export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
+export {
+  type AsyncStorage,
+  type ContextSpan,
+  createAsyncStorage,
+  hasAsyncContext,
+  runWithSpan,
+} from './context.js'
 export { readEnv } from './env.js'
 export { TokentrailError } from './errors.js'
 export type { EscapedForm } from './escaped-values.js'
@@ -29,7 +35,7 @@ export {
 } from './exporters/otlp-metrics.js'
 export type { OtlpProfile } from './exporters/otlp-profile.js'
 export type { OtlpCompression, OtlpProtocol } from './exporters/otlp-wire.js'
-export { addFlushHook } from './flush-hooks.js'
+export { addFlushHook, type FlushHook } from './flush-hooks.js'
 export {
   type BodyEnd,
   causedByAbort,

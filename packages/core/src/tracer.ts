@@ -13,12 +13,12 @@ import type { SpanContext, SpanExporter, SpanKind } from './types.js'
 /** Options of `startSpan` and `withSpan`. */
 export interface StartSpanOptions {
   /** Parent span or remote context; `null` starts a new trace. @default the active span */
-  parent?: Span | SpanContext | null
+  parent?: Span | SpanContext | null | undefined
   /** @default 'internal' */
-  kind?: SpanKind
-  attributes?: Record<string, unknown>
+  kind?: SpanKind | undefined
+  attributes?: Record<string, unknown> | undefined
   /** Epoch milliseconds, or a Date. @default now */
-  startTime?: number | Date
+  startTime?: number | Date | undefined
 }
 
 /** Delivery counters, so nothing is lost silently. */

@@ -10,8 +10,10 @@ import {
   consoleMetricsExporter,
   createTracer,
   httpExporter,
+  type OtlpExporterOptions,
   otlpExporter,
   otlpMetricsExporter,
+  type TracerOptions,
 } from '../src/index.js'
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
 import { thrown } from './thrown.js'
@@ -418,5 +420,82 @@ describe('a wrong URL is told with what is wrong', () => {
       'TLS handshake failed (https:// to a port that speaks plain http?) [EPROTO]',
     )
     await tracer.shutdown({ timeoutMs: 10 })
+  })
+})
+
+// The declarations accept `undefined` for these options (an app under exactOptionalPropertyTypes
+// passes `process.env.X` straight in): undefined must mean what leaving the option out means.
+describe('an option given as undefined is the option left out', () => {
+  it('createTracer, otlpExporter and startSpan: env and defaults apply, to a real receiver', async () => {
+    const { url, received } = await receiver()
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', url)
+    vi.stubEnv('OTEL_SERVICE_NAME', 'from-env')
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none')
+    const keys: (keyof TracerOptions)[] = [
+      'serviceName',
+      'exporters',
+      'sampleRate',
+      'enabled',
+      'debug',
+      'warnings',
+      'redact',
+      'recordInputs',
+      'recordOutputs',
+      'resource',
+      'maxQueueSize',
+      'maxBatchSize',
+      'flushIntervalMs',
+      'exportTimeoutMs',
+      'retry',
+      'metrics',
+      'sampling',
+      'redaction',
+      'limits',
+    ]
+    const fromEnv = createTracer(Object.fromEntries(keys.map((key) => [key, undefined])))
+    const exporterKeys: (keyof OtlpExporterOptions)[] = [
+      'url',
+      'headers',
+      'protocol',
+      'compression',
+      'profile',
+      'toolDefinitions',
+    ]
+    const given = createTracer({
+      exporters: [otlpExporter(Object.fromEntries(exporterKeys.map((key) => [key, undefined])))],
+      metrics: false,
+    })
+    for (const tracer of [fromEnv, given]) {
+      await tracer.withSpan('outer', async () => {
+        tracer
+          .startSpan('inner', {
+            parent: undefined,
+            kind: undefined,
+            attributes: undefined,
+            startTime: undefined,
+          })
+          .end()
+      })
+      expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+      await tracer.shutdown()
+    }
+    expect(received.map((r) => r.url)).toEqual(['/v1/traces', '/v1/traces'])
+    for (const { body } of received) {
+      const request = JSON.parse(body)
+      const { resource, scopeSpans } = request.resourceSpans[0]
+      expect(resource.attributes).toContainEqual({
+        key: 'service.name',
+        value: { stringValue: 'from-env' },
+      })
+      const spans = scopeSpans[0].spans
+      const outer = spans.find((s: { name: string }) => s.name === 'outer')
+      const inner = spans.find((s: { name: string }) => s.name === 'inner')
+      // Under the active span, kind internal (1), started now.
+      expect(inner.parentSpanId).toBe(outer.spanId)
+      expect(inner.kind).toBe(1)
+      expect(BigInt(inner.startTimeUnixNano)).toBeGreaterThanOrEqual(
+        BigInt(outer.startTimeUnixNano),
+      )
+    }
   })
 })

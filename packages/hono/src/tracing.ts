@@ -1,3 +1,4 @@
+import type { Span, Tracer } from '@tokentrail/core'
 import {
   ATTR,
   causedByAbort,
@@ -13,9 +14,7 @@ import {
   now,
   requestParent,
   runWithSpan,
-  type Span,
   TokentrailError,
-  type Tracer,
   tracerNotice,
   tracerSkipped,
   watchBody,

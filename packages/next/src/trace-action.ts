@@ -1,9 +1,9 @@
+import type { Tracer } from '@tokentrail/core'
 import {
   checkOptionKeys,
   getTracer,
   MAX_TIMER_MS,
   TokentrailError,
-  type Tracer,
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import {

@@ -1,3 +1,4 @@
+import type { Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   causedByAbort,
   checkOptionKeys,
@@ -7,10 +8,7 @@ import {
   MAX_TIMER_MS,
   requestParent,
   runWithSpan,
-  type Span,
-  type SpanStatus,
   TokentrailError,
-  type Tracer,
   tracerNotice,
   tracerSkipped,
   watchBody,

@@ -156,6 +156,21 @@ async function main() {
 main()
 `
 
+// Whether a span started after an await inside withSpan is that span's child.
+const NEST_SCRIPT = `
+import { createTracer } from '@tokentrail/core'
+import { memoryExporter } from '@tokentrail/core/testing'
+const exporter = memoryExporter()
+const tracer = createTracer({ exporters: [exporter], metrics: false, warnings: false })
+await tracer.withSpan('outer', async () => {
+  await new Promise((done) => setTimeout(done, 1))
+  await tracer.withSpan('inner', async () => {})
+})
+await tracer.flush()
+const [inner, outer] = ['inner', 'outer'].map((name) => exporter.spans.find((s) => s.name === name))
+console.log(JSON.stringify({ nested: inner.parentSpanId === outer.spanId }))
+`
+
 // A trace read back through the installed CLI, as a user would.
 function readTrace(traceId: string): { spans: any[] } {
   const cli = join(app, 'node_modules/@tokentrail/cli/dist/bin.js')
@@ -229,6 +244,61 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
     }
     // On a fresh machine the second row is Node 20, the low end of the stated range.
     expect(nodes.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('Node 20.15 is refused at install (engines ≥ 20.16): spans there do not nest across await', () => {
+    // Node 20.15 from the registry's `node` package, as a user pinned to it runs.
+    const folder = join(dir, 'node-20.15')
+    mkdirSync(folder)
+    writeFileSync(
+      join(folder, 'package.json'),
+      JSON.stringify({ name: 'node-20-15', private: true, dependencies: { node: '20.15.1' } }),
+    )
+    npmInstall(folder)
+    const node = join(folder, 'node_modules/.bin/node')
+    expect(run(node, ['-v'], folder).trim()).toBe('v20.15.1')
+    // Why: core reaches AsyncLocalStorage through process.getBuiltinModule (Node 20.16), never a
+    // static `node:` import; without it the active span is known only synchronously.
+    writeFileSync(join(app, 'nest.mjs'), NEST_SCRIPT)
+    expect(JSON.parse(run(node, ['nest.mjs'], app))).toEqual({ nested: false })
+    expect(JSON.parse(run(process.execPath, ['nest.mjs'], app))).toEqual({ nested: true })
+    // So the manifests say ≥ 20.16, and npm's engine-strict (Yarn 1 by default) refuses 20.15;
+    // before, they said ≥ 20 and the app installed, its traces flat.
+    const refused = join(dir, 'app-node-20.15')
+    mkdirSync(refused)
+    writeFileSync(
+      join(refused, 'package.json'),
+      JSON.stringify({
+        name: 'app-node-20-15',
+        private: true,
+        dependencies: { '@tokentrail/core': `file:${tarballs.core}` },
+      }),
+    )
+    expect(() => npmInstall(refused, ['--engine-strict'], node)).toThrow(
+      /EBADENGINE[\s\S]*@tokentrail\/core[\s\S]*>=20\.16/,
+    )
+  })
+
+  it("the CLI's entry loads on Node 20 (its client code runs there); opening a store says which Node it needs", () => {
+    const node = oldNode()
+    if (!node) return
+    // Failed before: the entry imported node:sqlite, so `import('@tokentrail/cli')` threw
+    // "No such built-in module: node:sqlite" on Node 20, even for runCli and the decoders.
+    const script = `
+      const cli = await import('@tokentrail/cli')
+      let said = ''
+      try { cli.openTraceStore({ path: ':memory:' }) } catch (error) { said = error.message }
+      console.log(JSON.stringify({ runCli: typeof cli.runCli, decode: typeof cli.otlpToSpans, said }))
+    `
+    writeFileSync(join(app, 'cli-entry.mjs'), script)
+    const out = JSON.parse(run(node, ['cli-entry.mjs'], app).trim())
+    expect(out).toEqual({
+      runCli: 'function',
+      decode: 'function',
+      said: expect.stringMatching(
+        /^the trace store needs Node ≥ 22\.13 for its embedded database \(node:sqlite\); you have 20\./,
+      ),
+    })
   })
 
   it('a CommonJS app require()s core and hono (Node require(esm), as the README states) and exports a span', () => {

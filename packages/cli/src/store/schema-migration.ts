@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs'
-import { DatabaseSync } from 'node:sqlite'
+import type { DatabaseSync } from 'node:sqlite'
 import type { SpanData } from '@tokentrail/core'
+import { sqlite } from '../node-support.js'
 
 /** What opening a database of an older schema did to it, said once by `tokentrail dev`. */
 export interface SchemaMigration {
@@ -53,6 +54,7 @@ export function migrateSchema(
   to: number,
   openTarget: (path: string) => TargetStore,
 ): SchemaMigration {
+  const { DatabaseSync } = sqlite()
   const backup = backupName(path, from)
   const old = new DatabaseSync(path)
   try {

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import { type SpanData, type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { buildSpanTree, flattenSpanTree } from '@tokentrail/core/tree'
+import { sqlite } from '../node-support.js'
 import { Checkpointer } from './checkpointer.js'
 import { MetricStore } from './metric-store.js'
 import { migrateSchema, type SchemaMigration } from './schema-migration.js'
@@ -297,6 +298,7 @@ export class TraceStore {
       throw new TokentrailError(
         `maxMetricSeries must be a whole number ≥ 0, got ${maxMetricSeries}`,
       )
+    const { DatabaseSync } = sqlite()
     this.path = path
     this.maxTraces = maxTraces
     this.maxAgeMs = maxAgeMs

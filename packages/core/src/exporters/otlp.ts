@@ -17,28 +17,28 @@ export interface OtlpExporterOptions {
    * Full traces URL. Defaults to `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
    * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces`.
    */
-  url?: string
+  url?: string | undefined
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`). */
-  headers?: Record<string, string>
+  headers?: Record<string, string> | undefined
   /**
    * Wire encoding. @default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL,
    * else `http/protobuf` for the phoenix and datadog profiles (they accept nothing else) and
    * `http/json` otherwise
    */
-  protocol?: OtlpProtocol
+  protocol?: OtlpProtocol | undefined
   /**
    * Body compression, where the runtime has `CompressionStream` (else sent as is).
    * @default OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else "none"
    */
-  compression?: OtlpCompression
+  compression?: OtlpCompression | undefined
   /**
    * The backend's extra keys to add on the wire (see docs/backends.md): `langfuse`, `phoenix`,
    * `datadog`, or `otel` for none. @default TOKENTRAIL_OTLP_PROFILE, else detected from the URL
    * (cloud.langfuse.com or `/api/public/otel`, app.phoenix.arize.com or port 6006, datadoghq), else "otel"
    */
-  profile?: OtlpProfile
+  profile?: OtlpProfile | undefined
   /** Phoenix profile: also send `gen_ai.tool.definitions` as `llm.tools.N.tool.json_schema` (large). @default false */
-  toolDefinitions?: boolean
+  toolDefinitions?: boolean | undefined
 }
 
 // Typed against the interface, so an option added there without being listed here fails typecheck.
