@@ -21,6 +21,7 @@ import {
   withoutQuotes,
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
+import type { OpenInvocation } from './nested.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -119,6 +120,8 @@ interface CallState {
   byStepPrompt?: WeakMap<object, AiCall>
   /** Calls whose step started with a blanked prompt, until the middleware claims it: the model awaited. */
   awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
+  /** Traced model invocations open now, of every middleware instance (absent in older copies' state; see nested.ts). */
+  open?: Set<OpenInvocation>
   /**
    * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
    * the call starts), by tool call id, until the call's first step finds their results in its prompt.

@@ -31,6 +31,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
+import { closed, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
@@ -140,6 +141,21 @@ export class LlmCall {
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
+  /** The middleware instance it is listed as open for (see nested.ts), until it ends. */
+  owner: Owner | undefined
+  nestPrompt: unknown
+  nestHeaders: unknown
+
+  // Off the list of open invocations (see nested.ts), once.
+  private unlist(): void {
+    const owner = this.owner
+    if (owner === undefined) return
+    closed(this as this & { owner: Owner })
+    this.owner = undefined
+    this.nestPrompt = undefined
+    this.nestHeaders = undefined
+  }
+
   private spanValue: Span | undefined
   // The attributes known when the span is made, written with the closing ones in one object when
   // it ends: a second object per span, merged into the first, cost more than holding this one.
@@ -162,7 +178,15 @@ export class LlmCall {
     private readonly call: AiCall,
     private readonly step: number,
     attempt: number,
+    owner?: Owner,
   ) {
+    // Listed as open until it ends, for a second tracing middleware around the same model call.
+    if (owner) {
+      this.owner = owner
+      this.nestPrompt = params.prompt
+      this.nestHeaders = params.headers
+      opened(this as this & { owner: Owner })
+    }
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
     // step anyway, so keeping a reference retains nothing more.
@@ -234,6 +258,7 @@ export class LlmCall {
     if (!span.isRecording) {
       this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+      this.unlist()
       span.end()
     }
     return span
@@ -405,6 +430,7 @@ export class LlmCall {
   // Runs once, right before the span ends, whoever ends it.
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+    this.unlist()
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).

@@ -1,0 +1,132 @@
+// The tracing middleware as users compose it with other middlewares, on ai@5, ai@6 and ai@7, each
+// through its own major's real `@ai-sdk/openai` over HTTP against tools/mock-openai.
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+const callSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+
+const specificationVersion = { 'ai@5': undefined, 'ai@6': 'v3', 'ai@7': 'v4' } as const
+
+describe.each(majors)(
+  '$major with its own @ai-sdk/openai, over HTTP',
+  ({ major, ai, createOpenAI }) => {
+    async function start() {
+      server = await startMockOpenAI()
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const { tracer, exporter } = setup()
+      return { server, tracer, exporter, provider: openai.chat('gpt-4o') }
+    }
+
+    // The AI SDK docs' retrieval example: the last user message gets context added (a new prompt array).
+    const retrieval = {
+      specificationVersion: specificationVersion[major],
+      transformParams: async ({ params }: any) => ({
+        ...params,
+        prompt: params.prompt.map((message: any, i: number) =>
+          i === params.prompt.length - 1 && message.role === 'user'
+            ? {
+                ...message,
+                content: [...message.content, { type: 'text', text: ' (context: none)' }],
+              }
+            : message,
+        ),
+      }),
+    }
+    const tools = {
+      weather: ai.tool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }: { city: string }) => ({ city, celsius: 21 }),
+      }),
+    }
+
+    it('a library traces the model and the app traces it again, with a prompt-rewriting middleware between: one trace per call, each model call once', async () => {
+      const { server, tracer, exporter, provider } = await start()
+      const library = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const model = ai.wrapLanguageModel({
+        model: library,
+        middleware: [tracingMiddleware({ tracer }), retrieval],
+      })
+      const generated = await ai.generateText({
+        model,
+        tools,
+        stopWhen: ai.stepCountIs(3),
+        prompt: 'Weather in Oslo? [tool:weather]',
+      })
+      // The user's outcome: the same as without tracing.
+      expect(generated.text).toContain('The tool returned')
+      const streamed = ai.streamText({ model, prompt: 'hello there' })
+      expect(await streamed.text).toContain('hello there')
+      await tracer.flush()
+      expect(server.calls).toHaveLength(3)
+      const calls = callSpans(exporter.spans)
+      expect(calls.map((s) => s.name).sort()).toEqual(['generateText gpt-4o', 'streamText gpt-4o'])
+      const llm = exporter.spans.filter((s) => s.kind === 'llm')
+      expect(llm).toHaveLength(3)
+      const generate = calls.find((s) => s.name === 'generateText gpt-4o')!
+      expect(generate.attributes[CALL_ATTR.steps]).toBe(2)
+      expect(generate.attributes[CALL_ATTR.retries]).toBeUndefined()
+      expect(generate.attributes[CALL_ATTR.inputTokens]).toBe(
+        server.calls[0].usage!.inputTokens + server.calls[1].usage!.inputTokens,
+      )
+      for (const span of llm) expect(calls.map((c) => c.spanId)).toContain(span.parentSpanId)
+      expect(exporter.spans.filter((s) => s.kind === 'tool')).toHaveLength(1)
+    })
+
+    it('wrapProvider with the tracing middleware around a provider whose models are already traced: one trace, one LLM span', async () => {
+      const { server, tracer, exporter, provider } = await start()
+      const traced = ai.wrapLanguageModel({
+        model: provider,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const wrapped = ai.wrapProvider({
+        provider: ai.customProvider({ languageModels: { fast: traced } }),
+        languageModelMiddleware: [tracingMiddleware({ tracer }), retrieval],
+      })
+      const result = ai.streamText({ model: wrapped.languageModel('fast'), prompt: 'hello there' })
+      expect(await result.text).toContain('hello there')
+      await tracer.flush()
+      expect(server.calls).toHaveLength(1)
+      expect(callSpans(exporter.spans)).toHaveLength(1)
+      expect(exporter.spans.filter((s) => s.kind === 'llm')).toHaveLength(1)
+    })
+
+    it('the same model traced apart for each request (a middleware instance per request), called at once: every call traced, none taken for a second wrap', async () => {
+      const { server, tracer, exporter, provider } = await start()
+      const prompts = ['one', 'two', 'three', 'four'].map((word) => `hello ${word}`)
+      const texts = await Promise.all(
+        prompts.map((prompt, i) => {
+          const model = ai.wrapLanguageModel({
+            model: provider,
+            middleware: [tracingMiddleware({ tracer }), retrieval],
+          })
+          return i % 2
+            ? ai.generateText({ model, prompt }).then((result: any) => result.text)
+            : ai.streamText({ model, prompt }).text
+        }),
+      )
+      prompts.forEach((prompt, i) => expect(texts[i]).toContain(prompt))
+      await tracer.flush()
+      expect(server.calls).toHaveLength(4)
+      expect(callSpans(exporter.spans)).toHaveLength(4)
+      expect(exporter.spans.filter((s) => s.kind === 'llm')).toHaveLength(4)
+    })
+  },
+)
