@@ -21,7 +21,7 @@ import {
   withoutQuotes,
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import type { OpenInvocation } from './nested.js'
+import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -256,6 +256,9 @@ export function callOfInvocation(
     return call
   }
   let found: AiCall | undefined
+  // More calls awaiting a model of this provider and id (calls at once through a middleware that
+  // hands ours a new prompt array): told apart by the objects of their step's prompt it kept.
+  let others: AiCall[] | undefined
   const awaiting = state.awaiting
   if (awaiting !== undefined && awaiting.size > 0)
     for (const [candidate, awaited] of awaiting) {
@@ -264,16 +267,26 @@ export function callOfInvocation(
         continue
       }
       if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
-      if (found && found !== candidate) return undefined
-      found = candidate
+      if (found && found !== candidate) (others ??= []).push(candidate)
+      else found = candidate
     }
   // Steps that kept their prompt are marked on their call (older copies' calls are all listed).
   for (const candidate of state.byCallId.values()) {
     if (candidate.awaits !== true || candidate.ended) continue
     if (candidate.awaitedProvider !== model.provider || candidate.awaitedModelId !== model.modelId)
       continue
-    if (found && found !== candidate) return undefined
-    found = candidate
+    if (found && found !== candidate) (others ??= []).push(candidate)
+    else found = candidate
+  }
+  if (found && others) {
+    // Never a guess between two: only the one call whose step's prompt shares objects with this one.
+    let kept: AiCall | undefined
+    for (const candidate of [found, ...others])
+      if (candidate !== kept && sharesInvocationObjects(candidate.stepPrompt, prompt)) {
+        if (kept) return undefined
+        kept = candidate
+      }
+    found = kept
   }
   if (!found) return undefined
   claim(found, state)

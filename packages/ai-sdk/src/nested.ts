@@ -77,6 +77,20 @@ export function nestedInvocation(
   return false
 }
 
+/**
+ * Whether two prompt arrays are of one model invocation: the second one made from the first by a
+ * middleware that kept some of its messages or parts (see `invocationObjects`).
+ */
+export function sharesInvocationObjects(prompt: unknown, other: unknown): boolean {
+  if (prompt === undefined || prompt === other) return prompt !== undefined
+  const mine: object[] = []
+  invocationObjects(prompt, undefined, (key) => {
+    mine.push(key)
+    return false
+  })
+  return mine.length > 0 && invocationObjects(other, undefined, (key) => mine.includes(key))
+}
+
 /** Lists an invocation as open, until `closed`. */
 export function opened(invocation: OpenInvocation & { owner: Owner }): void {
   invocation.owner.open++

@@ -21,7 +21,7 @@ const specificationVersion = { 'ai@5': undefined, 'ai@6': 'v3', 'ai@7': 'v4' } a
 
 describe.each(majors)(
   '$major with its own @ai-sdk/openai, over HTTP',
-  ({ major, ai, createOpenAI }) => {
+  ({ major, ai, createOpenAI, source }) => {
     async function start() {
       server = await startMockOpenAI()
       const openai = createOpenAI({
@@ -127,6 +127,39 @@ describe.each(majors)(
       expect(server.calls).toHaveLength(4)
       expect(callSpans(exporter.spans)).toHaveLength(4)
       expect(exporter.spans.filter((s) => s.kind === 'llm')).toHaveLength(4)
+    })
+    it('calls at once through a middleware that rewrites the prompt, outside the tracing one: each call its own trace, as without that middleware', async () => {
+      const { server, tracer, exporter, provider } = await start()
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: [retrieval, tracingMiddleware({ tracer })],
+      })
+      const texts = await Promise.all(
+        [1, 2, 3, 4].map((i) => {
+          const options = {
+            model,
+            tools,
+            stopWhen: ai.stepCountIs(3),
+            prompt: `Weather in city ${i}? [tool:weather]`,
+          }
+          return i % 2
+            ? ai.streamText(options).text
+            : ai.generateText(options).then((result: any) => result.text)
+        }),
+      )
+      for (const text of texts) expect(text).toContain('The tool returned')
+      await tracer.flush()
+      expect(server.calls).toHaveLength(8)
+      const calls = callSpans(exporter.spans)
+      expect(calls).toHaveLength(4)
+      // ai@7's calls come from the AI SDK's own events (exact tool timing, its functionId, its errors).
+      for (const call of calls) {
+        expect(call.attributes[CALL_ATTR.source]).toBe(source)
+        expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+        const inCall = exporter.spans.filter((s) => s.traceId === call.traceId)
+        expect(inCall.filter((s) => s.kind === 'llm')).toHaveLength(2)
+        expect(inCall.filter((s) => s.kind === 'tool')).toHaveLength(1)
+      }
     })
   },
 )
