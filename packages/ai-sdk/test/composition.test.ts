@@ -161,5 +161,59 @@ describe.each(majors)(
         expect(inCall.filter((s) => s.kind === 'tool')).toHaveLength(1)
       }
     })
+    it('a hand-written model whose stream has parts our code does not know, raw chunks and two finish parts: every part passes as the same object, in order', async () => {
+      const { tracer, exporter } = setup()
+      const usage = (input: number, output: number) =>
+        major === 'ai@5'
+          ? { inputTokens: input, outputTokens: output, totalTokens: input + output }
+          : { inputTokens: { total: input }, outputTokens: { total: output } }
+      const finishReason = major === 'ai@5' ? 'stop' : { unified: 'stop', raw: 'stop' }
+      const parts: any[] = [
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'early ' },
+        { type: 'stream-start', warnings: [] },
+        { type: 'a-part-from-the-future', payload: { nested: [1, 2] } },
+        { type: 'raw', rawValue: { provider: 'bytes' } },
+        { type: 'text-delta', id: 't', delta: 'words' },
+        { type: 'text-end', id: 't' },
+        { type: 'finish', finishReason, usage: usage(3, 1) },
+        { type: 'finish', finishReason, usage: usage(5, 2) },
+      ]
+      const handWritten = {
+        specificationVersion: specificationVersion[major] ?? 'v2',
+        provider: 'my-gateway.chat/eu',
+        modelId: 'team/model.v1',
+        supportedUrls: {},
+        doGenerate: async () => {
+          throw new Error('not used')
+        },
+        doStream: async () => ({
+          stream: new ReadableStream({
+            start(controller) {
+              for (const part of parts) controller.enqueue(part)
+              controller.close()
+            },
+          }),
+        }),
+      }
+      const model = ai.wrapLanguageModel({
+        model: handWritten,
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const { stream } = await model.doStream({
+        prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      })
+      const seen: unknown[] = []
+      for await (const part of stream as any) seen.push(part)
+      expect(seen).toHaveLength(parts.length)
+      seen.forEach((part, i) => expect(part).toBe(parts[i]))
+      await tracer.flush()
+      const llm = exporter.spans.find((s) => s.kind === 'llm')!
+      expect(llm.status).toBe('ok')
+      expect(llm.attributes[ATTR.requestModel]).toBe('team/model.v1')
+      expect(llm.attributes['tokentrail.chunk_count']).toBe(parts.length)
+      // The last finish part says the usage, as the AI SDK reads it.
+      expect(llm.attributes[ATTR.usageOutputTokens]).toBe(2)
+    })
   },
 )
