@@ -215,5 +215,39 @@ describe.each(majors)(
       // The last finish part says the usage, as the AI SDK reads it.
       expect(llm.attributes[ATTR.usageOutputTokens]).toBe(2)
     })
+    it('a model left untraced beside a traced one: its failed calls make no trace, as its good ones make none', async () => {
+      server = await startMockOpenAI({
+        status: (request) => (request.model === 'gpt-4o-mini' ? 500 : undefined),
+      })
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const { tracer, exporter } = setup()
+      const traced = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const untraced = openai.chat('gpt-4o-mini')
+      await expect(
+        ai.generateText({ model: untraced, prompt: 'hi', maxRetries: 0 }),
+      ).rejects.toThrow(/failed/)
+      const errors: unknown[] = []
+      await ai
+        .streamText({
+          model: untraced,
+          prompt: 'hi',
+          maxRetries: 0,
+          onError: ({ error }: any) => errors.push(error),
+        })
+        .consumeStream()
+      expect(errors).toHaveLength(1)
+      expect((await ai.generateText({ model: traced, prompt: 'hello there' })).text).toContain(
+        'hello',
+      )
+      await tracer.flush()
+      expect(callSpans(exporter.spans).map((s) => s.name)).toEqual(['generateText gpt-4o'])
+      expect(exporter.spans.filter((s) => s.status === 'error')).toEqual([])
+    })
   },
 )
