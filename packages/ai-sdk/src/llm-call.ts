@@ -180,13 +180,6 @@ export class LlmCall {
     attempt: number,
     owner?: Owner,
   ) {
-    // Listed as open until it ends, for a second tracing middleware around the same model call.
-    if (owner) {
-      this.owner = owner
-      this.nestPrompt = params.prompt
-      this.nestHeaders = params.headers
-      opened(this as this & { owner: Owner })
-    }
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
     // step anyway, so keeping a reference retains nothing more.
@@ -204,6 +197,14 @@ export class LlmCall {
       this.signal.addEventListener('abort', this.onAbort, { once: true })
     }
     this.toOpen = { tracer, params, attempt }
+    // Listed as open until it ends (last: nothing above can leave it listed), for a second tracing
+    // middleware around the same model call.
+    if (owner) {
+      this.owner = owner
+      this.nestPrompt = params.prompt
+      this.nestHeaders = params.headers
+      opened(this as this & { owner: Owner })
+    }
     // A stream's spans are made after its first chunk is on its way (or when a provider is slow,
     // while it is awaited): nothing the first chunk needs waits for them. They start at `start`.
     if (streamed) openSoon(this, call)
