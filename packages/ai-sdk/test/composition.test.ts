@@ -122,7 +122,9 @@ describe.each(majors)(
             : ai.streamText({ model, prompt }).text
         }),
       )
-      prompts.forEach((prompt, i) => expect(texts[i]).toContain(prompt))
+      prompts.forEach((prompt, i) => {
+        expect(texts[i]).toContain(prompt)
+      })
       await tracer.flush()
       expect(server.calls).toHaveLength(4)
       expect(callSpans(exporter.spans)).toHaveLength(4)
@@ -206,7 +208,9 @@ describe.each(majors)(
       const seen: unknown[] = []
       for await (const part of stream as any) seen.push(part)
       expect(seen).toHaveLength(parts.length)
-      seen.forEach((part, i) => expect(part).toBe(parts[i]))
+      seen.forEach((part, i) => {
+        expect(part).toBe(parts[i])
+      })
       await tracer.flush()
       const llm = exporter.spans.find((s) => s.kind === 'llm')!
       expect(llm.status).toBe('ok')
