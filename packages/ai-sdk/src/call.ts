@@ -18,6 +18,7 @@ import {
   withoutQuotes,
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
+import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -116,6 +117,8 @@ interface CallState {
   byStepPrompt?: WeakMap<object, AiCall>
   /** Calls whose step started with a blanked prompt, until the middleware claims it: the model awaited. */
   awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
+  /** Traced model invocations open now, of every middleware instance (absent in older copies' state; see nested.ts). */
+  open?: Set<OpenInvocation>
   /**
    * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
    * the call starts), by tool call id, until the call's first step finds their results in its prompt.
@@ -250,6 +253,9 @@ export function callOfInvocation(
     return call
   }
   let found: AiCall | undefined
+  // More calls awaiting a model of this provider and id (calls at once through a middleware that
+  // hands ours a new prompt array): told apart by the objects of their step's prompt it kept.
+  let others: AiCall[] | undefined
   const awaiting = state.awaiting
   if (awaiting !== undefined && awaiting.size > 0)
     for (const [candidate, awaited] of awaiting) {
@@ -258,16 +264,26 @@ export function callOfInvocation(
         continue
       }
       if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
-      if (found && found !== candidate) return undefined
-      found = candidate
+      if (found && found !== candidate) (others ??= []).push(candidate)
+      else found = candidate
     }
   // Steps that kept their prompt are marked on their call (older copies' calls are all listed).
   for (const candidate of state.byCallId.values()) {
     if (candidate.awaits !== true || candidate.ended) continue
     if (candidate.awaitedProvider !== model.provider || candidate.awaitedModelId !== model.modelId)
       continue
-    if (found && found !== candidate) return undefined
-    found = candidate
+    if (found && found !== candidate) (others ??= []).push(candidate)
+    else found = candidate
+  }
+  if (found && others) {
+    // Never a guess between two: only the one call whose step's prompt shares objects with this one.
+    let kept: AiCall | undefined
+    for (const candidate of [found, ...others])
+      if (candidate !== kept && sharesInvocationObjects(candidate.stepPrompt, prompt)) {
+        if (kept) return undefined
+        kept = candidate
+      }
+    found = kept
   }
   if (!found) return undefined
   claim(found, state)

@@ -29,6 +29,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
+import { closed, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
@@ -138,6 +139,21 @@ export class LlmCall {
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
+  /** The middleware instance it is listed as open for (see nested.ts), until it ends. */
+  owner: Owner | undefined
+  nestPrompt: unknown
+  nestHeaders: unknown
+
+  // Off the list of open invocations (see nested.ts), once.
+  private unlist(): void {
+    const owner = this.owner
+    if (owner === undefined) return
+    closed(this as this & { owner: Owner })
+    this.owner = undefined
+    this.nestPrompt = undefined
+    this.nestHeaders = undefined
+  }
+
   private spanValue: Span | undefined
   // The attributes known when the span is made, written with the closing ones in one object when
   // it ends: a second object per span, merged into the first, cost more than holding this one.
@@ -160,6 +176,7 @@ export class LlmCall {
     private readonly call: AiCall,
     private readonly step: number,
     attempt: number,
+    owner?: Owner,
   ) {
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
@@ -178,6 +195,14 @@ export class LlmCall {
       this.signal.addEventListener('abort', this.onAbort, { once: true })
     }
     this.toOpen = { tracer, params, attempt }
+    // Listed as open until it ends (last: nothing above can leave it listed), for a second tracing
+    // middleware around the same model call.
+    if (owner) {
+      this.owner = owner
+      this.nestPrompt = params.prompt
+      this.nestHeaders = params.headers
+      opened(this as this & { owner: Owner })
+    }
     // A stream's spans are made after its first chunk is on its way (or when a provider is slow,
     // while it is awaited): nothing the first chunk needs waits for them. They start at `start`.
     if (streamed) openSoon(this, call)
@@ -232,6 +257,7 @@ export class LlmCall {
     if (!span.isRecording) {
       this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+      this.unlist()
       span.end()
     }
     return span
@@ -409,6 +435,7 @@ export class LlmCall {
   // Runs once, right before the span ends, whoever ends it.
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+    this.unlist()
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).

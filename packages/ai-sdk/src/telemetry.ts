@@ -583,6 +583,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         })
         call.materialize(tracer)
       } else if (!call.span) {
+        // Its model was called and failed, or the call was stopped, and no tracing middleware saw
+        // it: a model left untraced (beside a traced one, whose middleware set this integration
+        // up) records nothing. Tools the user approved that ran first still get their spans.
+        if (
+          !call.modelCalled &&
+          call.approvedTools === undefined &&
+          (aborted || fromModelCall(error))
+        )
+          return
         const tracer = tracerOf()
         if (!tracer.enabled) return
         call.materialize(tracer)

@@ -23,6 +23,7 @@ import {
   sayMetadataNotices,
   type TraceMetadata,
 } from './metadata.js'
+import { nestedInvocation, type Owner } from './nested.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
 import { type Reading, unwatchReading, watchReading } from './stall.js'
 import { ensureRegistered } from './telemetry.js'
@@ -140,6 +141,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
     options.prices && Object.keys(options.prices).length > 0 ? { ...options.prices } : undefined
 
   let shared: CallSettings | undefined
+  // This instance's open model invocations (see nested.ts).
+  const owner: Owner = { open: 0 }
 
   // Returns undefined when nothing would be recorded, so the call goes straight through.
   function begin(
@@ -178,6 +181,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         }
         if (merged === undefined) shared = settings
       }
+      // The model traced twice, with a middleware between that rewrote the prompt: the outer one traces it.
+      if (nestedInvocation(owner, params)) return undefined
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
       let resolved: Resolved | undefined
@@ -220,6 +225,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         resolved.call,
         resolved.step,
         resolved.attempt,
+        owner,
       )
       // A stream's span is made later: a span that does not record is then ended, and the stream
       // passes through unobserved.
