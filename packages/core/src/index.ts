@@ -76,6 +76,7 @@ export {
   endOpenChildren,
   NOOP_SPAN,
   NonRecordingSpan,
+  offEnding,
   type Span,
   setTrustedAttributes,
   toSpanError,
