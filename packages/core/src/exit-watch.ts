@@ -158,7 +158,7 @@ function sayManyTracers(watched: Set<Entry>, newest: ExitWatched): void {
   g[MANY_SAID] = true
   try {
     warn(
-      `${open} tracers that send spans are open in this process at once: createTracer() seems to run per request or per call. Make one tracer as the app starts (a module-level const, or setTracer()) and use it everywhere: each tracer queues and sends its spans on its own (a request per tracer instead of shared batches) under its own service.instance.id. A tracer made for a short task ends with await tracer.shutdown().`,
+      `${open} tracers that send spans are open in this process at once: createTracer() seems to run per request or per call. Make one tracer as the app starts (a module-level const, or setTracer()) and use it everywhere: each tracer queues and sends its spans on its own (a request per tracer instead of shared batches) under its own service.instance.id. A tracer made for a short task ends with await tracer.shutdown(). (Meant, such as a tracer per tenant? This is said only once.)`,
     )
   } catch {}
 }
