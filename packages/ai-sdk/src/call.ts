@@ -4,6 +4,7 @@ import {
   createAsyncStorage,
   getActiveSpan,
   now,
+  offEnding,
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
@@ -442,7 +443,16 @@ export class AiCall {
     this.lastActivity = this.startTime
     // The parent ending: streams whose spans are not made yet get them now, so the parent closes
     // them with itself; a call that only waits for a continuation ends as it stands.
-    init.parent?.onEnding((_, info) => {
+    if (init.parent) this.watchParent(init.parent)
+  }
+
+  // Its parent's end, watched until this call ends: a parent that outlives many calls (a session
+  // or a worker's loop in one span) would otherwise hold every call it ever had until it ends.
+  private onParentEnding: ((span: Span, info: EndingInfo) => void) | undefined
+
+  private watchParent(parent: Span): void {
+    this.onParentEnding = (_, info) => {
+      this.onParentEnding = undefined
       this.openStreams()
       if (this.span && !this.ended && this.openSteps === 0) {
         // A tool still running means more of the call was to come: it is cut short, not done
@@ -456,7 +466,8 @@ export class AiCall {
         // the process-wide state until 10,000 more calls had come.
         this.forget()
       }
-    })
+    }
+    parent.onEnding(this.onParentEnding)
   }
 
   // Opening again does nothing: the streams stay listed until the call span ends, so a parent that
@@ -823,6 +834,11 @@ export class AiCall {
   // What the process-wide state holds for this call, let go once it ends.
   private release(): void {
     this.resume()
+    const onParentEnding = this.onParentEnding
+    if (onParentEnding !== undefined && this.parent) {
+      this.onParentEnding = undefined
+      offEnding(this.parent, onParentEnding)
+    }
     if (this.onAbort) this.unwatchAbort()
     const state = callState()
     if (this.stepPrompt !== undefined) {

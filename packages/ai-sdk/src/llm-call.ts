@@ -31,6 +31,7 @@ import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure 
 import type { TraceMetadata } from './metadata.js'
 import { closed, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
+import { type Reading, unwatchReading } from './stall.js'
 
 /** Settings of one middleware, resolved for one call. */
 export interface CallSettings {
@@ -110,7 +111,11 @@ function openSoon(llm: LlmCall, call: AiCall): void {
  * `open`), fed stream parts, and written in full just before it ends — however it ends (flush,
  * error, cancel, abort signal, or its parent closing it).
  */
-export class LlmCall {
+export class LlmCall implements Reading {
+  /** A stream's consumer asked for the next part and waits for the provider (see stall.ts). */
+  waiting = false
+  /** When a stream's consumer last got a part (see stall.ts). */
+  lastRead = 0
   private provider = ''
   private readonly start = now()
   private firstChunkAt: number | undefined
@@ -436,6 +441,9 @@ export class LlmCall {
   private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     this.unlist()
+    // Ended otherwise than by its stream (its parent closed it, an abort): no longer watched, so
+    // nothing of it waits for the next sweep of stall.ts.
+    if (this.streamed) unwatchReading(this)
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).

@@ -12,9 +12,9 @@ export interface Reading {
   /** When the consumer last got a part (or the stream was handed over). */
   lastRead: number
   /** Whether its span ended otherwise (finished, failed, cancelled, closed by its parent). */
-  ended(): boolean
+  readonly ended: boolean
   /** The consumer stopped reading at `at`: its spans end there. */
-  stopped(at: number): void
+  consumerStopped(at: number): void
 }
 
 // A consumer that has not asked for a part for this long has stopped reading. Generous: a slow
@@ -33,11 +33,11 @@ function sweep(): void {
   const at = now()
   lastSweep = at
   for (const reading of open)
-    if (reading.ended()) open.delete(reading)
+    if (reading.ended) open.delete(reading)
     else if (!reading.waiting && at - reading.lastRead >= windowMs) {
       open.delete(reading)
       try {
-        reading.stopped(reading.lastRead)
+        reading.consumerStopped(reading.lastRead)
       } catch {}
     }
   if (open.size === 0) stop()

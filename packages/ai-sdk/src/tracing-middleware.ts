@@ -25,7 +25,7 @@ import {
 } from './metadata.js'
 import { nestedInvocation, type Owner } from './nested.js'
 import { checkPriceTable, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices.js'
-import { type Reading, unwatchReading, watchReading } from './stall.js'
+import { unwatchReading, watchReading } from './stall.js'
 import { ensureRegistered } from './telemetry.js'
 
 /** Options of `tracingMiddleware` and `traceModel`. */
@@ -269,37 +269,33 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const reader = result.stream.getReader()
       let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>
       // Whether its consumer still reads it (see stall.ts): ai@7 ends nothing when one stops.
-      // Made with the first part, once that part is on its way: none of it is on the first
-      // chunk's path.
-      let reading: Reading | undefined
+      // Watched from the first part on, once that part is on its way: none of it is on the first
+      // chunk's path. The call itself is what is watched: an object made here would hold this
+      // function's scope (the reader, the provider's response and its socket) for as long as the
+      // watch keeps it, past the end of its span.
+      let watched = false
       // A promise chain with two callbacks made once per stream, not an async pull: an open stream
       // then holds no suspended function and no promise of its own while it waits for the provider.
       const passOn = (next: ReadableStreamReadResult<LanguageModelV4StreamPart>): void => {
         if (next.done) {
-          if (reading) unwatchReading(reading)
+          if (watched) unwatchReading(call)
           controller.close()
           quietly(() => call.finished())
           return
         }
         controller.enqueue(next.value)
-        if (reading) {
-          reading.waiting = false
-          reading.lastRead = now()
-        } else {
-          reading = {
-            waiting: false,
-            lastRead: now(),
-            ended: () => call.ended,
-            stopped: (at) => call.consumerStopped(at),
-          }
-          watchReading(reading)
+        call.waiting = false
+        call.lastRead = now()
+        if (!watched) {
+          watched = true
+          watchReading(call)
         }
         try {
           call.observe(next.value)
         } catch {}
       }
       const failed = (error: unknown): never => {
-        if (reading) unwatchReading(reading)
+        if (watched) unwatchReading(call)
         quietly(() => call.threw(error))
         throw error
       }
@@ -307,11 +303,11 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         {
           pull(into) {
             controller = into
-            if (reading) reading.waiting = true
+            call.waiting = true
             return reader.read().then(passOn, failed)
           },
           cancel(reason) {
-            if (reading) unwatchReading(reading)
+            if (watched) unwatchReading(call)
             quietly(() => call.cancel('stream_cancel'))
             return reader.cancel(reason)
           },

@@ -25,6 +25,8 @@ export interface ExitWatched {
   readonly config: { readonly warn: ((message: string) => void) | undefined }
   /** Spans ended while sampling, redaction or metrics load, not queued yet. */
   readonly waiting?: number
+  /** `shutdown()` was called. */
+  readonly shutDown?: boolean
   flushAtExit(): void
 }
 
@@ -137,11 +139,37 @@ function atExit(watched: Set<Entry>): void {
   } catch {}
 }
 
+// Tracers that send spans somewhere and were not shut down, this many at once: made per request or
+// per call, not once for the app. Said once per process (every copy of this package).
+const MANY = 64
+const MANY_SAID = Symbol.for('tokentrail.exit.many-tracers')
+
+function sayManyTracers(watched: Set<Entry>, newest: ExitWatched): void {
+  const g = globalThis as Record<symbol, boolean | undefined>
+  const warn = newest.config.warn
+  if (g[MANY_SAID] || !warn) return
+  let open = 0
+  for (const entry of watched) {
+    const tracer = entry.ref.deref()
+    if (tracer && !tracer.shutDown && tracer.processors.some((p) => p.exporter.name !== 'memory'))
+      open++
+  }
+  if (open < MANY) return
+  g[MANY_SAID] = true
+  try {
+    warn(
+      `${open} tracers that send spans are open in this process at once: createTracer() seems to run per request or per call. Make one tracer as the app starts (a module-level const, or setTracer()) and use it everywhere: each tracer queues and sends its spans on its own (a request per tracer instead of shared batches) under its own service.instance.id. A tracer made for a short task ends with await tracer.shutdown(). (Meant, such as a tracer per tenant? This is said only once.)`,
+    )
+  } catch {}
+}
+
 /** Watches `tracer` until it is garbage-collected. */
 export function watchExit(tracer: ExitWatched, process: NodeProcess): void {
   const watched = entries(process)
   // Tracers made and dropped by the thousand (tests) leave no trail.
-  if (watched.size >= 64 && (watched.size & (watched.size - 1)) === 0)
+  if (watched.size >= MANY && (watched.size & (watched.size - 1)) === 0) {
     for (const entry of watched) if (!entry.ref.deref()) watched.delete(entry)
+    sayManyTracers(watched, tracer)
+  }
   watched.add({ ref: new WeakRef(tracer), flushedAt: -1, rounds: 0 })
 }

@@ -82,6 +82,7 @@ export {
   endOpenChildren,
   NOOP_SPAN,
   NonRecordingSpan,
+  offEnding,
   type Span,
   setTrustedAttributes,
   toSpanError,

@@ -28,6 +28,7 @@ export {
   type EndingInfo,
   endOpenChildren,
   NOOP_SPAN,
+  offEnding,
   type Span,
   setTrustedAttributes,
 } from './span.js'

@@ -860,7 +860,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return left >= 1 ? metrics.export(left) : 'late'
   }
 
+  /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
+  shutDown = false
+
   async shutdown(given?: { timeoutMs?: number } | number): Promise<void> {
+    this.shutDown = true
     const options = this.boundOptions('tracer.shutdown()', given, SHUTDOWN_OPTIONS)
     const timeoutMs = this.boundOf('tracer.shutdown()', options?.timeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.

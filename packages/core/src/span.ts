@@ -479,6 +479,16 @@ export class RecordingSpan implements Span {
     return this
   }
 
+  /** Removes a callback `onEnding` added, before the span ends (see `offEnding`). */
+  offEnding(callback: (span: Span, info: EndingInfo) => void): void {
+    const callbacks = this.endingCallbacks
+    if (callbacks === callback) this.endingCallbacks = undefined
+    else if (Array.isArray(callbacks)) {
+      const at = callbacks.lastIndexOf(callback)
+      if (at !== -1) callbacks.splice(at, 1)
+    }
+  }
+
   private runEnding(callback: (span: Span, info: EndingInfo) => void, info: EndingInfo): void {
     try {
       callback(this, info)
@@ -562,6 +572,15 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] }
  */
 export function endOpenChildren(span: Span, endTime: number = now()): void {
   if (span instanceof RecordingSpan) span.closeOpenChildren(endTime)
+}
+
+/**
+ * Removes a callback `span.onEnding(callback)` added, for work that ended before its span: on a
+ * span that lives long (a session, a worker's loop) callbacks of work done long ago would
+ * otherwise pile up, each holding what it closes over, until the span ends. For the adapters.
+ */
+export function offEnding(span: Span, callback: (span: Span, info: EndingInfo) => void): void {
+  if (span instanceof RecordingSpan) span.offEnding(callback)
 }
 
 // Kept apart from the spans: few have one, and a field would cost every span its slot.
