@@ -333,6 +333,9 @@ let namesKept = 0
 
 /** `${what} ${model}`, one string per name in use: each open span holds its name. */
 export function spanName(what: string, model: string): string {
+  // No model id (an empty string from a hand-written model): the operation alone, as the GenAI
+  // conventions name a span whose model is not known, not `chat ` with a trailing space.
+  if (!model) return what
   let byModel = NAMES.get(what)
   const known = byModel?.get(model)
   if (known !== undefined) return known

@@ -9,6 +9,7 @@ import {
 } from '@tokentrail/core/internal'
 import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
+import { spanName } from './call.js'
 import { providerName } from './convert.js'
 import { recordFailure } from './errors.js'
 import {
@@ -113,7 +114,7 @@ export function embeddingTracingMiddleware(
         if (metadata?.userId) attributes[ATTR.userId] = metadata.userId
         if (metadata?.sessionId) attributes[ATTR.sessionId] = metadata.sessionId
         if (metadata?.tags?.length) attributes[ATTR.tags] = metadata.tags
-        span = tracer.startSpan(`embeddings ${model.modelId}`, { kind: 'llm', attributes })
+        span = tracer.startSpan(spanName('embeddings', model.modelId), { kind: 'llm', attributes })
       } catch {
         return doEmbed()
       }

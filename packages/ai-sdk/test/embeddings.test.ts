@@ -89,6 +89,19 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
     }
   })
 
+  it('names the span of an embedding model without an id `embeddings` (was `embeddings ` with a trailing space)', async () => {
+    const { url } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding(''),
+      middleware: embeddingTracingMiddleware({ tracer }),
+    })
+    await ai.embed({ model, value: 'hello' })
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual(['embeddings'])
+  })
+
   it('a numeric user and session id in the metadata option is recorded as its text, as on chat spans', async () => {
     const { url } = await serve()
     const { tracer, exporter } = setup()

@@ -526,5 +526,24 @@ describe.each(majors)(
       expect(llm.map((s) => s.attributes[CALL_ATTR.attempt] ?? 1)).toEqual([1, 2, 3])
       if (major === 'ai@7') expect(calls[0].error?.message).toBe((error as Error).message)
     })
+
+    // Before, a model with an empty id (a hand-written or misconfigured model) made spans named
+    // `chat ` and `generateText ` with a trailing space.
+    it('names the spans of a model without an id by their operation alone', async () => {
+      const { tracer, exporter, server } = await start()
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const model = ai.wrapLanguageModel({
+        model: openai.chat(''),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const { text } = await ai.generateText({ model, prompt: 'Hello' })
+      expect(text.length).toBeGreaterThan(0)
+      await tracer.flush()
+      const names = exporter.spans.map((s) => s.name).sort()
+      expect(names).toEqual(['chat', 'generateText'])
+    })
   },
 )
