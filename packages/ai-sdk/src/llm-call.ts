@@ -29,7 +29,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { closed, type Owner, opened } from './nested.js'
+import { closed, type ModelName, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 
 /** Settings of one middleware, resolved for one call. */
@@ -143,6 +143,7 @@ export class LlmCall {
   owner: Owner | undefined
   nestPrompt: unknown
   nestHeaders: unknown
+  nestModel: ModelName | undefined
 
   // Off the list of open invocations (see nested.ts), once.
   private unlist(): void {
@@ -152,6 +153,7 @@ export class LlmCall {
     this.owner = undefined
     this.nestPrompt = undefined
     this.nestHeaders = undefined
+    this.nestModel = undefined
   }
 
   private spanValue: Span | undefined
@@ -201,6 +203,7 @@ export class LlmCall {
       this.owner = owner
       this.nestPrompt = params.prompt
       this.nestHeaders = params.headers
+      this.nestModel = model
       opened(this as this & { owner: Owner })
     }
     // A stream's spans are made after its first chunk is on its way (or when a provider is slow,

@@ -182,7 +182,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         if (merged === undefined) shared = settings
       }
       // The model traced twice, with a middleware between that rewrote the prompt: the outer one traces it.
-      if (nestedInvocation(owner, params)) return undefined
+      if (nestedInvocation(owner, params, model)) return undefined
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
       let resolved: Resolved | undefined

@@ -1,0 +1,123 @@
+// Calls that are separate model calls, made at once on models traced by different tracing
+// middleware instances while sharing a history: each must keep its own LLM span (tokens, cost),
+// never be taken for the same call traced twice (see src/nested.ts). On ai@5, ai@6 and ai@7, each
+// through its own major's real `@ai-sdk/openai` over HTTP against tools/mock-openai.
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+const callSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+const llmSpans = (spans: readonly SpanData[]) => spans.filter((s) => s.kind === 'llm')
+
+const specificationVersion = { 'ai@5': 'v2', 'ai@6': 'v3', 'ai@7': 'v4' } as const
+
+describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
+  async function start() {
+    server = await startMockOpenAI()
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
+    const { tracer, exporter } = setup()
+    // Each model traced on its own (a helper that wraps every model it is given).
+    const traced = (id: string) =>
+      ai.wrapLanguageModel({ model: openai.chat(id), middleware: tracingMiddleware({ tracer }) })
+    return { server, tracer, exporter, traced }
+  }
+
+  it('a router model and an answer model called at once with the same message objects: two traces, two LLM spans', async () => {
+    const { server, tracer, exporter, traced } = await start()
+    const messages = [
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'hello router and answer' }] },
+    ]
+    const [routed, answered] = await Promise.all([
+      ai.generateText({ model: traced('gpt-4o-mini'), messages }).then((r: any) => r.text),
+      ai.streamText({ model: traced('gpt-4o'), messages }).text,
+    ])
+    expect(routed).toContain('hello')
+    expect(answered).toContain('hello')
+    await tracer.flush()
+    expect(server.calls).toHaveLength(2)
+    expect(callSpans(exporter.spans)).toHaveLength(2)
+    expect(
+      llmSpans(exporter.spans)
+        .map((s) => s.attributes[ATTR.requestModel])
+        .sort(),
+    ).toEqual(['gpt-4o', 'gpt-4o-mini'])
+  })
+
+  it('a sub-agent in a tool, on another traced model, given the outer step’s messages while the outer stream is open: every model call its own span', async () => {
+    const { server, tracer, exporter, traced } = await start()
+    const sub = traced('gpt-4o-mini')
+    const result = ai.streamText({
+      model: traced('gpt-4o'),
+      stopWhen: ai.stepCountIs(3),
+      prompt: 'Research Oslo [tool:research]',
+      tools: {
+        research: ai.tool({
+          inputSchema: z.object({ topic: z.string() }),
+          execute: async (_input: unknown, { messages }: any) =>
+            (await ai.generateText({ model: sub, messages })).text,
+        }),
+      },
+    })
+    expect(await result.text).toContain('The tool returned')
+    await tracer.flush()
+    expect(server.calls).toHaveLength(3)
+    expect(llmSpans(exporter.spans)).toHaveLength(3)
+  })
+
+  // A model that sends one invocation to two traced models at once (comparing providers, hedging,
+  // a shadow model), the second with a system message of its own: two model calls, two LLM spans.
+  // (The very same options object sent to both is still taken for one call traced twice.)
+  for (const adapted of [true])
+    it('one invocation sent to two traced models at once, one with a system message added: two LLM spans, the tokens of both', async () => {
+      const { server, tracer, exporter, traced } = await start()
+      const primary = traced('gpt-4o')
+      const shadow = traced('gpt-4o-mini')
+      const both = {
+        specificationVersion: specificationVersion[major],
+        provider: 'compare',
+        modelId: 'gpt-4o+gpt-4o-mini',
+        supportedUrls: {},
+        doGenerate: async (options: any) => {
+          const [first] = await Promise.all([
+            primary.doGenerate(options),
+            shadow.doGenerate(
+              adapted
+                ? {
+                    ...options,
+                    prompt: [{ role: 'system', content: 'Shadow run.' }, ...options.prompt],
+                  }
+                : options,
+            ),
+          ])
+          return first
+        },
+        doStream: async () => {
+          throw new Error('not used')
+        },
+      }
+      const generated = await ai.generateText({ model: both, prompt: 'hello twice' })
+      expect(generated.text).toContain('hello')
+      await tracer.flush()
+      expect(server.calls).toHaveLength(2)
+      const llm = llmSpans(exporter.spans)
+      expect(llm.map((s) => s.attributes[ATTR.requestModel]).sort()).toEqual([
+        'gpt-4o',
+        'gpt-4o-mini',
+      ])
+      const tokens = llm.reduce((sum, s) => sum + Number(s.attributes[ATTR.usageInputTokens]), 0)
+      expect(tokens).toBe(server.calls[0].usage!.inputTokens + server.calls[1].usage!.inputTokens)
+    })
+})
