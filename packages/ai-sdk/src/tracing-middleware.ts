@@ -12,7 +12,14 @@ import {
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import type { TracingMiddleware } from './ai-types.js'
-import { awaitingHides, callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
+import {
+  awaitingHides,
+  callOfInvocation,
+  callStorage,
+  inferCall,
+  modelWrapped,
+  type Resolved,
+} from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import {
@@ -238,6 +245,12 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
 
   const middleware: LanguageModelV4Middleware = {
     specificationVersion: 'v4',
+
+    // Called by wrapLanguageModel as it wraps a model (every major): the id stays the model's own.
+    overrideModelId({ model }) {
+      quietly(() => modelWrapped(model))
+      return model.modelId
+    },
 
     async wrapGenerate({ doGenerate, params, model }) {
       const call = begin(params, model, false)
