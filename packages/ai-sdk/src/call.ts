@@ -165,7 +165,8 @@ const STATE_KEY = Symbol.for('tokentrail.ai-sdk.calls')
 // Models named in `wrapped`: one per provider and model id an app wraps, so a few; the cap only
 // bounds an app that makes model ids up.
 const MAX_WRAPPED = 1000
-const modelKey = (provider: unknown, modelId: unknown) => `${String(provider)}\u0000${String(modelId)}`
+const modelKey = (provider: unknown, modelId: unknown) =>
+  `${String(provider)}\u0000${String(modelId)}`
 
 /** A tracing middleware wraps this model (`wrapLanguageModel` names it to the middleware as it wraps). */
 export function modelWrapped(model: { provider: unknown; modelId: unknown }): void {

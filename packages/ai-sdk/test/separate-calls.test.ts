@@ -25,7 +25,10 @@ const specificationVersion = { 'ai@5': 'v2', 'ai@6': 'v3', 'ai@7': 'v4' } as con
 describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
   async function start() {
     server = await startMockOpenAI()
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
+    const openai = createOpenAI({
+      baseURL: server.url,
+      apiKey: 'sk-test-not-a-real-key-0000000000',
+    })
     const { tracer, exporter } = setup()
     // Each model traced on its own (a helper that wraps every model it is given).
     const traced = (id: string) =>
@@ -125,42 +128,56 @@ describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
 // ai@7 announces every call: a call of a traced model that fails before its tracing middleware
 // runs (a middleware outside it, as the README advises for one that rewrites the prompt, fails)
 // keeps its error span; only a model no tracing middleware wraps records nothing.
-describe.each(majors.filter((m) => m.major === 'ai@7'))('$major, over HTTP', ({ ai, createOpenAI }) => {
-  it('a traced model whose query-rewriting middleware (outside the tracing one) fails on its own model call: the call has its error span', async () => {
-    server = await startMockOpenAI({
-      status: (request) => (request.model === 'gpt-4.1-nano' ? 500 : undefined),
-    })
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000000000' })
-    const { tracer, exporter } = setup()
-    // The rewriting model is traced nowhere (a model id no test here wraps).
-    const rewriteQuery = {
-      specificationVersion: 'v4',
-      transformParams: async ({ params }: any) => {
-        const { text } = await ai.generateText({
-          model: openai.chat('gpt-4.1-nano'),
-          prompt: 'Rewrite as a search query: hello',
+describe.each(majors.filter((m) => m.major === 'ai@7'))(
+  '$major, over HTTP',
+  ({ ai, createOpenAI }) => {
+    it('a traced model whose query-rewriting middleware (outside the tracing one) fails on its own model call: the call has its error span', async () => {
+      server = await startMockOpenAI({
+        status: (request) => (request.model === 'gpt-4.1-nano' ? 500 : undefined),
+      })
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const { tracer, exporter } = setup()
+      // The rewriting model is traced nowhere (a model id no test here wraps).
+      const rewriteQuery = {
+        specificationVersion: 'v4',
+        transformParams: async ({ params }: any) => {
+          const { text } = await ai.generateText({
+            model: openai.chat('gpt-4.1-nano'),
+            prompt: 'Rewrite as a search query: hello',
+            maxRetries: 0,
+          })
+          return {
+            ...params,
+            prompt: [...params.prompt, { role: 'user', content: [{ type: 'text', text }] }],
+          }
+        },
+      }
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: [rewriteQuery, tracingMiddleware({ tracer })],
+      })
+      await expect(ai.generateText({ model, prompt: 'hello', maxRetries: 0 })).rejects.toThrow()
+      const errors: unknown[] = []
+      await ai
+        .streamText({
+          model,
+          prompt: 'hello',
           maxRetries: 0,
+          onError: ({ error }: any) => errors.push(error),
         })
-        return { ...params, prompt: [...params.prompt, { role: 'user', content: [{ type: 'text', text }] }] }
-      },
-    }
-    const model = ai.wrapLanguageModel({
-      model: openai.chat('gpt-4o'),
-      middleware: [rewriteQuery, tracingMiddleware({ tracer })],
+        .consumeStream()
+      expect(errors).toHaveLength(1)
+      await tracer.flush()
+      // Two failed calls of the traced model; the rewriting model's own calls are untraced.
+      const calls = callSpans(exporter.spans)
+      expect(calls).toHaveLength(2)
+      for (const call of calls) {
+        expect(call.status).toBe('error')
+        expect(call.name).toMatch(/ gpt-4o$/)
+      }
     })
-    await expect(ai.generateText({ model, prompt: 'hello', maxRetries: 0 })).rejects.toThrow()
-    const errors: unknown[] = []
-    await ai
-      .streamText({ model, prompt: 'hello', maxRetries: 0, onError: ({ error }: any) => errors.push(error) })
-      .consumeStream()
-    expect(errors).toHaveLength(1)
-    await tracer.flush()
-    // Two failed calls of the traced model; the rewriting model's own calls are untraced.
-    const calls = callSpans(exporter.spans)
-    expect(calls).toHaveLength(2)
-    for (const call of calls) {
-      expect(call.status).toBe('error')
-      expect(call.name).toMatch(/ gpt-4o$/)
-    }
-  })
-})
+  },
+)
