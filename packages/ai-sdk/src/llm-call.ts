@@ -145,8 +145,12 @@ export class LlmCall {
   nestHeaders: unknown
   nestModel: ModelName | undefined
 
-  // Off the list of open invocations (see nested.ts), once.
-  private unlist(): void {
+  /**
+   * Off the list of open invocations (see nested.ts), once: when it ends, or a stream's once the
+   * provider answered (an inner middleware runs while the model is awaited; a stream nobody reads
+   * or cancels never ends, and must not be held here for good).
+   */
+  unlist(): void {
     const owner = this.owner
     if (owner === undefined) return
     closed(this as this & { owner: Owner })

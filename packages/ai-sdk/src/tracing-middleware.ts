@@ -276,6 +276,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         quietly(() => call.threw(error))
         throw error
       }
+      // Only awaited invocations can be the outer one of another (see nested.ts).
+      quietly(() => call.unlist())
       // A pull-through stream rather than pipeThrough(TransformStream): measured at a third of the
       // per-chunk cost (see bench/), it reads the provider only when the consumer reads (no
       // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.

@@ -6,6 +6,7 @@ import { ATTR, type SpanData } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { callState } from '../src/call.js'
 import { tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { majors } from './majors.js'
@@ -78,6 +79,40 @@ describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
     await tracer.flush()
     expect(server.calls).toHaveLength(3)
     expect(llmSpans(exporter.spans)).toHaveLength(3)
+  })
+
+  it('a middleware outside the tracing one that drops a stream it got unread (a guardrail on the response headers): the invocation is not kept listed as open', async () => {
+    const { server, tracer, traced } = await start()
+    const blockStreams = {
+      specificationVersion: specificationVersion[major],
+      wrapStream: async ({ doStream }: any) => {
+        const result = await doStream()
+        // Rejected on what the headers say, the stream neither read nor cancelled.
+        if (result.response?.headers) throw new Error('blocked by policy')
+        return result
+      },
+    }
+    const model = ai.wrapLanguageModel({
+      model: traced('gpt-4o'),
+      middleware: blockStreams,
+    })
+    const open = () => callState().open?.size ?? 0
+    const before = open()
+    const errors: unknown[] = []
+    await ai
+      .streamText({
+        model,
+        prompt: 'hello',
+        maxRetries: 0,
+        onError: ({ error }: any) => errors.push(error),
+      })
+      .consumeStream()
+    expect(String(errors[0])).toContain('blocked by policy')
+    await tracer.flush()
+    expect(server.calls).toHaveLength(1)
+    // Listed only while its provider call is awaited: an unread stream held there stays in memory,
+    // prompt and all, for the life of the process.
+    expect(open()).toBe(before)
   })
 
   // A model that sends one invocation to two traced models at once (comparing providers, hedging,
