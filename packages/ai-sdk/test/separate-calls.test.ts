@@ -7,7 +7,7 @@ import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { callState } from '../src/call.js'
-import { tracingMiddleware } from '../src/index.js'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { majors } from './majors.js'
 
@@ -23,7 +23,7 @@ const llmSpans = (spans: readonly SpanData[]) => spans.filter((s) => s.kind === 
 
 const specificationVersion = { 'ai@5': 'v2', 'ai@6': 'v3', 'ai@7': 'v4' } as const
 
-describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
+describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI, source }) => {
   async function start() {
     server = await startMockOpenAI()
     const openai = createOpenAI({
@@ -79,6 +79,57 @@ describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
     await tracer.flush()
     expect(server.calls).toHaveLength(3)
     expect(llmSpans(exporter.spans)).toHaveLength(3)
+  })
+
+  it('calls at once of one model with the same message objects, through a middleware outside the tracing one that rewrites the prompt: each call its own steps and tool', async () => {
+    const { server, tracer, exporter } = await start()
+    const openai = createOpenAI({
+      baseURL: server.url,
+      apiKey: 'sk-test-not-a-real-key-0000000000',
+    })
+    const retrieval = {
+      specificationVersion: specificationVersion[major],
+      transformParams: async ({ params }: any) => ({
+        ...params,
+        prompt: [{ role: 'system', content: 'Context: none.' }, ...params.prompt],
+      }),
+    }
+    const model = ai.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: [retrieval, tracingMiddleware({ tracer })],
+    })
+    const tools = {
+      weather: ai.tool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }: { city: string }) => ({ city, celsius: 21 }),
+      }),
+    }
+    const messages = [
+      { role: 'user', content: [{ type: 'text', text: 'Hi.' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Oslo? [tool:weather]' }] },
+    ]
+    const texts = await Promise.all(
+      [0, 1, 2].map((i) =>
+        i % 2
+          ? ai
+              .generateText({ model, tools, messages, stopWhen: ai.stepCountIs(3) })
+              .then((r: any) => r.text)
+          : ai.streamText({ model, tools, messages, stopWhen: ai.stepCountIs(3) }).text,
+      ),
+    )
+    for (const text of texts) expect(text).toContain('The tool returned')
+    await tracer.flush()
+    expect(server.calls).toHaveLength(6)
+    const calls = callSpans(exporter.spans)
+    expect(calls).toHaveLength(3)
+    for (const call of calls) {
+      // ai@7: linked to the SDK's own call (its events), not inferred.
+      expect(call.attributes[CALL_ATTR.source]).toBe(source)
+      const inCall = exporter.spans.filter((s) => s.traceId === call.traceId)
+      expect(llmSpans(inCall)).toHaveLength(2)
+      expect(inCall.filter((s) => s.kind === 'tool')).toHaveLength(1)
+    }
   })
 
   it('a middleware outside the tracing one that drops a stream it got unread (a guardrail on the response headers): the invocation is not kept listed as open', async () => {
