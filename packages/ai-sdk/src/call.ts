@@ -120,6 +120,8 @@ interface CallState {
   awaiting?: Map<AiCall, { provider: unknown; modelId: unknown }>
   /** Traced model invocations open now, of every middleware instance (absent in older copies' state; see nested.ts). */
   open?: Set<OpenInvocation>
+  /** Provider and id of every model a tracing middleware wraps, as `modelKey` makes them (see `modelWrapped`). */
+  wrapped?: Set<string>
   /**
    * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
    * the call starts), by tool call id, until the call's first step finds their results in its prompt.
@@ -160,6 +162,27 @@ export function ranUnasked(toolCallId: string, tool: UnaskedTool): void {
 
 // One state per process, shared by every copy of this package (two installs, a hot reload).
 const STATE_KEY = Symbol.for('tokentrail.ai-sdk.calls')
+
+// Models named in `wrapped`: one per provider and model id an app wraps, so a few; the cap only
+// bounds an app that makes model ids up.
+const MAX_WRAPPED = 1000
+const modelKey = (provider: unknown, modelId: unknown) =>
+  `${String(provider)}\u0000${String(modelId)}`
+
+/** A tracing middleware wraps this model (`wrapLanguageModel` names it to the middleware as it wraps). */
+export function modelWrapped(model: { provider: unknown; modelId: unknown }): void {
+  const wrapped = (callState().wrapped ??= new Set())
+  if (wrapped.size < MAX_WRAPPED) wrapped.add(modelKey(model.provider, model.modelId))
+}
+
+/**
+ * Whether a tracing middleware wraps a model of this provider and id: a call of it that fails
+ * before its middleware runs (a middleware outside ours failed) is a traced call's failure.
+ */
+export function isWrapped(provider: unknown, modelId: unknown): boolean {
+  const wrapped = callState().wrapped
+  return wrapped !== undefined && wrapped.has(modelKey(provider, modelId))
+}
 
 export function callState(): CallState {
   const g = globalThis as Record<symbol, CallState | undefined>

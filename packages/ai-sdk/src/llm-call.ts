@@ -29,7 +29,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { closed, type Owner, opened } from './nested.js'
+import { closed, type ModelName, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 import { type Reading, unwatchReading } from './stall.js'
 
@@ -148,15 +148,21 @@ export class LlmCall implements Reading {
   owner: Owner | undefined
   nestPrompt: unknown
   nestHeaders: unknown
+  nestModel: ModelName | undefined
 
-  // Off the list of open invocations (see nested.ts), once.
-  private unlist(): void {
+  /**
+   * Off the list of open invocations (see nested.ts), once: when it ends, or a stream's once the
+   * provider answered (an inner middleware runs while the model is awaited; a stream nobody reads
+   * or cancels never ends, and must not be held here for good).
+   */
+  unlist(): void {
     const owner = this.owner
     if (owner === undefined) return
     closed(this as this & { owner: Owner })
     this.owner = undefined
     this.nestPrompt = undefined
     this.nestHeaders = undefined
+    this.nestModel = undefined
   }
 
   private spanValue: Span | undefined
@@ -206,6 +212,7 @@ export class LlmCall implements Reading {
       this.owner = owner
       this.nestPrompt = params.prompt
       this.nestHeaders = params.headers
+      this.nestModel = model
       opened(this as this & { owner: Owner })
     }
     // A stream's spans are made after its first chunk is on its way (or when a provider is slow,

@@ -13,6 +13,14 @@ export interface OpenInvocation {
   readonly owner: Owner | undefined
   readonly nestPrompt: unknown
   readonly nestHeaders: unknown
+  /** The model it invokes: a model traced twice is invoked under one provider and id by both. */
+  readonly nestModel: ModelName | undefined
+}
+
+/** A model's provider and id, as a middleware is given them. */
+export interface ModelName {
+  readonly provider: unknown
+  readonly modelId: unknown
 }
 
 // Parts of a prompt's last message compared: a message has few; a long one is not walked.
@@ -53,12 +61,16 @@ function invocationObjects(
  * Whether this model invocation is one another middleware instance already traces: the model is
  * traced twice (a library's traced model the app wraps again, `wrapProvider` around traced
  * models) with a middleware between the two that hands the inner one a new prompt array (a
- * guardrail, retrieval), which keeps objects the AI SDK made for this invocation alone. Costs a
- * comparison of two numbers unless another instance has an invocation open.
+ * guardrail, retrieval), which keeps objects the AI SDK made for this invocation alone. Only an
+ * open invocation of the same provider and model id counts: one invocation a model of the user's
+ * sends on to two traced models at once (comparing providers, a shadow model, hedging) shares
+ * those objects too, and each is a model call of its own. Costs a comparison of two numbers
+ * unless another instance has an invocation open.
  */
 export function nestedInvocation(
   owner: Owner,
   params: { prompt?: unknown; headers?: unknown },
+  model: ModelName,
 ): boolean {
   const open = callState().open
   if (open === undefined || open.size <= owner.open) return false
@@ -68,12 +80,17 @@ export function nestedInvocation(
     return false
   })
   if (mine.length === 0) return false
-  for (const other of open)
+  for (const other of open) {
+    const name = other.nestModel
     if (
       other.owner !== owner &&
+      name !== undefined &&
+      name.modelId === model.modelId &&
+      name.provider === model.provider &&
       invocationObjects(other.nestPrompt, other.nestHeaders, (key) => mine.includes(key))
     )
       return true
+  }
   return false
 }
 

@@ -18,6 +18,7 @@ import {
   endRun,
   failTool,
   forgetCall,
+  isWrapped,
   ranUnasked,
   rememberCall,
   stepStarting,
@@ -585,11 +586,13 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       } else if (!call.span) {
         // Its model was called and failed, or the call was stopped, and no tracing middleware saw
         // it: a model left untraced (beside a traced one, whose middleware set this integration
-        // up) records nothing. Tools the user approved that ran first still get their spans.
+        // up) records nothing. Tools the user approved that ran first still get their spans, and
+        // a traced model's call that failed before its middleware ran (one outside it failed) its.
         if (
           !call.modelCalled &&
           call.approvedTools === undefined &&
-          (aborted || fromModelCall(error))
+          (aborted || fromModelCall(error)) &&
+          !isWrapped(call.awaitedProvider, call.awaitedModelId)
         )
           return
         const tracer = tracerOf()

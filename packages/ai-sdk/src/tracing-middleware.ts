@@ -12,7 +12,14 @@ import {
   tracerSkipped,
 } from '@tokentrail/core/internal'
 import type { TracingMiddleware } from './ai-types.js'
-import { awaitingHides, callOfInvocation, callStorage, inferCall, type Resolved } from './call.js'
+import {
+  awaitingHides,
+  callOfInvocation,
+  callStorage,
+  inferCall,
+  modelWrapped,
+  type Resolved,
+} from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
 import {
@@ -182,7 +189,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         if (merged === undefined) shared = settings
       }
       // The model traced twice, with a middleware between that rewrote the prompt: the outer one traces it.
-      if (nestedInvocation(owner, params)) return undefined
+      if (nestedInvocation(owner, params, model)) return undefined
       // ai@7: the call the SDK announced (an older copy of this package may still name it in the async context).
       const frame = callOfInvocation(params.prompt, model) ?? callStorage.get()
       let resolved: Resolved | undefined
@@ -239,6 +246,12 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
   const middleware: LanguageModelV4Middleware = {
     specificationVersion: 'v4',
 
+    // Called by wrapLanguageModel as it wraps a model (every major): the id stays the model's own.
+    overrideModelId({ model }) {
+      quietly(() => modelWrapped(model))
+      return model.modelId
+    },
+
     async wrapGenerate({ doGenerate, params, model }) {
       const call = begin(params, model, false)
       if (!call) return doGenerate()
@@ -263,6 +276,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         quietly(() => call.threw(error))
         throw error
       }
+      // Only awaited invocations can be the outer one of another (see nested.ts).
+      quietly(() => call.unlist())
       // A pull-through stream rather than pipeThrough(TransformStream): measured at a third of the
       // per-chunk cost (see bench/), it reads the provider only when the consumer reads (no
       // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.
