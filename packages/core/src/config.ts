@@ -46,7 +46,7 @@ export interface TracerOptions {
    */
   warnings?: boolean | ((message: string) => void) | undefined
   /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
-  redact?: (span: SpanData) => SpanData | null | undefined
+  redact?: ((span: SpanData) => SpanData | null | undefined) | undefined
   /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
   recordInputs?: boolean | undefined
   /** Record generated text, reasoning and tool results. @default TOKENTRAIL_RECORD_OUTPUTS, else true */
@@ -95,11 +95,11 @@ export interface TracerOptions {
 /** Options of GenAI metrics. */
 export interface MetricsOptions {
   /** @default from env (OTEL_METRICS_EXPORTER: otlp, console, none) */
-  exporters?: MetricExporter[]
+  exporters?: MetricExporter[] | undefined
   /** @default OTEL_METRIC_EXPORT_INTERVAL, else 60000 */
-  exportIntervalMs?: number
+  exportIntervalMs?: number | undefined
   /** Series per instrument; more collapse into one `otel.metric.overflow` series. @default 2000 */
-  cardinalityLimit?: number
+  cardinalityLimit?: number | undefined
 }
 
 export interface ResolvedConfig {
