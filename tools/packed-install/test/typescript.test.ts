@@ -194,6 +194,9 @@ function typecheck(compiler: string, cwd: string, config: string, node = process
   } catch (error: any) {
     out = `${error.stdout}${error.stderr}`
   }
+  // A tsc that did not run (a missing binary, a crash, out of memory) printed no diagnostic: a
+  // failure, not an empty list of errors (which passed).
+  if (out !== '' && !/error TS\d+/.test(out)) return [`tsc did not run: ${out.slice(0, 1000)}`]
   return out
     .split('\n')
     .filter((line) =>
@@ -270,6 +273,13 @@ describe('the packed declarations in a fresh TypeScript app', () => {
       }
     }
     expect(failures).toEqual([])
+  })
+
+  it('a compiler that does not run is a failure, not a clean check', () => {
+    // What every case above relies on: before, a missing or crashing tsc gave no error lines.
+    const missing = typecheck(join(app, 'node_modules/typescript/bin/missing-tsc'), app, 'x.json')
+    expect(missing).toHaveLength(1)
+    expect(missing[0]).toMatch(/^tsc did not run: .*Cannot find module/s)
   })
 
   it('core and its README blocks type-check on TypeScript 5.0, the floor the README names', () => {
