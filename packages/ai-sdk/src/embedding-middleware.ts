@@ -31,15 +31,15 @@ import {
 /** Options of `embeddingTracingMiddleware`. */
 export interface EmbeddingTracingMiddlewareOptions {
   /** The tracer spans go to. @default getTracer(), looked up on each call */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /**
    * Prices in USD per million input tokens (`{ input }`), merged over the built-in table; `false`
    * records no cost.
    * @default {}
    */
-  prices?: Record<string, EmbeddingPrice> | false
+  prices?: Record<string, EmbeddingPrice> | false | undefined
   /** Metadata recorded on every call of this model; merged under `withTraceMetadata`. */
-  metadata?: TraceMetadata
+  metadata?: TraceMetadata | undefined
 }
 
 /** An embedding model's price: USD per million input tokens (embeddings have no output tokens). */

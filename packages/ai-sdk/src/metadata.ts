@@ -8,13 +8,13 @@ import {
 /** Who and what a model call is for; recorded on every LLM span it applies to. */
 export interface TraceMetadata {
   /** Recorded as `user.id` (a number as its text). */
-  userId?: string | number
+  userId?: string | number | undefined
   /** Recorded as `session.id` and `gen_ai.conversation.id` (a number as its text). */
-  sessionId?: string | number
+  sessionId?: string | number | undefined
   /** Recorded as `tokentrail.tags`; tags from outer scopes and the call are merged. */
-  tags?: string[]
+  tags?: string[] | undefined
   /** Any other attributes, recorded as given (values are sanitised). */
-  attributes?: Record<string, unknown>
+  attributes?: Record<string, unknown> | undefined
 }
 
 /** The keys of `TraceMetadata`. */

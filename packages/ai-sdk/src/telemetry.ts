@@ -32,11 +32,11 @@ import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
 /** Options of `tokentrailTelemetry`. */
 export interface TokentrailTelemetryOptions {
   /** The tracer spans go to. @default getTracer(), looked up on each call */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /** Record tool arguments. @default the tracer's `recordInputs` */
-  recordInputs?: boolean
+  recordInputs?: boolean | undefined
   /** Record tool results. @default the tracer's `recordOutputs` */
-  recordOutputs?: boolean
+  recordOutputs?: boolean | undefined
 }
 
 const OPTION_KEYS = ['tracer', 'recordInputs', 'recordOutputs']

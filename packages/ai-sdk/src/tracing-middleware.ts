@@ -38,25 +38,25 @@ import { ensureRegistered } from './telemetry.js'
 /** Options of `tracingMiddleware` and `traceModel`. */
 export interface TracingMiddlewareOptions {
   /** The tracer spans go to. @default getTracer(), looked up on each call */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /** Record the prompt and system instructions. @default the tracer's `recordInputs` (TOKENTRAIL_RECORD_INPUTS) */
-  recordInputs?: boolean
+  recordInputs?: boolean | undefined
   /** Record generated text, reasoning and tool calls. @default the tracer's `recordOutputs` (TOKENTRAIL_RECORD_OUTPUTS) */
-  recordOutputs?: boolean
+  recordOutputs?: boolean | undefined
   /**
    * Most characters of captured text per span, for the prompt and for the output each; beyond it
    * text is cut and `tokentrail.input.truncated` / `tokentrail.output.truncated` is set.
    * @default 32768
    */
-  maxTextLength?: number
+  maxTextLength?: number | undefined
   /**
    * Prices in USD per million tokens, merged over the built-in table (`DEFAULT_PRICES`, dated
    * `PRICES_AS_OF`); `false` records no cost.
    * @default {}
    */
-  prices?: Record<string, ModelPrice> | false
+  prices?: Record<string, ModelPrice> | false | undefined
   /** Metadata recorded on every call of this model; merged under `withTraceMetadata` and `providerOptions.tokentrail`. */
-  metadata?: TraceMetadata
+  metadata?: TraceMetadata | undefined
 }
 
 export type { TracingMiddleware }

@@ -7,22 +7,22 @@ export interface AttributeLimits {
    * (or `…` when the limit is too short for it).
    * @default 65536
    */
-  maxStringLength?: number
+  maxStringLength?: number | undefined
   /**
    * Most attributes one span keeps; later keys are dropped and counted.
    * @default 256
    */
-  maxAttributes?: number
+  maxAttributes?: number | undefined
   /**
    * Longest array kept; the rest is cut.
    * @default 1000
    */
-  maxArrayLength?: number
+  maxArrayLength?: number | undefined
   /**
    * Deepest nesting serialised when an object becomes JSON.
    * @default 8
    */
-  maxDepth?: number
+  maxDepth?: number | undefined
 }
 
 export type ResolvedLimits = Required<AttributeLimits>

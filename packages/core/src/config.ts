@@ -46,7 +46,7 @@ export interface TracerOptions {
    */
   warnings?: boolean | ((message: string) => void) | undefined
   /** Last look at each finished span before export: return a changed copy, or `null` to drop it. */
-  redact?: (span: SpanData) => SpanData | null | undefined
+  redact?: ((span: SpanData) => SpanData | null | undefined) | undefined
   /** Record prompts, system instructions and tool arguments. @default TOKENTRAIL_RECORD_INPUTS, else true */
   recordInputs?: boolean | undefined
   /** Record generated text, reasoning and tool results. @default TOKENTRAIL_RECORD_OUTPUTS, else true */
@@ -95,11 +95,11 @@ export interface TracerOptions {
 /** Options of GenAI metrics. */
 export interface MetricsOptions {
   /** @default from env (OTEL_METRICS_EXPORTER: otlp, console, none) */
-  exporters?: MetricExporter[]
+  exporters?: MetricExporter[] | undefined
   /** @default OTEL_METRIC_EXPORT_INTERVAL, else 60000 */
-  exportIntervalMs?: number
+  exportIntervalMs?: number | undefined
   /** Series per instrument; more collapse into one `otel.metric.overflow` series. @default 2000 */
-  cardinalityLimit?: number
+  cardinalityLimit?: number | undefined
 }
 
 export interface ResolvedConfig {
@@ -354,6 +354,20 @@ const TRACER_ALIASES = {
 }
 
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
+// The entries of a nested options object that are set: `{ maxRetries: undefined }` (an env
+// variable passed straight in) is the option left out, as at the top level; spread as it was, the
+// undefined replaced the default and createTracer threw.
+function given<T extends object>(options: T | undefined): Partial<T> | undefined {
+  if (options === undefined || options === null || typeof options !== 'object') return options
+  let set: Partial<T> | undefined
+  for (const key in options)
+    if (options[key] === undefined) {
+      set ??= { ...options }
+      delete set[key]
+    }
+  return set ?? options
+}
+
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   checkOptionsObject(options, 'createTracer', "{ serviceName: 'chat' }")
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
@@ -419,7 +433,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     multiplier: 1.5,
     maxBackoffMs: 5000,
     maxRetryAfterMs: 30_000,
-    ...options.retry,
+    ...given(options.retry),
   }
   wholeNumber(retry.maxRetries, 'retry.maxRetries', 0)
   for (const key of ['initialBackoffMs', 'maxBackoffMs', 'maxRetryAfterMs'] as const)
@@ -438,7 +452,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     DEFAULT_LIMITS.maxStringLength,
     ignored,
   )
-  const limits = { ...DEFAULT_LIMITS, ...options.limits, maxStringLength } as ResolvedLimits
+  const limits = { ...DEFAULT_LIMITS, ...given(options.limits), maxStringLength } as ResolvedLimits
   for (const [key, value] of Object.entries(limits))
     wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {

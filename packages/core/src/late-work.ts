@@ -8,7 +8,7 @@ export interface LateWorkOptions {
   /** Longest wait for late spans to end before what there is is sent, in milliseconds. */
   boundMs: number
   /** Send metrics with the flush too (a function that may freeze). */
-  metrics?: boolean
+  metrics?: boolean | undefined
 }
 
 /**

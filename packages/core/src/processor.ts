@@ -5,15 +5,15 @@ import type { SpanData, SpanExporter } from './types.js'
 /** Retry policy for failed exports (network errors, 429, 502, 503, 504). */
 export interface RetryOptions {
   /** @default 5 */
-  maxRetries?: number
+  maxRetries?: number | undefined
   /** @default 1000 */
-  initialBackoffMs?: number
+  initialBackoffMs?: number | undefined
   /** @default 5000 */
-  maxBackoffMs?: number
+  maxBackoffMs?: number | undefined
   /** @default 1.5 */
-  multiplier?: number
+  multiplier?: number | undefined
   /** Longest `Retry-After` honoured. @default 30000 */
-  maxRetryAfterMs?: number
+  maxRetryAfterMs?: number | undefined
 }
 
 export interface ProcessorOptions {

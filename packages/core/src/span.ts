@@ -18,15 +18,15 @@ import type {
 /** How to end a span. */
 export interface EndOptions {
   /** Final status; defaults to `error` when an error was recorded, else `ok`. */
-  status?: SpanStatus
+  status?: SpanStatus | undefined
   /** Epoch milliseconds, or a Date; defaults to now. */
-  endTime?: number | Date
+  endTime?: number | Date | undefined
   /**
    * Also end child spans that are still open (status `cancelled`), as a request span does when its
    * body ends before a model stream noticed.
    * @default false
    */
-  endOpenChildren?: boolean
+  endOpenChildren?: boolean | undefined
 }
 
 /** What `onEnding` callbacks learn about how the span is ending. */

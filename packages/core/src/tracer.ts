@@ -137,9 +137,11 @@ export interface Tracer {
    * long-lived server, where a snapshot per request would be waste). A number is the timeout:
    * `flush(5000)` is `flush({ timeoutMs: 5000 })`.
    */
-  flush(options?: { timeoutMs?: number; metrics?: boolean } | number): Promise<FlushResult>
+  flush(
+    options?: { timeoutMs?: number | undefined; metrics?: boolean | undefined } | number,
+  ): Promise<FlushResult>
   /** Flushes, then stops exporting. A number is the timeout, as for `flush`. */
-  shutdown(options?: { timeoutMs?: number } | number): Promise<void>
+  shutdown(options?: { timeoutMs?: number | undefined } | number): Promise<void>
   stats(): TracerStats
 }
 

@@ -18,6 +18,42 @@ import {
 import { memoryExporter, memoryMetricExporter } from '../src/testing.js'
 import { thrown } from './thrown.js'
 
+describe('a nested option given as undefined is the option left out', () => {
+  it('retry and limits fields: the defaults apply, to a real receiver (createTracer threw)', async () => {
+    // What an app not under exactOptionalPropertyTypes may write (the declarations take it), and
+    // what sampling, redaction and metrics already read as left out.
+    const { url, received } = await receiver()
+    const fromEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined)
+    const tracer = createTracer({
+      serviceName: 'nested',
+      exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+      metrics: false,
+      retry: {
+        maxRetries: fromEnv('TT_TEST_UNSET_RETRIES'),
+        initialBackoffMs: undefined,
+        maxBackoffMs: undefined,
+        multiplier: undefined,
+        maxRetryAfterMs: undefined,
+      },
+      limits: {
+        maxStringLength: undefined,
+        maxAttributes: fromEnv('TT_TEST_UNSET_ATTRIBUTES'),
+        maxArrayLength: undefined,
+        maxDepth: undefined,
+      },
+    })
+    tracer.withSpan('limited', (span) => {
+      for (let i = 0; i < 300; i++) span.setAttribute(`a${i}`, i)
+    })
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    await tracer.shutdown()
+    const span = JSON.parse(received[0]!.body).resourceSpans[0].scopeSpans[0].spans[0]
+    // The default limit: 256 attributes.
+    expect(span.attributes).toHaveLength(256)
+    expect(span.droppedAttributesCount).toBe(44)
+  })
+})
+
 const servers: Server[] = []
 
 interface Received {

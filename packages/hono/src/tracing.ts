@@ -35,21 +35,21 @@ declare module 'hono' {
 /** Options of `tracing()`. */
 export interface TracingOptions {
   /** The tracer to use. @default getTracer(), the process-wide tracer, read on each request */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /**
    * Requests to leave untraced, such as health checks: exact paths or patterns matched against
    * `c.req.path`, or a function. @default []
    */
-  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => boolean)
+  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => boolean) | undefined
   /**
    * Names the root span once the handler has returned, when `routePath(c)` is known.
    * @default `${method} ${route}` (such as `POST /api/chat`), or just the method when no route matched
    */
-  spanName?: (c: Context) => string
+  spanName?: ((c: Context) => string) | undefined
   /** Extra attributes for the root span, read when the request arrives. @default none */
-  requestAttributes?: (c: Context) => Record<string, unknown>
+  requestAttributes?: ((c: Context) => Record<string, unknown>) | undefined
   /** Response header that carries the trace id, such as `x-trace-id`; `false` adds none. @default false */
-  traceIdHeader?: string | false
+  traceIdHeader?: string | false | undefined
   /**
    * Flush the tracer after each request where the platform may freeze the function: through
    * `c.executionCtx.waitUntil` on Workers, the request context's `waitUntil` on Vercel, or the
@@ -57,9 +57,9 @@ export interface TracingOptions {
    * in batches on the tracer's interval, which costs far less than one export per request.
    * @default true
    */
-  flush?: boolean
+  flush?: boolean | undefined
   /** Bound on each flush, in milliseconds. @default 5000 */
-  flushTimeoutMs?: number
+  flushTimeoutMs?: number | undefined
   /**
    * Where the flush is handed to a `waitUntil`: longest wait for a response body to end, in
    * milliseconds. Past it (a body nobody reads, a stream that never ends) the span ends
@@ -67,9 +67,9 @@ export interface TracingOptions {
    * and the trace is not lost; the body itself is untouched. A long-lived server (no `waitUntil`)
    * has no such bound. @default 280000
    */
-  streamTimeoutMs?: number
+  streamTimeoutMs?: number | undefined
   /** Where to hand the flush promise, for platforms not detected on their own (Netlify, Deno Deploy…). @default detected */
-  waitUntil?: (promise: Promise<unknown>) => void
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined
 }
 
 // Typed against the interface, so an option added there without being listed here fails typecheck.

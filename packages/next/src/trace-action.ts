@@ -20,9 +20,9 @@ import { NEXT_ATTR } from './semconv.js'
 /** Options of `traceAction`. */
 export interface TraceActionOptions {
   /** The tracer to record with. @default getTracer() */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /** Longest wait for the export once the action has settled. @default 5000 */
-  flushTimeoutMs?: number
+  flushTimeoutMs?: number | undefined
 }
 
 /**

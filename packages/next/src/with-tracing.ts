@@ -42,19 +42,19 @@ export type TracedRouteHandler<H extends RouteHandler> = (
 /** Options of `withTracing`. */
 export interface WithTracingOptions {
   /** The tracer to record with. @default getTracer(), the process-wide tracer (from env unless set with setTracer) */
-  tracer?: Tracer
+  tracer?: Tracer | undefined
   /**
    * The route pattern for `http.route` and the span name, such as `/api/chat/[id]`.
    * @default inferred from the path and the resolved `params`
    */
-  route?: string
+  route?: string | undefined
   /**
    * A response header that carries the trace id, so a client or a bug report can point at the trace.
    * @default undefined (no header)
    */
-  traceIdHeader?: string
+  traceIdHeader?: string | undefined
   /** Longest wait for the export once the body has ended. @default 5000 */
-  flushTimeoutMs?: number
+  flushTimeoutMs?: number | undefined
   /**
    * Where the flush is handed to a function that may freeze (the Vercel request context's
    * `waitUntil`, or `after()` on a host known to freeze): longest wait for a body to end; past it
@@ -63,12 +63,12 @@ export interface WithTracingOptions {
    * (`next start`) has no such bound: a stream open for an hour is recorded whole.
    * @default 280000
    */
-  streamTimeoutMs?: number
+  streamTimeoutMs?: number | undefined
   /**
    * Extra attributes from the request, such as a user id from a header or cookie (do not read the
    * body here: the handler needs it). A throw inside is ignored.
    */
-  attributes?: (request: Request) => Record<string, unknown> | undefined
+  attributes?: ((request: Request) => Record<string, unknown> | undefined) | undefined
 }
 
 // Typed against the interface, so an option added there without being listed here fails typecheck.

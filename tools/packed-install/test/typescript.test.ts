@@ -194,6 +194,9 @@ function typecheck(compiler: string, cwd: string, config: string, node = process
   } catch (error: any) {
     out = `${error.stdout}${error.stderr}`
   }
+  // A tsc that did not run (a missing binary, a crash, out of memory) printed no diagnostic: a
+  // failure, not an empty list of errors (which passed).
+  if (out !== '' && !/error TS\d+/.test(out)) return [`tsc did not run: ${out.slice(0, 1000)}`]
   return out
     .split('\n')
     .filter((line) =>
@@ -221,6 +224,29 @@ describe('the packed declarations in a fresh TypeScript app', () => {
         `  exporters: [otlpExporter({ url: process.env.TRACES_URL, profile: undefined })],`,
         `})`,
         `tracer.startSpan('x', { parent: undefined, startTime: undefined }).end()`,
+        // The same for every other option object: nested createTracer options, the exporters,
+        // span.end(), flush(), and the adapters' options (a tracer or setting that may be unset).
+        `import { consoleExporter, httpExporter, otlpMetricsExporter, type Tracer } from '@tokentrail/core'`,
+        `import { tracingMiddleware, tokentrailTelemetry } from '@tokentrail/ai-sdk'`,
+        `import { traceAction, withTracing } from '@tokentrail/next'`,
+        `import { tracing } from '@tokentrail/hono'`,
+        `const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined)`,
+        `const maybe: Tracer | undefined = process.env.TRACE ? tracer : undefined`,
+        `createTracer({`,
+        `  retry: { maxRetries: number('RETRIES'), initialBackoffMs: undefined },`,
+        `  limits: { maxStringLength: number('MAX'), maxAttributes: undefined },`,
+        `  sampling: { slowerThanMs: number('SLOW'), text: { rate: undefined } },`,
+        `  redaction: { replace: undefined, hashKey: process.env.HASH_KEY },`,
+        `  metrics: { exporters: [otlpMetricsExporter({ url: process.env.METRICS_URL })], exportIntervalMs: undefined },`,
+        `  exporters: [httpExporter({ url: 'http://localhost:1', apiKey: process.env.API_KEY }), consoleExporter({ pretty: undefined })],`,
+        `})`,
+        `tracer.startSpan('y').end({ status: undefined, endTime: undefined })`,
+        `void tracer.flush({ timeoutMs: number('FLUSH_MS') })`,
+        `tracingMiddleware({ tracer: maybe, recordInputs: undefined, metadata: { userId: process.env.USER_ID } })`,
+        `tokentrailTelemetry({ tracer: maybe, recordOutputs: undefined })`,
+        `traceAction('a', async () => 1, { tracer: maybe, flushTimeoutMs: number('FLUSH_MS') })`,
+        `withTracing(async () => new Response('ok'), { tracer: maybe, route: process.env.ROUTE })`,
+        `tracing({ tracer: maybe, traceIdHeader: process.env.TRACE_ID_HEADER, waitUntil: undefined })`,
       ].join('\n'),
     )
     const failures: string[] = []
@@ -247,6 +273,13 @@ describe('the packed declarations in a fresh TypeScript app', () => {
       }
     }
     expect(failures).toEqual([])
+  })
+
+  it('a compiler that does not run is a failure, not a clean check', () => {
+    // What every case above relies on: before, a missing or crashing tsc gave no error lines.
+    const missing = typecheck(join(app, 'node_modules/typescript/bin/missing-tsc'), app, 'x.json')
+    expect(missing).toHaveLength(1)
+    expect(missing[0]).toMatch(/^tsc did not run: .*Cannot find module/s)
   })
 
   it('core and its README blocks type-check on TypeScript 5.0, the floor the README names', () => {
@@ -372,6 +405,85 @@ describe('the packed declarations in a fresh TypeScript app', () => {
         visit(checker.getDeclaredTypeOfSymbol(symbol), symbol.name)
     }
     expect(Object.fromEntries(leaks)).toEqual({})
+  })
+
+  it('every optional option a public function or method takes accepts undefined', () => {
+    // Under exactOptionalPropertyTypes, `key?: T` refuses `key: undefined`, which an app passes for
+    // an unset env variable or a maybe-tracer, and which the runtime reads as the option left out.
+    // Walks the parameters of every export of the public entries (and of their interfaces'
+    // methods) into the option objects declared in Tokentrail's packages. Data a caller hands back
+    // (spans, span contexts, prices, an export error's fields) is not an option.
+    const ts = createRequire(join(app, 'package.json'))('typescript')
+    const entries = [
+      'core/dist/index.d.ts',
+      'core/dist/testing.d.ts',
+      'core/dist/otlp.d.ts',
+      'core/dist/metrics.d.ts',
+      'core/dist/tree.d.ts',
+      'core/dist/otlp-protobuf.d.ts',
+      'ai-sdk/dist/index.d.ts',
+      'next/dist/index.d.ts',
+      'hono/dist/index.d.ts',
+    ].map((file) => join(app, 'node_modules/@tokentrail', file))
+    const program = ts.createProgram(entries, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      types: ['node'],
+    })
+    const checker = program.getTypeChecker()
+    const ours = (node: any) => node.getSourceFile().fileName.includes('/@tokentrail/')
+    const DATA = new Set(['SpanData', 'SpanContext', 'SpanError', 'ModelPrice', 'ExportError'])
+    const refused = new Set<string>()
+    const seen = new Set<any>()
+    const option = (type: any, owner: string) => {
+      if (!type || seen.has(type)) return
+      seen.add(type)
+      if (type.isUnionOrIntersection()) for (const t of type.types) option(t, owner)
+      if (!(type.flags & ts.TypeFlags.Object) || checker.isArrayType(type)) return
+      if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return
+      const symbol = type.aliasSymbol ?? type.getSymbol()
+      if (!symbol?.declarations?.some(ours)) return
+      const name = symbol.name === '__type' ? owner : symbol.name
+      if (DATA.has(name)) return
+      for (const property of checker.getPropertiesOfType(type)) {
+        const declaration = property.valueDeclaration ?? property.declarations?.[0]
+        if (!declaration || !ours(declaration)) continue
+        if (property.flags & ts.SymbolFlags.Optional) {
+          const declared = declaration.type && checker.getTypeFromTypeNode(declaration.type)
+          const takesUndefined =
+            declared &&
+            (declared.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown) ||
+              (declared.isUnion() &&
+                declared.types.some((t: any) => t.flags & ts.TypeFlags.Undefined)))
+          if (!takesUndefined) refused.add(`${name}.${property.name}`)
+        }
+        option(checker.getTypeOfSymbol(property), `${name}.${property.name}`)
+      }
+    }
+    const parameters = (type: any, owner: string) => {
+      for (const kind of [ts.SignatureKind.Call, ts.SignatureKind.Construct])
+        for (const signature of checker.getSignaturesOfType(type, kind))
+          for (const parameter of signature.parameters)
+            option(checker.getTypeOfSymbol(parameter), `${owner}(${parameter.name})`)
+    }
+    for (const entry of entries)
+      for (let symbol of checker.getExportsOfModule(
+        checker.getSymbolAtLocation(program.getSourceFile(entry)),
+      )) {
+        if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol)
+        const declaration = symbol.declarations?.[0]
+        if (!declaration || DATA.has(symbol.name)) continue
+        if (symbol.flags & ts.SymbolFlags.Value)
+          parameters(checker.getTypeOfSymbolAtLocation(symbol, declaration), symbol.name)
+        if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class))
+          for (const member of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol)))
+            parameters(checker.getTypeOfSymbol(member), `${symbol.name}.${member.name}`)
+      }
+    // The walk reaches the options of each package (a walk that found nothing would pass).
+    expect(seen.size).toBeGreaterThan(40)
+    expect([...refused].sort()).toEqual([])
   })
 
   it("an app's emitted declarations name Tokentrail's types by the public entries", () => {

@@ -9,9 +9,9 @@ export interface ConsoleExporterOptions {
    * A readable tree per trace instead of one JSON line per span.
    * @default true when NODE_ENV is "development"
    */
-  pretty?: boolean
+  pretty?: boolean | undefined
   /** Where lines go. @default console.log */
-  write?: (line: string) => void
+  write?: ((line: string) => void) | undefined
 }
 
 /** Prints spans: one JSON line per span, or a readable tree per trace in development. */

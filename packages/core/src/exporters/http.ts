@@ -15,9 +15,9 @@ export interface HttpExporterOptions {
   /** The ingest URL that receives `POST { spans: SpanData[] }` as JSON. */
   url: string
   /** Sent as `Authorization: Bearer <apiKey>`. */
-  apiKey?: string
+  apiKey?: string | undefined
   /** Extra request headers. */
-  headers?: Record<string, string>
+  headers?: Record<string, string> | undefined
 }
 
 /**

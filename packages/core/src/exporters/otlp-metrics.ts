@@ -15,13 +15,13 @@ export interface OtlpMetricsExporterOptions {
    * Full metrics URL. Defaults to `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, else
    * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/metrics`, else `http://localhost:4318/v1/metrics`.
    */
-  url?: string
+  url?: string | undefined
   /** Extra request headers; merged over `OTEL_EXPORTER_OTLP_HEADERS`. */
-  headers?: Record<string, string>
+  headers?: Record<string, string> | undefined
   /** Wire encoding. @default OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else "http/json" */
-  protocol?: OtlpProtocol
+  protocol?: OtlpProtocol | undefined
   /** Body compression where the runtime has `CompressionStream`. @default OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION, else "none" */
-  compression?: OtlpCompression
+  compression?: OtlpCompression | undefined
 }
 
 /**
@@ -76,7 +76,7 @@ export function otlpMetricsExporter(options: OtlpMetricsExporterOptions = {}): M
 export function consoleMetricsExporter(
   options: {
     /** Where lines go. @default console.log */
-    write?: (line: string) => void
+    write?: ((line: string) => void) | undefined
   } = {},
 ): MetricExporter {
   checkOptionsObject(options, 'consoleMetricsExporter', '{ write }')

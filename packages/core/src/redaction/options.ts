@@ -12,22 +12,22 @@ export interface RedactionOptions {
    * (checksum-checked), `apiKey` (provider key shapes, bearer tokens), `jwt`, `ip` (v4 and v6).
    * @default all on (TOKENTRAIL_REDACT=all, or a list such as email,credit_card,jwt)
    */
-  detectors?: Partial<Record<DetectorName, boolean>>
+  detectors?: Partial<Record<DetectorName, boolean>> | undefined
   /** Your own patterns; a match becomes `[name]` (a bare RegExp is named `pattern_1`, …). @default [] */
-  patterns?: ReadonlyArray<RegExp | { name: string; pattern: RegExp }>
+  patterns?: ReadonlyArray<RegExp | { name: string; pattern: RegExp }> | undefined
   /**
    * Attributes to replace whole (`user.email`, `http.request.header.*`), or values inside a JSON
    * attribute (`gen_ai.input.messages[*].parts[*].content`). A JSON attribute that does not parse
    * is replaced whole. @default [] (TOKENTRAIL_REDACT_PATHS, comma-separated)
    */
-  paths?: readonly string[]
+  paths?: readonly string[] | undefined
   /**
    * `label` writes `[EMAIL]`; `hash` writes `[EMAIL:9f2c4b1a7d3e]`, the same for the same value
    * under one key, so equal values can still be told apart. @default 'label' (TOKENTRAIL_REDACT_REPLACE)
    */
-  replace?: 'label' | 'hash'
+  replace?: 'label' | 'hash' | undefined
   /** HMAC key for `hash`, so values cannot be guessed by hashing candidates. @default random per process (TOKENTRAIL_REDACT_HASH_KEY) */
-  hashKey?: string
+  hashKey?: string | undefined
 }
 
 export interface ResolvedRedaction {

@@ -24,29 +24,29 @@ export interface TraceSummary {
 /** Keeps the traces that matter, decided once the whole trace is known; see `createTracer({ sampling })`. */
 export interface SamplingOptions {
   /** Keep every trace with an error. @default true (TOKENTRAIL_SAMPLING_KEEP_ERRORS) */
-  keepErrors?: boolean
+  keepErrors?: boolean | undefined
   /** Keep every trace with a cancelled LLM call. @default true (TOKENTRAIL_SAMPLING_KEEP_CANCELLED) */
-  keepCancelled?: boolean
+  keepCancelled?: boolean | undefined
   /** Keep traces whose root took longer; `false` turns the rule off. @default 15000 (TOKENTRAIL_SAMPLING_SLOWER_THAN_MS) */
-  slowerThanMs?: number | false
+  slowerThanMs?: number | false | undefined
   /** Keep traces whose model calls cost more (USD); `false` turns the rule off. @default 0.1 (TOKENTRAIL_SAMPLING_COST_ABOVE_USD) */
-  costAboveUsd?: number | false
+  costAboveUsd?: number | false | undefined
   /** Keep traces that used more tokens (input + output); `false` turns the rule off. @default 50000 (TOKENTRAIL_SAMPLING_TOKENS_ABOVE) */
-  tokensAbove?: number | false
+  tokensAbove?: number | false | undefined
   /** Keep traces this returns true for; a throw counts as false and is reported once. @default none */
-  keep?: (trace: TraceSummary) => boolean
+  keep?: ((trace: TraceSummary) => boolean) | undefined
   /** Spans buffered per trace; later ones are dropped and counted. @default 1000 (TOKENTRAIL_SAMPLING_MAX_SPANS_PER_TRACE) */
-  maxSpansPerTrace?: number
+  maxSpansPerTrace?: number | undefined
   /** Spans buffered across all open traces; past it the oldest traces are decided early and new ones at their start. @default 20000 (TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS) */
-  maxBufferedSpans?: number
+  maxBufferedSpans?: number | undefined
   /** Estimated bytes buffered across all open traces, with the same fallback. @default 33554432 (TOKENTRAIL_SAMPLING_MAX_BUFFERED_BYTES) */
-  maxBufferedBytes?: number
+  maxBufferedBytes?: number | undefined
   /**
    * Record prompt and output text for only some kept traces (their numbers are always kept):
    * `rate` is the share, `errors` keeps text of every trace with an error.
    * @default { rate: 1, errors: true } (TOKENTRAIL_TEXT_SAMPLE_RATE, TOKENTRAIL_TEXT_SAMPLE_ERRORS)
    */
-  text?: { rate?: number; errors?: boolean }
+  text?: { rate?: number | undefined; errors?: boolean | undefined } | undefined
 }
 
 export interface ResolvedSampling {
