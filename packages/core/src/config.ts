@@ -353,7 +353,6 @@ const TRACER_ALIASES = {
   disabled: 'enabled',
 }
 
-/** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 // The entries of a nested options object that are set: `{ maxRetries: undefined }` (an env
 // variable passed straight in) is the option left out, as at the top level; spread as it was, the
 // undefined replaced the default and createTracer threw.
@@ -368,6 +367,7 @@ function given<T extends object>(options: T | undefined): Partial<T> | undefined
   return set ?? options
 }
 
+/** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   checkOptionsObject(options, 'createTracer', "{ serviceName: 'chat' }")
   checkOptionKeys(options, TRACER_KEYS, 'createTracer', TRACER_ALIASES)
