@@ -204,6 +204,20 @@ function typecheck(compiler: string, cwd: string, config: string, node = process
     )
 }
 
+/** The declaration files of the public entries, as installed in the fresh app. */
+const publicEntries = (app: string) =>
+  [
+    'core/dist/index.d.ts',
+    'core/dist/testing.d.ts',
+    'core/dist/otlp.d.ts',
+    'core/dist/metrics.d.ts',
+    'core/dist/tree.d.ts',
+    'core/dist/otlp-protobuf.d.ts',
+    'ai-sdk/dist/index.d.ts',
+    'next/dist/index.d.ts',
+    'hono/dist/index.d.ts',
+  ].map((file) => join(app, 'node_modules/@tokentrail', file))
+
 describe('the packed declarations in a fresh TypeScript app', () => {
   it('every README ts block type-checks as written, strict, on TypeScript 7 (bundler, nodenext) and 5.9 (bundler)', () => {
     const blocks = readmeBlocks()
@@ -321,17 +335,7 @@ describe('the packed declarations in a fresh TypeScript app', () => {
     // parameter, return and property types they reach, and lists each named type declared in a
     // Tokentrail package that no public entry exports (`@tokentrail/core/internal` is not public).
     const ts = createRequire(join(app, 'package.json'))('typescript')
-    const entries = [
-      'core/dist/index.d.ts',
-      'core/dist/testing.d.ts',
-      'core/dist/otlp.d.ts',
-      'core/dist/metrics.d.ts',
-      'core/dist/tree.d.ts',
-      'core/dist/otlp-protobuf.d.ts',
-      'ai-sdk/dist/index.d.ts',
-      'next/dist/index.d.ts',
-      'hono/dist/index.d.ts',
-    ].map((file) => join(app, 'node_modules/@tokentrail', file))
+    const entries = publicEntries(app)
     const program = ts.createProgram(entries, {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -414,17 +418,7 @@ describe('the packed declarations in a fresh TypeScript app', () => {
     // methods) into the option objects declared in Tokentrail's packages. Data a caller hands back
     // (spans, span contexts, prices, an export error's fields) is not an option.
     const ts = createRequire(join(app, 'package.json'))('typescript')
-    const entries = [
-      'core/dist/index.d.ts',
-      'core/dist/testing.d.ts',
-      'core/dist/otlp.d.ts',
-      'core/dist/metrics.d.ts',
-      'core/dist/tree.d.ts',
-      'core/dist/otlp-protobuf.d.ts',
-      'ai-sdk/dist/index.d.ts',
-      'next/dist/index.d.ts',
-      'hono/dist/index.d.ts',
-    ].map((file) => join(app, 'node_modules/@tokentrail', file))
+    const entries = publicEntries(app)
     const program = ts.createProgram(entries, {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
