@@ -38,9 +38,24 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
 }
 
 /**
+ * A Map, a Set or an array, named: none has option keys of its own, so read as options it set
+ * none, and the defaults applied without a word (`tracingMiddleware(new Map([['recordInputs',
+ * false]]))` recorded the inputs).
+ */
+function collection(options: object): 'a Map' | 'a Set' | 'an array' | undefined {
+  return options instanceof Map
+    ? 'a Map'
+    : options instanceof Set
+      ? 'a Set'
+      : Array.isArray(options)
+        ? 'an array'
+        : undefined
+}
+
+/**
  * Throws a TokentrailError for the first key of `options` that `valid` does not list, naming the
- * closest valid key, and for a Map, a Set or an array given as options. `where` names the factory, such as `otlpExporter`; `aliases` maps common
- * names from other tools to ours (`endpoint` → `url`).
+ * closest valid key, and for a Map, a Set or an array given as options. `where` names the factory,
+ * such as `otlpExporter`; `aliases` maps common names from other tools to ours (`endpoint` → `url`).
  *
  * @example
  * checkOptionKeys(options, ['url', 'headers'], 'otlpExporter', { endpoint: 'url' })
@@ -53,18 +68,11 @@ export function checkOptionKeys(
   aliases: Readonly<Record<string, string>> = {},
 ): void {
   if (options === null || typeof options !== 'object') return
-  // A Map, a Set or an array has no option keys of its own: read as options, it set none, and the
-  // defaults applied without a word (`tracingMiddleware(new Map([['recordInputs', false]]))`
-  // recorded the inputs).
-  const got =
-    options instanceof Map
-      ? 'a Map (pass Object.fromEntries(map))'
-      : options instanceof Set
-        ? 'a Set'
-        : Array.isArray(options)
-          ? 'an array'
-          : undefined
-  if (got) throw new TokentrailError(`${where} takes an options object, got ${got}`)
+  const got = collection(options)
+  if (got)
+    throw new TokentrailError(
+      `${where} takes an options object, got ${got}${options instanceof Map ? ' (pass Object.fromEntries(map))' : ''}`,
+    )
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue
     if (valid.length === 0) throw new TokentrailError(`${where} takes no options, got \`${key}\``)
@@ -83,17 +91,18 @@ export function checkOptionKeys(
  * The value is never shown (a URL may hold a password).
  */
 export function checkOptionsObject(options: unknown, where: string, example: string): void {
+  if (options === undefined) return
   // A URL object reads as options too: its `protocol` getter ("https:") was named as a bad option.
-  const url = typeof URL === 'function' && options instanceof URL
-  // A Map or Set has no own keys: it read as options with none set, so the defaults, in silence.
-  const keyed = options instanceof Map ? 'a Map' : options instanceof Set ? 'a Set' : undefined
-  if (
-    options !== undefined &&
-    (typeof options !== 'object' || !options || Array.isArray(options) || url || keyed)
-  )
-    throw new TokentrailError(
-      `${where}() takes an options object such as ${example}, got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : url ? 'a URL object (pass { url: url.href })' : (keyed ?? `a ${typeof options}`)}`,
-    )
+  const got =
+    options === null
+      ? 'null'
+      : typeof options !== 'object'
+        ? `a ${typeof options}`
+        : typeof URL === 'function' && options instanceof URL
+          ? 'a URL object (pass { url: url.href })'
+          : collection(options)
+  if (got)
+    throw new TokentrailError(`${where}() takes an options object such as ${example}, got ${got}`)
 }
 
 /** A share from 0 to 1 (a string is read as a number), for `sampleRate` and the text sample rate. */
