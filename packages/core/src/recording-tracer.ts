@@ -458,18 +458,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
     if (this.sampler) this.sampler.onStart(traceId, span.spanId, !localParent, upstream)
     else if (this.config.sampling && this.early)
       this.holdEarly(['start', traceId, span.spanId, !localParent, upstream])
-    const attributes = options?.attributes
-    if (attributes !== undefined) {
-      // Checked here so a wrong value is said as the option it was given as, not as setAttributes().
-      if (
-        attributes &&
-        typeof attributes === 'object' &&
-        !Array.isArray(attributes) &&
-        !(attributes instanceof Map)
-      )
-        span.setAttributes(attributes)
-      else this.badInput('attributes', name, attributes, where)
-    }
+    // A wrong value is said as the option it was given as, not as setAttributes()'s argument.
+    if (options?.attributes !== undefined) span.setAttributesGiven(options.attributes, where)
     return span
   }
 

@@ -79,7 +79,12 @@ export interface SpanOwner {
   /** Epoch milliseconds from an `endTime` given; the current time, said, if unusable. */
   timeOf(option: 'endTime', span: string, time: unknown): number
   /** A `status`, attribute key, name or attributes argument the span cannot use: said once. */
-  badInput(option: 'status' | 'key' | 'name' | 'attributes', span: string, got: unknown): void
+  badInput(
+    option: 'status' | 'key' | 'name' | 'attributes',
+    span: string,
+    got: unknown,
+    where?: string,
+  ): void
   /** Options `end()` does not take: said once each. */
   methodOptions(where: string, options: object, valid: readonly string[]): void
 }
@@ -301,6 +306,14 @@ export class RecordingSpan implements Span {
   }
 
   setAttributes(attributes: Record<string, unknown>): this {
+    return this.setAttributesGiven(attributes)
+  }
+
+  /**
+   * `setAttributes`, for attributes given to `where` (`tracer.startSpan()`, `tracer.withSpan()`):
+   * a value that is not an object of attributes is said as that method's option.
+   */
+  setAttributesGiven(attributes: Record<string, unknown>, where?: string): this {
     if (this.ended) return this.late('setAttributes')
     if (
       attributes === null ||
@@ -309,7 +322,7 @@ export class RecordingSpan implements Span {
       Array.isArray(attributes) ||
       attributes instanceof Map
     ) {
-      if (attributes !== undefined) this.owner.badInput('attributes', this.name, attributes)
+      if (attributes !== undefined) this.owner.badInput('attributes', this.name, attributes, where)
       return this
     }
     // The caller's object may throw (getters, proxies): keep what was read, never throw back.
