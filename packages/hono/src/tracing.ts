@@ -362,24 +362,17 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     // Headers before body: Bun (1.4) adds the Content-Type a body implies (a `Bun.file()`, a typed
     // Blob, FormData, URLSearchParams) when `headers` is first read, and drops it for good once
     // `body` has been: the re-streamed response below would go out without one.
-    if (typeof response?.headers?.get !== 'function' || typeof response.status !== 'number') {
-      // The handler returned a value that is no Response (`return { ok: true }` for `c.json(…)`):
-      // Hono takes it as the answer and the server fails on it (500). A failure, left as it is.
-      const got = response === null ? 'null' : typeof response
-      span.recordError(new TypeError(`the handler returned ${got}, not a Response`))
-      span.setAttribute(ATTR.errorType, 'TypeError')
-      status = 'error'
-      finish()
-      return
-    }
-    if (response.status === 0 && !c.error) {
-      // `Response.error()`, a network error: no server can send status 0 (@hono/node-server answers
-      // 500). A failure too, the response handed on untouched.
-      span.recordError(
-        new TypeError(
-          'the handler returned Response.error() (a network error, status 0), which no server can send',
-        ),
-      )
+    //
+    // A handler that returned a value that is no Response (`return { ok: true }` for `c.json(…)`)
+    // or `Response.error()` (a network error, status 0, which no server can send): Hono takes it
+    // as the answer and the server fails on it (500 on @hono/node-server). A failure, left as is.
+    const notResponse =
+      typeof response?.headers?.get !== 'function' || typeof response.status !== 'number'
+    if (notResponse || (response.status === 0 && !c.error)) {
+      const got = notResponse
+        ? `${response === null ? 'null' : typeof response}, not a Response`
+        : 'Response.error() (a network error, status 0), which no server can send'
+      span.recordError(new TypeError(`the handler returned ${got}`))
       span.setAttribute(ATTR.errorType, 'TypeError')
       status = 'error'
       finish()

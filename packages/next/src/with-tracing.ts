@@ -366,31 +366,23 @@ export function withTracing<H extends RouteHandler>(
     }
 
     await schedule()
-    if (!isResponse(result)) {
-      // Next answers 500 for anything else ("No response is returned from route handler"): a
-      // failure, not a success without a status. The value itself is handed back unchanged.
-      const got = result === null ? 'null' : typeof result
-      span.recordError(new TypeError(`the route handler returned ${got}, not a Response`))
+    // Next answers 500 for anything but a Response ("No response is returned from route handler")
+    // and for `Response.error()` (a network error, status 0, which no server can send): a failure,
+    // not a success without a status. The value itself is handed back unchanged.
+    const networkError = isResponse(result) && result.status === 0
+    if (!isResponse(result) || networkError) {
+      const got = networkError
+        ? 'Response.error() (a network error, status 0), answered with 500'
+        : `${result === null ? 'null' : typeof result}, not a Response`
+      span.recordError(new TypeError(`the route handler returned ${got}`))
       span.setAttribute(ATTR.errorType, 'TypeError')
+      if (networkError) span.setAttribute(ATTR.httpResponseStatusCode, 500)
       span.end({ status: 'error', endOpenChildren: true })
       bodyDone()
       return result as any
     }
 
     const response: Response = result
-    if (response.status === 0) {
-      // `Response.error()`, a network error: no server can send status 0, and Next answers 500.
-      span.recordError(
-        new TypeError(
-          'the route handler returned Response.error() (a network error, status 0), answered with 500',
-        ),
-      )
-      span.setAttribute(ATTR.errorType, 'TypeError')
-      span.setAttribute(ATTR.httpResponseStatusCode, 500)
-      span.end({ status: 'error', endOpenChildren: true })
-      bodyDone()
-      return result as any
-    }
     const code = response.status
     span.setAttribute(ATTR.httpResponseStatusCode, code)
     if (code >= 500) span.setAttribute(ATTR.errorType, String(code))
