@@ -156,8 +156,7 @@ export class LlmCall implements Reading {
    * or cancels never ends, and must not be held here for good).
    */
   unlist(): void {
-    const owner = this.owner
-    if (owner === undefined) return
+    if (this.owner === undefined) return
     closed(this as this & { owner: Owner })
     this.owner = undefined
     this.nestPrompt = undefined
