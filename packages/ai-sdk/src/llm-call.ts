@@ -365,13 +365,9 @@ export class LlmCall implements Reading {
     this.usage = result.usage
     this.finishReason = result.finishReason
     this.responseId = result.response?.id
-    // @ai-sdk/cohere reads the id of Cohere's v1 API (`generation_id`); its v2 answers name it `id`
-    // (its stream's `message-start` does, and is read).
-    if (this.responseId === undefined && this.provider === 'cohere') {
-      const id = (result.response?.body as { id?: unknown } | undefined)?.id
-      if (typeof id === 'string') this.responseId = id
-    }
     this.responseModel = result.response?.modelId
+    if (this.responseId === undefined || this.responseModel === undefined)
+      this.fromBody(result.response?.body)
     this.providerMetadata = result.providerMetadata
     if (result.warnings?.length) this.warnings = result.warnings
     for (const part of Array.isArray(result.content) ? result.content : [])
@@ -381,6 +377,45 @@ export class LlmCall implements Reading {
       }
     if (this.recordsOutputs) this.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
+  }
+
+  /**
+   * The response id and model some providers leave out of a generate result, from the answer's
+   * body they pass on beside it. @ai-sdk/cohere reads the id of Cohere's v1 API
+   * (`generation_id`); its v2 answers name it `id` (its stream's `message-start` does, and is
+   * read). The AI Gateway's client puts its own `response` over the upstream's, which the body
+   * still has (its stream passes them on). No @ai-sdk/google passes on Gemini's `modelVersion`,
+   * and @ai-sdk/google@2 not its `responseId` either (see `geminiChunk` for a stream).
+   */
+  private fromBody(body: unknown): void {
+    if (body === null || typeof body !== 'object') return
+    let id: unknown
+    let model: unknown
+    const provider = this.provider
+    if (provider === 'cohere') id = (body as { id?: unknown }).id
+    else if (provider === 'gateway') {
+      const response = (body as { response?: { id?: unknown; modelId?: unknown } }).response
+      id = response?.id
+      model = response?.modelId
+    } else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai') {
+      id = (body as { responseId?: unknown }).responseId
+      model = (body as { modelVersion?: unknown }).modelVersion
+    } else return
+    if (this.responseId === undefined && typeof id === 'string' && id !== '') this.responseId = id
+    if (this.responseModel === undefined && typeof model === 'string' && model !== '')
+      this.responseModel = model
+  }
+
+  /**
+   * A raw chunk of a Gemini stream (see `geminiStream`): its response id and `modelVersion`, which
+   * no @ai-sdk/google passes on as a response model (nor @2 the id).
+   */
+  geminiChunk(chunk: unknown): void {
+    if (this.responseModel !== undefined || chunk === null || typeof chunk !== 'object') return
+    const { responseId, modelVersion } = chunk as { responseId?: unknown; modelVersion?: unknown }
+    if (typeof modelVersion === 'string' && modelVersion !== '') this.responseModel = modelVersion
+    if (this.responseId === undefined && typeof responseId === 'string' && responseId !== '')
+      this.responseId = responseId
   }
 
   /** The stream flushed: the provider finished. */
