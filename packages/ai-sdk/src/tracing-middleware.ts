@@ -106,10 +106,19 @@ function check(options: TracingMiddlewareOptions): void {
   checkMetadataOption(metadata, 'tracingMiddleware')
 }
 
+/**
+ * Whether the call that asked for this model invocation streams: a streamed invocation, or one
+ * asked of the model by a middleware outside this one that answers a stream with a generate
+ * result (`simulateStreamingMiddleware`). streamText and streamObject name `includeRawChunks` in
+ * what they ask for (on every major), generateText and generateObject do not.
+ */
+const streamsCall = (params: LanguageModelV4CallOptions, streamed: boolean): boolean =>
+  streamed || 'includeRawChunks' in params
+
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.
 function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): string {
   const object = params.responseFormat?.type === 'json'
-  return streamed
+  return streamsCall(params, streamed)
     ? object
       ? 'streamObject'
       : 'streamText'
@@ -224,7 +233,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       let resolved: Resolved | undefined
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
-        frame.operation ||= `${streamed ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
+        frame.operation ||= `${streamsCall(params, streamed) ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
         if (!streamed && !frame.objectCall && params.responseFormat?.type === 'json')
           frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
