@@ -154,6 +154,7 @@ export function readUsage(
     if (claude) anthropicCounts(raw ?? anthropicUsage(providerMetadata), tokens)
     else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
       geminiCounts(raw ?? geminiUsage(providerMetadata), tokens)
+    else if (provider === 'aws.bedrock') bedrockCounts(raw, providerMetadata, tokens)
     return tokens
   }
   let inputTokens = count(input)
@@ -200,7 +201,23 @@ export function readUsage(
   if (claude) anthropicCounts(anthropicUsage(providerMetadata), tokens)
   else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai')
     geminiCounts(geminiUsage(providerMetadata), tokens)
+  else if (provider === 'aws.bedrock') bedrockCounts(undefined, providerMetadata, tokens)
   return tokens
+}
+
+/**
+ * How many of Bedrock's cache writes went to the 1-hour cache (Claude's, billed at twice the input
+ * rate where a 5-minute write is 1.25 times): its usage's `cacheDetails`, one `{ ttl, inputTokens }`
+ * per cache checkpoint, which @ai-sdk/amazon-bedrock@4 and @5 pass on in their provider metadata
+ * (and @5 in the raw usage); @3 (ai@5) drops them.
+ */
+function bedrockCounts(raw: any, providerMetadata: unknown, tokens: TokenCounts): void {
+  const details = raw?.cacheDetails ?? (providerMetadata as any)?.bedrock?.usage?.cacheDetails
+  if (!Array.isArray(details)) return
+  let oneHour = 0
+  for (const detail of details)
+    if (detail?.ttl === '1h') oneHour += count(detail.inputTokens) ?? 0
+  if (oneHour > 0) tokens.cacheWrite1h = oneHour
 }
 
 // Gemini's own usageMetadata, which @ai-sdk/google@2 passes on in its provider metadata.

@@ -10,7 +10,7 @@ export interface ModelPrice {
   cachedInput?: number
   /** Input tokens written to the prompt cache (Anthropic: its 5-minute cache). @default input */
   cacheWrite?: number
-  /** Input tokens written to Anthropic's 1-hour prompt cache. @default 2 × input, Anthropic's rate */
+  /** Input tokens written to Claude's 1-hour prompt cache (Anthropic, Vertex AI, Bedrock). @default 2 × input, Anthropic's rate */
   cacheWrite1h?: number
 }
 
