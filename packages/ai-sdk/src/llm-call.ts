@@ -24,6 +24,7 @@ import {
   readContent,
   readUsage,
   settingsAttributes,
+  startedCounts,
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
@@ -129,6 +130,8 @@ export class LlmCall implements Reading {
   private truncated = false
   private chunks = 0
   private usage: LanguageModelV4Usage | undefined
+  // Anthropic's usage as its stream began (see `observe`).
+  private startUsage: unknown
   private finishReason: LanguageModelV4FinishReason | undefined
   private responseId: string | undefined
   private responseModel: string | undefined
@@ -326,6 +329,14 @@ export class LlmCall implements Reading {
       case 'stream-start':
         if (part.warnings?.length) this.warnings = part.warnings
         return
+      case 'custom':
+        // @ai-sdk/anthropic@4 passes on the usage of Anthropic's `message_start`: the input and
+        // cache counts, final from the start, which a stream cut or cancelled before its
+        // `message_delta` still tells (see `write`).
+        if (part.kind === 'anthropic.message_start')
+          this.startUsage = (part.providerMetadata as { anthropic?: { usage?: unknown } })
+            ?.anthropic?.usage
+        return
       case 'finish':
         this.lastChunkAt = now()
         this.usage = part.usage
@@ -513,7 +524,10 @@ export class LlmCall implements Reading {
     if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.responseModel
     finishReasonAttributes(this.finishReason, attributes)
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
-    const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
+    let tokens = readUsage(this.usage, this.provider, this.providerMetadata)
+    // A stream that ended without its usage (cut, cancelled): what Anthropic said as it began.
+    if (this.startUsage !== undefined && tokens?.input === undefined)
+      tokens = startedCounts(this.startUsage) ?? tokens
     let costUsd: number | undefined
     const prices = this.settings.prices
     const own = this.settings.ownPrices
