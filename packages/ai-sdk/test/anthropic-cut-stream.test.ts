@@ -8,7 +8,15 @@ import { ATTR } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { callSpan, event, llmSpans, MAJORS, serveWire, useWireServers } from './wire.js'
+import {
+  callSpan,
+  event,
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  type WireAnswer,
+} from './wire.js'
 
 useWireServers()
 
@@ -46,11 +54,11 @@ const text = [
   }),
 ]
 
-const ends = {
+const ends: Record<string, WireAnswer> = {
   'the connection closes': { sse: [start, ...text] },
   'the connection is cut': { sse: [start, ...text], cut: true },
   'the caller aborts': { sse: [start, ...text, 10_000] },
-} as const
+}
 
 describe.each(MAJORS)(
   '$major: an Anthropic stream without message_delta',
