@@ -215,8 +215,7 @@ function bedrockCounts(raw: any, providerMetadata: unknown, tokens: TokenCounts)
   const details = raw?.cacheDetails ?? (providerMetadata as any)?.bedrock?.usage?.cacheDetails
   if (!Array.isArray(details)) return
   let oneHour = 0
-  for (const detail of details)
-    if (detail?.ttl === '1h') oneHour += count(detail.inputTokens) ?? 0
+  for (const detail of details) if (detail?.ttl === '1h') oneHour += count(detail.inputTokens) ?? 0
   if (oneHour > 0) tokens.cacheWrite1h = oneHour
 }
 

@@ -132,6 +132,8 @@ export class LlmCall implements Reading {
   private usage: LanguageModelV4Usage | undefined
   // Anthropic's usage as its stream began (see `observe`).
   private startUsage: unknown
+  // The usage in a generate answer's body, where the provider passes on no raw usage (see `generated`).
+  private bodyUsage: unknown
   private finishReason: LanguageModelV4FinishReason | undefined
   private responseId: string | undefined
   private responseModel: string | undefined
@@ -334,8 +336,9 @@ export class LlmCall implements Reading {
         // cache counts, final from the start, which a stream cut or cancelled before its
         // `message_delta` still tells (see `write`).
         if (part.kind === 'anthropic.message_start')
-          this.startUsage = (part.providerMetadata as { anthropic?: { usage?: unknown } })
-            ?.anthropic?.usage
+          this.startUsage = (
+            part.providerMetadata as { anthropic?: { usage?: unknown } }
+          )?.anthropic?.usage
         return
       case 'finish':
         this.lastChunkAt = now()
@@ -379,6 +382,12 @@ export class LlmCall implements Reading {
     this.responseModel = result.response?.modelId
     if (this.responseId === undefined || this.responseModel === undefined)
       this.fromBody(result.response?.body)
+    // @ai-sdk/xai@2 (ai@5) passes xAI's usage, and the cost it billed, on nowhere but in the body.
+    if (
+      this.provider === 'x_ai' &&
+      (result.usage as { raw?: unknown } | undefined)?.raw === undefined
+    )
+      this.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
     this.providerMetadata = result.providerMetadata
     if (result.warnings?.length) this.warnings = result.warnings
     for (const part of Array.isArray(result.content) ? result.content : [])
@@ -541,7 +550,7 @@ export class LlmCall implements Reading {
     // What the provider billed, when it says so (a total only: none splits it further).
     const billed =
       prices && !ownPrice
-        ? reportedCost(this.provider, this.providerMetadata, this.usage)
+        ? reportedCost(this.provider, this.providerMetadata, this.usage, this.bodyUsage)
         : undefined
     if (billed !== undefined) {
       costUsd = billed
