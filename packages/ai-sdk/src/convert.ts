@@ -95,9 +95,15 @@ export function readUsage(
   usage: LanguageModelV4Usage | undefined,
   provider?: string,
   providerMetadata?: unknown,
+  bodyUsage?: unknown,
 ): TokenCounts | undefined {
   if (!usage || typeof usage !== 'object') return undefined
   const u = usage as any
+  if (provider === 'cohere') {
+    const tokens = readUsage(usage, undefined, providerMetadata)
+    if (tokens) cohereCounts(u.raw ?? bodyUsage, tokens)
+    return tokens
+  }
   // Claude through @ai-sdk/anthropic's own model class, wherever it is served: Anthropic, and Vertex
   // AI (`vertex.anthropic.messages`, provider gcp.vertex_ai), whose usage is Anthropic's. Not the AI
   // Gateway, which passes an upstream's metadata on beside its own usage.
@@ -265,6 +271,27 @@ function anthropicCounts(raw: any, tokens: TokenCounts): void {
     const thinking = count(raw?.output_tokens_details?.thinking_tokens)
     if (thinking !== undefined) tokens.reasoning = thinking
   }
+}
+
+/**
+ * Cohere's `cached_tokens` (the prompt tokens that hit its cache), which no @ai-sdk/cohere passes
+ * on: from its raw usage (@3, @4) or a generate answer's body (@2, ai@5).
+ */
+function cohereCounts(raw: any, tokens: TokenCounts): void {
+  const cached = count(raw?.cached_tokens)
+  if (cached !== undefined && tokens.cacheRead === undefined) tokens.cacheRead = cached
+}
+
+/**
+ * What Cohere billed for (`billed_units`: the prompt without the template Cohere wraps it in),
+ * which a price is applied to; the token counts recorded are the ones it processed.
+ */
+export function cohereBilled(raw: unknown): TokenCounts | undefined {
+  const billed = (raw as { billed_units?: { input_tokens?: unknown; output_tokens?: unknown } })
+    ?.billed_units
+  const input = count(billed?.input_tokens)
+  const output = count(billed?.output_tokens)
+  return input === undefined || output === undefined ? undefined : { input, output }
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { type AiCall, type StepReport, spanName } from './call.js'
 import {
   Budget,
+  cohereBilled,
   finishReasonAttributes,
   type Output,
   type OwnAttributes,
@@ -382,9 +383,10 @@ export class LlmCall implements Reading {
     this.responseModel = result.response?.modelId
     if (this.responseId === undefined || this.responseModel === undefined)
       this.fromBody(result.response?.body)
-    // @ai-sdk/xai@2 (ai@5) passes xAI's usage, and the cost it billed, on nowhere but in the body.
+    // @ai-sdk/xai@2 and @ai-sdk/cohere@2 (ai@5) pass the provider's own usage (xAI's billed cost,
+    // Cohere's billed units and cached tokens) on nowhere but in the body.
     if (
-      this.provider === 'x_ai' &&
+      (this.provider === 'x_ai' || this.provider === 'cohere') &&
       (result.usage as { raw?: unknown } | undefined)?.raw === undefined
     )
       this.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
@@ -533,7 +535,7 @@ export class LlmCall implements Reading {
     if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.responseModel
     finishReasonAttributes(this.finishReason, attributes)
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
-    let tokens = readUsage(this.usage, this.provider, this.providerMetadata)
+    let tokens = readUsage(this.usage, this.provider, this.providerMetadata, this.bodyUsage)
     // A stream that ended without its usage (cut, cancelled): what Anthropic said as it began.
     if (this.startUsage !== undefined && tokens?.input === undefined)
       tokens = startedCounts(this.startUsage) ?? tokens
@@ -563,7 +565,14 @@ export class LlmCall implements Reading {
           cachedPrice(this.responseModel ?? this.model.modelId, prices) ??
           cachedPrice(this.model.modelId, prices))
         : undefined
-      const cost = price && computeCost(tokens, price)
+      const cost =
+        price &&
+        computeCost(
+          (this.provider === 'cohere' &&
+            cohereBilled((this.usage as { raw?: unknown } | undefined)?.raw ?? this.bodyUsage)) ||
+            tokens,
+          price,
+        )
       if (cost) {
         costUsd = cost.total
         attributes['tokentrail.cost.usd'] = cost.total
