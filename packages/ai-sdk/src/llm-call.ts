@@ -131,7 +131,8 @@ export class LlmCall implements Reading {
   private truncated = false
   private chunks = 0
   private usage: LanguageModelV4Usage | undefined
-  // Anthropic's usage as its stream began (see `observe`).
+  // The usage a stream told before its end: Anthropic's as it began (see `observe`), Gemini's so
+  // far (see `geminiChunk`).
   private startUsage: unknown
   // The usage in a generate answer's body, where the provider passes on no raw usage (see `generated`).
   private bodyUsage: unknown
@@ -430,10 +431,14 @@ export class LlmCall implements Reading {
 
   /**
    * A raw chunk of a Gemini stream (see `geminiStream`): its response id and `modelVersion`, which
-   * no @ai-sdk/google passes on as a response model (nor @2 the id).
+   * no @ai-sdk/google passes on as a response model (nor @2 the id), and its usage so far, whose
+   * prompt counts a stream cancelled before its last chunk still tells (see `write`).
    */
   geminiChunk(chunk: unknown): void {
-    if (this.responseModel !== undefined || chunk === null || typeof chunk !== 'object') return
+    if (chunk === null || typeof chunk !== 'object') return
+    const usage = (chunk as { usageMetadata?: unknown }).usageMetadata
+    if (usage !== undefined) this.startUsage = usage
+    if (this.responseModel !== undefined) return
     const { responseId, modelVersion } = chunk as { responseId?: unknown; modelVersion?: unknown }
     if (typeof modelVersion === 'string' && modelVersion !== '') this.responseModel = modelVersion
     if (this.responseId === undefined && typeof responseId === 'string' && responseId !== '')
@@ -536,7 +541,7 @@ export class LlmCall implements Reading {
     finishReasonAttributes(this.finishReason, attributes)
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
     let tokens = readUsage(this.usage, this.provider, this.providerMetadata, this.bodyUsage)
-    // A stream that ended without its usage (cut, cancelled): what Anthropic said as it began.
+    // A stream that ended without its usage (cut, cancelled): the input it told before.
     if (this.startUsage !== undefined && tokens?.input === undefined)
       tokens = startedCounts(this.startUsage) ?? tokens
     let costUsd: number | undefined

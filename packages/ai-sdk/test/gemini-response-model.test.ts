@@ -136,3 +136,38 @@ describe.each(MAJORS)(
     })
   },
 )
+
+describe.each(MAJORS)('$major: a Gemini stream the caller aborts', ({ ai, google }) => {
+  it("keeps the prompt counts Gemini's chunks gave (no output count, no cost)", async () => {
+    const first = {
+      ...chunk('Hello', false),
+      usageMetadata: { promptTokenCount: 100, cachedContentTokenCount: 40, totalTokenCount: 100 },
+    }
+    server = await serveWire(() => ({ sse: [`data: ${JSON.stringify(first)}\r\n\r\n`, 10_000] }))
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: google(server.url)('gemini-flash-latest'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const abort = new AbortController()
+    const result = ai.streamText({
+      model,
+      prompt: 'Hi',
+      abortSignal: abort.signal,
+      onError: () => {},
+    })
+    try {
+      for await (const part of result.fullStream) if (part.type === 'text-delta') abort.abort()
+    } catch {}
+    await tracer.flush()
+    const [llm] = llmSpans(exporter.spans)
+    expect(llm!.status).toBe('cancelled')
+    expect(llm!.attributes).toMatchObject({
+      [ATTR.responseModel]: 'gemini-2.5-flash',
+      [ATTR.usageInputTokens]: 100,
+      [ATTR.usageCacheReadInputTokens]: 40,
+    })
+    expect(llm!.attributes).not.toHaveProperty(ATTR.usageOutputTokens)
+    expect(llm!.attributes).not.toHaveProperty(ATTR.costUsd)
+  })
+})
