@@ -354,7 +354,14 @@ export function awaitingHides(model: { provider: string; modelId: string }): {
 const NAMES = new Map<string, Map<string, string>>()
 let namesKept = 0
 
-/** `${what} ${model}`, one string per name in use: each open span holds its name. */
+// The most characters of a model id (or function id) a span name keeps; the attribute keeps it whole.
+const NAMED_MAX = 128
+
+/**
+ * `${what} ${model}`, one string per name in use: each open span holds its name. A model id past
+ * `NAMED_MAX` characters (a prompt or a document passed as the id by mistake) is cut there with
+ * `…`: a span name is what every list and trace view shows, and some backends refuse a long one.
+ */
 export function spanName(what: string, model: string): string {
   // No model id (an empty string from a hand-written model): the operation alone, as the GenAI
   // conventions name a span whose model is not known, not `chat ` with a trailing space.
@@ -362,13 +369,21 @@ export function spanName(what: string, model: string): string {
   let byModel = NAMES.get(what)
   const known = byModel?.get(model)
   if (known !== undefined) return known
-  const name = `${what} ${model}`
+  const name = `${what} ${model.length > NAMED_MAX ? cutName(model) : model}`
   if (namesKept < 256) {
     if (!byModel) NAMES.set(what, (byModel = new Map()))
     byModel.set(model, name)
     namesKept++
   }
   return name
+}
+
+// The first NAMED_MAX - 1 characters and `…`, not cutting a surrogate pair in two.
+function cutName(model: string): string {
+  let end = NAMED_MAX - 1
+  const last = model.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  return `${model.slice(0, end)}\u2026`
 }
 
 export interface CallInit {

@@ -15,6 +15,7 @@ import {
 import { type AiCall, type StepReport, spanName } from './call.js'
 import {
   Budget,
+  cohereBilled,
   finishReasonAttributes,
   type Output,
   type OwnAttributes,
@@ -24,6 +25,7 @@ import {
   readContent,
   readUsage,
   settingsAttributes,
+  startedCounts,
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
@@ -129,6 +131,11 @@ export class LlmCall implements Reading {
   private truncated = false
   private chunks = 0
   private usage: LanguageModelV4Usage | undefined
+  // The usage a stream told before its end: Anthropic's as it began (see `observe`), Gemini's so
+  // far (see `geminiChunk`).
+  private startUsage: unknown
+  // The usage in a generate answer's body, where the provider passes on no raw usage (see `generated`).
+  private bodyUsage: unknown
   private finishReason: LanguageModelV4FinishReason | undefined
   private responseId: string | undefined
   private responseModel: string | undefined
@@ -326,6 +333,15 @@ export class LlmCall implements Reading {
       case 'stream-start':
         if (part.warnings?.length) this.warnings = part.warnings
         return
+      case 'custom':
+        // @ai-sdk/anthropic@4 passes on the usage of Anthropic's `message_start`: the input and
+        // cache counts, final from the start, which a stream cut or cancelled before its
+        // `message_delta` still tells (see `write`).
+        if (part.kind === 'anthropic.message_start')
+          this.startUsage = (
+            part.providerMetadata as { anthropic?: { usage?: unknown } }
+          )?.anthropic?.usage
+        return
       case 'finish':
         this.lastChunkAt = now()
         this.usage = part.usage
@@ -365,13 +381,16 @@ export class LlmCall implements Reading {
     this.usage = result.usage
     this.finishReason = result.finishReason
     this.responseId = result.response?.id
-    // @ai-sdk/cohere reads the id of Cohere's v1 API (`generation_id`); its v2 answers name it `id`
-    // (its stream's `message-start` does, and is read).
-    if (this.responseId === undefined && this.provider === 'cohere') {
-      const id = (result.response?.body as { id?: unknown } | undefined)?.id
-      if (typeof id === 'string') this.responseId = id
-    }
     this.responseModel = result.response?.modelId
+    if (this.responseId === undefined || this.responseModel === undefined)
+      this.fromBody(result.response?.body)
+    // @ai-sdk/xai@2 and @ai-sdk/cohere@2 (ai@5) pass the provider's own usage (xAI's billed cost,
+    // Cohere's billed units and cached tokens) on nowhere but in the body.
+    if (
+      (this.provider === 'x_ai' || this.provider === 'cohere') &&
+      (result.usage as { raw?: unknown } | undefined)?.raw === undefined
+    )
+      this.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
     this.providerMetadata = result.providerMetadata
     if (result.warnings?.length) this.warnings = result.warnings
     for (const part of Array.isArray(result.content) ? result.content : [])
@@ -381,6 +400,49 @@ export class LlmCall implements Reading {
       }
     if (this.recordsOutputs) this.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
+  }
+
+  /**
+   * The response id and model some providers leave out of a generate result, from the answer's
+   * body they pass on beside it. @ai-sdk/cohere reads the id of Cohere's v1 API
+   * (`generation_id`); its v2 answers name it `id` (its stream's `message-start` does, and is
+   * read). The AI Gateway's client puts its own `response` over the upstream's, which the body
+   * still has (its stream passes them on). No @ai-sdk/google passes on Gemini's `modelVersion`,
+   * and @ai-sdk/google@2 not its `responseId` either (see `geminiChunk` for a stream).
+   */
+  private fromBody(body: unknown): void {
+    if (body === null || typeof body !== 'object') return
+    let id: unknown
+    let model: unknown
+    const provider = this.provider
+    if (provider === 'cohere') id = (body as { id?: unknown }).id
+    else if (provider === 'gateway') {
+      const response = (body as { response?: { id?: unknown; modelId?: unknown } }).response
+      id = response?.id
+      model = response?.modelId
+    } else if (provider === 'gcp.gemini' || provider === 'gcp.vertex_ai') {
+      id = (body as { responseId?: unknown }).responseId
+      model = (body as { modelVersion?: unknown }).modelVersion
+    } else return
+    if (this.responseId === undefined && typeof id === 'string' && id !== '') this.responseId = id
+    if (this.responseModel === undefined && typeof model === 'string' && model !== '')
+      this.responseModel = model
+  }
+
+  /**
+   * A raw chunk of a Gemini stream (see `geminiStream`): its response id and `modelVersion`, which
+   * no @ai-sdk/google passes on as a response model (nor @2 the id), and its usage so far, whose
+   * prompt counts a stream cancelled before its last chunk still tells (see `write`).
+   */
+  geminiChunk(chunk: unknown): void {
+    if (chunk === null || typeof chunk !== 'object') return
+    const usage = (chunk as { usageMetadata?: unknown }).usageMetadata
+    if (usage !== undefined) this.startUsage = usage
+    if (this.responseModel !== undefined) return
+    const { responseId, modelVersion } = chunk as { responseId?: unknown; modelVersion?: unknown }
+    if (typeof modelVersion === 'string' && modelVersion !== '') this.responseModel = modelVersion
+    if (this.responseId === undefined && typeof responseId === 'string' && responseId !== '')
+      this.responseId = responseId
   }
 
   /** The stream flushed: the provider finished. */
@@ -478,7 +540,10 @@ export class LlmCall implements Reading {
     if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.responseModel
     finishReasonAttributes(this.finishReason, attributes)
     if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
-    const tokens = readUsage(this.usage, this.provider, this.providerMetadata)
+    let tokens = readUsage(this.usage, this.provider, this.providerMetadata, this.bodyUsage)
+    // A stream that ended without its usage (cut, cancelled): the input it told before.
+    if (this.startUsage !== undefined && tokens?.input === undefined)
+      tokens = startedCounts(this.startUsage) ?? tokens
     let costUsd: number | undefined
     const prices = this.settings.prices
     const own = this.settings.ownPrices
@@ -492,7 +557,7 @@ export class LlmCall implements Reading {
     // What the provider billed, when it says so (a total only: none splits it further).
     const billed =
       prices && !ownPrice
-        ? reportedCost(this.provider, this.providerMetadata, this.usage)
+        ? reportedCost(this.provider, this.providerMetadata, this.usage, this.bodyUsage)
         : undefined
     if (billed !== undefined) {
       costUsd = billed
@@ -505,7 +570,14 @@ export class LlmCall implements Reading {
           cachedPrice(this.responseModel ?? this.model.modelId, prices) ??
           cachedPrice(this.model.modelId, prices))
         : undefined
-      const cost = price && computeCost(tokens, price)
+      const cost =
+        price &&
+        computeCost(
+          (this.provider === 'cohere' &&
+            cohereBilled((this.usage as { raw?: unknown } | undefined)?.raw ?? this.bodyUsage)) ||
+            tokens,
+          price,
+        )
       if (cost) {
         costUsd = cost.total
         attributes['tokentrail.cost.usd'] = cost.total

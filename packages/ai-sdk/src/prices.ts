@@ -10,7 +10,7 @@ export interface ModelPrice {
   cachedInput?: number
   /** Input tokens written to the prompt cache (Anthropic: its 5-minute cache). @default input */
   cacheWrite?: number
-  /** Input tokens written to Anthropic's 1-hour prompt cache. @default 2 × input, Anthropic's rate */
+  /** Input tokens written to Claude's 1-hour prompt cache (Anthropic, Vertex AI, Bedrock). @default 2 × input, Anthropic's rate */
   cacheWrite1h?: number
 }
 
@@ -178,19 +178,22 @@ export function findPrice(modelId: string | undefined, table: PriceTable): Model
  * estimate. The Vercel AI Gateway's `providerMetadata.gateway.cost` (a decimal string; 0 for a call
  * on the user's own provider key, which that provider bills: the list price tells more), and
  * xAI's `cost_in_usd_ticks` (10^10 ticks to the dollar), in its provider metadata (@ai-sdk/xai@5)
- * or its raw usage (@3; @2 passes on neither), OpenRouter's (see `openRouterCost`) and Perplexity's.
+ * or its raw usage (@3; @2 passes on neither: a generate answer's body has it, `bodyUsage`, and a
+ * stream nowhere), OpenRouter's (see `openRouterCost`) and Perplexity's.
  */
 export function reportedCost(
   provider: string,
   providerMetadata: unknown,
   usage: unknown,
+  bodyUsage?: unknown,
 ): number | undefined {
   if (provider === 'gateway')
     return positive((providerMetadata as { gateway?: { cost?: unknown } })?.gateway?.cost)
   if (provider === 'x_ai') {
     const ticks = positive(
       (providerMetadata as { xai?: { costInUsdTicks?: unknown } })?.xai?.costInUsdTicks ??
-        (usage as { raw?: { cost_in_usd_ticks?: unknown } })?.raw?.cost_in_usd_ticks,
+        (usage as { raw?: { cost_in_usd_ticks?: unknown } })?.raw?.cost_in_usd_ticks ??
+        (bodyUsage as { cost_in_usd_ticks?: unknown } | undefined)?.cost_in_usd_ticks,
     )
     return ticks === undefined ? undefined : ticks / 1e10
   }

@@ -106,16 +106,54 @@ function check(options: TracingMiddlewareOptions): void {
   checkMetadataOption(metadata, 'tracingMiddleware')
 }
 
+/**
+ * Whether the call that asked for this model invocation streams: a streamed invocation, or one
+ * asked of the model by a middleware outside this one that answers a stream with a generate
+ * result (`simulateStreamingMiddleware`). streamText and streamObject name `includeRawChunks` in
+ * what they ask for (on every major), generateText and generateObject do not.
+ */
+const streamsCall = (params: LanguageModelV4CallOptions, streamed: boolean): boolean =>
+  streamed || 'includeRawChunks' in params
+
 // Without the AI SDK's word (ai@5, ai@6), the operation is told by what the model is asked for.
 function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): string {
   const object = params.responseFormat?.type === 'json'
-  return streamed
+  return streamsCall(params, streamed)
     ? object
       ? 'streamObject'
       : 'streamText'
     : object
       ? 'generateObject'
       : 'generateText'
+}
+
+// @ai-sdk/google's and @ai-sdk/google-vertex's Gemini models (`google.generative-ai`,
+// `google.vertex.chat`), not Vertex's Claude (`vertex.anthropic.messages`).
+const isGemini = (provider: unknown): boolean =>
+  typeof provider === 'string' && provider.startsWith('google.')
+
+/**
+ * A Gemini stream's reader that hands each raw chunk to the call and, when only the tracing asked
+ * for them (`drop`), keeps them from the consumer, who then sees the very parts the provider
+ * would have sent without them. Every Gemini chunk carries `modelVersion`, the model that
+ * answered, which no @ai-sdk/google passes on otherwise (and @2 not the response id either). The
+ * request Gemini gets is the same either way.
+ */
+function geminiStream(
+  reader: ReadableStreamDefaultReader<LanguageModelV4StreamPart>,
+  call: LlmCall,
+  drop: boolean,
+): Pick<ReadableStreamDefaultReader<LanguageModelV4StreamPart>, 'read' | 'cancel'> {
+  type Read = ReadableStreamReadResult<LanguageModelV4StreamPart>
+  const next = (result: Read): Read | Promise<Read> => {
+    if (result.done || result.value.type !== 'raw') return result
+    quietly(() => call.geminiChunk((result.value as { rawValue?: unknown }).rawValue))
+    return drop ? reader.read().then(next) : result
+  }
+  return {
+    read: () => reader.read().then(next),
+    cancel: (reason) => reader.cancel(reason),
+  }
 }
 
 /**
@@ -195,7 +233,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       let resolved: Resolved | undefined
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
-        frame.operation ||= `${streamed ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
+        frame.operation ||= `${streamsCall(params, streamed) ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
         if (!streamed && !frame.objectCall && params.responseFormat?.type === 'json')
           frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
@@ -269,9 +307,13 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
     async wrapStream({ doStream, params, model }) {
       const call = begin(params, model, true)
       if (!call) return doStream()
+      // Gemini says which model answered only in its raw chunks (see `geminiStream`).
+      const gemini = isGemini(model.provider)
       let result: Awaited<ReturnType<typeof doStream>>
       try {
-        result = await doStream()
+        result = await (gemini && params.includeRawChunks !== true
+          ? model.doStream({ ...params, includeRawChunks: true })
+          : doStream())
       } catch (error) {
         quietly(() => call.threw(error))
         throw error
@@ -281,7 +323,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       // A pull-through stream rather than pipeThrough(TransformStream): measured at a third of the
       // per-chunk cost (see bench/), it reads the provider only when the consumer reads (no
       // read-ahead), passes each part on untouched, and sees cancel and upstream errors directly.
-      const reader = result.stream.getReader()
+      const reader = gemini
+        ? geminiStream(result.stream.getReader(), call, params.includeRawChunks !== true)
+        : result.stream.getReader()
       let controller!: ReadableStreamDefaultController<LanguageModelV4StreamPart>
       // Whether its consumer still reads it (see stall.ts): ai@7 ends nothing when one stops.
       // Watched from the first part on, once that part is on its way: none of it is on the first

@@ -70,7 +70,7 @@ const USAGE = {
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'
 const toolUse = { toolUseId: 'tooluse_1', name: 'weather' }
 
-function converse(step: number, stream: boolean, major: string): WireAnswer {
+function converse(step: number, stream: boolean, major: string, usage = USAGE): WireAnswer {
   const asksTool = step === 0
   const headers = { 'x-amzn-requestid': `req-${step}` }
   const stopReason = asksTool ? 'tool_use' : 'end_turn'
@@ -87,7 +87,7 @@ function converse(step: number, stream: boolean, major: string): WireAnswer {
           },
         },
         stopReason,
-        usage: USAGE,
+        usage,
         metrics: { latencyMs: 420 },
       },
     }
@@ -118,7 +118,7 @@ function converse(step: number, stream: boolean, major: string): WireAnswer {
           ]),
       frame('contentBlockStop', { contentBlockIndex: 0 }),
       frame('messageStop', { stopReason }),
-      frame('metadata', { usage: USAGE, metrics: { latencyMs: 420 } }),
+      frame('metadata', { usage, metrics: { latencyMs: 420 } }),
     ],
   }
 }
@@ -183,5 +183,45 @@ describe.each(majors)('$major: Amazon Bedrock Converse', ({ major, ai, bedrock }
       expect(call.attributes[CALL_ATTR.costUsd] as number).toBeCloseTo(2 * COST, 12)
       // The signed request's credentials never reach a span.
       expect(JSON.stringify(exporter.spans)).not.toContain('AKIAWIRETEST')
+    })
+})
+
+// Of the 20 cache writes, 15 to the 1-hour cache ($6, twice the input rate) and 5 to the 5-minute one.
+const USAGE_1H = {
+  ...USAGE,
+  cacheDetails: [
+    { ttl: '5m', inputTokens: 5 },
+    { ttl: '1h', inputTokens: 15 },
+  ],
+}
+const COST_1H = (50 * 3 + 150 * 0.3 + 5 * 3.75 + 15 * 6 + 90 * 15) / 1e6
+
+describe.each(majors)('$major: Bedrock writes to the 1-hour cache', ({ major, ai, bedrock }) => {
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: priced at the 1-hour rate (from cacheDetails)`, async () => {
+      server = await serveWire((path, _body, index) =>
+        converse(index, path.endsWith('-stream'), major, USAGE_1H),
+      )
+      const { tracer, exporter } = setup()
+      const provider = bedrock({
+        region: 'us-east-1',
+        accessKeyId: 'AKIAWIRETEST00000000',
+        secretAccessKey: 'wiretest0000000000000000000000000000000',
+        baseURL: server.url,
+      })
+      const model = ai.wrapLanguageModel({
+        model: provider(MODEL),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      expect((await weatherLoop(ai, model, mode)).text).toBe('Sunny')
+      await tracer.flush()
+      for (const llm of llmSpans(exporter.spans)) {
+        expect(llm.attributes[ATTR.usageCacheCreationInputTokens]).toBe(20)
+        // @ai-sdk/amazon-bedrock@3 (ai@5) drops cacheDetails: the 5-minute rate for all of them.
+        expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo(
+          major === 'ai@5' ? COST : COST_1H,
+          12,
+        )
+      }
     })
 })

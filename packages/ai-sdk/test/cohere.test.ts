@@ -31,10 +31,12 @@ const clients: Record<string, (options: object) => any> = {
 }
 
 const ARGS = '{"city":"Oslo"}'
-// Cohere counts the tokens it processed (with its prompt template) and the billed units apart.
+// Cohere counts the tokens it processed (with its prompt template) and the billed units apart, and
+// the prompt tokens that hit its cache.
 const usage = {
   billed_units: { input_tokens: 180, output_tokens: 30 },
   tokens: { input_tokens: 200, output_tokens: 30 },
+  cached_tokens: 50,
 }
 const id = (step: number) => `c14c80c3-18eb-4519-9460-6c92edd8cfb${step}`
 
@@ -131,7 +133,10 @@ describe.each(MAJORS)('$major: Cohere over HTTP', ({ major, ai }) => {
           [ATTR.usageInputTokens]: 200,
           [ATTR.usageOutputTokens]: 30,
         })
-        expect(llm.attributes).not.toHaveProperty(ATTR.usageCacheReadInputTokens)
+        // Its cached tokens; @ai-sdk/cohere@2's streams (ai@5) pass Cohere's usage on nowhere.
+        expect(llm.attributes[ATTR.usageCacheReadInputTokens]).toBe(
+          major === 'ai@5' && mode === 'streamText' ? undefined : 50,
+        )
         expect(llm.attributes).not.toHaveProperty(ATTR.usageReasoningOutputTokens)
         expect(llm.attributes['tokentrail.cost.unknown_model']).toBe('command-a-03-2025')
         if (mode === 'streamText') expect(llm.attributes[ATTR.ttftMs]).toBeGreaterThan(0)
@@ -145,5 +150,34 @@ describe.each(MAJORS)('$major: Cohere over HTTP', ({ major, ai }) => {
       const call = callSpan(exporter.spans)
       expect(call.attributes[ATTR.providerName]).toBe('cohere')
       expect(call.attributes[CALL_ATTR.toolCalls]).toBe(1)
+    })
+})
+
+describe.each(MAJORS)('$major: a Cohere call with your price for the model', ({ major, ai }) => {
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: costs what Cohere billed for (billed_units), not the tokens it processed`, async () => {
+      server = await serveWire((_path, body, index) => answer(index, body.stream === true))
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: clients[major]!({ baseURL: `${server.url}/v2`, apiKey: 'co-wiretest' })(
+          'command-a-03-2025',
+        ),
+        middleware: tracingMiddleware({
+          tracer,
+          prices: { 'command-a-03-2025': { input: 2.5, output: 10 } },
+        }),
+      })
+      expect((await weatherLoop(ai, model, mode)).text).toBe('Sunny')
+      await tracer.flush()
+      // 180 billed input tokens, not the 200 processed; @ai-sdk/cohere@2's streams (ai@5) pass
+      // the billed units on nowhere: the processed ones are priced there.
+      const input = major === 'ai@5' && mode === 'streamText' ? 200 : 180
+      for (const llm of llmSpans(exporter.spans)) {
+        expect(llm.attributes[ATTR.usageInputTokens]).toBe(200)
+        expect(llm.attributes[ATTR.costUsd] as number).toBeCloseTo(
+          (input * 2.5 + 30 * 10) / 1e6,
+          12,
+        )
+      }
     })
 })
