@@ -351,9 +351,17 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       // The handler returned no Response: once this middleware returns, Hono throws "Context is not
       // finalized" and answers through onError. A failure, with a status only onError knows; and
       // c.res must stay unset here, as setting it would finalize the context and answer 200.
-      span.recordError(new Error('the handler returned no Response (Context is not finalized)'))
-      span.setAttribute(ATTR.errorType, 'Error')
-      status = 'error'
+      // The handler threw and the app's onError returned no Response either: what it threw is
+      // the failure (Hono's own error then only says onError answered nothing).
+      const error = c.error
+      if (error && causedByAbort(error, signal)) status = 'cancelled'
+      else {
+        span.recordError(
+          error ?? new Error('the handler returned no Response (Context is not finalized)'),
+        )
+        span.setAttribute(ATTR.errorType, error?.name || 'Error')
+        status = 'error'
+      }
       finish()
       return
     }

@@ -257,6 +257,35 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(fine!.status).toBe('ok')
   })
 
+  it("records the handler's error when onError returns no Response, not Hono's \"Context is not finalized\"", async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      app.use(
+        traced
+          ? tracing({ tracer })
+          : async (_c, next) => {
+              await next()
+            },
+      )
+      app.get('/fails', () => {
+        throw Object.assign(new Error('database down'), { name: 'DatabaseError' })
+      })
+      // Logs and returns nothing: Hono then fails with "Context is not finalized".
+      app.onError(() => undefined as unknown as Response)
+      return app
+    }
+    const plain = await fetch(`${await listen(build(false))}/fails`)
+    const traced = await fetch(`${await listen(build(true))}/fails`)
+    expect(traced.status).toBe(plain.status)
+    expect(await traced.text()).toBe(await plain.text())
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.error?.message).toBe('database down')
+    expect(span!.attributes['error.type']).toBe('DatabaseError')
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {
