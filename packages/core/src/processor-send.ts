@@ -263,6 +263,7 @@ async function sendWithRetry(
     if (givenUp()) return undefined
     result = checkedResult(result, processor.exporter.name)
     if (result.code === 'success') {
+      processor.failing = false
       // An exporter's count taken on trust only as a whole number from 0 to the batch: NaN or a
       // negative count would corrupt stats().exported and rejected for good.
       const rejected = Math.min(Math.max(0, Math.floor(Number(result.rejected)) || 0), batch.length)
@@ -316,6 +317,7 @@ async function sendWithRetry(
           ? "this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)"
           : `${split.requests < 2 ? `given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts; ` : ''}a lower maxBatchSize avoids it`
       }`
+    if (!tooLarge) processor.failing = true
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       processor.currentDone += batch.length

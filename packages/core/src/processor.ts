@@ -179,6 +179,10 @@ export class BatchProcessor {
   currentAttempt = 0
   private resumeAt = 0
   busyUntil: number | undefined
+  // The last export attempt failed (it is backing off to retry, or gave its batch up) and none has
+  // succeeded since: set by the send loop. A long-lived server's per-request flush does not wait
+  // on such a loop (see flushOutcome).
+  failing = false
   // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
@@ -381,10 +385,24 @@ export class BatchProcessor {
    * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
    * began) arrived, and if not, why.
    */
-  async flushOutcome(timeoutMs: number): Promise<FlushOutcome> {
+  async flushOutcome(timeoutMs: number, waitWhileFailing = true): Promise<FlushOutcome> {
     const from = this.flushedUpTo
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
+    // A request's flush on a long-lived server, while exports fail: the spans go out (or are
+    // dropped, counted and said) on the send loop's own retries and interval, as they would
+    // without the flush, which only starts the loop. Waiting out its bound held each request's
+    // flush, and what it keeps alive, for flushTimeoutMs (thousands at once under load).
+    if (!waitWhileFailing && this.failing && this.settled < target) {
+      void this.kick()
+      if (this.saying) await this.saying
+      const last = this.options.log?.reason
+      const pending = target - this.settled
+      return {
+        ok: false,
+        reason: `not waited for: exports are failing and being retried, ${pending === 1 ? '1 span' : `${pending} spans`} not delivered yet${last ? ` (last failure: ${last})` : ''}`,
+      }
+    }
     const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said

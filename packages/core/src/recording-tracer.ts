@@ -214,6 +214,8 @@ type DeliveryLogModule = typeof import('./delivery-log.js')
 // The options each method takes, for the line that names one it does not.
 const START_OPTIONS = ['parent', 'kind', 'attributes', 'startTime']
 const FLUSH_OPTIONS = ['timeoutMs', 'metrics']
+// An adapter's per-request flush on a long-lived server (see flushOptions in http.ts).
+const WAIT_WHILE_FAILING = Symbol.for('tokentrail.flush.waitWhileFailing')
 const SHUTDOWN_OPTIONS = ['timeoutMs']
 
 // A flush or shutdown bound as a timer takes it: `Infinity` (or anything past the longest timer)
@@ -783,7 +785,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       if (sampling) await sampling
       const redaction = this.redactor?.ready()
       if (redaction) await redaction
-      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs)))
+      const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
+      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
       const [outcomes, metricsOk] = await Promise.all([
         spans,
         options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,

@@ -12,6 +12,7 @@ import {
   MAX_TIMER_MS,
   NOOP_SPAN,
   now,
+  requestFlushOptions,
   requestParent,
   runWithSpan,
   TokentrailError,
@@ -283,7 +284,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         if (handedFlush)
           scheduleFlush(
             c,
-            () => closed.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+            (longLived) =>
+              closed.then(() => tracer.flush(requestFlushOptions(flushTimeoutMs, longLived))),
             waitUntil,
           )
       }
@@ -303,7 +305,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       flush &&
       scheduleFlush(
         c,
-        () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+        (longLived) =>
+          ended.then(() => tracer.flush(requestFlushOptions(flushTimeoutMs, longLived))),
         waitUntil,
       )
     // After the flush was handed over, so that one is not taken for the handler's work.

@@ -257,7 +257,7 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(fine!.status).toBe('ok')
   })
 
-  it("records the handler's error when onError returns no Response, not Hono's \"Context is not finalized\"", async () => {
+  it('records the handler\'s error when onError returns no Response, not Hono\'s "Context is not finalized"', async () => {
     const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const build = (traced: boolean) => {
       const app = new Hono()

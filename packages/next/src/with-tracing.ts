@@ -16,6 +16,7 @@ import {
 import * as ATTR from './attr.js'
 import {
   afterPending,
+  flushOptions,
   hasVercelContext,
   type KeepAliveVia,
   keepAlive,
@@ -23,7 +24,6 @@ import {
   mayFreeze,
   noticeBackground,
   noticeStreamTimeout,
-  sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
 import { NEXT_ATTR } from './semconv.js'
@@ -313,7 +313,7 @@ export function withTracing<H extends RouteHandler>(
     // body can end, `via` tells a function that may freeze (send metrics too) from a long-lived
     // server (spans only: metrics go out on their own interval, not one snapshot per request).
     const flushed = ended
-      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
+      .then(() => tracer.flush(flushOptions(flushTimeoutMs, via)))
       .then(
         () => {},
         () => {},
