@@ -126,7 +126,7 @@ export async function sendBatch(
   const loop = processor.loop
   try {
     const split = { requests: MAX_SPLIT_REQUESTS, loop }
-    return await sendWithRetry(processor, batch, helpers, split, from)
+    return await sendWithRetry(processor, batch, helpers, split, from, true)
   } catch (error) {
     const { reason, type } = await explain(error, helpers)
     if (processor.loop !== loop) return undefined
@@ -190,6 +190,7 @@ async function sendWithRetry(
   helpers: SendHelpers,
   split: { requests: number; loop: number },
   from = 0,
+  whole = false,
 ): Promise<{ count: number; reason: string } | undefined> {
   const { retry, log } = processor.options
   const { later, cancel } = helpers
@@ -345,6 +346,8 @@ async function sendWithRetry(
     if (givenUp()) return undefined
     if (processor.attempt === wait) processor.attempt = undefined
     if (wait.signal.aborted) stopped = wait.signal.reason
+    // The whole batch (not a part of one split after a 413) takes what queued while it waited.
+    else if (whole) processor.topUp(batch)
   }
 }
 

@@ -317,6 +317,25 @@ export class BatchProcessor {
     this.attemptStartedAt = undefined
   }
 
+  /**
+   * Before a retry of the batch under way (`batch`, the send loop's current one): fills it up to
+   * maxBatchSize with what queued meanwhile, next in line after it. A batch of one span that a
+   * flush sent held the loop for its whole backoff (~13 s) in an outage while the queue filled and
+   * dropped; each retry now carries what waits, and one that succeeds delivers it. Called by the
+   * send loop (processor-send.ts).
+   */
+  topUp(batch: SpanData[]): void {
+    if (batch !== this.current) return
+    let room = this.options.maxBatchSize - batch.length
+    for (const from of [this.held, this.queue]) {
+      if (room <= 0 || from.length === 0) continue
+      const taken = from.splice(0, room)
+      for (const span of taken) batch.push(span)
+      this.stats.inflight += taken.length
+      room -= taken.length
+    }
+  }
+
   private settle(count: number): void {
     this.settled += count
     if (this.flushWaiters.length === 0) return
