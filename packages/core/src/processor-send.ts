@@ -347,7 +347,25 @@ async function sendWithRetry(
     if (processor.attempt === wait) processor.attempt = undefined
     if (wait.signal.aborted) stopped = wait.signal.reason
     // The whole batch (not a part of one split after a 413) takes what queued while it waited.
-    else if (whole) processor.topUp(batch)
+    else if (whole) topUp(processor, batch)
+  }
+}
+
+/**
+ * Before a retry of the batch under way (`batch`, the processor's current one): fills it up to
+ * maxBatchSize with what queued meanwhile, next in line after it. A batch of one span that a
+ * flush sent held the loop for its whole backoff (~13 s) in an outage while the queue filled and
+ * dropped; each retry now carries what waits, and one that succeeds delivers it.
+ */
+function topUp(processor: BatchProcessor, batch: SpanData[]): void {
+  if (batch !== processor.current) return
+  let room = processor.options.maxBatchSize - batch.length
+  for (const from of [processor.held, processor.queue]) {
+    if (room <= 0 || from.length === 0) continue
+    const taken = from.splice(0, room)
+    for (const span of taken) batch.push(span)
+    processor.stats.inflight += taken.length
+    room -= taken.length
   }
 }
 

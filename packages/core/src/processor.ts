@@ -145,14 +145,15 @@ export class BatchProcessor {
     inflight: 0,
     operations: {},
   }
-  private queue: SpanData[] = []
+  // Read and taken from by the send loop too (topUp in processor-send.ts), as are `held` and `current`.
+  queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
   // as before, and spans of later ticks are not dropped for the load's sake. Sent first, in order.
-  private held: SpanData[] = []
+  held: SpanData[] = []
   private moving = false
   // Spans are sent in order, so a flush waits for the spans queued before it — not for a queue
   // that other requests keep filling — by comparing counts.
@@ -169,7 +170,7 @@ export class BatchProcessor {
   // time (performance.now()) by which what it waits for is over: an export's time bound or a
   // retry's backoff. Set by the send loop too. See `stalled`.
   loop = 0
-  private current: SpanData[] | undefined
+  current: SpanData[] | undefined
   // How many of `current`'s spans the send loop has counted (exported, rejected or failed): a
   // batch split after a 413 goes in parts, first to last, so those are its first spans.
   currentDone = 0
@@ -317,25 +318,6 @@ export class BatchProcessor {
     this.attemptStartedAt = undefined
   }
 
-  /**
-   * Before a retry of the batch under way (`batch`, the send loop's current one): fills it up to
-   * maxBatchSize with what queued meanwhile, next in line after it. A batch of one span that a
-   * flush sent held the loop for its whole backoff (~13 s) in an outage while the queue filled and
-   * dropped; each retry now carries what waits, and one that succeeds delivers it. Called by the
-   * send loop (processor-send.ts).
-   */
-  topUp(batch: SpanData[]): void {
-    if (batch !== this.current) return
-    let room = this.options.maxBatchSize - batch.length
-    for (const from of [this.held, this.queue]) {
-      if (room <= 0 || from.length === 0) continue
-      const taken = from.splice(0, room)
-      for (const span of taken) batch.push(span)
-      this.stats.inflight += taken.length
-      room -= taken.length
-    }
-  }
-
   private settle(count: number): void {
     this.settled += count
     if (this.flushWaiters.length === 0) return
@@ -412,24 +394,16 @@ export class BatchProcessor {
     // dropped, counted and said) on the send loop's own retries and interval, as they would
     // without the flush, which only starts the loop. Waiting out its bound held each request's
     // flush, and what it keeps alive, for flushTimeoutMs (thousands at once under load).
-    if (!waitWhileFailing && this.failing && this.settled < target) {
-      void this.kick()
-      if (this.saying) await this.saying
-      const last = this.options.log?.reason
-      const pending = target - this.settled
-      return {
-        ok: false,
-        reason: `not waited for: exports are failing and being retried, ${pending === 1 ? '1 span' : `${pending} spans`} not delivered yet${last ? ` (last failure: ${last})` : ''}`,
-      }
-    }
-    const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    const skip = !waitWhileFailing && this.failing && this.settled < target
+    if (skip) void this.kick()
+    const done = !skip && (this.settled >= target || (await this.waitFor(target, timeoutMs)))
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
     if (done && this.failures.length === 0) return { ok: true }
     const pending = done ? 0 : target - this.settled
     try {
-      return (await flushReport()).flushReport(this, pending, from, target, timeoutMs)
+      return (await flushReport()).flushReport(this, pending, from, target, timeoutMs, skip)
     } catch (error) {
       this.options.onError(`${this.exporter.name} flush`, error)
       return { ok: false, reason: `could not load the flush report: ${String(error)}` }
