@@ -616,6 +616,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // An error's message and stack are also in its `exception` event: redacted there too.
     const max = this.limits.maxStringLength
     const events = data.events.length > 0 ? scrubEvents(data.events, max) : data.events
+    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
+    // text may. (Under 16 characters, which most names are, nothing is looked at.)
+    const name = redactSecretsInText(data.name)
     if (data.error) {
       const { message, stack } = data.error
       const clean = redactSecretsInText(message)
@@ -624,9 +627,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
         message: clean === message ? clean : truncate(clean, max),
         ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
       }
-      return { ...data, events, error }
+      return { ...data, name, events, error }
     }
-    return events === data.events ? data : { ...data, events }
+    return events === data.events && name === data.name ? data : { ...data, name, events }
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
