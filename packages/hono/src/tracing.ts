@@ -143,6 +143,9 @@ function validate(options: TracingOptions): void {
 
 // Set on a root span that `streamTimeoutMs` ended (as the Next adapter does).
 const STREAM_TIMEOUT = 'tokentrail.stream_timeout'
+// Set on a root span ended `streamTimeoutMs` after its client left while the handler had not
+// returned (a handler that never settles).
+const HANDLER_TIMEOUT = 'tokentrail.handler_timeout'
 
 // A throwing option callback must not break the request: note it on the span and go on.
 function noteOptionError(span: Span, name: string, error: unknown): void {
@@ -251,15 +254,26 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
       if (handedOver) finish()
+      else if (!returned) {
+        // The handler is still at work for nobody (it may finish a model call that ignores the
+        // signal): it gets streamTimeoutMs to return. One that never does (a promise that never
+        // settles) held its request span, and every span under it, open for good: never sent.
+        abandoned = setTimeout(() => finish(undefined, true), streamTimeoutMs)
+        ;(abandoned as { unref?: () => void }).unref?.()
+      }
     }
+    let returned = false
+    let abandoned: ReturnType<typeof setTimeout> | undefined
     // Gone already (a middleware before this one outlasted the client): the event has passed.
     if (signal?.aborted) onAbort()
     else signal?.addEventListener?.('abort', onAbort)
 
     let timer: ReturnType<typeof setTimeout> | undefined
-    const finish = (bytes?: number) => {
+    const finish = (bytes?: number, handlerHung = false) => {
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
+      if (abandoned !== undefined) clearTimeout(abandoned)
+      if (handlerHung) span.setAttribute(HANDLER_TIMEOUT, true)
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       const background = backgroundWork?.()
@@ -327,6 +341,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     try {
       await runWithSpan(span, next)
     } catch (error) {
+      returned = true
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
@@ -339,6 +354,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       throw error
     }
 
+    returned = true
+    if (abandoned !== undefined) clearTimeout(abandoned)
+    // Past streamTimeoutMs after its client left: the span went out without it.
+    if (span.ended) return
     const route = routeOf(c, ownIndex)
     if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
     const named = spanName && callOption(span, 'spanName', () => spanName(c))
