@@ -39,9 +39,10 @@ export interface TracingOptions {
   tracer?: Tracer | undefined
   /**
    * Requests to leave untraced, such as health checks: exact paths or patterns matched against
-   * `c.req.path`, or a function. @default []
+   * `c.req.path`, or a function whose truthy answer skips (as Hono's `except()` takes a
+   * condition; it must answer at once, not with a promise). @default []
    */
-  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => boolean) | undefined
+  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => unknown) | undefined
   /**
    * Names the root span once the handler has returned, when `routePath(c)` is known.
    * @default `${method} ${route}` (such as `POST /api/chat`), or just the method when no route matched
@@ -165,11 +166,23 @@ function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
 }
 
 // A `skip` function that throws leaves the request traced; what it threw is noted on the span.
-function isSkipped(c: Context, skip: TracingOptions['skip']): boolean | { error: unknown } {
+// What it returns is taken as a condition, as Hono's own `except()` takes one: `c.req.path.match()`
+// skips on a match. A promise (an async function) cannot be waited for before the request goes
+// on: noted as an error and traced, where its truthiness skipped every request.
+const SKIP_PROMISE =
+  'tracing({ skip }) returned a promise: it must decide at once (a truthy value skips), so its requests are traced'
+
+function isSkipped(
+  c: Context,
+  skip: TracingOptions['skip'],
+): boolean | { error: unknown; promise?: boolean } {
   if (!skip) return false
   if (typeof skip === 'function') {
     try {
-      return skip(c) === true
+      const result: unknown = skip(c)
+      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function')
+        return { error: new TypeError(SKIP_PROMISE), promise: true }
+      return Boolean(result)
     } catch (error) {
       return { error }
     }
@@ -234,7 +247,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
-    if (typeof skipped === 'object') noteOptionError(span, 'skip', skipped.error)
+    if (typeof skipped === 'object') {
+      noteOptionError(span, 'skip', skipped.error)
+      if (skipped.promise) tracerNotice(tracer, 'skip promise', `${SKIP_PROMISE}.`)
+    }
     if (requestAttributes) {
       const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
       if (extra) span.setAttributes(extra)
