@@ -381,6 +381,22 @@ describe('next start: Response.error()', () => {
 })
 
 describe('next start: a client that goes away while the handler still works', () => {
+  it('ends the span of a handler that never returns streamTimeoutMs after its client left', async () => {
+    const request = httpRequest(`${base}/api/hangs`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the handler to be waiting, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('GET /api/hangs').length === 1)
+    const [span] = roots('GET /api/hangs')
+    expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
+    expect(span!.attributes['tokentrail.handler_timeout']).toBe(true)
+    await receiver.waitFor(() => receiver.trace(span!.traceId).length === 2)
+    const stuck = receiver.trace(span!.traceId).find((s) => s.name === 'stuck lookup')
+    expect(stuck!.parentSpanId).toBe(span!.spanId)
+  })
+
   it('ends the span cancelled when the work stops with the request signal, not as a failure', async () => {
     // The handler waits on request.signal, as a model call given `abortSignal: request.signal`
     // does; the client leaves before any answer.
