@@ -40,9 +40,15 @@ export function startupChunks(outputs) {
       o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
     ),
   )
-  const entry = Object.keys(outputs).find(
+  // A lazy module whose importer was tree-shaken away (injectBaggage's notice, in an app that
+  // never calls it) is still emitted as an entry nothing imports: the app's own entry is the one
+  // outside the packages.
+  const entries = Object.keys(outputs).filter(
     (name) => outputs[name].entryPoint !== undefined && !dynamic.has(name),
   )
+  const entry =
+    entries.find((name) => !/(^|\/)(packages|node_modules)\//.test(outputs[name].entryPoint)) ??
+    entries[0]
   const startup = new Set()
   const visit = (name) => {
     if (startup.has(name)) return

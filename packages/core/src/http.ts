@@ -145,6 +145,25 @@ export function vercelWaitUntil(): ((promise: Promise<unknown>) => void) | undef
   return undefined
 }
 
+const WAIT_WHILE_FAILING = Symbol.for('tokentrail.flush.waitWhileFailing')
+
+/**
+ * The options of a request's flush. On a long-lived server (`longLived`) the flush only hurries
+ * the spans out: while exports fail and are retried it returns at once instead of waiting out
+ * its bound (the send loop goes on retrying; spans it cannot deliver are counted and said as
+ * ever). Where the function may freeze after the response it waits as any flush does.
+ */
+export function requestFlushOptions(
+  timeoutMs: number,
+  longLived: boolean,
+  metrics?: boolean,
+): { timeoutMs: number; metrics?: boolean } {
+  const options: { timeoutMs: number; metrics?: boolean } =
+    metrics === undefined ? { timeoutMs } : { timeoutMs, metrics }
+  if (longLived) (options as Record<symbol, unknown>)[WAIT_WHILE_FAILING] = false
+  return options
+}
+
 let freezing: string | null | undefined
 
 /**

@@ -41,6 +41,7 @@ export {
   causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
+  requestFlushOptions,
   requestParent,
   tracerNotice,
   vercelWaitUntil,

@@ -13,6 +13,7 @@ export {
   causedByAbort,
   freezingPlatform,
   httpRequestAttributes,
+  requestFlushOptions,
   requestParent,
   tracerNotice,
   vercelWaitUntil,

@@ -9,7 +9,7 @@ const spans = (n: number) => `${n} ${n === 1 ? 'span' : 'spans'}`
 
 /**
  * The outcome of a flush of the spans from `from` up to `target` (settle positions), `pending` of
- * them still unsettled when its time bound passed.
+ * them still unsettled when its time bound passed, or when it did not wait (`notWaited`).
  */
 export async function flushReport(
   processor: BatchProcessor,
@@ -17,7 +17,16 @@ export async function flushReport(
   from: number,
   target: number,
   timeoutMs: number,
+  notWaited = false,
 ): Promise<FlushOutcome> {
+  // A long-lived server's request flush that did not wait, exports failing (see flushOutcome).
+  if (notWaited) {
+    const last = processor.options.log?.reason
+    return {
+      ok: false,
+      reason: `not waited for: exports are failing and being retried, ${spans(pending)} not delivered yet${last ? ` (last failure: ${last})` : ''}`,
+    }
+  }
   if (pending > 0) {
     // Said even when the send loop has not loaded yet (it may be what is slow).
     // (Made with the send loop; loaded here too in case the flush timed out before it.)

@@ -126,7 +126,7 @@ export async function sendBatch(
   const loop = processor.loop
   try {
     const split = { requests: MAX_SPLIT_REQUESTS, loop }
-    return await sendWithRetry(processor, batch, helpers, split, from)
+    return await sendWithRetry(processor, batch, helpers, split, from, true)
   } catch (error) {
     const { reason, type } = await explain(error, helpers)
     if (processor.loop !== loop) return undefined
@@ -190,6 +190,7 @@ async function sendWithRetry(
   helpers: SendHelpers,
   split: { requests: number; loop: number },
   from = 0,
+  whole = false,
 ): Promise<{ count: number; reason: string } | undefined> {
   const { retry, log } = processor.options
   const { later, cancel } = helpers
@@ -263,6 +264,7 @@ async function sendWithRetry(
     if (givenUp()) return undefined
     result = checkedResult(result, processor.exporter.name)
     if (result.code === 'success') {
+      processor.failing = false
       // An exporter's count taken on trust only as a whole number from 0 to the batch: NaN or a
       // negative count would corrupt stats().exported and rejected for good.
       const rejected = Math.min(Math.max(0, Math.floor(Number(result.rejected)) || 0), batch.length)
@@ -316,6 +318,7 @@ async function sendWithRetry(
           ? "this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)"
           : `${split.requests < 2 ? `given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts; ` : ''}a lower maxBatchSize avoids it`
       }`
+    if (!tooLarge) processor.failing = true
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       processor.stats.failed += batch.length
       processor.currentDone += batch.length
@@ -343,6 +346,26 @@ async function sendWithRetry(
     if (givenUp()) return undefined
     if (processor.attempt === wait) processor.attempt = undefined
     if (wait.signal.aborted) stopped = wait.signal.reason
+    // The whole batch (not a part of one split after a 413) takes what queued while it waited.
+    else if (whole) topUp(processor, batch)
+  }
+}
+
+/**
+ * Before a retry of the batch under way (`batch`, the processor's current one): fills it up to
+ * maxBatchSize with what queued meanwhile, next in line after it. A batch of one span that a
+ * flush sent held the loop for its whole backoff (~13 s) in an outage while the queue filled and
+ * dropped; each retry now carries what waits, and one that succeeds delivers it.
+ */
+function topUp(processor: BatchProcessor, batch: SpanData[]): void {
+  if (batch !== processor.current) return
+  let room = processor.options.maxBatchSize - batch.length
+  for (const from of [processor.held, processor.queue]) {
+    if (room <= 0 || from.length === 0) continue
+    const taken = from.splice(0, room)
+    for (const span of taken) batch.push(span)
+    processor.stats.inflight += taken.length
+    room -= taken.length
   }
 }
 

@@ -145,14 +145,15 @@ export class BatchProcessor {
     inflight: 0,
     operations: {},
   }
-  private queue: SpanData[] = []
+  // Read and taken from by the send loop too (topUp in processor-send.ts), as are `held` and `current`.
+  queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
   // as before, and spans of later ticks are not dropped for the load's sake. Sent first, in order.
-  private held: SpanData[] = []
+  held: SpanData[] = []
   private moving = false
   // Spans are sent in order, so a flush waits for the spans queued before it — not for a queue
   // that other requests keep filling — by comparing counts.
@@ -169,7 +170,7 @@ export class BatchProcessor {
   // time (performance.now()) by which what it waits for is over: an export's time bound or a
   // retry's backoff. Set by the send loop too. See `stalled`.
   loop = 0
-  private current: SpanData[] | undefined
+  current: SpanData[] | undefined
   // How many of `current`'s spans the send loop has counted (exported, rejected or failed): a
   // batch split after a 413 goes in parts, first to last, so those are its first spans.
   currentDone = 0
@@ -179,6 +180,10 @@ export class BatchProcessor {
   currentAttempt = 0
   private resumeAt = 0
   busyUntil: number | undefined
+  // The last export attempt failed (it is backing off to retry, or gave its batch up) and none has
+  // succeeded since: set by the send loop. A long-lived server's per-request flush does not wait
+  // on such a loop (see flushOutcome).
+  failing = false
   // Settle positions of spans that failed, newest last (bounded), so a flush can tell whether the
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
@@ -381,18 +386,24 @@ export class BatchProcessor {
    * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
    * began) arrived, and if not, why.
    */
-  async flushOutcome(timeoutMs: number): Promise<FlushOutcome> {
+  async flushOutcome(timeoutMs: number, waitWhileFailing = true): Promise<FlushOutcome> {
     const from = this.flushedUpTo
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
-    const done = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    // A request's flush on a long-lived server, while exports fail: the spans go out (or are
+    // dropped, counted and said) on the send loop's own retries and interval, as they would
+    // without the flush, which only starts the loop. Waiting out its bound held each request's
+    // flush, and what it keeps alive, for flushTimeoutMs (thousands at once under load).
+    const skip = !waitWhileFailing && this.failing && this.settled < target
+    if (skip) void this.kick()
+    const done = !skip && (this.settled >= target || (await this.waitFor(target, timeoutMs)))
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
     if (done && this.failures.length === 0) return { ok: true }
     const pending = done ? 0 : target - this.settled
     try {
-      return (await flushReport()).flushReport(this, pending, from, target, timeoutMs)
+      return (await flushReport()).flushReport(this, pending, from, target, timeoutMs, skip)
     } catch (error) {
       this.options.onError(`${this.exporter.name} flush`, error)
       return { ok: false, reason: `could not load the flush report: ${String(error)}` }

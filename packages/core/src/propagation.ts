@@ -1,5 +1,7 @@
-import type { ContextSpan } from './context.js'
+import type { BaggageLeftOut } from './baggage-notice.js'
+import { type ContextSpan, getActiveContextSpan } from './context.js'
 import { isValidSpanId, isValidTraceId } from './ids.js'
+import { lazy } from './lazy.js'
 import { foreignTraceState } from './trace-state.js'
 import type { SpanContext } from './types.js'
 
@@ -145,11 +147,32 @@ export function extractBaggage(carrier: Carrier | null | undefined): Record<stri
   return out
 }
 
+const baggageNotice = lazy(() => import('./baggage-notice.js'))
+
+const NOTICE = Symbol.for('tokentrail.tracer.notice')
+
+// Said once per kind through the warnings of the active span's tracer, else the process-wide one
+// (read, not made: getTracer() here would tie this module to the tracer's).
+function sayLeftOut(leftOut: BaggageLeftOut): void {
+  const active = getActiveContextSpan() as { owner?: unknown } | undefined
+  baggageNotice().then(
+    (m) => {
+      const tracer = (active?.owner ??
+        (globalThis as Record<symbol, unknown>)[Symbol.for('tokentrail.tracer.default')] ??
+        {}) as Record<symbol, ((key: string, message: string) => void) | undefined>
+      for (const [key, message] of m.baggageLeftOutLines(leftOut)) tracer[NOTICE]?.(key, message)
+    },
+    () => {},
+  )
+}
+
 /**
- * Writes entries as a W3C `baggage` header value into a carrier and returns the carrier. Numbers,
- * booleans and bigints are written as text; other values and keys that are not header tokens are
- * skipped. Members that would take the header past 180 members or W3C's 8,192 bytes are
- * left out, so the receiver (extractBaggage included) does not discard the whole header.
+ * Writes entries into a carrier's W3C `baggage` header and returns the carrier. Members already
+ * in the carrier (forwarded from upstream, or an earlier call) are kept after the entries given,
+ * except those an entry replaces by key. Numbers, booleans and bigints are written as text; other
+ * values and keys that are not header tokens are left out. Members that would take the header
+ * past 180 members or W3C's 8,192 bytes are left out, so the receiver (extractBaggage included)
+ * does not discard the whole header. What is left out is said once through the tracer's warnings.
  */
 export function injectBaggage<C extends Carrier>(
   carrier: C,
@@ -164,25 +187,48 @@ export function injectBaggage<C extends Carrier>(
     return carrier
   let header = ''
   let count = 0
-  for (const [key, value] of Object.entries(entries)) {
-    if (!BAGGAGE_KEY.test(key)) continue
-    const kind = typeof value
-    if (
-      kind !== 'string' &&
-      kind !== 'boolean' &&
-      kind !== 'bigint' &&
-      !(kind === 'number' && Number.isFinite(value))
-    )
-      continue
-    const member = `${key}=${encodeURIComponent(String(value))}`
+  let over = 0
+  let invalid: string[] | undefined
+  const given = new Set<string>()
+  const add = (member: string) => {
     // Percent-encoded and token keys are ASCII: length is bytes.
     if (
       count === BAGGAGE_MEMBERS ||
       header.length + (count ? 1 : 0) + member.length > BAGGAGE_BYTES
     )
-      continue
-    header += count++ ? `,${member}` : member
+      over++
+    else header += count++ ? `,${member}` : member
   }
-  if (count > 0) write(carrier, 'baggage', header)
+  for (const [key, value] of Object.entries(entries)) {
+    const kind = typeof value
+    if (
+      !BAGGAGE_KEY.test(key) ||
+      (kind !== 'string' &&
+        kind !== 'boolean' &&
+        kind !== 'bigint' &&
+        !(kind === 'number' && Number.isFinite(value)))
+    ) {
+      ;(invalid ??= []).push(key)
+      continue
+    }
+    given.add(key)
+    add(`${key}=${encodeURIComponent(String(value))}`)
+  }
+  // What the carrier holds already goes on after them, as it came (properties included); an
+  // entry given replaces the member of its key. OpenTelemetry's propagator writes its context's
+  // whole baggage (what came in, plus what was set), so nothing from upstream is lost there either.
+  const existing = read(carrier, 'baggage')
+  if (existing)
+    for (const raw of existing.split(',')) {
+      const member = raw.trim()
+      const index = member.indexOf('=')
+      if (index <= 0) continue
+      const key = member.slice(0, index).trim()
+      if (!BAGGAGE_KEY.test(key) || given.has(key)) continue
+      given.add(key)
+      add(member)
+    }
+  if (count > 0 && header !== existing) write(carrier, 'baggage', header)
+  if (over > 0 || invalid) sayLeftOut({ invalid: invalid ?? [], over })
   return carrier
 }

@@ -214,6 +214,8 @@ type DeliveryLogModule = typeof import('./delivery-log.js')
 // The options each method takes, for the line that names one it does not.
 const START_OPTIONS = ['parent', 'kind', 'attributes', 'startTime']
 const FLUSH_OPTIONS = ['timeoutMs', 'metrics']
+// An adapter's per-request flush on a long-lived server (see flushOptions in http.ts).
+const WAIT_WHILE_FAILING = Symbol.for('tokentrail.flush.waitWhileFailing')
 const SHUTDOWN_OPTIONS = ['timeoutMs']
 
 // A flush or shutdown bound as a timer takes it: `Infinity` (or anything past the longest timer)
@@ -614,6 +616,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // An error's message and stack are also in its `exception` event: redacted there too.
     const max = this.limits.maxStringLength
     const events = data.events.length > 0 ? scrubEvents(data.events, max) : data.events
+    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
+    // text may. (Under 16 characters, which most names are, nothing is looked at.)
+    const name = redactSecretsInText(data.name)
     if (data.error) {
       const { message, stack } = data.error
       const clean = redactSecretsInText(message)
@@ -622,9 +627,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
         message: clean === message ? clean : truncate(clean, max),
         ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
       }
-      return { ...data, events, error }
+      return { ...data, name, events, error }
     }
-    return events === data.events ? data : { ...data, events }
+    return events === data.events && name === data.name ? data : { ...data, name, events }
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
@@ -783,7 +788,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       if (sampling) await sampling
       const redaction = this.redactor?.ready()
       if (redaction) await redaction
-      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs)))
+      const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
+      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
       const [outcomes, metricsOk] = await Promise.all([
         spans,
         options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,

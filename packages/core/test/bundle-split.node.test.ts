@@ -29,8 +29,10 @@ async function split(contents: string) {
       o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
     ),
   )
+  // The app's own entry: a lazy module whose importer was tree-shaken away (injectBaggage's
+  // notice, for an app that never calls it) is still emitted as an entry no chunk imports.
   const entry = Object.keys(outputs).find(
-    (name) => outputs[name]!.entryPoint && !dynamic.has(name),
+    (name) => outputs[name]!.entryPoint === '<stdin>' && !dynamic.has(name),
   )!
   const startup = new Set<string>()
   const visit = (name: string) => {

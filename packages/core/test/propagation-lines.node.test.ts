@@ -5,7 +5,14 @@
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { extractBaggage, extractTraceContext, injectBaggage } from '../src/index.js'
+import {
+  createTracer,
+  extractBaggage,
+  extractTraceContext,
+  injectBaggage,
+  setTracer,
+} from '../src/index.js'
+import { memoryExporter } from '../src/testing.js'
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 const OTHER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
@@ -120,5 +127,58 @@ describe('injectBaggage within what a receiver keeps', () => {
       tenant: 'acme',
       user: 'ada',
     })
+  })
+})
+
+// Before, injectBaggage replaced a baggage header already in the carrier (forwarded from upstream,
+// or set by an earlier call), and what it left out (past 180 members or 8,192 bytes, keys that are
+// no header token, values it cannot write) went without a word.
+describe('injectBaggage into a carrier that has baggage already', () => {
+  it('keeps the members from upstream after the entries given; an entry replaces its key', async () => {
+    const incoming = await received({ baggage: 'tenant=acme,user=ada;role=admin', other: 'x' })
+    const forward = { ...incoming.headers } as Record<string, string>
+    injectBaggage(forward, { user: 'bob', session: 's 1' })
+    injectBaggage(forward, { region: 'eu' })
+    const downstream = await received(forward)
+    expect(downstream.headers.baggage).toBe('region=eu,user=bob,session=s%201,tenant=acme')
+    expect(extractBaggage(downstream.headers as Record<string, unknown>)).toEqual({
+      region: 'eu',
+      user: 'bob',
+      session: 's 1',
+      tenant: 'acme',
+    })
+    const headers = new Headers({ baggage: 'tenant=acme' })
+    injectBaggage(headers, { user: 'bob' })
+    expect(headers.get('baggage')).toBe('user=bob,tenant=acme')
+  })
+
+  it('says once what it left out, through the tracer', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      exporters: [memoryExporter()],
+      warnings: (m) => warnings.push(m),
+    })
+    setTracer(tracer)
+    try {
+      const many: Record<string, string> = {}
+      for (let i = 0; i < 200; i++) many[`k${i}`] = 'v'
+      for (let round = 0; round < 2; round++) {
+        const headers: Record<string, string> = { baggage: 'upstream=1' }
+        tracer.withSpan('request', () =>
+          injectBaggage(headers, { ...many, 'bad key': 'x', nested: { a: 1 } as never }),
+        )
+        expect(headers.baggage!.split(',')).toHaveLength(180)
+      }
+      await expect.poll(() => warnings.length).toBe(2)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(warnings).toHaveLength(2)
+      expect(warnings[0]).toMatch(/^injectBaggage: left out "bad key", "nested": a key must be/)
+      expect(warnings[1]).toMatch(
+        /^injectBaggage: left out 21 baggage members past what receivers keep \(180 members, 8,192 bytes\)/,
+      )
+    } finally {
+      setTracer(undefined)
+      await tracer.shutdown()
+    }
   })
 })

@@ -170,6 +170,34 @@ describe('spans', () => {
     ])
   })
 
+  // Past 64 callbacks they are counted in a map (removing one was a scan and a splice: quadratic
+  // for thousands of AI SDK calls open under one span). Same behaviour either way.
+  it('runs each onEnding callback still added, in order and as often as added, however many', async () => {
+    const { exporter, tracer } = setup()
+    const { offEnding } = await import('../src/internal.js')
+    for (const many of [4, 500]) {
+      const root = tracer.startSpan(`root ${many}`)
+      const ran: number[] = []
+      const callbacks = Array.from({ length: many }, (_, i) => () => void ran.push(i))
+      for (const callback of callbacks) root.onEnding(callback)
+      // Added twice: removed once (by the loop below), the first still runs once; the last (kept
+      // for 500) runs twice.
+      root.onEnding(callbacks[0]!)
+      root.onEnding(callbacks[many - 1]!)
+      // The first half end first, as calls that began first do; every third of the rest too.
+      for (let i = 0; i < many; i++) if (i < many / 2 || i % 3 === 0) offEnding(root, callbacks[i]!)
+      offEnding(root, () => {})
+      root.end()
+      // As a list would: each removal takes the last time that callback was added.
+      const list = [...callbacks.keys(), 0, many - 1]
+      for (let i = 0; i < many; i++)
+        if (i < many / 2 || i % 3 === 0) list.splice(list.lastIndexOf(i), 1)
+      expect(ran).toEqual(list)
+    }
+    await tracer.flush()
+    expect(exporter.spans).toHaveLength(2)
+  })
+
   it('ends every child still open, in the order they opened, however many came and went', async () => {
     const { exporter, tracer } = setup()
     const cancelled = async (open: (root: ReturnType<typeof tracer.startSpan>) => void) => {

@@ -12,6 +12,7 @@ import {
   MAX_TIMER_MS,
   NOOP_SPAN,
   now,
+  requestFlushOptions,
   requestParent,
   runWithSpan,
   TokentrailError,
@@ -38,9 +39,10 @@ export interface TracingOptions {
   tracer?: Tracer | undefined
   /**
    * Requests to leave untraced, such as health checks: exact paths or patterns matched against
-   * `c.req.path`, or a function. @default []
+   * `c.req.path`, or a function whose truthy answer skips (as Hono's `except()` takes a
+   * condition; it must answer at once, not with a promise). @default []
    */
-  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => boolean) | undefined
+  skip?: ReadonlyArray<string | RegExp> | ((c: Context) => unknown) | undefined
   /**
    * Names the root span once the handler has returned, when `routePath(c)` is known.
    * @default `${method} ${route}` (such as `POST /api/chat`), or just the method when no route matched
@@ -142,6 +144,9 @@ function validate(options: TracingOptions): void {
 
 // Set on a root span that `streamTimeoutMs` ended (as the Next adapter does).
 const STREAM_TIMEOUT = 'tokentrail.stream_timeout'
+// Set on a root span ended `streamTimeoutMs` after its client left while the handler had not
+// returned (a handler that never settles).
+const HANDLER_TIMEOUT = 'tokentrail.handler_timeout'
 
 // A throwing option callback must not break the request: note it on the span and go on.
 function noteOptionError(span: Span, name: string, error: unknown): void {
@@ -161,11 +166,23 @@ function callOption<T>(span: Span, name: string, fn: () => T): T | undefined {
 }
 
 // A `skip` function that throws leaves the request traced; what it threw is noted on the span.
-function isSkipped(c: Context, skip: TracingOptions['skip']): boolean | { error: unknown } {
+// What it returns is taken as a condition, as Hono's own `except()` takes one: `c.req.path.match()`
+// skips on a match. A promise (an async function) cannot be waited for before the request goes
+// on: noted as an error and traced, where its truthiness skipped every request.
+const SKIP_PROMISE =
+  'tracing({ skip }) returned a promise: it must decide at once (a truthy value skips), so its requests are traced'
+
+function isSkipped(
+  c: Context,
+  skip: TracingOptions['skip'],
+): boolean | { error: unknown; promise?: boolean } {
   if (!skip) return false
   if (typeof skip === 'function') {
     try {
-      return skip(c) === true
+      const result: unknown = skip(c)
+      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function')
+        return { error: new TypeError(SKIP_PROMISE), promise: true }
+      return Boolean(result)
     } catch (error) {
       return { error }
     }
@@ -230,7 +247,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
-    if (typeof skipped === 'object') noteOptionError(span, 'skip', skipped.error)
+    if (typeof skipped === 'object') {
+      noteOptionError(span, 'skip', skipped.error)
+      if (skipped.promise) tracerNotice(tracer, 'skip promise', `${SKIP_PROMISE}.`)
+    }
     if (requestAttributes) {
       const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
       if (extra) span.setAttributes(extra)
@@ -250,15 +270,26 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
       if (handedOver) finish()
+      else if (!returned) {
+        // The handler is still at work for nobody (it may finish a model call that ignores the
+        // signal): it gets streamTimeoutMs to return. One that never does (a promise that never
+        // settles) held its request span, and every span under it, open for good: never sent.
+        abandoned = setTimeout(() => finish(undefined, true), streamTimeoutMs)
+        ;(abandoned as { unref?: () => void }).unref?.()
+      }
     }
+    let returned = false
+    let abandoned: ReturnType<typeof setTimeout> | undefined
     // Gone already (a middleware before this one outlasted the client): the event has passed.
     if (signal?.aborted) onAbort()
     else signal?.addEventListener?.('abort', onAbort)
 
     let timer: ReturnType<typeof setTimeout> | undefined
-    const finish = (bytes?: number) => {
+    const finish = (bytes?: number, handlerHung = false) => {
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
+      if (abandoned !== undefined) clearTimeout(abandoned)
+      if (handlerHung) span.setAttribute(HANDLER_TIMEOUT, true)
       signal?.removeEventListener?.('abort', onAbort)
       if (bytes !== undefined) span.setAttribute(ATTR.httpResponseBodySize, bytes)
       const background = backgroundWork?.()
@@ -283,7 +314,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         if (handedFlush)
           scheduleFlush(
             c,
-            () => closed.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+            (longLived) =>
+              closed.then(() => tracer.flush(requestFlushOptions(flushTimeoutMs, longLived))),
             waitUntil,
           )
       }
@@ -303,7 +335,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       flush &&
       scheduleFlush(
         c,
-        () => ended.then(() => tracer.flush({ timeoutMs: flushTimeoutMs })),
+        (longLived) =>
+          ended.then(() => tracer.flush(requestFlushOptions(flushTimeoutMs, longLived))),
         waitUntil,
       )
     // After the flush was handed over, so that one is not taken for the handler's work.
@@ -324,6 +357,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     try {
       await runWithSpan(span, next)
     } catch (error) {
+      returned = true
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
@@ -336,6 +370,10 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       throw error
     }
 
+    returned = true
+    if (abandoned !== undefined) clearTimeout(abandoned)
+    // Past streamTimeoutMs after its client left: the span went out without it.
+    if (span.ended) return
     const route = routeOf(c, ownIndex)
     if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
     const named = spanName && callOption(span, 'spanName', () => spanName(c))
@@ -351,9 +389,17 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       // The handler returned no Response: once this middleware returns, Hono throws "Context is not
       // finalized" and answers through onError. A failure, with a status only onError knows; and
       // c.res must stay unset here, as setting it would finalize the context and answer 200.
-      span.recordError(new Error('the handler returned no Response (Context is not finalized)'))
-      span.setAttribute(ATTR.errorType, 'Error')
-      status = 'error'
+      // The handler threw and the app's onError returned no Response either: what it threw is
+      // the failure (Hono's own error then only says onError answered nothing).
+      const error = c.error
+      if (error && causedByAbort(error, signal)) status = 'cancelled'
+      else {
+        span.recordError(
+          error ?? new Error('the handler returned no Response (Context is not finalized)'),
+        )
+        span.setAttribute(ATTR.errorType, error?.name || 'Error')
+        status = 'error'
+      }
       finish()
       return
     }

@@ -1,4 +1,4 @@
-import { vercelWaitUntil } from '@tokentrail/core/internal'
+import { freezingPlatform, vercelWaitUntil } from '@tokentrail/core/internal'
 import type { Context } from 'hono'
 
 type WaitUntil = (promise: Promise<unknown>) => void
@@ -24,20 +24,33 @@ function executionCtxWaitUntil(c: Context): WaitUntil | undefined {
  */
 export function scheduleFlush(
   c: Context,
-  flush: () => Promise<unknown>,
+  flush: (longLived: boolean) => Promise<unknown>,
   explicit?: WaitUntil,
 ): boolean {
   const candidates = [explicit, executionCtxWaitUntil(c), vercelWaitUntil()]
   for (const waitUntil of candidates) {
     if (!waitUntil) continue
     try {
-      const promise = flush().catch(noop)
+      const promise = flush(waitUntil === explicit && longLivedServer()).catch(noop)
       ours.add(promise)
       waitUntil(promise)
       return true
     } catch {}
   }
   return false
+}
+
+// A `waitUntil` given on Node or Bun, off the platforms that freeze a function after its
+// response: the process lives on, so the flush only hurries spans out (see requestFlushOptions).
+// Workers and Deno (Deno Deploy) may end the isolate.
+function longLivedServer(): boolean {
+  const g = globalThis as { Deno?: unknown; navigator?: { userAgent?: unknown } }
+  try {
+    if (typeof g.Deno === 'object' || g.navigator?.userAgent === 'Cloudflare-Workers') return false
+  } catch {
+    return false
+  }
+  return freezingPlatform() === undefined
 }
 
 /**

@@ -257,6 +257,92 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(fine!.status).toBe('ok')
   })
 
+  it('records the handler\'s error when onError returns no Response, not Hono\'s "Context is not finalized"', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const build = (traced: boolean) => {
+      const app = new Hono()
+      app.use(
+        traced
+          ? tracing({ tracer })
+          : async (_c, next) => {
+              await next()
+            },
+      )
+      app.get('/fails', () => {
+        throw Object.assign(new Error('database down'), { name: 'DatabaseError' })
+      })
+      // Logs and returns nothing: Hono then fails with "Context is not finalized".
+      app.onError(() => undefined as unknown as Response)
+      return app
+    }
+    const plain = await fetch(`${await listen(build(false))}/fails`)
+    const traced = await fetch(`${await listen(build(true))}/fails`)
+    expect(traced.status).toBe(plain.status)
+    expect(await traced.text()).toBe(await plain.text())
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.error?.message).toBe('database down')
+    expect(span!.attributes['error.type']).toBe('DatabaseError')
+  })
+
+  it('ends the request span of a handler that never returns, streamTimeoutMs after its client left', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    let started!: () => void
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve))
+    const app = new Hono()
+    app.use(tracing({ tracer, streamTimeoutMs: 200 }))
+    app.get('/hangs', async () => {
+      started()
+      tracer.startSpan('lookup') // never ended either: it hangs with the handler
+      return new Promise<Response>(() => {})
+    })
+    const base = await listen(app)
+    const controller = new AbortController()
+    const request = fetch(`${base}/hangs`, { signal: controller.signal }).catch(() => 'gone')
+    await handlerStarted
+    controller.abort()
+    expect(await request).toBe('gone')
+    await expect.poll(() => exporter.spans.length, { timeout: 5000 }).toBe(2)
+    const root = exporter.spans.find((s) => s.kind === 'http')!
+    expect(root.status).toBe('cancelled')
+    expect(root.attributes['tokentrail.handler_timeout']).toBe(true)
+    expect(root.events.map((e) => e.name)).toContain('http.request.aborted')
+    const lookup = exporter.spans.find((s) => s.name === 'lookup')!
+    expect(lookup.parentSpanId).toBe(root.spanId)
+    expect(lookup.status).toBe('cancelled')
+  })
+
+  it('a handler that returns after its client left, within streamTimeoutMs, still ends its span', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    let started!: () => void
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve))
+    let release!: () => void
+    const app = new Hono()
+    app.use(tracing({ tracer, streamTimeoutMs: 60_000 }))
+    let seen!: () => void
+    const abortSeen = new Promise<void>((resolve) => (seen = resolve))
+    app.get('/late', async (c) => {
+      c.req.raw.signal.addEventListener('abort', () => seen())
+      started()
+      await new Promise<void>((resolve) => (release = resolve))
+      return c.text('too late')
+    })
+    const base = await listen(app)
+    const controller = new AbortController()
+    const request = fetch(`${base}/late`, { signal: controller.signal }).catch(() => 'gone')
+    await handlerStarted
+    controller.abort()
+    expect(await request).toBe('gone')
+    await abortSeen
+    release()
+    await expect.poll(() => exporter.spans.length, { timeout: 5000 }).toBe(1)
+    const [root] = exporter.spans
+    expect(root!.status).toBe('cancelled')
+    expect(root!.name).toBe('GET /late')
+    expect(root!.attributes['tokentrail.handler_timeout']).toBeUndefined()
+  })
+
   it('returns the same bytes, status and headers as the untraced app', async () => {
     const { tracer } = setup()
     const build = (traced: boolean) => {

@@ -280,6 +280,33 @@ describe('tracing()', () => {
     expect(exporter.spans).toHaveLength(1)
   })
 
+  // Before, only exactly `true` skipped: a condition such as `c.req.path.match(…)` (as Hono's own
+  // `except()` takes one) traced every health check without a word.
+  it('skips on a truthy answer; an async skip is traced, noted on the span and said once', async () => {
+    const warnings: string[] = []
+    const { tracer, exporter } = setup({ warnings: (m) => warnings.push(m) })
+    const app = new Hono().use(tracing({ tracer, skip: (c) => c.req.path.match(/^\/health/) }))
+    app.get('*', (c) => c.text('ok'))
+    await (await app.request('/health/live')).text()
+    await (await app.request('/x')).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/x'])
+
+    const later = new Hono().use(tracing({ tracer, skip: async () => true }))
+    later.get('*', (c) => c.text('ok'))
+    await (await later.request('/a')).text()
+    await (await later.request('/b')).text()
+    await tracer.flush()
+    const traced = exporter.spans.slice(1)
+    expect(traced.map((s) => s.attributes['url.path'])).toEqual(['/a', '/b'])
+    const [noted] = traced[0]!.events.filter((e) => e.name === 'tokentrail.option_error')
+    expect(noted!.attributes?.option).toBe('skip')
+    expect(noted!.attributes?.message).toMatch(/returned a promise/)
+    expect(warnings.filter((w) => /skip/.test(w))).toEqual([
+      'tracing({ skip }) returned a promise: it must decide at once (a truthy value skips), so its requests are traced.',
+    ])
+  })
+
   it('continues an incoming traceparent and keeps tracestate; ignores a malformed one', async () => {
     const { app, tracer, exporter } = chatApp()
     const response = await app.request('/api/users/1', {

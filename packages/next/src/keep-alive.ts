@@ -1,4 +1,9 @@
-import { freezingPlatform, tracerNotice, vercelWaitUntil } from '@tokentrail/core/internal'
+import {
+  freezingPlatform,
+  requestFlushOptions,
+  tracerNotice,
+  vercelWaitUntil,
+} from '@tokentrail/core/internal'
 
 /** How a flush promise was kept alive past the response. */
 export type KeepAliveVia = 'waitUntil' | 'after' | 'background'
@@ -69,6 +74,15 @@ export function keepAlive(promise: Promise<unknown>): KeepAliveVia {
  */
 export function sendsMetrics(via: KeepAliveVia | undefined): boolean {
   return mayFreeze(via)
+}
+
+/**
+ * A request's flush options: metrics too where the function may freeze (`sendsMetrics`); on a
+ * long-lived server (`next start`) a flush that does not wait out its bound while exports fail
+ * and are retried (`requestFlushOptions`).
+ */
+export function flushOptions(timeoutMs: number, via: KeepAliveVia | undefined) {
+  return requestFlushOptions(timeoutMs, !mayFreeze(via), sendsMetrics(via))
 }
 
 /**

@@ -4,5 +4,7 @@ export const NEXT_ATTR = {
   flushVia: 'tokentrail.flush.via',
   /** The body was not read within `streamTimeoutMs`; the span ended as cancelled. */
   streamTimeout: 'tokentrail.stream_timeout',
+  /** The handler had not returned `streamTimeoutMs` after its client left; the span ended as cancelled. */
+  handlerTimeout: 'tokentrail.handler_timeout',
   actionName: 'tokentrail.action.name',
 } as const

@@ -8,12 +8,12 @@ import {
 } from '@tokentrail/core/internal'
 import {
   afterPending,
+  flushOptions,
   hasVercelContext,
   type KeepAliveVia,
   keepAlive,
   loadAfter,
   noticeBackground,
-  sendsMetrics,
 } from './keep-alive.js'
 import { NEXT_ATTR } from './semconv.js'
 
@@ -84,7 +84,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
           const flushed = new Promise<void>((resolve) => {
             release = resolve
           })
-            .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
+            .then(() => tracer.flush(flushOptions(flushTimeoutMs, via)))
             .then(
               () => {},
               () => {},

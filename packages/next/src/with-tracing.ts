@@ -16,6 +16,7 @@ import {
 import * as ATTR from './attr.js'
 import {
   afterPending,
+  flushOptions,
   hasVercelContext,
   type KeepAliveVia,
   keepAlive,
@@ -23,7 +24,6 @@ import {
   mayFreeze,
   noticeBackground,
   noticeStreamTimeout,
-  sendsMetrics,
 } from './keep-alive.js'
 import { inferRoute } from './route.js'
 import { NEXT_ATTR } from './semconv.js'
@@ -60,7 +60,9 @@ export interface WithTracingOptions {
    * `waitUntil`, or `after()` on a host known to freeze): longest wait for a body to end; past it
    * the span ends `cancelled` (with `tokentrail.stream_timeout`) and is flushed, before the
    * platform's own time limit kills the function. The body itself is untouched. A long-lived server
-   * (`next start`) has no such bound: a stream open for an hour is recorded whole.
+   * (`next start`) has no such bound: a stream open for an hour is recorded whole. Everywhere: a
+   * handler that has not returned this long after its client left has its span (and the spans
+   * still open under it) ended there, `cancelled` with `tokentrail.handler_timeout`.
    * @default 280000
    */
   streamTimeoutMs?: number | undefined
@@ -313,7 +315,7 @@ export function withTracing<H extends RouteHandler>(
     // body can end, `via` tells a function that may freeze (send metrics too) from a long-lived
     // server (spans only: metrics go out on their own interval, not one snapshot per request).
     const flushed = ended
-      .then(() => tracer.flush({ timeoutMs: flushTimeoutMs, metrics: sendsMetrics(via) }))
+      .then(() => tracer.flush(flushOptions(flushTimeoutMs, via)))
       .then(
         () => {},
         () => {},
@@ -337,10 +339,38 @@ export function withTracing<H extends RouteHandler>(
       return via
     }
 
+    // The client left while the handler is still at work for nobody (it may finish a model call
+    // that ignores the signal): it gets streamTimeoutMs to return. One that never does (a promise
+    // that never settles) held its request span, and every span under it, open for good.
+    let abandoned: ReturnType<typeof setTimeout> | undefined
+    let timedOut = false
+    const onLeft = () => {
+      abandoned = setTimeout(() => {
+        timedOut = true
+        void schedule().then(() => {
+          if (span.ended) return
+          span.setAttribute(NEXT_ATTR.handlerTimeout, true)
+          span.end({ status: 'cancelled', endOpenChildren: true })
+          bodyDone()
+        })
+      }, streamTimeoutMs)
+      ;(abandoned as { unref?: () => void }).unref?.()
+    }
+    const left: AbortSignal | undefined = request.signal
+    if (left?.aborted) onLeft()
+    else left?.addEventListener?.('abort', onLeft, { once: true })
+    const returned = () => {
+      left?.removeEventListener?.('abort', onLeft)
+      if (abandoned !== undefined) clearTimeout(abandoned)
+      return timedOut
+    }
+
     let result: unknown
     try {
       result = await runWithSpan(span, () => handler.apply(this, args))
     } catch (error) {
+      // Past streamTimeoutMs after its client left: the span went out without it.
+      if (returned()) throw error
       const status = controlFlowStatus(error)
       if (status !== undefined) {
         span.setAttribute(ATTR.httpResponseStatusCode, status)
@@ -365,6 +395,7 @@ export function withTracing<H extends RouteHandler>(
       throw error
     }
 
+    if (returned()) return result as any
     await schedule()
     // Next answers 500 for anything but a Response ("No response is returned from route handler")
     // and for `Response.error()` (a network error, status 0, which no server can send): a failure,

@@ -3,8 +3,9 @@
 // body Next never sends.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { type ReceivedSpan, startOtlpReceiver } from '@tokentrail/otlp-receiver'
@@ -20,6 +21,24 @@ let build: { code: number | null; output: string; spans: ReceivedSpan[] }
 let server: ChildProcess | undefined
 let base: string
 let serverOutput = ''
+// A collector that is down: every POST answered 503 (the outage route exports to it).
+let down: { url: string; close: () => Promise<void> }
+
+async function downCollector(): Promise<{ url: string; close: () => Promise<void> }> {
+  const collector = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.writeHead(503).end('down for maintenance'))
+  })
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        collector.closeAllConnections()
+        collector.close(() => resolve())
+      }),
+  }
+}
 
 function run(args: string[], env: Record<string, string>): ChildProcess {
   // Only what the test sets: no OTEL_* or VERCEL from the shell that runs the tests.
@@ -35,6 +54,7 @@ function run(args: string[], env: Record<string, string>): ChildProcess {
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver()
+  down = await downCollector()
   mock = await startMockOpenAI()
   rmSync(`${app}.next`, { recursive: true, force: true })
   // Built as on Vercel (VERCEL=1 is set while building there), exporting to the receiver.
@@ -55,6 +75,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: 'next-build-test',
     MOCK_OPENAI_URL: mock.url,
+    OUTAGE_COLLECTOR_URL: down.url,
   })
   base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -84,6 +105,7 @@ afterAll(async () => {
     await exited
   }
   await receiver?.close()
+  await down?.close()
   await mock?.close()
 })
 
@@ -103,6 +125,29 @@ describe('next build', () => {
     await receiver.waitFor(() => roots('GET /api/items/[id]').length === 1)
     const [span] = roots('GET /api/items/[id]')
     expect(span!.attributes['url.path']).toBe('/api/items/zz')
+  })
+})
+
+describe('next start: the collector down', () => {
+  it("a request's flush does not wait on exports already failing and retrying", async () => {
+    const stats = async () =>
+      (await (await fetch(`${base}/api/outage?stats`)).json()) as {
+        started: number
+        settled: number
+        reasons: string[]
+        retried: number
+      }
+    // The first request's flush finds the collector down: the send loop backs off for a minute.
+    expect(await (await fetch(`${base}/api/outage`)).text()).toBe('hi')
+    await expect.poll(async () => (await stats()).retried, { timeout: 10_000 }).toBe(1)
+    // Later requests' flushes settle without waiting for that retry.
+    for (let i = 0; i < 3; i++) expect(await (await fetch(`${base}/api/outage`)).text()).toBe('hi')
+    await expect.poll(async () => (await stats()).settled, { timeout: 10_000 }).toBe(3)
+    const { started, reasons } = await stats()
+    expect(started).toBe(4)
+    for (const reason of reasons)
+      expect(reason).toMatch(/not waited for: exports are failing and being retried.*503/)
+    await fetch(`${base}/api/outage?shutdown`)
   })
 })
 
@@ -336,6 +381,22 @@ describe('next start: Response.error()', () => {
 })
 
 describe('next start: a client that goes away while the handler still works', () => {
+  it('ends the span of a handler that never returns streamTimeoutMs after its client left', async () => {
+    const request = httpRequest(`${base}/api/hangs`)
+    request.on('error', () => {})
+    request.end()
+    // Long enough for the handler to be waiting, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('GET /api/hangs').length === 1)
+    const [span] = roots('GET /api/hangs')
+    expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
+    expect(span!.attributes['tokentrail.handler_timeout']).toBe(true)
+    await receiver.waitFor(() => receiver.trace(span!.traceId).length === 2)
+    const stuck = receiver.trace(span!.traceId).find((s) => s.name === 'stuck lookup')
+    expect(stuck!.parentSpanId).toBe(span!.spanId)
+  })
+
   it('ends the span cancelled when the work stops with the request signal, not as a failure', async () => {
     // The handler waits on request.signal, as a model call given `abortSignal: request.signal`
     // does; the client leaves before any answer.

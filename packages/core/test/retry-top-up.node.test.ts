@@ -1,0 +1,69 @@
+// A batch of one span (what a flush sent) waiting to retry in an outage held the send loop for its
+// whole backoff while the queue filled and dropped; each retry now carries what queued meanwhile.
+// Real HTTP receiver that is down for the first answers; spans end while the export backs off.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, expect, it } from 'vitest'
+import { createTracer, otlpExporter } from '../src/index.js'
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+// Answers 503 to the first `downFor` POSTs, then 200. `onDown(n)` runs before the n-th 503 goes.
+async function receiver(downFor: number, onDown: (n: number) => void) {
+  const names: string[] = []
+  let posts = 0
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      if (posts < downFor) {
+        onDown(posts++)
+        response.writeHead(503).end('down for maintenance')
+        return
+      }
+      posts++
+      for (const resource of JSON.parse(Buffer.concat(chunks).toString()).resourceSpans)
+        for (const scope of resource.scopeSpans)
+          for (const span of scope.spans) names.push(span.name)
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+  return { url, names, posts: () => posts }
+}
+
+it('a retried batch takes what queued while it backed off: a full queue does not drop in an outage', async () => {
+  let tracer: ReturnType<typeof createTracer> | undefined
+  const end = (prefix: string) => {
+    for (let i = 0; i < 10; i++) tracer!.startSpan(`${prefix} ${i}`).end()
+  }
+  // While the export of one span is down, ten spans end (a full queue) before each 503.
+  const sink = await receiver(2, (n) => end(n === 0 ? 'first outage' : 'second outage'))
+  tracer = createTracer({
+    serviceName: 'top-up',
+    exporters: [otlpExporter({ url: sink.url })],
+    maxQueueSize: 10,
+    flushIntervalMs: 600_000,
+    retry: { initialBackoffMs: 300, maxBackoffMs: 300, multiplier: 1, maxRetries: 5 },
+    warnings: false,
+  })
+  tracer.startSpan('alone').end()
+  await tracer.flush({ timeoutMs: 30_000 })
+  await tracer.flush({ timeoutMs: 30_000 })
+  const stats = tracer.stats()
+  expect(stats.dropped.queueFull).toBe(0)
+  expect(stats.exported).toBe(21)
+  expect(sink.names).toHaveLength(21)
+  expect(new Set(sink.names).size).toBe(21)
+  // The third POST carried all of them.
+  expect(sink.posts()).toBe(3)
+  await tracer.shutdown()
+})

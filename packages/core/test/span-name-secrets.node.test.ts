@@ -1,0 +1,44 @@
+// A span name is text the app makes, sometimes from a URL or a command line: a credential in it
+// left the process as written, where the same text in an attribute was replaced. Real OTLP/HTTP
+// receiver (node:http).
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type OtlpReceiver, startOtlpReceiver } from '../../../tools/otlp-receiver/src/index.js'
+import { createTracer, otlpExporter } from '../src/index.js'
+
+let receiver: OtlpReceiver
+beforeAll(async () => {
+  receiver = await startOtlpReceiver()
+})
+afterAll(() => receiver?.close())
+
+it('replaces credentials in span names as in attribute values; plain names are kept', async () => {
+  const tracer = createTracer({
+    serviceName: 'span-names',
+    exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` })],
+  })
+  const url = 'https://api.example.com/v1/items?api_key=s3cr3tValue123&page=2'
+  tracer.withSpan(`fetch ${url}`, (span) => span.setAttribute('url.full', url))
+  tracer.withSpan('psql postgres://app:hunter2hunter2@db.internal:5432/app', () => {})
+  tracer.withSpan('chat gpt-4o-mini', () => {})
+  try {
+    tracer.withSpan('call with Bearer abcdefghijklmnopqrstuvwxyz0123', () => {
+      throw new Error('boom')
+    })
+  } catch {}
+  expect((await tracer.flush()).ok).toBe(true)
+  const names = receiver.spans.filter((s) => s.service === 'span-names').map((s) => s.name)
+  expect(names).toEqual([
+    'fetch https://api.example.com/v1/items?api_key=[REDACTED]&page=2',
+    'psql postgres://app:[REDACTED]@db.internal:5432/app',
+    'chat gpt-4o-mini',
+    'call with [REDACTED]',
+  ])
+  const [fetched] = receiver.spans.filter((s) => s.service === 'span-names')
+  expect(fetched!.attributes['url.full']).toBe(
+    'https://api.example.com/v1/items?api_key=[REDACTED]&page=2',
+  )
+  expect(JSON.stringify(receiver.spans)).not.toMatch(
+    /s3cr3tValue123|hunter2hunter2|abcdefghijklmnop/,
+  )
+  await tracer.shutdown()
+})
