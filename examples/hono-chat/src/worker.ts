@@ -11,7 +11,7 @@ export interface Env extends ModelSettings {
   OTEL_SERVICE_NAME?: string
 }
 
-/** The tracer of one request, sending to the endpoint the bindings name. */
+/** The isolate's tracer (made on its first request), sending to the endpoint the bindings name. */
 export function workerTracer(env: Env, options: TracerOptions = {}) {
   const endpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/$/, '')
   return createTracer({

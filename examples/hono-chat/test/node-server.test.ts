@@ -104,9 +104,15 @@ describe('examples/hono-chat on @hono/node-server', () => {
       expect(span.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0)
       expect(span.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0)
     }
+    // The README's shape: POST /api/chat → streamText gpt-4o-mini → chat gpt-4o-mini per step,
+    // the tool under the step that asked for it (the first).
+    expect(call.name).toBe('streamText gpt-4o-mini')
+    expect(llm.map((s) => s.name)).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini'])
     const tool = trace.find((s) => s.name === 'execute_tool weather')
     expect(tool?.attributes['gen_ai.tool.name']).toBe('weather')
-    expect(llm.map((s) => s.spanId)).toContain(tool?.parentSpanId)
+    // Steps count from 0, as the AI SDK's stepNumber does: the first step asked for the tool.
+    const asked = llm.find((s) => s.attributes['tokentrail.step'] === 0)
+    expect(tool?.parentSpanId).toBe(asked?.spanId)
   })
 
   it('traces the API but not the health check', async () => {

@@ -127,6 +127,11 @@ interface CallState {
    * the call starts), by tool call id, until the call's first step finds their results in its prompt.
    */
   unasked?: Map<string, UnaskedTool>
+  /**
+   * ai@7: calls that are no text or object call (embed, embedMany, rerank), by call id, from their
+   * own start events until they end: a failure of theirs is no call span's (absent in older copies' state).
+   */
+  otherOps?: Set<string>
 }
 
 /** A tool run recorded before its call span was made (ai@7 approved tools, ai@6 unasked tools). */

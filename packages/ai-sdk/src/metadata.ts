@@ -1,6 +1,7 @@
 import {
   checkOptionKeys,
   closestKey,
+  collectionName,
   createAsyncStorage,
   TokentrailError,
   tracerNotice,
@@ -48,6 +49,12 @@ export function checkMetadataOption(metadata: unknown, name: string): void {
   const attributes = m.attributes
   if (attributes != null && (typeof attributes !== 'object' || Array.isArray(attributes)))
     throw new TokentrailError(`${where}: attributes must be an object of attribute values`)
+  // A Map has no own keys: its attributes were recorded as nothing, unsaid.
+  const collection = attributes != null && collectionName(attributes, true)
+  if (collection)
+    throw new TokentrailError(
+      `${where}: attributes must be an object of attribute values, got ${collection}`,
+    )
 }
 
 // One slot per process, shared by every copy of this package; no static `node:` import.
@@ -147,7 +154,7 @@ export function readMetadata(
     if (typeof tracer === 'function') tracer(key, text)
     else tracerNotice(tracer, key, text)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || typeof value !== 'object' || collectionName(value)) {
     say(
       'shape',
       `metadata must be an object { userId?, sessionId?, tags?, attributes? }, got ${shown(value)}; it was not recorded.`,
@@ -202,7 +209,7 @@ function readFields(
   } else if (tags !== undefined && tags !== null)
     say('tags', `tags must be an array of strings, got ${shown(tags)}; they were not recorded.`)
   const attributes = input.attributes
-  if (attributes && typeof attributes === 'object' && !Array.isArray(attributes))
+  if (attributes && typeof attributes === 'object' && !collectionName(attributes))
     out.attributes = attributes as Record<string, unknown>
   else if (attributes !== undefined && attributes !== null)
     say(
@@ -215,8 +222,8 @@ function readFields(
 function shown(value: unknown): string {
   return value === null
     ? 'null'
-    : Array.isArray(value)
-      ? 'an array'
+    : typeof value === 'object' && collectionName(value)
+      ? collectionName(value)!
       : typeof value === 'object'
         ? 'an object'
         : `a ${typeof value}`

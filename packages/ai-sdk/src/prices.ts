@@ -1,4 +1,4 @@
-import { closestKey } from '@tokentrail/core/internal'
+import { closestKey, collectionName } from '@tokentrail/core/internal'
 
 /** List prices of one model in USD per million tokens. */
 export interface ModelPrice {
@@ -283,8 +283,10 @@ const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrit
 
 /** Checks a user price table, naming the first bad entry. Returns an error message or undefined. */
 export function checkPriceTable(table: unknown): string | undefined {
-  if (table === null || typeof table !== 'object' || Array.isArray(table))
-    return 'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite?, cacheWrite1h? } } (USD per million tokens), or false'
+  if (table === null || typeof table !== 'object' || collectionName(table))
+    return `prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite?, cacheWrite1h? } } (USD per million tokens), or false${
+      table !== null && typeof table === 'object' ? `, got ${collectionName(table, true)}` : ''
+    }`
   for (const [id, price] of Object.entries(table)) {
     // A misspelt rate (`cached`, `cacheRead`) was ignored: those tokens were priced at another rate.
     if (price !== null && typeof price === 'object')

@@ -46,6 +46,8 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
+// Embed, embedMany and rerank calls open at once that are remembered (see otherOperation).
+const MAX_OTHER_OPS = 1000
 
 // Set once a tracer a Tokentrail middleware or integration was given is on, by every copy of this
 // package: the integration then keeps its handlers whatever the process-wide tracer is.
@@ -436,6 +438,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
   }
 
+  function otherOperation(event: any): void {
+    const callId = event?.callId
+    if (typeof callId !== 'string' || !fromV7(event)) return
+    const state = callState()
+    const ops = (state.otherOps ??= new Set())
+    // An operation that never ends (its promise dropped mid-call) is forgotten past a bound.
+    if (ops.size >= MAX_OTHER_OPS && !ops.has(callId)) ops.delete(ops.values().next().value!)
+    ops.add(callId)
+  }
+
   const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk; the first step's start says all a call span needs (the
@@ -538,6 +550,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event: any) {
+      if (typeof event?.callId === 'string') callState().otherOps?.delete(event.callId)
       if (fromV7(event)) {
         const call = callState().byCallId.get(event.callId)
         // Whatever fails here, the call still ends.
@@ -555,10 +568,18 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       endAnnounced(event, 'cancelled')
     },
 
+    // ai@7 tells an embed, embedMany or rerank by these events (one per provider call, before it):
+    // a failure of theirs that no provider call made (a middleware's own error) is then not taken
+    // for a text call that failed before its first step. Cheap events (ids, provider, the values
+    // by reference), and only on those operations.
+    onEmbedStart: otherOperation,
+    onRerankStart: otherOperation,
+
     onError(event: any) {
       const callId = event?.callId
       if (typeof callId !== 'string') return
       const state = callState()
+      if (state.otherOps?.delete(callId)) return
       if (endedLately(callId)) return
       let call = state.byCallId.get(callId)
       forgetCall(callId, call)

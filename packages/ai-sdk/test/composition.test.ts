@@ -219,6 +219,115 @@ describe.each(majors)(
       // The last finish part says the usage, as the AI SDK reads it.
       expect(llm.attributes[ATTR.usageOutputTokens]).toBe(2)
     })
+    // The README's "Beside other middlewares": the order decides what the LLM span records.
+    it("the AI SDK's own middlewares: last records what the provider is sent and answers, first what the code sent and got", async () => {
+      server = await startMockOpenAI({ reply: '<think>pondering</think>The answer' })
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const { tracer, exporter } = setup()
+      const llmOf = async (middleware: unknown[]) => {
+        exporter.reset()
+        const model = ai.wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware })
+        const { text } = await ai.generateText({ model, prompt: 'hi' })
+        await tracer.flush()
+        const llm = exporter.spans.filter((s) => s.kind === 'llm')
+        expect(llm).toHaveLength(1)
+        return {
+          text,
+          llm: llm[0]!,
+          output: JSON.parse(String(llm[0]!.attributes[ATTR.outputMessages])),
+        }
+      }
+      const settings = () =>
+        ai.defaultSettingsMiddleware({ settings: { temperature: 0.3, maxOutputTokens: 50 } })
+      const reasoning = () => ai.extractReasoningMiddleware({ tagName: 'think' })
+
+      // Last (nearest the model): the settings the provider was sent, the text before the split.
+      let { text, llm, output } = await llmOf([
+        settings(),
+        reasoning(),
+        tracingMiddleware({ tracer }),
+      ])
+      expect(text).toBe('The answer')
+      expect(llm.attributes[ATTR.requestTemperature]).toBe(0.3)
+      expect(llm.attributes[ATTR.requestMaxTokens]).toBe(50)
+      expect(output[0].parts).toEqual([
+        { type: 'text', content: '<think>pondering</think>The answer' },
+      ])
+      // First: what the code sent (no settings) and got back (the reasoning split off).
+      ;({ text, llm, output } = await llmOf([
+        tracingMiddleware({ tracer }),
+        settings(),
+        reasoning(),
+      ]))
+      expect(text).toBe('The answer')
+      expect(llm.attributes[ATTR.requestTemperature]).toBeUndefined()
+      expect(llm.attributes[ATTR.requestMaxTokens]).toBeUndefined()
+      expect(output[0].parts).toEqual([
+        { type: 'reasoning', content: 'pondering' },
+        { type: 'text', content: 'The answer' },
+      ])
+    })
+
+    it('a cache outside the tracing middleware: an answer from the cache is no trace; inside it: a model call with the stored usage', async () => {
+      const { server, tracer, exporter, provider } = await start()
+      const cache = () => {
+        let stored: unknown
+        return {
+          specificationVersion: specificationVersion[major],
+          wrapGenerate: async ({ doGenerate }: any) => (stored ??= await doGenerate()),
+        }
+      }
+      const outside = ai.wrapLanguageModel({
+        model: provider,
+        middleware: [cache(), tracingMiddleware({ tracer })],
+      })
+      const first = await ai.generateText({ model: outside, prompt: 'hello there' })
+      const again = await ai.generateText({ model: outside, prompt: 'hello there' })
+      expect(again.text).toBe(first.text)
+      expect(server.calls).toHaveLength(1)
+      await tracer.flush()
+      expect(callSpans(exporter.spans)).toHaveLength(1)
+      expect(exporter.spans.filter((s) => s.kind === 'llm')).toHaveLength(1)
+
+      exporter.reset()
+      const inside = ai.wrapLanguageModel({
+        model: provider,
+        middleware: [tracingMiddleware({ tracer }), cache()],
+      })
+      await ai.generateText({ model: inside, prompt: 'hello there' })
+      await ai.generateText({ model: inside, prompt: 'hello there' })
+      expect(server.calls).toHaveLength(2)
+      await tracer.flush()
+      const llm = exporter.spans.filter((s) => s.kind === 'llm')
+      expect(new Set(llm.map((s) => s.traceId)).size).toBe(2)
+      const usage = server.calls[1]!.usage!
+      for (const span of llm) {
+        expect(span.attributes[ATTR.usageInputTokens]).toBe(usage.inputTokens)
+        expect(span.attributes[ATTR.usageOutputTokens]).toBe(usage.outputTokens)
+      }
+    })
+
+    // Documented as it is: the SDK sees a stream, but the model is called with doGenerate.
+    it('simulateStreamingMiddleware outside the tracing one: request.stream false, the call named generateText', async () => {
+      const { tracer, exporter, provider } = await start()
+      const model = ai.wrapLanguageModel({
+        model: provider,
+        middleware: [ai.simulateStreamingMiddleware(), tracingMiddleware({ tracer })],
+      })
+      const result = ai.streamText({ model, prompt: 'hello there' })
+      let text = ''
+      for await (const delta of result.textStream) text += delta
+      expect(text).toBe('You said: hello there')
+      await tracer.flush()
+      const llm = exporter.spans.filter((s) => s.kind === 'llm')
+      expect(llm).toHaveLength(1)
+      expect(llm[0]!.attributes[ATTR.requestStream]).toBe(false)
+      expect(callSpans(exporter.spans).map((s) => s.name)).toEqual(['generateText gpt-4o'])
+    })
+
     it('a model left untraced beside a traced one: its failed calls make no trace, as its good ones make none', async () => {
       server = await startMockOpenAI({
         status: (request) => (request.model === 'gpt-4o-mini' ? 500 : undefined),

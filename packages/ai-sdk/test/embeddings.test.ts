@@ -172,6 +172,68 @@ describe('ai@7 embeddings beside the text middleware', () => {
     },
   )
 
+  // A middleware's own error (a quota guard) is no provider call's: ai@7's error event for it was
+  // taken for a text call that failed before its first step, and made an `unknown` call span, for
+  // an untraced embedding model too (README: recorded on its embeddings span alone).
+  it.each([
+    ['a traced', true],
+    ['an untraced', false],
+  ])(
+    '%s embedding model whose middleware throws its own error gets no call span; the caller gets that error',
+    async (_, traced) => {
+      const { url, bodies } = await serve()
+      const { tracer, exporter } = setup()
+      tracingMiddleware({ tracer })
+      const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+      const quota = {
+        specificationVersion: 'v4' as const,
+        wrapEmbed: async () => {
+          throw new Error('embedding quota exceeded')
+        },
+      }
+      const model = ai7.wrapEmbeddingModel({
+        model: openai.embedding('text-embedding-3-small'),
+        middleware: traced ? [embeddingTracingMiddleware({ tracer }), quota] : [quota],
+      })
+      const single = await ai7.embed({ model, value: 'x', maxRetries: 0 }).catch((e: unknown) => e)
+      expect((single as Error).message).toBe('embedding quota exceeded')
+      const many = await ai7
+        .embedMany({ model, values: ['a', 'b'], maxRetries: 0 })
+        .catch((e: unknown) => e)
+      expect((many as Error).message).toBe('embedding quota exceeded')
+      expect(bodies).toEqual([])
+      await tracer.flush()
+      expect(
+        exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent'),
+      ).toEqual([])
+      expect(exporter.spans.map((s) => `${s.name} ${s.status}`)).toEqual(
+        traced ? Array(2).fill('embeddings text-embedding-3-small error') : [],
+      )
+      // A text call that fails before its first step still gets its span after these.
+      const chat = ai7.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const messages = [
+        {
+          role: 'user' as const,
+          content: [
+            {
+              type: 'file' as const,
+              data: new URL('http://127.0.0.1:9/doc.pdf'),
+              mediaType: 'application/pdf',
+            },
+          ],
+        },
+      ]
+      await ai7.generateText({ model: chat, messages, maxRetries: 0 }).catch(() => {})
+      await tracer.flush()
+      expect(
+        exporter.spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent'),
+      ).toHaveLength(1)
+    },
+  )
+
   it('a price given as { input } alone prices the call', async () => {
     const { url } = await serve()
     const { tracer, exporter } = setup()

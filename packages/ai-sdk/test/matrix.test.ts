@@ -284,3 +284,59 @@ describe.each(majors)(
     })
   },
 )
+
+// The README's per-major table, "a failure before the first model call (a bad prompt)": ai@7 gives
+// the call a span with the error, named `unknown` (its error event names neither the operation nor
+// the model), for a wrapped model and for one left untraced alike; ai@5 and ai@6 never see it.
+describe.each(majors)(
+  '$major: a prompt that fails to convert, before any model call',
+  ({ major, ai, createOpenAI }) => {
+    it('a call span with the error on ai@7, nothing on ai@5 and ai@6; the user gets the same error', async () => {
+      server = await startMockOpenAI()
+      const openai = createOpenAI({
+        baseURL: server.url,
+        apiKey: 'sk-test-not-a-real-key-0000000000',
+      })
+      const { tracer, exporter } = setup()
+      const wrapped = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      // A PDF by URL, which the chat API does not take: the SDK downloads it first, and refuses
+      // a private address without a request (so no network is needed).
+      const messages = [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'file',
+              data: new URL('http://127.0.0.1:9/doc.pdf'),
+              mediaType: 'application/pdf',
+            },
+          ],
+        },
+      ]
+      for (const model of [wrapped, openai.chat('gpt-4o-mini')]) {
+        const error = await ai
+          .generateText({ model, messages, maxRetries: 0 })
+          .catch((e: unknown) => e)
+        expect((error as Error).name).toBe('AI_DownloadError')
+      }
+      expect(server.calls).toHaveLength(0)
+      await tracer.flush()
+      if (major !== 'ai@7') {
+        expect(exporter.spans).toEqual([])
+        return
+      }
+      expect(exporter.spans).toHaveLength(2)
+      for (const call of exporter.spans) {
+        expect(call.name).toBe('unknown')
+        expect(call.status).toBe('error')
+        expect(call.attributes[ATTR.operationName]).toBe('invoke_agent')
+        expect(call.attributes[CALL_ATTR.operation]).toBe('unknown')
+        expect(call.attributes[ATTR.requestModel]).toBeUndefined()
+        expect(call.error?.type).toBe('AI_DownloadError')
+      }
+    })
+  },
+)

@@ -82,6 +82,31 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
       'providerOptions.tokentrail: unknown metadata key `sesionId` — did you mean `sessionId`? It was not recorded. Valid keys: userId, sessionId, tags, attributes; anything else goes in `attributes`. Said once.',
     ])
   })
+
+  // A Map has no own keys: its attributes (or the whole metadata) were recorded as nothing, and
+  // nobody was told.
+  it('metadata or its attributes given as a Map are said once, naming it; the call is answered as before', async () => {
+    const { tracer, exporter, model, warnings } = await start()
+    for (let i = 0; i < 2; i++)
+      await withTraceMetadata(
+        { userId: 'u-1', attributes: new Map([['plan', 'pro']]) as never },
+        () => ai.generateText({ model, prompt: 'Hi' }),
+      )
+    const result = await ai.generateText({
+      model,
+      prompt: 'Again',
+      providerOptions: { tokentrail: new Map([['userId', 'u-2']]) as never },
+    })
+    expect(result.text).toBe('You said: Again')
+    await tracer.flush()
+    const spans = modelSpans(exporter)
+    expect(spans).toHaveLength(3)
+    expect(spans[0]!.attributes[ATTR.userId]).toBe('u-1')
+    expect(warnings).toEqual([
+      'withTraceMetadata(): attributes must be an object of attribute values, got a Map; they were not recorded. Said once.',
+      'providerOptions.tokentrail: metadata must be an object { userId?, sessionId?, tags?, attributes? }, got a Map; it was not recorded. Said once.',
+    ])
+  })
 })
 
 describe.each(majors)(
@@ -146,6 +171,17 @@ describe('tracingMiddleware({ metadata })', () => {
     )
     expect(() => tracingMiddleware({ metadata: { attributes: 'x' as never } })).toThrow(
       'tracingMiddleware({ metadata }): attributes must be an object of attribute values',
+    )
+    // A Map (no own keys) was taken as no attributes, and a Map of prices as no prices.
+    expect(() =>
+      tracingMiddleware({ metadata: { attributes: new Map([['plan', 'pro']]) as never } }),
+    ).toThrow(
+      'tracingMiddleware({ metadata }): attributes must be an object of attribute values, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(() =>
+      tracingMiddleware({ prices: new Map([['my-model', { input: 1, output: 2 }]]) as never }),
+    ).toThrow(
+      'prices must be an object of { [modelId]: { input, output, cachedInput?, cacheWrite?, cacheWrite1h? } } (USD per million tokens), or false, got a Map (pass Object.fromEntries(map))',
     )
   })
 })

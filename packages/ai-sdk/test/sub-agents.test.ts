@@ -118,3 +118,75 @@ describe.each(majors.filter(({ major }) => major !== 'ai@5'))(
     })
   },
 )
+
+// ai@6 has no hook around a tool: the README says the first step that offers a tool replaces its
+// `execute`, on the tool object passed, by one that runs it inside the span; a different function
+// (length 2), an own property on a class instance; a frozen tool or a getter-only `execute` is left
+// as it is, and a model call it makes does not nest. The user's result is the same in every case.
+describe('ai@6: the tool object whose execute runs inside the span', () => {
+  const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@6')!
+
+  async function run(tool: any) {
+    await server?.close()
+    server = await startMockOpenAI()
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    subModel = model
+    const { text } = await ai.generateText({
+      model,
+      tools: { research: tool },
+      stopWhen: ai.stepCountIs(3),
+      prompt: 'Research Lisbon [tool:research]',
+    })
+    expect(text).toBe('The tool returned You said: Summarise Lisbon.')
+    await tracer.flush()
+    const calls = callSpans(exporter.spans).sort((a, b) => a.startTime - b.startTime)
+    expect(calls).toHaveLength(2)
+    const toolSpan = exporter.spans.find((s) => s.kind === 'tool')!
+    expect(toolSpan.attributes[ATTR.toolCallResult]).toBe('"You said: Summarise Lisbon"')
+    return { nested: calls[1]!.parentSpanId === toolSpan.spanId }
+  }
+  let subModel: unknown
+  async function research({ topic }: { topic: string }) {
+    const { text } = await ai.generateText({ model: subModel, prompt: `Summarise ${topic}` })
+    return text
+  }
+  const inputSchema = z.object({ topic: z.string() })
+
+  it('a plain tool: execute replaced by a function of length 2, kept after the call; the sub-agent nests', async () => {
+    const tool = ai.tool({ inputSchema, execute: research })
+    expect(await run(tool)).toEqual({ nested: true })
+    expect(tool.execute).not.toBe(research)
+    expect(tool.execute.length).toBe(2)
+  })
+
+  it('a class instance: execute becomes an own property, called with the same this; the sub-agent nests', async () => {
+    class Research {
+      inputSchema = inputSchema
+      seen: unknown
+      async execute(input: { topic: string }) {
+        this.seen = this
+        return research(input)
+      }
+    }
+    const tool = new Research()
+    expect(Object.hasOwn(tool, 'execute')).toBe(false)
+    expect(await run(tool)).toEqual({ nested: true })
+    expect(Object.hasOwn(tool, 'execute')).toBe(true)
+    expect(tool.seen).toBe(tool)
+  })
+
+  it('a frozen tool and a getter-only execute are left as they are: same result, the sub-agent does not nest', async () => {
+    const frozen = Object.freeze(ai.tool({ inputSchema, execute: research }))
+    expect(await run(frozen)).toEqual({ nested: false })
+    expect(frozen.execute).toBe(research)
+    const getter = { inputSchema }
+    Object.defineProperty(getter, 'execute', { get: () => research, enumerable: true })
+    expect(await run(getter)).toEqual({ nested: false })
+    expect((getter as any).execute).toBe(research)
+  })
+})

@@ -103,3 +103,38 @@ describe('trace answers', () => {
     expect(shown.stdout).toContain('chat gpt-4o')
   }, 30_000)
 })
+
+// The README: the API's trace rows carry `rootMissing: true` for a trace whose root span has not
+// arrived, whether the viewer shows it `in progress` (newest span under 10 minutes old) or
+// `no root span`; the root's arrival clears it.
+describe('a trace without its root span in the API', () => {
+  it('carries rootMissing: true while in progress and once old, none after the root arrives', async () => {
+    const c = await collector()
+    const fresh = hexId(32)
+    const old = hexId(32)
+    const freshRoot = hexId(16)
+    const now = Date.now()
+    const child = (traceId: string, parentSpanId: string, startTime: number) =>
+      span({
+        traceId,
+        spanId: hexId(16),
+        parentSpanId,
+        name: 'chat gpt-4o',
+        startTime,
+        endTime: startTime + 20,
+      })
+    expect(await postSpans(c.url, [child(fresh, freshRoot, now - 1000)])).toBe(200)
+    expect(await postSpans(c.url, [child(old, hexId(16), now - 3_600_000)])).toBe(200)
+    const rows = async () =>
+      ((await (await fetch(`${c.url}/api/traces`)).json()) as { traces: any[] }).traces
+    const missing = async () =>
+      Object.fromEntries((await rows()).map((t) => [t.traceId, t.rootMissing]))
+    expect(await missing()).toEqual({ [fresh]: true, [old]: true })
+    expect(
+      await postSpans(c.url, [
+        span({ traceId: fresh, spanId: freshRoot, name: 'POST /api/chat', startTime: now - 1500 }),
+      ]),
+    ).toBe(200)
+    expect(await missing()).toEqual({ [fresh]: undefined, [old]: true })
+  })
+})

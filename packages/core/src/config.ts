@@ -8,7 +8,7 @@ import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-me
 import { detectProfile, type OtlpProfile } from './exporters/otlp-profile.js'
 import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
-import { checkOptionKeys, checkOptionsObject, shareOf } from './options.js'
+import { checkOptionKeys, checkOptionsObject, collectionName, shareOf } from './options.js'
 import type { RetryOptions } from './processor.js'
 import {
   type RedactionOptions,
@@ -378,6 +378,10 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
       (!types.includes(typeof value) || value === null || Array.isArray(value))
     )
       throw new TokentrailError(`${key} must be ${form}, got ${shown(value)}`)
+    // A Map of resource attributes has no own keys: they were left out without a word. (Nested
+    // options objects are checked as options below, with their own message.)
+    const collection = key === 'resource' && collectionName(value as object, true)
+    if (collection) throw new TokentrailError(`${key} must be ${form}, got ${collection}`)
   }
   checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')

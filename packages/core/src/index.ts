@@ -57,7 +57,7 @@ export type {
   SumPoint,
 } from './metrics.js'
 export { tracerSkipped } from './noop-tracer.js'
-export { checkOptionKeys, closestKey } from './options.js'
+export { checkOptionKeys, closestKey, collectionName } from './options.js'
 export type { RetryOptions } from './processor.js'
 export {
   type Carrier,

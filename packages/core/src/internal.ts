@@ -21,7 +21,7 @@ export {
 } from './http.js'
 export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
-export { checkOptionKeys, closestKey } from './options.js'
+export { checkOptionKeys, closestKey, collectionName } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { redactCutText, redactSecretsInJson } from './secret-text.js'
 export { ATTR } from './semconv.js'

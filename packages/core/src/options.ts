@@ -42,14 +42,25 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
  * none, and the defaults applied without a word (`tracingMiddleware(new Map([['recordInputs',
  * false]]))` recorded the inputs).
  */
-function collection(options: object): 'a Map' | 'a Set' | 'an array' | undefined {
-  return options instanceof Map
-    ? 'a Map'
-    : options instanceof Set
-      ? 'a Set'
-      : Array.isArray(options)
-        ? 'an array'
-        : undefined
+/**
+ * Names a Map, a Set, an array or a fetch `Headers` given where a plain object of keys belongs
+ * (options, header values, attributes, a price table): none has keys of its own to read, so its
+ * entries would be lost without a word. Undefined for anything else. With `hint`, how to pass it.
+ */
+export function collectionName(value: object, hint = false): string | undefined {
+  const name =
+    value instanceof Map
+      ? 'a Map'
+      : value instanceof Set
+        ? 'a Set'
+        : Array.isArray(value)
+          ? 'an array'
+          : typeof Headers === 'function' && value instanceof Headers
+            ? 'a Headers object'
+            : undefined
+  return name && hint && !name.startsWith('a S') && name !== 'an array'
+    ? `${name} (pass Object.fromEntries(${value instanceof Map ? 'map' : 'headers'}))`
+    : name
 }
 
 /**
@@ -68,11 +79,8 @@ export function checkOptionKeys(
   aliases: Readonly<Record<string, string>> = {},
 ): void {
   if (options === null || typeof options !== 'object') return
-  const got = collection(options)
-  if (got)
-    throw new TokentrailError(
-      `${where} takes an options object, got ${got}${options instanceof Map ? ' (pass Object.fromEntries(map))' : ''}`,
-    )
+  const got = collectionName(options, true)
+  if (got) throw new TokentrailError(`${where} takes an options object, got ${got}`)
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue
     if (valid.length === 0) throw new TokentrailError(`${where} takes no options, got \`${key}\``)
@@ -100,7 +108,7 @@ export function checkOptionsObject(options: unknown, where: string, example: str
         ? `a ${typeof options}`
         : typeof URL === 'function' && options instanceof URL
           ? 'a URL object (pass { url: url.href })'
-          : collection(options)
+          : collectionName(options)
   if (got)
     throw new TokentrailError(`${where}() takes an options object such as ${example}, got ${got}`)
 }

@@ -285,6 +285,50 @@ describe('exporter factories check their options the same way', () => {
     expect(received).toEqual([])
   })
 
+  // Before, a fetch Headers or a Map given as `headers` was read as an object with no keys: the
+  // API key in it was never sent, without a word at creation (the backend's 401 came later), and
+  // a Map of resource attributes left them out the same way.
+  it('headers given as a Headers object or a Map, or resource as a Map, throw naming them; nothing is sent', async () => {
+    const { url, received } = await receiver()
+    const auth = { authorization: 'Bearer abcdefgh' }
+    for (const [factory, make] of [
+      ['otlpExporter', (headers: never) => otlpExporter({ url: `${url}/v1/traces`, headers })],
+      [
+        'otlpMetricsExporter',
+        (headers: never) => otlpMetricsExporter({ url: `${url}/v1/metrics`, headers }),
+      ],
+      ['httpExporter', (headers: never) => httpExporter({ url: `${url}/spans`, headers })],
+    ] as const) {
+      expect(thrown(() => make(new Headers(auth) as never))).toBe(
+        `${factory}({ headers }) must be an object of header values, got a Headers object (pass Object.fromEntries(headers))`,
+      )
+      expect(thrown(() => make(new Map(Object.entries(auth)) as never))).toBe(
+        `${factory}({ headers }) must be an object of header values, got a Map (pass Object.fromEntries(map))`,
+      )
+      expect(thrown(() => make([['authorization', 'Bearer abcdefgh']] as never))).toBe(
+        `${factory}({ headers }) must be an object of header values, got an array`,
+      )
+    }
+    expect(
+      thrown(() =>
+        createTracer({
+          exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+          resource: new Map([['deployment.environment.name', 'prod']]) as never,
+        }),
+      ),
+    ).toBe('resource must be an object of attributes, got a Map (pass Object.fromEntries(map))')
+    // A plain object still works, to a real receiver.
+    const tracer = createTracer({
+      exporters: [otlpExporter({ url: `${url}/v1/traces`, headers: auth })],
+      resource: { 'deployment.environment.name': 'prod' },
+      metrics: false,
+    })
+    tracer.startSpan('one').end()
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    expect(received[0]!.headers.authorization).toBe('Bearer abcdefgh')
+    await tracer.shutdown()
+  })
+
   // Before, toolDefinitions: 'false' (a string from config) was truthy: every span sent the tool
   // schemas as llm.tools.N.tool.json_schema.
   it('otlpExporter({ toolDefinitions }) takes true or false only', () => {

@@ -62,7 +62,12 @@ describe.skipIf('missing' in found)(
       // listened to the request's signal: a line in the app's stderr that the app never asked for.
       expect(run.stderr).toBe('')
       const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!)
-      expect(result).toMatchObject({ asyncContext: true, status: 200, text: 'You said: Say hello' })
+      expect(result).toMatchObject({
+        asyncContext: true,
+        status: 200,
+        text: 'You said: Say hello',
+        wsEcho: 'echo ping',
+      })
       expect(result.runtime).toMatch(/^deno 2\./)
       const traceId = '0af7651916cd43dd8448eb211c80319c'
       expect(result.traceIdHeader).toBe(traceId)
@@ -86,6 +91,11 @@ describe.skipIf('missing' in found)(
       const [endless] = receiver.trace(result.endlessTraceId)
       expect(endless).toMatchObject({ name: 'GET /api/endless' })
       expect(endless!.attributes['tokentrail.span.status']).toBe('cancelled')
+
+      // The WebSocket upgrade went through untouched, and its request has a span of its own.
+      await receiver.waitFor((spans) => spans.some((s) => s.name === 'GET /api/ws'), 10_000)
+      const ws = receiver.spans.find((s) => s.name === 'GET /api/ws')!
+      expect(ws.attributes['http.response.status_code']).toBe(101)
     })
   },
 )

@@ -1,6 +1,7 @@
 import { createTracer, TokentrailError } from '@tokentrail/core'
 import { memoryExporter } from '@tokentrail/core/testing'
 import { streamText } from 'ai'
+import { notFound, permanentRedirect, redirect } from 'next/navigation.js'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { withTracing } from '../src/index.js'
 import { chatRequest, fakeVercelContext, testTracer, tracedModel } from './helpers.js'
@@ -360,6 +361,32 @@ describe('withTracing: other answers', () => {
     const root = exporter.span('POST /api/chat')
     expect(root.status).toBe('ok')
     expect(root.attributes['http.response.status_code']).toBe(307)
+  })
+
+  it("Next's own redirect(), permanentRedirect() and notFound(), thrown from the handler: answers 307/308/404, rethrown as they were", async () => {
+    const { tracer, exporter } = testTracer()
+    const thrown: unknown[] = []
+    for (const steer of [
+      () => redirect('/login'),
+      () => permanentRedirect('/new'),
+      () => notFound(),
+    ]) {
+      const GET = withTracing(async () => steer(), { tracer })
+      thrown.push(await GET(new Request('http://h/api/account')).catch((error) => error))
+    }
+    await vercel.settle()
+    expect(thrown.map((error: any) => String(error.digest).split(';')[0])).toEqual([
+      'NEXT_REDIRECT',
+      'NEXT_REDIRECT',
+      'NEXT_HTTP_ERROR_FALLBACK',
+    ])
+    expect(
+      exporter.spans.map((s) => [s.status, s.attributes['http.response.status_code']]),
+    ).toEqual([
+      ['ok', 307],
+      ['ok', 308],
+      ['ok', 404],
+    ])
   })
 
   it('names the span by the route pattern from params', async () => {

@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { collectionName } from '../options.js'
 
 /** The OTLP/HTTP encodings we send. */
 export type OtlpProtocol = 'http/json' | 'http/protobuf'
@@ -154,8 +155,12 @@ export function checkHeaderList(headers: Record<string, string>, where: string) 
 export function checkHeaders(value: unknown, where: string): Record<string, string> {
   const headers: Record<string, string> = {}
   if (value === undefined) return headers
-  if (!value || typeof value !== 'object' || Array.isArray(value))
+  if (!value || typeof value !== 'object')
     throw new TokentrailError(`${where} must be an object of header values, got ${String(value)}`)
+  // A fetch Headers or a Map has no own keys: its headers (an API key) were not sent, unsaid.
+  const collection = collectionName(value, true)
+  if (collection)
+    throw new TokentrailError(`${where} must be an object of header values, got ${collection}`)
   for (const [name, header] of Object.entries(value)) {
     if (typeof header !== 'string' && typeof header !== 'number')
       throw new TokentrailError(

@@ -9,6 +9,7 @@ import { tracingMiddleware } from '@tokentrail/ai-sdk'
 import { createTracer, hasAsyncContext, otlpExporter } from '@tokentrail/core'
 import { streamText, wrapLanguageModel } from 'ai'
 import { Hono } from 'hono'
+import { upgradeWebSocket } from 'hono/deno'
 import { tracing } from '../../src/index.js'
 
 declare const Deno: any
@@ -37,6 +38,16 @@ app.get('/api/endless', () => {
   return new Response(body)
 })
 
+// A WebSocket route: the README says an upgrade (101) response is returned untouched.
+app.get(
+  '/api/ws',
+  upgradeWebSocket(() => ({
+    onMessage(event, ws) {
+      ws.send(`echo ${event.data}`)
+    },
+  })),
+)
+
 const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen() {} }, app.fetch)
 const response = await fetch(`http://127.0.0.1:${server.addr.port}/api/chat`, {
   method: 'POST',
@@ -52,6 +63,16 @@ const reader = endless.body!.getReader()
 await reader.read()
 controller.abort()
 await reader.closed.catch(() => {})
+// A WebSocket through the traced route: it opens, and a message comes back.
+const wsEcho = await new Promise<string>((resolve, reject) => {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.addr.port}/api/ws`)
+  ws.onopen = () => ws.send('ping')
+  ws.onmessage = (event) => {
+    resolve(String(event.data))
+    ws.close()
+  }
+  ws.onerror = () => reject(new Error('the WebSocket failed'))
+})
 await new Promise((resolve) => setTimeout(resolve, 200))
 await server.shutdown()
 console.log(
@@ -62,5 +83,6 @@ console.log(
     traceIdHeader: response.headers.get('x-trace-id'),
     endlessTraceId: endless.headers.get('x-trace-id'),
     text,
+    wsEcho,
   }),
 )
