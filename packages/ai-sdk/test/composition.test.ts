@@ -311,7 +311,7 @@ describe.each(majors)(
     })
 
     // Documented as it is: the SDK sees a stream, but the model is called with doGenerate.
-    it('simulateStreamingMiddleware outside the tracing one: request.stream false, the call named generateText', async () => {
+    it('simulateStreamingMiddleware outside the tracing one: request.stream false, the call named streamText, as the code called it', async () => {
       const { tracer, exporter, provider } = await start()
       const model = ai.wrapLanguageModel({
         model: provider,
@@ -325,7 +325,7 @@ describe.each(majors)(
       const llm = exporter.spans.filter((s) => s.kind === 'llm')
       expect(llm).toHaveLength(1)
       expect(llm[0]!.attributes[ATTR.requestStream]).toBe(false)
-      expect(callSpans(exporter.spans).map((s) => s.name)).toEqual(['generateText gpt-4o'])
+      expect(callSpans(exporter.spans).map((s) => s.name)).toEqual(['streamText gpt-4o'])
     })
 
     it('a model left untraced beside a traced one: its failed calls make no trace, as its good ones make none', async () => {
