@@ -16,8 +16,11 @@ const usage = {
 }
 const CHUNKS = 20_000
 
+// A class instance, as a provider's model is: the middleware asks for raw chunks only from the
+// provider's own model, not from another middleware's plain-object layer.
+class Model {}
 function provider(name: string): LanguageModelV4 {
-  return {
+  return Object.assign(new Model(), {
     specificationVersion: 'v4',
     provider: name,
     modelId: 'gemini-2.5-flash',
@@ -46,7 +49,7 @@ function provider(name: string): LanguageModelV4 {
         }),
       }
     },
-  }
+  } satisfies LanguageModelV4)
 }
 
 const params = {

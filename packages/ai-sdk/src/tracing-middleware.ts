@@ -127,10 +127,18 @@ function callOperation(params: LanguageModelV4CallOptions, streamed: boolean): s
       : 'generateText'
 }
 
-// @ai-sdk/google's and @ai-sdk/google-vertex's Gemini models (`google.generative-ai`,
-// `google.vertex.chat`), not Vertex's Claude (`vertex.anthropic.messages`).
-const isGemini = (provider: unknown): boolean =>
-  typeof provider === 'string' && provider.startsWith('google.')
+/**
+ * @ai-sdk/google's and @ai-sdk/google-vertex's Gemini models (`google.generative-ai`,
+ * `google.vertex.chat`), not Vertex's Claude (`vertex.anthropic.messages`), called straight: the
+ * provider's own model object (a class instance, or the AI SDK's proxy of one), not the plain
+ * object another middleware's `wrapLanguageModel` layer is. A middleware of the user's between
+ * this one and the model would otherwise see options and parts it does not see untraced (a cache
+ * keyed by the options, a logger, a chunk counter).
+ */
+const isGemini = (model: { provider: unknown }): boolean =>
+  typeof model.provider === 'string' &&
+  model.provider.startsWith('google.') &&
+  Object.getPrototypeOf(model) !== Object.prototype
 
 /**
  * A Gemini stream's reader that hands each raw chunk to the call and, when only the tracing asked
@@ -308,7 +316,7 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       const call = begin(params, model, true)
       if (!call) return doStream()
       // Gemini says which model answered only in its raw chunks (see `geminiStream`).
-      const gemini = isGemini(model.provider)
+      const gemini = isGemini(model)
       let result: Awaited<ReturnType<typeof doStream>>
       try {
         result = await (gemini && params.includeRawChunks !== true
