@@ -325,7 +325,8 @@ async function sendWithRetry(
       // Spans that joined on a retry (topUp) had fewer tries than their own batch gives them, or
       // met another span's failure: they go back first in line, as they would have waited there
       // without the top-up. (Dropping them lost spans a short outage would have let through.)
-      if (whole && batch.length > original && !processor.stopped) giveBack(processor, batch, original)
+      if (whole && batch.length > original && !processor.stopped)
+        giveBack(processor, batch, original)
       processor.stats.failed += batch.length
       processor.currentDone += batch.length
       countFailure(processor, type, batch.length)

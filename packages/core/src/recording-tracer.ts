@@ -27,6 +27,7 @@ import {
   SAMPLING_ATTR,
   traceIdRatio,
 } from './sampling/trace-state.js'
+import { redactSecretsInName } from './secret-text.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,
@@ -35,7 +36,6 @@ import {
   type SpanOwner,
   textOf,
 } from './span.js'
-import { redactSecretsInName } from './secret-text.js'
 import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
 import type {
