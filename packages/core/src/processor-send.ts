@@ -209,6 +209,8 @@ async function sendWithRetry(
   // what it had not counted of its batch went back in line, so nothing more is sent, counted or
   // said here. Checked after every wait; the loop's number is the whole batch's, split or not.
   const givenUp = () => processor.loop !== split.loop
+  // The spans the batch had at its first attempt here; those after them joined on a retry.
+  const original = batch.length
   for (let attempt = from; ; attempt++) {
     processor.currentAttempt = attempt
     const controller = new AbortController()
@@ -320,6 +322,11 @@ async function sendWithRetry(
       }`
     if (!tooLarge) processor.failing = true
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
+      // Spans that joined on a retry (topUp) had fewer tries than their own batch gives them, or
+      // met another span's failure: they go back first in line, as they would have waited there
+      // without the top-up. (Dropping them lost spans a short outage would have let through.)
+      if (whole && batch.length > original && !processor.stopped)
+        giveBack(processor, batch, original)
       processor.stats.failed += batch.length
       processor.currentDone += batch.length
       countFailure(processor, type, batch.length)
@@ -367,6 +374,14 @@ function topUp(processor: BatchProcessor, batch: SpanData[]): void {
     processor.stats.inflight += taken.length
     room -= taken.length
   }
+}
+
+/** Takes the spans past `original` off the batch and puts them back first in line, uncounted. */
+function giveBack(processor: BatchProcessor, batch: SpanData[], original: number): void {
+  if (batch !== processor.current) return
+  const late = batch.splice(original)
+  processor.held.unshift(...late)
+  processor.stats.inflight -= late.length
 }
 
 // A body too large for the receiver: a 413, the OpenTelemetry Collector's 400 "request body too

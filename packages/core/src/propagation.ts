@@ -85,9 +85,23 @@ function read(carrier: Carrier, name: string): string | undefined {
   }
 }
 
+// Into a plain object under the key it has already in any case (`Baggage`, `Traceparent`): a
+// second key of another case went out as a second header line (fetch, undici), which W3C combines
+// for baggage (the old members again, past its limits) and reads as invalid for traceparent.
 function write(carrier: Carrier, name: string, value: string): void {
-  if (typeof (carrier as Headers).set === 'function') (carrier as Headers).set(name, value)
-  else (carrier as Record<string, unknown>)[name] = value
+  if (typeof (carrier as Headers).set === 'function') {
+    ;(carrier as Headers).set(name, value)
+    return
+  }
+  const record = carrier as Record<string, unknown>
+  let key = name
+  if (!(name in record))
+    for (const each in record)
+      if (each.toLowerCase() === name) {
+        key = each
+        break
+      }
+  record[key] = value
 }
 
 /** Reads `traceparent`/`tracestate` from a carrier; malformed values give `undefined` (start a new trace). */
@@ -217,17 +231,20 @@ export function injectBaggage<C extends Carrier>(
   // What the carrier holds already goes on after them, as it came (properties included); an
   // entry given replaces the member of its key. OpenTelemetry's propagator writes its context's
   // whole baggage (what came in, plus what was set), so nothing from upstream is lost there either.
+  // A key the carrier has twice is read by receivers (extractBaggage, OpenTelemetry) as its last
+  // value: that one is kept, where the first was.
   const existing = read(carrier, 'baggage')
-  if (existing)
+  if (existing) {
+    const members = new Map<string, string>()
     for (const raw of existing.split(',')) {
       const member = raw.trim()
       const index = member.indexOf('=')
       if (index <= 0) continue
       const key = member.slice(0, index).trim()
-      if (!BAGGAGE_KEY.test(key) || given.has(key)) continue
-      given.add(key)
-      add(member)
+      if (BAGGAGE_KEY.test(key) && !given.has(key)) members.set(key, member)
     }
+    for (const member of members.values()) add(member)
+  }
   if (count > 0 && header !== existing) write(carrier, 'baggage', header)
   if (over > 0 || invalid) sayLeftOut({ invalid: invalid ?? [], over })
   return carrier

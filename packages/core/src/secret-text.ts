@@ -95,8 +95,9 @@ const LITERALS: [literal: string, family: number][] = [
 // On a short text one regex is cheaper than the `indexOf`s: it says whether any family may be
 // there. Not a bare `_`: ids such as `call_…` and `invoke_agent` would send most short texts
 // through every regex. Names (`x-api-key: …`, `password=…`, lower-case too) only where a `:` or
-// `=` could follow them.
-const SHORT_HINT = /k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
+// `=` could follow them. `[spr]k-`, as the key family needs, not `k-`: `deepseek-chat`, in every
+// DeepSeek span name and model attribute, sent them through every regex (~400 ns, not ~80).
+const SHORT_HINT = /[spr]k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
 const SHORT_NAME = /[Kk]ey|KEY|[Pp]assw|PASSW|[Ss]ecret|SECRET|[Tt]oken|TOKEN|uthorization/
 const ALL = 2047
 
@@ -173,6 +174,16 @@ export function redactSecretsInText(text: string): string {
 }
 
 /**
+ * `redactSecretsInText` for a span name. A name is words the app chose (`invoke_agent Basic
+ * Researcher`, `execute_tool sk-learn-classifier`), so after `Bearer`/`Basic` or an `sk-`/`pk-`
+ * prefix only what looks made, not written, is a credential: a digit, or a capital after a letter
+ * (`dXNlcjpw…`, `sk-proj-AbC…`). A lower-case word there (`Bearer authentication`) is kept.
+ */
+export function redactSecretsInName(text: string): string {
+  return text.length < 16 ? text : redact(text, false, true)
+}
+
+/**
  * `redactSecretsInText` for a JSON text of tool arguments or results, where any key may name a
  * credential (`{"password": "…"}`): names are looked for in any case, with or without hints of
  * them (a text of up to 256 characters gets every rule, as in `redactSecretsInText`).
@@ -182,7 +193,7 @@ export function redactSecretsInJson(text: string): string {
 }
 
 // The families `hints` finds, then names (always in JSON), queries and URL passwords.
-function redact(text: string, json: boolean): string {
+function redact(text: string, json: boolean, name = false): string {
   let out = text
   const found = hints(text)
   if (found !== 0)
@@ -192,7 +203,10 @@ function redact(text: string, json: boolean): string {
       pattern.lastIndex = 0
       if (!pattern.test(out)) continue
       pattern.lastIndex = 0
-      out = out.replace(pattern, REDACTED)
+      out =
+        name && (family === BEARER || family === OPENAI)
+          ? out.replace(pattern, madeOrKept)
+          : out.replace(pattern, REDACTED)
     }
   if (json || (found & NAMED) !== 0) {
     NAMED_VALUE.lastIndex = 0
@@ -201,6 +215,16 @@ function redact(text: string, json: boolean): string {
   if (out.indexOf('?') !== -1) out = redactQueries(out)
   // `@` first: `://` costs more to look for in JSON, where `:` is common.
   return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
+}
+
+// In a span name: a `Bearer …` or `sk-…` match is replaced when its credential part (after the
+// last space or prefix dash) has a digit or a capital after a letter; a written word is kept.
+const MADE = /[0-9]|[A-Za-z][A-Z]/
+
+function madeOrKept(match: string): string {
+  const space = match.search(/\s/)
+  const body = space !== -1 ? match.slice(space) : match.slice(3)
+  return MADE.test(body) ? REDACTED : match
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   extractBaggage,
   extractTraceContext,
   injectBaggage,
+  injectTraceContext,
   setTracer,
 } from '../src/index.js'
 import { memoryExporter } from '../src/testing.js'
@@ -180,5 +181,45 @@ describe('injectBaggage into a carrier that has baggage already', () => {
       setTracer(undefined)
       await tracer.shutdown()
     }
+  })
+})
+
+// A plain-object carrier whose header is named in another case (`Baggage`, `Traceparent`, as a
+// hand-written headers object has them): written under a second, lower-case key, both went out
+// through fetch as two lines: the old baggage members again (past the limits the merge keeps) and
+// two traceparent lines, which W3C reads as no context. And a key upstream sent twice kept its
+// first value, where receivers read the last.
+describe('injecting into a plain object with the header in another case', () => {
+  async function fetched(headers: Record<string, string>): Promise<IncomingMessage> {
+    let seen: IncomingMessage | undefined
+    const server = createServer((request, response) => {
+      seen = request
+      response.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text()
+    await new Promise((resolve) => server.close(resolve))
+    return seen!
+  }
+
+  it('writes the key the carrier has, so one header line goes out', async () => {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      Baggage: 'tenant=acme,user=ada,user=eve',
+      Traceparent: OTHER,
+    }
+    injectBaggage(headers, { session: 's1' })
+    injectTraceContext(headers, extractTraceContext({ traceparent: TRACEPARENT }))
+    const request = await fetched(headers)
+    expect(request.headers.baggage).toBe('session=s1,tenant=acme,user=eve')
+    expect(extractBaggage(request.headers as Record<string, unknown>)).toEqual({
+      session: 's1',
+      tenant: 'acme',
+      user: 'eve',
+    })
+    expect(extractTraceContext(request.headers as Record<string, unknown>)?.spanId).toBe(
+      '00f067aa0ba902b7',
+    )
   })
 })

@@ -67,3 +67,28 @@ it('a retried batch takes what queued while it backed off: a full queue does not
   expect(sink.posts()).toBe(3)
   await tracer.shutdown()
 })
+
+it('spans that joined a retried batch late are not given up with it: they keep their own tries', async () => {
+  let tracer: ReturnType<typeof createTracer> | undefined
+  // The export of one span is down for its two tries (maxRetries 1); four spans end before the
+  // first 503, so the last try carries them. Up again for the next POST.
+  const sink = await receiver(2, (n) => {
+    if (n === 0) for (let i = 0; i < 4; i++) tracer!.startSpan(`late ${i}`).end()
+  })
+  tracer = createTracer({
+    serviceName: 'top-up-late',
+    exporters: [otlpExporter({ url: sink.url })],
+    flushIntervalMs: 600_000,
+    retry: { initialBackoffMs: 50, maxBackoffMs: 50, multiplier: 1, maxRetries: 1 },
+    warnings: false,
+  })
+  tracer.startSpan('first').end()
+  await tracer.flush({ timeoutMs: 30_000 })
+  await tracer.flush({ timeoutMs: 30_000 })
+  const stats = tracer.stats()
+  // 'first' had its two tries and is given up, counted; the four late ones had one, and arrive.
+  expect(stats.failed).toBe(1)
+  expect(stats.exported).toBe(4)
+  expect(sink.names).toEqual(['late 0', 'late 1', 'late 2', 'late 3'])
+  await tracer.shutdown()
+})

@@ -42,3 +42,36 @@ it('replaces credentials in span names as in attribute values; plain names are k
   )
   await tracer.shutdown()
 })
+
+it('keeps ordinary names: words after Bearer/Basic or an sk-/pk- prefix are not a credential', async () => {
+  const tracer = createTracer({
+    serviceName: 'plain-names',
+    exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` })],
+  })
+  const plain = [
+    'POST /api/token',
+    'POST /api/tokens/refresh',
+    'execute_tool get_api_key',
+    'execute_tool password_reset',
+    'generateText claude-sonnet-4-5-20250929',
+    'generateText gpt-4o-2024-08-06',
+    'GET /api/[secret]/rotate',
+    'GET /api/users/:userId/keys/:keyId',
+    'GET /api/chats/3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60',
+    'GET /v1/objects/a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+    'invoke_agent Basic Researcher',
+    'execute_tool Basic calculator',
+    'validate Bearer authentication',
+    'execute_tool sk-learn-classifier-model',
+    'execute_tool pk-lookup-by-identifier',
+  ]
+  for (const name of plain) tracer.withSpan(name, () => {})
+  // Made, not written: still replaced.
+  tracer.withSpan('call Basic dXNlcjpwYXNzd29yZA==', () => {})
+  tracer.withSpan('call Bearer eyAbCdEfGhIjKlMnOp', () => {})
+  tracer.withSpan('call sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz', () => {})
+  expect((await tracer.flush()).ok).toBe(true)
+  const names = receiver.spans.filter((s) => s.service === 'plain-names').map((s) => s.name)
+  expect(names).toEqual([...plain, 'call [REDACTED]', 'call [REDACTED]', 'call [REDACTED]'])
+  await tracer.shutdown()
+})

@@ -180,8 +180,13 @@ function isSkipped(
   if (typeof skip === 'function') {
     try {
       const result: unknown = skip(c)
-      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function')
+      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+        // Dropped here: a rejection would be unhandled, which ends a Node process by default.
+        try {
+          ;(result as PromiseLike<unknown>).then(undefined, () => {})
+        } catch {}
         return { error: new TypeError(SKIP_PROMISE), promise: true }
+      }
       return Boolean(result)
     } catch (error) {
       return { error }

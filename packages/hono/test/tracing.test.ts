@@ -307,6 +307,34 @@ describe('tracing()', () => {
     ])
   })
 
+  // The promise an async skip returned was dropped: one that rejected (a lookup that failed) was an
+  // unhandled rejection, which ends a Node process by default. The request is traced as before.
+  it('an async skip that rejects is no unhandled rejection: the request is answered and traced', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const { tracer, exporter } = setup({ warnings: () => {} })
+      const app = new Hono().use(
+        tracing({
+          tracer,
+          skip: async () => {
+            throw new Error('skip lookup failed')
+          },
+        }),
+      )
+      app.get('*', (c) => c.text('ok'))
+      const response = await app.request('/a')
+      expect(await response.text()).toBe('ok')
+      await tracer.flush()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+      expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/a'])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
   it('continues an incoming traceparent and keeps tracestate; ignores a malformed one', async () => {
     const { app, tracer, exporter } = chatApp()
     const response = await app.request('/api/users/1', {
