@@ -88,10 +88,23 @@ export function flushOptions(timeoutMs: number, via: KeepAliveVia | undefined) {
 /**
  * Whether the function may freeze once the response is out, with the flush handed to what it
  * waits on: the Vercel request context's `waitUntil`, or `after()` on a host known to freeze (AWS
- * Lambda under OpenNext). Only there is a body that never ends bounded (`streamTimeoutMs`).
+ * Lambda under OpenNext) or on Cloudflare Workers (OpenNext hands `after()` to the isolate's
+ * `waitUntil`, which ends with it). Only there is a body that never ends bounded (`streamTimeoutMs`).
  */
 export function mayFreeze(via: KeepAliveVia | undefined): boolean {
-  return via === 'waitUntil' || (via === 'after' && freezingPlatform() !== undefined)
+  return (
+    via === 'waitUntil' || (via === 'after' && (freezingPlatform() !== undefined || onWorkers()))
+  )
+}
+
+// workerd names itself in navigator.userAgent (no environment variable tells it).
+function onWorkers(): boolean {
+  try {
+    return (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent ===
+      'Cloudflare-Workers'
+  } catch {
+    return false
+  }
 }
 
 /**
