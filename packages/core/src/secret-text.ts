@@ -97,7 +97,8 @@ const LITERALS: [literal: string, family: number][] = [
 // through every regex. Names (`x-api-key: …`, `password=…`, lower-case too) only where a `:` or
 // `=` could follow them. `[spr]k-`, as the key family needs, not `k-`: `deepseek-chat`, in every
 // DeepSeek span name and model attribute, sent them through every regex (~400 ns, not ~80).
-const SHORT_HINT = /[spr]k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
+const SHORT_HINT =
+  /[spr]k-|Bearer|Basic|AIza|xai-|xox|A[KS]IA|Oi|E KEY-|gh[pousr]_|_pat_|gsk_|_live_/
 const SHORT_NAME = /[Kk]ey|KEY|[Pp]assw|PASSW|[Ss]ecret|SECRET|[Tt]oken|TOKEN|uthorization/
 const ALL = 2047
 

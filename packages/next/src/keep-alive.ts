@@ -100,8 +100,10 @@ export function mayFreeze(via: KeepAliveVia | undefined): boolean {
 // workerd names itself in navigator.userAgent (no environment variable tells it).
 function onWorkers(): boolean {
   try {
-    return (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent ===
+    return (
+      (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent ===
       'Cloudflare-Workers'
+    )
   } catch {
     return false
   }
