@@ -6,36 +6,23 @@
 // (`gemini-flash-latest`, not in the price table); the answer names the model behind it, which
 // prices the call. The consumer's stream is what it would be without the tracing: no raw chunks
 // unless the caller asked for them.
-import { createVertex as createVertex5 } from '@ai-sdk/google-vertex'
-import { createVertex as createVertex3 } from '@ai-sdk/google-vertex-v3'
-import { createVertex as createVertex4 } from '@ai-sdk/google-vertex-v4'
 import { ATTR } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { llmSpans, MAJORS, serveWire, useWireServers, type WireServer } from './wire.js'
+import {
+  llmSpans,
+  MAJORS,
+  serveWire,
+  useWireServers,
+  vertexClients,
+  type WireServer,
+} from './wire.js'
 
 let server: WireServer | undefined
 useWireServers()
 
-const authClient = { getAccessToken: async () => ({ token: 'ya29.wiretest' }) }
-const vertex: Record<string, (url: string) => any> = {
-  'ai@5': (url) =>
-    createVertex3({
-      project: 'p',
-      location: 'us-central1',
-      baseURL: url,
-      googleAuthOptions: { authClient } as any,
-    }),
-  'ai@6': (url) =>
-    createVertex4({
-      project: 'p',
-      location: 'us-central1',
-      baseURL: url,
-      googleAuthOptions: { authClient } as any,
-    }),
-  'ai@7': (url) => createVertex5({ apiKey: 'vertex-express-wiretest', baseURL: url }),
-}
+const vertex = vertexClients
 
 // Gemini 2.5 Flash: $0.30 input, $2.50 output per million tokens.
 const usageMetadata = { promptTokenCount: 100, candidatesTokenCount: 20, totalTokenCount: 120 }

@@ -3,9 +3,6 @@
 // `…:streamGenerateContent?alt=sse`): a thinking model with a tool loop, its usage with the
 // prompt's cached part (`cachedContentTokenCount`, inside `promptTokenCount`) and the thoughts
 // (`thoughtsTokenCount`, beside `candidatesTokenCount`).
-import { createVertex as createVertex5 } from '@ai-sdk/google-vertex'
-import { createVertex as createVertex3 } from '@ai-sdk/google-vertex-v3'
-import { createVertex as createVertex4 } from '@ai-sdk/google-vertex-v4'
 import { ATTR } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
@@ -16,6 +13,7 @@ import {
   MAJORS,
   serveWire,
   useWireServers,
+  vertexClients,
   type WireAnswer,
   type WireServer,
   weatherLoop,
@@ -24,26 +22,7 @@ import {
 let server: WireServer | undefined
 useWireServers()
 
-// A Google auth client that hands out a token without going to Google (what google-auth-library's
-// `authClient` option takes); @ai-sdk/google-vertex@5 has Vertex's express mode (an API key) too.
-const authClient = { getAccessToken: async () => ({ token: 'ya29.wiretest' }) }
-const clients: Record<string, (url: string) => any> = {
-  'ai@5': (url) =>
-    createVertex3({
-      project: 'p',
-      location: 'us-central1',
-      baseURL: url,
-      googleAuthOptions: { authClient } as any,
-    }),
-  'ai@6': (url) =>
-    createVertex4({
-      project: 'p',
-      location: 'us-central1',
-      baseURL: url,
-      googleAuthOptions: { authClient } as any,
-    }),
-  'ai@7': (url) => createVertex5({ apiKey: 'vertex-express-wiretest', baseURL: url }),
-}
+const clients = vertexClients
 
 const REASONING = 'The user wants the weather; call the tool.'
 // 200 prompt tokens of which 150 from the cache; 26 candidates and 64 thoughts.

@@ -8,6 +8,9 @@ import { createAnthropic as createAnthropic3 } from '@ai-sdk/anthropic-v3'
 import { createGoogleGenerativeAI as createGoogle4 } from '@ai-sdk/google'
 import { createGoogleGenerativeAI as createGoogle2 } from '@ai-sdk/google-v2'
 import { createGoogleGenerativeAI as createGoogle3 } from '@ai-sdk/google-v3'
+import { createVertex as createVertex5 } from '@ai-sdk/google-vertex'
+import { createVertex as createVertex3 } from '@ai-sdk/google-vertex-v3'
+import { createVertex as createVertex4 } from '@ai-sdk/google-vertex-v4'
 import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
 import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
 import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
@@ -193,4 +196,26 @@ export async function weatherLoop(
   const text =
     mode === 'generateText' ? (await generateText(args)).text : await streamText(args).text
   return { text, seen }
+}
+
+// Vertex AI clients per major, with a Google auth client that hands out a token without going to
+// Google (what google-auth-library's `authClient` option takes); @ai-sdk/google-vertex@5 has
+// Vertex's express mode (an API key) too.
+const vertexAuthClient = { getAccessToken: async () => ({ token: 'ya29.wiretest' }) }
+export const vertexClients: Record<string, (url: string) => any> = {
+  'ai@5': (url) =>
+    createVertex3({
+      project: 'p',
+      location: 'us-central1',
+      baseURL: url,
+      googleAuthOptions: { authClient: vertexAuthClient } as any,
+    }),
+  'ai@6': (url) =>
+    createVertex4({
+      project: 'p',
+      location: 'us-central1',
+      baseURL: url,
+      googleAuthOptions: { authClient: vertexAuthClient } as any,
+    }),
+  'ai@7': (url) => createVertex5({ apiKey: 'vertex-express-wiretest', baseURL: url }),
 }
