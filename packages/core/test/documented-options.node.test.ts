@@ -3,8 +3,8 @@
 // exporter factory; env values are honoured as OpenTelemetry reads them. Exports go to a real
 // node:http receiver.
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -344,9 +344,9 @@ describe('exporter factories check their options the same way', () => {
       fileURLToPath(new URL('../../../node_modules/.pnpm/node_modules/', import.meta.url)),
     )
     const undici = hoisted('undici') as { Headers: typeof Headers }
-    const nodeFetch = (await import(
-      pathToFileURL(hoisted.resolve('node-fetch')).href
-    )) as { Headers: typeof Headers }
+    const nodeFetch = (await import(pathToFileURL(hoisted.resolve('node-fetch')).href)) as {
+      Headers: typeof Headers
+    }
     const make = (headers: never) => otlpExporter({ url: `${url}/v1/traces`, headers })
     const sayHeaders =
       'otlpExporter({ headers }) must be an object of header values, got a Headers object (pass Object.fromEntries(headers))'
