@@ -38,29 +38,30 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
 }
 
 /**
- * A Map, a Set or an array, named: none has option keys of its own, so read as options it set
- * none, and the defaults applied without a word (`tracingMiddleware(new Map([['recordInputs',
- * false]]))` recorded the inputs).
- */
-/**
- * Names a Map, a Set, an array or a fetch `Headers` given where a plain object of keys belongs
- * (options, header values, attributes, a price table): none has keys of its own to read, so its
- * entries would be lost without a word. Undefined for anything else. With `hint`, how to pass it.
+ * Names a Map, a Set, an array, a `Headers` or a `URLSearchParams` given where a plain object of
+ * keys belongs (options, header values, attributes, a price table): none has keys of its own to
+ * read, so its entries would be lost without a word (`tracingMiddleware(new Map([['recordInputs',
+ * false]]))` recorded the inputs). Undefined for anything else (a class instance's own fields are
+ * read). With `hint`, how to pass it.
  */
 export function collectionName(value: object, hint = false): string | undefined {
-  const name =
-    value instanceof Map
-      ? 'a Map'
-      : value instanceof Set
-        ? 'a Set'
-        : Array.isArray(value)
-          ? 'an array'
-          : typeof Headers === 'function' && value instanceof Headers
-            ? 'a Headers object'
-            : undefined
-  return name && hint && !name.startsWith('a S') && name !== 'an array'
-    ? `${name} (pass Object.fromEntries(${value instanceof Map ? 'map' : 'headers'}))`
-    : name
+  if (typeof value !== 'object' || value === null) return undefined
+  const proto = Object.getPrototypeOf(value)
+  if (proto === Object.prototype || proto === null) return undefined
+  if (Array.isArray(value)) return 'an array'
+  // By its tag, not `instanceof`: undici's and node-fetch's own Headers classes (not the global
+  // one) and a Map from another realm (node:vm) are not instances of this realm's classes.
+  const kind = COLLECTIONS[Object.prototype.toString.call(value)]
+  if (!kind) return undefined
+  const [name, from] = kind
+  return hint && from ? `${name} (pass Object.fromEntries(${from}))` : name
+}
+
+const COLLECTIONS: Record<string, [name: string, from?: string]> = {
+  '[object Map]': ['a Map', 'map'],
+  '[object Set]': ['a Set'],
+  '[object Headers]': ['a Headers object', 'headers'],
+  '[object URLSearchParams]': ['a URLSearchParams', 'params'],
 }
 
 /**

@@ -221,11 +221,18 @@ function redact(text: string, json: boolean, name = false): string {
 // In a span name: a `Bearer …` or `sk-…` match is replaced when its credential part (after the
 // last space or prefix dash) has a digit or a capital after a letter; a written word is kept.
 const MADE = /[0-9]|[A-Za-z][A-Z]/
+// After `sk-`/`pk-`/`rk-`: lower-case words, each with at most one run of digits, between dashes or
+// underscores (`sk-learn-classifier-v2`, `pk-lookup-2024`) are written too. Keys are mixed case,
+// or hex (DeepSeek's `sk-` + 32), whose digits come in many runs; `sk-proj-` and `sk-ant-` are
+// keys whatever follows. (Linear: the classes are disjoint.)
+const WRITTEN = /^[a-z]*(?:[0-9]+[a-z]*)?(?:[-_][a-z]*(?:[0-9]+[a-z]*)?)*$/
 
 function madeOrKept(match: string): string {
   const space = match.search(/\s/)
   const body = space !== -1 ? match.slice(space) : match.slice(3)
-  return MADE.test(body) ? REDACTED : match
+  const written =
+    space === -1 && !body.startsWith('proj-') && !body.startsWith('ant-') && WRITTEN.test(body)
+  return MADE.test(body) && !written ? REDACTED : match
 }
 
 /**

@@ -3,7 +3,10 @@
 // exporter factory; env values are honoured as OpenTelemetry reads them. Exports go to a real
 // node:http receiver.
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   consoleExporter,
@@ -327,6 +330,65 @@ describe('exporter factories check their options the same way', () => {
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
     expect(received[0]!.headers.authorization).toBe('Bearer abcdefgh')
     await tracer.shutdown()
+  })
+
+  // The Headers check was `instanceof` the global Headers: undici's own package and node-fetch
+  // export Headers classes of their own (`import { fetch, Headers } from 'undici'`), and a Map
+  // made in another realm (node:vm) is no instance of this one's Map. Each was read as an object
+  // with no keys: the API key never sent, unsaid. Objects with keys of their own still work.
+  it('Headers of undici or node-fetch, a Map of another realm, a URLSearchParams throw too; a class instance, a null-prototype, frozen or proxied object still works', async () => {
+    const { url, received } = await receiver()
+    const auth = { authorization: 'Bearer abcdefgh' }
+    // Not dependencies of core: loaded from where pnpm keeps the workspace's packages.
+    const hoisted = createRequire(
+      fileURLToPath(new URL('../../../node_modules/.pnpm/node_modules/', import.meta.url)),
+    )
+    const undici = hoisted('undici') as { Headers: typeof Headers }
+    const nodeFetch = (await import(pathToFileURL(hoisted.resolve('node-fetch')).href)) as {
+      Headers: typeof Headers
+    }
+    const make = (headers: never) => otlpExporter({ url: `${url}/v1/traces`, headers })
+    const sayHeaders =
+      'otlpExporter({ headers }) must be an object of header values, got a Headers object (pass Object.fromEntries(headers))'
+    expect(new undici.Headers(auth) instanceof Headers).toBe(false)
+    expect(thrown(() => make(new undici.Headers(auth) as never))).toBe(sayHeaders)
+    expect(thrown(() => make(new nodeFetch.Headers(auth) as never))).toBe(sayHeaders)
+    const otherRealm = runInNewContext('new Map([["authorization", "Bearer abcdefgh"]])')
+    expect(thrown(() => make(otherRealm as never))).toBe(
+      'otlpExporter({ headers }) must be an object of header values, got a Map (pass Object.fromEntries(map))',
+    )
+    expect(thrown(() => make(new URLSearchParams(auth) as never))).toBe(
+      'otlpExporter({ headers }) must be an object of header values, got a URLSearchParams (pass Object.fromEntries(params))',
+    )
+    expect(
+      thrown(() =>
+        createTracer({
+          exporters: [otlpExporter({ url: `${url}/v1/traces` })],
+          resource: runInNewContext('new Map([["deployment.environment.name", "prod"]])'),
+        }),
+      ),
+    ).toBe('resource must be an object of attributes, got a Map (pass Object.fromEntries(map))')
+    class Auth {
+      authorization = 'Bearer abcdefgh'
+    }
+    const nullProto = Object.assign(Object.create(null), { 'x-a': '1' })
+    for (const headers of [
+      new Auth(),
+      Object.assign(nullProto, auth),
+      Object.freeze({ ...auth }),
+      new Proxy({ ...auth }, {}),
+    ]) {
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: `${url}/v1/traces`, headers })],
+        resource: Object.freeze({ 'deployment.environment.name': 'prod' }),
+        metrics: false,
+      })
+      tracer.startSpan('one').end()
+      expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+      expect(received.at(-1)!.headers.authorization).toBe('Bearer abcdefgh')
+      await tracer.shutdown()
+    }
+    expect(received).toHaveLength(4)
   })
 
   // Before, toolDefinitions: 'false' (a string from config) was truthy: every span sent the tool

@@ -92,3 +92,56 @@ it('spans that joined a retried batch late are not given up with it: they keep t
   expect(sink.names).toEqual(['late 0', 'late 1', 'late 2', 'late 3'])
   await tracer.shutdown()
 })
+
+// Spans given back by a batch that gave up are counted once, when their own batch settles: in a
+// full outage, a partial one and a shutdown while they wait, exported + failed + dropped adds up
+// to the spans started, each span is sent in order, and nothing is left queued or in flight.
+it.each([
+  ['a full outage', Number.POSITIVE_INFINITY, undefined],
+  ['an outage of 3 POSTs', 3, undefined],
+  ['an outage of 7 POSTs', 7, undefined],
+  ['a shutdown while spans given back wait', Number.POSITIVE_INFINITY, 4],
+])(
+  'with the top-up and spans given back, every span is counted once: %s',
+  async (_, downFor, shutdownAt) => {
+    let tracer: ReturnType<typeof createTracer> | undefined
+    let shut: Promise<void> | undefined
+    let started = 0
+    // Five spans end while each of the first twelve POSTs is out; the queue holds four.
+    const sink = await receiver(downFor, (n) => {
+      if (n === shutdownAt) shut = tracer!.shutdown({ timeoutMs: 100 })
+      if (n < 12) for (let i = 0; i < 5; i++) tracer!.startSpan(`span ${started++}`).end()
+    })
+    tracer = createTracer({
+      serviceName: 'top-up-counted',
+      exporters: [otlpExporter({ url: sink.url })],
+      maxQueueSize: 4,
+      maxBatchSize: 64,
+      flushIntervalMs: 600_000,
+      retry: { initialBackoffMs: 10, maxBackoffMs: 10, multiplier: 1, maxRetries: 2 },
+      warnings: false,
+      metrics: false,
+    })
+    tracer.startSpan(`span ${started++}`).end()
+    if (shutdownAt === undefined)
+      for (let i = 0; i < 8; i++) await tracer.flush({ timeoutMs: 30_000 })
+    else {
+      void tracer.flush({ timeoutMs: 30_000 })
+      while (!shut) await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await (shut ?? tracer.shutdown())
+    const s = tracer.stats()
+    expect(s.queued + s.inflight).toBe(0)
+    expect(s.exported + s.failed + s.rejected + s.dropped.queueFull + s.dropped.shutdown).toBe(
+      s.started,
+    )
+    expect(s.started).toBe(started)
+    expect(s.exported).toBe(sink.names.length)
+    expect(new Set(sink.names).size).toBe(sink.names.length)
+    // Delivered in the order they ended.
+    const order = sink.names.map((name) => Number(name.split(' ')[1]))
+    expect(order).toEqual([...order].sort((a, b) => a - b))
+    if (downFor === Number.POSITIVE_INFINITY) expect(s.exported).toBe(0)
+    else expect(s.exported).toBeGreaterThan(0)
+  },
+)

@@ -64,14 +64,20 @@ it('keeps ordinary names: words after Bearer/Basic or an sk-/pk- prefix are not 
     'validate Bearer authentication',
     'execute_tool sk-learn-classifier-model',
     'execute_tool pk-lookup-by-identifier',
+    // Versions and dates after the prefix are written too: each word has one run of digits.
+    'execute_tool sk-learn-classifier-v2',
+    'execute_tool pk-lookup-2024-by-identifier',
   ]
   for (const name of plain) tracer.withSpan(name, () => {})
   // Made, not written: still replaced.
   tracer.withSpan('call Basic dXNlcjpwYXNzd29yZA==', () => {})
   tracer.withSpan('call Bearer eyAbCdEfGhIjKlMnOp', () => {})
   tracer.withSpan('call sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz', () => {})
+  // A lower-case hex key (DeepSeek's sk- and 32): its digits come in many runs.
+  tracer.withSpan('call sk-3f2a9c7e1b4d4e8fa0c9d2b7e6f1a3c5', () => {})
+  tracer.withSpan('call sk-ant-api03-abcdefghijklmnopqrstu', () => {})
   expect((await tracer.flush()).ok).toBe(true)
   const names = receiver.spans.filter((s) => s.service === 'plain-names').map((s) => s.name)
-  expect(names).toEqual([...plain, 'call [REDACTED]', 'call [REDACTED]', 'call [REDACTED]'])
+  expect(names).toEqual([...plain, ...Array(5).fill('call [REDACTED]')])
   await tracer.shutdown()
 })
