@@ -128,8 +128,10 @@ interface CallState {
    */
   unasked?: Map<string, UnaskedTool>
   /**
-   * ai@7: calls that are no text or object call (embed, embedMany, rerank), by call id, from their
-   * own start events until they end: a failure of theirs is no call span's (absent in older copies' state).
+   * ai@7: calls that are no text or object call (embed, embedMany, rerank, generateSpeech,
+   * transcribe, decide, streamTranscribe), by call id, from their start events until they end: a
+   * failure of theirs is no call span's (absent in older copies' state). Oldest first: ids the SDK
+   * ends without an event read here (a decision or stream transcription that went well) go first.
    */
   otherOps?: Set<string>
 }
