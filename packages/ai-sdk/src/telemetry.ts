@@ -19,6 +19,7 @@ import {
   failTool,
   forgetCall,
   isWrapped,
+  providerWrapped,
   ranUnasked,
   rememberCall,
   stepStarting,
@@ -630,11 +631,14 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         // it: a model left untraced (beside a traced one, whose middleware set this integration
         // up) records nothing. Tools the user approved that ran first still get their spans, and
         // a traced model's call that failed before its middleware ran (one outside it failed) its.
+        // An error of another shape (a custom model's plain Error, a guard middleware's own) is
+        // a traced call's only if a model of that provider is traced (one outside ours may rename
+        // the model); else it is an untraced model's, which records nothing either.
         if (
           !call.modelCalled &&
           call.approvedTools === undefined &&
-          (aborted || fromModelCall(error)) &&
-          !isWrapped(call.awaitedProvider, call.awaitedModelId)
+          !isWrapped(call.awaitedProvider, call.awaitedModelId) &&
+          (aborted || fromModelCall(error) || !providerWrapped(call.awaitedProvider))
         )
           return
         const tracer = tracerOf()

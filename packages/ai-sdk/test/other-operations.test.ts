@@ -242,3 +242,55 @@ describe('ai@7 operations Tokentrail does not trace, beside a traced language mo
     expect(calls.map((s) => `${s.name} ${s.status}`)).toEqual(['unknown error'])
   })
 })
+
+// A language model left untraced records nothing, also when it fails with an error no provider
+// call made (README): ai@7's error event for it was taken for a traced call's that failed in a
+// middleware outside the tracing one, unless it had a provider call's shape.
+describe('ai@7 a language model left untraced, beside a traced one', () => {
+  const guard = {
+    specificationVersion: 'v4' as const,
+    wrapGenerate: async () => {
+      throw new Error('blocked by guard')
+    },
+    wrapStream: async () => {
+      throw new Error('blocked by guard')
+    },
+  }
+  it('failing with a plain Error (a guard middleware of its own, a custom model) makes no span; a traced model failing so keeps its trace', async () => {
+    const { url, paths } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000' })
+    // Another account's models, under their own provider name, not traced.
+    const acme = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000', name: 'acme' })
+    const traced = ai.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: [guard, tracingMiddleware({ tracer })],
+    })
+    const untraced = ai.wrapLanguageModel({ model: acme.chat('gpt-4o'), middleware: guard })
+    const custom = {
+      specificationVersion: 'v4' as const,
+      provider: 'custom.chat',
+      modelId: 'llm-1',
+      supportedUrls: {},
+      doGenerate: failing('llm down'),
+      doStream: failing('llm down'),
+    }
+    const errors: string[] = []
+    for (const model of [untraced, custom as any]) {
+      await ai
+        .generateText({ model, prompt: 'hi', maxRetries: 0 })
+        .catch((e) => errors.push(e.message))
+      const stream = ai.streamText({ model, prompt: 'hi', maxRetries: 0, onError: () => {} })
+      await stream.text.catch(() => errors.push('stream failed'))
+    }
+    expect(errors).toEqual(['blocked by guard', 'stream failed', 'llm down', 'stream failed'])
+    expect(paths).toEqual([])
+    await tracer.flush()
+    expect(exporter.spans.map((s) => `${s.name} ${s.status}`)).toEqual([])
+    // The traced model whose guard (outside the tracing middleware) fails keeps its error span
+    // (named `unknown`: the operation is the middleware's to say, and it never ran).
+    await ai.generateText({ model: traced, prompt: 'hi', maxRetries: 0 }).catch(() => {})
+    await tracer.flush()
+    expect(exporter.spans.map((s) => `${s.name} ${s.status}`)).toEqual(['unknown gpt-4o error'])
+  })
+})
