@@ -281,7 +281,7 @@ describe('ai@7 a language model left untraced, beside a traced one', () => {
         .generateText({ model, prompt: 'hi', maxRetries: 0 })
         .catch((e) => errors.push(e.message))
       const stream = ai.streamText({ model, prompt: 'hi', maxRetries: 0, onError: () => {} })
-      await stream.text.catch(() => errors.push('stream failed'))
+      await Promise.resolve(stream.text).catch(() => errors.push('stream failed'))
     }
     expect(errors).toEqual(['blocked by guard', 'stream failed', 'llm down', 'stream failed'])
     expect(paths).toEqual([])
