@@ -122,14 +122,18 @@ interface CallState {
   open?: Set<OpenInvocation>
   /** Provider and id of every model a tracing middleware wraps, as `modelKey` makes them (see `modelWrapped`). */
   wrapped?: Set<string>
+  /** The providers of those models (absent in older copies' state; see `providerWrapped`). */
+  wrappedProviders?: Set<unknown>
   /**
    * ai@6: tools run before any step of their call asked for them (the ones a user approved, run as
    * the call starts), by tool call id, until the call's first step finds their results in its prompt.
    */
   unasked?: Map<string, UnaskedTool>
   /**
-   * ai@7: calls that are no text or object call (embed, embedMany, rerank), by call id, from their
-   * own start events until they end: a failure of theirs is no call span's (absent in older copies' state).
+   * ai@7: calls that are no text or object call (embed, embedMany, rerank, generateSpeech,
+   * transcribe, decide, streamTranscribe), by call id, from their start events until they end: a
+   * failure of theirs is no call span's (absent in older copies' state). Oldest first: ids the SDK
+   * ends without an event read here (a decision or stream transcription that went well) go first.
    */
   otherOps?: Set<string>
 }
@@ -178,6 +182,8 @@ const modelKey = (provider: unknown, modelId: unknown) =>
 export function modelWrapped(model: { provider: unknown; modelId: unknown }): void {
   const wrapped = (callState().wrapped ??= new Set())
   if (wrapped.size < MAX_WRAPPED) wrapped.add(modelKey(model.provider, model.modelId))
+  const providers = (callState().wrappedProviders ??= new Set())
+  if (providers.size < MAX_WRAPPED) providers.add(model.provider)
 }
 
 /**
@@ -187,6 +193,15 @@ export function modelWrapped(model: { provider: unknown; modelId: unknown }): vo
 export function isWrapped(provider: unknown, modelId: unknown): boolean {
   const wrapped = callState().wrapped
   return wrapped !== undefined && wrapped.has(modelKey(provider, modelId))
+}
+
+/**
+ * Whether a tracing middleware wraps any model of this provider: a middleware outside ours may have
+ * renamed a wrapped model (its `overrideModelId`, `wrapLanguageModel`'s `modelId`), so a call of
+ * that provider failing before our middleware ran may still be a traced call's.
+ */
+export function providerWrapped(provider: unknown): boolean {
+  return callState().wrappedProviders?.has(provider) === true
 }
 
 export function callState(): CallState {
