@@ -47,17 +47,9 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
-// Calls of operations other than text and object calls (embed, rerank, speech, transcription,
-// decide) open at once that are remembered (see otherOperation).
+// Calls of operations other than text and object calls (embed, embedMany, rerank, decide,
+// streamTranscribe) open at once that are remembered (see otherOperation).
 const MAX_OTHER_OPS = 1000
-// The operations whose onStart marks them as such (see onStart).
-const OTHER_OPERATIONS = new Set([
-  'ai.embed',
-  'ai.embedMany',
-  'ai.rerank',
-  'ai.generateSpeech',
-  'ai.transcribe',
-])
 
 // Set once a tracer a Tokentrail middleware or integration was given is on, by every copy of this
 // package: the integration then keeps its handlers whatever the process-wide tracer is.
@@ -459,9 +451,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   }
 
   const handlers: Telemetry = {
-    // The AI SDK copies and redacts every event for each callback an integration has, before the
-    // first chunk: onStart (below) reads only which operation started; the first step's start says
-    // all a call span needs (the operation comes from the middleware). The step-start event also carries the prompt array the
+    // No onStart: the AI SDK copies and redacts every event for each callback an integration
+    // has, before the first chunk, on every call (~5 µs a plain generateText); the first step's
+    // start says all a call span needs (the operation comes from the middleware). The step-start
+    // event also carries the prompt array the
     // SDK then hands the model (not in the event's declared type; the SDK blanks it when its
     // telemetry records no inputs): how the middleware finds the call of each model invocation
     // without an async context (see stepStarting).
@@ -578,22 +571,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       endAnnounced(event, 'cancelled')
     },
 
-    // ai@7's operations that are no text or object call (embed, embedMany, rerank, generateSpeech,
-    // transcribe) are told by the start every operation dispatches: a failure of theirs that no
-    // provider call made (a middleware's own error, a custom model's plain Error, an audio URL's
-    // DownloadError) is then not taken for a text call that failed before its first step, which
-    // throws the same (a prepareStep that throws, a prompt's file that cannot be downloaded).
-    // Nothing cheaper tells them: their error event is a call id and the error, and speech and
-    // transcription have no start event of their own. The SDK copies and redacts the start event
-    // for this handler on every call, text calls too: about 7 µs a call (a text call with two
-    // tools, bench/onstart-dispatch.bench.mjs), nothing while tracing is off (the handler then
-    // reads as absent). It replaces onEmbedStart/onRerankStart, dispatched per provider call.
-    onStart(event: any) {
-      const operation = event?.operationId
-      if (typeof operation === 'string' && OTHER_OPERATIONS.has(operation)) otherOperation(event)
-    },
-    // decide and streamTranscribe dispatch no onStart but a start event of their own, only they.
-    // Their end events are not read (a stream transcription's would make the SDK count its audio).
+    // ai@7 tells an embed, embedMany, rerank, decide or streamTranscribe by these start events,
+    // dispatched by those operations only (embeddings and rerank once per provider call): a
+    // failure of theirs that no provider call made (a middleware's own error, a custom model's
+    // plain Error) is then not taken for a text call that failed before its first step, which
+    // throws the same. Speech and transcription have no start event of their own, only the
+    // `onStart` every call dispatches, whose cost every text call would pay: theirs are not told
+    // apart (README). The end events of decide and streamTranscribe are not read (a stream
+    // transcription's would make the SDK count its audio): a good one leaves its id in the bounded list.
+    onEmbedStart: otherOperation,
+    onRerankStart: otherOperation,
     experimental_onDecideStart: otherOperation,
     experimental_onStreamTranscriptionStart: otherOperation,
 
