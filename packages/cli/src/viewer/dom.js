@@ -60,6 +60,22 @@ export async function api(path) {
 // formatters take any value and show what is not a finite number as text.
 
 /** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {unknown} ms */
+/**
+ * An LLM span's time to first token in milliseconds, under any name the collector reads (as
+ * `spanTtftMs` in store-schema.ts): Tokentrail's, the GenAI conventions' (seconds) or the AI SDK's.
+ * @param {Record<string, unknown>} a
+ * @returns {number | undefined}
+ */
+export function ttftOf(a) {
+  const ms = a['tokentrail.ttft_ms']
+  if (typeof ms === 'number') return ms
+  const seconds =
+    a['gen_ai.response.time_to_first_chunk'] ?? a['gen_ai.client.operation.time_to_first_chunk']
+  if (typeof seconds === 'number') return seconds * 1000
+  const aiSdk = a['ai.response.msToFirstChunk']
+  return typeof aiSdk === 'number' ? aiSdk : undefined
+}
+
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return String(ms)
   if (ms < 1) return `${ms.toFixed(2)} ms`
