@@ -173,7 +173,6 @@ export function spanTtftMs(a: SpanData['attributes']): number | undefined {
 export function summarizeSpan(span: SpanData): SpanSummary {
   const a = span.attributes
   const llm = span.kind === 'llm'
-  const ttft = spanTtftMs(a)
   const summary: SpanSummary = {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -195,6 +194,7 @@ export function summarizeSpan(span: SpanData): SpanSummary {
     if (input !== undefined) summary.inputTokens = input
     if (output !== undefined) summary.outputTokens = output
     if (cost !== undefined) summary.costUsd = cost
+    const ttft = spanTtftMs(a)
     if (ttft !== undefined) summary.ttftMs = ttft
   }
   if (span.error?.message) summary.errorMessage = span.error.message

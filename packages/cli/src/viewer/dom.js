@@ -56,10 +56,6 @@ export async function api(path) {
   return body
 }
 
-// Captured attributes can hold any type (a cost sent as a string, an array of token counts): the
-// formatters take any value and show what is not a finite number as text.
-
-/** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {unknown} ms */
 /**
  * An LLM span's time to first token in milliseconds, under any name the collector reads (as
  * `spanTtftMs` in store-schema.ts): Tokentrail's, the GenAI conventions' (seconds) or the AI SDK's.
@@ -76,6 +72,10 @@ export function ttftOf(a) {
   return typeof aiSdk === 'number' ? aiSdk : undefined
 }
 
+// Captured attributes can hold any type (a cost sent as a string, an array of token counts): the
+// formatters take any value and show what is not a finite number as text.
+
+/** `0.42 ms`, `12 ms`, `1.52 s`, `2 m 03 s`. @param {unknown} ms */
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return String(ms)
   if (ms < 1) return `${ms.toFixed(2)} ms`
