@@ -2,6 +2,7 @@ import type { SpanData } from '@tokentrail/core'
 import { clockSkews } from '../report/clock-skew.js'
 import { failedDeepestFirst } from '../report/failed-spans.js'
 import type { SpanSummary, TraceDetail, TraceStats, TraceSummary } from '../store/store.js'
+import { spanTtftMs } from '../store/store-schema.js'
 import { cutText } from '../text-cut.js'
 
 /** Terminal colours; all identity functions when colour is off. */
@@ -174,8 +175,8 @@ function spanFacts(span: SpanData, p: Palette): string {
     const output = a['gen_ai.usage.output_tokens']
     if (input !== undefined || output !== undefined)
       facts.push(`${oneLine(input ?? '?', 20)}→${oneLine(output ?? '?', 20)} tok`)
-    const ttft = a['tokentrail.ttft_ms']
-    if (typeof ttft === 'number') facts.push(`ttft ${formatDuration(ttft)}`)
+    const ttft = spanTtftMs(a)
+    if (ttft !== undefined) facts.push(`ttft ${formatDuration(ttft)}`)
     const cost = a['tokentrail.cost.usd']
     if (typeof cost === 'number') facts.push(formatCost(cost))
     const finish = a['gen_ai.response.finish_reasons']

@@ -294,6 +294,17 @@ function readKind(otlpKind: unknown, ours: unknown, attributes: Attributes, path
   const operation = attributes['gen_ai.operation.name']
   if (operation === 'execute_tool') return 'tool'
   if (typeof operation === 'string' && LLM_OPERATIONS.has(operation)) return 'llm'
+  if (operation === undefined) {
+    // The AI SDK's own telemetry (ai@5, ai@6, ai@7's LegacyOpenTelemetry) names no GenAI
+    // operation: its provider calls are `ai.<function>.doGenerate`/`.doStream`/`.doEmbed`, its
+    // tools `ai.toolCall`.
+    const id = attributes['ai.operationId']
+    if (typeof id === 'string') {
+      if (id === 'ai.toolCall') return 'tool'
+      if (id.endsWith('.doStream') || id.endsWith('.doGenerate') || id.endsWith('.doEmbed'))
+        return 'llm'
+    }
+  }
   let kind = otlpKind ?? 0
   if (typeof kind === 'string') kind = OTLP_KIND_NAMES[kind] ?? Number(kind)
   if (typeof kind !== 'number' || !Number.isInteger(kind) || kind < 0 || kind > 5)

@@ -1,5 +1,6 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { formatCost, formatDuration, oneLine } from '../commands/format.js'
+import { spanTtftMs } from '../store/store-schema.js'
 import { clockSkews } from './clock-skew.js'
 
 /** A finding read from a trace's data that points at the likely cause of a problem. */
@@ -128,7 +129,7 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
     }
     if (span.kind !== 'llm') continue
     const duration = span.endTime - span.startTime
-    const ttft = num(a[ATTR.ttftMs])
+    const ttft = spanTtftMs(a)
     const last = num(a[ATTR.timeToLastChunkMs])
     const chunks = num(a[ATTR.chunkCount])
     if (ttft !== undefined && ttft >= STALL_MS)

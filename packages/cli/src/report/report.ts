@@ -1,6 +1,7 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { formatCost, formatDuration, formatTime, oneLine } from '../commands/format.js'
 import type { TraceDetail, TraceSummary, WaterfallRow } from '../store/store.js'
+import { spanTtftMs } from '../store/store-schema.js'
 import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
 import { failedDeepestFirst } from './failed-spans.js'
 
@@ -73,16 +74,18 @@ function reportSpan(span: SpanData, node: WaterfallRow): ReportSpan {
     ['step', ATTR.step],
     ['inputTokens', ATTR.usageInputTokens],
     ['outputTokens', ATTR.usageOutputTokens],
-    ['ttftMs', ATTR.ttftMs],
     ['costUsd', ATTR.costUsd],
   ]
   for (const [field, key] of fields) {
     const value = num(a[key])
     if (value !== undefined) (out as unknown as Record<string, number>)[field] = value
   }
+  const ttft = spanTtftMs(a)
+  if (ttft !== undefined) out.ttftMs = ttft
   const finish = a[ATTR.responseFinishReasons]
   if (Array.isArray(finish) && finish.length) out.finishReason = finish.join(',')
-  if (typeof a[ATTR.toolName] === 'string') out.tool = a[ATTR.toolName] as string
+  const tool = a[ATTR.toolName] ?? a['ai.toolCall.name']
+  if (typeof tool === 'string') out.tool = tool
   if (typeof a[ATTR.cancelledBy] === 'string') out.cancelledBy = a[ATTR.cancelledBy] as string
   if (span.error) out.error = `${span.error.type}: ${span.error.message}`
   return out

@@ -155,15 +155,24 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
+/**
+ * A span's time to first token in milliseconds: Tokentrail's `tokentrail.ttft_ms`, else the GenAI
+ * conventions' `gen_ai.response.time_to_first_chunk` or `gen_ai.client.operation.time_to_first_chunk`
+ * (seconds; the latter is what ai@7's `@ai-sdk/otel` writes), else the AI SDK's own
+ * `ai.response.msToFirstChunk` (ai@5, ai@6, ai@7's `LegacyOpenTelemetry`).
+ */
+export function spanTtftMs(a: SpanData['attributes']): number | undefined {
+  const ms = num(a[ATTR.ttftMs])
+  if (ms !== undefined) return ms
+  const seconds =
+    num(a[ATTR.responseTimeToFirstChunk]) ?? num(a['gen_ai.client.operation.time_to_first_chunk'])
+  return seconds === undefined ? num(a['ai.response.msToFirstChunk']) : seconds * 1000
+}
+
 /** Reads the indexed columns of a span from its GenAI attributes. */
 export function summarizeSpan(span: SpanData): SpanSummary {
   const a = span.attributes
   const llm = span.kind === 'llm'
-  let ttft = num(a[ATTR.ttftMs])
-  if (ttft === undefined) {
-    const seconds = num(a[ATTR.responseTimeToFirstChunk])
-    ttft = seconds === undefined ? num(a['ai.response.msToFirstChunk']) : seconds * 1000
-  }
   const summary: SpanSummary = {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -185,6 +194,7 @@ export function summarizeSpan(span: SpanData): SpanSummary {
     if (input !== undefined) summary.inputTokens = input
     if (output !== undefined) summary.outputTokens = output
     if (cost !== undefined) summary.costUsd = cost
+    const ttft = spanTtftMs(a)
     if (ttft !== undefined) summary.ttftMs = ttft
   }
   if (span.error?.message) summary.errorMessage = span.error.message
@@ -243,7 +253,7 @@ export function searchParts(
   // The output: `tokentrail.output.text` from SDKs before 2026-12, else the output messages' text.
   const output = a[ATTR.outputText] ?? identity.output
   if (typeof output === 'string') parts.push(output.slice(0, 300))
-  const tool = a[ATTR.toolName]
+  const tool = a[ATTR.toolName] ?? a['ai.toolCall.name']
   if (typeof tool === 'string') parts.push(tool.slice(0, 300))
   return parts.map((part) => part.toLowerCase())
 }

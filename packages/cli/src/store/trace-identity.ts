@@ -130,7 +130,8 @@ function clip(text: string): string | undefined {
 /** What the user asked in this call: the last user message of its prompt, else the whole input. */
 export function spanInput(span: SpanData): string | undefined {
   const a = span.attributes
-  const messages = parseMessages(a[ATTR.inputMessages])
+  // The AI SDK's own telemetry (before ai@7's `@ai-sdk/otel`) writes `ai.prompt.messages`.
+  const messages = parseMessages(a[ATTR.inputMessages] ?? a['ai.prompt.messages'])
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!
     if (message?.role !== 'user') continue

@@ -217,7 +217,12 @@ export function getSession(
       const a = span.attributes
       const call: TurnToolCall = {
         spanId: span.spanId,
-        tool: typeof a[ATTR.toolName] === 'string' ? (a[ATTR.toolName] as string) : span.name,
+        tool:
+          typeof a[ATTR.toolName] === 'string'
+            ? (a[ATTR.toolName] as string)
+            : typeof a['ai.toolCall.name'] === 'string'
+              ? (a['ai.toolCall.name'] as string)
+              : span.name,
         status: span.status,
         durationMs: span.endTime - span.startTime,
       }

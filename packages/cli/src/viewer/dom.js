@@ -56,6 +56,22 @@ export async function api(path) {
   return body
 }
 
+/**
+ * An LLM span's time to first token in milliseconds, under any name the collector reads (as
+ * `spanTtftMs` in store-schema.ts): Tokentrail's, the GenAI conventions' (seconds) or the AI SDK's.
+ * @param {Record<string, unknown>} a
+ * @returns {number | undefined}
+ */
+export function ttftOf(a) {
+  const ms = a['tokentrail.ttft_ms']
+  if (typeof ms === 'number') return ms
+  const seconds =
+    a['gen_ai.response.time_to_first_chunk'] ?? a['gen_ai.client.operation.time_to_first_chunk']
+  if (typeof seconds === 'number') return seconds * 1000
+  const aiSdk = a['ai.response.msToFirstChunk']
+  return typeof aiSdk === 'number' ? aiSdk : undefined
+}
+
 // Captured attributes can hold any type (a cost sent as a string, an array of token counts): the
 // formatters take any value and show what is not a finite number as text.
 

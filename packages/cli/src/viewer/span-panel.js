@@ -1,7 +1,7 @@
 // @ts-check
 // The span panel of the trace page: facts, LLM call, tokens, prompt and output, tool arguments
 // and result, one stack per error, attributes, events, resource.
-import { api, breakableKey, cost, duration, h, number, showError } from './dom.js'
+import { api, breakableKey, cost, duration, h, number, showError, ttftOf } from './dom.js'
 import { selectSpan } from './trace.js'
 
 /** @typedef {import('./dom.js').Trace} Trace */
@@ -217,7 +217,7 @@ function renderSpanDetail(panel, span, trace, detail) {
   if (span.kind === 'llm') {
     const input = a['gen_ai.usage.input_tokens']
     const output = a['gen_ai.usage.output_tokens']
-    const ttft = a['tokentrail.ttft_ms']
+    const ttft = ttftOf(a)
     let perSecond = a['tokentrail.output_tokens_per_second']
     const ttftMs = typeof ttft === 'number' ? ttft : 0
     if (perSecond === undefined && typeof output === 'number' && ms > ttftMs)
@@ -287,23 +287,20 @@ function renderSpanDetail(panel, span, trace, detail) {
       body.push(h('h3', null, 'Tool calls'), h('pre', null, pretty(out.toolCalls)))
   }
   if (span.kind === 'tool' || a['gen_ai.tool.name'] !== undefined) {
+    // The GenAI conventions' names, else the AI SDK's own (`ai.toolCall.*`: ai@5, ai@6).
+    const args = a['gen_ai.tool.call.arguments'] ?? a['ai.toolCall.args']
+    const result = a['gen_ai.tool.call.result'] ?? a['ai.toolCall.result']
     body.push(
       h('h3', null, 'Tool'),
       facts([
-        ['tool', a['gen_ai.tool.name']],
-        ['call id', a['gen_ai.tool.call.id']],
+        ['tool', a['gen_ai.tool.name'] ?? a['ai.toolCall.name']],
+        ['call id', a['gen_ai.tool.call.id'] ?? a['ai.toolCall.id']],
       ]),
     )
-    if (a['gen_ai.tool.call.arguments'] !== undefined)
-      body.push(
-        h('h3', null, 'Arguments'),
-        h('pre', { id: 'tool-arguments' }, pretty(a['gen_ai.tool.call.arguments'])),
-      )
-    if (a['gen_ai.tool.call.result'] !== undefined)
-      body.push(
-        h('h3', null, 'Result'),
-        h('pre', { id: 'tool-result' }, pretty(a['gen_ai.tool.call.result'])),
-      )
+    if (args !== undefined)
+      body.push(h('h3', null, 'Arguments'), h('pre', { id: 'tool-arguments' }, pretty(args)))
+    if (result !== undefined)
+      body.push(h('h3', null, 'Result'), h('pre', { id: 'tool-result' }, pretty(result)))
   }
   const keys = Object.keys(a).sort()
   body.push(

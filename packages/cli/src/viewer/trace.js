@@ -14,6 +14,7 @@ import {
   showError,
   statusBadge,
   throttle,
+  ttftOf,
 } from './dom.js'
 import { renderSpan } from './span-panel.js'
 
@@ -76,7 +77,7 @@ export async function renderTrace(traceId) {
     const span = /** @type {Span} */ (byId.get(node.spanId))
     const left = (node.offset / total) * 100
     const width = Math.max((node.durationMs / total) * 100, 0.3)
-    const ttft = span.attributes['tokentrail.ttft_ms']
+    const ttft = span.kind === 'llm' ? ttftOf(span.attributes) : undefined
     const barClass = span.status === 'ok' ? span.kind : span.status
     const row = h(
       'div',
@@ -142,7 +143,7 @@ export async function renderTrace(traceId) {
           ),
         )
       : null
-  const hasTtft = spans.some((s) => typeof s.attributes['tokentrail.ttft_ms'] === 'number')
+  const hasTtft = spans.some((s) => s.kind === 'llm' && ttftOf(s.attributes) !== undefined)
   const waterfallEl = h(
     'div',
     { class: 'waterfall', id: 'waterfall' },

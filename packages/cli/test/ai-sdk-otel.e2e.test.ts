@@ -1,0 +1,224 @@
+// The AI SDK's own OpenTelemetry telemetry (not Tokentrail's middleware), exported by the
+// OpenTelemetry JS SDK over OTLP/HTTP to a real collector: what `tokentrail list`, `trace`,
+// `--json` and `/api/traces` show for it on each AI SDK major. ai@5 and ai@6 write `ai.*` spans
+// (`ai.streamText.doStream`, `ai.toolCall`) that name no GenAI operation; ai@7 writes the same
+// through `@ai-sdk/otel`'s `LegacyOpenTelemetry`, and GenAI-convention spans through its
+// `OpenTelemetry`.
+import { join } from 'node:path'
+import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
+import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
+import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
+import { LegacyOpenTelemetry, OpenTelemetry } from '@ai-sdk/otel'
+import { trace } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
+import * as ai7 from 'ai'
+import * as ai5 from 'ai-v5'
+import * as ai6 from 'ai-v6'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { type Collector, startCollector } from '../src/index.js'
+import { runCapture, tempDir } from './helpers.js'
+
+let collector: Collector
+let mock: Awaited<ReturnType<typeof startMockOpenAI>>
+let provider: NodeTracerProvider
+
+beforeAll(async () => {
+  collector = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+  // A first-chunk delay, so that every streamed call has a time to first token to read.
+  mock = await startMockOpenAI({ firstChunkDelayMs: 5 })
+  provider = new NodeTracerProvider({
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces` })),
+    ],
+  })
+  provider.register()
+})
+
+afterAll(async () => {
+  await provider.shutdown()
+  trace.disable()
+  await mock.close()
+  await collector.close()
+})
+
+const cases = [
+  {
+    name: 'ai@5 experimental_telemetry',
+    ai: ai5 as any,
+    createOpenAI: createOpenAI2 as any,
+    telemetry: () => ({ isEnabled: true }),
+    llm: 'ai.streamText.doStream',
+    failedLlm: 'ai.generateText.doGenerate',
+    tool: 'ai.toolCall',
+  },
+  {
+    name: 'ai@6 experimental_telemetry',
+    ai: ai6 as any,
+    createOpenAI: createOpenAI3 as any,
+    telemetry: () => ({ isEnabled: true }),
+    llm: 'ai.streamText.doStream',
+    failedLlm: 'ai.generateText.doGenerate',
+    tool: 'ai.toolCall',
+  },
+  {
+    name: 'ai@7 @ai-sdk/otel LegacyOpenTelemetry',
+    ai: ai7 as any,
+    createOpenAI: createOpenAI4 as any,
+    // Made after the tracer provider is registered: the integration takes its tracer when made.
+    telemetry: () => ({ isEnabled: true, integrations: [new LegacyOpenTelemetry()] }),
+    llm: 'ai.streamText.doStream',
+    failedLlm: 'ai.generateText.doGenerate',
+    tool: 'ai.toolCall',
+  },
+  {
+    name: 'ai@7 @ai-sdk/otel OpenTelemetry',
+    ai: ai7 as any,
+    createOpenAI: createOpenAI4 as any,
+    telemetry: () => ({ isEnabled: true, integrations: [new OpenTelemetry()] }),
+    llm: 'chat gpt-4o-mini',
+    failedLlm: 'chat gpt-4o-mini',
+    tool: 'execute_tool weather',
+  },
+] as const
+
+/** The id of the one stored trace whose input mentions `marker`. */
+async function traceIdOf(marker: string): Promise<string> {
+  const found = collector.store.listTraces({ text: marker }).traces
+  expect(found, marker).toHaveLength(1)
+  return found[0]!.traceId
+}
+
+describe.each(cases)('$name → tokentrail dev', (c) => {
+  it('shows the LLM calls, the tool, model, tokens, TTFT and the failure', async () => {
+    const openai = c.createOpenAI({ baseURL: `${mock.url}/v1`, apiKey: 'sk-test' })
+    const tools = {
+      weather: c.ai.tool({
+        description: 'The weather in a city',
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }: { city: string }) => `21°C in ${city}`,
+      }),
+    }
+    const run = Math.random().toString(36).slice(2, 10)
+    const telemetry = c.telemetry()
+    const marker = `${run}ok`
+    const failMarker = `${run}ko`
+    const result = c.ai.streamText({
+      model: openai.chat('gpt-4o-mini'),
+      prompt: `Weather in Paris? [tool] ${marker}`,
+      tools,
+      stopWhen: c.ai.stepCountIs(3),
+      experimental_telemetry: telemetry,
+    })
+    expect(await result.text).toContain('The tool returned')
+    await expect(
+      c.ai.generateText({
+        model: openai.chat('gpt-4o-mini'),
+        prompt: `[fail:429] ${failMarker}`,
+        maxRetries: 0,
+        experimental_telemetry: telemetry,
+      }),
+    ).rejects.toThrow('Rate limit reached')
+    await provider.forceFlush()
+
+    // The stored trace: two LLM calls and a tool, with the model, tokens and TTFT of the calls.
+    const id = await traceIdOf(marker)
+    const detail = collector.store.getTrace(id)!
+    const llm = detail.spans.filter((s) => s.kind === 'llm')
+    expect(llm.map((s) => s.name)).toEqual([c.llm, c.llm])
+    expect(detail.spans.filter((s) => s.kind === 'tool').map((s) => s.name)).toEqual([c.tool])
+    // The tokens of both calls, as the mock reported them.
+    const calls = mock.calls.slice(-3, -1)
+    expect(calls.map((call) => call.body.messages.at(-1).content)).toEqual([
+      `Weather in Paris? [tool] ${marker}`,
+      expect.stringContaining('21°C'),
+    ])
+    const inputTokens = calls[0]!.usage!.inputTokens + calls[1]!.usage!.inputTokens
+    const outputTokens = calls[0]!.usage!.outputTokens + calls[1]!.usage!.outputTokens
+    const totalTokens = inputTokens + outputTokens
+    expect(detail.trace).toMatchObject({
+      status: 'ok',
+      model: 'gpt-4o-mini',
+      inputTokens,
+      outputTokens,
+      input: `Weather in Paris? [tool] ${marker}`,
+      output: expect.stringContaining('The tool returned'),
+    })
+    expect(detail.trace.ttftMs).toBeGreaterThan(0)
+
+    const failedId = await traceIdOf(failMarker)
+    const failed = collector.store.getTrace(failedId)!
+    expect(failed.trace).toMatchObject({
+      status: 'error',
+      model: 'gpt-4o-mini',
+      errorMessage: expect.stringContaining('Rate limit reached'),
+    })
+    expect(failed.spans.find((s) => s.kind === 'llm')).toMatchObject({
+      name: c.failedLlm,
+      status: 'error',
+    })
+
+    // What a user reads: `tokentrail list` (and --json), `tokentrail trace`, and /api/traces.
+    const list = await runCapture(['list', '--url', collector.url, '--search', marker])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(new RegExp(`✓ ok\\s+gpt-4o-mini\\s+${totalTokens}\\s`))
+    const json = await runCapture(['list', '--url', collector.url, '--search', marker, '--json'])
+    expect(JSON.parse(json.stdout).traces[0]).toMatchObject({
+      traceId: id,
+      model: 'gpt-4o-mini',
+      totalTokens,
+      ttftMs: detail.trace.ttftMs,
+    })
+    const shown = await runCapture(['trace', id, '--url', collector.url])
+    expect(shown.code).toBe(0)
+    const llmLines = shown.stdout.split('\n').filter((line) => line.includes(`llm ${c.llm}`))
+    expect(llmLines).toHaveLength(2)
+    expect(llmLines[0]).toMatch(
+      new RegExp(
+        `${calls[0]!.usage!.inputTokens}→${calls[0]!.usage!.outputTokens} tok  ttft \\d.*finish tool-calls`,
+      ),
+    )
+    expect(llmLines[1]).toMatch(
+      new RegExp(
+        `${calls[1]!.usage!.inputTokens}→${calls[1]!.usage!.outputTokens} tok  ttft \\d.*finish stop`,
+      ),
+    )
+    expect(shown.stdout).toContain(`tool ${c.tool}`)
+    const json2 = JSON.parse(
+      (await runCapture(['trace', id, '--url', collector.url, '--json'])).stdout,
+    )
+    expect(json2.trace).toMatchObject({
+      model: 'gpt-4o-mini',
+      totalTokens,
+      ttftMs: detail.trace.ttftMs,
+    })
+    expect(json2.spans.map((s: { kind: string }) => s.kind).sort()).toEqual(
+      detail.spans.map((s) => s.kind).sort(),
+    )
+    // The bug report for an assistant (`--export`): the tool's name and each call's TTFT.
+    const exported = await runCapture([
+      'trace',
+      id,
+      '--url',
+      collector.url,
+      '--export',
+      '--format',
+      'json',
+      '--out',
+      '-',
+    ])
+    const report = JSON.parse(exported.stdout)
+    const toolRow = report.timeline.find((s: { kind: string }) => s.kind === 'tool')
+    expect(toolRow.tool).toBe('weather')
+    expect(report.timeline.filter((s: { ttftMs?: number }) => s.ttftMs! > 0)).toHaveLength(2)
+    const failedShown = await runCapture(['trace', failedId, '--url', collector.url])
+    expect(failedShown.stdout).toMatch(
+      new RegExp(`llm ${c.failedLlm.replace(/\./g, '\\.')}.*Rate limit reached`),
+    )
+    const api = await (await fetch(`${collector.url}/api/traces?text=${marker}`)).json()
+    expect(api.traces[0]).toMatchObject({ traceId: id, model: 'gpt-4o-mini', totalTokens })
+  })
+})
