@@ -1,0 +1,313 @@
+// ai@7's later call features, traced through real generateText/streamText over HTTP (the
+// timeout object, toolCallConcurrency, repairToolCall, toolChoice enforcement, the `interrupted`
+// finish reason): one trace per call, call → step → tool spans, statuses, and the user's outcome.
+import { createOpenAI } from '@ai-sdk/openai'
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
+import * as ai from 'ai'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { callSpan, data, llmSpans, serveWire, useWireServers } from './wire.js'
+
+useWireServers()
+
+const tools = (spans: readonly SpanData[]) => spans.filter((s) => s.kind === 'tool')
+const oneTrace = (spans: readonly SpanData[]) => {
+  expect(spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')).toHaveLength(1)
+  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1)
+}
+
+async function mock(options: Parameters<typeof startMockOpenAI>[0] = {}) {
+  const server = await startMockOpenAI(options)
+  const { tracer, exporter } = setup()
+  const model = ai.wrapLanguageModel({
+    model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  return { server, tracer, exporter, model }
+}
+
+describe('ai@7 timeout object', () => {
+  it('streamText stopped by chunkMs: the user gets the TimeoutError; call and step cancelled by timeout', async () => {
+    const { server, tracer, exporter, model } = await mock({ chunkDelayMs: 200 })
+    try {
+      const result = ai.streamText({
+        model,
+        prompt: 'hello there friend',
+        timeout: { chunkMs: 50 },
+      })
+      await expect(result.text).rejects.toMatchObject({ name: 'TimeoutError' })
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const [step, ...more] = llmSpans(exporter.spans)
+      expect(more).toHaveLength(0)
+      expect(step!.parentSpanId).toBe(call.spanId)
+      for (const span of [call, step!]) {
+        expect(span.status).toBe('cancelled')
+        expect(span.attributes['tokentrail.cancelled_by']).toBe('timeout')
+      }
+      // The first chunk came before the limit struck.
+      expect(step!.attributes['gen_ai.response.time_to_first_chunk']).toBeTypeOf('number')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('generateText stopped by stepMs: cancelled by timeout, the user gets the TimeoutError', async () => {
+    const { server, tracer, exporter, model } = await mock({ firstChunkDelayMs: 300 })
+    try {
+      await expect(
+        ai.generateText({ model, prompt: 'hello', timeout: { stepMs: 50 }, maxRetries: 0 }),
+      ).rejects.toMatchObject({ name: 'TimeoutError' })
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      expect(call.status).toBe('cancelled')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('timeout')
+      expect(llmSpans(exporter.spans)[0]!.status).toBe('cancelled')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('streamText with chunkMs and a tool slower than it (7.0.136): the call goes on, all ok', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const weather = ai.tool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }) => {
+          await new Promise((resolve) => setTimeout(resolve, 250))
+          return { city, celsius: 21 }
+        },
+      })
+      const text = await ai.streamText({
+        model,
+        tools: { weather },
+        prompt: 'Weather in Oslo? [tool:weather]',
+        stopWhen: ai.stepCountIs(3),
+        timeout: { chunkMs: 100, firstChunkMs: 100 },
+      }).text
+      expect(text).toBe('The tool returned {"city":"Oslo","celsius":21}.')
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const steps = llmSpans(exporter.spans)
+      const [tool] = tools(exporter.spans)
+      expect(call.status).toBe('ok')
+      expect(steps.map((s) => s.status)).toEqual(['ok', 'ok'])
+      expect(tool!.parentSpanId).toBe(steps[0]!.spanId)
+      expect(tool!.status).toBe('ok')
+      expect(tool!.attributes[ATTR.toolCallResult]).toBe('{"city":"Oslo","celsius":21}')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+// A chat completions server whose first answer calls `calls`, then answers "done".
+const chunk = (delta: unknown, finish: string | null = null) =>
+  data({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })
+const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
+async function toolServer(calls: { id: string; name: string; arguments: string }[]) {
+  return serveWire((_path, body) => {
+    const last = body.messages[body.messages.length - 1]
+    const message =
+      last.role === 'tool'
+        ? { content: 'done' }
+        : {
+            tool_calls: calls.map((c, index) => ({
+              index,
+              id: c.id,
+              type: 'function',
+              function: { name: c.name, arguments: c.arguments },
+            })),
+          }
+    const finish = last.role === 'tool' ? 'stop' : 'tool_calls'
+    if (!body.stream)
+      return {
+        json: {
+          id: 'c1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gpt-4o',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, ...message },
+              finish_reason: finish,
+            },
+          ],
+          usage,
+        },
+      }
+    return {
+      sse: [
+        chunk({ role: 'assistant', ...message }),
+        chunk({}, finish),
+        data({
+          id: 'c1',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'gpt-4o',
+          choices: [],
+          usage,
+        }),
+        'data: [DONE]\n\n',
+      ],
+    }
+  })
+}
+
+function traced(url: string) {
+  const { tracer, exporter } = setup()
+  const model = ai.wrapLanguageModel({
+    model: createOpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  return { tracer, exporter, model }
+}
+
+const run = async (mode: 'generateText' | 'streamText', args: any) => {
+  const result = mode === 'generateText' ? await ai.generateText(args) : ai.streamText(args)
+  return { text: await result.text, finishReason: await result.finishReason }
+}
+
+describe.each(['generateText', 'streamText'] as const)('ai@7 %s tools', (mode) => {
+  it('toolCallConcurrency: 1 runs two calls one after the other: two tool spans under the step', async () => {
+    const server = await toolServer([
+      { id: 'call_a', name: 'weather', arguments: '{"city":"Oslo"}' },
+      { id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
+    ])
+    const { tracer, exporter, model } = traced(server.url)
+    const order: string[] = []
+    const weather = ai.tool({
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }) => {
+        order.push(`start ${city}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        order.push(`end ${city}`)
+        return { city }
+      },
+    })
+    const out = await run(mode, {
+      model,
+      prompt: 'Weather?',
+      tools: { weather },
+      toolCallConcurrency: 1,
+      stopWhen: ai.stepCountIs(3),
+    })
+    expect(out).toEqual({ text: 'done', finishReason: 'stop' })
+    expect(order).toEqual(['start Oslo', 'end Oslo', 'start Rome', 'end Rome'])
+    await tracer.flush()
+    oneTrace(exporter.spans)
+    const steps = llmSpans(exporter.spans)
+    expect(steps).toHaveLength(2)
+    const spans = tools(exporter.spans).sort((a, b) => a.startTime - b.startTime)
+    expect(spans.map((s) => s.attributes[ATTR.toolCallId])).toEqual(['call_a', 'call_b'])
+    expect(spans.map((s) => s.attributes[ATTR.toolCallArguments])).toEqual([
+      '{"city":"Oslo"}',
+      '{"city":"Rome"}',
+    ])
+    for (const span of spans) {
+      expect(span.parentSpanId).toBe(steps[0]!.spanId)
+      expect(span.status).toBe('ok')
+    }
+    expect(spans[1]!.startTime).toBeGreaterThanOrEqual(spans[0]!.endTime!)
+  })
+
+  it('repairToolCall: the tool span has the repaired name and input the tool ran with', async () => {
+    const server = await toolServer([
+      { id: 'call_a', name: 'Weather', arguments: '{"city":"Oslo"}' },
+    ])
+    const { tracer, exporter, model } = traced(server.url)
+    const seen: unknown[] = []
+    const weather = ai.tool({
+      inputSchema: z.object({ city: z.string() }),
+      execute: async (input) => {
+        seen.push(input)
+        return input
+      },
+    })
+    const out = await run(mode, {
+      model,
+      prompt: 'Weather?',
+      tools: { weather },
+      stopWhen: ai.stepCountIs(3),
+      repairToolCall: async ({ toolCall }: any) => ({
+        ...toolCall,
+        toolName: 'weather',
+        input: '{"city":"Paris"}',
+      }),
+    })
+    expect(out.text).toBe('done')
+    expect(seen).toEqual([{ city: 'Paris' }])
+    await tracer.flush()
+    oneTrace(exporter.spans)
+    const [tool, ...more] = tools(exporter.spans)
+    expect(more).toHaveLength(0)
+    expect(tool!.name).toBe('execute_tool weather')
+    expect(tool!.attributes[ATTR.toolCallArguments]).toBe('{"city":"Paris"}')
+    expect(tool!.parentSpanId).toBe(llmSpans(exporter.spans)[0]!.spanId)
+  })
+
+  it("toolChoice 'none' answered with a tool call: no tool runs; the call is an error, as the user saw", async () => {
+    const server = await toolServer([
+      { id: 'call_a', name: 'weather', arguments: '{"city":"Oslo"}' },
+    ])
+    const { tracer, exporter, model } = traced(server.url)
+    let ran = false
+    const weather = ai.tool({
+      inputSchema: z.object({ city: z.string() }),
+      execute: async () => {
+        ran = true
+        return 1
+      },
+    })
+    const args = { model, prompt: 'Weather?', tools: { weather }, toolChoice: 'none' as const }
+    if (mode === 'generateText')
+      await expect(ai.generateText(args)).rejects.toMatchObject({
+        name: 'AI_ToolChoiceViolationError',
+      })
+    else {
+      const errors: unknown[] = []
+      const result = ai.streamText({ ...args, onError: ({ error }) => void errors.push(error) })
+      await result.consumeStream()
+      expect(await result.finishReason).toBe('error')
+      expect(errors).toMatchObject([{ name: 'AI_ToolChoiceViolationError' }])
+    }
+    expect(ran).toBe(false)
+    await tracer.flush()
+    oneTrace(exporter.spans)
+    expect(tools(exporter.spans)).toHaveLength(0)
+    const call = callSpan(exporter.spans)
+    expect(call.status).toBe('error')
+    expect(call.error?.message).toMatch(
+      mode === 'generateText' ? /tool choice was none/ : /toolChoice/,
+    )
+  })
+})
+
+it('ai@7 streamText cut before any finish (finish reason `interrupted`): kept partial text, call ok, said interrupted', async () => {
+  const server = await serveWire(() => ({
+    sse: [chunk({ role: 'assistant', content: 'Hel' }), chunk({ content: 'lo' })],
+  }))
+  const { tracer, exporter, model } = traced(server.url)
+  const result = ai.streamText({ model, prompt: 'hi' })
+  expect(await result.text).toBe('Hello')
+  expect(await result.finishReason).toBe('interrupted')
+  await tracer.flush()
+  oneTrace(exporter.spans)
+  const call = callSpan(exporter.spans)
+  expect(call.status).toBe('ok')
+  expect(call.attributes[CALL_ATTR.finishReason]).toBe('interrupted')
+  expect(call.attributes['tokentrail.call.steps_without_usage']).toBe(1)
+})
