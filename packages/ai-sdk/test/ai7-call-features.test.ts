@@ -107,6 +107,161 @@ describe('ai@7 timeout object', () => {
   })
 })
 
+// A weather tool that takes `ms`, stopped early when its abort signal fires if `abortable`.
+const slowWeather = (ms: number, abortable: boolean) =>
+  ai.tool({
+    inputSchema: z.object({ city: z.string() }),
+    execute: async ({ city }, { abortSignal }) => {
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, ms)
+        if (abortable)
+          abortSignal?.addEventListener('abort', () => {
+            clearTimeout(timer)
+            reject(abortSignal.reason)
+          })
+      })
+      return { city, celsius: 21 }
+    },
+  })
+const WEATHER = 'Weather in Oslo? [tool:weather]'
+
+describe('ai@7 time limits while a tool runs', () => {
+  for (const limit of [{ stepMs: 150 }, { totalMs: 150 }]) {
+    it(`streamText ${Object.keys(limit)[0]} strikes while a tool that heeds its signal runs: tool, call cancelled by timeout`, async () => {
+      const { server, tracer, exporter, model } = await mock()
+      try {
+        const result = ai.streamText({
+          model,
+          tools: { weather: slowWeather(2000, true) },
+          prompt: WEATHER,
+          stopWhen: ai.stepCountIs(3),
+          timeout: limit,
+        })
+        await expect(result.text).rejects.toMatchObject({ name: 'TimeoutError' })
+        await tracer.flush()
+        oneTrace(exporter.spans)
+        const call = callSpan(exporter.spans)
+        const [step, ...more] = llmSpans(exporter.spans)
+        expect(more).toHaveLength(0)
+        const [tool] = tools(exporter.spans)
+        expect(step!.status).toBe('ok')
+        expect(tool!.parentSpanId).toBe(step!.spanId)
+        expect(tool!.status).toBe('cancelled')
+        expect(tool!.attributes[ATTR.toolCallArguments]).toBe('{"city":"Oslo"}')
+        expect(call.status).toBe('cancelled')
+        expect(call.attributes['tokentrail.cancelled_by']).toBe('timeout')
+        expect(tool!.endTime).toBeLessThanOrEqual(call.endTime!)
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
+  it('toolMs: the tool fails on its time limit, the model reads the error and the call goes on', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const { text } = await ai.generateText({
+        model,
+        tools: { weather: slowWeather(2000, true) },
+        prompt: WEATHER,
+        stopWhen: ai.stepCountIs(3),
+        timeout: { toolMs: 50 },
+      })
+      expect(text).toContain('TimeoutError')
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const steps = llmSpans(exporter.spans)
+      const [tool] = tools(exporter.spans)
+      expect(steps.map((s) => s.status)).toEqual(['ok', 'ok'])
+      expect(tool!.parentSpanId).toBe(steps[0]!.spanId)
+      expect(tool!.status).toBe('error')
+      expect(tool!.error?.type).toBe('TimeoutError')
+      expect(call.status).toBe('ok')
+      expect(call.attributes[CALL_ATTR.toolErrors]).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('ai@7 tool inputs and steering', () => {
+  it('experimental_refineToolInput: the tool span has the refined input the tool ran with', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const { text } = await ai.generateText({
+        model,
+        tools: { weather: slowWeather(1, false) },
+        prompt: WEATHER,
+        stopWhen: ai.stepCountIs(3),
+        experimental_refineToolInput: { weather: () => ({ city: 'Bergen' }) },
+      })
+      expect(text).toBe('The tool returned {"city":"Bergen","celsius":21}.')
+      await tracer.flush()
+      const [tool] = tools(exporter.spans)
+      expect(tool!.attributes[ATTR.toolCallArguments]).toBe('{"city":"Bergen"}')
+      expect(tool!.attributes[ATTR.toolCallResult]).toBe('{"city":"Bergen","celsius":21}')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('dynamicTool: traced as a tool span of its step, with its input and output', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const weather = ai.dynamicTool({
+        inputSchema: z.object({ city: z.string() }),
+        execute: async (input) => ({ ...(input as object), dynamic: true }),
+      })
+      const text = await ai.streamText({
+        model,
+        tools: { weather },
+        prompt: WEATHER,
+        stopWhen: ai.stepCountIs(3),
+      }).text
+      expect(text).toBe('The tool returned {"city":"Oslo","dynamic":true}.')
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const [tool] = tools(exporter.spans)
+      expect(tool!.name).toBe('execute_tool weather')
+      expect(tool!.status).toBe('ok')
+      expect(tool!.parentSpanId).toBe(llmSpans(exporter.spans)[0]!.spanId)
+      expect(tool!.attributes[ATTR.toolCallResult]).toBe('{"city":"Oslo","dynamic":true}')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('experimental_steering queue: the message it adds makes a second step of the same call', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const steering = ai.experimental_createSteering()
+      const result = ai.streamText({
+        model,
+        prompt: 'hello',
+        stopWhen: ai.stepCountIs(3),
+        experimental_steering: steering,
+      })
+      const outcome = steering.queue('and then?')
+      expect(await result.text).toBe('You said: and then?')
+      expect(await outcome).toMatchObject({ type: 'delivered', stepNumber: 1 })
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const steps = llmSpans(exporter.spans)
+      expect(steps).toHaveLength(2)
+      for (const step of steps) {
+        expect(step.parentSpanId).toBe(call.spanId)
+        expect(step.status).toBe('ok')
+      }
+      expect(call.status).toBe('ok')
+      expect(call.attributes['tokentrail.call.steps']).toBe(2)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 // A chat completions server whose first answer calls `calls`, then answers "done".
 const chunk = (delta: unknown, finish: string | null = null) =>
   data({
