@@ -466,3 +466,102 @@ it('ai@7 streamText cut before any finish (finish reason `interrupted`): kept pa
   expect(call.attributes[CALL_ATTR.finishReason]).toBe('interrupted')
   expect(call.attributes['tokentrail.call.steps_without_usage']).toBe(1)
 })
+
+it('ai@7 toolSearch: the search and the deferred tool it found are tool spans of their steps, one trace', async () => {
+  const server = await serveWire((_path, body) => {
+    const done = body.messages.filter((m: any) => m.role === 'tool').length
+    const call = (name: string, args: string) => ({
+      sse: [
+        chunk({
+          role: 'assistant',
+          tool_calls: [
+            { index: 0, id: `call_${done}`, type: 'function', function: { name, arguments: args } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ],
+    })
+    if (done === 0) return call('search', '{"query":"weather"}')
+    // The deferred tool is sent once the search found it.
+    if (done === 1 && body.tools.some((t: any) => t.function?.name === 'weather'))
+      return call('weather', '{"city":"Oslo"}')
+    return {
+      sse: [chunk({ role: 'assistant', content: 'done' }), chunk({}, 'stop'), 'data: [DONE]\n\n'],
+    }
+  })
+  const { tracer, exporter, model } = traced(server.url)
+  const weather = ai.tool({
+    description: 'weather of a city',
+    deferLoading: true,
+    inputSchema: z.object({ city: z.string() }),
+    execute: async ({ city }) => ({ city, celsius: 21 }),
+  })
+  const result = ai.streamText({
+    model,
+    prompt: 'Weather?',
+    stopWhen: ai.stepCountIs(5),
+    tools: { search: ai.toolSearch(), weather },
+  })
+  expect(await result.text).toBe('done')
+  await tracer.flush()
+  oneTrace(exporter.spans)
+  const call = callSpan(exporter.spans)
+  const steps = llmSpans(exporter.spans)
+  expect(steps).toHaveLength(3)
+  const spans = tools(exporter.spans).sort((a, b) => a.startTime - b.startTime)
+  expect(spans.map((s) => s.name)).toEqual(['execute_tool search', 'execute_tool weather'])
+  expect(spans[0]!.parentSpanId).toBe(steps[0]!.spanId)
+  expect(spans[0]!.attributes[ATTR.toolCallResult]).toBe(
+    '{"tools":[{"name":"weather","description":"weather of a city"}]}',
+  )
+  expect(spans[1]!.parentSpanId).toBe(steps[1]!.spanId)
+  expect(spans[1]!.attributes[ATTR.toolCallResult]).toBe('{"city":"Oslo","celsius":21}')
+  expect(call.status).toBe('ok')
+})
+
+describe('ai@7 ToolLoopAgent', () => {
+  it('a timeout in the agent settings (7.0.58): the call is cancelled by timeout, the user gets the TimeoutError', async () => {
+    const { server, tracer, exporter, model } = await mock({ firstChunkDelayMs: 300 })
+    try {
+      const agent = new ai.ToolLoopAgent({ model, timeout: { stepMs: 50 }, maxRetries: 0 })
+      await expect(agent.generate({ prompt: 'hello' })).rejects.toMatchObject({
+        name: 'TimeoutError',
+      })
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      expect(call.status).toBe('cancelled')
+      expect(call.attributes['tokentrail.cancelled_by']).toBe('timeout')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('stream with toolCallConcurrency and a tool: call → step → tool, ok', async () => {
+    const { server, tracer, exporter, model } = await mock()
+    try {
+      const agent = new ai.ToolLoopAgent({
+        model,
+        tools: { weather: slowWeather(1, false) },
+        toolCallConcurrency: 1,
+        stopWhen: ai.stepCountIs(3),
+      })
+      const result = await agent.stream({ prompt: WEATHER })
+      expect(await result.text).toBe('The tool returned {"city":"Oslo","celsius":21}.')
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const steps = llmSpans(exporter.spans)
+      const [tool] = tools(exporter.spans)
+      expect(steps.map((s) => s.parentSpanId)).toEqual([call.spanId, call.spanId])
+      expect(tool!.parentSpanId).toBe(steps[0]!.spanId)
+      expect(call.status).toBe('ok')
+      expect(call.attributes[CALL_ATTR.inputTokens]).toBe(
+        steps.reduce((sum, s) => sum + (s.attributes['gen_ai.usage.input_tokens'] as number), 0),
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})
