@@ -565,3 +565,41 @@ describe('ai@7 ToolLoopAgent', () => {
     }
   })
 })
+
+describe.each(['generateText', 'streamText'] as const)('ai@7 %s prepareStep', (mode) => {
+  it('a step given another model and settings (7.0.42, 7.0.106): its LLM span names them, the call keeps its own', async () => {
+    const server = await startMockOpenAI()
+    try {
+      const { tracer, exporter } = setup()
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+      const wrap = (id: string) =>
+        ai.wrapLanguageModel({ model: openai.chat(id), middleware: tracingMiddleware({ tracer }) })
+      const out = await run(mode, {
+        model: wrap('gpt-4o'),
+        prompt: WEATHER,
+        temperature: 0.5,
+        stopWhen: ai.stepCountIs(3),
+        tools: { weather: slowWeather(1, false) },
+        prepareStep: ({ stepNumber }: { stepNumber: number }) =>
+          stepNumber === 1
+            ? { model: wrap('gpt-4o-mini'), maxOutputTokens: 77, temperature: 0.1 }
+            : undefined,
+      })
+      expect(out.text).toBe('The tool returned {"city":"Oslo","celsius":21}.')
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      const call = callSpan(exporter.spans)
+      const steps = llmSpans(exporter.spans)
+      expect(steps.map((s) => s.name)).toEqual(['chat gpt-4o', 'chat gpt-4o-mini'])
+      expect(steps.map((s) => s.parentSpanId)).toEqual([call.spanId, call.spanId])
+      expect(steps[0]!.attributes['gen_ai.request.temperature']).toBe(0.5)
+      expect(steps[1]!.attributes['gen_ai.request.temperature']).toBe(0.1)
+      expect(steps[1]!.attributes['gen_ai.request.max_tokens']).toBe(77)
+      expect(steps[1]!.attributes['gen_ai.response.model']).toBe('gpt-4o-mini')
+      expect(call.name).toBe(`${mode} gpt-4o`)
+      expect(call.attributes['tokentrail.call.steps']).toBe(2)
+    } finally {
+      await server.close()
+    }
+  })
+})
