@@ -1,6 +1,8 @@
 // ai@7's later call features, traced through real generateText/streamText over HTTP (the
 // timeout object, toolCallConcurrency, repairToolCall, toolChoice enforcement, the `interrupted`
 // finish reason): one trace per call, call → step → tool spans, statuses, and the user's outcome.
+
+import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
@@ -9,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { callSpan, data, llmSpans, serveWire, useWireServers } from './wire.js'
+import { callSpan, data, event, KEYS, llmSpans, serveWire, useWireServers } from './wire.js'
 
 useWireServers()
 
@@ -602,4 +604,70 @@ describe.each(['generateText', 'streamText'] as const)('ai@7 %s prepareStep', (m
       await server.close()
     }
   })
+})
+
+it('ai@7 Anthropic heartbeats (includePings, 7.0.163): pings before the text do not count as its first chunk; the user gets the same text', async () => {
+  const ping = event('ping', { type: 'ping' })
+  const server = await serveWire(() => ({
+    sse: [
+      event('message_start', {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-4-5-20250929',
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 12, output_tokens: 1 },
+        },
+      }),
+      ping,
+      250,
+      ping,
+      event('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      }),
+      event('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'Hello' },
+      }),
+      event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      event('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 3 },
+      }),
+      event('message_stop', { type: 'message_stop' }),
+    ],
+  }))
+  const { tracer, exporter } = setup()
+  const model = ai.wrapLanguageModel({
+    model: createAnthropic({ baseURL: `${server.url}/v1`, apiKey: KEYS.anthropic })(
+      'claude-sonnet-4-5',
+    ),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  const types: string[] = []
+  const result = ai.streamText({
+    model,
+    prompt: 'hi',
+    providerOptions: { anthropic: { includePings: true } },
+  })
+  for await (const part of result.fullStream) types.push(part.type)
+  // The user's stream has the pings, as without tracing.
+  expect(types.filter((type) => type === 'ping')).toHaveLength(2)
+  expect(await result.text).toBe('Hello')
+  await tracer.flush()
+  oneTrace(exporter.spans)
+  const [step] = llmSpans(exporter.spans)
+  expect(step!.status).toBe('ok')
+  expect(step!.attributes['gen_ai.usage.output_tokens']).toBe(3)
+  // The first text came after the 250 ms between the pings.
+  expect(step!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0.25)
+  expect(callSpan(exporter.spans).status).toBe('ok')
 })
