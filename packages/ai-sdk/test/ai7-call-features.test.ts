@@ -671,3 +671,95 @@ it('ai@7 Anthropic heartbeats (includePings, 7.0.163): pings before the text do 
   expect(step!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0.25)
   expect(callSpan(exporter.spans).status).toBe('ok')
 })
+
+// One chat completions answer for every request: `message` with `finish`.
+function answerServer(message: Record<string, unknown>, finish: string) {
+  return serveWire((_path, body) =>
+    body.stream
+      ? { sse: [chunk({ role: 'assistant', ...message }), chunk({}, finish), 'data: [DONE]\n\n'] }
+      : {
+          json: {
+            id: 'c1',
+            object: 'chat.completion',
+            created: 1,
+            model: 'gpt-4o',
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: null, ...message },
+                finish_reason: finish,
+              },
+            ],
+          },
+        },
+  )
+}
+const weatherCall = {
+  tool_calls: [
+    {
+      index: 0,
+      id: 'call_a',
+      type: 'function',
+      function: { name: 'weather', arguments: '{"city":"Oslo"}' },
+    },
+  ],
+}
+
+describe.each(['generateText', 'streamText'] as const)(
+  'ai@7 %s: tools the SDK does not run',
+  (mode) => {
+    for (const finish of ['length', 'content_filter']) {
+      it(`a tool call in an answer cut by ${finish} (7.0.70): not run, no tool span, the finish reason said`, async () => {
+        const server = await answerServer(weatherCall, finish)
+        const { tracer, exporter, model } = traced(server.url)
+        let ran = false
+        const weather = ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          execute: async () => {
+            ran = true
+            return 1
+          },
+        })
+        const out = await run(mode, {
+          model,
+          prompt: 'w',
+          stopWhen: ai.stepCountIs(3),
+          tools: { weather },
+        })
+        expect(out.finishReason).toBe(finish === 'length' ? 'length' : 'content-filter')
+        expect(ran).toBe(false)
+        await tracer.flush()
+        oneTrace(exporter.spans)
+        expect(tools(exporter.spans)).toHaveLength(0)
+        const call = callSpan(exporter.spans)
+        expect(call.status).toBe('ok')
+        expect(call.attributes[CALL_ATTR.finishReason]).toBe(finish)
+        expect(call.attributes['tokentrail.call.tool_calls']).toBe(1)
+      })
+    }
+
+    it("toolChoice 'required' answered in text: the call is an error, as the user saw", async () => {
+      const server = await answerServer({ content: 'no tools today' }, 'stop')
+      const { tracer, exporter, model } = traced(server.url)
+      const args = {
+        model,
+        prompt: 'w',
+        toolChoice: 'required' as const,
+        tools: { weather: slowWeather(1, false) },
+      }
+      if (mode === 'generateText')
+        await expect(ai.generateText(args)).rejects.toMatchObject({
+          name: 'AI_ToolChoiceViolationError',
+        })
+      else {
+        const result = ai.streamText({ ...args, onError: () => {} })
+        await result.consumeStream()
+        expect(await result.finishReason).toBe('error')
+      }
+      await tracer.flush()
+      oneTrace(exporter.spans)
+      expect(llmSpans(exporter.spans)[0]!.status).toBe('ok')
+      expect(callSpan(exporter.spans).status).toBe('error')
+    })
+  },
+)
