@@ -763,3 +763,83 @@ describe.each(['generateText', 'streamText'] as const)(
     })
   },
 )
+
+it('ai@7 experimental_toolCallers (a local caller runs a tool only it may call): the caller is a tool span with its input and result, one trace', async () => {
+  const server = await serveWire((_path, body) =>
+    body.messages.some((m: any) => m.role === 'tool')
+      ? {
+          sse: [
+            chunk({ role: 'assistant', content: 'done' }),
+            chunk({}, 'stop'),
+            'data: [DONE]\n\n',
+          ],
+        }
+      : {
+          sse: [
+            chunk({
+              role: 'assistant',
+              tool_calls: [
+                {
+                  index: 0,
+                  id: 'call_code',
+                  type: 'function',
+                  function: { name: 'code', arguments: '{"cities":["Oslo","Rome"]}' },
+                },
+              ],
+            }),
+            chunk({}, 'tool_calls'),
+            'data: [DONE]\n\n',
+          ],
+        },
+  )
+  const { tracer, exporter, model } = traced(server.url)
+  const weather = ai.tool({
+    description: 'weather of a city',
+    inputSchema: z.object({ city: z.string() }),
+    execute: async ({ city }) => ({ city, celsius: 21 }),
+  })
+  const input = z.object({ cities: z.array(z.string()) })
+  const code = ai.experimental_toolCaller(
+    ai.tool({ description: 'run code', inputSchema: input, execute: async () => 'unbound' }),
+    {
+      type: 'local',
+      bind: (bound: any) =>
+        ai.tool({
+          description: 'run code',
+          inputSchema: input,
+          execute: async ({ cities }, options) =>
+            Promise.all(
+              cities.map((city, i) =>
+                bound.weather.execute({ city }, { ...options, toolCallId: `inner_${i}` }),
+              ),
+            ),
+        }),
+    },
+  )
+  const result = ai.streamText({
+    model,
+    prompt: 'Weather?',
+    stopWhen: ai.stepCountIs(3),
+    tools: { weather, code },
+    experimental_toolCallers: { weather: ['code'] },
+  })
+  expect(await result.text).toBe('done')
+  const steps = await result.steps
+  expect(steps[0]!.toolResults.map((r: any) => r.output)).toEqual([
+    [
+      { city: 'Oslo', celsius: 21 },
+      { city: 'Rome', celsius: 21 },
+    ],
+  ])
+  await tracer.flush()
+  oneTrace(exporter.spans)
+  // The SDK sends no event for the calls the caller makes itself: they are inside its span.
+  const [span, ...more] = tools(exporter.spans)
+  expect(more).toHaveLength(0)
+  expect(span!.name).toBe('execute_tool code')
+  expect(span!.parentSpanId).toBe(llmSpans(exporter.spans)[0]!.spanId)
+  expect(span!.attributes[ATTR.toolCallArguments]).toBe('{"cities":["Oslo","Rome"]}')
+  expect(span!.attributes[ATTR.toolCallResult]).toBe(
+    '[{"city":"Oslo","celsius":21},{"city":"Rome","celsius":21}]',
+  )
+})
