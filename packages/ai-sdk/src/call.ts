@@ -859,7 +859,7 @@ export class AiCall {
   }
 
   /** Ends the call span (once), with the roll-up of its steps. */
-  end(status: SpanStatus, error?: unknown, endTime?: number): void {
+  end(status: SpanStatus, error?: unknown, endTime?: number, endedOnError = false): void {
     if (this.ended) return
     this.openStreams()
     this.ended = true
@@ -868,6 +868,14 @@ export class AiCall {
     if (status === 'ok' && this.lastStatus === 'error') {
       status = 'error'
       error ??= this.lastError
+    } else if (status === 'ok' && endedOnError) {
+      // ai@7's streamText ended on an error the SDK raised itself after the model answered (a
+      // tool call against `toolChoice`): the stream's error part and `onError` have it, the end
+      // event only its finish reason `error`.
+      status = 'error'
+      error = new Error(
+        'streamText ended with finish reason "error" after the model answered (an error the AI SDK raised itself, such as a tool call against toolChoice; the stream\'s error part has it)',
+      )
     }
     // A call whose last step was cancelled, rejected with that abort or time limit (ai@7's
     // generateText rejects a `timeout` with a TimeoutError through its error event): stopped, not failed.

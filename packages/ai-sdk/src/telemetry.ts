@@ -225,7 +225,7 @@ function endAnnounced(event: unknown, status: 'ok' | 'cancelled'): void {
   }
   forgetCall(callId, call)
   if (error !== undefined && error !== null) call.end('error', error)
-  else call.end(status)
+  else call.end(status, undefined, undefined, status === 'ok' && event.finishReason === 'error')
 }
 
 // Marks a tool's `execute` that runs inside its span (the original is its value).
