@@ -130,12 +130,10 @@ interface CallState {
    */
   unasked?: Map<string, UnaskedTool>
   /**
-   * ai@7: calls that are no text or object call (embed, embedMany, rerank, generateSpeech,
-   * transcribe, decide, streamTranscribe), by call id, from their start events until they end: a
-   * failure of theirs is no call span's (absent in older copies' state). Oldest first: ids the SDK
-   * ends without an event read here (a decision or stream transcription that went well) go first.
+   * Errors an embedding span of ours recorded (see embedding-middleware.ts): ai@7's error event of
+   * that embed is then no text call's (absent in older copies' state).
    */
-  otherOps?: Set<string>
+  embeddingErrors?: WeakSet<object>
 }
 
 /** A tool run recorded before its call span was made (ai@7 approved tools, ai@6 unasked tools). */

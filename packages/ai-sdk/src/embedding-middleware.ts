@@ -9,7 +9,7 @@ import {
 } from '@tokentrail/core/internal'
 import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
-import { spanName } from './call.js'
+import { callState, spanName } from './call.js'
 import { providerName } from './convert.js'
 import { recordFailure } from './errors.js'
 import {
@@ -125,6 +125,10 @@ export function embeddingTracingMiddleware(
         try {
           recordFailure(span, error)
           span.end({ status: 'error' })
+          // ai@7's error event for this embed names only its call id and this error: told by it,
+          // not taken for a text call that failed before its first step (see onError).
+          if (error !== null && typeof error === 'object')
+            (callState().embeddingErrors ??= new WeakSet()).add(error)
         } catch {}
         throw error
       }

@@ -47,9 +47,6 @@ const MARK = Symbol.for('tokentrail.ai-sdk.telemetry')
 
 // If the AI SDK never reports the end of a tool (it always should), the span still closes.
 const TOOL_END_FALLBACK_MS = 5000
-// Calls of operations other than text and object calls (embed, embedMany, rerank, decide,
-// streamTranscribe) open at once that are remembered (see otherOperation).
-const MAX_OTHER_OPS = 1000
 
 // Set once a tracer a Tokentrail middleware or integration was given is on, by every copy of this
 // package: the integration then keeps its handlers whatever the process-wide tracer is.
@@ -440,16 +437,6 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
   }
 
-  function otherOperation(event: any): void {
-    const callId = event?.callId
-    if (typeof callId !== 'string' || !fromV7(event)) return
-    const state = callState()
-    const ops = (state.otherOps ??= new Set())
-    // An operation that never ends (its promise dropped mid-call) is forgotten past a bound.
-    if (ops.size >= MAX_OTHER_OPS && !ops.has(callId)) ops.delete(ops.values().next().value!)
-    ops.add(callId)
-  }
-
   const handlers: Telemetry = {
     // No onStart: the AI SDK copies and redacts every event for each callback an integration
     // has, before the first chunk, on every call (~5 µs a plain generateText); the first step's
@@ -553,7 +540,6 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event: any) {
-      if (typeof event?.callId === 'string') callState().otherOps?.delete(event.callId)
       if (fromV7(event)) {
         const call = callState().byCallId.get(event.callId)
         // Whatever fails here, the call still ends.
@@ -571,24 +557,19 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       endAnnounced(event, 'cancelled')
     },
 
-    // ai@7 tells an embed, embedMany, rerank, decide or streamTranscribe by these start events,
-    // dispatched by those operations only (embeddings and rerank once per provider call): a
-    // failure of theirs that no provider call made (a middleware's own error, a custom model's
-    // plain Error) is then not taken for a text call that failed before its first step, which
-    // throws the same. Speech and transcription have no start event of their own, only the
-    // `onStart` every call dispatches, whose cost every text call would pay: theirs are not told
-    // apart (README). The end events of decide and streamTranscribe are not read (a stream
-    // transcription's would make the SDK count its audio): a good one leaves its id in the bounded list.
-    onEmbedStart: otherOperation,
-    onRerankStart: otherOperation,
-    experimental_onDecideStart: otherOperation,
-    experimental_onStreamTranscriptionStart: otherOperation,
+    // No start event of the other operations either (onEmbedStart, onRerankStart, decide's and
+    // streamTranscribe's): each hook an integration has costs every AI SDK call the SDK's dispatch
+    // (closures held for the call's life, ~0.4 KB per open stream each, and CPU). A failure of an
+    // embed traced by embeddingTracingMiddleware is told by its error (see embeddingErrors); other
+    // operations' failures that no provider call made look like a text call's before its first step.
 
     onError(event: any) {
       const callId = event?.callId
       if (typeof callId !== 'string') return
       const state = callState()
-      if (state.otherOps?.delete(callId)) return
+      const failure = event.error
+      if (failure !== null && typeof failure === 'object' && state.embeddingErrors?.has(failure))
+        return
       if (endedLately(callId)) return
       let call = state.byCallId.get(callId)
       forgetCall(callId, call)

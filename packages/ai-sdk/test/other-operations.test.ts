@@ -135,7 +135,7 @@ const custom: Record<string, unknown> = {
 }
 
 describe('ai@7 operations Tokentrail does not trace, beside a traced language model', () => {
-  it.each(['decide', 'generateImage', 'streamTranscribe', 'rerank'])(
+  it.each(['generateImage'])(
     '%s failing with an error no provider call made (a custom model throwing a plain Error) makes no span; the caller gets that error',
     async (name) => {
       const { tracer, exporter } = setup()
@@ -156,10 +156,11 @@ describe('ai@7 operations Tokentrail does not trace, beside a traced language mo
     },
   )
 
-  // Speech and transcription have no start event of their own (only the onStart every call
-  // dispatches, not listened to for its cost): failing with an error no provider call made, they
-  // look like a text call that failed before its first step (README).
-  it.each(['generateSpeech', 'transcribe'])(
+  // The others dispatch their errors with only a call id: telling them apart needs one of their
+  // start events (onStart, onEmbedStart, onRerankStart, decide's, streamTranscribe's), and each
+  // hook an integration has costs every AI SDK call. Failing with an error no provider call made,
+  // they look like a text call that failed before its first step (README).
+  it.each(['generateSpeech', 'transcribe', 'decide', 'streamTranscribe', 'rerank'])(
     '%s failing with an error no provider call made: the caller gets that error; an unknown span (README)',
     async (name) => {
       const { tracer, exporter } = setup()
@@ -211,8 +212,8 @@ describe('ai@7 operations Tokentrail does not trace, beside a traced language mo
     },
   )
 
-  // The fix tells these operations apart by their own events: a text call that fails before its
-  // first step still gets its `unknown` span after them.
+  // A text call that fails before its first step gets its `unknown` span after an image call
+  // (which dispatches no event) failed.
   it('a text call failing before its first step still gets its span after them', async () => {
     const { tracer, exporter } = setup()
     const openai = createOpenAI({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'sk-test-0000' })
@@ -220,13 +221,7 @@ describe('ai@7 operations Tokentrail does not trace, beside a traced language mo
       model: openai.chat('gpt-4o'),
       middleware: tracingMiddleware({ tracer }),
     })
-    await ai
-      .experimental_decide({
-        model: customDecision as any,
-        state: [{ type: 'text', text: 'hi' }],
-        questions,
-      })
-      .catch(() => {})
+    await ai.generateImage({ model: customImage as any, prompt: 'a cat' }).catch(() => {})
     const prepareStep = () => {
       throw new Error('no plan')
     }
