@@ -19,7 +19,7 @@ for (const id of process.argv.length > 2 ? process.argv.slice(2) : Object.keys(R
   const size = await measure()
   const rolldown = new Map(size.rolldown.modules.map((m) => [m.module, m.bytes]))
   console.log(
-    `\n## ${title}: esbuild start-up ${kb(size.gzip)} KB min+gzip (${kb(size.minified)} minified), Rolldown ${kb(size.rolldown.gzip)} KB\n`,
+    `\n## ${title}: esbuild start-up ${kb(size.gzip)} KB min+gzip (${kb(size.minified)} minified) + ${kb(size.later.gzip)} later, one file ${kb(size.oneFile.gzip)}; Rolldown ${kb(size.rolldown.gzip)} KB + ${kb(size.rolldown.later.gzip)} later\n`,
   )
   console.log('| module | esbuild, minified bytes | Rolldown, rendered bytes |')
   console.log('|---|---:|---:|')
