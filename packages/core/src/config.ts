@@ -102,6 +102,9 @@ export interface MetricsOptions {
   cardinalityLimit?: number | undefined
 }
 
+/** Why GenAI metrics env asks for are (partly) off: see `ResolvedConfig['metrics']['off']`. */
+export type MetricsOff = { error: string } | { skipped: string[]; none: boolean }
+
 export interface ResolvedConfig {
   serviceName: string
   exporters: SpanExporter[]
@@ -112,7 +115,10 @@ export interface ResolvedConfig {
    * `always_off` and `traceidratio` decide.
    */
   parentBased: boolean
-  /** The OpenTelemetry variables passed over as unusable (`OTEL_BSP_SCHEDULE_DELAY=0`), said once at creation. */
+  /**
+   * The OpenTelemetry variables passed over as unusable, as a list (`OTEL_BSP_SCHEDULE_DELAY=0, …`),
+   * said once at creation (the words load with unread-env.ts).
+   */
   envIgnored?: string
   enabled: boolean
   debug: ((message: string, error?: unknown) => void) | undefined
@@ -131,8 +137,12 @@ export interface ResolvedConfig {
     exporters: MetricExporter[]
     exportIntervalMs: number
     cardinalityLimit: number
-    /** Why the metrics env asks for could not be sent, said once at creation. */
-    off?: string
+    /**
+     * Why the metrics env asks for could not be sent, said once at creation (the words load with
+     * unread-env.ts): the error of the metrics exporter env describes, or the exporter names
+     * Tokentrail does not send to and whether that leaves none.
+     */
+    off?: MetricsOff
   }
   sampling: ResolvedSampling | undefined
   redaction: ResolvedRedaction | undefined
@@ -185,12 +195,6 @@ function optionOrEnv(
   return [fallback, optionName]
 }
 
-/** What `resolveConfig` says about the OpenTelemetry variables it passed over, if any. */
-function ignoredEnvNotice(ignored: readonly string[]): string | undefined {
-  if (ignored.length === 0) return undefined
-  return `OpenTelemetry settings Tokentrail cannot use, treated as not set: ${ignored.join(', ')} (each takes a whole number ≥ 1; milliseconds for delays and timeouts). Tracing is not affected; the option in code or the next variable decides, else the default.`
-}
-
 /** A delay in ms for a timer: a number from `min` up to the longest timer. */
 function timerMs(value: unknown, name: string, min: number, whole = true): number {
   if (whole) wholeNumber(value, name, min)
@@ -236,7 +240,7 @@ function metricsFromEnvEndpoint(): boolean {
  * Collector's 4317), so what Tokentrail cannot send with turns the GenAI metrics off, told in
  * `off`, never the traces with them.
  */
-function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string } {
+function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: MetricsOff } {
   if (envBoolean('TOKENTRAIL_METRICS') === false) return { exporters: [] }
   const exporters: MetricExporter[] = []
   const skipped: string[] = []
@@ -251,17 +255,10 @@ function metricExportersFromEnv(): { exporters: MetricExporter[]; off?: string }
     }
   } catch (error) {
     if (!TokentrailError.isInstance(error)) throw error
-    return {
-      exporters: [],
-      off: `GenAI metrics are off: ${error.message}. Traces are not affected; set the _METRICS_ variables for Tokentrail, or TOKENTRAIL_METRICS=false to turn metrics off without this line.`,
-    }
+    return { exporters: [], off: { error: error.message } }
   }
   if (skipped.length === 0) return { exporters }
-  const list = skipped.map((name) => `"${name}"`).join(', ')
-  return {
-    exporters,
-    off: `OTEL_METRICS_EXPORTER names ${list}, which Tokentrail does not send GenAI metrics to (it sends otlp and console)${exporters.length === 0 ? ': they are off' : ''}. Traces are not affected; TOKENTRAIL_METRICS=false turns metrics off without this line.`,
-  }
+  return { exporters, off: { skipped, none: exporters.length === 0 } }
 }
 
 function resolveMetrics(
@@ -523,8 +520,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     sampling: resolveSampling(enabled ? options.sampling : (options.sampling ?? false)),
     redaction: resolveRedaction(enabled ? options.redaction : (options.redaction ?? false)),
   }
-  const envIgnored = ignoredEnvNotice(ignored)
-  if (envIgnored) config.envIgnored = envIgnored
+  if (ignored.length > 0) config.envIgnored = ignored.join(', ')
   delete config.resource['service.name']
   return config
 }

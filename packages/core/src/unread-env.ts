@@ -1,3 +1,4 @@
+import type { MetricsOff } from './config.js'
 import { readEnv } from './env.js'
 
 const TLS = ['CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE']
@@ -50,9 +51,9 @@ const SAID = Symbol.for('tokentrail.notice.env')
 /** What `createTracer` found that the notices below need. */
 export interface EnvNoticeInput {
   /** Why the metrics env asks for could not be sent. */
-  metricsOff?: string
-  /** The OpenTelemetry variables passed over as unusable. */
-  envIgnored?: string
+  metricsOff?: MetricsOff | undefined
+  /** The OpenTelemetry variables passed over as unusable, as a list. */
+  envIgnored?: string | undefined
   /** The tracer's exporters: OTLP ones list the headers env set to nothing (`emptyEnvHeaders`). */
   exporters: readonly object[]
   /** Whether trace-complete sampling and redaction rules are on. */
@@ -70,8 +71,9 @@ export function sayEnvNotices(warn: (message: string) => void, input: EnvNoticeI
   const said = (g[SAID] ??= new Set())
   for (const message of [
     unreadEnvNotice(),
-    input.metricsOff,
-    input.envIgnored,
+    metricsOffNotice(input.metricsOff),
+    input.envIgnored &&
+      `OpenTelemetry settings Tokentrail cannot use, treated as not set: ${input.envIgnored} (each takes a whole number ≥ 1; milliseconds for delays and timeouts). Tracing is not affected; the option in code or the next variable decides, else the default.`,
     emptyHeadersNotice([
       ...new Set(
         input.exporters.flatMap(
@@ -85,6 +87,15 @@ export function sayEnvNotices(warn: (message: string) => void, input: EnvNoticeI
     said.add(message)
     warn(message)
   }
+}
+
+/** Why the GenAI metrics env asks for are off, or partly (see `metricExportersFromEnv`). */
+function metricsOffNotice(off: MetricsOff | undefined): string | undefined {
+  if (!off) return undefined
+  if ('error' in off)
+    return `GenAI metrics are off: ${off.error}. Traces are not affected; set the _METRICS_ variables for Tokentrail, or TOKENTRAIL_METRICS=false to turn metrics off without this line.`
+  const list = off.skipped.map((name) => `"${name}"`).join(', ')
+  return `OTEL_METRICS_EXPORTER names ${list}, which Tokentrail does not send GenAI metrics to (it sends otlp and console)${off.none ? ': they are off' : ''}. Traces are not affected; TOKENTRAIL_METRICS=false turns metrics off without this line.`
 }
 
 const shownEnv = (name: string, value: string) =>
