@@ -1,6 +1,7 @@
 // What a flush says when the spans it waited for did not all arrive: the time bound passed, or
-// some failed or were rejected; what a shutdown out of time does with the export under way; and
-// the words for spans dropped before an export. Loaded by `import()` the first time there is that
+// some failed or were rejected; what a shutdown does once it has waited for the spans queued
+// before it (the export under way, what is left, the exporter's own shutdown); and the words for
+// spans dropped before an export. Loaded by `import()` the first time there is that
 // to say, so an app whose flushes succeed never loads it; the waits stay in processor.ts.
 import type { DropKind } from './delivery-log.js'
 import type { BatchProcessor, FlushOutcome } from './processor.js'
@@ -59,6 +60,32 @@ export async function flushReport(
     : { ok: false, reason: `${spans(failed)} not delivered: ${reason}` }
 }
 
+// Whether the sends under way end within `ms` (a timer not unref'd, as in the processor's
+// waitFor: whoever awaits a shutdown must see it settle).
+async function settles(processor: BatchProcessor, ms: number): Promise<boolean> {
+  const sending = processor.sending
+  if (!sending) return true
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      sending.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, ms))
+      }),
+    ])
+  } catch {
+    return false
+  } finally {
+    cancel(timer)
+  }
+}
+
+const cancel = (timer: ReturnType<typeof setTimeout> | undefined) => {
+  try {
+    if (timer !== undefined) clearTimeout(timer)
+  } catch {}
+}
+
 // How long a shutdown out of time waits for the export it aborted to settle.
 const ABORTED_EXPORT_GRACE_MS = 250
 
@@ -76,7 +103,7 @@ export async function abortAtShutdown(processor: BatchProcessor, timeoutMs: numb
       ),
     )
   } catch {}
-  await processor.settles(ABORTED_EXPORT_GRACE_MS)
+  await settles(processor, ABORTED_EXPORT_GRACE_MS)
   const inflight = processor.stats.inflight
   if (inflight === 0) return
   try {
@@ -89,6 +116,52 @@ export async function abortAtShutdown(processor: BatchProcessor, timeoutMs: numb
       'tracer.shutdown()',
     )
   } catch {}
+}
+
+/**
+ * The rest of a processor's shutdown, after it waited for the spans queued before it (`flushed`
+ * when they all settled in time): an export that went out while it waited (a full batch of spans
+ * that ended meanwhile) is given what is left of the bound — aborted at once, it failed a shutdown
+ * that had time, and was counted and said after the shutdown resolved; one under way when time
+ * ran out is aborted, counted and said before this resolves. Then what is left is dropped and
+ * counted, and the exporter's own shutdown gets what is left of the bound: one that never settles
+ * must not hold the app's shutdown (every span is settled by then, so none is lost to it).
+ */
+export async function closeProcessor(
+  processor: BatchProcessor,
+  flushed: boolean,
+  timeoutMs: number,
+  startedAt: number,
+): Promise<void> {
+  if (flushed && processor.sending)
+    flushed = await settles(processor, timeoutMs - (Date.now() - startedAt))
+  processor.stopSending()
+  if (!flushed && processor.sending) await abortAtShutdown(processor, timeoutMs)
+  processor.dropLeft(flushed, timeoutMs)
+  if (processor.saying) await processor.saying
+  const { options, exporter } = processor
+  options.log?.closing?.(options.maxQueueSize)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    const closing = exporter.shutdown?.()
+    if (closing)
+      await Promise.race([
+        closing,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(
+            () => {
+              options.onError(`${exporter.name} shutdown`, new Error('timed out'))
+              resolve()
+            },
+            Math.max(0, timeoutMs - (Date.now() - startedAt)),
+          )
+        }),
+      ])
+  } catch (error) {
+    options.onError(`${exporter.name} shutdown`, error)
+  } finally {
+    cancel(timer)
+  }
 }
 
 const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown']

@@ -148,7 +148,8 @@ export class BatchProcessor {
   // Read and taken from by the send loop too (topUp in processor-send.ts), as are `held` and `current`.
   queue: SpanData[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
-  private sending: Promise<void> | undefined
+  // The send loop under way; read by the shutdown (processor-flush.ts) too.
+  sending: Promise<void> | undefined
   private sendLoaded = false
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
@@ -451,53 +452,40 @@ export class BatchProcessor {
     }
   }
 
-  // Whether the sends under way end within `ms` (a timer not unref'd, as in waitFor: whoever awaits
-  // a shutdown must see it settle). Read by the flush report (processor-flush.ts) too.
-  async settles(ms: number): Promise<boolean> {
-    const sending = this.sending
-    if (!sending) return true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        sending.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), Math.max(0, ms))
-        }),
-      ])
-    } catch {
-      return false
-    } finally {
-      cancel(timer)
-    }
-  }
-
   /** Flushes, then stops: later spans are dropped and counted, in-flight retries end. */
   async shutdown(timeoutMs: number): Promise<void> {
     if (this.isShutdown) return
     const target = this.enqueued
     const startedAt = Date.now()
-    let flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
     this.isShutdown = true
-    // An export that went out while it waited (a full batch of spans that ended meanwhile) is
-    // given what is left of the bound: aborted at once, it failed a shutdown that had time, and
-    // was counted and said after the shutdown resolved.
-    if (flushed && this.sending) flushed = await this.settles(timeoutMs - (Date.now() - startedAt))
+    // The rest (an export still under way, what is left, the exporter's own shutdown) loads with
+    // processor-flush.ts, as rare as a shutdown. If it cannot load, sending stops all the same
+    // and what is left is dropped and counted.
+    try {
+      await (await flushReport()).closeProcessor(this, flushed, timeoutMs, startedAt)
+    } catch (error) {
+      this.options.onError(`${this.exporter.name} shutdown`, error)
+      this.stopSending()
+      this.dropLeft(flushed, timeoutMs)
+    }
+  }
+
+  /** At shutdown (see processor-flush.ts): no more sends. */
+  stopSending(): void {
     this.stopped = true
     cancel(this.timer)
-    // An export under way when time ran out is aborted, counted and said before this resolves
-    // (processor-flush.ts, loaded for it); any other is stopped.
-    if (!flushed && this.sending) {
-      try {
-        await (await flushReport()).abortAtShutdown(this, timeoutMs)
-      } catch (error) {
-        this.options.onError(`${this.exporter.name} shutdown`, error)
-      }
-    }
+  }
+
+  /**
+   * At shutdown, once the export under way was waited for or aborted: what is left never goes,
+   * spans queued before the shutdown when it ran out of time (not `flushed`), or else spans that
+   * ended while it waited (it waits for those queued before it, as a flush does).
+   */
+  dropLeft(flushed: boolean, timeoutMs: number): void {
     try {
       this.attempt?.abort(new Error('tracer shut down'))
     } catch {}
-    // What is left never goes: spans queued before the shutdown when it ran out of time, or else
-    // spans that ended while it waited (it waits for those queued before it, as a flush does).
     const left = this.held.length + this.queue.length
     if (left > 0) {
       this.stats.dropped.shutdown += left
@@ -509,31 +497,6 @@ export class BatchProcessor {
         this.shutdownTimeoutMs = timeoutMs
         this.dropped('shutdown', left)
       }
-    }
-    if (this.saying) await this.saying
-    this.options.log?.closing?.(this.options.maxQueueSize)
-    // The exporter's own shutdown gets what is left of the bound: one that never settles must not
-    // hold the app's shutdown (every span is settled by now, so none is lost to it).
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      const closing = this.exporter.shutdown?.()
-      if (closing)
-        await Promise.race([
-          closing,
-          new Promise<void>((resolve) => {
-            timer = setTimeout(
-              () => {
-                this.options.onError(`${this.exporter.name} shutdown`, new Error('timed out'))
-                resolve()
-              },
-              Math.max(0, timeoutMs - (Date.now() - startedAt)),
-            )
-          }),
-        ])
-    } catch (error) {
-      this.options.onError(`${this.exporter.name} shutdown`, error)
-    } finally {
-      cancel(timer)
     }
   }
 

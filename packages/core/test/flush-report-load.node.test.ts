@@ -91,4 +91,39 @@ describe('flush report loaded when a flush has a failure to tell', () => {
       await server.close()
     }
   })
+
+  it('a shutdown whose rest cannot load still stops sending, and drops and counts what is left', async () => {
+    vi.doMock('../src/processor-flush.js', () => {
+      throw new Error('chunk missing')
+    })
+    // A receiver that takes the request and never answers: the first batch stays in flight.
+    const requests: unknown[] = []
+    const server = createServer((request) => {
+      requests.push(request)
+      request.resume()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+    try {
+      const { createTracer, otlpExporter } = await freshCore()
+      const errors: string[] = []
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url })],
+        maxBatchSize: 1,
+        debug: (message) => errors.push(message),
+        warnings: false,
+      })
+      for (const name of ['one', 'two', 'three']) tracer.startSpan(name).end()
+      await tracer.shutdown({ timeoutMs: 300 })
+      expect(errors).toContain('otlp shutdown failed (reported once)')
+      expect(tracer.stats()).toMatchObject({ dropped: { shutdown: 2 }, queued: 0 })
+      // Stopped: the aborted batch is not retried, nothing else goes out.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(requests).toHaveLength(1)
+      expect(tracer.stats()).toMatchObject({ inflight: 0, exported: 0 })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
 })
