@@ -1,5 +1,18 @@
-import { onWorkers } from './env.js'
-import { closestKey, SPAN_KINDS } from './options.js'
+// What start-up code owns (options.js, env.js) is handed in by its callers rather than imported:
+// esbuild splits a module that start-up and lazy code both import into a chunk of its own, fetched
+// and compressed apart from the entry.
+
+// Cloudflare Workers (workerd), as env.ts's onWorkers() tells it.
+function onWorkers(): boolean {
+  try {
+    return (
+      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
+      'Cloudflare-Workers'
+    )
+  } catch {
+    return false
+  }
+}
 
 /** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
 export interface DeliverySinks {
@@ -149,7 +162,9 @@ export function badInputLine(
   span: string,
   got: unknown,
   // The method a start option was given to (tracer.startSpan() or tracer.withSpan()).
-  given?: string,
+  given: string | undefined,
+  // The span kinds there are (options.ts's SPAN_KINDS).
+  kinds: readonly string[],
 ): string {
   // An object by its keys only: a carrier passed as the parent may hold credentials.
   let shown: string
@@ -176,7 +191,7 @@ export function badInputLine(
       'must be a span or a SpanContext (a 32-hex traceId, a 16-hex spanId, numeric traceFlags)',
       'the span started a new trace. To continue a trace from headers or a queue job, pass extractTraceContext(carrier)',
     ],
-    kind: [`must be one of ${SPAN_KINDS.join(', ')}`, 'the span is internal'],
+    kind: [`must be one of ${kinds.join(', ')}`, 'the span is internal'],
     startTime: time,
     endTime: time,
     status: [
@@ -210,7 +225,13 @@ export function notOptionsLine(where: string, got: unknown, valid: readonly stri
 }
 
 /** The line said once per method and key when a span API method is given an option it does not take. */
-export function unknownOptionLine(where: string, key: string, valid: readonly string[]): string {
+export function unknownOptionLine(
+  where: string,
+  key: string,
+  valid: readonly string[],
+  // options.ts's closestKey.
+  closestKey: (key: string, valid: readonly string[]) => string | undefined,
+): string {
   const hint = key === 'root' ? 'parent' : closestKey(key, valid)
   return `${where}: unknown option \`${key}\`${hint ? ` — did you mean \`${hint}\`?` : '.'} It was ignored. Valid options: ${valid.join(', ')}. Said once per tracer.`
 }

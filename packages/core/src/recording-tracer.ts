@@ -16,7 +16,7 @@ import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { maskedUrl } from './masked-url.js'
-import { SPAN_KINDS } from './options.js'
+import { closestKey, SPAN_KINDS } from './options.js'
 import { BatchProcessor } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
@@ -691,7 +691,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
    */
   badInput(option: BadInput, span: unknown, got: unknown, where?: string): void {
     this.sayOnce(`input ${option}${where ? ` ${where}` : ''}`, (m) =>
-      m.badInputLine(option, textOf(span), got, where),
+      m.badInputLine(option, textOf(span), got, where, SPAN_KINDS),
     )
   }
 
@@ -716,7 +716,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         const said = `option ${where} ${key}`
         if (this.reported.has(said)) continue
         this.optionsSaid++
-        this.sayOnce(said, (m) => m.unknownOptionLine(where, key, valid))
+        this.sayOnce(said, (m) => m.unknownOptionLine(where, key, valid, closestKey))
       }
   }
 

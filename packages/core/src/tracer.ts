@@ -180,13 +180,17 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   if (warn)
     unreadEnv().then(
       (m) =>
-        m.sayEnvNotices(warn, {
-          metricsOff: config.metrics.off,
-          envIgnored: config.envIgnored,
-          exporters: [...config.exporters, ...config.metrics.exporters],
-          sampling: config.sampling !== undefined,
-          redaction: config.redaction !== undefined,
-        }),
+        m.sayEnvNotices(
+          warn,
+          {
+            metricsOff: config.metrics.off,
+            envIgnored: config.envIgnored,
+            exporters: [...config.exporters, ...config.metrics.exporters],
+            sampling: config.sampling !== undefined,
+            redaction: config.redaction !== undefined,
+          },
+          readEnv,
+        ),
       noop,
     )
   return tracer

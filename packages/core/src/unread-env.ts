@@ -1,6 +1,9 @@
 import type { MetricsOff } from './config.js'
-import { readEnv } from './env.js'
+import type { readEnv as ReadEnv } from './env.js'
 
+// env.ts's readEnv, handed in by sayEnvNotices' caller (tracer.ts): imported here, env.ts would be
+// split from the start-up chunk into a chunk of its own (esbuild's splitting).
+let readEnv: typeof ReadEnv
 const TLS = ['CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE']
 const SIGNALS = ['', 'TRACES_', 'METRICS_']
 
@@ -66,7 +69,12 @@ export interface EnvNoticeInput {
  * env asks for are off, OTLP headers set to nothing, and Tokentrail variables that tune a feature
  * that is off, each once per process (per distinct text).
  */
-export function sayEnvNotices(warn: (message: string) => void, input: EnvNoticeInput): void {
+export function sayEnvNotices(
+  warn: (message: string) => void,
+  input: EnvNoticeInput,
+  read: typeof ReadEnv,
+): void {
+  readEnv = read
   const g = globalThis as Record<symbol, Set<string> | undefined>
   const said = (g[SAID] ??= new Set())
   for (const message of [

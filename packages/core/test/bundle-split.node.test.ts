@@ -114,9 +114,13 @@ describe('code loaded on first use', () => {
     expect(later).toContain('semconv-names.ts')
     // A module both start-up and lazy code import at run time becomes a chunk of its own, fetched
     // and compressed apart from the entry: the send loop gets the processor's helpers handed over,
-    // so does the trace sampler the names and functions it shares with the tracer, and the map of
-    // escaped forms that span.ts and the JSON encoder share is a module apart.
+    // so does the trace sampler the names and functions it shares with the tracer, the delivery
+    // messages and env notices what they need of options.ts and env.ts, and the map of escaped
+    // forms that span.ts and the JSON encoder share is a module apart.
     for (const module of [
+      'options.ts',
+      'env.ts',
+      'errors.ts',
       'processor.ts',
       'lazy.ts',
       'attributes.ts',
