@@ -397,3 +397,32 @@ function countFailure(processor: BatchProcessor, errorType: string, count: numbe
   const type = boundedKey(by, errorType)
   by[type] = (by[type] ?? 0) + count
 }
+
+/**
+ * Gives a stalled loop up (should it ever wake, it stops without counting anything) and puts what
+ * it had not counted of its batch back first in line, for a loop started from the current
+ * request. Parts of a split batch it delivered settle here: sent again, they arrived twice and
+ * were counted twice. Here rather than in processor.ts: only this code sets `busyUntil`, so a loop
+ * is found stalled only once it has loaded.
+ */
+export function restart(processor: BatchProcessor): void {
+  processor.loop++
+  const batch = processor.current
+  const done = Math.min(processor.currentDone, batch?.length ?? 0)
+  processor.current = undefined
+  processor.currentDone = 0
+  if (batch) {
+    if (done < batch.length)
+      processor.resumeAt = Math.min(
+        processor.currentAttempt + 1,
+        processor.options.retry.maxRetries,
+      )
+    processor.held.unshift(...batch.slice(done))
+    processor.stats.inflight -= batch.length
+    if (done > 0) processor.settle(done)
+  }
+  processor.sending = undefined
+  processor.busyUntil = undefined
+  processor.attempt = undefined
+  processor.attemptStartedAt = undefined
+}

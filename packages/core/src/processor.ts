@@ -115,6 +115,7 @@ function cancel(timer: ReturnType<typeof setTimeout> | undefined) {
 // its own, which an app fetches (and gzip compresses) apart from the entry (−0.35 KB min+gzip on
 // each size row).
 const sendLoop = lazy(() => import('./processor-send.js'))
+type SendCode = typeof import('./processor-send.js')
 const deliveryLog = lazy(() => import('./lazy-delivery-log.js'))
 const flushReport = lazy(() => import('./processor-flush.js'))
 const SEND_HELPERS = { later, cancel, unref, lazy }
@@ -150,7 +151,8 @@ export class BatchProcessor {
   private timer: ReturnType<typeof setTimeout> | undefined
   // The send loop under way; read by the shutdown (processor-flush.ts) too.
   sending: Promise<void> | undefined
-  private sendLoaded = false
+  // The send loop's code, once loaded.
+  private sendCode: SendCode | undefined
   // While the send loop loads, what is queued moves here at the end of each tick, as an export
   // under way would have taken it off the queue by then: a synchronous burst meets `maxQueueSize`
   // as before, and spans of later ticks are not dropped for the load's sake. Sent first, in order.
@@ -179,7 +181,8 @@ export class BatchProcessor {
   // back by `restart` keeps the retries it used, so a loop given up again and again (a Worker
   // whose every request ends before the backoff does) does not retry it from 0 for ever.
   currentAttempt = 0
-  private resumeAt = 0
+  // Set by `restart` (processor-send.ts) too.
+  resumeAt = 0
   busyUntil: number | undefined
   // The last export attempt failed (it is backing off to retry, or gave its batch up) and none has
   // succeeded since: set by the send loop. A long-lived server's per-request flush does not wait
@@ -220,11 +223,11 @@ export class BatchProcessor {
     }
     this.queue.push(span)
     this.enqueued++
-    if (this.sending && !this.sendLoaded && !this.moving) {
+    if (this.sending && !this.sendCode && !this.moving) {
       this.moving = true
       queueMicrotask(() => {
         this.moving = false
-        if (this.sendLoaded) return
+        if (this.sendCode) return
         const room = MAX_HELD_WHILE_LOADING - this.held.length
         if (room > 0) this.held.push(...this.queue.splice(0, room))
       })
@@ -276,7 +279,8 @@ export class BatchProcessor {
   private kick(): Promise<void> {
     cancel(this.timer)
     this.timer = undefined
-    if (this.sending && this.stalled()) this.restart()
+    // Only the send loop sets `busyUntil`, so a stalled loop means its code has loaded.
+    if (this.sending && this.stalled()) this.sendCode?.restart(this)
     if (this.sending) return this.sending
     const sending: Promise<void> = this.drain().then(() => {
       if (this.sending !== sending) return
@@ -296,30 +300,8 @@ export class BatchProcessor {
     return this.busyUntil !== undefined && performance.now() > this.busyUntil + STALLED_AFTER_MS
   }
 
-  // Gives the stalled loop up (should it ever wake, it stops without counting anything) and puts
-  // what it had not counted of its batch back first in line, for a loop started from the current
-  // request. Parts of a split batch it delivered settle here: sent again, they arrived twice and
-  // were counted twice.
-  private restart(): void {
-    this.loop++
-    const batch = this.current
-    const done = Math.min(this.currentDone, batch?.length ?? 0)
-    this.current = undefined
-    this.currentDone = 0
-    if (batch) {
-      if (done < batch.length)
-        this.resumeAt = Math.min(this.currentAttempt + 1, this.options.retry.maxRetries)
-      this.held.unshift(...batch.slice(done))
-      this.stats.inflight -= batch.length
-      if (done > 0) this.settle(done)
-    }
-    this.sending = undefined
-    this.busyUntil = undefined
-    this.attempt = undefined
-    this.attemptStartedAt = undefined
-  }
-
-  private settle(count: number): void {
+  // Also called by `restart` (processor-send.ts).
+  settle(count: number): void {
     this.settled += count
     if (this.flushWaiters.length === 0) return
     this.flushWaiters = this.flushWaiters.filter((waiter) => {
@@ -345,7 +327,7 @@ export class BatchProcessor {
       this.resumeAt = 0
       try {
         const loop = await this.loadLater()
-        this.sendLoaded = true
+        this.sendCode = loop
         failure = await loop.sendBatch(this, batch, SEND_HELPERS, from)
       } catch (error) {
         // Only a failed load of the send loop lands here (it never rejects once loaded): the
