@@ -69,7 +69,7 @@ describe('after a full disk', () => {
   })
 
   it('a real full disk (tmpfs, root only): checkpoints go on once space is back, and the WAL stops growing', async (context) => {
-    const disk = smallDisk(24)
+    const disk = smallDisk(32)
     if (!disk) return context.skip()
     const path = join(disk, 'traces.db')
     const store = openTraceStore({ path })
@@ -77,7 +77,7 @@ describe('after a full disk', () => {
     const c = await startCollector({ port: 0, store, log: () => {} })
     onCleanup(() => c.close())
     const filler = join(disk, 'filler')
-    writeFileSync(filler, Buffer.alloc(4 * 1024 * 1024))
+    writeFileSync(filler, Buffer.alloc(12 * 1024 * 1024))
     // Past 5,000 spans the checkpoint worker runs; the disk fills while it does.
     let status = 200
     for (let i = 0; i < 100 && status === 200; i++) status = await postSpans(c.url, spans(500, 600))
@@ -86,7 +86,22 @@ describe('after a full disk', () => {
     const fileAtFull = size(path)
     rmSync(filler)
     expect(await postSpans(c.url, spans(100, 600))).toBe(200)
-    await expect.poll(() => size(path), { timeout: 10_000 }).toBeGreaterThan(fileAtFull + 1_000_000)
+    // The checkpoint copies into the file what the WAL gathered (before, nothing did: the worker
+    // had stopped at its SQLITE_FULL); then the file keeps its size while nothing is written.
+    await expect.poll(() => size(path), { timeout: 10_000 }).toBeGreaterThan(fileAtFull)
+    let last = -1
+    await expect
+      .poll(
+        async () => {
+          const now = size(path)
+          const still = now === last
+          last = now
+          await new Promise((resolve) => setTimeout(resolve, 200))
+          return still
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true)
     // The WAL starts over from its beginning: more spans take no more room in it.
     const wal = size(`${path}-wal`)
     for (let i = 0; i < 4; i++) expect(await postSpans(c.url, spans(100, 600))).toBe(200)
