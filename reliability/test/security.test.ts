@@ -311,6 +311,48 @@ describe('collector hardening', () => {
     )
   })
 
+  it('answers browser exports (CORS) only from pages on this machine or named with --cors-origins', async () => {
+    // The preflight a browser sends before a page's export; 204 lets the page send, 403 refuses.
+    const preflight = async (origin: string, url = collector.url) =>
+      (
+        await fetch(`${url}/v1/traces`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        })
+      ).status
+    const origins = [
+      'http://localhost:5173',
+      'http://127.0.0.1:3000',
+      'https://evil.example',
+      'http://shop.localhost:3000',
+      'null',
+    ]
+    const answers = []
+    for (const origin of origins) answers.push(await preflight(origin))
+    expect(answers).toEqual([204, 204, 403, 403, 403])
+    const named = await startCollectorProcess({
+      db: join(dir, 'cors.db'),
+      extra: ['--cors-origins', 'https://app.example,http://shop.localhost:3000'],
+    })
+    try {
+      expect(await preflight('https://app.example', named.url)).toBe(204)
+      expect(await preflight('http://shop.localhost:3000', named.url)).toBe(204)
+      expect(await preflight('https://evil.example', named.url)).toBe(403)
+    } finally {
+      await named.stop()
+    }
+    // The read API returns prompts: it answers no origin with CORS headers, not even localhost.
+    const read = await fetch(`${collector.url}/api/traces`, {
+      headers: { origin: 'http://localhost:5173' },
+    })
+    expect(read.status).toBe(200)
+    expect(read.headers.get('access-control-allow-origin')).toBeNull()
+    figure(
+      'browser exports (CORS): pages on localhost:5173, 127.0.0.1:3000, evil.example, shop.localhost:3000, a file (null); --cors-origins',
+      `preflight ${answers.join(', ')}; 204 once named with --cors-origins; the read API sends no CORS header`,
+    )
+  })
+
   it('enforces --token on ingest and on the API', async () => {
     const token = `tok-${crypto.randomUUID()}`
     const guarded = await startCollectorProcess({ db: join(dir, 'token.db'), token })

@@ -7,7 +7,8 @@ import { dirname, join, relative } from 'node:path'
 
 const dist = new URL('../dist/', import.meta.url).pathname
 const reached = new Set()
-const queue = [join(dist, 'index.d.ts')]
+// The entries: the package's main types and its `./prices` subpath (the CLI prices other SDKs' spans).
+const queue = [join(dist, 'index.d.ts'), join(dist, 'prices.d.ts')]
 while (queue.length > 0) {
   const file = queue.pop()
   if (reached.has(file)) continue

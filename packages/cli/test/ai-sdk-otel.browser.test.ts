@@ -3,6 +3,7 @@
 // the waterfall, the time to first token in an LLM span's panel and the tool's arguments.
 import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
 import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
+import { createOpenAI as createOpenAI3 } from '@ai-sdk/openai-v3'
 import { OpenTelemetry } from '@ai-sdk/otel'
 import { trace } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
@@ -11,6 +12,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
+import * as ai6 from 'ai-v6'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { hasChromium, viewerHarness } from './viewer-harness.js'
@@ -46,6 +48,16 @@ describe.skipIf(!hasChromium)('viewer on the AI SDK’s own telemetry', () => {
       telemetry: () => ({ isEnabled: true }),
       llm: 'ai.streamText.doStream',
       tool: 'ai.toolCall',
+      scope: 'ai',
+    },
+    {
+      name: 'ai@6 experimental_telemetry',
+      ai: ai6 as any,
+      createOpenAI: createOpenAI3 as any,
+      telemetry: () => ({ isEnabled: true }),
+      llm: 'ai.streamText.doStream',
+      tool: 'ai.toolCall',
+      scope: 'ai',
     },
     {
       name: 'ai@7 @ai-sdk/otel OpenTelemetry',
@@ -54,6 +66,7 @@ describe.skipIf(!hasChromium)('viewer on the AI SDK’s own telemetry', () => {
       telemetry: () => ({ isEnabled: true, integrations: [new OpenTelemetry()] }),
       llm: 'chat gpt-4o-mini',
       tool: 'execute_tool weather',
+      scope: 'gen_ai',
     },
   ] as const
 
@@ -87,7 +100,14 @@ describe.skipIf(!hasChromium)('viewer on the AI SDK’s own telemetry', () => {
     await expect
       .poll(() => page.locator('#span-panel').innerText())
       .toMatch(/time to first token\s+[\d.]+ ms/)
-    expect(await page.locator('#span-panel').innerText()).toMatch(/model\s+gpt-4o-mini/)
+    const panel = await page.locator('#span-panel').innerText()
+    expect(panel).toMatch(/model\s+gpt-4o-mini/)
+    // The first call asked for the tool: its finish reason, as `tokentrail trace` prints it.
+    expect(panel).toMatch(/finish reason\s+tool-calls/)
+    // The library that made the span (OTLP instrumentation scope).
+    expect(panel).toMatch(new RegExp(`instrumentation scope\\s+${c.scope}\\n`))
+    // Priced from @tokentrail/ai-sdk's table (gpt-4o-mini), said as the collector's estimate.
+    expect(panel).toMatch(/cost\s+\$0\.0000\d/)
 
     await page.locator('.wf-row', { hasText: c.tool }).click()
     await page.waitForSelector('#tool-arguments')

@@ -4,6 +4,8 @@
 // (`ai.streamText.doStream`, `ai.toolCall`) that name no GenAI operation; ai@7 writes the same
 // through `@ai-sdk/otel`'s `LegacyOpenTelemetry`, and GenAI-convention spans through its
 // `OpenTelemetry`.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createOpenAI as createOpenAI4 } from '@ai-sdk/openai'
 import { createOpenAI as createOpenAI2 } from '@ai-sdk/openai-v2'
@@ -13,6 +15,7 @@ import { trace } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { DEFAULT_PRICES } from '@tokentrail/ai-sdk'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
@@ -54,6 +57,7 @@ const cases = [
     llm: 'ai.streamText.doStream',
     failedLlm: 'ai.generateText.doGenerate',
     tool: 'ai.toolCall',
+    scope: 'ai',
   },
   {
     name: 'ai@6 experimental_telemetry',
@@ -63,6 +67,7 @@ const cases = [
     llm: 'ai.streamText.doStream',
     failedLlm: 'ai.generateText.doGenerate',
     tool: 'ai.toolCall',
+    scope: 'ai',
   },
   {
     name: 'ai@7 @ai-sdk/otel LegacyOpenTelemetry',
@@ -73,6 +78,7 @@ const cases = [
     llm: 'ai.streamText.doStream',
     failedLlm: 'ai.generateText.doGenerate',
     tool: 'ai.toolCall',
+    scope: 'ai',
   },
   {
     name: 'ai@7 @ai-sdk/otel OpenTelemetry',
@@ -82,6 +88,7 @@ const cases = [
     llm: 'chat gpt-4o-mini',
     failedLlm: 'chat gpt-4o-mini',
     tool: 'execute_tool weather',
+    scope: 'gen_ai',
   },
 ] as const
 
@@ -148,6 +155,21 @@ describe.each(cases)('$name → tokentrail dev', (c) => {
       output: expect.stringContaining('The tool returned'),
     })
     expect(detail.trace.ttftMs).toBeGreaterThan(0)
+    // Priced from @tokentrail/ai-sdk's table, as the middleware would (gpt-4o-mini per million
+    // tokens), and said to be the collector's estimate.
+    const rates = DEFAULT_PRICES['gpt-4o-mini']!
+    expect(detail.trace.costUsd).toBeCloseTo(
+      (inputTokens * rates.input + outputTokens * rates.output) / 1e6,
+      12,
+    )
+    for (const span of llm)
+      expect(span.attributes['tokentrail.cost.priced_by']).toMatch(
+        /^tokentrail dev \(list prices of \d{4}-\d{2}-\d{2}\)$/,
+      )
+    // The library that made each span (OTLP instrumentation scope).
+    expect(
+      new Set(detail.spans.map((s) => (s as { scope?: { name: string } }).scope?.name)),
+    ).toEqual(new Set([c.scope]))
 
     const failedId = await traceIdOf(failMarker)
     const failed = collector.store.getTrace(failedId)!
@@ -220,5 +242,122 @@ describe.each(cases)('$name → tokentrail dev', (c) => {
     )
     const api = await (await fetch(`${collector.url}/api/traces?text=${marker}`)).json()
     expect(api.traces[0]).toMatchObject({ traceId: id, model: 'gpt-4o-mini', totalTokens })
+  })
+})
+
+// Embedding and rerank calls of the AI SDK's own `ai.*` telemetry name their model and tokens only
+// as `ai.model.id` and `ai.usage.tokens`: stored as the LLM calls they are, with model, tokens and
+// cost. The real provider client against a local server speaking OpenAI's /embeddings format; the
+// reranking model is a plain object (no provider client in reach), the SDK's `rerank` is real.
+/** The stored traces whose spans carry `functionId` (`ai.telemetry.functionId`), newest first. */
+function tracesOf(functionId: string) {
+  return collector.store
+    .listTraces({ limit: 200 })
+    .traces.filter((t) =>
+      collector.store
+        .getTrace(t.traceId)!
+        .spans.some((s) => s.attributes['ai.telemetry.functionId'] === functionId),
+    )
+}
+
+describe.each(cases.filter((c) => c.scope === 'ai'))('$name: embed, embedMany, rerank', (c) => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    server = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const body = JSON.parse(Buffer.concat(chunks).toString())
+      const inputs: string[] = body.input
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2] })),
+          model: body.model,
+          // The server's own count: 7 tokens a value.
+          usage: { prompt_tokens: inputs.length * 7, total_tokens: inputs.length * 7 },
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  })
+  afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+  it('each provider call is an LLM span with its model, tokens and cost', async () => {
+    const openai = c.createOpenAI({ baseURL: url, apiKey: 'sk-test' })
+    const model = openai.embedding('text-embedding-3-small')
+    const marker = `e${Math.random().toString(36).slice(2, 10)}`
+    const telemetry = { ...c.telemetry(), functionId: marker }
+    const embeddingCalls = async () => {
+      const stats = await (await fetch(`${collector.url}/api/stats`)).json()
+      return (
+        stats.models.find((m: { model: string }) => m.model === 'text-embedding-3-small')?.calls ??
+        0
+      )
+    }
+    const callsBefore = await embeddingCalls()
+    await c.ai.embedMany({ model, values: ['a', 'b', 'c'], experimental_telemetry: telemetry })
+    await c.ai.embed({ model, value: 'd', experimental_telemetry: telemetry })
+    await provider.forceFlush()
+    const rate = DEFAULT_PRICES['text-embedding-3-small']!.input
+    const traces = tracesOf(marker)
+    expect(traces).toHaveLength(2)
+    for (const [name, tokens] of [
+      ['ai.embedMany.doEmbed', 21],
+      ['ai.embed.doEmbed', 7],
+    ] as const) {
+      const trace = traces.find((t) => t.rootName.startsWith(name.replace('.doEmbed', '')))!
+      expect(trace, name).toMatchObject({ model: 'text-embedding-3-small', inputTokens: tokens })
+      expect(trace.costUsd).toBeCloseTo((tokens * rate) / 1e6, 12)
+      const detail = collector.store.getTrace(trace.traceId)!
+      const calls = detail.spans.filter((s) => s.kind === 'llm')
+      expect(calls.map((s) => s.name)).toEqual([name])
+      expect(calls[0]!.attributes).toMatchObject({
+        'gen_ai.operation.name': 'embeddings',
+        'gen_ai.request.model': 'text-embedding-3-small',
+        'gen_ai.usage.input_tokens': tokens,
+        'ai.usage.tokens': tokens,
+      })
+      // What `tokentrail trace` prints for the call: its tokens and cost.
+      const shown = await runCapture(['trace', trace.traceId, '--url', collector.url])
+      expect(shown.stdout).toMatch(
+        new RegExp(`llm ${name.replace(/\./g, '\\.')}.*${tokens}→\\? tok.*\\$`),
+      )
+    }
+    // The stats by model count the two calls, as for a traced embedding model.
+    expect((await embeddingCalls()) - callsBefore).toBe(2)
+  })
+
+  it.skipIf(!c.ai.rerank)('rerank: the provider call is an LLM span with its model', async () => {
+    const marker = `r${Math.random().toString(36).slice(2, 10)}`
+    const reranking = {
+      specificationVersion: c.ai === ai6 ? 'v3' : 'v4',
+      provider: 'cohere.reranking',
+      modelId: 'rerank-v3.5',
+      doRerank: async () => ({
+        ranking: [
+          { index: 1, relevanceScore: 0.9 },
+          { index: 0, relevanceScore: 0.1 },
+        ],
+      }),
+    }
+    const result = await c.ai.rerank({
+      model: reranking,
+      documents: ['sunny', 'rainy'],
+      query: 'rain?',
+      experimental_telemetry: { ...c.telemetry(), functionId: marker },
+    })
+    expect(result.ranking[0].originalIndex).toBe(1)
+    await provider.forceFlush()
+    const [trace] = tracesOf(marker)
+    expect(trace).toMatchObject({ model: 'rerank-v3.5' })
+    const calls = collector.store.getTrace(trace!.traceId)!.spans.filter((s) => s.kind === 'llm')
+    expect(calls.map((s) => s.name)).toEqual(['ai.rerank.doRerank'])
+    expect(calls[0]!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'rerank',
+      'gen_ai.request.model': 'rerank-v3.5',
+    })
   })
 })

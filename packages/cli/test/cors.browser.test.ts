@@ -169,6 +169,26 @@ describe.skipIf(!hasChromium)('browser exports (CORS)', () => {
     expect(log).toEqual([])
   })
 
+  it('a page on a *.localhost name exports only when named with corsOrigins (Safari asks DNS for such names)', async () => {
+    // Chromium resolves it to this machine itself; Safari asks DNS, so the same origin may be a
+    // page a resolver sent anywhere: it is another site until named.
+    const origin = `http://shop.localhost:${pagePort}`
+    const refused = await collectorFor()
+    const { page } = await openApp(origin)
+    expect(await postFromPage(page, `${refused.collector.url}/v1/traces`)).toBe('TypeError')
+    expect(storedNames(refused.collector)).toEqual([])
+    expect(refused.log).toEqual([
+      `tokentrail: refused a browser export from a web page at ${origin} (CORS); to accept exports from it, start tokentrail dev with --cors-origins ${origin}`,
+    ])
+    const { collector, log } = await collectorFor([origin])
+    await page.evaluate(
+      ([url]) => (window as any).exportSpan(url, 'named'),
+      [`${collector.url}/v1/traces`],
+    )
+    expect(storedNames(collector)).toEqual(['named'])
+    expect(log).toEqual([])
+  })
+
   it('a page reaching the port through DNS rebinding can neither send spans nor read them', async () => {
     const { collector } = await collectorFor()
     const rebound = `http://evil.example:${collector.port}`
@@ -189,14 +209,39 @@ describe.skipIf(!hasChromium)('browser exports (CORS)', () => {
 })
 
 describe('--cors-origins', () => {
-  it('takes origins or *, and refuses anything else as bad usage', async () => {
-    for (const value of ['https://app.example/path', 'app.example', 'ftp://app.example'])
+  it('takes origins or *, and refuses anything else as bad usage, saying what is wrong with it', async () => {
+    const said = {
+      'https://app.example/path':
+        '"https://app.example/path" has a path, query or fragment: an origin is scheme, host and port only (https://app.example)',
+      'https://app.example?x=1':
+        '"https://app.example?x=1" has a path, query or fragment: an origin is scheme, host and port only (https://app.example)',
+      'app.example':
+        '"app.example" has no scheme: an origin starts with http:// or https:// (such as http://app.example)',
+      'localhost:3000':
+        '"localhost:3000" has no scheme: an origin starts with http:// or https:// (such as http://localhost:3000)',
+      'ftp://app.example':
+        '"ftp://app.example" is not a web page origin: only http:// and https:// pages export from a browser',
+      'https://user:pw@app.example':
+        '"https://user:pw@app.example" has a user name or password: an origin is scheme, host and port only (https://app.example)',
+      'http://app.example:99999': '"http://app.example:99999" is not a URL',
+    }
+    for (const [value, problem] of Object.entries(said))
       expect(await runCapture(['dev', '--port', '0', '--cors-origins', value])).toMatchObject({
         code: 2,
         stderr: expect.stringContaining(
-          `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *); got "${value}"`,
+          `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *): ${problem}`,
         ),
       })
+    // In code, the entry is named by its place in the list.
+    await expect(
+      startCollector({
+        port: 0,
+        db: join(tempDir(), 'traces.db'),
+        corsOrigins: ['*', 'app.example'],
+      }),
+    ).rejects.toThrow(
+      'corsOrigins[1]: "app.example" has no scheme: an origin starts with http:// or https:// (such as http://app.example)',
+    )
   })
 
   it('answers a token-protected collector’s preflight without the token, and asks it on the POST', async () => {

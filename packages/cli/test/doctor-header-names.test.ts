@@ -69,4 +69,25 @@ describe('tokentrail doctor never prints a key written where a header name goes'
     expect(stdout).toContain('headers: x-honeycomb-team, Authorization (values not shown)')
     expect(stdout).not.toContain(BARE)
   })
+
+  it('names with digits or underscores are shown too (x-api-key-2, DD_API_KEY), their values never', async () => {
+    const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+    onCleanup(() => c.close())
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: c.url,
+      OTEL_EXPORTER_OTLP_HEADERS: `x-api-key-2=${BARE},DD_API_KEY=dd0123456789abcdef,X-B3-Flags=1`,
+    }
+    const text = await doctor(env)
+    expect(text.stdout).toContain(
+      'OTEL_EXPORTER_OTLP_HEADERS=(set: x-api-key-2, DD_API_KEY, X-B3-Flags; values not shown)',
+    )
+    expect(text.stdout).toContain('headers: x-api-key-2, DD_API_KEY, X-B3-Flags (values not shown)')
+    const json = await doctor(env, ['--json'])
+    expect(json.stdout).toContain('"x-api-key-2"')
+    expect(json.stdout).toContain('"DD_API_KEY"')
+    for (const out of [text, json]) {
+      expect(out.stdout + out.stderr).not.toContain(BARE)
+      expect(out.stdout + out.stderr).not.toContain('dd0123456789abcdef')
+    }
+  })
 })

@@ -151,12 +151,26 @@ describe('bound to every interface', () => {
       'host "attacker.example" is not allowed; use 127.0.0.1, localhost or an IP address, or start with --allowed-hosts attacker.example',
     )
     expect((await getWithHost(`${base}/`, 'attacker.example')).status).toBe(403)
+    // Brackets are an IPv6 literal only when what they hold is one, followed by a port at most.
+    for (const host of [
+      '[evil.example]',
+      `[evil.example]:${c.port}`,
+      '[::1].evil.example',
+      '[::1]x',
+      '[',
+    ])
+      expect(await getWithHost(`${base}/api/traces`, host), host).toMatchObject({
+        status: 403,
+        body: expect.stringContaining('not a host name or IP address'),
+      })
     expect((await getWithHost(`${base}/api/live`, 'attacker.example')).status).toBe(403)
     for (const host of [
       `devbox.local:${c.port}`,
       `192.168.1.20:${c.port}`,
       'localhost',
       '[::1]:80',
+      '[::1]',
+      '[fe80::1]',
     ])
       expect((await getWithHost(`${base}/api/traces`, host)).status).toBe(200)
     // Ingest only writes: exporters on other machines name the collector however they like.

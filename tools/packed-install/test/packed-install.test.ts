@@ -61,6 +61,8 @@ beforeAll(async () => {
           '@tokentrail/core': `file:${tarballs.core}`,
           '@tokentrail/hono': `file:${tarballs.hono}`,
           '@tokentrail/cli': `file:${tarballs.cli}`,
+          // The CLI's dependency (its price table), as the registry would give it.
+          '@tokentrail/ai-sdk': `file:${tarballs['ai-sdk']}`,
           // A second copy of core, as a stale lockfile or a bundled dependency would bring.
           'core-copy': `file:${tarballs.core}`,
           hono,
@@ -208,6 +210,10 @@ describe('the packed tarballs, installed into a fresh app outside the workspace'
     expect(
       existsSync(join(app, 'node_modules/@tokentrail/cli/node_modules/@tokentrail/core')),
     ).toBe(false)
+    // The CLI takes only the price table from @tokentrail/ai-sdk, whose `ai` peer is optional:
+    // installing the CLI does not install the AI SDK.
+    expect(existsSync(join(app, 'node_modules/@tokentrail/ai-sdk/dist/prices.js'))).toBe(true)
+    expect(existsSync(join(app, 'node_modules/ai'))).toBe(false)
     // …while the deliberate second copy is a real second copy on disk.
     expect(existsSync(join(app, 'node_modules/core-copy/dist/index.js'))).toBe(true)
   })

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, isIPv6 } from 'node:net'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
@@ -140,7 +140,11 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
 const INGEST_PATHS: ReadonlySet<string> = new Set(['/v1/traces', '/v1/metrics', '/api/spans'])
 
-/** Whether a page's `Origin` is on this machine: `http(s)://localhost`, `127.x.x.x` or `[::1]`. */
+/**
+ * Whether a page's `Origin` is on this machine: `http(s)://localhost`, `127.x.x.x` or `[::1]`.
+ * Not `*.localhost`: Chrome and Firefox resolve those names to this machine themselves, but
+ * Safari asks DNS, so such a page may be served from anywhere a resolver points it.
+ */
 function loopbackOrigin(origin: string): boolean {
   let url: URL
   try {
@@ -150,23 +154,39 @@ function loopbackOrigin(origin: string): boolean {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
   const name = url.hostname.toLowerCase()
-  return (
-    name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || isLoopbackHost(name)
-  )
+  return name === 'localhost' || name === '[::1]' || isLoopbackHost(name)
 }
 
-/** Checks and normalises `corsOrigins` entries: `'*'` or an origin such as `https://app.example`. */
-export function readCorsOrigin(value: string): string | undefined {
-  if (value === '*') return value
+/**
+ * What is wrong with a `corsOrigins` entry, or undefined when it is `'*'` or an origin such as
+ * `https://app.example`: said so that a user sees which part to change.
+ */
+export function corsOriginProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `expected a string, got ${typeof value}`
+  if (value === '*') return undefined
+  const shown = JSON.stringify(value.slice(0, 100))
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    return `${shown} has no scheme: an origin starts with http:// or https:// (such as http://${value.slice(0, 100) || 'app.example'})`
+  let url: URL
   try {
-    const url = new URL(value)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
-    if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
-      return undefined
-    return url.origin
+    url = new URL(value)
   } catch {
-    return undefined
+    return `${shown} is not a URL`
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `${shown} is not a web page origin: only http:// and https:// pages export from a browser`
+  const origin = url.origin
+  if (url.username || url.password)
+    return `${shown} has a user name or password: an origin is scheme, host and port only (${origin})`
+  if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(value))
+    return `${shown} has a path, query or fragment: an origin is scheme, host and port only (${origin})`
+  return undefined
+}
+
+/** Normalises a `corsOrigins` entry: `'*'` or an origin; undefined when `corsOriginProblem` has one. */
+export function readCorsOrigin(value: string): string | undefined {
+  if (corsOriginProblem(value) !== undefined) return undefined
+  return value === '*' ? value : new URL(value).origin
 }
 
 /** True when `host` binds loopback only, so nothing off this machine can connect. */
@@ -174,16 +194,27 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host)
 }
 
-// The Host header without its port; an IPv6 literal keeps its brackets.
+// The Host header without its port; an IPv6 literal keeps its brackets. A header starting with `[`
+// that is not an IPv6 literal (and an optional port) is kept whole: it is no host this answers to.
 function hostName(header: string | undefined): string {
   const value = (header ?? '').toLowerCase()
-  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1)
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']')
+    return end > 0 && isIPv6(value.slice(1, end)) && /^(:\d*)?$/.test(value.slice(end + 1))
+      ? value.slice(0, end + 1)
+      : value
+  }
   return value.replace(/:\d*$/, '')
 }
 
 // DNS rebinding needs a name the attacker controls: an IP literal or loopback name cannot be one.
 function trustedHost(name: string, allowed: ReadonlySet<string>): boolean {
-  return LOOPBACK.has(name) || IPV4.test(name) || name.startsWith('[') || allowed.has(name)
+  return (
+    LOOPBACK.has(name) ||
+    IPV4.test(name) ||
+    (name.startsWith('[') && name.endsWith(']') && isIPv6(name.slice(1, -1))) ||
+    allowed.has(name)
+  )
 }
 
 function digest(value: string): Buffer {
@@ -254,10 +285,14 @@ export async function startCollector({
     throw new TokentrailError(
       `maxLiveBufferBytes must be a whole number ≥ 1, got ${maxLiveBufferBytes}`,
     )
-  if (!Array.isArray(corsOrigins) || corsOrigins.some((o) => readCorsOrigin(o) === undefined))
+  if (!Array.isArray(corsOrigins))
     throw new TokentrailError(
       'corsOrigins must be a list of origins such as ["https://app.example", "http://myapp.test:3000"], or ["*"]',
     )
+  corsOrigins.forEach((o, i) => {
+    const problem = corsOriginProblem(o)
+    if (problem) throw new TokentrailError(`corsOrigins[${i}]: ${problem}`)
+  })
   const origins = new Set(corsOrigins.map((o) => readCorsOrigin(o)!))
   function originAllowed(origin: string): boolean {
     return origins.has('*') || origins.has(origin) || loopbackOrigin(origin)
@@ -503,7 +538,9 @@ export async function startCollector({
     if (!trustedHost(name, allowed))
       throw new HttpError(
         403,
-        `host "${name.slice(0, 100)}" is not allowed; use 127.0.0.1, localhost or an IP address, or start with --allowed-hosts ${name.slice(0, 100)}`,
+        /^[a-z0-9.-]+$/.test(name)
+          ? `host "${name.slice(0, 100)}" is not allowed; use 127.0.0.1, localhost or an IP address, or start with --allowed-hosts ${name.slice(0, 100)}`
+          : `host "${name.slice(0, 100)}" is not allowed: not a host name or IP address; use 127.0.0.1, localhost or an IP address`,
       )
     if (path.startsWith('/api/')) {
       if (!isRead) throw new HttpError(405, `${path} accepts GET only`)

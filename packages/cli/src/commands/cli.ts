@@ -460,7 +460,7 @@ async function dev(
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
   if (problem) throw new CliError(problem)
-  const { isLoopbackHost, readCorsOrigin, startCollector } = await import(
+  const { corsOriginProblem, isLoopbackHost, startCollector } = await import(
     '../collector/collector.js'
   )
   const host = (values.host as string | undefined) ?? '127.0.0.1'
@@ -478,12 +478,14 @@ async function dev(
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean)
-  for (const origin of corsOrigins)
-    if (readCorsOrigin(origin) === undefined)
+  for (const origin of corsOrigins) {
+    const problem = corsOriginProblem(origin)
+    if (problem)
       throw new CliError(
-        `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *); got "${origin}"`,
+        `--cors-origins takes web page origins separated by commas, such as https://app.example,http://myapp.test:3000 (or *): ${problem}`,
         2,
       )
+  }
   const collector = await startCollector({
     port: readWhole(values.port as string | undefined, 'port', 0, 65535) ?? 4318,
     host,

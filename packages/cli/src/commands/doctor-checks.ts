@@ -11,13 +11,20 @@ import {
 import { describeExportFailure, maskedUrl } from '@tokentrail/core/otlp'
 import type { DoctorCheck, ExporterReport } from './doctor.js'
 
+// Words of letters, each followed by at most 4 digits, or numbers of at most 4 digits, joined by
+// dashes or underscores: `x-api-key`, `x-api-key-2`, `DD_API_KEY`, `X-B3-TraceId`.
+const HEADER_NAME = /^[A-Za-z]+\d{0,4}(?:[-_](?:[A-Za-z]+\d{0,4}|\d{1,4}))*$/
+
 /**
- * A header name as doctor prints it: names of letters and dashes (`x-api-key`, `Authorization`)
- * are shown, as core's notices show them; another may be a key written without its name (a base64
- * key whose `=` padding reads as the name's end, `sk-…=`), so it is replaced.
+ * A header name as doctor prints it: names of words (letters, a number after one, joined by dashes
+ * or underscores: `x-api-key-2`, `DD_API_KEY`, `Authorization`) are shown; another may be a key
+ * written without its name (a base64 key whose `=` padding reads as the name's end, `sk-…=`: its
+ * digits fall among its letters), so it is replaced.
  */
 export function shownHeaderName(name: string): string {
-  return /^[A-Za-z-]{1,40}$/.test(name) ? name : '(a name not shown: it may hold a key)'
+  return name.length <= 40 && (/^[A-Za-z-]+$/.test(name) || HEADER_NAME.test(name))
+    ? name
+    : '(a name not shown: it may hold a key)'
 }
 
 export function userHeaders(exporter: { headerNames?: readonly string[] }): string[] {

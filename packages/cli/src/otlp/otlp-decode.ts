@@ -18,6 +18,7 @@ import {
   type OtlpAnyValue,
   type OtlpKeyValue,
 } from '@tokentrail/core/otlp-protobuf'
+import { completeOtherSdkCall } from './other-sdks.js'
 
 // One definition of the OTLP value shapes and the nesting limit, shared with core's protobuf reader.
 export type { OtlpAnyValue, OtlpKeyValue } from '@tokentrail/core/otlp-protobuf'
@@ -64,8 +65,21 @@ export interface SpanLink {
   droppedAttributesCount?: number
 }
 
-/** A span as the collector stores it: core's `SpanData` and the OTLP links it came with. */
-export type StoredSpan = SpanData & { links?: SpanLink[]; droppedLinksCount?: number }
+/** The instrumentation scope (library) that made a span: OTLP `InstrumentationScope`. */
+export interface SpanScope {
+  name: string
+  version?: string
+}
+
+/**
+ * A span as the collector stores it: core's `SpanData`, the OTLP links it came with and its
+ * instrumentation scope.
+ */
+export type StoredSpan = SpanData & {
+  links?: SpanLink[]
+  droppedLinksCount?: number
+  scope?: SpanScope
+}
 
 /** An OTLP `ExportTraceServiceRequest` in its JSON shape (ids as hex strings). */
 export interface OtlpTracesRequest {
@@ -296,12 +310,17 @@ function readKind(otlpKind: unknown, ours: unknown, attributes: Attributes, path
   if (typeof operation === 'string' && LLM_OPERATIONS.has(operation)) return 'llm'
   if (operation === undefined) {
     // The AI SDK's own telemetry (ai@5, ai@6, ai@7's LegacyOpenTelemetry) names no GenAI
-    // operation: its provider calls are `ai.<function>.doGenerate`/`.doStream`/`.doEmbed`, its
-    // tools `ai.toolCall`.
+    // operation: its provider calls are `ai.<function>.doGenerate`/`.doStream`/`.doEmbed`/
+    // `.doRerank`, its tools `ai.toolCall`.
     const id = attributes['ai.operationId']
     if (typeof id === 'string') {
       if (id === 'ai.toolCall') return 'tool'
-      if (id.endsWith('.doStream') || id.endsWith('.doGenerate') || id.endsWith('.doEmbed'))
+      if (
+        id.endsWith('.doStream') ||
+        id.endsWith('.doGenerate') ||
+        id.endsWith('.doEmbed') ||
+        id.endsWith('.doRerank')
+      )
         return 'llm'
     }
   }
@@ -423,7 +442,13 @@ export function readResource(input: unknown, path: string): Resource {
 }
 
 /** Reads the `i`th span of the list at `spans`. */
-function readSpan(input: unknown, resource: Resource, spans: string, i: number): SpanData {
+function readSpan(
+  input: unknown,
+  resource: Resource,
+  scope: SpanScope | undefined,
+  spans: string,
+  i: number,
+): SpanData {
   const path = () => `${spans}[${i}]`
   if (!isObject(input)) fail(path(), 'expected an object')
   const traceId = readId(input.traceId, path, '.traceId', 32, true)!
@@ -437,6 +462,8 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   const ours: Ours = {}
   const attributes = readAttributes(input.attributes, () => `${path()}.attributes`, ours)
   const kind = readKind(input.kind, ours.kind, attributes, path)
+  // Another SDK's model call: the model, tokens and cost every view reads (see `other-sdks.ts`).
+  if (kind === 'llm' && ours.kind === undefined) completeOtherSdkCall(attributes)
   const { status, message } = readStatus(input.status, ours.status, path)
   const { events, error: exception } = readEvents(input.events, path)
   const droppedAttributes = readCount(input.droppedAttributesCount, path, '.droppedAttributesCount')
@@ -476,7 +503,26 @@ function readSpan(input: unknown, resource: Resource, spans: string, i: number):
   if (droppedLinks > 0) span.droppedLinksCount = droppedLinks
   if (error) span.error = error
   span.resource = resource
+  if (scope) span.scope = scope
   return span
+}
+
+/** The scope of Tokentrail's own exporters (core's `SCOPE_NAME`). */
+const TOKENTRAIL_SCOPE = '@tokentrail/core'
+
+/**
+ * Reads a `ScopeSpans` entry's `scope` (kept as it was read before: anything else than an object
+ * with a name is no scope, not a reason to refuse the batch). One object for all its spans. Not
+ * kept for Tokentrail's own spans: every one has the same, and ~50 bytes more in each stored span
+ * is what ingest pays most for (the store's writes).
+ */
+function readScope(input: unknown): SpanScope | undefined {
+  if (!isObject(input) || typeof input.name !== 'string' || input.name === '') return undefined
+  if (input.name === TOKENTRAIL_SCOPE) return undefined
+  const name = redactSecretsInText(input.name.slice(0, 200))
+  const version =
+    typeof input.version === 'string' ? redactSecretsInText(input.version.slice(0, 100)) : ''
+  return version ? { name, version } : { name }
 }
 
 /**
@@ -498,7 +544,10 @@ export function otlpToSpans(request: unknown): SpanData[] {
       if (!isObject(scope)) fail(`${path}.scopeSpans[${s}]`, 'expected an object')
       const at = `${path}.scopeSpans[${s}].spans`
       const items = list<unknown>(scope.spans, at)
-      for (let i = 0; i < items.length; i++) spans.push(readSpan(items[i], resource, at, i))
+      if (items.length === 0) continue
+      const library = readScope(scope.scope)
+      for (let i = 0; i < items.length; i++)
+        spans.push(readSpan(items[i], resource, library, at, i))
     }
   }
   return spans

@@ -160,6 +160,17 @@ function span(value: unknown, path: string): SpanData {
       serviceName: resource.serviceName || 'unknown_service',
       attributes: attributes(resource.attributes, `${path}.resource.attributes`),
     },
+    // The instrumentation scope the collector stored (a `--export --raw` file brings it back).
+    ...(isObject(value.scope) && typeof value.scope.name === 'string' && value.scope.name
+      ? {
+          scope: {
+            name: redactSecretsInText(value.scope.name.slice(0, 200)),
+            ...(typeof value.scope.version === 'string' && value.scope.version
+              ? { version: redactSecretsInText(value.scope.version.slice(0, 100)) }
+              : {}),
+          },
+        }
+      : {}),
   }
 }
 

@@ -32,7 +32,9 @@ parentPort.on('message', (message) => {
     }
     parentPort.postMessage('done')
   } catch (error) {
-    parentPort.postMessage('failed')
+    // A full disk (SQLITE_FULL: the database file could not grow) passes once space is back: the
+    // store asks again after its next commit. Another failure leaves checkpoints to the store.
+    parentPort.postMessage(((error && error.errcode) & 0xff) === 13 ? 'full' : 'failed')
   }
 })
 `
@@ -64,15 +66,26 @@ export class Checkpointer {
   private bytes = 0
   private busy = false
   private stopped = false
+  /** The last checkpoint failed on a full disk. */
+  private full = false
 
   constructor(private readonly path: string) {}
 
-  /** Called after each commit that stored `spans` spans, `bytes` of JSON. */
-  committed(spans: number, bytes: number): void {
+  /**
+   * Called after each commit that stored `spans` spans, `bytes` of JSON. `recovered`: the commit is
+   * the first to succeed after the disk was full (the store's or a checkpoint's write failed with
+   * SQLITE_FULL): a checkpoint starts now, whatever the counts, so what the WAL gathered meanwhile
+   * goes into the database file as soon as there is room for it, not at the next 40 MB or start.
+   */
+  committed(spans: number, bytes: number, recovered = false): void {
     if (this.stopped) return
     this.spans += spans
     this.bytes += bytes
-    if (this.busy || (this.spans < EVERY_SPANS && this.bytes < EVERY_BYTES)) return
+    if (this.full) {
+      recovered = true
+      this.full = false
+    }
+    if (this.busy || (!recovered && this.spans < EVERY_SPANS && this.bytes < EVERY_BYTES)) return
     const worker = this.worker ?? this.start()
     if (!worker) return
     this.busy = true
@@ -92,9 +105,11 @@ export class Checkpointer {
       this.stopped = true
       return undefined
     }
-    worker.on('message', (message: 'done' | 'failed') => {
+    worker.on('message', (message: 'done' | 'full' | 'failed') => {
       this.busy = false
-      if (message === 'failed') this.stop()
+      // The disk was full: tried again after the next commit, which needs room too.
+      if (message === 'full') this.full = true
+      else if (message === 'failed') this.stop()
     })
     worker.on('error', () => this.stop())
     worker.on('exit', () => this.stop())

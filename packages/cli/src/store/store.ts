@@ -280,6 +280,8 @@ export class TraceStore {
   private readonly ingest: IngestStatements
   /** Copies the WAL into the file off the ingest path (file databases only). */
   private readonly checkpointer: Checkpointer | undefined
+  /** An insert failed with SQLITE_FULL since the last one that succeeded. */
+  private diskWasFull = false
   /** The pending catch-up of the search and attribute indexes (`scheduleCatchUp`). */
   private catchUpTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -516,6 +518,7 @@ export class TraceStore {
       this.rollup.discard()
       this.rollback()
       this.index.rolledBack()
+      if (storageFailure(error) === 'full') this.diskWasFull = true
       throw error
     }
     this.scheduleCatchUp()
@@ -528,7 +531,10 @@ export class TraceStore {
     }
     this.traceCount += added
     this.spanCount += stored.length
-    if (stored.length) this.checkpointer?.committed(stored.length, size.bytes)
+    // The first commit after a full disk: checkpointed now (see `Checkpointer.committed`).
+    if (stored.length || this.diskWasFull)
+      this.checkpointer?.committed(stored.length, size.bytes, this.diskWasFull)
+    this.diskWasFull = false
     return {
       inserted: stored.length,
       duplicates: spans.length - stored.length,

@@ -179,6 +179,13 @@ function renderSpanDetail(panel, span, trace, detail) {
       ['starts at', `+${duration(span.startTime - trace.startTime)}`],
       ['span id', span.spanId],
       ['service', span.resource?.serviceName],
+      // The library that made the span (OTLP instrumentation scope), as stored since 2026-12.
+      [
+        'instrumentation scope',
+        span.scope
+          ? `${span.scope.name}${span.scope.version ? ` ${span.scope.version}` : ''}`
+          : undefined,
+      ],
     ]),
   ]
   if (span.error) {
