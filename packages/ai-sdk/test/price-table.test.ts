@@ -97,8 +97,8 @@ describe.each(MAJORS)(
     }
 
     it('OpenAI GPT-6.2 Sol', async () => {
-      // @ai-sdk/openai@4 refuses function tools with GPT-6.2 Sol on Chat Completions since 4.0.124
-      // (its model catalog follows the live API): the Responses API on ai@7.
+      // @ai-sdk/openai 4.0.126 refuses function tools with GPT-6.2 Sol on Chat Completions (model
+      // catalog of 4.0.123-4.0.124, as the live API does): the Responses API on ai@7.
       const responses = major === 'ai@7'
       server = await serveWire((_path, body, index) =>
         (responses ? responsesAnswer : chatAnswer)(index, body.stream === true, {
