@@ -1,0 +1,68 @@
+// ai@7's steering (`experimental_createSteering`), traced through real generateText/streamText over
+// HTTP: a steer with `interrupt: true` (7.0.177) cancels a model call that has not answered yet and
+// makes it again in the same step with the message.
+import { createOpenAI } from '@ai-sdk/openai'
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
+import * as ai from 'ai'
+import { describe, expect, it } from 'vitest'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { callSpan, llmSpans } from './wire.js'
+
+const steer = (ai as any).experimental_createSteering as () => {
+  steer(message: string, options?: { interrupt?: boolean }): Promise<unknown>
+}
+
+describe('ai@7 steering interrupt (7.0.177)', () => {
+  for (const mode of ['generateText', 'streamText'] as const) {
+    it(`${mode}: the cancelled model call is a cancelled LLM span; the call and its second attempt are ok`, async () => {
+      const steering = steer()
+      let requests = 0
+      const server = await startMockOpenAI({
+        firstChunkDelayMs: 300,
+        onRequest: () => {
+          if (++requests === 1) void steering.steer('Say it in French.', { interrupt: true })
+        },
+      })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      try {
+        const options = { model, prompt: 'hello', maxRetries: 0, experimental_steering: steering } as any
+        const text =
+          mode === 'generateText'
+            ? (await ai.generateText(options)).text
+            : await ai.streamText(options).text
+        expect(text).toBe('You said: Say it in French.')
+        expect(requests).toBe(2)
+        await tracer.flush()
+        const spans = exporter.spans
+        // One call, one trace: the redone model call is not taken for a call of its own.
+        expect(spans).toHaveLength(3)
+        expect(new Set(spans.map((s: SpanData) => s.traceId)).size).toBe(1)
+        const call = callSpan(spans)
+        expect(call.status).toBe('ok')
+        expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+        const steps = llmSpans(spans)
+        expect(steps.map((s) => s.status)).toEqual(['cancelled', 'ok'])
+        for (const step of steps) {
+          expect(step.parentSpanId).toBe(call.spanId)
+          expect(step.attributes['tokentrail.step']).toBe(0)
+        }
+        // The step made again: its second attempt, with the steering message in its prompt.
+        expect(steps[1]!.attributes[CALL_ATTR.attempt]).toBe(2)
+        expect(String(steps[1]!.attributes[ATTR.inputMessages])).toContain('Say it in French.')
+        expect(steps[0]!.attributes[ATTR.usageInputTokens]).toBeUndefined()
+        expect(call.attributes[CALL_ATTR.inputTokens]).toBe(steps[1]!.attributes[ATTR.usageInputTokens])
+        expect(call.attributes[CALL_ATTR.outputTokens]).toBe(6)
+        expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[1]!.attributes['tokentrail.cost.usd'])
+        expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
+      } finally {
+        await server.close()
+      }
+    })
+  }
+})
