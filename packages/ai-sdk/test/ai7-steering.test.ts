@@ -10,14 +10,10 @@ import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { callSpan, llmSpans } from './wire.js'
 
-const steer = (ai as any).experimental_createSteering as () => {
-  steer(message: string, options?: { interrupt?: boolean }): Promise<unknown>
-}
-
 describe('ai@7 steering interrupt (7.0.177)', () => {
   for (const mode of ['generateText', 'streamText'] as const) {
     it(`${mode}: the cancelled model call is a cancelled LLM span; the call and its second attempt are ok`, async () => {
-      const steering = steer()
+      const steering = ai.experimental_createSteering()
       let requests = 0
       const server = await startMockOpenAI({
         firstChunkDelayMs: 300,
@@ -27,11 +23,13 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
       })
       const { tracer, exporter } = setup()
       const model = ai.wrapLanguageModel({
-        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat(
+          'gpt-4o',
+        ),
         middleware: tracingMiddleware({ tracer }),
       })
       try {
-        const options = { model, prompt: 'hello', maxRetries: 0, experimental_steering: steering } as any
+        const options = { model, prompt: 'hello', maxRetries: 0, experimental_steering: steering }
         const text =
           mode === 'generateText'
             ? (await ai.generateText(options)).text
@@ -56,7 +54,9 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
         expect(steps[1]!.attributes[CALL_ATTR.attempt]).toBe(2)
         expect(String(steps[1]!.attributes[ATTR.inputMessages])).toContain('Say it in French.')
         expect(steps[0]!.attributes[ATTR.usageInputTokens]).toBeUndefined()
-        expect(call.attributes[CALL_ATTR.inputTokens]).toBe(steps[1]!.attributes[ATTR.usageInputTokens])
+        expect(call.attributes[CALL_ATTR.inputTokens]).toBe(
+          steps[1]!.attributes[ATTR.usageInputTokens],
+        )
         expect(call.attributes[CALL_ATTR.outputTokens]).toBe(6)
         expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[1]!.attributes['tokentrail.cost.usd'])
         expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
