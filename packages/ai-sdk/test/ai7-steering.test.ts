@@ -6,6 +6,7 @@ import { ATTR, type SpanData } from '@tokentrail/core'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
 import * as ai from 'ai'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { callSpan, llmSpans } from './wire.js'
@@ -65,4 +66,58 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
       }
     })
   }
+
+  it('streamText, interrupted in the step after a tool: that step made again under the same call', async () => {
+    const steering = ai.experimental_createSteering()
+    let requests = 0
+    const server = await startMockOpenAI({
+      firstChunkDelayMs: 200,
+      onRequest: () => {
+        if (++requests === 2) void steering.steer('In Celsius, please.', { interrupt: true })
+      },
+    })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const weather = ai.tool({
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }) => ({ city, celsius: 21 }),
+    })
+    try {
+      const result = ai.streamText({
+        model,
+        tools: { weather },
+        prompt: 'Weather in Oslo? [tool:weather]',
+        stopWhen: ai.isStepCount(3),
+        experimental_steering: steering,
+      })
+      expect(await result.text).toBe('You said: In Celsius, please.')
+      expect(requests).toBe(3)
+      await tracer.flush()
+      const spans = exporter.spans
+      expect(new Set(spans.map((s: SpanData) => s.traceId)).size).toBe(1)
+      const call = callSpan(spans)
+      expect(call.status).toBe('ok')
+      expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+      const steps = llmSpans(spans)
+      expect(steps.map((s) => [s.attributes['tokentrail.step'], s.status])).toEqual([
+        [0, 'ok'],
+        [1, 'cancelled'],
+        [1, 'ok'],
+      ])
+      expect(steps[2]!.attributes[CALL_ATTR.attempt]).toBe(2)
+      for (const step of steps) expect(step.parentSpanId).toBe(call.spanId)
+      const [tool, ...more] = spans.filter((s: SpanData) => s.kind === 'tool')
+      expect(more).toHaveLength(0)
+      expect(tool!.parentSpanId).toBe(steps[0]!.spanId)
+      expect(call.attributes[CALL_ATTR.outputTokens]).toBe(
+        (steps[0]!.attributes[ATTR.usageOutputTokens] as number) +
+          (steps[2]!.attributes[ATTR.usageOutputTokens] as number),
+      )
+    } finally {
+      await server.close()
+    }
+  })
 })
