@@ -734,8 +734,15 @@ export class AiCall {
     if (this.source !== 'inferred') {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
       // call awaits its model again, so the retry is found as this step's next attempt, not
-      // taken for a call of its own.
-      if (report.status === 'error' && (report.retryable || report.errorPart) && !this.ended) {
+      // taken for a call of its own. So does a steering interrupt (ai@7.0.177, `steer(message,
+      // { interrupt: true })`): it aborts a model call that has not answered and makes it again
+      // in the same step, with a new prompt array and no step event. Had the user aborted the
+      // call instead, the SDK ends it next.
+      if (
+        !this.ended &&
+        ((report.status === 'error' && (report.retryable || report.errorPart)) ||
+          report.status === 'cancelled')
+      ) {
         this.retrying = true
         this.awaits = true
       }

@@ -73,6 +73,14 @@ const customDecision = {
   supportedQuestionTypes: ['boolean'],
   doDecide: failing('judge down'),
 }
+// ai@7.0.178 gave `experimental_extract` telemetry: its errors reach the integration too.
+const customExtraction = {
+  specificationVersion: 'v4' as const,
+  provider: 'custom.extraction',
+  modelId: 'reader-1',
+  supportedFieldTypes: ['text'],
+  doExtract: failing('reader down'),
+}
 const customImage = {
   specificationVersion: 'v4' as const,
   provider: 'custom.image',
@@ -105,6 +113,13 @@ function operations(openai: ReturnType<typeof createOpenAI>) {
         questions,
         maxRetries: 0,
       }),
+    extract: (model = customExtraction as any) =>
+      (ai as any).experimental_extract({
+        model,
+        state: [{ type: 'text', text: 'Ada Lovelace, born 1815' }],
+        fields: { name: { type: 'text', instructions: 'The person' } },
+        maxRetries: 0,
+      }),
     generateImage: (model = openai.image('gpt-image-1') as any) =>
       ai.generateImage({ model, prompt: 'a cat', maxRetries: 0 }),
     rerank: (model = customReranking as any) =>
@@ -129,6 +144,7 @@ const custom: Record<string, unknown> = {
   generateSpeech: customSpeech,
   transcribe: customTranscription,
   decide: customDecision,
+  extract: customExtraction,
   generateImage: customImage,
   streamTranscribe: customTranscription,
   rerank: customReranking,
@@ -146,6 +162,8 @@ describe('ai@7 operations Tokentrail does not trace, beside a traced language mo
     ['generateSpeech', ['unknown error']],
     ['transcribe', ['unknown error']],
     ['decide', ['unknown error']],
+    // ai@7.0.173 dispatched no telemetry for it (no span); 7.0.178 dispatches its error.
+    ['extract', ['unknown error']],
     ['streamTranscribe', ['unknown error']],
     ['rerank', ['unknown error']],
   ])(

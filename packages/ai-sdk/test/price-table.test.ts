@@ -97,10 +97,17 @@ describe.each(MAJORS)(
     }
 
     it('OpenAI GPT-6.2 Sol', async () => {
+      // @ai-sdk/openai 4.0.126 refuses function tools with GPT-6.2 Sol on Chat Completions (model
+      // catalog of 4.0.123-4.0.124, as the live API does): the Responses API on ai@7.
+      const responses = major === 'ai@7'
       server = await serveWire((_path, body, index) =>
-        chatAnswer(index, body.stream === true, { model: 'gpt-6.2-sol-2026-11-18' }),
+        (responses ? responsesAnswer : chatAnswer)(index, body.stream === true, {
+          model: 'gpt-6.2-sol-2026-11-18',
+        }),
       )
-      const spans = await costs(openai(server.url).chat('gpt-6.2-sol'), 'streamText')
+      const provider = openai(server.url)
+      const model = responses ? provider.responses('gpt-6.2-sol') : provider.chat('gpt-6.2-sol')
+      const spans = await costs(model, 'streamText')
       expect(spans).toHaveLength(2)
       for (const attributes of spans) {
         expect(attributes[ATTR.costUsd] as number).toBeCloseTo(gpt62SolCost, 12)

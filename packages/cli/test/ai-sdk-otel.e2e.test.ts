@@ -361,3 +361,50 @@ describe.each(cases.filter((c) => c.scope === 'ai'))('$name: embed, embedMany, r
     })
   })
 })
+
+// A steering interrupt (ai@7.0.177, `steer(message, { interrupt: true })`) cancels a model call
+// that has not answered and makes it again in the same step; @ai-sdk/otel (1.0.185 here, and
+// 1.0.173 alike) ends the cancelled call's span with an error status and no message. `tokentrail
+// dev` shows both model calls, the answer's tokens, and the trace as `error`, as it shows any
+// trace with a failed span.
+it('ai@7 @ai-sdk/otel OpenTelemetry → tokentrail dev: a steering interrupt ends the cancelled model call span', async () => {
+  const steering = ai7.experimental_createSteering()
+  let requests = 0
+  const slow = await startMockOpenAI({
+    firstChunkDelayMs: 300,
+    onRequest: () => {
+      if (++requests === 1) void steering.steer('Say it in French.', { interrupt: true })
+    },
+  })
+  try {
+    const openai = createOpenAI4({ baseURL: `${slow.url}/v1`, apiKey: 'sk-test' })
+    const marker = `${Math.random().toString(36).slice(2, 10)}steer`
+    const result = ai7.streamText({
+      model: openai.chat('gpt-4o-mini'),
+      prompt: `Hello ${marker}`,
+      experimental_steering: steering,
+      telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    expect(await result.text).toBe('You said: Say it in French.')
+    expect(requests).toBe(2)
+    await provider.forceFlush()
+    const detail = collector.store.getTrace(await traceIdOf(marker))!
+    const llm = detail.spans
+      .filter((s) => s.kind === 'llm')
+      .sort((a, b) => a.startTime - b.startTime)
+    expect(llm.map((s) => [s.name, s.status])).toEqual([
+      ['chat gpt-4o-mini', 'error'],
+      ['chat gpt-4o-mini', 'ok'],
+    ])
+    const usage = slow.calls.at(-1)!.usage!
+    expect(detail.trace).toMatchObject({
+      status: 'error',
+      model: 'gpt-4o-mini',
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      output: 'You said: Say it in French.',
+    })
+  } finally {
+    await slow.close()
+  }
+})

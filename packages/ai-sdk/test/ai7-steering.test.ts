@@ -1,0 +1,123 @@
+// ai@7's steering (`experimental_createSteering`), traced through real generateText/streamText over
+// HTTP: a steer with `interrupt: true` (7.0.177) cancels a model call that has not answered yet and
+// makes it again in the same step with the message.
+import { createOpenAI } from '@ai-sdk/openai'
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
+import * as ai from 'ai'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { callSpan, llmSpans } from './wire.js'
+
+describe('ai@7 steering interrupt (7.0.177)', () => {
+  for (const mode of ['generateText', 'streamText'] as const) {
+    it(`${mode}: the cancelled model call is a cancelled LLM span; the call and its second attempt are ok`, async () => {
+      const steering = ai.experimental_createSteering()
+      let requests = 0
+      const server = await startMockOpenAI({
+        firstChunkDelayMs: 300,
+        onRequest: () => {
+          if (++requests === 1) void steering.steer('Say it in French.', { interrupt: true })
+        },
+      })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat(
+          'gpt-4o',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      try {
+        const options = { model, prompt: 'hello', maxRetries: 0, experimental_steering: steering }
+        const text =
+          mode === 'generateText'
+            ? (await ai.generateText(options)).text
+            : await ai.streamText(options).text
+        expect(text).toBe('You said: Say it in French.')
+        expect(requests).toBe(2)
+        await tracer.flush()
+        const spans = exporter.spans
+        // One call, one trace: the redone model call is not taken for a call of its own.
+        expect(spans).toHaveLength(3)
+        expect(new Set(spans.map((s: SpanData) => s.traceId)).size).toBe(1)
+        const call = callSpan(spans)
+        expect(call.status).toBe('ok')
+        expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+        const steps = llmSpans(spans)
+        expect(steps.map((s) => s.status)).toEqual(['cancelled', 'ok'])
+        for (const step of steps) {
+          expect(step.parentSpanId).toBe(call.spanId)
+          expect(step.attributes['tokentrail.step']).toBe(0)
+        }
+        // The step made again: its second attempt, with the steering message in its prompt.
+        expect(steps[1]!.attributes[CALL_ATTR.attempt]).toBe(2)
+        expect(String(steps[1]!.attributes[ATTR.inputMessages])).toContain('Say it in French.')
+        expect(steps[0]!.attributes[ATTR.usageInputTokens]).toBeUndefined()
+        expect(call.attributes[CALL_ATTR.inputTokens]).toBe(
+          steps[1]!.attributes[ATTR.usageInputTokens],
+        )
+        expect(call.attributes[CALL_ATTR.outputTokens]).toBe(6)
+        expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[1]!.attributes['tokentrail.cost.usd'])
+        expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
+  it('streamText, interrupted in the step after a tool: that step made again under the same call', async () => {
+    const steering = ai.experimental_createSteering()
+    let requests = 0
+    const server = await startMockOpenAI({
+      firstChunkDelayMs: 200,
+      onRequest: () => {
+        if (++requests === 2) void steering.steer('In Celsius, please.', { interrupt: true })
+      },
+    })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const weather = ai.tool({
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }) => ({ city, celsius: 21 }),
+    })
+    try {
+      const result = ai.streamText({
+        model,
+        tools: { weather },
+        prompt: 'Weather in Oslo? [tool:weather]',
+        stopWhen: ai.isStepCount(3),
+        experimental_steering: steering,
+      })
+      expect(await result.text).toBe('You said: In Celsius, please.')
+      expect(requests).toBe(3)
+      await tracer.flush()
+      const spans = exporter.spans
+      expect(new Set(spans.map((s: SpanData) => s.traceId)).size).toBe(1)
+      const call = callSpan(spans)
+      expect(call.status).toBe('ok')
+      expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+      const steps = llmSpans(spans)
+      expect(steps.map((s) => [s.attributes['tokentrail.step'], s.status])).toEqual([
+        [0, 'ok'],
+        [1, 'cancelled'],
+        [1, 'ok'],
+      ])
+      expect(steps[2]!.attributes[CALL_ATTR.attempt]).toBe(2)
+      for (const step of steps) expect(step.parentSpanId).toBe(call.spanId)
+      const [tool, ...more] = spans.filter((s: SpanData) => s.kind === 'tool')
+      expect(more).toHaveLength(0)
+      expect(tool!.parentSpanId).toBe(steps[0]!.spanId)
+      expect(call.attributes[CALL_ATTR.outputTokens]).toBe(
+        (steps[0]!.attributes[ATTR.usageOutputTokens] as number) +
+          (steps[2]!.attributes[ATTR.usageOutputTokens] as number),
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})
