@@ -134,6 +134,12 @@ interface CallState {
    * that embed is then no text call's (absent in older copies' state).
    */
   embeddingErrors?: WeakSet<object>
+  /**
+   * Streamed model invocations whose start is recorded but whose bookkeeping on their call waits
+   * (see LlmCall.settle), until the next turn of the event loop or anything of ours looks at
+   * calls again (absent in older copies' state).
+   */
+  unsettled?: { settle(): void }[]
 }
 
 /** A tool run recorded before its call span was made (ai@7 approved tools, ai@6 unasked tools). */
@@ -217,6 +223,7 @@ export function callState(): CallState {
     Object.defineProperty(g, STATE_KEY, { value: state, enumerable: false, configurable: true })
     // A script's final flush must not leave a call span behind that waits for a step to come.
     addFlushHook(() => {
+      settleStarts()
       for (const call of [...state!.pending]) if (!call.parent) call.closePending()
       // ai@7: a stream nobody read to its end (its result dropped) never gets the SDK's end event;
       // a call whose last step finished and asked for no tool ends as it stands, not never.
@@ -228,6 +235,29 @@ export function callState(): CallState {
     })
   }
   return state
+}
+
+// The state's list of unsettled streams, once looked up (the state is made once per process).
+let unsettled: { settle(): void }[] | undefined
+
+/** A stream's bookkeeping waits (see LlmCall.settle): done by `settleStarts` or on its own. */
+export function settleLater(llm: { settle(): void }): void {
+  ;(unsettled ??= callState().unsettled ??= []).push(llm)
+}
+
+/**
+ * Does the bookkeeping streams put off (see LlmCall.settle), oldest first: called before anything
+ * of ours reads or changes calls, so each sees them as if nothing had waited.
+ */
+export function settleStarts(): void {
+  const list = (unsettled ??= callState().unsettled ??= [])
+  if (list.length === 0) return
+  // Settling adds none: the list is emptied once all are done.
+  for (let i = 0; i < list.length; i++)
+    try {
+      list[i]!.settle()
+    } catch {}
+  list.length = 0
 }
 
 /** The call whose model invocation is running (set by the AI SDK telemetry integration). */
@@ -689,10 +719,10 @@ export class AiCall {
   }
 
   /** A traced model invocation of this call begins. */
-  stepStarted(): void {
+  stepStarted(at: number): void {
     this.resume()
     this.openSteps++
-    this.lastActivity = now()
+    this.lastActivity = at
   }
 
   /** Records which LLM span asked for a tool call, so the tool's span nests under it. */

@@ -12,7 +12,7 @@ import {
   redactSecretsInJson,
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
-import { type AiCall, type StepReport, spanName } from './call.js'
+import { type AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
 import {
   Budget,
   cohereBilled,
@@ -87,6 +87,8 @@ export function nextTurn(fn: () => void): void {
 let toOpen: LlmCall[] = []
 
 function openAll(): void {
+  // Their bookkeeping first, oldest first (and the list of it let go).
+  settleStarts()
   const calls = toOpen
   toOpen = []
   for (const call of calls)
@@ -163,6 +165,8 @@ export class LlmCall implements Reading {
    * or cancels never ends, and must not be held here for good).
    */
   unlist(): void {
+    // Not settled yet: it is not listed when it is.
+    if (this.toOpen !== undefined) this.toOpen.owner = undefined
     if (this.owner === undefined) return
     closed(this as this & { owner: Owner })
     this.owner = undefined
@@ -176,7 +180,14 @@ export class LlmCall implements Reading {
   // it ends: a second object per span, merged into the first, cost more than holding this one.
   private opening: OwnAttributes | undefined
   private toOpen:
-    | { tracer: Tracer; params: LanguageModelV4CallOptions; attempt: number }
+    | {
+        tracer: Tracer
+        params: LanguageModelV4CallOptions
+        attempt: number
+        // A stream's bookkeeping still to do (see settle), and the middleware instance to list it for.
+        unsettled?: boolean
+        owner?: Owner | undefined
+      }
     | undefined
 
   /** The LLM span, made on first use when the call streams (see `open`). */
@@ -195,6 +206,44 @@ export class LlmCall implements Reading {
     attempt: number,
     owner?: Owner,
   ) {
+    this.signal = params.abortSignal
+    if (this.signal) {
+      this.onAbort = () => this.cancel(abortCause(this.signal))
+      this.signal.addEventListener('abort', this.onAbort, { once: true })
+    }
+    // A stream's bookkeeping on its call and its spans are done after its first chunk is on its
+    // way (or when a provider is slow, while it is awaited): nothing the first chunk needs waits
+    // for them. Whatever of ours looks at calls first settles them (see settleStarts); the span
+    // starts at `start`.
+    if (streamed) {
+      this.toOpen = { tracer, params, attempt, unsettled: true, owner }
+      settleLater(this)
+      openSoon(this, call)
+    } else {
+      this.toOpen = { tracer, params, attempt }
+      this.started(params, owner)
+      this.open()
+    }
+  }
+
+  /**
+   * What the start of a model invocation tells its call, done once: the step under way, where its
+   * recorded prompt starts, its abort signal, and its listing as open for a second tracing
+   * middleware around the same model call (see nested.ts). A stream does it after its first chunk
+   * is handed on, or as soon as anything of ours looks at calls (see settleStarts): each sees the
+   * calls as if it had been done at once.
+   */
+  settle(): void {
+    const start = this.toOpen
+    if (start === undefined || start.unsettled !== true) return
+    start.unsettled = false
+    const owner = start.owner
+    start.owner = undefined
+    this.started(start.params, owner)
+  }
+
+  private started(params: LanguageModelV4CallOptions, owner: Owner | undefined): void {
+    const { call, settings, step } = this
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
     // step anyway, so keeping a reference retains nothing more.
@@ -202,34 +251,26 @@ export class LlmCall implements Reading {
       this.prompt = params.prompt
       this.promptFrom = call.promptStart(step, params.prompt.length)
     }
-    call.stepStarted()
-    this.signal = params.abortSignal
+    call.stepStarted(this.start)
     // Known to the call before its span is made (a tool the user approved ran before this step).
     call.stepSignal = this.signal
     call.modelCalled = true
-    if (this.signal) {
-      this.onAbort = () => this.cancel(abortCause(this.signal))
-      this.signal.addEventListener('abort', this.onAbort, { once: true })
-    }
-    this.toOpen = { tracer, params, attempt }
-    // Listed as open until it ends (last: nothing above can leave it listed), for a second tracing
-    // middleware around the same model call.
+    // Listed as open until it ends (last: nothing above can leave it listed); not once the
+    // provider answered (see unlist).
     if (owner) {
       this.owner = owner
       this.nestPrompt = params.prompt
       this.nestHeaders = params.headers
-      this.nestModel = model
+      this.nestModel = this.model
       opened(this as this & { owner: Owner })
     }
-    // A stream's spans are made after its first chunk is on its way (or when a provider is slow,
-    // while it is awaited): nothing the first chunk needs waits for them. They start at `start`.
-    if (streamed) openSoon(this, call)
-    else this.open()
   }
 
   /** Makes the call span (if not made yet) and this LLM span; at most once. */
   open(): Span {
     if (this.spanValue) return this.spanValue
+    // A stream's bookkeeping first (a generated call's is done).
+    this.settle()
     const { tracer, params, attempt } = this.toOpen!
     this.toOpen = undefined
     const { call, model, settings, step } = this

@@ -22,6 +22,7 @@ import {
   providerWrapped,
   ranUnasked,
   rememberCall,
+  settleStarts,
   stepStarting,
   type ToolRun,
 } from './call.js'
@@ -446,6 +447,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     // telemetry records no inputs): how the middleware finds the call of each model invocation
     // without an async context (see stepStarting).
     onStepStart(event: any) {
+      settleStarts()
       if (!fromV7(event)) {
         // ai@6 tells the tools a step may call, and runs them without a hook of its own.
         if (event?.tools) runToolsInTheirSpans(event.tools)
@@ -476,6 +478,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     async executeTool({ callId, toolCallId, toolCall, execute }) {
+      settleStarts()
       const call = callState().byCallId.get(callId)
       // Tools the user approved (`needsApproval`) run before the call's first step.
       if (
@@ -530,6 +533,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onToolExecutionEnd(event) {
+      settleStarts()
       if (!fromV7(event)) return
       const call = callState().byCallId.get(event.callId)
       const id = event.toolCall?.toolCallId
@@ -540,6 +544,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onEnd(event: any) {
+      settleStarts()
       if (fromV7(event)) {
         const call = callState().byCallId.get(event.callId)
         // Whatever fails here, the call still ends.
@@ -552,6 +557,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     },
 
     onAbort(event: any) {
+      settleStarts()
       if (fromV7(event) && !endedLately(event.callId))
         callState().byCallId.get(event.callId)?.abortedBetweenSteps()
       endAnnounced(event, 'cancelled')
@@ -564,6 +570,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     // operations' failures that no provider call made look like a text call's before its first step.
 
     onError(event: any) {
+      settleStarts()
       const callId = event?.callId
       if (typeof callId !== 'string') return
       const state = callState()
@@ -622,6 +629,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   // step, and ends as soon as the SDK finishes instead of waiting.
   const v6 = {
     onToolCallStart(event: any) {
+      settleStarts()
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
@@ -651,6 +659,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       )
     },
     onToolCallFinish(event: any) {
+      settleStarts()
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
@@ -676,6 +685,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       span.end()
     },
     onFinish(event: any) {
+      settleStarts()
       if (fromV7(event)) return
       const steps = Array.isArray(event?.steps) ? event.steps : [event]
       for (const step of steps)

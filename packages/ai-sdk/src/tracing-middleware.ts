@@ -19,6 +19,7 @@ import {
   inferCall,
   modelWrapped,
   type Resolved,
+  settleStarts,
 } from './call.js'
 import { providerName } from './convert.js'
 import { type CallSettings, LlmCall } from './llm-call.js'
@@ -204,6 +205,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
     streamed: boolean,
   ): LlmCall | undefined {
     try {
+      // Streams that put off their bookkeeping (see LlmCall.settle) do it first: this invocation
+      // may be a retry of one, or nested in one.
+      settleStarts()
       const tracer = fixedTracer ?? getTracer()
       if (!tracer.enabled) {
         tracerSkipped(tracer)

@@ -1,0 +1,74 @@
+// A stream's bookkeeping on its call (the step under way, its prompt offset, its listing for a
+// second tracing middleware) is done after its first chunk is handed on (see LlmCall.settle).
+// Whatever of ours looks at calls before then must see them as if it had been done at once: here
+// a flush that runs while the second step's model is being called, which must not take the call
+// for one that only waits for a step to come. On ai@5, ai@6 and ai@7, each through its own
+// major's real `@ai-sdk/openai` over HTTP against tools/mock-openai.
+import { ATTR, type SpanData } from '@tokentrail/core'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+const callSpans = (spans: readonly SpanData[]) =>
+  spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
+
+describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
+  it('a flush while the next step of a tool loop calls its model: the call goes on, one call span over both steps', async () => {
+    server = await startMockOpenAI()
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+    const { tracer, exporter } = setup()
+    let invocations = 0
+    // A middleware of the app's between ours and the provider: on the second step it flushes
+    // (as a serverless handler's `waitUntil(tracer.flush())` may, while a stream is starting).
+    const flushing = {
+      specificationVersion: 'v4' as const,
+      wrapStream: async ({ doStream }: { doStream: () => PromiseLike<unknown> }) => {
+        if (++invocations === 2) void tracer.flush()
+        return doStream()
+      },
+    }
+    const model = ai.wrapLanguageModel({
+      model: ai.wrapLanguageModel({ model: openai.chat('gpt-4o'), middleware: flushing as any }),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const result = ai.streamText({
+      model,
+      tools: {
+        weather: ai.tool({
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }: { city: string }) => `Sunny in ${city}`,
+        }),
+      },
+      stopWhen: ai.stepCountIs(3),
+      prompt: 'Weather in Paris? [tool:weather]',
+    })
+    const text = await result.text
+    expect(text).toContain('Sunny')
+    expect(invocations).toBe(2)
+    await tracer.flush()
+    const calls = callSpans(exporter.spans)
+    expect(calls).toHaveLength(1)
+    const call = calls[0]!
+    expect(call.status).toBe('ok')
+    expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+    const llm = exporter.spans.filter((s) => s.kind === 'llm')
+    expect(llm).toHaveLength(2)
+    for (const span of llm) {
+      expect(span.parentSpanId).toBe(call.spanId)
+      expect(span.status).toBe('ok')
+      expect(span.attributes['tokentrail.cancelled_by']).toBeUndefined()
+    }
+    const second = llm.find((s) => s.attributes[ATTR.step] === 1)!
+    expect(second).toBeDefined()
+    expect(call.endTime).toBeGreaterThanOrEqual(second.endTime)
+  })
+})
