@@ -450,6 +450,22 @@ export class BatchProcessor {
       this.options.onError(`${this.exporter.name} shutdown`, error)
       this.stopSending()
       this.dropLeft(flushed, timeoutMs)
+      // The exporter's own shutdown still runs (a user's exporter may close a file or a socket
+      // there), within what is left of the bound.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        const closing = this.exporter.shutdown?.()
+        if (closing)
+          await Promise.race([
+            closing,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - startedAt)))
+            }),
+          ])
+      } catch {
+      } finally {
+        cancel(timer)
+      }
     }
   }
 
