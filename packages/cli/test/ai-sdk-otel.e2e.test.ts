@@ -361,3 +361,58 @@ describe.each(cases.filter((c) => c.scope === 'ai'))('$name: embed, embedMany, r
     })
   })
 })
+
+// ai@7's `@ai-sdk/otel` `OpenTelemetry` writes an `embeddings <model>` span for the operation and
+// one per provider call under it, both `gen_ai.operation.name: embeddings` with the model: the
+// operation is not a call (only the inner ones carry tokens), so each embed counts once.
+describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    server = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const inputs: string[] = JSON.parse(Buffer.concat(chunks).toString()).input
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2] })),
+          model: 'text-embedding-3-large',
+          usage: { prompt_tokens: inputs.length * 7, total_tokens: inputs.length * 7 },
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  })
+  afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+  it('counts each provider call once in the stats by model, with its tokens and cost', async () => {
+    const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test' })
+    // A model no other test here uses, so that the stats by model are this test's.
+    const model = openai.embedding('text-embedding-3-large')
+    const telemetry = { isEnabled: true, integrations: [new OpenTelemetry()] }
+    const models = async () => (await (await fetch(`${collector.url}/api/stats`)).json()).models
+    const before = (await models()).find((m: { model: string }) => m.model === model.modelId)
+    expect(before).toBeUndefined()
+    await ai7.embedMany({ model, values: ['a', 'b', 'c'], experimental_telemetry: telemetry })
+    await ai7.embed({ model, value: 'd', experimental_telemetry: telemetry })
+    await provider.forceFlush()
+    const rate = DEFAULT_PRICES['text-embedding-3-large']!.input
+    const stats = (await models()).find((m: { model: string }) => m.model === model.modelId)
+    expect(stats).toMatchObject({ calls: 2, inputTokens: 28 })
+    expect(stats.costUsd).toBeCloseTo((28 * rate) / 1e6, 12)
+    // Each trace: one LLM call, the provider's, under the operation's span.
+    const traces = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === model.modelId)
+    expect(traces).toHaveLength(2)
+    for (const t of traces) {
+      const spans = collector.store.getTrace(t.traceId)!.spans
+      const calls = spans.filter((s) => s.kind === 'llm')
+      expect(calls).toHaveLength(1)
+      expect(calls[0]!.parentSpanId).toBe(spans.find((s) => s.kind !== 'llm')!.spanId)
+    }
+  })
+})
