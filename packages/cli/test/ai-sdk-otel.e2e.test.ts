@@ -416,3 +416,112 @@ describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
     }
   })
 })
+
+// ai@5's Anthropic provider (@ai-sdk/anthropic@2, Claude on Vertex AI too) counts input tokens
+// without the cache: its reads are `ai.usage.cachedInputTokens` on a stream's span only, and its
+// writes (and a `generateText` span's reads) only in `ai.response.providerMetadata`. A model
+// object answering as that provider does (no Anthropic client among the CLI's test packages); the
+// AI SDK calls, its telemetry, the OTel SDK and the collector are real.
+describe.each([
+  {
+    provider: 'anthropic.messages',
+    modelId: 'claude-opus-4-7',
+    providerMetadata: {
+      anthropic: {
+        usage: {
+          input_tokens: 40,
+          cache_read_input_tokens: 3000,
+          cache_creation_input_tokens: 2000,
+        },
+        cacheCreationInputTokens: 2000,
+      },
+    },
+    // generateText's span has no cache counts but the metadata's.
+    generate: true,
+  },
+  {
+    provider: 'vertex.anthropic.messages',
+    modelId: 'claude-opus-4-7@20260101',
+    providerMetadata: {
+      anthropic: {
+        usage: {
+          input_tokens: 40,
+          cache_read_input_tokens: 3000,
+          cache_creation_input_tokens: 2000,
+        },
+        cacheCreationInputTokens: 2000,
+      },
+    },
+    generate: true,
+  },
+  {
+    // @ai-sdk/amazon-bedrock@3: the writes in its metadata, the reads on a stream's span only.
+    provider: 'amazon-bedrock',
+    modelId: 'us.anthropic.claude-opus-4-7-v1:0',
+    providerMetadata: { bedrock: { usage: { cacheWriteInputTokens: 2000 } } },
+    generate: false,
+  },
+])('ai@5 experimental_telemetry: Claude with prompt caching ($provider)', (c) => {
+  const { providerMetadata } = c
+  const usage = {
+    inputTokens: 40,
+    outputTokens: 10,
+    totalTokens: 50,
+    cachedInputTokens: 3000,
+  }
+  const model = {
+    specificationVersion: 'v2',
+    provider: c.provider,
+    modelId: c.modelId,
+    supportedUrls: {},
+    doGenerate: async () => ({
+      content: [{ type: 'text', text: 'cached answer' }],
+      finishReason: 'stop',
+      usage,
+      providerMetadata,
+      warnings: [],
+    }),
+    doStream: async () => ({
+      stream: new ReadableStream({
+        start(controller) {
+          controller.enqueue({ type: 'stream-start', warnings: [] })
+          controller.enqueue({ type: 'text-start', id: '1' })
+          controller.enqueue({ type: 'text-delta', id: '1', delta: 'cached answer' })
+          controller.enqueue({ type: 'text-end', id: '1' })
+          controller.enqueue({ type: 'finish', finishReason: 'stop', usage, providerMetadata })
+          controller.close()
+        },
+      }),
+    }),
+  }
+
+  it('prices cache reads and writes as the middleware does', async () => {
+    const { computeCost } = await import('@tokentrail/ai-sdk')
+    const expected = computeCost(
+      { input: 5040, output: 10, cacheRead: 3000, cacheWrite: 2000 },
+      DEFAULT_PRICES['claude-opus-4-7']!,
+    )!.total
+    const marker = `c${Math.random().toString(36).slice(2, 10)}`
+    const telemetry = { isEnabled: true, functionId: marker }
+    if (c.generate)
+      await ai5.generateText({
+        model: model as any,
+        prompt: 'hi',
+        experimental_telemetry: telemetry,
+      })
+    const stream = ai5.streamText({
+      model: model as any,
+      prompt: 'hi',
+      experimental_telemetry: telemetry,
+    })
+    expect(await stream.text).toBe('cached answer')
+    await provider.forceFlush()
+    const traces = tracesOf(marker)
+    expect(traces).toHaveLength(c.generate ? 2 : 1)
+    for (const t of traces) {
+      const [call] = collector.store.getTrace(t.traceId)!.spans.filter((s) => s.kind === 'llm')
+      expect(call!.name, call!.name).toMatch(/doGenerate|doStream/)
+      expect(call!.attributes['tokentrail.cost.usd'], call!.name).toBeCloseTo(expected, 12)
+    }
+  })
+})
