@@ -415,6 +415,39 @@ describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
       expect(calls[0]!.parentSpanId).toBe(spans.find((s) => s.kind !== 'llm')!.spanId)
     }
   })
+
+  it('rerank: the provider call is one LLM call with its model', async () => {
+    const reranking = {
+      specificationVersion: 'v4',
+      provider: 'cohere.reranking',
+      modelId: 'rerank-english-v3.0',
+      doRerank: async () => ({
+        ranking: [
+          { index: 1, relevanceScore: 0.9 },
+          { index: 0, relevanceScore: 0.1 },
+        ],
+      }),
+    }
+    const result = await ai7.rerank({
+      model: reranking as any,
+      documents: ['sunny', 'rainy'],
+      query: 'rain?',
+      experimental_telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    expect(result.ranking[0]!.originalIndex).toBe(1)
+    await provider.forceFlush()
+    const stats = (await (await fetch(`${collector.url}/api/stats`)).json()).models.find(
+      (m: { model: string }) => m.model === 'rerank-english-v3.0',
+    )
+    expect(stats).toMatchObject({ calls: 1 })
+    const [trace] = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === 'rerank-english-v3.0')
+    const spans = collector.store.getTrace(trace!.traceId)!.spans
+    expect(spans.filter((s) => s.kind === 'llm').map((s) => s.name)).toEqual([
+      'rerank rerank-english-v3.0',
+    ])
+  })
 })
 
 // ai@5's Anthropic provider (@ai-sdk/anthropic@2, Claude on Vertex AI too) counts input tokens
