@@ -408,3 +408,200 @@ it('ai@7 @ai-sdk/otel OpenTelemetry → tokentrail dev: a steering interrupt end
     await slow.close()
   }
 })
+
+// ai@7's `@ai-sdk/otel` `OpenTelemetry` writes an `embeddings <model>` span for the operation and
+// one per provider call under it, both `gen_ai.operation.name: embeddings` with the model: the
+// operation is not a call (only the inner ones carry tokens), so each embed counts once.
+describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    server = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const inputs: string[] = JSON.parse(Buffer.concat(chunks).toString()).input
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2] })),
+          model: 'text-embedding-3-large',
+          usage: { prompt_tokens: inputs.length * 7, total_tokens: inputs.length * 7 },
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  })
+  afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+  it('counts each provider call once in the stats by model, with its tokens and cost', async () => {
+    const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test' })
+    // A model no other test here uses, so that the stats by model are this test's.
+    const model = openai.embedding('text-embedding-3-large')
+    const telemetry = { isEnabled: true, integrations: [new OpenTelemetry()] }
+    const models = async () => (await (await fetch(`${collector.url}/api/stats`)).json()).models
+    const before = (await models()).find((m: { model: string }) => m.model === model.modelId)
+    expect(before).toBeUndefined()
+    await ai7.embedMany({ model, values: ['a', 'b', 'c'], experimental_telemetry: telemetry })
+    await ai7.embed({ model, value: 'd', experimental_telemetry: telemetry })
+    await provider.forceFlush()
+    const rate = DEFAULT_PRICES['text-embedding-3-large']!.input
+    const stats = (await models()).find((m: { model: string }) => m.model === model.modelId)
+    expect(stats).toMatchObject({ calls: 2, inputTokens: 28 })
+    expect(stats.costUsd).toBeCloseTo((28 * rate) / 1e6, 12)
+    // Each trace: one LLM call, the provider's, under the operation's span.
+    const traces = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === model.modelId)
+    expect(traces).toHaveLength(2)
+    for (const t of traces) {
+      const spans = collector.store.getTrace(t.traceId)!.spans
+      const calls = spans.filter((s) => s.kind === 'llm')
+      expect(calls).toHaveLength(1)
+      expect(calls[0]!.parentSpanId).toBe(spans.find((s) => s.kind !== 'llm')!.spanId)
+    }
+  })
+
+  it('rerank: the provider call is one LLM call with its model', async () => {
+    const reranking = {
+      specificationVersion: 'v4',
+      provider: 'cohere.reranking',
+      modelId: 'rerank-english-v3.0',
+      doRerank: async () => ({
+        ranking: [
+          { index: 1, relevanceScore: 0.9 },
+          { index: 0, relevanceScore: 0.1 },
+        ],
+      }),
+    }
+    const result = await ai7.rerank({
+      model: reranking as any,
+      documents: ['sunny', 'rainy'],
+      query: 'rain?',
+      experimental_telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    expect(result.ranking[0]!.originalIndex).toBe(1)
+    await provider.forceFlush()
+    const stats = (await (await fetch(`${collector.url}/api/stats`)).json()).models.find(
+      (m: { model: string }) => m.model === 'rerank-english-v3.0',
+    )
+    expect(stats).toMatchObject({ calls: 1 })
+    const [trace] = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === 'rerank-english-v3.0')
+    const spans = collector.store.getTrace(trace!.traceId)!.spans
+    expect(spans.filter((s) => s.kind === 'llm').map((s) => s.name)).toEqual([
+      'rerank rerank-english-v3.0',
+    ])
+  })
+})
+
+// ai@5's Anthropic provider (@ai-sdk/anthropic@2, Claude on Vertex AI too) counts input tokens
+// without the cache: its reads are `ai.usage.cachedInputTokens` on a stream's span only, and its
+// writes (and a `generateText` span's reads) only in `ai.response.providerMetadata`. A model
+// object answering as that provider does (no Anthropic client among the CLI's test packages); the
+// AI SDK calls, its telemetry, the OTel SDK and the collector are real.
+describe.each([
+  {
+    provider: 'anthropic.messages',
+    modelId: 'claude-opus-4-7',
+    providerMetadata: {
+      anthropic: {
+        usage: {
+          input_tokens: 40,
+          cache_read_input_tokens: 3000,
+          cache_creation_input_tokens: 2000,
+        },
+        cacheCreationInputTokens: 2000,
+      },
+    },
+    // generateText's span has no cache counts but the metadata's.
+    generate: true,
+  },
+  {
+    provider: 'vertex.anthropic.messages',
+    modelId: 'claude-opus-4-7@20260101',
+    providerMetadata: {
+      anthropic: {
+        usage: {
+          input_tokens: 40,
+          cache_read_input_tokens: 3000,
+          cache_creation_input_tokens: 2000,
+        },
+        cacheCreationInputTokens: 2000,
+      },
+    },
+    generate: true,
+  },
+  {
+    // @ai-sdk/amazon-bedrock@3: the writes in its metadata, the reads on a stream's span only.
+    provider: 'amazon-bedrock',
+    modelId: 'us.anthropic.claude-opus-4-7-v1:0',
+    providerMetadata: { bedrock: { usage: { cacheWriteInputTokens: 2000 } } },
+    generate: false,
+  },
+])('ai@5 experimental_telemetry: Claude with prompt caching ($provider)', (c) => {
+  const { providerMetadata } = c
+  const usage = {
+    inputTokens: 40,
+    outputTokens: 10,
+    totalTokens: 50,
+    cachedInputTokens: 3000,
+  }
+  const model = {
+    specificationVersion: 'v2',
+    provider: c.provider,
+    modelId: c.modelId,
+    supportedUrls: {},
+    doGenerate: async () => ({
+      content: [{ type: 'text', text: 'cached answer' }],
+      finishReason: 'stop',
+      usage,
+      providerMetadata,
+      warnings: [],
+    }),
+    doStream: async () => ({
+      stream: new ReadableStream({
+        start(controller) {
+          controller.enqueue({ type: 'stream-start', warnings: [] })
+          controller.enqueue({ type: 'text-start', id: '1' })
+          controller.enqueue({ type: 'text-delta', id: '1', delta: 'cached answer' })
+          controller.enqueue({ type: 'text-end', id: '1' })
+          controller.enqueue({ type: 'finish', finishReason: 'stop', usage, providerMetadata })
+          controller.close()
+        },
+      }),
+    }),
+  }
+
+  it('prices cache reads and writes as the middleware does', async () => {
+    const { computeCost } = await import('@tokentrail/ai-sdk')
+    const expected = computeCost(
+      { input: 5040, output: 10, cacheRead: 3000, cacheWrite: 2000 },
+      DEFAULT_PRICES['claude-opus-4-7']!,
+    )!.total
+    const marker = `c${Math.random().toString(36).slice(2, 10)}`
+    const telemetry = { isEnabled: true, functionId: marker }
+    if (c.generate)
+      await ai5.generateText({
+        model: model as any,
+        prompt: 'hi',
+        experimental_telemetry: telemetry,
+      })
+    const stream = ai5.streamText({
+      model: model as any,
+      prompt: 'hi',
+      experimental_telemetry: telemetry,
+    })
+    expect(await stream.text).toBe('cached answer')
+    await provider.forceFlush()
+    const traces = tracesOf(marker)
+    expect(traces).toHaveLength(c.generate ? 2 : 1)
+    for (const t of traces) {
+      const [call] = collector.store.getTrace(t.traceId)!.spans.filter((s) => s.kind === 'llm')
+      expect(call!.name, call!.name).toMatch(/doGenerate|doStream/)
+      expect(call!.attributes['tokentrail.cost.usd'], call!.name).toBeCloseTo(expected, 12)
+    }
+  })
+})

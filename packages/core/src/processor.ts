@@ -443,13 +443,41 @@ export class BatchProcessor {
     this.isShutdown = true
     // The rest (an export still under way, what is left, the exporter's own shutdown) loads with
     // processor-flush.ts, as rare as a shutdown. If it cannot load, sending stops all the same
-    // and what is left is dropped and counted.
+    // and what is left is dropped and counted; one that never arrives does not hold the shutdown
+    // past its bound (given at least the grace an aborted export gets).
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await (await flushReport()).closeProcessor(this, flushed, timeoutMs, startedAt)
+      const code = await Promise.race([
+        flushReport(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('processor-flush.js did not load in time')),
+            Math.max(250, timeoutMs - (Date.now() - startedAt)),
+          )
+        }),
+      ])
+      cancel(timer)
+      await code.closeProcessor(this, flushed, timeoutMs, startedAt)
     } catch (error) {
+      cancel(timer)
       this.options.onError(`${this.exporter.name} shutdown`, error)
       this.stopSending()
       this.dropLeft(flushed, timeoutMs)
+      // The exporter's own shutdown still runs (a user's exporter may close a file or a socket
+      // there), within what is left of the bound.
+      try {
+        const closing = this.exporter.shutdown?.()
+        if (closing)
+          await Promise.race([
+            closing,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - startedAt)))
+            }),
+          ])
+      } catch {
+      } finally {
+        cancel(timer)
+      }
     }
   }
 

@@ -62,19 +62,34 @@ function price(a: Attributes): void {
     num(a['gen_ai.usage.cache_read.input_tokens']) ??
     details ??
     num(a['ai.usage.cachedInputTokens'])
-  const cacheWrite =
+  let cacheWrite =
     num(a['gen_ai.usage.cache_creation.input_tokens']) ??
     num(a['ai.usage.inputTokenDetails.cacheWriteTokens'])
-  // ai@5's Anthropic provider counts cache reads beside its input tokens, not among them.
+  // ai@5's Anthropic provider (Claude on Vertex AI too) counts cache reads and writes beside its
+  // input tokens, not among them: its raw usage in the provider metadata says so (its input
+  // tokens are the count without the cache), and has the writes, and the reads a `generateText`
+  // span has nowhere else. Its Bedrock provider too, with the writes in its metadata.
   const system = a['gen_ai.system']
   if (
     details === undefined &&
     a['gen_ai.usage.cache_read.input_tokens'] === undefined &&
-    cacheRead !== undefined &&
-    typeof system === 'string' &&
-    system.startsWith('anthropic')
-  )
-    input += cacheRead
+    typeof system === 'string'
+  ) {
+    const claude = system.startsWith('anthropic') || system.includes('.anthropic')
+    const bedrock = !claude && system.includes('bedrock')
+    if (claude || bedrock) {
+      const meta = providerMetadata(a)
+      const raw = claude ? meta?.anthropic?.usage : undefined
+      const uncached = raw ? num(raw.input_tokens) : undefined
+      if (uncached === input) {
+        cacheRead ??= num(raw.cache_read_input_tokens)
+        cacheWrite = num(raw.cache_creation_input_tokens)
+      } else if (bedrock) cacheWrite = num(meta?.bedrock?.usage?.cacheWriteInputTokens)
+      // Raw counts that do not match: the input has the cache already.
+      if (uncached === undefined || uncached === input)
+        input += (cacheRead ?? 0) + (cacheWrite ?? 0)
+    }
+  }
   if (cacheRead === 0) cacheRead = undefined
   const cost = computeCost({ input, output, cacheRead, cacheWrite }, rates)
   if (!cost) return
@@ -82,4 +97,15 @@ function price(a: Attributes): void {
   a['tokentrail.cost.input_usd'] = cost.input
   a['tokentrail.cost.output_usd'] = cost.output
   a['tokentrail.cost.priced_by'] = PRICED_BY
+}
+
+// `ai.response.providerMetadata` (JSON) of an ai@5 span, read only for the providers above.
+function providerMetadata(a: Attributes): any {
+  const json = a['ai.response.providerMetadata']
+  if (typeof json !== 'string' || json.length > 100_000) return undefined
+  try {
+    return JSON.parse(json)
+  } catch {
+    return undefined
+  }
 }

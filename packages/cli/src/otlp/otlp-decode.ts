@@ -95,6 +95,8 @@ const LLM_OPERATIONS: ReadonlySet<string> = new Set([
   'text_completion',
   'generate_content',
   'embeddings',
+  // ai@7's `@ai-sdk/otel` `OpenTelemetry` names its rerank calls so (as ai.rerank.doRerank below).
+  'rerank',
 ])
 const OTLP_KIND_NAMES: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,

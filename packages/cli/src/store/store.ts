@@ -452,7 +452,8 @@ export class TraceStore {
    * `insert` of spans already read by `prepareSpan` (the collector prepares large bodies on a
    * worker thread).
    */
-  insertPrepared({ spans, rows }: PreparedBatch): InsertResult {
+  insertPrepared(batch: PreparedBatch): InsertResult {
+    const { spans, rows } = this.demoteOperations(batch)
     const byTrace = groupByTrace(spans)
     const kept = new Set<PreparedSpan>()
     const size = { bytes: 0 }
@@ -541,6 +542,44 @@ export class TraceStore {
       spans: stored,
       traces: traces.filter((t) => t !== undefined),
     }
+  }
+
+  /**
+   * An LLM span without tokens that has an LLM span under it is the operation, not a call: ai@7's
+   * `@ai-sdk/otel` `OpenTelemetry` writes `embeddings <model>` (with the model, no tokens) for an
+   * `embed` and the same again for each provider call under it. Stored as `internal`, so that the
+   * stats count each call once. The calls end first: they are in this batch or stored already.
+   * Only spans without tokens are looked at (rare: failures, such operations).
+   */
+  private demoteOperations(batch: PreparedBatch): PreparedBatch {
+    const bare = batch.spans.filter(
+      ({ summary: s }) =>
+        s.kind === 'llm' && s.inputTokens === undefined && s.outputTokens === undefined,
+    )
+    if (bare.length === 0) return batch
+    const parents = new Set<string>()
+    for (const { summary: s } of batch.spans)
+      if (s.kind === 'llm' && s.parentSpanId) parents.add(`${s.traceId}/${s.parentSpanId}`)
+    const rowids = this.index.rowidsOf(new Set(bare.map((item) => item.summary.traceId)))
+    const demoted = new Map<PreparedSpan, PreparedSpan>()
+    for (const item of bare) {
+      const { traceId, spanId } = item.summary
+      const rowid = rowids.get(traceId)
+      if (
+        !parents.has(`${traceId}/${spanId}`) &&
+        (rowid === undefined ||
+          this.statement(
+            "SELECT 1 FROM spans WHERE trace_row = ? AND parent_span_id = ? AND kind = 'llm' LIMIT 1",
+          ).get(rowid, spanId) === undefined)
+      )
+        continue
+      demoted.set(item, prepareSpan({ ...(JSON.parse(item.data) as SpanData), kind: 'internal' }))
+    }
+    if (demoted.size === 0) return batch
+    // The trace rows prepared with the batch counted these as calls: merged again from the spans.
+    const changed = new Set([...demoted.keys()].map((item) => item.summary.traceId))
+    const rows = batch.rows && new Map([...batch.rows].filter(([id]) => !changed.has(id)))
+    return { spans: batch.spans.map((item) => demoted.get(item) ?? item), rows }
   }
 
   /**
