@@ -20,6 +20,7 @@ import {
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
+import { watchReading } from './stall.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -775,6 +776,7 @@ export class AiCall {
       ) {
         this.retrying = true
         this.awaits = true
+        if (report.status === 'cancelled') this.awaitRedo()
       }
       return
     }
@@ -787,6 +789,30 @@ export class AiCall {
       this.pend()
       if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
+  }
+
+  /**
+   * A cancelled model invocation of an announced call is made again (a steering interrupt) or its
+   * call is ended by the SDK (an abort). ai@7's streamText aborted while nobody reads its result
+   * does neither: its call then ends here, cancelled when its model call was, once it has been left
+   * so for the stall window (see stall.ts). Only on a cancel: nothing per step.
+   */
+  private awaitRedo(): void {
+    const call = this
+    const step = this.currentStep
+    const attempt = this.attempt
+    watchReading({
+      waiting: false,
+      lastRead: this.lastActivity,
+      get ended() {
+        return call.ended || call.currentStep !== step || call.attempt !== attempt
+      },
+      consumerStopped(endTime) {
+        if (call.ended || call.openSteps > 0) return
+        call.end('cancelled', undefined, endTime)
+        call.forget()
+      },
+    })
   }
 
   /**
