@@ -492,6 +492,9 @@ export class AiCall {
   // Whether its last step asked for tools (see stepEnded).
   private askedTools = false
   private ttftMs: number | undefined
+  // The start of the first attempt that failed or was cancelled before any first chunk, and its step.
+  private failedFrom: number | undefined
+  private failedStep: number | undefined
   private toolCalls = 0
   toolErrors = 0
   /** Model invocations of this call under way. */
@@ -736,6 +739,8 @@ export class AiCall {
   /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
   stepEnded(step: number, report: StepReport): void {
     this.openSteps = Math.max(0, this.openSteps - 1)
+    // When this invocation began (stepStarted).
+    const startedAt = this.lastActivity
     this.lastActivity = now()
     this.stepsSeen = Math.max(this.stepsSeen, step + 1)
     this.lastStatus = report.status
@@ -760,7 +765,19 @@ export class AiCall {
     // Its tool calls, not its finish reason, say whether a step asked for tools: some
     // OpenAI-compatible servers end a tool-call answer with `stop`.
     this.askedTools = report.toolCallIds.length > 0
-    if (this.ttftMs === undefined && report.ttftMs !== undefined) this.ttftMs = report.ttftMs
+    if (this.ttftMs === undefined) {
+      if (report.ttftMs !== undefined)
+        // A step made again (a retry, a steering interrupt): its first chunk came that long after
+        // the step's first attempt began, as the app waited for it.
+        this.ttftMs =
+          this.failedFrom !== undefined && this.failedStep === step
+            ? startedAt + report.ttftMs - this.failedFrom
+            : report.ttftMs
+      else if (report.status !== 'ok' && this.failedFrom === undefined) {
+        this.failedFrom = startedAt
+        this.failedStep = step
+      }
+    }
     this.toolCalls += report.toolCallIds.length
     if (this.source !== 'inferred') {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the

@@ -61,6 +61,18 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
         expect(call.attributes[CALL_ATTR.outputTokens]).toBe(6)
         expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[1]!.attributes['tokentrail.cost.usd'])
         expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
+        if (mode === 'streamText') {
+          // The app waited from the first attempt: the call's time to first chunk counts the
+          // interrupted one too (it was the redo's own before).
+          const redo = steps[1]!
+          expect(call.attributes[CALL_ATTR.ttftMs]).toBeCloseTo(
+            redo.startTime + (redo.attributes[ATTR.ttftMs] as number) - steps[0]!.startTime,
+            6,
+          )
+          expect(call.attributes[CALL_ATTR.ttftMs]).toBeGreaterThan(
+            redo.attributes[ATTR.ttftMs] as number,
+          )
+        }
       } finally {
         await server.close()
       }
