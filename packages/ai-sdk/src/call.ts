@@ -20,6 +20,7 @@ import {
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
+import { watchReading } from './stall.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -491,6 +492,9 @@ export class AiCall {
   // Whether its last step asked for tools (see stepEnded).
   private askedTools = false
   private ttftMs: number | undefined
+  // The start of the first attempt that failed or was cancelled before any first chunk, and its step.
+  private failedFrom: number | undefined
+  private failedStep: number | undefined
   private toolCalls = 0
   toolErrors = 0
   /** Model invocations of this call under way. */
@@ -735,6 +739,8 @@ export class AiCall {
   /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
   stepEnded(step: number, report: StepReport): void {
     this.openSteps = Math.max(0, this.openSteps - 1)
+    // When this invocation began (stepStarted).
+    const startedAt = this.lastActivity
     this.lastActivity = now()
     this.stepsSeen = Math.max(this.stepsSeen, step + 1)
     this.lastStatus = report.status
@@ -759,7 +765,19 @@ export class AiCall {
     // Its tool calls, not its finish reason, say whether a step asked for tools: some
     // OpenAI-compatible servers end a tool-call answer with `stop`.
     this.askedTools = report.toolCallIds.length > 0
-    if (this.ttftMs === undefined && report.ttftMs !== undefined) this.ttftMs = report.ttftMs
+    if (this.ttftMs === undefined) {
+      if (report.ttftMs !== undefined)
+        // A step made again (a retry, a steering interrupt): its first chunk came that long after
+        // the step's first attempt began, as the app waited for it.
+        this.ttftMs =
+          this.failedFrom !== undefined && this.failedStep === step
+            ? startedAt + report.ttftMs - this.failedFrom
+            : report.ttftMs
+      else if (report.status !== 'ok' && this.failedFrom === undefined) {
+        this.failedFrom = startedAt
+        this.failedStep = step
+      }
+    }
     this.toolCalls += report.toolCallIds.length
     if (this.source !== 'inferred') {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
@@ -775,6 +793,7 @@ export class AiCall {
       ) {
         this.retrying = true
         this.awaits = true
+        if (report.status === 'cancelled') this.awaitRedo()
       }
       return
     }
@@ -787,6 +806,30 @@ export class AiCall {
       this.pend()
       if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
+  }
+
+  /**
+   * A cancelled model invocation of an announced call is made again (a steering interrupt) or its
+   * call is ended by the SDK (an abort). ai@7's streamText aborted while nobody reads its result
+   * does neither: its call then ends here, cancelled when its model call was, once it has been left
+   * so for the stall window (see stall.ts). Only on a cancel: nothing per step.
+   */
+  private awaitRedo(): void {
+    const call = this
+    const step = this.currentStep
+    const attempt = this.attempt
+    watchReading({
+      waiting: false,
+      lastRead: this.lastActivity,
+      get ended() {
+        return call.ended || call.currentStep !== step || call.attempt !== attempt
+      },
+      consumerStopped(endTime) {
+        if (call.ended || call.openSteps > 0) return
+        call.end('cancelled', undefined, endTime)
+        call.forget()
+      },
+    })
   }
 
   /**

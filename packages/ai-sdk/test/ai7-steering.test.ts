@@ -61,6 +61,18 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
         expect(call.attributes[CALL_ATTR.outputTokens]).toBe(6)
         expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[1]!.attributes['tokentrail.cost.usd'])
         expect(call.attributes[CALL_ATTR.finishReason]).toBe('stop')
+        if (mode === 'streamText') {
+          // The app waited from the first attempt: the call's time to first chunk counts the
+          // interrupted one too (it was the redo's own before).
+          const redo = steps[1]!
+          expect(call.attributes[CALL_ATTR.ttftMs]).toBeCloseTo(
+            redo.startTime + (redo.attributes[ATTR.ttftMs] as number) - steps[0]!.startTime,
+            6,
+          )
+          expect(call.attributes[CALL_ATTR.ttftMs]).toBeGreaterThan(
+            redo.attributes[ATTR.ttftMs] as number,
+          )
+        }
       } finally {
         await server.close()
       }
@@ -120,4 +132,56 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
       await server.close()
     }
   })
+
+  for (const mode of ['generateText', 'streamText'] as const)
+    it(`${mode}: two interrupts and a retried 429 in one step are its attempts 2, 3 and 4 under one call`, async () => {
+      const steering = ai.experimental_createSteering()
+      let requests = 0
+      const server = await startMockOpenAI({
+        firstChunkDelayMs: 200,
+        // The third request is refused (429, retry-after-ms: 10); the SDK retries it (maxRetries).
+        status: () => (requests === 3 ? 429 : 200),
+        onRequest: () => {
+          if (++requests <= 2) void steering.steer(`Interrupt ${requests}.`, { interrupt: true })
+        },
+      })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat(
+          'gpt-4o',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      try {
+        const options = { model, prompt: 'hello', maxRetries: 1, experimental_steering: steering }
+        const text =
+          mode === 'generateText'
+            ? (await ai.generateText(options)).text
+            : await ai.streamText(options).text
+        expect(text).toBe('You said: Interrupt 2.')
+        expect(requests).toBe(4)
+        await tracer.flush()
+        const spans = exporter.spans
+        expect(new Set(spans.map((s: SpanData) => s.traceId)).size).toBe(1)
+        const call = callSpan(spans)
+        expect(call.status).toBe('ok')
+        expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+        const steps = llmSpans(spans)
+        expect(steps.map((s) => [s.attributes['tokentrail.step'], s.status])).toEqual([
+          [0, 'cancelled'],
+          [0, 'cancelled'],
+          [0, 'error'],
+          [0, 'ok'],
+        ])
+        expect(steps.slice(1).map((s) => s.attributes[CALL_ATTR.attempt])).toEqual([2, 3, 4])
+        for (const step of steps) expect(step.parentSpanId).toBe(call.spanId)
+        // Only the answer's tokens and cost: the cancelled and refused attempts have none.
+        expect(call.attributes[CALL_ATTR.outputTokens]).toBe(
+          steps[3]!.attributes[ATTR.usageOutputTokens],
+        )
+        expect(call.attributes[CALL_ATTR.costUsd]).toBe(steps[3]!.attributes['tokentrail.cost.usd'])
+      } finally {
+        await server.close()
+      }
+    })
 })
