@@ -794,6 +794,7 @@ export class AiCall {
    * so it ends here, cancelled at `endTime`, and is let go.
    */
   consumerStopped(endTime: number): void {
+    settleStarts()
     if (this.ended || this.openSteps > 0) return
     this.cancelCause = 'consumer_stopped'
     this.end('cancelled', undefined, endTime)
@@ -826,6 +827,9 @@ export class AiCall {
     this.unwatchAbort()
     this.abortSignal = signal
     this.onAbort = () => {
+      // A next step's stream begun in this same turn counts as under way (see LlmCall.settle):
+      // the abort is its to record, not a cut between steps.
+      settleStarts()
       if (this.ended || this.openSteps > 0) return
       this.cancelCause = abortCause(signal)
       this.end('cancelled')
@@ -848,7 +852,11 @@ export class AiCall {
     const state = callState()
     state.pending.add(this)
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.closePending(), PENDING_MS)
+    this.timer = setTimeout(() => {
+      // A next step begun in this same turn resumes the call (see LlmCall.settle).
+      settleStarts()
+      if (this.timer !== undefined) this.closePending()
+    }, PENDING_MS)
     ;(this.timer as { unref?: () => void }).unref?.()
   }
 
