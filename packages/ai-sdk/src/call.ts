@@ -249,15 +249,16 @@ export function settleLater(llm: { settle(): void }): void {
  * Does the bookkeeping streams put off (see LlmCall.settle), oldest first: called before anything
  * of ours reads or changes calls, so each sees them as if nothing had waited.
  */
-export function settleStarts(): void {
+export function settleStarts(): boolean {
   const list = (unsettled ??= callState().unsettled ??= [])
-  if (list.length === 0) return
+  if (list.length === 0) return false
   // Settling adds none: the list is emptied once all are done.
   for (let i = 0; i < list.length; i++)
     try {
       list[i]!.settle()
     } catch {}
   list.length = 0
+  return true
 }
 
 /** The call whose model invocation is running (set by the AI SDK telemetry integration). */
@@ -876,6 +877,9 @@ export class AiCall {
 
   /** Its span is made, and its last step ended well without asking for a tool: nothing more is to come from the model. */
   finishedSteps(): boolean {
+    // Asked by the flush hook of whichever copy of this package made the state: an older one does
+    // not settle first (see settleStarts).
+    settleStarts()
     return (
       this.span !== undefined &&
       !this.ended &&
@@ -893,6 +897,9 @@ export class AiCall {
    */
   closePending(endTime?: number): void {
     if (this.ended) return
+    // The flush hook of an older copy of this package (it made the state) closes pending calls
+    // without settling first: a next step begun in this turn resumed this one.
+    if (settleStarts() && this.openSteps > 0) return
     this.end(this.lastStatus, this.lastError, endTime ?? this.lastActivity)
   }
 
