@@ -163,7 +163,10 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
     }
     const guard = {
       specificationVersion: 'v4' as const,
-      transformParams: async ({ params }: { params: any }) => ({ ...params, prompt: [...params.prompt] }),
+      transformParams: async ({ params }: { params: any }) => ({
+        ...params,
+        prompt: [...params.prompt],
+      }),
     }
     const model = ai.wrapLanguageModel({
       model: ai.wrapLanguageModel({
