@@ -250,15 +250,16 @@ export function settleLater(llm: { settle(): void }): void {
  * Does the bookkeeping streams put off (see LlmCall.settle), oldest first: called before anything
  * of ours reads or changes calls, so each sees them as if nothing had waited.
  */
-export function settleStarts(): void {
+export function settleStarts(): boolean {
   const list = (unsettled ??= callState().unsettled ??= [])
-  if (list.length === 0) return
+  if (list.length === 0) return false
   // Settling adds none: the list is emptied once all are done.
   for (let i = 0; i < list.length; i++)
     try {
       list[i]!.settle()
     } catch {}
   list.length = 0
+  return true
 }
 
 /** The call whose model invocation is running (set by the AI SDK telemetry integration). */
@@ -837,6 +838,7 @@ export class AiCall {
    * so it ends here, cancelled at `endTime`, and is let go.
    */
   consumerStopped(endTime: number): void {
+    settleStarts()
     if (this.ended || this.openSteps > 0) return
     this.cancelCause = 'consumer_stopped'
     this.end('cancelled', undefined, endTime)
@@ -869,6 +871,9 @@ export class AiCall {
     this.unwatchAbort()
     this.abortSignal = signal
     this.onAbort = () => {
+      // A next step's stream begun in this same turn counts as under way (see LlmCall.settle):
+      // the abort is its to record, not a cut between steps.
+      settleStarts()
       if (this.ended || this.openSteps > 0) return
       this.cancelCause = abortCause(signal)
       this.end('cancelled')
@@ -891,7 +896,11 @@ export class AiCall {
     const state = callState()
     state.pending.add(this)
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.closePending(), PENDING_MS)
+    this.timer = setTimeout(() => {
+      // A next step begun in this same turn resumes the call (see LlmCall.settle).
+      settleStarts()
+      if (this.timer !== undefined) this.closePending()
+    }, PENDING_MS)
     ;(this.timer as { unref?: () => void }).unref?.()
   }
 
@@ -911,6 +920,9 @@ export class AiCall {
 
   /** Its span is made, and its last step ended well without asking for a tool: nothing more is to come from the model. */
   finishedSteps(): boolean {
+    // Asked by the flush hook of whichever copy of this package made the state: an older one does
+    // not settle first (see settleStarts).
+    settleStarts()
     return (
       this.span !== undefined &&
       !this.ended &&
@@ -928,6 +940,9 @@ export class AiCall {
    */
   closePending(endTime?: number): void {
     if (this.ended) return
+    // The flush hook of an older copy of this package (it made the state) closes pending calls
+    // without settling first: a next step begun in this turn resumed this one.
+    if (settleStarts() && this.openSteps > 0) return
     this.end(this.lastStatus, this.lastError, endTime ?? this.lastActivity)
   }
 

@@ -165,8 +165,6 @@ export class LlmCall implements Reading {
    * or cancels never ends, and must not be held here for good).
    */
   unlist(): void {
-    // Not settled yet: it is not listed when it is.
-    if (this.toOpen !== undefined) this.toOpen.owner = undefined
     if (this.owner === undefined) return
     closed(this as this & { owner: Owner })
     this.owner = undefined
@@ -184,9 +182,8 @@ export class LlmCall implements Reading {
         tracer: Tracer
         params: LanguageModelV4CallOptions
         attempt: number
-        // A stream's bookkeeping still to do (see settle), and the middleware instance to list it for.
+        // A stream's bookkeeping still to do (see settle).
         unsettled?: boolean
-        owner?: Owner | undefined
       }
     | undefined
 
@@ -216,20 +213,34 @@ export class LlmCall implements Reading {
     // for them. Whatever of ours looks at calls first settles them (see settleStarts); the span
     // starts at `start`.
     if (streamed) {
-      this.toOpen = { tracer, params, attempt, unsettled: true, owner }
+      this.toOpen = { tracer, params, attempt, unsettled: true }
       settleLater(this)
       openSoon(this, call)
+      this.list(params, owner)
     } else {
       this.toOpen = { tracer, params, attempt }
-      this.started(params, owner)
+      this.started(params)
+      this.list(params, owner)
       this.open()
+    }
+  }
+
+  // Listed as open until it ends (last: nothing above can leave it listed); not once the provider
+  // answered (see unlist). Not put off with a stream's bookkeeping: an older copy of this package
+  // tracing the same model inside (a library's traced model) reads the list without settling.
+  private list(params: LanguageModelV4CallOptions, owner: Owner | undefined): void {
+    if (owner) {
+      this.owner = owner
+      this.nestPrompt = params.prompt
+      this.nestHeaders = params.headers
+      this.nestModel = this.model
+      opened(this as this & { owner: Owner })
     }
   }
 
   /**
    * What the start of a model invocation tells its call, done once: the step under way, where its
-   * recorded prompt starts, its abort signal, and its listing as open for a second tracing
-   * middleware around the same model call (see nested.ts). A stream does it after its first chunk
+   * recorded prompt starts and its abort signal. A stream does it after its first chunk
    * is handed on, or as soon as anything of ours looks at calls (see settleStarts): each sees the
    * calls as if it had been done at once.
    */
@@ -237,12 +248,10 @@ export class LlmCall implements Reading {
     const start = this.toOpen
     if (start === undefined || start.unsettled !== true) return
     start.unsettled = false
-    const owner = start.owner
-    start.owner = undefined
-    this.started(start.params, owner)
+    this.started(start.params)
   }
 
-  private started(params: LanguageModelV4CallOptions, owner: Owner | undefined): void {
+  private started(params: LanguageModelV4CallOptions): void {
     const { call, settings, step } = this
     // The prompt is written when the span ends, not here: serialising a long history before the
     // provider is called would delay the first chunk. The AI SDK holds the prompt for the whole
@@ -255,15 +264,6 @@ export class LlmCall implements Reading {
     // Known to the call before its span is made (a tool the user approved ran before this step).
     call.stepSignal = this.signal
     call.modelCalled = true
-    // Listed as open until it ends (last: nothing above can leave it listed); not once the
-    // provider answered (see unlist).
-    if (owner) {
-      this.owner = owner
-      this.nestPrompt = params.prompt
-      this.nestHeaders = params.headers
-      this.nestModel = this.model
-      opened(this as this & { owner: Owner })
-    }
   }
 
   /** Makes the call span (if not made yet) and this LLM span; at most once. */
