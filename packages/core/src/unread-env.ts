@@ -173,7 +173,8 @@ function unreadEnvNotice(): string | undefined {
 // whose `=` padding reads as the name's end, `sk-…=`) has its digits among its letters: not shown.
 const shownName = (name: string) =>
   name.length <= 40 &&
-  (/^[A-Za-z-]+$/.test(name) || /^[A-Za-z]+\d{0,4}(?:[-_](?:[A-Za-z]+\d{0,4}|\d{1,4}))*$/.test(name))
+  (/^[A-Za-z-]+$/.test(name) ||
+    /^[A-Za-z]+\d{0,4}(?:[-_](?:[A-Za-z]+\d{0,4}|\d{1,4}))*$/.test(name))
 
 /**
  * The OTLP headers env set to an empty value (`OTEL_EXPORTER_OTLP_HEADERS=x-api-key=`, written
