@@ -978,10 +978,20 @@ export class AiCall {
     }
     this.release()
     const tooling = this.toolState
-    // A tool still running when the call is aborted ends with it, cancelled (not `ok`).
+    // A tool still running when the call is aborted ends with it, cancelled (not `ok`), saying
+    // what stopped the call (ai@7's streamText ends the call before the tool's own rejection).
     if (tooling)
-      for (const tool of tooling.tools.values())
-        tool.end(status === 'cancelled' ? { status: 'cancelled', endTime } : undefined)
+      for (const tool of tooling.tools.values()) {
+        if (tool.ended) continue
+        if (status === 'cancelled') {
+          const cause =
+            this.cancelCause ??
+            (this.lastStatus === 'cancelled' ? this.lastCancelCause : undefined) ??
+            (this.stepSignal?.aborted ? abortCause(this.stepSignal) : undefined)
+          if (cause) tool.setAttribute(ATTR.cancelledBy, cause)
+          tool.end({ status: 'cancelled', endTime })
+        } else tool.end()
+      }
     const span = this.span
     if (!span || span.ended) return
     if (error !== undefined && status === 'error')

@@ -74,6 +74,9 @@ describe.each(majors)(
       // The tool span (ai@6, ai@7: ai@5 tells no tool it did not see answered) is cancelled with the call.
       const tools = exporter.spans.filter((s) => s.kind === 'tool')
       expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+      expect(tools.map((s) => s.attributes['tokentrail.cancelled_by'])).toEqual(
+        major === 'ai@5' ? [] : ['abort_signal'],
+      )
     })
 
     it('the request ends while a tool runs: the call span is cancelled with it and says parent', async () => {
@@ -159,6 +162,11 @@ describe.each(majors)(
         const tools = exporter.spans.filter((s) => s.kind === 'tool')
         // ai@5 tells no tool it did not see answered.
         expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+        // What stopped the tool, on streamText as on generateText (before, ai@7's streamText left
+        // it unsaid).
+        expect(tools.map((s) => s.attributes['tokentrail.cancelled_by'])).toEqual(
+          major === 'ai@5' ? [] : ['abort_signal'],
+        )
       })
 
     for (const mode of ['generateText', 'streamText'] as const)

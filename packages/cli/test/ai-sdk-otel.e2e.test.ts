@@ -320,11 +320,13 @@ describe.each(cases.filter((c) => c.scope === 'ai'))('$name: embed, embedMany, r
         'gen_ai.usage.input_tokens': tokens,
         'ai.usage.tokens': tokens,
       })
-      // What `tokentrail trace` prints for the call: its tokens and cost.
+      // What `tokentrail trace` prints for the call: its tokens (input only: `7 tok`, not
+      // `7→? tok`) and cost.
       const shown = await runCapture(['trace', trace.traceId, '--url', collector.url])
       expect(shown.stdout).toMatch(
-        new RegExp(`llm ${name.replace(/\./g, '\\.')}.*${tokens}→\\? tok.*\\$`),
+        new RegExp(`llm ${name.replace(/\./g, '\\.')}.* ${tokens} tok.*\\$`),
       )
+      expect(shown.stdout).not.toContain('→?')
     }
     // The stats by model count the two calls, as for a traced embedding model.
     expect((await embeddingCalls()) - callsBefore).toBe(2)
@@ -494,6 +496,47 @@ describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
     expect(spans.filter((s) => s.kind === 'llm').map((s) => s.name)).toEqual([
       'rerank rerank-english-v3.0',
     ])
+  })
+
+  // `experimental_extract` writes `extract <model>` for the operation and for the provider call
+  // under it (the call with the tokens), both `gen_ai.operation.name: extract`. Before, both were
+  // internal spans: the call's tokens were missing from the trace's totals and the stats by model.
+  it('experimental_extract: the provider call is one LLM call with its tokens', async () => {
+    const extraction = {
+      specificationVersion: 'v4',
+      provider: 'custom.extraction',
+      modelId: 'reader-extract-1',
+      supportedFieldTypes: ['text'],
+      doExtract: async () => ({
+        answers: { name: { type: 'text', value: 'Ada Lovelace' } },
+        usage: { inputTokens: 30, outputTokens: 4 },
+        warnings: [],
+      }),
+    }
+    const result = await (ai7 as any).experimental_extract({
+      model: extraction,
+      state: [{ type: 'text', text: 'Ada Lovelace, born 1815' }],
+      fields: { name: { type: 'text', instructions: 'The person' } },
+      telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    expect(result.answers.name).toBeDefined()
+    await provider.forceFlush()
+    const stats = (await (await fetch(`${collector.url}/api/stats`)).json()).models.find(
+      (m: { model: string }) => m.model === 'reader-extract-1',
+    )
+    expect(stats).toMatchObject({ calls: 1, inputTokens: 30, outputTokens: 4 })
+    const traces = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === 'reader-extract-1')
+    expect(traces).toHaveLength(1)
+    expect(traces[0]).toMatchObject({ inputTokens: 30, outputTokens: 4 })
+    const spans = collector.store.getTrace(traces[0]!.traceId)!.spans
+    expect(spans.map((s) => [s.name, s.kind]).sort()).toEqual([
+      ['extract reader-extract-1', 'internal'],
+      ['extract reader-extract-1', 'llm'],
+    ])
+    const shown = await runCapture(['trace', traces[0]!.traceId, '--url', collector.url])
+    expect(shown.stdout).toMatch(/llm extract reader-extract-1.*30→4 tok/)
   })
 })
 

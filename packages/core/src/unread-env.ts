@@ -167,6 +167,15 @@ function unreadEnvNotice(): string | undefined {
     : `OpenTelemetry settings Tokentrail does not read, so they have no effect here: ${parts.join('; ')}.`
 }
 
+// Words of letters, each followed by at most 4 digits, or numbers of at most 4 digits, joined by
+// dashes or underscores (`x-api-key`, `x-api-key-2`, `DD_API_KEY`, `X-B3-TraceId`), up to 40
+// characters: the CLI's `doctor` shows the same names. A key pasted without its name (a base64 key
+// whose `=` padding reads as the name's end, `sk-…=`) has its digits among its letters: not shown.
+const shownName = (name: string) =>
+  name.length <= 40 &&
+  (/^[A-Za-z-]+$/.test(name) ||
+    /^[A-Za-z]+\d{0,4}(?:[-_](?:[A-Za-z]+\d{0,4}|\d{1,4}))*$/.test(name))
+
 /**
  * The OTLP headers env set to an empty value (`OTEL_EXPORTER_OTLP_HEADERS=x-api-key=`, written
  * with a variable that is not set), given as "VARIABLE key": not sent, as an empty variable counts
@@ -176,8 +185,8 @@ function emptyHeadersNotice(entries: readonly string[]): string | undefined {
   if (entries.length === 0) return undefined
   const list = entries.map((entry) => {
     const [name, key] = [entry.slice(0, entry.indexOf(' ')), entry.slice(entry.indexOf(' ') + 1)]
-    // A name of letters and dashes is shown; another may be a key written without its name.
-    return `${name} sets ${/^[A-Za-z-]{1,40}$/.test(key) ? `\`${key}\`` : 'a header (its name not shown: it may hold a key)'}`
+    // A name of words is shown; another may be a key written without its name.
+    return `${name} sets ${shownName(key) ? `\`${key}\`` : 'a header (its name not shown: it may hold a key)'}`
   })
   return `${list.join(', ')} to an empty value, so ${entries.length === 1 ? 'that header is' : 'those headers are'} not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill ${entries.length === 1 ? 'it' : 'them'} set?`
 }

@@ -206,6 +206,27 @@ describe('OTEL_EXPORTER_OTLP_HEADERS as OpenTelemetry writes it', () => {
     ])
   })
 
+  // Before, names with digits or underscores were hidden as if they were keys; the CLI's `doctor`
+  // shows names of words, and the notice now shows the same ones.
+  it('names of words with digits or underscores are shown in the empty-value notice, a key-like one is not', async () => {
+    const { stdout } = await run(
+      `const lines = []
+       core.createTracer({ warnings: (line) => lines.push(line) })
+       await new Promise((resolve) => setTimeout(resolve, 100))
+       console.log(JSON.stringify(lines))`,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: origin,
+        OTEL_EXPORTER_OTLP_HEADERS: `x-run=words,x-api-key-2=,DD_API_KEY=`,
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: `${SECRET}=`,
+        TOKENTRAIL_METRICS: 'false',
+      },
+    )
+    expect(JSON.parse(stdout)).toEqual([
+      'OTEL_EXPORTER_OTLP_HEADERS sets `x-api-key-2`, OTEL_EXPORTER_OTLP_HEADERS sets `DD_API_KEY`, OTEL_EXPORTER_OTLP_TRACES_HEADERS sets a header (its name not shown: it may hold a key) to an empty value, so those headers are not sent (an empty value counts as unset, as in OpenTelemetry). Is the variable that should fill them set?',
+    ])
+    expect(stdout).not.toContain(SECRET)
+  })
+
   it('an empty key in one variable leaves the other variable’s value in place, unsaid', async () => {
     const { stdout } = await run(
       `const lines = []

@@ -173,7 +173,10 @@ function spanFacts(span: SpanData, p: Palette): string {
   if (span.kind === 'llm') {
     const input = a['gen_ai.usage.input_tokens']
     const output = a['gen_ai.usage.output_tokens']
-    if (input !== undefined || output !== undefined)
+    // An embedding has input tokens only: its count alone (`7 tok`), not `7→? tok`.
+    if (output === undefined && input !== undefined && a['gen_ai.operation.name'] === 'embeddings')
+      facts.push(`${oneLine(input, 20)} tok`)
+    else if (input !== undefined || output !== undefined)
       facts.push(`${oneLine(input ?? '?', 20)}→${oneLine(output ?? '?', 20)} tok`)
     const ttft = spanTtftMs(a)
     if (ttft !== undefined) facts.push(`ttft ${formatDuration(ttft)}`)

@@ -97,6 +97,9 @@ const LLM_OPERATIONS: ReadonlySet<string> = new Set([
   'embeddings',
   // ai@7's `@ai-sdk/otel` `OpenTelemetry` names its rerank calls so (as ai.rerank.doRerank below).
   'rerank',
+  // And its `experimental_extract` calls (`extract <model>`, the operation and the provider call
+  // under it, which has the tokens; the operation is stored as internal, as for rerank).
+  'extract',
 ])
 const OTLP_KIND_NAMES: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
