@@ -11,6 +11,23 @@ import { CALL_ATTR, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 import { callSpan, llmSpans } from './wire.js'
 
+/** A traced OpenAI chat model on `server`, with the tracer and exporter its spans go to. */
+function tracedModel(server: { url: string }) {
+  const { tracer, exporter } = setup()
+  const model = ai.wrapLanguageModel({
+    model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  return { tracer, exporter, model }
+}
+
+/** The answer's text, by `generateText` or `streamText`. */
+async function answer(mode: 'generateText' | 'streamText', options: any): Promise<string> {
+  return mode === 'generateText'
+    ? (await ai.generateText(options)).text
+    : await ai.streamText(options).text
+}
+
 describe('ai@7 steering interrupt (7.0.177)', () => {
   for (const mode of ['generateText', 'streamText'] as const) {
     it(`${mode}: the cancelled model call is a cancelled LLM span; the call and its second attempt are ok`, async () => {
@@ -22,19 +39,10 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
           if (++requests === 1) void steering.steer('Say it in French.', { interrupt: true })
         },
       })
-      const { tracer, exporter } = setup()
-      const model = ai.wrapLanguageModel({
-        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat(
-          'gpt-4o',
-        ),
-        middleware: tracingMiddleware({ tracer }),
-      })
+      const { tracer, exporter, model } = tracedModel(server)
       try {
         const options = { model, prompt: 'hello', maxRetries: 0, experimental_steering: steering }
-        const text =
-          mode === 'generateText'
-            ? (await ai.generateText(options)).text
-            : await ai.streamText(options).text
+        const text = await answer(mode, options)
         expect(text).toBe('You said: Say it in French.')
         expect(requests).toBe(2)
         await tracer.flush()
@@ -88,11 +96,7 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
         if (++requests === 2) void steering.steer('In Celsius, please.', { interrupt: true })
       },
     })
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
-    })
+    const { tracer, exporter, model } = tracedModel(server)
     const weather = ai.tool({
       inputSchema: z.object({ city: z.string() }),
       execute: async ({ city }) => ({ city, celsius: 21 }),
@@ -145,19 +149,10 @@ describe('ai@7 steering interrupt (7.0.177)', () => {
           if (++requests <= 2) void steering.steer(`Interrupt ${requests}.`, { interrupt: true })
         },
       })
-      const { tracer, exporter } = setup()
-      const model = ai.wrapLanguageModel({
-        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' }).chat(
-          'gpt-4o',
-        ),
-        middleware: tracingMiddleware({ tracer }),
-      })
+      const { tracer, exporter, model } = tracedModel(server)
       try {
         const options = { model, prompt: 'hello', maxRetries: 1, experimental_steering: steering }
-        const text =
-          mode === 'generateText'
-            ? (await ai.generateText(options)).text
-            : await ai.streamText(options).text
+        const text = await answer(mode, options)
         expect(text).toBe('You said: Interrupt 2.')
         expect(requests).toBe(4)
         await tracer.flush()
