@@ -538,6 +538,47 @@ describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
     const shown = await runCapture(['trace', traces[0]!.traceId, '--url', collector.url])
     expect(shown.stdout).toMatch(/llm extract reader-extract-1.*30→4 tok/)
   })
+
+  // `experimental_decide` writes `decide <model>` for the operation and for the provider call under
+  // it, as extract does. Before, both were internal spans: the call's tokens were missing from the
+  // trace's totals and the stats by model.
+  it('experimental_decide: the provider call is one LLM call with its tokens', async () => {
+    const decision = {
+      specificationVersion: 'v4',
+      provider: 'custom.decision',
+      modelId: 'judge-decide-1',
+      supportedQuestionTypes: ['boolean'],
+      doDecide: async () => ({
+        answers: { polite: { type: 'boolean', probability: 0.9 } },
+        usage: { inputTokens: 25, outputTokens: 3 },
+        warnings: [],
+      }),
+    }
+    const result = await (ai7 as any).experimental_decide({
+      model: decision,
+      state: [{ type: 'text', text: 'Thank you kindly.' }],
+      questions: { polite: { type: 'boolean', instructions: 'Is the text polite?' } },
+      telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    expect(result.answers.polite).toMatchObject({ probability: 0.9 })
+    await provider.forceFlush()
+    const stats = (await (await fetch(`${collector.url}/api/stats`)).json()).models.find(
+      (m: { model: string }) => m.model === 'judge-decide-1',
+    )
+    expect(stats).toMatchObject({ calls: 1, inputTokens: 25, outputTokens: 3 })
+    const traces = collector.store
+      .listTraces({ limit: 200 })
+      .traces.filter((t) => t.model === 'judge-decide-1')
+    expect(traces).toHaveLength(1)
+    expect(traces[0]).toMatchObject({ inputTokens: 25, outputTokens: 3 })
+    const spans = collector.store.getTrace(traces[0]!.traceId)!.spans
+    expect(spans.map((s) => [s.name, s.kind]).sort()).toEqual([
+      ['decide judge-decide-1', 'internal'],
+      ['decide judge-decide-1', 'llm'],
+    ])
+    const shown = await runCapture(['trace', traces[0]!.traceId, '--url', collector.url])
+    expect(shown.stdout).toMatch(/llm decide judge-decide-1.*25→3 tok/)
+  })
 })
 
 // ai@5's Anthropic provider (@ai-sdk/anthropic@2, Claude on Vertex AI too) counts input tokens

@@ -100,6 +100,8 @@ const LLM_OPERATIONS: ReadonlySet<string> = new Set([
   // And its `experimental_extract` calls (`extract <model>`, the operation and the provider call
   // under it, which has the tokens; the operation is stored as internal, as for rerank).
   'extract',
+  // And its `experimental_decide` calls (`decide <model>`, the same shape as extract).
+  'decide',
 ])
 const OTLP_KIND_NAMES: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
