@@ -4,6 +4,7 @@
 // (`ai.streamText.doStream`, `ai.toolCall`) that name no GenAI operation; ai@7 writes the same
 // through `@ai-sdk/otel`'s `LegacyOpenTelemetry`, and GenAI-convention spans through its
 // `OpenTelemetry`.
+import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -23,7 +24,7 @@ import * as ai6 from 'ai-v6'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { type Collector, startCollector } from '../src/index.js'
-import { runCapture, tempDir } from './helpers.js'
+import { BIN, onCleanup, runCapture, tempDir } from './helpers.js'
 
 let collector: Collector
 let mock: Awaited<ReturnType<typeof startMockOpenAI>>
@@ -463,6 +464,44 @@ describe('ai@7 @ai-sdk/otel OpenTelemetry: embed, embedMany', () => {
       expect(calls).toHaveLength(1)
       expect(calls[0]!.parentSpanId).toBe(spans.find((s) => s.kind !== 'llm')!.spanId)
     }
+  })
+
+  // `tokentrail tail`, the built CLI following the collector: an embedding call has input tokens
+  // only, printed `7 tok` as `tokentrail trace` prints it. Before, `7→? tok` (output unknown).
+  it('tokentrail tail prints an embedding call as its input tokens alone', async () => {
+    const child = spawn(process.execPath, [BIN, 'tail', '--url', collector.url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+    const exited = new Promise((resolve) => child.on('exit', resolve))
+    onCleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGINT')
+      await exited
+    })
+    let out = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    // Connected once its stream is open: the collector counts it as a live client.
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(`${collector.url}/api/stats`)).json()).collector.liveClients,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(1)
+    const openai = createOpenAI4({ baseURL: url, apiKey: 'sk-test' })
+    const model = openai.embedding('text-embedding-ada-002')
+    await ai7.embed({
+      model,
+      value: 'd',
+      experimental_telemetry: { isEnabled: true, integrations: [new OpenTelemetry()] },
+    })
+    await provider.forceFlush()
+    await expect
+      .poll(() => out, { timeout: 10_000 })
+      .toMatch(/llm embeddings text-embedding-ada-002 .*text-embedding-ada-002 {2}7 tok/)
+    expect(out).not.toContain('→?')
   })
 
   it('rerank: the provider call is one LLM call with its model', async () => {

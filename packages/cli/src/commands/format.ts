@@ -341,7 +341,14 @@ export function formatSpanLine(span: SpanSummary, p: Palette): string {
     formatDuration(span.durationMs),
   ]
   if (span.model) parts.push(oneLine(span.model, 30))
-  if (span.inputTokens !== undefined || span.outputTokens !== undefined)
+  // An embedding has input tokens only: its count alone (`7 tok`), not `7→? tok`.
+  if (
+    span.outputTokens === undefined &&
+    span.inputTokens !== undefined &&
+    span.operation === 'embeddings'
+  )
+    parts.push(`${oneLine(span.inputTokens, 20)} tok`)
+  else if (span.inputTokens !== undefined || span.outputTokens !== undefined)
     parts.push(
       `${oneLine(span.inputTokens ?? '?', 20)}→${oneLine(span.outputTokens ?? '?', 20)} tok`,
     )

@@ -23,7 +23,7 @@ export interface FlatBatch {
 }
 
 /** Values of one span in `FlatBatch.spans`. */
-const SPAN_VALUES = 16
+const SPAN_VALUES = 17
 
 /** `batch` as a `FlatBatch`; without `facts` (the decode thread does not hand them over). */
 export function flattenBatch(batch: PreparedBatch): FlatBatch {
@@ -44,6 +44,7 @@ export function flattenBatch(batch: PreparedBatch): FlatBatch {
       s.outputTokens ?? null,
       s.costUsd ?? null,
       s.ttftMs ?? null,
+      s.operation ?? null,
       s.errorMessage ?? null,
       data,
     )
@@ -81,8 +82,9 @@ export function unflattenBatch({ spans: v, rows: r }: FlatBatch): PreparedBatch 
     if (v[i + 11] !== null) summary.outputTokens = v[i + 11] as number
     if (v[i + 12] !== null) summary.costUsd = v[i + 12] as number
     if (v[i + 13] !== null) summary.ttftMs = v[i + 13] as number
-    if (v[i + 14] !== null) summary.errorMessage = v[i + 14] as string
-    spans.push({ summary, data: v[i + 15] as string })
+    if (v[i + 14] !== null) summary.operation = v[i + 14] as string
+    if (v[i + 15] !== null) summary.errorMessage = v[i + 15] as string
+    spans.push({ summary, data: v[i + 16] as string })
   }
   const rows = new Map<string, TraceRow>()
   // One literal in `TRACE_COLUMNS` order, as `mergeTraceRow` builds a row.

@@ -144,6 +144,8 @@ export interface SpanSummary {
   outputTokens?: number
   costUsd?: number
   ttftMs?: number
+  /** An LLM span's `gen_ai.operation.name` (`chat`, `embeddings`, …). */
+  operation?: string
   errorMessage?: string
 }
 
@@ -196,6 +198,8 @@ export function summarizeSpan(span: SpanData): SpanSummary {
     if (cost !== undefined) summary.costUsd = cost
     const ttft = spanTtftMs(a)
     if (ttft !== undefined) summary.ttftMs = ttft
+    const operation = str(a[ATTR.operationName])
+    if (operation) summary.operation = operation
   }
   if (span.error?.message) summary.errorMessage = span.error.message
   else if (span.status === 'error') summary.errorMessage = 'error'
