@@ -139,29 +139,8 @@ export async function closeProcessor(
   if (!flushed && processor.sending) await abortAtShutdown(processor, timeoutMs)
   processor.dropLeft(flushed, timeoutMs)
   if (processor.saying) await processor.saying
-  const { options, exporter } = processor
-  options.log?.closing?.(options.maxQueueSize)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    const closing = exporter.shutdown?.()
-    if (closing)
-      await Promise.race([
-        closing,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(
-            () => {
-              options.onError(`${exporter.name} shutdown`, new Error('timed out'))
-              resolve()
-            },
-            Math.max(0, timeoutMs - (Date.now() - startedAt)),
-          )
-        }),
-      ])
-  } catch (error) {
-    options.onError(`${exporter.name} shutdown`, error)
-  } finally {
-    cancel(timer)
-  }
+  processor.options.log?.closing?.(processor.options.maxQueueSize)
+  await processor.closeExporter(timeoutMs, startedAt)
 }
 
 const DROP_KINDS: readonly DropKind[] = ['queueFull', 'shutdown', 'afterShutdown']

@@ -464,20 +464,38 @@ export class BatchProcessor {
       this.stopSending()
       this.dropLeft(flushed, timeoutMs)
       // The exporter's own shutdown still runs (a user's exporter may close a file or a socket
-      // there), within what is left of the bound.
-      try {
-        const closing = this.exporter.shutdown?.()
-        if (closing)
-          await Promise.race([
-            closing,
-            new Promise<void>((resolve) => {
-              timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - startedAt)))
-            }),
-          ])
-      } catch {
-      } finally {
-        cancel(timer)
-      }
+      // there).
+      await this.closeExporter(timeoutMs, startedAt)
+    }
+  }
+
+  /**
+   * Last of a shutdown: the exporter's own, given what is left of the bound. One that never
+   * settles must not hold the app's shutdown (every span is settled by then, so none is lost to
+   * it); its failure or time-out is said.
+   */
+  async closeExporter(timeoutMs: number, startedAt: number): Promise<void> {
+    const { options, exporter } = this
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      const closing = exporter.shutdown?.()
+      if (closing)
+        await Promise.race([
+          closing,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(
+              () => {
+                options.onError(`${exporter.name} shutdown`, new Error('timed out'))
+                resolve()
+              },
+              Math.max(0, timeoutMs - (Date.now() - startedAt)),
+            )
+          }),
+        ])
+    } catch (error) {
+      options.onError(`${exporter.name} shutdown`, error)
+    } finally {
+      cancel(timer)
     }
   }
 
