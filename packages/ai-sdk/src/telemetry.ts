@@ -457,7 +457,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const state = callState()
       let call = state.byCallId.get(event.callId)
       if (!call) {
-        if (endedLately(event.callId)) return
+        // A later step of a call that ended (aborted, or closed by a flush) adds nothing. A call's
+        // first step cannot follow its end: its id is not looked up among the ended ones (two
+        // lookups in sets of up to 1000 ids each, on the first chunk's path).
+        if (event.stepNumber !== 0 && endedLately(event.callId)) return
         call = announcedCall(event.callId, event.modelId, event.functionId)
       }
       // A call its approved tools made: its first step names its model.
