@@ -209,7 +209,12 @@ export function providerWrapped(provider: unknown): boolean {
   return callState().wrappedProviders?.has(provider) === true
 }
 
+// The state, once found or made: it is made once per process and never replaced, and a lookup
+// on the global object, made several times before each stream's first chunk, costs more.
+let stateFound: CallState | undefined
+
 export function callState(): CallState {
+  if (stateFound !== undefined) return stateFound
   const g = globalThis as Record<symbol, CallState | undefined>
   let state = g[STATE_KEY]
   if (!state) {
@@ -235,6 +240,7 @@ export function callState(): CallState {
         }
     })
   }
+  stateFound = state
   return state
 }
 
