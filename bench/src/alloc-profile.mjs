@@ -1,9 +1,10 @@
-// Bytes allocated per generateText call, by function: V8's sampling heap profiler with the objects
+// Bytes allocated per generateText (KIND=stream: streamText) call, by function: V8's sampling heap profiler with the objects
 // the garbage collector already took counted too. Unlike time, this does not move with the load on
 // the machine, so it compares builds on a busy box.
 //   node src/alloc-profile.mjs <contender> <traced|hooks|baseline> [calls] [short|long]
 // `hooks` is the untraced call with a telemetry integration whose callbacks do nothing, on the
-// hooks Tokentrail registers: what the AI SDK itself allocates to dispatch events to them.
+// hooks Tokentrail registers: what the AI SDK itself allocates to dispatch events to them
+// (HOOKS=a,b keeps only those).
 import { Session } from 'node:inspector/promises'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { createModel, prompts } from './model.mjs'
@@ -24,6 +25,11 @@ const hooks = {
   onAbort: noop,
   onError: noop,
 }
+// HOOKS=onStepStart,onEnd keeps only those of the no-op hooks (what each one costs, by difference).
+if (process.env.HOOKS !== undefined) {
+  const keep = new Set(process.env.HOOKS.split(',').filter(Boolean))
+  for (const key of Object.keys(hooks)) if (!keep.has(key)) delete hooks[key]
+}
 const s =
   which === 'traced'
     ? c
@@ -32,9 +38,12 @@ const s =
       : c.baseline
 const model = s.model(createModel({}))
 const options = { ...prompts[promptName], ...s.options }
+// KIND=stream: streamText calls read to their end instead.
+const stream = process.env.KIND === 'stream'
 const run = async (k) => {
   for (let i = 0; i < k; i++) {
-    await s.generateText({ model, ...options })
+    if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
+    else await s.generateText({ model, ...options })
     if (i % 50 === 49) await yieldToLoop()
     // Flushed as the bench flushes: the queue never fills.
     if (i % 1000 === 999) await c.flush()
@@ -77,7 +86,7 @@ const walk = (node) => {
 }
 walk(profile.head)
 console.log(
-  `${id} ${which} ${promptName}: ${(total / Number(n)).toFixed(0)} bytes allocated per call`,
+  `${id} ${which} ${promptName}${stream ? ' streamText' : ''}: ${(total / Number(n)).toFixed(0)} bytes allocated per call`,
 )
 for (const [key, bytes] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(`${(bytes / Number(n)).toFixed(0).padStart(8)}  ${key}`)
