@@ -1,11 +1,4 @@
-import {
-  isSecretKey,
-  REDACTED,
-  redactSecretsInText,
-  sanitizeValue,
-  truncate,
-  truncateValue,
-} from './attributes.js'
+import { sanitizeValue, truncate, truncateValue } from './attributes.js'
 import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -17,7 +10,7 @@ import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { maskedUrl } from './masked-url.js'
 import { closestKey, SPAN_KINDS } from './options.js'
-import { BatchProcessor } from './processor.js'
+import { BatchProcessor, type FlushOutcome } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
@@ -27,7 +20,7 @@ import {
   SAMPLING_ATTR,
   traceIdRatio,
 } from './sampling/trace-state.js'
-import { redactSecretsInName } from './secret-text.js'
+import { isSecretKey, REDACTED } from './secret-key.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,
@@ -107,6 +100,10 @@ const FEATURE_HELPERS = {
   SAMPLING_ATTR,
   INPUT_CONTENT_KEYS,
   OUTPUT_CONTENT_KEYS,
+  isSecretKey,
+  REDACTED,
+  truncate,
+  truncateValue,
 }
 export type FeatureHelpers = typeof FEATURE_HELPERS
 
@@ -121,8 +118,15 @@ type Early =
     ]
   | [kind: 'end' | 'export' | 'metrics', span: SpanData]
 
-// Bound on what waits for the features to load (a local chunk: milliseconds).
+// Bound on what waits for the features or the span-end code to load (a local chunk: milliseconds).
 const MAX_EARLY = 10_000
+
+// The scrub every span gets as it ends (span-end.ts, with the text scrub, secret-text.ts): loaded
+// as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
+// loaded take it at once.
+type SpanEnd = typeof import('./span-end.js')
+let spanEndLoaded: SpanEnd | undefined
+const spanEnd = lazy(() => import('./span-end.js').then((m) => (spanEndLoaded = m)))
 
 // Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
 // told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.
@@ -252,6 +256,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
+  // The scrub of ended spans (span-end.ts), once loaded; the spans that ended before, in order,
+  // not scrubbed yet; and the load under way.
+  private scrub: ((data: SpanData) => SpanData) | undefined
+  private unscrubbed: SpanData[] = []
+  // Flushes waiting for the first `held` of those to go on: run as they have, in that order.
+  private scrubMarks: [held: number, reached: () => void][] | undefined
+  private scrubLoading: Promise<void> | undefined
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
 
@@ -297,6 +308,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
         }),
     )
     if (this.processors.length > 0) watchExitOf(this)
+    if (spanEndLoaded) this.scrub = this.scrubOf(spanEndLoaded)
+    else void this.scrubReady()
     if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {
       this.early = []
       // Cumulative metrics start with the tracer, not with the load.
@@ -326,6 +339,77 @@ export class RecordingTracer implements Tracer, SpanOwner {
       this.replayEarly(error)
     })
     return this.featuresLoading
+  }
+
+  /**
+   * Resolves once the span-end code has loaded and the spans that ended before went on, in order,
+   * or its load failed: those spans are then dropped and counted (never sent unscrubbed), and the
+   * next span to end tries the load again. Undefined once loaded. Never rejects.
+   */
+  private scrubReady(): Promise<void> | undefined {
+    if (this.scrub) return undefined
+    this.scrubLoading ??= spanEnd().then(
+      (m) => {
+        this.scrubLoading = undefined
+        this.scrub = this.scrubOf(m)
+        const held = this.unscrubbed
+        this.unscrubbed = []
+        const marks = this.scrubMarks
+        this.scrubMarks = undefined
+        let mark = 0
+        for (let i = 0; i < held.length; i++) {
+          try {
+            this.ended(held[i]!)
+          } catch (error) {
+            this.onInternalError('span end', error)
+          }
+          while (marks && mark < marks.length && marks[mark]![0] <= i + 1) marks[mark++]![1]()
+        }
+        while (marks && mark < marks.length) marks[mark++]![1]()
+      },
+      (error) => {
+        this.scrubLoading = undefined
+        this.dropUnscrubbed(error)
+      },
+    )
+    return this.scrubLoading
+  }
+
+  private scrubOf(m: SpanEnd): (data: SpanData) => SpanData {
+    const { recordInputs, recordOutputs, limits } = this.config
+    return m.spanScrub(recordInputs, recordOutputs, limits.maxStringLength, FEATURE_HELPERS)
+  }
+
+  // The spans waiting for the span-end code, when it cannot load (or not in time): dropped and
+  // counted, and said once, as spans that could not be redacted are.
+  private dropUnscrubbed(error: unknown): void {
+    const held = this.unscrubbed.length
+    this.unscrubbed = []
+    const marks = this.scrubMarks
+    this.scrubMarks = undefined
+    for (const [, reached] of marks ?? []) reached()
+    if (held > 0) this.redactFailed(held, 'scrub load', error)
+    else this.onInternalError('scrub load', error)
+  }
+
+  /**
+   * Waits, at most `timeoutMs`, for the spans held until the span-end code loads (see
+   * `scrubReady`); false when they still wait. Nothing held: no wait.
+   */
+  private async scrubbedWithin(timeoutMs: number): Promise<boolean> {
+    const loading = this.unscrubbed.length > 0 ? this.scrubReady() : undefined
+    if (!loading) return true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      return await Promise.race([
+        loading.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs)
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   private holdEarly(item: Early): void {
@@ -359,9 +443,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
-  /** Spans ended while the optional features load, not handed to the processors yet. */
+  /** Spans ended while the span-end code or optional features load, not handed to the processors yet. */
   get waiting(): number {
-    let n = 0
+    let n = this.unscrubbed.length
     for (const item of this.early ?? []) if (item[0] === 'end' || item[0] === 'export') n++
     return n
   }
@@ -531,7 +615,21 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
-    const span: SpanData = this.scrub(data)
+    if (this.scrub) {
+      this.ended(data)
+      return
+    }
+    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order.
+    if (this.unscrubbed.length < MAX_EARLY) this.unscrubbed.push(data)
+    else
+      this.redactFailed(1, 'scrub load', new Error('too many spans waiting for the span-end code'))
+    void this.scrubReady()
+  }
+
+  // A span that ended, once the span-end code has loaded: scrubbed, counted in the GenAI metrics,
+  // then to the sampler or the export boundary.
+  private ended(data: SpanData): void {
+    const span: SpanData = this.scrub!(data)
     if (this.metrics) {
       try {
         this.metrics.record(span)
@@ -595,43 +693,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
     }
     for (const processor of this.processors) processor.onEnd(span)
-  }
-
-  // Credentials never leave; prompt and output text leave only when switched on.
-  private scrub(data: SpanData): SpanData {
-    const attributes = data.attributes as Attributes
-    const { recordInputs, recordOutputs } = this.config
-    for (const key in attributes) {
-      if (
-        (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
-        (!recordOutputs && OUTPUT_CONTENT_KEYS.has(key))
-      ) {
-        delete attributes[key]
-        continue
-      }
-      const value = attributes[key]!
-      const clean = scrubbedValue(key, value)
-      // `[REDACTED]` can be longer than a key that `maxStringLength` cut short: cut again.
-      if (clean !== value) attributes[key] = withinLimit(clean, this.limits.maxStringLength)
-    }
-    // An error's message and stack are also in its `exception` event: redacted there too.
-    const max = this.limits.maxStringLength
-    const events = data.events.length > 0 ? scrubEvents(data.events, max) : data.events
-    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
-    // text may; words after `Bearer`/`Basic` or `sk-` are a name's own (see redactSecretsInName).
-    // (Under 16 characters nothing is looked at; ~80 ns for a name such as `generateText gpt-4o-2024-08-06`.)
-    const name = redactSecretsInName(data.name)
-    if (data.error) {
-      const { message, stack } = data.error
-      const clean = redactSecretsInText(message)
-      const error = {
-        type: data.error.type,
-        message: clean === message ? clean : truncate(clean, max),
-        ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
-      }
-      return { ...data, name, events, error }
-    }
-    return events === data.events && name === data.name ? data : { ...data, name, events }
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
@@ -780,7 +841,31 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const options = this.boundOptions('tracer.flush()', given, FLUSH_OPTIONS)
     const timeoutMs = this.boundOf('tracer.flush()', options?.timeoutMs)
     runFlushHooks(this)
+    const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
+    let spans: Promise<FlushOutcome[]> | undefined
     try {
+      // Spans held while the span-end code loads go on first (within the bound; still held at
+      // its end, they are the flush's pending). Without sampling, redaction or metrics, which hold
+      // spans of their own, the flush counts in the queues the spans held before it, as the
+      // spans ended after it go on: not those.
+      const held = this.unscrubbed.length
+      if (held > 0) {
+        let late = false
+        if (!this.features)
+          (this.scrubMarks ??= []).push([
+            held,
+            () => {
+              if (!late)
+                spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
+            },
+          ])
+        if (!(await this.scrubbedWithin(timeoutMs))) {
+          late = true
+          const queued = this.processors.reduce((n, p) => n + p.undelivered, 0)
+          const pending = this.unscrubbed.length + queued
+          return { ok: false, pending, reason: 'the span-end code did not load in time' }
+        }
+      }
       // Spans held while sampling or redaction load reach the queues first. Nothing held: no
       // await, so the flush counts the spans queued before it, not those that come after.
       // (A first flush waits for the sampler, as a loop measuring its budget expects it there.)
@@ -790,8 +875,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       if (sampling) await sampling
       const redaction = this.redactor?.ready()
       if (redaction) await redaction
-      const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
-      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
+      spans ??= Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
       const [outcomes, metricsOk] = await Promise.all([
         spans,
         options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
@@ -825,9 +909,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const send = () => {
       for (const processor of this.processors) processor.sendAll()
     }
-    const features = this.early?.length ? this.featuresReady() : undefined
-    if (features) void features.then(send)
-    else send()
+    const queue = () => {
+      const features = this.early?.length ? this.featuresReady() : undefined
+      if (features) void features.then(send)
+      else send()
+    }
+    // Spans held until the span-end code loads go on first.
+    const scrub = this.unscrubbed.length > 0 ? this.scrubReady() : undefined
+    if (scrub) void scrub.then(queue)
+    else queue()
     if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
   }
 
@@ -868,6 +958,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)
     try {
+      // Spans held until the span-end code loads go on first; still held at the bound, they are
+      // dropped and counted (never sent unscrubbed).
+      // (The queues then get the whole bound, as after sampling and redaction load: a local chunk
+      // takes milliseconds, and the bound is what the queues' messages name.)
+      if (!(await this.scrubbedWithin(timeoutMs)))
+        this.dropUnscrubbed(new Error('the span-end code did not load in time'))
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
       await this.sampler?.ready()
@@ -902,7 +998,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Before the sampler loads, the spans waiting for it are its buffer.
       stats.sampling =
         this.sampler?.stats() ??
-        noSampling(this.early?.filter((item) => item[0] === 'end').length ?? 0)
+        noSampling(
+          (this.early?.filter((item) => item[0] === 'end').length ?? 0) + this.unscrubbed.length,
+        )
       stats.notSampled += stats.sampling.droppedSpans
     }
     if (redaction) {
@@ -933,53 +1031,4 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
     return stats
   }
-}
-
-// A scrubbed value kept within the length limit (a JSON value stays JSON).
-function withinLimit(value: AttributeValue, max: number): AttributeValue {
-  return typeof value === 'string' && value.length > max ? truncateValue(value, max) : value
-}
-
-// A value with its credentials replaced: the whole value under a key named like one, tokens and
-// keys inside text.
-function scrubbedValue(key: string, value: AttributeValue): AttributeValue {
-  if (isSecretKey(key)) return REDACTED
-  return typeof value === 'string' ? redactSecretsInText(value) : value
-}
-
-// A stack starts with its error's message: scrubbed as the message was (a short text, where more
-// is looked for than in a long one, such as a `-` name: `x-api-key: …`), then as a whole.
-function scrubbedStack(stack: string, message: string, cleanMessage: string): string {
-  const at = cleanMessage === message ? -1 : stack.indexOf(message)
-  return redactSecretsInText(
-    at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
-  )
-}
-
-// Credentials in event attributes (an exception's message and stack): the same rules as span
-// attributes. Events that hold none are kept as they are; the others are copied, not changed.
-function scrubEvents(events: readonly SpanEvent[], max: number): readonly SpanEvent[] {
-  let scrubbed: SpanEvent[] | undefined
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]!
-    const attributes = event.attributes
-    if (!attributes) continue
-    let copy: Attributes | undefined
-    for (const key in attributes) {
-      const value = attributes[key]!
-      const clean =
-        key === 'exception.stacktrace' &&
-        typeof value === 'string' &&
-        typeof attributes['exception.message'] === 'string'
-          ? scrubbedStack(
-              value,
-              attributes['exception.message'],
-              redactSecretsInText(attributes['exception.message']),
-            )
-          : scrubbedValue(key, value)
-      if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean, max)
-    }
-    if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
-  }
-  return scrubbed ?? events
 }

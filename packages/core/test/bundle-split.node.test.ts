@@ -70,6 +70,10 @@ const LAZY = [
   'processor-flush.ts',
   // The beforeExit flush and exit warning: loaded as a tracer with exporters is made on Node.
   'exit-watch.ts',
+  // The scrub every span gets as it ends, and the text scrub it runs: loaded as a tracer is made.
+  // The entries export the text scrub's functions through secret-text-entry.ts.
+  'span-end.ts',
+  'secret-text.ts',
   // The main entry exports it through exporters/export-error-entry.ts, which nothing here uses.
   'exporters/export-error.ts',
   'exporters/post.ts',
@@ -129,6 +133,10 @@ describe('code loaded on first use', () => {
       'sampling/trace-state.ts',
     ])
       expect(entry).toContain(module)
+    // The key check attribute values need as they are set, which the text scrub (loaded with the
+    // span-end code) also runs: the one start-up module in a chunk apart (389 bytes minified).
+    expect(startup).toContain('secret-key.ts')
+    expect(entry).not.toContain('secret-key.ts')
   }, 30_000)
 
   it('exports from the main entry the same ExportError class the export code throws', async () => {

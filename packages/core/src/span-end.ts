@@ -1,0 +1,107 @@
+// The scrub every span gets as it ends: credentials never leave (under a key named like one, or
+// inside text: attribute values, event attributes, the error, the name), and prompt and output
+// text leave only when switched on. Loaded by `import()` with tracer-features.ts as a tracer is
+// made, so start-up code does not parse the text scrub (secret-text.ts); spans that end before it
+// lands wait in the tracer (see `RecordingTracer.early`), in order.
+import type { FeatureHelpers } from './recording-tracer.js'
+import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
+import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
+
+/** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
+export function spanScrub(
+  recordInputs: boolean,
+  recordOutputs: boolean,
+  max: number,
+  helpers: FeatureHelpers,
+): (data: SpanData) => SpanData {
+  const {
+    INPUT_CONTENT_KEYS,
+    OUTPUT_CONTENT_KEYS,
+    isSecretKey,
+    REDACTED,
+    truncate,
+    truncateValue,
+  } = helpers
+
+  // A scrubbed value kept within the length limit (a JSON value stays JSON).
+  const withinLimit = (value: AttributeValue): AttributeValue =>
+    typeof value === 'string' && value.length > max ? truncateValue(value, max) : value
+
+  // A value with its credentials replaced: the whole value under a key named like one, tokens and
+  // keys inside text.
+  const scrubbedValue = (key: string, value: AttributeValue): AttributeValue => {
+    if (isSecretKey(key)) return REDACTED
+    return typeof value === 'string' ? redactSecretsInText(value) : value
+  }
+
+  // Credentials in event attributes (an exception's message and stack): the same rules as span
+  // attributes. Events that hold none are kept as they are; the others are copied, not changed.
+  const scrubEvents = (events: readonly SpanEvent[]): readonly SpanEvent[] => {
+    let scrubbed: SpanEvent[] | undefined
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      const attributes = event.attributes
+      if (!attributes) continue
+      let copy: Attributes | undefined
+      for (const key in attributes) {
+        const value = attributes[key]!
+        const clean =
+          key === 'exception.stacktrace' &&
+          typeof value === 'string' &&
+          typeof attributes['exception.message'] === 'string'
+            ? scrubbedStack(
+                value,
+                attributes['exception.message'],
+                redactSecretsInText(attributes['exception.message']),
+              )
+            : scrubbedValue(key, value)
+        if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean)
+      }
+      if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
+    }
+    return scrubbed ?? events
+  }
+
+  return (data) => {
+    const attributes = data.attributes as Attributes
+    for (const key in attributes) {
+      if (
+        (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
+        (!recordOutputs && OUTPUT_CONTENT_KEYS.has(key))
+      ) {
+        delete attributes[key]
+        continue
+      }
+      const value = attributes[key]!
+      const clean = scrubbedValue(key, value)
+      // `[REDACTED]` can be longer than a key that `maxStringLength` cut short: cut again.
+      if (clean !== value) attributes[key] = withinLimit(clean)
+    }
+    // An error's message and stack are also in its `exception` event: redacted there too.
+    const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
+    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
+    // text may; words after `Bearer`/`Basic` or `sk-` are a name's own (see redactSecretsInName).
+    // (Under 16 characters nothing is looked at; ~80 ns for a name such as `generateText gpt-4o-2024-08-06`.)
+    const name = redactSecretsInName(data.name)
+    if (data.error) {
+      const { message, stack } = data.error
+      const clean = redactSecretsInText(message)
+      const error = {
+        type: data.error.type,
+        message: clean === message ? clean : truncate(clean, max),
+        ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
+      }
+      return { ...data, name, events, error }
+    }
+    return events === data.events && name === data.name ? data : { ...data, name, events }
+  }
+}
+
+// A stack starts with its error's message: scrubbed as the message was (a short text, where more
+// is looked for than in a long one, such as a `-` name: `x-api-key: …`), then as a whole.
+function scrubbedStack(stack: string, message: string, cleanMessage: string): string {
+  const at = cleanMessage === message ? -1 : stack.indexOf(message)
+  return redactSecretsInText(
+    at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
+  )
+}
