@@ -49,22 +49,6 @@ function exporterTarget(exporter: { name: string; url?: unknown }): string {
     : `the ${exporter.name || 'custom'} exporter`
 }
 
-// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
-// missing a field, would fail the whole batch it joins).
-function isSpanData(span: SpanData): boolean {
-  return (
-    typeof span?.traceId === 'string' &&
-    typeof span.spanId === 'string' &&
-    typeof span.name === 'string' &&
-    typeof span.startTime === 'number' &&
-    typeof span.endTime === 'number' &&
-    typeof span.attributes === 'object' &&
-    span.attributes !== null &&
-    Array.isArray(span.events) &&
-    !!span.resource
-  )
-}
-
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
   try {
@@ -259,6 +243,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The scrub of ended spans (span-end.ts), once loaded; the spans that ended before, in order,
   // not scrubbed yet; and the load under way.
   private scrub: ((data: SpanData) => SpanData) | undefined
+  // The `redact` hook's call (span-end.ts): the span to export, or undefined when dropped.
+  private hook: ((span: SpanData) => SpanData | undefined) | undefined
   private unscrubbed: SpanData[] = []
   // Flushes waiting for the first `held` of those to go on: run as they have, in that order.
   private scrubMarks: [held: number, reached: () => void][] | undefined
@@ -376,7 +362,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   private scrubOf(m: SpanEnd): (data: SpanData) => SpanData {
-    const { recordInputs, recordOutputs, limits } = this.config
+    const { recordInputs, recordOutputs, limits, redact } = this.config
+    if (redact) this.hook = m.redactHook(redact, this)
     return m.spanScrub(recordInputs, recordOutputs, limits.maxStringLength, FEATURE_HELPERS)
   }
 
@@ -672,25 +659,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
         return
       }
     }
-    if (this.config.redact) {
-      let result: SpanData | null | undefined
-      try {
-        result = this.config.redact(span)
-      } catch (error) {
-        this.redactFailed(1, 'redact hook', error)
-        return
-      }
-      if (result === null) {
-        this.drops.redacted++
-        return
-      }
-      if (result !== undefined) {
-        if (!isSpanData(result)) {
-          this.redactFailed(1, 'redact result', result)
-          return
-        }
-        span = result
-      }
+    // The user's hook (loaded with the span-end code, as every span that gets here was scrubbed).
+    if (this.hook) {
+      const result = this.hook(span)
+      if (!result) return
+      span = result
     }
     for (const processor of this.processors) processor.onEnd(span)
   }

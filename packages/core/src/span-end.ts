@@ -3,6 +3,7 @@
 // text leave only when switched on. Loaded by `import()` with tracer-features.ts as a tracer is
 // made, so start-up code does not parse the text scrub (secret-text.ts); spans that end before it
 // lands wait in the tracer (see `RecordingTracer.early`), in order.
+import type { TracerLoss } from './delivery-log.js'
 import type { FeatureHelpers } from './recording-tracer.js'
 import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
@@ -103,5 +104,54 @@ function scrubbedStack(stack: string, message: string, cleanMessage: string): st
   const at = cleanMessage === message ? -1 : stack.indexOf(message)
   return redactSecretsInText(
     at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
+  )
+}
+
+/**
+ * The user's `redact` hook, once for every exporter: the span to export (the one given, or the
+ * hook's copy), or undefined when the hook dropped it (counted) or failed (dropped, counted and
+ * said: a span that could not be redacted is never sent).
+ */
+export function redactHook(
+  redact: (span: SpanData) => SpanData | null | undefined,
+  host: {
+    readonly drops: { redacted: number }
+    redactFailed(spans: number, why: TracerLoss, error: unknown): void
+  },
+): (span: SpanData) => SpanData | undefined {
+  return (span) => {
+    let result: SpanData | null | undefined
+    try {
+      result = redact(span)
+    } catch (error) {
+      host.redactFailed(1, 'redact hook', error)
+      return undefined
+    }
+    if (result === null) {
+      host.drops.redacted++
+      return undefined
+    }
+    if (result === undefined) return span
+    if (!isSpanData(result)) {
+      host.redactFailed(1, 'redact result', result)
+      return undefined
+    }
+    return result
+  }
+}
+
+// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
+// missing a field, would fail the whole batch it joins).
+function isSpanData(span: SpanData): boolean {
+  return (
+    typeof span?.traceId === 'string' &&
+    typeof span.spanId === 'string' &&
+    typeof span.name === 'string' &&
+    typeof span.startTime === 'number' &&
+    typeof span.endTime === 'number' &&
+    typeof span.attributes === 'object' &&
+    span.attributes !== null &&
+    Array.isArray(span.events) &&
+    !!span.resource
   )
 }
