@@ -10,7 +10,7 @@ import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { maskedUrl } from './masked-url.js'
 import { closestKey, SPAN_KINDS } from './options.js'
-import { BatchProcessor, type FlushOutcome } from './processor.js'
+import type { BatchProcessor, FlushOutcome } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
@@ -156,13 +156,8 @@ function sayEarlyExit(tracers: Set<RecordingTracer>): void {
   let warn: ((message: string) => void) | undefined
   for (const t of tracers) {
     if (!t.config.warn) continue
-    let sends = false
-    for (const p of t.processors)
-      if (p.exporter.name !== 'memory') {
-        sends = true
-        lost += p.undelivered
-      }
-    if (sends) {
+    if (t.config.exporters.some((e) => e.name !== 'memory')) {
+      for (const p of t.processors) if (p.exporter.name !== 'memory') lost += p.undelivered
       warn = t.config.warn
       lost += t.waiting
       open += t.counts.started - t.counts.ended
@@ -216,8 +211,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
   readonly resource: Resource
   readonly limits: ResolvedConfig['limits']
-  // Read by tracer-features.ts too (processors, counts, drops, config).
-  readonly processors: BatchProcessor[]
+  // Read by tracer-features.ts too (processors, counts, drops, config). One batch processor per
+  // exporter, made when the span-end code loads (no span reaches them before).
+  readonly processors: BatchProcessor[] = []
   readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
   // Unknown option keys said so far: keys made at run time cannot grow `reported` without bound.
@@ -278,23 +274,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       serviceName: config.serviceName,
       attributes: Object.freeze(attributes),
     })
-    this.processors = config.exporters.map(
-      (exporter) =>
-        new BatchProcessor(exporter, {
-          maxQueueSize: config.maxQueueSize,
-          maxBatchSize: config.maxBatchSize,
-          flushIntervalMs: config.flushIntervalMs,
-          exportTimeoutMs: config.exportTimeoutMs,
-          retry: config.retry,
-          onError: (where, error) => this.onInternalError(where, error),
-          delivery: {
-            target: exporterTarget(exporter),
-            sinks: { warn: config.warn, debug: config.debug },
-          },
-        }),
-    )
-    if (this.processors.length > 0) watchExitOf(this)
-    if (spanEndLoaded) this.scrub = this.scrubOf(spanEndLoaded)
+    if (config.exporters.length > 0) watchExitOf(this)
+    if (spanEndLoaded) this.takeSpanEnd(spanEndLoaded)
     else void this.scrubReady()
     if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {
       this.early = []
@@ -337,7 +318,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     this.scrubLoading ??= spanEnd().then(
       (m) => {
         this.scrubLoading = undefined
-        this.scrub = this.scrubOf(m)
+        this.takeSpanEnd(m)
         const held = this.unscrubbed
         this.unscrubbed = []
         const marks = this.scrubMarks
@@ -361,10 +342,29 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return this.scrubLoading
   }
 
-  private scrubOf(m: SpanEnd): (data: SpanData) => SpanData {
-    const { recordInputs, recordOutputs, limits, redact } = this.config
+  // The span-end code, loaded: the scrub, the redact hook's call, and the batch processors.
+  private takeSpanEnd(m: SpanEnd): void {
+    const { config } = this
+    const { recordInputs, recordOutputs, limits, redact } = config
     if (redact) this.hook = m.redactHook(redact, this)
-    return m.spanScrub(recordInputs, recordOutputs, limits.maxStringLength, FEATURE_HELPERS)
+    this.scrub = m.spanScrub(recordInputs, recordOutputs, limits.maxStringLength, FEATURE_HELPERS)
+    for (const exporter of config.exporters) {
+      const processor = new m.BatchProcessor(exporter, {
+        maxQueueSize: config.maxQueueSize,
+        maxBatchSize: config.maxBatchSize,
+        flushIntervalMs: config.flushIntervalMs,
+        exportTimeoutMs: config.exportTimeoutMs,
+        retry: config.retry,
+        onError: (where, error) => this.onInternalError(where, error),
+        delivery: {
+          target: exporterTarget(exporter),
+          sinks: { warn: config.warn, debug: config.debug },
+        },
+      })
+      this.processors.push(processor)
+      // Loaded after a shutdown that could not wait for it: shut, as the others would be.
+      if (this.closed) void processor.shutdown(0)
+    }
   }
 
   // The spans waiting for the span-end code, when it cannot load (or not in time): dropped and
@@ -383,8 +383,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * Waits, at most `timeoutMs`, for the spans held until the span-end code loads (see
    * `scrubReady`); false when they still wait. Nothing held: no wait.
    */
-  private async scrubbedWithin(timeoutMs: number): Promise<boolean> {
-    const loading = this.unscrubbed.length > 0 ? this.scrubReady() : undefined
+  private async scrubbedWithin(timeoutMs: number, always = false): Promise<boolean> {
+    const loading = always || this.unscrubbed.length > 0 ? this.scrubReady() : undefined
     if (!loading) return true
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -923,6 +923,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
   shutDown = false
+  // A shutdown has shut the processors: any made later (the span-end code loaded late) are shut too.
+  private closed = false
 
   async shutdown(given?: { timeoutMs?: number } | number): Promise<void> {
     this.shutDown = true
@@ -935,13 +937,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // dropped and counted (never sent unscrubbed).
       // (The queues then get the whole bound, as after sampling and redaction load: a local chunk
       // takes milliseconds, and the bound is what the queues' messages name.)
-      if (!(await this.scrubbedWithin(timeoutMs)))
+      // Nothing held: it still waits for the load, so the processors it makes are shut down here.
+      if (!(await this.scrubbedWithin(timeoutMs, true)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
       await this.sampler?.ready()
       this.sampler?.decideAll()
       await this.redactor?.ready()
+      this.closed = true
       const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
       await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
       this.metrics?.stop()

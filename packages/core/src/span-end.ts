@@ -1,12 +1,17 @@
-// The scrub every span gets as it ends: credentials never leave (under a key named like one, or
-// inside text: attribute values, event attributes, the error, the name), and prompt and output
-// text leave only when switched on. Loaded by `import()` with tracer-features.ts as a tracer is
-// made, so start-up code does not parse the text scrub (secret-text.ts); spans that end before it
-// lands wait in the tracer (see `RecordingTracer.early`), in order.
+// What a span meets as it ends: the scrub every span gets (credentials never leave, under a key
+// named like one or inside text: attribute values, event attributes, the error, the name; prompt
+// and output text leave only when switched on), the `redact` hook's call, and the batch processors
+// that queue spans for the exporters. Loaded by `import()` as a tracer is made, not awaited, so
+// start-up code does not parse it or the text scrub (secret-text.ts); spans that end before it
+// lands wait in the tracer (`RecordingTracer.unscrubbed`), in order.
 import type { TracerLoss } from './delivery-log.js'
+import { BatchProcessor } from './processor.js'
 import type { FeatureHelpers } from './recording-tracer.js'
 import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
+
+// The batch processors (one per exporter) come with it: no span reaches them before it lands.
+export { BatchProcessor }
 
 /** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
 export function spanScrub(

@@ -149,6 +149,59 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(warnings).toHaveLength(1)
   })
 
+  it("a shutdown made before it lands still runs the exporter's own shutdown, and spans after it are dropped and counted", async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer } = await freshCore()
+    const calls: string[] = []
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'own',
+          export: async (spans) => {
+            calls.push(`export ${spans.map((s) => s.name).join(',')}`)
+            return { code: 'success' }
+          },
+          shutdown: async () => {
+            calls.push('shutdown')
+          },
+        },
+      ],
+    })
+    const shut = tracer.shutdown({ timeoutMs: 5000 })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    arrive()
+    await shut
+    expect(calls).toEqual(['shutdown'])
+    tracer.startSpan('after').end()
+    expect(tracer.stats()).toMatchObject({ ended: 1, exported: 0, dropped: { shutdown: 1 } })
+    expect(calls).toEqual(['shutdown'])
+  })
+
+  it('lands after a shutdown that could not wait for it: the processors it makes are shut, spans after are dropped and counted', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer } = await freshCore()
+    const calls: string[] = []
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'own',
+          export: async () => {
+            calls.push('export')
+            return { code: 'success' }
+          },
+          shutdown: async () => {
+            calls.push('shutdown')
+          },
+        },
+      ],
+    })
+    await tracer.shutdown({ timeoutMs: 20 })
+    arrive()
+    await vi.waitFor(() => expect(calls).toEqual(['shutdown']))
+    tracer.startSpan('after').end()
+    expect(tracer.stats()).toMatchObject({ ended: 1, exported: 0, dropped: { shutdown: 1 } })
+  })
+
   it('a flush and a shutdown stay within their bounds when it never arrives: the flush says the spans pending, the shutdown drops and counts them', async () => {
     holdSpanEnd()
     const { createTracer, memoryExporter } = await freshCore()
