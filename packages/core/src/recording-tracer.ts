@@ -851,7 +851,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       spans ??= Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
       const [outcomes, metricsOk] = await Promise.all([
         spans,
-        options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
+        options?.metrics !== false && this.metrics
+          ? this.metrics.exportAfter(spans, timeoutMs)
+          : true,
       ])
       if (this.saying) await this.saying
       if (this.noticing) await this.noticing
@@ -894,33 +896,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
     if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
   }
 
-  /**
-   * Sends the metrics once `spans` (a flush's or shutdown's exports) have settled, so the tracer's
-   * own delivery counts (otel.sdk.*) riding with them count those spans (sent side by side, a
-   * script's one flush reported none exported); at half the bound if the spans have not settled by
-   * then, so a receiver that hangs does not keep the metrics from theirs. Within what is left of
-   * the bound. 'late' when none is left (cumulative: the next export carries them).
-   */
-  private async metricsAfter(
-    spans: Promise<unknown>,
-    timeoutMs: number,
-  ): Promise<boolean | 'late'> {
-    const metrics = this.metrics
-    if (!metrics) return true
-    const began = now()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([
-      spans,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs / 2)
-        ;(timer as { unref?: () => void }).unref?.()
-      }),
-    ]).catch(() => {})
-    clearTimeout(timer)
-    const left = Math.floor(timeoutMs - (now() - began))
-    return left >= 1 ? metrics.export(left) : 'late'
-  }
-
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
   shutDown = false
   // A shutdown has shut the processors: any made later (the span-end code loaded late) are shut too.
@@ -947,7 +922,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       await this.redactor?.ready()
       this.closed = true
       const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
-      await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
+      await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs)])
       this.metrics?.stop()
       if (this.saying) await this.saying
       if (this.noticing) await this.noticing
