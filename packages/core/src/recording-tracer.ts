@@ -109,6 +109,7 @@ const MAX_EARLY = 10_000
 // as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
 // loaded take it at once.
 type SpanEnd = typeof import('./span-end.js')
+type SpanEndPath = ReturnType<SpanEnd['spanEndOf']>
 let spanEndLoaded: SpanEnd | undefined
 const spanEnd = lazy(() => import('./span-end.js').then((m) => (spanEndLoaded = m)))
 
@@ -224,10 +225,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private readonly reported = new Set<string>()
   // Sampling, redaction and metrics, when on, load by import() as the tracer is made
   // (tracer-features.ts); until they land, what they would see waits in `early`, in order.
-  private sampler: LazySampler | undefined
-  private redactor: LazyRedactor | undefined
-  private metrics: LazyMetrics | undefined
-  private early: Early[] | undefined
+  // (Read by span-end.ts too.)
+  sampler: LazySampler | undefined
+  redactor: LazyRedactor | undefined
+  metrics: LazyMetrics | undefined
+  early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
   private featuresLoading: Promise<void> | undefined
   // Spans that could not be redacted and not yet said, by why (see `sayLosses`), and the saying
@@ -236,11 +238,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
-  // The scrub of ended spans (span-end.ts), once loaded; the spans that ended before, in order,
-  // not scrubbed yet; and the load under way.
-  private scrub: ((data: SpanData) => SpanData) | undefined
-  // The `redact` hook's call (span-end.ts): the span to export, or undefined when dropped.
-  private hook: ((span: SpanData) => SpanData | undefined) | undefined
+  // What ended spans go through (span-end.ts), once loaded; the spans that ended before, in
+  // order, not scrubbed yet; and the load under way.
+  private end: SpanEndPath | undefined
   private unscrubbed: SpanData[] = []
   // Flushes waiting for the first `held` of those to go on: run as they have, in that order.
   private scrubMarks: [held: number, reached: () => void][] | undefined
@@ -314,7 +314,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * next span to end tries the load again. Undefined once loaded. Never rejects.
    */
   private scrubReady(): Promise<void> | undefined {
-    if (this.scrub) return undefined
+    if (this.end) return undefined
     this.scrubLoading ??= spanEnd().then(
       (m) => {
         this.scrubLoading = undefined
@@ -326,7 +326,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         let mark = 0
         for (let i = 0; i < held.length; i++) {
           try {
-            this.ended(held[i]!)
+            this.end!.ended(held[i]!)
           } catch (error) {
             this.onInternalError('span end', error)
           }
@@ -342,12 +342,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return this.scrubLoading
   }
 
-  // The span-end code, loaded: the scrub, the redact hook's call, and the batch processors.
+  // The span-end code, loaded: the span-end path, and the batch processors.
   private takeSpanEnd(m: SpanEnd): void {
     const { config } = this
-    const { recordInputs, recordOutputs, limits, redact } = config
-    if (redact) this.hook = m.redactHook(redact, this)
-    this.scrub = m.spanScrub(recordInputs, recordOutputs, limits.maxStringLength, FEATURE_HELPERS)
+    this.end = m.spanEndOf(this, FEATURE_HELPERS)
     for (const exporter of config.exporters) {
       const processor = new m.BatchProcessor(exporter, {
         maxQueueSize: config.maxQueueSize,
@@ -399,7 +397,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
-  private holdEarly(item: Early): void {
+  holdEarly(item: Early): void {
     const early = this.early!
     if (early.length < MAX_EARLY) early.push(item)
     else
@@ -602,8 +600,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
-    if (this.scrub) {
-      this.ended(data)
+    if (this.end) {
+      this.end.ended(data)
       return
     }
     // Before the span-end code has loaded (a local chunk: milliseconds): held, in order.
@@ -613,59 +611,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
     void this.scrubReady()
   }
 
-  // A span that ended, once the span-end code has loaded: scrubbed, counted in the GenAI metrics,
-  // then to the sampler or the export boundary.
-  private ended(data: SpanData): void {
-    const span: SpanData = this.scrub!(data)
-    if (this.metrics) {
-      try {
-        this.metrics.record(span)
-      } catch (error) {
-        this.onInternalError('metrics', error)
-      }
-    } else if (this.early && this.config.metrics.exporters.length > 0)
-      this.holdEarly(['metrics', span])
-    if (!this.config.sampling) this.export(span)
-    else if (!this.sampler) {
-      if (this.early) this.holdEarly(['end', span])
-      else this.export(span)
-    } else {
-      try {
-        this.sampler.onEnd(span)
-      } catch (error) {
-        this.onInternalError('sampling', error)
-      }
-    }
-  }
-
-  // The export boundary: redaction rules, then the user's hook, once for every exporter. `lost`:
-  // why the redaction code could not load, so a span that needs it is dropped and counted.
+  // The export boundary (span-end.ts): redaction rules, the user's hook, then every processor.
+  // `lost`: why the redaction code could not load, so a span that needs it is dropped and counted.
+  // Only spans that went through the span-end code get here, so it has loaded.
   export(span: SpanData, lost?: unknown): void {
-    if (this.config.redaction && !this.redactor) {
-      if (lost !== undefined || !this.early) this.redactFailed(1, 'redaction load', lost)
-      else this.holdEarly(['export', span])
-      return
-    }
-    if (this.redactor) {
-      if (!this.redactor.loaded) {
-        this.redactor.hold(span)
-        return
-      }
-      try {
-        span = this.redactor.loaded.span(span)
-      } catch (error) {
-        // A span that could not be redacted must not leave unredacted.
-        this.redactFailed(1, 'redaction', error)
-        return
-      }
-    }
-    // The user's hook (loaded with the span-end code, as every span that gets here was scrubbed).
-    if (this.hook) {
-      const result = this.hook(span)
-      if (!result) return
-      span = result
-    }
-    for (const processor of this.processors) processor.onEnd(span)
+    this.end!.export(span, lost)
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */

@@ -4,17 +4,106 @@
 // that queue spans for the exporters. Loaded by `import()` as a tracer is made, not awaited, so
 // start-up code does not parse it or the text scrub (secret-text.ts); spans that end before it
 // lands wait in the tracer (`RecordingTracer.unscrubbed`), in order.
+import type { ResolvedConfig } from './config.js'
 import type { TracerLoss } from './delivery-log.js'
+import type { LazyMetrics } from './lazy-metrics.js'
 import { BatchProcessor } from './processor.js'
 import type { FeatureHelpers } from './recording-tracer.js'
+import type { LazyRedactor } from './redaction/lazy-redactor.js'
+import type { LazySampler } from './sampling/lazy-sampler.js'
 import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
 
 // The batch processors (one per exporter) come with it: no span reaches them before it lands.
 export { BatchProcessor }
 
+/** What the span-end path needs of its tracer (RecordingTracer). */
+export interface SpanEndHost {
+  readonly config: ResolvedConfig
+  readonly processors: readonly BatchProcessor[]
+  readonly drops: { redacted: number; redactError: number }
+  readonly sampler: LazySampler | undefined
+  readonly redactor: LazyRedactor | undefined
+  readonly metrics: LazyMetrics | undefined
+  /** What waits for the optional features to load (undefined once they have). */
+  readonly early: unknown[] | undefined
+  holdEarly(item: [kind: 'end' | 'export' | 'metrics', span: SpanData]): void
+  redactFailed(spans: number, why: TracerLoss, error: unknown): void
+  onInternalError(where: string, error: unknown): void
+}
+
+/**
+ * The path a tracer's ended spans take: `ended` scrubs one, counts it in the GenAI metrics and
+ * hands it to the sampler or to `export`, the export boundary (redaction rules, the user's hook,
+ * then every processor). `lost`: why the redaction code could not load, so a span that needs it is
+ * dropped and counted.
+ */
+export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
+  const { config } = host
+  const scrub = spanScrub(
+    config.recordInputs,
+    config.recordOutputs,
+    config.limits.maxStringLength,
+    helpers,
+  )
+  const hook = config.redact ? redactHook(config.redact, host) : undefined
+
+  const exportSpan = (span: SpanData, lost?: unknown): void => {
+    const { redactor } = host
+    if (config.redaction && !redactor) {
+      if (lost !== undefined || !host.early) host.redactFailed(1, 'redaction load', lost)
+      else host.holdEarly(['export', span])
+      return
+    }
+    if (redactor) {
+      if (!redactor.loaded) {
+        redactor.hold(span)
+        return
+      }
+      try {
+        span = redactor.loaded.span(span)
+      } catch (error) {
+        // A span that could not be redacted must not leave unredacted.
+        host.redactFailed(1, 'redaction', error)
+        return
+      }
+    }
+    if (hook) {
+      const result = hook(span)
+      if (!result) return
+      span = result
+    }
+    for (const processor of host.processors) processor.onEnd(span)
+  }
+
+  const ended = (data: SpanData): void => {
+    const span = scrub(data)
+    const { metrics, sampler } = host
+    if (metrics) {
+      try {
+        metrics.record(span)
+      } catch (error) {
+        host.onInternalError('metrics', error)
+      }
+    } else if (host.early && config.metrics.exporters.length > 0) host.holdEarly(['metrics', span])
+    if (!config.sampling) exportSpan(span)
+    else if (!sampler) {
+      if (host.early) host.holdEarly(['end', span])
+      else exportSpan(span)
+    } else {
+      try {
+        sampler.onEnd(span)
+      } catch (error) {
+        host.onInternalError('sampling', error)
+      }
+    }
+  }
+
+  return { ended, export: exportSpan }
+}
+
 /** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
-export function spanScrub(
+function spanScrub(
   recordInputs: boolean,
   recordOutputs: boolean,
   max: number,
@@ -117,7 +206,7 @@ function scrubbedStack(stack: string, message: string, cleanMessage: string): st
  * hook's copy), or undefined when the hook dropped it (counted) or failed (dropped, counted and
  * said: a span that could not be redacted is never sent).
  */
-export function redactHook(
+function redactHook(
   redact: (span: SpanData) => SpanData | null | undefined,
   host: {
     readonly drops: { redacted: number }
