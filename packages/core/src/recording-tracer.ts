@@ -8,7 +8,6 @@ import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
-import { maskedUrl } from './masked-url.js'
 import { closestKey, SPAN_KINDS } from './options.js'
 import type { BatchProcessor, FlushOutcome } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
@@ -41,13 +40,6 @@ import type {
   SpanKind,
 } from './types.js'
 import { VERSION } from './version.js'
-
-/** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
-function exporterTarget(exporter: { name: string; url?: unknown }): string {
-  return typeof exporter.url === 'string'
-    ? maskedUrl(exporter.url)
-    : `the ${exporter.name || 'custom'} exporter`
-}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
@@ -298,7 +290,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * Resolves once the optional features have loaded and been handed what waited for them, or
    * their load failed (see `replayEarly`); undefined when nothing waits. Never rejects.
    */
-  private featuresReady(): Promise<void> | undefined {
+  featuresReady(): Promise<void> | undefined {
     if (!this.features || this.early === undefined) return undefined
     // One wait for every caller; after a failure, the next caller tries the load again.
     this.featuresLoading ??= this.features().then(undefined, (error) => {
@@ -342,27 +334,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return this.scrubLoading
   }
 
-  // The span-end code, loaded: the span-end path, and the batch processors.
+  // The span-end code, loaded: the path ended spans take, which makes the batch processors.
   private takeSpanEnd(m: SpanEnd): void {
-    const { config } = this
     this.end = m.spanEndOf(this, FEATURE_HELPERS)
-    for (const exporter of config.exporters) {
-      const processor = new m.BatchProcessor(exporter, {
-        maxQueueSize: config.maxQueueSize,
-        maxBatchSize: config.maxBatchSize,
-        flushIntervalMs: config.flushIntervalMs,
-        exportTimeoutMs: config.exportTimeoutMs,
-        retry: config.retry,
-        onError: (where, error) => this.onInternalError(where, error),
-        delivery: {
-          target: exporterTarget(exporter),
-          sinks: { warn: config.warn, debug: config.debug },
-        },
-      })
-      this.processors.push(processor)
-      // Loaded after a shutdown that could not wait for it: shut, as the others would be.
-      if (this.closed) void processor.shutdown(0)
-    }
   }
 
   // The spans waiting for the span-end code, when it cannot load (or not in time): dropped and
@@ -784,40 +758,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
           ])
         if (!(await this.scrubbedWithin(timeoutMs))) {
           late = true
-          const queued = this.processors.reduce((n, p) => n + p.undelivered, 0)
-          const pending = this.unscrubbed.length + queued
+          const pending = this.unscrubbed.length
           return { ok: false, pending, reason: 'the span-end code did not load in time' }
         }
       }
-      // Spans held while sampling or redaction load reach the queues first. Nothing held: no
-      // await, so the flush counts the spans queued before it, not those that come after.
-      // (A first flush waits for the sampler, as a loop measuring its budget expects it there.)
-      const features = this.early?.length || this.config.sampling ? this.featuresReady() : undefined
-      if (features) await features
-      const sampling = this.sampler?.ready()
-      if (sampling) await sampling
-      const redaction = this.redactor?.ready()
-      if (redaction) await redaction
-      spans ??= Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
-      const [outcomes, metricsOk] = await Promise.all([
-        spans,
-        options?.metrics !== false && this.metrics
-          ? this.metrics.exportAfter(spans, timeoutMs)
-          : true,
-      ])
-      if (this.saying) await this.saying
-      if (this.noticing) await this.noticing
-      const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
-      const reasons: string[] = []
-      outcomes.forEach((outcome, i) => {
-        if (!outcome.ok)
-          reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
-      })
-      if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
-      else if (!metricsOk) reasons.push('metrics export failed')
-      return reasons.length === 0
-        ? { ok: true, pending }
-        : { ok: false, pending, reason: reasons.join('; ') }
+      // The rest (features, the queues, metrics, the result) is span-end.ts's. Not loaded (no span
+      // has reached a queue): only the notices under way to wait for.
+      if (this.end) return await this.end.flush(options, timeoutMs, wait, spans)
+      await this.said()
+      return { ok: true, pending: 0 }
     } catch (error) {
       this.onInternalError('flush', error)
       return { ok: false, pending: this.processors.reduce((n, p) => n + p.undelivered, 0) }
@@ -849,7 +798,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
   shutDown = false
   // A shutdown has shut the processors: any made later (the span-end code loaded late) are shut too.
-  private closed = false
+  closed = false
+
+  /** Waits for the lines under way (losses, bad input): out before a function freezes. */
+  async said(): Promise<void> {
+    if (this.saying) await this.saying
+    if (this.noticing) await this.noticing
+  }
 
   async shutdown(given?: { timeoutMs?: number } | number): Promise<void> {
     this.shutDown = true
@@ -874,8 +829,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
       await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs)])
       this.metrics?.stop()
-      if (this.saying) await this.saying
-      if (this.noticing) await this.noticing
+      await this.said()
     } catch (error) {
       this.onInternalError('shutdown', error)
     }

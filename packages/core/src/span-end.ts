@@ -7,20 +7,29 @@
 import type { ResolvedConfig } from './config.js'
 import type { TracerLoss } from './delivery-log.js'
 import type { LazyMetrics } from './lazy-metrics.js'
-import { BatchProcessor } from './processor.js'
+import { maskedUrl } from './masked-url.js'
+import { BatchProcessor, type FlushOutcome } from './processor.js'
 import type { FeatureHelpers } from './recording-tracer.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
+import type { FlushResult } from './tracer.js'
 import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
 
-// The batch processors (one per exporter) come with it: no span reaches them before it lands.
-export { BatchProcessor }
+/** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
+function exporterTarget(exporter: { name: string; url?: unknown }): string {
+  return typeof exporter.url === 'string'
+    ? maskedUrl(exporter.url)
+    : `the ${exporter.name || 'custom'} exporter`
+}
 
 /** What the span-end path needs of its tracer (RecordingTracer). */
 export interface SpanEndHost {
   readonly config: ResolvedConfig
-  readonly processors: readonly BatchProcessor[]
+  /** Filled here: one batch processor per exporter (no span reaches them before this loads). */
+  readonly processors: BatchProcessor[]
+  /** A shutdown has shut the processors: those made after it are shut at once. */
+  readonly closed: boolean
   readonly drops: { redacted: number; redactError: number }
   readonly sampler: LazySampler | undefined
   readonly redactor: LazyRedactor | undefined
@@ -28,6 +37,10 @@ export interface SpanEndHost {
   /** What waits for the optional features to load (undefined once they have). */
   readonly early: unknown[] | undefined
   holdEarly(item: [kind: 'end' | 'export' | 'metrics', span: SpanData]): void
+  /** Resolves once the optional features have loaded (or failed to); undefined when none wait. */
+  featuresReady(): Promise<void> | undefined
+  /** Waits for the lines under way (losses, bad input). */
+  said(): Promise<void>
   redactFailed(spans: number, why: TracerLoss, error: unknown): void
   onInternalError(where: string, error: unknown): void
 }
@@ -39,7 +52,24 @@ export interface SpanEndHost {
  * dropped and counted.
  */
 export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
-  const { config } = host
+  const { config, processors } = host
+  for (const exporter of config.exporters) {
+    const processor = new BatchProcessor(exporter, {
+      maxQueueSize: config.maxQueueSize,
+      maxBatchSize: config.maxBatchSize,
+      flushIntervalMs: config.flushIntervalMs,
+      exportTimeoutMs: config.exportTimeoutMs,
+      retry: config.retry,
+      onError: (where, error) => host.onInternalError(where, error),
+      delivery: {
+        target: exporterTarget(exporter),
+        sinks: { warn: config.warn, debug: config.debug },
+      },
+    })
+    processors.push(processor)
+    // Loaded after a shutdown that could not wait for it: shut, as the others would be.
+    if (host.closed) void processor.shutdown(0)
+  }
   const scrub = spanScrub(
     config.recordInputs,
     config.recordOutputs,
@@ -73,7 +103,7 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
       if (!result) return
       span = result
     }
-    for (const processor of host.processors) processor.onEnd(span)
+    for (const processor of processors) processor.onEnd(span)
   }
 
   const ended = (data: SpanData): void => {
@@ -99,7 +129,45 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     }
   }
 
-  return { ended, export: exportSpan }
+  /**
+   * The rest of a flush, once the spans it waits for went on: spans held while sampling or
+   * redaction load reach the queues first (nothing held: no await, so the flush counts the spans
+   * queued before it, not those that come after; a first flush waits for the sampler, as a loop
+   * measuring its budget expects it there); then the queues, and the metrics after them. `spans`:
+   * the queues' outcomes, when taken already as the spans held before the flush went on.
+   */
+  const flush = async (
+    options: { metrics?: boolean } | undefined,
+    timeoutMs: number,
+    wait: boolean,
+    spans?: Promise<FlushOutcome[]>,
+  ): Promise<FlushResult> => {
+    const features = host.early?.length || config.sampling ? host.featuresReady() : undefined
+    if (features) await features
+    const sampling = host.sampler?.ready()
+    if (sampling) await sampling
+    const redaction = host.redactor?.ready()
+    if (redaction) await redaction
+    spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait)))
+    const metrics = host.metrics
+    const [outcomes, metricsOk] = await Promise.all([
+      spans,
+      options?.metrics !== false && metrics ? metrics.exportAfter(spans, timeoutMs) : true,
+    ])
+    await host.said()
+    const pending = processors.reduce((n, p) => n + p.undelivered, 0)
+    const reasons: string[] = []
+    outcomes.forEach((outcome, i) => {
+      if (!outcome.ok) reasons.push(`${exporterTarget(processors[i]!.exporter)}: ${outcome.reason}`)
+    })
+    if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
+    else if (!metricsOk) reasons.push('metrics export failed')
+    return reasons.length === 0
+      ? { ok: true, pending }
+      : { ok: false, pending, reason: reasons.join('; ') }
+  }
+
+  return { ended, export: exportSpan, flush }
 }
 
 /** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
