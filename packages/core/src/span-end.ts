@@ -12,8 +12,8 @@ import { BatchProcessor, type FlushOutcome } from './processor.js'
 import type { FeatureHelpers } from './recording-tracer.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
-import type { FlushResult } from './tracer.js'
 import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
+import type { FlushResult } from './tracer.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
 
 /** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
