@@ -1,7 +1,7 @@
 // What a span meets as it ends: the scrub every span gets (credentials never leave, under a key
 // named like one or inside text: attribute values, event attributes, the error, the name; prompt
-// and output text leave only when switched on), the `redact` hook's call, and the batch processors
-// that queue spans for the exporters. Loaded by `import()` as a tracer is made, not awaited, so
+// and output text leave only when switched on), the `redact` hook's call, the batch processors
+// that queue spans for the exporters, and the rest of a flush. Loaded by `import()` as a tracer is made, not awaited, so
 // start-up code does not parse it or the text scrub (secret-text.ts); spans that end before it
 // lands wait in the tracer (`RecordingTracer.unscrubbed`), in order.
 import type { ResolvedConfig } from './config.js'
@@ -46,10 +46,11 @@ export interface SpanEndHost {
 }
 
 /**
- * The path a tracer's ended spans take: `ended` scrubs one, counts it in the GenAI metrics and
- * hands it to the sampler or to `export`, the export boundary (redaction rules, the user's hook,
- * then every processor). `lost`: why the redaction code could not load, so a span that needs it is
- * dropped and counted.
+ * The path a tracer's ended spans take, with the tracer's batch processors (made here, into
+ * `host.processors`): `ended` scrubs one, counts it in the GenAI metrics and hands it to the
+ * sampler or to `export`, the export boundary (redaction rules, the user's hook, then every
+ * processor; `lost`: why the redaction code could not load, so a span that needs it is dropped and
+ * counted); `flush` is the rest of a flush.
  */
 export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
   const { config, processors } = host
