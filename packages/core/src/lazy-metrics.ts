@@ -85,15 +85,19 @@ export class LazyMetrics {
    * own delivery counts (otel.sdk.*) riding with them count those spans (sent side by side, a
    * script's one flush reported none exported); at half the bound if the spans have not settled by
    * then, so a receiver that hangs does not keep the metrics from theirs. Within what is left of
-   * the bound. 'late' when none is left (cumulative: the next export carries them).
+   * the bound. 'late' when none is left (cumulative: the next export carries them). `began`: when
+   * the flush or shutdown began (it may have waited for the span-end code before).
    */
-  async exportAfter(spans: Promise<unknown>, timeoutMs: number): Promise<boolean | 'late'> {
-    const began = Date.now()
+  async exportAfter(
+    spans: Promise<unknown>,
+    timeoutMs: number,
+    began = Date.now(),
+  ): Promise<boolean | 'late'> {
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([
       spans,
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs / 2)
+        timer = setTimeout(resolve, Math.max(0, timeoutMs / 2 - (Date.now() - began)))
         ;(timer as { unref?: () => void }).unref?.()
       }),
     ]).catch(() => {})

@@ -740,6 +740,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
     runFlushHooks(this)
     const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
     let spans: Promise<FlushOutcome[]> | undefined
+    // The whole flush keeps to its bound, the wait for the span-end code included.
+    const startedAt = Date.now()
     try {
       // Spans held while the span-end code loads go on first (within the bound; still held at
       // its end, they are the flush's pending). Without sampling, redaction or metrics, which hold
@@ -753,7 +755,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
             held,
             () => {
               if (!late)
-                spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
+                spans = Promise.all(
+                  this.processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)),
+                )
             },
           ])
         if (!(await this.scrubbedWithin(timeoutMs))) {
@@ -764,7 +768,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
       // The rest (features, the queues, metrics, the result) is span-end.ts's. Not loaded (no span
       // has reached a queue): only the notices under way to wait for.
-      if (this.end) return await this.end.flush(options, timeoutMs, wait, spans)
+      if (this.end) return await this.end.flush(options, timeoutMs, wait, startedAt, spans)
       await this.said()
       return { ok: true, pending: 0 }
     } catch (error) {
@@ -797,7 +801,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
   shutDown = false
-  // A shutdown has shut the processors: any made later (the span-end code loaded late) are shut too.
+  // A shutdown has closed the exporters: processors made later (the span-end code landed late) are
+  // shut too.
   closed = false
 
   /** Waits for the lines under way (losses, bad input): out before a function freezes. */
@@ -812,11 +817,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const timeoutMs = this.boundOf('tracer.shutdown()', options?.timeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)
+    // The whole shutdown keeps to its bound, the wait for the span-end code included.
+    const startedAt = Date.now()
     try {
       // Spans held until the span-end code loads go on first; still held at the bound, they are
       // dropped and counted (never sent unscrubbed).
-      // (The queues then get the whole bound, as after sampling and redaction load: a local chunk
-      // takes milliseconds, and the bound is what the queues' messages name.)
       // Nothing held: it still waits for the load, so the processors it makes are shut down here.
       if (!(await this.scrubbedWithin(timeoutMs, true)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
@@ -826,13 +831,42 @@ export class RecordingTracer implements Tracer, SpanOwner {
       this.sampler?.decideAll()
       await this.redactor?.ready()
       this.closed = true
-      const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
-      await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs)])
+      // The span-end code could not load (or not in time): no processor was made, and the
+      // exporters' own shutdowns still run (a user's exporter may close a file or a socket there).
+      const spans = this.end
+        ? Promise.all(this.processors.map((p) => p.shutdown(timeoutMs, startedAt)))
+        : this.closeExporters(timeoutMs, startedAt)
+      await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs, startedAt)])
       this.metrics?.stop()
       await this.said()
     } catch (error) {
       this.onInternalError('shutdown', error)
     }
+  }
+
+  // The exporters' own shutdowns, within what is left of the bound, when no processor was made to
+  // run them (as BatchProcessor.closeExporter: a failure or time-out is reported, never thrown).
+  private closeExporters(timeoutMs: number, startedAt: number): Promise<unknown> {
+    return Promise.all(
+      this.config.exporters.map(async (exporter) => {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        try {
+          await Promise.race([
+            exporter.shutdown?.(),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error('timed out')),
+                Math.max(0, timeoutMs - (Date.now() - startedAt)),
+              )
+            }),
+          ])
+        } catch (error) {
+          this.onInternalError(`${exporter.name} shutdown`, error)
+        } finally {
+          clearTimeout(timer)
+        }
+      }),
+    )
   }
 
   stats(): TracerStats {
@@ -885,6 +919,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.inflight += s.inflight
       stats.flushTimeouts += s.flushTimeouts
     }
+    // Spans held until the span-end code loads are on their way to the queues (with sampling on,
+    // the sampler's buffer counts them).
+    if (!sampling) stats.queued += this.unscrubbed.length
     return stats
   }
 }

@@ -28,7 +28,7 @@ export interface SpanEndHost {
   readonly config: ResolvedConfig
   /** Filled here: one batch processor per exporter (no span reaches them before this loads). */
   readonly processors: BatchProcessor[]
-  /** A shutdown has shut the processors: those made after it are shut at once. */
+  /** A shutdown has closed the exporters: processors made after it are shut at once. */
   readonly closed: boolean
   readonly drops: { redacted: number; redactError: number }
   readonly sampler: LazySampler | undefined
@@ -68,8 +68,9 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
       },
     })
     processors.push(processor)
-    // Loaded after a shutdown that could not wait for it: shut, as the others would be.
-    if (host.closed) void processor.shutdown(0)
+    // Loaded after a shutdown that could not wait for it, which closed the exporters itself: shut
+    // (later spans dropped and counted), without closing the exporter again.
+    if (host.closed) processor.shutClosed()
   }
   const scrub = spanScrub(
     config.recordInputs,
@@ -141,6 +142,7 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     options: { metrics?: boolean } | undefined,
     timeoutMs: number,
     wait: boolean,
+    startedAt: number,
     spans?: Promise<FlushOutcome[]>,
   ): Promise<FlushResult> => {
     const features = host.early?.length || config.sampling ? host.featuresReady() : undefined
@@ -149,11 +151,13 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     if (sampling) await sampling
     const redaction = host.redactor?.ready()
     if (redaction) await redaction
-    spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait)))
+    spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)))
     const metrics = host.metrics
     const [outcomes, metricsOk] = await Promise.all([
       spans,
-      options?.metrics !== false && metrics ? metrics.exportAfter(spans, timeoutMs) : true,
+      options?.metrics !== false && metrics
+        ? metrics.exportAfter(spans, timeoutMs, startedAt)
+        : true,
     ])
     await host.said()
     const pending = processors.reduce((n, p) => n + p.undelivered, 0)

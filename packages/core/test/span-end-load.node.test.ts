@@ -70,7 +70,8 @@ describe('span-end code loaded after the tracer is made', () => {
       failed.recordError(new Error(`refused key ${KEY}`))
       failed.end({ status: 'error' })
       await new Promise((resolve) => setTimeout(resolve, 20))
-      expect(tracer.stats()).toMatchObject({ ended: 2, queued: 0, exported: 0 })
+      // Held, they count as queued: started = ended = exported + dropped + queued + inflight.
+      expect(tracer.stats()).toMatchObject({ started: 3, ended: 2, queued: 2, exported: 0 })
       const flushed = tracer.flush({ timeoutMs: 10_000 })
       arrive()
       root.end()
@@ -177,7 +178,7 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(calls).toEqual(['shutdown'])
   })
 
-  it('lands after a shutdown that could not wait for it: the processors it makes are shut, spans after are dropped and counted', async () => {
+  it("lands after a shutdown that could not wait for it: the shutdown ran the exporter's own shutdown, once; the processors it makes are shut, spans after are dropped and counted", async () => {
     const arrive = holdSpanEnd()
     const { createTracer } = await freshCore()
     const calls: string[] = []
@@ -196,10 +197,14 @@ describe('span-end code loaded after the tracer is made', () => {
       ],
     })
     await tracer.shutdown({ timeoutMs: 20 })
+    // The exporter's own shutdown has run by the time the shutdown resolves, and once only.
+    expect(calls).toEqual(['shutdown'])
     arrive()
-    await vi.waitFor(() => expect(calls).toEqual(['shutdown']))
     tracer.startSpan('after').end()
-    expect(tracer.stats()).toMatchObject({ ended: 1, exported: 0, dropped: { shutdown: 1 } })
+    await vi.waitFor(() =>
+      expect(tracer.stats()).toMatchObject({ ended: 1, exported: 0, dropped: { shutdown: 1 } }),
+    )
+    expect(calls).toEqual(['shutdown'])
   })
 
   it('a flush and a shutdown stay within their bounds when it never arrives: the flush says the spans pending, the shutdown drops and counts them', async () => {
@@ -221,5 +226,135 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(exporter.spans).toHaveLength(0)
     expect(tracer.stats()).toMatchObject({ ended: 1, dropped: { redactError: 1 } })
     expect(warnings).toEqual([expect.stringMatching(/^1 span dropped before export: .*in time/)])
+  })
+
+  it('spans ended in the same tick as the tracer was made count as queued until they reach the queues', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer, memoryExporter } = await freshCore()
+    const exporter = memoryExporter()
+    const tracer = createTracer({ exporters: [exporter] })
+    tracer.startSpan('a').end()
+    tracer.startSpan('b').end()
+    const held = tracer.stats()
+    expect(held).toMatchObject({ started: 2, ended: 2, queued: 2, inflight: 0, exported: 0 })
+    arrive()
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(tracer.stats()).toMatchObject({ ended: 2, queued: 0, exported: 2 })
+  })
+
+  it("when it cannot load, a shutdown still runs each exporter's own shutdown, once", async () => {
+    vi.doMock('../src/span-end.js', () => {
+      throw new Error('chunk missing')
+    })
+    const { createTracer } = await freshCore()
+    const calls: string[] = []
+    const warnings: string[] = []
+    const own = (name: string) => ({
+      name,
+      export: async () => {
+        calls.push(`${name} export`)
+        return { code: 'success' as const }
+      },
+      shutdown: async () => {
+        calls.push(`${name} shutdown`)
+      },
+    })
+    const tracer = createTracer({
+      exporters: [own('file'), own('socket')],
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('held', { attributes: { authorization: `Bearer ${KEY}` } }).end()
+    await tracer.shutdown({ timeoutMs: 5000 })
+    expect(calls).toEqual(['file shutdown', 'socket shutdown'])
+    expect(tracer.stats()).toMatchObject({ ended: 1, queued: 0, dropped: { redactError: 1 } })
+    expect(warnings).toEqual([
+      expect.stringMatching(/^1 span dropped before export: the code that scrubs/),
+    ])
+    // The code loads later after all: the processors it makes are shut, the exporters not closed
+    // again, later spans dropped and counted.
+    vi.doUnmock('../src/span-end.js')
+    tracer.startSpan('after').end()
+    // (One per exporter.)
+    await vi.waitFor(() => expect(tracer.stats().dropped.shutdown).toBe(2))
+    expect(calls).toEqual(['file shutdown', 'socket shutdown'])
+  })
+
+  it('a flush keeps to its bound when the code lands late: the queues get what is left, the message names the bound given', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer } = await freshCore()
+    let exports = 0
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'hangs',
+          export: () => {
+            exports++
+            return new Promise(() => {})
+          },
+        },
+      ],
+    })
+    tracer.startSpan('held').end()
+    // Real waits for what is not on the fake clock (module loading); vi.waitFor would move it.
+    const realTimeout = globalThis.setTimeout
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++)
+        await new Promise((resolve) => realTimeout(resolve, 10))
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      let result: unknown
+      void tracer.flush({ timeoutMs: 1000 }).then((r) => {
+        result = r
+      })
+      await vi.advanceTimersByTimeAsync(900)
+      arrive()
+      // The code lands (module loading is not on the fake clock) and the span goes out, and hangs.
+      await until(() => exports === 1)
+      expect(exports).toBe(1)
+      // Past the bound: the flush has answered (it waited 1900 ms of the 1000 given, before).
+      await vi.advanceTimersByTimeAsync(150)
+      await until(() => result !== undefined)
+      expect(result).toMatchObject({ ok: false, pending: 1 })
+      expect((result as { reason: string }).reason).toMatch(/flush timed out after 1000 ms/)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a shutdown keeps to its bound when the code lands late: the export under way is aborted at the bound given', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer } = await freshCore()
+    let signal: AbortSignal | undefined
+    const tracer = createTracer({
+      exporters: [
+        {
+          name: 'hangs',
+          export: (_spans, given) => {
+            signal = given
+            return new Promise(() => {})
+          },
+        },
+      ],
+    })
+    tracer.startSpan('held').end()
+    const realTimeout = globalThis.setTimeout
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++)
+        await new Promise((resolve) => realTimeout(resolve, 10))
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      void tracer.shutdown({ timeoutMs: 1000 })
+      await vi.advanceTimersByTimeAsync(900)
+      arrive()
+      await until(() => signal !== undefined)
+      await vi.advanceTimersByTimeAsync(150)
+      await until(() => signal!.aborted)
+      expect(signal!.aborted).toBe(true)
+      expect(String(signal!.reason)).toMatch(/ran out of time \(1000 ms\)/)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
