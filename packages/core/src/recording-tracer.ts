@@ -747,10 +747,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // its end, they are the flush's pending). Without sampling, redaction or metrics, which hold
       // spans of their own, the flush counts in the queues the spans held before it, as the
       // spans ended after it go on: not those.
+      // With sampling, redaction or metrics on, a flush waits for the code as it has nothing
+      // held too: a first flush waits for the sampler (a loop measuring its budget expects it
+      // there) and sends the metrics, as before the span-end code moved out of start-up.
       const held = this.unscrubbed.length
-      if (held > 0) {
+      if (!this.end && (held > 0 || this.features)) {
         let late = false
-        if (!this.features)
+        if (held > 0 && !this.features)
           (this.scrubMarks ??= []).push([
             held,
             () => {
@@ -760,10 +763,14 @@ export class RecordingTracer implements Tracer, SpanOwner {
                 )
             },
           ])
-        if (!(await this.scrubbedWithin(timeoutMs))) {
+        if (!(await this.scrubbedWithin(timeoutMs, true))) {
           late = true
           const pending = this.unscrubbed.length
-          return { ok: false, pending, reason: 'the span-end code did not load in time' }
+          return {
+            ok: false,
+            pending,
+            reason: `flush timed out after ${timeoutMs} ms with ${pending} ${pending === 1 ? 'span' : 'spans'} not delivered: the code that scrubs and queues spans as they end had not loaded`,
+          }
         }
       }
       // The rest (features, the queues, metrics, the result) is span-end.ts's. Not loaded (no span

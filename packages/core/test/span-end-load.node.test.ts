@@ -220,7 +220,8 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(await tracer.flush({ timeoutMs: 50 })).toEqual({
       ok: false,
       pending: 1,
-      reason: 'the span-end code did not load in time',
+      reason:
+        'flush timed out after 50 ms with 1 span not delivered: the code that scrubs and queues spans as they end had not loaded',
     })
     await tracer.shutdown({ timeoutMs: 50 })
     expect(exporter.spans).toHaveLength(0)
@@ -356,5 +357,23 @@ describe('span-end code loaded after the tracer is made', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('a first flush with sampling on and nothing held waits for the sampler, which then keeps its budget in a synchronous loop', async () => {
+    const { createTracer, memoryExporter } = await freshCore()
+    const tracer = createTracer({
+      exporters: [memoryExporter()],
+      sampleRate: 0,
+      sampling: { maxBufferedSpans: 50 },
+    })
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    let maxBuffered = 0
+    for (let i = 0; i < 100; i++) {
+      const root = tracer.startSpan('root')
+      for (let j = 0; j < 3; j++) tracer.startSpan('chat m', { parent: root }).end()
+      maxBuffered = Math.max(maxBuffered, tracer.stats().sampling!.bufferedSpans)
+    }
+    expect(maxBuffered).toBeLessThanOrEqual(50)
+    await tracer.shutdown()
   })
 })
