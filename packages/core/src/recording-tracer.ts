@@ -837,12 +837,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
       await this.sampler?.ready()
       this.sampler?.decideAll()
       await this.redactor?.ready()
-      this.closed = true
       // The span-end code could not load (or not in time): no processor was made, and the
-      // exporters' own shutdowns still run (a user's exporter may close a file or a socket there).
+      // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
+      // once, as a processor's do.
       const spans = this.end
         ? Promise.all(this.processors.map((p) => p.shutdown(timeoutMs, startedAt)))
-        : this.closeExporters(timeoutMs, startedAt)
+        : this.closed
+          ? Promise.resolve()
+          : this.closeExporters(timeoutMs, startedAt)
+      this.closed = true
       await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs, startedAt)])
       this.metrics?.stop()
       await this.said()

@@ -267,6 +267,8 @@ describe('span-end code loaded after the tracer is made', () => {
     tracer.startSpan('held', { attributes: { authorization: `Bearer ${KEY}` } }).end()
     await tracer.shutdown({ timeoutMs: 5000 })
     expect(calls).toEqual(['file shutdown', 'socket shutdown'])
+    await tracer.shutdown({ timeoutMs: 5000 })
+    expect(calls).toEqual(['file shutdown', 'socket shutdown'])
     expect(tracer.stats()).toMatchObject({ ended: 1, queued: 0, dropped: { redactError: 1 } })
     expect(warnings).toEqual([
       expect.stringMatching(/^1 span dropped before export: the code that scrubs/),
