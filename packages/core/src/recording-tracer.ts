@@ -898,9 +898,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Before the sampler loads, the spans waiting for it are its buffer.
       stats.sampling =
         this.sampler?.stats() ??
-        noSampling(
-          (this.early?.filter((item) => item[0] === 'end').length ?? 0) + this.unscrubbed.length,
-        )
+        noSampling(this.early?.filter((item) => item[0] === 'end').length ?? 0)
       stats.notSampled += stats.sampling.droppedSpans
     }
     if (redaction) {
@@ -929,9 +927,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.inflight += s.inflight
       stats.flushTimeouts += s.flushTimeouts
     }
-    // Spans held until the span-end code loads are on their way to the queues (with sampling on,
-    // the sampler's buffer counts them).
-    if (!sampling) stats.queued += this.unscrubbed.length
+    // Spans held until the span-end code loads are on their way to the queues (with sampling on
+    // too: the sampler, loaded apart, may be there before that code, and its buffer would not
+    // count them).
+    stats.queued += this.unscrubbed.length
     return stats
   }
 }

@@ -378,4 +378,22 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(maxBuffered).toBeLessThanOrEqual(50)
     await tracer.shutdown()
   })
+
+  it('with sampling on and the sampler there first, spans held for it still count (as queued)', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer, memoryExporter } = await freshCore()
+    const exporter = memoryExporter()
+    const tracer = createTracer({ exporters: [exporter], sampleRate: 1, sampling: {} })
+    const root = tracer.startSpan('root')
+    // The sampler (loaded apart) has taken the root's start: it is there, the span-end code not.
+    await vi.waitFor(() => expect(tracer.stats().sampling!.openTraces).toBe(1))
+    tracer.startSpan('child', { parent: root }).end()
+    const s = tracer.stats()
+    const accounted = s.exported + s.notSampled + s.queued + s.inflight + s.sampling!.bufferedSpans
+    expect({ ended: s.ended, accounted }).toEqual({ ended: 1, accounted: 1 })
+    arrive()
+    root.end()
+    expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+    expect(exporter.spans.map((span) => span.name)).toEqual(['child', 'root'])
+  })
 })
