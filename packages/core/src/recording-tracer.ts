@@ -41,6 +41,22 @@ import type {
 } from './types.js'
 import { VERSION } from './version.js'
 
+// Whether `value` (a promise, or not) settled within `ms`: true, false at the bound; rejects as it
+// does.
+async function within(value: unknown, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      Promise.resolve(value).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, ms, false)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
   try {
@@ -349,26 +365,6 @@ export class RecordingTracer implements Tracer, SpanOwner {
     for (const [, reached] of marks ?? []) reached()
     if (held > 0) this.redactFailed(held, 'scrub load', error)
     else this.onInternalError('scrub load', error)
-  }
-
-  /**
-   * Waits, at most `timeoutMs`, for the spans held until the span-end code loads (see
-   * `scrubReady`); false when they still wait. Nothing held: no wait.
-   */
-  private async scrubbedWithin(timeoutMs: number, always = false): Promise<boolean> {
-    const loading = always || this.unscrubbed.length > 0 ? this.scrubReady() : undefined
-    if (!loading) return true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        loading.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs)
-        }),
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   holdEarly(item: Early): void {
@@ -763,13 +759,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
                 )
             },
           ])
-        if (!(await this.scrubbedWithin(timeoutMs, true))) {
+        if (!(await within(this.scrubReady(), timeoutMs))) {
           late = true
-          const pending = this.unscrubbed.length
           return {
             ok: false,
-            pending,
-            reason: `flush timed out after ${timeoutMs} ms with ${pending} ${pending === 1 ? 'span' : 'spans'} not delivered: the code that scrubs and queues spans as they end had not loaded`,
+            pending: this.unscrubbed.length,
+            reason: `flush timed out after ${timeoutMs} ms: the span-end code had not loaded`,
           }
         }
       }
@@ -830,7 +825,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Spans held until the span-end code loads go on first; still held at the bound, they are
       // dropped and counted (never sent unscrubbed).
       // Nothing held: it still waits for the load, so the processors it makes are shut down here.
-      if (!(await this.scrubbedWithin(timeoutMs, true)))
+      if (!(await within(this.scrubReady(), timeoutMs)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
@@ -859,21 +854,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private closeExporters(timeoutMs: number, startedAt: number): Promise<unknown> {
     return Promise.all(
       this.config.exporters.map(async (exporter) => {
-        let timer: ReturnType<typeof setTimeout> | undefined
         try {
-          await Promise.race([
-            exporter.shutdown?.(),
-            new Promise((_, reject) => {
-              timer = setTimeout(
-                () => reject(new Error('timed out')),
-                Math.max(0, timeoutMs - (Date.now() - startedAt)),
-              )
-            }),
-          ])
+          // (A negative time-out is none.)
+          const left = timeoutMs - (Date.now() - startedAt)
+          if (!(await within(exporter.shutdown?.(), left))) throw new Error('timed out')
         } catch (error) {
           this.onInternalError(`${exporter.name} shutdown`, error)
-        } finally {
-          clearTimeout(timer)
         }
       }),
     )
