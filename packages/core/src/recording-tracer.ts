@@ -253,6 +253,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // Flushes waiting for the first `held` of those to go on: run as they have, in that order.
   private scrubMarks: [held: number, reached: () => void][] | undefined
   private scrubLoading: Promise<void> | undefined
+  // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
+  private scrubTimeouts = 0
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
 
@@ -761,6 +763,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
           ])
         if (!(await within(this.scrubReady(), timeoutMs))) {
           late = true
+          this.scrubTimeouts++
           return {
             ok: false,
             pending: this.unscrubbed.length,
@@ -917,6 +920,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // too: the sampler, loaded apart, may be there before that code, and its buffer would not
     // count them).
     stats.queued += this.unscrubbed.length
+    stats.flushTimeouts += this.scrubTimeouts
     return stats
   }
 }

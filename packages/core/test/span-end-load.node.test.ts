@@ -222,9 +222,10 @@ describe('span-end code loaded after the tracer is made', () => {
       pending: 1,
       reason: 'flush timed out after 50 ms: the span-end code had not loaded',
     })
+    expect(tracer.stats()).toMatchObject({ ended: 1, queued: 1, flushTimeouts: 1 })
     await tracer.shutdown({ timeoutMs: 50 })
     expect(exporter.spans).toHaveLength(0)
-    expect(tracer.stats()).toMatchObject({ ended: 1, dropped: { redactError: 1 } })
+    expect(tracer.stats()).toMatchObject({ ended: 1, queued: 0, dropped: { redactError: 1 } })
     expect(warnings).toEqual([expect.stringMatching(/^1 span dropped before export: .*in time/)])
   })
 
