@@ -34,9 +34,7 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxDepth: 8,
 }
 
-import { isSecretKey, REDACTED } from './secret-text.js'
-
-export { isSecretKey, REDACTED, redactSecretsInText } from './secret-text.js'
+import { isSecretKey, REDACTED } from './secret-key.js'
 
 const canCheckWellFormed = typeof (String.prototype as any).isWellFormed === 'function'
 

@@ -36,10 +36,16 @@ function plural(n: number, word: string) {
 
 /**
  * Why a tracer dropped spans before any exporter saw them: the `redact` hook threw, the redaction
- * rules threw, or the redaction code could not load. A span that could not be redacted is never
- * sent. (Also where `onInternalError` reports it in debug mode.)
+ * rules threw, the redaction code could not load, or the span-end code that scrubs credentials
+ * from every span could not load. A span that could not be redacted is never sent. (Also where
+ * `onInternalError` reports it in debug mode.)
  */
-export type TracerLoss = 'redact hook' | 'redact result' | 'redaction' | 'redaction load'
+export type TracerLoss =
+  | 'redact hook'
+  | 'redact result'
+  | 'redaction'
+  | 'redaction load'
+  | 'scrub load'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
@@ -142,6 +148,8 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
       return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
     case 'redaction load':
       return `${lost}: the redaction code could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+    case 'scrub load':
+      return `${lost}: the code that scrubs credentials from spans as they end could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
   }
 }
 

@@ -22,8 +22,11 @@ export interface ExitWatched {
     readonly exporter: { readonly name?: string }
     snapshot(): { readonly queued: number; readonly inflight: number }
   }[]
-  readonly config: { readonly warn: ((message: string) => void) | undefined }
-  /** Spans ended while sampling, redaction or metrics load, not queued yet. */
+  readonly config: {
+    readonly warn: ((message: string) => void) | undefined
+    readonly exporters: readonly { readonly name?: string }[]
+  }
+  /** Spans ended while the span-end code, sampling, redaction or metrics load, not queued yet. */
   readonly waiting?: number
   /** `shutdown()` was called. */
   readonly shutDown?: boolean
@@ -61,16 +64,20 @@ function entries(process: NodeProcess): Set<Entry> {
 // Spans of this tracer not delivered yet: queued, on the wire, or waiting for a retry. Spans for
 // an in-memory exporter are the process's own and leave with it.
 function unsent(tracer: ExitWatched): number {
-  let n = 0
-  let sends = false
+  if (!sends(tracer)) return 0
+  let n = tracer.waiting ?? 0
   for (const processor of tracer.processors) {
     if (processor.exporter.name === 'memory') continue
     const stats = processor.snapshot()
     n += stats.queued + stats.inflight
-    sends = true
   }
-  return sends ? n + (tracer.waiting ?? 0) : n
+  return n
 }
+
+// Whether a tracer sends somewhere: an exporter other than the in-memory one. (Its processors are
+// made when the span-end code loads: read from its exporters.)
+const sends = (tracer: ExitWatched): boolean =>
+  tracer.config.exporters.some((exporter) => exporter.name !== 'memory')
 
 function beforeExit(watched: Set<Entry>): void {
   for (const entry of watched) {
@@ -95,7 +102,7 @@ function beforeExit(watched: Set<Entry>): void {
 // Spans of this tracer started and never ended (a stream nobody read, a span without `end()`):
 // never sent. Only for tracers that send somewhere, as `unsent` counts.
 function open(tracer: ExitWatched): number {
-  if (tracer.processors.every((p) => p.exporter.name === 'memory')) return 0
+  if (!sends(tracer)) return 0
   return Math.max(0, tracer.counts.started - tracer.counts.ended)
 }
 
@@ -151,8 +158,7 @@ function sayManyTracers(watched: Set<Entry>, newest: ExitWatched): void {
   let open = 0
   for (const entry of watched) {
     const tracer = entry.ref.deref()
-    if (tracer && !tracer.shutDown && tracer.processors.some((p) => p.exporter.name !== 'memory'))
-      open++
+    if (tracer && !tracer.shutDown && sends(tracer)) open++
   }
   if (open < MANY) return
   g[MANY_SAID] = true

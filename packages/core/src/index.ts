@@ -3,14 +3,7 @@
 // GenAI metrics recorder and buckets), `/tree` (the span tree for waterfalls). Not re-exported here,
 // because a bundler that assigns whole files to chunks (esbuild) keeps every module this entry
 // reaches in the start-up chunk, even when only code loaded later by `import()` uses it.
-export {
-  type AttributeLimits,
-  isSecretKey,
-  REDACTED,
-  redactSecretsInText,
-  safeJson,
-  sanitizeValue,
-} from './attributes.js'
+export { type AttributeLimits, safeJson, sanitizeValue } from './attributes.js'
 export { MAX_TIMER_MS, now } from './clock.js'
 export type { MetricsOptions, TracerOptions } from './config.js'
 export { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -75,7 +68,12 @@ export type { SamplingReason } from './sampling/decide.js'
 export type { SamplingOptions, TraceSummary } from './sampling/options.js'
 export type { SamplingStats } from './sampling/trace-sampler.js'
 export { SAMPLING_ATTR } from './sampling/trace-state.js'
-export { redactCutText, redactSecretsInJson } from './secret-text.js'
+export { isSecretKey, REDACTED } from './secret-key.js'
+export {
+  redactCutText,
+  redactSecretsInJson,
+  redactSecretsInText,
+} from './secret-text-entry.js'
 export { ATTR } from './semconv.js'
 export {
   type EndingInfo,

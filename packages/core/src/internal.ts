@@ -4,7 +4,7 @@
 // that splits by file, such as esbuild, keeps every module the main entry re-exports in the
 // start-up chunk). Same modules as the main entry, so the same tracer, context and flush hooks.
 // For the adapters only: not covered by semver; apps import `@tokentrail/core`.
-export { redactSecretsInText, safeJson } from './attributes.js'
+export { safeJson } from './attributes.js'
 export { MAX_TIMER_MS, now } from './clock.js'
 export { type AsyncStorage, createAsyncStorage, hasAsyncContext, runWithSpan } from './context.js'
 export { TokentrailError } from './errors.js'
@@ -23,7 +23,11 @@ export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey, collectionName } from './options.js'
 export { extractTraceContext } from './propagation.js'
-export { redactCutText, redactSecretsInJson } from './secret-text.js'
+export {
+  redactCutText,
+  redactSecretsInJson,
+  redactSecretsInText,
+} from './secret-text-entry.js'
 export { ATTR } from './semconv.js'
 export {
   type EndingInfo,

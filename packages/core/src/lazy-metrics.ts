@@ -80,6 +80,32 @@ export class LazyMetrics {
     return pipeline ? pipeline.export(timeoutMs) : false
   }
 
+  /**
+   * Sends the metrics once `spans` (a flush's or shutdown's exports) have settled, so the tracer's
+   * own delivery counts (otel.sdk.*) riding with them count those spans (sent side by side, a
+   * script's one flush reported none exported); at half the bound if the spans have not settled by
+   * then, so a receiver that hangs does not keep the metrics from theirs. Within what is left of
+   * the bound. 'late' when none is left (cumulative: the next export carries them). `began`: when
+   * the flush or shutdown began (it may have waited for the span-end code before).
+   */
+  async exportAfter(
+    spans: Promise<unknown>,
+    timeoutMs: number,
+    began = Date.now(),
+  ): Promise<boolean | 'late'> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      spans,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, timeoutMs / 2 - (Date.now() - began)))
+        ;(timer as { unref?: () => void }).unref?.()
+      }),
+    ]).catch(() => {})
+    clearTimeout(timer)
+    const left = Math.floor(timeoutMs - (Date.now() - began))
+    return left >= 1 ? this.export(left) : 'late'
+  }
+
   stop(): void {
     this.stopped = true
     this.pipeline?.stop()

@@ -369,7 +369,11 @@ export class BatchProcessor {
    * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
    * began) arrived, and if not, why.
    */
-  async flushOutcome(timeoutMs: number, waitWhileFailing = true): Promise<FlushOutcome> {
+  async flushOutcome(
+    timeoutMs: number,
+    waitWhileFailing = true,
+    startedAt?: number,
+  ): Promise<FlushOutcome> {
     const from = this.flushedUpTo
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
@@ -379,7 +383,11 @@ export class BatchProcessor {
     // flush, and what it keeps alive, for flushTimeoutMs (thousands at once under load).
     const skip = !waitWhileFailing && this.failing && this.settled < target
     if (skip) void this.kick()
-    const done = !skip && (this.settled >= target || (await this.waitFor(target, timeoutMs)))
+    // `startedAt`: when the tracer's flush began (it may have waited for the span-end code), so
+    // the whole flush keeps to `timeoutMs`, which its messages still name.
+    const left = startedAt === undefined ? timeoutMs : timeoutMs - (Date.now() - startedAt)
+    const done =
+      !skip && (this.settled >= target || (await this.waitFor(target, Math.max(0, left))))
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
@@ -434,12 +442,16 @@ export class BatchProcessor {
     }
   }
 
-  /** Flushes, then stops: later spans are dropped and counted, in-flight retries end. */
-  async shutdown(timeoutMs: number): Promise<void> {
+  /**
+   * Flushes, then stops: later spans are dropped and counted, in-flight retries end. `startedAt`:
+   * when the tracer's shutdown began, so the whole of it keeps to `timeoutMs`.
+   */
+  async shutdown(timeoutMs: number, startedAt = Date.now()): Promise<void> {
     if (this.isShutdown) return
     const target = this.enqueued
-    const startedAt = Date.now()
-    const flushed = this.settled >= target || (await this.waitFor(target, timeoutMs))
+    const flushed =
+      this.settled >= target ||
+      (await this.waitFor(target, Math.max(0, timeoutMs - (Date.now() - startedAt))))
     this.isShutdown = true
     // The rest (an export still under way, what is left, the exporter's own shutdown) loads with
     // processor-flush.ts, as rare as a shutdown. If it cannot load, sending stops all the same
@@ -497,6 +509,15 @@ export class BatchProcessor {
     } finally {
       cancel(timer)
     }
+  }
+
+  /**
+   * Made after its tracer's shutdown, which closed the exporter itself (the span-end code landed
+   * late): shut without closing it again. Spans that reach it are dropped and counted.
+   */
+  shutClosed(): void {
+    this.isShutdown = true
+    this.stopSending()
   }
 
   /** At shutdown (see processor-flush.ts): no more sends. */

@@ -1,11 +1,4 @@
-import {
-  isSecretKey,
-  REDACTED,
-  redactSecretsInText,
-  sanitizeValue,
-  truncate,
-  truncateValue,
-} from './attributes.js'
+import { sanitizeValue, truncate, truncateValue } from './attributes.js'
 import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -15,9 +8,8 @@ import { runFlushHooks } from './flush-hooks.js'
 import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
-import { maskedUrl } from './masked-url.js'
 import { closestKey, SPAN_KINDS } from './options.js'
-import { BatchProcessor } from './processor.js'
+import type { BatchProcessor, FlushOutcome } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
@@ -27,7 +19,7 @@ import {
   SAMPLING_ATTR,
   traceIdRatio,
 } from './sampling/trace-state.js'
-import { redactSecretsInName } from './secret-text.js'
+import { isSecretKey, REDACTED } from './secret-key.js'
 import {
   NOOP_SPAN,
   NonRecordingSpan,
@@ -49,27 +41,20 @@ import type {
 } from './types.js'
 import { VERSION } from './version.js'
 
-/** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
-function exporterTarget(exporter: { name: string; url?: unknown }): string {
-  return typeof exporter.url === 'string'
-    ? maskedUrl(exporter.url)
-    : `the ${exporter.name || 'custom'} exporter`
-}
-
-// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
-// missing a field, would fail the whole batch it joins).
-function isSpanData(span: SpanData): boolean {
-  return (
-    typeof span?.traceId === 'string' &&
-    typeof span.spanId === 'string' &&
-    typeof span.name === 'string' &&
-    typeof span.startTime === 'number' &&
-    typeof span.endTime === 'number' &&
-    typeof span.attributes === 'object' &&
-    span.attributes !== null &&
-    Array.isArray(span.events) &&
-    !!span.resource
-  )
+// Whether `value` (a promise, or not) settled within `ms`: true, false at the bound; rejects as it
+// does.
+async function within(value: unknown, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      Promise.resolve(value).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, ms, false)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -107,6 +92,10 @@ const FEATURE_HELPERS = {
   SAMPLING_ATTR,
   INPUT_CONTENT_KEYS,
   OUTPUT_CONTENT_KEYS,
+  isSecretKey,
+  REDACTED,
+  truncate,
+  truncateValue,
 }
 export type FeatureHelpers = typeof FEATURE_HELPERS
 
@@ -121,8 +110,16 @@ type Early =
     ]
   | [kind: 'end' | 'export' | 'metrics', span: SpanData]
 
-// Bound on what waits for the features to load (a local chunk: milliseconds).
+// Bound on what waits for the features or the span-end code to load (a local chunk: milliseconds).
 const MAX_EARLY = 10_000
+
+// The scrub every span gets as it ends (span-end.ts, with the text scrub, secret-text.ts): loaded
+// as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
+// loaded take it at once.
+type SpanEnd = typeof import('./span-end.js')
+type SpanEndPath = ReturnType<SpanEnd['spanEndOf']>
+let spanEndLoaded: SpanEnd | undefined
+const spanEnd = lazy(() => import('./span-end.js').then((m) => (spanEndLoaded = m)))
 
 // Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
 // told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.
@@ -168,13 +165,8 @@ function sayEarlyExit(tracers: Set<RecordingTracer>): void {
   let warn: ((message: string) => void) | undefined
   for (const t of tracers) {
     if (!t.config.warn) continue
-    let sends = false
-    for (const p of t.processors)
-      if (p.exporter.name !== 'memory') {
-        sends = true
-        lost += p.undelivered
-      }
-    if (sends) {
+    if (t.config.exporters.some((e) => e.name !== 'memory')) {
+      for (const p of t.processors) if (p.exporter.name !== 'memory') lost += p.undelivered
       warn = t.config.warn
       lost += t.waiting
       open += t.counts.started - t.counts.ended
@@ -228,8 +220,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
   readonly resource: Resource
   readonly limits: ResolvedConfig['limits']
-  // Read by tracer-features.ts too (processors, counts, drops, config).
-  readonly processors: BatchProcessor[]
+  // Read by tracer-features.ts too (processors, counts, drops, config). One batch processor per
+  // exporter, made when the span-end code loads (no span reaches them before).
+  readonly processors: BatchProcessor[] = []
   readonly counts = { started: 0, ended: 0, notSampled: 0, lateWrites: 0 }
   private readonly lateSeen = new Set<string>()
   // Unknown option keys said so far: keys made at run time cannot grow `reported` without bound.
@@ -240,10 +233,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private readonly reported = new Set<string>()
   // Sampling, redaction and metrics, when on, load by import() as the tracer is made
   // (tracer-features.ts); until they land, what they would see waits in `early`, in order.
-  private sampler: LazySampler | undefined
-  private redactor: LazyRedactor | undefined
-  private metrics: LazyMetrics | undefined
-  private early: Early[] | undefined
+  // (Read by span-end.ts too.)
+  sampler: LazySampler | undefined
+  redactor: LazyRedactor | undefined
+  metrics: LazyMetrics | undefined
+  early: Early[] | undefined
   private features: (() => Promise<void>) | undefined
   private featuresLoading: Promise<void> | undefined
   // Spans that could not be redacted and not yet said, by why (see `sayLosses`), and the saying
@@ -252,6 +246,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // The first span that dropped attributes or events at its limit, until said (once per tracer).
   unsaidLimits: LimitDrops | undefined
   private saying: Promise<void> | undefined
+  // What ended spans go through (span-end.ts), once loaded; the spans that ended before, in
+  // order, not scrubbed yet; and the load under way.
+  private end: SpanEndPath | undefined
+  private unscrubbed: SpanData[] = []
+  // Flushes waiting for the first `held` of those to go on: run as they have, in that order.
+  private scrubMarks: [held: number, reached: () => void][] | undefined
+  private scrubLoading: Promise<void> | undefined
+  // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
+  private scrubTimeouts = 0
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
 
@@ -281,22 +284,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
       serviceName: config.serviceName,
       attributes: Object.freeze(attributes),
     })
-    this.processors = config.exporters.map(
-      (exporter) =>
-        new BatchProcessor(exporter, {
-          maxQueueSize: config.maxQueueSize,
-          maxBatchSize: config.maxBatchSize,
-          flushIntervalMs: config.flushIntervalMs,
-          exportTimeoutMs: config.exportTimeoutMs,
-          retry: config.retry,
-          onError: (where, error) => this.onInternalError(where, error),
-          delivery: {
-            target: exporterTarget(exporter),
-            sinks: { warn: config.warn, debug: config.debug },
-          },
-        }),
-    )
-    if (this.processors.length > 0) watchExitOf(this)
+    if (config.exporters.length > 0) watchExitOf(this)
+    if (spanEndLoaded) this.takeSpanEnd(spanEndLoaded)
+    else void this.scrubReady()
     if (config.sampling || config.redaction || config.metrics.exporters.length > 0) {
       this.early = []
       // Cumulative metrics start with the tracer, not with the load.
@@ -318,7 +308,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
    * Resolves once the optional features have loaded and been handed what waited for them, or
    * their load failed (see `replayEarly`); undefined when nothing waits. Never rejects.
    */
-  private featuresReady(): Promise<void> | undefined {
+  featuresReady(): Promise<void> | undefined {
     if (!this.features || this.early === undefined) return undefined
     // One wait for every caller; after a failure, the next caller tries the load again.
     this.featuresLoading ??= this.features().then(undefined, (error) => {
@@ -328,7 +318,58 @@ export class RecordingTracer implements Tracer, SpanOwner {
     return this.featuresLoading
   }
 
-  private holdEarly(item: Early): void {
+  /**
+   * Resolves once the span-end code has loaded and the spans that ended before went on, in order,
+   * or its load failed: those spans are then dropped and counted (never sent unscrubbed), and the
+   * next span to end tries the load again. Undefined once loaded. Never rejects.
+   */
+  private scrubReady(): Promise<void> | undefined {
+    if (this.end) return undefined
+    this.scrubLoading ??= spanEnd().then(
+      (m) => {
+        this.scrubLoading = undefined
+        this.takeSpanEnd(m)
+        const held = this.unscrubbed
+        this.unscrubbed = []
+        const marks = this.scrubMarks
+        this.scrubMarks = undefined
+        let mark = 0
+        for (let i = 0; i < held.length; i++) {
+          try {
+            this.end!.ended(held[i]!)
+          } catch (error) {
+            this.onInternalError('span end', error)
+          }
+          while (marks && mark < marks.length && marks[mark]![0] <= i + 1) marks[mark++]![1]()
+        }
+        while (marks && mark < marks.length) marks[mark++]![1]()
+      },
+      (error) => {
+        this.scrubLoading = undefined
+        this.dropUnscrubbed(error)
+      },
+    )
+    return this.scrubLoading
+  }
+
+  // The span-end code, loaded: the path ended spans take, which makes the batch processors.
+  private takeSpanEnd(m: SpanEnd): void {
+    this.end = m.spanEndOf(this, FEATURE_HELPERS)
+  }
+
+  // The spans waiting for the span-end code, when it cannot load (or not in time): dropped and
+  // counted, and said once, as spans that could not be redacted are.
+  private dropUnscrubbed(error: unknown): void {
+    const held = this.unscrubbed.length
+    this.unscrubbed = []
+    const marks = this.scrubMarks
+    this.scrubMarks = undefined
+    for (const [, reached] of marks ?? []) reached()
+    if (held > 0) this.redactFailed(held, 'scrub load', error)
+    else this.onInternalError('scrub load', error)
+  }
+
+  holdEarly(item: Early): void {
     const early = this.early!
     if (early.length < MAX_EARLY) early.push(item)
     else
@@ -359,9 +400,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
-  /** Spans ended while the optional features load, not handed to the processors yet. */
+  /** Spans ended while the span-end code or optional features load, not handed to the processors yet. */
   get waiting(): number {
-    let n = 0
+    let n = this.unscrubbed.length
     for (const item of this.early ?? []) if (item[0] === 'end' || item[0] === 'export') n++
     return n
   }
@@ -531,107 +572,22 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   onSpanEnd(data: SpanData): void {
     this.counts.ended++
-    const span: SpanData = this.scrub(data)
-    if (this.metrics) {
-      try {
-        this.metrics.record(span)
-      } catch (error) {
-        this.onInternalError('metrics', error)
-      }
-    } else if (this.early && this.config.metrics.exporters.length > 0)
-      this.holdEarly(['metrics', span])
-    if (!this.config.sampling) this.export(span)
-    else if (!this.sampler) {
-      if (this.early) this.holdEarly(['end', span])
-      else this.export(span)
-    } else {
-      try {
-        this.sampler.onEnd(span)
-      } catch (error) {
-        this.onInternalError('sampling', error)
-      }
-    }
-  }
-
-  // The export boundary: redaction rules, then the user's hook, once for every exporter. `lost`:
-  // why the redaction code could not load, so a span that needs it is dropped and counted.
-  export(span: SpanData, lost?: unknown): void {
-    if (this.config.redaction && !this.redactor) {
-      if (lost !== undefined || !this.early) this.redactFailed(1, 'redaction load', lost)
-      else this.holdEarly(['export', span])
+    if (this.end) {
+      this.end.ended(data)
       return
     }
-    if (this.redactor) {
-      if (!this.redactor.loaded) {
-        this.redactor.hold(span)
-        return
-      }
-      try {
-        span = this.redactor.loaded.span(span)
-      } catch (error) {
-        // A span that could not be redacted must not leave unredacted.
-        this.redactFailed(1, 'redaction', error)
-        return
-      }
-    }
-    if (this.config.redact) {
-      let result: SpanData | null | undefined
-      try {
-        result = this.config.redact(span)
-      } catch (error) {
-        this.redactFailed(1, 'redact hook', error)
-        return
-      }
-      if (result === null) {
-        this.drops.redacted++
-        return
-      }
-      if (result !== undefined) {
-        if (!isSpanData(result)) {
-          this.redactFailed(1, 'redact result', result)
-          return
-        }
-        span = result
-      }
-    }
-    for (const processor of this.processors) processor.onEnd(span)
+    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order.
+    if (this.unscrubbed.length < MAX_EARLY) this.unscrubbed.push(data)
+    else
+      this.redactFailed(1, 'scrub load', new Error('too many spans waiting for the span-end code'))
+    void this.scrubReady()
   }
 
-  // Credentials never leave; prompt and output text leave only when switched on.
-  private scrub(data: SpanData): SpanData {
-    const attributes = data.attributes as Attributes
-    const { recordInputs, recordOutputs } = this.config
-    for (const key in attributes) {
-      if (
-        (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
-        (!recordOutputs && OUTPUT_CONTENT_KEYS.has(key))
-      ) {
-        delete attributes[key]
-        continue
-      }
-      const value = attributes[key]!
-      const clean = scrubbedValue(key, value)
-      // `[REDACTED]` can be longer than a key that `maxStringLength` cut short: cut again.
-      if (clean !== value) attributes[key] = withinLimit(clean, this.limits.maxStringLength)
-    }
-    // An error's message and stack are also in its `exception` event: redacted there too.
-    const max = this.limits.maxStringLength
-    const events = data.events.length > 0 ? scrubEvents(data.events, max) : data.events
-    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
-    // text may; words after `Bearer`/`Basic` or `sk-` are a name's own (see redactSecretsInName).
-    // (Under 16 characters nothing is looked at; ~80 ns for a name such as `generateText gpt-4o-2024-08-06`.)
-    const name = redactSecretsInName(data.name)
-    if (data.error) {
-      const { message, stack } = data.error
-      const clean = redactSecretsInText(message)
-      const error = {
-        type: data.error.type,
-        message: clean === message ? clean : truncate(clean, max),
-        ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
-      }
-      return { ...data, name, events, error }
-    }
-    return events === data.events && name === data.name ? data : { ...data, name, events }
+  // The export boundary (span-end.ts): redaction rules, the user's hook, then every processor.
+  // `lost`: why the redaction code could not load, so a span that needs it is dropped and counted.
+  // Only spans that went through the span-end code get here, so it has loaded.
+  export(span: SpanData, lost?: unknown): void {
+    this.end!.export(span, lost)
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
@@ -780,35 +736,46 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const options = this.boundOptions('tracer.flush()', given, FLUSH_OPTIONS)
     const timeoutMs = this.boundOf('tracer.flush()', options?.timeoutMs)
     runFlushHooks(this)
+    const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
+    let spans: Promise<FlushOutcome[]> | undefined
+    // The whole flush keeps to its bound, the wait for the span-end code included.
+    const startedAt = Date.now()
     try {
-      // Spans held while sampling or redaction load reach the queues first. Nothing held: no
-      // await, so the flush counts the spans queued before it, not those that come after.
-      // (A first flush waits for the sampler, as a loop measuring its budget expects it there.)
-      const features = this.early?.length || this.config.sampling ? this.featuresReady() : undefined
-      if (features) await features
-      const sampling = this.sampler?.ready()
-      if (sampling) await sampling
-      const redaction = this.redactor?.ready()
-      if (redaction) await redaction
-      const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
-      const spans = Promise.all(this.processors.map((p) => p.flushOutcome(timeoutMs, wait)))
-      const [outcomes, metricsOk] = await Promise.all([
-        spans,
-        options?.metrics !== false ? this.metricsAfter(spans, timeoutMs) : true,
-      ])
-      if (this.saying) await this.saying
-      if (this.noticing) await this.noticing
-      const pending = this.processors.reduce((n, p) => n + p.undelivered, 0)
-      const reasons: string[] = []
-      outcomes.forEach((outcome, i) => {
-        if (!outcome.ok)
-          reasons.push(`${exporterTarget(this.processors[i]!.exporter)}: ${outcome.reason}`)
-      })
-      if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
-      else if (!metricsOk) reasons.push('metrics export failed')
-      return reasons.length === 0
-        ? { ok: true, pending }
-        : { ok: false, pending, reason: reasons.join('; ') }
+      // Spans held while the span-end code loads go on first (within the bound; still held at
+      // its end, they are the flush's pending). Without sampling, redaction or metrics, which hold
+      // spans of their own, the flush counts in the queues the spans held before it, as the
+      // spans ended after it go on: not those.
+      // With sampling, redaction or metrics on, a flush waits for the code as it has nothing
+      // held too: a first flush waits for the sampler (a loop measuring its budget expects it
+      // there) and sends the metrics, as before the span-end code moved out of start-up.
+      const held = this.unscrubbed.length
+      if (!this.end && (held > 0 || this.features)) {
+        let late = false
+        if (held > 0 && !this.features)
+          (this.scrubMarks ??= []).push([
+            held,
+            () => {
+              if (!late)
+                spans = Promise.all(
+                  this.processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)),
+                )
+            },
+          ])
+        if (!(await within(this.scrubReady(), timeoutMs))) {
+          late = true
+          this.scrubTimeouts++
+          return {
+            ok: false,
+            pending: this.unscrubbed.length,
+            reason: `flush timed out after ${timeoutMs} ms: the span-end code had not loaded`,
+          }
+        }
+      }
+      // The rest (features, the queues, metrics, the result) is span-end.ts's. Not loaded (no span
+      // has reached a queue): only the notices under way to wait for.
+      if (this.end) return await this.end.flush(options, timeoutMs, wait, startedAt, spans)
+      await this.said()
+      return { ok: true, pending: 0 }
     } catch (error) {
       this.onInternalError('flush', error)
       return { ok: false, pending: this.processors.reduce((n, p) => n + p.undelivered, 0) }
@@ -825,41 +792,29 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const send = () => {
       for (const processor of this.processors) processor.sendAll()
     }
-    const features = this.early?.length ? this.featuresReady() : undefined
-    if (features) void features.then(send)
-    else send()
+    const queue = () => {
+      const features = this.early?.length ? this.featuresReady() : undefined
+      if (features) void features.then(send)
+      else send()
+    }
+    // Spans held until the span-end code loads go on first.
+    const scrub = this.unscrubbed.length > 0 ? this.scrubReady() : undefined
+    if (scrub) void scrub.then(queue)
+    else queue()
     if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
-  }
-
-  /**
-   * Sends the metrics once `spans` (a flush's or shutdown's exports) have settled, so the tracer's
-   * own delivery counts (otel.sdk.*) riding with them count those spans (sent side by side, a
-   * script's one flush reported none exported); at half the bound if the spans have not settled by
-   * then, so a receiver that hangs does not keep the metrics from theirs. Within what is left of
-   * the bound. 'late' when none is left (cumulative: the next export carries them).
-   */
-  private async metricsAfter(
-    spans: Promise<unknown>,
-    timeoutMs: number,
-  ): Promise<boolean | 'late'> {
-    const metrics = this.metrics
-    if (!metrics) return true
-    const began = now()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([
-      spans,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs / 2)
-        ;(timer as { unref?: () => void }).unref?.()
-      }),
-    ]).catch(() => {})
-    clearTimeout(timer)
-    const left = Math.floor(timeoutMs - (now() - began))
-    return left >= 1 ? metrics.export(left) : 'late'
   }
 
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */
   shutDown = false
+  // A shutdown has closed the exporters: processors made later (the span-end code landed late) are
+  // shut too.
+  closed = false
+
+  /** Waits for the lines under way (losses, bad input): out before a function freezes. */
+  async said(): Promise<void> {
+    if (this.saying) await this.saying
+    if (this.noticing) await this.noticing
+  }
 
   async shutdown(given?: { timeoutMs?: number } | number): Promise<void> {
     this.shutDown = true
@@ -867,20 +822,50 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const timeoutMs = this.boundOf('tracer.shutdown()', options?.timeoutMs)
     // As a flush does: AI SDK calls that only wait for a step that may never come end now.
     runFlushHooks(this)
+    // The whole shutdown keeps to its bound, the wait for the span-end code included.
+    const startedAt = Date.now()
     try {
+      // Spans held until the span-end code loads go on first; still held at the bound, they are
+      // dropped and counted (never sent unscrubbed).
+      // Nothing held: it still waits for the load, so the processors it makes are shut down here.
+      if (!(await within(this.scrubReady(), timeoutMs)))
+        this.dropUnscrubbed(new Error('the span-end code did not load in time'))
       // Traces still waiting are decided with what is known, so nothing kept is lost.
       await this.featuresReady()
       await this.sampler?.ready()
       this.sampler?.decideAll()
       await this.redactor?.ready()
-      const spans = Promise.all(this.processors.map((p) => p.shutdown(timeoutMs)))
-      await Promise.all([spans, this.metricsAfter(spans, timeoutMs)])
+      // The span-end code could not load (or not in time): no processor was made, and the
+      // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
+      // once, as a processor's do.
+      const spans = this.end
+        ? Promise.all(this.processors.map((p) => p.shutdown(timeoutMs, startedAt)))
+        : this.closed
+          ? Promise.resolve()
+          : this.closeExporters(timeoutMs, startedAt)
+      this.closed = true
+      await Promise.all([spans, this.metrics?.exportAfter(spans, timeoutMs, startedAt)])
       this.metrics?.stop()
-      if (this.saying) await this.saying
-      if (this.noticing) await this.noticing
+      await this.said()
     } catch (error) {
       this.onInternalError('shutdown', error)
     }
+  }
+
+  // The exporters' own shutdowns, within what is left of the bound, when no processor was made to
+  // run them (as BatchProcessor.closeExporter: a failure or time-out is reported, never thrown).
+  private closeExporters(timeoutMs: number, startedAt: number): Promise<unknown> {
+    return Promise.all(
+      this.config.exporters.map(async (exporter) => {
+        try {
+          // (A negative time-out is none.)
+          const left = timeoutMs - (Date.now() - startedAt)
+          if (!(await within(exporter.shutdown?.(), left))) throw new Error('timed out')
+        } catch (error) {
+          this.onInternalError(`${exporter.name} shutdown`, error)
+        }
+      }),
+    )
   }
 
   stats(): TracerStats {
@@ -931,55 +916,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
       stats.inflight += s.inflight
       stats.flushTimeouts += s.flushTimeouts
     }
+    // Spans held until the span-end code loads are on their way to the queues (with sampling on
+    // too: the sampler, loaded apart, may be there before that code, and its buffer would not
+    // count them).
+    stats.queued += this.unscrubbed.length
+    stats.flushTimeouts += this.scrubTimeouts
     return stats
   }
-}
-
-// A scrubbed value kept within the length limit (a JSON value stays JSON).
-function withinLimit(value: AttributeValue, max: number): AttributeValue {
-  return typeof value === 'string' && value.length > max ? truncateValue(value, max) : value
-}
-
-// A value with its credentials replaced: the whole value under a key named like one, tokens and
-// keys inside text.
-function scrubbedValue(key: string, value: AttributeValue): AttributeValue {
-  if (isSecretKey(key)) return REDACTED
-  return typeof value === 'string' ? redactSecretsInText(value) : value
-}
-
-// A stack starts with its error's message: scrubbed as the message was (a short text, where more
-// is looked for than in a long one, such as a `-` name: `x-api-key: …`), then as a whole.
-function scrubbedStack(stack: string, message: string, cleanMessage: string): string {
-  const at = cleanMessage === message ? -1 : stack.indexOf(message)
-  return redactSecretsInText(
-    at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
-  )
-}
-
-// Credentials in event attributes (an exception's message and stack): the same rules as span
-// attributes. Events that hold none are kept as they are; the others are copied, not changed.
-function scrubEvents(events: readonly SpanEvent[], max: number): readonly SpanEvent[] {
-  let scrubbed: SpanEvent[] | undefined
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]!
-    const attributes = event.attributes
-    if (!attributes) continue
-    let copy: Attributes | undefined
-    for (const key in attributes) {
-      const value = attributes[key]!
-      const clean =
-        key === 'exception.stacktrace' &&
-        typeof value === 'string' &&
-        typeof attributes['exception.message'] === 'string'
-          ? scrubbedStack(
-              value,
-              attributes['exception.message'],
-              redactSecretsInText(attributes['exception.message']),
-            )
-          : scrubbedValue(key, value)
-      if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean, max)
-    }
-    if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
-  }
-  return scrubbed ?? events
 }

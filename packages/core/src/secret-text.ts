@@ -1,24 +1,9 @@
 // The credential scrub every span gets, on by default: credentials under a key named like one,
 // and the ones that show up inside free text (an error quoting a key, a prompt, tool arguments).
 
-/** The text put in place of a credential. */
-export const REDACTED = '[REDACTED]'
-
-// Keys whose values are credentials. Token *counts* (`input_tokens`) must not match.
-const SECRET_KEY =
-  /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|api[._-]?key|apikey|x-api-key|password|passwd|secret|client[._-]?secret|access[._-]?token|refresh[._-]?token|id[._-]?token|session[._-]?token|auth[._-]?token|bearer|private[._-]?key|credentials?)($|[._-])/i
-
-const secretKeyCache = new Map<string, boolean>()
-
-/** True when an attribute or object key names a credential (authorization, cookie, api key, password, secret…). */
-export function isSecretKey(key: string): boolean {
-  let hit = secretKeyCache.get(key)
-  if (hit === undefined) {
-    hit = SECRET_KEY.test(key)
-    if (secretKeyCache.size < 4096) secretKeyCache.set(key, hit)
-  }
-  return hit
-}
+// REDACTED and isSecretKey live in secret-key.ts: attribute values need them as they are set, at
+// start-up; the text scrub here runs as spans end, loaded with span-end.ts.
+import { isSecretKey, REDACTED } from './secret-key.js'
 
 // What truncation leaves at a cut (`…[truncated N chars]`, or `…` inside a cut JSON string).
 const CUT = '\u2026'

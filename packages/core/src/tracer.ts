@@ -35,7 +35,10 @@ export interface TracerStats {
   /** Spans a receiver rejected in a partial-success answer. */
   rejected: number
   dropped: { queueFull: number; shutdown: number; redacted: number; redactError: number }
-  /** Spans waiting in queues now. */
+  /**
+   * Spans waiting in queues now, with those ended in a fresh tracer's first milliseconds that wait
+   * for the code that scrubs and queues them (loaded by `import()` as the tracer is made).
+   */
   queued: number
   /** Spans in exports under way now (sent or backing off between retries). */
   inflight: number

@@ -1,0 +1,324 @@
+// What a span meets as it ends: the scrub every span gets (credentials never leave, under a key
+// named like one or inside text: attribute values, event attributes, the error, the name; prompt
+// and output text leave only when switched on), the `redact` hook's call, the batch processors
+// that queue spans for the exporters, and the rest of a flush. Loaded by `import()` as a tracer is made, not awaited, so
+// start-up code does not parse it or the text scrub (secret-text.ts); spans that end before it
+// lands wait in the tracer (`RecordingTracer.unscrubbed`), in order.
+import type { ResolvedConfig } from './config.js'
+import type { TracerLoss } from './delivery-log.js'
+import type { LazyMetrics } from './lazy-metrics.js'
+import { maskedUrl } from './masked-url.js'
+import { BatchProcessor, type FlushOutcome } from './processor.js'
+import type { FeatureHelpers } from './recording-tracer.js'
+import type { LazyRedactor } from './redaction/lazy-redactor.js'
+import type { LazySampler } from './sampling/lazy-sampler.js'
+import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
+import type { FlushResult } from './tracer.js'
+import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
+
+/** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
+function exporterTarget(exporter: { name: string; url?: unknown }): string {
+  return typeof exporter.url === 'string'
+    ? maskedUrl(exporter.url)
+    : `the ${exporter.name || 'custom'} exporter`
+}
+
+/** What the span-end path needs of its tracer (RecordingTracer). */
+export interface SpanEndHost {
+  readonly config: ResolvedConfig
+  /** Filled here: one batch processor per exporter (no span reaches them before this loads). */
+  readonly processors: BatchProcessor[]
+  /** A shutdown has closed the exporters: processors made after it are shut at once. */
+  readonly closed: boolean
+  readonly drops: { redacted: number; redactError: number }
+  readonly sampler: LazySampler | undefined
+  readonly redactor: LazyRedactor | undefined
+  readonly metrics: LazyMetrics | undefined
+  /** What waits for the optional features to load (undefined once they have). */
+  readonly early: unknown[] | undefined
+  holdEarly(item: [kind: 'end' | 'export' | 'metrics', span: SpanData]): void
+  /** Resolves once the optional features have loaded (or failed to); undefined when none wait. */
+  featuresReady(): Promise<void> | undefined
+  /** Waits for the lines under way (losses, bad input). */
+  said(): Promise<void>
+  redactFailed(spans: number, why: TracerLoss, error: unknown): void
+  onInternalError(where: string, error: unknown): void
+}
+
+/**
+ * The path a tracer's ended spans take, with the tracer's batch processors (made here, into
+ * `host.processors`): `ended` scrubs one, counts it in the GenAI metrics and hands it to the
+ * sampler or to `export`, the export boundary (redaction rules, the user's hook, then every
+ * processor; `lost`: why the redaction code could not load, so a span that needs it is dropped and
+ * counted); `flush` is the rest of a flush.
+ */
+export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
+  const { config, processors } = host
+  for (const exporter of config.exporters) {
+    const processor = new BatchProcessor(exporter, {
+      maxQueueSize: config.maxQueueSize,
+      maxBatchSize: config.maxBatchSize,
+      flushIntervalMs: config.flushIntervalMs,
+      exportTimeoutMs: config.exportTimeoutMs,
+      retry: config.retry,
+      onError: (where, error) => host.onInternalError(where, error),
+      delivery: {
+        target: exporterTarget(exporter),
+        sinks: { warn: config.warn, debug: config.debug },
+      },
+    })
+    processors.push(processor)
+    // Loaded after a shutdown that could not wait for it, which closed the exporters itself: shut
+    // (later spans dropped and counted), without closing the exporter again.
+    if (host.closed) processor.shutClosed()
+  }
+  const scrub = spanScrub(
+    config.recordInputs,
+    config.recordOutputs,
+    config.limits.maxStringLength,
+    helpers,
+  )
+  const hook = config.redact ? redactHook(config.redact, host) : undefined
+
+  const exportSpan = (span: SpanData, lost?: unknown): void => {
+    const { redactor } = host
+    if (config.redaction && !redactor) {
+      if (lost !== undefined || !host.early) host.redactFailed(1, 'redaction load', lost)
+      else host.holdEarly(['export', span])
+      return
+    }
+    if (redactor) {
+      if (!redactor.loaded) {
+        redactor.hold(span)
+        return
+      }
+      try {
+        span = redactor.loaded.span(span)
+      } catch (error) {
+        // A span that could not be redacted must not leave unredacted.
+        host.redactFailed(1, 'redaction', error)
+        return
+      }
+    }
+    if (hook) {
+      const result = hook(span)
+      if (!result) return
+      span = result
+    }
+    for (const processor of processors) processor.onEnd(span)
+  }
+
+  const ended = (data: SpanData): void => {
+    const span = scrub(data)
+    const { metrics, sampler } = host
+    if (metrics) {
+      try {
+        metrics.record(span)
+      } catch (error) {
+        host.onInternalError('metrics', error)
+      }
+    } else if (host.early && config.metrics.exporters.length > 0) host.holdEarly(['metrics', span])
+    if (!config.sampling) exportSpan(span)
+    else if (!sampler) {
+      if (host.early) host.holdEarly(['end', span])
+      else exportSpan(span)
+    } else {
+      try {
+        sampler.onEnd(span)
+      } catch (error) {
+        host.onInternalError('sampling', error)
+      }
+    }
+  }
+
+  /**
+   * The rest of a flush, once the spans it waits for went on: spans held while sampling or
+   * redaction load reach the queues first (nothing held: no await, so the flush counts the spans
+   * queued before it, not those that come after; a first flush waits for the sampler, as a loop
+   * measuring its budget expects it there); then the queues, and the metrics after them. `spans`:
+   * the queues' outcomes, when taken already as the spans held before the flush went on.
+   */
+  const flush = async (
+    options: { metrics?: boolean } | undefined,
+    timeoutMs: number,
+    wait: boolean,
+    startedAt: number,
+    spans?: Promise<FlushOutcome[]>,
+  ): Promise<FlushResult> => {
+    const features = host.early?.length || config.sampling ? host.featuresReady() : undefined
+    if (features) await features
+    const sampling = host.sampler?.ready()
+    if (sampling) await sampling
+    const redaction = host.redactor?.ready()
+    if (redaction) await redaction
+    spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)))
+    const metrics = host.metrics
+    const [outcomes, metricsOk] = await Promise.all([
+      spans,
+      options?.metrics !== false && metrics
+        ? metrics.exportAfter(spans, timeoutMs, startedAt)
+        : true,
+    ])
+    await host.said()
+    const pending = processors.reduce((n, p) => n + p.undelivered, 0)
+    const reasons: string[] = []
+    outcomes.forEach((outcome, i) => {
+      if (!outcome.ok) reasons.push(`${exporterTarget(processors[i]!.exporter)}: ${outcome.reason}`)
+    })
+    if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
+    else if (!metricsOk) reasons.push('metrics export failed')
+    return reasons.length === 0
+      ? { ok: true, pending }
+      : { ok: false, pending, reason: reasons.join('; ') }
+  }
+
+  return { ended, export: exportSpan, flush }
+}
+
+/** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
+function spanScrub(
+  recordInputs: boolean,
+  recordOutputs: boolean,
+  max: number,
+  helpers: FeatureHelpers,
+): (data: SpanData) => SpanData {
+  const {
+    INPUT_CONTENT_KEYS,
+    OUTPUT_CONTENT_KEYS,
+    isSecretKey,
+    REDACTED,
+    truncate,
+    truncateValue,
+  } = helpers
+
+  // A scrubbed value kept within the length limit (a JSON value stays JSON).
+  const withinLimit = (value: AttributeValue): AttributeValue =>
+    typeof value === 'string' && value.length > max ? truncateValue(value, max) : value
+
+  // A value with its credentials replaced: the whole value under a key named like one, tokens and
+  // keys inside text.
+  const scrubbedValue = (key: string, value: AttributeValue): AttributeValue => {
+    if (isSecretKey(key)) return REDACTED
+    return typeof value === 'string' ? redactSecretsInText(value) : value
+  }
+
+  // Credentials in event attributes (an exception's message and stack): the same rules as span
+  // attributes. Events that hold none are kept as they are; the others are copied, not changed.
+  const scrubEvents = (events: readonly SpanEvent[]): readonly SpanEvent[] => {
+    let scrubbed: SpanEvent[] | undefined
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      const attributes = event.attributes
+      if (!attributes) continue
+      let copy: Attributes | undefined
+      for (const key in attributes) {
+        const value = attributes[key]!
+        const clean =
+          key === 'exception.stacktrace' &&
+          typeof value === 'string' &&
+          typeof attributes['exception.message'] === 'string'
+            ? scrubbedStack(
+                value,
+                attributes['exception.message'],
+                redactSecretsInText(attributes['exception.message']),
+              )
+            : scrubbedValue(key, value)
+        if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean)
+      }
+      if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
+    }
+    return scrubbed ?? events
+  }
+
+  return (data) => {
+    const attributes = data.attributes as Attributes
+    for (const key in attributes) {
+      if (
+        (!recordInputs && INPUT_CONTENT_KEYS.has(key)) ||
+        (!recordOutputs && OUTPUT_CONTENT_KEYS.has(key))
+      ) {
+        delete attributes[key]
+        continue
+      }
+      const value = attributes[key]!
+      const clean = scrubbedValue(key, value)
+      // `[REDACTED]` can be longer than a key that `maxStringLength` cut short: cut again.
+      if (clean !== value) attributes[key] = withinLimit(clean)
+    }
+    // An error's message and stack are also in its `exception` event: redacted there too.
+    const events = data.events.length > 0 ? scrubEvents(data.events) : data.events
+    // A name the app made from a URL or a command (`fetch ${url}`) may hold a credential, as any
+    // text may; words after `Bearer`/`Basic` or `sk-` are a name's own (see redactSecretsInName).
+    // (Under 16 characters nothing is looked at; ~80 ns for a name such as `generateText gpt-4o-2024-08-06`.)
+    const name = redactSecretsInName(data.name)
+    if (data.error) {
+      const { message, stack } = data.error
+      const clean = redactSecretsInText(message)
+      const error = {
+        type: data.error.type,
+        message: clean === message ? clean : truncate(clean, max),
+        ...(stack ? { stack: truncate(scrubbedStack(stack, message, clean), max) } : {}),
+      }
+      return { ...data, name, events, error }
+    }
+    return events === data.events && name === data.name ? data : { ...data, name, events }
+  }
+}
+
+// A stack starts with its error's message: scrubbed as the message was (a short text, where more
+// is looked for than in a long one, such as a `-` name: `x-api-key: …`), then as a whole.
+function scrubbedStack(stack: string, message: string, cleanMessage: string): string {
+  const at = cleanMessage === message ? -1 : stack.indexOf(message)
+  return redactSecretsInText(
+    at === -1 ? stack : stack.slice(0, at) + cleanMessage + stack.slice(at + message.length),
+  )
+}
+
+/**
+ * The user's `redact` hook, once for every exporter: the span to export (the one given, or the
+ * hook's copy), or undefined when the hook dropped it (counted) or failed (dropped, counted and
+ * said: a span that could not be redacted is never sent).
+ */
+function redactHook(
+  redact: (span: SpanData) => SpanData | null | undefined,
+  host: {
+    readonly drops: { redacted: number }
+    redactFailed(spans: number, why: TracerLoss, error: unknown): void
+  },
+): (span: SpanData) => SpanData | undefined {
+  return (span) => {
+    let result: SpanData | null | undefined
+    try {
+      result = redact(span)
+    } catch (error) {
+      host.redactFailed(1, 'redact hook', error)
+      return undefined
+    }
+    if (result === null) {
+      host.drops.redacted++
+      return undefined
+    }
+    if (result === undefined) return span
+    if (!isSpanData(result)) {
+      host.redactFailed(1, 'redact result', result)
+      return undefined
+    }
+    return result
+  }
+}
+
+// What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy
+// missing a field, would fail the whole batch it joins).
+function isSpanData(span: SpanData): boolean {
+  return (
+    typeof span?.traceId === 'string' &&
+    typeof span.spanId === 'string' &&
+    typeof span.name === 'string' &&
+    typeof span.startTime === 'number' &&
+    typeof span.endTime === 'number' &&
+    typeof span.attributes === 'object' &&
+    span.attributes !== null &&
+    Array.isArray(span.events) &&
+    !!span.resource
+  )
+}
