@@ -46,9 +46,35 @@ export type TracerLoss =
   | 'redaction'
   | 'redaction load'
   | 'scrub load'
+  | 'queueFull'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
+
+/** Spans dropped at a failed load of the span-end code, its error, and the loads before. */
+export type ScrubLost = [spans: number, error: unknown, before: ScrubLost | undefined]
+
+/**
+ * A flush's result when spans ended since the last flush were dropped because the span-end code
+ * could not load (counted in `dropped.redactError` and said once by `sayLosses`): not ok, the
+ * reason naming them first.
+ */
+export function lostFlush(
+  tracer: { scrubLost: ScrubLost | undefined },
+  result: { ok: boolean; pending: number; reason?: string } = { ok: true, pending: 0 },
+): { ok: false; pending: number; reason: string } {
+  // The newest load's error; the spans of every failed load since the last flush.
+  const error = tracer.scrubLost![1]
+  let spans = 0
+  for (let lost = tracer.scrubLost; lost; lost = lost[2]) spans += lost[0]
+  tracer.scrubLost = undefined
+  const reason = `${plural(spans, 'span')} not delivered: the code that scrubs credentials from spans as they end could not load (${errorText(error)}); dropped, never sent unscrubbed (tracer.stats().dropped.redactError)`
+  return {
+    ok: false,
+    pending: result.pending,
+    reason: result.reason ? `${reason}; ${result.reason}` : reason,
+  }
+}
 
 /** The first span of a tracer that refused attributes or events at its limit, to be said. */
 export type LimitDrops = [span: string, attributes: number, events: number]
@@ -120,14 +146,22 @@ function badField(span: Record<string, unknown>): string {
 }
 
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
-function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
+// An error as a line shows it (at most 160 characters).
+function errorText(error: unknown): string {
   let what: string
   try {
     what = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   } catch {
     what = 'an error'
   }
-  if (what.length > 160) what = `${what.slice(0, 159)}…`
+  return what.length > 160 ? `${what.slice(0, 159)}…` : what
+}
+
+function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
+  // `error`: the bound.
+  if (why === 'queueFull')
+    return `${plural(spans, 'span')} dropped before export: the queue was full (${error} spans held while the span-end code loads, the larger of maxQueueSize and 10000): spans ended faster than that code, a local chunk, arrived. A larger maxQueueSize holds more; tracer.stats().dropped.queueFull counts them.`
+  const what = errorText(error)
   const lost = `${plural(spans, 'span')} dropped before export`
   switch (why) {
     case 'redact hook':

@@ -117,6 +117,7 @@ const MAX_EARLY = 10_000
 // as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
 // loaded take it at once.
 type SpanEnd = typeof import('./span-end.js')
+type ScrubLost = import('./delivery-log.js').ScrubLost
 type SpanEndPath = ReturnType<SpanEnd['spanEndOf']>
 let spanEndLoaded: SpanEnd | undefined
 const spanEnd = lazy(() => import('./span-end.js').then((m) => (spanEndLoaded = m)))
@@ -227,7 +228,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private readonly lateSeen = new Set<string>()
   // Unknown option keys said so far: keys made at run time cannot grow `reported` without bound.
   private optionsSaid = 0
-  readonly drops = { redacted: 0, redactError: 0 }
+  // queueFull: spans past the bound held for the span-end code (see onSpanEnd).
+  readonly drops = { redacted: 0, redactError: 0, queueFull: 0 }
   // Attributes and events spans refused at their limits (stats().limits).
   private readonly limitDrops = { attributesDropped: 0, eventsDropped: 0 }
   private readonly reported = new Set<string>()
@@ -255,6 +257,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private scrubLoading: Promise<void> | undefined
   // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
   private scrubTimeouts = 0
+  // Spans dropped because the span-end code could not load, not yet in a flush's result, and why:
+  // the next flush resolves `ok: false` naming them, as one whose spans failed to export.
+  // (Declared only: no start-up bytes for a field that stays unset unless the load fails.)
+  // A chain, newest first, summed by lostFlush.
+  declare scrubLost: ScrubLost | undefined
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
 
@@ -365,8 +372,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const marks = this.scrubMarks
     this.scrubMarks = undefined
     for (const [, reached] of marks ?? []) reached()
-    if (held > 0) this.redactFailed(held, 'scrub load', error)
-    else this.onInternalError('scrub load', error)
+    if (held > 0) {
+      this.scrubLost = [held, error, this.scrubLost]
+      this.redactFailed(held, 'scrub load', error)
+    } else this.onInternalError('scrub load', error)
   }
 
   holdEarly(item: Early): void {
@@ -576,10 +585,12 @@ export class RecordingTracer implements Tracer, SpanOwner {
       this.end.ended(data)
       return
     }
-    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order.
-    if (this.unscrubbed.length < MAX_EARLY) this.unscrubbed.push(data)
-    else
-      this.redactFailed(1, 'scrub load', new Error('too many spans waiting for the span-end code'))
+    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order, as many
+    // as a processor's queue takes (maxQueueSize, the same for every exporter, each of which gets
+    // every span), at least MAX_EARLY; more are dropped as a full queue's are.
+    const bound = Math.max(MAX_EARLY, this.config.maxQueueSize)
+    if (this.unscrubbed.length < bound) this.unscrubbed.push(data)
+    else this.redactFailed(1, 'queueFull', bound)
     void this.scrubReady()
   }
 
@@ -591,8 +602,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
+  // ('queueFull': spans past the bound held for the span-end code, `error` the bound; a full
+  // queue's drop, counted as one.)
   redactFailed(spans: number, why: TracerLoss, error: unknown): void {
-    this.drops.redactError += spans
+    this.drops[why === 'queueFull' ? why : 'redactError'] += spans
     this.onInternalError(why, error)
     if (!this.config.warn) return
     const unsaid = (this.unsaid ??= {})
@@ -773,9 +786,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
       }
       // The rest (features, the queues, metrics, the result) is span-end.ts's. Not loaded (no span
       // has reached a queue): only the notices under way to wait for.
+      // Spans dropped since the last flush because the span-end code could not load make it not
+      // ok (lostFlush; span-end.ts's flush does the same once the code has loaded).
       if (this.end) return await this.end.flush(options, timeoutMs, wait, startedAt, spans)
       await this.said()
-      return { ok: true, pending: 0 }
+      return this.scrubLost ? (await lossReport()).lostFlush(this) : { ok: true, pending: 0 }
     } catch (error) {
       this.onInternalError('flush', error)
       return { ok: false, pending: this.processors.reduce((n, p) => n + p.undelivered, 0) }
@@ -875,7 +890,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       retried: 0,
       failed: 0,
       rejected: 0,
-      dropped: { queueFull: 0, shutdown: 0, ...this.drops },
+      dropped: { shutdown: 0, ...this.drops },
       queued: 0,
       inflight: 0,
       flushTimeouts: 0,

@@ -31,6 +31,8 @@ export interface SpanEndHost {
   /** A shutdown has closed the exporters: processors made after it are shut at once. */
   readonly closed: boolean
   readonly drops: { redacted: number; redactError: number }
+  /** Spans dropped because this code could not load before (a flush since has not said them), and why. */
+  scrubLost: import('./delivery-log.js').ScrubLost | undefined
   readonly sampler: LazySampler | undefined
   readonly redactor: LazyRedactor | undefined
   readonly metrics: LazyMetrics | undefined
@@ -167,9 +169,12 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     })
     if (metricsOk === 'late') reasons.push('metrics not sent: the flush ran out of time')
     else if (!metricsOk) reasons.push('metrics export failed')
-    return reasons.length === 0
-      ? { ok: true, pending }
-      : { ok: false, pending, reason: reasons.join('; ') }
+    const result: FlushResult =
+      reasons.length === 0
+        ? { ok: true, pending }
+        : { ok: false, pending, reason: reasons.join('; ') }
+    // Spans dropped since the last flush because this code could not load then: not ok.
+    return host.scrubLost ? (await import('./delivery-log.js')).lostFlush(host, result) : result
   }
 
   return { ended, export: exportSpan, flush }

@@ -396,4 +396,86 @@ describe('span-end code loaded after the tracer is made', () => {
     expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
     expect(exporter.spans.map((span) => span.name)).toEqual(['child', 'root'])
   })
+
+  it('holds as many spans as maxQueueSize when it is above 10,000, and drops past the bound as a full queue (dropped.queueFull, said so), not as a redaction failure', async () => {
+    const arrive = holdSpanEnd()
+    const { createTracer, otlpExporter } = await freshCore()
+    const server = await receiver()
+    try {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: server.url })],
+        maxQueueSize: 12_000,
+        maxBatchSize: 4000,
+        flushIntervalMs: 600_000,
+        warnings: (message) => warnings.push(message),
+      })
+      for (let i = 0; i < 12_001; i++) tracer.startSpan(`s${i}`).end()
+      expect(tracer.stats()).toMatchObject({ queued: 12_000, dropped: { queueFull: 1 } })
+      arrive()
+      expect(await tracer.flush({ timeoutMs: 20_000 })).toEqual({ ok: true, pending: 0 })
+      const sent = server.bodies.reduce(
+        (n, b) => n + JSON.parse(b).resourceSpans[0].scopeSpans[0].spans.length,
+        0,
+      )
+      expect(sent).toBe(12_000)
+      expect(tracer.stats()).toMatchObject({
+        exported: 12_000,
+        dropped: { queueFull: 1, redactError: 0 },
+      })
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^1 span dropped before export: the queue was full \(12000 spans held/,
+        ),
+      ])
+      expect(warnings[0]).toContain('tracer.stats().dropped.queueFull')
+      expect(warnings[0]).not.toContain('could not load')
+      await tracer.shutdown()
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('when it cannot load, the flush after the spans it dropped resolves ok: false naming why, also when the load failed before the flush; the next flush is ok again', async () => {
+    vi.doMock('../src/span-end.js', () => {
+      throw new Error('chunk missing')
+    })
+    const { createTracer, otlpExporter } = await freshCore()
+    const server = await receiver()
+    try {
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: server.url })],
+        warnings: () => {},
+      })
+      // Held as the flush starts; the load fails while it waits.
+      tracer.startSpan('early 1').end()
+      tracer.startSpan('early 2').end()
+      const first = await tracer.flush()
+      expect(first).toMatchObject({ ok: false, pending: 0 })
+      expect(first.reason).toMatch(
+        /^2 spans not delivered: the code that scrubs credentials from spans as they end could not load \(Error: .*\); dropped, never sent unscrubbed \(tracer\.stats\(\)\.dropped\.redactError\)$/,
+      )
+      // As a serverless handler's: the spans end, the load fails, then the flush is awaited.
+      tracer.startSpan('early 3').end()
+      await vi.waitFor(() => expect(tracer.stats().queued).toBe(0))
+      const second = await tracer.flush()
+      expect(second).toMatchObject({ ok: false, pending: 0 })
+      expect(second.reason).toMatch(/^1 span not delivered: .*could not load/)
+      expect(tracer.stats().dropped.redactError).toBe(3)
+      // Dropped, then the code loads for a later span: the flush after (span-end.ts's) says both.
+      tracer.startSpan('early 4').end()
+      await vi.waitFor(() => expect(tracer.stats().queued).toBe(0))
+      vi.doUnmock('../src/span-end.js')
+      tracer.startSpan('later').end()
+      const third = await tracer.flush()
+      expect(third).toMatchObject({ ok: false, pending: 0 })
+      expect(third.reason).toMatch(/^1 span not delivered: .*could not load/)
+      expect(await tracer.flush()).toEqual({ ok: true, pending: 0 })
+      expect(server.bodies.join('')).toContain('"later"')
+      expect(server.bodies.join('')).not.toContain('early')
+      await tracer.shutdown()
+    } finally {
+      await server.close()
+    }
+  })
 })
