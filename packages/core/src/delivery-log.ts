@@ -47,33 +47,44 @@ export type TracerLoss =
   | 'redaction load'
   | 'scrub load'
   | 'queueFull'
+  | 'redaction queueFull'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
 
-/** Spans dropped at a failed load of the span-end code, its error, and the loads before. */
-export type ScrubLost = [spans: number, error: unknown, before: ScrubLost | undefined]
+/**
+ * Spans dropped because the span-end code (`scrub load`) or the redaction code (`redaction load`)
+ * could not load, not yet in a flush's result: per code, how many and the first load's error.
+ */
+export type ScrubLost = Partial<Record<TracerLoss, [spans: number, error: unknown]>>
+
+const LOST_CODE = {
+  'scrub load': ['the code that scrubs credentials from spans as they end', 'unscrubbed'],
+  'redaction load': ['the redaction code', 'unredacted'],
+} as const
 
 /**
- * A flush's result when spans ended since the last flush were dropped because the span-end code
- * could not load (counted in `dropped.redactError` and said once by `sayLosses`): not ok, the
- * reason naming them first.
+ * A flush's result when spans ended since the last flush were dropped because the span-end or the
+ * redaction code could not load (counted in `dropped.redactError` and said once by `sayLosses`):
+ * not ok, the reason naming them first.
  */
 export function lostFlush(
   tracer: { scrubLost: ScrubLost | undefined },
   result: { ok: boolean; pending: number; reason?: string } = { ok: true, pending: 0 },
 ): { ok: false; pending: number; reason: string } {
-  // The newest load's error; the spans of every failed load since the last flush.
-  const error = tracer.scrubLost![1]
-  let spans = 0
-  for (let lost = tracer.scrubLost; lost; lost = lost[2]) spans += lost[0]
-  tracer.scrubLost = undefined
-  const reason = `${plural(spans, 'span')} not delivered: the code that scrubs credentials from spans as they end could not load (${errorText(error)}); dropped, never sent unscrubbed (tracer.stats().dropped.redactError)`
-  return {
-    ok: false,
-    pending: result.pending,
-    reason: result.reason ? `${reason}; ${result.reason}` : reason,
+  const reasons: string[] = []
+  for (const [why, [spans, error]] of Object.entries(tracer.scrubLost!) as [
+    keyof typeof LOST_CODE,
+    [number, unknown],
+  ][]) {
+    const [code, never] = LOST_CODE[why]
+    reasons.push(
+      `${plural(spans, 'span')} not delivered: ${code} could not load (${errorText(error)}); dropped, never sent ${never} (tracer.stats().dropped.redactError)`,
+    )
   }
+  tracer.scrubLost = undefined
+  if (result.reason) reasons.push(result.reason)
+  return { ok: false, pending: result.pending, reason: reasons.join('; ') }
 }
 
 /** The first span of a tracer that refused attributes or events at its limit, to be said. */
@@ -159,8 +170,8 @@ function errorText(error: unknown): string {
 
 function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
   // `error`: the bound.
-  if (why === 'queueFull')
-    return `${plural(spans, 'span')} dropped before export: the queue was full (${error} spans held while the span-end code loads, the larger of maxQueueSize and 10000): spans ended faster than that code, a local chunk, arrived. A larger maxQueueSize holds more; tracer.stats().dropped.queueFull counts them.`
+  if (why === 'queueFull' || why === 'redaction queueFull')
+    return `${plural(spans, 'span')} dropped before export: the queue was full (${error} spans held while the ${why === 'queueFull' ? 'span-end' : 'redaction'} code loads, the larger of maxQueueSize and 10000): spans ended faster than that code, a local chunk, arrived. A larger maxQueueSize holds more; tracer.stats().dropped.queueFull counts them.`
   const what = errorText(error)
   const lost = `${plural(spans, 'span')} dropped before export`
   switch (why) {

@@ -202,6 +202,18 @@ function parentKind(parent: unknown): 1 | 0 | -1 {
 }
 
 // What a tracer says about spans it dropped before any exporter: loaded the first time it has some.
+// Spans lost for `why`, added to those before (the first error kept).
+function tally(
+  into: Partial<Record<TracerLoss, [spans: number, error: unknown]>>,
+  why: TracerLoss,
+  spans: number,
+  error: unknown,
+): void {
+  const known = into[why]
+  if (known) known[0] += spans
+  else into[why] = [spans, error]
+}
+
 const lossReport = lazy(() => import('./delivery-log.js'))
 type DeliveryLogModule = typeof import('./delivery-log.js')
 
@@ -257,10 +269,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private scrubLoading: Promise<void> | undefined
   // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
   private scrubTimeouts = 0
-  // Spans dropped because the span-end code could not load, not yet in a flush's result, and why:
-  // the next flush resolves `ok: false` naming them, as one whose spans failed to export.
-  // (Declared only: no start-up bytes for a field that stays unset unless the load fails.)
-  // A chain, newest first, summed by lostFlush.
+  // Spans dropped because the span-end or the redaction code could not load, not yet in a flush's
+  // result, and why: the next flush resolves `ok: false` naming them, as one whose spans failed to
+  // export. (Declared only: no start-up bytes for a field that stays unset unless a load fails.)
   declare scrubLost: ScrubLost | undefined
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
@@ -372,10 +383,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const marks = this.scrubMarks
     this.scrubMarks = undefined
     for (const [, reached] of marks ?? []) reached()
-    if (held > 0) {
-      this.scrubLost = [held, error, this.scrubLost]
-      this.redactFailed(held, 'scrub load', error)
-    } else this.onInternalError('scrub load', error)
+    if (held > 0) this.redactFailed(held, 'scrub load', error)
+    else this.onInternalError('scrub load', error)
   }
 
   holdEarly(item: Early): void {
@@ -602,16 +611,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
-  // ('queueFull': spans past the bound held for the span-end code, `error` the bound; a full
-  // queue's drop, counted as one.)
+  // ('queueFull', 'redaction queueFull': spans past the bound held for the span-end or the
+  // redaction code, `error` the bound; a full queue's drop, counted as one.)
+  // A failed load's ('scrub load', 'redaction load'): the next flush is not ok (see scrubLost).
   redactFailed(spans: number, why: TracerLoss, error: unknown): void {
-    this.drops[why === 'queueFull' ? why : 'redactError'] += spans
+    this.drops[why.endsWith('Full') ? 'queueFull' : 'redactError'] += spans
+    if (why.endsWith('load')) tally((this.scrubLost ??= {}), why, spans, error)
     this.onInternalError(why, error)
     if (!this.config.warn) return
-    const unsaid = (this.unsaid ??= {})
-    const known = unsaid[why]
-    if (known) known[0] += spans
-    else unsaid[why] = [spans, error]
+    tally((this.unsaid ??= {}), why, spans, error)
     this.sayLater()
   }
 

@@ -22,8 +22,11 @@ export interface FeatureHost {
   readonly drops: { redacted: number; redactError: number }
   /** The export boundary: redaction, the `redact` hook, then every processor. */
   export(span: SpanData): void
-  /** Spans that could not be redacted: dropped, counted in `drops.redactError`, and said once. */
-  redactFailed(spans: number, why: 'redaction load', error: unknown): void
+  /**
+   * Spans that could not be redacted: dropped, counted in `drops.redactError` (`drops.queueFull`
+   * past the bound held while the redactor loads), and said once.
+   */
+  redactFailed(spans: number, why: 'redaction load' | 'redaction queueFull', error: unknown): void
   onInternalError(where: string, error: unknown): void
   stats(): TracerStats
 }
@@ -59,8 +62,11 @@ export function startFeatures(
           config.redaction,
           (span) => host.export(span),
           // Spans that could not be redacted must not leave unredacted.
-          (spans, error) => host.redactFailed(spans, 'redaction load', error),
+          (spans, error, full) =>
+            host.redactFailed(spans, full ? 'redaction queueFull' : 'redaction load', error),
           helpers.lazy,
+          // As the span-end code's hold (RecordingTracer.onSpanEnd): as many as a queue takes.
+          Math.max(10_000, config.maxQueueSize),
         )
       : undefined,
     metrics:

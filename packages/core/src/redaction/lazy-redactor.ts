@@ -6,8 +6,8 @@ import type { Redactor } from './redactor.js'
 /**
  * Redaction with the redactor (matchers, hashing) loaded by `import()`, started when the tracer is
  * made, so it is not parsed at start-up. Spans that reach the export boundary before the load lands are held, then resumed in
- * order; if it cannot load, they are dropped (a span that could not be redacted never leaves
- * unredacted) and the next span tries again.
+ * order (as many as `bound`; more are dropped as a full queue's are); if it cannot load, they are
+ * dropped (a span that could not be redacted never leaves unredacted) and the next span tries again.
  */
 export class LazyRedactor {
   /** The redactor, once loaded. */
@@ -19,9 +19,12 @@ export class LazyRedactor {
   constructor(
     config: ResolvedRedaction,
     private readonly resume: (span: SpanData) => void,
-    private readonly lost: (spans: number, error: unknown) => void,
+    // `error` the bound when `full`.
+    private readonly lost: (spans: number, error: unknown, full?: true) => void,
     // From the tracer (tracer-features.ts), not imported: see `FeatureHelpers`.
     lazyLoad: typeof lazy,
+    // The most spans held while the redactor loads.
+    private readonly bound: number,
   ) {
     this.load = lazyLoad(() => import('./redactor.js').then((m) => new m.Redactor(config)))
     this.load().then(
@@ -37,9 +40,10 @@ export class LazyRedactor {
     return this.loaded?.counts
   }
 
-  /** Holds a span until the redactor has loaded, then hands it to `resume`. */
+  /** Holds a span until the redactor has loaded, then hands it to `resume`; past `bound`, lost. */
   hold(span: SpanData): void {
-    this.held.push(span)
+    if (this.held.length < this.bound) this.held.push(span)
+    else this.lost(1, this.bound, true)
     void this.ready()
   }
 
