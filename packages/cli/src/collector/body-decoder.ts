@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { type FlatBatch, unflattenBatch } from '../store/flat-batch.js'
-import { type PreparedBatch, prepareSpan } from '../store/store-schema.js'
+import { type PreparedBatch, prepareSpans } from '../store/store-schema.js'
 import { HttpError } from './http-error.js'
 import { decodeBody, type IngestFormat } from './ingest.js'
 
@@ -42,7 +42,7 @@ interface Pending {
 }
 
 /**
- * Decodes ingest bodies into prepared spans (`prepareSpan`). When several exporters send at once, a
+ * Decodes ingest bodies into prepared spans (`prepareSpans`). When several exporters send at once, a
  * large body is parsed, decoded and prepared on a worker thread, its traces' rows merged there too
  * (`prepareBatch`), while this thread reads and writes the others: JSON parsing, the span JSON and
  * the rows were ~40 % of the collector's time at 1M stored spans. Bodies sent to the thread keep
@@ -74,7 +74,7 @@ export class BodyDecoder {
   ): Promise<PreparedBatch> | PreparedBatch {
     const worker =
       offload && body.length >= this.minBytes && !this.unavailable ? this.start() : undefined
-    if (!worker) return { spans: decodeBody(format, body).map(prepareSpan) }
+    if (!worker) return { spans: prepareSpans(decodeBody(format, body)) }
     // The body's memory moves to the thread when it is its own (as `Buffer.concat` makes it).
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
     const bytes = own ? body : new Uint8Array(body)

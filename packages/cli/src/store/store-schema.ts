@@ -402,10 +402,14 @@ export interface PreparedBatch {
 }
 
 /** Reads what a span adds to its trace's row (see `SpanFacts`). */
-function spanFacts(span: SpanData, summary: SpanSummary): SpanFacts {
+function spanFacts(
+  span: SpanData,
+  summary: SpanSummary,
+  resources?: Map<SpanData['resource'], string[]>,
+): SpanFacts {
   const identity = spanIdentity(span)
   const tokens = new Set<string>()
-  indexedAttributes(span, tokens, attrToken)
+  indexedAttributes(span, tokens, attrToken, resources)
   const facts: SpanFacts = {
     identity,
     tokens: [...tokens],
@@ -420,8 +424,21 @@ function spanFacts(span: SpanData, summary: SpanSummary): SpanFacts {
 
 /** Reads everything the store keeps of a span (see `PreparedSpan`). */
 export function prepareSpan(span: SpanData): PreparedSpan {
+  return prepareWith(span)
+}
+
+function prepareWith(
+  span: SpanData,
+  resources?: Map<SpanData['resource'], string[]>,
+): PreparedSpan {
   const summary = summarizeSpan(span)
-  return { summary, data: JSON.stringify(span), facts: spanFacts(span, summary) }
+  return { summary, data: JSON.stringify(span), facts: spanFacts(span, summary, resources) }
+}
+
+/** `prepareSpan` of each span; the tokens of a resource object they share are read once. */
+export function prepareSpans(spans: readonly SpanData[]): PreparedSpan[] {
+  const resources = new Map<SpanData['resource'], string[]>()
+  return spans.map((span) => prepareWith(span, resources))
 }
 
 /** The spans of each trace, in the order they came. */
@@ -445,7 +462,7 @@ export function groupByTrace<T extends { summary: SpanSummary }>(
 export function prepareBatch(
   spans: readonly SpanData[],
 ): PreparedBatch & { rows: Map<string, TraceRow> } {
-  const prepared = spans.map(prepareSpan)
+  const prepared = prepareSpans(spans)
   const rows = new Map<string, TraceRow>()
   for (const [traceId, items] of groupByTrace(prepared))
     rows.set(traceId, mergeTraceRow(undefined, items))
@@ -496,6 +513,7 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
       }
   const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
   const before = tokens.size
+  const found = new Set<string>()
   for (const item of items) {
     const span = item.summary
     const { identity, tokens: spanTokens, search, totalTokens } = factsOf(item)
@@ -559,8 +577,16 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
     // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
     // its trigram index) holds more of the trace.
     if (out.search.length < MAX_SEARCH)
-      for (const part of search)
-        if (!out.search.includes(part)) out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
+      for (const part of search) {
+        // The text only grows (while under `MAX_SEARCH`): a part found in it, or added whole,
+        // stays in it, and the spans of a trace repeat most parts (service, model, user, prompt).
+        if (found.has(part)) continue
+        if (!out.search.includes(part)) {
+          out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
+          if (out.search.length === MAX_SEARCH) continue
+        }
+        found.add(part)
+      }
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')
   return out

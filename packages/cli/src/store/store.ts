@@ -16,6 +16,7 @@ import {
   type PreparedBatch,
   type PreparedSpan,
   prepareSpan,
+  prepareSpans,
   SCHEMA,
   SCHEMA_VERSION,
   type SpanSummary,
@@ -445,7 +446,7 @@ export class TraceStore {
    * search rows stay as they are).
    */
   insert(spans: readonly SpanData[]): InsertResult {
-    return this.insertPrepared({ spans: spans.map(prepareSpan) })
+    return this.insertPrepared({ spans: prepareSpans(spans) })
   }
 
   /**

@@ -173,22 +173,38 @@ export function indexedAttributes(
   span: SpanData,
   into: Set<string>,
   token: (key: string, value: string) => string,
+  resources?: Map<SpanData['resource'], string[]>,
 ): void {
-  const add = (key: string, value: unknown) => {
-    if (CONTENT_KEYS.has(key)) return
-    if (typeof value === 'string') {
-      if (value.length <= MAX_INDEXED_VALUE) into.add(token(key, value))
-    } else if (typeof value === 'number' && Number.isInteger(value))
-      // Whole numbers only (status codes, token counts, steps): a float such as a latency or a
-      // cost is never asked for exactly, and each distinct one would be a token.
-      into.add(token(key, String(value)))
-    else if (typeof value === 'boolean') into.add(token(key, String(value)))
-    else if (Array.isArray(value))
-      for (const item of value.slice(0, 20))
-        if (typeof item === 'string' && item.length <= MAX_INDEXED_VALUE) into.add(token(key, item))
+  for (const key in span.attributes) addPair(into, token, key, span.attributes[key])
+  // The spans of one resource share its object (as decoded from a batch): with `resources` (kept
+  // for one batch, read at once), its tokens are read once.
+  const { resource } = span
+  let tokens = resources?.get(resource)
+  if (tokens === undefined) {
+    const own = new Set<string>()
+    for (const key in resource.attributes) addPair(own, token, key, resource.attributes[key])
+    addPair(own, token, 'service.name', resource.serviceName)
+    tokens = [...own]
+    resources?.set(resource, tokens)
   }
-  for (const key in span.attributes) add(key, span.attributes[key])
-  const resource = span.resource.attributes
-  for (const key in resource) add(key, resource[key])
-  add('service.name', span.resource.serviceName)
+  for (const item of tokens) into.add(item)
+}
+
+function addPair(
+  into: Set<string>,
+  token: (key: string, value: string) => string,
+  key: string,
+  value: unknown,
+): void {
+  if (CONTENT_KEYS.has(key)) return
+  if (typeof value === 'string') {
+    if (value.length <= MAX_INDEXED_VALUE) into.add(token(key, value))
+  } else if (typeof value === 'number' && Number.isInteger(value))
+    // Whole numbers only (status codes, token counts, steps): a float such as a latency or a
+    // cost is never asked for exactly, and each distinct one would be a token.
+    into.add(token(key, String(value)))
+  else if (typeof value === 'boolean') into.add(token(key, String(value)))
+  else if (Array.isArray(value))
+    for (const item of value.slice(0, 20))
+      if (typeof item === 'string' && item.length <= MAX_INDEXED_VALUE) into.add(token(key, item))
 }
