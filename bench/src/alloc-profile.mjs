@@ -7,7 +7,7 @@
 // (HOOKS=a,b keeps only those).
 import { Session } from 'node:inspector/promises'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { createModel, prompts } from './model.mjs'
+import { createModel, noopHooks, prompts } from './model.mjs'
 import { startSink } from './sink.mjs'
 
 const [id = 'tokentrail', which = 'traced', n = '5000', promptName = 'short'] =
@@ -15,16 +15,7 @@ const [id = 'tokentrail', which = 'traced', n = '5000', promptName = 'short'] =
 const top = Number(process.env.TOP ?? 40)
 const sink = await startSink()
 const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: sink.url })
-const noop = () => {}
-const hooks = {
-  onStepStart: noop,
-  onObjectStepStart: noop,
-  executeTool: async ({ execute }) => execute(),
-  onToolExecutionEnd: noop,
-  onEnd: noop,
-  onAbort: noop,
-  onError: noop,
-}
+const hooks = noopHooks()
 // HOOKS=onStepStart,onEnd keeps only those of the no-op hooks (what each one costs, by difference).
 if (process.env.HOOKS !== undefined) {
   const keep = new Set(process.env.HOOKS.split(',').filter(Boolean))

@@ -8,7 +8,7 @@
 // keeping only the hooks named.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { tokentrailTelemetry } from '@tokentrail/ai-sdk'
-import { createModel, prompts } from './model.mjs'
+import { createModel, noopHooks, prompts } from './model.mjs'
 import { startSink } from './sink.mjs'
 
 const args = process.argv.slice(2)
@@ -24,21 +24,12 @@ const calls = flag('calls', 1500)
 const [mode = 'hooks', kind = 'generate', ...variants] = args
 const sink = await startSink()
 const c = await (await import('./contenders/tokentrail.mjs')).setup({ url: sink.url })
-const noop = () => {}
-const noopHooks = {
-  onStepStart: noop,
-  onObjectStepStart: noop,
-  executeTool: async ({ execute }) => execute(),
-  onToolExecutionEnd: noop,
-  onEnd: noop,
-  onAbort: noop,
-  onError: noop,
-}
+const hooks = noopHooks()
 function integration(names) {
   if (mode === 'hooks') {
-    const all = Object.keys(noopHooks)
+    const all = Object.keys(hooks)
     const keep = names === 'all' ? all : names === '-' ? [] : names.split(',')
-    return Object.fromEntries(keep.map((key) => [key, noopHooks[key]]))
+    return Object.fromEntries(keep.map((key) => [key, hooks[key]]))
   }
   const made = tokentrailTelemetry()
   if (names === 'all') return made

@@ -97,3 +97,20 @@ export const LONG_PROMPT = {
 
 /** The prompt of a size: `short` (1 message) or `long` (50 messages, ≈ 20 KB). */
 export const prompts = { short: PROMPT, long: LONG_PROMPT }
+
+/**
+ * The hooks Tokentrail's integration registers on ai@7, each doing nothing: what the AI SDK itself
+ * spends dispatching events to an integration (alloc-profile.mjs `hooks`, hooks-ab.mjs).
+ */
+export function noopHooks() {
+  const noop = () => {}
+  return {
+    onStepStart: noop,
+    onObjectStepStart: noop,
+    executeTool: async ({ execute }) => execute(),
+    onToolExecutionEnd: noop,
+    onEnd: noop,
+    onAbort: noop,
+    onError: noop,
+  }
+}
