@@ -48,6 +48,7 @@ export type TracerLoss =
   | 'scrub load'
   | 'queueFull'
   | 'redaction queueFull'
+  | 'features queueFull'
 
 const NEVER_UNREDACTED = 'a span that could not be redacted is never sent'
 const REDACT_COUNTER = 'tracer.stats().dropped.redactError counts them'
@@ -170,8 +171,8 @@ function errorText(error: unknown): string {
 
 function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string {
   // `error`: the bound.
-  if (why === 'queueFull' || why === 'redaction queueFull')
-    return `${plural(spans, 'span')} dropped before export: the queue was full (${error} spans held while the ${why === 'queueFull' ? 'span-end' : 'redaction'} code loads, the larger of maxQueueSize and 10000): spans ended faster than that code, a local chunk, arrived. A larger maxQueueSize holds more; tracer.stats().dropped.queueFull counts them.`
+  if (why === 'queueFull' || why === 'redaction queueFull' || why === 'features queueFull')
+    return `${plural(spans, 'span')} dropped before export: the queue was full (${error} spans held while the ${why === 'queueFull' ? 'span-end' : why === 'redaction queueFull' ? 'redaction' : 'sampling, redaction and metrics'} code loads, the larger of maxQueueSize and 10000): spans ended faster than that code, a local chunk, arrived. A larger maxQueueSize holds more; tracer.stats().dropped.queueFull counts them.`
   const what = errorText(error)
   const lost = `${plural(spans, 'span')} dropped before export`
   switch (why) {

@@ -240,7 +240,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private readonly lateSeen = new Set<string>()
   // Unknown option keys said so far: keys made at run time cannot grow `reported` without bound.
   private optionsSaid = 0
-  // queueFull: spans past the bound held for the span-end code (see onSpanEnd).
+  // queueFull: spans past the bound held for the span-end, features' or redaction code.
   readonly drops = { redacted: 0, redactError: 0, queueFull: 0 }
   // Attributes and events spans refused at their limits (stats().limits).
   private readonly limitDrops = { attributesDropped: 0, eventsDropped: 0 }
@@ -389,11 +389,18 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   holdEarly(item: Early): void {
     const early = this.early!
-    if (early.length < MAX_EARLY) early.push(item)
-    else
-      this.replayEarly(new Error('too many spans waiting for sampling, redaction or metrics'), [
-        item,
-      ])
+    const { sampling, redaction, metrics, maxQueueSize } = this.config
+    // As the span-end code's hold (onSpanEnd): as many spans as a queue takes (maxQueueSize, at
+    // least MAX_EARLY), with what each brings here (its start and end with sampling, its export
+    // with redaction, its metrics record). Past it a span is dropped as a full queue's is.
+    const bound = Math.max(MAX_EARLY, maxQueueSize)
+    if (
+      early.length <
+      bound * ((sampling ? 2 : redaction ? 1 : 0) + (metrics.exporters.length > 0 ? 1 : 0))
+    )
+      early.push(item)
+    else if (item[0] === 'end' || item[0] === 'export')
+      this.redactFailed(1, 'features queueFull', bound)
     void this.featuresReady()
   }
 
@@ -418,9 +425,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
   }
 
-  /** Spans ended while the span-end code or optional features load, not handed to the processors yet. */
+  /** Spans ended while the span-end code, optional features or redaction load, not handed to the processors yet. */
   get waiting(): number {
-    let n = this.unscrubbed.length
+    let n = this.unscrubbed.length + (this.redactor?.held.length ?? 0)
     for (const item of this.early ?? []) if (item[0] === 'end' || item[0] === 'export') n++
     return n
   }
@@ -611,8 +618,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
   }
 
   /** Spans that could not be redacted: dropped (never sent unredacted), counted, and said once. */
-  // ('queueFull', 'redaction queueFull': spans past the bound held for the span-end or the
-  // redaction code, `error` the bound; a full queue's drop, counted as one.)
+  // ('queueFull', 'redaction queueFull', 'features queueFull': spans past the bound held for the
+  // span-end, the redaction or the features' code, `error` the bound; a full queue's drop,
+  // counted as one.)
   // A failed load's ('scrub load', 'redaction load'): the next flush is not ok (see scrubLost).
   redactFailed(spans: number, why: TracerLoss, error: unknown): void {
     this.drops[why.endsWith('Full') ? 'queueFull' : 'redactError'] += spans
@@ -942,7 +950,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     // Spans held until the span-end code loads are on their way to the queues (with sampling on
     // too: the sampler, loaded apart, may be there before that code, and its buffer would not
     // count them).
-    stats.queued += this.unscrubbed.length
+    // So are those held for the features' or the redaction code, except before the sampler has
+    // loaded: what waits for the features then waits for it, its buffer (stats.sampling).
+    stats.queued += sampling && !this.sampler ? this.unscrubbed.length : this.waiting
     stats.flushTimeouts += this.scrubTimeouts
     return stats
   }

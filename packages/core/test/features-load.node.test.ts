@@ -143,4 +143,53 @@ describe('sampling, redaction and metrics loaded after the tracer is made', () =
     expect((await redaction.flush()).ok).toBe(true)
     expect(redacted.spans.map((s) => [s.name, s.attributes.who])).toEqual([['later', '[EMAIL]']])
   })
+  it('holds as many spans as a queue takes while their code loads (maxQueueSize, at least 10,000), counted in stats().queued, and drops past the bound as a full queue (dropped.queueFull, said once), not as a failed load', async () => {
+    const arrive = holdFeatures()
+    const { createTracer, otlpExporter } = await freshCore()
+    const server = await receiver()
+    try {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: `${server.url}/v1/traces` })],
+        redaction: {},
+        maxQueueSize: 12_000,
+        maxBatchSize: 4000,
+        flushIntervalMs: 600_000,
+        warnings: (message) => warnings.push(message),
+      })
+      // The span-end code has landed (it makes the processors); the features' code has not.
+      await vi.waitFor(() =>
+        expect((tracer as unknown as { processors: unknown[] }).processors).toHaveLength(1),
+      )
+      for (let i = 1; i <= 12_001; i++) tracer.startSpan(`s${i}`).end()
+      const during = tracer.stats()
+      expect(during).toMatchObject({
+        ended: 12_001,
+        exported: 0,
+        queued: 12_000,
+        dropped: { queueFull: 1, redactError: 0 },
+      })
+      arrive()
+      expect(await tracer.flush({ timeoutMs: 20_000 })).toEqual({ ok: true, pending: 0 })
+      const spans = (server.received['/v1/traces'] ?? []).reduce(
+        (n, b) => n + JSON.parse(b).resourceSpans[0].scopeSpans[0].spans.length,
+        0,
+      )
+      expect(spans).toBe(12_000)
+      expect(tracer.stats()).toMatchObject({
+        exported: 12_000,
+        queued: 0,
+        dropped: { queueFull: 1, redactError: 0 },
+      })
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^1 span dropped before export: the queue was full \(12000 spans held while the sampling, redaction and metrics code loads/,
+        ),
+      ])
+      expect(warnings[0]).toContain('tracer.stats().dropped.queueFull')
+      await tracer.shutdown()
+    } finally {
+      server.close()
+    }
+  })
 })

@@ -37,7 +37,7 @@ afterEach(() => {
 })
 
 describe('redaction code loaded after the tracer is made', () => {
-  it('holds as many spans as a queue takes while it loads (maxQueueSize, at least 10,000), and drops past the bound as a full queue (dropped.queueFull, said once)', async () => {
+  it('holds as many spans as a queue takes while it loads (maxQueueSize, at least 10,000), counted in stats().queued and among those lost at exit, and drops past the bound as a full queue (dropped.queueFull, said once)', async () => {
     let arrive!: () => void
     const arrived = new Promise<void>((resolve) => {
       arrive = resolve
@@ -61,12 +61,22 @@ describe('redaction code loaded after the tracer is made', () => {
       // The span-end code and the optional features have landed (nothing waits in the tracer);
       // the span waits for the redactor.
       tracer.startSpan('s0').end()
-      await vi.waitFor(() => expect(tracer.stats().queued).toBe(0))
+      await vi.waitFor(() =>
+        expect(
+          (tracer as unknown as { redactor?: { held: unknown[] } }).redactor?.held,
+        ).toHaveLength(1),
+      )
+      expect(tracer.stats()).toMatchObject({ ended: 1, exported: 0, queued: 1 })
       for (let i = 1; i <= 12_000; i++) tracer.startSpan(`s${i}`).end()
+      // The held spans are queued (ended = exported + dropped + queued), and among those a process
+      // exiting now would lose (exit-watch.ts reads `waiting`).
       expect(tracer.stats()).toMatchObject({
+        ended: 12_001,
         exported: 0,
+        queued: 12_000,
         dropped: { queueFull: 1, redactError: 0 },
       })
+      expect((tracer as unknown as { waiting: number }).waiting).toBe(12_000)
       arrive()
       expect(await tracer.flush({ timeoutMs: 20_000 })).toEqual({ ok: true, pending: 0 })
       expect(server.spans()).toBe(12_000)

@@ -12,7 +12,8 @@ import type { Redactor } from './redactor.js'
 export class LazyRedactor {
   /** The redactor, once loaded. */
   loaded: Redactor | undefined
-  private held: SpanData[] = []
+  // Spans waiting for the redactor (counted in the tracer's stats().queued and at exit).
+  held: SpanData[] = []
   private loading: Promise<void> | undefined
   private readonly load: () => Promise<Redactor>
 
