@@ -1,32 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { receiver } from './otlp-receiver.js'
 
 // What a flush says about spans that did not arrive (processor-flush.ts) loads by import() the
 // first time a flush has that to say. Each test gets fresh modules, so that code has not arrived.
 async function freshCore() {
   vi.resetModules()
   return import('../src/index.js')
-}
-
-// A real OTLP/HTTP receiver: answers each request with the next status of `statuses` (then 200).
-async function receiver(statuses: number[]) {
-  const bodies: string[] = []
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => {
-      body += chunk
-    })
-    request.on('end', () => {
-      bodies.push(body)
-      response.statusCode = statuses.shift() ?? 200
-      response.setHeader('content-type', 'application/json')
-      response.end(response.statusCode === 200 ? '{}' : '{"message":"bad span"}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
-  return { url, bodies, close: () => new Promise((resolve) => server.close(resolve)) }
 }
 
 afterEach(() => {

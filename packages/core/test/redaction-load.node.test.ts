@@ -1,6 +1,5 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { receiver } from './otlp-receiver.js'
 
 // The redaction rules' code (redaction/redactor.js) loads by import() as a tracer with `redaction`
 // is made, not awaited: spans that reach the export boundary before it lands are held (LazyRedactor),
@@ -9,27 +8,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 async function freshCore() {
   vi.resetModules()
   return import('../src/index.js')
-}
-
-// A real OTLP/HTTP receiver: the request bodies it got.
-async function receiver() {
-  const bodies: string[] = []
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => {
-      body += chunk
-    })
-    request.on('end', () => {
-      bodies.push(body)
-      response.setHeader('content-type', 'application/json')
-      response.end('{}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
-  const spans = () =>
-    bodies.reduce((n, b) => n + JSON.parse(b).resourceSpans[0].scopeSpans[0].spans.length, 0)
-  return { url, bodies, spans, close: () => new Promise((resolve) => server.close(resolve)) }
 }
 
 afterEach(() => {

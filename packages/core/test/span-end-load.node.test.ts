@@ -1,6 +1,5 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { receiver } from './otlp-receiver.js'
 
 // The scrub every span gets as it ends (span-end.ts, with the text scrub) loads by import() as a
 // tracer is made, not awaited: spans that end before it lands wait in the tracer, in order. Each
@@ -26,23 +25,11 @@ function holdSpanEnd(): () => void {
   return arrive
 }
 
-// A real OTLP/HTTP receiver: the request bodies it got.
-async function receiver() {
-  const bodies: string[] = []
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => {
-      body += chunk
-    })
-    request.on('end', () => {
-      bodies.push(body)
-      response.setHeader('content-type', 'application/json')
-      response.end('{}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
-  return { url, bodies, close: () => new Promise((resolve) => server.close(resolve)) }
+// Waits on real timers (up to 5 s) for what is not on a fake clock (module loading): vi.waitFor
+// would move the fake one.
+const realTimeout = globalThis.setTimeout
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => realTimeout(resolve, 10))
 }
 
 const KEY = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'
@@ -298,12 +285,6 @@ describe('span-end code loaded after the tracer is made', () => {
       ],
     })
     tracer.startSpan('held').end()
-    // Real waits for what is not on the fake clock (module loading); vi.waitFor would move it.
-    const realTimeout = globalThis.setTimeout
-    const until = async (done: () => boolean) => {
-      for (let i = 0; i < 500 && !done(); i++)
-        await new Promise((resolve) => realTimeout(resolve, 10))
-    }
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
       let result: unknown
@@ -341,11 +322,6 @@ describe('span-end code loaded after the tracer is made', () => {
       ],
     })
     tracer.startSpan('held').end()
-    const realTimeout = globalThis.setTimeout
-    const until = async (done: () => boolean) => {
-      for (let i = 0; i < 500 && !done(); i++)
-        await new Promise((resolve) => realTimeout(resolve, 10))
-    }
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
       void tracer.shutdown({ timeoutMs: 1000 })
