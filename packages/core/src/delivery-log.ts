@@ -46,6 +46,7 @@ export type TracerLoss =
   | 'redaction'
   | 'redaction load'
   | 'scrub load'
+  | 'features load'
   | 'queueFull'
   | 'redaction queueFull'
   | 'features queueFull'
@@ -62,6 +63,7 @@ export type ScrubLost = Partial<Record<TracerLoss, [spans: number, error: unknow
 const LOST_CODE = {
   'scrub load': ['the code that scrubs credentials from spans as they end', 'unscrubbed'],
   'redaction load': ['the redaction code', 'unredacted'],
+  'features load': ['the sampling, redaction or metrics code', 'unsampled or unredacted'],
 } as const
 
 /**
@@ -194,6 +196,8 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
       return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
     case 'redaction load':
       return `${lost}: the redaction code could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+    case 'features load':
+      return `${lost}: the sampling, redaction or metrics code could not load (${what}), and a span that could not be sampled or redacted is never sent; ${REDACT_COUNTER}.`
     case 'scrub load':
       return `${lost}: the code that scrubs credentials from spans as they end could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
   }

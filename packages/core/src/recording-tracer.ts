@@ -87,6 +87,7 @@ const noSampling = (bufferedSpans: number): SamplingStats => ({
 // chunk of its own, fetched and compressed apart from the entry (see bundle-split.node.test.ts).
 const FEATURE_HELPERS = {
   lazy,
+  within,
   noSampling,
   traceIdRatio,
   SAMPLING_ATTR,
@@ -268,7 +269,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private scrubMarks: [held: number, reached: () => void][] | undefined
   private scrubLoading: Promise<void> | undefined
   // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
-  private scrubTimeouts = 0
+  scrubTimeouts = 0
   // Spans dropped because the span-end or the redaction code could not load, not yet in a flush's
   // result, and why: the next flush resolves `ok: false` naming them, as one whose spans failed to
   // export. (Declared only: no start-up bytes for a field that stays unset unless a load fails.)
@@ -861,11 +862,27 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Nothing held: it still waits for the load, so the processors it makes are shut down here.
       if (!(await within(this.scrubReady(), timeoutMs)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
-      // Traces still waiting are decided with what is known, so nothing kept is lost.
-      await this.featuresReady()
-      await this.sampler?.ready()
-      this.sampler?.decideAll()
-      await this.redactor?.ready()
+      // Traces still waiting are decided with what is known, so nothing kept is lost. The code
+      // they wait for gets what is left of the bound; not in by then, the spans held for it are
+      // dropped and counted (never sent unsampled or unredacted).
+      const left = () => timeoutMs - (Date.now() - startedAt)
+      let late = !(await within(this.featuresReady(), left()))
+        ? 'sampling, redaction or metrics'
+        : !(await within(this.sampler?.ready(), left()))
+          ? 'sampling'
+          : ''
+      if (!late) {
+        this.sampler?.decideAll()
+        if (!(await within(this.redactor?.ready(), left()))) late = 'redaction'
+      }
+      if (late) {
+        const spans = this.waiting - this.unscrubbed.length + (this.sampler?.drop() ?? 0)
+        const error = new Error(`the ${late} code did not load in time`)
+        if (this.early) this.early = []
+        if (this.redactor) this.redactor.held = []
+        if (spans > 0) this.redactFailed(spans, 'features load', error)
+        else this.onInternalError('features load', error)
+      }
       // The span-end code could not load (or not in time): no processor was made, and the
       // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
       // once, as a processor's do.

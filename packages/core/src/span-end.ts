@@ -31,6 +31,10 @@ export interface SpanEndHost {
   /** A shutdown has closed the exporters: processors made after it are shut at once. */
   readonly closed: boolean
   readonly drops: { redacted: number; redactError: number }
+  /** Flushes that timed out waiting for lazily loaded code (in stats().flushTimeouts). */
+  scrubTimeouts: number
+  /** Spans ended and held until some lazily loaded code lands. */
+  readonly waiting: number
   /** Spans dropped because this code could not load before (a flush since has not said them), and why. */
   scrubLost: import('./delivery-log.js').ScrubLost | undefined
   readonly sampler: LazySampler | undefined
@@ -147,12 +151,27 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     startedAt: number,
     spans?: Promise<FlushOutcome[]>,
   ): Promise<FlushResult> => {
+    // Each within what is left of the bound: code that has not loaded by then leaves the spans
+    // held for it pending (never sent unsampled or unredacted), and the flush says which.
+    const left = () => timeoutMs - (Date.now() - startedAt)
     const features = host.early?.length || config.sampling ? host.featuresReady() : undefined
-    if (features) await features
-    const sampling = host.sampler?.ready()
-    if (sampling) await sampling
-    const redaction = host.redactor?.ready()
-    if (redaction) await redaction
+    let late =
+      features && !(await helpers.within(features, left())) && 'sampling, redaction or metrics'
+    const sampling = late ? undefined : host.sampler?.ready()
+    if (sampling && !(await helpers.within(sampling, left()))) late = 'sampling'
+    const redaction = late ? undefined : host.redactor?.ready()
+    if (redaction && !(await helpers.within(redaction, left()))) late = 'redaction'
+    if (late) {
+      host.scrubTimeouts++
+      return {
+        ok: false,
+        pending:
+          host.waiting +
+          (sampling ? host.sampler!.stats().bufferedSpans : 0) +
+          processors.reduce((n, p) => n + p.undelivered, 0),
+        reason: `flush timed out after ${timeoutMs} ms: the ${late} code had not loaded`,
+      }
+    }
     spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)))
     const metrics = host.metrics
     const [outcomes, metricsOk] = await Promise.all([
