@@ -159,6 +159,32 @@ function badField(span: Record<string, unknown>): string {
   return 'fields are all there'
 }
 
+/**
+ * At a shutdown whose bound ran out before the sampling, redaction or metrics code (`late`:
+ * 'features', 'sampling' or 'redaction') had loaded: the spans held for it are dropped and counted (never sent unsampled or unredacted), and
+ * said once.
+ */
+export function dropLate(
+  tracer: {
+    early: [kind: string, ...unknown[]][] | undefined
+    sampler: { drop(): number } | undefined
+    redactor: { held: unknown[] } | undefined
+    redactFailed(spans: number, why: TracerLoss, error: unknown): void
+    onInternalError(where: string, error: unknown): void
+  },
+  late: string,
+): void {
+  let spans = (tracer.sampler?.drop() ?? 0) + (tracer.redactor?.held.length ?? 0)
+  for (const [kind] of tracer.early ?? []) if (kind === 'end' || kind === 'export') spans++
+  const error = new Error(
+    `the ${late === 'features' ? 'sampling, redaction or metrics' : late} code did not load in time`,
+  )
+  if (tracer.early) tracer.early = []
+  if (tracer.redactor) tracer.redactor.held = []
+  if (spans > 0) tracer.redactFailed(spans, 'features load', error)
+  else tracer.onInternalError('features load', error)
+}
+
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
 // An error as a line shows it (at most 160 characters).
 function errorText(error: unknown): string {

@@ -867,7 +867,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // dropped and counted (never sent unsampled or unredacted).
       const left = () => timeoutMs - (Date.now() - startedAt)
       let late = !(await within(this.featuresReady(), left()))
-        ? 'sampling, redaction or metrics'
+        ? 'features'
         : !(await within(this.sampler?.ready(), left()))
           ? 'sampling'
           : ''
@@ -875,14 +875,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
         this.sampler?.decideAll()
         if (!(await within(this.redactor?.ready(), left()))) late = 'redaction'
       }
-      if (late) {
-        const spans = this.waiting - this.unscrubbed.length + (this.sampler?.drop() ?? 0)
-        const error = new Error(`the ${late} code did not load in time`)
-        if (this.early) this.early = []
-        if (this.redactor) this.redactor.held = []
-        if (spans > 0) this.redactFailed(spans, 'features load', error)
-        else this.onInternalError('features load', error)
-      }
+      if (late) (await lossReport()).dropLate(this, late)
       // The span-end code could not load (or not in time): no processor was made, and the
       // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
       // once, as a processor's do.
