@@ -166,7 +166,7 @@ function badField(span: Record<string, unknown>): string {
  */
 export function dropLate(
   tracer: {
-    early: [kind: string, ...unknown[]][] | undefined
+    early: unknown[][] | undefined
     sampler: { drop(): number } | undefined
     redactor: { held: unknown[] } | undefined
     redactFailed(spans: number, why: TracerLoss, error: unknown): void

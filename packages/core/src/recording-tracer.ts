@@ -862,20 +862,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Nothing held: it still waits for the load, so the processors it makes are shut down here.
       if (!(await within(this.scrubReady(), timeoutMs)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
-      // Traces still waiting are decided with what is known, so nothing kept is lost. The code
-      // they wait for gets what is left of the bound; not in by then, the spans held for it are
-      // dropped and counted (never sent unsampled or unredacted).
-      const left = () => timeoutMs - (Date.now() - startedAt)
-      let late = !(await within(this.featuresReady(), left()))
-        ? 'features'
-        : !(await within(this.sampler?.ready(), left()))
-          ? 'sampling'
-          : ''
-      if (!late) {
-        this.sampler?.decideAll()
-        if (!(await within(this.redactor?.ready(), left()))) late = 'redaction'
-      }
-      if (late) (await lossReport()).dropLate(this, late)
+      // Traces still waiting are decided with what is known, so nothing kept is lost (span-end.ts;
+      // without it no span waits for the optional features: only their load, within the bound).
+      if (this.end) await this.end.settle(timeoutMs, startedAt)
+      else await within(this.featuresReady(), timeoutMs - (Date.now() - startedAt))
       // The span-end code could not load (or not in time): no processor was made, and the
       // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
       // once, as a processor's do.

@@ -41,7 +41,7 @@ export interface SpanEndHost {
   readonly redactor: LazyRedactor | undefined
   readonly metrics: LazyMetrics | undefined
   /** What waits for the optional features to load (undefined once they have). */
-  readonly early: unknown[] | undefined
+  early: unknown[][] | undefined
   holdEarly(item: [kind: 'end' | 'export' | 'metrics', span: SpanData]): void
   /** Resolves once the optional features have loaded (or failed to); undefined when none wait. */
   featuresReady(): Promise<void> | undefined
@@ -196,7 +196,26 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     return host.scrubLost ? (await import('./delivery-log.js')).lostFlush(host, result) : result
   }
 
-  return { ended, export: exportSpan, flush }
+  /**
+   * At shutdown: traces still waiting are decided with what is known, so nothing kept is lost. The
+   * code they wait for gets what is left of the bound; not in by then, the spans held for it are
+   * dropped and counted (never sent unsampled or unredacted), and said.
+   */
+  const settle = async (timeoutMs: number, startedAt: number): Promise<void> => {
+    const left = () => timeoutMs - (Date.now() - startedAt)
+    let late = !(await helpers.within(host.featuresReady(), left()))
+      ? 'features'
+      : !(await helpers.within(host.sampler?.ready(), left()))
+        ? 'sampling'
+        : ''
+    if (!late) {
+      host.sampler?.decideAll()
+      if (!(await helpers.within(host.redactor?.ready(), left()))) late = 'redaction'
+    }
+    if (late) (await import('./delivery-log.js')).dropLate(host, late)
+  }
+
+  return { ended, export: exportSpan, flush, settle }
 }
 
 /** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */
