@@ -46,6 +46,7 @@ export type TracerLoss =
   | 'redaction'
   | 'redaction load'
   | 'scrub load'
+  | 'features load'
   | 'queueFull'
   | 'redaction queueFull'
   | 'features queueFull'
@@ -62,6 +63,7 @@ export type ScrubLost = Partial<Record<TracerLoss, [spans: number, error: unknow
 const LOST_CODE = {
   'scrub load': ['the code that scrubs credentials from spans as they end', 'unscrubbed'],
   'redaction load': ['the redaction code', 'unredacted'],
+  'features load': ['the sampling, redaction or metrics code', 'unsampled or unredacted'],
 } as const
 
 /**
@@ -157,6 +159,32 @@ function badField(span: Record<string, unknown>): string {
   return 'fields are all there'
 }
 
+/**
+ * At a shutdown whose bound ran out before the sampling, redaction or metrics code (`late`:
+ * 'features', 'sampling' or 'redaction') had loaded: the spans held for it are dropped and counted (never sent unsampled or unredacted), and
+ * said once.
+ */
+export function dropLate(
+  tracer: {
+    early: unknown[][] | undefined
+    sampler: { drop(): number } | undefined
+    redactor: { held: unknown[] } | undefined
+    redactFailed(spans: number, why: TracerLoss, error: unknown): void
+    onInternalError(where: string, error: unknown): void
+  },
+  late: string,
+): void {
+  let spans = (tracer.sampler?.drop() ?? 0) + (tracer.redactor?.held.length ?? 0)
+  for (const [kind] of tracer.early ?? []) if (kind === 'end' || kind === 'export') spans++
+  const error = new Error(
+    `the ${late === 'features' ? 'sampling, redaction or metrics' : late} code did not load in time`,
+  )
+  if (tracer.early) tracer.early = []
+  if (tracer.redactor) tracer.redactor.held = []
+  if (spans > 0) tracer.redactFailed(spans, 'features load', error)
+  else tracer.onInternalError('features load', error)
+}
+
 /** The one line a tracer says about spans it dropped before any exporter (see `TracerLoss`). */
 // An error as a line shows it (at most 160 characters).
 function errorText(error: unknown): string {
@@ -194,6 +222,8 @@ function tracerLossLine(why: TracerLoss, spans: number, error: unknown): string 
       return `${lost}: the redaction rules failed on ${spans === 1 ? 'it' : 'them'} (${what}), and ${NEVER_UNREDACTED}. TOKENTRAIL_DEBUG=1 logs the error with its stack; ${REDACT_COUNTER}.`
     case 'redaction load':
       return `${lost}: the redaction code could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
+    case 'features load':
+      return `${lost}: the sampling, redaction or metrics code could not load (${what}), and a span that could not be sampled or redacted is never sent; ${REDACT_COUNTER}.`
     case 'scrub load':
       return `${lost}: the code that scrubs credentials from spans as they end could not load (${what}), and ${NEVER_UNREDACTED}. The next span tries the load again; ${REDACT_COUNTER}.`
   }

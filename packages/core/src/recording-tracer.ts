@@ -87,6 +87,7 @@ const noSampling = (bufferedSpans: number): SamplingStats => ({
 // chunk of its own, fetched and compressed apart from the entry (see bundle-split.node.test.ts).
 const FEATURE_HELPERS = {
   lazy,
+  within,
   noSampling,
   traceIdRatio,
   SAMPLING_ATTR,
@@ -268,7 +269,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
   private scrubMarks: [held: number, reached: () => void][] | undefined
   private scrubLoading: Promise<void> | undefined
   // Flushes that timed out waiting for it (in stats().flushTimeouts with the queues' own).
-  private scrubTimeouts = 0
+  scrubTimeouts = 0
   // Spans dropped because the span-end or the redaction code could not load, not yet in a flush's
   // result, and why: the next flush resolves `ok: false` naming them, as one whose spans failed to
   // export. (Declared only: no start-up bytes for a field that stays unset unless a load fails.)
@@ -861,11 +862,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
       // Nothing held: it still waits for the load, so the processors it makes are shut down here.
       if (!(await within(this.scrubReady(), timeoutMs)))
         this.dropUnscrubbed(new Error('the span-end code did not load in time'))
-      // Traces still waiting are decided with what is known, so nothing kept is lost.
-      await this.featuresReady()
-      await this.sampler?.ready()
-      this.sampler?.decideAll()
-      await this.redactor?.ready()
+      // Traces still waiting are decided with what is known, so nothing kept is lost (span-end.ts;
+      // without it no span waits for the optional features: only their load, within the bound).
+      if (this.end) await this.end.settle(timeoutMs, startedAt)
+      else await within(this.featuresReady(), timeoutMs - (Date.now() - startedAt))
       // The span-end code could not load (or not in time): no processor was made, and the
       // exporters' own shutdowns still run (a user's exporter may close a file or a socket there),
       // once, as a processor's do.

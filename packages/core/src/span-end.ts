@@ -31,13 +31,17 @@ export interface SpanEndHost {
   /** A shutdown has closed the exporters: processors made after it are shut at once. */
   readonly closed: boolean
   readonly drops: { redacted: number; redactError: number }
+  /** Flushes that timed out waiting for lazily loaded code (in stats().flushTimeouts). */
+  scrubTimeouts: number
+  /** Spans ended and held until some lazily loaded code lands. */
+  readonly waiting: number
   /** Spans dropped because this code could not load before (a flush since has not said them), and why. */
   scrubLost: import('./delivery-log.js').ScrubLost | undefined
   readonly sampler: LazySampler | undefined
   readonly redactor: LazyRedactor | undefined
   readonly metrics: LazyMetrics | undefined
   /** What waits for the optional features to load (undefined once they have). */
-  readonly early: unknown[] | undefined
+  early: unknown[][] | undefined
   holdEarly(item: [kind: 'end' | 'export' | 'metrics', span: SpanData]): void
   /** Resolves once the optional features have loaded (or failed to); undefined when none wait. */
   featuresReady(): Promise<void> | undefined
@@ -147,12 +151,27 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     startedAt: number,
     spans?: Promise<FlushOutcome[]>,
   ): Promise<FlushResult> => {
+    // Each within what is left of the bound: code that has not loaded by then leaves the spans
+    // held for it pending (never sent unsampled or unredacted), and the flush says which.
+    const left = () => timeoutMs - (Date.now() - startedAt)
     const features = host.early?.length || config.sampling ? host.featuresReady() : undefined
-    if (features) await features
-    const sampling = host.sampler?.ready()
-    if (sampling) await sampling
-    const redaction = host.redactor?.ready()
-    if (redaction) await redaction
+    let late =
+      features && !(await helpers.within(features, left())) && 'sampling, redaction or metrics'
+    const sampling = late ? undefined : host.sampler?.ready()
+    if (sampling && !(await helpers.within(sampling, left()))) late = 'sampling'
+    const redaction = late ? undefined : host.redactor?.ready()
+    if (redaction && !(await helpers.within(redaction, left()))) late = 'redaction'
+    if (late) {
+      host.scrubTimeouts++
+      return {
+        ok: false,
+        pending:
+          host.waiting +
+          (sampling ? host.sampler!.stats().bufferedSpans : 0) +
+          processors.reduce((n, p) => n + p.undelivered, 0),
+        reason: `flush timed out after ${timeoutMs} ms: the ${late} code had not loaded`,
+      }
+    }
     spans ??= Promise.all(processors.map((p) => p.flushOutcome(timeoutMs, wait, startedAt)))
     const metrics = host.metrics
     const [outcomes, metricsOk] = await Promise.all([
@@ -177,7 +196,26 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     return host.scrubLost ? (await import('./delivery-log.js')).lostFlush(host, result) : result
   }
 
-  return { ended, export: exportSpan, flush }
+  /**
+   * At shutdown: traces still waiting are decided with what is known, so nothing kept is lost. The
+   * code they wait for gets what is left of the bound; not in by then, the spans held for it are
+   * dropped and counted (never sent unsampled or unredacted), and said.
+   */
+  const settle = async (timeoutMs: number, startedAt: number): Promise<void> => {
+    const left = () => timeoutMs - (Date.now() - startedAt)
+    let late = !(await helpers.within(host.featuresReady(), left()))
+      ? 'features'
+      : !(await helpers.within(host.sampler?.ready(), left()))
+        ? 'sampling'
+        : ''
+    if (!late) {
+      host.sampler?.decideAll()
+      if (!(await helpers.within(host.redactor?.ready(), left()))) late = 'redaction'
+    }
+    if (late) (await import('./delivery-log.js')).dropLate(host, late)
+  }
+
+  return { ended, export: exportSpan, flush, settle }
 }
 
 /** The scrub of one tracer: returns the span to export (`data`, changed in place, or a copy). */

@@ -80,7 +80,12 @@ describe('sampling, redaction and metrics loaded after the tracer is made', () =
       // Tick 2: a trace kept by its error, whose root is still open when the code lands.
       const late = tracer.startSpan('late request')
       tracer.startSpan('chat n', { ...llm('n'), parent: late }).end({ status: 'error' })
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      // Until the span-end code has landed (a chunk of its own: slower on a cold, loaded machine),
+      // the spans wait before the sampler's buffer.
+      await vi.waitFor(() => expect(tracer.stats().sampling?.bufferedSpans).toBe(5), {
+        timeout: 10_000,
+        interval: 5,
+      })
       expect(tracer.stats()).toMatchObject({
         ended: 5,
         queued: 0,
@@ -188,6 +193,62 @@ describe('sampling, redaction and metrics loaded after the tracer is made', () =
       ])
       expect(warnings[0]).toContain('tracer.stats().dropped.queueFull')
       await tracer.shutdown()
+    } finally {
+      server.close()
+    }
+  })
+})
+
+// A chunk whose fetch never settles (a hung dynamic import on a cold start, a chunk loader
+// waiting on the network): flush() and shutdown() still resolve within their bound, the spans
+// held for that code pending, then dropped and counted, never sent unsampled or unredacted.
+describe.each([
+  ['../src/tracer-features.js', 'sampling, redaction or metrics', {}],
+  ['../src/sampling/trace-sampler.js', 'sampling', { sampling: {} }],
+  ['../src/redaction/redactor.js', 'redaction', { redaction: {} }],
+] as const)('a chunk that never arrives (%s)', (chunk, code, features) => {
+  afterEach(() => {
+    vi.doUnmock(chunk)
+  })
+
+  it('leaves flush() and shutdown() within their bound, the spans held dropped and said, none sent', async () => {
+    vi.resetModules()
+    vi.doMock(chunk, () => new Promise(() => {}))
+    const { createTracer, otlpExporter } = await import('../src/index.js')
+    const server = await receiver()
+    try {
+      const warnings: string[] = []
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: `${server.url}/v1/traces` })],
+        ...(code === 'sampling, redaction or metrics' ? { sampling: {}, redaction: {} } : features),
+        flushIntervalMs: 600_000,
+        warnings: (message) => warnings.push(message),
+      })
+      const root = tracer.startSpan('request', { attributes: { who: 'ann@example.com' } })
+      tracer.startSpan('chat m', { ...llm('m'), parent: root }).end()
+      root.end()
+      // The span-end code lands; the spans then wait for the chunk that never comes.
+      await vi.waitFor(() => expect(tracer.stats()).toMatchObject({ ended: 2, queued: 2 }), {
+        timeout: 10_000,
+        interval: 5,
+      })
+      const result = await tracer.flush({ timeoutMs: 200 })
+      expect(result).toEqual({
+        ok: false,
+        pending: 2,
+        reason: `flush timed out after 200 ms: the ${code} code had not loaded`,
+      })
+      await tracer.shutdown({ timeoutMs: 200 })
+      expect(tracer.stats()).toMatchObject({
+        ended: 2,
+        exported: 0,
+        queued: 0,
+        dropped: { redactError: 2 },
+      })
+      expect(warnings.join('\n')).toContain(
+        `2 spans dropped before export: the sampling, redaction or metrics code could not load (Error: the ${code} code did not load in time), and a span that could not be sampled or redacted is never sent; tracer.stats().dropped.redactError counts them.`,
+      )
+      expect(server.received['/v1/traces']).toBeUndefined()
     } finally {
       server.close()
     }

@@ -113,6 +113,13 @@ export class LazySampler {
     )
   }
 
+  /** At a shutdown that could not wait for the load: forgets what is held; the spans among it. */
+  drop(): number {
+    const spans = this.held.filter((item) => 'end' in item).length
+    this.held = []
+    return spans
+  }
+
   /** Decides every open trace with what is known (at shutdown). */
   decideAll(): void {
     this.sampler?.decideAll()
