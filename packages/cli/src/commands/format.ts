@@ -167,17 +167,25 @@ function bar(
   )
 }
 
+/** An LLM span's token counts (`7→3 tok`); an embedding has input tokens only: `7 tok`. */
+function tokenText(input: unknown, output: unknown, operation: unknown): string | undefined {
+  if (output === undefined && input !== undefined && operation === 'embeddings')
+    return `${oneLine(input, 20)} tok`
+  if (input !== undefined || output !== undefined)
+    return `${oneLine(input ?? '?', 20)}→${oneLine(output ?? '?', 20)} tok`
+  return undefined
+}
+
 function spanFacts(span: SpanData, p: Palette): string {
   const a = span.attributes
   const facts: string[] = []
   if (span.kind === 'llm') {
-    const input = a['gen_ai.usage.input_tokens']
-    const output = a['gen_ai.usage.output_tokens']
-    // An embedding has input tokens only: its count alone (`7 tok`), not `7→? tok`.
-    if (output === undefined && input !== undefined && a['gen_ai.operation.name'] === 'embeddings')
-      facts.push(`${oneLine(input, 20)} tok`)
-    else if (input !== undefined || output !== undefined)
-      facts.push(`${oneLine(input ?? '?', 20)}→${oneLine(output ?? '?', 20)} tok`)
+    const tokens = tokenText(
+      a['gen_ai.usage.input_tokens'],
+      a['gen_ai.usage.output_tokens'],
+      a['gen_ai.operation.name'],
+    )
+    if (tokens) facts.push(tokens)
     const ttft = spanTtftMs(a)
     if (ttft !== undefined) facts.push(`ttft ${formatDuration(ttft)}`)
     const cost = a['tokentrail.cost.usd']
@@ -341,17 +349,8 @@ export function formatSpanLine(span: SpanSummary, p: Palette): string {
     formatDuration(span.durationMs),
   ]
   if (span.model) parts.push(oneLine(span.model, 30))
-  // An embedding has input tokens only: its count alone (`7 tok`), not `7→? tok`.
-  if (
-    span.outputTokens === undefined &&
-    span.inputTokens !== undefined &&
-    span.operation === 'embeddings'
-  )
-    parts.push(`${oneLine(span.inputTokens, 20)} tok`)
-  else if (span.inputTokens !== undefined || span.outputTokens !== undefined)
-    parts.push(
-      `${oneLine(span.inputTokens ?? '?', 20)}→${oneLine(span.outputTokens ?? '?', 20)} tok`,
-    )
+  const tokens = tokenText(span.inputTokens, span.outputTokens, span.operation)
+  if (tokens) parts.push(tokens)
   if (span.ttftMs !== undefined) parts.push(`ttft ${formatDuration(span.ttftMs)}`)
   if (span.costUsd) parts.push(formatCost(span.costUsd))
   if (span.errorMessage && span.status === 'error')
