@@ -30,15 +30,7 @@ import {
 } from './span.js'
 import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type {
-  Attributes,
-  AttributeValue,
-  Resource,
-  SpanContext,
-  SpanData,
-  SpanEvent,
-  SpanKind,
-} from './types.js'
+import type { Attributes, Resource, SpanContext, SpanData, SpanKind } from './types.js'
 import { VERSION } from './version.js'
 
 // Whether `value` (a promise, or not) settled within `ms`: true, false at the bound; rejects as it
@@ -277,7 +269,15 @@ export class RecordingTracer implements Tracer, SpanOwner {
   // A bad-input notice under way (badInput).
   private noticing: Promise<void> | undefined
 
+  /**
+   * The most spans held while lazily loaded code (the span-end, features or redaction code) lands:
+   * as many as a processor's queue takes (maxQueueSize, the same for every exporter, each of which
+   * gets every span), at least MAX_EARLY; more are dropped as a full queue's are.
+   */
+  readonly holdBound: number
+
   constructor(readonly config: ResolvedConfig) {
+    this.holdBound = Math.max(MAX_EARLY, config.maxQueueSize)
     this.limits = config.limits
     const attributes: Attributes = {}
     for (const [key, value] of Object.entries(config.resource)) {
@@ -390,11 +390,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   holdEarly(item: Early): void {
     const early = this.early!
-    const { sampling, redaction, metrics, maxQueueSize } = this.config
-    // As the span-end code's hold (onSpanEnd): as many spans as a queue takes (maxQueueSize, at
-    // least MAX_EARLY), with what each brings here (its start and end with sampling, its export
-    // with redaction, its metrics record). Past it a span is dropped as a full queue's is.
-    const bound = Math.max(MAX_EARLY, maxQueueSize)
+    const { sampling, redaction, metrics } = this.config
+    // As many spans as the other holds (holdBound), with what each brings here (its start and end
+    // with sampling, its export with redaction, its metrics record). Past it a span is dropped as
+    // a full queue's is.
+    const bound = this.holdBound
     if (
       early.length <
       bound * ((sampling ? 2 : redaction ? 1 : 0) + (metrics.exporters.length > 0 ? 1 : 0))
@@ -602,12 +602,10 @@ export class RecordingTracer implements Tracer, SpanOwner {
       this.end.ended(data)
       return
     }
-    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order, as many
-    // as a processor's queue takes (maxQueueSize, the same for every exporter, each of which gets
-    // every span), at least MAX_EARLY; more are dropped as a full queue's are.
-    const bound = Math.max(MAX_EARLY, this.config.maxQueueSize)
-    if (this.unscrubbed.length < bound) this.unscrubbed.push(data)
-    else this.redactFailed(1, 'queueFull', bound)
+    // Before the span-end code has loaded (a local chunk: milliseconds): held, in order, up to
+    // holdBound; more are dropped as a full queue's are.
+    if (this.unscrubbed.length < this.holdBound) this.unscrubbed.push(data)
+    else this.redactFailed(1, 'queueFull', this.holdBound)
     void this.scrubReady()
   }
 

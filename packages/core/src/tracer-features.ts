@@ -20,6 +20,8 @@ export interface FeatureHost {
   readonly processors: readonly BatchProcessor[]
   readonly counts: { started: number; ended: number; notSampled: number; lateWrites: number }
   readonly drops: { redacted: number; redactError: number }
+  /** The most spans held while lazily loaded code lands (maxQueueSize, at least 10,000). */
+  readonly holdBound: number
   /** The export boundary: redaction, the `redact` hook, then every processor. */
   export(span: SpanData): void
   /**
@@ -65,8 +67,7 @@ export function startFeatures(
           (spans, error, full) =>
             host.redactFailed(spans, full ? 'redaction queueFull' : 'redaction load', error),
           helpers.lazy,
-          // As the span-end code's hold (RecordingTracer.onSpanEnd): as many as a queue takes.
-          Math.max(10_000, config.maxQueueSize),
+          host.holdBound,
         )
       : undefined,
     metrics:
