@@ -169,13 +169,15 @@ export function dropLate(
     early: unknown[][] | undefined
     sampler: { drop(): number } | undefined
     redactor: { held: unknown[] } | undefined
+    /** Spans held for lazily loaded code (here, the span-end code has loaded: the features'). */
+    readonly waiting: number
     redactFailed(spans: number, why: TracerLoss, error: unknown): void
     onInternalError(where: string, error: unknown): void
   },
   late: string,
 ): void {
-  let spans = (tracer.sampler?.drop() ?? 0) + (tracer.redactor?.held.length ?? 0)
-  for (const [kind] of tracer.early ?? []) if (kind === 'end' || kind === 'export') spans++
+  // The sampler's held span ends, and the spans waiting for the redactor or the features' code.
+  const spans = (tracer.sampler?.drop() ?? 0) + tracer.waiting
   const error = new Error(
     `the ${late === 'features' ? 'sampling, redaction or metrics' : late} code did not load in time`,
   )
