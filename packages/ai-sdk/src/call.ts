@@ -20,6 +20,7 @@ import {
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
+import { callAttributes } from './own-attributes.js'
 import { watchReading } from './stall.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
@@ -634,11 +635,10 @@ export class AiCall {
     }
     this.init = undefined
     const model = init.modelId
-    const attributes: OwnAttributes = {
-      'gen_ai.operation.name': 'invoke_agent',
-      'tokentrail.call.operation': this.operation,
-      'tokentrail.call.source': this.source,
-    }
+    const attributes = callAttributes()
+    attributes['gen_ai.operation.name'] = 'invoke_agent'
+    attributes['tokentrail.call.operation'] = this.operation
+    attributes['tokentrail.call.source'] = this.source
     const named = init.provider ?? provider
     if (named) attributes['gen_ai.provider.name'] = named
     if (model) attributes['gen_ai.request.model'] = model
@@ -1067,7 +1067,7 @@ export class AiCall {
           llm.closeWithCall(info.endTime)
         } catch {}
     if (info.closedByParent && !this.ended) this.closedWithParent()
-    const attributes: OwnAttributes = this.opening ?? {}
+    const attributes: OwnAttributes = this.opening ?? callAttributes()
     this.opening = undefined
     attributes['tokentrail.call.steps'] = this.stepsSeen
     // Why a cancelled call stopped: its own cause (an abort between steps, a consumer gone), the

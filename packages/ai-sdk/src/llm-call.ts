@@ -32,6 +32,7 @@ import {
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { closed, type ModelName, type Owner, opened } from './nested.js'
+import { llmAttributes } from './own-attributes.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 import { type Reading, unwatchReading } from './stall.js'
 
@@ -276,13 +277,12 @@ export class LlmCall implements Reading {
     const { call, model, settings, step } = this
     const provider = providerName(model.provider)
     this.provider = provider
-    const attributes: OwnAttributes = {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': provider,
-      'gen_ai.request.model': model.modelId,
-      'gen_ai.request.stream': this.streamed,
-      'tokentrail.step': step,
-    }
+    const attributes = llmAttributes()
+    attributes['gen_ai.operation.name'] = 'chat'
+    attributes['gen_ai.provider.name'] = provider
+    attributes['gen_ai.request.model'] = model.modelId
+    attributes['gen_ai.request.stream'] = this.streamed
+    attributes['tokentrail.step'] = step
     if (attempt > 1) attributes['tokentrail.attempt'] = attempt
     settingsAttributes(params, attributes)
     // The user's own keys take the checked path, after ours (they may override them).
@@ -553,7 +553,7 @@ export class LlmCall implements Reading {
     // Ended otherwise than by its stream (its parent closed it, an abort): no longer watched, so
     // nothing of it waits for the next sweep of stall.ts.
     if (this.streamed) unwatchReading(this)
-    const attributes: OwnAttributes = this.opening ?? {}
+    const attributes: OwnAttributes = this.opening ?? llmAttributes()
     this.opening = undefined
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).
     let escaped: Record<string, () => string> | undefined
