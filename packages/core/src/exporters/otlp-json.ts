@@ -219,7 +219,21 @@ function writeNanos(out: JsonWriter, ms: number): void {
     out.ascii(String(micros * 1e3))
     return
   }
-  out.ascii(String(whole))
+  // The digits of `whole` written one by one: String(whole) made a string per timestamp (a time
+  // in ms is past the small integers whose strings the engine keeps), four per LLM call.
+  if (whole > Number.MAX_SAFE_INTEGER) out.ascii(String(whole))
+  else {
+    let digits = 1
+    for (let at = 10; at <= whole; at *= 10) digits++
+    out.ensure(digits)
+    const buf = out.buf
+    for (let i = out.pos + digits - 1, left = whole; left > 0; i--) {
+      const next = Math.floor(left / 10)
+      buf[i] = 0x30 + (left - next * 10)
+      left = next
+    }
+    out.pos += digits
+  }
   out.ensure(6)
   const buf = out.buf
   let pos = out.pos
