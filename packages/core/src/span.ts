@@ -187,18 +187,12 @@ function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits):
   return count <= limits.maxAttributes ? count : -1
 }
 
-// The attributes of a span nothing was written to yet (frozen: a write would be a bug). A span that
-// ends with none gets an object of its own then, which the scrub and a `redact` hook may change.
-const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes
-
 /** A span that records; created by a tracer. */
 export class RecordingSpan implements Span {
   readonly isRecording = true
   ended = false
   name: string
-  // NO_ATTRIBUTES until the first write: most spans of the adapters get their attributes as one
-  // object of their own (see setTrustedAttributes), and an empty one made for each span was garbage.
-  private attributes: Attributes = NO_ATTRIBUTES
+  private attributes: Attributes = {}
   private attributeCount = 0
   private events: SpanEvent[] | undefined
   private error: SpanError | undefined
@@ -305,7 +299,6 @@ export class RecordingSpan implements Span {
     if (!Object.hasOwn(this.attributes, key)) {
       if (this.attributeCount >= this.owner.limits.maxAttributes) return this.refused(0)
       this.attributeCount++
-      if (this.attributes === NO_ATTRIBUTES) this.attributes = {}
     }
     // A plain assignment to `__proto__` would replace the prototype instead of adding a key.
     if (key === '__proto__')
@@ -369,6 +362,7 @@ export class RecordingSpan implements Span {
       if (escaped) this.keepEscaped(attributes, escaped)
       return
     }
+    const own = this.attributes
     for (const key in attributes) {
       const value = attributes[key]
       if (value === undefined) continue
@@ -376,14 +370,12 @@ export class RecordingSpan implements Span {
         this.setAttribute(key, value)
         continue
       }
-      let own = this.attributes
       if (!Object.hasOwn(own, key)) {
         if (this.attributeCount >= limits.maxAttributes) {
           this.refused(0)
           continue
         }
         this.attributeCount++
-        if (own === NO_ATTRIBUTES) own = this.attributes = {}
       }
       own[key] = (Array.isArray(value) ? value.slice() : value) as AttributeValue
     }
@@ -586,7 +578,7 @@ export class RecordingSpan implements Span {
       startTime: this.startTime,
       endTime: Math.max(endTime, this.startTime),
       status: status ?? (this.error ? 'error' : 'ok'),
-      attributes: this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
+      attributes: this.attributes,
       events: this.events ?? EMPTY_EVENTS,
       error: this.error,
       resource: this.owner.resource,
