@@ -509,25 +509,14 @@ function toScratch(text: string, length: number): boolean {
 // sum of a byte's low 7 bits and 0x60 never carries into the next byte.
 const below20 = (word: number): number => ~(((word & 0x7f7f7f7f) + 0x60606060) | 0 | word)
 
-// 0x80 in each byte of a word that JSON escapes: below 0x20, `"` or `\` (as below20, per byte).
-function escapeFlags(word: number): number {
-  const quote = (word ^ 0x22222222) & 0x7f7f7f7f
-  const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
+// 0x80 in each byte of a word that is `"` or `\`, or (with `controls` -1, else 0) below 0x20: as
+// below20, exact per byte.
+function escapeFlags(word: number, controls: number): number {
+  const quote = (((word ^ 0x22222222) & 0x7f7f7f7f) + 0x7f7f7f7f) | 0
+  const backslash = (((word ^ 0x5c5c5c5c) & 0x7f7f7f7f) + 0x7f7f7f7f) | 0
   return (
-    ~(
-      ((((word & 0x7f7f7f7f) + 0x60606060) | 0) &
-        ((quote + 0x7f7f7f7f) | 0) &
-        ((backslash + 0x7f7f7f7f) | 0)) |
-      word
-    ) & 0x80808080
+    ~(((((word & 0x7f7f7f7f) + 0x60606060) | ~controls) & quote & backslash) | word) & 0x80808080
   )
-}
-
-// 0x80 in each byte of a word that is `"` or `\`.
-function quoteFlags(word: number): number {
-  const quote = (word ^ 0x22222222) & 0x7f7f7f7f
-  const backslash = (word ^ 0x5c5c5c5c) & 0x7f7f7f7f
-  return ~((((quote + 0x7f7f7f7f) | 0) & ((backslash + 0x7f7f7f7f) | 0)) | word) & 0x80808080
 }
 
 function isPlain(text: string): boolean {
@@ -555,14 +544,9 @@ function isPlain(text: string): boolean {
   return true
 }
 
-// The next word from `w` with a byte that JSON escapes, or with `"` or `\` (`last` when none): the
-// loops that skip the words with nothing, one for each kind, so neither tests which it is per word.
-function nextEscape(words: Int32Array, w: number, last: number): number {
-  while (w < last && escapeFlags(words[w]!) === 0) w++
-  return w
-}
-function nextQuote(words: Int32Array, w: number, last: number): number {
-  while (w < last && quoteFlags(words[w]!) === 0) w++
+// The next word from `w` with a byte to escape (`last` when none).
+function nextEscape(words: Int32Array, w: number, last: number, controls: number): number {
+  while (w < last && escapeFlags(words[w]!, controls) === 0) w++
   return w
 }
 
@@ -583,12 +567,13 @@ function scannedEscapes(text: string, quotes: boolean): string | undefined {
   let out = ''
   let from = 0
   let count = 0
+  const controls = quotes ? 0 : -1
   for (
-    let w = quotes ? nextQuote(words, 0, last) : nextEscape(words, 0, last);
+    let w = nextEscape(words, 0, last, controls);
     w < last;
-    w = quotes ? nextQuote(words, w + 1, last) : nextEscape(words, w + 1, last)
+    w = nextEscape(words, w + 1, last, controls)
   ) {
-    let flags = quotes ? quoteFlags(words[w]!) : escapeFlags(words[w]!)
+    let flags = escapeFlags(words[w]!, controls)
     do {
       const at = (w << 2) + ((31 - Math.clz32(flags & -flags)) >>> 3)
       flags &= flags - 1
