@@ -61,6 +61,14 @@ const TEXTS = [
   ...TRICKY.map((text) => `${PLAIN.repeat(3)}${text}`),
   PLAIN.repeat(40),
   '',
+  // A newline per sentence (its escapes found 4 bytes at a time), in one-byte and in two-byte text;
+  // a JSON document (escapes too dense for that: the engine's replace), and sparse text turning dense.
+  PLAIN.replaceAll('. ', '.\n').repeat(20),
+  `${PLAIN.replaceAll('. ', '.\n')}€ Ģ ${PLAIN.replaceAll('; ', ';\t')}`.repeat(10),
+  JSON.stringify({
+    messages: Array.from({ length: 30 }, (_, i) => ({ role: 'user', text: `say "${i}" \\ ok` })),
+  }),
+  `${PLAIN.replaceAll('. ', '.\n').repeat(5)}${JSON.stringify({ a: '"\\"'.repeat(200) })}`,
 ]
 
 function trickyPrompt(): LanguageModelV4Prompt {
