@@ -668,7 +668,8 @@ export class AiCall {
     this.span = span
     // Written with the totals when the span ends, in one object (see LlmCall's `opening`).
     this.opening = attributes
-    span.onEnding((ending, info) => this.writeTotals(ending, info))
+    // Bound rather than an arrow: an open stream's call holds half the bytes (no closure context).
+    span.onEnding(this.writeTotals.bind(this))
     if (!span.isRecording) {
       this.ended = true
       this.opening = undefined

@@ -5,7 +5,7 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import type { Span, SpanStatus, Tracer } from '@tokentrail/core'
+import type { EndingInfo, Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   now,
   redactCutText,
@@ -312,7 +312,8 @@ export class LlmCall implements Reading {
       setTrustedAttributes(span, attributes)
       span.setAttributes(userAttributes)
     } else this.opening = attributes
-    span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
+    // Bound rather than an arrow: an open stream holds half the bytes (no closure context).
+    span.onEnding(this.write.bind(this))
     if (!span.isRecording) {
       this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
@@ -547,7 +548,7 @@ export class LlmCall implements Reading {
   }
 
   // Runs once, right before the span ends, whoever ends it.
-  private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
+  private write(span: Span, { closedByParent, status }: EndingInfo): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
     this.unlist()
     // Ended otherwise than by its stream (its parent closed it, an abort): no longer watched, so
