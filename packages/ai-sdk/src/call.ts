@@ -503,13 +503,16 @@ export class AiCall {
   readonly source: CallSource
   /** `generateText`, `streamText`, …; the middleware names an ai@7 call (its step events do not). */
   operation: string
+  // The fields `declare`d below are set only by what uses them (an object call, tools, a parent
+  // span, ai@5/ai@6's inferred calls): a call without is one field smaller for each (held by
+  // every open stream), and reads them as undefined.
   /** ai@7: the SDK announced this call's steps as an object call's (generateObject, streamObject). */
-  objectCall = false
+  declare objectCall: boolean | undefined
   /**
    * ai@7: a generateText call whose model was asked for JSON (`output: Output.object(…)`): the SDK
    * parses that output after its end event and reports a failure to parse in its error event.
    */
-  parsesOutput = false
+  declare parsesOutput: boolean | undefined
   /**
    * ai@7: the call's own `telemetry: { recordInputs: false }` / `{ recordOutputs: false }`, which
    * its step events carry: its spans record no prompt, tool arguments / no output, tool results.
@@ -536,7 +539,7 @@ export class AiCall {
   private lastActivity: number
   ended = false
   // Made on first use: most calls run no tool, and an open stream holds its call.
-  private toolState:
+  declare private toolState:
     | { askers: Map<string, Asker>; tools: Map<string, Span>; toolEnds: Map<string, number> }
     | undefined
   private get tooling() {
@@ -569,7 +572,7 @@ export class AiCall {
 
   // Its parent's end, watched until this call ends: a parent that outlives many calls (a session
   // or a worker's loop in one span) would otherwise hold every call it ever had until it ends.
-  private onParentEnding: ((span: Span, info: EndingInfo) => void) | undefined
+  declare private onParentEnding: ((span: Span, info: EndingInfo) => void) | undefined
 
   private watchParent(parent: Span): void {
     this.onParentEnding = (_, info) => {
@@ -611,15 +614,15 @@ export class AiCall {
   awaitedProvider: unknown
   awaitedModelId: unknown
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
-  inferredPrompt: object | undefined
+  declare inferredPrompt: object | undefined
 
   /**
    * Spans of what ran before the call's first step, made under the call span when it is made:
    * tools the user approved (`needsApproval`), which the AI SDK runs before it calls the model.
    */
-  private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
+  declare private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
   /** ai@7: the approved tools run before the first step, by tool call id (their output comes after they return). */
-  approvedTools: Map<string, ToolRun> | undefined
+  declare approvedTools: Map<string, ToolRun> | undefined
 
   /** Makes a span under the call span once it is made (at once if it is): see `before`. */
   whenMade(make: (tracer: Tracer, parent: Span) => void): void {

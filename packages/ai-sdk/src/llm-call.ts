@@ -157,9 +157,11 @@ export class LlmCall implements Reading {
   }
   private responseId: string | undefined
   private responseModel: string | undefined
-  private failed = false
-  private readonly signal: AbortSignal | undefined
-  private onAbort: (() => void) | undefined
+  // The provider sent an error part (set only then).
+  declare private failed: boolean | undefined
+  // Set only when the call has an abort signal (an open stream without is two fields smaller).
+  declare private readonly signal: AbortSignal | undefined
+  declare private onAbort: (() => void) | undefined
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
@@ -213,10 +215,11 @@ export class LlmCall implements Reading {
     attempt: number,
     owner?: Owner,
   ) {
-    this.signal = params.abortSignal
-    if (this.signal) {
-      this.onAbort = () => this.cancel(abortCause(this.signal))
-      this.signal.addEventListener('abort', this.onAbort, { once: true })
+    const signal = params.abortSignal
+    if (signal) {
+      this.signal = signal
+      this.onAbort = () => this.cancel(abortCause(signal))
+      signal.addEventListener('abort', this.onAbort, { once: true })
     }
     // A stream's bookkeeping on its call and its spans are done after its first chunk is on its
     // way (or when a provider is slow, while it is awaited): nothing the first chunk needs waits
@@ -695,7 +698,7 @@ export class LlmCall implements Reading {
       ttftMs,
       error: t.error,
       retryable: isRetryable(t.error),
-      errorPart: this.failed,
+      errorPart: this.failed === true,
       toolCallIds: t.toolCallIds ?? NO_IDS,
       signal: this.signal,
       cancelledBy: t.cancelledBy,

@@ -313,7 +313,14 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
       let resolved: Resolved | undefined
       if (frame && !frame.ended) {
         // ai@7: the AI SDK said which call this is (its step events run for the text and object calls).
-        frame.operation ||= `${streamsCall(params, streamed) ? 'stream' : 'generate'}${frame.objectCall ? 'Object' : 'Text'}`
+        // One of four literals, not a string built per call (each open stream's call holds it).
+        frame.operation ||= streamsCall(params, streamed)
+          ? frame.objectCall
+            ? 'streamObject'
+            : 'streamText'
+          : frame.objectCall
+            ? 'generateObject'
+            : 'generateText'
         if (!streamed && !frame.objectCall && params.responseFormat?.type === 'json')
           frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
