@@ -84,6 +84,12 @@ export interface StepReport {
   cancelledBy: CancelCause | undefined
 }
 
+/** A model invocation's stream, as its call lists it (see AiCall.unopened). */
+interface ListedStream {
+  open(): unknown
+  closeWithCall(endTime: number): void
+}
+
 interface Asker {
   span: Span
   at: number
@@ -597,6 +603,11 @@ export class AiCall {
   // Opening again does nothing: the streams stay listed until the call span ends, so a parent that
   // closes the call can close them first (see writeTotals).
   private openStreams(): void {
+    const first = this.firstStream
+    if (first)
+      try {
+        first.open()
+      } catch {}
     const unopened = this.unopened
     if (unopened)
       for (const llm of unopened)
@@ -638,8 +649,19 @@ export class AiCall {
     if (typeof functionId === 'string') init.functionId ??= functionId
   }
 
-  /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
-  unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
+  /**
+   * Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call
+   * ends. This package lists its first in `firstStream` (a call of one step holds no array), the
+   * others here; older copies list theirs here, as they always did.
+   */
+  unopened: ListedStream[] | undefined
+  declare firstStream: ListedStream | undefined
+
+  /** Lists a stream of this call (see `unopened`). */
+  listStream(llm: ListedStream): void {
+    if (this.firstStream === undefined) this.firstStream = llm
+    else (this.unopened ??= []).push(llm)
+  }
 
   /**
    * Makes the call span if it is not made yet; returns it. `provider` is the GenAI provider name
@@ -1090,16 +1112,24 @@ export class AiCall {
 
   // Runs once, right before the call span ends, however it ends.
   private writeTotals(span: Span, info: EndingInfo): void {
+    const first = this.firstStream
     const streams = this.unopened
+    this.firstStream = undefined
     this.unopened = undefined
     // Its parent closes it (a request body cancelled mid-stream): the parent would close the open
     // steps only after this span, so their partial usage, text and time to first chunk would be
     // missing from the totals. They end first, as the parent would end them.
-    if (info.closedByParent && this.openSteps > 0 && streams)
-      for (const llm of streams)
+    if (info.closedByParent && this.openSteps > 0) {
+      if (first)
         try {
-          llm.closeWithCall(info.endTime)
+          first.closeWithCall(info.endTime)
         } catch {}
+      if (streams)
+        for (const llm of streams)
+          try {
+            llm.closeWithCall(info.endTime)
+          } catch {}
+    }
     if (info.closedByParent && !this.ended) this.closedWithParent()
     const attributes: OwnAttributes = this.opening ?? {}
     this.opening = undefined

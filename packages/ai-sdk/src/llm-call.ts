@@ -12,7 +12,7 @@ import {
   redactSecretsInJson,
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
-import { type AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
+import { AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
 import {
   Budget,
   cohereBilled,
@@ -99,8 +99,13 @@ function openAll(): void {
 
 function openSoon(llm: LlmCall, call: AiCall): void {
   // Opened ones stay listed until the call ends (opening again does nothing): no delete per stream.
-  if (call.unopened) call.unopened.push(llm)
-  else call.unopened = [llm]
+  if (call instanceof AiCall) call.listStream(llm)
+  else {
+    // A call of an older copy of this package (another class) lists them in its array.
+    const older = call as { unopened?: unknown[] }
+    if (older.unopened) older.unopened.push(llm)
+    else older.unopened = [llm]
+  }
   if (toOpen.push(llm) === 1)
     try {
       nextTurn(openAll)
