@@ -31,7 +31,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { closed, type ModelName, type Owner, opened } from './nested.js'
+import { closed, type OpenInvocation, type Owner, opened } from './nested.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 import { type Reading, unwatchReading } from './stall.js'
 
@@ -170,11 +170,11 @@ export class LlmCall implements Reading {
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
-  /** The middleware instance it is listed as open for (see nested.ts), until it ends. */
-  owner: Owner | undefined
-  nestPrompt: unknown
-  nestHeaders: unknown
-  nestModel: ModelName | undefined
+  /**
+   * What it is listed as open with (see nested.ts), until it ends or a stream's provider answers:
+   * its own object in the list, so an open stream keeps one field for it, not four.
+   */
+  private nest: (OpenInvocation & { owner: Owner }) | undefined
 
   /**
    * Off the list of open invocations (see nested.ts), once: when it ends, or a stream's once the
@@ -182,12 +182,10 @@ export class LlmCall implements Reading {
    * or cancels never ends, and must not be held here for good).
    */
   unlist(): void {
-    if (this.owner === undefined) return
-    closed(this as this & { owner: Owner })
-    this.owner = undefined
-    this.nestPrompt = undefined
-    this.nestHeaders = undefined
-    this.nestModel = undefined
+    const nest = this.nest
+    if (nest === undefined) return
+    this.nest = undefined
+    closed(nest)
   }
 
   private spanValue: Span | undefined
@@ -248,11 +246,14 @@ export class LlmCall implements Reading {
   // tracing the same model inside (a library's traced model) reads the list without settling.
   private list(params: LanguageModelV4CallOptions, owner: Owner | undefined): void {
     if (owner) {
-      this.owner = owner
-      this.nestPrompt = params.prompt
-      this.nestHeaders = params.headers
-      this.nestModel = this.model
-      opened(this as this & { owner: Owner })
+      // The fields every copy of this package reads of the list's entries.
+      this.nest = {
+        owner,
+        nestPrompt: params.prompt,
+        nestHeaders: params.headers,
+        nestModel: this.model,
+      }
+      opened(this.nest)
     }
   }
 
