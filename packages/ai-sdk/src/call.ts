@@ -680,14 +680,25 @@ export class AiCall {
     }
     this.init = undefined
     const model = init.modelId
-    const attributes: OwnAttributes = {
-      'gen_ai.operation.name': 'invoke_agent',
-      'tokentrail.call.operation': this.operation,
-      'tokentrail.call.source': this.source,
-    }
     const named = init.provider ?? provider
-    if (named) attributes['gen_ai.provider.name'] = named
-    if (model) attributes['gen_ai.request.model'] = model
+    // Written whole when both are known (the common case): keys added one by one past a literal's
+    // own go to a second array the object holds for the call's life.
+    const attributes: OwnAttributes =
+      named && model
+        ? {
+            'gen_ai.operation.name': 'invoke_agent',
+            'tokentrail.call.operation': this.operation,
+            'tokentrail.call.source': this.source,
+            'gen_ai.provider.name': named,
+            'gen_ai.request.model': model,
+          }
+        : {
+            'gen_ai.operation.name': 'invoke_agent',
+            'tokentrail.call.operation': this.operation,
+            'tokentrail.call.source': this.source,
+          }
+    if (named && !model) attributes['gen_ai.provider.name'] = named
+    else if (model && !named) attributes['gen_ai.request.model'] = model
     if (init.functionId) {
       attributes['tokentrail.call.function_id'] = init.functionId
       attributes['gen_ai.agent.name'] = init.functionId
