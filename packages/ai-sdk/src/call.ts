@@ -85,6 +85,12 @@ export interface StepReport {
   cancelledBy: CancelCause | undefined
 }
 
+/** A model invocation's stream, as its call lists it (see AiCall.unopened). */
+interface ListedStream {
+  open(): unknown
+  closeWithCall(endTime: number): void
+}
+
 interface Asker {
   span: Span
   at: number
@@ -454,6 +460,45 @@ export interface CallInit {
   startTime?: number
 }
 
+/** What a call's ended steps add up to, and what stopped it (see AiCall.roll). */
+class Roll {
+  stepsSeen = 0
+  retries = 0
+  // Token totals; a count no step gave stays undefined.
+  input: number | undefined
+  output: number | undefined
+  cacheRead: number | undefined
+  cacheWrite: number | undefined
+  reasoning: number | undefined
+  cost: number | undefined
+  // A step that answered in full without its input or output count (a server that sends no usage)
+  // or without a cost (a model the price table lacks) leaves that total unknown: a sum of the
+  // other steps would pass for the call's.
+  inputUnknown = false
+  outputUnknown = false
+  costUnknown = false
+  stepsWithoutUsage = 0
+  finishReason: string | undefined
+  // Whether its last step asked for tools (see stepEnded).
+  askedTools = false
+  ttftMs: number | undefined
+  // The start of the first attempt that failed or was cancelled before any first chunk, and its step.
+  failedFrom: number | undefined
+  failedStep: number | undefined
+  toolCalls = 0
+  lastError: unknown
+  lastCancelCause: CancelCause | undefined
+  // What stopped the call, when it is known before it ends (its span says it as it ends).
+  cancelCause: CancelCause | undefined
+  // An inferred call waiting for its next step: the timer that closes it, and its abortSignal's listener.
+  timer: ReturnType<typeof setTimeout> | undefined
+  abortSignal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+}
+
+// A call that ends with no step ended and nothing stopped: its totals read from here (never written).
+const NO_ROLL = new Roll()
+
 /**
  * One AI SDK call (`generateText`, `streamText`, …): a span over all its steps, the parent of each
  * step's LLM span and of the tool spans. Its span is made when the first traced model call of the
@@ -465,13 +510,16 @@ export class AiCall {
   readonly source: CallSource
   /** `generateText`, `streamText`, …; the middleware names an ai@7 call (its step events do not). */
   operation: string
+  // The fields `declare`d below are set only by what uses them (an object call, tools, a parent
+  // span, ai@5/ai@6's inferred calls): a call without is one field smaller for each (held by
+  // every open stream), and reads them as undefined.
   /** ai@7: the SDK announced this call's steps as an object call's (generateObject, streamObject). */
-  objectCall = false
+  declare objectCall: boolean | undefined
   /**
    * ai@7: a generateText call whose model was asked for JSON (`output: Output.object(…)`): the SDK
    * parses that output after its end event and reports a failure to parse in its error event.
    */
-  parsesOutput = false
+  declare parsesOutput: boolean | undefined
   /**
    * ai@7: the call's own `telemetry: { recordInputs: false }` / `{ recordOutputs: false }`, which
    * its step events carry: its spans record no prompt, tool arguments / no output, tool results.
@@ -485,38 +533,20 @@ export class AiCall {
   currentStep = 0
   attempt = 0
   private modelCalls = 0
-  private stepsSeen = 0
-  private retries = 0
-  private readonly totals: TokenCounts = {}
-  private cost: number | undefined
-  // A step that answered in full without its input or output count (a server that sends no usage)
-  // or without a cost (a model the price table lacks) leaves that total unknown: a sum of the
-  // other steps would pass for the call's.
-  private inputUnknown = false
-  private outputUnknown = false
-  private costUnknown = false
-  private stepsWithoutUsage = 0
-  private finishReason: string | undefined
-  // Whether its last step asked for tools (see stepEnded).
-  private askedTools = false
-  private ttftMs: number | undefined
-  // The start of the first attempt that failed or was cancelled before any first chunk, and its step.
-  private failedFrom: number | undefined
-  private failedStep: number | undefined
-  private toolCalls = 0
+  // What its ended steps add up to, and what stopped it: made as its first model invocation ends
+  // (or a retry, an abort or a stop comes first), so a call whose first stream is open holds none.
+  private roll: Roll | undefined
+  private get rolled(): Roll {
+    return (this.roll ??= new Roll())
+  }
   toolErrors = 0
   /** Model invocations of this call under way. */
   openSteps = 0
   private lastStatus: SpanStatus = 'ok'
-  private lastError: unknown
-  private lastCancelCause: CancelCause | undefined
-  // What stopped the call, when it is known before it ends (its span says it as it ends).
-  private cancelCause: CancelCause | undefined
   private lastActivity: number
-  private timer: ReturnType<typeof setTimeout> | undefined
   ended = false
   // Made on first use: most calls run no tool, and an open stream holds its call.
-  private toolState:
+  declare private toolState:
     | { askers: Map<string, Asker>; tools: Map<string, Span>; toolEnds: Map<string, number> }
     | undefined
   private get tooling() {
@@ -549,7 +579,7 @@ export class AiCall {
 
   // Its parent's end, watched until this call ends: a parent that outlives many calls (a session
   // or a worker's loop in one span) would otherwise hold every call it ever had until it ends.
-  private onParentEnding: ((span: Span, info: EndingInfo) => void) | undefined
+  declare private onParentEnding: ((span: Span, info: EndingInfo) => void) | undefined
 
   private watchParent(parent: Span): void {
     this.onParentEnding = (_, info) => {
@@ -559,7 +589,7 @@ export class AiCall {
         // A tool still running means more of the call was to come: it is cut short, not done
         // (at the parent's end, as the spans the parent closes itself).
         if (this.toolRunning()) {
-          this.cancelCause ??= 'parent'
+          this.rolled.cancelCause ??= 'parent'
           this.end('cancelled', undefined, info.endTime)
         } else this.closePending()
         // As when the parent closes the call mid-stream (closedWithParent): the AI SDK may never
@@ -574,6 +604,11 @@ export class AiCall {
   // Opening again does nothing: the streams stay listed until the call span ends, so a parent that
   // closes the call can close them first (see writeTotals).
   private openStreams(): void {
+    const first = this.firstStream
+    if (first)
+      try {
+        first.open()
+      } catch {}
     const unopened = this.unopened
     if (unopened)
       for (const llm of unopened)
@@ -591,15 +626,15 @@ export class AiCall {
   awaitedProvider: unknown
   awaitedModelId: unknown
   /** The prompt array of the current step, as `byPrompt` knows it (inferred calls). */
-  inferredPrompt: object | undefined
+  declare inferredPrompt: object | undefined
 
   /**
    * Spans of what ran before the call's first step, made under the call span when it is made:
    * tools the user approved (`needsApproval`), which the AI SDK runs before it calls the model.
    */
-  private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
+  declare private before: ((tracer: Tracer, parent: Span) => void)[] | undefined
   /** ai@7: the approved tools run before the first step, by tool call id (their output comes after they return). */
-  approvedTools: Map<string, ToolRun> | undefined
+  declare approvedTools: Map<string, ToolRun> | undefined
 
   /** Makes a span under the call span once it is made (at once if it is): see `before`. */
   whenMade(make: (tracer: Tracer, parent: Span) => void): void {
@@ -615,8 +650,19 @@ export class AiCall {
     if (typeof functionId === 'string') init.functionId ??= functionId
   }
 
-  /** Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call ends. */
-  unopened: { open(): unknown; closeWithCall(endTime: number): void }[] | undefined
+  /**
+   * Streams of this call whose LLM span is not made yet (see LlmCall.open): made before the call
+   * ends. This package lists its first in `firstStream` (a call of one step holds no array), the
+   * others here; older copies list theirs here, as they always did.
+   */
+  unopened: ListedStream[] | undefined
+  declare firstStream: ListedStream | undefined
+
+  /** Lists a stream of this call (see `unopened`). */
+  listStream(llm: ListedStream): void {
+    if (this.firstStream === undefined) this.firstStream = llm
+    else (this.unopened ??= []).push(llm)
+  }
 
   /**
    * Makes the call span if it is not made yet; returns it. `provider` is the GenAI provider name
@@ -635,11 +681,11 @@ export class AiCall {
     }
     this.init = undefined
     const model = init.modelId
+    const named = init.provider ?? provider
     const attributes = callAttributes()
     attributes['gen_ai.operation.name'] = 'invoke_agent'
     attributes['tokentrail.call.operation'] = this.operation
     attributes['tokentrail.call.source'] = this.source
-    const named = init.provider ?? provider
     if (named) attributes['gen_ai.provider.name'] = named
     if (model) attributes['gen_ai.request.model'] = model
     if (init.functionId) {
@@ -668,7 +714,8 @@ export class AiCall {
     this.span = span
     // Written with the totals when the span ends, in one object (see LlmCall's `opening`).
     this.opening = attributes
-    span.onEnding((ending, info) => this.writeTotals(ending, info))
+    // Bound rather than an arrow: an open stream's call holds half the bytes (no closure context).
+    span.onEnding(this.writeTotals.bind(this))
     if (!span.isRecording) {
       this.ended = true
       this.opening = undefined
@@ -749,43 +796,48 @@ export class AiCall {
     // When this invocation began (stepStarted).
     const startedAt = this.lastActivity
     this.lastActivity = now()
-    this.stepsSeen = Math.max(this.stepsSeen, step + 1)
+    const roll = this.rolled
+    roll.stepsSeen = Math.max(roll.stepsSeen, step + 1)
     this.lastStatus = report.status
-    this.lastError = report.error
-    this.lastCancelCause = report.cancelledBy
+    roll.lastError = report.error
+    roll.lastCancelCause = report.cancelledBy
     this.stepSignal = report.signal
     const tokens = report.tokens
     if (tokens) {
-      for (const key of ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const)
-        if (tokens[key] !== undefined) this.totals[key] = (this.totals[key] ?? 0) + tokens[key]!
+      if (tokens.input !== undefined) roll.input = (roll.input ?? 0) + tokens.input
+      if (tokens.output !== undefined) roll.output = (roll.output ?? 0) + tokens.output
+      if (tokens.cacheRead !== undefined) roll.cacheRead = (roll.cacheRead ?? 0) + tokens.cacheRead
+      if (tokens.cacheWrite !== undefined)
+        roll.cacheWrite = (roll.cacheWrite ?? 0) + tokens.cacheWrite
+      if (tokens.reasoning !== undefined) roll.reasoning = (roll.reasoning ?? 0) + tokens.reasoning
     }
-    if (report.costUsd !== undefined) this.cost = (this.cost ?? 0) + report.costUsd
+    if (report.costUsd !== undefined) roll.cost = (roll.cost ?? 0) + report.costUsd
     if (report.status === 'ok') {
       const input = tokens?.input === undefined
       const output = tokens?.output === undefined
-      if (input || output) this.stepsWithoutUsage++
-      if (input) this.inputUnknown = true
-      if (output) this.outputUnknown = true
-      if (report.costUsd === undefined) this.costUnknown = true
+      if (input || output) roll.stepsWithoutUsage++
+      if (input) roll.inputUnknown = true
+      if (output) roll.outputUnknown = true
+      if (report.costUsd === undefined) roll.costUnknown = true
     }
-    if (report.finishReason !== undefined) this.finishReason = report.finishReason
+    if (report.finishReason !== undefined) roll.finishReason = report.finishReason
     // Its tool calls, not its finish reason, say whether a step asked for tools: some
     // OpenAI-compatible servers end a tool-call answer with `stop`.
-    this.askedTools = report.toolCallIds.length > 0
-    if (this.ttftMs === undefined) {
+    roll.askedTools = report.toolCallIds.length > 0
+    if (roll.ttftMs === undefined) {
       if (report.ttftMs !== undefined)
         // A step made again (a retry, a steering interrupt): its first chunk came that long after
         // the step's first attempt began, as the app waited for it.
-        this.ttftMs =
-          this.failedFrom !== undefined && this.failedStep === step
-            ? startedAt + report.ttftMs - this.failedFrom
+        roll.ttftMs =
+          roll.failedFrom !== undefined && roll.failedStep === step
+            ? startedAt + report.ttftMs - roll.failedFrom
             : report.ttftMs
-      else if (report.status !== 'ok' && this.failedFrom === undefined) {
-        this.failedFrom = startedAt
-        this.failedStep = step
+      else if (report.status !== 'ok' && roll.failedFrom === undefined) {
+        roll.failedFrom = startedAt
+        roll.failedStep = step
       }
     }
-    this.toolCalls += report.toolCallIds.length
+    roll.toolCalls += report.toolCallIds.length
     if (this.source !== 'inferred') {
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
       // call awaits its model again, so the retry is found as this step's next attempt, not
@@ -846,7 +898,7 @@ export class AiCall {
   consumerStopped(endTime: number): void {
     settleStarts()
     if (this.ended || this.openSteps > 0) return
-    this.cancelCause = 'consumer_stopped'
+    this.rolled.cancelCause = 'consumer_stopped'
     this.end('cancelled', undefined, endTime)
     this.forget()
   }
@@ -859,12 +911,9 @@ export class AiCall {
   /** The SDK says the call was aborted (ai@7): between steps (a tool running), the call span says so, as an inferred call's does. */
   abortedBetweenSteps(): void {
     // A tool running after a step, or a retry awaited after a failed attempt.
-    if (this.openSteps === 0 && this.stepsSeen > 0 && this.lastStatus !== 'cancelled')
-      this.cancelCause = abortCause(this.stepSignal)
+    if (this.openSteps === 0 && (this.roll?.stepsSeen ?? 0) > 0 && this.lastStatus !== 'cancelled')
+      this.rolled.cancelCause = abortCause(this.stepSignal)
   }
-
-  private abortSignal: AbortSignal | undefined
-  private onAbort: (() => void) | undefined
 
   // Between steps (its tools running, a retry waiting) no LLM span listens to the call's
   // abortSignal: an abort there ends the call cancelled at once, not `ok` at the next flush.
@@ -873,46 +922,53 @@ export class AiCall {
       this.endSoon('cancelled')
       return
     }
-    if (this.abortSignal === signal) return
+    const roll = this.rolled
+    if (roll.abortSignal === signal) return
     this.unwatchAbort()
-    this.abortSignal = signal
-    this.onAbort = () => {
+    roll.abortSignal = signal
+    roll.onAbort = () => {
       // A next step's stream begun in this same turn counts as under way (see LlmCall.settle):
       // the abort is its to record, not a cut between steps.
       settleStarts()
       if (this.ended || this.openSteps > 0) return
-      this.cancelCause = abortCause(signal)
+      roll.cancelCause = abortCause(signal)
       this.end('cancelled')
     }
-    signal.addEventListener('abort', this.onAbort, { once: true })
+    signal.addEventListener('abort', roll.onAbort, { once: true })
   }
 
   private unwatchAbort(): void {
-    if (this.onAbort) this.abortSignal?.removeEventListener('abort', this.onAbort)
-    this.onAbort = undefined
-    this.abortSignal = undefined
+    const roll = this.roll
+    if (!roll) return
+    if (roll.onAbort) roll.abortSignal?.removeEventListener('abort', roll.onAbort)
+    roll.onAbort = undefined
+    roll.abortSignal = undefined
   }
 
   /** A retry of the current step: the same prompt again. */
   retried(): void {
-    this.retries++
+    this.rolled.retries++
   }
 
   private pend(): void {
     const state = callState()
     state.pending.add(this)
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
+    const roll = this.rolled
+    if (roll.timer) clearTimeout(roll.timer)
+    roll.timer = setTimeout(() => {
       // A next step begun in this same turn resumes the call (see LlmCall.settle).
       settleStarts()
-      if (this.timer !== undefined) this.closePending()
+      if (roll.timer !== undefined) this.closePending()
     }, PENDING_MS)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    ;(roll.timer as { unref?: () => void }).unref?.()
   }
 
   private resume(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
+    const roll = this.roll
+    if (roll?.timer) {
+      clearTimeout(roll.timer)
+      roll.timer = undefined
+    }
     // Only inferred calls wait there: an announced call's steps and end skip the lookup.
     const pending = callState().pending
     if (pending.size > 0) pending.delete(this)
@@ -933,10 +989,10 @@ export class AiCall {
       this.span !== undefined &&
       !this.ended &&
       this.openSteps === 0 &&
-      this.stepsSeen > 0 &&
+      (this.roll?.stepsSeen ?? 0) > 0 &&
       this.lastStatus === 'ok' &&
-      this.finishReason !== 'tool_call' &&
-      !this.askedTools
+      this.roll?.finishReason !== 'tool_call' &&
+      this.roll?.askedTools !== true
     )
   }
 
@@ -949,7 +1005,7 @@ export class AiCall {
     // The flush hook of an older copy of this package (it made the state) closes pending calls
     // without settling first: a next step begun in this turn resumed this one.
     if (settleStarts() && this.openSteps > 0) return
-    this.end(this.lastStatus, this.lastError, endTime ?? this.lastActivity)
+    this.end(this.lastStatus, this.roll?.lastError, endTime ?? this.lastActivity)
   }
 
   // The step's LLM span is still ending when it reports; the call ends right after it.
@@ -966,7 +1022,7 @@ export class AiCall {
     // A call whose last step failed failed, even when the SDK ends it normally (a stream error part).
     if (status === 'ok' && this.lastStatus === 'error') {
       status = 'error'
-      error ??= this.lastError
+      error ??= this.roll?.lastError
     } else if (status === 'ok' && endedOnError) {
       // ai@7's streamText ended on an error the SDK raised itself after the model answered (a
       // tool call against `toolChoice`): the stream's error part and `onError` have it, the end
@@ -991,8 +1047,8 @@ export class AiCall {
         if (tool.ended) continue
         if (status === 'cancelled') {
           const cause =
-            this.cancelCause ??
-            (this.lastStatus === 'cancelled' ? this.lastCancelCause : undefined) ??
+            this.roll?.cancelCause ??
+            (this.lastStatus === 'cancelled' ? this.roll?.lastCancelCause : undefined) ??
             (this.stepSignal?.aborted ? abortCause(this.stepSignal) : undefined)
           if (cause) tool.setAttribute(ATTR.cancelledBy, cause)
           tool.end({ status: 'cancelled', endTime })
@@ -1017,7 +1073,7 @@ export class AiCall {
       this.onParentEnding = undefined
       offEnding(this.parent, onParentEnding)
     }
-    if (this.onAbort) this.unwatchAbort()
+    if (this.roll?.onAbort) this.unwatchAbort()
     const state = callState()
     if (this.stepPrompt !== undefined) {
       state.byStepPrompt?.delete(this.stepPrompt)
@@ -1056,49 +1112,56 @@ export class AiCall {
 
   // Runs once, right before the call span ends, however it ends.
   private writeTotals(span: Span, info: EndingInfo): void {
+    const first = this.firstStream
     const streams = this.unopened
+    this.firstStream = undefined
     this.unopened = undefined
     // Its parent closes it (a request body cancelled mid-stream): the parent would close the open
     // steps only after this span, so their partial usage, text and time to first chunk would be
     // missing from the totals. They end first, as the parent would end them.
-    if (info.closedByParent && this.openSteps > 0 && streams)
-      for (const llm of streams)
+    if (info.closedByParent && this.openSteps > 0) {
+      if (first)
         try {
-          llm.closeWithCall(info.endTime)
+          first.closeWithCall(info.endTime)
         } catch {}
+      if (streams)
+        for (const llm of streams)
+          try {
+            llm.closeWithCall(info.endTime)
+          } catch {}
+    }
     if (info.closedByParent && !this.ended) this.closedWithParent()
     const attributes: OwnAttributes = this.opening ?? callAttributes()
     this.opening = undefined
-    attributes['tokentrail.call.steps'] = this.stepsSeen
+    const r = this.roll ?? NO_ROLL
+    attributes['tokentrail.call.steps'] = r.stepsSeen
     // Why a cancelled call stopped: its own cause (an abort between steps, a consumer gone), the
     // request it was closed with, or else what stopped its last step.
     if (info.status === 'cancelled' || info.closedByParent) {
       const cause =
-        this.cancelCause ??
+        r.cancelCause ??
         (info.closedByParent
           ? 'parent'
           : this.lastStatus === 'cancelled'
-            ? this.lastCancelCause
+            ? r.lastCancelCause
             : undefined)
       if (cause) attributes[ATTR.cancelledBy] = cause
     }
-    const t = this.totals
-    if (t.input !== undefined && !this.inputUnknown)
-      attributes['tokentrail.call.input_tokens'] = t.input
-    if (t.output !== undefined && !this.outputUnknown)
-      attributes['tokentrail.call.output_tokens'] = t.output
-    if (t.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = t.cacheRead
-    if (t.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = t.cacheWrite
-    if (t.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = t.reasoning
-    if (this.cost !== undefined && !this.costUnknown)
-      attributes['tokentrail.call.cost_usd'] = Math.round(this.cost * 1e9) / 1e9
-    if (this.stepsWithoutUsage > 0)
-      attributes['tokentrail.call.steps_without_usage'] = this.stepsWithoutUsage
-    if (this.finishReason !== undefined)
-      attributes['tokentrail.call.finish_reason'] = this.finishReason
-    if (this.ttftMs !== undefined) attributes['tokentrail.call.ttft_ms'] = this.ttftMs
-    if (this.retries > 0) attributes['tokentrail.call.retries'] = this.retries
-    if (this.toolCalls > 0) attributes['tokentrail.call.tool_calls'] = this.toolCalls
+    if (r.input !== undefined && !r.inputUnknown)
+      attributes['tokentrail.call.input_tokens'] = r.input
+    if (r.output !== undefined && !r.outputUnknown)
+      attributes['tokentrail.call.output_tokens'] = r.output
+    if (r.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = r.cacheRead
+    if (r.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = r.cacheWrite
+    if (r.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = r.reasoning
+    if (r.cost !== undefined && !r.costUnknown)
+      attributes['tokentrail.call.cost_usd'] = Math.round(r.cost * 1e9) / 1e9
+    if (r.stepsWithoutUsage > 0)
+      attributes['tokentrail.call.steps_without_usage'] = r.stepsWithoutUsage
+    if (r.finishReason !== undefined) attributes['tokentrail.call.finish_reason'] = r.finishReason
+    if (r.ttftMs !== undefined) attributes['tokentrail.call.ttft_ms'] = r.ttftMs
+    if (r.retries > 0) attributes['tokentrail.call.retries'] = r.retries
+    if (r.toolCalls > 0) attributes['tokentrail.call.tool_calls'] = r.toolCalls
     if (this.toolErrors > 0) attributes['tokentrail.call.tool_errors'] = this.toolErrors
     setTrustedAttributes(span, attributes)
   }

@@ -5,14 +5,14 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import type { Span, SpanStatus, Tracer } from '@tokentrail/core'
+import type { EndingInfo, Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   now,
   redactCutText,
   redactSecretsInJson,
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
-import { type AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
+import { AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
 import {
   Budget,
   cohereBilled,
@@ -31,7 +31,7 @@ import {
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
-import { closed, type ModelName, type Owner, opened } from './nested.js'
+import { closed, type OpenInvocation, type Owner, opened } from './nested.js'
 import { llmAttributes } from './own-attributes.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
 import { type Reading, unwatchReading } from './stall.js'
@@ -100,8 +100,13 @@ function openAll(): void {
 
 function openSoon(llm: LlmCall, call: AiCall): void {
   // Opened ones stay listed until the call ends (opening again does nothing): no delete per stream.
-  if (call.unopened) call.unopened.push(llm)
-  else call.unopened = [llm]
+  if (call instanceof AiCall) call.listStream(llm)
+  else {
+    // A call of an older copy of this package (another class) lists them in its array.
+    const older = call as { unopened?: unknown[] }
+    if (older.unopened) older.unopened.push(llm)
+    else older.unopened = [llm]
+  }
   if (toOpen.push(llm) === 1)
     try {
       nextTurn(openAll)
@@ -109,6 +114,28 @@ function openSoon(llm: LlmCall, call: AiCall): void {
       // No way to come back later: the spans are made now rather than never.
       openAll()
     }
+}
+
+/** The part of an LLM call's record a stream of text fills only at its end (see LlmCall.tail). */
+class Tail {
+  lastChunkAt: number | undefined
+  reasoning: string[] | undefined
+  reasoningLength = 0
+  toolCalls: Output['toolCalls'] | undefined
+  truncated = false
+  usage: LanguageModelV4Usage | undefined
+  // The usage a stream told before its end: Anthropic's as it began (see `observe`), Gemini's so
+  // far (see `geminiChunk`).
+  startUsage: unknown
+  // The usage in a generate answer's body, where the provider passes on no raw usage (see `generated`).
+  bodyUsage: unknown
+  finishReason: LanguageModelV4FinishReason | undefined
+  warnings: unknown[] | undefined
+  output: Output | undefined
+  cancelledBy: CancelCause | undefined
+  providerMetadata: unknown
+  error: unknown
+  toolCallIds: string[] | undefined
 }
 
 /**
@@ -124,41 +151,31 @@ export class LlmCall implements Reading {
   private provider = ''
   private readonly start = now()
   private firstChunkAt: number | undefined
-  private lastChunkAt: number | undefined
   // The first delta alone, then all of them in an array: an open stream holds no array for one.
   private text: string[] | string = ''
   private textLength = 0
-  private reasoning: string[] | undefined
-  private reasoningLength = 0
-  private toolCalls: Output['toolCalls'] | undefined
-  private truncated = false
   private chunks = 0
-  private usage: LanguageModelV4Usage | undefined
-  // The usage a stream told before its end: Anthropic's as it began (see `observe`), Gemini's so
-  // far (see `geminiChunk`).
-  private startUsage: unknown
-  // The usage in a generate answer's body, where the provider passes on no raw usage (see `generated`).
-  private bodyUsage: unknown
-  private finishReason: LanguageModelV4FinishReason | undefined
+  // What a stream tells at its end, or rarely (reasoning, tool calls, an error, a cut): made when it
+  // first does, so an open stream of text holds none of it.
+  private tail: Tail | undefined
+  private get t(): Tail {
+    return (this.tail ??= new Tail())
+  }
   private responseId: string | undefined
   private responseModel: string | undefined
-  private warnings: unknown[] | undefined
-  private output: Output | undefined
-  private failed = false
-  private cancelledBy: CancelCause | undefined
-  private readonly signal: AbortSignal | undefined
-  private onAbort: (() => void) | undefined
-  private providerMetadata: unknown
-  private error: unknown
-  private toolCallIds: string[] | undefined
+  // The provider sent an error part (set only then).
+  declare private failed: boolean | undefined
+  // Set only when the call has an abort signal (an open stream without is two fields smaller).
+  declare private readonly signal: AbortSignal | undefined
+  declare private onAbort: (() => void) | undefined
   private prompt: LanguageModelV4CallOptions['prompt'] | undefined
   private promptFrom = 0
 
-  /** The middleware instance it is listed as open for (see nested.ts), until it ends. */
-  owner: Owner | undefined
-  nestPrompt: unknown
-  nestHeaders: unknown
-  nestModel: ModelName | undefined
+  /**
+   * What it is listed as open with (see nested.ts), until it ends or a stream's provider answers:
+   * its own object in the list, so an open stream keeps one field for it, not four.
+   */
+  private nest: (OpenInvocation & { owner: Owner }) | undefined
 
   /**
    * Off the list of open invocations (see nested.ts), once: when it ends, or a stream's once the
@@ -166,12 +183,10 @@ export class LlmCall implements Reading {
    * or cancels never ends, and must not be held here for good).
    */
   unlist(): void {
-    if (this.owner === undefined) return
-    closed(this as this & { owner: Owner })
-    this.owner = undefined
-    this.nestPrompt = undefined
-    this.nestHeaders = undefined
-    this.nestModel = undefined
+    const nest = this.nest
+    if (nest === undefined) return
+    this.nest = undefined
+    closed(nest)
   }
 
   private spanValue: Span | undefined
@@ -204,10 +219,11 @@ export class LlmCall implements Reading {
     attempt: number,
     owner?: Owner,
   ) {
-    this.signal = params.abortSignal
-    if (this.signal) {
-      this.onAbort = () => this.cancel(abortCause(this.signal))
-      this.signal.addEventListener('abort', this.onAbort, { once: true })
+    const signal = params.abortSignal
+    if (signal) {
+      this.signal = signal
+      this.onAbort = () => this.cancel(abortCause(signal))
+      signal.addEventListener('abort', this.onAbort, { once: true })
     }
     // A stream's bookkeeping on its call and its spans are done after its first chunk is on its
     // way (or when a provider is slow, while it is awaited): nothing the first chunk needs waits
@@ -231,11 +247,14 @@ export class LlmCall implements Reading {
   // tracing the same model inside (a library's traced model) reads the list without settling.
   private list(params: LanguageModelV4CallOptions, owner: Owner | undefined): void {
     if (owner) {
-      this.owner = owner
-      this.nestPrompt = params.prompt
-      this.nestHeaders = params.headers
-      this.nestModel = this.model
-      opened(this as this & { owner: Owner })
+      // The fields every copy of this package reads of the list's entries.
+      this.nest = {
+        owner,
+        nestPrompt: params.prompt,
+        nestHeaders: params.headers,
+        nestModel: this.model,
+      }
+      opened(this.nest)
     }
   }
 
@@ -312,7 +331,8 @@ export class LlmCall implements Reading {
       setTrustedAttributes(span, attributes)
       span.setAttributes(userAttributes)
     } else this.opening = attributes
-    span.onEnding((ending, info) => this.write(ending, info.closedByParent, info.status))
+    // Bound rather than an arrow: an open stream holds half the bytes (no closure context).
+    span.onEnding(this.write.bind(this))
     if (!span.isRecording) {
       this.opening = undefined
       if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
@@ -343,10 +363,11 @@ export class LlmCall implements Reading {
       case 'reasoning-delta': {
         const delta = part.delta
         if (this.firstChunkAt === undefined && delta !== '') this.firstChunkAt = now()
-        this.reasoningLength += delta.length
-        const into = (this.reasoning ??= [])
-        if (this.reasoningLength <= this.settings.maxTextLength) into.push(delta)
-        else this.clip(into, delta, this.reasoningLength)
+        const t = this.t
+        t.reasoningLength += delta.length
+        const into = (t.reasoning ??= [])
+        if (t.reasoningLength <= this.settings.maxTextLength) into.push(delta)
+        else this.clip(into, delta, t.reasoningLength)
         return
       }
       case 'tool-input-delta':
@@ -354,13 +375,14 @@ export class LlmCall implements Reading {
         return
       case 'tool-call': {
         this.firstChunkAt ??= now()
-        ;(this.toolCallIds ??= []).push(part.toolCallId)
+        const t = this.t
+        ;(t.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
         // Cut as a generated call's arguments are, and said the same way (output.truncated).
         const input = redactSecretsInJson(String(part.input))
         const max = this.settings.maxTextLength
-        if (input.length > max) this.truncated = true
-        ;(this.toolCalls ??= []).push({
+        if (input.length > max) t.truncated = true
+        ;(t.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
           arguments: input.length > max ? redactCutText(input.slice(0, max)) : input,
@@ -372,26 +394,28 @@ export class LlmCall implements Reading {
         if (part.modelId !== undefined) this.responseModel = part.modelId
         return
       case 'stream-start':
-        if (part.warnings?.length) this.warnings = part.warnings
+        if (part.warnings?.length) this.t.warnings = part.warnings
         return
       case 'custom':
         // @ai-sdk/anthropic@4 passes on the usage of Anthropic's `message_start`: the input and
         // cache counts, final from the start, which a stream cut or cancelled before its
         // `message_delta` still tells (see `write`).
         if (part.kind === 'anthropic.message_start')
-          this.startUsage = (
+          this.t.startUsage = (
             part.providerMetadata as { anthropic?: { usage?: unknown } }
           )?.anthropic?.usage
         return
-      case 'finish':
-        this.lastChunkAt = now()
-        this.usage = part.usage
-        this.finishReason = part.finishReason
-        this.providerMetadata = part.providerMetadata
+      case 'finish': {
+        const t = this.t
+        t.lastChunkAt = now()
+        t.usage = part.usage
+        t.finishReason = part.finishReason
+        t.providerMetadata = part.providerMetadata
         return
+      }
       case 'error': {
         this.failed = true
-        this.error = part.error
+        this.t.error = part.error
         // The provider's status, error type and retry advice, as on the call span and as for a throw.
         recordFailure(this.span, part.error, this.recordsContent)
         return
@@ -411,16 +435,17 @@ export class LlmCall implements Reading {
 
   // Keeps the part of a delta that still fits under the cap.
   private clip(into: string[], delta: string, lengthAfter: number): void {
-    this.truncated = true
+    this.t.truncated = true
     const room = this.settings.maxTextLength - (lengthAfter - delta.length)
     if (room > 0) into.push(delta.slice(0, room))
   }
 
   /** Records a `doGenerate` result. */
   generated(result: LanguageModelV4GenerateResult): void {
-    this.lastChunkAt = now()
-    this.usage = result.usage
-    this.finishReason = result.finishReason
+    const t = this.t
+    t.lastChunkAt = now()
+    t.usage = result.usage
+    t.finishReason = result.finishReason
     this.responseId = result.response?.id
     this.responseModel = result.response?.modelId
     if (this.responseId === undefined || this.responseModel === undefined)
@@ -431,15 +456,15 @@ export class LlmCall implements Reading {
       (this.provider === 'x_ai' || this.provider === 'cohere') &&
       (result.usage as { raw?: unknown } | undefined)?.raw === undefined
     )
-      this.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
-    this.providerMetadata = result.providerMetadata
-    if (result.warnings?.length) this.warnings = result.warnings
+      t.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
+    t.providerMetadata = result.providerMetadata
+    if (result.warnings?.length) t.warnings = result.warnings
     for (const part of Array.isArray(result.content) ? result.content : [])
       if (part?.type === 'tool-call') {
-        ;(this.toolCallIds ??= []).push(part.toolCallId)
+        ;(t.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
-    if (this.recordsOutputs) this.output = readContent(result.content, this.settings.maxTextLength)
+    if (this.recordsOutputs) t.output = readContent(result.content, this.settings.maxTextLength)
     this.end('ok')
   }
 
@@ -478,7 +503,7 @@ export class LlmCall implements Reading {
   geminiChunk(chunk: unknown): void {
     if (chunk === null || typeof chunk !== 'object') return
     const usage = (chunk as { usageMetadata?: unknown }).usageMetadata
-    if (usage !== undefined) this.startUsage = usage
+    if (usage !== undefined) this.t.startUsage = usage
     if (this.responseModel !== undefined) return
     const { responseId, modelVersion } = chunk as { responseId?: unknown; modelVersion?: unknown }
     if (typeof modelVersion === 'string' && modelVersion !== '') this.responseModel = modelVersion
@@ -488,7 +513,7 @@ export class LlmCall implements Reading {
 
   /** The stream flushed: the provider finished. */
   finished(): void {
-    this.lastChunkAt ??= now()
+    this.t.lastChunkAt ??= now()
     this.end(this.failed ? 'error' : 'ok')
   }
 
@@ -498,7 +523,7 @@ export class LlmCall implements Reading {
       this.cancel(abortCause(this.signal, error))
       return
     }
-    this.error = error
+    this.t.error = error
     recordFailure(this.span, error, this.recordsContent)
     this.end('error')
   }
@@ -511,7 +536,7 @@ export class LlmCall implements Reading {
       this.end('error')
       return
     }
-    this.cancelledBy ??= cause
+    this.t.cancelledBy ??= cause
     this.end('cancelled')
   }
 
@@ -526,8 +551,8 @@ export class LlmCall implements Reading {
    */
   consumerStopped(at: number): void {
     if (this.ended) return
-    this.cancelledBy ??= 'consumer_stopped'
-    this.lastChunkAt ??= at
+    this.t.cancelledBy ??= 'consumer_stopped'
+    this.t.lastChunkAt ??= at
     this.end('cancelled', { endOpenChildren: true, endTime: at })
     this.call.consumerStopped(at)
   }
@@ -536,7 +561,7 @@ export class LlmCall implements Reading {
   closeWithCall(endTime: number): void {
     const span = this.spanValue
     if (!span || span.ended) return
-    this.cancelledBy ??= 'parent'
+    this.t.cancelledBy ??= 'parent'
     span.setAttribute('tokentrail.closed_by_parent', true)
     this.end('cancelled', { endOpenChildren: true, endTime })
   }
@@ -547,8 +572,9 @@ export class LlmCall implements Reading {
   }
 
   // Runs once, right before the span ends, whoever ends it.
-  private write(span: Span, closedByParent: boolean, status: SpanStatus | undefined): void {
+  private write(span: Span, { closedByParent, status }: EndingInfo): void {
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort)
+    const t = this.t
     this.unlist()
     // Ended otherwise than by its stream (its parent closed it, an abort): no longer watched, so
     // nothing of it waits for the next sweep of stall.ts.
@@ -575,16 +601,16 @@ export class LlmCall implements Reading {
       if (budget.truncated) attributes['tokentrail.input.truncated'] = true
       this.prompt = undefined
     }
-    if (closedByParent) this.cancelledBy ??= 'parent'
-    if (this.cancelledBy) attributes['tokentrail.cancelled_by'] = this.cancelledBy
+    if (closedByParent) t.cancelledBy ??= 'parent'
+    if (t.cancelledBy) attributes['tokentrail.cancelled_by'] = t.cancelledBy
     if (this.responseId !== undefined) attributes['gen_ai.response.id'] = this.responseId
     if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.responseModel
-    finishReasonAttributes(this.finishReason, attributes)
-    if (this.warnings) attributes['tokentrail.warnings'] = JSON.stringify(this.warnings)
-    let tokens = readUsage(this.usage, this.provider, this.providerMetadata, this.bodyUsage)
+    finishReasonAttributes(t.finishReason, attributes)
+    if (t.warnings) attributes['tokentrail.warnings'] = JSON.stringify(t.warnings)
+    let tokens = readUsage(t.usage, this.provider, t.providerMetadata, t.bodyUsage)
     // A stream that ended without its usage (cut, cancelled): the input it told before.
-    if (this.startUsage !== undefined && tokens?.input === undefined)
-      tokens = startedCounts(this.startUsage) ?? tokens
+    if (t.startUsage !== undefined && tokens?.input === undefined)
+      tokens = startedCounts(t.startUsage) ?? tokens
     let costUsd: number | undefined
     const prices = this.settings.prices
     const own = this.settings.ownPrices
@@ -598,7 +624,7 @@ export class LlmCall implements Reading {
     // What the provider billed, when it says so (a total only: none splits it further).
     const billed =
       prices && !ownPrice
-        ? reportedCost(this.provider, this.providerMetadata, this.usage, this.bodyUsage)
+        ? reportedCost(this.provider, t.providerMetadata, t.usage, t.bodyUsage)
         : undefined
     if (billed !== undefined) {
       costUsd = billed
@@ -615,7 +641,7 @@ export class LlmCall implements Reading {
         price &&
         computeCost(
           (this.provider === 'cohere' &&
-            cohereBilled((this.usage as { raw?: unknown } | undefined)?.raw ?? this.bodyUsage)) ||
+            cohereBilled((t.usage as { raw?: unknown } | undefined)?.raw ?? t.bodyUsage)) ||
             tokens,
           price,
         )
@@ -643,30 +669,30 @@ export class LlmCall implements Reading {
         attributes['gen_ai.response.time_to_first_chunk'] = ttft / 1000
       }
     }
-    if (this.lastChunkAt !== undefined) {
-      attributes['tokentrail.time_to_last_chunk_ms'] = this.lastChunkAt - this.start
+    if (t.lastChunkAt !== undefined) {
+      attributes['tokentrail.time_to_last_chunk_ms'] = t.lastChunkAt - this.start
       const from = this.streamed ? this.firstChunkAt : this.start
-      const seconds = from === undefined ? 0 : (this.lastChunkAt - from) / 1000
+      const seconds = from === undefined ? 0 : (t.lastChunkAt - from) / 1000
       if (tokens?.output !== undefined && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
     if (this.recordsOutputs) {
       const max = this.settings.maxTextLength
       const text = typeof this.text === 'string' ? this.text : this.text.join('')
-      const reasoning = this.reasoning?.join('') ?? ''
+      const reasoning = t.reasoning?.join('') ?? ''
       // A stream cut at maxTextLength: a credential cut in half at the end is still one.
-      const output = this.output ?? {
+      const output = t.output ?? {
         text: this.textLength > max ? redactCutText(text) : text,
         textLength: this.textLength,
-        reasoning: this.reasoningLength > max ? redactCutText(reasoning) : reasoning,
-        reasoningLength: this.reasoningLength,
-        toolCalls: this.toolCalls ?? [],
-        truncated: this.truncated,
+        reasoning: t.reasoningLength > max ? redactCutText(reasoning) : reasoning,
+        reasoningLength: t.reasoningLength,
+        toolCalls: t.toolCalls ?? [],
+        truncated: t.truncated,
       }
       const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
       const form = outputAttributes(output, reason?.[0], attributes)
       if (form) (escaped ??= {})['gen_ai.output.messages'] = form
-    } else if (!this.output) attributes['tokentrail.output.text_length'] = this.textLength
+    } else if (!t.output) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
@@ -676,12 +702,12 @@ export class LlmCall implements Reading {
       costUsd,
       finishReason: finish?.[0],
       ttftMs,
-      error: this.error,
-      retryable: isRetryable(this.error),
-      errorPart: this.failed,
-      toolCallIds: this.toolCallIds ?? NO_IDS,
+      error: t.error,
+      retryable: isRetryable(t.error),
+      errorPart: this.failed === true,
+      toolCallIds: t.toolCallIds ?? NO_IDS,
       signal: this.signal,
-      cancelledBy: this.cancelledBy,
+      cancelledBy: t.cancelledBy,
     }
     this.call.stepEnded(this.step, report)
   }

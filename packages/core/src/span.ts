@@ -187,19 +187,27 @@ function adoptable(attributes: Record<string, unknown>, limits: ResolvedLimits):
   return count <= limits.maxAttributes ? count : -1
 }
 
+// The attributes of a span not written yet (see RecordingSpan's `attributes`): never written to.
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes
+
 /** A span that records; created by a tracer. */
 export class RecordingSpan implements Span {
-  readonly isRecording = true
+  // On the prototype (see below): a field less per open span.
+  declare readonly isRecording: true
   ended = false
   name: string
-  private attributes: Attributes = {}
+  // No attributes yet: one shared empty object, replaced by the span's own on its first write
+  // (a span written only as it ends, as the AI SDK's are, holds no empty object while open).
+  private attributes: Attributes = NO_ATTRIBUTES
   private attributeCount = 0
-  private events: SpanEvent[] | undefined
-  private error: SpanError | undefined
+  // The fields `declare`d here are set only by what uses them (events, an error, a second open
+  // child, a drop at the limits, a parent closing it): a span without is a field smaller for each.
+  declare private events: SpanEvent[] | undefined
+  declare private error: SpanError | undefined
   // The open children: one alone in `openChild` (most spans with children have one: a call span
   // and its LLM span), in a Set from the second on, so the common case allocates no Set.
   private openChild: RecordingSpan | undefined
-  private openChildren: Set<RecordingSpan> | undefined
+  declare private openChildren: Set<RecordingSpan> | undefined
   // One callback as itself, more in an array: most spans have one, and an open span holds it.
   // Past MANY_CALLBACKS, a map of each to how often it was added: thousands of AI SDK calls open
   // at once under one span each remove theirs as they end, and an array's scan and splice made
@@ -209,10 +217,10 @@ export class RecordingSpan implements Span {
     | ((span: Span, info: EndingInfo) => void)[]
     | Map<(span: Span, info: EndingInfo) => void, number>
     | undefined
-  private closedByParent = false
+  declare private closedByParent: boolean | undefined
   private ending = false
   // Attributes and events refused at the limit, made on the first one: most spans never have any.
-  private limitDrops: [attributes: number, events: number] | undefined
+  declare private limitDrops: [attributes: number, events: number] | undefined
 
   constructor(
     private readonly owner: SpanOwner,
@@ -300,15 +308,16 @@ export class RecordingSpan implements Span {
       if (this.attributeCount >= this.owner.limits.maxAttributes) return this.refused(0)
       this.attributeCount++
     }
+    const own = this.ownAttributes()
     // A plain assignment to `__proto__` would replace the prototype instead of adding a key.
     if (key === '__proto__')
-      Object.defineProperty(this.attributes, key, {
+      Object.defineProperty(own, key, {
         value: clean,
         enumerable: true,
         writable: true,
         configurable: true,
       })
-    else this.attributes[key] = clean
+    else own[key] = clean
     return this
   }
 
@@ -362,7 +371,7 @@ export class RecordingSpan implements Span {
       if (escaped) this.keepEscaped(attributes, escaped)
       return
     }
-    const own = this.attributes
+    const own = this.ownAttributes()
     for (const key in attributes) {
       const value = attributes[key]
       if (value === undefined) continue
@@ -380,6 +389,12 @@ export class RecordingSpan implements Span {
       own[key] = (Array.isArray(value) ? value.slice() : value) as AttributeValue
     }
     if (escaped) this.keepEscaped(attributes, escaped)
+  }
+
+  // The span's own attributes object, made on the first write that needs one.
+  private ownAttributes(): Attributes {
+    const own = this.attributes
+    return own === NO_ATTRIBUTES ? (this.attributes = {}) : own
   }
 
   // A later clean write (the LLM span's closing one) and what the span holds become one new object,
@@ -556,7 +571,7 @@ export class RecordingSpan implements Span {
       this.endingCallbacks = undefined
       const info: EndingInfo = {
         status,
-        closedByParent: this.closedByParent,
+        closedByParent: this.closedByParent === true,
         endTime,
       }
       if (Array.isArray(callbacks)) for (const callback of callbacks) this.runEnding(callback, info)
@@ -578,7 +593,7 @@ export class RecordingSpan implements Span {
       startTime: this.startTime,
       endTime: Math.max(endTime, this.startTime),
       status: status ?? (this.error ? 'error' : 'ok'),
-      attributes: this.attributes,
+      attributes: this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
       events: this.events ?? EMPTY_EVENTS,
       error: this.error,
       resource: this.owner.resource,
@@ -596,6 +611,8 @@ export class RecordingSpan implements Span {
 }
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
+
+Object.defineProperty(RecordingSpan.prototype, 'isRecording', { value: true })
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
