@@ -177,6 +177,11 @@ afterEach(() => {
 // Fresh modules of core and the adapter, whose span-end code (and the text scrub with it) arrives
 // only when `arrive` is called; a tracer of theirs that records content, exporting to the sink.
 async function heldBack() {
+  const held = await heldBackModules()
+  return { ...held, tracer: held.tracerOf(held.core) }
+}
+
+async function heldBackModules() {
   let arrive!: () => void
   const arrived = new Promise<void>((resolve) => {
     arrive = resolve
@@ -186,18 +191,20 @@ async function heldBack() {
     return importOriginal()
   })
   vi.resetModules()
-  const { createTracer, otlpExporter } = await import('@tokentrail/core')
+  const core = await import('@tokentrail/core')
   const { textScrub } = await import('@tokentrail/core/internal')
   const { tracingMiddleware } = await import('../src/index.js')
-  const tracer = createTracer({
-    exporters: [otlpExporter({ url: sink.url })],
+  return { arrive, core, textScrub, tracingMiddleware, tracerOf }
+}
+
+const tracerOf = (core: typeof import('@tokentrail/core')) =>
+  core.createTracer({
+    exporters: [core.otlpExporter({ url: sink.url })],
     flushIntervalMs: 600_000,
     maxQueueSize: 100_000,
     recordInputs: true,
     recordOutputs: true,
   })
-  return { arrive, textScrub, tracingMiddleware, tracer }
-}
 
 describe('an adapter text that needs the text scrub, before it has loaded', () => {
   it('tool arguments, cut texts and error bodies holding credentials of each kind: scrubbed when the spans go, as once it has loaded', async () => {
@@ -320,6 +327,45 @@ describe('an adapter text that needs the text scrub, before it has loaded', () =
     } finally {
       await mock.close()
     }
+  })
+
+  it('a span of another copy of core (two installed), before this copy has the scrub: its texts left out, never sent unscrubbed, and there once it has', async () => {
+    // The app's copy of core makes the tracer; its span-end code lands at once.
+    vi.resetModules()
+    const app = await import('@tokentrail/core')
+    const tracer = tracerOf(app)
+    const ready = (await import('@tokentrail/core/internal')).textScrub
+    await vi.waitFor(() => expect(ready()).toBeDefined())
+    // The adapter's own copy, which makes no tracer, with its span-end code held back.
+    const { arrive, textScrub, tracingMiddleware } = await heldBackModules()
+    const c = CUTS.find((each) => each.name === 'openai')!
+    const run = async () => {
+      for (const { ai, createOpenAI } of majors) {
+        const model = ai.wrapLanguageModel({
+          model: createOpenAI({ baseURL: openai.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+            'gpt-4o',
+          ),
+          middleware: tracingMiddleware({ tracer, maxTextLength: c.maxTextLength }),
+        })
+        await ai.generateText({ model, prompt: c.text })
+      }
+      await tracer.flush({ timeoutMs: 20_000 })
+      return sink.bodies.splice(0).join('\n')
+    }
+    const early = await run()
+    expect(textScrub()).toBeUndefined()
+    expect(early).toContain('chat gpt-4o')
+    expect(early).not.toContain('gen_ai.input.messages')
+    expect(early).not.toContain('gen_ai.output.messages')
+    expect(forms(c.kept).some((form) => early.includes(form))).toBe(false)
+    // Asked for by those spans, not by a tracer of the adapter's copy.
+    arrive()
+    await vi.waitFor(() => expect(textScrub()).toBeDefined())
+    const late = await run()
+    await tracer.shutdown()
+    expect(late).toContain('gen_ai.input.messages')
+    expect(late).toContain('gen_ai.output.messages')
+    expectScrubbed(late)
   })
 })
 

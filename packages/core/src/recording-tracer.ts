@@ -133,10 +133,18 @@ export function textScrub(): TextScrub | undefined {
  * adapter's text that needs scrubbing before it is cut or embedded (tool arguments in a prompt's
  * JSON, a text cut to a budget): `write` sets what it makes (`setAttribute`,
  * `setTrustedAttributes`), taken as while the span ends. Nothing on a span that does not record or
- * has ended. For the adapters. (Here, not in span.ts: only an adapter's start-up code has it.)
+ * has ended, nor on one of another copy of core. For the adapters. (Here, not in span.ts: only an
+ * adapter's start-up code has it.)
  */
 export function scrubLater(span: Span, write: (scrub: TextScrub) => void): void {
-  if (!(span instanceof RecordingSpan) || span.ended) return
+  if (!(span instanceof RecordingSpan)) {
+    // A span of another copy of core (an app with two installed), whose tracer cannot hold it for
+    // this copy's scrub, which no tracer of this copy may have asked for: its texts are left out
+    // (never sent unscrubbed), and the scrub loads for the next.
+    if (span.isRecording) spanEnd().catch(() => {})
+    return
+  }
+  if (span.ended) return
   ;(span.scrubWrites ??= []).push(write)
   span.lateData = scrubbedData
 }
