@@ -8,7 +8,7 @@ import {
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { NOT_RECORDED, type OwnAttributes, toolAttributes, toolJson } from './convert.js'
+import { NOT_RECORDED, type OwnAttributes, startToolSpan, toolAttributes } from './convert.js'
 import {
   abortCause,
   type CancelCause,
@@ -1228,20 +1228,20 @@ function unaskedToolSpan(
 ): void {
   if (tool.failed && !tool.cancelled) call.toolErrors++
   call.whenMade((tracer, parent) => {
-    const attributes = toolAttributes(
-      tool.name,
-      id,
-      tool.dynamic,
+    const span = startToolSpan(
+      tracer,
+      `execute_tool ${tool.name}`,
+      {
+        kind: 'tool',
+        parent,
+        startTime: tool.start,
+        attributes: toolAttributes(tool.name, id, tool.dynamic),
+      },
       record.inputs ? tool.input : NOT_RECORDED,
+      record.outputs && !tool.failed && tool.end !== undefined
+        ? (tool.output ?? null)
+        : NOT_RECORDED,
     )
-    if (record.outputs && !tool.failed && tool.end !== undefined)
-      attributes[ATTR.toolCallResult] = toolJson(tool.output ?? null)
-    const span = tracer.startSpan(`execute_tool ${tool.name}`, {
-      kind: 'tool',
-      parent,
-      startTime: tool.start,
-      attributes,
-    })
     call.tools.set(id, span)
     endRun(span, tool)
   })
@@ -1318,14 +1318,13 @@ export function inferCall(
       const attributes = toolAttributes(part.toolName ?? asker.name, part.toolCallId, false)
       attributes[CALL_ATTR.toolTiming] = 'inferred'
       const output = part.output ?? part.result
-      if (record.outputs && output !== undefined)
-        attributes[ATTR.toolCallResult] = toolJson(output?.value ?? output)
-      const span = tracer.startSpan(`execute_tool ${part.toolName ?? asker.name}`, {
-        kind: 'tool',
-        parent: asker.span,
-        startTime: asker.at,
-        attributes,
-      })
+      const span = startToolSpan(
+        tracer,
+        `execute_tool ${part.toolName ?? asker.name}`,
+        { kind: 'tool', parent: asker.span, startTime: asker.at, attributes },
+        NOT_RECORDED,
+        record.outputs && output !== undefined ? (output?.value ?? output) : NOT_RECORDED,
+      )
       const failed = isToolError(output)
       if (failed) {
         call.toolErrors++

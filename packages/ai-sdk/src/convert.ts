@@ -5,8 +5,15 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import type { ATTR as CORE_ATTR } from '@tokentrail/core'
-import { redactCutText, redactSecretsInJson, safeJson } from '@tokentrail/core/internal'
+import type { ATTR as CORE_ATTR, StartSpanOptions } from '@tokentrail/core'
+import {
+  type Span,
+  safeJson,
+  scrubLater,
+  type TextScrub,
+  type Tracer,
+  textScrub,
+} from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
 import type { CALL_ATTR, TokenCounts } from './call.js'
 
@@ -379,10 +386,16 @@ export function settingsAttributes(
       choice.type === 'tool' ? `tool:${choice.toolName}` : choice.type
 }
 
-/** A character budget shared by every text of one recording, so a huge prompt cannot blow a span up. */
+/**
+ * A character budget shared by every text of one recording, so a huge prompt cannot blow a span
+ * up; with the text scrub (see `textScrub`), for texts that need it before they are cut.
+ */
 export class Budget {
   truncated = false
-  constructor(private left: number) {}
+  constructor(
+    private left: number,
+    readonly scrub: TextScrub,
+  ) {}
   take(text: string): string {
     if (text.length <= this.left) {
       this.left -= text.length
@@ -390,7 +403,7 @@ export class Budget {
     }
     this.truncated = true
     // A credential cut in half at the end is still one (the scrub at export sees no cut there).
-    const kept = redactCutText(text.slice(0, Math.max(0, this.left)))
+    const kept = this.scrub.cut(text.slice(0, Math.max(0, this.left)))
     this.left = 0
     return kept
   }
@@ -417,32 +430,63 @@ function fileLike(part: any): Part {
 }
 
 /**
- * Tool arguments or a result as the tool span records them: JSON whose keys named like a
- * credential hold `[REDACTED]` (`safeJson`), and whose text is scrubbed as tool JSON is in the
- * LLM spans' messages, so a tool span and the step that called it agree.
+ * Sets a tool span's result (or arguments: `key`) to `value` as tool JSON: JSON whose keys named
+ * like a credential hold `[REDACTED]` (`safeJson`, taken now), its text scrubbed as tool JSON is
+ * in the LLM spans' messages, so a tool span and the step that called it agree. The text scrub
+ * loads after start-up: until it has, the text waits with the span (`scrubLater`).
  */
-export function toolJson(value: unknown): string {
-  return redactSecretsInJson(safeJson(value))
+export function setToolJson(span: Span, key: string, value: unknown): void {
+  const json = safeJson(value)
+  const scrub = textScrub()
+  if (scrub) span.setAttribute(key, scrub.json(json))
+  else scrubLater(span, (late) => span.setAttribute(key, late.json(json)))
 }
 
 /**
- * The attributes every `execute_tool` span starts with; `args` (the tool's input) is recorded as
- * its arguments when given (`NOT_RECORDED` when the call records no inputs).
+ * Starts an `execute_tool` span (`name`, `options` with its `toolAttributes`), with its
+ * arguments and result recorded as tool JSON (see `setToolJson`) when given (`NOT_RECORDED`: not
+ * recorded): in the attributes it starts with once the text scrub has loaded, else set from its
+ * JSON taken now as it goes to its exporters.
+ */
+export function startToolSpan(
+  tracer: Tracer,
+  name: string,
+  options: StartSpanOptions & { attributes: Record<string, unknown> },
+  args: unknown,
+  result: unknown = NOT_RECORDED,
+): Span {
+  const argsJson = args === NOT_RECORDED ? undefined : safeJson(args ?? null)
+  const resultJson = result === NOT_RECORDED ? undefined : safeJson(result)
+  const scrub = textScrub()
+  const attributes = options.attributes
+  if (scrub) {
+    if (argsJson !== undefined) attributes[ATTR.toolCallArguments] = scrub.json(argsJson)
+    if (resultJson !== undefined) attributes[ATTR.toolCallResult] = scrub.json(resultJson)
+  }
+  const span = tracer.startSpan(name, options)
+  if (!scrub && (argsJson !== undefined || resultJson !== undefined))
+    scrubLater(span, (late) => {
+      if (argsJson !== undefined) span.setAttribute(ATTR.toolCallArguments, late.json(argsJson))
+      if (resultJson !== undefined) span.setAttribute(ATTR.toolCallResult, late.json(resultJson))
+    })
+  return span
+}
+
+/**
+ * The attributes every `execute_tool` span starts with (its arguments and result: see
+ * `startToolSpan`).
  */
 export function toolAttributes(
   name: string,
   id: unknown,
   dynamic: boolean | undefined,
-  args: unknown = NOT_RECORDED,
 ): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {
+  return {
     [ATTR.operationName]: 'execute_tool',
     [ATTR.toolName]: name,
     [ATTR.toolCallId]: id,
     [ATTR.toolType]: dynamic ? 'extension' : 'function',
   }
-  if (args !== NOT_RECORDED) attributes[ATTR.toolCallArguments] = toolJson(args ?? null)
-  return attributes
 }
 
 /** What `toolAttributes` takes for arguments a call does not record. */
@@ -849,13 +893,13 @@ function otherPart(part: any, budget: Budget): Part | undefined {
         type: 'tool_call',
         id: part.toolCallId,
         name: part.toolName,
-        arguments: budget.take(redactSecretsInJson(stringify(part.input))),
+        arguments: budget.take(budget.scrub.json(stringify(part.input))),
       }
     case 'tool-result':
       return {
         type: 'tool_call_response',
         id: part.toolCallId,
-        response: budget.take(redactSecretsInJson(toolOutputText(part.output))),
+        response: budget.take(budget.scrub.json(toolOutputText(part.output))),
       }
     case 'file':
     case 'reasoning-file':
@@ -939,8 +983,12 @@ export interface Output {
 }
 
 /** Gathers the output of a `doGenerate` result within a character budget. */
-export function readContent(content: LanguageModelV4Content[], maxLength: number): Output {
-  const budget = new Budget(maxLength)
+export function readContent(
+  content: LanguageModelV4Content[],
+  maxLength: number,
+  scrub: TextScrub,
+): Output {
+  const budget = new Budget(maxLength, scrub)
   const text: string[] = []
   const reasoning: string[] = []
   let textLength = 0
@@ -957,7 +1005,7 @@ export function readContent(content: LanguageModelV4Content[], maxLength: number
       toolCalls.push({
         id: part.toolCallId,
         name: part.toolName,
-        arguments: budget.take(redactSecretsInJson(String(part.input))),
+        arguments: budget.take(scrub.json(String(part.input))),
       })
   }
   return {

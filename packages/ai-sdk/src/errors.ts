@@ -1,5 +1,5 @@
 import type { Span } from '@tokentrail/core'
-import { redactCutText, redactSecretsInText } from '@tokentrail/core/internal'
+import { scrubLater, type TextScrub, textScrub } from '@tokentrail/core/internal'
 
 /** Most characters of a provider's error body kept on a span. */
 const BODY_EXCERPT = 500
@@ -71,16 +71,31 @@ function unwrapRetry(error: unknown): { last: unknown; attempts?: number; reason
 export function recordFailure(span: Span, error: unknown, content = true): void {
   span.recordError(recordableError(error, content))
   const attributes: Record<string, unknown> = {}
-  errorAttributes(error, attributes)
+  const scrub = textScrub()
+  const body = errorAttributes(error, attributes, scrub)
   span.setAttributes(attributes)
+  // The text scrub has not loaded yet: the body's excerpt is made with it as the span goes on.
+  if (body !== undefined)
+    scrubLater(span, (late) => span.setAttribute(ERROR_ATTR.body, bodyExcerpt(body, late)))
 }
+
+// Cut first (a body may be a whole HTML page), then scrubbed as a cut text: a key the cut went
+// through is still replaced.
+const bodyExcerpt = (body: string, scrub: TextScrub): string =>
+  body.length > BODY_EXCERPT ? scrub.cut(body.slice(0, BODY_EXCERPT)) : scrub.text(body)
 
 /**
  * What a span records about a failure beside the exception event: `error.type`, the HTTP status,
  * whether the provider said to retry, the provider's error type, and a capped, credential-redacted
- * excerpt of its answer. Never throws.
+ * excerpt of its answer (made with `scrub`; without it, the body is returned instead, for an
+ * excerpt made once the scrub has loaded). Never throws.
  */
-export function errorAttributes(error: unknown, attributes: Record<string, unknown>): void {
+export function errorAttributes(
+  error: unknown,
+  attributes: Record<string, unknown>,
+  scrub: TextScrub | undefined,
+): string | undefined {
+  let later: string | undefined
   try {
     const { last, attempts, reason } = unwrapRetry(error)
     attributes[ERROR_ATTR.type] = errorType(last)
@@ -93,16 +108,14 @@ export function errorAttributes(error: unknown, attributes: Record<string, unkno
     const body = read(last, 'responseBody') ?? read(last, 'data')
     const providerType = providerErrorType(body) ?? providerErrorType(last)
     if (providerType) attributes[ERROR_ATTR.providerType] = providerType
-    // Cut first (a body may be a whole HTML page), then scrubbed as a cut text: a key the cut
-    // went through is still replaced.
-    if (typeof body === 'string' && body !== '')
-      attributes[ERROR_ATTR.body] =
-        body.length > BODY_EXCERPT
-          ? redactCutText(body.slice(0, BODY_EXCERPT))
-          : redactSecretsInText(body)
+    if (typeof body === 'string' && body !== '') {
+      if (scrub) attributes[ERROR_ATTR.body] = bodyExcerpt(body, scrub)
+      else later = body
+    }
     const url = read(last, 'url')
     if (typeof url === 'string') attributes[ERROR_ATTR.url] = redactUrl(url)
   } catch {}
+  return later
 }
 
 // Some providers take the key in the query string (`?key=` for Google).

@@ -1,5 +1,6 @@
 import type {
   LanguageModelV4CallOptions,
+  LanguageModelV4Content,
   LanguageModelV4FinishReason,
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamPart,
@@ -8,9 +9,10 @@ import type {
 import type { EndingInfo, Span, SpanStatus, Tracer } from '@tokentrail/core'
 import {
   now,
-  redactCutText,
-  redactSecretsInJson,
+  scrubLater,
   setTrustedAttributes,
+  type TextScrub,
+  textScrub,
 } from '@tokentrail/core/internal'
 import { AiCall, type StepReport, settleLater, settleStarts, spanName } from './call.js'
 import {
@@ -131,7 +133,8 @@ class Tail {
   bodyUsage: unknown
   finishReason: LanguageModelV4FinishReason | undefined
   warnings: unknown[] | undefined
-  output: Output | undefined
+  // A generate result's content, read as the span ends (see `write`).
+  content: LanguageModelV4Content[] | undefined
   cancelledBy: CancelCause | undefined
   providerMetadata: unknown
   error: unknown
@@ -378,14 +381,11 @@ export class LlmCall implements Reading {
         const t = this.t
         ;(t.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
-        // Cut as a generated call's arguments are, and said the same way (output.truncated).
-        const input = redactSecretsInJson(String(part.input))
-        const max = this.settings.maxTextLength
-        if (input.length > max) t.truncated = true
+        // As given: scrubbed and cut as the span ends (see `outputInto`).
         ;(t.toolCalls ??= []).push({
           id: part.toolCallId,
           name: part.toolName,
-          arguments: input.length > max ? redactCutText(input.slice(0, max)) : input,
+          arguments: String(part.input),
         })
         return
       }
@@ -464,7 +464,7 @@ export class LlmCall implements Reading {
         ;(t.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
-    if (this.recordsOutputs) t.output = readContent(result.content, this.settings.maxTextLength)
+    if (this.recordsOutputs) t.content = result.content ?? []
     this.end('ok')
   }
 
@@ -581,25 +581,17 @@ export class LlmCall implements Reading {
     if (this.streamed) unwatchReading(this)
     const attributes: OwnAttributes = this.opening ?? llmAttributes()
     this.opening = undefined
+    // The prompt and output need the text scrub (tool arguments, texts cut to the budget), which
+    // loads after start-up: until it has, they are written as the span goes on (scrubLater).
+    const scrub = textScrub()
     // The escaped forms of the prompt and output JSON, for the OTLP JSON encoder (see JsonText).
     let escaped: Record<string, () => string> | undefined
-    if (this.prompt) {
-      const budget = new Budget(this.settings.maxTextLength)
-      const json = promptJson(this.prompt, budget, this.promptFrom)
-      if (json) {
-        const { system, messages } = json
-        if (system) {
-          attributes['gen_ai.system_instructions'] = system.json
-          const form = system.escapedForm
-          if (form) (escaped ??= {})['gen_ai.system_instructions'] = form
-        }
-        attributes['gen_ai.input.messages'] = messages.json
-        const form = messages.escapedForm
-        if (form) (escaped ??= {})['gen_ai.input.messages'] = form
-      }
-      if (this.promptFrom > 0) attributes['tokentrail.input.skipped_messages'] = this.promptFrom
-      if (budget.truncated) attributes['tokentrail.input.truncated'] = true
+    const prompt = this.prompt
+    const promptFrom = this.promptFrom
+    const max = this.settings.maxTextLength
+    if (prompt) {
       this.prompt = undefined
+      if (scrub) escaped = promptAttributes(prompt, promptFrom, max, scrub, attributes, escaped)
     }
     if (closedByParent) t.cancelledBy ??= 'parent'
     if (t.cancelledBy) attributes['tokentrail.cancelled_by'] = t.cancelledBy
@@ -676,25 +668,50 @@ export class LlmCall implements Reading {
       if (tokens?.output !== undefined && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
-    if (this.recordsOutputs) {
-      const max = this.settings.maxTextLength
-      const text = typeof this.text === 'string' ? this.text : this.text.join('')
-      const reasoning = t.reasoning?.join('') ?? ''
-      // A stream cut at maxTextLength: a credential cut in half at the end is still one.
-      const output = t.output ?? {
-        text: this.textLength > max ? redactCutText(text) : text,
-        textLength: this.textLength,
-        reasoning: t.reasoningLength > max ? redactCutText(reasoning) : reasoning,
-        reasoningLength: t.reasoningLength,
-        toolCalls: t.toolCalls ?? [],
-        truncated: t.truncated,
-      }
-      const reason = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
-      const form = outputAttributes(output, reason?.[0], attributes)
-      if (form) (escaped ??= {})['gen_ai.output.messages'] = form
-    } else if (!t.output) attributes['tokentrail.output.text_length'] = this.textLength
+    const outputs = this.recordsOutputs
+    // What the output is made of, as it is now (a stream the span outlives may go on).
+    const content = t.content
+    const stream = outputs && !content
+    const text = stream ? (typeof this.text === 'string' ? this.text : this.text.join('')) : ''
+    const reasoning = stream ? (t.reasoning?.join('') ?? '') : ''
+    const textLength = this.textLength
+    const { reasoningLength, truncated } = t
+    const reason = (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0]
+    if (outputs) {
+      if (scrub)
+        escaped = outputInto(
+          attributes,
+          escaped,
+          content,
+          text,
+          textLength,
+          reasoning,
+          reasoningLength,
+          t.toolCalls,
+          truncated,
+          max,
+          reason,
+          scrub,
+        )
+    } else if (!content) attributes['tokentrail.output.text_length'] = textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)
+    if (!scrub && (prompt || outputs))
+      contentLater(
+        span,
+        prompt,
+        promptFrom,
+        max,
+        outputs,
+        content,
+        text,
+        textLength,
+        reasoning,
+        reasoningLength,
+        t.toolCalls?.slice(),
+        truncated,
+        reason,
+      )
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
       status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),
@@ -711,4 +728,124 @@ export class LlmCall implements Reading {
     }
     this.call.stepEnded(this.step, report)
   }
+}
+
+/**
+ * The prompt's attributes (`gen_ai.system_instructions`, `gen_ai.input.messages`, skipped and cut
+ * messages) into `attributes`, with their escaped forms into `escaped` (returned).
+ */
+function promptAttributes(
+  prompt: LanguageModelV4CallOptions['prompt'],
+  from: number,
+  max: number,
+  scrub: TextScrub,
+  attributes: OwnAttributes,
+  escaped: Record<string, () => string> | undefined,
+): Record<string, () => string> | undefined {
+  const budget = new Budget(max, scrub)
+  const json = promptJson(prompt, budget, from)
+  if (json) {
+    const { system, messages } = json
+    if (system) {
+      attributes['gen_ai.system_instructions'] = system.json
+      const form = system.escapedForm
+      if (form) (escaped ??= {})['gen_ai.system_instructions'] = form
+    }
+    attributes['gen_ai.input.messages'] = messages.json
+    const form = messages.escapedForm
+    if (form) (escaped ??= {})['gen_ai.input.messages'] = form
+  }
+  if (from > 0) attributes['tokentrail.input.skipped_messages'] = from
+  if (budget.truncated) attributes['tokentrail.input.truncated'] = true
+  return escaped
+}
+
+/**
+ * The output's attributes (`gen_ai.output.messages`, its lengths, whether it was cut) into
+ * `attributes`, with its escaped form into `escaped` (returned): a generate result's `content`,
+ * read within the budget, or a stream's text and reasoning (cut at `max`: a credential cut in half
+ * at the end is still one) and tool calls (their arguments scrubbed as tool JSON and each cut as a
+ * generated call's are, and said the same way).
+ */
+function outputInto(
+  attributes: OwnAttributes,
+  escaped: Record<string, () => string> | undefined,
+  content: LanguageModelV4Content[] | undefined,
+  text: string,
+  textLength: number,
+  reasoning: string,
+  reasoningLength: number,
+  toolCalls: Output['toolCalls'] | undefined,
+  truncated: boolean,
+  max: number,
+  reason: string | undefined,
+  scrub: TextScrub,
+): Record<string, () => string> | undefined {
+  let output: Output
+  if (content) output = readContent(content, max, scrub)
+  else {
+    if (toolCalls)
+      for (const call of toolCalls) {
+        const input = scrub.json(call.arguments)
+        if (input.length > max) truncated = true
+        call.arguments = input.length > max ? scrub.cut(input.slice(0, max)) : input
+      }
+    output = {
+      text: textLength > max ? scrub.cut(text) : text,
+      textLength,
+      reasoning: reasoningLength > max ? scrub.cut(reasoning) : reasoning,
+      reasoningLength,
+      toolCalls: toolCalls ?? NO_CALLS,
+      truncated,
+    }
+  }
+  const form = outputAttributes(output, reason, attributes)
+  if (form) (escaped ??= {})['gen_ai.output.messages'] = form
+  return escaped
+}
+
+const NO_CALLS: Output['toolCalls'] = []
+
+/**
+ * The prompt and output attributes of a step whose span ends before the text scrub has loaded:
+ * written once it has, before the span goes to its exporters (`scrubLater`), from what they are
+ * made of as the span ends. (A function of its own: `write` keeps nothing for a closure.)
+ */
+function contentLater(
+  span: Span,
+  prompt: LanguageModelV4CallOptions['prompt'] | undefined,
+  from: number,
+  max: number,
+  outputs: boolean,
+  content: LanguageModelV4Content[] | undefined,
+  text: string,
+  textLength: number,
+  reasoning: string,
+  reasoningLength: number,
+  toolCalls: Output['toolCalls'] | undefined,
+  truncated: boolean,
+  reason: string | undefined,
+): void {
+  scrubLater(span, (scrub) => {
+    const attributes: OwnAttributes = {}
+    let escaped = prompt
+      ? promptAttributes(prompt, from, max, scrub, attributes, undefined)
+      : undefined
+    if (outputs)
+      escaped = outputInto(
+        attributes,
+        escaped,
+        content,
+        text,
+        textLength,
+        reasoning,
+        reasoningLength,
+        toolCalls,
+        truncated,
+        max,
+        reason,
+        scrub,
+      )
+    setTrustedAttributes(span, attributes, escaped)
+  })
 }

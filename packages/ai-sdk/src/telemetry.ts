@@ -26,7 +26,7 @@ import {
   stepStarting,
   type ToolRun,
 } from './call.js'
-import { NOT_RECORDED, toolAttributes, toolJson } from './convert.js'
+import { NOT_RECORDED, setToolJson, startToolSpan, toolAttributes } from './convert.js'
 import { abortCause, isAbortError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
@@ -320,7 +320,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       return
     }
     if (output?.type === 'tool-result' && recordsOutputs(call))
-      span.setAttribute(ATTR.toolCallResult, toolJson(output.output ?? null))
+      setToolJson(span, ATTR.toolCallResult, output.output ?? null)
     span.end({ endTime })
   }
 
@@ -339,18 +339,17 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         const asker = typeof id === 'string' ? call.askers.get(id) : undefined
         if (!asker || call.tools.has(id)) continue
         const name = typeof part.toolName === 'string' ? part.toolName : asker.name
-        const attributes = toolAttributes(
-          name,
-          id,
-          false,
+        const span = startToolSpan(
+          tracer,
+          `execute_tool ${name}`,
+          {
+            kind: 'tool',
+            parent: asker.span,
+            startTime: asker.at,
+            attributes: toolAttributes(name, id, false),
+          },
           recordsInputs(call, tracer) ? part.input : NOT_RECORDED,
         )
-        const span = tracer.startSpan(`execute_tool ${name}`, {
-          kind: 'tool',
-          parent: asker.span,
-          startTime: asker.at,
-          attributes,
-        })
         call.tools.set(id, span)
         call.toolErrors++
         failTool(span, part.error, recordsContent(call), asker.at)
@@ -401,21 +400,21 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         if (run.cancelled && call.modelCalled && !call.stepSignal?.aborted) run.cancelled = false
         if (run.failed && !run.cancelled) call.toolErrors++
         const name = toolCall?.toolName ?? 'unknown'
-        const attributes = toolAttributes(
-          name,
-          id,
-          toolCall?.dynamic,
-          recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
-        )
         const output = run.output
-        if (!run.failed && output?.type === 'tool-result' && recordsOutputs(call, tracer))
-          attributes[ATTR.toolCallResult] = toolJson(output.output ?? null)
-        const span = tracer.startSpan(`execute_tool ${name}`, {
-          kind: 'tool',
-          parent,
-          startTime: run.start,
-          attributes,
-        })
+        const span = startToolSpan(
+          tracer,
+          `execute_tool ${name}`,
+          {
+            kind: 'tool',
+            parent,
+            startTime: run.start,
+            attributes: toolAttributes(name, id, toolCall?.dynamic),
+          },
+          recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
+          !run.failed && output?.type === 'tool-result' && recordsOutputs(call, tracer)
+            ? (output.output ?? null)
+            : NOT_RECORDED,
+        )
         if (id !== undefined) call.tools.set(id, span)
         endRun(span, run)
       })
@@ -496,17 +495,16 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       let span: Span
       try {
         const name = toolCall?.toolName ?? 'unknown'
-        const attributes = toolAttributes(
-          name,
-          toolCallId,
-          toolCall?.dynamic,
+        span = startToolSpan(
+          tracer,
+          `execute_tool ${name}`,
+          {
+            kind: 'tool',
+            parent: call.askers.get(toolCallId)?.span ?? call.span,
+            attributes: toolAttributes(name, toolCallId, toolCall?.dynamic),
+          },
           recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
         )
-        span = tracer.startSpan(`execute_tool ${name}`, {
-          kind: 'tool',
-          parent: call.askers.get(toolCallId)?.span ?? call.span,
-          attributes,
-        })
         call.tools.set(toolCallId, span)
       } catch {
         return outsideCall(execute)
@@ -650,15 +648,18 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
       const tracer = call.tracer
       const name = event.toolCall.toolName ?? asker.name
-      const attributes = toolAttributes(
-        name,
-        id,
-        event.toolCall.dynamic,
-        recordsInputs(call, tracer) ? event.toolCall.input : NOT_RECORDED,
-      )
       call.tools.set(
         id,
-        tracer.startSpan(`execute_tool ${name}`, { kind: 'tool', parent: asker.span, attributes }),
+        startToolSpan(
+          tracer,
+          `execute_tool ${name}`,
+          {
+            kind: 'tool',
+            parent: asker.span,
+            attributes: toolAttributes(name, id, event.toolCall.dynamic),
+          },
+          recordsInputs(call, tracer) ? event.toolCall.input : NOT_RECORDED,
+        ),
       )
     },
     onToolCallFinish(event: any) {
@@ -683,8 +684,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         failTool(span, event.error, recordsContent(call))
         return
       }
-      if (recordsOutputs(call))
-        span.setAttribute(ATTR.toolCallResult, toolJson(event.output ?? null))
+      if (recordsOutputs(call)) setToolJson(span, ATTR.toolCallResult, event.output ?? null)
       span.end()
     },
     onFinish(event: any) {

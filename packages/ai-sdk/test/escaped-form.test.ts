@@ -10,7 +10,7 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
-import { bodySinkForSuite, textParts, usage } from './helpers.js'
+import { bodySinkForSuite, SCRUB, textParts, usage } from './helpers.js'
 
 // Every escaped form the adapter hands to setTrustedAttributes, wrapped to count the encoder's calls.
 const handed: { attributes: Record<string, unknown>; key: string; form: () => string }[] = []
@@ -119,14 +119,14 @@ const exact = (text: string) => JSON.stringify(text).slice(1, -1)
 
 describe('escaped forms of the prompt and output JSON', () => {
   it('are JSON.stringify of the JSON text without its quotes, texts plain or not', () => {
-    const json = promptJson(trickyPrompt(), new Budget(1_000_000))!
+    const json = promptJson(trickyPrompt(), new Budget(1_000_000, SCRUB))!
     expect(json.messages.escaped()).toBe(exact(json.messages.json))
     expect(json.system!.escaped()).toBe(exact(json.system!.json))
     expect(json.messages.escapedForm!()).toBe(exact(json.messages.json))
     // Short: no function, the encoder escapes it itself.
     expect(json.system!.escapedForm).toBeUndefined()
     // Cut at the budget, mid-text: the form follows the cut text.
-    const cut = promptJson(trickyPrompt(), new Budget(700))!
+    const cut = promptJson(trickyPrompt(), new Budget(700, SCRUB))!
     expect(cut.messages.escaped()).toBe(exact(cut.messages.json))
     for (const text of TEXTS) {
       const attributes: Record<string, unknown> = {}

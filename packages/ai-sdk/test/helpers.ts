@@ -2,6 +2,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
 import { createTracer, type Tracer, type TracerOptions } from '@tokentrail/core'
+import {
+  redactCutText,
+  redactSecretsInJson,
+  redactSecretsInText,
+  type TextScrub,
+} from '@tokentrail/core/internal'
 import { type MemoryExporter, memoryExporter } from '@tokentrail/core/testing'
 import { afterAll, beforeAll } from 'vitest'
 
@@ -173,4 +179,11 @@ export function countHandlerCalls(): string[] {
     })
   })
   return called
+}
+
+/** The text scrub, as the span-end code hands it to the adapter (for tests of convert.ts alone). */
+export const SCRUB: TextScrub = {
+  text: redactSecretsInText,
+  json: redactSecretsInJson,
+  cut: redactCutText,
 }

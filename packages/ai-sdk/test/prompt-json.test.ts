@@ -5,7 +5,7 @@ import { MockLanguageModelV4 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { Budget, outputAttributes, promptJson } from '../src/convert.js'
 import { tracingMiddleware } from '../src/index.js'
-import { bodySinkForSuite } from './helpers.js'
+import { bodySinkForSuite, SCRUB } from './helpers.js'
 
 // Texts that need escaping in JSON, once and twice: quotes, backslashes, control characters,
 // lone and paired surrogates, U+2028, and plain text on either side of them.
@@ -60,7 +60,7 @@ function trickyPrompt(): LanguageModelV4Prompt {
 describe('prompt JSON', () => {
   it('is byte for byte what JSON.stringify of the message objects gives', () => {
     const prompt = trickyPrompt()
-    const json = promptJson(prompt, new Budget(1_000_000))!
+    const json = promptJson(prompt, new Budget(1_000_000, SCRUB))!
     const expected = reference(prompt)
     expect(json.messages.json).toBe(expected.messages)
     expect(json.system!.json).toBe(expected.system)
@@ -74,7 +74,7 @@ describe('prompt JSON', () => {
     const differs = (text: string) => {
       const json = promptJson(
         [{ role: 'user', content: [{ type: 'text', text }] }],
-        new Budget(1_000_000),
+        new Budget(1_000_000, SCRUB),
       )!
       const expected = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }])
       return json.messages.json !== expected
@@ -158,7 +158,7 @@ describe('prompt JSON', () => {
 
   it('cuts texts at the budget and says so, still valid JSON', () => {
     // The system text (19 characters) comes first, and leaves 6 for the first message.
-    const budget = new Budget(25)
+    const budget = new Budget(25, SCRUB)
     const json = promptJson(trickyPrompt(), budget)!
     expect(budget.truncated).toBe(true)
     const messages = JSON.parse(json.messages.json)

@@ -62,6 +62,7 @@ export {
   parseTraceparent,
   parseTracestate,
 } from './propagation.js'
+export { scrubLater, textScrub } from './recording-tracer.js'
 export type { DetectorName } from './redaction/detector-names.js'
 export type { RedactionOptions } from './redaction/options.js'
 export type { SamplingReason } from './sampling/decide.js'
@@ -84,6 +85,7 @@ export {
   offEnding,
   type Span,
   setTrustedAttributes,
+  type TextScrub,
   toSpanError,
 } from './span.js'
 export {

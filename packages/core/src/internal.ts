@@ -23,6 +23,7 @@ export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey, collectionName } from './options.js'
 export { extractTraceContext } from './propagation.js'
+export { scrubLater, textScrub } from './recording-tracer.js'
 export {
   redactCutText,
   redactSecretsInJson,
@@ -36,6 +37,7 @@ export {
   offEnding,
   type Span,
   setTrustedAttributes,
+  type TextScrub,
 } from './span.js'
 export { getActiveSpan, getTracer, type Tracer } from './tracer.js'
 export type { SpanStatus } from './types.js'

@@ -26,11 +26,12 @@ import {
   RecordingSpan,
   type Span,
   type SpanOwner,
+  type TextScrub,
   textOf,
 } from './span.js'
 import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type { Attributes, Resource, SpanContext, SpanData, SpanKind } from './types.js'
+import type { Attributes, Resource, SpanContext, SpanData, SpanKind, SpanStatus } from './types.js'
 import { VERSION } from './version.js'
 
 // Whether `value` (a promise, or not) settled within `ms`: true, false at the bound; rejects as it
@@ -112,8 +113,68 @@ const MAX_EARLY = 10_000
 type SpanEnd = typeof import('./span-end.js')
 type ScrubLost = import('./delivery-log.js').ScrubLost
 type SpanEndPath = ReturnType<SpanEnd['spanEndOf']>
+type LateSpan = import('./span-end.js').LateSpan
 let spanEndLoaded: SpanEnd | undefined
 const spanEnd = lazy(() => import('./span-end.js').then((m) => (spanEndLoaded = m)))
+
+/**
+ * The text scrub, once the span-end code (which brings it) has loaded, as a tracer that records
+ * is made; until then, an adapter's text that needs it waits with its span (`scrubLater`). For
+ * the adapters.
+ */
+export function textScrub(): TextScrub | undefined {
+  return spanEndLoaded?.textScrub
+}
+
+/**
+ * Runs `write` with the text scrub before `span` goes to its exporters: as the span ends if the
+ * scrub has loaded by then, else once it has, before the span's own scrub (the span is held until
+ * then, as every span that ends before the span-end code has loaded is, in order). For an
+ * adapter's text that needs scrubbing before it is cut or embedded (tool arguments in a prompt's
+ * JSON, a text cut to a budget): `write` sets what it makes (`setAttribute`,
+ * `setTrustedAttributes`), taken as while the span ends. Nothing on a span that does not record or
+ * has ended, nor on one of another copy of core. For the adapters. (Here, not in span.ts: only an
+ * adapter's start-up code has it.)
+ */
+export function scrubLater(span: Span, write: (scrub: TextScrub) => void): void {
+  if (!(span instanceof RecordingSpan)) {
+    // A span of another copy of core (an app with two installed), whose tracer cannot hold it for
+    // this copy's scrub, which no tracer of this copy may have asked for: its texts are left out
+    // (never sent unscrubbed), and the scrub loads for the next.
+    if (span.isRecording) spanEnd().catch(() => {})
+    return
+  }
+  if (span.ended) return
+  ;(span.scrubWrites ??= []).push(write)
+  span.lateData = scrubbedData
+}
+
+// The data of a span with writes waiting for the text scrub: made after they have run. Not loaded
+// yet (nor is the span-end code): the tracer holds the span until it has (`onSpanEnd`), and
+// span-end.ts takes its data from here then (`LateSpan`).
+function scrubbedData(
+  span: RecordingSpan,
+  status: SpanStatus | undefined,
+  endTime: number,
+): SpanData {
+  const made = (scrub: TextScrub): SpanData => {
+    const writes = span.scrubWrites!
+    span.scrubWrites = undefined
+    // Taken as writes while it ends.
+    span.ended = false
+    for (const write of writes) {
+      try {
+        write(scrub)
+      } catch (error) {
+        span.owner.onInternalError('span.scrubLater', error)
+      }
+    }
+    span.ended = true
+    return span.endData(status, endTime)
+  }
+  const scrub = spanEndLoaded?.textScrub
+  return scrub ? made(scrub) : ({ scrubbedData: made } satisfies LateSpan as unknown as SpanData)
+}
 
 // Spans still queued when a Node process runs out of work are flushed, and any lost at exit are
 // told (exit-watch.ts). Only where Node's process events exist; loaded apart from start-up.

@@ -2,7 +2,9 @@
 // rather than `export { … } from`. The tracer uses them only in span-end.ts (loaded by
 // `import()`); esbuild puts every module an entry reaches directly, and some code uses, in the
 // start-up chunks, but it does not follow the imports of a module nothing uses (this one, unless
-// the app or an adapter imports one of them). bundle-split.node.test.ts checks.
+// the app or an adapter imports one of them). bundle-split.node.test.ts checks. Tokentrail's own
+// adapters take the scrub as it loads with the span-end code (`textScrub`, `scrubLater`); the
+// functions stay exported for apps and for adapters of earlier releases.
 import * as scrub from './secret-text.js'
 
 /**

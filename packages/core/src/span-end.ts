@@ -12,9 +12,30 @@ import { BatchProcessor, type FlushOutcome } from './processor.js'
 import type { FeatureHelpers } from './recording-tracer.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
-import { redactSecretsInName, redactSecretsInText } from './secret-text.js'
+import {
+  redactCutText,
+  redactSecretsInJson,
+  redactSecretsInName,
+  redactSecretsInText,
+} from './secret-text.js'
+import type { TextScrub } from './span.js'
 import type { FlushResult } from './tracer.js'
 import type { Attributes, AttributeValue, SpanData, SpanEvent } from './types.js'
+
+/** The text scrub for the adapters' own texts (see `scrubLater`), loaded with this code. */
+export const textScrub: TextScrub = {
+  text: redactSecretsInText,
+  json: redactSecretsInJson,
+  cut: redactCutText,
+}
+
+/**
+ * What a span whose writes wait for the text scrub (`scrubLater`) hands its tracer when it ends
+ * before this code has loaded: its data, made with the scrub.
+ */
+export interface LateSpan {
+  scrubbedData(scrub: TextScrub): SpanData
+}
 
 /** Where an exporter sends, for messages: its URL (masked) when it has one, else its name. */
 function exporterTarget(exporter: { name: string; url?: unknown }): string {
@@ -115,7 +136,10 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
   }
 
   const ended = (data: SpanData): void => {
-    const span = scrub(data)
+    // A span that ended before this code loaded, with an adapter's writes waiting for the text
+    // scrub: they run first (see `scrubLater`), then the span is scrubbed as any other.
+    const late = (data as Partial<LateSpan>).scrubbedData
+    const span = scrub(late ? late(textScrub) : data)
     const { metrics, sampler } = host
     if (metrics) {
       try {

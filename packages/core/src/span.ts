@@ -91,6 +91,18 @@ export interface SpanOwner {
 
 const END_OPTIONS = ['status', 'endTime', 'endOpenChildren']
 
+/**
+ * The text scrub (secret-text.ts) as an adapter uses it on text it builds itself, before it cuts
+ * or embeds it: `text` as every attribute value gets at export, `json` for tool arguments and
+ * results, `cut` for a text cut short at its end. Loaded with the span-end code, after start-up
+ * (see `textScrub` and `scrubLater` in recording-tracer.ts).
+ */
+export interface TextScrub {
+  text(text: string): string
+  json(text: string): string
+  cut(text: string): string
+}
+
 // `[object Type]` without running any of the value's code: Object.prototype.toString reads
 // Symbol.toStringTag, which a Proxy's get trap (or a revoked Proxy) answers with a throw.
 const tagOf = (value: unknown): string => {
@@ -222,8 +234,15 @@ export class RecordingSpan implements Span {
   // Attributes and events refused at the limit, made on the first one: most spans never have any.
   declare private limitDrops: [attributes: number, events: number] | undefined
 
+  // Set by `scrubLater` (recording-tracer.ts, with the writes it keeps here): makes the span's
+  // data once those have run. Declared only: no start-up bytes for what only adapters set.
+  declare lateData:
+    | ((span: RecordingSpan, status: SpanStatus | undefined, endTime: number) => SpanData)
+    | undefined
+  declare scrubWrites: ((scrub: TextScrub) => void)[] | undefined
+
   constructor(
-    private readonly owner: SpanOwner,
+    readonly owner: SpanOwner,
     readonly traceId: string,
     readonly spanId: string,
     readonly parentSpanId: string | undefined,
@@ -583,6 +602,12 @@ export class RecordingSpan implements Span {
     if (options?.endOpenChildren) this.closeOpenChildren(endTime)
     this.ended = true
     this.parent?.childEnded(this)
+    const late = this.lateData
+    this.owner.onSpanEnd(late ? late(this, status, endTime) : this.endData(status, endTime), this)
+  }
+
+  /** The span's data, as it ends (`end`, or `lateData` for it). */
+  endData(status: SpanStatus | undefined, endTime: number): SpanData {
     const data: SpanData = {
       traceId: this.traceId,
       spanId: this.spanId,
@@ -606,7 +631,7 @@ export class RecordingSpan implements Span {
       if (events > 0) (data as Writable<SpanData>).droppedEventsCount = events
       this.owner.onLimitDrops(this, attributes, events)
     }
-    this.owner.onSpanEnd(data, this)
+    return data
   }
 }
 

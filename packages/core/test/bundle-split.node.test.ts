@@ -162,8 +162,13 @@ describe('code loaded on first use', () => {
 
   it('keeps them out when an app reaches core only through the adapters entry (@tokentrail/core/internal)', async () => {
     const { startup, later } = await split(
-      `import { ATTR, getTracer, runWithSpan, setTrustedAttributes } from './src/internal.ts'
-       getTracer().startSpan(ATTR.operationName).end()
+      `import { ATTR, getTracer, runWithSpan, scrubLater, setTrustedAttributes, textScrub } from './src/internal.ts'
+       const span = getTracer().startSpan(ATTR.operationName)
+       // What the AI SDK adapter does with a text the text scrub must see before it is cut.
+       const scrub = textScrub()
+       if (scrub) span.setAttribute('a', scrub.cut('text'))
+       else scrubLater(span, (late) => span.setAttribute('a', late.cut('text')))
+       span.end()
        export { runWithSpan, setTrustedAttributes }`,
     )
     expect(startup).toContain('recording-tracer.ts')
