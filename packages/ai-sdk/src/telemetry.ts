@@ -3,6 +3,7 @@ import {
   checkOptionKeys,
   getActiveSpan,
   getTracer,
+  loadTextScrub,
   now,
   runWithSpan,
   TokentrailError,
@@ -296,6 +297,10 @@ function runToolsInTheirSpans(tools: unknown): void {
 }
 
 function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Telemetry {
+  // The text scrub the adapter's texts need (tool JSON, cut texts, error bodies), asked for as it
+  // is set up (`tracingMiddleware()` makes one of these): a tracer of another copy of core (an
+  // app with two installed) cannot hold its spans for it, so they would go without those texts.
+  loadTextScrub()
   const tracerOf = () => options.tracer ?? getTracer()
   const g = globalThis as Record<symbol, unknown>
   if (options.tracer === undefined) g[NOT_GIVEN_KEY] = true

@@ -197,8 +197,12 @@ async function heldBackModules() {
   return { arrive, core, textScrub, tracingMiddleware, tracerOf }
 }
 
-const tracerOf = (core: typeof import('@tokentrail/core')) =>
+const tracerOf = (
+  core: typeof import('@tokentrail/core'),
+  debug?: (message: string, error?: unknown) => void,
+) =>
   core.createTracer({
+    debug,
     exporters: [core.otlpExporter({ url: sink.url })],
     flushIntervalMs: 600_000,
     maxQueueSize: 100_000,
@@ -333,7 +337,8 @@ describe('an adapter text that needs the text scrub, before it has loaded', () =
     // The app's copy of core makes the tracer; its span-end code lands at once.
     vi.resetModules()
     const app = await import('@tokentrail/core')
-    const tracer = tracerOf(app)
+    const debug: string[] = []
+    const tracer = tracerOf(app, (message, error) => debug.push(`${message} ${error}`))
     const ready = (await import('@tokentrail/core/internal')).textScrub
     await vi.waitFor(() => expect(ready()).toBeDefined())
     // The adapter's own copy, which makes no tracer, with its span-end code held back.
@@ -358,14 +363,98 @@ describe('an adapter text that needs the text scrub, before it has loaded', () =
     expect(early).not.toContain('gen_ai.input.messages')
     expect(early).not.toContain('gen_ai.output.messages')
     expect(forms(c.kept).some((form) => early.includes(form))).toBe(false)
-    // Asked for by those spans, not by a tracer of the adapter's copy.
+    // Each such span says its content was left out.
+    expect(markedSpans(early)).toEqual(majors.map(() => 'chat gpt-4o'))
+    // And its tracer's debug output says it once.
+    const said = debug.filter((line) => line.includes('content.not_recorded'))
+    expect(said).toHaveLength(1)
+    expect(said[0]).toContain('text scrub')
+    // Asked for as the adapter was set up, not by a tracer of the adapter's copy.
     arrive()
     await vi.waitFor(() => expect(textScrub()).toBeDefined())
     const late = await run()
     await tracer.shutdown()
     expect(late).toContain('gen_ai.input.messages')
     expect(late).toContain('gen_ai.output.messages')
+    expect(markedSpans(late)).toEqual([])
     expectScrubbed(late)
+  })
+})
+
+// The names of the spans marked as having their content left out.
+function markedSpans(all: string): string[] {
+  const names: string[] = []
+  for (const body of all.split('\n').filter(Boolean))
+    for (const resource of JSON.parse(body).resourceSpans)
+      for (const scope of resource.scopeSpans)
+        for (const span of scope.spans)
+          if (
+            span.attributes.some(
+              (a: { key: string; value: OtlpValue }) =>
+                a.key === 'tokentrail.content.not_recorded' && a.value.boolValue === true,
+            )
+          )
+            names.push(span.name)
+  return names
+}
+
+describe('two copies of core installed: the app makes the tracer with one, the adapter uses the other', () => {
+  it("the adapter's copy loads its text scrub as the adapter is set up: the first calls have their prompt, output, tool JSON and error body, scrubbed", async () => {
+    vi.resetModules()
+    const app = await import('@tokentrail/core')
+    const debug: string[] = []
+    const tracer = app.createTracer({
+      exporters: [app.otlpExporter({ url: sink.url })],
+      flushIntervalMs: 600_000,
+      recordInputs: true,
+      recordOutputs: true,
+      debug: (message) => debug.push(message),
+    })
+    // The adapter's own copy, which makes no tracer.
+    vi.resetModules()
+    const { textScrub } = await import('@tokentrail/core/internal')
+    const { tracingMiddleware } = await import('../src/index.js')
+    expect(textScrub()).toBeUndefined()
+    const c = CUTS.find((each) => each.name === 'openai')!
+    const middleware = majors.map(() =>
+      tracingMiddleware({ tracer, maxTextLength: c.maxTextLength }),
+    )
+    // Setting the adapter up asked for it (before, only a span that had ended without it did).
+    await vi.waitFor(() => expect(textScrub()).toBeDefined(), { timeout: 5_000 })
+    for (const [i, { ai, createOpenAI }] of majors.entries()) {
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: openai.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+          'gpt-4o',
+        ),
+        middleware: middleware[i]!,
+      })
+      await ai.generateText({
+        model,
+        prompt: c.text,
+        tools: {
+          echo: ai.tool({ inputSchema: z.object({ k: z.string() }), execute: async () => 'ok' }),
+        },
+        stopWhen: ai.stepCountIs(2),
+      })
+      const failing_ = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: failing.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+          'gpt-4o',
+        ),
+        middleware: middleware[i]!,
+      })
+      await expect(
+        ai.generateText({ model: failing_, prompt: c.text, maxRetries: 0 }),
+      ).rejects.toThrow()
+    }
+    await tracer.shutdown()
+    const all = sink.bodies.splice(0).join('\n')
+    expect(all).toContain('gen_ai.input.messages')
+    expect(all).toContain('gen_ai.output.messages')
+    expect(all).toContain('gen_ai.tool.call.arguments')
+    expect(all).toContain('tokentrail.error.body')
+    expect(markedSpans(all)).toEqual([])
+    expect(debug.filter((line) => line.includes('text scrub'))).toEqual([])
+    expectScrubbed(all)
   })
 })
 

@@ -23,7 +23,7 @@ export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
 export { checkOptionKeys, closestKey, collectionName } from './options.js'
 export { extractTraceContext } from './propagation.js'
-export { scrubLater, textScrub } from './recording-tracer.js'
+export { loadTextScrub, scrubLater, textScrub } from './recording-tracer.js'
 export {
   redactCutText,
   redactSecretsInJson,

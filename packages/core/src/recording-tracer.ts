@@ -139,14 +139,40 @@ export function textScrub(): TextScrub | undefined {
 export function scrubLater(span: Span, write: (scrub: TextScrub) => void): void {
   if (!(span instanceof RecordingSpan)) {
     // A span of another copy of core (an app with two installed), whose tracer cannot hold it for
-    // this copy's scrub, which no tracer of this copy may have asked for: its texts are left out
-    // (never sent unscrubbed), and the scrub loads for the next.
-    if (span.isRecording) spanEnd().catch(() => {})
+    // this copy's scrub, which no tracer of this copy may have asked for (an adapter asks for it as
+    // it is set up: `loadTextScrub`): its texts are left out (never sent unscrubbed), the span says
+    // so and its tracer's debug output once, and the scrub loads for the next.
+    if (span.isRecording) {
+      spanEnd().catch(() => {})
+      leftOut(span)
+    }
     return
   }
   if (span.ended) return
   ;(span.scrubWrites ??= []).push(write)
   span.lateData = scrubbedData
+}
+
+/**
+ * Starts loading the text scrub (with the span-end code) if it has not loaded: an adapter asks as
+ * it is set up, so the spans of another copy of core (an app with two installed), which cannot
+ * wait for it (`scrubLater`), have their texts. For the adapters.
+ */
+export function loadTextScrub(): void {
+  if (!spanEndLoaded) spanEnd().catch(() => {})
+}
+
+// A span of another copy of core whose texts were left out: marked
+// (`tokentrail.content.not_recorded`), and said once through its tracer's debug output
+// (`onInternalError`, which every copy's tracer has).
+function leftOut(span: Span): void {
+  try {
+    span.setAttribute('tokentrail.content.not_recorded', true)
+    ;(span as { owner?: RecordingTracer }).owner?.onInternalError?.(
+      'text scrub',
+      Error('not loaded in time by the copy of core the adapter uses: content.not_recorded'),
+    )
+  } catch {}
 }
 
 // The data of a span with writes waiting for the text scrub: made after they have run. Not loaded
