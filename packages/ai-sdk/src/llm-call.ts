@@ -703,7 +703,9 @@ export class LlmCall implements Reading {
         promptFrom,
         max,
         outputs,
-        content,
+        // Its parts as they are now: the result goes on to the caller (an outer middleware, the
+        // AI SDK, whose steps hand the same parts to the app), which may change them in place.
+        content?.map((part) => ({ ...part })),
         text,
         textLength,
         reasoning,

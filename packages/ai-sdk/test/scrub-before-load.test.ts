@@ -398,6 +398,63 @@ function markedSpans(all: string): string[] {
   return names
 }
 
+describe('a generate result changed after its span ended, before the text scrub has landed', () => {
+  it('the trace holds the output as the provider gave it, as once it has landed', async () => {
+    const { arrive, textScrub, tracingMiddleware, tracer } = await heldBack()
+    const c = WHOLE
+    const run = async () => {
+      for (const { ai, createOpenAI } of majors) {
+        // A middleware outside the tracing one that rewrites the answer's parts in place, and an
+        // app that changes the result's content after the call.
+        const rewrite = {
+          wrapGenerate: async ({ doGenerate }: { doGenerate: () => Promise<any> }) => {
+            const result = await doGenerate()
+            for (const part of result.content)
+              if (part.type === 'text') part.text = 'REWRITTEN by an outer middleware'
+            return result
+          },
+        }
+        const model = ai.wrapLanguageModel({
+          model: createOpenAI({ baseURL: openai.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+            'gpt-4o',
+          ),
+          middleware: [rewrite, tracingMiddleware({ tracer, maxTextLength: c.maxTextLength })],
+        })
+        const tools = {
+          echo: ai.tool({
+            inputSchema: z.object({ k: z.string() }),
+            execute: async ({ k }: { k: string }) => ({ echoed: k.length }),
+          }),
+        }
+        const result = await ai.generateText({
+          model,
+          prompt: c.text,
+          tools,
+          stopWhen: ai.stepCountIs(2),
+        })
+        for (const step of result.steps)
+          for (const part of step.content)
+            if (part.type === 'text') part.text = 'CHANGED by the app'
+      }
+    }
+    // Every span of these calls ends before the scrub lands; the changes come after.
+    await run()
+    expect(textScrub()).toBeUndefined()
+    expect(tracer.stats().exported).toBe(0)
+    arrive()
+    expect(await tracer.flush({ timeoutMs: 20_000 })).toMatchObject({ ok: true })
+    const first = sink.bodies.splice(0)
+    await run()
+    expect(await tracer.flush({ timeoutMs: 20_000 })).toMatchObject({ ok: true })
+    const second = sink.bodies.splice(0)
+    await tracer.shutdown()
+    const all = first.join('\n')
+    expect(all).not.toContain('REWRITTEN')
+    expect(all).not.toContain('CHANGED by the app')
+    expect(spansOf(first)).toEqual(spansOf(second))
+  })
+})
+
 describe('two copies of core installed: the app makes the tracer with one, the adapter uses the other', () => {
   it("the adapter's copy loads its text scrub as the adapter is set up: the first calls have their prompt, output, tool JSON and error body, scrubbed", async () => {
     vi.resetModules()
