@@ -879,6 +879,32 @@ function roleOpening(role: unknown): RoleOpenings {
   return openings
 }
 
+/**
+ * The prompt's messages from `from` on as `promptJson` reads them, taken now, for JSON made later
+ * (a span that ends before the text scrub has loaded): each part copied (`partAsNow`). The AI SDK
+ * hands the same objects to the app (`result.steps`, `response.messages`), which may change them
+ * in place before then.
+ */
+export const promptAsNow = (prompt: LanguageModelV4Prompt, from: number): LanguageModelV4Prompt =>
+  Array.isArray(prompt)
+    ? (prompt.map((message: any, i) =>
+        i < from || !Array.isArray(message?.content)
+          ? message
+          : { ...message, content: message.content.map(partAsNow) },
+      ) as LanguageModelV4Prompt)
+    : prompt
+
+/**
+ * A part of a prompt or of a generate result, copied as it reads now: a tool call's input and a
+ * tool result's output as the text they give now.
+ */
+export const partAsNow = (part: any): any =>
+  part?.type === 'tool-call'
+    ? { ...part, input: stringify(part.input) }
+    : part?.type === 'tool-result'
+      ? { ...part, output: { type: 'text', value: toolOutputText(part.output) } }
+      : { ...part }
+
 /** `gen_ai.system_instructions` and `gen_ai.input.messages`, each as JSON text. */
 export interface PromptJson {
   system: JsonText | undefined

@@ -22,6 +22,8 @@ import {
   type Output,
   type OwnAttributes,
   outputAttributes,
+  partAsNow,
+  promptAsNow,
   promptJson,
   providerName,
   readContent,
@@ -699,13 +701,14 @@ export class LlmCall implements Reading {
     if (!scrub && (prompt || outputs))
       contentLater(
         span,
-        prompt,
+        // As it is now, as the output's parts below (the app may change them before it lands).
+        prompt && promptAsNow(prompt, promptFrom),
         promptFrom,
         max,
         outputs,
         // Its parts as they are now: the result goes on to the caller (an outer middleware, the
         // AI SDK, whose steps hand the same parts to the app), which may change them in place.
-        content?.map((part) => ({ ...part })),
+        content?.map(partAsNow),
         text,
         textLength,
         reasoning,

@@ -435,6 +435,7 @@ describe('a generate result changed after its span ended, before the text scrub 
         for (const step of result.steps)
           for (const part of step.content)
             if (part.type === 'text') part.text = 'CHANGED by the app'
+            else if (part.type === 'tool-call' && part.input) part.input.k = 'CHANGED input'
       }
     }
     // Every span of these calls ends before the scrub lands; the changes come after.
@@ -451,6 +452,7 @@ describe('a generate result changed after its span ended, before the text scrub 
     const all = first.join('\n')
     expect(all).not.toContain('REWRITTEN')
     expect(all).not.toContain('CHANGED by the app')
+    expect(all).not.toContain('CHANGED input')
     expect(spansOf(first)).toEqual(spansOf(second))
   })
 })
