@@ -62,7 +62,7 @@ export {
   parseTraceparent,
   parseTracestate,
 } from './propagation.js'
-export { scrubLater, textScrub } from './recording-tracer.js'
+export { loadTextScrub, scrubLater, textScrub } from './recording-tracer.js'
 export type { DetectorName } from './redaction/detector-names.js'
 export type { RedactionOptions } from './redaction/options.js'
 export type { SamplingReason } from './sampling/decide.js'

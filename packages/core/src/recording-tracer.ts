@@ -170,7 +170,9 @@ function leftOut(span: Span): void {
     span.setAttribute('tokentrail.content.not_recorded', true)
     ;(span as { owner?: RecordingTracer }).owner?.onInternalError?.(
       'text scrub',
-      Error('not loaded in time by the copy of core the adapter uses: content.not_recorded'),
+      Error(
+        "not loaded in time by the adapter's copy of @tokentrail/core: a span's content left out (tokentrail.content.not_recorded)",
+      ),
     )
   } catch {}
 }
