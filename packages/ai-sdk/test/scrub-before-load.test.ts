@@ -457,6 +457,49 @@ describe('a generate result changed after its span ended, before the text scrub 
   })
 })
 
+describe('the text scrub cannot load', () => {
+  it('the spans waiting for it are dropped and counted, the flush says so, none leaves unscrubbed', async () => {
+    vi.doMock(SPAN_END, async () => {
+      throw new Error('chunk missing')
+    })
+    vi.resetModules()
+    const core = await import('@tokentrail/core')
+    const { tracingMiddleware } = await import('../src/index.js')
+    const tracer = tracerOf(core)
+    const c = WHOLE
+    for (const { ai, createOpenAI } of majors) {
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: openai.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+          'gpt-4o',
+        ),
+        middleware: tracingMiddleware({ tracer, maxTextLength: c.maxTextLength }),
+      })
+      const tools = {
+        echo: ai.tool({
+          inputSchema: z.object({ k: z.string() }),
+          execute: async ({ k }: { k: string }) => ({ echoed: k }),
+        }),
+      }
+      const result = await ai.generateText({
+        model,
+        prompt: c.text,
+        tools,
+        stopWhen: ai.stepCountIs(2),
+      })
+      // The app's outcome is untouched.
+      expect(result.text).toBe(c.text)
+    }
+    const flushed = await tracer.flush({ timeoutMs: 20_000 })
+    expect(flushed.ok).toBe(false)
+    const { ended, exported, dropped } = tracer.stats()
+    expect(ended).toBeGreaterThan(0)
+    expect(exported).toBe(0)
+    expect(dropped.redactError).toBe(ended)
+    await tracer.shutdown()
+    expect(sink.bodies.splice(0)).toEqual([])
+  })
+})
+
 describe('two copies of core installed: the app makes the tracer with one, the adapter uses the other', () => {
   it("the adapter's copy loads its text scrub as the adapter is set up: the first calls have their prompt, output, tool JSON and error body, scrubbed", async () => {
     vi.resetModules()
