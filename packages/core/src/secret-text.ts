@@ -58,9 +58,12 @@ const NAMED_VALUE =
 // regex, which tries each position, and costs about one step per occurrence of the literal's
 // first character, so the literals start with characters prose has little of (`Oi`, in every JWT
 // header and payload `eyJ…iOi…`, not `eyJ`, which costs 15×), and have at most 6 characters
-// (from 7, V8 builds a Boyer-Moore table on each call: `Password` cost 20× `Passw`). What follows a `_` (`ghp_`,
-// `sk_live_`, `gsk_`, `API_KEY`, `access_token`) is looked at from each `_` at once, which prose
-// and Markdown hardly have; `-` is too common there (lists, dates, compound words) for that.
+// (from 7, V8 builds a Boyer-Moore table on each call: `Password` cost 20× `Passw`). What ends at a
+// `_` (`ghp_`, `sk_live_`, `gsk_`) is looked at from each `_` at once, which prose and Markdown
+// hardly have; `-` is too common there (lists, dates, compound words) for that. A named value is
+// looked for from each `:` and `=`, as NAMED_VALUE needs one after the credential word: a few
+// steps back per separator, which prose has few of, and any name (`x-api-key`, `secret`,
+// `Authorization`, lower case after a `-` or a space) of any length of text.
 const LITERALS: [literal: string, family: number][] = [
   ['k-', OPENAI],
   ['Bearer', BEARER],
@@ -72,9 +75,7 @@ const LITERALS: [literal: string, family: number][] = [
   ['ASIA', AWS],
   ['Oi', JWT],
   ['E KEY-', PEM], // PRIVATE KEY-----
-  // apiKey, privateKey; `API_KEY`, `api_key`, `access_token`, `CLIENT_SECRET` come from the `_`s.
-  ['Key', NAMED],
-  ['Passw', NAMED],
+  // Names (`x-api-key: …`, `password=…`, `"apiKey": "…"`, `API_KEY=…`) come from each `:` and `=`.
 ]
 
 // On a short text one regex is cheaper than the `indexOf`s: it says whether any family may be
@@ -101,14 +102,51 @@ function hints(text: string): number {
   }
   for (let at = text.indexOf('_'); at !== -1; at = text.indexOf('_', at + 1))
     found |= afterUnderscore(text, at)
+  if (namedBefore(text, ':') || namedBefore(text, '=')) found |= NAMED
   return found
+}
+
+// Whether a `separator` in `text` follows a credential word, as NAMED_VALUE has it: `key`,
+// `secret`, `token`, `password`, `passwd` or `authorization`, in any case, then an optional `\`
+// and quote, then spaces or tabs. (Whether the whole name is a credential's is `isSecretKey`'s
+// to say, on a match.)
+function namedBefore(text: string, separator: string): boolean {
+  for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 1)) {
+    let end = at
+    let c = text.charCodeAt(end - 1)
+    while (c === 32 || c === 9) c = text.charCodeAt(--end - 1)
+    if (c === 34 || c === 39) c = text.charCodeAt(--end - 1)
+    if (c === 92) c = text.charCodeAt(--end - 1)
+    switch (lower(c)) {
+      case 121: // key
+        if (endsWith(text, end, 'key')) return true
+        break
+      case 116: // secret
+        if (endsWith(text, end, 'secret')) return true
+        break
+      case 110: // token, authorization
+        if (endsWith(text, end, 'token') || endsWith(text, end, 'authorization')) return true
+        break
+      case 100: // password, passwd
+        if (endsWith(text, end, 'passwd') || endsWith(text, end, 'password')) return true
+    }
+  }
+  return false
+}
+
+// Whether `text` before `end` ends with the lower-case `word`, in any case.
+function endsWith(text: string, end: number, word: string): boolean {
+  const start = end - word.length
+  if (start < 0) return false
+  for (let i = 0; i < word.length; i++)
+    if (lower(text.charCodeAt(start + i)) !== word.charCodeAt(i)) return false
+  return true
 }
 
 const lower = (c: number) => c | 0x20
 
 // The families a `_` at `at` may belong to: the end of a key prefix (`gsk_`, `gh?_`,
-// `github_pat_`, `sk_live_`) or the start of a credential name (`_key`, `_token`, `_SECRET`,
-// `_password`).
+// `github_pat_`, `sk_live_`).
 function afterUnderscore(text: string, at: number): number {
   let found = 0
   const b1 = text.charCodeAt(at - 1)
@@ -118,16 +156,6 @@ function afterUnderscore(text: string, at: number): number {
   if (b3 === 103 && b2 === 104) found |= GIT // gh?
   if (b3 === 112 && b2 === 97 && b1 === 116) found |= GIT // github_pat
   if (b3 === 105 && b2 === 118 && b1 === 101) found |= STRIPE // (l)ive
-  const a1 = lower(text.charCodeAt(at + 1))
-  const a2 = lower(text.charCodeAt(at + 2))
-  const a3 = lower(text.charCodeAt(at + 3))
-  if (
-    (a1 === 107 && a2 === 101 && a3 === 121) || // key
-    (a1 === 116 && a2 === 111 && a3 === 107) || // tok(en)
-    (a1 === 115 && a2 === 101 && a3 === 99) || // sec(ret)
-    (a1 === 112 && a2 === 97 && a3 === 115) // pas(sword)
-  )
-    found |= NAMED
   return found
 }
 
