@@ -210,10 +210,12 @@ export function redactCutText(text: string): string {
 }
 
 // Each `:` and `=` in order (both searched with `indexOf`, one step per separator); after a
-// match, the search goes on past its value, as a global regex would.
+// match, the search goes on past its value, and a word that starts inside it is not one, as with
+// a global regex.
 function redactNamedValues(text: string): string {
   let out = ''
   let copied = 0
+  let resume = 0
   let colon = text.indexOf(':')
   let equals = text.indexOf('=')
   while (colon !== -1 || equals !== -1) {
@@ -229,11 +231,13 @@ function redactNamedValues(text: string): string {
     // Most separators end here: the word's last letter is not y, t, n or d.
     const last = text.charCodeAt(end - 1) | 0x20
     if (last !== 121 && last !== 116 && last !== 110 && last !== 100) continue
-    if (credentialWord(text, end) === 0) continue
+    const word = credentialWord(text, end)
+    if (word === 0 || end - word < resume) continue
     VALUE.lastIndex = end
     const match = VALUE.exec(text)
     if (match === null) continue
     const next = VALUE.lastIndex
+    resume = next
     if (isSecretKey(nameAt(text, end))) {
       out += text.slice(copied, end + match[1]!.length) + REDACTED
       copied = next
