@@ -213,6 +213,9 @@ export function redactCutText(text: string): string {
 // match, the search goes on past its value, and a word that starts inside it is not one, as with
 // a global regex.
 function redactNamedValues(text: string): string {
+  // Most texts have no credential word before any separator: one tight loop per separator finds
+  // that (the merged, ordered loop below costs about a third more per separator).
+  if (!wordBefore(text, ':') && !wordBefore(text, '=')) return text
   let out = ''
   let copied = 0
   let resume = 0
@@ -246,6 +249,17 @@ function redactNamedValues(text: string): string {
     if (equals !== -1 && equals < next) equals = text.indexOf('=', next)
   }
   return copied === 0 ? text : out + text.slice(copied)
+}
+
+// Whether a credential word comes before any `separator` in `text`.
+function wordBefore(text: string, separator: string): boolean {
+  for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 1)) {
+    const end = wordEnd(text, at)
+    const last = text.charCodeAt(end - 1) | 0x20
+    if (last !== 121 && last !== 116 && last !== 110 && last !== 100) continue
+    if (credentialWord(text, end) !== 0) return true
+  }
+  return false
 }
 
 // Where the word before the separator at `at` ends: past spaces or tabs, a quote and a `\`.
