@@ -18,6 +18,14 @@ const texts = {
   'prose, no hint': fill(
     'The customer asked about the refund for order 5531 placed last week, and whether the replacement ships before Friday. ',
   ),
+  // Named values are looked for from each `:` and `=`: prose with many of them.
+  'prose, a : or = per 27 chars': fill(
+    'Note: the quarterly report shows growth; revenue = cost + margin. Next steps: review the figures, then decide. Ratio 3:2 holds for x = 4. ',
+  ),
+  'chat history JSON': fill(
+    '{"role":"user","content":[{"type":"text","text":"What is the weather in Paris today? Please answer briefly."}]},{"role":"assistant","content":[{"type":"text","text":"It is sunny, 21 degrees."}]},',
+  ),
+  'env lines': fill('NODE_ENV=production\nPORT=3000\nLOG_LEVEL=info\nREGION=eu-west-1\n'),
   'prompt JSON (escaped prose)': JSON.stringify([
     {
       role: 'user',
@@ -61,7 +69,7 @@ for (const [name, text] of Object.entries(texts)) {
   }
   const sorted = [...samples].sort((a, b) => a - b)
   console.log(
-    `${name.padEnd(30)} ${(text.length / 1024).toFixed(1)} KB  ${median(samples).toFixed(2)} µs CPU (${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`,
+    `${name.padEnd(30)} ${(text.length / 1024).toFixed(1)} KB ${String(text.split(/[:=]/).length - 1).padStart(5)} :/=  ${median(samples).toFixed(2)} µs CPU (${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`,
   )
 }
 if (sink === 0) console.log('')

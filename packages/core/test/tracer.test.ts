@@ -583,6 +583,30 @@ describe('redaction', () => {
     expect(JSON.stringify(exporter.spans)).not.toMatch(/xai-A1b2|gsk_Z9y8/)
   })
 
+  it('replaces a value under a credential name in a text of any length, in any case, after a `-` or a space', () => {
+    // Past 256 characters a name was looked for only with a capital `Key`/`Passw` or a `_` before
+    // it: `x-api-key: …`, `password=…`, `secret: …`, `authorization: …` went out as they were.
+    const forms: [text: string, kept: string][] = [
+      ['x-api-key: 3f9a8b7c6d5e4f3a2b1c0d9e', 'x-api-key: [REDACTED]'],
+      ['password=hunter2', 'password=[REDACTED]'],
+      ['secret: abcdef0123456789', 'secret: [REDACTED]'],
+      ['authorization: abcdef0123456789', 'authorization: [REDACTED]'],
+      ['x-auth-token= abcdef0123456789', 'x-auth-token= [REDACTED]'],
+      ['"Secret": "abcdef0123456789"', '"Secret": "[REDACTED]"'],
+      ['{\\"passwd\\":\\"pw-7c1e9a2b44\\"}', '{\\"passwd\\":\\"[REDACTED]\\"}'],
+      ['X-API-KEY = abcdef0123456789', 'X-API-KEY = [REDACTED]'],
+      ['Token: abcdef0123456789', 'Token: abcdef0123456789'], // a bare `token` is not a credential's name
+      ['max_tokens=5 and primary_key: user_id', 'max_tokens=5 and primary_key: user_id'],
+      ['the key: it opens the door', 'the key: it opens the door'],
+    ]
+    const before = 'Some context for the model. '.repeat(20)
+    for (const [form, kept] of forms) {
+      expect(redactSecretsInText(`${form} and more`)).toBe(`${kept} and more`)
+      expect(redactSecretsInText(`${before}${form} and more`)).toBe(`${before}${kept} and more`)
+      expect(redactSecretsInText(`${before}${form}`)).toBe(`${before}${kept}`)
+    }
+  })
+
   it('a long prompt with `chunk_size` or `task_id` in it is not searched with the key regex', async () => {
     // The literal check before the regex looks for `gsk_`, not `k_`, which code and JSON hold.
     const { exporter, tracer } = setup()
