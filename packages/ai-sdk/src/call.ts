@@ -8,7 +8,7 @@ import {
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { NOT_RECORDED, type OwnAttributes, startToolSpan, toolAttributes } from './convert.js'
+import { NOT_RECORDED, type OwnAttributes, startToolSpan } from './convert.js'
 import {
   abortCause,
   type CancelCause,
@@ -1230,13 +1230,7 @@ function unaskedToolSpan(
   call.whenMade((tracer, parent) => {
     const span = startToolSpan(
       tracer,
-      `execute_tool ${tool.name}`,
-      {
-        kind: 'tool',
-        parent,
-        startTime: tool.start,
-        attributes: toolAttributes(tool.name, id, tool.dynamic),
-      },
+      { name: tool.name, id, dynamic: tool.dynamic, parent, startTime: tool.start },
       record.inputs ? tool.input : NOT_RECORDED,
       record.outputs && !tool.failed && tool.end !== undefined
         ? (tool.output ?? null)
@@ -1315,13 +1309,16 @@ export function inferCall(
       const asker = call.askers.get(part.toolCallId)
       if (!asker || call.tools.has(part.toolCallId)) continue
       state.byToolCallId.delete(part.toolCallId)
-      const attributes = toolAttributes(part.toolName ?? asker.name, part.toolCallId, false)
-      attributes[CALL_ATTR.toolTiming] = 'inferred'
       const output = part.output ?? part.result
       const span = startToolSpan(
         tracer,
-        `execute_tool ${part.toolName ?? asker.name}`,
-        { kind: 'tool', parent: asker.span, startTime: asker.at, attributes },
+        {
+          name: part.toolName ?? asker.name,
+          id: part.toolCallId,
+          parent: asker.span,
+          startTime: asker.at,
+          timing: 'inferred',
+        },
         NOT_RECORDED,
         record.outputs && output !== undefined ? (output?.value ?? output) : NOT_RECORDED,
       )

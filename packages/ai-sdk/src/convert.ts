@@ -442,28 +442,52 @@ export function setToolJson(span: Span, key: string, value: unknown): void {
   else scrubLater(span, (late) => span.setAttribute(key, late.json(json)))
 }
 
+// The key of an inferred tool run's timing (CALL_ATTR.toolTiming; a value import of call.ts here
+// would be a cycle).
+const TOOL_TIMING: (typeof CALL_ATTR)['toolTiming'] = 'tokentrail.tool.timing'
+
+/** An `execute_tool` span to start: the tool call it records, its parent and start time. */
+export interface ToolSpanStart {
+  name: string
+  id: unknown
+  dynamic?: boolean | undefined
+  parent: StartSpanOptions['parent']
+  startTime?: number | undefined
+  /** How its timing was found (`tokentrail.tool.timing`), when inferred. */
+  timing?: string | undefined
+}
+
 /**
- * Starts an `execute_tool` span (`name`, `options` with its `toolAttributes`), with its
- * arguments and result recorded as tool JSON (see `setToolJson`) when given (`NOT_RECORDED`: not
- * recorded): in the attributes it starts with once the text scrub has loaded, else set from its
- * JSON taken now as it goes to its exporters.
+ * Starts the `execute_tool` span of `tool`, with its arguments and result recorded as tool JSON
+ * (see `setToolJson`) when given (`NOT_RECORDED`: not recorded): in the attributes it starts with
+ * once the text scrub has loaded, else set from its JSON taken now as it goes to its exporters.
  */
 export function startToolSpan(
   tracer: Tracer,
-  name: string,
-  options: StartSpanOptions & { attributes: Record<string, unknown> },
+  tool: ToolSpanStart,
   args: unknown,
   result: unknown = NOT_RECORDED,
 ): Span {
   const argsJson = args === NOT_RECORDED ? undefined : safeJson(args ?? null)
   const resultJson = result === NOT_RECORDED ? undefined : safeJson(result)
   const scrub = textScrub()
-  const attributes = options.attributes
+  const attributes: Record<string, unknown> = {
+    [ATTR.operationName]: 'execute_tool',
+    [ATTR.toolName]: tool.name,
+    [ATTR.toolCallId]: tool.id,
+    [ATTR.toolType]: tool.dynamic ? 'extension' : 'function',
+  }
+  if (tool.timing !== undefined) attributes[TOOL_TIMING] = tool.timing
   if (scrub) {
     if (argsJson !== undefined) attributes[ATTR.toolCallArguments] = scrub.json(argsJson)
     if (resultJson !== undefined) attributes[ATTR.toolCallResult] = scrub.json(resultJson)
   }
-  const span = tracer.startSpan(name, options)
+  const span = tracer.startSpan(`execute_tool ${tool.name}`, {
+    kind: 'tool',
+    parent: tool.parent,
+    startTime: tool.startTime,
+    attributes,
+  })
   if (!scrub && (argsJson !== undefined || resultJson !== undefined))
     scrubLater(span, (late) => {
       if (argsJson !== undefined) span.setAttribute(ATTR.toolCallArguments, late.json(argsJson))
@@ -472,24 +496,7 @@ export function startToolSpan(
   return span
 }
 
-/**
- * The attributes every `execute_tool` span starts with (its arguments and result: see
- * `startToolSpan`).
- */
-export function toolAttributes(
-  name: string,
-  id: unknown,
-  dynamic: boolean | undefined,
-): Record<string, unknown> {
-  return {
-    [ATTR.operationName]: 'execute_tool',
-    [ATTR.toolName]: name,
-    [ATTR.toolCallId]: id,
-    [ATTR.toolType]: dynamic ? 'extension' : 'function',
-  }
-}
-
-/** What `toolAttributes` takes for arguments a call does not record. */
+/** What `startToolSpan` takes for arguments or a result a call does not record. */
 export const NOT_RECORDED: unique symbol = Symbol('not recorded')
 
 function toolOutputText(output: any): string {

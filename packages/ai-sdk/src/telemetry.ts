@@ -27,7 +27,7 @@ import {
   stepStarting,
   type ToolRun,
 } from './call.js'
-import { NOT_RECORDED, setToolJson, startToolSpan, toolAttributes } from './convert.js'
+import { NOT_RECORDED, setToolJson, startToolSpan } from './convert.js'
 import { abortCause, isAbortError } from './errors.js'
 import { nextTurn } from './llm-call.js'
 import { getTraceMetadata, sayMetadataNotices } from './metadata.js'
@@ -346,13 +346,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         const name = typeof part.toolName === 'string' ? part.toolName : asker.name
         const span = startToolSpan(
           tracer,
-          `execute_tool ${name}`,
-          {
-            kind: 'tool',
-            parent: asker.span,
-            startTime: asker.at,
-            attributes: toolAttributes(name, id, false),
-          },
+          { name, id, parent: asker.span, startTime: asker.at },
           recordsInputs(call, tracer) ? part.input : NOT_RECORDED,
         )
         call.tools.set(id, span)
@@ -408,13 +402,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         const output = run.output
         const span = startToolSpan(
           tracer,
-          `execute_tool ${name}`,
-          {
-            kind: 'tool',
-            parent,
-            startTime: run.start,
-            attributes: toolAttributes(name, id, toolCall?.dynamic),
-          },
+          { name, id, dynamic: toolCall?.dynamic, parent, startTime: run.start },
           recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
           !run.failed && output?.type === 'tool-result' && recordsOutputs(call, tracer)
             ? (output.output ?? null)
@@ -502,11 +490,11 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         const name = toolCall?.toolName ?? 'unknown'
         span = startToolSpan(
           tracer,
-          `execute_tool ${name}`,
           {
-            kind: 'tool',
+            name,
+            id: toolCallId,
+            dynamic: toolCall?.dynamic,
             parent: call.askers.get(toolCallId)?.span ?? call.span,
-            attributes: toolAttributes(name, toolCallId, toolCall?.dynamic),
           },
           recordsInputs(call, tracer) && toolCall ? toolCall.input : NOT_RECORDED,
         )
@@ -657,12 +645,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         id,
         startToolSpan(
           tracer,
-          `execute_tool ${name}`,
-          {
-            kind: 'tool',
-            parent: asker.span,
-            attributes: toolAttributes(name, id, event.toolCall.dynamic),
-          },
+          { name, id, dynamic: event.toolCall.dynamic, parent: asker.span },
           recordsInputs(call, tracer) ? event.toolCall.input : NOT_RECORDED,
         ),
       )
