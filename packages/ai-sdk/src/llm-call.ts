@@ -670,52 +670,35 @@ export class LlmCall implements Reading {
       if (tokens?.output !== undefined && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
-    const outputs = this.recordsOutputs
-    // What the output is made of, as it is now (a stream the span outlives may go on).
     const content = t.content
-    const stream = outputs && !content
-    const text = stream ? (typeof this.text === 'string' ? this.text : this.text.join('')) : ''
-    const reasoning = stream ? (t.reasoning?.join('') ?? '') : ''
-    const textLength = this.textLength
-    const { reasoningLength, truncated } = t
-    const reason = (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0]
-    if (outputs) {
-      if (scrub)
-        escaped = outputInto(
-          attributes,
-          escaped,
-          content,
-          text,
-          textLength,
-          reasoning,
-          reasoningLength,
-          t.toolCalls,
-          truncated,
-          max,
-          reason,
-          scrub,
-        )
-    } else if (!content) attributes['tokentrail.output.text_length'] = textLength
+    // What the output is made of, as it is now (a stream the span outlives may go on).
+    let parts: OutputParts | undefined
+    if (this.recordsOutputs) {
+      const stream = !content
+      parts = {
+        content,
+        text: stream ? (typeof this.text === 'string' ? this.text : this.text.join('')) : '',
+        textLength: this.textLength,
+        reasoning: stream ? (t.reasoning?.join('') ?? '') : '',
+        reasoningLength: t.reasoningLength,
+        toolCalls: t.toolCalls,
+        truncated: t.truncated,
+        reason: (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0],
+      }
+      if (scrub) escaped = outputInto(attributes, escaped, parts, max, scrub)
+    } else if (!content) attributes['tokentrail.output.text_length'] = this.textLength
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)
-    if (!scrub && (prompt || outputs))
+    if (!scrub && (prompt || parts))
       contentLater(
         span,
         // As it is now, as the output's parts below (the app may change them before it lands).
         prompt && promptAsNow(prompt, promptFrom),
         promptFrom,
         max,
-        outputs,
         // Its parts as they are now: the result goes on to the caller (an outer middleware, the
         // AI SDK, whose steps hand the same parts to the app), which may change them in place.
-        content?.map(partAsNow),
-        text,
-        textLength,
-        reasoning,
-        reasoningLength,
-        t.toolCalls?.slice(),
-        truncated,
-        reason,
+        parts && { ...parts, content: content?.map(partAsNow), toolCalls: t.toolCalls?.slice() },
       )
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
@@ -765,6 +748,20 @@ function promptAttributes(
   return escaped
 }
 
+/** What a step's output is made of, as its span ends (read by `outputInto`). */
+interface OutputParts {
+  // A generate result's parts; undefined for a stream, whose text, reasoning and tool calls follow.
+  content: LanguageModelV4Content[] | undefined
+  text: string
+  textLength: number
+  reasoning: string
+  reasoningLength: number
+  toolCalls: Output['toolCalls'] | undefined
+  truncated: boolean
+  // The first finish reason (`gen_ai.output.messages` names it).
+  reason: string | undefined
+}
+
 /**
  * The output's attributes (`gen_ai.output.messages`, its lengths, whether it was cut) into
  * `attributes`, with its escaped form into `escaped` (returned): a generate result's `content`,
@@ -775,17 +772,12 @@ function promptAttributes(
 function outputInto(
   attributes: OwnAttributes,
   escaped: Record<string, () => string> | undefined,
-  content: LanguageModelV4Content[] | undefined,
-  text: string,
-  textLength: number,
-  reasoning: string,
-  reasoningLength: number,
-  toolCalls: Output['toolCalls'] | undefined,
-  truncated: boolean,
+  parts: OutputParts,
   max: number,
-  reason: string | undefined,
   scrub: TextScrub,
 ): Record<string, () => string> | undefined {
+  const { content, text, textLength, reasoning, reasoningLength, toolCalls, reason } = parts
+  let truncated = parts.truncated
   let output: Output
   if (content) output = readContent(content, max, scrub)
   else {
@@ -821,36 +813,14 @@ function contentLater(
   prompt: LanguageModelV4CallOptions['prompt'] | undefined,
   from: number,
   max: number,
-  outputs: boolean,
-  content: LanguageModelV4Content[] | undefined,
-  text: string,
-  textLength: number,
-  reasoning: string,
-  reasoningLength: number,
-  toolCalls: Output['toolCalls'] | undefined,
-  truncated: boolean,
-  reason: string | undefined,
+  parts: OutputParts | undefined,
 ): void {
   scrubLater(span, (scrub) => {
     const attributes: OwnAttributes = {}
     let escaped = prompt
       ? promptAttributes(prompt, from, max, scrub, attributes, undefined)
       : undefined
-    if (outputs)
-      escaped = outputInto(
-        attributes,
-        escaped,
-        content,
-        text,
-        textLength,
-        reasoning,
-        reasoningLength,
-        toolCalls,
-        truncated,
-        max,
-        reason,
-        scrub,
-      )
+    if (parts) escaped = outputInto(attributes, escaped, parts, max, scrub)
     setTrustedAttributes(span, attributes, escaped)
   })
 }
