@@ -199,6 +199,11 @@ export class BatchProcessor {
   saying: Promise<void> | undefined
   shutdownTimeoutMs = 0
 
+  // The exporter's own form for a queued span, when it offers one (otlpExporter over JSON: its
+  // encoded bytes, see exporters/otlp-queued.ts). The queue, batches and retries treat items as
+  // opaque; only the exporter's export() reads them.
+  private readonly encode: ((span: SpanData) => unknown) | undefined
+
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
   private readonly fullAt: number
@@ -208,6 +213,7 @@ export class BatchProcessor {
     readonly options: ProcessorOptions,
   ) {
     this.fullAt = Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize))
+    this.encode = (exporter as { encodeQueued?: (span: SpanData) => unknown }).encodeQueued
   }
 
   onEnd(span: SpanData): void {
@@ -221,7 +227,14 @@ export class BatchProcessor {
       this.dropped('queueFull', 1)
       return
     }
-    this.queue.push(span)
+    let item = span
+    if (this.encode !== undefined)
+      try {
+        item = this.encode(span) as SpanData
+      } catch {
+        // Encoded at export instead, where a failure fails (and counts) its batch as before.
+      }
+    this.queue.push(item)
     this.enqueued++
     if (this.sending && !this.sendCode && !this.moving) {
       this.moving = true
