@@ -203,6 +203,9 @@ export class BatchProcessor {
   // encoded bytes, see exporters/otlp-queued.ts). The queue, batches and retries treat items as
   // opaque; only the exporter's export() reads them.
   private readonly encode: ((span: SpanData) => unknown) | undefined
+  // And says when a batch's items are done with (sent or failed for good), so their bytes' memory
+  // is reused. Never called for items still queued, put back, or dropped.
+  private readonly release: ((items: readonly unknown[]) => void) | undefined
 
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
@@ -213,7 +216,12 @@ export class BatchProcessor {
     readonly options: ProcessorOptions,
   ) {
     this.fullAt = Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize))
-    this.encode = (exporter as { encodeQueued?: (span: SpanData) => unknown }).encodeQueued
+    const queued = exporter as {
+      encodeQueued?: (span: SpanData) => unknown
+      releaseQueued?: (items: readonly unknown[]) => void
+    }
+    this.encode = queued.encodeQueued
+    this.release = queued.releaseQueued
   }
 
   onEnd(span: SpanData): void {
@@ -364,6 +372,11 @@ export class BatchProcessor {
       // Given up while it waited (see `restart`): its batch is back in line.
       if (mine !== this.loop) return
       this.current = undefined
+      // Every export of the batch has returned (each encodes its body before its first await).
+      if (this.release !== undefined)
+        try {
+          this.release(batch)
+        } catch {}
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
         if (this.failures.length > 32) this.failures.shift()

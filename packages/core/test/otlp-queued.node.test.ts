@@ -59,9 +59,11 @@ function tracerPair(url: string, profile: 'otel' | 'langfuse') {
   return { tracer, batches }
 }
 
-function endSpans(tracer: ReturnType<typeof createTracer>, round: number) {
-  const prompt = JSON.stringify([{ role: 'user', content: `"hi" ${round} été 😀\n\t`.repeat(400) }])
-  for (let i = 0; i < 10; i++) {
+function endSpans(tracer: ReturnType<typeof createTracer>, round: number, count = 10) {
+  const prompt = JSON.stringify([
+    { role: 'user', content: `"hi" ${round} été 😀\n\t`.repeat(1500) },
+  ])
+  for (let i = 0; i < count; i++) {
     const root = tracer.startSpan(`request ${round}.${i}`, { kind: 'http' })
     const llm = tracer.startSpan(`chat model-${i}`, {
       kind: 'llm',
@@ -97,6 +99,11 @@ describe('otlpExporter JSON: spans queued as their encoded bytes', () => {
       expect(otlp.queue.every((item) => item instanceof QueuedSpan)).toBe(true)
       await tracer.flush()
       endSpans(tracer, 2)
+      // Spans that queue while batches are out: their bytes go where released ones were.
+      for (let round = 3; round < 40; round++) {
+        endSpans(tracer, round, 2)
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
       await tracer.shutdown()
       expect(receiver.bodies.length).toBe(batches.length)
       expect(receiver.bodies.length).toBeGreaterThan(5)

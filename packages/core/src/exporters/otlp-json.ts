@@ -371,7 +371,7 @@ export function encodeOtlpTracesBytes(
       if (i > 0) out.byte(COMMA)
       const span = group[i]!
       // Encoded as it queued (see otlp-queued.ts): its bytes as they are.
-      if (span instanceof QueuedSpan) out.bytes(span.bytes)
+      if (span instanceof QueuedSpan) out.bytes(span.chunk.buf.subarray(span.start, span.end))
       else writeSpan(out, span, extra?.(span))
     }
     out.bytes(GROUP_END)

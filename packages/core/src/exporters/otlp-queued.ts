@@ -13,8 +13,15 @@
 // attributes included) into a scratch writer, then copies them into a byte arena outside the JS
 // heap: chunks of CHUNK bytes (an ArrayBuffer's memory is not moved by a scavenge), appended in
 // queue order, a new chunk when the span does not fit. The queue keeps a QueuedSpan: the span's
-// resource (batches group by it) and a view of its bytes. The span object and its strings die young.
-// A chunk is freed by the GC once no view of it is left (every span in it was sent or dropped).
+// resource (batches group by it), its chunk and where its bytes are. The span object and its
+// strings die young. Once a batch has settled (sent, or failed for good: BatchProcessor.drain, after
+// every export of it returned; each export copies the bytes into its body before its first await)
+// the processor calls `releaseQueued(batch)`: a chunk none of whose spans is still queued is written
+// from its start again, and up to POOL free chunks are kept for reuse. A fresh ArrayBuffer per chunk
+// grew V8's external memory by every span's bytes (twice the incremental markings over 20,000 long
+// calls). Items never released (dropped at shutdown, put back by `restart`) only keep their chunk
+// from reuse: the GC frees it. A release too early would corrupt a queued span's bytes, so it has
+// one caller (the planted mistake "reuse a chunk with spans still in it" fails otlp-queued.node.test).
 //
 // At export, encodeOtlpTracesBytes writes the body around the pieces (resource, scope groups) and
 // copies each QueuedSpan's bytes in place: the same body, byte for byte, as from the SpanData. A
@@ -33,44 +40,88 @@
 import type { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, Resource, SpanData } from '../types.js'
 
-/** A span as it waits in the queue: its resource and its encoded bytes (a view of an arena chunk). */
+/** Part of the arena: spans are appended at `at`; `live` of them not released yet. */
+class Chunk {
+  at = 0
+  live = 0
+  constructor(readonly buf: Uint8Array) {}
+}
+
+/** A span as it waits in the queue: its resource and where its encoded bytes are. */
 export class QueuedSpan {
   constructor(
     readonly resource: Resource,
-    readonly bytes: Uint8Array,
+    readonly chunk: Chunk,
+    readonly start: number,
+    readonly end: number,
   ) {}
+
+  get bytes(): Uint8Array {
+    return this.chunk.buf.subarray(this.start, this.end)
+  }
 }
 
 // Chunk size: ~20 LLM spans with a 20 KB prompt, hundreds of small ones. A larger span gets a
-// chunk of its own size.
+// chunk of its own size, never reused.
 const CHUNK = 512 * 1024
+// Free chunks kept for reuse (up to 2 MB): a new ArrayBuffer per chunk grew the engine's external
+// memory by the bytes of every span, which it answers with more incremental marking.
+const POOL = 4
 // The scratch writer's buffer is let go past this (a span with huge attributes), not kept.
 const MAX_SCRATCH = 1024 * 1024
 
+/** What the queue of one exporter uses: `encode` as a span queues, `release` once a batch settled. */
+export interface QueuedEncoder {
+  encode(span: SpanData): QueuedSpan
+  /**
+   * The batch's spans are done with (sent, or failed for good): their chunks may be reused. Only
+   * the processor's send loop calls it, once per batch it settled, never for spans still queued or
+   * put back; an item never released only keeps its chunk from reuse (the GC frees it).
+   */
+  release(items: readonly unknown[]): void
+}
+
 /**
- * An encoder for one exporter: `encode(span)` returns what the queue keeps for it. `writeSpan` is
- * otlp-json.ts's, passed in so this module and the encoder share one copy.
+ * An encoder for one exporter. `writeSpan` is otlp-json.ts's, passed in so this module and the
+ * encoder share one copy.
  */
 export function queuedEncoder(
   writeSpan: (out: JsonWriter, span: SpanData, more: Attributes | undefined) => void,
   newWriter: () => JsonWriter,
   extra: ((span: SpanData) => Attributes | undefined) | undefined,
-): (span: SpanData) => QueuedSpan {
+): QueuedEncoder {
   let scratch = newWriter()
-  let chunk = new Uint8Array(CHUNK)
-  let at = 0
-  return function encode(span) {
-    scratch.pos = 0
-    writeSpan(scratch, span, extra?.(span))
-    const length = scratch.pos
-    if (length > chunk.length - at) {
-      chunk = new Uint8Array(Math.max(CHUNK, length))
-      at = 0
-    }
-    chunk.set(scratch.buf.subarray(0, length), at)
-    const bytes = chunk.subarray(at, at + length)
-    at += length
-    if (scratch.buf.length > MAX_SCRATCH) scratch = newWriter()
-    return new QueuedSpan(span.resource, bytes)
+  let chunk = new Chunk(new Uint8Array(CHUNK))
+  const pool: Chunk[] = []
+  return {
+    encode(span) {
+      scratch.pos = 0
+      writeSpan(scratch, span, extra?.(span))
+      const length = scratch.pos
+      if (length > chunk.buf.length - chunk.at) {
+        if (chunk.live === 0) chunk.at = 0
+        if (length > chunk.buf.length - chunk.at)
+          chunk =
+            length > CHUNK
+              ? new Chunk(new Uint8Array(length))
+              : (pool.pop() ?? new Chunk(new Uint8Array(CHUNK)))
+      }
+      const start = chunk.at
+      chunk.buf.set(scratch.buf.subarray(0, length), start)
+      chunk.at += length
+      chunk.live++
+      if (scratch.buf.length > MAX_SCRATCH) scratch = newWriter()
+      return new QueuedSpan(span.resource, chunk, start, start + length)
+    },
+    release(items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]
+        if (!(item instanceof QueuedSpan)) continue
+        const done = item.chunk
+        if (--done.live > 0) continue
+        done.at = 0
+        if (done !== chunk && done.buf.length === CHUNK && pool.length < POOL) pool.push(done)
+      }
+    },
   }
 }

@@ -7,7 +7,7 @@ import { gzip } from './gzip.js'
 import { encodeOtlpTracesBytes, writeSpan } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
-import { type QueuedSpan, queuedEncoder } from './otlp-queued.js'
+import { type QueuedEncoder, type QueuedSpan, queuedEncoder } from './otlp-queued.js'
 import type { OtlpProtocol } from './otlp-wire.js'
 import { partialSuccessReader } from './partial-success.js'
 import { post } from './post.js'
@@ -43,7 +43,7 @@ function tooLarge(bytes: number): ExportResult {
 export type TraceSend = ((
   spans: readonly (SpanData | QueuedSpan)[],
   signal: AbortSignal,
-) => Promise<ExportResult>) & { encode?: (span: SpanData) => QueuedSpan }
+) => Promise<ExportResult>) & { queued?: QueuedEncoder }
 
 /** Encodes a batch for the wire and the backend, posts it, and reads the answer. */
 export function traceSender({
@@ -86,6 +86,6 @@ export function traceSender({
     return result
   }
   if (wire !== 'http/protobuf')
-    sendTraces.encode = queuedEncoder(writeSpan, () => new JsonWriter(16 * 1024), mapper)
+    sendTraces.queued = queuedEncoder(writeSpan, () => new JsonWriter(16 * 1024), mapper)
   return sendTraces
 }

@@ -4,6 +4,7 @@ import { lazy } from '../lazy.js'
 import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanData, SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
+import type { QueuedEncoder } from './otlp-queued.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -87,7 +88,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   )
   // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
   // Spans that end once it has loaded queue as their JSON bytes (see otlp-queued.ts).
-  let encode: ((span: SpanData) => unknown) | undefined
+  let queued: QueuedEncoder | undefined
   const sender = lazy(() =>
     import('./otlp-send.js').then(({ traceSender }) => {
       const send = traceSender({
@@ -98,7 +99,7 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
         backend,
         toolDefinitions,
       })
-      encode = send.encode
+      queued = send.queued
       return send
     }),
   )
@@ -115,8 +116,11 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
   // Internal (BatchProcessor reads it): not enumerable, so an exporter made by spreading this one,
   // whose own export() would see the encoded items, does not take it.
-  Object.defineProperty(exporter, 'encodeQueued', {
-    value: (span: SpanData) => (encode === undefined ? span : encode(span)),
+  Object.defineProperties(exporter, {
+    encodeQueued: {
+      value: (span: SpanData) => (queued === undefined ? span : queued.encode(span)),
+    },
+    releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
   })
   return exporter
 }
