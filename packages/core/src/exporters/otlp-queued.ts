@@ -64,9 +64,10 @@ export class QueuedSpan {
 // Chunk size: ~20 LLM spans with a 20 KB prompt, hundreds of small ones. A larger span gets a
 // chunk of its own size, never reused.
 const CHUNK = 512 * 1024
-// Free chunks kept for reuse (up to 2 MB): a new ArrayBuffer per chunk grew the engine's external
+// Free chunks kept for reuse (up to 8 MB, a full batch of long-prompt spans; the body buffer is kept
+// up to 16 MB, see otlp-send.ts): a new ArrayBuffer per chunk grew the engine's external
 // memory by the bytes of every span, which it answers with more incremental marking.
-const POOL = 4
+const POOL = 16
 // The scratch writer's buffer is let go past this (a span with huge attributes), not kept.
 const MAX_SCRATCH = 1024 * 1024
 
