@@ -220,8 +220,12 @@ export class BatchProcessor {
       encodeQueued?: (span: SpanData) => unknown
       releaseQueued?: (items: readonly unknown[]) => void
     }
-    this.encode = queued.encodeQueued
-    this.release = queued.releaseQueued
+    // Its own, not inherited: an exporter made with Object.create(otlpExporter()) and its own
+    // export() would be handed items it cannot read.
+    if (Object.hasOwn(exporter, 'encodeQueued')) {
+      this.encode = queued.encodeQueued
+      this.release = queued.releaseQueued
+    }
   }
 
   onEnd(span: SpanData): void {

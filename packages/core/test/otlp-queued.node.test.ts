@@ -110,4 +110,26 @@ describe('otlpExporter JSON: spans queued as their encoded bytes', () => {
       const mapper = createSpanMapper(profile)
       expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans, mapper)))
     })
+
+  it('hands SpanData to an exporter built on it (spread, or its prototype) with its own export()', async () => {
+    const receiver = await startReceiver()
+    const inner = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const names: unknown[] = []
+    const own = async (spans: readonly SpanData[], signal: AbortSignal) => {
+      for (const span of spans) names.push(span.name)
+      return inner.export(spans, signal)
+    }
+    const tracer = createTracer({
+      serviceName: 'queued-test',
+      exporters: [
+        { ...inner, name: 'spread', export: own },
+        Object.create(inner, { name: { value: 'derived' }, export: { value: own } }),
+      ],
+    })
+    tracer.startSpan('first').end()
+    await tracer.flush()
+    tracer.startSpan('second').end()
+    await tracer.shutdown()
+    expect(names).toEqual(['first', 'first', 'second', 'second'])
+  })
 })
