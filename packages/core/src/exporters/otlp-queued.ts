@@ -37,6 +37,16 @@
 // trace's input and output) is called once per span in queue order, at queue time, instead of in
 // each attempt's group order; a retried batch so sends the same body again (before, a retry's root
 // span had lost `input.value`, taken by the first attempt).
+//
+// Status (h40g, 2026-12-05; Node 20.20, `--trace-gc-nvp` over 20,000 generateText calls, sink in
+// another process): prototype, same bytes on the wire (otlp-queued.node.test.ts), core suite
+// green. It does not yet show the GC gain it was made for. Long prompt, promoted bytes: 510-580 MB
+// with SpanData queued against 497-547 MB encoded; with `recordInputs: false` 90 MB, and with
+// SpanData queued but batches of 1 (maxBatchSize: 1, spans leave the queue at once) still 563 MB.
+// So the prompt JSON is promoted through some other holder than the queue, one a full GC clears (a
+// heap snapshot after 100 calls finds none of those strings alive): find it before going on. Short
+// prompt: bimodal across processes (92 MB promoted, or 3-21 MB) on both paths. The measuring
+// scripts: /work/notes/scratch/h40g/ (README.txt there).
 import type { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, Resource, SpanData } from '../types.js'
 
