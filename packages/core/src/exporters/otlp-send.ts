@@ -86,6 +86,6 @@ export function traceSender({
     return result
   }
   if (wire !== 'http/protobuf')
-    sendTraces.queued = queuedEncoder(writeSpan, () => new JsonWriter(16 * 1024), mapper)
+    sendTraces.queued = queuedEncoder(writeSpan, () => new JsonWriter(1024), mapper)
   return sendTraces
 }
