@@ -199,6 +199,14 @@ export class BatchProcessor {
   saying: Promise<void> | undefined
   shutdownTimeoutMs = 0
 
+  // The exporter's own form for a queued span, when it offers one (otlpExporter over JSON: its
+  // encoded bytes, see exporters/otlp-queued.ts). The queue, batches and retries treat items as
+  // opaque; only the exporter's export() reads them.
+  private readonly encode: ((span: SpanData) => unknown) | undefined
+  // And says when a batch's items are done with (sent or failed for good), so their bytes' memory
+  // is reused. Never called for items still queued, put back, or dropped.
+  private readonly release: ((items: readonly unknown[]) => void) | undefined
+
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
   private readonly fullAt: number
@@ -208,6 +216,16 @@ export class BatchProcessor {
     readonly options: ProcessorOptions,
   ) {
     this.fullAt = Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize))
+    const queued = exporter as {
+      encodeQueued?: (span: SpanData) => unknown
+      releaseQueued?: (items: readonly unknown[]) => void
+    }
+    // Its own, not inherited: an exporter made with Object.create(otlpExporter()) and its own
+    // export() would be handed items it cannot read.
+    if (Object.hasOwn(exporter, 'encodeQueued')) {
+      this.encode = queued.encodeQueued
+      this.release = queued.releaseQueued
+    }
   }
 
   onEnd(span: SpanData): void {
@@ -221,7 +239,14 @@ export class BatchProcessor {
       this.dropped('queueFull', 1)
       return
     }
-    this.queue.push(span)
+    let item = span
+    if (this.encode !== undefined)
+      try {
+        item = this.encode(span) as SpanData
+      } catch {
+        // Encoded at export instead, where a failure fails (and counts) its batch as before.
+      }
+    this.queue.push(item)
     this.enqueued++
     if (this.sending && !this.sendCode && !this.moving) {
       this.moving = true
@@ -351,6 +376,11 @@ export class BatchProcessor {
       // Given up while it waited (see `restart`): its batch is back in line.
       if (mine !== this.loop) return
       this.current = undefined
+      // Every export of the batch has returned (each encodes its body before its first await).
+      if (this.release !== undefined)
+        try {
+          this.release(batch)
+        } catch {}
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
         if (this.failures.length > 32) this.failures.shift()

@@ -2,8 +2,9 @@ import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys, checkOptionsObject } from '../options.js'
-import type { SpanExporter } from '../types.js'
+import type { SpanData, SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
+import type { QueuedEncoder } from './otlp-queued.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -86,12 +87,23 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     requestHeaders,
   )
   // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
+  // Spans that end once it has loaded queue as their JSON bytes (see otlp-queued.ts).
+  let queued: QueuedEncoder | undefined
   const sender = lazy(() =>
-    import('./otlp-send.js').then(({ traceSender }) =>
-      traceSender({ target, headers: requestHeaders, wire, gzipped, backend, toolDefinitions }),
-    ),
+    import('./otlp-send.js').then(({ traceSender }) => {
+      const send = traceSender({
+        target,
+        headers: requestHeaders,
+        wire,
+        gzipped,
+        backend,
+        toolDefinitions,
+      })
+      queued = send.queued
+      return send
+    }),
   )
-  return {
+  const exporter = {
     name: 'otlp',
     url: target,
     headerNames: Object.keys(requestHeaders),
@@ -102,6 +114,15 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
       return (await sender())(spans, signal)
     },
   } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
+  // Internal (BatchProcessor reads it): not enumerable, so an exporter made by spreading this one,
+  // whose own export() would see the encoded items, does not take it.
+  Object.defineProperties(exporter, {
+    encodeQueued: {
+      value: (span: SpanData) => (queued === undefined ? span : queued.encode(span)),
+    },
+    releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
+  })
+  return exporter
 }
 
 function resolveProfile(
