@@ -2,7 +2,12 @@ import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
 import { isEpochMs, now } from './clock.js'
 import type { ContextSpan } from './context.js'
-import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
+import {
+  type EscapedForm,
+  escapedForms,
+  KnownEscaped,
+  keepEscapedForms,
+} from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,
@@ -455,7 +460,7 @@ export class RecordingSpan implements Span {
       )
         continue
       if (!known && !keepEscapedForms(own, (known = new Map()))) return
-      known.set(key, [value, form])
+      known.set(key, new KnownEscaped(value, form))
     }
   }
 
@@ -608,21 +613,21 @@ export class RecordingSpan implements Span {
 
   /** The span's data, as it ends (`end`, or `lateData` for it). */
   endData(status: SpanStatus | undefined, endTime: number): SpanData {
-    const data: SpanData = {
-      traceId: this.traceId,
-      spanId: this.spanId,
-      parentSpanId: this.parentSpanId,
-      traceState: this.traceState,
-      name: truncate(this.name, nameLimit(this.owner.limits)),
-      kind: this.kind,
-      startTime: this.startTime,
-      endTime: Math.max(endTime, this.startTime),
-      status: status ?? (this.error ? 'error' : 'ok'),
-      attributes: this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
-      events: this.events ?? EMPTY_EVENTS,
-      error: this.error,
-      resource: this.owner.resource,
-    }
+    const data: SpanData = new EndedSpan(
+      this.traceId,
+      this.spanId,
+      this.parentSpanId,
+      this.traceState,
+      truncate(this.name, nameLimit(this.owner.limits)),
+      this.kind,
+      this.startTime,
+      Math.max(endTime, this.startTime),
+      status ?? (this.error ? 'error' : 'ok'),
+      this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
+      this.events ?? EMPTY_EVENTS,
+      this.error,
+      this.owner.resource,
+    )
     // Only a span with drops carries the counts, so every other span keeps one shape.
     const drops = this.limitDrops
     if (drops) {
@@ -636,6 +641,30 @@ export class RecordingSpan implements Span {
 }
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
+
+// A span's data as it ends, made by a constructor rather than an object literal: V8 tracks object
+// literals by allocation site and, once most objects from a site have outlived a scavenge (spans
+// waiting in a batch), allocates every later one straight in the old generation; a span's data in
+// the old generation then keeps its young attribute object and strings (an LLM span's prompt JSON)
+// alive through every scavenge until a major GC, which copies and promotes them. A constructor's
+// objects are not pretenured that way. Same own fields, in the same order, as the literal was.
+class EndedSpan implements SpanData {
+  constructor(
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly parentSpanId: string | undefined,
+    readonly traceState: string | undefined,
+    readonly name: string,
+    readonly kind: SpanKind,
+    readonly startTime: number,
+    readonly endTime: number,
+    readonly status: SpanStatus,
+    readonly attributes: Attributes,
+    readonly events: readonly SpanEvent[],
+    readonly error: SpanError | undefined,
+    readonly resource: Resource,
+  ) {}
+}
 
 Object.defineProperty(RecordingSpan.prototype, 'isRecording', { value: true })
 
