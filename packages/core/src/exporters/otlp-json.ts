@@ -190,7 +190,7 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
     }
     out.bytes(keyPrefix(key))
     const known = escaped?.get(key)
-    const form = known !== undefined && known[0] === value ? escapedText(known[1]) : undefined
+    const form = known !== undefined && known.value === value ? escapedText(known.form) : undefined
     if (form !== undefined) {
       out.bytes(STRING_VALUE)
       out.byte(QUOTE)
