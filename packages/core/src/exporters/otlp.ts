@@ -86,9 +86,10 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     backend === 'phoenix' || backend === 'datadog' ? 'http/protobuf' : 'http/json',
     requestHeaders,
   )
-  // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
-  // Spans that end once it has loaded queue as their JSON bytes (see otlp-queued.ts).
+  // The encoder, the backend's mapper and the transport load when the first span ends, not at
+  // start-up. Spans that end once they have loaded queue as their JSON bytes (see otlp-queued.ts).
   let queued: QueuedEncoder | undefined
+  let loadStarted = false
   const sender = lazy(() =>
     import('./otlp-send.js').then(({ traceSender }) => {
       const send = traceSender({
@@ -118,7 +119,16 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
   // whose own export() would see the encoded items, does not take it.
   Object.defineProperties(exporter, {
     encodeQueued: {
-      value: (span: SpanData) => (queued === undefined ? span : queued.encode(span)),
+      value: (span: SpanData) => {
+        if (queued !== undefined) return queued.encode(span)
+        // The first span to end starts the load, so only the spans of its first milliseconds
+        // queue as they are (a failed load is tried again by the first export, which reports it).
+        if (!loadStarted) {
+          loadStarted = true
+          sender().then(noop, noop)
+        }
+        return span
+      },
     },
     releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
   })
@@ -137,3 +147,5 @@ function resolveProfile(
     `${option === undefined ? 'TOKENTRAIL_OTLP_PROFILE' : 'otlpExporter({ profile })'} must be one of ${OTLP_PROFILES.map((p) => `"${p}"`).join(', ')}, got ${JSON.stringify(value)}`,
   )
 }
+
+function noop(): void {}
