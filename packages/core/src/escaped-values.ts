@@ -14,10 +14,12 @@ export class KnownEscaped {
   // value (an LLM span's prompt JSON) and its form's closure alive through every young GC until a
   // full one, which copied them and promoted them (about 23 KB per call with a 20 KB history).
   // Objects made by a constructor are not pretenured that way.
-  constructor(
-    readonly value: string,
-    readonly form: EscapedForm,
-  ) {}
+  declare readonly value: string
+  declare readonly form: EscapedForm
+  constructor(value: string, form: EscapedForm) {
+    this.value = value
+    this.form = form
+  }
 }
 
 /** Escaped forms of string attribute values by key. */

@@ -649,21 +649,48 @@ const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
 // alive through every scavenge until a major GC, which copies and promotes them. A constructor's
 // objects are not pretenured that way. Same own fields, in the same order, as the literal was.
 class EndedSpan implements SpanData {
+  declare readonly traceId: string
+  declare readonly spanId: string
+  declare readonly parentSpanId: string | undefined
+  declare readonly traceState: string | undefined
+  declare readonly name: string
+  declare readonly kind: SpanKind
+  declare readonly startTime: number
+  declare readonly endTime: number
+  declare readonly status: SpanStatus
+  declare readonly attributes: Attributes
+  declare readonly events: readonly SpanEvent[]
+  declare readonly error: SpanError | undefined
+  declare readonly resource: Resource
   constructor(
-    readonly traceId: string,
-    readonly spanId: string,
-    readonly parentSpanId: string | undefined,
-    readonly traceState: string | undefined,
-    readonly name: string,
-    readonly kind: SpanKind,
-    readonly startTime: number,
-    readonly endTime: number,
-    readonly status: SpanStatus,
-    readonly attributes: Attributes,
-    readonly events: readonly SpanEvent[],
-    readonly error: SpanError | undefined,
-    readonly resource: Resource,
-  ) {}
+    traceId: string,
+    spanId: string,
+    parentSpanId: string | undefined,
+    traceState: string | undefined,
+    name: string,
+    kind: SpanKind,
+    startTime: number,
+    endTime: number,
+    status: SpanStatus,
+    attributes: Attributes,
+    events: readonly SpanEvent[],
+    error: SpanError | undefined,
+    resource: Resource,
+  ) {
+    this.traceId = traceId
+    this.spanId = spanId
+    this.parentSpanId = parentSpanId
+    this.traceState = traceState
+    this.name = name
+    this.kind = kind
+    this.startTime = startTime
+    this.endTime = endTime
+    this.status = status
+    this.attributes = attributes
+    this.events = events
+    this.error = error
+    this.resource = resource
+  }
 }
 
 Object.defineProperty(RecordingSpan.prototype, 'isRecording', { value: true })
