@@ -636,6 +636,11 @@ export class RecordingSpan implements Span {
       if (events > 0) (data as Writable<SpanData>).droppedEventsCount = events
       this.owner.onLimitDrops(this, attributes, events)
     }
+    // The data has them now; nothing reads an ended span's own. An ended span can outlive its data
+    // (a stream's objects that met a young GC while it ran are in the old generation and hold it
+    // until a full one): let go, its attributes and events die with the data, not with the span.
+    this.attributes = NO_ATTRIBUTES
+    this.events = undefined
     return data
   }
 }
