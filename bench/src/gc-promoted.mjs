@@ -3,6 +3,8 @@
 // second one (a mark-compact then has to sweep them). Counted from V8's own GC trace
 // (--trace-gc-nvp), over the measured calls only, which does not move with the load on the machine.
 //   node src/gc-promoted.mjs [contender] [short|long] [calls] [traced|baseline]
+// KIND=stream: streamText calls read to their end instead. CPU_PROF=<dir> also writes the
+// child's --cpu-prof there.
 // Runs the calls in a child process (the sink stays in this one, so its parsing is not counted),
 // warm-up first, yielding to the event loop every 50 calls as the bench's loop does.
 import { spawn } from 'node:child_process'
@@ -18,10 +20,12 @@ if (process.env.GC_PROMOTED_CHILD) {
   const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: process.env.SINK_URL })
   const s = which === 'baseline' ? c.baseline : c
   const model = s.model(createModel({ chunks: 8 }))
+  const stream = process.env.KIND === 'stream'
   const options = { ...prompts[prompt], ...s.options }
   const calls = async (k) => {
     for (let i = 0; i < k; i++) {
-      await s.generateText({ model, ...options })
+      if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
+      else await s.generateText({ model, ...options })
       if (i % 50 === 49) await yieldToLoop()
     }
   }
@@ -42,7 +46,15 @@ const { startSink } = await import('./sink.mjs')
 const sink = await startSink()
 const child = spawn(
   process.execPath,
-  ['--trace-gc-nvp', fileURLToPath(import.meta.url), id, prompt, n, which],
+  [
+    '--trace-gc-nvp',
+    ...(process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : []),
+    fileURLToPath(import.meta.url),
+    id,
+    prompt,
+    n,
+    which,
+  ],
   {
     env: { ...process.env, GC_PROMOTED_CHILD: '1', SINK_URL: sink.url },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -74,7 +86,7 @@ for (const line of out.split('\n')) {
 }
 const per = (x) => x / Number(n)
 console.log(
-  `${id} ${which} ${prompt}, ${n} calls: promoted ${(per(gc.promoted) / 1024).toFixed(2)} KB per call, ` +
+  `${id} ${which} ${prompt}${process.env.KIND === 'stream' ? ' streamText' : ''}, ${n} calls: promoted ${(per(gc.promoted) / 1024).toFixed(2)} KB per call, ` +
     `copied ${(per(gc.survived) / 1024).toFixed(2)} KB, scavenges ${gc.scavenges} (${per(gc.scavengeMs * 1000).toFixed(1)} µs per call), ` +
     `full GCs ${gc.fullGcs} (${per(gc.fullGcMs * 1000).toFixed(1)} µs per call), CPU ${result?.cpuPerCall.toFixed(0)} µs per call`,
 )
