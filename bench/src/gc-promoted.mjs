@@ -48,6 +48,7 @@ const child = spawn(
   process.execPath,
   [
     '--trace-gc-nvp',
+    ...(process.env.GC_FLAGS ? process.env.GC_FLAGS.split(' ') : []),
     ...(process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : []),
     fileURLToPath(import.meta.url),
     id,
