@@ -360,7 +360,7 @@ const ROWS = [
   {
     key: 'memory',
     task: 'memory',
-    title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, sink answering: MB (min–max)`,
+    title: `retained heap and buffers after ${SIZE.memory.calls.toLocaleString('en')} calls, sink answering: MB (min–max)`,
     value: (x) => x.memory?.median,
     lower: true,
     noise: 1, // MB
@@ -369,7 +369,7 @@ const ROWS = [
   {
     key: 'memoryDown',
     task: 'memory-down',
-    title: `retained heap after ${SIZE.memory.calls.toLocaleString('en')} calls, exporter down: MB (min–max)`,
+    title: `retained heap and buffers after ${SIZE.memory.calls.toLocaleString('en')} calls, exporter down: MB (min–max)`,
     value: (x) => x.memoryDown?.median,
     lower: true,
     noise: 1,

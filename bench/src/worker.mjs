@@ -60,6 +60,11 @@ async function drainText(result) {
 // each answer after its first chunk until all are counted: otherwise the AI SDK reads the whole
 // (in-memory) answer ahead, the streams have ended inside before they are counted, and the row
 // would measure finished spans waiting for export instead of open streams.
+function heapAndBuffers() {
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
+}
+
 async function openStreams(c, n, prompt = 'long') {
   let release
   const held = async (name) => {
@@ -227,19 +232,20 @@ const tasks = {
     return { value: byPrompt.short.value, byPrompt, openStream }
   },
 
-  // Heap still held (after full GCs) once `calls` traced calls are done; no flush in between.
-  // With the exporter down there is no flush at all: it would only wait for retries.
+  // Memory still held (after full GCs) once `calls` traced calls are done; no flush in between.
+  // With the exporter down there is no flush at all: it would only wait for retries. The JS heap
+  // and ArrayBuffer memory both: an exporter may queue spans as bytes outside the heap.
   async memory(c, { calls: n, down }) {
     const s = side(c)
     await calls(s, 1000)
     if (!down) await c.flush()
     await yieldToLoop()
     gc()
-    const before = process.memoryUsage().heapUsed
+    const before = heapAndBuffers()
     await calls(s, n)
     await new Promise((resolve) => setTimeout(resolve, 200)) // in-flight exports settle
     gc()
-    const after = process.memoryUsage().heapUsed
+    const after = heapAndBuffers()
     return { value: (after - before) / 1024 / 1024 }
   },
 
