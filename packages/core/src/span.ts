@@ -640,7 +640,9 @@ export class RecordingSpan implements Span {
     // (a stream's objects that met a young GC while it ran are in the old generation and hold it
     // until a full one): let go, its attributes and events die with the data, not with the span.
     this.attributes = NO_ATTRIBUTES
-    this.events = undefined
+    // Declared only (see the field): a span without events has no such property to clear, and
+    // adding one would give ended spans a shape of their own.
+    if (this.events !== undefined) this.events = undefined
     return data
   }
 }
