@@ -131,6 +131,8 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
       },
     },
     releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
+    // Loaded: the spans queued before, as they were, are encoded by the processor then, in order.
+    queuedReady: { value: () => queued !== undefined },
   })
   return exporter
 }
