@@ -210,6 +210,9 @@ export class BatchProcessor {
   // this queue has seen it loaded: see `queued`.
   private readonly encodeReady: (() => boolean) | undefined
   private encoding = false
+  // The export() that reads the encoded items: one the app set on the exporter object since, or a
+  // Proxy's, is handed SpanData.
+  private readonly ownExport: SpanExporter['export'] | undefined
 
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
@@ -224,6 +227,7 @@ export class BatchProcessor {
       encodeQueued?: (span: SpanData) => unknown
       releaseQueued?: (items: readonly unknown[]) => void
       queuedReady?: () => boolean
+      queuedExport?: SpanExporter['export']
     }
     // Its own, not inherited: an exporter made with Object.create(otlpExporter()) and its own
     // export() would be handed items it cannot read.
@@ -231,6 +235,7 @@ export class BatchProcessor {
       this.encode = queued.encodeQueued
       this.release = queued.releaseQueued
       this.encodeReady = queued.queuedReady
+      this.ownExport = queued.queuedExport
     }
   }
 
@@ -268,6 +273,7 @@ export class BatchProcessor {
   // span carries its trace's first LLM input: a first step ended while the encoder loaded, and
   // mapped at export after the later steps and the root, gave the root the last step's input).
   private queued(span: SpanData): SpanData {
+    if (this.exporter.export !== this.ownExport) return span
     if (!this.encoding) {
       if (this.encodeReady !== undefined && !this.encodeReady()) return this.encodeOne(span)
       this.encoding = true

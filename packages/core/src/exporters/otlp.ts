@@ -133,6 +133,9 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
     // Loaded: the spans queued before, as they were, are encoded by the processor then, in order.
     queuedReady: { value: () => queued !== undefined },
+    // The export() that reads them: an export() set on the object later (a wrapper that logs or
+    // filters by name), or a Proxy's, gets SpanData (BatchProcessor compares).
+    queuedExport: { value: exporter.export },
   })
   return exporter
 }
