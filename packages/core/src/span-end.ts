@@ -387,7 +387,8 @@ function storable(span: SpanData, limits: ResolvedLimits): SpanData {
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i]!
     const clean = event.attributes && storableAttributes(event.attributes, limits)
-    if (clean !== event.attributes) (events ??= [...span.events])[i] = { ...event, attributes: clean }
+    if (clean !== event.attributes)
+      (events ??= [...span.events])[i] = { ...event, attributes: clean }
   }
   return attributes === span.attributes && events === undefined
     ? span

@@ -74,8 +74,6 @@ describe('otlpExporter JSON: spans queued before and after the encoder loaded', 
     await tracer.shutdown()
     const rootSpan = spansOf(receiver.bodies).find((span) => span.name === 'POST /chat')
     expect(attribute(rootSpan, 'input.value')).toBe('[{"role":"user","content":"question 1"}]')
-    expect(attribute(rootSpan, 'output.value')).toBe(
-      '[{"role":"assistant","content":"answer 2"}]',
-    )
+    expect(attribute(rootSpan, 'output.value')).toBe('[{"role":"assistant","content":"answer 2"}]')
   })
 })
