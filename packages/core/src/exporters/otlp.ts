@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { runWithSpan } from '../context.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanData, SpanExporter } from '../types.js'
@@ -123,9 +124,12 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
         if (queued !== undefined) return queued.encode(span)
         // The first span to end starts the load, so only the spans of its first milliseconds
         // queue as they are (a failed load is tried again by the first export, which reports it).
+        // Started outside the ending span's context: on Deno an `import()` begun inside a request
+        // left that request's context on the event loop once it settled, and the next request's
+        // span joined the first request's trace (hono test/deno.node.test.ts).
         if (!loadStarted) {
           loadStarted = true
-          sender().then(noop, noop)
+          runWithSpan(undefined, () => sender().then(noop, noop))
         }
         return span
       },
