@@ -1,6 +1,6 @@
+import { runWithSpan } from '../context.js'
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
-import { runWithSpan } from '../context.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys, checkOptionsObject } from '../options.js'
 import type { SpanData, SpanExporter } from '../types.js'
