@@ -1,4 +1,9 @@
-import { sanitizeValue, truncate, truncateValue } from './attributes.js'
+import {
+  isHomogeneousPrimitiveArray,
+  sanitizeValue,
+  truncate,
+  truncateValue,
+} from './attributes.js'
 import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -90,6 +95,8 @@ const FEATURE_HELPERS = {
   REDACTED,
   truncate,
   truncateValue,
+  sanitizeValue,
+  isHomogeneousPrimitiveArray,
 }
 export type FeatureHelpers = typeof FEATURE_HELPERS
 

@@ -4,6 +4,7 @@
 // that queue spans for the exporters, and the rest of a flush. Loaded by `import()` as a tracer is made, not awaited, so
 // start-up code does not parse it or the text scrub (secret-text.ts); spans that end before it
 // lands wait in the tracer (`RecordingTracer.unscrubbed`), in order.
+import type { ResolvedLimits } from './attributes.js'
 import type { ResolvedConfig } from './config.js'
 import type { TracerLoss } from './delivery-log.js'
 import type { LazyMetrics } from './lazy-metrics.js'
@@ -105,7 +106,7 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     config.limits.maxStringLength,
     helpers,
   )
-  const hook = config.redact ? redactHook(config.redact, host) : undefined
+  const hook = config.redact ? redactHook(config.redact, host, config.limits, helpers) : undefined
 
   const exportSpan = (span: SpanData, lost?: unknown): void => {
     const { redactor } = host
@@ -352,6 +353,8 @@ function redactHook(
     readonly drops: { redacted: number }
     redactFailed(spans: number, why: TracerLoss, error: unknown): void
   },
+  limits: ResolvedLimits,
+  helpers: FeatureHelpers,
 ): (span: SpanData) => SpanData | undefined {
   return (span) => {
     let result: SpanData | null | undefined
@@ -370,8 +373,51 @@ function redactHook(
       host.redactFailed(1, 'redact result', result)
       return undefined
     }
-    return result
+    return storable(result, limits, helpers)
   }
+}
+
+// The hook's span with its attribute values as setAttribute stores them: one it set to null, NaN,
+// an object or a bigint failed the encoding of the whole batch it joined (every span in it
+// retried, then dropped, as "Cannot read properties of null"), or gave a body the receiver
+// refused. Copied where needed, never changed in place. Only with a hook: ~150 ns for 24
+// attributes (Node 22; ~1 µs when the object is in dictionary mode).
+function storable(span: SpanData, limits: ResolvedLimits, helpers: FeatureHelpers): SpanData {
+  const attributes = storableAttributes(span.attributes, limits, helpers)
+  let events: SpanEvent[] | undefined
+  for (let i = 0; i < span.events.length; i++) {
+    const event = span.events[i]!
+    const clean = event.attributes && storableAttributes(event.attributes, limits, helpers)
+    if (clean !== event.attributes)
+      (events ??= [...span.events])[i] = { ...event, attributes: clean }
+  }
+  return attributes === span.attributes && events === undefined
+    ? span
+    : { ...span, attributes, events: events ?? span.events }
+}
+
+function storableAttributes(
+  attributes: Attributes,
+  limits: ResolvedLimits,
+  { sanitizeValue, isHomogeneousPrimitiveArray }: FeatureHelpers,
+): Attributes {
+  let copy: Attributes | undefined
+  for (const key in attributes) {
+    const value = attributes[key]
+    const kind = typeof value
+    if (
+      kind === 'string' ||
+      kind === 'boolean' ||
+      (kind === 'number' && Number.isFinite(value)) ||
+      (Array.isArray(value) && isHomogeneousPrimitiveArray(value))
+    )
+      continue
+    copy ??= { ...attributes }
+    const clean = sanitizeValue(value, limits)
+    if (clean === undefined) delete copy[key]
+    else copy[key] = clean
+  }
+  return copy ?? attributes
 }
 
 // What the redact hook must hand back for the encoders (a Promise from an async hook, or a copy

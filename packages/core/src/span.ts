@@ -2,12 +2,7 @@ import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
 import { isEpochMs, now } from './clock.js'
 import type { ContextSpan } from './context.js'
-import {
-  type EscapedForm,
-  escapedForms,
-  KnownEscaped,
-  keepEscapedForms,
-} from './escaped-values.js'
+import { type EscapedForm, escapedForms, KnownEscaped, keepEscapedForms } from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,

@@ -132,4 +132,39 @@ describe('otlpExporter JSON: spans queued as their encoded bytes', () => {
     await tracer.shutdown()
     expect(names).toEqual(['first', 'first', 'second', 'second'])
   })
+
+  it('hands SpanData to an export() replaced on the exporter itself, or read through a Proxy', async () => {
+    const receiver = await startReceiver()
+    const names: unknown[] = []
+    // A wrapper that logs or filters by name: set on the object, or through a Proxy.
+    const patched = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const original = patched.export.bind(patched)
+    patched.export = (spans, signal) => {
+      for (const span of spans) names.push(`patched ${span.name}`)
+      return original(spans, signal)
+    }
+    const target = otlpExporter({ url: receiver.url, protocol: 'http/json' })
+    const proxied = new Proxy(target, {
+      get(inner, key, receiverObject) {
+        if (key === 'name') return 'proxied'
+        if (key !== 'export') return Reflect.get(inner, key, receiverObject)
+        return (spans: readonly SpanData[], signal: AbortSignal) => {
+          for (const span of spans) names.push(`proxied ${span.name}`)
+          return inner.export(spans, signal)
+        }
+      },
+    })
+    const tracer = createTracer({ serviceName: 'queued-test', exporters: [patched, proxied] })
+    tracer.startSpan('first').end()
+    await tracer.flush()
+    tracer.startSpan('second').end()
+    await tracer.shutdown()
+    expect(names.sort()).toEqual([
+      'patched first',
+      'patched second',
+      'proxied first',
+      'proxied second',
+    ])
+    expect(receiver.bodies.join('')).toContain('"second"')
+  })
 })

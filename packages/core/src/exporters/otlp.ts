@@ -1,3 +1,4 @@
+import { runWithSpan } from '../context.js'
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
@@ -123,14 +124,22 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
         if (queued !== undefined) return queued.encode(span)
         // The first span to end starts the load, so only the spans of its first milliseconds
         // queue as they are (a failed load is tried again by the first export, which reports it).
+        // Started outside the ending span's context: on Deno an `import()` begun inside a request
+        // left that request's context on the event loop once it settled, and the next request's
+        // span joined the first request's trace (hono test/deno.node.test.ts).
         if (!loadStarted) {
           loadStarted = true
-          sender().then(noop, noop)
+          runWithSpan(undefined, () => sender().then(noop, noop))
         }
         return span
       },
     },
     releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
+    // Loaded: the spans queued before, as they were, are encoded by the processor then, in order.
+    queuedReady: { value: () => queued !== undefined },
+    // The export() that reads them: an export() set on the object later (a wrapper that logs or
+    // filters by name), or a Proxy's, gets SpanData (BatchProcessor compares).
+    queuedExport: { value: exporter.export },
   })
   return exporter
 }
