@@ -107,7 +107,9 @@ export class BodyDecoder {
     }
     let worker: Worker
     try {
-      worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
+      worker = new Worker(file, {
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      })
     } catch (error) {
       this.fail(`cannot start: ${(error as Error).message}`)
       return undefined
