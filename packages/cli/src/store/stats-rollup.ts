@@ -100,15 +100,43 @@ function addBin(into: Map<string, Histogram>, series: string, bin: number, n: nu
  * minutes at the edges from the minute rows, and the partial minutes at the very edges from the
  * spans themselves. Changes are buffered and written by `write()` inside the caller's transaction.
  */
+/** A `stat_totals` row's change, buffered until `write`. */
+interface TotalsChange extends RollupTotals {
+  scale: number
+  bucket: number
+  model: string
+}
+
+/** A `stat_hist` row's change, buffered until `write`. */
+interface BinChange {
+  scale: number
+  bucket: number
+  series: string
+  bin: number
+  n: number
+  top: number
+}
+
+/** The histogram series: trace durations, LLM call latency, time to first token. */
+const TRACE_KIND = 0
+const LATENCY_KIND = 1
+const TTFT_KIND = 2
+/** Each kind's series name is this prefix and the model (`''` for traces). */
+const SERIES_PREFIX = ['', 'l', 't'] as const
+
 export class StatsRollup {
-  private totals = new Map<
-    string,
-    RollupTotals & { scale: number; bucket: number; model: string }
-  >()
-  private bins = new Map<
-    string,
-    { scale: number; bucket: number; series: string; bin: number; n: number; top: number }
-  >()
+  // The changes are found by number and model, level by level (scale, bucket, model; kind and bin
+  // for the histograms), not by a key string built per call: building `scale:bucket:series:bin`
+  // strings and hashing them cost more than the rest of the rollup at ingest. They are written in
+  // the order they were first made (`totalsList`, `binsList`).
+  /** Per scale (`SCALES` order): bucket → model (`''` for traces) → change. */
+  private readonly totals: Map<number, Map<string, TotalsChange>>[] = SCALES.map(() => new Map())
+  private readonly totalsList: TotalsChange[] = []
+  /** Per scale: bucket → per kind (`SERIES_PREFIX` order): model → bin → change. */
+  private readonly bins: Map<number, Map<string, Map<number, BinChange>>[]>[] = SCALES.map(
+    () => new Map(),
+  )
+  private readonly binsList: BinChange[] = []
   private readonly upsertTotals: StatementSync
   private readonly upsertBin: StatementSync
   // The newest start time a retention sweep counted out: `prune` looks no further.
@@ -123,41 +151,67 @@ export class StatsRollup {
     )
   }
 
-  private total(time: number, model: string, sign: number, t: RollupTotals) {
-    for (const scale of SCALES) {
+  private total(
+    time: number,
+    model: string,
+    sign: number,
+    errors: number,
+    inputTokens: number,
+    outputTokens: number,
+    costUsd: number,
+  ) {
+    for (let s = 0; s < SCALES.length; s++) {
+      const scale = SCALES[s]!
       const bucket = Math.floor(time / scale)
-      const key = `${scale}:${bucket}:${model}`
-      let entry = this.totals.get(key)
-      if (!entry)
-        this.totals.set(
-          key,
-          (entry = {
-            scale,
-            bucket,
-            model,
-            calls: 0,
-            errors: 0,
-            inputTokens: 0,
-            outputTokens: 0,
-            costUsd: 0,
-          }),
-        )
-      entry.calls += sign * t.calls
-      entry.errors += sign * t.errors
-      entry.inputTokens += sign * t.inputTokens
-      entry.outputTokens += sign * t.outputTokens
-      entry.costUsd += sign * t.costUsd
+      let byModel = this.totals[s]!.get(bucket)
+      if (byModel === undefined) this.totals[s]!.set(bucket, (byModel = new Map()))
+      let entry = byModel.get(model)
+      if (entry === undefined) {
+        entry = {
+          scale,
+          bucket,
+          model,
+          calls: 0,
+          errors: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+        }
+        byModel.set(model, entry)
+        this.totalsList.push(entry)
+      }
+      entry.calls += sign
+      entry.errors += sign * errors
+      entry.inputTokens += sign * inputTokens
+      entry.outputTokens += sign * outputTokens
+      entry.costUsd += sign * costUsd
     }
   }
 
-  private bin(time: number, series: string, value: number, sign: number) {
+  private bin(time: number, kind: number, model: string, value: number, sign: number) {
     const bin = binOf(value)
-    for (const scale of SCALES) {
+    for (let s = 0; s < SCALES.length; s++) {
+      const scale = SCALES[s]!
       const bucket = Math.floor(time / scale)
-      const key = `${scale}:${bucket}:${series}:${bin}`
-      const entry = this.bins.get(key)
-      if (!entry) this.bins.set(key, { scale, bucket, series, bin, n: sign, top: value })
-      else {
+      let kinds = this.bins[s]!.get(bucket)
+      if (kinds === undefined)
+        this.bins[s]!.set(bucket, (kinds = SERIES_PREFIX.map(() => new Map())))
+      const byModel = kinds[kind]!
+      let byBin = byModel.get(model)
+      if (byBin === undefined) byModel.set(model, (byBin = new Map()))
+      const entry = byBin.get(bin)
+      if (entry === undefined) {
+        const change = {
+          scale,
+          bucket,
+          series: SERIES_PREFIX[kind]! + model,
+          bin,
+          n: sign,
+          top: value,
+        }
+        byBin.set(bin, change)
+        this.binsList.push(change)
+      } else {
         entry.n += sign
         if (value > entry.top) entry.top = value
       }
@@ -166,15 +220,8 @@ export class StatsRollup {
 
   /** Counts a trace row in (`sign` 1) or out (`sign` -1, its old state before an update). */
   trace(row: Pick<TraceRow, 'start_time' | 'end_time' | 'status'>, sign: 1 | -1): void {
-    const error = row.status === 'error' ? 1 : 0
-    this.total(row.start_time, TRACE_SERIES, sign, {
-      calls: 1,
-      errors: error,
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-    })
-    this.bin(row.start_time, TRACE_SERIES, row.end_time - row.start_time, sign)
+    this.total(row.start_time, TRACE_SERIES, sign, row.status === 'error' ? 1 : 0, 0, 0, 0)
+    this.bin(row.start_time, TRACE_KIND, TRACE_SERIES, row.end_time - row.start_time, sign)
   }
 
   /** Counts an LLM span (one with a model) in or out. */
@@ -193,20 +240,23 @@ export class StatsRollup {
     sign: 1 | -1,
   ): void {
     if (!span.model) return
-    this.total(span.startTime, span.model, sign, {
-      calls: 1,
-      errors: span.status === 'error' ? 1 : 0,
-      inputTokens: span.inputTokens ?? 0,
-      outputTokens: span.outputTokens ?? 0,
-      costUsd: span.costUsd ?? 0,
-    })
-    this.bin(span.startTime, `l${span.model}`, span.durationMs, sign)
-    if (span.ttftMs !== undefined) this.bin(span.startTime, `t${span.model}`, span.ttftMs, sign)
+    this.total(
+      span.startTime,
+      span.model,
+      sign,
+      span.status === 'error' ? 1 : 0,
+      span.inputTokens ?? 0,
+      span.outputTokens ?? 0,
+      span.costUsd ?? 0,
+    )
+    this.bin(span.startTime, LATENCY_KIND, span.model, span.durationMs, sign)
+    if (span.ttftMs !== undefined)
+      this.bin(span.startTime, TTFT_KIND, span.model, span.ttftMs, sign)
   }
 
   /** Writes the buffered changes; call inside the transaction that stored the spans. */
   write(): void {
-    for (const t of this.totals.values())
+    for (const t of this.totalsList)
       this.upsertTotals.run(
         t.scale,
         t.bucket,
@@ -217,15 +267,17 @@ export class StatsRollup {
         t.outputTokens,
         t.costUsd,
       )
-    for (const b of this.bins.values())
+    for (const b of this.binsList)
       this.upsertBin.run(b.scale, b.bucket, b.series, b.bin, b.n, b.top)
     this.discard()
   }
 
   /** Drops buffered changes (after a rollback). */
   discard(): void {
-    this.totals.clear()
-    this.bins.clear()
+    for (const byBucket of this.totals) byBucket.clear()
+    for (const byBucket of this.bins) byBucket.clear()
+    this.totalsList.length = 0
+    this.binsList.length = 0
   }
 
   /**
