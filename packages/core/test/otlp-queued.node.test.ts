@@ -111,6 +111,39 @@ describe('otlpExporter JSON: spans queued as their encoded bytes', () => {
       expect(receiver.bodies).toEqual(batches.map((spans) => encodeOtlpTraces(spans, mapper)))
     })
 
+  it('gives a span over 512 KB a chunk of its own, which later spans are never written into', async () => {
+    const receiver = await startReceiver()
+    const batches: SpanData[][] = []
+    const tracer = createTracer({
+      serviceName: 'queued-test',
+      limits: { maxStringLength: 1_000_000 },
+      exporters: [
+        otlpExporter({ url: receiver.url, protocol: 'http/json' }),
+        { name: 'keep', export: async (batch) => (batches.push([...batch]), { code: 'success' }) },
+      ],
+    })
+    tracer.startSpan('first').end()
+    await tracer.flush()
+    const otlp = (tracer as unknown as { processors: { queue: unknown[] }[] }).processors[0]!
+    const chunkOf = (item: unknown) => (item as { chunk: unknown }).chunk
+    const huge = 'a long document, as a RAG app pastes it whole. '.repeat(15_000) // ~700 KB
+    const hugeChunks = new Set<unknown>()
+    for (let round = 0; round < 3; round++) {
+      tracer.startSpan(`huge ${round}`, { attributes: { 'gen_ai.input.messages': huge } }).end()
+      hugeChunks.add(chunkOf(otlp.queue.at(-1)))
+      // Sent and released: the next spans, small, must not be written into the huge one's chunk.
+      await tracer.flush()
+      for (let i = 0; i < 3; i++) {
+        tracer.startSpan(`small ${round}.${i}`).end()
+        expect(hugeChunks.has(chunkOf(otlp.queue.at(-1)))).toBe(false)
+      }
+    }
+    await tracer.shutdown()
+    expect(receiver.bodies).toEqual(
+      batches.map((spans) => encodeOtlpTraces(spans, createSpanMapper('otel'))),
+    )
+  })
+
   it('hands SpanData to an exporter built on it (spread, or its prototype) with its own export()', async () => {
     const receiver = await startReceiver()
     const inner = otlpExporter({ url: receiver.url, protocol: 'http/json' })

@@ -112,6 +112,15 @@ export function queuedEncoder(
       scratch.pos = 0
       writeSpan(scratch, span, extra?.(span))
       const length = scratch.pos
+      if (length > CHUNK) {
+        // A chunk of its own that never becomes the current one: kept as current, it would be
+        // written from its start again once emptied and hold its size for as long as it lasted.
+        const own = new Chunk(scratch.buf.slice(0, length))
+        own.at = length
+        own.live = 1
+        scratch = newWriter()
+        return new QueuedSpan(span.resource, own, 0, length)
+      }
       if (length > chunk.buf.length - chunk.at) {
         if (chunk.live === 0) chunk.at = 0
         if (length > chunk.buf.length - chunk.at) {
