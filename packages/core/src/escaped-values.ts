@@ -6,24 +6,8 @@
  */
 export type EscapedForm = string | (() => string)
 
-/** A string attribute value and its escaped form. */
-export class KnownEscaped {
-  // Made by a constructor, not as a `[value, form]` array literal: V8 tracks literals by allocation
-  // site and, once most of a site's objects have outlived a young GC (spans waiting in a batch),
-  // allocates its later objects straight in the old generation; from there each one kept its young
-  // value (an LLM span's prompt JSON) and its form's closure alive through every young GC until a
-  // full one, which copied them and promoted them (about 23 KB per call with a 20 KB history).
-  // Objects made by a constructor are not pretenured that way.
-  declare readonly value: string
-  declare readonly form: EscapedForm
-  constructor(value: string, form: EscapedForm) {
-    this.value = value
-    this.form = form
-  }
-}
-
-/** Escaped forms of string attribute values by key. */
-export type EscapedForms = Map<string, KnownEscaped>
+/** Escaped forms of string attribute values by key: `[value, escaped]`. */
+export type EscapedForms = Map<string, readonly [string, EscapedForm]>
 
 // The key of the escaped forms on a span's attribute object: a symbol, non-enumerable, so no
 // reader of the attributes (for…in, Object.keys, spread, JSON) sees it.

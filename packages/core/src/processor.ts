@@ -199,21 +199,6 @@ export class BatchProcessor {
   saying: Promise<void> | undefined
   shutdownTimeoutMs = 0
 
-  // The exporter's own form for a queued span, when it offers one (otlpExporter over JSON: its
-  // encoded bytes, see exporters/otlp-queued.ts). The queue, batches and retries treat items as
-  // opaque; only the exporter's export() reads them.
-  private readonly encode: ((span: SpanData) => unknown) | undefined
-  // And says when a batch's items are done with (sent or failed for good), so their bytes' memory
-  // is reused. Never called for items still queued, put back, or dropped.
-  private readonly release: ((items: readonly unknown[]) => void) | undefined
-  // Whether the exporter's encoder has loaded (the spans queued before are SpanData), and whether
-  // this queue has seen it loaded: see `queued`.
-  private readonly encodeReady: (() => boolean) | undefined
-  private encoding = false
-  // The export() that reads the encoded items: one the app set on the exporter object since, or a
-  // Proxy's, is handed SpanData.
-  private readonly ownExport: SpanExporter['export'] | undefined
-
   // A batch is full at maxBatchSize, or at maxQueueSize when the queue is smaller: a queue that
   // can never reach maxBatchSize would otherwise wait for the interval every round and drop.
   private readonly fullAt: number
@@ -223,20 +208,6 @@ export class BatchProcessor {
     readonly options: ProcessorOptions,
   ) {
     this.fullAt = Math.max(1, Math.min(options.maxBatchSize, options.maxQueueSize))
-    const queued = exporter as {
-      encodeQueued?: (span: SpanData) => unknown
-      releaseQueued?: (items: readonly unknown[]) => void
-      queuedReady?: () => boolean
-      queuedExport?: SpanExporter['export']
-    }
-    // Its own, not inherited: an exporter made with Object.create(otlpExporter()) and its own
-    // export() would be handed items it cannot read.
-    if (Object.hasOwn(exporter, 'encodeQueued')) {
-      this.encode = queued.encodeQueued
-      this.release = queued.releaseQueued
-      this.encodeReady = queued.queuedReady
-      this.ownExport = queued.queuedExport
-    }
   }
 
   onEnd(span: SpanData): void {
@@ -250,7 +221,7 @@ export class BatchProcessor {
       this.dropped('queueFull', 1)
       return
     }
-    this.queue.push(this.encode === undefined ? span : this.queued(span))
+    this.queue.push(span)
     this.enqueued++
     if (this.sending && !this.sendCode && !this.moving) {
       this.moving = true
@@ -265,31 +236,6 @@ export class BatchProcessor {
     if (this.queue.length >= this.fullAt) void this.kick()
     else if (this.timer === undefined)
       this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
-  }
-
-  // The exporter's form of a span as it queues. The spans queued while its encoder loaded are
-  // SpanData, encoded at export: once it has loaded, those still waiting are encoded first, in
-  // order, so a backend mapper with state sees the spans in the order they ended (langfuse's root
-  // span carries its trace's first LLM input: a first step ended while the encoder loaded, and
-  // mapped at export after the later steps and the root, gave the root the last step's input).
-  private queued(span: SpanData): SpanData {
-    if (this.exporter.export !== this.ownExport) return span
-    if (!this.encoding) {
-      if (this.encodeReady !== undefined && !this.encodeReady()) return this.encodeOne(span)
-      this.encoding = true
-      for (const list of [this.held, this.queue])
-        for (let i = 0; i < list.length; i++) list[i] = this.encodeOne(list[i]!)
-    }
-    return this.encodeOne(span)
-  }
-
-  private encodeOne(span: SpanData): SpanData {
-    try {
-      return this.encode!(span) as SpanData
-    } catch {
-      // Encoded at export instead, where a failure fails (and counts) its batch as before.
-      return span
-    }
   }
 
   // The send loop, with the delivery log made the first time (from `options.delivery`). A log that
@@ -405,11 +351,6 @@ export class BatchProcessor {
       // Given up while it waited (see `restart`): its batch is back in line.
       if (mine !== this.loop) return
       this.current = undefined
-      // Every export of the batch has returned (each encodes its body before its first await).
-      if (this.release !== undefined)
-        try {
-          this.release(batch)
-        } catch {}
       if (failure !== undefined) {
         this.failures.push({ from: this.settled, to: this.settled + batch.length, ...failure })
         if (this.failures.length > 32) this.failures.shift()

@@ -2,7 +2,7 @@ import type { ResolvedLimits } from './attributes.js'
 import { isHomogeneousPrimitiveArray, sanitizeValue, truncate, wellFormed } from './attributes.js'
 import { isEpochMs, now } from './clock.js'
 import type { ContextSpan } from './context.js'
-import { type EscapedForm, escapedForms, KnownEscaped, keepEscapedForms } from './escaped-values.js'
+import { type EscapedForm, escapedForms, keepEscapedForms } from './escaped-values.js'
 import type {
   Attributes,
   AttributeValue,
@@ -455,7 +455,7 @@ export class RecordingSpan implements Span {
       )
         continue
       if (!known && !keepEscapedForms(own, (known = new Map()))) return
-      known.set(key, new KnownEscaped(value, form))
+      known.set(key, [value, form])
     }
   }
 
@@ -608,21 +608,21 @@ export class RecordingSpan implements Span {
 
   /** The span's data, as it ends (`end`, or `lateData` for it). */
   endData(status: SpanStatus | undefined, endTime: number): SpanData {
-    const data: SpanData = new EndedSpan(
-      this.traceId,
-      this.spanId,
-      this.parentSpanId,
-      this.traceState,
-      truncate(this.name, nameLimit(this.owner.limits)),
-      this.kind,
-      this.startTime,
-      Math.max(endTime, this.startTime),
-      status ?? (this.error ? 'error' : 'ok'),
-      this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
-      this.events ?? EMPTY_EVENTS,
-      this.error,
-      this.owner.resource,
-    )
+    const data: SpanData = {
+      traceId: this.traceId,
+      spanId: this.spanId,
+      parentSpanId: this.parentSpanId,
+      traceState: this.traceState,
+      name: truncate(this.name, nameLimit(this.owner.limits)),
+      kind: this.kind,
+      startTime: this.startTime,
+      endTime: Math.max(endTime, this.startTime),
+      status: status ?? (this.error ? 'error' : 'ok'),
+      attributes: this.attributes === NO_ATTRIBUTES ? {} : this.attributes,
+      events: this.events ?? EMPTY_EVENTS,
+      error: this.error,
+      resource: this.owner.resource,
+    }
     // Only a span with drops carries the counts, so every other span keeps one shape.
     const drops = this.limitDrops
     if (drops) {
@@ -631,69 +631,11 @@ export class RecordingSpan implements Span {
       if (events > 0) (data as Writable<SpanData>).droppedEventsCount = events
       this.owner.onLimitDrops(this, attributes, events)
     }
-    // The data has them now; nothing reads an ended span's own. An ended span can outlive its data
-    // (a stream's objects that met a young GC while it ran are in the old generation and hold it
-    // until a full one): let go, its attributes and events die with the data, not with the span.
-    this.attributes = NO_ATTRIBUTES
-    // Declared only (see the field): a span without events has no such property to clear, and
-    // adding one would give ended spans a shape of their own.
-    if (this.events !== undefined) this.events = undefined
     return data
   }
 }
 
 const EMPTY_EVENTS: readonly SpanEvent[] = Object.freeze([])
-
-// A span's data as it ends, made by a constructor rather than an object literal: V8 tracks object
-// literals by allocation site and, once most objects from a site have outlived a scavenge (spans
-// waiting in a batch), allocates every later one straight in the old generation; a span's data in
-// the old generation then keeps its young attribute object and strings (an LLM span's prompt JSON)
-// alive through every scavenge until a major GC, which copies and promotes them. A constructor's
-// objects are not pretenured that way. Same own fields, in the same order, as the literal was.
-class EndedSpan implements SpanData {
-  declare readonly traceId: string
-  declare readonly spanId: string
-  declare readonly parentSpanId: string | undefined
-  declare readonly traceState: string | undefined
-  declare readonly name: string
-  declare readonly kind: SpanKind
-  declare readonly startTime: number
-  declare readonly endTime: number
-  declare readonly status: SpanStatus
-  declare readonly attributes: Attributes
-  declare readonly events: readonly SpanEvent[]
-  declare readonly error: SpanError | undefined
-  declare readonly resource: Resource
-  constructor(
-    traceId: string,
-    spanId: string,
-    parentSpanId: string | undefined,
-    traceState: string | undefined,
-    name: string,
-    kind: SpanKind,
-    startTime: number,
-    endTime: number,
-    status: SpanStatus,
-    attributes: Attributes,
-    events: readonly SpanEvent[],
-    error: SpanError | undefined,
-    resource: Resource,
-  ) {
-    this.traceId = traceId
-    this.spanId = spanId
-    this.parentSpanId = parentSpanId
-    this.traceState = traceState
-    this.name = name
-    this.kind = kind
-    this.startTime = startTime
-    this.endTime = endTime
-    this.status = status
-    this.attributes = attributes
-    this.events = events
-    this.error = error
-    this.resource = resource
-  }
-}
 
 Object.defineProperty(RecordingSpan.prototype, 'isRecording', { value: true })
 

@@ -29,9 +29,7 @@ export function memoryExporter(options?: Record<string, never>): MemoryExporter 
       return spans
     },
     async export(batch) {
-      // Plain objects, as an app's tests compare them (toStrictEqual with a literal, snapshots):
-      // span data is made by a class (span.ts EndedSpan), which both would name.
-      for (const span of batch) spans.push({ ...span })
+      spans.push(...batch)
       return { code: 'success' }
     },
     trace(traceId) {

@@ -2,7 +2,6 @@ import { type EscapedForm, escapedForms } from '../escaped-values.js'
 import { JsonWriter } from '../otlp/json-writer.js'
 import type { Attributes, AttributeValue, Resource, SpanData, SpanKind } from '../types.js'
 import { VERSION } from '../version.js'
-import { QueuedSpan } from './otlp-queued.js'
 
 /** OTLP SpanKind numbers (no prototype: a made-up kind finds nothing). */
 export const OTLP_SPAN_KIND: Record<SpanKind, number> = Object.assign(Object.create(null), {
@@ -190,7 +189,7 @@ function writeKeyValues(out: JsonWriter, attributes: Attributes, comma: boolean)
     }
     out.bytes(keyPrefix(key))
     const known = escaped?.get(key)
-    const form = known !== undefined && known.value === value ? escapedText(known.form) : undefined
+    const form = known !== undefined && known[0] === value ? escapedText(known[1]) : undefined
     if (form !== undefined) {
       out.bytes(STRING_VALUE)
       out.byte(QUOTE)
@@ -247,7 +246,7 @@ function writeNanos(out: JsonWriter, ms: number): void {
   out.pos = pos
 }
 
-export function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined): void {
+function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined): void {
   out.bytes(TRACE_ID)
   out.string(span.traceId)
   out.bytes(SPAN_ID)
@@ -344,12 +343,12 @@ let bytesPerSpan = 512
  * of it: valid until the writer is used again.
  */
 export function encodeOtlpTracesBytes(
-  spans: readonly (SpanData | QueuedSpan)[],
+  spans: readonly SpanData[],
   extra?: (span: SpanData) => Attributes | undefined,
   into?: JsonWriter,
 ): Uint8Array {
   // Spans of one tracer share one resource object, so grouping by identity is exact and cheap.
-  const groups = new Map<Resource, (SpanData | QueuedSpan)[]>()
+  const groups = new Map<Resource, SpanData[]>()
   for (const span of spans) {
     let group = groups.get(span.resource)
     if (!group) groups.set(span.resource, (group = []))
@@ -369,10 +368,7 @@ export function encodeOtlpTracesBytes(
     out.bytes(SCOPE)
     for (let i = 0; i < group.length; i++) {
       if (i > 0) out.byte(COMMA)
-      const span = group[i]!
-      // Encoded as it queued (see otlp-queued.ts): its bytes as they are.
-      if (span instanceof QueuedSpan) out.bytes(span.chunk.buf.subarray(span.start, span.end))
-      else writeSpan(out, span, extra?.(span))
+      writeSpan(out, group[i]!, extra?.(group[i]!))
     }
     out.bytes(GROUP_END)
   }

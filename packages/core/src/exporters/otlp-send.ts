@@ -4,10 +4,9 @@ import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
 import { ExportError } from './export-error.js'
 import { gzip } from './gzip.js'
-import { encodeOtlpTracesBytes, writeSpan } from './otlp-json.js'
+import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
-import { type QueuedEncoder, type QueuedSpan, queuedEncoder } from './otlp-queued.js'
 import type { OtlpProtocol } from './otlp-wire.js'
 import { partialSuccessReader } from './partial-success.js'
 import { post } from './post.js'
@@ -39,12 +38,6 @@ function tooLarge(bytes: number): ExportResult {
   }
 }
 
-/** Posts a batch; `encode`, for JSON: what the queue may keep for a span (see otlp-queued.ts). */
-export type TraceSend = ((
-  spans: readonly (SpanData | QueuedSpan)[],
-  signal: AbortSignal,
-) => Promise<ExportResult>) & { queued?: QueuedEncoder }
-
 /** Encodes a batch for the wire and the backend, posts it, and reads the answer. */
 export function traceSender({
   target,
@@ -53,21 +46,20 @@ export function traceSender({
   gzipped,
   backend,
   toolDefinitions,
-}: TraceSenderSetup): TraceSend {
+}: TraceSenderSetup): (spans: readonly SpanData[], signal: AbortSignal) => Promise<ExportResult> {
   const mapper = createSpanMapper(backend, { toolDefinitions })
   const readSuccess = partialSuccessReader(wire, 'rejectedSpans')
   // The body's buffer, kept for the next export: a fresh one per batch costs the page faults of the
   // whole body again (and its growth, copies). Taken while a body is out, so two exports at once
   // never share it.
   let spare: JsonWriter | ProtobufWriter | undefined
-  const sendTraces: TraceSend = async (spans, signal) => {
+  return async function sendTraces(spans, signal) {
     let writer: JsonWriter | ProtobufWriter
     let body: Uint8Array
     if (wire === 'http/protobuf') {
       writer = (spare as ProtobufWriter | undefined) ?? new ProtobufWriter(1024)
       spare = undefined
-      // Only JSON spans queue encoded (no `encode` below): these are all SpanData.
-      body = encodeOtlpTracesProtobuf(spans as readonly SpanData[], mapper, writer)
+      body = encodeOtlpTracesProtobuf(spans, mapper, writer)
     } else {
       writer = (spare as JsonWriter | undefined) ?? new JsonWriter(0)
       spare = undefined
@@ -85,7 +77,4 @@ export function traceSender({
       spare = writer
     return result
   }
-  if (wire !== 'http/protobuf')
-    sendTraces.queued = queuedEncoder(writeSpan, () => new JsonWriter(1024), mapper)
-  return sendTraces
 }

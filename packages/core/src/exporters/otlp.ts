@@ -1,11 +1,9 @@
-import { runWithSpan } from '../context.js'
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
 import { lazy } from '../lazy.js'
 import { checkOptionKeys, checkOptionsObject } from '../options.js'
-import type { SpanData, SpanExporter } from '../types.js'
+import type { SpanExporter } from '../types.js'
 import { detectProfile, OTLP_PROFILES, type OtlpProfile } from './otlp-profile.js'
-import type { QueuedEncoder } from './otlp-queued.js'
 import {
   OTLP_ALIASES,
   type OtlpCompression,
@@ -87,25 +85,13 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
     backend === 'phoenix' || backend === 'datadog' ? 'http/protobuf' : 'http/json',
     requestHeaders,
   )
-  // The encoder, the backend's mapper and the transport load when the first span ends, not at
-  // start-up. Spans that end once they have loaded queue as their JSON bytes (see otlp-queued.ts).
-  let queued: QueuedEncoder | undefined
-  let loadStarted = false
+  // The encoder, the backend's mapper and the transport load at the first export, not at start-up.
   const sender = lazy(() =>
-    import('./otlp-send.js').then(({ traceSender }) => {
-      const send = traceSender({
-        target,
-        headers: requestHeaders,
-        wire,
-        gzipped,
-        backend,
-        toolDefinitions,
-      })
-      queued = send.queued
-      return send
-    }),
+    import('./otlp-send.js').then(({ traceSender }) =>
+      traceSender({ target, headers: requestHeaders, wire, gzipped, backend, toolDefinitions }),
+    ),
   )
-  const exporter = {
+  return {
     name: 'otlp',
     url: target,
     headerNames: Object.keys(requestHeaders),
@@ -116,32 +102,6 @@ export function otlpExporter(options: OtlpExporterOptions = {}): SpanExporter {
       return (await sender())(spans, signal)
     },
   } as SpanExporter & { url: string; protocol: OtlpProtocol; profile: OtlpProfile }
-  // Internal (BatchProcessor reads it): not enumerable, so an exporter made by spreading this one,
-  // whose own export() would see the encoded items, does not take it.
-  Object.defineProperties(exporter, {
-    encodeQueued: {
-      value: (span: SpanData) => {
-        if (queued !== undefined) return queued.encode(span)
-        // The first span to end starts the load, so only the spans of its first milliseconds
-        // queue as they are (a failed load is tried again by the first export, which reports it).
-        // Started outside the ending span's context: on Deno an `import()` begun inside a request
-        // left that request's context on the event loop once it settled, and the next request's
-        // span joined the first request's trace (hono test/deno.node.test.ts).
-        if (!loadStarted) {
-          loadStarted = true
-          runWithSpan(undefined, () => sender().then(noop, noop))
-        }
-        return span
-      },
-    },
-    releaseQueued: { value: (items: readonly unknown[]) => queued?.release(items) },
-    // Loaded: the spans queued before, as they were, are encoded by the processor then, in order.
-    queuedReady: { value: () => queued !== undefined },
-    // The export() that reads them: an export() set on the object later (a wrapper that logs or
-    // filters by name), or a Proxy's, gets SpanData (BatchProcessor compares).
-    queuedExport: { value: exporter.export },
-  })
-  return exporter
 }
 
 function resolveProfile(
@@ -156,5 +116,3 @@ function resolveProfile(
     `${option === undefined ? 'TOKENTRAIL_OTLP_PROFILE' : 'otlpExporter({ profile })'} must be one of ${OTLP_PROFILES.map((p) => `"${p}"`).join(', ')}, got ${JSON.stringify(value)}`,
   )
 }
-
-function noop(): void {}
