@@ -7,30 +7,29 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createTracer, otlpExporter, type SpanData } from '../src/index.js'
 import { encodeOtlpTraces } from '../src/otlp.js'
+import { closeReceivers, type ReceivedRequest, startReceiver } from './http-receiver.js'
 
-const servers: Server[] = []
-
-/** A receiver that keeps each body as text and answers `status(count)`. */
-async function startReceiver(status: (count: number) => number = () => 200) {
-  const bodies: string[] = []
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk) => chunks.push(chunk))
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks)
-      const gzipped = request.headers['content-encoding'] === 'gzip'
-      bodies.push((gzipped ? gunzipSync(raw) : raw).toString('utf8'))
-      response.statusCode = status(bodies.length)
-      response.end('{}')
-    })
+/** A receiver that answers `status(count)`; `bodies` reads each body as text (gunzipped). */
+async function startTextReceiver(status: (count: number) => number = () => 200) {
+  const { url, requests } = await startReceiver((_request, response, count) => {
+    response.statusCode = status(count)
+    response.end('{}')
   })
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/v1/traces`, bodies }
+  const text = ({ headers, body }: ReceivedRequest) =>
+    (headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8')
+  return {
+    url,
+    get bodies() {
+      return requests.map(text)
+    },
+  }
 }
 
+// Servers a test makes itself (one that answers before reading, a raw socket).
+const servers: Server[] = []
+
 afterEach(async () => {
+  await closeReceivers()
   for (const server of servers.splice(0)) {
     if ('closeAllConnections' in server) server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -64,7 +63,7 @@ const signal = () => new AbortController().signal
 
 describe('otlpExporter JSON bodies, one buffer between exports', () => {
   it('sends each batch as its own encoding: large, then small over it, then large again', async () => {
-    const receiver = await startReceiver()
+    const receiver = await startTextReceiver()
     const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
     const batches = [
       await batch(200, 4000, 'large'),
@@ -78,7 +77,7 @@ describe('otlpExporter JSON bodies, one buffer between exports', () => {
   })
 
   it('does not write over a body the server answered with an error', async () => {
-    const receiver = await startReceiver((count) => (count === 1 ? 400 : 200))
+    const receiver = await startTextReceiver((count) => (count === 1 ? 400 : 200))
     const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
     const batches = [await batch(100, 3000, 'refused'), await batch(5, 100, 'next')]
     expect((await exporter.export(batches[0]!, signal())).code).toBe('failed')
@@ -112,7 +111,7 @@ describe('otlpExporter JSON bodies, one buffer between exports', () => {
   })
 
   it('gzips each body from the same buffer', async () => {
-    const receiver = await startReceiver()
+    const receiver = await startTextReceiver()
     const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json', compression: 'gzip' })
     const batches = [await batch(50, 2000, 'first'), await batch(2, 30, 'second')]
     for (const spans of batches)
@@ -184,7 +183,7 @@ describe('otlpExporter JSON bodies, one buffer between exports', () => {
   }, 30_000)
 
   it('gives two exports at once two buffers', async () => {
-    const receiver = await startReceiver()
+    const receiver = await startTextReceiver()
     const exporter = otlpExporter({ url: receiver.url, protocol: 'http/json' })
     const batches = [await batch(80, 3000, 'one'), await batch(80, 3000, 'two')]
     await exporter.export(await batch(1, 10, 'warm'), signal())

@@ -3,51 +3,30 @@
 // whole batch it joined (every span in it retried, then dropped), or made a body the receiver
 // refused. Such values are now taken as setAttribute takes them. Real tracer, real receiver, both
 // OTLP encodings.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTracer, otlpExporter } from '../src/index.js'
+import { closeReceivers, startReceiver } from './http-receiver.js'
 
-const servers: Server[] = []
-
-async function startReceiver() {
-  const bodies: Buffer[] = []
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks)
-      bodies.push(body)
-      // As a collector does: a body that is not JSON is refused.
-      if (request.headers['content-type']?.includes('json'))
-        try {
-          JSON.parse(body.toString('utf8'))
-        } catch {
-          response.statusCode = 400
-          response.end('{"message":"invalid JSON"}')
-          return
-        }
-      response.statusCode = 200
-      response.end(request.headers['content-type']?.includes('json') ? '{}' : '')
-    })
-  })
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/v1/traces`, bodies }
-}
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    if ('closeAllConnections' in server) server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
+// As a collector does: a body that is not JSON is refused.
+const refuseBadJson = startReceiver.bind(null, (request, response, _count, body) => {
+  const json = request.headers['content-type']?.includes('json')
+  if (json)
+    try {
+      JSON.parse(body.toString('utf8'))
+    } catch {
+      response.statusCode = 400
+      response.end('{"message":"invalid JSON"}')
+      return
+    }
+  response.end(json ? '{}' : '')
 })
+
+afterEach(closeReceivers)
 
 describe('redact hook: attribute values the encoders cannot write', () => {
   for (const protocol of ['http/json', 'http/protobuf'] as const)
     it(`sends the batch, with the values as setAttribute takes them (${protocol})`, async () => {
-      const receiver = await startReceiver()
+      const receiver = await refuseBadJson()
       const tracer = createTracer({
         serviceName: 'redact-values',
         exporters: [otlpExporter({ url: receiver.url, protocol })],
@@ -75,12 +54,12 @@ describe('redact hook: attribute values the encoders cannot write', () => {
       const result = await tracer.flush()
       await tracer.shutdown()
       expect(result.ok).toBe(true)
-      const sent = Buffer.concat(receiver.bodies).toString('latin1')
+      const sent = Buffer.concat(receiver.requests.map((r) => r.body)).toString('latin1')
       for (const name of ['request a', 'checkout', 'request b', 'cart.meta', 'cart.total'])
         expect(sent).toContain(name)
       expect(sent).not.toContain('a@b.c')
       if (protocol === 'http/json') {
-        const last = receiver.bodies.at(-1)!.toString('utf8')
+        const last = receiver.requests.at(-1)!.body.toString('utf8')
         expect(last).toContain('{"key":"cart.meta","value":{"stringValue":"{\\"items\\":2}"}}')
         expect(last).toContain('{"key":"cart.ratio","value":{"stringValue":"NaN"}}')
         expect(last).toContain('{"key":"cart.total","value":{"intValue":"12"}}')
