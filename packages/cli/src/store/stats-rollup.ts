@@ -94,12 +94,6 @@ function addBin(into: Map<string, Histogram>, series: string, bin: number, n: nu
   }
 }
 
-/**
- * Trace and LLM-call stats pre-aggregated at ingest, per minute and per hour, so a stats query
- * reads a few thousand rows whatever the number of spans: whole hours from the hour rows, whole
- * minutes at the edges from the minute rows, and the partial minutes at the very edges from the
- * spans themselves. Changes are buffered and written by `write()` inside the caller's transaction.
- */
 /** A `stat_totals` row's change, buffered until `write`. */
 interface TotalsChange extends RollupTotals {
   scale: number
@@ -124,6 +118,12 @@ const TTFT_KIND = 2
 /** Each kind's series name is this prefix and the model (`''` for traces). */
 const SERIES_PREFIX = ['', 'l', 't'] as const
 
+/**
+ * Trace and LLM-call stats pre-aggregated at ingest, per minute and per hour, so a stats query
+ * reads a few thousand rows whatever the number of spans: whole hours from the hour rows, whole
+ * minutes at the edges from the minute rows, and the partial minutes at the very edges from the
+ * spans themselves. Changes are buffered and written by `write()` inside the caller's transaction.
+ */
 export class StatsRollup {
   // The changes are found by number and model, level by level (scale, bucket, model; kind and bin
   // for the histograms), not by a key string built per call: building `scale:bucket:series:bin`
