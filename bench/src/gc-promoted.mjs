@@ -3,7 +3,8 @@
 // second one (a mark-compact then has to sweep them). Counted from V8's own GC trace
 // (--trace-gc-nvp), over the measured calls only, which does not move with the load on the machine.
 //   node src/gc-promoted.mjs [contender] [short|long] [calls] [traced|baseline]
-// KIND=stream: streamText calls read to their end instead. CPU_PROF=<dir> also writes the
+// KIND=stream: streamText calls read to their end instead. GC_FLAGS='--flag …' passes V8 flags to
+// the child (e.g. --no-allocation-site-pretenuring). CPU_PROF=<dir> also writes the
 // child's --cpu-prof there.
 // Runs the calls in a child process (the sink stays in this one, so its parsing is not counted),
 // warm-up first, yielding to the event loop every 50 calls as the bench's loop does.
