@@ -1,9 +1,4 @@
-import {
-  isHomogeneousPrimitiveArray,
-  sanitizeValue,
-  truncate,
-  truncateValue,
-} from './attributes.js'
+import { sanitizeValue, truncate, truncateValue } from './attributes.js'
 import { isEpochMs, MAX_TIMER_MS, now } from './clock.js'
 import type { ResolvedConfig } from './config.js'
 import { INPUT_CONTENT_KEYS, OUTPUT_CONTENT_KEYS } from './content-keys.js'
@@ -31,6 +26,7 @@ import {
   RecordingSpan,
   type Span,
   type SpanOwner,
+  storedAsGiven,
   type TextScrub,
   textOf,
 } from './span.js'
@@ -96,7 +92,7 @@ const FEATURE_HELPERS = {
   truncate,
   truncateValue,
   sanitizeValue,
-  isHomogeneousPrimitiveArray,
+  storedAsGiven,
 }
 export type FeatureHelpers = typeof FEATURE_HELPERS
 

@@ -399,19 +399,12 @@ function storable(span: SpanData, limits: ResolvedLimits, helpers: FeatureHelper
 function storableAttributes(
   attributes: Attributes,
   limits: ResolvedLimits,
-  { sanitizeValue, isHomogeneousPrimitiveArray }: FeatureHelpers,
+  { sanitizeValue, storedAsGiven }: FeatureHelpers,
 ): Attributes {
   let copy: Attributes | undefined
   for (const key in attributes) {
     const value = attributes[key]
-    const kind = typeof value
-    if (
-      kind === 'string' ||
-      kind === 'boolean' ||
-      (kind === 'number' && Number.isFinite(value)) ||
-      (Array.isArray(value) && isHomogeneousPrimitiveArray(value))
-    )
-      continue
+    if (storedAsGiven(value, limits)) continue
     copy ??= { ...attributes }
     const clean = sanitizeValue(value, limits)
     if (clean === undefined) delete copy[key]

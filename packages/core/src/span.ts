@@ -161,7 +161,7 @@ export function toSpanError(error: unknown): SpanError {
 const KEEP_ESCAPED_FROM = 1024
 
 /** Whether a trusted write's value is stored as given: no conversion, cut or repair needed. */
-function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
+export function storedAsGiven(value: unknown, limits: ResolvedLimits): boolean {
   switch (typeof value) {
     case 'boolean':
       return true
