@@ -1,0 +1,117 @@
+// Machine instructions per generateText (or streamText) call, counted by valgrind: a figure that
+// does not move with the load on the machine, where the timed rows of run.mjs spread ±5–10 µs.
+//   node src/instructions.mjs [contender] [short|long] [untraced,hooks,traced]
+// Each side runs `CALLS` calls (default 2500,6500) in a child process under
+// `valgrind --tool=callgrind`; per call = the difference of the two counts over the difference of
+// the calls, so start-up, warm-up and the final flush cancel out. Sides:
+//   untraced  the model as it is, no telemetry integration (the path of an app without tracing)
+//   hooks     the same with an integration of no-op handlers for the events the AI SDK adapter
+//             listens to (model.mjs noopHooks; HOOKS=onStepStart,onEnd keeps only those): what the
+//             AI SDK itself spends copying and redacting its events for any integration
+//   traced    the contender's traced model and options
+// KIND=stream reads streamText calls to their end instead. The main thread's instructions only:
+// the engine compiles and collects partly on threads of its own, whose share moves from run to run
+// (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs valgrind (Debian: apt install valgrind);
+// a run takes minutes (the code runs ~50× slower under it), two counts at a time.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { createModel, noopHooks, prompts } from './model.mjs'
+
+if (process.env.INSTRUCTIONS_CHILD) {
+  const [id, prompt, side, n] = process.argv.slice(2)
+  const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: process.env.SINK_URL })
+  const s = side === 'traced' ? c : c.baseline
+  const model = s.model(createModel({ chunks: 8 }))
+  const options = { ...prompts[prompt], ...s.options }
+  if (side === 'hooks') {
+    const all = noopHooks()
+    const keep = process.env.HOOKS ? process.env.HOOKS.split(',') : Object.keys(all)
+    options.telemetry = { integrations: [Object.fromEntries(keep.map((key) => [key, all[key]]))] }
+  }
+  const stream = process.env.KIND === 'stream'
+  for (let i = 0; i < Number(n); i++) {
+    if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
+    else await s.generateText({ model, ...options })
+    if (i % 50 === 49) await yieldToLoop()
+  }
+  await c.flush?.()
+  process.exit(0)
+}
+
+const [id = 'tokentrail', prompt = 'short', sidesArg = 'untraced,hooks,traced'] =
+  process.argv.slice(2)
+const [few, many] = (process.env.CALLS ?? '2500,6500').split(',').map(Number)
+if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
+if (!(few > 0 && many > few)) throw new Error('CALLS must be two counts, the smaller first')
+
+const { startSink } = await import('./sink.mjs')
+const sink = await startSink()
+const dir = mkdtempSync(join(tmpdir(), 'instructions-'))
+
+/** Instructions valgrind counted for `n` calls of one side. */
+function count(side, n) {
+  const out = join(dir, `${side}-${n}.out`)
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      `--callgrind-out-file=${out}`,
+      // The JIT writes code into memory it then runs: without this valgrind runs stale code.
+      '--smc-check=all-non-file',
+      // One count per thread: the main thread's is read (see the header).
+      '--separate-threads=yes',
+      process.execPath,
+      fileURLToPath(import.meta.url),
+      id,
+      prompt,
+      side,
+      String(n),
+    ],
+    {
+      env: { ...process.env, INSTRUCTIONS_CHILD: '1', SINK_URL: sink.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
+  let err = ''
+  child.stderr.setEncoding('utf8').on('data', (text) => (err += text))
+  return new Promise((resolve, reject) => {
+    child.on('error', (error) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('valgrind is not installed (apt install valgrind)')
+          : error,
+      ),
+    )
+    child.on('close', (code) => {
+      const total = /^(?:summary|totals): (\d+)/m.exec(
+        code === 0 ? readFileSync(`${out}-01`, 'utf8') : '',
+      )?.[1]
+      if (total) resolve(Number(total))
+      else reject(new Error(`${side} × ${n} failed (exit ${code}):\n${err.slice(-2000)}`))
+    })
+  })
+}
+
+const kind = process.env.KIND === 'stream' ? 'streamText' : 'generateText'
+console.log(
+  `${id}, ${kind}, ${prompt} prompt: instructions per call, (count(${many}) − count(${few})) / ${many - few}`,
+)
+const perCall = {}
+try {
+  for (const side of sidesArg.split(',')) {
+    const [a, b] = await Promise.all([count(side, few), count(side, many)])
+    perCall[side] = (b - a) / (many - few)
+    const added =
+      side !== 'untraced' && perCall.untraced !== undefined
+        ? `  (+${((perCall[side] - perCall.untraced) / 1000).toFixed(1)} k over untraced)`
+        : ''
+    console.log(`  ${side.padEnd(9)} ${(perCall[side] / 1000).toFixed(1)} k${added}`)
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+  await sink.close()
+}
