@@ -47,6 +47,10 @@ const [id = 'tokentrail', prompt = 'short', sidesArg = 'untraced,hooks,traced'] 
 const [few, many] = (process.env.CALLS ?? '2500,6500').split(',').map(Number)
 if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
 if (!(few > 0 && many > few)) throw new Error('CALLS must be two counts, the smaller first')
+const sides = sidesArg.split(',')
+for (const side of sides)
+  if (!['untraced', 'hooks', 'traced'].includes(side))
+    throw new Error(`sides are untraced, hooks and traced, got ${JSON.stringify(side)}`)
 
 const { startSink } = await import('./sink.mjs')
 const sink = await startSink()
@@ -87,9 +91,12 @@ function count(side, n) {
       ),
     )
     child.on('close', (code) => {
-      const total = /^(?:summary|totals): (\d+)/m.exec(
-        code === 0 ? readFileSync(`${out}-01`, 'utf8') : '',
-      )?.[1]
+      let text = ''
+      try {
+        // With --separate-threads, valgrind writes one file per thread: -01 is the main thread.
+        if (code === 0) text = readFileSync(`${out}-01`, 'utf8')
+      } catch {}
+      const total = /^(?:summary|totals): (\d+)/m.exec(text)?.[1]
       if (total) resolve(Number(total))
       else reject(new Error(`${side} × ${n} failed (exit ${code}):\n${err.slice(-2000)}`))
     })
@@ -102,7 +109,7 @@ console.log(
 )
 const perCall = {}
 try {
-  for (const side of sidesArg.split(',')) {
+  for (const side of sides) {
     const [a, b] = await Promise.all([count(side, few), count(side, many)])
     perCall[side] = (b - a) / (many - few)
     const added =
