@@ -1,9 +1,11 @@
 // With `profile: 'langfuse'`, a trace's root span carries its first LLM input and last output
-// (`input.value`, `output.value`). otlpExporter over JSON queues spans as their encoded bytes once
-// its encoder has loaded; the first span to end starts that load and queues as it is. A real
-// request span around a real generateText with a tool (two steps over HTTP to tools/mock-openai):
-// its first step's span ends before the encoder loaded, the rest after. The root must still carry
-// the first step's input, on each AI SDK major, at a real OTLP receiver.
+// (`input.value`, `output.value`): the backend's mapper keeps state across the spans it maps, so it
+// must see them in the order they ended (an exporter that queued later spans as their encoded
+// bytes, mapped as they queued, while the first ones waited to be mapped at export, gave the root
+// the last step's input: branch h41-queued). A real request span around a real generateText with a
+// tool (two steps over HTTP to tools/mock-openai), the tracer made and loaded before the request as
+// a server's is: the root must carry the first step's input, on each AI SDK major, at a real OTLP
+// receiver.
 import { createTracer, otlpExporter, runWithSpan } from '@tokentrail/core'
 import { startMockOpenAI } from '@tokentrail/mock-openai'
 import { startOtlpReceiver } from '@tokentrail/otlp-receiver'
