@@ -6,8 +6,7 @@
 // hooks Tokentrail registers: what the AI SDK itself allocates to dispatch events to them
 // (HOOKS=a,b keeps only those).
 import { Session } from 'node:inspector/promises'
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { createModel, noopHooks, prompts } from './model.mjs'
+import { callRunner, createModel, noopHooksFromEnv, prompts } from './model.mjs'
 import { startSink } from './sink.mjs'
 
 const [id = 'tokentrail', which = 'traced', n = '5000', promptName = 'short'] =
@@ -15,12 +14,8 @@ const [id = 'tokentrail', which = 'traced', n = '5000', promptName = 'short'] =
 const top = Number(process.env.TOP ?? 40)
 const sink = await startSink()
 const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: sink.url })
-const hooks = noopHooks()
 // HOOKS=onStepStart,onEnd keeps only those of the no-op hooks (what each one costs, by difference).
-if (process.env.HOOKS !== undefined) {
-  const keep = new Set(process.env.HOOKS.split(',').filter(Boolean))
-  for (const key of Object.keys(hooks)) if (!keep.has(key)) delete hooks[key]
-}
+const hooks = noopHooksFromEnv()
 const s =
   which === 'traced'
     ? c
@@ -29,16 +24,12 @@ const s =
       : c.baseline
 const model = s.model(createModel({}))
 const options = { ...prompts[promptName], ...s.options }
-// KIND=stream: streamText calls read to their end instead.
+// KIND=stream: streamText calls read to their end instead. Flushed as the bench flushes: the queue
+// never fills.
 const stream = process.env.KIND === 'stream'
+const calls = callRunner(s, model, options, (i) => (i % 1000 === 999 ? c.flush() : undefined))
 const run = async (k) => {
-  for (let i = 0; i < k; i++) {
-    if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
-    else await s.generateText({ model, ...options })
-    if (i % 50 === 49) await yieldToLoop()
-    // Flushed as the bench flushes: the queue never fills.
-    if (i % 1000 === 999) await c.flush()
-  }
+  await calls(k)
   await c.flush()
 }
 await run(5000)

@@ -9,9 +9,8 @@
 // Runs the calls in a child process (the sink stays in this one, so its parsing is not counted),
 // warm-up first, yielding to the event loop every 50 calls as the bench's loop does.
 import { spawn } from 'node:child_process'
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { createModel, prompts } from './model.mjs'
+import { callRunner, createModel, prompts } from './model.mjs'
 
 const START = 'gc-promoted: start'
 const END = 'gc-promoted: end'
@@ -21,15 +20,7 @@ if (process.env.GC_PROMOTED_CHILD) {
   const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: process.env.SINK_URL })
   const s = which === 'baseline' ? c.baseline : c
   const model = s.model(createModel({ chunks: 8 }))
-  const stream = process.env.KIND === 'stream'
-  const options = { ...prompts[prompt], ...s.options }
-  const calls = async (k) => {
-    for (let i = 0; i < k; i++) {
-      if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
-      else await s.generateText({ model, ...options })
-      if (i % 50 === 49) await yieldToLoop()
-    }
-  }
+  const calls = callRunner(s, model, { ...prompts[prompt], ...s.options })
   await calls(3000)
   await c.flush?.()
   console.log(START)

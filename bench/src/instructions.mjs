@@ -11,15 +11,15 @@
 //   traced    the contender's traced model and options
 // KIND=stream reads streamText calls to their end instead. The main thread's instructions only:
 // the engine compiles and collects partly on threads of its own, whose share moves from run to run
-// (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs valgrind (Debian: apt install valgrind);
-// a run takes minutes (the code runs ~50× slower under it), two counts at a time.
+// (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs
+// valgrind (Debian: apt install valgrind); a run takes minutes (the code runs ~50× slower under
+// it), two counts at a time.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { createModel, noopHooks, prompts } from './model.mjs'
+import { callRunner, createModel, noopHooksFromEnv, prompts } from './model.mjs'
 
 if (process.env.INSTRUCTIONS_CHILD) {
   const [id, prompt, side, n] = process.argv.slice(2)
@@ -27,17 +27,8 @@ if (process.env.INSTRUCTIONS_CHILD) {
   const s = side === 'traced' ? c : c.baseline
   const model = s.model(createModel({ chunks: 8 }))
   const options = { ...prompts[prompt], ...s.options }
-  if (side === 'hooks') {
-    const all = noopHooks()
-    const keep = process.env.HOOKS ? process.env.HOOKS.split(',') : Object.keys(all)
-    options.telemetry = { integrations: [Object.fromEntries(keep.map((key) => [key, all[key]]))] }
-  }
-  const stream = process.env.KIND === 'stream'
-  for (let i = 0; i < Number(n); i++) {
-    if (stream) for await (const _ of s.streamText({ model, ...options }).textStream);
-    else await s.generateText({ model, ...options })
-    if (i % 50 === 49) await yieldToLoop()
-  }
+  if (side === 'hooks') options.telemetry = { integrations: [noopHooksFromEnv()] }
+  await callRunner(s, model, options)(Number(n))
   await c.flush?.()
   process.exit(0)
 }

@@ -1,6 +1,7 @@
 // A zero-latency language model (AI SDK LanguageModelV4): answers from memory at once, so every
 // microsecond measured is the AI SDK's and the tracer's own. Nothing here is traced or faked: the
 // real generateText/streamText run over it exactly as over a provider.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 
 const usage = {
   inputTokens: { total: 40, noCache: 40, cacheRead: undefined, cacheWrite: undefined },
@@ -112,5 +113,31 @@ export function noopHooks() {
     onEnd: noop,
     onAbort: noop,
     onError: noop,
+  }
+}
+
+/** `noopHooks()` with only the handlers HOOKS names (`HOOKS=onStepStart,onEnd`; all without it). */
+export function noopHooksFromEnv() {
+  const hooks = noopHooks()
+  if (process.env.HOOKS === undefined) return hooks
+  const keep = new Set(process.env.HOOKS.split(',').filter(Boolean))
+  for (const key of Object.keys(hooks)) if (!keep.has(key)) delete hooks[key]
+  return hooks
+}
+
+/**
+ * Runs `k` calls of `side` (a contender or its baseline) one after another, yielding to the event
+ * loop every 50 as between server requests: `generateText`, or with KIND=stream `streamText` read to
+ * its end. `after(i)`, if given, runs after each call.
+ */
+export function callRunner(side, model, options, after) {
+  const stream = process.env.KIND === 'stream'
+  return async (k) => {
+    for (let i = 0; i < k; i++) {
+      if (stream) for await (const _ of side.streamText({ model, ...options }).textStream);
+      else await side.generateText({ model, ...options })
+      if (i % 50 === 49) await yieldToLoop()
+      if (after) await after(i)
+    }
   }
 }
