@@ -141,3 +141,16 @@ export function callRunner(side, model, options, after) {
     }
   }
 }
+
+/**
+ * One `streamText` call of `s` (a worker side: streamText, model, options) read to its end; resolves
+ * to the µs from the call to its first `textStream` chunk.
+ */
+export async function firstChunkUs(s) {
+  const start = performance.now()
+  const iterator = s.streamText({ model: s.model, ...s.options }).textStream[Symbol.asyncIterator]()
+  await iterator.next()
+  const us = (performance.now() - start) * 1000
+  while (!(await iterator.next()).done) {}
+  return us
+}

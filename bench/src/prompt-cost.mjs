@@ -10,11 +10,11 @@
 // Pieces: each step of the traced path alone, on the real long prompt (as the model receives it)
 // and the real spans a traced call made, in CPU µs per operation (median of rounds), next to one
 // JSON.stringify of the prompt's messages (the unit of the bench's "passes over the prompt").
-import { spawn } from 'node:child_process'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { createModel, noopHooks, prompts } from './model.mjs'
+import { startSinkProcess } from './sink.mjs'
 
 const calls = Number(process.argv[2] ?? 2000)
 const packages = process.env.PACKAGES || fileURLToPath(new URL('../../packages/', import.meta.url))
@@ -25,20 +25,8 @@ const cpuSince = (from) => {
 }
 
 // The sink, in a child process.
-const sinkChild = spawn(
-  process.execPath,
-  [
-    '--input-type=module',
-    '-e',
-    `const { startSink } = await import(${JSON.stringify(new URL('./sink.mjs', import.meta.url).href)}); const s = await startSink(); console.log(s.url)`,
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-)
-// Whatever happens here, the sink goes with this process.
-process.on('exit', () => sinkChild.kill())
-const url = await new Promise((resolve) =>
-  sinkChild.stdout.once('data', (d) => resolve(String(d).trim())),
-)
+const sink = await startSinkProcess()
+const url = sink.url
 
 const { generateText } = await import('ai')
 const core = await import('@tokentrail/core')
@@ -99,7 +87,7 @@ if (process.env.PROFILE) {
     await run('traced', 'long', 500)
     await flush()
   }
-  sinkChild.kill()
+  sink.close()
   process.exit(0)
 }
 
@@ -237,5 +225,5 @@ const exportUs = median([await exportOnce(300), await exportOnce(300), await exp
 console.log(
   `  ${'export of those 2 spans alone (encode + request + answer)'.padEnd(58)} ${exportUs.toFixed(2).padStart(7)} µs  (one request per 2 spans; the bench batches)`,
 )
-sinkChild.kill()
+sink.close()
 process.exit(0)

@@ -89,3 +89,28 @@ export async function closedPortUrl() {
   await new Promise((resolve) => server.close(resolve))
   return `http://127.0.0.1:${port}`
 }
+
+/**
+ * The sink in a child process, for scripts whose own CPU time or latency is measured: its parsing
+ * then runs on another thread. Resolves to its URL and `close()`; it also goes when this process
+ * exits.
+ */
+export async function startSinkProcess() {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { startSink } = await import(${JSON.stringify(import.meta.url)}); const s = await startSink(); console.log(s.url)`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  process.on('exit', () => child.kill())
+  const url = await new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`the sink process exited (${code})`)))
+    child.stdout.once('data', (d) => resolve(String(d).trim()))
+  })
+  return { url, close: () => child.kill() }
+}

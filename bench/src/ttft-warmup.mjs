@@ -1,0 +1,48 @@
+// How the time to first chunk a contender adds falls while the engine warms up: untraced and
+// traced streamText calls alternating from the first one on, as the bench's ttft task runs them,
+// with the added time (median traced − median untraced) printed per block. The ttft task measures
+// after its warm-up (run.mjs SIZE.ttft.warmup); this shows the warm-up is long enough.
+//   node --expose-gc src/ttft-warmup.mjs [contender] [short|long] [pairs] [block]
+// Defaults: tokentrail, short, 8,000 pairs, blocks of 500. `none` gives the noise floor (untraced
+// against untraced). The sink runs in a child process.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { createModel, firstChunkUs, prompts } from './model.mjs'
+import { startSinkProcess } from './sink.mjs'
+
+const [id = 'tokentrail', prompt = 'short', pairsArg = '8000', blockArg = '500'] =
+  process.argv.slice(2)
+const pairs = Number(pairsArg)
+const block = Number(blockArg)
+if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
+if (!(block > 0 && pairs >= block)) throw new Error('pairs and block must be counts, pairs ≥ block')
+
+const sink = await startSinkProcess()
+const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: sink.url })
+const side = (s) => ({
+  streamText: s.streamText,
+  model: s.model(createModel({ chunks: 8 })),
+  options: { ...prompts[prompt], ...s.options },
+})
+const sides = { baseline: side(c.baseline), traced: side(c) }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+console.log(
+  `${id}, ${prompt} prompt, Node ${process.versions.node}: µs added to the first chunk, per block of ${block} pairs`,
+)
+let us = { baseline: [], traced: [] }
+const added = []
+for (let i = 0; i < pairs; i++) {
+  for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
+    us[name].push(await firstChunkUs(sides[name]))
+  if (i % 50 === 49) await yieldToLoop()
+  if ((i + 1) % block === 0) {
+    added.push(median(us.traced) - median(us.baseline))
+    console.log(
+      `  pairs ${(i + 2 - block).toLocaleString('en')}–${(i + 1).toLocaleString('en')}: +${added.at(-1).toFixed(1)}`,
+    )
+    us = { baseline: [], traced: [] }
+  }
+}
+await c.flush?.()
+await sink.close()
+process.exit(0)
