@@ -48,8 +48,8 @@ const SIZE = small
       overhead: { calls: 60_000, warmup: 24_000, repeats: 3 },
       stream: { chunks: 100_000, repeats: 3 },
       // Time to first chunk: 5,000 warm-up pairs per prompt size; with 1,000 (until 2026-12-05) the
-      // short prompt's added time was read while it still fell (Node 22: +45–60 µs over the first
-      // 2,000 pairs, flat at +26–29 from ~4,500; src/ttft-warmup.mjs prints the curve).
+      // short prompt's added time was read while it still fell (Node 22: +45–61 µs over the first
+      // 2,000 pairs, about +28 from ~4,000 on; src/ttft-warmup.mjs prints the curve).
       ttft: { samples: 1_000, warmup: 5_000, streams: 200, repeats: 3 },
       memory: { calls: 50_000, repeats: 2 },
       export: { calls: 10_000, repeats: 3 },

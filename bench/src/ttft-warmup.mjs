@@ -30,15 +30,14 @@ console.log(
   `${id}, ${prompt} prompt, Node ${process.versions.node}: µs added to the first chunk, per block of ${block} pairs`,
 )
 let us = { baseline: [], traced: [] }
-const added = []
 for (let i = 0; i < pairs; i++) {
   for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
     us[name].push(await firstChunkUs(sides[name]))
   if (i % 50 === 49) await yieldToLoop()
   if ((i + 1) % block === 0) {
-    added.push(median(us.traced) - median(us.baseline))
+    const added = median(us.traced) - median(us.baseline)
     console.log(
-      `  pairs ${(i + 2 - block).toLocaleString('en')}–${(i + 1).toLocaleString('en')}: +${added.at(-1).toFixed(1)}`,
+      `  pairs ${(i + 2 - block).toLocaleString('en')}–${(i + 1).toLocaleString('en')}: ${added >= 0 ? '+' : ''}${added.toFixed(1)}`,
     )
     us = { baseline: [], traced: [] }
   }

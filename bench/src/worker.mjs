@@ -200,7 +200,7 @@ const tasks = {
   // and untraced calls interleaved, with the short and the long prompt; then the heap each open
   // stream holds with the long prompt.
   // `warmup` pairs (untraced, traced) per prompt size before the `samples` measured: on Node 22 the
-  // added time still falls for the first ~4,500 pairs as the engine optimises both paths
+  // added time still falls for the first ~4,000 pairs as the engine optimises both paths
   // (ttft-warmup.mjs prints the curve).
   async ttft(c, { samples, warmup = samples, streams }) {
     const byPrompt = {}
