@@ -92,7 +92,7 @@ export async function closedPortUrl() {
 
 /**
  * The sink in a child process, for scripts whose own CPU time or latency is measured: its parsing
- * then runs on another thread. Resolves to its URL and `close()`; it also goes when this process
+ * then runs in another process. Resolves to its URL and `close()`; it also goes when this process
  * exits.
  */
 export async function startSinkProcess() {

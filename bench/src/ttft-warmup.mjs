@@ -1,10 +1,11 @@
 // How the time to first chunk a contender adds falls while the engine warms up: untraced and
-// traced streamText calls alternating from the first one on, as the bench's ttft task runs them,
-// with the added time (median traced − median untraced) printed per block. The ttft task measures
-// after its warm-up (run.mjs SIZE.ttft.warmup); this shows the warm-up is long enough.
-//   node --expose-gc src/ttft-warmup.mjs [contender] [short|long] [pairs] [block]
-// Defaults: tokentrail, short, 8,000 pairs, blocks of 500. `none` gives the noise floor (untraced
-// against untraced). The sink runs in a child process.
+// traced streamText calls from the first one on, alternating in order each pair as the bench's ttft
+// task does while it measures (its warm-up runs them untraced first), with the added time (median
+// traced − median untraced) printed per block. The ttft task measures after its warm-up (run.mjs
+// SIZE.ttft.warmup); this shows whether the warm-up is long enough.
+//   node src/ttft-warmup.mjs [contender] [short|long] [pairs] [block]
+// Defaults: tokentrail, short, 8,000 pairs, blocks of 500 (pairs a multiple of block). `none` gives
+// the noise floor (untraced against untraced). The sink runs in a child process.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { createModel, firstChunkUs, prompts } from './model.mjs'
 import { startSinkProcess } from './sink.mjs'
@@ -13,8 +14,10 @@ const [id = 'tokentrail', prompt = 'short', pairsArg = '8000', blockArg = '500']
   process.argv.slice(2)
 const pairs = Number(pairsArg)
 const block = Number(blockArg)
-if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
-if (!(block > 0 && pairs >= block)) throw new Error('pairs and block must be counts, pairs ≥ block')
+if (!Object.hasOwn(prompts, prompt))
+  throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
+if (!(Number.isInteger(block) && block > 0 && Number.isInteger(pairs) && pairs % block === 0))
+  throw new Error('pairs and block must be whole counts, pairs a multiple of block')
 
 const sink = await startSinkProcess()
 const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: sink.url })
