@@ -142,9 +142,22 @@ export function callRunner(side, model, options, after) {
   }
 }
 
+/** The middle value of `xs` (the upper one of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** One way of calling the AI SDK: a contender's, or its untraced baseline in the same process. */
+export function side(c, { chunks = 8, prompt = 'short', hold } = {}) {
+  return {
+    generateText: c.generateText,
+    streamText: c.streamText,
+    model: c.model(createModel({ chunks, hold })),
+    options: { ...prompts[prompt], ...c.options },
+  }
+}
+
 /**
- * One `streamText` call of `s` (a worker side: streamText, model, options) read to its end; resolves
- * to the µs from the call to its first `textStream` chunk.
+ * One `streamText` call of `s` (a `side`) read to its end; resolves to the µs from the call to its
+ * first `textStream` chunk.
  */
 export async function firstChunkUs(s) {
   const start = performance.now()
@@ -153,4 +166,13 @@ export async function firstChunkUs(s) {
   const us = (performance.now() - start) * 1000
   while (!(await iterator.next()).done) {}
   return us
+}
+
+/**
+ * Pair `i` of a first-chunk measurement: one call of each of `sides` (baseline, traced), the order
+ * alternating with `i`; each µs pushed to `into[name]`.
+ */
+export async function firstChunkPair(sides, i, into) {
+  for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
+    into[name].push(await firstChunkUs(sides[name]))
 }

@@ -13,12 +13,11 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { createModel, noopHooks, prompts } from './model.mjs'
+import { createModel, median, noopHooks, prompts } from './model.mjs'
 import { startSinkProcess } from './sink.mjs'
 
 const calls = Number(process.argv[2] ?? 2000)
 const packages = process.env.PACKAGES || fileURLToPath(new URL('../../packages/', import.meta.url))
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const cpuSince = (from) => {
   const { user, system } = process.cpuUsage(from)
   return user + system

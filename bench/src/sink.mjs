@@ -1,5 +1,6 @@
 // The local sink every exporter sends to: a node:http server on 127.0.0.1 that reads each body,
 // answers at once the way the contender's SDK expects, and only then counts what arrived.
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import zlib from 'node:zlib'
 
@@ -96,7 +97,6 @@ export async function closedPortUrl() {
  * exits.
  */
 export async function startSinkProcess() {
-  const { spawn } = await import('node:child_process')
   const child = spawn(
     process.execPath,
     [

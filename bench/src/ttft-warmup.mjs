@@ -7,7 +7,7 @@
 // Defaults: tokentrail, short, 8,000 pairs, blocks of 500 (pairs a multiple of block). `none` gives
 // the noise floor (untraced against untraced). The sink runs in a child process.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { createModel, firstChunkUs, prompts } from './model.mjs'
+import { firstChunkPair, median, prompts, side } from './model.mjs'
 import { startSinkProcess } from './sink.mjs'
 
 const [id = 'tokentrail', prompt = 'short', pairsArg = '8000', blockArg = '500'] =
@@ -21,21 +21,14 @@ if (!(Number.isInteger(block) && block > 0 && Number.isInteger(pairs) && pairs %
 
 const sink = await startSinkProcess()
 const c = await (await import(`./contenders/${id}.mjs`)).setup({ url: sink.url })
-const side = (s) => ({
-  streamText: s.streamText,
-  model: s.model(createModel({ chunks: 8 })),
-  options: { ...prompts[prompt], ...s.options },
-})
-const sides = { baseline: side(c.baseline), traced: side(c) }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const sides = { baseline: side(c.baseline, { prompt }), traced: side(c, { prompt }) }
 
 console.log(
   `${id}, ${prompt} prompt, Node ${process.versions.node}: µs added to the first chunk, per block of ${block} pairs`,
 )
 let us = { baseline: [], traced: [] }
 for (let i = 0; i < pairs; i++) {
-  for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
-    us[name].push(await firstChunkUs(sides[name]))
+  await firstChunkPair(sides, i, us)
   if (i % 50 === 49) await yieldToLoop()
   if ((i + 1) % block === 0) {
     const added = median(us.traced) - median(us.baseline)

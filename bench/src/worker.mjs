@@ -2,26 +2,15 @@
 // Usage: node --expose-gc src/worker.mjs <contender> <task> '<json options>'; SINK_URL in env.
 // Prints one JSON line on stdout: the measurements, or { error }.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { createModel, firstChunkUs, prompts } from './model.mjs'
+import { firstChunkPair, firstChunkUs, median, prompts, side } from './model.mjs'
 
 const [contenderId, task, optionsJson = '{}'] = process.argv.slice(2)
 const options = JSON.parse(optionsJson)
 const url = process.env.SINK_URL
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const gc = () => {
   globalThis.gc?.()
   globalThis.gc?.()
-}
-
-// One way of calling the AI SDK: the contender's, or its untraced baseline in the same process.
-function side(c, { chunks = 8, prompt = 'short', hold } = {}) {
-  return {
-    generateText: c.generateText,
-    streamText: c.streamText,
-    model: c.model(createModel({ chunks, hold })),
-    options: { ...prompts[prompt], ...c.options },
-  }
 }
 
 // CPU µs this process spent (all threads: JS, GC helpers, sockets) since `from`.
@@ -214,8 +203,7 @@ const tasks = {
       await c.flush()
       const us = { baseline: [], traced: [] }
       for (let i = 0; i < samples; i++) {
-        for (const name of i % 2 ? ['traced', 'baseline'] : ['baseline', 'traced'])
-          us[name].push(await firstChunkUs(sides[name]))
+        await firstChunkPair(sides, i, us)
         if (i % 50 === 49) await yieldToLoop()
       }
       await c.flush()
