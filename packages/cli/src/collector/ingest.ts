@@ -1,3 +1,4 @@
+import { isAscii, transcode } from 'node:buffer'
 import type { IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
@@ -99,9 +100,32 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   }
 }
 
+/**
+ * Node 24 decodes UTF-8 with SIMD; before it, `toString('utf8')` of a body with any non-ASCII byte
+ * took V8's per-character path: 3.0 µs per span of a bench body (1.1 KB per span, a `°` in its
+ * output) on Node 22, where ICU's `transcode` to UTF-16 takes 0.9 and Node 24's `toString` 0.5.
+ */
+const SIMD_UTF8 = Number(process.versions.node.split('.')[0]) >= 24
+
+/**
+ * A body's text, as `body.toString('utf8')` reads it. Before Node 24: an ASCII body is read as
+ * Latin-1 (the same characters, without the UTF-8 decoder), another through ICU; a body that is
+ * not valid UTF-8 (ICU refuses it), or a Node built without ICU, takes `toString`, which writes
+ * U+FFFD for the invalid bytes.
+ */
+export function bodyText(body: Buffer): string {
+  if (SIMD_UTF8) return body.toString('utf8')
+  if (isAscii(body)) return body.toString('latin1')
+  try {
+    return transcode(body, 'utf8', 'utf16le').toString('utf16le')
+  } catch {
+    return body.toString('utf8')
+  }
+}
+
 function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'))
+    return JSON.parse(bodyText(body))
   } catch (error) {
     throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`)
   }
