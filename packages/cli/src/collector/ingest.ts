@@ -111,7 +111,10 @@ const SIMD_UTF8 = Number(process.versions.node.split('.')[0]) >= 24
  * A body's text, as `body.toString('utf8')` reads it. Before Node 24: an ASCII body is read as
  * Latin-1 (the same characters, without the UTF-8 decoder), another through ICU; a body that is
  * not valid UTF-8 (ICU refuses it), or a Node built without ICU, takes `toString`, which writes
- * U+FFFD for the invalid bytes.
+ * U+FFFD for the invalid bytes. ICU's way holds a UTF-16 copy (twice the body's bytes) while the
+ * string is made, and the string is two bytes per character: for the largest body `--max-body`
+ * lets in by default (16 MB) of Latin-1 text, up to 48 MB more for the moment it is read and 16 MB
+ * more while it is parsed (a body with characters past U+00FF was two bytes per character before).
  */
 export function bodyText(body: Buffer): string {
   if (SIMD_UTF8) return body.toString('utf8')
