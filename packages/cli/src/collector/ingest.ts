@@ -100,21 +100,26 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   }
 }
 
-/**
- * Node 24 decodes UTF-8 with SIMD; before it, `toString('utf8')` of a body with any non-ASCII byte
- * took V8's per-character path: 3.0 µs per span of a bench body (1.1 KB per span, a `°` in its
- * output) on Node 22, where ICU's `transcode` to UTF-16 takes 0.9 and Node 24's `toString` 0.5.
- */
-const SIMD_UTF8 = Number(process.versions.node.split('.')[0]) >= 24
+const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(Number)
 
 /**
- * A body's text, as `body.toString('utf8')` reads it. Before Node 24: an ASCII body is read as
- * Latin-1 (the same characters, without the UTF-8 decoder), another through ICU; a body that is
- * not valid UTF-8 (ICU refuses it), or a Node built without ICU, takes `toString`, which writes
- * U+FFFD for the invalid bytes. ICU's way holds a UTF-16 copy (twice the body's bytes) while the
- * string is made, and the string is two bytes per character: for the largest body `--max-body`
- * lets in by default (16 MB) of Latin-1 text, up to 48 MB more for the moment it is read and 16 MB
- * more while it is parsed (a body with characters past U+00FF was two bytes per character before).
+ * Node decodes valid UTF-8 with SIMD from 24.13.1 (nodejs/node#61131) and in 26; before it,
+ * `toString('utf8')` of a body with any non-ASCII byte takes V8's per-character path: 3.0 µs per
+ * span of a bench body (1.1 KB per span, a `°` in its output) on Node 22.23, where ICU's
+ * `transcode` to UTF-16 takes 0.9 and Node 24.21's `toString` 0.5. Node 25 takes ICU's way
+ * whether or not its release has the change (the text is the same either way).
+ */
+const SIMD_UTF8 = major >= 26 || (major === 24 && (minor > 13 || (minor === 13 && patch >= 1)))
+
+/**
+ * A body's text, as `body.toString('utf8')` reads it. Without Node's SIMD decoding: an ASCII body
+ * is read as Latin-1 (the same characters, without the UTF-8 decoder), another through ICU; a body
+ * that is not valid UTF-8 (ICU refuses it), or a Node built without ICU, takes `toString`, which
+ * writes U+FFFD for the invalid bytes. ICU's way holds a UTF-16 copy (twice the body's bytes) while
+ * the string is made, and a string of over about a million characters is made two bytes per
+ * character: for the largest body `--max-body` lets in by default (16 MB) of Latin-1 text, up to
+ * 48 MB more for the moment it is read and 16 MB more while it is parsed (a body with characters
+ * past U+00FF was two bytes per character before).
  */
 export function bodyText(body: Buffer): string {
   if (SIMD_UTF8) return body.toString('utf8')
