@@ -10,7 +10,7 @@ import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(
-    parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))),
+    parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))),
   )
 
 describe('a body read as text', () => {
@@ -82,7 +82,8 @@ describe('ingest keeps text as sent, on the decode thread and in place', () => {
         body: new Uint8Array(body),
         headers: { 'content-type': 'application/json' },
       })
-    // All at once: a large body goes to the decode thread while others are being read.
+    // All at once: with others in flight, a large body is decoded on the decode thread (the thread
+    // itself is checked in body-decoder.test.ts).
     const answers = await Promise.all(bodies.map(([, body]) => post(body)))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
     for (const [spans, , bad] of bodies)
@@ -91,7 +92,5 @@ describe('ingest keeps text as sent, on the decode thread and in place', () => {
         expect(got.name).toBe(bad && i === 0 ? 'bad-\ufffd-byte' : span.name)
         expect(got.attributes).toEqual(span.attributes)
       }
-    const prompt = large[0]!.attributes['gen_ai.input.messages']
-    expect(prompt).toContain(text)
   })
 })
