@@ -4,13 +4,23 @@ import { TokentrailError } from '@tokentrail/core'
 /** The Node versions whose built-in `node:sqlite` works without a flag. */
 export const DATABASE_NODE = '22.13'
 
+/** True when `version` (`major.minor.patch`) is `least` or later; `least` may leave out parts. */
+export function nodeAtLeast(least: string, version: string = process.versions.node): boolean {
+  const have = version.split('.').map(Number)
+  const want = least.split('.').map(Number)
+  for (let i = 0; i < want.length; i++) {
+    const part = have[i] ?? 0
+    if (part !== want[i]) return part > want[i]!
+  }
+  return true
+}
+
 /** Why this Node cannot open the embedded database, or undefined when it can. */
 export function databaseProblem(
   command: string,
   version: string = process.versions.node,
 ): string | undefined {
-  const [major = 0, minor = 0] = version.split('.').map(Number)
-  if (major > 22 || (major === 22 && minor >= 13)) return undefined
+  if (nodeAtLeast(DATABASE_NODE, version)) return undefined
   return (
     `tokentrail ${command} needs Node ≥ ${DATABASE_NODE} for its embedded database; you have ${version}. ` +
     'The client commands (list, last, error, trace, tail, stats, import, doctor) work on this Node.'

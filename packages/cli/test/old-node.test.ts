@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { type Collector, startCollector } from '../src/index.js'
-import { databaseProblem } from '../src/node-support.js'
+import { databaseProblem, nodeAtLeast } from '../src/node-support.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
@@ -45,6 +45,18 @@ describe('databaseProblem', () => {
     expect(databaseProblem('dev', '22.12.0')).toMatch(/needs Node ≥ 22\.13/)
     expect(databaseProblem('dev', '22.13.0')).toBeUndefined()
     expect(databaseProblem('dev', '24.1.0')).toBeUndefined()
+  })
+})
+
+describe('nodeAtLeast', () => {
+  it('compares major, minor and patch in turn', () => {
+    expect(nodeAtLeast('24.13.1', '24.13.1')).toBe(true)
+    expect(nodeAtLeast('24.13.1', '24.13.0')).toBe(false)
+    expect(nodeAtLeast('24.13.1', '24.21.0')).toBe(true)
+    expect(nodeAtLeast('24.13.1', '22.23.3')).toBe(false)
+    expect(nodeAtLeast('22.13', '22.9.0')).toBe(false)
+    expect(nodeAtLeast('26', '26.0.0')).toBe(true)
+    expect(nodeAtLeast('26', '25.9.1')).toBe(false)
   })
 })
 

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { type SpanData, TokentrailError } from '@tokentrail/core'
+import { nodeAtLeast } from '../node-support.js'
 import { otlpToSpans } from '../otlp/otlp-decode.js'
 import { type DecodedMetrics, otlpToMetricPoints } from '../otlp/otlp-metrics-decode.js'
 import { decodeOtlpMetricsProtobuf } from '../otlp/otlp-metrics-protobuf.js'
@@ -100,8 +101,6 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   }
 }
 
-const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(Number)
-
 /**
  * Node decodes valid UTF-8 with SIMD from 24.13.1 (nodejs/node#61131) and in 26; before it,
  * `toString('utf8')` of a body with any non-ASCII byte takes V8's per-character path: 3.0 µs per
@@ -109,7 +108,7 @@ const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(N
  * `transcode` to UTF-16 takes 0.9 and Node 24.21's `toString` 0.5. Node 25 takes ICU's way
  * whether or not its release has the change (the text is the same either way).
  */
-const SIMD_UTF8 = major >= 26 || (major === 24 && (minor > 13 || (minor === 13 && patch >= 1)))
+const SIMD_UTF8 = nodeAtLeast('26') || (nodeAtLeast('24.13.1') && !nodeAtLeast('25'))
 
 /**
  * A body's text, as `body.toString('utf8')` reads it. Without Node's SIMD decoding: an ASCII body
