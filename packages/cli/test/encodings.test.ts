@@ -50,6 +50,32 @@ describe('tokentrail dev shows the same trace whichever encoding arrived', () =>
     })
   })
 
+  it('stores text as sent in every encoding: non-ASCII, emoji and a leading U+FEFF', async () => {
+    const made = await chatTrace()
+    const texts = {
+      'app.note': '\ufeffa note that starts with a byte order mark',
+      'app.city': 'Tōkyō 東京: 21°C 👍',
+      'app.mark': '\ufeff',
+    }
+    const spans = [
+      { ...made[0]!, name: 'chat ünïcødé', attributes: { ...made[0]!.attributes, ...texts } },
+      ...made.slice(1),
+    ]
+    for (const [protocol, compression] of ENCODINGS) {
+      const c = await collector()
+      const exporter = otlpExporter({ url: `${c.url}/v1/traces`, protocol, compression })
+      expect(await exporter.export(spans, new AbortController().signal)).toEqual({
+        code: 'success',
+      })
+      const detail = (await (await fetch(`${c.url}/api/traces/${spans[0]!.traceId}`)).json()) as {
+        spans: { spanId: string; name: string; attributes: Record<string, unknown> }[]
+      }
+      const stored = detail.spans.find((s) => s.spanId === spans[0]!.spanId)!
+      expect(stored.name, `${protocol} ${compression}`).toBe('chat ünïcødé')
+      expect(stored.attributes, `${protocol} ${compression}`).toMatchObject(texts)
+    }
+  })
+
   it('metrics: the same series from JSON and gzip protobuf', async () => {
     let snapshot: MetricsSnapshot | undefined
     const tracer = createTracer({

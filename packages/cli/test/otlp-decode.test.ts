@@ -177,6 +177,68 @@ describe('OTLP decoding', () => {
     ).toThrow(/trace_id must be 16 bytes, got 3/)
   })
 
+  it('names the whole path of a bad value in protobuf, down through values, events and links', () => {
+    // Hand-made bodies: a varint where a string belongs, at each depth the decoder reads.
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >> 7])
+    const field = (no: number, b: readonly number[]) => [no * 8 + 2, ...varint(b.length), ...b]
+    const text = (no: number, t: string) => field(no, [...Buffer.from(t)])
+    const bad = [0x08, 0x01]
+    const keyValue = (key: string, value: number[]) => [...text(1, key), ...field(2, value)]
+    const span = (attributes: number[][], rest: number[] = []) => [
+      ...field(1, Array(16).fill(1)),
+      ...field(2, Array(8).fill(2)),
+      ...text(5, 'n'),
+      ...attributes.flatMap((a) => field(9, a)),
+      ...rest,
+    ]
+    const body = (spans: number[][], resource: number[][] = []) =>
+      Buffer.from(
+        field(1, [
+          ...field(
+            1,
+            resource.flatMap((a) => field(1, a)),
+          ),
+          ...field(2, [...field(1, text(1, 'scope')), ...spans.flatMap((s) => field(2, s))]),
+        ]),
+      )
+    const cases: [Buffer, string][] = [
+      [
+        body([span([]), span([keyValue('a', text(1, 'x')), keyValue('b', bad)])]),
+        'resourceSpans[0].scopeSpans[0].spans[1].attributes[1].value',
+      ],
+      [
+        body([span([keyValue('a', field(5, [...field(1, text(1, 'x')), ...field(1, bad)]))])]),
+        'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.arrayValue.values[1]',
+      ],
+      [
+        body([span([keyValue('a', field(6, field(1, keyValue('in', bad))))])]),
+        'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.kvlistValue.values[0].value',
+      ],
+      [
+        body([span([], field(11, [...text(2, 'event'), ...field(3, keyValue('e', bad))]))]),
+        'resourceSpans[0].scopeSpans[0].spans[0].events[0].attributes[0].value',
+      ],
+      [
+        body([
+          span([], field(13, [...field(1, Array(16).fill(3)), ...field(4, keyValue('l', bad))])),
+        ]),
+        'resourceSpans[0].scopeSpans[0].spans[0].links[0].attributes[0].value',
+      ],
+      [
+        body([span([])], [keyValue('service.name', bad)]),
+        'resourceSpans[0].resource.attributes[0].value',
+      ],
+    ]
+    for (const [bytes, path] of cases) {
+      const escaped = path.replace(/[.[\]]/g, '\\$&')
+      expect(() => decodeOtlpProtobuf(bytes)).toThrow(
+        new RegExp(
+          `^protobuf ${escaped} at byte \\d+: string_value has wire type varint, expected length-delimited$`,
+        ),
+      )
+    }
+  })
+
   it('names the bad field of malformed OTLP JSON', () => {
     const good = JSON.parse(
       new TextDecoder().decode(JsonTraceSerializer.serializeRequest(otelSpans())!),

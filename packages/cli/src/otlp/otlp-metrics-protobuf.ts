@@ -27,7 +27,7 @@ function repeated64<T>(
 ): T[] {
   if (wire === I64) return [read(r)]
   r.check(field, wire)
-  const inner = r.child(`${r.path}.${field.name}`)
+  const inner = r.field(field.name)
   if ((inner.end - inner.pos) % 8 !== 0)
     inner.fail(`packed ${field.name} is ${inner.end - inner.pos} bytes, not a multiple of 8`)
   const out: T[] = []
@@ -38,7 +38,8 @@ function repeated64<T>(
 function numberPoint(r: ProtobufReader): OtlpDataPoint {
   const out: OtlpDataPoint = { attributes: [] }
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     switch (no) {
       case NUMBER_POINT.attributes.no:
         readAttribute(r, out.attributes as OtlpKeyValue[], NUMBER_POINT.attributes, wire)
@@ -73,7 +74,8 @@ function numberPoint(r: ProtobufReader): OtlpDataPoint {
 function histogramPoint(r: ProtobufReader): OtlpDataPoint {
   const out: OtlpDataPoint = { attributes: [], bucketCounts: [], explicitBounds: [] }
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     switch (no) {
       case HISTOGRAM_POINT.attributes.no:
         readAttribute(r, out.attributes as OtlpKeyValue[], HISTOGRAM_POINT.attributes, wire)
@@ -127,7 +129,8 @@ function histogramPoint(r: ProtobufReader): OtlpDataPoint {
 function countPoints(r: ProtobufReader): unknown[] {
   const points: unknown[] = []
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     if (no === METRIC_DATA.dataPoints.no) {
       r.check(METRIC_DATA.dataPoints, wire)
       points.push(undefined)
@@ -146,7 +149,8 @@ const DATA_FIELDS = {
 function metric(r: ProtobufReader): OtlpMetric {
   const out: OtlpMetric = {}
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     switch (no) {
       case METRIC.name.no:
         r.check(METRIC.name, wire)
@@ -165,13 +169,14 @@ function metric(r: ProtobufReader): OtlpMetric {
       case METRIC.histogram.no: {
         const [name, field] = DATA_FIELDS[no]!
         r.check(field, wire)
-        const inner = r.child(`${r.path}.${name}`)
+        const inner = r.field(name)
         const data: NonNullable<OtlpMetric['sum']> = { dataPoints: [] }
         while (inner.pos < inner.end) {
-          const [f, w] = inner.tag()
+          const f = inner.next()
+          const w = inner.wire
           if (f === METRIC_DATA.dataPoints.no) {
             inner.check(METRIC_DATA.dataPoints, w)
-            const child = inner.child(`${inner.path}.dataPoints[${data.dataPoints!.length}]`)
+            const child = inner.field('dataPoints', data.dataPoints!.length)
             data.dataPoints!.push(name === 'histogram' ? histogramPoint(child) : numberPoint(child))
           } else if (f === METRIC_DATA.aggregationTemporality.no && name !== 'gauge') {
             inner.check(METRIC_DATA.aggregationTemporality, w)
@@ -189,7 +194,7 @@ function metric(r: ProtobufReader): OtlpMetric {
         const field = no === METRIC.summary.no ? METRIC.summary : METRIC.exponentialHistogram
         const name = no === METRIC.summary.no ? 'summary' : 'exponentialHistogram'
         r.check(field, wire)
-        out[name] = { dataPoints: countPoints(r.child(`${r.path}.${name}`)) }
+        out[name] = { dataPoints: countPoints(r.field(name)) }
         break
       }
       default:

@@ -28,7 +28,8 @@ const LINK = Object.fromEntries(
 function link(r: ProtobufReader): NonNullable<OtlpSpan['links']>[number] {
   const out: NonNullable<OtlpSpan['links']>[number] = { attributes: [] }
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     if (no === LINK.traceId.no) {
       r.check(LINK.traceId, wire)
       out.traceId = r.hex(16, LINK.traceId.name)
@@ -53,7 +54,8 @@ function link(r: ProtobufReader): NonNullable<OtlpSpan['links']>[number] {
 function event(r: ProtobufReader): NonNullable<OtlpSpan['events']>[number] {
   const out: NonNullable<OtlpSpan['events']>[number] = { attributes: [] }
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     if (no === EVENT.timeUnixNano.no) {
       r.check(EVENT.timeUnixNano, wire)
       out.timeUnixNano = r.fixed64()
@@ -72,7 +74,8 @@ function event(r: ProtobufReader): NonNullable<OtlpSpan['events']>[number] {
 function status(r: ProtobufReader): NonNullable<OtlpSpan['status']> {
   const out: NonNullable<OtlpSpan['status']> = {}
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     if (no === STATUS.message.no) {
       r.check(STATUS.message, wire)
       out.message = r.string()
@@ -87,7 +90,8 @@ function status(r: ProtobufReader): NonNullable<OtlpSpan['status']> {
 function span(r: ProtobufReader): OtlpSpan {
   const out: OtlpSpan = { attributes: [], events: [] }
   while (r.pos < r.end) {
-    const [no, wire] = r.tag()
+    const no = r.next()
+    const wire = r.wire
     switch (no) {
       case SPAN.traceId.no:
         r.check(SPAN.traceId, wire)
@@ -126,7 +130,7 @@ function span(r: ProtobufReader): OtlpSpan {
         break
       case SPAN.events.no:
         r.check(SPAN.events, wire)
-        out.events!.push(event(r.child(`${r.path}.events[${out.events!.length}]`)))
+        out.events!.push(event(r.field('events', out.events!.length)))
         break
       case SPAN.droppedAttributesCount.no:
         r.check(SPAN.droppedAttributesCount, wire)
@@ -139,7 +143,7 @@ function span(r: ProtobufReader): OtlpSpan {
       case SPAN.links.no:
         r.check(SPAN.links, wire)
         out.links ??= []
-        out.links.push(link(r.child(`${r.path}.links[${out.links.length}]`)))
+        out.links.push(link(r.field('links', out.links.length)))
         break
       case SPAN.droppedLinksCount.no:
         r.check(SPAN.droppedLinksCount, wire)
@@ -147,7 +151,7 @@ function span(r: ProtobufReader): OtlpSpan {
         break
       case SPAN.status.no:
         r.check(SPAN.status, wire)
-        out.status = status(r.child(`${r.path}.status`))
+        out.status = status(r.field('status'))
         break
       default:
         r.skip(wire)
