@@ -373,6 +373,8 @@ export interface SpanFacts {
   identity: SpanIdentity
   /** `trace_attrs` tokens of its `key=value` pairs (tags, user and session are added from `identity`). */
   tokens: string[]
+  /** Those of its resource's pairs: one array for the spans of one resource in a batch. */
+  resourceTokens: readonly string[]
   /** Text it can be found by, lowercased (`searchParts`). */
   search: string[]
   /** `gen_ai.usage.total_tokens` of an LLM span, when it records one. */
@@ -405,14 +407,15 @@ export interface PreparedBatch {
 function spanFacts(
   span: SpanData,
   summary: SpanSummary,
-  resources?: Map<SpanData['resource'], string[]>,
+  resources?: Map<SpanData['resource'], readonly string[]>,
 ): SpanFacts {
   const identity = spanIdentity(span)
   const tokens = new Set<string>()
-  indexedAttributes(span, tokens, attrToken, resources)
+  const resourceTokens = indexedAttributes(span, tokens, attrToken, resources)
   const facts: SpanFacts = {
     identity,
     tokens: [...tokens],
+    resourceTokens,
     search: searchParts(span, summary, identity),
   }
   if (span.kind === 'llm') {
@@ -429,7 +432,7 @@ export function prepareSpan(span: SpanData): PreparedSpan {
 
 function prepareWith(
   span: SpanData,
-  resources?: Map<SpanData['resource'], string[]>,
+  resources?: Map<SpanData['resource'], readonly string[]>,
 ): PreparedSpan {
   const summary = summarizeSpan(span)
   return { summary, data: JSON.stringify(span), facts: spanFacts(span, summary, resources) }
@@ -437,7 +440,7 @@ function prepareWith(
 
 /** `prepareSpan` of each span; the tokens of a resource object they share are read once. */
 export function prepareSpans(spans: readonly SpanData[]): PreparedSpan[] {
-  const resources = new Map<SpanData['resource'], string[]>()
+  const resources = new Map<SpanData['resource'], readonly string[]>()
   return spans.map((span) => prepareWith(span, resources))
 }
 
@@ -514,10 +517,17 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
   const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
   const before = tokens.size
   const found = new Set<string>()
+  // The resource tokens last added: most traces' spans share one resource's array.
+  let resourceTokens: readonly string[] | undefined
   for (const item of items) {
     const span = item.summary
-    const { identity, tokens: spanTokens, search, totalTokens } = factsOf(item)
-    for (const token of spanTokens) tokens.add(token)
+    const facts = factsOf(item)
+    const { identity, search, totalTokens } = facts
+    for (const token of facts.tokens) tokens.add(token)
+    if (facts.resourceTokens !== resourceTokens) {
+      resourceTokens = facts.resourceTokens
+      for (const token of resourceTokens) tokens.add(token)
+    }
     out.span_count++
     if (span.startTime < out.start_time) out.start_time = span.startTime
     if (span.endTime > out.end_time) out.end_time = span.endTime

@@ -167,17 +167,17 @@ const MAX_INDEXED_VALUE = 200
 
 /**
  * The `key=value` pairs of a span that `--attr` can find: string, whole-number and boolean span
- * and resource attributes (and string array items), except captured content and long text.
+ * attributes (and string array items), except captured content and long text, added to `into`.
+ * Returns those of its resource, apart: the spans of one resource share its object (as decoded
+ * from a batch), and with `resources` (kept for one batch) they share one array too, read once.
  */
 export function indexedAttributes(
   span: SpanData,
   into: Set<string>,
   token: (key: string, value: string) => string,
-  resources?: Map<SpanData['resource'], string[]>,
-): void {
+  resources?: Map<SpanData['resource'], readonly string[]>,
+): readonly string[] {
   for (const key in span.attributes) addPair(into, token, key, span.attributes[key])
-  // The spans of one resource share its object (as decoded from a batch): with `resources` (kept
-  // for one batch, read at once), its tokens are read once.
   const { resource } = span
   let tokens = resources?.get(resource)
   if (tokens === undefined) {
@@ -187,7 +187,7 @@ export function indexedAttributes(
     tokens = [...own]
     resources?.set(resource, tokens)
   }
-  for (const item of tokens) into.add(item)
+  return tokens
 }
 
 function addPair(
