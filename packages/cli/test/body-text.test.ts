@@ -4,8 +4,8 @@ import type { SpanData } from '@tokentrail/core'
 import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
 import { WORKER_MIN_BYTES } from '../src/collector/body-decoder.js'
-import { bodyText } from '../src/collector/ingest.js'
 import { startCollector } from '../src/index.js'
+import { bodyText, protobufText } from '../src/utf8-text.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 const bytes = (...parts: (string | number[])[]) =>
@@ -33,6 +33,29 @@ describe('a body read as text', () => {
       ['large, ASCII', bytes('{"t":"', 'abc '.repeat(100_000), '"}')],
     ]
     for (const [name, body] of bodies) expect(bodyText(body), name).toBe(body.toString('utf8'))
+  })
+
+  it('reads a protobuf string, short or long, as toString("utf8") reads those bytes', () => {
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+    const strings: [string, Buffer][] = [
+      ['short ASCII', bytes('gen_ai.request.model')],
+      ['short non-ASCII', bytes('21°C')],
+      ['long Japanese', bytes('東京の天気を教えてください。'.repeat(40))],
+      ['long French', bytes('Résumé de la réunion au café. '.repeat(20))],
+      ['long ASCII', bytes('What is the weather in Paris today? '.repeat(20))],
+      ['long ASCII, one emoji at the end', bytes('abc '.repeat(200), '👍')],
+      ['long, a byte-order mark first', bytes('\ufeff', 'café '.repeat(100))],
+      ['long, an invalid byte inside', bytes('café '.repeat(60), [0xff], 'fin')],
+      ['long, a truncated sequence at the end', bytes('日本 '.repeat(60), [0xe6, 0x97])],
+      ['long, an encoded surrogate', bytes('a'.repeat(300), [0xed, 0xa0, 0x80], 'é')],
+    ]
+    for (const [name, text] of strings) {
+      // Inside a larger buffer, as the reader finds it: other fields before and after.
+      const buf = Buffer.concat([bytes('before'), text, bytes('after')])
+      const read = protobufText(buf, 6, 6 + text.length)
+      expect(read, name).toBe(text.toString('utf8'))
+      expect(read, name).toBe(decoder.decode(text))
+    }
   })
 })
 

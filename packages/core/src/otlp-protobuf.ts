@@ -10,6 +10,7 @@ export {
   readAttribute,
   readEnvelope,
   readKeyValue,
+  type Utf8Reader,
 } from './otlp/protobuf-reader.js'
 export {
   ANY_VALUE,

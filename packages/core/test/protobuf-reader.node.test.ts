@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProtobufReader, readKeyValue } from '../src/otlp-protobuf.js'
+import { ProtobufReader, REQUEST, readEnvelope, readKeyValue } from '../src/otlp-protobuf.js'
 
 // The reader decodes a string from a Node Buffer with the buffer's own UTF-8 decoding and from
 // any other Uint8Array with TextDecoder: both must give the same text for any bytes.
@@ -112,5 +112,31 @@ describe('ProtobufReader paths', () => {
     const again = new ProtobufReader(bytes, 0, bytes.length, 'm')
     again.tag()
     expect(again.span()).toEqual([2, 4])
+  })
+})
+
+describe('ProtobufReader text reader', () => {
+  it('decodes every string of a request with the reader readEnvelope is given', () => {
+    // ExportTraceServiceRequest > ResourceSpans > (Resource > KeyValue, ScopeSpans > scope name)
+    const resource = field(1, field(1, keyValue([...Buffer.from('svc')])))
+    const scope = field(2, field(1, field(1, [...Buffer.from('lib')])))
+    const body = Buffer.from(field(1, [...resource, ...scope]))
+    const seen: string[] = []
+    const upper = (buf: Uint8Array, start: number, end: number) => {
+      const text = new TextDecoder().decode(buf.subarray(start, end))
+      seen.push(text)
+      return text.toUpperCase()
+    }
+    const [entry] = readEnvelope(
+      body,
+      'request',
+      REQUEST.resourceSpans,
+      { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
+      () => undefined,
+      upper,
+    )
+    expect(entry!.resource!.attributes).toEqual([{ key: 'K', value: { stringValue: 'SVC' } }])
+    expect(entry!.scopes[0]!.scope).toEqual({ name: 'LIB' })
+    expect(seen).toEqual(['k', 'svc', 'lib'])
   })
 })

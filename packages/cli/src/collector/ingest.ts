@@ -1,14 +1,13 @@
-import { isAscii, transcode } from 'node:buffer'
 import type { IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
 import { type SpanData, TokentrailError } from '@tokentrail/core'
-import { nodeAtLeast } from '../node-support.js'
 import { otlpToSpans } from '../otlp/otlp-decode.js'
 import { type DecodedMetrics, otlpToMetricPoints } from '../otlp/otlp-metrics-decode.js'
 import { decodeOtlpMetricsProtobuf } from '../otlp/otlp-metrics-protobuf.js'
 import { decodeOtlpProtobuf } from '../otlp/otlp-protobuf.js'
 import { spansFromJson } from '../otlp/span-json.js'
+import { bodyText } from '../utf8-text.js'
 import { HttpError } from './http-error.js'
 
 const gunzipAsync = promisify(gunzip)
@@ -98,35 +97,6 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       throw new HttpError(413, `decompressed body is over the ${limit}-byte limit (--max-body)`)
     throw new HttpError(400, `body is not valid ${encoding}: ${(error as Error).message}`)
-  }
-}
-
-/**
- * Node decodes valid UTF-8 with SIMD from 24.13.1 (nodejs/node#61131) and in 26; before it,
- * `toString('utf8')` of a body with any non-ASCII byte takes V8's per-character path: 3.0 µs per
- * span of a bench body (1.1 KB per span, a `°` in its output) on Node 22.23, where ICU's
- * `transcode` to UTF-16 takes 0.9 and Node 24.21's `toString` 0.5. Node 25 takes ICU's way
- * whether or not its release has the change (the text is the same either way).
- */
-const SIMD_UTF8 = nodeAtLeast('26') || (nodeAtLeast('24.13.1') && !nodeAtLeast('25'))
-
-/**
- * A body's text, as `body.toString('utf8')` reads it. Without Node's SIMD decoding: an ASCII body
- * is read as Latin-1 (the same characters, without the UTF-8 decoder), another through ICU; a body
- * that is not valid UTF-8 (ICU refuses it), or a Node built without ICU, takes `toString`, which
- * writes U+FFFD for the invalid bytes. ICU's way holds a UTF-16 copy (twice the body's bytes) while
- * the string is made, and a string of over about a million characters is made two bytes per
- * character: for the largest body `--max-body` lets in by default (16 MB) of Latin-1 text, up to
- * 48 MB more for the moment it is read and 16 MB more while it is parsed (a body with characters
- * past U+00FF was two bytes per character before).
- */
-export function bodyText(body: Buffer): string {
-  if (SIMD_UTF8) return body.toString('utf8')
-  if (isAscii(body)) return body.toString('latin1')
-  try {
-    return transcode(body, 'utf8', 'utf16le').toString('utf16le')
-  } catch {
-    return body.toString('utf8')
   }
 }
 

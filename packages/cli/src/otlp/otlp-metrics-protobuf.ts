@@ -12,6 +12,7 @@ import {
   readAttribute,
   readEnvelope,
 } from '@tokentrail/core/otlp-protobuf'
+import { asBuffer, protobufText } from '../utf8-text.js'
 import type { OtlpKeyValue } from './otlp-decode.js'
 import type { OtlpDataPoint, OtlpMetric, OtlpMetricsRequest } from './otlp-metrics-decode.js'
 import { varintBytes } from './otlp-protobuf.js'
@@ -211,11 +212,12 @@ function metric(r: ProtobufReader): OtlpMetric {
  */
 export function decodeOtlpMetricsProtobuf(body: Uint8Array): OtlpMetricsRequest {
   const entries = readEnvelope(
-    body,
+    asBuffer(body),
     'ExportMetricsServiceRequest',
     METRICS_REQUEST.resourceMetrics,
     { resource: 'resourceMetrics', scope: 'scopeMetrics', item: 'metrics' },
     metric,
+    protobufText,
   )
   return {
     resourceMetrics: entries.map((entry) => ({

@@ -8,6 +8,7 @@ import {
   SPAN,
   STATUS,
 } from '@tokentrail/core/otlp-protobuf'
+import { asBuffer, protobufText } from '../utf8-text.js'
 import type { OtlpSpan, OtlpTracesRequest } from './otlp-decode.js'
 
 // `Span.Link` (trace/v1/trace.proto), which core's schema leaves out as its encoder writes no links.
@@ -167,11 +168,12 @@ function span(r: ProtobufReader): OtlpSpan {
  */
 export function decodeOtlpProtobuf(body: Uint8Array): OtlpTracesRequest {
   const entries = readEnvelope(
-    body,
+    asBuffer(body),
     'ExportTraceServiceRequest',
     REQUEST.resourceSpans,
     { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
     span,
+    protobufText,
   )
   return {
     resourceSpans: entries.map((entry) => ({

@@ -41,11 +41,21 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 type NodeBuffer = Uint8Array & { utf8Slice?: (start: number, end: number) => string }
 
 /**
+ * Reads the text of the UTF-8 bytes of `buf` from `start` to `end`, U+FFFD for bytes that are not
+ * UTF-8 (as `TextDecoder` reads them, a leading U+FEFF kept): how a `ProtobufReader` decodes
+ * strings, replaceable where the runtime has a faster way.
+ */
+export type Utf8Reader = (buf: Uint8Array, start: number, end: number) => string
+
+const decoderText: Utf8Reader = (buf, start, end) => utf8.decode(buf.subarray(start, end))
+const bufferText: Utf8Reader = (buf, start, end) => (buf as NodeBuffer).utf8Slice!(start, end)
+
+/**
  * A bounded view of one message inside a request buffer; errors name the path and byte offset.
  * Written for the collector's ingest, ~40 fields per span: `next()` and `field()` allocate
  * nothing beyond the child reader, a child's path is built only when an error names it, and a
  * string from a Node `Buffer` is read by the buffer itself (the same text `TextDecoder` gives,
- * U+FFFD for bytes that are not UTF-8).
+ * U+FFFD for bytes that are not UTF-8), or by the `text` reader a decoder sets.
  */
 export class ProtobufReader {
   pos: number
@@ -56,7 +66,11 @@ export class ProtobufReader {
   private readonly label: string
   /** A child's index in its repeated field, or -1. */
   private readonly index: number
-  private readonly nodeBuffer: boolean
+  /**
+   * How `string()` decodes: a Node `Buffer`'s own decoder, else `TextDecoder`; set on a root
+   * before reading to decode another way. A child reader takes its parent's.
+   */
+  text: Utf8Reader
 
   constructor(
     readonly buf: Uint8Array,
@@ -70,9 +84,11 @@ export class ProtobufReader {
     this.parent = parent
     this.label = path
     this.index = index
-    this.nodeBuffer = parent
-      ? parent.nodeBuffer
+    this.text = parent
+      ? parent.text
       : typeof (buf as NodeBuffer).utf8Slice === 'function'
+        ? bufferText
+        : decoderText
   }
 
   /** Where this message is in the request, for errors: `resourceSpans[0].scopeSpans[0].spans[3]`. */
@@ -148,7 +164,9 @@ export class ProtobufReader {
   /** The length-delimited field as a reader; `path` is its whole path (see `field`). */
   child(path: string): ProtobufReader {
     const start = this.skipLength()
-    return new ProtobufReader(this.buf, start, this.pos, path)
+    const child = new ProtobufReader(this.buf, start, this.pos, path)
+    child.text = this.text
+    return child
   }
 
   /**
@@ -162,9 +180,7 @@ export class ProtobufReader {
 
   string(): string {
     const start = this.skipLength()
-    return this.nodeBuffer
-      ? (this.buf as NodeBuffer).utf8Slice!(start, this.pos)
-      : utf8.decode(this.buf.subarray(start, this.pos))
+    return this.text(this.buf, start, this.pos)
   }
 
   bytes(): Uint8Array {
@@ -330,7 +346,8 @@ export interface OtlpResourceEntry<T> {
 /**
  * Decodes the envelope every OTLP export request shares — resource entries, each with a resource
  * and scope entries holding the items — and hands each item's message to `readItem`.
- * `names` gives the request's own field names for error paths (`resourceSpans`, `scopeSpans`, `spans`).
+ * `names` gives the request's own field names for error paths (`resourceSpans`, `scopeSpans`, `spans`);
+ * `text`, how strings are decoded (see `ProtobufReader.text`).
  */
 export function readEnvelope<T>(
   body: Uint8Array,
@@ -338,8 +355,10 @@ export function readEnvelope<T>(
   entry: Field,
   names: { resource: string; scope: string; item: string },
   readItem: (r: ProtobufReader) => T,
+  text?: Utf8Reader,
 ): OtlpResourceEntry<T>[] {
   const root = new ProtobufReader(body, 0, body.length, request)
+  if (text) root.text = text
   const out: OtlpResourceEntry<T>[] = []
   while (root.pos < root.end) {
     const no = root.next()
