@@ -11,7 +11,6 @@
 //   CLIENT=fetch ONLY=http …   (the ingest rows' exporters post with fetch, as before 2026-12-06,
 //   instead of keep-alive node:http)
 import { spawn } from 'node:child_process'
-import { Agent, request } from 'node:http'
 import {
   chmodSync,
   existsSync,
@@ -21,6 +20,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
+import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCollector } from '@tokentrail/cli'
@@ -181,7 +181,7 @@ try {
           (res) => {
             res.resume()
             res.on('end', () =>
-              res.statusCode === 200
+              res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300
                 ? resolve(undefined)
                 : reject(new Error(`ingest answered ${res.statusCode}`)),
             )

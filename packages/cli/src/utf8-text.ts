@@ -40,19 +40,12 @@ const LONG_STRING = 256
  * (~70 ns), a long one as `bodyText` reads a body. Without Node's SIMD decoding, V8 decodes every
  * byte from the first non-ASCII one on one at a time: a 30 KB prompt in Japanese took 166 µs on
  * Node 22, 12 µs through ICU; an ASCII one is read as Latin-1, a third of the time. Same text in
- * every case, U+FFFD for bytes that are not UTF-8.
+ * every case, U+FFFD for bytes that are not UTF-8. `buf` is a Node `Buffer`.
  */
 export function protobufText(buf: Uint8Array, start: number, end: number): string {
   const bytes = buf as NodeBuffer
   if (SIMD_UTF8 || end - start < LONG_STRING) return bytes.utf8Slice(start, end)
   return bodyText(bytes.subarray(start, end))
-}
-
-/** `bytes` as a Node `Buffer` (a view of the same memory when it is not one): `protobufText`'s input. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** `Buffer#utf8Slice`: `toString('utf8', start, end)` without its argument checks (not in Node's types). */

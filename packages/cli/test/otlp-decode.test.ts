@@ -239,6 +239,24 @@ describe('OTLP decoding', () => {
     }
   })
 
+  it('reads a plain Uint8Array body as given: bytes values stay Uint8Arrays, text is decoded', () => {
+    const text = (no: number, t: string) => [no * 8 + 2, Buffer.byteLength(t), ...Buffer.from(t)]
+    const field = (no: number, b: number[]) => [no * 8 + 2, b.length, ...b]
+    const span = [
+      ...field(1, Array(16).fill(1)),
+      ...field(2, Array(8).fill(2)),
+      ...text(5, 'chat ünï'),
+      ...field(9, [...text(1, 'blob'), ...field(2, field(7, [1, 2, 3]))]),
+    ]
+    const body = Uint8Array.from(field(1, field(2, field(2, span))))
+    const request = decodeOtlpProtobuf(body)
+    const decoded = request.resourceSpans![0]!.scopeSpans![0]!.spans![0]!
+    expect(decoded.name).toBe('chat ünï')
+    const bytes = decoded.attributes![0]!.value!.bytesValue as Uint8Array
+    expect(Buffer.isBuffer(bytes)).toBe(false)
+    expect([...bytes]).toEqual([1, 2, 3])
+  })
+
   it('names the bad field of malformed OTLP JSON', () => {
     const good = JSON.parse(
       new TextDecoder().decode(JsonTraceSerializer.serializeRequest(otelSpans())!),

@@ -119,7 +119,11 @@ describe('ProtobufReader text reader', () => {
   it('decodes every string of a request with the reader readEnvelope is given', () => {
     // ExportTraceServiceRequest > ResourceSpans > (Resource > KeyValue, ScopeSpans > scope name)
     const resource = field(1, field(1, keyValue([...Buffer.from('svc')])))
-    const scope = field(2, field(1, field(1, [...Buffer.from('lib')])))
+    // ScopeSpans: its scope's name (field 1 > 1) and one span with a name (field 2 > 5).
+    const scope = field(2, [
+      ...field(1, field(1, [...Buffer.from('lib')])),
+      ...field(2, field(5, [...Buffer.from('span')])),
+    ])
     const body = Buffer.from(field(1, [...resource, ...scope]))
     const seen: string[] = []
     const upper = (buf: Uint8Array, start: number, end: number) => {
@@ -132,11 +136,15 @@ describe('ProtobufReader text reader', () => {
       'request',
       REQUEST.resourceSpans,
       { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
-      () => undefined,
+      (r) => {
+        expect(r.next()).toBe(5)
+        return r.string()
+      },
       upper,
     )
     expect(entry!.resource!.attributes).toEqual([{ key: 'K', value: { stringValue: 'SVC' } }])
     expect(entry!.scopes[0]!.scope).toEqual({ name: 'LIB' })
-    expect(seen).toEqual(['k', 'svc', 'lib'])
+    expect(entry!.scopes[0]!.items).toEqual(['SPAN'])
+    expect(seen).toEqual(['k', 'svc', 'lib', 'span'])
   })
 })

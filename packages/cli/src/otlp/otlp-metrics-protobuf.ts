@@ -12,7 +12,7 @@ import {
   readAttribute,
   readEnvelope,
 } from '@tokentrail/core/otlp-protobuf'
-import { asBuffer, protobufText } from '../utf8-text.js'
+import { protobufText } from '../utf8-text.js'
 import type { OtlpKeyValue } from './otlp-decode.js'
 import type { OtlpDataPoint, OtlpMetric, OtlpMetricsRequest } from './otlp-metrics-decode.js'
 import { varintBytes } from './otlp-protobuf.js'
@@ -212,12 +212,13 @@ function metric(r: ProtobufReader): OtlpMetric {
  */
 export function decodeOtlpMetricsProtobuf(body: Uint8Array): OtlpMetricsRequest {
   const entries = readEnvelope(
-    asBuffer(body),
+    body,
     'ExportMetricsServiceRequest',
     METRICS_REQUEST.resourceMetrics,
     { resource: 'resourceMetrics', scope: 'scopeMetrics', item: 'metrics' },
     metric,
-    protobufText,
+    // The collector's bodies are Buffers; another caller's Uint8Array is read by core's default.
+    Buffer.isBuffer(body) ? protobufText : undefined,
   )
   return {
     resourceMetrics: entries.map((entry) => ({

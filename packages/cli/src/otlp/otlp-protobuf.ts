@@ -8,7 +8,7 @@ import {
   SPAN,
   STATUS,
 } from '@tokentrail/core/otlp-protobuf'
-import { asBuffer, protobufText } from '../utf8-text.js'
+import { protobufText } from '../utf8-text.js'
 import type { OtlpSpan, OtlpTracesRequest } from './otlp-decode.js'
 
 // `Span.Link` (trace/v1/trace.proto), which core's schema leaves out as its encoder writes no links.
@@ -168,12 +168,13 @@ function span(r: ProtobufReader): OtlpSpan {
  */
 export function decodeOtlpProtobuf(body: Uint8Array): OtlpTracesRequest {
   const entries = readEnvelope(
-    asBuffer(body),
+    body,
     'ExportTraceServiceRequest',
     REQUEST.resourceSpans,
     { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
     span,
-    protobufText,
+    // The collector's bodies are Buffers; another caller's Uint8Array is read by core's default.
+    Buffer.isBuffer(body) ? protobufText : undefined,
   )
   return {
     resourceSpans: entries.map((entry) => ({
