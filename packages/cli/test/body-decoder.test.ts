@@ -8,7 +8,7 @@ import { HttpError } from '../src/collector/http-error.js'
 import { decodeBody } from '../src/collector/ingest.js'
 import { openTraceStore, startCollector } from '../src/index.js'
 import { flattenBatch, unflattenBatch } from '../src/store/flat-batch.js'
-import { prepareBatch, prepareSpan } from '../src/store/store-schema.js'
+import { prepareBatch, prepareSpan, prepareSpans } from '../src/store/store-schema.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 // Chat traces (hostile text included) in one body well over the size the decode thread takes.
@@ -33,6 +33,42 @@ function decoder(): { decoder: BodyDecoder; failures: string[] } {
   onCleanup(() => d.close())
   return { decoder: d, failures }
 }
+
+describe('the stored JSON of decoded spans', () => {
+  it('is JSON.stringify of each span, its resource written once per batch, the spans left as they were', async () => {
+    const spans = await bigBatch(10)
+    // A second resource object for some spans, as a body with two services decodes.
+    const other = { serviceName: 'other', attributes: { 'a.b': 1 } }
+    const body = otlpJson(spans.map((span, i) => (i % 3 ? span : { ...span, resource: other })))
+    for (const format of ['otlp-json', 'otlp-protobuf', 'spans-json'] as const) {
+      const bytes =
+        format === 'otlp-json'
+          ? body
+          : format === 'otlp-protobuf'
+            ? Buffer.from(encodeOtlpTracesProtobuf(decodeBody('otlp-json', body)))
+            : Buffer.from(JSON.stringify({ spans: decodeBody('otlp-json', body) }))
+      const decoded = decodeBody(format, bytes)
+      const before = structuredClone(decoded)
+      const prepared = prepareSpans(decoded, true)
+      expect(
+        prepared.map((p) => p.data),
+        format,
+      ).toEqual(decoded.map((s) => JSON.stringify(s)))
+      expect(decoded, format).toEqual(before)
+      // OTLP bodies decode to resource objects shared by their spans, whose JSON is made once.
+      const resources = new Set(decoded.map((s) => s.resource)).size
+      if (format !== 'spans-json') expect(resources, format).toBeLessThan(decoded.length / 2)
+    }
+  })
+
+  it('leaves an app’s own spans untouched: frozen spans are stored as they are', async () => {
+    const spans = (await bigBatch(2)).map((span) => Object.freeze({ ...span }))
+    const store = openTraceStore({ path: join(tempDir(), 'frozen.db') })
+    onCleanup(() => store.close())
+    expect(store.insert(spans).inserted).toBe(spans.length)
+    expect(prepareSpans(spans).map((p) => p.data)).toEqual(spans.map((s) => JSON.stringify(s)))
+  })
+})
 
 describe('decoding large bodies on the decode thread', () => {
   it('prepares a large body off the main thread exactly as in place, in every format', async () => {

@@ -84,7 +84,7 @@ export class BodyDecoder {
   ): Promise<PreparedBatch> | PreparedBatch {
     const worker =
       offload && body.length >= this.minBytes && !this.unavailable ? this.start() : undefined
-    if (!worker) return { spans: prepareSpans(decodeBody(format, body)) }
+    if (!worker) return { spans: prepareSpans(decodeBody(format, body), true) }
     // The body's memory moves to the thread when it is its own (as `Buffer.concat` makes it).
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
     const bytes = own ? body : new Uint8Array(body)

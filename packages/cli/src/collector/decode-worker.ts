@@ -13,7 +13,7 @@ port.on('message', ({ id, format, body }: DecodeRequest) => {
   let reply: DecodeReply
   try {
     const spans = decodeBody(format, Buffer.from(body.buffer, body.byteOffset, body.byteLength))
-    reply = { id, flat: flattenBatch(prepareBatch(spans)) }
+    reply = { id, flat: flattenBatch(prepareBatch(spans, true)) }
   } catch (error) {
     reply =
       error instanceof HttpError
