@@ -167,8 +167,9 @@ try {
     const agent = new Agent({ keepAlive: true })
     const target = new URL(`${url}/v1/traces`)
     const headers = { 'content-type': 'application/json' }
+    const viaFetch = process.env.CLIENT === 'fetch'
     const post = (body: string | Buffer): Promise<unknown> => {
-      if (process.env.CLIENT === 'fetch')
+      if (viaFetch)
         return fetch(target, { method: 'POST', headers, body: body as string }).then((r) => {
           if (!r.ok) throw new Error(`ingest answered ${r.status}`)
           return r.arrayBuffer()
@@ -216,7 +217,7 @@ try {
       const bodies: (string | Buffer)[] = []
       for (let left = spans; left > 0; left -= BATCH) {
         const body = nextBody(Math.min(BATCH, left))
-        bodies.push(process.env.CLIENT === 'fetch' ? body : Buffer.from(body))
+        bodies.push(viaFetch ? body : Buffer.from(body))
       }
       // Encoding the bodies can block this process past the collector's 5 s keep-alive: let the client
       // see the connections the collector closed meanwhile, or it sends on one ("other side closed").

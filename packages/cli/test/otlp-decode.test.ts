@@ -81,6 +81,11 @@ function byName(spans: SpanData[], name: string): SpanData {
   return span
 }
 
+// Hand-made protobuf: a length-delimited field (lengths under 16,384) and a string field.
+const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >> 7])
+const field = (no: number, b: readonly number[]) => [no * 8 + 2, ...varint(b.length), ...b]
+const text = (no: number, t: string) => field(no, [...Buffer.from(t)])
+
 describe('OTLP decoding', () => {
   it('round-trips core spans through core’s OTLP JSON encoder unchanged', async () => {
     const original = [...(await chatTrace({ fail: true })), ...(await chatTrace())]
@@ -179,9 +184,6 @@ describe('OTLP decoding', () => {
 
   it('names the whole path of a bad value in protobuf, down through values, events and links', () => {
     // Hand-made bodies: a varint where a string belongs, at each depth the decoder reads.
-    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >> 7])
-    const field = (no: number, b: readonly number[]) => [no * 8 + 2, ...varint(b.length), ...b]
-    const text = (no: number, t: string) => field(no, [...Buffer.from(t)])
     const bad = [0x08, 0x01]
     const keyValue = (key: string, value: number[]) => [...text(1, key), ...field(2, value)]
     const span = (attributes: number[][], rest: number[] = []) => [
@@ -240,8 +242,6 @@ describe('OTLP decoding', () => {
   })
 
   it('reads a plain Uint8Array body as given: bytes values stay Uint8Arrays, text is decoded', () => {
-    const text = (no: number, t: string) => [no * 8 + 2, Buffer.byteLength(t), ...Buffer.from(t)]
-    const field = (no: number, b: number[]) => [no * 8 + 2, b.length, ...b]
     const span = [
       ...field(1, Array(16).fill(1)),
       ...field(2, Array(8).fill(2)),
