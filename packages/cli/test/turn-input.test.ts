@@ -93,8 +93,26 @@ describe('the input text of a trace (the last user message of its prompt)', () =
       expect(inputOf(json, key), `case ${i}: ${json}`).toBe(expected)
       if (expected !== undefined && json.includes('{"role":"user"')) fromTail++
     }
-    // Most cases went through the tail, not only the whole-prompt path.
     expect(fromTail).toBeGreaterThan(1000)
+  })
+
+  it('reads the tail only: what comes before the last user message is not parsed', () => {
+    // A prompt that is not JSON before its last user message (the documented difference from a
+    // whole parse, which finds nothing there): the text still comes from the tail.
+    const next = random(7)
+    let found = 0
+    for (let i = 0; i < 2000; i++) {
+      const json = JSON.stringify(randomPrompt(next))
+      if (!json.startsWith('[{')) continue
+      const expected = inputOf(json)
+      const broken = `[,${json.slice(1)}`
+      const fromTail = inputOf(broken)
+      // Either the tail had the text, or nothing is found (the whole parse fails).
+      expect([expected, undefined], `case ${i}: ${broken}`).toContain(fromTail)
+      if (fromTail !== undefined) found++
+    }
+    expect(found).toBeGreaterThan(300)
+    expect(inputOf('[,{"role":"user","content":"tail"}]')).toBe('tail')
   })
 
   it('finds the last user message of a long conversation, and the cases around it', () => {
@@ -117,6 +135,11 @@ describe('the input text of a trace (the last user message of its prompt)', () =
       },
     ]
     expect(inputOf(JSON.stringify(nested))).toBe('question 49')
+    // Repeated keys: JSON.parse keeps the last, so this message is the assistant's.
+    const repeated = `${JSON.stringify(turns).slice(0, -1)},{"role":"user","role":"assistant","content":"no"}]`
+    expect(inputOf(repeated)).toBe('question 49')
+    // A user message in an array inside the prompt's array is not one of its messages.
+    expect(inputOf('[[{"role":"user","content":"inner"}]]')).toBeUndefined()
     // A later user message whose role is not its first key.
     const reordered = [...turns, { parts: [{ type: 'text', content: 'role last' }], role: 'user' }]
     expect(inputOf(JSON.stringify(reordered))).toBe('role last')
