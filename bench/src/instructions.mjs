@@ -13,7 +13,8 @@
 // the engine compiles and collects partly on threads of its own, whose share moves from run to run
 // (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs
 // valgrind (Debian: apt install valgrind); a run takes minutes (the code runs ~50× slower under
-// it), two counts at a time.
+// it), two counts at a time. NODE_FLAGS='--single-threaded' runs the child so (V8 compiles and
+// collects on the counted thread: repeat counts then agree within ~1 %, and include that work).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,6 +61,7 @@ function count(side, n) {
       // One count per thread: the main thread's is read (see the header).
       '--separate-threads=yes',
       process.execPath,
+      ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean),
       fileURLToPath(import.meta.url),
       id,
       prompt,
