@@ -158,6 +158,44 @@ describe('trace identity promoted at ingest', () => {
     expect(counts).toEqual({ search: 1, attrs: 1 })
   })
 
+  it('searches every part of a trace with many spans: long parts of equal length, parts the text already holds', () => {
+    // The row keeps each part once (mergeTraceRow's `found`): a part it skips must be in the text.
+    const store = openTraceStore({ path: ':memory:' })
+    onCleanup(() => store.close())
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const word = (i: number) => `w${String(i).padStart(4, '0')}`
+    // A long answer (the first 300 characters are searchable), then a tool span named after each
+    // 33-character stretch of those (a part the text holds already), then spans with new texts of
+    // one length.
+    const answer = Array.from({ length: 200 }, (_, i) => word(i)).join(' ')
+    const span = (i: number, name: string, attributes: SpanData['attributes'] = {}): SpanData => ({
+      traceId,
+      spanId: (0x1000000000000000n + BigInt(i)).toString(16),
+      name,
+      kind: i === 0 ? 'llm' : 'tool',
+      startTime: 1_700_000_000_000 + i,
+      endTime: 1_700_000_000_001 + i,
+      status: 'ok',
+      attributes,
+      events: [],
+      resource: { serviceName: 'svc', attributes: {} },
+    })
+    const spans = [span(0, 'chat m', { [ATTR.outputText]: answer })]
+    for (let i = 0; i < 260; i++) spans.push(span(1 + i, answer.slice(i, i + 33)))
+    const same = ['a'.repeat(40), `${'a'.repeat(39)}b`, `${'a'.repeat(38)}bb`]
+    for (const [i, name] of same.entries()) spans.push(span(300 + i, name))
+    // One batch, and the same again in two (the row merged with what was stored).
+    store.insert(spans)
+    for (const text of [...same, word(40), answer.slice(250, 290)])
+      expect(store.listTraces({ text }).traces, text).toHaveLength(1)
+    const split = openTraceStore({ path: ':memory:' })
+    onCleanup(() => split.close())
+    split.insert(spans.slice(0, 100))
+    split.insert(spans.slice(100))
+    for (const text of [...same, word(40)])
+      expect(split.listTraces({ text }).traces, text).toHaveLength(1)
+  })
+
   it('pages a filter that matches most traces (walked by time) like one that matches few (sorted)', () => {
     const store = openTraceStore({ path: ':memory:' })
     onCleanup(() => store.close())
