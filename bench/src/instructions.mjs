@@ -13,8 +13,9 @@
 // the engine compiles and collects partly on threads of its own, whose share moves from run to run
 // (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs
 // valgrind (Debian: apt install valgrind); a run takes minutes (the code runs ~50× slower under
-// it), two counts at a time. NODE_FLAGS='--single-threaded' runs the child so (V8 compiles and
-// collects on the counted thread: repeat counts then agree within ~1 %, and include that work).
+// it), two counts at a time. NODE_FLAGS='--single-threaded' runs the child so: V8 compiles and
+// collects on the counted thread, so the count includes that work and repeats more closely (most
+// repeats within 1 %, but not all: count again a figure that stands out).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
