@@ -1,6 +1,7 @@
 // The text of UTF-8 bytes as `Buffer#toString('utf8')` reads them, made faster where Node's own
 // decoder is slow: request bodies (JSON ingest) and the long strings of a protobuf body.
 import { isAscii, transcode } from 'node:buffer'
+import type { Utf8Reader } from '@tokentrail/core/otlp-protobuf'
 import { nodeAtLeast } from './node-support.js'
 
 /**
@@ -46,6 +47,14 @@ export function protobufText(buf: Uint8Array, start: number, end: number): strin
   const bytes = buf as NodeBuffer
   if (SIMD_UTF8 || end - start < LONG_STRING) return bytes.utf8Slice(start, end)
   return bodyText(bytes.subarray(start, end))
+}
+
+/**
+ * How a protobuf decoder reads the strings of `body`: `protobufText` for a Node `Buffer` (the
+ * collector's bodies), core's default reader (undefined) for another caller's `Uint8Array`.
+ */
+export function protobufTextFor(body: Uint8Array): Utf8Reader | undefined {
+  return Buffer.isBuffer(body) ? protobufText : undefined
 }
 
 /** `Buffer#utf8Slice`: `toString('utf8', start, end)` without its argument checks (not in Node's types). */

@@ -12,7 +12,7 @@ import {
   readAttribute,
   readEnvelope,
 } from '@tokentrail/core/otlp-protobuf'
-import { protobufText } from '../utf8-text.js'
+import { protobufTextFor } from '../utf8-text.js'
 import type { OtlpKeyValue } from './otlp-decode.js'
 import type { OtlpDataPoint, OtlpMetric, OtlpMetricsRequest } from './otlp-metrics-decode.js'
 import { varintBytes } from './otlp-protobuf.js'
@@ -217,8 +217,7 @@ export function decodeOtlpMetricsProtobuf(body: Uint8Array): OtlpMetricsRequest 
     METRICS_REQUEST.resourceMetrics,
     { resource: 'resourceMetrics', scope: 'scopeMetrics', item: 'metrics' },
     metric,
-    // The collector's bodies are Buffers; another caller's Uint8Array is read by core's default.
-    Buffer.isBuffer(body) ? protobufText : undefined,
+    protobufTextFor(body),
   )
   return {
     resourceMetrics: entries.map((entry) => ({

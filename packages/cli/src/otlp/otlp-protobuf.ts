@@ -8,7 +8,7 @@ import {
   SPAN,
   STATUS,
 } from '@tokentrail/core/otlp-protobuf'
-import { protobufText } from '../utf8-text.js'
+import { protobufTextFor } from '../utf8-text.js'
 import type { OtlpSpan, OtlpTracesRequest } from './otlp-decode.js'
 
 // `Span.Link` (trace/v1/trace.proto), which core's schema leaves out as its encoder writes no links.
@@ -173,8 +173,7 @@ export function decodeOtlpProtobuf(body: Uint8Array): OtlpTracesRequest {
     REQUEST.resourceSpans,
     { resource: 'resourceSpans', scope: 'scopeSpans', item: 'spans' },
     span,
-    // The collector's bodies are Buffers; another caller's Uint8Array is read by core's default.
-    Buffer.isBuffer(body) ? protobufText : undefined,
+    protobufTextFor(body),
   )
   return {
     resourceSpans: entries.map((entry) => ({
