@@ -1,6 +1,6 @@
 // Machine instructions per generateText (or streamText) call, counted by valgrind: a figure that
 // does not move with the load on the machine, where the timed rows of run.mjs spread ±5–10 µs.
-//   node src/instructions.mjs [contender] [short|long] [untraced,hooks,traced]
+//   node src/instructions.mjs [contender] [short|long] [untraced,hooks,channel,traced]
 // Each side runs `CALLS` calls (default 2500,6500) in a child process under
 // `valgrind --tool=callgrind`; per call = the difference of the two counts over the difference of
 // the calls, so start-up, warm-up and the final flush cancel out. Sides:
@@ -8,20 +8,26 @@
 //   hooks     the same with an integration of no-op handlers for the events the AI SDK adapter
 //             listens to (model.mjs noopHooks; HOOKS=onStepStart,onEnd keeps only those): what the
 //             AI SDK itself spends copying and redacting its events for any integration
+//   channel   the untraced call with a no-op subscriber on the AI SDK's `ai:telemetry` tracing
+//             channel instead of an integration (CHANNEL=start,asyncEnd keeps only those events;
+//             all five without it): what the SDK spends publishing its events there
 //   traced    the contender's traced model and options
+// ROUNDS=n counts every side n times, the sides taking turns (a b a b…), and prints each count and
+// the median: counts of one side taken minutes apart can differ by more than two sides do.
 // KIND=stream reads streamText calls to their end instead. The main thread's instructions only:
 // the engine compiles and collects partly on threads of its own, whose share moves from run to run
 // (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs
 // valgrind (Debian: apt install valgrind); a run takes minutes (the code runs ~50× slower under
 // it), two counts at a time. NODE_FLAGS='--single-threaded' runs the child so: V8 compiles and
-// collects on the counted thread, so the count includes that work and repeats more closely (most
-// repeats within 1 %, but not all: count again a figure that stands out).
+// collects on the counted thread, so the count includes that work. Back to back, its repeats mostly
+// agree within 1 %; counted minutes apart, one side's can differ by 7 % (no-op hooks: 725.6k,
+// 731.7k, 684.2k on 2026-12-06), as much as two sides do: compare sides with ROUNDS.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { callRunner, createModel, noopHooksFromEnv, prompts } from './model.mjs'
+import { callRunner, createModel, median, noopHooksFromEnv, prompts } from './model.mjs'
 
 if (process.env.INSTRUCTIONS_CHILD) {
   const [id, prompt, side, n] = process.argv.slice(2)
@@ -30,6 +36,11 @@ if (process.env.INSTRUCTIONS_CHILD) {
   const model = s.model(createModel({ chunks: 8 }))
   const options = { ...prompts[prompt], ...s.options }
   if (side === 'hooks') options.telemetry = { integrations: [noopHooksFromEnv()] }
+  if (side === 'channel') {
+    const { channel } = await import('node:diagnostics_channel')
+    const events = (process.env.CHANNEL ?? 'start,end,asyncStart,asyncEnd,error').split(',')
+    for (const event of events) channel(`tracing:ai:telemetry:${event}`).subscribe(() => {})
+  }
   await callRunner(s, model, options)(Number(n))
   await c.flush?.()
   process.exit(0)
@@ -42,8 +53,8 @@ if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(p
 if (!(few > 0 && many > few)) throw new Error('CALLS must be two counts, the smaller first')
 const sides = sidesArg.split(',')
 for (const side of sides)
-  if (!['untraced', 'hooks', 'traced'].includes(side))
-    throw new Error(`sides are untraced, hooks and traced, got ${JSON.stringify(side)}`)
+  if (!['untraced', 'hooks', 'channel', 'traced'].includes(side))
+    throw new Error(`sides are untraced, hooks, channel and traced, got ${JSON.stringify(side)}`)
 
 const { startSink } = await import('./sink.mjs')
 const sink = await startSink()
@@ -101,16 +112,30 @@ const kind = process.env.KIND === 'stream' ? 'streamText' : 'generateText'
 console.log(
   `${id}, ${kind}, ${prompt} prompt: instructions per call, (count(${many}) − count(${few})) / ${many - few}`,
 )
-const perCall = {}
+const rounds = Number(process.env.ROUNDS ?? 1)
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('ROUNDS must be a whole number ≥ 1')
+const counted = Object.fromEntries(sides.map((side) => [side, []]))
+const k = (n) => `${(n / 1000).toFixed(1)} k`
 try {
-  for (const side of sides) {
-    const [a, b] = await Promise.all([count(side, few), count(side, many)])
-    perCall[side] = (b - a) / (many - few)
-    const added =
-      side !== 'untraced' && perCall.untraced !== undefined
-        ? `  (+${((perCall[side] - perCall.untraced) / 1000).toFixed(1)} k over untraced)`
-        : ''
-    console.log(`  ${side.padEnd(9)} ${(perCall[side] / 1000).toFixed(1)} k${added}`)
+  for (let round = 0; round < rounds; round++)
+    for (const side of sides) {
+      const [a, b] = await Promise.all([count(side, few), count(side, many)])
+      counted[side].push((b - a) / (many - few))
+      const untraced = counted.untraced?.[round]
+      const added =
+        side !== 'untraced' && untraced !== undefined
+          ? `  (+${k(counted[side][round] - untraced)} over untraced)`
+          : ''
+      console.log(`  ${side.padEnd(9)} ${k(counted[side][round])}${added}`)
+    }
+  if (rounds > 1) {
+    console.log(`median of ${rounds} rounds:`)
+    const untraced = counted.untraced && median(counted.untraced)
+    for (const side of sides) {
+      const m = median(counted[side])
+      const added = side !== 'untraced' && untraced !== undefined ? `  (+${k(m - untraced)})` : ''
+      console.log(`  ${side.padEnd(9)} ${k(m)}${added}   (${counted[side].map(k).join(', ')})`)
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
