@@ -51,6 +51,8 @@ const [id = 'tokentrail', prompt = 'short', sidesArg = 'untraced,hooks,traced'] 
 const [few, many] = (process.env.CALLS ?? '2500,6500').split(',').map(Number)
 if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
 if (!(few > 0 && many > few)) throw new Error('CALLS must be two counts, the smaller first')
+const rounds = Number(process.env.ROUNDS ?? 1)
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('ROUNDS must be a whole number ≥ 1')
 const sides = sidesArg.split(',')
 for (const side of sides)
   if (!['untraced', 'hooks', 'channel', 'traced'].includes(side))
@@ -112,10 +114,9 @@ const kind = process.env.KIND === 'stream' ? 'streamText' : 'generateText'
 console.log(
   `${id}, ${kind}, ${prompt} prompt: instructions per call, (count(${many}) − count(${few})) / ${many - few}`,
 )
-const rounds = Number(process.env.ROUNDS ?? 1)
-if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('ROUNDS must be a whole number ≥ 1')
 const counted = Object.fromEntries(sides.map((side) => [side, []]))
 const k = (n) => `${(n / 1000).toFixed(1)} k`
+const signed = (n) => `${n < 0 ? '−' : '+'}${k(Math.abs(n))}`
 try {
   for (let round = 0; round < rounds; round++)
     for (const side of sides) {
@@ -124,7 +125,7 @@ try {
       const untraced = counted.untraced?.[round]
       const added =
         side !== 'untraced' && untraced !== undefined
-          ? `  (+${k(counted[side][round] - untraced)} over untraced)`
+          ? `  (${signed(counted[side][round] - untraced)} over untraced)`
           : ''
       console.log(`  ${side.padEnd(9)} ${k(counted[side][round])}${added}`)
     }
@@ -133,7 +134,8 @@ try {
     const untraced = counted.untraced && median(counted.untraced)
     for (const side of sides) {
       const m = median(counted[side])
-      const added = side !== 'untraced' && untraced !== undefined ? `  (+${k(m - untraced)})` : ''
+      const added =
+        side !== 'untraced' && untraced !== undefined ? `  (${signed(m - untraced)})` : ''
       console.log(`  ${side.padEnd(9)} ${k(m)}${added}   (${counted[side].map(k).join(', ')})`)
     }
   }
