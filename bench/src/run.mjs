@@ -46,7 +46,9 @@ const SIZE = small
       // 60k calls: at 20k, Node 24's CPU noise floor spread ±25 µs (GC helper threads land
       // unevenly in short blocks); at 60k it reads within ±3 µs on both versions.
       overhead: { calls: 60_000, warmup: 24_000, repeats: 3 },
-      stream: { chunks: 100_000, repeats: 3 },
+      // 8 answers of 25k chunks per side after 100k of warm-up, 5 processes: with 2 of 100k after
+      // 10k, 3 processes (until 2026-12-06), the untraced-vs-untraced floor swung ±15 % between runs.
+      stream: { chunks: 25_000, blocks: 8, warmup: 100_000, repeats: 5 },
       // Time to first chunk: 5,000 warm-up pairs per prompt size; with 1,000 (until 2026-12-05) the
       // short prompt's added time was read while it still fell (Node 22: +45–61 µs over the first
       // 2,000 pairs, about +28 from ~4,000 on; src/ttft-warmup.mjs prints the curve).
@@ -250,7 +252,13 @@ for (const c of contenders) {
     if (ok(ttftTask, c.id))
       x[`open${node}`] = pairedOf(results[ttftTask][c.id].runs.map((r) => r.openStream))
   }
-  if (ok('stream', c.id)) x.stream = paired('stream', c.id)
+  if (ok('stream', c.id)) {
+    x.stream = paired('stream', c.id)
+    const runs = results.stream[c.id].runs
+    // CPU µs per chunk (older results have none).
+    if (runs.every((r) => r.cpu !== undefined))
+      x.streamCpu = pairedOf(runs.map((r) => ({ value: r.cpu, baseline: r.cpuBaseline })))
+  }
   if (ok('memory', c.id)) x.memory = stat(results.memory[c.id].values)
   if (ok('memory-down', c.id)) x.memoryDown = stat(results['memory-down'][c.id].values)
   if (ok('export', c.id)) {
@@ -351,7 +359,7 @@ const ROWS = [
   {
     key: 'stream',
     task: 'stream',
-    title: `streamText, ${SIZE.stream.chunks / 1000}k-chunk answer: k chunks/s (min–max)`,
+    title: `streamText, ${SIZE.stream.blocks ?? 2} × ${SIZE.stream.chunks / 1000}k-chunk answers per side: k chunks/s (min–max)`,
     cell: (x) => x.stream && range(x.stream.traced, 1, 1000),
   },
   {
@@ -362,6 +370,14 @@ const ROWS = [
     lower: false,
     noise: 0.05,
     cell: (x) => x.stream && range(x.stream.ratio, 3),
+  },
+  {
+    // Printed, not ranked: the same answers in CPU time (all threads), which leaves out what the
+    // machine gave other processes; the ranked row above is wall time.
+    key: 'streamCpu',
+    task: 'stream',
+    title: 'streamText: CPU µs per chunk added, traced − untraced (min–max)',
+    cell: (x) => x.streamCpu && range(x.streamCpu.added, 2, 1, '+'),
   },
   {
     key: 'memory',
@@ -575,6 +591,11 @@ const noiseFloor = noise
           )
         }),
       )
+      .concat(
+        noise.stream && [
+          `streamText: throughput ${range(noise.stream.ratio, 3)}${noise.streamCpu ? `, CPU ${range(noise.streamCpu.added, 2, 1, '+')} µs per chunk` : ''}`,
+        ],
+      )
       .filter(Boolean)
   : []
 
@@ -650,7 +671,7 @@ const report = [
   `- Zero-latency AI SDK \`LanguageModelV4\` (answers from memory); the real \`generateText\`/\`streamText\` of ai@${version('ai')}; each contender in its own \`node --expose-gc\` process per task; exporters send to a local node:http sink on 127.0.0.1 that answers 200 at once.`,
   `- Each figure is the median of separate processes (min–max across them), run round-robin over the contenders; each process warms up first, then measures. Rows marked Node 24 run the same worker on Node ${nodeVersions[24]} (the bench's \`node24\` devDependency); all others on Node ${nodeVersions[22]}.`,
   `- generateText: ${SIZE.overhead.repeats} processes per Node version × ${SIZE.overhead.calls.toLocaleString('en')} measured calls per process (a quarter per prompt size per side, traced and untraced), after ${SIZE.overhead.warmup.toLocaleString('en')} warm-up calls spread the same way; 8 blocks per side in A B B A B A A B order, the two prompt sizes interleaved, each block ending with the contender's flush (so deferred export work is counted), the event loop yielded every 50 calls as between server requests. Wall time from \`performance.now()\`, CPU time from \`process.cpuUsage()\` (user + system, all threads: GC helpers and sockets count). The long prompt is a system prompt and 50 messages, ≈ 20 KB of text; its CPU cost is also given in units of one \`JSON.stringify\` of its messages, timed in the same process ("passes over the prompt").`,
-  `- streamText: ${SIZE.stream.repeats} processes × one ${SIZE.stream.chunks.toLocaleString('en')}-chunk answer read through \`textStream\`. Time to first chunk: ${SIZE.ttft.repeats} processes per Node version × median of ${SIZE.ttft.samples.toLocaleString('en')} calls per prompt size, untraced and traced alternating, after ${(SIZE.ttft.warmup ?? SIZE.ttft.samples).toLocaleString('en')} warm-up calls of each per prompt size${SIZE.ttft.warmup ? ' (\`src/ttft-warmup.mjs\` prints how the added time falls while the engine warms up)' : ''}, \`streamText()\` to the first \`textStream\` chunk. Heap per open stream: ${SIZE.ttft.streams} streams with the long prompt opened and their first chunk read, heap after two full GCs minus before, per stream, median of 3 rounds per side, traced minus untraced.`,
+  `- streamText: ${SIZE.stream.repeats} processes × ${SIZE.stream.blocks ?? 2} answers of ${SIZE.stream.chunks.toLocaleString('en')} chunks per side, read through \`textStream\`, traced and untraced in A B B A B A A B order after ${(SIZE.stream.warmup ?? Math.min(SIZE.stream.chunks, 10_000)).toLocaleString('en')} chunks of warm-up per side; wall and CPU time, each answer's flush included. Time to first chunk: ${SIZE.ttft.repeats} processes per Node version × median of ${SIZE.ttft.samples.toLocaleString('en')} calls per prompt size, untraced and traced alternating, after ${(SIZE.ttft.warmup ?? SIZE.ttft.samples).toLocaleString('en')} warm-up calls of each per prompt size${SIZE.ttft.warmup ? ' (\`src/ttft-warmup.mjs\` prints how the added time falls while the engine warms up)' : ''}, \`streamText()\` to the first \`textStream\` chunk. Heap per open stream: ${SIZE.ttft.streams} streams with the long prompt opened and their first chunk read, heap after two full GCs minus before, per stream, median of 3 rounds per side, traced minus untraced.`,
   `- Memory: the heap's data spaces (new, old and large-object; not the engine's code and bytecode spaces, which move ±1 MB as it optimises and flushes functions) plus ArrayBuffer memory, after two full GCs, after ${SIZE.memory.calls.toLocaleString('en')} calls minus before them (after ${(SIZE.memory.warmup ?? 1000).toLocaleString('en')} warm-up calls), no flush in between (${SIZE.memory.repeats} process${SIZE.memory.repeats > 1 ? 'es' : ''}); "exporter down" points the exporter at a closed port (and never flushes).`,
   `- Export: ${SIZE.export.repeats} processes × ${SIZE.export.calls.toLocaleString('en')} calls then a flush; spans (Braintrust: log rows; LangSmith: runs) the sink received ÷ that time. Spans per call differ: Tokentrail sends two (the call span and its LLM span), @ai-sdk/otel three (invoke_agent → step → chat).`,
   `- Size: the contender file in \`bench/src/contenders/\` bundled (ESM, node, minified), gzip -9 per chunk; \`ai\`, \`@ai-sdk/*\`, \`zod\` and \`next\` excluded (every such app ships them). Cells: esbuild with \`splitting: true\` — the chunks a cold start loads (the entry and what it imports statically), \`+ … later\` for the chunks reached only through \`import()\` (loaded on first use); \`one file\`: esbuild without splitting (as wrangler ships it, \`import()\` inlined); \`Rolldown\`: Vite's bundler, split, start-up + later. esbuild assigns whole files to chunks by the import graph, so a module the main entry re-exports stays in its start-up chunk even when only lazy code uses it; Rolldown drops a module reached only through an unused re-export of a \`sideEffects: false\` package (webpack's \`sideEffects\` optimisation in Next aims at the same; not measured). Tokentrail's other entries: ${Object.values(

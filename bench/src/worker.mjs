@@ -168,30 +168,45 @@ const tasks = {
     return { value: byPrompt.short.value, calls: perCall, byPrompt }
   },
 
-  // Chunks per second through streamText of one long answer read as text, traced and untraced.
-  async stream(c, { chunks, repeat = 0 }) {
+  // Chunks per second through streamText, traced and untraced: after `warmup` chunks per side,
+  // `blocks` answers of `chunks` each per side, read as text, in A B B A B A A B order (the mirror
+  // every other process), so drift in the process and bursts of load on the machine land on both
+  // sides. Wall and CPU time per side, each answer's flush included. Until 2026-12-06 each side
+  // read 2 answers of 100k chunks (A B B A) after one of 10k: an answer's CPU per chunk was still
+  // falling 400k chunks in (38 → 29 µs on Node 22), and the untraced-vs-untraced floor read 1.136
+  // in one run and 1.052 in the next.
+  async stream(c, { chunks, blocks = 2, warmup = Math.min(chunks, 10_000), repeat = 0 }) {
     const sides = { baseline: side(c.baseline, { chunks }), traced: side(c, { chunks }) }
-    for (const name of ['baseline', 'traced']) {
-      const s = side(name === 'traced' ? c : c.baseline, { chunks: Math.min(chunks, 10_000) })
-      await drainText(s.streamText({ model: s.model, ...s.options }))
-    }
+    for (let done = 0; done < warmup; done += chunks)
+      for (const name of ['baseline', 'traced']) {
+        const s = side(name === 'traced' ? c : c.baseline, { chunks: Math.min(chunks, warmup) })
+        await drainText(s.streamText({ model: s.model, ...s.options }))
+      }
     await c.flush()
-    // A B B A (or B A A B): linear drift within the process (JIT, heap growth) cancels out.
-    const order = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
+    const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
+    const pattern = [0, 1, 1, 0, 1, 0, 0, 1]
+    const order = []
+    for (let i = 0; order.length < 2 * blocks; i++) order.push(first[pattern[i % 8]])
     const seconds = { baseline: 0, traced: 0 }
-    for (const name of [...order, ...[...order].reverse()]) {
+    const cpu = { baseline: 0, traced: 0 }
+    for (const name of order) {
       const s = sides[name]
+      const cpuStart = process.cpuUsage()
       const start = performance.now()
       const received = await drainText(s.streamText({ model: s.model, ...s.options }))
-      seconds[name] += (performance.now() - start) / 1000
-      if (received !== chunks) throw new Error(`streamText gave ${received} chunks, not ${chunks}`)
       await c.flush()
+      seconds[name] += (performance.now() - start) / 1000
+      cpu[name] += cpuSince(cpuStart)
+      if (received !== chunks) throw new Error(`streamText gave ${received} chunks, not ${chunks}`)
     }
-    const perSecond = {
-      baseline: (2 * chunks) / seconds.baseline,
-      traced: (2 * chunks) / seconds.traced,
+    const read = blocks * chunks
+    return {
+      value: read / seconds.traced,
+      baseline: read / seconds.baseline,
+      // CPU µs per chunk: the same work without the time the machine gave other processes.
+      cpu: cpu.traced / read,
+      cpuBaseline: cpu.baseline / read,
     }
-    return { value: perSecond.traced, baseline: perSecond.baseline }
   },
 
   // Median µs from the streamText call to the first text chunk in the consumer's hands, traced
