@@ -89,6 +89,25 @@ describe('the transport on Node', () => {
     )
   })
 
+  it('sends each URL its own exports, with the query and the credentials a URL carries', async () => {
+    const [a, b] = [await startServer(), await startServer()]
+    const withAuth = `${b.base.replace('//', '//team:p%40ss@')}/v1/traces?tenant=7`
+    for (let i = 0; i < 2; i++) {
+      expect(await post200(a.url, '{"to":"a"}')).toEqual({ code: 'success' })
+      expect(await post200(withAuth, '{"to":"b"}')).toEqual({ code: 'success' })
+    }
+    expect(a.requests.map((r) => [r.path, r.body, r.headers.authorization])).toEqual([
+      ['/v1/traces', '{"to":"a"}', undefined],
+      ['/v1/traces', '{"to":"a"}', undefined],
+    ])
+    const basic = `Basic ${Buffer.from('team:p@ss').toString('base64')}`
+    expect(b.requests.map((r) => [r.path, r.body, r.headers.authorization])).toEqual([
+      ['/v1/traces?tenant=7', '{"to":"b"}', basic],
+      ['/v1/traces?tenant=7', '{"to":"b"}', basic],
+    ])
+    expect([a.connections(), b.connections()]).toEqual([1, 1])
+  })
+
   it('sends a non-ASCII body as UTF-8 with its byte length', async () => {
     const server = await startServer()
     const text = 'prompt: 東京 🗼 ünïcödé'

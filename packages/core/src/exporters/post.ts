@@ -4,14 +4,19 @@ import { VERSION } from '../version.js'
 import { ExportError } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
-import { transportFetch as fetch } from './transport.js'
+import { transportFetch as fetch, READ_BYTES } from './transport.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
 // Enough for any partial-success answer or error message; a larger body is not kept in memory.
 const MAX_RESPONSE_BYTES = 64 * 1024
 
+const decoder = new TextDecoder()
+
 /** Reads at most `max` bytes of a body and cancels the rest. Never throws. */
 async function readCapped(response: Response, max: number): Promise<Uint8Array> {
+  // The Node transport's answer: its (capped) bytes are read already.
+  const read = (response as { [READ_BYTES]?: unknown })[READ_BYTES]
+  if (read instanceof Uint8Array) return read.byteLength > max ? read.subarray(0, max) : read
   const reader = response.body?.getReader()
   if (!reader) return new Uint8Array()
   const chunks: Uint8Array[] = []
@@ -122,7 +127,7 @@ export async function post(
     }
   }
   const bytes = await readCapped(response, MAX_RESPONSE_BYTES)
-  const text = new TextDecoder().decode(bytes)
+  const text = decoder.decode(bytes)
   if (response.ok) {
     // A web page is no OTLP answer: the URL reaches a web app (a catch-all route, a login page)
     // that took the POST and dropped it. Counted as delivered, every span would be lost unsaid.
