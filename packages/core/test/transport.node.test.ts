@@ -108,6 +108,13 @@ describe('the transport on Node', () => {
     expect([a.connections(), b.connections()]).toEqual([1, 1])
   })
 
+  it('refuses a URL that is neither http: nor https:, as node:http does', async () => {
+    // fetch would answer a data: URL 200, and the export would count as delivered.
+    const result = await post200('data:,hello', '{}')
+    expect(result.code).not.toBe('success')
+    expect(String((result as { error?: unknown }).error)).toMatch(/Protocol "data:" not supported/)
+  })
+
   it('sends a non-ASCII body as UTF-8 with its byte length', async () => {
     const server = await startServer()
     const text = 'prompt: 東京 🗼 ünïcödé'

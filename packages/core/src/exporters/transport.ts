@@ -34,10 +34,8 @@ interface NodeRequest {
 }
 interface NodeHttp {
   Agent: new (options: Record<string, unknown>) => unknown
-  request(options: Record<string, unknown>): NodeRequest
+  request(url: URL, options: Record<string, unknown>): NodeRequest
 }
-/** node:url's `urlToHttpOptions`: what `http.request(url, …)` makes of a URL on every call. */
-type UrlToHttpOptions = (url: URL) => Record<string, unknown>
 interface NodeBuffer {
   from(text: string, encoding: 'utf8'): Uint8Array
   concat(chunks: Uint8Array[], length: number): Uint8Array
@@ -102,37 +100,35 @@ export function createNodeFetch(
   http: NodeHttp,
   https: NodeHttp,
   buffer: NodeBuffer,
-  urlToHttpOptions: UrlToHttpOptions,
   maxBytes = MAX_RESPONSE_BYTES,
 ): TransportFetch {
   const agents = {
     'http:': new http.Agent({ keepAlive: true }),
     'https:': new https.Agent({ keepAlive: true }),
   }
-  // Each URL's request options, made once: an exporter posts to one or two URLs, and parsing the
-  // URL and making its options again cost ~20 µs an export.
-  const targets = new Map<string, Record<string, unknown>>()
-  const targetOf = (url: string): Record<string, unknown> => {
+  // Each URL parsed once: an exporter posts to one or two URLs. Node is still given the URL, not
+  // options made from it: it makes those with no prototype, where Node 20 and 22 copy plain options
+  // into an object that would read whatever was set on Object.prototype (a `defaultPort`, a `socketPath`).
+  const targets = new Map<string, URL>()
+  const targetOf = (url: string): URL => {
     let target = targets.get(url)
     if (target === undefined) {
-      const parsed = new URL(url)
-      const protocol = parsed.protocol as 'http:' | 'https:'
-      target = { ...urlToHttpOptions(parsed), agent: agents[protocol] }
+      target = new URL(url)
       if (targets.size >= 16) targets.clear()
       targets.set(url, target)
     }
     return target
   }
   const send = (
-    target: Record<string, unknown>,
+    url: URL,
     init: RequestInit & { headers: Record<string, string> },
     body: Uint8Array,
     retried: boolean,
   ): Promise<Response> =>
     new Promise((resolve, reject) => {
-      const module = target.protocol === 'https:' ? https : http
-      const request = module.request({
-        ...target,
+      const protocol = url.protocol as 'http:' | 'https:'
+      const request = (protocol === 'https:' ? https : http).request(url, {
+        agent: agents[protocol],
         method: init.method,
         headers: { ...init.headers, 'content-length': String(body.byteLength) },
         signal: init.signal ?? undefined,
@@ -178,7 +174,7 @@ export function createNodeFetch(
           (error as { code?: string })?.code === 'ECONNRESET' &&
           !init.signal?.aborted
         )
-          send(target, init, body, true).then(resolve, reject)
+          send(url, init, body, true).then(resolve, reject)
         else reject(init.signal?.aborted ? (init.signal.reason ?? error) : error)
       })
       request.end(body)
@@ -195,8 +191,11 @@ export function createNodeFetch(
     if (!bytes || init.method !== 'POST' || !isRecord(headers) || init.redirect === 'follow')
       return webFetch(url, init)
     const target = targetOf(url)
-    // A URL that is neither http: nor https: (fetch says what is wrong with it).
-    if (target.agent === undefined) return webFetch(url, init)
+    // Refused as Node refuses it (fetch would answer a `data:` URL, and the POST would count as sent).
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      return Promise.reject(
+        new TypeError(`Protocol "${target.protocol}" not supported. Expected "http:" or "https:"`),
+      )
     return send(target, { ...init, headers }, bytes, false)
   }
 }
@@ -217,9 +216,7 @@ export function chooseTransport(scope: any = globalThis): TransportFetch {
     const http = nodeBuiltin('node:http', scope)
     const https = nodeBuiltin('node:https', scope)
     const buffer = nodeBuiltin('node:buffer', scope)?.Buffer
-    const urlToHttpOptions = nodeBuiltin('node:url', scope)?.urlToHttpOptions
-    if (http?.request && https?.request && buffer?.from && typeof urlToHttpOptions === 'function')
-      return createNodeFetch(http, https, buffer, urlToHttpOptions)
+    if (http?.request && https?.request && buffer?.from) return createNodeFetch(http, https, buffer)
   } catch {}
   return webFetch
 }
