@@ -107,8 +107,8 @@ export function createNodeFetch(
     'https:': new https.Agent({ keepAlive: true }),
   }
   // Each URL parsed once: an exporter posts to one or two URLs. Node is still given the URL, not
-  // options made from it: it makes those with no prototype, where Node 20 and 22 copy plain options
-  // into an object that would read whatever was set on Object.prototype (a `defaultPort`, a `socketPath`).
+  // options made from it: it makes those with no prototype, where Node 20 and 22 copy plain
+  // options into an object that reads whatever was set on Object.prototype (a `socketPath`).
   const targets = new Map<string, URL>()
   const targetOf = (url: string): URL => {
     let target = targets.get(url)
@@ -191,7 +191,7 @@ export function createNodeFetch(
     if (!bytes || init.method !== 'POST' || !isRecord(headers) || init.redirect === 'follow')
       return webFetch(url, init)
     const target = targetOf(url)
-    // Refused as Node refuses it (fetch would answer a `data:` URL, and the POST would count as sent).
+    // Refused as Node refuses it (fetch would answer a `data:` URL: the POST would count as sent).
     if (target.protocol !== 'http:' && target.protocol !== 'https:')
       return Promise.reject(
         new TypeError(`Protocol "${target.protocol}" not supported. Expected "http:" or "https:"`),
