@@ -4,11 +4,11 @@ import { VERSION } from '../version.js'
 import { ExportError } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
-import { transportFetch as fetch, READ_BYTES } from './transport.js'
+// MAX_RESPONSE_BYTES: enough for any partial-success answer or error message; the Node transport
+// reads no more, and a larger body is not kept in memory.
+import { transportFetch as fetch, MAX_RESPONSE_BYTES, READ_BYTES } from './transport.js'
 
 const RETRYABLE = new Set([429, 502, 503, 504])
-// Enough for any partial-success answer or error message; a larger body is not kept in memory.
-const MAX_RESPONSE_BYTES = 64 * 1024
 
 const decoder = new TextDecoder()
 
