@@ -8,7 +8,7 @@
 // LLM span. The per-call rows share a 512-span request among 256 calls; an app that flushes after
 // each request (withTracing on a serverless host) pays one request per request.
 import { generateText, wrapLanguageModel } from 'ai'
-import { createModel, median, prompts } from './model.mjs'
+import { cpuSince, createModel, median, prompts } from './model.mjs'
 import { startSinkProcess } from './sink.mjs'
 
 const sizes = (process.argv[2] ?? '1,2,64,512').split(',').map(Number)
@@ -44,10 +44,6 @@ while (spans.length < Math.max(...sizes)) {
 const url = `${sink.url}/v1/traces`
 const builds = { this: core.otlpExporter({ url }) }
 if (process.env.OTHER) builds.other = (await import(process.env.OTHER)).otlpExporter({ url })
-const cpu = () => {
-  const { user, system } = process.cpuUsage()
-  return user + system
-}
 
 console.log(`CPU µs per export (median of ${rounds} rounds, builds alternating):`)
 for (const size of sizes) {
@@ -60,12 +56,12 @@ for (const size of sizes) {
   for (let r = 0; r < rounds; r++) {
     const names = Object.keys(builds)
     for (const name of r % 2 ? names.reverse() : names) {
-      const start = cpu()
+      const start = process.cpuUsage()
       for (let i = 0; i < reps; i++) {
         const result = await builds[name].export(batch, AbortSignal.timeout(10_000))
         if (result.code !== 'success') throw new Error(`export failed: ${result.error}`)
       }
-      us[name].push((cpu() - start) / reps)
+      us[name].push(cpuSince(start) / reps)
     }
   }
   const cells = Object.entries(us).map(([name, xs]) => {

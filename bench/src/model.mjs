@@ -142,6 +142,12 @@ export function callRunner(side, model, options, after) {
   }
 }
 
+/** CPU µs spent since `from` (a process.cpuUsage()): all threads, GC helpers, sockets. */
+export function cpuSince(from) {
+  const { user, system } = process.cpuUsage(from)
+  return user + system
+}
+
 /** The middle value of `xs` (the upper one of an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 

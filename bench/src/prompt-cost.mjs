@@ -13,15 +13,11 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { createModel, median, noopHooks, prompts } from './model.mjs'
+import { cpuSince, createModel, median, noopHooks, prompts } from './model.mjs'
 import { startSinkProcess } from './sink.mjs'
 
 const calls = Number(process.argv[2] ?? 2000)
 const packages = process.env.PACKAGES || fileURLToPath(new URL('../../packages/', import.meta.url))
-const cpuSince = (from) => {
-  const { user, system } = process.cpuUsage(from)
-  return user + system
-}
 
 // The sink, in a child process.
 const sink = await startSinkProcess()

@@ -3,7 +3,7 @@
 // Prints one JSON line on stdout: the measurements, or { error }.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { getHeapSpaceStatistics } from 'node:v8'
-import { firstChunkPair, firstChunkUs, median, prompts, side } from './model.mjs'
+import { cpuSince, firstChunkPair, firstChunkUs, median, prompts, side } from './model.mjs'
 
 const [contenderId, task, optionsJson = '{}'] = process.argv.slice(2)
 const options = JSON.parse(optionsJson)
@@ -14,10 +14,11 @@ const gc = () => {
   globalThis.gc?.()
 }
 
-// CPU µs this process spent (all threads: JS, GC helpers, sockets) since `from`.
-const cpuSince = (from) => {
-  const { user, system } = process.cpuUsage(from)
-  return user + system
+// `n` turns of the two sides in A B B A B A A B order (B A A B A B B A every other process), so
+// linear drift in the process cancels out and a burst of load lands on both sides.
+function turns(repeat, n) {
+  const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
+  return Array.from({ length: n }, (_, i) => first[[0, 1, 1, 0, 1, 0, 0, 1][i % 8]])
 }
 
 // CPU µs of one JSON.stringify of the prompt's messages: the unit for "passes over the prompt".
@@ -138,9 +139,7 @@ const tasks = {
       for (const prompt of sizes)
         for (const s of Object.values(sides[prompt])) await calls(s, warmupCalls)
     await c.flush()
-    // A B B A B A A B (the mirror every other process): linear drift in the process cancels out.
-    const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
-    const order = [0, 1, 1, 0, 1, 0, 0, 1].map((i) => first[i])
+    const order = turns(repeat, 8)
     const totals = {}
     for (const prompt of sizes)
       totals[prompt] = { wall: { baseline: 0, traced: 0 }, cpu: { baseline: 0, traced: 0 } }
@@ -175,18 +174,16 @@ const tasks = {
   // read 2 answers of 100k chunks (A B B A) after one of 10k: an answer's CPU per chunk was still
   // falling 400k chunks in (38 → 29 µs on Node 22), and the untraced-vs-untraced floor read 1.136
   // in one run and 1.052 in the next.
-  async stream(c, { chunks, blocks = 2, warmup = Math.min(chunks, 10_000), repeat = 0 }) {
+  async stream(c, { chunks, blocks, warmup, repeat = 0 }) {
     const sides = { baseline: side(c.baseline, { chunks }), traced: side(c, { chunks }) }
+    const warming = [
+      side(c.baseline, { chunks: Math.min(chunks, warmup) }),
+      side(c, { chunks: Math.min(chunks, warmup) }),
+    ]
     for (let done = 0; done < warmup; done += chunks)
-      for (const name of ['baseline', 'traced']) {
-        const s = side(name === 'traced' ? c : c.baseline, { chunks: Math.min(chunks, warmup) })
-        await drainText(s.streamText({ model: s.model, ...s.options }))
-      }
+      for (const s of warming) await drainText(s.streamText({ model: s.model, ...s.options }))
     await c.flush()
-    const first = repeat % 2 ? ['traced', 'baseline'] : ['baseline', 'traced']
-    const pattern = [0, 1, 1, 0, 1, 0, 0, 1]
-    const order = []
-    for (let i = 0; order.length < 2 * blocks; i++) order.push(first[pattern[i % 8]])
+    const order = turns(repeat, 2 * blocks)
     const seconds = { baseline: 0, traced: 0 }
     const cpu = { baseline: 0, traced: 0 }
     for (const name of order) {
