@@ -19,20 +19,14 @@ const rounds = Number(process.env.ROUNDS ?? 20)
 const sink = await startSinkProcess()
 const core = await import('@tokentrail/core')
 const { tracingMiddleware } = await import('@tokentrail/ai-sdk')
-const spans = []
+const { memoryExporter } = await import('@tokentrail/core/testing')
+const memory = memoryExporter()
+const spans = memory.spans
 const tracer = core.createTracer({
   serviceName: 'bench',
   maxQueueSize: 100_000,
   maxBatchSize: 100_000,
-  exporters: [
-    {
-      name: 'capture',
-      export: async (batch) => {
-        spans.push(...batch)
-        return { code: 'success' }
-      },
-    },
-  ],
+  exporters: [memory],
 })
 core.setTracer(tracer)
 const model = wrapLanguageModel({ model: createModel({}), middleware: tracingMiddleware() })
