@@ -1,9 +1,15 @@
 // Machine instructions per generateText (or streamText) call, counted by valgrind: a figure that
 // does not move with the load on the machine, where the timed rows of run.mjs spread ±5–10 µs.
 //   node src/instructions.mjs [contender] [short|long] [untraced,hooks,channel,traced]
-// Each side runs `CALLS` calls (default 2500,6500) in a child process under
+// Each side runs `CALLS` calls (default 20000,30000) in a child process under
 // `valgrind --tool=callgrind`; per call = the difference of the two counts over the difference of
-// the calls, so start-up, warm-up and the final flush cancel out. Sides:
+// the calls, so start-up and the final flush cancel out. The window is where the engine has done
+// warming up: between 2,500 and 6,500 calls (the default until 2026-12-06) the main thread still
+// ran baseline (Sparkplug) code, and with --single-threaded V8's optimizing compiler was 394 k of
+// 950 k per short call with no-op hooks, 490 k of 1,155 k traced (~1 k from 20,000 calls on). Each
+// side's count is printed split by where it ran (from callgrind_annotate's symbols): compiled
+// JavaScript (unnamed code), V8's builtins (its interpreter and inline caches too), the compiler,
+// the garbage collector, other native code (V8's runtime, Node, libc). Sides:
 //   untraced  the model as it is, no telemetry integration (the path of an app without tracing)
 //   hooks     the same with an integration of no-op handlers for the events the AI SDK adapter
 //             listens to (model.mjs noopHooks; HOOKS=onStepStart,onEnd keeps only those): what the
@@ -17,12 +23,13 @@
 // KIND=stream reads streamText calls to their end instead. The main thread's instructions only:
 // the engine compiles and collects partly on threads of its own, whose share moves from run to run
 // (counted with them, repeat runs of one build spread ±40–80 k instructions per call). Needs
-// valgrind (Debian: apt install valgrind); a run takes minutes (the code runs ~50× slower under
-// it), two counts at a time. NODE_FLAGS='--single-threaded' runs the child so: V8 compiles and
-// collects on the counted thread, so the count includes that work. Back to back, its repeats mostly
+// valgrind (Debian: apt install valgrind); a side takes 3–4 minutes at the default window (the
+// code runs ~50× slower under it), two counts at a time. NODE_FLAGS='--single-threaded' runs the
+// child so: V8 compiles and collects on the counted thread, so the count includes that work (at
+// the default window, the compiler's share is ~0). Back to back, its repeats mostly
 // agree within 1 %; counted minutes apart, one side's can differ by 7 % (no-op hooks: 725.6k,
 // 731.7k, 684.2k on 2026-12-06), as much as two sides do: compare sides with ROUNDS.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,7 +55,7 @@ if (process.env.INSTRUCTIONS_CHILD) {
 
 const [id = 'tokentrail', prompt = 'short', sidesArg = 'untraced,hooks,traced'] =
   process.argv.slice(2)
-const [few, many] = (process.env.CALLS ?? '2500,6500').split(',').map(Number)
+const [few, many] = (process.env.CALLS ?? '20000,30000').split(',').map(Number)
 if (!(prompt in prompts)) throw new Error(`prompt must be one of ${Object.keys(prompts)}`)
 if (!(few > 0 && many > few)) throw new Error('CALLS must be two counts, the smaller first')
 const rounds = Number(process.env.ROUNDS ?? 1)
@@ -62,7 +69,43 @@ const { startSink } = await import('./sink.mjs')
 const sink = await startSink()
 const dir = mkdtempSync(join(tmpdir(), 'instructions-'))
 
-/** Instructions valgrind counted for `n` calls of one side. */
+const PARTS = ['JavaScript', 'builtins', 'compiler', 'GC', 'other']
+
+// Where a symbol of callgrind_annotate's list ran. Code the engine made at run time has no symbol
+// (an address); V8's builtins are `Builtins_…`; the rest by namespace or name.
+function partOf(symbol) {
+  if (/^(?:\?\?\?:)?0x[0-9a-f]+/.test(symbol)) return 'JavaScript'
+  if (symbol.includes('Builtins_')) return 'builtins'
+  if (/compiler::|maglev|turboshaft|Zone/i.test(symbol)) return 'compiler'
+  if (
+    /Scaveng|Mark(?:ing|Compact)|Sweep|Evacuat|Heap|heap::|RememberedSet|MigratedSlot/.test(symbol)
+  )
+    return 'GC'
+  return 'other'
+}
+
+/** A count's instructions by part (PARTS), from callgrind_annotate; undefined without it. */
+function partsOf(file) {
+  let text
+  try {
+    text = execFileSync('callgrind_annotate', ['--threshold=100', file], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+  } catch {
+    return undefined
+  }
+  const parts = Object.fromEntries(PARTS.map((part) => [part, 0]))
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line)
+    if (match && !match[2].includes('PROGRAM TOTALS'))
+      parts[partOf(match[2])] += Number(match[1].replaceAll(',', ''))
+  }
+  return parts
+}
+
+/** Instructions valgrind counted for `n` calls of one side ({ total, parts }). */
 function count(side, n) {
   const out = join(dir, `${side}-${n}.out`)
   const child = spawn(
@@ -104,7 +147,7 @@ function count(side, n) {
         if (code === 0) text = readFileSync(`${out}-01`, 'utf8')
       } catch {}
       const total = /^(?:summary|totals): (\d+)/m.exec(text)?.[1]
-      if (total) resolve(Number(total))
+      if (total) resolve({ total: Number(total), parts: partsOf(`${out}-01`) })
       else reject(new Error(`${side} × ${n} failed (exit ${code}):\n${err.slice(-2000)}`))
     })
   })
@@ -121,13 +164,17 @@ try {
   for (let round = 0; round < rounds; round++)
     for (const side of sides) {
       const [a, b] = await Promise.all([count(side, few), count(side, many)])
-      counted[side].push((b - a) / (many - few))
+      counted[side].push((b.total - a.total) / (many - few))
       const untraced = counted.untraced?.[round]
       const added =
         side !== 'untraced' && untraced !== undefined
           ? `  (${signed(counted[side][round] - untraced)} over untraced)`
           : ''
       console.log(`  ${side.padEnd(9)} ${k(counted[side][round])}${added}`)
+      if (a.parts && b.parts)
+        console.log(
+          `            ${PARTS.map((part) => `${part} ${k((b.parts[part] - a.parts[part]) / (many - few))}`).join(', ')}`,
+        )
     }
   if (rounds > 1) {
     console.log(`median of ${rounds} rounds:`)
