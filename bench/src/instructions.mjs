@@ -27,8 +27,8 @@
 // code runs ~50× slower under it), two counts at a time. NODE_FLAGS='--single-threaded' runs the
 // child so: V8 compiles and collects on the counted thread, so the count includes that work (at
 // the default window, the compiler's share is ~0). Back to back, its repeats mostly
-// agree within 1 %; counted minutes apart, one side's can differ by 7 % (no-op hooks: 725.6k,
-// 731.7k, 684.2k on 2026-12-06), as much as two sides do: compare sides with ROUNDS.
+// agree within 1 %; counted minutes apart in the old window, one side's differed by 7 % (no-op
+// hooks: 725.6k, 731.7k, 684.2k on 2026-12-06), as much as two sides do: compare sides with ROUNDS.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -71,8 +71,9 @@ const dir = mkdtempSync(join(tmpdir(), 'instructions-'))
 
 const PARTS = ['JavaScript', 'builtins', 'compiler', 'GC', 'other']
 
-// Where a symbol of callgrind_annotate's list ran. Code the engine made at run time has no symbol
-// (an address); V8's builtins are `Builtins_…`; the rest by namespace or name.
+// Where a symbol of callgrind_annotate's list ran, roughly: code the engine made at run time
+// (JavaScript, regular expressions) has no symbol, only an address; V8's builtins are `Builtins_…`;
+// the rest by namespace or name (a `HeapObject` helper counts as GC).
 function partOf(symbol) {
   if (/^(?:\?\?\?:)?0x[0-9a-f]+/.test(symbol)) return 'JavaScript'
   if (symbol.includes('Builtins_')) return 'builtins'
