@@ -176,10 +176,8 @@ const tasks = {
   // in one run and 1.052 in the next.
   async stream(c, { chunks, blocks, warmup, repeat = 0 }) {
     const sides = { baseline: side(c.baseline, { chunks }), traced: side(c, { chunks }) }
-    const warming = [
-      side(c.baseline, { chunks: Math.min(chunks, warmup) }),
-      side(c, { chunks: Math.min(chunks, warmup) }),
-    ]
+    const warmChunks = Math.min(chunks, warmup)
+    const warming = [side(c.baseline, { chunks: warmChunks }), side(c, { chunks: warmChunks })]
     for (let done = 0; done < warmup; done += chunks)
       for (const s of warming) await drainText(s.streamText({ model: s.model, ...s.options }))
     await c.flush()
