@@ -127,7 +127,7 @@ describe('tokentrail CLI', () => {
       stdout: { write: (text: string) => (ttyOut += text), isTTY: true },
     })
     expect(tty.code).toBe(0)
-    const named = join(cwd, `tokentrail-trace-${spans[0]!.traceId.slice(0, 12)}.md`)
+    const named = join(cwd, `tokentrail-trace-${spans[0]!.traceId}.md`)
     expect(ttyOut).toContain(named)
     expect(readFileSync(named, 'utf8')).toBe(plain.stdout)
   })

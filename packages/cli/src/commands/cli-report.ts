@@ -60,7 +60,7 @@ export async function exportReport(
   }
   const file = resolve(
     cwd,
-    target ?? `tokentrail-trace-${trace.traceId.slice(0, 12)}.${format === 'json' ? 'json' : 'md'}`,
+    target ?? `tokentrail-trace-${trace.traceId}.${format === 'json' ? 'json' : 'md'}`,
   )
   await writeFile(file, text)
   out.write(

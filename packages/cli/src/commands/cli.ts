@@ -56,8 +56,8 @@ const EXPORT_OPTIONS: OptionSpec = {
 const EXPORT_USAGE = `--export writes a bug report for a person or an AI assistant: summary, debug hints read from
 the data, one line per span, errors with their causes. Markdown, or JSON with --format json;
 --raw adds every span (importable with tokentrail import). It goes to stdout when stdout is
-not a terminal (tokentrail last --export > report.md), else to --out FILE or a file named after
-the trace.
+not a terminal (tokentrail last --export > report.md), else to --out FILE or
+tokentrail-trace-<trace id>.md (.json with --format json).
 
 A trace of more than 1,000 spans shows its first 1,000; --all shows (or with --json prints) every span.`
 
@@ -175,8 +175,8 @@ Usage:
   tokentrail import <file>     load an exported trace
   tokentrail doctor            check the tracing setup: config, endpoints, a test trace
 
-Client commands talk to --url (or TOKENTRAIL_URL, default http://127.0.0.1:4318) with
---token (or TOKENTRAIL_TOKEN). Run "tokentrail <command> --help" for a command's options.
+list, last, error, trace, tail, stats and import talk to --url (or TOKENTRAIL_URL, default
+http://127.0.0.1:4318) with --token (or TOKENTRAIL_TOKEN); doctor reads the app's own config. Run "tokentrail <command> --help" for a command's options.
 `
 
 const STATUSES = new Set(['ok', 'error', 'cancelled'])
