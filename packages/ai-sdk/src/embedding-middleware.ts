@@ -14,6 +14,7 @@ import { providerName } from './convert.js'
 import { recordFailure } from './errors.js'
 import {
   checkMetadataOption,
+  copyOwn,
   getTraceMetadata,
   mergeMetadata,
   readMetadata,
@@ -110,11 +111,24 @@ export function embeddingTracingMiddleware(
           attributes['gen_ai.embeddings.dimension.count'] = params.dimensions
         const scoped = getTraceMetadata()
         sayMetadataNotices(scoped, tracer)
-        const metadata = mergeMetadata(ownMetadata, scoped)
-        if (metadata?.userId) attributes[ATTR.userId] = metadata.userId
-        if (metadata?.sessionId) attributes[ATTR.sessionId] = metadata.sessionId
-        if (metadata?.tags?.length) attributes[ATTR.tags] = metadata.tags
+        // As on chat spans: the model's metadata, the scope's, then the call's own.
+        const metadata = mergeMetadata(
+          mergeMetadata(ownMetadata, scoped),
+          readMetadata(params.providerOptions?.tokentrail, 'providerOptions.tokentrail', tracer),
+        )
+        // The user's attributes go through the checked path after ours (they may override them);
+        // the metadata's ids and tags override theirs.
+        let userAttributes: Record<string, unknown> | undefined
+        if (metadata?.attributes) copyOwn((userAttributes = {}), metadata.attributes)
+        const target = userAttributes ?? attributes
+        if (metadata?.userId) target[ATTR.userId] = metadata.userId
+        if (metadata?.sessionId) {
+          target[ATTR.sessionId] = metadata.sessionId
+          target[ATTR.conversationId] = metadata.sessionId
+        }
+        if (metadata?.tags?.length) target[ATTR.tags] = [...metadata.tags]
         span = tracer.startSpan(spanName('embeddings', model.modelId), { kind: 'llm', attributes })
+        if (userAttributes) span.setAttributes(userAttributes)
       } catch {
         return doEmbed()
       }

@@ -34,7 +34,7 @@ import {
   usageAttributes,
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
-import type { TraceMetadata } from './metadata.js'
+import { copyOwn, type TraceMetadata } from './metadata.js'
 import { closed, type OpenInvocation, type Owner, opened } from './nested.js'
 import { llmAttributes } from './own-attributes.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
@@ -51,24 +51,6 @@ export interface CallSettings {
   metadata: TraceMetadata | undefined
 }
 
-/**
- * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
- * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
- */
-function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  try {
-    for (const key of Object.keys(source)) {
-      try {
-        Object.defineProperty(target, key, {
-          value: source[key],
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        })
-      } catch {}
-    }
-  } catch {}
-}
 
 // The tool call ids of a step that asked for none (never written to).
 const NO_IDS: string[] = []

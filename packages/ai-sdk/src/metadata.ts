@@ -18,6 +18,25 @@ export interface TraceMetadata {
   attributes?: Record<string, unknown> | undefined
 }
 
+/**
+ * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
+ * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
+ */
+export function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  try {
+    for (const key of Object.keys(source)) {
+      try {
+        Object.defineProperty(target, key, {
+          value: source[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+      } catch {}
+    }
+  } catch {}
+}
+
 /** The keys of `TraceMetadata`. */
 export const METADATA_KEYS = ['userId', 'sessionId', 'tags', 'attributes']
 

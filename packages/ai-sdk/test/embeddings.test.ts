@@ -8,7 +8,7 @@ import { ATTR } from '@tokentrail/core'
 import * as ai7 from 'ai'
 import * as ai6 from 'ai-v6'
 import { afterEach, describe, expect, it } from 'vitest'
-import { embeddingTracingMiddleware, tracingMiddleware } from '../src/index.js'
+import { embeddingTracingMiddleware, tracingMiddleware, withTraceMetadata } from '../src/index.js'
 import { setup } from './helpers.js'
 
 let server: Server | undefined
@@ -116,6 +116,56 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
     const span = exporter.span('embeddings text-embedding-3-small')
     expect(span.attributes[ATTR.userId]).toBe('42')
     expect(span.attributes[ATTR.sessionId]).toBe('0')
+  })
+
+  it('records the metadata as chat spans do: attributes, conversation id, the scope and the call merged', async () => {
+    const { url, bodies } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding('text-embedding-3-small'),
+      middleware: embeddingTracingMiddleware({
+        tracer,
+        metadata: { userId: 'u1', tags: ['model'], attributes: { plan: 'free', team: 'a' } },
+      }),
+    })
+    const result = await withTraceMetadata({ sessionId: 'chat-9', tags: ['scope'] }, () =>
+      ai.embed({
+        model,
+        value: 'x',
+        providerOptions: { tokentrail: { tags: ['call'], attributes: { plan: 'pro' } } },
+      }),
+    )
+    expect(result.embedding.length).toBeGreaterThan(0)
+    // The provider got its own request: no trace of the metadata in the body.
+    expect(JSON.stringify(bodies[0])).not.toContain('tokentrail')
+    await tracer.flush()
+    const span = exporter.span('embeddings text-embedding-3-small')
+    expect(span.attributes[ATTR.userId]).toBe('u1')
+    expect(span.attributes[ATTR.sessionId]).toBe('chat-9')
+    expect(span.attributes[ATTR.conversationId]).toBe('chat-9')
+    expect(span.attributes.plan).toBe('pro')
+    expect(span.attributes.team).toBe('a')
+    expect([...(span.attributes[ATTR.tags] as string[])].sort()).toEqual(['call', 'model', 'scope'])
+  })
+
+  it("a metadata attribute named like the span's own keys does not replace the metadata's ids", async () => {
+    const { url } = await serve()
+    const { tracer, exporter } = setup()
+    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
+    const model = ai.wrapEmbeddingModel({
+      model: openai.embedding('text-embedding-3-small'),
+      middleware: embeddingTracingMiddleware({
+        tracer,
+        metadata: { userId: 'u1', attributes: { 'user.id': 'other', 'gen_ai.request.model': 'm' } },
+      }),
+    })
+    await ai.embed({ model, value: 'x' })
+    await tracer.flush()
+    const span = exporter.span('embeddings text-embedding-3-small')
+    expect(span.attributes[ATTR.userId]).toBe('u1')
+    // As on chat spans, the user's own keys may override the span's.
+    expect(span.attributes[ATTR.requestModel]).toBe('m')
   })
 
   it('a failing embedding call: error span with the HTTP status, the caller gets the same error', async () => {
