@@ -172,10 +172,11 @@ function sayManyTracers(watched: Set<Entry>, newest: ExitWatched): void {
 /** Watches `tracer` until it is garbage-collected. */
 export function watchExit(tracer: ExitWatched, process: NodeProcess): void {
   const watched = entries(process)
-  // Tracers made and dropped by the thousand (tests) leave no trail.
+  watched.add({ ref: new WeakRef(tracer), flushedAt: -1, rounds: 0 })
+  // Tracers made and dropped by the thousand (tests) leave no trail. Counted with the new one: the
+  // 64th open tracer is told.
   if (watched.size >= MANY && (watched.size & (watched.size - 1)) === 0) {
     for (const entry of watched) if (!entry.ref.deref()) watched.delete(entry)
     sayManyTracers(watched, tracer)
   }
-  watched.add({ ref: new WeakRef(tracer), flushedAt: -1, rounds: 0 })
 }

@@ -85,6 +85,20 @@ describe('tracers made per request', () => {
     expect(posts).toBe(100)
   })
 
+  it('said once 64 are open, not only at the 65th; 63 say nothing', async () => {
+    const make = (n: number) =>
+      run(`
+        const tracers = []
+        for (let i = 0; i < ${n}; i++)
+          tracers.push(createTracer({ serviceName: 'chat', exporters: [otlpExporter({ url })], warnings }))
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      `)
+    const at64 = await make(64)
+    expect(at64.warnings).toHaveLength(1)
+    expect(at64.warnings[0]).toMatch(/^64 tracers that send spans are open in this process at once/)
+    expect((await make(63)).warnings).toEqual([])
+  })
+
   it('a tracer shut down after its task, one tracer for every request, or in-memory tracers: nothing is said', async () => {
     const { warnings } = await run(`
       for (let i = 0; i < 100; i++) {
