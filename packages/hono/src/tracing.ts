@@ -226,13 +226,23 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     streamTimeoutMs = 280_000,
     waitUntil,
   } = options
+  // A sticky RegExp matches only at the path's start, even through search(): read without its `y`,
+  // as the flags change nothing (copies made once; the app's RegExps are left as they are).
+  const skipping =
+    Array.isArray(skip) && skip.some((entry) => entry instanceof RegExp && entry.sticky)
+      ? skip.map((entry) =>
+          entry instanceof RegExp && entry.sticky
+            ? new RegExp(entry.source, entry.flags.replace('y', ''))
+            : entry,
+        )
+      : skip
 
   return async function tracing(c, next) {
     // Mounted twice (app and sub-app): the outer one owns the request.
     if ((c as any)[OWNED]) return next()
     ;(c as any)[OWNED] = true
     const tracer = explicitTracer ?? getTracer()
-    const skipped = tracer.enabled && isSkipped(c, skip)
+    const skipped = tracer.enabled && isSkipped(c, skipping)
     if (!tracer.enabled || skipped === true) {
       if (!tracer.enabled) tracerSkipped(tracer)
       c.set('span', NOOP_SPAN)

@@ -270,6 +270,20 @@ describe('tracing()', () => {
     expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/chat/ready'])
   })
 
+  it('an unanchored sticky RegExp matches anywhere in the path, as without its flag', async () => {
+    const { tracer, exporter } = setup()
+    const sticky = /health/y
+    const app = new Hono().use(tracing({ tracer, skip: [sticky, /ready/gy] }))
+    app.get('*', (c) => c.text('ok'))
+    for (const path of ['/api/health', '/health', '/v1/ready', '/chat'])
+      await (await app.request(path)).text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/chat'])
+    // The app's RegExp is left as it was.
+    expect(sticky.flags).toBe('y')
+    expect(sticky.lastIndex).toBe(0)
+  })
+
   it('skips by function', async () => {
     const { tracer, exporter } = setup()
     const app = new Hono().use(tracing({ tracer, skip: (c) => c.req.header('x-probe') === '1' }))
