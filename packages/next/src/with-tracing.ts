@@ -265,6 +265,8 @@ export function withTracing<H extends RouteHandler>(
   void loadAfter()
 
   return async function tracedRoute(this: unknown, ...args: [request: any, ...rest: any[]]) {
+    // `next build` prerendering a static route: no one made the request, so nothing is said or sent.
+    if (isNextBuild()) return handler.apply(this, args) as any
     const request = args[0]
     const tracer = explicitTracer ?? getTracer()
     if (!tracer.enabled) {
@@ -279,7 +281,6 @@ export function withTracing<H extends RouteHandler>(
       )
       return handler.apply(this, args) as any
     }
-    if (isNextBuild()) return handler.apply(this, args) as any
 
     let started: ReturnType<typeof startRouteSpan>
     try {

@@ -53,3 +53,41 @@ describe('VERCEL set where nothing freezes', () => {
     expect(warnings[0]).toMatch(/^withTracing\(\): Vercel freezes the function after the response/)
   })
 })
+
+describe('a tracer with nowhere to send during next build', () => {
+  const endpointKeys = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']
+  const saved = Object.fromEntries(endpointKeys.map((key) => [key, process.env[key]]))
+  afterEach(() => {
+    for (const key of endpointKeys) {
+      if (saved[key] === undefined) delete process.env[key]
+      else process.env[key] = saved[key]
+    }
+  })
+
+  async function nowhere(env: Partial<Record<(typeof KEYS)[number], string>>) {
+    for (const key of [...KEYS, ...endpointKeys]) delete process.env[key]
+    Object.assign(process.env, env)
+    // Said once per process: each case starts as a fresh process would.
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for('tokentrail.notice.no-exporter')]
+    vi.resetModules()
+    const { createTracer } = await import('@tokentrail/core')
+    const { withTracing } = await import('../src/index.js')
+    const warnings: string[] = []
+    // No exporter and no OTLP endpoint: tracing is on, but spans would go nowhere.
+    const tracer = createTracer({ serviceName: 'build', warnings: (m) => warnings.push(m) })
+    const GET = withTracing(async () => Response.json({ ok: true }), { tracer })
+    expect(await (await GET(new Request('http://localhost/api/static'))).json()).toEqual({
+      ok: true,
+    })
+    return warnings
+  }
+
+  it('says nothing while prerendering, as the README says', async () => {
+    expect(await nowhere({ NEXT_PHASE: 'phase-production-build' })).toEqual([])
+  })
+
+  it('still says it for a request at run time', async () => {
+    const warnings = await nowhere({})
+    expect(warnings.join('\n')).toMatch(/spans go nowhere/)
+  })
+})
