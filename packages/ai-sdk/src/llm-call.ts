@@ -51,7 +51,6 @@ export interface CallSettings {
   metadata: TraceMetadata | undefined
 }
 
-
 // The tool call ids of a step that asked for none (never written to).
 const NO_IDS: string[] = []
 
