@@ -152,7 +152,7 @@ describe('debug hints in the exported report', () => {
         id: 'tool-threw',
         spanId: threw.find((s) => s.kind === 'tool')!.spanId,
         message:
-          'tool `weather` threw TypeError: fetch failed after 40ms (arguments {"city":"Paris"})',
+          'tool `weather` threw TypeError: fetch failed after 40ms (arguments `{"city":"Paris"}`)',
       },
     ])
     const returned = await record((tracer, t0) => {
@@ -289,5 +289,32 @@ describe('debug hints in the exported report', () => {
     // The same stack, recorded on both spans, is printed once.
     expect(markdown.match(/^TypeError: fetch failed$/gm)).toHaveLength(1)
     expect(markdown).not.toContain('## Raw spans')
+  })
+
+  it("escapes captured text in the hints as the rest of the report does: a tool's error and arguments show as written", async () => {
+    const c = await collector()
+    const spans = await record((tracer, t0) => {
+      request(tracer, t0, (root) => {
+        const tool = tracer.startSpan('execute_tool search', {
+          kind: 'tool',
+          parent: root,
+          startTime: t0 + 5,
+          attributes: {
+            [ATTR.toolName]: 'se`arch',
+            [ATTR.toolCallArguments]: '{"q":"*bold* <b>x</b>"}',
+          },
+        })
+        tool.recordError(new Error('bad <b>html</b> *star* _u_ [link](http://x)'))
+        tool.end({ endTime: t0 + 35 })
+      }).end({ endTime: t0 + 40 })
+    })
+    const markdown = await report(c, spans, 'md')
+    expect(markdown).toContain(
+      '- **tool-threw**: tool ``se`arch`` threw Error: bad \\<b\\>html\\</b\\> \\*star\\* \\_u\\_ \\[link\\](http://x) after 30ms (arguments `{"q":"*bold* <b>x</b>"}`)\n',
+    )
+    // The same escaping as in the timeline.
+    expect(markdown).toContain(
+      '**Error: bad \\<b\\>html\\</b\\> \\*star\\* \\_u\\_ \\[link\\](http://x)**',
+    )
   })
 })

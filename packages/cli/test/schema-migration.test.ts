@@ -2,7 +2,7 @@
 // to the current schema in place, a backup kept, said once. The fixture `fixtures/schema-1.db` was
 // written by the schema-1 collector itself (see fixtures/README.md): three traces from core's
 // tracer over /v1/traces and the GenAI metrics over /v1/metrics.
-import { copyFileSync, existsSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
@@ -29,11 +29,11 @@ function schemaOf(path: string): { version: number; spans: number } {
 }
 
 /** Runs `tokentrail dev` on `db`, calls `whileUp` with its URL, stops it; answers its stderr. */
-async function dev(dir: string, db: string, whileUp: (url: string) => Promise<void>) {
+async function dev(dir: string, db: string | undefined, whileUp: (url: string) => Promise<void>) {
   const controller = new AbortController()
   let stderr = ''
   let failure: unknown
-  const code = await runCli(['dev', '--port', '0', '--db', db], {
+  const code = await runCli(['dev', '--port', '0', ...(db === undefined ? [] : ['--db', db])], {
     stdout: { write: () => true },
     stderr: { write: (text: string) => (stderr += text) },
     env: {},
@@ -135,6 +135,20 @@ describe('schema 1 databases', () => {
       `error ${db} holds data of another tokentrail version (schema 9, this one reads ${SCHEMA_VERSION}); move it away or pass another --db path\n`,
     )
     expect(existsSync(`${db}.schema-9.bak`)).toBe(false)
+  }, 30_000)
+})
+
+describe('the migration note', () => {
+  it('names the default file as the README quotes it, relative to where dev runs', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, '.tokentrail'))
+    copyFileSync(FIXTURE_2, join(dir, '.tokentrail', 'traces.db'))
+    const { code, stderr } = await dev(dir, undefined, async () => {})
+    expect(code).toBe(0)
+    expect(stderr).toBe(
+      `note .tokentrail/traces.db was written by an older tokentrail (schema 2): brought to schema ${SCHEMA_VERSION} in place (3 traces, 6 spans); the file as it was is kept at .tokentrail/traces.db.schema-2.bak\n`,
+    )
+    expect(existsSync(join(dir, '.tokentrail', 'traces.db.schema-2.bak'))).toBe(true)
   }, 30_000)
 })
 

@@ -456,7 +456,8 @@ async function dev(
       `${values.token === undefined ? 'TOKENTRAIL_TOKEN' : '--token'} must be at least 8 characters long, got ${token.length}`,
       2,
     )
-  const db = resolve(cwd, (values.db as string | undefined) ?? '.tokentrail/traces.db')
+  const givenDb = (values.db as string | undefined) ?? '.tokentrail/traces.db'
+  const db = resolve(cwd, givenDb)
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
   if (problem) throw new CliError(problem)
@@ -520,9 +521,11 @@ async function dev(
       p.dim('  Ctrl-C to stop\n'),
   )
   const migrated = collector.store.migration
+  // The file and its copy named as the user gave the file (the default relative to where dev runs).
+  const shown = (path: string) => (path.startsWith(db) ? givenDb + path.slice(db.length) : path)
   if (migrated)
     err.write(
-      `${p.yellow('note')} ${safeText(migrated.path)} was written by an older tokentrail (schema ${migrated.from}): brought to schema ${migrated.to} in place (${migrated.traces.toLocaleString('en')} traces, ${migrated.spans.toLocaleString('en')} spans); the file as it was is kept at ${safeText(migrated.backup)}\n`,
+      `${p.yellow('note')} ${safeText(shown(migrated.path))} was written by an older tokentrail (schema ${migrated.from}): brought to schema ${migrated.to} in place (${migrated.traces.toLocaleString('en')} traces, ${migrated.spans.toLocaleString('en')} spans); the file as it was is kept at ${safeText(shown(migrated.backup))}\n`,
     )
   if (!isLoopbackHost(host))
     err.write(

@@ -1,7 +1,8 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
-import { formatCost, formatDuration, oneLine } from '../commands/format.js'
+import { formatCost, formatDuration } from '../commands/format.js'
 import { spanTtftMs } from '../store/store-schema.js'
 import { clockSkews } from './clock-skew.js'
+import { code, plain } from './markdown.js'
 
 /** A finding read from a trace's data that points at the likely cause of a problem. */
 export interface DebugHint {
@@ -82,13 +83,13 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       id: 'rate-limited',
       spanId: first.spanId,
       message:
-        `the provider rate-limited ${model ? `\`${model}\`` : 'the call'} (429) ${attempts === 1 ? 'once' : `${attempts} times`}` +
+        `the provider rate-limited ${model ? code(model, 60) : 'the call'} (429) ${attempts === 1 ? 'once' : `${attempts} times`}` +
         (recovered
           ? `; a retry succeeded after ${ms(waited)} of backoff`
           : llmCalls.length > 1
             ? `; ${llmCalls.length} attempts over ${ms(waited)} all failed`
             : '; it was not retried') +
-        ` (first: ${oneLine(errorText(first), 120)})`,
+        ` (first: ${plain(errorText(first), 120)})`,
     })
   }
 
@@ -106,7 +107,7 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       id: 'client-went-away',
       spanId: span.spanId,
       message:
-        `the client went away after ${ms(after)} (${event ? event.name : `cancelled by ${String(by)}`} on \`${oneLine(span.name, 60)}\`)` +
+        `the client went away after ${ms(after)} (${event ? plain(event.name, 60) : `cancelled by ${plain(String(by), 60)}`} on ${code(span.name, 60)})` +
         (cut.length
           ? `; ${cut.length} LLM call${cut.length === 1 ? ' was' : 's were'} cut short`
           : ''),
@@ -123,8 +124,8 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
         id: 'tool-threw',
         spanId: span.spanId,
         message:
-          `tool \`${oneLine(String(tool), 60)}\` threw ${oneLine(errorText(span) || 'an error', 160)} after ${ms(span.endTime - span.startTime)}` +
-          (typeof args === 'string' ? ` (arguments ${oneLine(args, 120)})` : ''),
+          `tool ${code(String(tool), 60)} threw ${plain(errorText(span) || 'an error', 160)} after ${ms(span.endTime - span.startTime)}` +
+          (typeof args === 'string' ? ` (arguments ${code(args, 120)})` : ''),
       })
     }
     if (span.kind !== 'llm') continue
@@ -136,14 +137,14 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       hints.push({
         id: 'stream-stalled',
         spanId: span.spanId,
-        message: `\`${oneLine(span.name, 60)}\` waited ${ms(ttft)} for its first token (of ${ms(duration)} in all)`,
+        message: `${code(span.name, 60)} waited ${ms(ttft)} for its first token (of ${ms(duration)} in all)`,
       })
     else if (last !== undefined && duration - last >= STALL_MS)
       hints.push({
         id: 'stream-stalled',
         spanId: span.spanId,
         message:
-          `\`${oneLine(span.name, 60)}\` stream went quiet for ${ms(duration - last)} after its last chunk${chunks !== undefined ? ` (${chunks} chunks)` : ''} before it ended ${span.status === 'ok' ? '' : span.status}`.trimEnd(),
+          `${code(span.name, 60)} stream went quiet for ${ms(duration - last)} after its last chunk${chunks !== undefined ? ` (${chunks} chunks)` : ''} before it ended ${span.status === 'ok' ? '' : span.status}`.trimEnd(),
       })
     else if (
       ttft !== undefined &&
@@ -155,7 +156,7 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       hints.push({
         id: 'stream-stalled',
         spanId: span.spanId,
-        message: `\`${oneLine(span.name, 60)}\` streamed ${chunks} chunks ${ms((last - ttft) / (chunks - 1))} apart on average`,
+        message: `${code(span.name, 60)} streamed ${chunks} chunks ${ms((last - ttft) / (chunks - 1))} apart on average`,
       })
     const max = num(a[ATTR.requestMaxTokens])
     const output = num(a[ATTR.usageOutputTokens])
@@ -169,7 +170,7 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
         id: 'near-max-tokens',
         spanId: span.spanId,
         message:
-          `\`${oneLine(span.name, 60)}\` produced ${output ?? '?'} output tokens` +
+          `${code(span.name, 60)} produced ${output ?? '?'} output tokens` +
           (max !== undefined ? ` of max_tokens ${max}` : '') +
           (hitLength ? ' and stopped for length' : '') +
           ': the answer is probably cut off (raise maxOutputTokens or shorten the prompt)',
@@ -187,14 +188,14 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       hints.push({
         id: 'cost-outlier',
         spanId: span.spanId,
-        message: `\`${oneLine(span.name, 60)}\` cost ${formatCost(cost)}, ${(cost / base.medianCostUsd).toFixed(1)}× the median ${formatCost(base.medianCostUsd)} of ${base.calls} \`${model}\` calls (input ${num(a[ATTR.usageInputTokens]) ?? '?'} tokens)`,
+        message: `${code(span.name, 60)} cost ${formatCost(cost)}, ${(cost / base.medianCostUsd).toFixed(1)}× the median ${formatCost(base.medianCostUsd)} of ${base.calls} ${code(model, 60)} calls (input ${num(a[ATTR.usageInputTokens]) ?? '?'} tokens)`,
       })
   }
   for (const { span, parent, earlyMs } of clockSkews(spans))
     hints.push({
       id: 'clock-skew',
       spanId: span.spanId,
-      message: `\`${oneLine(span.name, 60)}\` (service \`${oneLine(span.resource.serviceName, 40)}\`) starts ${ms(earlyMs)} before its parent \`${oneLine(parent.name, 60)}\` (service \`${oneLine(parent.resource.serviceName, 40)}\`): the two clocks differ by at least that, so the trace's duration and the offsets between the services are off by as much`,
+      message: `${code(span.name, 60)} (service ${code(span.resource.serviceName, 40)}) starts ${ms(earlyMs)} before its parent ${code(parent.name, 60)} (service ${code(parent.resource.serviceName, 40)}): the two clocks differ by at least that, so the trace's duration and the offsets between the services are off by as much`,
     })
   return hints
 }

@@ -4,6 +4,7 @@ import type { TraceDetail, TraceSummary, WaterfallRow } from '../store/store.js'
 import { spanTtftMs } from '../store/store-schema.js'
 import { type DebugHint, debugHints, type ModelBaseline } from './debug-hints.js'
 import { failedDeepestFirst } from './failed-spans.js'
+import { code, plain } from './markdown.js'
 
 /** One span of a report: where it sits and the numbers that matter. */
 export interface ReportSpan {
@@ -150,26 +151,6 @@ export function buildReport(
 function fence(text: string): string {
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length))
   return '`'.repeat(longest + 1)
-}
-
-/**
- * Captured text as an inline code span, shown exactly as written: a prompt's `<context>` tags, a
- * `*` or a backtick in a name would otherwise be read as Markdown (GitHub drops unknown tags).
- */
-function code(text: unknown, max: number): string {
-  const flat = oneLine(text, max)
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length))
-  const tick = '`'.repeat(longest + 1)
-  // A span that starts or ends with a backtick needs a space inside its fence (one is stripped).
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
-  return `${tick}${pad}${flat}${pad}${tick}`
-}
-
-/** Captured text in running Markdown (an error message): its markup characters escaped. */
-function plain(text: unknown, max: number): string {
-  return oneLine(text, max)
-    .replace(/[\\`*<>[\]]/g, '\\$&')
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
 }
 
 function spanLine(s: ReportSpan): string {
