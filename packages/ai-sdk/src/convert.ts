@@ -1015,13 +1015,18 @@ export interface Output {
   truncated: boolean
 }
 
-/** Gathers the output of a `doGenerate` result within a character budget. */
+/**
+ * Gathers the output of a `doGenerate` result, cut as a stream's is: the text and the reasoning
+ * each up to `maxLength` characters, and each tool call's arguments.
+ */
 export function readContent(
   content: LanguageModelV4Content[],
   maxLength: number,
   scrub: TextScrub,
 ): Output {
-  const budget = new Budget(maxLength, scrub)
+  const textBudget = new Budget(maxLength, scrub)
+  const reasoningBudget = new Budget(maxLength, scrub)
+  let truncated = false
   const text: string[] = []
   const reasoning: string[] = []
   let textLength = 0
@@ -1030,16 +1035,19 @@ export function readContent(
   for (const part of Array.isArray(content) ? content : []) {
     if (part.type === 'text') {
       textLength += part.text.length
-      text.push(budget.take(part.text))
+      text.push(textBudget.take(part.text))
     } else if (part.type === 'reasoning') {
       reasoningLength += part.text.length
-      reasoning.push(budget.take(part.text))
-    } else if (part.type === 'tool-call')
+      reasoning.push(reasoningBudget.take(part.text))
+    } else if (part.type === 'tool-call') {
+      const budget = new Budget(maxLength, scrub)
       toolCalls.push({
         id: part.toolCallId,
         name: part.toolName,
         arguments: budget.take(scrub.json(String(part.input))),
       })
+      if (budget.truncated) truncated = true
+    }
   }
   return {
     text: text.join(''),
@@ -1047,7 +1055,7 @@ export function readContent(
     reasoning: reasoning.join(''),
     reasoningLength,
     toolCalls,
-    truncated: budget.truncated,
+    truncated: truncated || textBudget.truncated || reasoningBudget.truncated,
   }
 }
 

@@ -442,12 +442,18 @@ export class LlmCall implements Reading {
       t.bodyUsage = (result.response?.body as { usage?: unknown } | undefined)?.usage
     t.providerMetadata = result.providerMetadata
     if (result.warnings?.length) t.warnings = result.warnings
+    const outputs = this.recordsOutputs
     for (const part of Array.isArray(result.content) ? result.content : [])
       if (part?.type === 'tool-call') {
         ;(t.toolCallIds ??= []).push(part.toolCallId)
         this.call.asked(part.toolCallId, part.toolName, this.span)
       }
-    if (this.recordsOutputs) t.content = result.content ?? []
+      // Without outputs, their lengths alone (with them, read from the content as the span ends).
+      else if (!outputs && typeof (part as { text?: unknown })?.text === 'string') {
+        if (part.type === 'text') this.textLength += part.text.length
+        else if (part.type === 'reasoning') t.reasoningLength += part.text.length
+      }
+    if (outputs) t.content = result.content ?? []
     this.end('ok')
   }
 
@@ -667,7 +673,11 @@ export class LlmCall implements Reading {
         reason: (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0],
       }
       if (scrub) escaped = outputInto(attributes, escaped, parts, max, scrub)
-    } else if (!content) attributes['tokentrail.output.text_length'] = this.textLength
+    } else if (!content) {
+      // The lengths also without the text, as for a recorded output.
+      attributes['tokentrail.output.text_length'] = this.textLength
+      if (t.reasoningLength > 0) attributes['tokentrail.reasoning.text_length'] = t.reasoningLength
+    }
     // Every key here is ours; the values are numbers, booleans, strings and string arrays.
     setTrustedAttributes(span, attributes, escaped)
     if (!scrub && (prompt || parts))
