@@ -526,6 +526,11 @@ export class AiCall {
    */
   hidesInputs = false
   hidesOutputs = false
+  /**
+   * A step's middleware records no prompt or no output (`recordInputs` / `recordOutputs: false`):
+   * the call span's error keeps none of what it quotes of them, as the step's does.
+   */
+  declare hidesQuotes: boolean | undefined
   readonly parent: Span | undefined
   readonly startTime: number
   // Read when the span is made, then let go.
@@ -1060,7 +1065,11 @@ export class AiCall {
       recordFailure(
         span,
         error,
-        this.tracer?.recordInputs !== false && this.tracer?.recordOutputs !== false,
+        this.tracer?.recordInputs !== false &&
+          this.tracer?.recordOutputs !== false &&
+          !this.hidesInputs &&
+          !this.hidesOutputs &&
+          this.hidesQuotes !== true,
       )
     span.end(endTime === undefined ? { status } : { status, endTime })
   }

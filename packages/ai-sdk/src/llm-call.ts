@@ -306,6 +306,8 @@ export class LlmCall implements Reading {
       if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
     }
     const parent = call.materialize(tracer, settings.metadata, provider)
+    // The call span's error then keeps none of what it quotes of the content either.
+    if (!settings.recordInputs || !settings.recordOutputs) call.hidesQuotes = true
     const span = tracer.startSpan(spanName('chat', model.modelId), {
       kind: 'llm',
       parent,

@@ -3,7 +3,7 @@
 // And `maxTextLength` cuts a generated answer as it cuts a streamed one: the text and the reasoning
 // each, and each tool call's arguments (a long text used to empty the tool calls after it).
 import { ATTR } from '@tokentrail/core'
-import { startMockOpenAI, type MockOpenAI } from '@tokentrail/mock-openai'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { generateText, streamText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -54,7 +54,7 @@ function mockModel(content: any[]) {
       warnings: [],
     },
     doStream: async () => ({
-      stream: new ReadableStream({
+      stream: new ReadableStream<any>({
         start(controller) {
           controller.enqueue({ type: 'stream-start', warnings: [] })
           for (const part of content) {

@@ -5,6 +5,7 @@
 // ai@7. Each major's real `@ai-sdk/openai` over HTTP against tools/mock-openai, exported as OTLP
 // JSON to a real HTTP server.
 import { createTracer, otlpExporter, type TracerOptions } from '@tokentrail/core'
+import { memoryExporter } from '@tokentrail/core/testing'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -104,4 +105,98 @@ describe.each(majors)('$major, over HTTP', (major) => {
       expect(toolErrors[0]).toContain(CANARY)
     })
   }
+})
+
+// The call span's error too: an answer the schema refuses fails the call with the AI SDK's own
+// error, whose cause quotes the answer (`Type validation failed: Value: {…}`). With outputs off in
+// the middleware (the tracer's on), the LLM span left it out and the call span quoted it. ai@7
+// only: on ai@5 and ai@6 the call span does not see that failure (README, per-major table).
+const ai7Only = majors.filter(({ major }) => major === 'ai@7')
+describe.each(ai7Only)(
+  '$major, an answer the schema refuses, over HTTP',
+  ({ ai, createOpenAI }) => {
+    for (const [where, tracerOptions, middlewareOptions] of switches)
+      it(`content off in ${where}: no span quotes the answer`, async () => {
+        server = await startMockOpenAI({ reply: `{"n":"${CANARY}"}` })
+        const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+        const tracer = createTracer({
+          serviceName: 'quoted-content',
+          exporters: [otlpExporter({ url: sink.url })],
+          ...tracerOptions,
+        })
+        const model = ai.wrapLanguageModel({
+          model: openai.chat('gpt-4o'),
+          middleware: tracingMiddleware({ tracer, ...middlewareOptions }),
+        })
+        const before = sink.bodies.length
+        const error = await ai
+          .generateObject({ model, schema: z.object({ n: z.number() }), prompt: 'A number?' })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+        expect(error).toBeInstanceOf(Error)
+        await tracer.shutdown()
+        const body = sink.bodies.slice(before).join('\n')
+        const failed = sink.bodies
+          .slice(before)
+          .flatMap((request) => JSON.parse(request).resourceSpans)
+          .flatMap((resource: any) => resource.scopeSpans)
+          .flatMap((scope: any) => scope.spans)
+          .filter((span: any) => span.status.code === 2)
+        expect(failed.length).toBeGreaterThan(0)
+        expect(body.includes(CANARY), 'the answer reached the wire').toBe(false)
+      })
+  },
+)
+
+// A model call that fails with the AI SDK's own TypeValidationError (a provider's answer its
+// schema refused), which quotes the answer: with outputs off in the middleware only, the LLM span
+// wrote `[not recorded]` while the call span kept the quote (it read the tracer's switches alone).
+const mocks = [
+  {
+    major: 'ai@6',
+    load: async () => ({ ai: await import('ai-v6'), test: await import('ai-v6/test') }),
+    Mock: 'MockLanguageModelV3',
+  },
+  {
+    major: 'ai@7',
+    load: async () => ({ ai: await import('ai'), test: await import('ai/test') }),
+    Mock: 'MockLanguageModelV4',
+  },
+] as const
+describe.each(mocks)('$major, a model call failing with a quoting error', ({ load, Mock }) => {
+  it('outputs off in the middleware: neither the LLM span nor the call span quotes it', async () => {
+    const { ai, test } = (await load()) as any
+    const { TypeValidationError } = await import('@ai-sdk/provider')
+    const exporter = memoryExporter()
+    const tracer = createTracer({ serviceName: 'quoted-content', exporters: [exporter] })
+    const model = ai.wrapLanguageModel({
+      model: new test[Mock]({
+        provider: 'openai.chat',
+        modelId: 'gpt-4o',
+        doGenerate: async () => {
+          throw new TypeValidationError({
+            value: { answer: CANARY },
+            cause: new Error('expected a number'),
+          })
+        },
+      }),
+      middleware: tracingMiddleware({ tracer, recordOutputs: false }),
+    })
+    const error = await ai
+      .generateText({ model, prompt: 'hi', maxRetries: 0 })
+      .catch((e: unknown) => e)
+    expect(String((error as Error).message)).toContain(CANARY)
+    await tracer.flush()
+    const failed = exporter.spans.filter((s) => s.status === 'error')
+    expect(failed.map((s) => s.attributes['gen_ai.operation.name']).sort()).toEqual([
+      'chat',
+      'invoke_agent',
+    ])
+    for (const span of failed) {
+      expect(JSON.stringify(span.error)).toContain('[not recorded]')
+      expect(JSON.stringify(span).includes(CANARY), `${span.name} quotes the answer`).toBe(false)
+    }
+  })
 })
