@@ -1224,6 +1224,23 @@ function trailingToolResults(prompt: unknown): any[] {
   return results
 }
 
+/**
+ * The arguments of the tool calls the assistant message before a prompt's trailing tool results
+ * asked for, by tool call id: what the tools that continuing step answers were called with.
+ */
+function askedToolInputs(prompt: unknown): Map<string, unknown> {
+  const inputs = new Map<string, unknown>()
+  if (!Array.isArray(prompt)) return inputs
+  let i = prompt.length - 1
+  while (i >= 0 && prompt[i]?.role === 'tool') i--
+  const asked = prompt[i]
+  if (asked?.role !== 'assistant' || !Array.isArray(asked.content)) return inputs
+  for (const part of asked.content)
+    if (part?.type === 'tool-call' && typeof part.toolCallId === 'string')
+      inputs.set(part.toolCallId, part.input ?? part.args)
+  return inputs
+}
+
 function isToolError(output: any): boolean {
   return output?.type === 'error-text' || output?.type === 'error-json' || output?.isError === true
 }
@@ -1314,6 +1331,7 @@ export function inferCall(
     step = call.currentStep + 1
     call.currentStep = step
     const at = now()
+    const inputs = record.inputs ? askedToolInputs(prompt) : undefined
     for (const part of results) {
       const asker = call.askers.get(part.toolCallId)
       if (!asker || call.tools.has(part.toolCallId)) continue
@@ -1328,7 +1346,7 @@ export function inferCall(
           startTime: asker.at,
           timing: 'inferred',
         },
-        NOT_RECORDED,
+        inputs?.has(part.toolCallId) ? inputs.get(part.toolCallId) : NOT_RECORDED,
         record.outputs && output !== undefined ? (output?.value ?? output) : NOT_RECORDED,
       )
       const failed = isToolError(output)

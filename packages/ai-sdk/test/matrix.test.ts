@@ -89,6 +89,14 @@ describe.each(majors)(
         expect(tools[0].name).toBe('execute_tool weather')
         expect(tools[0].parentSpanId).toBe(llm[0].spanId)
         expect(tools[0].attributes[ATTR.toolCallId]).toBe(server!.calls[0].toolCall!.id)
+        // Its arguments and result on every major (on ai@5 read from the next step's prompt).
+        expect(JSON.parse(String(tools[0].attributes[ATTR.toolCallArguments]))).toEqual({
+          city: 'Lisbon',
+        })
+        expect(JSON.parse(String(tools[0].attributes[ATTR.toolCallResult]))).toEqual({
+          city: 'Lisbon',
+          celsius: 21,
+        })
         expect(tools[0].endTime - tools[0].startTime).toBeGreaterThanOrEqual(10)
         // ai@6 and ai@7 say when a tool ran; on ai@5 its span is timed from the call to the next step.
         expect(tools[0].attributes[CALL_ATTR.toolTiming]).toBe(
