@@ -14,9 +14,9 @@ import { providerName } from './convert.js'
 import { recordFailure } from './errors.js'
 import {
   checkMetadataOption,
-  copyOwn,
   getTraceMetadata,
   mergeMetadata,
+  metadataAttributes,
   readMetadata,
   sayMetadataNotices,
   type TraceMetadata,
@@ -116,17 +116,7 @@ export function embeddingTracingMiddleware(
           mergeMetadata(ownMetadata, scoped),
           readMetadata(params.providerOptions?.tokentrail, 'providerOptions.tokentrail', tracer),
         )
-        // The user's attributes go through the checked path after ours (they may override them);
-        // the metadata's ids and tags override theirs.
-        let userAttributes: Record<string, unknown> | undefined
-        if (metadata?.attributes) copyOwn((userAttributes = {}), metadata.attributes)
-        const target = userAttributes ?? attributes
-        if (metadata?.userId) target[ATTR.userId] = metadata.userId
-        if (metadata?.sessionId) {
-          target[ATTR.sessionId] = metadata.sessionId
-          target[ATTR.conversationId] = metadata.sessionId
-        }
-        if (metadata?.tags?.length) target[ATTR.tags] = [...metadata.tags]
+        const userAttributes = metadataAttributes(metadata, attributes)
         span = tracer.startSpan(spanName('embeddings', model.modelId), { kind: 'llm', attributes })
         if (userAttributes) span.setAttributes(userAttributes)
       } catch {

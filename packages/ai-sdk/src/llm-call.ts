@@ -34,7 +34,7 @@ import {
   usageAttributes,
 } from './convert.js'
 import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
-import { copyOwn, type TraceMetadata } from './metadata.js'
+import { metadataAttributes, type TraceMetadata } from './metadata.js'
 import { closed, type OpenInvocation, type Owner, opened } from './nested.js'
 import { llmAttributes } from './own-attributes.js'
 import { cachedPrice, computeCost, type PriceTable, reportedCost } from './prices.js'
@@ -290,21 +290,7 @@ export class LlmCall implements Reading {
     attributes['tokentrail.step'] = step
     if (attempt > 1) attributes['tokentrail.attempt'] = attempt
     settingsAttributes(params, attributes)
-    // The user's own keys take the checked path, after ours (they may override them).
-    let userAttributes: Record<string, unknown> | undefined
-    const metadata = settings.metadata
-    if (metadata) {
-      if (metadata.attributes) copyOwn((userAttributes = {}), metadata.attributes)
-      // Ours from the metadata win over a user key of the same name: written after the user's.
-      const target = userAttributes ?? attributes
-      if (metadata.userId) target['user.id'] = metadata.userId
-      if (metadata.sessionId) {
-        target['session.id'] = metadata.sessionId
-        target['gen_ai.conversation.id'] = metadata.sessionId
-      }
-      // A copy: the span is written when it ends, and the caller's array may change by then.
-      if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
-    }
+    const userAttributes = metadataAttributes(settings.metadata, attributes)
     const parent = call.materialize(tracer, settings.metadata, provider)
     // The call span's error then keeps none of what it quotes of the content either.
     if (!settings.recordInputs || !settings.recordOutputs) call.hidesQuotes = true

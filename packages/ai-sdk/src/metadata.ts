@@ -22,7 +22,7 @@ export interface TraceMetadata {
  * Copies user metadata attributes key by key: `Object.assign` would turn a `__proto__` key into a
  * new prototype, and a throwing getter or proxy must cost only what it guards, not the span.
  */
-export function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
+function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
   try {
     for (const key of Object.keys(source)) {
       try {
@@ -35,6 +35,31 @@ export function copyOwn(target: Record<string, unknown>, source: Record<string, 
       } catch {}
     }
   } catch {}
+}
+
+/**
+ * Writes a call's metadata on an LLM or embeddings span's attributes: `userId` as `user.id`,
+ * `sessionId` as `session.id` and `gen_ai.conversation.id`, `tags` as `tokentrail.tags` (a copy:
+ * the span is written when it ends, and the caller's array may change by then). Its `attributes`
+ * come back apart, copied, with those three written over them: the user's keys take the span's
+ * checked path after its own keys (they may override them), and the metadata's win over a user
+ * key of the same name.
+ */
+export function metadataAttributes(
+  metadata: TraceMetadata | undefined,
+  attributes: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  if (!metadata) return undefined
+  let userAttributes: Record<string, unknown> | undefined
+  if (metadata.attributes) copyOwn((userAttributes = {}), metadata.attributes)
+  const target = userAttributes ?? attributes
+  if (metadata.userId) target['user.id'] = metadata.userId
+  if (metadata.sessionId) {
+    target['session.id'] = metadata.sessionId
+    target['gen_ai.conversation.id'] = metadata.sessionId
+  }
+  if (metadata.tags && metadata.tags.length > 0) target['tokentrail.tags'] = [...metadata.tags]
+  return userAttributes
 }
 
 /** The keys of `TraceMetadata`. */
