@@ -369,10 +369,24 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
 
     const ownIndex = c.req.routeIndex
+    // Named after the route that answered, once the handler has returned or thrown.
+    const name = () => {
+      const route = routeOf(c, ownIndex)
+      if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
+      const named = spanName && callOption(span, 'spanName', () => spanName(c))
+      span.updateName(
+        typeof named === 'string' && named !== ''
+          ? named
+          : route !== undefined
+            ? `${method} ${route}`
+            : method,
+      )
+    }
     try {
       await runWithSpan(span, next)
     } catch (error) {
       returned = true
+      if (!span.ended) name()
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
@@ -389,16 +403,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (abandoned !== undefined) clearTimeout(abandoned)
     // Past streamTimeoutMs after its client left: the span went out without it.
     if (span.ended) return
-    const route = routeOf(c, ownIndex)
-    if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
-    const named = spanName && callOption(span, 'spanName', () => spanName(c))
-    span.updateName(
-      typeof named === 'string' && named !== ''
-        ? named
-        : route !== undefined
-          ? `${method} ${route}`
-          : method,
-    )
+    name()
 
     if (!c.finalized) {
       // The handler returned no Response: once this middleware returns, Hono throws "Context is not

@@ -219,7 +219,7 @@ describe('tracing()', () => {
     expect(notFound.attributes['http.response.status_code']).toBe(404)
   })
 
-  it('rethrows a non-Error throw unchanged and still ends the span', async () => {
+  it('rethrows a non-Error throw unchanged and still ends the span, named after its route', async () => {
     const { tracer, exporter } = setup()
     const thrown = { reason: 'plain object' }
     const app = new Hono().use(tracing({ tracer }))
@@ -228,7 +228,9 @@ describe('tracing()', () => {
     })
     await expect(app.request('/odd')).rejects.toBe(thrown)
     await tracer.flush()
-    const span = exporter.span('GET')
+    // Named after the route that matched, as for an Error.
+    const span = exporter.span('GET /odd')
+    expect(span.attributes['http.route']).toBe('/odd')
     expect(span.status).toBe('error')
     expect(span.error?.message).toBe('[object Object]')
     expect(span.attributes['error.type']).toBe('object')
