@@ -340,13 +340,19 @@ function endsSecretName(a: number, b: number): boolean {
 }
 
 // Where the query starting at `from` (its `?`) ends: a space, a quote, an angle bracket, a
-// backslash (a JSON escape), a closing bracket (a Markdown link) or `#`. Negative (minus the end)
-// when no parameter may be named like a credential, so most queries (`?page=2`) skip the regex.
+// backslash (a JSON escape), a closing bracket (a Markdown link) or `#`. A value an earlier rule
+// already replaced (`?api_key=[REDACTED]&sig=…`) is part of the query: its `]` ends nothing.
+// Negative (minus the end) when no parameter may be named like a credential, so most queries
+// (`?page=2`) skip the regex.
 function queryEnd(text: string, from: number): number {
   let suspect = false
   let i = from + 1
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i)
+    if (c === 91 && text.startsWith(REDACTED, i)) {
+      i += REDACTED.length - 1
+      continue
+    }
     if (
       c <= 32 ||
       c === 34 ||

@@ -53,6 +53,11 @@ const credentials: [string, string][] = [
     'blob https://acct.blob.core.windows.net/c/f?sv=2022&sig=AbCdEf0123456789%2Bxyz',
     'AbCdEf0123456789',
   ],
+  // A signature after a parameter the credential-name rule has already replaced: the query went
+  // on past that `[REDACTED]` (its `]` was taken for a Markdown link's end).
+  ['https://x.com/a?api_key=123&sig=S1gAbCdEf0123&page=3', 'S1gAbCdEf0123'],
+  ['https://s3.example.com/o?password=1&X-Amz-Signature=deadbeefcafe0123', 'deadbeefcafe0123'],
+  ['https://x.com/cb?client_secret=1&signature=Zy98wvUtsr7654', 'Zy98wvUtsr7654'],
   ['env: OPENAI_API_KEY=zz-not-prefixed-secret-123 NODE_ENV=production', 'zz-not-prefixed-secret'],
   ['{"user":"bob","password":"pw-7c1e9a2b44","apiKey":"plain-key-value-1"}', 'pw-7c1e9a2b44'],
   // A lower-case name after a `-` or a space: in a text over 256 characters (here the prompt) it
