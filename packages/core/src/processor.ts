@@ -216,7 +216,9 @@ export class BatchProcessor {
       this.dropped('afterShutdown', 1)
       return
     }
-    if (this.queue.length >= this.options.maxQueueSize) {
+    // Once the send loop has loaded, spans it still holds from its load wait as the queue's do.
+    const waiting = this.sendCode ? this.queue.length + this.held.length : this.queue.length
+    if (waiting >= this.options.maxQueueSize) {
       this.stats.dropped.queueFull++
       this.dropped('queueFull', 1)
       return

@@ -49,6 +49,29 @@ describe('send loop loaded on first export', () => {
     expect(tracer.stats()).toMatchObject({ exported: 110, failed: 0, inflight: 0, queued: 0 })
   })
 
+  it('once it has loaded, spans still held count toward maxQueueSize (an export that hangs keeps them)', async () => {
+    const arrive = holdSendLoop()
+    const { createTracer } = await freshCore()
+    const hung = { name: 'hung', export: () => new Promise<never>(() => {}) }
+    const tracer = createTracer({
+      exporters: [hung],
+      maxQueueSize: 100,
+      maxBatchSize: 10,
+      exportTimeoutMs: 60_000,
+    })
+    // While the loop loads: 10 in flight, the rest of three ticks held (past maxQueueSize, as meant).
+    for (let tick = 0; tick < 3; tick++) {
+      for (let i = 0; i < 100; i++) tracer.startSpan(`span ${tick * 100 + i}`).end()
+      await null
+    }
+    expect(tracer.stats()).toMatchObject({ inflight: 10, queued: 290, dropped: { queueFull: 0 } })
+    arrive()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Loaded, the export hanging: 290 wait already, so a later burst finds the queue full.
+    for (let i = 0; i < 50; i++) tracer.startSpan('later').end()
+    expect(tracer.stats()).toMatchObject({ queued: 290, dropped: { queueFull: 50 } })
+  })
+
   it('holds spans of later ticks while the send loop loads, up to 10,000, as an export under way would have taken them', async () => {
     const arrive = holdSendLoop()
     const { createTracer, memoryExporter } = await freshCore()
