@@ -408,7 +408,7 @@ export function withTracing<H extends RouteHandler>(
         : `${result === null ? 'null' : typeof result}, not a Response`
       span.recordError(new TypeError(`the route handler returned ${got}`))
       span.setAttribute(ATTR.errorType, 'TypeError')
-      if (networkError) span.setAttribute(ATTR.httpResponseStatusCode, 500)
+      span.setAttribute(ATTR.httpResponseStatusCode, 500)
       span.end({ status: 'error', endOpenChildren: true })
       bodyDone()
       return result as any

@@ -497,3 +497,18 @@ describe('withTracing: a tracer on with nowhere to send spans', () => {
     }
   })
 })
+
+describe('withTracing: a handler that answers no Response', () => {
+  it('is an error span with the 500 Next answers, the value handed back as it was', async () => {
+    const { tracer, exporter } = testTracer()
+    const value = { ok: true }
+    const GET = withTracing(async () => value as unknown as Response, { tracer })
+    expect(await GET(new Request('http://localhost/api/odd'))).toBe(value)
+    await tracer.flush()
+    const [span] = exporter.spans
+    expect(span!.status).toBe('error')
+    expect(span!.attributes['error.type']).toBe('TypeError')
+    expect(span!.attributes['http.response.status_code']).toBe(500)
+    expect(span!.error?.message).toBe('the route handler returned object, not a Response')
+  })
+})
