@@ -1160,9 +1160,13 @@ export class AiCall {
       attributes['tokentrail.call.input_tokens'] = r.input
     if (r.output !== undefined && !r.outputUnknown)
       attributes['tokentrail.call.output_tokens'] = r.output
-    if (r.cacheRead !== undefined) attributes['tokentrail.call.cache_read_tokens'] = r.cacheRead
-    if (r.cacheWrite !== undefined) attributes['tokentrail.call.cache_write_tokens'] = r.cacheWrite
-    if (r.reasoning !== undefined) attributes['tokentrail.call.reasoning_tokens'] = r.reasoning
+    // Parts of the input and output counts: unknown with them.
+    if (r.cacheRead !== undefined && !r.inputUnknown)
+      attributes['tokentrail.call.cache_read_tokens'] = r.cacheRead
+    if (r.cacheWrite !== undefined && !r.inputUnknown)
+      attributes['tokentrail.call.cache_write_tokens'] = r.cacheWrite
+    if (r.reasoning !== undefined && !r.outputUnknown)
+      attributes['tokentrail.call.reasoning_tokens'] = r.reasoning
     if (r.cost !== undefined && !r.costUnknown)
       attributes['tokentrail.call.cost_usd'] = Math.round(r.cost * 1e9) / 1e9
     if (r.stepsWithoutUsage > 0)

@@ -128,6 +128,35 @@ describe.each(majors)(
       })
     }
 
+    it('a step answered without usage leaves the call without the totals it lacks, cache and reasoning included', async () => {
+      const { tracer, exporter, model } = await start({
+        cachedInputTokens: 3,
+        // The step after the tool (its prompt ends with the tool's result) comes without usage.
+        usage: (request: any) => request.messages?.at(-1)?.role !== 'tool',
+      } as any)
+      const result = await ai.generateText({
+        model,
+        tools: { weather: weather(ai) },
+        stopWhen: ai.stepCountIs(3),
+        prompt: 'Weather in Rome? [tool:weather]',
+      })
+      expect(result.text).toContain('The tool returned')
+      await tracer.flush()
+      const { call, llm } = tree(exporter.spans)
+      expect(llm).toHaveLength(2)
+      expect(llm[0]!.attributes[ATTR.usageInputTokens]).toBeGreaterThan(0)
+      expect(llm[1]!.attributes[ATTR.usageInputTokens]).toBeUndefined()
+      expect(call.attributes[CALL_ATTR.stepsWithoutUsage]).toBe(1)
+      for (const total of [
+        CALL_ATTR.inputTokens,
+        CALL_ATTR.outputTokens,
+        CALL_ATTR.cacheReadTokens,
+        CALL_ATTR.reasoningTokens,
+        CALL_ATTR.costUsd,
+      ])
+        expect(call.attributes, total).not.toHaveProperty(total)
+    })
+
     it("a call whose last step asks for a tool (stopWhen reached) still ends, by the script's flush at the latest", async () => {
       const { tracer, exporter, model } = await start()
       const result = await ai.generateText({
