@@ -859,6 +859,10 @@ export class AiCall {
         this.awaits = true
         if (report.status === 'cancelled') this.awaitRedo()
       }
+      // Its tools run now: ai@7's generateText tells an abort only once a tool that does not stop
+      // on the signal has returned; the call and its open tool spans end cancelled at the abort.
+      else if (!this.ended && report.toolCallIds.length > 0 && report.signal)
+        this.watchAbort(report.signal)
       return
     }
     if (this.ended) return

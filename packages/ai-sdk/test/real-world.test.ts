@@ -31,96 +31,121 @@ describe.each(majors)(
       return { server, tracer, exporter, provider: openai.chat('gpt-4o') }
     }
 
-    it("abortSignal fired while a tool's execute runs: the call span ends cancelled then, not ok later", async () => {
-      const { tracer, exporter, provider } = await start()
-      const model = ai.wrapLanguageModel({
-        model: provider,
-        middleware: tracingMiddleware({ tracer }),
-      })
-      const controller = new AbortController()
-      let toolDone = 0
-      const result = ai.streamText({
-        model,
-        prompt: 'Weather in Oslo? [tool:weather]',
-        abortSignal: controller.signal,
-        stopWhen: ai.stepCountIs(3),
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }: { city: string }) => {
-              setTimeout(() => controller.abort(), 5)
-              await new Promise((resolve) => setTimeout(resolve, 150))
-              toolDone = performance.timeOrigin + performance.now()
-              return { city, celsius: 21 }
-            },
-          }),
-        },
-      })
-      const types: string[] = []
-      for await (const part of result.fullStream) types.push(part.type)
-      // The user's outcome: the stream reports the abort and stops.
-      expect(types).toContain('abort')
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      await tracer.flush()
-      const [call] = callSpans(exporter.spans)
-      expect(call.status).toBe('cancelled')
-      expect(call.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
-      expect(call.attributes[CALL_ATTR.steps]).toBe(1)
-      // Ended at the abort, not when the tool returned or at the flush.
-      expect(toolDone).toBeGreaterThan(0)
-      expect(call.endTime).toBeLessThan(toolDone)
-      const llm = exporter.spans.filter((s) => s.kind === 'llm')
-      expect(llm.map((s) => s.status)).toEqual(['ok'])
-      // The tool span (ai@6, ai@7: ai@5 tells no tool it did not see answered) is cancelled with the call.
-      const tools = exporter.spans.filter((s) => s.kind === 'tool')
-      expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
-      expect(tools.map((s) => s.attributes['tokentrail.cancelled_by'])).toEqual(
-        major === 'ai@5' ? [] : ['abort_signal'],
-      )
-    })
-
-    it('the request ends while a tool runs: the call span is cancelled with it and says parent', async () => {
-      const { tracer, exporter, provider } = await start()
-      const model = ai.wrapLanguageModel({
-        model: provider,
-        middleware: tracingMiddleware({ tracer }),
-      })
-      let started = () => {}
-      const toolStarted = new Promise<void>((resolve) => (started = resolve))
-      let release = () => {}
-      const gate = new Promise<void>((resolve) => (release = resolve))
-      // The request span, as the Next and Hono adapters make it.
-      const request = tracer.startSpan('POST /api/chat', { kind: 'http' })
-      const result = tracer.runInSpan(request, () =>
-        ai.streamText({
+    for (const mode of ['streamText', 'generateText'] as const)
+      it(`${mode}: abortSignal fired while a tool's execute runs: the call span ends cancelled then, not ok later`, async () => {
+        const { tracer, exporter, provider } = await start()
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        const controller = new AbortController()
+        let toolDone = 0
+        const options = {
           model,
           prompt: 'Weather in Oslo? [tool:weather]',
+          abortSignal: controller.signal,
           stopWhen: ai.stepCountIs(3),
           tools: {
             weather: ai.tool({
               inputSchema: z.object({ city: z.string() }),
+              // It does not stop on the signal: it runs on past the abort.
               execute: async ({ city }: { city: string }) => {
-                started()
-                await gate
+                setTimeout(() => controller.abort(), 5)
+                await new Promise((resolve) => setTimeout(resolve, 150))
+                toolDone = performance.timeOrigin + performance.now()
                 return { city, celsius: 21 }
               },
             }),
           },
-        }),
-      )
-      const reading = (async () => {
-        for await (const _ of result.fullStream);
-      })()
-      await toolStarted
-      // The client went away: the adapter ends the request span and the spans still open under it.
-      request.end({ endOpenChildren: true })
-      release()
-      await reading
-      await tracer.flush()
-      const call = callSpans(exporter.spans).find((s) => s.parentSpanId === request.spanId)!
-      expect(call.status).toBe('cancelled')
-      expect(call.attributes['tokentrail.cancelled_by']).toBe('parent')
-    })
+        }
+        if (mode === 'streamText') {
+          const types: string[] = []
+          for await (const part of ai.streamText(options).fullStream) types.push(part.type)
+          // The user's outcome: the stream reports the abort and stops.
+          expect(types).toContain('abort')
+        } else {
+          // The user's outcome: the call rejects with the abort.
+          const error = await ai.generateText(options).catch((e: unknown) => e)
+          expect((error as Error).name).toBe('AbortError')
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await tracer.flush()
+        const [call] = callSpans(exporter.spans)
+        expect(call.status).toBe('cancelled')
+        expect(call.attributes['tokentrail.cancelled_by']).toBe('abort_signal')
+        expect(call.attributes[CALL_ATTR.steps]).toBe(1)
+        // Ended at the abort, not when the tool returned or at the flush.
+        expect(toolDone).toBeGreaterThan(0)
+        expect(call.endTime).toBeLessThan(toolDone)
+        const llm = exporter.spans.filter((s) => s.kind === 'llm')
+        expect(llm.map((s) => s.status)).toEqual(['ok'])
+        // The tool span (ai@6, ai@7: ai@5 tells no tool it did not see answered) is cancelled with the call.
+        const tools = exporter.spans.filter((s) => s.kind === 'tool')
+        expect(tools.map((s) => s.status)).toEqual(major === 'ai@5' ? [] : ['cancelled'])
+        expect(tools.map((s) => s.attributes['tokentrail.cancelled_by'])).toEqual(
+          major === 'ai@5' ? [] : ['abort_signal'],
+        )
+      })
+
+    for (const mode of ['streamText', 'generateText'] as const)
+      it(`${mode}: the request ends while a tool runs: the call span is cancelled with it and says parent`, async () => {
+        const { tracer, exporter, provider } = await start()
+        const model = ai.wrapLanguageModel({
+          model: provider,
+          middleware: tracingMiddleware({ tracer }),
+        })
+        let started = () => {}
+        const toolStarted = new Promise<void>((resolve) => (started = resolve))
+        let release = () => {}
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        // The request span, as the Next and Hono adapters make it.
+        const request = tracer.startSpan('POST /api/chat', { kind: 'http' })
+        const result = tracer.runInSpan(request, () =>
+          (mode === 'streamText' ? ai.streamText : ai.generateText)({
+            model,
+            prompt: 'Weather in Oslo? [tool:weather]',
+            stopWhen: ai.stepCountIs(3),
+            tools: {
+              weather: ai.tool({
+                inputSchema: z.object({ city: z.string() }),
+                execute: async ({ city }: { city: string }) => {
+                  started()
+                  await gate
+                  return { city, celsius: 21 }
+                },
+              }),
+            },
+          }),
+        )
+        const reading = (async () => {
+          if (mode === 'generateText') await result
+          else for await (const _ of result.fullStream);
+        })()
+        await toolStarted
+        // The client went away: the adapter ends the request span and the spans still open under it.
+        request.end({ endOpenChildren: true })
+        release()
+        await reading
+        await tracer.flush()
+        // The call is cancelled with its request. ai@5 runs its tools unseen (their spans come from
+        // the next step's prompt): a call whose last step asked for tools cannot be told from one
+        // its stopWhen ended, so there it ends `ok`. The step after the tool, made once the
+        // request is over, is traced as a call of its own (as after consumer_stopped).
+        const calls = callSpans(exporter.spans).sort((x, y) => x.startTime - y.startTime)
+        expect(calls).toHaveLength(2)
+        const [call, later] = calls as [SpanData, SpanData]
+        expect(call.parentSpanId).toBe(request.spanId)
+        if (major === 'ai@5' && mode === 'generateText') {
+          expect(call.status).toBe('ok')
+          expect(call.attributes['tokentrail.cancelled_by']).toBeUndefined()
+        } else {
+          expect(call.status).toBe('cancelled')
+          expect(call.attributes['tokentrail.cancelled_by']).toBe('parent')
+        }
+        expect(later.status).toBe('ok')
+        expect(later.attributes[CALL_ATTR.steps]).toBe(1)
+        expect(later.traceId).toBe(call.traceId)
+      })
 
     for (const mode of ['generateText', 'streamText'] as const)
       it(`${mode}: abortSignal fired while a tool runs that stops on it: the tool span is cancelled, no tool error, the call says abort_signal`, async () => {
