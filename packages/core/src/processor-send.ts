@@ -320,7 +320,7 @@ async function sendWithRetry(
           ? "this span alone is over the receiver's body limit (lower limits.maxStringLength, or raise the limit)"
           : `${split.requests < 2 ? `given up after ${MAX_SPLIT_REQUESTS} more requests in smaller parts; ` : ''}a lower maxBatchSize avoids it`
       }`
-    if (!tooLarge) processor.failing = true
+    if (!tooLarge) processor.failed()
     if (result.code === 'failed' || attempt >= retry.maxRetries || processor.stopped) {
       // Spans that joined on a retry (topUp) had fewer tries than their own batch gives them, or
       // met another span's failure: they go back first in line, as they would have waited there

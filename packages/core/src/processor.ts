@@ -163,7 +163,9 @@ export class BatchProcessor {
   private enqueued = 0
   // Read by the flush report (processor-flush.ts) too, as are `failures` and `makeLog`.
   settled = 0
-  private flushWaiters: { target: number; resolve: () => void }[] = []
+  // `untilFailing`: a long-lived server's request flush, which stops waiting once an export fails
+  // and is retried (see flushOutcome and `failed`).
+  private flushWaiters: { target: number; resolve: () => void; untilFailing?: () => void }[] = []
   private isShutdown = false
   // Read and set by the send loop (processor-send.ts) too.
   stopped = false
@@ -302,6 +304,20 @@ export class BatchProcessor {
     return this.busyUntil !== undefined && performance.now() > this.busyUntil + STALLED_AFTER_MS
   }
 
+  /**
+   * An export attempt failed and is being retried or given up (the send loop): flushes that do not
+   * wait while exports fail stop waiting now, as one started after this would not have waited.
+   */
+  failed(): void {
+    this.failing = true
+    if (!this.flushWaiters.some((waiter) => waiter.untilFailing)) return
+    this.flushWaiters = this.flushWaiters.filter((waiter) => {
+      if (!waiter.untilFailing) return true
+      waiter.untilFailing()
+      return false
+    })
+  }
+
   // Also called by `restart` (processor-send.ts).
   settle(count: number): void {
     this.settled += count
@@ -383,13 +399,17 @@ export class BatchProcessor {
     // dropped, counted and said) on the send loop's own retries and interval, as they would
     // without the flush, which only starts the loop. Waiting out its bound held each request's
     // flush, and what it keeps alive, for flushTimeoutMs (thousands at once under load).
-    const skip = !waitWhileFailing && this.failing && this.settled < target
+    let skip = !waitWhileFailing && this.failing && this.settled < target
     if (skip) void this.kick()
     // `startedAt`: when the tracer's flush began (it may have waited for the span-end code), so
     // the whole flush keeps to `timeoutMs`, which its messages still name.
     const left = startedAt === undefined ? timeoutMs : timeoutMs - (Date.now() - startedAt)
-    const done =
-      !skip && (this.settled >= target || (await this.waitFor(target, Math.max(0, left))))
+    let done =
+      !skip &&
+      (this.settled >= target || (await this.waitFor(target, Math.max(0, left), !waitWhileFailing)))
+    // An export failed while it waited: the same as finding it failing (see above).
+    if (!done && !skip && !waitWhileFailing && this.failing && this.settled < target) skip = true
+    done ||= this.settled >= target
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
@@ -415,11 +435,17 @@ export class BatchProcessor {
     void this.kick()
   }
 
-  private async waitFor(target: number, timeoutMs: number): Promise<boolean> {
+  private async waitFor(target: number, timeoutMs: number, untilFailing = false): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined
-    let waiter: { target: number; resolve: () => void } | undefined
+    let waiter: { target: number; resolve: () => void; untilFailing?: () => void } | undefined
+    let gaveUp = false
     const idle = new Promise<boolean>((resolve) => {
       waiter = { target, resolve: () => resolve(true) }
+      if (untilFailing)
+        waiter.untilFailing = () => {
+          gaveUp = true
+          resolve(false)
+        }
       this.flushWaiters.push(waiter)
     })
     void this.kick()
@@ -432,7 +458,7 @@ export class BatchProcessor {
     })
     try {
       const done = await Promise.race([idle, timedOut])
-      if (!done) {
+      if (!done && !gaveUp) {
         this.stats.flushTimeouts++
         // Not resolved later from elsewhere: on Workers the flush's request is over by then, and
         // workerd warns of (and cancels) a promise resolved from another request.

@@ -1,5 +1,6 @@
 // A long-lived Node server given a `waitUntil`, its collector down: each request's flush must not
-// wait out its bound on a send loop already backing off after failed exports (under load that
+// wait out its bound on a send loop backing off after failed exports (the first request's flush
+// included, whose own export is the one that fails) (under load that
 // held thousands of flushes, and what they keep alive, at once), and nothing goes unsaid.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -59,6 +60,16 @@ it("does not hold a request's flush on exports already failing, and counts what 
   // The first request's flush finds the collector down: the send loop backs off for a minute.
   expect(await (await fetch(`${base}/hello`)).text()).toBe('hi')
   await expect.poll(() => tracer.stats().retried, { timeout: 5000 }).toBe(1)
+  // Its own flush stops waiting as that export fails (it waited out its 60 s bound before).
+  const first = await Promise.race([
+    flushes[0],
+    new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000)),
+  ])
+  expect(first).not.toBe('still waiting')
+  expect((first as FlushResult).ok).toBe(false)
+  expect((first as FlushResult).reason).toMatch(
+    /not waited for: exports are failing and being retried/,
+  )
 
   // Later requests' flushes resolve without waiting for that retry (none has gone out).
   for (let i = 0; i < 3; i++) expect(await (await fetch(`${base}/hello`)).text()).toBe('hi')
