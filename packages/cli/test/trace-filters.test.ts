@@ -19,6 +19,8 @@ interface Turn {
   fail?: boolean
   route?: string
   startTime?: number
+  /** A tool call named as ai@5/ai@6's experimental_telemetry names one (`ai.toolCall.*` only). */
+  aiSdkTool?: boolean
 }
 
 /** A request trace from core's real tracer: request span → LLM call (→ failing tool). */
@@ -66,6 +68,19 @@ async function turn(t: Turn = {}): Promise<SpanData[]> {
     tool.recordError(new Error('index offline'))
     tool.end({ endTime: start + 30 })
   }
+  if (t.aiSdkTool)
+    tracer
+      .startSpan('ai.toolCall', {
+        kind: 'tool',
+        parent: root,
+        startTime: start + 40,
+        attributes: {
+          'ai.toolCall.name': 'weather',
+          'ai.toolCall.args': '{"city":"Paris"}',
+          'ai.toolCall.result': '{"celsius":21}',
+        },
+      })
+      .end({ endTime: start + 60 })
   root.end({ endTime: start + (t.durationMs ?? 100) })
   await tracer.flush()
   return [...exporter.spans]
@@ -353,5 +368,23 @@ describe('tokentrail list filters', () => {
       expect(answer.status).toBe(error.startsWith('no session') ? 404 : 400)
       expect(await answer.json()).toEqual({ error })
     }
+  })
+})
+
+describe('the chat view of a session', () => {
+  it("shows a tool call's arguments and result from the AI SDK telemetry's own attributes too", async () => {
+    const c = await collector()
+    c.store.insert(
+      await turn({ session: 'chat-ai', on: 'root', prompt: 'Weather?', aiSdkTool: true }),
+    )
+    const session = await (await fetch(`${c.url}/api/sessions/chat-ai`)).json()
+    const calls = session.turns.flatMap((t: { toolCalls?: unknown[] }) => t.toolCalls ?? [])
+    expect(calls).toEqual([
+      expect.objectContaining({
+        tool: 'weather',
+        arguments: '{"city":"Paris"}',
+        result: '{"celsius":21}',
+      }),
+    ])
   })
 })

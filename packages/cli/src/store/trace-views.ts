@@ -226,8 +226,9 @@ export function getSession(
         status: span.status,
         durationMs: span.endTime - span.startTime,
       }
-      const args = clip(a[ATTR.toolCallArguments])
-      const result = clip(a[ATTR.toolCallResult])
+      // The GenAI attributes, else the AI SDK telemetry's own (as the span panel reads them).
+      const args = clip(a[ATTR.toolCallArguments] ?? a['ai.toolCall.args'])
+      const result = clip(a[ATTR.toolCallResult] ?? a['ai.toolCall.result'])
       if (args !== undefined) call.arguments = args
       if (result !== undefined) call.result = result
       if (span.error) call.error = `${span.error.type}: ${span.error.message}`
