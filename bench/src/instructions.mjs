@@ -1,5 +1,10 @@
 // Machine instructions per generateText (or streamText) call, counted by valgrind: a figure that
-// does not move with the load on the machine, where the timed rows of run.mjs spread ±5–10 µs.
+// moves less with the load on the machine than the timed rows of run.mjs (±5–10 µs), though not
+// nothing: one build's traced count read 617k, 631k, 652k and 675k per call in four runs on
+// 2026-12-06, so compare builds back to back. The child's tracers batch by size only
+// (OTEL_BSP_SCHEDULE_DELAY=3600000 unless set), as they do at full speed: under valgrind a traced
+// call takes milliseconds, and their interval (Tokentrail 2 s, OpenTelemetry 5 s) sent partial
+// batches a full-speed run never sends.
 //   node src/instructions.mjs [contender] [short|long] [untraced,hooks,channel,traced]
 // Each side runs `CALLS` calls (default 20000,30000) in a child process under
 // `valgrind --tool=callgrind`; per call = the difference of the two counts over the difference of
@@ -127,7 +132,13 @@ function count(side, n) {
       String(n),
     ],
     {
-      env: { ...process.env, INSTRUCTIONS_CHILD: '1', SINK_URL: sink.url },
+      // Batches by size alone (512 spans), as at full speed (see the header).
+      env: {
+        OTEL_BSP_SCHEDULE_DELAY: '3600000',
+        ...process.env,
+        INSTRUCTIONS_CHILD: '1',
+        SINK_URL: sink.url,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   )
