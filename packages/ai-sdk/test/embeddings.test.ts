@@ -59,6 +59,15 @@ const majors = [
 ]
 
 describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
+  // text-embedding-3-small of the server at `url`, traced with these options.
+  const embedder = (url: string, options: Parameters<typeof embeddingTracingMiddleware>[0]) =>
+    ai.wrapEmbeddingModel({
+      model: createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' }).embedding(
+        'text-embedding-3-small',
+      ),
+      middleware: embeddingTracingMiddleware(options),
+    })
+
   it('embedMany: one embeddings span per provider call, tokens and cost as the server said, texts never recorded', async () => {
     const { url, bodies } = await serve()
     const { tracer, exporter } = setup()
@@ -121,13 +130,9 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
   it('records the metadata as chat spans do: attributes, conversation id, the scope and the call merged', async () => {
     const { url, bodies } = await serve()
     const { tracer, exporter } = setup()
-    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
-    const model = ai.wrapEmbeddingModel({
-      model: openai.embedding('text-embedding-3-small'),
-      middleware: embeddingTracingMiddleware({
-        tracer,
-        metadata: { userId: 'u1', tags: ['model'], attributes: { plan: 'free', team: 'a' } },
-      }),
+    const model = embedder(url, {
+      tracer,
+      metadata: { userId: 'u1', tags: ['model'], attributes: { plan: 'free', team: 'a' } },
     })
     const result = await withTraceMetadata({ sessionId: 'chat-9', tags: ['scope'] }, () =>
       ai.embed({
@@ -152,13 +157,9 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
   it("a metadata attribute named like the span's own keys does not replace the metadata's ids", async () => {
     const { url } = await serve()
     const { tracer, exporter } = setup()
-    const openai = createOpenAI({ baseURL: url, apiKey: 'sk-test-0000000000000000' })
-    const model = ai.wrapEmbeddingModel({
-      model: openai.embedding('text-embedding-3-small'),
-      middleware: embeddingTracingMiddleware({
-        tracer,
-        metadata: { userId: 'u1', attributes: { 'user.id': 'other', 'gen_ai.request.model': 'm' } },
-      }),
+    const model = embedder(url, {
+      tracer,
+      metadata: { userId: 'u1', attributes: { 'user.id': 'other', 'gen_ai.request.model': 'm' } },
     })
     await ai.embed({ model, value: 'x' })
     await tracer.flush()

@@ -36,24 +36,40 @@ const switches: [string, TracerOptions, Partial<TracingMiddlewareOptions>][] = [
   ['the middleware', {}, off],
 ]
 
+/** The mock server started with `server`, and a model of `major` traced to the sink. */
+async function traced(
+  major: (typeof majors)[number],
+  serverOptions: Parameters<typeof startMockOpenAI>[0],
+  tracerOptions: TracerOptions,
+  middlewareOptions: Partial<TracingMiddlewareOptions>,
+) {
+  server = await startMockOpenAI(serverOptions)
+  const openai = major.createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+  const tracer = createTracer({
+    serviceName: 'quoted-content',
+    exporters: [otlpExporter({ url: sink.url })],
+    ...tracerOptions,
+  })
+  const model = major.ai.wrapLanguageModel({
+    model: openai.chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer, ...middlewareOptions }),
+  })
+  return { tracer, model }
+}
+
 async function run(
   major: (typeof majors)[number],
   tracerOptions: TracerOptions,
   middlewareOptions: Partial<TracingMiddlewareOptions>,
   toolArguments: unknown,
 ): Promise<{ body: string; toolErrors: string[]; toolEvents: string[] }> {
-  const { ai, createOpenAI } = major
-  server = await startMockOpenAI({ toolArguments: () => toolArguments } as any)
-  const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-  const tracer = createTracer({
-    serviceName: 'quoted-content',
-    exporters: [otlpExporter({ url: sink.url })],
-    ...tracerOptions,
-  })
-  const model = ai.wrapLanguageModel({
-    model: openai.chat('gpt-4o'),
-    middleware: tracingMiddleware({ tracer, ...middlewareOptions }),
-  })
+  const { ai } = major
+  const { tracer, model } = await traced(
+    major,
+    { toolArguments: () => toolArguments } as any,
+    tracerOptions,
+    middlewareOptions,
+  )
   const before = sink.bodies.length
   await ai.generateText({
     model,
@@ -112,43 +128,36 @@ describe.each(majors)('$major, over HTTP', (major) => {
 // the middleware (the tracer's on), the LLM span left it out and the call span quoted it. ai@7
 // only: on ai@5 and ai@6 the call span does not see that failure (README, per-major table).
 const ai7Only = majors.filter(({ major }) => major === 'ai@7')
-describe.each(ai7Only)(
-  '$major, an answer the schema refuses, over HTTP',
-  ({ ai, createOpenAI }) => {
-    for (const [where, tracerOptions, middlewareOptions] of switches)
-      it(`content off in ${where}: no span quotes the answer`, async () => {
-        server = await startMockOpenAI({ reply: `{"n":"${CANARY}"}` })
-        const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-        const tracer = createTracer({
-          serviceName: 'quoted-content',
-          exporters: [otlpExporter({ url: sink.url })],
-          ...tracerOptions,
-        })
-        const model = ai.wrapLanguageModel({
-          model: openai.chat('gpt-4o'),
-          middleware: tracingMiddleware({ tracer, ...middlewareOptions }),
-        })
-        const before = sink.bodies.length
-        const error = await ai
-          .generateObject({ model, schema: z.object({ n: z.number() }), prompt: 'A number?' })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          )
-        expect(error).toBeInstanceOf(Error)
-        await tracer.shutdown()
-        const body = sink.bodies.slice(before).join('\n')
-        const failed = sink.bodies
-          .slice(before)
-          .flatMap((request) => JSON.parse(request).resourceSpans)
-          .flatMap((resource: any) => resource.scopeSpans)
-          .flatMap((scope: any) => scope.spans)
-          .filter((span: any) => span.status.code === 2)
-        expect(failed.length).toBeGreaterThan(0)
-        expect(body.includes(CANARY), 'the answer reached the wire').toBe(false)
-      })
-  },
-)
+describe.each(ai7Only)('$major, an answer the schema refuses, over HTTP', (major) => {
+  const { ai } = major
+  for (const [where, tracerOptions, middlewareOptions] of switches)
+    it(`content off in ${where}: no span quotes the answer`, async () => {
+      const { tracer, model } = await traced(
+        major,
+        { reply: `{"n":"${CANARY}"}` },
+        tracerOptions,
+        middlewareOptions,
+      )
+      const before = sink.bodies.length
+      const error = await ai
+        .generateObject({ model, schema: z.object({ n: z.number() }), prompt: 'A number?' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(error).toBeInstanceOf(Error)
+      await tracer.shutdown()
+      const body = sink.bodies.slice(before).join('\n')
+      const failed = sink.bodies
+        .slice(before)
+        .flatMap((request) => JSON.parse(request).resourceSpans)
+        .flatMap((resource: any) => resource.scopeSpans)
+        .flatMap((scope: any) => scope.spans)
+        .filter((span: any) => span.status.code === 2)
+      expect(failed.length).toBeGreaterThan(0)
+      expect(body.includes(CANARY), 'the answer reached the wire').toBe(false)
+    })
+})
 
 // A model call that fails with the AI SDK's own TypeValidationError (a provider's answer its
 // schema refused), which quotes the answer: with outputs off in the middleware only, the LLM span

@@ -18,6 +18,16 @@ afterEach(async () => {
 const callSpans = (spans: readonly SpanData[]) =>
   spans.filter((s) => s.attributes[ATTR.operationName] === 'invoke_agent')
 
+/** The `weather` tool of these tests: `during` runs inside its execute, before it answers. */
+const weatherTool = (ai: any, during: () => Promise<unknown>) =>
+  ai.tool({
+    inputSchema: z.object({ city: z.string() }),
+    execute: async ({ city }: { city: string }) => {
+      await during()
+      return { city, celsius: 21 }
+    },
+  })
+
 describe.each(majors)(
   '$major with its own @ai-sdk/openai, over HTTP',
   ({ major, ai, createOpenAI }) => {
@@ -46,15 +56,11 @@ describe.each(majors)(
           abortSignal: controller.signal,
           stopWhen: ai.stepCountIs(3),
           tools: {
-            weather: ai.tool({
-              inputSchema: z.object({ city: z.string() }),
-              // It does not stop on the signal: it runs on past the abort.
-              execute: async ({ city }: { city: string }) => {
-                setTimeout(() => controller.abort(), 5)
-                await new Promise((resolve) => setTimeout(resolve, 150))
-                toolDone = performance.timeOrigin + performance.now()
-                return { city, celsius: 21 }
-              },
+            // It does not stop on the signal: it runs on past the abort.
+            weather: weatherTool(ai, async () => {
+              setTimeout(() => controller.abort(), 5)
+              await new Promise((resolve) => setTimeout(resolve, 150))
+              toolDone = performance.timeOrigin + performance.now()
             }),
           },
         }
@@ -106,13 +112,9 @@ describe.each(majors)(
             prompt: 'Weather in Oslo? [tool:weather]',
             stopWhen: ai.stepCountIs(3),
             tools: {
-              weather: ai.tool({
-                inputSchema: z.object({ city: z.string() }),
-                execute: async ({ city }: { city: string }) => {
-                  started()
-                  await gate
-                  return { city, celsius: 21 }
-                },
+              weather: weatherTool(ai, async () => {
+                started()
+                await gate
               }),
             },
           }),
@@ -336,13 +338,9 @@ describe.each(majors)(
         prompt: 'Weather in Oslo? [tool:weather]',
         stopWhen: ai.stepCountIs(3),
         tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }: { city: string }) => {
-              flushed = tracer.flush()
-              await flushed
-              return { city, celsius: 21 }
-            },
+          weather: weatherTool(ai, async () => {
+            flushed = tracer.flush()
+            await flushed
           }),
         },
       })
