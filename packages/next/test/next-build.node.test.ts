@@ -137,12 +137,14 @@ describe('next start: the collector down', () => {
         reasons: string[]
         retried: number
       }
-    // The first request's flush finds the collector down: the send loop backs off for a minute.
+    // The first request's flush finds the collector down: the send loop backs off for a minute,
+    // and that flush stops waiting as its export fails.
     expect(await (await fetch(`${base}/api/outage`)).text()).toBe('hi')
     await expect.poll(async () => (await stats()).retried, { timeout: 10_000 }).toBe(1)
+    await expect.poll(async () => (await stats()).settled, { timeout: 10_000 }).toBe(1)
     // Later requests' flushes settle without waiting for that retry.
     for (let i = 0; i < 3; i++) expect(await (await fetch(`${base}/api/outage`)).text()).toBe('hi')
-    await expect.poll(async () => (await stats()).settled, { timeout: 10_000 }).toBe(3)
+    await expect.poll(async () => (await stats()).settled, { timeout: 10_000 }).toBe(4)
     const { started, reasons } = await stats()
     expect(started).toBe(4)
     for (const reason of reasons)
