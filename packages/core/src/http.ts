@@ -90,6 +90,8 @@ export function watchBody<T>(
   source: ReadableStream<T>,
   onEnd: (end: BodyEnd) => void,
   context?: ContextSpan,
+  /** Kept at the bytes passed through so far, for a span that ends before its body does. */
+  sent?: { bytes: number },
 ): ReadableStream<T> {
   const reader = source.getReader()
   let ended = false
@@ -120,6 +122,7 @@ export function watchBody<T>(
         }
         const chunk = result.value
         bytes += (chunk as { byteLength?: number })?.byteLength ?? 1
+        if (sent) sent.bytes = bytes
         controller.enqueue(chunk)
       },
       cancel(reason) {

@@ -281,10 +281,13 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     // The client went away. Once the body is handed over this ends the span: a host that drops a
     // disconnected client's body without cancelling it says so only through the signal (an older
     // workerd did; 1.20261123 cancels the body too, see test/workerd.node.test.ts).
+    // What the body has sent so far: a client gone mid-body, or a body cut at streamTimeoutMs,
+    // ends the span before the body does.
+    const sent = { bytes: 0 }
     const onAbort = () => {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
-      if (handedOver) finish()
+      if (handedOver) finish(sent.bytes)
       else if (!returned) {
         // The handler is still at work for nobody (it may finish a model call that ignores the
         // signal): it gets streamTimeoutMs to return. One that never does (a promise that never
@@ -497,6 +500,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
             finish(body.bytes)
           },
           span,
+          sent,
         ),
         response,
       )
@@ -516,7 +520,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
             `tracing(): a response body was still streaming after streamTimeoutMs (${streamTimeoutMs} ms), so its request span was ended there (cancelled, tokentrail.stream_timeout) and flushed before the function may freeze: the rest of that answer is missing from its trace, and spans ending later are lost if the function freezes. If the platform lets the function run longer, raise streamTimeoutMs.`,
           )
           if (status === 'ok') status = 'cancelled'
-          finish()
+          finish(sent.bytes)
         }, streamTimeoutMs)
         ;(timer as { unref?: () => void }).unref?.()
       }

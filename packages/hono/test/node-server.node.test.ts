@@ -158,11 +158,18 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     const controller = new AbortController()
     const response = await fetch(`${url}/api/chat`, { method: 'POST', signal: controller.signal })
     const reader = response.body!.getReader()
-    expect((await reader.read()).done).toBe(false)
+    const first = await reader.read()
+    expect(first.done).toBe(false)
     controller.abort()
     await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(2)
     const root = exporter.span('POST /api/chat')
     expect(root.status).toBe('cancelled')
+    // The bytes sent before the client left (at least what it read), not nothing.
+    const size = root.attributes['http.response.body.size'] as number
+    expect(size).toBeGreaterThanOrEqual(first.value!.byteLength)
+    expect(size).toBeLessThan(
+      Buffer.byteLength(Array.from({ length: 200 }, (_, i) => `w${i} `).join('')),
+    )
     // Ended at the disconnect, not after the 2 s the full stream would take.
     expect(root.endTime - root.startTime).toBeLessThan(1500)
     const model = exporter.span('chat mock-stream')
