@@ -9,8 +9,8 @@ import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 
 const REQUESTS = Number(process.env.REQUESTS ?? 40)
-const CONCURRENCY = 4
-const SPANS_PER_REQUEST = 2 // POST /api/chat + chat gpt-4o-mini
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4)
+const SPANS_PER_REQUEST = 3 // POST /api/chat → streamText gpt-4o-mini → chat gpt-4o-mini
 const SETTLE_MS = 3000 // longer than the tracer's 2 s batch interval
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -27,7 +27,7 @@ await build({
 
 const mock = await startMockOpenAI({ chunkDelayMs: 1 })
 const rows: Record<string, string | number>[] = []
-for (const variant of ['per-request', 'shared-tracer', 'no-flush']) {
+for (const variant of ['example', 'tracer-per-request', 'no-flush']) {
   const receiver = await startOtlpReceiver()
   const mf = new Miniflare({
     modules: true,
