@@ -91,11 +91,10 @@ export function watchBody<T>(
   onEnd: (end: BodyEnd) => void,
   context?: ContextSpan,
   /** Kept at the bytes passed through so far, for a span that ends before its body does. */
-  sent?: { bytes: number },
+  sent: { bytes: number } = { bytes: 0 },
 ): ReadableStream<T> {
   const reader = source.getReader()
   let ended = false
-  let bytes = 0
   const end = (result: BodyEnd) => {
     if (ended) return
     ended = true
@@ -111,22 +110,21 @@ export function watchBody<T>(
         try {
           result = await (context ? runWithSpan(context, read) : read())
         } catch (error) {
-          end({ reason: 'error', error, bytes })
+          end({ reason: 'error', error, bytes: sent.bytes })
           controller.error(error)
           return
         }
         if (result.done) {
-          end({ reason: 'done', bytes })
+          end({ reason: 'done', bytes: sent.bytes })
           controller.close()
           return
         }
         const chunk = result.value
-        bytes += (chunk as { byteLength?: number })?.byteLength ?? 1
-        if (sent) sent.bytes = bytes
+        sent.bytes += (chunk as { byteLength?: number })?.byteLength ?? 1
         controller.enqueue(chunk)
       },
       cancel(reason) {
-        end({ reason: 'cancelled', error: reason, bytes })
+        end({ reason: 'cancelled', error: reason, bytes: sent.bytes })
         return reader.cancel(reason)
       },
     },

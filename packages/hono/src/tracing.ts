@@ -372,24 +372,11 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
 
     const ownIndex = c.req.routeIndex
-    // Named after the route that answered, once the handler has returned or thrown.
-    const name = () => {
-      const route = routeOf(c, ownIndex)
-      if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
-      const named = spanName && callOption(span, 'spanName', () => spanName(c))
-      span.updateName(
-        typeof named === 'string' && named !== ''
-          ? named
-          : route !== undefined
-            ? `${method} ${route}`
-            : method,
-      )
-    }
     try {
       await runWithSpan(span, next)
     } catch (error) {
       returned = true
-      if (!span.ended) name()
+      if (!span.ended) nameSpan(span, c, ownIndex, method, spanName)
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
       // signal with a string reason, which lands here).
@@ -406,7 +393,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (abandoned !== undefined) clearTimeout(abandoned)
     // Past streamTimeoutMs after its client left: the span went out without it.
     if (span.ended) return
-    name()
+    nameSpan(span, c, ownIndex, method, spanName)
 
     if (!c.finalized) {
       // The handler returned no Response: once this middleware returns, Hono throws "Context is not
@@ -567,6 +554,26 @@ function noticeWorkersWithoutContext(tracer: Tracer): void {
     tracer,
     'workers without executionCtx',
     "tracing(): this Cloudflare Workers request reached Hono without its execution context (app.fetch(request) instead of app.fetch(request, env, ctx)), so there is no waitUntil to keep its flush alive. In a Worker's fetch handler its spans are lost when the request ends: pass env and ctx on to app.fetch, or export the app itself as the Worker's fetch handler. (A Durable Object lives on after its requests, so there the flush goes on without one.)",
+  )
+}
+
+// Names the request span after the route that answered, once the handler has returned or thrown.
+function nameSpan(
+  span: Span,
+  c: Context,
+  ownIndex: number,
+  method: string,
+  spanName: TracingOptions['spanName'],
+): void {
+  const route = routeOf(c, ownIndex)
+  if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
+  const named = spanName && callOption(span, 'spanName', () => spanName(c))
+  span.updateName(
+    typeof named === 'string' && named !== ''
+      ? named
+      : route !== undefined
+        ? `${method} ${route}`
+        : method,
   )
 }
 
