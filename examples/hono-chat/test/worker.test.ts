@@ -84,6 +84,29 @@ describe('examples/hono-chat Workers entry in workerd', () => {
       .toEqual([3, 3, 3]) // request, call, LLM
   })
 
+  // The isolate's one tracer, requests at once: each request's flush sends its own spans from
+  // that request (a send loop that went on from a finished request delivered 12-25 % of them).
+  it('delivers every trace of requests the isolate serves at once', async () => {
+    const ids: string[] = []
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, lane) => {
+        for (let i = 0; i < 5; i++) {
+          const response = await mf.dispatchFetch('http://localhost/api/chat', {
+            method: 'POST',
+            body: JSON.stringify({ prompt: `lane ${lane} request ${i}` }),
+          })
+          ids.push(response.headers.get('x-trace-id')!)
+          expect(await response.text()).toContain('data: [DONE]')
+        }
+      }),
+    )
+    await expect
+      .poll(() => ids.map((id) => receiver.spans.filter((s) => s.traceId === id).length), {
+        timeout: 10_000,
+      })
+      .toEqual(Array(20).fill(3))
+  })
+
   it('marks the request span cancelled when the client cancels the stream', async () => {
     mock.reset()
     const controller = new AbortController()

@@ -87,6 +87,13 @@ export interface ExportDurations {
   status?: number
 }
 
+// A flush (or shutdown, or sendAll) waiting for the spans up to `target` to settle.
+interface Waiter {
+  target: number
+  resolve: () => void
+  untilFailing?: () => void
+}
+
 function unref(timer: unknown) {
   ;(timer as { unref?: () => void })?.unref?.()
 }
@@ -165,7 +172,7 @@ export class BatchProcessor {
   settled = 0
   // `untilFailing`: a long-lived server's request flush, which stops waiting once an export fails
   // and is retried (see flushOutcome and `failed`).
-  private flushWaiters: { target: number; resolve: () => void; untilFailing?: () => void }[] = []
+  private flushWaiters: Waiter[] = []
   private isShutdown = false
   // Read and set by the send loop (processor-send.ts) too.
   stopped = false
@@ -280,13 +287,14 @@ export class BatchProcessor {
     return this.held.length + this.queue.length + this.stats.inflight
   }
 
-  private kick(): Promise<void> {
+  // `owner`: the flush (or sendAll) that starts the loop, which goes on for as long as it waits.
+  private kick(owner?: Waiter): Promise<void> {
     cancel(this.timer)
     this.timer = undefined
     // Only the send loop sets `busyUntil`, so a stalled loop means its code has loaded.
     if (this.sending && this.stalled()) this.sendCode?.restart(this)
     if (this.sending) return this.sending
-    const sending: Promise<void> = this.drain().then(() => {
+    const sending: Promise<void> = this.drain(owner).then(() => {
       if (this.sending !== sending) return
       this.sending = undefined
       this.busyUntil = undefined
@@ -330,7 +338,7 @@ export class BatchProcessor {
   }
 
   // Never rejects: a throw while sending fails (and counts) that batch, and the loop goes on.
-  private async drain(): Promise<void> {
+  private async drain(owner?: Waiter): Promise<void> {
     const mine = this.loop
     while ((this.held.length > 0 || this.queue.length > 0) && !this.stopped) {
       const batch = (this.held.length > 0 ? this.held : this.queue).splice(
@@ -374,12 +382,54 @@ export class BatchProcessor {
         if (this.failures.length > 32) this.failures.shift()
       }
       this.settle(batch.length)
-      // What queued while this batch was out goes at once only as a full batch, or for a flush
-      // or shutdown waiting on it; less waits for the interval (kick sets the timer). Sending it
-      // at once made one small POST per round trip under steady load (~110 spans each, not 512),
-      // and each POST costs its own request, headers and socket writes.
-      const full = this.queue.length >= this.fullAt
-      if (this.held.length === 0 && this.flushWaiters.length === 0 && !full) break
+      // A loop a flush started goes on while that flush waits, and stops when it is done: other
+      // flushes waiting meanwhile start a loop of their own when this one ends (see `drive`). On
+      // Workers a loop runs in the request that started it, and workerd ends that request's
+      // fetches and timers once its flush is done: an export started there for another request's
+      // spans never settled, and every later flush of a tracer kept for the isolate waited
+      // behind it (4 requests at a time delivered 12-25 % of their spans).
+      if (owner && this.flushWaiters.includes(owner)) continue
+      if (this.flushWaiters.length > 0) break
+      // Spans a failed batch gave back (or held while the send loop loaded) go first, at once.
+      if (this.held.length > 0) continue
+      // Without a flush (the interval's timer, a full queue), what queued while this batch was
+      // out goes at once only as a full batch; less waits for the interval (kick sets the timer).
+      // Sending it at once made one small POST per round trip under steady load (~110 spans each,
+      // not 512), and each POST costs its own request, headers and socket writes.
+      if (owner || this.queue.length < this.fullAt) break
+    }
+  }
+
+  /**
+   * Sends until `waiter`'s spans are settled (or it stops waiting): starts a loop of its own, or,
+   * while another loop is under way, waits for that loop to end (or to stall) and starts one then.
+   * Resolves when it no longer has a loop to start or wait for.
+   */
+  private async drive(waiter: Waiter, gone: Promise<unknown>): Promise<void> {
+    let over = false
+    void gone.then(() => {
+      over = true
+    })
+    while (!over && this.flushWaiters.includes(waiter)) {
+      const before = this.settled
+      const sending = this.kick(waiter)
+      // A loop that stalls never ends: looked at again once it is late (kick restarts it).
+      const late = this.busyUntil === undefined ? undefined : this.busyUntil + STALLED_AFTER_MS
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const lateCheck =
+        late === undefined
+          ? undefined
+          : new Promise<void>((resolve) => {
+              timer = later(resolve, Math.max(0, late - performance.now()) + 1)
+            })
+      try {
+        await Promise.race(lateCheck ? [sending, gone, lateCheck] : [sending, gone])
+      } finally {
+        cancel(timer)
+      }
+      // A loop that ended having sent nothing, with no other under way: what is left waits for
+      // the next batch or interval (never a loop of microtasks).
+      if (this.settled === before && !this.sending && lateCheck === undefined) return
     }
   }
 
@@ -431,13 +481,14 @@ export class BatchProcessor {
   sendAll(): void {
     const target = this.enqueued
     if (this.settled >= target || this.isShutdown) return
-    this.flushWaiters.push({ target, resolve: () => {} })
-    void this.kick()
+    const waiter: Waiter = { target, resolve: () => {} }
+    this.flushWaiters.push(waiter)
+    void this.drive(waiter, new Promise(() => {}))
   }
 
   private async waitFor(target: number, timeoutMs: number, untilFailing = false): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined
-    let waiter: { target: number; resolve: () => void; untilFailing?: () => void } | undefined
+    let waiter: Waiter | undefined
     let gaveUp = false
     const idle = new Promise<boolean>((resolve) => {
       waiter = { target, resolve: () => resolve(true) }
@@ -448,7 +499,6 @@ export class BatchProcessor {
         }
       this.flushWaiters.push(waiter)
     })
-    void this.kick()
     // This timer is not unref'd: whoever awaits a flush (a script's last line) must see it settle,
     // not have Node exit under it while an export is backing off.
     const timedOut = new Promise<boolean>((resolve) => {
@@ -456,6 +506,7 @@ export class BatchProcessor {
         timer = setTimeout(() => resolve(false), timeoutMs)
       } catch {}
     })
+    void this.drive(waiter!, Promise.race([idle, timedOut]))
     try {
       const done = await Promise.race([idle, timedOut])
       if (!done && !gaveUp) {

@@ -39,9 +39,14 @@ async function serve(options: Serve = {}): Promise<Workerd> {
   return workerd
 }
 
-/** An OTLP endpoint in front of the receiver that fails (503), hangs, or passes on, as told. */
-async function gate(): Promise<{ origin: string; mode: 'fail' | 'hang' | 'pass'; seen: string[] }> {
-  const state = { origin: '', mode: 'fail' as 'fail' | 'hang' | 'pass', seen: [] as string[] }
+type GateMode = 'fail' | 'hang' | 'pass' | 'slow'
+
+/**
+ * An OTLP endpoint in front of the receiver that fails (503), hangs, passes on, or passes on
+ * after 100 ms (`slow`), as told.
+ */
+async function gate(): Promise<{ origin: string; mode: GateMode; seen: string[] }> {
+  const state = { origin: '', mode: 'fail' as GateMode, seen: [] as string[] }
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk) => chunks.push(chunk))
@@ -49,6 +54,7 @@ async function gate(): Promise<{ origin: string; mode: 'fail' | 'hang' | 'pass';
       state.seen.push(state.mode)
       if (state.mode === 'fail') return void response.writeHead(503).end()
       if (state.mode === 'hang') return // never answers: the export's time bound ends it
+      if (state.mode === 'slow') await sleep(100)
       const passed = await fetch(`${receiver.origin}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -199,6 +205,31 @@ describe.skipIf('missing' in found)(
       // The hung flush was said once, inside the request's waitUntil.
       expect(count(workerd.output(), 'flush timed out after 300 ms')).toBe(1)
       expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
+    // Each request's flush sends its spans from its own request: an export started from a request
+    // whose flush was done never settled (workerd ends that request's fetches and timers), and
+    // every later flush waited behind it (12-25 % of spans arrived, 4 requests at a time).
+    it('a tracer kept for the isolate delivers every span when requests overlap', async () => {
+      const endpoint = await gate()
+      endpoint.mode = 'slow' // so that exports overlap other requests' flushes
+      const workerd = await serve({ otlp: endpoint.origin })
+      const roots: string[] = []
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 6; i++)
+            roots.push((await (await fetch(`${workerd.url}/api/nest`)).json()).root)
+        }),
+      )
+      await receiver.waitFor(
+        (spans) => roots.every((id) => spans.some((s) => s.spanId === id)),
+        10_000,
+      )
+      await expect
+        .poll(async () => (await fetch(`${workerd.url}/stats`)).json())
+        .toMatchObject({ exported: 48, failed: 0, queued: 0, inflight: 0, flushTimeouts: 0 })
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+      expect(tokentrailLines(workerd.output())).toEqual([])
     })
 
     it('a tracer kept for the isolate fails, within retry.maxRetries, a batch a receiver that stays down refuses', async () => {
