@@ -298,7 +298,9 @@ export class BatchProcessor {
       if (this.sending !== sending) return
       this.sending = undefined
       this.busyUntil = undefined
-      if (this.queue.length > 0 && !this.stopped)
+      if (this.stopped) return
+      if (this.held.length > 0) this.timer = later(() => void this.kick(), 0)
+      else if (this.queue.length > 0)
         this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
     })
     this.sending = sending
@@ -389,14 +391,15 @@ export class BatchProcessor {
       // spans never settled, and every later flush of a tracer kept for the isolate waited
       // behind it (4 requests at a time delivered 12-25 % of their spans).
       if (owner && this.flushWaiters.includes(owner)) continue
-      if (this.flushWaiters.length > 0) break
-      // Spans a failed batch gave back (or held while the send loop loaded) go first, at once.
+      if (owner || this.flushWaiters.length > 0) break
+      // Spans a failed batch gave back (or held while the send loop loaded) go first, at once
+      // (after a loop a flush started, from a timer: see kick).
       if (this.held.length > 0) continue
       // Without a flush (the interval's timer, a full queue), what queued while this batch was
       // out goes at once only as a full batch; less waits for the interval (kick sets the timer).
       // Sending it at once made one small POST per round trip under steady load (~110 spans each,
       // not 512), and each POST costs its own request, headers and socket writes.
-      if (owner || this.queue.length < this.fullAt) break
+      if (this.queue.length < this.fullAt) break
     }
   }
 
