@@ -87,11 +87,29 @@ export interface ExportDurations {
   status?: number
 }
 
-// A flush (or shutdown, or sendAll) waiting for the spans up to `target` to settle.
+// A flush (or shutdown, or sendAll) waiting for the spans up to `target` to settle; `over` once it
+// is taken off the waiters (its spans settled, it gave up, or it timed out). `wake`: what its
+// sending (BatchProcessor.drive) waits on, told why; `parked` while in line for a turn.
 interface Waiter {
   target: number
   resolve: () => void
   untilFailing?: () => void
+  over?: boolean
+  wake?: ((why: Wake) => void) | undefined
+  parked?: boolean
+}
+
+type Wake = 'over' | 'ended' | 'turn' | 'late'
+
+function wake(waiter: Waiter, why: Wake): void {
+  const woken = waiter.wake
+  waiter.wake = undefined
+  woken?.(why)
+}
+
+function over(waiter: Waiter): void {
+  waiter.over = true
+  wake(waiter, 'over')
 }
 
 function unref(timer: unknown) {
@@ -173,6 +191,11 @@ export class BatchProcessor {
   // `untilFailing`: a long-lived server's request flush, which stops waiting once an export fails
   // and is retried (see flushOutcome and `failed`).
   private flushWaiters: Waiter[] = []
+  // Flushes waiting for the loop under way to end, first come first: one is woken per loop end
+  // (waking them all at every loop end cost thousands of flushes waiting ~4× the CPU).
+  private parked: Waiter[] = []
+  // The flush whose loop is under way (none for the interval's or a full queue's).
+  private loopOwner: Waiter | undefined
   private isShutdown = false
   // Read and set by the send loop (processor-send.ts) too.
   stopped = false
@@ -230,6 +253,8 @@ export class BatchProcessor {
     if (waiting >= this.options.maxQueueSize) {
       this.stats.dropped.queueFull++
       this.dropped('queueFull', 1)
+      // A full queue with nothing sending it (its timer gone with a Worker's request) starts a loop.
+      if (!this.sending) void this.kick()
       return
     }
     this.queue.push(span)
@@ -294,11 +319,17 @@ export class BatchProcessor {
     // Only the send loop sets `busyUntil`, so a stalled loop means its code has loaded.
     if (this.sending && this.stalled()) this.sendCode?.restart(this)
     if (this.sending) return this.sending
+    this.loopOwner = owner
     const sending: Promise<void> = this.drain(owner).then(() => {
       if (this.sending !== sending) return
       this.sending = undefined
+      this.loopOwner = undefined
       this.busyUntil = undefined
+      if (owner) wake(owner, 'ended')
+      this.wakeNext()
       if (this.stopped) return
+      // Given-back spans go at once (a loop a flush started stops when that flush is done: see
+      // drain); the rest waits for the interval.
       if (this.held.length > 0) this.timer = later(() => void this.kick(), 0)
       else if (this.queue.length > 0)
         this.timer = later(() => void this.kick(), this.options.flushIntervalMs)
@@ -324,6 +355,7 @@ export class BatchProcessor {
     this.flushWaiters = this.flushWaiters.filter((waiter) => {
       if (!waiter.untilFailing) return true
       waiter.untilFailing()
+      over(waiter)
       return false
     })
   }
@@ -335,6 +367,7 @@ export class BatchProcessor {
     this.flushWaiters = this.flushWaiters.filter((waiter) => {
       if (waiter.target > this.settled) return true
       waiter.resolve()
+      over(waiter)
       return false
     })
   }
@@ -390,49 +423,79 @@ export class BatchProcessor {
       // fetches and timers once its flush is done: an export started there for another request's
       // spans never settled, and every later flush of a tracer kept for the isolate waited
       // behind it (4 requests at a time delivered 12-25 % of their spans).
-      if (owner && this.flushWaiters.includes(owner)) continue
-      if (owner || this.flushWaiters.length > 0) break
-      // Spans a failed batch gave back (or held while the send loop loaded) go first, at once
-      // (after a loop a flush started, from a timer: see kick).
-      if (this.held.length > 0) continue
-      // Without a flush (the interval's timer, a full queue), what queued while this batch was
-      // out goes at once only as a full batch; less waits for the interval (kick sets the timer).
-      // Sending it at once made one small POST per round trip under steady load (~110 spans each,
-      // not 512), and each POST costs its own request, headers and socket writes.
+      if (owner && !owner.over) continue
+      if (this.flushWaiters.length > 0) break
+      // Spans a failed batch gave back (or held while the send loop loaded) go first, at once:
+      // after a loop a flush started, from a timer (see kick).
+      if (this.held.length > 0) {
+        if (owner) break
+        continue
+      }
+      // What queued while this batch was out goes at once only as a full batch; less waits for
+      // the interval (kick sets the timer). Sending it at once made one small POST per round trip
+      // under steady load (~110 spans each, not 512), and each POST costs its own request, headers
+      // and socket writes. (A full queue stopped for a timer dropped the spans that came first.)
       if (this.queue.length < this.fullAt) break
     }
   }
 
   /**
    * Sends until `waiter`'s spans are settled (or it stops waiting): starts a loop of its own, or,
-   * while another loop is under way, waits for that loop to end (or to stall) and starts one then.
-   * Resolves when it no longer has a loop to start or wait for.
+   * while another loop is under way, waits its turn (see `parked`), then starts one. Resolves
+   * when it no longer has a loop to start or wait for. One promise per wait: a flush costs little
+   * more than before, with thousands waiting at once.
    */
-  private async drive(waiter: Waiter, gone: Promise<unknown>): Promise<void> {
-    let over = false
-    void gone.then(() => {
-      over = true
-    })
-    while (!over && this.flushWaiters.includes(waiter)) {
-      const before = this.settled
-      const sending = this.kick(waiter)
-      // A loop that stalls never ends: looked at again once it is late (kick restarts it).
-      const late = this.busyUntil === undefined ? undefined : this.busyUntil + STALLED_AFTER_MS
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const lateCheck =
-        late === undefined
-          ? undefined
-          : new Promise<void>((resolve) => {
-              timer = later(resolve, Math.max(0, late - performance.now()) + 1)
-            })
-      try {
-        await Promise.race(lateCheck ? [sending, gone, lateCheck] : [sending, gone])
-      } finally {
-        cancel(timer)
+  private async drive(waiter: Waiter, deadline = Infinity): Promise<void> {
+    // A loop that stalls never ends (on Workers, its request ended with its export or backoff
+    // under way): looked at again once it is late, and kick restarts it. One timer for the whole
+    // wait, made again only once it fires (early is harmless); none when the flush is over before
+    // (the defaults: a 5 s flush, a 10 s export).
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      while (!waiter.over) {
+        const before = this.settled
+        this.kick(waiter)
+        if (this.loopOwner !== waiter && !waiter.parked) {
+          waiter.parked = true
+          this.parked.push(waiter)
+        }
+        if (timer === undefined) {
+          // A loop still loading has no bound yet: it has one an export's bound from now at most.
+          const lateAt =
+            (this.busyUntil ?? performance.now() + this.options.exportTimeoutMs) + STALLED_AFTER_MS
+          if (lateAt < deadline)
+            timer = later(
+              () => {
+                timer = undefined
+                wake(waiter, 'late')
+              },
+              Math.max(0, lateAt - performance.now()) + 1,
+            )
+        }
+        const why = await new Promise<Wake>((resolve) => {
+          waiter.wake = resolve
+        })
+        // Its own loop ended having sent nothing, with no other under way: what is left waits
+        // for the next batch or interval (never a loop of microtasks).
+        if (why === 'ended' && this.settled === before && !this.sending) return
       }
-      // A loop that ended having sent nothing, with no other under way: what is left waits for
-      // the next batch or interval (never a loop of microtasks).
-      if (this.settled === before && !this.sending && lateCheck === undefined) return
+    } finally {
+      cancel(timer)
+      waiter.wake = undefined
+      // Its turn, if it had it, goes to the next flush waiting.
+      if (!this.sending) this.wakeNext()
+    }
+  }
+
+  // The loop ended (or a flush left without starting one): the next flush still waiting starts
+  // one of its own. Those that stopped waiting leave the line here.
+  private wakeNext(): void {
+    let next: Waiter | undefined
+    while ((next = this.parked.shift()) !== undefined) {
+      next.parked = false
+      if (next.over) continue
+      wake(next, 'turn')
+      return
     }
   }
 
@@ -486,7 +549,7 @@ export class BatchProcessor {
     if (this.settled >= target || this.isShutdown) return
     const waiter: Waiter = { target, resolve: () => {} }
     this.flushWaiters.push(waiter)
-    void this.drive(waiter, new Promise(() => {}))
+    void this.drive(waiter)
   }
 
   private async waitFor(target: number, timeoutMs: number, untilFailing = false): Promise<boolean> {
@@ -509,13 +572,14 @@ export class BatchProcessor {
         timer = setTimeout(() => resolve(false), timeoutMs)
       } catch {}
     })
-    void this.drive(waiter!, Promise.race([idle, timedOut]))
+    void this.drive(waiter!, performance.now() + timeoutMs)
     try {
       const done = await Promise.race([idle, timedOut])
       if (!done && !gaveUp) {
         this.stats.flushTimeouts++
         // Not resolved later from elsewhere: on Workers the flush's request is over by then, and
         // workerd warns of (and cancels) a promise resolved from another request.
+        over(waiter!)
         this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter)
       }
       return done

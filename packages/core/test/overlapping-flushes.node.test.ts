@@ -69,3 +69,113 @@ it.each([
     await tracer.shutdown()
   },
 )
+
+// A loop a flush started stops when that flush is done; a queue that filled meanwhile (to
+// maxQueueSize) must still go at once, not wait for the interval while new spans are dropped.
+it('a queue that filled while a flush waited goes at once after it, nothing dropped', async () => {
+  const exported: string[] = []
+  const tracer = createTracer({
+    serviceName: 'full-after-flush',
+    exporters: [
+      {
+        name: 'slow',
+        async export(spans) {
+          await sleep(50)
+          for (const span of spans) exported.push(span.name)
+          return { code: 'success' }
+        },
+      },
+    ],
+    maxQueueSize: 100,
+    maxBatchSize: 100,
+    flushIntervalMs: 2000,
+    warnings: false,
+    metrics: false,
+  })
+  tracer.startSpan('warm-up').end()
+  await tracer.flush()
+  let n = 0
+  for (let i = 0; i < 10; i++) tracer.startSpan(`span ${n++}`).end()
+  const flushed = tracer.flush({ timeoutMs: 5000 })
+  await sleep(5) // its batch is out
+  for (let i = 0; i < 100; i++) tracer.startSpan(`span ${n++}`).end()
+  expect((await flushed).ok).toBe(true)
+  // One span every 10 ms for 600 ms, no flush: each finds room.
+  for (let i = 0; i < 60; i++) {
+    tracer.startSpan(`span ${n++}`).end()
+    await sleep(10)
+  }
+  await tracer.flush({ timeoutMs: 5000 })
+  expect(tracer.stats().dropped.queueFull).toBe(0)
+  expect(exported.length).toBe(171)
+  await tracer.shutdown()
+})
+
+// Workers, modelled: once a request's flush is done, its timers never fire and its exports never
+// settle. Flush A starts the loop and times out with its export out; flush C joins that loop in
+// the same tick (before its first export began). C notices the loop stalled and sends its spans
+// from its own request, within its own flush.
+it('a flush that joined a loop whose request ended restarts it once it is late', async () => {
+  const request = new AsyncLocalStorage<{ over: boolean }>()
+  const realSetTimeout = globalThis.setTimeout
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const store = request.getStore()
+    return realSetTimeout(() => {
+      if (!store?.over) fn(...args)
+    }, ms)
+  }) as typeof setTimeout
+  try {
+    const exported: string[] = []
+    const tracer = createTracer({
+      serviceName: 'joined-stalled-loop',
+      exporters: [
+        {
+          name: 'request-bound',
+          export(spans) {
+            const store = request.getStore()
+            return new Promise((resolve) => {
+              realSetTimeout(() => {
+                if (store?.over) return // cancelled with its request: never settles
+                for (const span of spans) exported.push(span.name)
+                resolve({ code: 'success' })
+              }, 20)
+            })
+          },
+        },
+      ],
+      exportTimeoutMs: 300,
+      flushIntervalMs: 600_000,
+      warnings: false,
+      metrics: false,
+    })
+    const warmUp = { over: false }
+    await request.run(warmUp, async () => {
+      tracer.startSpan('warm-up').end()
+      await tracer.flush()
+    })
+    warmUp.over = true
+    const started = performance.now()
+    const a = { over: false }
+    const c = { over: false }
+    const first = request.run(a, async () => {
+      tracer.startSpan('a').end()
+      const outcome = await tracer.flush({ timeoutMs: 10 })
+      a.over = true
+      return outcome
+    })
+    const joined = request.run(c, async () => {
+      tracer.startSpan('c').end()
+      const outcome = await tracer.flush({ timeoutMs: 6000 })
+      c.over = true
+      return { ...outcome, ms: performance.now() - started }
+    })
+    expect((await first).ok).toBe(false)
+    const outcome = await joined
+    expect(outcome.ok).toBe(true)
+    // At the stall point: the export's bound (300 ms) and the grace (2 s), not C's 6 s bound.
+    expect(outcome.ms).toBeLessThan(4000)
+    expect(exported).toEqual(['warm-up', 'a', 'c'])
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
+})
