@@ -349,6 +349,7 @@ async function sendWithRetry(
     const wait = new AbortController()
     processor.attempt = wait
     processor.busyUntil = performance.now() + delay
+    processor.sooner()
     await sleep(delay, helpers, wait.signal)
     if (givenUp()) return undefined
     if (processor.attempt === wait) processor.attempt = undefined

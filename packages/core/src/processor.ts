@@ -97,6 +97,8 @@ interface Waiter {
   over?: boolean
   wake?: ((why: Wake) => void) | undefined
   parked?: boolean
+  // When its drive looks at the loop again (see `drive`); none past its own bound.
+  lateAt?: number | undefined
 }
 
 type Wake = 'over' | 'ended' | 'turn' | 'late'
@@ -317,7 +319,12 @@ export class BatchProcessor {
     cancel(this.timer)
     this.timer = undefined
     // Only the send loop sets `busyUntil`, so a stalled loop means its code has loaded.
-    if (this.sending && this.stalled()) this.sendCode?.restart(this)
+    if (this.sending && this.stalled()) {
+      const former = this.loopOwner
+      this.sendCode?.restart(this)
+      // The flush that started the given-up loop, still waiting: in line for a turn.
+      if (former && former !== owner && !former.over) this.park(former)
+    }
     if (this.sending) return this.sending
     this.loopOwner = owner
     const sending: Promise<void> = this.drain(owner).then(() => {
@@ -455,22 +462,22 @@ export class BatchProcessor {
       while (!waiter.over) {
         const before = this.settled
         this.kick(waiter)
-        if (this.loopOwner !== waiter && !waiter.parked) {
-          waiter.parked = true
-          this.parked.push(waiter)
-        }
-        if (timer === undefined) {
-          // A loop still loading has no bound yet: it has one an export's bound from now at most.
-          const lateAt =
-            (this.busyUntil ?? performance.now() + this.options.exportTimeoutMs) + STALLED_AFTER_MS
-          if (lateAt < deadline)
-            timer = later(
-              () => {
-                timer = undefined
-                wake(waiter, 'late')
-              },
-              Math.max(0, lateAt - performance.now()) + 1,
-            )
+        if (this.loopOwner !== waiter) this.park(waiter)
+        // A loop still loading has no bound yet: it has one an export's bound from now at most.
+        // Made again when the point comes sooner (a backoff shorter than the export's bound).
+        const lateAt =
+          (this.busyUntil ?? performance.now() + this.options.exportTimeoutMs) + STALLED_AFTER_MS
+        if (lateAt < deadline && (timer === undefined || lateAt < (waiter.lateAt ?? Infinity))) {
+          cancel(timer)
+          waiter.lateAt = lateAt
+          timer = later(
+            () => {
+              timer = undefined
+              waiter.lateAt = undefined
+              wake(waiter, 'late')
+            },
+            Math.max(0, lateAt - performance.now()) + 1,
+          )
         }
         const why = await new Promise<Wake>((resolve) => {
           waiter.wake = resolve
@@ -485,6 +492,24 @@ export class BatchProcessor {
       // Its turn, if it had it, goes to the next flush waiting.
       if (!this.sending) this.wakeNext()
     }
+  }
+
+  private park(waiter: Waiter): void {
+    if (waiter.parked) return
+    waiter.parked = true
+    this.parked.push(waiter)
+  }
+
+  /**
+   * The send loop waits for less than it did (a backoff shorter than the export's bound: set by
+   * processor-send.ts): flushes in line whose look at it comes later look again now, so that one
+   * whose bound ends before the old point still sees the loop stall, if it does, in time.
+   */
+  sooner(): void {
+    if (this.busyUntil === undefined) return
+    const at = this.busyUntil + STALLED_AFTER_MS
+    for (const waiter of this.parked)
+      if (!waiter.over && (waiter.lateAt ?? Infinity) > at) wake(waiter, 'late')
   }
 
   // The loop ended (or a flush left without starting one): the next flush still waiting starts

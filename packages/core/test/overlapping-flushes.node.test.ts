@@ -112,10 +112,15 @@ it('a queue that filled while a flush waited goes at once after it, nothing drop
 })
 
 // Workers, modelled: once a request's flush is done, its timers never fire and its exports never
-// settle. Flush A starts the loop and times out with its export out; flush C joins that loop in
-// the same tick (before its first export began). C notices the loop stalled and sends its spans
-// from its own request, within its own flush.
-it('a flush that joined a loop whose request ended restarts it once it is late', async () => {
+// settle. `answer(n)` says how the n-th export answers (after `ms`), if its request is still on.
+async function workersModel(
+  run: (
+    request: AsyncLocalStorage<{ over: boolean }>,
+    exporter: SpanExporter,
+    exported: string[],
+  ) => Promise<void>,
+  answer: (n: number) => { ms: number; retryable?: boolean } = () => ({ ms: 20 }),
+) {
   const request = new AsyncLocalStorage<{ over: boolean }>()
   const realSetTimeout = globalThis.setTimeout
   globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
@@ -124,49 +129,68 @@ it('a flush that joined a loop whose request ended restarts it once it is late',
       if (!store?.over) fn(...args)
     }, ms)
   }) as typeof setTimeout
+  const exported: string[] = []
+  let calls = 0
+  const exporter: SpanExporter = {
+    name: 'request-bound',
+    export(spans) {
+      const store = request.getStore()
+      const { ms, retryable } = answer(calls++)
+      return new Promise((resolve) => {
+        realSetTimeout(() => {
+          if (store?.over) return // cancelled with its request: never settles
+          if (retryable) return resolve({ code: 'retryable', error: new Error('503') })
+          for (const span of spans) exported.push(span.name)
+          resolve({ code: 'success' })
+        }, ms)
+      })
+    },
+  }
   try {
-    const exported: string[] = []
+    await run(request, exporter, exported)
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
+}
+
+// Runs `work` as a request of its own, which ends when `work` settles.
+async function inRequest<T>(
+  request: AsyncLocalStorage<{ over: boolean }>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const store = { over: false }
+  try {
+    return await request.run(store, work)
+  } finally {
+    store.over = true
+  }
+}
+
+// Flush A starts the loop and times out with its export out; flush C joins that loop in the same
+// tick (before its first export began). C notices the loop stalled and sends its spans from its
+// own request, within its own flush.
+it('a flush that joined a loop whose request ended restarts it once it is late', async () => {
+  await workersModel(async (request, exporter, exported) => {
     const tracer = createTracer({
       serviceName: 'joined-stalled-loop',
-      exporters: [
-        {
-          name: 'request-bound',
-          export(spans) {
-            const store = request.getStore()
-            return new Promise((resolve) => {
-              realSetTimeout(() => {
-                if (store?.over) return // cancelled with its request: never settles
-                for (const span of spans) exported.push(span.name)
-                resolve({ code: 'success' })
-              }, 20)
-            })
-          },
-        },
-      ],
+      exporters: [exporter],
       exportTimeoutMs: 300,
       flushIntervalMs: 600_000,
       warnings: false,
       metrics: false,
     })
-    const warmUp = { over: false }
-    await request.run(warmUp, async () => {
+    await inRequest(request, async () => {
       tracer.startSpan('warm-up').end()
       await tracer.flush()
     })
-    warmUp.over = true
     const started = performance.now()
-    const a = { over: false }
-    const c = { over: false }
-    const first = request.run(a, async () => {
+    const first = inRequest(request, async () => {
       tracer.startSpan('a').end()
-      const outcome = await tracer.flush({ timeoutMs: 10 })
-      a.over = true
-      return outcome
+      return tracer.flush({ timeoutMs: 10 })
     })
-    const joined = request.run(c, async () => {
+    const joined = inRequest(request, async () => {
       tracer.startSpan('c').end()
       const outcome = await tracer.flush({ timeoutMs: 6000 })
-      c.over = true
       return { ...outcome, ms: performance.now() - started }
     })
     expect((await first).ok).toBe(false)
@@ -175,7 +199,45 @@ it('a flush that joined a loop whose request ended restarts it once it is late',
     // At the stall point: the export's bound (300 ms) and the grace (2 s), not C's 6 s bound.
     expect(outcome.ms).toBeLessThan(4000)
     expect(exported).toEqual(['warm-up', 'a', 'c'])
-  } finally {
-    globalThis.setTimeout = realSetTimeout
-  }
+  })
+})
+
+// The same, the stall point coming sooner while C waits: A's export answers 503 after 800 ms and
+// the loop backs off for 300 ms (not the 3 s export bound C saw when it joined); A's flush ends
+// during the backoff, whose timer ends with it. C looks again at the new point, within its bound.
+it('a flush in line looks at the loop again when its backoff brings the stall point sooner', async () => {
+  await workersModel(
+    async (request, exporter, exported) => {
+      const tracer = createTracer({
+        serviceName: 'stall-sooner',
+        exporters: [exporter],
+        exportTimeoutMs: 3000,
+        flushIntervalMs: 600_000,
+        retry: { maxRetries: 3, initialBackoffMs: 300, maxBackoffMs: 300, multiplier: 1 },
+        warnings: false,
+        metrics: false,
+      })
+      await inRequest(request, async () => {
+        tracer.startSpan('warm-up').end()
+        await tracer.flush()
+      })
+      const started = performance.now()
+      const first = inRequest(request, async () => {
+        tracer.startSpan('a').end()
+        return tracer.flush({ timeoutMs: 1000 })
+      })
+      await sleep(100)
+      const joined = inRequest(request, async () => {
+        tracer.startSpan('c').end()
+        const outcome = await tracer.flush({ timeoutMs: 4500 })
+        return { ...outcome, ms: performance.now() - started }
+      })
+      expect((await first).ok).toBe(false)
+      const outcome = await joined
+      expect(outcome.ok).toBe(true)
+      expect(outcome.ms).toBeLessThan(4000)
+      expect(exported).toEqual(['warm-up', 'a', 'c'])
+    },
+    (n) => (n === 1 ? { ms: 800, retryable: true } : { ms: 20 }),
+  )
 })
