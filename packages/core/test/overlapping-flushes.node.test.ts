@@ -166,18 +166,42 @@ async function inRequest<T>(
   }
 }
 
-// Flush A starts the loop and times out with its export out; flush C joins that loop in the same
-// tick (before its first export began). C notices the loop stalled and sends its spans from its
-// own request, within its own flush.
-it('a flush that joined a loop whose request ended restarts it once it is late', async () => {
+// Flush A starts the loop and its flush ends with the loop's export or backoff under way, whose
+// request ends with it; flush C, in line behind that loop, notices it stalled and sends its
+// spans from its own request, within its own flush, at the stall point (the export's bound or
+// the backoff, and a 2 s grace), not at C's own bound.
+it.each([
+  {
+    // C joins in the same tick as A, before the loop's first export began.
+    case: 'a flush that joined a loop whose request ended restarts it once it is late',
+    options: { exportTimeoutMs: 300 },
+    firstTimeoutMs: 10,
+    joinAfterMs: 0,
+    joinTimeoutMs: 6000,
+    answer: () => ({ ms: 20 }),
+  },
+  {
+    // A's export answers 503 after 800 ms and the loop backs off for 300 ms, not the 3 s export
+    // bound C saw when it joined; A's flush ends during the backoff, whose timer ends with it.
+    case: 'a flush in line looks at the loop again when its backoff brings the stall point sooner',
+    options: {
+      exportTimeoutMs: 3000,
+      retry: { maxRetries: 3, initialBackoffMs: 300, maxBackoffMs: 300, multiplier: 1 },
+    },
+    firstTimeoutMs: 1000,
+    joinAfterMs: 100,
+    joinTimeoutMs: 4500,
+    answer: (n: number) => (n === 1 ? { ms: 800, retryable: true } : { ms: 20 }),
+  },
+])('$case', async ({ options, firstTimeoutMs, joinAfterMs, joinTimeoutMs, answer }) => {
   await workersModel(async (request, exporter, exported) => {
     const tracer = createTracer({
-      serviceName: 'joined-stalled-loop',
+      serviceName: 'stalled-loop',
       exporters: [exporter],
-      exportTimeoutMs: 300,
       flushIntervalMs: 600_000,
       warnings: false,
       metrics: false,
+      ...options,
     })
     await inRequest(request, async () => {
       tracer.startSpan('warm-up').end()
@@ -186,58 +210,18 @@ it('a flush that joined a loop whose request ended restarts it once it is late',
     const started = performance.now()
     const first = inRequest(request, async () => {
       tracer.startSpan('a').end()
-      return tracer.flush({ timeoutMs: 10 })
+      return tracer.flush({ timeoutMs: firstTimeoutMs })
     })
+    if (joinAfterMs > 0) await sleep(joinAfterMs)
     const joined = inRequest(request, async () => {
       tracer.startSpan('c').end()
-      const outcome = await tracer.flush({ timeoutMs: 6000 })
+      const outcome = await tracer.flush({ timeoutMs: joinTimeoutMs })
       return { ...outcome, ms: performance.now() - started }
     })
     expect((await first).ok).toBe(false)
     const outcome = await joined
     expect(outcome.ok).toBe(true)
-    // At the stall point: the export's bound (300 ms) and the grace (2 s), not C's 6 s bound.
     expect(outcome.ms).toBeLessThan(4000)
     expect(exported).toEqual(['warm-up', 'a', 'c'])
-  })
-})
-
-// The same, the stall point coming sooner while C waits: A's export answers 503 after 800 ms and
-// the loop backs off for 300 ms (not the 3 s export bound C saw when it joined); A's flush ends
-// during the backoff, whose timer ends with it. C looks again at the new point, within its bound.
-it('a flush in line looks at the loop again when its backoff brings the stall point sooner', async () => {
-  await workersModel(
-    async (request, exporter, exported) => {
-      const tracer = createTracer({
-        serviceName: 'stall-sooner',
-        exporters: [exporter],
-        exportTimeoutMs: 3000,
-        flushIntervalMs: 600_000,
-        retry: { maxRetries: 3, initialBackoffMs: 300, maxBackoffMs: 300, multiplier: 1 },
-        warnings: false,
-        metrics: false,
-      })
-      await inRequest(request, async () => {
-        tracer.startSpan('warm-up').end()
-        await tracer.flush()
-      })
-      const started = performance.now()
-      const first = inRequest(request, async () => {
-        tracer.startSpan('a').end()
-        return tracer.flush({ timeoutMs: 1000 })
-      })
-      await sleep(100)
-      const joined = inRequest(request, async () => {
-        tracer.startSpan('c').end()
-        const outcome = await tracer.flush({ timeoutMs: 4500 })
-        return { ...outcome, ms: performance.now() - started }
-      })
-      expect((await first).ok).toBe(false)
-      const outcome = await joined
-      expect(outcome.ok).toBe(true)
-      expect(outcome.ms).toBeLessThan(4000)
-      expect(exported).toEqual(['warm-up', 'a', 'c'])
-    },
-    (n) => (n === 1 ? { ms: 800, retryable: true } : { ms: 20 }),
-  )
+  }, answer)
 })
