@@ -87,14 +87,15 @@ export interface ExportDurations {
   status?: number
 }
 
-// A flush (or shutdown, or sendAll) waiting for the spans up to `target` to settle; `over` once it
-// is taken off the waiters (its spans settled, it gave up, or it timed out). `wake`: what its
-// sending (BatchProcessor.drive) waits on, told why; `parked` while in line for a turn.
+// A flush (or shutdown, or sendAll) waiting for the spans up to `target` to settle. `untilFailing`:
+// a long-lived server's request flush, which stops waiting once an export fails and is retried
+// (see flushOutcome and `failed`). `over`: how the wait ended (its spans settled, it stopped for
+// a failing export, its time bound). `wake`: the one promise its sending (BatchProcessor.drive)
+// waits on, told why; `parked` while in line for a turn.
 interface Waiter {
   target: number
-  resolve: () => void
-  untilFailing?: () => void
-  over?: boolean
+  untilFailing?: boolean
+  over?: 'settled' | 'failing' | 'timeout'
   wake?: ((why: Wake) => void) | undefined
   parked?: boolean
   // When its drive looks at the loop again (see `drive`); none past its own bound.
@@ -109,8 +110,9 @@ function wake(waiter: Waiter, why: Wake): void {
   woken?.(why)
 }
 
-function over(waiter: Waiter): void {
-  waiter.over = true
+function end(waiter: Waiter, how: NonNullable<Waiter['over']>): void {
+  if (waiter.over) return
+  waiter.over = how
   wake(waiter, 'over')
 }
 
@@ -190,8 +192,6 @@ export class BatchProcessor {
   private enqueued = 0
   // Read by the flush report (processor-flush.ts) too, as are `failures` and `makeLog`.
   settled = 0
-  // `untilFailing`: a long-lived server's request flush, which stops waiting once an export fails
-  // and is retried (see flushOutcome and `failed`).
   private flushWaiters: Waiter[] = []
   // Flushes waiting for the loop under way to end, first come first: one is woken per loop end
   // (waking them all at every loop end cost 8,000 flushes waiting at once ~3-4× the CPU).
@@ -361,8 +361,7 @@ export class BatchProcessor {
     if (!this.flushWaiters.some((waiter) => waiter.untilFailing)) return
     this.flushWaiters = this.flushWaiters.filter((waiter) => {
       if (!waiter.untilFailing) return true
-      waiter.untilFailing()
-      over(waiter)
+      end(waiter, 'failing')
       return false
     })
   }
@@ -373,8 +372,7 @@ export class BatchProcessor {
     if (this.flushWaiters.length === 0) return
     this.flushWaiters = this.flushWaiters.filter((waiter) => {
       if (waiter.target > this.settled) return true
-      waiter.resolve()
-      over(waiter)
+      end(waiter, 'settled')
       return false
     })
   }
@@ -449,8 +447,8 @@ export class BatchProcessor {
   /**
    * Sends until `waiter`'s spans are settled (or it stops waiting): starts a loop of its own, or,
    * while another loop is under way, waits its turn (see `parked`), then starts one. Resolves
-   * when it no longer has a loop to start or wait for. One promise per wait: a flush costs little
-   * more than before, with thousands waiting at once.
+   * when the wait is over. One promise per wake-up, which settles, failures and the time bound
+   * resolve too: a flush costs no more than when it only waited.
    */
   private async drive(waiter: Waiter, deadline = Infinity): Promise<void> {
     // A loop that stalls never ends (on Workers, its request ended with its export or backoff
@@ -458,33 +456,40 @@ export class BatchProcessor {
     // made again when it fires (early is harmless) or the point comes sooner; none when the
     // flush is over before (the defaults: a 5 s flush, a 10 s export).
     let timer: ReturnType<typeof setTimeout> | undefined
+    let driving = true
     try {
       while (!waiter.over) {
         const before = this.settled
-        this.kick(waiter)
-        if (this.loopOwner !== waiter) this.park(waiter)
-        // A loop still loading has no bound yet: it has one an export's bound from now at most.
-        // Made again when the point comes sooner (a backoff shorter than the export's bound).
-        const lateAt =
-          (this.busyUntil ?? performance.now() + this.options.exportTimeoutMs) + STALLED_AFTER_MS
-        if (lateAt < deadline && (timer === undefined || lateAt < (waiter.lateAt ?? Infinity))) {
-          cancel(timer)
-          waiter.lateAt = lateAt
-          timer = later(
-            () => {
-              timer = undefined
-              waiter.lateAt = undefined
-              wake(waiter, 'late')
-            },
-            Math.max(0, lateAt - performance.now()) + 1,
-          )
+        if (driving) {
+          this.kick(waiter)
+          if (this.loopOwner !== waiter) this.park(waiter)
+          // A loop still loading has no bound yet: it has one an export's bound from now at
+          // most. Made again when the point comes sooner (a backoff shorter than that bound).
+          const lateAt =
+            (this.busyUntil ?? performance.now() + this.options.exportTimeoutMs) + STALLED_AFTER_MS
+          if (lateAt < deadline && (timer === undefined || lateAt < (waiter.lateAt ?? Infinity))) {
+            cancel(timer)
+            waiter.lateAt = lateAt
+            timer = later(
+              () => {
+                timer = undefined
+                waiter.lateAt = undefined
+                wake(waiter, 'late')
+              },
+              Math.max(0, lateAt - performance.now()) + 1,
+            )
+          }
         }
         const why = await new Promise<Wake>((resolve) => {
           waiter.wake = resolve
         })
-        // Its own loop ended having sent nothing, with no other under way: what is left waits
-        // for the next batch or interval (never a loop of microtasks).
-        if (why === 'ended' && this.settled === before && !this.sending) return
+        if (why === 'turn' || why === 'late') driving = true
+        else if (why === 'ended' && this.settled === before && !this.sending) {
+          // Its own loop ended having sent nothing, with no other under way: it waits for its
+          // spans or its bound, the turn passed on (never a loop of microtasks).
+          driving = false
+          this.wakeNext()
+        }
       }
     } finally {
       cancel(timer)
@@ -572,45 +577,32 @@ export class BatchProcessor {
   sendAll(): void {
     const target = this.enqueued
     if (this.settled >= target || this.isShutdown) return
-    const waiter: Waiter = { target, resolve: () => {} }
+    const waiter: Waiter = { target }
     this.flushWaiters.push(waiter)
     void this.drive(waiter)
   }
 
   private async waitFor(target: number, timeoutMs: number, untilFailing = false): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let waiter: Waiter | undefined
-    let gaveUp = false
-    const idle = new Promise<boolean>((resolve) => {
-      waiter = { target, resolve: () => resolve(true) }
-      if (untilFailing)
-        waiter.untilFailing = () => {
-          gaveUp = true
-          resolve(false)
-        }
-      this.flushWaiters.push(waiter)
-    })
+    const waiter: Waiter = { target, untilFailing }
+    this.flushWaiters.push(waiter)
     // This timer is not unref'd: whoever awaits a flush (a script's last line) must see it settle,
     // not have Node exit under it while an export is backing off.
-    const timedOut = new Promise<boolean>((resolve) => {
-      try {
-        timer = setTimeout(() => resolve(false), timeoutMs)
-      } catch {}
-    })
-    void this.drive(waiter!, performance.now() + timeoutMs)
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      const done = await Promise.race([idle, timedOut])
-      if (!done && !gaveUp) {
-        this.stats.flushTimeouts++
-        // Not resolved later from elsewhere: on Workers the flush's request is over by then, and
-        // workerd warns of (and cancels) a promise resolved from another request.
-        over(waiter!)
-        this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter)
-      }
-      return done
+      timer = setTimeout(() => end(waiter, 'timeout'), timeoutMs)
+    } catch {}
+    try {
+      await this.drive(waiter, performance.now() + timeoutMs)
     } finally {
       cancel(timer)
     }
+    if (waiter.over === 'timeout') {
+      this.stats.flushTimeouts++
+      // Not resolved later from elsewhere: on Workers the flush's request is over by then, and
+      // workerd warns of (and cancels) a promise resolved from another request.
+      this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter)
+    }
+    return waiter.over === 'settled'
   }
 
   /**
