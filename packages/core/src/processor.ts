@@ -480,8 +480,10 @@ export class BatchProcessor {
             )
           }
         }
+        // Over already: kick's restart of a stalled loop settles what it had delivered.
         const why = await new Promise<Wake>((resolve) => {
-          waiter.wake = resolve
+          if (waiter.over) resolve('over')
+          else waiter.wake = resolve
         })
         if (why === 'turn' || why === 'late') driving = true
         else if (why === 'ended' && this.settled === before && !this.sending) {
@@ -593,9 +595,13 @@ export class BatchProcessor {
     } catch {}
     try {
       await this.drive(waiter, performance.now() + timeoutMs)
+    } catch (error) {
+      // Never rejects: a flush resolves, saying what it found.
+      this.options.onError(`${this.exporter.name} flush`, error)
     } finally {
       cancel(timer)
     }
+    if (waiter.over === undefined) this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter)
     if (waiter.over === 'timeout') {
       this.stats.flushTimeouts++
       // Not resolved later from elsewhere: on Workers the flush's request is over by then, and

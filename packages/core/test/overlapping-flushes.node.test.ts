@@ -6,7 +6,8 @@
 // exporter notes, for each export, whether the request it runs in was over before it answered.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { expect, it } from 'vitest'
-import { createTracer, type SpanExporter } from '../src/index.js'
+import { createTracer, type SpanData, type SpanExporter } from '../src/index.js'
+import { BatchProcessor } from '../src/processor.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -224,4 +225,67 @@ it.each([
     expect(outcome.ms).toBeLessThan(4000)
     expect(exported).toEqual(['warm-up', 'a', 'c'])
   }, answer)
+})
+
+// A flush whose own check finds the loop stalled gives it up (restart), and that settles the part
+// of a split batch already delivered: its own spans. It resolves then, ok, not at some later wake.
+// The send loop's timers never fire here (as in a Worker whose request ended): no export bound,
+// no backoff, so the stall is found by the flush's own late check.
+it('a flush whose spans settle as it restarts a stalled loop resolves ok at once', async () => {
+  const realSetTimeout = globalThis.setTimeout
+  globalThis.setTimeout = ((fn: () => void, ms?: number) =>
+    new Error().stack?.includes('processor-send')
+      ? (0 as unknown as ReturnType<typeof setTimeout>)
+      : realSetTimeout(fn, ms)) as typeof setTimeout
+  try {
+    const processor = new BatchProcessor(
+      {
+        name: 'split',
+        export(spans) {
+          const names = spans.map((span) => span.name).join()
+          if (names === 's0')
+            return new Promise((resolve) => realSetTimeout(() => resolve({ code: 'success' }), 50))
+          if (spans.length > 1)
+            return Promise.resolve({
+              code: 'failed',
+              error: Object.assign(new Error('body too large'), { status: 413 }),
+            })
+          if (names === 's1') return Promise.resolve({ code: 'success' })
+          return new Promise(() => {}) // s2: never answers, and no timer ends it
+        },
+      },
+      {
+        maxQueueSize: 100,
+        maxBatchSize: 10,
+        flushIntervalMs: 60_000,
+        exportTimeoutMs: 100,
+        retry: {
+          maxRetries: 1,
+          initialBackoffMs: 10,
+          maxBackoffMs: 10,
+          multiplier: 1,
+          maxRetryAfterMs: 10,
+        },
+        onError() {},
+      },
+    )
+    const span = (name: string) => ({ name }) as SpanData
+    processor.onEnd(span('s0'))
+    const first = processor.flushOutcome(10_000)
+    processor.onEnd(span('s1'))
+    const started = performance.now()
+    const second = processor.flushOutcome(3000).then((outcome) => ({
+      ...outcome,
+      ms: performance.now() - started,
+    }))
+    processor.onEnd(span('s2')) // joins s1's batch: [s1, s2] is split after a 413
+    expect(await first).toEqual({ ok: true })
+    const outcome = await second
+    expect(outcome.ok).toBe(true)
+    // At its late check (the export's 100 ms bound and the 2 s grace), within its 3 s bound.
+    expect(outcome.ms).toBeLessThan(3000)
+    expect(processor.stats.flushTimeouts).toBe(0)
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
 })
