@@ -1,19 +1,8 @@
-const UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-}
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
+import { parseDuration } from './viewer/units.js'
 
-/** Parses a duration such as `500ms`, `30s`, `15m`, `2h`, `7d` into milliseconds. */
-export function parseDuration(value: string): number | undefined {
-  const match = DURATION.exec(value.trim().toLowerCase())
-  return match ? Number(match[1]) * UNITS[match[2]!]! : undefined
-}
+export { parseDuration }
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 
 /** Parses epoch milliseconds, an ISO date, or an age (`15m` = fifteen minutes ago). */
 export function parseTime(value: string, now = Date.now()): number | undefined {

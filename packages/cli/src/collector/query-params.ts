@@ -1,24 +1,16 @@
 import type { TraceIdentityQuery } from '../store/trace-index.js'
-import { parseDuration, parseTime } from '../time.js'
+import { parseTime } from '../time.js'
+import { parseCost, parseMinDuration } from '../viewer/units.js'
 import { HttpError } from './http-error.js'
+
+// Read the same way by the viewer's live filters (viewer/list.js).
+export { parseCost, parseMinDuration }
 
 /** Splits `key=value` at the first `=`; undefined when there is no key. */
 export function parseAttribute(text: string): [string, string] | undefined {
   const cut = text.indexOf('=')
   if (cut < 1) return undefined
   return [text.slice(0, cut).trim(), text.slice(cut + 1)]
-}
-
-/** Reads a duration (`1500`, `1500ms`, `2s`, `1m`) in milliseconds. */
-export function parseMinDuration(text: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text)
-  return parseDuration(text)
-}
-
-/** Reads a cost in US dollars (`0.01`, `$0.01`). */
-export function parseCost(text: string): number | undefined {
-  const match = /^\$?(\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(text.trim())
-  return match ? Number(match[1]) : undefined
 }
 
 /**

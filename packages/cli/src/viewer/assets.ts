@@ -29,6 +29,7 @@ const MODULES = new Set([
   'sessions.js',
   'users.js',
   'charts.js',
+  'units.js',
 ])
 const scripts = new Map<string, Promise<string>>()
 

@@ -16,6 +16,7 @@ import {
   statusBadge,
   throttle,
 } from './dom.js'
+import { parseCost, parseMinDuration } from './units.js'
 
 /** @typedef {import('./dom.js').Trace} Trace */
 /** @typedef {import('./dom.js').Span} Span */
@@ -117,9 +118,10 @@ function matchesFilters(trace) {
   if (f.user && trace.userId !== f.user) return false
   if (f.session && trace.sessionId !== f.session) return false
   if (f.tag && !(trace.tags ?? []).includes(f.tag)) return false
-  // As the server reads them: `2s` or 2000 (ms), `$0.01` or 0.01.
-  if (f.minDuration && !(trace.durationMs >= millisOf(f.minDuration))) return false
-  if (f.minCost && !(trace.costUsd >= dollarsOf(f.minCost))) return false
+  // As the server reads them: `2s` or 2000 (ms), `$0.01` or 0.01 (one that does not read keeps none).
+  if (f.minDuration && !(trace.durationMs >= (parseMinDuration(f.minDuration) ?? Number.NaN)))
+    return false
+  if (f.minCost && !(trace.costUsd >= (parseCost(f.minCost) ?? Number.NaN))) return false
   const range = timeRange(f)
   if (range.to && /^\d+$/.test(range.to) && trace.startTime >= Number(range.to)) return false
   if (range.from && /^\d+$/.test(range.from) && trace.startTime < Number(range.from)) return false
@@ -636,22 +638,4 @@ const scheduleListReload = throttle(() => {
 /** Leaves the list page: live updates stop touching it. */
 export function closeList() {
   listBody = undefined
-}
-
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-/** A minimum duration as the server reads it, in milliseconds (NaN when it does not read). @param {string} text */
-function millisOf(text) {
-  const value = text.trim().toLowerCase()
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value)
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(value)
-  return match
-    ? Number(match[1]) * DURATION_UNITS[/** @type {keyof typeof DURATION_UNITS} */ (match[2])]
-    : Number.NaN
-}
-
-/** A minimum cost as the server reads it, in US dollars (NaN when it does not read). @param {string} text */
-function dollarsOf(text) {
-  const match = /^\$?(\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(text.trim())
-  return match ? Number(match[1]) : Number.NaN
 }
