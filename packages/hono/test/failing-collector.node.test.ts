@@ -1,7 +1,7 @@
 // A long-lived Node server given a `waitUntil`, its collector down: each request's flush must not
-// wait out its bound on a send loop backing off after failed exports (the first request's flush
-// included, whose own export is the one that fails) (under load that
-// held thousands of flushes, and what they keep alive, at once), and nothing goes unsaid.
+// wait out its bound on a send loop backing off after failed exports, the first request's flush
+// included, whose own export is the one that fails. Under load that held thousands of flushes,
+// and what they keep alive, at once. And nothing goes unsaid.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
