@@ -7,4 +7,6 @@ export const NEXT_ATTR = {
   /** The handler had not returned `streamTimeoutMs` after its client left; the span ended as cancelled. */
   handlerTimeout: 'tokentrail.handler_timeout',
   actionName: 'tokentrail.action.name',
+  /** The action ended by `redirect()` (`redirect`), `notFound()` (`not_found`), `forbidden()` or `unauthorized()`. */
+  actionControlFlow: 'tokentrail.action.control_flow',
 } as const

@@ -6,6 +6,7 @@ import {
   TokentrailError,
   tracerSkipped,
 } from '@tokentrail/core/internal'
+import { controlFlow } from './control-flow.js'
 import {
   afterPending,
   flushOptions,
@@ -73,29 +74,43 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
     }
     const pending = hasVercelContext() ? undefined : afterPending()
     if (pending) await pending
-    return tracer.withSpan(
-      `action ${name}`,
-      { attributes: { [NEXT_ATTR.actionName]: name } },
-      (span) => {
-        if (span.isRecording) {
-          // Registered now, inside the request scope; it runs once the span has ended.
-          let release!: () => void
-          let via: KeepAliveVia | undefined
-          const flushed = new Promise<void>((resolve) => {
-            release = resolve
-          })
-            .then(() => tracer.flush(flushOptions(flushTimeoutMs, via)))
-            .then(
-              () => {},
-              () => {},
-            )
-          span.onEnding(() => queueMicrotask(release))
-          via = keepAlive(flushed)
-          noticeBackground(tracer, via, 'traceAction()')
-          span.setAttribute(NEXT_ATTR.flushVia, via)
-        }
-        return action.apply(this, args)
-      },
-    )
+    const span = tracer.startSpan(`action ${name}`, {
+      attributes: { [NEXT_ATTR.actionName]: name },
+    })
+    if (span.isRecording) {
+      // Registered now, inside the request scope; it runs once the span has ended.
+      let release!: () => void
+      let via: KeepAliveVia | undefined
+      const flushed = new Promise<void>((resolve) => {
+        release = resolve
+      })
+        .then(() => tracer.flush(flushOptions(flushTimeoutMs, via)))
+        .then(
+          () => {},
+          () => {},
+        )
+      span.onEnding(() => queueMicrotask(release))
+      via = keepAlive(flushed)
+      noticeBackground(tracer, via, 'traceAction()')
+      span.setAttribute(NEXT_ATTR.flushVia, via)
+    }
+    let result: unknown
+    try {
+      result = await tracer.runInSpan(span, () => action.apply(this, args))
+    } catch (error) {
+      // `redirect()`, `notFound()`, `forbidden()` and `unauthorized()` end an action the way Next
+      // means them to (a form action's usual end is a redirect): answers, not failures.
+      const flow = controlFlow(error)
+      if (flow !== undefined) {
+        span.setAttribute(NEXT_ATTR.actionControlFlow, flow)
+        span.end()
+      } else {
+        span.recordError(error)
+        span.end({ status: 'error' })
+      }
+      throw error
+    }
+    span.end()
+    return result
   } as A
 }

@@ -14,6 +14,7 @@ import {
   watchBody,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
+import { controlFlowStatus } from './control-flow.js'
 import {
   afterPending,
   flushOptions,
@@ -160,16 +161,6 @@ function isResponse(value: unknown): value is Response {
     typeof (value as Response)?.headers?.get === 'function' &&
     'body' in (value as Response)
   )
-}
-
-// `redirect()` and `notFound()` throw to steer Next; they are answers, not failures.
-function controlFlowStatus(error: unknown): number | undefined {
-  const digest = (error as { digest?: unknown })?.digest
-  if (typeof digest !== 'string') return undefined
-  if (digest.startsWith('NEXT_REDIRECT;')) return Number(digest.split(';')[3]) || 307
-  if (digest.startsWith('NEXT_HTTP_ERROR_FALLBACK;')) return Number(digest.split(';')[1]) || 404
-  if (digest === 'NEXT_NOT_FOUND') return 404
-  return undefined
 }
 
 // A copy with a new body, of the same class where it takes (body, init) as Response does, e.g.

@@ -1,6 +1,7 @@
 import { createTracer } from '@tokentrail/core'
 import { generateText, wrapLanguageModel } from 'ai'
 import { MockLanguageModelV4 } from 'ai/test'
+import { notFound, permanentRedirect, redirect } from 'next/navigation.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { traceAction } from '../src/index.js'
 import { fakeVercelContext, testTracer } from './helpers.js'
@@ -71,6 +72,40 @@ describe('traceAction', () => {
       status: 'error',
       error: { type: 'RangeError' },
     })
+  })
+
+  it("ends the span ok when the action ends with Next's redirect(), permanentRedirect() or notFound()", async () => {
+    const { tracer, exporter } = testTracer()
+    const thrown: unknown[] = []
+    for (const [name, end] of [
+      ['save', () => redirect('/done')],
+      ['open', () => notFound()],
+      ['moved', () => permanentRedirect('/new')],
+    ] as const) {
+      const act = traceAction(name, async () => end(), { tracer })
+      // The very same throw reaches Next, which answers it.
+      const error = await act().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect((error as { digest?: unknown }).digest).toEqual(expect.any(String))
+      thrown.push(error)
+    }
+    await vercel.settle()
+    expect(exporter.span('action save')).toMatchObject({
+      status: 'ok',
+      attributes: { 'tokentrail.action.control_flow': 'redirect' },
+    })
+    expect(exporter.span('action open')).toMatchObject({
+      status: 'ok',
+      attributes: { 'tokentrail.action.control_flow': 'not_found' },
+    })
+    expect(exporter.span('action moved')).toMatchObject({
+      status: 'ok',
+      attributes: { 'tokentrail.action.control_flow': 'redirect' },
+    })
+    for (const span of exporter.spans) expect(span.error).toBeUndefined()
+    expect(thrown).toHaveLength(3)
   })
 
   it('calls the action straight through when tracing is off, and names bad arguments', async () => {
