@@ -53,21 +53,79 @@ export function causedByAbort(error: unknown, signal: AbortSignal | undefined): 
 
 /**
  * The HTTP server convention attributes of an incoming request (method, path, scheme, host, user
- * agent), as the framework adapters record them on their root span. Never throws.
+ * agent), as the framework adapters record them on their root span. The host and scheme are the
+ * ones the client used, as OpenTelemetry's HTTP conventions read them: a proxy's `Forwarded`
+ * (`host=`, `proto=`), else `X-Forwarded-Host` / `X-Forwarded-Proto`, else `Host`, else the
+ * request's URL (which a server such as `next start` builds from its own bind address). Never
+ * throws.
  */
 export function httpRequestAttributes(request: Request, path?: string): Record<string, string> {
   const attributes: Record<string, string> = { [METHOD]: request.method }
+  const headers = request.headers
   try {
     const url = new URL(request.url)
     attributes[PATH] = path ?? url.pathname
-    attributes[SCHEME] = url.protocol.replace(/:$/, '')
-    if (url.hostname) attributes[HOST] = url.hostname
+    const scheme =
+      schemeOf(forwarded(headers, 'proto')) ??
+      schemeOf(firstOf(headers.get('x-forwarded-proto'))) ??
+      url.protocol.replace(/:$/, '')
+    attributes[SCHEME] = scheme
+    const host =
+      hostOf(forwarded(headers, 'host')) ??
+      hostOf(firstOf(headers.get('x-forwarded-host'))) ??
+      hostOf(headers.get('host')) ??
+      (url.hostname || undefined)
+    if (host) attributes[HOST] = host
   } catch {
     if (path) attributes[PATH] = path
   }
-  const userAgent = request.headers.get('user-agent')
+  const userAgent = headers.get('user-agent')
   if (userAgent) attributes[USER_AGENT] = userAgent
   return attributes
+}
+
+// The first value of a header a chain of proxies appends to (`a, b`): the client's side.
+function firstOf(value: string | null): string | undefined {
+  if (!value) return undefined
+  const comma = value.indexOf(',')
+  return (comma < 0 ? value : value.slice(0, comma)).trim() || undefined
+}
+
+// A parameter of the first element of `Forwarded` (RFC 7239): `for=…;host=app.example;proto=https`.
+function forwarded(headers: Headers, name: 'host' | 'proto'): string | undefined {
+  const first = firstOf(headers.get('forwarded'))
+  if (!first) return undefined
+  for (const pair of first.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq > 0 && pair.slice(0, eq).trim().toLowerCase() === name) {
+      const value = pair.slice(eq + 1).trim()
+      return (
+        (value.length > 1 && value[0] === '"' && value.endsWith('"')
+          ? value.slice(1, -1)
+          : value) || undefined
+      )
+    }
+  }
+  return undefined
+}
+
+// A host header value (`app.example:8443`, `[::1]:3000`) as a URL reads its name; else undefined.
+function hostOf(value: string | null | undefined): string | undefined {
+  if (!value || value.length > 255) return undefined
+  try {
+    const url = new URL(`http://${value}`)
+    // Only a host and port: `a/b`, `a?b` or `user@a` are not a host header.
+    if (url.pathname !== '/' || url.search || url.username || url.password) return undefined
+    return url.hostname || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function schemeOf(value: string | undefined): string | undefined {
+  if (!value || value.length > 16) return undefined
+  const scheme = value.toLowerCase()
+  return /^[a-z][a-z0-9+.-]*$/.test(scheme) ? scheme : undefined
 }
 
 /** How a watched body ended: read to the end, cancelled by its reader, or failed at the source. */

@@ -93,4 +93,40 @@ describe('httpRequestAttributes', () => {
     })
     expect(httpRequestAttributes(request, '/chat')['url.path']).toBe('/chat')
   })
+
+  it('reads the host and scheme the client used: Forwarded, X-Forwarded-*, Host, then the URL', () => {
+    const at = (url: string, headers: Record<string, string>) => {
+      const a = httpRequestAttributes(new Request(url, { headers }))
+      return [a['url.scheme'], a['server.address']]
+    }
+    // `next start` builds request.url from its own bind address.
+    expect(at('http://localhost:3000/a', { host: 'app.example' })).toEqual(['http', 'app.example'])
+    expect(at('http://localhost:3000/a', { host: 'app.example:8443' })).toEqual([
+      'http',
+      'app.example',
+    ])
+    expect(
+      at('http://localhost:3000/a', {
+        host: 'internal:3000',
+        'x-forwarded-host': 'app.example, proxy.internal',
+        'x-forwarded-proto': 'https, http',
+      }),
+    ).toEqual(['https', 'app.example'])
+    expect(
+      at('http://localhost:3000/a', {
+        host: 'internal',
+        'x-forwarded-host': 'other.example',
+        forwarded: 'for=1.2.3.4;host="app.example:443";proto=HTTPS, for=10.0.0.1;host=internal',
+      }),
+    ).toEqual(['https', 'app.example'])
+    expect(at('http://[::1]:3000/a', { host: '[::1]:3000' })).toEqual(['http', '[::1]'])
+    // What is not a host or a scheme is passed over.
+    expect(
+      at('http://localhost/a', {
+        host: 'a b',
+        'x-forwarded-host': 'evil.example/path',
+        'x-forwarded-proto': 'ht tp',
+      }),
+    ).toEqual(['http', 'localhost'])
+  })
 })

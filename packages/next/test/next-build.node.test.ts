@@ -229,6 +229,41 @@ describe('next start: route names', () => {
   })
 })
 
+describe('next start: the host the client used', () => {
+  it("records server.address and url.scheme from Host and a proxy's X-Forwarded-*, not the bind address", async () => {
+    // Host: app.example (node:http sends the header as given; next start builds request.url from
+    // its own bind address, 127.0.0.1).
+    const target = new URL(`${base}/api/repos/host/one`)
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          headers: { host: 'app.example' },
+        },
+        (res) => res.resume().on('end', resolve),
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    await fetch(`${base}/api/repos/host/two`, {
+      headers: { 'x-forwarded-host': 'chat.example', 'x-forwarded-proto': 'https' },
+    })
+    await receiver.waitFor(
+      (spans) =>
+        spans.filter((s) => /^\/api\/repos\/host\/(one|two)$/.test(String(s.attributes['url.path'])))
+          .length === 2,
+    )
+    const at = (path: string) => {
+      const span = receiver.spans.find((s) => s.attributes['url.path'] === path)!
+      return [span.attributes['url.scheme'], span.attributes['server.address']]
+    }
+    expect(at('/api/repos/host/one')).toEqual(['http', 'app.example'])
+    expect(at('/api/repos/host/two')).toEqual(['https', 'chat.example'])
+  })
+})
+
 describe('next start: a Pages Router API route', () => {
   it('answers as before, untraced, and says once that withTracing got no Request', async () => {
     for (let i = 0; i < 2; i++) {
