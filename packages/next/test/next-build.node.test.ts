@@ -252,8 +252,9 @@ describe('next start: the host the client used', () => {
     })
     await receiver.waitFor(
       (spans) =>
-        spans.filter((s) => /^\/api\/repos\/host\/(one|two)$/.test(String(s.attributes['url.path'])))
-          .length === 2,
+        spans.filter((s) =>
+          /^\/api\/repos\/host\/(one|two)$/.test(String(s.attributes['url.path'])),
+        ).length === 2,
     )
     const at = (path: string) => {
       const span = receiver.spans.find((s) => s.attributes['url.path'] === path)!
