@@ -281,6 +281,13 @@ describe('tokentrail CLI', () => {
     expect((await run(['dev', '--port', '99999'])).stderr).toMatch(
       /--port must be a whole number from 0 to 65535/,
     )
+    // --format picks the --export report's format: alone it would be ignored.
+    expect(await run(['last', '--format', 'xml', '--url', c.url])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        `--format picks the format of --export's report (md or json), got "xml" without --export`,
+      ),
+    })
     expect((await run(['--help'])).stdout).toContain('tokentrail dev')
   })
 

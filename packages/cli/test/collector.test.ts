@@ -226,8 +226,15 @@ describe('collector ingest', () => {
     const wrong = await post(c, '/v1/traces', body, { ...headers, authorization: 'Bearer nope' })
     expect(wrong.status).toBe(401)
     expect(json(wrong.body).message).toMatch(/missing or wrong token/)
+    // UNAUTHENTICATED, as the protobuf answer says.
+    expect(json(wrong.body).code).toBe(16)
     expect((await fetch(`${c.url}/api/traces`)).status).toBe(401)
     expect(c.store.counts.spans).toBe(0)
+    // The scheme's name is case-insensitive.
+    const lower = await fetch(`${c.url}/api/traces`, {
+      headers: { authorization: 'bearer secret-token-1' },
+    })
+    expect(lower.status).toBe(200)
     const tracer = createTracer({
       serviceName: 'x',
       exporters: [
@@ -245,6 +252,26 @@ describe('collector ingest', () => {
     await expect(startCollector({ port: 0, db: ':memory:', token: 'short' })).rejects.toThrow(
       /token must be at least 8/,
     )
+  })
+
+  it('names a wrong option before it listens: an unknown key, a host or token of the wrong type', async () => {
+    const cases: [unknown, RegExp][] = [
+      [
+        { port: 0, db: ':memory:', maxAge: 1000 },
+        /unknown option `maxAge` — did you mean `maxAgeMs`\?/,
+      ],
+      [
+        { port: 0, db: ':memory:', maxBody: 1 },
+        /unknown option `maxBody` — did you mean `maxBodyBytes`\?/,
+      ],
+      [{ port: 0, db: ':memory:', host: 123 }, /host must be a host name or IP address .* got 123/],
+      [{ port: 0, db: ':memory:', host: '' }, /host must be a host name or IP address .* got ""/],
+      [{ port: 0, db: ':memory:', token: 123456789 }, /token must be a string, got number/],
+      [{ port: 0, db: ':memory:', log: 'x' }, /log must be a function/],
+      ['127.0.0.1', /takes an options object/],
+    ]
+    for (const [options, message] of cases)
+      await expect(startCollector(options as CollectorOptions)).rejects.toThrow(message)
   })
 
   it('refuses requests for other host names (DNS rebinding) on loopback', async () => {

@@ -258,6 +258,30 @@ describe('tokentrail dev usage errors', () => {
     })
   })
 
+  it('an empty or non-decimal --port, --max-traces or --host is bad usage (exit 2), never a default', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'traces.db')
+    for (const [args, said] of [
+      [['--port='], '--port must be a whole number from 0 to 65535, got ""'],
+      [['--port', ' '], '--port must be a whole number from 0 to 65535, got " "'],
+      [['--port', '0x10'], '--port must be a whole number from 0 to 65535, got "0x10"'],
+      [['--port', '1e3'], '--port must be a whole number from 0 to 65535, got "1e3"'],
+      [
+        ['--port', '0', '--max-traces='],
+        '--max-traces must be a whole number from 0 to 1000000000, got ""',
+      ],
+      [
+        ['--port', '0', '--host='],
+        '--host must be a host name or IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, got ""',
+      ],
+    ] as const)
+      expect(await tokentrail(['dev', '--db', db, ...args])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error ${said}\n`,
+      })
+  })
+
   it('an empty TOKENTRAIL_TOKEN (as a compose file or .env leaves it) means no token', async () => {
     const db = join(tempDir(), 'traces.db')
     const result = await tokentrail(

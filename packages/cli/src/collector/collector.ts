@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { type AddressInfo, isIPv6 } from 'node:net'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { checkOptionKeys } from '@tokentrail/core/internal'
 import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
@@ -247,6 +248,22 @@ function readQuery(params: URLSearchParams): TraceQuery {
   return query
 }
 
+const COLLECTOR_OPTIONS = [
+  'port',
+  'host',
+  'db',
+  'store',
+  'token',
+  'maxTraces',
+  'maxAgeMs',
+  'maxMetricSeries',
+  'maxBodyBytes',
+  'allowedHosts',
+  'corsOrigins',
+  'maxLiveBufferBytes',
+  'log',
+]
+
 /**
  * Starts the local collector: OTLP/HTTP (JSON and protobuf) at `/v1/traces` and `/v1/metrics`,
  * Tokentrail JSON at `/api/spans`, the query API under `/api`, live updates at `/api/live` and the
@@ -256,7 +273,21 @@ function readQuery(params: URLSearchParams): TraceQuery {
  * const collector = await startCollector({ port: 4318, db: '.tokentrail/traces.db' })
  * console.log(`viewer at ${collector.url}`)
  */
-export async function startCollector({
+export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
+  if (options === null || typeof options !== 'object')
+    throw new TokentrailError(
+      `startCollector(options) takes an options object, got ${typeof options}`,
+    )
+  checkOptionKeys(options, COLLECTOR_OPTIONS, 'startCollector', {
+    maxAge: 'maxAgeMs',
+    maxBody: 'maxBodyBytes',
+    path: 'db',
+  })
+  return start(options)
+}
+
+// The collector itself, once its options are known to be an object of known keys.
+async function start({
   port = 4318,
   host = '127.0.0.1',
   db = '.tokentrail/traces.db',
@@ -277,8 +308,18 @@ export async function startCollector({
     throw new TokentrailError(`port must be a whole number from 0 to 65535, got ${port}`)
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
     throw new TokentrailError(`maxBodyBytes must be a whole number ≥ 1, got ${maxBodyBytes}`)
+  if (typeof host !== 'string' || !/^[a-z0-9.:_-]+$/i.test(host))
+    throw new TokentrailError(
+      `host must be a host name or IP address to listen on, such as "127.0.0.1" or "::", got ${JSON.stringify(host)}`,
+    )
+  if (token !== undefined && typeof token !== 'string')
+    throw new TokentrailError(`token must be a string, got ${typeof token}`)
   if (token !== undefined && token.length < 8)
     throw new TokentrailError('token must be at least 8 characters long')
+  if (typeof log !== 'function')
+    throw new TokentrailError(`log must be a function that takes a line, got ${typeof log}`)
+  if (givenStore === undefined && typeof db !== 'string')
+    throw new TokentrailError(`db must be the path of a SQLite file, got ${typeof db}`)
   if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string' || !h))
     throw new TokentrailError('allowedHosts must be a list of host names such as ["devbox.local"]')
   if (!Number.isInteger(maxLiveBufferBytes) || maxLiveBufferBytes < 1)
@@ -369,7 +410,8 @@ export async function startCollector({
   function authorized(request: IncomingMessage, url: URL): boolean {
     if (!expected) return true
     const header = request.headers.authorization
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token')
+    // The scheme's name is case-insensitive (RFC 9110): `bearer` is Bearer.
+    const given = /^bearer /i.test(header ?? '') ? header!.slice(7) : url.searchParams.get('token')
     return given !== null && given !== undefined && timingSafeEqual(digest(given), expected)
   }
 
@@ -648,18 +690,17 @@ export async function startCollector({
     // A body we refused may still be arriving: answer, then close instead of reading it all.
     if (!request.complete) response.setHeader('connection', 'close')
     const otlp = request.url?.startsWith('/v1/traces') || request.url?.startsWith('/v1/metrics')
+    // google.rpc.Status codes, the same in both encodings: INVALID_ARGUMENT, UNAUTHENTICATED, else
+    // FAILED_PRECONDITION.
+    const code = error.status === 400 ? 3 : error.status === 401 ? 16 : 9
     if (mediaType(request) === 'application/x-protobuf' && otlp)
       sendBody(
         response,
         error.status,
         'application/x-protobuf',
-        encodeRpcStatus(error.status === 400 ? 3 : error.status === 401 ? 16 : 9, error.message),
+        encodeRpcStatus(code, error.message),
       )
-    else if (otlp)
-      sendJson(response, error.status, {
-        code: error.status === 400 ? 3 : 9,
-        message: error.message,
-      })
+    else if (otlp) sendJson(response, error.status, { code, message: error.message })
     else sendJson(response, error.status, { error: error.message })
     if (!request.complete) request.resume()
   }

@@ -191,7 +191,8 @@ function readStatus(given: string | undefined): SpanStatus | undefined {
 
 function readWhole(value: string | undefined, name: string, min: number, max: number) {
   if (value === undefined) return undefined
-  const n = Number(value)
+  // Decimal digits only: Number() also reads "" and " " as 0, "0x10" as 16 and "1e3" as 1000.
+  const n = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN
   if (!Number.isInteger(n) || n < min || n > max)
     throw new CliError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`, 2)
   return n
@@ -356,6 +357,11 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
               : `/api/traces/${encodeURIComponent(positionals[0]!)}`
         if (values.export || values.out)
           return await exportReport(client, path, values, { out, cwd })
+        if (values.format !== undefined)
+          throw new CliError(
+            `--format picks the format of --export's report (md or json), got "${values.format}" without --export; use --json for the trace itself`,
+            2,
+          )
         // --json prints the spans whole; the terminal view needs no full prompts.
         const detail = await client.get<TraceDetail>(
           path,
@@ -465,6 +471,11 @@ async function dev(
     '../collector/collector.js'
   )
   const host = (values.host as string | undefined) ?? '127.0.0.1'
+  if (!/^[a-z0-9.:_-]+$/i.test(host))
+    throw new CliError(
+      `--host must be a host name or IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, got "${host}"`,
+      2,
+    )
   const allowedHosts = ((values['allowed-hosts'] as string | undefined) ?? '')
     .split(',')
     .map((name) => name.trim())
