@@ -262,3 +262,35 @@ export function tracerNotice(tracer: unknown, key: string, message: string): voi
     )
   } catch {}
 }
+
+/**
+ * Sets what an adapter's attributes callback returned (`requestAttributes`, `attributes`) on the
+ * request span. A promise (an async callback) cannot be waited for before the request goes on, and
+ * a promise has no attributes to set: it is said once per tracer (`option` names it) and its
+ * rejection caught, never an unhandled one. Returns the error to note on the span for a promise.
+ * Never throws.
+ */
+export function setCallbackAttributes(
+  tracer: unknown,
+  span: Span,
+  given: unknown,
+  option: string,
+): TypeError | undefined {
+  if (given === null || typeof given !== 'object') return undefined
+  if (typeof (given as PromiseLike<unknown>).then === 'function') {
+    try {
+      ;(given as PromiseLike<unknown>).then(undefined, () => {})
+    } catch {}
+    const message = `${option} returned a promise: it must return the attributes at once (an async function's are never set), so none were set for this request`
+    tracerNotice(
+      tracer,
+      `${option} promise`,
+      `${message}. Set attributes you must wait for from the handler: getActiveSpan()?.setAttributes({ … }).`,
+    )
+    return new TypeError(message)
+  }
+  try {
+    span.setAttributes(given as Record<string, unknown>)
+  } catch {}
+  return undefined
+}

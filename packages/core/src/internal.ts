@@ -15,6 +15,7 @@ export {
   httpRequestAttributes,
   requestFlushOptions,
   requestParent,
+  setCallbackAttributes,
   tracerNotice,
   vercelWaitUntil,
   watchBody,

@@ -15,6 +15,7 @@ import {
   requestFlushOptions,
   requestParent,
   runWithSpan,
+  setCallbackAttributes,
   TokentrailError,
   tracerNotice,
   tracerSkipped,
@@ -268,7 +269,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     if (requestAttributes) {
       const extra = callOption(span, 'requestAttributes', () => requestAttributes(c))
-      if (extra) span.setAttributes(extra)
+      const promise = setCallbackAttributes(tracer, span, extra, 'tracing({ requestAttributes })')
+      if (promise) noteOptionError(span, 'requestAttributes', promise)
     }
 
     let resolveEnded!: () => void

@@ -323,6 +323,41 @@ describe('tracing()', () => {
     ])
   })
 
+  // An async requestAttributes set nothing, without a word (setAttributes of a promise).
+  it('an async requestAttributes is noted on the span and said once; its rejection is caught', async () => {
+    const warnings: string[] = []
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    const { tracer, exporter } = setup({ warnings: (m) => warnings.push(m) })
+    let n = 0
+    const app = new Hono().use(
+      tracing({
+        tracer,
+        requestAttributes: (async () => {
+          if (n++ === 1) throw new Error('session lookup failed')
+          return { 'user.id': 'u1' }
+        }) as never,
+      }),
+    )
+    app.get('*', (c) => c.text('ok'))
+    for (const path of ['/a', '/b']) expect(await (await app.request(path)).text()).toBe('ok')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    process.off('unhandledRejection', onUnhandled)
+    await tracer.flush()
+    expect(unhandled).toEqual([])
+    expect(exporter.spans.map((s) => s.attributes['user.id'])).toEqual([undefined, undefined])
+    const [noted] = exporter.spans[0]!.events.filter((e) => e.name === 'tokentrail.option_error')
+    expect(noted!.attributes).toMatchObject({
+      option: 'requestAttributes',
+      message: expect.stringMatching(/^tracing\(\{ requestAttributes \}\) returned a promise/),
+    })
+    expect(warnings.filter((w) => /requestAttributes/.test(w))).toHaveLength(1)
+    expect(warnings.find((w) => /requestAttributes/.test(w))).toMatch(
+      /getActiveSpan\(\)\?\.setAttributes/,
+    )
+  })
+
   // The promise an async skip returned was dropped: one that rejected (a lookup that failed) was an
   // unhandled rejection, which ends a Node process by default. The request is traced as before.
   it('an async skip that rejects is no unhandled rejection: the request is answered and traced', async () => {

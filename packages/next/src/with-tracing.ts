@@ -8,6 +8,7 @@ import {
   MAX_TIMER_MS,
   requestParent,
   runWithSpan,
+  setCallbackAttributes,
   TokentrailError,
   tracerNotice,
   tracerSkipped,
@@ -163,6 +164,10 @@ function isResponse(value: unknown): value is Response {
   )
 }
 
+// The events @tokentrail/hono records when a client goes away, by the same names.
+const EVENT_REQUEST_ABORTED = 'http.request.aborted'
+const EVENT_RESPONSE_CANCELLED = 'http.response.cancelled'
+
 // A copy with a new body, of the same class where it takes (body, init) as Response does, e.g.
 // NextResponse. A subclass with a constructor of its own (`new JsonResponse(data, init)`) made
 // another answer from those: the body `{}` (the stream, stringified), its status and headers lost.
@@ -226,8 +231,7 @@ function startRouteSpan(
   })
   if (attributes) {
     try {
-      const extra = attributes(request)
-      if (extra) span.setAttributes(extra)
+      setCallbackAttributes(tracer, span, attributes(request), 'withTracing({ attributes })')
     } catch {}
   }
   return { span, path }
@@ -336,7 +340,16 @@ export function withTracing<H extends RouteHandler>(
     // that never settles) held its request span, and every span under it, open for good.
     let abandoned: ReturnType<typeof setTimeout> | undefined
     let timedOut = false
+    // Why a span is cancelled, as @tokentrail/hono says it (and `tokentrail trace --export` reads):
+    // the request's signal aborted (the client went away), once.
+    let leftSaid = false
+    const sayLeft = () => {
+      if (leftSaid || span.ended) return
+      leftSaid = true
+      span.addEvent(EVENT_REQUEST_ABORTED)
+    }
     const onLeft = () => {
+      sayLeft()
       abandoned = setTimeout(() => {
         timedOut = true
         void schedule().then(() => {
@@ -372,6 +385,7 @@ export function withTracing<H extends RouteHandler>(
         // The client went away, and the work stopped with it (a model call or fetch given
         // `request.signal` rejects with its reason): no answer failed, as a client gone mid-body
         // is not a failure either.
+        sayLeft()
         await schedule()
         span.end({ status: 'cancelled', endOpenChildren: true })
       } else {
@@ -423,7 +437,10 @@ export function withTracing<H extends RouteHandler>(
 
     let timer: ReturnType<typeof setTimeout> | undefined
     const signal: AbortSignal | undefined = request.signal
-    const onAbort = () => finish('cancelled')
+    const onAbort = () => {
+      sayLeft()
+      finish('cancelled')
+    }
     const finish = (status: SpanStatus, failed?: { error: unknown }) => {
       if (span.ended) return
       if (timer !== undefined) clearTimeout(timer)
@@ -443,7 +460,11 @@ export function withTracing<H extends RouteHandler>(
       // A failing source and a reader that went away are told apart by the stream itself.
       body = watchBody(response.body, (end) => {
         if (end.reason === 'done') finish(finalStatus)
-        else if (end.reason === 'cancelled') finish('cancelled')
+        else if (end.reason === 'cancelled') {
+          // Its reader went away (Next cancels the body when the client leaves mid-answer).
+          if (!span.ended) span.addEvent(EVENT_RESPONSE_CANCELLED)
+          finish('cancelled')
+        }
         // In a box: a stream may fail with `undefined` (`controller.error()`), a failure still.
         else finish('error', { error: end.error })
       })

@@ -101,6 +101,27 @@ describe('withTracing: streaming', () => {
     expect(exporter.span('chat mock-1').traceId).toBe(traceId)
   })
 
+  it('an async attributes option sets nothing and is said once (never an unhandled rejection)', async () => {
+    const warnings: string[] = []
+    const exporter = memoryExporter()
+    const tracer = createTracer({
+      serviceName: 'next-test',
+      exporters: [exporter],
+      flushIntervalMs: 600_000,
+      warnings: (m) => warnings.push(m),
+    })
+    const GET = withTracing(async () => new Response('ok'), {
+      tracer,
+      attributes: (async () => ({ 'user.id': 'u1' })) as never,
+    })
+    for (let i = 0; i < 2; i++) expect(await (await GET(chatRequest())).text()).toBe('ok')
+    await vercel.settle()
+    expect(exporter.spans.map((s) => s.attributes['user.id'])).toEqual([undefined, undefined])
+    expect(warnings.filter((w) => /attributes/.test(w))).toEqual([
+      expect.stringMatching(/^withTracing\(\{ attributes \}\) returned a promise/),
+    ])
+  })
+
   it('ends the root span cancelled and closes the open model span when the client cancels mid-stream', async () => {
     const { tracer, exporter } = testTracer()
     const words = Array.from({ length: 40 }, (_, i) => ` w${i}`)
@@ -122,6 +143,8 @@ describe('withTracing: streaming', () => {
     const root = exporter.span('POST /api/chat')
     const model = exporter.span('chat mock-1')
     expect(root.status).toBe('cancelled')
+    // Why, as @tokentrail/hono says it: the body's reader cancelled it.
+    expect(root.events.map((e) => e.name)).toEqual(['http.response.cancelled'])
     expect(model.status).toBe('cancelled')
     expect(model.parentSpanId).toBe(root.spanId)
     expect(model.endTime).toBeLessThanOrEqual(root.endTime)
@@ -147,6 +170,9 @@ describe('withTracing: streaming', () => {
     await reader.cancel().catch(() => {})
     await vercel.settle()
     expect(exporter.span('POST /api/chat').status).toBe('cancelled')
+    expect(exporter.span('POST /api/chat').events.map((e) => e.name)).toEqual([
+      'http.request.aborted',
+    ])
     expect(exporter.span('chat mock-1').status).toBe('cancelled')
   })
 
