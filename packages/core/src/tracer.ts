@@ -5,6 +5,7 @@ import { TokentrailError } from './errors.js'
 import { lazy } from './lazy.js'
 import type { MetricExporter } from './metrics.js'
 import { NoopTracer } from './noop-tracer.js'
+import { closestKey } from './options.js'
 import { RecordingTracer } from './recording-tracer.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
 import type { Span } from './span.js'
@@ -193,6 +194,7 @@ export function createTracer(options: TracerOptions = {}): Tracer {
             redaction: config.redaction !== undefined,
           },
           readEnv,
+          closestKey,
         ),
       noop,
     )

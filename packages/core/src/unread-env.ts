@@ -49,6 +49,37 @@ const UNREAD: [names: string[], instead: string, unheeded?: (value: string) => b
   ],
 ]
 
+// Every TOKENTRAIL_ variable a Tokentrail package reads (the CLI's too): another set in the
+// environment is a typo that would pass without a word (TOKENTRAIL_RECORD_INPUT=false recorded
+// every prompt).
+const KNOWN = [
+  'TOKENTRAIL_ENABLED',
+  'TOKENTRAIL_RECORD_INPUTS',
+  'TOKENTRAIL_RECORD_OUTPUTS',
+  'TOKENTRAIL_WARNINGS',
+  'TOKENTRAIL_DEBUG',
+  'TOKENTRAIL_METRICS',
+  'TOKENTRAIL_OTLP_PROFILE',
+  'TOKENTRAIL_TRACES_SAMPLER',
+  'TOKENTRAIL_SAMPLING_KEEP_ERRORS',
+  'TOKENTRAIL_SAMPLING_KEEP_CANCELLED',
+  'TOKENTRAIL_SAMPLING_SLOWER_THAN_MS',
+  'TOKENTRAIL_SAMPLING_COST_ABOVE_USD',
+  'TOKENTRAIL_SAMPLING_TOKENS_ABOVE',
+  'TOKENTRAIL_SAMPLING_MAX_SPANS_PER_TRACE',
+  'TOKENTRAIL_SAMPLING_MAX_BUFFERED_SPANS',
+  'TOKENTRAIL_SAMPLING_MAX_BUFFERED_BYTES',
+  'TOKENTRAIL_TEXT_SAMPLE_RATE',
+  'TOKENTRAIL_TEXT_SAMPLE_ERRORS',
+  'TOKENTRAIL_REDACT',
+  'TOKENTRAIL_REDACT_PATHS',
+  'TOKENTRAIL_REDACT_REPLACE',
+  'TOKENTRAIL_REDACT_HASH_KEY',
+  // The CLI's.
+  'TOKENTRAIL_URL',
+  'TOKENTRAIL_TOKEN',
+]
+
 const SAID = Symbol.for('tokentrail.notice.env')
 
 /** What `createTracer` found that the notices below need. */
@@ -73,11 +104,14 @@ export function sayEnvNotices(
   warn: (message: string) => void,
   input: EnvNoticeInput,
   read: typeof ReadEnv,
+  closest: (name: string, valid: readonly string[]) => string | undefined,
 ): void {
   readEnv = read
   const g = globalThis as Record<symbol, Set<string> | undefined>
   const said = (g[SAID] ??= new Set())
+  const names = envNames()
   for (const message of [
+    unknownEnvNotice(names, closest),
     unreadEnvNotice(),
     metricsOffNotice(input.metricsOff),
     input.envIgnored &&
@@ -89,7 +123,7 @@ export function sayEnvNotices(
         ),
       ),
     ]),
-    featureOffNotice(input),
+    featureOffNotice(input, names),
   ]) {
     if (message === undefined || said.has(message)) continue
     said.add(message)
@@ -114,15 +148,14 @@ const shownEnv = (name: string, value: string) =>
  * is off (`TOKENTRAIL_SAMPLING_SLOWER_THAN_MS=5000` without `TOKENTRAIL_TRACES_SAMPLER=trace_complete`):
  * read only when it is on, so they change nothing, which the user setting them does not expect.
  */
-function featureOffNotice(on: { sampling: boolean; redaction: boolean }): string | undefined {
-  let names: string[] = []
-  try {
-    names = Object.keys((globalThis as { process?: { env?: object } }).process?.env ?? {})
-  } catch {}
+function featureOffNotice(
+  on: { sampling: boolean; redaction: boolean },
+  names: readonly string[],
+): string | undefined {
   const parts: string[] = []
   if (!on.sampling) {
     const set = names
-      .filter((name) => /^TOKENTRAIL_(SAMPLING_|TEXT_SAMPLE_)/.test(name))
+      .filter((name) => /^TOKENTRAIL_(SAMPLING_|TEXT_SAMPLE_)/.test(name) && KNOWN.includes(name))
       .sort()
       .flatMap((name) => {
         const value = readEnv(name)
@@ -147,6 +180,35 @@ function featureOffNotice(on: { sampling: boolean; redaction: boolean }): string
   return parts.length === 0
     ? undefined
     : `Tokentrail settings with no effect, as what they tune is off: ${parts.join('; ')}.`
+}
+
+/** The names of the environment's variables, where the runtime lists them (Node, Bun, Deno). */
+function envNames(): string[] {
+  try {
+    return Object.keys((globalThis as { process?: { env?: object } }).process?.env ?? {})
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The TOKENTRAIL_ variables set that no Tokentrail package reads, each with the likely one meant
+ * (names only: a value may be a key); undefined when there are none.
+ */
+function unknownEnvNotice(
+  names: readonly string[],
+  closest: (name: string, valid: readonly string[]) => string | undefined,
+): string | undefined {
+  const unknown = names
+    .filter((name) => name.startsWith('TOKENTRAIL_') && !KNOWN.includes(name))
+    .sort()
+    .map((name) => {
+      const meant = closest(name, KNOWN)
+      return meant ? `${name} (did you mean ${meant}?)` : name
+    })
+  return unknown.length === 0
+    ? undefined
+    : `Tokentrail settings in the environment that nothing reads, so they have no effect: ${unknown.join(', ')}.`
 }
 
 /**

@@ -163,6 +163,33 @@ describe('a variable that tunes a feature that is off', () => {
   })
 })
 
+describe('a TOKENTRAIL_ variable nothing reads', () => {
+  // Before, a misspelt privacy switch (TOKENTRAIL_RECORD_INPUT=false) recorded every prompt without
+  // a word, as did TOKENTRAIL_ENABLE=false and a sampling bound missing its unit.
+  it('is named once through warnings, with the one likely meant; its value is never shown', async () => {
+    const out = await run(
+      `const lines = []
+       const warnings = (line) => lines.push(line)
+       core.createTracer({ warnings, metrics: false, sampling: {} })
+       core.createTracer({ warnings, metrics: false, sampling: {} })
+       await new Promise((resolve) => setTimeout(resolve, 50))
+       console.log(JSON.stringify(lines))`,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        TOKENTRAIL_RECORD_INPUT: 'false',
+        TOKENTRAIL_ENABLE: 'secret-looking-value',
+        TOKENTRAIL_SAMPLING_SLOWER_THAN: '5',
+        // Read: nothing said of these.
+        TOKENTRAIL_RECORD_OUTPUTS: 'true',
+        TOKENTRAIL_URL: 'http://127.0.0.1:4318',
+      },
+    )
+    expect(JSON.parse(out)).toEqual([
+      'Tokentrail settings in the environment that nothing reads, so they have no effect: TOKENTRAIL_ENABLE (did you mean TOKENTRAIL_ENABLED?), TOKENTRAIL_RECORD_INPUT (did you mean TOKENTRAIL_RECORD_INPUTS?), TOKENTRAIL_SAMPLING_SLOWER_THAN (did you mean TOKENTRAIL_SAMPLING_SLOWER_THAN_MS?).',
+    ])
+  })
+})
+
 describe('tracing switched off', () => {
   // Before, OTEL_SDK_DISABLED=true (or enabled: false) still read the sampler, resource, sampling
   // and redaction variables: one set for another SDK of the fleet (OTEL_TRACES_SAMPLER=xray) made

@@ -47,7 +47,7 @@ it('the OpenTelemetry HTTP instrumentation records no span for Tokentrail’s ex
   const run = await promisify(execFile)(process.execPath, [join(outdir, 'app.mjs')], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, TOKENTRAIL_TEST_RECEIVER: url, OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+    env: { ...process.env, HONO_OTEL_TEST_RECEIVER: url, OTEL_EXPORTER_OTLP_ENDPOINT: '' },
   })
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!)
   expect(result.texts).toEqual(['answer 0', 'answer 1', 'answer 2', 'answer 3'])

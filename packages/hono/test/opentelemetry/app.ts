@@ -1,7 +1,7 @@
 // An app that already runs the OpenTelemetry JS SDK with its HTTP instrumentation, registered
 // before anything else loads (as `node --import ./instrumentation.mjs` does), and Tokentrail's
 // `tracing()` on a Hono app served by @hono/node-server. Started by ../opentelemetry.node.test.ts,
-// which receives Tokentrail's OTLP export at TOKENTRAIL_TEST_RECEIVER; prints one JSON line.
+// which receives Tokentrail's OTLP export at HONO_OTEL_TEST_RECEIVER; prints one JSON line.
 import { registerInstrumentations } from '@opentelemetry/instrumentation'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
@@ -18,7 +18,7 @@ const { tracing } = await import('../../src/index.js')
 
 const tracer = createTracer({
   serviceName: 'otel-app',
-  exporters: [otlpExporter({ url: process.env.TOKENTRAIL_TEST_RECEIVER! })],
+  exporters: [otlpExporter({ url: process.env.HONO_OTEL_TEST_RECEIVER! })],
   // Exports on the interval, from a timer armed inside a request, and on an explicit flush.
   flushIntervalMs: 50,
 })
