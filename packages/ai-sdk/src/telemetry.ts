@@ -153,6 +153,22 @@ export function ensureRegistered(options: TokentrailTelemetryOptions): void {
 let listSeen: unknown[] | undefined
 let listLengthSeen = -1
 let appListed = false
+/**
+ * ai@6 gives a call the global integrations (the middleware's own among them) and then the call's
+ * own (`experimental_telemetry: { integrations: [tokentrailTelemetry({ recordOutputs: false })] }`),
+ * all of them: it reads each hook of each integration as the call starts, global ones first, and
+ * calls them in that order. The middleware's handlers opened and closed the tool spans with the
+ * default options first, so the call's own options (tool arguments and results left out) were
+ * never applied. A call's own Tokentrail integration read right after the middleware's for the
+ * same hook takes that call's hook over: the middleware's handler it was given steps aside. (ai@7
+ * gives a call its own integrations instead of the global ones: nothing to hand over there.)
+ */
+interface AutoRead {
+  key: string
+  stepAside: boolean
+}
+let lastAutoRead: AutoRead | undefined
+
 function appIntegrationListed(): boolean {
   try {
     const list = (globalThis as { AI_SDK_TELEMETRY_INTEGRATIONS?: unknown })
@@ -703,9 +719,23 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   // The middleware's own integration steps aside for one the app registered itself (with its own
   // options, such as `recordOutputs: false`), whichever was put in the list first.
   const active = auto ? () => tracingOn() && !appIntegrationListed() : tracingOn
+  const read = (key: string, handler: (event: any) => unknown) => {
+    if (!auto) {
+      // Read right after the middleware's own for the same hook: a call's own integration.
+      if (lastAutoRead?.key === key) lastAutoRead.stepAside = true
+      lastAutoRead = undefined
+      return active() ? handler : undefined
+    }
+    lastAutoRead = undefined
+    if (!active()) return undefined
+    if (!(key in v6)) return handler
+    const read: AutoRead = { key, stepAside: false }
+    lastAutoRead = read
+    return (event: unknown) => (read.stepAside ? undefined : handler(event))
+  }
   for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
     Object.defineProperty(integration, key, {
-      get: () => (active() ? handler : undefined),
+      get: () => read(key, handler as (event: any) => unknown),
       // An app may put a handler of its own in place of ours (`Object.assign(integration, …)`),
       // as it could when these were plain properties: it stays, whether tracing is on or off.
       set(value: unknown) {
