@@ -71,19 +71,26 @@ export class MetricsPipeline {
     // Started on first use, not at construction: on Workers timers belong to a request.
     if (this.timer === undefined && !this.stopped) {
       try {
-        this.timer = setInterval(() => void this.export(this.timeoutMs), this.intervalMs)
+        // Every series each interval, changed or not, as OpenTelemetry's periodic reader sends
+        // cumulative ones: a receiver that has seen none for a while (Prometheus: 5 minutes)
+        // marks a quiet series stale, and a dashboard shows a gap where nothing changed.
+        this.timer = setInterval(() => void this.export(this.timeoutMs, true), this.intervalMs)
         ;(this.timer as { unref?: () => void }).unref?.()
       } catch {}
     }
   }
 
-  /** Sends the current totals if anything changed; resolves within `timeoutMs`, never rejects. */
-  async export(timeoutMs: number): Promise<boolean> {
+  /**
+   * Sends the current totals if anything changed (a flush: a request's own flush sends no metrics
+   * its calls did not change), or with `always` (the interval) whatever changed; resolves within
+   * `timeoutMs`, never rejects.
+   */
+  async export(timeoutMs: number, always = false): Promise<boolean> {
     let losses = this.lastLosses
     try {
       losses = this.sdk?.losses() ?? 0
     } catch {}
-    if (!this.dirty && losses === this.lastLosses) return true
+    if (!always && !this.dirty && losses === this.lastLosses) return true
     let sdk: MetricData[] = []
     try {
       sdk = this.sdk?.metrics() ?? []
@@ -94,6 +101,7 @@ export class MetricsPipeline {
     const recorded = this.recorder.snapshot()
     const snapshot =
       sdk.length > 0 ? { ...recorded, metrics: [...recorded.metrics, ...sdk] } : recorded
+    if (always && snapshot.metrics.length === 0) return true
     const results = await Promise.all(
       this.exporters.map(async (exporter) => {
         try {

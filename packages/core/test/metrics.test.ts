@@ -151,6 +151,22 @@ describe('GenAI metrics from finished spans', () => {
     expect(exporter.snapshots[1]!.startTime).toBe(exporter.snapshots[0]!.startTime)
   })
 
+  it('sends every series each interval, changed or not, as OpenTelemetry does; a flush only what changed', async () => {
+    const { exporter, tracer } = setup({ exportIntervalMs: 40 })
+    llmCall(tracer)
+    await tracer.flush()
+    await tracer.flush() // nothing new: no export
+    expect(exporter.snapshots).toHaveLength(1)
+    // Nothing recorded since: the interval still sends the totals (a quiet series is not stale).
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(exporter.snapshots.length).toBeGreaterThanOrEqual(3)
+    for (const snapshot of exporter.snapshots)
+      expect(points(snapshot.metrics.find((m) => m.name === 'tokentrail.llm.calls'))[0].value).toBe(
+        1,
+      )
+    await tracer.shutdown()
+  })
+
   it('enforces the cardinality limit with one overflow series', async () => {
     const { exporter, tracer } = setup({ cardinalityLimit: 10 })
     for (let i = 0; i < 500; i++) llmCall(tracer, { model: `model-${i}` })
