@@ -156,11 +156,15 @@ function claudeId(bare: string): string | undefined {
 }
 
 /**
- * Finds a model's prices: the exact id first, then without a provider prefix (`openai/gpt-4o`,
- * `models/gemini-2.5-pro`) and without a date suffix, then a Claude id as Bedrock, Vertex,
- * OpenRouter and Anthropic's aliases write it. Unknown models get `undefined`.
+ * Finds a model's prices in `table` (the built-in `DEFAULT_PRICES` unless given): the exact id
+ * first, then without a provider prefix (`openai/gpt-4o`, `models/gemini-2.5-pro`) and without a
+ * date suffix, then a Claude id as Bedrock, Vertex, OpenRouter and Anthropic's aliases write it.
+ * Unknown models get `undefined`.
  */
-export function findPrice(modelId: string | undefined, table: PriceTable): ModelPrice | undefined {
+export function findPrice(
+  modelId: string | undefined,
+  table: PriceTable = DEFAULT_PRICES,
+): ModelPrice | undefined {
   if (!modelId) return undefined
   const own = (id: string) => (Object.hasOwn(table, id) ? table[id] : undefined)
   const exact = own(modelId)

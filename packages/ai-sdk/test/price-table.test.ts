@@ -81,6 +81,9 @@ describe('the built-in price table', () => {
       ['deepseek/deepseek-v4-pro', 1.32],
     ]
     for (const [id, input] of cases) expect(findPrice(id, DEFAULT_PRICES)?.input).toBe(input)
+    // The table is the built-in one unless given, as the README writes the signature.
+    for (const [id, input] of cases) expect(findPrice(id)?.input).toBe(input)
+    expect(findPrice('gpt-4o', { 'gpt-4o': { input: 9, output: 9 } })?.input).toBe(9)
   })
 })
 

@@ -119,7 +119,7 @@ export function shareOf(value: unknown, name: string, of: string): number {
   const rate = typeof value === 'string' ? Number(value) : value
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
     throw new TokentrailError(
-      `${name} must be a number from 0 to 1 (the share of ${of}), got ${JSON.stringify(value)}`,
+      `${name} must be a number from 0 to 1 (the share of ${of}), got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
     )
   return rate
 }

@@ -92,3 +92,18 @@ describe('unknown option keys fail at creation, naming the closest valid one', (
     expect(() => checkOptionKeys(undefined, ['a'], 'x')).not.toThrow()
   })
 })
+
+describe('a share that is not one', () => {
+  // JSON.stringify wrote NaN and Infinity as "null".
+  it('names the number given, NaN and Infinity too', () => {
+    for (const [value, shown] of [
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      [2, '2'],
+      ['half', '"half"'],
+    ] as const)
+      expect(() => createTracer({ sampleRate: value as number, exporters: [] })).toThrow(
+        `sampleRate must be a number from 0 to 1 (the share of traces kept), got ${shown}`,
+      )
+  })
+})
