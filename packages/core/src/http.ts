@@ -276,7 +276,8 @@ export function setCallbackAttributes(
   given: unknown,
   option: string,
 ): TypeError | undefined {
-  if (given === null || typeof given !== 'object') return undefined
+  // Nothing to set; anything else that is not attributes is said by setAttributes, as before.
+  if (!given) return undefined
   if (typeof (given as PromiseLike<unknown>).then === 'function') {
     try {
       ;(given as PromiseLike<unknown>).then(undefined, () => {})
