@@ -7,12 +7,10 @@
 // for nothing for the stall window (2 minutes; shortened here). Each major's real
 // `@ai-sdk/openai` over HTTP against tools/mock-openai.
 import { ATTR } from '@tokentrail/core'
-import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import type { MockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tracingMiddleware } from '../src/index.js'
 import { setStallWindow } from '../src/stall.js'
-import { setup } from './helpers.js'
-import { majors } from './majors.js'
+import { majors, tracedOverHttp } from './majors.js'
 
 const WINDOW_MS = 300
 const REPLY = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')
@@ -28,16 +26,12 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
+describe.each(majors)('$major, over HTTP', (m) => {
+  const { major, ai } = m
   async function traced(options: { firstChunkDelayMs?: number } = {}) {
-    server = await startMockOpenAI({ chunkDelayMs: 5, reply: REPLY, ...options })
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: openai.chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    return { tracer, exporter, model }
+    const made = await tracedOverHttp(m, { chunkDelayMs: 5, reply: REPLY, ...options })
+    server = made.server
+    return made
   }
 
   it('a break out of textStream: the call is one trace that ends (cancelled at the last read on ai@7)', async () => {

@@ -3,12 +3,11 @@
 // `tracingMiddleware()` registers for itself: its switches hold for that call's tool spans, and for
 // no other call. Each major with its own `@ai-sdk/openai` over HTTP against tools/mock-openai.
 import { ATTR, type SpanData } from '@tokentrail/core'
-import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import type { MockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { tokentrailTelemetry, tracingMiddleware } from '../src/index.js'
-import { setup } from './helpers.js'
-import { majors } from './majors.js'
+import { tokentrailTelemetry } from '../src/index.js'
+import { majors, tracedOverHttp } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
@@ -21,16 +20,12 @@ const toolSpans = (spans: readonly SpanData[]) => spans.filter((s) => s.kind ===
 
 describe.each(majors.filter((m) => m.major !== 'ai@5'))(
   '$major: a per-call tokentrailTelemetry beside the middleware',
-  ({ major, ai, createOpenAI }) => {
+  (m) => {
+    const { major, ai } = m
     async function start() {
-      server = await startMockOpenAI({ toolArguments: { city: 'SECRET-CITY' } })
-      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-      const { tracer, exporter } = setup()
-      const model = ai.wrapLanguageModel({
-        model: openai.chat('gpt-4o'),
-        middleware: tracingMiddleware({ tracer }),
-      })
-      return { tracer, exporter, model }
+      const traced = await tracedOverHttp(m, { toolArguments: { city: 'SECRET-CITY' } })
+      server = traced.server
+      return traced
     }
     const tools = () => ({
       weather: ai.tool({
