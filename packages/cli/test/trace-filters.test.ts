@@ -211,6 +211,48 @@ describe('trace identity promoted at ingest', () => {
       expect(split.listTraces({ text }).traces, text).toHaveLength(1)
   })
 
+  it("finds a trace by its root's name when its model calls' prompts came first and filled the text", () => {
+    // The root ends last, so it arrives last: its name was left out once the calls' prompts had
+    // filled the 2,000 characters, and a search for the agent's own name found nothing.
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4737'
+    const span = (i: number, name: string, attributes: SpanData['attributes'] = {}): SpanData => ({
+      traceId,
+      spanId: (0x2000000000000000n + BigInt(i)).toString(16),
+      ...(i === 0 ? {} : { parentSpanId: 0x2000000000000000n.toString(16) }),
+      name,
+      kind: i === 0 ? 'internal' : 'llm',
+      startTime: 1_700_000_000_000 + i,
+      endTime: 1_700_000_000_100 - i,
+      status: 'ok',
+      attributes,
+      events: [],
+      resource: { serviceName: 'agent-svc', attributes: {} },
+    })
+    const prompt = (i: number) =>
+      JSON.stringify([
+        {
+          role: 'user',
+          parts: [{ type: 'text', content: `question ${i} ${'lorem ipsum '.repeat(30)}` }],
+        },
+      ])
+    const calls = Array.from({ length: 12 }, (_, i) =>
+      span(1 + i, 'chat gpt-4o', {
+        [ATTR.inputMessages]: prompt(i),
+        'gen_ai.request.model': 'gpt-4o',
+      }),
+    )
+    for (const batches of [
+      [[...calls, span(0, 'Research-Agent')]],
+      [calls, [span(0, 'Research-Agent')]],
+    ]) {
+      const store = openTraceStore({ path: ':memory:' })
+      onCleanup(() => store.close())
+      for (const batch of batches) store.insert(batch)
+      for (const text of ['research-agent', 'agent-svc', 'question 0'])
+        expect(store.listTraces({ text }).traces, text).toHaveLength(1)
+    }
+  })
+
   it('pages a filter that matches most traces (walked by time) like one that matches few (sorted)', () => {
     const store = openTraceStore({ path: ':memory:' })
     onCleanup(() => store.close())

@@ -90,6 +90,23 @@ describe.skipIf(!hasChromium)('viewer: time range, metric charts, large traces',
       .toContain('metrics-only p50')
   }, 60_000)
 
+  // Three calls a minute or two apart fall in three buckets with empty ones between: uPlot hid the points
+  // (many buckets for the width) and drew no line through lone values, so every chart looked blank.
+  it('draws sparse data: lone buckets between empty ones show as points', async () => {
+    const sparse = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+    try {
+      const now = Date.now()
+      for (const seconds of [200, 110, 30])
+        expect(await postSpans(sparse.url, llmTrace(now - seconds * 1000, 'gpt-4o'))).toBe(200)
+      await page.goto(`${sparse.url}/#/stats`)
+      await page.waitForSelector('#chart-latency canvas')
+      for (const id of ['latency', 'tokens', 'cost'])
+        expect(await litPixels(page, `#chart-${id} canvas`), id).toBeGreaterThan(20)
+    } finally {
+      await sparse.close()
+    }
+  }, 60_000)
+
   it('lists only the traces between from and to, and the stats page shows the same range', async () => {
     const now = Date.now()
     const [old, middle, recent] = [now - 72 * HOUR, now - 24 * HOUR, now - 2 * HOUR].map((t) =>

@@ -80,6 +80,18 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
     await page.selectOption('select[name=status]', '')
     await expect.poll(() => page.locator('tr.trace-row').count()).toBe(3)
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-list.png') })
+    // A link with the status in capitals (it matches in any case) lists new failures live too.
+    await page.goto(`${collector.url}/#/?status=ERROR`)
+    await page.waitForSelector('#live.on')
+    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(1)
+    const [, failedLive] = await sendAiSdkTraces(collector.url, {
+      prompt: 'fails live',
+      fail: true,
+    })
+    await expect.poll(() => page.locator('tr.trace-row').count()).toBe(2)
+    expect(await page.locator('tr.trace-row').first().getAttribute('data-trace-id')).toBe(
+      failedLive,
+    )
   })
 
   it('shows the waterfall, the LLM panel with the prompt escaped, and tool arguments', async () => {

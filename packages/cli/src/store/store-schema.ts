@@ -234,33 +234,38 @@ export function spanIdentity(span: SpanData): SpanIdentity {
 }
 
 /**
- * Text a trace can be found by, in parts: names, service, model, errors, user, session, tags, the
- * user's last message (else the start of the prompt), the start of the output and tool names.
+ * Text a trace can be found by, in parts: what names the trace (span names, service, model,
+ * errors, user, session, tags, tool names) and what it said (the first 300 characters of the
+ * user's last message, else of the prompt, and of the output).
  */
 export function searchParts(
   span: SpanData,
   summary: SpanSummary,
   identity: SpanIdentity = spanIdentity(span),
-): string[] {
+): { names: string[]; content: string[] } {
   const a = span.attributes
-  const parts = [span.name, summary.service]
-  if (summary.model) parts.push(summary.model)
-  if (span.error) parts.push(`${span.error.type} ${span.error.message}`)
-  if (identity.user) parts.push(identity.user)
-  if (identity.session) parts.push(identity.session)
-  parts.push(...identity.tags)
+  const names = [span.name, summary.service]
+  if (summary.model) names.push(summary.model)
+  if (span.error) names.push(`${span.error.type} ${span.error.message}`)
+  if (identity.user) names.push(identity.user)
+  if (identity.session) names.push(identity.session)
+  names.push(...identity.tags)
+  const tool = a[ATTR.toolName] ?? a['ai.toolCall.name']
+  if (typeof tool === 'string') names.push(tool.slice(0, 300))
+  const content: string[] = []
   // The user's message, not the raw prompt JSON: its start is mostly the system prompt, the same
   // in every trace, and trigram-indexing it cost a fifth of the ingest rate.
   const prompt = a[ATTR.inputMessages]
-  if (identity.input) parts.push(identity.input.slice(0, 300))
-  else if (typeof prompt === 'string') parts.push(prompt.slice(0, 300))
+  if (identity.input) content.push(identity.input.slice(0, 300))
+  else if (typeof prompt === 'string') content.push(prompt.slice(0, 300))
   // The output: `tokentrail.output.text` from SDKs before 2026-12, else the output messages' text.
   const output = a[ATTR.outputText] ?? identity.output
-  if (typeof output === 'string') parts.push(output.slice(0, 300))
-  const tool = a[ATTR.toolName] ?? a['ai.toolCall.name']
-  if (typeof tool === 'string') parts.push(tool.slice(0, 300))
-  return parts.map((part) => part.toLowerCase())
+  if (typeof output === 'string') content.push(output.slice(0, 300))
+  return { names: names.map(searchable), content: content.map(searchable) }
 }
+
+// Lowercased, on one line: a line break parts the search text's names from its content.
+const searchable = (part: string) => part.toLowerCase().replace(/[\r\n]+/g, ' ')
 
 const STATUS_RANK: Record<SpanStatus, number> = { ok: 0, cancelled: 1, error: 2 }
 
@@ -366,7 +371,14 @@ export function traceValues(row: TraceRow): (string | number | null)[] {
   ]
 }
 
+/**
+ * A trace's search text: what names it, then a line break, then what it said, 2,000 characters in
+ * all. Names come first and keep up to 1,000 of them whatever order the spans arrive in (the root
+ * span, which ends last, was left out of a trace whose earlier spans' prompts had filled the text);
+ * what it said has the rest. A text without a line break was stored before: read as what it said.
+ */
 const MAX_SEARCH = 2000
+const MAX_SEARCH_NAMES = 1000
 
 /** What a span adds to its trace's row beyond its summary: read once, at `prepareSpan`. */
 export interface SpanFacts {
@@ -376,7 +388,7 @@ export interface SpanFacts {
   /** Those of its resource's pairs: one array for the spans of one resource in a batch. */
   resourceTokens: readonly string[]
   /** Text it can be found by, lowercased (`searchParts`). */
-  search: string[]
+  search: { names: string[]; content: string[] }
   /** `gen_ai.usage.total_tokens` of an LLM span, when it records one. */
   totalTokens?: number
 }
@@ -552,6 +564,11 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
       }
   const tokens = new Set(out.attr_tokens ? out.attr_tokens.split(' ') : [])
   const before = tokens.size
+  const at = out.search.indexOf('\n')
+  const text = {
+    names: at < 0 ? '' : out.search.slice(0, at),
+    content: at < 0 ? out.search : out.search.slice(at + 1),
+  }
   const found = new Set<string>()
   // The resource tokens last added: most traces' spans share one resource's array.
   let resourceTokens: readonly string[] | undefined
@@ -622,20 +639,35 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
     }
     // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
     // its trigram index) holds more of the trace.
-    if (out.search.length < MAX_SEARCH)
-      for (const part of search) {
-        // The text only grows (while under `MAX_SEARCH`): a part found in it, or added whole,
-        // stays in it, and the spans of a trace repeat most parts (service, model, user, prompt).
-        if (found.has(part)) continue
-        if (!out.search.includes(part)) {
-          out.search = `${out.search} ${part}`.slice(0, MAX_SEARCH)
-          if (out.search.length === MAX_SEARCH) continue
-        }
-        found.add(part)
-      }
+    addSearchParts(text, 'names', search.names, MAX_SEARCH_NAMES, found)
+    addSearchParts(text, 'content', search.content, MAX_SEARCH, found)
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')
+  out.search = `${text.names}\n${text.content.slice(0, MAX_SEARCH - 1 - text.names.length)}`
   return out
+}
+
+/**
+ * Adds each part not in the text yet (either section) to `text[key]`, while it is under `max`. The text only grows (while under
+ * `max`): a part found in it, or added whole, stays in it (`found`), and the spans of a trace
+ * repeat most parts (service, model, user, prompt).
+ */
+function addSearchParts(
+  text: { names: string; content: string },
+  key: 'names' | 'content',
+  parts: readonly string[],
+  max: number,
+  found: Set<string>,
+): void {
+  for (const part of parts) {
+    if (text[key].length >= max) return
+    if (found.has(part)) continue
+    if (!text.names.includes(part) && !text.content.includes(part)) {
+      text[key] = (text[key] ? `${text[key]} ${part}` : part).slice(0, max)
+      if (text[key].length === max) continue
+    }
+    found.add(part)
+  }
 }
 
 /** The public shape of a `traces` row. */

@@ -112,7 +112,9 @@ export async function renderCharts(container, { from, to, by, source = 'traces' 
           width: 1.5,
           dash: suffix === 'p95' ? [5, 4] : undefined,
           spanGaps: false,
-          points: { size: 4 },
+          // Always: uPlot hides points where buckets are many for the width, and a bucket with
+          // data between empty ones has no line either: sparse data drew nothing at all.
+          points: { size: 4, show: true },
           value: (/** @type {any} */ _u, /** @type {number | null} */ v) =>
             v === null || v === undefined ? '–' : chart.value(v),
         })

@@ -111,8 +111,8 @@ function listQuery(cursor = '') {
 /** @param {Trace} trace */
 function matchesFilters(trace) {
   const f = state.filters
-  if (f.status && trace.status !== f.status) return false
-  // Names match in any case, as the server's filters do.
+  // Names (and the status: `#/?status=ERROR`) match in any case, as the server's filters do.
+  if (f.status && trace.status !== f.status.toLowerCase()) return false
   if (f.model && trace.model?.toLowerCase() !== f.model.toLowerCase()) return false
   if (f.service && trace.service.toLowerCase() !== f.service.toLowerCase()) return false
   if (f.user && trace.userId !== f.user) return false
