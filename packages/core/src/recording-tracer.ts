@@ -110,6 +110,26 @@ type Early =
 // Bound on what waits for the features or the span-end code to load (a local chunk: milliseconds).
 const MAX_EARLY = 10_000
 
+/**
+ * A random UUID (v4) for `service.instance.id`: `crypto.randomUUID`, else (a page served over plain
+ * HTTP, where browsers leave it out) one made from `getRandomValues`; undefined where no random
+ * value can be made now (Workers' global scope).
+ */
+function instanceId(): string | undefined {
+  try {
+    return crypto.randomUUID()
+  } catch {}
+  try {
+    const b = crypto.getRandomValues(new Uint8Array(16))
+    b[6] = (b[6]! & 0x0f) | 0x40
+    b[8] = (b[8]! & 0x3f) | 0x80
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+  } catch {
+    return undefined
+  }
+}
+
 // The scrub every span gets as it ends (span-end.ts, with the text scrub, secret-text.ts): loaded
 // as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
 // loaded take it at once.
@@ -316,7 +336,11 @@ const boundMs = (ms: number): number => (ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms)
 /** The tracer that records: spans go through redaction to one batch processor per exporter. */
 export class RecordingTracer implements Tracer, SpanOwner {
   readonly enabled = true
-  readonly resource: Resource
+  // Made again, once, with `service.instance.id` when that could not be made with the tracer.
+  resource: Resource
+  // No random values where the tracer was made (Workers' global scope): the id is made at the
+  // first span, which runs in a request.
+  private needsInstanceId = false
   readonly limits: ResolvedConfig['limits']
   // Read by tracer-features.ts too (processors, counts, drops, config). One batch processor per
   // exporter, made when the span-end code loads (no span reaches them before).
@@ -385,11 +409,11 @@ export class RecordingTracer implements Tracer, SpanOwner {
         : 'webjs'
     attributes['telemetry.sdk.version'] ??= VERSION
     // Tells apart two processes of one service, e.g. for cumulative metrics. Workers refuse random
-    // values outside a request, so a tracer made at global scope goes without.
+    // values outside a request: a tracer made at global scope gets it at its first span.
     if (attributes['service.instance.id'] === undefined) {
-      try {
-        attributes['service.instance.id'] = crypto.randomUUID()
-      } catch {}
+      const id = instanceId()
+      if (id === undefined) this.needsInstanceId = true
+      else attributes['service.instance.id'] = id
     }
     this.resource = Object.freeze({
       serviceName: config.serviceName,
@@ -541,6 +565,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   /** Starts a span; `where` names the method the options were given to, in what is said of them. */
   private open(name: string, options: StartSpanOptions | undefined, where: string): Span {
+    if (this.needsInstanceId) this.addInstanceId()
     let parent: Span | SpanContext | undefined | null = options?.parent
     if (parent === undefined) parent = getActiveContextSpan() as Span | undefined
     else if (parent && !(parent instanceof RecordingSpan) && parent !== NOOP_SPAN) {
@@ -677,6 +702,17 @@ export class RecordingTracer implements Tracer, SpanOwner {
     }
     span.end()
     return result
+  }
+
+  // The resource again with `service.instance.id`, once random values can be made.
+  private addInstanceId(): void {
+    const id = instanceId()
+    if (id === undefined) return
+    this.needsInstanceId = false
+    this.resource = Object.freeze({
+      serviceName: this.resource.serviceName,
+      attributes: Object.freeze({ ...this.resource.attributes, 'service.instance.id': id }),
+    })
   }
 
   getActiveSpan(): Span | undefined {

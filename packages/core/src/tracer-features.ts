@@ -74,7 +74,11 @@ export function startFeatures(
       metrics.exporters.length > 0
         ? new LazyMetrics(
             {
-              resource: host.resource,
+              // Read when the metrics code loads, at the first span: a tracer made where no
+              // random value could be made has its service.instance.id by then.
+              get resource() {
+                return host.resource
+              },
               startTime,
               exporters: metrics.exporters,
               exportIntervalMs: metrics.exportIntervalMs,

@@ -29,7 +29,9 @@ self.onmessage = async (event) => {
 
 interface Seen {
   method: string
+  url: string
   requestHeaders?: string
+  authorization?: string
   body: string
 }
 
@@ -75,13 +77,18 @@ describe.skipIf(!FIREFOX)('core in a Web Worker on Firefox (firefox-esr)', () =>
       const body = await text(request)
       seen.push({
         method: request.method!,
+        url: request.url!,
         requestHeaders: request.headers['access-control-request-headers'],
+        authorization: request.headers.authorization,
         body,
       })
       const cors = {
         'access-control-allow-origin': '*',
         'access-control-allow-methods': 'POST',
-        'access-control-allow-headers': 'Content-Type, Accept',
+        // Under /auth/, a receiver that takes basic auth from the browser.
+        'access-control-allow-headers': request.url?.startsWith('/auth/')
+          ? 'Content-Type, Accept, Authorization'
+          : 'Content-Type, Accept',
       }
       if (request.method === 'OPTIONS') return void response.writeHead(204, cors).end()
       response.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{}')
@@ -95,7 +102,11 @@ describe.skipIf(!FIREFOX)('core in a Web Worker on Firefox (firefox-esr)', () =>
         return void response.end()
       }
       // Another origin than the receiver's (localhost, not 127.0.0.1): the export is cross-origin.
-      const url = `http://localhost:${receiverHost.split(':')[1]}/v1/traces`
+      // At /auth, a URL with credentials, as OTEL_EXPORTER_OTLP_ENDPOINT may carry them.
+      const url =
+        request.url === '/auth'
+          ? `http://trace-user:pa55word@localhost:${receiverHost.split(':')[1]}/auth/v1/traces`
+          : `http://localhost:${receiverHost.split(':')[1]}/v1/traces`
       response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script>
 const send = (body) => fetch('/report', { method: 'POST', body })
 const worker = new Worker('/worker.js', { type: 'module' })
@@ -111,30 +122,49 @@ worker.postMessage(${JSON.stringify(url)})
     await new Promise((resolve) => site?.close(resolve))
   })
 
-  it('delivers across origins to a receiver that allows only Content-Type', async () => {
+  /** Loads `path` of the site in headless Firefox; resolves what its worker reported. */
+  async function inFirefox<T>(path: string, check: (result: any) => T): Promise<T> {
     const profile = mkdtempSync(join(tmpdir(), 'tokentrail-firefox-'))
     const reported = new Promise<string>((resolve) => (report = resolve))
     const firefox = spawn(
       FIREFOX!,
-      ['--headless', '--no-remote', '--profile', profile, `http://${siteHost}/`],
+      ['--headless', '--no-remote', '--profile', profile, `http://${siteHost}${path}`],
       { stdio: 'ignore' },
     )
     const exited = new Promise((resolve) => firefox.once('exit', resolve))
     try {
-      const result = JSON.parse(await reported)
-      expect(result.error).toBeUndefined()
-      expect(result.flush).toEqual({ ok: true, pending: 0 })
-      expect(result.stats).toMatchObject({ exported: 1, retried: 0, failed: 0 })
-      const posts = seen.filter((s) => s.method === 'POST')
-      expect(posts).toHaveLength(1)
-      expect(posts[0]!.body).toContain('"from a worker"')
-      // The preflight asked only for what a collector allows by default.
-      for (const preflight of seen.filter((s) => s.method === 'OPTIONS'))
-        expect(preflight.requestHeaders?.toLowerCase()).not.toContain('user-agent')
+      return check(JSON.parse(await reported))
     } finally {
       firefox.kill()
       await exited
       rmSync(profile, { recursive: true, force: true })
     }
+  }
+
+  it('delivers across origins to a receiver that allows only Content-Type', async () => {
+    await inFirefox('/', (result) => {
+      expect(result.error).toBeUndefined()
+      expect(result.flush).toEqual({ ok: true, pending: 0 })
+      expect(result.stats).toMatchObject({ exported: 1, retried: 0, failed: 0 })
+      const posts = seen.filter((s) => s.method === 'POST' && s.url === '/v1/traces')
+      expect(posts).toHaveLength(1)
+      expect(posts[0]!.body).toContain('"from a worker"')
+      // The preflight asked only for what a collector allows by default.
+      for (const preflight of seen.filter((s) => s.method === 'OPTIONS'))
+        expect(preflight.requestHeaders?.toLowerCase()).not.toContain('user-agent')
+    })
+  }, 90_000)
+
+  // A browser refuses a fetch URL with credentials (its error quoted the URL, password and all,
+  // in the warning and the flush reason, and every retry failed the same way): they go as basic
+  // auth, as Node sends them.
+  it('sends the credentials of an exporter URL as basic auth, as on Node', async () => {
+    await inFirefox('/auth', (result) => {
+      expect(result.error).toBeUndefined()
+      expect(result.flush).toEqual({ ok: true, pending: 0 })
+      expect(result.stats).toMatchObject({ exported: 1, retried: 0, failed: 0 })
+      const post = seen.find((s) => s.method === 'POST' && s.url === '/auth/v1/traces')
+      expect(post?.authorization).toBe(`Basic ${btoa('trace-user:pa55word')}`)
+    })
   }, 90_000)
 })

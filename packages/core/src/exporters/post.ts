@@ -74,6 +74,47 @@ function agentHeaders(headers: Record<string, string>): Record<string, string> {
   return out
 }
 
+// `user:password@` in an exporter URL is sent as basic auth, as Node sends it, on every runtime:
+// a browser refuses such a URL (its error quotes the URL, password and all) and workerd drops the
+// credentials. An `authorization` header given wins. By URL, then by headers object: no copy per
+// export.
+const credentialed = new Map<string, { url: string; authorization: string } | null>()
+const withAuthorization = new WeakMap<Record<string, string>, Record<string, string>>()
+function credentialsOf(url: string): { url: string; authorization: string } | null {
+  let found = credentialed.get(url)
+  if (found === undefined) {
+    found = null
+    try {
+      const parsed = new URL(url)
+      if (parsed.username || parsed.password) {
+        const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+        parsed.username = ''
+        parsed.password = ''
+        const bytes = new TextEncoder().encode(pair)
+        found = {
+          url: parsed.toString(),
+          authorization: `Basic ${btoa(String.fromCharCode(...bytes))}`,
+        }
+      }
+    } catch {}
+    if (credentialed.size < 64) credentialed.set(url, found)
+  }
+  return found
+}
+function authorized(
+  headers: Record<string, string>,
+  authorization: string,
+): Record<string, string> {
+  let out = withAuthorization.get(headers)
+  if (!out) {
+    out = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')
+      ? headers
+      : { ...headers, authorization }
+    withAuthorization.set(headers, out)
+  }
+  return out
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
   if (!value) return undefined
@@ -96,6 +137,14 @@ export async function post(
   readSuccess?: (text: string, bytes: Uint8Array) => ExportResult,
 ): Promise<ExportResult> {
   let response: Response
+  // Never throws: `url` was checked as the exporter was made.
+  const credentials = url.includes('@') ? credentialsOf(url) : null
+  if (credentials) {
+    url = credentials.url
+    headers = authorized(headers, credentials.authorization)
+  }
+  // What messages show: query values (`?api_key=…`) masked, as they end up in logs.
+  const shown = () => maskedUrl(url)
   try {
     // A followed 301/302 turns the POST into a GET without a body: the data would be lost while
     // the 2xx of the new address reads as success. A redirect is a failed export instead, and a
@@ -120,7 +169,7 @@ export async function post(
     return {
       code: 'failed',
       error: new ExportError(
-        `${url} answered ${response.status || 'a'} redirect${location ? ` to ${location}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
+        `${shown()} answered ${response.status || 'a'} redirect${location ? ` to ${location}` : ''}; exporters do not follow redirects (the data would be lost): set the exporter URL to the final address`,
         // A browser's opaque redirect has no status: then this message says it.
         { status: response.status || undefined, location },
       ),
@@ -135,14 +184,14 @@ export async function post(
       return {
         code: 'failed',
         error: new ExportError(
-          `${url} answered ${response.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`,
+          `${shown()} answered ${response.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`,
           { status: response.status, code: 'html' },
         ),
       }
     return readSuccess ? readSuccess(text, bytes) : { code: 'success' }
   }
   const error = new ExportError(
-    `${url} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    `${shown()} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
     { status: response.status, location: maskedLocation(response.headers.get('location')) },
   )
   if (RETRYABLE.has(response.status)) {
