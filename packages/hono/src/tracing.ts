@@ -472,24 +472,27 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
 
     try {
       c.res = new Response(
-        watchBody(
-          response.body,
-          (body) => {
-            // The client went away: the request's signal ended the span first (see onAbort).
-            if (span.ended) return
-            if (body.reason === 'error') {
-              // As for a thrown error: `error.type` holds one for every failure.
-              span.recordError(body.error)
-              span.setAttribute(ATTR.errorType, (body.error as Error)?.name || typeof body.error)
-              status = 'error'
-            } else if (body.reason === 'cancelled') {
-              span.addEvent('http.response.cancelled')
-              if (status === 'ok') status = 'cancelled'
-            }
-            finish(body.bytes)
-          },
-          span,
-          sent,
+        keepLength(
+          response,
+          watchBody(
+            response.body,
+            (body) => {
+              // The client went away: the request's signal ended the span first (see onAbort).
+              if (span.ended) return
+              if (body.reason === 'error') {
+                // As for a thrown error: `error.type` holds one for every failure.
+                span.recordError(body.error)
+                span.setAttribute(ATTR.errorType, (body.error as Error)?.name || typeof body.error)
+                status = 'error'
+              } else if (body.reason === 'cancelled') {
+                span.addEvent('http.response.cancelled')
+                if (status === 'ok') status = 'cancelled'
+              }
+              finish(body.bytes)
+            },
+            span,
+            sent,
+          ),
         ),
         response,
       )
@@ -534,6 +537,28 @@ function sayNoAsyncContext(tracer: Tracer): void {
     'no async context',
     'tracing(): this runtime has no AsyncLocalStorage, so spans started after an await in the handler or while the body streams (the AI SDK middleware\'s) do not nest under the request span: each starts a trace of its own. On Node use 20.16 or later; on Cloudflare Workers set compatibility_date to 2026-08-04 or later, or add "nodejs_compat" to compatibility_flags ("nodejs_als" alone is not enough); see @tokentrail/hono\'s README.',
   )
+}
+
+/**
+ * The watched body, of the original's length where workerd would send it otherwise: workerd
+ * sends a stream it did not make chunked, without its `Content-Length` (c.text, c.json, a proxied
+ * fetch), so there the body goes through a `FixedLengthStream` of that length, as Workers
+ * advise. Elsewhere (Node, Bun, Deno keep the header) the watched body as it is.
+ */
+function keepLength(response: Response, body: ReadableStream): ReadableStream {
+  const Fixed = (globalThis as { FixedLengthStream?: new (length: number) => TransformStream })
+    .FixedLengthStream
+  const length = response.headers.get('content-length')
+  if (!Fixed || length === null || !/^\d{1,15}$/.test(length)) return body
+  try {
+    const fixed = new Fixed(Number(length))
+    // The client going away cancels `fixed.readable`, which cancels the watched body (its span
+    // ends cancelled); a failing source errors both.
+    body.pipeTo(fixed.writable).catch(() => {})
+    return fixed.readable
+  } catch {
+    return body
+  }
 }
 
 // workerd says who it is; its env has none of the variables freezingPlatform() reads.

@@ -123,6 +123,19 @@ describe.skipIf('missing' in found)(
       expect(tokentrailLines(workerd.output())).toEqual([])
     })
 
+    // workerd sends a stream it did not make chunked: the Content-Length a proxied answer had was lost.
+    it('keeps the Content-Length of a body of known length', async () => {
+      const workerd = await serve({ tracer: 'request' })
+      const response = await fetch(`${workerd.url}/api/sized`)
+      expect(response.headers.get('content-length')).toBe('5')
+      expect(response.headers.get('transfer-encoding')).toBeNull()
+      expect(await response.text()).toBe('hello')
+      const traceId = response.headers.get('x-trace-id')!
+      await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId))
+      expect(receiver.trace(traceId)[0]!.attributes['http.response.body.size']).toBe(5)
+      expect(workerd.output()).not.toMatch(COMPLAINTS)
+    })
+
     it('ends the span cancelled when the client goes away mid-body (request signal, on by default from 2026-11-17)', async () => {
       const workerd = await serve({ compatibilityDate: '2026-11-17' })
       const controller = new AbortController()

@@ -122,6 +122,13 @@ function makeApp(env: Env, tracer: Tracer | undefined): Hono {
       }),
     )
   })
+  // A body of known length, as a proxied fetch() answers: workerd sends it with its Content-Length.
+  app.get('/api/sized', () => {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
+    const writer = writable.getWriter()
+    void writer.write(new TextEncoder().encode('hello')).then(() => writer.close())
+    return new Response(readable, { headers: { 'content-length': '5' } })
+  })
   app.get('/stats', (c) => c.json(current().stats()))
   return app
 }
