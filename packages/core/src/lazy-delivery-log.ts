@@ -21,6 +21,7 @@ export class LazyDeliveryLog {
   private held: Call[] = []
   private lastReason: string | undefined
   private failing = false
+  private unloadedSaid = false
   private readonly load: () => Promise<DeliveryLog>
 
   constructor(
@@ -92,7 +93,17 @@ export class LazyDeliveryLog {
         this.held = []
         for (const c of held) this.apply(real, c)
       },
-      () => {},
+      (error) => {
+        // The messages' code could not load (a chunk the app's host no longer serves): a failure
+        // or drop is still said, once, plainly; the counts and flush results hold the rest.
+        if (this.unloadedSaid || call[0] === 'attemptSucceeded' || call[0] === 'batchSplit') return
+        this.unloadedSaid = true
+        try {
+          this.sinks.warn?.(
+            `spans not delivered to ${this.target}${this.lastReason ? `: ${this.lastReason}` : ''}. The code that says more could not load (${String((error as Error)?.message ?? error).slice(0, 200)}), so later problems are not said; tracer.stats() counts every span and flush() resolves ok: false for those lost.`,
+          )
+        } catch {}
+      },
     )
   }
 

@@ -199,6 +199,7 @@ export class BatchProcessor {
   // The flush whose loop is under way (none for the interval's or a full queue's).
   private loopOwner: Waiter | undefined
   private isShutdown = false
+  private logUnloaded = false
   // Read and set by the send loop (processor-send.ts) too.
   stopped = false
   attempt: AbortController | undefined
@@ -286,7 +287,21 @@ export class BatchProcessor {
   async makeLog(): Promise<void> {
     const { delivery, retry } = this.options
     if (!delivery || this.options.log) return
-    const { LazyDeliveryLog } = await deliveryLog()
+    let LazyDeliveryLog: typeof import('./lazy-delivery-log.js').LazyDeliveryLog
+    try {
+      ;({ LazyDeliveryLog } = await deliveryLog())
+    } catch (error) {
+      // A chunk the app's host no longer serves: nothing could say a failure later. Said once.
+      if (!this.logUnloaded) {
+        this.logUnloaded = true
+        try {
+          delivery.sinks.warn?.(
+            `problems delivering spans to ${delivery.target} cannot be said: the code that says them could not load (${String((error as Error)?.message ?? error).slice(0, 200)}). tracer.stats() counts every span and flush() resolves ok: false for those lost.`,
+          )
+        } catch {}
+      }
+      throw error
+    }
     this.options.log ??= new LazyDeliveryLog(
       delivery.target,
       delivery.sinks,
