@@ -168,6 +168,9 @@ interface AutoRead {
   stepAside: boolean
 }
 let lastAutoRead: AutoRead | undefined
+// Set once the app makes a `tokentrailTelemetry()` of its own: until then the middleware's
+// handlers are handed out as they are, with nothing made per call.
+let appIntegrationMade = false
 
 function appIntegrationListed(): boolean {
   try {
@@ -318,6 +321,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   // app with two installed) cannot hold its spans for it, so they would go without those texts.
   loadTextScrub()
   const tracerOf = () => options.tracer ?? getTracer()
+  if (!auto) appIntegrationMade = true
   const g = globalThis as Record<symbol, unknown>
   if (options.tracer === undefined) g[NOT_GIVEN_KEY] = true
   else if (options.tracer.enabled === true) g[GIVEN_ON_KEY] = true
@@ -728,7 +732,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     }
     lastAutoRead = undefined
     if (!active()) return undefined
-    if (!(key in v6)) return handler
+    // No per-call hand-over to prepare until the app makes an integration of its own.
+    if (!appIntegrationMade || !(key in v6)) return handler
     const read: AutoRead = { key, stepAside: false }
     lastAutoRead = read
     return (event: unknown) => (read.stepAside ? undefined : handler(event))
