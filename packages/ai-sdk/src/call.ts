@@ -531,8 +531,21 @@ export class AiCall {
    * the call span's error keeps none of what it quotes of them, as the step's does.
    */
   declare hidesQuotes: boolean | undefined
+  /**
+   * Whether the middleware that traced this call's model records inputs and outputs: its tool
+   * spans' arguments and results follow them (ai@6, ai@7), not the switches of whichever
+   * middleware was made last. Undefined before its first step (a tool the user approved).
+   */
+  declare toolInputs: boolean | undefined
+  declare toolOutputs: boolean | undefined
   readonly parent: Span | undefined
   readonly startTime: number
+
+  /** A step's middleware switches: off for the call's tools once any of its steps has them off. */
+  stepSwitches(inputs: boolean, outputs: boolean): void {
+    this.toolInputs = inputs && this.toolInputs !== false
+    this.toolOutputs = outputs && this.toolOutputs !== false
+  }
   // Read when the span is made, then let go.
   private init: CallInit | undefined
   currentStep = 0
@@ -825,7 +838,8 @@ export class AiCall {
       if (output) roll.outputUnknown = true
       if (report.costUsd === undefined) roll.costUnknown = true
     }
-    if (report.finishReason !== undefined) roll.finishReason = report.finishReason
+    // The last step's: none when it failed or was cancelled (no earlier step's stands for it).
+    roll.finishReason = report.finishReason
     // Its tool calls, not its finish reason, say whether a step asked for tools: some
     // OpenAI-compatible servers end a tool-call answer with `stop`.
     roll.askedTools = report.toolCallIds.length > 0

@@ -294,6 +294,7 @@ export class LlmCall implements Reading {
     const parent = call.materialize(tracer, settings.metadata, provider)
     // The call span's error then keeps none of what it quotes of the content either.
     if (!settings.recordInputs || !settings.recordOutputs) call.hidesQuotes = true
+    call.stepSwitches(settings.recordInputs, settings.recordOutputs)
     const span = tracer.startSpan(spanName('chat', model.modelId), {
       kind: 'llm',
       parent,

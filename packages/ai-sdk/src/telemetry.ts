@@ -328,10 +328,13 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
 
   // Whether tool arguments and results are recorded: when either is not, a tool error's message
   // loses what the AI SDK quotes of them (an InvalidToolInputError's `Value: {…}`).
+  // The integration's own switches (one the app registered), else those of the middleware that
+  // traced the call's model, else the tracer's.
   const recordsInputs = (call: AiCall, tracer = call.tracer): boolean =>
-    !call.hidesInputs && (options.recordInputs ?? tracer?.recordInputs) === true
+    !call.hidesInputs && (options.recordInputs ?? call.toolInputs ?? tracer?.recordInputs) === true
   const recordsOutputs = (call: AiCall, tracer = call.tracer): boolean =>
-    !call.hidesOutputs && (options.recordOutputs ?? tracer?.recordOutputs) === true
+    !call.hidesOutputs &&
+    (options.recordOutputs ?? call.toolOutputs ?? tracer?.recordOutputs) === true
   const recordsContent = (call: AiCall): boolean => recordsInputs(call) && recordsOutputs(call)
 
   function closeTool(call: AiCall, toolCallId: string, output?: any): void {

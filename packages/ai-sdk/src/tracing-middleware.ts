@@ -253,11 +253,9 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
   const metadata = readMetadata(options.metadata)
   // On ai@7 the call span, step numbers and tool spans come from the AI SDK's telemetry events:
   // one integration per process, put in place here so wrapping the model is the only setup.
-  ensureRegistered({
-    tracer: fixedTracer,
-    recordInputs: options.recordInputs,
-    recordOutputs: options.recordOutputs,
-  })
+  // Its tool spans follow the switches of the middleware that traced each call's model (see
+  // AiCall.stepSwitches), not those of the last middleware made, which this one replaces.
+  ensureRegistered({ tracer: fixedTracer })
   const prices: PriceTable | undefined =
     options.prices === false ? undefined : { ...DEFAULT_PRICES, ...options.prices }
   // The user's own entries, apart: one of them wins over a cost the provider says it billed.

@@ -3,10 +3,11 @@
 // `tracingMiddleware()` registers for itself: its switches hold for that call's tool spans, and for
 // no other call. Each major with its own `@ai-sdk/openai` over HTTP against tools/mock-openai.
 import { ATTR, type SpanData } from '@tokentrail/core'
-import type { MockOpenAI } from '@tokentrail/mock-openai'
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { tokentrailTelemetry } from '../src/index.js'
+import { CALL_ATTR, tokentrailTelemetry, tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
 import { majors, tracedOverHttp } from './majors.js'
 
 let server: MockOpenAI | undefined
@@ -96,3 +97,98 @@ describe.each(majors.filter((m) => m.major !== 'ai@5'))(
     })
   },
 )
+
+describe.each(majors)("$major: two models, each with its own middleware's switches", (m) => {
+  const { ai, createOpenAI } = m
+  // Before, every model's tool spans followed the switches of the middleware made last (on ai@6
+  // and ai@7, whose tool spans come from the one integration the middlewares share): a model
+  // traced with recordInputs/recordOutputs: false leaked its tool arguments and results once a
+  // default middleware was made after it, and the other way round.
+  it.each(['private first', 'public first'] as const)('%s', async (order) => {
+    server = await startMockOpenAI({ toolArguments: { city: 'SECRET-CITY' } })
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+    const { tracer, exporter } = setup()
+    const make = (options: object) =>
+      ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer, ...options }),
+      })
+    const quiet = { recordInputs: false, recordOutputs: false }
+    const [secret, open] =
+      order === 'private first'
+        ? [make(quiet), make({})]
+        : (() => {
+            const o = make({})
+            return [make(quiet), o]
+          })()
+    for (const [model, functionId] of [
+      [secret, 'secret'],
+      [open, 'open'],
+    ] as const)
+      await ai.generateText({
+        model,
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }: { city: string }) => `SECRET-RESULT in ${city}`,
+          }),
+        },
+        stopWhen: ai.stepCountIs(2),
+        prompt: `Weather? [tool:weather] (${functionId})`,
+      })
+    await tracer.flush()
+    const tools = toolSpans(exporter.spans)
+    expect(tools).toHaveLength(2)
+    const [first, second] = tools.sort((a, b) => a.startTime - b.startTime)
+    expect(first!.attributes).not.toHaveProperty(ATTR.toolCallArguments)
+    expect(first!.attributes).not.toHaveProperty(ATTR.toolCallResult)
+    expect(second!.attributes[ATTR.toolCallArguments]).toContain('SECRET-CITY')
+    expect(second!.attributes[ATTR.toolCallResult]).toContain('SECRET-RESULT')
+    expect(JSON.stringify(first)).not.toMatch(/SECRET/)
+  })
+})
+
+describe.each(majors)('$major: the call span when its last step fails', (m) => {
+  // Before, `tokentrail.call.finish_reason` kept an earlier step's (`tool_call`): the README says
+  // it is the last step's, and a step that failed has none.
+  it.each(['generateText', 'streamText'] as const)(
+    '%s: no earlier finish reason stands for it',
+    async (operation) => {
+      const traced = await tracedOverHttp(m, {
+        status: (request: { messages: { role: string }[] }) =>
+          request.messages.at(-1)?.role === 'tool' ? 400 : undefined,
+      } as never)
+      server = traced.server
+      const { ai } = m
+      const options = {
+        model: traced.model,
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }: { city: string }) => ({ city }),
+          }),
+        },
+        stopWhen: ai.stepCountIs(3),
+        prompt: 'Weather? [tool:weather]',
+        maxRetries: 0,
+        onError: () => {},
+      }
+      const failed =
+        operation === 'generateText'
+          ? await ai.generateText(options).then(
+              () => false,
+              () => true,
+            )
+          : await ai
+              .streamText(options)
+              .consumeStream()
+              .then(() => true)
+      expect(failed).toBe(true)
+      await traced.tracer.flush()
+      const call = traced.exporter.spans.find((s) => CALL_ATTR.steps in s.attributes)!
+      expect(call.status).toBe('error')
+      expect(call.attributes[CALL_ATTR.steps]).toBe(2)
+      expect(call.attributes).not.toHaveProperty(CALL_ATTR.finishReason)
+    },
+  )
+})
