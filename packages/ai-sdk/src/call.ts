@@ -237,7 +237,10 @@ export function callState(): CallState {
     // A script's final flush must not leave a call span behind that waits for a step to come.
     addFlushHook(() => {
       settleStarts()
-      for (const call of [...state!.pending]) if (!call.parent) call.closePending()
+      // A call whose tool is still running is not done (ai@6: its next step comes once the tool
+      // returns): it stays open, and its pending timer looks again.
+      for (const call of [...state!.pending])
+        if (!call.parent && !call.toolRunning()) call.closePending()
       // ai@7: a stream nobody read to its end (its result dropped) never gets the SDK's end event;
       // a call whose last step finished and asked for no tool ends as it stands, not never.
       for (const [callId, call] of [...state!.byCallId])
@@ -981,7 +984,10 @@ export class AiCall {
     roll.timer = setTimeout(() => {
       // A next step begun in this same turn resumes the call (see LlmCall.settle).
       settleStarts()
-      if (roll.timer !== undefined) this.closePending()
+      if (roll.timer === undefined) return
+      // A tool still running (a long one): the next step comes when it returns.
+      if (this.toolRunning()) this.pend()
+      else this.closePending()
     }, PENDING_MS)
     ;(roll.timer as { unref?: () => void }).unref?.()
   }
@@ -997,7 +1003,8 @@ export class AiCall {
     if (pending.size > 0) pending.delete(this)
   }
 
-  private toolRunning(): boolean {
+  /** One of its tool spans is still open: a tool runs. */
+  toolRunning(): boolean {
     const tooling = this.toolState
     if (tooling) for (const tool of tooling.tools.values()) if (!tool.ended) return true
     return false
