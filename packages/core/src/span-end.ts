@@ -267,7 +267,20 @@ function spanScrub(
   // keys inside text.
   const scrubbedValue = (key: string, value: AttributeValue): AttributeValue => {
     if (isSecretKey(key)) return REDACTED
-    return typeof value === 'string' ? redactSecretsInText(value) : value
+    if (typeof value === 'string') return redactSecretsInText(value)
+    // A list of texts (stop sequences, tags, a command's arguments): each item as a text is. The
+    // same array when none changes.
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i]
+        if (typeof item !== 'string') continue
+        const clean = redactSecretsInText(item)
+        if (clean !== item) (copy ??= [...value])[i] = clean
+      }
+      return (copy as AttributeValue | undefined) ?? value
+    }
+    return value
   }
 
   // Credentials in event attributes (an exception's message and stack): the same rules as span

@@ -103,7 +103,9 @@ describe('the default credential scrub', () => {
       const span = tracer.startSpan('tool call', {
         attributes: { 'tool.output': text, 'gen_ai.input.messages': JSON.stringify([long]) },
       })
-      span.addEvent('retry', { detail: text })
+      span.addEvent('retry', { detail: text, args: ['--verbose', text] })
+      // A list of texts (a command's arguments, stop sequences, tags): each item as a text is.
+      span.setAttribute('process.command_args', ['node', text, 'app.js'])
       span.recordError(new Error(`request failed: ${text}`))
       span.end()
     })

@@ -558,6 +558,45 @@ describe('redaction', () => {
     expect(JSON.stringify(exporter.spans)).not.toMatch(/abc\.def|sk-|hunter2|eyJ/)
   })
 
+  // A credential word after another in camelCase (or first, with one after it) has no separator
+  // to be found by: these went out as they were, as keys and as object keys.
+  it('knows credential names in camelCase, and still keeps token counts', async () => {
+    const { exporter, tracer } = setup()
+    const secret = 'v4lue-that-must-not-leave'
+    const names = [
+      'dbPassword',
+      'newPassword',
+      'secretKey',
+      'secretAccessKey',
+      'webhookSecret',
+      'openaiApiKey',
+      'sshPrivateKey',
+      'proxyAuthorization',
+      'githubAccessToken',
+    ]
+    tracer
+      .startSpan('camel')
+      .setAttributes({
+        ...Object.fromEntries(names.map((name) => [`app.${name}`, secret])),
+        config: Object.fromEntries(names.map((name) => [name, secret])),
+        inputTokens: 12,
+        maxTokens: 512,
+        primaryKey: 'user_id',
+        cookieConsent: 'yes',
+      })
+      .end()
+    await tracer.flush()
+    const { attributes } = exporter.span('camel')
+    for (const name of names) expect(attributes[`app.${name}`], name).toBe('[REDACTED]')
+    expect(JSON.stringify(exporter.spans)).not.toContain(secret)
+    expect(attributes).toMatchObject({
+      inputTokens: 12,
+      maxTokens: 512,
+      primaryKey: 'user_id',
+      cookieConsent: 'yes',
+    })
+  })
+
   it('redacts xAI (xai-) and Groq (gsk_) keys in short and long text, as OpenAI and Google keys are', async () => {
     const { exporter, tracer } = setup()
     const xai = `xai-${'A1b2C3d4'.repeat(10)}`
