@@ -159,6 +159,24 @@ describe('redaction rules on spans', () => {
     expect(exporter.spans[0]!.attributes['gen_ai.input.messages']).toBe('[REDACTED]')
   })
 
+  // Path rules set in env alone left the detectors off, where the same rules in code turn them on.
+  it('path rules from env alone turn the detectors on, as the same rules in code do', async () => {
+    const text = { 'user.email': 'bob@example.com', note: 'mail alice@example.com' }
+    const inCode = setup({ paths: ['user.email'] })
+    vi.stubEnv('TOKENTRAIL_REDACT_PATHS', 'user.email')
+    const exporter = memoryExporter()
+    const fromEnv = {
+      tracer: createTracer({ serviceName: 'redaction-env', exporters: [exporter] }),
+      exporter,
+    }
+    for (const { tracer, exporter } of [inCode, fromEnv]) {
+      tracer.startSpan('s', { attributes: text }).end()
+      await tracer.flush()
+      expect(exporter.spans[0]!.attributes.note).toBe('mail [EMAIL]')
+      expect(exporter.spans[0]!.attributes['user.email']).not.toContain('bob@')
+    }
+  })
+
   it('reads rules from env, and checks options whole', () => {
     vi.stubEnv('TOKENTRAIL_REDACT', 'email,credit_card')
     const exporter = memoryExporter()

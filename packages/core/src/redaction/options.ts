@@ -98,7 +98,8 @@ export function resolveRedaction(option: unknown): ResolvedRedaction | undefined
       detectors[name] = on ?? true
     }
   } else if (envDetectors !== undefined) detectors = detectorsFromEnv(envDetectors)
-  else if (given) detectors = {}
+  // Rules on (in code, or paths from env alone): the detectors too, each unless switched off.
+  else if (given || envPaths !== undefined) detectors = {}
   const on = DETECTOR_NAMES.filter((name) => detectors && detectors[name] !== false)
   const rules: TextRule[] = []
   if (o.patterns !== undefined && !Array.isArray(o.patterns))
