@@ -190,6 +190,11 @@ export function readCorsOrigin(value: string): string | undefined {
   return value === '*' ? value : new URL(value).origin
 }
 
+/** A host name or IP address to listen on (`127.0.0.1`, `0.0.0.0`, `::`, `devbox.local`). */
+export function isListenHost(host: unknown): host is string {
+  return typeof host === 'string' && /^[a-z0-9.:_-]+$/i.test(host)
+}
+
 /** True when `host` binds loopback only, so nothing off this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host)
@@ -308,7 +313,7 @@ async function start({
     throw new TokentrailError(`port must be a whole number from 0 to 65535, got ${port}`)
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
     throw new TokentrailError(`maxBodyBytes must be a whole number ≥ 1, got ${maxBodyBytes}`)
-  if (typeof host !== 'string' || !/^[a-z0-9.:_-]+$/i.test(host))
+  if (!isListenHost(host))
     throw new TokentrailError(
       `host must be a host name or IP address to listen on, such as "127.0.0.1" or "::", got ${JSON.stringify(host)}`,
     )

@@ -467,11 +467,11 @@ async function dev(
   // Loaded here, not at the top, so that the client commands run on a Node without node:sqlite.
   const problem = databaseProblem('dev')
   if (problem) throw new CliError(problem)
-  const { corsOriginProblem, isLoopbackHost, startCollector } = await import(
+  const { corsOriginProblem, isListenHost, isLoopbackHost, startCollector } = await import(
     '../collector/collector.js'
   )
   const host = (values.host as string | undefined) ?? '127.0.0.1'
-  if (!/^[a-z0-9.:_-]+$/i.test(host))
+  if (!isListenHost(host))
     throw new CliError(
       `--host must be a host name or IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, got "${host}"`,
       2,
