@@ -6,9 +6,8 @@
 import { ATTR } from '@tokentrail/core'
 import type { MockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR } from '../src/index.js'
-import { majors, tracedOverHttp } from './majors.js'
+import { majors, tracedOverHttp, weatherTools } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
@@ -26,15 +25,10 @@ describe.each(majors.filter((m) => m.major !== 'ai@5'))('$major', (m) => {
       const { ai } = m
       const options = {
         model: traced.model,
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }: { city: string }) => {
-              await new Promise((resolve) => setTimeout(resolve, 300))
-              return { city, celsius: 21 }
-            },
-          }),
-        },
+        tools: weatherTools(m, async ({ city }) => {
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          return { city, celsius: 21 }
+        }),
         stopWhen: ai.stepCountIs(3),
         prompt: 'Weather in Oslo? [tool:weather]',
       }

@@ -7,6 +7,7 @@ import { type MockOpenAIOptions, startMockOpenAI } from '@tokentrail/mock-openai
 import * as ai7 from 'ai'
 import * as ai5 from 'ai-v5'
 import * as ai6 from 'ai-v6'
+import { z } from 'zod'
 import { tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
 
@@ -32,4 +33,15 @@ export async function tracedOverHttp(
     middleware: tracingMiddleware({ tracer }),
   })
   return { server, tracer, exporter, model }
+}
+
+/**
+ * `{ weather }`, a tool of `major`'s own `tool()` taking `{ city }` (what tools/mock-openai calls
+ * with `[tool:weather]`), whose `execute` is `execute`.
+ */
+export function weatherTools(
+  { ai }: (typeof majors)[number],
+  execute: (input: { city: string }) => Promise<unknown>,
+) {
+  return { weather: ai.tool({ inputSchema: z.object({ city: z.string() }), execute }) }
 }

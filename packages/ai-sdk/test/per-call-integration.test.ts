@@ -5,10 +5,9 @@
 import { ATTR, type SpanData } from '@tokentrail/core'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { CALL_ATTR, tokentrailTelemetry, tracingMiddleware } from '../src/index.js'
 import { setup } from './helpers.js'
-import { majors, tracedOverHttp } from './majors.js'
+import { majors, tracedOverHttp, weatherTools } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
@@ -28,12 +27,7 @@ describe.each(majors.filter((m) => m.major !== 'ai@5'))(
       server = traced.server
       return traced
     }
-    const tools = () => ({
-      weather: ai.tool({
-        inputSchema: z.object({ city: z.string() }),
-        execute: async ({ city }: { city: string }) => `SECRET-RESULT in ${city}`,
-      }),
-    })
+    const tools = () => weatherTools(m, async ({ city }) => `SECRET-RESULT in ${city}`)
     const perCall = (integration: unknown) =>
       major === 'ai@6'
         ? { experimental_telemetry: { integrations: [integration] } }
@@ -127,12 +121,7 @@ describe.each(majors)("$major: two models, each with its own middleware's switch
     ] as const)
       await ai.generateText({
         model,
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }: { city: string }) => `SECRET-RESULT in ${city}`,
-          }),
-        },
+        tools: weatherTools(m, async ({ city }) => `SECRET-RESULT in ${city}`),
         stopWhen: ai.stepCountIs(2),
         prompt: `Weather? [tool:weather] (${functionId})`,
       })
@@ -162,12 +151,7 @@ describe.each(majors)('$major: the call span when its last step fails', (m) => {
       const { ai } = m
       const options = {
         model: traced.model,
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }: { city: string }) => ({ city }),
-          }),
-        },
+        tools: weatherTools(m, async ({ city }) => ({ city })),
         stopWhen: ai.stepCountIs(3),
         prompt: 'Weather? [tool:weather]',
         maxRetries: 0,
