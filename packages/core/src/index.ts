@@ -36,6 +36,7 @@ export {
   httpRequestAttributes,
   requestFlushOptions,
   requestParent,
+  setCallbackAttributes,
   tracerNotice,
   vercelWaitUntil,
   watchBody,
