@@ -530,14 +530,10 @@ export class AiCall {
   hidesInputs = false
   hidesOutputs = false
   /**
-   * A step's middleware records no prompt or no output (`recordInputs` / `recordOutputs: false`):
-   * the call span's error keeps none of what it quotes of them, as the step's does.
-   */
-  declare hidesQuotes: boolean | undefined
-  /**
    * Whether the middleware that traced this call's model records inputs and outputs: its tool
    * spans' arguments and results follow them (ai@6, ai@7), not the switches of whichever
-   * middleware was made last. Undefined before its first step (a tool the user approved).
+   * middleware was made last. Undefined before its first step (a tool the user approved). When
+   * either is off, the call span's error keeps none of what it quotes of them, as the step's does.
    */
   declare toolInputs: boolean | undefined
   declare toolOutputs: boolean | undefined
@@ -1094,7 +1090,8 @@ export class AiCall {
           this.tracer?.recordOutputs !== false &&
           !this.hidesInputs &&
           !this.hidesOutputs &&
-          this.hidesQuotes !== true,
+          this.toolInputs !== false &&
+          this.toolOutputs !== false,
       )
     span.end(endTime === undefined ? { status } : { status, endTime })
   }

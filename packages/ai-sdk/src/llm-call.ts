@@ -292,8 +292,7 @@ export class LlmCall implements Reading {
     settingsAttributes(params, attributes)
     const userAttributes = metadataAttributes(settings.metadata, attributes)
     const parent = call.materialize(tracer, settings.metadata, provider)
-    // The call span's error then keeps none of what it quotes of the content either.
-    if (!settings.recordInputs || !settings.recordOutputs) call.hidesQuotes = true
+    // Its tool spans follow these, and the call span's error quotes nothing they hide.
     call.stepSwitches(settings.recordInputs, settings.recordOutputs)
     const span = tracer.startSpan(spanName('chat', model.modelId), {
       kind: 'llm',

@@ -737,9 +737,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     if (!active()) return undefined
     // No per-call hand-over to prepare until the app makes an integration of its own.
     if (!appIntegrationMade || !(key in v6)) return handler
-    const read: AutoRead = { key, stepAside: false }
-    lastAutoRead = read
-    return (event: unknown) => (read.stepAside ? undefined : handler(event))
+    const token: AutoRead = { key, stepAside: false }
+    lastAutoRead = token
+    return (event: unknown) => (token.stepAside ? undefined : handler(event))
   }
   for (const [key, handler] of Object.entries({ ...handlers, ...v6 }))
     Object.defineProperty(integration, key, {
