@@ -89,6 +89,18 @@ describe.each(majors)('$major, over HTTP', (major) => {
       expect(body.includes(KEY.slice(0, 14)), 'half a key reached the wire').toBe(false)
     })
 
+  it('a connection-string password that maxTextLength cut before its @ is replaced', async () => {
+    const password = 'S3cretDbPassw0rd'
+    const dsn = `mysql://root:${password}@prod-db:3306/shop`
+    server = await startMockOpenAI({ reply: `${'b'.repeat(100)} ${dsn} end` } as any)
+    // The cut falls 8 characters into the password, in the prompt and in the answer.
+    const { model, wire } = traced(major, server.url, 101 + 13 + 8)
+    await ai.streamText({ model, prompt: `${'a'.repeat(100)} ${dsn} end` }).consumeStream()
+    const body = await wire()
+    expect(body).toContain('mysql://root:[REDACTED]')
+    expect(body.includes(password.slice(0, 8)), 'half a password reached the wire').toBe(false)
+  })
+
   it("a key the error body's excerpt cut in half is replaced", async () => {
     // An answer that quotes the key the request had, cut 12 characters into it.
     const message = `Incorrect API key provided: ${KEY}. You can find your API key at https://example.com.`

@@ -179,8 +179,11 @@ function redact(text: string, name = false): string {
     }
   out = redactNamedValues(out)
   if (out.indexOf('?') !== -1) out = redactQueries(out)
-  // `@` first: `://` costs more to look for in JSON, where `:` is common.
-  return out.indexOf('@') === -1 || out.indexOf('://') === -1 ? out : redactUserinfo(out)
+  // `@` (or a cut, which may have taken it) first: `://` costs more to look for in JSON, where
+  // `:` is common.
+  return (out.indexOf('@') === -1 && out.indexOf(CUT) === -1) || out.indexOf('://') === -1
+    ? out
+    : redactUserinfo(out)
 }
 
 // In a span name: a `Bearer …` or `sk-…` match is replaced when its credential part (after the
@@ -402,32 +405,41 @@ function redactQueries(text: string): string {
 const URL_REST = /[^\s"'<>\\)\]`]*/y
 
 // In each URL with an `@`: the password of `user:password@`, or a long token used as the user
-// name (`https://<token>@host`).
+// name (`https://<token>@host`). In a URL cut short before its `@` (`postgres://app:S3cr…`), what
+// follows the `:` of its first part is a password's first half, or a port: it is replaced.
 function redactUserinfo(text: string): string {
   let out = ''
   let copied = 0
   let nextAt = text.indexOf('@')
-  for (let at = text.indexOf('://'); at !== -1 && nextAt !== -1; ) {
+  let nextCut = text.indexOf(CUT)
+  for (let at = text.indexOf('://'); at !== -1 && (nextAt !== -1 || nextCut !== -1); ) {
     URL_REST.lastIndex = at + 3
     URL_REST.test(text)
     const end = URL_REST.lastIndex
-    if (nextAt < at) nextAt = text.indexOf('@', at)
-    if (nextAt !== -1 && nextAt < end) {
-      let hostStart = text.slice(at + 3, end).search(/[/?#]/)
-      hostStart = hostStart === -1 ? end : at + 3 + hostStart
-      const userEnd = text.lastIndexOf('@', hostStart - 1)
-      if (userEnd > at + 3) {
-        const user = text.slice(at + 3, userEnd)
-        const colon = user.indexOf(':')
-        let clean: string | undefined
-        if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
-          clean = `${user.slice(0, colon + 1)}${REDACTED}`
-        else if (colon === -1 && user.length >= 20 && user !== REDACTED) clean = REDACTED
-        if (clean !== undefined) {
-          out += text.slice(copied, at + 3) + clean
-          copied = userEnd
-        }
-      }
+    if (nextAt !== -1 && nextAt < at) nextAt = text.indexOf('@', at)
+    if (nextCut !== -1 && nextCut < at) nextCut = text.indexOf(CUT, at)
+    let hostStart = text.slice(at + 3, end).search(/[/?#]/)
+    hostStart = hostStart === -1 ? end : at + 3 + hostStart
+    let clean: string | undefined
+    let userEnd = -1
+    if (nextAt !== -1 && nextAt < hostStart) {
+      userEnd = text.lastIndexOf('@', hostStart - 1)
+      const user = text.slice(at + 3, userEnd)
+      const colon = user.indexOf(':')
+      if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
+        clean = `${user.slice(0, colon + 1)}${REDACTED}`
+      else if (colon === -1 && user.length >= 20 && user !== REDACTED) clean = REDACTED
+    } else if (nextCut !== -1 && nextCut <= hostStart) {
+      // Cut before any `/`, `?`, `#` or `@`: `user:pass…` (or `host:port…`).
+      userEnd = nextCut
+      const user = text.slice(at + 3, userEnd)
+      const colon = user.indexOf(':')
+      if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
+        clean = `${user.slice(0, colon + 1)}${REDACTED}`
+    }
+    if (clean !== undefined && userEnd > at + 3) {
+      out += text.slice(copied, at + 3) + clean
+      copied = userEnd
     }
     at = text.indexOf('://', Math.max(end, at + 3))
   }

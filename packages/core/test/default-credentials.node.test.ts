@@ -155,4 +155,34 @@ describe('the default credential scrub', () => {
       expect(body.includes(key.slice(3, keep)), `cut after ${keep}`).toBe(false)
     }
   })
+
+  it('replaces a URL password that maxStringLength cut before its @', async () => {
+    const password = 'S3cretDbPassw0rd'
+    for (const keep of [2, 6, 12]) {
+      // Plain text, and a string inside an object attribute (cut so the JSON fits).
+      const text = `${'a'.repeat(120)} postgres://app:${password}@db.internal:5432/app and more`
+      const cutAt = text.indexOf(password) + keep
+      const marker = `…[truncated ${text.length - cutAt} chars]`
+      const { body } = await exported(
+        (tracer) =>
+          tracer
+            .startSpan('s', {
+              attributes: { text, config: { dsn: text.slice(40) } },
+            })
+            .end(),
+        { limits: { maxStringLength: cutAt + marker.length } },
+      )
+      expect(body).toMatch(/…\[truncated \d+ chars\]/)
+      expect(body.includes(password.slice(0, keep)), `cut after ${keep}`).toBe(false)
+      expect(body).toContain('postgres://app:[')
+    }
+    // A URL cut inside its path keeps what it shows: only a cut before the host ends is a password.
+    const path = `${'a'.repeat(120)} https://example.com/docs/getting-started/install and more`
+    const { body } = await exported(
+      (tracer) => tracer.startSpan('s', { attributes: { path } }).end(),
+      { limits: { maxStringLength: 170 } },
+    )
+    expect(body).toContain('https://example.com/docs/ge')
+    expect(body).not.toContain('REDACTED')
+  })
 })

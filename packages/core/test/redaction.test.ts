@@ -28,6 +28,8 @@ describe('redaction detectors', () => {
     ['write to alice.smith+tag@example.co.uk today', 'write to [EMAIL] today'],
     ['call +1 415-555-2671 or (415) 555-2671.', 'call [PHONE] or [PHONE].'],
     ['UK office +44 20 7946 0958', 'UK office [PHONE]'],
+    // A one-digit prefix after the country code: French mobiles, Tokyo.
+    ['mobile +33 6 12 34 56 78, Tokyo +81 3-1234-5678', 'mobile [PHONE], Tokyo [PHONE]'],
     ['card 4111 1111 1111 1111 exp 12/29', 'card [CREDIT_CARD] exp 12/29'],
     ['card 4111-1111-1111-1111 then 1234', 'card [CREDIT_CARD] then 1234'],
     ['pay DE89 3704 0044 0532 0130 00 OK', 'pay [IBAN] OK'],

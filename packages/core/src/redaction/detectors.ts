@@ -185,8 +185,9 @@ export const DETECTORS: Record<DetectorName, TextRule> = {
   phone: {
     name: 'phone',
     label: 'PHONE',
+    // After a country code, a one-digit area or mobile prefix (`+33 6 12 34 56 78`, `+81 3-1234-5678`).
     pattern:
-      /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}(?![\w])/g,
+      /(?<![\w+])(?:\+\d{1,3}(?:[ .-]?\d(?=[ .-]))?[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}(?![\w])/g,
     check: phoneCheck,
   },
 }
