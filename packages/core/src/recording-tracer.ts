@@ -32,7 +32,15 @@ import {
 } from './span.js'
 import { foreignTraceState } from './trace-state.js'
 import type { FlushResult, StartSpanOptions, Tracer, TracerStats } from './tracer.js'
-import type { Attributes, Resource, SpanContext, SpanData, SpanKind, SpanStatus } from './types.js'
+import type {
+  Attributes,
+  AttributeValue,
+  Resource,
+  SpanContext,
+  SpanData,
+  SpanKind,
+  SpanStatus,
+} from './types.js'
 import { VERSION } from './version.js'
 
 // Whether `value` (a promise, or not) settled within `ms`: true, false at the bound; rejects as it
@@ -134,6 +142,14 @@ function instanceId(): string | undefined {
 // as a tracer is made, not awaited, so start-up code does not parse it. Tracers made once it has
 // loaded take it at once.
 type SpanEnd = typeof import('./span-end.js')
+
+// An attribute value with its texts scrubbed by `text`: the same value when nothing changed.
+function scrubbedTexts(value: AttributeValue, text: (value: string) => string): AttributeValue {
+  if (typeof value === 'string') return text(value)
+  if (!Array.isArray(value)) return value
+  const items = value.map((item) => (typeof item === 'string' ? text(item) : item))
+  return items.some((item, i) => item !== value[i]) ? (items as AttributeValue) : value
+}
 type ScrubLost = import('./delivery-log.js').ScrubLost
 type SpanEndPath = ReturnType<SpanEnd['spanEndOf']>
 type LateSpan = import('./span-end.js').LateSpan
@@ -398,7 +414,9 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const attributes: Attributes = {}
     for (const [key, value] of Object.entries(config.resource)) {
       const clean = sanitizeValue(value, config.limits)
-      if (clean !== undefined) attributes[key] = clean
+      // Credentials leave no process, in the resource either (`db.password` in
+      // OTEL_RESOURCE_ATTRIBUTES); the text scrub follows once it has loaded (takeSpanEnd).
+      if (clean !== undefined) attributes[key] = isSecretKey(key) ? REDACTED : clean
     }
     // The SDK resource attributes OpenTelemetry SDKs send; a value given in config wins.
     attributes['telemetry.sdk.name'] ??= 'tokentrail'
@@ -489,6 +507,18 @@ export class RecordingTracer implements Tracer, SpanOwner {
 
   // The span-end code, loaded: the path ended spans take, which makes the batch processors.
   private takeSpanEnd(m: SpanEnd): void {
+    // The resource's texts scrubbed as a span's are (`vcs.url: https://ci:…@git`), before the
+    // batch processors, which the span-end code makes, can send it.
+    let scrubbed: Attributes | undefined
+    for (const [key, value] of Object.entries(this.resource.attributes)) {
+      const clean = scrubbedTexts(value, m.textScrub.text)
+      if (clean !== value) (scrubbed ??= { ...this.resource.attributes })[key] = clean
+    }
+    if (scrubbed)
+      this.resource = Object.freeze({
+        serviceName: this.resource.serviceName,
+        attributes: Object.freeze(scrubbed),
+      })
     this.end = m.spanEndOf(this, FEATURE_HELPERS)
   }
 

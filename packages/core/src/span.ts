@@ -54,8 +54,11 @@ export interface Span extends ContextSpan {
   setAttribute(key: string, value: unknown): this
   setAttributes(attributes: Record<string, unknown>): this
   addEvent(name: string, attributes?: Record<string, unknown>, time?: number): this
-  /** Marks the span as failed and keeps the error's type, message and stack. */
-  recordError(error: unknown): this
+  /**
+   * Marks the span as failed and keeps the error's type, message and stack, in an `exception`
+   * event at `time` (epoch ms, as `addEvent` takes; now when not given).
+   */
+  recordError(error: unknown, time?: number): this
   updateName(name: string): this
   /** Runs `callback` just before the span ends, however it ends (also when its parent closes it). */
   onEnding(callback: (span: Span, info: EndingInfo) => void): this
@@ -484,7 +487,7 @@ export class RecordingSpan implements Span {
     return this
   }
 
-  recordError(error: unknown): this {
+  recordError(error: unknown, time?: number): this {
     if (this.ended) return this.late('recordError')
     const { type, message, stack } = toSpanError(error)
     const max = this.owner.limits.maxStringLength
@@ -499,7 +502,7 @@ export class RecordingSpan implements Span {
       'exception.message': data.message,
     }
     if (data.stack) attributes['exception.stacktrace'] = data.stack
-    this.addEvent('exception', attributes)
+    this.addEvent('exception', attributes, time)
     return this
   }
 

@@ -6,7 +6,7 @@
 // half. Spans go over OTLP/HTTP JSON to a real node:http server and through the console exporter.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { consoleExporter, createTracer, otlpExporter } from '../src/index.js'
 
 let server: Server
@@ -153,6 +153,36 @@ describe('the default credential scrub', () => {
       if (keep >= 10) expect(body).toContain('[REDACTED]')
       expect(body.includes(key.slice(0, keep)), `cut after ${keep}`).toBe(false)
       expect(body.includes(key.slice(3, keep)), `cut after ${keep}`).toBe(false)
+    }
+  })
+
+  it('replaces credentials in resource attributes, given in code or in OTEL_RESOURCE_ATTRIBUTES', async () => {
+    vi.stubEnv(
+      'OTEL_RESOURCE_ATTRIBUTES',
+      'deployment.environment=prod,db.password=EnvResPw123,ci.callback=https%3A%2F%2Fu%3AEnvUrlPw456%40h.example%2Fx',
+    )
+    try {
+      const { body, printed } = await exported((tracer) => tracer.startSpan('s').end(), {
+        resource: {
+          'api.key': 'OptResKey123',
+          'vcs.url': 'https://ci:OptUrlPw456@git.example/x',
+          'process.command_args': ['node', 'app.js', '--token=sk-proj-AbCdEfGhIjKlMnOpQrStUv'],
+        },
+      })
+      for (const secret of [
+        'EnvResPw123',
+        'EnvUrlPw456',
+        'OptResKey123',
+        'OptUrlPw456',
+        'AbCdEfGhIjKlMnOp',
+      ])
+        expect(body.includes(secret), `${secret} in the resource`).toBe(false)
+      expect(body).toContain('https://ci:[REDACTED]@git.example/x')
+      expect(body).toContain('https://u:[REDACTED]@h.example/x')
+      expect(body).toContain('"deployment.environment"')
+      expect(printed.includes('OptUrlPw456')).toBe(false)
+    } finally {
+      vi.unstubAllEnvs()
     }
   })
 
