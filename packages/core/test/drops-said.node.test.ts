@@ -263,8 +263,49 @@ describe('spans dropped at shutdown', () => {
     expect(tracer.stats().failed).toBe(3)
     expect(warnings).toEqual([
       warnings[0],
-      `3 spans for ${sink.url} given up on since the last report, and dropped (503 Service Unavailable)`,
+      `3 spans for ${sink.url} given up on since the last report, and dropped (503 Service Unavailable ("busy"))`,
     ])
+  })
+
+  // What a receiver said of a refusal (OTLP's `google.rpc.Status` message, as JSON or protobuf, or
+  // a framework's `{"detail": …}`) was dropped: only "400 Bad Request" reached the user.
+  it.each([
+    [
+      'OTLP/JSON Status',
+      'http/json',
+      'application/json',
+      '{"code":3,"message":"invalid attribute key at span 0"}',
+    ],
+    ['FastAPI', 'http/json', 'application/json', '{"detail":"invalid attribute key at span 0"}'],
+    ['plain text', 'http/json', 'text/plain', 'invalid attribute key at span 0\n'],
+    [
+      'OTLP/protobuf Status',
+      'http/protobuf',
+      'application/x-protobuf',
+      // code 3 (field 1), message (field 2)
+      Buffer.concat([
+        Buffer.from([0x08, 0x03, 0x12, 32]),
+        Buffer.from('invalid attribute key at span 0!'),
+      ]),
+    ],
+  ])('says what the receiver said of a 400: %s', async (_, protocol, type, body) => {
+    const sink = await receiver((response) =>
+      response.writeHead(400, { 'content-type': type }).end(body),
+    )
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'drops',
+      exporters: [
+        otlpExporter({ url: sink.url, protocol: protocol as 'http/json' | 'http/protobuf' }),
+      ],
+      metrics: false,
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('refused').end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown({ timeoutMs: 2000 })
+    expect(result.reason).toContain('400 Bad Request ("invalid attribute key at span 0')
+    expect(warnings[0]).toContain('400 Bad Request ("invalid attribute key at span 0')
   })
 
   // Before, the line at shutdown gave the newest reason for every span it counted: a span the

@@ -60,6 +60,13 @@ export function exportErrorType(error: unknown): string {
   }
 }
 
+// Whether a receiver's message says more than its status (`404 page not found` does not).
+function saysMore(detail: string | undefined, name: string | undefined): detail is string {
+  if (!detail) return false
+  const letters = (text: string) => text.toLowerCase().replace(/\b\d{3}\b|page|[^a-z]/g, '')
+  return !name || letters(detail) !== letters(name)
+}
+
 /** A short reason for a failed export attempt: refused, 404 wrong path, 401, timeout, redirect… */
 export function describeExportFailure(
   error: unknown,
@@ -74,7 +81,9 @@ export function describeExportFailure(
         return `${e.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`
       const status = e.status
       if (status !== undefined) {
-        const text = `${status}${STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : ''}`
+        // What the receiver said of it (`400 Bad Request: invalid project key`), where it did.
+        const name = STATUS_TEXT[status]
+        const text = `${status}${name ? ` ${name}` : ''}${saysMore(e.detail, name) ? ` ("${e.detail}")` : ''}`
         if (status >= 300 && status < 400)
           return `redirected (${status}${e.location ? ` to ${e.location}` : ''}): redirects are not followed, use the final URL`
         if (status === 404) {

@@ -1,7 +1,7 @@
 import { maskedUrl } from '../masked-url.js'
 import type { ExportResult } from '../types.js'
 import { VERSION } from '../version.js'
-import { ExportError } from './export-error.js'
+import { ExportError, receiverMessage } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
 // MAX_RESPONSE_BYTES: enough for any partial-success answer or error message; the Node transport
@@ -190,9 +190,14 @@ export async function post(
       }
     return readSuccess ? readSuccess(text, bytes) : { code: 'success' }
   }
+  const detail = receiverMessage(text, bytes, response.headers.get('content-type'))
   const error = new ExportError(
-    `${shown()} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-    { status: response.status, location: maskedLocation(response.headers.get('location')) },
+    `${shown()} answered ${response.status}${detail ? `: ${detail}` : ''}`,
+    {
+      status: response.status,
+      location: maskedLocation(response.headers.get('location')),
+      detail,
+    },
   )
   if (RETRYABLE.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
