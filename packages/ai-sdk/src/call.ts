@@ -16,7 +16,6 @@ import {
   isAbortError,
   recordableError,
   recordFailure,
-  withoutQuotes,
 } from './errors.js'
 import type { TraceMetadata } from './metadata.js'
 import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
@@ -1293,6 +1292,48 @@ function unaskedToolSpan(
   })
 }
 
+/**
+ * ai@7 answers a tool call it cannot run (input its schema refuses, a tool it does not have) with a
+ * failed tool result and no execution event; its span is made from the steps the call's end event
+ * carries (telemetry.ts), which a call's own `recordOutputs: false` blanks. For such a call, the
+ * next model invocation's prompt (what the model is handed, never blanked) has that result: the
+ * failed span is made from it.
+ */
+export function refusedToolCalls(call: AiCall, prompt: unknown, recordInputs: boolean): void {
+  const tracer = call.tracer
+  if (!call.span || !tracer) return
+  let inputs: Map<string, unknown> | undefined
+  for (const part of trailingToolResults(prompt)) {
+    const id = part?.toolCallId
+    const asker = typeof id === 'string' ? call.askers.get(id) : undefined
+    if (!asker || call.tools.has(id) || !isToolError(part.output)) continue
+    if (recordInputs) inputs ??= askedToolInputs(prompt)
+    const span = startToolSpan(
+      tracer,
+      {
+        name: typeof part.toolName === 'string' ? part.toolName : asker.name,
+        id,
+        parent: asker.span,
+        startTime: asker.at,
+      },
+      inputs?.has(id) ? inputs.get(id) : NOT_RECORDED,
+    )
+    call.tools.set(id, span)
+    call.toolErrors++
+    const message = part.output?.value
+    // Outputs are off: what the SDK's message quotes of the input goes.
+    failTool(
+      span,
+      {
+        name: 'ToolExecutionError',
+        message: typeof message === 'string' ? message : 'tool failed',
+      },
+      false,
+      asker.at,
+    )
+  }
+}
+
 /** Ends the span of a tool run recorded before its call span was made, as the run ended. */
 export function endRun(span: Span, run: ToolRun): void {
   if (run.cancelled) {
@@ -1309,7 +1350,8 @@ export function endRun(span: Span, run: ToolRun): void {
  * input when the call records no content), its type, status `error`.
  */
 export function failTool(span: Span, error: unknown, content: boolean, endTime?: number): void {
-  span.recordError(recordableError(error, content))
+  // Its exception event within the span's time, however the end was timed.
+  span.recordError(recordableError(error, content), endTime)
   span.setAttribute(ATTR.errorType, errorType(error))
   span.end({ status: 'error', endTime })
 }
@@ -1363,6 +1405,7 @@ export function inferCall(
       if (!asker || call.tools.has(part.toolCallId)) continue
       state.byToolCallId.delete(part.toolCallId)
       const output = part.output ?? part.result
+      const failed = isToolError(output)
       const span = startToolSpan(
         tracer,
         {
@@ -1373,19 +1416,21 @@ export function inferCall(
           timing: 'inferred',
         },
         inputs?.has(part.toolCallId) ? inputs.get(part.toolCallId) : NOT_RECORDED,
-        record.outputs && output !== undefined ? (output?.value ?? output) : NOT_RECORDED,
+        // A failed tool has no result: its error text is the span's error.
+        record.outputs && output !== undefined && !failed
+          ? (output?.value ?? output)
+          : NOT_RECORDED,
       )
-      const failed = isToolError(output)
       if (failed) {
         call.toolErrors++
-        const message = String(output?.value ?? 'tool failed')
-        span.recordError({
-          name: 'ToolExecutionError',
-          // The AI SDK's message for input the tool's schema refused quotes that input.
-          message: record.inputs && record.outputs ? message : withoutQuotes(message),
-        })
-      }
-      span.end({ status: failed ? 'error' : 'ok', endTime: at })
+        // The AI SDK's message for input the tool's schema refused quotes that input.
+        failTool(
+          span,
+          { name: 'ToolExecutionError', message: String(output?.value ?? 'tool failed') },
+          record.inputs && record.outputs,
+          at,
+        )
+      } else span.end({ status: 'ok', endTime: at })
     }
   } else {
     // ai@6 runs the tools a user approved (`needsApproval`) before the call's first step: their

@@ -286,7 +286,8 @@ export class LlmCall implements Reading {
     attributes['gen_ai.operation.name'] = 'chat'
     attributes['gen_ai.provider.name'] = provider
     attributes['gen_ai.request.model'] = model.modelId
-    attributes['gen_ai.request.stream'] = this.streamed
+    // Set if and only if the request streams, as the GenAI conventions say (unset: not streaming).
+    if (this.streamed) attributes['gen_ai.request.stream'] = true
     attributes['tokentrail.step'] = step
     if (attempt > 1) attributes['tokentrail.attempt'] = attempt
     settingsAttributes(params, attributes)

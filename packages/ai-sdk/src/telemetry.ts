@@ -329,11 +329,14 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
   // Whether tool arguments and results are recorded: when either is not, a tool error's message
   // loses what the AI SDK quotes of them (an InvalidToolInputError's `Value: {…}`).
   // The integration's own switches (one the app registered), else those of the middleware that
-  // traced the call's model, else the tracer's.
+  // traced the call's model, else the tracer's; a tracer whose switch is off drops it anyway.
   const recordsInputs = (call: AiCall, tracer = call.tracer): boolean =>
-    !call.hidesInputs && (options.recordInputs ?? call.toolInputs ?? tracer?.recordInputs) === true
+    !call.hidesInputs &&
+    tracer?.recordInputs !== false &&
+    (options.recordInputs ?? call.toolInputs ?? tracer?.recordInputs) === true
   const recordsOutputs = (call: AiCall, tracer = call.tracer): boolean =>
     !call.hidesOutputs &&
+    tracer?.recordOutputs !== false &&
     (options.recordOutputs ?? call.toolOutputs ?? tracer?.recordOutputs) === true
   const recordsContent = (call: AiCall): boolean => recordsInputs(call) && recordsOutputs(call)
 

@@ -19,6 +19,7 @@ import {
   inferCall,
   modelWrapped,
   type Resolved,
+  refusedToolCalls,
   settleStarts,
 } from './call.js'
 import { providerName } from './convert.js'
@@ -281,8 +282,10 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
         tracerSkipped(tracer)
         return undefined
       }
-      const recordInputs = options.recordInputs ?? tracer.recordInputs
-      const recordOutputs = options.recordOutputs ?? tracer.recordOutputs
+      // A tracer whose switch is off drops the content whatever the middleware says: nothing of it
+      // is kept (what the AI SDK's errors quote of a tool's input included).
+      const recordInputs = tracer.recordInputs && options.recordInputs !== false
+      const recordOutputs = tracer.recordOutputs && options.recordOutputs !== false
       const scoped = getTraceMetadata()
       sayMetadataNotices(scoped, tracer)
       const merged = mergeMetadata(
@@ -325,6 +328,8 @@ export function tracingMiddleware(options: TracingMiddlewareOptions = {}): Traci
           frame.parsesOutput = true
         const invocation = frame.invocation(params.prompt)
         resolved = invocation && { call: frame, step: invocation.step, attempt: invocation.attempt }
+        if (frame.hidesOutputs && invocation)
+          refusedToolCalls(frame, params.prompt, settings.recordInputs && !frame.hidesInputs)
       } else {
         const hides = awaitingHides(model)
         resolved = inferCall(

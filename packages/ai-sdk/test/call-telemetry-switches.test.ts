@@ -120,3 +120,62 @@ describe('ai@7, over HTTP: a call with telemetry recordInputs/recordOutputs fals
     })
   }
 })
+
+// A tool call the AI SDK cannot run (input its schema refuses) has no execution event: its failed
+// span was made from the steps the end event carries, which a call's own `recordOutputs: false`
+// blanks. It was then missing, and the call's `tool_errors` with it.
+describe('ai@7, over HTTP: a refused tool call in a call with its own switches', () => {
+  for (const telemetry of [
+    undefined,
+    { recordOutputs: false },
+    { recordInputs: false, recordOutputs: false },
+  ])
+    it(`telemetry ${JSON.stringify(telemetry)}: the failed tool span and tool_errors`, async () => {
+      server = await startMockOpenAI({
+        reply: (request: any) =>
+          request.messages.some((m: any) => m.role === 'tool') ? 'done' : undefined,
+        toolArguments: () => ({ city: 12345, note: 'ARG-7b3e' }),
+      } as any)
+      const tracer = createTracer({
+        serviceName: 'call-switches',
+        exporters: [otlpExporter({ url: sink.url })],
+      })
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+          'gpt-4o',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const before = sink.bodies.length
+      await ai.generateText({
+        model,
+        prompt: 'Weather? [tool:weather]',
+        tools: {
+          weather: ai.tool({
+            inputSchema: z.object({ city: z.string() }),
+            execute: async () => 'never',
+          }),
+        },
+        stopWhen: ai.stepCountIs(3),
+        ...(telemetry ? { telemetry } : {}),
+      })
+      await tracer.shutdown()
+      const spans = sink.bodies
+        .slice(before)
+        .flatMap((b) => JSON.parse(b).resourceSpans[0].scopeSpans[0].spans)
+      const tool = spans.find((s: any) => s.name === 'execute_tool weather')
+      expect(tool, 'the failed tool span').toBeDefined()
+      expect(tool.status.code).toBe(2)
+      const call = spans.find((s: any) => s.name.startsWith('generateText'))
+      const toolErrors = call.attributes.find((a: any) => a.key === 'tokentrail.call.tool_errors')
+      expect(toolErrors?.value.intValue).toBe('1')
+      // With outputs off, the span's error keeps nothing the SDK's message quotes of the input.
+      if (telemetry) {
+        expect(JSON.stringify(tool.status)).toContain('[not recorded]')
+        expect(JSON.stringify(tool.events).includes('ARG-7b3e'), 'the quoted input').toBe(false)
+      }
+      // With both off, no span has it.
+      if (telemetry?.recordInputs === false)
+        expect(sink.bodies.slice(before).join('\n').includes('ARG-7b3e')).toBe(false)
+    })
+})

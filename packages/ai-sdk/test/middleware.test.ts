@@ -65,11 +65,12 @@ describe('tracingMiddleware with generateText', () => {
     const span = exporter.span('chat gpt-4o')
     expect(span.kind).toBe('llm')
     expect(span.status).toBe('ok')
+    // Set only on a streaming request.
+    expect(ATTR.requestStream in span.attributes).toBe(false)
     expect(span.attributes).toMatchObject({
       [ATTR.operationName]: 'chat',
       [ATTR.providerName]: 'openai',
       [ATTR.requestModel]: 'gpt-4o',
-      [ATTR.requestStream]: false,
       [ATTR.requestTemperature]: 0.3,
       [ATTR.requestMaxTokens]: 100,
       [ATTR.requestTopP]: 0.9,

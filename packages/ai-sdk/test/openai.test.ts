@@ -74,8 +74,9 @@ describe.each(apis)(
       const call = server.calls[0]
       expect(call.stream).toBe(false)
       expect(result.text).toBe(call.text)
+      // Set only on a streaming request.
+      expect(ATTR.requestStream in exporter.span('chat gpt-4o').attributes).toBe(false)
       expect(exporter.span('chat gpt-4o').attributes).toMatchObject({
-        [ATTR.requestStream]: false,
         [ATTR.usageInputTokens]: call.usage!.inputTokens,
         [ATTR.usageOutputTokens]: call.usage!.outputTokens,
       })

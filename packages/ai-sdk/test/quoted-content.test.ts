@@ -34,6 +34,8 @@ const off = { recordInputs: false, recordOutputs: false }
 const switches: [string, TracerOptions, Partial<TracingMiddlewareOptions>][] = [
   ['the tracer', off, {}],
   ['the middleware', {}, off],
+  // The tracer's switch drops the content whatever the middleware says.
+  ['the tracer, with the middleware on', off, { recordInputs: true, recordOutputs: true }],
 ]
 
 /** The mock server started with `server`, and a model of `major` traced to the sink. */
