@@ -234,9 +234,8 @@ function redactNamedValues(text: string): string {
       equals = text.indexOf('=', at + 1)
     }
     const end = wordEnd(text, at)
-    // Most separators end here: the word's last letter is not y, t, n or d.
-    const last = text.charCodeAt(end - 1) | 0x20
-    if (last !== 121 && last !== 116 && last !== 110 && last !== 100) continue
+    // Most separators end here: the word does not end as a credential word does.
+    if (!endsLikeCredential(text, end)) continue
     const word = credentialWord(text, end)
     if (word === 0 || end - word < resume) continue
     VALUE.lastIndex = end
@@ -258,8 +257,7 @@ function redactNamedValues(text: string): string {
 function wordBefore(text: string, separator: string): boolean {
   for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 1)) {
     const end = wordEnd(text, at)
-    const last = text.charCodeAt(end - 1) | 0x20
-    if (last !== 121 && last !== 116 && last !== 110 && last !== 100) continue
+    if (!endsLikeCredential(text, end)) continue
     if (credentialWord(text, end) !== 0) return true
   }
   return false
@@ -275,8 +273,20 @@ function wordEnd(text: string, at: number): number {
   return end
 }
 
+// Whether the word ending at `end` may be a credential word: it ends in y, t, n or d (`key`,
+// `secret`, `token`, `password`…), or in `ie`, `ls` or `al` (`cookie`, `credentials`,
+// `credential`; JSON keys such as `type` and `role` end in e too, and stop at the letter before).
+function endsLikeCredential(text: string, end: number): boolean {
+  const last = text.charCodeAt(end - 1) | 0x20
+  if (last === 121 || last === 116 || last === 110 || last === 100) return true
+  if (last !== 101 && last !== 115 && last !== 108) return false
+  const prev = text.charCodeAt(end - 2) | 0x20
+  return last === 101 ? prev === 105 : last === 115 ? prev === 108 : prev === 97
+}
+
 // The length of the credential word ending at `end`, 0 when there is none: `key`, `secret`,
-// `token`, `password`, `passwd` or `authorization`, in lower case, capitalised or upper case.
+// `token`, `password`, `passwd`, `authorization`, `cookie` or `credential(s)`, in lower case,
+// capitalised or upper case.
 function credentialWord(text: string, end: number): number {
   let length = 0
   switch (lower(text.charCodeAt(end - 1))) {
@@ -293,6 +303,15 @@ function credentialWord(text: string, end: number): number {
     case 100: // d
       if (endsWith(text, end, 'passwd')) length = 6
       else if (endsWith(text, end, 'password')) length = 8
+      break
+    case 101: // e
+      if (endsWith(text, end, 'cookie')) length = 6
+      break
+    case 115: // s
+      if (endsWith(text, end, 'credentials')) length = 11
+      break
+    case 108: // l
+      if (endsWith(text, end, 'credential')) length = 10
   }
   if (length === 0) return 0
   const word = text.slice(end - length, end)

@@ -44,6 +44,10 @@ const credentials: [string, string][] = [
     'u1SU1LfVLPHCozMxH2Mo',
   ],
   ['connect ECONNREFUSED postgres://app:hunter2-db-pass@db.internal:5432/prod', 'hunter2-db-pass'],
+  // Cookies and credentials inside JSON text (a tool's arguments) and header lines.
+  ['{"headers":{"cookie":"sid=s3ss10nV4lue99"}}', 's3ss10nV4lue99'],
+  ['Cookie: sid=C00kieVal77x', 'C00kieVal77x'],
+  ['{"credentials":"hunter2-Cr3dXy","service_credential":"Zq9-Cr3dAb"}', 'Cr3d'],
   ['mongodb+srv://reader:S3cretMongoPw@cluster0.example.net/db', 'S3cretMongoPw'],
   [
     'GET https://api.example.com/v1/data?api_key=q1w2e3r4t5y6u7i8&page=2 failed',
