@@ -59,10 +59,19 @@ async function within(value: unknown, ms: number): Promise<boolean> {
   }
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  // A returned Proxy whose get trap throws is the caller's to meet, not withSpan's.
+// A Promise (of this realm or another, or a subclass): withSpan ends its span when it settles. Any
+// other thenable is returned as it is, unawaited: a lazy one (a Prisma, Knex or Drizzle query,
+// which runs when awaited, and which a batch such as `$transaction([...])` takes only as itself)
+// would otherwise run at once and come back as a plain Promise.
+function isPromise(value: unknown): value is Promise<unknown> {
+  // A returned Proxy whose traps throw is the caller's to meet, not withSpan's.
   try {
-    return typeof (value as PromiseLike<unknown>)?.then === 'function'
+    return (
+      value instanceof Promise ||
+      (typeof value === 'object' &&
+        value !== null &&
+        Object.prototype.toString.call(value) === '[object Promise]')
+    )
   } catch {
     return false
   }
@@ -717,8 +726,8 @@ export class RecordingTracer implements Tracer, SpanOwner {
       span.end({ status: 'error' })
       throw error
     }
-    if (isPromiseLike(result)) {
-      return Promise.resolve(result).then(
+    if (isPromise(result)) {
+      return result.then(
         (value) => {
           span.end()
           return value

@@ -322,6 +322,39 @@ describe('withSpan and context', () => {
     expect(exporter.span('value').status).toBe('ok')
   })
 
+  // A lazy thenable (a Prisma/Knex/Drizzle query runs only when awaited, and a batch takes it only
+  // as itself) was run at once and replaced by a Promise, only when tracing was on.
+  it('returns a thenable that is no Promise as it is, unrun, as the disabled tracer does', async () => {
+    for (const options of [{}, { sampleRate: 0 }, { enabled: false }]) {
+      const { exporter, tracer } = setup(options)
+      let runs = 0
+      const query = {
+        // biome-ignore lint/suspicious/noThenProperty: a lazy query builder is a thenable
+        then(resolve: (value: string) => void) {
+          runs++
+          resolve('rows')
+        },
+      }
+      const returned = tracer.withSpan('build query', () => query)
+      expect(returned).toBe(query)
+      expect(runs).toBe(0)
+      expect(await returned).toBe('rows')
+      await tracer.flush()
+      if (options.sampleRate === undefined && options.enabled === undefined)
+        expect(exporter.span('build query').status).toBe('ok')
+    }
+    // A Promise of another realm still ends its span as it settles.
+    const { exporter, tracer } = setup()
+    const { runInNewContext } = await import('node:vm')
+    const foreign = runInNewContext('new Promise((resolve) => setTimeout(() => resolve(7), 20))', {
+      setTimeout,
+    })
+    expect(await tracer.withSpan('foreign', () => foreign)).toBe(7)
+    await tracer.flush()
+    const span = exporter.span('foreign')
+    expect(span.endTime - span.startTime).toBeGreaterThanOrEqual(15)
+  })
+
   it('takes an explicit parent, and null for a new trace', async () => {
     const { exporter, tracer } = setup()
     const parent = tracer.startSpan('parent')
