@@ -128,7 +128,7 @@ describe('tokentrail doctor', () => {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${c.url}/traces`,
     })
     expect(stdout).toContain(
-      '  ✗ test export  404 Not Found: wrong path? "/traces" is not /v1/traces; OTLP/HTTP traces go to <endpoint>/v1/traces',
+      '  ✗ test export  404 Not Found ("nothing at /traces"): wrong path? "/traces" is not /v1/traces; OTLP/HTTP traces go to <endpoint>/v1/traces',
     )
     expect(code).toBe(1)
   })
@@ -181,7 +181,7 @@ describe('tokentrail doctor', () => {
       OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20wrong-token-456',
     })
     expect(stdout).toContain(
-      '  ✗ test export  401 Unauthorized: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)',
+      '  ✗ test export  401 Unauthorized ("missing or wrong token: send Authorization: Bearer <token>"): check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)',
     )
     expect(stdout).toContain('headers: Authorization (values not shown)')
     expect(stdout).toContain('OTEL_EXPORTER_OTLP_HEADERS=(set: Authorization; values not shown)')
