@@ -263,12 +263,20 @@ export function tracerNotice(tracer: unknown, key: string, message: string): voi
   } catch {}
 }
 
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return 'an error'
+  }
+}
+
 /**
  * Sets what an adapter's attributes callback returned (`requestAttributes`, `attributes`) on the
  * request span. A promise (an async callback) cannot be waited for before the request goes on, and
  * a promise has no attributes to set: it is said once per tracer (`option` names it) and its
- * rejection caught, never an unhandled one. Returns the error to note on the span for a promise.
- * Never throws.
+ * rejection caught, never an unhandled one. Returns the error to note on the span for a promise,
+ * or for a value that throws when read (a revoked Proxy). Never throws.
  */
 export function setCallbackAttributes(
   tracer: unknown,
@@ -278,7 +286,16 @@ export function setCallbackAttributes(
 ): TypeError | undefined {
   // Nothing to set; anything else that is not attributes is said by setAttributes, as before.
   if (!given) return undefined
-  if (typeof (given as PromiseLike<unknown>).then === 'function') {
+  let promise: boolean
+  try {
+    promise = typeof (given as PromiseLike<unknown>).then === 'function'
+  } catch (error) {
+    // A value that throws when looked at (a revoked Proxy): nothing can be read from it.
+    return new TypeError(
+      `${option} returned a value that throws when read (${describeThrown(error)}), so none were set for this request`,
+    )
+  }
+  if (promise) {
     try {
       ;(given as PromiseLike<unknown>).then(undefined, () => {})
     } catch {}

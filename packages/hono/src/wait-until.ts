@@ -79,11 +79,13 @@ export function watchWaitUntil(c: Context): (() => Promise<void> | undefined) | 
     }
     return context.waitUntil(promise)
   }
-  const wrapped = new Proxy(context, {
-    get(target, key) {
+  // The target is an empty object inheriting from the context, not the context: a Proxy must
+  // answer a read-only property of its target (a frozen context's `waitUntil`) with that very value.
+  const wrapped = new Proxy(Object.create(context) as typeof context, {
+    get(_, key) {
       if (key === 'waitUntil') return waitUntil
-      const value = Reflect.get(target, key)
-      return typeof value === 'function' ? value.bind(target) : value
+      const value = Reflect.get(context, key)
+      return typeof value === 'function' ? value.bind(context) : value
     },
   })
   try {

@@ -402,6 +402,50 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(span!.attributes['error.type']).toBe('UpstreamError')
   })
 
+  // The re-streamed response was built with the handler's as its init: @hono/node-server then
+  // took it for a response of its own whose body it reads ahead of the head, and answered a body
+  // failing at once with a 500 whose text is the error's message (a secret in it, here), where
+  // the untraced app sends its 200 and cuts the connection.
+  it('answers a body that fails before its first chunk as the untraced app does: 200, then cut', async () => {
+    const { tracer, exporter } = setup({ flushIntervalMs: 20 })
+    const answers: Record<string, { status?: number; body: string; cut: boolean }> = {}
+    const errors = console.error
+    console.error = () => {} // node-server logs the body's error, traced or not
+    try {
+      for (const traced of [false, true]) {
+        const app = new Hono()
+        if (traced) app.use(tracing({ tracer }))
+        app.get('/', () => {
+          const body = new ReadableStream({
+            pull(controller) {
+              controller.error(new Error('db password=hunter2 rejected'))
+            },
+          })
+          return new Response(body, { headers: { 'content-type': 'text/plain' } })
+        })
+        const url = await listen(app)
+        answers[String(traced)] = await new Promise((resolve) => {
+          const request = httpRequest(url, (response) => {
+            let body = ''
+            response.setEncoding('utf8')
+            response.on('data', (chunk) => (body += chunk))
+            response.on('end', () => resolve({ status: response.statusCode, body, cut: false }))
+            response.on('error', () => resolve({ status: response.statusCode, body, cut: true }))
+            response.on('aborted', () => resolve({ status: response.statusCode, body, cut: true }))
+          })
+          request.on('error', () => resolve({ body: '', cut: true }))
+          request.end()
+        })
+      }
+    } finally {
+      console.error = errors
+    }
+    expect(answers.false).toMatchObject({ status: 200, body: '', cut: true })
+    expect(answers.true).toEqual(answers.false)
+    await expect.poll(() => exporter.spans.length, { timeout: 3000 }).toBe(1)
+    expect(exporter.spans[0]!.status).toBe('error')
+  })
+
   it('answers a handler that returns a value that is no Response as the untraced app does, and records the failure', async () => {
     const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const build = (traced: boolean) => {

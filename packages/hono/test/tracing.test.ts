@@ -358,6 +358,25 @@ describe('tracing()', () => {
     )
   })
 
+  // A returned value that throws when read (a revoked Proxy, an Immer draft kept past produce())
+  // failed the request with a 500, where the README says the request goes on untouched.
+  it('a requestAttributes value that throws when read leaves the request untouched, noted on the span', async () => {
+    const { tracer, exporter } = setup()
+    const { proxy, revoke } = Proxy.revocable({ 'user.id': 'u1' }, {})
+    revoke()
+    const app = new Hono().use(tracing({ tracer, requestAttributes: () => proxy }))
+    app.get('*', (c) => c.text('ok'))
+    const response = await app.request('/a')
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('ok')
+    await tracer.flush()
+    const [noted] = exporter.spans[0]!.events.filter((e) => e.name === 'tokentrail.option_error')
+    expect(noted!.attributes).toMatchObject({
+      option: 'requestAttributes',
+      message: expect.stringMatching(/returned a value that throws when read \(TypeError/),
+    })
+  })
+
   // The promise an async skip returned was dropped: one that rejected (a lookup that failed) was an
   // unhandled rejection, which ends a Node process by default. The request is traced as before.
   it('an async skip that rejects is no unhandled rejection: the request is answered and traced', async () => {
@@ -614,6 +633,31 @@ describe('flushing', () => {
     gate.resolve()
     await Promise.all(context.promises)
     expect(exported.sort()).toEqual(['POST /api/chat', 'chat mock-stream'])
+  })
+
+  // A frozen execution context (a test harness, a hand-written fetch wrapper): the Proxy tracing()
+  // put on `c` answered its read-only `waitUntil` with another function, which a Proxy may not,
+  // and the handler's own `c.executionCtx.waitUntil(...)` threw a TypeError (a 500).
+  it('a frozen execution context: the handler calls waitUntil as untraced, and the flush is handed over', async () => {
+    const { tracer, exporter } = setup()
+    const handed: Promise<unknown>[] = []
+    const context = Object.freeze({
+      waitUntil: (promise: Promise<unknown>) => void handed.push(promise),
+      passThroughOnException() {},
+      props: {},
+    })
+    const app = new Hono().use(tracing({ tracer }))
+    app.get('/', (c) => {
+      c.executionCtx.waitUntil(Promise.resolve('saved'))
+      return c.text('ok')
+    })
+    const response = await app.request('/', {}, {}, context as never)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('ok')
+    // The app's promise, then the flush.
+    expect(handed.length).toBeGreaterThanOrEqual(2)
+    await Promise.all(handed)
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /'])
   })
 
   it("ends a HEAD request with its response: Hono drops the GET route's body unread, and the handed flush settles with the trace", async () => {
