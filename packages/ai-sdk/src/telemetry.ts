@@ -467,8 +467,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     onStepStart(event: any) {
       settleStarts()
       if (!fromV7(event)) {
-        // ai@6 tells the tools a step may call, and runs them without a hook of its own.
-        if (event?.tools) runToolsInTheirSpans(event.tools)
+        // ai@6 tells the tools a step may call, and runs them without a hook of its own. Only a
+        // traced model's: an untraced model's tools are the app's, left as they are.
+        if (event?.tools && isWrapped(event.model?.provider, event.model?.modelId))
+          runToolsInTheirSpans(event.tools)
         return
       }
       if (typeof event.callId !== 'string') return

@@ -180,6 +180,25 @@ describe('ai@6: the tool object whose execute runs inside the span', () => {
     expect(tool.seen).toBe(tool)
   })
 
+  // Once any tracingMiddleware() existed, every ai@6 call's tools were replaced, an untraced
+  // model's too, where the README says a model left untraced records nothing.
+  it("an untraced model's tool is left as it is, with a traced model in the same process", async () => {
+    await server?.close()
+    server = await startMockOpenAI()
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key' })
+    tracingMiddleware({ tracer: setup().tracer })
+    const echo = async ({ topic }: { topic: string }) => `about ${topic}`
+    const tool = ai.tool({ inputSchema, execute: echo })
+    const { text } = await ai.generateText({
+      model: openai.chat('gpt-4o-mini'),
+      tools: { research: tool },
+      stopWhen: ai.stepCountIs(3),
+      prompt: 'Research Lisbon [tool:research]',
+    })
+    expect(text).toContain('about Lisbon')
+    expect(tool.execute).toBe(echo)
+  })
+
   it('a frozen tool and a getter-only execute are left as they are: same result, the sub-agent does not nest', async () => {
     const frozen = Object.freeze(ai.tool({ inputSchema, execute: research }))
     expect(await run(frozen)).toEqual({ nested: false })
