@@ -453,7 +453,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     span.addEvent('http.response.start', { [ATTR.httpResponseStatusCode]: response.status })
 
     // Read before its body is: @hono/node-server's own response forgets its body once it is.
-    const fixedLength = knownLength(response)
+    const streamed = nodeServerStream(response)
 
     // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now,
     // and so does a HEAD answer's: Hono answers HEAD with the GET route's headers and drops its
@@ -474,37 +474,35 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
 
     try {
-      replaceResponse(
-        c,
-        new Response(
-          keepLength(
-            response,
-            watchBody(
-              response.body,
-              (body) => {
-                // The client went away: the request's signal ended the span first (see onAbort).
-                if (span.ended) return
-                if (body.reason === 'error') {
-                  // As for a thrown error: `error.type` holds one for every failure.
-                  span.recordError(body.error)
-                  span.setAttribute(
-                    ATTR.errorType,
-                    (body.error as Error)?.name || typeof body.error,
-                  )
-                  status = 'error'
-                } else if (body.reason === 'cancelled') {
-                  span.addEvent('http.response.cancelled')
-                  if (status === 'ok') status = 'cancelled'
-                }
-                finish(body.bytes)
-              },
-              span,
-              sent,
-            ),
+      const copy = new Response(
+        keepLength(
+          response,
+          watchBody(
+            response.body,
+            (body) => {
+              // The client went away: the request's signal ended the span first (see onAbort).
+              if (span.ended) return
+              if (body.reason === 'error') {
+                // As for a thrown error: `error.type` holds one for every failure.
+                span.recordError(body.error)
+                span.setAttribute(ATTR.errorType, (body.error as Error)?.name || typeof body.error)
+                status = 'error'
+              } else if (body.reason === 'cancelled') {
+                span.addEvent('http.response.cancelled')
+                if (status === 'ok') status = 'cancelled'
+              }
+              finish(body.bytes)
+            },
+            span,
+            sent,
           ),
-          headOf(response, fixedLength),
         ),
+        streamed ? headOf(response) : response,
       )
+      // A stream @hono/node-server would send headers first: so is its copy (see headOf). Any
+      // other body it reads ahead of the head, counting a short one's length: so it does the copy's.
+      if (streamed) replaceResponse(c, copy)
+      else c.res = copy
       if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
       handedOver = true
       // A body that never ends (nobody reads it) must not hold the span, and the flush handed to
@@ -632,41 +630,34 @@ function routeOf(c: Context, ownIndex: number): string | undefined {
   return routes?.[c.req.routeIndex]?.path
 }
 
-// The status and headers of a response, for a copy of it with another body. A plain object, not
-// the response: @hono/node-server takes a copy made from one of its own responses (after its body
-// was read) for a response it must read ahead of its head, and answers a body failing at once
-// with a 500 carrying the error's message, not with the handler's status and a cut connection.
-// Its own headers, copied: the app's response may be one object shared between requests. With
-// `length`, the length the server would have sent for the body it measured itself.
-function headOf(response: Response, length?: number): ResponseInit {
-  const headers = new Headers(response.headers)
-  if (length !== undefined && !headers.has('content-length') && !headers.has('transfer-encoding'))
-    headers.set('content-length', String(length))
-  return { status: response.status, statusText: response.statusText, headers }
-}
-
-// The byte length of a body @hono/node-server sends with a Content-Length it counts itself: a
-// string or bytes its own `Response` was made with (`c.text()`, `c.json()`), kept under its
-// `Symbol(cache)` as `[status, body, headers]`. Re-streamed, that body would go out chunked.
-function knownLength(response: Response): number | undefined {
+// @hono/node-server sends a response of its own made with a stream body headers first, then the
+// body, and any other by reading up to three chunks ahead of the head (to count a short body's
+// length), where a body failing at once becomes a 500 carrying the error's message. Whether the
+// handler's response is such a stream, read before its body is (reading it makes the server
+// forget that): its own `Symbol(cache)` holds `[status, body, headers]`.
+function nodeServerStream(response: Response): boolean {
   try {
-    for (const key of Object.getOwnPropertySymbols(response)) {
-      if (key.description !== 'cache') continue
-      const body = (response as any)[key]?.[1]
-      if (typeof body === 'string') {
-        const buffer = (globalThis as { Buffer?: { byteLength(text: string): number } }).Buffer
-        return buffer ? buffer.byteLength(body) : new TextEncoder().encode(body).byteLength
-      }
-      if (body instanceof Uint8Array) return body.byteLength
-      if (typeof Blob !== 'undefined' && body instanceof Blob) return body.size
-    }
+    for (const key of Object.getOwnPropertySymbols(response))
+      if (key.description === 'cache')
+        return typeof (response as any)[key]?.[1]?.getReader === 'function'
   } catch {}
-  return undefined
+  return false
 }
 
-// Puts `copy` (made from `c.res`, its headers included) in place of `c.res` as it is. Hono's setter
-// would copy it once more, from the copy itself, which @hono/node-server then reads ahead of its
-// head (see headOf): unset first, there is no response to merge into it.
+// The status and headers of a response, copied (the app's response may be one object shared
+// between requests), for a copy of it with another body: a plain object, so @hono/node-server
+// takes the copy for a stream of its own too (a copy made with the response as its init is not).
+function headOf(response: Response): ResponseInit {
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: new Headers(response.headers),
+  }
+}
+
+// Puts `copy` (made from `c.res`, its headers included) in place of `c.res` as it is: Hono's setter
+// would copy it once more, with the copy as its init (see headOf). Unset first, there is nothing
+// to merge into it.
 function replaceResponse(c: Context, copy: Response): void {
   c.res = undefined
   c.res = copy
@@ -681,7 +672,7 @@ function setHeader(c: Context, name: string, value: string): void {
   try {
     if (response.status === 101 || (response as any).webSocket) response.headers.set(name, value)
     else {
-      replaceResponse(c, new Response(response.body, headOf(response)))
+      c.res = new Response(response.body, response)
       c.res.headers.set(name, value)
     }
   } catch {}

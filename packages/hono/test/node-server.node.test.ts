@@ -362,11 +362,23 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
           prompt: 'x',
         }).toTextStreamResponse(),
       )
+      // A short stream of string chunks, not bytes: untraced it goes out chunked; its copy went out
+      // with a Content-Length counted in characters, which the client failed to parse.
+      app.get('/short', () => {
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue('héllo wörld' as never)
+            controller.close()
+          },
+        })
+        return new Response(body, { headers: { 'content-type': 'text/plain' } })
+      })
+      app.get('/form', () => new Response(new URLSearchParams({ a: '1', b: '2' })))
       return app
     }
     const plain = await listen(build(false))
     const traced = await listen(build(true))
-    for (const path of ['/json', '/stream']) {
+    for (const path of ['/json', '/stream', '/short', '/form']) {
       const a = await fetch(plain + path)
       const b = await fetch(traced + path)
       expect(b.status).toBe(a.status)
