@@ -329,6 +329,7 @@ export function unknownOptionLine(
  */
 export class DeliveryLog {
   private warned = false
+  private readonly saidWarnings = new Set<string>()
   private timeoutWarned = false
   // The reason of the last full warning, and whether delivery recovered since (see `againFor`).
   private saidReason: string | undefined
@@ -530,6 +531,11 @@ export class DeliveryLog {
       'debug',
       `export attempt ${attempt + 1} to ${this.target}: ${plural(spans, 'span')} delivered in ${Math.round(ms)} ms`,
     )
+    // A partial success that rejected nothing carries the receiver's warning: said once per text.
+    if (message && !this.saidWarnings.has(message) && this.saidWarnings.size < 16) {
+      this.saidWarnings.add(message)
+      this.say('warn', `${this.target} took the spans, with a warning: ${message}`)
+    }
     if (this.failing) {
       this.failing = false
       this.recovered = true

@@ -50,8 +50,10 @@ export class LazyDeliveryLog {
   attemptSucceeded(
     ...args: Parameters<DeliveryLog['attemptSucceeded']>
   ): Promise<void> | undefined {
-    // Nothing to say about a plain success unless debugging, or recovering from failures.
-    if (!this.real && !this.failing && args[3] === 0 && !this.sinks.debug) return undefined
+    // Nothing to say about a plain success unless debugging, or recovering from failures, or the
+    // receiver warned (a message with nothing rejected).
+    if (!this.real && !this.failing && args[3] === 0 && !args[4] && !this.sinks.debug)
+      return undefined
     if (args[3] > 0) this.failing = true
     return this.call(['attemptSucceeded', ...args])
   }

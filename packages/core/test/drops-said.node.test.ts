@@ -338,6 +338,48 @@ describe('spans dropped at shutdown', () => {
     )
   })
 
+  // A 200 whose partial_success rejected nothing but carries a message (OTLP's way for a receiver
+  // to warn) was taken as a plain success: the warning was said nowhere.
+  it.each([
+    [
+      'http/json',
+      'application/json',
+      '{"partialSuccess":{"errorMessage":"attribute app.blob cut at 4096 bytes"}}',
+    ],
+    [
+      'http/protobuf',
+      'application/x-protobuf',
+      (() => {
+        const text = Buffer.from('attribute app.blob cut at 4096 bytes')
+        const inner = Buffer.concat([Buffer.from([0x12, text.length]), text])
+        return Buffer.concat([Buffer.from([0x0a, inner.length]), inner])
+      })(),
+    ],
+  ])(
+    "says a receiver's warning once (%s), the spans counted as delivered",
+    async (protocol, type, body) => {
+      const sink = await receiver((response) =>
+        response.writeHead(200, { 'content-type': type }).end(body),
+      )
+      const warnings: string[] = []
+      const tracer = createTracer({
+        serviceName: 'drops',
+        exporters: [otlpExporter({ url: sink.url, protocol: protocol as 'http/json' })],
+        metrics: false,
+        warnings: (message) => warnings.push(message),
+      })
+      for (const name of ['a', 'b']) {
+        tracer.startSpan(name).end()
+        expect((await tracer.flush({ timeoutMs: 5000 })).ok).toBe(true)
+      }
+      await tracer.shutdown({ timeoutMs: 2000 })
+      expect(tracer.stats()).toMatchObject({ exported: 2, rejected: 0 })
+      expect(warnings).toEqual([
+        `${sink.url} took the spans, with a warning: attribute app.blob cut at 4096 bytes`,
+      ])
+    },
+  )
+
   it('lists the reasons when spans were given up on for several', async () => {
     const answers = ['401', '400', '503', '503']
     const sink = await receiver((response) => {

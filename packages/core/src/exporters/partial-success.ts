@@ -13,6 +13,9 @@ function readJson(text: string, key: RejectedKey): ExportResult {
     const rejected = Number(partial?.[key] ?? 0)
     if (rejected > 0)
       return { code: 'success', rejected, message: String(partial.errorMessage ?? '') }
+    // Nothing rejected, a message: the receiver's warning (OTLP lets it say one so).
+    if (typeof partial?.errorMessage === 'string' && partial.errorMessage !== '')
+      return { code: 'success', message: partial.errorMessage }
   } catch {}
   return { code: 'success' }
 }
@@ -57,6 +60,7 @@ function readProtobuf(text: string, bytes: Uint8Array, key: RejectedKey): Export
       }
     }
     if (rejected > 0) return { code: 'success', rejected, message }
+    if (message !== '') return { code: 'success', message }
   } catch {}
   return { code: 'success' }
 }
