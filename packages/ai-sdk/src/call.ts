@@ -1293,43 +1293,61 @@ function unaskedToolSpan(
 }
 
 /**
- * ai@7 answers a tool call it cannot run (input its schema refuses, a tool it does not have) with a
- * failed tool result and no execution event; its span is made from the steps the call's end event
- * carries (telemetry.ts), which a call's own `recordOutputs: false` blanks. For such a call, the
- * next model invocation's prompt (what the model is handed, never blanked) has that result: the
- * failed span is made from it.
+ * The failed span of a tool call ai@7 could not run (input its schema refuses, a tool it does not
+ * have): no execution, no tool event. Made under the step that asked for it, timed at the ask, as
+ * on ai@5 and ai@6, unless the call has it already. `part` is the tool call or its tool result
+ * (`toolCallId`, `toolName`); nothing is made when no step of the call asked for it.
+ */
+export function refusedToolSpan(
+  call: AiCall,
+  tracer: Tracer,
+  part: { toolCallId?: unknown; toolName?: unknown },
+  input: unknown,
+  error: unknown,
+  content: boolean,
+): void {
+  const id = part.toolCallId
+  const asker = typeof id === 'string' ? call.askers.get(id) : undefined
+  if (!asker || call.tools.has(id as string)) return
+  const span = startToolSpan(
+    tracer,
+    {
+      name: typeof part.toolName === 'string' ? part.toolName : asker.name,
+      id: id as string,
+      parent: asker.span,
+      startTime: asker.at,
+    },
+    input,
+  )
+  call.tools.set(id as string, span)
+  call.toolErrors++
+  failTool(span, error, content, asker.at)
+}
+
+/**
+ * ai@7: the refused tool calls of a call whose own `recordOutputs: false` blanks the steps its end
+ * event carries (where telemetry.ts finds them): the SDK's answer to each, a failed tool result,
+ * is in the next model invocation's prompt (what the model is handed, never blanked).
  */
 export function refusedToolCalls(call: AiCall, prompt: unknown, recordInputs: boolean): void {
   const tracer = call.tracer
   if (!call.span || !tracer) return
   let inputs: Map<string, unknown> | undefined
   for (const part of trailingToolResults(prompt)) {
-    const id = part?.toolCallId
-    const asker = typeof id === 'string' ? call.askers.get(id) : undefined
-    if (!asker || call.tools.has(id) || !isToolError(part.output)) continue
+    if (!isToolError(part?.output)) continue
     if (recordInputs) inputs ??= askedToolInputs(prompt)
-    const span = startToolSpan(
-      tracer,
-      {
-        name: typeof part.toolName === 'string' ? part.toolName : asker.name,
-        id,
-        parent: asker.span,
-        startTime: asker.at,
-      },
-      inputs?.has(id) ? inputs.get(id) : NOT_RECORDED,
-    )
-    call.tools.set(id, span)
-    call.toolErrors++
     const message = part.output?.value
     // Outputs are off: what the SDK's message quotes of the input goes.
-    failTool(
-      span,
+    refusedToolSpan(
+      call,
+      tracer,
+      part,
+      inputs?.has(part.toolCallId) ? inputs.get(part.toolCallId) : NOT_RECORDED,
       {
         name: 'ToolExecutionError',
         message: typeof message === 'string' ? message : 'tool failed',
       },
       false,
-      asker.at,
     )
   }
 }

@@ -22,6 +22,7 @@ import {
   isWrapped,
   providerWrapped,
   ranUnasked,
+  refusedToolSpan,
   rememberCall,
   settleStarts,
   stepStarting,
@@ -355,30 +356,24 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
     span.end({ endTime })
   }
 
-  // ai@7 answers a tool call it cannot run (a tool it does not have, input its schema refuses) with
-  // a tool error of its own: no execution, no tool event. The steps the end event carries have it,
-  // so it gets its span, failed, as on ai@5 and ai@6, under the step that asked for it.
+  // ai@7 answers a tool call it cannot run with a tool error of its own: the steps the end event
+  // carries have it (see refusedToolSpan).
   function unrunToolCalls(call: AiCall, steps: unknown): void {
     const tracer = call.tracer
     if (!Array.isArray(steps) || !call.span || !tracer) return
     for (const step of steps) {
       const content = step?.content
       if (!Array.isArray(content)) continue
-      for (const part of content) {
-        if (part?.type !== 'tool-call' || part.invalid !== true || part.providerExecuted) continue
-        const id = part.toolCallId
-        const asker = typeof id === 'string' ? call.askers.get(id) : undefined
-        if (!asker || call.tools.has(id)) continue
-        const name = typeof part.toolName === 'string' ? part.toolName : asker.name
-        const span = startToolSpan(
-          tracer,
-          { name, id, parent: asker.span, startTime: asker.at },
-          recordsInputs(call, tracer) ? part.input : NOT_RECORDED,
-        )
-        call.tools.set(id, span)
-        call.toolErrors++
-        failTool(span, part.error, recordsContent(call), asker.at)
-      }
+      for (const part of content)
+        if (part?.type === 'tool-call' && part.invalid === true && !part.providerExecuted)
+          refusedToolSpan(
+            call,
+            tracer,
+            part,
+            recordsInputs(call, tracer) ? part.input : NOT_RECORDED,
+            part.error,
+            recordsContent(call),
+          )
     }
   }
 

@@ -23,6 +23,19 @@ afterEach(async () => {
   delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
 })
 
+/** A tracer exporting to the sink, and a gpt-4o model of the mock at `url` traced to it. */
+function traced(url: string) {
+  const tracer = createTracer({
+    serviceName: 'call-switches',
+    exporters: [otlpExporter({ url: sink.url })],
+  })
+  const model = ai.wrapLanguageModel({
+    model: createOpenAI({ baseURL: url, apiKey: 'sk-test-not-a-real-key-0000' }).chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  return { tracer, model }
+}
+
 async function run(
   streamed: boolean,
   telemetry: { recordInputs?: boolean; recordOutputs?: boolean } | undefined,
@@ -31,16 +44,7 @@ async function run(
     reply: 'The answer is REPLY-5f6d.',
     toolArguments: () => ({ city: 'ARG-7b3e' }),
   } as any)
-  const tracer = createTracer({
-    serviceName: 'call-switches',
-    exporters: [otlpExporter({ url: sink.url })],
-  })
-  const model = ai.wrapLanguageModel({
-    model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-      'gpt-4o',
-    ),
-    middleware: tracingMiddleware({ tracer }),
-  })
+  const { tracer, model } = traced(server.url)
   const options = {
     model,
     system: 'You are SYSTEM-4c1a.',
@@ -67,16 +71,7 @@ describe('ai@7, over HTTP: two such calls of one model at once', () => {
   // way), which recorded everything.
   it('generateText ×2: no content in any span', async () => {
     server = await startMockOpenAI({ reply: 'The answer is REPLY-5f6d.' } as any)
-    const tracer = createTracer({
-      serviceName: 'call-switches',
-      exporters: [otlpExporter({ url: sink.url })],
-    })
-    const model = ai.wrapLanguageModel({
-      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-        'gpt-4o',
-      ),
-      middleware: tracingMiddleware({ tracer }),
-    })
+    const { tracer, model } = traced(server.url)
     const before = sink.bodies.length
     const call = (n: number) =>
       ai.generateText({
@@ -136,16 +131,7 @@ describe('ai@7, over HTTP: a refused tool call in a call with its own switches',
           request.messages.some((m: any) => m.role === 'tool') ? 'done' : undefined,
         toolArguments: () => ({ city: 12345, note: 'ARG-7b3e' }),
       } as any)
-      const tracer = createTracer({
-        serviceName: 'call-switches',
-        exporters: [otlpExporter({ url: sink.url })],
-      })
-      const model = ai.wrapLanguageModel({
-        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-          'gpt-4o',
-        ),
-        middleware: tracingMiddleware({ tracer }),
-      })
+      const { tracer, model } = traced(server.url)
       const before = sink.bodies.length
       await ai.generateText({
         model,
