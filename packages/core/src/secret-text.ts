@@ -439,26 +439,22 @@ function redactUserinfo(text: string): string {
     if (nextCut !== -1 && nextCut < at) nextCut = text.indexOf(CUT, at)
     let hostStart = text.slice(at + 3, end).search(/[/?#]/)
     hostStart = hostStart === -1 ? end : at + 3 + hostStart
-    let clean: string | undefined
-    let userEnd = -1
-    if (nextAt !== -1 && nextAt < hostStart) {
-      userEnd = text.lastIndexOf('@', hostStart - 1)
+    // The user part ends at the last `@` before the host's end, or at a cut before any `/`, `?`,
+    // `#` or `@` (`user:pass…`, or `host:port…`).
+    const cut = !(nextAt !== -1 && nextAt < hostStart) && nextCut !== -1 && nextCut <= hostStart
+    const userEnd = cut ? nextCut : nextAt !== -1 ? text.lastIndexOf('@', hostStart - 1) : -1
+    if (userEnd > at + 3) {
       const user = text.slice(at + 3, userEnd)
       const colon = user.indexOf(':')
+      let clean: string | undefined
       if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
         clean = `${user.slice(0, colon + 1)}${REDACTED}`
-      else if (colon === -1 && user.length >= 20 && user !== REDACTED) clean = REDACTED
-    } else if (nextCut !== -1 && nextCut <= hostStart) {
-      // Cut before any `/`, `?`, `#` or `@`: `user:pass…` (or `host:port…`).
-      userEnd = nextCut
-      const user = text.slice(at + 3, userEnd)
-      const colon = user.indexOf(':')
-      if (colon !== -1 && colon < user.length - 1 && !user.startsWith(REDACTED, colon + 1))
-        clean = `${user.slice(0, colon + 1)}${REDACTED}`
-    }
-    if (clean !== undefined && userEnd > at + 3) {
-      out += text.slice(copied, at + 3) + clean
-      copied = userEnd
+      // A long token as the user name (the first part of a cut URL is its host's, as likely).
+      else if (!cut && colon === -1 && user.length >= 20 && user !== REDACTED) clean = REDACTED
+      if (clean !== undefined) {
+        out += text.slice(copied, at + 3) + clean
+        copied = userEnd
+      }
     }
     at = text.indexOf('://', Math.max(end, at + 3))
   }
