@@ -1095,6 +1095,15 @@ export class AiCall {
     span.end(endTime === undefined ? { status } : { status, endTime })
   }
 
+  /**
+   * Forgotten past the bound of remembered calls: a call whose span was never made (no model
+   * invocation of it was traced) lets go of what it holds, its parent's end watch included; one
+   * with a span keeps it, for its parent's end to close it.
+   */
+  forgotten(): void {
+    if (!this.span) this.release()
+  }
+
   // What the process-wide state holds for this call, let go once it ends.
   private release(): void {
     this.resume()
@@ -1228,7 +1237,10 @@ export function rememberCall(callId: string, call: AiCall): void {
     const oldest = calls.keys().next().value
     if (oldest !== undefined) {
       const call = calls.get(oldest)
-      if (call) claim(call, callState())
+      if (call) {
+        claim(call, callState())
+        call.forgotten()
+      }
       calls.delete(oldest)
     }
   }

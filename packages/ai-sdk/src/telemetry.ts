@@ -476,6 +476,15 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         // first step cannot follow its end: its id is not looked up among the ended ones (two
         // lookups in sets of up to 1000 ids each, on the first chunk's path).
         if (event.stepNumber !== 0 && endedLately(event.callId)) return
+        // A call of a model no middleware traces is not the adapter's: only its id is kept, with
+        // those of the calls that ended lately, so its later events are passed over (its failure
+        // makes no span). Remembered whole, a stream of it nobody reads to its end, which the SDK
+        // never ends, held its prompt until 10,000 newer calls came. A traced model an outer
+        // middleware renamed is found by inference, as with the SDK's telemetry off.
+        if (!isWrapped(event.provider, event.modelId)) {
+          forgetCall(event.callId)
+          return
+        }
         call = announcedCall(event.callId, event.modelId, event.functionId)
       }
       // A call its approved tools made: its first step names its model.

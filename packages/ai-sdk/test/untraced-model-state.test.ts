@@ -1,0 +1,57 @@
+// ai@7, a traced and an untraced model in one process (a helper model left untraced): every call
+// of the untraced one was announced to the adapter (its AiCall and the step's prompt kept in the
+// process-wide state), and only a call with a span is ever let go. A stream of it nobody read to
+// its end (a client gone) stayed until 10,000 newer calls pushed it out, holding its prompt; under
+// a long-lived parent span each also left an end watch on the parent, past that bound too.
+// Real streamText with `@ai-sdk/openai@4` over HTTP against tools/mock-openai.
+import type { MockOpenAI } from '@tokentrail/mock-openai'
+import { startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { callState } from '../src/call.js'
+import { tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
+})
+
+describe('ai@7, over HTTP: calls of an untraced model beside a traced one', () => {
+  const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@7')!
+
+  it('keep nothing in the adapter state, streams left unread and under a long-lived parent included', async () => {
+    server = await startMockOpenAI({ reply: 'one two three four five six seven eight' })
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+    const { tracer, exporter } = setup()
+    const traced = ai.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    await ai.generateText({ model: traced, prompt: 'warm up the traced model' })
+    const untraced = openai.chat('gpt-4o-mini')
+    const held = () => callState().byCallId.size
+    const before = held()
+    const parent = tracer.startSpan('worker loop')
+    await tracer.withSpan('session', { parent }, async () => {
+      for (let i = 0; i < 40; i++) {
+        const result = ai.streamText({
+          model: untraced,
+          prompt: `history ${i} ${'x'.repeat(2000)}`,
+        })
+        // The client left after the first chunk: the SDK never ends this call.
+        for await (const _ of result.textStream) break
+      }
+    })
+    expect(held() - before).toBe(0)
+    parent.end()
+    // The traced model's calls are traced as before.
+    const result = ai.streamText({ model: traced, prompt: 'and the traced one' })
+    await result.consumeStream()
+    await tracer.flush()
+    expect(exporter.spans.filter((s) => s.name === 'streamText gpt-4o')).toHaveLength(1)
+    expect(exporter.spans.some((s) => s.name.includes('gpt-4o-mini'))).toBe(false)
+  })
+})
