@@ -12,8 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { tracingMiddleware } from '../src/index.js'
 import { bodySinkForSuite } from './helpers.js'
+import { majors, weatherTools } from './majors.js'
 
 const sink = bodySinkForSuite()
+const ai7 = majors.find(({ major }) => major === 'ai@7')!
 const CANARIES = ['PROMPT-9d2f', 'SYSTEM-4c1a', 'ARG-7b3e', 'RESULT-2e8c', 'REPLY-5f6d']
 
 let server: MockOpenAI | undefined
@@ -136,12 +138,7 @@ describe('ai@7, over HTTP: a refused tool call in a call with its own switches',
       await ai.generateText({
         model,
         prompt: 'Weather? [tool:weather]',
-        tools: {
-          weather: ai.tool({
-            inputSchema: z.object({ city: z.string() }),
-            execute: async () => 'never',
-          }),
-        },
+        tools: weatherTools(ai7, async () => 'never'),
         stopWhen: ai.stepCountIs(3),
         ...(telemetry ? { telemetry } : {}),
       })
