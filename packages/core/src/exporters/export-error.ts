@@ -1,3 +1,6 @@
+import { RPC_STATUS } from '../otlp/protobuf-schema.js'
+import { eachField } from './protobuf-fields.js'
+
 /** Why one export attempt failed, in a form a warning can explain. */
 export class ExportError extends Error {
   /** The HTTP status, when the receiver answered. */
@@ -64,35 +67,15 @@ export function receiverMessage(
   return line.length > DETAIL_LENGTH ? `${line.slice(0, DETAIL_LENGTH - 1)}…` : line
 }
 
-// The `message` (field 2, a string) of a protobuf `google.rpc.Status`.
+// The `message` of a protobuf `google.rpc.Status`.
 function statusMessage(bytes: Uint8Array): string | undefined {
-  let at = 0
-  const varint = (): number => {
-    let value = 0
-    let shift = 0
-    while (at < bytes.length) {
-      const byte = bytes[at++]!
-      value += (byte & 0x7f) * 2 ** shift
-      if (byte < 0x80) return value
-      shift += 7
-      if (shift > 35) break
-    }
-    return -1
+  let said: string | undefined
+  try {
+    eachField(bytes, 0, bytes.length, (tag, _length, from, to) => {
+      if (tag === RPC_STATUS.message.tag) said = new TextDecoder().decode(bytes.subarray(from, to))
+    })
+  } catch {
+    return undefined
   }
-  while (at < bytes.length) {
-    const tag = varint()
-    if (tag < 0) return undefined
-    const wire = tag & 7
-    if (wire === 0) {
-      if (varint() < 0) return undefined
-    } else if (wire === 2) {
-      const length = varint()
-      if (length < 0 || at + length > bytes.length) return undefined
-      if (tag >>> 3 === 2) return new TextDecoder().decode(bytes.subarray(at, at + length))
-      at += length
-    } else if (wire === 5) at += 4
-    else if (wire === 1) at += 8
-    else return undefined
-  }
-  return undefined
+  return said
 }
