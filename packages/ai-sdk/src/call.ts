@@ -20,7 +20,7 @@ import {
 import type { TraceMetadata } from './metadata.js'
 import { type OpenInvocation, sharesInvocationObjects } from './nested.js'
 import { callAttributes } from './own-attributes.js'
-import { watchReading } from './stall.js'
+import { type Reading, unwatchReading, watchReading } from './stall.js'
 
 /** Attributes of the call span: the roll-up of its steps, under names no backend sums with LLM spans. */
 export const CALL_ATTR = {
@@ -898,19 +898,25 @@ export class AiCall {
     const call = this
     const step = this.currentStep
     const attempt = this.attempt
-    watchReading({
+    if (this.redo) unwatchReading(this.redo)
+    this.redo = {
       waiting: false,
       lastRead: this.lastActivity,
       get ended() {
         return call.ended || call.currentStep !== step || call.attempt !== attempt
       },
       consumerStopped(endTime) {
+        call.redo = undefined
         if (call.ended || call.openSteps > 0) return
         call.end('cancelled', undefined, endTime)
         call.forget()
       },
-    })
+    }
+    watchReading(this.redo)
   }
+
+  // The wait of a cancelled model invocation for its redo (awaitRedo), let go when the call ends.
+  declare private redo: Reading | undefined
 
   /**
    * A step's consumer stopped reading its stream (see stall.ts): the AI SDK never ends such a call,
@@ -1107,6 +1113,10 @@ export class AiCall {
   // What the process-wide state holds for this call, let go once it ends.
   private release(): void {
     this.resume()
+    if (this.redo) {
+      unwatchReading(this.redo)
+      this.redo = undefined
+    }
     const onParentEnding = this.onParentEnding
     if (onParentEnding !== undefined && this.parent) {
       this.onParentEnding = undefined

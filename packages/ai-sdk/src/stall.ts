@@ -81,6 +81,11 @@ export function unwatchReading(reading: Reading): void {
   open.delete(reading)
 }
 
+/** For tests: how many streams are watched. */
+export function watchedReadings(): number {
+  return open.size
+}
+
 /** For tests: how long a consumer may not ask for a part before it counts as stopped. */
 export function setStallWindow(ms: number): void {
   windowMs = ms

@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm'
 import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tracingMiddleware } from '../src/index.js'
+import { watchedReadings } from '../src/stall.js'
 import { setup } from './helpers.js'
 import { majors } from './majors.js'
 
@@ -102,5 +103,28 @@ describe.each(majors)('$major, over HTTP', ({ major, ai, createOpenAI }) => {
     await expect.poll(open).toBe(major === 'ai@7' ? 2 * STREAMS : 0)
     expect(bodies.length).toBe(STREAMS)
     expect(await retained(bodies)).toBe(0)
+  })
+  it('streams aborted while being read: once their call spans end, no stall watch is left on them', async () => {
+    const { tracer, newModel } = await traced()
+    // The test before leaves its streams watched, as it says.
+    const before = watchedReadings()
+    for (let i = 0; i < STREAMS; i++) {
+      const controller = new AbortController()
+      const result = ai.streamText({
+        model: newModel(),
+        prompt: 'count',
+        abortSignal: controller.signal,
+        maxRetries: 0,
+      })
+      let n = 0
+      try {
+        for await (const _ of result.textStream) if (++n === 3) controller.abort()
+      } catch {}
+    }
+    await expect.poll(() => tracer.stats().ended).toBe(2 * STREAMS)
+    expect(tracer.stats().started).toBe(2 * STREAMS)
+    // ai@7 waits on a cancelled model call for a redo (a steering interrupt) until its call ends.
+    // That wait, and the call's record with it, was let go only at the next stall check, 30 s on.
+    expect(watchedReadings() - before).toBe(0)
   })
 })
