@@ -81,7 +81,6 @@ function otelSpans(): ReadableSpan[] {
   )
   llm.setStatus({ code: SpanStatusCode.ERROR, message: 'rate "limited"\n' })
   llm.end(1_700_000_001_000.75)
-  root.setStatus({ code: SpanStatusCode.OK })
   root.end(1_700_000_001_123.456)
   return exporter.getFinishedSpans()
 }

@@ -84,7 +84,12 @@ it('a model call handed to c.executionCtx.waitUntil: its spans go out before the
   expect(call!.traceId).toBe(root.traceId)
   expect(call!.parentSpanId).toBe(root.spanId)
   expect(llm!.parentSpanId).toBe(call!.spanId)
-  expect([call!.status.code, llm!.status.code]).toEqual([1, 1])
+  // Unset and not cancelled: ended well.
+  expect([call!.status.code, llm!.status.code]).toEqual([0, 0])
+  expect([call!, llm!].map((s) => s.attributes['tokentrail.span.status'])).toEqual([
+    undefined,
+    undefined,
+  ])
   expect(tracer.stats()).toMatchObject({ started: 3, exported: 3, queued: 0, inflight: 0 })
 })
 
@@ -142,12 +147,13 @@ it('a model call handed to c.executionCtx.waitUntil that is still running when t
     expect(background.parentSpanId).toBe(root.spanId)
     expect(llm.parentSpanId).toBe(background.spanId)
     for (const span of [background, llm]) {
-      expect(span.status.code).toBe(1)
+      expect(span.status.code).toBe(0)
+      expect(span.attributes['tokentrail.span.status']).toBeUndefined()
       expect(span.attributes['tokentrail.closed_by_parent']).toBeUndefined()
     }
     expect(llm.attributes['gen_ai.output.messages']).toContain('summarize one two three four')
     // The answer the response streamed ended with it, as before.
-    expect(delivered.find((s) => s.name === 'streamText gpt-4o-mini')!.status.code).toBe(1)
+    expect(delivered.find((s) => s.name === 'streamText gpt-4o-mini')!.status.code).toBe(0)
     expect(tracer.stats()).toMatchObject({ started: 5, exported: 5, queued: 0 })
   } finally {
     await quick.close()
@@ -198,6 +204,7 @@ it('the request span goes out while the waitUntil work still runs (the platform 
   release()
   for (let i = 0; i < waits.length; i++) await waits[i]
   const summary = receiver.spans.find((s) => s.name === 'save summary')
-  expect(summary).toMatchObject({ status: { code: 1 } })
+  expect(summary).toMatchObject({ status: { code: 0 } })
+  expect(summary!.attributes['tokentrail.span.status']).toBeUndefined()
   expect(summary!.attributes['tokentrail.closed_by_parent']).toBeUndefined()
 })

@@ -275,7 +275,8 @@ describe.skipIf('missing' in found)(
       const late = receiver.spans.find((s) => s.name === 'late')!
       expect(summary).toMatchObject({ traceId: root.traceId, parentSpanId: root.spanId })
       expect(late).toMatchObject({ traceId: root.traceId, parentSpanId: summary.spanId })
-      expect(summary.status.code).toBe(1)
+      expect(summary.status.code).toBe(0) // unset: not failed
+      expect(summary.attributes['tokentrail.span.status']).toBeUndefined()
       expect(summary.attributes['tokentrail.closed_by_parent']).toBeUndefined()
       expect(workerd.output()).not.toMatch(COMPLAINTS)
     })

@@ -75,11 +75,12 @@ const DROPPED_EVENTS = piece('],"droppedEventsCount":')
 const STATUS_AFTER_COUNT = piece(',"status":')
 const STATUS_MESSAGE = piece('{"code":2,"message":')
 const STATUS_ERROR = piece('{"code":2}')
-const STATUS_OK = piece('{"code":1}')
+// A span that did not fail is Unset, ended well or cancelled (`tokentrail.span.status` tells which):
+// OpenTelemetry leaves Ok to the app ("Instrumentation Libraries SHOULD NOT set the status code to
+// Ok"), and the GenAI conventions follow its recording-errors rules.
 const STATUS_UNSET = piece('{"code":0}')
 const SPAN_END = piece(',"links":[],"droppedLinksCount":0}')
 const REST = '],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":'
-const REST_OK = piece(`${REST}{"code":1},"links":[],"droppedLinksCount":0}`)
 const REST_UNSET = piece(`${REST}{"code":0},"links":[],"droppedLinksCount":0}`)
 const STRING_VALUE = piece('{"stringValue":')
 const TRUE_VALUE = piece('{"boolValue":true}')
@@ -288,7 +289,7 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
     droppedAttributes === undefined &&
     droppedEvents === undefined
   ) {
-    out.bytes(span.status === 'ok' ? REST_OK : REST_UNSET)
+    out.bytes(REST_UNSET)
     return
   }
   const attributesCount = droppedCount(droppedAttributes)
@@ -329,7 +330,7 @@ function writeSpan(out: JsonWriter, span: SpanData, more: Attributes | undefined
       out.string(message)
       out.byte(CLOSE)
     } else out.bytes(STATUS_ERROR)
-  } else out.bytes(span.status === 'ok' ? STATUS_OK : STATUS_UNSET)
+  } else out.bytes(STATUS_UNSET)
   out.bytes(SPAN_END)
 }
 

@@ -142,6 +142,7 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
     w.end(e)
   }
   droppedField(w, SPAN.droppedEventsCount.tag, s.droppedEventsCount)
+  // Unset (empty) unless it failed: see otlp-json.ts's STATUS_UNSET.
   w.tag(SPAN.status.tag)
   const status = w.begin()
   if (s.status === 'error') {
@@ -152,9 +153,6 @@ function span(w: ProtobufWriter, s: SpanData, extra: Attributes | undefined): vo
     }
     w.tag(STATUS.code.tag)
     w.varint(2)
-  } else if (s.status === 'ok') {
-    w.tag(STATUS.code.tag)
-    w.varint(1)
   }
   w.end(status)
   w.end(start)
