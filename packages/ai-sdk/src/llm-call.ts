@@ -571,6 +571,7 @@ export class LlmCall implements Reading {
       this.prompt = undefined
       if (scrub) escaped = promptAttributes(prompt, promptFrom, max, scrub, attributes, escaped)
     }
+    const ending = closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok'))
     if (closedByParent) t.cancelledBy ??= 'parent'
     if (t.cancelledBy) attributes['tokentrail.cancelled_by'] = t.cancelledBy
     if (this.responseId !== undefined) attributes['gen_ai.response.id'] = this.responseId
@@ -659,7 +660,11 @@ export class LlmCall implements Reading {
         reasoningLength: t.reasoningLength,
         toolCalls: t.toolCalls,
         truncated: t.truncated,
-        reason: (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0],
+        // The output message's finish reason is required (the GenAI output messages schema): a
+        // response cut before the provider gave one ended on an error or was interrupted.
+        reason:
+          (attributes['gen_ai.response.finish_reasons'] as string[] | undefined)?.[0] ??
+          (ending === 'error' ? 'error' : ending === 'cancelled' ? 'interrupted' : 'other'),
       }
       if (scrub) escaped = outputInto(attributes, escaped, parts, max, scrub)
     } else if (!content) {
@@ -682,7 +687,7 @@ export class LlmCall implements Reading {
       )
     const finish = attributes['gen_ai.response.finish_reasons'] as string[] | undefined
     const report: StepReport = {
-      status: closedByParent ? 'cancelled' : (status ?? (this.failed ? 'error' : 'ok')),
+      status: ending,
       tokens: tokens as TokenCounts | undefined,
       costUsd,
       finishReason: finish?.[0],
