@@ -364,6 +364,25 @@ function given<T extends object>(options: T | undefined): Partial<T> | undefined
   return set ?? options
 }
 
+/**
+ * The app's own `warnings` / `debug` function, made safe to call: an async one that rejects is
+ * caught, as a throw is where it is called, so the app's process never sees an unhandled
+ * rejection from telemetry.
+ */
+function unrejected<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void {
+  return (...args) => {
+    const result = fn(...args)
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as Promise<unknown>).then === 'function'
+    )
+      try {
+        ;(result as Promise<unknown>).then(undefined, () => {})
+      } catch {}
+  }
+}
+
 /** Resolves options over env over defaults, throwing a TokentrailError that names the bad option. */
 export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   checkOptionsObject(options, 'createTracer', "{ serviceName: 'chat' }")
@@ -393,7 +412,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   const debugOption = options.debug ?? flag('TOKENTRAIL_DEBUG') ?? false
   const debug =
     typeof debugOption === 'function'
-      ? debugOption
+      ? unrejected(debugOption)
       : debugOption
         ? (message: string, error?: unknown) =>
             error === undefined
@@ -403,7 +422,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   const warningsOption = options.warnings ?? flag('TOKENTRAIL_WARNINGS') ?? true
   const warn =
     typeof warningsOption === 'function'
-      ? warningsOption
+      ? unrejected(warningsOption)
       : warningsOption
         ? (message: string) => console.warn(`[tokentrail] ${message}`)
         : undefined

@@ -387,7 +387,10 @@ export class DeliveryLog {
         `spans not delivered to ${this.target}: ${reason}. ${plural(spans, 'span')} ${
           retryInMs === undefined
             ? 'dropped'
-            : `waiting, retrying up to ${plural(this.maxRetries - attempt, 'more time')}`
+            : `waiting, retrying up to ${plural(this.maxRetries - attempt, 'more time')}${
+                // A receiver's Retry-After: exports to it wait that long, the queue filling.
+                retryInMs >= 10_000 ? `, the next in ${Math.round(retryInMs / 1000)} s` : ''
+              }`
         }. ${DOCTOR}; TOKENTRAIL_DEBUG=1 logs every attempt.`,
       )
     } else {
@@ -555,6 +558,7 @@ export class DeliveryLog {
     pending: number,
     inFlightMs: number | undefined,
     during: 'flush' | 'tracer.shutdown()' = 'flush',
+    beforeFreeze = false,
   ) {
     const why =
       this.failing && this.lastReason
@@ -565,10 +569,12 @@ export class DeliveryLog {
     const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
     // On Workers the retry a failure's line promised ends with the request (workerd ends its
-    // timers and fetches once the waitUntil settles): said once, even after that line. Elsewhere
-    // the retries go on, and the failure's line told the story.
+    // timers and fetches once the waitUntil settles), and on a platform that freezes the function
+    // once a request's flush settles (Vercel, AWS Lambda) it waits for a next request that may
+    // never come: said once, even after that line. Elsewhere the retries go on, and the failure's
+    // line told the story.
     const workers = onWorkers()
-    if (!this.warned || (workers && !this.timeoutWarned)) {
+    if (!this.warned || ((workers || beforeFreeze) && !this.timeoutWarned)) {
       this.warned = true
       this.timeoutWarned = true
       this.lastReportAt = Date.now()
@@ -577,7 +583,9 @@ export class DeliveryLog {
         `${text}. ${
           workers
             ? "Their retries end with this request: a tracer kept for the isolate sends them with a later request's flush, one made per request loses them"
-            : 'Spans still waiting when the function freezes are lost'
+            : beforeFreeze
+              ? 'The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does'
+              : 'Spans still waiting when the function freezes are lost'
         }. ${DOCTOR}.`,
       )
     } else if (Date.now() - this.lastReportAt >= this.intervalMs) {

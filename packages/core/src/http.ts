@@ -205,12 +205,14 @@ export function vercelWaitUntil(): ((promise: Promise<unknown>) => void) | undef
 }
 
 const WAIT_WHILE_FAILING = Symbol.for('tokentrail.flush.waitWhileFailing')
+const BEFORE_FREEZE = Symbol.for('tokentrail.flush.beforeFreeze')
 
 /**
  * The options of a request's flush. On a long-lived server (`longLived`) the flush only hurries
  * the spans out: while exports fail and are retried it returns at once instead of waiting out
  * its bound (the send loop goes on retrying; spans it cannot deliver are counted and said as
- * ever). Where the function may freeze after the response it waits as any flush does.
+ * ever). Where the function may freeze after the response it waits as any flush does, and spans
+ * still waiting at its bound are said lost (their retries stop with the function).
  */
 export function requestFlushOptions(
   timeoutMs: number,
@@ -220,6 +222,7 @@ export function requestFlushOptions(
   const options: { timeoutMs: number; metrics?: boolean } =
     metrics === undefined ? { timeoutMs } : { timeoutMs, metrics }
   if (longLived) (options as Record<symbol, unknown>)[WAIT_WHILE_FAILING] = false
+  else (options as Record<symbol, unknown>)[BEFORE_FREEZE] = true
   return options
 }
 

@@ -19,6 +19,7 @@ export async function flushReport(
   target: number,
   timeoutMs: number,
   notWaited = false,
+  beforeFreeze = false,
 ): Promise<FlushOutcome> {
   // A long-lived server's request flush that did not wait, exports failing (see flushOutcome).
   if (notWaited) {
@@ -39,6 +40,8 @@ export async function flushReport(
       processor.attemptStartedAt === undefined
         ? undefined
         : performance.now() - processor.attemptStartedAt,
+      'flush',
+      beforeFreeze,
     )
     const last = log?.reason
     return {

@@ -66,11 +66,15 @@ async function explain(
   error: unknown,
   { lazy }: SendHelpers,
   url?: string,
+  exporter?: string,
 ): Promise<{ reason: string; type: string }> {
   try {
     failureText ??= lazy(() => import('./exporters/describe-failure.js'))
     const { describeExportFailure, exportErrorType } = await failureText()
-    return { reason: describeExportFailure(error, url), type: exportErrorType(error) }
+    return {
+      reason: describeExportFailure(error, url, 'traces', exporter),
+      type: exportErrorType(error),
+    }
   } catch {
     return { reason: String((error as Error)?.message ?? error), type: '_OTHER' }
   }
@@ -295,7 +299,12 @@ async function sendWithRetry(
     }
     // The OTLP path hint only for OTLP: httpExporter posts to whatever ingest path it was given.
     const otlp = processor.exporter.name === 'otlp'
-    let { reason, type } = await explain(result.error, helpers, otlp ? target : undefined)
+    let { reason, type } = await explain(
+      result.error,
+      helpers,
+      otlp ? target : undefined,
+      processor.exporter.name,
+    )
     if (givenUp()) return undefined
     // Too large for the receiver (413): the batch goes again in halves, down to single spans, so
     // long prompts in a full batch do not cost the whole batch. Only a span too large alone fails.

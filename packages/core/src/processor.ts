@@ -46,6 +46,14 @@ export interface ProcessorOptions {
 }
 
 /** What one flush of one processor found. */
+/**
+ * How a flush waits: `always` for its spans or its bound (a plain `flush()`); `not-while-failing`,
+ * a long-lived server's request flush, returns at once while exports fail (the send loop goes on
+ * retrying); `before-freeze`, a request's flush on a platform that may freeze the function once it
+ * settles, waits as `always`, and spans still waiting at its bound are said lost.
+ */
+export type FlushWait = 'always' | 'not-while-failing' | 'before-freeze'
+
 export interface FlushOutcome {
   ok: boolean
   /** Why not ok: the flush timed out, or spans it waited for failed or were rejected. */
@@ -227,6 +235,9 @@ export class BatchProcessor {
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
   private flushedUpTo = 0
+  // `stats.dropped.queueFull` when the last flush began: a flush is not ok when spans were dropped
+  // for a full queue since (they never reached it to be waited for).
+  private queueFullAtFlush = 0
   // Spans dropped before an export and not yet said, by why, and the saying under way (both
   // also read and set by `sayDrops` in processor-flush.ts): a flush or shutdown awaits it, so the
   // line is out before a function freezes.
@@ -552,12 +563,15 @@ export class BatchProcessor {
    */
   async flushOutcome(
     timeoutMs: number,
-    waitWhileFailing = true,
+    wait: FlushWait = 'always',
     startedAt?: number,
   ): Promise<FlushOutcome> {
+    const waitWhileFailing = wait !== 'not-while-failing'
     const from = this.flushedUpTo
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
+    const queueFull = this.stats.dropped.queueFull - this.queueFullAtFlush
+    this.queueFullAtFlush = this.stats.dropped.queueFull
     // A request's flush on a long-lived server, while exports fail: the spans go out (or are
     // dropped, counted and said) on the send loop's own retries and interval, as they would
     // without the flush, which only starts the loop. Waiting out its bound held each request's
@@ -576,10 +590,21 @@ export class BatchProcessor {
     if (this.saying) await this.saying
     // Everything it waited for arrived, and nothing has failed since the tracer was made: said
     // without loading the code that explains timeouts and failures (processor-flush.ts).
-    if (done && this.failures.length === 0) return { ok: true }
+    if (done && this.failures.length === 0 && queueFull === 0) return { ok: true }
     const pending = done ? 0 : target - this.settled
     try {
-      return (await flushReport()).flushReport(this, pending, from, target, timeoutMs, skip)
+      const outcome = await (await flushReport()).flushReport(
+        this,
+        pending,
+        from,
+        target,
+        timeoutMs,
+        skip,
+        wait === 'before-freeze',
+      )
+      if (queueFull === 0) return outcome
+      const dropped = `${queueFull} ${queueFull === 1 ? 'span' : 'spans'} dropped since the last flush: the queue was full (maxQueueSize ${this.options.maxQueueSize})`
+      return { ok: false, reason: outcome.ok ? dropped : `${dropped}; ${outcome.reason}` }
     } catch (error) {
       this.options.onError(`${this.exporter.name} flush`, error)
       return { ok: false, reason: `could not load the flush report: ${String(error)}` }

@@ -9,7 +9,7 @@ import { newSpanId, newTraceId } from './ids.js'
 import { lazy } from './lazy.js'
 import type { LazyMetrics } from './lazy-metrics.js'
 import { closestKey, SPAN_KINDS } from './options.js'
-import type { BatchProcessor, FlushOutcome } from './processor.js'
+import type { BatchProcessor, FlushOutcome, FlushWait } from './processor.js'
 import type { LazyRedactor } from './redaction/lazy-redactor.js'
 import type { LazySampler } from './sampling/lazy-sampler.js'
 import type { SamplingStats } from './sampling/trace-sampler.js'
@@ -350,8 +350,10 @@ type DeliveryLogModule = typeof import('./delivery-log.js')
 // The options each method takes, for the line that names one it does not.
 const START_OPTIONS = ['parent', 'kind', 'attributes', 'startTime']
 const FLUSH_OPTIONS = ['timeoutMs', 'metrics']
-// An adapter's per-request flush on a long-lived server (see flushOptions in http.ts).
+// An adapter's per-request flush on a long-lived server, or where the function may freeze once it
+// settles (see requestFlushOptions in http.ts).
 const WAIT_WHILE_FAILING = Symbol.for('tokentrail.flush.waitWhileFailing')
+const BEFORE_FREEZE = Symbol.for('tokentrail.flush.beforeFreeze')
 const SHUTDOWN_OPTIONS = ['timeoutMs']
 
 // A flush or shutdown bound as a timer takes it: `Infinity` (or anything past the longest timer)
@@ -931,7 +933,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
     const options = this.boundOptions('tracer.flush()', given, FLUSH_OPTIONS)
     const timeoutMs = this.boundOf('tracer.flush()', options?.timeoutMs)
     runFlushHooks(this)
-    const wait = (options as Record<symbol, unknown> | undefined)?.[WAIT_WHILE_FAILING] !== false
+    const marked = options as Record<symbol, unknown> | undefined
+    const wait: FlushWait =
+      marked?.[WAIT_WHILE_FAILING] === false
+        ? 'not-while-failing'
+        : marked?.[BEFORE_FREEZE] === true
+          ? 'before-freeze'
+          : 'always'
     let spans: Promise<FlushOutcome[]> | undefined
     // The whole flush keeps to its bound, the wait for the span-end code included.
     const startedAt = Date.now()

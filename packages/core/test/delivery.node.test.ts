@@ -1,7 +1,13 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DeliveryLog } from '../src/delivery-log.js'
+import { requestFlushOptions } from '../src/http.js'
 import {
   createTracer,
   httpExporter,
@@ -81,6 +87,136 @@ describe('delivery warnings through the real OTLP exporter', () => {
     await tracer.shutdown({ timeoutMs: 10 })
   })
 
+  it("closed port, a request's flush where the function may freeze: after the failure's line, the loss at the freeze is said once", async () => {
+    const url = await closedPortUrl()
+    const { tracer, warnings } = tracerFor(url)
+    // What withTracing() and tracing() hand to waitUntil on Vercel or AWS Lambda.
+    const flushBeforeFreeze = () => tracer.flush(requestFlushOptions(400, false))
+    spans(tracer, 3)
+    const result = await flushBeforeFreeze()
+    expect(result.ok).toBe(false)
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${url}: connection refused (nothing listens there) [ECONNREFUSED]. 3 spans waiting, retrying up to 5 more times. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+      `flush timed out after 400 ms: 3 spans for ${url} not delivered yet (connection refused (nothing listens there) [ECONNREFUSED]). The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does. \`npx tokentrail doctor\` checks the setup.`,
+    ])
+    // Said once: the next request's flush adds no line.
+    spans(tracer, 1)
+    expect((await flushBeforeFreeze()).ok).toBe(false)
+    expect(warnings).toHaveLength(2)
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it("closed port, a long-lived server's flush (no freeze): the failure's line is the whole story", async () => {
+    const url = await closedPortUrl()
+    const { tracer, warnings } = tracerFor(url)
+    spans(tracer, 3)
+    expect((await tracer.flush({ timeoutMs: 400 })).ok).toBe(false)
+    expect(warnings).toHaveLength(1)
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('an async warnings or debug function that rejects: no unhandled rejection reaches the app', async () => {
+    const url = await closedPortUrl()
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    const said: string[] = []
+    try {
+      const tracer = createTracer({
+        serviceName: 'async-sinks',
+        exporters: [otlpExporter({ url })],
+        metrics: false,
+        warnings: async (message) => {
+          said.push(message)
+          throw new Error('the log service is down')
+        },
+        debug: async () => {
+          throw new Error('the debug sink is down')
+        },
+      })
+      spans(tracer, 2)
+      expect((await tracer.flush({ timeoutMs: 300 })).ok).toBe(false)
+      await tracer.shutdown({ timeoutMs: 10 })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(said.length).toBeGreaterThan(0)
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  // A TLS failure was retried as a network blip: the warning promised 5 more attempts and every
+  // flush waited out its whole bound (billed time per request on a serverless platform) for a
+  // retry that cannot pass. Now it is dropped at once, said once with its cause.
+  it('https:// to a plain-http port: not retried, said once with the cause, the flush returns at once', async () => {
+    const base = await startServer((_q, res) => res.end('{}'))
+    const url = `${base.replace('http://', 'https://')}/v1/traces`
+    const { tracer, warnings } = tracerFor(url)
+    spans(tracer, 2)
+    const started = performance.now()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    expect(performance.now() - started).toBeLessThan(2500)
+    expect(result).toEqual({
+      ok: false,
+      pending: 0,
+      reason: `${url}: 2 spans not delivered: TLS handshake failed (https:// to a port that speaks plain http?) [EPROTO]`,
+    })
+    expect(warnings.map((w) => w.message)).toEqual([
+      `spans not delivered to ${url}: TLS handshake failed (https:// to a port that speaks plain http?) [EPROTO]. 2 spans dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    ])
+    expect(tracer.stats()).toMatchObject({ failed: 2, queued: 0, inflight: 0 })
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it.skipIf(!existsSync('/usr/bin/openssl'))(
+    'a self-signed certificate: not retried, said once with the cause',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tt-tls-'))
+      execFileSync(
+        '/usr/bin/openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+        ].concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+        { stdio: 'ignore' },
+      )
+      let requests = 0
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_q, res) => {
+          requests++
+          res.end('{}')
+        },
+      )
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+        const { tracer, warnings } = tracerFor(url)
+        spans(tracer, 1)
+        const result = await tracer.flush({ timeoutMs: 5000 })
+        expect(result).toMatchObject({ ok: false, pending: 0 })
+        expect(result.reason).toMatch(/TLS failed \[DEPTH_ZERO_SELF_SIGNED_CERT\]$/)
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]!.message).toMatch(
+          /TLS failed \[DEPTH_ZERO_SELF_SIGNED_CERT\]\. 1 span dropped\./,
+        )
+        expect(requests).toBe(0)
+        await tracer.shutdown({ timeoutMs: 10 })
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
+
   it('404 (endpoint without /v1/traces): not retried, one warning naming the path, ok: false', async () => {
     const base = await startServer((_q, res) => {
       res.statusCode = 404
@@ -119,6 +255,40 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(result.reason).toMatch(/1 span not delivered: 401 Unauthorized/)
     // The secret is never in a message.
     expect(JSON.stringify(warnings)).not.toContain('wrong')
+  })
+
+  it('401 to httpExporter: names its apiKey option as the thing to check', async () => {
+    const base = await startServer((_q, res) => {
+      res.statusCode = 401
+      res.end()
+    })
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'delivery',
+      exporters: [httpExporter({ url: `${base}/ingest`, apiKey: 'wrong-key-123' })],
+      metrics: false,
+      warnings: (message) => warnings.push(message),
+    })
+    spans(tracer, 1)
+    await tracer.flush({ timeoutMs: 2000 })
+    expect(warnings).toEqual([
+      `spans not delivered to ${base}/ingest: 401 Unauthorized: check the token (the apiKey or headers option). 1 span dropped. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    ])
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('429 with a long Retry-After: the failure line says when the next attempt is', async () => {
+    const base = await startServer((_q, res) => {
+      res.writeHead(429, { 'retry-after': '20' })
+      res.end()
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`)
+    spans(tracer, 2)
+    expect((await tracer.flush({ timeoutMs: 300 })).ok).toBe(false)
+    expect(warnings[0]!.message).toBe(
+      `spans not delivered to ${base}/v1/traces: 429 Too Many Requests. 2 spans waiting, retrying up to 5 more times, the next in 20 s. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
+    )
+    await tracer.shutdown({ timeoutMs: 10 })
   })
 
   it('a receiver that never answers: the flush timeout is the warning, within the flush', async () => {
@@ -347,7 +517,8 @@ describe('metrics delivery warnings', () => {
         })
         .end()
     chat()
-    expect((await tracer.flush({ timeoutMs: 2000 })).ok).toBe(false)
+    // The spans arrived: the flush is ok (a traces-only backend made every flush not ok for good).
+    expect(await tracer.flush({ timeoutMs: 2000 })).toEqual({ ok: true, pending: 0 })
     chat()
     await tracer.flush({ timeoutMs: 2000 })
     expect(warnings).toEqual([

@@ -489,7 +489,8 @@ describe('docs/backends.md env lines, against a receiver that has only /v1/trace
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${url}/api/public/otel`)
     vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp')
     const { result, warnings } = await llmCallFlushed()
-    expect(result.ok).toBe(false)
+    // The spans arrived: the flush is ok; the metrics' failure is said (below) and counted.
+    expect(result.ok).toBe(true)
     expect(requests).toContain('/api/public/otel/v1/metrics')
     expect(warnings).toEqual([
       `metrics not delivered to ${url}/api/public/otel/v1/metrics: 404 Not Found: nothing takes metrics at "/api/public/otel/v1/metrics" (a wrong path, or a backend that takes no metrics). Their totals go out with the next export; \`npx tokentrail doctor\` checks the setup.`,

@@ -73,7 +73,12 @@ describe('spans dropped for a full queue', () => {
     for (let i = 0; i < 100; i++) tracer.startSpan(`s${i}`).end()
     await new Promise((resolve) => setTimeout(resolve, 50))
     sink.release()
-    await tracer.flush({ timeoutMs: 5000 })
+    // The flush is not ok: spans were dropped since the last one (it resolved ok before).
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({
+      ok: false,
+      pending: 0,
+      reason: `${sink.url}: 85 spans dropped since the last flush: the queue was full (maxQueueSize 10)`,
+    })
     const stats = tracer.stats()
     expect(stats.dropped.queueFull).toBe(85)
     expect(stats.exported).toBe(15)
@@ -88,8 +93,11 @@ describe('spans dropped for a full queue', () => {
     for (let i = 0; i < 40; i++) tracer.startSpan(`t${i}`).end()
     await new Promise((resolve) => setTimeout(resolve, 50))
     sink.release()
-    await tracer.flush({ timeoutMs: 5000 })
+    expect((await tracer.flush({ timeoutMs: 5000 })).ok).toBe(false)
     const more = tracer.stats().dropped.queueFull - 85
+    // Said by one flush: the next, with nothing dropped since, is ok.
+    tracer.startSpan('u').end()
+    expect((await tracer.flush({ timeoutMs: 5000 })).ok).toBe(true)
     expect(more).toBeGreaterThan(0)
     expect(warnings).toHaveLength(1)
     // The shutdown says what the interval held back, so a short-lived process hears of them all.
@@ -336,6 +344,83 @@ describe('spans dropped at shutdown', () => {
     expect(warnings[2]).toBe(
       `1 span for ${sink.url} given up on since the last report, and dropped (400 Bad Request)`,
     )
+  })
+
+  // A receiver that quotes the token it refused: the token went out in the warning, flush()'s
+  // reason and `tokentrail doctor`. The exporter's own header values are now masked there.
+  it('masks the header values the exporter sent when the receiver quotes them back', async () => {
+    const sink = await receiver((response) =>
+      response.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error:
+            'invalid credentials: got "Bearer sk-proj-abcdefghijklmnop1234" and x-api-key KEYSECRET456',
+        }),
+      ),
+    )
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'drops',
+      exporters: [
+        otlpExporter({
+          url: sink.url,
+          headers: {
+            authorization: 'Bearer sk-proj-abcdefghijklmnop1234',
+            'x-api-key': 'KEYSECRET456',
+          },
+        }),
+      ],
+      metrics: false,
+      warnings: (message) => warnings.push(message),
+    })
+    tracer.startSpan('refused').end()
+    const result = await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown({ timeoutMs: 2000 })
+    expect(result.reason).toContain(
+      '401 Unauthorized ("invalid credentials: got "***" and x-api-key ***")',
+    )
+    expect(warnings[0]).toContain(
+      '401 Unauthorized ("invalid credentials: got "***" and x-api-key ***")',
+    )
+    for (const text of [result.reason, ...warnings]) {
+      expect(text).not.toContain('abcdefghijklmnop')
+      expect(text).not.toContain('KEYSECRET')
+    }
+  })
+
+  // A partial_success message went out as the receiver wrote it: escape sequences that clear a
+  // terminal, newlines that forge log lines, any length. It is now one line of at most 200
+  // characters, as a failure's message is, and so is a failure's (C1 and bidi controls were kept).
+  it("says a receiver's partial_success message and failure message on one printable line", async () => {
+    const hostile = `\u001b[2J\u001b]0;pwned\u0007ok\n[tokentrail] spans reach example.com again\u009b\u202Eevil ${'x'.repeat(5000)}`
+    const answers = [200, 400]
+    const sink = await receiver((response) => {
+      const status = answers.shift()!
+      response
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(
+            status === 200
+              ? { partialSuccess: { rejectedSpans: 1, errorMessage: hostile } }
+              : { message: `bad\u009b\u202Ename` },
+          ),
+        )
+    })
+    const warnings: string[] = []
+    const tracer = tracerFor(sink.url, warnings)
+    tracer.startSpan('a').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    tracer.startSpan('b').end()
+    await tracer.flush({ timeoutMs: 5000 })
+    await tracer.shutdown({ timeoutMs: 2000 })
+    expect(warnings.length).toBeGreaterThan(0)
+    const said = warnings.join('\n')
+    expect(said).toContain('ok [tokentrail] spans reach example.com again evil xxx')
+    expect(said).toContain('bad name')
+    for (const warning of warnings) {
+      expect(warning).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+      expect(warning.split('\n')).toHaveLength(1)
+      expect(warning.length).toBeLessThan(600)
+    }
   })
 
   // A 200 whose partial_success rejected nothing but carries a message (OTLP's way for a receiver

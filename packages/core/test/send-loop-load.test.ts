@@ -42,7 +42,12 @@ describe('send loop loaded on first export', () => {
     // next 100 fill the queue, and the last 40 find it full (as with an export under way).
     for (let i = 0; i < 150; i++) tracer.startSpan(`span ${i}`).end()
     expect(tracer.stats()).toMatchObject({ queued: 100, inflight: 10, dropped: { queueFull: 40 } })
-    expect((await tracer.flush()).ok).toBe(true)
+    // Every span queued arrived; the flush says the 40 dropped before it.
+    expect(await tracer.flush()).toMatchObject({
+      ok: false,
+      pending: 0,
+      reason: expect.stringContaining('40 spans dropped since the last flush: the queue was full'),
+    })
     expect(exporter.spans.map((s) => s.name)).toEqual(
       Array.from({ length: 110 }, (_, i) => `span ${i}`),
     )
@@ -89,7 +94,11 @@ describe('send loop loaded on first export', () => {
       dropped: { queueFull: 12_000 - 10_110 },
     })
     arrive()
-    expect((await tracer.flush()).ok).toBe(true)
+    expect(await tracer.flush()).toMatchObject({
+      ok: false,
+      pending: 0,
+      reason: expect.stringContaining(`${12_000 - 10_110} spans dropped since the last flush`),
+    })
     const names = exporter.spans.map((s) => s.name)
     expect(names).toHaveLength(10_110)
     expect(names.slice(0, 10_010)).toEqual(Array.from({ length: 10_010 }, (_, i) => `span ${i}`))

@@ -1,4 +1,4 @@
-import { ExportError } from './export-error.js'
+import { ExportError, networkCode } from './export-error.js'
 
 // How a failed export is explained and classified: loaded when an export first fails.
 
@@ -33,15 +33,6 @@ const NETWORK_REASONS: Record<string, string> = {
   EPROTO: 'TLS handshake failed (https:// to a port that speaks plain http?)',
 }
 
-// Node's fetch wraps the socket error (or an AggregateError of one per address) in `cause`.
-function networkCode(error: unknown): string | undefined {
-  for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
-    const code = typeof e.code === 'string' ? e.code : e.errors?.[0]?.code
-    if (typeof code === 'string') return code
-  }
-  return undefined
-}
-
 /**
  * A low-cardinality `error.type` for a failed export, as OpenTelemetry's conventions spell it: the
  * HTTP status code, `timeout`, the network error code (`ECONNREFUSED`…), else `_OTHER`.
@@ -72,6 +63,8 @@ export function describeExportFailure(
   error: unknown,
   url?: string,
   signal: 'traces' | 'metrics' = 'traces',
+  // The exporter's `name`: where its token is set differs (`http` takes `apiKey`).
+  exporter?: string,
 ): string {
   try {
     if (error instanceof ExportError || (error as ExportError)?.name === 'ExportError') {
@@ -96,7 +89,7 @@ export function describeExportFailure(
           return `${text}: nothing takes ${signal} at ${path ? `"${path}"` : 'this URL'} (a wrong path, or a backend that takes no ${signal})`
         }
         if (status === 401 || status === 403)
-          return `${text}: check the token (headers option or OTEL_EXPORTER_OTLP_HEADERS)`
+          return `${text}: check the token (${exporter === 'http' ? 'the apiKey or headers option' : 'headers option or OTEL_EXPORTER_OTLP_HEADERS'})`
         if (status === 415) return `${text}: the receiver wants another encoding (protobuf?)`
         return text
       }

@@ -1,7 +1,7 @@
 import { maskedUrl } from '../masked-url.js'
 import type { ExportResult } from '../types.js'
 import { VERSION } from '../version.js'
-import { ExportError, receiverMessage } from './export-error.js'
+import { ExportError, isTlsFailure, receiverLine, receiverMessage } from './export-error.js'
 // `fetch` as chosen for this runtime: keep-alive node:http on Node (a capped read, no redirects
 // followed), the global `fetch` elsewhere. Same call shape, so the code below reads as fetch.
 // MAX_RESPONSE_BYTES: enough for any partial-success answer or error message; the Node transport
@@ -161,6 +161,9 @@ export async function post(
     // and a flush would wait its whole bound for them. Its message names the flag to add.
     const name = (error as Error | undefined)?.name
     if (name === 'NotCapable' || name === 'PermissionDenied') return { code: 'failed', error }
+    // Nor can a TLS failure (a refused certificate, https:// to a plain-http port): retried, it
+    // held every flush for its whole bound.
+    if (isTlsFailure(error)) return { code: 'failed', error }
     return { code: 'retryable', error: signal.aborted ? (signal.reason ?? error) : error }
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
@@ -188,9 +191,16 @@ export async function post(
           { status: response.status, code: 'html' },
         ),
       }
-    return readSuccess ? readSuccess(text, bytes) : { code: 'success' }
+    if (!readSuccess) return { code: 'success' }
+    const result = readSuccess(text, bytes)
+    // The receiver's warning or reason for rejecting, said as its failures are (see receiverLine).
+    if (result.code !== 'success' || result.message === undefined) return result
+    const message = receiverLine(result.message, headers)
+    if (result.rejected !== undefined)
+      return { code: 'success', rejected: result.rejected, message: message ?? '' }
+    return message === undefined ? { code: 'success' } : { code: 'success', message }
   }
-  const detail = receiverMessage(text, bytes, response.headers.get('content-type'))
+  const detail = receiverMessage(text, bytes, response.headers.get('content-type'), headers)
   const error = new ExportError(
     `${shown()} answered ${response.status}${detail ? `: ${detail}` : ''}`,
     {
