@@ -118,6 +118,12 @@ interface CallState {
   /** The open call whose step asked for each tool call, by tool call id (ai@6's tool events name only that). */
   askedBy: Map<string, AiCall>
   /**
+   * Tool call ids more than one open call asked for (servers that number tool calls per response,
+   * `call_0`), with every call that did: a lookup by such an id takes the one of the active trace
+   * (absent in older copies' state).
+   */
+  sharedToolCallIds?: Map<string, AiCall[]>
+  /**
    * The call each step's prompt array belongs to, from the AI SDK's step-start event (ai@7): the
    * SDK hands the model that same array, so the middleware finds its call without an async
    * context (absent in older copies' state).
@@ -319,6 +325,46 @@ export function stepStarting(
   }
 }
 
+/**
+ * Of the open calls that asked for tool call `id` when more than one did (see `sharedToolCallIds`),
+ * the one of the active trace that `fits`; undefined when none or more than one is.
+ */
+function ofActiveTrace(
+  state: CallState,
+  id: string,
+  fits: (call: AiCall) => boolean,
+): AiCall | undefined {
+  const calls = state.sharedToolCallIds?.get(id)
+  if (calls === undefined) return undefined
+  const trace = getActiveSpan()?.traceId
+  let found: AiCall | undefined
+  for (const call of calls)
+    if (!call.ended && fits(call) && call.parent?.traceId === trace) {
+      if (found) return undefined
+      found = call
+    }
+  return found
+}
+
+/**
+ * `call` no longer waits for tool call `id` (continued, or ended): its entry goes, or passes to
+ * another open call that asked for the same id and waits for it.
+ */
+function stopAwaiting(state: CallState, id: string, call: AiCall): void {
+  if (state.byToolCallId.get(id) !== call) return
+  const heir = state.sharedToolCallIds
+    ?.get(id)
+    ?.find((other) => other !== call && !other.ended && other.awaitedToolCallIds?.includes(id))
+  if (heir) state.byToolCallId.set(id, heir)
+  else state.byToolCallId.delete(id)
+}
+
+/** The open call that asked for tool call `id` (of more that did, the one of the active trace). */
+export function askerOf(id: string): AiCall | undefined {
+  const state = callState()
+  return ofActiveTrace(state, id, () => true) ?? state.askedBy.get(id)
+}
+
 // The middleware took the step of `call`: it awaits no model any more.
 function claim(call: AiCall, state: CallState): void {
   call.awaits = false
@@ -327,8 +373,8 @@ function claim(call: AiCall, state: CallState): void {
 }
 
 /**
- * The call a model invocation belongs to, from its prompt array; else the one call whose step
- * awaits a model of that provider and id (never a guess between two).
+ * The call a model invocation belongs to, from its prompt array; else the one call of the
+ * invocation's trace whose step awaits a model of that provider and id (never a guess between two).
  */
 export function callOfInvocation(
   prompt: unknown,
@@ -345,6 +391,14 @@ export function callOfInvocation(
   // More calls awaiting a model of this provider and id (calls at once through a middleware that
   // hands ours a new prompt array): told apart by the objects of their step's prompt it kept.
   let others: AiCall[] | undefined
+  // Only a call of this invocation's trace: a call of another request awaiting the same model (its
+  // own invocation still in an async middleware) is not this one, which may be an untraced or
+  // private call's. Read once a candidate is found.
+  let trace: string | undefined | null = null
+  const inTrace = (candidate: AiCall): boolean => {
+    if (trace === null) trace = getActiveSpan()?.traceId
+    return candidate.parent?.traceId === trace
+  }
   const awaiting = state.awaiting
   if (awaiting !== undefined && awaiting.size > 0)
     for (const [candidate, awaited] of awaiting) {
@@ -353,6 +407,7 @@ export function callOfInvocation(
         continue
       }
       if (awaited.provider !== model.provider || awaited.modelId !== model.modelId) continue
+      if (!inTrace(candidate)) continue
       if (found && found !== candidate) (others ??= []).push(candidate)
       else found = candidate
     }
@@ -361,6 +416,7 @@ export function callOfInvocation(
     if (candidate.awaits !== true || candidate.ended) continue
     if (candidate.awaitedProvider !== model.provider || candidate.awaitedModelId !== model.modelId)
       continue
+    if (!inTrace(candidate)) continue
     if (found && found !== candidate) (others ??= []).push(candidate)
     else found = candidate
   }
@@ -803,8 +859,19 @@ export class AiCall {
   asked(toolCallId: string, name: string, span: Span): void {
     if (typeof toolCallId !== 'string') return
     this.askers.set(toolCallId, { span, at: now(), name })
-    callState().askedBy.set(toolCallId, this)
+    const state = callState()
+    const before = state.askedBy.get(toolCallId)
+    if (before !== undefined && before !== this && !before.ended) {
+      const shared = (state.sharedToolCallIds ??= new Map())
+      const calls = shared.get(toolCallId)
+      if (!calls) shared.set(toolCallId, [before, this])
+      else if (!calls.includes(this)) calls.push(this)
+    }
+    state.askedBy.set(toolCallId, this)
   }
+
+  /** The tool call ids its last step asked for, while it waits for the step that continues it (ai@5, ai@6). */
+  declare awaitedToolCallIds: readonly string[] | undefined
 
   /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
   stepEnded(step: number, report: StepReport): void {
@@ -883,6 +950,7 @@ export class AiCall {
     else if (report.status === 'error' && !report.retryable) this.endSoon('error', report.error)
     else if (report.status === 'error' || report.toolCallIds.length > 0) {
       for (const id of report.toolCallIds) state.byToolCallId.set(id, this)
+      this.awaitedToolCallIds = report.toolCallIds
       this.pend()
       if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
@@ -1135,8 +1203,19 @@ export class AiCall {
     const tooling = this.toolState
     if (tooling)
       for (const id of tooling.askers.keys()) {
-        if (state.byToolCallId.get(id) === this) state.byToolCallId.delete(id)
-        if (state.askedBy.get(id) === this) state.askedBy.delete(id)
+        // Another open call that asked for the same id takes its place.
+        stopAwaiting(state, id, this)
+        let others = state.sharedToolCallIds?.get(id)
+        if (others !== undefined) {
+          others = others.filter((call) => call !== this && !call.ended)
+          if (others.length > 1) state.sharedToolCallIds!.set(id, others)
+          else state.sharedToolCallIds!.delete(id)
+        }
+        if (state.askedBy.get(id) === this) {
+          const heir = others?.at(-1)
+          if (heir) state.askedBy.set(id, heir)
+          else state.askedBy.delete(id)
+        }
       }
   }
 
@@ -1428,7 +1507,11 @@ export function inferCall(
   let call: AiCall | undefined
   const results = trailingToolResults(prompt)
   for (const part of results) {
-    const candidate = state.byToolCallId.get(part.toolCallId)
+    const id = part.toolCallId
+    // Of calls that asked for the same id, the one of this trace that waits for it.
+    const candidate =
+      ofActiveTrace(state, id, (c) => c.awaitedToolCallIds?.includes(id) === true) ??
+      state.byToolCallId.get(id)
     if (candidate && !candidate.ended) {
       call = candidate
       break
@@ -1436,6 +1519,7 @@ export function inferCall(
   }
   let step = 0
   if (call) {
+    call.awaitedToolCallIds = undefined
     step = call.currentStep + 1
     call.currentStep = step
     const at = now()
@@ -1443,7 +1527,7 @@ export function inferCall(
     for (const part of results) {
       const asker = call.askers.get(part.toolCallId)
       if (!asker || call.tools.has(part.toolCallId)) continue
-      state.byToolCallId.delete(part.toolCallId)
+      stopAwaiting(state, part.toolCallId, call)
       const output = part.output ?? part.result
       const failed = isToolError(output)
       const span = startToolSpan(

@@ -13,6 +13,7 @@ import type { TokentrailTelemetry } from './ai-types.js'
 import * as ATTR from './attr.js'
 import {
   AiCall,
+  askerOf,
   callState,
   callStorage,
   endedLately,
@@ -253,7 +254,7 @@ const IN_SPAN = Symbol.for('tokentrail.ai-sdk.execute-in-span')
 // The open span of a tool call, made from ai@6's tool events (or ai@7's executeTool).
 function openToolSpan(toolCallId: unknown): Span | undefined {
   if (typeof toolCallId !== 'string') return undefined
-  const span = callState().askedBy.get(toolCallId)?.tools.get(toolCallId)
+  const span = askerOf(toolCallId)?.tools.get(toolCallId)
   return span && !span.ended ? span : undefined
 }
 
@@ -658,7 +659,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       settleStarts()
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
-      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const call = typeof id === 'string' ? askerOf(id) : undefined
       if (!call && typeof id === 'string') {
         // No open call asked for it: a tool the user approved, run before its call's first step.
         ranUnasked(id, {
@@ -686,7 +687,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       settleStarts()
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
-      const call = typeof id === 'string' ? callState().askedBy.get(id) : undefined
+      const call = typeof id === 'string' ? askerOf(id) : undefined
       if (!call && typeof id === 'string') {
         const tool = callState().unasked?.get(id)
         if (!tool || tool.end !== undefined) return
@@ -713,7 +714,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const steps = Array.isArray(event?.steps) ? event.steps : [event]
       for (const step of steps)
         for (const toolCall of Array.isArray(step?.toolCalls) ? step.toolCalls : []) {
-          const call = callState().askedBy.get(toolCall?.toolCallId)
+          const id = toolCall?.toolCallId
+          const call = typeof id === 'string' ? askerOf(id) : undefined
           if (call && !call.ended) call.closePending(now())
         }
     },

@@ -59,6 +59,8 @@ export interface MockOpenAIOptions {
   reply?: PerRequest<string>
   /** Chat API: the `finish_reason` of a tool-call answer (some OpenAI-compatible servers send `stop`). @default 'tool_calls' */
   toolCallFinishReason?: PerRequest<string>
+  /** The id of a tool call (some OpenAI-compatible servers number them per response, `call_0`). @default `call_<random>` */
+  toolCallId?: PerRequest<string>
   /** Arguments of a tool call. @default made from the tool's JSON schema (strings: the prompt's last word, numbers: 42) */
   toolArguments?: PerRequest<Record<string, unknown> | string>
   /** Cached input tokens to report. @default 0 */

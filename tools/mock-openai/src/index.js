@@ -174,7 +174,8 @@ function plan(request, options) {
       exampleArguments(tool.parameters, words ?? []),
     )
     const argumentsJson = typeof args === 'string' ? args : JSON.stringify(args)
-    toolCall = { id: `call_${shortId()}`, name: tool.name, arguments: argumentsJson }
+    const id = resolve(options.toolCallId, { ...request, tool }, `call_${shortId()}`)
+    toolCall = { id, name: tool.name, arguments: argumentsJson }
     // Stream the arguments in a few pieces, as OpenAI does.
     chunks = argumentsJson.match(/.{1,8}/gs) ?? [argumentsJson]
   } else {

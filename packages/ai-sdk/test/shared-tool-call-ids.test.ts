@@ -1,0 +1,79 @@
+// Some OpenAI-compatible servers number tool calls per response (`call_0` in every answer). Two
+// requests at once whose models asked for the same tool call id: on ai@5 and ai@6 the open calls
+// were found by that id alone, in process-wide maps, so one request's tool span and next step went
+// into the other's trace and its call ended `cancelled`. A call is now told apart from another
+// that asked for the same id by the trace it runs in. Each major's real `@ai-sdk/openai` over HTTP
+// against tools/mock-openai.
+import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tracingMiddleware } from '../src/index.js'
+import { setup } from './helpers.js'
+import { majors, weatherTools } from './majors.js'
+
+let server: MockOpenAI | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const REQUESTS = 6
+
+describe.each(majors)('$major, over HTTP', (m) => {
+  const { ai, createOpenAI } = m
+  for (const streamed of [false, true])
+    it(`${REQUESTS} ${streamed ? 'streamText' : 'generateText'} calls at once whose tool calls share one id: each trace holds only its own`, async () => {
+      server = await startMockOpenAI({ chunkDelayMs: 2, toolCallId: 'call_0' })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+          'gpt-4o',
+        ),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      const tools = weatherTools(m, async ({ city }) => {
+        await sleep(15)
+        return { city, forecast: `sunny in ${city}` }
+      })
+      const texts = await Promise.all(
+        Array.from({ length: REQUESTS }, (_, i) =>
+          tracer.withSpan(`request ${i}`, async () => {
+            await sleep(i * 3)
+            const options = {
+              model,
+              prompt: `[tool:weather] weather in city${i}`,
+              tools,
+              stopWhen: ai.stepCountIs(3),
+            }
+            if (!streamed) return (await ai.generateText(options)).text
+            const result = ai.streamText(options)
+            let text = ''
+            for await (const delta of result.textStream) text += delta
+            return text
+          }),
+        ),
+      )
+      texts.forEach((text, i) => expect(text).toContain(`city${i}`))
+      await expect.poll(() => tracer.stats().ended, { timeout: 5000 }).toBe(tracer.stats().started)
+      await tracer.flush()
+      const spans = exporter.spans
+      for (let i = 0; i < REQUESTS; i++) {
+        const root = spans.find((s) => s.name === `request ${i}`)!
+        const trace = spans.filter((s) => s.traceId === root.traceId)
+        const text = JSON.stringify(trace.map((s) => s.attributes))
+        for (let j = 0; j < REQUESTS; j++)
+          if (j !== i)
+            expect(text, `request ${i} holds request ${j}'s data`).not.toContain(`city${j}"`)
+        const names = trace.map((s) => s.name)
+        expect(
+          names.filter((n) => n.startsWith('chat')),
+          `request ${i}`,
+        ).toHaveLength(2)
+        expect(
+          names.filter((n) => n === 'execute_tool weather'),
+          `request ${i}`,
+        ).toHaveLength(1)
+        for (const span of trace) expect(span.status, `${span.name} of request ${i}`).toBe('ok')
+      }
+    })
+})
