@@ -224,14 +224,21 @@ function exportersFromEnv(): SpanExporter[] {
 }
 
 // Backends that take OTLP traces but no OTLP metrics: the endpoint set for them gets no
-// `/v1/metrics` unless asked for (a 404 there would fail every flush).
+// `/v1/metrics` unless asked for (each export there would fail, said as a 404). By profile, and
+// by host for those without one (LangSmith, Braintrust).
 const TRACES_ONLY: readonly OtlpProfile[] = ['langfuse', 'phoenix']
+const TRACES_ONLY_HOSTS = /(^|\.)(smith\.langchain\.com|braintrust\.dev)$/
 
 function metricsFromEnvEndpoint(): boolean {
   const url = otlpUrlFromEnv('METRICS')
   if (!url) return false
   if (readEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')) return true
-  return !TRACES_ONLY.includes(detectProfile(url, {}))
+  if (TRACES_ONLY.includes(detectProfile(url, {}))) return false
+  try {
+    return !TRACES_ONLY_HOSTS.test(new URL(url).hostname)
+  } catch {
+    return true
+  }
 }
 
 /**

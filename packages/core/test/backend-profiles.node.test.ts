@@ -6,6 +6,7 @@ import { detectProfile } from '../src/exporters/otlp-profile.js'
 import {
   ATTR,
   createTracer,
+  extractTraceContext,
   type OtlpProfile,
   type OtlpProtocol,
   otlpExporter,
@@ -97,6 +98,7 @@ function plain(value: OtlpAnyValue | undefined): unknown {
 
 interface WireSpan {
   name: string
+  parentSpanId?: string
   attributes: Record<string, unknown>
 }
 
@@ -126,6 +128,7 @@ function fromJson(body: Buffer): WireSpan[] {
     rs.scopeSpans.flatMap((ss: any) =>
       ss.spans.map((s: any) => ({
         name: s.name,
+        parentSpanId: s.parentSpanId,
         attributes: Object.fromEntries(
           s.attributes.map((kv: any) => [kv.key, plain(kv.value as OtlpAnyValue)]),
         ),
@@ -254,6 +257,45 @@ describe('backend profiles: the keys each backend reads', () => {
     expect(root).not.toHaveProperty(['input.mime_type']) // an OpenInference key Langfuse does not need
   })
 
+  // Langfuse takes a trace's name, input and output from a span without a parent only: a request
+  // span under an incoming traceparent left the Langfuse trace without them.
+  it("langfuse: a request span under a remote parent names the trace and gives its input/output by Langfuse's own keys", async () => {
+    const server = await receiver()
+    const tracer = createTracer({
+      serviceName: 'chat-api',
+      exporters: [otlpExporter({ url: server.url, profile: 'langfuse' })],
+    })
+    const parent = extractTraceContext({
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    })
+    await tracer.withSpan('POST /api/chat', { kind: 'http', parent }, async () => {
+      tracer
+        .startSpan('chat gpt-4o', {
+          kind: 'llm',
+          attributes: {
+            [ATTR.operationName]: 'chat',
+            [ATTR.inputMessages]: INPUT,
+            [ATTR.outputMessages]: OUTPUT,
+            // The provider gave no output count: none is sent for it (never 0).
+            [ATTR.usageInputTokens]: 100,
+            [ATTR.usageCacheReadInputTokens]: 30,
+          },
+        })
+        .end()
+    })
+    await tracer.flush()
+    const [llm, root] = fromJson(server.received[0]!.body)
+    expect(root!.parentSpanId).toBe('00f067aa0ba902b7')
+    expect(root!.attributes['langfuse.trace.name']).toBe('POST /api/chat')
+    expect(root!.attributes['langfuse.trace.input']).toBe(INPUT)
+    expect(root!.attributes['langfuse.trace.output']).toBe(OUTPUT)
+    expect(JSON.parse(llm!.attributes['langfuse.observation.usage_details'] as string)).toEqual({
+      input: 70,
+      input_cached_tokens: 30,
+    })
+    await tracer.shutdown()
+  })
+
   it('phoenix: protobuf by default; tags, metadata (with TTFT), reasoning and cache tokens, cost, trace input/output on the root', async () => {
     const { headers, llm, root } = await send('phoenix')
     expect(headers['content-type']).toBe('application/x-protobuf')
@@ -328,6 +370,9 @@ describe('backend profiles: the keys each backend reads', () => {
       expect(call!.attributes['input.value']).toBe(INPUT)
       expect(call!.attributes['output.value']).toBe(OUTPUT)
       expect(llm!.attributes).not.toHaveProperty(['input.value'])
+      // Phoenix makes an AGENT of `invoke_agent`; CHAIN is for a request span only (it won there,
+      // and in Langfuse behind a fan-out, which ranks OpenInference's kind first).
+      expect(call!.attributes).not.toHaveProperty(['openinference.span.kind'])
     }
   })
 

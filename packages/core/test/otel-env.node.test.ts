@@ -198,6 +198,18 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
     await tracer.shutdown()
   })
 
+  // LangSmith's and Braintrust's OTLP endpoints take traces only: metrics sent there were refused
+  // with a 404 warning on every export.
+  it.each([
+    ['LangSmith', 'https://api.smith.langchain.com/otel', 0],
+    ['Braintrust', 'https://api.braintrust.dev/otel', 0],
+    ['Langfuse', 'https://cloud.langfuse.com/api/public/otel', 0],
+    ['a collector', 'http://collector:4318', 1],
+  ])('OTEL_EXPORTER_OTLP_ENDPOINT of %s: %i metrics exporters from env', (_, url, count) => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', url)
+    expect(resolveConfig({ exporters: [] }).metrics.exporters).toHaveLength(count)
+  })
+
   it('a value Tokentrail cannot use is treated as not set, as OpenTelemetry says; an option still throws', () => {
     vi.stubEnv('OTEL_BSP_MAX_QUEUE_SIZE', 'lots')
     vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', '0')

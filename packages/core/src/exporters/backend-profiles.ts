@@ -165,16 +165,17 @@ function langfuseMapper(): SpanMapper {
       const cacheRead = num(a[ATTR.usageCacheReadInputTokens])
       const cacheWrite = num(a[ATTR.usageCacheCreationInputTokens])
       if (reasoning !== undefined || cacheRead !== undefined || cacheWrite !== undefined) {
-        const input = num(a[ATTR.usageInputTokens]) ?? 0
-        const output = num(a[ATTR.usageOutputTokens]) ?? 0
-        const usage: Record<string, number> = {
-          input: Math.max(0, input - (cacheRead ?? 0) - (cacheWrite ?? 0)),
-          output: Math.max(0, output - (reasoning ?? 0)),
-        }
+        // A count the provider did not give stays out (never 0 for unknown).
+        const input = num(a[ATTR.usageInputTokens])
+        const output = num(a[ATTR.usageOutputTokens])
+        const usage: Record<string, number> = {}
+        if (input !== undefined)
+          usage.input = Math.max(0, input - (cacheRead ?? 0) - (cacheWrite ?? 0))
+        if (output !== undefined) usage.output = Math.max(0, output - (reasoning ?? 0))
         if (cacheRead !== undefined) usage.input_cached_tokens = cacheRead
         if (cacheWrite !== undefined) usage.input_cache_creation = cacheWrite
         if (reasoning !== undefined) usage.output_reasoning_tokens = reasoning
-        usage.total = input + output
+        if (input !== undefined && output !== undefined) usage.total = input + output
         out['langfuse.observation.usage_details'] = JSON.stringify(usage)
       }
       const metadata = userMetadata(a)
@@ -183,6 +184,13 @@ function langfuseMapper(): SpanMapper {
     } else if (isTraceRoot(span)) {
       out ??= {}
       addRootContent(out, content, span, false)
+      // Langfuse takes a trace's name, input and output from a span without a parent only: the
+      // request span under a remote parent (an incoming traceparent) sets them with its own keys.
+      if (span.parentSpanId) {
+        out['langfuse.trace.name'] = span.name
+        if (out['input.value'] !== undefined) out['langfuse.trace.input'] = out['input.value']
+        if (out['output.value'] !== undefined) out['langfuse.trace.output'] = out['output.value']
+      }
     }
     return out && Object.keys(out).length > 0 ? out : undefined
   }
@@ -228,9 +236,14 @@ function phoenixMapper(toolDefinitions: boolean): SpanMapper {
       return Object.keys(out).length > 0 ? out : undefined
     }
     if (isTraceRoot(span)) {
-      const out: Attributes = { ...tagged, 'openinference.span.kind': 'CHAIN' }
+      // A request span is a CHAIN; an AI SDK call span at the root keeps the AGENT Phoenix (and
+      // Langfuse, behind a fan-out) makes of its `invoke_agent`.
+      const out: Attributes =
+        a[ATTR.operationName] === 'invoke_agent'
+          ? { ...tagged }
+          : { ...tagged, 'openinference.span.kind': 'CHAIN' }
       addRootContent(out, content, span, true)
-      return out
+      return Object.keys(out).length > 0 ? out : undefined
     }
     return tagged
   }
