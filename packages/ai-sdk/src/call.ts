@@ -82,6 +82,8 @@ export interface StepReport {
   signal: AbortSignal | undefined
   /** What stopped it, when it was cancelled. */
   cancelledBy: CancelCause | undefined
+  /** The provider's id of its response. */
+  responseId?: string | undefined
 }
 
 /** A model invocation's stream, as its call lists it (see AiCall.unopened). */
@@ -326,24 +328,23 @@ export function stepStarting(
 }
 
 /**
- * Of the open calls that asked for tool call `id` when more than one did (see `sharedToolCallIds`),
- * the one of the active trace that `fits`; undefined when none or more than one is.
+ * The open call that asked for tool call `id`, as `map` names it; of more calls that asked for the
+ * same id (see `sharedToolCallIds`), the one of the active trace that `fits`, else the one `narrow`
+ * picks among those. Never one of another trace, nor a guess between two: undefined then.
  */
-function ofActiveTrace(
+function ownerOf(
   state: CallState,
+  map: Map<string, AiCall>,
   id: string,
   fits: (call: AiCall) => boolean,
+  narrow?: (calls: AiCall[]) => AiCall | undefined,
 ): AiCall | undefined {
   const calls = state.sharedToolCallIds?.get(id)
-  if (calls === undefined) return undefined
+  if (calls === undefined) return map.get(id)
   const trace = getActiveSpan()?.traceId
-  let found: AiCall | undefined
-  for (const call of calls)
-    if (!call.ended && fits(call) && call.parent?.traceId === trace) {
-      if (found) return undefined
-      found = call
-    }
-  return found
+  const mine = calls.filter((call) => !call.ended && fits(call) && call.parent?.traceId === trace)
+  if (mine.length === 1) return mine[0]
+  return mine.length > 1 && narrow ? narrow(mine) : undefined
 }
 
 /**
@@ -359,10 +360,30 @@ function stopAwaiting(state: CallState, id: string, call: AiCall): void {
   else state.byToolCallId.delete(id)
 }
 
+/**
+ * Of calls waiting for a continuation, the one whose last step's prompt begins `prompt` (the AI SDK
+ * sends a step's messages again, then the answer and the tool results); undefined unless one.
+ */
+function continued(calls: AiCall[], prompt: unknown): AiCall | undefined {
+  if (!Array.isArray(prompt)) return undefined
+  let found: AiCall | undefined
+  for (const call of calls) {
+    const before = call.inferredPrompt
+    if (!Array.isArray(before) || before.length >= prompt.length) continue
+    let same = true
+    for (let i = 0; same && i < before.length; i++)
+      same = before[i] === prompt[i] || JSON.stringify(before[i]) === JSON.stringify(prompt[i])
+    if (!same) continue
+    if (found) return undefined
+    found = call
+  }
+  return found
+}
+
 /** The open call that asked for tool call `id` (of more that did, the one of the active trace). */
 export function askerOf(id: string): AiCall | undefined {
   const state = callState()
-  return ofActiveTrace(state, id, () => true) ?? state.askedBy.get(id)
+  return ownerOf(state, state.askedBy, id, () => true)
 }
 
 // The middleware took the step of `call`: it awaits no model any more.
@@ -861,17 +882,18 @@ export class AiCall {
     this.askers.set(toolCallId, { span, at: now(), name })
     const state = callState()
     const before = state.askedBy.get(toolCallId)
-    if (before !== undefined && before !== this && !before.ended) {
-      const shared = (state.sharedToolCallIds ??= new Map())
-      const calls = shared.get(toolCallId)
-      if (!calls) shared.set(toolCallId, [before, this])
-      else if (!calls.includes(this)) calls.push(this)
-    }
+    const calls = state.sharedToolCallIds?.get(toolCallId)
+    if (calls) {
+      if (!calls.includes(this)) calls.push(this)
+    } else if (before !== undefined && before !== this && !before.ended)
+      (state.sharedToolCallIds ??= new Map()).set(toolCallId, [before, this])
     state.askedBy.set(toolCallId, this)
   }
 
   /** The tool call ids its last step asked for, while it waits for the step that continues it (ai@5, ai@6). */
   declare awaitedToolCallIds: readonly string[] | undefined
+  /** The provider's id of the response that asked for them. */
+  declare awaitedAfter: string | undefined
 
   /** A model invocation ended: adds it to the totals and, for an inferred call, decides what comes next. */
   stepEnded(step: number, report: StepReport): void {
@@ -951,6 +973,7 @@ export class AiCall {
     else if (report.status === 'error' || report.toolCallIds.length > 0) {
       for (const id of report.toolCallIds) state.byToolCallId.set(id, this)
       this.awaitedToolCallIds = report.toolCallIds
+      this.awaitedAfter = report.responseId
       this.pend()
       if (report.signal) this.watchAbort(report.signal)
     } else this.endSoon('ok')
@@ -1508,10 +1531,15 @@ export function inferCall(
   const results = trailingToolResults(prompt)
   for (const part of results) {
     const id = part.toolCallId
-    // Of calls that asked for the same id, the one of this trace that waits for it.
-    const candidate =
-      ofActiveTrace(state, id, (c) => c.awaitedToolCallIds?.includes(id) === true) ??
-      state.byToolCallId.get(id)
+    // Of calls that asked for the same id, the one of this trace that waits for it; of more (no
+    // trace to tell them apart), the one whose last prompt this one continues.
+    const candidate = ownerOf(
+      state,
+      state.byToolCallId,
+      id,
+      (c) => c.awaitedToolCallIds?.includes(id) === true,
+      (calls) => continued(calls, prompt),
+    )
     if (candidate && !candidate.ended) {
       call = candidate
       break

@@ -206,6 +206,11 @@ export function readUsage(
         : metadata?.bedrock?.usage?.cacheWriteInputTokens,
     )
     if (inputTokens !== undefined) inputTokens += (cacheRead ?? 0) + (cacheWrite ?? 0)
+  } else {
+    // @ai-sdk/openai@2 (and Azure's, built on it) passes OpenAI's cache writes only in its provider
+    // metadata; its input count has them already.
+    const metadata = providerMetadata as any
+    cacheWrite = count((metadata?.openai ?? metadata?.azure)?.usage?.cacheWriteTokens)
   }
   // A total that only adds up with reasoning on top says the output count left it out.
   if (
@@ -387,6 +392,15 @@ export function settingsAttributes(
 }
 
 /**
+ * The first `n` UTF-16 units of `text`, one fewer where the cut would split a surrogate pair: a
+ * lone half of an emoji is no text a backend can encode again (Python refuses it as UTF-8).
+ */
+export function headOf(text: string, n: number): string {
+  const last = text.charCodeAt(n - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n)
+}
+
+/**
  * A character budget shared by every text of one recording, so a huge prompt cannot blow a span
  * up; with the text scrub (see `textScrub`), for texts that need it before they are cut.
  */
@@ -403,7 +417,7 @@ export class Budget {
     }
     this.truncated = true
     // A credential cut in half at the end is still one (the scrub at export sees no cut there).
-    const kept = this.scrub.cut(text.slice(0, Math.max(0, this.left)))
+    const kept = this.scrub.cut(headOf(text, Math.max(0, this.left)))
     this.left = 0
     return kept
   }

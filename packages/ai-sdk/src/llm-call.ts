@@ -19,6 +19,7 @@ import {
   Budget,
   cohereBilled,
   finishReasonAttributes,
+  headOf,
   type Output,
   type OwnAttributes,
   outputAttributes,
@@ -409,7 +410,7 @@ export class LlmCall implements Reading {
   private clip(into: string[], delta: string, lengthAfter: number): void {
     this.t.truncated = true
     const room = this.settings.maxTextLength - (lengthAfter - delta.length)
-    if (room > 0) into.push(delta.slice(0, room))
+    if (room > 0) into.push(headOf(delta, room))
   }
 
   /** Records a `doGenerate` result. */
@@ -698,6 +699,7 @@ export class LlmCall implements Reading {
       toolCallIds: t.toolCallIds ?? NO_IDS,
       signal: this.signal,
       cancelledBy: t.cancelledBy,
+      responseId: this.responseId,
     }
     this.call.stepEnded(this.step, report)
   }
@@ -770,7 +772,7 @@ function outputInto(
       for (const call of toolCalls) {
         const input = scrub.json(call.arguments)
         if (input.length > max) truncated = true
-        call.arguments = input.length > max ? scrub.cut(input.slice(0, max)) : input
+        call.arguments = input.length > max ? scrub.cut(headOf(input, max)) : input
       }
     output = {
       text: textLength > max ? scrub.cut(text) : text,

@@ -56,6 +56,9 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-4.1-mini': p(0.4, 0.1, 1.6),
   'gpt-4.1-nano': p(0.1, 0.025, 0.4),
   'gpt-4o': p(2.5, 1.25, 10),
+  // The first gpt-4o snapshot keeps its own price (a dated id is otherwise priced as its model),
+  // with no cached-input discount listed.
+  'gpt-4o-2024-05-13': p(5, 5, 15),
   'gpt-4o-mini': p(0.15, 0.075, 0.6),
   o3: p(2, 0.5, 8),
   'o4-mini': p(1.1, 0.275, 4.4),

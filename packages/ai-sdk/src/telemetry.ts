@@ -516,7 +516,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         return approvedTool(callId, call, toolCallId, toolCall, execute)
       // Calls of untraced models have no span, and a second Tokentrail integration finds the tool
       // already spanned: both just run the tool.
-      if (!call?.span || !call.tracer || call.tools.has(toolCallId)) return outsideCall(execute)
+      // (A tool call id a later step gives again, from a server that numbers them per response, is
+      // a run of its own once the earlier one's span has ended.)
+      if (!call?.span || !call.tracer || call.tools.get(toolCallId)?.ended === false)
+        return outsideCall(execute)
       const tracer = call.tracer
       let span: Span
       try {
@@ -660,8 +663,9 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? askerOf(id) : undefined
-      if (!call && typeof id === 'string') {
-        // No open call asked for it: a tool the user approved, run before its call's first step.
+      // No open call asked for it (not more that did, none of this trace): a tool the user
+      // approved, run before its call's first step.
+      if (!call && typeof id === 'string' && !callState().askedBy.has(id)) {
         ranUnasked(id, {
           name: event.toolCall.toolName ?? 'unknown',
           input: event.toolCall.input,
@@ -671,7 +675,8 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         return
       }
       const asker = call?.askers.get(id)
-      if (!call || !asker || call.ended || call.tools.has(id) || !call.tracer) return
+      if (!call || !asker || call.ended || call.tools.get(id)?.ended === false || !call.tracer)
+        return
       const tracer = call.tracer
       const name = event.toolCall.toolName ?? asker.name
       call.tools.set(
@@ -688,7 +693,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (fromV7(event)) return
       const id = event?.toolCall?.toolCallId
       const call = typeof id === 'string' ? askerOf(id) : undefined
-      if (!call && typeof id === 'string') {
+      if (!call && typeof id === 'string' && !callState().askedBy.has(id)) {
         const tool = callState().unasked?.get(id)
         if (!tool || tool.end !== undefined) return
         tool.end = now()
@@ -712,12 +717,23 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       settleStarts()
       if (fromV7(event)) return
       const steps = Array.isArray(event?.steps) ? event.steps : [event]
-      for (const step of steps)
+      steps.forEach((step: any, i: number) => {
         for (const toolCall of Array.isArray(step?.toolCalls) ? step.toolCalls : []) {
           const id = toolCall?.toolCallId
           const call = typeof id === 'string' ? askerOf(id) : undefined
-          if (call && !call.ended) call.closePending(now())
+          if (!call || call.ended) continue
+          // An earlier step's: only a call still waiting after that very response (its next model
+          // call was not traced). Another call that a server numbering tool calls per response
+          // gave the same id may be waiting for its own next step.
+          const responseId = step?.response?.id
+          if (
+            i < steps.length - 1 &&
+            !(call.awaitedToolCallIds?.includes(id) && call.awaitedAfter === responseId)
+          )
+            continue
+          call.closePending(now())
         }
+      })
     },
   }
   // What these handlers cost a call on ai@7.0.185 (bench: alloc-profile.mjs HOOKS=…, hooks-ab.mjs;

@@ -134,3 +134,39 @@ describe('ai@7, an answer with reasoning, text and a tool call', () => {
     })
   }
 })
+
+// A cut at `maxTextLength` inside an emoji kept its first half: a lone surrogate, which a backend
+// that re-encodes the text as UTF-8 refuses. The cut now falls before the emoji, for the prompt,
+// a generated answer and a streamed one.
+describe.each(majors)(
+  '$major, maxTextLength inside an emoji, over HTTP',
+  ({ ai, createOpenAI }) => {
+    const LIMIT = 40
+    const reply = `${'a'.repeat(LIMIT - 1)}😀 and more text after the cut`
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+    for (const mode of ['generateText', 'streamText'] as const)
+      it(`${mode}: the recorded prompt and output end before the emoji`, async () => {
+        server = await startMockOpenAI({ reply })
+        const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+        const { tracer, exporter } = setup()
+        const model = ai.wrapLanguageModel({
+          model: openai.chat('gpt-4o'),
+          middleware: tracingMiddleware({ tracer, maxTextLength: LIMIT }),
+        })
+        const prompt = `${'q'.repeat(LIMIT - 1)}👍🏽 rest of the question`
+        if (mode === 'generateText') await ai.generateText({ model, prompt })
+        else for await (const _ of ai.streamText({ model, prompt }).textStream);
+        await tracer.flush()
+        const llm = exporter.spans.find((s) => s.kind === 'llm')!
+        const input = String(llm.attributes[ATTR.inputMessages])
+        const output = String(llm.attributes[ATTR.outputMessages])
+        const [text] = outputParts(llm)
+          .filter((p: any) => p.type === 'text')
+          .map((p: any) => p.content as string)
+        expect(text).toBe('a'.repeat(LIMIT - 1))
+        expect(JSON.parse(input)[0].parts[0].content).toBe('q'.repeat(LIMIT - 1))
+        for (const json of [input, output]) expect(json).not.toMatch(lone)
+        expect(llm.attributes['tokentrail.output.truncated']).toBe(true)
+      })
+  },
+)

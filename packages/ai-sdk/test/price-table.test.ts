@@ -79,6 +79,9 @@ describe('the built-in price table', () => {
       ['us.anthropic.claude-sonnet-5-5-v1:0', 2],
       ['xai/grok-4.3', 1.25],
       ['deepseek/deepseek-v4-pro', 1.32],
+      // A later snapshot is priced as its model; the first gpt-4o snapshot has its own price.
+      ['gpt-4o-2024-08-06', 2.5],
+      ['openai/gpt-4o-2024-05-13', 5],
     ]
     for (const [id, input] of cases) expect(findPrice(id, DEFAULT_PRICES)?.input).toBe(input)
     // The table is the built-in one unless given, as the README writes the signature.

@@ -76,4 +76,90 @@ describe.each(majors)('$major, over HTTP', (m) => {
         for (const span of trace) expect(span.status, `${span.name} of request ${i}`).toBe('ok')
       }
     })
+  // No request span around them (a script, a worker): each call is a trace of its own, told apart
+  // from the others that asked for the same id by the prompt it continues.
+  it(`${REQUESTS} calls at once with no span around them, half streamed, whose tool calls share one id: each call holds only its own steps`, async () => {
+    server = await startMockOpenAI({ chunkDelayMs: 2, toolCallId: 'call_0' })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+        'gpt-4o',
+      ),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const tools = weatherTools(m, async ({ city }) => {
+      await sleep(Math.random() * 20)
+      return { city, forecast: `sunny in ${city}` }
+    })
+    await Promise.all(
+      Array.from({ length: REQUESTS }, async (_, i) => {
+        await sleep(i * 2)
+        const options = {
+          model,
+          prompt: `[tool:weather] weather in city${i}`,
+          tools,
+          stopWhen: ai.stepCountIs(3),
+        }
+        if (i % 2 === 0) await ai.generateText(options)
+        else for await (const _ of ai.streamText(options).textStream);
+      }),
+    )
+    await expect.poll(() => tracer.stats().ended, { timeout: 5000 }).toBe(tracer.stats().started)
+    await tracer.flush()
+    const spans = exporter.spans
+    const calls = spans.filter((s) => /^(generateText|streamText) /.test(s.name))
+    expect(calls).toHaveLength(REQUESTS)
+    for (const call of calls) {
+      const steps = spans.filter((s) => s.parentSpanId === call.spanId)
+      expect(steps.map((s) => s.name)).toEqual(['chat gpt-4o', 'chat gpt-4o'])
+      const own = JSON.stringify(steps[0]!.attributes).match(/city\d/)![0]
+      const text = JSON.stringify(
+        spans.filter((s) => s.traceId === call.traceId).map((s) => s.attributes),
+      )
+      for (let j = 0; j < REQUESTS; j++)
+        if (`city${j}` !== own) expect(text, `${own}'s trace`).not.toContain(`city${j}"`)
+      expect(
+        spans.filter((s) => s.traceId === call.traceId && s.name === 'execute_tool weather'),
+      ).toHaveLength(1)
+      expect(call.status).toBe('ok')
+    }
+  })
+
+  // A later step that gives the same tool call id again runs the tool again: a span for each run.
+  it('a tool call id given again by the next step of the same call: a tool span for each run', async () => {
+    let runs = 0
+    server = await startMockOpenAI({
+      toolCallId: 'call_0',
+      // Two steps ask for the tool, the third answers.
+      toolArguments: (request) => ({
+        city: `step${request.messages.filter((m) => m.role === 'tool').length}`,
+      }),
+      toolCall: (request) =>
+        request.messages.filter((m) => m.role === 'tool').length < 2 ? 'weather' : undefined,
+    })
+    const { tracer, exporter } = setup()
+    const model = ai.wrapLanguageModel({
+      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
+        'gpt-4o',
+      ),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    const tools = weatherTools(m, async ({ city }) => {
+      runs++
+      return { city }
+    })
+    await ai.generateText({
+      model,
+      prompt: '[tool:weather] weather please',
+      tools,
+      stopWhen: ai.stepCountIs(4),
+    })
+    await tracer.flush()
+    expect(runs).toBe(2)
+    const toolSpans = exporter.spans.filter((s) => s.name === 'execute_tool weather')
+    expect(toolSpans.map((s) => s.attributes['gen_ai.tool.call.arguments'])).toEqual([
+      '{"city":"step0"}',
+      '{"city":"step1"}',
+    ])
+  })
 })

@@ -15,6 +15,8 @@ export interface MockUsage {
   /** Words in the instructions and every message. */
   inputTokens: number
   cachedInputTokens: number
+  /** Of the input, written to the prompt cache (0: not reported). */
+  cacheWriteTokens: number
   /** Chunks streamed: text deltas, or tool-argument pieces. */
   outputTokens: number
   reasoningTokens: number
@@ -59,10 +61,14 @@ export interface MockOpenAIOptions {
   reply?: PerRequest<string>
   /** Chat API: the `finish_reason` of a tool-call answer (some OpenAI-compatible servers send `stop`). @default 'tool_calls' */
   toolCallFinishReason?: PerRequest<string>
+  /** A tool to call by name whatever the messages say (a later step that calls a tool again); `undefined` from the function: as the messages say. */
+  toolCall?: PerRequest<string>
   /** The id of a tool call (some OpenAI-compatible servers number them per response, `call_0`). @default `call_<random>` */
   toolCallId?: PerRequest<string>
   /** Arguments of a tool call. @default made from the tool's JSON schema (strings: the prompt's last word, numbers: 42) */
   toolArguments?: PerRequest<Record<string, unknown> | string>
+  /** Input tokens written to the prompt cache, reported as `cache_write_tokens` (part of the input). @default 0 (not reported) */
+  cacheWriteTokens?: PerRequest<number>
   /** Cached input tokens to report. @default 0 */
   cachedInputTokens?: PerRequest<number>
   /** `false` leaves usage out of the reply entirely. @default true */

@@ -126,7 +126,9 @@ export function exampleArguments(schema, words = []) {
 }
 
 // Which tool to call, if any: `[tool:NAME]` picks one, `[tool]` or the word "tool" picks the first.
-function pickTool(request) {
+function pickTool(request, options) {
+  const forced = resolve(options.toolCall, request, undefined)
+  if (typeof forced === 'string') return request.tools.find((t) => t.name === forced)
   const last = request.messages.at(-1)
   if (last?.role !== 'user' || request.tools.length === 0) return undefined
   const named = /\[tool:([\w.-]+)\]/.exec(last.text)
@@ -161,7 +163,7 @@ const delay = (ms, signal) =>
 
 /** Builds what the mock will answer to one request: text chunks or a tool call, and usage. */
 function plan(request, options) {
-  const tool = pickTool(request)
+  const tool = pickTool(request, options)
   const words = lastUserText(request)
     .replace(/\[[^\]]*\]/g, ' ')
     .match(/[\w-]+/g)
@@ -184,10 +186,12 @@ function plan(request, options) {
   const promptText = [request.instructions, ...request.messages.map((m) => m.text)].join(' ')
   const inputTokens = countWords(promptText)
   const cached = Math.min(resolve(options.cachedInputTokens, request, 0), inputTokens)
+  const written = Math.min(resolve(options.cacheWriteTokens, request, 0), inputTokens - cached)
   const outputTokens = chunks.length
   const usage = {
     inputTokens,
     cachedInputTokens: cached,
+    cacheWriteTokens: written,
     outputTokens,
     reasoningTokens: 0,
     totalTokens: inputTokens + outputTokens,
@@ -212,7 +216,11 @@ function chatUsage(usage) {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: usage.cachedInputTokens,
+      audio_tokens: 0,
+      ...(usage.cacheWriteTokens > 0 && { cache_write_tokens: usage.cacheWriteTokens }),
+    },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens, audio_tokens: 0 },
   }
 }
@@ -220,7 +228,10 @@ function chatUsage(usage) {
 function responsesUsage(usage) {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    input_tokens_details: {
+      cached_tokens: usage.cachedInputTokens,
+      ...(usage.cacheWriteTokens > 0 && { cache_write_tokens: usage.cacheWriteTokens }),
+    },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     total_tokens: usage.totalTokens,
