@@ -4,11 +4,9 @@
 // into the other's trace and its call ended `cancelled`. A call is now told apart from another
 // that asked for the same id by the trace it runs in. Each major's real `@ai-sdk/openai` over HTTP
 // against tools/mock-openai.
-import { type MockOpenAI, startMockOpenAI } from '@tokentrail/mock-openai'
+import type { MockOpenAI } from '@tokentrail/mock-openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { tracingMiddleware } from '../src/index.js'
-import { setup } from './helpers.js'
-import { majors, weatherTools } from './majors.js'
+import { majors, tracedOverHttp, weatherTools } from './majors.js'
 
 let server: MockOpenAI | undefined
 afterEach(async () => {
@@ -20,17 +18,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const REQUESTS = 6
 
 describe.each(majors)('$major, over HTTP', (m) => {
-  const { ai, createOpenAI } = m
+  const { ai } = m
   for (const streamed of [false, true])
     it(`${REQUESTS} ${streamed ? 'streamText' : 'generateText'} calls at once whose tool calls share one id: each trace holds only its own`, async () => {
-      server = await startMockOpenAI({ chunkDelayMs: 2, toolCallId: 'call_0' })
-      const { tracer, exporter } = setup()
-      const model = ai.wrapLanguageModel({
-        model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-          'gpt-4o',
-        ),
-        middleware: tracingMiddleware({ tracer }),
-      })
+      const made = await tracedOverHttp(m, { chunkDelayMs: 2, toolCallId: 'call_0' })
+      server = made.server
+      const { tracer, exporter, model } = made
       const tools = weatherTools(m, async ({ city }) => {
         await sleep(15)
         return { city, forecast: `sunny in ${city}` }
@@ -79,14 +72,9 @@ describe.each(majors)('$major, over HTTP', (m) => {
   // No request span around them (a script, a worker): each call is a trace of its own, told apart
   // from the others that asked for the same id by the prompt it continues.
   it(`${REQUESTS} calls at once with no span around them, half streamed, whose tool calls share one id: each call holds only its own steps`, async () => {
-    server = await startMockOpenAI({ chunkDelayMs: 2, toolCallId: 'call_0' })
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-        'gpt-4o',
-      ),
-      middleware: tracingMiddleware({ tracer }),
-    })
+    const made = await tracedOverHttp(m, { chunkDelayMs: 2, toolCallId: 'call_0' })
+    server = made.server
+    const { tracer, exporter, model } = made
     const tools = weatherTools(m, async ({ city }) => {
       await sleep(Math.random() * 20)
       return { city, forecast: `sunny in ${city}` }
@@ -128,7 +116,7 @@ describe.each(majors)('$major, over HTTP', (m) => {
   // A later step that gives the same tool call id again runs the tool again: a span for each run.
   it('a tool call id given again by the next step of the same call: a tool span for each run', async () => {
     let runs = 0
-    server = await startMockOpenAI({
+    const made = await tracedOverHttp(m, {
       toolCallId: 'call_0',
       // Two steps ask for the tool, the third answers.
       toolArguments: (request) => ({
@@ -137,13 +125,8 @@ describe.each(majors)('$major, over HTTP', (m) => {
       toolCall: (request) =>
         request.messages.filter((m) => m.role === 'tool').length < 2 ? 'weather' : undefined,
     })
-    const { tracer, exporter } = setup()
-    const model = ai.wrapLanguageModel({
-      model: createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' }).chat(
-        'gpt-4o',
-      ),
-      middleware: tracingMiddleware({ tracer }),
-    })
+    server = made.server
+    const { tracer, exporter, model } = made
     const tools = weatherTools(m, async ({ city }) => {
       runs++
       return { city }

@@ -161,6 +161,16 @@ async function receiver() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, received }
 }
 
+/** A tracer sending OTLP JSON with `profile`'s keys to a receiver of its own. */
+async function profiled(profile: OtlpProfile) {
+  const server = await receiver()
+  const tracer = createTracer({
+    serviceName: 'chat-api',
+    exporters: [otlpExporter({ url: server.url, profile, protocol: 'http/json' })],
+  })
+  return { server, tracer }
+}
+
 /** A chat request as the adapters and the AI SDK middleware record it, sent through otlpExporter. */
 async function send(
   profile: OtlpProfile,
@@ -260,11 +270,7 @@ describe('backend profiles: the keys each backend reads', () => {
   // Langfuse takes a trace's name, input and output from a span without a parent only: a request
   // span under an incoming traceparent left the Langfuse trace without them.
   it("langfuse: a request span under a remote parent names the trace and gives its input/output by Langfuse's own keys", async () => {
-    const server = await receiver()
-    const tracer = createTracer({
-      serviceName: 'chat-api',
-      exporters: [otlpExporter({ url: server.url, profile: 'langfuse' })],
-    })
+    const { server, tracer } = await profiled('langfuse')
     const parent = extractTraceContext({
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     })
@@ -340,11 +346,7 @@ describe('backend profiles: the keys each backend reads', () => {
 
   it('the AI SDK call span as trace root: tags and trace input/output on it, none on its LLM span', async () => {
     for (const profile of ['langfuse', 'phoenix'] as const) {
-      const server = await receiver()
-      const tracer = createTracer({
-        serviceName: 'chat-api',
-        exporters: [otlpExporter({ url: server.url, profile, protocol: 'http/json' })],
-      })
+      const { server, tracer } = await profiled(profile)
       await tracer.withSpan(
         'generateText gpt-4o',
         { attributes: { [ATTR.operationName]: 'invoke_agent', [ATTR.tags]: ['chat'] } },
