@@ -291,6 +291,31 @@ describe('debug hints in the exported report', () => {
     expect(markdown).not.toContain('## Raw spans')
   })
 
+  // A step the SDK retried on a 429 listed the same error once per attempt, every attempt
+  // labelled "(step 1)".
+  it('says the same error of a retried step once, with how often, and numbers the attempts', async () => {
+    const c = await collector()
+    const spans = await record((tracer, t0) => {
+      const root = tracer.startSpan('streamText gpt-4o', { startTime: t0 })
+      for (let attempt = 1; attempt <= 3; attempt++)
+        llm(
+          tracer,
+          t0,
+          root,
+          [attempt * 10, attempt * 10 + 5],
+          { [ATTR.step]: 0, ...(attempt > 1 ? { 'tokentrail.attempt': attempt } : {}) },
+          rateLimit(),
+        )
+      root.recordError(rateLimit())
+      root.end({ endTime: t0 + 50 })
+    })
+    const markdown = await report(c, spans, 'md')
+    expect(markdown.match(/^### /gm)).toHaveLength(1)
+    expect(markdown).toContain('- in `chat gpt-4o` (3 times); rethrown by `streamText gpt-4o`\n')
+    for (const label of ['(step 1)', '(step 1, attempt 2)', '(step 1, attempt 3)'])
+      expect(markdown).toContain(`llm \`chat gpt-4o\` ${label} · error`)
+  })
+
   it("escapes captured text in the hints as the rest of the report does: a tool's error and arguments show as written", async () => {
     const c = await collector()
     const spans = await record((tracer, t0) => {

@@ -996,17 +996,18 @@ export class RecordingTracer implements Tracer, SpanOwner {
     runFlushHooks(this)
     const send = () => {
       for (const processor of this.processors) processor.sendAll()
+      return Promise.all(this.processors.map((processor) => processor.sending))
     }
     const queue = () => {
       const features = this.early?.length ? this.featuresReady() : undefined
-      if (features) void features.then(send)
-      else send()
+      return features ? features.then(send) : send()
     }
     // Spans held until the span-end code loads go on first.
     const scrub = this.unscrubbed.length > 0 ? this.scrubReady() : undefined
-    if (scrub) void scrub.then(queue)
-    else queue()
-    if (this.metrics) void this.metrics.export(this.config.exportTimeoutMs)
+    const spans = scrub ? scrub.then(queue) : queue()
+    // The metrics once the spans have gone, as a flush sends them: their delivery counts
+    // (otel.sdk.*) sent beside the spans said none exported (`tokentrail stats`).
+    if (this.metrics) void this.metrics.exportAfter(spans, this.config.exportTimeoutMs)
   }
 
   /** `shutdown()` was called: no longer counted among the tracers a process has open (exit-watch.ts). */

@@ -26,6 +26,8 @@ let server: Server
 let port: number
 let answer = true
 const spans: string[] = []
+// The metrics bodies received (a script's GenAI and delivery metrics at exit).
+const metrics: any[] = []
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -34,6 +36,11 @@ beforeAll(async () => {
     request.on('data', (chunk) => (body += chunk))
     request.on('end', () => {
       if (!answer) return // never answers: the export times out
+      if (request.url === '/v1/metrics') {
+        metrics.push(JSON.parse(body))
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+        return
+      }
       for (const resource of JSON.parse(body).resourceSpans)
         for (const scope of resource.scopeSpans)
           for (const span of scope.spans) spans.push(span.name)
@@ -49,13 +56,14 @@ afterAll(() => {
 })
 beforeEach(() => {
   spans.length = 0
+  metrics.length = 0
   answer = true
 })
 
 // Runs `body` after a tracer `t` is made, as `runtime` evaluates code given on its command line;
 // resolves with the exit code, stdout, stderr and time.
 function script(runtime: readonly string[], body: string, options = '') {
-  const code = `import { createTracer, otlpExporter } from ${JSON.stringify(CORE)}
+  const code = `import { createTracer, otlpExporter, otlpMetricsExporter } from ${JSON.stringify(CORE)}
 const t = createTracer({ serviceName: 'script', exporters: [otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })]${options} })
 ${body}`
   const started = performance.now()
@@ -85,6 +93,30 @@ console.log('done')`)
     expect(run.code).toBe(3)
     expect(run.stderr).toBe('')
     expect(spans.sort()).toEqual(['step 0', 'step 1', 'step 2'])
+  })
+
+  // The metrics went out beside the spans at exit: their delivery counts said none exported, and
+  // `tokentrail stats` showed every script's spans as never delivered.
+  it('are counted as exported by the delivery metrics sent at exit', async () => {
+    const run = await runScript(
+      `for (let i = 0; i < 3; i++) t.startSpan('chat ' + i, { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } }).end()`,
+      `, metrics: { exporters: [otlpMetricsExporter({ url: 'http://127.0.0.1:${port}/v1/metrics' })] }`,
+    )
+    expect(run.code).toBe(0)
+    expect(spans).toHaveLength(3)
+    const points = metrics.flatMap((body) =>
+      body.resourceMetrics.flatMap((r: any) =>
+        r.scopeMetrics.flatMap((s: any) =>
+          s.metrics
+            .filter((m: any) => m.name === 'otel.sdk.exporter.span.exported')
+            .flatMap((m: any) => m.sum.dataPoints),
+        ),
+      ),
+    )
+    const exported = points
+      .filter((p: any) => !p.attributes?.some((a: any) => a.key === 'error.type'))
+      .reduce((n: number, p: any) => n + Number(p.asInt ?? p.asDouble ?? 0), 0)
+    expect(exported).toBe(3)
   })
 
   it('are sent when they end after an await, and after a first flush', async () => {

@@ -522,16 +522,21 @@ describe('the packed declarations in a fresh TypeScript app', () => {
   })
 
   it('a CommonJS project compiles with module commonjs (node10) and nodenext, and its require()s run', () => {
-    // node10 resolution reads no `exports`: each subpath needs its `typesVersions` entry.
-    const manifest = JSON.parse(
-      readFileSync(join(app, 'node_modules/@tokentrail/core/package.json'), 'utf8'),
-    )
-    const subpaths = Object.keys(manifest.exports)
-      .filter((key) => key !== '.' && key !== './package.json')
-      .map((key) => key.slice(2))
-    expect(Object.keys(manifest.typesVersions['*']).sort()).toEqual(subpaths.sort())
-    for (const subpath of subpaths)
-      expect(manifest.typesVersions['*'][subpath]).toEqual([manifest.exports[`./${subpath}`].types])
+    // node10 resolution reads no `exports`: each subpath of each package needs its `typesVersions`
+    // entry (`@tokentrail/ai-sdk/prices` had none: TS2307 under module commonjs).
+    for (const name of ['core', 'ai-sdk', 'next', 'hono']) {
+      const manifest = JSON.parse(
+        readFileSync(join(app, `node_modules/@tokentrail/${name}/package.json`), 'utf8'),
+      )
+      const subpaths = Object.keys(manifest.exports)
+        .filter((key) => key !== '.' && key !== './package.json')
+        .map((key) => key.slice(2))
+      expect(Object.keys(manifest.typesVersions?.['*'] ?? {}).sort(), name).toEqual(subpaths.sort())
+      for (const subpath of subpaths)
+        expect(manifest.typesVersions['*'][subpath]).toEqual([
+          manifest.exports[`./${subpath}`].types,
+        ])
+    }
     const cjs = join(app, 'cjs')
     mkdirSync(cjs)
     writeFileSync(join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }))
@@ -541,6 +546,7 @@ describe('the packed declarations in a fresh TypeScript app', () => {
         `import { createTracer, type Tracer } from '@tokentrail/core'`,
         `import { memoryExporter } from '@tokentrail/core/testing'`,
         `import { tracing } from '@tokentrail/hono'`,
+        `import { findPrice } from '@tokentrail/ai-sdk/prices'`,
         ``,
         `const exporter = memoryExporter()`,
         `const tracer: Tracer = createTracer({ serviceName: 'cjs', exporters: [exporter], metrics: false })`,
@@ -548,7 +554,8 @@ describe('the packed declarations in a fresh TypeScript app', () => {
         `async function main() {`,
         `  await tracer.withSpan('cjs work', async () => {})`,
         `  await tracer.flush()`,
-        `  console.log(JSON.stringify({ spans: exporter.spans.map((s) => s.name), adapters: adapters.length }))`,
+        `  const price: number | undefined = findPrice('gpt-4o')?.input`,
+        `  console.log(JSON.stringify({ spans: exporter.spans.map((s) => s.name), adapters: adapters.length, price }))`,
         `}`,
         `main()`,
       ].join('\n'),
@@ -591,7 +598,11 @@ describe('the packed declarations in a fresh TypeScript app', () => {
       expect(readFileSync(emitted, 'utf8'), label).toContain(`require("@tokentrail/core/testing")`)
       for (const node of nodes) {
         const out = JSON.parse(run(node, [emitted], cjs).trim())
-        expect(out, `${label}, run on ${node}`).toEqual({ spans: ['cjs work'], adapters: 1 })
+        expect(out, `${label}, run on ${node}`).toEqual({
+          spans: ['cjs work'],
+          adapters: 1,
+          price: 2.5,
+        })
       }
     }
     expect(failures).toEqual([])

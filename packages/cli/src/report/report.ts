@@ -19,6 +19,8 @@ export interface ReportSpan {
   status: SpanData['status']
   model?: string
   step?: number
+  /** The attempt of its step, from 2 on (the SDK retried it). */
+  attempt?: number
   inputTokens?: number
   outputTokens?: number
   ttftMs?: number
@@ -41,6 +43,8 @@ export interface ReportError {
   rethrownBy: string[]
   /** The first lines of the stack, once per distinct stack. */
   stack?: string
+  /** How many spans failed so, from 2 on: the same error in spans of the same name (retries). */
+  times?: number
 }
 
 /** A compact account of one trace for a person or an AI assistant to debug from. */
@@ -73,6 +77,7 @@ function reportSpan(span: SpanData, node: WaterfallRow): ReportSpan {
   if (span.kind === 'llm' && typeof model === 'string') out.model = model
   const fields: [keyof ReportSpan, string][] = [
     ['step', ATTR.step],
+    ['attempt', 'tokentrail.attempt'],
     ['inputTokens', ATTR.usageInputTokens],
     ['outputTokens', ATTR.usageOutputTokens],
     ['costUsd', ATTR.costUsd],
@@ -119,6 +124,18 @@ export function buildReport(
       }
       parent = byId.get(parent.parentSpanId ?? '')
     }
+    // The same error of a span of the same name (a step's retries): said once, with how often.
+    const same = errors.find(
+      (e) =>
+        e.span === span.name &&
+        e.type === error.type &&
+        e.message === error.message &&
+        e.rethrownBy.join('\n') === rethrownBy.join('\n'),
+    )
+    if (same) {
+      same.times = (same.times ?? 1) + 1
+      continue
+    }
     const entry: ReportError = {
       spanId: span.spanId,
       span: span.name,
@@ -157,7 +174,8 @@ function spanLine(s: ReportSpan): string {
   const facts = [`+${formatDuration(s.offsetMs)}`, formatDuration(s.durationMs)]
   let name = `${s.kind} ${code(s.name, 80)}`
   // Counted from 1, as the viewer's waterfall labels the same span (`tokentrail.step` is 0-based).
-  if (s.step !== undefined) name += ` (step ${s.step + 1})`
+  if (s.step !== undefined)
+    name += ` (step ${s.step + 1}${s.attempt !== undefined ? `, attempt ${s.attempt}` : ''})`
   facts.push(name, s.status)
   if (s.inputTokens !== undefined || s.outputTokens !== undefined)
     facts.push(`${s.inputTokens ?? '?'}→${s.outputTokens ?? '?'} tokens`)
@@ -202,7 +220,7 @@ export function formatReportMarkdown(report: TraceReport): string {
         '',
         `### ${plain(`${error.type}: ${error.message}`, 200)}`,
         '',
-        `- in ${code(error.span, 80)}${error.rethrownBy.length ? `; rethrown by ${error.rethrownBy.map((n) => code(n, 60)).join(', ')}` : ''}`,
+        `- in ${code(error.span, 80)}${error.times ? ` (${error.times} times)` : ''}${error.rethrownBy.length ? `; rethrown by ${error.rethrownBy.map((n) => code(n, 60)).join(', ')}` : ''}`,
         ...error.causes.map((cause) => `- ${plain(cause, 200)}`),
       )
       if (error.stack) {
