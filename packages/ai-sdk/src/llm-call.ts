@@ -645,7 +645,9 @@ export class LlmCall implements Reading {
       attributes['tokentrail.time_to_last_chunk_ms'] = t.lastChunkAt - this.start
       const from = this.streamed ? this.firstChunkAt : this.start
       const seconds = from === undefined ? 0 : (t.lastChunkAt - from) / 1000
-      if (tokens?.output !== undefined && seconds > 0)
+      // A stream whose chunks all came within 10 ms came in one burst (a provider or proxy that
+      // buffers): that says nothing of the model's speed (it read as 100,000 tokens a second).
+      if (tokens?.output !== undefined && seconds >= (this.streamed ? 0.01 : 0) && seconds > 0)
         attributes['tokentrail.output_tokens_per_second'] = tokens.output / seconds
     }
     const content = t.content

@@ -170,3 +170,31 @@ describe.each(majors)(
       })
   },
 )
+
+// A stream whose whole answer came in one burst (a buffering proxy) read as ~100,000 tokens a
+// second: the rate is left out when every chunk came within 10 ms.
+describe.each(majors)('$major, output tokens per second, over HTTP', ({ ai, createOpenAI }) => {
+  for (const [how, chunkDelayMs, recorded] of [
+    ['in one burst', 0, false],
+    ['paced', 15, true],
+  ] as const)
+    it(`a stream ${how}: the rate is ${recorded ? 'recorded' : 'left out'}`, async () => {
+      server = await startMockOpenAI({ reply: 'one two three four five six', chunkDelayMs })
+      const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: openai.chat('gpt-4o'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await ai.streamText({ model, prompt: 'count' }).consumeStream()
+      await tracer.flush()
+      const llm = exporter.spans.find((s) => s.kind === 'llm')!
+      const rate = llm.attributes['tokentrail.output_tokens_per_second']
+      if (!recorded) expect(rate).toBeUndefined()
+      else {
+        // 6 chunks, 5 gaps of 15 ms: about 6 / 0.075 s = 80, less as the box is slower.
+        expect(rate).toBeGreaterThan(10)
+        expect(rate).toBeLessThan(200)
+      }
+    })
+})

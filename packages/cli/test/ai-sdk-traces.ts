@@ -1,7 +1,7 @@
 import type { LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider'
 import { toolTelemetry, traceModel } from '@tokentrail/ai-sdk'
 import { createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
-import { stepCountIs, streamText, tool } from 'ai'
+import { simulateReadableStream, stepCountIs, streamText, tool } from 'ai'
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test'
 import { z } from 'zod'
 
@@ -58,7 +58,13 @@ export async function sendAiSdkTraces(
       modelId: 'gpt-4o-mini',
       doStream: [
         { stream: convertArrayToReadableStream(toolCall('{"city":"Paris"}')) },
-        { stream: convertArrayToReadableStream(text(['It is ', '21°C ', 'in Paris.'])) },
+        // Paced, as a model streams: a burst (all chunks within 10 ms) records no tokens per second.
+        {
+          stream: simulateReadableStream({
+            chunks: text(['It is ', '21°C ', 'in Paris.']),
+            chunkDelayInMs: 10,
+          }),
+        },
       ],
     }),
     { tracer },
