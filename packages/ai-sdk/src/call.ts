@@ -945,6 +945,20 @@ export class AiCall {
     }
     roll.toolCalls += report.toolCallIds.length
     if (this.source !== 'inferred') {
+      // ai@7's streamObject neither makes again a stream that failed or was stopped once it had
+      // begun, nor tells its call's end (no error, abort or end event): the call ends with it.
+      if (
+        !this.ended &&
+        this.objectCall &&
+        report.ttftMs !== undefined &&
+        (report.status === 'error' || report.status === 'cancelled')
+      ) {
+        queueMicrotask(() => {
+          this.end(report.status, report.error)
+          this.forget()
+        })
+        return
+      }
       // ai@7's streamText retries a failed step with a new prompt array and no step event: the
       // call awaits its model again, so the retry is found as this step's next attempt, not
       // taken for a call of its own. So does a steering interrupt (ai@7.0.177, `steer(message,

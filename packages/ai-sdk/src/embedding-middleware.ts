@@ -11,7 +11,7 @@ import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
 import { callState, spanName } from './call.js'
 import { providerName } from './convert.js'
-import { recordFailure } from './errors.js'
+import { abortCause, isAbortError, recordFailure } from './errors.js'
 import {
   checkMetadataOption,
   getTraceMetadata,
@@ -127,8 +127,15 @@ export function embeddingTracingMiddleware(
         result = await doEmbed()
       } catch (error) {
         try {
-          recordFailure(span, error)
-          span.end({ status: 'error' })
+          // An abort or a time limit stopped it: cancelled, as a text call's span, not a failure.
+          const signal = (params as { abortSignal?: AbortSignal }).abortSignal
+          if (signal?.aborted || isAbortError(error)) {
+            span.setAttribute(ATTR.cancelledBy, abortCause(signal, error))
+            span.end({ status: 'cancelled' })
+          } else {
+            recordFailure(span, error)
+            span.end({ status: 'error' })
+          }
           // ai@7's error event for this embed names only its call id and this error: told by it,
           // not taken for a text call that failed before its first step (see onError).
           if (error !== null && typeof error === 'object')

@@ -185,6 +185,34 @@ describe.each(majors)('$major embeddings', ({ ai, createOpenAI }) => {
     expect(span.attributes['http.response.status_code']).toBe(400)
     expect(span.error?.message).toBe((error as Error).message)
   })
+
+  // An embed stopped by its abortSignal or a time limit was an `error` span; a text call so
+  // stopped is `cancelled`, as the status model says (an abort is no failure).
+  for (const [how, cause] of [
+    ['aborted', 'abort_signal'],
+    ['timed out', 'timeout'],
+  ] as const)
+    it(`an embedding call ${how}: cancelled by ${cause}, not an error; the caller gets the same error`, async () => {
+      // A server that never answers.
+      server = createServer(() => {})
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+      const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1`
+      const { tracer, exporter } = setup()
+      const model = embedder(url, { tracer })
+      const controller = new AbortController()
+      const signal = how === 'aborted' ? controller.signal : AbortSignal.timeout(100)
+      if (how === 'aborted') setTimeout(() => controller.abort(), 100)
+      const error = await ai
+        .embed({ model, value: 'x', maxRetries: 0, abortSignal: signal })
+        .catch((e: unknown) => e)
+      expect((error as Error).name).toBe(how === 'aborted' ? 'AbortError' : 'TimeoutError')
+      server!.closeAllConnections()
+      await tracer.flush()
+      const span = exporter.span('embeddings text-embedding-3-small')
+      expect(span.status).toBe('cancelled')
+      expect(span.attributes['tokentrail.cancelled_by']).toBe(cause)
+      expect(span.error).toBeUndefined()
+    })
 })
 
 describe('ai@7 embeddings beside the text middleware', () => {
