@@ -46,7 +46,7 @@ describe.each(majors)('$major, over HTTP', (m) => {
           }),
         ),
       )
-      texts.forEach((text, i) => expect(text).toContain(`city${i}`))
+      for (const [i, text] of texts.entries()) expect(text).toContain(`city${i}`)
       await expect.poll(() => tracer.stats().ended, { timeout: 5000 }).toBe(tracer.stats().started)
       await tracer.flush()
       const spans = exporter.spans

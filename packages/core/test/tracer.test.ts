@@ -809,7 +809,8 @@ describe('processor', () => {
     expect(await tracer.flush({ timeoutMs: 1000 })).toEqual({
       ok: false,
       pending: 0,
-      reason: 'the slow exporter: 85 spans dropped since the last flush: the queue was full (maxQueueSize 10)',
+      reason:
+        'the slow exporter: 85 spans dropped since the last flush: the queue was full (maxQueueSize 10)',
     })
     expect(exported.reduce((a, b) => a + b, 0)).toBe(15)
     expect(tracer.stats().exported).toBe(15)
