@@ -1,7 +1,7 @@
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider'
 import { toolTelemetry, traceModel, withTraceMetadata } from '@tokentrail/ai-sdk'
 import { createTracer, otlpExporter } from '@tokentrail/core'
-import { stepCountIs, streamText, tool } from 'ai'
+import { simulateReadableStream, stepCountIs, streamText, tool } from 'ai'
 import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test'
 import { z } from 'zod'
 
@@ -64,7 +64,13 @@ export async function sendConversation(
   for (const [n, turn] of turns.entries()) {
     const streams = [
       ...(turn.tool ? [{ stream: convertArrayToReadableStream(toolStream) }] : []),
-      { stream: convertArrayToReadableStream(textStream(turn.answer, 100 + n * 50)) },
+      // Paced, as a model streams: a burst (every chunk within 10 ms) records no tokens per second.
+      {
+        stream: simulateReadableStream({
+          chunks: textStream(turn.answer, 100 + n * 50),
+          chunkDelayInMs: 10,
+        }),
+      },
     ]
     const model = traceModel(
       new MockLanguageModelV4({
