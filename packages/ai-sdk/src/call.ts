@@ -8,7 +8,7 @@ import {
   setTrustedAttributes,
 } from '@tokentrail/core/internal'
 import * as ATTR from './attr.js'
-import { NOT_RECORDED, type OwnAttributes, startToolSpan } from './convert.js'
+import { headOf, NOT_RECORDED, type OwnAttributes, startToolSpan } from './convert.js'
 import {
   abortCause,
   type CancelCause,
@@ -522,10 +522,7 @@ export function spanName(what: string, model: string): string {
 
 // The first NAMED_MAX - 1 characters and `…`, not cutting a surrogate pair in two.
 function cutName(model: string): string {
-  let end = NAMED_MAX - 1
-  const last = model.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
-  return `${model.slice(0, end)}\u2026`
+  return `${headOf(model, NAMED_MAX - 1)}\u2026`
 }
 
 export interface CallInit {
