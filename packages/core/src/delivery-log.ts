@@ -15,6 +15,16 @@ function onWorkers(): boolean {
 }
 
 /** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
+/**
+ * How a flush (or shutdown) that left spans undelivered ended: its bound passed, or (`retryInMs`)
+ * it stopped waiting because the send loop's next attempt comes after that bound.
+ */
+export function flushEnd(timeoutMs: number, retryInMs: number | undefined, during = 'flush') {
+  return retryInMs === undefined
+    ? `${during} timed out after ${timeoutMs} ms`
+    : `${during} stopped waiting (the next attempt is in ${(retryInMs / 1000).toFixed(1)} s, after its ${timeoutMs} ms bound)`
+}
+
 export interface DeliverySinks {
   warn: ((message: string) => void) | undefined
   debug: ((message: string, error?: unknown) => void) | undefined
@@ -559,6 +569,7 @@ export class DeliveryLog {
     inFlightMs: number | undefined,
     during: 'flush' | 'tracer.shutdown()' = 'flush',
     beforeFreeze = false,
+    retryInMs?: number,
   ) {
     const why =
       this.failing && this.lastReason
@@ -566,7 +577,7 @@ export class DeliveryLog {
         : inFlightMs !== undefined
           ? `no answer yet after ${Math.round(inFlightMs)} ms`
           : 'still sending'
-    const text = `${during} timed out after ${timeoutMs} ms: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
+    const text = `${flushEnd(timeoutMs, retryInMs, during)}: ${plural(pending, 'span')} for ${this.target} not delivered yet (${why})`
     this.say('debug', text)
     // On Workers the retry a failure's line promised ends with the request (workerd ends its
     // timers and fetches once the waitUntil settles), and on a platform that freezes the function

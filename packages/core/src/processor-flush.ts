@@ -3,7 +3,7 @@
 // before it (the export under way, what is left, the exporter's own shutdown); and the words for
 // spans dropped before an export. Loaded by `import()` the first time there is that
 // to say, so an app whose flushes succeed never loads it; the waits stay in processor.ts.
-import type { DropKind } from './delivery-log.js'
+import { type DropKind, flushEnd } from './delivery-log.js'
 import type { BatchProcessor, FlushOutcome } from './processor.js'
 
 const spans = (n: number) => `${n} ${n === 1 ? 'span' : 'spans'}`
@@ -20,6 +20,7 @@ export async function flushReport(
   timeoutMs: number,
   notWaited = false,
   beforeFreeze = false,
+  retryInMs?: number,
 ): Promise<FlushOutcome> {
   // A long-lived server's request flush that did not wait, exports failing (see flushOutcome).
   if (notWaited) {
@@ -42,11 +43,12 @@ export async function flushReport(
         : performance.now() - processor.attemptStartedAt,
       'flush',
       beforeFreeze,
+      retryInMs,
     )
     const last = log?.reason
     return {
       ok: false,
-      reason: `flush timed out after ${timeoutMs} ms with ${spans(pending)} not delivered${last ? ` (last failure: ${last})` : ''}`,
+      reason: `${flushEnd(timeoutMs, retryInMs)} with ${spans(pending)} not delivered${last ? ` (last failure: ${last})` : ''}`,
     }
   }
   let failed = 0

@@ -359,8 +359,10 @@ async function sendWithRetry(
     processor.attempt = wait
     processor.busyUntil = performance.now() + delay
     processor.sooner()
+    processor.backingOff(processor.busyUntil)
     await sleep(delay, helpers, wait.signal)
     if (givenUp()) return undefined
+    processor.retryAt = undefined
     if (processor.attempt === wait) processor.attempt = undefined
     if (wait.signal.aborted) stopped = wait.signal.reason
     // The whole batch (not a part of one split after a 413) takes what queued while it waited.
@@ -433,6 +435,7 @@ export function restart(processor: BatchProcessor): void {
   }
   processor.sending = undefined
   processor.busyUntil = undefined
+  processor.retryAt = undefined
   processor.attempt = undefined
   processor.attemptStartedAt = undefined
 }

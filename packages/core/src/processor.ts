@@ -108,6 +108,10 @@ interface Waiter {
   parked?: boolean
   // When its drive looks at the loop again (see `drive`); none past its own bound.
   lateAt?: number | undefined
+  // A flush's: when its bound ends (performance.now()), and how long it was from the send loop's
+  // next retry when it stopped waiting because that retry comes after its bound (see `backingOff`).
+  deadline?: number
+  retryInMs?: number
 }
 
 type Wake = 'over' | 'ended' | 'turn' | 'late'
@@ -122,6 +126,15 @@ function end(waiter: Waiter, how: NonNullable<Waiter['over']>): void {
   if (waiter.over) return
   waiter.over = how
   wake(waiter, 'over')
+}
+
+// Ends a flush's wait whose bound passes before the send loop's next attempt at `at`: a 'timeout'
+// (its spans cannot arrive in time), said with how long that attempt is away. Whether it did.
+function retryPastBound(waiter: Waiter, at: number): boolean {
+  if (waiter.over || waiter.deadline === undefined || at <= waiter.deadline) return false
+  waiter.retryInMs = at - performance.now()
+  end(waiter, 'timeout')
+  return true
 }
 
 function unref(timer: unknown) {
@@ -227,6 +240,8 @@ export class BatchProcessor {
   // Set by `restart` (processor-send.ts) too.
   resumeAt = 0
   busyUntil: number | undefined
+  // When the send loop's next attempt starts (performance.now()), while it backs off to retry.
+  retryAt: number | undefined
   // The last export attempt failed (it is backing off to retry, or gave its batch up) and none has
   // succeeded since: set by the send loop. A long-lived server's per-request flush does not wait
   // on such a loop (see flushOutcome).
@@ -358,6 +373,7 @@ export class BatchProcessor {
       this.sending = undefined
       this.loopOwner = undefined
       this.busyUntil = undefined
+      this.retryAt = undefined
       if (owner) wake(owner, 'ended')
       this.wakeNext()
       if (this.stopped) return
@@ -545,6 +561,16 @@ export class BatchProcessor {
       if (!waiter.over && (waiter.lateAt ?? Infinity) > at) wake(waiter, 'late')
   }
 
+  /**
+   * The send loop backs off until `at` (set by processor-send.ts): nothing settles before then, so
+   * a flush whose bound ends first stops waiting now rather than hold its caller (a request kept
+   * open, a function billed) for a bound that can only pass.
+   */
+  backingOff(at: number): void {
+    this.retryAt = at
+    for (const waiter of this.flushWaiters) retryPastBound(waiter, at)
+  }
+
   // The loop ended (or a flush left without starting one): the next flush still waiting starts
   // one of its own. Those that stopped waiting leave the line here.
   private wakeNext(): void {
@@ -581,9 +607,9 @@ export class BatchProcessor {
     // `startedAt`: when the tracer's flush began (it may have waited for the span-end code), so
     // the whole flush keeps to `timeoutMs`, which its messages still name.
     const left = startedAt === undefined ? timeoutMs : timeoutMs - (Date.now() - startedAt)
+    const waiter: Waiter = { target, untilFailing: !waitWhileFailing }
     let done =
-      !skip &&
-      (this.settled >= target || (await this.waitFor(target, Math.max(0, left), !waitWhileFailing)))
+      !skip && (this.settled >= target || (await this.waitFor(waiter, Math.max(0, left), true)))
     // An export failed while it waited: the same as finding it failing (see above).
     if (!done && !skip && !waitWhileFailing && this.failing && this.settled < target) skip = true
     done ||= this.settled >= target
@@ -601,6 +627,7 @@ export class BatchProcessor {
         timeoutMs,
         skip,
         wait === 'before-freeze',
+        waiter.retryInMs,
       )
       if (queueFull === 0) return outcome
       const dropped = `${queueFull} ${queueFull === 1 ? 'span' : 'spans'} dropped since the last flush: the queue was full (maxQueueSize ${this.options.maxQueueSize})`
@@ -624,8 +651,16 @@ export class BatchProcessor {
     void this.drive(waiter)
   }
 
-  private async waitFor(target: number, timeoutMs: number, untilFailing = false): Promise<boolean> {
-    const waiter: Waiter = { target, untilFailing }
+  // `flush`: a flush's wait, which stops early when the next retry comes after its bound (a
+  // shutdown's waits it out: it aborts that wait when its bound passes).
+  private async waitFor(waiter: Waiter, timeoutMs: number, flush = false): Promise<boolean> {
+    if (flush) {
+      waiter.deadline = performance.now() + timeoutMs
+      if (this.retryAt !== undefined && retryPastBound(waiter, this.retryAt)) {
+        this.stats.flushTimeouts++
+        return false
+      }
+    }
     this.flushWaiters.push(waiter)
     // This timer is not unref'd: whoever awaits a flush (a script's last line) must see it settle,
     // not have Node exit under it while an export is backing off.
@@ -660,7 +695,7 @@ export class BatchProcessor {
     const target = this.enqueued
     const flushed =
       this.settled >= target ||
-      (await this.waitFor(target, Math.max(0, timeoutMs - (Date.now() - startedAt))))
+      (await this.waitFor({ target }, Math.max(0, timeoutMs - (Date.now() - startedAt))))
     this.isShutdown = true
     // The rest (an export still under way, what is left, the exporter's own shutdown) loads with
     // processor-flush.ts, as rare as a shutdown. If it cannot load, sending stops all the same

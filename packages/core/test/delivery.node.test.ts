@@ -79,9 +79,12 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(result.ok).toBe(false)
     // The three spans wait for a retry: not delivered, so pending.
     expect(result.pending).toBe(3)
-    expect(result.reason).toBe(
-      `${url}: flush timed out after 500 ms with 3 spans not delivered (last failure: connection refused (nothing listens there) [ECONNREFUSED])`,
+    // The first retry comes 0.8–1.2 s after the failure, after the flush's bound: it does not wait
+    // that bound out, as nothing can arrive before it passes.
+    expect(result.reason).toMatch(
+      /: flush stopped waiting \(the next attempt is in [01]\.\d s, after its 500 ms bound\) with 3 spans not delivered \(last failure: connection refused \(nothing listens there\) \[ECONNREFUSED\]\)$/,
     )
+    expect(result.reason!.startsWith(`${url}: `)).toBe(true)
     // One warning only: the flush timeout is part of the same story.
     expect(warnings).toHaveLength(1)
     await tracer.shutdown({ timeoutMs: 10 })
@@ -97,7 +100,9 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(result.ok).toBe(false)
     expect(warnings.map((w) => w.message)).toEqual([
       `spans not delivered to ${url}: connection refused (nothing listens there) [ECONNREFUSED]. 3 spans waiting, retrying up to 5 more times. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
-      `flush timed out after 400 ms: 3 spans for ${url} not delivered yet (connection refused (nothing listens there) [ECONNREFUSED]). The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does. \`npx tokentrail doctor\` checks the setup.`,
+      expect.stringMatching(
+        /^flush stopped waiting \(the next attempt is in [01]\.\d s, after its 400 ms bound\): 3 spans for http:\S+ not delivered yet \(connection refused \(nothing listens there\) \[ECONNREFUSED\]\)\. The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does\. `npx tokentrail doctor` checks the setup\.$/,
+      ),
     ])
     // Said once: the next request's flush adds no line.
     spans(tracer, 1)
@@ -288,6 +293,46 @@ describe('delivery warnings through the real OTLP exporter', () => {
     expect(warnings[0]!.message).toBe(
       `spans not delivered to ${base}/v1/traces: 429 Too Many Requests. 2 spans waiting, retrying up to 5 more times, the next in 20 s. \`npx tokentrail doctor\` checks the setup; TOKENTRAIL_DEBUG=1 logs every attempt.`,
     )
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it("a retry after the flush's bound: the flush stops waiting at once, and says when that retry is", async () => {
+    const base = await startServer((_q, res) => {
+      res.writeHead(503, { 'retry-after': '4' })
+      res.end()
+    })
+    const { tracer, warnings } = tracerFor(`${base}/v1/traces`)
+    spans(tracer, 2)
+    let started = performance.now()
+    const first = await tracer.flush({ timeoutMs: 2500 })
+    // Nothing could arrive before the retry, 4 s away: waiting out the 2.5 s held the caller (a
+    // request, a function on waitUntil) for nothing.
+    expect(performance.now() - started).toBeLessThan(1500)
+    expect(first.ok).toBe(false)
+    expect(first.reason).toMatch(
+      /: flush stopped waiting \(the next attempt is in [34]\.\d s, after its 2500 ms bound\) with 2 spans not delivered \(last failure: 503 Service Unavailable\)$/,
+    )
+    // A flush made while the loop backs off does not wait either.
+    spans(tracer, 1)
+    started = performance.now()
+    expect((await tracer.flush({ timeoutMs: 2500 })).ok).toBe(false)
+    expect(performance.now() - started).toBeLessThan(500)
+    expect(tracer.stats().flushTimeouts).toBe(2)
+    expect(warnings).toHaveLength(1)
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('a retry within the bound is waited for, and its success makes the flush ok', async () => {
+    let answers = 0
+    const base = await startServer((_q, res) => {
+      if (answers++ === 0) res.writeHead(503, { 'retry-after': '1' })
+      else res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(answers === 1 ? '' : '{}')
+    })
+    const { tracer } = tracerFor(`${base}/v1/traces`)
+    spans(tracer, 2)
+    expect(await tracer.flush({ timeoutMs: 3000 })).toMatchObject({ ok: true, pending: 0 })
+    expect(answers).toBe(2)
     await tracer.shutdown({ timeoutMs: 10 })
   })
 

@@ -43,7 +43,7 @@ it("a request's flush handed to Vercel's waitUntil that runs out of time says it
       /^spans not delivered to .*: connection refused .*retrying up to 5 more times/,
     )
     expect(warnings[1]).toMatch(
-      /^flush timed out after 400 ms: 1 span for .* not delivered yet \(connection refused .*\)\. The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does\./,
+      /^flush stopped waiting \(the next attempt is in [01]\.\d s, after its 400 ms bound\): 1 span for .* not delivered yet \(connection refused .*\)\. The function may freeze now: their retries go on only if this instance serves another request, and are lost if it never does\./,
     )
   } finally {
     vercel.uninstall()
