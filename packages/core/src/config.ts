@@ -159,14 +159,40 @@ function wholeNumber(value: unknown, name: string, min: number): number {
   return value
 }
 
+// Tokentrail's own exporters of the other signal, by name: in the wrong list, each export failed on
+// data it could not read (a TypeError retried and its spans dropped) instead of an error at creation.
+const OTHER_SIGNAL: Record<string, Record<string, string>> = {
+  spans: {
+    'otlp-metrics': 'otlpMetricsExporter()',
+    'console-metrics': 'consoleMetricsExporter()',
+    'memory-metrics': 'memoryMetricExporter()',
+  },
+  snapshot: {
+    otlp: 'otlpExporter()',
+    http: 'httpExporter()',
+    console: 'consoleExporter()',
+    memory: 'memoryExporter()',
+  },
+}
+
 function checkExporters(list: unknown, name: string, example: string, data: string): void {
   if (list !== undefined && !Array.isArray(list))
     throw new TokentrailError(`${name} must be an array of exporters, such as [${example}]`)
-  for (const [i, exporter] of (list ?? []).entries())
+  for (const [i, exporter] of (list ?? []).entries()) {
     if (typeof exporter?.export !== 'function')
       throw new TokentrailError(
         `${name}[${i}] is not an exporter: it needs an export(${data}, signal) method`,
       )
+    const other = Object.hasOwn(OTHER_SIGNAL[data]!, exporter.name)
+      ? OTHER_SIGNAL[data]![exporter.name]
+      : undefined
+    if (other)
+      throw new TokentrailError(
+        data === 'spans'
+          ? `${name}[${i}] is ${other}, which exports metrics: it goes in metrics.exporters`
+          : `${name}[${i}] is ${other}, which exports spans: it goes in exporters`,
+      )
+  }
 }
 
 /**
@@ -190,7 +216,7 @@ function optionOrEnv(
     if (raw === undefined) continue
     const value = Number(raw)
     if (Number.isInteger(value) && value >= 1 && value <= max) return [value, name]
-    ignored.push(`${name}=${JSON.stringify(raw).slice(1, -1).slice(0, 100)}`)
+    ignored.push(`${setTo(name, raw)} (a whole number ≥ 1)`)
   }
   return [fallback, optionName]
 }
@@ -207,20 +233,52 @@ function timerMs(value: unknown, name: string, min: number, whole = true): numbe
   return value as number
 }
 
-function exportersFromEnv(): SpanExporter[] {
-  const names = (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpUrlFromEnv('TRACES') ? 'otlp' : 'none'))
-    .split(',')
-    .map((n) => n.trim().toLowerCase())
+// How an OpenTelemetry variable was set, for the list of those passed over (at most 100 characters).
+const setTo = (name: string, raw: string) =>
+  `${name}=${JSON.stringify(raw).slice(1, -1).slice(0, 100)}`
+
+// The exporters OTEL_TRACES_EXPORTER lists, each once (`otlp,otlp` sent every span twice). A name
+// Tokentrail has no exporter for (`zipkin`, `jaeger`, set for another SDK) is passed over and said,
+// as OpenTelemetry says of unknown values.
+function exportersFromEnv(ignored: string[]): SpanExporter[] {
+  const names = new Set(
+    (readEnv('OTEL_TRACES_EXPORTER') ?? (otlpUrlFromEnv('TRACES') ? 'otlp' : 'none'))
+      .split(',')
+      .map((n) => n.trim().toLowerCase()),
+  )
   const exporters: SpanExporter[] = []
   for (const name of names) {
     if (name === 'otlp') exporters.push(otlpExporter())
     else if (name === 'console') exporters.push(consoleExporter())
     else if (name !== 'none' && name !== '')
-      throw new TokentrailError(
-        `OTEL_TRACES_EXPORTER must list otlp, console or none, got "${name}"`,
-      )
+      ignored.push(`${setTo('OTEL_TRACES_EXPORTER', name)} (Tokentrail sends to otlp or console)`)
   }
   return exporters
+}
+
+// OTEL_SDK_DISABLED as OpenTelemetry reads it: only `true` (in any case) disables; `false` or
+// nothing does not, and any other value (`1`, `yes`) is passed over, said, tracing left on, as an
+// OpenTelemetry SDK in the same process does.
+function sdkDisabled(ignored: string[]): boolean {
+  const raw = readEnv('OTEL_SDK_DISABLED')
+  const value = raw?.trim().toLowerCase()
+  if (value === 'true') return true
+  if (raw !== undefined && value !== 'false' && value !== '')
+    ignored.push(`${setTo('OTEL_SDK_DISABLED', raw)} (only true disables, as in OpenTelemetry)`)
+  return false
+}
+
+// OTEL_RESOURCE_ATTRIBUTES; one that does not parse is discarded whole, as OpenTelemetry says.
+function resourceFromEnv(ignored: string[]): Record<string, string> {
+  try {
+    return parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES')
+  } catch (error) {
+    if (!(error instanceof TokentrailError)) throw error
+    ignored.push(
+      `OTEL_RESOURCE_ATTRIBUTES (${error.message.replace(/^OTEL_RESOURCE_ATTRIBUTES:? ?/, '')})`,
+    )
+    return {}
+  }
 }
 
 // Backends that take OTLP traces but no OTLP metrics: the endpoint set for them gets no
@@ -409,9 +467,12 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   checkOptionKeys(options.retry, RETRY_KEYS, 'createTracer({ retry })')
   checkOptionKeys(options.limits, LIMIT_KEYS, 'createTracer({ limits })')
   if (options.metrics) checkOptionKeys(options.metrics, METRICS_KEYS, 'createTracer({ metrics })')
+  // OpenTelemetry variables set to what Tokentrail cannot use (one set for another SDK, which takes
+  // it or warns and goes on): passed over as OpenTelemetry says, treated as not set and said once
+  // when the tracer is made, never turning tracing off.
+  const ignored: string[] = []
   const enabled =
-    options.enabled ??
-    (envBoolean('OTEL_SDK_DISABLED') !== true && envBoolean('TOKENTRAIL_ENABLED') !== false)
+    options.enabled ?? (!sdkDisabled(ignored) && envBoolean('TOKENTRAIL_ENABLED') !== false)
   // Off, the tracer reads no other variable, as OTEL_SDK_DISABLED=true means in OpenTelemetry: a
   // value set for another SDK (OTEL_TRACES_SAMPLER=xray) must not make createTracer({ enabled:
   // false }) throw. Options in code are still checked.
@@ -437,21 +498,20 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     options.sampleRate !== undefined
       ? { sampleRate: shareOf(options.sampleRate, 'sampleRate', 'traces kept'), parentBased: true }
       : enabled
-        ? samplerFromEnv()
+        ? samplerFromEnv(ignored)
         : { sampleRate: 1, parentBased: true }
   checkExporters(options.exporters, 'exporters', 'otlpExporter()', 'spans')
-  const resource = {
-    ...(enabled
-      ? parseHeaderList(readEnv('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES')
-      : {}),
-    ...options.resource,
-  }
-  // As in OpenTelemetry: OTEL_SERVICE_NAME wins over a `service.name` in the resource attributes.
-  const resourceName = resource['service.name']
+  const envResource = enabled ? resourceFromEnv(ignored) : {}
+  const resource = { ...envResource, ...options.resource }
+  // Code wins over env: `serviceName`, then a `service.name` in the `resource` option; then, as in
+  // OpenTelemetry, OTEL_SERVICE_NAME over one in OTEL_RESOURCE_ATTRIBUTES.
+  const named = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
   const serviceName =
     options.serviceName ??
+    named(options.resource?.['service.name']) ??
     readEnv('OTEL_SERVICE_NAME') ??
-    (typeof resourceName === 'string' && resourceName !== '' ? resourceName : 'unknown_service')
+    named(envResource['service.name']) ??
+    'unknown_service'
   if (typeof serviceName !== 'string' || serviceName.trim() === '')
     throw new TokentrailError('serviceName must be a non-empty string')
   const retry = {
@@ -471,7 +531,6 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     )
   // OpenTelemetry's attribute value length limit is ours for strings; its count limits are not (ours
   // bounds events too): those are said once by createTracer.
-  const ignored: string[] = []
   const [maxStringLength, lengthName] = optionOrEnv(
     options.limits?.maxStringLength,
     'limits.maxStringLength',
@@ -484,7 +543,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {
     serviceName,
-    exporters: options.exporters ?? (enabled ? exportersFromEnv() : []),
+    exporters: options.exporters ?? (enabled ? exportersFromEnv(ignored) : []),
     sampleRate,
     parentBased,
     enabled,
@@ -558,18 +617,27 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
  * names decide by themselves: `always_off` records nothing, even under a sampled caller.
  * Without a sampler named, the argument alone sets the share.
  */
-function samplerFromEnv(): { sampleRate: number; parentBased: boolean } {
+function samplerFromEnv(ignored: string[]): { sampleRate: number; parentBased: boolean } {
   const arg = readEnv('OTEL_TRACES_SAMPLER_ARG')
-  const sampler = readEnv('OTEL_TRACES_SAMPLER')?.trim().toLowerCase()
-  const ratio = () =>
-    arg === undefined ? 1 : shareOf(arg, 'OTEL_TRACES_SAMPLER_ARG', 'traces kept')
+  const raw = readEnv('OTEL_TRACES_SAMPLER')
+  const sampler = raw?.trim().toLowerCase()
+  // An argument or a sampler Tokentrail cannot use (`10%`, `xray`, set for another SDK) is passed
+  // over and said, as OpenTelemetry says: the default decides (keep all, following the parent).
+  const ratio = () => {
+    if (arg === undefined) return 1
+    const share = Number(arg)
+    if (arg.trim() !== '' && share >= 0 && share <= 1) return share
+    ignored.push(`${setTo('OTEL_TRACES_SAMPLER_ARG', arg)} (a number from 0 to 1)`)
+    return 1
+  }
   if (sampler === undefined || sampler === '') return { sampleRate: ratio(), parentBased: true }
   const name = sampler.replace(/^parentbased_/, '')
   const parentBased = name !== sampler
   if (name === 'always_on') return { sampleRate: 1, parentBased }
   if (name === 'always_off') return { sampleRate: 0, parentBased }
   if (name === 'traceidratio') return { sampleRate: ratio(), parentBased }
-  throw new TokentrailError(
-    `OTEL_TRACES_SAMPLER=${JSON.stringify(readEnv('OTEL_TRACES_SAMPLER'))} is not a sampler Tokentrail has: use always_on, always_off or traceidratio (or parentbased_…), with OTEL_TRACES_SAMPLER_ARG for the ratio`,
+  ignored.push(
+    `${setTo('OTEL_TRACES_SAMPLER', raw!)} (Tokentrail has always_on, always_off and traceidratio, also as parentbased_…)`,
   )
+  return { sampleRate: 1, parentBased: true }
 }

@@ -116,7 +116,9 @@ export function checkOptionsObject(options: unknown, where: string, example: str
 
 /** A share from 0 to 1 (a string is read as a number), for `sampleRate` and the text sample rate. */
 export function shareOf(value: unknown, name: string, of: string): number {
-  const rate = typeof value === 'string' ? Number(value) : value
+  // A blank string is no number (Number('') is 0: every trace dropped, in silence).
+  const rate =
+    typeof value === 'string' ? (value.trim() === '' ? Number.NaN : Number(value)) : value
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
     throw new TokentrailError(
       `${name} must be a number from 0 to 1 (the share of ${of}), got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,

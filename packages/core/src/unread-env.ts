@@ -115,7 +115,7 @@ export function sayEnvNotices(
     unreadEnvNotice(),
     metricsOffNotice(input.metricsOff),
     input.envIgnored &&
-      `OpenTelemetry settings Tokentrail cannot use, treated as not set: ${input.envIgnored} (each takes a whole number ≥ 1; milliseconds for delays and timeouts). Tracing is not affected; the option in code or the next variable decides, else the default.`,
+      `OpenTelemetry settings Tokentrail cannot use, treated as not set: ${input.envIgnored}. Tracing is not affected; the option in code or the next variable decides, else the default.`,
     emptyHeadersNotice([
       ...new Set(
         input.exporters.flatMap(

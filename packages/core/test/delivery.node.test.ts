@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttp2Server } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -333,6 +334,39 @@ describe('delivery warnings through the real OTLP exporter', () => {
     spans(tracer, 2)
     expect(await tracer.flush({ timeoutMs: 3000 })).toMatchObject({ ok: true, pending: 0 })
     expect(answers).toBe(2)
+    await tracer.shutdown({ timeoutMs: 10 })
+  })
+
+  it('an HTTP/2-only port (as OTLP/gRPC on 4317): said as not HTTP/1.1, with the port to use', async () => {
+    const server = createHttp2Server()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
+      const { tracer, warnings } = tracerFor(url)
+      spans(tracer, 1)
+      expect((await tracer.flush({ timeoutMs: 500 })).ok).toBe(false)
+      expect(warnings[0]!.message).toMatch(
+        /^spans not delivered to \S+: the answer is not HTTP\/1\.1 \[HPE_\w+\]: an OTLP\/gRPC port\? OTLP\/HTTP usually listens on 4318\. 1 span waiting/,
+      )
+      await tracer.shutdown({ timeoutMs: 10 })
+    } finally {
+      server.close()
+    }
+  })
+
+  it('a content-encoding header over a body not compressed is left out (it made every export a 400)', async () => {
+    const seen: (string | undefined)[] = []
+    const base = await startServer((request, response) => {
+      seen.push(request.headers['content-encoding'])
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+    vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'Content-Encoding=gzip')
+    const plain = otlpExporter({ url: `${base}/v1/traces`, headers: { 'content-encoding': 'br' } })
+    const gzipped = otlpExporter({ url: `${base}/v1/traces`, compression: 'gzip' })
+    const tracer = createTracer({ serviceName: 'enc', exporters: [plain, gzipped] })
+    spans(tracer, 1)
+    expect((await tracer.flush()).ok).toBe(true)
+    expect(seen.sort()).toEqual(['gzip', undefined])
     await tracer.shutdown({ timeoutMs: 10 })
   })
 

@@ -130,6 +130,34 @@ describe('createTracer checks the type of every option', () => {
     )
   })
 
+  it('an exporter of the other signal in a list is named at creation (each export failed on data it could not read)', () => {
+    expect(thrown(() => createTracer({ exporters: [otlpMetricsExporter() as never] }))).toBe(
+      'exporters[0] is otlpMetricsExporter(), which exports metrics: it goes in metrics.exporters',
+    )
+    expect(
+      thrown(() =>
+        createTracer({ exporters: [memoryExporter(), consoleMetricsExporter() as never] }),
+      ),
+    ).toBe(
+      'exporters[1] is consoleMetricsExporter(), which exports metrics: it goes in metrics.exporters',
+    )
+    expect(
+      thrown(() =>
+        createTracer({ exporters: [], metrics: { exporters: [otlpExporter() as never] } }),
+      ),
+    ).toBe('metrics.exporters[0] is otlpExporter(), which exports spans: it goes in exporters')
+    expect(
+      thrown(() =>
+        createTracer({
+          exporters: [],
+          metrics: {
+            exporters: [memoryMetricExporter(), httpExporter({ url: 'http://x/ingest' }) as never],
+          },
+        }),
+      ),
+    ).toBe('metrics.exporters[1] is httpExporter(), which exports spans: it goes in exporters')
+  })
+
   it('retry: false does not quietly keep the default retries', () => {
     expect(thrown(() => createTracer({ retry: false as never }))).toBe(
       'retry must be an object such as { maxRetries: 0 }, got false',

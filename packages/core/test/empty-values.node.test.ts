@@ -67,6 +67,19 @@ describe('an empty string is an error naming the option, not "use the default"',
     )
   })
 
+  it("a sampleRate of '' or blanks throws, where it kept no trace at all (Number('') is 0)", () => {
+    for (const rate of ['', ' '])
+      expect(thrown(() => createTracer({ sampleRate: rate as never, exporters: [] }))).toBe(
+        `sampleRate must be a number from 0 to 1 (the share of traces kept), got ${JSON.stringify(rate)}`,
+      )
+  })
+
+  it('TOKENTRAIL_OTLP_PROFILE is read in any case, as the OpenTelemetry enum variables are', () => {
+    vi.stubEnv('TOKENTRAIL_OTLP_PROFILE', 'Langfuse')
+    const exporter = otlpExporter({ url: 'http://collector:4318/v1/traces' }) as { profile?: string }
+    expect(exporter.profile).toBe('langfuse')
+  })
+
   it('an empty env variable still means unset', () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
     vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '')

@@ -239,8 +239,12 @@ describe('otlpExporter against a real HTTP server', () => {
   })
 
   it('rejects a bad url at creation, naming the option', () => {
+    // `localhost:` reads as a scheme: the message says what is missing, not that it is one.
     expect(() => otlpExporter({ url: 'localhost:4318' })).toThrow(
-      /otlpExporter\(\{ url \}\) must use http or https/,
+      'otlpExporter({ url }) must be an absolute http(s) URL such as http://localhost:4318, got "localhost:4318": it has no http:// or https:// in front',
+    )
+    expect(() => otlpExporter({ url: 'ftp://collector/v1/traces' })).toThrow(
+      /otlpExporter\(\{ url \}\) must use http or https, got "ftp:"/,
     )
     expect(() => otlpExporter({ url: 'nope' })).toThrow(
       /otlpExporter\(\{ url \}\) must be an absolute/,

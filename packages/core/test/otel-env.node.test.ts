@@ -231,6 +231,92 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
     )
   })
 
+  it.each([
+    ['OTEL_SDK_DISABLED', '1', 'OTEL_SDK_DISABLED=1 (only true disables, as in OpenTelemetry)'],
+    ['OTEL_SDK_DISABLED', 'yes', 'OTEL_SDK_DISABLED=yes (only true disables'],
+    ['OTEL_TRACES_SAMPLER', 'xray', 'OTEL_TRACES_SAMPLER=xray (Tokentrail has always_on'],
+    ['OTEL_TRACES_SAMPLER_ARG', '10%', 'OTEL_TRACES_SAMPLER_ARG=10% (a number from 0 to 1)'],
+    [
+      'OTEL_TRACES_EXPORTER',
+      'zipkin,otlp',
+      'OTEL_TRACES_EXPORTER=zipkin (Tokentrail sends to otlp or console)',
+    ],
+    ['OTEL_RESOURCE_ATTRIBUTES', 'team=50%off,region=eu', 'OTEL_RESOURCE_ATTRIBUTES ('],
+  ])(
+    '%s=%j, as OpenTelemetry says, is passed over and said, tracing left on',
+    (name, value, said) => {
+      vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://collector:4318')
+      vi.stubEnv(name, value)
+      const config = resolveConfig({})
+      expect(config.enabled).toBe(true)
+      expect(config.sampleRate).toBe(1)
+      expect(config.exporters).toHaveLength(1)
+      expect(config.envIgnored).toContain(said)
+    },
+  )
+
+  it('OTEL_SDK_DISABLED: true in any case disables, false or nothing does not', () => {
+    for (const [value, enabled] of [
+      ['TRUE', false],
+      [' true ', false],
+      ['false', true],
+      ['', true],
+    ] as const) {
+      vi.stubEnv('OTEL_SDK_DISABLED', value)
+      const config = resolveConfig({ exporters: [] })
+      expect(config.enabled, value).toBe(enabled)
+      expect(config.envIgnored, value).toBeUndefined()
+    }
+  })
+
+  it('OTEL_TRACES_EXPORTER=otlp,otlp: one exporter, not every span sent twice', () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://collector:4318')
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'otlp, OTLP')
+    expect(resolveConfig({}).exporters).toHaveLength(1)
+  })
+
+  it('a service.name in the resource option (code) wins over OTEL_SERVICE_NAME (env)', () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', 'from-env')
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.name=from-env-resource')
+    expect(
+      resolveConfig({ exporters: [], resource: { 'service.name': 'from-code' } }).serviceName,
+    ).toBe('from-code')
+    expect(resolveConfig({ exporters: [], serviceName: 'option' }).serviceName).toBe('option')
+    // Env against env, as OpenTelemetry: OTEL_SERVICE_NAME wins.
+    expect(resolveConfig({ exporters: [] }).serviceName).toBe('from-env')
+    vi.stubEnv('OTEL_SERVICE_NAME', undefined)
+    expect(resolveConfig({ exporters: [] }).serviceName).toBe('from-env-resource')
+  })
+
+  it('OTEL_SDK_DISABLED=1 and OTEL_TRACES_SAMPLER=xray: spans still arrive, said once in one line', async () => {
+    const server = await receiver()
+    const script = `import * as core from ${JSON.stringify(dist)}
+      const tracer = core.getTracer()
+      tracer.startSpan('kept').end()
+      console.log(JSON.stringify({ recording: tracer.enabled, flushed: (await tracer.flush()).ok }))
+      await tracer.shutdown()`
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: {
+          PATH: process.env.PATH,
+          OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
+          OTEL_SDK_DISABLED: '1',
+          OTEL_TRACES_SAMPLER: 'xray',
+        },
+      },
+    )
+    expect(JSON.parse(stdout)).toEqual({ recording: true, flushed: true })
+    expect(server.spans()).toEqual(['kept'])
+    const lines = stderr.split('\n').filter((line) => line.includes('[tokentrail]'))
+    expect(lines).toEqual([
+      '[tokentrail] OpenTelemetry settings Tokentrail cannot use, treated as not set: OTEL_SDK_DISABLED=1 (only true disables, as in OpenTelemetry), OTEL_TRACES_SAMPLER=xray (Tokentrail has always_on, always_off and traceidratio, also as parentbased_…). Tracing is not affected; the option in code or the next variable decides, else the default.',
+    ])
+  })
+
   it('OTEL_BSP_SCHEDULE_DELAY=0, which @opentelemetry/sdk-trace-base takes, leaves tracing on and is said once', async () => {
     const server = await receiver()
     const script = `import * as core from ${JSON.stringify(dist)}

@@ -98,6 +98,14 @@ export function describeExportFailure(
     if (code) {
       if (NETWORK_REASONS[code]) return `${NETWORK_REASONS[code]} [${code}]`
       if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS failed [${code}]`
+      // Node's HTTP parser on an answer that is not HTTP/1.x: what an OTLP/gRPC port (HTTP/2
+      // frames) sends back to an OTLP/HTTP request.
+      if (code.startsWith('HPE_'))
+        return `the answer is not HTTP/1.1 [${code}]: ${
+          url && portOf(url) === '4317'
+            ? '4317 is the OTLP/gRPC port; OTLP/HTTP listens on 4318'
+            : 'an OTLP/gRPC port? OTLP/HTTP usually listens on 4318'
+        }`
       return `network error [${code}]`
     }
     if (error instanceof Error) {
@@ -109,6 +117,14 @@ export function describeExportFailure(
     return String(error)
   } catch {
     return 'unknown error'
+  }
+}
+
+function portOf(url: string): string | undefined {
+  try {
+    return new URL(url).port
+  } catch {
+    return undefined
   }
 }
 

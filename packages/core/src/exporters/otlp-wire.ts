@@ -1,5 +1,6 @@
 import { readEnv } from '../env.js'
 import { TokentrailError } from '../errors.js'
+import { maskedUrl } from '../masked-url.js'
 import { collectionName } from '../options.js'
 
 /** The OTLP/HTTP encodings we send. */
@@ -173,20 +174,30 @@ export function checkHeaders(value: unknown, where: string): Record<string, stri
   return checkHeaderList(headers, where)
 }
 
+// A URL written without `http://` or `https://` in front (`collector:4318`, `user:key@host`).
+const noScheme = (value: string) =>
+  value.trim() === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+    ? ''
+    : ': it has no http:// or https:// in front'
+
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
 export function validateUrl(value: string, option: string): string {
+  // Quoted masked: a password or a key in a URL that is wrong goes to the logs with the message.
+  const shown = maskedUrl(value)
   let url: URL
   try {
     url = new URL(value)
   } catch (cause) {
     throw new TokentrailError(
-      `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${value}"`,
+      `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${shown}"${noScheme(value)}`,
       { cause },
     )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TokentrailError(
-      `${option} must use http or https, got "${url.protocol}" in "${value}"`,
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+        ? `${option} must use http or https, got "${url.protocol}" in "${shown}"`
+        : `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${shown}"${noScheme(value)}`,
     )
   return url.toString()
 }
@@ -265,6 +276,11 @@ export function otlpEncoding(
     'content-type',
     wire === 'http/protobuf' ? 'application/x-protobuf' : 'application/json',
   )
+  // The body's encoding is the exporter's: a `content-encoding` from the headers option or env
+  // (`gzip` over a body it does not compress) made every export a 400. `compression` sets it.
   if (gzipped) setHeader(requestHeaders, 'content-encoding', 'gzip')
+  else
+    for (const key of Object.keys(requestHeaders))
+      if (key.toLowerCase() === 'content-encoding') delete requestHeaders[key]
   return { wire, gzipped }
 }

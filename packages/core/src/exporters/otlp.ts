@@ -109,7 +109,8 @@ function resolveProfile(
   url: string,
   headers: Record<string, string>,
 ): OtlpProfile {
-  const value = option ?? readEnv('TOKENTRAIL_OTLP_PROFILE')
+  // The variable, as OpenTelemetry's enum variables, in any case (`Langfuse`).
+  const value = option ?? readEnv('TOKENTRAIL_OTLP_PROFILE')?.trim().toLowerCase()
   if (value === undefined) return detectProfile(url, headers)
   if (OTLP_PROFILES.includes(value as OtlpProfile)) return value as OtlpProfile
   throw new TokentrailError(
