@@ -76,7 +76,9 @@ describe('an empty string is an error naming the option, not "use the default"',
 
   it('TOKENTRAIL_OTLP_PROFILE is read in any case, as the OpenTelemetry enum variables are', () => {
     vi.stubEnv('TOKENTRAIL_OTLP_PROFILE', 'Langfuse')
-    const exporter = otlpExporter({ url: 'http://collector:4318/v1/traces' }) as { profile?: string }
+    const exporter = otlpExporter({ url: 'http://collector:4318/v1/traces' }) as {
+      profile?: string
+    }
     expect(exporter.profile).toBe('langfuse')
   })
 
