@@ -93,7 +93,7 @@ describe('debug hints in the exported report', () => {
     const found = await hints(c, limited)
     expect(found.map((h) => h.id)).toEqual(['rate-limited'])
     expect(found[0]!.message).toBe(
-      'the provider rate-limited `gpt-4o` (429) 2 times; a retry succeeded after 6.20s of backoff (first: AI_APICallError: Too Many Requests)',
+      'the provider rate-limited `gpt-4o` (429) 2 times; a retry succeeded 6.20s after the first attempt began (first: AI_APICallError: Too Many Requests)',
     )
     const serverError = await record((tracer, t0) => {
       request(tracer, t0, (root) => {
@@ -341,5 +341,30 @@ describe('debug hints in the exported report', () => {
     expect(markdown).toContain(
       '**Error: bad \\<b\\>html\\</b\\> \\*star\\* \\_u\\_ \\[link\\](http://x)**',
     )
+  })
+})
+
+describe('the report says the time zone its times are in', () => {
+  it('the start line names its UTC offset (the viewer downloads it in the collector’s zone)', async () => {
+    const c = await collector()
+    const spans = await record((tracer, t0) => {
+      tracer.startSpan('zoned', { startTime: Date.UTC(2026, 11, 7, 4, 24, 15, 828) }).end({
+        endTime: t0 + 1000,
+      })
+    })
+    const zone = process.env.TZ
+    try {
+      process.env.TZ = 'America/Los_Angeles'
+      expect(await report(c, spans, 'markdown')).toContain(
+        '- started 2026-12-06 20:24:15.828 (UTC−08:00) · ',
+      )
+      process.env.TZ = 'Asia/Kolkata'
+      const answer = await fetch(`${c.url}/api/traces/${spans[0]!.traceId}/report?format=md`)
+      const viewer = ((await answer.json()) as { markdown: string }).markdown
+      expect(viewer).toContain('- started 2026-12-07 09:54:15.828 (UTC+05:30) · ')
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
   })
 })

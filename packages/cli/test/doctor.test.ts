@@ -221,10 +221,14 @@ describe('tokentrail doctor', () => {
   })
 
   it('a bad env value: says the SDK would turn tracing off and why', async () => {
-    const { code, stdout } = await doctor({ OTEL_TRACES_SAMPLER_ARG: 'half' })
+    // A key in it is masked, as everywhere a URL is shown.
+    const { code, stdout } = await doctor({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'user:SECRET-KEY@collector:4318',
+    })
     expect(stdout.trim().split('\n').at(-1)).toBe(
-      '✗ the SDK would turn tracing off: OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 (the share of traces kept), got "half"',
+      '✗ the SDK would turn tracing off: OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http(s) URL such as http://localhost:4318, got "user:***@collector:4318": it has no http:// or https:// in front',
     )
+    expect(stdout).not.toContain('SECRET-KEY')
     expect(code).toBe(1)
   })
 

@@ -85,6 +85,70 @@ describe('traces shaped to break tree building', () => {
     expect((await bad.json()).error).toBe('limit must be a whole number ≥ 1 or all, got "0"')
   }, 20_000)
 
+  it('a token the collector refuses is said as refused; none given, as needed', async () => {
+    const c = await collector({ token: 'right-token-123' })
+    const wrong = await run(['list', '--url', c.url, '--token', 'wrong-token-456'])
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain(
+      'the collector refused the token: check --token or TOKENTRAIL_TOKEN against the one `tokentrail dev` was started with',
+    )
+    expect(wrong.stderr).not.toContain('wrong-token-456')
+    const none = await run(['list', '--url', c.url])
+    expect(none.stderr).toContain(
+      'the collector needs a token: pass --token or set TOKENTRAIL_TOKEN',
+    )
+    expect((await run(['list', '--url', c.url, '--token', 'right-token-123'])).code).toBe(0)
+  })
+
+  it('`tokentrail trace` cut at 1,000 spans draws no branch closed at the cut', async () => {
+    const c = await collector()
+    const traceId = hexId(32)
+    const root = hexId(16)
+    const start = Date.now()
+    const spans = [
+      span({ traceId, spanId: root, name: 'root', startTime: start, endTime: start + 10_000 }),
+    ]
+    // 30 calls of 40 tools each: 1,231 spans, the page ends inside call 23.
+    for (let i = 0; i < 30; i++) {
+      const call = hexId(16)
+      spans.push(
+        span({
+          traceId,
+          spanId: call,
+          parentSpanId: root,
+          name: `call-${i}`,
+          startTime: start + i * 100,
+        }),
+      )
+      for (let j = 0; j < 40; j++)
+        spans.push(
+          span({
+            traceId,
+            spanId: hexId(16),
+            parentSpanId: call,
+            name: `tool-${i}-${j}`,
+            startTime: start + i * 100 + j,
+          }),
+        )
+    }
+    expect(await postSpans(c.url, spans)).toBe(200)
+    const { stdout } = await run(['trace', traceId, '--url', c.url])
+    const lines = stdout.split('\n')
+    const shown = lines.filter((line) => / (call|tool)-\d/.test(line))
+    expect(shown).toHaveLength(999)
+    // The last call and the last tool shown have siblings after the cut: not drawn as the last.
+    const lastCall = shown.filter((line) => / call-\d+/.test(line)).at(-1)!
+    expect(lastCall).toContain('├─')
+    expect(shown.at(-1)).toContain('├─')
+    expect(lines.filter(Boolean).at(-1)).toBe(
+      '… 231 more spans not shown (1–1,000 of 1,231); --all shows every span',
+    )
+    // Whole, the last call and its last tool close their branches.
+    const all = (await run(['trace', traceId, '--all', '--url', c.url])).stdout
+    expect(all.split('\n').find((line) => line.includes(' call-29'))).toContain('└─')
+    expect(all.split('\n').find((line) => line.includes(' tool-29-39'))).toContain('└─')
+  })
+
   it('serves a 10,000-deep trace to /api/traces/:id, /api/last and `tokentrail last`', async () => {
     const c = await collector()
     const { traceId, spans } = chain(10_000, { cycle: false })

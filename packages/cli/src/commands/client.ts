@@ -57,7 +57,11 @@ export class CollectorClient {
     const status = `${response.status} ${response.statusText}`.trim()
     if (response.status === 401)
       throw new CliError(
-        `the collector needs a token: pass --token or set TOKENTRAIL_TOKEN (${typeof error === 'string' && error ? error : status})`,
+        `${
+          this.token
+            ? 'the collector refused the token: check --token or TOKENTRAIL_TOKEN against the one `tokentrail dev` was started with'
+            : 'the collector needs a token: pass --token or set TOKENTRAIL_TOKEN'
+        } (${typeof error === 'string' && error ? error : status})`,
       )
     // Every other refusal of tokentrail dev names what was wrong in `error`.
     if (typeof error !== 'string' || !error) throw this.notTokentrail(path, status)

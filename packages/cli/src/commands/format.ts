@@ -272,7 +272,14 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
   // Whether a later sibling follows the row at each depth, found walking backwards: draws `├─` or
   // `└─` and the `│` of open branches without recursion, whatever the depth.
   const lastAt: boolean[] = new Array(waterfall.length)
-  const siblingBelow: boolean[] = []
+  // A page cut before the trace's end: what follows it is not known, so no branch is drawn closed
+  // at the cut (`└─` said "last child" of a span whose next children come after it).
+  const spanTotal = Number(detail.page?.total)
+  const first = Number(detail.page?.offset) || 0
+  const cut = Number.isFinite(spanTotal) && first + waterfall.length < spanTotal
+  const siblingBelow: boolean[] = cut
+    ? new Array(Math.max(0, ...waterfall.map((node) => node.depth)) + 1).fill(true)
+    : []
   for (let i = waterfall.length - 1; i >= 0; i--) {
     const depth = waterfall[i]!.depth
     siblingBelow.length = Math.min(siblingBelow.length, depth + 1)
@@ -306,9 +313,7 @@ export function formatTrace(detail: TraceDetail, p: Palette): string {
   }
   if (rows.length) lines.push(table(rows, new Set([0, 2])))
   // Numbers only: the page comes from a server, like every string printed here.
-  const spanTotal = Number(detail.page?.total)
-  const first = Number(detail.page?.offset) || 0
-  if (Number.isFinite(spanTotal) && first + waterfall.length < spanTotal) {
+  if (cut) {
     const n = (value: number) => value.toLocaleString('en')
     lines.push(
       p.dim(

@@ -85,7 +85,7 @@ export function debugHints(spans: readonly SpanData[], baseline: ModelBaseline =
       message:
         `the provider rate-limited ${model ? code(model, 60) : 'the call'} (429) ${attempts === 1 ? 'once' : `${attempts} times`}` +
         (recovered
-          ? `; a retry succeeded after ${ms(waited)} of backoff`
+          ? `; a retry succeeded ${ms(waited)} after the first attempt began`
           : llmCalls.length > 1
             ? `; ${llmCalls.length} attempts over ${ms(waited)} all failed`
             : '; it was not retried') +

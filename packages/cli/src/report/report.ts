@@ -187,6 +187,18 @@ function spanLine(s: ReportSpan): string {
   return `${'  '.repeat(s.depth)}- ${facts.join(' · ')}`
 }
 
+/**
+ * The UTC offset of the time zone `formatTime` wrote `time` in (`UTC+01:00`): the report is read
+ * elsewhere (an issue, a teammate in another zone), and the viewer's download is written in the
+ * collector's zone, which may not be the page's.
+ */
+export function utcOffset(time: number): string {
+  const minutes = -new Date(time).getTimezoneOffset()
+  const abs = Math.abs(minutes)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `UTC${minutes < 0 ? '−' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
 /** The report as Markdown: summary, hints, one line per span, errors, raw spans when kept. */
 export function formatReportMarkdown(report: TraceReport): string {
   const t = report.trace
@@ -195,7 +207,7 @@ export function formatReportMarkdown(report: TraceReport): string {
   const lines = [
     `# Trace \`${t.traceId}\`: ${plain(t.rootName, 80)} (${status})`,
     '',
-    `- started ${formatTime(t.startTime)} (local time) · ${formatDuration(t.durationMs)} · ${t.spanCount} spans · service ${code(t.service, 60)}`,
+    `- started ${formatTime(t.startTime)} (${utcOffset(t.startTime)}) · ${formatDuration(t.durationMs)} · ${t.spanCount} spans · service ${code(t.service, 60)}`,
   ]
   if (t.model)
     lines.push(

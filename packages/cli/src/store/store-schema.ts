@@ -374,8 +374,9 @@ export function traceValues(row: TraceRow): (string | number | null)[] {
 /**
  * A trace's search text: what names it, then a line break, then what it said, 2,000 characters in
  * all. Names come first and keep up to 1,000 of them whatever order the spans arrive in (the root
- * span, which ends last, was left out of a trace whose earlier spans' prompts had filled the text);
- * what it said has the rest. A text without a line break was stored before: read as what it said.
+ * span, which ends last, was left out of a trace whose earlier spans' prompts had filled the text),
+ * the root's and the first failed spans' at their start, however many names came before (they were
+ * left out of a trace of many spans); what it said has the rest. A text without a line break was stored before: read as what it said.
  */
 const MAX_SEARCH = 2000
 const MAX_SEARCH_NAMES = 1000
@@ -639,12 +640,37 @@ export function mergeTraceRow(row: TraceRow | undefined, items: readonly Prepare
     }
     // Steps of one call repeat the same prompt: each part is kept once, so the search text (and
     // its trigram index) holds more of the trace.
+    // The root span (it ends, and comes, last) and the first failed spans (the error the row
+    // shows) go first, whatever came before them: names that arrived earlier filled the names.
+    // Failed spans' parts are shorter, and three at most, so that they never push the root out.
+    if (!span.parentSpanId) putFirst(text, search.names, found, 300)
+    else if (span.status === 'error' && out.error_count <= 3)
+      putFirst(text, search.names, found, 100)
     addSearchParts(text, 'names', search.names, MAX_SEARCH_NAMES, found)
     addSearchParts(text, 'content', search.content, MAX_SEARCH, found)
   }
   if (tokens.size !== before) out.attr_tokens = [...tokens].join(' ')
   out.search = `${text.names}\n${text.content.slice(0, MAX_SEARCH - 1 - text.names.length)}`
   return out
+}
+
+/**
+ * Puts each part not in the text yet (either section) at the start of its names, at most `length`
+ * characters of it, cutting names that came before from the end to keep within
+ * `MAX_SEARCH_NAMES` (see `mergeTraceRow`).
+ */
+function putFirst(
+  text: { names: string; content: string },
+  parts: readonly string[],
+  found: Set<string>,
+  length: number,
+): void {
+  for (const whole of parts) {
+    const part = whole.slice(0, length)
+    if (text.names.includes(part) || text.content.includes(part)) continue
+    text.names = (text.names ? `${part} ${text.names}` : part).slice(0, MAX_SEARCH_NAMES)
+    found.add(whole)
+  }
 }
 
 /**
