@@ -137,6 +137,11 @@ export function mergeMetadata(
  * )
  */
 export function withTraceMetadata<T>(metadata: TraceMetadata, fn: () => T): T {
+  // A programming error, thrown as the call would have (a TypeError), naming the argument.
+  if (typeof fn !== 'function')
+    throw new TypeError(
+      `withTraceMetadata(metadata, fn): fn must be the function to run, got ${fn === null ? 'null' : typeof fn}`,
+    )
   // Called per request: what it cannot use is never thrown into the user's path, but said once by
   // the traced calls inside the scope, through the tracer each records to (`tracingMiddleware({
   // tracer })` as well as the process-wide one), not whichever `getTracer()` answers here.

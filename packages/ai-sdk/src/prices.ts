@@ -1,4 +1,4 @@
-import { closestKey, collectionName } from '@tokentrail/core/internal'
+import { closestKey, collectionName, shownValue } from '@tokentrail/core/internal'
 
 /** List prices of one model in USD per million tokens. */
 export interface ModelPrice {
@@ -307,7 +307,7 @@ export function checkPriceTable(table: unknown): string | undefined {
       const optional = field !== 'input' && field !== 'output'
       if (optional && value === undefined) continue
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-        return `prices["${id}"].${field} must be a number ≥ 0 (USD per million tokens), got ${JSON.stringify(value)}`
+        return `prices["${id}"].${field} must be a number ≥ 0 (USD per million tokens), got ${shownValue(value)}`
     }
   }
   return undefined

@@ -8,6 +8,7 @@ import {
   checkOptionKeys,
   getTracer,
   now,
+  shownValue,
   TokentrailError,
   tracerSkipped,
 } from '@tokentrail/core/internal'
@@ -99,7 +100,7 @@ function check(options: TracingMiddlewareOptions): void {
     (typeof maxTextLength !== 'number' || !Number.isInteger(maxTextLength) || maxTextLength < 0)
   )
     throw new TokentrailError(
-      `maxTextLength must be a whole number of characters ≥ 0, got ${JSON.stringify(maxTextLength)}`,
+      `maxTextLength must be a whole number of characters ≥ 0, got ${shownValue(maxTextLength)}`,
     )
   if (prices !== undefined && prices !== false) {
     const problem = checkPriceTable(prices)

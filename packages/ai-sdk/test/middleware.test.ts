@@ -209,6 +209,17 @@ describe('tracingMiddleware with generateText', () => {
 
   it('rejects bad options with an error naming the option', () => {
     expect(() => tracingMiddleware({ maxTextLength: -1 })).toThrow(/maxTextLength/)
+    // Infinity and NaN named as such (JSON printed null).
+    expect(() => tracingMiddleware({ maxTextLength: Number.POSITIVE_INFINITY })).toThrow(
+      'maxTextLength must be a whole number of characters ≥ 0, got Infinity',
+    )
+    expect(() => tracingMiddleware({ prices: { m: { input: Number.NaN, output: 1 } } })).toThrow(
+      /prices\["m"\]\.input must be a number ≥ 0 \(USD per million tokens\), got NaN/,
+    )
+    // fn is named, not a TypeError from deep inside.
+    expect(() => withTraceMetadata({ userId: 'u' }, 5 as never)).toThrow(
+      'withTraceMetadata(metadata, fn): fn must be the function to run, got number',
+    )
     expect(() => tracingMiddleware({ tracer: {} as any })).toThrow(/tracer/)
     expect(() => tracingMiddleware({ recordInputs: 'yes' as any })).toThrow(/recordInputs/)
     expect(() => tracingMiddleware({ prices: { 'gpt-x': { input: -1, output: 1 } } })).toThrow(

@@ -8,7 +8,13 @@ import { consoleMetricsExporter, otlpMetricsExporter } from './exporters/otlp-me
 import { detectProfile, type OtlpProfile } from './exporters/otlp-profile.js'
 import { otlpUrlFromEnv, parseHeaderList } from './exporters/otlp-wire.js'
 import type { MetricExporter } from './metrics.js'
-import { checkOptionKeys, checkOptionsObject, collectionName, shareOf } from './options.js'
+import {
+  checkOptionKeys,
+  checkOptionsObject,
+  collectionName,
+  shareOf,
+  shownValue,
+} from './options.js'
 import type { RetryOptions } from './processor.js'
 import {
   type RedactionOptions,
@@ -148,10 +154,7 @@ export interface ResolvedConfig {
   redaction: ResolvedRedaction | undefined
 }
 
-// A value as a message shows it: `Infinity` and `NaN` as themselves (JSON would print null).
-function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
-}
+const shown = shownValue
 
 function wholeNumber(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)

@@ -51,7 +51,7 @@ export type {
   SumPoint,
 } from './metrics.js'
 export { tracerSkipped } from './noop-tracer.js'
-export { checkOptionKeys, closestKey, collectionName } from './options.js'
+export { checkOptionKeys, closestKey, collectionName, shownValue } from './options.js'
 export type { RetryOptions } from './processor.js'
 export {
   type Carrier,

@@ -22,7 +22,7 @@ export {
 } from './http.js'
 export { flushLateWork, type LateWorkOptions } from './late-work.js'
 export { tracerSkipped } from './noop-tracer.js'
-export { checkOptionKeys, closestKey, collectionName } from './options.js'
+export { checkOptionKeys, closestKey, collectionName, shownValue } from './options.js'
 export { extractTraceContext } from './propagation.js'
 export { loadTextScrub, scrubLater, textScrub } from './recording-tracer.js'
 export {

@@ -121,10 +121,23 @@ export function shareOf(value: unknown, name: string, of: string): number {
     typeof value === 'string' ? (value.trim() === '' ? Number.NaN : Number(value)) : value
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1)
     throw new TokentrailError(
-      `${name} must be a number from 0 to 1 (the share of ${of}), got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
+      `${name} must be a number from 0 to 1 (the share of ${of}), got ${shownValue(value)}`,
     )
   return rate
 }
 
 /** The kinds a span may have (`SpanKind`), for the check in `tracer.startSpan()`. */
 export const SPAN_KINDS: readonly SpanKind[] = ['llm', 'tool', 'http', 'queue', 'internal']
+
+/**
+ * A value as a message shows it: `NaN` and `Infinity` as themselves (JSON would print null), a
+ * bigint or a cycle without throwing (JSON.stringify throws on them: the message was a TypeError).
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}

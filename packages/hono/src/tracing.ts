@@ -16,6 +16,7 @@ import {
   requestParent,
   runWithSpan,
   setCallbackAttributes,
+  shownValue,
   TokentrailError,
   tracerNotice,
   tracerSkipped,
@@ -105,11 +106,17 @@ function validate(options: TracingOptions): void {
       throw new TokentrailError(
         'tracing({ skip }) must be an array of paths or RegExps, or a function (c) => boolean',
       )
-    for (const [i, entry] of skip.entries())
+    for (const [i, entry] of skip.entries()) {
       if (typeof entry !== 'string' && !(entry instanceof RegExp))
         throw new TokentrailError(
           `tracing({ skip }) entry ${i} must be a path string or a RegExp, got ${typeof entry}`,
         )
+      // A request's path starts with "/": `'health'` matched none, and every request was traced.
+      if (typeof entry === 'string' && !entry.startsWith('/'))
+        throw new TokentrailError(
+          `tracing({ skip }) entry ${i} must be a path starting with "/", such as "/health", got ${shownValue(entry)}`,
+        )
+    }
   }
   for (const [name, value] of [
     ['spanName', spanName],
@@ -124,7 +131,7 @@ function validate(options: TracingOptions): void {
     (typeof traceIdHeader !== 'string' || !HEADER_NAME.test(traceIdHeader))
   )
     throw new TokentrailError(
-      `tracing({ traceIdHeader }) must be a header name such as 'x-trace-id', or false; got ${JSON.stringify(traceIdHeader)}`,
+      `tracing({ traceIdHeader }) must be a header name such as 'x-trace-id', or false; got ${shownValue(traceIdHeader)}`,
     )
   if (flush !== undefined && typeof flush !== 'boolean')
     throw new TokentrailError('tracing({ flush }) must be true or false')
@@ -132,7 +139,7 @@ function validate(options: TracingOptions): void {
     const timeout = options[name]
     if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1))
       throw new TokentrailError(
-        `tracing({ ${name} }) must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(timeout)}`,
+        `tracing({ ${name} }) must be a whole number of milliseconds ≥ 1, got ${shownValue(timeout)}`,
       )
     // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr): the span
     // would end a millisecond into every streamed body.

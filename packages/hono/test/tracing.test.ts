@@ -540,6 +540,16 @@ describe('tracing()', () => {
       [{ tracer: {} as any }, /tracer/],
       [{ skip: '/health' as any }, /skip/],
       [{ skip: [42 as any] }, /skip.*entry 0/],
+      // A path without its "/" matched no request: every one was traced, nothing said.
+      [
+        { skip: ['/ok', 'health'] },
+        /^tracing\(\{ skip \}\) entry 1 must be a path starting with "\/", such as "\/health", got "health"$/,
+      ],
+      // NaN and Infinity named as such (JSON printed null).
+      [
+        { flushTimeoutMs: Number.NaN },
+        /flushTimeoutMs \}\) must be a whole number of milliseconds ≥ 1, got NaN$/,
+      ],
       [{ spanName: 'x' as any }, /spanName/],
       [{ requestAttributes: {} as any }, /requestAttributes/],
       [{ traceIdHeader: 'x trace' }, /traceIdHeader/],

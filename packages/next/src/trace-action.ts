@@ -3,6 +3,7 @@ import {
   checkOptionKeys,
   getTracer,
   MAX_TIMER_MS,
+  shownValue,
   TokentrailError,
   tracerSkipped,
 } from '@tokentrail/core/internal'
@@ -57,7 +58,7 @@ export function traceAction<A extends (...args: any[]) => Promise<unknown>>(
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000
   if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1)
     throw new TokentrailError(
-      `traceAction: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(flushTimeoutMs)}`,
+      `traceAction: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got ${shownValue(flushTimeoutMs)}`,
     )
   // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr).
   if (flushTimeoutMs > MAX_TIMER_MS)

@@ -9,6 +9,7 @@ import {
   requestParent,
   runWithSpan,
   setCallbackAttributes,
+  shownValue,
   TokentrailError,
   tracerNotice,
   tracerSkipped,
@@ -90,7 +91,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
     throw new TokentrailError(
-      `withTracing: ${name} must be a whole number of milliseconds ≥ 1, got ${JSON.stringify(value)}`,
+      `withTracing: ${name} must be a whole number of milliseconds ≥ 1, got ${shownValue(value)}`,
     )
   // Past a timer's limit, runtimes fire it at once (Node with a warning on stderr).
   if (value > MAX_TIMER_MS)
@@ -113,14 +114,14 @@ function validate(handler: unknown, options: WithTracingOptions) {
     throw new TokentrailError('withTracing: tracer must be a tracer from createTracer()')
   if (route !== undefined && (typeof route !== 'string' || !route.startsWith('/')))
     throw new TokentrailError(
-      `withTracing: route must be a path pattern starting with "/", such as "/api/chat/[id]", got ${JSON.stringify(route)}`,
+      `withTracing: route must be a path pattern starting with "/", such as "/api/chat/[id]", got ${shownValue(route)}`,
     )
   if (
     traceIdHeader !== undefined &&
     (typeof traceIdHeader !== 'string' || !HEADER_NAME.test(traceIdHeader))
   )
     throw new TokentrailError(
-      `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", got ${JSON.stringify(traceIdHeader)}`,
+      `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", got ${shownValue(traceIdHeader)}`,
     )
   if (attributes !== undefined && typeof attributes !== 'function')
     throw new TokentrailError('withTracing: attributes must be a function (request) => object')

@@ -69,4 +69,13 @@ describe('traceAction checks its options when the action is defined, as withTrac
     )
     expect(() => withTracing(handler, { flushTimeoutMs: 2 ** 31 })).toThrow(/at most 2147483647/)
   })
+
+  it('NaN and Infinity are named as such (JSON printed null)', () => {
+    expect(message(() => withTracing(handler, { flushTimeoutMs: Number.NaN }))).toBe(
+      'withTracing: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got NaN',
+    )
+    expect(message(() => traceAction('a', async () => 1, { flushTimeoutMs: Number.NaN }))).toBe(
+      'traceAction: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got NaN',
+    )
+  })
 })
