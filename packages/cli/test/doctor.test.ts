@@ -232,6 +232,39 @@ describe('tokentrail doctor', () => {
     expect(code).toBe(1)
   })
 
+  it("--config of a module that gives no tracer says so, not the env tracer as the module's", async () => {
+    const dir = tempDir()
+    const core = new URL('../../core/dist/index.js', import.meta.url).href
+    writeFileSync(join(dir, 'none.mjs'), 'export const nothing = 1\n')
+    writeFileSync(
+      join(dir, 'set.mjs'),
+      `import { createTracer, setTracer } from ${JSON.stringify(core)}
+setTracer(createTracer({ serviceName: 'set-by-config', exporters: [] }))
+`,
+    )
+    const slot = Symbol.for('tokentrail.tracer.default')
+    const g = globalThis as Record<symbol, unknown>
+    const saved = g[slot]
+    try {
+      g[slot] = undefined
+      const env = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_SERVICE_NAME: 'from-env',
+      }
+      const none = await doctor(env, ['--config', 'none.mjs', '--json'], { cwd: dir })
+      expect(JSON.parse(none.stdout).verdict).toBe(
+        `--config ${join(dir, 'none.mjs')} gives no tracer: export it (as its default export or \`tracer\`) or pass it to setTracer()`,
+      )
+      expect(none.code).toBe(1)
+      const missing = await doctor(env, ['--config', 'nope.mjs', '--json'], { cwd: dir })
+      expect(JSON.parse(missing.stdout).verdict).toMatch(/^cannot load --config .*nope\.mjs: /)
+      const set = await doctor(env, ['--config', 'set.mjs', '--json'], { cwd: dir })
+      expect(JSON.parse(set.stdout).config.serviceName).toBe('set-by-config')
+    } finally {
+      g[slot] = saved
+    }
+  })
+
   it('--json for CI, and --config loads the module that makes the tracer', async () => {
     const c = await collector()
     const dir = tempDir()

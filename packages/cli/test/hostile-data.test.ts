@@ -85,6 +85,28 @@ describe('traces shaped to break tree building', () => {
     expect((await bad.json()).error).toBe('limit must be a whole number ≥ 1 or all, got "0"')
   }, 20_000)
 
+  it('--url and TOKENTRAIL_URL are checked as URLs, named, a password masked; an empty one is the default', async () => {
+    const bad = await run(['list', '--url', 'http://me:SECRET@127.0.0.1:99999'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      '--url must be an http(s) URL such as http://127.0.0.1:4318, got "http://me:***@127.0.0.1:99999"',
+    )
+    const fromEnv = await run(['list'], { env: { TOKENTRAIL_URL: 'ftp://collector:4318' } })
+    expect(fromEnv.code).toBe(2)
+    expect(fromEnv.stderr).toContain(
+      'TOKENTRAIL_URL must be an http(s) URL such as http://127.0.0.1:4318, got "ftp://collector:4318" (not http(s))',
+    )
+    const query = await run(['list', '--url', 'http://127.0.0.1:4318/?token=SECRET'])
+    expect(query.stderr).toContain(
+      'got "http://127.0.0.1:4318/?token=***" (it has a query or fragment',
+    )
+    // Empty (a compose file's `TOKENTRAIL_URL=`), or blank with a trailing space: the default, trimmed.
+    const c = await collector()
+    expect((await run(['list', '--url', `${c.url} `])).code).toBe(0)
+    const empty = await run(['list'], { env: { TOKENTRAIL_URL: '' } })
+    expect(empty.stderr).not.toContain('must be an http(s) URL')
+  })
+
   it('a token the collector refuses is said as refused; none given, as needed', async () => {
     const c = await collector({ token: 'right-token-123' })
     const wrong = await run(['list', '--url', c.url, '--token', 'wrong-token-456'])

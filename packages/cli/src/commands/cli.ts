@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
+import { maskedUrl } from '@tokentrail/core/otlp'
 import { parseAttribute } from '../collector/query-params.js'
 import { type DeliveryHealth, formatDelivery } from '../delivery-health.js'
 import { databaseProblem } from '../node-support.js'
@@ -24,6 +25,30 @@ import {
 import { formatMetricsSummary } from './format-metrics.js'
 
 /** Where the CLI reads and writes; tests pass their own. */
+/**
+ * The collector's base URL from --url or TOKENTRAIL_URL (`from`), checked as a URL: without a
+ * trailing slash; an error (exit 2) names where it came from and masks a password or query value.
+ */
+function collectorUrl(given: string, from: string): string {
+  const value = given.trim()
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  const wrong = !url
+    ? undefined
+    : url.protocol !== 'http:' && url.protocol !== 'https:'
+      ? 'not http(s)'
+      : url.search || url.hash
+        ? "it has a query or fragment: give the collector's base URL"
+        : ''
+  if (wrong === '') return value.replace(/\/+$/, '')
+  throw new CliError(
+    `${from} must be an http(s) URL such as http://127.0.0.1:4318, got "${maskedUrl(value)}"${wrong ? ` (${wrong})` : ''}`,
+    2,
+  )
+}
+
 export interface CliIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }
   stderr: { write(text: string): unknown }
@@ -286,7 +311,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
         2,
       )
     // An empty TOKENTRAIL_TOKEN (`TOKENTRAIL_TOKEN=` in a compose file or .env) means no token.
-    const token = (values.token as string | undefined) ?? (env.TOKENTRAIL_TOKEN || undefined)
+    const token =
+      (values.token as string | undefined) ?? (env.TOKENTRAIL_TOKEN?.trim() || undefined)
     if (command === 'dev') return await dev(values, token, { out, err, io, p, cwd })
     if (command === 'doctor') {
       const report = await runDoctor({
@@ -303,16 +329,17 @@ export async function runCli(argv: readonly string[], io: Partial<CliIO> = {}): 
       )
       return report.ok ? 0 : 1
     }
-    const url = (
-      (values.url as string | undefined) ??
-      env.TOKENTRAIL_URL ??
-      'http://127.0.0.1:4318'
-    ).replace(/\/+$/, '')
-    if (!/^https?:\/\/[^/]+/.test(url))
-      throw new CliError(
-        `--url must be an http(s) URL such as http://127.0.0.1:4318, got "${url}"`,
-        2,
-      )
+    // An empty TOKENTRAIL_URL (`TOKENTRAIL_URL=` in a compose file or .env) means the default.
+    const urlFrom =
+      values.url !== undefined ? '--url' : env.TOKENTRAIL_URL?.trim() ? 'TOKENTRAIL_URL' : undefined
+    const url = collectorUrl(
+      urlFrom === '--url'
+        ? (values.url as string)
+        : urlFrom
+          ? env.TOKENTRAIL_URL!
+          : 'http://127.0.0.1:4318',
+      urlFrom ?? '--url',
+    )
     const client = new CollectorClient(url, token)
     const json = values.json === true
     switch (command) {

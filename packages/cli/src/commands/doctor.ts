@@ -169,14 +169,23 @@ async function loadTracer(options: DoctorOptions): Promise<Tracer> {
     module = await import(pathToFileURL(file).href)
   } catch (error) {
     if (TokentrailError.isInstance(error)) throw error
-    throw new TokentrailError(`cannot load --config ${file}: ${(error as Error)?.message}`, {
+    throw new ConfigError(`cannot load --config ${file}: ${(error as Error)?.message}`, {
       cause: error,
     })
   }
   if (isTracer(module.default)) return module.default
   if (isTracer(module.tracer)) return module.tracer
-  return getTracer()
+  // One it passed to setTracer(); else getTracer() would make one from env, and the report would
+  // call that the module's.
+  if (isTracer((globalThis as Record<symbol, unknown>)[Symbol.for('tokentrail.tracer.default')]))
+    return getTracer()
+  throw new ConfigError(
+    `--config ${file} gives no tracer: export it (as its default export or \`tracer\`) or pass it to setTracer()`,
+  )
 }
+
+// A --config that cannot be read: said as such, not as the SDK turning tracing off.
+class ConfigError extends TokentrailError {}
 
 // `Authorization: Bearer …` from OTEL_EXPORTER_OTLP_HEADERS, to read the test trace back.
 function tokenFromHeaders(env: DoctorOptions['env']): string | undefined {
@@ -236,7 +245,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       return report
     }
   } catch (error) {
-    report.verdict = `the SDK would turn tracing off: ${TokentrailError.isInstance(error) ? error.message : String((error as Error)?.message ?? error)}`
+    const message = TokentrailError.isInstance(error)
+      ? error.message
+      : String((error as Error)?.message ?? error)
+    report.verdict =
+      error instanceof ConfigError ? message : `the SDK would turn tracing off: ${message}`
     return report
   }
   const { exporters, metricExporters, ...rest } = description
