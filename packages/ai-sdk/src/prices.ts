@@ -77,7 +77,8 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'claude-opus-4-5': p(5, 0.5, 25, 6.25),
   'claude-opus-4-1': p(15, 1.5, 75, 18.75),
   'claude-opus-4': p(15, 1.5, 75, 18.75),
-  'claude-sonnet-5-5': p(2, 0.2, 10, 2.5),
+  // Cache hits on Opus 5.5 and Sonnet 5.5 are 0.05× the input rate (0.1× on the others).
+  'claude-sonnet-5-5': p(2, 0.1, 10, 2.5),
   'claude-sonnet-5': p(2, 0.2, 10, 2.5),
   'claude-sonnet-4-6': p(3, 0.3, 15, 3.75),
   'claude-sonnet-4-5': p(3, 0.3, 15, 3.75),
@@ -106,6 +107,7 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'grok-4.20-multi-agent-0309': p(1.25, 0.2, 2.5),
   'grok-4.20': p(1.25, 0.2, 2.5),
   'grok-4.20-reasoning': p(1.25, 0.2, 2.5),
+  'grok-4.20-non-reasoning': p(1.25, 0.2, 2.5),
   'grok-4-1-fast-reasoning': p(0.2, 0.05, 0.5),
   'grok-4-1-fast-non-reasoning': p(0.2, 0.05, 0.5),
   // DeepSeek: https://api-docs.deepseek.com/quick_start/pricing, read 2026-12-04. Peak (standard)

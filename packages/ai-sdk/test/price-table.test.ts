@@ -87,6 +87,13 @@ describe('the built-in price table', () => {
     // The table is the built-in one unless given, as the README writes the signature.
     for (const [id, input] of cases) expect(findPrice(id)?.input).toBe(input)
     expect(findPrice('gpt-4o', { 'gpt-4o': { input: 9, output: 9 } })?.input).toBe(9)
+    // Cache hits on Claude Opus 5.5 and Sonnet 5.5 are 0.05× the input rate
+    // (https://platform.claude.com/docs/en/about-claude/pricing): Sonnet 5.5's read $0.20, twice it.
+    expect(findPrice('claude-sonnet-5-5')?.cachedInput).toBe(0.1)
+    expect(findPrice('anthropic/claude-sonnet-5.5')?.cachedInput).toBe(0.1)
+    expect(findPrice('claude-opus-5-5')?.cachedInput).toBe(0.2)
+    // The alias of grok-4.20-0309-non-reasoning @ai-sdk/xai lists, as its reasoning twin is.
+    expect(findPrice('grok-4.20-non-reasoning')?.input).toBe(1.25)
   })
 })
 

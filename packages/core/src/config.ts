@@ -474,8 +474,9 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
   // it or warns and goes on): passed over as OpenTelemetry says, treated as not set and said once
   // when the tracer is made, never turning tracing off.
   const ignored: string[] = []
-  const enabled =
-    options.enabled ?? (!sdkDisabled(ignored) && envBoolean('TOKENTRAIL_ENABLED') !== false)
+  // TOKENTRAIL_ENABLED, Tokentrail's own, wins over OTEL_SDK_DISABLED, which may be set for the
+  // OpenTelemetry SDK alone (`TOKENTRAIL_ENABLED=true` was ignored beside it, in silence).
+  const enabled = options.enabled ?? envBoolean('TOKENTRAIL_ENABLED') ?? !sdkDisabled(ignored)
   // Off, the tracer reads no other variable, as OTEL_SDK_DISABLED=true means in OpenTelemetry: a
   // value set for another SDK (OTEL_TRACES_SAMPLER=xray) must not make createTracer({ enabled:
   // false }) throw. Options in code are still checked.

@@ -269,6 +269,17 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
     }
   })
 
+  it('TOKENTRAIL_ENABLED, when set, wins over OTEL_SDK_DISABLED (set for the OpenTelemetry SDK)', () => {
+    vi.stubEnv('OTEL_SDK_DISABLED', 'true')
+    expect(resolveConfig({ exporters: [] }).enabled).toBe(false)
+    vi.stubEnv('TOKENTRAIL_ENABLED', 'true')
+    expect(resolveConfig({ exporters: [] }).enabled).toBe(true)
+    vi.stubEnv('OTEL_SDK_DISABLED', 'false')
+    vi.stubEnv('TOKENTRAIL_ENABLED', 'false')
+    expect(resolveConfig({ exporters: [] }).enabled).toBe(false)
+    expect(resolveConfig({ exporters: [], enabled: true }).enabled).toBe(true)
+  })
+
   it('OTEL_TRACES_EXPORTER=otlp,otlp: one exporter, not every span sent twice', () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://collector:4318')
     vi.stubEnv('OTEL_TRACES_EXPORTER', 'otlp, OTLP')
