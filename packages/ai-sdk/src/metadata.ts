@@ -13,7 +13,7 @@ export interface TraceMetadata {
   /** Recorded as `session.id` and `gen_ai.conversation.id` (a number as its text). */
   sessionId?: string | number | undefined
   /** Recorded as `tokentrail.tags`; tags from outer scopes and the call are merged. */
-  tags?: string[] | undefined
+  tags?: readonly string[] | undefined
   /** Any other attributes, recorded as given (values are sanitised). */
   attributes?: Record<string, unknown> | undefined
 }

@@ -55,6 +55,14 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
     expect(warnings).toEqual([])
   })
 
+  it('tags may be a readonly list (`as const`)', async () => {
+    const { tracer, exporter, model } = await start()
+    const tags = ['web', 'beta'] as const
+    await withTraceMetadata({ userId: 'u', tags }, () => ai.generateText({ model, prompt: 'Hi' }))
+    await tracer.flush()
+    expect(modelSpans(exporter)[0]!.attributes[ATTR.tags]).toEqual(['web', 'beta'])
+  })
+
   it('a key or value it cannot use is said once per key, with the call answered as before', async () => {
     const { tracer, exporter, model, warnings } = await start()
     for (let i = 0; i < 2; i++) {

@@ -32,7 +32,7 @@ export interface TracerOptions {
    * Where spans go. @default from env: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, `console`/`none` by OTEL_TRACES_EXPORTER; none otherwise
    */
-  exporters?: SpanExporter[] | undefined
+  exporters?: readonly SpanExporter[] | undefined
   /**
    * Share of traces kept, from 0 to 1, decided once per trace. @default from OTEL_TRACES_SAMPLER
    * (always_on, always_off, traceidratio, or their parentbased_ forms) and OTEL_TRACES_SAMPLER_ARG, else 1
@@ -101,7 +101,7 @@ export interface TracerOptions {
 /** Options of GenAI metrics. */
 export interface MetricsOptions {
   /** @default from env (OTEL_METRICS_EXPORTER: otlp, console, none) */
-  exporters?: MetricExporter[] | undefined
+  exporters?: readonly MetricExporter[] | undefined
   /** @default OTEL_METRIC_EXPORT_INTERVAL, else 60000 */
   exportIntervalMs?: number | undefined
   /** Series per instrument; more collapse into one `otel.metric.overflow` series. @default 2000 */
@@ -343,7 +343,9 @@ function resolveMetrics(
   const fromEnv =
     option === false || !enabled || options?.exporters ? undefined : metricExportersFromEnv()
   return {
-    exporters: option === false || !enabled ? [] : (options?.exporters ?? fromEnv!.exporters),
+    // A copy: the list may be `as const`, or changed by the app later.
+    exporters:
+      option === false || !enabled ? [] : [...(options?.exporters ?? fromEnv!.exporters)],
     ...(fromEnv?.off ? { off: fromEnv.off } : {}),
     exportIntervalMs: timerMs(
       ...optionOrEnv(
@@ -547,7 +549,7 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {
     serviceName,
-    exporters: options.exporters ?? (enabled ? exportersFromEnv(ignored) : []),
+    exporters: options.exporters ? [...options.exporters] : enabled ? exportersFromEnv(ignored) : [],
     sampleRate,
     parentBased,
     enabled,

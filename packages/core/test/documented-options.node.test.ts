@@ -130,6 +130,21 @@ describe('createTracer checks the type of every option', () => {
     )
   })
 
+  it('exporters lists may be readonly (`as const`), and are copied: a later change is not taken', async () => {
+    const exporter = memoryExporter()
+    const spans = [exporter] as const
+    const metrics = [memoryMetricExporter()] as const
+    const mutable = [exporter]
+    const tracer = createTracer({ exporters: spans, metrics: { exporters: metrics } })
+    const other = createTracer({ exporters: mutable, metrics: false })
+    mutable.push(memoryExporter())
+    other.startSpan('one').end()
+    await other.flush()
+    expect(other.stats().exported).toBe(1)
+    await tracer.shutdown()
+    await other.shutdown()
+  })
+
   it('an exporter of the other signal in a list is named at creation (each export failed on data it could not read)', () => {
     expect(thrown(() => createTracer({ exporters: [otlpMetricsExporter() as never] }))).toBe(
       'exporters[0] is otlpMetricsExporter(), which exports metrics: it goes in metrics.exporters',
