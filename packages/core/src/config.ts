@@ -344,8 +344,7 @@ function resolveMetrics(
     option === false || !enabled || options?.exporters ? undefined : metricExportersFromEnv()
   return {
     // A copy: the list may be `as const`, or changed by the app later.
-    exporters:
-      option === false || !enabled ? [] : [...(options?.exporters ?? fromEnv!.exporters)],
+    exporters: option === false || !enabled ? [] : [...(options?.exporters ?? fromEnv!.exporters)],
     ...(fromEnv?.off ? { off: fromEnv.off } : {}),
     exportIntervalMs: timerMs(
       ...optionOrEnv(
@@ -549,7 +548,11 @@ export function resolveConfig(options: TracerOptions = {}): ResolvedConfig {
     wholeNumber(value, key === 'maxStringLength' ? lengthName : `limits.${key}`, 1)
   const config: ResolvedConfig = {
     serviceName,
-    exporters: options.exporters ? [...options.exporters] : enabled ? exportersFromEnv(ignored) : [],
+    exporters: options.exporters
+      ? [...options.exporters]
+      : enabled
+        ? exportersFromEnv(ignored)
+        : [],
     sampleRate,
     parentBased,
     enabled,
