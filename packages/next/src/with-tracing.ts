@@ -55,7 +55,7 @@ export interface WithTracingOptions {
    * A response header that carries the trace id, so a client or a bug report can point at the trace.
    * @default undefined (no header)
    */
-  traceIdHeader?: string | undefined
+  traceIdHeader?: string | false | undefined
   /** Longest wait for the export once the body has ended. @default 5000 */
   flushTimeoutMs?: number | undefined
   /**
@@ -118,10 +118,11 @@ function validate(handler: unknown, options: WithTracingOptions) {
     )
   if (
     traceIdHeader !== undefined &&
+    traceIdHeader !== false &&
     (typeof traceIdHeader !== 'string' || !HEADER_NAME.test(traceIdHeader))
   )
     throw new TokentrailError(
-      `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", got ${shownValue(traceIdHeader)}`,
+      `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", or false; got ${shownValue(traceIdHeader)}`,
     )
   if (attributes !== undefined && typeof attributes !== 'function')
     throw new TokentrailError('withTracing: attributes must be a function (request) => object')

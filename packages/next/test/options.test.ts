@@ -70,6 +70,16 @@ describe('traceAction checks its options when the action is defined, as withTrac
     expect(() => withTracing(handler, { flushTimeoutMs: 2 ** 31 })).toThrow(/at most 2147483647/)
   })
 
+  it('traceIdHeader: false is none, as @tokentrail/hono takes it', async () => {
+    const traced = withTracing(async () => new Response('ok'), { traceIdHeader: false })
+    const response = await traced(new Request('http://localhost/api/x'))
+    expect(await response.text()).toBe('ok')
+    expect([...response.headers.keys()]).not.toContain('false')
+    expect(message(() => withTracing(handler, { traceIdHeader: true as never }))).toBe(
+      'withTracing: traceIdHeader must be a valid header name such as "x-trace-id", or false; got true',
+    )
+  })
+
   it('NaN and Infinity are named as such (JSON printed null)', () => {
     expect(message(() => withTracing(handler, { flushTimeoutMs: Number.NaN }))).toBe(
       'withTracing: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got NaN',
