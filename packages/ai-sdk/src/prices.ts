@@ -12,6 +12,21 @@ export interface ModelPrice {
   cacheWrite?: number
   /** Input tokens written to Claude's 1-hour prompt cache (Anthropic, Vertex AI, Bedrock). @default 2 × input, Anthropic's rate */
   cacheWrite1h?: number
+  /**
+   * The rates of a call whose input (cache reads and writes included) is above `above` tokens,
+   * for a model whose price rises with the prompt's length; its own rates default as above.
+   */
+  longPrompt?: LongPromptPrice
+}
+
+/** A model's rates for prompts above `above` input tokens (see `ModelPrice.longPrompt`). */
+export interface LongPromptPrice {
+  above: number
+  input: number
+  output: number
+  cachedInput?: number
+  cacheWrite?: number
+  cacheWrite1h?: number
 }
 
 /** A price table: model id (without date suffix) to prices. */
@@ -20,10 +35,10 @@ export type PriceTable = Readonly<Record<string, ModelPrice>>
 /**
  * The date the built-in prices were compiled. Standard (not batch, not priority, not fast) rates
  * for short prompts, USD per million tokens; Anthropic cache writes are the 5-minute rate.
- * Prompt-length tiers are not modelled: OpenAI's GPT-5.6 and later double input and cache rates
- * (output × 1.5) above 272K input tokens, Gemini 2.5 Pro and the Gemini 3 previews charge more
- * above 200K, xAI's Grok 4.20 and 4.3 above 200K, and Claude Haiku 5.5 five times more above 100K
- * (its rates here are for prompts up to 100K tokens). DeepSeek's are its peak (standard) rates:
+ * Prompt-length tiers (`longPrompt`): OpenAI's GPT-5.6 and later double input and cache rates
+ * (output × 1.5) above 272K input tokens, and Claude Haiku 5.5 bills five times more above 100K.
+ * Not modelled: Gemini 2.5 Pro and the Gemini 3 previews charge more above 200K, and xAI's Grok
+ * 4.20 and 4.3 above 200K (their rates here are for shorter prompts). DeepSeek's are its peak (standard) rates:
  * off-peak, half of them, it bills most hours of the day.
  */
 export const PRICES_AS_OF = '2026-12-04'
@@ -33,17 +48,32 @@ const p = (input: number, cachedInput: number, output: number, cacheWrite?: numb
     ? { input, cachedInput, output }
     : { input, cachedInput, output, cacheWrite }
 
+// A model whose rates rise above `above` input tokens: input and cache rates × `inputTimes`,
+// output × `outputTimes`.
+const tiered = (price: ModelPrice, above: number, inputTimes: number, outputTimes: number) => {
+  const times = (rate: number | undefined) =>
+    rate === undefined ? undefined : Math.round(rate * inputTimes * 1e6) / 1e6
+  const longPrompt: LongPromptPrice = {
+    above,
+    input: times(price.input)!,
+    output: Math.round(price.output * outputTimes * 1e6) / 1e6,
+  }
+  for (const key of ['cachedInput', 'cacheWrite', 'cacheWrite1h'] as const)
+    if (price[key] !== undefined) longPrompt[key] = times(price[key])
+  return { ...price, longPrompt }
+}
+
 /** The built-in price table (see `PRICES_AS_OF`). Override or extend it with the `prices` option. */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
   // OpenAI. GPT-6.x and GPT-5.6 from their model pages, read 2026-12-04:
   // https://developers.openai.com/api/docs/models/gpt-6.2-sol (and …/gpt-6.1-sol, …/gpt-6-luna,
   // …/gpt-5.6-terra, …/gpt-5.6-luna); cache writes, billed from GPT-5.6 on, are 1.25 × input.
   // The older entries: https://developers.openai.com/api/docs/pricing as compiled 2026-07-04.
-  'gpt-6.2-sol': p(2, 0.1, 10, 2.5),
-  'gpt-6.1-sol': p(2, 0.1, 10, 2.5),
-  'gpt-6-luna': p(0.1, 0.01, 0.5, 0.125),
-  'gpt-5.6-terra': p(2, 0.2, 12, 2.5),
-  'gpt-5.6-luna': p(0.2, 0.02, 1.2, 0.25),
+  'gpt-6.2-sol': tiered(p(2, 0.1, 10, 2.5), 272_000, 2, 1.5),
+  'gpt-6.1-sol': tiered(p(2, 0.1, 10, 2.5), 272_000, 2, 1.5),
+  'gpt-6-luna': tiered(p(0.1, 0.01, 0.5, 0.125), 272_000, 2, 1.5),
+  'gpt-5.6-terra': tiered(p(2, 0.2, 12, 2.5), 272_000, 2, 1.5),
+  'gpt-5.6-luna': tiered(p(0.2, 0.02, 1.2, 0.25), 272_000, 2, 1.5),
   'gpt-5.5': p(5, 0.5, 30),
   'gpt-5.4': p(2.5, 0.25, 15),
   'gpt-5.4-mini': p(0.75, 0.075, 4.5),
@@ -83,8 +113,8 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'claude-sonnet-4-6': p(3, 0.3, 15, 3.75),
   'claude-sonnet-4-5': p(3, 0.3, 15, 3.75),
   'claude-sonnet-4': p(3, 0.3, 15, 3.75),
-  // Prompts up to 100K tokens; above, every rate × 5.
-  'claude-haiku-5-5': p(0.1, 0.01, 0.5, 0.125),
+  // Prompts above 100K tokens: every rate × 5 (the 1-hour cache write too, 2 × the input rate).
+  'claude-haiku-5-5': tiered({ ...p(0.1, 0.01, 0.5, 0.125), cacheWrite1h: 0.2 }, 100_000, 5, 5),
   'claude-haiku-4-5': p(1, 0.1, 5, 1.25),
   'claude-3-5-haiku': p(0.8, 0.08, 4, 1),
   // OpenAI embeddings (input only)
@@ -278,6 +308,9 @@ export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefin
   const cacheWrite = usage.cacheWrite ?? 0
   const cacheWrite1h = Math.min(usage.cacheWrite1h ?? 0, cacheWrite)
   const uncached = Math.max(0, input - cacheRead - cacheWrite)
+  // A long prompt's rates, for a model whose price rises with the prompt's length.
+  const long = price.longPrompt
+  if (long !== undefined && input > long.above) price = long
   const inputUsd =
     (uncached * price.input +
       cacheRead * (price.cachedInput ?? price.input) +
@@ -288,7 +321,8 @@ export function computeCost(usage: CostUsage, price: ModelPrice): Cost | undefin
   return { total: round(inputUsd + outputUsd), input: round(inputUsd), output: round(outputUsd) }
 }
 
-const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const
+const RATE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h'] as const
+const PRICE_FIELDS = [...RATE_FIELDS, 'longPrompt'] as const
 
 /** Checks a user price table, naming the first bad entry. Returns an error message or undefined. */
 export function checkPriceTable(table: unknown): string | undefined {
@@ -302,15 +336,34 @@ export function checkPriceTable(table: unknown): string | undefined {
       for (const key of Object.keys(price))
         if (!(PRICE_FIELDS as readonly string[]).includes(key)) {
           const near = closestKey(key, PRICE_FIELDS)
-          return `prices["${id}"]: unknown rate \`${key}\`${near ? ` — did you mean \`${near}\`?` : '.'} Rates: ${PRICE_FIELDS.join(', ')} (USD per million tokens)`
+          return `prices["${id}"]: unknown rate \`${key}\`${near ? ` — did you mean \`${near}\`?` : '.'} Rates: ${RATE_FIELDS.join(', ')} (USD per million tokens), and longPrompt`
         }
-    for (const field of PRICE_FIELDS) {
-      const value = (price as any)?.[field]
-      const optional = field !== 'input' && field !== 'output'
-      if (optional && value === undefined) continue
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-        return `prices["${id}"].${field} must be a number ≥ 0 (USD per million tokens), got ${shownValue(value)}`
-    }
+    const wrong = wrongRate(price, `prices["${id}"]`)
+    if (wrong) return wrong
+    const long = (price as ModelPrice | null)?.longPrompt
+    if (long === undefined) continue
+    const where = `prices["${id}"].longPrompt`
+    if (long === null || typeof long !== 'object')
+      return `${where} must be an object { above, input, output, … }, got ${shownValue(long)}`
+    for (const key of Object.keys(long))
+      if (key !== 'above' && !(RATE_FIELDS as readonly string[]).includes(key))
+        return `${where}: unknown field \`${key}\`. Fields: above (input tokens), ${RATE_FIELDS.join(', ')}`
+    if (!Number.isInteger(long.above) || long.above < 1)
+      return `${where}.above must be a whole number of input tokens ≥ 1, got ${shownValue(long.above)}`
+    const wrongLong = wrongRate(long, where)
+    if (wrongLong) return wrongLong
+  }
+  return undefined
+}
+
+// The first rate of `price` that is not a number ≥ 0 (input and output required), said.
+function wrongRate(price: unknown, where: string): string | undefined {
+  for (const field of RATE_FIELDS) {
+    const value = (price as any)?.[field]
+    const optional = field !== 'input' && field !== 'output'
+    if (optional && value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      return `${where}.${field} must be a number ≥ 0 (USD per million tokens), got ${shownValue(value)}`
   }
   return undefined
 }

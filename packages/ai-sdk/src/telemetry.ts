@@ -207,6 +207,10 @@ const MODEL_CALL_ERRORS = new Set([
   'AI_NoTranscriptGeneratedError',
 ])
 
+// The errors calls failed with, seen by onError: an outer call that fails with one an inner call
+// failed with first passes it on (see onError).
+const failedCalls = new WeakSet<object>()
+
 function fromModelCall(error: unknown): boolean {
   try {
     const name = (error as { name?: unknown } | null)?.name
@@ -605,6 +609,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (typeof callId !== 'string') return
       const state = callState()
       const failure = event.error
+      // Whether another call failed with this very error first: a call inside this one (a
+      // middleware outside ours asking a model of its own) whose failure this one passes on.
+      const passedOn = failure !== null && typeof failure === 'object' && failedCalls.has(failure)
+      if (failure !== null && typeof failure === 'object') failedCalls.add(failure)
       if (failure !== null && typeof failure === 'object' && state.embeddingErrors?.has(failure))
         return
       if (endedLately(callId)) return
@@ -636,14 +644,19 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         // it: a model left untraced (beside a traced one, whose middleware set this integration
         // up) records nothing. Tools the user approved that ran first still get their spans, and
         // a traced model's call that failed before its middleware ran (one outside it failed) its.
-        // An error of another shape (a custom model's plain Error, a guard middleware's own) is
-        // a traced call's only if a model of that provider is traced (one outside ours may rename
-        // the model); else it is an untraced model's, which records nothing either.
+        // A provider call's error that no middleware of ours saw, and no call inside this one
+        // passed on, is an untraced model's, even when a traced one has its provider and id (a
+        // library's bare `openai('gpt-4o')` beside the app's traced one): a traced model's
+        // provider call runs inside its middleware. An error of another shape (a custom model's plain Error, a guard
+        // middleware's own) is a traced call's only if a model of that provider is traced (one
+        // outside ours may rename the model); else it is an untraced model's, which records
+        // nothing either.
         if (
           !call.modelCalled &&
           call.approvedTools === undefined &&
-          !isWrapped(call.awaitedProvider, call.awaitedModelId) &&
-          (aborted || fromModelCall(error) || !providerWrapped(call.awaitedProvider))
+          ((fromModelCall(error) && !passedOn) ||
+            (!isWrapped(call.awaitedProvider, call.awaitedModelId) &&
+              (aborted || fromModelCall(error) || !providerWrapped(call.awaitedProvider))))
         )
           return
         const tracer = tracerOf()

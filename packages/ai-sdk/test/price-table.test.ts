@@ -51,6 +51,17 @@ const deepseekV4ProCost = (uncached * 1.32 + TOKENS.cached * 0.044 + TOKENS.outp
 const CLAUDE = { input: 40, cacheWrite: 10, cacheRead: 150, output: 90 }
 const opus55Cost =
   (CLAUDE.input * 4 + CLAUDE.cacheWrite * 5 + CLAUDE.cacheRead * 0.2 + CLAUDE.output * 20) / 1e6
+// Long prompts. GPT-6.2 Sol above 272K input tokens: input and cache rates × 2, output × 1.5
+// (https://developers.openai.com/api/docs/models/gpt-6.2-sol): $4 input, $0.20 cached, $15 output.
+const LONG = { input: 300_000, cached: 100_000, output: 2_000 }
+const gpt62SolLongCost =
+  ((LONG.input - LONG.cached) * 4 + LONG.cached * 0.2 + LONG.output * 15) / 1e6
+// Claude Haiku 5.5 above 100K: every rate × 5: $0.50 input, $0.625 5-minute cache writes, $0.05
+// cache reads, $2.50 output (https://platform.claude.com/docs/en/models/haiku-5-5/overview).
+const HAIKU = { input: 20_000, cacheWrite: 30_000, cacheRead: 90_000, output: 1_000 }
+const haiku55LongCost =
+  (HAIKU.input * 0.5 + HAIKU.cacheWrite * 0.625 + HAIKU.cacheRead * 0.05 + HAIKU.output * 2.5) / 1e6
+
 const anthropicAnswer = (): WireAnswer => ({
   json: {
     id: 'msg_01price',
@@ -92,6 +103,26 @@ describe('the built-in price table', () => {
     expect(findPrice('claude-sonnet-5-5')?.cachedInput).toBe(0.1)
     expect(findPrice('anthropic/claude-sonnet-5.5')?.cachedInput).toBe(0.1)
     expect(findPrice('claude-opus-5-5')?.cachedInput).toBe(0.2)
+    expect(findPrice('gpt-6.2-sol')?.longPrompt).toEqual({
+      above: 272_000,
+      input: 4,
+      cachedInput: 0.2,
+      cacheWrite: 5,
+      output: 15,
+    })
+    // A price you give may have its own long-prompt rates; a wrong one is named.
+    expect(() =>
+      tracingMiddleware({
+        prices: { m: { input: 1, output: 2, longPrompt: { above: 0, input: 2, output: 4 } } },
+      }),
+    ).toThrow('prices["m"].longPrompt.above must be a whole number of input tokens ≥ 1, got 0')
+    expect(() =>
+      tracingMiddleware({
+        prices: {
+          m: { input: 1, output: 2, longPrompt: { above: 9, input: 2, ouput: 4 } as never },
+        },
+      }),
+    ).toThrow(/prices\["m"\]\.longPrompt: unknown field `ouput`/)
     // The alias of grok-4.20-0309-non-reasoning @ai-sdk/xai lists, as its reasoning twin is.
     expect(findPrice('grok-4.20-non-reasoning')?.input).toBe(1.25)
   })
@@ -140,6 +171,67 @@ describe.each(MAJORS)(
       await tracer.flush()
       const [llm] = llmSpans(exporter.spans)
       expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(opus55Cost, 12)
+    })
+
+    it('a long prompt at its long-prompt rates: GPT-6.2 Sol above 272K tokens', async () => {
+      const responses = major === 'ai@7'
+      server = await serveWire((_path, body, index) =>
+        responses
+          ? responsesAnswer(index, body.stream === true, {
+              model: 'gpt-6.2-sol-2026-11-18',
+              usage: {
+                input_tokens: LONG.input,
+                input_tokens_details: { cached_tokens: LONG.cached },
+                output_tokens: LONG.output,
+                output_tokens_details: { reasoning_tokens: 0 },
+                total_tokens: LONG.input + LONG.output,
+              },
+            })
+          : chatAnswer(index, body.stream === true, {
+              model: 'gpt-6.2-sol-2026-11-18',
+              usage: {
+                ...chatUsage,
+                prompt_tokens: LONG.input,
+                completion_tokens: LONG.output,
+                total_tokens: LONG.input + LONG.output,
+                prompt_tokens_details: { cached_tokens: LONG.cached, audio_tokens: 0 },
+                completion_tokens_details: {
+                  ...chatUsage.completion_tokens_details,
+                  reasoning_tokens: 0,
+                },
+              },
+            }),
+      )
+      const provider = openai(server.url)
+      const model = responses ? provider.responses('gpt-6.2-sol') : provider.chat('gpt-6.2-sol')
+      const spans = await costs(model)
+      expect(spans).toHaveLength(2)
+      for (const attributes of spans)
+        expect(attributes[ATTR.costUsd] as number).toBeCloseTo(gpt62SolLongCost, 12)
+    })
+
+    it('a long prompt at its long-prompt rates: Claude Haiku 5.5 above 100K tokens, cache included', async () => {
+      server = await serveWire(() => {
+        const answer = anthropicAnswer()
+        const json = answer.json as { model: string; usage: Record<string, number> }
+        json.model = 'claude-haiku-5-5'
+        json.usage = {
+          input_tokens: HAIKU.input,
+          cache_creation_input_tokens: HAIKU.cacheWrite,
+          cache_read_input_tokens: HAIKU.cacheRead,
+          output_tokens: HAIKU.output,
+        }
+        return answer
+      })
+      const { tracer, exporter } = setup()
+      const model = ai.wrapLanguageModel({
+        model: anthropic(server.url)('claude-haiku-5-5'),
+        middleware: tracingMiddleware({ tracer }),
+      })
+      await ai.generateText({ model, prompt: 'Summarise the archive' })
+      await tracer.flush()
+      const [llm] = llmSpans(exporter.spans)
+      expect(llm!.attributes[ATTR.costUsd] as number).toBeCloseTo(haiku55LongCost, 12)
     })
 
     it(`xAI Grok 4.3 without a billed cost (@ai-sdk/xai@${major === 'ai@5' ? 2 : major === 'ai@6' ? 3 : 5})`, async () => {

@@ -55,3 +55,45 @@ describe('ai@7, over HTTP: calls of an untraced model beside a traced one', () =
     expect(exporter.spans.some((s) => s.name.includes('gpt-4o-mini'))).toBe(false)
   })
 })
+
+describe('ai@7, over HTTP: an untraced model with the provider and id of a traced one', () => {
+  const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@7')!
+
+  it('records nothing when its provider call fails, streamed or not (an `unknown` error trace before)', async () => {
+    server = await startMockOpenAI({ reply: 'one two three' })
+    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+    const { tracer, exporter } = setup()
+    const traced = ai.wrapLanguageModel({
+      model: openai.chat('gpt-4o'),
+      middleware: tracingMiddleware({ tracer }),
+    })
+    await ai.generateText({ model: traced, prompt: 'warm up the traced model' })
+    await tracer.flush()
+    const before = exporter.spans.length
+    // A library's bare model: the same provider and id as the app's traced one.
+    const bare = openai.chat('gpt-4o')
+    await expect(
+      ai.generateText({ model: bare, prompt: 'bare [fail]', maxRetries: 0 }),
+    ).rejects.toThrow()
+    const streamed = ai.streamText({
+      model: bare,
+      prompt: 'bare [fail]',
+      maxRetries: 0,
+      onError: () => {},
+    })
+    await expect(streamed.text).rejects.toThrow()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await tracer.flush()
+    expect(exporter.spans.slice(before).map((s) => s.name)).toEqual([])
+    // The traced model's own failure is still traced, as an error.
+    await expect(
+      ai.generateText({ model: traced, prompt: 'traced [fail]', maxRetries: 0 }),
+    ).rejects.toThrow()
+    await tracer.flush()
+    const failed = exporter.spans.slice(before)
+    expect(failed.map((s) => [s.name, s.status])).toEqual([
+      ['chat gpt-4o', 'error'],
+      ['generateText gpt-4o', 'error'],
+    ])
+  })
+})

@@ -206,11 +206,14 @@ const noop = () => {}
 
 const NOTICE_KEY = Symbol.for('tokentrail.notice.no-exporter')
 
-/** The message a tracer that is on but has nowhere to send spans prints, once per process. */
+/**
+ * The message a tracer left with nowhere to send spans prints, once per process: it is a no-op
+ * (`enabled` false), as the adapters' READMEs count it, so the message says tracing is off.
+ */
 const NO_EXPORTER_MESSAGE =
-  'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. ' +
+  'tracing is off: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set, so spans would go nowhere. ' +
   'Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); ' +
-  'TOKENTRAIL_ENABLED=false turns tracing off and this message with it.'
+  'TOKENTRAIL_ENABLED=false says it is off on purpose, and this message is not printed.'
 
 // A Worker's vars and secrets reach process.env only with nodejs_compat: without it, an
 // OTEL_EXPORTER_OTLP_ENDPOINT set in wrangler.toml is not seen, and "is not set" alone misleads.

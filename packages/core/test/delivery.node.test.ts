@@ -640,7 +640,7 @@ describe('DeliveryLog rate limit', () => {
 })
 
 describe('nowhere to send', () => {
-  it('says once per process that tracing is on but spans go nowhere', async () => {
+  it('says once per process that tracing is off, spans having nowhere to go', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '')
     vi.stubEnv('OTEL_TRACES_EXPORTER', '')
     delete (globalThis as any)[Symbol.for('tokentrail.notice.no-exporter')]
@@ -654,7 +654,7 @@ describe('nowhere to send', () => {
       .startSpan('c')
       .end()
     expect(warnings).toEqual([
-      'tracing is on but spans go nowhere: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set. Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); TOKENTRAIL_ENABLED=false turns tracing off and this message with it.',
+      'tracing is off: no exporter was passed and OTEL_EXPORTER_OTLP_ENDPOINT is not set, so spans would go nowhere. Set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (for `npx tokentrail dev`) or pass exporters to createTracer(); TOKENTRAIL_ENABLED=false says it is off on purpose, and this message is not printed.',
     ])
   })
 

@@ -324,7 +324,7 @@ describe.skipIf('missing' in found)(
       }
       const said = tokentrailLines(workerd.output())
       expect(said).toHaveLength(1)
-      expect(said[0]).toContain('spans go nowhere')
+      expect(said[0]).toContain('spans would go nowhere')
       expect(said[0]).toContain('vars reach process.env only with nodejs_compat')
     })
 

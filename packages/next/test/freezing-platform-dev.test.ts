@@ -88,6 +88,6 @@ describe('a tracer with nowhere to send during next build', () => {
 
   it('still says it for a request at run time', async () => {
     const warnings = await nowhere({})
-    expect(warnings.join('\n')).toMatch(/spans go nowhere/)
+    expect(warnings.join('\n')).toMatch(/spans would go nowhere/)
   })
 })
