@@ -115,6 +115,15 @@ describe('tokentrail CLI', () => {
     const third = await collector()
     const again = await run(['import', 'trace.md', '--url', third.url], { cwd })
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('imported 3 spans') })
+    // A "Raw spans" heading quoted before the report's own (in a note pasted above it): the
+    // report's own section, the last, is the one read.
+    writeFileSync(
+      join(cwd, 'quoted.md'),
+      `Seen in chat:\n## Raw spans\n\n\`\`\`json\n{"spans": []}\n\`\`\`\n${markdown.stdout}`,
+    )
+    const fourth = await collector()
+    const quoted = await run(['import', 'quoted.md', '--url', fourth.url], { cwd })
+    expect(quoted).toMatchObject({ code: 0, stdout: expect.stringContaining('imported 3 spans') })
     const plain = await run(['last', '--export', '--url', source.url], { cwd })
     writeFileSync(join(cwd, 'plain.md'), plain.stdout)
     const refused = await run(['import', 'plain.md', '--url', third.url], { cwd })

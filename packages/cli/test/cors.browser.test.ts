@@ -287,11 +287,12 @@ describe('--cors-origins', () => {
     expect((await fromFile.json()).message).toBe(
       "origin null may not send to this collector; start tokentrail dev with --cors-origins '*' (null is not an http(s) origin)",
     )
-    // The read API answers no other origin, even an allowed one.
+    // The read API answers no other origin, even an allowed one: refused, not answered with
+    // data the browser alone kept from the page.
     const read = await fetch(`${collector.url}/api/traces?token=secret-token-1`, {
       headers: { origin: 'https://app.example' },
     })
-    expect(read.status).toBe(200)
+    expect(read.status).toBe(403)
     expect(read.headers.get('access-control-allow-origin')).toBeNull()
   })
 })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type CliIO, type Collector, openTraceStore, runCli, startCollector } from '../src/index.js'
 import { onCleanup, runCapture, tempDir } from './helpers.js'
-import { hexId, postSpans, span } from './synthetic.js'
+import { hexId, llmTrace, postSpans, span } from './synthetic.js'
 
 async function collector(options: Parameters<typeof startCollector>[0] = {}): Promise<Collector> {
   const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db'), ...options })
@@ -107,6 +107,19 @@ describe('traces shaped to break tree building', () => {
     expect(empty.stderr).not.toContain('must be an http(s) URL')
   })
 
+  it('the query API and viewer refuse another page (an Origin not their own) with 403', async () => {
+    const c = await collector()
+    expect(await postSpans(c.url, llmTrace(Date.now() - 1000))).toBe(200)
+    for (const path of ['/api/traces', '/api/last', '/api/stats', '/'])
+      expect(
+        (await fetch(`${c.url}${path}`, { headers: { origin: 'http://evil.example' } })).status,
+        path,
+      ).toBe(403)
+    const own = new URL(c.url).origin
+    expect((await fetch(`${c.url}/api/traces`, { headers: { origin: own } })).status).toBe(200)
+    expect((await fetch(`${c.url}/api/traces`)).status).toBe(200)
+  })
+
   it('a token the collector refuses is said as refused; none given, as needed', async () => {
     const c = await collector({ token: 'right-token-123' })
     const wrong = await run(['list', '--url', c.url, '--token', 'wrong-token-456'])
@@ -169,6 +182,21 @@ describe('traces shaped to break tree building', () => {
     const all = (await run(['trace', traceId, '--all', '--url', c.url])).stdout
     expect(all.split('\n').find((line) => line.includes(' call-29'))).toContain('└─')
     expect(all.split('\n').find((line) => line.includes(' tool-29-39'))).toContain('└─')
+  })
+
+  it('the Markdown report of a 3,000-deep trace stops indenting, and says the depth', async () => {
+    const c = await collector()
+    const { traceId, spans } = chain(3000, { cycle: false })
+    expect(await postSpans(c.url, spans)).toBe(200)
+    const { code, stdout } = await run(['trace', traceId, '--export', '--url', c.url])
+    expect(code).toBe(0)
+    const lines = stdout
+      .split('\n')
+      .filter((line) => /^\s*- \+/.test(line) || /^\s*- \(depth/.test(line))
+    expect(lines.length).toBeGreaterThan(100)
+    // Two spaces a level, 24 levels at most: before, the last line alone was 6 KB of spaces.
+    expect(Math.max(...lines.map((line) => /^ */.exec(line)![0].length))).toBe(48)
+    expect(lines.some((line) => line.startsWith(`${' '.repeat(48)}- (depth 2999) `))).toBe(true)
   })
 
   it('serves a 10,000-deep trace to /api/traces/:id, /api/last and `tokentrail last`', async () => {

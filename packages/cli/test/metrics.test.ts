@@ -390,7 +390,7 @@ describe('collector /v1/metrics', () => {
         good.replace(/"timeUnixNano":"\d+"/, '"timeUnixNano":"soon"'),
         auth,
         400,
-        /timeUnixNano: expected nanoseconds as a decimal string, got "soon"/,
+        /timeUnixNano: expected nanoseconds as a decimal string of at most 20 digits, got "soon"/,
       ],
       ['wrong content type', good, { ...auth, 'content-type': 'text/plain' }, 415, /\/v1\/metrics/],
       ['oversized body', 'x'.repeat(33 * 1024), auth, 413, /over the 32768-byte limit/],

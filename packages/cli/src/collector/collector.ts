@@ -564,6 +564,18 @@ async function start({
         return
       }
     }
+    // The viewer and the query API answer their own page only: a browser sends a GET's Origin
+    // only across origins (or a POST's, its own too), and they return prompts. Another page's
+    // request was answered 200 with the data (the browser alone kept it from the page).
+    if (
+      origin !== undefined &&
+      !INGEST_PATHS.has(path) &&
+      origin !== `http://${request.headers.host}`
+    )
+      throw new HttpError(
+        403,
+        `the viewer and query API answer their own page only, not a page at ${origin.slice(0, 200)}`,
+      )
     if (path === '/v1/traces' || path === '/api/spans') {
       if (method !== 'POST') throw new HttpError(405, `${path} accepts POST only`)
       if (!authorized(request, url))

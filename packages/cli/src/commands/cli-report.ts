@@ -78,10 +78,28 @@ export async function exportReport(
 export function importableBody(text: string, file: string): string {
   const trimmed = text.trimStart()
   if (trimmed.startsWith('{')) return text
-  const match = /\n## Raw spans\n\n(`{3,})json\n([\s\S]*?)\n\1(?:\n|$)/.exec(text)
-  if (!match)
-    throw new CliError(
-      `${file} holds no spans: export with --raw (tokentrail last --export --raw > trace.md)`,
-    )
-  return match[2]!
+  // The report's last section (`formatReportMarkdown`), read from its last heading on: a regex
+  // tried again at each earlier heading rescanned the rest of the file each time (a file of many
+  // headings took seconds per hundred KB), and a heading quoted in a span's text came first.
+  const heading = '\n## Raw spans\n\n'
+  const at = text.lastIndexOf(heading)
+  const open =
+    at < 0 ? null : /^(`{3,})json\n/.exec(text.slice(at + heading.length, at + heading.length + 64))
+  if (open) {
+    const fence = `\n${open[1]}`
+    const from = at + heading.length + open[0].length
+    // The first line that is the fence alone; the search only moves forward.
+    for (
+      let close = text.indexOf(fence, from - 1);
+      close >= 0;
+      close = text.indexOf(fence, close + 1)
+    ) {
+      const next = text.charAt(close + fence.length)
+      if (next === '' || next === '\n' || next === '\r')
+        return text.slice(from, Math.max(from, close))
+    }
+  }
+  throw new CliError(
+    `${file} holds no spans: export with --raw (tokentrail last --export --raw > trace.md)`,
+  )
 }

@@ -115,7 +115,13 @@ const HEX32 = /^[0-9a-f]{32}$/
 const HEX16 = /^[0-9a-f]{16}$/
 const ZERO32 = '0'.repeat(32)
 const ZERO16 = '0'.repeat(16)
-const NANOS = /^\d{1,30}$/
+const NANOS = /^\d{1,20}$/
+/**
+ * The latest time OTLP can carry: a fixed64 of nanoseconds, 2^64 − 1, in epoch milliseconds (the
+ * year 2554). A later one (a 26-digit string, 1e308) is no time: lists, retention and percentiles
+ * read it as one, and showed `NaN` or a p99 of 1e20 ms.
+ */
+export const MAX_TIME_MS = 18_446_744_073_709.55
 
 /** Throws a `TokentrailError` that names the bad field. */
 export function fail(path: string, message: string): never {
@@ -175,6 +181,16 @@ function readId(
 
 /** Nanoseconds since the epoch (decimal string, number or bigint) to epoch milliseconds. */
 export function nanosToMs(value: unknown, path: Path, field = ''): number {
+  const ms = readNanos(value, path, field)
+  if (ms > MAX_TIME_MS)
+    fail(
+      at(path, field),
+      `is past the latest time OTLP carries (2^64 − 1 nanoseconds, the year 2554)`,
+    )
+  return ms
+}
+
+function readNanos(value: unknown, path: Path, field: string): number {
   if (typeof value === 'bigint') {
     if (value < 0n) fail(at(path, field), 'must not be negative')
     return Number(value / 1_000_000n) + Number(value % 1_000_000n) / 1e6
@@ -187,7 +203,7 @@ export function nanosToMs(value: unknown, path: Path, field = ''): number {
   if (typeof value !== 'string' || !NANOS.test(value))
     fail(
       at(path, field),
-      `expected nanoseconds as a decimal string, got ${JSON.stringify(value) ?? 'nothing'}`,
+      `expected nanoseconds as a decimal string of at most 20 digits, got ${JSON.stringify(value)?.slice(0, 40) ?? 'nothing'}`,
     )
   if (value.length <= 6) return Number(value) / 1e6
   return Number(value.slice(0, -6)) + Number(value.slice(-6)) / 1e6
@@ -206,11 +222,10 @@ function toPlain(value: OtlpAnyValue | undefined, path: string, depth = 0): unkn
   // Recursing without a bound let a deeply nested body overflow the stack (a 500, not a 400).
   if (depth > MAX_VALUE_NESTING) fail(path, `values nested deeper than ${MAX_VALUE_NESTING} levels`)
   if (value.stringValue !== undefined) return String(value.stringValue)
-  if (value.boolValue !== undefined) return Boolean(value.boolValue)
+  if (value.boolValue !== undefined) return readBool(value.boolValue, `${path}.boolValue`)
   if (value.intValue !== undefined) return readInt(value.intValue, path)
-  if (value.doubleValue !== undefined) return Number(value.doubleValue)
-  if (value.bytesValue !== undefined)
-    return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
+  if (value.doubleValue !== undefined) return readDouble(value.doubleValue, `${path}.doubleValue`)
+  if (value.bytesValue !== undefined) return readBytes(value.bytesValue, `${path}.bytesValue`)
   if (value.arrayValue !== undefined)
     return list<OtlpAnyValue>(value.arrayValue?.values, `${path}.arrayValue.values`).map((v, i) =>
       toPlain(v, `${path}.arrayValue.values[${i}]`, depth + 1),
@@ -231,6 +246,31 @@ function toPlain(value: OtlpAnyValue | undefined, path: string, depth = 0): unkn
   return null
 }
 
+// A value of the wrong JSON type was stored wrong (`boolValue: "false"` as true, a `doubleValue`
+// object as "[object Object]") or failed as a 500 (`bytesValue: 5`): refused, naming it.
+function readBool(value: unknown, path: string): boolean {
+  if (typeof value === 'boolean') return value
+  return fail(path, `expected true or false, got ${JSON.stringify(value)}`)
+}
+
+// A number, or what proto3's JSON mapping writes for a double: a numeric string, "NaN",
+// "Infinity", "-Infinity".
+function readDouble(value: unknown, path: string): number {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value)
+    if (!Number.isNaN(n) || value === 'NaN') return n
+  }
+  return fail(path, `expected a number, got ${JSON.stringify(value)}`)
+}
+
+// Base64 text in JSON; bytes from protobuf.
+function readBytes(value: unknown, path: string): string {
+  if (typeof value === 'string') return value
+  if (value instanceof Uint8Array) return base64(value)
+  return fail(path, `expected base64 text, got ${JSON.stringify(value)}`)
+}
+
 function readInt(value: unknown, path: string): number | string {
   if (typeof value === 'bigint')
     return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
@@ -246,7 +286,8 @@ function readInt(value: unknown, path: string): number | string {
 function readValue(value: unknown, owner: Path, i: number): AttributeValue | undefined {
   if (!isObject(value)) return undefined
   if (typeof value.stringValue === 'string') return redactSecretsInText(value.stringValue)
-  if (value.boolValue !== undefined) return Boolean(value.boolValue)
+  if (value.boolValue !== undefined)
+    return readBool(value.boolValue, at(owner, `[${i}].value.boolValue`))
   if (value.intValue !== undefined) {
     const int = value.intValue
     return typeof int === 'number' && Number.isSafeInteger(int)
@@ -254,8 +295,8 @@ function readValue(value: unknown, owner: Path, i: number): AttributeValue | und
       : readInt(int, at(owner, `[${i}].value.intValue`))
   }
   if (value.doubleValue !== undefined) {
-    const n = Number(value.doubleValue)
-    return Number.isFinite(n) ? n : String(value.doubleValue)
+    const n = readDouble(value.doubleValue, at(owner, `[${i}].value.doubleValue`))
+    return Number.isFinite(n) ? n : String(n)
   }
   if (value.arrayValue !== undefined) {
     const path = at(owner, `[${i}].value`)
@@ -278,7 +319,7 @@ function readValue(value: unknown, owner: Path, i: number): AttributeValue | und
       JSON.stringify(toPlain(value as OtlpAnyValue, at(owner, `[${i}].value`))),
     )
   if (value.bytesValue !== undefined)
-    return typeof value.bytesValue === 'string' ? value.bytesValue : base64(value.bytesValue)
+    return readBytes(value.bytesValue, at(owner, `[${i}].value.bytesValue`))
   return undefined
 }
 

@@ -9,6 +9,7 @@ import {
   type SpanEvent,
   TokentrailError,
 } from '@tokentrail/core'
+import { MAX_TIME_MS } from './otlp-decode.js'
 
 const KINDS: ReadonlySet<string> = new Set(['llm', 'tool', 'http', 'queue', 'internal'])
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'cancelled'])
@@ -22,8 +23,11 @@ function isObject(value: unknown): value is Record<string, any> {
 }
 
 function time(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    fail(path, `expected epoch milliseconds, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIME_MS)
+    fail(
+      path,
+      `expected epoch milliseconds up to ${MAX_TIME_MS} (the latest time OTLP carries), got ${JSON.stringify(value)}`,
+    )
   return value
 }
 

@@ -184,7 +184,9 @@ function spanLine(s: ReportSpan): string {
   if (s.finishReason) facts.push(`finish ${s.finishReason}`)
   if (s.cancelledBy) facts.push(`cancelled by ${s.cancelledBy}`)
   if (s.error) facts.push(`**${plain(s.error, 160)}**`)
-  return `${'  '.repeat(s.depth)}- ${facts.join(' · ')}`
+  // Nested as deep as the viewer's guides go, then the depth said: a 40,000-deep trace's report
+  // was 2 bytes per level on each line (a string past V8's limit, an export that crashed).
+  return `${'  '.repeat(Math.min(s.depth, MAX_LIST_DEPTH))}- ${s.depth > MAX_LIST_DEPTH ? `(depth ${s.depth}) ` : ''}${facts.join(' · ')}`
 }
 
 /**
@@ -198,6 +200,9 @@ export function utcOffset(time: number): string {
   const pad = (n: number) => String(n).padStart(2, '0')
   return `UTC${minutes < 0 ? '−' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
 }
+
+// The deepest a timeline line is indented (see `spanLine`).
+const MAX_LIST_DEPTH = 24
 
 /** The report as Markdown: summary, hints, one line per span, errors, raw spans when kept. */
 export function formatReportMarkdown(report: TraceReport): string {
