@@ -19,18 +19,26 @@ afterEach(async () => {
   delete (globalThis as any).AI_SDK_TELEMETRY_INTEGRATIONS
 })
 
-describe('ai@7, over HTTP: calls of an untraced model beside a traced one', () => {
-  const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@7')!
+const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@7')!
 
+/** ai@7's OpenAI provider against the mock (answering `reply`), its gpt-4o traced and called once. */
+async function tracedGpt4o(reply: string) {
+  server = await startMockOpenAI({ reply })
+  const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
+  const { tracer, exporter } = setup()
+  const traced = ai.wrapLanguageModel({
+    model: openai.chat('gpt-4o'),
+    middleware: tracingMiddleware({ tracer }),
+  })
+  await ai.generateText({ model: traced, prompt: 'warm up the traced model' })
+  return { openai, tracer, exporter, traced }
+}
+
+describe('ai@7, over HTTP: calls of an untraced model beside a traced one', () => {
   it('keep nothing in the adapter state, streams left unread and under a long-lived parent included', async () => {
-    server = await startMockOpenAI({ reply: 'one two three four five six seven eight' })
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-    const { tracer, exporter } = setup()
-    const traced = ai.wrapLanguageModel({
-      model: openai.chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    await ai.generateText({ model: traced, prompt: 'warm up the traced model' })
+    const { openai, tracer, exporter, traced } = await tracedGpt4o(
+      'one two three four five six seven eight',
+    )
     const untraced = openai.chat('gpt-4o-mini')
     const held = () => callState().byCallId.size
     const before = held()
@@ -57,17 +65,8 @@ describe('ai@7, over HTTP: calls of an untraced model beside a traced one', () =
 })
 
 describe('ai@7, over HTTP: an untraced model with the provider and id of a traced one', () => {
-  const { ai, createOpenAI } = majors.find(({ major }) => major === 'ai@7')!
-
   it('records nothing when its provider call fails, streamed or not (an `unknown` error trace before)', async () => {
-    server = await startMockOpenAI({ reply: 'one two three' })
-    const openai = createOpenAI({ baseURL: server.url, apiKey: 'sk-test-not-a-real-key-0000' })
-    const { tracer, exporter } = setup()
-    const traced = ai.wrapLanguageModel({
-      model: openai.chat('gpt-4o'),
-      middleware: tracingMiddleware({ tracer }),
-    })
-    await ai.generateText({ model: traced, prompt: 'warm up the traced model' })
+    const { openai, tracer, exporter, traced } = await tracedGpt4o('one two three')
     await tracer.flush()
     const before = exporter.spans.length
     // A library's bare model: the same provider and id as the app's traced one.

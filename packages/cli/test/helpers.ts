@@ -111,12 +111,15 @@ export async function runCapture(argv: string[], io: Partial<CliIO> = {}) {
 /** The built CLI (`dist/bin.js`), as a user runs it. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 
-/** Starts the built `tokentrail dev` on a free port with a store of its own; resolves to its origin. Stopped after the test. */
-export async function startBuiltDev(): Promise<string> {
+/**
+ * Starts the built `tokentrail dev` on a free port with a store of its own, Node run with
+ * `nodeFlags` (`--max-old-space-size=48`); resolves to its origin. Stopped after the test.
+ */
+export async function startBuiltDev(nodeFlags: readonly string[] = []): Promise<string> {
   expect(existsSync(BIN), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
   const child = spawn(
     process.execPath,
-    [BIN, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
+    [...nodeFlags, BIN, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },

@@ -72,6 +72,32 @@ function fromOpenTelemetry(traceFlags: number): Headers {
   return new Headers(carrier)
 }
 
+/**
+ * In a fresh Node process with `env` (and the receiver's endpoint): the env tracer sends one span
+ * `kept` (after `before`, a statement run first); what it answered, and its `[tokentrail]` lines.
+ */
+async function sendOne(url: string, env: Record<string, string>, before = '') {
+  const script = `import * as core from ${JSON.stringify(dist)}
+    const tracer = core.getTracer()
+    ${before}
+    tracer.startSpan('kept').end()
+    console.log(JSON.stringify({ recording: tracer.enabled, flushed: (await tracer.flush()).ok }))
+    await tracer.shutdown()`
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env.PATH, OTEL_EXPORTER_OTLP_ENDPOINT: url, ...env },
+    },
+  )
+  return {
+    result: JSON.parse(stdout) as unknown,
+    lines: stderr.split('\n').filter((line) => line.includes('[tokentrail]')),
+  }
+}
+
 describe('OTEL_TRACES_SAMPLER under a caller that decided already', () => {
   // What each sampler does with a sampled (01) and a not-sampled (00) remote parent, as the
   // specification defines them: the plain names ignore the parent, parentbased_ ones follow it.
@@ -301,28 +327,12 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
 
   it('OTEL_SDK_DISABLED=1 and OTEL_TRACES_SAMPLER=xray: spans still arrive, said once in one line', async () => {
     const server = await receiver()
-    const script = `import * as core from ${JSON.stringify(dist)}
-      const tracer = core.getTracer()
-      tracer.startSpan('kept').end()
-      console.log(JSON.stringify({ recording: tracer.enabled, flushed: (await tracer.flush()).ok }))
-      await tracer.shutdown()`
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      {
-        encoding: 'utf8',
-        timeout: 20_000,
-        env: {
-          PATH: process.env.PATH,
-          OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
-          OTEL_SDK_DISABLED: '1',
-          OTEL_TRACES_SAMPLER: 'xray',
-        },
-      },
-    )
-    expect(JSON.parse(stdout)).toEqual({ recording: true, flushed: true })
+    const { result, lines } = await sendOne(server.url, {
+      OTEL_SDK_DISABLED: '1',
+      OTEL_TRACES_SAMPLER: 'xray',
+    })
+    expect(result).toEqual({ recording: true, flushed: true })
     expect(server.spans()).toEqual(['kept'])
-    const lines = stderr.split('\n').filter((line) => line.includes('[tokentrail]'))
     expect(lines).toEqual([
       '[tokentrail] OpenTelemetry settings Tokentrail cannot use, treated as not set: OTEL_SDK_DISABLED=1 (only true disables, as in OpenTelemetry), OTEL_TRACES_SAMPLER=xray (Tokentrail has always_on, always_off and traceidratio, also as parentbased_…). Tracing is not affected; the option in code or the next variable decides, else the default.',
     ])
@@ -330,34 +340,18 @@ describe('OpenTelemetry batch, timeout and limit variables', () => {
 
   it('OTEL_BSP_SCHEDULE_DELAY=0, which @opentelemetry/sdk-trace-base takes, leaves tracing on and is said once', async () => {
     const server = await receiver()
-    const script = `import * as core from ${JSON.stringify(dist)}
-      const tracer = core.getTracer()
-      core.createTracer({ exporters: [core.otlpExporter()] })
-      tracer.startSpan('kept').end()
-      console.log(JSON.stringify({ recording: tracer.enabled, flushed: (await tracer.flush()).ok }))
-      await tracer.shutdown()`
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      {
-        encoding: 'utf8',
-        timeout: 20_000,
-        env: {
-          PATH: process.env.PATH,
-          OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
-          OTEL_BSP_SCHEDULE_DELAY: '0',
-          OTEL_EXPORTER_OTLP_TIMEOUT: '0',
-        },
-      },
+    const { result, lines } = await sendOne(
+      server.url,
+      { OTEL_BSP_SCHEDULE_DELAY: '0', OTEL_EXPORTER_OTLP_TIMEOUT: '0' },
+      'core.createTracer({ exporters: [core.otlpExporter()] })',
     )
-    expect(JSON.parse(stdout)).toEqual({ recording: true, flushed: true })
+    expect(result).toEqual({ recording: true, flushed: true })
     expect(server.spans()).toEqual(['kept'])
-    const lines = stderr.split('\n').filter((line) => line.includes('[tokentrail]'))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain('OTEL_BSP_SCHEDULE_DELAY=0')
     expect(lines[0]).toContain('OTEL_EXPORTER_OTLP_TIMEOUT=0')
     expect(lines[0]).toContain('Tracing is not affected')
-    expect(stderr).not.toContain('tracing is off')
+    expect(lines.join('\n')).not.toContain('tracing is off')
   })
 })
 
