@@ -647,10 +647,10 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
         // A provider call's error that no middleware of ours saw, and no call inside this one
         // passed on, is an untraced model's, even when a traced one has its provider and id (a
         // library's bare `openai('gpt-4o')` beside the app's traced one): a traced model's
-        // provider call runs inside its middleware. An error of another shape (a custom model's plain Error, a guard
-        // middleware's own) is a traced call's only if a model of that provider is traced (one
-        // outside ours may rename the model); else it is an untraced model's, which records
-        // nothing either.
+        // provider call runs inside its middleware. An error of another shape (a custom model's
+        // plain Error, a guard middleware's own) is a traced call's only if a model of that
+        // provider is traced (one outside ours may rename the model); else it is an untraced
+        // model's, which records nothing either.
         if (
           !call.modelCalled &&
           call.approvedTools === undefined &&

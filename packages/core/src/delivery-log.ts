@@ -14,7 +14,6 @@ function onWorkers(): boolean {
   }
 }
 
-/** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
 /**
  * How a flush (or shutdown) that left spans undelivered ended: its bound passed, or (`retryInMs`)
  * it stopped waiting because the send loop's next attempt comes after that bound.
@@ -24,6 +23,8 @@ export function flushEnd(timeoutMs: number, retryInMs: number | undefined, durin
     ? `${during} timed out after ${timeoutMs} ms`
     : `${during} stopped waiting (the next attempt is in ${(retryInMs / 1000).toFixed(1)} s, after its ${timeoutMs} ms bound)`
 }
+
+/** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
 
 export interface DeliverySinks {
   warn: ((message: string) => void) | undefined

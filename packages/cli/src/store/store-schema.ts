@@ -376,7 +376,8 @@ export function traceValues(row: TraceRow): (string | number | null)[] {
  * all. Names come first and keep up to 1,000 of them whatever order the spans arrive in (the root
  * span, which ends last, was left out of a trace whose earlier spans' prompts had filled the text),
  * the root's and the first failed spans' at their start, however many names came before (they were
- * left out of a trace of many spans); what it said has the rest. A text without a line break was stored before: read as what it said.
+ * left out of a trace of many spans); what it said has the rest. A text without a line break was
+ * stored before: read as what it said.
  */
 const MAX_SEARCH = 2000
 const MAX_SEARCH_NAMES = 1000

@@ -174,11 +174,11 @@ export function checkHeaders(value: unknown, where: string): Record<string, stri
   return checkHeaderList(headers, where)
 }
 
-// A URL written without `http://` or `https://` in front (`collector:4318`, `user:key@host`).
+// Whether a URL starts with a scheme and `//`: `collector:4318` and `user:key@host` do not (a URL
+// parser reads `collector:` and `user:` as their schemes).
+const hasScheme = (value: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
 const noScheme = (value: string) =>
-  value.trim() === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
-    ? ''
-    : ': it has no http:// or https:// in front'
+  value.trim() === '' || hasScheme(value) ? '' : ': it has no http:// or https:// in front'
 
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
 export function validateUrl(value: string, option: string): string {
@@ -195,7 +195,7 @@ export function validateUrl(value: string, option: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TokentrailError(
-      /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+      hasScheme(value)
         ? `${option} must use http or https, got "${url.protocol}" in "${shown}"`
         : `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${shown}"${noScheme(value)}`,
     )
