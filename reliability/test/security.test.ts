@@ -341,15 +341,15 @@ describe('collector hardening', () => {
     } finally {
       await named.stop()
     }
-    // The read API returns prompts: it answers no origin with CORS headers, not even localhost.
+    // The read API returns prompts: it answers no other page, not even one on localhost.
     const read = await fetch(`${collector.url}/api/traces`, {
       headers: { origin: 'http://localhost:5173' },
     })
-    expect(read.status).toBe(200)
+    expect(read.status).toBe(403)
     expect(read.headers.get('access-control-allow-origin')).toBeNull()
     figure(
       'browser exports (CORS): pages on localhost:5173, 127.0.0.1:3000, evil.example, shop.localhost:3000, a file (null); --cors-origins',
-      `preflight ${answers.join(', ')}; 204 once named with --cors-origins; the read API sends no CORS header`,
+      `preflight ${answers.join(', ')}; 204 once named with --cors-origins; the read API refuses other pages (403)`,
     )
   })
 

@@ -18,6 +18,7 @@ export {
   computeCost,
   DEFAULT_PRICES,
   findPrice,
+  type LongPromptPrice,
   type ModelPrice,
   PRICES_AS_OF,
   type PriceTable,
