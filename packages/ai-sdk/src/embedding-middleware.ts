@@ -11,7 +11,7 @@ import type { EmbeddingTracingMiddleware } from './ai-types.js'
 import * as ATTR from './attr.js'
 import { callState, spanName } from './call.js'
 import { providerName } from './convert.js'
-import { abortCause, isAbortError, recordFailure } from './errors.js'
+import { recordFailure, stoppedBy } from './errors.js'
 import {
   checkMetadataOption,
   getTraceMetadata,
@@ -128,9 +128,9 @@ export function embeddingTracingMiddleware(
       } catch (error) {
         try {
           // An abort or a time limit stopped it: cancelled, as a text call's span, not a failure.
-          const signal = (params as { abortSignal?: AbortSignal }).abortSignal
-          if (signal?.aborted || isAbortError(error)) {
-            span.setAttribute(ATTR.cancelledBy, abortCause(signal, error))
+          const stopped = stoppedBy((params as { abortSignal?: AbortSignal }).abortSignal, error)
+          if (stopped) {
+            span.setAttribute(ATTR.cancelledBy, stopped)
             span.end({ status: 'cancelled' })
           } else {
             recordFailure(span, error)

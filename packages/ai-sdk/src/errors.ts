@@ -211,6 +211,17 @@ export function isAbortError(error: unknown): boolean {
 }
 
 /**
+ * What stopped a provider call that threw with `error` under `signal` (see `abortCause`), or
+ * undefined when it failed: an abort or a time limit ends a span cancelled, not failed.
+ */
+export function stoppedBy(
+  signal: AbortSignal | undefined,
+  error: unknown,
+): 'timeout' | 'abort_signal' | undefined {
+  return signal?.aborted || isAbortError(error) ? abortCause(signal, error) : undefined
+}
+
+/**
  * What an aborted call or step was stopped by: `timeout` when its signal fired for a time limit (the
  * AI SDK's `timeout` option, `AbortSignal.timeout()`), else `abort_signal`.
  */

@@ -34,7 +34,7 @@ import {
   type TokenCounts,
   usageAttributes,
 } from './convert.js'
-import { abortCause, type CancelCause, isAbortError, isRetryable, recordFailure } from './errors.js'
+import { abortCause, type CancelCause, isRetryable, recordFailure, stoppedBy } from './errors.js'
 import { metadataAttributes, type TraceMetadata } from './metadata.js'
 import { closed, type OpenInvocation, type Owner, opened } from './nested.js'
 import { llmAttributes } from './own-attributes.js'
@@ -498,8 +498,9 @@ export class LlmCall implements Reading {
 
   /** The provider call threw: an abort ends the span cancelled, anything else as an error. */
   threw(error: unknown): void {
-    if (this.signal?.aborted || isAbortError(error)) {
-      this.cancel(abortCause(this.signal, error))
+    const stopped = stoppedBy(this.signal, error)
+    if (stopped) {
+      this.cancel(stopped)
       return
     }
     this.t.error = error

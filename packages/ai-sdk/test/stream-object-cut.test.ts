@@ -53,6 +53,19 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
     return { tracer, exporter, model }
   }
 
+  /** Once every span ended: the call's and its LLM span's status, the LLM span under the call. */
+  async function statuses(
+    tracer: Awaited<ReturnType<typeof traced>>['tracer'],
+    exporter: Awaited<ReturnType<typeof traced>>['exporter'],
+  ): Promise<string[]> {
+    await expect.poll(() => tracer.stats().ended, { timeout: 2000 }).toBe(tracer.stats().started)
+    await tracer.flush()
+    const call = exporter.span(/^streamObject/)
+    const llm = exporter.span(/^chat/)
+    expect(llm.parentSpanId).toBe(call.spanId)
+    return [call.status, llm.status]
+  }
+
   async function readAll(result: any): Promise<unknown> {
     try {
       for await (const _ of result.partialObjectStream);
@@ -69,12 +82,7 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
     )
     // The provider's error part, as the SDK rejects with it (not an object).
     expect(JSON.stringify(outcome)).toContain('The mock stream failed')
-    await expect.poll(() => tracer.stats().ended, { timeout: 2000 }).toBe(tracer.stats().started)
-    await tracer.flush()
-    const call = exporter.span(/^streamObject/)
-    const llm = exporter.span(/^chat/)
-    expect(llm.parentSpanId).toBe(call.spanId)
-    expect([call.status, llm.status]).toEqual(['error', 'error'])
+    expect(await statuses(tracer, exporter)).toEqual(['error', 'error'])
   })
 
   it('a stream whose connection is cut midway: the call span ends failed with its LLM span, one trace', async () => {
@@ -83,12 +91,7 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
       ai.streamObject({ model, schema, prompt: 'who [json]', maxRetries: 0, onError: () => {} }),
     )
     expect(outcome).toBeInstanceOf(Error)
-    await expect.poll(() => tracer.stats().ended, { timeout: 2000 }).toBe(tracer.stats().started)
-    await tracer.flush()
-    const call = exporter.span(/^streamObject/)
-    const llm = exporter.span(/^chat/)
-    expect(llm.parentSpanId).toBe(call.spanId)
-    expect([call.status, llm.status]).toEqual(['error', 'error'])
+    expect(await statuses(tracer, exporter)).toEqual(['error', 'error'])
   })
 
   it('a stream aborted midway while read: the call span ends cancelled at once, one trace', async () => {
@@ -106,11 +109,6 @@ describe.each(majors)('$major, over HTTP', ({ ai, createOpenAI }) => {
       for await (const _ of result.partialObjectStream) if (++parts === 2) controller.abort()
     } catch {}
     await result.object.catch(() => {})
-    await expect.poll(() => tracer.stats().ended, { timeout: 2000 }).toBe(tracer.stats().started)
-    await tracer.flush()
-    const call = exporter.span(/^streamObject/)
-    const llm = exporter.span(/^chat/)
-    expect(llm.parentSpanId).toBe(call.spanId)
-    expect([call.status, llm.status]).toEqual(['cancelled', 'cancelled'])
+    expect(await statuses(tracer, exporter)).toEqual(['cancelled', 'cancelled'])
   })
 })
