@@ -183,21 +183,19 @@ const noScheme = (value: string) =>
 /** Checks that `value` is an absolute http(s) URL, naming `option` in the error when it is not. */
 export function validateUrl(value: string, option: string): string {
   // Quoted masked: a password or a key in a URL that is wrong goes to the logs with the message.
-  const shown = maskedUrl(value)
+  const notAbsolute = () =>
+    `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${maskedUrl(value)}"${noScheme(value)}`
   let url: URL
   try {
     url = new URL(value)
   } catch (cause) {
-    throw new TokentrailError(
-      `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${shown}"${noScheme(value)}`,
-      { cause },
-    )
+    throw new TokentrailError(notAbsolute(), { cause })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TokentrailError(
       hasScheme(value)
-        ? `${option} must use http or https, got "${url.protocol}" in "${shown}"`
-        : `${option} must be an absolute http(s) URL such as http://localhost:4318, got "${shown}"${noScheme(value)}`,
+        ? `${option} must use http or https, got "${url.protocol}" in "${maskedUrl(value)}"`
+        : notAbsolute(),
     )
   return url.toString()
 }
