@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -13,7 +14,12 @@ import {
 import { createTracer, httpExporter, otlpExporter } from '@tokentrail/core'
 import { encodeOtlpTraces } from '@tokentrail/core/otlp'
 import { describe, expect, it } from 'vitest'
-import { type Collector, type CollectorOptions, startCollector } from '../src/index.js'
+import {
+  type Collector,
+  type CollectorOptions,
+  openTraceStore,
+  startCollector,
+} from '../src/index.js'
 import { chatTrace, onCleanup, tempDir } from './helpers.js'
 
 async function collector(options: CollectorOptions = {}): Promise<Collector> {
@@ -301,6 +307,21 @@ describe('collector ingest', () => {
     await expect(startCollector({ port: c.port, db: ':memory:' })).rejects.toThrow(
       new RegExp(`port ${c.port} on 127.0.0.1 is in use.*--port`),
     )
+  })
+
+  it('leaves no database behind when the port is taken', async () => {
+    const c = await collector()
+    const folder = tempDir()
+    const kept = join(folder, 'kept.db')
+    const keptStore = openTraceStore({ path: kept })
+    keptStore.close()
+    const before = readFileSync(kept)
+    for (const db of [join(folder, 'new', 'deeper', 'traces.db'), kept]) {
+      await expect(startCollector({ port: c.port, db })).rejects.toThrow(/is in use/)
+    }
+    // The new file and the folders made for it are gone; a database that was there stays as it was.
+    expect(readdirSync(folder)).toEqual(['kept.db'])
+    expect(readFileSync(kept).equals(before)).toBe(true)
   })
 })
 

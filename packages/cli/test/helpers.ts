@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -116,26 +116,30 @@ export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
  * `nodeFlags` (`--max-old-space-size=48`); resolves to its origin. Stopped after the test.
  */
 export async function startBuiltDev(nodeFlags: readonly string[] = []): Promise<string> {
+  return (await spawnBuiltDev(nodeFlags, join(tempDir(), 't.db'))).url
+}
+
+/** `startBuiltDev`, with the child process, for a test that stops it its own way. */
+export async function spawnBuiltDev(
+  nodeFlags: readonly string[],
+  db: string,
+): Promise<{ url: string; child: ChildProcess; exited: Promise<unknown> }> {
   expect(existsSync(BIN), 'run `pnpm --filter @tokentrail/cli build` first').toBe(true)
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, BIN, 'dev', '--port', '0', '--db', join(tempDir(), 't.db')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  )
+  const child = spawn(process.execPath, [...nodeFlags, BIN, 'dev', '--port', '0', '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
   const exited = new Promise((resolve) => child.on('exit', resolve))
   onCleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
   })
-  return new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk) => {
       out += chunk
       const match = /viewer\s+(http:\/\/[^/\s]+)\//.exec(out)
-      if (match) resolve(match[1]!)
+      if (match) resolve({ url: match[1]!, child, exited })
     })
     child.on('exit', (code) => reject(new Error(`tokentrail dev exited with ${code}: ${out}`)))
   })

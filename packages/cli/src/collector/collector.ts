@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { existsSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { type AddressInfo, isIPv6 } from 'node:net'
+import { resolve as absolute, dirname } from 'node:path'
 import { type SpanStatus, TokentrailError } from '@tokentrail/core'
 import { checkOptionKeys } from '@tokentrail/core/internal'
 import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
+import { lockDatabase } from '../store/db-lock.js'
 import { summarizeMetrics } from '../store/metrics-summary.js'
 import { RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-error.js'
 import {
@@ -291,6 +294,31 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   return start(options)
 }
 
+// What opening a store at `db` may create that is not there yet: the file, the files SQLite keeps
+// beside it and the folders above it (nothing for ':memory:').
+function newPaths(db: string): string[] {
+  if (db === ':memory:' || db === '' || db.startsWith('file:')) return []
+  const file = absolute(db)
+  const paths = ['', '-wal', '-shm', '-journal', '-lock']
+    .map((suffix) => file + suffix)
+    .filter((path) => !existsSync(path))
+  for (let folder = dirname(file); !existsSync(folder); folder = dirname(folder)) {
+    paths.push(folder)
+    if (dirname(folder) === folder) break
+  }
+  return paths
+}
+
+// Removes what `newPaths` listed, files first; a folder only if nothing else was put in it since.
+function removeCreated(paths: readonly string[]) {
+  for (const path of paths) {
+    try {
+      if (statSync(path).isDirectory()) rmdirSync(path)
+      else rmSync(path)
+    } catch {}
+  }
+}
+
 // The collector itself, once its options are known to be an object of known keys.
 async function start({
   port = 4318,
@@ -345,7 +373,17 @@ async function start({
   }
   const refusedOrigins = new Set<string>()
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase().replace(/:\d*$/, '')))
-  const store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
+  // What opening the store creates, so that a start that then fails (the port is taken) leaves
+  // no empty database behind.
+  const created = givenStore === undefined ? newPaths(db) : []
+  const unlock = givenStore === undefined ? lockDatabase(db) : undefined
+  let store: TraceStore
+  try {
+    store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
+  } catch (error) {
+    unlock?.()
+    throw error
+  }
   const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
   const decoder = new BodyDecoder((message) => report(message))
   // The connections that sent spans in the last second, with when they last did. With two or more
@@ -777,7 +815,11 @@ async function start({
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      if (!givenStore) store.close()
+      if (!givenStore) {
+        store.close()
+        unlock?.()
+        removeCreated(created)
+      }
       live.close()
       if (error.code === 'EADDRINUSE')
         reject(
@@ -823,6 +865,7 @@ async function start({
         server.close(() => {
           storeClosed = true
           if (!givenStore) store.close()
+          unlock?.()
           resolve()
         })
         server.closeIdleConnections()
