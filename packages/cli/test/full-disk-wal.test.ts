@@ -3,7 +3,7 @@
 // copied the WAL until it reached 40 MB or the collector stopped, so the WAL kept growing on the
 // disk that had just run full. Through the collector over HTTP, as an exporter sends.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -119,4 +119,18 @@ describe('after a full disk', () => {
     for (let i = 0; i < 4; i++) expect(await postSpans(c.url, spans(100, 600))).toBe(200)
     expect(size(`${path}-wal`)).toBe(wal)
   }, 60_000)
+
+  it('a disk already full at start is said as full, and the start leaves no empty database behind', async (context) => {
+    const disk = smallDisk(1)
+    if (!disk) return context.skip()
+    writeFileSync(join(disk, 'filler'), Buffer.alloc(0))
+    try {
+      writeFileSync(join(disk, 'filler'), Buffer.alloc(2 * 1024 * 1024))
+    } catch {}
+    const path = join(disk, 'data', 'traces.db')
+    await expect(startCollector({ port: 0, db: path, log: () => {} })).rejects.toThrow(
+      `cannot write to the trace database at ${path}: the disk is full`,
+    )
+    expect(readdirSync(disk)).toEqual(['filler'])
+  })
 })

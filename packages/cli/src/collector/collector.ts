@@ -382,6 +382,7 @@ async function start({
     store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
   } catch (error) {
     unlock?.()
+    removeCreated(created)
     throw error
   }
   const live = new LiveHub({ maxTotalBytes: maxLiveBufferBytes })
