@@ -93,6 +93,12 @@ export interface CollectorOptions {
    */
   maxMetricSeries?: number
   /**
+   * Largest the database may grow, in bytes; past it the oldest traces are deleted. `0` keeps all;
+   * else at least 1 MiB (see `TraceStoreOptions.maxBytes`).
+   * @default 2147483648 (2 GiB)
+   */
+  maxDbBytes?: number
+  /**
    * Largest request body, in bytes, after decompression.
    * @default 16777216
    */
@@ -265,6 +271,7 @@ const COLLECTOR_OPTIONS = [
   'maxTraces',
   'maxAgeMs',
   'maxMetricSeries',
+  'maxDbBytes',
   'maxBodyBytes',
   'allowedHosts',
   'corsOrigins',
@@ -329,6 +336,7 @@ async function start({
   maxTraces,
   maxAgeMs,
   maxMetricSeries,
+  maxDbBytes,
   maxBodyBytes = 16 * 1024 * 1024,
   allowedHosts = [],
   corsOrigins = [],
@@ -349,6 +357,13 @@ async function start({
     throw new TokentrailError(`token must be a string, got ${typeof token}`)
   if (token !== undefined && token.length < 8)
     throw new TokentrailError('token must be at least 8 characters long')
+  if (
+    maxDbBytes !== undefined &&
+    (!Number.isInteger(maxDbBytes) || (maxDbBytes !== 0 && maxDbBytes < 1024 * 1024))
+  )
+    throw new TokentrailError(
+      `maxDbBytes must be 0 (no limit) or a whole number of bytes ≥ 1048576 (1 MiB), got ${maxDbBytes}`,
+    )
   if (typeof log !== 'function')
     throw new TokentrailError(`log must be a function that takes a line, got ${typeof log}`)
   if (givenStore === undefined && typeof db !== 'string')
@@ -379,7 +394,15 @@ async function start({
   const unlock = givenStore === undefined ? lockDatabase(db) : undefined
   let store: TraceStore
   try {
-    store = givenStore ?? openTraceStore({ path: db, maxTraces, maxAgeMs, maxMetricSeries })
+    store =
+      givenStore ??
+      openTraceStore({
+        path: db,
+        maxTraces,
+        maxAgeMs,
+        maxMetricSeries,
+        maxBytes: maxDbBytes,
+      })
   } catch (error) {
     unlock?.()
     removeCreated(created)

@@ -97,12 +97,14 @@ const COMMANDS: Record<string, { options: OptionSpec; usage: string; positionals
       'max-age': { type: 'string' },
       'max-body': { type: 'string' },
       'max-metric-series': { type: 'string' },
+      'max-db-size': { type: 'string' },
       'allowed-hosts': { type: 'string' },
       'cors-origins': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     usage: `tokentrail dev [--port 4318] [--host 127.0.0.1] [--db .tokentrail/traces.db] [--token T]
-               [--max-traces 100000] [--max-age 7d] [--max-body 16mb] [--max-metric-series 50000]
+               [--max-traces 100000] [--max-age 7d] [--max-db-size 2gb] [--max-body 16mb]
+               [--max-metric-series 50000]
                [--allowed-hosts devbox.local,traces.internal] [--cors-origins https://app.example]
 
 Starts the local collector and viewer. Receives OTLP/HTTP at /v1/traces and /v1/metrics (JSON
@@ -483,6 +485,16 @@ async function dev(
       `--max-body must be a size of 1 byte or more such as 16mb or 512kb, got "${maxBody}"`,
       2,
     )
+  const maxDbSize = values['max-db-size'] as string | undefined
+  const maxDbBytes = maxDbSize === undefined ? undefined : parseSize(maxDbSize)
+  if (
+    maxDbSize !== undefined &&
+    (maxDbBytes === undefined || (maxDbBytes !== 0 && maxDbBytes < 1024 * 1024))
+  )
+    throw new CliError(
+      `--max-db-size must be a size of 1mb or more such as 2gb or 500mb, or 0 for no limit; got "${maxDbSize}"`,
+      2,
+    )
   // Checked here too, so a short token is bad usage (exit 2) named by where it came from.
   if (token !== undefined && token.length < 8)
     throw new CliError(
@@ -538,6 +550,7 @@ async function dev(
     maxTraces: readWhole(values['max-traces'] as string | undefined, 'max-traces', 0, 1e9),
     maxAgeMs,
     maxBodyBytes,
+    maxDbBytes,
     maxMetricSeries: readWhole(
       values['max-metric-series'] as string | undefined,
       'max-metric-series',

@@ -55,6 +55,14 @@ export interface TraceStoreOptions {
    */
   maxMetricSeries?: number
   /**
+   * Largest the database may grow, in bytes (what its pages hold: traces, their indexes and
+   * metrics; the write-ahead log beside it adds up to about 40 MB). Past it the oldest traces are
+   * deleted, and SQLite reuses their room, so the file stays about this size. `0` keeps all; else at
+   * least 1 MiB.
+   * @default 2147483648 (2 GiB)
+   */
+  maxBytes?: number
+  /**
    * Once the store has grown, copy the write-ahead log into the file from a worker thread, off
    * the ingest path (file databases only).
    * @default true
@@ -263,6 +271,9 @@ const LEAN_SPAN = `CASE WHEN length(data) <= 16384 OR NOT EXISTS (
 const CATCH_UP_IDLE_MS = 250
 
 /** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
+/** The smallest `maxBytes` but 0: an empty database's tables and indexes take about 230 KB. */
+const MIN_MAX_BYTES = 1024 * 1024
+
 export class TraceStore {
   readonly path: string
   /** Metric points received at `/v1/metrics`, in the same file. */
@@ -274,6 +285,7 @@ export class TraceStore {
   private readonly index: TraceIndex
   private readonly maxTraces: number
   private readonly maxAgeMs: number
+  private readonly maxBytes: number
   private traceCount: number
   private spanCount: number
   private readonly statements: Record<string, StatementSync> = {}
@@ -291,6 +303,7 @@ export class TraceStore {
     maxTraces = 100_000,
     maxAgeMs = 0,
     maxMetricSeries = 50_000,
+    maxBytes = 2 * 1024 ** 3,
     backgroundCheckpoints = true,
   }: TraceStoreOptions = {}) {
     if (!Number.isInteger(maxTraces) || maxTraces < 0)
@@ -301,10 +314,15 @@ export class TraceStore {
       throw new TokentrailError(
         `maxMetricSeries must be a whole number ≥ 0, got ${maxMetricSeries}`,
       )
+    if (!Number.isInteger(maxBytes) || (maxBytes !== 0 && maxBytes < MIN_MAX_BYTES))
+      throw new TokentrailError(
+        `maxBytes must be 0 (no limit) or a whole number of bytes ≥ ${MIN_MAX_BYTES} (1 MiB), got ${maxBytes}`,
+      )
     const { DatabaseSync } = sqlite()
     this.path = path
     this.maxTraces = maxTraces
     this.maxAgeMs = maxAgeMs
+    this.maxBytes = maxBytes
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
       this.db = new DatabaseSync(path)
@@ -340,6 +358,7 @@ export class TraceStore {
                 path: target,
                 maxTraces: 0,
                 maxMetricSeries: 0,
+                maxBytes: 0,
                 backgroundCheckpoints: false,
               }),
           )
@@ -652,7 +671,29 @@ export class TraceStore {
       ).get(this.maxTraces) as { start_time: number; trace_id: string } | undefined
       if (cutoff) deleted += this.deleteThrough(cutoff.start_time, cutoff.trace_id, true)
     }
+    if (this.maxBytes > 0 && this.traceCount > 0) {
+      const used = this.usedBytes()
+      if (used > this.maxBytes) {
+        // As many of the oldest traces as the room over 95% of the cap takes at the average
+        // trace's size (metrics and indexes counted in: it errs toward deleting more), so that one
+        // sweep makes room for many batches.
+        const over = used - this.maxBytes * 0.95
+        const count = Math.min(this.traceCount, Math.ceil((over * this.traceCount) / used))
+        const cutoff = this.statement(
+          'SELECT start_time, trace_id FROM traces ORDER BY start_time, trace_id LIMIT 1 OFFSET ?',
+        ).get(count - 1) as { start_time: number; trace_id: string } | undefined
+        if (cutoff) deleted += this.deleteThrough(cutoff.start_time, cutoff.trace_id, true)
+      }
+    }
     return deleted
+  }
+
+  /** Bytes the database's pages hold (its size less the pages free for reuse). */
+  usedBytes(): number {
+    const pages = this.statement('PRAGMA page_count').get() as { page_count: number }
+    const free = this.statement('PRAGMA freelist_count').get() as { freelist_count: number }
+    const size = this.statement('PRAGMA page_size').get() as { page_size: number }
+    return (Number(pages.page_count) - Number(free.freelist_count)) * Number(size.page_size)
   }
 
   private deleteThrough(startTime: number, traceId: string, inclusive: boolean): number {
