@@ -92,6 +92,9 @@ export function truncateValue(text: string, max: number): string {
   return truncate(text, max)
 }
 
+// The marker `truncate` ends a cut text with.
+const CUT_MARKER = /…(?:\[truncated \d+ chars\])?$/
+
 function shrinkJson(value: unknown, max: number): string | undefined {
   // Each string's length and its escaped length; with every string empty, what is left is the frame.
   const lengths: [raw: number, escaped: number][] = []
@@ -117,9 +120,13 @@ function shrinkJson(value: unknown, max: number): string | undefined {
   }
   for (let keep = low, i = 0; i < 4; i++, keep = Math.floor(keep * 0.8)) {
     const limit = keep
-    const cut = JSON.stringify(value, (_key, v) =>
-      typeof v === 'string' && v.length > limit ? `${v.slice(0, limit)}…` : v,
-    )
+    // A string `safeJson` already cut ends in its marker: cut again, its text is, not the marker
+    // (which would be left half, naming a count that no longer holds).
+    const cut = JSON.stringify(value, (_key, v) => {
+      if (typeof v !== 'string' || v.length <= limit) return v
+      const marked = CUT_MARKER.exec(v)
+      return `${(marked ? v.slice(0, marked.index) : v).slice(0, limit)}…`
+    })
     if (cut.length <= max) return cut
   }
   return undefined
@@ -241,11 +248,16 @@ export function sanitizeValue(
       return safeJson(value, limits).slice(1, -1)
   }
   if (value === null) return undefined
-  if (Array.isArray(value) && isHomogeneousPrimitiveArray(value)) {
-    const arr = value.length > limits.maxArrayLength ? value.slice(0, limits.maxArrayLength) : value
-    if (typeof arr[0] === 'string')
-      return (arr as string[]).map((s) => wellFormed(truncate(s, limits.maxStringLength)))
-    return arr.slice() as number[] | boolean[]
+  // A list longer than maxArrayLength becomes JSON text, as a mixed one does, ending in its
+  // "[N more]" marker: cut as a list, nothing would say items are missing.
+  if (
+    Array.isArray(value) &&
+    value.length <= limits.maxArrayLength &&
+    isHomogeneousPrimitiveArray(value)
+  ) {
+    if (typeof value[0] === 'string')
+      return (value as string[]).map((s) => wellFormed(truncate(s, limits.maxStringLength)))
+    return value.slice() as number[] | boolean[]
   }
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
   return truncateValue(safeJson(value, limits), limits.maxStringLength)

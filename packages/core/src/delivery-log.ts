@@ -251,6 +251,9 @@ export type BadInput =
   | 'status'
   | 'key'
   | 'name'
+  | 'spanName'
+  | 'eventName'
+  | 'endBeforeStart'
   | 'attributes'
 
 /** The line said once per tracer and option when the span API gets a value it cannot use. */
@@ -297,17 +300,30 @@ export function badInputLine(
     ],
     key: ['must be a non-empty string', 'the attribute was not set'],
     name: ['must be a string', 'the span kept its name'],
+    spanName: ['must be a string', 'the span was named with its text'],
+    eventName: [
+      'must be a string (addEvent(name, attributes?))',
+      'the event was named with its text',
+    ],
+    endBeforeStart: [
+      "is before the span's start (epoch milliseconds, on the clock its start was read from)",
+      'the span ends at its start, lasting 0 ms',
+    ],
     attributes: ['must be an object of attributes', 'nothing was set'],
   }[option]
-  const [where, what] = (given
-    ? undefined
-    : {
-        endTime: ['span.end()', 'options.endTime'],
-        status: ['span.end()', 'options.status'],
-        key: ['span.setAttribute()', 'the key'],
-        name: ['span.updateName()', 'the name'],
-        attributes: ['span.setAttributes()', 'the argument'],
-      }[option as 'key']) ?? [given ?? 'tracer.startSpan()', `options.${option}`]
+  const [where, what] = (option === 'spanName'
+    ? [given ?? 'tracer.startSpan()', 'the name']
+    : given
+      ? undefined
+      : {
+          endTime: ['span.end()', 'options.endTime'],
+          endBeforeStart: ['span.end()', 'options.endTime'],
+          status: ['span.end()', 'options.status'],
+          key: ['span.setAttribute()', 'the key'],
+          name: ['span.updateName()', 'the name'],
+          eventName: ['span.addEvent()', 'the name'],
+          attributes: ['span.setAttributes()', 'the argument'],
+        }[option as 'key']) ?? [given ?? 'tracer.startSpan()', `options.${option}`]
   return `${where} on span "${span}": ${what} ${expected}, got ${shown}; ${instead}. Said once per tracer.`
 }
 

@@ -250,6 +250,8 @@ export class BatchProcessor {
   // spans it waited for arrived.
   failures: { from: number; to: number; count: number; reason: string }[] = []
   private flushedUpTo = 0
+  // The flushes still waiting: where each one's spans began, and the queue-full count then.
+  private openFlushes: { from: number; queueFullAt: number }[] = []
   // `stats.dropped.queueFull` when the last flush began: a flush is not ok when spans were dropped
   // for a full queue since (they never reached it to be waited for).
   private queueFullAtFlush = 0
@@ -585,7 +587,7 @@ export class BatchProcessor {
 
   /**
    * Like `flush`, and says whether the spans it waited for (those queued since the previous flush
-   * began) arrived, and if not, why.
+   * began, and those of any flush still waiting) arrived, and if not, why.
    */
   async flushOutcome(
     timeoutMs: number,
@@ -593,11 +595,36 @@ export class BatchProcessor {
     startedAt?: number,
   ): Promise<FlushOutcome> {
     const waitWhileFailing = wait !== 'not-while-failing'
-    const from = this.flushedUpTo
+    // A flush that begins while another still waits (an adapter's `waitUntil(flush())` beside the
+    // app's own) waits for that one's spans too, so it reports on them as well.
+    const mine = { from: this.flushedUpTo, queueFullAt: this.queueFullAtFlush }
+    let from = mine.from
+    let queueFullAt = mine.queueFullAt
+    for (const open of this.openFlushes) {
+      from = Math.min(from, open.from)
+      queueFullAt = Math.min(queueFullAt, open.queueFullAt)
+    }
     const target = this.enqueued
     this.flushedUpTo = Math.max(this.flushedUpTo, target)
-    const queueFull = this.stats.dropped.queueFull - this.queueFullAtFlush
+    const queueFull = this.stats.dropped.queueFull - queueFullAt
     this.queueFullAtFlush = this.stats.dropped.queueFull
+    this.openFlushes.push(mine)
+    try {
+      return await this.flushWindow(timeoutMs, wait, startedAt, from, target, queueFull)
+    } finally {
+      this.openFlushes.splice(this.openFlushes.indexOf(mine), 1)
+    }
+  }
+
+  private async flushWindow(
+    timeoutMs: number,
+    wait: FlushWait,
+    startedAt: number | undefined,
+    from: number,
+    target: number,
+    queueFull: number,
+  ): Promise<FlushOutcome> {
+    const waitWhileFailing = wait !== 'not-while-failing'
     // A request's flush on a long-lived server, while exports fail: the spans go out (or are
     // dropped, counted and said) on the send loop's own retries and interval, as they would
     // without the flush, which only starts the loop. Waiting out its bound held each request's

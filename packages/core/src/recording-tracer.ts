@@ -492,6 +492,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
     this.scrubLoading ??= spanEnd().then(
       (m) => {
         this.scrubLoading = undefined
+        const unscrubbedResource = this.resource
         this.takeSpanEnd(m)
         const held = this.unscrubbed
         this.unscrubbed = []
@@ -500,7 +501,13 @@ export class RecordingTracer implements Tracer, SpanOwner {
         let mark = 0
         for (let i = 0; i < held.length; i++) {
           try {
-            this.end!.ended(held[i]!)
+            // A span that ended before: it holds the resource as it was, unscrubbed.
+            const span = held[i]!
+            this.end!.ended(
+              span.resource === unscrubbedResource && this.resource !== unscrubbedResource
+                ? { ...span, resource: this.resource }
+                : span,
+            )
           } catch (error) {
             this.onInternalError('span end', error)
           }
@@ -669,6 +676,7 @@ export class RecordingTracer implements Tracer, SpanOwner {
       return new NonRecordingSpan({ traceId, spanId: newSpanId(), traceFlags: 0, traceState })
     }
     this.counts.started++
+    if (typeof name !== 'string') this.badInput('spanName', name, name, where)
     const span = new RecordingSpan(
       this,
       traceId,
@@ -729,17 +737,22 @@ export class RecordingTracer implements Tracer, SpanOwner {
       throw error
     }
     if (isPromise(result)) {
-      return result.then(
-        (value) => {
-          span.end()
-          return value
-        },
-        (error) => {
-          span.recordError(error)
-          span.end({ status: 'error' })
-          throw error
-        },
-      ) as T
+      // fn's own promise is returned, the span's end hung beside it: a chained copy would lose a
+      // subclass's methods (an SDK's `APIPromise.withResponse()`) and its properties, and reject
+      // unhandled in an app that handled fn's promise and left withSpan's result alone.
+      try {
+        result.then(
+          () => span.end(),
+          (error) => {
+            span.recordError(error)
+            span.end({ status: 'error' })
+          },
+        )
+      } catch {
+        // A subclass whose then() throws: the span ends now, and the promise is the caller's.
+        span.end()
+      }
+      return result
     }
     span.end()
     return result

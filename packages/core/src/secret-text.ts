@@ -195,6 +195,15 @@ const MADE = /[0-9]|[A-Za-z][A-Z]/
 // keys whatever follows. (Linear: the classes are disjoint.)
 const WRITTEN = /^[a-z]*(?:[0-9]+[a-z]*)?(?:[-_][a-z]*(?:[0-9]+[a-z]*)?)*$/
 
+/**
+ * A bearer token or provider-key match in a span name that is the name's own words
+ * (`Basic Researcher`, `sk-learn-classifier-v2`), which the scrub keeps: for the redaction rules'
+ * `apiKey` detector, which keeps them too.
+ */
+export function writtenInName(match: string): boolean {
+  return madeOrKept(match) === match
+}
+
 function madeOrKept(match: string): string {
   const space = match.search(/\s/)
   const body = space !== -1 ? match.slice(space) : match.slice(3)

@@ -131,7 +131,9 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     if (hook) {
       const result = hook(span)
       if (!result) return
-      span = result
+      // What the hook changed is scrubbed as setAttribute's values are (a credential it wrote in,
+      // a key named like one), on a copy: the attributes may be the hook's own object.
+      span = result === span ? result : scrub({ ...result, attributes: { ...result.attributes } })
     }
     for (const processor of processors) processor.onEnd(span)
   }

@@ -83,7 +83,7 @@ export interface SpanOwner {
   timeOf(option: 'endTime', span: string, time: unknown): number
   /** A `status`, attribute key, name or attributes argument the span cannot use: said once. */
   badInput(
-    option: 'status' | 'key' | 'name' | 'attributes',
+    option: 'status' | 'key' | 'name' | 'eventName' | 'endBeforeStart' | 'attributes',
     span: string,
     got: unknown,
     where?: string,
@@ -479,6 +479,7 @@ export class RecordingSpan implements Span {
         this.owner.onInternalError('span.addEvent', error)
       }
     }
+    if (typeof name !== 'string') this.owner.badInput('eventName', this.name, name)
     const eventName = truncate(textOf(name), nameLimit(this.owner.limits))
     const at = isEpochMs(time) ? time : now()
     events.push(
@@ -577,7 +578,12 @@ export class RecordingSpan implements Span {
         : endOptions
     // Taken before the callbacks: what they write (an AI SDK step's totals) is not the span's time.
     const given = options?.endTime
-    const endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
+    let endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
+    // An end given before the start (a time in seconds, another clock): ends at its start, said.
+    if (endTime < this.startTime && given !== undefined) {
+      this.owner.badInput('endBeforeStart', this.name, given)
+      endTime = this.startTime
+    }
     let status = options?.status
     if (options) {
       this.owner.methodOptions('span.end()', options, END_OPTIONS)

@@ -190,11 +190,12 @@ describe('bodies too large for the OpenTelemetry Collector', () => {
   for (const protocol of ['http/json', 'http/protobuf'] as const)
     it(`never sends a body over 16 MB: a full batch of long prompts goes in parts (${protocol})`, async () => {
       const sink = await receiver(Number.POSITIVE_INFINITY)
+      const warnings: string[] = []
       const tracer = createTracer({
         serviceName: 'split',
         exporters: [otlpExporter({ url: sink.url, protocol })],
         metrics: false,
-        warnings: false,
+        warnings: (message) => warnings.push(message),
       })
       // 512 spans of a 40 KB prompt: about 20 MB in one body.
       const prompt = PROMPT.repeat(16)
@@ -205,6 +206,12 @@ describe('bodies too large for the OpenTelemetry Collector', () => {
       expect(tracer.stats().failed).toBe(0)
       expect(sink.bodies.length).toBeGreaterThanOrEqual(2)
       expect(Math.max(...sink.bodies)).toBeLessThanOrEqual(16 * 1024 * 1024)
+      // Said as what it is (before: "network error [body_too_large]").
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(
+        /too large for .*the body is \d+\.\d MB, over the 16 MB a request may carry/,
+      )
+      expect(warnings[0]).not.toContain('network error')
       await tracer.shutdown()
     })
 })

@@ -4,8 +4,11 @@
 // tokens and `NAME=value` env lines went out as they were — in attributes, in an error's message
 // and stack, and in event attributes. And a key that `maxStringLength` cut in half kept its first
 // half. Spans go over OTLP/HTTP JSON to a real node:http server and through the console exporter.
+import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { consoleExporter, createTracer, otlpExporter } from '../src/index.js'
 
@@ -188,6 +191,55 @@ describe('the default credential scrub', () => {
     } finally {
       vi.unstubAllEnvs()
     }
+  })
+
+  // The first tracer of a process scrubbed its resource once the span-end code had loaded; a span
+  // that ended before (in the tick the tracer was made) kept the resource as it was, and sent it.
+  it('scrubs the resource of a span that ended before the span-end code loaded, in a fresh process', async () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+    const script = `import { createTracer, otlpExporter } from ${JSON.stringify(dist)}
+      const tracer = createTracer({
+        exporters: [otlpExporter({ url: ${JSON.stringify(url)} })],
+        resource: { 'db.url': 'postgres://app:FreshPw123@db/x', note: 'OPENAI_API_KEY=sk-FreshKey123456789012345' },
+      })
+      tracer.startSpan('first tick').end()
+      console.log(JSON.stringify(await tracer.flush()))`
+    const before = bodies.length
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 20_000 },
+    )
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true })
+    const body = bodies.slice(before).join('\n')
+    expect(body).toContain('first tick')
+    expect(body).not.toContain('FreshPw123')
+    expect(body).not.toContain('FreshKey123')
+    expect(body).toContain('postgres://app:[REDACTED]@db/x')
+  })
+
+  // The hook ran after the scrub, and its values went out as it wrote them.
+  it('scrubs what the redact hook wrote, as setAttribute values are', async () => {
+    const { body, printed } = await exported(
+      (tracer) => tracer.startSpan('call', { attributes: { kept: 'plain' } }).end(),
+      {
+        redact: (span: { attributes: Record<string, unknown> }) => ({
+          ...span,
+          attributes: {
+            ...span.attributes,
+            password: 'HookPw123',
+            'http.request.header.authorization': 'Bearer HookToken1234567890abcd',
+            note: 'connect with postgres://app:HookUrlPw9@db/x',
+          },
+        }),
+      },
+    )
+    for (const secret of ['HookPw123', 'HookToken1234567890', 'HookUrlPw9']) {
+      expect(body.includes(secret), `${secret} on the wire`).toBe(false)
+      expect(printed.includes(secret), `${secret} printed`).toBe(false)
+    }
+    expect(body).toContain('postgres://app:[REDACTED]@db/x')
+    expect(body).toContain('"plain"')
   })
 
   it('replaces a URL password that maxStringLength cut before its @', async () => {

@@ -64,6 +64,38 @@ function spans(tracer: Tracer, n: number) {
 }
 
 describe('delivery warnings through the real OTLP exporter', () => {
+  // The second of two flushes at once reported on an empty window ({ ok: true }) although the spans
+  // it waited for had been refused: an adapter's `waitUntil(flush())` beside the app's own.
+  it('two flushes at once, or one begun while the other waits, both say the spans failed', async () => {
+    const url = await startServer((_, response) => response.writeHead(400).end('bad'))
+    const { tracer } = tracerFor(`${url}/v1/traces`)
+    spans(tracer, 3)
+    const [first, second] = await Promise.all([
+      tracer.flush({ timeoutMs: 3000 }),
+      tracer.flush({ timeoutMs: 3000 }),
+    ])
+    expect(first).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('3 spans not delivered'),
+    })
+    expect(second).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('3 spans not delivered'),
+    })
+    spans(tracer, 2)
+    const early = tracer.flush({ timeoutMs: 3000 })
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    const late = tracer.flush({ timeoutMs: 3000 })
+    for (const outcome of [await early, await late])
+      expect(outcome).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('2 spans not delivered'),
+      })
+    // One after the other, the second waits for nothing new and reports nothing old.
+    expect(await tracer.flush({ timeoutMs: 3000 })).toEqual({ ok: true, pending: 0 })
+    await tracer.shutdown()
+  })
+
   it('closed port: warned on the first failed attempt, inside a 500 ms flush; flush says why', async () => {
     const url = await closedPortUrl()
     const { tracer, warnings } = tracerFor(url)

@@ -36,6 +36,37 @@ describe('a JSON value past maxStringLength', () => {
     expect(object.note).toMatch(/^y+…$/)
   })
 
+  // A string safeJson had already cut (and marked) was cut again inside its marker: `…[truncated
+  // 44…`, naming a count that no longer held.
+  it('cuts a string that was already cut by its text, never inside its marker', async () => {
+    for (const length of [1100, 3000, 70_000]) {
+      const attributes = await exported({ one: { t: 'a'.repeat(length) } })
+      const text = attributes.one as string
+      expect(text.length).toBeLessThanOrEqual(1024)
+      expect(JSON.parse(text).t).toMatch(/^a+…$/)
+    }
+  })
+
+  // A list past maxArrayLength kept its first items with nothing to say the rest were gone.
+  it('makes a list past maxArrayLength JSON text that ends by saying how many items were left out', async () => {
+    const exporter = memoryExporter()
+    const tracer = createTracer({ serviceName: 'cut', exporters: [exporter] })
+    const vector = Array.from({ length: 1500 }, (_, i) => i / 8)
+    const tags = Array.from({ length: 1200 }, (_, i) => `t${i}`)
+    tracer
+      .startSpan('s')
+      .setAttributes({ vector, tags, short: vector.slice(0, 1000) })
+      .end()
+    await tracer.flush()
+    const { attributes } = exporter.spans[0]!
+    expect(JSON.parse(attributes.vector as string)).toEqual([
+      ...vector.slice(0, 1000),
+      '[500 more]',
+    ])
+    expect(JSON.parse(attributes.tags as string)).toEqual([...tags.slice(0, 1000), '[200 more]'])
+    expect(attributes.short).toEqual(vector.slice(0, 1000))
+  })
+
   it('is cut as text when it is not JSON, or when its frame alone is over the limit', async () => {
     const attributes = await exported({
       notJson: `[not json ${'z'.repeat(2000)}`,

@@ -172,6 +172,32 @@ describe('trace-complete sampling', () => {
     expect(tracer.stats().sampling!.spanCapDrops).toBe(2)
   })
 
+  // The first failed span past the cap was cut with the others: a long run that failed late was
+  // decided as if nothing had failed, and dropped whole at a low rate.
+  it('keeps a trace whose first failure comes past the cap, and sends that failed span', async () => {
+    const { tracer, exporter } = setup({ sampleRate: 0, sampling: { maxSpansPerTrace: 5 } })
+    const root = tracer.startSpan('agent run')
+    for (let i = 0; i < 6; i++) tracer.startSpan(`step ${i}`, { parent: root }).end()
+    tracer.startSpan('failed step', { parent: root }).end({ status: 'error' })
+    tracer.startSpan('second failure', { parent: root }).end({ status: 'error' })
+    root.end()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name)).toEqual([
+      'step 0',
+      'step 1',
+      'step 2',
+      'step 3',
+      'step 4',
+      'failed step',
+      'agent run',
+    ])
+    expect(exporter.span('agent run').attributes).toMatchObject({
+      [SAMPLING_ATTR.reason]: 'error',
+      [SAMPLING_ATTR.spansDropped]: 2,
+    })
+    expect(tracer.stats().sampling!.spanCapDrops).toBe(2)
+  })
+
   it('says once, as the root of a kept trace goes out, that spans over the cap were left out', async () => {
     const warnings: string[] = []
     const { tracer, exporter } = setup({

@@ -127,6 +127,46 @@ describe('a start or end time that is not a finite number', () => {
     ])
     await tracer.shutdown()
   })
+
+  // Each was taken in silence: an object name became "[object Object]" (and an event's attributes,
+  // given first as OpenTelemetry's addEvent takes no such form, were lost), an end before the start
+  // became a 0 ms span.
+  it('says a name that is not a string, and an end before the start, once each', async () => {
+    const warnings: string[] = []
+    const tracer = createTracer({
+      serviceName: 'input',
+      exporters: [otlpExporter({ url })],
+      warnings: (message) => warnings.push(message),
+    })
+    const start = Date.now() - 1000
+    tracer.startSpan({ name: 'obj' } as never).end()
+    tracer.withSpan(404 as never, () => {})
+    tracer
+      .startSpan('events')
+      .addEvent({ attempt: 2 } as never)
+      .addEvent(7 as never)
+      .end()
+    tracer.startSpan('backwards', { startTime: start }).end({ endTime: start - 60_000 })
+    tracer.startSpan('backwards again', { startTime: start }).end({ endTime: start - 1 })
+    expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
+    const spans = wireSpans()
+    expect(spans.map((s) => s.name)).toEqual([
+      '[object Object]',
+      '404',
+      'events',
+      'backwards',
+      'backwards again',
+    ])
+    const backwards = spans.find((s) => s.name === 'backwards')!
+    expect(backwards.endTimeUnixNano).toBe(backwards.startTimeUnixNano)
+    expect(warnings).toEqual([
+      'tracer.startSpan() on span "[object Object]": the name must be a string, got an object with keys [name]; the span was named with its text. Said once per tracer.',
+      'tracer.withSpan() on span "404": the name must be a string, got 404; the span was named with its text. Said once per tracer.',
+      'span.addEvent() on span "events": the name must be a string (addEvent(name, attributes?)), got an object with keys [attempt]; the event was named with its text. Said once per tracer.',
+      `span.end() on span "backwards": options.endTime is before the span's start (epoch milliseconds, on the clock its start was read from), got ${start - 60_000}; the span ends at its start, lasting 0 ms. Said once per tracer.`,
+    ])
+    await tracer.shutdown()
+  })
 })
 
 interface KindedSpan extends WireSpan {

@@ -81,3 +81,30 @@ it('keeps ordinary names: words after Bearer/Basic or an sk-/pk- prefix are not 
   expect(names).toEqual([...plain, ...Array(5).fill('call [REDACTED]')])
   await tracer.shutdown()
 })
+
+// The redaction rules' apiKey detector read names as free text: with `redaction` on, the names
+// the scrub keeps became `invoke_agent [API_KEY]`.
+it('keeps those names under the redaction rules too; a made key is still replaced', async () => {
+  const tracer = createTracer({
+    serviceName: 'plain-names-redaction',
+    exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` })],
+    redaction: {},
+  })
+  const plain = [
+    'invoke_agent Basic Researcher',
+    'execute_tool Basic calculator',
+    'validate Bearer authentication',
+    'execute_tool sk-learn-classifier-model',
+    'execute_tool pk-lookup-by-identifier',
+    'execute_tool sk-learn-classifier-v2',
+  ]
+  for (const name of plain) tracer.withSpan(name, (span) => span.setAttribute('note', name))
+  tracer.withSpan('fetch with ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', () => {})
+  expect((await tracer.flush()).ok).toBe(true)
+  const spans = receiver.spans.filter((s) => s.service === 'plain-names-redaction')
+  // (The scrub, which runs first, replaces the key before the rules look.)
+  expect(spans.map((s) => s.name)).toEqual([...plain, 'fetch with [REDACTED]'])
+  // In an attribute the same text is free text, replaced by the scrub as before.
+  expect(spans[0]!.attributes.note).toBe('invoke_agent [REDACTED]')
+  await tracer.shutdown()
+})

@@ -322,6 +322,54 @@ describe('withSpan and context', () => {
     expect(exporter.span('value').status).toBe('ok')
   })
 
+  // A chained copy lost a subclass's methods (an SDK's `APIPromise.withResponse()`, which its
+  // type still promised) and rejected unhandled where the app had handled fn's own promise.
+  it("returns fn's own promise, and the span has ended when an awaiting caller goes on", async () => {
+    const { exporter, tracer } = setup()
+    class ApiPromise<T> extends Promise<T> {
+      withResponse() {
+        return 'response'
+      }
+    }
+    const own = ApiPromise.resolve('body') as ApiPromise<string> & { requestId?: string }
+    own.requestId = 'req_1'
+    let ended = false
+    const returned = tracer.withSpan('sdk call', (span) => {
+      span.onEnding(() => {
+        ended = true
+      })
+      return own
+    })
+    expect(returned).toBe(own)
+    expect(returned.withResponse()).toBe('response')
+    expect(await returned).toBe('body')
+    expect(ended).toBe(true)
+
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const failure = new Error('job failed')
+      const handledByApp: string[] = []
+      // Left alone, as a background job is: the app handled the promise inside fn.
+      tracer.withSpan('background job', () => {
+        const job = Promise.reject(failure)
+        job.catch((error: Error) => handledByApp.push(error.message))
+        return job
+      })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(handledByApp).toEqual(['job failed'])
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+    await tracer.flush()
+    expect(exporter.span('background job')).toMatchObject({
+      status: 'error',
+      error: { message: 'job failed' },
+    })
+  })
+
   // A lazy thenable (a Prisma/Knex/Drizzle query runs only when awaited, and a batch takes it only
   // as itself) was run at once and replaced by a Promise, only when tracing was on.
   it('returns a thenable that is no Promise as it is, unrun, as the disabled tracer does', async () => {

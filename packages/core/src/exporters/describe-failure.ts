@@ -69,7 +69,8 @@ export function describeExportFailure(
   try {
     if (error instanceof ExportError || (error as ExportError)?.name === 'ExportError') {
       const e = error as ExportError
-      if (e.code === 'timeout') return e.message
+      // Said by the exporter itself, whole: not a network code.
+      if (e.code === 'timeout' || e.code === 'body_too_large') return e.message
       if (e.code === 'html')
         return `${e.status} with an HTML page, not an OTLP answer: that address is a web app, not an OTLP receiver (check the host, port and path)`
       const status = e.status

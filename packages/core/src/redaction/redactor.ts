@@ -1,3 +1,4 @@
+import { writtenInName } from '../secret-text.js'
 import type { Attributes, AttributeValue, SpanData, SpanError, SpanEvent } from '../types.js'
 import { DETECTORS, type TextRule } from './detectors.js'
 import type { ResolvedRedaction } from './options.js'
@@ -46,8 +47,11 @@ export class Redactor {
     return this.key
   }
 
-  /** Runs every text rule over `text`. */
-  text(text: string): string {
+  /**
+   * Runs every text rule over `text`. `inName`: a span's name, where words after `Bearer`/`Basic` or
+   * `sk-`/`pk-` that are written, not made (`invoke_agent Basic Researcher`), are its own.
+   */
+  text(text: string, inName = false): string {
     if (text.length < MIN_LENGTH) return text
     for (const rule of this.rules) {
       if (rule.mayMatch && !rule.mayMatch(text)) continue
@@ -70,6 +74,7 @@ export class Redactor {
       pattern.lastIndex = 0
       let count = 0
       text = text.replace(pattern, (match) => {
+        if (inName && rule === DETECTORS.apiKey && writtenInName(match)) return match
         if (!check) {
           count++
           return this.mark(label, match)
@@ -166,7 +171,7 @@ export class Redactor {
   span(span: SpanData): SpanData {
     return {
       ...span,
-      name: this.text(span.name),
+      name: this.text(span.name, true),
       attributes: this.attributes(span.attributes),
       events: this.events(span.events),
       error: this.error(span.error),

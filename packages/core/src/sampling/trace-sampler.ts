@@ -43,6 +43,8 @@ interface Entry {
   bytes: number
   decision: Decision | undefined
   capDrops: number
+  /** A failed span is among `spans`: past the cap, only the first one still goes in. */
+  failed?: boolean
 }
 
 /** Rough bytes a finished span holds, to bound the buffer without serialising it. */
@@ -159,10 +161,17 @@ export class TraceSampler {
       return
     }
     const spans = entry.spans!
-    if (spans.length >= this.rules.maxSpansPerTrace && span.spanId !== entry.rootSpanId) {
+    // Past the cap the root still goes in, and so does the trace's first failed span: left out,
+    // a long run that fails late was decided as if nothing had failed.
+    if (
+      spans.length >= this.rules.maxSpansPerTrace &&
+      span.spanId !== entry.rootSpanId &&
+      (span.status !== 'error' || entry.failed)
+    ) {
       entry.capDrops++
       this.counts.spanCapDrops++
     } else {
+      if (span.status === 'error') entry.failed = true
       const size = estimateBytes(span)
       spans.push(span)
       entry.bytes += size
