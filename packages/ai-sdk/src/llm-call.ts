@@ -321,13 +321,15 @@ export class LlmCall implements Reading {
   /** Records one stream part. Runs for every chunk, so it does the least it can. */
   observe(part: LanguageModelV4StreamPart): void {
     if (this.spanValue?.isRecording === false) return
-    this.chunks++
     switch (part.type) {
       case 'text-delta': {
         const delta = part.delta
         // An empty delta is no token: OpenAI's first chat chunk (the role) has `content: ""`,
         // which @ai-sdk/openai@2 passes on as a delta before the model has said anything.
-        if (this.firstChunkAt === undefined && delta !== '') this.firstChunkAt = now()
+        if (delta !== '') {
+          this.firstChunkAt ??= now()
+          this.chunks++
+        }
         this.textLength += delta.length
         const text = this.text
         if (this.textLength > this.settings.maxTextLength)
@@ -338,7 +340,10 @@ export class LlmCall implements Reading {
       }
       case 'reasoning-delta': {
         const delta = part.delta
-        if (this.firstChunkAt === undefined && delta !== '') this.firstChunkAt = now()
+        if (delta !== '') {
+          this.firstChunkAt ??= now()
+          this.chunks++
+        }
         const t = this.t
         t.reasoningLength += delta.length
         const into = (t.reasoning ??= [])
@@ -347,7 +352,10 @@ export class LlmCall implements Reading {
         return
       }
       case 'tool-input-delta':
-        if (this.firstChunkAt === undefined && part.delta !== '') this.firstChunkAt = now()
+        if (part.delta !== '') {
+          this.firstChunkAt ??= now()
+          this.chunks++
+        }
         return
       case 'tool-call': {
         this.firstChunkAt ??= now()

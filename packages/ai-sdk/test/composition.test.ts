@@ -215,7 +215,10 @@ describe.each(majors)(
       const llm = exporter.spans.find((s) => s.kind === 'llm')!
       expect(llm.status).toBe('ok')
       expect(llm.attributes[ATTR.requestModel]).toBe('team/model.v1')
-      expect(llm.attributes['tokentrail.chunk_count']).toBe(parts.length)
+      // Output chunks only: the non-empty deltas, not the start, metadata and finish parts.
+      expect(llm.attributes['tokentrail.chunk_count']).toBe(
+        parts.filter((p: any) => p.type.endsWith('-delta') && p.delta !== '').length,
+      )
       // The last finish part says the usage, as the AI SDK reads it.
       expect(llm.attributes[ATTR.usageOutputTokens]).toBe(2)
     })

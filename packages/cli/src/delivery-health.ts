@@ -14,6 +14,8 @@ export interface DeliveryHealth {
   rejected: number
   /** Spans dropped before export: full queue, shut down, redact hook. */
   dropped: number
+  /** Spans of traces sampled out at their end (trace-complete sampling): left out on purpose. */
+  sampledOut: number
   /** Spans waiting in the service's queues at its last report. */
   queued: number
   /** Newest report, epoch ms. */
@@ -38,6 +40,7 @@ export function summarizeDelivery(series: readonly MetricSeries[]): DeliveryHeal
           failed: 0,
           rejected: 0,
           dropped: 0,
+          sampledOut: 0,
           queued: 0,
           updatedAt: 0,
         }),
@@ -66,14 +69,18 @@ export function summarizeDelivery(series: readonly MetricSeries[]): DeliveryHeal
       }
     } else if (s.name === 'otel.sdk.processor.span.processed') {
       if (error !== undefined) health.dropped += value
-    } else if (s.name === 'tokentrail.sdk.span.dropped') health.dropped += value
-    else if (s.name === 'otel.sdk.processor.span.queue.size') health.queued += value
+    } else if (s.name === 'tokentrail.sdk.span.dropped') {
+      if (s.attributes.reason === 'sampled_out') health.sampledOut += value
+      else health.dropped += value
+    } else if (s.name === 'otel.sdk.processor.span.queue.size') health.queued += value
   }
   return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service))
 }
 
 /** The delivery table `tokentrail stats` prints: one row per service, problems in red. */
 export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): string {
+  // Spans left out by trace-complete sampling: a column only where a service samples so.
+  const sampling = health.some((h) => h.sampledOut > 0)
   const rows = [
     [
       'SERVICE',
@@ -82,6 +89,7 @@ export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): s
       'FAILED',
       'REJECTED',
       'DROPPED',
+      ...(sampling ? ['SAMPLED OUT'] : []),
       'QUEUED',
       'UPDATED',
       'LAST ERROR',
@@ -93,6 +101,7 @@ export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): s
       h.failed > 0 ? p.red(String(h.failed)) : '0',
       h.rejected > 0 ? p.red(String(h.rejected)) : '0',
       h.dropped > 0 ? p.red(String(h.dropped)) : '0',
+      ...(sampling ? [String(h.sampledOut)] : []),
       String(h.queued),
       formatTime(h.updatedAt).slice(11, 19),
       h.lastError
@@ -107,6 +116,6 @@ export function formatDelivery(health: readonly DeliveryHealth[], p: Palette): s
   ]
   return [
     `${p.bold('delivery')} ${p.dim('from each tracer’s otel.sdk.* metrics (totals since it started, all its exporters)')}`,
-    table(rows, new Set([1, 2, 3, 4, 5, 6])),
+    table(rows, new Set(sampling ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6])),
   ].join('\n')
 }

@@ -64,4 +64,47 @@ describe('delivery health from otel.sdk.* metrics', () => {
       ])
     },
   )
+
+  // Spans of traces trace-complete sampling left out showed up nowhere: STARTED 20, EXPORTED 8,
+  // nothing else, which read as a silent loss.
+  it('shows spans sampled out at the end of their trace as such, not as dropped', async () => {
+    const c = await startCollector({ port: 0, db: join(tempDir(), 'traces.db') })
+    onCleanup(() => c.close())
+    const tracer = createTracer({
+      serviceName: 'sampled',
+      warnings: false,
+      sampleRate: 0,
+      sampling: {},
+      exporters: [otlpExporter({ url: `${c.url}/v1/traces` })],
+      metrics: { exporters: [otlpMetricsExporter({ url: `${c.url}/v1/metrics` })] },
+    })
+    // Two ordinary traces of two spans (sampled out at rate 0), one failed one (kept).
+    for (const failed of [false, false, true]) {
+      const root = tracer.startSpan('GET /cart')
+      tracer
+        .startSpan('chat gpt-4o', {
+          kind: 'llm',
+          parent: root,
+          attributes: { 'gen_ai.operation.name': 'chat' },
+        })
+        .end()
+      root.end(failed ? { status: 'error' } : undefined)
+    }
+    await tracer.flush({ timeoutMs: 3000 })
+    let stdout = ''
+    expect(
+      await runCli(['stats', '--url', c.url], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: () => {} },
+        env: {},
+        cwd: tempDir(),
+      }),
+    ).toBe(0)
+    const lines = stdout.slice(stdout.indexOf('delivery')).trim().split('\n')
+    expect(lines[1]).toMatch(
+      /^SERVICE\s+STARTED\s+EXPORTED\s+FAILED\s+REJECTED\s+DROPPED\s+SAMPLED OUT\s+QUEUED\s+UPDATED\s+LAST ERROR$/,
+    )
+    expect(lines[2]).toMatch(/^sampled\s+6\s+2\s+0\s+0\s+0\s+4\s+0\s+/)
+    await tracer.shutdown()
+  })
 })

@@ -1,7 +1,7 @@
 // Issue 15: the GenAI metrics over time. Each point received adds what it counted since the
 // previous point of its producer run to its minute, so cumulative totals are not counted twice.
 import { join } from 'node:path'
-import { createTracer, otlpMetricsExporter } from '@tokentrail/core'
+import { ATTR, createTracer, otlpExporter, otlpMetricsExporter } from '@tokentrail/core'
 import { describe, expect, it } from 'vitest'
 import { type Collector, startCollector } from '../src/index.js'
 import type { TimeSeries } from '../src/store/timeseries.js'
@@ -104,6 +104,40 @@ describe('metric points over time', () => {
     expect(byService.series.map((s) => s.key)).toEqual(['chat-api'])
     expect(total(byService.series[0]!.calls)).toBe(3 * CALLS.length)
   }, 30_000)
+
+  // Cached and reasoning tokens, sent as token types of their own, were added to input and output
+  // again: one call of 6 input (3 cached) and 8 output tokens read 17.
+  it('counts tokens as input plus output, as the traces do: cached and reasoning ones are parts of those', async () => {
+    const c = await collector()
+    const tracer = createTracer({
+      serviceName: 'chat-api',
+      exporters: [otlpExporter({ url: `${c.url}/v1/traces` })],
+      metrics: { exporters: [otlpMetricsExporter({ url: `${c.url}/v1/metrics` })] },
+    })
+    tracer
+      .startSpan('chat gpt-4o', {
+        kind: 'llm',
+        attributes: {
+          [ATTR.operationName]: 'chat',
+          [ATTR.providerName]: 'openai',
+          [ATTR.requestModel]: 'gpt-4o',
+          [ATTR.usageInputTokens]: 6,
+          [ATTR.usageCacheReadInputTokens]: 3,
+          [ATTR.usageOutputTokens]: 8,
+          [ATTR.usageReasoningOutputTokens]: 5,
+        },
+      })
+      .end()
+    expect((await tracer.flush()).ok).toBe(true)
+    const fromMetrics = (await timeline(c, 'by=model&from=1h')).series.find(
+      (s) => s.key === 'gpt-4o',
+    )!
+    const traces = await fetch(`${c.url}/api/timeseries?source=traces&by=model&from=1h`)
+    const fromTraces = ((await traces.json()) as TimeSeries).series.find((s) => s.key === 'gpt-4o')!
+    expect(total(fromMetrics.tokens)).toBe(14)
+    expect(total(fromTraces.tokens)).toBe(14)
+    await tracer.shutdown()
+  })
 
   it('places each increment in the minute it was counted, and a restarted producer’s run whole', async () => {
     const c = await collector()

@@ -45,16 +45,17 @@ export class Instrument {
     return point
   }
 
-  add(point: Point, value: number): void {
+  /** Adds `value` to a sum; to a histogram, `times` measurements of `value`. */
+  add(point: Point, value: number, times = 1): void {
     if (!Number.isFinite(value) || value < 0) return
     if ('bucketCounts' in point) {
-      point.count++
-      point.sum += value
+      point.count += times
+      point.sum += value * times
       if (value < point.min) point.min = value
       if (value > point.max) point.max = value
       let i = 0
       while (i < this.boundaries.length && value > this.boundaries[i]!) i++
-      point.bucketCounts[i]!++
+      point.bucketCounts[i]! += times
     } else point.value += value
   }
 

@@ -10,6 +10,8 @@ export class MetricsPipeline {
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
   private lastLosses = 0
+  // The last export's delivery counts had spans pending (see `export`).
+  private sentPending = false
   // Exporters whose failure was already told; told again only after they delivered once more.
   private readonly failing = new Set<MetricExporter>()
   // Exporters whose receiver refused part of a snapshot (partial_success): told once each.
@@ -25,7 +27,7 @@ export class MetricsPipeline {
      * The tracer's own metrics (`otel.sdk.*`): they ride along with the GenAI ones, and force an
      * export of their own only when spans were lost since the last one, so healthy apps pay nothing.
      */
-    private readonly sdk?: { metrics(): MetricData[]; losses(): number },
+    private readonly sdk?: { metrics(): MetricData[]; losses(): number; pending?(): number },
     /** Where the one warning per failing destination goes (the tracer's `warn`, on by default). */
     private readonly warn?: (message: string) => void,
   ) {}
@@ -90,7 +92,14 @@ export class MetricsPipeline {
     try {
       losses = this.sdk?.losses() ?? 0
     } catch {}
-    if (!always && !this.dirty && losses === this.lastLosses) return true
+    // The interval's last export went while spans were still queued or on the wire: its delivery
+    // counts showed them pending, and stay so on a function that freezes, unless the next flush
+    // sends them again once they have settled.
+    if (!always && !this.dirty && losses === this.lastLosses && !this.sentPending) return true
+    let pending = 0
+    try {
+      pending = this.sdk?.pending?.() ?? 0
+    } catch {}
     let sdk: MetricData[] = []
     try {
       sdk = this.sdk?.metrics() ?? []
@@ -127,6 +136,8 @@ export class MetricsPipeline {
     if (ok) {
       this.stats.exports++
       this.lastLosses = losses
+      // Sent again by one flush at most: a busy server's flushes always find some spans pending.
+      this.sentPending = always && pending > 0
     } else {
       this.stats.failures++
       this.dirty = true

@@ -20,6 +20,8 @@ export interface MetricsSetup {
   counts(): SdkCounts
   /** Spans lost so far (failed, rejected, dropped): a change forces an export. */
   losses(): number
+  /** Spans queued or on the wire now. */
+  pending(): number
 }
 
 /** The recorder and its export loop, with the tracer's own metrics riding along. */
@@ -30,7 +32,7 @@ export function createMetricsPipeline(setup: MetricsSetup): MetricsPipeline {
     setup.exportIntervalMs,
     setup.exportTimeoutMs,
     setup.onError,
-    { metrics: () => sdkMetrics(setup.counts()), losses: setup.losses },
+    { metrics: () => sdkMetrics(setup.counts()), losses: setup.losses, pending: setup.pending },
     setup.warn,
   )
 }

@@ -253,10 +253,14 @@ export class MetricsRecorder {
       this.ttft.add((s.ttft ??= this.ttft.point(s.key, s.base)), ttftMs / 1000)
     const lastMs = num(a[ATTR.timeToLastChunkMs])
     const chunks = num(a[ATTR.chunkCount])
+    // One measurement for each output chunk after the first, as the conventions count them, each
+    // at the stream's mean gap (its count and sum are exact; its buckets hold the mean): the span
+    // keeps no time per chunk.
     if (ttftMs !== undefined && lastMs !== undefined && chunks !== undefined && chunks > 1)
       this.timePerChunk.add(
         (s.timePerChunk ??= this.timePerChunk.point(s.key, s.base)),
         (lastMs - ttftMs) / (chunks - 1) / 1000,
+        chunks - 1,
       )
     const cost = num(a[ATTR.costUsd])
     if (cost !== undefined) this.cost.add((s.cost ??= this.cost.point(s.key, s.base)), cost)

@@ -11,7 +11,16 @@ export interface SdkCounts {
   lateWrites: number
   redacted: number
   redactError: number
-  processors: readonly { exporter: string; url?: string; capacity: number; stats: ExporterStats }[]
+  /** Spans of traces trace-complete sampling left out (`stats().sampling.droppedSpans`). */
+  sampledOut?: number
+  processors: readonly {
+    exporter: string
+    url?: string
+    /** An OTLP exporter's `http/json` or `http/protobuf`. */
+    protocol?: string
+    capacity: number
+    stats: ExporterStats
+  }[]
 }
 
 function sum(
@@ -71,7 +80,7 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
   const exported: SumPoint[] = []
   const inflight: SumPoint[] = []
   const durations: HistogramPoint[] = []
-  counts.processors.forEach(({ exporter, url, capacity: max, stats }, i) => {
+  counts.processors.forEach(({ exporter, url, protocol, capacity: max, stats }, i) => {
     const processor = {
       'otel.component.type': 'batching_span_processor',
       'otel.component.name': `batching_span_processor/${i}`,
@@ -87,7 +96,13 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
     queueSize.push({ attributes: processor, value: stats.queued })
     capacity.push({ attributes: processor, value: max })
     const component = {
-      'otel.component.type': exporter === 'otlp' ? 'otlp_http_json_span_exporter' : exporter,
+      // The conventions' names: OTLP/HTTP with protobuf is `otlp_http_span_exporter`.
+      'otel.component.type':
+        exporter !== 'otlp'
+          ? exporter
+          : protocol === 'http/protobuf'
+            ? 'otlp_http_span_exporter'
+            : 'otlp_http_json_span_exporter',
       'otel.component.name': `${exporter}/${i}`,
       ...server(url),
     }
@@ -144,10 +159,17 @@ export function sdkMetrics(counts: SdkCounts): MetricData[] {
           boundaries: EXPORT_DURATION_BUCKETS,
           points: durations,
         },
-    sum('tokentrail.sdk.span.dropped', 'Spans dropped before export by the redact hook', [
-      { attributes: { reason: 'redacted' }, value: counts.redacted },
-      { attributes: { reason: 'redact_error' }, value: counts.redactError },
-    ]),
+    sum(
+      'tokentrail.sdk.span.dropped',
+      'Spans dropped before export: by the redact hook, or sampled out at the end of their trace',
+      [
+        { attributes: { reason: 'redacted' }, value: counts.redacted },
+        { attributes: { reason: 'redact_error' }, value: counts.redactError },
+        ...(counts.sampledOut
+          ? [{ attributes: { reason: 'sampled_out' }, value: counts.sampledOut }]
+          : []),
+      ],
+    ),
     sum('tokentrail.sdk.span.late_writes', 'Writes to spans that had already ended', [
       { attributes: {}, value: counts.lateWrites },
     ]),

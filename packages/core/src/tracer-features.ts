@@ -89,13 +89,19 @@ export function startFeatures(
               counts: () => ({
                 ...host.counts,
                 ...host.drops,
+                sampledOut: host.stats().sampling?.droppedSpans,
                 processors: host.processors.map((p) => ({
                   exporter: p.exporter.name,
                   url: p.exporter.url,
+                  protocol: (p.exporter as { protocol?: string }).protocol,
                   capacity: config.maxQueueSize,
                   stats: p.snapshot(),
                 })),
               }),
+              pending: () => {
+                const s = host.stats()
+                return s.queued + s.inflight
+              },
               losses: () => {
                 const s = host.stats()
                 return (

@@ -92,9 +92,10 @@ describe('GenAI metrics from finished spans', () => {
 
     const ttft = points(exporter.metric('gen_ai.client.operation.time_to_first_chunk'))
     expect(ttft[0]).toMatchObject({ count: 6, sum: 0.3 })
+    // One measurement per output chunk after the first: 6 calls of 11 chunks, 5 ms apart.
     const perChunk = points(exporter.metric('gen_ai.client.operation.time_per_output_chunk'))
-    expect(perChunk[0].count).toBe(6)
-    expect(perChunk[0].sum).toBeCloseTo(6 * 0.005, 10)
+    expect(perChunk[0].count).toBe(60)
+    expect(perChunk[0].sum).toBeCloseTo(60 * 0.005, 10)
 
     const sum = (name: string) => points(exporter.metric(name)).reduce((n, p) => n + p.value, 0)
     expect(sum('tokentrail.llm.calls')).toBe(6)

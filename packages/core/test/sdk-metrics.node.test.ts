@@ -19,6 +19,70 @@ function points(metric: MetricData | undefined) {
 }
 
 describe('otel.sdk.* self-observability metrics', () => {
+  // The interval sent the counts while the spans were still on the wire; the flush that followed
+  // found no GenAI series changed and sent nothing, so `tokentrail stats` showed them queued for
+  // good (a function frozen after its flush sends no more).
+  // Protobuf was named `otlp_http_json_span_exporter` as JSON is.
+  it('name an OTLP exporter by its encoding, as the conventions do', async () => {
+    const url = await closedPortUrl()
+    const types = []
+    for (const protocol of ['http/json', 'http/protobuf'] as const) {
+      const metrics = memoryMetricExporter()
+      const tracer = createTracer({
+        warnings: false,
+        retry: { maxRetries: 0 },
+        exporters: [otlpExporter({ url, protocol })],
+        metrics: { exporters: [metrics] },
+      })
+      tracer
+        .startSpan('chat', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
+        .end()
+      await tracer.flush({ timeoutMs: 3000 })
+      const metric = metrics.metric('otel.sdk.exporter.span.exported')
+      types.push(
+        metric?.type === 'sum' ? metric.points[0]!.attributes['otel.component.type'] : undefined,
+      )
+      await tracer.shutdown()
+    }
+    expect(types).toEqual(['otlp_http_json_span_exporter', 'otlp_http_span_exporter'])
+  })
+
+  it('a flush sends the delivery counts again when the last export showed spans pending', async () => {
+    const metrics = memoryMetricExporter()
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const slow = {
+      name: 'slow',
+      export: async () => {
+        await released
+        return { code: 'success' as const }
+      },
+    }
+    const tracer = createTracer({
+      serviceName: 'sdk-metrics',
+      warnings: false,
+      flushIntervalMs: 10,
+      exporters: [slow],
+      metrics: { exporters: [metrics], exportIntervalMs: 50 },
+    })
+    tracer
+      .startSpan('chat gpt-4o', { kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat' } })
+      .end()
+    const exported = () =>
+      points(metrics.metric('otel.sdk.exporter.span.exported'))?.reduce((n, p) => n + p.value, 0) ??
+      0
+    await expect.poll(() => metrics.snapshots.length, { timeout: 5000 }).toBeGreaterThan(0)
+    expect(exported()).toBe(0)
+    release()
+    expect(await tracer.flush({ timeoutMs: 3000 })).toEqual({ ok: true, pending: 0 })
+    expect(exported()).toBe(1)
+    // Once settled, a flush with nothing new sends nothing more.
+    const sent = metrics.snapshots.length
+    await tracer.flush({ timeoutMs: 3000 })
+    expect(metrics.snapshots.length).toBe(sent)
+    await tracer.shutdown()
+  })
+
   it('go out with the GenAI metrics and count started, exported and failed spans', async () => {
     const url = await closedPortUrl()
     const metrics = memoryMetricExporter()

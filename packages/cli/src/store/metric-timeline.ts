@@ -253,8 +253,12 @@ export class MetricTimeline {
         addHist(g.duration, i, bounds, counts, row.unit)
       } else if (row.name === 'gen_ai.client.operation.time_to_first_chunk')
         addHist(g.ttft, i, bounds, counts, row.unit)
-      else if (row.name === 'gen_ai.client.token.usage') g.tokens[i]! += row.sum ?? 0
-      else if (row.name === 'tokentrail.llm.cost') g.cost[i]! += row.value ?? 0
+      // Input and output only: cached, cache-writing and reasoning tokens are parts of those,
+      // counted twice if added (Tokentrail's metrics send them as token types of their own).
+      else if (row.name === 'gen_ai.client.token.usage') {
+        const type = attributes['gen_ai.token.type']
+        if (type === 'input' || type === 'output') g.tokens[i]! += row.sum ?? 0
+      } else if (row.name === 'tokentrail.llm.cost') g.cost[i]! += row.value ?? 0
     }
     const quantile = (h: Hist, q: number) => {
       if (!h) return null
