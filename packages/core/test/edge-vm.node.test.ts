@@ -108,6 +108,54 @@ describe('core in the Edge Runtime VM', () => {
     }
   })
 
+  // Next.js's edge sandbox has a CompressionStream that refuses to run: every export failed and
+  // was retried as if the failure passed, and no edge span ever arrived.
+  it('sends uncompressed where CompressionStream is there but refuses to run', async () => {
+    const received: { encoding?: string; names: string[] }[] = []
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (c) => chunks.push(c))
+      request.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        received.push({
+          encoding: request.headers['content-encoding'],
+          names: body.resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name),
+        })
+        response.end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const result = await runInEdge(
+        `
+        const tracer = tokentrail.createTracer({ exporters: [tokentrail.otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces', compression: 'gzip' })] })
+        tracer.startSpan('first').end()
+        const first = await tracer.flush()
+        tracer.startSpan('second').end()
+        return [first, await tracer.flush()]
+      `,
+        (context) => {
+          context.CompressionStream = class {
+            constructor() {
+              throw new Error('CompressionStream is not allowed in this runtime')
+            }
+          }
+        },
+      )
+      expect(result).toEqual([
+        { ok: true, pending: 0 },
+        { ok: true, pending: 0 },
+      ])
+      expect(received).toEqual([
+        { encoding: undefined, names: ['first'] },
+        { encoding: undefined, names: ['second'] },
+      ])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it('gzips with CompressionStream on the edge, spans queued after the first export included', async () => {
     const bodies: any[] = []
     const server = createServer((request, response) => {

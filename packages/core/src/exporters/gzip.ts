@@ -42,3 +42,34 @@ export async function gzipWeb(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))
   return new Uint8Array(await new Response(stream).arrayBuffer())
 }
+
+// Set once gzip failed where the runtime claimed it (Next.js's edge sandbox refuses
+// `CompressionStream`): every body since goes as it is.
+let gzipFailed = false
+
+/**
+ * The body to send and its headers: gzipped with `headers` (which say `content-encoding: gzip`),
+ * or, where gzip fails, as it is with `plain` (which do not). Failing each time, every export
+ * would fail and be retried for nothing; the receiver takes either.
+ */
+export async function gzipOrPlain(
+  body: Uint8Array,
+  headers: Record<string, string>,
+  plain: Record<string, string>,
+): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
+  if (!gzipFailed)
+    try {
+      return { body: await gzip(body), headers }
+    } catch {
+      gzipFailed = true
+    }
+  return { body, headers: plain }
+}
+
+/** The headers without `content-encoding`, for a body sent as it is. */
+export function withoutEncoding(headers: Record<string, string>): Record<string, string> {
+  const plain = { ...headers }
+  for (const key of Object.keys(plain))
+    if (key.toLowerCase() === 'content-encoding') delete plain[key]
+  return plain
+}

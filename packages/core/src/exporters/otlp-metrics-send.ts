@@ -1,6 +1,6 @@
 import type { MetricsSnapshot } from '../metrics.js'
 import type { ExportResult } from '../types.js'
-import { gzip } from './gzip.js'
+import { gzipOrPlain, withoutEncoding } from './gzip.js'
 import { encodeOtlpMetrics } from './otlp-metrics-encode.js'
 import { encodeOtlpMetricsProtobuf } from './otlp-protobuf.js'
 import type { OtlpProtocol } from './otlp-wire.js'
@@ -15,9 +15,17 @@ export function metricsSender(
   gzipped: boolean,
 ): (snapshot: MetricsSnapshot, signal: AbortSignal) => Promise<ExportResult> {
   const readSuccess = partialSuccessReader(wire, 'rejectedDataPoints')
+  const plainHeaders = gzipped ? withoutEncoding(headers) : headers
   return async function sendMetrics(snapshot, signal) {
     const body =
       wire === 'http/protobuf' ? encodeOtlpMetricsProtobuf(snapshot) : encodeOtlpMetrics(snapshot)
-    return post(target, gzipped ? await gzip(body) : body, headers, signal, readSuccess)
+    const sent = gzipped
+      ? await gzipOrPlain(
+          typeof body === 'string' ? new TextEncoder().encode(body) : body,
+          headers,
+          plainHeaders,
+        )
+      : { body, headers }
+    return post(target, sent.body, sent.headers, signal, readSuccess)
   }
 }

@@ -3,7 +3,7 @@ import { ProtobufWriter } from '../otlp/protobuf-writer.js'
 import type { ExportResult, SpanData } from '../types.js'
 import { createSpanMapper } from './backend-profiles.js'
 import { ExportError } from './export-error.js'
-import { gzip } from './gzip.js'
+import { gzipOrPlain, withoutEncoding } from './gzip.js'
 import { encodeOtlpTracesBytes } from './otlp-json.js'
 import type { OtlpProfile } from './otlp-profile.js'
 import { encodeOtlpTracesProtobuf } from './otlp-protobuf.js'
@@ -53,6 +53,7 @@ export function traceSender({
   // whole body again (and its growth, copies). Taken while a body is out, so two exports at once
   // never share it.
   let spare: JsonWriter | ProtobufWriter | undefined
+  const plainHeaders = gzipped ? withoutEncoding(headers) : headers
   return async function sendTraces(spans, signal) {
     let writer: JsonWriter | ProtobufWriter
     let body: Uint8Array
@@ -67,13 +68,17 @@ export function traceSender({
     }
     // Its buffer (over 16 MB) is let go, as below.
     if (body.length > MAX_BODY_BYTES && spans.length > 1) return tooLarge(body.length)
-    const sent = gzipped ? await gzip(body) : body
-    const result = await post(target, sent, headers, signal, readSuccess)
+    const sent = gzipped ? await gzipOrPlain(body, headers, plainHeaders) : { body, headers }
+    const result = await post(target, sent.body, sent.headers, signal, readSuccess)
     // Given back once nothing reads it: gzip made its own copy, or the receiver answered 2xx
     // (it read the whole body). After a failure the transport might still hold it: not reused.
     // A buffer that grew past 16 MB, or is four times the body it held, is let go.
     const length = writer.buf.length
-    if ((gzipped || result.code === 'success') && length <= 16 << 20 && body.length * 4 >= length)
+    if (
+      (sent.body !== body || result.code === 'success') &&
+      length <= 16 << 20 &&
+      body.length * 4 >= length
+    )
       spare = writer
     return result
   }
