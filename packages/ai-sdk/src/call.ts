@@ -1034,6 +1034,11 @@ export class AiCall {
 
   /** The `abortSignal` of its last step: the call's, as the SDK passes it on to the tools. */
   stepSignal: AbortSignal | undefined
+
+  /** The abort signal it ran under, as far as its steps told it. */
+  get runSignal(): AbortSignal | undefined {
+    return this.stepSignal ?? this.roll?.abortSignal
+  }
   /** A traced model was called for it (`stepSignal` is then known, undefined when it has none). */
   modelCalled = false
 
@@ -1167,7 +1172,11 @@ export class AiCall {
     }
     // A call whose last step was cancelled, rejected with that abort or time limit (ai@7's
     // generateText rejects a `timeout` with a TimeoutError through its error event): stopped, not failed.
-    if (status === 'error' && this.lastStatus === 'cancelled' && isAbortError(error)) {
+    if (
+      status === 'error' &&
+      this.lastStatus === 'cancelled' &&
+      isAbortError(error, this.runSignal)
+    ) {
       status = 'cancelled'
       error = undefined
     }

@@ -205,7 +205,10 @@ export type CancelCause =
   | 'consumer_stopped'
 
 /** An error that says the work was stopped (an abort, a time limit), not that it failed. */
-export function isAbortError(error: unknown): boolean {
+export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
+  // The signal's own reason, whatever it is: @hono/node-server aborts a request's signal with the
+  // string "Error: aborted" when its client leaves, and the AI SDK rethrows it as it is.
+  if (signal?.aborted && error === signal.reason) return true
   const name = read(error, 'name')
   return name === 'AbortError' || name === 'TimeoutError' || name === 'ResponseAborted'
 }

@@ -621,7 +621,7 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       if (call?.ended) return
       const error = event.error
       // An abort or a time limit (ai@7's generateText rejects its `timeout` with a TimeoutError).
-      const aborted = isAbortError(error)
+      const aborted = isAbortError(error, call?.runSignal)
       // No step of this call started: a generateText/streamText/…Object call whose prompt failed,
       // or another operation (embed, embedMany, rerank, speech…), which has no steps. An abort or
       // an error out of a provider call says it is the latter (or that nothing was asked yet): no

@@ -34,7 +34,8 @@ export function requestParent(headers: Headers): Span | SpanContext | undefined 
  * Whether what a request's handler threw is its client's leaving, not a failure: the request's
  * signal aborted, and the error is that signal's reason (what `fetch` and the AI SDK reject with) or
  * names itself an abort (`AbortError`, Next's `ResponseAborted`, the OpenAI and Anthropic SDKs'
- * `APIUserAbortError`, whose `name` is `Error`).
+ * `APIUserAbortError`, whose `name` is `Error`), or is Node's `aborted` for a request body the
+ * client stopped sending.
  */
 export function causedByAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   if (!signal?.aborted) return false
@@ -44,7 +45,10 @@ export function causedByAbort(error: unknown, signal: AbortSignal | undefined): 
     return (
       name === 'AbortError' ||
       name === 'ResponseAborted' ||
-      (error as object | null)?.constructor?.name === 'APIUserAbortError'
+      (error as object | null)?.constructor?.name === 'APIUserAbortError' ||
+      // Node's request body cut short by the client leaving mid-upload (`await request.json()`).
+      ((error as { code?: unknown } | null)?.code === 'ECONNRESET' &&
+        (error as Error).message === 'aborted')
     )
   } catch {
     return false
@@ -310,8 +314,30 @@ export function setCallbackAttributes(
     )
     return new TypeError(message)
   }
+  // A list or a text is no object of attributes: said as this option's, not as a setAttributes()
+  // call the app never made.
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    const message = `${option} must return an object of attributes, got ${Array.isArray(given) ? `an array of ${given.length}` : typeof given}, so none were set for this request`
+    tracerNotice(tracer, `${option} not attributes`, `${message}.`)
+    return new TypeError(message)
+  }
   try {
     span.setAttributes(given as Record<string, unknown>)
   } catch {}
   return undefined
+}
+
+// Headers a response's meaning rests on: a trace id written over one of them breaks the answer
+// (`content-type` became the trace id, `set-cookie` replaced the app's cookies).
+const RESPONSE_OWN =
+  /^(?:content-.*|set-cookie|transfer-encoding|connection|keep-alive|upgrade|trailer|location|vary|cache-control|expires|etag|last-modified|age|date|server|retry-after|www-authenticate|proxy-authenticate|strict-transport-security|access-control-.*|link|refresh|alt-svc)$/i
+
+/**
+ * Why `name` cannot be an adapter's `traceIdHeader`: a header the response itself uses, which the
+ * trace id would replace. Undefined when it can be.
+ */
+export function responseOwnHeader(name: string): string | undefined {
+  return RESPONSE_OWN.test(name)
+    ? `"${name}" is a header the response itself uses, which the trace id would replace; give a header of its own, such as "x-trace-id"`
+    : undefined
 }

@@ -36,6 +36,7 @@ export {
   httpRequestAttributes,
   requestFlushOptions,
   requestParent,
+  responseOwnHeader,
   setCallbackAttributes,
   tracerNotice,
   vercelWaitUntil,

@@ -15,6 +15,7 @@ export {
   httpRequestAttributes,
   requestFlushOptions,
   requestParent,
+  responseOwnHeader,
   setCallbackAttributes,
   tracerNotice,
   vercelWaitUntil,

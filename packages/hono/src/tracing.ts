@@ -6,6 +6,7 @@ import {
   endOpenChildren,
   flushLateWork,
   freezingPlatform,
+  getActiveSpan,
   getTracer,
   hasAsyncContext,
   httpRequestAttributes,
@@ -14,6 +15,7 @@ import {
   now,
   requestFlushOptions,
   requestParent,
+  responseOwnHeader,
   runWithSpan,
   setCallbackAttributes,
   shownValue,
@@ -90,6 +92,35 @@ const OPTION_KEYS = Object.keys({
 } satisfies Record<keyof TracingOptions, true>)
 
 const OWNED = Symbol.for('tokentrail.hono.traced')
+// The request spans `tracing()` has open, with the request's method and path: `app.mount()` hands
+// a sub-app a new Context and Request (its path without the mount's prefix), where OWNED is not.
+const REQUESTS = new WeakMap<Span, { method: string; path: string; returned: boolean }>()
+
+// The request span of an outer `tracing()` for this same request (an `app.mount()`ed sub-app's),
+// when there is one: the active span, still in its handler, of the same method, whose path ends
+// with this one.
+function mountedIn(c: Context): Span | undefined {
+  const active = getActiveSpan()
+  const outer = active && REQUESTS.get(active)
+  return outer &&
+    !outer.returned &&
+    outer.method === c.req.method &&
+    outer.path.endsWith(c.req.path)
+    ? active
+    : undefined
+}
+
+// A second tracing() for one request does nothing but let the first record it: said once when it
+// was given options, which it does not use.
+function sayTracedTwice(tracer: Tracer, options: TracingOptions): void {
+  const given = Object.keys(options).filter((key) => key !== 'tracer')
+  if (given.length === 0) return
+  tracerNotice(
+    tracer,
+    'traced twice',
+    `tracing() ran a second time for one request (a sub-app's, or app.use(tracing()) twice): the first one records the request, and this one's options (${given.join(', ')}) are not used. Give them to the first tracing(), or drop the second.`,
+  )
+}
 const DENO = typeof (globalThis as { Deno?: unknown }).Deno === 'object'
 const BUN = typeof (globalThis as { Bun?: unknown }).Bun === 'object'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -116,6 +147,12 @@ function validate(options: TracingOptions): void {
         throw new TokentrailError(
           `tracing({ skip }) entry ${i} must be a path starting with "/", such as "/health", got ${shownValue(entry)}`,
         )
+      // Hono's route patterns (`app.use('/api/*')`) are no request's path: `'/health/*'` and
+      // `'/users/:id'` matched none, and every request was traced.
+      if (typeof entry === 'string' && /[*]|\/:/.test(entry))
+        throw new TokentrailError(
+          `tracing({ skip }) entry ${i} is a route pattern, but skip strings are exact paths, got ${shownValue(entry)}; for a pattern give a RegExp, such as /^/health//`,
+        )
     }
   }
   for (const [name, value] of [
@@ -133,6 +170,8 @@ function validate(options: TracingOptions): void {
     throw new TokentrailError(
       `tracing({ traceIdHeader }) must be a header name such as 'x-trace-id', or false; got ${shownValue(traceIdHeader)}`,
     )
+  const own = typeof traceIdHeader === 'string' ? responseOwnHeader(traceIdHeader) : undefined
+  if (own) throw new TokentrailError(`tracing({ traceIdHeader }): ${own}`)
   if (flush !== undefined && typeof flush !== 'boolean')
     throw new TokentrailError('tracing({ flush }) must be true or false')
   for (const name of ['flushTimeoutMs', 'streamTimeoutMs'] as const) {
@@ -247,9 +286,19 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
 
   return async function tracing(c, next) {
     // Mounted twice (app and sub-app): the outer one owns the request.
-    if ((c as any)[OWNED]) return next()
+    if ((c as any)[OWNED]) {
+      sayTracedTwice(explicitTracer ?? getTracer(), options)
+      return next()
+    }
     ;(c as any)[OWNED] = true
     const tracer = explicitTracer ?? getTracer()
+    const outer = tracer.enabled ? mountedIn(c) : undefined
+    if (outer) {
+      sayTracedTwice(tracer, options)
+      c.set('span', outer)
+      c.set('traceId', outer.traceId)
+      return next()
+    }
     const skipped = tracer.enabled && isSkipped(c, skipping)
     if (!tracer.enabled || skipped === true) {
       if (!tracer.enabled) tracerSkipped(tracer)
@@ -270,6 +319,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
+    const own = { method, path: c.req.path, returned: false }
+    REQUESTS.set(span, own)
     if (typeof skipped === 'object') {
       noteOptionError(span, 'skip', skipped.error)
       if (skipped.promise) tracerNotice(tracer, 'skip promise', `${SKIP_PROMISE}.`)
@@ -301,7 +352,11 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         // The handler is still at work for nobody (it may finish a model call that ignores the
         // signal): it gets streamTimeoutMs to return. One that never does (a promise that never
         // settles) held its request span, and every span under it, open for good: never sent.
-        abandoned = setTimeout(() => finish(undefined, true), streamTimeoutMs)
+        // Named after its route, which dispatch has matched by now.
+        abandoned = setTimeout(() => {
+          nameSpan(span, c, ownIndex, method, spanName)
+          finish(undefined, true)
+        }, streamTimeoutMs)
         ;(abandoned as { unref?: () => void }).unref?.()
       }
     }
@@ -384,7 +439,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     try {
       await runWithSpan(span, next)
     } catch (error) {
-      returned = true
+      returned = own.returned = true
       if (!span.ended) nameSpan(span, c, ownIndex, method, spanName)
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
@@ -398,7 +453,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       throw error
     }
 
-    returned = true
+    returned = own.returned = true
     if (abandoned !== undefined) clearTimeout(abandoned)
     // Past streamTimeoutMs after its client left: the span went out without it.
     if (span.ended) return
@@ -459,8 +514,26 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     }
     span.addEvent('http.response.start', { [ATTR.httpResponseStatusCode]: response.status })
 
-    // Read before its body is: @hono/node-server's own response forgets its body once it is.
+    // Read before its body is: @hono/node-server's own response forgets its body once it is, and
+    // Bun's makes a Blob body a stream.
     const streamed = nodeServerStream(response)
+    const bunBlob = BUN && !response.headers.has('content-type') ? bunBlobOf(response) : undefined
+    // A header of that name the handler set is the app's: kept as it is.
+    const idHeader = traceIdHeader && !response.headers.has(traceIdHeader) ? traceIdHeader : false
+
+    // Bun names the type of a string or bytes body (`c.text('…')`, which Hono makes with
+    // `new Response(text)`) only as it sends that body itself, and shows no Content-Type before:
+    // re-streamed, it went out untyped and chunked. Such a body is all in memory already: the
+    // response goes back as it is, its body never touched, and the span ends with its size. (Bun
+    // sends such a response once only, so a trace id header set on it cannot stay for another.)
+    if (bunBlob) {
+      if (idHeader)
+        try {
+          response.headers.set(idHeader, span.traceId)
+        } catch {}
+      finish(bunBlob.bytes)
+      return
+    }
 
     // A WebSocket upgrade response must be handed back untouched; null and locked bodies end now,
     // and so does a HEAD answer's: Hono answers HEAD with the GET route's headers and drops its
@@ -475,7 +548,22 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       response.status === 101 ||
       (response as any).webSocket
     ) {
-      if (traceIdHeader) setHeader(c, traceIdHeader, span.traceId)
+      // A body read or locked already (one Response object answered to every request) is one the
+      // server cannot send: it fails the request (500 on @hono/node-server).
+      if (
+        response.body?.locked &&
+        request.method !== 'HEAD' &&
+        response.status !== 101 &&
+        !(response as any).webSocket
+      ) {
+        const error = new TypeError(
+          "the handler's Response has a body that was already read or is locked (one Response object answered twice?), which the server cannot send",
+        )
+        span.recordError(error)
+        span.setAttribute(ATTR.errorType, 'TypeError')
+        status = 'error'
+      }
+      if (idHeader) setHeader(c, idHeader, span.traceId)
       finish()
       return
     }
@@ -510,7 +598,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       // other body it reads ahead of the head, counting a short one's length: so it does the copy's.
       if (streamed) replaceResponse(c, copy)
       else c.res = copy
-      if (traceIdHeader) c.res.headers.set(traceIdHeader, span.traceId)
+      if (idHeader) c.res.headers.set(idHeader, span.traceId)
       handedOver = true
       // A body that never ends (nobody reads it) must not hold the span, and the flush handed to
       // waitUntil, for good. Without a waitUntil (a long-lived server) nothing waits on it, and an
@@ -557,7 +645,8 @@ function sayNoAsyncContext(tracer: Tracer): void {
  * The watched body, of the original's length where workerd would send it otherwise: workerd
  * sends a stream it did not make chunked, without its `Content-Length` (c.text, c.json, a proxied
  * fetch), so there the body goes through a `FixedLengthStream` of that length, as Workers
- * advise. Elsewhere (Node, Bun, Deno keep the header) the watched body as it is.
+ * advise. Elsewhere the watched body as it is: Node and Bun keep the header; Deno, like workerd,
+ * sends a body it measured itself chunked (there is no FixedLengthStream there).
  */
 function keepLength(response: Response, body: ReadableStream): ReadableStream {
   const Fixed = (globalThis as { FixedLengthStream?: new (length: number) => TransformStream })
@@ -598,6 +687,20 @@ function noticeWorkersWithoutContext(tracer: Tracer): void {
   )
 }
 
+// A Response's body on Bun when it is a Blob in memory (a string, bytes, a Blob), which Bun sends
+// whole, typed and measured, as it sends it; only Bun.inspect shows it ("Blob (5 bytes)").
+function bunBlobOf(response: Response): { bytes?: number } | undefined {
+  try {
+    const inspect = (globalThis as { Bun?: { inspect?: (value: unknown) => string } }).Bun?.inspect
+    const blob =
+      typeof inspect === 'function' && /\bBlob \((?:(\d+) bytes)?/.exec(inspect(response))
+    if (!blob) return undefined
+    return blob[1] === undefined ? {} : { bytes: Number(blob[1]) }
+  } catch {
+    return undefined
+  }
+}
+
 // Names the request span after the route that answered, once the handler has returned or thrown.
 function nameSpan(
   span: Span,
@@ -608,13 +711,28 @@ function nameSpan(
 ): void {
   const route = routeOf(c, ownIndex)
   if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
-  const named = spanName && callOption(span, 'spanName', () => spanName(c))
+  let named: unknown = spanName && callOption(span, 'spanName', () => spanName(c))
+  if (named !== undefined && (typeof named !== 'string' || named === '')) {
+    // An async function's promise (its rejection unhandled would end a Node process), a number,
+    // an empty name: noted, and the default name is used.
+    const promise = typeof (named as PromiseLike<unknown> | null)?.then === 'function'
+    if (promise)
+      try {
+        ;(named as PromiseLike<unknown>).then(undefined, () => {})
+      } catch {}
+    noteOptionError(
+      span,
+      'spanName',
+      new TypeError(
+        promise
+          ? 'tracing({ spanName }) returned a promise: it must return the name at once, so the default name was used'
+          : `tracing({ spanName }) must return a non-empty string, got ${shownValue(named)}; the default name was used`,
+      ),
+    )
+    named = undefined
+  }
   span.updateName(
-    typeof named === 'string' && named !== ''
-      ? named
-      : route !== undefined
-        ? `${method} ${route}`
-        : method,
+    typeof named === 'string' ? named : route !== undefined ? `${method} ${route}` : method,
   )
 }
 

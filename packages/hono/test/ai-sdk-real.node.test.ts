@@ -237,7 +237,9 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
   // What generateText rejects with when its abortSignal is the request's and the client leaves
   // (@hono/node-server's string reason, passed through by @ai-sdk/openai and the AI SDK) is the
   // client's cancel, not a server failure.
-  it('a client that leaves during generateText given the request signal: the request span is cancelled', async () => {
+  // @hono/node-server aborts the signal with the string "Error: aborted", which generateText
+  // rejects with: the call span was `error` ("Error: aborted"), the trace listed as failed.
+  it('a client that leaves during generateText given the request signal: every span is cancelled', async () => {
     const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     const server = await mockOpenAI({ firstChunkDelayMs: 10_000 })
     const model = openaiModel(server, tracer)
@@ -259,5 +261,12 @@ describe('tracing() + tracingMiddleware() + @ai-sdk/openai over real HTTP', () =
     const root = exporter.spans.find((s) => s.kind === 'http')!
     expect(root.status).toBe('cancelled')
     expect(root.attributes['error.type']).toBeUndefined()
+    await tracer.flush()
+    // The request, the generateText call and its model call.
+    expect(exporter.spans).toHaveLength(3)
+    for (const span of exporter.spans) {
+      expect(span.status, span.name).toBe('cancelled')
+      expect(span.error, span.name).toBeUndefined()
+    }
   })
 })

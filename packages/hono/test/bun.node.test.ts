@@ -190,11 +190,13 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
     }
   })
 
-  it.each(['file', 'blob', 'form', 'params'])(
+  it.each(['file', 'blob', 'form', 'params', 'string', 'bytes', 'c.text'])(
     'a %s body keeps the Content-Type Bun derives from it when tracing() re-streams it',
     async (kind) => {
       const read = async (prefix: string) => {
-        const response = await fetch(`${base}/${prefix}/body/${kind}`)
+        const response = await fetch(
+          kind === 'c.text' ? `${base}/${prefix}/text` : `${base}/${prefix}/body/${kind}`,
+        )
         const type = response.headers.get('content-type')
         const boundary = type?.match(/boundary=(.+)$/)?.[1]
         const text = await response.text()
@@ -204,7 +206,7 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
           : { type, text }
       }
       const untraced = await read('plain')
-      expect(untraced.type).toMatch(/^(application|multipart)\//)
+      expect(untraced.type).toMatch(/^(application|multipart|text)\//)
       const traced = await read('api')
       expect(traced).toEqual(untraced)
     },

@@ -293,20 +293,93 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(span!.attributes['error.type']).toBe('DatabaseError')
   })
 
+  // app.mount() hands the sub-app a new Context and Request: its own tracing() recorded a second
+  // SERVER span (path and route without the mount's prefix), and its options went unused unsaid.
+  it('records one span for a mounted sub-app with a tracing() of its own, and says its options go unused', async () => {
+    const warnings: string[] = []
+    const { tracer, exporter } = setup({ warnings: (m) => warnings.push(m) })
+    const sub = new Hono()
+    sub.use(tracing({ tracer, traceIdHeader: 'x-inner-id', skip: ['/health'] }))
+    sub.get('/x', (c) => c.text(c.var.traceId))
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.mount('/m', sub.fetch)
+    const base = await listen(app)
+    const answers = []
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${base}/m/x`)
+      answers.push({ id: await response.text(), inner: response.headers.get('x-inner-id') })
+    }
+    await tracer.flush()
+    expect(exporter.spans.map((s) => [s.name, s.attributes['url.path']])).toEqual([
+      ['GET /m/*', '/m/x'],
+      ['GET /m/*', '/m/x'],
+    ])
+    // The sub-app's handlers get the request's span.
+    expect(answers.map((a) => a.id)).toEqual(exporter.spans.map((s) => s.traceId))
+    expect(warnings.filter((w) => w.includes('second time'))).toEqual([
+      "tracing() ran a second time for one request (a sub-app's, or app.use(tracing()) twice): the first one records the request, and this one's options (traceIdHeader, skip) are not used. Give them to the first tracing(), or drop the second.",
+    ])
+  })
+
+  // `content-type` became the trace id and `set-cookie` replaced the app's cookies, nothing said;
+  // a header of that name the handler set was overwritten.
+  it('traceIdHeader refuses a header the response uses, and never replaces one the handler set', async () => {
+    expect(() => tracing({ traceIdHeader: 'set-cookie' })).toThrow(
+      'tracing({ traceIdHeader }): "set-cookie" is a header the response itself uses, which the trace id would replace; give a header of its own, such as "x-trace-id"',
+    )
+    expect(() => tracing({ traceIdHeader: 'Content-Type' })).toThrow(/"Content-Type" is a header/)
+    const { tracer, exporter } = setup()
+    const app = new Hono()
+    app.use(tracing({ tracer, traceIdHeader: 'x-request-id' }))
+    app.get('/own', (c) => {
+      c.header('x-request-id', 'app-123')
+      return c.text('ok')
+    })
+    app.get('/none', (c) => c.text('ok'))
+    const base = await listen(app)
+    const own = await fetch(`${base}/own`)
+    const none = await fetch(`${base}/none`)
+    expect([await own.text(), await none.text()]).toEqual(['ok', 'ok'])
+    await tracer.flush()
+    expect(own.headers.get('x-request-id')).toBe('app-123')
+    expect(none.headers.get('x-request-id')).toBe(exporter.spans[1]!.traceId)
+  })
+
+  // A Response object answered twice: its body was read by the first answer, the server fails
+  // the second with a 500, and its span said ok with status 200.
+  it('marks the span of a response whose body was already read as failed, as the server fails it', async () => {
+    const { tracer, exporter } = setup()
+    const shared = new Response('static body')
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.get('/static', () => shared)
+    const base = await listen(app)
+    const first = await fetch(`${base}/static`)
+    expect([first.status, await first.text()]).toEqual([200, 'static body'])
+    const second = await fetch(`${base}/static`)
+    expect(second.status).toBe(500)
+    await second.arrayBuffer()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.status)).toEqual(['ok', 'error'])
+    expect(exporter.spans[1]!.error?.message).toMatch(/already read or is locked/)
+    expect(exporter.spans[1]!.attributes['error.type']).toBe('TypeError')
+  })
+
   it('ends the request span of a handler that never returns, streamTimeoutMs after its client left', async () => {
     const { tracer, exporter } = setup({ flushIntervalMs: 20 })
     let started!: () => void
     const handlerStarted = new Promise<void>((resolve) => (started = resolve))
     const app = new Hono()
     app.use(tracing({ tracer, streamTimeoutMs: 200 }))
-    app.get('/hangs', async () => {
+    app.get('/hangs/:id', async () => {
       started()
       tracer.startSpan('lookup') // never ended either: it hangs with the handler
       return new Promise<Response>(() => {})
     })
     const base = await listen(app)
     const controller = new AbortController()
-    const request = fetch(`${base}/hangs`, { signal: controller.signal }).catch(() => 'gone')
+    const request = fetch(`${base}/hangs/7`, { signal: controller.signal }).catch(() => 'gone')
     await handlerStarted
     controller.abort()
     expect(await request).toBe('gone')
@@ -314,6 +387,9 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     const root = exporter.spans.find((s) => s.kind === 'http')!
     expect(root.status).toBe('cancelled')
     expect(root.attributes['tokentrail.handler_timeout']).toBe(true)
+    // Named after the route dispatch matched (it was just `GET`).
+    expect(root.name).toBe('GET /hangs/:id')
+    expect(root.attributes['http.route']).toBe('/hangs/:id')
     expect(root.events.map((e) => e.name)).toContain('http.request.aborted')
     const lookup = exporter.spans.find((s) => s.name === 'lookup')!
     expect(lookup.parentSpanId).toBe(root.spanId)

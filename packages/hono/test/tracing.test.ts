@@ -358,6 +358,59 @@ describe('tracing()', () => {
     )
   })
 
+  // An async spanName's rejection was unhandled (a Node server exited with code 1, its span
+  // lost); a promise, a number or '' were dropped without a word; a requestAttributes returning a
+  // list was said as a span.setAttributes() call the app never made.
+  it('a spanName or requestAttributes that returns the wrong thing is noted and said as itself', async () => {
+    const warnings: string[] = []
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    const { tracer, exporter } = setup({ warnings: (m) => warnings.push(m) })
+    const names: Record<string, () => unknown> = {
+      '/rejects': async () => {
+        throw new Error('no user yet')
+      },
+      '/number': () => 42,
+      '/empty': () => '',
+    }
+    const app = new Hono().use(
+      tracing({
+        tracer,
+        spanName: ((c: { req: { path: string } }) => names[c.req.path]?.()) as never,
+        requestAttributes: ((c: { req: { path: string } }) =>
+          c.req.path === '/number' ? ['user.id', 'u1'] : undefined) as never,
+      }),
+    )
+    app.get('*', (c) => c.text('ok'))
+    for (const path of Object.keys(names)) expect(await (await app.request(path)).text()).toBe('ok')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    process.off('unhandledRejection', onUnhandled)
+    await tracer.flush()
+    expect(unhandled).toEqual([])
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*', 'GET /*', 'GET /*'])
+    const noted = exporter.spans.map((s) =>
+      s.events
+        .filter((e) => e.name === 'tokentrail.option_error')
+        .map((e) => `${e.attributes?.option}: ${e.attributes?.message}`),
+    )
+    expect(noted).toEqual([
+      [
+        'spanName: tracing({ spanName }) returned a promise: it must return the name at once, so the default name was used',
+      ],
+      [
+        'requestAttributes: tracing({ requestAttributes }) must return an object of attributes, got an array of 2, so none were set for this request',
+        'spanName: tracing({ spanName }) must return a non-empty string, got 42; the default name was used',
+      ],
+      [
+        'spanName: tracing({ spanName }) must return a non-empty string, got ""; the default name was used',
+      ],
+    ])
+    expect(warnings.filter((w) => /requestAttributes/.test(w))).toEqual([
+      'tracing({ requestAttributes }) must return an object of attributes, got an array of 2, so none were set for this request.',
+    ])
+  })
+
   // A returned value that throws when read (a revoked Proxy, an Immer draft kept past produce())
   // failed the request with a 500, where the README says the request goes on untouched.
   it('a requestAttributes value that throws when read leaves the request untouched, noted on the span', async () => {
@@ -545,6 +598,12 @@ describe('tracing()', () => {
         { skip: ['/ok', 'health'] },
         /^tracing\(\{ skip \}\) entry 1 must be a path starting with "\/", such as "\/health", got "health"$/,
       ],
+      // Hono's route patterns matched no request path either.
+      [
+        { skip: ['/api/health/*'] },
+        /^tracing\(\{ skip \}\) entry 0 is a route pattern, but skip strings are exact paths, got "\/api\/health\/\*"; for a pattern give a RegExp, such as /,
+      ],
+      [{ skip: ['/ok', '/users/:id'] }, /^tracing\(\{ skip \}\) entry 1 is a route pattern/],
       // NaN and Infinity named as such (JSON printed null).
       [
         { flushTimeoutMs: Number.NaN },

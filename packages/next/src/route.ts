@@ -20,10 +20,13 @@ export function inferRoute(path: string, params: unknown): string {
   const taken = new Set<number>([0])
   const free = (i: number) => !taken.has(i) && i < decoded.length
   const entries = Object.entries(params as Params)
-  // Catch-alls first: their runs are longer and more telling than single values.
+  // Catch-alls first: their runs are longer and more telling than single values. Next allows one
+  // only as a route's last segment, so its run ends the path: `/api/files/files` under
+  // `/api/[...path]` is not `/api/[...path]/files`. (Searched from the end, then leftward, should
+  // the path end otherwise, as with a trailing slash.)
   for (const [name, value] of entries) {
     if (!Array.isArray(value) || value.length === 0) continue
-    for (let start = 1; start + value.length <= decoded.length; start++) {
+    for (let start = decoded.length - value.length; start >= 1; start--) {
       if (!value.every((part, k) => free(start + k) && decoded[start + k] === String(part)))
         continue
       out[start] = `[...${name}]`

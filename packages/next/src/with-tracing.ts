@@ -7,6 +7,7 @@ import {
   httpRequestAttributes,
   MAX_TIMER_MS,
   requestParent,
+  responseOwnHeader,
   runWithSpan,
   setCallbackAttributes,
   shownValue,
@@ -124,12 +125,27 @@ function validate(handler: unknown, options: WithTracingOptions) {
     throw new TokentrailError(
       `withTracing: traceIdHeader must be a valid header name such as "x-trace-id", or false; got ${shownValue(traceIdHeader)}`,
     )
+  const own = typeof traceIdHeader === 'string' ? responseOwnHeader(traceIdHeader) : undefined
+  if (own) throw new TokentrailError(`withTracing: traceIdHeader ${own}`)
   if (attributes !== undefined && typeof attributes !== 'function')
     throw new TokentrailError('withTracing: attributes must be a function (request) => object')
   return {
     flushTimeoutMs: positiveInteger(options.flushTimeoutMs ?? 5000, 'flushTimeoutMs'),
     streamTimeoutMs: positiveInteger(options.streamTimeoutMs ?? 280_000, 'streamTimeoutMs'),
   }
+}
+
+// Runs a function in the async context of the moment it was made (Next puts AsyncLocalStorage on
+// globalThis in both runtimes; its snapshot() carries every store, Next's request store
+// included), for callbacks that run from outside it; as they are, where there is none.
+function requestContext(): (fn: () => void) => void {
+  try {
+    const snapshot = (
+      globalThis as { AsyncLocalStorage?: { snapshot?: () => (fn: () => void) => void } }
+    ).AsyncLocalStorage?.snapshot?.()
+    if (typeof snapshot === 'function') return snapshot
+  } catch {}
+  return (fn) => fn()
 }
 
 // `next build` calls the GET handlers of static routes (and each `generateStaticParams` entry) to
@@ -204,6 +220,10 @@ function withHeader(
   name: string,
   value: string,
 ): Response {
+  // A header of that name the handler set is the app's: kept as it is.
+  try {
+    if (response.headers.has(name)) return response
+  } catch {}
   let copy: Response
   try {
     copy = withBody(response, body)
@@ -262,8 +282,15 @@ export function withTracing<H extends RouteHandler>(
   void loadAfter()
 
   return async function tracedRoute(this: unknown, ...args: [request: any, ...rest: any[]]) {
-    // `next build` prerendering a static route: no one made the request, so nothing is said or sent.
-    if (isNextBuild()) return handler.apply(this, args) as any
+    // `next build` prerendering a static route: no one made the request, so it gets no span. A
+    // model call the handler made is traced on its own: flushed before the build moves on, as a
+    // build worker ends without the exit the tracer would send it at.
+    if (isNextBuild()) {
+      const result = await handler.apply(this, args)
+      const tracer = explicitTracer ?? getTracer()
+      if (tracer.enabled) await tracer.flush({ timeoutMs: flushTimeoutMs })
+      return result as any
+    }
     const request = args[0]
     const tracer = explicitTracer ?? getTracer()
     if (!tracer.enabled) {
@@ -350,17 +377,25 @@ export function withTracing<H extends RouteHandler>(
       leftSaid = true
       span.addEvent(EVENT_REQUEST_ABORTED)
     }
+    // The signal's listener, and so its timer, runs outside the request's async context, where
+    // Next's after() throws: its flush went to the background, with a notice that blamed Next's
+    // version. Run in the request's context, taken now.
+    const inRequest = requestContext()
     const onLeft = () => {
       sayLeft()
-      abandoned = setTimeout(() => {
-        timedOut = true
-        void schedule().then(() => {
-          if (span.ended) return
-          span.setAttribute(NEXT_ATTR.handlerTimeout, true)
-          span.end({ status: 'cancelled', endOpenChildren: true })
-          bodyDone()
-        })
-      }, streamTimeoutMs)
+      abandoned = setTimeout(
+        () =>
+          inRequest(() => {
+            timedOut = true
+            void schedule().then(() => {
+              if (span.ended) return
+              span.setAttribute(NEXT_ATTR.handlerTimeout, true)
+              span.end({ status: 'cancelled', endOpenChildren: true })
+              bodyDone()
+            })
+          }),
+        streamTimeoutMs,
+      )
       ;(abandoned as { unref?: () => void }).unref?.()
     }
     const left: AbortSignal | undefined = request.signal

@@ -62,6 +62,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: 'next-build-test',
     VERCEL: '1',
+    MOCK_OPENAI_URL: mock.url,
   })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
@@ -112,11 +113,21 @@ afterAll(async () => {
 const roots = (name: string) => receiver.spans.filter((s) => s.kind === SERVER && s.name === name)
 
 describe('next build', () => {
-  it('prerenders static and generateStaticParams routes without tracing them: no spans, no notices', () => {
+  it('prerenders static and generateStaticParams routes without request spans or notices', () => {
     expect(build.output).toMatch(/\/api\/static/)
     expect(build.output).toMatch(/\/api\/items\/a/)
-    expect(build.spans.map((s) => s.name)).toEqual([])
+    expect(build.spans.filter((s) => s.kind === SERVER)).toEqual([])
     expect(build.output).not.toContain('[tokentrail]')
+  })
+
+  // The build worker ended before the tracer's interval and without the exit it sends at: the
+  // model call of a prerendered route was lost, nothing said.
+  it('sends the model call a prerendered route makes, as its own trace, before the build ends', () => {
+    expect(build.output).toMatch(/\/api\/static-model/)
+    const names = build.spans.map((s) => s.name).sort()
+    expect(names).toEqual(['chat gpt-4o-mini', 'generateText gpt-4o-mini'])
+    const call = build.spans.find((s) => s.name === 'generateText gpt-4o-mini')!
+    expect(call.parentSpanId).toBeUndefined()
   })
 
   it('the prerendered answers are served; a param outside generateStaticParams is traced at request time', async () => {
@@ -347,6 +358,25 @@ describe('next start: a Hono app traced by tracing() inside a route traced by wi
     expect(call.parentSpanId).toBe(hono.spanId)
     expect(llm.parentSpanId).toBe(call.spanId)
   })
+
+  // A catch-all's values that repeat the path before it were matched leftmost: the span of
+  // /api/hono/api/hono was named /[...route]/api/hono. Next allows a catch-all last only.
+  it('names a catch-all route whose values repeat the path before it', async () => {
+    const response = await fetch(`${base}/api/hono/api/hono`, { method: 'POST' })
+    expect(response.status).toBe(404)
+    await response.arrayBuffer()
+    // Next's span, the root (Hono's, under it, matched no route of its own: `POST`).
+    const request = () =>
+      receiver.spans.find(
+        (s) =>
+          s.kind === SERVER &&
+          s.attributes['url.path'] === '/api/hono/api/hono' &&
+          s.parentSpanId === undefined,
+      )
+    await receiver.waitFor(() => request() !== undefined)
+    expect(request()!.name).toBe('POST /api/hono/[...route]')
+    expect(request()!.attributes['http.route']).toBe('/api/hono/[...route]')
+  })
 })
 
 describe('next start: a traced handler that answers through another traced handler', () => {
@@ -430,6 +460,9 @@ describe('next start: a client that goes away while the handler still works', ()
     const [span] = roots('GET /api/hangs')
     expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
     expect(span!.attributes['tokentrail.handler_timeout']).toBe(true)
+    // Handed to Next's after(), as any request's flush: it went to the background, its timer
+    // outside the request's context, where after() throws.
+    expect(span!.attributes['tokentrail.flush.via']).toBe('after')
     await receiver.waitFor(() => receiver.trace(span!.traceId).length === 2)
     const stuck = receiver.trace(span!.traceId).find((s) => s.name === 'stuck lookup')
     expect(stuck!.parentSpanId).toBe(span!.spanId)
@@ -446,6 +479,26 @@ describe('next start: a client that goes away while the handler still works', ()
     request.destroy()
     await receiver.waitFor(() => roots('GET /api/slow').length === 1)
     const [span] = roots('GET /api/slow')
+    expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
+    expect(span!.status.code).not.toBe(2)
+    expect(span!.attributes['error.type']).toBeUndefined()
+  })
+})
+
+describe('next start: a client that leaves mid-upload', () => {
+  // request.json() rejected with Node's `aborted`: the span was `error`, with a 500 never sent.
+  it('ends the span cancelled, not as a failure', async () => {
+    const request = httpRequest(`${base}/api/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '1000' },
+    })
+    request.on('error', () => {})
+    request.write('{"a":')
+    // Long enough for the handler to be reading the body, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    request.destroy()
+    await receiver.waitFor(() => roots('POST /api/upload').length === 1)
+    const [span] = roots('POST /api/upload')
     expect(span!.attributes['tokentrail.span.status']).toBe('cancelled')
     expect(span!.status.code).not.toBe(2)
     expect(span!.attributes['error.type']).toBeUndefined()

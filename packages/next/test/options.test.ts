@@ -80,6 +80,21 @@ describe('traceAction checks its options when the action is defined, as withTrac
     )
   })
 
+  // `content-type` became the trace id, and `set-cookie` replaced the app's cookies, nothing said.
+  it('traceIdHeader refuses a header the response uses, and never replaces one the handler set', async () => {
+    for (const name of ['content-type', 'Set-Cookie', 'cache-control', 'location'])
+      expect(message(() => withTracing(handler, { traceIdHeader: name }))).toBe(
+        `withTracing: traceIdHeader "${name}" is a header the response itself uses, which the trace id would replace; give a header of its own, such as "x-trace-id"`,
+      )
+    const traced = withTracing(
+      async () => new Response('ok', { headers: { 'x-request-id': 'app-123' } }),
+      { traceIdHeader: 'x-request-id' },
+    )
+    const response = await traced(new Request('http://localhost/api/x'))
+    expect(response.headers.get('x-request-id')).toBe('app-123')
+    expect(await response.text()).toBe('ok')
+  })
+
   it('NaN and Infinity are named as such (JSON printed null)', () => {
     expect(message(() => withTracing(handler, { flushTimeoutMs: Number.NaN }))).toBe(
       'withTracing: flushTimeoutMs must be a whole number of milliseconds ≥ 1, got NaN',

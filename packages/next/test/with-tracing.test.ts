@@ -433,6 +433,26 @@ describe('withTracing: other answers', () => {
     expect(root.attributes['url.path']).toBe('/api/chats/c42/files/a/b.txt')
   })
 
+  it('names a catch-all by the end of the path, where Next allows it', async () => {
+    const { tracer, exporter } = testTracer()
+    const GET = withTracing(async () => new Response('ok'), { tracer })
+    for (const [path, rest] of [
+      ['/api/files/files', ['files']],
+      ['/api/files/api', ['files', 'api']],
+    ] as const) {
+      const response = await GET(new Request(`http://h${path}`), {
+        params: Promise.resolve({ rest }),
+      })
+      await response.text()
+    }
+    await vercel.settle()
+    // Before: `/api/[...rest]/files` and `/[...rest]/files/api`.
+    expect(exporter.spans.map((s) => s.name)).toEqual([
+      'GET /api/files/[...rest]',
+      'GET /api/[...rest]',
+    ])
+  })
+
   it('never rejects or outlasts flushTimeoutMs when the exporter hangs', async () => {
     const hanging = { name: 'hang', export: () => new Promise<never>(() => {}) }
     const tracer = createTracer({ exporters: [hanging as any], flushIntervalMs: 600_000 })

@@ -74,9 +74,15 @@ const bodies: Record<string, () => unknown> = {
     return form
   },
   params: () => new URLSearchParams('a=1&b=2'),
+  // A string or bytes: Bun names their type only as it sends them.
+  string: () => 'hello',
+  bytes: () => new Uint8Array([1, 2, 3]),
 }
-for (const prefix of ['/api', '/plain'])
+for (const prefix of ['/api', '/plain']) {
   app.get(`${prefix}/body/:kind`, (c) => new Response(bodies[c.req.param('kind')]!() as BodyInit))
+  // Hono's own shortest path: `new Response(text)` with no header.
+  app.get(`${prefix}/text`, (c) => c.text('hello from c.text'))
+}
 // Untraced: what the tracer holds, and a flush on demand.
 app.get('/stats', (c) => c.json(tracer.stats()))
 app.post('/flush', async (c) => c.json(await tracer.flush()))
