@@ -140,6 +140,9 @@ try {
         join(dir, 'http.db'),
         '--max-traces',
         '0',
+        // 1M of these spans take about 1.65 GB, near the 2 GB default.
+        '--max-db-size',
+        '0',
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -373,7 +376,12 @@ try {
     }
     return { median: median(samples), p95: p95(samples) }
   }
-  const collector = await startCollector({ port: 0, db: join(dir, 'big.db'), maxTraces: 0 })
+  const collector = await startCollector({
+    port: 0,
+    db: join(dir, 'big.db'),
+    maxTraces: 0,
+    maxDbBytes: 0,
+  })
   const store = collector.store
   // Traces spread evenly over the last 24 h, ending about now, as a day of a team's traffic.
   const gap = 86_400_000 / (TOTAL_SPANS / 5)
