@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
@@ -40,6 +40,23 @@ async function runInEdge(scenario: string, extend?: (context: Record<string, unk
   expect(vm.evaluate('typeof process')).toBe('undefined')
   vm.evaluate(bundle)
   return JSON.parse(await vm.evaluate(`(async () => { ${scenario} })().then(JSON.stringify)`))
+}
+
+/** A node:http receiver on a free port that answers `{}` and hands each request's raw body on. */
+async function receiver(
+  onBody: (request: IncomingMessage, raw: Buffer) => void,
+): Promise<{ port: number; close: () => Promise<unknown> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (c) => chunks.push(c))
+    request.on('end', () => {
+      onBody(request, Buffer.concat(chunks))
+      response.end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { port, close: () => new Promise((resolve) => server.close(resolve)) }
 }
 
 const NESTED = `
@@ -85,16 +102,7 @@ describe('core in the Edge Runtime VM', () => {
 
   it('exports OTLP over fetch from the edge', async () => {
     const bodies: any[] = []
-    const server = createServer((request, response) => {
-      let body = ''
-      request.on('data', (c) => (body += c))
-      request.on('end', () => {
-        bodies.push(JSON.parse(body))
-        response.end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
+    const { port, close } = await receiver((_, raw) => bodies.push(JSON.parse(raw.toString())))
     try {
       const result = await runInEdge(`
         const tracer = tokentrail.createTracer({ exporters: [tokentrail.otlpExporter({ url: 'http://127.0.0.1:${port}/v1/traces' })] })
@@ -104,7 +112,7 @@ describe('core in the Edge Runtime VM', () => {
       expect(result).toEqual({ ok: true, pending: 0 })
       expect(bodies[0].resourceSpans[0].scopeSpans[0].spans[0].name).toBe('edge span')
     } finally {
-      server.close()
+      await close()
     }
   })
 
@@ -112,20 +120,13 @@ describe('core in the Edge Runtime VM', () => {
   // was retried as if the failure passed, and no edge span ever arrived.
   it('sends uncompressed where CompressionStream is there but refuses to run', async () => {
     const received: { encoding?: string; names: string[] }[] = []
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (c) => chunks.push(c))
-      request.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-        received.push({
-          encoding: request.headers['content-encoding'],
-          names: body.resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name),
-        })
-        response.end('{}')
+    const { port, close } = await receiver((request, raw) => {
+      const body = JSON.parse(raw.toString('utf8'))
+      received.push({
+        encoding: request.headers['content-encoding'],
+        names: body.resourceSpans[0].scopeSpans[0].spans.map((s: { name: string }) => s.name),
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
     try {
       const result = await runInEdge(
         `
@@ -152,24 +153,16 @@ describe('core in the Edge Runtime VM', () => {
         { encoding: undefined, names: ['second'] },
       ])
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await close()
     }
   })
 
   it('gzips with CompressionStream on the edge, spans queued after the first export included', async () => {
     const bodies: any[] = []
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (c) => chunks.push(c))
-      request.on('end', () => {
-        const raw = Buffer.concat(chunks)
-        expect(request.headers['content-encoding']).toBe('gzip')
-        bodies.push(JSON.parse(gunzipSync(raw).toString('utf8')))
-        response.end('{}')
-      })
+    const { port, close } = await receiver((request, raw) => {
+      expect(request.headers['content-encoding']).toBe('gzip')
+      bodies.push(JSON.parse(gunzipSync(raw).toString('utf8')))
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
     try {
       const result = await runInEdge(
         `
@@ -197,7 +190,7 @@ describe('core in the Edge Runtime VM', () => {
       ])
       expect(spans[3].attributes[0].value.stringValue).toBe('é "q" '.repeat(2000))
     } finally {
-      server.close()
+      await close()
     }
   })
 })

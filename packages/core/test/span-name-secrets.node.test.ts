@@ -11,6 +11,17 @@ beforeAll(async () => {
 })
 afterAll(() => receiver?.close())
 
+// Words after Bearer/Basic or an sk-/pk- prefix that are written, not made: a name's own. Versions
+// and dates after the prefix are written too: each word has one run of digits.
+const WRITTEN_AFTER_PREFIX = [
+  'invoke_agent Basic Researcher',
+  'execute_tool Basic calculator',
+  'validate Bearer authentication',
+  'execute_tool sk-learn-classifier-model',
+  'execute_tool pk-lookup-by-identifier',
+  'execute_tool sk-learn-classifier-v2',
+]
+
 it('replaces credentials in span names as in attribute values; plain names are kept', async () => {
   const tracer = createTracer({
     serviceName: 'span-names',
@@ -59,13 +70,7 @@ it('keeps ordinary names: words after Bearer/Basic or an sk-/pk- prefix are not 
     'GET /api/users/:userId/keys/:keyId',
     'GET /api/chats/3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60',
     'GET /v1/objects/a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
-    'invoke_agent Basic Researcher',
-    'execute_tool Basic calculator',
-    'validate Bearer authentication',
-    'execute_tool sk-learn-classifier-model',
-    'execute_tool pk-lookup-by-identifier',
-    // Versions and dates after the prefix are written too: each word has one run of digits.
-    'execute_tool sk-learn-classifier-v2',
+    ...WRITTEN_AFTER_PREFIX,
     'execute_tool pk-lookup-2024-by-identifier',
   ]
   for (const name of plain) tracer.withSpan(name, () => {})
@@ -90,20 +95,13 @@ it('keeps those names under the redaction rules too; a made key is still replace
     exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` })],
     redaction: {},
   })
-  const plain = [
-    'invoke_agent Basic Researcher',
-    'execute_tool Basic calculator',
-    'validate Bearer authentication',
-    'execute_tool sk-learn-classifier-model',
-    'execute_tool pk-lookup-by-identifier',
-    'execute_tool sk-learn-classifier-v2',
-  ]
-  for (const name of plain) tracer.withSpan(name, (span) => span.setAttribute('note', name))
+  for (const name of WRITTEN_AFTER_PREFIX)
+    tracer.withSpan(name, (span) => span.setAttribute('note', name))
   tracer.withSpan('fetch with ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', () => {})
   expect((await tracer.flush()).ok).toBe(true)
   const spans = receiver.spans.filter((s) => s.service === 'plain-names-redaction')
   // (The scrub, which runs first, replaces the key before the rules look.)
-  expect(spans.map((s) => s.name)).toEqual([...plain, 'fetch with [REDACTED]'])
+  expect(spans.map((s) => s.name)).toEqual([...WRITTEN_AFTER_PREFIX, 'fetch with [REDACTED]'])
   // In an attribute the same text is free text, replaced by the scrub as before.
   expect(spans[0]!.attributes.note).toBe('invoke_agent [REDACTED]')
   await tracer.shutdown()
