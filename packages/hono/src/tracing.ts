@@ -151,7 +151,7 @@ function validate(options: TracingOptions): void {
       // `'/users/:id'` matched none, and every request was traced.
       if (typeof entry === 'string' && /[*]|\/:/.test(entry))
         throw new TokentrailError(
-          `tracing({ skip }) entry ${i} is a route pattern, but skip strings are exact paths, got ${shownValue(entry)}; for a pattern give a RegExp, such as /^/health//`,
+          `tracing({ skip }) entry ${i} is a route pattern, but skip strings are exact paths, got ${shownValue(entry)}; for a pattern give a RegExp, such as /^\\/health\\//`,
         )
     }
   }
@@ -348,7 +348,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       span.addEvent('http.request.aborted')
       if (status === 'ok') status = 'cancelled'
       if (handedOver) finish(sent.bytes)
-      else if (!returned) {
+      else if (!own.returned) {
         // The handler is still at work for nobody (it may finish a model call that ignores the
         // signal): it gets streamTimeoutMs to return. One that never does (a promise that never
         // settles) held its request span, and every span under it, open for good: never sent.
@@ -360,7 +360,6 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         ;(abandoned as { unref?: () => void }).unref?.()
       }
     }
-    let returned = false
     let abandoned: ReturnType<typeof setTimeout> | undefined
     // Gone already (a middleware before this one outlasted the client): the event has passed.
     if (signal?.aborted) onAbort()
@@ -439,7 +438,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     try {
       await runWithSpan(span, next)
     } catch (error) {
-      returned = own.returned = true
+      own.returned = true
       if (!span.ended) nameSpan(span, c, ownIndex, method, spanName)
       // Only non-Error throws reach here (Hono's compose turns Errors into c.error): record, rethrow.
       // Not a failure when it is the client's leaving (see below; @hono/node-server aborts the
@@ -453,7 +452,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
       throw error
     }
 
-    returned = own.returned = true
+    own.returned = true
     if (abandoned !== undefined) clearTimeout(abandoned)
     // Past streamTimeoutMs after its client left: the span went out without it.
     if (span.ended) return
