@@ -316,8 +316,13 @@ export function setCallbackAttributes(
   }
   // A list or a text is no object of attributes: said as this option's, not as a setAttributes()
   // call the app never made.
-  if (typeof given !== 'object' || Array.isArray(given)) {
-    const message = `${option} must return an object of attributes, got ${Array.isArray(given) ? `an array of ${given.length}` : typeof given}, so none were set for this request`
+  if (typeof given !== 'object' || Array.isArray(given) || given instanceof Map) {
+    const got = Array.isArray(given)
+      ? `an array of ${given.length}`
+      : given instanceof Map
+        ? `a Map of ${given.size}`
+        : typeof given
+    const message = `${option} must return an object of attributes, got ${got}, so none were set for this request`
     tracerNotice(tracer, `${option} not attributes`, `${message}.`)
     return new TypeError(message)
   }

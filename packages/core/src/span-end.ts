@@ -131,9 +131,10 @@ export function spanEndOf(host: SpanEndHost, helpers: FeatureHelpers) {
     if (hook) {
       const result = hook(span)
       if (!result) return
-      // What the hook changed is scrubbed as setAttribute's values are (a credential it wrote in,
-      // a key named like one), on a copy: the attributes may be the hook's own object.
-      span = result === span ? result : scrub({ ...result, attributes: { ...result.attributes } })
+      // What the hook wrote is scrubbed as setAttribute's values are (a credential, a key named
+      // like one), also when it changed the span in place: on a copy, as the attributes may be
+      // the hook's own object.
+      span = scrub({ ...result, attributes: { ...result.attributes } })
     }
     for (const processor of processors) processor.onEnd(span)
   }
@@ -293,6 +294,9 @@ function spanScrub(
     let scrubbed: SpanEvent[] | undefined
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!
+      // An event's name is text the app makes too (`retry ${url}`), as a span's is.
+      const name = redactSecretsInName(event.name)
+      if (name !== event.name) (scrubbed ??= [...events])[i] = { ...event, name }
       const attributes = event.attributes
       if (!attributes) continue
       let copy: Attributes | undefined
@@ -310,7 +314,7 @@ function spanScrub(
             : scrubbedValue(key, value)
         if (clean !== value) (copy ??= { ...attributes })[key] = withinLimit(clean)
       }
-      if (copy) (scrubbed ??= [...events])[i] = { ...event, attributes: copy }
+      if (copy) (scrubbed ??= [...events])[i] = { ...event, name, attributes: copy }
     }
     return scrubbed ?? events
   }
@@ -385,7 +389,8 @@ function redactHook(
       host.drops.redacted++
       return undefined
     }
-    if (result === undefined) return span
+    // Nothing returned: the span as the hook left it (changed in place, maybe).
+    if (result === undefined) result = span
     if (!isSpanData(result)) {
       host.redactFailed(1, 'redact result', result)
       return undefined

@@ -579,9 +579,12 @@ export class RecordingSpan implements Span {
     // Taken before the callbacks: what they write (an AI SDK step's totals) is not the span's time.
     const given = options?.endTime
     let endTime = given === undefined ? now() : this.owner.timeOf('endTime', this.name, given)
-    // An end given before the start (a time in seconds, another clock): ends at its start, said.
+    // An end given before the start ends at its start. A second or more before it (a time in
+    // seconds, another clock) is a mistake, said; less is a clock's rounding (`Date.now()` after
+    // a start read to the microsecond) or a parent's end passed to a child begun after it.
     if (endTime < this.startTime && given !== undefined) {
-      this.owner.badInput('endBeforeStart', this.name, given)
+      if (this.startTime - endTime >= 1000 && !this.closedByParent)
+        this.owner.badInput('endBeforeStart', this.name, given)
       endTime = this.startTime
     }
     let status = options?.status

@@ -218,6 +218,19 @@ describe('the default credential scrub', () => {
     expect(body).toContain('postgres://app:[REDACTED]@db/x')
   })
 
+  // Event names are text the app makes as span names are (`retry ${url}`): they went out as written.
+  it('replaces credentials in event names as in span names', async () => {
+    const { body } = await exported((tracer) => {
+      const span = tracer.startSpan('call')
+      span.addEvent('retry with Bearer EventToken1234567890abcdefgh')
+      span.addEvent('invoke_agent Basic Researcher')
+      span.end()
+    })
+    expect(body.includes('EventToken')).toBe(false)
+    expect(body).toContain('"name":"retry with [REDACTED]"')
+    expect(body).toContain('"name":"invoke_agent Basic Researcher"')
+  })
+
   // The hook ran after the scrub, and its values went out as it wrote them.
   it('scrubs what the redact hook wrote, as setAttribute values are', async () => {
     const { body, printed } = await exported(
@@ -240,6 +253,18 @@ describe('the default credential scrub', () => {
     }
     expect(body).toContain('postgres://app:[REDACTED]@db/x')
     expect(body).toContain('"plain"')
+    // Changed in place, returned or not.
+    for (const returns of [true, false]) {
+      const inPlace = await exported((tracer) => tracer.startSpan('call').end(), {
+        redact: (span: { attributes: Record<string, unknown> }) => {
+          span.attributes.note = 'Bearer InPlaceToken1234567890'
+          span.attributes.obj = { a: 1 }
+          return returns ? span : undefined
+        },
+      })
+      expect(inPlace.body.includes('InPlaceToken'), `returns ${returns}`).toBe(false)
+      expect(inPlace.body).toContain('{\\"a\\":1}')
+    }
   })
 
   it('replaces a URL password that maxStringLength cut before its @', async () => {

@@ -204,16 +204,10 @@ describe('redaction properties (fast-check)', () => {
         { numRuns: 300 },
       )
       const counts = tracer.stats().redaction!
-      for (const rule of [
-        'email',
-        'phone',
-        'creditCard',
-        'iban',
-        'apiKey',
-        'jwt',
-        'ip',
-        'CUSTOMER',
-      ])
+      // Not apiKey or jwt: the default credential scrub, which runs first, replaces the keys and
+      // tokens these sentences hold wherever they are (event names too, since 2026-12-07); those
+      // detectors' own shapes are checked in redaction.test.ts.
+      for (const rule of ['email', 'phone', 'creditCard', 'iban', 'ip', 'CUSTOMER'])
         expect(counts[rule], rule).toBeGreaterThan(0)
       await tracer.shutdown()
     }, 120_000)

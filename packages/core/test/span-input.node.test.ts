@@ -146,16 +146,22 @@ describe('a start or end time that is not a finite number', () => {
       .addEvent({ attempt: 2 } as never)
       .addEvent(7 as never)
       .end()
+    // Less than a second before (a clock's rounding, a parent's end): ends at its start, unsaid.
+    tracer.startSpan('rounded', { startTime: start + 0.4 }).end({ endTime: start })
+    const parent = tracer.startSpan('parent', { startTime: start })
+    tracer.startSpan('child', { parent, startTime: start + 500 })
+    parent.end({ endTime: start + 100, endOpenChildren: true })
     tracer.startSpan('backwards', { startTime: start }).end({ endTime: start - 60_000 })
-    tracer.startSpan('backwards again', { startTime: start }).end({ endTime: start - 1 })
     expect(await tracer.flush({ timeoutMs: 5000 })).toEqual({ ok: true, pending: 0 })
     const spans = wireSpans()
     expect(spans.map((s) => s.name)).toEqual([
       '[object Object]',
       '404',
       'events',
+      'rounded',
+      'child',
+      'parent',
       'backwards',
-      'backwards again',
     ])
     const backwards = spans.find((s) => s.name === 'backwards')!
     expect(backwards.endTimeUnixNano).toBe(backwards.startTimeUnixNano)

@@ -94,18 +94,26 @@ const OPTION_KEYS = Object.keys({
 const OWNED = Symbol.for('tokentrail.hono.traced')
 // The request spans `tracing()` has open, with the request's method and path: `app.mount()` hands
 // a sub-app a new Context and Request (its path without the mount's prefix), where OWNED is not.
-const REQUESTS = new WeakMap<Span, { method: string; path: string; returned: boolean }>()
+const REQUESTS = new WeakMap<Span, { method: string; url: URL; returned: boolean }>()
 
 // The request span of an outer `tracing()` for this same request (an `app.mount()`ed sub-app's),
-// when there is one: the active span, still in its handler, of the same method, whose path ends
-// with this one.
+// when there is one: the active span, still in its handler, of a request with the same method,
+// origin and query whose path ends with this one's (the mount took its prefix off; `/m` itself
+// becomes `/`). An app calling another in-process (`backend.request('/users')`) asks from another
+// origin (`http://localhost`): its request is its own.
 function mountedIn(c: Context): Span | undefined {
   const active = getActiveSpan()
   const outer = active && REQUESTS.get(active)
-  return outer &&
-    !outer.returned &&
-    outer.method === c.req.method &&
-    outer.path.endsWith(c.req.path)
+  if (!outer || outer.returned || outer.method !== c.req.method) return undefined
+  let url: URL
+  try {
+    url = new URL(c.req.url)
+  } catch {
+    return undefined
+  }
+  return url.origin === outer.url.origin &&
+    url.search === outer.url.search &&
+    (outer.url.pathname.endsWith(url.pathname) || url.pathname === '/')
     ? active
     : undefined
 }
@@ -146,6 +154,11 @@ function validate(options: TracingOptions): void {
       if (typeof entry === 'string' && !entry.startsWith('/'))
         throw new TokentrailError(
           `tracing({ skip }) entry ${i} must be a path starting with "/", such as "/health", got ${shownValue(entry)}`,
+        )
+      // `c.req.path` has no query string or fragment: `'/health?probe=1'` matched none.
+      if (typeof entry === 'string' && /[?#]/.test(entry))
+        throw new TokentrailError(
+          `tracing({ skip }) entry ${i} has a query string or fragment, but skip strings are compared with the request's path, which has none; got ${shownValue(entry)}`,
         )
       // Hono's route patterns (`app.use('/api/*')`) are no request's path: `'/health/*'` and
       // `'/users/:id'` matched none, and every request was traced.
@@ -319,8 +332,12 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     if (!hasAsyncContext()) sayNoAsyncContext(tracer)
 
     span.setAttributes(httpRequestAttributes(request, c.req.path))
-    const own = { method, path: c.req.path, returned: false }
-    REQUESTS.set(span, own)
+    let url: URL | undefined
+    try {
+      url = new URL(request.url)
+    } catch {}
+    const own = { method, url: url as URL, returned: false }
+    if (url) REQUESTS.set(span, own)
     if (typeof skipped === 'object') {
       noteOptionError(span, 'skip', skipped.error)
       if (skipped.promise) tracerNotice(tracer, 'skip promise', `${SKIP_PROMISE}.`)
@@ -530,7 +547,7 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
         try {
           response.headers.set(idHeader, span.traceId)
         } catch {}
-      finish(bunBlob.bytes)
+      finish(bunBlob.bytes ?? (await bunBodySize(response)))
       return
     }
 
@@ -700,6 +717,16 @@ function bunBlobOf(response: Response): { bytes?: number } | undefined {
   }
 }
 
+// The size of a Blob body Bun.inspect shows in KB (a clone's Blob shares the bytes; the response
+// itself stays as it is), or undefined.
+async function bunBodySize(response: Response): Promise<number | undefined> {
+  try {
+    return (await response.clone().blob()).size
+  } catch {
+    return undefined
+  }
+}
+
 // Names the request span after the route that answered, once the handler has returned or thrown.
 function nameSpan(
   span: Span,
@@ -711,7 +738,7 @@ function nameSpan(
   const route = routeOf(c, ownIndex)
   if (route !== undefined) span.setAttribute(ATTR.httpRoute, route)
   let named: unknown = spanName && callOption(span, 'spanName', () => spanName(c))
-  if (named !== undefined && (typeof named !== 'string' || named === '')) {
+  if (named !== undefined && (typeof named !== 'string' || named.trim() === '')) {
     // An async function's promise (its rejection unhandled would end a Node process), a number,
     // an empty name: noted, and the default name is used.
     const promise = typeof (named as PromiseLike<unknown> | null)?.then === 'function'

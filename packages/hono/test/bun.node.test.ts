@@ -209,6 +209,13 @@ describe('tracing() + the AI SDK on Bun.serve, exporting to a real OTLP receiver
       expect(untraced.type).toMatch(/^(application|multipart|text)\//)
       const traced = await read('api')
       expect(traced).toEqual(untraced)
+      // A body Bun sends whole, untouched: its span still has its size.
+      if (kind === 'string' || kind === 'bytes' || kind === 'c.text') {
+        expect(await flush()).toMatchObject({ ok: true })
+        const path = kind === 'c.text' ? '/api/text' : `/api/body/${kind}`
+        const span = receiver.spans.filter((s) => s.attributes['url.path'] === path).at(-1)!
+        expect(span.attributes['http.response.body.size']).toBe(Buffer.byteLength(traced.text))
+      }
     },
   )
 

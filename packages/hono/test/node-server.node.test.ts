@@ -320,6 +320,35 @@ describe('tracing() on @hono/node-server over real HTTP', () => {
     expect(warnings.filter((w) => w.includes('second time'))).toEqual([
       "tracing() ran a second time for one request (a sub-app's, or app.use(tracing()) twice): the first one records the request, and this one's options (traceIdHeader, skip) are not used. Give them to the first tracing(), or drop the second.",
     ])
+    // The mount's own path, which the sub-app sees as `/`.
+    const root = await fetch(`${base}/m`)
+    await root.text()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.attributes['url.path'])).toEqual(['/m/x', '/m/x', '/m'])
+  })
+
+  // The first version of the mount check took any request whose path ended the outer one's for a
+  // mount: an app calling another in-process (`backend.request('/users')` from `/api/users`) lost
+  // the called app's span and header.
+  it('still traces an app another one calls in-process, as a request of its own', async () => {
+    const warnings: string[] = []
+    const { tracer, exporter } = setup({ warnings: (m) => warnings.push(m) })
+    const backend = new Hono()
+    backend.use(tracing({ tracer, traceIdHeader: 'x-backend-id' }))
+    backend.get('/users', (c) => c.json([]))
+    const app = new Hono()
+    app.use(tracing({ tracer }))
+    app.get('/api/users', async (c) => {
+      const answer = await backend.request('/users')
+      return c.json({ backendId: answer.headers.get('x-backend-id') })
+    })
+    const base = await listen(app)
+    const { backendId } = await (await fetch(`${base}/api/users`)).json()
+    await tracer.flush()
+    expect(exporter.spans.map((s) => s.name).sort()).toEqual(['GET /api/users', 'GET /users'])
+    const inner = exporter.spans.find((s) => s.name === 'GET /users')!
+    expect(backendId).toBe(inner.traceId)
+    expect(warnings.filter((w) => w.includes('second time'))).toEqual([])
   })
 
   // `content-type` became the trace id and `set-cookie` replaced the app's cookies, nothing said;

@@ -373,13 +373,18 @@ describe('tracing()', () => {
       },
       '/number': () => 42,
       '/empty': () => '',
+      '/blank': () => '   ',
     }
     const app = new Hono().use(
       tracing({
         tracer,
         spanName: ((c: { req: { path: string } }) => names[c.req.path]?.()) as never,
         requestAttributes: ((c: { req: { path: string } }) =>
-          c.req.path === '/number' ? ['user.id', 'u1'] : undefined) as never,
+          c.req.path === '/number'
+            ? ['user.id', 'u1']
+            : c.req.path === '/blank'
+              ? new Map([['user.id', 'u1']])
+              : undefined) as never,
       }),
     )
     app.get('*', (c) => c.text('ok'))
@@ -388,7 +393,7 @@ describe('tracing()', () => {
     process.off('unhandledRejection', onUnhandled)
     await tracer.flush()
     expect(unhandled).toEqual([])
-    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*', 'GET /*', 'GET /*'])
+    expect(exporter.spans.map((s) => s.name)).toEqual(['GET /*', 'GET /*', 'GET /*', 'GET /*'])
     const noted = exporter.spans.map((s) =>
       s.events
         .filter((e) => e.name === 'tokentrail.option_error')
@@ -404,6 +409,10 @@ describe('tracing()', () => {
       ],
       [
         'spanName: tracing({ spanName }) must return a non-empty string, got ""; the default name was used',
+      ],
+      [
+        'requestAttributes: tracing({ requestAttributes }) must return an object of attributes, got a Map of 1, so none were set for this request',
+        'spanName: tracing({ spanName }) must return a non-empty string, got "   "; the default name was used',
       ],
     ])
     expect(warnings.filter((w) => /requestAttributes/.test(w))).toEqual([
@@ -604,6 +613,7 @@ describe('tracing()', () => {
         'tracing({ skip }) entry 0 is a route pattern, but skip strings are exact paths, got "/api/health/*"; for a pattern give a RegExp, such as /^\\/health\\//',
       ],
       [{ skip: ['/ok', '/users/:id'] }, /^tracing\(\{ skip \}\) entry 1 is a route pattern/],
+      [{ skip: ['/health?probe=1'] }, /^tracing\(\{ skip \}\) entry 0 has a query string/],
       // NaN and Infinity named as such (JSON printed null).
       [
         { flushTimeoutMs: Number.NaN },

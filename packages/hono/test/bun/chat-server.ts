@@ -76,7 +76,7 @@ const bodies: Record<string, () => unknown> = {
   params: () => new URLSearchParams('a=1&b=2'),
   // A string or bytes: Bun names their type only as it sends them.
   string: () => 'hello',
-  bytes: () => new Uint8Array([1, 2, 3]),
+  bytes: () => new Uint8Array(1500).fill(65),
 }
 for (const prefix of ['/api', '/plain']) {
   app.get(`${prefix}/body/:kind`, (c) => new Response(bodies[c.req.param('kind')]!() as BodyInit))
