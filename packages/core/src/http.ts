@@ -336,13 +336,19 @@ export function setCallbackAttributes(
 // (`content-type` became the trace id, `set-cookie` replaced the app's cookies).
 const RESPONSE_OWN =
   /^(?:content-.*|set-cookie|transfer-encoding|connection|keep-alive|upgrade|trailer|location|vary|cache-control|expires|etag|last-modified|age|date|server|retry-after|www-authenticate|proxy-authenticate|strict-transport-security|access-control-.*|link|refresh|alt-svc)$/i
+// Request headers, which a response does not carry (a bare trace id is no `traceparent`).
+const REQUEST_SIDE =
+  /^(?:authorization|proxy-authorization|cookie|host|traceparent|tracestate|baggage)$/i
 
 /**
  * Why `name` cannot be an adapter's `traceIdHeader`: a header the response itself uses, which the
- * trace id would replace. Undefined when it can be.
+ * trace id would replace, or a request header. Undefined when it can be.
  */
 export function responseOwnHeader(name: string): string | undefined {
-  return RESPONSE_OWN.test(name)
-    ? `"${name}" is a header the response itself uses, which the trace id would replace; give a header of its own, such as "x-trace-id"`
-    : undefined
+  const why = RESPONSE_OWN.test(name)
+    ? 'a header the response itself uses, which the trace id would replace'
+    : REQUEST_SIDE.test(name)
+      ? 'a request header, which a response does not carry'
+      : undefined
+  return why && `"${name}" is ${why}; give a header of its own, such as "x-trace-id"`
 }

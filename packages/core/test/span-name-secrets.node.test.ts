@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type OtlpReceiver, startOtlpReceiver } from '../../../tools/otlp-receiver/src/index.js'
 import { createTracer, otlpExporter } from '../src/index.js'
+import { memoryExporter } from '../src/testing.js'
 
 let receiver: OtlpReceiver
 beforeAll(async () => {
@@ -89,19 +90,25 @@ it('keeps ordinary names: words after Bearer/Basic or an sk-/pk- prefix are not 
 
 // The redaction rules' apiKey detector read names as free text: with `redaction` on, the names
 // the scrub keeps became `invoke_agent [API_KEY]`.
-it('keeps those names under the redaction rules too; a made key is still replaced', async () => {
+it('keeps those names under the redaction rules too, span and event names; a made key is still replaced', async () => {
+  const memory = memoryExporter()
   const tracer = createTracer({
     serviceName: 'plain-names-redaction',
-    exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` })],
+    exporters: [otlpExporter({ url: `${receiver.url}/v1/traces` }), memory],
     redaction: {},
   })
   for (const name of WRITTEN_AFTER_PREFIX)
-    tracer.withSpan(name, (span) => span.setAttribute('note', name))
+    tracer.withSpan(name, (span) => {
+      span.setAttribute('note', name)
+      span.addEvent(name)
+    })
   tracer.withSpan('fetch with ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', () => {})
   expect((await tracer.flush()).ok).toBe(true)
   const spans = receiver.spans.filter((s) => s.service === 'plain-names-redaction')
   // (The scrub, which runs first, replaces the key before the rules look.)
   expect(spans.map((s) => s.name)).toEqual([...WRITTEN_AFTER_PREFIX, 'fetch with [REDACTED]'])
+  // Event names as span names (they were read as free text: `invoke_agent [API_KEY]`).
+  expect(memory.spans.flatMap((s) => s.events.map((e) => e.name))).toEqual(WRITTEN_AFTER_PREFIX)
   // In an attribute the same text is free text, replaced by the scrub as before.
   expect(spans[0]!.attributes.note).toBe('invoke_agent [REDACTED]')
   await tracer.shutdown()

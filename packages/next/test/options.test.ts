@@ -86,6 +86,10 @@ describe('traceAction checks its options when the action is defined, as withTrac
       expect(message(() => withTracing(handler, { traceIdHeader: name }))).toBe(
         `withTracing: traceIdHeader "${name}" is a header the response itself uses, which the trace id would replace; give a header of its own, such as "x-trace-id"`,
       )
+    for (const name of ['authorization', 'traceparent'])
+      expect(message(() => withTracing(handler, { traceIdHeader: name }))).toBe(
+        `withTracing: traceIdHeader "${name}" is a request header, which a response does not carry; give a header of its own, such as "x-trace-id"`,
+      )
     const traced = withTracing(
       async () => new Response('ok', { headers: { 'x-request-id': 'app-123' } }),
       { traceIdHeader: 'x-request-id' },

@@ -48,7 +48,7 @@ export class Redactor {
   }
 
   /**
-   * Runs every text rule over `text`. `inName`: a span's name, where words after `Bearer`/`Basic` or
+   * Runs every text rule over `text`. `inName`: a span's or an event's name, where words after `Bearer`/`Basic` or
    * `sk-`/`pk-` that are written, not made (`invoke_agent Basic Researcher`), are its own.
    */
   text(text: string, inName = false): string {
@@ -148,7 +148,7 @@ export class Redactor {
   private events(events: readonly SpanEvent[]): readonly SpanEvent[] {
     if (events.length === 0) return events
     return events.map((event) => {
-      const name = this.text(event.name)
+      const name = this.text(event.name, true)
       const out: SpanEvent = event.attributes
         ? { name, time: event.time, attributes: this.attributes(event.attributes) }
         : { name, time: event.time }
