@@ -318,6 +318,12 @@ export class LlmCall implements Reading {
     return span
   }
 
+  // A non-empty text, reasoning or tool-input delta: the first sets the time to first chunk.
+  private outputChunk(): void {
+    this.firstChunkAt ??= now()
+    this.chunks++
+  }
+
   /** Records one stream part. Runs for every chunk, so it does the least it can. */
   observe(part: LanguageModelV4StreamPart): void {
     if (this.spanValue?.isRecording === false) return
@@ -326,10 +332,7 @@ export class LlmCall implements Reading {
         const delta = part.delta
         // An empty delta is no token: OpenAI's first chat chunk (the role) has `content: ""`,
         // which @ai-sdk/openai@2 passes on as a delta before the model has said anything.
-        if (delta !== '') {
-          this.firstChunkAt ??= now()
-          this.chunks++
-        }
+        if (delta !== '') this.outputChunk()
         this.textLength += delta.length
         const text = this.text
         if (this.textLength > this.settings.maxTextLength)
@@ -340,10 +343,7 @@ export class LlmCall implements Reading {
       }
       case 'reasoning-delta': {
         const delta = part.delta
-        if (delta !== '') {
-          this.firstChunkAt ??= now()
-          this.chunks++
-        }
+        if (delta !== '') this.outputChunk()
         const t = this.t
         t.reasoningLength += delta.length
         const into = (t.reasoning ??= [])
@@ -352,10 +352,7 @@ export class LlmCall implements Reading {
         return
       }
       case 'tool-input-delta':
-        if (part.delta !== '') {
-          this.firstChunkAt ??= now()
-          this.chunks++
-        }
+        if (part.delta !== '') this.outputChunk()
         return
       case 'tool-call': {
         this.firstChunkAt ??= now()

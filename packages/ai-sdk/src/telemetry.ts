@@ -608,18 +608,19 @@ function makeIntegration(options: TokentrailTelemetryOptions, auto = false): Tel
       const callId = event?.callId
       if (typeof callId !== 'string') return
       const state = callState()
-      const failure = event.error
+      const error = event.error
+      const failure = error !== null && typeof error === 'object' ? (error as object) : undefined
       // Whether another call failed with this very error first: a call inside this one (a
       // middleware outside ours asking a model of its own) whose failure this one passes on.
-      const passedOn = failure !== null && typeof failure === 'object' && failedCalls.has(failure)
-      if (failure !== null && typeof failure === 'object') failedCalls.add(failure)
-      if (failure !== null && typeof failure === 'object' && state.embeddingErrors?.has(failure))
-        return
+      const passedOn = failure !== undefined && failedCalls.has(failure)
+      if (failure !== undefined) {
+        failedCalls.add(failure)
+        if (state.embeddingErrors?.has(failure)) return
+      }
       if (endedLately(callId)) return
       let call = state.byCallId.get(callId)
       forgetCall(callId, call)
       if (call?.ended) return
-      const error = event.error
       // An abort or a time limit (ai@7's generateText rejects its `timeout` with a TimeoutError).
       const aborted = isAbortError(error, call?.runSignal)
       // No step of this call started: a generateText/streamText/…Object call whose prompt failed,

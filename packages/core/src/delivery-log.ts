@@ -25,7 +25,6 @@ export function flushEnd(timeoutMs: number, retryInMs: number | undefined, durin
 }
 
 /** Where delivery messages go: `warn` is on by default, `debug` only when asked for. */
-
 export interface DeliverySinks {
   warn: ((message: string) => void) | undefined
   debug: ((message: string, error?: unknown) => void) | undefined

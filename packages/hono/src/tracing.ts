@@ -94,7 +94,7 @@ const OPTION_KEYS = Object.keys({
 const OWNED = Symbol.for('tokentrail.hono.traced')
 // The request spans `tracing()` has open, with the request's method and path: `app.mount()` hands
 // a sub-app a new Context and Request (its path without the mount's prefix), where OWNED is not.
-const REQUESTS = new WeakMap<Span, { method: string; url: URL; returned: boolean }>()
+const REQUESTS = new WeakMap<Span, { method: string; url?: URL; returned: boolean }>()
 
 // The request span of an outer `tracing()` for this same request (an `app.mount()`ed sub-app's),
 // when there is one: the active span, still in its handler, of a request with the same method,
@@ -104,16 +104,17 @@ const REQUESTS = new WeakMap<Span, { method: string; url: URL; returned: boolean
 function mountedIn(c: Context): Span | undefined {
   const active = getActiveSpan()
   const outer = active && REQUESTS.get(active)
-  if (!outer || outer.returned || outer.method !== c.req.method) return undefined
+  if (!outer?.url || outer.returned || outer.method !== c.req.method) return undefined
+  const from = outer.url
   let url: URL
   try {
     url = new URL(c.req.url)
   } catch {
     return undefined
   }
-  return url.origin === outer.url.origin &&
-    url.search === outer.url.search &&
-    (outer.url.pathname.endsWith(url.pathname) || url.pathname === '/')
+  return url.origin === from.origin &&
+    url.search === from.search &&
+    (from.pathname.endsWith(url.pathname) || url.pathname === '/')
     ? active
     : undefined
 }
@@ -336,8 +337,8 @@ export function tracing(options: TracingOptions = {}): MiddlewareHandler {
     try {
       url = new URL(request.url)
     } catch {}
-    const own = { method, url: url as URL, returned: false }
-    if (url) REQUESTS.set(span, own)
+    const own = { method, url, returned: false }
+    REQUESTS.set(span, own)
     if (typeof skipped === 'object') {
       noteOptionError(span, 'skip', skipped.error)
       if (skipped.promise) tracerNotice(tracer, 'skip promise', `${SKIP_PROMISE}.`)

@@ -8,10 +8,11 @@ import { checkOptionKeys } from '@tokentrail/core/internal'
 import { summarizeDelivery } from '../delivery-health.js'
 import { encodeMetricsResponse } from '../otlp/otlp-metrics-protobuf.js'
 import { encodeRpcStatus } from '../otlp/otlp-protobuf.js'
-import { lockDatabase } from '../store/db-lock.js'
+import { lockDatabase, onDisk } from '../store/db-lock.js'
 import { summarizeMetrics } from '../store/metrics-summary.js'
 import { RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-error.js'
 import {
+  MIN_MAX_BYTES,
   openTraceStore,
   type TraceDetail,
   type TracePageRequest,
@@ -304,7 +305,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 // What opening a store at `db` may create that is not there yet: the file, the files SQLite keeps
 // beside it and the folders above it (nothing for ':memory:').
 function newPaths(db: string): string[] {
-  if (db === ':memory:' || db === '' || db.startsWith('file:')) return []
+  if (!onDisk(db)) return []
   const file = absolute(db)
   const paths = ['', '-wal', '-shm', '-journal', '-lock']
     .map((suffix) => file + suffix)
@@ -359,10 +360,10 @@ async function start({
     throw new TokentrailError('token must be at least 8 characters long')
   if (
     maxDbBytes !== undefined &&
-    (!Number.isInteger(maxDbBytes) || (maxDbBytes !== 0 && maxDbBytes < 1024 * 1024))
+    (!Number.isInteger(maxDbBytes) || (maxDbBytes !== 0 && maxDbBytes < MIN_MAX_BYTES))
   )
     throw new TokentrailError(
-      `maxDbBytes must be 0 (no limit) or a whole number of bytes ≥ 1048576 (1 MiB), got ${maxDbBytes}`,
+      `maxDbBytes must be 0 (no limit) or a whole number of bytes ≥ ${MIN_MAX_BYTES} (1 MiB), got ${maxDbBytes}`,
     )
   if (typeof log !== 'function')
     throw new TokentrailError(`log must be a function that takes a line, got ${typeof log}`)

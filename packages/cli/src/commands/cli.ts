@@ -489,6 +489,7 @@ async function dev(
   const maxDbBytes = maxDbSize === undefined ? undefined : parseSize(maxDbSize)
   if (
     maxDbSize !== undefined &&
+    // The store's MIN_MAX_BYTES (1 MiB), not imported: the client commands never load the store.
     (maxDbBytes === undefined || (maxDbBytes !== 0 && maxDbBytes < 1024 * 1024))
   )
     throw new CliError(

@@ -3,6 +3,11 @@ import { dirname } from 'node:path'
 import { TokentrailError } from '@tokentrail/core'
 import { sqlite } from '../node-support.js'
 
+/** Whether `path` names a database file of its own (not `:memory:`, `''` or a `file:` URI). */
+export function onDisk(path: string): boolean {
+  return path !== ':memory:' && path !== '' && !path.startsWith('file:')
+}
+
 /**
  * Keeps a second collector off a database file one already uses. Each collector keeps its counts
  * (traces for retention, the stats rollup) in memory beside the file, so two on one file would
@@ -15,7 +20,7 @@ import { sqlite } from '../node-support.js'
  * Returns the function that lets go of it; nothing for an in-memory database.
  */
 export function lockDatabase(path: string): (() => void) | undefined {
-  if (path === ':memory:' || path === '' || path.startsWith('file:')) return undefined
+  if (!onDisk(path)) return undefined
   const { DatabaseSync } = sqlite()
   const lockPath = `${path}-lock`
   let lock: InstanceType<typeof DatabaseSync>

@@ -270,10 +270,10 @@ const LEAN_SPAN = `CASE WHEN length(data) <= 16384 OR NOT EXISTS (
 /** How long after the last insert the traces it stored are indexed (see `TraceIndex`). */
 const CATCH_UP_IDLE_MS = 250
 
-/** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 /** The smallest `maxBytes` but 0: an empty database's tables and indexes take about 230 KB. */
-const MIN_MAX_BYTES = 1024 * 1024
+export const MIN_MAX_BYTES = 1024 * 1024
 
+/** Spans and traces in one SQLite file, indexed for listing by time, status, model and service. */
 export class TraceStore {
   readonly path: string
   /** Metric points received at `/v1/metrics`, in the same file. */
